@@ -1,0 +1,8 @@
+namespace AttentionGen.Generator.Model;
+
+internal enum LayerKind
+{
+    ScaledDotProductAttention,
+    MultiHeadAttention,
+    AttentionPooling,
+}

@@ -1,0 +1,20 @@
+namespace AttentionGen;
+
+/// <summary>
+/// Declares multi-head attention with Q, K, V and output projections (PyTorch <c>nn.Linear</c> weights named
+/// <c>q_proj</c>, <c>k_proj</c>, <c>v_proj</c>, <c>o_proj</c>). The generator adds
+/// <c>Forward(input, output, seqLen)</c> for self-attention and, when <see cref="KvInputDim"/> is set,
+/// <c>Forward(input, context, output, seqLen, contextLen)</c> for cross-attention.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class MultiHeadAttentionAttribute : AttentionAttribute
+{
+    /// <summary>Width of the input and output rows. Required.</summary>
+    public int ModelDim { get; set; }
+
+    /// <summary>Whether the projections have biases. Defaults to true.</summary>
+    public bool Bias { get; set; } = true;
+
+    /// <summary>Width of the context rows for cross-attention; 0 means self-attention only.</summary>
+    public int KvInputDim { get; set; }
+}
