@@ -1,0 +1,241 @@
+using AttentionGen.Generator.Model;
+using AttentionGen.Generator.Planning;
+using static AttentionGen.Generator.Emit.Literals;
+
+namespace AttentionGen.Generator.Emit;
+
+/// <summary>
+/// Emits the body of the attention layers: <c>[ScaledDotProductAttention]</c> (the core alone, with an additive-mask
+/// overload) and <c>[MultiHeadAttention]</c> (Q/K/V projections, the same core, the output projection).
+/// </summary>
+internal static class AttentionEmitter
+{
+    public static void EmitBody(SourceWriter w, LayerPlan plan)
+    {
+        var attention = plan.Attention!;
+        var projections = plan.Projections;
+        var isMultiHead = plan.Kind == LayerKind.MultiHeadAttention;
+
+        if (projections is not null)
+        {
+            LayerEmitter.Constant(w, "int", "ModelDim", Int(projections.ModelDim), "Width of the input and output rows.");
+            LayerEmitter.Constant(w, "int", "KvInputDim", Int(projections.KvInputDim), "Width of the rows that keys and values are projected from.");
+        }
+
+        LayerEmitter.Constant(w, "int", "Heads", Int(attention.Heads), "Query heads.");
+        LayerEmitter.Constant(w, "int", "KvHeads", Int(attention.KvHeads), attention.KvHeads == attention.Heads
+            ? "Key/value heads: one per query head."
+            : $"Key/value heads: each serves {attention.GroupSize} query heads (grouped-query attention).");
+        LayerEmitter.Constant(w, "int", "HeadDim", Int(attention.HeadDim), "Width of each head.");
+        LayerEmitter.Constant(w, "int", "QueryWidth", "Heads * HeadDim", "Width of a query (and output) row: all heads side by side.");
+        LayerEmitter.Constant(w, "int", "KvWidth", "KvHeads * HeadDim", "Width of a key or value row.");
+        LayerEmitter.Constant(w, "int", "MaxSeqLen", Int(attention.MaxSeqLen), "Largest query length a call may pass.");
+        LayerEmitter.Constant(w, "int", "MaxKvSeqLen", Int(attention.MaxKvSeqLen), "Largest key/value length a call may pass.");
+        LayerEmitter.Constant(w, "float", "Scale", Float(attention.Scale), "Multiplies Q·Kᵀ before the softmax" + (attention.Scale == (float)(1.0 / System.Math.Sqrt(attention.HeadDim)) ? " (1/√HeadDim)." : "."));
+        LayerEmitter.Constant(w, "float", "Softcap", Float(attention.Softcap), attention.Softcap > 0
+            ? "Scores become Softcap·tanh(score/Softcap) before masking, bounding the logits."
+            : "0: scores are not soft-capped.");
+        LayerEmitter.Constant(w, "bool", "IsCausal", Bool(attention.Causal), attention.Causal
+            ? "Query i sees keys j ≤ i + (kvSeqLen − seqLen): bottom-right aligned, so a cached prefix stays visible."
+            : "Every query sees every key.");
+
+        w.Line("// Scratch, allocated once per instance so Forward allocates nothing.");
+        w.Line("private readonly AlignedBuffer _scores = new(MaxKvSeqLen);");
+        if (isMultiHead)
+        {
+            w.Line("private readonly AlignedBuffer _query = new(MaxSeqLen * QueryWidth);");
+            w.Line("private readonly AlignedBuffer _key = new(MaxKvSeqLen * KvWidth);");
+            w.Line("private readonly AlignedBuffer _value = new(MaxKvSeqLen * KvWidth);");
+            w.Line("private readonly AlignedBuffer _attended = new(MaxSeqLen * QueryWidth);");
+        }
+
+        w.Line();
+        if (isMultiHead)
+        {
+            WeightsEmitter.EmitFields(w, plan);
+            EmitMultiHeadForwards(w, plan, projections!);
+            w.Line();
+            WeightsEmitter.EmitApi(w, plan);
+        }
+        else
+        {
+            EmitScaledDotProductForwards(w);
+        }
+
+        w.Line();
+        EmitAttend(w, attention, hasMask: !isMultiHead);
+    }
+
+    private static void EmitScaledDotProductForwards(SourceWriter w)
+    {
+        const string Parameters = "ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value";
+        w.Line("/// <summary>");
+        w.Line("/// <c>softmax(Q·Kᵀ·Scale)·V</c> for every head. <paramref name=\"query\"/> and <paramref name=\"output\"/> are");
+        w.Line("/// [seqLen, QueryWidth]; <paramref name=\"key\"/> and <paramref name=\"value\"/> are [kvSeqLen, KvWidth]. Allocates nothing.");
+        w.Line("/// </summary>");
+        using (w.Block($"public void Forward({Parameters}, Span<float> output, int seqLen, int kvSeqLen)"))
+        {
+            EmitCoreChecks(w);
+            w.Line("Attend(query, key, value, ReadOnlySpan<float>.Empty, output, seqLen, kvSeqLen);");
+        }
+
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// As <see cref=\"Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int)\"/>, with");
+        w.Line("/// <paramref name=\"additiveMask\"/> [seqLen, kvSeqLen] added to every head's scores (use -∞ to hide a key).");
+        w.Line("/// </summary>");
+        using (w.Block($"public void Forward({Parameters}, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen)"))
+        {
+            EmitCoreChecks(w);
+            w.Line("Guard.HasExactly(additiveMask, seqLen, kvSeqLen, nameof(additiveMask));");
+            w.Line("Attend(query, key, value, additiveMask, output, seqLen, kvSeqLen);");
+        }
+    }
+
+    private static void EmitCoreChecks(SourceWriter w)
+    {
+        w.Line("Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));");
+        w.Line("Guard.Length(kvSeqLen, MaxKvSeqLen, nameof(kvSeqLen));");
+        w.Line("Guard.HasRows(query, seqLen, QueryWidth, nameof(query));");
+        w.Line("Guard.HasRows(key, kvSeqLen, KvWidth, nameof(key));");
+        w.Line("Guard.HasRows(value, kvSeqLen, KvWidth, nameof(value));");
+        w.Line("Guard.HasRows(output, seqLen, QueryWidth, nameof(output));");
+    }
+
+    private static void EmitMultiHeadForwards(SourceWriter w, LayerPlan plan, ProjectionShape projections)
+    {
+        if (projections.EmitsSelfAttention)
+        {
+            w.Line("/// <summary>");
+            w.Line("/// Self-attention: <paramref name=\"input\"/> [seqLen, ModelDim] attends to itself; the result goes to");
+            w.Line("/// <paramref name=\"output\"/> [seqLen, ModelDim]. Allocates nothing.");
+            w.Line("/// </summary>");
+            using (w.Block("public void Forward(ReadOnlySpan<float> input, Span<float> output, int seqLen)"))
+            {
+                w.Line("Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));");
+                w.Line("Guard.HasRows(input, seqLen, ModelDim, nameof(input));");
+                w.Line("Guard.HasRows(output, seqLen, ModelDim, nameof(output));");
+                w.Line("Run(input, input, output, seqLen, seqLen);");
+            }
+
+            w.Line();
+        }
+
+        if (projections.EmitsCrossAttention)
+        {
+            w.Line("/// <summary>");
+            w.Line("/// Cross-attention: <paramref name=\"input\"/> [seqLen, ModelDim] attends to <paramref name=\"context\"/>");
+            w.Line("/// [contextLen, KvInputDim]; the result goes to <paramref name=\"output\"/> [seqLen, ModelDim]. Allocates nothing.");
+            w.Line("/// </summary>");
+            using (w.Block("public void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> context, Span<float> output, int seqLen, int contextLen)"))
+            {
+                w.Line("Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));");
+                w.Line("Guard.Length(contextLen, MaxKvSeqLen, nameof(contextLen));");
+                w.Line("Guard.HasRows(input, seqLen, ModelDim, nameof(input));");
+                w.Line("Guard.HasRows(context, contextLen, KvInputDim, nameof(context));");
+                w.Line("Guard.HasRows(output, seqLen, ModelDim, nameof(output));");
+                w.Line("Run(input, context, output, seqLen, contextLen);");
+            }
+
+            w.Line();
+        }
+
+        w.Line("private void Run(ReadOnlySpan<float> input, ReadOnlySpan<float> context, Span<float> output, int seqLen, int kvSeqLen)");
+        w.Line("{");
+        w.Line("    Span<float> query = _query.Span.Slice(0, seqLen * QueryWidth);");
+        w.Line("    Span<float> key = _key.Span.Slice(0, kvSeqLen * KvWidth);");
+        w.Line("    Span<float> value = _value.Span.Slice(0, kvSeqLen * KvWidth);");
+        w.Line("    Span<float> attended = _attended.Span.Slice(0, seqLen * QueryWidth);");
+        w.Line();
+        w.Line("    // Projections in: Q from the input, K and V from the context (the input itself for self-attention).");
+        w.Line($"    LinearKernels.Forward(input, {WeightsEmitter.FieldOf(plan, "q_proj.weight")}, {WeightsEmitter.BiasOf(plan, "q_proj")}, query, seqLen, ModelDim, QueryWidth);");
+        w.Line($"    LinearKernels.Forward(context, {WeightsEmitter.FieldOf(plan, "k_proj.weight")}, {WeightsEmitter.BiasOf(plan, "k_proj")}, key, kvSeqLen, KvInputDim, KvWidth);");
+        w.Line($"    LinearKernels.Forward(context, {WeightsEmitter.FieldOf(plan, "v_proj.weight")}, {WeightsEmitter.BiasOf(plan, "v_proj")}, value, kvSeqLen, KvInputDim, KvWidth);");
+        w.Line();
+        w.Line("    Attend(query, key, value, attended, seqLen, kvSeqLen);");
+        w.Line();
+        w.Line("    // Projection out: the heads, side by side, back to ModelDim.");
+        w.Line($"    LinearKernels.Forward(attended, {WeightsEmitter.FieldOf(plan, "o_proj.weight")}, {WeightsEmitter.BiasOf(plan, "o_proj")}, output, seqLen, QueryWidth, ModelDim);");
+        w.Line("}");
+    }
+
+    private static void EmitAttend(SourceWriter w, AttentionShape attention, bool hasMask)
+    {
+        var maskParameter = hasMask ? "ReadOnlySpan<float> additiveMask, " : "";
+        w.Line("/// <summary>");
+        w.Line("/// The attention core, one query row of one head at a time: scores against every visible key, softmax, then the");
+        w.Line("/// probability-weighted sum of the values. Arguments were checked by the caller.");
+        w.Line("/// </summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+        using (w.Block($"private void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, {maskParameter}Span<float> output, int seqLen, int kvSeqLen)"))
+        {
+            w.Line("ref float queryStart = ref MemoryMarshal.GetReference(query);");
+            w.Line("ref float keyStart = ref MemoryMarshal.GetReference(key);");
+            w.Line("ref float valueStart = ref MemoryMarshal.GetReference(value);");
+            w.Line("ref float outputStart = ref MemoryMarshal.GetReference(output);");
+            w.Line("ref float scores = ref _scores.Reference;");
+            if (!attention.Causal)
+            {
+                w.Line("int visible = kvSeqLen;");
+            }
+
+            w.Line();
+            using (w.Block("for (int head = 0; head < Heads; head++)"))
+            {
+                if (attention.GroupSize == 1)
+                {
+                    w.Line("int kvHead = head;");
+                }
+                else
+                {
+                    w.Line($"// Each group of {attention.GroupSize} query heads shares one key/value head.");
+                    w.Line($"int kvHead = head / {Int(attention.GroupSize)};");
+                }
+
+                w.Line("ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);");
+                w.Line("ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);");
+                using (w.Block("for (int row = 0; row < seqLen; row++)"))
+                {
+                    w.Line("ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth + head * HeadDim);");
+                    if (attention.Causal)
+                    {
+                        w.Line("// Causal, bottom-right aligned: keys past the diagonal are never scored, not just masked.");
+                        w.Line("int visible = Math.Min(kvSeqLen, row + kvSeqLen - seqLen + 1);");
+                        using (w.Block("if (visible <= 0)"))
+                        {
+                            w.Line("// More queries than keys: this row sees nothing, and attends to nothing.");
+                            w.Line("MemoryMarshal.CreateSpan(ref outputRow, HeadDim).Clear();");
+                            w.Line("continue;");
+                        }
+
+                        w.Line();
+                    }
+
+                    w.Line("// Scores: q·k for each visible key, times Scale.");
+                    w.Line("ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);");
+                    w.Line("Span<float> rowScores = MemoryMarshal.CreateSpan(ref scores, visible);");
+                    if (attention.Softcap > 0)
+                    {
+                        w.Line("SoftmaxKernels.Softcap(rowScores, Softcap);");
+                    }
+
+                    if (hasMask)
+                    {
+                        using (w.Block("if (!additiveMask.IsEmpty)"))
+                        {
+                            w.Line("SoftmaxKernels.Add(rowScores, additiveMask.Slice(row * kvSeqLen, visible));");
+                        }
+                    }
+
+                    w.Line();
+                    w.Line("// Softmax: subtracting the row max keeps exp from overflowing; the 1/sum is applied on the way out.");
+                    w.Line("float max = SoftmaxKernels.Max(rowScores);");
+                    w.Line("float sum = SoftmaxKernels.ExpAndSum(rowScores, max);");
+                    w.Line();
+                    w.Line("// Weighted sum of the values. A fully masked row has sum 0 and comes out as zeros.");
+                    w.Line("WeighValues(ref scores, ref valueHead, KvWidth, visible, sum > 0 ? 1 / sum : 0, ref outputRow);");
+                }
+            }
+        }
+    }
+}

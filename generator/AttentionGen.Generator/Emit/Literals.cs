@@ -1,0 +1,12 @@
+using System.Globalization;
+
+namespace AttentionGen.Generator.Emit;
+
+internal static class Literals
+{
+    public static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
+
+    public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static string Bool(bool value) => value ? "true" : "false";
+}

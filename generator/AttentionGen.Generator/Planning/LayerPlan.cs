@@ -1,0 +1,75 @@
+using AttentionGen.Generator.Model;
+
+namespace AttentionGen.Generator.Planning;
+
+/// <summary>
+/// Everything the emitter needs, resolved: defaults applied, derived widths computed, vector paths chosen. Pure data,
+/// so plans can be tested without looking at emitted text.
+/// </summary>
+internal sealed record LayerPlan(
+    LayerKind Kind,
+    string HintName,
+    string? Namespace,
+    string ClassName,
+    EquatableArray<ContainingType> ContainingTypes,
+    AttentionShape? Attention,
+    ProjectionShape? Projections,
+    PoolingShape? Pooling,
+    EquatableArray<WeightPlan> Weights,
+    EquatableArray<RowKernelPlan> RowKernels);
+
+/// <summary>The attention core's shape. <see cref="Scale"/> is the effective scale (the default already applied).</summary>
+internal sealed record AttentionShape(
+    int Heads, int KvHeads, int HeadDim, int MaxSeqLen, int MaxKvSeqLen, bool Causal, float Scale, float Softcap)
+{
+    public int GroupSize => Heads / KvHeads;
+    public int QueryWidth => Heads * HeadDim;
+    public int KvWidth => KvHeads * HeadDim;
+}
+
+/// <summary>The Q/K/V/O projections around the core. <see cref="KvInputDim"/> is the width K and V project from.</summary>
+internal sealed record ProjectionShape(int ModelDim, int KvInputDim, bool Bias, bool EmitsSelfAttention, bool EmitsCrossAttention);
+
+internal sealed record PoolingShape(int InputDim, int MaxSeqLen, int OutputDim);
+
+/// <summary>One learnable tensor: its file name (<c>q_proj.weight</c>), the member names the class exposes, its shape
+/// as numbers and as the names of the generated constants.</summary>
+internal sealed record WeightPlan(string TensorName, string PropertyName, string FieldName, int Rows, int Columns, string RowsName, string ColumnsName)
+{
+    /// <summary>The shape in the generated class's constants, e.g. <c>QueryWidth, ModelDim</c>.</summary>
+    public string ShapeText => IsVector ? RowsName : RowsName + ", " + ColumnsName;
+
+
+    /// <summary>Biases are vectors (shape <c>[Rows]</c>); weights are <c>[Rows, Columns]</c> matrices.</summary>
+    public bool IsVector => Columns == 0;
+
+    public int ElementCount => IsVector ? Rows : Rows * Columns;
+}
+
+/// <summary>
+/// A kernel that works on one row of <see cref="Width"/> floats against many rows of the same width: either a dot
+/// product per row (scores) or a weighted sum of rows (P·V). <see cref="Paths"/> holds one entry per vector width,
+/// widest first, ending with the scalar fallback.
+/// </summary>
+internal sealed record RowKernelPlan(RowKernelKind Kind, string MethodName, int Width, string WidthName, bool Unrolled, EquatableArray<VectorPath> Paths);
+
+internal enum RowKernelKind
+{
+    /// <summary><c>scores[j] = scale · (x · rows[j])</c>: x stays in registers while the rows stream past.</summary>
+    DotRows,
+
+    /// <summary><c>output = factor · Σⱼ weights[j] · rows[j]</c>: the output row stays in registers.</summary>
+    WeightedSum,
+}
+
+/// <summary>
+/// One hardware path: the guard that selects it and how the row splits into vector chunks. A 20-wide row on the
+/// Vector512 path is one 16-wide chunk and one 4-wide chunk; <see cref="ScalarTail"/> counts the floats left over.
+/// </summary>
+internal sealed record VectorPath(int VectorWidth, EquatableArray<VectorChunk> Chunks, int ScalarTail)
+{
+    public bool IsScalar => VectorWidth == 1;
+}
+
+/// <summary>A vector load at <see cref="Offset"/> floats into the row, <see cref="Width"/> floats wide.</summary>
+internal sealed record VectorChunk(int Width, int Offset);

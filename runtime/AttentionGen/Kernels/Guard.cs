@@ -1,0 +1,43 @@
+namespace AttentionGen.Kernels;
+
+/// <summary>
+/// Argument checks for generated <c>Forward</c> methods. They run once per call, before any work, and name the
+/// parameter and the sizes involved so a caller can see what to fix.
+/// </summary>
+public static class Guard
+{
+    /// <summary>Throws unless <c>1 ≤ length ≤ max</c>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is outside <c>1..max</c>.</exception>
+    public static void Length(int length, int max, string paramName)
+    {
+        if (length < 1 || length > max)
+        {
+            throw new ArgumentOutOfRangeException(paramName, length,
+                $"{paramName} must be between 1 and {max} (the layer's declared maximum), but it is {length}.");
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="span"/> holds at least <c>rows × rowWidth</c> floats.</summary>
+    /// <exception cref="ArgumentException">The span is too short.</exception>
+    public static void HasRows(ReadOnlySpan<float> span, int rows, int rowWidth, string paramName)
+    {
+        var needed = (long)rows * rowWidth;
+        if (span.Length < needed)
+        {
+            throw new ArgumentException(
+                $"{paramName} has {span.Length} floats, but {rows} rows of {rowWidth} need {needed}.", paramName);
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="span"/> holds exactly <c>rows × rowWidth</c> floats.</summary>
+    /// <exception cref="ArgumentException">The span has another length.</exception>
+    public static void HasExactly(ReadOnlySpan<float> span, int rows, int rowWidth, string paramName)
+    {
+        var needed = (long)rows * rowWidth;
+        if (span.Length != needed)
+        {
+            throw new ArgumentException(
+                $"{paramName} has {span.Length} floats, but it must be [{rows}, {rowWidth}] = {needed}.", paramName);
+        }
+    }
+}
