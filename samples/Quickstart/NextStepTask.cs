@@ -1,19 +1,19 @@
 namespace Quickstart;
 
 /// <summary>
-/// A small synthetic task: noisy sine waves with a fixed period and random amplitude and phase. From 5 steps, predict
-/// the 6th. Each step becomes <see cref="FeaturesPerStep"/> features: its value placed in that step's own slot, and a
-/// one-hot marker of the step. Pooling then keeps each step's value apart, so the output layer can weigh steps
-/// differently (extrapolating a sine needs a negative weight on an earlier step), and the one-hot half lets the score
-/// layer learn which steps deserve attention.
+/// A small synthetic task: noisy periodic signals. Each sequence repeats a random pattern of <see cref="Period"/>
+/// values plus noise; from 5 steps, predict the 6th. Since the period is 4, the 6th value repeats the 2nd, and the
+/// model has to find that out. Each step becomes <see cref="FeaturesPerStep"/> features: its value and a one-hot
+/// marker of its position. The pooled row is then one attention-weighted value (plus the weights themselves), so
+/// a good prediction needs the attention to land on the right step.
 /// </summary>
 public sealed class NextStepTask(int seed)
 {
     public const int Steps = 5;
-    public const int FeaturesPerStep = 2 * Steps;
+    public const int FeaturesPerStep = 1 + Steps;
     public const int InputSize = Steps * FeaturesPerStep;
-    private const double Period = 8;
-    private const double Noise = 0.03;
+    public const int Period = 4;
+    private const double Noise = 0.05;
 
     private readonly Random _random = new(seed);
 
@@ -24,17 +24,20 @@ public sealed class NextStepTask(int seed)
         var targets = new float[count];
         for (int n = 0; n < count; n++)
         {
-            double amplitude = 0.5 + _random.NextDouble();
-            double phase = _random.NextDouble() * 2 * Math.PI;
+            var pattern = new double[Period];
+            for (int k = 0; k < Period; k++)
+            {
+                pattern[k] = 2 * _random.NextDouble() - 1;
+            }
+
             Span<float> sequence = inputs.AsSpan(n * InputSize, InputSize);
             for (int step = 0; step < Steps; step++)
             {
-                float value = (float)(amplitude * Math.Sin(2 * Math.PI * step / Period + phase) + Noise * Gaussian());
-                sequence[step * FeaturesPerStep + step] = value;
-                sequence[step * FeaturesPerStep + Steps + step] = 1;
+                sequence[step * FeaturesPerStep] = (float)(pattern[step % Period] + Noise * Gaussian());
+                sequence[step * FeaturesPerStep + 1 + step] = 1;
             }
 
-            targets[n] = (float)(amplitude * Math.Sin(2 * Math.PI * Steps / Period + phase));
+            targets[n] = (float)pattern[Steps % Period];
         }
 
         return (inputs, targets);
@@ -46,7 +49,7 @@ public sealed class NextStepTask(int seed)
         var values = new float[Steps];
         for (int step = 0; step < Steps; step++)
         {
-            values[step] = sequence[step * FeaturesPerStep + step];
+            values[step] = sequence[step * FeaturesPerStep];
         }
 
         return values;

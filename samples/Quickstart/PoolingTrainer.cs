@@ -16,6 +16,7 @@ public sealed class PoolingTrainer(NextStepPredictor model)
     private readonly float[] _pooled = new float[Width];
     private readonly double[] _scoreGradient = new double[Width];
     private readonly double[] _outputGradient = new double[Width];
+    private readonly double[] _alphaGradient = new double[Steps];
 
     public void Fit(float[] inputs, float[] targets, int epochs, float learningRate, Action<int, double> progress)
     {
@@ -41,7 +42,7 @@ public sealed class PoolingTrainer(NextStepPredictor model)
                 }
 
                 // dαᵢ = xᵢ·(W_oᵀ dy); then back through the softmax.
-                Span<double> dAlpha = stackalloc double[Steps];
+                double[] dAlpha = _alphaGradient;
                 double weighted = 0;
                 for (int i = 0; i < Steps; i++)
                 {

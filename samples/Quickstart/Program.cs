@@ -12,9 +12,9 @@ var model = new NextStepPredictor();
 var trainer = new PoolingTrainer(model);
 double before = trainer.MeanSquaredError(testInputs, testTargets);
 var fitTime = Stopwatch.StartNew();
-trainer.Fit(trainInputs, trainTargets, epochs: 300, learningRate: 0.5f, progress: (epoch, loss) =>
+trainer.Fit(trainInputs, trainTargets, epochs: 1000, learningRate: 0.5f, progress: (epoch, loss) =>
 {
-    if (epoch % 60 == 0)
+    if (epoch % 200 == 0)
     {
         Console.WriteLine($"  epoch {epoch,3}: training MSE {loss:F5}");
     }
@@ -39,7 +39,7 @@ Console.WriteLine();
 Console.WriteLine($"Test MSE  before fitting: {before:F5}   after: {after:F5}   (repeating the last value: {repeatLast:F5})");
 
 // 3. One test sequence: the prediction, the truth, and where the model looked.
-var example = testInputs.AsSpan(0, NextStepTask.InputSize);
+float[] example = testInputs[..NextStepTask.InputSize];
 var prediction = new float[1];
 var attention = new float[NextStepTask.Steps];
 loaded.Forward(example, prediction, attention, NextStepTask.Steps);
