@@ -1,0 +1,45 @@
+namespace AttentionGen;
+
+/// <summary>
+/// A safetensors file is malformed: the message says what is wrong and, when known, in which tensor. It is an
+/// <see cref="IOException"/>, so one handler around <see cref="SafeTensors.Open"/> covers unreadable and corrupt files.
+/// </summary>
+public class SafeTensorsFormatException : IOException
+{
+    /// <summary>Creates the exception with a message.</summary>
+    public SafeTensorsFormatException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and the error that caused it.</summary>
+    public SafeTensorsFormatException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// A layer's weights could not be loaded from a file: a tensor is missing, has the wrong shape or a dtype that cannot
+/// be read as float. The layer's weights are unchanged.
+/// </summary>
+public class WeightLoadException : Exception
+{
+    /// <summary>Creates the exception for <paramref name="tensorName"/>.</summary>
+    public WeightLoadException(string message, string tensorName, IReadOnlyList<int> expectedShape, IReadOnlyList<long>? actualShape)
+        : base(message)
+    {
+        TensorName = tensorName;
+        ExpectedShape = expectedShape;
+        ActualShape = actualShape;
+    }
+
+    /// <summary>The full name of the tensor (prefix included).</summary>
+    public string TensorName { get; }
+
+    /// <summary>The shape the layer needs.</summary>
+    public IReadOnlyList<int> ExpectedShape { get; }
+
+    /// <summary>The shape found in the file, or null when the tensor is missing.</summary>
+    public IReadOnlyList<long>? ActualShape { get; }
+}

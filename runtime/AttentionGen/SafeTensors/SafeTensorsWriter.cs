@@ -1,0 +1,171 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+
+namespace AttentionGen;
+
+/// <summary>Builds a safetensors file from float data, storing each tensor as F32, F16 or BF16.</summary>
+public sealed class SafeTensorsWriter
+{
+    private readonly List<(string Name, SafeTensorsDType DType, int[] Shape, byte[] Bytes)> _tensors = [];
+    private readonly Dictionary<string, string> _metadata = new(StringComparer.Ordinal);
+
+    /// <summary>Adds a tensor; its values are converted to <paramref name="dtype"/>.</summary>
+    /// <exception cref="ArgumentException">The name is taken or empty, the shape does not match the values, or the dtype is not F32, F16 or BF16.</exception>
+    public SafeTensorsWriter Add(string name, ReadOnlySpan<float> values, ReadOnlySpan<int> shape, SafeTensorsDType dtype = SafeTensorsDType.F32)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (name == "__metadata__" || _tensors.Exists(t => t.Name == name))
+        {
+            throw new ArgumentException($"A tensor named '{name}' cannot be added: the name is taken.", nameof(name));
+        }
+
+        long count = 1;
+        foreach (var dim in shape)
+        {
+            if (dim < 0)
+            {
+                throw new ArgumentException($"Shape [{string.Join(", ", shape.ToArray())}] has a negative dimension.", nameof(shape));
+            }
+
+            count *= dim;
+        }
+
+        if (count != values.Length)
+        {
+            throw new ArgumentException(
+                $"Shape [{string.Join(", ", shape.ToArray())}] holds {count} values but {values.Length} were given.", nameof(values));
+        }
+
+        if (!SafeTensorsDTypes.IsFloatConvertible(dtype))
+        {
+            throw new ArgumentException($"Float data can be written as F32, F16 or BF16, not {dtype}.", nameof(dtype));
+        }
+
+        var bytes = new byte[values.Length * SafeTensorsDTypes.SizeOf(dtype)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            switch (dtype)
+            {
+                case SafeTensorsDType.F32:
+                    BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
+                    break;
+                case SafeTensorsDType.F16:
+                    BinaryPrimitives.WriteHalfLittleEndian(bytes.AsSpan(i * 2), (Half)values[i]);
+                    break;
+                default:
+                    BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(i * 2), ToBFloat16(values[i]));
+                    break;
+            }
+        }
+
+        _tensors.Add((name, dtype, shape.ToArray(), bytes));
+        return this;
+    }
+
+    /// <summary>Adds a <c>__metadata__</c> entry.</summary>
+    public SafeTensorsWriter AddMetadata(string key, string value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        if (!_metadata.TryAdd(key, value))
+        {
+            throw new ArgumentException($"Metadata key '{key}' is already set.", nameof(key));
+        }
+
+        return this;
+    }
+
+    /// <summary>Writes the file to <paramref name="path"/>, replacing any file there.</summary>
+    public void Save(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var stream = File.Create(path);
+        WriteTo(stream);
+    }
+
+    /// <summary>Writes the file to <paramref name="stream"/>.</summary>
+    public void WriteTo(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var header = Header();
+        Span<byte> length = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+        stream.Write(length);
+        stream.Write(header);
+        foreach (var tensor in _tensors)
+        {
+            stream.Write(tensor.Bytes);
+        }
+    }
+
+    /// <summary>The file's bytes.</summary>
+    public byte[] ToArray()
+    {
+        using var stream = new MemoryStream();
+        WriteTo(stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>The JSON header, padded with spaces to a multiple of 8 bytes so the data that follows stays aligned.</summary>
+    private byte[] Header()
+    {
+        using var json = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            writer.WriteStartObject();
+            if (_metadata.Count > 0)
+            {
+                writer.WriteStartObject("__metadata__");
+                foreach (var (key, value) in _metadata)
+                {
+                    writer.WriteString(key, value);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            long offset = 0;
+            foreach (var tensor in _tensors)
+            {
+                writer.WriteStartObject(tensor.Name);
+                writer.WriteString("dtype", tensor.DType.ToString());
+                writer.WriteStartArray("shape");
+                foreach (var dim in tensor.Shape)
+                {
+                    writer.WriteNumberValue(dim);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteStartArray("data_offsets");
+                writer.WriteNumberValue(offset);
+                writer.WriteNumberValue(offset + tensor.Bytes.Length);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+                offset += tensor.Bytes.Length;
+            }
+
+            writer.WriteEndObject();
+        }
+
+        var padding = (8 - (int)(json.Length % 8)) % 8;
+        for (int i = 0; i < padding; i++)
+        {
+            json.WriteByte((byte)' ');
+        }
+
+        return json.ToArray();
+    }
+
+    /// <summary>Rounds to the nearest bfloat16, ties to even; NaN stays NaN.</summary>
+    private static ushort ToBFloat16(float value)
+    {
+        var bits = BitConverter.SingleToUInt32Bits(value);
+        if (float.IsNaN(value))
+        {
+            return (ushort)((bits >> 16) | 0x40);
+        }
+
+        var roundingBias = 0x7FFFu + ((bits >> 16) & 1);
+        return (ushort)((bits + roundingBias) >> 16);
+    }
+}
