@@ -1,0 +1,137 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace AttentionGen.Kernels;
+
+/// <summary>Dense layers in the PyTorch <c>nn.Linear</c> convention.</summary>
+[SkipLocalsInit]
+public static class LinearKernels
+{
+    /// <summary>
+    /// Computes <c>output[r, o] = bias[o] + Σᵢ input[r, i] · weight[o, i]</c>, i.e. <c>y = x·Wᵀ + b</c> with the
+    /// weight stored row-major as <c>[outDim, inDim]</c> like PyTorch's <c>nn.Linear</c>.
+    /// </summary>
+    /// <param name="input">Row-major <c>[rows, inDim]</c>; longer spans are accepted and only the prefix is read.</param>
+    /// <param name="weight">Row-major <c>[outDim, inDim]</c>; exactly <c>outDim · inDim</c> elements.</param>
+    /// <param name="bias">Empty for no bias, otherwise exactly <c>outDim</c> elements.</param>
+    /// <param name="output">Row-major <c>[rows, outDim]</c>; longer spans are accepted and only the prefix is written. Must not overlap <paramref name="input"/>.</param>
+    /// <param name="rows">Number of input rows (tokens); 0 does nothing.</param>
+    /// <param name="inDim">Input features per row.</param>
+    /// <param name="outDim">Output features per row.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
+    /// <exception cref="ArgumentException">A span does not have the length the dimensions require.</exception>
+    public static void Forward(
+        ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        Span<float> output, int rows, int inDim, int outDim)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(inDim);
+        ArgumentOutOfRangeException.ThrowIfNegative(outDim);
+
+        long inputNeeded = (long)rows * inDim, weightNeeded = (long)outDim * inDim, outputNeeded = (long)rows * outDim;
+        if (input.Length < inputNeeded)
+        {
+            throw new ArgumentException(
+                $"The input has {input.Length} elements but rows·inDim = {rows}·{inDim} = {inputNeeded} are needed.", nameof(input));
+        }
+        if (weight.Length != weightNeeded)
+        {
+            throw new ArgumentException(
+                $"The weight has {weight.Length} elements but [outDim, inDim] = [{outDim}, {inDim}] needs exactly {weightNeeded}.", nameof(weight));
+        }
+        if (bias.Length != 0 && bias.Length != outDim)
+        {
+            throw new ArgumentException(
+                $"The bias has {bias.Length} elements but must be empty (no bias) or have outDim = {outDim}.", nameof(bias));
+        }
+        if (output.Length < outputNeeded)
+        {
+            throw new ArgumentException(
+                $"The output has {output.Length} elements but rows·outDim = {rows}·{outDim} = {outputNeeded} are needed.", nameof(output));
+        }
+
+        ref float x = ref MemoryMarshal.GetReference(input);
+        ref float w = ref MemoryMarshal.GetReference(weight);
+        ref float b = ref MemoryMarshal.GetReference(bias);
+        ref float y = ref MemoryMarshal.GetReference(output);
+        bool hasBias = !bias.IsEmpty;
+
+        // The widest vector that fits in one weight row does the dot products; its tail is one masked overlapping load.
+        if (Vector512.IsHardwareAccelerated && inDim >= Vector512<float>.Count)
+        {
+            Run<LinearDot512>(ref x, ref w, ref b, hasBias, ref y, rows, inDim, outDim);
+        }
+        else if (Vector256.IsHardwareAccelerated && inDim >= Vector256<float>.Count)
+        {
+            Run<LinearDot256>(ref x, ref w, ref b, hasBias, ref y, rows, inDim, outDim);
+        }
+        else if (Vector128.IsHardwareAccelerated && inDim >= Vector128<float>.Count)
+        {
+            Run<LinearDot128>(ref x, ref w, ref b, hasBias, ref y, rows, inDim, outDim);
+        }
+        else
+        {
+            Run<LinearDotScalar>(ref x, ref w, ref b, hasBias, ref y, rows, inDim, outDim);
+        }
+    }
+
+    // Blocks of 2 rows × 4 output features: each weight vector loaded feeds two FMAs, and the 8 accumulators plus
+    // the loads fit in 16 registers (AVX2) without spilling.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Run<TDot>(ref float x, ref float w, ref float b, bool hasBias, ref float y, int rows, int inDim, int outDim)
+        where TDot : struct, ILinearDot
+    {
+        int row = 0;
+        for (; row + 2 <= rows; row += 2)
+        {
+            ref float x0 = ref Unsafe.Add(ref x, (nint)row * inDim);
+            ref float x1 = ref Unsafe.Add(ref x0, inDim);
+            ref float y0 = ref Unsafe.Add(ref y, (nint)row * outDim);
+            ref float y1 = ref Unsafe.Add(ref y0, outDim);
+
+            int o = 0;
+            for (; o + 4 <= outDim; o += 4)
+            {
+                TDot.Dot2x4(ref x0, ref x1, ref Unsafe.Add(ref w, (nint)o * inDim), inDim, out Vector128<float> s0, out Vector128<float> s1);
+                if (hasBias)
+                {
+                    Vector128<float> bv = Vector128.LoadUnsafe(ref b, (nuint)o);
+                    s0 += bv;
+                    s1 += bv;
+                }
+                s0.StoreUnsafe(ref y0, (nuint)o);
+                s1.StoreUnsafe(ref y1, (nuint)o);
+            }
+            for (; o < outDim; o++)
+            {
+                ref float wo = ref Unsafe.Add(ref w, (nint)o * inDim);
+                float bo = hasBias ? Unsafe.Add(ref b, o) : 0f;
+                Unsafe.Add(ref y0, o) = bo + TDot.Dot1(ref x0, ref wo, inDim);
+                Unsafe.Add(ref y1, o) = bo + TDot.Dot1(ref x1, ref wo, inDim);
+            }
+        }
+
+        if (row < rows)
+        {
+            ref float x0 = ref Unsafe.Add(ref x, (nint)row * inDim);
+            ref float y0 = ref Unsafe.Add(ref y, (nint)row * outDim);
+
+            int o = 0;
+            for (; o + 4 <= outDim; o += 4)
+            {
+                Vector128<float> s0 = TDot.Dot1x4(ref x0, ref Unsafe.Add(ref w, (nint)o * inDim), inDim);
+                if (hasBias)
+                {
+                    s0 += Vector128.LoadUnsafe(ref b, (nuint)o);
+                }
+                s0.StoreUnsafe(ref y0, (nuint)o);
+            }
+            for (; o < outDim; o++)
+            {
+                float bo = hasBias ? Unsafe.Add(ref b, o) : 0f;
+                Unsafe.Add(ref y0, o) = bo + TDot.Dot1(ref x0, ref Unsafe.Add(ref w, (nint)o * inDim), inDim);
+            }
+        }
+    }
+}

@@ -1,0 +1,340 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace AttentionGen.Kernels;
+
+/// <summary>
+/// Row operations of a numerically stable softmax over attention scores. Each runs a
+/// Vector512 → Vector256 → Vector128 → scalar cascade, so any length (including 0) is handled and the
+/// widest accelerated width does the bulk of the work.
+/// </summary>
+[SkipLocalsInit]
+public static class SoftmaxKernels
+{
+    /// <summary>Returns the largest element of <paramref name="values"/>.</summary>
+    /// <param name="values">The row.</param>
+    /// <returns>The maximum; <see cref="float.NegativeInfinity"/> for an empty row; NaN if any element is NaN.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float Max(ReadOnlySpan<float> values)
+    {
+        ref float start = ref MemoryMarshal.GetReference(values);
+        nuint length = (nuint)values.Length;
+        nuint i = 0;
+        float max = float.NegativeInfinity;
+
+        // Max is idempotent, so each width finishes with one overlapping load of its last full vector instead of
+        // handing a tail down. Four accumulators hide the latency of the max instruction.
+        if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
+        {
+            Vector512<float> m0 = Vector512.Create(float.NegativeInfinity), m1 = m0, m2 = m0, m3 = m0;
+            for (; i + 64 <= length; i += 64)
+            {
+                m0 = Vector512.Max(m0, Vector512.LoadUnsafe(ref start, i));
+                m1 = Vector512.Max(m1, Vector512.LoadUnsafe(ref start, i + 16));
+                m2 = Vector512.Max(m2, Vector512.LoadUnsafe(ref start, i + 32));
+                m3 = Vector512.Max(m3, Vector512.LoadUnsafe(ref start, i + 48));
+            }
+            for (; i + 16 <= length; i += 16)
+            {
+                m0 = Vector512.Max(m0, Vector512.LoadUnsafe(ref start, i));
+            }
+            m0 = Vector512.Max(m0, Vector512.LoadUnsafe(ref start, length - 16));
+            m0 = Vector512.Max(Vector512.Max(m0, m1), Vector512.Max(m2, m3));
+            return HorizontalMax(Vector256.Max(m0.GetLower(), m0.GetUpper()));
+        }
+
+        if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<float>.Count)
+        {
+            Vector256<float> m0 = Vector256.Create(float.NegativeInfinity), m1 = m0, m2 = m0, m3 = m0;
+            for (; i + 32 <= length; i += 32)
+            {
+                m0 = Vector256.Max(m0, Vector256.LoadUnsafe(ref start, i));
+                m1 = Vector256.Max(m1, Vector256.LoadUnsafe(ref start, i + 8));
+                m2 = Vector256.Max(m2, Vector256.LoadUnsafe(ref start, i + 16));
+                m3 = Vector256.Max(m3, Vector256.LoadUnsafe(ref start, i + 24));
+            }
+            for (; i + 8 <= length; i += 8)
+            {
+                m0 = Vector256.Max(m0, Vector256.LoadUnsafe(ref start, i));
+            }
+            m0 = Vector256.Max(m0, Vector256.LoadUnsafe(ref start, length - 8));
+            m0 = Vector256.Max(Vector256.Max(m0, m1), Vector256.Max(m2, m3));
+            return HorizontalMax(m0);
+        }
+
+        if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<float>.Count)
+        {
+            Vector128<float> m0 = Vector128.Create(float.NegativeInfinity), m1 = m0;
+            for (; i + 8 <= length; i += 8)
+            {
+                m0 = Vector128.Max(m0, Vector128.LoadUnsafe(ref start, i));
+                m1 = Vector128.Max(m1, Vector128.LoadUnsafe(ref start, i + 4));
+            }
+            for (; i + 4 <= length; i += 4)
+            {
+                m0 = Vector128.Max(m0, Vector128.LoadUnsafe(ref start, i));
+            }
+            m0 = Vector128.Max(Vector128.Max(m0, m1), Vector128.LoadUnsafe(ref start, length - 4));
+            return HorizontalMax(m0);
+        }
+
+        for (; i < length; i++)
+        {
+            max = MathF.Max(max, Unsafe.Add(ref start, i));
+        }
+        return max;
+    }
+
+    /// <summary>
+    /// Replaces each element with <c>exp(values[i] − max)</c> and returns the sum of the new values.
+    /// </summary>
+    /// <param name="values">The row, overwritten in place.</param>
+    /// <param name="max">The row maximum (normally from <see cref="Max"/>); every element must be ≤ it.</param>
+    /// <returns>
+    /// The sum of the exponentials. When <paramref name="max"/> is −∞ (an empty row or a row of only −∞, e.g. fully
+    /// masked) the row is set to zeros and 0 is returned instead of NaN.
+    /// </returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float ExpAndSum(Span<float> values, float max)
+    {
+        if (float.IsNegativeInfinity(max))
+        {
+            // −∞ − (−∞) is NaN; a fully masked row has no probability mass at all.
+            values.Clear();
+            return 0f;
+        }
+
+        ref float start = ref MemoryMarshal.GetReference(values);
+        nuint length = (nuint)values.Length;
+        nuint i = 0;
+        float sum = 0f;
+
+        // Each width hands its tail to the next narrower one, so every element is exponentiated exactly once.
+        if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
+        {
+            Vector512<float> shift = Vector512.Create(max);
+            Vector512<float> s0 = Vector512<float>.Zero, s1 = s0;
+            for (; i + 32 <= length; i += 32)
+            {
+                Vector512<float> e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref start, i) - shift);
+                Vector512<float> e1 = VectorMath.Exp(Vector512.LoadUnsafe(ref start, i + 16) - shift);
+                e0.StoreUnsafe(ref start, i);
+                e1.StoreUnsafe(ref start, i + 16);
+                s0 += e0;
+                s1 += e1;
+            }
+            if (i + 16 <= length)
+            {
+                Vector512<float> e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref start, i) - shift);
+                e0.StoreUnsafe(ref start, i);
+                s0 += e0;
+                i += 16;
+            }
+            sum += Vector512.Sum(s0 + s1);
+        }
+
+        if (Vector256.IsHardwareAccelerated && length - i >= (nuint)Vector256<float>.Count)
+        {
+            Vector256<float> shift = Vector256.Create(max);
+            Vector256<float> s0 = Vector256<float>.Zero;
+            for (; i + 8 <= length; i += 8)
+            {
+                Vector256<float> e0 = VectorMath.Exp(Vector256.LoadUnsafe(ref start, i) - shift);
+                e0.StoreUnsafe(ref start, i);
+                s0 += e0;
+            }
+            sum += Vector256.Sum(s0);
+        }
+
+        if (Vector128.IsHardwareAccelerated && length - i >= (nuint)Vector128<float>.Count)
+        {
+            Vector128<float> shift = Vector128.Create(max);
+            Vector128<float> s0 = Vector128<float>.Zero;
+            for (; i + 4 <= length; i += 4)
+            {
+                Vector128<float> e0 = VectorMath.Exp(Vector128.LoadUnsafe(ref start, i) - shift);
+                e0.StoreUnsafe(ref start, i);
+                s0 += e0;
+            }
+            sum += Vector128.Sum(s0);
+        }
+
+        for (; i < length; i++)
+        {
+            ref float value = ref Unsafe.Add(ref start, i);
+            value = VectorMath.Exp(value - max);
+            sum += value;
+        }
+        return sum;
+    }
+
+    /// <summary>Multiplies every element of <paramref name="values"/> by <paramref name="factor"/> in place.</summary>
+    /// <param name="values">The row, overwritten in place.</param>
+    /// <param name="factor">The multiplier (for softmax, 1/sum).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Multiply(Span<float> values, float factor)
+    {
+        ref float start = ref MemoryMarshal.GetReference(values);
+        nuint length = (nuint)values.Length;
+        nuint i = 0;
+
+        if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
+        {
+            Vector512<float> f = Vector512.Create(factor);
+            for (; i + 16 <= length; i += 16)
+            {
+                (Vector512.LoadUnsafe(ref start, i) * f).StoreUnsafe(ref start, i);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated && length - i >= (nuint)Vector256<float>.Count)
+        {
+            Vector256<float> f = Vector256.Create(factor);
+            for (; i + 8 <= length; i += 8)
+            {
+                (Vector256.LoadUnsafe(ref start, i) * f).StoreUnsafe(ref start, i);
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated && length - i >= (nuint)Vector128<float>.Count)
+        {
+            Vector128<float> f = Vector128.Create(factor);
+            for (; i + 4 <= length; i += 4)
+            {
+                (Vector128.LoadUnsafe(ref start, i) * f).StoreUnsafe(ref start, i);
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            Unsafe.Add(ref start, i) *= factor;
+        }
+    }
+
+    /// <summary>Adds <paramref name="addend"/> element-wise into <paramref name="values"/> (e.g. an additive mask row).</summary>
+    /// <param name="values">The row, overwritten in place.</param>
+    /// <param name="addend">The values to add; must have exactly <c>values.Length</c> elements.</param>
+    /// <exception cref="ArgumentException"><paramref name="addend"/> has a different length than <paramref name="values"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Add(Span<float> values, ReadOnlySpan<float> addend)
+    {
+        if (addend.Length != values.Length)
+        {
+            throw new ArgumentException(
+                $"The addend has {addend.Length} elements but the values have {values.Length}; they must be equal.", nameof(addend));
+        }
+
+        ref float start = ref MemoryMarshal.GetReference(values);
+        ref float other = ref MemoryMarshal.GetReference(addend);
+        nuint length = (nuint)values.Length;
+        nuint i = 0;
+
+        if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
+        {
+            for (; i + 16 <= length; i += 16)
+            {
+                (Vector512.LoadUnsafe(ref start, i) + Vector512.LoadUnsafe(ref other, i)).StoreUnsafe(ref start, i);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated && length - i >= (nuint)Vector256<float>.Count)
+        {
+            for (; i + 8 <= length; i += 8)
+            {
+                (Vector256.LoadUnsafe(ref start, i) + Vector256.LoadUnsafe(ref other, i)).StoreUnsafe(ref start, i);
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated && length - i >= (nuint)Vector128<float>.Count)
+        {
+            for (; i + 4 <= length; i += 4)
+            {
+                (Vector128.LoadUnsafe(ref start, i) + Vector128.LoadUnsafe(ref other, i)).StoreUnsafe(ref start, i);
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            Unsafe.Add(ref start, i) += Unsafe.Add(ref other, i);
+        }
+    }
+
+    /// <summary>Applies logit soft-capping in place: <c>values[i] = cap · tanh(values[i] / cap)</c>.</summary>
+    /// <param name="values">The row, overwritten in place.</param>
+    /// <param name="cap">The cap; a positive finite number.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="cap"/> is not positive and finite.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Softcap(Span<float> values, float cap)
+    {
+        if (!(cap > 0f) || float.IsPositiveInfinity(cap))
+        {
+            throw new ArgumentOutOfRangeException(nameof(cap), cap, "The softcap must be a positive finite number.");
+        }
+
+        ref float start = ref MemoryMarshal.GetReference(values);
+        nuint length = (nuint)values.Length;
+        nuint i = 0;
+        // A multiply instead of a divide per element; the reciprocal costs at most one extra rounding.
+        float inverse = 1f / cap;
+
+        if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
+        {
+            Vector512<float> c = Vector512.Create(cap), inv = Vector512.Create(inverse);
+            for (; i + 16 <= length; i += 16)
+            {
+                (c * VectorMath.Tanh(Vector512.LoadUnsafe(ref start, i) * inv)).StoreUnsafe(ref start, i);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated && length - i >= (nuint)Vector256<float>.Count)
+        {
+            Vector256<float> c = Vector256.Create(cap), inv = Vector256.Create(inverse);
+            for (; i + 8 <= length; i += 8)
+            {
+                (c * VectorMath.Tanh(Vector256.LoadUnsafe(ref start, i) * inv)).StoreUnsafe(ref start, i);
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated && length - i >= (nuint)Vector128<float>.Count)
+        {
+            Vector128<float> c = Vector128.Create(cap), inv = Vector128.Create(inverse);
+            for (; i + 4 <= length; i += 4)
+            {
+                (c * VectorMath.Tanh(Vector128.LoadUnsafe(ref start, i) * inv)).StoreUnsafe(ref start, i);
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            ref float value = ref Unsafe.Add(ref start, i);
+            value = cap * VectorMath.Tanh(value * inverse);
+        }
+    }
+
+    /// <summary>
+    /// Replaces the row with its softmax, <c>exp(x − max) / Σ exp(x − max)</c>. Subtracting the maximum keeps large
+    /// logits from overflowing; a row of only −∞ (fully masked) becomes all zeros.
+    /// </summary>
+    /// <param name="values">The row of logits, overwritten with probabilities.</param>
+    public static void SoftmaxInPlace(Span<float> values)
+    {
+        float max = Max(values);
+        float sum = ExpAndSum(values, max);
+        if (sum > 0f)
+        {
+            Multiply(values, 1f / sum);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float HorizontalMax(Vector256<float> v) => HorizontalMax(Vector128.Max(v.GetLower(), v.GetUpper()));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float HorizontalMax(Vector128<float> v)
+    {
+        v = Vector128.Max(v, Vector128.Shuffle(v, Vector128.Create(2, 3, 0, 1)));
+        v = Vector128.Max(v, Vector128.Shuffle(v, Vector128.Create(1, 0, 3, 2)));
+        return v.ToScalar();
+    }
+}

@@ -1,0 +1,240 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace AttentionGen.Kernels;
+
+/// <summary>
+/// Float <c>exp</c> and <c>tanh</c> for scalars and for <see cref="Vector128{T}"/>, <see cref="Vector256{T}"/> and
+/// <see cref="Vector512{T}"/>, small enough to inline into the attention kernels.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Every overload runs the same sequence of float operations, so the scalar and vector paths return bit-identical
+/// results on the same machine. <see cref="MathF.Exp"/> is a call (not allowed in a hot loop) and
+/// <see cref="Vector512.Exp(Vector512{float})"/> works in double, which is why this exists.
+/// </para>
+/// <para>
+/// Algorithm: clamp x to [-88, 89]; n = floor(x·log₂e); r = x − n·ln2 with ln2 split into a 12-bit high part (so
+/// n·ln2hi is exact even without FMA) and a low part (Cody–Waite), giving r in [0, ln2); e^r by a degree-6
+/// polynomial 1 + r + r²·(c2 + … + c6·r⁴) fitted on [0, ln2] with its first two coefficients fixed at 1 (so
+/// exp(0) is exactly 1); finally multiply by 2ⁿ built by shifting n + 127 into the exponent bits. Reducing with
+/// floor keeps n in the float exponent range -126..127 exactly over the finite results, so overflow and underflow
+/// fall out of the exponent arithmetic with no extra selects: n = -127 gives 2ⁿ = +0 and n = 128 gives +∞.
+/// Multiply-adds use <c>MultiplyAddEstimate</c>, which is a fused FMA wherever the hardware has one (and a plain
+/// multiply and add otherwise, which stays within the same bound).
+/// </para>
+/// <para>
+/// Special values: exp(x) is exactly 0 for x below about -87.34 (results that would be subnormal are flushed to
+/// zero), including -∞; +∞ for x above about 88.72, including +∞; NaN for NaN.
+/// </para>
+/// <para>
+/// Measured accuracy, exhaustively over all 2.24·10⁹ floats in [-87, 88] against <see cref="Math.Exp"/> in double:
+/// maximum relative error 1.08e-7 (1.82 ulp) with FMA, 1.27e-7 (2.14 ulp) without FMA (e.g. DOTNET_EnableAVX2=0);
+/// in both cases the Vector128/256/512 results are bit-identical to the scalar ones. <c>VectorMathTests</c> asserts
+/// 2e-7 relative and 3 ulp on a 2²¹-point sweep. <see cref="Tanh(float)"/>: maximum relative error 3.3e-7 and
+/// absolute error 8.8e-8 over [-10, 10] (asserted: 1e-6 and 2e-7).
+/// </para>
+/// </remarks>
+public static class VectorMath
+{
+    // Inputs are clamped into [ExpLowerBound, ExpUpperBound] so that n = floor(x·log2e) stays in -127..128, the range
+    // whose biased exponent n + 127 fits in 0..255: 0 encodes +0 (underflow) and 255 encodes +inf (overflow).
+    private const float ExpLowerBound = -88.0f;
+    private const float ExpUpperBound = 89.0f;
+
+    private const float Log2E = 1.44269504f;
+    private const float Ln2Hi = 0.693115234375f;        // ln2 with the low 12 mantissa bits cleared: n·Ln2Hi is exact for |n| ≤ 2048
+    private const float Ln2Lo = 3.19461833e-05f;        // ln2 − Ln2Hi
+
+    // e^r ≈ 1 + r + r²·(C2 + r·(C3 + r·(C4 + r·(C5 + r·C6)))) on [0, ln2]; Chebyshev-node fit, relative error 2.5e-8.
+    private const float C2 = 0.500000077f;
+    private const float C3 = 0.166661101f;
+    private const float C4 = 0.0417303323f;
+    private const float C5 = 0.00808118426f;
+    private const float C6 = 0.00178659425f;
+
+    // 1.5·2^23: adding it to an integer-valued float n in -127..128 leaves n in the low mantissa bits, so shifting
+    // the sum's bits left by 23 leaves exactly n << 23 (the magic's own bits shift out).
+    private const float IntegerMagic = 12582912f;
+    private const int ExponentBias = 127 << 23;
+
+    // Below this |x| tanh uses its odd Taylor polynomial; above it, 1 − 2/(e^{2|x|}+1), whose cancellation would
+    // cost relative accuracy near zero.
+    private const float TanhPolynomialBound = 0.25f;
+    private const float T3 = -1f / 3f;
+    private const float T5 = 2f / 15f;
+    private const float T7 = -17f / 315f;
+    private const float T9 = 62f / 2835f;
+
+    /// <summary>Returns e raised to <paramref name="x"/> (see the type remarks for accuracy and special values).</summary>
+    /// <param name="x">The exponent.</param>
+    /// <returns>e^x as a float.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Exp(float x)
+    {
+        // Written as comparisons rather than MathF.Max/Min so NaN passes through unchanged.
+        x = x < ExpLowerBound ? ExpLowerBound : x;
+        x = x > ExpUpperBound ? ExpUpperBound : x;
+
+        float n = MathF.Floor(x * Log2E);
+        float r = float.MultiplyAddEstimate(n, -Ln2Hi, x);
+        r = float.MultiplyAddEstimate(n, -Ln2Lo, r);
+
+        float p = float.MultiplyAddEstimate(C6, r, C5);
+        p = float.MultiplyAddEstimate(p, r, C4);
+        p = float.MultiplyAddEstimate(p, r, C3);
+        p = float.MultiplyAddEstimate(p, r, C2);
+        p = float.MultiplyAddEstimate(p, r, 1f);
+        p = float.MultiplyAddEstimate(p, r, 1f);
+
+        int scale = (BitConverter.SingleToInt32Bits(n + IntegerMagic) << 23) + ExponentBias;
+        return p * BitConverter.Int32BitsToSingle(scale);
+    }
+
+    /// <summary>Returns e raised to each element of <paramref name="x"/>; element-wise identical to <see cref="Exp(float)"/>.</summary>
+    /// <param name="x">The exponents.</param>
+    /// <returns>e^x per element.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Exp(Vector128<float> x)
+    {
+        // Clamp (not ClampNative): IEEE min/max keep NaN as NaN.
+        x = Vector128.Clamp(x, Vector128.Create(ExpLowerBound), Vector128.Create(ExpUpperBound));
+
+        Vector128<float> n = Vector128.Floor(x * Vector128.Create(Log2E));
+        Vector128<float> r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Hi), x);
+        r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Lo), r);
+
+        Vector128<float> p = Vector128.MultiplyAddEstimate(Vector128.Create(C6), r, Vector128.Create(C5));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(C4));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(C3));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(C2));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128<float>.One);
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128<float>.One);
+
+        Vector128<int> scale = Vector128.ShiftLeft((n + Vector128.Create(IntegerMagic)).AsInt32(), 23) + Vector128.Create(ExponentBias);
+        return p * scale.AsSingle();
+    }
+
+    /// <summary>Returns e raised to each element of <paramref name="x"/>; element-wise identical to <see cref="Exp(float)"/>.</summary>
+    /// <param name="x">The exponents.</param>
+    /// <returns>e^x per element.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp(Vector256<float> x)
+    {
+        x = Vector256.Clamp(x, Vector256.Create(ExpLowerBound), Vector256.Create(ExpUpperBound));
+
+        Vector256<float> n = Vector256.Floor(x * Vector256.Create(Log2E));
+        Vector256<float> r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Hi), x);
+        r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Lo), r);
+
+        Vector256<float> p = Vector256.MultiplyAddEstimate(Vector256.Create(C6), r, Vector256.Create(C5));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(C4));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(C3));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(C2));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256<float>.One);
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256<float>.One);
+
+        Vector256<int> scale = Vector256.ShiftLeft((n + Vector256.Create(IntegerMagic)).AsInt32(), 23) + Vector256.Create(ExponentBias);
+        return p * scale.AsSingle();
+    }
+
+    /// <summary>Returns e raised to each element of <paramref name="x"/>; element-wise identical to <see cref="Exp(float)"/>.</summary>
+    /// <param name="x">The exponents.</param>
+    /// <returns>e^x per element.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp(Vector512<float> x)
+    {
+        x = Vector512.Clamp(x, Vector512.Create(ExpLowerBound), Vector512.Create(ExpUpperBound));
+
+        Vector512<float> n = Vector512.Floor(x * Vector512.Create(Log2E));
+        Vector512<float> r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Hi), x);
+        r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Lo), r);
+
+        Vector512<float> p = Vector512.MultiplyAddEstimate(Vector512.Create(C6), r, Vector512.Create(C5));
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(C4));
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(C3));
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(C2));
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512<float>.One);
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512<float>.One);
+
+        Vector512<int> scale = Vector512.ShiftLeft((n + Vector512.Create(IntegerMagic)).AsInt32(), 23) + Vector512.Create(ExponentBias);
+        return p * scale.AsSingle();
+    }
+
+    /// <summary>Returns the hyperbolic tangent of <paramref name="x"/>, built on <see cref="Exp(float)"/>.</summary>
+    /// <param name="x">The argument.</param>
+    /// <returns>tanh(x); exactly ±1 once |x| is large enough that the float result rounds there, NaN for NaN.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Tanh(float x)
+    {
+        float ax = MathF.Abs(x);
+
+        // 1 − 2/(e^{2|x|}+1): e^{2|x|} = +inf for large |x| gives exactly 1.
+        float viaExp = 1f - 2f / (Exp(ax + ax) + 1f);
+
+        float u = ax * ax;
+        float q = float.MultiplyAddEstimate(T9, u, T7);
+        q = float.MultiplyAddEstimate(q, u, T5);
+        q = float.MultiplyAddEstimate(q, u, T3);
+        float viaPolynomial = float.MultiplyAddEstimate(ax * u, q, ax);
+
+        return MathF.CopySign(ax < TanhPolynomialBound ? viaPolynomial : viaExp, x);
+    }
+
+    /// <summary>Returns the hyperbolic tangent of each element; element-wise identical to <see cref="Tanh(float)"/>.</summary>
+    /// <param name="x">The arguments.</param>
+    /// <returns>tanh(x) per element.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Tanh(Vector128<float> x)
+    {
+        Vector128<float> ax = Vector128.Abs(x);
+        Vector128<float> viaExp = Vector128<float>.One - Vector128.Create(2f) / (Exp(ax + ax) + Vector128<float>.One);
+
+        Vector128<float> u = ax * ax;
+        Vector128<float> q = Vector128.MultiplyAddEstimate(Vector128.Create(T9), u, Vector128.Create(T7));
+        q = Vector128.MultiplyAddEstimate(q, u, Vector128.Create(T5));
+        q = Vector128.MultiplyAddEstimate(q, u, Vector128.Create(T3));
+        Vector128<float> viaPolynomial = Vector128.MultiplyAddEstimate(ax * u, q, ax);
+
+        Vector128<float> small = Vector128.LessThan(ax, Vector128.Create(TanhPolynomialBound));
+        return Vector128.CopySign(Vector128.ConditionalSelect(small, viaPolynomial, viaExp), x);
+    }
+
+    /// <summary>Returns the hyperbolic tangent of each element; element-wise identical to <see cref="Tanh(float)"/>.</summary>
+    /// <param name="x">The arguments.</param>
+    /// <returns>tanh(x) per element.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Tanh(Vector256<float> x)
+    {
+        Vector256<float> ax = Vector256.Abs(x);
+        Vector256<float> viaExp = Vector256<float>.One - Vector256.Create(2f) / (Exp(ax + ax) + Vector256<float>.One);
+
+        Vector256<float> u = ax * ax;
+        Vector256<float> q = Vector256.MultiplyAddEstimate(Vector256.Create(T9), u, Vector256.Create(T7));
+        q = Vector256.MultiplyAddEstimate(q, u, Vector256.Create(T5));
+        q = Vector256.MultiplyAddEstimate(q, u, Vector256.Create(T3));
+        Vector256<float> viaPolynomial = Vector256.MultiplyAddEstimate(ax * u, q, ax);
+
+        Vector256<float> small = Vector256.LessThan(ax, Vector256.Create(TanhPolynomialBound));
+        return Vector256.CopySign(Vector256.ConditionalSelect(small, viaPolynomial, viaExp), x);
+    }
+
+    /// <summary>Returns the hyperbolic tangent of each element; element-wise identical to <see cref="Tanh(float)"/>.</summary>
+    /// <param name="x">The arguments.</param>
+    /// <returns>tanh(x) per element.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Tanh(Vector512<float> x)
+    {
+        Vector512<float> ax = Vector512.Abs(x);
+        Vector512<float> viaExp = Vector512<float>.One - Vector512.Create(2f) / (Exp(ax + ax) + Vector512<float>.One);
+
+        Vector512<float> u = ax * ax;
+        Vector512<float> q = Vector512.MultiplyAddEstimate(Vector512.Create(T9), u, Vector512.Create(T7));
+        q = Vector512.MultiplyAddEstimate(q, u, Vector512.Create(T5));
+        q = Vector512.MultiplyAddEstimate(q, u, Vector512.Create(T3));
+        Vector512<float> viaPolynomial = Vector512.MultiplyAddEstimate(ax * u, q, ax);
+
+        Vector512<float> small = Vector512.LessThan(ax, Vector512.Create(TanhPolynomialBound));
+        return Vector512.CopySign(Vector512.ConditionalSelect(small, viaPolynomial, viaExp), x);
+    }
+}

@@ -1,0 +1,204 @@
+using AttentionGen.Kernels;
+
+namespace AttentionGen.Tests.Kernels;
+
+/// <summary>
+/// The softmax row kernels against float64 references over lengths 0..70 (every tail of every vector width) and a
+/// few long rows. Tolerance: 1e-5 relative to each expected value (exp is accurate to ~2e-7; the rest is float
+/// summation over up to 4099 elements).
+/// </summary>
+[Trait("Category", "Numeric")]
+public sealed class SoftmaxKernelsTests
+{
+    private const double Relative = 1e-5;
+
+    // Probabilities below this are compared absolutely (to Relative·Floor): exp flushes results under ~1e-38 to 0.
+    private const double Floor = 1e-30;
+
+    public static IEnumerable<object[]> RowLengths() => KernelReference.RowLengths();
+
+    [Theory]
+    [MemberData(nameof(RowLengths))]
+    public void Max_MatchesLinq(int length)
+    {
+        float[] values = KernelReference.Uniform(length, -50f, 50f, seed: length);
+        Assert.Equal(length == 0 ? float.NegativeInfinity : values.Max(), SoftmaxKernels.Max(values));
+
+        // The maximum in every position, so each tail lane is seen.
+        for (int position = 0; position < length; position++)
+        {
+            float[] row = KernelReference.Uniform(length, -50f, 50f, seed: 7);
+            row[position] = 1000f;
+            Assert.Equal(1000f, SoftmaxKernels.Max(row));
+        }
+    }
+
+    [Fact]
+    public void Max_OfOnlyNegativeInfinity_IsNegativeInfinity()
+    {
+        Assert.Equal(float.NegativeInfinity, SoftmaxKernels.Max(Enumerable.Repeat(float.NegativeInfinity, 37).ToArray()));
+    }
+
+    [Fact]
+    public void Max_WithNaN_IsNaN()
+    {
+        foreach (int length in new[] { 3, 17, 70 })
+        {
+            float[] values = KernelReference.Uniform(length, -1f, 1f, seed: 3);
+            values[length - 1] = float.NaN;
+            Assert.True(float.IsNaN(SoftmaxKernels.Max(values)), $"length {length}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(RowLengths))]
+    public void ExpAndSum_MatchesDoubleReference(int length)
+    {
+        float[] values = KernelReference.Uniform(length, -30f, 30f, seed: length + 100);
+        float max = SoftmaxKernels.Max(values);
+        var expected = new double[length];
+        double expectedSum = 0;
+        for (int i = 0; i < length; i++)
+        {
+            expected[i] = Math.Exp(values[i] - (double)max);
+            expectedSum += expected[i];
+        }
+
+        float sum = SoftmaxKernels.ExpAndSum(values, length == 0 ? 0f : max);
+
+        KernelReference.AssertClose(expected, values, Relative, Floor);
+        Assert.True(Math.Abs(sum - expectedSum) <= Relative * expectedSum, $"sum {sum} vs {expectedSum}");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(33)]
+    [InlineData(70)]
+    public void ExpAndSum_WithNegativeInfinityMax_GivesZerosNotNaN(int length)
+    {
+        float[] values = Enumerable.Repeat(float.NegativeInfinity, length).ToArray();
+        Assert.Equal(0f, SoftmaxKernels.ExpAndSum(values, float.NegativeInfinity));
+        Assert.All(values, v => Assert.Equal(0f, v));
+    }
+
+    [Theory]
+    [MemberData(nameof(RowLengths))]
+    public void Multiply_ScalesEveryElement(int length)
+    {
+        float[] values = KernelReference.Uniform(length, -5f, 5f, seed: length);
+        float[] expected = values.Select(v => v * 0.37f).ToArray();
+        SoftmaxKernels.Multiply(values, 0.37f);
+        Assert.Equal(expected, values);
+    }
+
+    [Theory]
+    [MemberData(nameof(RowLengths))]
+    public void Add_AddsElementwise(int length)
+    {
+        float[] values = KernelReference.Uniform(length, -5f, 5f, seed: length);
+        float[] addend = KernelReference.Uniform(length, -5f, 5f, seed: length + 1);
+        float[] expected = values.Zip(addend, (a, b) => a + b).ToArray();
+        SoftmaxKernels.Add(values, addend);
+        Assert.Equal(expected, values);
+    }
+
+    [Fact]
+    public void Add_WithDifferentLength_ThrowsNamingAddend()
+    {
+        var error = Assert.Throws<ArgumentException>(() => SoftmaxKernels.Add(new float[5], new float[4]));
+        Assert.Equal("addend", error.ParamName);
+    }
+
+    [Theory]
+    [MemberData(nameof(RowLengths))]
+    public void Softcap_MatchesDoubleReference(int length)
+    {
+        const float cap = 30f;
+        float[] values = KernelReference.Uniform(length, -200f, 200f, seed: length + 5);
+        double[] expected = values.Select(v => cap * Math.Tanh(v / (double)cap)).ToArray();
+        SoftmaxKernels.Softcap(values, cap);
+        // Tanh is accurate to 1e-6 relative / 2e-7 absolute; near zero the absolute part dominates, hence the floor.
+        KernelReference.AssertClose(expected, values, Relative, floor: 0.1);
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(-1f)]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    public void Softcap_WithInvalidCap_ThrowsNamingCap(float cap)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => SoftmaxKernels.Softcap(new float[3], cap));
+        Assert.Equal("cap", error.ParamName);
+    }
+
+    [Theory]
+    [MemberData(nameof(RowLengths))]
+    public void SoftmaxInPlace_MatchesDoubleReference(int length)
+    {
+        float[] values = KernelReference.Uniform(length, -8f, 8f, seed: length + 11);
+        double[] expected = KernelReference.Softmax(values);
+        SoftmaxKernels.SoftmaxInPlace(values);
+        KernelReference.AssertClose(expected, values, Relative, Floor);
+        if (length > 0)
+        {
+            Assert.True(Math.Abs(values.Sum(v => (double)v) - 1) <= Relative);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(17)]
+    [InlineData(70)]
+    [InlineData(1000)]
+    public void SoftmaxInPlace_WithLargeLogits_DoesNotOverflow(int length)
+    {
+        // e^80 alone is 5.5e34 and a sum of many would overflow without the max subtraction.
+        float[] values = KernelReference.Uniform(length, -80f, 80f, seed: length);
+        values[0] = 80f;
+        double[] expected = KernelReference.Softmax(values);
+        SoftmaxKernels.SoftmaxInPlace(values);
+        Assert.All(values, v => Assert.True(float.IsFinite(v)));
+        KernelReference.AssertClose(expected, values, Relative, Floor);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(31)]
+    [InlineData(70)]
+    public void SoftmaxInPlace_AllNegativeInfinityRow_BecomesZeros(int length)
+    {
+        float[] values = Enumerable.Repeat(float.NegativeInfinity, length).ToArray();
+        SoftmaxKernels.SoftmaxInPlace(values);
+        Assert.All(values, v => Assert.Equal(0f, v));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(19)]
+    [InlineData(70)]
+    public void SoftmaxInPlace_PartiallyMaskedRow_GivesMaskedZeroAndRenormalizes(int length)
+    {
+        float[] values = KernelReference.Uniform(length, -3f, 3f, seed: length);
+        for (int i = 0; i < length; i += 2)
+        {
+            values[i] = float.NegativeInfinity;
+        }
+        double[] expected = KernelReference.Softmax(values);
+        SoftmaxKernels.SoftmaxInPlace(values);
+        for (int i = 0; i < length; i += 2)
+        {
+            Assert.Equal(0f, values[i]);
+        }
+        KernelReference.AssertClose(expected, values, Relative, Floor);
+    }
+
+    [Fact]
+    public void SoftmaxInPlace_EmptyRow_DoesNothing()
+    {
+        SoftmaxKernels.SoftmaxInPlace(Span<float>.Empty);
+    }
+}
