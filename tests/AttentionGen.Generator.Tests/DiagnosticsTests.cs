@@ -93,6 +93,16 @@ public sealed class DiagnosticsTests
     }
 
     [Fact]
+    public async Task AGEN0003_ExplicitZeroAndMissing_EachAtItsOwnPlace()
+    {
+        var diagnostics = await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.WithAttribute("{|AGEN0003:ScaledDotProductAttention|}({|AGEN0003:Heads = 0|}, MaxSeqLen = 4)").Build());
+
+        Assert.Equal(["HeadDim must be greater than 0, but it is not set", "Heads must be greater than 0, but it is 0"],
+            diagnostics.Select(d => d.GetMessage()));
+    }
+
+    [Fact]
     public async Task AGEN0003_MissingRequiredProperty_QualifiedAttributeName()
     {
         await AnalyzerRunner.VerifyAsync(

@@ -1,4 +1,6 @@
 using AttentionGen.Testing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace AttentionGen.Generator.Tests;
 
@@ -30,5 +32,29 @@ public sealed class GeneratedCodeCompilesTests
         Assert.Equal(Declarations.All.Count, result.GeneratedSources.Count);
         var diagnostics = result.CompilationErrorsAndWarnings.Select(d => d.ToString()).ToArray();
         Assert.True(diagnostics.Length == 0, string.Join(Environment.NewLine, diagnostics));
+    }
+
+    [Theory]
+    [MemberData(nameof(Declarations.Names), MemberType = typeof(Declarations))]
+    public void PublicApiIsDocumented_InProjectsThatCheckDocComments(string declaration)
+    {
+        // Projects with GenerateDocumentationFile (like the runtime itself) report CS1591 for every undocumented public
+        // member and CS1574 for every broken cref, generated code included; with warnings as errors that breaks the build.
+        var parseOptions = GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose);
+        var compilation = GeneratorHarness.CreateCompilation(Declarations.All[declaration]);
+        compilation = compilation.ReplaceSyntaxTree(
+            compilation.SyntaxTrees.Single(),
+            compilation.SyntaxTrees.Single().WithRootAndOptions(compilation.SyntaxTrees.Single().GetRoot(), parseOptions));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create([new AttentionGenerator().AsSourceGenerator()], parseOptions: parseOptions);
+        driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+
+        var generatedTrees = output.SyntaxTrees.Except(compilation.SyntaxTrees).ToHashSet();
+        Assert.Single(generatedTrees);
+        var diagnostics = output.GetDiagnostics()
+            .Where(d => d.Severity >= DiagnosticSeverity.Warning && generatedTrees.Contains(d.Location.SourceTree!))
+            .Select(d => d.ToString())
+            .ToArray();
+        Assert.True(diagnostics.Length == 0,
+            $"The generated code for {declaration} has doc-comment diagnostics:{Environment.NewLine}{string.Join(Environment.NewLine, diagnostics)}");
     }
 }
