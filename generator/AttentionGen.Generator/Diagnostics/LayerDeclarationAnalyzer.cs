@@ -1,0 +1,138 @@
+using System.Collections.Immutable;
+using System.Linq;
+using AttentionGen.Generator.Model;
+using AttentionGen.Generator.Parsing;
+using AttentionGen.Generator.Validation;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace AttentionGen.Generator.Diagnostics;
+
+/// <summary>
+/// Reports the rules <see cref="LayerValidator"/> checks, at the place in the source that has to change. It reads a
+/// declaration with the same <see cref="LayerParser"/> the generator uses, so the two can never disagree about what a
+/// declaration means; the generator simply emits nothing for a declaration with an error.
+/// </summary>
+/// <remarks>
+/// Where each diagnostic goes:
+/// <list type="bullet">
+/// <item>a rule about one property: the whole named argument, e.g. <c>Heads = 0</c>;</item>
+/// <item>a required property that was left out: the attribute's name, e.g. <c>MultiHeadAttention</c>;</item>
+/// <item>not partial / generic: the class's identifier, reported once per class however many layer attributes it has;</item>
+/// <item>more than one layer attribute: each attribute after the first, whole (name and arguments).</item>
+/// </list>
+/// </remarks>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class LayerDeclarationAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>The message argument <see cref="LayerValidator"/> uses for a dimension it reads as 0.</summary>
+    private const string NotSet = "not set";
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => DiagnosticDescriptors.All;
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(static start =>
+        {
+            // Projects that do not reference AttentionGen pay nothing per type.
+            var compilation = start.Compilation;
+            if (compilation.GetTypeByMetadataName(AttributeNames.ScaledDotProductAttention) is null
+                && compilation.GetTypeByMetadataName(AttributeNames.MultiHeadAttention) is null
+                && compilation.GetTypeByMetadataName(AttributeNames.AttentionPooling) is null)
+            {
+                return;
+            }
+
+            start.RegisterSymbolAction(AnalyzeType, SymbolKind.NamedType);
+        });
+    }
+
+    private static void AnalyzeType(SymbolAnalysisContext context)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        if (type.TypeKind != TypeKind.Class)
+        {
+            return;
+        }
+
+        var layerAttributes = type.GetAttributes()
+            .Select(attribute => (attribute, kind: attribute.AttributeClass is { } c ? AttributeNames.KindOf(c.ToDisplayString()) : null))
+            .Where(a => a.kind is not null && a.attribute.ApplicationSyntaxReference is not null)
+            .ToArray();
+
+        for (var i = 0; i < layerAttributes.Length; i++)
+        {
+            var (attribute, kind) = layerAttributes[i];
+            if (attribute.ApplicationSyntaxReference!.GetSyntax(context.CancellationToken) is not AttributeSyntax syntax)
+            {
+                continue;
+            }
+
+            var model = LayerParser.Parse(type, attribute, kind!.Value);
+            foreach (var issue in LayerValidator.Validate(model))
+            {
+                var isFirst = i == 0;
+                switch (issue.Id)
+                {
+                    case DiagnosticIds.NotPartial or DiagnosticIds.Generic:
+                        // About the class, not the attribute: say it once.
+                        if (isFirst)
+                        {
+                            Report(context, issue, ClassIdentifierLocation(syntax, type));
+                        }
+
+                        break;
+
+                    case DiagnosticIds.MultipleLayerAttributes:
+                        // The first attribute is the layer; each further one is the mistake.
+                        if (!isFirst)
+                        {
+                            Report(context, issue, syntax.GetLocation());
+                        }
+
+                        break;
+
+                    default:
+                        ReportOnArgument(context, issue, syntax);
+                        break;
+                }
+            }
+        }
+    }
+
+    private static void ReportOnArgument(SymbolAnalysisContext context, ValidationIssue issue, AttributeSyntax attribute)
+    {
+        // The validator cannot tell a dimension written as 0 from one left out (both read as 0) and names neither;
+        // the syntax can. Written out, point at it and say it is 0; left out, point at the attribute and say it is not set.
+        var property = issue.Property;
+        var args = issue.MessageArgs.AsSpan().ToArray();
+        if (property is null && issue.Id == DiagnosticIds.NonPositiveDimension && args.Length == 2 && args[1] == NotSet
+            && FindArgument(attribute, args[0]) is not null)
+        {
+            property = args[0];
+            args[1] = "0";
+        }
+
+        var location = property is not null && FindArgument(attribute, property) is { } argument
+            ? argument.GetLocation()
+            : attribute.Name.GetLocation();
+        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.For(issue.Id), location, args));
+    }
+
+    private static AttributeArgumentSyntax? FindArgument(AttributeSyntax attribute, string property) =>
+        attribute.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == property);
+
+    /// <summary>The identifier of the class declaration that carries the attribute (a partial class may have several).</summary>
+    private static Location ClassIdentifierLocation(AttributeSyntax attribute, INamedTypeSymbol type)
+    {
+        var declaration = attribute.FirstAncestorOrSelf<TypeDeclarationSyntax>()
+            ?? type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+        return declaration?.Identifier.GetLocation() ?? attribute.GetLocation();
+    }
+
+    private static void Report(SymbolAnalysisContext context, ValidationIssue issue, Location location) =>
+        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.For(issue.Id), location, issue.MessageArgs.AsSpan().ToArray()));
+}

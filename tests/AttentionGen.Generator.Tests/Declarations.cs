@@ -1,0 +1,80 @@
+using AttentionGen.Generator.Tests.Infrastructure;
+
+namespace AttentionGen.Generator.Tests;
+
+/// <summary>
+/// The declarations the snapshot and compile tests share: every layer kind, every option, and the odd shapes (row
+/// widths that are not a multiple of any vector, a width too large to unroll, nesting, the global namespace).
+/// </summary>
+internal static class Declarations
+{
+    public static readonly string ScaledDotProductPlain =
+        TestSourceBuilder.ScaledDotProduct("Heads = 4, HeadDim = 16, MaxSeqLen = 32").Named("Core").Build();
+
+    public static readonly string ScaledDotProductCausalGqaScale =
+        TestSourceBuilder.ScaledDotProduct("Heads = 8, KvHeads = 2, HeadDim = 32, MaxSeqLen = 64, Causal = true, Scale = 0.1f")
+            .Named("CausalCore").Build();
+
+    /// <summary>20 = 16 + 4: exercises mixed vector widths within one row.</summary>
+    public static readonly string ScaledDotProductSoftcapHeadDim20 =
+        TestSourceBuilder.ScaledDotProduct("Heads = 2, HeadDim = 20, MaxSeqLen = 16, Softcap = 30f").Named("SoftcapCore").Build();
+
+    /// <summary>12 = 8 + 4: no Vector512 path at all; one KV head for all queries; longer keys than queries.</summary>
+    public static readonly string ScaledDotProductMultiQuery =
+        TestSourceBuilder.ScaledDotProduct("Heads = 4, KvHeads = 1, HeadDim = 12, MaxSeqLen = 8, MaxKvSeqLen = 128")
+            .Named("MultiQueryCore").Build();
+
+    public static readonly string MultiHeadSelfAttention =
+        TestSourceBuilder.MultiHead("ModelDim = 64, Heads = 4, MaxSeqLen = 16").Named("Encoder").Build();
+
+    public static readonly string MultiHeadCausalNoBias =
+        TestSourceBuilder.MultiHead("ModelDim = 32, Heads = 2, MaxSeqLen = 16, Causal = true, Bias = false").Named("Decoder").Build();
+
+    /// <summary>Context rows are wider than the model: only the cross-attention overload exists.</summary>
+    public static readonly string MultiHeadCrossAttention =
+        TestSourceBuilder.MultiHead("ModelDim = 64, Heads = 4, MaxSeqLen = 16, MaxKvSeqLen = 48, KvInputDim = 96")
+            .Named("CrossAttention").Build();
+
+    /// <summary>HeadDim set explicitly, so Heads·HeadDim (32) differs from ModelDim (48).</summary>
+    public static readonly string MultiHeadExplicitHeadDim =
+        TestSourceBuilder.MultiHead("ModelDim = 48, Heads = 4, HeadDim = 8, MaxSeqLen = 16").Named("NarrowHeads").Build();
+
+    /// <summary>KvInputDim == ModelDim: both the self- and the cross-attention overloads; GQA and softcap too.</summary>
+    public static readonly string MultiHeadCrossSameWidth =
+        TestSourceBuilder.MultiHead("ModelDim = 32, Heads = 4, KvHeads = 2, MaxSeqLen = 8, KvInputDim = 32, Softcap = 50f")
+            .Named("SameWidthCross").Build();
+
+    public static readonly string Pooling =
+        TestSourceBuilder.Pooling("InputDim = 24, MaxSeqLen = 64, OutputDim = 3").Named("Pool").Build();
+
+    public static readonly string NestedInPartialOuter =
+        TestSourceBuilder.ScaledDotProduct("Heads = 2, HeadDim = 8, MaxSeqLen = 4")
+            .Named("Inner").WithAccessibility("internal").NestedIn("public static partial class Layers").Build();
+
+    public static readonly string GlobalNamespace =
+        TestSourceBuilder.MultiHead("ModelDim = 16, Heads = 2, MaxSeqLen = 4").Named("GlobalEncoder").InNamespace(null).Build();
+
+    /// <summary>Past <c>LayerValidator.MaxUnrolledWidth</c>: a warning, and looped kernels instead of unrolled ones.</summary>
+    public static readonly string WideHeadDim300 =
+        TestSourceBuilder.ScaledDotProduct("Heads = 1, HeadDim = 300, MaxSeqLen = 4").Named("WideCore").Build();
+
+    /// <summary>Every declaration above by name, for theories.</summary>
+    public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
+    {
+        [nameof(ScaledDotProductPlain)] = ScaledDotProductPlain,
+        [nameof(ScaledDotProductCausalGqaScale)] = ScaledDotProductCausalGqaScale,
+        [nameof(ScaledDotProductSoftcapHeadDim20)] = ScaledDotProductSoftcapHeadDim20,
+        [nameof(ScaledDotProductMultiQuery)] = ScaledDotProductMultiQuery,
+        [nameof(MultiHeadSelfAttention)] = MultiHeadSelfAttention,
+        [nameof(MultiHeadCausalNoBias)] = MultiHeadCausalNoBias,
+        [nameof(MultiHeadCrossAttention)] = MultiHeadCrossAttention,
+        [nameof(MultiHeadExplicitHeadDim)] = MultiHeadExplicitHeadDim,
+        [nameof(MultiHeadCrossSameWidth)] = MultiHeadCrossSameWidth,
+        [nameof(Pooling)] = Pooling,
+        [nameof(NestedInPartialOuter)] = NestedInPartialOuter,
+        [nameof(GlobalNamespace)] = GlobalNamespace,
+        [nameof(WideHeadDim300)] = WideHeadDim300,
+    };
+
+    public static TheoryData<string> Names => [.. All.Keys];
+}

@@ -1,0 +1,326 @@
+using AttentionGen.Generator.Diagnostics;
+using AttentionGen.Generator.Tests.Infrastructure;
+using AttentionGen.Testing;
+using Microsoft.CodeAnalysis;
+
+namespace AttentionGen.Generator.Tests;
+
+/// <summary>
+/// One test per rule: the analyzer reports the right ID on exactly the marked span. Spans follow the convention in
+/// <see cref="LayerDeclarationAnalyzer"/>: a bad value → the whole named argument; a missing required value → the
+/// attribute's name; not partial / generic → the class identifier; an extra layer attribute → that whole attribute.
+/// </summary>
+public sealed class DiagnosticsTests
+{
+    [Fact]
+    public async Task AGEN0001_NotPartial_OnClassIdentifier()
+    {
+        var diagnostics = await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.MultiHead("ModelDim = 64, Heads = 4, MaxSeqLen = 16").Named("{|AGEN0001:Encoder|}").NotPartial().Build());
+
+        Assert.Equal("'Tests.Encoder' must be declared partial, and so must every type that contains it", diagnostics[0].GetMessage());
+        Assert.Equal(DiagnosticSeverity.Error, diagnostics[0].Severity);
+    }
+
+    [Fact]
+    public async Task AGEN0001_NotPartialOuterType_OnNestedClassIdentifier()
+    {
+        await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.ScaledDotProduct("Heads = 2, HeadDim = 8, MaxSeqLen = 4")
+                .Named("{|AGEN0001:Inner|}").NestedIn("public static class Outer").Build());
+    }
+
+    [Fact]
+    public async Task AGEN0002_Generic_OnClassIdentifier()
+    {
+        var diagnostics = await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.ScaledDotProduct("Heads = 2, HeadDim = 8, MaxSeqLen = 4").Named("{|AGEN0002:Core|}").Generic("<T>").Build());
+
+        Assert.Equal("'Tests.Core' is generic or nested in a generic type, so the generator cannot specialize it on one shape", diagnostics[0].GetMessage());
+    }
+
+    [Fact]
+    public async Task AGEN0002_NestedInGenericType_OnClassIdentifier()
+    {
+        await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.Pooling("InputDim = 8, MaxSeqLen = 4, OutputDim = 2")
+                .Named("{|AGEN0002:Pool|}").NestedIn("public partial class Outer<T>").Build());
+    }
+
+    [Fact]
+    public async Task AGEN0003_NegativeDimension_OnArgument()
+    {
+        var diagnostics = await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.MultiHead("ModelDim = 64, {|AGEN0003:Heads = -4|}, MaxSeqLen = 16").Build());
+
+        Assert.Equal("Heads must be greater than 0, but it is -4", diagnostics[0].GetMessage());
+    }
+
+    [Fact]
+    public async Task AGEN0003_ExplicitZero_OnArgument_SaysZero()
+    {
+        var diagnostics = await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.ScaledDotProduct("Heads = 2, {|AGEN0003:HeadDim = 0|}, MaxSeqLen = 4").Build());
+
+        Assert.Equal("HeadDim must be greater than 0, but it is 0", diagnostics[0].GetMessage());
+    }
+
+    [Fact]
+    public async Task AGEN0003_NegativeOptionalDimension_OnArgument()
+    {
+        await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.MultiHead("ModelDim = 64, Heads = 4, {|AGEN0003:KvHeads = -1|}, MaxSeqLen = 16, {|AGEN0003:MaxKvSeqLen = -8|}, {|AGEN0003:KvInputDim = -2|}").Build());
+    }
+
+    [Fact]
+    public async Task AGEN0003_MissingRequiredProperty_OnAttributeName()
+    {
+        var diagnostics = await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.WithAttribute("{|AGEN0003:MultiHeadAttention|}(Heads = 4, MaxSeqLen = 16)").Build());
+
+        Assert.Equal("ModelDim must be greater than 0, but it is not set", diagnostics[0].GetMessage());
+    }
+
+    [Fact]
+    public async Task AGEN0003_EveryMissingRequiredProperty_ReportedSeparately()
+    {
+        var diagnostics = await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.WithAttribute("{|AGEN0003:{|AGEN0003:{|AGEN0003:AttentionPooling|}|}|}").Build());
+
+        Assert.Equal(
+            ["InputDim must be greater than 0, but it is not set", "MaxSeqLen must be greater than 0, but it is not set", "OutputDim must be greater than 0, but it is not set"],
+            diagnostics.Select(d => d.GetMessage()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task AGEN0003_ExplicitZeroAndMissing_EachAtItsOwnPlace()
+    {
+        var diagnostics = await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.WithAttribute("{|AGEN0003:ScaledDotProductAttention|}({|AGEN0003:Heads = 0|}, MaxSeqLen = 4)").Build());
+
+        Assert.Equal(["HeadDim must be greater than 0, but it is not set", "Heads must be greater than 0, but it is 0"],
+            diagnostics.Select(d => d.GetMessage()));
+    }
+
+    [Fact]
+    public async Task AGEN0003_MissingRequiredProperty_QualifiedAttributeName()
+    {
+        await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.WithAttribute("{|AGEN0003:AttentionGen.ScaledDotProductAttention|}(Heads = 2, MaxSeqLen = 4)").Build());
+    }
+
+    [Fact]
+    public async Task AGEN0004_ModelDimNotDivisibleByHeads_OnModelDim()
+    {
+        var diagnostics = await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.MultiHead("{|AGEN0004:ModelDim = 65|}, Heads = 4, MaxSeqLen = 16").Build());
+
+        Assert.Equal("ModelDim 65 is not divisible by Heads 4, so the default HeadDim (ModelDim / Heads) is not a whole number", diagnostics[0].GetMessage());
+    }
+
+    [Fact]
+    public async Task AGEN0004_NotReported_WhenHeadDimIsExplicit()
+    {
+        await AnalyzerRunner.VerifyAsync(TestSourceBuilder.MultiHead("ModelDim = 65, Heads = 4, HeadDim = 16, MaxSeqLen = 16").Build());
+    }
+
+    [Fact]
+    public async Task AGEN0005_HeadsNotDivisibleByKvHeads_OnKvHeads()
+    {
+        var diagnostics = await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.ScaledDotProduct("Heads = 6, {|AGEN0005:KvHeads = 4|}, HeadDim = 8, MaxSeqLen = 4").Build());
+
+        Assert.Equal("Heads 6 is not divisible by KvHeads 4, so the query heads cannot be split evenly among the key/value heads", diagnostics[0].GetMessage());
+    }
+
+    [Fact]
+    public async Task AGEN0006_NegativeScale_OnScale()
+    {
+        var diagnostics = await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.ScaledDotProduct("Heads = 2, HeadDim = 8, MaxSeqLen = 4, {|AGEN0006:Scale = -0.5f|}").Build());
+
+        Assert.Equal("Scale must be 0 (for the default 1/√HeadDim) or a positive finite number, but it is -0.5", diagnostics[0].GetMessage());
+    }
+
+    [Fact]
+    public async Task AGEN0006_NaNScale_OnScale()
+    {
+        var diagnostics = await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.MultiHead("ModelDim = 16, Heads = 2, MaxSeqLen = 4, {|AGEN0006:Scale = float.NaN|}").Build());
+
+        Assert.EndsWith("but it is NaN", diagnostics[0].GetMessage());
+    }
+
+    [Fact]
+    public async Task AGEN0007_NegativeSoftcap_OnSoftcap()
+    {
+        var diagnostics = await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.MultiHead("ModelDim = 16, Heads = 2, MaxSeqLen = 4, {|AGEN0007:Softcap = -30f|}").Build());
+
+        Assert.Equal("Softcap must be 0 (off) or a positive finite number, but it is -30", diagnostics[0].GetMessage());
+    }
+
+    [Fact]
+    public async Task AGEN0007_InfiniteSoftcap_OnSoftcap()
+    {
+        await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.ScaledDotProduct("Heads = 2, HeadDim = 8, MaxSeqLen = 4, {|AGEN0007:Softcap = float.PositiveInfinity|}").Build());
+    }
+
+    [Fact]
+    public async Task AGEN0008_SecondLayerAttribute_OnThatAttribute()
+    {
+        var diagnostics = await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.MultiHead("ModelDim = 16, Heads = 2, MaxSeqLen = 4")
+                .AlsoAttribute("{|AGEN0008:AttentionPooling(InputDim = 16, MaxSeqLen = 4, OutputDim = 1)|}").Build());
+
+        Assert.Equal("'Tests.Layer' has 2 layer attributes, but a class can declare only one layer", diagnostics[0].GetMessage());
+    }
+
+    [Fact]
+    public async Task AGEN0008_ThreeLayerAttributes_OnEachExtraOne()
+    {
+        await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.Pooling("InputDim = 16, MaxSeqLen = 4, OutputDim = 1")
+                .AlsoAttribute("{|AGEN0008:MultiHeadAttention(ModelDim = 16, Heads = 2, MaxSeqLen = 4)|}")
+                .AlsoAttribute("{|AGEN0008:ScaledDotProductAttention(Heads = 2, HeadDim = 8, MaxSeqLen = 4)|}").Build());
+    }
+
+    [Fact]
+    public async Task ClassLevelRules_ReportedOnce_WhenClassHasSeveralLayerAttributes()
+    {
+        // Not partial and two attributes: one AGEN0001 for the class, one AGEN0008 for the extra attribute, and each
+        // attribute's own mistakes on its own arguments.
+        await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.MultiHead("ModelDim = 16, {|AGEN0003:Heads = -2|}, MaxSeqLen = 4")
+                .AlsoAttribute("{|AGEN0008:ScaledDotProductAttention(Heads = 2, HeadDim = 8, MaxSeqLen = 4, {|AGEN0006:Scale = -1f|})|}")
+                .Named("{|AGEN0001:Twice|}").NotPartial().Build());
+    }
+
+    [Fact]
+    public async Task AGEN0009_WideHeadDim_WarningOnHeadDim()
+    {
+        var diagnostics = await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.ScaledDotProduct("Heads = 1, {|AGEN0009:HeadDim = 300|}, MaxSeqLen = 4").Build());
+
+        var warning = Assert.Single(diagnostics);
+        Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
+        Assert.Equal(
+            "A row width of 300 is wider than 256, the widest the generator unrolls within the JIT's method-size limits; it emits slower looped kernels instead",
+            warning.GetMessage());
+    }
+
+    [Fact]
+    public async Task AGEN0009_WideDerivedHeadDim_WarningOnModelDim()
+    {
+        await AnalyzerRunner.VerifyAsync(TestSourceBuilder.MultiHead("{|AGEN0009:ModelDim = 1024|}, Heads = 2, MaxSeqLen = 4").Build());
+    }
+
+    [Fact]
+    public async Task AGEN0009_WideInputDim_WarningOnInputDim()
+    {
+        await AnalyzerRunner.VerifyAsync(TestSourceBuilder.Pooling("{|AGEN0009:InputDim = 512|}, MaxSeqLen = 4, OutputDim = 1").Build());
+    }
+
+    [Fact]
+    public async Task AGEN0009_NotReported_AtTheLimit()
+    {
+        await AnalyzerRunner.VerifyAsync(TestSourceBuilder.ScaledDotProduct("Heads = 1, HeadDim = 256, MaxSeqLen = 4").Build());
+    }
+
+    [Theory]
+    [MemberData(nameof(Declarations.Names), MemberType = typeof(Declarations))]
+    public async Task ValidDeclarations_NoErrors(string declaration)
+    {
+        var diagnostics = await AnalyzerRunner.GetDiagnosticsAsync(Declarations.All[declaration]);
+
+        // The one deliberately too-wide declaration gets its warning and nothing else.
+        var expected = declaration == nameof(Declarations.WideHeadDim300) ? ["AGEN0009"] : Array.Empty<string>();
+        Assert.Equal(expected, diagnostics.Select(d => d.Id));
+    }
+
+    [Fact]
+    public async Task ValidDeclarationsOfEveryKind_WithEveryOption_NoDiagnostics()
+    {
+        var source = TestSourceBuilder.MultiHead(
+                "ModelDim = 64, Heads = 8, KvHeads = 2, HeadDim = 16, MaxSeqLen = 32, MaxKvSeqLen = 64, Causal = true, Scale = 0.25f, Softcap = 30f, Bias = false, KvInputDim = 48")
+            .Named("Everything")
+            .WithExtraMembers(
+                "[ScaledDotProductAttention(Heads = 8, KvHeads = 8, HeadDim = 256, MaxSeqLen = 1, MaxKvSeqLen = 4096, Causal = false, Scale = 0f, Softcap = 0f)]\n" +
+                "internal partial class Core;\n" +
+                "[AttentionPooling(InputDim = 1, MaxSeqLen = 1, OutputDim = 1)]\n" +
+                "public partial class Pool;")
+            .Build();
+
+        Assert.Empty(await AnalyzerRunner.GetDiagnosticsAsync(source));
+    }
+
+    [Fact]
+    public async Task UnrelatedAttributesAndClasses_NoDiagnostics()
+    {
+        var source = "using System;\n[Obsolete] public class NotALayer { }\npublic class Plain<T> { }\n";
+
+        Assert.Empty(await AnalyzerRunner.GetDiagnosticsAsync(source));
+    }
+
+    [Theory]
+    [InlineData("MultiHeadAttention(ModelDim = 65, Heads = 4, MaxSeqLen = 16)", "AGEN0004")]
+    [InlineData("ScaledDotProductAttention(Heads = 6, KvHeads = 4, HeadDim = 8, MaxSeqLen = 4)", "AGEN0005")]
+    [InlineData("ScaledDotProductAttention(Heads = 2, HeadDim = 8, MaxSeqLen = 4, Scale = -1f)", "AGEN0006")]
+    [InlineData("AttentionPooling(InputDim = 8, OutputDim = 1)", "AGEN0003")]
+    public async Task InvalidDeclaration_GeneratesNothing_AndOnlyTheAnalyzerComplains(string attribute, string id)
+    {
+        var source = TestSourceBuilder.WithAttribute(attribute).Build();
+
+        var result = GeneratorHarness.Run(source);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.GeneratedSources);
+        Assert.Empty(result.CompilationErrorsAndWarnings);
+        var diagnostics = await AnalyzerRunner.GetDiagnosticsAsync(source);
+        Assert.Equal([id], diagnostics.Select(d => d.Id));
+    }
+
+    [Fact]
+    public async Task NotPartial_GeneratesNothing_AndOnlyTheAnalyzerComplains()
+    {
+        var source = TestSourceBuilder.MultiHead("ModelDim = 64, Heads = 4, MaxSeqLen = 16").NotPartial().Build();
+
+        var result = GeneratorHarness.Run(source);
+
+        Assert.Empty(result.GeneratedSources);
+        Assert.Empty(result.CompilationErrorsAndWarnings);
+        Assert.Equal(["AGEN0001"], (await AnalyzerRunner.GetDiagnosticsAsync(source)).Select(d => d.Id));
+    }
+
+    [Fact]
+    public void EveryRule_HasADescriptor_WithHelpText()
+    {
+        var ids = typeof(Validation.DiagnosticIds)
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .Order(StringComparer.Ordinal);
+        var descriptors = new LayerDeclarationAnalyzer().SupportedDiagnostics;
+
+        Assert.Equal(ids, descriptors.Select(d => d.Id).Order(StringComparer.Ordinal));
+        Assert.All(descriptors, d =>
+        {
+            Assert.Equal("AttentionGen", d.Category);
+            Assert.False(string.IsNullOrWhiteSpace(d.Description.ToString()));
+            Assert.Equal(d.Id == "AGEN0009" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, d.DefaultSeverity);
+        });
+    }
+
+    [Fact]
+    public void EveryRule_IsListedInTheReleaseTrackingFile()
+    {
+        var file = Path.Combine(RepositoryRoot(), "generator", "AttentionGen.Generator", "AnalyzerReleases.Unshipped.md");
+        var text = File.ReadAllText(file);
+
+        Assert.All(new LayerDeclarationAnalyzer().SupportedDiagnostics, d =>
+            Assert.Contains($"{d.Id} | AttentionGen | {d.DefaultSeverity} |", text));
+    }
+
+    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string thisFile = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", ".."));
+}

@@ -1,0 +1,60 @@
+using AttentionGen.Testing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace AttentionGen.Generator.Tests;
+
+/// <summary>
+/// The generated code for every declaration in <see cref="Declarations"/> compiles against the runtime with no errors
+/// and no warnings (as C# 12, with nullable enabled), so users who treat warnings as errors are not broken by it.
+/// </summary>
+public sealed class GeneratedCodeCompilesTests
+{
+    [Theory]
+    [MemberData(nameof(Declarations.Names), MemberType = typeof(Declarations))]
+    public void CompilesWithoutDiagnostics(string declaration)
+    {
+        var result = GeneratorHarness.Run(Declarations.All[declaration]);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Single(result.GeneratedSources);
+        var diagnostics = result.CompilationErrorsAndWarnings.Select(d => d.ToString()).ToArray();
+        Assert.True(diagnostics.Length == 0,
+            $"The generated code for {declaration} has diagnostics:{Environment.NewLine}{string.Join(Environment.NewLine, diagnostics)}");
+    }
+
+    [Fact]
+    public void AllDeclarationsTogetherCompileWithoutDiagnostics()
+    {
+        // One compilation holding every layer: the generated files must not collide (hint names, helper types).
+        var result = GeneratorHarness.Run([.. Declarations.All.Values.Select((source, i) => source.Replace("namespace Tests;", $"namespace Tests{i};"))]);
+
+        Assert.Equal(Declarations.All.Count, result.GeneratedSources.Count);
+        var diagnostics = result.CompilationErrorsAndWarnings.Select(d => d.ToString()).ToArray();
+        Assert.True(diagnostics.Length == 0, string.Join(Environment.NewLine, diagnostics));
+    }
+
+    [Theory]
+    [MemberData(nameof(Declarations.Names), MemberType = typeof(Declarations))]
+    public void PublicApiIsDocumented_InProjectsThatCheckDocComments(string declaration)
+    {
+        // Projects with GenerateDocumentationFile (like the runtime itself) report CS1591 for every undocumented public
+        // member and CS1574 for every broken cref, generated code included; with warnings as errors that breaks the build.
+        var parseOptions = GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose);
+        var compilation = GeneratorHarness.CreateCompilation(Declarations.All[declaration]);
+        compilation = compilation.ReplaceSyntaxTree(
+            compilation.SyntaxTrees.Single(),
+            compilation.SyntaxTrees.Single().WithRootAndOptions(compilation.SyntaxTrees.Single().GetRoot(), parseOptions));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create([new AttentionGenerator().AsSourceGenerator()], parseOptions: parseOptions);
+        driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+
+        var generatedTrees = output.SyntaxTrees.Except(compilation.SyntaxTrees).ToHashSet();
+        Assert.Single(generatedTrees);
+        var diagnostics = output.GetDiagnostics()
+            .Where(d => d.Severity >= DiagnosticSeverity.Warning && generatedTrees.Contains(d.Location.SourceTree!))
+            .Select(d => d.ToString())
+            .ToArray();
+        Assert.True(diagnostics.Length == 0,
+            $"The generated code for {declaration} has doc-comment diagnostics:{Environment.NewLine}{string.Join(Environment.NewLine, diagnostics)}");
+    }
+}

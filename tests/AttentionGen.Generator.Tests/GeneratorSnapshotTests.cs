@@ -1,0 +1,47 @@
+using AttentionGen.Generator.Tests.Infrastructure;
+using AttentionGen.Testing;
+
+namespace AttentionGen.Generator.Tests;
+
+/// <summary>
+/// The generated source for each declaration in <see cref="Declarations"/>, compared with the reviewed copy in
+/// <c>_snapshots/</c>. Run with <c>ATTENTIONGEN_ACCEPT=1</c> to accept a deliberate change, then review the git diff.
+/// </summary>
+public sealed class GeneratorSnapshotTests
+{
+    [Fact] public void ScaledDotProductPlain() => Verify(Declarations.ScaledDotProductPlain, "Tests.Core.g.cs");
+
+    [Fact] public void ScaledDotProductCausalGqaScale() => Verify(Declarations.ScaledDotProductCausalGqaScale, "Tests.CausalCore.g.cs");
+
+    [Fact] public void ScaledDotProductSoftcapHeadDim20() => Verify(Declarations.ScaledDotProductSoftcapHeadDim20, "Tests.SoftcapCore.g.cs");
+
+    [Fact] public void ScaledDotProductMultiQuery() => Verify(Declarations.ScaledDotProductMultiQuery, "Tests.MultiQueryCore.g.cs");
+
+    [Fact] public void MultiHeadSelfAttention() => Verify(Declarations.MultiHeadSelfAttention, "Tests.Encoder.g.cs");
+
+    [Fact] public void MultiHeadCausalNoBias() => Verify(Declarations.MultiHeadCausalNoBias, "Tests.Decoder.g.cs");
+
+    [Fact] public void MultiHeadCrossAttention() => Verify(Declarations.MultiHeadCrossAttention, "Tests.CrossAttention.g.cs");
+
+    [Fact] public void MultiHeadExplicitHeadDim() => Verify(Declarations.MultiHeadExplicitHeadDim, "Tests.NarrowHeads.g.cs");
+
+    [Fact] public void MultiHeadCrossSameWidth() => Verify(Declarations.MultiHeadCrossSameWidth, "Tests.SameWidthCross.g.cs");
+
+    [Fact] public void Pooling() => Verify(Declarations.Pooling, "Tests.Pool.g.cs");
+
+    [Fact] public void NestedInPartialOuter() => Verify(Declarations.NestedInPartialOuter, "Tests.Layers.Inner.g.cs");
+
+    [Fact] public void GlobalNamespace() => Verify(Declarations.GlobalNamespace, "GlobalEncoder.g.cs");
+
+    [Fact] public void WideHeadDim300() => Verify(Declarations.WideHeadDim300, "Tests.WideCore.g.cs");
+
+    /// <summary>Every declaration yields exactly one file, under the expected hint name, matching its snapshot.</summary>
+    private static void Verify(string source, string expectedHintName, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
+    {
+        var result = GeneratorHarness.Run(source);
+        Assert.Empty(result.GeneratorDiagnostics);
+        var generated = Assert.Single(result.GeneratedSources);
+        Assert.Equal(expectedHintName, generated.HintName);
+        Snapshot.Match(generated.Text, generated.HintName, callerMethod: test);
+    }
+}
