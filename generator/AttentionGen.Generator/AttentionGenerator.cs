@@ -40,7 +40,7 @@ public sealed class AttentionGenerator : IIncrementalGenerator
         context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 attributeName,
-                static (node, _) => node is ClassDeclarationSyntax,
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 (attributeContext, _) => LayerParser.Parse((INamedTypeSymbol)attributeContext.TargetSymbol, attributeContext.Attributes[0], kind))
             .WithTrackingName(trackingName);
 }

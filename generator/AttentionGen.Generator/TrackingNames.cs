@@ -6,6 +6,5 @@ public static class TrackingNames
     public const string ScaledDotProductAttention = nameof(ScaledDotProductAttention);
     public const string MultiHeadAttention = nameof(MultiHeadAttention);
     public const string AttentionPooling = nameof(AttentionPooling);
-    public const string AllLayers = nameof(AllLayers);
     public const string Plans = nameof(Plans);
 }

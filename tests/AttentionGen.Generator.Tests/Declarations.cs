@@ -58,6 +58,20 @@ internal static class Declarations
     public static readonly string WideHeadDim300 =
         TestSourceBuilder.ScaledDotProduct("Heads = 1, HeadDim = 300, MaxSeqLen = 4").Named("WideCore").Build();
 
+    /// <summary>A record class is a class too: the generated part must say <c>partial record</c>.</summary>
+    public static readonly string RecordLayer = """
+        using AttentionGen;
+
+        namespace Tests;
+
+        [AttentionPooling(InputDim = 8, MaxSeqLen = 4, OutputDim = 2)]
+        public partial record RecordPool;
+        """;
+
+    /// <summary>Self-attention keys are the queries: MaxKvSeqLen below MaxSeqLen must not shrink the key buffers.</summary>
+    public static readonly string MultiHeadShortKvBound =
+        TestSourceBuilder.MultiHead("ModelDim = 16, Heads = 2, MaxSeqLen = 8, MaxKvSeqLen = 4").Named("ShortKvBound").Build();
+
     /// <summary>Every declaration above by name, for theories.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
@@ -74,6 +88,8 @@ internal static class Declarations
         [nameof(NestedInPartialOuter)] = NestedInPartialOuter,
         [nameof(GlobalNamespace)] = GlobalNamespace,
         [nameof(WideHeadDim300)] = WideHeadDim300,
+        [nameof(RecordLayer)] = RecordLayer,
+        [nameof(MultiHeadShortKvBound)] = MultiHeadShortKvBound,
     };
 
     public static TheoryData<string> Names => [.. All.Keys];

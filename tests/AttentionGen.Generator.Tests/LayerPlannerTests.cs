@@ -180,8 +180,28 @@ public sealed class LayerPlannerTests
         Assert.NotEqual(first, LayerPlanner.Plan(Model(LayerKind.MultiHeadAttention, options with { Heads = 8 })));
     }
 
+    [Fact]
+    public void SelfAttention_KeyBoundCoversTheQueries()
+    {
+        var options = new LayerOptions { ModelDim = 16, Heads = 2, MaxSeqLen = 8, MaxKvSeqLen = 4 };
+
+        var plan = LayerPlanner.Plan(Model(LayerKind.MultiHeadAttention, options));
+
+        Assert.Equal(8, plan.Attention!.MaxKvSeqLen);
+    }
+
+    [Fact]
+    public void CrossAttentionOnly_KeepsTheDeclaredKeyBound()
+    {
+        var options = new LayerOptions { ModelDim = 16, Heads = 2, MaxSeqLen = 8, MaxKvSeqLen = 4, KvInputDim = 24 };
+
+        var plan = LayerPlanner.Plan(Model(LayerKind.MultiHeadAttention, options));
+
+        Assert.Equal(4, plan.Attention!.MaxKvSeqLen);
+    }
+
     private static LayerModel Model(LayerKind kind, LayerOptions options) =>
-        new(kind, "Tests", "Layer", "public", EquatableArray<ContainingType>.Empty, IsPartial: true, IsGeneric: false, LayerAttributeCount: 1, options);
+        new(kind, "Tests", "Layer", "class", "public", EquatableArray<ContainingType>.Empty, IsPartial: true, IsGeneric: false, LayerAttributeCount: 1, options);
 
     private static string Describe(WeightPlan weight) =>
         weight.IsVector ? $"{weight.TensorName} [{weight.Rows}]" : $"{weight.TensorName} [{weight.Rows}, {weight.Columns}]";

@@ -140,6 +140,7 @@ internal static class AttentionEmitter
             w.Line();
         }
 
+        w.Line("/// <summary>Projects Q from <paramref name=\"input\"/> and K, V from <paramref name=\"context\"/>, attends, and projects out.</summary>");
         w.Line("private void Run(ReadOnlySpan<float> input, ReadOnlySpan<float> context, Span<float> output, int seqLen, int kvSeqLen)");
         w.Line("{");
         w.Line("    Span<float> query = _query.Span.Slice(0, seqLen * QueryWidth);");
@@ -188,8 +189,8 @@ internal static class AttentionEmitter
                 }
                 else
                 {
-                    w.Line($"// Each group of {attention.GroupSize} query heads shares one key/value head.");
-                    w.Line($"int kvHead = head / {Int(attention.GroupSize)};");
+                    w.Line($"// Each group of {attention.GroupSize} consecutive query heads shares one key/value head.");
+                    w.Line("int kvHead = head / (Heads / KvHeads);");
                 }
 
                 w.Line("ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);");
@@ -216,11 +217,13 @@ internal static class AttentionEmitter
                     w.Line("Span<float> rowScores = MemoryMarshal.CreateSpan(ref scores, visible);");
                     if (attention.Softcap > 0)
                     {
+                        w.Line("// Softcap: Softcap·tanh(score/Softcap) bounds the logits smoothly, before any mask is added.");
                         w.Line("SoftmaxKernels.Softcap(rowScores, Softcap);");
                     }
 
                     if (hasMask)
                     {
+                        w.Line("// The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.");
                         using (w.Block("if (!additiveMask.IsEmpty)"))
                         {
                             w.Line("SoftmaxKernels.Add(rowScores, additiveMask.Slice(row * kvSeqLen, visible));");

@@ -16,7 +16,11 @@ internal static class LayerEmitter
         w.Line("#nullable enable");
         w.Line();
         w.Line("using global::System;");
-        w.Line("using global::System.Collections.Generic;");
+        if (plan.Weights.Count > 0)
+        {
+            w.Line("using global::System.Collections.Generic;");
+        }
+
         w.Line("using global::System.Runtime.CompilerServices;");
         w.Line("using global::System.Runtime.InteropServices;");
         w.Line("using global::System.Runtime.Intrinsics;");
@@ -36,7 +40,7 @@ internal static class LayerEmitter
         }
 
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"AttentionGen.Generator\", \"{typeof(LayerEmitter).Assembly.GetName().Version}\")]");
-        using (w.Block($"partial class {plan.ClassName}"))
+        using (w.Block($"partial {plan.TypeKeyword} {plan.ClassName}"))
         {
             switch (plan.Kind)
             {

@@ -44,6 +44,7 @@ internal static class PoolingEmitter
         w.Line();
         WeightsEmitter.EmitApi(w, plan);
         w.Line();
+        w.Line("/// <summary>Scores each position, turns the scores into weights, pools, and applies the output layer.</summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
         using (w.Block("private void PoolSequence(ReadOnlySpan<float> input, Span<float> output, Span<float> weights, int seqLen)"))
         {

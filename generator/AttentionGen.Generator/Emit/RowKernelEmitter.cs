@@ -186,9 +186,12 @@ internal static class RowKernelEmitter
         using (w.Block("for (int j = 0; j < count; j++)"))
         {
             w.Line("ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);");
-            w.Line("float sum = 0;");
             var start = "int d = 0";
-            if (!path.IsScalar)
+            if (path.IsScalar)
+            {
+                w.Line("float sum = 0;");
+            }
+            else
             {
                 var type = VectorType(path.VectorWidth);
                 w.Line("int d = 0;");
@@ -199,7 +202,7 @@ internal static class RowKernelEmitter
                     w.Line($"acc = {type}.MultiplyAddEstimate({type}.LoadUnsafe(ref x, (nuint)d), {type}.LoadUnsafe(ref row, (nuint)d), acc);");
                 }
 
-                w.Line($"sum = {type}.Sum(acc);");
+                w.Line($"float sum = {type}.Sum(acc);");
             }
 
             using (w.Block($"for ({start}; d < {width}; d++)"))
@@ -220,8 +223,13 @@ internal static class RowKernelEmitter
         {
             w.Line("ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);");
             w.Line("float weight = Unsafe.Add(ref weights, j);");
+            if (!path.IsScalar)
+            {
+                w.Line($"var weightVector = {VectorType(path.VectorWidth)}.Create(weight);");
+            }
+
             EmitElementwise(w, path, width, "d",
-                type => $"{type}.MultiplyAddEstimate({type}.Create(weight), {type}.LoadUnsafe(ref row, (nuint)d), {type}.LoadUnsafe(ref output, (nuint)d)).StoreUnsafe(ref output, (nuint)d);",
+                type => $"{type}.MultiplyAddEstimate(weightVector, {type}.LoadUnsafe(ref row, (nuint)d), {type}.LoadUnsafe(ref output, (nuint)d)).StoreUnsafe(ref output, (nuint)d);",
                 "Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);");
         }
 

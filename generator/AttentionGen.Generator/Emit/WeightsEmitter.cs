@@ -95,7 +95,7 @@ internal static class WeightsEmitter
 
     public static string FieldOf(LayerPlan plan, string tensorName) => plan.Weights.First(x => x.TensorName == tensorName).FieldName;
 
-    private static string Size(WeightPlan weight) => weight.ShapeText.Replace(", ", " * ");
+    private static string Size(WeightPlan weight) => weight.RowsName == "1" && !weight.IsVector ? weight.ColumnsName : weight.ShapeText.Replace(", ", " * ");
 
     private static string Local(WeightPlan weight) => weight.FieldName.TrimStart('_');
 }

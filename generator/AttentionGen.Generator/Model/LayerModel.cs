@@ -8,6 +8,7 @@ internal sealed record LayerModel(
     LayerKind Kind,
     string? Namespace,
     string ClassName,
+    string TypeKeyword,
     string Accessibility,
     EquatableArray<ContainingType> ContainingTypes,
     bool IsPartial,

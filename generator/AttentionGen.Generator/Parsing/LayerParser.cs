@@ -29,6 +29,7 @@ internal static class LayerParser
             kind,
             type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
             type.Name,
+            KeywordOf(type),
             AccessibilityKeyword(type.DeclaredAccessibility),
             containing.ToEquatableArray(),
             isPartial,

@@ -11,6 +11,7 @@ internal sealed record LayerPlan(
     string HintName,
     string? Namespace,
     string ClassName,
+    string TypeKeyword,
     EquatableArray<ContainingType> ContainingTypes,
     AttentionShape? Attention,
     ProjectionShape? Projections,

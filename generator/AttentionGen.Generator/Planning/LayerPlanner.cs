@@ -20,7 +20,7 @@ internal static class LayerPlanner
             case LayerKind.AttentionPooling:
             {
                 var pooling = new PoolingShape(options.InputDim, options.MaxSeqLen, options.OutputDim);
-                return new LayerPlan(model.Kind, hintName, model.Namespace, model.ClassName, model.ContainingTypes,
+                return new LayerPlan(model.Kind, hintName, model.Namespace, model.ClassName, model.TypeKeyword, model.ContainingTypes,
                     Attention: null, Projections: null, pooling,
                     PoolingWeights(pooling).ToEquatableArray(),
                     new[]
@@ -41,10 +41,16 @@ internal static class LayerPlanner
                     projections = new ProjectionShape(options.ModelDim, kvInputDim, options.Bias,
                         EmitsSelfAttention: kvInputDim == options.ModelDim,
                         EmitsCrossAttention: options.KvInputDim > 0);
+                    if (projections.EmitsSelfAttention && attention.MaxKvSeqLen < attention.MaxSeqLen)
+                    {
+                        // In self-attention the keys are the queries, so the key buffers must hold MaxSeqLen rows.
+                        attention = attention with { MaxKvSeqLen = attention.MaxSeqLen };
+                    }
+
                     weights.AddRange(ProjectionWeights(attention, projections));
                 }
 
-                return new LayerPlan(model.Kind, hintName, model.Namespace, model.ClassName, model.ContainingTypes,
+                return new LayerPlan(model.Kind, hintName, model.Namespace, model.ClassName, model.TypeKeyword, model.ContainingTypes,
                     attention, projections, Pooling: null, weights.ToEquatableArray(),
                     new[]
                     {

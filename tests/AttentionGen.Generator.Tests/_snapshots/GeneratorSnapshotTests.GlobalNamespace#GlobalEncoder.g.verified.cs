@@ -79,6 +79,7 @@ partial class GlobalEncoder
         Run(input, input, output, seqLen, seqLen);
     }
 
+    /// <summary>Projects Q from <paramref name="input"/> and K, V from <paramref name="context"/>, attends, and projects out.</summary>
     private void Run(ReadOnlySpan<float> input, ReadOnlySpan<float> context, Span<float> output, int seqLen, int kvSeqLen)
     {
         Span<float> query = _query.Span.Slice(0, seqLen * QueryWidth);

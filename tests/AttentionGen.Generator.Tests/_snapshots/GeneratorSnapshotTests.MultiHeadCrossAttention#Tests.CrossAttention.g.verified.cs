@@ -83,6 +83,7 @@ partial class CrossAttention
         Run(input, context, output, seqLen, contextLen);
     }
 
+    /// <summary>Projects Q from <paramref name="input"/> and K, V from <paramref name="context"/>, attends, and projects out.</summary>
     private void Run(ReadOnlySpan<float> input, ReadOnlySpan<float> context, Span<float> output, int seqLen, int kvSeqLen)
     {
         Span<float> query = _query.Span.Slice(0, seqLen * QueryWidth);

@@ -95,6 +95,7 @@ partial class SameWidthCross
         Run(input, context, output, seqLen, contextLen);
     }
 
+    /// <summary>Projects Q from <paramref name="input"/> and K, V from <paramref name="context"/>, attends, and projects out.</summary>
     private void Run(ReadOnlySpan<float> input, ReadOnlySpan<float> context, Span<float> output, int seqLen, int kvSeqLen)
     {
         Span<float> query = _query.Span.Slice(0, seqLen * QueryWidth);
@@ -226,8 +227,8 @@ partial class SameWidthCross
 
         for (int head = 0; head < Heads; head++)
         {
-            // Each group of 2 query heads shares one key/value head.
-            int kvHead = head / 2;
+            // Each group of 2 consecutive query heads shares one key/value head.
+            int kvHead = head / (Heads / KvHeads);
             ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);
             ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
             for (int row = 0; row < seqLen; row++)
@@ -236,6 +237,7 @@ partial class SameWidthCross
                 // Scores: q·k for each visible key, times Scale.
                 ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
                 Span<float> rowScores = MemoryMarshal.CreateSpan(ref scores, visible);
+                // Softcap: Softcap·tanh(score/Softcap) bounds the logits smoothly, before any mask is added.
                 SoftmaxKernels.Softcap(rowScores, Softcap);
 
                 // Softmax: subtracting the row max keeps exp from overflowing; the 1/sum is applied on the way out.

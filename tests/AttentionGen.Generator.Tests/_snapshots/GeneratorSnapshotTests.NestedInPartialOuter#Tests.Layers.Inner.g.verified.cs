@@ -4,7 +4,6 @@
 #nullable enable
 
 using global::System;
-using global::System.Collections.Generic;
 using global::System.Runtime.CompilerServices;
 using global::System.Runtime.InteropServices;
 using global::System.Runtime.Intrinsics;
@@ -107,6 +106,7 @@ partial class Layers
                     // Scores: q·k for each visible key, times Scale.
                     ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
                     Span<float> rowScores = MemoryMarshal.CreateSpan(ref scores, visible);
+                    // The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.
                     if (!additiveMask.IsEmpty)
                     {
                         SoftmaxKernels.Add(rowScores, additiveMask.Slice(row * kvSeqLen, visible));

@@ -30,7 +30,7 @@ partial class Pool
     private readonly AlignedBuffer _pooled = new(InputDim);
 
     // Weights, stored as PyTorch's nn.Linear keeps them: [out, in], row-major.
-    private readonly float[] _scoreWeight = new float[1 * InputDim];
+    private readonly float[] _scoreWeight = new float[InputDim];
     private readonly float[] _scoreBias = new float[1];
     private readonly float[] _outputWeight = new float[OutputDim * InputDim];
     private readonly float[] _outputBias = new float[OutputDim];
@@ -125,6 +125,7 @@ partial class Pool
         writer.Add(prefix + "output.bias", _outputBias, [OutputDim]);
     }
 
+    /// <summary>Scores each position, turns the scores into weights, pools, and applies the output layer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PoolSequence(ReadOnlySpan<float> input, Span<float> output, Span<float> weights, int seqLen)
     {

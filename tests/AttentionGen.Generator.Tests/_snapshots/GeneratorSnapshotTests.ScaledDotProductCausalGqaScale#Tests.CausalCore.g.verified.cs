@@ -4,7 +4,6 @@
 #nullable enable
 
 using global::System;
-using global::System.Collections.Generic;
 using global::System.Runtime.CompilerServices;
 using global::System.Runtime.InteropServices;
 using global::System.Runtime.Intrinsics;
@@ -95,8 +94,8 @@ partial class CausalCore
 
         for (int head = 0; head < Heads; head++)
         {
-            // Each group of 4 query heads shares one key/value head.
-            int kvHead = head / 4;
+            // Each group of 4 consecutive query heads shares one key/value head.
+            int kvHead = head / (Heads / KvHeads);
             ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);
             ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
             for (int row = 0; row < seqLen; row++)
@@ -114,6 +113,7 @@ partial class CausalCore
                 // Scores: q·k for each visible key, times Scale.
                 ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
                 Span<float> rowScores = MemoryMarshal.CreateSpan(ref scores, visible);
+                // The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.
                 if (!additiveMask.IsEmpty)
                 {
                     SoftmaxKernels.Add(rowScores, additiveMask.Slice(row * kvSeqLen, visible));

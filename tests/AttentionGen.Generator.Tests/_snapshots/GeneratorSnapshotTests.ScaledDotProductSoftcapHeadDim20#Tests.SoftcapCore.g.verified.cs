@@ -4,7 +4,6 @@
 #nullable enable
 
 using global::System;
-using global::System.Collections.Generic;
 using global::System.Runtime.CompilerServices;
 using global::System.Runtime.InteropServices;
 using global::System.Runtime.Intrinsics;
@@ -105,7 +104,9 @@ partial class SoftcapCore
                 // Scores: q·k for each visible key, times Scale.
                 ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
                 Span<float> rowScores = MemoryMarshal.CreateSpan(ref scores, visible);
+                // Softcap: Softcap·tanh(score/Softcap) bounds the logits smoothly, before any mask is added.
                 SoftmaxKernels.Softcap(rowScores, Softcap);
+                // The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.
                 if (!additiveMask.IsEmpty)
                 {
                     SoftmaxKernels.Add(rowScores, additiveMask.Slice(row * kvSeqLen, visible));

@@ -4,7 +4,6 @@
 #nullable enable
 
 using global::System;
-using global::System.Collections.Generic;
 using global::System.Runtime.CompilerServices;
 using global::System.Runtime.InteropServices;
 using global::System.Runtime.Intrinsics;
@@ -105,6 +104,7 @@ partial class WideCore
                 // Scores: q·k for each visible key, times Scale.
                 ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
                 Span<float> rowScores = MemoryMarshal.CreateSpan(ref scores, visible);
+                // The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.
                 if (!additiveMask.IsEmpty)
                 {
                     SoftmaxKernels.Add(rowScores, additiveMask.Slice(row * kvSeqLen, visible));
@@ -132,14 +132,13 @@ partial class WideCore
             for (int j = 0; j < count; j++)
             {
                 ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
-                float sum = 0;
                 int d = 0;
                 var acc = Vector512<float>.Zero;
                 for (; d <= HeadDim - Vector512<float>.Count; d += Vector512<float>.Count)
                 {
                     acc = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, (nuint)d), Vector512.LoadUnsafe(ref row, (nuint)d), acc);
                 }
-                sum = Vector512.Sum(acc);
+                float sum = Vector512.Sum(acc);
                 for (; d < HeadDim; d++)
                 {
                     sum += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
@@ -154,14 +153,13 @@ partial class WideCore
             for (int j = 0; j < count; j++)
             {
                 ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
-                float sum = 0;
                 int d = 0;
                 var acc = Vector256<float>.Zero;
                 for (; d <= HeadDim - Vector256<float>.Count; d += Vector256<float>.Count)
                 {
                     acc = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, (nuint)d), Vector256.LoadUnsafe(ref row, (nuint)d), acc);
                 }
-                sum = Vector256.Sum(acc);
+                float sum = Vector256.Sum(acc);
                 for (; d < HeadDim; d++)
                 {
                     sum += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
@@ -176,14 +174,13 @@ partial class WideCore
             for (int j = 0; j < count; j++)
             {
                 ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
-                float sum = 0;
                 int d = 0;
                 var acc = Vector128<float>.Zero;
                 for (; d <= HeadDim - Vector128<float>.Count; d += Vector128<float>.Count)
                 {
                     acc = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, (nuint)d), Vector128.LoadUnsafe(ref row, (nuint)d), acc);
                 }
-                sum = Vector128.Sum(acc);
+                float sum = Vector128.Sum(acc);
                 for (; d < HeadDim; d++)
                 {
                     sum += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
@@ -220,10 +217,11 @@ partial class WideCore
             {
                 ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
                 float weight = Unsafe.Add(ref weights, j);
+                var weightVector = Vector512.Create(weight);
                 int d = 0;
                 for (; d <= HeadDim - Vector512<float>.Count; d += Vector512<float>.Count)
                 {
-                    Vector512.MultiplyAddEstimate(Vector512.Create(weight), Vector512.LoadUnsafe(ref row, (nuint)d), Vector512.LoadUnsafe(ref output, (nuint)d)).StoreUnsafe(ref output, (nuint)d);
+                    Vector512.MultiplyAddEstimate(weightVector, Vector512.LoadUnsafe(ref row, (nuint)d), Vector512.LoadUnsafe(ref output, (nuint)d)).StoreUnsafe(ref output, (nuint)d);
                 }
                 for (; d < HeadDim; d++)
                 {
@@ -249,10 +247,11 @@ partial class WideCore
             {
                 ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
                 float weight = Unsafe.Add(ref weights, j);
+                var weightVector = Vector256.Create(weight);
                 int d = 0;
                 for (; d <= HeadDim - Vector256<float>.Count; d += Vector256<float>.Count)
                 {
-                    Vector256.MultiplyAddEstimate(Vector256.Create(weight), Vector256.LoadUnsafe(ref row, (nuint)d), Vector256.LoadUnsafe(ref output, (nuint)d)).StoreUnsafe(ref output, (nuint)d);
+                    Vector256.MultiplyAddEstimate(weightVector, Vector256.LoadUnsafe(ref row, (nuint)d), Vector256.LoadUnsafe(ref output, (nuint)d)).StoreUnsafe(ref output, (nuint)d);
                 }
                 for (; d < HeadDim; d++)
                 {
@@ -278,10 +277,11 @@ partial class WideCore
             {
                 ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
                 float weight = Unsafe.Add(ref weights, j);
+                var weightVector = Vector128.Create(weight);
                 int d = 0;
                 for (; d <= HeadDim - Vector128<float>.Count; d += Vector128<float>.Count)
                 {
-                    Vector128.MultiplyAddEstimate(Vector128.Create(weight), Vector128.LoadUnsafe(ref row, (nuint)d), Vector128.LoadUnsafe(ref output, (nuint)d)).StoreUnsafe(ref output, (nuint)d);
+                    Vector128.MultiplyAddEstimate(weightVector, Vector128.LoadUnsafe(ref row, (nuint)d), Vector128.LoadUnsafe(ref output, (nuint)d)).StoreUnsafe(ref output, (nuint)d);
                 }
                 for (; d < HeadDim; d++)
                 {
