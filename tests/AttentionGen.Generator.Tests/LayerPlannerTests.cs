@@ -79,7 +79,9 @@ public sealed class LayerPlannerTests
         var plan = LayerPlanner.Plan(Model(LayerKind.ScaledDotProductAttention,
             new LayerOptions { Heads = 8, KvHeads = 2, HeadDim = 20, MaxSeqLen = 16, MaxKvSeqLen = 128, Causal = true, Scale = 0.1f, Softcap = 30f }));
 
-        Assert.Equal(new AttentionShape(8, 2, 20, 16, 128, true, 0.1f, 30f), plan.Attention);
+        // 20 is a multiple of 4 only: just the Vector128 tile fits whole vectors across the head.
+        var tiles = new[] { new TilePlan(4, 4, 2, 2) }.ToEquatableArray();
+        Assert.Equal(new AttentionShape(8, 2, 20, 16, 128, true, 0.1f, 30f, tiles), plan.Attention);
         Assert.Equal(4, plan.Attention!.GroupSize);
         Assert.Equal(160, plan.Attention.QueryWidth);
         Assert.Equal(40, plan.Attention.KvWidth);
@@ -198,6 +200,25 @@ public sealed class LayerPlannerTests
         var plan = LayerPlanner.Plan(Model(LayerKind.MultiHeadAttention, options));
 
         Assert.Equal(4, plan.Attention!.MaxKvSeqLen);
+    }
+
+    [Theory]
+    [InlineData(64, new[] { 16, 8, 4 })]
+    [InlineData(8, new[] { 8, 4 })]
+    [InlineData(12, new[] { 4 })]
+    [InlineData(3, new int[0])]
+    public void Tiles_OnlyForWidthsThatCoverTheHeadInWholeVectors(int headDim, int[] widths)
+    {
+        Assert.Equal(widths, LayerPlanner.TilesFor(headDim).Select(t => t.VectorWidth));
+    }
+
+    [Fact]
+    public void ScoreStride_RoundsKeysUpToWholePanels()
+    {
+        var plan = LayerPlanner.Plan(Model(LayerKind.ScaledDotProductAttention, new LayerOptions { Heads = 2, HeadDim = 64, MaxSeqLen = 100 }));
+
+        Assert.Equal(128, plan.Attention!.ScoreStride);
+        Assert.Equal(6, plan.Attention.MaxTileRows);
     }
 
     private static LayerModel Model(LayerKind kind, LayerOptions options) =>

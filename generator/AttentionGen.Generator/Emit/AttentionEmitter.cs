@@ -39,8 +39,17 @@ internal static class AttentionEmitter
             ? "Query i sees keys j ≤ i + (kvSeqLen − seqLen): bottom-right aligned, so a cached prefix stays visible."
             : "Every query sees every key.");
 
+        w.Line($"// Row stride of the score block: MaxKvSeqLen rounded up to whole key panels.");
+        w.Line($"private const int ScoreStride = {Int(attention.ScoreStride)};");
+        w.Line("private const int HeadsPerKvHead = Heads / KvHeads;");
+        w.Line();
         w.Line("// Scratch, allocated once per instance so Forward allocates nothing.");
-        w.Line("private readonly AlignedBuffer _scores = new(MaxKvSeqLen);");
+        w.Line($"private readonly AlignedBuffer _scores = new({Int(attention.MaxTileRows)} * ScoreStride);");
+        if (attention.Tiles.Count > 0)
+        {
+            w.Line("private readonly AlignedBuffer _keyPanels = new(ScoreStride * HeadDim);");
+        }
+
         if (isMultiHead)
         {
             w.Line("private readonly AlignedBuffer _query = new(MaxSeqLen * QueryWidth);");
@@ -163,82 +172,158 @@ internal static class AttentionEmitter
     private static void EmitAttend(SourceWriter w, AttentionShape attention, bool hasMask)
     {
         var maskParameter = hasMask ? "ReadOnlySpan<float> additiveMask, " : "";
+        var maskArgument = hasMask ? "additiveMask, " : "";
+        var arguments = $"query, key, value, {maskArgument}output, seqLen, kvSeqLen";
         w.Line("/// <summary>");
-        w.Line("/// The attention core, one query row of one head at a time: scores against every visible key, softmax, then the");
-        w.Line("/// probability-weighted sum of the values. Arguments were checked by the caller.");
+        w.Line("/// The attention core. Calls with enough query rows to fill a register tile run tiled; small ones (decoding one");
+        w.Line("/// token, say) go row by row, where packing the keys would cost more than it saves. Arguments were checked.");
         w.Line("/// </summary>");
-        w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
         using (w.Block($"private void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, {maskParameter}Span<float> output, int seqLen, int kvSeqLen)"))
+        {
+            foreach (var tile in attention.Tiles)
+            {
+                var type = RowKernelEmitter.VectorType(tile.VectorWidth);
+                using (w.Block($"if ({type}.IsHardwareAccelerated && seqLen * HeadsPerKvHead >= {Int(tile.Rows)})"))
+                {
+                    w.Line($"AttendInTiles{tile.VectorWidth * 32}({arguments});");
+                    w.Line("return;");
+                }
+
+                w.Line();
+            }
+
+            w.Line($"AttendByRows({arguments});");
+        }
+
+        w.Line();
+        EmitAttendByRows(w, attention, maskParameter, hasMask);
+        foreach (var tile in attention.Tiles)
+        {
+            w.Line();
+            TileKernelEmitter.EmitAttendInTiles(w, attention, tile, maskParameter, hasMask);
+        }
+
+        if (attention.Tiles.Count > 0)
+        {
+            w.Line();
+            TileKernelEmitter.EmitPairOffset(w);
+        }
+
+        w.Line();
+        EmitSoftmaxRow(w, attention, hasMask);
+    }
+
+    private static void EmitAttendByRows(SourceWriter w, AttentionShape attention, string maskParameter, bool hasMask)
+    {
+        w.Line("/// <summary>One query row of one head at a time: scores against every visible key, softmax, weighted sum of values.</summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+        using (w.Block($"private void AttendByRows(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, {maskParameter}Span<float> output, int seqLen, int kvSeqLen)"))
         {
             w.Line("ref float queryStart = ref MemoryMarshal.GetReference(query);");
             w.Line("ref float keyStart = ref MemoryMarshal.GetReference(key);");
             w.Line("ref float valueStart = ref MemoryMarshal.GetReference(value);");
             w.Line("ref float outputStart = ref MemoryMarshal.GetReference(output);");
             w.Line("ref float scores = ref _scores.Reference;");
-            if (!attention.Causal)
-            {
-                w.Line("int visible = kvSeqLen;");
-            }
-
             w.Line();
             using (w.Block("for (int head = 0; head < Heads; head++)"))
             {
-                if (attention.GroupSize == 1)
-                {
-                    w.Line("int kvHead = head;");
-                }
-                else
-                {
-                    w.Line($"// Each group of {attention.GroupSize} consecutive query heads shares one key/value head.");
-                    w.Line("int kvHead = head / (Heads / KvHeads);");
-                }
-
+                EmitKvHead(w, attention, "head");
                 w.Line("ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);");
                 w.Line("ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);");
                 using (w.Block("for (int row = 0; row < seqLen; row++)"))
                 {
                     w.Line("ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth + head * HeadDim);");
-                    if (attention.Causal)
+                    EmitVisible(w, attention, "visible", "row");
+                    using (w.Block("if (visible <= 0)"))
                     {
-                        w.Line("// Causal, bottom-right aligned: keys past the diagonal are never scored, not just masked.");
-                        w.Line("int visible = Math.Min(kvSeqLen, row + kvSeqLen - seqLen + 1);");
-                        using (w.Block("if (visible <= 0)"))
-                        {
-                            w.Line("// More queries than keys: this row sees nothing, and attends to nothing.");
-                            w.Line("MemoryMarshal.CreateSpan(ref outputRow, HeadDim).Clear();");
-                            w.Line("continue;");
-                        }
-
-                        w.Line();
+                        w.Line("// More queries than keys: this row sees nothing, and attends to nothing.");
+                        w.Line("MemoryMarshal.CreateSpan(ref outputRow, HeadDim).Clear();");
+                        w.Line("continue;");
                     }
 
-                    w.Line("// Scores: q·k for each visible key, times Scale.");
+                    w.Line();
                     w.Line("ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);");
-                    w.Line("Span<float> rowScores = MemoryMarshal.CreateSpan(ref scores, visible);");
-                    if (attention.Softcap > 0)
-                    {
-                        w.Line("// Softcap: Softcap·tanh(score/Softcap) bounds the logits smoothly, before any mask is added.");
-                        w.Line("SoftmaxKernels.Softcap(rowScores, Softcap);");
-                    }
-
-                    if (hasMask)
-                    {
-                        w.Line("// The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.");
-                        using (w.Block("if (!additiveMask.IsEmpty)"))
-                        {
-                            w.Line("SoftmaxKernels.Add(rowScores, additiveMask.Slice(row * kvSeqLen, visible));");
-                        }
-                    }
-
-                    w.Line();
-                    w.Line("// Softmax: subtracting the row max keeps exp from overflowing; the 1/sum is applied on the way out.");
-                    w.Line("float max = SoftmaxKernels.Max(rowScores);");
-                    w.Line("float sum = SoftmaxKernels.ExpAndSum(rowScores, max);");
-                    w.Line();
-                    w.Line("// Weighted sum of the values. A fully masked row has sum 0 and comes out as zeros.");
-                    w.Line("WeighValues(ref scores, ref valueHead, KvWidth, visible, sum > 0 ? 1 / sum : 0, ref outputRow);");
+                    w.Line($"SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible{(hasMask ? ", MaskRow(additiveMask, row, kvSeqLen)" : "")});");
+                    w.Line("WeighValues(ref scores, ref valueHead, KvWidth, visible, 1f, ref outputRow);");
                 }
             }
+        }
+
+        if (hasMask)
+        {
+            w.Line();
+            w.Line("/// <summary>The additive mask's row for query <paramref name=\"row\"/>, or an empty span when there is no mask.</summary>");
+            w.Line("private static ReadOnlySpan<float> MaskRow(ReadOnlySpan<float> additiveMask, int row, int kvSeqLen) =>");
+            w.Line("    additiveMask.IsEmpty ? default : additiveMask.Slice(row * kvSeqLen, kvSeqLen);");
+        }
+    }
+
+    /// <summary><c>int kvHead = …</c> for a query head: itself, or its group's shared key/value head.</summary>
+    internal static void EmitKvHead(SourceWriter w, AttentionShape attention, string head)
+    {
+        if (attention.GroupSize == 1)
+        {
+            w.Line($"int kvHead = {head};");
+        }
+        else
+        {
+            w.Line($"// Each group of {attention.GroupSize} consecutive query heads shares one key/value head.");
+            w.Line($"int kvHead = {head} / (Heads / KvHeads);");
+        }
+    }
+
+    /// <summary><c>int visible = …</c>: how many keys query row <paramref name="row"/> may see.</summary>
+    internal static void EmitVisible(SourceWriter w, AttentionShape attention, string name, string row)
+    {
+        if (attention.Causal)
+        {
+            w.Line("// Causal, bottom-right aligned: keys past the diagonal are never scored, not just masked.");
+            w.Line($"int {name} = Math.Min(kvSeqLen, {row} + kvSeqLen - seqLen + 1);");
+        }
+        else
+        {
+            w.Line($"int {name} = kvSeqLen;");
+        }
+    }
+
+    private static void EmitSoftmaxRow(SourceWriter w, AttentionShape attention, bool hasMask)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// Turns one row of scores into probabilities in place: the first <paramref name=\"visible\"/> entries get the softmax,");
+        w.Line("/// the rest of the row becomes 0 so a tile can sum over a common length.");
+        w.Line("/// </summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+        using (w.Block($"private static void SoftmaxRow(Span<float> row, int visible{(hasMask ? ", ReadOnlySpan<float> maskRow" : "")})"))
+        {
+            using (w.Block("if (visible <= 0)"))
+            {
+                w.Line("row.Clear();");
+                w.Line("return;");
+            }
+
+            w.Line();
+            w.Line("Span<float> live = row.Slice(0, visible);");
+            if (attention.Softcap > 0)
+            {
+                w.Line("// Softcap: Softcap·tanh(score/Softcap) bounds the logits smoothly, before any mask is added.");
+                w.Line("SoftmaxKernels.Softcap(live, Softcap);");
+            }
+
+            if (hasMask)
+            {
+                using (w.Block("if (!maskRow.IsEmpty)"))
+                {
+                    w.Line("// The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.");
+                    w.Line("SoftmaxKernels.Add(live, maskRow.Slice(0, visible));");
+                }
+            }
+
+            w.Line();
+            w.Line("// Subtracting the row max keeps exp from overflowing. A fully masked row sums to 0 and stays all zeros.");
+            w.Line("float max = SoftmaxKernels.Max(live);");
+            w.Line("float sum = SoftmaxKernels.ExpAndSum(live, max);");
+            w.Line("SoftmaxKernels.Multiply(live, sum > 0 ? 1 / sum : 0);");
+            w.Line("row.Slice(visible).Clear();");
         }
     }
 }

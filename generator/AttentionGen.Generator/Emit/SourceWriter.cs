@@ -30,7 +30,11 @@ internal sealed class SourceWriter
     /// <summary>Writes <paramref name="header"/>, an opening brace, and indents until the returned scope is disposed.</summary>
     public IDisposable Block(string header, string closing = "}")
     {
-        Line(header);
+        if (header.Length > 0)
+        {
+            Line(header);
+        }
+
         Line("{");
         _writer.Indent++;
         return new Scope(this, closing);

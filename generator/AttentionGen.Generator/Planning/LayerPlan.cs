@@ -19,13 +19,58 @@ internal sealed record LayerPlan(
     EquatableArray<WeightPlan> Weights,
     EquatableArray<RowKernelPlan> RowKernels);
 
-/// <summary>The attention core's shape. <see cref="Scale"/> is the effective scale (the default already applied).</summary>
+/// <summary>
+/// The attention core's shape. <see cref="Scale"/> is the effective scale (the default already applied).
+/// <see cref="Tiles"/> lists the tiled kernels, widest first; an empty list means every call goes row by row.
+/// </summary>
 internal sealed record AttentionShape(
-    int Heads, int KvHeads, int HeadDim, int MaxSeqLen, int MaxKvSeqLen, bool Causal, float Scale, float Softcap)
+    int Heads, int KvHeads, int HeadDim, int MaxSeqLen, int MaxKvSeqLen, bool Causal, float Scale, float Softcap,
+    EquatableArray<TilePlan> Tiles)
 {
+    /// <summary>Row stride of the score block: MaxKvSeqLen rounded up to whole key panels of every tile.</summary>
+    public int ScoreStride
+    {
+        get
+        {
+            var panel = 1;
+            foreach (var tile in Tiles)
+            {
+                panel = System.Math.Max(panel, tile.PanelKeys);
+            }
+
+            return (MaxKvSeqLen + panel - 1) / panel * panel;
+        }
+    }
+
+    /// <summary>The most query rows any tile handles at once (the height of the score block).</summary>
+    public int MaxTileRows
+    {
+        get
+        {
+            var rows = 1;
+            foreach (var tile in Tiles)
+            {
+                rows = System.Math.Max(rows, tile.Rows);
+            }
+
+            return rows;
+        }
+    }
+
     public int GroupSize => Heads / KvHeads;
     public int QueryWidth => Heads * HeadDim;
     public int KvWidth => KvHeads * HeadDim;
+}
+
+/// <summary>
+/// A register-blocked attention tile for one vector width: <see cref="Rows"/> query rows against
+/// <see cref="KeyVectors"/> vectors of keys (QKᵀ), then the same rows against <see cref="OutputVectors"/> vectors of
+/// head columns at a time (P·V). The sizes keep every accumulator in a register.
+/// </summary>
+internal sealed record TilePlan(int VectorWidth, int Rows, int KeyVectors, int OutputVectors)
+{
+    /// <summary>Keys per packed Kᵀ panel: one vector load per head dimension feeds this many dot products.</summary>
+    public int PanelKeys => VectorWidth * KeyVectors;
 }
 
 /// <summary>The Q/K/V/O projections around the core. <see cref="KvInputDim"/> is the width K and V project from.</summary>

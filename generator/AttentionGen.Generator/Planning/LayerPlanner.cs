@@ -65,6 +65,7 @@ internal static class LayerPlanner
     {
         var headDim = options.HeadDim > 0 || kind != LayerKind.MultiHeadAttention ? options.HeadDim : options.ModelDim / options.Heads;
         var scale = options.Scale > 0 ? options.Scale : (float)(1.0 / Math.Sqrt(headDim));
+        var tiles = headDim <= LayerValidator.MaxUnrolledWidth ? TilesFor(headDim) : EquatableArray<TilePlan>.Empty;
         return new AttentionShape(
             options.Heads,
             options.KvHeads > 0 ? options.KvHeads : options.Heads,
@@ -73,7 +74,27 @@ internal static class LayerPlanner
             options.MaxKvSeqLen > 0 ? options.MaxKvSeqLen : options.MaxSeqLen,
             options.Causal,
             scale,
-            options.Softcap);
+            options.Softcap,
+            tiles);
+    }
+
+    /// <summary>
+    /// The register tiles: AVX-512's 32 registers hold 6×4 accumulators plus 4 key vectors and a broadcast; AVX2's 16
+    /// hold 6×2; SSE's 16 hold 4×2. A width only gets a tile when whole vectors cover the head, so the P·V tile has no
+    /// column tail; other head widths run row by row on that path.
+    /// </summary>
+    internal static EquatableArray<TilePlan> TilesFor(int headDim)
+    {
+        var tiles = new List<TilePlan>();
+        foreach (var tile in new[] { new TilePlan(16, 6, 4, 4), new TilePlan(8, 6, 2, 2), new TilePlan(4, 4, 2, 2) })
+        {
+            if (headDim % tile.VectorWidth == 0)
+            {
+                tiles.Add(tile);
+            }
+        }
+
+        return tiles.ToEquatableArray();
     }
 
     private static IEnumerable<WeightPlan> ProjectionWeights(AttentionShape attention, ProjectionShape projections)

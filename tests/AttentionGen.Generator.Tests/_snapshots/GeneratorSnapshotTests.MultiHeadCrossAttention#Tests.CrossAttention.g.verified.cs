@@ -52,8 +52,13 @@ partial class CrossAttention
     /// <summary>Every query sees every key.</summary>
     public const bool IsCausal = false;
 
+    // Row stride of the score block: MaxKvSeqLen rounded up to whole key panels.
+    private const int ScoreStride = 64;
+    private const int HeadsPerKvHead = Heads / KvHeads;
+
     // Scratch, allocated once per instance so Forward allocates nothing.
-    private readonly AlignedBuffer _scores = new(MaxKvSeqLen);
+    private readonly AlignedBuffer _scores = new(6 * ScoreStride);
+    private readonly AlignedBuffer _keyPanels = new(ScoreStride * HeadDim);
     private readonly AlignedBuffer _query = new(MaxSeqLen * QueryWidth);
     private readonly AlignedBuffer _key = new(MaxKvSeqLen * KvWidth);
     private readonly AlignedBuffer _value = new(MaxKvSeqLen * KvWidth);
@@ -200,18 +205,41 @@ partial class CrossAttention
     }
 
     /// <summary>
-    /// The attention core, one query row of one head at a time: scores against every visible key, softmax, then the
-    /// probability-weighted sum of the values. Arguments were checked by the caller.
+    /// The attention core. Calls with enough query rows to fill a register tile run tiled; small ones (decoding one
+    /// token, say) go row by row, where packing the keys would cost more than it saves. Arguments were checked.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int seqLen, int kvSeqLen)
+    {
+        if (Vector512.IsHardwareAccelerated && seqLen * HeadsPerKvHead >= 6)
+        {
+            AttendInTiles512(query, key, value, output, seqLen, kvSeqLen);
+            return;
+        }
+
+        if (Vector256.IsHardwareAccelerated && seqLen * HeadsPerKvHead >= 6)
+        {
+            AttendInTiles256(query, key, value, output, seqLen, kvSeqLen);
+            return;
+        }
+
+        if (Vector128.IsHardwareAccelerated && seqLen * HeadsPerKvHead >= 4)
+        {
+            AttendInTiles128(query, key, value, output, seqLen, kvSeqLen);
+            return;
+        }
+
+        AttendByRows(query, key, value, output, seqLen, kvSeqLen);
+    }
+
+    /// <summary>One query row of one head at a time: scores against every visible key, softmax, weighted sum of values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void AttendByRows(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int seqLen, int kvSeqLen)
     {
         ref float queryStart = ref MemoryMarshal.GetReference(query);
         ref float keyStart = ref MemoryMarshal.GetReference(key);
         ref float valueStart = ref MemoryMarshal.GetReference(value);
         ref float outputStart = ref MemoryMarshal.GetReference(output);
         ref float scores = ref _scores.Reference;
-        int visible = kvSeqLen;
 
         for (int head = 0; head < Heads; head++)
         {
@@ -221,18 +249,540 @@ partial class CrossAttention
             for (int row = 0; row < seqLen; row++)
             {
                 ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth + head * HeadDim);
-                // Scores: q·k for each visible key, times Scale.
+                int visible = kvSeqLen;
+                if (visible <= 0)
+                {
+                    // More queries than keys: this row sees nothing, and attends to nothing.
+                    MemoryMarshal.CreateSpan(ref outputRow, HeadDim).Clear();
+                    continue;
+                }
+
                 ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
-                Span<float> rowScores = MemoryMarshal.CreateSpan(ref scores, visible);
-
-                // Softmax: subtracting the row max keeps exp from overflowing; the 1/sum is applied on the way out.
-                float max = SoftmaxKernels.Max(rowScores);
-                float sum = SoftmaxKernels.ExpAndSum(rowScores, max);
-
-                // Weighted sum of the values. A fully masked row has sum 0 and comes out as zeros.
-                WeighValues(ref scores, ref valueHead, KvWidth, visible, sum > 0 ? 1 / sum : 0, ref outputRow);
+                SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible);
+                WeighValues(ref scores, ref valueHead, KvWidth, visible, 1f, ref outputRow);
             }
         }
+    }
+
+    /// <summary>
+    /// Tiled attention on the Vector512 path. Per key/value head, Kᵀ is packed once into panels of 64 keys; then the
+    /// query rows that use this head go through 6 at a time: a QKᵀ tile into the score block, a softmax per row, and a
+    /// P·V tile into the output.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void AttendInTiles512(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int seqLen, int kvSeqLen)
+    {
+        ref float queryStart = ref MemoryMarshal.GetReference(query);
+        ref float keyStart = ref MemoryMarshal.GetReference(key);
+        ref float valueStart = ref MemoryMarshal.GetReference(value);
+        ref float outputStart = ref MemoryMarshal.GetReference(output);
+        ref float panels = ref _keyPanels.Reference;
+        ref float scores = ref _scores.Reference;
+
+        // A tile's rows are (query row, head) pairs that share one key/value head, so grouped heads read K and V once.
+        int pairs = seqLen * HeadsPerKvHead;
+        for (int kvHead = 0; kvHead < KvHeads; kvHead++)
+        {
+            PackKeyPanels512(ref Unsafe.Add(ref keyStart, kvHead * HeadDim), kvSeqLen, ref panels);
+            ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
+            for (int first = 0; first < pairs; first += 6)
+            {
+                // The last tile slides back to end on the last pair: it redoes a few rows rather than needing a narrower kernel.
+                int tileStart = Math.Min(first, pairs - 6);
+                int offset0 = PairOffset(kvHead, tileStart + 0);
+                int offset1 = PairOffset(kvHead, tileStart + 1);
+                int offset2 = PairOffset(kvHead, tileStart + 2);
+                int offset3 = PairOffset(kvHead, tileStart + 3);
+                int offset4 = PairOffset(kvHead, tileStart + 4);
+                int offset5 = PairOffset(kvHead, tileStart + 5);
+                int visibleInTile = kvSeqLen;
+
+                ScoreTile512(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref Unsafe.Add(ref queryStart, offset4), ref Unsafe.Add(ref queryStart, offset5), ref panels, (visibleInTile + 63) / 64, ref scores);
+                for (int r = 0; r < 6; r++)
+                {
+                    int row = (tileStart + r) / HeadsPerKvHead;
+                    int visible = kvSeqLen;
+                    SoftmaxRow(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile), visible);
+                }
+
+                WeighTile512(ref scores, visibleInTile, ref valueHead, ref Unsafe.Add(ref outputStart, offset0), ref Unsafe.Add(ref outputStart, offset1), ref Unsafe.Add(ref outputStart, offset2), ref Unsafe.Add(ref outputStart, offset3), ref Unsafe.Add(ref outputStart, offset4), ref Unsafe.Add(ref outputStart, offset5));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Kᵀ in panels of 64 keys: for each head dimension d, a panel holds its keys' d-th values side by side, so one
+    /// vector load feeds 64 dot products. Keys past <paramref name="kvSeqLen"/> in the last panel are zeros.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackKeyPanels512(ref float keyHead, int kvSeqLen, ref float panels)
+    {
+        int paddedKeys = (kvSeqLen + 63) / 64 * 64;
+        for (int j = 0; j < paddedKeys; j++)
+        {
+            ref float column = ref Unsafe.Add(ref panels, j / 64 * (HeadDim * 64) + j % 64);
+            if (j < kvSeqLen)
+            {
+                ref float keyRow = ref Unsafe.Add(ref keyHead, (nint)j * KvWidth);
+                for (int d = 0; d < HeadDim; d++)
+                {
+                    Unsafe.Add(ref column, d * 64) = Unsafe.Add(ref keyRow, d);
+                }
+            }
+            else
+            {
+                for (int d = 0; d < HeadDim; d++)
+                {
+                    Unsafe.Add(ref column, d * 64) = 0;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>scores[r, j] = Scale · q_r·k_j</c> for 6 query rows against <paramref name="keyBlocks"/> panels of 64 keys.
+    /// The 6×4 accumulators stay in registers for the whole head dimension.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreTile512(ref float q0, ref float q1, ref float q2, ref float q3, ref float q4, ref float q5, ref float panels, int keyBlocks, ref float scores)
+    {
+        for (int block = 0; block < keyBlocks; block++)
+        {
+            ref float panel = ref Unsafe.Add(ref panels, block * (HeadDim * 64));
+            var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero; var s03 = Vector512<float>.Zero;
+            var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero; var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero;
+            var s20 = Vector512<float>.Zero; var s21 = Vector512<float>.Zero; var s22 = Vector512<float>.Zero; var s23 = Vector512<float>.Zero;
+            var s30 = Vector512<float>.Zero; var s31 = Vector512<float>.Zero; var s32 = Vector512<float>.Zero; var s33 = Vector512<float>.Zero;
+            var s40 = Vector512<float>.Zero; var s41 = Vector512<float>.Zero; var s42 = Vector512<float>.Zero; var s43 = Vector512<float>.Zero;
+            var s50 = Vector512<float>.Zero; var s51 = Vector512<float>.Zero; var s52 = Vector512<float>.Zero; var s53 = Vector512<float>.Zero;
+            for (int d = 0; d < HeadDim; d++)
+            {
+                ref float keys = ref Unsafe.Add(ref panel, d * 64);
+                var k0 = Vector512.LoadUnsafe(ref keys, 0);
+                var k1 = Vector512.LoadUnsafe(ref keys, 16);
+                var k2 = Vector512.LoadUnsafe(ref keys, 32);
+                var k3 = Vector512.LoadUnsafe(ref keys, 48);
+                var q = Vector512.Create(Unsafe.Add(ref q0, d));
+                s00 = Vector512.MultiplyAddEstimate(q, k0, s00); s01 = Vector512.MultiplyAddEstimate(q, k1, s01); s02 = Vector512.MultiplyAddEstimate(q, k2, s02); s03 = Vector512.MultiplyAddEstimate(q, k3, s03);
+                q = Vector512.Create(Unsafe.Add(ref q1, d));
+                s10 = Vector512.MultiplyAddEstimate(q, k0, s10); s11 = Vector512.MultiplyAddEstimate(q, k1, s11); s12 = Vector512.MultiplyAddEstimate(q, k2, s12); s13 = Vector512.MultiplyAddEstimate(q, k3, s13);
+                q = Vector512.Create(Unsafe.Add(ref q2, d));
+                s20 = Vector512.MultiplyAddEstimate(q, k0, s20); s21 = Vector512.MultiplyAddEstimate(q, k1, s21); s22 = Vector512.MultiplyAddEstimate(q, k2, s22); s23 = Vector512.MultiplyAddEstimate(q, k3, s23);
+                q = Vector512.Create(Unsafe.Add(ref q3, d));
+                s30 = Vector512.MultiplyAddEstimate(q, k0, s30); s31 = Vector512.MultiplyAddEstimate(q, k1, s31); s32 = Vector512.MultiplyAddEstimate(q, k2, s32); s33 = Vector512.MultiplyAddEstimate(q, k3, s33);
+                q = Vector512.Create(Unsafe.Add(ref q4, d));
+                s40 = Vector512.MultiplyAddEstimate(q, k0, s40); s41 = Vector512.MultiplyAddEstimate(q, k1, s41); s42 = Vector512.MultiplyAddEstimate(q, k2, s42); s43 = Vector512.MultiplyAddEstimate(q, k3, s43);
+                q = Vector512.Create(Unsafe.Add(ref q5, d));
+                s50 = Vector512.MultiplyAddEstimate(q, k0, s50); s51 = Vector512.MultiplyAddEstimate(q, k1, s51); s52 = Vector512.MultiplyAddEstimate(q, k2, s52); s53 = Vector512.MultiplyAddEstimate(q, k3, s53);
+            }
+
+            ref float blockScores = ref Unsafe.Add(ref scores, block * 64);
+            (s00 * Scale).StoreUnsafe(ref blockScores, 0); (s01 * Scale).StoreUnsafe(ref blockScores, 16); (s02 * Scale).StoreUnsafe(ref blockScores, 32); (s03 * Scale).StoreUnsafe(ref blockScores, 48);
+            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0); (s11 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 16); (s12 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 32); (s13 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 48);
+            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0); (s21 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 16); (s22 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 32); (s23 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 48);
+            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0); (s31 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 16); (s32 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 32); (s33 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 48);
+            (s40 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 0); (s41 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 16); (s42 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 32); (s43 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 48);
+            (s50 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 0); (s51 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 16); (s52 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 32); (s53 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 48);
+        }
+    }
+
+    /// <summary>
+    /// <c>o_r = Σ_j p[r, j] · v_j</c> for 6 rows of probabilities, 64 head columns at a time, with the
+    /// 6×4 accumulators in registers while the values stream past.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighTile512(ref float probabilities, int count, ref float values, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
+    {
+        // Head columns 0…15.
+        {
+            var a00 = Vector512<float>.Zero;
+            var a10 = Vector512<float>.Zero;
+            var a20 = Vector512<float>.Zero;
+            var a30 = Vector512<float>.Zero;
+            var a40 = Vector512<float>.Zero;
+            var a50 = Vector512<float>.Zero;
+            for (int j = 0; j < count; j++)
+            {
+                ref float valueRow = ref Unsafe.Add(ref values, (nint)j * KvWidth);
+                var v0 = Vector512.LoadUnsafe(ref valueRow, 0);
+                var p = Vector512.Create(Unsafe.Add(ref probabilities, j));
+                a00 = Vector512.MultiplyAddEstimate(p, v0, a00);
+                p = Vector512.Create(Unsafe.Add(ref probabilities, 1 * ScoreStride + j));
+                a10 = Vector512.MultiplyAddEstimate(p, v0, a10);
+                p = Vector512.Create(Unsafe.Add(ref probabilities, 2 * ScoreStride + j));
+                a20 = Vector512.MultiplyAddEstimate(p, v0, a20);
+                p = Vector512.Create(Unsafe.Add(ref probabilities, 3 * ScoreStride + j));
+                a30 = Vector512.MultiplyAddEstimate(p, v0, a30);
+                p = Vector512.Create(Unsafe.Add(ref probabilities, 4 * ScoreStride + j));
+                a40 = Vector512.MultiplyAddEstimate(p, v0, a40);
+                p = Vector512.Create(Unsafe.Add(ref probabilities, 5 * ScoreStride + j));
+                a50 = Vector512.MultiplyAddEstimate(p, v0, a50);
+            }
+            a00.StoreUnsafe(ref o0, 0);
+            a10.StoreUnsafe(ref o1, 0);
+            a20.StoreUnsafe(ref o2, 0);
+            a30.StoreUnsafe(ref o3, 0);
+            a40.StoreUnsafe(ref o4, 0);
+            a50.StoreUnsafe(ref o5, 0);
+        }
+    }
+
+    /// <summary>
+    /// Tiled attention on the Vector256 path. Per key/value head, Kᵀ is packed once into panels of 16 keys; then the
+    /// query rows that use this head go through 6 at a time: a QKᵀ tile into the score block, a softmax per row, and a
+    /// P·V tile into the output.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void AttendInTiles256(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int seqLen, int kvSeqLen)
+    {
+        ref float queryStart = ref MemoryMarshal.GetReference(query);
+        ref float keyStart = ref MemoryMarshal.GetReference(key);
+        ref float valueStart = ref MemoryMarshal.GetReference(value);
+        ref float outputStart = ref MemoryMarshal.GetReference(output);
+        ref float panels = ref _keyPanels.Reference;
+        ref float scores = ref _scores.Reference;
+
+        // A tile's rows are (query row, head) pairs that share one key/value head, so grouped heads read K and V once.
+        int pairs = seqLen * HeadsPerKvHead;
+        for (int kvHead = 0; kvHead < KvHeads; kvHead++)
+        {
+            PackKeyPanels256(ref Unsafe.Add(ref keyStart, kvHead * HeadDim), kvSeqLen, ref panels);
+            ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
+            for (int first = 0; first < pairs; first += 6)
+            {
+                // The last tile slides back to end on the last pair: it redoes a few rows rather than needing a narrower kernel.
+                int tileStart = Math.Min(first, pairs - 6);
+                int offset0 = PairOffset(kvHead, tileStart + 0);
+                int offset1 = PairOffset(kvHead, tileStart + 1);
+                int offset2 = PairOffset(kvHead, tileStart + 2);
+                int offset3 = PairOffset(kvHead, tileStart + 3);
+                int offset4 = PairOffset(kvHead, tileStart + 4);
+                int offset5 = PairOffset(kvHead, tileStart + 5);
+                int visibleInTile = kvSeqLen;
+
+                ScoreTile256(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref Unsafe.Add(ref queryStart, offset4), ref Unsafe.Add(ref queryStart, offset5), ref panels, (visibleInTile + 15) / 16, ref scores);
+                for (int r = 0; r < 6; r++)
+                {
+                    int row = (tileStart + r) / HeadsPerKvHead;
+                    int visible = kvSeqLen;
+                    SoftmaxRow(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile), visible);
+                }
+
+                WeighTile256(ref scores, visibleInTile, ref valueHead, ref Unsafe.Add(ref outputStart, offset0), ref Unsafe.Add(ref outputStart, offset1), ref Unsafe.Add(ref outputStart, offset2), ref Unsafe.Add(ref outputStart, offset3), ref Unsafe.Add(ref outputStart, offset4), ref Unsafe.Add(ref outputStart, offset5));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Kᵀ in panels of 16 keys: for each head dimension d, a panel holds its keys' d-th values side by side, so one
+    /// vector load feeds 16 dot products. Keys past <paramref name="kvSeqLen"/> in the last panel are zeros.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackKeyPanels256(ref float keyHead, int kvSeqLen, ref float panels)
+    {
+        int paddedKeys = (kvSeqLen + 15) / 16 * 16;
+        for (int j = 0; j < paddedKeys; j++)
+        {
+            ref float column = ref Unsafe.Add(ref panels, j / 16 * (HeadDim * 16) + j % 16);
+            if (j < kvSeqLen)
+            {
+                ref float keyRow = ref Unsafe.Add(ref keyHead, (nint)j * KvWidth);
+                for (int d = 0; d < HeadDim; d++)
+                {
+                    Unsafe.Add(ref column, d * 16) = Unsafe.Add(ref keyRow, d);
+                }
+            }
+            else
+            {
+                for (int d = 0; d < HeadDim; d++)
+                {
+                    Unsafe.Add(ref column, d * 16) = 0;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>scores[r, j] = Scale · q_r·k_j</c> for 6 query rows against <paramref name="keyBlocks"/> panels of 16 keys.
+    /// The 6×2 accumulators stay in registers for the whole head dimension.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreTile256(ref float q0, ref float q1, ref float q2, ref float q3, ref float q4, ref float q5, ref float panels, int keyBlocks, ref float scores)
+    {
+        for (int block = 0; block < keyBlocks; block++)
+        {
+            ref float panel = ref Unsafe.Add(ref panels, block * (HeadDim * 16));
+            var s00 = Vector256<float>.Zero; var s01 = Vector256<float>.Zero;
+            var s10 = Vector256<float>.Zero; var s11 = Vector256<float>.Zero;
+            var s20 = Vector256<float>.Zero; var s21 = Vector256<float>.Zero;
+            var s30 = Vector256<float>.Zero; var s31 = Vector256<float>.Zero;
+            var s40 = Vector256<float>.Zero; var s41 = Vector256<float>.Zero;
+            var s50 = Vector256<float>.Zero; var s51 = Vector256<float>.Zero;
+            for (int d = 0; d < HeadDim; d++)
+            {
+                ref float keys = ref Unsafe.Add(ref panel, d * 16);
+                var k0 = Vector256.LoadUnsafe(ref keys, 0);
+                var k1 = Vector256.LoadUnsafe(ref keys, 8);
+                var q = Vector256.Create(Unsafe.Add(ref q0, d));
+                s00 = Vector256.MultiplyAddEstimate(q, k0, s00); s01 = Vector256.MultiplyAddEstimate(q, k1, s01);
+                q = Vector256.Create(Unsafe.Add(ref q1, d));
+                s10 = Vector256.MultiplyAddEstimate(q, k0, s10); s11 = Vector256.MultiplyAddEstimate(q, k1, s11);
+                q = Vector256.Create(Unsafe.Add(ref q2, d));
+                s20 = Vector256.MultiplyAddEstimate(q, k0, s20); s21 = Vector256.MultiplyAddEstimate(q, k1, s21);
+                q = Vector256.Create(Unsafe.Add(ref q3, d));
+                s30 = Vector256.MultiplyAddEstimate(q, k0, s30); s31 = Vector256.MultiplyAddEstimate(q, k1, s31);
+                q = Vector256.Create(Unsafe.Add(ref q4, d));
+                s40 = Vector256.MultiplyAddEstimate(q, k0, s40); s41 = Vector256.MultiplyAddEstimate(q, k1, s41);
+                q = Vector256.Create(Unsafe.Add(ref q5, d));
+                s50 = Vector256.MultiplyAddEstimate(q, k0, s50); s51 = Vector256.MultiplyAddEstimate(q, k1, s51);
+            }
+
+            ref float blockScores = ref Unsafe.Add(ref scores, block * 16);
+            (s00 * Scale).StoreUnsafe(ref blockScores, 0); (s01 * Scale).StoreUnsafe(ref blockScores, 8);
+            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0); (s11 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 8);
+            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0); (s21 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 8);
+            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0); (s31 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 8);
+            (s40 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 0); (s41 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 8);
+            (s50 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 0); (s51 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 8);
+        }
+    }
+
+    /// <summary>
+    /// <c>o_r = Σ_j p[r, j] · v_j</c> for 6 rows of probabilities, 16 head columns at a time, with the
+    /// 6×2 accumulators in registers while the values stream past.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighTile256(ref float probabilities, int count, ref float values, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
+    {
+        // Head columns 0…15.
+        {
+            var a00 = Vector256<float>.Zero; var a01 = Vector256<float>.Zero;
+            var a10 = Vector256<float>.Zero; var a11 = Vector256<float>.Zero;
+            var a20 = Vector256<float>.Zero; var a21 = Vector256<float>.Zero;
+            var a30 = Vector256<float>.Zero; var a31 = Vector256<float>.Zero;
+            var a40 = Vector256<float>.Zero; var a41 = Vector256<float>.Zero;
+            var a50 = Vector256<float>.Zero; var a51 = Vector256<float>.Zero;
+            for (int j = 0; j < count; j++)
+            {
+                ref float valueRow = ref Unsafe.Add(ref values, (nint)j * KvWidth);
+                var v0 = Vector256.LoadUnsafe(ref valueRow, 0);
+                var v1 = Vector256.LoadUnsafe(ref valueRow, 8);
+                var p = Vector256.Create(Unsafe.Add(ref probabilities, j));
+                a00 = Vector256.MultiplyAddEstimate(p, v0, a00); a01 = Vector256.MultiplyAddEstimate(p, v1, a01);
+                p = Vector256.Create(Unsafe.Add(ref probabilities, 1 * ScoreStride + j));
+                a10 = Vector256.MultiplyAddEstimate(p, v0, a10); a11 = Vector256.MultiplyAddEstimate(p, v1, a11);
+                p = Vector256.Create(Unsafe.Add(ref probabilities, 2 * ScoreStride + j));
+                a20 = Vector256.MultiplyAddEstimate(p, v0, a20); a21 = Vector256.MultiplyAddEstimate(p, v1, a21);
+                p = Vector256.Create(Unsafe.Add(ref probabilities, 3 * ScoreStride + j));
+                a30 = Vector256.MultiplyAddEstimate(p, v0, a30); a31 = Vector256.MultiplyAddEstimate(p, v1, a31);
+                p = Vector256.Create(Unsafe.Add(ref probabilities, 4 * ScoreStride + j));
+                a40 = Vector256.MultiplyAddEstimate(p, v0, a40); a41 = Vector256.MultiplyAddEstimate(p, v1, a41);
+                p = Vector256.Create(Unsafe.Add(ref probabilities, 5 * ScoreStride + j));
+                a50 = Vector256.MultiplyAddEstimate(p, v0, a50); a51 = Vector256.MultiplyAddEstimate(p, v1, a51);
+            }
+            a00.StoreUnsafe(ref o0, 0); a01.StoreUnsafe(ref o0, 8);
+            a10.StoreUnsafe(ref o1, 0); a11.StoreUnsafe(ref o1, 8);
+            a20.StoreUnsafe(ref o2, 0); a21.StoreUnsafe(ref o2, 8);
+            a30.StoreUnsafe(ref o3, 0); a31.StoreUnsafe(ref o3, 8);
+            a40.StoreUnsafe(ref o4, 0); a41.StoreUnsafe(ref o4, 8);
+            a50.StoreUnsafe(ref o5, 0); a51.StoreUnsafe(ref o5, 8);
+        }
+    }
+
+    /// <summary>
+    /// Tiled attention on the Vector128 path. Per key/value head, Kᵀ is packed once into panels of 8 keys; then the
+    /// query rows that use this head go through 4 at a time: a QKᵀ tile into the score block, a softmax per row, and a
+    /// P·V tile into the output.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void AttendInTiles128(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int seqLen, int kvSeqLen)
+    {
+        ref float queryStart = ref MemoryMarshal.GetReference(query);
+        ref float keyStart = ref MemoryMarshal.GetReference(key);
+        ref float valueStart = ref MemoryMarshal.GetReference(value);
+        ref float outputStart = ref MemoryMarshal.GetReference(output);
+        ref float panels = ref _keyPanels.Reference;
+        ref float scores = ref _scores.Reference;
+
+        // A tile's rows are (query row, head) pairs that share one key/value head, so grouped heads read K and V once.
+        int pairs = seqLen * HeadsPerKvHead;
+        for (int kvHead = 0; kvHead < KvHeads; kvHead++)
+        {
+            PackKeyPanels128(ref Unsafe.Add(ref keyStart, kvHead * HeadDim), kvSeqLen, ref panels);
+            ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
+            for (int first = 0; first < pairs; first += 4)
+            {
+                // The last tile slides back to end on the last pair: it redoes a few rows rather than needing a narrower kernel.
+                int tileStart = Math.Min(first, pairs - 4);
+                int offset0 = PairOffset(kvHead, tileStart + 0);
+                int offset1 = PairOffset(kvHead, tileStart + 1);
+                int offset2 = PairOffset(kvHead, tileStart + 2);
+                int offset3 = PairOffset(kvHead, tileStart + 3);
+                int visibleInTile = kvSeqLen;
+
+                ScoreTile128(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref panels, (visibleInTile + 7) / 8, ref scores);
+                for (int r = 0; r < 4; r++)
+                {
+                    int row = (tileStart + r) / HeadsPerKvHead;
+                    int visible = kvSeqLen;
+                    SoftmaxRow(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile), visible);
+                }
+
+                WeighTile128(ref scores, visibleInTile, ref valueHead, ref Unsafe.Add(ref outputStart, offset0), ref Unsafe.Add(ref outputStart, offset1), ref Unsafe.Add(ref outputStart, offset2), ref Unsafe.Add(ref outputStart, offset3));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Kᵀ in panels of 8 keys: for each head dimension d, a panel holds its keys' d-th values side by side, so one
+    /// vector load feeds 8 dot products. Keys past <paramref name="kvSeqLen"/> in the last panel are zeros.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackKeyPanels128(ref float keyHead, int kvSeqLen, ref float panels)
+    {
+        int paddedKeys = (kvSeqLen + 7) / 8 * 8;
+        for (int j = 0; j < paddedKeys; j++)
+        {
+            ref float column = ref Unsafe.Add(ref panels, j / 8 * (HeadDim * 8) + j % 8);
+            if (j < kvSeqLen)
+            {
+                ref float keyRow = ref Unsafe.Add(ref keyHead, (nint)j * KvWidth);
+                for (int d = 0; d < HeadDim; d++)
+                {
+                    Unsafe.Add(ref column, d * 8) = Unsafe.Add(ref keyRow, d);
+                }
+            }
+            else
+            {
+                for (int d = 0; d < HeadDim; d++)
+                {
+                    Unsafe.Add(ref column, d * 8) = 0;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>scores[r, j] = Scale · q_r·k_j</c> for 4 query rows against <paramref name="keyBlocks"/> panels of 8 keys.
+    /// The 4×2 accumulators stay in registers for the whole head dimension.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreTile128(ref float q0, ref float q1, ref float q2, ref float q3, ref float panels, int keyBlocks, ref float scores)
+    {
+        for (int block = 0; block < keyBlocks; block++)
+        {
+            ref float panel = ref Unsafe.Add(ref panels, block * (HeadDim * 8));
+            var s00 = Vector128<float>.Zero; var s01 = Vector128<float>.Zero;
+            var s10 = Vector128<float>.Zero; var s11 = Vector128<float>.Zero;
+            var s20 = Vector128<float>.Zero; var s21 = Vector128<float>.Zero;
+            var s30 = Vector128<float>.Zero; var s31 = Vector128<float>.Zero;
+            for (int d = 0; d < HeadDim; d++)
+            {
+                ref float keys = ref Unsafe.Add(ref panel, d * 8);
+                var k0 = Vector128.LoadUnsafe(ref keys, 0);
+                var k1 = Vector128.LoadUnsafe(ref keys, 4);
+                var q = Vector128.Create(Unsafe.Add(ref q0, d));
+                s00 = Vector128.MultiplyAddEstimate(q, k0, s00); s01 = Vector128.MultiplyAddEstimate(q, k1, s01);
+                q = Vector128.Create(Unsafe.Add(ref q1, d));
+                s10 = Vector128.MultiplyAddEstimate(q, k0, s10); s11 = Vector128.MultiplyAddEstimate(q, k1, s11);
+                q = Vector128.Create(Unsafe.Add(ref q2, d));
+                s20 = Vector128.MultiplyAddEstimate(q, k0, s20); s21 = Vector128.MultiplyAddEstimate(q, k1, s21);
+                q = Vector128.Create(Unsafe.Add(ref q3, d));
+                s30 = Vector128.MultiplyAddEstimate(q, k0, s30); s31 = Vector128.MultiplyAddEstimate(q, k1, s31);
+            }
+
+            ref float blockScores = ref Unsafe.Add(ref scores, block * 8);
+            (s00 * Scale).StoreUnsafe(ref blockScores, 0); (s01 * Scale).StoreUnsafe(ref blockScores, 4);
+            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0); (s11 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 4);
+            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0); (s21 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 4);
+            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0); (s31 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 4);
+        }
+    }
+
+    /// <summary>
+    /// <c>o_r = Σ_j p[r, j] · v_j</c> for 4 rows of probabilities, 8 head columns at a time, with the
+    /// 4×2 accumulators in registers while the values stream past.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighTile128(ref float probabilities, int count, ref float values, ref float o0, ref float o1, ref float o2, ref float o3)
+    {
+        // Head columns 0…7.
+        {
+            var a00 = Vector128<float>.Zero; var a01 = Vector128<float>.Zero;
+            var a10 = Vector128<float>.Zero; var a11 = Vector128<float>.Zero;
+            var a20 = Vector128<float>.Zero; var a21 = Vector128<float>.Zero;
+            var a30 = Vector128<float>.Zero; var a31 = Vector128<float>.Zero;
+            for (int j = 0; j < count; j++)
+            {
+                ref float valueRow = ref Unsafe.Add(ref values, (nint)j * KvWidth);
+                var v0 = Vector128.LoadUnsafe(ref valueRow, 0);
+                var v1 = Vector128.LoadUnsafe(ref valueRow, 4);
+                var p = Vector128.Create(Unsafe.Add(ref probabilities, j));
+                a00 = Vector128.MultiplyAddEstimate(p, v0, a00); a01 = Vector128.MultiplyAddEstimate(p, v1, a01);
+                p = Vector128.Create(Unsafe.Add(ref probabilities, 1 * ScoreStride + j));
+                a10 = Vector128.MultiplyAddEstimate(p, v0, a10); a11 = Vector128.MultiplyAddEstimate(p, v1, a11);
+                p = Vector128.Create(Unsafe.Add(ref probabilities, 2 * ScoreStride + j));
+                a20 = Vector128.MultiplyAddEstimate(p, v0, a20); a21 = Vector128.MultiplyAddEstimate(p, v1, a21);
+                p = Vector128.Create(Unsafe.Add(ref probabilities, 3 * ScoreStride + j));
+                a30 = Vector128.MultiplyAddEstimate(p, v0, a30); a31 = Vector128.MultiplyAddEstimate(p, v1, a31);
+            }
+            a00.StoreUnsafe(ref o0, 0); a01.StoreUnsafe(ref o0, 4);
+            a10.StoreUnsafe(ref o1, 0); a11.StoreUnsafe(ref o1, 4);
+            a20.StoreUnsafe(ref o2, 0); a21.StoreUnsafe(ref o2, 4);
+            a30.StoreUnsafe(ref o3, 0); a31.StoreUnsafe(ref o3, 4);
+        }
+
+        // Head columns 8…15.
+        {
+            var a00 = Vector128<float>.Zero; var a01 = Vector128<float>.Zero;
+            var a10 = Vector128<float>.Zero; var a11 = Vector128<float>.Zero;
+            var a20 = Vector128<float>.Zero; var a21 = Vector128<float>.Zero;
+            var a30 = Vector128<float>.Zero; var a31 = Vector128<float>.Zero;
+            for (int j = 0; j < count; j++)
+            {
+                ref float valueRow = ref Unsafe.Add(ref values, (nint)j * KvWidth);
+                var v0 = Vector128.LoadUnsafe(ref valueRow, 8);
+                var v1 = Vector128.LoadUnsafe(ref valueRow, 12);
+                var p = Vector128.Create(Unsafe.Add(ref probabilities, j));
+                a00 = Vector128.MultiplyAddEstimate(p, v0, a00); a01 = Vector128.MultiplyAddEstimate(p, v1, a01);
+                p = Vector128.Create(Unsafe.Add(ref probabilities, 1 * ScoreStride + j));
+                a10 = Vector128.MultiplyAddEstimate(p, v0, a10); a11 = Vector128.MultiplyAddEstimate(p, v1, a11);
+                p = Vector128.Create(Unsafe.Add(ref probabilities, 2 * ScoreStride + j));
+                a20 = Vector128.MultiplyAddEstimate(p, v0, a20); a21 = Vector128.MultiplyAddEstimate(p, v1, a21);
+                p = Vector128.Create(Unsafe.Add(ref probabilities, 3 * ScoreStride + j));
+                a30 = Vector128.MultiplyAddEstimate(p, v0, a30); a31 = Vector128.MultiplyAddEstimate(p, v1, a31);
+            }
+            a00.StoreUnsafe(ref o0, 8); a01.StoreUnsafe(ref o0, 12);
+            a10.StoreUnsafe(ref o1, 8); a11.StoreUnsafe(ref o1, 12);
+            a20.StoreUnsafe(ref o2, 8); a21.StoreUnsafe(ref o2, 12);
+            a30.StoreUnsafe(ref o3, 8); a31.StoreUnsafe(ref o3, 12);
+        }
+    }
+
+    /// <summary>Pair <paramref name="pair"/> of <paramref name="kvHead"/> is query row pair / HeadsPerKvHead of head kvHead·HeadsPerKvHead + pair % HeadsPerKvHead.</summary>
+    private static int PairOffset(int kvHead, int pair) =>
+        pair / HeadsPerKvHead * QueryWidth + (kvHead * HeadsPerKvHead + pair % HeadsPerKvHead) * HeadDim;
+
+    /// <summary>
+    /// Turns one row of scores into probabilities in place: the first <paramref name="visible"/> entries get the softmax,
+    /// the rest of the row becomes 0 so a tile can sum over a common length.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SoftmaxRow(Span<float> row, int visible)
+    {
+        if (visible <= 0)
+        {
+            row.Clear();
+            return;
+        }
+
+        Span<float> live = row.Slice(0, visible);
+
+        // Subtracting the row max keeps exp from overflowing. A fully masked row sums to 0 and stays all zeros.
+        float max = SoftmaxKernels.Max(live);
+        float sum = SoftmaxKernels.ExpAndSum(live, max);
+        SoftmaxKernels.Multiply(live, sum > 0 ? 1 / sum : 0);
+        row.Slice(visible).Clear();
     }
 
     /// <summary>

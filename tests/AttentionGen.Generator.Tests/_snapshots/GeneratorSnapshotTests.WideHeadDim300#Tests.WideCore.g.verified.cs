@@ -45,8 +45,12 @@ partial class WideCore
     /// <summary>Every query sees every key.</summary>
     public const bool IsCausal = false;
 
+    // Row stride of the score block: MaxKvSeqLen rounded up to whole key panels.
+    private const int ScoreStride = 4;
+    private const int HeadsPerKvHead = Heads / KvHeads;
+
     // Scratch, allocated once per instance so Forward allocates nothing.
-    private readonly AlignedBuffer _scores = new(MaxKvSeqLen);
+    private readonly AlignedBuffer _scores = new(1 * ScoreStride);
 
     /// <summary>
     /// <c>softmax(Q·Kᵀ·Scale)·V</c> for every head. <paramref name="query"/> and <paramref name="output"/> are
@@ -80,18 +84,23 @@ partial class WideCore
     }
 
     /// <summary>
-    /// The attention core, one query row of one head at a time: scores against every visible key, softmax, then the
-    /// probability-weighted sum of the values. Arguments were checked by the caller.
+    /// The attention core. Calls with enough query rows to fill a register tile run tiled; small ones (decoding one
+    /// token, say) go row by row, where packing the keys would cost more than it saves. Arguments were checked.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen)
+    {
+        AttendByRows(query, key, value, additiveMask, output, seqLen, kvSeqLen);
+    }
+
+    /// <summary>One query row of one head at a time: scores against every visible key, softmax, weighted sum of values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void AttendByRows(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen)
     {
         ref float queryStart = ref MemoryMarshal.GetReference(query);
         ref float keyStart = ref MemoryMarshal.GetReference(key);
         ref float valueStart = ref MemoryMarshal.GetReference(value);
         ref float outputStart = ref MemoryMarshal.GetReference(output);
         ref float scores = ref _scores.Reference;
-        int visible = kvSeqLen;
 
         for (int head = 0; head < Heads; head++)
         {
@@ -101,23 +110,50 @@ partial class WideCore
             for (int row = 0; row < seqLen; row++)
             {
                 ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth + head * HeadDim);
-                // Scores: q·k for each visible key, times Scale.
-                ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
-                Span<float> rowScores = MemoryMarshal.CreateSpan(ref scores, visible);
-                // The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.
-                if (!additiveMask.IsEmpty)
+                int visible = kvSeqLen;
+                if (visible <= 0)
                 {
-                    SoftmaxKernels.Add(rowScores, additiveMask.Slice(row * kvSeqLen, visible));
+                    // More queries than keys: this row sees nothing, and attends to nothing.
+                    MemoryMarshal.CreateSpan(ref outputRow, HeadDim).Clear();
+                    continue;
                 }
 
-                // Softmax: subtracting the row max keeps exp from overflowing; the 1/sum is applied on the way out.
-                float max = SoftmaxKernels.Max(rowScores);
-                float sum = SoftmaxKernels.ExpAndSum(rowScores, max);
-
-                // Weighted sum of the values. A fully masked row has sum 0 and comes out as zeros.
-                WeighValues(ref scores, ref valueHead, KvWidth, visible, sum > 0 ? 1 / sum : 0, ref outputRow);
+                ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
+                SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible, MaskRow(additiveMask, row, kvSeqLen));
+                WeighValues(ref scores, ref valueHead, KvWidth, visible, 1f, ref outputRow);
             }
         }
+    }
+
+    /// <summary>The additive mask's row for query <paramref name="row"/>, or an empty span when there is no mask.</summary>
+    private static ReadOnlySpan<float> MaskRow(ReadOnlySpan<float> additiveMask, int row, int kvSeqLen) =>
+        additiveMask.IsEmpty ? default : additiveMask.Slice(row * kvSeqLen, kvSeqLen);
+
+    /// <summary>
+    /// Turns one row of scores into probabilities in place: the first <paramref name="visible"/> entries get the softmax,
+    /// the rest of the row becomes 0 so a tile can sum over a common length.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SoftmaxRow(Span<float> row, int visible, ReadOnlySpan<float> maskRow)
+    {
+        if (visible <= 0)
+        {
+            row.Clear();
+            return;
+        }
+
+        Span<float> live = row.Slice(0, visible);
+        if (!maskRow.IsEmpty)
+        {
+            // The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.
+            SoftmaxKernels.Add(live, maskRow.Slice(0, visible));
+        }
+
+        // Subtracting the row max keeps exp from overflowing. A fully masked row sums to 0 and stays all zeros.
+        float max = SoftmaxKernels.Max(live);
+        float sum = SoftmaxKernels.ExpAndSum(live, max);
+        SoftmaxKernels.Multiply(live, sum > 0 ? 1 / sum : 0);
+        row.Slice(visible).Clear();
     }
 
     /// <summary>

@@ -1,0 +1,236 @@
+using System.Linq;
+using AttentionGen.Generator.Planning;
+using static AttentionGen.Generator.Emit.Literals;
+
+namespace AttentionGen.Generator.Emit;
+
+/// <summary>
+/// Emits the tiled attention path for one vector width: the driver that walks key/value heads and row tiles, the Kᵀ
+/// panel packing, the QKᵀ tile and the P·V tile. Every accumulator is its own local so the JIT keeps it in a register.
+/// </summary>
+internal static class TileKernelEmitter
+{
+    public static void EmitAttendInTiles(SourceWriter w, AttentionShape attention, TilePlan tile, string maskParameter, bool hasMask)
+    {
+        var bits = tile.VectorWidth * 32;
+        var type = RowKernelEmitter.VectorType(tile.VectorWidth);
+        var rows = tile.Rows;
+        var panelKeys = Int(tile.PanelKeys);
+
+        w.Line("/// <summary>");
+        w.Line($"/// Tiled attention on the {type} path. Per key/value head, Kᵀ is packed once into panels of {panelKeys} keys; then the");
+        w.Line($"/// query rows that use this head go through {rows} at a time: a QKᵀ tile into the score block, a softmax per row, and a");
+        w.Line("/// P·V tile into the output.");
+        w.Line("/// </summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+        using (w.Block($"private void AttendInTiles{bits}(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, {maskParameter}Span<float> output, int seqLen, int kvSeqLen)"))
+        {
+            w.Line("ref float queryStart = ref MemoryMarshal.GetReference(query);");
+            w.Line("ref float keyStart = ref MemoryMarshal.GetReference(key);");
+            w.Line("ref float valueStart = ref MemoryMarshal.GetReference(value);");
+            w.Line("ref float outputStart = ref MemoryMarshal.GetReference(output);");
+            w.Line("ref float panels = ref _keyPanels.Reference;");
+            w.Line("ref float scores = ref _scores.Reference;");
+            w.Line();
+            w.Line("// A tile's rows are (query row, head) pairs that share one key/value head, so grouped heads read K and V once.");
+            w.Line("int pairs = seqLen * HeadsPerKvHead;");
+            using (w.Block("for (int kvHead = 0; kvHead < KvHeads; kvHead++)"))
+            {
+                w.Line($"PackKeyPanels{bits}(ref Unsafe.Add(ref keyStart, kvHead * HeadDim), kvSeqLen, ref panels);");
+                w.Line("ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);");
+                using (w.Block($"for (int first = 0; first < pairs; first += {rows})"))
+                {
+                    w.Line("// The last tile slides back to end on the last pair: it redoes a few rows rather than needing a narrower kernel.");
+                    w.Line($"int tileStart = Math.Min(first, pairs - {rows});");
+                    for (var r = 0; r < rows; r++)
+                    {
+                        w.Line($"int offset{r} = PairOffset(kvHead, tileStart + {r});");
+                    }
+
+                    if (attention.Causal)
+                    {
+                        w.Line();
+                        // The tile's last pair has its highest query row, so it sees the most keys; blocks past that are skipped.
+                        AttentionEmitter.EmitVisible(w, attention, "visibleInTile", $"(tileStart + {rows - 1}) / HeadsPerKvHead");
+                        using (w.Block("if (visibleInTile <= 0)"))
+                        {
+                            for (var r = 0; r < rows; r++)
+                            {
+                                w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref outputStart, offset{r}), HeadDim).Clear();");
+                            }
+
+                            w.Line("continue;");
+                        }
+                    }
+                    else
+                    {
+                        w.Line("int visibleInTile = kvSeqLen;");
+                    }
+
+                    w.Line();
+                    var queryRows = string.Join(", ", Enumerable.Range(0, rows).Select(r => $"ref Unsafe.Add(ref queryStart, offset{r})"));
+                    w.Line($"ScoreTile{bits}({queryRows}, ref panels, (visibleInTile + {tile.PanelKeys - 1}) / {panelKeys}, ref scores);");
+                    using (w.Block($"for (int r = 0; r < {rows}; r++)"))
+                    {
+                        w.Line("int row = (tileStart + r) / HeadsPerKvHead;");
+                        AttentionEmitter.EmitVisible(w, attention, "visible", "row");
+                        var mask = hasMask ? ", MaskRow(additiveMask, row, kvSeqLen)" : "";
+                        w.Line($"SoftmaxRow(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile), visible{mask});");
+                    }
+
+                    w.Line();
+                    var outputRows = string.Join(", ", Enumerable.Range(0, rows).Select(r => $"ref Unsafe.Add(ref outputStart, offset{r})"));
+                    w.Line($"WeighTile{bits}(ref scores, visibleInTile, ref valueHead, {outputRows});");
+                }
+            }
+        }
+
+        w.Line();
+        EmitPackKeyPanels(w, tile, bits);
+        w.Line();
+        EmitScoreTile(w, tile, bits, type);
+        w.Line();
+        EmitWeighTile(w, attention, tile, bits, type);
+    }
+
+    /// <summary>Where pair <c>p</c> of a key/value head lives in the query and output rows; shared by every tile width.</summary>
+    public static void EmitPairOffset(SourceWriter w)
+    {
+        w.Line("/// <summary>Pair <paramref name=\"pair\"/> of <paramref name=\"kvHead\"/> is query row pair / HeadsPerKvHead of head kvHead·HeadsPerKvHead + pair % HeadsPerKvHead.</summary>");
+        w.Line("private static int PairOffset(int kvHead, int pair) =>");
+        w.Line("    pair / HeadsPerKvHead * QueryWidth + (kvHead * HeadsPerKvHead + pair % HeadsPerKvHead) * HeadDim;");
+    }
+
+    private static void EmitPackKeyPanels(SourceWriter w, TilePlan tile, int bits)
+    {
+        var panelKeys = Int(tile.PanelKeys);
+        w.Line("/// <summary>");
+        w.Line($"/// Kᵀ in panels of {panelKeys} keys: for each head dimension d, a panel holds its keys' d-th values side by side, so one");
+        w.Line($"/// vector load feeds {panelKeys} dot products. Keys past <paramref name=\"kvSeqLen\"/> in the last panel are zeros.");
+        w.Line("/// </summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+        using (w.Block($"private static void PackKeyPanels{bits}(ref float keyHead, int kvSeqLen, ref float panels)"))
+        {
+            w.Line($"int paddedKeys = (kvSeqLen + {tile.PanelKeys - 1}) / {panelKeys} * {panelKeys};");
+            using (w.Block("for (int j = 0; j < paddedKeys; j++)"))
+            {
+                w.Line($"ref float column = ref Unsafe.Add(ref panels, j / {panelKeys} * (HeadDim * {panelKeys}) + j % {panelKeys});");
+                using (w.Block("if (j < kvSeqLen)"))
+                {
+                    w.Line("ref float keyRow = ref Unsafe.Add(ref keyHead, (nint)j * KvWidth);");
+                    using (w.Block("for (int d = 0; d < HeadDim; d++)"))
+                    {
+                        w.Line($"Unsafe.Add(ref column, d * {panelKeys}) = Unsafe.Add(ref keyRow, d);");
+                    }
+                }
+
+                using (w.Block("else"))
+                {
+                    using (w.Block("for (int d = 0; d < HeadDim; d++)"))
+                    {
+                        w.Line($"Unsafe.Add(ref column, d * {panelKeys}) = 0;");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void EmitScoreTile(SourceWriter w, TilePlan tile, int bits, string type)
+    {
+        var rows = tile.Rows;
+        var panelKeys = Int(tile.PanelKeys);
+        var queryParameters = string.Join(", ", Enumerable.Range(0, rows).Select(r => $"ref float q{r}"));
+        w.Line("/// <summary>");
+        w.Line($"/// <c>scores[r, j] = Scale · q_r·k_j</c> for {rows} query rows against <paramref name=\"keyBlocks\"/> panels of {panelKeys} keys.");
+        w.Line($"/// The {rows}×{tile.KeyVectors} accumulators stay in registers for the whole head dimension.");
+        w.Line("/// </summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+        using (w.Block($"private static void ScoreTile{bits}({queryParameters}, ref float panels, int keyBlocks, ref float scores)"))
+        {
+            using (w.Block("for (int block = 0; block < keyBlocks; block++)"))
+            {
+                w.Line($"ref float panel = ref Unsafe.Add(ref panels, block * (HeadDim * {panelKeys}));");
+                for (var r = 0; r < rows; r++)
+                {
+                    w.Line(string.Join(" ", Enumerable.Range(0, tile.KeyVectors).Select(c => $"var s{r}{c} = {type}<float>.Zero;")));
+                }
+
+                using (w.Block("for (int d = 0; d < HeadDim; d++)"))
+                {
+                    w.Line($"ref float keys = ref Unsafe.Add(ref panel, d * {panelKeys});");
+                    for (var c = 0; c < tile.KeyVectors; c++)
+                    {
+                        w.Line($"var k{c} = {type}.LoadUnsafe(ref keys, {Int(c * tile.VectorWidth)});");
+                    }
+
+                    for (var r = 0; r < rows; r++)
+                    {
+                        w.Line($"{(r == 0 ? "var " : "")}q = {type}.Create(Unsafe.Add(ref q{r}, d));");
+                        w.Line(string.Join(" ", Enumerable.Range(0, tile.KeyVectors).Select(c => $"s{r}{c} = {type}.MultiplyAddEstimate(q, k{c}, s{r}{c});")));
+                    }
+                }
+
+                w.Line();
+                w.Line($"ref float blockScores = ref Unsafe.Add(ref scores, block * {panelKeys});");
+                for (var r = 0; r < rows; r++)
+                {
+                    w.Line(string.Join(" ", Enumerable.Range(0, tile.KeyVectors).Select(c =>
+                        $"(s{r}{c} * Scale).StoreUnsafe(ref blockScores, {(r == 0 ? "" : $"{Int(r)} * ScoreStride + ")}{Int(c * tile.VectorWidth)});")));
+                }
+            }
+        }
+    }
+
+    private static void EmitWeighTile(SourceWriter w, AttentionShape attention, TilePlan tile, int bits, string type)
+    {
+        var rows = tile.Rows;
+        var outputParameters = string.Join(", ", Enumerable.Range(0, rows).Select(r => $"ref float o{r}"));
+        var blockWidth = tile.OutputVectors * tile.VectorWidth;
+        w.Line("/// <summary>");
+        w.Line($"/// <c>o_r = Σ_j p[r, j] · v_j</c> for {rows} rows of probabilities, {Int(blockWidth)} head columns at a time, with the");
+        w.Line($"/// {rows}×{tile.OutputVectors} accumulators in registers while the values stream past.");
+        w.Line("/// </summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+        using (w.Block($"private static void WeighTile{bits}(ref float probabilities, int count, ref float values, {outputParameters})"))
+        {
+            for (var column = 0; column < attention.HeadDim; column += blockWidth)
+            {
+                var vectors = System.Math.Min(tile.OutputVectors, (attention.HeadDim - column) / tile.VectorWidth);
+                if (column > 0)
+                {
+                    w.Line();
+                }
+
+                w.Line($"// Head columns {Int(column)}…{Int(column + vectors * tile.VectorWidth - 1)}.");
+                using (w.Block(""))
+                {
+                    for (var r = 0; r < rows; r++)
+                    {
+                        w.Line(string.Join(" ", Enumerable.Range(0, vectors).Select(c => $"var a{r}{c} = {type}<float>.Zero;")));
+                    }
+
+                    using (w.Block("for (int j = 0; j < count; j++)"))
+                    {
+                        w.Line("ref float valueRow = ref Unsafe.Add(ref values, (nint)j * KvWidth);");
+                        for (var c = 0; c < vectors; c++)
+                        {
+                            w.Line($"var v{c} = {type}.LoadUnsafe(ref valueRow, {Int(column + c * tile.VectorWidth)});");
+                        }
+
+                        for (var r = 0; r < rows; r++)
+                        {
+                            var index = r == 0 ? "j" : $"{Int(r)} * ScoreStride + j";
+                            w.Line($"{(r == 0 ? "var " : "")}p = {type}.Create(Unsafe.Add(ref probabilities, {index}));");
+                            w.Line(string.Join(" ", Enumerable.Range(0, vectors).Select(c => $"a{r}{c} = {type}.MultiplyAddEstimate(p, v{c}, a{r}{c});")));
+                        }
+                    }
+
+                    for (var r = 0; r < rows; r++)
+                    {
+                        w.Line(string.Join(" ", Enumerable.Range(0, vectors).Select(c => $"a{r}{c}.StoreUnsafe(ref o{r}, {Int(column + c * tile.VectorWidth)});")));
+                    }
+                }
+            }
+        }
+    }
+}
