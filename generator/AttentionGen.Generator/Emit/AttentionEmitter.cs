@@ -109,6 +109,9 @@ internal static class AttentionEmitter
         w.Line("Guard.HasRows(key, kvSeqLen, KvWidth, nameof(key));");
         w.Line("Guard.HasRows(value, kvSeqLen, KvWidth, nameof(value));");
         w.Line("Guard.HasRows(output, seqLen, QueryWidth, nameof(output));");
+        w.Line("Guard.DoesNotOverlap(output, query, nameof(output), nameof(query));");
+        w.Line("Guard.DoesNotOverlap(output, key, nameof(output), nameof(key));");
+        w.Line("Guard.DoesNotOverlap(output, value, nameof(output), nameof(value));");
     }
 
     private static void EmitMultiHeadForwards(SourceWriter w, LayerPlan plan, ProjectionShape projections)

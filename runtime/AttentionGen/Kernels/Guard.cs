@@ -40,4 +40,15 @@ public static class Guard
                 $"{paramName} has {span.Length} floats, but it must be [{rows}, {rowWidth}] = {needed}.", paramName);
         }
     }
+
+    /// <summary>Throws when <paramref name="output"/> shares memory with <paramref name="input"/>.</summary>
+    /// <exception cref="ArgumentException">The spans overlap: the output would overwrite input still to be read.</exception>
+    public static void DoesNotOverlap(ReadOnlySpan<float> output, ReadOnlySpan<float> input, string outputName, string inputName)
+    {
+        if (output.Overlaps(input))
+        {
+            throw new ArgumentException(
+                $"{outputName} overlaps {inputName}: the layer reads {inputName} while it writes {outputName}, so they must be separate memory.", outputName);
+        }
+    }
 }

@@ -67,6 +67,9 @@ partial class Layers
             Guard.HasRows(key, kvSeqLen, KvWidth, nameof(key));
             Guard.HasRows(value, kvSeqLen, KvWidth, nameof(value));
             Guard.HasRows(output, seqLen, QueryWidth, nameof(output));
+            Guard.DoesNotOverlap(output, query, nameof(output), nameof(query));
+            Guard.DoesNotOverlap(output, key, nameof(output), nameof(key));
+            Guard.DoesNotOverlap(output, value, nameof(output), nameof(value));
             Attend(query, key, value, ReadOnlySpan<float>.Empty, output, seqLen, kvSeqLen);
         }
 
@@ -82,6 +85,9 @@ partial class Layers
             Guard.HasRows(key, kvSeqLen, KvWidth, nameof(key));
             Guard.HasRows(value, kvSeqLen, KvWidth, nameof(value));
             Guard.HasRows(output, seqLen, QueryWidth, nameof(output));
+            Guard.DoesNotOverlap(output, query, nameof(output), nameof(query));
+            Guard.DoesNotOverlap(output, key, nameof(output), nameof(key));
+            Guard.DoesNotOverlap(output, value, nameof(output), nameof(value));
             Guard.HasExactly(additiveMask, seqLen, kvSeqLen, nameof(additiveMask));
             Attend(query, key, value, additiveMask, output, seqLen, kvSeqLen);
         }
