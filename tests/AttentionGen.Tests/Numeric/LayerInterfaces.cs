@@ -1,0 +1,37 @@
+namespace AttentionGen.Tests.Numeric;
+
+// The generated members satisfy these, so tests can drive any declared layer through one type (and users can put
+// their layers behind their own interfaces the same way).
+
+internal interface IScaledDotProduct
+{
+    void Forward(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int seqLen, int kvSeqLen);
+
+    void Forward(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen);
+}
+
+internal interface IWeighted
+{
+    Span<float> GetParameter(string name);
+
+    void LoadWeights(SafeTensors file, string prefix = "");
+
+    void SaveWeights(SafeTensorsWriter writer, string prefix = "");
+}
+
+internal interface ISelfAttention : IWeighted
+{
+    void Forward(ReadOnlySpan<float> input, Span<float> output, int seqLen);
+}
+
+internal interface ICrossAttention : IWeighted
+{
+    void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> context, Span<float> output, int seqLen, int contextLen);
+}
+
+internal interface IPooling : IWeighted
+{
+    void Forward(ReadOnlySpan<float> input, Span<float> output, int seqLen);
+
+    void Forward(ReadOnlySpan<float> input, Span<float> output, Span<float> attentionWeights, int seqLen);
+}
