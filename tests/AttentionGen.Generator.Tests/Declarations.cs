@@ -72,6 +72,22 @@ internal static class Declarations
     public static readonly string MultiHeadShortKvBound =
         TestSourceBuilder.MultiHead("ModelDim = 16, Heads = 2, MaxSeqLen = 8, MaxKvSeqLen = 4").Named("ShortKvBound").Build();
 
+    /// <summary>Namespaces named like runtime types must not hide them from the generated code.</summary>
+    public static readonly string NamespacesShadowingRuntimeNames = """
+        using AttentionGen;
+
+        namespace App.Models
+        {
+            [MultiHeadAttention(ModelDim = 16, Heads = 2, MaxSeqLen = 4)]
+            public partial class Shadowed;
+        }
+
+        namespace App.SafeTensors { internal static class Placeholder; }
+        namespace App.Kernels { internal static class Placeholder; }
+        namespace App.ParameterSpec { internal static class Placeholder; }
+        namespace App.Guard { internal static class Placeholder; }
+        """;
+
     /// <summary>Every declaration above by name, for theories.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
@@ -90,6 +106,7 @@ internal static class Declarations
         [nameof(WideHeadDim300)] = WideHeadDim300,
         [nameof(RecordLayer)] = RecordLayer,
         [nameof(MultiHeadShortKvBound)] = MultiHeadShortKvBound,
+        [nameof(NamespacesShadowingRuntimeNames)] = NamespacesShadowingRuntimeNames,
     };
 
     public static TheoryData<string> Names => [.. All.Keys];

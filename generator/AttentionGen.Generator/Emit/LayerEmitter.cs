@@ -15,24 +15,15 @@ internal static class LayerEmitter
         w.Line("// Every dimension below is a compile-time constant; change the attribute to change the shape.");
         w.Line("#nullable enable");
         w.Line();
-        w.Line("using global::System;");
-        if (plan.Weights.Count > 0)
-        {
-            w.Line("using global::System.Collections.Generic;");
-        }
-
-        w.Line("using global::System.Runtime.CompilerServices;");
-        w.Line("using global::System.Runtime.InteropServices;");
-        w.Line("using global::System.Runtime.Intrinsics;");
-        w.Line("using global::AttentionGen;");
-        w.Line("using global::AttentionGen.Kernels;");
-        w.Line();
         if (plan.Namespace is not null)
         {
             w.Line($"namespace {plan.Namespace};");
             w.Line();
         }
 
+        // The usings sit inside the namespace on purpose: there they win over the namespaces the user's namespace is
+        // nested in, so a user namespace such as MyApp.SafeTensors cannot hide the runtime type of that name.
+        EmitUsings(w, plan);
         var scopes = new IDisposable[plan.ContainingTypes.Count];
         for (var i = 0; i < scopes.Length; i++)
         {
@@ -65,6 +56,22 @@ internal static class LayerEmitter
         }
 
         return w.ToString();
+    }
+
+    private static void EmitUsings(SourceWriter w, LayerPlan plan)
+    {
+        w.Line("using global::System;");
+        if (plan.Weights.Count > 0)
+        {
+            w.Line("using global::System.Collections.Generic;");
+        }
+
+        w.Line("using global::System.Runtime.CompilerServices;");
+        w.Line("using global::System.Runtime.InteropServices;");
+        w.Line("using global::System.Runtime.Intrinsics;");
+        w.Line("using global::AttentionGen;");
+        w.Line("using global::AttentionGen.Kernels;");
+        w.Line();
     }
 
     private static string AttributeName(LayerKind kind) => kind switch

@@ -15,6 +15,11 @@ internal static class SafeTensorsHeader
         var tensors = new List<TensorInfo>();
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var names = new HashSet<string>(StringComparer.Ordinal);
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+        {
+            throw new SafeTensorsFormatException("The header is not valid UTF-8 text.");
+        }
+
         try
         {
             var reader = new Utf8JsonReader(header, new JsonReaderOptions { MaxDepth = 8 });

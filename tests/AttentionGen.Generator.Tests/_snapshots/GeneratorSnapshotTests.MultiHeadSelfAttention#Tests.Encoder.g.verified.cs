@@ -3,6 +3,8 @@
 // Every dimension below is a compile-time constant; change the attribute to change the shape.
 #nullable enable
 
+namespace Tests;
+
 using global::System;
 using global::System.Collections.Generic;
 using global::System.Runtime.CompilerServices;
@@ -10,8 +12,6 @@ using global::System.Runtime.InteropServices;
 using global::System.Runtime.Intrinsics;
 using global::AttentionGen;
 using global::AttentionGen.Kernels;
-
-namespace Tests;
 
 [global::System.CodeDom.Compiler.GeneratedCode("AttentionGen.Generator", "1.0.0.0")]
 partial class Encoder

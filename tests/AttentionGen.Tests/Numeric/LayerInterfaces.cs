@@ -14,7 +14,7 @@ internal interface IWeighted
 {
     Span<float> GetParameter(string name);
 
-    void LoadWeights(SafeTensors file, string prefix = "");
+    void LoadWeights(global::AttentionGen.SafeTensors file, string prefix = "");
 
     void SaveWeights(SafeTensorsWriter writer, string prefix = "");
 }

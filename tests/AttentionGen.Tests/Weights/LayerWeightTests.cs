@@ -43,7 +43,7 @@ public sealed class LayerWeightTests
         }
 
         var loaded = new MhaSelf();
-        using (var file = SafeTensors.Load(writer.ToArray()))
+        using (var file = global::AttentionGen.SafeTensors.Load(writer.ToArray()))
         {
             loaded.LoadWeights(file, prefix: "layers.0.");
         }
@@ -72,7 +72,7 @@ public sealed class LayerWeightTests
         try
         {
             var loaded = new PoolWide();
-            using (var file = SafeTensors.Open(path))
+            using (var file = global::AttentionGen.SafeTensors.Open(path))
             {
                 loaded.LoadWeights(file, "pool.");
             }
@@ -119,7 +119,7 @@ public sealed class LayerWeightTests
         }
 
         var bytes = fault == "wrong dtype" ? AppendInt64Tensor(writer, last) : writer.ToArray();
-        using var file = SafeTensors.Load(bytes);
+        using var file = global::AttentionGen.SafeTensors.Load(bytes);
         var e = Assert.Throws<WeightLoadException>(() => layer.LoadWeights(file));
 
         Assert.Equal(last.Name, e.TensorName);
@@ -133,7 +133,7 @@ public sealed class LayerWeightTests
     /// <summary>The writer only writes floats; an I64 tensor needs the header edited by hand.</summary>
     private static byte[] AppendInt64Tensor(SafeTensorsWriter writer, ParameterSpec tensor)
     {
-        using var existing = SafeTensors.Load(writer.ToArray());
+        using var existing = global::AttentionGen.SafeTensors.Load(writer.ToArray());
         var header = new System.Text.StringBuilder("{");
         long offset = 0;
         var data = new MemoryStream();
