@@ -25,7 +25,8 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
         {
             var (exitCode, log) = ChildTestRun.Run(
                 "FullyQualifiedName~ScaledDotProductNumericTests|FullyQualifiedName~MultiHeadNumericTests",
-                new Dictionary<string, string> { ["DOTNET_JitDisasm"] = string.Join(' ', methods), ["DOTNET_JitStdOutFile"] = listingPath });
+                new Dictionary<string, string> { ["DOTNET_JitDisasm"] = string.Join(' ', methods), ["DOTNET_JitStdOutFile"] = listingPath },
+                sequential: true);
             Assert.True(exitCode == 0, log);
 
             var listings = Listings(File.ReadAllText(listingPath)).ToList();
