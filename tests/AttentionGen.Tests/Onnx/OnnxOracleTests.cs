@@ -7,8 +7,10 @@ namespace AttentionGen.Tests.Onnx;
 
 /// <summary>
 /// Generated layers against ONNX Runtime's opset-23 Attention, an independent implementation of the same spec, within
-/// <see cref="TestData.RelativeTolerance"/>. ONNX aligns is_causal top-left and applies softcap after the mask, so causal
-/// cases use seqLen == kvSeqLen and softcap cases have no mask: there the two definitions agree.
+/// <see cref="TestData.RelativeTolerance"/>. ORT 1.31 aligns is_causal top-left when seqLen ≠ kvSeqLen (ours is
+/// bottom-right, so a cached prefix stays visible), so causal cases use seqLen == kvSeqLen. Softcap before the mask, the
+/// KV-head mapping h / (Heads / KvHeads) and zeros for a fully masked row agree with ORT 1.31 (the first opset-23
+/// reference implementation differed on the first two).
 /// </summary>
 [Trait("Category", "Onnx")]
 public sealed class OnnxOracleTests(ITestOutputHelper output)
