@@ -12,7 +12,7 @@ internal static class ChildTestRun
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
 
     /// <summary>Runs the tests matching <paramref name="filter"/>; returns the exit code and everything the child printed.</summary>
-    public static (int ExitCode, string Log) Run(string filter, IReadOnlyDictionary<string, string> environment, bool sequential = false)
+    public static (int ExitCode, string Log) Run(string filter, IReadOnlyDictionary<string, string> environment)
     {
         string assembly = typeof(ChildTestRun).Assembly.Location;
         string workDirectory = Directory.CreateTempSubdirectory("attentiongen-child-").FullName;
@@ -30,13 +30,6 @@ internal static class ChildTestRun
             foreach (string argument in new[] { "test", assembly, "--filter", filter, "--results-directory", workDirectory })
             {
                 start.ArgumentList.Add(argument);
-            }
-
-            if (sequential)
-            {
-                // One test at a time, e.g. so JIT listings written to one file do not interleave.
-                start.ArgumentList.Add("--");
-                start.ArgumentList.Add("xUnit.ParallelizeTestCollections=false");
             }
 
             foreach (var (name, value) in environment)
