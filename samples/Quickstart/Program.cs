@@ -82,6 +82,11 @@ Console.WriteLine($"  output mean {mean:+0.0000;-0.0000}, std {std:0.0000}, firs
 
 var (encoderMicros, encoderBytes) = Measure(() => encoder.Forward(input, output, SeqLen));
 var (poolMicros, poolBytes) = Measure(() => loaded.Forward(example, prediction, NextStepTask.Steps));
+if (typeof(Encoder).Assembly.GetCustomAttributes(typeof(DebuggableAttribute), false) is [DebuggableAttribute { IsJITOptimizerDisabled: true }])
+{
+    Console.WriteLine("  (a Debug build: the JIT is not optimizing, so these timings are far slower; run with -c Release)");
+}
+
 Console.WriteLine($"  {encoderMicros:F2} µs per call, {encoderBytes} bytes allocated per call");
 Console.WriteLine($"NextStepPredictor: {poolMicros:F3} µs per call, {poolBytes} bytes allocated per call");
 

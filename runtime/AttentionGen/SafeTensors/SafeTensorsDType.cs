@@ -50,6 +50,7 @@ internal static class SafeTensorsDTypes
     public static bool IsFloatConvertible(SafeTensorsDType dtype) =>
         dtype is SafeTensorsDType.F32 or SafeTensorsDType.F16 or SafeTensorsDType.BF16;
 
+    // Enum.TryParse alone also accepts numbers, padding and comma lists ("BOOL, F32" is F32); only the exact name counts.
     public static bool TryParse(string text, out SafeTensorsDType dtype) =>
-        Enum.TryParse(text, ignoreCase: false, out dtype) && Enum.IsDefined(dtype) && !int.TryParse(text, out _);
+        Enum.TryParse(text, ignoreCase: false, out dtype) && Enum.IsDefined(dtype) && dtype.ToString() == text;
 }

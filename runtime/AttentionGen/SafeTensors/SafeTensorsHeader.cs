@@ -57,6 +57,11 @@ internal static class SafeTensorsHeader
         {
             throw new SafeTensorsFormatException($"The header is not valid JSON: {e.Message}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // The reader checks structure, not text: GetString throws this for invalid UTF-8 or a lone surrogate escape.
+            throw new SafeTensorsFormatException($"The header has a string that is not valid UTF-8 JSON text: {e.Message}", e);
+        }
 
         CheckDataLayout(tensors, dataLength);
         return (tensors, metadata);

@@ -27,7 +27,14 @@ public sealed class SafeTensorsWriter
                 throw new ArgumentException($"Shape [{string.Join(", ", shape.ToArray())}] has a negative dimension.", nameof(shape));
             }
 
-            count *= dim;
+            // Saturate just past int.MaxValue: no span is that long, and the product can then never wrap around to match.
+            count = Math.Min(count * dim, (long)int.MaxValue + 1);
+        }
+
+        if (count > int.MaxValue)
+        {
+            throw new ArgumentException(
+                $"Shape [{string.Join(", ", shape.ToArray())}] holds more than {int.MaxValue} values, more than a span can hold.", nameof(shape));
         }
 
         if (count != values.Length)

@@ -1,0 +1,158 @@
+using AttentionGen.Benchmarks.Baselines;
+using AttentionGen.Tests.Onnx;
+using static AttentionGen.Tests.Onnx.OnnxAttentionModels;
+
+namespace AttentionGen.Benchmarks.Cases;
+
+/// <summary>The benchmark rows, each with seeded inputs shared by every implementation.</summary>
+internal static class CaseCatalog
+{
+    public static IReadOnlyList<BenchmarkCase> All() =>
+    [
+        Sdpa("sdpa H4 S32 D16", new SdpaH4S32D16().Forward, 4, 4, 16, 32, 32, causal: false, SdpaH4S32D16.Scale),
+        Sdpa("sdpa H8 S128 D64", new SdpaH8S128D64().Forward, 8, 8, 64, 128, 128, causal: false, SdpaH8S128D64.Scale),
+        Sdpa("sdpa H8 S128 D64 causal", new SdpaH8S128D64Causal().Forward, 8, 8, 64, 128, 128, causal: true, SdpaH8S128D64Causal.Scale),
+        Sdpa("sdpa H12 S512 D64", new SdpaH12S512D64().Forward, 12, 12, 64, 512, 512, causal: false, SdpaH12S512D64.Scale),
+        Sdpa("sdpa H12 S512 D64 causal", new SdpaH12S512D64Causal().Forward, 12, 12, 64, 512, 512, causal: true, SdpaH12S512D64Causal.Scale),
+        Sdpa("decode H12 q1 kv512 D64", new DecodeH12Kv512().Forward, 12, 12, 64, 1, 512, causal: false, DecodeH12Kv512.Scale),
+        Sdpa("decode H32 kv8 q1 kv1024 D64", new DecodeH32Kv8Kv1024().Forward, 32, 8, 64, 1, 1024, causal: false, DecodeH32Kv8Kv1024.Scale),
+        MultiHead("mha S32 dm64 H4", new MhaS32Dm64H4(), MhaS32Dm64H4.Parameters, 64, 4, 32, causal: false, MhaS32Dm64H4.Scale),
+        MultiHead("mha S128 dm256 H4", new MhaS128Dm256H4(), MhaS128Dm256H4.Parameters, 256, 4, 128, causal: false, MhaS128Dm256H4.Scale),
+        MultiHead("mha S128 dm512 H8 causal", new MhaS128Dm512H8Causal(), MhaS128Dm512H8Causal.Parameters, 512, 8, 128, causal: true, MhaS128Dm512H8Causal.Scale),
+        MultiHead("mha S512 dm768 H12", new MhaS512Dm768H12(), MhaS512Dm768H12.Parameters, 768, 12, 512, causal: false, MhaS512Dm768H12.Scale),
+        Pooling("pool S5 d64"),
+    ];
+
+    private delegate void SdpaForward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> o, int seqLen, int kvSeqLen);
+
+    private static BenchmarkCase Sdpa(string name, SdpaForward forward, int heads, int kvHeads, int headDim, int seqLen, int kvSeqLen, bool causal, float scale)
+    {
+        var q = Uniform(1, seqLen * heads * headDim);
+        var k = Uniform(2, kvSeqLen * kvHeads * headDim);
+        var v = Uniform(3, kvSeqLen * kvHeads * headDim);
+        var output = new float[q.Length];
+        var ortOutput = new float[q.Length];
+        var ort = new OrtCall(ScaledDotProduct(new AttentionOptions(heads, kvHeads, headDim, causal, scale, 0)),
+            [("Q", q, [1, seqLen, heads * headDim]), ("K", k, [1, kvSeqLen, kvHeads * headDim]), ("V", v, [1, kvSeqLen, kvHeads * headDim])],
+            ortOutput, [1, seqLen, heads * headDim]);
+        var tensorPrimitives = new TensorPrimitivesAttention(heads, kvHeads, headDim, kvSeqLen, causal, scale);
+        var naive = new NaiveAttention(heads, kvHeads, headDim, kvSeqLen, causal, scale);
+        return new BenchmarkCase(name, AttentionFlops(heads, headDim, seqLen, kvSeqLen, causal),
+            () => forward(q, k, v, output, seqLen, kvSeqLen),
+            ort.Run,
+            () => tensorPrimitives.Forward(q, k, v, output, seqLen, kvSeqLen),
+            () => naive.Forward(q, k, v, output, seqLen, kvSeqLen),
+            ort);
+    }
+
+    private static BenchmarkCase MultiHead(string name, object layer, IReadOnlyList<ParameterSpec> parameters, int modelDim, int heads, int seqLen, bool causal, float scale)
+    {
+        var weights = new Dictionary<string, float[]>();
+        int seed = 10;
+        foreach (var parameter in parameters)
+        {
+            weights[parameter.Name] = Uniform(seed++, parameter.ElementCount, 1f / MathF.Sqrt(parameter.Shape[^1]));
+        }
+
+        var generated = (IMultiHead)new MultiHeadAdapter(layer, weights);
+        int headDim = modelDim / heads;
+        var input = Uniform(4, seqLen * modelDim);
+        var output = new float[input.Length];
+        var ortOutput = new float[input.Length];
+        var ort = new OrtCall(OnnxAttentionModels.MultiHead(new AttentionOptions(heads, heads, headDim, causal, scale, 0), modelDim, modelDim, cross: false, weights),
+            [("X", input, [1, seqLen, modelDim])], ortOutput, [1, seqLen, modelDim]);
+
+        var tensorPrimitives = new TensorPrimitivesAttention(heads, heads, headDim, seqLen, causal, scale);
+        var naive = new NaiveAttention(heads, heads, headDim, seqLen, causal, scale);
+        float[] q = new float[input.Length], k = new float[input.Length], v = new float[input.Length], attended = new float[input.Length];
+        void Baseline(bool vectorized)
+        {
+            foreach (var (proj, target) in new[] { ("q_proj", q), ("k_proj", k), ("v_proj", v) })
+            {
+                if (vectorized) TensorPrimitivesAttention.Linear(input, weights[proj + ".weight"], weights[proj + ".bias"], target, seqLen, modelDim, modelDim);
+                else NaiveAttention.Linear(input, weights[proj + ".weight"], weights[proj + ".bias"], target, seqLen, modelDim, modelDim);
+            }
+
+            if (vectorized) tensorPrimitives.Forward(q, k, v, attended, seqLen, seqLen);
+            else naive.Forward(q, k, v, attended, seqLen, seqLen);
+            if (vectorized) TensorPrimitivesAttention.Linear(attended, weights["o_proj.weight"], weights["o_proj.bias"], output, seqLen, modelDim, modelDim);
+            else NaiveAttention.Linear(attended, weights["o_proj.weight"], weights["o_proj.bias"], output, seqLen, modelDim, modelDim);
+        }
+
+        double projections = 4.0 * 2 * seqLen * modelDim * modelDim;
+        return new BenchmarkCase(name, projections + AttentionFlops(heads, headDim, seqLen, seqLen, causal),
+            () => generated.Forward(input, output, seqLen), ort.Run, () => Baseline(true), () => Baseline(false), ort);
+    }
+
+    private static BenchmarkCase Pooling(string name)
+    {
+        var layer = new PoolS5D64();
+        foreach (var parameter in PoolS5D64.Parameters)
+        {
+            Uniform(20, parameter.ElementCount, 0.1f).CopyTo(layer.GetParameter(parameter.Name));
+        }
+
+        var input = Uniform(21, 5 * PoolS5D64.InputDim);
+        var output = new float[PoolS5D64.OutputDim];
+        return new BenchmarkCase(name, 2.0 * 5 * 64 * 2 + 2.0 * 64, () => layer.Forward(input, output, 5), null, null, null);
+    }
+
+    /// <summary>QKᵀ and P·V: two multiply-adds per (head, query, visible key, head dimension).</summary>
+    private static double AttentionFlops(int heads, int headDim, int seqLen, int kvSeqLen, bool causal)
+    {
+        double pairs = 0;
+        for (int i = 0; i < seqLen; i++)
+        {
+            pairs += causal ? Math.Min(kvSeqLen, i + kvSeqLen - seqLen + 1) : kvSeqLen;
+        }
+
+        return 4.0 * heads * headDim * pairs;
+    }
+
+    private static float[] Uniform(int seed, int count, float scale = 1f)
+    {
+        var random = new Random(seed);
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = (random.NextSingle() * 2 - 1) * scale;
+        }
+
+        return values;
+    }
+
+    private interface IMultiHead
+    {
+        void Forward(float[] input, float[] output, int seqLen);
+    }
+
+    /// <summary>Sets a generated layer's weights and calls it without dynamic dispatch on the timed path.</summary>
+    private sealed class MultiHeadAdapter : IMultiHead
+    {
+        private readonly Action<float[], float[], int> _forward;
+
+        public MultiHeadAdapter(object layer, Dictionary<string, float[]> weights)
+        {
+            switch (layer)
+            {
+                case MhaS32Dm64H4 l: Fill(l.GetParameter, weights); _forward = (x, y, s) => l.Forward(x, y, s); break;
+                case MhaS128Dm256H4 l: Fill(l.GetParameter, weights); _forward = (x, y, s) => l.Forward(x, y, s); break;
+                case MhaS128Dm512H8Causal l: Fill(l.GetParameter, weights); _forward = (x, y, s) => l.Forward(x, y, s); break;
+                case MhaS512Dm768H12 l: Fill(l.GetParameter, weights); _forward = (x, y, s) => l.Forward(x, y, s); break;
+                default: throw new ArgumentException($"No adapter for {layer.GetType().Name}.", nameof(layer));
+            }
+        }
+
+        public void Forward(float[] input, float[] output, int seqLen) => _forward(input, output, seqLen);
+
+        private delegate Span<float> ParameterView(string name);
+
+        private static void Fill(ParameterView view, Dictionary<string, float[]> weights)
+        {
+            foreach (var (name, values) in weights)
+            {
+                values.CopyTo(view(name));
+            }
+        }
+    }
+}

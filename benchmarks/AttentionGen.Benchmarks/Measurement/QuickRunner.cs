@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Text.Json;
+using AttentionGen.Benchmarks.Cases;
+
+namespace AttentionGen.Benchmarks.Measurement;
+
+/// <summary>One measured row: medians in µs per call (null where an implementation was not run).</summary>
+internal sealed record Row(string Case, double AttentionGenMicros, double? OrtMicros, double? TensorPrimitivesMicros, double? NaiveMicros,
+    double Gflops, double PercentOfPeak, double? OrtRatio, long BytesPerCall);
+
+/// <summary>
+/// The quick comparison: every implementation of a row runs in the same process on the same inputs, interleaved round
+/// by round (so a noisy neighbour hits them all alike), after a warm-up; each reports the median of its rounds.
+/// </summary>
+internal static class QuickRunner
+{
+    /// <summary>Each timed batch runs at least this long, so timer resolution does not matter.</summary>
+    private static readonly TimeSpan BatchTarget = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The naive loops are timed only while one call stays under this; past it they are too slow to matter.</summary>
+    private static readonly TimeSpan NaiveBudget = TimeSpan.FromMilliseconds(300);
+
+    public static IReadOnlyList<Row> Run(IReadOnlyList<BenchmarkCase> cases, int rounds, double peakGflops, bool smoke, TextWriter log)
+    {
+        var rows = new List<Row>();
+        foreach (var benchmark in cases)
+        {
+            log.Write($"  {benchmark.Name} …");
+            var implementations = new List<(string Name, Action Call)> { ("AttentionGen", benchmark.AttentionGen) };
+            if (benchmark.OnnxRuntime is { } ort) implementations.Add(("ORT", ort));
+            if (benchmark.TensorPrimitives is { } tp) implementations.Add(("TensorPrimitives", tp));
+            if (benchmark.Naive is { } naive && (smoke || TimeOne(naive) < NaiveBudget)) implementations.Add(("Naive", naive));
+
+            // Warm-up: tiering, caches, ORT's first-run allocations.
+            var callsPerBatch = implementations.ToDictionary(i => i.Name, i => smoke ? WarmOnce(i.Call) : CallsFor(i.Call));
+            var samples = implementations.ToDictionary(i => i.Name, _ => new List<double>());
+            long allocated = 0, generatedCalls = 0;
+            for (int round = 0; round < (smoke ? 1 : rounds); round++)
+            {
+                foreach (var (name, call) in implementations)
+                {
+                    int calls = callsPerBatch[name];
+                    long before = GC.GetAllocatedBytesForCurrentThread();
+                    long start = Stopwatch.GetTimestamp();
+                    for (int i = 0; i < calls; i++)
+                    {
+                        call();
+                    }
+
+                    var elapsed = Stopwatch.GetElapsedTime(start);
+                    long after = GC.GetAllocatedBytesForCurrentThread(); // read before anything here allocates
+                    samples[name].Add(elapsed.TotalMicroseconds / calls);
+                    if (name == "AttentionGen")
+                    {
+                        allocated += after - before;
+                        generatedCalls += calls;
+                    }
+                }
+            }
+
+            double? Median(string name) => samples.TryGetValue(name, out var s) ? s.Order().ElementAt(s.Count / 2) : null;
+            var ours = Median("AttentionGen")!.Value;
+            var gflops = benchmark.Flops / ours / 1e3;
+            var ortMicros = Median("ORT");
+            rows.Add(new Row(benchmark.Name, ours, ortMicros, Median("TensorPrimitives"), Median("Naive"), gflops,
+                100 * gflops / peakGflops, ortMicros / ours, allocated / generatedCalls));
+            log.WriteLine($" {ours:F2} µs");
+            benchmark.Resources?.Dispose();
+        }
+
+        return rows;
+    }
+
+    public static string Markdown(IReadOnlyList<Row> rows, double peakGflops)
+    {
+        static string Micros(double? value) => value is { } v ? v.ToString(v < 100 ? "F2" : "F0") : "—";
+        var text = new System.Text.StringBuilder();
+        text.AppendLine($"Single thread, {Environment.ProcessorCount}-core {Hardware()}; FMA peak measured in this run: {peakGflops:F0} GFLOP/s.");
+        text.AppendLine();
+        text.AppendLine("| case | AttentionGen µs | ORT µs | TensorPrimitives µs | naive µs | GFLOP/s | % of peak | ORT / AttentionGen | bytes/call |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var row in rows)
+        {
+            text.AppendLine($"| {row.Case} | {Micros(row.AttentionGenMicros)} | {Micros(row.OrtMicros)} | {Micros(row.TensorPrimitivesMicros)} | {Micros(row.NaiveMicros)} | {row.Gflops:F1} | {row.PercentOfPeak:F0}% | {(row.OrtRatio is { } r ? r.ToString("F2") : "—")} | {row.BytesPerCall} |");
+        }
+
+        return text.ToString();
+    }
+
+    public static string Json(IReadOnlyList<Row> rows, double peakGflops) =>
+        JsonSerializer.Serialize(new { machine = Hardware(), peakGflops, rows }, new JsonSerializerOptions { WriteIndented = true });
+
+    private static string Hardware() =>
+        System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "x64 with AVX-512" : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "x64 with AVX2" : "CPU";
+
+    /// <summary>One call to compile and warm it up, so the measured call (and its allocation count) is a warm one.</summary>
+    private static int WarmOnce(Action call)
+    {
+        call();
+        return 1;
+    }
+
+    private static TimeSpan TimeOne(Action call)
+    {
+        long start = Stopwatch.GetTimestamp();
+        call();
+        return Stopwatch.GetElapsedTime(start);
+    }
+
+    /// <summary>Warms the call up and picks how many calls make a batch of about <see cref="BatchTarget"/>.</summary>
+    private static int CallsFor(Action call)
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            call();
+        }
+
+        int calls = 1;
+        while (true)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < calls; i++)
+            {
+                call();
+            }
+
+            var elapsed = Stopwatch.GetElapsedTime(start);
+            if (elapsed >= BatchTarget || calls >= 1 << 20)
+            {
+                return calls;
+            }
+
+            calls = elapsed.Ticks == 0 ? calls * 16 : Math.Max(calls + 1, (int)(calls * BatchTarget.Ticks / (double)elapsed.Ticks));
+        }
+    }
+}

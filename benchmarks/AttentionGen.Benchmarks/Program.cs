@@ -1,0 +1,33 @@
+using AttentionGen.Benchmarks.Cases;
+using AttentionGen.Benchmarks.Measurement;
+using BenchmarkDotNet.Running;
+
+// --quick [--smoke] [--json path]: the side-by-side table in about a minute (smoke: one call each, to check every row
+// runs and allocates nothing). Anything else goes to BenchmarkDotNet.
+if (!args.Contains("--quick"))
+{
+    BenchmarkSwitcher.FromAssembly(typeof(CaseCatalog).Assembly).Run(args);
+    return 0;
+}
+
+bool smoke = args.Contains("--smoke");
+string? jsonPath = args.SkipWhile(a => a != "--json").Skip(1).FirstOrDefault();
+Console.WriteLine(smoke ? "Smoke run: one call of every implementation per row." : "Measuring this core's FMA peak …");
+double peak = smoke ? 1 : FmaPeak.GigaflopsPerSecond();
+var rows = QuickRunner.Run(CaseCatalog.All(), rounds: 7, peak, smoke, Console.Out);
+Console.WriteLine();
+Console.WriteLine(QuickRunner.Markdown(rows, peak));
+if (jsonPath is not null)
+{
+    File.WriteAllText(jsonPath, QuickRunner.Json(rows, peak));
+    Console.WriteLine($"Wrote {jsonPath}");
+}
+
+var allocating = rows.Where(r => r.BytesPerCall != 0).Select(r => r.Case).ToList();
+if (allocating.Count > 0)
+{
+    Console.Error.WriteLine($"AttentionGen allocated on: {string.Join(", ", allocating)}");
+    return 1;
+}
+
+return 0;

@@ -1,0 +1,100 @@
+using System.Text.RegularExpressions;
+using AttentionGen.Tests.Kernels;
+using AttentionGen.Tests.SimdPaths;
+using Xunit.Abstractions;
+
+namespace AttentionGen.Tests.Jit;
+
+/// <summary>
+/// The generated kernels compile the way they were written to: the numeric tests run in a child process that dumps the
+/// JIT's code for the hot generated methods, and every listing must be fully optimized, with no call and no stack
+/// access (a spill or reload) inside its innermost loops.
+/// </summary>
+[Trait("Category", "Jit")]
+public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void HotGeneratedKernels_AreOptimized_WithCallFreeSpillFreeInnerLoops()
+    {
+        string width = HardwarePathTests.CurrentPath;
+        string[] methods = width == "scalar"
+            ? ["ScoreKeys", "WeighValues"]
+            : [$"ScoreTile{width}", $"WeighTile{width}", $"PackKeyPanels{width}", "ScoreKeys", "WeighValues"];
+        string listingPath = Path.Combine(Path.GetTempPath(), $"attentiongen-jit-{Guid.NewGuid():N}.txt");
+        try
+        {
+            // One test class: xunit runs a class's tests one at a time, so no two threads JIT kernels at once and the
+            // listings in the file cannot interleave. Its layers exercise every kernel the emitter writes.
+            var (exitCode, log) = ChildTestRun.Run(
+                "FullyQualifiedName~ScaledDotProductNumericTests",
+                new Dictionary<string, string> { ["DOTNET_JitDisasm"] = string.Join(' ', methods), ["DOTNET_JitStdOutFile"] = listingPath });
+            Assert.True(exitCode == 0, log);
+
+            var listings = Listings(File.ReadAllText(listingPath)).ToList();
+            foreach (var method in methods)
+            {
+                Assert.Contains(listings, l => l.Method.Contains(":" + method + "("));
+            }
+
+            foreach (var (method, body) in listings)
+            {
+                Assert.True(body.Contains("; FullOpts code") || body.Contains("; Tier1 code"), $"{method} was not fully optimized.");
+                var loops = InnermostLoops(body.Split('\n')).ToList();
+                Assert.True(loops.Count > 0, $"{method}: no loop found in its listing");
+                foreach (var loop in loops)
+                {
+                    var offending = loop.Where(line => CallOrStack().IsMatch(line)).ToList();
+                    Assert.True(offending.Count == 0, $"{method}: inner loop has calls or stack traffic:\n{string.Join('\n', offending)}");
+                }
+            }
+
+            output.WriteLine($"{listings.Count} listings checked: {string.Join(", ", listings.Select(l => l.Method).Distinct())}");
+        }
+        finally
+        {
+            File.Delete(listingPath);
+        }
+    }
+
+    private static IEnumerable<(string Method, string Body)> Listings(string text)
+    {
+        foreach (var part in text.Split("; Assembly listing for method ").Skip(1))
+        {
+            yield return (part[..part.IndexOf('\n')], part);
+        }
+    }
+
+    /// <summary>Loops are the spans from a label to a backward jump to it; innermost ones contain no other loop.</summary>
+    private static IEnumerable<string[]> InnermostLoops(string[] lines)
+    {
+        var labels = new Dictionary<string, int>();
+        var loops = new List<(int Start, int End)>();
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var label = Label().Match(lines[i]);
+            if (label.Success)
+            {
+                labels[label.Groups[1].Value] = i;
+            }
+
+            var jump = Jump().Match(lines[i]);
+            if (jump.Success && labels.TryGetValue(jump.Groups[1].Value, out var start))
+            {
+                loops.Add((start, i));
+            }
+        }
+
+        return loops
+            .Where(loop => !loops.Any(other => other != loop && other.Start >= loop.Start && other.End <= loop.End))
+            .Select(loop => lines[loop.Start..(loop.End + 1)]);
+    }
+
+    [GeneratedRegex(@"^(G_M\d+_IG\d+):")]
+    private static partial Regex Label();
+
+    [GeneratedRegex(@"^\s+j\w+\s+(?:SHORT\s+)?(G_M\d+_IG\d+)")]
+    private static partial Regex Jump();
+
+    [GeneratedRegex(@"\bcall\b|\[(rsp|rbp)[+-]")]
+    private static partial Regex CallOrStack();
+}
