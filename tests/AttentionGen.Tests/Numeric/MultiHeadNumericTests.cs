@@ -37,7 +37,8 @@ public sealed class MultiHeadNumericTests(ITestOutputHelper output)
 
         layer.Forward(input, actual, seqLen);
 
-        Report(TestData.AssertClose(shape.Reference(input, input, seqLen, seqLen, weights), actual, $"{name} seqLen {seqLen}"));
+        var what = $"{name} seqLen {seqLen}";
+        Report(what, TestData.AssertClose(shape.Reference(input, input, seqLen, seqLen, weights), actual, what));
     }
 
     [Theory]
@@ -60,7 +61,8 @@ public sealed class MultiHeadNumericTests(ITestOutputHelper output)
 
         layer.Forward(input, context, actual, seqLen, contextLen);
 
-        Report(TestData.AssertClose(shape.Reference(input, context, seqLen, contextLen, weights), actual, $"{name} seqLen {seqLen} contextLen {contextLen}"));
+        var what = $"{name} seqLen {seqLen} contextLen {contextLen}";
+        Report(what, TestData.AssertClose(shape.Reference(input, context, seqLen, contextLen, weights), actual, what));
     }
 
     [Fact]
@@ -98,9 +100,10 @@ public sealed class MultiHeadNumericTests(ITestOutputHelper output)
         Assert.True(largest > 88.8, $"largest |score| is only {largest:F1}");
 
         var expected = shape.Reference(input, input, SeqLen, SeqLen, weights);
-        Report(TestData.AssertClose(expected, actual, $"large weights (max |score| {largest:F0})", TestData.LargeLogitTolerance(largest)));
+        var what = $"MHA large weights (max |score| {largest:F0})";
+        Report(what, TestData.AssertClose(expected, actual, what, TestData.LargeLogitTolerance(largest)));
         Assert.All(actual, x => Assert.True(float.IsFinite(x)));
     }
 
-    private void Report(double error) => output.WriteLine($"max error {error:E2}");
+    private void Report(string what, double error) => output.WriteLine($"{what}: max error {error:E2}");
 }
