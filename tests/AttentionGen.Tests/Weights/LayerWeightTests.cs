@@ -130,6 +130,42 @@ public sealed class LayerWeightTests
         }
     }
 
+    [Fact]
+    public void WeightsChangedAfterAForward_AreUsedByTheNextForward()
+    {
+        // Multi-head layers keep a packed copy of their projection matrices; every way of changing the weights must
+        // make the next Forward use the new values, not the copy packed for the old ones.
+        var layer = new MhaSelf();
+        var input = TestData.Uniform(5, 4 * MhaSelf.ModelDim);
+        var first = new float[input.Length];
+        var afterLoad = new float[input.Length];
+        var afterWrite = new float[input.Length];
+        LayerWeights.Randomize(layer, MhaSelf.Parameters, seed: 1);
+        layer.Forward(input, first, 4);
+
+        var writer = new SafeTensorsWriter();
+        var other = new MhaSelf();
+        var otherWeights = LayerWeights.Randomize(other, MhaSelf.Parameters, seed: 2);
+        other.SaveWeights(writer);
+        using (var file = global::AttentionGen.SafeTensors.Load(writer.ToArray()))
+        {
+            layer.LoadWeights(file);
+        }
+
+        layer.Forward(input, afterLoad, 4);
+        var expected = AttentionReference.MultiHead(input, input, 4, 4, MhaSelf.ModelDim, MhaSelf.ModelDim, MhaSelf.Heads, MhaSelf.KvHeads,
+            MhaSelf.HeadDim, MhaSelf.IsCausal, MhaSelf.Scale, MhaSelf.Softcap, otherWeights);
+        TestData.AssertClose(expected, afterLoad, "after LoadWeights");
+
+        layer.OProjWeight.Clear();
+        layer.Forward(input, afterWrite, 4);
+        var bias = layer.OProjBias.ToArray();
+        for (int i = 0; i < afterWrite.Length; i++)
+        {
+            Assert.Equal(bias[i % MhaSelf.ModelDim], afterWrite[i], 6); // a zero output matrix leaves only its bias
+        }
+    }
+
     /// <summary>The writer only writes floats; an I64 tensor needs the header edited by hand.</summary>
     private static byte[] AppendInt64Tensor(SafeTensorsWriter writer, ParameterSpec tensor)
     {
