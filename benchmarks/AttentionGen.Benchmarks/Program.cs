@@ -19,6 +19,7 @@ Console.WriteLine();
 Console.WriteLine(QuickRunner.Markdown(rows, peak));
 if (jsonPath is not null)
 {
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
     File.WriteAllText(jsonPath, QuickRunner.Json(rows, peak));
     Console.WriteLine($"Wrote {jsonPath}");
 }
