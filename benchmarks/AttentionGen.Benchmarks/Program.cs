@@ -16,9 +16,10 @@ Console.WriteLine(smoke ? "Smoke run: one call of every implementation per row."
 double peak = smoke ? 1 : FmaPeak.GigaflopsPerSecond();
 var rows = QuickRunner.Run(CaseCatalog.All(), rounds: 7, peak, smoke, Console.Out);
 Console.WriteLine();
-Console.WriteLine(QuickRunner.Markdown(rows, peak));
+Console.WriteLine(QuickRunner.Markdown(rows, peak, smoke));
 if (jsonPath is not null)
 {
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
     File.WriteAllText(jsonPath, QuickRunner.Json(rows, peak));
     Console.WriteLine($"Wrote {jsonPath}");
 }

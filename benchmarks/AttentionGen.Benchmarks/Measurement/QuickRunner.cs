@@ -71,11 +71,13 @@ internal static class QuickRunner
         return rows;
     }
 
-    public static string Markdown(IReadOnlyList<Row> rows, double peakGflops)
+    public static string Markdown(IReadOnlyList<Row> rows, double peakGflops, bool smoke = false)
     {
         static string Micros(double? value) => value is { } v ? v.ToString(v < 100 ? "F2" : "F0") : "—";
         var text = new System.Text.StringBuilder();
-        text.AppendLine($"Single thread, {Environment.ProcessorCount}-core {Hardware()}; FMA peak measured in this run: {peakGflops:F0} GFLOP/s.");
+        text.AppendLine(smoke
+            ? "Smoke run: one warm call per implementation; it checks that every row runs and allocates nothing, and its timings mean nothing."
+            : $"Single thread, {Environment.ProcessorCount}-core {Hardware()}; FMA peak measured in this run: {peakGflops:F0} GFLOP/s.");
         text.AppendLine();
         text.AppendLine("| case | AttentionGen µs | ORT µs | TensorPrimitives µs | naive µs | GFLOP/s | % of peak | ORT / AttentionGen | bytes/call |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");

@@ -160,15 +160,20 @@ internal static class AttentionEmitter
         w.Line("    Span<float> value = _value.Span.Slice(0, kvSeqLen * KvWidth);");
         w.Line("    Span<float> attended = _attended.Span.Slice(0, seqLen * QueryWidth);");
         w.Line();
+        w.Line("    if (!_panelsCurrent)");
+        w.Line("    {");
+        w.Line("        PackPanels();");
+        w.Line("    }");
+        w.Line();
         w.Line("    // Projections in: Q from the input, K and V from the context (the input itself for self-attention).");
-        w.Line($"    LinearKernels.Forward(input, {WeightsEmitter.FieldOf(plan, "q_proj.weight")}, {WeightsEmitter.BiasOf(plan, "q_proj")}, query, seqLen, ModelDim, QueryWidth);");
-        w.Line($"    LinearKernels.Forward(context, {WeightsEmitter.FieldOf(plan, "k_proj.weight")}, {WeightsEmitter.BiasOf(plan, "k_proj")}, key, kvSeqLen, KvInputDim, KvWidth);");
-        w.Line($"    LinearKernels.Forward(context, {WeightsEmitter.FieldOf(plan, "v_proj.weight")}, {WeightsEmitter.BiasOf(plan, "v_proj")}, value, kvSeqLen, KvInputDim, KvWidth);");
+        w.Line($"    PackedLinear.Forward(input, {WeightsEmitter.PanelsOf(plan, "q_proj.weight")}.Span, {WeightsEmitter.BiasOf(plan, "q_proj")}, query, seqLen, ModelDim, QueryWidth);");
+        w.Line($"    PackedLinear.Forward(context, {WeightsEmitter.PanelsOf(plan, "k_proj.weight")}.Span, {WeightsEmitter.BiasOf(plan, "k_proj")}, key, kvSeqLen, KvInputDim, KvWidth);");
+        w.Line($"    PackedLinear.Forward(context, {WeightsEmitter.PanelsOf(plan, "v_proj.weight")}.Span, {WeightsEmitter.BiasOf(plan, "v_proj")}, value, kvSeqLen, KvInputDim, KvWidth);");
         w.Line();
         w.Line("    Attend(query, key, value, attended, seqLen, kvSeqLen);");
         w.Line();
         w.Line("    // Projection out: the heads, side by side, back to ModelDim.");
-        w.Line($"    LinearKernels.Forward(attended, {WeightsEmitter.FieldOf(plan, "o_proj.weight")}, {WeightsEmitter.BiasOf(plan, "o_proj")}, output, seqLen, QueryWidth, ModelDim);");
+        w.Line($"    PackedLinear.Forward(attended, {WeightsEmitter.PanelsOf(plan, "o_proj.weight")}.Span, {WeightsEmitter.BiasOf(plan, "o_proj")}, output, seqLen, QueryWidth, ModelDim);");
         w.Line("}");
     }
 

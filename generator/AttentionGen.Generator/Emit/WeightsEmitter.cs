@@ -17,6 +17,19 @@ internal static class WeightsEmitter
             w.Line($"private readonly float[] {weight.FieldName} = new float[{Size(weight)}];");
         }
 
+        if (plan.Weights.Any(x => x.IsPacked))
+        {
+            w.Line();
+            w.Line("// The projection matrices again, packed into GEMM panels. They are repacked on the first Forward after the weights");
+            w.Line("// may have changed: after LoadWeights, GetParameter, or getting a weight's span property.");
+            foreach (var weight in plan.Weights.Where(x => x.IsPacked))
+            {
+                w.Line($"private readonly AlignedBuffer {weight.PanelsFieldName} = new(PackedLinear.PackedLength({weight.RowsName}, {weight.ColumnsName}));");
+            }
+
+            w.Line("private bool _panelsCurrent;");
+        }
+
         w.Line();
     }
 
@@ -35,7 +48,15 @@ internal static class WeightsEmitter
         {
             w.Line();
             w.Line($"/// <summary><c>{weight.TensorName}</c>, shape [{weight.ShapeText}]. Write into it to set the weights from any source.</summary>");
-            w.Line($"public Span<float> {weight.PropertyName} => {weight.FieldName};");
+            if (weight.IsPacked)
+            {
+                w.Line("/// <remarks>Getting this property makes the next Forward repack the weights; get it again after a Forward before writing more.</remarks>");
+                w.Line($"public Span<float> {weight.PropertyName} => Stale({weight.FieldName});");
+            }
+            else
+            {
+                w.Line($"public Span<float> {weight.PropertyName} => {weight.FieldName};");
+            }
         }
 
         w.Line();
@@ -45,7 +66,7 @@ internal static class WeightsEmitter
         {
             foreach (var weight in plan.Weights)
             {
-                w.Line($"\"{weight.TensorName}\" => {weight.FieldName},");
+                w.Line($"\"{weight.TensorName}\" => {(weight.IsPacked ? $"Stale({weight.FieldName})" : weight.FieldName)},");
             }
 
             var names = string.Join(", ", plan.Weights.Select(x => x.TensorName));
@@ -74,6 +95,34 @@ internal static class WeightsEmitter
             {
                 w.Line($"file.CopyTo({Local(weight)}, {weight.FieldName});");
             }
+
+            if (plan.Weights.Any(x => x.IsPacked))
+            {
+                w.Line("_panelsCurrent = false;");
+            }
+        }
+
+        if (plan.Weights.Any(x => x.IsPacked))
+        {
+            w.Line();
+            w.Line("/// <summary>Hands out a weight matrix for writing, so the packed copy must be rebuilt before it is used.</summary>");
+            using (w.Block("private Span<float> Stale(float[] weights)"))
+            {
+                w.Line("_panelsCurrent = false;");
+                w.Line("return weights;");
+            }
+
+            w.Line();
+            w.Line("/// <summary>Packs every projection matrix into panels for <see cref=\"PackedLinear\"/>.</summary>");
+            using (w.Block("private void PackPanels()"))
+            {
+                foreach (var weight in plan.Weights.Where(x => x.IsPacked))
+                {
+                    w.Line($"PackedLinear.Pack({weight.FieldName}, {weight.RowsName}, {weight.ColumnsName}, {weight.PanelsFieldName}.Span);");
+                }
+
+                w.Line("_panelsCurrent = true;");
+            }
         }
 
         w.Line();
@@ -93,7 +142,7 @@ internal static class WeightsEmitter
     public static string BiasOf(LayerPlan plan, string tensorPrefix) =>
         plan.Weights.FirstOrDefault(x => x.TensorName == tensorPrefix + ".bias")?.FieldName ?? "ReadOnlySpan<float>.Empty";
 
-    public static string FieldOf(LayerPlan plan, string tensorName) => plan.Weights.First(x => x.TensorName == tensorName).FieldName;
+    public static string PanelsOf(LayerPlan plan, string tensorName) => plan.Weights.First(x => x.TensorName == tensorName).PanelsFieldName;
 
     private static string Size(WeightPlan weight) => weight.RowsName == "1" && !weight.IsVector ? weight.ColumnsName : weight.ShapeText.Replace(", ", " * ");
 

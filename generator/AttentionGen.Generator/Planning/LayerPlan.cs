@@ -90,6 +90,12 @@ internal sealed record WeightPlan(string TensorName, string PropertyName, string
     public bool IsVector => Columns == 0;
 
     public int ElementCount => IsVector ? Rows : Rows * Columns;
+
+    /// <summary>Whether the layer keeps a copy packed into GEMM panels (the projection matrices of multi-head attention).</summary>
+    public bool IsPacked { get; init; }
+
+    /// <summary>The field holding the packed copy, e.g. <c>_qProjPanels</c>.</summary>
+    public string PanelsFieldName => FieldName.Substring(0, FieldName.Length - "Weight".Length) + "Panels";
 }
 
 /// <summary>

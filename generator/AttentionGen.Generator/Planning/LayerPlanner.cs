@@ -107,7 +107,7 @@ internal static class LayerPlanner
                      ("o_proj", projections.ModelDim, "ModelDim", attention.QueryWidth, "QueryWidth"),
                  })
         {
-            yield return Weight(prefix + ".weight", rows, rowsName, columns, columnsName);
+            yield return Weight(prefix + ".weight", rows, rowsName, columns, columnsName) with { IsPacked = true };
             if (projections.Bias)
             {
                 yield return Weight(prefix + ".bias", rows, rowsName, 0, "");

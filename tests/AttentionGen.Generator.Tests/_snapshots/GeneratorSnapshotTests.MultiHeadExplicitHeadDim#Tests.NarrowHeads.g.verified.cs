@@ -74,6 +74,14 @@ partial class NarrowHeads
     private readonly float[] _oProjWeight = new float[ModelDim * QueryWidth];
     private readonly float[] _oProjBias = new float[ModelDim];
 
+    // The projection matrices again, packed into GEMM panels. They are repacked on the first Forward after the weights
+    // may have changed: after LoadWeights, GetParameter, or getting a weight's span property.
+    private readonly AlignedBuffer _qProjPanels = new(PackedLinear.PackedLength(QueryWidth, ModelDim));
+    private readonly AlignedBuffer _kProjPanels = new(PackedLinear.PackedLength(KvWidth, KvInputDim));
+    private readonly AlignedBuffer _vProjPanels = new(PackedLinear.PackedLength(KvWidth, KvInputDim));
+    private readonly AlignedBuffer _oProjPanels = new(PackedLinear.PackedLength(ModelDim, QueryWidth));
+    private bool _panelsCurrent;
+
     /// <summary>
     /// Self-attention: <paramref name="input"/> [seqLen, ModelDim] attends to itself; the result goes to
     /// <paramref name="output"/> [seqLen, ModelDim]. Allocates nothing.
@@ -94,15 +102,20 @@ partial class NarrowHeads
         Span<float> value = _value.Span.Slice(0, kvSeqLen * KvWidth);
         Span<float> attended = _attended.Span.Slice(0, seqLen * QueryWidth);
 
+        if (!_panelsCurrent)
+        {
+            PackPanels();
+        }
+
         // Projections in: Q from the input, K and V from the context (the input itself for self-attention).
-        LinearKernels.Forward(input, _qProjWeight, _qProjBias, query, seqLen, ModelDim, QueryWidth);
-        LinearKernels.Forward(context, _kProjWeight, _kProjBias, key, kvSeqLen, KvInputDim, KvWidth);
-        LinearKernels.Forward(context, _vProjWeight, _vProjBias, value, kvSeqLen, KvInputDim, KvWidth);
+        PackedLinear.Forward(input, _qProjPanels.Span, _qProjBias, query, seqLen, ModelDim, QueryWidth);
+        PackedLinear.Forward(context, _kProjPanels.Span, _kProjBias, key, kvSeqLen, KvInputDim, KvWidth);
+        PackedLinear.Forward(context, _vProjPanels.Span, _vProjBias, value, kvSeqLen, KvInputDim, KvWidth);
 
         Attend(query, key, value, attended, seqLen, kvSeqLen);
 
         // Projection out: the heads, side by side, back to ModelDim.
-        LinearKernels.Forward(attended, _oProjWeight, _oProjBias, output, seqLen, QueryWidth, ModelDim);
+        PackedLinear.Forward(attended, _oProjPanels.Span, _oProjBias, output, seqLen, QueryWidth, ModelDim);
     }
 
     /// <summary>The learnable tensors, in file order, with the shapes <see cref="LoadWeights"/> expects.</summary>
@@ -119,25 +132,29 @@ partial class NarrowHeads
     };
 
     /// <summary><c>q_proj.weight</c>, shape [QueryWidth, ModelDim]. Write into it to set the weights from any source.</summary>
-    public Span<float> QProjWeight => _qProjWeight;
+    /// <remarks>Getting this property makes the next Forward repack the weights; get it again after a Forward before writing more.</remarks>
+    public Span<float> QProjWeight => Stale(_qProjWeight);
 
     /// <summary><c>q_proj.bias</c>, shape [QueryWidth]. Write into it to set the weights from any source.</summary>
     public Span<float> QProjBias => _qProjBias;
 
     /// <summary><c>k_proj.weight</c>, shape [KvWidth, KvInputDim]. Write into it to set the weights from any source.</summary>
-    public Span<float> KProjWeight => _kProjWeight;
+    /// <remarks>Getting this property makes the next Forward repack the weights; get it again after a Forward before writing more.</remarks>
+    public Span<float> KProjWeight => Stale(_kProjWeight);
 
     /// <summary><c>k_proj.bias</c>, shape [KvWidth]. Write into it to set the weights from any source.</summary>
     public Span<float> KProjBias => _kProjBias;
 
     /// <summary><c>v_proj.weight</c>, shape [KvWidth, KvInputDim]. Write into it to set the weights from any source.</summary>
-    public Span<float> VProjWeight => _vProjWeight;
+    /// <remarks>Getting this property makes the next Forward repack the weights; get it again after a Forward before writing more.</remarks>
+    public Span<float> VProjWeight => Stale(_vProjWeight);
 
     /// <summary><c>v_proj.bias</c>, shape [KvWidth]. Write into it to set the weights from any source.</summary>
     public Span<float> VProjBias => _vProjBias;
 
     /// <summary><c>o_proj.weight</c>, shape [ModelDim, QueryWidth]. Write into it to set the weights from any source.</summary>
-    public Span<float> OProjWeight => _oProjWeight;
+    /// <remarks>Getting this property makes the next Forward repack the weights; get it again after a Forward before writing more.</remarks>
+    public Span<float> OProjWeight => Stale(_oProjWeight);
 
     /// <summary><c>o_proj.bias</c>, shape [ModelDim]. Write into it to set the weights from any source.</summary>
     public Span<float> OProjBias => _oProjBias;
@@ -146,13 +163,13 @@ partial class NarrowHeads
     /// <exception cref="ArgumentException"><paramref name="name"/> is not one of <see cref="Parameters"/>.</exception>
     public Span<float> GetParameter(string name) => name switch
     {
-        "q_proj.weight" => _qProjWeight,
+        "q_proj.weight" => Stale(_qProjWeight),
         "q_proj.bias" => _qProjBias,
-        "k_proj.weight" => _kProjWeight,
+        "k_proj.weight" => Stale(_kProjWeight),
         "k_proj.bias" => _kProjBias,
-        "v_proj.weight" => _vProjWeight,
+        "v_proj.weight" => Stale(_vProjWeight),
         "v_proj.bias" => _vProjBias,
-        "o_proj.weight" => _oProjWeight,
+        "o_proj.weight" => Stale(_oProjWeight),
         "o_proj.bias" => _oProjBias,
         _ => throw new ArgumentException($"'{name}' is not a parameter of NarrowHeads; its parameters are q_proj.weight, q_proj.bias, k_proj.weight, k_proj.bias, v_proj.weight, v_proj.bias, o_proj.weight, o_proj.bias.", nameof(name)),
     };
@@ -185,6 +202,24 @@ partial class NarrowHeads
         file.CopyTo(vProjBias, _vProjBias);
         file.CopyTo(oProjWeight, _oProjWeight);
         file.CopyTo(oProjBias, _oProjBias);
+        _panelsCurrent = false;
+    }
+
+    /// <summary>Hands out a weight matrix for writing, so the packed copy must be rebuilt before it is used.</summary>
+    private Span<float> Stale(float[] weights)
+    {
+        _panelsCurrent = false;
+        return weights;
+    }
+
+    /// <summary>Packs every projection matrix into panels for <see cref="PackedLinear"/>.</summary>
+    private void PackPanels()
+    {
+        PackedLinear.Pack(_qProjWeight, QueryWidth, ModelDim, _qProjPanels.Span);
+        PackedLinear.Pack(_kProjWeight, KvWidth, KvInputDim, _kProjPanels.Span);
+        PackedLinear.Pack(_vProjWeight, KvWidth, KvInputDim, _vProjPanels.Span);
+        PackedLinear.Pack(_oProjWeight, ModelDim, QueryWidth, _oProjPanels.Span);
+        _panelsCurrent = true;
     }
 
     /// <summary>Adds every parameter to <paramref name="writer"/> as F32, named <paramref name="prefix"/> + the PyTorch name.</summary>

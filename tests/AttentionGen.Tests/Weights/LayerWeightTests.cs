@@ -304,6 +304,46 @@ public sealed class LayerWeightTests
         Assert.All(PoolOdd.Parameters, p => Assert.Equal(before[p.Name], layer.GetParameter(p.Name).ToArray()));
     }
 
+    [Fact]
+    public void WeightsChangedAfterAForward_AreUsedByTheNextForward()
+    {
+        // Multi-head layers keep a packed copy of their projection matrices; every way of changing the weights
+        // (LoadWeights, GetParameter, a span property) must make the next Forward use the new values, not the old copy.
+        var shape = MhaShape.Of("MhaSelf");
+        var layer = new MhaSelf();
+        const int SeqLen = 4;
+        var input = TestData.Uniform(5, SeqLen * MhaSelf.ModelDim);
+        var actual = new float[input.Length];
+        LayerWeights.Randomize(layer, MhaSelf.Parameters, seed: 1);
+        layer.Forward(input, actual, SeqLen);
+
+        var other = new MhaSelf();
+        var otherWeights = LayerWeights.Randomize(other, MhaSelf.Parameters, seed: 2);
+        var writer = new SafeTensorsWriter();
+        other.SaveWeights(writer);
+        using (var file = SafeTensorsFile.Load(writer.ToArray()))
+        {
+            layer.LoadWeights(file);
+        }
+
+        layer.Forward(input, actual, SeqLen);
+        TestData.AssertClose(shape.Reference(input, input, SeqLen, SeqLen, otherWeights), actual, "after LoadWeights");
+
+        var kWeight = TestData.Uniform(3, MhaSelf.Parameters[2].ElementCount, 0.1f);
+        kWeight.CopyTo(layer.GetParameter("k_proj.weight"));
+        otherWeights["k_proj.weight"] = kWeight;
+        layer.Forward(input, actual, SeqLen);
+        TestData.AssertClose(shape.Reference(input, input, SeqLen, SeqLen, otherWeights), actual, "after GetParameter");
+
+        layer.OProjWeight.Clear();
+        layer.Forward(input, actual, SeqLen);
+        var bias = layer.OProjBias.ToArray();
+        for (int i = 0; i < actual.Length; i++)
+        {
+            Assert.Equal(bias[i % MhaSelf.ModelDim], actual[i], 6); // a zero output matrix leaves only its bias
+        }
+    }
+
     private static float RoundTo(SafeTensorsDType dtype, float value) => dtype switch
     {
         SafeTensorsDType.F16 => (float)(Half)value,

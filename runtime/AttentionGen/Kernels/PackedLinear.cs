@@ -1,0 +1,221 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace AttentionGen.Kernels;
+
+/// <summary>
+/// nn.Linear (<c>y = x·Wᵀ + b</c>, W is [outDim, inDim]) as a register-blocked GEMM over weights packed once into panels:
+/// panel p holds, for each input index i, the weights of outputs p·P … p·P+P−1 side by side, so one vector load feeds P
+/// outputs and six input rows are broadcast against it. The packed layout depends on the machine's vector width, so
+/// pack and multiply in the same process.
+/// </summary>
+public static class PackedLinear
+{
+    private const int Rows = 6;
+
+    /// <summary>Outputs per panel on this machine: 64 with AVX-512, 16 with AVX2, 8 otherwise.</summary>
+    public static int PanelWidth { get; } = Vector512.IsHardwareAccelerated ? 64 : Vector256.IsHardwareAccelerated ? 16 : 8;
+
+    /// <summary>Floats needed to pack a [outDim, inDim] weight (outputs rounded up to whole panels).</summary>
+    public static int PackedLength(int outDim, int inDim) => (outDim + 63) / 64 * 64 * inDim;
+
+    /// <summary>Packs <paramref name="weight"/> [outDim, inDim] into <paramref name="panels"/>; outputs past outDim are zero.</summary>
+    /// <exception cref="ArgumentException">A span is too short.</exception>
+    public static void Pack(ReadOnlySpan<float> weight, int outDim, int inDim, Span<float> panels)
+    {
+        if (weight.Length < (long)outDim * inDim)
+        {
+            throw new ArgumentException($"weight has {weight.Length} floats, but [{outDim}, {inDim}] needs {(long)outDim * inDim}.", nameof(weight));
+        }
+
+        if (panels.Length < PackedLength(outDim, inDim))
+        {
+            throw new ArgumentException($"panels has {panels.Length} floats, but {PackedLength(outDim, inDim)} are needed.", nameof(panels));
+        }
+
+        int width = PanelWidth;
+        int panelCount = (outDim + width - 1) / width;
+        for (int p = 0; p < panelCount; p++)
+        {
+            Span<float> panel = panels.Slice(p * width * inDim, width * inDim);
+            for (int c = 0; c < width; c++)
+            {
+                int o = p * width + c;
+                for (int i = 0; i < inDim; i++)
+                {
+                    panel[i * width + c] = o < outDim ? weight[o * inDim + i] : 0;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>output[r, o] = bias[o] + Σ_i input[r, i] · W[o, i]</c> for <paramref name="rows"/> rows, with W packed by
+    /// <see cref="Pack"/>. Allocates nothing; <paramref name="bias"/> may be empty.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is too short, or the bias has the wrong length.</exception>
+    [SkipLocalsInit]
+    public static void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> panels, ReadOnlySpan<float> bias, Span<float> output, int rows, int inDim, int outDim)
+    {
+        Guard.HasRows(input, rows, inDim, nameof(input));
+        Guard.HasRows(output, rows, outDim, nameof(output));
+        if (panels.Length < PackedLength(outDim, inDim))
+        {
+            throw new ArgumentException($"panels has {panels.Length} floats, but {PackedLength(outDim, inDim)} are needed.", nameof(panels));
+        }
+
+        if (!bias.IsEmpty && bias.Length != outDim)
+        {
+            throw new ArgumentException($"bias has {bias.Length} floats, but it must be empty or hold {outDim}.", nameof(bias));
+        }
+
+        if (input.Overlaps(output))
+        {
+            throw new ArgumentException("output overlaps input: tiles re-read input rows after writing others.", nameof(output));
+        }
+
+        int width = PanelWidth;
+        Span<float> edge = stackalloc float[Rows * 64]; // the last panel's outputs, before the valid ones are copied out
+        ref float x = ref MemoryMarshal.GetReference(input);
+        ref float y = ref MemoryMarshal.GetReference(output);
+        for (int p = 0, first = 0; first < outDim; p++, first += width)
+        {
+            ref float panel = ref Unsafe.Add(ref MemoryMarshal.GetReference(panels), p * width * inDim);
+            int columns = Math.Min(width, outDim - first);
+            // A short last tile slides back over rows already done (their results come out the same) rather than needing
+            // a narrower kernel; fewer than six rows in all go one row at a time.
+            int tileRows = rows >= Rows ? Rows : 1;
+            for (int start = 0; start < rows; start += tileRows)
+            {
+                int tile = Math.Min(start, rows - tileRows);
+                bool direct = columns == width;
+                ref float target = ref direct ? ref Unsafe.Add(ref y, tile * outDim + first) : ref MemoryMarshal.GetReference(edge);
+                int targetStride = direct ? outDim : width;
+                if (tileRows == Rows)
+                {
+                    MultiplyTile(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width);
+                }
+                else
+                {
+                    MultiplyRow(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, width);
+                }
+
+                for (int r = 0; r < tileRows; r++)
+                {
+                    Span<float> row = output.Slice((tile + r) * outDim + first, columns);
+                    if (!direct)
+                    {
+                        edge.Slice(r * width, columns).CopyTo(row);
+                    }
+
+                    if (!bias.IsEmpty)
+                    {
+                        SoftmaxKernels.Add(row, bias.Slice(first, columns));
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyTile(ref float x, int inDim, ref float panel, ref float y, int yStride, int width)
+    {
+        ref float x0 = ref x;
+        ref float x1 = ref Unsafe.Add(ref x, inDim);
+        ref float x2 = ref Unsafe.Add(ref x, 2 * inDim);
+        ref float x3 = ref Unsafe.Add(ref x, 3 * inDim);
+        ref float x4 = ref Unsafe.Add(ref x, 4 * inDim);
+        ref float x5 = ref Unsafe.Add(ref x, 5 * inDim);
+        if (Vector512.IsHardwareAccelerated && width == 64)
+        {
+            Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default;
+            Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default, a30 = default, a31 = default, a32 = default, a33 = default;
+            Vector512<float> a40 = default, a41 = default, a42 = default, a43 = default, a50 = default, a51 = default, a52 = default, a53 = default;
+            for (int i = 0; i < inDim; i++)
+            {
+                ref float w = ref Unsafe.Add(ref panel, i * 64);
+                var w0 = Vector512.LoadUnsafe(ref w, 0); var w1 = Vector512.LoadUnsafe(ref w, 16);
+                var w2 = Vector512.LoadUnsafe(ref w, 32); var w3 = Vector512.LoadUnsafe(ref w, 48);
+                var b = Vector512.Create(Unsafe.Add(ref x0, i));
+                a00 = Vector512.FusedMultiplyAdd(b, w0, a00); a01 = Vector512.FusedMultiplyAdd(b, w1, a01); a02 = Vector512.FusedMultiplyAdd(b, w2, a02); a03 = Vector512.FusedMultiplyAdd(b, w3, a03);
+                b = Vector512.Create(Unsafe.Add(ref x1, i));
+                a10 = Vector512.FusedMultiplyAdd(b, w0, a10); a11 = Vector512.FusedMultiplyAdd(b, w1, a11); a12 = Vector512.FusedMultiplyAdd(b, w2, a12); a13 = Vector512.FusedMultiplyAdd(b, w3, a13);
+                b = Vector512.Create(Unsafe.Add(ref x2, i));
+                a20 = Vector512.FusedMultiplyAdd(b, w0, a20); a21 = Vector512.FusedMultiplyAdd(b, w1, a21); a22 = Vector512.FusedMultiplyAdd(b, w2, a22); a23 = Vector512.FusedMultiplyAdd(b, w3, a23);
+                b = Vector512.Create(Unsafe.Add(ref x3, i));
+                a30 = Vector512.FusedMultiplyAdd(b, w0, a30); a31 = Vector512.FusedMultiplyAdd(b, w1, a31); a32 = Vector512.FusedMultiplyAdd(b, w2, a32); a33 = Vector512.FusedMultiplyAdd(b, w3, a33);
+                b = Vector512.Create(Unsafe.Add(ref x4, i));
+                a40 = Vector512.FusedMultiplyAdd(b, w0, a40); a41 = Vector512.FusedMultiplyAdd(b, w1, a41); a42 = Vector512.FusedMultiplyAdd(b, w2, a42); a43 = Vector512.FusedMultiplyAdd(b, w3, a43);
+                b = Vector512.Create(Unsafe.Add(ref x5, i));
+                a50 = Vector512.FusedMultiplyAdd(b, w0, a50); a51 = Vector512.FusedMultiplyAdd(b, w1, a51); a52 = Vector512.FusedMultiplyAdd(b, w2, a52); a53 = Vector512.FusedMultiplyAdd(b, w3, a53);
+            }
+
+            Store4(a00, a01, a02, a03, ref y);
+            Store4(a10, a11, a12, a13, ref Unsafe.Add(ref y, yStride));
+            Store4(a20, a21, a22, a23, ref Unsafe.Add(ref y, 2 * yStride));
+            Store4(a30, a31, a32, a33, ref Unsafe.Add(ref y, 3 * yStride));
+            Store4(a40, a41, a42, a43, ref Unsafe.Add(ref y, 4 * yStride));
+            Store4(a50, a51, a52, a53, ref Unsafe.Add(ref y, 5 * yStride));
+            return;
+        }
+
+        // Narrower machines: one row at a time over the same panels.
+        for (int r = 0; r < Rows; r++)
+        {
+            MultiplyRow(ref Unsafe.Add(ref x, r * inDim), inDim, ref panel, ref Unsafe.Add(ref y, r * yStride), width);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyRow(ref float x, int inDim, ref float panel, ref float y, int width)
+    {
+        if (Vector256.IsHardwareAccelerated && width % 8 == 0)
+        {
+            for (int c = 0; c < width; c += 16 <= width ? 16 : 8)
+            {
+                var a0 = Vector256<float>.Zero;
+                var a1 = Vector256<float>.Zero;
+                bool two = c + 16 <= width;
+                for (int i = 0; i < inDim; i++)
+                {
+                    ref float w = ref Unsafe.Add(ref panel, i * width + c);
+                    var b = Vector256.Create(Unsafe.Add(ref x, i));
+                    a0 = Vector256.MultiplyAddEstimate(b, Vector256.LoadUnsafe(ref w), a0);
+                    if (two)
+                    {
+                        a1 = Vector256.MultiplyAddEstimate(b, Vector256.LoadUnsafe(ref w, 8), a1);
+                    }
+                }
+
+                a0.StoreUnsafe(ref y, (nuint)c);
+                if (two)
+                {
+                    a1.StoreUnsafe(ref y, (nuint)(c + 8));
+                }
+            }
+
+            return;
+        }
+
+        for (int c = 0; c < width; c++)
+        {
+            float sum = 0;
+            for (int i = 0; i < inDim; i++)
+            {
+                sum += Unsafe.Add(ref x, i) * Unsafe.Add(ref panel, i * width + c);
+            }
+
+            Unsafe.Add(ref y, c) = sum;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d, ref float y)
+    {
+        a.StoreUnsafe(ref y, 0);
+        b.StoreUnsafe(ref y, 16);
+        c.StoreUnsafe(ref y, 32);
+        d.StoreUnsafe(ref y, 48);
+    }
+}

@@ -1,0 +1,43 @@
+using AttentionGen.Kernels;
+
+namespace AttentionGen.Tests.Kernels;
+
+/// <summary>The packed GEMM against a float64 nn.Linear, over row, input and output counts on both sides of every tile edge.</summary>
+[Trait("Category", "Numeric")]
+public sealed class PackedLinearTests
+{
+    [Theory]
+    [InlineData(1, 1, 1, true)]
+    [InlineData(5, 3, 5, false)]
+    [InlineData(6, 17, 16, true)]
+    [InlineData(7, 64, 63, true)]
+    [InlineData(13, 100, 64, false)]
+    [InlineData(12, 64, 65, true)]
+    [InlineData(128, 33, 130, true)]
+    [InlineData(2, 256, 8, true)]
+    public void MatchesReference(int rows, int inDim, int outDim, bool withBias)
+    {
+        var x = Reference.TestData.Uniform(rows * 1000 + inDim, rows * inDim);
+        var w = Reference.TestData.Uniform(outDim, outDim * inDim);
+        var b = withBias ? Reference.TestData.Uniform(7, outDim) : [];
+        var panels = new float[PackedLinear.PackedLength(outDim, inDim)];
+        var y = new float[rows * outDim];
+
+        PackedLinear.Pack(w, outDim, inDim, panels);
+        PackedLinear.Forward(x, panels, b, y, rows, inDim, outDim);
+
+        var expected = Reference.AttentionReference.Linear(x.Select(v => (double)v).ToArray(), rows, inDim, w, withBias ? b : null, outDim);
+        Reference.TestData.AssertClose(expected, y, $"rows {rows} in {inDim} out {outDim}");
+    }
+
+    [Fact]
+    public void RejectsBadArguments()
+    {
+        var panels = new float[PackedLinear.PackedLength(4, 4)];
+        Assert.Equal("weight", Assert.Throws<ArgumentException>(() => PackedLinear.Pack(new float[15], 4, 4, panels)).ParamName);
+        Assert.Equal("panels", Assert.Throws<ArgumentException>(() => PackedLinear.Forward(new float[4], new float[3], [], new float[4], 1, 4, 4)).ParamName);
+        Assert.Equal("bias", Assert.Throws<ArgumentException>(() => PackedLinear.Forward(new float[4], panels, new float[3], new float[4], 1, 4, 4)).ParamName);
+        var shared = new float[16];
+        Assert.Equal("output", Assert.Throws<ArgumentException>(() => PackedLinear.Forward(shared, panels, [], shared, 1, 4, 4)).ParamName);
+    }
+}
