@@ -8,65 +8,102 @@ namespace AttentionGen.Tests.Numeric;
 public sealed class MultiHeadNumericTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData(1)]
-    [InlineData(7)]
-    [InlineData(24)]
-    public void SelfAttention(int seqLen) =>
-        CheckSelf(new MhaSelf(), MhaSelf.Parameters, seqLen, MhaSelf.ModelDim, MhaSelf.Heads, MhaSelf.KvHeads, MhaSelf.HeadDim, MhaSelf.IsCausal, MhaSelf.Scale, MhaSelf.Softcap);
-
-    [Theory]
-    [InlineData(1)]
-    [InlineData(5)]
-    [InlineData(16)]
-    public void CausalGroupedQuery_WithoutBias(int seqLen) =>
-        CheckSelf(new MhaCausalGqaNoBias(), MhaCausalGqaNoBias.Parameters, seqLen, MhaCausalGqaNoBias.ModelDim, MhaCausalGqaNoBias.Heads,
-            MhaCausalGqaNoBias.KvHeads, MhaCausalGqaNoBias.HeadDim, MhaCausalGqaNoBias.IsCausal, MhaCausalGqaNoBias.Scale, MhaCausalGqaNoBias.Softcap);
-
-    [Theory]
-    [InlineData(3)]
-    [InlineData(10)]
-    public void ExplicitHeadDim(int seqLen) =>
-        CheckSelf(new MhaExplicitHeadDim(), MhaExplicitHeadDim.Parameters, seqLen, MhaExplicitHeadDim.ModelDim, MhaExplicitHeadDim.Heads,
-            MhaExplicitHeadDim.KvHeads, MhaExplicitHeadDim.HeadDim, MhaExplicitHeadDim.IsCausal, MhaExplicitHeadDim.Scale, MhaExplicitHeadDim.Softcap);
-
-    [Theory]
-    [InlineData(8)]
-    [InlineData(6)]
-    public void SelfAttention_KeyBoundBelowQueryBound(int seqLen) =>
-        CheckSelf(new MhaShortKvBound(), MhaShortKvBound.Parameters, seqLen, MhaShortKvBound.ModelDim, MhaShortKvBound.Heads,
-            MhaShortKvBound.KvHeads, MhaShortKvBound.HeadDim, MhaShortKvBound.IsCausal, MhaShortKvBound.Scale, MhaShortKvBound.Softcap);
-
-    [Theory]
-    [InlineData(8, 30)]
-    [InlineData(1, 1)]
-    [InlineData(5, 3)]
-    public void CrossAttention_WithSoftcap(int seqLen, int contextLen)
+    [InlineData("MhaSelf", 1)]
+    [InlineData("MhaSelf", 7)]
+    [InlineData("MhaSelf", 24)]
+    [InlineData("MhaCausalGqaNoBias", 1)]
+    [InlineData("MhaCausalGqaNoBias", 5)]
+    [InlineData("MhaCausalGqaNoBias", 16)]
+    [InlineData("MhaExplicitHeadDim", 3)]
+    [InlineData("MhaExplicitHeadDim", 10)]
+    [InlineData("MhaShortKvBound", 8)] // declared MaxKvSeqLen 4 < MaxSeqLen 8: self-attention still needs 8 keys
+    [InlineData("MhaShortKvBound", 6)]
+    [InlineData("MhaScaledSoftcapCausal", 12)]
+    [InlineData("MhaScaledSoftcapCausal", 2)]
+    [InlineData("MhaMultiQuery", 9)]
+    [InlineData("MhaMultiQuery", 4)]
+    [InlineData("MhaCrossSameWidth", 6)]
+    [InlineData("MhaHeadDim1", 7)]
+    [InlineData("MhaWideHeads", 5)]
+    [InlineData("MhaHeadDim64", 20)]
+    [InlineData("MhaHeadDim64", 13)]
+    public void SelfAttention(string name, int seqLen)
     {
-        var layer = new MhaCross();
-        var weights = LayerWeights.Randomize(layer, MhaCross.Parameters, seed: 40);
-        var input = TestData.Uniform(41, seqLen * MhaCross.ModelDim);
-        var context = TestData.Uniform(42, contextLen * MhaCross.KvInputDim);
-        var actual = new float[seqLen * MhaCross.ModelDim];
-
-        layer.Forward(input, context, actual, seqLen, contextLen);
-
-        var expected = AttentionReference.MultiHead(input, context, seqLen, contextLen, MhaCross.ModelDim, MhaCross.KvInputDim,
-            MhaCross.Heads, MhaCross.KvHeads, MhaCross.HeadDim, MhaCross.IsCausal, MhaCross.Scale, MhaCross.Softcap, weights);
-        Report(TestData.AssertClose(expected, actual, $"cross seqLen {seqLen} contextLen {contextLen}"));
-    }
-
-    private void CheckSelf(ISelfAttention layer, IReadOnlyList<ParameterSpec> parameters, int seqLen, int modelDim, int heads, int kvHeads,
-        int headDim, bool causal, float scale, float softcap)
-    {
-        var weights = LayerWeights.Randomize(layer, parameters, seed: seqLen);
-        var input = TestData.Uniform(seqLen + 100, seqLen * modelDim);
-        var actual = new float[seqLen * modelDim];
+        var shape = MhaShape.Of(name);
+        var layer = shape.Create<ISelfAttention>();
+        var weights = LayerWeights.Randomize(layer, shape.Parameters, seed: seqLen);
+        var input = TestData.Uniform(seqLen + 100, seqLen * shape.ModelDim);
+        var actual = new float[seqLen * shape.ModelDim];
 
         layer.Forward(input, actual, seqLen);
 
-        var expected = AttentionReference.MultiHead(input, input, seqLen, seqLen, modelDim, modelDim, heads, kvHeads, headDim, causal, scale, softcap, weights);
-        Report(TestData.AssertClose(expected, actual, $"{layer.GetType().Name} seqLen {seqLen}"));
+        var what = $"{name} seqLen {seqLen}";
+        Report(what, TestData.AssertClose(shape.Reference(input, input, seqLen, seqLen, weights), actual, what));
     }
 
-    private void Report(double error) => output.WriteLine($"max error {error:E2}");
+    [Theory]
+    [InlineData("MhaCross", 8, 30)]
+    [InlineData("MhaCross", 1, 1)]
+    [InlineData("MhaCross", 5, 3)]
+    [InlineData("MhaCrossSameWidth", 6, 20)]
+    [InlineData("MhaCrossSameWidth", 4, 1)]
+    [InlineData("MhaCrossCausalGqa", 8, 16)] // causal cross: bottom-right, query i sees context j ≤ i + 8
+    [InlineData("MhaCrossCausalGqa", 8, 5)]  // the first 3 rows see nothing: their attended vector is 0, output o_proj(0) = 0 (no bias)
+    [InlineData("MhaCrossCausalGqa", 1, 16)]
+    public void CrossAttention(string name, int seqLen, int contextLen)
+    {
+        var shape = MhaShape.Of(name);
+        var layer = shape.Create<ICrossAttention>();
+        var weights = LayerWeights.Randomize(layer, shape.Parameters, seed: 40 + seqLen);
+        var input = TestData.Uniform(41, seqLen * shape.ModelDim);
+        var context = TestData.Uniform(42, contextLen * shape.KvInputDim);
+        var actual = new float[seqLen * shape.ModelDim];
+
+        layer.Forward(input, context, actual, seqLen, contextLen);
+
+        var what = $"{name} seqLen {seqLen} contextLen {contextLen}";
+        Report(what, TestData.AssertClose(shape.Reference(input, context, seqLen, contextLen, weights), actual, what));
+    }
+
+    [Fact]
+    public void SameWidthCross_WithTheInputAsContext_IsSelfAttention()
+    {
+        var shape = MhaShape.Of("MhaCrossSameWidth");
+        var layer = shape.Create<MhaCrossSameWidth>();
+        LayerWeights.Randomize(layer, shape.Parameters, seed: 5);
+        var input = TestData.Uniform(6, 6 * shape.ModelDim);
+        float[] self = new float[input.Length], cross = new float[input.Length];
+
+        layer.Forward(input, self, 6);
+        layer.Forward(input, input, cross, 6, 6);
+
+        Assert.Equal(self, cross);
+    }
+
+    [Fact]
+    public void LargeWeights_LogitsPastExpOverflow()
+    {
+        var shape = MhaShape.Of("MhaCausalGqaNoBias");
+        var layer = shape.Create<ISelfAttention>();
+        const int SeqLen = 16;
+        var weights = LayerWeights.Randomize(layer, shape.Parameters, seed: 8, scale: 5.5f); // q, k projections ×5.5: scores ×30
+        var input = TestData.Uniform(9, SeqLen * shape.ModelDim, scale: 2f);
+        var actual = new float[SeqLen * shape.ModelDim];
+
+        layer.Forward(input, actual, SeqLen);
+
+        var x = Array.ConvertAll(input, v => (double)v);
+        var q = AttentionReference.Linear(x, SeqLen, shape.ModelDim, weights["q_proj.weight"], null, shape.Heads * shape.HeadDim);
+        var k = AttentionReference.Linear(x, SeqLen, shape.ModelDim, weights["k_proj.weight"], null, shape.KvHeads * shape.HeadDim);
+        double largest = AttentionReference.MaxAbsScore(Array.ConvertAll(q, v => (float)v), Array.ConvertAll(k, v => (float)v), SeqLen, SeqLen,
+            shape.Heads, shape.KvHeads, shape.HeadDim, shape.Scale);
+        Assert.True(largest > 88.8, $"largest |score| is only {largest:F1}");
+
+        var expected = shape.Reference(input, input, SeqLen, SeqLen, weights);
+        var what = $"MHA large weights (max |score| {largest:F0})";
+        Report(what, TestData.AssertClose(expected, actual, what, TestData.LargeLogitTolerance(largest)));
+        Assert.All(actual, x => Assert.True(float.IsFinite(x)));
+    }
+
+    private void Report(string what, double error) => output.WriteLine($"{what}: max error {error:E2}");
 }

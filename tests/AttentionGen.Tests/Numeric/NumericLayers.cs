@@ -36,6 +36,40 @@ internal partial class SdpaCausalCross : IScaledDotProduct;
 internal partial class SdpaWide : IScaledDotProduct;
 #pragma warning restore AGEN0009
 
+// A KV-cache shape: up to 24 new queries after a cached prefix, one KV head for six query heads.
+[ScaledDotProductAttention(Heads = 6, KvHeads = 1, HeadDim = 20, MaxSeqLen = 24, MaxKvSeqLen = 64, Causal = true)]
+internal partial class SdpaCausalMqaPrefix : IScaledDotProduct;
+
+[ScaledDotProductAttention(Heads = 4, KvHeads = 2, HeadDim = 16, MaxSeqLen = 20, MaxKvSeqLen = 36, Causal = true, Scale = 0.5f, Softcap = 3f)]
+internal partial class SdpaSoftcapCausalGqa : IScaledDotProduct;
+
+// Long enough for several key panels per tile, so whole causal blocks get skipped.
+[ScaledDotProductAttention(Heads = 2, HeadDim = 64, MaxSeqLen = 100, Causal = true)]
+internal partial class SdpaLongCausal : IScaledDotProduct;
+
+[ScaledDotProductAttention(Heads = 2, KvHeads = 1, HeadDim = 12, MaxSeqLen = 4, MaxKvSeqLen = 700)]
+internal partial class SdpaLongKv : IScaledDotProduct;
+
+[ScaledDotProductAttention(Heads = 1, HeadDim = 4, MaxSeqLen = 1)]
+internal partial class SdpaSingle : IScaledDotProduct;
+
+// One decode step over a cache: the row path, GQA group of four.
+[ScaledDotProductAttention(Heads = 8, KvHeads = 2, HeadDim = 64, MaxSeqLen = 1, MaxKvSeqLen = 300, Causal = true)]
+internal partial class SdpaDecodeGqa : IScaledDotProduct;
+
+[ScaledDotProductAttention(Heads = 4, KvHeads = 2, HeadDim = 1, MaxSeqLen = 10, MaxKvSeqLen = 14, Causal = true)]
+internal partial class SdpaHeadDim1CausalGqa : IScaledDotProduct;
+
+// Head widths that only some vector widths divide: 8 has no Vector512 tile, 4 only the Vector128 one.
+[ScaledDotProductAttention(Heads = 3, HeadDim = 8, MaxSeqLen = 30)]
+internal partial class SdpaHeadDim8 : IScaledDotProduct;
+
+[ScaledDotProductAttention(Heads = 5, HeadDim = 4, MaxSeqLen = 12, Causal = true)]
+internal partial class SdpaHeadDim4Causal : IScaledDotProduct;
+
+[ScaledDotProductAttention(Heads = 6, KvHeads = 3, HeadDim = 48, MaxSeqLen = 13, MaxKvSeqLen = 77)]
+internal partial class SdpaHeadDim48Gqa : IScaledDotProduct;
+
 [MultiHeadAttention(ModelDim = 64, Heads = 4, MaxSeqLen = 24)]
 internal partial class MhaSelf : ISelfAttention;
 
@@ -51,6 +85,29 @@ internal partial class MhaCross : ICrossAttention;
 [MultiHeadAttention(ModelDim = 16, Heads = 2, MaxSeqLen = 8, MaxKvSeqLen = 4)]
 internal partial class MhaShortKvBound : ISelfAttention;
 
+[MultiHeadAttention(ModelDim = 36, Heads = 3, MaxSeqLen = 12, Causal = true, Scale = 0.2f, Softcap = 8f)]
+internal partial class MhaScaledSoftcapCausal : ISelfAttention;
+
+[MultiHeadAttention(ModelDim = 60, Heads = 6, KvHeads = 1, MaxSeqLen = 9)]
+internal partial class MhaMultiQuery : ISelfAttention;
+
+// KvInputDim == ModelDim: both the self- and the cross-attention Forward exist.
+[MultiHeadAttention(ModelDim = 32, Heads = 4, KvInputDim = 32, MaxSeqLen = 6, MaxKvSeqLen = 20)]
+internal partial class MhaCrossSameWidth : ISelfAttention, ICrossAttention;
+
+[MultiHeadAttention(ModelDim = 24, Heads = 4, KvHeads = 2, KvInputDim = 40, MaxSeqLen = 8, MaxKvSeqLen = 16, Causal = true, Bias = false)]
+internal partial class MhaCrossCausalGqa : ICrossAttention;
+
+[MultiHeadAttention(ModelDim = 4, Heads = 4, MaxSeqLen = 7, Bias = false)]
+internal partial class MhaHeadDim1 : ISelfAttention;
+
+// Heads·HeadDim (80) wider than ModelDim (16).
+[MultiHeadAttention(ModelDim = 16, Heads = 2, HeadDim = 40, MaxSeqLen = 5)]
+internal partial class MhaWideHeads : ISelfAttention;
+
+[MultiHeadAttention(ModelDim = 128, Heads = 2, MaxSeqLen = 20, Causal = true)]
+internal partial class MhaHeadDim64 : ISelfAttention;
+
 [AttentionPooling(InputDim = 64, MaxSeqLen = 10, OutputDim = 3)]
 internal partial class PoolWide : IPooling;
 
@@ -59,3 +116,12 @@ internal partial class PoolNarrow : IPooling;
 
 [AttentionPooling(InputDim = 100, MaxSeqLen = 4, OutputDim = 7)]
 internal partial class PoolOdd : IPooling;
+
+[AttentionPooling(InputDim = 1, MaxSeqLen = 12, OutputDim = 4)]
+internal partial class PoolInputDim1 : IPooling;
+
+[AttentionPooling(InputDim = 33, MaxSeqLen = 1, OutputDim = 16)]
+internal partial class PoolSingle : IPooling;
+
+[AttentionPooling(InputDim = 17, MaxSeqLen = 300, OutputDim = 2)]
+internal partial class PoolLong : IPooling;

@@ -7,136 +7,159 @@ namespace AttentionGen.Tests.Numeric;
 [Trait("Category", "Numeric")]
 public sealed class ScaledDotProductNumericTests(ITestOutputHelper output)
 {
-    public delegate void Forward(float[] q, float[] k, float[] v, float[]? mask, float[] o, int seqLen, int kvSeqLen);
-
-    private sealed record Layer(int Heads, int KvHeads, int HeadDim, bool Causal, float Scale, float Softcap, Forward Run);
-
-    private static readonly Dictionary<string, Layer> Layers = new()
-    {
-        ["Plain"] = Create(new SdpaPlain(), SdpaPlain.Heads, SdpaPlain.KvHeads, SdpaPlain.HeadDim, SdpaPlain.IsCausal, SdpaPlain.Scale, SdpaPlain.Softcap),
-        ["CausalGqa"] = Create(new SdpaCausalGqa(), SdpaCausalGqa.Heads, SdpaCausalGqa.KvHeads, SdpaCausalGqa.HeadDim, SdpaCausalGqa.IsCausal, SdpaCausalGqa.Scale, SdpaCausalGqa.Softcap),
-        ["MultiQuery"] = Create(new SdpaMultiQuery(), SdpaMultiQuery.Heads, SdpaMultiQuery.KvHeads, SdpaMultiQuery.HeadDim, SdpaMultiQuery.IsCausal, SdpaMultiQuery.Scale, SdpaMultiQuery.Softcap),
-        ["Softcap"] = Create(new SdpaSoftcap(), SdpaSoftcap.Heads, SdpaSoftcap.KvHeads, SdpaSoftcap.HeadDim, SdpaSoftcap.IsCausal, SdpaSoftcap.Scale, SdpaSoftcap.Softcap),
-        ["Scaled"] = Create(new SdpaScaled(), SdpaScaled.Heads, SdpaScaled.KvHeads, SdpaScaled.HeadDim, SdpaScaled.IsCausal, SdpaScaled.Scale, SdpaScaled.Softcap),
-        ["HeadDim1"] = Create(new SdpaHeadDim1(), SdpaHeadDim1.Heads, SdpaHeadDim1.KvHeads, SdpaHeadDim1.HeadDim, SdpaHeadDim1.IsCausal, SdpaHeadDim1.Scale, SdpaHeadDim1.Softcap),
-        ["HeadDim3Causal"] = Create(new SdpaHeadDim3Causal(), SdpaHeadDim3Causal.Heads, SdpaHeadDim3Causal.KvHeads, SdpaHeadDim3Causal.HeadDim, SdpaHeadDim3Causal.IsCausal, SdpaHeadDim3Causal.Scale, SdpaHeadDim3Causal.Softcap),
-        ["HeadDim100"] = Create(new SdpaHeadDim100(), SdpaHeadDim100.Heads, SdpaHeadDim100.KvHeads, SdpaHeadDim100.HeadDim, SdpaHeadDim100.IsCausal, SdpaHeadDim100.Scale, SdpaHeadDim100.Softcap),
-        ["CausalCross"] = Create(new SdpaCausalCross(), SdpaCausalCross.Heads, SdpaCausalCross.KvHeads, SdpaCausalCross.HeadDim, SdpaCausalCross.IsCausal, SdpaCausalCross.Scale, SdpaCausalCross.Softcap),
-        ["Wide"] = Create(new SdpaWide(), SdpaWide.Heads, SdpaWide.KvHeads, SdpaWide.HeadDim, SdpaWide.IsCausal, SdpaWide.Scale, SdpaWide.Softcap),
-    };
-
     [Theory]
-    [InlineData("Plain", 1, 1)]
-    [InlineData("Plain", 32, 32)]
-    [InlineData("Plain", 7, 19)]
-    [InlineData("Plain", 2, 32)]
-    [InlineData("CausalGqa", 40, 40)]
-    [InlineData("CausalGqa", 1, 40)]
-    [InlineData("CausalGqa", 13, 29)] // a cached prefix: 16 keys before the 13 new queries
-    [InlineData("CausalGqa", 29, 13)] // more queries than keys: the first 16 rows see nothing
-    [InlineData("MultiQuery", 16, 48)]
-    [InlineData("MultiQuery", 1, 3)]
-    [InlineData("MultiQuery", 5, 47)]
-    [InlineData("Softcap", 16, 16)]
-    [InlineData("Softcap", 3, 11)]
-    [InlineData("Scaled", 20, 140)]
-    [InlineData("Scaled", 1, 65)]
-    [InlineData("Scaled", 9, 64)]
-    [InlineData("HeadDim1", 9, 9)]
-    [InlineData("HeadDim1", 2, 5)]
-    [InlineData("HeadDim3Causal", 12, 20)]
-    [InlineData("HeadDim3Causal", 12, 7)]
-    [InlineData("HeadDim100", 10, 70)]
-    [InlineData("HeadDim100", 1, 1)]
-    [InlineData("CausalCross", 16, 32)]
-    [InlineData("CausalCross", 3, 30)]
-    [InlineData("CausalCross", 16, 9)]
-    [InlineData("Wide", 8, 8)]
-    [InlineData("Wide", 1, 3)]
+    [InlineData("SdpaPlain", 1, 1)]
+    [InlineData("SdpaPlain", 32, 32)]
+    [InlineData("SdpaPlain", 7, 19)]
+    [InlineData("SdpaPlain", 2, 32)]
+    [InlineData("SdpaPlain", 30, 5)]
+    [InlineData("SdpaCausalGqa", 40, 40)]
+    [InlineData("SdpaCausalGqa", 1, 40)]
+    [InlineData("SdpaCausalGqa", 13, 29)] // a cached prefix: 16 keys before the 13 new queries
+    [InlineData("SdpaCausalGqa", 29, 13)] // more queries than keys: the first 16 rows see nothing
+    [InlineData("SdpaMultiQuery", 16, 48)]
+    [InlineData("SdpaMultiQuery", 1, 3)]
+    [InlineData("SdpaMultiQuery", 5, 47)]
+    [InlineData("SdpaSoftcap", 16, 16)]
+    [InlineData("SdpaSoftcap", 3, 11)]
+    [InlineData("SdpaScaled", 20, 140)]
+    [InlineData("SdpaScaled", 1, 65)]
+    [InlineData("SdpaScaled", 9, 64)]
+    [InlineData("SdpaHeadDim1", 9, 9)]
+    [InlineData("SdpaHeadDim1", 2, 5)]
+    [InlineData("SdpaHeadDim3Causal", 12, 20)]
+    [InlineData("SdpaHeadDim3Causal", 12, 7)]
+    [InlineData("SdpaHeadDim100", 10, 70)]
+    [InlineData("SdpaHeadDim100", 1, 1)]
+    [InlineData("SdpaCausalCross", 16, 32)]
+    [InlineData("SdpaCausalCross", 3, 30)]
+    [InlineData("SdpaCausalCross", 16, 9)]
+    [InlineData("SdpaWide", 8, 8)]
+    [InlineData("SdpaWide", 1, 3)]
+    [InlineData("SdpaCausalMqaPrefix", 10, 64)] // prefill after a 54-key prefix
+    [InlineData("SdpaCausalMqaPrefix", 1, 64)]  // decode
+    [InlineData("SdpaCausalMqaPrefix", 24, 24)]
+    [InlineData("SdpaCausalMqaPrefix", 24, 8)]  // the first 16 rows see nothing
+    [InlineData("SdpaSoftcapCausalGqa", 20, 36)]
+    [InlineData("SdpaSoftcapCausalGqa", 20, 20)]
+    [InlineData("SdpaSoftcapCausalGqa", 7, 3)]
+    [InlineData("SdpaLongCausal", 100, 100)]
+    [InlineData("SdpaLongCausal", 37, 100)]
+    [InlineData("SdpaLongCausal", 100, 65)]
+    [InlineData("SdpaLongKv", 4, 700)]
+    [InlineData("SdpaLongKv", 1, 513)]
+    [InlineData("SdpaSingle", 1, 1)]
+    [InlineData("SdpaDecodeGqa", 1, 300)]
+    [InlineData("SdpaDecodeGqa", 1, 1)]
+    [InlineData("SdpaDecodeGqa", 1, 129)]
+    [InlineData("SdpaHeadDim1CausalGqa", 10, 14)]
+    [InlineData("SdpaHeadDim1CausalGqa", 10, 4)]
+    [InlineData("SdpaHeadDim8", 30, 30)]
+    [InlineData("SdpaHeadDim8", 6, 17)]
+    [InlineData("SdpaHeadDim4Causal", 12, 12)]
+    [InlineData("SdpaHeadDim4Causal", 5, 11)]
+    [InlineData("SdpaHeadDim48Gqa", 13, 77)]
+    [InlineData("SdpaHeadDim48Gqa", 3, 2)]
     public void MatchesReference(string name, int seqLen, int kvSeqLen)
     {
-        var layer = Layers[name];
-        var (q, k, v) = Inputs(layer, seqLen, kvSeqLen, seed: seqLen * 1000 + kvSeqLen);
+        var shape = SdpaShape.Of(name);
+        var (q, k, v) = Inputs(shape, seqLen, kvSeqLen, seed: seqLen * 1000 + kvSeqLen);
 
-        Check(layer, q, k, v, mask: null, seqLen, kvSeqLen, $"{name} seqLen {seqLen} kvSeqLen {kvSeqLen}");
+        Check(shape, shape.Create(), q, k, v, mask: null, seqLen, kvSeqLen, $"{name} seqLen {seqLen} kvSeqLen {kvSeqLen}");
     }
 
     [Theory]
-    [InlineData("Plain", 12, 20)]
-    [InlineData("CausalGqa", 10, 10)]
-    [InlineData("Softcap", 9, 9)]
-    [InlineData("HeadDim3Causal", 4, 12)]
+    [InlineData("SdpaPlain", 12, 20)]
+    [InlineData("SdpaCausalGqa", 10, 10)]           // causal: row 0's only key is masked too, so it sees nothing
+    [InlineData("SdpaSoftcap", 9, 9)]
+    [InlineData("SdpaHeadDim3Causal", 4, 12)]
+    [InlineData("SdpaSoftcapCausalGqa", 20, 36)]    // softcap, then mask, then causal
+    [InlineData("SdpaCausalMqaPrefix", 10, 64)]
+    [InlineData("SdpaLongCausal", 100, 100)]
+    [InlineData("SdpaHeadDim8", 30, 30)]
+    [InlineData("SdpaMultiQuery", 16, 48)]
+    [InlineData("SdpaDecodeGqa", 1, 300)]           // one row: hide every third key, no fully masked row
     public void AdditiveMask_WithInfinities_AndAFullyMaskedRow(string name, int seqLen, int kvSeqLen)
     {
-        var layer = Layers[name];
-        var (q, k, v) = Inputs(layer, seqLen, kvSeqLen, seed: 77);
-        var mask = TestData.Uniform(78, seqLen * kvSeqLen, scale: 3f);
-        for (int j = 0; j < kvSeqLen; j += 3)
+        var shape = SdpaShape.Of(name);
+        var (q, k, v) = Inputs(shape, seqLen, kvSeqLen, seed: 77);
+        var mask = Masks.Padding(78, seqLen, kvSeqLen); // row 0 hides every third key, row 1 hides all
+
+        var result = Check(shape, shape.Create(), q, k, v, mask, seqLen, kvSeqLen, $"{name} with mask");
+        if (seqLen > 1)
         {
-            mask[j] = float.NegativeInfinity; // padding-style: hide every third key from row 0
+            Assert.All(result.AsSpan(shape.QueryWidth, shape.QueryWidth).ToArray(), x => Assert.Equal(0f, x));
         }
-
-        Array.Fill(mask, float.NegativeInfinity, kvSeqLen, kvSeqLen); // row 1 sees nothing at all
-
-        var result = Check(layer, q, k, v, mask, seqLen, kvSeqLen, $"{name} with mask");
-        Assert.All(result.AsSpan(layer.Heads * layer.HeadDim, layer.Heads * layer.HeadDim).ToArray(), x => Assert.Equal(0f, x));
     }
 
-    [Fact]
-    public void LargeLogits_WouldOverflowWithoutMaxSubtraction()
+    [Theory]
+    [InlineData("SdpaPlain", 32, 32, 10f)]
+    [InlineData("SdpaLongCausal", 100, 100, 9f)]      // tiled causal path
+    [InlineData("SdpaCausalMqaPrefix", 3, 64, 9f)]    // row path
+    [InlineData("SdpaHeadDim8", 30, 30, 14f)]
+    public void LargeLogits_WouldOverflowWithoutMaxSubtraction(string name, int seqLen, int kvSeqLen, float inputScale)
     {
-        var layer = Layers["Plain"];
-        const int SeqLen = 32;
-        var (q, k, v) = Inputs(layer, SeqLen, SeqLen, seed: 5, scale: 10f);
-        double largest = 0;
-        for (int i = 0; i < SeqLen; i++)
-        {
-            for (int j = 0; j < SeqLen; j++)
-            {
-                double dot = 0;
-                for (int d = 0; d < layer.HeadDim; d++)
-                {
-                    dot += q[i * layer.Heads * layer.HeadDim + d] * k[j * layer.KvHeads * layer.HeadDim + d];
-                }
+        var shape = SdpaShape.Of(name);
+        var (q, k, v) = Inputs(shape, seqLen, kvSeqLen, seed: 5, scale: inputScale);
+        double largest = AttentionReference.MaxAbsScore(q, k, seqLen, kvSeqLen, shape.Heads, shape.KvHeads, shape.HeadDim, shape.Scale);
 
-                largest = Math.Max(largest, Math.Abs(dot * layer.Scale));
-            }
-        }
-
-        Assert.True(largest > 88.8, $"the scores must pass float exp's overflow point (88.7) for this test to mean anything; largest {largest:F1}");
-        var result = Check(layer, q, k, v, mask: null, SeqLen, SeqLen, "large logits");
+        // exp overflows float past 88.7; the scores must go past it for this test to mean anything.
+        Assert.True(largest > 88.8, $"largest |score| is only {largest:F1}");
+        var result = Check(shape, shape.Create(), q, k, v, mask: null, seqLen, kvSeqLen, $"{name} large logits (max |score| {largest:F0})",
+            TestData.LargeLogitTolerance(largest));
         Assert.All(result, x => Assert.True(float.IsFinite(x)));
     }
 
-    private float[] Check(Layer layer, float[] q, float[] k, float[] v, float[]? mask, int seqLen, int kvSeqLen, string what)
+    [Fact]
+    public void OneInstance_ManyCalls_NoStateLeaksBetweenThem()
     {
-        var actual = new float[seqLen * layer.Heads * layer.HeadDim];
-        layer.Run(q, k, v, mask, actual, seqLen, kvSeqLen);
-        var expected = AttentionReference.Sdpa(q, k, v, seqLen, kvSeqLen, layer.Heads, layer.KvHeads, layer.HeadDim,
-            layer.Causal, layer.Scale, layer.Softcap, mask);
-        var error = TestData.AssertClose(expected, actual, what);
+        // Scratch is reused across calls: a long call followed by shorter ones (and a masked one) must not see its leftovers.
+        var shape = SdpaShape.Of("SdpaCausalGqa");
+        var layer = shape.Create();
+        foreach (var (seqLen, kvSeqLen, masked) in new[] { (40, 40, false), (7, 9, false), (40, 40, true), (29, 13, false), (1, 40, false), (12, 30, true), (40, 40, false) })
+        {
+            var (q, k, v) = Inputs(shape, seqLen, kvSeqLen, seed: seqLen + 31 * kvSeqLen);
+            var mask = masked ? Masks.Padding(3, seqLen, kvSeqLen) : null;
+            Check(shape, layer, q, k, v, mask, seqLen, kvSeqLen, $"call {seqLen}x{kvSeqLen}{(masked ? " masked" : "")}");
+        }
+    }
+
+    [Fact]
+    public void LongerSpans_OnlyThePrefixIsReadAndWritten()
+    {
+        var shape = SdpaShape.Of("SdpaPlain");
+        const int SeqLen = 9, KvSeqLen = 11;
+        var (q, k, v) = Inputs(shape, SeqLen + 3, KvSeqLen + 5, seed: 12); // extra rows the call must ignore
+        var output = new float[(SeqLen + 2) * shape.QueryWidth];
+        Array.Fill(output, 42f);
+
+        shape.Create().Forward(q, k, v, output, SeqLen, KvSeqLen);
+
+        var expected = shape.Reference(q[..(SeqLen * shape.QueryWidth)], k[..(KvSeqLen * shape.KvWidth)], v[..(KvSeqLen * shape.KvWidth)], null, SeqLen, KvSeqLen);
+        TestData.AssertClose(expected, output, "prefix");
+        Assert.All(output[(SeqLen * shape.QueryWidth)..], x => Assert.Equal(42f, x));
+    }
+
+    private float[] Check(SdpaShape shape, IScaledDotProduct layer, float[] q, float[] k, float[] v, float[]? mask, int seqLen, int kvSeqLen, string what,
+        double tolerance = TestData.RelativeTolerance)
+    {
+        var actual = new float[seqLen * shape.QueryWidth];
+        if (mask is null)
+        {
+            layer.Forward(q, k, v, actual, seqLen, kvSeqLen);
+        }
+        else
+        {
+            layer.Forward(q, k, v, mask, actual, seqLen, kvSeqLen);
+        }
+
+        var error = TestData.AssertClose(shape.Reference(q, k, v, mask, seqLen, kvSeqLen), actual, what, tolerance);
         output.WriteLine($"{what}: max error {error:E2}");
         return actual;
     }
 
-    private static (float[] Q, float[] K, float[] V) Inputs(Layer layer, int seqLen, int kvSeqLen, int seed, float scale = 1f) =>
-        (TestData.Uniform(seed, seqLen * layer.Heads * layer.HeadDim, scale),
-         TestData.Uniform(seed + 1, kvSeqLen * layer.KvHeads * layer.HeadDim, scale),
-         TestData.Uniform(seed + 2, kvSeqLen * layer.KvHeads * layer.HeadDim));
-
-    private static Layer Create(IScaledDotProduct layer, int heads, int kvHeads, int headDim, bool causal, float scale, float softcap)
-    {
-        Forward run = (q, k, v, mask, o, seqLen, kvSeqLen) =>
-        {
-            if (mask is null)
-            {
-                layer.Forward(q, k, v, o, seqLen, kvSeqLen);
-            }
-            else
-            {
-                layer.Forward(q, k, v, mask, o, seqLen, kvSeqLen);
-            }
-        };
-        return new Layer(heads, kvHeads, headDim, causal, scale, softcap, run);
-    }
+    internal static (float[] Q, float[] K, float[] V) Inputs(SdpaShape shape, int seqLen, int kvSeqLen, int seed, float scale = 1f) =>
+        (TestData.Uniform(seed, seqLen * shape.QueryWidth, scale),
+         TestData.Uniform(seed + 1, kvSeqLen * shape.KvWidth, scale),
+         TestData.Uniform(seed + 2, kvSeqLen * shape.KvWidth));
 }

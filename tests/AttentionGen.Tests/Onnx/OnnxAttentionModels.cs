@@ -12,7 +12,7 @@ internal static class OnnxAttentionModels
 {
     private const long OpsetVersion = 23;
 
-    /// <summary>The options of one attention core, as the ONNX operator spells them.</summary>
+    /// <summary>The options of one attention core, as the ONNX operator spells them. Scale 0 leaves the attribute out.</summary>
     public sealed record AttentionOptions(int Heads, int KvHeads, int HeadDim, bool Causal, float Scale, float Softcap, bool Mask = false);
 
     /// <summary>Inputs Q [1, S, Heads·HeadDim], K and V [1, T, KvHeads·HeadDim] (and mask [S, T]); output Y like Q.</summary>
@@ -65,7 +65,11 @@ internal static class OnnxAttentionModels
         node.Attribute.Add(IntAttribute("q_num_heads", options.Heads));
         node.Attribute.Add(IntAttribute("kv_num_heads", options.KvHeads));
         node.Attribute.Add(IntAttribute("is_causal", options.Causal ? 1 : 0));
-        node.Attribute.Add(FloatAttribute("scale", options.Scale));
+        if (options.Scale > 0)
+        {
+            node.Attribute.Add(FloatAttribute("scale", options.Scale)); // absent: ONNX's default 1/√head_size
+        }
+
         if (options.Softcap > 0)
         {
             node.Attribute.Add(FloatAttribute("softcap", options.Softcap));

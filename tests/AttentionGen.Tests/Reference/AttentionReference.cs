@@ -2,18 +2,32 @@ namespace AttentionGen.Tests.Reference;
 
 /// <summary>
 /// Plain float64 implementations of the layers, written from the math and independent of the generator. They are
-/// slow and obvious on purpose: the numeric tests trust them, not the other way round.
+/// slow and obvious on purpose: the numeric tests trust them, not the other way round. Every intermediate (projections,
+/// scores, probabilities) stays in double; only the inputs and weights are float.
 /// </summary>
 internal static class AttentionReference
 {
     /// <summary>
     /// softmax(Q·Kᵀ·scale [softcapped] + mask [causal, bottom-right])·V. q is [seqLen, heads·headDim], k and v are
-    /// [kvSeqLen, kvHeads·headDim], mask [seqLen, kvSeqLen]. A row that sees no key is zeros.
+    /// [kvSeqLen, kvHeads·headDim], mask [seqLen, kvSeqLen]. Query head h reads KV head h / (heads / kvHeads). A row that
+    /// sees no key is zeros. <paramref name="softcapAfterMask"/> exists only to show which order another implementation
+    /// uses; the AttentionGen contract caps the raw scores and then adds the mask.
     /// </summary>
     public static double[] Sdpa(float[] q, float[] k, float[] v, int seqLen, int kvSeqLen, int heads, int kvHeads, int headDim,
-        bool causal, double scale, double softcap = 0, float[]? mask = null)
+        bool causal, double scale, double softcap = 0, float[]? mask = null, bool softcapAfterMask = false) =>
+        Sdpa(ToDouble(q), ToDouble(k), ToDouble(v), seqLen, kvSeqLen, heads, kvHeads, headDim, causal, scale, softcap, mask, softcapAfterMask);
+
+    /// <inheritdoc cref="Sdpa(float[], float[], float[], int, int, int, int, int, bool, double, double, float[], bool)"/>
+    public static double[] Sdpa(double[] q, double[] k, double[] v, int seqLen, int kvSeqLen, int heads, int kvHeads, int headDim,
+        bool causal, double scale, double softcap = 0, float[]? mask = null, bool softcapAfterMask = false)
     {
-        var output = new double[seqLen * heads * headDim];
+        if (heads % kvHeads != 0)
+        {
+            throw new ArgumentException($"heads {heads} is not a multiple of kvHeads {kvHeads}.");
+        }
+
+        int queryWidth = heads * headDim, kvWidth = kvHeads * headDim;
+        var output = new double[seqLen * queryWidth];
         var scores = new double[kvSeqLen];
         for (int h = 0; h < heads; h++)
         {
@@ -23,27 +37,18 @@ internal static class AttentionReference
                 double max = double.NegativeInfinity;
                 for (int j = 0; j < kvSeqLen; j++)
                 {
-                    if (causal && j > i + (kvSeqLen - seqLen))
-                    {
-                        scores[j] = double.NegativeInfinity;
-                        continue;
-                    }
-
                     double dot = 0;
                     for (int d = 0; d < headDim; d++)
                     {
-                        dot += (double)q[(i * heads + h) * headDim + d] * k[(j * kvHeads + kvHead) * headDim + d];
+                        dot += q[i * queryWidth + h * headDim + d] * k[j * kvWidth + kvHead * headDim + d];
                     }
 
                     double score = dot * scale;
-                    if (softcap > 0)
+                    double additive = mask?[i * kvSeqLen + j] ?? 0;
+                    score = softcapAfterMask ? Softcap(score + additive, softcap) : Softcap(score, softcap) + additive;
+                    if (causal && j > i + (kvSeqLen - seqLen))
                     {
-                        score = softcap * Math.Tanh(score / softcap);
-                    }
-
-                    if (mask is not null)
-                    {
-                        score += mask[i * kvSeqLen + j];
+                        score = double.NegativeInfinity;
                     }
 
                     scores[j] = score;
@@ -52,7 +57,7 @@ internal static class AttentionReference
 
                 if (double.IsNegativeInfinity(max))
                 {
-                    continue;
+                    continue; // no visible key: the row stays zeros
                 }
 
                 double sum = 0;
@@ -64,9 +69,10 @@ internal static class AttentionReference
 
                 for (int j = 0; j < kvSeqLen; j++)
                 {
+                    double p = scores[j] / sum;
                     for (int d = 0; d < headDim; d++)
                     {
-                        output[(i * heads + h) * headDim + d] += scores[j] / sum * v[(j * kvHeads + kvHead) * headDim + d];
+                        output[i * queryWidth + h * headDim + d] += p * v[j * kvWidth + kvHead * headDim + d];
                     }
                 }
             }
@@ -76,8 +82,13 @@ internal static class AttentionReference
     }
 
     /// <summary>PyTorch nn.Linear: y[r, o] = b[o] + Σ x[r, i]·W[o, i], W is [outDim, inDim].</summary>
-    public static double[] Linear(IReadOnlyList<double> x, int rows, int inDim, float[] weight, float[]? bias, int outDim)
+    public static double[] Linear(double[] x, int rows, int inDim, float[] weight, float[]? bias, int outDim)
     {
+        if (weight.Length != outDim * inDim || (bias is not null && bias.Length != outDim) || x.Length < rows * inDim)
+        {
+            throw new ArgumentException($"Linear [{outDim}, {inDim}]: weight {weight.Length}, bias {bias?.Length}, input {x.Length} for {rows} rows.");
+        }
+
         var y = new double[rows * outDim];
         for (int r = 0; r < rows; r++)
         {
@@ -96,15 +107,20 @@ internal static class AttentionReference
         return y;
     }
 
-    /// <summary>Multi-head attention with projections; <paramref name="context"/> is the input itself for self-attention.</summary>
+    /// <summary>
+    /// Multi-head attention with projections; <paramref name="context"/> is the input itself for self-attention. The
+    /// weights are keyed by their PyTorch names; a missing bias means no bias.
+    /// </summary>
     public static double[] MultiHead(float[] input, float[] context, int seqLen, int contextLen, int modelDim, int kvInputDim,
         int heads, int kvHeads, int headDim, bool causal, double scale, double softcap, IReadOnlyDictionary<string, float[]> weights)
     {
         float[]? Bias(string name) => weights.TryGetValue(name, out var b) ? b : null;
-        var q = Linear(input.Select(x => (double)x).ToArray(), seqLen, modelDim, weights["q_proj.weight"], Bias("q_proj.bias"), heads * headDim);
-        var k = Linear(context.Select(x => (double)x).ToArray(), contextLen, kvInputDim, weights["k_proj.weight"], Bias("k_proj.bias"), kvHeads * headDim);
-        var v = Linear(context.Select(x => (double)x).ToArray(), contextLen, kvInputDim, weights["v_proj.weight"], Bias("v_proj.bias"), kvHeads * headDim);
-        var attended = Sdpa(ToFloat(q), ToFloat(k), ToFloat(v), seqLen, contextLen, heads, kvHeads, headDim, causal, scale, softcap);
+        var x = ToDouble(input);
+        var c = ToDouble(context);
+        var q = Linear(x, seqLen, modelDim, weights["q_proj.weight"], Bias("q_proj.bias"), heads * headDim);
+        var k = Linear(c, contextLen, kvInputDim, weights["k_proj.weight"], Bias("k_proj.bias"), kvHeads * headDim);
+        var v = Linear(c, contextLen, kvInputDim, weights["v_proj.weight"], Bias("v_proj.bias"), kvHeads * headDim);
+        var attended = Sdpa(q, k, v, seqLen, contextLen, heads, kvHeads, headDim, causal, scale, softcap);
         return Linear(attended, seqLen, heads * headDim, weights["o_proj.weight"], Bias("o_proj.bias"), modelDim);
     }
 
@@ -112,7 +128,8 @@ internal static class AttentionReference
     public static (double[] Output, double[] Weights) Pooling(float[] input, int seqLen, int inputDim, int outputDim,
         IReadOnlyDictionary<string, float[]> weights)
     {
-        var logits = Linear(input.Select(x => (double)x).ToArray(), seqLen, inputDim, weights["score.weight"], weights["score.bias"], 1);
+        var x = ToDouble(input);
+        var logits = Linear(x, seqLen, inputDim, weights["score.weight"], weights["score.bias"], 1);
         double max = logits.Max();
         var alpha = logits.Select(l => Math.Exp(l - max)).ToArray();
         double sum = alpha.Sum();
@@ -126,16 +143,39 @@ internal static class AttentionReference
         {
             for (int d = 0; d < inputDim; d++)
             {
-                pooled[d] += alpha[i] * input[i * inputDim + d];
+                pooled[d] += alpha[i] * x[i * inputDim + d];
             }
         }
 
         return (Linear(pooled, 1, inputDim, weights["output.weight"], weights["output.bias"], outputDim), alpha);
     }
 
-    /// <summary>
-    /// Rounds an intermediate to float the way the layer stores it. Without this, the reference's exact intermediates
-    /// and the layer's float ones would differ by more than the tolerance on long reductions.
-    /// </summary>
-    private static float[] ToFloat(double[] values) => values.Select(x => (float)x).ToArray();
+    /// <summary>The largest |q·k|·scale over every head pair, for tests that need to know how large their logits are.</summary>
+    public static double MaxAbsScore(float[] q, float[] k, int seqLen, int kvSeqLen, int heads, int kvHeads, int headDim, double scale)
+    {
+        double largest = 0;
+        for (int h = 0; h < heads; h++)
+        {
+            int kvHead = h / (heads / kvHeads);
+            for (int i = 0; i < seqLen; i++)
+            {
+                for (int j = 0; j < kvSeqLen; j++)
+                {
+                    double dot = 0;
+                    for (int d = 0; d < headDim; d++)
+                    {
+                        dot += (double)q[(i * heads + h) * headDim + d] * k[(j * kvHeads + kvHead) * headDim + d];
+                    }
+
+                    largest = Math.Max(largest, Math.Abs(dot * scale));
+                }
+            }
+        }
+
+        return largest;
+    }
+
+    private static double Softcap(double score, double cap) => cap > 0 ? cap * Math.Tanh(score / cap) : score;
+
+    private static double[] ToDouble(float[] values) => Array.ConvertAll(values, x => (double)x);
 }

@@ -1,0 +1,78 @@
+namespace AttentionGen.Tests.Numeric;
+
+/// <summary>
+/// The generated constants and parameter lists agree with the declarations as the contract reads them (defaults
+/// applied). The numeric tests take their shapes from the attributes, so this is what ties them to the constants.
+/// </summary>
+[Trait("Category", "Numeric")]
+public sealed class DeclaredConstantsTests
+{
+    [Fact]
+    public void ScaledDotProduct_ConstantsMatchTheDeclarations()
+    {
+        var types = Declared.All<ScaledDotProductAttentionAttribute>().ToList();
+        Assert.True(types.Count >= 20, $"{types.Count} SDPA layers");
+        foreach (var shape in types.Select(SdpaShape.Of))
+        {
+            AssertConstant(shape.Type, "Heads", shape.Heads);
+            AssertConstant(shape.Type, "KvHeads", shape.KvHeads);
+            AssertConstant(shape.Type, "HeadDim", shape.HeadDim);
+            AssertConstant(shape.Type, "QueryWidth", shape.QueryWidth);
+            AssertConstant(shape.Type, "KvWidth", shape.KvWidth);
+            AssertConstant(shape.Type, "MaxSeqLen", shape.MaxSeqLen);
+            AssertConstant(shape.Type, "MaxKvSeqLen", shape.MaxKvSeqLen);
+            AssertConstant(shape.Type, "IsCausal", shape.Causal);
+            AssertConstant(shape.Type, "Scale", shape.Scale);
+            AssertConstant(shape.Type, "Softcap", shape.Softcap);
+        }
+    }
+
+    [Fact]
+    public void MultiHead_ConstantsAndParametersMatchTheDeclarations()
+    {
+        var types = Declared.All<MultiHeadAttentionAttribute>().ToList();
+        Assert.True(types.Count >= 12, $"{types.Count} MHA layers");
+        foreach (var shape in types.Select(MhaShape.Of))
+        {
+            AssertConstant(shape.Type, "ModelDim", shape.ModelDim);
+            AssertConstant(shape.Type, "KvInputDim", shape.KvInputDim);
+            AssertConstant(shape.Type, "Heads", shape.Heads);
+            AssertConstant(shape.Type, "KvHeads", shape.KvHeads);
+            AssertConstant(shape.Type, "HeadDim", shape.HeadDim);
+            AssertConstant(shape.Type, "MaxSeqLen", shape.MaxSeqLen);
+            AssertConstant(shape.Type, "IsCausal", shape.Causal);
+            AssertConstant(shape.Type, "Scale", shape.Scale);
+            AssertConstant(shape.Type, "Softcap", shape.Softcap);
+
+            // Self-attention keys are the queries, so a self-attention-only layer may raise the key bound to MaxSeqLen.
+            bool selfOnly = shape.KvInputDim == shape.ModelDim && shape.Type.GetCustomAttributes(typeof(MultiHeadAttentionAttribute), false)
+                .Cast<MultiHeadAttentionAttribute>().Single().KvInputDim == 0;
+            int maxKv = (int)Declared.Constant(shape.Type, "MaxKvSeqLen")!;
+            Assert.True(maxKv == shape.MaxKvSeqLen || (selfOnly && maxKv == Math.Max(shape.MaxSeqLen, shape.MaxKvSeqLen)),
+                $"{shape}: MaxKvSeqLen {maxKv}, declared {shape.MaxKvSeqLen}");
+
+            Assert.Equal(shape.ExpectedParameters().Select(p => $"{p.Name} [{string.Join(", ", p.Shape)}]"), shape.Parameters.Select(p => p.ToString()));
+            Assert.All(shape.Parameters, p => Assert.Equal(p.Shape.Aggregate(1, (a, b) => a * b), p.ElementCount));
+        }
+    }
+
+    [Fact]
+    public void Pooling_ConstantsAndParametersMatchTheDeclarations()
+    {
+        var types = Declared.All<AttentionPoolingAttribute>().ToList();
+        Assert.True(types.Count >= 6, $"{types.Count} pooling layers");
+        foreach (var shape in types.Select(PoolShape.Of))
+        {
+            AssertConstant(shape.Type, "InputDim", shape.InputDim);
+            AssertConstant(shape.Type, "MaxSeqLen", shape.MaxSeqLen);
+            AssertConstant(shape.Type, "OutputDim", shape.OutputDim);
+            Assert.Equal(shape.ExpectedParameters().Select(p => $"{p.Name} [{string.Join(", ", p.Shape)}]"), shape.Parameters.Select(p => p.ToString()));
+        }
+    }
+
+    private static void AssertConstant(Type type, string name, object expected)
+    {
+        var actual = Declared.Constant(type, name);
+        Assert.True(expected.Equals(actual), $"{type.Name}.{name} is {actual ?? "missing"}, the declaration says {expected}");
+    }
+}
