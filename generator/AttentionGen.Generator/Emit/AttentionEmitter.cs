@@ -252,7 +252,7 @@ internal static class AttentionEmitter
                     w.Line();
                     w.Line("ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);");
                     w.Line($"SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible{(hasMask ? ", MaskRow(additiveMask, row, kvSeqLen)" : "")});");
-                    w.Line("WeighValues(ref scores, ref valueHead, KvWidth, visible, 1f, ref outputRow);");
+                    w.Line("WeighValues(ref scores, ref valueHead, KvWidth, visible, ref outputRow);");
                 }
             }
         }

@@ -59,7 +59,7 @@ internal static class PoolingEmitter
             w.Line("SoftmaxKernels.SoftmaxInPlace(weights);");
             w.Line();
             w.Line("// Pool: Σ αᵢ·xᵢ.");
-            w.Line("PoolPositions(ref weightsStart, ref inputStart, InputDim, seqLen, 1f, ref _pooled.Reference);");
+            w.Line("PoolPositions(ref weightsStart, ref inputStart, InputDim, seqLen, ref _pooled.Reference);");
             w.Line();
             w.Line("// Output layer: y = W_o·pooled + b_o.");
             w.Line("LinearKernels.Forward(_pooled.Span, _outputWeight, _outputBias, output, 1, InputDim, OutputDim);");

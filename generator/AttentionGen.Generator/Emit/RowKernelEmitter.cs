@@ -37,13 +37,13 @@ internal static class RowKernelEmitter
         else
         {
             w.Line("/// <summary>");
-            w.Line($"/// <c>output = factor · Σⱼ weights[j] · rows[j]</c> over <paramref name=\"count\"/> rows of {kernel.WidthName} = {Int(kernel.Width)} floats.");
+            w.Line($"/// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name=\"count\"/> rows of {kernel.WidthName} = {Int(kernel.Width)} floats.");
             w.Line(kernel.Unrolled
-                ? "/// The output row lives in registers until the final, scaled store."
+                ? "/// The output row lives in registers until the final store."
                 : "/// The row is too wide to keep in registers, so the sum accumulates in <c>output</c>.");
             w.Line("/// </summary>");
             w.Line(Inline);
-            using (w.Block($"private static void {kernel.MethodName}(ref float weights, ref float rows, int rowStride, int count, float factor, ref float output)"))
+            using (w.Block($"private static void {kernel.MethodName}(ref float weights, ref float rows, int rowStride, int count, ref float output)"))
             {
                 EmitPaths(w, kernel, path =>
                 {
@@ -170,12 +170,12 @@ internal static class RowKernelEmitter
 
         for (var c = 0; c < chunks.Length; c++)
         {
-            w.Line($"(out{c} * factor).StoreUnsafe(ref output, {Int(chunks[c].Offset)});");
+            w.Line($"out{c}.StoreUnsafe(ref output, {Int(chunks[c].Offset)});");
         }
 
         for (var t = 0; t < path.ScalarTail; t++)
         {
-            w.Line($"Unsafe.Add(ref output, {Int(tailStart + t)}) = out{chunks.Length + t} * factor;");
+            w.Line($"Unsafe.Add(ref output, {Int(tailStart + t)}) = out{chunks.Length + t};");
         }
     }
 
@@ -214,7 +214,7 @@ internal static class RowKernelEmitter
         }
     }
 
-    /// <summary>A weighted sum accumulated in the output row: clear, add each weighted row, scale.</summary>
+    /// <summary>A weighted sum accumulated in the output row: clear it, then add each weighted row.</summary>
     private static void EmitLoopedWeightedSum(SourceWriter w, RowKernelPlan kernel, VectorPath path)
     {
         var width = kernel.WidthName;
@@ -232,10 +232,6 @@ internal static class RowKernelEmitter
                 type => $"{type}.MultiplyAddEstimate(weightVector, {type}.LoadUnsafe(ref row, (nuint)d), {type}.LoadUnsafe(ref output, (nuint)d)).StoreUnsafe(ref output, (nuint)d);",
                 "Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);");
         }
-
-        EmitElementwise(w, path, width, "e",
-            type => $"({type}.LoadUnsafe(ref output, (nuint)e) * factor).StoreUnsafe(ref output, (nuint)e);",
-            "Unsafe.Add(ref output, e) *= factor;");
     }
 
     private static void EmitElementwise(SourceWriter w, VectorPath path, string width, string index, System.Func<string, string> vectorStep, string scalarStep)

@@ -141,7 +141,7 @@ partial class Layers
 
                     ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
                     SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible, MaskRow(additiveMask, row, kvSeqLen));
-                    WeighValues(ref scores, ref valueHead, KvWidth, visible, 1f, ref outputRow);
+                    WeighValues(ref scores, ref valueHead, KvWidth, visible, ref outputRow);
                 }
             }
         }
@@ -533,11 +533,11 @@ partial class Layers
         }
 
         /// <summary>
-        /// <c>output = factor · Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 8 floats.
-        /// The output row lives in registers until the final, scaled store.
+        /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 8 floats.
+        /// The output row lives in registers until the final store.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void WeighValues(ref float weights, ref float rows, int rowStride, int count, float factor, ref float output)
+        private static void WeighValues(ref float weights, ref float rows, int rowStride, int count, ref float output)
         {
             if (Vector256.IsHardwareAccelerated)
             {
@@ -549,7 +549,7 @@ partial class Layers
                     var weight8 = Vector256.Create(weight);
                     out0 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 0), out0);
                 }
-                (out0 * factor).StoreUnsafe(ref output, 0);
+                out0.StoreUnsafe(ref output, 0);
                 return;
             }
 
@@ -565,8 +565,8 @@ partial class Layers
                     out0 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 0), out0);
                     out1 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 4), out1);
                 }
-                (out0 * factor).StoreUnsafe(ref output, 0);
-                (out1 * factor).StoreUnsafe(ref output, 4);
+                out0.StoreUnsafe(ref output, 0);
+                out1.StoreUnsafe(ref output, 4);
                 return;
             }
 
@@ -580,10 +580,6 @@ partial class Layers
                 {
                     Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
                 }
-            }
-            for (int e = 0; e < HeadDim; e++)
-            {
-                Unsafe.Add(ref output, e) *= factor;
             }
         }
     }

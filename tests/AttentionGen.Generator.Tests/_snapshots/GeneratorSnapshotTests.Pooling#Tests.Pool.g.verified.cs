@@ -140,7 +140,7 @@ partial class Pool
         SoftmaxKernels.SoftmaxInPlace(weights);
 
         // Pool: Σ αᵢ·xᵢ.
-        PoolPositions(ref weightsStart, ref inputStart, InputDim, seqLen, 1f, ref _pooled.Reference);
+        PoolPositions(ref weightsStart, ref inputStart, InputDim, seqLen, ref _pooled.Reference);
 
         // Output layer: y = W_o·pooled + b_o.
         LinearKernels.Forward(_pooled.Span, _outputWeight, _outputBias, output, 1, InputDim, OutputDim);
@@ -219,11 +219,11 @@ partial class Pool
     }
 
     /// <summary>
-    /// <c>output = factor · Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of InputDim = 24 floats.
-    /// The output row lives in registers until the final, scaled store.
+    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of InputDim = 24 floats.
+    /// The output row lives in registers until the final store.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PoolPositions(ref float weights, ref float rows, int rowStride, int count, float factor, ref float output)
+    private static void PoolPositions(ref float weights, ref float rows, int rowStride, int count, ref float output)
     {
         if (Vector512.IsHardwareAccelerated)
         {
@@ -238,8 +238,8 @@ partial class Pool
                 out0 = Vector512.MultiplyAddEstimate(weight16, Vector512.LoadUnsafe(ref row, 0), out0);
                 out1 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 16), out1);
             }
-            (out0 * factor).StoreUnsafe(ref output, 0);
-            (out1 * factor).StoreUnsafe(ref output, 16);
+            out0.StoreUnsafe(ref output, 0);
+            out1.StoreUnsafe(ref output, 16);
             return;
         }
 
@@ -257,9 +257,9 @@ partial class Pool
                 out1 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 8), out1);
                 out2 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 16), out2);
             }
-            (out0 * factor).StoreUnsafe(ref output, 0);
-            (out1 * factor).StoreUnsafe(ref output, 8);
-            (out2 * factor).StoreUnsafe(ref output, 16);
+            out0.StoreUnsafe(ref output, 0);
+            out1.StoreUnsafe(ref output, 8);
+            out2.StoreUnsafe(ref output, 16);
             return;
         }
 
@@ -283,12 +283,12 @@ partial class Pool
                 out4 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 16), out4);
                 out5 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 20), out5);
             }
-            (out0 * factor).StoreUnsafe(ref output, 0);
-            (out1 * factor).StoreUnsafe(ref output, 4);
-            (out2 * factor).StoreUnsafe(ref output, 8);
-            (out3 * factor).StoreUnsafe(ref output, 12);
-            (out4 * factor).StoreUnsafe(ref output, 16);
-            (out5 * factor).StoreUnsafe(ref output, 20);
+            out0.StoreUnsafe(ref output, 0);
+            out1.StoreUnsafe(ref output, 4);
+            out2.StoreUnsafe(ref output, 8);
+            out3.StoreUnsafe(ref output, 12);
+            out4.StoreUnsafe(ref output, 16);
+            out5.StoreUnsafe(ref output, 20);
             return;
         }
 
@@ -302,10 +302,6 @@ partial class Pool
             {
                 Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
             }
-        }
-        for (int e = 0; e < InputDim; e++)
-        {
-            Unsafe.Add(ref output, e) *= factor;
         }
     }
 }

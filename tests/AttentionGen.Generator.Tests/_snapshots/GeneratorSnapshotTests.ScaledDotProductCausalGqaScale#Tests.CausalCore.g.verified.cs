@@ -147,7 +147,7 @@ partial class CausalCore
 
                 ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
                 SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible, MaskRow(additiveMask, row, kvSeqLen));
-                WeighValues(ref scores, ref valueHead, KvWidth, visible, 1f, ref outputRow);
+                WeighValues(ref scores, ref valueHead, KvWidth, visible, ref outputRow);
             }
         }
     }
@@ -885,11 +885,11 @@ partial class CausalCore
     }
 
     /// <summary>
-    /// <c>output = factor · Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 32 floats.
-    /// The output row lives in registers until the final, scaled store.
+    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 32 floats.
+    /// The output row lives in registers until the final store.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValues(ref float weights, ref float rows, int rowStride, int count, float factor, ref float output)
+    private static void WeighValues(ref float weights, ref float rows, int rowStride, int count, ref float output)
     {
         if (Vector512.IsHardwareAccelerated)
         {
@@ -903,8 +903,8 @@ partial class CausalCore
                 out0 = Vector512.MultiplyAddEstimate(weight16, Vector512.LoadUnsafe(ref row, 0), out0);
                 out1 = Vector512.MultiplyAddEstimate(weight16, Vector512.LoadUnsafe(ref row, 16), out1);
             }
-            (out0 * factor).StoreUnsafe(ref output, 0);
-            (out1 * factor).StoreUnsafe(ref output, 16);
+            out0.StoreUnsafe(ref output, 0);
+            out1.StoreUnsafe(ref output, 16);
             return;
         }
 
@@ -924,10 +924,10 @@ partial class CausalCore
                 out2 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 16), out2);
                 out3 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 24), out3);
             }
-            (out0 * factor).StoreUnsafe(ref output, 0);
-            (out1 * factor).StoreUnsafe(ref output, 8);
-            (out2 * factor).StoreUnsafe(ref output, 16);
-            (out3 * factor).StoreUnsafe(ref output, 24);
+            out0.StoreUnsafe(ref output, 0);
+            out1.StoreUnsafe(ref output, 8);
+            out2.StoreUnsafe(ref output, 16);
+            out3.StoreUnsafe(ref output, 24);
             return;
         }
 
@@ -955,14 +955,14 @@ partial class CausalCore
                 out6 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 24), out6);
                 out7 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 28), out7);
             }
-            (out0 * factor).StoreUnsafe(ref output, 0);
-            (out1 * factor).StoreUnsafe(ref output, 4);
-            (out2 * factor).StoreUnsafe(ref output, 8);
-            (out3 * factor).StoreUnsafe(ref output, 12);
-            (out4 * factor).StoreUnsafe(ref output, 16);
-            (out5 * factor).StoreUnsafe(ref output, 20);
-            (out6 * factor).StoreUnsafe(ref output, 24);
-            (out7 * factor).StoreUnsafe(ref output, 28);
+            out0.StoreUnsafe(ref output, 0);
+            out1.StoreUnsafe(ref output, 4);
+            out2.StoreUnsafe(ref output, 8);
+            out3.StoreUnsafe(ref output, 12);
+            out4.StoreUnsafe(ref output, 16);
+            out5.StoreUnsafe(ref output, 20);
+            out6.StoreUnsafe(ref output, 24);
+            out7.StoreUnsafe(ref output, 28);
             return;
         }
 
@@ -976,10 +976,6 @@ partial class CausalCore
             {
                 Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
             }
-        }
-        for (int e = 0; e < HeadDim; e++)
-        {
-            Unsafe.Add(ref output, e) *= factor;
         }
     }
 }

@@ -133,7 +133,7 @@ partial class SoftcapCore
 
                 ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
                 SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible, MaskRow(additiveMask, row, kvSeqLen));
-                WeighValues(ref scores, ref valueHead, KvWidth, visible, 1f, ref outputRow);
+                WeighValues(ref scores, ref valueHead, KvWidth, visible, ref outputRow);
             }
         }
     }
@@ -441,11 +441,11 @@ partial class SoftcapCore
     }
 
     /// <summary>
-    /// <c>output = factor · Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 20 floats.
-    /// The output row lives in registers until the final, scaled store.
+    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 20 floats.
+    /// The output row lives in registers until the final store.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValues(ref float weights, ref float rows, int rowStride, int count, float factor, ref float output)
+    private static void WeighValues(ref float weights, ref float rows, int rowStride, int count, ref float output)
     {
         if (Vector512.IsHardwareAccelerated)
         {
@@ -460,8 +460,8 @@ partial class SoftcapCore
                 out0 = Vector512.MultiplyAddEstimate(weight16, Vector512.LoadUnsafe(ref row, 0), out0);
                 out1 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 16), out1);
             }
-            (out0 * factor).StoreUnsafe(ref output, 0);
-            (out1 * factor).StoreUnsafe(ref output, 16);
+            out0.StoreUnsafe(ref output, 0);
+            out1.StoreUnsafe(ref output, 16);
             return;
         }
 
@@ -480,9 +480,9 @@ partial class SoftcapCore
                 out1 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 8), out1);
                 out2 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 16), out2);
             }
-            (out0 * factor).StoreUnsafe(ref output, 0);
-            (out1 * factor).StoreUnsafe(ref output, 8);
-            (out2 * factor).StoreUnsafe(ref output, 16);
+            out0.StoreUnsafe(ref output, 0);
+            out1.StoreUnsafe(ref output, 8);
+            out2.StoreUnsafe(ref output, 16);
             return;
         }
 
@@ -504,11 +504,11 @@ partial class SoftcapCore
                 out3 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 12), out3);
                 out4 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 16), out4);
             }
-            (out0 * factor).StoreUnsafe(ref output, 0);
-            (out1 * factor).StoreUnsafe(ref output, 4);
-            (out2 * factor).StoreUnsafe(ref output, 8);
-            (out3 * factor).StoreUnsafe(ref output, 12);
-            (out4 * factor).StoreUnsafe(ref output, 16);
+            out0.StoreUnsafe(ref output, 0);
+            out1.StoreUnsafe(ref output, 4);
+            out2.StoreUnsafe(ref output, 8);
+            out3.StoreUnsafe(ref output, 12);
+            out4.StoreUnsafe(ref output, 16);
             return;
         }
 
@@ -522,10 +522,6 @@ partial class SoftcapCore
             {
                 Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
             }
-        }
-        for (int e = 0; e < HeadDim; e++)
-        {
-            Unsafe.Add(ref output, e) *= factor;
         }
     }
 }

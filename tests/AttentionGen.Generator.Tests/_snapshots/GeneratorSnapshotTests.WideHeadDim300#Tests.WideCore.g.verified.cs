@@ -126,7 +126,7 @@ partial class WideCore
 
                 ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
                 SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible, MaskRow(additiveMask, row, kvSeqLen));
-                WeighValues(ref scores, ref valueHead, KvWidth, visible, 1f, ref outputRow);
+                WeighValues(ref scores, ref valueHead, KvWidth, visible, ref outputRow);
             }
         }
     }
@@ -246,11 +246,11 @@ partial class WideCore
     }
 
     /// <summary>
-    /// <c>output = factor · Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 300 floats.
+    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 300 floats.
     /// The row is too wide to keep in registers, so the sum accumulates in <c>output</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValues(ref float weights, ref float rows, int rowStride, int count, float factor, ref float output)
+    private static void WeighValues(ref float weights, ref float rows, int rowStride, int count, ref float output)
     {
         if (Vector512.IsHardwareAccelerated)
         {
@@ -269,15 +269,6 @@ partial class WideCore
                 {
                     Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
                 }
-            }
-            int e = 0;
-            for (; e <= HeadDim - Vector512<float>.Count; e += Vector512<float>.Count)
-            {
-                (Vector512.LoadUnsafe(ref output, (nuint)e) * factor).StoreUnsafe(ref output, (nuint)e);
-            }
-            for (; e < HeadDim; e++)
-            {
-                Unsafe.Add(ref output, e) *= factor;
             }
             return;
         }
@@ -300,15 +291,6 @@ partial class WideCore
                     Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
                 }
             }
-            int e = 0;
-            for (; e <= HeadDim - Vector256<float>.Count; e += Vector256<float>.Count)
-            {
-                (Vector256.LoadUnsafe(ref output, (nuint)e) * factor).StoreUnsafe(ref output, (nuint)e);
-            }
-            for (; e < HeadDim; e++)
-            {
-                Unsafe.Add(ref output, e) *= factor;
-            }
             return;
         }
 
@@ -330,15 +312,6 @@ partial class WideCore
                     Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
                 }
             }
-            int e = 0;
-            for (; e <= HeadDim - Vector128<float>.Count; e += Vector128<float>.Count)
-            {
-                (Vector128.LoadUnsafe(ref output, (nuint)e) * factor).StoreUnsafe(ref output, (nuint)e);
-            }
-            for (; e < HeadDim; e++)
-            {
-                Unsafe.Add(ref output, e) *= factor;
-            }
             return;
         }
 
@@ -352,10 +325,6 @@ partial class WideCore
             {
                 Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
             }
-        }
-        for (int e = 0; e < HeadDim; e++)
-        {
-            Unsafe.Add(ref output, e) *= factor;
         }
     }
 }
