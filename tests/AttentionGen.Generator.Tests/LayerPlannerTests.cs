@@ -36,7 +36,7 @@ public sealed class LayerPlannerTests
     [InlineData(300, "16 8 4 1")]
     public void RowKernel_OffersOnlyPathsWhoseVectorFitsTheRow(int width, string expectedPaths)
     {
-        var kernel = LayerPlanner.RowKernel(RowKernelKind.DotRows, "ScoreKeys", width, "HeadDim");
+        var kernel = LayerPlanner.RowKernel(RowKernelKind.DotRows, "ScoreKeys", width, "HeadDim", "KvWidth");
 
         Assert.Equal(expectedPaths, string.Join(" ", kernel.Paths.Select(p => p.VectorWidth)));
         var scalar = kernel.Paths[kernel.Paths.Count - 1];
@@ -51,7 +51,7 @@ public sealed class LayerPlannerTests
     [InlineData(300, false)]
     public void RowKernel_UnrollsUpToTheLimit(int width, bool unrolled)
     {
-        Assert.Equal(unrolled, LayerPlanner.RowKernel(RowKernelKind.WeightedSum, "WeighValues", width, "HeadDim").Unrolled);
+        Assert.Equal(unrolled, LayerPlanner.RowKernel(RowKernelKind.WeightedSum, "WeighValues", width, "HeadDim", "KvWidth").Unrolled);
     }
 
     [Fact]

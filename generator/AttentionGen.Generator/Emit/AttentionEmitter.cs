@@ -42,9 +42,16 @@ internal static class AttentionEmitter
         w.Line($"// Row stride of the score block: MaxKvSeqLen rounded up to whole key panels.");
         w.Line($"private const int ScoreStride = {Int(attention.ScoreStride)};");
         w.Line("private const int HeadsPerKvHead = Heads / KvHeads;");
+        if (attention.GroupSize > 1)
+        {
+            w.Line("// Keys per block when a group's heads take turns on them: 16 rows of one head stay in L1 between heads, even at");
+            w.Line("// power-of-two row strides, which pile rows onto few cache sets.");
+            w.Line("private const int KeyBlock = 16;");
+        }
+
         w.Line();
         w.Line("// Scratch, allocated once per instance so Forward allocates nothing.");
-        w.Line($"private readonly AlignedBuffer _scores = new({Int(attention.MaxTileRows)} * ScoreStride);");
+        w.Line($"private readonly AlignedBuffer _scores = new({Int(attention.ScoreRows)} * ScoreStride);");
         if (attention.Tiles.Count > 0)
         {
             w.Line("private readonly AlignedBuffer _keyPanels = new(ScoreStride * HeadDim);");
@@ -188,15 +195,28 @@ internal static class AttentionEmitter
         w.Line("/// </summary>");
         using (w.Block($"private void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, {maskParameter}Span<float> output, int seqLen, int kvSeqLen)"))
         {
-            foreach (var tile in attention.Tiles)
+            if (attention.Tiles.Count > 0)
             {
-                var type = RowKernelEmitter.VectorType(tile.VectorWidth);
-                using (w.Block($"if ({type}.IsHardwareAccelerated && seqLen * HeadsPerKvHead >= {Int(tile.Rows)})"))
-                {
-                    w.Line($"AttendInTiles{tile.VectorWidth * 32}({arguments});");
-                    w.Line("return;");
-                }
+                w.Line("// The widest accelerated tile, when the call has enough (query row, head) pairs to fill it; otherwise rows.");
+                w.Line("int pairs = seqLen * HeadsPerKvHead;");
+            }
 
+            for (var i = 0; i < attention.Tiles.Count; i++)
+            {
+                var tile = attention.Tiles[i];
+                var type = RowKernelEmitter.VectorType(tile.VectorWidth);
+                using (w.Block($"{(i == 0 ? "if" : "else if")} ({type}.IsHardwareAccelerated)"))
+                {
+                    using (w.Block($"if (pairs >= {Int(tile.Rows)})"))
+                    {
+                        w.Line($"AttendInTiles{tile.VectorWidth * 32}({arguments});");
+                        w.Line("return;");
+                    }
+                }
+            }
+
+            if (attention.Tiles.Count > 0)
+            {
                 w.Line();
             }
 
@@ -223,7 +243,10 @@ internal static class AttentionEmitter
 
     private static void EmitAttendByRows(SourceWriter w, AttentionShape attention, string maskParameter, bool hasMask)
     {
-        w.Line("/// <summary>One query row of one head at a time: scores against every visible key, softmax, weighted sum of values.</summary>");
+        var grouped = attention.GroupSize > 1;
+        w.Line(grouped
+            ? "/// <summary>One query row of one key/value group at a time: scores, softmax and weighted sum for every head in it.</summary>"
+            : "/// <summary>One query row of one head at a time: scores against every visible key, softmax, weighted sum of values.</summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
         using (w.Block($"private void AttendByRows(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, {maskParameter}Span<float> output, int seqLen, int kvSeqLen)"))
         {
@@ -233,27 +256,14 @@ internal static class AttentionEmitter
             w.Line("ref float outputStart = ref MemoryMarshal.GetReference(output);");
             w.Line("ref float scores = ref _scores.Reference;");
             w.Line();
-            using (w.Block("for (int head = 0; head < Heads; head++)"))
+            var mask = hasMask ? ", MaskRow(additiveMask, row, kvSeqLen)" : "";
+            if (grouped)
             {
-                EmitKvHead(w, attention, "head");
-                w.Line("ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);");
-                w.Line("ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);");
-                using (w.Block("for (int row = 0; row < seqLen; row++)"))
-                {
-                    w.Line("ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth + head * HeadDim);");
-                    EmitVisible(w, attention, "visible", "row");
-                    using (w.Block("if (visible <= 0)"))
-                    {
-                        w.Line("// More queries than keys: this row sees nothing, and attends to nothing.");
-                        w.Line("MemoryMarshal.CreateSpan(ref outputRow, HeadDim).Clear();");
-                        w.Line("continue;");
-                    }
-
-                    w.Line();
-                    w.Line("ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);");
-                    w.Line($"SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible{(hasMask ? ", MaskRow(additiveMask, row, kvSeqLen)" : "")});");
-                    w.Line("WeighValues(ref scores, ref valueHead, KvWidth, visible, ref outputRow);");
-                }
+                EmitGroupedRows(w, attention, mask);
+            }
+            else
+            {
+                EmitSingleHeadRows(w, attention, mask);
             }
         }
 
@@ -263,6 +273,69 @@ internal static class AttentionEmitter
             w.Line("/// <summary>The additive mask's row for query <paramref name=\"row\"/>, or an empty span when there is no mask.</summary>");
             w.Line("private static ReadOnlySpan<float> MaskRow(ReadOnlySpan<float> additiveMask, int row, int kvSeqLen) =>");
             w.Line("    additiveMask.IsEmpty ? default : additiveMask.Slice(row * kvSeqLen, kvSeqLen);");
+        }
+    }
+
+    private static void EmitSingleHeadRows(SourceWriter w, AttentionShape attention, string mask)
+    {
+        using (w.Block("for (int head = 0; head < Heads; head++)"))
+        {
+            EmitKvHead(w, attention, "head");
+            w.Line("ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);");
+            w.Line("ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);");
+            using (w.Block("for (int row = 0; row < seqLen; row++)"))
+            {
+                w.Line("ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth + head * HeadDim);");
+                EmitVisible(w, attention, "visible", "row");
+                using (w.Block("if (visible <= 0)"))
+                {
+                    w.Line("// More queries than keys: this row sees nothing, and attends to nothing.");
+                    w.Line("MemoryMarshal.CreateSpan(ref outputRow, HeadDim).Clear();");
+                    w.Line("continue;");
+                }
+
+                w.Line();
+                w.Line("ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, visible, Scale, ref scores);");
+                w.Line($"SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible{mask});");
+                w.Line("WeighValues(ref scores, ref valueHead, visible, ref outputRow);");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Grouped-query heads share their keys and values, so the group is one unit: the kernels take every head of the group
+    /// and read K and V from memory once per group instead of once per head.
+    /// </summary>
+    private static void EmitGroupedRows(SourceWriter w, AttentionShape attention, string mask)
+    {
+        using (w.Block("for (int kvHead = 0; kvHead < KvHeads; kvHead++)"))
+        {
+            w.Line("ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);");
+            w.Line("ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);");
+            using (w.Block("for (int row = 0; row < seqLen; row++)"))
+            {
+                w.Line("// The group's query heads sit side by side in the row, and so do their outputs.");
+                w.Line("int groupOffset = row * QueryWidth + kvHead * HeadsPerKvHead * HeadDim;");
+                w.Line("ref float queryGroup = ref Unsafe.Add(ref queryStart, groupOffset);");
+                w.Line("ref float outputGroup = ref Unsafe.Add(ref outputStart, groupOffset);");
+                EmitVisible(w, attention, "visible", "row");
+                using (w.Block("if (visible <= 0)"))
+                {
+                    w.Line("// More queries than keys: this row sees nothing, and attends to nothing.");
+                    w.Line("MemoryMarshal.CreateSpan(ref outputGroup, HeadsPerKvHead * HeadDim).Clear();");
+                    w.Line("continue;");
+                }
+
+                w.Line();
+                w.Line("ScoreKeys(ref queryGroup, ref keyHead, visible, Scale, ref scores);");
+                using (w.Block("for (int g = 0; g < HeadsPerKvHead; g++)"))
+                {
+                    w.Line($"SoftmaxRow(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, g * ScoreStride), visible), visible{mask});");
+                }
+
+                w.Line();
+                w.Line("WeighValues(ref scores, ref valueHead, visible, ref outputGroup);");
+            }
         }
     }
 

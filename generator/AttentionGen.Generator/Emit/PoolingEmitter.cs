@@ -53,13 +53,13 @@ internal static class PoolingEmitter
             w.Line();
             w.Line("// Scores: one logit per position, xᵢ·w. score.bias is left out on purpose: it shifts every logit equally and");
             w.Line("// softmax ignores shifts, so it cannot change the weights. It is still a parameter so PyTorch checkpoints load.");
-            w.Line("ScorePositions(ref MemoryMarshal.GetArrayDataReference(_scoreWeight), ref inputStart, InputDim, seqLen, 1f, ref weightsStart);");
+            w.Line("ScorePositions(ref MemoryMarshal.GetArrayDataReference(_scoreWeight), ref inputStart, seqLen, 1f, ref weightsStart);");
             w.Line();
             w.Line("// Softmax over positions (max-subtracted), giving the attention weights αᵢ.");
             w.Line("SoftmaxKernels.SoftmaxInPlace(weights);");
             w.Line();
             w.Line("// Pool: Σ αᵢ·xᵢ.");
-            w.Line("PoolPositions(ref weightsStart, ref inputStart, InputDim, seqLen, ref _pooled.Reference);");
+            w.Line("PoolPositions(ref weightsStart, ref inputStart, seqLen, ref _pooled.Reference);");
             w.Line();
             w.Line("// Output layer: y = W_o·pooled + b_o.");
             w.Line("LinearKernels.Forward(_pooled.Span, _outputWeight, _outputBias, output, 1, InputDim, OutputDim);");

@@ -16,19 +16,29 @@ internal static class RowKernelEmitter
 
     public static void Emit(SourceWriter w, RowKernelPlan kernel)
     {
+        var grouped = kernel.GroupHeads > 1;
+        var name = grouped ? kernel.MethodName + "OfHead" : kernel.MethodName;
+        if (grouped)
+        {
+            EmitGroup(w, kernel);
+            w.Line();
+        }
+
         if (kernel.Kind == RowKernelKind.DotRows)
         {
             w.Line("/// <summary>");
-            w.Line($"/// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name=\"count\"/> rows of {kernel.WidthName} = {Int(kernel.Width)} floats.");
+            w.Line($"/// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name=\"count\"/> rows of {kernel.WidthName} = {Int(kernel.Width)} floats,");
+            w.Line($"/// {kernel.RowStrideName} apart.");
             w.Line(kernel.Unrolled
                 ? "/// <c>x</c> is loaded into registers once and stays there while the rows stream past."
                 : "/// The row is too wide to keep in registers, so each dot product is a loop.");
             w.Line("/// </summary>");
             w.Line(Inline);
-            using (w.Block($"private static void {kernel.MethodName}(ref float x, ref float rows, int rowStride, int count, float scale, ref float scores)"))
+            using (w.Block($"private static void {name}(ref float x, ref float rows, int count, float scale, ref float scores)"))
             {
                 EmitPaths(w, kernel, path =>
                 {
+                    if (kernel.Unrolled && IsWholeVectors(kernel, path)) EmitBlockedDot(w, kernel, path);
                     if (kernel.Unrolled) EmitUnrolledDot(w, kernel, path);
                     else EmitLoopedDot(w, kernel, path);
                 });
@@ -37,19 +47,96 @@ internal static class RowKernelEmitter
         else
         {
             w.Line("/// <summary>");
-            w.Line($"/// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name=\"count\"/> rows of {kernel.WidthName} = {Int(kernel.Width)} floats.");
+            w.Line($"/// <c>output {(grouped ? "+" : "")}= Σⱼ weights[j] · rows[j]</c> over <paramref name=\"count\"/> rows of {kernel.WidthName} = {Int(kernel.Width)} floats,");
+            w.Line($"/// {kernel.RowStrideName} apart.");
             w.Line(kernel.Unrolled
                 ? "/// The output row lives in registers until the final store."
                 : "/// The row is too wide to keep in registers, so the sum accumulates in <c>output</c>.");
             w.Line("/// </summary>");
             w.Line(Inline);
-            using (w.Block($"private static void {kernel.MethodName}(ref float weights, ref float rows, int rowStride, int count, ref float output)"))
+            using (w.Block($"private static void {name}(ref float weights, ref float rows, int count, ref float output)"))
             {
                 EmitPaths(w, kernel, path =>
                 {
-                    if (kernel.Unrolled) EmitUnrolledWeightedSum(w, kernel, path);
-                    else EmitLoopedWeightedSum(w, kernel, path);
+                    if (kernel.Unrolled) EmitUnrolledWeightedSum(w, kernel, path, accumulate: grouped);
+                    else EmitLoopedWeightedSum(w, kernel, path, accumulate: grouped);
                 });
+            }
+        }
+    }
+
+    /// <summary>
+    /// The kernels for a whole group of query heads sharing one key/value head: where the head is whole Vector512s, the
+    /// heads are stacked against each row (<see cref="GroupKernelEmitter"/>); otherwise they take turns on each block of
+    /// <c>KeyBlock</c> rows while it is in L1. Either way the rows come from memory once per group. Only attention layers
+    /// have groups, so this uses their constants.
+    /// </summary>
+    private static void EmitGroup(SourceWriter w, RowKernelPlan kernel)
+    {
+        var isDot = kernel.Kind == RowKernelKind.DotRows;
+        var parameters = isDot
+            ? "ref float x, ref float rows, int count, float scale, ref float scores"
+            : "ref float weights, ref float rows, int count, ref float output";
+        var arguments = isDot ? "ref x, ref rows, count, scale, ref scores" : "ref weights, ref rows, count, ref output";
+        var headByHead = kernel.MethodName + "HeadByHead";
+
+        w.Line("/// <summary>");
+        if (isDot)
+        {
+            w.Line("/// <c>scores[g·ScoreStride + j] = scale · (x_g · rows[j])</c> for the HeadsPerKvHead query heads of a group, whose");
+            w.Line("/// rows <c>x_g</c> are HeadDim apart. Each key row is read from memory once for the whole group.");
+        }
+        else
+        {
+            w.Line("/// <c>output_g = Σⱼ weights[g·ScoreStride + j] · rows[j]</c> for the HeadsPerKvHead query heads of a group, whose");
+            w.Line("/// outputs are HeadDim apart. Each value row is read from memory once for the whole group.");
+        }
+
+        w.Line("/// </summary>");
+        w.Line(Inline);
+        using (w.Block($"private static void {kernel.MethodName}({parameters})"))
+        {
+            if (GroupKernelEmitter.Applies(kernel))
+            {
+                if (isDot) GroupKernelEmitter.EmitStackedDot(w, kernel);
+                else GroupKernelEmitter.EmitStackedWeightedSum(w, kernel);
+            }
+
+            w.Line($"{headByHead}({arguments});");
+        }
+
+        w.Line();
+        w.Line("/// <summary>The group's heads take turns on each block of KeyBlock rows while it is in L1.</summary>");
+        w.Line(Inline);
+        using (w.Block($"private static void {headByHead}({parameters})"))
+        {
+            var perHead = kernel.MethodName + "OfHead";
+            if (isDot)
+            {
+                w.Line("// With enough keys every block is full: the last one slides back to end on the last key and rescores a few.");
+                w.Line("int blockCount = Math.Min(KeyBlock, count);");
+                using (w.Block("for (int first = 0; first < count; first += KeyBlock)"))
+                {
+                    w.Line("int start = Math.Min(first, count - blockCount);");
+                    w.Line($"ref float block = ref Unsafe.Add(ref rows, (nint)start * {kernel.RowStrideName});");
+                    using (w.Block("for (int head = 0; head < HeadsPerKvHead; head++)"))
+                    {
+                        w.Line($"{perHead}(ref Unsafe.Add(ref x, head * HeadDim), ref block, blockCount, scale, ref Unsafe.Add(ref scores, head * ScoreStride + start));");
+                    }
+                }
+            }
+            else
+            {
+                w.Line($"MemoryMarshal.CreateSpan(ref output, HeadsPerKvHead * {kernel.WidthName}).Clear();");
+                using (w.Block("for (int first = 0; first < count; first += KeyBlock)"))
+                {
+                    w.Line("int blockCount = Math.Min(KeyBlock, count - first);");
+                    w.Line($"ref float block = ref Unsafe.Add(ref rows, (nint)first * {kernel.RowStrideName});");
+                    using (w.Block("for (int head = 0; head < HeadsPerKvHead; head++)"))
+                    {
+                        w.Line($"{perHead}(ref Unsafe.Add(ref weights, head * ScoreStride + first), ref block, blockCount, ref Unsafe.Add(ref output, head * {kernel.WidthName}));");
+                    }
+                }
             }
         }
     }
@@ -76,6 +163,102 @@ internal static class RowKernelEmitter
         }
     }
 
+    /// <summary>Whether the row is whole vectors of the path's width, with nothing narrower and no scalar tail.</summary>
+    private static bool IsWholeVectors(RowKernelPlan kernel, VectorPath path) =>
+        !path.IsScalar && path.ScalarTail == 0 && kernel.Width % path.VectorWidth == 0 && path.Chunks.All(c => c.Width == path.VectorWidth);
+
+    /// <summary>
+    /// A block of keys at a time, one accumulator per key, folded together at the end: summing each accumulator across
+    /// its lanes on its own costs more than its dot product. Emitted ahead of the one-key-at-a-time loop, which handles
+    /// calls with fewer keys than a block.
+    /// </summary>
+    private static void EmitBlockedDot(SourceWriter w, RowKernelPlan kernel, VectorPath path)
+    {
+        var type = VectorType(path.VectorWidth);
+        var keys = KeysPerBlock(path.VectorWidth);
+        var stride = kernel.RowStrideName;
+        using (w.Block($"if (count >= {Int(keys)})"))
+        {
+            w.Line($"// {Int(keys)} keys at a time; the last block slides back to end on the last key, rescoring a few rather than");
+            w.Line("// needing a tail loop.");
+            if (kernel.Width / path.VectorWidth <= QueryVectorsInRegisters(path.VectorWidth))
+            {
+                for (var c = 0; c < kernel.Width / path.VectorWidth; c++)
+                {
+                    w.Line($"var q{c} = {type}.LoadUnsafe(ref x, {Int(c * path.VectorWidth)});");
+                }
+            }
+
+            using (w.Block($"for (int first = 0; first < count; first += {Int(keys)})"))
+            {
+                w.Line($"int j = Math.Min(first, count - {Int(keys)});");
+                w.Line($"ref float block = ref Unsafe.Add(ref rows, (nint)j * {stride});");
+                var vectors = kernel.Width / path.VectorWidth;
+                if (vectors <= QueryVectorsInRegisters(path.VectorWidth))
+                {
+                    // x fits in registers beside the accumulators: each key row is read front to back, which the
+                    // hardware prefetcher follows best.
+                    for (var k = 0; k < keys; k++)
+                    {
+                        for (var c = 0; c < vectors; c++)
+                        {
+                            var offset = string.Join(" + ", new[] { k == 0 ? "" : k == 1 ? stride : $"{Int(k)} * {stride}", c == 0 ? "" : Int(c * path.VectorWidth) }.Where(t => t.Length > 0));
+                            var load = offset.Length == 0 ? $"{type}.LoadUnsafe(ref block)" : $"{type}.LoadUnsafe(ref block, {offset})";
+                            w.Line(c == 0
+                                ? $"var s{k} = q0 * {load};"
+                                : $"s{k} = {type}.MultiplyAddEstimate(q{c}, {load}, s{k});");
+                        }
+                    }
+                }
+                else
+                {
+                    for (var k = 0; k < keys; k += 4)
+                    {
+                        w.Line(string.Join(" ", Enumerable.Range(k, 4).Select(i => $"var s{i} = {type}<float>.Zero;")));
+                    }
+
+                    using (w.Block($"for (nuint d = 0; d < {kernel.WidthName}; d += {Int(path.VectorWidth)})"))
+                    {
+                        w.Line($"var q = {type}.LoadUnsafe(ref x, d);");
+                        w.Line("ref float column = ref Unsafe.Add(ref block, d);");
+                        for (var k = 0; k < keys; k++)
+                        {
+                            var load = k == 0 ? $"{type}.LoadUnsafe(ref column)" : $"{type}.LoadUnsafe(ref column, {(k == 1 ? stride : $"{Int(k)} * {stride}")})";
+                            w.Line($"s{k} = {type}.MultiplyAddEstimate(q, {load}, s{k});");
+                        }
+                    }
+                }
+
+                w.Line();
+                var fours = Enumerable.Range(0, keys / 4).Select(f => $"HorizontalSum.OfFour({string.Join(", ", Enumerable.Range(f * 4, 4).Select(i => $"s{i}"))})").ToArray();
+                var sums = fours.Length == 1 ? fours[0] : $"HorizontalSum.AcrossBlocks(\n    {string.Join(",\n    ", fours)})";
+                var lines = $"var sums = {sums};".Split('\n');
+                w.Line($"// Element k of sums is the dot product of x with key j + k.");
+                foreach (var line in lines)
+                {
+                    w.Line(line);
+                }
+
+                w.Line("(sums * scale).StoreUnsafe(ref scores, (nuint)j);");
+            }
+
+            w.Line("return;");
+        }
+
+        w.Line();
+    }
+
+    /// <summary>How many vectors of x can stay in registers beside a block's accumulators.</summary>
+    private static int QueryVectorsInRegisters(int vectorWidth) => vectorWidth == 16 ? 8 : 0;
+
+    /// <summary>Keys per block: one accumulator each, plus the query vector, within the path's registers.</summary>
+    private static int KeysPerBlock(int vectorWidth) => vectorWidth switch
+    {
+        16 => 16,
+        8 => 8,
+        _ => 4,
+    };
+
     private static void EmitUnrolledDot(SourceWriter w, RowKernelPlan kernel, VectorPath path)
     {
         if (path.IsScalar)
@@ -99,7 +282,7 @@ internal static class RowKernelEmitter
         var accumulators = AssignAccumulators(chunks);
         using (w.Block("for (int j = 0; j < count; j++)"))
         {
-            w.Line("ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);");
+            w.Line($"ref float row = ref Unsafe.Add(ref rows, (nint)j * {kernel.RowStrideName});");
             var started = new HashSet<string>();
             for (var c = 0; c < chunks.Length; c++)
             {
@@ -113,7 +296,7 @@ internal static class RowKernelEmitter
             var terms = new List<string>();
             foreach (var group in accumulators.Select((acc, c) => (acc, width: chunks[c].Width)).Distinct().GroupBy(a => a.width))
             {
-                terms.Add($"{VectorType(group.Key)}.Sum({string.Join(" + ", group.Select(g => g.acc))})");
+                terms.Add($"HorizontalSum.Of({string.Join(" + ", group.Select(g => g.acc))})");
             }
 
             for (var t = 0; t < path.ScalarTail; t++)
@@ -126,30 +309,35 @@ internal static class RowKernelEmitter
         }
     }
 
-    private static void EmitUnrolledWeightedSum(SourceWriter w, RowKernelPlan kernel, VectorPath path)
+    private static void EmitUnrolledWeightedSum(SourceWriter w, RowKernelPlan kernel, VectorPath path, bool accumulate)
     {
         if (path.IsScalar)
         {
-            EmitLoopedWeightedSum(w, kernel, path);
+            EmitLoopedWeightedSum(w, kernel, path, accumulate);
             return;
         }
 
         var chunks = path.Chunks.AsSpan().ToArray();
+        var tailStart = kernel.Width - path.ScalarTail;
         for (var c = 0; c < chunks.Length; c++)
         {
-            w.Line($"var out{c} = {VectorType(chunks[c].Width)}<float>.Zero;");
+            var type = VectorType(chunks[c].Width);
+            w.Line(accumulate
+                ? $"var out{c} = {type}.LoadUnsafe(ref output, {Int(chunks[c].Offset)});"
+                : $"var out{c} = {type}<float>.Zero;");
         }
 
-        var tailStart = kernel.Width - path.ScalarTail;
         for (var t = 0; t < path.ScalarTail; t++)
         {
-            w.Line($"float out{chunks.Length + t} = 0;");
+            w.Line(accumulate
+                ? $"float out{chunks.Length + t} = Unsafe.Add(ref output, {Int(tailStart + t)});"
+                : $"float out{chunks.Length + t} = 0;");
         }
 
         var widths = chunks.Select(c => c.Width).Distinct().ToArray();
         using (w.Block("for (int j = 0; j < count; j++)"))
         {
-            w.Line("ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);");
+            w.Line($"ref float row = ref Unsafe.Add(ref rows, (nint)j * {kernel.RowStrideName});");
             w.Line("float weight = Unsafe.Add(ref weights, j);");
             foreach (var width in widths)
             {
@@ -185,7 +373,7 @@ internal static class RowKernelEmitter
         var width = kernel.WidthName;
         using (w.Block("for (int j = 0; j < count; j++)"))
         {
-            w.Line("ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);");
+            w.Line($"ref float row = ref Unsafe.Add(ref rows, (nint)j * {kernel.RowStrideName});");
             var start = "int d = 0";
             if (path.IsScalar)
             {
@@ -202,7 +390,7 @@ internal static class RowKernelEmitter
                     w.Line($"acc = {type}.MultiplyAddEstimate({type}.LoadUnsafe(ref x, (nuint)d), {type}.LoadUnsafe(ref row, (nuint)d), acc);");
                 }
 
-                w.Line($"float sum = {type}.Sum(acc);");
+                w.Line("float sum = HorizontalSum.Of(acc);");
             }
 
             using (w.Block($"for ({start}; d < {width}; d++)"))
@@ -215,13 +403,17 @@ internal static class RowKernelEmitter
     }
 
     /// <summary>A weighted sum accumulated in the output row: clear it, then add each weighted row.</summary>
-    private static void EmitLoopedWeightedSum(SourceWriter w, RowKernelPlan kernel, VectorPath path)
+    private static void EmitLoopedWeightedSum(SourceWriter w, RowKernelPlan kernel, VectorPath path, bool accumulate)
     {
         var width = kernel.WidthName;
-        w.Line($"MemoryMarshal.CreateSpan(ref output, {width}).Clear();");
+        if (!accumulate)
+        {
+            w.Line($"MemoryMarshal.CreateSpan(ref output, {width}).Clear();");
+        }
+
         using (w.Block("for (int j = 0; j < count; j++)"))
         {
-            w.Line("ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);");
+            w.Line($"ref float row = ref Unsafe.Add(ref rows, (nint)j * {kernel.RowStrideName});");
             w.Line("float weight = Unsafe.Add(ref weights, j);");
             if (!path.IsScalar)
             {

@@ -42,7 +42,10 @@ internal sealed record AttentionShape(
         }
     }
 
-    /// <summary>The most query rows any tile handles at once (the height of the score block).</summary>
+    /// <summary>Rows of the score block: enough for the tallest tile and for every query head of a group.</summary>
+    public int ScoreRows => System.Math.Max(MaxTileRows, GroupSize);
+
+    /// <summary>The most query rows any tile handles at once.</summary>
     public int MaxTileRows
     {
         get
@@ -99,18 +102,26 @@ internal sealed record WeightPlan(string TensorName, string PropertyName, string
 }
 
 /// <summary>
-/// A kernel that works on one row of <see cref="Width"/> floats against many rows of the same width: either a dot
-/// product per row (scores) or a weighted sum of rows (P·V). <see cref="Paths"/> holds one entry per vector width,
+/// A kernel that works on one row of <see cref="Width"/> floats against many rows of the same width, laid out
+/// <see cref="RowStrideName"/> floats apart: either a dot product per row (scores) or a weighted sum of rows (P·V). <see cref="Paths"/> holds one entry per vector width,
 /// widest first, ending with the scalar fallback.
 /// </summary>
-internal sealed record RowKernelPlan(RowKernelKind Kind, string MethodName, int Width, string WidthName, bool Unrolled, EquatableArray<VectorPath> Paths);
+internal sealed record RowKernelPlan(RowKernelKind Kind, string MethodName, int Width, string WidthName, string RowStrideName, bool Unrolled, EquatableArray<VectorPath> Paths)
+{
+    /// <summary>
+    /// Query heads that share one key/value head (grouped-query attention). Above 1 the kernel takes the whole group:
+    /// its heads take turns on each small block of rows while the block is in L1, so K and V are read from memory once
+    /// per group rather than once per head.
+    /// </summary>
+    public int GroupHeads { get; init; } = 1;
+}
 
 internal enum RowKernelKind
 {
     /// <summary><c>scores[j] = scale · (x · rows[j])</c>: x stays in registers while the rows stream past.</summary>
     DotRows,
 
-    /// <summary><c>output = factor · Σⱼ weights[j] · rows[j]</c>: the output row stays in registers.</summary>
+    /// <summary><c>output = Σⱼ weights[j] · rows[j]</c>: the output row stays in registers.</summary>
     WeightedSum,
 }
 

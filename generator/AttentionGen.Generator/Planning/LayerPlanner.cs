@@ -25,8 +25,8 @@ internal static class LayerPlanner
                     PoolingWeights(pooling).ToEquatableArray(),
                     new[]
                     {
-                        RowKernel(RowKernelKind.DotRows, "ScorePositions", pooling.InputDim, "InputDim"),
-                        RowKernel(RowKernelKind.WeightedSum, "PoolPositions", pooling.InputDim, "InputDim"),
+                        RowKernel(RowKernelKind.DotRows, "ScorePositions", pooling.InputDim, "InputDim", "InputDim"),
+                        RowKernel(RowKernelKind.WeightedSum, "PoolPositions", pooling.InputDim, "InputDim", "InputDim"),
                     }.ToEquatableArray());
             }
 
@@ -54,8 +54,8 @@ internal static class LayerPlanner
                     attention, projections, Pooling: null, weights.ToEquatableArray(),
                     new[]
                     {
-                        RowKernel(RowKernelKind.DotRows, "ScoreKeys", attention.HeadDim, "HeadDim"),
-                        RowKernel(RowKernelKind.WeightedSum, "WeighValues", attention.HeadDim, "HeadDim"),
+                        RowKernel(RowKernelKind.DotRows, "ScoreKeys", attention.HeadDim, "HeadDim", "KvWidth") with { GroupHeads = attention.GroupSize },
+                        RowKernel(RowKernelKind.WeightedSum, "WeighValues", attention.HeadDim, "HeadDim", "KvWidth") with { GroupHeads = attention.GroupSize },
                     }.ToEquatableArray());
             }
         }
@@ -135,7 +135,7 @@ internal static class LayerPlanner
         return new WeightPlan(tensorName, property, "_" + char.ToLowerInvariant(property[0]) + property.Substring(1), rows, columns, rowsName, columnsName);
     }
 
-    internal static RowKernelPlan RowKernel(RowKernelKind kind, string methodName, int width, string widthName)
+    internal static RowKernelPlan RowKernel(RowKernelKind kind, string methodName, int width, string widthName, string rowStrideName)
     {
         var unrolled = width <= LayerValidator.MaxUnrolledWidth;
         var paths = new List<VectorPath>();
@@ -149,7 +149,7 @@ internal static class LayerPlanner
         }
 
         paths.Add(new VectorPath(1, EquatableArray<VectorChunk>.Empty, width));
-        return new RowKernelPlan(kind, methodName, width, widthName, unrolled, paths.ToEquatableArray());
+        return new RowKernelPlan(kind, methodName, width, widthName, rowStrideName, unrolled, paths.ToEquatableArray());
     }
 
     /// <summary>Covers the row with the widest vectors first, then narrower ones, leaving fewer than 4 floats to scalar code.</summary>

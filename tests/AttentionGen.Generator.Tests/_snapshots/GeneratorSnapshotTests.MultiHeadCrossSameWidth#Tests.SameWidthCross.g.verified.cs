@@ -55,6 +55,9 @@ partial class SameWidthCross
     // Row stride of the score block: MaxKvSeqLen rounded up to whole key panels.
     private const int ScoreStride = 16;
     private const int HeadsPerKvHead = Heads / KvHeads;
+    // Keys per block when a group's heads take turns on them: 16 rows of one head stay in L1 between heads, even at
+    // power-of-two row strides, which pile rows onto few cache sets.
+    private const int KeyBlock = 16;
 
     // Scratch, allocated once per instance so Forward allocates nothing.
     private readonly AlignedBuffer _scores = new(6 * ScoreStride);
@@ -257,22 +260,29 @@ partial class SameWidthCross
     /// </summary>
     private void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int seqLen, int kvSeqLen)
     {
-        if (Vector256.IsHardwareAccelerated && seqLen * HeadsPerKvHead >= 6)
+        // The widest accelerated tile, when the call has enough (query row, head) pairs to fill it; otherwise rows.
+        int pairs = seqLen * HeadsPerKvHead;
+        if (Vector256.IsHardwareAccelerated)
         {
-            AttendInTiles256(query, key, value, output, seqLen, kvSeqLen);
-            return;
+            if (pairs >= 6)
+            {
+                AttendInTiles256(query, key, value, output, seqLen, kvSeqLen);
+                return;
+            }
         }
-
-        if (Vector128.IsHardwareAccelerated && seqLen * HeadsPerKvHead >= 4)
+        else if (Vector128.IsHardwareAccelerated)
         {
-            AttendInTiles128(query, key, value, output, seqLen, kvSeqLen);
-            return;
+            if (pairs >= 4)
+            {
+                AttendInTiles128(query, key, value, output, seqLen, kvSeqLen);
+                return;
+            }
         }
 
         AttendByRows(query, key, value, output, seqLen, kvSeqLen);
     }
 
-    /// <summary>One query row of one head at a time: scores against every visible key, softmax, weighted sum of values.</summary>
+    /// <summary>One query row of one key/value group at a time: scores, softmax and weighted sum for every head in it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AttendByRows(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int seqLen, int kvSeqLen)
     {
@@ -282,26 +292,31 @@ partial class SameWidthCross
         ref float outputStart = ref MemoryMarshal.GetReference(output);
         ref float scores = ref _scores.Reference;
 
-        for (int head = 0; head < Heads; head++)
+        for (int kvHead = 0; kvHead < KvHeads; kvHead++)
         {
-            // Each group of 2 consecutive query heads shares one key/value head.
-            int kvHead = head / (Heads / KvHeads);
             ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);
             ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
             for (int row = 0; row < seqLen; row++)
             {
-                ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth + head * HeadDim);
+                // The group's query heads sit side by side in the row, and so do their outputs.
+                int groupOffset = row * QueryWidth + kvHead * HeadsPerKvHead * HeadDim;
+                ref float queryGroup = ref Unsafe.Add(ref queryStart, groupOffset);
+                ref float outputGroup = ref Unsafe.Add(ref outputStart, groupOffset);
                 int visible = kvSeqLen;
                 if (visible <= 0)
                 {
                     // More queries than keys: this row sees nothing, and attends to nothing.
-                    MemoryMarshal.CreateSpan(ref outputRow, HeadDim).Clear();
+                    MemoryMarshal.CreateSpan(ref outputGroup, HeadsPerKvHead * HeadDim).Clear();
                     continue;
                 }
 
-                ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
-                SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible);
-                WeighValues(ref scores, ref valueHead, KvWidth, visible, ref outputRow);
+                ScoreKeys(ref queryGroup, ref keyHead, visible, Scale, ref scores);
+                for (int g = 0; g < HeadsPerKvHead; g++)
+                {
+                    SoftmaxRow(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, g * ScoreStride), visible), visible);
+                }
+
+                WeighValues(ref scores, ref valueHead, visible, ref outputGroup);
             }
         }
     }
@@ -640,34 +655,121 @@ partial class SameWidthCross
     }
 
     /// <summary>
-    /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of HeadDim = 8 floats.
+    /// <c>scores[g·ScoreStride + j] = scale · (x_g · rows[j])</c> for the HeadsPerKvHead query heads of a group, whose
+    /// rows <c>x_g</c> are HeadDim apart. Each key row is read from memory once for the whole group.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
+    {
+        ScoreKeysHeadByHead(ref x, ref rows, count, scale, ref scores);
+    }
+
+    /// <summary>The group's heads take turns on each block of KeyBlock rows while it is in L1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreKeysHeadByHead(ref float x, ref float rows, int count, float scale, ref float scores)
+    {
+        // With enough keys every block is full: the last one slides back to end on the last key and rescores a few.
+        int blockCount = Math.Min(KeyBlock, count);
+        for (int first = 0; first < count; first += KeyBlock)
+        {
+            int start = Math.Min(first, count - blockCount);
+            ref float block = ref Unsafe.Add(ref rows, (nint)start * KvWidth);
+            for (int head = 0; head < HeadsPerKvHead; head++)
+            {
+                ScoreKeysOfHead(ref Unsafe.Add(ref x, head * HeadDim), ref block, blockCount, scale, ref Unsafe.Add(ref scores, head * ScoreStride + start));
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of HeadDim = 8 floats,
+    /// KvWidth apart.
     /// <c>x</c> is loaded into registers once and stays there while the rows stream past.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeys(ref float x, ref float rows, int rowStride, int count, float scale, ref float scores)
+    private static void ScoreKeysOfHead(ref float x, ref float rows, int count, float scale, ref float scores)
     {
         if (Vector256.IsHardwareAccelerated)
         {
+            if (count >= 8)
+            {
+                // 8 keys at a time; the last block slides back to end on the last key, rescoring a few rather than
+                // needing a tail loop.
+                for (int first = 0; first < count; first += 8)
+                {
+                    int j = Math.Min(first, count - 8);
+                    ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
+                    var s0 = Vector256<float>.Zero; var s1 = Vector256<float>.Zero; var s2 = Vector256<float>.Zero; var s3 = Vector256<float>.Zero;
+                    var s4 = Vector256<float>.Zero; var s5 = Vector256<float>.Zero; var s6 = Vector256<float>.Zero; var s7 = Vector256<float>.Zero;
+                    for (nuint d = 0; d < HeadDim; d += 8)
+                    {
+                        var q = Vector256.LoadUnsafe(ref x, d);
+                        ref float column = ref Unsafe.Add(ref block, d);
+                        s0 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column), s0);
+                        s1 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, KvWidth), s1);
+                        s2 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 2 * KvWidth), s2);
+                        s3 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 3 * KvWidth), s3);
+                        s4 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 4 * KvWidth), s4);
+                        s5 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 5 * KvWidth), s5);
+                        s6 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 6 * KvWidth), s6);
+                        s7 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 7 * KvWidth), s7);
+                    }
+
+                    // Element k of sums is the dot product of x with key j + k.
+                    var sums = HorizontalSum.AcrossBlocks(
+                        HorizontalSum.OfFour(s0, s1, s2, s3),
+                        HorizontalSum.OfFour(s4, s5, s6, s7));
+                    (sums * scale).StoreUnsafe(ref scores, (nuint)j);
+                }
+                return;
+            }
+
             var x0 = Vector256.LoadUnsafe(ref x, 0);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 var sumA = x0 * Vector256.LoadUnsafe(ref row, 0);
-                Unsafe.Add(ref scores, j) = scale * Vector256.Sum(sumA);
+                Unsafe.Add(ref scores, j) = scale * HorizontalSum.Of(sumA);
             }
             return;
         }
 
         if (Vector128.IsHardwareAccelerated)
         {
+            if (count >= 4)
+            {
+                // 4 keys at a time; the last block slides back to end on the last key, rescoring a few rather than
+                // needing a tail loop.
+                for (int first = 0; first < count; first += 4)
+                {
+                    int j = Math.Min(first, count - 4);
+                    ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
+                    var s0 = Vector128<float>.Zero; var s1 = Vector128<float>.Zero; var s2 = Vector128<float>.Zero; var s3 = Vector128<float>.Zero;
+                    for (nuint d = 0; d < HeadDim; d += 4)
+                    {
+                        var q = Vector128.LoadUnsafe(ref x, d);
+                        ref float column = ref Unsafe.Add(ref block, d);
+                        s0 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column), s0);
+                        s1 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, KvWidth), s1);
+                        s2 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 2 * KvWidth), s2);
+                        s3 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 3 * KvWidth), s3);
+                    }
+
+                    // Element k of sums is the dot product of x with key j + k.
+                    var sums = HorizontalSum.OfFour(s0, s1, s2, s3);
+                    (sums * scale).StoreUnsafe(ref scores, (nuint)j);
+                }
+                return;
+            }
+
             var x0 = Vector128.LoadUnsafe(ref x, 0);
             var x1 = Vector128.LoadUnsafe(ref x, 4);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 var sumA = x0 * Vector128.LoadUnsafe(ref row, 0);
                 var sumB = x1 * Vector128.LoadUnsafe(ref row, 4);
-                Unsafe.Add(ref scores, j) = scale * Vector128.Sum(sumA + sumB);
+                Unsafe.Add(ref scores, j) = scale * HorizontalSum.Of(sumA + sumB);
             }
             return;
         }
@@ -675,7 +777,7 @@ partial class SameWidthCross
         // Scalar fallback for hardware without SIMD.
         for (int j = 0; j < count; j++)
         {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+            ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
             float sum = 0;
             for (int d = 0; d < HeadDim; d++)
             {
@@ -686,18 +788,45 @@ partial class SameWidthCross
     }
 
     /// <summary>
-    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 8 floats.
+    /// <c>output_g = Σⱼ weights[g·ScoreStride + j] · rows[j]</c> for the HeadsPerKvHead query heads of a group, whose
+    /// outputs are HeadDim apart. Each value row is read from memory once for the whole group.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighValues(ref float weights, ref float rows, int count, ref float output)
+    {
+        WeighValuesHeadByHead(ref weights, ref rows, count, ref output);
+    }
+
+    /// <summary>The group's heads take turns on each block of KeyBlock rows while it is in L1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighValuesHeadByHead(ref float weights, ref float rows, int count, ref float output)
+    {
+        MemoryMarshal.CreateSpan(ref output, HeadsPerKvHead * HeadDim).Clear();
+        for (int first = 0; first < count; first += KeyBlock)
+        {
+            int blockCount = Math.Min(KeyBlock, count - first);
+            ref float block = ref Unsafe.Add(ref rows, (nint)first * KvWidth);
+            for (int head = 0; head < HeadsPerKvHead; head++)
+            {
+                WeighValuesOfHead(ref Unsafe.Add(ref weights, head * ScoreStride + first), ref block, blockCount, ref Unsafe.Add(ref output, head * HeadDim));
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>output += Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 8 floats,
+    /// KvWidth apart.
     /// The output row lives in registers until the final store.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValues(ref float weights, ref float rows, int rowStride, int count, ref float output)
+    private static void WeighValuesOfHead(ref float weights, ref float rows, int count, ref float output)
     {
         if (Vector256.IsHardwareAccelerated)
         {
-            var out0 = Vector256<float>.Zero;
+            var out0 = Vector256.LoadUnsafe(ref output, 0);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 float weight = Unsafe.Add(ref weights, j);
                 var weight8 = Vector256.Create(weight);
                 out0 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 0), out0);
@@ -708,11 +837,11 @@ partial class SameWidthCross
 
         if (Vector128.IsHardwareAccelerated)
         {
-            var out0 = Vector128<float>.Zero;
-            var out1 = Vector128<float>.Zero;
+            var out0 = Vector128.LoadUnsafe(ref output, 0);
+            var out1 = Vector128.LoadUnsafe(ref output, 4);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 float weight = Unsafe.Add(ref weights, j);
                 var weight4 = Vector128.Create(weight);
                 out0 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 0), out0);
@@ -724,10 +853,9 @@ partial class SameWidthCross
         }
 
         // Scalar fallback for hardware without SIMD.
-        MemoryMarshal.CreateSpan(ref output, HeadDim).Clear();
         for (int j = 0; j < count; j++)
         {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+            ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
             float weight = Unsafe.Add(ref weights, j);
             for (int d = 0; d < HeadDim; d++)
             {

@@ -243,22 +243,31 @@ partial class Encoder
     /// </summary>
     private void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int seqLen, int kvSeqLen)
     {
-        if (Vector512.IsHardwareAccelerated && seqLen * HeadsPerKvHead >= 6)
+        // The widest accelerated tile, when the call has enough (query row, head) pairs to fill it; otherwise rows.
+        int pairs = seqLen * HeadsPerKvHead;
+        if (Vector512.IsHardwareAccelerated)
         {
-            AttendInTiles512(query, key, value, output, seqLen, kvSeqLen);
-            return;
+            if (pairs >= 6)
+            {
+                AttendInTiles512(query, key, value, output, seqLen, kvSeqLen);
+                return;
+            }
         }
-
-        if (Vector256.IsHardwareAccelerated && seqLen * HeadsPerKvHead >= 6)
+        else if (Vector256.IsHardwareAccelerated)
         {
-            AttendInTiles256(query, key, value, output, seqLen, kvSeqLen);
-            return;
+            if (pairs >= 6)
+            {
+                AttendInTiles256(query, key, value, output, seqLen, kvSeqLen);
+                return;
+            }
         }
-
-        if (Vector128.IsHardwareAccelerated && seqLen * HeadsPerKvHead >= 4)
+        else if (Vector128.IsHardwareAccelerated)
         {
-            AttendInTiles128(query, key, value, output, seqLen, kvSeqLen);
-            return;
+            if (pairs >= 4)
+            {
+                AttendInTiles128(query, key, value, output, seqLen, kvSeqLen);
+                return;
+            }
         }
 
         AttendByRows(query, key, value, output, seqLen, kvSeqLen);
@@ -290,9 +299,9 @@ partial class Encoder
                     continue;
                 }
 
-                ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
+                ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, visible, Scale, ref scores);
                 SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible);
-                WeighValues(ref scores, ref valueHead, KvWidth, visible, ref outputRow);
+                WeighValues(ref scores, ref valueHead, visible, ref outputRow);
             }
         }
     }
@@ -819,52 +828,149 @@ partial class Encoder
     }
 
     /// <summary>
-    /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of HeadDim = 16 floats.
+    /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of HeadDim = 16 floats,
+    /// KvWidth apart.
     /// <c>x</c> is loaded into registers once and stays there while the rows stream past.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeys(ref float x, ref float rows, int rowStride, int count, float scale, ref float scores)
+    private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
     {
         if (Vector512.IsHardwareAccelerated)
         {
+            if (count >= 16)
+            {
+                // 16 keys at a time; the last block slides back to end on the last key, rescoring a few rather than
+                // needing a tail loop.
+                var q0 = Vector512.LoadUnsafe(ref x, 0);
+                for (int first = 0; first < count; first += 16)
+                {
+                    int j = Math.Min(first, count - 16);
+                    ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
+                    var s0 = q0 * Vector512.LoadUnsafe(ref block);
+                    var s1 = q0 * Vector512.LoadUnsafe(ref block, KvWidth);
+                    var s2 = q0 * Vector512.LoadUnsafe(ref block, 2 * KvWidth);
+                    var s3 = q0 * Vector512.LoadUnsafe(ref block, 3 * KvWidth);
+                    var s4 = q0 * Vector512.LoadUnsafe(ref block, 4 * KvWidth);
+                    var s5 = q0 * Vector512.LoadUnsafe(ref block, 5 * KvWidth);
+                    var s6 = q0 * Vector512.LoadUnsafe(ref block, 6 * KvWidth);
+                    var s7 = q0 * Vector512.LoadUnsafe(ref block, 7 * KvWidth);
+                    var s8 = q0 * Vector512.LoadUnsafe(ref block, 8 * KvWidth);
+                    var s9 = q0 * Vector512.LoadUnsafe(ref block, 9 * KvWidth);
+                    var s10 = q0 * Vector512.LoadUnsafe(ref block, 10 * KvWidth);
+                    var s11 = q0 * Vector512.LoadUnsafe(ref block, 11 * KvWidth);
+                    var s12 = q0 * Vector512.LoadUnsafe(ref block, 12 * KvWidth);
+                    var s13 = q0 * Vector512.LoadUnsafe(ref block, 13 * KvWidth);
+                    var s14 = q0 * Vector512.LoadUnsafe(ref block, 14 * KvWidth);
+                    var s15 = q0 * Vector512.LoadUnsafe(ref block, 15 * KvWidth);
+
+                    // Element k of sums is the dot product of x with key j + k.
+                    var sums = HorizontalSum.AcrossBlocks(
+                        HorizontalSum.OfFour(s0, s1, s2, s3),
+                        HorizontalSum.OfFour(s4, s5, s6, s7),
+                        HorizontalSum.OfFour(s8, s9, s10, s11),
+                        HorizontalSum.OfFour(s12, s13, s14, s15));
+                    (sums * scale).StoreUnsafe(ref scores, (nuint)j);
+                }
+                return;
+            }
+
             var x0 = Vector512.LoadUnsafe(ref x, 0);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 var sumA = x0 * Vector512.LoadUnsafe(ref row, 0);
-                Unsafe.Add(ref scores, j) = scale * Vector512.Sum(sumA);
+                Unsafe.Add(ref scores, j) = scale * HorizontalSum.Of(sumA);
             }
             return;
         }
 
         if (Vector256.IsHardwareAccelerated)
         {
+            if (count >= 8)
+            {
+                // 8 keys at a time; the last block slides back to end on the last key, rescoring a few rather than
+                // needing a tail loop.
+                for (int first = 0; first < count; first += 8)
+                {
+                    int j = Math.Min(first, count - 8);
+                    ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
+                    var s0 = Vector256<float>.Zero; var s1 = Vector256<float>.Zero; var s2 = Vector256<float>.Zero; var s3 = Vector256<float>.Zero;
+                    var s4 = Vector256<float>.Zero; var s5 = Vector256<float>.Zero; var s6 = Vector256<float>.Zero; var s7 = Vector256<float>.Zero;
+                    for (nuint d = 0; d < HeadDim; d += 8)
+                    {
+                        var q = Vector256.LoadUnsafe(ref x, d);
+                        ref float column = ref Unsafe.Add(ref block, d);
+                        s0 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column), s0);
+                        s1 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, KvWidth), s1);
+                        s2 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 2 * KvWidth), s2);
+                        s3 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 3 * KvWidth), s3);
+                        s4 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 4 * KvWidth), s4);
+                        s5 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 5 * KvWidth), s5);
+                        s6 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 6 * KvWidth), s6);
+                        s7 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 7 * KvWidth), s7);
+                    }
+
+                    // Element k of sums is the dot product of x with key j + k.
+                    var sums = HorizontalSum.AcrossBlocks(
+                        HorizontalSum.OfFour(s0, s1, s2, s3),
+                        HorizontalSum.OfFour(s4, s5, s6, s7));
+                    (sums * scale).StoreUnsafe(ref scores, (nuint)j);
+                }
+                return;
+            }
+
             var x0 = Vector256.LoadUnsafe(ref x, 0);
             var x1 = Vector256.LoadUnsafe(ref x, 8);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 var sumA = x0 * Vector256.LoadUnsafe(ref row, 0);
                 var sumB = x1 * Vector256.LoadUnsafe(ref row, 8);
-                Unsafe.Add(ref scores, j) = scale * Vector256.Sum(sumA + sumB);
+                Unsafe.Add(ref scores, j) = scale * HorizontalSum.Of(sumA + sumB);
             }
             return;
         }
 
         if (Vector128.IsHardwareAccelerated)
         {
+            if (count >= 4)
+            {
+                // 4 keys at a time; the last block slides back to end on the last key, rescoring a few rather than
+                // needing a tail loop.
+                for (int first = 0; first < count; first += 4)
+                {
+                    int j = Math.Min(first, count - 4);
+                    ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
+                    var s0 = Vector128<float>.Zero; var s1 = Vector128<float>.Zero; var s2 = Vector128<float>.Zero; var s3 = Vector128<float>.Zero;
+                    for (nuint d = 0; d < HeadDim; d += 4)
+                    {
+                        var q = Vector128.LoadUnsafe(ref x, d);
+                        ref float column = ref Unsafe.Add(ref block, d);
+                        s0 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column), s0);
+                        s1 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, KvWidth), s1);
+                        s2 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 2 * KvWidth), s2);
+                        s3 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 3 * KvWidth), s3);
+                    }
+
+                    // Element k of sums is the dot product of x with key j + k.
+                    var sums = HorizontalSum.OfFour(s0, s1, s2, s3);
+                    (sums * scale).StoreUnsafe(ref scores, (nuint)j);
+                }
+                return;
+            }
+
             var x0 = Vector128.LoadUnsafe(ref x, 0);
             var x1 = Vector128.LoadUnsafe(ref x, 4);
             var x2 = Vector128.LoadUnsafe(ref x, 8);
             var x3 = Vector128.LoadUnsafe(ref x, 12);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 var sumA = x0 * Vector128.LoadUnsafe(ref row, 0);
                 var sumB = x1 * Vector128.LoadUnsafe(ref row, 4);
                 sumA = Vector128.MultiplyAddEstimate(x2, Vector128.LoadUnsafe(ref row, 8), sumA);
                 sumB = Vector128.MultiplyAddEstimate(x3, Vector128.LoadUnsafe(ref row, 12), sumB);
-                Unsafe.Add(ref scores, j) = scale * Vector128.Sum(sumA + sumB);
+                Unsafe.Add(ref scores, j) = scale * HorizontalSum.Of(sumA + sumB);
             }
             return;
         }
@@ -872,7 +978,7 @@ partial class Encoder
         // Scalar fallback for hardware without SIMD.
         for (int j = 0; j < count; j++)
         {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+            ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
             float sum = 0;
             for (int d = 0; d < HeadDim; d++)
             {
@@ -883,18 +989,19 @@ partial class Encoder
     }
 
     /// <summary>
-    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 16 floats.
+    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 16 floats,
+    /// KvWidth apart.
     /// The output row lives in registers until the final store.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValues(ref float weights, ref float rows, int rowStride, int count, ref float output)
+    private static void WeighValues(ref float weights, ref float rows, int count, ref float output)
     {
         if (Vector512.IsHardwareAccelerated)
         {
             var out0 = Vector512<float>.Zero;
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 float weight = Unsafe.Add(ref weights, j);
                 var weight16 = Vector512.Create(weight);
                 out0 = Vector512.MultiplyAddEstimate(weight16, Vector512.LoadUnsafe(ref row, 0), out0);
@@ -909,7 +1016,7 @@ partial class Encoder
             var out1 = Vector256<float>.Zero;
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 float weight = Unsafe.Add(ref weights, j);
                 var weight8 = Vector256.Create(weight);
                 out0 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 0), out0);
@@ -928,7 +1035,7 @@ partial class Encoder
             var out3 = Vector128<float>.Zero;
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 float weight = Unsafe.Add(ref weights, j);
                 var weight4 = Vector128.Create(weight);
                 out0 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 0), out0);
@@ -947,7 +1054,7 @@ partial class Encoder
         MemoryMarshal.CreateSpan(ref output, HeadDim).Clear();
         for (int j = 0; j < count; j++)
         {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+            ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
             float weight = Unsafe.Add(ref weights, j);
             for (int d = 0; d < HeadDim; d++)
             {

@@ -134,24 +134,25 @@ partial class Pool
 
         // Scores: one logit per position, xᵢ·w. score.bias is left out on purpose: it shifts every logit equally and
         // softmax ignores shifts, so it cannot change the weights. It is still a parameter so PyTorch checkpoints load.
-        ScorePositions(ref MemoryMarshal.GetArrayDataReference(_scoreWeight), ref inputStart, InputDim, seqLen, 1f, ref weightsStart);
+        ScorePositions(ref MemoryMarshal.GetArrayDataReference(_scoreWeight), ref inputStart, seqLen, 1f, ref weightsStart);
 
         // Softmax over positions (max-subtracted), giving the attention weights αᵢ.
         SoftmaxKernels.SoftmaxInPlace(weights);
 
         // Pool: Σ αᵢ·xᵢ.
-        PoolPositions(ref weightsStart, ref inputStart, InputDim, seqLen, ref _pooled.Reference);
+        PoolPositions(ref weightsStart, ref inputStart, seqLen, ref _pooled.Reference);
 
         // Output layer: y = W_o·pooled + b_o.
         LinearKernels.Forward(_pooled.Span, _outputWeight, _outputBias, output, 1, InputDim, OutputDim);
     }
 
     /// <summary>
-    /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of InputDim = 24 floats.
+    /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of InputDim = 24 floats,
+    /// InputDim apart.
     /// <c>x</c> is loaded into registers once and stays there while the rows stream past.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScorePositions(ref float x, ref float rows, int rowStride, int count, float scale, ref float scores)
+    private static void ScorePositions(ref float x, ref float rows, int count, float scale, ref float scores)
     {
         if (Vector512.IsHardwareAccelerated)
         {
@@ -159,32 +160,91 @@ partial class Pool
             var x1 = Vector256.LoadUnsafe(ref x, 16);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * InputDim);
                 var sumA = x0 * Vector512.LoadUnsafe(ref row, 0);
                 var sum8 = x1 * Vector256.LoadUnsafe(ref row, 16);
-                Unsafe.Add(ref scores, j) = scale * (Vector512.Sum(sumA) + Vector256.Sum(sum8));
+                Unsafe.Add(ref scores, j) = scale * (HorizontalSum.Of(sumA) + HorizontalSum.Of(sum8));
             }
             return;
         }
 
         if (Vector256.IsHardwareAccelerated)
         {
+            if (count >= 8)
+            {
+                // 8 keys at a time; the last block slides back to end on the last key, rescoring a few rather than
+                // needing a tail loop.
+                for (int first = 0; first < count; first += 8)
+                {
+                    int j = Math.Min(first, count - 8);
+                    ref float block = ref Unsafe.Add(ref rows, (nint)j * InputDim);
+                    var s0 = Vector256<float>.Zero; var s1 = Vector256<float>.Zero; var s2 = Vector256<float>.Zero; var s3 = Vector256<float>.Zero;
+                    var s4 = Vector256<float>.Zero; var s5 = Vector256<float>.Zero; var s6 = Vector256<float>.Zero; var s7 = Vector256<float>.Zero;
+                    for (nuint d = 0; d < InputDim; d += 8)
+                    {
+                        var q = Vector256.LoadUnsafe(ref x, d);
+                        ref float column = ref Unsafe.Add(ref block, d);
+                        s0 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column), s0);
+                        s1 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, InputDim), s1);
+                        s2 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 2 * InputDim), s2);
+                        s3 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 3 * InputDim), s3);
+                        s4 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 4 * InputDim), s4);
+                        s5 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 5 * InputDim), s5);
+                        s6 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 6 * InputDim), s6);
+                        s7 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 7 * InputDim), s7);
+                    }
+
+                    // Element k of sums is the dot product of x with key j + k.
+                    var sums = HorizontalSum.AcrossBlocks(
+                        HorizontalSum.OfFour(s0, s1, s2, s3),
+                        HorizontalSum.OfFour(s4, s5, s6, s7));
+                    (sums * scale).StoreUnsafe(ref scores, (nuint)j);
+                }
+                return;
+            }
+
             var x0 = Vector256.LoadUnsafe(ref x, 0);
             var x1 = Vector256.LoadUnsafe(ref x, 8);
             var x2 = Vector256.LoadUnsafe(ref x, 16);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * InputDim);
                 var sumA = x0 * Vector256.LoadUnsafe(ref row, 0);
                 var sumB = x1 * Vector256.LoadUnsafe(ref row, 8);
                 sumA = Vector256.MultiplyAddEstimate(x2, Vector256.LoadUnsafe(ref row, 16), sumA);
-                Unsafe.Add(ref scores, j) = scale * Vector256.Sum(sumA + sumB);
+                Unsafe.Add(ref scores, j) = scale * HorizontalSum.Of(sumA + sumB);
             }
             return;
         }
 
         if (Vector128.IsHardwareAccelerated)
         {
+            if (count >= 4)
+            {
+                // 4 keys at a time; the last block slides back to end on the last key, rescoring a few rather than
+                // needing a tail loop.
+                for (int first = 0; first < count; first += 4)
+                {
+                    int j = Math.Min(first, count - 4);
+                    ref float block = ref Unsafe.Add(ref rows, (nint)j * InputDim);
+                    var s0 = Vector128<float>.Zero; var s1 = Vector128<float>.Zero; var s2 = Vector128<float>.Zero; var s3 = Vector128<float>.Zero;
+                    for (nuint d = 0; d < InputDim; d += 4)
+                    {
+                        var q = Vector128.LoadUnsafe(ref x, d);
+                        ref float column = ref Unsafe.Add(ref block, d);
+                        s0 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column), s0);
+                        s1 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, InputDim), s1);
+                        s2 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 2 * InputDim), s2);
+                        s3 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 3 * InputDim), s3);
+                    }
+
+                    // Element k of sums is the dot product of x with key j + k.
+                    var sums = HorizontalSum.OfFour(s0, s1, s2, s3);
+                    (sums * scale).StoreUnsafe(ref scores, (nuint)j);
+                }
+                return;
+            }
+
             var x0 = Vector128.LoadUnsafe(ref x, 0);
             var x1 = Vector128.LoadUnsafe(ref x, 4);
             var x2 = Vector128.LoadUnsafe(ref x, 8);
@@ -193,14 +253,14 @@ partial class Pool
             var x5 = Vector128.LoadUnsafe(ref x, 20);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * InputDim);
                 var sumA = x0 * Vector128.LoadUnsafe(ref row, 0);
                 var sumB = x1 * Vector128.LoadUnsafe(ref row, 4);
                 sumA = Vector128.MultiplyAddEstimate(x2, Vector128.LoadUnsafe(ref row, 8), sumA);
                 sumB = Vector128.MultiplyAddEstimate(x3, Vector128.LoadUnsafe(ref row, 12), sumB);
                 sumA = Vector128.MultiplyAddEstimate(x4, Vector128.LoadUnsafe(ref row, 16), sumA);
                 sumB = Vector128.MultiplyAddEstimate(x5, Vector128.LoadUnsafe(ref row, 20), sumB);
-                Unsafe.Add(ref scores, j) = scale * Vector128.Sum(sumA + sumB);
+                Unsafe.Add(ref scores, j) = scale * HorizontalSum.Of(sumA + sumB);
             }
             return;
         }
@@ -208,7 +268,7 @@ partial class Pool
         // Scalar fallback for hardware without SIMD.
         for (int j = 0; j < count; j++)
         {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+            ref float row = ref Unsafe.Add(ref rows, (nint)j * InputDim);
             float sum = 0;
             for (int d = 0; d < InputDim; d++)
             {
@@ -219,11 +279,12 @@ partial class Pool
     }
 
     /// <summary>
-    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of InputDim = 24 floats.
+    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of InputDim = 24 floats,
+    /// InputDim apart.
     /// The output row lives in registers until the final store.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PoolPositions(ref float weights, ref float rows, int rowStride, int count, ref float output)
+    private static void PoolPositions(ref float weights, ref float rows, int count, ref float output)
     {
         if (Vector512.IsHardwareAccelerated)
         {
@@ -231,7 +292,7 @@ partial class Pool
             var out1 = Vector256<float>.Zero;
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * InputDim);
                 float weight = Unsafe.Add(ref weights, j);
                 var weight16 = Vector512.Create(weight);
                 var weight8 = Vector256.Create(weight);
@@ -250,7 +311,7 @@ partial class Pool
             var out2 = Vector256<float>.Zero;
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * InputDim);
                 float weight = Unsafe.Add(ref weights, j);
                 var weight8 = Vector256.Create(weight);
                 out0 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 0), out0);
@@ -273,7 +334,7 @@ partial class Pool
             var out5 = Vector128<float>.Zero;
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * InputDim);
                 float weight = Unsafe.Add(ref weights, j);
                 var weight4 = Vector128.Create(weight);
                 out0 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 0), out0);
@@ -296,7 +357,7 @@ partial class Pool
         MemoryMarshal.CreateSpan(ref output, InputDim).Clear();
         for (int j = 0; j < count; j++)
         {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+            ref float row = ref Unsafe.Add(ref rows, (nint)j * InputDim);
             float weight = Unsafe.Add(ref weights, j);
             for (int d = 0; d < InputDim; d++)
             {

@@ -48,6 +48,9 @@ partial class CausalCore
     // Row stride of the score block: MaxKvSeqLen rounded up to whole key panels.
     private const int ScoreStride = 64;
     private const int HeadsPerKvHead = Heads / KvHeads;
+    // Keys per block when a group's heads take turns on them: 16 rows of one head stay in L1 between heads, even at
+    // power-of-two row strides, which pile rows onto few cache sets.
+    private const int KeyBlock = 16;
 
     // Scratch, allocated once per instance so Forward allocates nothing.
     private readonly AlignedBuffer _scores = new(6 * ScoreStride);
@@ -96,28 +99,37 @@ partial class CausalCore
     /// </summary>
     private void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen)
     {
-        if (Vector512.IsHardwareAccelerated && seqLen * HeadsPerKvHead >= 6)
+        // The widest accelerated tile, when the call has enough (query row, head) pairs to fill it; otherwise rows.
+        int pairs = seqLen * HeadsPerKvHead;
+        if (Vector512.IsHardwareAccelerated)
         {
-            AttendInTiles512(query, key, value, additiveMask, output, seqLen, kvSeqLen);
-            return;
+            if (pairs >= 6)
+            {
+                AttendInTiles512(query, key, value, additiveMask, output, seqLen, kvSeqLen);
+                return;
+            }
         }
-
-        if (Vector256.IsHardwareAccelerated && seqLen * HeadsPerKvHead >= 6)
+        else if (Vector256.IsHardwareAccelerated)
         {
-            AttendInTiles256(query, key, value, additiveMask, output, seqLen, kvSeqLen);
-            return;
+            if (pairs >= 6)
+            {
+                AttendInTiles256(query, key, value, additiveMask, output, seqLen, kvSeqLen);
+                return;
+            }
         }
-
-        if (Vector128.IsHardwareAccelerated && seqLen * HeadsPerKvHead >= 4)
+        else if (Vector128.IsHardwareAccelerated)
         {
-            AttendInTiles128(query, key, value, additiveMask, output, seqLen, kvSeqLen);
-            return;
+            if (pairs >= 4)
+            {
+                AttendInTiles128(query, key, value, additiveMask, output, seqLen, kvSeqLen);
+                return;
+            }
         }
 
         AttendByRows(query, key, value, additiveMask, output, seqLen, kvSeqLen);
     }
 
-    /// <summary>One query row of one head at a time: scores against every visible key, softmax, weighted sum of values.</summary>
+    /// <summary>One query row of one key/value group at a time: scores, softmax and weighted sum for every head in it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AttendByRows(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen)
     {
@@ -127,27 +139,32 @@ partial class CausalCore
         ref float outputStart = ref MemoryMarshal.GetReference(output);
         ref float scores = ref _scores.Reference;
 
-        for (int head = 0; head < Heads; head++)
+        for (int kvHead = 0; kvHead < KvHeads; kvHead++)
         {
-            // Each group of 4 consecutive query heads shares one key/value head.
-            int kvHead = head / (Heads / KvHeads);
             ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);
             ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
             for (int row = 0; row < seqLen; row++)
             {
-                ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth + head * HeadDim);
+                // The group's query heads sit side by side in the row, and so do their outputs.
+                int groupOffset = row * QueryWidth + kvHead * HeadsPerKvHead * HeadDim;
+                ref float queryGroup = ref Unsafe.Add(ref queryStart, groupOffset);
+                ref float outputGroup = ref Unsafe.Add(ref outputStart, groupOffset);
                 // Causal, bottom-right aligned: keys past the diagonal are never scored, not just masked.
                 int visible = Math.Min(kvSeqLen, row + kvSeqLen - seqLen + 1);
                 if (visible <= 0)
                 {
                     // More queries than keys: this row sees nothing, and attends to nothing.
-                    MemoryMarshal.CreateSpan(ref outputRow, HeadDim).Clear();
+                    MemoryMarshal.CreateSpan(ref outputGroup, HeadsPerKvHead * HeadDim).Clear();
                     continue;
                 }
 
-                ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
-                SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible, MaskRow(additiveMask, row, kvSeqLen));
-                WeighValues(ref scores, ref valueHead, KvWidth, visible, ref outputRow);
+                ScoreKeys(ref queryGroup, ref keyHead, visible, Scale, ref scores);
+                for (int g = 0; g < HeadsPerKvHead; g++)
+                {
+                    SoftmaxRow(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, g * ScoreStride), visible), visible, MaskRow(additiveMask, row, kvSeqLen));
+                }
+
+                WeighValues(ref scores, ref valueHead, visible, ref outputGroup);
             }
         }
     }
@@ -807,46 +824,234 @@ partial class CausalCore
     }
 
     /// <summary>
-    /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of HeadDim = 32 floats.
+    /// <c>scores[g·ScoreStride + j] = scale · (x_g · rows[j])</c> for the HeadsPerKvHead query heads of a group, whose
+    /// rows <c>x_g</c> are HeadDim apart. Each key row is read from memory once for the whole group.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
+    {
+        // Four keys at a time against four heads at a time: each key vector is loaded once for all the heads, and the
+        // keys stream past in order. The last block slides back to end on the last key, rescoring a few.
+        if (Vector512.IsHardwareAccelerated && count >= 4)
+        {
+            for (int first = 0; first < count; first += 4)
+            {
+                int j = Math.Min(first, count - 4);
+                ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
+                // Heads 0–3.
+                {
+                    var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero; var s03 = Vector512<float>.Zero;
+                    var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero; var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero;
+                    var s20 = Vector512<float>.Zero; var s21 = Vector512<float>.Zero; var s22 = Vector512<float>.Zero; var s23 = Vector512<float>.Zero;
+                    var s30 = Vector512<float>.Zero; var s31 = Vector512<float>.Zero; var s32 = Vector512<float>.Zero; var s33 = Vector512<float>.Zero;
+                    for (nuint d = 0; d < HeadDim; d += 16)
+                    {
+                        ref float keys = ref Unsafe.Add(ref block, d);
+                        ref float queries = ref Unsafe.Add(ref x, (nint)d);
+                        var k0 = Vector512.LoadUnsafe(ref keys);
+                        var k1 = Vector512.LoadUnsafe(ref keys, KvWidth);
+                        var k2 = Vector512.LoadUnsafe(ref keys, 2 * KvWidth);
+                        var k3 = Vector512.LoadUnsafe(ref keys, 3 * KvWidth);
+                        var q = Vector512.LoadUnsafe(ref queries);
+                        s00 = Vector512.MultiplyAddEstimate(q, k0, s00); s01 = Vector512.MultiplyAddEstimate(q, k1, s01); s02 = Vector512.MultiplyAddEstimate(q, k2, s02); s03 = Vector512.MultiplyAddEstimate(q, k3, s03);
+                        q = Vector512.LoadUnsafe(ref queries, HeadDim);
+                        s10 = Vector512.MultiplyAddEstimate(q, k0, s10); s11 = Vector512.MultiplyAddEstimate(q, k1, s11); s12 = Vector512.MultiplyAddEstimate(q, k2, s12); s13 = Vector512.MultiplyAddEstimate(q, k3, s13);
+                        q = Vector512.LoadUnsafe(ref queries, 2 * HeadDim);
+                        s20 = Vector512.MultiplyAddEstimate(q, k0, s20); s21 = Vector512.MultiplyAddEstimate(q, k1, s21); s22 = Vector512.MultiplyAddEstimate(q, k2, s22); s23 = Vector512.MultiplyAddEstimate(q, k3, s23);
+                        q = Vector512.LoadUnsafe(ref queries, 3 * HeadDim);
+                        s30 = Vector512.MultiplyAddEstimate(q, k0, s30); s31 = Vector512.MultiplyAddEstimate(q, k1, s31); s32 = Vector512.MultiplyAddEstimate(q, k2, s32); s33 = Vector512.MultiplyAddEstimate(q, k3, s33);
+                    }
+
+                    // Block h of sums holds head h's scores for keys j … j + 3.
+                    var sums = scale * HorizontalSum.AcrossBlocks(
+                        HorizontalSum.OfFour(s00, s01, s02, s03),
+                        HorizontalSum.OfFour(s10, s11, s12, s13),
+                        HorizontalSum.OfFour(s20, s21, s22, s23),
+                        HorizontalSum.OfFour(s30, s31, s32, s33));
+                    sums.GetLower().GetLower().StoreUnsafe(ref scores, (nuint)j);
+                    sums.GetLower().GetUpper().StoreUnsafe(ref scores, (nuint)(ScoreStride + j));
+                    sums.GetUpper().GetLower().StoreUnsafe(ref scores, (nuint)(2 * ScoreStride + j));
+                    sums.GetUpper().GetUpper().StoreUnsafe(ref scores, (nuint)(3 * ScoreStride + j));
+                }
+            }
+            return;
+        }
+
+        ScoreKeysHeadByHead(ref x, ref rows, count, scale, ref scores);
+    }
+
+    /// <summary>The group's heads take turns on each block of KeyBlock rows while it is in L1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreKeysHeadByHead(ref float x, ref float rows, int count, float scale, ref float scores)
+    {
+        // With enough keys every block is full: the last one slides back to end on the last key and rescores a few.
+        int blockCount = Math.Min(KeyBlock, count);
+        for (int first = 0; first < count; first += KeyBlock)
+        {
+            int start = Math.Min(first, count - blockCount);
+            ref float block = ref Unsafe.Add(ref rows, (nint)start * KvWidth);
+            for (int head = 0; head < HeadsPerKvHead; head++)
+            {
+                ScoreKeysOfHead(ref Unsafe.Add(ref x, head * HeadDim), ref block, blockCount, scale, ref Unsafe.Add(ref scores, head * ScoreStride + start));
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of HeadDim = 32 floats,
+    /// KvWidth apart.
     /// <c>x</c> is loaded into registers once and stays there while the rows stream past.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeys(ref float x, ref float rows, int rowStride, int count, float scale, ref float scores)
+    private static void ScoreKeysOfHead(ref float x, ref float rows, int count, float scale, ref float scores)
     {
         if (Vector512.IsHardwareAccelerated)
         {
+            if (count >= 16)
+            {
+                // 16 keys at a time; the last block slides back to end on the last key, rescoring a few rather than
+                // needing a tail loop.
+                var q0 = Vector512.LoadUnsafe(ref x, 0);
+                var q1 = Vector512.LoadUnsafe(ref x, 16);
+                for (int first = 0; first < count; first += 16)
+                {
+                    int j = Math.Min(first, count - 16);
+                    ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
+                    var s0 = q0 * Vector512.LoadUnsafe(ref block);
+                    s0 = Vector512.MultiplyAddEstimate(q1, Vector512.LoadUnsafe(ref block, 16), s0);
+                    var s1 = q0 * Vector512.LoadUnsafe(ref block, KvWidth);
+                    s1 = Vector512.MultiplyAddEstimate(q1, Vector512.LoadUnsafe(ref block, KvWidth + 16), s1);
+                    var s2 = q0 * Vector512.LoadUnsafe(ref block, 2 * KvWidth);
+                    s2 = Vector512.MultiplyAddEstimate(q1, Vector512.LoadUnsafe(ref block, 2 * KvWidth + 16), s2);
+                    var s3 = q0 * Vector512.LoadUnsafe(ref block, 3 * KvWidth);
+                    s3 = Vector512.MultiplyAddEstimate(q1, Vector512.LoadUnsafe(ref block, 3 * KvWidth + 16), s3);
+                    var s4 = q0 * Vector512.LoadUnsafe(ref block, 4 * KvWidth);
+                    s4 = Vector512.MultiplyAddEstimate(q1, Vector512.LoadUnsafe(ref block, 4 * KvWidth + 16), s4);
+                    var s5 = q0 * Vector512.LoadUnsafe(ref block, 5 * KvWidth);
+                    s5 = Vector512.MultiplyAddEstimate(q1, Vector512.LoadUnsafe(ref block, 5 * KvWidth + 16), s5);
+                    var s6 = q0 * Vector512.LoadUnsafe(ref block, 6 * KvWidth);
+                    s6 = Vector512.MultiplyAddEstimate(q1, Vector512.LoadUnsafe(ref block, 6 * KvWidth + 16), s6);
+                    var s7 = q0 * Vector512.LoadUnsafe(ref block, 7 * KvWidth);
+                    s7 = Vector512.MultiplyAddEstimate(q1, Vector512.LoadUnsafe(ref block, 7 * KvWidth + 16), s7);
+                    var s8 = q0 * Vector512.LoadUnsafe(ref block, 8 * KvWidth);
+                    s8 = Vector512.MultiplyAddEstimate(q1, Vector512.LoadUnsafe(ref block, 8 * KvWidth + 16), s8);
+                    var s9 = q0 * Vector512.LoadUnsafe(ref block, 9 * KvWidth);
+                    s9 = Vector512.MultiplyAddEstimate(q1, Vector512.LoadUnsafe(ref block, 9 * KvWidth + 16), s9);
+                    var s10 = q0 * Vector512.LoadUnsafe(ref block, 10 * KvWidth);
+                    s10 = Vector512.MultiplyAddEstimate(q1, Vector512.LoadUnsafe(ref block, 10 * KvWidth + 16), s10);
+                    var s11 = q0 * Vector512.LoadUnsafe(ref block, 11 * KvWidth);
+                    s11 = Vector512.MultiplyAddEstimate(q1, Vector512.LoadUnsafe(ref block, 11 * KvWidth + 16), s11);
+                    var s12 = q0 * Vector512.LoadUnsafe(ref block, 12 * KvWidth);
+                    s12 = Vector512.MultiplyAddEstimate(q1, Vector512.LoadUnsafe(ref block, 12 * KvWidth + 16), s12);
+                    var s13 = q0 * Vector512.LoadUnsafe(ref block, 13 * KvWidth);
+                    s13 = Vector512.MultiplyAddEstimate(q1, Vector512.LoadUnsafe(ref block, 13 * KvWidth + 16), s13);
+                    var s14 = q0 * Vector512.LoadUnsafe(ref block, 14 * KvWidth);
+                    s14 = Vector512.MultiplyAddEstimate(q1, Vector512.LoadUnsafe(ref block, 14 * KvWidth + 16), s14);
+                    var s15 = q0 * Vector512.LoadUnsafe(ref block, 15 * KvWidth);
+                    s15 = Vector512.MultiplyAddEstimate(q1, Vector512.LoadUnsafe(ref block, 15 * KvWidth + 16), s15);
+
+                    // Element k of sums is the dot product of x with key j + k.
+                    var sums = HorizontalSum.AcrossBlocks(
+                        HorizontalSum.OfFour(s0, s1, s2, s3),
+                        HorizontalSum.OfFour(s4, s5, s6, s7),
+                        HorizontalSum.OfFour(s8, s9, s10, s11),
+                        HorizontalSum.OfFour(s12, s13, s14, s15));
+                    (sums * scale).StoreUnsafe(ref scores, (nuint)j);
+                }
+                return;
+            }
+
             var x0 = Vector512.LoadUnsafe(ref x, 0);
             var x1 = Vector512.LoadUnsafe(ref x, 16);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 var sumA = x0 * Vector512.LoadUnsafe(ref row, 0);
                 var sumB = x1 * Vector512.LoadUnsafe(ref row, 16);
-                Unsafe.Add(ref scores, j) = scale * Vector512.Sum(sumA + sumB);
+                Unsafe.Add(ref scores, j) = scale * HorizontalSum.Of(sumA + sumB);
             }
             return;
         }
 
         if (Vector256.IsHardwareAccelerated)
         {
+            if (count >= 8)
+            {
+                // 8 keys at a time; the last block slides back to end on the last key, rescoring a few rather than
+                // needing a tail loop.
+                for (int first = 0; first < count; first += 8)
+                {
+                    int j = Math.Min(first, count - 8);
+                    ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
+                    var s0 = Vector256<float>.Zero; var s1 = Vector256<float>.Zero; var s2 = Vector256<float>.Zero; var s3 = Vector256<float>.Zero;
+                    var s4 = Vector256<float>.Zero; var s5 = Vector256<float>.Zero; var s6 = Vector256<float>.Zero; var s7 = Vector256<float>.Zero;
+                    for (nuint d = 0; d < HeadDim; d += 8)
+                    {
+                        var q = Vector256.LoadUnsafe(ref x, d);
+                        ref float column = ref Unsafe.Add(ref block, d);
+                        s0 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column), s0);
+                        s1 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, KvWidth), s1);
+                        s2 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 2 * KvWidth), s2);
+                        s3 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 3 * KvWidth), s3);
+                        s4 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 4 * KvWidth), s4);
+                        s5 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 5 * KvWidth), s5);
+                        s6 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 6 * KvWidth), s6);
+                        s7 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 7 * KvWidth), s7);
+                    }
+
+                    // Element k of sums is the dot product of x with key j + k.
+                    var sums = HorizontalSum.AcrossBlocks(
+                        HorizontalSum.OfFour(s0, s1, s2, s3),
+                        HorizontalSum.OfFour(s4, s5, s6, s7));
+                    (sums * scale).StoreUnsafe(ref scores, (nuint)j);
+                }
+                return;
+            }
+
             var x0 = Vector256.LoadUnsafe(ref x, 0);
             var x1 = Vector256.LoadUnsafe(ref x, 8);
             var x2 = Vector256.LoadUnsafe(ref x, 16);
             var x3 = Vector256.LoadUnsafe(ref x, 24);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 var sumA = x0 * Vector256.LoadUnsafe(ref row, 0);
                 var sumB = x1 * Vector256.LoadUnsafe(ref row, 8);
                 sumA = Vector256.MultiplyAddEstimate(x2, Vector256.LoadUnsafe(ref row, 16), sumA);
                 sumB = Vector256.MultiplyAddEstimate(x3, Vector256.LoadUnsafe(ref row, 24), sumB);
-                Unsafe.Add(ref scores, j) = scale * Vector256.Sum(sumA + sumB);
+                Unsafe.Add(ref scores, j) = scale * HorizontalSum.Of(sumA + sumB);
             }
             return;
         }
 
         if (Vector128.IsHardwareAccelerated)
         {
+            if (count >= 4)
+            {
+                // 4 keys at a time; the last block slides back to end on the last key, rescoring a few rather than
+                // needing a tail loop.
+                for (int first = 0; first < count; first += 4)
+                {
+                    int j = Math.Min(first, count - 4);
+                    ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
+                    var s0 = Vector128<float>.Zero; var s1 = Vector128<float>.Zero; var s2 = Vector128<float>.Zero; var s3 = Vector128<float>.Zero;
+                    for (nuint d = 0; d < HeadDim; d += 4)
+                    {
+                        var q = Vector128.LoadUnsafe(ref x, d);
+                        ref float column = ref Unsafe.Add(ref block, d);
+                        s0 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column), s0);
+                        s1 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, KvWidth), s1);
+                        s2 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 2 * KvWidth), s2);
+                        s3 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 3 * KvWidth), s3);
+                    }
+
+                    // Element k of sums is the dot product of x with key j + k.
+                    var sums = HorizontalSum.OfFour(s0, s1, s2, s3);
+                    (sums * scale).StoreUnsafe(ref scores, (nuint)j);
+                }
+                return;
+            }
+
             var x0 = Vector128.LoadUnsafe(ref x, 0);
             var x1 = Vector128.LoadUnsafe(ref x, 4);
             var x2 = Vector128.LoadUnsafe(ref x, 8);
@@ -857,7 +1062,7 @@ partial class CausalCore
             var x7 = Vector128.LoadUnsafe(ref x, 28);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 var sumA = x0 * Vector128.LoadUnsafe(ref row, 0);
                 var sumB = x1 * Vector128.LoadUnsafe(ref row, 4);
                 sumA = Vector128.MultiplyAddEstimate(x2, Vector128.LoadUnsafe(ref row, 8), sumA);
@@ -866,7 +1071,7 @@ partial class CausalCore
                 sumB = Vector128.MultiplyAddEstimate(x5, Vector128.LoadUnsafe(ref row, 20), sumB);
                 sumA = Vector128.MultiplyAddEstimate(x6, Vector128.LoadUnsafe(ref row, 24), sumA);
                 sumB = Vector128.MultiplyAddEstimate(x7, Vector128.LoadUnsafe(ref row, 28), sumB);
-                Unsafe.Add(ref scores, j) = scale * Vector128.Sum(sumA + sumB);
+                Unsafe.Add(ref scores, j) = scale * HorizontalSum.Of(sumA + sumB);
             }
             return;
         }
@@ -874,7 +1079,7 @@ partial class CausalCore
         // Scalar fallback for hardware without SIMD.
         for (int j = 0; j < count; j++)
         {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+            ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
             float sum = 0;
             for (int d = 0; d < HeadDim; d++)
             {
@@ -885,19 +1090,78 @@ partial class CausalCore
     }
 
     /// <summary>
-    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 32 floats.
+    /// <c>output_g = Σⱼ weights[g·ScoreStride + j] · rows[j]</c> for the HeadsPerKvHead query heads of a group, whose
+    /// outputs are HeadDim apart. Each value row is read from memory once for the whole group.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighValues(ref float weights, ref float rows, int count, ref float output)
+    {
+        // Four heads at a time, up to 64 head columns at a time: each value vector is loaded once and weighted for every
+        // head, with the outputs in registers while the values stream past in order.
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // Heads 0–3, head columns 0…31.
+            {
+                var o00 = Vector512<float>.Zero; var o01 = Vector512<float>.Zero;
+                var o10 = Vector512<float>.Zero; var o11 = Vector512<float>.Zero;
+                var o20 = Vector512<float>.Zero; var o21 = Vector512<float>.Zero;
+                var o30 = Vector512<float>.Zero; var o31 = Vector512<float>.Zero;
+                for (int j = 0; j < count; j++)
+                {
+                    ref float valueRow = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
+                    var v0 = Vector512.LoadUnsafe(ref valueRow, 0);
+                    var v1 = Vector512.LoadUnsafe(ref valueRow, 16);
+                    var p = Vector512.Create(Unsafe.Add(ref weights, j));
+                    o00 = Vector512.MultiplyAddEstimate(p, v0, o00); o01 = Vector512.MultiplyAddEstimate(p, v1, o01);
+                    p = Vector512.Create(Unsafe.Add(ref weights, ScoreStride + j));
+                    o10 = Vector512.MultiplyAddEstimate(p, v0, o10); o11 = Vector512.MultiplyAddEstimate(p, v1, o11);
+                    p = Vector512.Create(Unsafe.Add(ref weights, 2 * ScoreStride + j));
+                    o20 = Vector512.MultiplyAddEstimate(p, v0, o20); o21 = Vector512.MultiplyAddEstimate(p, v1, o21);
+                    p = Vector512.Create(Unsafe.Add(ref weights, 3 * ScoreStride + j));
+                    o30 = Vector512.MultiplyAddEstimate(p, v0, o30); o31 = Vector512.MultiplyAddEstimate(p, v1, o31);
+                }
+                o00.StoreUnsafe(ref output, 0); o01.StoreUnsafe(ref output, 16);
+                o10.StoreUnsafe(ref output, HeadDim + 0); o11.StoreUnsafe(ref output, HeadDim + 16);
+                o20.StoreUnsafe(ref output, 2 * HeadDim + 0); o21.StoreUnsafe(ref output, 2 * HeadDim + 16);
+                o30.StoreUnsafe(ref output, 3 * HeadDim + 0); o31.StoreUnsafe(ref output, 3 * HeadDim + 16);
+            }
+            return;
+        }
+
+        WeighValuesHeadByHead(ref weights, ref rows, count, ref output);
+    }
+
+    /// <summary>The group's heads take turns on each block of KeyBlock rows while it is in L1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighValuesHeadByHead(ref float weights, ref float rows, int count, ref float output)
+    {
+        MemoryMarshal.CreateSpan(ref output, HeadsPerKvHead * HeadDim).Clear();
+        for (int first = 0; first < count; first += KeyBlock)
+        {
+            int blockCount = Math.Min(KeyBlock, count - first);
+            ref float block = ref Unsafe.Add(ref rows, (nint)first * KvWidth);
+            for (int head = 0; head < HeadsPerKvHead; head++)
+            {
+                WeighValuesOfHead(ref Unsafe.Add(ref weights, head * ScoreStride + first), ref block, blockCount, ref Unsafe.Add(ref output, head * HeadDim));
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>output += Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 32 floats,
+    /// KvWidth apart.
     /// The output row lives in registers until the final store.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValues(ref float weights, ref float rows, int rowStride, int count, ref float output)
+    private static void WeighValuesOfHead(ref float weights, ref float rows, int count, ref float output)
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            var out0 = Vector512<float>.Zero;
-            var out1 = Vector512<float>.Zero;
+            var out0 = Vector512.LoadUnsafe(ref output, 0);
+            var out1 = Vector512.LoadUnsafe(ref output, 16);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 float weight = Unsafe.Add(ref weights, j);
                 var weight16 = Vector512.Create(weight);
                 out0 = Vector512.MultiplyAddEstimate(weight16, Vector512.LoadUnsafe(ref row, 0), out0);
@@ -910,13 +1174,13 @@ partial class CausalCore
 
         if (Vector256.IsHardwareAccelerated)
         {
-            var out0 = Vector256<float>.Zero;
-            var out1 = Vector256<float>.Zero;
-            var out2 = Vector256<float>.Zero;
-            var out3 = Vector256<float>.Zero;
+            var out0 = Vector256.LoadUnsafe(ref output, 0);
+            var out1 = Vector256.LoadUnsafe(ref output, 8);
+            var out2 = Vector256.LoadUnsafe(ref output, 16);
+            var out3 = Vector256.LoadUnsafe(ref output, 24);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 float weight = Unsafe.Add(ref weights, j);
                 var weight8 = Vector256.Create(weight);
                 out0 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 0), out0);
@@ -933,17 +1197,17 @@ partial class CausalCore
 
         if (Vector128.IsHardwareAccelerated)
         {
-            var out0 = Vector128<float>.Zero;
-            var out1 = Vector128<float>.Zero;
-            var out2 = Vector128<float>.Zero;
-            var out3 = Vector128<float>.Zero;
-            var out4 = Vector128<float>.Zero;
-            var out5 = Vector128<float>.Zero;
-            var out6 = Vector128<float>.Zero;
-            var out7 = Vector128<float>.Zero;
+            var out0 = Vector128.LoadUnsafe(ref output, 0);
+            var out1 = Vector128.LoadUnsafe(ref output, 4);
+            var out2 = Vector128.LoadUnsafe(ref output, 8);
+            var out3 = Vector128.LoadUnsafe(ref output, 12);
+            var out4 = Vector128.LoadUnsafe(ref output, 16);
+            var out5 = Vector128.LoadUnsafe(ref output, 20);
+            var out6 = Vector128.LoadUnsafe(ref output, 24);
+            var out7 = Vector128.LoadUnsafe(ref output, 28);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 float weight = Unsafe.Add(ref weights, j);
                 var weight4 = Vector128.Create(weight);
                 out0 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 0), out0);
@@ -967,10 +1231,9 @@ partial class CausalCore
         }
 
         // Scalar fallback for hardware without SIMD.
-        MemoryMarshal.CreateSpan(ref output, HeadDim).Clear();
         for (int j = 0; j < count; j++)
         {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+            ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
             float weight = Unsafe.Add(ref weights, j);
             for (int d = 0; d < HeadDim; d++)
             {

@@ -96,10 +96,15 @@ partial class SoftcapCore
     /// </summary>
     private void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen)
     {
-        if (Vector128.IsHardwareAccelerated && seqLen * HeadsPerKvHead >= 4)
+        // The widest accelerated tile, when the call has enough (query row, head) pairs to fill it; otherwise rows.
+        int pairs = seqLen * HeadsPerKvHead;
+        if (Vector128.IsHardwareAccelerated)
         {
-            AttendInTiles128(query, key, value, additiveMask, output, seqLen, kvSeqLen);
-            return;
+            if (pairs >= 4)
+            {
+                AttendInTiles128(query, key, value, additiveMask, output, seqLen, kvSeqLen);
+                return;
+            }
         }
 
         AttendByRows(query, key, value, additiveMask, output, seqLen, kvSeqLen);
@@ -131,9 +136,9 @@ partial class SoftcapCore
                     continue;
                 }
 
-                ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
+                ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, visible, Scale, ref scores);
                 SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible, MaskRow(additiveMask, row, kvSeqLen));
-                WeighValues(ref scores, ref valueHead, KvWidth, visible, ref outputRow);
+                WeighValues(ref scores, ref valueHead, visible, ref outputRow);
             }
         }
     }
@@ -371,11 +376,12 @@ partial class SoftcapCore
     }
 
     /// <summary>
-    /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of HeadDim = 20 floats.
+    /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of HeadDim = 20 floats,
+    /// KvWidth apart.
     /// <c>x</c> is loaded into registers once and stays there while the rows stream past.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeys(ref float x, ref float rows, int rowStride, int count, float scale, ref float scores)
+    private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
     {
         if (Vector512.IsHardwareAccelerated)
         {
@@ -383,10 +389,10 @@ partial class SoftcapCore
             var x1 = Vector128.LoadUnsafe(ref x, 16);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 var sumA = x0 * Vector512.LoadUnsafe(ref row, 0);
                 var sum4 = x1 * Vector128.LoadUnsafe(ref row, 16);
-                Unsafe.Add(ref scores, j) = scale * (Vector512.Sum(sumA) + Vector128.Sum(sum4));
+                Unsafe.Add(ref scores, j) = scale * (HorizontalSum.Of(sumA) + HorizontalSum.Of(sum4));
             }
             return;
         }
@@ -398,17 +404,43 @@ partial class SoftcapCore
             var x2 = Vector128.LoadUnsafe(ref x, 16);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 var sumA = x0 * Vector256.LoadUnsafe(ref row, 0);
                 var sumB = x1 * Vector256.LoadUnsafe(ref row, 8);
                 var sum4 = x2 * Vector128.LoadUnsafe(ref row, 16);
-                Unsafe.Add(ref scores, j) = scale * (Vector256.Sum(sumA + sumB) + Vector128.Sum(sum4));
+                Unsafe.Add(ref scores, j) = scale * (HorizontalSum.Of(sumA + sumB) + HorizontalSum.Of(sum4));
             }
             return;
         }
 
         if (Vector128.IsHardwareAccelerated)
         {
+            if (count >= 4)
+            {
+                // 4 keys at a time; the last block slides back to end on the last key, rescoring a few rather than
+                // needing a tail loop.
+                for (int first = 0; first < count; first += 4)
+                {
+                    int j = Math.Min(first, count - 4);
+                    ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
+                    var s0 = Vector128<float>.Zero; var s1 = Vector128<float>.Zero; var s2 = Vector128<float>.Zero; var s3 = Vector128<float>.Zero;
+                    for (nuint d = 0; d < HeadDim; d += 4)
+                    {
+                        var q = Vector128.LoadUnsafe(ref x, d);
+                        ref float column = ref Unsafe.Add(ref block, d);
+                        s0 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column), s0);
+                        s1 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, KvWidth), s1);
+                        s2 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 2 * KvWidth), s2);
+                        s3 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 3 * KvWidth), s3);
+                    }
+
+                    // Element k of sums is the dot product of x with key j + k.
+                    var sums = HorizontalSum.OfFour(s0, s1, s2, s3);
+                    (sums * scale).StoreUnsafe(ref scores, (nuint)j);
+                }
+                return;
+            }
+
             var x0 = Vector128.LoadUnsafe(ref x, 0);
             var x1 = Vector128.LoadUnsafe(ref x, 4);
             var x2 = Vector128.LoadUnsafe(ref x, 8);
@@ -416,13 +448,13 @@ partial class SoftcapCore
             var x4 = Vector128.LoadUnsafe(ref x, 16);
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 var sumA = x0 * Vector128.LoadUnsafe(ref row, 0);
                 var sumB = x1 * Vector128.LoadUnsafe(ref row, 4);
                 sumA = Vector128.MultiplyAddEstimate(x2, Vector128.LoadUnsafe(ref row, 8), sumA);
                 sumB = Vector128.MultiplyAddEstimate(x3, Vector128.LoadUnsafe(ref row, 12), sumB);
                 sumA = Vector128.MultiplyAddEstimate(x4, Vector128.LoadUnsafe(ref row, 16), sumA);
-                Unsafe.Add(ref scores, j) = scale * Vector128.Sum(sumA + sumB);
+                Unsafe.Add(ref scores, j) = scale * HorizontalSum.Of(sumA + sumB);
             }
             return;
         }
@@ -430,7 +462,7 @@ partial class SoftcapCore
         // Scalar fallback for hardware without SIMD.
         for (int j = 0; j < count; j++)
         {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+            ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
             float sum = 0;
             for (int d = 0; d < HeadDim; d++)
             {
@@ -441,11 +473,12 @@ partial class SoftcapCore
     }
 
     /// <summary>
-    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 20 floats.
+    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 20 floats,
+    /// KvWidth apart.
     /// The output row lives in registers until the final store.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValues(ref float weights, ref float rows, int rowStride, int count, ref float output)
+    private static void WeighValues(ref float weights, ref float rows, int count, ref float output)
     {
         if (Vector512.IsHardwareAccelerated)
         {
@@ -453,7 +486,7 @@ partial class SoftcapCore
             var out1 = Vector128<float>.Zero;
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 float weight = Unsafe.Add(ref weights, j);
                 var weight16 = Vector512.Create(weight);
                 var weight4 = Vector128.Create(weight);
@@ -472,7 +505,7 @@ partial class SoftcapCore
             var out2 = Vector128<float>.Zero;
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 float weight = Unsafe.Add(ref weights, j);
                 var weight8 = Vector256.Create(weight);
                 var weight4 = Vector128.Create(weight);
@@ -495,7 +528,7 @@ partial class SoftcapCore
             var out4 = Vector128<float>.Zero;
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 float weight = Unsafe.Add(ref weights, j);
                 var weight4 = Vector128.Create(weight);
                 out0 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 0), out0);
@@ -516,7 +549,7 @@ partial class SoftcapCore
         MemoryMarshal.CreateSpan(ref output, HeadDim).Clear();
         for (int j = 0; j < count; j++)
         {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+            ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
             float weight = Unsafe.Add(ref weights, j);
             for (int d = 0; d < HeadDim; d++)
             {

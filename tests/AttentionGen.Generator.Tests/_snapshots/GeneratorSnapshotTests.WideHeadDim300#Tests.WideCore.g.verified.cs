@@ -124,9 +124,9 @@ partial class WideCore
                     continue;
                 }
 
-                ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, KvWidth, visible, Scale, ref scores);
+                ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, visible, Scale, ref scores);
                 SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible, MaskRow(additiveMask, row, kvSeqLen));
-                WeighValues(ref scores, ref valueHead, KvWidth, visible, ref outputRow);
+                WeighValues(ref scores, ref valueHead, visible, ref outputRow);
             }
         }
     }
@@ -163,24 +163,25 @@ partial class WideCore
     }
 
     /// <summary>
-    /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of HeadDim = 300 floats.
+    /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of HeadDim = 300 floats,
+    /// KvWidth apart.
     /// The row is too wide to keep in registers, so each dot product is a loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeys(ref float x, ref float rows, int rowStride, int count, float scale, ref float scores)
+    private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
     {
         if (Vector512.IsHardwareAccelerated)
         {
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 int d = 0;
                 var acc = Vector512<float>.Zero;
                 for (; d <= HeadDim - Vector512<float>.Count; d += Vector512<float>.Count)
                 {
                     acc = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, (nuint)d), Vector512.LoadUnsafe(ref row, (nuint)d), acc);
                 }
-                float sum = Vector512.Sum(acc);
+                float sum = HorizontalSum.Of(acc);
                 for (; d < HeadDim; d++)
                 {
                     sum += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
@@ -194,14 +195,14 @@ partial class WideCore
         {
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 int d = 0;
                 var acc = Vector256<float>.Zero;
                 for (; d <= HeadDim - Vector256<float>.Count; d += Vector256<float>.Count)
                 {
                     acc = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, (nuint)d), Vector256.LoadUnsafe(ref row, (nuint)d), acc);
                 }
-                float sum = Vector256.Sum(acc);
+                float sum = HorizontalSum.Of(acc);
                 for (; d < HeadDim; d++)
                 {
                     sum += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
@@ -215,14 +216,14 @@ partial class WideCore
         {
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 int d = 0;
                 var acc = Vector128<float>.Zero;
                 for (; d <= HeadDim - Vector128<float>.Count; d += Vector128<float>.Count)
                 {
                     acc = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, (nuint)d), Vector128.LoadUnsafe(ref row, (nuint)d), acc);
                 }
-                float sum = Vector128.Sum(acc);
+                float sum = HorizontalSum.Of(acc);
                 for (; d < HeadDim; d++)
                 {
                     sum += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
@@ -235,7 +236,7 @@ partial class WideCore
         // Scalar fallback for hardware without SIMD.
         for (int j = 0; j < count; j++)
         {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+            ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
             float sum = 0;
             for (int d = 0; d < HeadDim; d++)
             {
@@ -246,18 +247,19 @@ partial class WideCore
     }
 
     /// <summary>
-    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 300 floats.
+    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 300 floats,
+    /// KvWidth apart.
     /// The row is too wide to keep in registers, so the sum accumulates in <c>output</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValues(ref float weights, ref float rows, int rowStride, int count, ref float output)
+    private static void WeighValues(ref float weights, ref float rows, int count, ref float output)
     {
         if (Vector512.IsHardwareAccelerated)
         {
             MemoryMarshal.CreateSpan(ref output, HeadDim).Clear();
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 float weight = Unsafe.Add(ref weights, j);
                 var weightVector = Vector512.Create(weight);
                 int d = 0;
@@ -278,7 +280,7 @@ partial class WideCore
             MemoryMarshal.CreateSpan(ref output, HeadDim).Clear();
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 float weight = Unsafe.Add(ref weights, j);
                 var weightVector = Vector256.Create(weight);
                 int d = 0;
@@ -299,7 +301,7 @@ partial class WideCore
             MemoryMarshal.CreateSpan(ref output, HeadDim).Clear();
             for (int j = 0; j < count; j++)
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
                 float weight = Unsafe.Add(ref weights, j);
                 var weightVector = Vector128.Create(weight);
                 int d = 0;
@@ -319,7 +321,7 @@ partial class WideCore
         MemoryMarshal.CreateSpan(ref output, HeadDim).Clear();
         for (int j = 0; j < count; j++)
         {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * rowStride);
+            ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
             float weight = Unsafe.Add(ref weights, j);
             for (int d = 0; d < HeadDim; d++)
             {

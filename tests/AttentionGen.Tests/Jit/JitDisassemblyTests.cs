@@ -18,8 +18,8 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
     {
         string width = HardwarePathTests.CurrentPath;
         string[] methods = width == "scalar"
-            ? ["ScoreKeys", "WeighValues"]
-            : [$"ScoreTile{width}", $"WeighTile{width}", $"PackKeyPanels{width}", "ScoreKeys", "WeighValues"];
+            ? ["ScoreKeys", "WeighValues", "ScoreKeysOfHead", "WeighValuesOfHead"]
+            : [$"ScoreTile{width}", $"WeighTile{width}", $"PackKeyPanels{width}", "ScoreKeys", "WeighValues", "ScoreKeysOfHead", "WeighValuesOfHead"];
         string listingPath = Path.Combine(Path.GetTempPath(), $"attentiongen-jit-{Guid.NewGuid():N}.txt");
         try
         {
@@ -36,12 +36,17 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
                 Assert.Contains(listings, l => l.Method.Contains(":" + method + "("));
             }
 
+            foreach (var method in methods)
+            {
+                // A grouped layer's ScoreKeys/WeighValues can be a bare call on paths without the stacked kernel, but every
+                // kernel name has loops in some listing (and a parser that found none would pass everything).
+                Assert.Contains(listings, l => l.Method.Contains(":" + method + "(") && InnermostLoops(l.Body.Split('\n')).Any());
+            }
+
             foreach (var (method, body) in listings)
             {
                 Assert.True(body.Contains("; FullOpts code") || body.Contains("; Tier1 code"), $"{method} was not fully optimized.");
-                var loops = InnermostLoops(body.Split('\n')).ToList();
-                Assert.True(loops.Count > 0, $"{method}: no loop found in its listing");
-                foreach (var loop in loops)
+                foreach (var loop in InnermostLoops(body.Split('\n')))
                 {
                     var offending = loop.Where(line => CallOrStack().IsMatch(line)).ToList();
                     Assert.True(offending.Count == 0, $"{method}: inner loop has calls or stack traffic:\n{string.Join('\n', offending)}");

@@ -57,6 +57,14 @@ internal partial class SdpaSingle : IScaledDotProduct;
 [ScaledDotProductAttention(Heads = 8, KvHeads = 2, HeadDim = 64, MaxSeqLen = 1, MaxKvSeqLen = 300, Causal = true)]
 internal partial class SdpaDecodeGqa : IScaledDotProduct;
 
+// Groups wider than the four heads the stacked decode kernels take at once: six heads (four, then two) with a head of
+// two vectors, and eight heads sharing one key/value head with a head of five vectors (four columns blocks, then one).
+[ScaledDotProductAttention(Heads = 12, KvHeads = 2, HeadDim = 32, MaxSeqLen = 2, MaxKvSeqLen = 90, Causal = true)]
+internal partial class SdpaDecodeGroupOfSix : IScaledDotProduct;
+
+[ScaledDotProductAttention(Heads = 8, KvHeads = 1, HeadDim = 80, MaxSeqLen = 1, MaxKvSeqLen = 40)]
+internal partial class SdpaDecodeMqaHeadDim80 : IScaledDotProduct;
+
 [ScaledDotProductAttention(Heads = 4, KvHeads = 2, HeadDim = 1, MaxSeqLen = 10, MaxKvSeqLen = 14, Causal = true)]
 internal partial class SdpaHeadDim1CausalGqa : IScaledDotProduct;
 

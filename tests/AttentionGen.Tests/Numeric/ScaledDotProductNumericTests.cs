@@ -52,6 +52,13 @@ public sealed class ScaledDotProductNumericTests(ITestOutputHelper output)
     [InlineData("SdpaDecodeGqa", 1, 300)]
     [InlineData("SdpaDecodeGqa", 1, 1)]
     [InlineData("SdpaDecodeGqa", 1, 129)]
+    [InlineData("SdpaDecodeGroupOfSix", 1, 90)]
+    [InlineData("SdpaDecodeGroupOfSix", 2, 90)]
+    [InlineData("SdpaDecodeGroupOfSix", 2, 5)]      // row 0 sees 4 keys: exactly one stacked block
+    [InlineData("SdpaDecodeGroupOfSix", 1, 3)]      // fewer keys than a stacked block: head by head
+    [InlineData("SdpaDecodeMqaHeadDim80", 1, 40)]
+    [InlineData("SdpaDecodeMqaHeadDim80", 1, 17)]
+    [InlineData("SdpaDecodeMqaHeadDim80", 1, 2)]
     [InlineData("SdpaHeadDim1CausalGqa", 10, 14)]
     [InlineData("SdpaHeadDim1CausalGqa", 10, 4)]
     [InlineData("SdpaHeadDim8", 30, 30)]
