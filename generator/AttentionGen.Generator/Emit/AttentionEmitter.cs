@@ -39,7 +39,7 @@ internal static class AttentionEmitter
             ? "Query i sees keys j ≤ i + (kvSeqLen − seqLen): bottom-right aligned, so a cached prefix stays visible."
             : "Every query sees every key.");
 
-        w.Line($"// Row stride of the score block: MaxKvSeqLen rounded up to whole key panels.");
+        w.Line($"// Row stride of the score block: MaxKvSeqLen rounded up to whole key panels and whole Vector512s.");
         w.Line($"private const int ScoreStride = {Int(attention.ScoreStride)};");
         w.Line("private const int HeadsPerKvHead = Heads / KvHeads;");
         if (attention.GroupSize > 1)
@@ -296,7 +296,7 @@ internal static class AttentionEmitter
 
                 w.Line();
                 w.Line("ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, visible, Scale, ref scores);");
-                w.Line($"SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible{mask});");
+                w.Line($"SoftmaxRow(ref scores, visible, visible{mask});");
                 w.Line("WeighValues(ref scores, ref valueHead, visible, ref outputRow);");
             }
         }
@@ -330,7 +330,7 @@ internal static class AttentionEmitter
                 w.Line("ScoreKeys(ref queryGroup, ref keyHead, visible, Scale, ref scores);");
                 using (w.Block("for (int g = 0; g < HeadsPerKvHead; g++)"))
                 {
-                    w.Line($"SoftmaxRow(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, g * ScoreStride), visible), visible{mask});");
+                    w.Line($"SoftmaxRow(ref Unsafe.Add(ref scores, g * ScoreStride), visible, visible{mask});");
                 }
 
                 w.Line();
@@ -371,19 +371,16 @@ internal static class AttentionEmitter
     {
         w.Line("/// <summary>");
         w.Line("/// Turns one row of scores into probabilities in place: the first <paramref name=\"visible\"/> entries get the softmax,");
-        w.Line("/// the rest of the row becomes 0 so a tile can sum over a common length.");
+        w.Line("/// the rest of the first <paramref name=\"length\"/> become 0 so a tile can sum over a common length.");
         w.Line("/// </summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        using (w.Block($"private static void SoftmaxRow(Span<float> row, int visible{(hasMask ? ", ReadOnlySpan<float> maskRow" : "")})"))
+        using (w.Block($"private static void SoftmaxRow(ref float row, int length, int visible{(hasMask ? ", ReadOnlySpan<float> maskRow" : "")})"))
         {
-            using (w.Block("if (visible <= 0)"))
+            if (attention.Softcap > 0 || hasMask)
             {
-                w.Line("row.Clear();");
-                w.Line("return;");
+                w.Line("Span<float> live = MemoryMarshal.CreateSpan(ref row, Math.Max(visible, 0));");
             }
 
-            w.Line();
-            w.Line("Span<float> live = row.Slice(0, visible);");
             if (attention.Softcap > 0)
             {
                 w.Line("// Softcap: Softcap·tanh(score/Softcap) bounds the logits smoothly, before any mask is added.");
@@ -395,16 +392,18 @@ internal static class AttentionEmitter
                 using (w.Block("if (!maskRow.IsEmpty)"))
                 {
                     w.Line("// The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.");
-                    w.Line("SoftmaxKernels.Add(live, maskRow.Slice(0, visible));");
+                    w.Line("SoftmaxKernels.Add(live, maskRow.Slice(0, live.Length));");
                 }
             }
 
-            w.Line();
-            w.Line("// Subtracting the row max keeps exp from overflowing. A fully masked row sums to 0 and stays all zeros.");
-            w.Line("float max = SoftmaxKernels.Max(live);");
-            w.Line("float sum = SoftmaxKernels.ExpAndSum(live, max);");
-            w.Line("SoftmaxKernels.Multiply(live, sum > 0 ? 1 / sum : 0);");
-            w.Line("row.Slice(visible).Clear();");
+            if (attention.Softcap > 0 || hasMask)
+            {
+                w.Line();
+            }
+
+            w.Line("// One call: max, exp and sum, normalise, zeros. Score rows are ScoreStride long, a multiple of 16, so rounding");
+            w.Line("// the length up to whole vectors stays inside the row. A fully masked row comes out all zeros.");
+            w.Line("SoftmaxKernels.SoftmaxPrefix(MemoryMarshal.CreateSpan(ref row, (length + 15) & ~15), Math.Max(visible, 0));");
         }
     }
 }

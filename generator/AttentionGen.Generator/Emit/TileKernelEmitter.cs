@@ -75,7 +75,7 @@ internal static class TileKernelEmitter
                         w.Line("int row = (tileStart + r) / HeadsPerKvHead;");
                         AttentionEmitter.EmitVisible(w, attention, "visible", "row");
                         var mask = hasMask ? ", MaskRow(additiveMask, row, kvSeqLen)" : "";
-                        w.Line($"SoftmaxRow(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile), visible{mask});");
+                        w.Line($"SoftmaxRow(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile, visible{mask});");
                     }
 
                     w.Line();

@@ -27,12 +27,13 @@ internal sealed record AttentionShape(
     int Heads, int KvHeads, int HeadDim, int MaxSeqLen, int MaxKvSeqLen, bool Causal, float Scale, float Softcap,
     EquatableArray<TilePlan> Tiles)
 {
-    /// <summary>Row stride of the score block: MaxKvSeqLen rounded up to whole key panels of every tile.</summary>
+    /// <summary>Row stride of the score block: MaxKvSeqLen rounded up to whole key panels of every tile and whole Vector512s.</summary>
     public int ScoreStride
     {
         get
         {
-            var panel = 1;
+            // At least 16, so a row rounded up to whole Vector512s never runs past its end.
+            var panel = 16;
             foreach (var tile in Tiles)
             {
                 panel = System.Math.Max(panel, tile.PanelKeys);

@@ -327,6 +327,202 @@ public static class SoftmaxKernels
         }
     }
 
+    /// <summary>
+    /// Softmax over the first <paramref name="visible"/> entries of <paramref name="row"/> and zeros in the rest, in one
+    /// call: the attention kernels' score rows, where keys past <paramref name="visible"/> are hidden (causal, or padding
+    /// up to a whole tile) but still summed over. Whole vectors of the widest accelerated width cover the row, the last
+    /// visible one with its hidden lanes masked, so short rows pay no per-width tail cascade; a row length that is a
+    /// multiple of 16 keeps every step vectorized.
+    /// </summary>
+    /// <param name="row">Scores in, probabilities out.</param>
+    /// <param name="visible">How many leading entries take part, from 0 to the row length.</param>
+    /// <remarks>A row whose visible entries are all −∞ (or that has none) becomes all zeros.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="visible"/> is negative or past the row.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SoftmaxPrefix(Span<float> row, int visible)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(visible);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(visible, row.Length);
+        ref float start = ref MemoryMarshal.GetReference(row);
+        int covered;
+        if (Vector512.IsHardwareAccelerated && row.Length % Vector512<float>.Count == 0)
+        {
+            covered = SoftmaxPrefix512(ref start, visible);
+        }
+        else if (Vector256.IsHardwareAccelerated && row.Length % Vector256<float>.Count == 0)
+        {
+            covered = SoftmaxPrefix256(ref start, visible);
+        }
+        else if (Vector128.IsHardwareAccelerated && row.Length % Vector128<float>.Count == 0)
+        {
+            covered = SoftmaxPrefix128(ref start, visible);
+        }
+        else
+        {
+            Span<float> live = row.Slice(0, visible);
+            float max = Max(live);
+            float sum = ExpAndSum(live, max);
+            Multiply(live, sum > 0f ? 1f / sum : 0f);
+            covered = visible;
+        }
+
+        row.Slice(covered).Clear();
+    }
+
+    /// <summary>Softmax over whole Vector512s; returns how many floats it wrote (visible rounded up to a vector).</summary>
+    private static int SoftmaxPrefix512(ref float start, int visible)
+    {
+        const int Width = 16;
+        int full = visible & ~(Width - 1);
+        int covered = (visible + Width - 1) & ~(Width - 1);
+        Vector512<float> hidden = Vector512.Create(float.NegativeInfinity);
+        // Lanes at or past `visible` in the last, partial vector count as −∞: they add nothing and come out as 0.
+        Vector512<float> tailMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(visible - full)).AsSingle();
+
+        Vector512<float> max = hidden;
+        for (int i = 0; i < full; i += Width)
+        {
+            max = Vector512.Max(max, Vector512.LoadUnsafe(ref start, (nuint)i));
+        }
+
+        if (covered > full)
+        {
+            max = Vector512.Max(max, Vector512.ConditionalSelect(tailMask, Vector512.LoadUnsafe(ref start, (nuint)full), hidden));
+        }
+
+        float rowMax = HorizontalMax(Vector256.Max(max.GetLower(), max.GetUpper()));
+        if (float.IsNegativeInfinity(rowMax))
+        {
+            return 0;
+        }
+
+        Vector512<float> shift = Vector512.Create(rowMax);
+        Vector512<float> sum = Vector512<float>.Zero;
+        for (int i = 0; i < full; i += Width)
+        {
+            Vector512<float> e = VectorMath.Exp(Vector512.LoadUnsafe(ref start, (nuint)i) - shift);
+            e.StoreUnsafe(ref start, (nuint)i);
+            sum += e;
+        }
+
+        if (covered > full)
+        {
+            Vector512<float> e = Vector512.ConditionalSelect(tailMask, VectorMath.Exp(Vector512.LoadUnsafe(ref start, (nuint)full) - shift), Vector512<float>.Zero);
+            e.StoreUnsafe(ref start, (nuint)full);
+            sum += e;
+        }
+
+        Vector512<float> scale = Vector512.Create(1f / HorizontalSum.Of(sum));
+        for (int i = 0; i < covered; i += Width)
+        {
+            (Vector512.LoadUnsafe(ref start, (nuint)i) * scale).StoreUnsafe(ref start, (nuint)i);
+        }
+
+        return covered;
+    }
+
+    /// <inheritdoc cref="SoftmaxPrefix512"/>
+    private static int SoftmaxPrefix256(ref float start, int visible)
+    {
+        const int Width = 8;
+        int full = visible & ~(Width - 1);
+        int covered = (visible + Width - 1) & ~(Width - 1);
+        Vector256<float> hidden = Vector256.Create(float.NegativeInfinity);
+        Vector256<float> tailMask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(visible - full)).AsSingle();
+
+        Vector256<float> max = hidden;
+        for (int i = 0; i < full; i += Width)
+        {
+            max = Vector256.Max(max, Vector256.LoadUnsafe(ref start, (nuint)i));
+        }
+
+        if (covered > full)
+        {
+            max = Vector256.Max(max, Vector256.ConditionalSelect(tailMask, Vector256.LoadUnsafe(ref start, (nuint)full), hidden));
+        }
+
+        float rowMax = HorizontalMax(max);
+        if (float.IsNegativeInfinity(rowMax))
+        {
+            return 0;
+        }
+
+        Vector256<float> shift = Vector256.Create(rowMax);
+        Vector256<float> sum = Vector256<float>.Zero;
+        for (int i = 0; i < full; i += Width)
+        {
+            Vector256<float> e = VectorMath.Exp(Vector256.LoadUnsafe(ref start, (nuint)i) - shift);
+            e.StoreUnsafe(ref start, (nuint)i);
+            sum += e;
+        }
+
+        if (covered > full)
+        {
+            Vector256<float> e = Vector256.ConditionalSelect(tailMask, VectorMath.Exp(Vector256.LoadUnsafe(ref start, (nuint)full) - shift), Vector256<float>.Zero);
+            e.StoreUnsafe(ref start, (nuint)full);
+            sum += e;
+        }
+
+        Vector256<float> scale = Vector256.Create(1f / HorizontalSum.Of(sum));
+        for (int i = 0; i < covered; i += Width)
+        {
+            (Vector256.LoadUnsafe(ref start, (nuint)i) * scale).StoreUnsafe(ref start, (nuint)i);
+        }
+
+        return covered;
+    }
+
+    /// <inheritdoc cref="SoftmaxPrefix512"/>
+    private static int SoftmaxPrefix128(ref float start, int visible)
+    {
+        const int Width = 4;
+        int full = visible & ~(Width - 1);
+        int covered = (visible + Width - 1) & ~(Width - 1);
+        Vector128<float> hidden = Vector128.Create(float.NegativeInfinity);
+        Vector128<float> tailMask = Vector128.LessThan(Vector128<int>.Indices, Vector128.Create(visible - full)).AsSingle();
+
+        Vector128<float> max = hidden;
+        for (int i = 0; i < full; i += Width)
+        {
+            max = Vector128.Max(max, Vector128.LoadUnsafe(ref start, (nuint)i));
+        }
+
+        if (covered > full)
+        {
+            max = Vector128.Max(max, Vector128.ConditionalSelect(tailMask, Vector128.LoadUnsafe(ref start, (nuint)full), hidden));
+        }
+
+        float rowMax = HorizontalMax(max);
+        if (float.IsNegativeInfinity(rowMax))
+        {
+            return 0;
+        }
+
+        Vector128<float> shift = Vector128.Create(rowMax);
+        Vector128<float> sum = Vector128<float>.Zero;
+        for (int i = 0; i < full; i += Width)
+        {
+            Vector128<float> e = VectorMath.Exp(Vector128.LoadUnsafe(ref start, (nuint)i) - shift);
+            e.StoreUnsafe(ref start, (nuint)i);
+            sum += e;
+        }
+
+        if (covered > full)
+        {
+            Vector128<float> e = Vector128.ConditionalSelect(tailMask, VectorMath.Exp(Vector128.LoadUnsafe(ref start, (nuint)full) - shift), Vector128<float>.Zero);
+            e.StoreUnsafe(ref start, (nuint)full);
+            sum += e;
+        }
+
+        Vector128<float> scale = Vector128.Create(1f / HorizontalSum.Of(sum));
+        for (int i = 0; i < covered; i += Width)
+        {
+            (Vector128.LoadUnsafe(ref start, (nuint)i) * scale).StoreUnsafe(ref start, (nuint)i);
+        }
+
+        return covered;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float HorizontalMax(Vector256<float> v) => HorizontalMax(Vector128.Max(v.GetLower(), v.GetUpper()));
 

@@ -52,7 +52,7 @@ partial class Encoder
     /// <summary>Every query sees every key.</summary>
     public const bool IsCausal = false;
 
-    // Row stride of the score block: MaxKvSeqLen rounded up to whole key panels.
+    // Row stride of the score block: MaxKvSeqLen rounded up to whole key panels and whole Vector512s.
     private const int ScoreStride = 64;
     private const int HeadsPerKvHead = Heads / KvHeads;
 
@@ -300,7 +300,7 @@ partial class Encoder
                 }
 
                 ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, visible, Scale, ref scores);
-                SoftmaxRow(MemoryMarshal.CreateSpan(ref scores, visible), visible);
+                SoftmaxRow(ref scores, visible, visible);
                 WeighValues(ref scores, ref valueHead, visible, ref outputRow);
             }
         }
@@ -344,7 +344,7 @@ partial class Encoder
                 {
                     int row = (tileStart + r) / HeadsPerKvHead;
                     int visible = kvSeqLen;
-                    SoftmaxRow(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile), visible);
+                    SoftmaxRow(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile, visible);
                 }
 
                 WeighTile512(ref scores, visibleInTile, ref valueHead, ref Unsafe.Add(ref outputStart, offset0), ref Unsafe.Add(ref outputStart, offset1), ref Unsafe.Add(ref outputStart, offset2), ref Unsafe.Add(ref outputStart, offset3), ref Unsafe.Add(ref outputStart, offset4), ref Unsafe.Add(ref outputStart, offset5));
@@ -507,7 +507,7 @@ partial class Encoder
                 {
                     int row = (tileStart + r) / HeadsPerKvHead;
                     int visible = kvSeqLen;
-                    SoftmaxRow(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile), visible);
+                    SoftmaxRow(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile, visible);
                 }
 
                 WeighTile256(ref scores, visibleInTile, ref valueHead, ref Unsafe.Add(ref outputStart, offset0), ref Unsafe.Add(ref outputStart, offset1), ref Unsafe.Add(ref outputStart, offset2), ref Unsafe.Add(ref outputStart, offset3), ref Unsafe.Add(ref outputStart, offset4), ref Unsafe.Add(ref outputStart, offset5));
@@ -667,7 +667,7 @@ partial class Encoder
                 {
                     int row = (tileStart + r) / HeadsPerKvHead;
                     int visible = kvSeqLen;
-                    SoftmaxRow(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile), visible);
+                    SoftmaxRow(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile, visible);
                 }
 
                 WeighTile128(ref scores, visibleInTile, ref valueHead, ref Unsafe.Add(ref outputStart, offset0), ref Unsafe.Add(ref outputStart, offset1), ref Unsafe.Add(ref outputStart, offset2), ref Unsafe.Add(ref outputStart, offset3));
@@ -807,24 +807,14 @@ partial class Encoder
 
     /// <summary>
     /// Turns one row of scores into probabilities in place: the first <paramref name="visible"/> entries get the softmax,
-    /// the rest of the row becomes 0 so a tile can sum over a common length.
+    /// the rest of the first <paramref name="length"/> become 0 so a tile can sum over a common length.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SoftmaxRow(Span<float> row, int visible)
+    private static void SoftmaxRow(ref float row, int length, int visible)
     {
-        if (visible <= 0)
-        {
-            row.Clear();
-            return;
-        }
-
-        Span<float> live = row.Slice(0, visible);
-
-        // Subtracting the row max keeps exp from overflowing. A fully masked row sums to 0 and stays all zeros.
-        float max = SoftmaxKernels.Max(live);
-        float sum = SoftmaxKernels.ExpAndSum(live, max);
-        SoftmaxKernels.Multiply(live, sum > 0 ? 1 / sum : 0);
-        row.Slice(visible).Clear();
+        // One call: max, exp and sum, normalise, zeros. Score rows are ScoreStride long, a multiple of 16, so rounding
+        // the length up to whole vectors stays inside the row. A fully masked row comes out all zeros.
+        SoftmaxKernels.SoftmaxPrefix(MemoryMarshal.CreateSpan(ref row, (length + 15) & ~15), Math.Max(visible, 0));
     }
 
     /// <summary>

@@ -133,6 +133,60 @@ public sealed class SoftmaxKernelsTests
         Assert.Equal("cap", error.ParamName);
     }
 
+    public static IEnumerable<object[]> PrefixRows()
+    {
+        // Row lengths that are whole vectors of every width (the attention layers' case) and ones that are not, with
+        // every visible count in the first rows and a spread in the long one.
+        foreach (int length in new[] { 16, 32, 48, 8, 12, 20, 7, 0 })
+        {
+            for (int visible = 0; visible <= length; visible++)
+            {
+                yield return [length, visible];
+            }
+        }
+
+        foreach (int visible in new[] { 0, 1, 15, 16, 17, 200, 511, 512 })
+        {
+            yield return [512, visible];
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PrefixRows))]
+    public void SoftmaxPrefix_SoftmaxesTheVisiblePart_AndZeroesTheRest(int length, int visible)
+    {
+        float[] row = KernelReference.Uniform(length, -20f, 20f, seed: length * 1000 + visible);
+        // Hidden entries hold values larger than any visible one: they must not leak into the max or the sum.
+        for (int i = visible; i < length; i++)
+        {
+            row[i] = 1000f + i;
+        }
+
+        double[] expected = KernelReference.Softmax(row[..visible]);
+        SoftmaxKernels.SoftmaxPrefix(row, visible);
+
+        KernelReference.AssertClose(expected, row[..visible], Relative, Floor);
+        Assert.All(row[visible..], v => Assert.Equal(0f, v));
+    }
+
+    [Theory]
+    [InlineData(16, 16)]
+    [InlineData(64, 37)]
+    [InlineData(12, 5)]
+    public void SoftmaxPrefix_FullyMaskedVisiblePart_BecomesZeros(int length, int visible)
+    {
+        float[] row = Enumerable.Repeat(float.NegativeInfinity, visible).Concat(Enumerable.Repeat(3f, length - visible)).ToArray();
+        SoftmaxKernels.SoftmaxPrefix(row, visible);
+        Assert.All(row, v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void SoftmaxPrefix_RejectsAVisibleCountOutsideTheRow()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => SoftmaxKernels.SoftmaxPrefix(new float[16], 17));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SoftmaxKernels.SoftmaxPrefix(new float[16], -1));
+    }
+
     [Theory]
     [MemberData(nameof(RowLengths))]
     public void SoftmaxInPlace_MatchesDoubleReference(int length)
