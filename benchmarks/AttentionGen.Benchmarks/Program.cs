@@ -33,6 +33,14 @@ if (jsonPath is not null)
     Console.WriteLine($"Wrote {jsonPath}");
 }
 
+// The chart goes beside the JSON in benchmarks/results; a smoke run still draws it (into the temp folder) so CI
+// proves the chart renders on a fresh machine.
+string chartBase = smoke
+    ? Path.Combine(Path.GetTempPath(), "attentiongen-smoke-chart")
+    : Path.Combine(ResultsFolder(), "latest");
+var (png, svg) = ResultsChart.Write(rows, peak, chartBase);
+Console.WriteLine($"Chart: {png}, {svg}");
+
 var allocating = rows.Where(r => r.BytesPerCall != 0).Select(r => r.Case).ToList();
 if (allocating.Count > 0)
 {
@@ -41,3 +49,18 @@ if (allocating.Count > 0)
 }
 
 return 0;
+
+// benchmarks/results of the checkout this runs in (found from the working folder up), so `dotnet run --project` from
+// anywhere inside the repository writes to the same place.
+static string ResultsFolder()
+{
+    for (var folder = new DirectoryInfo(Directory.GetCurrentDirectory()); folder is not null; folder = folder.Parent)
+    {
+        if (File.Exists(Path.Combine(folder.FullName, "AttentionGen.sln")))
+        {
+            return Path.Combine(folder.FullName, "benchmarks", "results");
+        }
+    }
+
+    return Path.Combine(Directory.GetCurrentDirectory(), "benchmarks", "results");
+}

@@ -370,27 +370,30 @@ public static class SoftmaxKernels
     }
 
     /// <summary>Softmax over whole Vector512s; returns how many floats it wrote (visible rounded up to a vector).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SoftmaxPrefix512(ref float start, int visible)
     {
         const int Width = 16;
         int full = visible & ~(Width - 1);
         int covered = (visible + Width - 1) & ~(Width - 1);
         Vector512<float> hidden = Vector512.Create(float.NegativeInfinity);
+        // MaxNative is one instruction; the IEEE Max that orders NaN is three. A NaN score still reaches the sum
+        // through exp, so the row comes out NaN either way.
         // Lanes at or past `visible` in the last, partial vector count as −∞: they add nothing and come out as 0.
         Vector512<float> tailMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(visible - full)).AsSingle();
 
         Vector512<float> max = hidden;
         for (int i = 0; i < full; i += Width)
         {
-            max = Vector512.Max(max, Vector512.LoadUnsafe(ref start, (nuint)i));
+            max = Vector512.MaxNative(max, Vector512.LoadUnsafe(ref start, (nuint)i));
         }
 
         if (covered > full)
         {
-            max = Vector512.Max(max, Vector512.ConditionalSelect(tailMask, Vector512.LoadUnsafe(ref start, (nuint)full), hidden));
+            max = Vector512.MaxNative(max, Vector512.ConditionalSelect(tailMask, Vector512.LoadUnsafe(ref start, (nuint)full), hidden));
         }
 
-        float rowMax = HorizontalMax(Vector256.Max(max.GetLower(), max.GetUpper()));
+        float rowMax = HorizontalMaxNative(Vector256.MaxNative(max.GetLower(), max.GetUpper()));
         if (float.IsNegativeInfinity(rowMax))
         {
             return 0;
@@ -422,6 +425,7 @@ public static class SoftmaxKernels
     }
 
     /// <inheritdoc cref="SoftmaxPrefix512"/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SoftmaxPrefix256(ref float start, int visible)
     {
         const int Width = 8;
@@ -433,15 +437,15 @@ public static class SoftmaxKernels
         Vector256<float> max = hidden;
         for (int i = 0; i < full; i += Width)
         {
-            max = Vector256.Max(max, Vector256.LoadUnsafe(ref start, (nuint)i));
+            max = Vector256.MaxNative(max, Vector256.LoadUnsafe(ref start, (nuint)i));
         }
 
         if (covered > full)
         {
-            max = Vector256.Max(max, Vector256.ConditionalSelect(tailMask, Vector256.LoadUnsafe(ref start, (nuint)full), hidden));
+            max = Vector256.MaxNative(max, Vector256.ConditionalSelect(tailMask, Vector256.LoadUnsafe(ref start, (nuint)full), hidden));
         }
 
-        float rowMax = HorizontalMax(max);
+        float rowMax = HorizontalMaxNative(max);
         if (float.IsNegativeInfinity(rowMax))
         {
             return 0;
@@ -473,6 +477,7 @@ public static class SoftmaxKernels
     }
 
     /// <inheritdoc cref="SoftmaxPrefix512"/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SoftmaxPrefix128(ref float start, int visible)
     {
         const int Width = 4;
@@ -484,15 +489,15 @@ public static class SoftmaxKernels
         Vector128<float> max = hidden;
         for (int i = 0; i < full; i += Width)
         {
-            max = Vector128.Max(max, Vector128.LoadUnsafe(ref start, (nuint)i));
+            max = Vector128.MaxNative(max, Vector128.LoadUnsafe(ref start, (nuint)i));
         }
 
         if (covered > full)
         {
-            max = Vector128.Max(max, Vector128.ConditionalSelect(tailMask, Vector128.LoadUnsafe(ref start, (nuint)full), hidden));
+            max = Vector128.MaxNative(max, Vector128.ConditionalSelect(tailMask, Vector128.LoadUnsafe(ref start, (nuint)full), hidden));
         }
 
-        float rowMax = HorizontalMax(max);
+        float rowMax = HorizontalMaxNative(max);
         if (float.IsNegativeInfinity(rowMax))
         {
             return 0;
@@ -521,6 +526,17 @@ public static class SoftmaxKernels
         }
 
         return covered;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float HorizontalMaxNative(Vector256<float> v) => HorizontalMaxNative(Vector128.MaxNative(v.GetLower(), v.GetUpper()));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float HorizontalMaxNative(Vector128<float> v)
+    {
+        v = Vector128.MaxNative(v, Vector128.Shuffle(v, Vector128.Create(2, 3, 0, 1)));
+        v = Vector128.MaxNative(v, Vector128.Shuffle(v, Vector128.Create(1, 0, 3, 2)));
+        return v.ToScalar();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
