@@ -36,7 +36,9 @@ internal static class TileKernelEmitter
             w.Line("int pairs = seqLen * HeadsPerKvHead;");
             using (w.Block("for (int kvHead = 0; kvHead < KvHeads; kvHead++)"))
             {
-                w.Line($"PackKeyPanels{bits}(ref Unsafe.Add(ref keyStart, kvHead * HeadDim), kvSeqLen, ref panels);");
+                w.Line($"// Kᵀ in panels of {panelKeys} keys: for each head dimension, the keys' values side by side, so one vector load");
+                w.Line($"// feeds {panelKeys} dot products. Keys past kvSeqLen in the last panel are zeros.");
+                w.Line($"PanelPacking.PackTransposedUnchecked(ref Unsafe.Add(ref keyStart, kvHead * HeadDim), KvWidth, kvSeqLen, HeadDim, {panelKeys}, ref panels);");
                 w.Line("ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);");
                 using (w.Block($"for (int first = 0; first < pairs; first += {rows})"))
                 {
@@ -86,8 +88,6 @@ internal static class TileKernelEmitter
         }
 
         w.Line();
-        EmitPackKeyPanels(w, tile, bits);
-        w.Line();
         EmitScoreTile(w, tile, bits, type);
         w.Line();
         EmitWeighTile(w, attention, tile, bits, type);
@@ -99,40 +99,6 @@ internal static class TileKernelEmitter
         w.Line("/// <summary>Pair <paramref name=\"pair\"/> of <paramref name=\"kvHead\"/> is query row pair / HeadsPerKvHead of head kvHead·HeadsPerKvHead + pair % HeadsPerKvHead.</summary>");
         w.Line("private static int PairOffset(int kvHead, int pair) =>");
         w.Line("    pair / HeadsPerKvHead * QueryWidth + (kvHead * HeadsPerKvHead + pair % HeadsPerKvHead) * HeadDim;");
-    }
-
-    private static void EmitPackKeyPanels(SourceWriter w, TilePlan tile, int bits)
-    {
-        var panelKeys = Int(tile.PanelKeys);
-        w.Line("/// <summary>");
-        w.Line($"/// Kᵀ in panels of {panelKeys} keys: for each head dimension d, a panel holds its keys' d-th values side by side, so one");
-        w.Line($"/// vector load feeds {panelKeys} dot products. Keys past <paramref name=\"kvSeqLen\"/> in the last panel are zeros.");
-        w.Line("/// </summary>");
-        w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
-        using (w.Block($"private static void PackKeyPanels{bits}(ref float keyHead, int kvSeqLen, ref float panels)"))
-        {
-            w.Line($"int paddedKeys = (kvSeqLen + {tile.PanelKeys - 1}) / {panelKeys} * {panelKeys};");
-            using (w.Block("for (int j = 0; j < paddedKeys; j++)"))
-            {
-                w.Line($"ref float column = ref Unsafe.Add(ref panels, j / {panelKeys} * (HeadDim * {panelKeys}) + j % {panelKeys});");
-                using (w.Block("if (j < kvSeqLen)"))
-                {
-                    w.Line("ref float keyRow = ref Unsafe.Add(ref keyHead, (nint)j * KvWidth);");
-                    using (w.Block("for (int d = 0; d < HeadDim; d++)"))
-                    {
-                        w.Line($"Unsafe.Add(ref column, d * {panelKeys}) = Unsafe.Add(ref keyRow, d);");
-                    }
-                }
-
-                using (w.Block("else"))
-                {
-                    using (w.Block("for (int d = 0; d < HeadDim; d++)"))
-                    {
-                        w.Line($"Unsafe.Add(ref column, d * {panelKeys}) = 0;");
-                    }
-                }
-            }
-        }
     }
 
     private static void EmitScoreTile(SourceWriter w, TilePlan tile, int bits, string type)

@@ -315,7 +315,9 @@ partial class GlobalEncoder
         int pairs = seqLen * HeadsPerKvHead;
         for (int kvHead = 0; kvHead < KvHeads; kvHead++)
         {
-            PackKeyPanels256(ref Unsafe.Add(ref keyStart, kvHead * HeadDim), kvSeqLen, ref panels);
+            // Kᵀ in panels of 16 keys: for each head dimension, the keys' values side by side, so one vector load
+            // feeds 16 dot products. Keys past kvSeqLen in the last panel are zeros.
+            PanelPacking.PackTransposedUnchecked(ref Unsafe.Add(ref keyStart, kvHead * HeadDim), KvWidth, kvSeqLen, HeadDim, 16, ref panels);
             ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
             for (int first = 0; first < pairs; first += 6)
             {
@@ -338,35 +340,6 @@ partial class GlobalEncoder
                 }
 
                 WeighTile256(ref scores, visibleInTile, ref valueHead, ref Unsafe.Add(ref outputStart, offset0), ref Unsafe.Add(ref outputStart, offset1), ref Unsafe.Add(ref outputStart, offset2), ref Unsafe.Add(ref outputStart, offset3), ref Unsafe.Add(ref outputStart, offset4), ref Unsafe.Add(ref outputStart, offset5));
-            }
-        }
-    }
-
-    /// <summary>
-    /// Kᵀ in panels of 16 keys: for each head dimension d, a panel holds its keys' d-th values side by side, so one
-    /// vector load feeds 16 dot products. Keys past <paramref name="kvSeqLen"/> in the last panel are zeros.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackKeyPanels256(ref float keyHead, int kvSeqLen, ref float panels)
-    {
-        int paddedKeys = (kvSeqLen + 15) / 16 * 16;
-        for (int j = 0; j < paddedKeys; j++)
-        {
-            ref float column = ref Unsafe.Add(ref panels, j / 16 * (HeadDim * 16) + j % 16);
-            if (j < kvSeqLen)
-            {
-                ref float keyRow = ref Unsafe.Add(ref keyHead, (nint)j * KvWidth);
-                for (int d = 0; d < HeadDim; d++)
-                {
-                    Unsafe.Add(ref column, d * 16) = Unsafe.Add(ref keyRow, d);
-                }
-            }
-            else
-            {
-                for (int d = 0; d < HeadDim; d++)
-                {
-                    Unsafe.Add(ref column, d * 16) = 0;
-                }
             }
         }
     }
@@ -476,7 +449,9 @@ partial class GlobalEncoder
         int pairs = seqLen * HeadsPerKvHead;
         for (int kvHead = 0; kvHead < KvHeads; kvHead++)
         {
-            PackKeyPanels128(ref Unsafe.Add(ref keyStart, kvHead * HeadDim), kvSeqLen, ref panels);
+            // Kᵀ in panels of 8 keys: for each head dimension, the keys' values side by side, so one vector load
+            // feeds 8 dot products. Keys past kvSeqLen in the last panel are zeros.
+            PanelPacking.PackTransposedUnchecked(ref Unsafe.Add(ref keyStart, kvHead * HeadDim), KvWidth, kvSeqLen, HeadDim, 8, ref panels);
             ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
             for (int first = 0; first < pairs; first += 4)
             {
@@ -497,35 +472,6 @@ partial class GlobalEncoder
                 }
 
                 WeighTile128(ref scores, visibleInTile, ref valueHead, ref Unsafe.Add(ref outputStart, offset0), ref Unsafe.Add(ref outputStart, offset1), ref Unsafe.Add(ref outputStart, offset2), ref Unsafe.Add(ref outputStart, offset3));
-            }
-        }
-    }
-
-    /// <summary>
-    /// Kᵀ in panels of 8 keys: for each head dimension d, a panel holds its keys' d-th values side by side, so one
-    /// vector load feeds 8 dot products. Keys past <paramref name="kvSeqLen"/> in the last panel are zeros.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackKeyPanels128(ref float keyHead, int kvSeqLen, ref float panels)
-    {
-        int paddedKeys = (kvSeqLen + 7) / 8 * 8;
-        for (int j = 0; j < paddedKeys; j++)
-        {
-            ref float column = ref Unsafe.Add(ref panels, j / 8 * (HeadDim * 8) + j % 8);
-            if (j < kvSeqLen)
-            {
-                ref float keyRow = ref Unsafe.Add(ref keyHead, (nint)j * KvWidth);
-                for (int d = 0; d < HeadDim; d++)
-                {
-                    Unsafe.Add(ref column, d * 8) = Unsafe.Add(ref keyRow, d);
-                }
-            }
-            else
-            {
-                for (int d = 0; d < HeadDim; d++)
-                {
-                    Unsafe.Add(ref column, d * 8) = 0;
-                }
             }
         }
     }

@@ -19,7 +19,7 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
         string width = HardwarePathTests.CurrentPath;
         string[] methods = width == "scalar"
             ? ["ScoreKeys", "WeighValues", "ScoreKeysOfHead", "WeighValuesOfHead"]
-            : [$"ScoreTile{width}", $"WeighTile{width}", $"PackKeyPanels{width}", "ScoreKeys", "WeighValues", "ScoreKeysOfHead", "WeighValuesOfHead"];
+            : [$"ScoreTile{width}", $"WeighTile{width}", "ScoreKeys", "WeighValues", "ScoreKeysOfHead", "WeighValuesOfHead"];
         string listingPath = Path.Combine(Path.GetTempPath(), $"attentiongen-jit-{Guid.NewGuid():N}.txt");
         try
         {
