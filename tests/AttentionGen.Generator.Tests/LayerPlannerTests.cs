@@ -209,7 +209,35 @@ public sealed class LayerPlannerTests
     [InlineData(3, new int[0])]
     public void Tiles_OnlyForWidthsThatCoverTheHeadInWholeVectors(int headDim, int[] widths)
     {
-        Assert.Equal(widths, LayerPlanner.TilesFor(headDim).Select(t => t.VectorWidth));
+        Assert.Equal(widths, LayerPlanner.TilesFor(headDim, maxKvSeqLen: 128).Select(t => t.VectorWidth));
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(16, 1)]
+    [InlineData(17, 2)]
+    [InlineData(32, 2)]
+    [InlineData(48, 3)]
+    [InlineData(64, 4)]
+    [InlineData(4096, 4)]
+    public void Avx512Tile_NarrowsItsKeyPanel_ToTheKeysACallCanHave(int maxKvSeqLen, int keyVectors)
+    {
+        var tile = LayerPlanner.TilesFor(64, maxKvSeqLen).Single(t => t.VectorWidth == 16);
+
+        Assert.Equal(keyVectors, tile.KeyVectors);
+        Assert.Equal(6, tile.Rows);
+    }
+
+    [Fact]
+    public void SelfAttentionTiles_AreSizedForTheRaisedKeyBound()
+    {
+        // MaxKvSeqLen 16 is raised to MaxSeqLen 64 for the self-attention Forward; the tile must follow.
+        var options = new LayerOptions { ModelDim = 64, Heads = 1, MaxSeqLen = 64, MaxKvSeqLen = 16 };
+
+        var attention = LayerPlanner.Plan(Model(LayerKind.MultiHeadAttention, options)).Attention!;
+
+        Assert.Equal(64, attention.MaxKvSeqLen);
+        Assert.Equal(4, attention.Tiles.Single(t => t.VectorWidth == 16).KeyVectors);
     }
 
     [Fact]

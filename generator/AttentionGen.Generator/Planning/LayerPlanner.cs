@@ -41,12 +41,6 @@ internal static class LayerPlanner
                     projections = new ProjectionShape(options.ModelDim, kvInputDim, options.Bias,
                         EmitsSelfAttention: kvInputDim == options.ModelDim,
                         EmitsCrossAttention: options.KvInputDim > 0);
-                    if (projections.EmitsSelfAttention && attention.MaxKvSeqLen < attention.MaxSeqLen)
-                    {
-                        // In self-attention the keys are the queries, so the key buffers must hold MaxSeqLen rows.
-                        attention = attention with { MaxKvSeqLen = attention.MaxSeqLen };
-                    }
-
                     weights.AddRange(ProjectionWeights(attention, projections));
                 }
 
@@ -65,13 +59,20 @@ internal static class LayerPlanner
     {
         var headDim = options.HeadDim > 0 || kind != LayerKind.MultiHeadAttention ? options.HeadDim : options.ModelDim / options.Heads;
         var scale = options.Scale > 0 ? options.Scale : (float)(1.0 / Math.Sqrt(headDim));
-        var tiles = headDim <= LayerValidator.MaxUnrolledWidth ? TilesFor(headDim) : EquatableArray<TilePlan>.Empty;
+        var maxKvSeqLen = options.MaxKvSeqLen > 0 ? options.MaxKvSeqLen : options.MaxSeqLen;
+        if (kind == LayerKind.MultiHeadAttention && (options.KvInputDim == 0 || options.KvInputDim == options.ModelDim))
+        {
+            // The layer has a self-attention Forward, where the keys are the queries: key buffers hold MaxSeqLen rows.
+            maxKvSeqLen = Math.Max(maxKvSeqLen, options.MaxSeqLen);
+        }
+
+        var tiles = headDim <= LayerValidator.MaxUnrolledWidth ? TilesFor(headDim, maxKvSeqLen) : EquatableArray<TilePlan>.Empty;
         return new AttentionShape(
             options.Heads,
             options.KvHeads > 0 ? options.KvHeads : options.Heads,
             headDim,
             options.MaxSeqLen,
-            options.MaxKvSeqLen > 0 ? options.MaxKvSeqLen : options.MaxSeqLen,
+            maxKvSeqLen,
             options.Causal,
             scale,
             options.Softcap,
@@ -80,13 +81,15 @@ internal static class LayerPlanner
 
     /// <summary>
     /// The register tiles: AVX-512's 32 registers hold 6×4 accumulators plus 4 key vectors and a broadcast; AVX2's 16
-    /// hold 6×2; SSE's 16 hold 4×2. A width only gets a tile when whole vectors cover the head, so the P·V tile has no
-    /// column tail; other head widths run row by row on that path.
+    /// hold 6×2; SSE's 16 hold 4×2. When every call has fewer keys than a full AVX-512 panel (64), its panel narrows to
+    /// the keys there can be, so short sequences don't score padding. A width only gets a tile when whole vectors cover
+    /// the head, so the P·V tile has no column tail; other head widths run row by row on that path.
     /// </summary>
-    internal static EquatableArray<TilePlan> TilesFor(int headDim)
+    internal static EquatableArray<TilePlan> TilesFor(int headDim, int maxKvSeqLen)
     {
         var tiles = new List<TilePlan>();
-        foreach (var tile in new[] { new TilePlan(16, 6, 4, 4), new TilePlan(8, 6, 2, 2), new TilePlan(4, 4, 2, 2) })
+        var keyVectors512 = Math.Max(1, Math.Min(4, (maxKvSeqLen + 15) / 16));
+        foreach (var tile in new[] { new TilePlan(16, 6, keyVectors512, 4), new TilePlan(8, 6, 2, 2), new TilePlan(4, 4, 2, 2) })
         {
             if (headDim % tile.VectorWidth == 0)
             {

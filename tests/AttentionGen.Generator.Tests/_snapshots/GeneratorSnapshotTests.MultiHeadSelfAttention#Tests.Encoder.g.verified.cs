@@ -53,7 +53,7 @@ partial class Encoder
     public const bool IsCausal = false;
 
     // Row stride of the score block: MaxKvSeqLen rounded up to whole key panels and whole Vector512s.
-    private const int ScoreStride = 64;
+    private const int ScoreStride = 16;
     private const int HeadsPerKvHead = Heads / KvHeads;
 
     // Scratch, allocated once per instance so Forward allocates nothing.
@@ -307,7 +307,7 @@ partial class Encoder
     }
 
     /// <summary>
-    /// Tiled attention on the Vector512 path. Per key/value head, Kᵀ is packed once into panels of 64 keys; then the
+    /// Tiled attention on the Vector512 path. Per key/value head, Kᵀ is packed once into panels of 16 keys; then the
     /// query rows that use this head go through 6 at a time: a QKᵀ tile into the score block, a softmax per row, and a
     /// P·V tile into the output.
     /// </summary>
@@ -325,9 +325,9 @@ partial class Encoder
         int pairs = seqLen * HeadsPerKvHead;
         for (int kvHead = 0; kvHead < KvHeads; kvHead++)
         {
-            // Kᵀ in panels of 64 keys: for each head dimension, the keys' values side by side, so one vector load
-            // feeds 64 dot products. Keys past kvSeqLen in the last panel are zeros.
-            PanelPacking.PackTransposedUnchecked(ref Unsafe.Add(ref keyStart, kvHead * HeadDim), KvWidth, kvSeqLen, HeadDim, 64, ref panels);
+            // Kᵀ in panels of 16 keys: for each head dimension, the keys' values side by side, so one vector load
+            // feeds 16 dot products. Keys past kvSeqLen in the last panel are zeros.
+            PanelPacking.PackTransposedUnchecked(ref Unsafe.Add(ref keyStart, kvHead * HeadDim), KvWidth, kvSeqLen, HeadDim, 16, ref panels);
             ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
             for (int first = 0; first < pairs; first += 6)
             {
@@ -341,7 +341,7 @@ partial class Encoder
                 int offset5 = PairOffset(kvHead, tileStart + 5);
                 int visibleInTile = kvSeqLen;
 
-                ScoreTile512(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref Unsafe.Add(ref queryStart, offset4), ref Unsafe.Add(ref queryStart, offset5), ref panels, (visibleInTile + 63) / 64, ref scores);
+                ScoreTile512(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref Unsafe.Add(ref queryStart, offset4), ref Unsafe.Add(ref queryStart, offset5), ref panels, (visibleInTile + 15) / 16, ref scores);
                 for (int r = 0; r < 6; r++)
                 {
                     int row = (tileStart + r) / HeadsPerKvHead;
@@ -355,49 +355,46 @@ partial class Encoder
     }
 
     /// <summary>
-    /// <c>scores[r, j] = Scale · q_r·k_j</c> for 6 query rows against <paramref name="keyBlocks"/> panels of 64 keys.
-    /// The 6×4 accumulators stay in registers for the whole head dimension.
+    /// <c>scores[r, j] = Scale · q_r·k_j</c> for 6 query rows against <paramref name="keyBlocks"/> panels of 16 keys.
+    /// The 6×1 accumulators stay in registers for the whole head dimension.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScoreTile512(ref float q0, ref float q1, ref float q2, ref float q3, ref float q4, ref float q5, ref float panels, int keyBlocks, ref float scores)
     {
         for (int block = 0; block < keyBlocks; block++)
         {
-            ref float panel = ref Unsafe.Add(ref panels, block * (HeadDim * 64));
-            var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero; var s03 = Vector512<float>.Zero;
-            var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero; var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero;
-            var s20 = Vector512<float>.Zero; var s21 = Vector512<float>.Zero; var s22 = Vector512<float>.Zero; var s23 = Vector512<float>.Zero;
-            var s30 = Vector512<float>.Zero; var s31 = Vector512<float>.Zero; var s32 = Vector512<float>.Zero; var s33 = Vector512<float>.Zero;
-            var s40 = Vector512<float>.Zero; var s41 = Vector512<float>.Zero; var s42 = Vector512<float>.Zero; var s43 = Vector512<float>.Zero;
-            var s50 = Vector512<float>.Zero; var s51 = Vector512<float>.Zero; var s52 = Vector512<float>.Zero; var s53 = Vector512<float>.Zero;
+            ref float panel = ref Unsafe.Add(ref panels, block * (HeadDim * 16));
+            var s00 = Vector512<float>.Zero;
+            var s10 = Vector512<float>.Zero;
+            var s20 = Vector512<float>.Zero;
+            var s30 = Vector512<float>.Zero;
+            var s40 = Vector512<float>.Zero;
+            var s50 = Vector512<float>.Zero;
             for (int d = 0; d < HeadDim; d++)
             {
-                ref float keys = ref Unsafe.Add(ref panel, d * 64);
+                ref float keys = ref Unsafe.Add(ref panel, d * 16);
                 var k0 = Vector512.LoadUnsafe(ref keys, 0);
-                var k1 = Vector512.LoadUnsafe(ref keys, 16);
-                var k2 = Vector512.LoadUnsafe(ref keys, 32);
-                var k3 = Vector512.LoadUnsafe(ref keys, 48);
                 var q = Vector512.Create(Unsafe.Add(ref q0, d));
-                s00 = Vector512.MultiplyAddEstimate(q, k0, s00); s01 = Vector512.MultiplyAddEstimate(q, k1, s01); s02 = Vector512.MultiplyAddEstimate(q, k2, s02); s03 = Vector512.MultiplyAddEstimate(q, k3, s03);
+                s00 = Vector512.MultiplyAddEstimate(q, k0, s00);
                 q = Vector512.Create(Unsafe.Add(ref q1, d));
-                s10 = Vector512.MultiplyAddEstimate(q, k0, s10); s11 = Vector512.MultiplyAddEstimate(q, k1, s11); s12 = Vector512.MultiplyAddEstimate(q, k2, s12); s13 = Vector512.MultiplyAddEstimate(q, k3, s13);
+                s10 = Vector512.MultiplyAddEstimate(q, k0, s10);
                 q = Vector512.Create(Unsafe.Add(ref q2, d));
-                s20 = Vector512.MultiplyAddEstimate(q, k0, s20); s21 = Vector512.MultiplyAddEstimate(q, k1, s21); s22 = Vector512.MultiplyAddEstimate(q, k2, s22); s23 = Vector512.MultiplyAddEstimate(q, k3, s23);
+                s20 = Vector512.MultiplyAddEstimate(q, k0, s20);
                 q = Vector512.Create(Unsafe.Add(ref q3, d));
-                s30 = Vector512.MultiplyAddEstimate(q, k0, s30); s31 = Vector512.MultiplyAddEstimate(q, k1, s31); s32 = Vector512.MultiplyAddEstimate(q, k2, s32); s33 = Vector512.MultiplyAddEstimate(q, k3, s33);
+                s30 = Vector512.MultiplyAddEstimate(q, k0, s30);
                 q = Vector512.Create(Unsafe.Add(ref q4, d));
-                s40 = Vector512.MultiplyAddEstimate(q, k0, s40); s41 = Vector512.MultiplyAddEstimate(q, k1, s41); s42 = Vector512.MultiplyAddEstimate(q, k2, s42); s43 = Vector512.MultiplyAddEstimate(q, k3, s43);
+                s40 = Vector512.MultiplyAddEstimate(q, k0, s40);
                 q = Vector512.Create(Unsafe.Add(ref q5, d));
-                s50 = Vector512.MultiplyAddEstimate(q, k0, s50); s51 = Vector512.MultiplyAddEstimate(q, k1, s51); s52 = Vector512.MultiplyAddEstimate(q, k2, s52); s53 = Vector512.MultiplyAddEstimate(q, k3, s53);
+                s50 = Vector512.MultiplyAddEstimate(q, k0, s50);
             }
 
-            ref float blockScores = ref Unsafe.Add(ref scores, block * 64);
-            (s00 * Scale).StoreUnsafe(ref blockScores, 0); (s01 * Scale).StoreUnsafe(ref blockScores, 16); (s02 * Scale).StoreUnsafe(ref blockScores, 32); (s03 * Scale).StoreUnsafe(ref blockScores, 48);
-            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0); (s11 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 16); (s12 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 32); (s13 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 48);
-            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0); (s21 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 16); (s22 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 32); (s23 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 48);
-            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0); (s31 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 16); (s32 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 32); (s33 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 48);
-            (s40 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 0); (s41 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 16); (s42 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 32); (s43 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 48);
-            (s50 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 0); (s51 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 16); (s52 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 32); (s53 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 48);
+            ref float blockScores = ref Unsafe.Add(ref scores, block * 16);
+            (s00 * Scale).StoreUnsafe(ref blockScores, 0);
+            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0);
+            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0);
+            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0);
+            (s40 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 0);
+            (s50 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 0);
         }
     }
 
