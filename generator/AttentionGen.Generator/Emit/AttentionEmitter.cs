@@ -42,9 +42,9 @@ internal static class AttentionEmitter
         w.Line($"// Row stride of the score block: MaxKvSeqLen rounded up to whole key panels and whole Vector512s.");
         w.Line($"private const int ScoreStride = {Int(attention.ScoreStride)};");
         w.Line("private const int HeadsPerKvHead = Heads / KvHeads;");
-        if (attention.GroupSize > 1)
+        if (attention.RowStackedHeads > 1)
         {
-            w.Line("// Keys per block when a group's heads take turns on them: 16 rows of one head stay in L1 between heads, even at");
+            w.Line("// Keys per block when the heads take turns on them: 16 rows of one head stay in L1 between heads, even at");
             w.Line("// power-of-two row strides, which pile rows onto few cache sets.");
             w.Line("private const int KeyBlock = 16;");
         }
@@ -246,7 +246,9 @@ internal static class AttentionEmitter
         var grouped = attention.GroupSize > 1;
         w.Line(grouped
             ? "/// <summary>One query row of one key/value group at a time: scores, softmax and weighted sum for every head in it.</summary>"
-            : "/// <summary>One query row of one head at a time: scores against every visible key, softmax, weighted sum of values.</summary>");
+            : attention.Heads > 1
+                ? "/// <summary>One query row at a time, every head at once: scores, softmax and weighted sum, K and V read once.</summary>"
+                : "/// <summary>One query row at a time: scores against every visible key, softmax, weighted sum of values.</summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
         using (w.Block($"private void AttendByRows(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, {maskParameter}Span<float> output, int seqLen, int kvSeqLen)"))
         {
@@ -263,7 +265,7 @@ internal static class AttentionEmitter
             }
             else
             {
-                EmitSingleHeadRows(w, attention, mask);
+                EmitAllHeadsRows(w, attention, mask);
             }
         }
 
@@ -276,29 +278,40 @@ internal static class AttentionEmitter
         }
     }
 
-    private static void EmitSingleHeadRows(SourceWriter w, AttentionShape attention, string mask)
+    /// <summary>
+    /// Without groups, the row kernels take every head of a query row together (one head is the plain case): head h
+    /// reads its own slice of each key and value row, and the rows stream past in memory order once for all heads.
+    /// </summary>
+    private static void EmitAllHeadsRows(SourceWriter w, AttentionShape attention, string mask)
     {
-        using (w.Block("for (int head = 0; head < Heads; head++)"))
+        using (w.Block("for (int row = 0; row < seqLen; row++)"))
         {
-            EmitKvHead(w, attention, "head");
-            w.Line("ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);");
-            w.Line("ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);");
-            using (w.Block("for (int row = 0; row < seqLen; row++)"))
+            w.Line("ref float queryRow = ref Unsafe.Add(ref queryStart, row * QueryWidth);");
+            w.Line("ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth);");
+            EmitVisible(w, attention, "visible", "row");
+            using (w.Block("if (visible <= 0)"))
             {
-                w.Line("ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth + head * HeadDim);");
-                EmitVisible(w, attention, "visible", "row");
-                using (w.Block("if (visible <= 0)"))
-                {
-                    w.Line("// More queries than keys: this row sees nothing, and attends to nothing.");
-                    w.Line("MemoryMarshal.CreateSpan(ref outputRow, HeadDim).Clear();");
-                    w.Line("continue;");
-                }
-
-                w.Line();
-                w.Line("ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, visible, Scale, ref scores);");
-                w.Line($"SoftmaxRow(ref scores, visible, visible{mask});");
-                w.Line("WeighValues(ref scores, ref valueHead, visible, ref outputRow);");
+                w.Line("// More queries than keys: this row sees nothing, and attends to nothing.");
+                w.Line("MemoryMarshal.CreateSpan(ref outputRow, QueryWidth).Clear();");
+                w.Line("continue;");
             }
+
+            w.Line();
+            w.Line("ScoreKeys(ref queryRow, ref keyStart, visible, Scale, ref scores);");
+            if (attention.Heads > 1)
+            {
+                using (w.Block("for (int head = 0; head < Heads; head++)"))
+                {
+                    w.Line($"SoftmaxRow(ref Unsafe.Add(ref scores, head * ScoreStride), visible, visible{mask});");
+                }
+            }
+            else
+            {
+                w.Line($"SoftmaxRow(ref scores, visible, visible{mask});");
+            }
+
+            w.Line();
+            w.Line("WeighValues(ref scores, ref valueStart, visible, ref outputRow);");
         }
     }
 

@@ -23,127 +23,179 @@ internal static class GroupKernelEmitter
     public static void EmitStackedDot(SourceWriter w, RowKernelPlan kernel)
     {
         var stride = kernel.RowStrideName;
-        w.Line("// Four keys at a time against four heads at a time: each key vector is loaded once for all the heads, and the");
-        w.Line("// keys stream past in order. The last block slides back to end on the last key, rescoring a few.");
+        w.Line(kernel.SharedRows
+            ? "// Four keys at a time against four heads at a time: each key vector is loaded once for all the heads, and the"
+            : "// Four keys at a time against four heads at a time, each head on its own slice of the key rows, so the rows");
+        w.Line(kernel.SharedRows
+            ? "// keys stream past in order. The last block slides back to end on the last key, rescoring a few."
+            : "// stream past in memory order. The last block slides back to end on the last key, rescoring a few.");
         using (w.Block($"if (Vector512.IsHardwareAccelerated && count >= {Int(KeysAtOnce)})"))
         {
             using (w.Block($"for (int first = 0; first < count; first += {Int(KeysAtOnce)})"))
             {
                 w.Line($"int j = Math.Min(first, count - {Int(KeysAtOnce)});");
                 w.Line($"ref float block = ref Unsafe.Add(ref rows, (nint)j * {stride});");
-                for (var firstHead = 0; firstHead < kernel.GroupHeads; firstHead += HeadsAtOnce)
-                {
-                    var heads = System.Math.Min(HeadsAtOnce, kernel.GroupHeads - firstHead);
-                    w.Line($"// Heads {HeadRange(firstHead, heads)}.");
-                    using (w.Block(""))
-                    {
-                        for (var h = 0; h < heads; h++)
-                        {
-                            w.Line(string.Join(" ", Enumerable.Range(0, KeysAtOnce).Select(k => $"var s{h}{k} = Vector512<float>.Zero;")));
-                        }
-
-                        using (w.Block($"for (nuint d = 0; d < {kernel.WidthName}; d += 16)"))
-                        {
-                            w.Line("ref float keys = ref Unsafe.Add(ref block, d);");
-                            w.Line($"ref float queries = ref Unsafe.Add(ref x, {(firstHead == 0 ? "" : $"{Int(firstHead)} * {kernel.WidthName} + ")}(nint)d);");
-                            for (var k = 0; k < KeysAtOnce; k++)
-                            {
-                                w.Line($"var k{k} = Vector512.LoadUnsafe(ref keys{(k == 0 ? "" : $", {Multiple(k, stride)}")});");
-                            }
-
-                            for (var h = 0; h < heads; h++)
-                            {
-                                w.Line($"{(h == 0 ? "var " : "")}q = Vector512.LoadUnsafe(ref queries{(h == 0 ? "" : $", {Multiple(h, kernel.WidthName)}")});");
-                                w.Line(string.Join(" ", Enumerable.Range(0, KeysAtOnce).Select(k => $"s{h}{k} = Vector512.MultiplyAddEstimate(q, k{k}, s{h}{k});")));
-                            }
-                        }
-
-                        w.Line();
-                        var fours = Enumerable.Range(0, HeadsAtOnce).Select(h => h < heads
-                            ? $"HorizontalSum.OfFour({string.Join(", ", Enumerable.Range(0, KeysAtOnce).Select(k => $"s{h}{k}"))})"
-                            : "Vector512<float>.Zero");
-                        w.Line($"// Block h of sums holds head {(firstHead == 0 ? "h" : $"{Int(firstHead)} + h")}'s scores for keys j … j + 3.");
-                        w.Line("var sums = scale * HorizontalSum.AcrossBlocks(");
-                        var arguments = fours.ToArray();
-                        for (var i = 0; i < arguments.Length; i++)
-                        {
-                            w.Line($"    {arguments[i]}{(i == arguments.Length - 1 ? ");" : ",")}");
-                        }
-
-                        string[] blocks = { "GetLower().GetLower()", "GetLower().GetUpper()", "GetUpper().GetLower()", "GetUpper().GetUpper()" };
-                        for (var h = 0; h < heads; h++)
-                        {
-                            var row = firstHead + h;
-                            var offset = row == 0 ? "(nuint)j" : $"(nuint)({Multiple(row, "ScoreStride")} + j)";
-                            w.Line($"sums.{blocks[h]}.StoreUnsafe(ref scores, {offset});");
-                        }
-                    }
-                }
+                ForEachQuad(w, kernel, heads => EmitDotQuad(w, kernel, heads));
             }
 
             w.Line("return;");
         }
 
         w.Line();
+    }
+
+    private static void EmitDotQuad(SourceWriter w, RowKernelPlan kernel, int heads)
+    {
+        var stride = kernel.RowStrideName;
+        var width = kernel.WidthName;
+        for (var h = 0; h < heads; h++)
+        {
+            w.Line(string.Join(" ", Enumerable.Range(0, KeysAtOnce).Select(k => $"var s{h}{k} = Vector512<float>.Zero;")));
+        }
+
+        using (w.Block($"for (nuint d = 0; d < {width}; d += 16)"))
+        {
+            w.Line($"ref float queries = ref Unsafe.Add(ref x, firstHead * {width} + (nint)d);");
+            w.Line(kernel.SharedRows
+                ? "ref float keys = ref Unsafe.Add(ref block, d);"
+                : $"ref float keys = ref Unsafe.Add(ref block, firstHead * {width} + (nint)d);");
+            if (kernel.SharedRows)
+            {
+                for (var k = 0; k < KeysAtOnce; k++)
+                {
+                    w.Line($"var k{k} = Vector512.LoadUnsafe(ref keys{(k == 0 ? "" : $", {Multiple(k, stride)}")});");
+                }
+            }
+
+            for (var h = 0; h < heads; h++)
+            {
+                w.Line($"{(h == 0 ? "var " : "")}q = Vector512.LoadUnsafe(ref queries{(h == 0 ? "" : $", {Multiple(h, width)}")});");
+                w.Line(string.Join(" ", Enumerable.Range(0, KeysAtOnce).Select(k =>
+                {
+                    var key = kernel.SharedRows ? $"k{k}" : $"Vector512.LoadUnsafe(ref keys{Offset(Multiple(h, width, zero: ""), Multiple(k, stride, zero: ""))})";
+                    return $"s{h}{k} = Vector512.MultiplyAddEstimate(q, {key}, s{h}{k});";
+                })));
+            }
+        }
+
+        w.Line();
+        var fours = Enumerable.Range(0, HeadsAtOnce).Select(h => h < heads
+            ? $"HorizontalSum.OfFour({string.Join(", ", Enumerable.Range(0, KeysAtOnce).Select(k => $"s{h}{k}"))})"
+            : "Vector512<float>.Zero").ToArray();
+        w.Line("// Block h of sums holds head firstHead + h's scores for keys j … j + 3.");
+        w.Line("var sums = scale * HorizontalSum.AcrossBlocks(");
+        for (var i = 0; i < fours.Length; i++)
+        {
+            w.Line($"    {fours[i]}{(i == fours.Length - 1 ? ");" : ",")}");
+        }
+
+        w.Line("ref float headScores = ref Unsafe.Add(ref scores, firstHead * ScoreStride + j);");
+        string[] blocks = { "GetLower().GetLower()", "GetLower().GetUpper()", "GetUpper().GetLower()", "GetUpper().GetUpper()" };
+        for (var h = 0; h < heads; h++)
+        {
+            w.Line($"sums.{blocks[h]}.StoreUnsafe(ref headScores{(h == 0 ? "" : $", {Multiple(h, "ScoreStride")}")});");
+        }
     }
 
     public static void EmitStackedWeightedSum(SourceWriter w, RowKernelPlan kernel)
     {
-        var stride = kernel.RowStrideName;
-        var vectors = kernel.Width / 16;
-        w.Line("// Four heads at a time, up to 64 head columns at a time: each value vector is loaded once and weighted for every");
-        w.Line("// head, with the outputs in registers while the values stream past in order.");
+        w.Line("// Four heads at a time, up to 64 head columns at a time: each value vector is loaded once and weighted for its");
+        w.Line("// heads, with the outputs in registers while the values stream past in order.");
         using (w.Block("if (Vector512.IsHardwareAccelerated)"))
         {
-            for (var firstHead = 0; firstHead < kernel.GroupHeads; firstHead += HeadsAtOnce)
-            {
-                var heads = System.Math.Min(HeadsAtOnce, kernel.GroupHeads - firstHead);
-                for (var firstVector = 0; firstVector < vectors; firstVector += OutputVectorsAtOnce)
-                {
-                    var count = System.Math.Min(OutputVectorsAtOnce, vectors - firstVector);
-                    var column = firstVector * 16;
-                    w.Line($"// Heads {HeadRange(firstHead, heads)}, head columns {Int(column)}…{Int(column + count * 16 - 1)}.");
-                    using (w.Block(""))
-                    {
-                        for (var h = 0; h < heads; h++)
-                        {
-                            w.Line(string.Join(" ", Enumerable.Range(0, count).Select(c => $"var o{h}{c} = Vector512<float>.Zero;")));
-                        }
-
-                        using (w.Block("for (int j = 0; j < count; j++)"))
-                        {
-                            w.Line($"ref float valueRow = ref Unsafe.Add(ref rows, (nint)j * {stride});");
-                            for (var c = 0; c < count; c++)
-                            {
-                                w.Line($"var v{c} = Vector512.LoadUnsafe(ref valueRow, {Int(column + c * 16)});");
-                            }
-
-                            for (var h = 0; h < heads; h++)
-                            {
-                                var row = firstHead + h;
-                                var index = row == 0 ? "j" : $"{Multiple(row, "ScoreStride")} + j";
-                                w.Line($"{(h == 0 ? "var " : "")}p = Vector512.Create(Unsafe.Add(ref weights, {index}));");
-                                w.Line(string.Join(" ", Enumerable.Range(0, count).Select(c => $"o{h}{c} = Vector512.MultiplyAddEstimate(p, v{c}, o{h}{c});")));
-                            }
-                        }
-
-                        for (var h = 0; h < heads; h++)
-                        {
-                            var row = firstHead + h;
-                            w.Line(string.Join(" ", Enumerable.Range(0, count).Select(c =>
-                                $"o{h}{c}.StoreUnsafe(ref output, {(row == 0 ? "" : $"{Multiple(row, kernel.WidthName)} + ")}{Int(column + c * 16)});")));
-                        }
-                    }
-                }
-            }
-
+            ForEachQuad(w, kernel, heads => EmitWeightedSumQuad(w, kernel, heads));
             w.Line("return;");
         }
 
         w.Line();
     }
 
+    private static void EmitWeightedSumQuad(SourceWriter w, RowKernelPlan kernel, int heads)
+    {
+        var width = kernel.WidthName;
+        var vectors = kernel.Width / 16;
+        w.Line("ref float headWeights = ref Unsafe.Add(ref weights, firstHead * ScoreStride);");
+        w.Line($"ref float headOutputs = ref Unsafe.Add(ref output, firstHead * {width});");
+        w.Line(kernel.SharedRows ? "ref float headRows = ref rows;" : $"ref float headRows = ref Unsafe.Add(ref rows, firstHead * {width});");
+        for (var firstVector = 0; firstVector < vectors; firstVector += OutputVectorsAtOnce)
+        {
+            var count = System.Math.Min(OutputVectorsAtOnce, vectors - firstVector);
+            var column = firstVector * 16;
+            w.Line($"// Head columns {Int(column)}…{Int(column + count * 16 - 1)}.");
+            using (w.Block(""))
+            {
+                for (var h = 0; h < heads; h++)
+                {
+                    w.Line(string.Join(" ", Enumerable.Range(0, count).Select(c => $"var o{h}{c} = Vector512<float>.Zero;")));
+                }
+
+                using (w.Block("for (int j = 0; j < count; j++)"))
+                {
+                    w.Line($"ref float valueRow = ref Unsafe.Add(ref headRows, (nint)j * {kernel.RowStrideName});");
+                    if (kernel.SharedRows)
+                    {
+                        for (var c = 0; c < count; c++)
+                        {
+                            w.Line($"var v{c} = Vector512.LoadUnsafe(ref valueRow{Offset(Int(column + c * 16))});");
+                        }
+                    }
+
+                    for (var h = 0; h < heads; h++)
+                    {
+                        w.Line($"{(h == 0 ? "var " : "")}p = Vector512.Create(Unsafe.Add(ref headWeights, {(h == 0 ? "j" : $"{Multiple(h, "ScoreStride")} + j")}));");
+                        w.Line(string.Join(" ", Enumerable.Range(0, count).Select(c =>
+                        {
+                            var value = kernel.SharedRows ? $"v{c}" : $"Vector512.LoadUnsafe(ref valueRow{Offset(Multiple(h, width, zero: ""), Int(column + c * 16))})";
+                            return $"o{h}{c} = Vector512.MultiplyAddEstimate(p, {value}, o{h}{c});";
+                        })));
+                    }
+                }
+
+                for (var h = 0; h < heads; h++)
+                {
+                    w.Line(string.Join(" ", Enumerable.Range(0, count).Select(c =>
+                        $"o{h}{c}.StoreUnsafe(ref headOutputs{Offset(Multiple(h, width, zero: ""), Int(column + c * 16))});")));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs the quad body over the stacked heads: a loop over whole quads, then one block for the 1–3 heads left, each
+    /// with <c>firstHead</c> in scope.
+    /// </summary>
+    private static void ForEachQuad(SourceWriter w, RowKernelPlan kernel, System.Action<int> emitQuad)
+    {
+        var wholeQuads = kernel.StackedHeads / HeadsAtOnce * HeadsAtOnce;
+        var rest = kernel.StackedHeads - wholeQuads;
+        if (wholeQuads > 0)
+        {
+            using (w.Block($"for (int firstHead = 0; firstHead < {Int(wholeQuads)}; firstHead += {Int(HeadsAtOnce)})"))
+            {
+                emitQuad(HeadsAtOnce);
+            }
+        }
+
+        if (rest > 0)
+        {
+            w.Line($"// Head{(rest == 1 ? "" : "s")} {HeadRange(wholeQuads, rest)}.");
+            using (w.Block(""))
+            {
+                w.Line($"const int firstHead = {Int(wholeQuads)};");
+                emitQuad(rest);
+            }
+        }
+    }
+
+    /// <summary><c>, a + b</c> for a load offset, leaving out empty terms (and the comma when nothing is left).</summary>
+    private static string Offset(params string[] terms)
+    {
+        var nonEmpty = terms.Where(t => t.Length > 0 && t != "0").ToArray();
+        return nonEmpty.Length == 0 ? "" : ", " + string.Join(" + ", nonEmpty);
+    }
+
     private static string HeadRange(int first, int count) => count == 1 ? Int(first) : $"{Int(first)}–{Int(first + count - 1)}";
 
-    private static string Multiple(int times, string name) => times == 1 ? name : $"{Int(times)} * {name}";
+    private static string Multiple(int times, string name, string zero = "0") =>
+        times == 0 ? zero : times == 1 ? name : $"{Int(times)} * {name}";
 }

@@ -16,7 +16,7 @@ internal static class RowKernelEmitter
 
     public static void Emit(SourceWriter w, RowKernelPlan kernel)
     {
-        var grouped = kernel.GroupHeads > 1;
+        var grouped = kernel.StackedHeads > 1;
         var name = grouped ? kernel.MethodName + "OfHead" : kernel.MethodName;
         if (grouped)
         {
@@ -83,13 +83,13 @@ internal static class RowKernelEmitter
         w.Line("/// <summary>");
         if (isDot)
         {
-            w.Line("/// <c>scores[g·ScoreStride + j] = scale · (x_g · rows[j])</c> for the HeadsPerKvHead query heads of a group, whose");
-            w.Line("/// rows <c>x_g</c> are HeadDim apart. Each key row is read from memory once for the whole group.");
+            w.Line($"/// <c>scores[g·ScoreStride + j] = scale · (x_g · rows[j]{Slice(kernel)})</c> for the {kernel.StackedHeadsName} query heads {Whose(kernel)}, whose");
+            w.Line("/// rows <c>x_g</c> are HeadDim apart. Each key row is read from memory once for all of them.");
         }
         else
         {
-            w.Line("/// <c>output_g = Σⱼ weights[g·ScoreStride + j] · rows[j]</c> for the HeadsPerKvHead query heads of a group, whose");
-            w.Line("/// outputs are HeadDim apart. Each value row is read from memory once for the whole group.");
+            w.Line($"/// <c>output_g = Σⱼ weights[g·ScoreStride + j] · rows[j]{Slice(kernel)}</c> for the {kernel.StackedHeadsName} query heads {Whose(kernel)}, whose");
+            w.Line("/// outputs are HeadDim apart. Each value row is read from memory once for all of them.");
         }
 
         w.Line("/// </summary>");
@@ -106,7 +106,7 @@ internal static class RowKernelEmitter
         }
 
         w.Line();
-        w.Line("/// <summary>The group's heads take turns on each block of KeyBlock rows while it is in L1.</summary>");
+        w.Line("/// <summary>The heads take turns on each block of KeyBlock rows while it is in L1.</summary>");
         w.Line(Inline);
         using (w.Block($"private static void {headByHead}({parameters})"))
         {
@@ -119,27 +119,35 @@ internal static class RowKernelEmitter
                 {
                     w.Line("int start = Math.Min(first, count - blockCount);");
                     w.Line($"ref float block = ref Unsafe.Add(ref rows, (nint)start * {kernel.RowStrideName});");
-                    using (w.Block("for (int head = 0; head < HeadsPerKvHead; head++)"))
+                    using (w.Block($"for (int head = 0; head < {kernel.StackedHeadsName}; head++)"))
                     {
-                        w.Line($"{perHead}(ref Unsafe.Add(ref x, head * HeadDim), ref block, blockCount, scale, ref Unsafe.Add(ref scores, head * ScoreStride + start));");
+                        w.Line($"{perHead}(ref Unsafe.Add(ref x, head * HeadDim), {HeadSlice(kernel, "block")}, blockCount, scale, ref Unsafe.Add(ref scores, head * ScoreStride + start));");
                     }
                 }
             }
             else
             {
-                w.Line($"MemoryMarshal.CreateSpan(ref output, HeadsPerKvHead * {kernel.WidthName}).Clear();");
+                w.Line($"MemoryMarshal.CreateSpan(ref output, {kernel.StackedHeadsName} * {kernel.WidthName}).Clear();");
                 using (w.Block("for (int first = 0; first < count; first += KeyBlock)"))
                 {
                     w.Line("int blockCount = Math.Min(KeyBlock, count - first);");
                     w.Line($"ref float block = ref Unsafe.Add(ref rows, (nint)first * {kernel.RowStrideName});");
-                    using (w.Block("for (int head = 0; head < HeadsPerKvHead; head++)"))
+                    using (w.Block($"for (int head = 0; head < {kernel.StackedHeadsName}; head++)"))
                     {
-                        w.Line($"{perHead}(ref Unsafe.Add(ref weights, head * ScoreStride + first), ref block, blockCount, ref Unsafe.Add(ref output, head * {kernel.WidthName}));");
+                        w.Line($"{perHead}(ref Unsafe.Add(ref weights, head * ScoreStride + first), {HeadSlice(kernel, "block")}, blockCount, ref Unsafe.Add(ref output, head * {kernel.WidthName}));");
                     }
                 }
             }
         }
     }
+
+    private static string Slice(RowKernelPlan kernel) => kernel.SharedRows ? "" : "[g·HeadDim …]";
+
+    private static string Whose(RowKernelPlan kernel) => kernel.SharedRows ? "of a group" : "of a query row";
+
+    /// <summary>The rows a head reads: the shared rows, or its own HeadDim-wide slice of them.</summary>
+    private static string HeadSlice(RowKernelPlan kernel, string rows) =>
+        kernel.SharedRows ? $"ref {rows}" : $"ref Unsafe.Add(ref {rows}, head * {kernel.WidthName})";
 
     private static void EmitPaths(SourceWriter w, RowKernelPlan kernel, System.Action<VectorPath> emitBody)
     {

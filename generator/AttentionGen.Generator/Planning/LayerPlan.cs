@@ -43,8 +43,14 @@ internal sealed record AttentionShape(
         }
     }
 
-    /// <summary>Rows of the score block: enough for the tallest tile and for every query head of a group.</summary>
-    public int ScoreRows => System.Math.Max(MaxTileRows, GroupSize);
+    /// <summary>Rows of the score block: enough for the tallest tile and for every head the row kernels take at once.</summary>
+    public int ScoreRows => System.Math.Max(MaxTileRows, RowStackedHeads);
+
+    /// <summary>
+    /// Heads the row path handles together: a grouped-query group, or without groups every head, so one query row's
+    /// keys and values stream from memory once for all of them.
+    /// </summary>
+    public int RowStackedHeads => GroupSize > 1 ? GroupSize : Heads;
 
     /// <summary>The most query rows any tile handles at once.</summary>
     public int MaxTileRows
@@ -110,11 +116,17 @@ internal sealed record WeightPlan(string TensorName, string PropertyName, string
 internal sealed record RowKernelPlan(RowKernelKind Kind, string MethodName, int Width, string WidthName, string RowStrideName, bool Unrolled, EquatableArray<VectorPath> Paths)
 {
     /// <summary>
-    /// Query heads that share one key/value head (grouped-query attention). Above 1 the kernel takes the whole group:
-    /// its heads take turns on each small block of rows while the block is in L1, so K and V are read from memory once
-    /// per group rather than once per head.
+    /// Query heads the kernel takes at once (named <see cref="StackedHeadsName"/> in the generated class); above 1 the
+    /// heads take turns on each small block of rows while it is in L1, or on AVX-512 are stacked against each row, so the
+    /// rows are read from memory once for all of them. With <see cref="SharedRows"/> the heads share one key/value head
+    /// (a grouped-query group); otherwise head h reads its own slice of each row, h·HeadDim floats in, and the rows
+    /// stream past in memory order for all heads at once (decoding without groups).
     /// </summary>
-    public int GroupHeads { get; init; } = 1;
+    public int StackedHeads { get; init; } = 1;
+
+    public string StackedHeadsName { get; init; } = "1";
+
+    public bool SharedRows { get; init; } = true;
 }
 
 internal enum RowKernelKind

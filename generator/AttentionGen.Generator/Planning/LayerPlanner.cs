@@ -48,8 +48,8 @@ internal static class LayerPlanner
                     attention, projections, Pooling: null, weights.ToEquatableArray(),
                     new[]
                     {
-                        RowKernel(RowKernelKind.DotRows, "ScoreKeys", attention.HeadDim, "HeadDim", "KvWidth") with { GroupHeads = attention.GroupSize },
-                        RowKernel(RowKernelKind.WeightedSum, "WeighValues", attention.HeadDim, "HeadDim", "KvWidth") with { GroupHeads = attention.GroupSize },
+                        Stacked(RowKernel(RowKernelKind.DotRows, "ScoreKeys", attention.HeadDim, "HeadDim", "KvWidth"), attention),
+                        Stacked(RowKernel(RowKernelKind.WeightedSum, "WeighValues", attention.HeadDim, "HeadDim", "KvWidth"), attention),
                     }.ToEquatableArray());
             }
         }
@@ -137,6 +137,14 @@ internal static class LayerPlanner
 
         return new WeightPlan(tensorName, property, "_" + char.ToLowerInvariant(property[0]) + property.Substring(1), rows, columns, rowsName, columnsName);
     }
+
+    /// <summary>The attention row kernels take a group's heads, or every head when there are no groups.</summary>
+    private static RowKernelPlan Stacked(RowKernelPlan kernel, AttentionShape attention) => kernel with
+    {
+        StackedHeads = attention.RowStackedHeads,
+        StackedHeadsName = attention.GroupSize > 1 ? "HeadsPerKvHead" : "Heads",
+        SharedRows = attention.GroupSize > 1,
+    };
 
     internal static RowKernelPlan RowKernel(RowKernelKind kind, string methodName, int width, string widthName, string rowStrideName)
     {

@@ -55,6 +55,9 @@ partial class Decoder
     // Row stride of the score block: MaxKvSeqLen rounded up to whole key panels and whole Vector512s.
     private const int ScoreStride = 16;
     private const int HeadsPerKvHead = Heads / KvHeads;
+    // Keys per block when the heads take turns on them: 16 rows of one head stay in L1 between heads, even at
+    // power-of-two row strides, which pile rows onto few cache sets.
+    private const int KeyBlock = 16;
 
     // Scratch, allocated once per instance so Forward allocates nothing.
     private readonly AlignedBuffer _scores = new(6 * ScoreStride);
@@ -237,7 +240,7 @@ partial class Decoder
         AttendByRows(query, key, value, output, seqLen, kvSeqLen);
     }
 
-    /// <summary>One query row of one head at a time: scores against every visible key, softmax, weighted sum of values.</summary>
+    /// <summary>One query row at a time, every head at once: scores, softmax and weighted sum, K and V read once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AttendByRows(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int seqLen, int kvSeqLen)
     {
@@ -247,27 +250,26 @@ partial class Decoder
         ref float outputStart = ref MemoryMarshal.GetReference(output);
         ref float scores = ref _scores.Reference;
 
-        for (int head = 0; head < Heads; head++)
+        for (int row = 0; row < seqLen; row++)
         {
-            int kvHead = head;
-            ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);
-            ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
-            for (int row = 0; row < seqLen; row++)
+            ref float queryRow = ref Unsafe.Add(ref queryStart, row * QueryWidth);
+            ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth);
+            // Causal, bottom-right aligned: keys past the diagonal are never scored, not just masked.
+            int visible = Math.Min(kvSeqLen, row + kvSeqLen - seqLen + 1);
+            if (visible <= 0)
             {
-                ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth + head * HeadDim);
-                // Causal, bottom-right aligned: keys past the diagonal are never scored, not just masked.
-                int visible = Math.Min(kvSeqLen, row + kvSeqLen - seqLen + 1);
-                if (visible <= 0)
-                {
-                    // More queries than keys: this row sees nothing, and attends to nothing.
-                    MemoryMarshal.CreateSpan(ref outputRow, HeadDim).Clear();
-                    continue;
-                }
-
-                ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, visible, Scale, ref scores);
-                SoftmaxRow(ref scores, visible, visible);
-                WeighValues(ref scores, ref valueHead, visible, ref outputRow);
+                // More queries than keys: this row sees nothing, and attends to nothing.
+                MemoryMarshal.CreateSpan(ref outputRow, QueryWidth).Clear();
+                continue;
             }
+
+            ScoreKeys(ref queryRow, ref keyStart, visible, Scale, ref scores);
+            for (int head = 0; head < Heads; head++)
+            {
+                SoftmaxRow(ref Unsafe.Add(ref scores, head * ScoreStride), visible, visible);
+            }
+
+            WeighValues(ref scores, ref valueStart, visible, ref outputRow);
         }
     }
 
@@ -736,12 +738,76 @@ partial class Decoder
     }
 
     /// <summary>
+    /// <c>scores[g·ScoreStride + j] = scale · (x_g · rows[j][g·HeadDim …])</c> for the Heads query heads of a query row, whose
+    /// rows <c>x_g</c> are HeadDim apart. Each key row is read from memory once for all of them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
+    {
+        // Four keys at a time against four heads at a time, each head on its own slice of the key rows, so the rows
+        // stream past in memory order. The last block slides back to end on the last key, rescoring a few.
+        if (Vector512.IsHardwareAccelerated && count >= 4)
+        {
+            for (int first = 0; first < count; first += 4)
+            {
+                int j = Math.Min(first, count - 4);
+                ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
+                // Heads 0–1.
+                {
+                    const int firstHead = 0;
+                    var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero; var s03 = Vector512<float>.Zero;
+                    var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero; var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero;
+                    for (nuint d = 0; d < HeadDim; d += 16)
+                    {
+                        ref float queries = ref Unsafe.Add(ref x, firstHead * HeadDim + (nint)d);
+                        ref float keys = ref Unsafe.Add(ref block, firstHead * HeadDim + (nint)d);
+                        var q = Vector512.LoadUnsafe(ref queries);
+                        s00 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys), s00); s01 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, KvWidth), s01); s02 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, 2 * KvWidth), s02); s03 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, 3 * KvWidth), s03);
+                        q = Vector512.LoadUnsafe(ref queries, HeadDim);
+                        s10 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, HeadDim), s10); s11 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, HeadDim + KvWidth), s11); s12 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, HeadDim + 2 * KvWidth), s12); s13 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, HeadDim + 3 * KvWidth), s13);
+                    }
+
+                    // Block h of sums holds head firstHead + h's scores for keys j … j + 3.
+                    var sums = scale * HorizontalSum.AcrossBlocks(
+                        HorizontalSum.OfFour(s00, s01, s02, s03),
+                        HorizontalSum.OfFour(s10, s11, s12, s13),
+                        Vector512<float>.Zero,
+                        Vector512<float>.Zero);
+                    ref float headScores = ref Unsafe.Add(ref scores, firstHead * ScoreStride + j);
+                    sums.GetLower().GetLower().StoreUnsafe(ref headScores);
+                    sums.GetLower().GetUpper().StoreUnsafe(ref headScores, ScoreStride);
+                }
+            }
+            return;
+        }
+
+        ScoreKeysHeadByHead(ref x, ref rows, count, scale, ref scores);
+    }
+
+    /// <summary>The heads take turns on each block of KeyBlock rows while it is in L1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreKeysHeadByHead(ref float x, ref float rows, int count, float scale, ref float scores)
+    {
+        // With enough keys every block is full: the last one slides back to end on the last key and rescores a few.
+        int blockCount = Math.Min(KeyBlock, count);
+        for (int first = 0; first < count; first += KeyBlock)
+        {
+            int start = Math.Min(first, count - blockCount);
+            ref float block = ref Unsafe.Add(ref rows, (nint)start * KvWidth);
+            for (int head = 0; head < Heads; head++)
+            {
+                ScoreKeysOfHead(ref Unsafe.Add(ref x, head * HeadDim), ref Unsafe.Add(ref block, head * HeadDim), blockCount, scale, ref Unsafe.Add(ref scores, head * ScoreStride + start));
+            }
+        }
+    }
+
+    /// <summary>
     /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of HeadDim = 16 floats,
     /// KvWidth apart.
     /// <c>x</c> is loaded into registers once and stays there while the rows stream past.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
+    private static void ScoreKeysOfHead(ref float x, ref float rows, int count, float scale, ref float scores)
     {
         if (Vector512.IsHardwareAccelerated)
         {
@@ -897,16 +963,71 @@ partial class Decoder
     }
 
     /// <summary>
-    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 16 floats,
-    /// KvWidth apart.
-    /// The output row lives in registers until the final store.
+    /// <c>output_g = Σⱼ weights[g·ScoreStride + j] · rows[j][g·HeadDim …]</c> for the Heads query heads of a query row, whose
+    /// outputs are HeadDim apart. Each value row is read from memory once for all of them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeighValues(ref float weights, ref float rows, int count, ref float output)
     {
+        // Four heads at a time, up to 64 head columns at a time: each value vector is loaded once and weighted for its
+        // heads, with the outputs in registers while the values stream past in order.
         if (Vector512.IsHardwareAccelerated)
         {
-            var out0 = Vector512<float>.Zero;
+            // Heads 0–1.
+            {
+                const int firstHead = 0;
+                ref float headWeights = ref Unsafe.Add(ref weights, firstHead * ScoreStride);
+                ref float headOutputs = ref Unsafe.Add(ref output, firstHead * HeadDim);
+                ref float headRows = ref Unsafe.Add(ref rows, firstHead * HeadDim);
+                // Head columns 0…15.
+                {
+                    var o00 = Vector512<float>.Zero;
+                    var o10 = Vector512<float>.Zero;
+                    for (int j = 0; j < count; j++)
+                    {
+                        ref float valueRow = ref Unsafe.Add(ref headRows, (nint)j * KvWidth);
+                        var p = Vector512.Create(Unsafe.Add(ref headWeights, j));
+                        o00 = Vector512.MultiplyAddEstimate(p, Vector512.LoadUnsafe(ref valueRow), o00);
+                        p = Vector512.Create(Unsafe.Add(ref headWeights, ScoreStride + j));
+                        o10 = Vector512.MultiplyAddEstimate(p, Vector512.LoadUnsafe(ref valueRow, HeadDim), o10);
+                    }
+                    o00.StoreUnsafe(ref headOutputs);
+                    o10.StoreUnsafe(ref headOutputs, HeadDim);
+                }
+            }
+            return;
+        }
+
+        WeighValuesHeadByHead(ref weights, ref rows, count, ref output);
+    }
+
+    /// <summary>The heads take turns on each block of KeyBlock rows while it is in L1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighValuesHeadByHead(ref float weights, ref float rows, int count, ref float output)
+    {
+        MemoryMarshal.CreateSpan(ref output, Heads * HeadDim).Clear();
+        for (int first = 0; first < count; first += KeyBlock)
+        {
+            int blockCount = Math.Min(KeyBlock, count - first);
+            ref float block = ref Unsafe.Add(ref rows, (nint)first * KvWidth);
+            for (int head = 0; head < Heads; head++)
+            {
+                WeighValuesOfHead(ref Unsafe.Add(ref weights, head * ScoreStride + first), ref Unsafe.Add(ref block, head * HeadDim), blockCount, ref Unsafe.Add(ref output, head * HeadDim));
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>output += Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 16 floats,
+    /// KvWidth apart.
+    /// The output row lives in registers until the final store.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighValuesOfHead(ref float weights, ref float rows, int count, ref float output)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var out0 = Vector512.LoadUnsafe(ref output, 0);
             for (int j = 0; j < count; j++)
             {
                 ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
@@ -920,8 +1041,8 @@ partial class Decoder
 
         if (Vector256.IsHardwareAccelerated)
         {
-            var out0 = Vector256<float>.Zero;
-            var out1 = Vector256<float>.Zero;
+            var out0 = Vector256.LoadUnsafe(ref output, 0);
+            var out1 = Vector256.LoadUnsafe(ref output, 8);
             for (int j = 0; j < count; j++)
             {
                 ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
@@ -937,10 +1058,10 @@ partial class Decoder
 
         if (Vector128.IsHardwareAccelerated)
         {
-            var out0 = Vector128<float>.Zero;
-            var out1 = Vector128<float>.Zero;
-            var out2 = Vector128<float>.Zero;
-            var out3 = Vector128<float>.Zero;
+            var out0 = Vector128.LoadUnsafe(ref output, 0);
+            var out1 = Vector128.LoadUnsafe(ref output, 4);
+            var out2 = Vector128.LoadUnsafe(ref output, 8);
+            var out3 = Vector128.LoadUnsafe(ref output, 12);
             for (int j = 0; j < count; j++)
             {
                 ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
@@ -959,7 +1080,6 @@ partial class Decoder
         }
 
         // Scalar fallback for hardware without SIMD.
-        MemoryMarshal.CreateSpan(ref output, HeadDim).Clear();
         for (int j = 0; j < count; j++)
         {
             ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);

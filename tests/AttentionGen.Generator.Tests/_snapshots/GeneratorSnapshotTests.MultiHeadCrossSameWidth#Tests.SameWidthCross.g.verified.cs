@@ -55,7 +55,7 @@ partial class SameWidthCross
     // Row stride of the score block: MaxKvSeqLen rounded up to whole key panels and whole Vector512s.
     private const int ScoreStride = 16;
     private const int HeadsPerKvHead = Heads / KvHeads;
-    // Keys per block when a group's heads take turns on them: 16 rows of one head stay in L1 between heads, even at
+    // Keys per block when the heads take turns on them: 16 rows of one head stay in L1 between heads, even at
     // power-of-two row strides, which pile rows onto few cache sets.
     private const int KeyBlock = 16;
 
@@ -594,7 +594,7 @@ partial class SameWidthCross
 
     /// <summary>
     /// <c>scores[g·ScoreStride + j] = scale · (x_g · rows[j])</c> for the HeadsPerKvHead query heads of a group, whose
-    /// rows <c>x_g</c> are HeadDim apart. Each key row is read from memory once for the whole group.
+    /// rows <c>x_g</c> are HeadDim apart. Each key row is read from memory once for all of them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
@@ -602,7 +602,7 @@ partial class SameWidthCross
         ScoreKeysHeadByHead(ref x, ref rows, count, scale, ref scores);
     }
 
-    /// <summary>The group's heads take turns on each block of KeyBlock rows while it is in L1.</summary>
+    /// <summary>The heads take turns on each block of KeyBlock rows while it is in L1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScoreKeysHeadByHead(ref float x, ref float rows, int count, float scale, ref float scores)
     {
@@ -727,7 +727,7 @@ partial class SameWidthCross
 
     /// <summary>
     /// <c>output_g = Σⱼ weights[g·ScoreStride + j] · rows[j]</c> for the HeadsPerKvHead query heads of a group, whose
-    /// outputs are HeadDim apart. Each value row is read from memory once for the whole group.
+    /// outputs are HeadDim apart. Each value row is read from memory once for all of them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeighValues(ref float weights, ref float rows, int count, ref float output)
@@ -735,7 +735,7 @@ partial class SameWidthCross
         WeighValuesHeadByHead(ref weights, ref rows, count, ref output);
     }
 
-    /// <summary>The group's heads take turns on each block of KeyBlock rows while it is in L1.</summary>
+    /// <summary>The heads take turns on each block of KeyBlock rows while it is in L1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeighValuesHeadByHead(ref float weights, ref float rows, int count, ref float output)
     {

@@ -48,7 +48,7 @@ partial class CausalCore
     // Row stride of the score block: MaxKvSeqLen rounded up to whole key panels and whole Vector512s.
     private const int ScoreStride = 64;
     private const int HeadsPerKvHead = Heads / KvHeads;
-    // Keys per block when a group's heads take turns on them: 16 rows of one head stay in L1 between heads, even at
+    // Keys per block when the heads take turns on them: 16 rows of one head stay in L1 between heads, even at
     // power-of-two row strides, which pile rows onto few cache sets.
     private const int KeyBlock = 16;
 
@@ -736,7 +736,7 @@ partial class CausalCore
 
     /// <summary>
     /// <c>scores[g·ScoreStride + j] = scale · (x_g · rows[j])</c> for the HeadsPerKvHead query heads of a group, whose
-    /// rows <c>x_g</c> are HeadDim apart. Each key row is read from memory once for the whole group.
+    /// rows <c>x_g</c> are HeadDim apart. Each key row is read from memory once for all of them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
@@ -749,7 +749,7 @@ partial class CausalCore
             {
                 int j = Math.Min(first, count - 4);
                 ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                // Heads 0–3.
+                for (int firstHead = 0; firstHead < 4; firstHead += 4)
                 {
                     var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero; var s03 = Vector512<float>.Zero;
                     var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero; var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero;
@@ -757,8 +757,8 @@ partial class CausalCore
                     var s30 = Vector512<float>.Zero; var s31 = Vector512<float>.Zero; var s32 = Vector512<float>.Zero; var s33 = Vector512<float>.Zero;
                     for (nuint d = 0; d < HeadDim; d += 16)
                     {
+                        ref float queries = ref Unsafe.Add(ref x, firstHead * HeadDim + (nint)d);
                         ref float keys = ref Unsafe.Add(ref block, d);
-                        ref float queries = ref Unsafe.Add(ref x, (nint)d);
                         var k0 = Vector512.LoadUnsafe(ref keys);
                         var k1 = Vector512.LoadUnsafe(ref keys, KvWidth);
                         var k2 = Vector512.LoadUnsafe(ref keys, 2 * KvWidth);
@@ -773,16 +773,17 @@ partial class CausalCore
                         s30 = Vector512.MultiplyAddEstimate(q, k0, s30); s31 = Vector512.MultiplyAddEstimate(q, k1, s31); s32 = Vector512.MultiplyAddEstimate(q, k2, s32); s33 = Vector512.MultiplyAddEstimate(q, k3, s33);
                     }
 
-                    // Block h of sums holds head h's scores for keys j … j + 3.
+                    // Block h of sums holds head firstHead + h's scores for keys j … j + 3.
                     var sums = scale * HorizontalSum.AcrossBlocks(
                         HorizontalSum.OfFour(s00, s01, s02, s03),
                         HorizontalSum.OfFour(s10, s11, s12, s13),
                         HorizontalSum.OfFour(s20, s21, s22, s23),
                         HorizontalSum.OfFour(s30, s31, s32, s33));
-                    sums.GetLower().GetLower().StoreUnsafe(ref scores, (nuint)j);
-                    sums.GetLower().GetUpper().StoreUnsafe(ref scores, (nuint)(ScoreStride + j));
-                    sums.GetUpper().GetLower().StoreUnsafe(ref scores, (nuint)(2 * ScoreStride + j));
-                    sums.GetUpper().GetUpper().StoreUnsafe(ref scores, (nuint)(3 * ScoreStride + j));
+                    ref float headScores = ref Unsafe.Add(ref scores, firstHead * ScoreStride + j);
+                    sums.GetLower().GetLower().StoreUnsafe(ref headScores);
+                    sums.GetLower().GetUpper().StoreUnsafe(ref headScores, ScoreStride);
+                    sums.GetUpper().GetLower().StoreUnsafe(ref headScores, 2 * ScoreStride);
+                    sums.GetUpper().GetUpper().StoreUnsafe(ref headScores, 3 * ScoreStride);
                 }
             }
             return;
@@ -791,7 +792,7 @@ partial class CausalCore
         ScoreKeysHeadByHead(ref x, ref rows, count, scale, ref scores);
     }
 
-    /// <summary>The group's heads take turns on each block of KeyBlock rows while it is in L1.</summary>
+    /// <summary>The heads take turns on each block of KeyBlock rows while it is in L1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScoreKeysHeadByHead(ref float x, ref float rows, int count, float scale, ref float scores)
     {
@@ -1002,39 +1003,45 @@ partial class CausalCore
 
     /// <summary>
     /// <c>output_g = Σⱼ weights[g·ScoreStride + j] · rows[j]</c> for the HeadsPerKvHead query heads of a group, whose
-    /// outputs are HeadDim apart. Each value row is read from memory once for the whole group.
+    /// outputs are HeadDim apart. Each value row is read from memory once for all of them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeighValues(ref float weights, ref float rows, int count, ref float output)
     {
-        // Four heads at a time, up to 64 head columns at a time: each value vector is loaded once and weighted for every
-        // head, with the outputs in registers while the values stream past in order.
+        // Four heads at a time, up to 64 head columns at a time: each value vector is loaded once and weighted for its
+        // heads, with the outputs in registers while the values stream past in order.
         if (Vector512.IsHardwareAccelerated)
         {
-            // Heads 0–3, head columns 0…31.
+            for (int firstHead = 0; firstHead < 4; firstHead += 4)
             {
-                var o00 = Vector512<float>.Zero; var o01 = Vector512<float>.Zero;
-                var o10 = Vector512<float>.Zero; var o11 = Vector512<float>.Zero;
-                var o20 = Vector512<float>.Zero; var o21 = Vector512<float>.Zero;
-                var o30 = Vector512<float>.Zero; var o31 = Vector512<float>.Zero;
-                for (int j = 0; j < count; j++)
+                ref float headWeights = ref Unsafe.Add(ref weights, firstHead * ScoreStride);
+                ref float headOutputs = ref Unsafe.Add(ref output, firstHead * HeadDim);
+                ref float headRows = ref rows;
+                // Head columns 0…31.
                 {
-                    ref float valueRow = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                    var v0 = Vector512.LoadUnsafe(ref valueRow, 0);
-                    var v1 = Vector512.LoadUnsafe(ref valueRow, 16);
-                    var p = Vector512.Create(Unsafe.Add(ref weights, j));
-                    o00 = Vector512.MultiplyAddEstimate(p, v0, o00); o01 = Vector512.MultiplyAddEstimate(p, v1, o01);
-                    p = Vector512.Create(Unsafe.Add(ref weights, ScoreStride + j));
-                    o10 = Vector512.MultiplyAddEstimate(p, v0, o10); o11 = Vector512.MultiplyAddEstimate(p, v1, o11);
-                    p = Vector512.Create(Unsafe.Add(ref weights, 2 * ScoreStride + j));
-                    o20 = Vector512.MultiplyAddEstimate(p, v0, o20); o21 = Vector512.MultiplyAddEstimate(p, v1, o21);
-                    p = Vector512.Create(Unsafe.Add(ref weights, 3 * ScoreStride + j));
-                    o30 = Vector512.MultiplyAddEstimate(p, v0, o30); o31 = Vector512.MultiplyAddEstimate(p, v1, o31);
+                    var o00 = Vector512<float>.Zero; var o01 = Vector512<float>.Zero;
+                    var o10 = Vector512<float>.Zero; var o11 = Vector512<float>.Zero;
+                    var o20 = Vector512<float>.Zero; var o21 = Vector512<float>.Zero;
+                    var o30 = Vector512<float>.Zero; var o31 = Vector512<float>.Zero;
+                    for (int j = 0; j < count; j++)
+                    {
+                        ref float valueRow = ref Unsafe.Add(ref headRows, (nint)j * KvWidth);
+                        var v0 = Vector512.LoadUnsafe(ref valueRow);
+                        var v1 = Vector512.LoadUnsafe(ref valueRow, 16);
+                        var p = Vector512.Create(Unsafe.Add(ref headWeights, j));
+                        o00 = Vector512.MultiplyAddEstimate(p, v0, o00); o01 = Vector512.MultiplyAddEstimate(p, v1, o01);
+                        p = Vector512.Create(Unsafe.Add(ref headWeights, ScoreStride + j));
+                        o10 = Vector512.MultiplyAddEstimate(p, v0, o10); o11 = Vector512.MultiplyAddEstimate(p, v1, o11);
+                        p = Vector512.Create(Unsafe.Add(ref headWeights, 2 * ScoreStride + j));
+                        o20 = Vector512.MultiplyAddEstimate(p, v0, o20); o21 = Vector512.MultiplyAddEstimate(p, v1, o21);
+                        p = Vector512.Create(Unsafe.Add(ref headWeights, 3 * ScoreStride + j));
+                        o30 = Vector512.MultiplyAddEstimate(p, v0, o30); o31 = Vector512.MultiplyAddEstimate(p, v1, o31);
+                    }
+                    o00.StoreUnsafe(ref headOutputs); o01.StoreUnsafe(ref headOutputs, 16);
+                    o10.StoreUnsafe(ref headOutputs, HeadDim); o11.StoreUnsafe(ref headOutputs, HeadDim + 16);
+                    o20.StoreUnsafe(ref headOutputs, 2 * HeadDim); o21.StoreUnsafe(ref headOutputs, 2 * HeadDim + 16);
+                    o30.StoreUnsafe(ref headOutputs, 3 * HeadDim); o31.StoreUnsafe(ref headOutputs, 3 * HeadDim + 16);
                 }
-                o00.StoreUnsafe(ref output, 0); o01.StoreUnsafe(ref output, 16);
-                o10.StoreUnsafe(ref output, HeadDim + 0); o11.StoreUnsafe(ref output, HeadDim + 16);
-                o20.StoreUnsafe(ref output, 2 * HeadDim + 0); o21.StoreUnsafe(ref output, 2 * HeadDim + 16);
-                o30.StoreUnsafe(ref output, 3 * HeadDim + 0); o31.StoreUnsafe(ref output, 3 * HeadDim + 16);
             }
             return;
         }
@@ -1042,7 +1049,7 @@ partial class CausalCore
         WeighValuesHeadByHead(ref weights, ref rows, count, ref output);
     }
 
-    /// <summary>The group's heads take turns on each block of KeyBlock rows while it is in L1.</summary>
+    /// <summary>The heads take turns on each block of KeyBlock rows while it is in L1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeighValuesHeadByHead(ref float weights, ref float rows, int count, ref float output)
     {

@@ -48,6 +48,9 @@ partial class Core
     // Row stride of the score block: MaxKvSeqLen rounded up to whole key panels and whole Vector512s.
     private const int ScoreStride = 32;
     private const int HeadsPerKvHead = Heads / KvHeads;
+    // Keys per block when the heads take turns on them: 16 rows of one head stay in L1 between heads, even at
+    // power-of-two row strides, which pile rows onto few cache sets.
+    private const int KeyBlock = 16;
 
     // Scratch, allocated once per instance so Forward allocates nothing.
     private readonly AlignedBuffer _scores = new(6 * ScoreStride);
@@ -126,7 +129,7 @@ partial class Core
         AttendByRows(query, key, value, additiveMask, output, seqLen, kvSeqLen);
     }
 
-    /// <summary>One query row of one head at a time: scores against every visible key, softmax, weighted sum of values.</summary>
+    /// <summary>One query row at a time, every head at once: scores, softmax and weighted sum, K and V read once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AttendByRows(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen)
     {
@@ -136,26 +139,25 @@ partial class Core
         ref float outputStart = ref MemoryMarshal.GetReference(output);
         ref float scores = ref _scores.Reference;
 
-        for (int head = 0; head < Heads; head++)
+        for (int row = 0; row < seqLen; row++)
         {
-            int kvHead = head;
-            ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);
-            ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
-            for (int row = 0; row < seqLen; row++)
+            ref float queryRow = ref Unsafe.Add(ref queryStart, row * QueryWidth);
+            ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth);
+            int visible = kvSeqLen;
+            if (visible <= 0)
             {
-                ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth + head * HeadDim);
-                int visible = kvSeqLen;
-                if (visible <= 0)
-                {
-                    // More queries than keys: this row sees nothing, and attends to nothing.
-                    MemoryMarshal.CreateSpan(ref outputRow, HeadDim).Clear();
-                    continue;
-                }
-
-                ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, visible, Scale, ref scores);
-                SoftmaxRow(ref scores, visible, visible, MaskRow(additiveMask, row, kvSeqLen));
-                WeighValues(ref scores, ref valueHead, visible, ref outputRow);
+                // More queries than keys: this row sees nothing, and attends to nothing.
+                MemoryMarshal.CreateSpan(ref outputRow, QueryWidth).Clear();
+                continue;
             }
+
+            ScoreKeys(ref queryRow, ref keyStart, visible, Scale, ref scores);
+            for (int head = 0; head < Heads; head++)
+            {
+                SoftmaxRow(ref Unsafe.Add(ref scores, head * ScoreStride), visible, visible, MaskRow(additiveMask, row, kvSeqLen));
+            }
+
+            WeighValues(ref scores, ref valueStart, visible, ref outputRow);
         }
     }
 
@@ -599,12 +601,83 @@ partial class Core
     }
 
     /// <summary>
+    /// <c>scores[g·ScoreStride + j] = scale · (x_g · rows[j][g·HeadDim …])</c> for the Heads query heads of a query row, whose
+    /// rows <c>x_g</c> are HeadDim apart. Each key row is read from memory once for all of them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
+    {
+        // Four keys at a time against four heads at a time, each head on its own slice of the key rows, so the rows
+        // stream past in memory order. The last block slides back to end on the last key, rescoring a few.
+        if (Vector512.IsHardwareAccelerated && count >= 4)
+        {
+            for (int first = 0; first < count; first += 4)
+            {
+                int j = Math.Min(first, count - 4);
+                ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
+                for (int firstHead = 0; firstHead < 4; firstHead += 4)
+                {
+                    var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero; var s03 = Vector512<float>.Zero;
+                    var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero; var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero;
+                    var s20 = Vector512<float>.Zero; var s21 = Vector512<float>.Zero; var s22 = Vector512<float>.Zero; var s23 = Vector512<float>.Zero;
+                    var s30 = Vector512<float>.Zero; var s31 = Vector512<float>.Zero; var s32 = Vector512<float>.Zero; var s33 = Vector512<float>.Zero;
+                    for (nuint d = 0; d < HeadDim; d += 16)
+                    {
+                        ref float queries = ref Unsafe.Add(ref x, firstHead * HeadDim + (nint)d);
+                        ref float keys = ref Unsafe.Add(ref block, firstHead * HeadDim + (nint)d);
+                        var q = Vector512.LoadUnsafe(ref queries);
+                        s00 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys), s00); s01 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, KvWidth), s01); s02 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, 2 * KvWidth), s02); s03 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, 3 * KvWidth), s03);
+                        q = Vector512.LoadUnsafe(ref queries, HeadDim);
+                        s10 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, HeadDim), s10); s11 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, HeadDim + KvWidth), s11); s12 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, HeadDim + 2 * KvWidth), s12); s13 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, HeadDim + 3 * KvWidth), s13);
+                        q = Vector512.LoadUnsafe(ref queries, 2 * HeadDim);
+                        s20 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, 2 * HeadDim), s20); s21 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, 2 * HeadDim + KvWidth), s21); s22 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, 2 * HeadDim + 2 * KvWidth), s22); s23 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, 2 * HeadDim + 3 * KvWidth), s23);
+                        q = Vector512.LoadUnsafe(ref queries, 3 * HeadDim);
+                        s30 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, 3 * HeadDim), s30); s31 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, 3 * HeadDim + KvWidth), s31); s32 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, 3 * HeadDim + 2 * KvWidth), s32); s33 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref keys, 3 * HeadDim + 3 * KvWidth), s33);
+                    }
+
+                    // Block h of sums holds head firstHead + h's scores for keys j … j + 3.
+                    var sums = scale * HorizontalSum.AcrossBlocks(
+                        HorizontalSum.OfFour(s00, s01, s02, s03),
+                        HorizontalSum.OfFour(s10, s11, s12, s13),
+                        HorizontalSum.OfFour(s20, s21, s22, s23),
+                        HorizontalSum.OfFour(s30, s31, s32, s33));
+                    ref float headScores = ref Unsafe.Add(ref scores, firstHead * ScoreStride + j);
+                    sums.GetLower().GetLower().StoreUnsafe(ref headScores);
+                    sums.GetLower().GetUpper().StoreUnsafe(ref headScores, ScoreStride);
+                    sums.GetUpper().GetLower().StoreUnsafe(ref headScores, 2 * ScoreStride);
+                    sums.GetUpper().GetUpper().StoreUnsafe(ref headScores, 3 * ScoreStride);
+                }
+            }
+            return;
+        }
+
+        ScoreKeysHeadByHead(ref x, ref rows, count, scale, ref scores);
+    }
+
+    /// <summary>The heads take turns on each block of KeyBlock rows while it is in L1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreKeysHeadByHead(ref float x, ref float rows, int count, float scale, ref float scores)
+    {
+        // With enough keys every block is full: the last one slides back to end on the last key and rescores a few.
+        int blockCount = Math.Min(KeyBlock, count);
+        for (int first = 0; first < count; first += KeyBlock)
+        {
+            int start = Math.Min(first, count - blockCount);
+            ref float block = ref Unsafe.Add(ref rows, (nint)start * KvWidth);
+            for (int head = 0; head < Heads; head++)
+            {
+                ScoreKeysOfHead(ref Unsafe.Add(ref x, head * HeadDim), ref Unsafe.Add(ref block, head * HeadDim), blockCount, scale, ref Unsafe.Add(ref scores, head * ScoreStride + start));
+            }
+        }
+    }
+
+    /// <summary>
     /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of HeadDim = 16 floats,
     /// KvWidth apart.
     /// <c>x</c> is loaded into registers once and stays there while the rows stream past.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
+    private static void ScoreKeysOfHead(ref float x, ref float rows, int count, float scale, ref float scores)
     {
         if (Vector512.IsHardwareAccelerated)
         {
@@ -760,16 +833,78 @@ partial class Core
     }
 
     /// <summary>
-    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 16 floats,
-    /// KvWidth apart.
-    /// The output row lives in registers until the final store.
+    /// <c>output_g = Σⱼ weights[g·ScoreStride + j] · rows[j][g·HeadDim …]</c> for the Heads query heads of a query row, whose
+    /// outputs are HeadDim apart. Each value row is read from memory once for all of them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeighValues(ref float weights, ref float rows, int count, ref float output)
     {
+        // Four heads at a time, up to 64 head columns at a time: each value vector is loaded once and weighted for its
+        // heads, with the outputs in registers while the values stream past in order.
         if (Vector512.IsHardwareAccelerated)
         {
-            var out0 = Vector512<float>.Zero;
+            for (int firstHead = 0; firstHead < 4; firstHead += 4)
+            {
+                ref float headWeights = ref Unsafe.Add(ref weights, firstHead * ScoreStride);
+                ref float headOutputs = ref Unsafe.Add(ref output, firstHead * HeadDim);
+                ref float headRows = ref Unsafe.Add(ref rows, firstHead * HeadDim);
+                // Head columns 0…15.
+                {
+                    var o00 = Vector512<float>.Zero;
+                    var o10 = Vector512<float>.Zero;
+                    var o20 = Vector512<float>.Zero;
+                    var o30 = Vector512<float>.Zero;
+                    for (int j = 0; j < count; j++)
+                    {
+                        ref float valueRow = ref Unsafe.Add(ref headRows, (nint)j * KvWidth);
+                        var p = Vector512.Create(Unsafe.Add(ref headWeights, j));
+                        o00 = Vector512.MultiplyAddEstimate(p, Vector512.LoadUnsafe(ref valueRow), o00);
+                        p = Vector512.Create(Unsafe.Add(ref headWeights, ScoreStride + j));
+                        o10 = Vector512.MultiplyAddEstimate(p, Vector512.LoadUnsafe(ref valueRow, HeadDim), o10);
+                        p = Vector512.Create(Unsafe.Add(ref headWeights, 2 * ScoreStride + j));
+                        o20 = Vector512.MultiplyAddEstimate(p, Vector512.LoadUnsafe(ref valueRow, 2 * HeadDim), o20);
+                        p = Vector512.Create(Unsafe.Add(ref headWeights, 3 * ScoreStride + j));
+                        o30 = Vector512.MultiplyAddEstimate(p, Vector512.LoadUnsafe(ref valueRow, 3 * HeadDim), o30);
+                    }
+                    o00.StoreUnsafe(ref headOutputs);
+                    o10.StoreUnsafe(ref headOutputs, HeadDim);
+                    o20.StoreUnsafe(ref headOutputs, 2 * HeadDim);
+                    o30.StoreUnsafe(ref headOutputs, 3 * HeadDim);
+                }
+            }
+            return;
+        }
+
+        WeighValuesHeadByHead(ref weights, ref rows, count, ref output);
+    }
+
+    /// <summary>The heads take turns on each block of KeyBlock rows while it is in L1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighValuesHeadByHead(ref float weights, ref float rows, int count, ref float output)
+    {
+        MemoryMarshal.CreateSpan(ref output, Heads * HeadDim).Clear();
+        for (int first = 0; first < count; first += KeyBlock)
+        {
+            int blockCount = Math.Min(KeyBlock, count - first);
+            ref float block = ref Unsafe.Add(ref rows, (nint)first * KvWidth);
+            for (int head = 0; head < Heads; head++)
+            {
+                WeighValuesOfHead(ref Unsafe.Add(ref weights, head * ScoreStride + first), ref Unsafe.Add(ref block, head * HeadDim), blockCount, ref Unsafe.Add(ref output, head * HeadDim));
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>output += Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 16 floats,
+    /// KvWidth apart.
+    /// The output row lives in registers until the final store.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighValuesOfHead(ref float weights, ref float rows, int count, ref float output)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var out0 = Vector512.LoadUnsafe(ref output, 0);
             for (int j = 0; j < count; j++)
             {
                 ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
@@ -783,8 +918,8 @@ partial class Core
 
         if (Vector256.IsHardwareAccelerated)
         {
-            var out0 = Vector256<float>.Zero;
-            var out1 = Vector256<float>.Zero;
+            var out0 = Vector256.LoadUnsafe(ref output, 0);
+            var out1 = Vector256.LoadUnsafe(ref output, 8);
             for (int j = 0; j < count; j++)
             {
                 ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
@@ -800,10 +935,10 @@ partial class Core
 
         if (Vector128.IsHardwareAccelerated)
         {
-            var out0 = Vector128<float>.Zero;
-            var out1 = Vector128<float>.Zero;
-            var out2 = Vector128<float>.Zero;
-            var out3 = Vector128<float>.Zero;
+            var out0 = Vector128.LoadUnsafe(ref output, 0);
+            var out1 = Vector128.LoadUnsafe(ref output, 4);
+            var out2 = Vector128.LoadUnsafe(ref output, 8);
+            var out3 = Vector128.LoadUnsafe(ref output, 12);
             for (int j = 0; j < count; j++)
             {
                 ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
@@ -822,7 +957,6 @@ partial class Core
         }
 
         // Scalar fallback for hardware without SIMD.
-        MemoryMarshal.CreateSpan(ref output, HeadDim).Clear();
         for (int j = 0; j < count; j++)
         {
             ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);

@@ -48,6 +48,9 @@ partial class SoftcapCore
     // Row stride of the score block: MaxKvSeqLen rounded up to whole key panels and whole Vector512s.
     private const int ScoreStride = 16;
     private const int HeadsPerKvHead = Heads / KvHeads;
+    // Keys per block when the heads take turns on them: 16 rows of one head stay in L1 between heads, even at
+    // power-of-two row strides, which pile rows onto few cache sets.
+    private const int KeyBlock = 16;
 
     // Scratch, allocated once per instance so Forward allocates nothing.
     private readonly AlignedBuffer _scores = new(4 * ScoreStride);
@@ -110,7 +113,7 @@ partial class SoftcapCore
         AttendByRows(query, key, value, additiveMask, output, seqLen, kvSeqLen);
     }
 
-    /// <summary>One query row of one head at a time: scores against every visible key, softmax, weighted sum of values.</summary>
+    /// <summary>One query row at a time, every head at once: scores, softmax and weighted sum, K and V read once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AttendByRows(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen)
     {
@@ -120,26 +123,25 @@ partial class SoftcapCore
         ref float outputStart = ref MemoryMarshal.GetReference(output);
         ref float scores = ref _scores.Reference;
 
-        for (int head = 0; head < Heads; head++)
+        for (int row = 0; row < seqLen; row++)
         {
-            int kvHead = head;
-            ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);
-            ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
-            for (int row = 0; row < seqLen; row++)
+            ref float queryRow = ref Unsafe.Add(ref queryStart, row * QueryWidth);
+            ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth);
+            int visible = kvSeqLen;
+            if (visible <= 0)
             {
-                ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth + head * HeadDim);
-                int visible = kvSeqLen;
-                if (visible <= 0)
-                {
-                    // More queries than keys: this row sees nothing, and attends to nothing.
-                    MemoryMarshal.CreateSpan(ref outputRow, HeadDim).Clear();
-                    continue;
-                }
-
-                ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, visible, Scale, ref scores);
-                SoftmaxRow(ref scores, visible, visible, MaskRow(additiveMask, row, kvSeqLen));
-                WeighValues(ref scores, ref valueHead, visible, ref outputRow);
+                // More queries than keys: this row sees nothing, and attends to nothing.
+                MemoryMarshal.CreateSpan(ref outputRow, QueryWidth).Clear();
+                continue;
             }
+
+            ScoreKeys(ref queryRow, ref keyStart, visible, Scale, ref scores);
+            for (int head = 0; head < Heads; head++)
+            {
+                SoftmaxRow(ref Unsafe.Add(ref scores, head * ScoreStride), visible, visible, MaskRow(additiveMask, row, kvSeqLen));
+            }
+
+            WeighValues(ref scores, ref valueStart, visible, ref outputRow);
         }
     }
 
@@ -341,12 +343,39 @@ partial class SoftcapCore
     }
 
     /// <summary>
+    /// <c>scores[g·ScoreStride + j] = scale · (x_g · rows[j][g·HeadDim …])</c> for the Heads query heads of a query row, whose
+    /// rows <c>x_g</c> are HeadDim apart. Each key row is read from memory once for all of them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
+    {
+        ScoreKeysHeadByHead(ref x, ref rows, count, scale, ref scores);
+    }
+
+    /// <summary>The heads take turns on each block of KeyBlock rows while it is in L1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreKeysHeadByHead(ref float x, ref float rows, int count, float scale, ref float scores)
+    {
+        // With enough keys every block is full: the last one slides back to end on the last key and rescores a few.
+        int blockCount = Math.Min(KeyBlock, count);
+        for (int first = 0; first < count; first += KeyBlock)
+        {
+            int start = Math.Min(first, count - blockCount);
+            ref float block = ref Unsafe.Add(ref rows, (nint)start * KvWidth);
+            for (int head = 0; head < Heads; head++)
+            {
+                ScoreKeysOfHead(ref Unsafe.Add(ref x, head * HeadDim), ref Unsafe.Add(ref block, head * HeadDim), blockCount, scale, ref Unsafe.Add(ref scores, head * ScoreStride + start));
+            }
+        }
+    }
+
+    /// <summary>
     /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of HeadDim = 20 floats,
     /// KvWidth apart.
     /// <c>x</c> is loaded into registers once and stays there while the rows stream past.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
+    private static void ScoreKeysOfHead(ref float x, ref float rows, int count, float scale, ref float scores)
     {
         if (Vector512.IsHardwareAccelerated)
         {
@@ -438,17 +467,43 @@ partial class SoftcapCore
     }
 
     /// <summary>
-    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 20 floats,
-    /// KvWidth apart.
-    /// The output row lives in registers until the final store.
+    /// <c>output_g = Σⱼ weights[g·ScoreStride + j] · rows[j][g·HeadDim …]</c> for the Heads query heads of a query row, whose
+    /// outputs are HeadDim apart. Each value row is read from memory once for all of them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeighValues(ref float weights, ref float rows, int count, ref float output)
     {
+        WeighValuesHeadByHead(ref weights, ref rows, count, ref output);
+    }
+
+    /// <summary>The heads take turns on each block of KeyBlock rows while it is in L1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighValuesHeadByHead(ref float weights, ref float rows, int count, ref float output)
+    {
+        MemoryMarshal.CreateSpan(ref output, Heads * HeadDim).Clear();
+        for (int first = 0; first < count; first += KeyBlock)
+        {
+            int blockCount = Math.Min(KeyBlock, count - first);
+            ref float block = ref Unsafe.Add(ref rows, (nint)first * KvWidth);
+            for (int head = 0; head < Heads; head++)
+            {
+                WeighValuesOfHead(ref Unsafe.Add(ref weights, head * ScoreStride + first), ref Unsafe.Add(ref block, head * HeadDim), blockCount, ref Unsafe.Add(ref output, head * HeadDim));
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>output += Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 20 floats,
+    /// KvWidth apart.
+    /// The output row lives in registers until the final store.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighValuesOfHead(ref float weights, ref float rows, int count, ref float output)
+    {
         if (Vector512.IsHardwareAccelerated)
         {
-            var out0 = Vector512<float>.Zero;
-            var out1 = Vector128<float>.Zero;
+            var out0 = Vector512.LoadUnsafe(ref output, 0);
+            var out1 = Vector128.LoadUnsafe(ref output, 16);
             for (int j = 0; j < count; j++)
             {
                 ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
@@ -465,9 +520,9 @@ partial class SoftcapCore
 
         if (Vector256.IsHardwareAccelerated)
         {
-            var out0 = Vector256<float>.Zero;
-            var out1 = Vector256<float>.Zero;
-            var out2 = Vector128<float>.Zero;
+            var out0 = Vector256.LoadUnsafe(ref output, 0);
+            var out1 = Vector256.LoadUnsafe(ref output, 8);
+            var out2 = Vector128.LoadUnsafe(ref output, 16);
             for (int j = 0; j < count; j++)
             {
                 ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
@@ -486,11 +541,11 @@ partial class SoftcapCore
 
         if (Vector128.IsHardwareAccelerated)
         {
-            var out0 = Vector128<float>.Zero;
-            var out1 = Vector128<float>.Zero;
-            var out2 = Vector128<float>.Zero;
-            var out3 = Vector128<float>.Zero;
-            var out4 = Vector128<float>.Zero;
+            var out0 = Vector128.LoadUnsafe(ref output, 0);
+            var out1 = Vector128.LoadUnsafe(ref output, 4);
+            var out2 = Vector128.LoadUnsafe(ref output, 8);
+            var out3 = Vector128.LoadUnsafe(ref output, 12);
+            var out4 = Vector128.LoadUnsafe(ref output, 16);
             for (int j = 0; j < count; j++)
             {
                 ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
@@ -511,7 +566,6 @@ partial class SoftcapCore
         }
 
         // Scalar fallback for hardware without SIMD.
-        MemoryMarshal.CreateSpan(ref output, HeadDim).Clear();
         for (int j = 0; j < count; j++)
         {
             ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);

@@ -98,7 +98,7 @@ partial class WideCore
         AttendByRows(query, key, value, additiveMask, output, seqLen, kvSeqLen);
     }
 
-    /// <summary>One query row of one head at a time: scores against every visible key, softmax, weighted sum of values.</summary>
+    /// <summary>One query row at a time: scores against every visible key, softmax, weighted sum of values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AttendByRows(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen)
     {
@@ -108,26 +108,22 @@ partial class WideCore
         ref float outputStart = ref MemoryMarshal.GetReference(output);
         ref float scores = ref _scores.Reference;
 
-        for (int head = 0; head < Heads; head++)
+        for (int row = 0; row < seqLen; row++)
         {
-            int kvHead = head;
-            ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);
-            ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
-            for (int row = 0; row < seqLen; row++)
+            ref float queryRow = ref Unsafe.Add(ref queryStart, row * QueryWidth);
+            ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth);
+            int visible = kvSeqLen;
+            if (visible <= 0)
             {
-                ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth + head * HeadDim);
-                int visible = kvSeqLen;
-                if (visible <= 0)
-                {
-                    // More queries than keys: this row sees nothing, and attends to nothing.
-                    MemoryMarshal.CreateSpan(ref outputRow, HeadDim).Clear();
-                    continue;
-                }
-
-                ScoreKeys(ref Unsafe.Add(ref queryStart, row * QueryWidth + head * HeadDim), ref keyHead, visible, Scale, ref scores);
-                SoftmaxRow(ref scores, visible, visible, MaskRow(additiveMask, row, kvSeqLen));
-                WeighValues(ref scores, ref valueHead, visible, ref outputRow);
+                // More queries than keys: this row sees nothing, and attends to nothing.
+                MemoryMarshal.CreateSpan(ref outputRow, QueryWidth).Clear();
+                continue;
             }
+
+            ScoreKeys(ref queryRow, ref keyStart, visible, Scale, ref scores);
+            SoftmaxRow(ref scores, visible, visible, MaskRow(additiveMask, row, kvSeqLen));
+
+            WeighValues(ref scores, ref valueStart, visible, ref outputRow);
         }
     }
 

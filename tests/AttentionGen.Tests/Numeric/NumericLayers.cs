@@ -65,6 +65,10 @@ internal partial class SdpaDecodeGroupOfSix : IScaledDotProduct;
 [ScaledDotProductAttention(Heads = 8, KvHeads = 1, HeadDim = 80, MaxSeqLen = 1, MaxKvSeqLen = 40)]
 internal partial class SdpaDecodeMqaHeadDim80 : IScaledDotProduct;
 
+// Without groups the row path stacks every head of a query row: six heads are a quad and a pair.
+[ScaledDotProductAttention(Heads = 6, HeadDim = 32, MaxSeqLen = 5, MaxKvSeqLen = 70, Causal = true)]
+internal partial class SdpaDecodeSixHeads : IScaledDotProduct;
+
 [ScaledDotProductAttention(Heads = 4, KvHeads = 2, HeadDim = 1, MaxSeqLen = 10, MaxKvSeqLen = 14, Causal = true)]
 internal partial class SdpaHeadDim1CausalGqa : IScaledDotProduct;
 

@@ -59,6 +59,9 @@ public sealed class ScaledDotProductNumericTests(ITestOutputHelper output)
     [InlineData("SdpaDecodeMqaHeadDim80", 1, 40)]
     [InlineData("SdpaDecodeMqaHeadDim80", 1, 17)]
     [InlineData("SdpaDecodeMqaHeadDim80", 1, 2)]
+    [InlineData("SdpaDecodeSixHeads", 1, 70)]
+    [InlineData("SdpaDecodeSixHeads", 5, 70)]
+    [InlineData("SdpaDecodeSixHeads", 5, 7)]        // rows see 3 … 7 keys: head by head, then one stacked block
     [InlineData("SdpaHeadDim1CausalGqa", 10, 14)]
     [InlineData("SdpaHeadDim1CausalGqa", 10, 4)]
     [InlineData("SdpaHeadDim8", 30, 30)]
