@@ -382,11 +382,21 @@ public static class SoftmaxKernels
         // Lanes at or past `visible` in the last, partial vector count as −∞: they add nothing and come out as 0.
         Vector512<float> tailMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(visible - full)).AsSingle();
 
-        Vector512<float> max = hidden;
-        for (int i = 0; i < full; i += Width)
+        // Two accumulators per pass, so long rows are not bound by the latency of one dependency chain.
+        Vector512<float> max = hidden, max2 = hidden;
+        int i = 0;
+        for (; i + 2 * Width <= full; i += 2 * Width)
+        {
+            max = Vector512.MaxNative(max, Vector512.LoadUnsafe(ref start, (nuint)i));
+            max2 = Vector512.MaxNative(max2, Vector512.LoadUnsafe(ref start, (nuint)(i + Width)));
+        }
+
+        if (i < full)
         {
             max = Vector512.MaxNative(max, Vector512.LoadUnsafe(ref start, (nuint)i));
         }
+
+        max = Vector512.MaxNative(max, max2);
 
         if (covered > full)
         {
@@ -400,13 +410,25 @@ public static class SoftmaxKernels
         }
 
         Vector512<float> shift = Vector512.Create(rowMax);
-        Vector512<float> sum = Vector512<float>.Zero;
-        for (int i = 0; i < full; i += Width)
+        Vector512<float> sum = Vector512<float>.Zero, sum2 = Vector512<float>.Zero;
+        for (i = 0; i + 2 * Width <= full; i += 2 * Width)
+        {
+            Vector512<float> e = VectorMath.Exp(Vector512.LoadUnsafe(ref start, (nuint)i) - shift);
+            Vector512<float> e2 = VectorMath.Exp(Vector512.LoadUnsafe(ref start, (nuint)(i + Width)) - shift);
+            e.StoreUnsafe(ref start, (nuint)i);
+            e2.StoreUnsafe(ref start, (nuint)(i + Width));
+            sum += e;
+            sum2 += e2;
+        }
+
+        if (i < full)
         {
             Vector512<float> e = VectorMath.Exp(Vector512.LoadUnsafe(ref start, (nuint)i) - shift);
             e.StoreUnsafe(ref start, (nuint)i);
             sum += e;
         }
+
+        sum += sum2;
 
         if (covered > full)
         {
@@ -416,7 +438,7 @@ public static class SoftmaxKernels
         }
 
         Vector512<float> scale = Vector512.Create(1f / HorizontalSum.Of(sum));
-        for (int i = 0; i < covered; i += Width)
+        for (i = 0; i < covered; i += Width)
         {
             (Vector512.LoadUnsafe(ref start, (nuint)i) * scale).StoreUnsafe(ref start, (nuint)i);
         }
@@ -434,11 +456,21 @@ public static class SoftmaxKernels
         Vector256<float> hidden = Vector256.Create(float.NegativeInfinity);
         Vector256<float> tailMask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(visible - full)).AsSingle();
 
-        Vector256<float> max = hidden;
-        for (int i = 0; i < full; i += Width)
+        // Two accumulators per pass, so long rows are not bound by the latency of one dependency chain.
+        Vector256<float> max = hidden, max2 = hidden;
+        int i = 0;
+        for (; i + 2 * Width <= full; i += 2 * Width)
+        {
+            max = Vector256.MaxNative(max, Vector256.LoadUnsafe(ref start, (nuint)i));
+            max2 = Vector256.MaxNative(max2, Vector256.LoadUnsafe(ref start, (nuint)(i + Width)));
+        }
+
+        if (i < full)
         {
             max = Vector256.MaxNative(max, Vector256.LoadUnsafe(ref start, (nuint)i));
         }
+
+        max = Vector256.MaxNative(max, max2);
 
         if (covered > full)
         {
@@ -452,13 +484,25 @@ public static class SoftmaxKernels
         }
 
         Vector256<float> shift = Vector256.Create(rowMax);
-        Vector256<float> sum = Vector256<float>.Zero;
-        for (int i = 0; i < full; i += Width)
+        Vector256<float> sum = Vector256<float>.Zero, sum2 = Vector256<float>.Zero;
+        for (i = 0; i + 2 * Width <= full; i += 2 * Width)
+        {
+            Vector256<float> e = VectorMath.Exp(Vector256.LoadUnsafe(ref start, (nuint)i) - shift);
+            Vector256<float> e2 = VectorMath.Exp(Vector256.LoadUnsafe(ref start, (nuint)(i + Width)) - shift);
+            e.StoreUnsafe(ref start, (nuint)i);
+            e2.StoreUnsafe(ref start, (nuint)(i + Width));
+            sum += e;
+            sum2 += e2;
+        }
+
+        if (i < full)
         {
             Vector256<float> e = VectorMath.Exp(Vector256.LoadUnsafe(ref start, (nuint)i) - shift);
             e.StoreUnsafe(ref start, (nuint)i);
             sum += e;
         }
+
+        sum += sum2;
 
         if (covered > full)
         {
@@ -468,7 +512,7 @@ public static class SoftmaxKernels
         }
 
         Vector256<float> scale = Vector256.Create(1f / HorizontalSum.Of(sum));
-        for (int i = 0; i < covered; i += Width)
+        for (i = 0; i < covered; i += Width)
         {
             (Vector256.LoadUnsafe(ref start, (nuint)i) * scale).StoreUnsafe(ref start, (nuint)i);
         }
@@ -486,11 +530,21 @@ public static class SoftmaxKernels
         Vector128<float> hidden = Vector128.Create(float.NegativeInfinity);
         Vector128<float> tailMask = Vector128.LessThan(Vector128<int>.Indices, Vector128.Create(visible - full)).AsSingle();
 
-        Vector128<float> max = hidden;
-        for (int i = 0; i < full; i += Width)
+        // Two accumulators per pass, so long rows are not bound by the latency of one dependency chain.
+        Vector128<float> max = hidden, max2 = hidden;
+        int i = 0;
+        for (; i + 2 * Width <= full; i += 2 * Width)
+        {
+            max = Vector128.MaxNative(max, Vector128.LoadUnsafe(ref start, (nuint)i));
+            max2 = Vector128.MaxNative(max2, Vector128.LoadUnsafe(ref start, (nuint)(i + Width)));
+        }
+
+        if (i < full)
         {
             max = Vector128.MaxNative(max, Vector128.LoadUnsafe(ref start, (nuint)i));
         }
+
+        max = Vector128.MaxNative(max, max2);
 
         if (covered > full)
         {
@@ -504,13 +558,25 @@ public static class SoftmaxKernels
         }
 
         Vector128<float> shift = Vector128.Create(rowMax);
-        Vector128<float> sum = Vector128<float>.Zero;
-        for (int i = 0; i < full; i += Width)
+        Vector128<float> sum = Vector128<float>.Zero, sum2 = Vector128<float>.Zero;
+        for (i = 0; i + 2 * Width <= full; i += 2 * Width)
+        {
+            Vector128<float> e = VectorMath.Exp(Vector128.LoadUnsafe(ref start, (nuint)i) - shift);
+            Vector128<float> e2 = VectorMath.Exp(Vector128.LoadUnsafe(ref start, (nuint)(i + Width)) - shift);
+            e.StoreUnsafe(ref start, (nuint)i);
+            e2.StoreUnsafe(ref start, (nuint)(i + Width));
+            sum += e;
+            sum2 += e2;
+        }
+
+        if (i < full)
         {
             Vector128<float> e = VectorMath.Exp(Vector128.LoadUnsafe(ref start, (nuint)i) - shift);
             e.StoreUnsafe(ref start, (nuint)i);
             sum += e;
         }
+
+        sum += sum2;
 
         if (covered > full)
         {
@@ -520,7 +586,7 @@ public static class SoftmaxKernels
         }
 
         Vector128<float> scale = Vector128.Create(1f / HorizontalSum.Of(sum));
-        for (int i = 0; i < covered; i += Width)
+        for (i = 0; i < covered; i += Width)
         {
             (Vector128.LoadUnsafe(ref start, (nuint)i) * scale).StoreUnsafe(ref start, (nuint)i);
         }
