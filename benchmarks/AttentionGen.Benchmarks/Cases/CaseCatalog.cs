@@ -7,21 +7,29 @@ namespace AttentionGen.Benchmarks.Cases;
 /// <summary>The benchmark rows, each with seeded inputs shared by every implementation.</summary>
 internal static class CaseCatalog
 {
-    public static IReadOnlyList<BenchmarkCase> All() =>
+    /// <summary>Every row, in table order, built only when asked for (each owns an ORT session and its inputs).</summary>
+    private static readonly (string Name, Func<string, BenchmarkCase> Create)[] Rows =
     [
-        Sdpa("sdpa H4 S32 D16", new SdpaH4S32D16().Forward, 4, 4, 16, 32, 32, causal: false, SdpaH4S32D16.Scale),
-        Sdpa("sdpa H8 S128 D64", new SdpaH8S128D64().Forward, 8, 8, 64, 128, 128, causal: false, SdpaH8S128D64.Scale),
-        Sdpa("sdpa H8 S128 D64 causal", new SdpaH8S128D64Causal().Forward, 8, 8, 64, 128, 128, causal: true, SdpaH8S128D64Causal.Scale),
-        Sdpa("sdpa H12 S512 D64", new SdpaH12S512D64().Forward, 12, 12, 64, 512, 512, causal: false, SdpaH12S512D64.Scale),
-        Sdpa("sdpa H12 S512 D64 causal", new SdpaH12S512D64Causal().Forward, 12, 12, 64, 512, 512, causal: true, SdpaH12S512D64Causal.Scale),
-        Sdpa("decode H12 q1 kv512 D64", new DecodeH12Kv512().Forward, 12, 12, 64, 1, 512, causal: false, DecodeH12Kv512.Scale),
-        Sdpa("decode H32 kv8 q1 kv1024 D64", new DecodeH32Kv8Kv1024().Forward, 32, 8, 64, 1, 1024, causal: false, DecodeH32Kv8Kv1024.Scale),
-        MultiHead("mha S32 dm64 H4", new MhaS32Dm64H4(), MhaS32Dm64H4.Parameters, 64, 4, 32, causal: false, MhaS32Dm64H4.Scale),
-        MultiHead("mha S128 dm256 H4", new MhaS128Dm256H4(), MhaS128Dm256H4.Parameters, 256, 4, 128, causal: false, MhaS128Dm256H4.Scale),
-        MultiHead("mha S128 dm512 H8 causal", new MhaS128Dm512H8Causal(), MhaS128Dm512H8Causal.Parameters, 512, 8, 128, causal: true, MhaS128Dm512H8Causal.Scale),
-        MultiHead("mha S512 dm768 H12", new MhaS512Dm768H12(), MhaS512Dm768H12.Parameters, 768, 12, 512, causal: false, MhaS512Dm768H12.Scale),
-        Pooling("pool S5 d64"),
+        ("sdpa H4 S32 D16", name => Sdpa(name, new SdpaH4S32D16().Forward, 4, 4, 16, 32, 32, causal: false, SdpaH4S32D16.Scale)),
+        ("sdpa H8 S128 D64", name => Sdpa(name, new SdpaH8S128D64().Forward, 8, 8, 64, 128, 128, causal: false, SdpaH8S128D64.Scale)),
+        ("sdpa H8 S128 D64 causal", name => Sdpa(name, new SdpaH8S128D64Causal().Forward, 8, 8, 64, 128, 128, causal: true, SdpaH8S128D64Causal.Scale)),
+        ("sdpa H12 S512 D64", name => Sdpa(name, new SdpaH12S512D64().Forward, 12, 12, 64, 512, 512, causal: false, SdpaH12S512D64.Scale)),
+        ("sdpa H12 S512 D64 causal", name => Sdpa(name, new SdpaH12S512D64Causal().Forward, 12, 12, 64, 512, 512, causal: true, SdpaH12S512D64Causal.Scale)),
+        ("decode H12 q1 kv512 D64", name => Sdpa(name, new DecodeH12Kv512().Forward, 12, 12, 64, 1, 512, causal: false, DecodeH12Kv512.Scale)),
+        ("decode H32 kv8 q1 kv1024 D64", name => Sdpa(name, new DecodeH32Kv8Kv1024().Forward, 32, 8, 64, 1, 1024, causal: false, DecodeH32Kv8Kv1024.Scale)),
+        ("mha S32 dm64 H4", name => MultiHead(name, new MhaS32Dm64H4(), MhaS32Dm64H4.Parameters, 64, 4, 32, causal: false, MhaS32Dm64H4.Scale)),
+        ("mha S128 dm256 H4", name => MultiHead(name, new MhaS128Dm256H4(), MhaS128Dm256H4.Parameters, 256, 4, 128, causal: false, MhaS128Dm256H4.Scale)),
+        ("mha S128 dm512 H8 causal", name => MultiHead(name, new MhaS128Dm512H8Causal(), MhaS128Dm512H8Causal.Parameters, 512, 8, 128, causal: true, MhaS128Dm512H8Causal.Scale)),
+        ("mha S512 dm768 H12", name => MultiHead(name, new MhaS512Dm768H12(), MhaS512Dm768H12.Parameters, 768, 12, 512, causal: false, MhaS512Dm768H12.Scale)),
+        ("pool S5 d64", name => Pooling(name)),
     ];
+
+    public static IReadOnlyList<string> Names { get; } = Rows.Select(r => r.Name).ToArray();
+
+    /// <summary>Builds one row by its exact name.</summary>
+    public static BenchmarkCase Create(string name) =>
+        Rows.FirstOrDefault(r => r.Name == name).Create?.Invoke(name)
+        ?? throw new ArgumentException($"No benchmark case is named \"{name}\". Cases: {string.Join(", ", Names)}", nameof(name));
 
     private delegate void SdpaForward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> o, int seqLen, int kvSeqLen);
 

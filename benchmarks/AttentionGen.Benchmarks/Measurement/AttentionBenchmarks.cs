@@ -9,13 +9,13 @@ public class AttentionBenchmarks
 {
     private BenchmarkCase _case = null!;
 
-    public static IEnumerable<string> CaseNames => CaseCatalog.All().Select(c => c.Name);
+    public static IEnumerable<string> CaseNames => CaseCatalog.Names;
 
     [ParamsSource(nameof(CaseNames))]
     public string Case { get; set; } = "";
 
     [GlobalSetup]
-    public void Setup() => _case = CaseCatalog.All().Single(c => c.Name == Case);
+    public void Setup() => _case = CaseCatalog.Create(Case);
 
     [Benchmark(Baseline = true)]
     public void AttentionGen() => _case.AttentionGen();
