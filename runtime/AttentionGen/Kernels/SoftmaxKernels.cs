@@ -343,35 +343,85 @@ public static class SoftmaxKernels
     {
         ArgumentOutOfRangeException.ThrowIfNegative(visible);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(visible, row.Length);
-        ref float start = ref MemoryMarshal.GetReference(row);
-        int covered;
-        if (Vector512.IsHardwareAccelerated && row.Length % Vector512<float>.Count == 0)
-        {
-            covered = SoftmaxPrefix512(ref start, visible);
-        }
-        else if (Vector256.IsHardwareAccelerated && row.Length % Vector256<float>.Count == 0)
-        {
-            covered = SoftmaxPrefix256(ref start, visible);
-        }
-        else if (Vector128.IsHardwareAccelerated && row.Length % Vector128<float>.Count == 0)
-        {
-            covered = SoftmaxPrefix128(ref start, visible);
-        }
-        else
-        {
-            Span<float> live = row.Slice(0, visible);
-            float max = Max(live);
-            float sum = ExpAndSum(live, max);
-            Multiply(live, sum > 0f ? 1f / sum : 0f);
-            covered = visible;
-        }
-
+        int covered = ExpPrefix(row, visible, float.NegativeInfinity, normalize: true, out _, out _);
         row.Slice(covered).Clear();
     }
 
-    /// <summary>Softmax over whole Vector512s; returns how many floats it wrote (visible rounded up to a vector).</summary>
+    /// <summary>
+    /// One chunk of an online (streaming) softmax over a long row: the chunk's first <paramref name="visible"/> scores
+    /// become <c>exp(score − m)</c>, where m is the running maximum updated with this chunk, and the rest of the chunk
+    /// zeros; the running sum is rescaled to the new maximum and this chunk's exponentials are added. The caller scales
+    /// whatever it accumulated from earlier chunks by the returned factor, and divides by the running sum at the end.
+    /// </summary>
+    /// <param name="chunk">Scores in, unnormalized weights out; a length that is a multiple of 16 keeps every step vectorized.</param>
+    /// <param name="visible">How many leading entries take part, from 0 to the chunk length.</param>
+    /// <param name="runningMax">The largest score so far; start at −∞.</param>
+    /// <param name="runningSum">Σ exp(score − runningMax) so far; start at 0. Stays 0 while every score seen is −∞.</param>
+    /// <returns><c>exp(old max − new max)</c>: the factor for earlier accumulations (0 before the first finite score).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="visible"/> is negative or past the chunk.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int SoftmaxPrefix512(ref float start, int visible)
+    public static float SoftmaxChunk(Span<float> chunk, int visible, ref float runningMax, ref float runningSum)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(visible);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(visible, chunk.Length);
+        int covered = ExpPrefix(chunk, visible, runningMax, normalize: false, out float max, out float sum);
+        chunk.Slice(covered).Clear();
+        if (float.IsNegativeInfinity(max))
+        {
+            return 1f; // nothing finite yet: the (empty) accumulation stays as it is
+        }
+
+        float rescale = float.IsNegativeInfinity(runningMax) ? 0f : VectorMath.Exp(runningMax - max);
+        runningSum = runningSum * rescale + sum;
+        runningMax = max;
+        return rescale;
+    }
+
+    /// <summary>
+    /// The shared core: exponentials of the visible prefix relative to max(<paramref name="floorMax"/>, its largest
+    /// score), optionally normalized; returns how many floats it wrote (the rest of the row is the caller's to clear).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ExpPrefix(Span<float> row, int visible, float floorMax, bool normalize, out float max, out float sum)
+    {
+        ref float start = ref MemoryMarshal.GetReference(row);
+        if (Vector512.IsHardwareAccelerated && row.Length % Vector512<float>.Count == 0)
+        {
+            return ExpPrefix512(ref start, visible, floorMax, normalize, out max, out sum);
+        }
+
+        if (Vector256.IsHardwareAccelerated && row.Length % Vector256<float>.Count == 0)
+        {
+            return ExpPrefix256(ref start, visible, floorMax, normalize, out max, out sum);
+        }
+
+        if (Vector128.IsHardwareAccelerated && row.Length % Vector128<float>.Count == 0)
+        {
+            return ExpPrefix128(ref start, visible, floorMax, normalize, out max, out sum);
+        }
+
+        Span<float> live = row.Slice(0, visible);
+        max = MathF.Max(floorMax, Max(live));
+        if (float.IsNegativeInfinity(max))
+        {
+            sum = 0f;
+            return 0;
+        }
+
+        sum = ExpAndSum(live, max);
+        if (normalize)
+        {
+            Multiply(live, 1f / sum);
+        }
+
+        return visible;
+    }
+
+    /// <summary>
+    /// <see cref="ExpPrefix"/> over whole Vector512s; returns how many floats it wrote (visible rounded up to a vector).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int ExpPrefix512(ref float start, int visible, float floorMax, bool normalize, out float rowMax, out float rowSum)
     {
         const int Width = 16;
         int full = visible & ~(Width - 1);
@@ -403,7 +453,8 @@ public static class SoftmaxKernels
             max = Vector512.MaxNative(max, Vector512.ConditionalSelect(tailMask, Vector512.LoadUnsafe(ref start, (nuint)full), hidden));
         }
 
-        float rowMax = HorizontalMaxNative(Vector256.MaxNative(max.GetLower(), max.GetUpper()));
+        rowMax = MathF.Max(floorMax, HorizontalMaxNative(Vector256.MaxNative(max.GetLower(), max.GetUpper())));
+        rowSum = 0f;
         if (float.IsNegativeInfinity(rowMax))
         {
             return 0;
@@ -437,18 +488,22 @@ public static class SoftmaxKernels
             sum += e;
         }
 
-        Vector512<float> scale = Vector512.Create(1f / HorizontalSum.Of(sum));
-        for (i = 0; i < covered; i += Width)
+        rowSum = HorizontalSum.Of(sum);
+        if (normalize)
         {
-            (Vector512.LoadUnsafe(ref start, (nuint)i) * scale).StoreUnsafe(ref start, (nuint)i);
+            Vector512<float> scale = Vector512.Create(1f / rowSum);
+            for (i = 0; i < covered; i += Width)
+            {
+                (Vector512.LoadUnsafe(ref start, (nuint)i) * scale).StoreUnsafe(ref start, (nuint)i);
+            }
         }
 
         return covered;
     }
 
-    /// <inheritdoc cref="SoftmaxPrefix512"/>
+    /// <inheritdoc cref="ExpPrefix512"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int SoftmaxPrefix256(ref float start, int visible)
+    private static int ExpPrefix256(ref float start, int visible, float floorMax, bool normalize, out float rowMax, out float rowSum)
     {
         const int Width = 8;
         int full = visible & ~(Width - 1);
@@ -477,7 +532,8 @@ public static class SoftmaxKernels
             max = Vector256.MaxNative(max, Vector256.ConditionalSelect(tailMask, Vector256.LoadUnsafe(ref start, (nuint)full), hidden));
         }
 
-        float rowMax = HorizontalMaxNative(max);
+        rowMax = MathF.Max(floorMax, HorizontalMaxNative(max));
+        rowSum = 0f;
         if (float.IsNegativeInfinity(rowMax))
         {
             return 0;
@@ -511,18 +567,22 @@ public static class SoftmaxKernels
             sum += e;
         }
 
-        Vector256<float> scale = Vector256.Create(1f / HorizontalSum.Of(sum));
-        for (i = 0; i < covered; i += Width)
+        rowSum = HorizontalSum.Of(sum);
+        if (normalize)
         {
-            (Vector256.LoadUnsafe(ref start, (nuint)i) * scale).StoreUnsafe(ref start, (nuint)i);
+            Vector256<float> scale = Vector256.Create(1f / rowSum);
+            for (i = 0; i < covered; i += Width)
+            {
+                (Vector256.LoadUnsafe(ref start, (nuint)i) * scale).StoreUnsafe(ref start, (nuint)i);
+            }
         }
 
         return covered;
     }
 
-    /// <inheritdoc cref="SoftmaxPrefix512"/>
+    /// <inheritdoc cref="ExpPrefix512"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int SoftmaxPrefix128(ref float start, int visible)
+    private static int ExpPrefix128(ref float start, int visible, float floorMax, bool normalize, out float rowMax, out float rowSum)
     {
         const int Width = 4;
         int full = visible & ~(Width - 1);
@@ -551,7 +611,8 @@ public static class SoftmaxKernels
             max = Vector128.MaxNative(max, Vector128.ConditionalSelect(tailMask, Vector128.LoadUnsafe(ref start, (nuint)full), hidden));
         }
 
-        float rowMax = HorizontalMaxNative(max);
+        rowMax = MathF.Max(floorMax, HorizontalMaxNative(max));
+        rowSum = 0f;
         if (float.IsNegativeInfinity(rowMax))
         {
             return 0;
@@ -585,10 +646,14 @@ public static class SoftmaxKernels
             sum += e;
         }
 
-        Vector128<float> scale = Vector128.Create(1f / HorizontalSum.Of(sum));
-        for (i = 0; i < covered; i += Width)
+        rowSum = HorizontalSum.Of(sum);
+        if (normalize)
         {
-            (Vector128.LoadUnsafe(ref start, (nuint)i) * scale).StoreUnsafe(ref start, (nuint)i);
+            Vector128<float> scale = Vector128.Create(1f / rowSum);
+            for (i = 0; i < covered; i += Width)
+            {
+                (Vector128.LoadUnsafe(ref start, (nuint)i) * scale).StoreUnsafe(ref start, (nuint)i);
+            }
         }
 
         return covered;

@@ -180,6 +180,70 @@ public sealed class SoftmaxKernelsTests
         Assert.All(row, v => Assert.Equal(0f, v));
     }
 
+    [Theory]
+    [InlineData(300, 64, false)]
+    [InlineData(300, 64, true)]
+    [InlineData(1000, 256, false)]
+    [InlineData(1000, 256, true)]
+    [InlineData(37, 16, true)]
+    [InlineData(700, 48, true)]   // 48: whole Vector256s but not Vector512s
+    [InlineData(70, 12, true)]    // 12: only Vector128s
+    [InlineData(50, 7, true)]     // 7: no whole vectors at all, the scalar cascade
+    public void SoftmaxChunk_OverAllChunks_GivesTheSoftmaxWeightedSum(int length, int chunkLength, bool masked)
+    {
+        // An attention row in chunks: scores, then a running max and sum, with the weighted sum of values so far
+        // rescaled at every chunk; at the end it must be Σ softmax(scores)ⱼ · valuesⱼ.
+        float[] scores = KernelReference.Uniform(length, -40f, 40f, seed: length + chunkLength);
+        float[] values = KernelReference.Uniform(length, -1f, 1f, seed: 3);
+        if (masked)
+        {
+            // The first chunk entirely hidden, then every fifth score: the running max starts at −∞ for a while.
+            for (int i = 0; i < length; i++)
+            {
+                if (i < chunkLength || i % 5 == 0)
+                {
+                    scores[i] = float.NegativeInfinity;
+                }
+            }
+        }
+
+        double[] probabilities = KernelReference.Softmax(scores);
+        double expected = probabilities.Select((p, i) => p * values[i]).Sum();
+
+        float runningMax = float.NegativeInfinity, runningSum = 0f, weighted = 0f;
+        for (int first = 0; first < length; first += chunkLength)
+        {
+            int visible = Math.Min(chunkLength, length - first);
+            float[] chunk = new float[chunkLength];
+            Array.Fill(chunk, 999f); // hidden tail: must neither count nor survive
+            scores.AsSpan(first, visible).CopyTo(chunk);
+
+            float rescale = SoftmaxKernels.SoftmaxChunk(chunk, visible, ref runningMax, ref runningSum);
+
+            Assert.All(chunk[visible..], v => Assert.Equal(0f, v));
+            weighted *= rescale;
+            for (int j = 0; j < visible; j++)
+            {
+                weighted += chunk[j] * values[first + j];
+            }
+        }
+
+        Assert.True(Math.Abs(weighted / runningSum - expected) <= 1e-5, $"{weighted / runningSum} vs {expected}");
+        Assert.True(Math.Abs(runningSum * Math.Exp(runningMax) - scores.Sum(s => Math.Exp(s))) <= 1e-5 * scores.Sum(s => Math.Exp(s)));
+    }
+
+    [Fact]
+    public void SoftmaxChunk_AllMaskedSoFar_KeepsTheSumAtZero()
+    {
+        float runningMax = float.NegativeInfinity, runningSum = 0f;
+        float[] chunk = Enumerable.Repeat(float.NegativeInfinity, 32).ToArray();
+
+        Assert.Equal(1f, SoftmaxKernels.SoftmaxChunk(chunk, 20, ref runningMax, ref runningSum));
+        Assert.Equal(0f, runningSum);
+        Assert.Equal(float.NegativeInfinity, runningMax);
+        Assert.All(chunk, v => Assert.Equal(0f, v));
+    }
+
     [Fact]
     public void SoftmaxPrefix_RejectsAVisibleCountOutsideTheRow()
     {
