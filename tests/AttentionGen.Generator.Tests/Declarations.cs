@@ -58,6 +58,10 @@ internal static class Declarations
     public static readonly string WideHeadDim300 =
         TestSourceBuilder.ScaledDotProduct("Heads = 1, HeadDim = 300, MaxSeqLen = 4").Named("WideCore").Build();
 
+    /// <summary>Past 1,024 keys the tiles run an online softmax over 512-key chunks.</summary>
+    public static readonly string LongKeysOnline =
+        TestSourceBuilder.ScaledDotProduct("Heads = 4, HeadDim = 64, MaxSeqLen = 64, MaxKvSeqLen = 4096, Causal = true").Named("LongContextCore").Build();
+
     /// <summary>A record class is a class too: the generated part must say <c>partial record</c>.</summary>
     public static readonly string RecordLayer = """
         using AttentionGen;

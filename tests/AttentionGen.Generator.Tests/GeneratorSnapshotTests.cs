@@ -35,6 +35,8 @@ public sealed class GeneratorSnapshotTests
 
     [Fact] public void WideHeadDim300() => Verify(Declarations.WideHeadDim300, "Tests.WideCore.g.cs");
 
+    [Fact] public void LongKeysOnline() => Verify(Declarations.LongKeysOnline, "Tests.LongContextCore.g.cs");
+
     /// <summary>Every declaration yields exactly one file, under the expected hint name, matching its snapshot.</summary>
     private static void Verify(string source, string expectedHintName, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {

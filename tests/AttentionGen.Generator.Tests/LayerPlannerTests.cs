@@ -240,6 +240,18 @@ public sealed class LayerPlannerTests
         Assert.Equal(4, attention.Tiles.Single(t => t.VectorWidth == 16).KeyVectors);
     }
 
+    [Theory]
+    [InlineData(64, 1024, 0)]     // a tile's score rows still fit in L1: exact two-pass softmax
+    [InlineData(64, 1025, 512)]   // past it: online softmax over 512-key chunks
+    [InlineData(64, 8192, 512)]
+    [InlineData(300, 8192, 0)]    // no tiles at all (looped rows), so nothing to chunk
+    public void OnlineSoftmax_OnlyForTiledLayersPastTheThreshold(int headDim, int maxKvSeqLen, int chunk)
+    {
+        var plan = LayerPlanner.Plan(Model(LayerKind.ScaledDotProductAttention, new LayerOptions { Heads = 2, HeadDim = headDim, MaxSeqLen = 16, MaxKvSeqLen = maxKvSeqLen }));
+
+        Assert.Equal(chunk, plan.Attention!.OnlineChunk);
+    }
+
     [Fact]
     public void ScoreStride_RoundsKeysUpToWholePanels()
     {

@@ -42,6 +42,11 @@ internal static class AttentionEmitter
         w.Line($"// Row stride of the score block: MaxKvSeqLen rounded up to whole key panels and whole Vector512s.");
         w.Line($"private const int ScoreStride = {Int(attention.ScoreStride)};");
         w.Line("private const int HeadsPerKvHead = Heads / KvHeads;");
+        if (attention.OnlineChunk > 0)
+        {
+            w.Line($"// Keys per chunk of the tiles' online softmax: past {Int(AttentionShape.OnlineThreshold)} keys a tile's whole score rows would not fit in L1.");
+            w.Line($"private const int OnlineChunk = {Int(attention.OnlineChunk)};");
+        }
         if (attention.RowStackedHeads > 1)
         {
             w.Line("// Keys per block when the heads take turns on them: 16 rows of one head stay in L1 between heads, even at");
@@ -239,6 +244,11 @@ internal static class AttentionEmitter
 
         w.Line();
         EmitSoftmaxRow(w, attention, hasMask);
+        if (attention.OnlineChunk > 0)
+        {
+            w.Line();
+            EmitSoftmaxChunkRow(w, attention, hasMask);
+        }
     }
 
     private static void EmitAttendByRows(SourceWriter w, AttentionShape attention, string maskParameter, bool hasMask)
@@ -417,6 +427,43 @@ internal static class AttentionEmitter
             w.Line("// One call: max, exp and sum, normalise, zeros. Score rows are ScoreStride long, a multiple of 16, so rounding");
             w.Line("// the length up to whole vectors stays inside the row. A fully masked row comes out all zeros.");
             w.Line("SoftmaxKernels.SoftmaxPrefix(MemoryMarshal.CreateSpan(ref row, (length + 15) & ~15), Math.Max(visible, 0));");
+        }
+    }
+
+    private static void EmitSoftmaxChunkRow(SourceWriter w, AttentionShape attention, bool hasMask)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// One chunk of a row's online softmax: the first <paramref name=\"visible\"/> scores become exp(score − running max),");
+        w.Line("/// the rest of the first <paramref name=\"length\"/> 0. Returns the factor for what earlier chunks accumulated.");
+        w.Line("/// </summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+        var maskParameter = hasMask ? ", ReadOnlySpan<float> maskRow" : "";
+        using (w.Block($"private static float SoftmaxChunkRow(ref float row, int length, int visible, int chunkStart{maskParameter}, ref float runningMax, ref float runningSum)"))
+        {
+            if (attention.Softcap > 0 || hasMask)
+            {
+                w.Line("Span<float> live = MemoryMarshal.CreateSpan(ref row, visible);");
+            }
+
+            if (attention.Softcap > 0)
+            {
+                w.Line("SoftmaxKernels.Softcap(live, Softcap);");
+            }
+
+            if (hasMask)
+            {
+                using (w.Block("if (!maskRow.IsEmpty)"))
+                {
+                    w.Line("SoftmaxKernels.Add(live, maskRow.Slice(chunkStart, visible));");
+                }
+            }
+
+            if (attention.Softcap > 0 || hasMask)
+            {
+                w.Line();
+            }
+
+            w.Line("return SoftmaxKernels.SoftmaxChunk(MemoryMarshal.CreateSpan(ref row, (length + 15) & ~15), visible, ref runningMax, ref runningSum);");
         }
     }
 }

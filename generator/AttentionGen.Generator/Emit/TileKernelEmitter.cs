@@ -31,6 +31,13 @@ internal static class TileKernelEmitter
             w.Line("ref float outputStart = ref MemoryMarshal.GetReference(output);");
             w.Line("ref float panels = ref _keyPanels.Reference;");
             w.Line("ref float scores = ref _scores.Reference;");
+            if (attention.OnlineChunk > 0)
+            {
+                w.Line($"Span<float> runningMax = stackalloc float[{rows}];");
+                w.Line($"Span<float> runningSum = stackalloc float[{rows}];");
+                w.Line($"Span<float> rescale = stackalloc float[{rows}];");
+            }
+
             w.Line();
             w.Line("// A tile's rows are (query row, head) pairs that share one key/value head, so grouped heads read K and V once.");
             w.Line("int pairs = seqLen * HeadsPerKvHead;");
@@ -71,18 +78,49 @@ internal static class TileKernelEmitter
 
                     w.Line();
                     var queryRows = string.Join(", ", Enumerable.Range(0, rows).Select(r => $"ref Unsafe.Add(ref queryStart, offset{r})"));
-                    w.Line($"ScoreTile{bits}({queryRows}, ref panels, (visibleInTile + {tile.PanelKeys - 1}) / {panelKeys}, ref scores);");
-                    using (w.Block($"for (int r = 0; r < {rows}; r++)"))
-                    {
-                        w.Line("int row = (tileStart + r) / HeadsPerKvHead;");
-                        AttentionEmitter.EmitVisible(w, attention, "visible", "row");
-                        var mask = hasMask ? ", MaskRow(additiveMask, row, kvSeqLen)" : "";
-                        w.Line($"SoftmaxRow(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile, visible{mask});");
-                    }
-
-                    w.Line();
                     var outputRows = string.Join(", ", Enumerable.Range(0, rows).Select(r => $"ref Unsafe.Add(ref outputStart, offset{r})"));
-                    w.Line($"WeighTile{bits}(ref scores, visibleInTile, ref valueHead, {outputRows});");
+                    var mask = hasMask ? ", MaskRow(additiveMask, row, kvSeqLen)" : "";
+                    if (attention.OnlineChunk == 0)
+                    {
+                        w.Line($"ScoreTile{bits}({queryRows}, ref panels, (visibleInTile + {tile.PanelKeys - 1}) / {panelKeys}, ref scores);");
+                        using (w.Block($"for (int r = 0; r < {rows}; r++)"))
+                        {
+                            w.Line("int row = (tileStart + r) / HeadsPerKvHead;");
+                            AttentionEmitter.EmitVisible(w, attention, "visible", "row");
+                            w.Line($"SoftmaxRow(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile, visible{mask});");
+                        }
+
+                        w.Line();
+                        w.Line($"WeighTile{bits}(ref scores, visibleInTile, ref valueHead, {outputRows});");
+                    }
+                    else
+                    {
+                        w.Line("// Online softmax: keys in chunks of OnlineChunk, each row keeping a running max and sum, so a chunk's scores");
+                        w.Line("// stay in L1 however long the key range is. The output rows hold the running weighted sums between chunks.");
+                        w.Line("runningMax.Fill(float.NegativeInfinity);");
+                        w.Line("runningSum.Clear();");
+                        using (w.Block("for (int chunkStart = 0; chunkStart < visibleInTile; chunkStart += OnlineChunk)"))
+                        {
+                            w.Line("int chunkKeys = Math.Min(OnlineChunk, visibleInTile - chunkStart);");
+                            w.Line($"ScoreTile{bits}({queryRows}, ref Unsafe.Add(ref panels, chunkStart * HeadDim), (chunkKeys + {tile.PanelKeys - 1}) / {panelKeys}, ref scores);");
+                            using (w.Block($"for (int r = 0; r < {rows}; r++)"))
+                            {
+                                w.Line("int row = (tileStart + r) / HeadsPerKvHead;");
+                                AttentionEmitter.EmitVisible(w, attention, "visible", "row");
+                                w.Line($"rescale[r] = SoftmaxChunkRow(ref Unsafe.Add(ref scores, r * ScoreStride), chunkKeys, Math.Clamp(visible - chunkStart, 0, chunkKeys), chunkStart{mask}, ref runningMax[r], ref runningSum[r]);");
+                            }
+
+                            w.Line();
+                            w.Line($"WeighTile{bits}(ref scores, chunkKeys, ref Unsafe.Add(ref valueHead, (nint)chunkStart * KvWidth), ref MemoryMarshal.GetReference(rescale), chunkStart > 0, {outputRows});");
+                        }
+
+                        w.Line();
+                        w.Line("// Divide by the sums at the end; a row that saw no key has a sum of 0 and stays all zeros.");
+                        for (var r = 0; r < rows; r++)
+                        {
+                            w.Line($"SoftmaxKernels.Multiply(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref outputStart, offset{r}), HeadDim), runningSum[{r}] > 0 ? 1 / runningSum[{r}] : 0);");
+                        }
+                    }
                 }
             }
         }
@@ -155,9 +193,16 @@ internal static class TileKernelEmitter
         w.Line("/// <summary>");
         w.Line($"/// <c>o_r = Σ_j p[r, j] · v_j</c> for {rows} rows of probabilities, {Int(blockWidth)} head columns at a time, with the");
         w.Line($"/// {rows}×{tile.OutputVectors} accumulators in registers while the values stream past.");
+        var online = attention.OnlineChunk > 0;
+        if (online)
+        {
+            w.Line("/// With <paramref name=\"accumulate\"/> (online softmax, after the first chunk), each row first takes what earlier");
+            w.Line("/// chunks summed into it, times <c>rescale[r]</c>.");
+        }
+
         w.Line("/// </summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
-        using (w.Block($"private static void WeighTile{bits}(ref float probabilities, int count, ref float values, {outputParameters})"))
+        using (w.Block($"private static void WeighTile{bits}(ref float probabilities, int count, ref float values, {(online ? "ref float rescale, bool accumulate, " : "")}{outputParameters})"))
         {
             for (var column = 0; column < attention.HeadDim; column += blockWidth)
             {
@@ -172,7 +217,9 @@ internal static class TileKernelEmitter
                 {
                     for (var r = 0; r < rows; r++)
                     {
-                        w.Line(string.Join(" ", Enumerable.Range(0, vectors).Select(c => $"var a{r}{c} = {type}<float>.Zero;")));
+                        w.Line(string.Join(" ", Enumerable.Range(0, vectors).Select(c => online
+                            ? $"var a{r}{c} = accumulate ? {type}.LoadUnsafe(ref o{r}, {Int(column + c * tile.VectorWidth)}) * Unsafe.Add(ref rescale, {Int(r)}) : {type}<float>.Zero;"
+                            : $"var a{r}{c} = {type}<float>.Zero;")));
                     }
 
                     using (w.Block("for (int j = 0; j < count; j++)"))

@@ -67,6 +67,15 @@ internal sealed record AttentionShape(
         }
     }
 
+    /// <summary>
+    /// Keys per chunk of the tiles' online softmax, or 0 for the exact two-pass softmax. Two passes need a tile's
+    /// whole rows of scores at once, which stop fitting in L1 past about a thousand keys (6 rows × 1,024 × 4 bytes).
+    /// </summary>
+    public int OnlineChunk => Tiles.Count > 0 && MaxKvSeqLen > OnlineThreshold ? 512 : 0;
+
+    /// <summary>The longest key range the tiles still take in one pass.</summary>
+    public const int OnlineThreshold = 1024;
+
     public int GroupSize => Heads / KvHeads;
     public int QueryWidth => Heads * HeadDim;
     public int KvWidth => KvHeads * HeadDim;

@@ -137,3 +137,11 @@ internal partial class PoolSingle : IPooling;
 
 [AttentionPooling(InputDim = 17, MaxSeqLen = 300, OutputDim = 2)]
 internal partial class PoolLong : IPooling;
+
+// Past 1,024 keys the tiles switch to an online softmax over 512-key chunks: causal GQA over three chunks (the last
+// partial), and a soft-capped layer for the additive mask.
+[ScaledDotProductAttention(Heads = 2, KvHeads = 1, HeadDim = 32, MaxSeqLen = 14, MaxKvSeqLen = 1300, Causal = true)]
+internal partial class SdpaOnlineCausalGqa : IScaledDotProduct;
+
+[ScaledDotProductAttention(Heads = 2, HeadDim = 16, MaxSeqLen = 8, MaxKvSeqLen = 1100, Softcap = 20f)]
+internal partial class SdpaOnlineSoftcap : IScaledDotProduct;

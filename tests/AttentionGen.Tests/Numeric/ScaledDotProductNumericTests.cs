@@ -60,6 +60,12 @@ public sealed class ScaledDotProductNumericTests(ITestOutputHelper output)
     [InlineData("SdpaDecodeMqaHeadDim80", 1, 17)]
     [InlineData("SdpaDecodeMqaHeadDim80", 1, 2)]
     [InlineData("SdpaDecodeSixHeads", 1, 70)]
+    [InlineData("SdpaOnlineCausalGqa", 14, 1300)]   // three chunks, the last one partial
+    [InlineData("SdpaOnlineCausalGqa", 14, 1025)]   // a second chunk of one key for the last rows
+    [InlineData("SdpaOnlineCausalGqa", 3, 1300)]    // six pairs: one tile
+    [InlineData("SdpaOnlineCausalGqa", 14, 600)]    // two chunks
+    [InlineData("SdpaOnlineCausalGqa", 14, 10)]     // rows that see no key at all
+    [InlineData("SdpaOnlineSoftcap", 8, 1100)]
     [InlineData("SdpaDecodeSixHeads", 5, 70)]
     [InlineData("SdpaDecodeSixHeads", 5, 7)]        // rows see 3 … 7 keys: head by head, then one stacked block
     [InlineData("SdpaHeadDim1CausalGqa", 10, 14)]
@@ -89,6 +95,7 @@ public sealed class ScaledDotProductNumericTests(ITestOutputHelper output)
     [InlineData("SdpaHeadDim8", 30, 30)]
     [InlineData("SdpaMultiQuery", 16, 48)]
     [InlineData("SdpaDecodeGqa", 1, 300)]           // one row: hide every third key, no fully masked row
+    [InlineData("SdpaOnlineSoftcap", 8, 1100)]      // online softmax: the mask sliced per chunk, a fully masked row
     public void AdditiveMask_WithInfinities_AndAFullyMaskedRow(string name, int seqLen, int kvSeqLen)
     {
         var shape = SdpaShape.Of(name);
