@@ -35,10 +35,10 @@ if (jsonPath is not null)
     Console.WriteLine($"Wrote {jsonPath}");
 }
 
-// The chart goes beside the JSON in benchmarks/results; a smoke run still draws it (into the temp folder) so CI
-// proves the chart renders on a fresh machine.
-string chartBase = smoke
-    ? Path.Combine(Path.GetTempPath(), "attentiongen-smoke-chart")
+// A full run's chart goes to benchmarks/results/latest.png and .svg. Smoke runs (CI) and --case runs draw theirs in
+// the temp folder: CI still proves the chart renders on a fresh machine, and a partial run never replaces the full one.
+string chartBase = smoke || caseFilter is not null
+    ? Path.Combine(Path.GetTempPath(), smoke ? "attentiongen-smoke-chart" : "attentiongen-chart")
     : Path.Combine(ResultsFolder(), "latest");
 var (png, svg) = ResultsChart.Write(rows, peak, chartBase);
 Console.WriteLine($"Chart: {png}, {svg}");
