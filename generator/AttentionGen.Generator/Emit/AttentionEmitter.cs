@@ -377,6 +377,10 @@ internal static class AttentionEmitter
     }
 
     /// <summary><c>int visible = …</c>: how many keys query row <paramref name="row"/> may see.</summary>
+    /// <summary>How many keys query row <paramref name="row"/> may see, as an expression.</summary>
+    internal static string VisibleExpression(AttentionShape attention, string row) =>
+        attention.Causal ? $"Math.Min(kvSeqLen, {row} + kvSeqLen - seqLen + 1)" : "kvSeqLen";
+
     internal static void EmitVisible(SourceWriter w, AttentionShape attention, string name, string row)
     {
         if (attention.Causal)
@@ -390,8 +394,39 @@ internal static class AttentionEmitter
         }
     }
 
+    /// <summary>Whether scores need work before their softmax: a softcap, or an additive mask.</summary>
+    internal static bool HasScorePreparation(AttentionShape attention, bool hasMask) => attention.Softcap > 0 || hasMask;
+
     private static void EmitSoftmaxRow(SourceWriter w, AttentionShape attention, bool hasMask)
     {
+        var prepared = HasScorePreparation(attention, hasMask);
+        var mask = hasMask ? ", maskRow" : "";
+        if (prepared)
+        {
+            w.Line("/// <summary>Softcap and additive mask on a row's first <paramref name=\"visible\"/> scores (offset into the mask row).</summary>");
+            w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+            using (w.Block($"private static void PrepareScores(ref float row, int visible, int offset{(hasMask ? ", ReadOnlySpan<float> maskRow" : "")})"))
+            {
+                w.Line("Span<float> live = MemoryMarshal.CreateSpan(ref row, Math.Max(visible, 0));");
+                if (attention.Softcap > 0)
+                {
+                    w.Line("// Softcap: Softcap·tanh(score/Softcap) bounds the logits smoothly, before any mask is added.");
+                    w.Line("SoftmaxKernels.Softcap(live, Softcap);");
+                }
+
+                if (hasMask)
+                {
+                    using (w.Block("if (!maskRow.IsEmpty)"))
+                    {
+                        w.Line("// The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.");
+                        w.Line("SoftmaxKernels.Add(live, maskRow.Slice(offset, live.Length));");
+                    }
+                }
+            }
+
+            w.Line();
+        }
+
         w.Line("/// <summary>");
         w.Line("/// Turns one row of scores into probabilities in place: the first <paramref name=\"visible\"/> entries get the softmax,");
         w.Line("/// the rest of the first <paramref name=\"length\"/> become 0 so a tile can sum over a common length.");
@@ -399,29 +434,9 @@ internal static class AttentionEmitter
         w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
         using (w.Block($"private static void SoftmaxRow(ref float row, int length, int visible{(hasMask ? ", ReadOnlySpan<float> maskRow" : "")})"))
         {
-            if (attention.Softcap > 0 || hasMask)
+            if (prepared)
             {
-                w.Line("Span<float> live = MemoryMarshal.CreateSpan(ref row, Math.Max(visible, 0));");
-            }
-
-            if (attention.Softcap > 0)
-            {
-                w.Line("// Softcap: Softcap·tanh(score/Softcap) bounds the logits smoothly, before any mask is added.");
-                w.Line("SoftmaxKernels.Softcap(live, Softcap);");
-            }
-
-            if (hasMask)
-            {
-                using (w.Block("if (!maskRow.IsEmpty)"))
-                {
-                    w.Line("// The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.");
-                    w.Line("SoftmaxKernels.Add(live, maskRow.Slice(0, live.Length));");
-                }
-            }
-
-            if (attention.Softcap > 0 || hasMask)
-            {
-                w.Line();
+                w.Line($"PrepareScores(ref row, visible, 0{mask});");
             }
 
             w.Line("// One call: max, exp and sum, normalise, zeros. Score rows are ScoreStride long, a multiple of 16, so rounding");
@@ -440,27 +455,9 @@ internal static class AttentionEmitter
         var maskParameter = hasMask ? ", ReadOnlySpan<float> maskRow" : "";
         using (w.Block($"private static float SoftmaxChunkRow(ref float row, int length, int visible, int chunkStart{maskParameter}, ref float runningMax, ref float runningSum)"))
         {
-            if (attention.Softcap > 0 || hasMask)
+            if (HasScorePreparation(attention, hasMask))
             {
-                w.Line("Span<float> live = MemoryMarshal.CreateSpan(ref row, visible);");
-            }
-
-            if (attention.Softcap > 0)
-            {
-                w.Line("SoftmaxKernels.Softcap(live, Softcap);");
-            }
-
-            if (hasMask)
-            {
-                using (w.Block("if (!maskRow.IsEmpty)"))
-                {
-                    w.Line("SoftmaxKernels.Add(live, maskRow.Slice(chunkStart, visible));");
-                }
-            }
-
-            if (attention.Softcap > 0 || hasMask)
-            {
-                w.Line();
+                w.Line($"PrepareScores(ref row, visible, chunkStart{(hasMask ? ", maskRow" : "")});");
             }
 
             w.Line("return SoftmaxKernels.SoftmaxChunk(MemoryMarshal.CreateSpan(ref row, (length + 15) & ~15), visible, ref runningMax, ref runningSum);");

@@ -80,7 +80,33 @@ internal static class TileKernelEmitter
                     var queryRows = string.Join(", ", Enumerable.Range(0, rows).Select(r => $"ref Unsafe.Add(ref queryStart, offset{r})"));
                     var outputRows = string.Join(", ", Enumerable.Range(0, rows).Select(r => $"ref Unsafe.Add(ref outputStart, offset{r})"));
                     var mask = hasMask ? ", MaskRow(additiveMask, row, kvSeqLen)" : "";
-                    if (attention.OnlineChunk == 0)
+                    if (attention.OnlineChunk == 0 && tile.VectorWidth == 16 && rows == 6)
+                    {
+                        w.Line($"ScoreTile{bits}({queryRows}, ref panels, (visibleInTile + {tile.PanelKeys - 1}) / {panelKeys}, ref scores);");
+                        w.Line(attention.Causal
+                            ? "// Keys each row may see: causal, bottom-right aligned."
+                            : "// Every row sees every key.");
+                        for (var r = 0; r < rows; r++)
+                        {
+                            w.Line($"int visible{r} = {AttentionEmitter.VisibleExpression(attention, TileRow(r))};");
+                        }
+
+                        if (AttentionEmitter.HasScorePreparation(attention, hasMask))
+                        {
+                            for (var r = 0; r < rows; r++)
+                            {
+                                var rowMask = hasMask ? $", MaskRow(additiveMask, {TileRow(r)}, kvSeqLen)" : "";
+                                w.Line($"PrepareScores({(r == 0 ? "ref scores" : $"ref Unsafe.Add(ref scores, {(r == 1 ? "" : Int(r) + " * ")}ScoreStride)")}, visible{r}, 0{rowMask});");
+                            }
+                        }
+
+                        w.Line();
+                        w.Line("// The six rows' softmaxes in lockstep: each alone is a chain of dependent steps too short to fill the core.");
+                        w.Line($"SoftmaxKernels.SoftmaxPrefixSixRows(ref scores, ScoreStride, (visibleInTile + 15) & ~15, {string.Join(", ", Enumerable.Range(0, rows).Select(r => $"visible{r}"))});");
+                        w.Line();
+                        w.Line($"WeighTile{bits}(ref scores, visibleInTile, ref valueHead, {outputRows});");
+                    }
+                    else if (attention.OnlineChunk == 0)
                     {
                         w.Line($"ScoreTile{bits}({queryRows}, ref panels, (visibleInTile + {tile.PanelKeys - 1}) / {panelKeys}, ref scores);");
                         using (w.Block($"for (int r = 0; r < {rows}; r++)"))
@@ -130,6 +156,9 @@ internal static class TileKernelEmitter
         w.Line();
         EmitWeighTile(w, attention, tile, bits, type);
     }
+
+    /// <summary>The query row of a tile's row <paramref name="r"/>, as an expression.</summary>
+    private static string TileRow(int r) => r == 0 ? "tileStart / HeadsPerKvHead" : $"(tileStart + {Int(r)}) / HeadsPerKvHead";
 
     /// <summary>Where pair <c>p</c> of a key/value head lives in the query and output rows; shared by every tile width.</summary>
     public static void EmitPairOffset(SourceWriter w)

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -345,6 +346,118 @@ public static class SoftmaxKernels
         ArgumentOutOfRangeException.ThrowIfGreaterThan(visible, row.Length);
         int covered = ExpPrefix(row, visible, float.NegativeInfinity, normalize: true, out _, out _);
         row.Slice(covered).Clear();
+    }
+
+    /// <summary>
+    /// <see cref="SoftmaxPrefix"/> for the six score rows of an AVX-512 attention tile at once. Each row alone is a chain
+    /// of dependent steps (max, exp, sum, reciprocal, scale) too short to keep the core busy; six in lockstep give it six
+    /// independent chains. Row r starts <paramref name="rowStride"/>·r floats after <paramref name="rows"/>; its first
+    /// visibleR entries get the softmax and the rest of its first <paramref name="length"/> entries become 0.
+    /// </summary>
+    /// <param name="rows">The first row.</param>
+    /// <param name="rowStride">Floats from one row to the next.</param>
+    /// <param name="length">Entries per row to write, a multiple of 16.</param>
+    /// <param name="visible0">Visible entries of row 0 (negative counts as 0); likewise for the other rows.</param>
+    /// <param name="visible1">Visible entries of row 1.</param>
+    /// <param name="visible2">Visible entries of row 2.</param>
+    /// <param name="visible3">Visible entries of row 3.</param>
+    /// <param name="visible4">Visible entries of row 4.</param>
+    /// <param name="visible5">Visible entries of row 5.</param>
+    /// <remarks>
+    /// For generated kernels: nothing is checked, and the rows must hold <paramref name="length"/> floats each. Without
+    /// AVX-512 it runs <see cref="SoftmaxPrefix"/> row by row.
+    /// </remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SoftmaxPrefixSixRows(ref float rows, int rowStride, int length,
+        int visible0, int visible1, int visible2, int visible3, int visible4, int visible5)
+    {
+        if (!Vector512.IsHardwareAccelerated || length % Vector512<float>.Count != 0)
+        {
+            Span<int> visible = [visible0, visible1, visible2, visible3, visible4, visible5];
+            for (int r = 0; r < 6; r++)
+            {
+                SoftmaxPrefix(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref rows, r * rowStride), length), Math.Clamp(visible[r], 0, length));
+            }
+
+            return;
+        }
+
+        ref float row0 = ref rows;
+        ref float row1 = ref Unsafe.Add(ref rows, rowStride);
+        ref float row2 = ref Unsafe.Add(ref rows, 2 * rowStride);
+        ref float row3 = ref Unsafe.Add(ref rows, 3 * rowStride);
+        ref float row4 = ref Unsafe.Add(ref rows, 4 * rowStride);
+        ref float row5 = ref Unsafe.Add(ref rows, 5 * rowStride);
+        Vector512<int> limit0 = Vector512.Create(visible0), limit1 = Vector512.Create(visible1), limit2 = Vector512.Create(visible2);
+        Vector512<int> limit3 = Vector512.Create(visible3), limit4 = Vector512.Create(visible4), limit5 = Vector512.Create(visible5);
+        Vector512<float> hidden = Vector512.Create(float.NegativeInfinity);
+
+        // Hidden lanes (index ≥ visible) read as −∞ for the max and come out as 0.
+        Vector512<float> m0 = hidden, m1 = hidden, m2 = hidden, m3 = hidden, m4 = hidden, m5 = hidden;
+        for (int i = 0; i < length; i += 16)
+        {
+            Vector512<int> index = Vector512<int>.Indices + Vector512.Create(i);
+            m0 = Vector512.MaxNative(m0, Visible(ref row0, i, index, limit0, hidden));
+            m1 = Vector512.MaxNative(m1, Visible(ref row1, i, index, limit1, hidden));
+            m2 = Vector512.MaxNative(m2, Visible(ref row2, i, index, limit2, hidden));
+            m3 = Vector512.MaxNative(m3, Visible(ref row3, i, index, limit3, hidden));
+            m4 = Vector512.MaxNative(m4, Visible(ref row4, i, index, limit4, hidden));
+            m5 = Vector512.MaxNative(m5, Visible(ref row5, i, index, limit5, hidden));
+        }
+
+        Vector512<float> shift0 = Shift(m0), shift1 = Shift(m1), shift2 = Shift(m2), shift3 = Shift(m3), shift4 = Shift(m4), shift5 = Shift(m5);
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default;
+        for (int i = 0; i < length; i += 16)
+        {
+            Vector512<int> index = Vector512<int>.Indices + Vector512.Create(i);
+            s0 += ExpVisible(ref row0, i, index, limit0, shift0);
+            s1 += ExpVisible(ref row1, i, index, limit1, shift1);
+            s2 += ExpVisible(ref row2, i, index, limit2, shift2);
+            s3 += ExpVisible(ref row3, i, index, limit3, shift3);
+            s4 += ExpVisible(ref row4, i, index, limit4, shift4);
+            s5 += ExpVisible(ref row5, i, index, limit5, shift5);
+        }
+
+        Vector512<float> scale0 = Reciprocal(s0), scale1 = Reciprocal(s1), scale2 = Reciprocal(s2);
+        Vector512<float> scale3 = Reciprocal(s3), scale4 = Reciprocal(s4), scale5 = Reciprocal(s5);
+        for (int i = 0; i < length; i += 16)
+        {
+            (Vector512.LoadUnsafe(ref row0, (nuint)i) * scale0).StoreUnsafe(ref row0, (nuint)i);
+            (Vector512.LoadUnsafe(ref row1, (nuint)i) * scale1).StoreUnsafe(ref row1, (nuint)i);
+            (Vector512.LoadUnsafe(ref row2, (nuint)i) * scale2).StoreUnsafe(ref row2, (nuint)i);
+            (Vector512.LoadUnsafe(ref row3, (nuint)i) * scale3).StoreUnsafe(ref row3, (nuint)i);
+            (Vector512.LoadUnsafe(ref row4, (nuint)i) * scale4).StoreUnsafe(ref row4, (nuint)i);
+            (Vector512.LoadUnsafe(ref row5, (nuint)i) * scale5).StoreUnsafe(ref row5, (nuint)i);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector512<float> Visible(ref float row, int i, Vector512<int> index, Vector512<int> limit, Vector512<float> hidden) =>
+            Vector512.ConditionalSelect(Vector512.LessThan(index, limit).AsSingle(), Vector512.LoadUnsafe(ref row, (nuint)i), hidden);
+
+        // A row with nothing visible (or only −∞) has max −∞; shifting by 0 instead keeps its exps at 0 rather than NaN.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector512<float> Shift(Vector512<float> max)
+        {
+            float rowMax = HorizontalMaxNative(Vector256.MaxNative(max.GetLower(), max.GetUpper()));
+            return Vector512.Create(float.IsNegativeInfinity(rowMax) ? 0f : rowMax);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector512<float> ExpVisible(ref float row, int i, Vector512<int> index, Vector512<int> limit, Vector512<float> shift)
+        {
+            Vector512<float> e = Vector512.ConditionalSelect(
+                Vector512.LessThan(index, limit).AsSingle(), VectorMath.Exp(Vector512.LoadUnsafe(ref row, (nuint)i) - shift), Vector512<float>.Zero);
+            e.StoreUnsafe(ref row, (nuint)i);
+            return e;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector512<float> Reciprocal(Vector512<float> sum)
+        {
+            float total = HorizontalSum.Of(sum);
+            return Vector512.Create(total > 0f ? 1f / total : 0f);
+        }
     }
 
     /// <summary>

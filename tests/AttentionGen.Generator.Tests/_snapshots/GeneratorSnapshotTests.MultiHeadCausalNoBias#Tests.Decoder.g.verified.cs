@@ -321,13 +321,16 @@ partial class Decoder
                 }
 
                 ScoreTile512(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref Unsafe.Add(ref queryStart, offset4), ref Unsafe.Add(ref queryStart, offset5), ref panels, (visibleInTile + 15) / 16, ref scores);
-                for (int r = 0; r < 6; r++)
-                {
-                    int row = (tileStart + r) / HeadsPerKvHead;
-                    // Causal, bottom-right aligned: keys past the diagonal are never scored, not just masked.
-                    int visible = Math.Min(kvSeqLen, row + kvSeqLen - seqLen + 1);
-                    SoftmaxRow(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile, visible);
-                }
+                // Keys each row may see: causal, bottom-right aligned.
+                int visible0 = Math.Min(kvSeqLen, tileStart / HeadsPerKvHead + kvSeqLen - seqLen + 1);
+                int visible1 = Math.Min(kvSeqLen, (tileStart + 1) / HeadsPerKvHead + kvSeqLen - seqLen + 1);
+                int visible2 = Math.Min(kvSeqLen, (tileStart + 2) / HeadsPerKvHead + kvSeqLen - seqLen + 1);
+                int visible3 = Math.Min(kvSeqLen, (tileStart + 3) / HeadsPerKvHead + kvSeqLen - seqLen + 1);
+                int visible4 = Math.Min(kvSeqLen, (tileStart + 4) / HeadsPerKvHead + kvSeqLen - seqLen + 1);
+                int visible5 = Math.Min(kvSeqLen, (tileStart + 5) / HeadsPerKvHead + kvSeqLen - seqLen + 1);
+
+                // The six rows' softmaxes in lockstep: each alone is a chain of dependent steps too short to fill the core.
+                SoftmaxKernels.SoftmaxPrefixSixRows(ref scores, ScoreStride, (visibleInTile + 15) & ~15, visible0, visible1, visible2, visible3, visible4, visible5);
 
                 WeighTile512(ref scores, visibleInTile, ref valueHead, ref Unsafe.Add(ref outputStart, offset0), ref Unsafe.Add(ref outputStart, offset1), ref Unsafe.Add(ref outputStart, offset2), ref Unsafe.Add(ref outputStart, offset3), ref Unsafe.Add(ref outputStart, offset4), ref Unsafe.Add(ref outputStart, offset5));
             }

@@ -346,12 +346,16 @@ partial class CrossAttention
                 int visibleInTile = kvSeqLen;
 
                 ScoreTile512(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref Unsafe.Add(ref queryStart, offset4), ref Unsafe.Add(ref queryStart, offset5), ref panels, (visibleInTile + 47) / 48, ref scores);
-                for (int r = 0; r < 6; r++)
-                {
-                    int row = (tileStart + r) / HeadsPerKvHead;
-                    int visible = kvSeqLen;
-                    SoftmaxRow(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile, visible);
-                }
+                // Every row sees every key.
+                int visible0 = kvSeqLen;
+                int visible1 = kvSeqLen;
+                int visible2 = kvSeqLen;
+                int visible3 = kvSeqLen;
+                int visible4 = kvSeqLen;
+                int visible5 = kvSeqLen;
+
+                // The six rows' softmaxes in lockstep: each alone is a chain of dependent steps too short to fill the core.
+                SoftmaxKernels.SoftmaxPrefixSixRows(ref scores, ScoreStride, (visibleInTile + 15) & ~15, visible0, visible1, visible2, visible3, visible4, visible5);
 
                 WeighTile512(ref scores, visibleInTile, ref valueHead, ref Unsafe.Add(ref outputStart, offset0), ref Unsafe.Add(ref outputStart, offset1), ref Unsafe.Add(ref outputStart, offset2), ref Unsafe.Add(ref outputStart, offset3), ref Unsafe.Add(ref outputStart, offset4), ref Unsafe.Add(ref outputStart, offset5));
             }

@@ -414,6 +414,18 @@ partial class Layers
         private static int PairOffset(int kvHead, int pair) =>
             pair / HeadsPerKvHead * QueryWidth + (kvHead * HeadsPerKvHead + pair % HeadsPerKvHead) * HeadDim;
 
+        /// <summary>Softcap and additive mask on a row's first <paramref name="visible"/> scores (offset into the mask row).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void PrepareScores(ref float row, int visible, int offset, ReadOnlySpan<float> maskRow)
+        {
+            Span<float> live = MemoryMarshal.CreateSpan(ref row, Math.Max(visible, 0));
+            if (!maskRow.IsEmpty)
+            {
+                // The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.
+                SoftmaxKernels.Add(live, maskRow.Slice(offset, live.Length));
+            }
+        }
+
         /// <summary>
         /// Turns one row of scores into probabilities in place: the first <paramref name="visible"/> entries get the softmax,
         /// the rest of the first <paramref name="length"/> become 0 so a tile can sum over a common length.
@@ -421,13 +433,7 @@ partial class Layers
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void SoftmaxRow(ref float row, int length, int visible, ReadOnlySpan<float> maskRow)
         {
-            Span<float> live = MemoryMarshal.CreateSpan(ref row, Math.Max(visible, 0));
-            if (!maskRow.IsEmpty)
-            {
-                // The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.
-                SoftmaxKernels.Add(live, maskRow.Slice(0, live.Length));
-            }
-
+            PrepareScores(ref row, visible, 0, maskRow);
             // One call: max, exp and sum, normalise, zeros. Score rows are ScoreStride long, a multiple of 16, so rounding
             // the length up to whole vectors stays inside the row. A fully masked row comes out all zeros.
             SoftmaxKernels.SoftmaxPrefix(MemoryMarshal.CreateSpan(ref row, (length + 15) & ~15), Math.Max(visible, 0));

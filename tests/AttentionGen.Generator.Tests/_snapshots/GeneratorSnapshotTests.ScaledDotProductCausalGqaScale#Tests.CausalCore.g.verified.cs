@@ -221,13 +221,22 @@ partial class CausalCore
                 }
 
                 ScoreTile512(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref Unsafe.Add(ref queryStart, offset4), ref Unsafe.Add(ref queryStart, offset5), ref panels, (visibleInTile + 63) / 64, ref scores);
-                for (int r = 0; r < 6; r++)
-                {
-                    int row = (tileStart + r) / HeadsPerKvHead;
-                    // Causal, bottom-right aligned: keys past the diagonal are never scored, not just masked.
-                    int visible = Math.Min(kvSeqLen, row + kvSeqLen - seqLen + 1);
-                    SoftmaxRow(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile, visible, MaskRow(additiveMask, row, kvSeqLen));
-                }
+                // Keys each row may see: causal, bottom-right aligned.
+                int visible0 = Math.Min(kvSeqLen, tileStart / HeadsPerKvHead + kvSeqLen - seqLen + 1);
+                int visible1 = Math.Min(kvSeqLen, (tileStart + 1) / HeadsPerKvHead + kvSeqLen - seqLen + 1);
+                int visible2 = Math.Min(kvSeqLen, (tileStart + 2) / HeadsPerKvHead + kvSeqLen - seqLen + 1);
+                int visible3 = Math.Min(kvSeqLen, (tileStart + 3) / HeadsPerKvHead + kvSeqLen - seqLen + 1);
+                int visible4 = Math.Min(kvSeqLen, (tileStart + 4) / HeadsPerKvHead + kvSeqLen - seqLen + 1);
+                int visible5 = Math.Min(kvSeqLen, (tileStart + 5) / HeadsPerKvHead + kvSeqLen - seqLen + 1);
+                PrepareScores(ref scores, visible0, 0, MaskRow(additiveMask, tileStart / HeadsPerKvHead, kvSeqLen));
+                PrepareScores(ref Unsafe.Add(ref scores, ScoreStride), visible1, 0, MaskRow(additiveMask, (tileStart + 1) / HeadsPerKvHead, kvSeqLen));
+                PrepareScores(ref Unsafe.Add(ref scores, 2 * ScoreStride), visible2, 0, MaskRow(additiveMask, (tileStart + 2) / HeadsPerKvHead, kvSeqLen));
+                PrepareScores(ref Unsafe.Add(ref scores, 3 * ScoreStride), visible3, 0, MaskRow(additiveMask, (tileStart + 3) / HeadsPerKvHead, kvSeqLen));
+                PrepareScores(ref Unsafe.Add(ref scores, 4 * ScoreStride), visible4, 0, MaskRow(additiveMask, (tileStart + 4) / HeadsPerKvHead, kvSeqLen));
+                PrepareScores(ref Unsafe.Add(ref scores, 5 * ScoreStride), visible5, 0, MaskRow(additiveMask, (tileStart + 5) / HeadsPerKvHead, kvSeqLen));
+
+                // The six rows' softmaxes in lockstep: each alone is a chain of dependent steps too short to fill the core.
+                SoftmaxKernels.SoftmaxPrefixSixRows(ref scores, ScoreStride, (visibleInTile + 15) & ~15, visible0, visible1, visible2, visible3, visible4, visible5);
 
                 WeighTile512(ref scores, visibleInTile, ref valueHead, ref Unsafe.Add(ref outputStart, offset0), ref Unsafe.Add(ref outputStart, offset1), ref Unsafe.Add(ref outputStart, offset2), ref Unsafe.Add(ref outputStart, offset3), ref Unsafe.Add(ref outputStart, offset4), ref Unsafe.Add(ref outputStart, offset5));
             }
@@ -715,6 +724,18 @@ partial class CausalCore
     private static int PairOffset(int kvHead, int pair) =>
         pair / HeadsPerKvHead * QueryWidth + (kvHead * HeadsPerKvHead + pair % HeadsPerKvHead) * HeadDim;
 
+    /// <summary>Softcap and additive mask on a row's first <paramref name="visible"/> scores (offset into the mask row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrepareScores(ref float row, int visible, int offset, ReadOnlySpan<float> maskRow)
+    {
+        Span<float> live = MemoryMarshal.CreateSpan(ref row, Math.Max(visible, 0));
+        if (!maskRow.IsEmpty)
+        {
+            // The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.
+            SoftmaxKernels.Add(live, maskRow.Slice(offset, live.Length));
+        }
+    }
+
     /// <summary>
     /// Turns one row of scores into probabilities in place: the first <paramref name="visible"/> entries get the softmax,
     /// the rest of the first <paramref name="length"/> become 0 so a tile can sum over a common length.
@@ -722,13 +743,7 @@ partial class CausalCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SoftmaxRow(ref float row, int length, int visible, ReadOnlySpan<float> maskRow)
     {
-        Span<float> live = MemoryMarshal.CreateSpan(ref row, Math.Max(visible, 0));
-        if (!maskRow.IsEmpty)
-        {
-            // The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.
-            SoftmaxKernels.Add(live, maskRow.Slice(0, live.Length));
-        }
-
+        PrepareScores(ref row, visible, 0, maskRow);
         // One call: max, exp and sum, normalise, zeros. Score rows are ScoreStride long, a multiple of 16, so rounding
         // the length up to whole vectors stays inside the row. A fully masked row comes out all zeros.
         SoftmaxKernels.SoftmaxPrefix(MemoryMarshal.CreateSpan(ref row, (length + 15) & ~15), Math.Max(visible, 0));

@@ -244,6 +244,55 @@ public sealed class SoftmaxKernelsTests
         Assert.All(chunk, v => Assert.Equal(0f, v));
     }
 
+    [Theory]
+    [InlineData(16)]
+    [InlineData(32)]
+    [InlineData(64)]
+    [InlineData(528)]
+    public void SoftmaxPrefixSixRows_MatchesSixSeparateRows(int length)
+    {
+        const int Stride = 600;
+        var random = new Random(length);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            // Visible counts anywhere from "nothing" (including negative, as causal tiles pass) to the whole row, one
+            // row of only −∞, and hidden entries larger than any visible score.
+            int[] visible = Enumerable.Range(0, 6).Select(_ => random.Next(-3, length + 1)).ToArray();
+            float[] block = KernelReference.Uniform(6 * Stride, -30f, 30f, seed: trial * 31 + length);
+            for (int r = 0; r < 6; r++)
+            {
+                for (int i = Math.Max(visible[r], 0); i < Stride; i++)
+                {
+                    block[r * Stride + i] = 500f + i;
+                }
+            }
+
+            if (trial % 4 == 0)
+            {
+                block.AsSpan(2 * Stride, Math.Max(visible[2], 0)).Fill(float.NegativeInfinity);
+            }
+
+            float[] expected = (float[])block.Clone();
+            for (int r = 0; r < 6; r++)
+            {
+                SoftmaxKernels.SoftmaxPrefix(expected.AsSpan(r * Stride, length), Math.Max(visible[r], 0));
+            }
+
+            SoftmaxKernels.SoftmaxPrefixSixRows(ref block[0], Stride, length, visible[0], visible[1], visible[2], visible[3], visible[4], visible[5]);
+
+            for (int r = 0; r < 6; r++)
+            {
+                for (int i = 0; i < length; i++)
+                {
+                    float want = expected[r * Stride + i], got = block[r * Stride + i];
+                    Assert.True(Math.Abs(want - got) <= 1e-6 * Math.Max(1, Math.Abs(want)), $"trial {trial} row {r} [{i}]: {got} vs {want}");
+                }
+
+                Assert.Equal(500f + length, block[r * Stride + length]); // past the length: untouched
+            }
+        }
+    }
+
     [Fact]
     public void SoftmaxPrefix_RejectsAVisibleCountOutsideTheRow()
     {
