@@ -19,8 +19,8 @@ public static class PanelPacking
     /// <summary>
     /// <c>panels[(j / W)·width·W + c·W + j % W] = source[j·rowStride + c]</c> for <paramref name="rows"/> rows j and
     /// <paramref name="width"/> columns c, with W = <paramref name="panelWidth"/>; rows past the last one, up to a whole
-    /// panel, are zeros. With AVX, 8×8 blocks are transposed in registers when <paramref name="width"/> and W are
-    /// multiples of 8; otherwise it copies element by element.
+    /// panel, are zeros. With AVX, whole blocks of 8 rows are transposed 8×8 in registers when <paramref name="width"/>
+    /// and W are multiples of 8; the rest is copied element by element.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A count is negative or zero where it must be positive.</exception>
     /// <exception cref="ArgumentException">A span is too short for the shape.</exception>
@@ -52,23 +52,34 @@ public static class PanelPacking
     public static void PackTransposedUnchecked(ref float source, int rowStride, int rows, int width, int panelWidth, ref float panels)
     {
         int paddedRows = (rows + panelWidth - 1) / panelWidth * panelWidth;
+        int first = 0;
         if (Avx.IsSupported && width % 8 == 0 && panelWidth % 8 == 0)
         {
-            for (int first = 0; first < paddedRows; first += 8)
+            // Whole blocks of eight rows go through the register transpose; the rest (a partial block, then zero
+            // padding up to the panel) is copied below.
+            for (; first + 8 <= rows; first += 8)
             {
                 ref float panelColumn = ref Unsafe.Add(ref panels, first / panelWidth * (width * panelWidth) + first % panelWidth);
-                ref float block = ref Unsafe.Add(ref source, (nint)first * rowStride);
-                int valid = Math.Min(8, rows - first);
+                ref float row0 = ref Unsafe.Add(ref source, (nint)first * rowStride);
+                ref float row4 = ref Unsafe.Add(ref row0, (nint)4 * rowStride);
                 for (int column = 0; column < width; column += 8)
                 {
-                    Transpose8x8(ref Unsafe.Add(ref block, column), rowStride, valid, ref Unsafe.Add(ref panelColumn, column * panelWidth), panelWidth);
+                    Transpose8x8(ref Unsafe.Add(ref row0, column), ref Unsafe.Add(ref row4, column), rowStride, ref Unsafe.Add(ref panelColumn, column * panelWidth), panelWidth);
                 }
             }
-
-            return;
         }
 
-        for (int j = 0; j < paddedRows; j++)
+        if (first < paddedRows)
+        {
+            CopyRemainingRows(ref source, rowStride, first, rows, paddedRows, width, panelWidth, ref panels);
+        }
+    }
+
+    /// <summary>Rows <paramref name="first"/> onwards one float at a time, then zeros up to <paramref name="paddedRows"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CopyRemainingRows(ref float source, int rowStride, int first, int rows, int paddedRows, int width, int panelWidth, ref float panels)
+    {
+        for (int j = first; j < paddedRows; j++)
         {
             ref float panelColumn = ref Unsafe.Add(ref panels, j / panelWidth * (width * panelWidth) + j % panelWidth);
             ref float row = ref Unsafe.Add(ref source, (nint)j * rowStride);
@@ -80,16 +91,17 @@ public static class PanelPacking
     }
 
     /// <summary>
-    /// Eight rows of eight floats (<paramref name="validRows"/> of them real, the rest zeros) become eight columns, stored
-    /// <paramref name="outputStride"/> apart: the classic unpack / shuffle / lane-permute sequence, 24 shuffles.
+    /// Eight rows of eight floats (rows 0–3 from <paramref name="row0"/>, 4–7 from <paramref name="row4"/>, each
+    /// <paramref name="rowStride"/> apart) become eight columns, stored <paramref name="outputStride"/> apart: the classic
+    /// unpack / shuffle / lane-permute sequence, 24 shuffles.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(ref float rows, int rowStride, int validRows, ref float output, int outputStride)
+    private static void Transpose8x8(ref float row0, ref float row4, int rowStride, ref float output, int outputStride)
     {
-        Vector256<float> r0 = Row(ref rows, 0, rowStride, validRows), r1 = Row(ref rows, 1, rowStride, validRows);
-        Vector256<float> r2 = Row(ref rows, 2, rowStride, validRows), r3 = Row(ref rows, 3, rowStride, validRows);
-        Vector256<float> r4 = Row(ref rows, 4, rowStride, validRows), r5 = Row(ref rows, 5, rowStride, validRows);
-        Vector256<float> r6 = Row(ref rows, 6, rowStride, validRows), r7 = Row(ref rows, 7, rowStride, validRows);
+        Vector256<float> r0 = Vector256.LoadUnsafe(ref row0), r1 = Vector256.LoadUnsafe(ref row0, (nuint)rowStride);
+        Vector256<float> r2 = Vector256.LoadUnsafe(ref row0, (nuint)(2 * rowStride)), r3 = Vector256.LoadUnsafe(ref row0, (nuint)(3 * rowStride));
+        Vector256<float> r4 = Vector256.LoadUnsafe(ref row4), r5 = Vector256.LoadUnsafe(ref row4, (nuint)rowStride);
+        Vector256<float> r6 = Vector256.LoadUnsafe(ref row4, (nuint)(2 * rowStride)), r7 = Vector256.LoadUnsafe(ref row4, (nuint)(3 * rowStride));
 
         // Interleave pairs of rows, then pairs of pairs: each 128-bit lane then holds a 4×4 block's column.
         Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
@@ -111,8 +123,4 @@ public static class PanelPacking
         Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref output, (nuint)(6 * outputStride));
         Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref output, (nuint)(7 * outputStride));
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Row(ref float rows, int index, int rowStride, int validRows) =>
-        index < validRows ? Vector256.LoadUnsafe(ref rows, (nuint)((nint)index * rowStride)) : Vector256<float>.Zero;
 }

@@ -350,7 +350,7 @@ public static class SoftmaxKernels
 
     /// <summary>
     /// <see cref="SoftmaxPrefix"/> for the six score rows of an AVX-512 attention tile at once. Each row alone is a chain
-    /// of dependent steps (max, exp, sum, reciprocal, scale) too short to keep the core busy; six in lockstep give it six
+    /// of dependent steps (max, exp, sum, reciprocal, scale) too short to keep the core busy; rows in lockstep give it
     /// independent chains. Row r starts <paramref name="rowStride"/>·r floats after <paramref name="rows"/>; its first
     /// visibleR entries get the softmax and the rest of its first <paramref name="length"/> entries become 0.
     /// </summary>
@@ -368,67 +368,57 @@ public static class SoftmaxKernels
     /// AVX-512 it runs <see cref="SoftmaxPrefix"/> row by row.
     /// </remarks>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)] // once per tile: keep the caller small
     public static void SoftmaxPrefixSixRows(ref float rows, int rowStride, int length,
         int visible0, int visible1, int visible2, int visible3, int visible4, int visible5)
     {
         if (!Vector512.IsHardwareAccelerated || length % Vector512<float>.Count != 0)
         {
-            Span<int> visible = [visible0, visible1, visible2, visible3, visible4, visible5];
-            for (int r = 0; r < 6; r++)
-            {
-                SoftmaxPrefix(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref rows, r * rowStride), length), Math.Clamp(visible[r], 0, length));
-            }
-
+            SixRowsOneByOne(ref rows, rowStride, length, visible0, visible1, visible2, visible3, visible4, visible5);
             return;
         }
 
-        ref float row0 = ref rows;
-        ref float row1 = ref Unsafe.Add(ref rows, rowStride);
-        ref float row2 = ref Unsafe.Add(ref rows, 2 * rowStride);
-        ref float row3 = ref Unsafe.Add(ref rows, 3 * rowStride);
-        ref float row4 = ref Unsafe.Add(ref rows, 4 * rowStride);
-        ref float row5 = ref Unsafe.Add(ref rows, 5 * rowStride);
-        Vector512<int> limit0 = Vector512.Create(visible0), limit1 = Vector512.Create(visible1), limit2 = Vector512.Create(visible2);
-        Vector512<int> limit3 = Vector512.Create(visible3), limit4 = Vector512.Create(visible4), limit5 = Vector512.Create(visible5);
-        Vector512<float> hidden = Vector512.Create(float.NegativeInfinity);
+        // Three rows at a time: three independent chains already keep the core busy, and six rows' limits, shifts and
+        // sums beside exp's constants would not fit in the 32 vector registers.
+        ThreeRows(ref rows, rowStride, length, visible0, visible1, visible2);
+        ThreeRows(ref Unsafe.Add(ref rows, 3 * rowStride), rowStride, length, visible3, visible4, visible5);
 
-        // Hidden lanes (index ≥ visible) read as −∞ for the max and come out as 0.
-        Vector512<float> m0 = hidden, m1 = hidden, m2 = hidden, m3 = hidden, m4 = hidden, m5 = hidden;
-        for (int i = 0; i < length; i += 16)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void ThreeRows(ref float rows, int rowStride, int length, int visible0, int visible1, int visible2)
         {
-            Vector512<int> index = Vector512<int>.Indices + Vector512.Create(i);
-            m0 = Vector512.MaxNative(m0, Visible(ref row0, i, index, limit0, hidden));
-            m1 = Vector512.MaxNative(m1, Visible(ref row1, i, index, limit1, hidden));
-            m2 = Vector512.MaxNative(m2, Visible(ref row2, i, index, limit2, hidden));
-            m3 = Vector512.MaxNative(m3, Visible(ref row3, i, index, limit3, hidden));
-            m4 = Vector512.MaxNative(m4, Visible(ref row4, i, index, limit4, hidden));
-            m5 = Vector512.MaxNative(m5, Visible(ref row5, i, index, limit5, hidden));
-        }
+            ref float row0 = ref rows;
+            ref float row1 = ref Unsafe.Add(ref rows, rowStride);
+            ref float row2 = ref Unsafe.Add(ref rows, 2 * rowStride);
+            Vector512<int> limit0 = Vector512.Create(visible0), limit1 = Vector512.Create(visible1), limit2 = Vector512.Create(visible2);
+            Vector512<float> hidden = Vector512.Create(float.NegativeInfinity);
 
-        Vector512<float> shift0 = Shift(m0), shift1 = Shift(m1), shift2 = Shift(m2), shift3 = Shift(m3), shift4 = Shift(m4), shift5 = Shift(m5);
-        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default;
-        for (int i = 0; i < length; i += 16)
-        {
-            Vector512<int> index = Vector512<int>.Indices + Vector512.Create(i);
-            s0 += ExpVisible(ref row0, i, index, limit0, shift0);
-            s1 += ExpVisible(ref row1, i, index, limit1, shift1);
-            s2 += ExpVisible(ref row2, i, index, limit2, shift2);
-            s3 += ExpVisible(ref row3, i, index, limit3, shift3);
-            s4 += ExpVisible(ref row4, i, index, limit4, shift4);
-            s5 += ExpVisible(ref row5, i, index, limit5, shift5);
-        }
+            // Hidden lanes (index ≥ visible) read as −∞ for the max and come out as 0.
+            Vector512<float> m0 = hidden, m1 = hidden, m2 = hidden;
+            for (int i = 0; i < length; i += 16)
+            {
+                Vector512<int> index = Vector512<int>.Indices + Vector512.Create(i);
+                m0 = Vector512.MaxNative(m0, Visible(ref row0, i, index, limit0, hidden));
+                m1 = Vector512.MaxNative(m1, Visible(ref row1, i, index, limit1, hidden));
+                m2 = Vector512.MaxNative(m2, Visible(ref row2, i, index, limit2, hidden));
+            }
 
-        Vector512<float> scale0 = Reciprocal(s0), scale1 = Reciprocal(s1), scale2 = Reciprocal(s2);
-        Vector512<float> scale3 = Reciprocal(s3), scale4 = Reciprocal(s4), scale5 = Reciprocal(s5);
-        for (int i = 0; i < length; i += 16)
-        {
-            (Vector512.LoadUnsafe(ref row0, (nuint)i) * scale0).StoreUnsafe(ref row0, (nuint)i);
-            (Vector512.LoadUnsafe(ref row1, (nuint)i) * scale1).StoreUnsafe(ref row1, (nuint)i);
-            (Vector512.LoadUnsafe(ref row2, (nuint)i) * scale2).StoreUnsafe(ref row2, (nuint)i);
-            (Vector512.LoadUnsafe(ref row3, (nuint)i) * scale3).StoreUnsafe(ref row3, (nuint)i);
-            (Vector512.LoadUnsafe(ref row4, (nuint)i) * scale4).StoreUnsafe(ref row4, (nuint)i);
-            (Vector512.LoadUnsafe(ref row5, (nuint)i) * scale5).StoreUnsafe(ref row5, (nuint)i);
+            Vector512<float> shift0 = Shift(m0), shift1 = Shift(m1), shift2 = Shift(m2);
+            Vector512<float> s0 = default, s1 = default, s2 = default;
+            for (int i = 0; i < length; i += 16)
+            {
+                Vector512<int> index = Vector512<int>.Indices + Vector512.Create(i);
+                s0 += ExpVisible(ref row0, i, index, limit0, shift0);
+                s1 += ExpVisible(ref row1, i, index, limit1, shift1);
+                s2 += ExpVisible(ref row2, i, index, limit2, shift2);
+            }
+
+            Vector512<float> scale0 = Reciprocal(s0), scale1 = Reciprocal(s1), scale2 = Reciprocal(s2);
+            for (int i = 0; i < length; i += 16)
+            {
+                (Vector512.LoadUnsafe(ref row0, (nuint)i) * scale0).StoreUnsafe(ref row0, (nuint)i);
+                (Vector512.LoadUnsafe(ref row1, (nuint)i) * scale1).StoreUnsafe(ref row1, (nuint)i);
+                (Vector512.LoadUnsafe(ref row2, (nuint)i) * scale2).StoreUnsafe(ref row2, (nuint)i);
+            }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -457,6 +447,18 @@ public static class SoftmaxKernels
         {
             float total = HorizontalSum.Of(sum);
             return Vector512.Create(total > 0f ? 1f / total : 0f);
+        }
+    }
+
+    /// <summary>The narrower machines' way through <see cref="SoftmaxPrefixSixRows"/>: one <see cref="SoftmaxPrefix"/> per row.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SixRowsOneByOne(ref float rows, int rowStride, int length,
+        int visible0, int visible1, int visible2, int visible3, int visible4, int visible5)
+    {
+        ReadOnlySpan<int> visible = [visible0, visible1, visible2, visible3, visible4, visible5];
+        for (int r = 0; r < 6; r++)
+        {
+            SoftmaxPrefix(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref rows, r * rowStride), length), Math.Clamp(visible[r], 0, length));
         }
     }
 
