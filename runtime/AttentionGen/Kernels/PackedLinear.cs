@@ -92,9 +92,12 @@ public static class PackedLinear
                 bool direct = columns == width;
                 ref float target = ref direct ? ref Unsafe.Add(ref y, tile * outDim + first) : ref MemoryMarshal.GetReference(edge);
                 int targetStride = direct ? outDim : width;
+                // A whole AVX-512 panel takes its bias as the accumulators' starting value; other tiles add it after.
+                bool biasInTile = !bias.IsEmpty && direct && tileRows == Rows && Vector512.IsHardwareAccelerated && width == 64;
+                ref float tileBias = ref biasInTile ? ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), first) : ref Unsafe.NullRef<float>();
                 if (tileRows == Rows)
                 {
-                    MultiplyTile(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width);
+                    MultiplyTile(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias);
                 }
                 else
                 {
@@ -109,7 +112,7 @@ public static class PackedLinear
                         edge.Slice(r * width, columns).CopyTo(row);
                     }
 
-                    if (!bias.IsEmpty)
+                    if (!bias.IsEmpty && !biasInTile)
                     {
                         SoftmaxKernels.Add(row, bias.Slice(first, columns));
                     }
@@ -119,7 +122,7 @@ public static class PackedLinear
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MultiplyTile(ref float x, int inDim, ref float panel, ref float y, int yStride, int width)
+    private static void MultiplyTile(ref float x, int inDim, ref float panel, ref float y, int yStride, int width, ref float bias)
     {
         ref float x0 = ref x;
         ref float x1 = ref Unsafe.Add(ref x, inDim);
@@ -129,9 +132,17 @@ public static class PackedLinear
         ref float x5 = ref Unsafe.Add(ref x, 5 * inDim);
         if (Vector512.IsHardwareAccelerated && width == 64)
         {
-            Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default;
-            Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default, a30 = default, a31 = default, a32 = default, a33 = default;
-            Vector512<float> a40 = default, a41 = default, a42 = default, a43 = default, a50 = default, a51 = default, a52 = default, a53 = default;
+            // Every row starts from the panel's 64 biases (or zeros): y = b + x·Wᵀ with no separate pass over y.
+            Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
+            if (!Unsafe.IsNullRef(ref bias))
+            {
+                b0 = Vector512.LoadUnsafe(ref bias, 0); b1 = Vector512.LoadUnsafe(ref bias, 16);
+                b2 = Vector512.LoadUnsafe(ref bias, 32); b3 = Vector512.LoadUnsafe(ref bias, 48);
+            }
+
+            Vector512<float> a00 = b0, a01 = b1, a02 = b2, a03 = b3, a10 = b0, a11 = b1, a12 = b2, a13 = b3;
+            Vector512<float> a20 = b0, a21 = b1, a22 = b2, a23 = b3, a30 = b0, a31 = b1, a32 = b2, a33 = b3;
+            Vector512<float> a40 = b0, a41 = b1, a42 = b2, a43 = b3, a50 = b0, a51 = b1, a52 = b2, a53 = b3;
             for (int i = 0; i < inDim; i++)
             {
                 ref float w = ref Unsafe.Add(ref panel, i * 64);

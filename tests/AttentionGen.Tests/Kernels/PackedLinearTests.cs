@@ -15,6 +15,7 @@ public sealed class PackedLinearTests
     [InlineData(12, 64, 65, true)]
     [InlineData(128, 33, 130, true)]
     [InlineData(2, 256, 8, true)]
+    [InlineData(20, 40, 192, true)]   // three whole panels, each tile starting from the bias; the last tile slides back
     public void MatchesReference(int rows, int inDim, int outDim, bool withBias)
     {
         var x = Reference.TestData.Uniform(rows * 1000 + inDim, rows * inDim);
