@@ -82,7 +82,7 @@ internal static class TileKernelEmitter
                     var mask = hasMask ? ", MaskRow(additiveMask, row, kvSeqLen)" : "";
                     if (attention.OnlineChunk == 0 && tile.VectorWidth == 16 && rows == 6)
                     {
-                        w.Line($"ScoreTile{bits}({queryRows}, ref panels, (visibleInTile + {tile.PanelKeys - 1}) / {panelKeys}, ref scores);");
+                        w.Line($"ScoreTile{bits}({queryRows}, ref panels, visibleInTile, ref scores);");
                         w.Line(attention.Causal
                             ? "// Keys each row may see: causal, bottom-right aligned."
                             : "// Every row sees every key.");
@@ -108,7 +108,7 @@ internal static class TileKernelEmitter
                     }
                     else if (attention.OnlineChunk == 0)
                     {
-                        w.Line($"ScoreTile{bits}({queryRows}, ref panels, (visibleInTile + {tile.PanelKeys - 1}) / {panelKeys}, ref scores);");
+                        w.Line($"ScoreTile{bits}({queryRows}, ref panels, visibleInTile, ref scores);");
                         using (w.Block($"for (int r = 0; r < {rows}; r++)"))
                         {
                             w.Line("int row = (tileStart + r) / HeadsPerKvHead;");
@@ -128,7 +128,7 @@ internal static class TileKernelEmitter
                         using (w.Block("for (int chunkStart = 0; chunkStart < visibleInTile; chunkStart += OnlineChunk)"))
                         {
                             w.Line("int chunkKeys = Math.Min(OnlineChunk, visibleInTile - chunkStart);");
-                            w.Line($"ScoreTile{bits}({queryRows}, ref Unsafe.Add(ref panels, chunkStart * HeadDim), (chunkKeys + {tile.PanelKeys - 1}) / {panelKeys}, ref scores);");
+                            w.Line($"ScoreTile{bits}({queryRows}, ref Unsafe.Add(ref panels, chunkStart * HeadDim), chunkKeys, ref scores);");
                             using (w.Block($"for (int r = 0; r < {rows}; r++)"))
                             {
                                 w.Line("int row = (tileStart + r) / HeadsPerKvHead;");
@@ -174,43 +174,67 @@ internal static class TileKernelEmitter
         var panelKeys = Int(tile.PanelKeys);
         var queryParameters = string.Join(", ", Enumerable.Range(0, rows).Select(r => $"ref float q{r}"));
         w.Line("/// <summary>");
-        w.Line($"/// <c>scores[r, j] = Scale · q_r·k_j</c> for {rows} query rows against <paramref name=\"keyBlocks\"/> panels of {panelKeys} keys.");
-        w.Line($"/// The {rows}×{tile.KeyVectors} accumulators stay in registers for the whole head dimension.");
+        w.Line($"/// <c>scores[r, j] = Scale · q_r·k_j</c> for {rows} query rows against the first <paramref name=\"keys\"/> keys, {panelKeys} to a");
+        w.Line($"/// panel, with the {rows}×{tile.KeyVectors} accumulators in registers for the whole head dimension. A last, partial panel");
+        w.Line("/// scores only the vectors it needs: on a causal diagonal that saves up to half of its work.");
         w.Line("/// </summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
-        using (w.Block($"private static void ScoreTile{bits}({queryParameters}, ref float panels, int keyBlocks, ref float scores)"))
+        using (w.Block($"private static void ScoreTile{bits}({queryParameters}, ref float panels, int keys, ref float scores)"))
         {
-            using (w.Block("for (int block = 0; block < keyBlocks; block++)"))
+            w.Line($"int keyVectors = (keys + {Int(tile.VectorWidth - 1)}) / {Int(tile.VectorWidth)};");
+            w.Line($"int fullBlocks = keyVectors / {Int(tile.KeyVectors)};");
+            using (w.Block("for (int block = 0; block < fullBlocks; block++)"))
             {
-                w.Line($"ref float panel = ref Unsafe.Add(ref panels, block * (HeadDim * {panelKeys}));");
-                for (var r = 0; r < rows; r++)
-                {
-                    w.Line(string.Join(" ", Enumerable.Range(0, tile.KeyVectors).Select(c => $"var s{r}{c} = {type}<float>.Zero;")));
-                }
+                EmitScoreBlock(w, tile, type, tile.KeyVectors, "block");
+            }
 
-                using (w.Block("for (int d = 0; d < HeadDim; d++)"))
-                {
-                    w.Line($"ref float keys = ref Unsafe.Add(ref panel, d * {panelKeys});");
-                    for (var c = 0; c < tile.KeyVectors; c++)
-                    {
-                        w.Line($"var k{c} = {type}.LoadUnsafe(ref keys, {Int(c * tile.VectorWidth)});");
-                    }
-
-                    for (var r = 0; r < rows; r++)
-                    {
-                        w.Line($"{(r == 0 ? "var " : "")}q = {type}.Create(Unsafe.Add(ref q{r}, d));");
-                        w.Line(string.Join(" ", Enumerable.Range(0, tile.KeyVectors).Select(c => $"s{r}{c} = {type}.MultiplyAddEstimate(q, k{c}, s{r}{c});")));
-                    }
-                }
-
+            if (tile.KeyVectors > 1)
+            {
                 w.Line();
-                w.Line($"ref float blockScores = ref Unsafe.Add(ref scores, block * {panelKeys});");
-                for (var r = 0; r < rows; r++)
+                w.Line($"int tailVectors = keyVectors % {Int(tile.KeyVectors)};");
+                for (var vectors = 1; vectors < tile.KeyVectors; vectors++)
                 {
-                    w.Line(string.Join(" ", Enumerable.Range(0, tile.KeyVectors).Select(c =>
-                        $"(s{r}{c} * Scale).StoreUnsafe(ref blockScores, {(r == 0 ? "" : $"{Int(r)} * ScoreStride + ")}{Int(c * tile.VectorWidth)});")));
+                    using (w.Block($"{(vectors == 1 ? "if" : "else if")} (tailVectors == {Int(vectors)})"))
+                    {
+                        EmitScoreBlock(w, tile, type, vectors, "fullBlocks");
+                    }
                 }
             }
+        }
+    }
+
+    /// <summary>One panel's scores, <paramref name="vectors"/> key vectors wide, for the panel at <paramref name="block"/>.</summary>
+    private static void EmitScoreBlock(SourceWriter w, TilePlan tile, string type, int vectors, string block)
+    {
+        var rows = tile.Rows;
+        var panelKeys = Int(tile.PanelKeys);
+        w.Line($"ref float panel = ref Unsafe.Add(ref panels, {block} * (HeadDim * {panelKeys}));");
+        for (var r = 0; r < rows; r++)
+        {
+            w.Line(string.Join(" ", Enumerable.Range(0, vectors).Select(c => $"var s{r}{c} = {type}<float>.Zero;")));
+        }
+
+        using (w.Block("for (int d = 0; d < HeadDim; d++)"))
+        {
+            w.Line($"ref float keyColumn = ref Unsafe.Add(ref panel, d * {panelKeys});");
+            for (var c = 0; c < vectors; c++)
+            {
+                w.Line($"var k{c} = {type}.LoadUnsafe(ref keyColumn, {Int(c * tile.VectorWidth)});");
+            }
+
+            for (var r = 0; r < rows; r++)
+            {
+                w.Line($"{(r == 0 ? "var " : "")}q = {type}.Create(Unsafe.Add(ref q{r}, d));");
+                w.Line(string.Join(" ", Enumerable.Range(0, vectors).Select(c => $"s{r}{c} = {type}.MultiplyAddEstimate(q, k{c}, s{r}{c});")));
+            }
+        }
+
+        w.Line();
+        w.Line($"ref float blockScores = ref Unsafe.Add(ref scores, {block} * {panelKeys});");
+        for (var r = 0; r < rows; r++)
+        {
+            w.Line(string.Join(" ", Enumerable.Range(0, vectors).Select(c =>
+                $"(s{r}{c} * Scale).StoreUnsafe(ref blockScores, {(r == 0 ? "" : $"{Int(r)} * ScoreStride + ")}{Int(c * tile.VectorWidth)});")));
         }
     }
 

@@ -225,7 +225,7 @@ partial class LongContextCore
                 for (int chunkStart = 0; chunkStart < visibleInTile; chunkStart += OnlineChunk)
                 {
                     int chunkKeys = Math.Min(OnlineChunk, visibleInTile - chunkStart);
-                    ScoreTile512(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref Unsafe.Add(ref queryStart, offset4), ref Unsafe.Add(ref queryStart, offset5), ref Unsafe.Add(ref panels, chunkStart * HeadDim), (chunkKeys + 63) / 64, ref scores);
+                    ScoreTile512(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref Unsafe.Add(ref queryStart, offset4), ref Unsafe.Add(ref queryStart, offset5), ref Unsafe.Add(ref panels, chunkStart * HeadDim), chunkKeys, ref scores);
                     for (int r = 0; r < 6; r++)
                     {
                         int row = (tileStart + r) / HeadsPerKvHead;
@@ -249,13 +249,16 @@ partial class LongContextCore
     }
 
     /// <summary>
-    /// <c>scores[r, j] = Scale · q_r·k_j</c> for 6 query rows against <paramref name="keyBlocks"/> panels of 64 keys.
-    /// The 6×4 accumulators stay in registers for the whole head dimension.
+    /// <c>scores[r, j] = Scale · q_r·k_j</c> for 6 query rows against the first <paramref name="keys"/> keys, 64 to a
+    /// panel, with the 6×4 accumulators in registers for the whole head dimension. A last, partial panel
+    /// scores only the vectors it needs: on a causal diagonal that saves up to half of its work.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreTile512(ref float q0, ref float q1, ref float q2, ref float q3, ref float q4, ref float q5, ref float panels, int keyBlocks, ref float scores)
+    private static void ScoreTile512(ref float q0, ref float q1, ref float q2, ref float q3, ref float q4, ref float q5, ref float panels, int keys, ref float scores)
     {
-        for (int block = 0; block < keyBlocks; block++)
+        int keyVectors = (keys + 15) / 16;
+        int fullBlocks = keyVectors / 4;
+        for (int block = 0; block < fullBlocks; block++)
         {
             ref float panel = ref Unsafe.Add(ref panels, block * (HeadDim * 64));
             var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero; var s03 = Vector512<float>.Zero;
@@ -266,11 +269,11 @@ partial class LongContextCore
             var s50 = Vector512<float>.Zero; var s51 = Vector512<float>.Zero; var s52 = Vector512<float>.Zero; var s53 = Vector512<float>.Zero;
             for (int d = 0; d < HeadDim; d++)
             {
-                ref float keys = ref Unsafe.Add(ref panel, d * 64);
-                var k0 = Vector512.LoadUnsafe(ref keys, 0);
-                var k1 = Vector512.LoadUnsafe(ref keys, 16);
-                var k2 = Vector512.LoadUnsafe(ref keys, 32);
-                var k3 = Vector512.LoadUnsafe(ref keys, 48);
+                ref float keyColumn = ref Unsafe.Add(ref panel, d * 64);
+                var k0 = Vector512.LoadUnsafe(ref keyColumn, 0);
+                var k1 = Vector512.LoadUnsafe(ref keyColumn, 16);
+                var k2 = Vector512.LoadUnsafe(ref keyColumn, 32);
+                var k3 = Vector512.LoadUnsafe(ref keyColumn, 48);
                 var q = Vector512.Create(Unsafe.Add(ref q0, d));
                 s00 = Vector512.MultiplyAddEstimate(q, k0, s00); s01 = Vector512.MultiplyAddEstimate(q, k1, s01); s02 = Vector512.MultiplyAddEstimate(q, k2, s02); s03 = Vector512.MultiplyAddEstimate(q, k3, s03);
                 q = Vector512.Create(Unsafe.Add(ref q1, d));
@@ -292,6 +295,116 @@ partial class LongContextCore
             (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0); (s31 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 16); (s32 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 32); (s33 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 48);
             (s40 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 0); (s41 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 16); (s42 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 32); (s43 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 48);
             (s50 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 0); (s51 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 16); (s52 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 32); (s53 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 48);
+        }
+
+        int tailVectors = keyVectors % 4;
+        if (tailVectors == 1)
+        {
+            ref float panel = ref Unsafe.Add(ref panels, fullBlocks * (HeadDim * 64));
+            var s00 = Vector512<float>.Zero;
+            var s10 = Vector512<float>.Zero;
+            var s20 = Vector512<float>.Zero;
+            var s30 = Vector512<float>.Zero;
+            var s40 = Vector512<float>.Zero;
+            var s50 = Vector512<float>.Zero;
+            for (int d = 0; d < HeadDim; d++)
+            {
+                ref float keyColumn = ref Unsafe.Add(ref panel, d * 64);
+                var k0 = Vector512.LoadUnsafe(ref keyColumn, 0);
+                var q = Vector512.Create(Unsafe.Add(ref q0, d));
+                s00 = Vector512.MultiplyAddEstimate(q, k0, s00);
+                q = Vector512.Create(Unsafe.Add(ref q1, d));
+                s10 = Vector512.MultiplyAddEstimate(q, k0, s10);
+                q = Vector512.Create(Unsafe.Add(ref q2, d));
+                s20 = Vector512.MultiplyAddEstimate(q, k0, s20);
+                q = Vector512.Create(Unsafe.Add(ref q3, d));
+                s30 = Vector512.MultiplyAddEstimate(q, k0, s30);
+                q = Vector512.Create(Unsafe.Add(ref q4, d));
+                s40 = Vector512.MultiplyAddEstimate(q, k0, s40);
+                q = Vector512.Create(Unsafe.Add(ref q5, d));
+                s50 = Vector512.MultiplyAddEstimate(q, k0, s50);
+            }
+
+            ref float blockScores = ref Unsafe.Add(ref scores, fullBlocks * 64);
+            (s00 * Scale).StoreUnsafe(ref blockScores, 0);
+            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0);
+            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0);
+            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0);
+            (s40 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 0);
+            (s50 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 0);
+        }
+        else if (tailVectors == 2)
+        {
+            ref float panel = ref Unsafe.Add(ref panels, fullBlocks * (HeadDim * 64));
+            var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero;
+            var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero;
+            var s20 = Vector512<float>.Zero; var s21 = Vector512<float>.Zero;
+            var s30 = Vector512<float>.Zero; var s31 = Vector512<float>.Zero;
+            var s40 = Vector512<float>.Zero; var s41 = Vector512<float>.Zero;
+            var s50 = Vector512<float>.Zero; var s51 = Vector512<float>.Zero;
+            for (int d = 0; d < HeadDim; d++)
+            {
+                ref float keyColumn = ref Unsafe.Add(ref panel, d * 64);
+                var k0 = Vector512.LoadUnsafe(ref keyColumn, 0);
+                var k1 = Vector512.LoadUnsafe(ref keyColumn, 16);
+                var q = Vector512.Create(Unsafe.Add(ref q0, d));
+                s00 = Vector512.MultiplyAddEstimate(q, k0, s00); s01 = Vector512.MultiplyAddEstimate(q, k1, s01);
+                q = Vector512.Create(Unsafe.Add(ref q1, d));
+                s10 = Vector512.MultiplyAddEstimate(q, k0, s10); s11 = Vector512.MultiplyAddEstimate(q, k1, s11);
+                q = Vector512.Create(Unsafe.Add(ref q2, d));
+                s20 = Vector512.MultiplyAddEstimate(q, k0, s20); s21 = Vector512.MultiplyAddEstimate(q, k1, s21);
+                q = Vector512.Create(Unsafe.Add(ref q3, d));
+                s30 = Vector512.MultiplyAddEstimate(q, k0, s30); s31 = Vector512.MultiplyAddEstimate(q, k1, s31);
+                q = Vector512.Create(Unsafe.Add(ref q4, d));
+                s40 = Vector512.MultiplyAddEstimate(q, k0, s40); s41 = Vector512.MultiplyAddEstimate(q, k1, s41);
+                q = Vector512.Create(Unsafe.Add(ref q5, d));
+                s50 = Vector512.MultiplyAddEstimate(q, k0, s50); s51 = Vector512.MultiplyAddEstimate(q, k1, s51);
+            }
+
+            ref float blockScores = ref Unsafe.Add(ref scores, fullBlocks * 64);
+            (s00 * Scale).StoreUnsafe(ref blockScores, 0); (s01 * Scale).StoreUnsafe(ref blockScores, 16);
+            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0); (s11 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 16);
+            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0); (s21 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 16);
+            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0); (s31 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 16);
+            (s40 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 0); (s41 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 16);
+            (s50 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 0); (s51 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 16);
+        }
+        else if (tailVectors == 3)
+        {
+            ref float panel = ref Unsafe.Add(ref panels, fullBlocks * (HeadDim * 64));
+            var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero;
+            var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero; var s12 = Vector512<float>.Zero;
+            var s20 = Vector512<float>.Zero; var s21 = Vector512<float>.Zero; var s22 = Vector512<float>.Zero;
+            var s30 = Vector512<float>.Zero; var s31 = Vector512<float>.Zero; var s32 = Vector512<float>.Zero;
+            var s40 = Vector512<float>.Zero; var s41 = Vector512<float>.Zero; var s42 = Vector512<float>.Zero;
+            var s50 = Vector512<float>.Zero; var s51 = Vector512<float>.Zero; var s52 = Vector512<float>.Zero;
+            for (int d = 0; d < HeadDim; d++)
+            {
+                ref float keyColumn = ref Unsafe.Add(ref panel, d * 64);
+                var k0 = Vector512.LoadUnsafe(ref keyColumn, 0);
+                var k1 = Vector512.LoadUnsafe(ref keyColumn, 16);
+                var k2 = Vector512.LoadUnsafe(ref keyColumn, 32);
+                var q = Vector512.Create(Unsafe.Add(ref q0, d));
+                s00 = Vector512.MultiplyAddEstimate(q, k0, s00); s01 = Vector512.MultiplyAddEstimate(q, k1, s01); s02 = Vector512.MultiplyAddEstimate(q, k2, s02);
+                q = Vector512.Create(Unsafe.Add(ref q1, d));
+                s10 = Vector512.MultiplyAddEstimate(q, k0, s10); s11 = Vector512.MultiplyAddEstimate(q, k1, s11); s12 = Vector512.MultiplyAddEstimate(q, k2, s12);
+                q = Vector512.Create(Unsafe.Add(ref q2, d));
+                s20 = Vector512.MultiplyAddEstimate(q, k0, s20); s21 = Vector512.MultiplyAddEstimate(q, k1, s21); s22 = Vector512.MultiplyAddEstimate(q, k2, s22);
+                q = Vector512.Create(Unsafe.Add(ref q3, d));
+                s30 = Vector512.MultiplyAddEstimate(q, k0, s30); s31 = Vector512.MultiplyAddEstimate(q, k1, s31); s32 = Vector512.MultiplyAddEstimate(q, k2, s32);
+                q = Vector512.Create(Unsafe.Add(ref q4, d));
+                s40 = Vector512.MultiplyAddEstimate(q, k0, s40); s41 = Vector512.MultiplyAddEstimate(q, k1, s41); s42 = Vector512.MultiplyAddEstimate(q, k2, s42);
+                q = Vector512.Create(Unsafe.Add(ref q5, d));
+                s50 = Vector512.MultiplyAddEstimate(q, k0, s50); s51 = Vector512.MultiplyAddEstimate(q, k1, s51); s52 = Vector512.MultiplyAddEstimate(q, k2, s52);
+            }
+
+            ref float blockScores = ref Unsafe.Add(ref scores, fullBlocks * 64);
+            (s00 * Scale).StoreUnsafe(ref blockScores, 0); (s01 * Scale).StoreUnsafe(ref blockScores, 16); (s02 * Scale).StoreUnsafe(ref blockScores, 32);
+            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0); (s11 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 16); (s12 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 32);
+            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0); (s21 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 16); (s22 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 32);
+            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0); (s31 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 16); (s32 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 32);
+            (s40 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 0); (s41 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 16); (s42 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 32);
+            (s50 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 0); (s51 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 16); (s52 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 32);
         }
     }
 
@@ -398,7 +511,7 @@ partial class LongContextCore
                 for (int chunkStart = 0; chunkStart < visibleInTile; chunkStart += OnlineChunk)
                 {
                     int chunkKeys = Math.Min(OnlineChunk, visibleInTile - chunkStart);
-                    ScoreTile256(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref Unsafe.Add(ref queryStart, offset4), ref Unsafe.Add(ref queryStart, offset5), ref Unsafe.Add(ref panels, chunkStart * HeadDim), (chunkKeys + 15) / 16, ref scores);
+                    ScoreTile256(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref Unsafe.Add(ref queryStart, offset4), ref Unsafe.Add(ref queryStart, offset5), ref Unsafe.Add(ref panels, chunkStart * HeadDim), chunkKeys, ref scores);
                     for (int r = 0; r < 6; r++)
                     {
                         int row = (tileStart + r) / HeadsPerKvHead;
@@ -422,13 +535,16 @@ partial class LongContextCore
     }
 
     /// <summary>
-    /// <c>scores[r, j] = Scale · q_r·k_j</c> for 6 query rows against <paramref name="keyBlocks"/> panels of 16 keys.
-    /// The 6×2 accumulators stay in registers for the whole head dimension.
+    /// <c>scores[r, j] = Scale · q_r·k_j</c> for 6 query rows against the first <paramref name="keys"/> keys, 16 to a
+    /// panel, with the 6×2 accumulators in registers for the whole head dimension. A last, partial panel
+    /// scores only the vectors it needs: on a causal diagonal that saves up to half of its work.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreTile256(ref float q0, ref float q1, ref float q2, ref float q3, ref float q4, ref float q5, ref float panels, int keyBlocks, ref float scores)
+    private static void ScoreTile256(ref float q0, ref float q1, ref float q2, ref float q3, ref float q4, ref float q5, ref float panels, int keys, ref float scores)
     {
-        for (int block = 0; block < keyBlocks; block++)
+        int keyVectors = (keys + 7) / 8;
+        int fullBlocks = keyVectors / 2;
+        for (int block = 0; block < fullBlocks; block++)
         {
             ref float panel = ref Unsafe.Add(ref panels, block * (HeadDim * 16));
             var s00 = Vector256<float>.Zero; var s01 = Vector256<float>.Zero;
@@ -439,9 +555,9 @@ partial class LongContextCore
             var s50 = Vector256<float>.Zero; var s51 = Vector256<float>.Zero;
             for (int d = 0; d < HeadDim; d++)
             {
-                ref float keys = ref Unsafe.Add(ref panel, d * 16);
-                var k0 = Vector256.LoadUnsafe(ref keys, 0);
-                var k1 = Vector256.LoadUnsafe(ref keys, 8);
+                ref float keyColumn = ref Unsafe.Add(ref panel, d * 16);
+                var k0 = Vector256.LoadUnsafe(ref keyColumn, 0);
+                var k1 = Vector256.LoadUnsafe(ref keyColumn, 8);
                 var q = Vector256.Create(Unsafe.Add(ref q0, d));
                 s00 = Vector256.MultiplyAddEstimate(q, k0, s00); s01 = Vector256.MultiplyAddEstimate(q, k1, s01);
                 q = Vector256.Create(Unsafe.Add(ref q1, d));
@@ -463,6 +579,43 @@ partial class LongContextCore
             (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0); (s31 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 8);
             (s40 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 0); (s41 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 8);
             (s50 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 0); (s51 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 8);
+        }
+
+        int tailVectors = keyVectors % 2;
+        if (tailVectors == 1)
+        {
+            ref float panel = ref Unsafe.Add(ref panels, fullBlocks * (HeadDim * 16));
+            var s00 = Vector256<float>.Zero;
+            var s10 = Vector256<float>.Zero;
+            var s20 = Vector256<float>.Zero;
+            var s30 = Vector256<float>.Zero;
+            var s40 = Vector256<float>.Zero;
+            var s50 = Vector256<float>.Zero;
+            for (int d = 0; d < HeadDim; d++)
+            {
+                ref float keyColumn = ref Unsafe.Add(ref panel, d * 16);
+                var k0 = Vector256.LoadUnsafe(ref keyColumn, 0);
+                var q = Vector256.Create(Unsafe.Add(ref q0, d));
+                s00 = Vector256.MultiplyAddEstimate(q, k0, s00);
+                q = Vector256.Create(Unsafe.Add(ref q1, d));
+                s10 = Vector256.MultiplyAddEstimate(q, k0, s10);
+                q = Vector256.Create(Unsafe.Add(ref q2, d));
+                s20 = Vector256.MultiplyAddEstimate(q, k0, s20);
+                q = Vector256.Create(Unsafe.Add(ref q3, d));
+                s30 = Vector256.MultiplyAddEstimate(q, k0, s30);
+                q = Vector256.Create(Unsafe.Add(ref q4, d));
+                s40 = Vector256.MultiplyAddEstimate(q, k0, s40);
+                q = Vector256.Create(Unsafe.Add(ref q5, d));
+                s50 = Vector256.MultiplyAddEstimate(q, k0, s50);
+            }
+
+            ref float blockScores = ref Unsafe.Add(ref scores, fullBlocks * 16);
+            (s00 * Scale).StoreUnsafe(ref blockScores, 0);
+            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0);
+            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0);
+            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0);
+            (s40 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 0);
+            (s50 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 0);
         }
     }
 
@@ -665,7 +818,7 @@ partial class LongContextCore
                 for (int chunkStart = 0; chunkStart < visibleInTile; chunkStart += OnlineChunk)
                 {
                     int chunkKeys = Math.Min(OnlineChunk, visibleInTile - chunkStart);
-                    ScoreTile128(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref Unsafe.Add(ref panels, chunkStart * HeadDim), (chunkKeys + 7) / 8, ref scores);
+                    ScoreTile128(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref Unsafe.Add(ref panels, chunkStart * HeadDim), chunkKeys, ref scores);
                     for (int r = 0; r < 4; r++)
                     {
                         int row = (tileStart + r) / HeadsPerKvHead;
@@ -687,13 +840,16 @@ partial class LongContextCore
     }
 
     /// <summary>
-    /// <c>scores[r, j] = Scale · q_r·k_j</c> for 4 query rows against <paramref name="keyBlocks"/> panels of 8 keys.
-    /// The 4×2 accumulators stay in registers for the whole head dimension.
+    /// <c>scores[r, j] = Scale · q_r·k_j</c> for 4 query rows against the first <paramref name="keys"/> keys, 8 to a
+    /// panel, with the 4×2 accumulators in registers for the whole head dimension. A last, partial panel
+    /// scores only the vectors it needs: on a causal diagonal that saves up to half of its work.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreTile128(ref float q0, ref float q1, ref float q2, ref float q3, ref float panels, int keyBlocks, ref float scores)
+    private static void ScoreTile128(ref float q0, ref float q1, ref float q2, ref float q3, ref float panels, int keys, ref float scores)
     {
-        for (int block = 0; block < keyBlocks; block++)
+        int keyVectors = (keys + 3) / 4;
+        int fullBlocks = keyVectors / 2;
+        for (int block = 0; block < fullBlocks; block++)
         {
             ref float panel = ref Unsafe.Add(ref panels, block * (HeadDim * 8));
             var s00 = Vector128<float>.Zero; var s01 = Vector128<float>.Zero;
@@ -702,9 +858,9 @@ partial class LongContextCore
             var s30 = Vector128<float>.Zero; var s31 = Vector128<float>.Zero;
             for (int d = 0; d < HeadDim; d++)
             {
-                ref float keys = ref Unsafe.Add(ref panel, d * 8);
-                var k0 = Vector128.LoadUnsafe(ref keys, 0);
-                var k1 = Vector128.LoadUnsafe(ref keys, 4);
+                ref float keyColumn = ref Unsafe.Add(ref panel, d * 8);
+                var k0 = Vector128.LoadUnsafe(ref keyColumn, 0);
+                var k1 = Vector128.LoadUnsafe(ref keyColumn, 4);
                 var q = Vector128.Create(Unsafe.Add(ref q0, d));
                 s00 = Vector128.MultiplyAddEstimate(q, k0, s00); s01 = Vector128.MultiplyAddEstimate(q, k1, s01);
                 q = Vector128.Create(Unsafe.Add(ref q1, d));
@@ -720,6 +876,35 @@ partial class LongContextCore
             (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0); (s11 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 4);
             (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0); (s21 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 4);
             (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0); (s31 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 4);
+        }
+
+        int tailVectors = keyVectors % 2;
+        if (tailVectors == 1)
+        {
+            ref float panel = ref Unsafe.Add(ref panels, fullBlocks * (HeadDim * 8));
+            var s00 = Vector128<float>.Zero;
+            var s10 = Vector128<float>.Zero;
+            var s20 = Vector128<float>.Zero;
+            var s30 = Vector128<float>.Zero;
+            for (int d = 0; d < HeadDim; d++)
+            {
+                ref float keyColumn = ref Unsafe.Add(ref panel, d * 8);
+                var k0 = Vector128.LoadUnsafe(ref keyColumn, 0);
+                var q = Vector128.Create(Unsafe.Add(ref q0, d));
+                s00 = Vector128.MultiplyAddEstimate(q, k0, s00);
+                q = Vector128.Create(Unsafe.Add(ref q1, d));
+                s10 = Vector128.MultiplyAddEstimate(q, k0, s10);
+                q = Vector128.Create(Unsafe.Add(ref q2, d));
+                s20 = Vector128.MultiplyAddEstimate(q, k0, s20);
+                q = Vector128.Create(Unsafe.Add(ref q3, d));
+                s30 = Vector128.MultiplyAddEstimate(q, k0, s30);
+            }
+
+            ref float blockScores = ref Unsafe.Add(ref scores, fullBlocks * 8);
+            (s00 * Scale).StoreUnsafe(ref blockScores, 0);
+            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0);
+            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0);
+            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0);
         }
     }
 

@@ -182,7 +182,7 @@ partial class SoftcapCore
                 int offset3 = PairOffset(kvHead, tileStart + 3);
                 int visibleInTile = kvSeqLen;
 
-                ScoreTile128(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref panels, (visibleInTile + 7) / 8, ref scores);
+                ScoreTile128(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref panels, visibleInTile, ref scores);
                 for (int r = 0; r < 4; r++)
                 {
                     int row = (tileStart + r) / HeadsPerKvHead;
@@ -196,13 +196,16 @@ partial class SoftcapCore
     }
 
     /// <summary>
-    /// <c>scores[r, j] = Scale · q_r·k_j</c> for 4 query rows against <paramref name="keyBlocks"/> panels of 8 keys.
-    /// The 4×2 accumulators stay in registers for the whole head dimension.
+    /// <c>scores[r, j] = Scale · q_r·k_j</c> for 4 query rows against the first <paramref name="keys"/> keys, 8 to a
+    /// panel, with the 4×2 accumulators in registers for the whole head dimension. A last, partial panel
+    /// scores only the vectors it needs: on a causal diagonal that saves up to half of its work.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreTile128(ref float q0, ref float q1, ref float q2, ref float q3, ref float panels, int keyBlocks, ref float scores)
+    private static void ScoreTile128(ref float q0, ref float q1, ref float q2, ref float q3, ref float panels, int keys, ref float scores)
     {
-        for (int block = 0; block < keyBlocks; block++)
+        int keyVectors = (keys + 3) / 4;
+        int fullBlocks = keyVectors / 2;
+        for (int block = 0; block < fullBlocks; block++)
         {
             ref float panel = ref Unsafe.Add(ref panels, block * (HeadDim * 8));
             var s00 = Vector128<float>.Zero; var s01 = Vector128<float>.Zero;
@@ -211,9 +214,9 @@ partial class SoftcapCore
             var s30 = Vector128<float>.Zero; var s31 = Vector128<float>.Zero;
             for (int d = 0; d < HeadDim; d++)
             {
-                ref float keys = ref Unsafe.Add(ref panel, d * 8);
-                var k0 = Vector128.LoadUnsafe(ref keys, 0);
-                var k1 = Vector128.LoadUnsafe(ref keys, 4);
+                ref float keyColumn = ref Unsafe.Add(ref panel, d * 8);
+                var k0 = Vector128.LoadUnsafe(ref keyColumn, 0);
+                var k1 = Vector128.LoadUnsafe(ref keyColumn, 4);
                 var q = Vector128.Create(Unsafe.Add(ref q0, d));
                 s00 = Vector128.MultiplyAddEstimate(q, k0, s00); s01 = Vector128.MultiplyAddEstimate(q, k1, s01);
                 q = Vector128.Create(Unsafe.Add(ref q1, d));
@@ -229,6 +232,35 @@ partial class SoftcapCore
             (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0); (s11 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 4);
             (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0); (s21 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 4);
             (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0); (s31 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 4);
+        }
+
+        int tailVectors = keyVectors % 2;
+        if (tailVectors == 1)
+        {
+            ref float panel = ref Unsafe.Add(ref panels, fullBlocks * (HeadDim * 8));
+            var s00 = Vector128<float>.Zero;
+            var s10 = Vector128<float>.Zero;
+            var s20 = Vector128<float>.Zero;
+            var s30 = Vector128<float>.Zero;
+            for (int d = 0; d < HeadDim; d++)
+            {
+                ref float keyColumn = ref Unsafe.Add(ref panel, d * 8);
+                var k0 = Vector128.LoadUnsafe(ref keyColumn, 0);
+                var q = Vector128.Create(Unsafe.Add(ref q0, d));
+                s00 = Vector128.MultiplyAddEstimate(q, k0, s00);
+                q = Vector128.Create(Unsafe.Add(ref q1, d));
+                s10 = Vector128.MultiplyAddEstimate(q, k0, s10);
+                q = Vector128.Create(Unsafe.Add(ref q2, d));
+                s20 = Vector128.MultiplyAddEstimate(q, k0, s20);
+                q = Vector128.Create(Unsafe.Add(ref q3, d));
+                s30 = Vector128.MultiplyAddEstimate(q, k0, s30);
+            }
+
+            ref float blockScores = ref Unsafe.Add(ref scores, fullBlocks * 8);
+            (s00 * Scale).StoreUnsafe(ref blockScores, 0);
+            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0);
+            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0);
+            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0);
         }
     }
 
