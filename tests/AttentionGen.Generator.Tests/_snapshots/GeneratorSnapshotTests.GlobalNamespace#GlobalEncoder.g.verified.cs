@@ -644,6 +644,40 @@ partial class GlobalEncoder
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
     {
+        if (Vector256.IsHardwareAccelerated && count >= 4)
+        {
+            // Four keys at a time against two heads at a time, each head on its own slice of the key rows, so
+            // the rows stream past in memory order. The last block slides back to end on the last key, rescoring a few.
+            for (int first = 0; first < count; first += 4)
+            {
+                int j = Math.Min(first, count - 4);
+                ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
+                for (int firstHead = 0; firstHead < 2; firstHead += 2)
+                {
+                    var s00 = Vector256<float>.Zero; var s01 = Vector256<float>.Zero; var s02 = Vector256<float>.Zero; var s03 = Vector256<float>.Zero;
+                    var s10 = Vector256<float>.Zero; var s11 = Vector256<float>.Zero; var s12 = Vector256<float>.Zero; var s13 = Vector256<float>.Zero;
+                    for (nuint d = 0; d < HeadDim; d += 8)
+                    {
+                        ref float queries = ref Unsafe.Add(ref x, firstHead * HeadDim + (nint)d);
+                        ref float keys = ref Unsafe.Add(ref block, firstHead * HeadDim + (nint)d);
+                        var q = Vector256.LoadUnsafe(ref queries);
+                        s00 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref keys), s00); s01 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref keys, KvWidth), s01); s02 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref keys, 2 * KvWidth), s02); s03 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref keys, 3 * KvWidth), s03);
+                        q = Vector256.LoadUnsafe(ref queries, HeadDim);
+                        s10 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref keys, HeadDim), s10); s11 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref keys, HeadDim + KvWidth), s11); s12 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref keys, HeadDim + 2 * KvWidth), s12); s13 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref keys, HeadDim + 3 * KvWidth), s13);
+                    }
+
+                    // Block h of sums holds head firstHead + h's scores for keys j … j + 3.
+                    var sums = scale * HorizontalSum.AcrossBlocks(
+                        HorizontalSum.OfFour(s00, s01, s02, s03),
+                        HorizontalSum.OfFour(s10, s11, s12, s13));
+                    ref float headScores = ref Unsafe.Add(ref scores, firstHead * ScoreStride + j);
+                    sums.GetLower().StoreUnsafe(ref headScores);
+                    sums.GetUpper().StoreUnsafe(ref headScores, ScoreStride);
+                }
+            }
+            return;
+        }
+
         ScoreKeysHeadByHead(ref x, ref rows, count, scale, ref scores);
     }
 
@@ -777,6 +811,34 @@ partial class GlobalEncoder
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeighValues(ref float weights, ref float rows, int count, ref float output)
     {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // Two heads at a time, up to 32 head columns at a time: each value vector is loaded
+            // once and weighted for its heads, with the outputs in registers while the values stream past in order.
+            for (int firstHead = 0; firstHead < 2; firstHead += 2)
+            {
+                ref float headWeights = ref Unsafe.Add(ref weights, firstHead * ScoreStride);
+                ref float headOutputs = ref Unsafe.Add(ref output, firstHead * HeadDim);
+                ref float headRows = ref Unsafe.Add(ref rows, firstHead * HeadDim);
+                // Head columns 0…7.
+                {
+                    var o00 = Vector256<float>.Zero;
+                    var o10 = Vector256<float>.Zero;
+                    for (int j = 0; j < count; j++)
+                    {
+                        ref float valueRow = ref Unsafe.Add(ref headRows, (nint)j * KvWidth);
+                        var p = Vector256.Create(Unsafe.Add(ref headWeights, j));
+                        o00 = Vector256.MultiplyAddEstimate(p, Vector256.LoadUnsafe(ref valueRow), o00);
+                        p = Vector256.Create(Unsafe.Add(ref headWeights, ScoreStride + j));
+                        o10 = Vector256.MultiplyAddEstimate(p, Vector256.LoadUnsafe(ref valueRow, HeadDim), o10);
+                    }
+                    o00.StoreUnsafe(ref headOutputs);
+                    o10.StoreUnsafe(ref headOutputs, HeadDim);
+                }
+            }
+            return;
+        }
+
         WeighValuesHeadByHead(ref weights, ref rows, count, ref output);
     }
 

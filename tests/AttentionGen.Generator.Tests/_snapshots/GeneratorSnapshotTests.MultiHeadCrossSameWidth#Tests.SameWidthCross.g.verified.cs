@@ -677,6 +677,44 @@ partial class SameWidthCross
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
     {
+        if (Vector256.IsHardwareAccelerated && count >= 4)
+        {
+            // Four keys at a time against two heads at a time: each key vector is loaded once for all the heads,
+            // and the keys stream past in order. The last block slides back to end on the last key, rescoring a few.
+            for (int first = 0; first < count; first += 4)
+            {
+                int j = Math.Min(first, count - 4);
+                ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
+                for (int firstHead = 0; firstHead < 2; firstHead += 2)
+                {
+                    var s00 = Vector256<float>.Zero; var s01 = Vector256<float>.Zero; var s02 = Vector256<float>.Zero; var s03 = Vector256<float>.Zero;
+                    var s10 = Vector256<float>.Zero; var s11 = Vector256<float>.Zero; var s12 = Vector256<float>.Zero; var s13 = Vector256<float>.Zero;
+                    for (nuint d = 0; d < HeadDim; d += 8)
+                    {
+                        ref float queries = ref Unsafe.Add(ref x, firstHead * HeadDim + (nint)d);
+                        ref float keys = ref Unsafe.Add(ref block, d);
+                        var k0 = Vector256.LoadUnsafe(ref keys);
+                        var k1 = Vector256.LoadUnsafe(ref keys, KvWidth);
+                        var k2 = Vector256.LoadUnsafe(ref keys, 2 * KvWidth);
+                        var k3 = Vector256.LoadUnsafe(ref keys, 3 * KvWidth);
+                        var q = Vector256.LoadUnsafe(ref queries);
+                        s00 = Vector256.MultiplyAddEstimate(q, k0, s00); s01 = Vector256.MultiplyAddEstimate(q, k1, s01); s02 = Vector256.MultiplyAddEstimate(q, k2, s02); s03 = Vector256.MultiplyAddEstimate(q, k3, s03);
+                        q = Vector256.LoadUnsafe(ref queries, HeadDim);
+                        s10 = Vector256.MultiplyAddEstimate(q, k0, s10); s11 = Vector256.MultiplyAddEstimate(q, k1, s11); s12 = Vector256.MultiplyAddEstimate(q, k2, s12); s13 = Vector256.MultiplyAddEstimate(q, k3, s13);
+                    }
+
+                    // Block h of sums holds head firstHead + h's scores for keys j … j + 3.
+                    var sums = scale * HorizontalSum.AcrossBlocks(
+                        HorizontalSum.OfFour(s00, s01, s02, s03),
+                        HorizontalSum.OfFour(s10, s11, s12, s13));
+                    ref float headScores = ref Unsafe.Add(ref scores, firstHead * ScoreStride + j);
+                    sums.GetLower().StoreUnsafe(ref headScores);
+                    sums.GetUpper().StoreUnsafe(ref headScores, ScoreStride);
+                }
+            }
+            return;
+        }
+
         ScoreKeysHeadByHead(ref x, ref rows, count, scale, ref scores);
     }
 
@@ -810,6 +848,35 @@ partial class SameWidthCross
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeighValues(ref float weights, ref float rows, int count, ref float output)
     {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // Two heads at a time, up to 32 head columns at a time: each value vector is loaded
+            // once and weighted for its heads, with the outputs in registers while the values stream past in order.
+            for (int firstHead = 0; firstHead < 2; firstHead += 2)
+            {
+                ref float headWeights = ref Unsafe.Add(ref weights, firstHead * ScoreStride);
+                ref float headOutputs = ref Unsafe.Add(ref output, firstHead * HeadDim);
+                ref float headRows = ref rows;
+                // Head columns 0…7.
+                {
+                    var o00 = Vector256<float>.Zero;
+                    var o10 = Vector256<float>.Zero;
+                    for (int j = 0; j < count; j++)
+                    {
+                        ref float valueRow = ref Unsafe.Add(ref headRows, (nint)j * KvWidth);
+                        var v0 = Vector256.LoadUnsafe(ref valueRow);
+                        var p = Vector256.Create(Unsafe.Add(ref headWeights, j));
+                        o00 = Vector256.MultiplyAddEstimate(p, v0, o00);
+                        p = Vector256.Create(Unsafe.Add(ref headWeights, ScoreStride + j));
+                        o10 = Vector256.MultiplyAddEstimate(p, v0, o10);
+                    }
+                    o00.StoreUnsafe(ref headOutputs);
+                    o10.StoreUnsafe(ref headOutputs, HeadDim);
+                }
+            }
+            return;
+        }
+
         WeighValuesHeadByHead(ref weights, ref rows, count, ref output);
     }
 

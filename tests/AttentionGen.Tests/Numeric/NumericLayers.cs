@@ -65,6 +65,11 @@ internal partial class SdpaDecodeGroupOfSix : IScaledDotProduct;
 [ScaledDotProductAttention(Heads = 8, KvHeads = 1, HeadDim = 80, MaxSeqLen = 1, MaxKvSeqLen = 40)]
 internal partial class SdpaDecodeMqaHeadDim80 : IScaledDotProduct;
 
+// A head of 24 is whole Vector256s but not Vector512s, so even AVX-512 machines take the two-head Vector256 stack; a
+// group of three is a pair and a single.
+[ScaledDotProductAttention(Heads = 6, KvHeads = 2, HeadDim = 24, MaxSeqLen = 1, MaxKvSeqLen = 50)]
+internal partial class SdpaDecodeGroupOfThreeHeadDim24 : IScaledDotProduct;
+
 // Without groups the row path stacks every head of a query row: six heads are a quad and a pair.
 [ScaledDotProductAttention(Heads = 6, HeadDim = 32, MaxSeqLen = 5, MaxKvSeqLen = 70, Causal = true)]
 internal partial class SdpaDecodeSixHeads : IScaledDotProduct;

@@ -60,6 +60,8 @@ public sealed class ScaledDotProductNumericTests(ITestOutputHelper output)
     [InlineData("SdpaDecodeMqaHeadDim80", 1, 17)]
     [InlineData("SdpaDecodeMqaHeadDim80", 1, 2)]
     [InlineData("SdpaDecodeSixHeads", 1, 70)]
+    [InlineData("SdpaDecodeGroupOfThreeHeadDim24", 1, 50)]
+    [InlineData("SdpaDecodeGroupOfThreeHeadDim24", 1, 6)]
     [InlineData("SdpaOnlineCausalGqa", 14, 1300)]   // three chunks, the last one partial
     [InlineData("SdpaOnlineCausalGqa", 14, 1025)]   // a second chunk of one key for the last rows
     [InlineData("SdpaOnlineCausalGqa", 3, 1300)]    // six pairs: one tile
