@@ -25,7 +25,7 @@ var cases = names.Select(CaseCatalog.Create).ToList();
 
 Console.WriteLine(smoke ? "Smoke run: one call of every implementation per row." : "Measuring this core's FMA peak …");
 double peak = smoke ? 1 : FmaPeak.GigaflopsPerSecond();
-var rows = QuickRunner.Run(cases, rounds: 7, peak, smoke, Console.Out);
+var rows = QuickRunner.Run(cases, rounds: 15, peak, smoke, Console.Out);
 Console.WriteLine();
 Console.WriteLine(QuickRunner.Markdown(rows, peak, smoke));
 if (jsonPath is not null)

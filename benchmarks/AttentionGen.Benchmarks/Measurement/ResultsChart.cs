@@ -27,7 +27,7 @@ internal static class ResultsChart
             ticks.Add(new Tick(center, row.Case));
 
             double top = Math.Log10(Math.Max(row.AttentionGenMicros, row.OrtMicros.Value));
-            var ratio = plot.Add.Text($"{row.OrtMicros.Value / row.AttentionGenMicros:0.00}×", center, top + 0.08);
+            var ratio = plot.Add.Text($"{row.OrtRatio:0.00}×", center, top + 0.08);
             ratio.LabelFontSize = 11;
             ratio.LabelAlignment = Alignment.LowerCenter;
         }
