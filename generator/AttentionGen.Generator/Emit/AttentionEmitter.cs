@@ -269,14 +269,7 @@ internal static class AttentionEmitter
             w.Line("ref float scores = ref _scores.Reference;");
             w.Line();
             var mask = hasMask ? ", MaskRow(additiveMask, row, kvSeqLen)" : "";
-            if (grouped)
-            {
-                EmitGroupedRows(w, attention, mask);
-            }
-            else
-            {
-                EmitAllHeadsRows(w, attention, mask);
-            }
+            EmitStackedRows(w, attention, mask);
         }
 
         if (hasMask)
@@ -289,109 +282,90 @@ internal static class AttentionEmitter
     }
 
     /// <summary>
-    /// Without groups, the row kernels take every head of a query row together (one head is the plain case): head h
-    /// reads its own slice of each key and value row, and the rows stream past in memory order once for all heads.
+    /// The row kernels take several heads of a query row at once, so their keys and values stream from memory once for
+    /// all of them. Grouped-query heads share a key/value head, and each group is one unit; without groups every head of
+    /// the row is (head h reading its own slice of each key and value row), and one head is the plain case.
     /// </summary>
-    private static void EmitAllHeadsRows(SourceWriter w, AttentionShape attention, string mask)
+    private static void EmitStackedRows(SourceWriter w, AttentionShape attention, string mask)
     {
-        using (w.Block("for (int row = 0; row < seqLen; row++)"))
+        var grouped = attention.GroupSize > 1;
+        var (heads, query, output, head) = grouped
+            ? ("HeadsPerKvHead", "queryGroup", "outputGroup", "g")
+            : ("Heads", "queryRow", "outputRow", "head");
+        var keys = grouped ? "keyHead" : "keyStart";
+        var values = grouped ? "valueHead" : "valueStart";
+
+        void EmitRow()
         {
-            w.Line("ref float queryRow = ref Unsafe.Add(ref queryStart, row * QueryWidth);");
-            w.Line("ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth);");
-            EmitVisible(w, attention, "visible", "row");
-            using (w.Block("if (visible <= 0)"))
-            {
-                w.Line("// More queries than keys: this row sees nothing, and attends to nothing.");
-                w.Line("MemoryMarshal.CreateSpan(ref outputRow, QueryWidth).Clear();");
-                w.Line("continue;");
-            }
-
-            w.Line();
-            w.Line("ScoreKeys(ref queryRow, ref keyStart, visible, Scale, ref scores);");
-            if (attention.Heads > 1)
-            {
-                using (w.Block("for (int head = 0; head < Heads; head++)"))
-                {
-                    w.Line($"SoftmaxRow(ref Unsafe.Add(ref scores, head * ScoreStride), visible, visible{mask});");
-                }
-            }
-            else
-            {
-                w.Line($"SoftmaxRow(ref scores, visible, visible{mask});");
-            }
-
-            w.Line();
-            w.Line("WeighValues(ref scores, ref valueStart, visible, ref outputRow);");
-        }
-    }
-
-    /// <summary>
-    /// Grouped-query heads share their keys and values, so the group is one unit: the kernels take every head of the group
-    /// and read K and V from memory once per group instead of once per head.
-    /// </summary>
-    private static void EmitGroupedRows(SourceWriter w, AttentionShape attention, string mask)
-    {
-        using (w.Block("for (int kvHead = 0; kvHead < KvHeads; kvHead++)"))
-        {
-            w.Line("ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);");
-            w.Line("ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);");
             using (w.Block("for (int row = 0; row < seqLen; row++)"))
             {
-                w.Line("// The group's query heads sit side by side in the row, and so do their outputs.");
-                w.Line("int groupOffset = row * QueryWidth + kvHead * HeadsPerKvHead * HeadDim;");
-                w.Line("ref float queryGroup = ref Unsafe.Add(ref queryStart, groupOffset);");
-                w.Line("ref float outputGroup = ref Unsafe.Add(ref outputStart, groupOffset);");
+                if (grouped)
+                {
+                    w.Line("// The group's query heads sit side by side in the row, and so do their outputs.");
+                    w.Line("int groupOffset = row * QueryWidth + kvHead * HeadsPerKvHead * HeadDim;");
+                    w.Line($"ref float {query} = ref Unsafe.Add(ref queryStart, groupOffset);");
+                    w.Line($"ref float {output} = ref Unsafe.Add(ref outputStart, groupOffset);");
+                }
+                else
+                {
+                    w.Line($"ref float {query} = ref Unsafe.Add(ref queryStart, row * QueryWidth);");
+                    w.Line($"ref float {output} = ref Unsafe.Add(ref outputStart, row * QueryWidth);");
+                }
+
                 EmitVisible(w, attention, "visible", "row");
                 using (w.Block("if (visible <= 0)"))
                 {
                     w.Line("// More queries than keys: this row sees nothing, and attends to nothing.");
-                    w.Line("MemoryMarshal.CreateSpan(ref outputGroup, HeadsPerKvHead * HeadDim).Clear();");
+                    w.Line($"MemoryMarshal.CreateSpan(ref {output}, {(grouped ? "HeadsPerKvHead * HeadDim" : "QueryWidth")}).Clear();");
                     w.Line("continue;");
                 }
 
                 w.Line();
-                w.Line("ScoreKeys(ref queryGroup, ref keyHead, visible, Scale, ref scores);");
-                using (w.Block("for (int g = 0; g < HeadsPerKvHead; g++)"))
+                w.Line($"ScoreKeys(ref {query}, ref {keys}, visible, Scale, ref scores);");
+                if (attention.RowStackedHeads > 1)
                 {
-                    w.Line($"SoftmaxRow(ref Unsafe.Add(ref scores, g * ScoreStride), visible, visible{mask});");
+                    using (w.Block($"for (int {head} = 0; {head} < {heads}; {head}++)"))
+                    {
+                        w.Line($"SoftmaxRow(ref Unsafe.Add(ref scores, {head} * ScoreStride), visible, visible{mask});");
+                    }
+                }
+                else
+                {
+                    w.Line($"SoftmaxRow(ref scores, visible, visible{mask});");
                 }
 
                 w.Line();
-                w.Line("WeighValues(ref scores, ref valueHead, visible, ref outputGroup);");
+                w.Line($"WeighValues(ref scores, ref {values}, visible, ref {output});");
             }
         }
+
+        if (!grouped)
+        {
+            EmitRow();
+            return;
+        }
+
+        using (w.Block("for (int kvHead = 0; kvHead < KvHeads; kvHead++)"))
+        {
+            w.Line("ref float keyHead = ref Unsafe.Add(ref keyStart, kvHead * HeadDim);");
+            w.Line("ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);");
+            EmitRow();
+        }
     }
 
-    /// <summary><c>int kvHead = …</c> for a query head: itself, or its group's shared key/value head.</summary>
-    internal static void EmitKvHead(SourceWriter w, AttentionShape attention, string head)
-    {
-        if (attention.GroupSize == 1)
-        {
-            w.Line($"int kvHead = {head};");
-        }
-        else
-        {
-            w.Line($"// Each group of {attention.GroupSize} consecutive query heads shares one key/value head.");
-            w.Line($"int kvHead = {head} / (Heads / KvHeads);");
-        }
-    }
-
-    /// <summary><c>int visible = …</c>: how many keys query row <paramref name="row"/> may see.</summary>
     /// <summary>How many keys query row <paramref name="row"/> may see, as an expression.</summary>
     internal static string VisibleExpression(AttentionShape attention, string row) =>
         attention.Causal ? $"Math.Min(kvSeqLen, {row} + kvSeqLen - seqLen + 1)" : "kvSeqLen";
 
+    /// <summary><c>int visible = …</c>: how many keys query row <paramref name="row"/> may see.</summary>
     internal static void EmitVisible(SourceWriter w, AttentionShape attention, string name, string row)
     {
         if (attention.Causal)
         {
             w.Line("// Causal, bottom-right aligned: keys past the diagonal are never scored, not just masked.");
-            w.Line($"int {name} = Math.Min(kvSeqLen, {row} + kvSeqLen - seqLen + 1);");
         }
-        else
-        {
-            w.Line($"int {name} = kvSeqLen;");
-        }
+
+        w.Line($"int {name} = {VisibleExpression(attention, row)};");
     }
 
     /// <summary>Whether scores need work before their softmax: a softcap, or an additive mask.</summary>

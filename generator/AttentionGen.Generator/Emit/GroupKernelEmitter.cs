@@ -32,31 +32,21 @@ internal static class GroupKernelEmitter
     public static void EmitStackedDot(SourceWriter w, RowKernelPlan kernel)
     {
         var stride = kernel.RowStrideName;
-        var first = true;
-        foreach (var stack in StacksFor(kernel))
+        ForEachWidth(w, kernel, $" && count >= {Int(KeysAtOnce)}", stack =>
         {
-            using (w.Block($"{(first ? "if" : "else if")} ({stack.Type}.IsHardwareAccelerated && count >= {Int(KeysAtOnce)})"))
+            w.Line(kernel.SharedRows
+                ? $"// Four keys at a time against {stack.HeadsInWords} heads at a time: each key vector is loaded once for all the heads,"
+                : $"// Four keys at a time against {stack.HeadsInWords} heads at a time, each head on its own slice of the key rows, so");
+            w.Line(kernel.SharedRows
+                ? "// and the keys stream past in order. The last block slides back to end on the last key, rescoring a few."
+                : "// the rows stream past in memory order. The last block slides back to end on the last key, rescoring a few.");
+            using (w.Block($"for (int first = 0; first < count; first += {Int(KeysAtOnce)})"))
             {
-                w.Line(kernel.SharedRows
-                    ? $"// Four keys at a time against {stack.HeadsInWords} heads at a time: each key vector is loaded once for all the heads,"
-                    : $"// Four keys at a time against {stack.HeadsInWords} heads at a time, each head on its own slice of the key rows, so");
-                w.Line(kernel.SharedRows
-                    ? "// and the keys stream past in order. The last block slides back to end on the last key, rescoring a few."
-                    : "// the rows stream past in memory order. The last block slides back to end on the last key, rescoring a few.");
-                using (w.Block($"for (int first = 0; first < count; first += {Int(KeysAtOnce)})"))
-                {
-                    w.Line($"int j = Math.Min(first, count - {Int(KeysAtOnce)});");
-                    w.Line($"ref float block = ref Unsafe.Add(ref rows, (nint)j * {stride});");
-                    ForEachStack(w, kernel, stack, heads => EmitDotStack(w, kernel, stack, heads));
-                }
-
-                w.Line("return;");
+                w.Line($"int j = Math.Min(first, count - {Int(KeysAtOnce)});");
+                w.Line($"ref float block = ref Unsafe.Add(ref rows, (nint)j * {stride});");
+                ForEachStack(w, kernel, stack, heads => EmitDotStack(w, kernel, stack, heads));
             }
-
-            first = false;
-        }
-
-        w.Line();
+        });
     }
 
     private static void EmitDotStack(SourceWriter w, RowKernelPlan kernel, Stack stack, int heads)
@@ -117,14 +107,26 @@ internal static class GroupKernelEmitter
 
     public static void EmitStackedWeightedSum(SourceWriter w, RowKernelPlan kernel)
     {
+        ForEachWidth(w, kernel, "", stack =>
+        {
+            w.Line($"// {char.ToUpperInvariant(stack.HeadsInWords[0])}{stack.HeadsInWords.Substring(1)} heads at a time, up to {Int(OutputVectorsAtOnce * stack.VectorWidth)} head columns at a time: each value vector is loaded");
+            w.Line("// once and weighted for its heads, with the outputs in registers while the values stream past in order.");
+            ForEachStack(w, kernel, stack, heads => EmitWeightedSumStack(w, kernel, stack, heads));
+        });
+    }
+
+    /// <summary>
+    /// One <c>if … else if …</c> branch per width the kernel can stack on, widest first, each guarded by its
+    /// <c>IsHardwareAccelerated</c> (plus <paramref name="condition"/>) and ending in <c>return</c>.
+    /// </summary>
+    private static void ForEachWidth(SourceWriter w, RowKernelPlan kernel, string condition, System.Action<Stack> emitBranch)
+    {
         var first = true;
         foreach (var stack in StacksFor(kernel))
         {
-            using (w.Block($"{(first ? "if" : "else if")} ({stack.Type}.IsHardwareAccelerated)"))
+            using (w.Block($"{(first ? "if" : "else if")} ({stack.Type}.IsHardwareAccelerated{condition})"))
             {
-                w.Line($"// {char.ToUpperInvariant(stack.HeadsInWords[0])}{stack.HeadsInWords.Substring(1)} heads at a time, up to {Int(OutputVectorsAtOnce * stack.VectorWidth)} head columns at a time: each value vector is loaded");
-                w.Line("// once and weighted for its heads, with the outputs in registers while the values stream past in order.");
-                ForEachStack(w, kernel, stack, heads => EmitWeightedSumStack(w, kernel, stack, heads));
+                emitBranch(stack);
                 w.Line("return;");
             }
 
