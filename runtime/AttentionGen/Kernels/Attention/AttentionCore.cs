@@ -1,0 +1,68 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace AttentionGen.Kernels.Attention;
+
+/// <summary>
+/// <c>softmax(Q·Kᵀ·Scale [softcap] [+ mask] [causal])·V</c> for one attention core, specialized on
+/// <typeparamref name="TShape"/>. Calls with enough (query row, head) pairs to fill a register tile run tiled; small
+/// ones (decoding one token, say) go row by row, where packing the keys would cost more than it saves.
+/// </summary>
+/// <typeparam name="TShape">The generated shape; every member is a JIT-time constant.</typeparam>
+public static class AttentionCore<TShape>
+    where TShape : struct, IAttentionShape
+{
+    /// <summary>Floats of score scratch a caller provides: <c>ScoreRows × ScoreStride</c>.</summary>
+    public static int ScoreScratchLength => TShape.ScoreRows * TShape.ScoreStride;
+
+    /// <summary>Floats of Kᵀ panel scratch a caller provides: <c>ScoreStride × HeadDim</c>, 0 without tiles.</summary>
+    public static int KeyPanelScratchLength =>
+        TShape.PanelKeys512 > 0 || TShape.HasTile256 || TShape.HasTile128 ? TShape.ScoreStride * TShape.HeadDim : 0;
+
+    /// <summary>
+    /// Attends. <paramref name="query"/> and <paramref name="output"/> hold [seqLen, Heads·HeadDim],
+    /// <paramref name="key"/> and <paramref name="value"/> [kvSeqLen, KvHeads·HeadDim], and
+    /// <paramref name="additiveMask"/> is empty or [seqLen, kvSeqLen]. The caller has checked every length and that
+    /// <paramref name="output"/> overlaps no input; <paramref name="scores"/> and <paramref name="keyPanels"/> are
+    /// 64-byte aligned scratch of <see cref="ScoreScratchLength"/> and <see cref="KeyPanelScratchLength"/> floats.
+    /// </summary>
+    public static void Attend(
+        ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask,
+        Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels)
+    {
+        // The widest accelerated tile, when the call has enough pairs to fill it; otherwise rows. The JIT keeps only the
+        // branch of this machine's widest vector, and only if the shape planned a tile for it.
+        int pairs = seqLen * (TShape.Heads / TShape.KvHeads);
+        if (Vector512.IsHardwareAccelerated && TShape.PanelKeys512 > 0)
+        {
+            if (pairs >= TiledAttention<TShape>.Rows512)
+            {
+                TiledAttention<TShape>.Attend512(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
+                return;
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated && TShape.HasTile256)
+        {
+            if (pairs >= TiledAttention<TShape>.Rows256)
+            {
+                TiledAttention<TShape>.Attend256(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
+                return;
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated && TShape.HasTile128)
+        {
+            if (pairs >= TiledAttention<TShape>.Rows128)
+            {
+                TiledAttention<TShape>.Attend128(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
+                return;
+            }
+        }
+
+        RowAttention<TShape>.Attend(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores);
+    }
+
+    /// <summary>How many keys query row <paramref name="row"/> may see: all, or causal and bottom-right aligned.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int Visible(int row, int seqLen, int kvSeqLen) =>
+        TShape.IsCausal ? Math.Min(kvSeqLen, row + kvSeqLen - seqLen + 1) : kvSeqLen;
+}
