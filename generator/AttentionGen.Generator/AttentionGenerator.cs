@@ -1,7 +1,9 @@
+using System;
+using AttentionGen.Generator.Diagnostics;
 using AttentionGen.Generator.Emit;
+using AttentionGen.Generator.Layers;
 using AttentionGen.Generator.Model;
 using AttentionGen.Generator.Parsing;
-using AttentionGen.Generator.Planning;
 using AttentionGen.Generator.Validation;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -10,37 +12,91 @@ using Microsoft.CodeAnalysis.Text;
 namespace AttentionGen.Generator;
 
 /// <summary>
-/// The pipeline: find classes with a layer attribute, parse each into an equatable model, keep the valid ones, plan,
-/// emit. Diagnostics come from <see cref="Diagnostics.LayerDeclarationAnalyzer"/>, never from here, so an error in
-/// one declaration cannot disturb the cached output of another.
+/// The pipeline, per layer attribute: find the classes that carry it, parse each into an equatable model, keep the
+/// valid ones, plan, emit. Rule diagnostics come from <see cref="LayerDeclarationAnalyzer"/>, never from here, so an
+/// error in one declaration cannot disturb the cached output of another. The one diagnostic reported here is the
+/// generator's own failure on a declaration, which then yields no file while every other declaration still does.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class AttentionGenerator : IIncrementalGenerator
 {
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        var scaledDotProduct = Declarations(context, AttributeNames.ScaledDotProductAttention, LayerKind.ScaledDotProductAttention, TrackingNames.ScaledDotProductAttention);
-        var multiHead = Declarations(context, AttributeNames.MultiHeadAttention, LayerKind.MultiHeadAttention, TrackingNames.MultiHeadAttention);
-        var pooling = Declarations(context, AttributeNames.AttentionPooling, LayerKind.AttentionPooling, TrackingNames.AttentionPooling);
-
-        foreach (var layers in new[] { scaledDotProduct, multiHead, pooling })
+        foreach (var definition in LayerDefinitions.All)
         {
-            var plans = layers
-                .Where(static model => !LayerValidator.HasErrors(LayerValidator.Validate(model)))
-                .Select(static (model, _) => LayerPlanner.Plan(model))
+            var models = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    definition.AttributeMetadataName,
+                    static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                    (attributeContext, _) => Parse(attributeContext, definition))
+                .WithTrackingName(definition.AttributeName);
+
+            var outcomes = models
+                .Select((model, _) => Plan(model, definition))
+                .Where(static outcome => outcome is not null)
                 .WithTrackingName(TrackingNames.Plans);
 
-            context.RegisterSourceOutput(plans, static (output, plan) =>
-                output.AddSource(plan.HintName, SourceText.From(LayerEmitter.Emit(plan), System.Text.Encoding.UTF8)));
+            context.RegisterSourceOutput(outcomes, static (output, outcome) => Emit(output, outcome!));
         }
     }
 
-    private static IncrementalValuesProvider<LayerModel> Declarations(
-        IncrementalGeneratorInitializationContext context, string attributeName, LayerKind kind, string trackingName) =>
-        context.SyntaxProvider
-            .ForAttributeWithMetadataName(
-                attributeName,
-                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
-                (attributeContext, _) => LayerParser.Parse((INamedTypeSymbol)attributeContext.TargetSymbol, attributeContext.Attributes[0], kind))
-            .WithTrackingName(trackingName);
+    private static LayerModel Parse(GeneratorAttributeSyntaxContext context, LayerDefinition definition)
+    {
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        try
+        {
+            return DeclarationParser.Parse(type, context.Attributes[0], definition, DeclarationParser.LanguageVersionOf(context.TargetNode.SyntaxTree));
+        }
+        catch (Exception error)
+        {
+            return Failed(type, error);
+        }
+    }
+
+    /// <summary>A plan for a valid declaration, the failure for one the generator could not handle, null for an invalid one (the analyzer says why).</summary>
+    private static Outcome? Plan(LayerModel model, LayerDefinition definition)
+    {
+        try
+        {
+            if (model.InternalError is { } error)
+            {
+                return new Outcome(null, model.Declaration.FullName, error);
+            }
+
+            return LayerValidator.HasErrors(LayerValidator.Validate(model, definition))
+                ? null
+                : new Outcome(definition.Plan(model.Declaration, model.Spec), model.Declaration.FullName, null);
+        }
+        catch (Exception error)
+        {
+            return new Outcome(null, model.Declaration.FullName, error.Message);
+        }
+    }
+
+    private static void Emit(SourceProductionContext output, Outcome outcome)
+    {
+        if (outcome.Plan is { } plan)
+        {
+            try
+            {
+                output.AddSource(plan.Declaration.HintName, SourceText.From(LayerFileEmitter.Emit(plan), System.Text.Encoding.UTF8));
+                return;
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                outcome = outcome with { Failure = error.Message };
+            }
+        }
+
+        output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GeneratorFailure, Location.None, outcome.TypeName, outcome.Failure));
+    }
+
+    private static LayerModel Failed(INamedTypeSymbol type, Exception error) =>
+        new(new TypeDeclaration(null, type.Name, "class", EquatableArray<ContainingType>.Empty),
+            new DeclarationFacts(true, false, false, false, 1, DeclarationParser.MinimumLanguageVersion, EquatableArray<string>.Empty),
+            new ScaledDotProductAttentionSpec(),
+            error.GetType().Name + ": " + error.Message);
+
+    /// <summary>What the output step gets: a plan to emit, or why there is none.</summary>
+    private sealed record Outcome(LayerPlan? Plan, string TypeName, string? Failure);
 }

@@ -127,7 +127,7 @@ public sealed class IncrementalCachingTests
 
     /// <summary>
     /// Walks every field reachable from a step output. Only primitives, strings, enums, and records and equatable
-    /// arrays from the generator's own Model/Planning/Validation namespaces are allowed: anything else (a symbol, a
+    /// arrays from the generator's own model, spec and plan namespaces are allowed: anything else (a symbol, a
     /// syntax node, a location, a compilation, a mutable list) would break caching or keep a compilation alive.
     /// </summary>
     private static void AssertValueGraph(object? value, string path, HashSet<object> seen)
@@ -145,7 +145,9 @@ public sealed class IncrementalCachingTests
             return;
         }
 
-        var isOwnModel = type.Namespace is "AttentionGen.Generator.Model" or "AttentionGen.Generator.Planning" or "AttentionGen.Generator.Validation";
+        var isOwnModel = type.Namespace is "AttentionGen.Generator" or "AttentionGen.Generator.Model" or "AttentionGen.Generator.Planning"
+            or "AttentionGen.Generator.Validation" or "AttentionGen.Generator.Layers"
+            || type.Namespace?.StartsWith("AttentionGen.Generator.Components.", StringComparison.Ordinal) == true;
         Assert.True(isOwnModel, $"{path} is a {type}, which is not one of the generator's value models.");
 
         var isEquatableArray = type.IsGenericType && type.GetGenericTypeDefinition().Name == "EquatableArray`1";

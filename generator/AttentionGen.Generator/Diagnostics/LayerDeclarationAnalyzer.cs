@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using System.Linq;
-using AttentionGen.Generator.Model;
+using AttentionGen.Generator.Layers;
 using AttentionGen.Generator.Parsing;
 using AttentionGen.Generator.Validation;
 using Microsoft.CodeAnalysis;
@@ -11,24 +11,22 @@ namespace AttentionGen.Generator.Diagnostics;
 
 /// <summary>
 /// Reports the rules <see cref="LayerValidator"/> checks, at the place in the source that has to change. It reads a
-/// declaration with the same <see cref="LayerParser"/> the generator uses, so the two can never disagree about what a
-/// declaration means; the generator simply emits nothing for a declaration with an error.
+/// declaration with the same <see cref="DeclarationParser"/> the generator uses, so the two can never disagree about
+/// what a declaration means; the generator simply emits nothing for a declaration with an error.
 /// </summary>
 /// <remarks>
 /// Where each diagnostic goes:
 /// <list type="bullet">
 /// <item>a rule about one property: the whole named argument, e.g. <c>Heads = 0</c>;</item>
 /// <item>a required property that was left out: the attribute's name, e.g. <c>MultiHeadAttention</c>;</item>
-/// <item>not partial / generic: the class's identifier, reported once per class however many layer attributes it has;</item>
+/// <item>about the class (not partial, generic, static, file-local, C# version): its identifier, once per class;</item>
+/// <item>a member the generated part also declares: that member, or the class identifier when it is the class's name;</item>
 /// <item>more than one layer attribute: each attribute after the first, whole (name and arguments).</item>
 /// </list>
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class LayerDeclarationAnalyzer : DiagnosticAnalyzer
 {
-    /// <summary>The message argument <see cref="LayerValidator"/> uses for a dimension it reads as 0.</summary>
-    private const string NotSet = "not set";
-
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => DiagnosticDescriptors.All;
 
     public override void Initialize(AnalysisContext context)
@@ -38,10 +36,7 @@ public sealed class LayerDeclarationAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(static start =>
         {
             // Projects that do not reference AttentionGen pay nothing per type.
-            var compilation = start.Compilation;
-            if (compilation.GetTypeByMetadataName(AttributeNames.ScaledDotProductAttention) is null
-                && compilation.GetTypeByMetadataName(AttributeNames.MultiHeadAttention) is null
-                && compilation.GetTypeByMetadataName(AttributeNames.AttentionPooling) is null)
+            if (LayerDefinitions.All.All(d => start.Compilation.GetTypeByMetadataName(d.AttributeMetadataName) is null))
             {
                 return;
             }
@@ -59,31 +54,40 @@ public sealed class LayerDeclarationAnalyzer : DiagnosticAnalyzer
         }
 
         var layerAttributes = type.GetAttributes()
-            .Select(attribute => (attribute, kind: attribute.AttributeClass is { } c ? AttributeNames.KindOf(c.ToDisplayString()) : null))
-            .Where(a => a.kind is not null && a.attribute.ApplicationSyntaxReference is not null)
+            .Select(attribute => (attribute, definition: attribute.AttributeClass is { } c ? LayerDefinitions.Find(c.ToDisplayString()) : null))
+            .Where(a => a.definition is not null && a.attribute.ApplicationSyntaxReference is not null)
             .ToArray();
 
         for (var i = 0; i < layerAttributes.Length; i++)
         {
-            var (attribute, kind) = layerAttributes[i];
+            var (attribute, definition) = layerAttributes[i];
             if (attribute.ApplicationSyntaxReference!.GetSyntax(context.CancellationToken) is not AttributeSyntax syntax)
             {
                 continue;
             }
 
-            var model = LayerParser.Parse(type, attribute, kind!.Value);
-            foreach (var issue in LayerValidator.Validate(model))
+            var model = DeclarationParser.Parse(type, attribute, definition!, DeclarationParser.LanguageVersionOf(syntax.SyntaxTree));
+            var isFirst = i == 0;
+            foreach (var issue in LayerValidator.Validate(model, definition!))
             {
-                var isFirst = i == 0;
                 switch (issue.Id)
                 {
-                    case DiagnosticIds.NotPartial or DiagnosticIds.Generic:
+                    case DiagnosticIds.GeneratorFailure:
+                        // The generator reports its own failures, including those it meets only while emitting.
+                        break;
+
+                    case DiagnosticIds.NotPartial or DiagnosticIds.Generic or DiagnosticIds.StaticClass or DiagnosticIds.FileLocalType
+                        or DiagnosticIds.LanguageVersionTooLow:
                         // About the class, not the attribute: say it once.
                         if (isFirst)
                         {
                             Report(context, issue, ClassIdentifierLocation(syntax, type));
                         }
 
+                        break;
+
+                    case DiagnosticIds.MemberNameCollision:
+                        ReportCollision(context, issue, syntax, type);
                         break;
 
                     case DiagnosticIds.MultipleLayerAttributes:
@@ -103,13 +107,30 @@ public sealed class LayerDeclarationAnalyzer : DiagnosticAnalyzer
         }
     }
 
+    /// <summary>On each of the user's members of that name, or on the class's identifier when the class has the name.</summary>
+    private static void ReportCollision(SymbolAnalysisContext context, ValidationIssue issue, AttributeSyntax syntax, INamedTypeSymbol type)
+    {
+        var name = issue.MessageArgs[0];
+        var members = DeclarationParser.UserMembersNamed(type, name).ToArray();
+        if (members.Length == 0)
+        {
+            Report(context, issue, ClassIdentifierLocation(syntax, type));
+            return;
+        }
+
+        foreach (var member in members)
+        {
+            Report(context, issue, member.Locations.FirstOrDefault(l => l.IsInSource) ?? ClassIdentifierLocation(syntax, type));
+        }
+    }
+
     private static void ReportOnArgument(SymbolAnalysisContext context, ValidationIssue issue, AttributeSyntax attribute)
     {
         // The validator cannot tell a dimension written as 0 from one left out (both read as 0) and names neither;
         // the syntax can. Written out, point at it and say it is 0; left out, point at the attribute and say it is not set.
         var property = issue.Property;
         var args = issue.MessageArgs.AsSpan().ToArray();
-        if (property is null && issue.Id == DiagnosticIds.NonPositiveDimension && args.Length == 2 && args[1] == NotSet
+        if (property is null && issue.Id == DiagnosticIds.NonPositiveDimension && args.Length == 2 && args[1] == Rules.NotSet
             && FindArgument(attribute, args[0]) is not null)
         {
             property = args[0];

@@ -40,6 +40,14 @@ internal sealed class SourceWriter
         return new Scope(this, closing);
     }
 
+    /// <summary>A public constant with a one-line doc comment, then a blank line.</summary>
+    public void Constant(string type, string name, string value, string doc)
+    {
+        Line($"/// <summary>{doc}</summary>");
+        Line($"public const {type} {name} = {value};");
+        Line();
+    }
+
     public override string ToString() => _text.ToString();
 
     private sealed class Scope(SourceWriter owner, string closing) : IDisposable

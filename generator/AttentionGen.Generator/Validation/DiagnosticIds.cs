@@ -1,6 +1,6 @@
 namespace AttentionGen.Generator.Validation;
 
-/// <summary>The diagnostic IDs, one per rule. Keep in step with AnalyzerReleases.Unshipped.md.</summary>
+/// <summary>Every AGEN rule's ID, once. Descriptors, the validator and the tests all use these.</summary>
 internal static class DiagnosticIds
 {
     public const string NotPartial = "AGEN0001";
@@ -11,5 +11,11 @@ internal static class DiagnosticIds
     public const string InvalidScale = "AGEN0006";
     public const string InvalidSoftcap = "AGEN0007";
     public const string MultipleLayerAttributes = "AGEN0008";
-    public const string ShapeTooLargeToUnroll = "AGEN0009";
+    public const string HeadTooWideForTiles = "AGEN0009";
+    public const string StaticClass = "AGEN0010";
+    public const string FileLocalType = "AGEN0011";
+    public const string LanguageVersionTooLow = "AGEN0012";
+    public const string MemberNameCollision = "AGEN0013";
+    public const string ShapeTooLarge = "AGEN0014";
+    public const string GeneratorFailure = "AGEN0015";
 }

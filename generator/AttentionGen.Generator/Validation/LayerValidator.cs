@@ -1,86 +1,77 @@
 using System.Collections.Generic;
-using System.Globalization;
+using AttentionGen.Generator.Layers;
 using AttentionGen.Generator.Model;
+using AttentionGen.Generator.Parsing;
+using AttentionGen.Generator.Planning;
+using static AttentionGen.Generator.Validation.Rules;
 
 namespace AttentionGen.Generator.Validation;
 
 /// <summary>
-/// Checks a declaration against the rules every layer must meet. Pure: the analyzer turns the issues into diagnostics
-/// at the right argument, and the generator emits nothing for a declaration with any error.
+/// Checks a declaration: the type (everything the generated part needs of it), the attribute (its definition's rules)
+/// and the memory an instance would take. Pure: the analyzer turns the issues into diagnostics at the right place, and
+/// the generator emits nothing for a declaration with any error.
 /// </summary>
 internal static class LayerValidator
 {
-    /// <summary>The widest vector dimension the emitter fully unrolls; past it the code would risk the JIT's size limits.</summary>
-    public const int MaxUnrolledWidth = 256;
+    /// <summary>Past this much scratch and weights per instance a declaration is almost surely a typo; see <see cref="DiagnosticIds.ShapeTooLarge"/>.</summary>
+    public const long MemoryCeilingBytes = 4L << 30;
 
-    public static IReadOnlyList<ValidationIssue> Validate(LayerModel model)
+    /// <summary>The most floats one buffer can hold (<c>Array.MaxLength</c> less the padding that aligns it).</summary>
+    public const long MaxBufferFloats = 0x7FFFFFC7 - 16;
+
+    public static List<ValidationIssue> Validate(LayerModel model, LayerDefinition definition)
     {
         var issues = new List<ValidationIssue>();
-        if (!model.IsPartial)
+        var facts = model.Facts;
+        var name = model.Declaration.FullName;
+        if (model.InternalError is { } error)
         {
-            issues.Add(Issue(DiagnosticIds.NotPartial, null, model.FullName));
-        }
-
-        if (model.IsGeneric)
-        {
-            issues.Add(Issue(DiagnosticIds.Generic, null, model.FullName));
-        }
-
-        if (model.LayerAttributeCount > 1)
-        {
-            issues.Add(Issue(DiagnosticIds.MultipleLayerAttributes, null, model.FullName, Format(model.LayerAttributeCount)));
-        }
-
-        var options = model.Options;
-        if (model.Kind == LayerKind.AttentionPooling)
-        {
-            RequirePositive(issues, "InputDim", options.InputDim);
-            RequirePositive(issues, "MaxSeqLen", options.MaxSeqLen);
-            RequirePositive(issues, "OutputDim", options.OutputDim);
-            WarnIfTooWide(issues, "InputDim", options.InputDim);
+            issues.Add(Issue(DiagnosticIds.GeneratorFailure, null, name, error));
             return issues;
         }
 
-        var isMultiHead = model.Kind == LayerKind.MultiHeadAttention;
-        if (isMultiHead)
+        if (!facts.IsPartial)
         {
-            RequirePositive(issues, "ModelDim", options.ModelDim);
-            RejectNegative(issues, "HeadDim", options.HeadDim);
-            RejectNegative(issues, "KvInputDim", options.KvInputDim);
-        }
-        else
-        {
-            RequirePositive(issues, "HeadDim", options.HeadDim);
+            issues.Add(Issue(DiagnosticIds.NotPartial, null, name));
         }
 
-        RequirePositive(issues, "Heads", options.Heads);
-        RequirePositive(issues, "MaxSeqLen", options.MaxSeqLen);
-        RejectNegative(issues, "KvHeads", options.KvHeads);
-        RejectNegative(issues, "MaxKvSeqLen", options.MaxKvSeqLen);
-
-        if (isMultiHead && options.HeadDim == 0 && options.ModelDim > 0 && options.Heads > 0 && options.ModelDim % options.Heads != 0)
+        if (facts.IsGeneric)
         {
-            issues.Add(Issue(DiagnosticIds.ModelDimNotDivisibleByHeads, "ModelDim", Format(options.ModelDim), Format(options.Heads)));
+            issues.Add(Issue(DiagnosticIds.Generic, null, name));
         }
 
-        if (options.Heads > 0 && options.KvHeads > 0 && options.Heads % options.KvHeads != 0)
+        if (facts.IsStatic)
         {
-            issues.Add(Issue(DiagnosticIds.HeadsNotDivisibleByKvHeads, "KvHeads", Format(options.Heads), Format(options.KvHeads)));
+            issues.Add(Issue(DiagnosticIds.StaticClass, null, name));
         }
 
-        if (!IsFiniteNonNegative(options.Scale))
+        if (facts.IsFileLocal)
         {
-            issues.Add(Issue(DiagnosticIds.InvalidScale, "Scale", Format(options.Scale)));
+            issues.Add(Issue(DiagnosticIds.FileLocalType, null, name));
         }
 
-        if (!IsFiniteNonNegative(options.Softcap))
+        if (facts.LayerAttributeCount > 1)
         {
-            issues.Add(Issue(DiagnosticIds.InvalidSoftcap, "Softcap", Format(options.Softcap)));
+            issues.Add(Issue(DiagnosticIds.MultipleLayerAttributes, null, name, Format(facts.LayerAttributeCount)));
         }
 
-        var headDim = options.HeadDim > 0 ? options.HeadDim
-            : options.Heads > 0 && options.ModelDim % options.Heads == 0 ? options.ModelDim / options.Heads : 0;
-        WarnIfTooWide(issues, options.HeadDim > 0 || !isMultiHead ? "HeadDim" : "ModelDim", headDim);
+        if (facts.LanguageVersion < DeclarationParser.MinimumLanguageVersion)
+        {
+            issues.Add(Issue(DiagnosticIds.LanguageVersionTooLow, null, name, Format(facts.LanguageVersion), Format(DeclarationParser.MinimumLanguageVersion)));
+        }
+
+        foreach (var member in facts.CollidingMembers)
+        {
+            issues.Add(Issue(DiagnosticIds.MemberNameCollision, null, member, name));
+        }
+
+        definition.Validate(model.Spec, issues);
+        if (!HasErrors(issues))
+        {
+            CheckMemory(definition.Plan(model.Declaration, model.Spec).Body, issues);
+        }
+
         return issues;
     }
 
@@ -97,37 +88,32 @@ internal static class LayerValidator
         return false;
     }
 
-    private static void RequirePositive(List<ValidationIssue> issues, string property, int value)
+    /// <summary>
+    /// Every buffer must fit one .NET array, and all of them the per-instance ceiling; otherwise the constants would
+    /// overflow <c>int</c> in generated code, or <c>new</c> would fail at run time far from the cause.
+    /// </summary>
+    private static void CheckMemory(LayerBody body, List<ValidationIssue> issues)
     {
-        if (value <= 0)
+        long totalFloats = 0;
+        BufferPlan? largest = null;
+        foreach (var buffer in body.Buffers)
         {
-            issues.Add(Issue(DiagnosticIds.NonPositiveDimension, value == 0 ? null : property, property,
-                value == 0 ? "not set" : Format(value)));
+            totalFloats += buffer.IsAllocated ? buffer.Floats : 0;
+            if (largest is null || buffer.Floats > largest.Floats)
+            {
+                largest = buffer;
+            }
+        }
+
+        if (largest is null)
+        {
+            return;
+        }
+
+        if (largest.Floats > MaxBufferFloats || totalFloats * sizeof(float) > MemoryCeilingBytes)
+        {
+            issues.Add(Issue(DiagnosticIds.ShapeTooLarge, largest.BlamedProperty,
+                Format(totalFloats * sizeof(float) / (1L << 20)), largest.Description, Format(largest.Floats), Format(MemoryCeilingBytes >> 30)));
         }
     }
-
-    private static void RejectNegative(List<ValidationIssue> issues, string property, int value)
-    {
-        if (value < 0)
-        {
-            issues.Add(Issue(DiagnosticIds.NonPositiveDimension, property, property, Format(value)));
-        }
-    }
-
-    private static void WarnIfTooWide(List<ValidationIssue> issues, string property, int width)
-    {
-        if (width > MaxUnrolledWidth)
-        {
-            issues.Add(new ValidationIssue(DiagnosticIds.ShapeTooLargeToUnroll, property,
-                new[] { Format(width), Format(MaxUnrolledWidth) }.ToEquatableArray(), IsError: false));
-        }
-    }
-
-    private static bool IsFiniteNonNegative(float value) => !float.IsNaN(value) && !float.IsInfinity(value) && value >= 0;
-
-    private static ValidationIssue Issue(string id, string? property, params string[] args) => new(id, property, args.ToEquatableArray());
-
-    private static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Format(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

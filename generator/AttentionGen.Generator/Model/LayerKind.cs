@@ -1,8 +1,0 @@
-namespace AttentionGen.Generator.Model;
-
-internal enum LayerKind
-{
-    ScaledDotProductAttention,
-    MultiHeadAttention,
-    AttentionPooling,
-}
