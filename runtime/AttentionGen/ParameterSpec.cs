@@ -21,6 +21,9 @@ public sealed class ParameterSpec
     /// <summary>The tensor's shape, e.g. <c>[out, in]</c> for a weight matrix.</summary>
     public IReadOnlyList<int> Shape => _shape;
 
+    /// <summary>The shape without a copy, for the loaders in this assembly.</summary>
+    internal ReadOnlySpan<int> ShapeSpan => _shape;
+
     /// <summary>The number of floats in the tensor.</summary>
     public int ElementCount { get; }
 

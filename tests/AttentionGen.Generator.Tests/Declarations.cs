@@ -54,13 +54,17 @@ internal static class Declarations
     public static readonly string GlobalNamespace =
         TestSourceBuilder.MultiHead("ModelDim = 16, Heads = 2, MaxSeqLen = 4").Named("GlobalEncoder").InNamespace(null).Build();
 
-    /// <summary>Past <c>LayerValidator.MaxUnrolledWidth</c>: a warning, and looped kernels instead of unrolled ones.</summary>
+    /// <summary>Past <c>AttentionCorePlanner.MaxTiledHeadDim</c>: a warning, and every call row by row.</summary>
     public static readonly string WideHeadDim300 =
         TestSourceBuilder.ScaledDotProduct("Heads = 1, HeadDim = 300, MaxSeqLen = 4").Named("WideCore").Build();
 
     /// <summary>Past 1,024 keys the tiles run an online softmax over 512-key chunks.</summary>
     public static readonly string LongKeysOnline =
         TestSourceBuilder.ScaledDotProduct("Heads = 4, HeadDim = 64, MaxSeqLen = 64, MaxKvSeqLen = 4096, Causal = true").Named("LongContextCore").Build();
+
+    /// <summary>An additive mask on multi-head attention (padding, for encoders), self and cross overloads both.</summary>
+    public static readonly string MultiHeadAdditiveMask =
+        TestSourceBuilder.MultiHead("ModelDim = 64, Heads = 4, MaxSeqLen = 32, KvInputDim = 64, AdditiveMask = true").Named("MaskedEncoder").Build();
 
     /// <summary>A record class is a class too: the generated part must say <c>partial record</c>.</summary>
     public static readonly string RecordLayer = """
@@ -108,6 +112,8 @@ internal static class Declarations
         [nameof(NestedInPartialOuter)] = NestedInPartialOuter,
         [nameof(GlobalNamespace)] = GlobalNamespace,
         [nameof(WideHeadDim300)] = WideHeadDim300,
+        [nameof(LongKeysOnline)] = LongKeysOnline,
+        [nameof(MultiHeadAdditiveMask)] = MultiHeadAdditiveMask,
         [nameof(RecordLayer)] = RecordLayer,
         [nameof(MultiHeadShortKvBound)] = MultiHeadShortKvBound,
         [nameof(NamespacesShadowingRuntimeNames)] = NamespacesShadowingRuntimeNames,

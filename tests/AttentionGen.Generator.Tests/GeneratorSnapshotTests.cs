@@ -37,6 +37,8 @@ public sealed class GeneratorSnapshotTests
 
     [Fact] public void LongKeysOnline() => Verify(Declarations.LongKeysOnline, "Tests.LongContextCore.g.cs");
 
+    [Fact] public void MultiHeadAdditiveMask() => Verify(Declarations.MultiHeadAdditiveMask, "Tests.MaskedEncoder.g.cs");
+
     /// <summary>Every declaration yields exactly one file, under the expected hint name, matching its snapshot.</summary>
     private static void Verify(string source, string expectedHintName, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {

@@ -32,6 +32,7 @@ internal static class WeightsEmitter
         {
             yield return "_panelsCurrent";
             yield return "Stale";
+            yield return "Tensor";
             yield return "PackPanels";
         }
     }
@@ -100,36 +101,32 @@ internal static class WeightsEmitter
             w.Line($"_ => throw new {ArgumentException}($\"'{{name}}' is not a parameter of {className}; its parameters are {names}.\", nameof(name)),");
         }
 
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// Loads every parameter from <paramref name=\"file\"/>, named <paramref name=\"prefix\"/> + the PyTorch name. F32, F16 and");
-        w.Line("/// BF16 tensors are converted to float.");
-        w.Line("/// </summary>");
-        w.Line("/// <exception cref=\"global::AttentionGen.WeightLoadException\">A tensor is missing, has the wrong shape or an unsupported dtype. Nothing was changed.</exception>");
-        using (w.Block($"public void LoadWeights({SafeTensors} file, string prefix = \"\")"))
+        var hasPacked = weights.Any(x => x.IsPacked);
+        if (hasPacked)
         {
-            w.Line($"{ArgumentNullException}.ThrowIfNull(file);");
-            w.Line($"{ArgumentNullException}.ThrowIfNull(prefix);");
+            // Saving reads the weights without handing them out for writing, so it must not mark the packed copy stale.
             w.Line();
-            w.Line("// Check every tensor before copying any, so a failed load leaves the current weights intact.");
-            foreach (var weight in weights)
+            w.Line("/// <summary>The tensor called <paramref name=\"name\"/>, for reading.</summary>");
+            using (w.Block($"private {Span} Tensor(string name) => name switch", "};"))
             {
-                w.Line($"var {Local(weight)} = file.Require(prefix + \"{weight.TensorName}\", [{weight.ShapeText}]);");
-            }
+                foreach (var weight in weights)
+                {
+                    w.Line($"\"{weight.TensorName}\" => {weight.FieldName},");
+                }
 
-            w.Line();
-            foreach (var weight in weights)
-            {
-                w.Line($"file.CopyTo({Local(weight)}, {weight.FieldName});");
-            }
-
-            if (weights.Any(x => x.IsPacked))
-            {
-                w.Line("_panelsCurrent = false;");
+                w.Line($"_ => throw new {ArgumentException}($\"'{{name}}' is not a parameter of {className}.\", nameof(name)),");
             }
         }
 
-        if (weights.Any(x => x.IsPacked))
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Loads every parameter from <paramref name=\"file\"/>, named <paramref name=\"prefix\"/> + the PyTorch name. F32, F16 and");
+        w.Line("/// BF16 tensors are converted to float. Every tensor is checked before any is copied.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::AttentionGen.WeightLoadException\">A tensor is missing, has the wrong shape or an unsupported dtype. Nothing was changed.</exception>");
+        w.Line($"public void LoadWeights({SafeTensors} file, string prefix = \"\") => {LayerWeights}.Load(file, prefix, Parameters, GetParameter);");
+
+        if (hasPacked)
         {
             w.Line();
             w.Line("/// <summary>Hands out a weight matrix for writing, so the packed copy must be rebuilt before it is used.</summary>");
@@ -154,18 +151,8 @@ internal static class WeightsEmitter
 
         w.Line();
         w.Line("/// <summary>Adds every parameter to <paramref name=\"writer\"/> as F32, named <paramref name=\"prefix\"/> + the PyTorch name.</summary>");
-        using (w.Block($"public void SaveWeights({SafeTensorsWriter} writer, string prefix = \"\")"))
-        {
-            w.Line($"{ArgumentNullException}.ThrowIfNull(writer);");
-            w.Line($"{ArgumentNullException}.ThrowIfNull(prefix);");
-            foreach (var weight in weights)
-            {
-                w.Line($"writer.Add(prefix + \"{weight.TensorName}\", {weight.FieldName}, [{weight.ShapeText}]);");
-            }
-        }
+        w.Line($"public void SaveWeights({SafeTensorsWriter} writer, string prefix = \"\") => {LayerWeights}.Save(writer, prefix, Parameters, {(hasPacked ? "Tensor" : "GetParameter")});");
     }
 
     private static string Size(WeightPlan weight) => weight.RowsName == "1" && !weight.IsVector ? weight.ColumnsName : weight.ShapeText.Replace(", ", " * ");
-
-    private static string Local(WeightPlan weight) => weight.FieldName.TrimStart('_');
 }

@@ -53,12 +53,8 @@ internal sealed class AttentionPoolingLayer : LayerDefinition<AttentionPoolingSp
         w.Line("/// Pools <paramref name=\"input\"/> [seqLen, InputDim] into one row and maps it to <paramref name=\"output\"/> [OutputDim].");
         w.Line("/// Allocates nothing.");
         w.Line("/// </summary>");
-        using (w.Block($"public void Forward({ReadOnlySpan} input, {Span} output, int seqLen)"))
-        {
-            EmitChecks(w);
-            w.Line("PoolSequence(input, output, _poolingWeights.Span.Slice(0, seqLen), seqLen);");
-        }
-
+        // The weights go to scratch as long as MaxSeqLen, which passes the other overload's checks for any valid seqLen.
+        w.Line($"public void Forward({ReadOnlySpan} input, {Span} output, int seqLen) => Forward(input, output, _poolingWeights.Span, seqLen);");
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// As <see cref=\"Forward(global::System.ReadOnlySpan{float}, global::System.Span{float}, int)\"/>, and also writes the");
@@ -66,7 +62,9 @@ internal sealed class AttentionPoolingLayer : LayerDefinition<AttentionPoolingSp
         w.Line("/// </summary>");
         using (w.Block($"public void Forward({ReadOnlySpan} input, {Span} output, {Span} attentionWeights, int seqLen)"))
         {
-            EmitChecks(w);
+            w.Line($"{Guard}.Length(seqLen, MaxSeqLen, nameof(seqLen));");
+            w.Line($"{Guard}.HasRows(input, seqLen, InputDim, nameof(input));");
+            w.Line($"{Guard}.HasRows(output, 1, OutputDim, nameof(output));");
             w.Line($"{Guard}.HasRows(attentionWeights, seqLen, 1, nameof(attentionWeights));");
             w.Line("PoolSequence(input, output, attentionWeights.Slice(0, seqLen), seqLen);");
         }
@@ -93,13 +91,6 @@ internal sealed class AttentionPoolingLayer : LayerDefinition<AttentionPoolingSp
             w.Line("// Output layer: y = W_o·pooled + b_o.");
             w.Line($"{LinearKernels}.Forward(_pooledRow.Span, _outputWeight, _outputBias, output, 1, InputDim, OutputDim);");
         }
-    }
-
-    private static void EmitChecks(SourceWriter w)
-    {
-        w.Line($"{Guard}.Length(seqLen, MaxSeqLen, nameof(seqLen));");
-        w.Line($"{Guard}.HasRows(input, seqLen, InputDim, nameof(input));");
-        w.Line($"{Guard}.HasRows(output, 1, OutputDim, nameof(output));");
     }
 
     /// <summary>The plan: the pooling's dims and its four tensors.</summary>
