@@ -124,7 +124,7 @@ internal static class WeightsEmitter
         w.Line("/// BF16 tensors are converted to float. Every tensor is checked before any is copied.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::AttentionGen.WeightLoadException\">A tensor is missing, has the wrong shape or an unsupported dtype. Nothing was changed.</exception>");
-        w.Line($"public void LoadWeights({SafeTensors} file, string prefix = \"\") => {LayerWeights}.Load(file, prefix, Parameters, GetParameter);");
+        w.Line($"public void LoadWeights({SafeTensors} file, string prefix = \"\") => {WeightFiles}.Load(file, prefix, Parameters, GetParameter);");
 
         if (hasPacked)
         {
@@ -151,7 +151,7 @@ internal static class WeightsEmitter
 
         w.Line();
         w.Line("/// <summary>Adds every parameter to <paramref name=\"writer\"/> as F32, named <paramref name=\"prefix\"/> + the PyTorch name.</summary>");
-        w.Line($"public void SaveWeights({SafeTensorsWriter} writer, string prefix = \"\") => {LayerWeights}.Save(writer, prefix, Parameters, {(hasPacked ? "Tensor" : "GetParameter")});");
+        w.Line($"public void SaveWeights({SafeTensorsWriter} writer, string prefix = \"\") => {WeightFiles}.Save(writer, prefix, Parameters, {(hasPacked ? "Tensor" : "GetParameter")});");
     }
 
     private static string Size(WeightPlan weight) => weight.RowsName == "1" && !weight.IsVector ? weight.ColumnsName : weight.ShapeText.Replace(", ", " * ");

@@ -61,8 +61,8 @@ internal sealed record MhaShape(Type Type, int ModelDim, int KvInputDim, int Hea
 
     public T Create<T>() => (T)Activator.CreateInstance(Type)!;
 
-    public double[] Reference(float[] input, float[] context, int seqLen, int contextLen, IReadOnlyDictionary<string, float[]> weights) =>
-        AttentionReference.MultiHead(input, context, seqLen, contextLen, ModelDim, KvInputDim, Heads, KvHeads, HeadDim, Causal, Scale, Softcap, weights);
+    public double[] Reference(float[] input, float[] context, int seqLen, int contextLen, IReadOnlyDictionary<string, float[]> weights, float[]? mask = null) =>
+        AttentionReference.MultiHead(input, context, seqLen, contextLen, ModelDim, KvInputDim, Heads, KvHeads, HeadDim, Causal, Scale, Softcap, weights, mask);
 
     public override string ToString() => Type.Name;
 }

@@ -29,6 +29,13 @@ internal interface ICrossAttention : IWeighted
     void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> context, Span<float> output, int seqLen, int contextLen);
 }
 
+internal interface IMaskedAttention : ISelfAttention, ICrossAttention
+{
+    void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen);
+
+    void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> context, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int contextLen);
+}
+
 internal interface IPooling : IWeighted
 {
     void Forward(ReadOnlySpan<float> input, Span<float> output, int seqLen);

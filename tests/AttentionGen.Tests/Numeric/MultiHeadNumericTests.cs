@@ -65,6 +65,69 @@ public sealed class MultiHeadNumericTests(ITestOutputHelper output)
         Report(what, TestData.AssertClose(shape.Reference(input, context, seqLen, contextLen, weights), actual, what));
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(5, 5)]
+    [InlineData(20, 20)]
+    [InlineData(7, 24)]
+    [InlineData(13, 9)]
+    public void AdditiveMask_PaddingAndRandomBiases_MatchTheReference(int seqLen, int kvSeqLen)
+    {
+        var shape = MhaShape.Of("MhaMasked");
+        var layer = shape.Create<IMaskedAttention>();
+        var weights = LayerWeights.Randomize(layer, shape.Parameters, seed: 60 + seqLen);
+        var input = TestData.Uniform(61, seqLen * shape.ModelDim);
+        var context = TestData.Uniform(62, kvSeqLen * shape.KvInputDim);
+
+        // Padding: the last third of the keys hidden from every query; the rest get small biases, and one query row is
+        // hidden from every key (a fully masked row attends to nothing).
+        float[] Mask(int keys)
+        {
+            var mask = TestData.Uniform(63, seqLen * keys, scale: 0.5f);
+            for (int i = 0; i < seqLen; i++)
+            {
+                for (int j = 0; j < keys; j++)
+                {
+                    if (j >= keys - keys / 3 || (seqLen > 2 && i == 1))
+                    {
+                        mask[i * keys + j] = float.NegativeInfinity;
+                    }
+                }
+            }
+
+            return mask;
+        }
+
+        var crossMask = Mask(kvSeqLen);
+        var cross = new float[seqLen * shape.ModelDim];
+        layer.Forward(input, context, crossMask, cross, seqLen, kvSeqLen);
+        var what = $"MhaMasked cross seqLen {seqLen} kvSeqLen {kvSeqLen}";
+        Report(what, TestData.AssertClose(shape.Reference(input, context, seqLen, kvSeqLen, weights, crossMask), cross, what));
+
+        var selfMask = Mask(seqLen);
+        var self = new float[seqLen * shape.ModelDim];
+        layer.Forward(input, selfMask, self, seqLen);
+        what = $"MhaMasked self seqLen {seqLen}";
+        Report(what, TestData.AssertClose(shape.Reference(input, input, seqLen, seqLen, weights, selfMask), self, what));
+
+        // An all-zero mask is no mask.
+        var unmasked = new float[seqLen * shape.ModelDim];
+        var zeros = new float[seqLen * seqLen];
+        layer.Forward(input, unmasked, seqLen);
+        layer.Forward(input, zeros, self, seqLen);
+        Assert.Equal(unmasked, self);
+    }
+
+    [Fact]
+    public void AdditiveMask_OfTheWrongShape_IsRejectedByName()
+    {
+        var layer = MhaShape.Of("MhaMasked").Create<IMaskedAttention>();
+        var input = new float[4 * 48];
+
+        var error = Assert.Throws<ArgumentException>(() => layer.Forward(input, new float[4 * 5], new float[4 * 48], 4));
+        Assert.Equal("additiveMask", error.ParamName);
+    }
+
     [Fact]
     public void SameWidthCross_WithTheInputAsContext_IsSelfAttention()
     {

@@ -115,6 +115,10 @@ internal partial class MhaCrossSameWidth : ISelfAttention, ICrossAttention;
 [MultiHeadAttention(ModelDim = 24, Heads = 4, KvHeads = 2, KvInputDim = 40, MaxSeqLen = 8, MaxKvSeqLen = 16, Causal = true, Bias = false)]
 internal partial class MhaCrossCausalGqa : ICrossAttention;
 
+// AdditiveMask: self and cross overloads with a [seqLen, kvSeqLen] mask (an encoder's padding, say); GQA and causal too.
+[MultiHeadAttention(ModelDim = 48, Heads = 4, KvHeads = 2, KvInputDim = 48, MaxSeqLen = 20, MaxKvSeqLen = 24, Causal = true, AdditiveMask = true)]
+internal partial class MhaMasked : IMaskedAttention;
+
 [MultiHeadAttention(ModelDim = 4, Heads = 4, MaxSeqLen = 7, Bias = false)]
 internal partial class MhaHeadDim1 : ISelfAttention;
 

@@ -109,10 +109,12 @@ internal static class AttentionReference
 
     /// <summary>
     /// Multi-head attention with projections; <paramref name="context"/> is the input itself for self-attention. The
-    /// weights are keyed by their PyTorch names; a missing bias means no bias.
+    /// weights are keyed by their PyTorch names; a missing bias means no bias. <paramref name="mask"/>, [seqLen,
+    /// contextLen], is added to every head's scores.
     /// </summary>
     public static double[] MultiHead(float[] input, float[] context, int seqLen, int contextLen, int modelDim, int kvInputDim,
-        int heads, int kvHeads, int headDim, bool causal, double scale, double softcap, IReadOnlyDictionary<string, float[]> weights)
+        int heads, int kvHeads, int headDim, bool causal, double scale, double softcap, IReadOnlyDictionary<string, float[]> weights,
+        float[]? mask = null)
     {
         float[]? Bias(string name) => weights.TryGetValue(name, out var b) ? b : null;
         var x = ToDouble(input);
@@ -120,7 +122,7 @@ internal static class AttentionReference
         var q = Linear(x, seqLen, modelDim, weights["q_proj.weight"], Bias("q_proj.bias"), heads * headDim);
         var k = Linear(c, contextLen, kvInputDim, weights["k_proj.weight"], Bias("k_proj.bias"), kvHeads * headDim);
         var v = Linear(c, contextLen, kvInputDim, weights["v_proj.weight"], Bias("v_proj.bias"), kvHeads * headDim);
-        var attended = Sdpa(q, k, v, seqLen, contextLen, heads, kvHeads, headDim, causal, scale, softcap);
+        var attended = Sdpa(q, k, v, seqLen, contextLen, heads, kvHeads, headDim, causal, scale, softcap, mask);
         return Linear(attended, seqLen, heads * headDim, weights["o_proj.weight"], Bias("o_proj.bias"), modelDim);
     }
 

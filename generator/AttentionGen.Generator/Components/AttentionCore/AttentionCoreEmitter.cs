@@ -86,6 +86,12 @@ internal static class AttentionCoreEmitter
         }
 
         w.Line($"public static int PanelKeys512 => {Int(core.PanelKeys512)};");
+        if (core.HeadDim <= AttentionCorePlanner.MaxTiledHeadDim)
+        {
+            w.Line($"// Where Vector256 is the widest: {(core.HasTile256 ? "a 6-row tile over 16-key panels" : "rows, the head not being whole Vector256s")}; " +
+                $"where Vector128 is: {(core.HasTile128 ? "a 4-row tile over 8-key panels" : "rows")}.");
+        }
+
         w.Line($"public static bool HasTile256 => {Bool(core.HasTile256)};");
         w.Line($"public static bool HasTile128 => {Bool(core.HasTile128)};");
     }

@@ -1,10 +1,10 @@
 namespace AttentionGen;
 
 /// <summary>
-/// Loading and saving a generated layer's parameters, written once: the generated code supplies its parameter list and
+/// Loading and saving a generated layer's parameters through safetensors files, written once: the generated code supplies its parameter list and
 /// a lookup from a parameter's name to its storage.
 /// </summary>
-public static class LayerWeights
+public static class WeightFiles
 {
     /// <summary>The storage of the parameter called <paramref name="name"/>.</summary>
     public delegate Span<float> TensorLookup(string name);
