@@ -25,11 +25,23 @@ internal static class TiledAttention<TShape>
     /// <summary>Pairs per Vector128 tile.</summary>
     public const int Rows128 = 4;
 
-    private static int HeadsPerKvHead => TShape.Heads / TShape.KvHeads;
+    private static int HeadsPerKvHead
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TShape.Heads / TShape.KvHeads;
+    }
 
-    private static int QueryWidth => TShape.Heads * TShape.HeadDim;
+    private static int QueryWidth
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TShape.Heads * TShape.HeadDim;
+    }
 
-    private static int KvWidth => TShape.KvHeads * TShape.HeadDim;
+    private static int KvWidth
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TShape.KvHeads * TShape.HeadDim;
+    }
 
     public static void Attend512(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
         AttendInTiles<Tile512>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
@@ -266,9 +278,12 @@ internal static class TiledAttention<TShape>
         {
             // Head columns OutputVectors vectors at a time, then one narrower block for the rest of the head.
             const int BlockWidth = OutputVectors * Width;
-            for (int column = 0; column + BlockWidth <= TShape.HeadDim; column += BlockWidth)
+            if (TShape.HeadDim >= BlockWidth)
             {
-                WeighBlock(OutputVectors, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref Row(ref outputStart, ref offsets, 4, column), ref Row(ref outputStart, ref offsets, 5, column));
+                for (int column = 0; column + BlockWidth <= TShape.HeadDim; column += BlockWidth)
+                {
+                    WeighBlock(OutputVectors, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref Row(ref outputStart, ref offsets, 4, column), ref Row(ref outputStart, ref offsets, 5, column));
+                }
             }
 
             int lastVectors = TShape.HeadDim % BlockWidth / Width;
@@ -390,9 +405,10 @@ internal static class TiledAttention<TShape>
                 if (vectors > 3) a53 = Vector512.LoadUnsafe(ref o5, 48) * Unsafe.Add(ref rescale, 5);
             }
 
+            // The value row advances by a stride rather than being recomputed from j, so the column offset stays out of the loop.
+            ref float valueRow = ref values;
             for (int j = 0; j < count; j++)
             {
-                ref float valueRow = ref Unsafe.Add(ref values, (nint)j * KvWidth);
                 var v0 = Vector512.LoadUnsafe(ref valueRow);
                 var v1 = vectors > 1 ? Vector512.LoadUnsafe(ref valueRow, 16) : default;
                 var v2 = vectors > 2 ? Vector512.LoadUnsafe(ref valueRow, 32) : default;
@@ -427,6 +443,7 @@ internal static class TiledAttention<TShape>
                 if (vectors > 1) a51 = Vector512.MultiplyAddEstimate(p, v1, a51);
                 if (vectors > 2) a52 = Vector512.MultiplyAddEstimate(p, v2, a52);
                 if (vectors > 3) a53 = Vector512.MultiplyAddEstimate(p, v3, a53);
+                valueRow = ref Unsafe.Add(ref valueRow, KvWidth);
             }
 
             a00.StoreUnsafe(ref o0);
@@ -503,9 +520,12 @@ internal static class TiledAttention<TShape>
         {
             // Head columns OutputVectors vectors at a time, then one narrower block for the rest of the head.
             const int BlockWidth = OutputVectors * Width;
-            for (int column = 0; column + BlockWidth <= TShape.HeadDim; column += BlockWidth)
+            if (TShape.HeadDim >= BlockWidth)
             {
-                WeighBlock(OutputVectors, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref Row(ref outputStart, ref offsets, 4, column), ref Row(ref outputStart, ref offsets, 5, column));
+                for (int column = 0; column + BlockWidth <= TShape.HeadDim; column += BlockWidth)
+                {
+                    WeighBlock(OutputVectors, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref Row(ref outputStart, ref offsets, 4, column), ref Row(ref outputStart, ref offsets, 5, column));
+                }
             }
 
             int lastVectors = TShape.HeadDim % BlockWidth / Width;
@@ -589,9 +609,10 @@ internal static class TiledAttention<TShape>
                 if (vectors > 1) a51 = Vector256.LoadUnsafe(ref o5, 8) * Unsafe.Add(ref rescale, 5);
             }
 
+            // The value row advances by a stride rather than being recomputed from j, so the column offset stays out of the loop.
+            ref float valueRow = ref values;
             for (int j = 0; j < count; j++)
             {
-                ref float valueRow = ref Unsafe.Add(ref values, (nint)j * KvWidth);
                 var v0 = Vector256.LoadUnsafe(ref valueRow);
                 var v1 = vectors > 1 ? Vector256.LoadUnsafe(ref valueRow, 8) : default;
                 var p = Vector256.Create(Unsafe.Add(ref probabilities, j));
@@ -612,6 +633,7 @@ internal static class TiledAttention<TShape>
                 p = Vector256.Create(Unsafe.Add(ref probabilities, 5 * TShape.ScoreStride + j));
                 a50 = Vector256.MultiplyAddEstimate(p, v0, a50);
                 if (vectors > 1) a51 = Vector256.MultiplyAddEstimate(p, v1, a51);
+                valueRow = ref Unsafe.Add(ref valueRow, KvWidth);
             }
 
             a00.StoreUnsafe(ref o0);
@@ -674,9 +696,12 @@ internal static class TiledAttention<TShape>
         {
             // Head columns OutputVectors vectors at a time, then one narrower block for the rest of the head.
             const int BlockWidth = OutputVectors * Width;
-            for (int column = 0; column + BlockWidth <= TShape.HeadDim; column += BlockWidth)
+            if (TShape.HeadDim >= BlockWidth)
             {
-                WeighBlock(OutputVectors, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column));
+                for (int column = 0; column + BlockWidth <= TShape.HeadDim; column += BlockWidth)
+                {
+                    WeighBlock(OutputVectors, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column));
+                }
             }
 
             int lastVectors = TShape.HeadDim % BlockWidth / Width;
@@ -742,9 +767,10 @@ internal static class TiledAttention<TShape>
                 if (vectors > 1) a31 = Vector128.LoadUnsafe(ref o3, 4) * Unsafe.Add(ref rescale, 3);
             }
 
+            // The value row advances by a stride rather than being recomputed from j, so the column offset stays out of the loop.
+            ref float valueRow = ref values;
             for (int j = 0; j < count; j++)
             {
-                ref float valueRow = ref Unsafe.Add(ref values, (nint)j * KvWidth);
                 var v0 = Vector128.LoadUnsafe(ref valueRow);
                 var v1 = vectors > 1 ? Vector128.LoadUnsafe(ref valueRow, 4) : default;
                 var p = Vector128.Create(Unsafe.Add(ref probabilities, j));
@@ -759,6 +785,7 @@ internal static class TiledAttention<TShape>
                 p = Vector128.Create(Unsafe.Add(ref probabilities, 3 * TShape.ScoreStride + j));
                 a30 = Vector128.MultiplyAddEstimate(p, v0, a30);
                 if (vectors > 1) a31 = Vector128.MultiplyAddEstimate(p, v1, a31);
+                valueRow = ref Unsafe.Add(ref valueRow, KvWidth);
             }
 
             a00.StoreUnsafe(ref o0);
