@@ -25,6 +25,8 @@ internal static class TiledAttention<TShape>
     /// <summary>Pairs per Vector128 tile.</summary>
     public const int Rows128 = 4;
 
+    // Forced inline: the kernels' inlining budget is spent on their register blocks, and a call left in a P·V loop
+    // spilled every accumulator (seen in the JIT listing).
     private static int HeadsPerKvHead
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -43,12 +45,24 @@ internal static class TiledAttention<TShape>
         get => TShape.KvHeads * TShape.HeadDim;
     }
 
+    /// <summary>
+    /// Attention on the Vector512 tile. As <see cref="AttentionCore{TShape}.Attend"/>, and besides: the shape plans this
+    /// tile, and the call has at least <see cref="Rows512"/> (query row, head) pairs per key/value head.
+    /// </summary>
     public static void Attend512(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
         AttendInTiles<Tile512>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
 
+    /// <summary>
+    /// Attention on the Vector256 tile. As <see cref="AttentionCore{TShape}.Attend"/>, and besides: the shape plans this
+    /// tile, and the call has at least <see cref="Rows256"/> (query row, head) pairs per key/value head.
+    /// </summary>
     public static void Attend256(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
         AttendInTiles<Tile256>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
 
+    /// <summary>
+    /// Attention on the Vector128 tile. As <see cref="AttentionCore{TShape}.Attend"/>, and besides: the shape plans this
+    /// tile, and the call has at least <see cref="Rows128"/> (query row, head) pairs per key/value head.
+    /// </summary>
     public static void Attend128(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
         AttendInTiles<Tile128>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
 
@@ -294,6 +308,8 @@ internal static class TiledAttention<TShape>
             }
         }
 
+        // Every call passes a constant vector count, so the guards on it fold away and each inlined copy holds exactly
+        // its accumulators in registers.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void ScoreBlock(int vectors, ref float q0, ref float q1, ref float q2, ref float q3, ref float q4, ref float q5, ref float panel, ref float blockScores)
         {
@@ -368,6 +384,7 @@ internal static class TiledAttention<TShape>
             if (vectors > 3) (s53 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(5 * TShape.ScoreStride + 48));
         }
 
+        // As ScoreBlock: a constant vector count per call.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void WeighBlock(int vectors, ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
         {
@@ -536,6 +553,8 @@ internal static class TiledAttention<TShape>
             }
         }
 
+        // Every call passes a constant vector count, so the guards on it fold away and each inlined copy holds exactly
+        // its accumulators in registers.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void ScoreBlock(int vectors, ref float q0, ref float q1, ref float q2, ref float q3, ref float q4, ref float q5, ref float panel, ref float blockScores)
         {
@@ -584,6 +603,7 @@ internal static class TiledAttention<TShape>
             if (vectors > 1) (s51 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(5 * TShape.ScoreStride + 8));
         }
 
+        // As ScoreBlock: a constant vector count per call.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void WeighBlock(int vectors, ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
         {
@@ -712,6 +732,8 @@ internal static class TiledAttention<TShape>
             }
         }
 
+        // Every call passes a constant vector count, so the guards on it fold away and each inlined copy holds exactly
+        // its accumulators in registers.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void ScoreBlock(int vectors, ref float q0, ref float q1, ref float q2, ref float q3, ref float panel, ref float blockScores)
         {
@@ -748,6 +770,7 @@ internal static class TiledAttention<TShape>
             if (vectors > 1) (s31 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(3 * TShape.ScoreStride + 4));
         }
 
+        // As ScoreBlock: a constant vector count per call.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void WeighBlock(int vectors, ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float o0, ref float o1, ref float o2, ref float o3)
         {
