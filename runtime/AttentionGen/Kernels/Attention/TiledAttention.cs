@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -86,6 +87,7 @@ internal static class TiledAttention<TShape>
 
         // A tile's rows are (query row, head) pairs that share one key/value head, so grouped heads read K and V once.
         int pairs = seqLen * HeadsPerKvHead;
+        Debug.Assert(pairs >= TTile.Rows, "Fewer pairs than a tile: the sliding last tile would start before the first row.");
         for (int kvHead = 0; kvHead < TShape.KvHeads; kvHead++)
         {
             // Kᵀ in panels: for each head dimension, the keys' values side by side, so one vector load feeds a whole
