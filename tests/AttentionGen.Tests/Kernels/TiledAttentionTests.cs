@@ -1,0 +1,344 @@
+using System.Runtime.Intrinsics;
+using AttentionGen.Kernels;
+using AttentionGen.Kernels.Attention;
+using AttentionGen.Tests.Reference;
+using Xunit.Abstractions;
+
+namespace AttentionGen.Tests.Kernels;
+
+/// <summary>
+/// <see cref="TiledAttention{TShape}"/> called directly on hand-written shapes, against the float64 reference. Each
+/// test runs the tile of the widest vector this process accelerates that the shape has (as
+/// <see cref="AttentionCore{TShape}"/> would), so the SIMD-path child runs of the Numeric category cover the Vector256
+/// and Vector128 tiles too; with no acceleration at all it runs the shape's widest tile in software. Inputs past
+/// seqLen/kvSeqLen and the scratch hold NaN, and the output past seqLen a sentinel, so neither may leak.
+/// </summary>
+[Trait("Category", "Numeric")]
+public sealed class TiledAttentionTests(ITestOutputHelper output)
+{
+    private const float Sentinel = 12345.5f;
+
+    // Rows of NaN after the live query/key/value rows, and of sentinel after the live output rows.
+    private const int TailRows = 3;
+
+    [Theory]
+    [InlineData(6, 32)] // exactly one tile of six pairs, one full panel of 32 keys
+    [InlineData(8, 29)] // eight pairs: the last tile slides back
+    [InlineData(13, 17)] // pairs not a multiple of any tile's rows; a partial panel
+    [InlineData(32, 1)]
+    public void HeadDim16_Panel32(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim16Shape>(seqLen, kvSeqLen);
+
+    [Theory]
+    [InlineData(6, 64)]
+    [InlineData(7, 200)] // three full 64-key panels and a partial one of 8 keys
+    [InlineData(50, 150)]
+    [InlineData(12, 48)]
+    public void HeadDim64_Panel64(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim64Shape>(seqLen, kvSeqLen);
+
+    [Theory]
+    [InlineData(6, 100)]
+    [InlineData(11, 70)]
+    public void HeadDim80_OutputBlocksOf64And16(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim80Shape>(seqLen, kvSeqLen);
+
+    [Theory]
+    [InlineData(2, 40)] // six pairs: two query rows of three heads on one key/value head
+    [InlineData(9, 23)]
+    public void HeadDim24_MultiQuery_NoVector512Tile(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim24MultiQueryShape>(seqLen, kvSeqLen);
+
+    [Theory]
+    [InlineData(4, 40)]
+    [InlineData(7, 13)]
+    public void HeadDim20_Softcap_OnlyVector128Tile(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim20SoftcapShape>(seqLen, kvSeqLen);
+
+    [Theory]
+    [InlineData(37, 37)] // square
+    [InlineData(10, 64)] // seqLen < kvSeqLen: a cached prefix stays visible to every row
+    [InlineData(40, 25)] // seqLen > kvSeqLen: the first rows see no key, whole tiles only clear their output
+    [InlineData(3, 3)]
+    public void GroupedQueryCausal(int seqLen, int kvSeqLen) => AssertMatchesReference<GroupedQueryCausalShape>(seqLen, kvSeqLen);
+
+    [Theory]
+    [InlineData(9, 9)]
+    [InlineData(6, 30)]
+    [InlineData(20, 8)]
+    public void MultiQueryCausal(int seqLen, int kvSeqLen) => AssertMatchesReference<MultiQueryCausalShape>(seqLen, kvSeqLen);
+
+    [Theory]
+    [InlineData(6, 32)]
+    [InlineData(13, 27)]
+    public void HeadDim16_AdditiveMask(int seqLen, int kvSeqLen) =>
+        AssertMatchesReference<HeadDim16Shape>(seqLen, kvSeqLen, Masks.Padding(seed: seqLen, seqLen, kvSeqLen));
+
+    [Theory]
+    [InlineData(7, 200)]
+    [InlineData(6, 64)]
+    public void HeadDim64_AdditiveMask(int seqLen, int kvSeqLen) =>
+        AssertMatchesReference<HeadDim64Shape>(seqLen, kvSeqLen, Masks.Padding(seed: seqLen, seqLen, kvSeqLen));
+
+    [Fact]
+    public void HeadDim24_AdditiveMask() => AssertMatchesReference<HeadDim24MultiQueryShape>(9, 23, Masks.Padding(seed: 5, 9, 23));
+
+    [Fact]
+    public void HeadDim20_SoftcapThenMask() => AssertMatchesReference<HeadDim20SoftcapShape>(7, 13, Masks.Padding(seed: 6, 7, 13));
+
+    [Fact]
+    public void GroupedQueryCausal_AdditiveMask() => AssertMatchesReference<GroupedQueryCausalShape>(10, 64, Masks.Padding(seed: 7, 10, 64));
+
+    [Theory]
+    [InlineData(6, 1100)] // chunks of 512, 512 and 76 keys
+    [InlineData(7, 1600)]
+    [InlineData(3, 513)]
+    public void Online(int seqLen, int kvSeqLen) => AssertMatchesReference<OnlineShape>(seqLen, kvSeqLen);
+
+    [Fact]
+    public void Online_AdditiveMask() => AssertMatchesReference<OnlineShape>(5, 1200, Masks.Padding(seed: 8, 5, 1200));
+
+    [Theory]
+    [InlineData(20, 1300)] // rows whose visible keys end in different chunks
+    [InlineData(1100, 1100)] // square: early tiles see one chunk, late ones three
+    [InlineData(13, 1024)]
+    public void OnlineCausal(int seqLen, int kvSeqLen) => AssertMatchesReference<OnlineCausalShape>(seqLen, kvSeqLen);
+
+    [Fact]
+    public void OnlineCausal_AdditiveMask() => AssertMatchesReference<OnlineCausalShape>(9, 1111, Masks.Padding(seed: 9, 9, 1111));
+
+    private void AssertMatchesReference<TShape>(int seqLen, int kvSeqLen, float[]? mask = null)
+        where TShape : struct, IAttentionShape
+    {
+        int queryWidth = TShape.Heads * TShape.HeadDim, kvWidth = TShape.KvHeads * TShape.HeadDim;
+        int seed = seqLen * 1000 + kvSeqLen;
+        float[] query = TestData.Uniform(seed, seqLen * queryWidth);
+        float[] key = TestData.Uniform(seed + 1, kvSeqLen * kvWidth);
+        float[] value = TestData.Uniform(seed + 2, kvSeqLen * kvWidth);
+        float[] result = new float[(seqLen + TailRows) * queryWidth];
+        Array.Fill(result, Sentinel);
+
+        string path = Attend<TShape>(
+            WithNaNTail(query, queryWidth), WithNaNTail(key, kvWidth), WithNaNTail(value, kvWidth), mask ?? [], result, seqLen, kvSeqLen);
+
+        string what = $"{typeof(TShape).Name} on the {path} tile, seqLen {seqLen}, kvSeqLen {kvSeqLen}{(mask is null ? "" : ", masked")}";
+        double[] expected = AttentionReference.Sdpa(
+            query, key, value, seqLen, kvSeqLen, TShape.Heads, TShape.KvHeads, TShape.HeadDim, TShape.IsCausal, TShape.Scale, TShape.Softcap, mask);
+        double error = TestData.AssertClose(expected, result, what);
+        for (int i = seqLen * queryWidth; i < result.Length; i++)
+        {
+            Assert.True(result[i] == Sentinel, $"{what}: output[{i}], past the last row, became {result[i]}.");
+        }
+
+        output.WriteLine($"{what}: largest error {error:E2}");
+    }
+
+    /// <summary>
+    /// Runs the tile the dispatch picks on this machine and returns its width. Where that width is accelerated, the
+    /// dispatch itself must produce the very same bits, so the test runs the path production takes.
+    /// </summary>
+    private static string Attend<TShape>(float[] query, float[] key, float[] value, float[] mask, float[] result, int seqLen, int kvSeqLen)
+        where TShape : struct, IAttentionShape
+    {
+        var scores = NaNBuffer(AttentionCore<TShape>.ScoreScratchLength);
+        var panels = NaNBuffer(AttentionCore<TShape>.KeyPanelScratchLength);
+        bool accelerated = true;
+        string path;
+        if (TShape.PanelKeys512 > 0 && (Vector512.IsHardwareAccelerated || !Vector128.IsHardwareAccelerated))
+        {
+            path = "Vector512";
+            accelerated = Vector512.IsHardwareAccelerated;
+            RequireWholeTile<TShape>(seqLen, TiledAttention<TShape>.Rows512);
+            TiledAttention<TShape>.Attend512(query, key, value, mask, result, seqLen, kvSeqLen, scores.Span, panels.Span);
+        }
+        else if (TShape.HasTile256 && (Vector256.IsHardwareAccelerated || !Vector128.IsHardwareAccelerated))
+        {
+            path = "Vector256";
+            accelerated = Vector256.IsHardwareAccelerated;
+            RequireWholeTile<TShape>(seqLen, TiledAttention<TShape>.Rows256);
+            TiledAttention<TShape>.Attend256(query, key, value, mask, result, seqLen, kvSeqLen, scores.Span, panels.Span);
+        }
+        else if (TShape.HasTile128)
+        {
+            path = "Vector128";
+            accelerated = Vector128.IsHardwareAccelerated;
+            RequireWholeTile<TShape>(seqLen, TiledAttention<TShape>.Rows128);
+            TiledAttention<TShape>.Attend128(query, key, value, mask, result, seqLen, kvSeqLen, scores.Span, panels.Span);
+        }
+        else
+        {
+            throw new InvalidOperationException($"{typeof(TShape).Name} has no tile for this machine's vectors.");
+        }
+
+        if (accelerated)
+        {
+            float[] dispatched = new float[result.Length];
+            Array.Fill(dispatched, Sentinel);
+            AttentionCore<TShape>.Attend(query, key, value, mask, dispatched, seqLen, kvSeqLen, NaNBuffer(scores.Length).Span, NaNBuffer(panels.Length).Span);
+            Assert.True(dispatched.AsSpan().SequenceEqual(result), $"{typeof(TShape).Name}: AttentionCore did not take the {path} tile.");
+        }
+
+        return path;
+    }
+
+    // A tile needs a tile's worth of (query row, head) pairs; smaller calls go row by row.
+    private static void RequireWholeTile<TShape>(int seqLen, int rows)
+        where TShape : struct, IAttentionShape =>
+        Assert.True(seqLen * (TShape.Heads / TShape.KvHeads) >= rows, $"seqLen {seqLen} gives {typeof(TShape).Name} fewer than {rows} pairs.");
+
+    private static float[] WithNaNTail(float[] live, int width)
+    {
+        float[] padded = new float[live.Length + TailRows * width];
+        Array.Fill(padded, float.NaN);
+        live.CopyTo(padded, 0);
+        return padded;
+    }
+
+    private static AlignedBuffer NaNBuffer(int length)
+    {
+        var buffer = new AlignedBuffer(length);
+        buffer.Span.Fill(float.NaN);
+        return buffer;
+    }
+
+    // The shapes: ScoreStride is MaxKvSeqLen rounded up to whole panels of every tile and whole Vector512s, as the
+    // generator's planner makes it; ScoreRows covers the tallest tile.
+    private struct HeadDim16Shape : IAttentionShape
+    {
+        public static int Heads => 2;
+        public static int KvHeads => 2;
+        public static int HeadDim => 16;
+        public static float Scale => 0.25f;
+        public static float Softcap => 0;
+        public static bool IsCausal => false;
+        public static int ScoreStride => 32;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 32;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 0;
+    }
+
+    private struct HeadDim64Shape : IAttentionShape
+    {
+        public static int Heads => 4;
+        public static int KvHeads => 4;
+        public static int HeadDim => 64;
+        public static float Scale => 0.125f;
+        public static float Softcap => 0;
+        public static bool IsCausal => false;
+        public static int ScoreStride => 256;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 0;
+    }
+
+    private struct HeadDim80Shape : IAttentionShape
+    {
+        public static int Heads => 2;
+        public static int KvHeads => 2;
+        public static int HeadDim => 80;
+        public static float Scale => 0.2f;
+        public static float Softcap => 0;
+        public static bool IsCausal => false;
+        public static int ScoreStride => 128;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 0;
+    }
+
+    private struct HeadDim24MultiQueryShape : IAttentionShape
+    {
+        public static int Heads => 3;
+        public static int KvHeads => 1;
+        public static int HeadDim => 24;
+        public static float Scale => 0.3f;
+        public static float Softcap => 0;
+        public static bool IsCausal => false;
+        public static int ScoreStride => 48;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 0;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 0;
+    }
+
+    private struct HeadDim20SoftcapShape : IAttentionShape
+    {
+        public static int Heads => 2;
+        public static int KvHeads => 2;
+        public static int HeadDim => 20;
+        public static float Scale => 1f;
+        public static float Softcap => 2f;
+        public static bool IsCausal => false;
+        public static int ScoreStride => 48;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 0;
+        public static bool HasTile256 => false;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 0;
+    }
+
+    private struct GroupedQueryCausalShape : IAttentionShape
+    {
+        public static int Heads => 8;
+        public static int KvHeads => 2;
+        public static int HeadDim => 32;
+        public static float Scale => 0.1f;
+        public static float Softcap => 0;
+        public static bool IsCausal => true;
+        public static int ScoreStride => 64;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 0;
+    }
+
+    private struct MultiQueryCausalShape : IAttentionShape
+    {
+        public static int Heads => 4;
+        public static int KvHeads => 1;
+        public static int HeadDim => 16;
+        public static float Scale => 0.25f;
+        public static float Softcap => 0;
+        public static bool IsCausal => true;
+        public static int ScoreStride => 48;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 48;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 0;
+    }
+
+    private struct OnlineShape : IAttentionShape
+    {
+        public static int Heads => 2;
+        public static int KvHeads => 1;
+        public static int HeadDim => 32;
+        public static float Scale => 0.5f;
+        public static float Softcap => 0;
+        public static bool IsCausal => false;
+        public static int ScoreStride => 1600;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 512;
+    }
+
+    private struct OnlineCausalShape : IAttentionShape
+    {
+        public static int Heads => 2;
+        public static int KvHeads => 2;
+        public static int HeadDim => 16;
+        public static float Scale => 0.5f;
+        public static float Softcap => 3f;
+        public static bool IsCausal => true;
+        public static int ScoreStride => 1344;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 512;
+    }
+}
