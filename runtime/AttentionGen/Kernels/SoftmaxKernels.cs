@@ -303,8 +303,9 @@ public static class SoftmaxKernels
             TVector hidden = TWidth.Create(float.NegativeInfinity);
             // MaxNative is one instruction; the IEEE Max that orders NaN is three. A NaN score still reaches the sum
             // through exp, so the row comes out NaN either way.
-            // Lanes at or past `visible` in the last, partial vector count as −∞: they add nothing and come out as 0.
-            TVector tailMask = TWidth.LanesBelow(visible - full);
+            // Lanes at or past `visible` in the last, partial vector count as −∞: they add nothing and come out as 0. The
+            // mask is built where it is used, not held across the exp loop: with the 16 vector registers of a machine
+            // without AVX-512 that loop is short of registers already, and a live mask cost a reload per iteration.
 
             // Two accumulators per pass, so long rows are not bound by the latency of one dependency chain.
             TVector max = hidden, max2 = hidden;
@@ -324,7 +325,7 @@ public static class SoftmaxKernels
 
             if (covered > full)
             {
-                max = TWidth.MaxNative(max, TWidth.ConditionalSelect(tailMask, TWidth.Load(ref start, (nuint)full), hidden));
+                max = TWidth.MaxNative(max, TWidth.ConditionalSelect(TWidth.LanesBelow(visible - full), TWidth.Load(ref start, (nuint)full), hidden));
             }
 
             rowMax = MathF.Max(floorMax, TWidth.MaxNativeAcross(max));
@@ -358,7 +359,7 @@ public static class SoftmaxKernels
             if (covered > full)
             {
                 TVector e = TWidth.ConditionalSelect(
-                    tailMask, TWidth.Invoke<ExpOfDifferenceOperator>(TWidth.Load(ref start, (nuint)full), shift), TWidth.Zero);
+                    TWidth.LanesBelow(visible - full), TWidth.Invoke<ExpOfDifferenceOperator>(TWidth.Load(ref start, (nuint)full), shift), TWidth.Zero);
                 TWidth.Store(e, ref start, (nuint)full);
                 sum = TWidth.Add(sum, e);
             }
