@@ -11,8 +11,17 @@ namespace AttentionGen.Kernels;
 /// <see cref="ElementwiseLoops{TWidth, TVector}"/>.
 /// </summary>
 /// <remarks>
+/// <para>
+/// What is still written per width, and why: each operator has one <c>Invoke</c> per vector type (a one-line body; the
+/// intrinsics need a concrete vector type), each width struct forwards to its own intrinsics, and
+/// <see cref="BinaryAndSum{TOperator}"/> splits its sum into two chains only at Vector512, which keeps the narrower
+/// widths' sums, and so their results, bit for bit what they were. <see cref="SoftmaxKernels.SoftmaxPrefixSixRows"/>
+/// exists only for Vector512: three rows in lockstep need AVX-512's 32 vector registers.
+/// </para>
+/// <para>
 /// The drivers are <see cref="MethodImplOptions.AggressiveInlining"/>: each public kernel that calls one becomes a single
 /// method with the operator inlined into every width's loop (and is then <see cref="MethodImplOptions.AggressiveOptimization"/>).
+/// </para>
 /// </remarks>
 internal static class ElementwiseLoops
 {
