@@ -7,8 +7,8 @@ namespace AttentionGen.Kernels;
 
 /// <summary>
 /// Row operations of a numerically stable softmax over attention scores, any length (including 0), with the widest
-/// accelerated vector width doing the bulk of the work. The element-wise steps are the operators of
-/// <see cref="ElementwiseLoops"/>; the masked whole-vector rows are written once over the width.
+/// accelerated vector width doing the bulk of the work. The element-wise steps are operators run by the drivers of
+/// <see cref="ElementwiseLoops"/>; the masked whole-vector rows are written once, generic over the width.
 /// </summary>
 [SkipLocalsInit]
 public static class SoftmaxKernels
