@@ -4,17 +4,9 @@ using System.Runtime.Intrinsics.X86;
 
 namespace AttentionGen.Kernels;
 
-/// <summary>Horizontal reductions shared by the <see cref="ILinearDot"/> widths.</summary>
+/// <summary>The horizontal reduction shared by the <see cref="ILinearDot"/> widths, after each has folded its accumulators to 128 bits.</summary>
 internal static class LinearDotReduce
 {
-    /// <summary>Folds a 512-bit accumulator to 128 bits, keeping the total of all lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Fold(Vector512<float> v) => Fold(v.GetLower() + v.GetUpper());
-
-    /// <summary>Folds a 256-bit accumulator to 128 bits, keeping the total of all lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Fold(Vector256<float> v) => v.GetLower() + v.GetUpper();
-
     /// <summary>Returns [Σa, Σb, Σc, Σd], so four output features are stored with one vector store.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Sum4(Vector128<float> a, Vector128<float> b, Vector128<float> c, Vector128<float> d)

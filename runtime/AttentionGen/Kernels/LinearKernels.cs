@@ -60,15 +60,15 @@ public static class LinearKernels
         // The widest vector that fits in one weight row does the dot products; its tail is one masked overlapping load.
         if (Vector512.IsHardwareAccelerated && inDim >= Vector512<float>.Count)
         {
-            Run<LinearDot512>(ref x, ref w, ref b, hasBias, ref y, rows, inDim, outDim);
+            Run<LinearDot<Vector512Width, Vector512<float>>>(ref x, ref w, ref b, hasBias, ref y, rows, inDim, outDim);
         }
         else if (Vector256.IsHardwareAccelerated && inDim >= Vector256<float>.Count)
         {
-            Run<LinearDot256>(ref x, ref w, ref b, hasBias, ref y, rows, inDim, outDim);
+            Run<LinearDot<Vector256Width, Vector256<float>>>(ref x, ref w, ref b, hasBias, ref y, rows, inDim, outDim);
         }
         else if (Vector128.IsHardwareAccelerated && inDim >= Vector128<float>.Count)
         {
-            Run<LinearDot128>(ref x, ref w, ref b, hasBias, ref y, rows, inDim, outDim);
+            Run<LinearDot<Vector128Width, Vector128<float>>>(ref x, ref w, ref b, hasBias, ref y, rows, inDim, outDim);
         }
         else
         {

@@ -114,7 +114,7 @@ public static class PackedLinear
 
                     if (!bias.IsEmpty && !biasInTile)
                     {
-                        SoftmaxKernels.Add(row, bias.Slice(first, columns));
+                        ElementwiseKernels.Add(row, bias.Slice(first, columns));
                     }
                 }
             }

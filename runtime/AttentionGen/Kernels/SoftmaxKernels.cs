@@ -6,9 +6,9 @@ using System.Runtime.Intrinsics;
 namespace AttentionGen.Kernels;
 
 /// <summary>
-/// Row operations of a numerically stable softmax over attention scores. Each runs a
-/// Vector512 → Vector256 → Vector128 → scalar cascade, so any length (including 0) is handled and the
-/// widest accelerated width does the bulk of the work.
+/// Row operations of a numerically stable softmax over attention scores, any length (including 0), with the widest
+/// accelerated vector width doing the bulk of the work. The element-wise steps are operators run by the drivers of
+/// <see cref="ElementwiseLoops"/>; the masked whole-vector rows are written once, generic over the width.
 /// </summary>
 [SkipLocalsInit]
 public static class SoftmaxKernels
@@ -17,75 +17,7 @@ public static class SoftmaxKernels
     /// <param name="values">The row.</param>
     /// <returns>The maximum; <see cref="float.NegativeInfinity"/> for an empty row; NaN if any element is NaN.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Max(ReadOnlySpan<float> values)
-    {
-        ref float start = ref MemoryMarshal.GetReference(values);
-        nuint length = (nuint)values.Length;
-        nuint i = 0;
-        float max = float.NegativeInfinity;
-
-        // Max is idempotent, so each width finishes with one overlapping load of its last full vector instead of
-        // handing a tail down. Four accumulators hide the latency of the max instruction.
-        if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
-        {
-            Vector512<float> m0 = Vector512.Create(float.NegativeInfinity), m1 = m0, m2 = m0, m3 = m0;
-            for (; i + 64 <= length; i += 64)
-            {
-                m0 = Vector512.Max(m0, Vector512.LoadUnsafe(ref start, i));
-                m1 = Vector512.Max(m1, Vector512.LoadUnsafe(ref start, i + 16));
-                m2 = Vector512.Max(m2, Vector512.LoadUnsafe(ref start, i + 32));
-                m3 = Vector512.Max(m3, Vector512.LoadUnsafe(ref start, i + 48));
-            }
-            for (; i + 16 <= length; i += 16)
-            {
-                m0 = Vector512.Max(m0, Vector512.LoadUnsafe(ref start, i));
-            }
-            m0 = Vector512.Max(m0, Vector512.LoadUnsafe(ref start, length - 16));
-            m0 = Vector512.Max(Vector512.Max(m0, m1), Vector512.Max(m2, m3));
-            return HorizontalMax(Vector256.Max(m0.GetLower(), m0.GetUpper()));
-        }
-
-        if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<float>.Count)
-        {
-            Vector256<float> m0 = Vector256.Create(float.NegativeInfinity), m1 = m0, m2 = m0, m3 = m0;
-            for (; i + 32 <= length; i += 32)
-            {
-                m0 = Vector256.Max(m0, Vector256.LoadUnsafe(ref start, i));
-                m1 = Vector256.Max(m1, Vector256.LoadUnsafe(ref start, i + 8));
-                m2 = Vector256.Max(m2, Vector256.LoadUnsafe(ref start, i + 16));
-                m3 = Vector256.Max(m3, Vector256.LoadUnsafe(ref start, i + 24));
-            }
-            for (; i + 8 <= length; i += 8)
-            {
-                m0 = Vector256.Max(m0, Vector256.LoadUnsafe(ref start, i));
-            }
-            m0 = Vector256.Max(m0, Vector256.LoadUnsafe(ref start, length - 8));
-            m0 = Vector256.Max(Vector256.Max(m0, m1), Vector256.Max(m2, m3));
-            return HorizontalMax(m0);
-        }
-
-        if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<float>.Count)
-        {
-            Vector128<float> m0 = Vector128.Create(float.NegativeInfinity), m1 = m0;
-            for (; i + 8 <= length; i += 8)
-            {
-                m0 = Vector128.Max(m0, Vector128.LoadUnsafe(ref start, i));
-                m1 = Vector128.Max(m1, Vector128.LoadUnsafe(ref start, i + 4));
-            }
-            for (; i + 4 <= length; i += 4)
-            {
-                m0 = Vector128.Max(m0, Vector128.LoadUnsafe(ref start, i));
-            }
-            m0 = Vector128.Max(Vector128.Max(m0, m1), Vector128.LoadUnsafe(ref start, length - 4));
-            return HorizontalMax(m0);
-        }
-
-        for (; i < length; i++)
-        {
-            max = MathF.Max(max, Unsafe.Add(ref start, i));
-        }
-        return max;
-    }
+    public static float Max(ReadOnlySpan<float> values) => ElementwiseLoops.Aggregate<MaxOperator>(values);
 
     /// <summary>
     /// Replaces each element with <c>exp(values[i] − max)</c> and returns the sum of the new values.
@@ -106,160 +38,19 @@ public static class SoftmaxKernels
             return 0f;
         }
 
-        ref float start = ref MemoryMarshal.GetReference(values);
-        nuint length = (nuint)values.Length;
-        nuint i = 0;
-        float sum = 0f;
-
-        // Each width hands its tail to the next narrower one, so every element is exponentiated exactly once.
-        if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
-        {
-            Vector512<float> shift = Vector512.Create(max);
-            Vector512<float> s0 = Vector512<float>.Zero, s1 = s0;
-            for (; i + 32 <= length; i += 32)
-            {
-                Vector512<float> e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref start, i) - shift);
-                Vector512<float> e1 = VectorMath.Exp(Vector512.LoadUnsafe(ref start, i + 16) - shift);
-                e0.StoreUnsafe(ref start, i);
-                e1.StoreUnsafe(ref start, i + 16);
-                s0 += e0;
-                s1 += e1;
-            }
-            if (i + 16 <= length)
-            {
-                Vector512<float> e0 = VectorMath.Exp(Vector512.LoadUnsafe(ref start, i) - shift);
-                e0.StoreUnsafe(ref start, i);
-                s0 += e0;
-                i += 16;
-            }
-            sum += Vector512.Sum(s0 + s1);
-        }
-
-        if (Vector256.IsHardwareAccelerated && length - i >= (nuint)Vector256<float>.Count)
-        {
-            Vector256<float> shift = Vector256.Create(max);
-            Vector256<float> s0 = Vector256<float>.Zero;
-            for (; i + 8 <= length; i += 8)
-            {
-                Vector256<float> e0 = VectorMath.Exp(Vector256.LoadUnsafe(ref start, i) - shift);
-                e0.StoreUnsafe(ref start, i);
-                s0 += e0;
-            }
-            sum += Vector256.Sum(s0);
-        }
-
-        if (Vector128.IsHardwareAccelerated && length - i >= (nuint)Vector128<float>.Count)
-        {
-            Vector128<float> shift = Vector128.Create(max);
-            Vector128<float> s0 = Vector128<float>.Zero;
-            for (; i + 4 <= length; i += 4)
-            {
-                Vector128<float> e0 = VectorMath.Exp(Vector128.LoadUnsafe(ref start, i) - shift);
-                e0.StoreUnsafe(ref start, i);
-                s0 += e0;
-            }
-            sum += Vector128.Sum(s0);
-        }
-
-        for (; i < length; i++)
-        {
-            ref float value = ref Unsafe.Add(ref start, i);
-            value = VectorMath.Exp(value - max);
-            sum += value;
-        }
-        return sum;
+        return ElementwiseLoops.BinaryAndSum<ExpOfDifferenceOperator>(values, max);
     }
 
     /// <summary>Multiplies every element of <paramref name="values"/> by <paramref name="factor"/> in place.</summary>
     /// <param name="values">The row, overwritten in place.</param>
     /// <param name="factor">The multiplier (for softmax, 1/sum).</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Multiply(Span<float> values, float factor)
-    {
-        ref float start = ref MemoryMarshal.GetReference(values);
-        nuint length = (nuint)values.Length;
-        nuint i = 0;
-
-        if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
-        {
-            Vector512<float> f = Vector512.Create(factor);
-            for (; i + 16 <= length; i += 16)
-            {
-                (Vector512.LoadUnsafe(ref start, i) * f).StoreUnsafe(ref start, i);
-            }
-        }
-
-        if (Vector256.IsHardwareAccelerated && length - i >= (nuint)Vector256<float>.Count)
-        {
-            Vector256<float> f = Vector256.Create(factor);
-            for (; i + 8 <= length; i += 8)
-            {
-                (Vector256.LoadUnsafe(ref start, i) * f).StoreUnsafe(ref start, i);
-            }
-        }
-
-        if (Vector128.IsHardwareAccelerated && length - i >= (nuint)Vector128<float>.Count)
-        {
-            Vector128<float> f = Vector128.Create(factor);
-            for (; i + 4 <= length; i += 4)
-            {
-                (Vector128.LoadUnsafe(ref start, i) * f).StoreUnsafe(ref start, i);
-            }
-        }
-
-        for (; i < length; i++)
-        {
-            Unsafe.Add(ref start, i) *= factor;
-        }
-    }
+    public static void Multiply(Span<float> values, float factor) => ElementwiseKernels.Multiply(values, factor);
 
     /// <summary>Adds <paramref name="addend"/> element-wise into <paramref name="values"/> (e.g. an additive mask row).</summary>
     /// <param name="values">The row, overwritten in place.</param>
     /// <param name="addend">The values to add; must have exactly <c>values.Length</c> elements.</param>
     /// <exception cref="ArgumentException"><paramref name="addend"/> has a different length than <paramref name="values"/>.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Add(Span<float> values, ReadOnlySpan<float> addend)
-    {
-        if (addend.Length != values.Length)
-        {
-            throw new ArgumentException(
-                $"The addend has {addend.Length} elements but the values have {values.Length}; they must be equal.", nameof(addend));
-        }
-
-        ref float start = ref MemoryMarshal.GetReference(values);
-        ref float other = ref MemoryMarshal.GetReference(addend);
-        nuint length = (nuint)values.Length;
-        nuint i = 0;
-
-        if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
-        {
-            for (; i + 16 <= length; i += 16)
-            {
-                (Vector512.LoadUnsafe(ref start, i) + Vector512.LoadUnsafe(ref other, i)).StoreUnsafe(ref start, i);
-            }
-        }
-
-        if (Vector256.IsHardwareAccelerated && length - i >= (nuint)Vector256<float>.Count)
-        {
-            for (; i + 8 <= length; i += 8)
-            {
-                (Vector256.LoadUnsafe(ref start, i) + Vector256.LoadUnsafe(ref other, i)).StoreUnsafe(ref start, i);
-            }
-        }
-
-        if (Vector128.IsHardwareAccelerated && length - i >= (nuint)Vector128<float>.Count)
-        {
-            for (; i + 4 <= length; i += 4)
-            {
-                (Vector128.LoadUnsafe(ref start, i) + Vector128.LoadUnsafe(ref other, i)).StoreUnsafe(ref start, i);
-            }
-        }
-
-        for (; i < length; i++)
-        {
-            Unsafe.Add(ref start, i) += Unsafe.Add(ref other, i);
-        }
-    }
+    public static void Add(Span<float> values, ReadOnlySpan<float> addend) => ElementwiseKernels.Add(values, addend);
 
     /// <summary>Applies logit soft-capping in place: <c>values[i] = cap · tanh(values[i] / cap)</c>.</summary>
     /// <param name="values">The row, overwritten in place.</param>
@@ -273,44 +64,7 @@ public static class SoftmaxKernels
             throw new ArgumentOutOfRangeException(nameof(cap), cap, "The softcap must be a positive finite number.");
         }
 
-        ref float start = ref MemoryMarshal.GetReference(values);
-        nuint length = (nuint)values.Length;
-        nuint i = 0;
-        // A multiply instead of a divide per element; the reciprocal costs at most one extra rounding.
-        float inverse = 1f / cap;
-
-        if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
-        {
-            Vector512<float> c = Vector512.Create(cap), inv = Vector512.Create(inverse);
-            for (; i + 16 <= length; i += 16)
-            {
-                (c * VectorMath.Tanh(Vector512.LoadUnsafe(ref start, i) * inv)).StoreUnsafe(ref start, i);
-            }
-        }
-
-        if (Vector256.IsHardwareAccelerated && length - i >= (nuint)Vector256<float>.Count)
-        {
-            Vector256<float> c = Vector256.Create(cap), inv = Vector256.Create(inverse);
-            for (; i + 8 <= length; i += 8)
-            {
-                (c * VectorMath.Tanh(Vector256.LoadUnsafe(ref start, i) * inv)).StoreUnsafe(ref start, i);
-            }
-        }
-
-        if (Vector128.IsHardwareAccelerated && length - i >= (nuint)Vector128<float>.Count)
-        {
-            Vector128<float> c = Vector128.Create(cap), inv = Vector128.Create(inverse);
-            for (; i + 4 <= length; i += 4)
-            {
-                (c * VectorMath.Tanh(Vector128.LoadUnsafe(ref start, i) * inv)).StoreUnsafe(ref start, i);
-            }
-        }
-
-        for (; i < length; i++)
-        {
-            ref float value = ref Unsafe.Add(ref start, i);
-            value = cap * VectorMath.Tanh(value * inverse);
-        }
+        ElementwiseLoops.Ternary<SoftcapOperator>(values, 1f / cap, cap);
     }
 
     /// <summary>
@@ -344,7 +98,7 @@ public static class SoftmaxKernels
     {
         ArgumentOutOfRangeException.ThrowIfNegative(visible);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(visible, row.Length);
-        int covered = ExpPrefix(row, visible, float.NegativeInfinity, normalize: true, out _, out _);
+        int covered = ExpPrefixOfAnyRow(row, visible, float.NegativeInfinity, normalize: true, out _, out _);
         row.Slice(covered).Clear();
     }
 
@@ -429,7 +183,7 @@ public static class SoftmaxKernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static Vector512<float> Shift(Vector512<float> max)
         {
-            float rowMax = HorizontalMaxNative(Vector256.MaxNative(max.GetLower(), max.GetUpper()));
+            float rowMax = Vector512Width.MaxNativeAcross(max);
             return Vector512.Create(float.IsNegativeInfinity(rowMax) ? 0f : rowMax);
         }
 
@@ -479,7 +233,7 @@ public static class SoftmaxKernels
     {
         ArgumentOutOfRangeException.ThrowIfNegative(visible);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(visible, chunk.Length);
-        int covered = ExpPrefix(chunk, visible, runningMax, normalize: false, out float max, out float sum);
+        int covered = ExpPrefixOfAnyRow(chunk, visible, runningMax, normalize: false, out float max, out float sum);
         chunk.Slice(covered).Clear();
         if (float.IsNegativeInfinity(max))
         {
@@ -497,22 +251,22 @@ public static class SoftmaxKernels
     /// score), optionally normalized; returns how many floats it wrote (the rest of the row is the caller's to clear).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int ExpPrefix(Span<float> row, int visible, float floorMax, bool normalize, out float max, out float sum)
+    private static int ExpPrefixOfAnyRow(Span<float> row, int visible, float floorMax, bool normalize, out float max, out float sum)
     {
         ref float start = ref MemoryMarshal.GetReference(row);
         if (Vector512.IsHardwareAccelerated && row.Length % Vector512<float>.Count == 0)
         {
-            return ExpPrefix512(ref start, visible, floorMax, normalize, out max, out sum);
+            return WholeVectors<Vector512Width, Vector512<float>>.ExpPrefix(ref start, visible, floorMax, normalize, out max, out sum);
         }
 
         if (Vector256.IsHardwareAccelerated && row.Length % Vector256<float>.Count == 0)
         {
-            return ExpPrefix256(ref start, visible, floorMax, normalize, out max, out sum);
+            return WholeVectors<Vector256Width, Vector256<float>>.ExpPrefix(ref start, visible, floorMax, normalize, out max, out sum);
         }
 
         if (Vector128.IsHardwareAccelerated && row.Length % Vector128<float>.Count == 0)
         {
-            return ExpPrefix128(ref start, visible, floorMax, normalize, out max, out sum);
+            return WholeVectors<Vector128Width, Vector128<float>>.ExpPrefix(ref start, visible, floorMax, normalize, out max, out sum);
         }
 
         Span<float> live = row.Slice(0, visible);
@@ -526,273 +280,101 @@ public static class SoftmaxKernels
         sum = ExpAndSum(live, max);
         if (normalize)
         {
-            Multiply(live, 1f / sum);
+            ElementwiseKernels.Multiply(live, 1f / sum);
         }
 
         return visible;
     }
 
-    /// <summary>
-    /// <see cref="ExpPrefix"/> over whole Vector512s; returns how many floats it wrote (visible rounded up to a vector).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int ExpPrefix512(ref float start, int visible, float floorMax, bool normalize, out float rowMax, out float rowSum)
+    /// <summary>Softmax rows covered by whole vectors of one width.</summary>
+    private static class WholeVectors<TWidth, TVector>
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
-        const int Width = 16;
-        int full = visible & ~(Width - 1);
-        int covered = (visible + Width - 1) & ~(Width - 1);
-        Vector512<float> hidden = Vector512.Create(float.NegativeInfinity);
-        // MaxNative is one instruction; the IEEE Max that orders NaN is three. A NaN score still reaches the sum
-        // through exp, so the row comes out NaN either way.
-        // Lanes at or past `visible` in the last, partial vector count as −∞: they add nothing and come out as 0.
-        Vector512<float> tailMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(visible - full)).AsSingle();
-
-        // Two accumulators per pass, so long rows are not bound by the latency of one dependency chain.
-        Vector512<float> max = hidden, max2 = hidden;
-        int i = 0;
-        for (; i + 2 * Width <= full; i += 2 * Width)
+        /// <summary>
+        /// <see cref="ExpPrefixOfAnyRow"/> over whole vectors; returns how many floats it wrote (visible rounded up to a vector).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static int ExpPrefix(ref float start, int visible, float floorMax, bool normalize, out float rowMax, out float rowSum)
         {
-            max = Vector512.MaxNative(max, Vector512.LoadUnsafe(ref start, (nuint)i));
-            max2 = Vector512.MaxNative(max2, Vector512.LoadUnsafe(ref start, (nuint)(i + Width)));
-        }
+            int width = TWidth.Count;
+            int full = visible & ~(width - 1);
+            int covered = (visible + width - 1) & ~(width - 1);
+            TVector hidden = TWidth.Create(float.NegativeInfinity);
+            // MaxNative is one instruction; the IEEE Max that orders NaN is three. A NaN score still reaches the sum
+            // through exp, so the row comes out NaN either way.
+            // Lanes at or past `visible` in the last, partial vector count as −∞: they add nothing and come out as 0. The
+            // mask is built where it is used, not held across the exp loop: with the 16 vector registers of a machine
+            // without AVX-512 that loop is short of registers already, and a live mask cost a reload per iteration.
 
-        if (i < full)
-        {
-            max = Vector512.MaxNative(max, Vector512.LoadUnsafe(ref start, (nuint)i));
-        }
-
-        max = Vector512.MaxNative(max, max2);
-
-        if (covered > full)
-        {
-            max = Vector512.MaxNative(max, Vector512.ConditionalSelect(tailMask, Vector512.LoadUnsafe(ref start, (nuint)full), hidden));
-        }
-
-        rowMax = MathF.Max(floorMax, HorizontalMaxNative(Vector256.MaxNative(max.GetLower(), max.GetUpper())));
-        rowSum = 0f;
-        if (float.IsNegativeInfinity(rowMax))
-        {
-            return 0;
-        }
-
-        Vector512<float> shift = Vector512.Create(rowMax);
-        Vector512<float> sum = Vector512<float>.Zero, sum2 = Vector512<float>.Zero;
-        for (i = 0; i + 2 * Width <= full; i += 2 * Width)
-        {
-            Vector512<float> e = VectorMath.Exp(Vector512.LoadUnsafe(ref start, (nuint)i) - shift);
-            Vector512<float> e2 = VectorMath.Exp(Vector512.LoadUnsafe(ref start, (nuint)(i + Width)) - shift);
-            e.StoreUnsafe(ref start, (nuint)i);
-            e2.StoreUnsafe(ref start, (nuint)(i + Width));
-            sum += e;
-            sum2 += e2;
-        }
-
-        if (i < full)
-        {
-            Vector512<float> e = VectorMath.Exp(Vector512.LoadUnsafe(ref start, (nuint)i) - shift);
-            e.StoreUnsafe(ref start, (nuint)i);
-            sum += e;
-        }
-
-        sum += sum2;
-
-        if (covered > full)
-        {
-            Vector512<float> e = Vector512.ConditionalSelect(tailMask, VectorMath.Exp(Vector512.LoadUnsafe(ref start, (nuint)full) - shift), Vector512<float>.Zero);
-            e.StoreUnsafe(ref start, (nuint)full);
-            sum += e;
-        }
-
-        rowSum = HorizontalSum.Of(sum);
-        if (normalize)
-        {
-            Vector512<float> scale = Vector512.Create(1f / rowSum);
-            for (i = 0; i < covered; i += Width)
+            // Two accumulators per pass, so long rows are not bound by the latency of one dependency chain.
+            TVector max = hidden, max2 = hidden;
+            int i = 0;
+            for (; i + 2 * width <= full; i += 2 * width)
             {
-                (Vector512.LoadUnsafe(ref start, (nuint)i) * scale).StoreUnsafe(ref start, (nuint)i);
+                max = TWidth.MaxNative(max, TWidth.Load(ref start, (nuint)i));
+                max2 = TWidth.MaxNative(max2, TWidth.Load(ref start, (nuint)(i + width)));
             }
-        }
 
-        return covered;
-    }
-
-    /// <inheritdoc cref="ExpPrefix512"/>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int ExpPrefix256(ref float start, int visible, float floorMax, bool normalize, out float rowMax, out float rowSum)
-    {
-        const int Width = 8;
-        int full = visible & ~(Width - 1);
-        int covered = (visible + Width - 1) & ~(Width - 1);
-        Vector256<float> hidden = Vector256.Create(float.NegativeInfinity);
-        Vector256<float> tailMask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(visible - full)).AsSingle();
-
-        // Two accumulators per pass, so long rows are not bound by the latency of one dependency chain.
-        Vector256<float> max = hidden, max2 = hidden;
-        int i = 0;
-        for (; i + 2 * Width <= full; i += 2 * Width)
-        {
-            max = Vector256.MaxNative(max, Vector256.LoadUnsafe(ref start, (nuint)i));
-            max2 = Vector256.MaxNative(max2, Vector256.LoadUnsafe(ref start, (nuint)(i + Width)));
-        }
-
-        if (i < full)
-        {
-            max = Vector256.MaxNative(max, Vector256.LoadUnsafe(ref start, (nuint)i));
-        }
-
-        max = Vector256.MaxNative(max, max2);
-
-        if (covered > full)
-        {
-            max = Vector256.MaxNative(max, Vector256.ConditionalSelect(tailMask, Vector256.LoadUnsafe(ref start, (nuint)full), hidden));
-        }
-
-        rowMax = MathF.Max(floorMax, HorizontalMaxNative(max));
-        rowSum = 0f;
-        if (float.IsNegativeInfinity(rowMax))
-        {
-            return 0;
-        }
-
-        Vector256<float> shift = Vector256.Create(rowMax);
-        Vector256<float> sum = Vector256<float>.Zero, sum2 = Vector256<float>.Zero;
-        for (i = 0; i + 2 * Width <= full; i += 2 * Width)
-        {
-            Vector256<float> e = VectorMath.Exp(Vector256.LoadUnsafe(ref start, (nuint)i) - shift);
-            Vector256<float> e2 = VectorMath.Exp(Vector256.LoadUnsafe(ref start, (nuint)(i + Width)) - shift);
-            e.StoreUnsafe(ref start, (nuint)i);
-            e2.StoreUnsafe(ref start, (nuint)(i + Width));
-            sum += e;
-            sum2 += e2;
-        }
-
-        if (i < full)
-        {
-            Vector256<float> e = VectorMath.Exp(Vector256.LoadUnsafe(ref start, (nuint)i) - shift);
-            e.StoreUnsafe(ref start, (nuint)i);
-            sum += e;
-        }
-
-        sum += sum2;
-
-        if (covered > full)
-        {
-            Vector256<float> e = Vector256.ConditionalSelect(tailMask, VectorMath.Exp(Vector256.LoadUnsafe(ref start, (nuint)full) - shift), Vector256<float>.Zero);
-            e.StoreUnsafe(ref start, (nuint)full);
-            sum += e;
-        }
-
-        rowSum = HorizontalSum.Of(sum);
-        if (normalize)
-        {
-            Vector256<float> scale = Vector256.Create(1f / rowSum);
-            for (i = 0; i < covered; i += Width)
+            if (i < full)
             {
-                (Vector256.LoadUnsafe(ref start, (nuint)i) * scale).StoreUnsafe(ref start, (nuint)i);
+                max = TWidth.MaxNative(max, TWidth.Load(ref start, (nuint)i));
             }
-        }
 
-        return covered;
-    }
+            max = TWidth.MaxNative(max, max2);
 
-    /// <inheritdoc cref="ExpPrefix512"/>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int ExpPrefix128(ref float start, int visible, float floorMax, bool normalize, out float rowMax, out float rowSum)
-    {
-        const int Width = 4;
-        int full = visible & ~(Width - 1);
-        int covered = (visible + Width - 1) & ~(Width - 1);
-        Vector128<float> hidden = Vector128.Create(float.NegativeInfinity);
-        Vector128<float> tailMask = Vector128.LessThan(Vector128<int>.Indices, Vector128.Create(visible - full)).AsSingle();
-
-        // Two accumulators per pass, so long rows are not bound by the latency of one dependency chain.
-        Vector128<float> max = hidden, max2 = hidden;
-        int i = 0;
-        for (; i + 2 * Width <= full; i += 2 * Width)
-        {
-            max = Vector128.MaxNative(max, Vector128.LoadUnsafe(ref start, (nuint)i));
-            max2 = Vector128.MaxNative(max2, Vector128.LoadUnsafe(ref start, (nuint)(i + Width)));
-        }
-
-        if (i < full)
-        {
-            max = Vector128.MaxNative(max, Vector128.LoadUnsafe(ref start, (nuint)i));
-        }
-
-        max = Vector128.MaxNative(max, max2);
-
-        if (covered > full)
-        {
-            max = Vector128.MaxNative(max, Vector128.ConditionalSelect(tailMask, Vector128.LoadUnsafe(ref start, (nuint)full), hidden));
-        }
-
-        rowMax = MathF.Max(floorMax, HorizontalMaxNative(max));
-        rowSum = 0f;
-        if (float.IsNegativeInfinity(rowMax))
-        {
-            return 0;
-        }
-
-        Vector128<float> shift = Vector128.Create(rowMax);
-        Vector128<float> sum = Vector128<float>.Zero, sum2 = Vector128<float>.Zero;
-        for (i = 0; i + 2 * Width <= full; i += 2 * Width)
-        {
-            Vector128<float> e = VectorMath.Exp(Vector128.LoadUnsafe(ref start, (nuint)i) - shift);
-            Vector128<float> e2 = VectorMath.Exp(Vector128.LoadUnsafe(ref start, (nuint)(i + Width)) - shift);
-            e.StoreUnsafe(ref start, (nuint)i);
-            e2.StoreUnsafe(ref start, (nuint)(i + Width));
-            sum += e;
-            sum2 += e2;
-        }
-
-        if (i < full)
-        {
-            Vector128<float> e = VectorMath.Exp(Vector128.LoadUnsafe(ref start, (nuint)i) - shift);
-            e.StoreUnsafe(ref start, (nuint)i);
-            sum += e;
-        }
-
-        sum += sum2;
-
-        if (covered > full)
-        {
-            Vector128<float> e = Vector128.ConditionalSelect(tailMask, VectorMath.Exp(Vector128.LoadUnsafe(ref start, (nuint)full) - shift), Vector128<float>.Zero);
-            e.StoreUnsafe(ref start, (nuint)full);
-            sum += e;
-        }
-
-        rowSum = HorizontalSum.Of(sum);
-        if (normalize)
-        {
-            Vector128<float> scale = Vector128.Create(1f / rowSum);
-            for (i = 0; i < covered; i += Width)
+            if (covered > full)
             {
-                (Vector128.LoadUnsafe(ref start, (nuint)i) * scale).StoreUnsafe(ref start, (nuint)i);
+                max = TWidth.MaxNative(max, TWidth.ConditionalSelect(TWidth.LanesBelow(visible - full), TWidth.Load(ref start, (nuint)full), hidden));
             }
+
+            rowMax = MathF.Max(floorMax, TWidth.MaxNativeAcross(max));
+            rowSum = 0f;
+            if (float.IsNegativeInfinity(rowMax))
+            {
+                return 0;
+            }
+
+            TVector shift = TWidth.Create(rowMax);
+            TVector sum = TWidth.Zero, sum2 = TWidth.Zero;
+            for (i = 0; i + 2 * width <= full; i += 2 * width)
+            {
+                TVector e = TWidth.Invoke<ExpOfDifferenceOperator>(TWidth.Load(ref start, (nuint)i), shift);
+                TVector e2 = TWidth.Invoke<ExpOfDifferenceOperator>(TWidth.Load(ref start, (nuint)(i + width)), shift);
+                TWidth.Store(e, ref start, (nuint)i);
+                TWidth.Store(e2, ref start, (nuint)(i + width));
+                sum = TWidth.Add(sum, e);
+                sum2 = TWidth.Add(sum2, e2);
+            }
+
+            if (i < full)
+            {
+                TVector e = TWidth.Invoke<ExpOfDifferenceOperator>(TWidth.Load(ref start, (nuint)i), shift);
+                TWidth.Store(e, ref start, (nuint)i);
+                sum = TWidth.Add(sum, e);
+            }
+
+            sum = TWidth.Add(sum, sum2);
+
+            if (covered > full)
+            {
+                TVector e = TWidth.ConditionalSelect(
+                    TWidth.LanesBelow(visible - full), TWidth.Invoke<ExpOfDifferenceOperator>(TWidth.Load(ref start, (nuint)full), shift), TWidth.Zero);
+                TWidth.Store(e, ref start, (nuint)full);
+                sum = TWidth.Add(sum, e);
+            }
+
+            rowSum = TWidth.PairwiseSum(sum);
+            if (normalize)
+            {
+                TVector scale = TWidth.Create(1f / rowSum);
+                for (i = 0; i < covered; i += width)
+                {
+                    TWidth.Store(TWidth.Multiply(TWidth.Load(ref start, (nuint)i), scale), ref start, (nuint)i);
+                }
+            }
+
+            return covered;
         }
-
-        return covered;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float HorizontalMaxNative(Vector256<float> v) => HorizontalMaxNative(Vector128.MaxNative(v.GetLower(), v.GetUpper()));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float HorizontalMaxNative(Vector128<float> v)
-    {
-        v = Vector128.MaxNative(v, Vector128.Shuffle(v, Vector128.Create(2, 3, 0, 1)));
-        v = Vector128.MaxNative(v, Vector128.Shuffle(v, Vector128.Create(1, 0, 3, 2)));
-        return v.ToScalar();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float HorizontalMax(Vector256<float> v) => HorizontalMax(Vector128.Max(v.GetLower(), v.GetUpper()));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float HorizontalMax(Vector128<float> v)
-    {
-        v = Vector128.Max(v, Vector128.Shuffle(v, Vector128.Create(2, 3, 0, 1)));
-        v = Vector128.Max(v, Vector128.Shuffle(v, Vector128.Create(1, 0, 3, 2)));
-        return v.ToScalar();
     }
 }

@@ -1,0 +1,180 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace AttentionGen.Kernels;
+
+// An operator is a struct with one static Invoke per width (and the scalar), each running the same float operations in
+// the same order, so a driver can hand any element to any width and get the same bits. The drivers in
+// ElementwiseLoops own the looping, tails and width choice; an operator owns only the arithmetic of one element.
+
+/// <summary>f(x), element-wise.</summary>
+internal interface IUnaryOperator
+{
+    static abstract float Invoke(float x);
+
+    static abstract Vector128<float> Invoke(Vector128<float> x);
+
+    static abstract Vector256<float> Invoke(Vector256<float> x);
+
+    static abstract Vector512<float> Invoke(Vector512<float> x);
+}
+
+/// <summary>f(x, y), element-wise; y is either a second row or a scalar broadcast once by the driver.</summary>
+internal interface IBinaryOperator
+{
+    static abstract float Invoke(float x, float y);
+
+    static abstract Vector128<float> Invoke(Vector128<float> x, Vector128<float> y);
+
+    static abstract Vector256<float> Invoke(Vector256<float> x, Vector256<float> y);
+
+    static abstract Vector512<float> Invoke(Vector512<float> x, Vector512<float> y);
+}
+
+/// <summary>f(x, y, z), element-wise; y and z are scalars broadcast once by the driver.</summary>
+internal interface ITernaryOperator
+{
+    static abstract float Invoke(float x, float y, float z);
+
+    static abstract Vector128<float> Invoke(Vector128<float> x, Vector128<float> y, Vector128<float> z);
+
+    static abstract Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> z);
+
+    static abstract Vector512<float> Invoke(Vector512<float> x, Vector512<float> y, Vector512<float> z);
+}
+
+/// <summary>
+/// An associative, commutative and idempotent combination (max, min): the order of combining and combining an element
+/// twice both leave the result unchanged, so a reduction may finish with an overlapping load.
+/// </summary>
+internal interface IAggregateOperator : IBinaryOperator
+{
+    /// <summary>The value that leaves any other unchanged (−∞ for max).</summary>
+    static abstract float Identity { get; }
+
+    /// <summary>All lanes combined into one.</summary>
+    static abstract float Reduce(Vector128<float> value);
+
+    /// <inheritdoc cref="Reduce(Vector128{float})"/>
+    static abstract float Reduce(Vector256<float> value);
+
+    /// <inheritdoc cref="Reduce(Vector128{float})"/>
+    static abstract float Reduce(Vector512<float> value);
+}
+
+internal readonly struct AddOperator : IBinaryOperator
+{
+    public static float Invoke(float x, float y) => x + y;
+
+    public static Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => x + y;
+
+    public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x + y;
+
+    public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x + y;
+}
+
+internal readonly struct MultiplyOperator : IBinaryOperator
+{
+    public static float Invoke(float x, float y) => x * y;
+
+    public static Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => x * y;
+
+    public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x * y;
+
+    public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x * y;
+}
+
+/// <summary>e^x by <see cref="VectorMath"/>.</summary>
+internal readonly struct ExpOperator : IUnaryOperator
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Invoke(float x) => VectorMath.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Invoke(Vector128<float> x) => VectorMath.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Invoke(Vector256<float> x) => VectorMath.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Invoke(Vector512<float> x) => VectorMath.Exp(x);
+}
+
+/// <summary>tanh(x) by <see cref="VectorMath"/>.</summary>
+internal readonly struct TanhOperator : IUnaryOperator
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Invoke(float x) => VectorMath.Tanh(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Invoke(Vector128<float> x) => VectorMath.Tanh(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Invoke(Vector256<float> x) => VectorMath.Tanh(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Invoke(Vector512<float> x) => VectorMath.Tanh(x);
+}
+
+/// <summary>e^(x − shift): a softmax numerator, with the row maximum as the shift.</summary>
+internal readonly struct ExpOfDifferenceOperator : IBinaryOperator
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Invoke(float x, float shift) => VectorMath.Exp(x - shift);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Invoke(Vector128<float> x, Vector128<float> shift) => VectorMath.Exp(x - shift);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> shift) => VectorMath.Exp(x - shift);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> shift) => VectorMath.Exp(x - shift);
+}
+
+/// <summary>
+/// Logit soft-capping, cap · tanh(x · inverse) with inverse = 1/cap precomputed by the caller: a multiply instead of a
+/// divide per element, at the cost of at most one extra rounding.
+/// </summary>
+internal readonly struct SoftcapOperator : ITernaryOperator
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Invoke(float x, float inverse, float cap) => cap * VectorMath.Tanh(x * inverse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Invoke(Vector128<float> x, Vector128<float> inverse, Vector128<float> cap) => cap * VectorMath.Tanh(x * inverse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> inverse, Vector256<float> cap) => cap * VectorMath.Tanh(x * inverse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> inverse, Vector512<float> cap) => cap * VectorMath.Tanh(x * inverse);
+}
+
+/// <summary>The IEEE maximum: NaN in, NaN out; +0 above −0.</summary>
+internal readonly struct MaxOperator : IAggregateOperator
+{
+    public static float Identity => float.NegativeInfinity;
+
+    public static float Invoke(float x, float y) => MathF.Max(x, y);
+
+    public static Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => Vector128.Max(x, y);
+
+    public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => Vector256.Max(x, y);
+
+    public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => Vector512.Max(x, y);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Reduce(Vector128<float> value)
+    {
+        value = Vector128.Max(value, Vector128.Shuffle(value, Vector128.Create(2, 3, 0, 1)));
+        value = Vector128.Max(value, Vector128.Shuffle(value, Vector128.Create(1, 0, 3, 2)));
+        return value.ToScalar();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Reduce(Vector256<float> value) => Reduce(Vector128.Max(value.GetLower(), value.GetUpper()));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Reduce(Vector512<float> value) => Reduce(Vector256.Max(value.GetLower(), value.GetUpper()));
+}

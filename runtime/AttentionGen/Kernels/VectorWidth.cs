@@ -1,0 +1,300 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace AttentionGen.Kernels;
+
+/// <summary>
+/// The operations a kernel needs from one vector width, so a loop is written once as a generic over
+/// (<typeparamref name="TVector"/>, its width struct) and the JIT compiles one specialized copy per width. The BCL's
+/// own abstraction for this (<c>ISimdVector</c>) is not public, hence this one.
+/// </summary>
+/// <typeparam name="TVector"><see cref="Vector128{T}"/>, <see cref="Vector256{T}"/> or <see cref="Vector512{T}"/> of float.</typeparam>
+/// <remarks>
+/// Every member is a one-line forward to the width's own intrinsic, so for a struct type argument it inlines away.
+/// Two horizontal sums exist because callers were written against both and must keep their exact rounding:
+/// <see cref="Sum"/> is the BCL's <c>VectorNNN.Sum</c>, <see cref="PairwiseSum"/> is <see cref="HorizontalSum.Of(Vector128{float})"/>.
+/// </remarks>
+internal interface IVectorWidth<TVector> where TVector : struct
+{
+    static abstract bool IsHardwareAccelerated { get; }
+
+    static abstract int Count { get; }
+
+    static abstract TVector Zero { get; }
+
+    static abstract TVector Create(float value);
+
+    static abstract TVector Load(ref float source, nuint offset);
+
+    static abstract void Store(TVector value, ref float destination, nuint offset);
+
+    static abstract TVector Add(TVector left, TVector right);
+
+    static abstract TVector Multiply(TVector left, TVector right);
+
+    static abstract TVector MultiplyAddEstimate(TVector left, TVector right, TVector addend);
+
+    static abstract TVector BitwiseAnd(TVector left, TVector right);
+
+    /// <summary>One instruction, unlike the IEEE max; which operand a NaN comparison yields is the hardware's choice.</summary>
+    static abstract TVector MaxNative(TVector left, TVector right);
+
+    static abstract TVector ConditionalSelect(TVector mask, TVector whenTrue, TVector whenFalse);
+
+    /// <summary>All bits set in the lanes whose index is below <paramref name="count"/>, clear in the rest.</summary>
+    static abstract TVector LanesBelow(int count);
+
+    /// <summary>All bits set in the lanes whose index is at least <paramref name="count"/>, clear in the rest.</summary>
+    static abstract TVector LanesFrom(int count);
+
+    /// <summary>The BCL's <c>VectorNNN.Sum</c>.</summary>
+    static abstract float Sum(TVector value);
+
+    /// <summary><see cref="HorizontalSum.Of(Vector512{float})"/> and its narrower overloads.</summary>
+    static abstract float PairwiseSum(TVector value);
+
+    /// <summary>The largest lane, by <see cref="MaxNative"/> halving down to one lane.</summary>
+    static abstract float MaxNativeAcross(TVector value);
+
+    /// <summary>Halves added down to 128 bits, keeping the total of all lanes.</summary>
+    static abstract Vector128<float> FoldTo128(TVector value);
+
+    static abstract TVector Exp(TVector x);
+
+    static abstract TVector Invoke<TOperator>(TVector x) where TOperator : struct, IUnaryOperator;
+
+    static abstract TVector Invoke<TOperator>(TVector x, TVector y) where TOperator : struct, IBinaryOperator;
+
+    static abstract TVector Invoke<TOperator>(TVector x, TVector y, TVector z) where TOperator : struct, ITernaryOperator;
+
+    static abstract float Reduce<TOperator>(TVector value) where TOperator : struct, IAggregateOperator;
+}
+
+/// <summary><see cref="IVectorWidth{TVector}"/> over <see cref="Vector512{T}"/>.</summary>
+internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
+{
+    public static bool IsHardwareAccelerated => Vector512.IsHardwareAccelerated;
+
+    public static int Count => Vector512<float>.Count;
+
+    public static Vector512<float> Zero => Vector512<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Create(float value) => Vector512.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Load(ref float source, nuint offset) => Vector512.LoadUnsafe(ref source, offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512<float> value, ref float destination, nuint offset) => value.StoreUnsafe(ref destination, offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Add(Vector512<float> left, Vector512<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Multiply(Vector512<float> left, Vector512<float> right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAddEstimate(Vector512<float> left, Vector512<float> right, Vector512<float> addend) =>
+        Vector512.MultiplyAddEstimate(left, right, addend);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> BitwiseAnd(Vector512<float> left, Vector512<float> right) => left & right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MaxNative(Vector512<float> left, Vector512<float> right) => Vector512.MaxNative(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ConditionalSelect(Vector512<float> mask, Vector512<float> whenTrue, Vector512<float> whenFalse) =>
+        Vector512.ConditionalSelect(mask, whenTrue, whenFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LanesBelow(int count) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LanesFrom(int count) => Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector512<float> value) => Vector512.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float PairwiseSum(Vector512<float> value) => HorizontalSum.Of(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxNativeAcross(Vector512<float> value) =>
+        Vector256Width.MaxNativeAcross(Vector256.MaxNative(value.GetLower(), value.GetUpper()));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> FoldTo128(Vector512<float> value) => Vector256Width.FoldTo128(value.GetLower() + value.GetUpper());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp(Vector512<float> x) => VectorMath.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Invoke<TOperator>(Vector512<float> x) where TOperator : struct, IUnaryOperator => TOperator.Invoke(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Invoke<TOperator>(Vector512<float> x, Vector512<float> y) where TOperator : struct, IBinaryOperator =>
+        TOperator.Invoke(x, y);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Invoke<TOperator>(Vector512<float> x, Vector512<float> y, Vector512<float> z)
+        where TOperator : struct, ITernaryOperator => TOperator.Invoke(x, y, z);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Reduce<TOperator>(Vector512<float> value) where TOperator : struct, IAggregateOperator => TOperator.Reduce(value);
+}
+
+/// <summary><see cref="IVectorWidth{TVector}"/> over <see cref="Vector256{T}"/>.</summary>
+internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
+{
+    public static bool IsHardwareAccelerated => Vector256.IsHardwareAccelerated;
+
+    public static int Count => Vector256<float>.Count;
+
+    public static Vector256<float> Zero => Vector256<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Create(float value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load(ref float source, nuint offset) => Vector256.LoadUnsafe(ref source, offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<float> value, ref float destination, nuint offset) => value.StoreUnsafe(ref destination, offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Add(Vector256<float> left, Vector256<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Multiply(Vector256<float> left, Vector256<float> right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAddEstimate(Vector256<float> left, Vector256<float> right, Vector256<float> addend) =>
+        Vector256.MultiplyAddEstimate(left, right, addend);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> BitwiseAnd(Vector256<float> left, Vector256<float> right) => left & right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MaxNative(Vector256<float> left, Vector256<float> right) => Vector256.MaxNative(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ConditionalSelect(Vector256<float> mask, Vector256<float> whenTrue, Vector256<float> whenFalse) =>
+        Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LanesBelow(int count) => Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LanesFrom(int count) => Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector256<float> value) => Vector256.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float PairwiseSum(Vector256<float> value) => HorizontalSum.Of(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxNativeAcross(Vector256<float> value) =>
+        Vector128Width.MaxNativeAcross(Vector128.MaxNative(value.GetLower(), value.GetUpper()));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> FoldTo128(Vector256<float> value) => value.GetLower() + value.GetUpper();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp(Vector256<float> x) => VectorMath.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Invoke<TOperator>(Vector256<float> x) where TOperator : struct, IUnaryOperator => TOperator.Invoke(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Invoke<TOperator>(Vector256<float> x, Vector256<float> y) where TOperator : struct, IBinaryOperator =>
+        TOperator.Invoke(x, y);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Invoke<TOperator>(Vector256<float> x, Vector256<float> y, Vector256<float> z)
+        where TOperator : struct, ITernaryOperator => TOperator.Invoke(x, y, z);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Reduce<TOperator>(Vector256<float> value) where TOperator : struct, IAggregateOperator => TOperator.Reduce(value);
+}
+
+/// <summary><see cref="IVectorWidth{TVector}"/> over <see cref="Vector128{T}"/>.</summary>
+internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
+{
+    public static bool IsHardwareAccelerated => Vector128.IsHardwareAccelerated;
+
+    public static int Count => Vector128<float>.Count;
+
+    public static Vector128<float> Zero => Vector128<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Create(float value) => Vector128.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Load(ref float source, nuint offset) => Vector128.LoadUnsafe(ref source, offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<float> value, ref float destination, nuint offset) => value.StoreUnsafe(ref destination, offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Add(Vector128<float> left, Vector128<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Multiply(Vector128<float> left, Vector128<float> right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAddEstimate(Vector128<float> left, Vector128<float> right, Vector128<float> addend) =>
+        Vector128.MultiplyAddEstimate(left, right, addend);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> BitwiseAnd(Vector128<float> left, Vector128<float> right) => left & right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MaxNative(Vector128<float> left, Vector128<float> right) => Vector128.MaxNative(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ConditionalSelect(Vector128<float> mask, Vector128<float> whenTrue, Vector128<float> whenFalse) =>
+        Vector128.ConditionalSelect(mask, whenTrue, whenFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LanesBelow(int count) => Vector128.LessThan(Vector128<int>.Indices, Vector128.Create(count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LanesFrom(int count) => Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create(count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector128<float> value) => Vector128.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float PairwiseSum(Vector128<float> value) => HorizontalSum.Of(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxNativeAcross(Vector128<float> value)
+    {
+        value = Vector128.MaxNative(value, Vector128.Shuffle(value, Vector128.Create(2, 3, 0, 1)));
+        value = Vector128.MaxNative(value, Vector128.Shuffle(value, Vector128.Create(1, 0, 3, 2)));
+        return value.ToScalar();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> FoldTo128(Vector128<float> value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Exp(Vector128<float> x) => VectorMath.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Invoke<TOperator>(Vector128<float> x) where TOperator : struct, IUnaryOperator => TOperator.Invoke(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Invoke<TOperator>(Vector128<float> x, Vector128<float> y) where TOperator : struct, IBinaryOperator =>
+        TOperator.Invoke(x, y);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Invoke<TOperator>(Vector128<float> x, Vector128<float> y, Vector128<float> z)
+        where TOperator : struct, ITernaryOperator => TOperator.Invoke(x, y, z);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Reduce<TOperator>(Vector128<float> value) where TOperator : struct, IAggregateOperator => TOperator.Reduce(value);
+}
