@@ -41,17 +41,6 @@ public static class SoftmaxKernels
         return ElementwiseLoops.BinaryAndSum<ExpOfDifferenceOperator>(values, max);
     }
 
-    /// <summary>Multiplies every element of <paramref name="values"/> by <paramref name="factor"/> in place.</summary>
-    /// <param name="values">The row, overwritten in place.</param>
-    /// <param name="factor">The multiplier (for softmax, 1/sum).</param>
-    public static void Multiply(Span<float> values, float factor) => ElementwiseKernels.Multiply(values, factor);
-
-    /// <summary>Adds <paramref name="addend"/> element-wise into <paramref name="values"/> (e.g. an additive mask row).</summary>
-    /// <param name="values">The row, overwritten in place.</param>
-    /// <param name="addend">The values to add; must have exactly <c>values.Length</c> elements.</param>
-    /// <exception cref="ArgumentException"><paramref name="addend"/> has a different length than <paramref name="values"/>.</exception>
-    public static void Add(Span<float> values, ReadOnlySpan<float> addend) => ElementwiseKernels.Add(values, addend);
-
     /// <summary>Applies logit soft-capping in place: <c>values[i] = cap · tanh(values[i] / cap)</c>.</summary>
     /// <param name="values">The row, overwritten in place.</param>
     /// <param name="cap">The cap; a positive finite number.</param>
@@ -78,7 +67,7 @@ public static class SoftmaxKernels
         float sum = ExpAndSum(values, max);
         if (sum > 0f)
         {
-            Multiply(values, 1f / sum);
+            ElementwiseKernels.Multiply(values, 1f / sum);
         }
     }
 

@@ -88,7 +88,7 @@ public sealed class SoftmaxKernelsTests
     {
         float[] values = KernelReference.Uniform(length, -5f, 5f, seed: length);
         float[] expected = values.Select(v => v * 0.37f).ToArray();
-        SoftmaxKernels.Multiply(values, 0.37f);
+        ElementwiseKernels.Multiply(values, 0.37f);
         Assert.Equal(expected, values);
     }
 
@@ -99,14 +99,14 @@ public sealed class SoftmaxKernelsTests
         float[] values = KernelReference.Uniform(length, -5f, 5f, seed: length);
         float[] addend = KernelReference.Uniform(length, -5f, 5f, seed: length + 1);
         float[] expected = values.Zip(addend, (a, b) => a + b).ToArray();
-        SoftmaxKernels.Add(values, addend);
+        ElementwiseKernels.Add(values, addend);
         Assert.Equal(expected, values);
     }
 
     [Fact]
     public void Add_WithDifferentLength_ThrowsNamingAddend()
     {
-        var error = Assert.Throws<ArgumentException>(() => SoftmaxKernels.Add(new float[5], new float[4]));
+        var error = Assert.Throws<ArgumentException>(() => ElementwiseKernels.Add(new float[5], new float[4]));
         Assert.Equal("addend", error.ParamName);
     }
 

@@ -33,7 +33,7 @@ internal static class AttentionScores<TShape>
         if (!maskRow.IsEmpty)
         {
             // The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.
-            SoftmaxKernels.Add(live, maskRow.Slice(offset, live.Length));
+            ElementwiseKernels.Add(live, maskRow.Slice(offset, live.Length));
         }
     }
 

@@ -146,7 +146,7 @@ internal static class TiledAttention<TShape>
                     for (int r = 0; r < TTile.Rows; r++)
                     {
                         float sum = runningSum[r];
-                        SoftmaxKernels.Multiply(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref outputStart, offsets[r]), TShape.HeadDim), sum > 0 ? 1 / sum : 0);
+                        ElementwiseKernels.Multiply(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref outputStart, offsets[r]), TShape.HeadDim), sum > 0 ? 1 / sum : 0);
                     }
 
                     continue;
