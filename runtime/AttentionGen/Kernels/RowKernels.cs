@@ -1,14 +1,579 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace AttentionGen.Kernels;
 
 /// <summary>Dot products of one row with many, and weighted sums of many rows, for one compile-time row shape.</summary>
+/// <remarks>
+/// <para>
+/// Each vector width has its own path, guarded by <c>IsHardwareAccelerated</c> and by the row being at least one vector
+/// wide; the JIT keeps only the machine's widest such path. Rows up to <see cref="MaxCascadedWidth"/> floats are
+/// covered by the path's vectors, then at most one narrower vector of each smaller width, then fewer than 4 scalars;
+/// wider rows by the path's vectors, then scalars.
+/// </para>
+/// <para>
+/// Loops over a row's vectors have constant bounds, and the row being multiplied is reloaded from L1 rather than held
+/// in named registers: a generic kernel cannot name a register per vector of a width it does not know, and an L1 load
+/// beside each FMA costs less than the spills a register-resident row of up to 256 floats forces on 16-register
+/// machines.
+/// </para>
+/// </remarks>
 public static class RowKernels<TRow>
     where TRow : struct, IRowShape
 {
-    /// <summary><c>scores[j] = scale · (x · rows[j])</c> for <paramref name="count"/> rows; x stays in registers.</summary>
-    public static void Dot(ref float x, ref float rows, int count, float scale, ref float scores) =>
-        throw new NotImplementedException("TODO(helper-rows)");
+    /// <summary>
+    /// The widest row that is covered by a cascade of vector widths and scored a block of keys at a time; wider rows take
+    /// one vector width and a scalar tail, and one key at a time.
+    /// </summary>
+    private const int MaxCascadedWidth = 256;
 
-    /// <summary><c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows; the output stays in registers.</summary>
+    /// <summary>Output vectors accumulated in registers per pass over the rows: 8 independent FMA chains keep both FMA ports busy.</summary>
+    private const int OutputVectorsAtOnce = 8;
+
+    private static bool Cascaded => TRow.Width <= MaxCascadedWidth;
+
+    /// <summary><c>scores[j] = scale · (x · rows[j])</c> for <paramref name="count"/> rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot(ref float x, ref float rows, int count, float scale, ref float scores)
+    {
+        if (Vector512.IsHardwareAccelerated && TRow.Width >= 16)
+        {
+            if (Cascaded && TRow.Width % 16 == 0 && count >= 16)
+            {
+                DotBlocks512(ref x, ref rows, count, scale, ref scores);
+                return;
+            }
+
+            for (int j = 0; j < count; j++)
+            {
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * TRow.RowStride);
+                Unsafe.Add(ref scores, j) = scale * (Cascaded ? DotCascaded512(ref x, ref row) : DotLooped512(ref x, ref row));
+            }
+
+            return;
+        }
+
+        if (Vector256.IsHardwareAccelerated && TRow.Width >= 8)
+        {
+            if (Cascaded && TRow.Width % 8 == 0 && count >= 8)
+            {
+                DotBlocks256(ref x, ref rows, count, scale, ref scores);
+                return;
+            }
+
+            for (int j = 0; j < count; j++)
+            {
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * TRow.RowStride);
+                Unsafe.Add(ref scores, j) = scale * (Cascaded ? DotCascaded256(ref x, ref row) : DotLooped256(ref x, ref row));
+            }
+
+            return;
+        }
+
+        if (Vector128.IsHardwareAccelerated && TRow.Width >= 4)
+        {
+            if (Cascaded && TRow.Width % 4 == 0 && count >= 4)
+            {
+                DotBlocks128(ref x, ref rows, count, scale, ref scores);
+                return;
+            }
+
+            for (int j = 0; j < count; j++)
+            {
+                ref float row = ref Unsafe.Add(ref rows, (nint)j * TRow.RowStride);
+                Unsafe.Add(ref scores, j) = scale * (Cascaded ? DotCascaded128(ref x, ref row) : DotLooped128(ref x, ref row));
+            }
+
+            return;
+        }
+
+        for (int j = 0; j < count; j++)
+        {
+            ref float row = ref Unsafe.Add(ref rows, (nint)j * TRow.RowStride);
+            float sum = 0;
+            for (int d = 0; d < TRow.Width; d++)
+            {
+                sum += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
+            }
+
+            Unsafe.Add(ref scores, j) = scale * sum;
+        }
+    }
+
+    /// <summary><c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WeightedSum(ref float weights, ref float rows, int count, ref float output) =>
-        throw new NotImplementedException("TODO(helper-rows)");
+        WeightedSum(ref weights, ref rows, count, ref output, accumulate: false);
+
+    /// <summary><c>output += Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows: one head's share of a block of values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void AddWeightedSum(ref float weights, ref float rows, int count, ref float output) =>
+        WeightedSum(ref weights, ref rows, count, ref output, accumulate: true);
+
+    /// <summary>
+    /// The weighted sum, <paramref name="accumulate"/> (a constant at every call) choosing whether it starts from the
+    /// output or from zero. Each output element takes the same FMAs in the same order whichever pass it falls in.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeightedSum(ref float weights, ref float rows, int count, ref float output, bool accumulate)
+    {
+        if (Vector512.IsHardwareAccelerated && TRow.Width >= 16)
+        {
+            const int Group = OutputVectorsAtOnce * 16;
+            int vectorPart = TRow.Width / 16 * 16;
+            nuint column = 0;
+            for (; column + Group <= (nuint)vectorPart; column += Group)
+            {
+                WeighColumns512(ref weights, ref rows, count, ref output, column, OutputVectorsAtOnce, accumulate);
+            }
+
+            if (vectorPart % Group != 0)
+            {
+                WeighColumns512(ref weights, ref rows, count, ref output, (nuint)(vectorPart / Group * Group), vectorPart % Group / 16, accumulate);
+            }
+
+            if (Cascaded && TRow.Width % 16 >= 8)
+            {
+                WeighColumns256(ref weights, ref rows, count, ref output, (nuint)vectorPart, 1, accumulate);
+            }
+
+            if (Cascaded && TRow.Width % 8 >= 4)
+            {
+                WeighColumns128(ref weights, ref rows, count, ref output, (nuint)(TRow.Width / 4 * 4 - 4), 1, accumulate);
+            }
+
+            WeighScalarColumns(ref weights, ref rows, count, ref output, Cascaded ? TRow.Width / 4 * 4 : vectorPart, accumulate);
+            return;
+        }
+
+        if (Vector256.IsHardwareAccelerated && TRow.Width >= 8)
+        {
+            const int Group = OutputVectorsAtOnce * 8;
+            int vectorPart = TRow.Width / 8 * 8;
+            nuint column = 0;
+            for (; column + Group <= (nuint)vectorPart; column += Group)
+            {
+                WeighColumns256(ref weights, ref rows, count, ref output, column, OutputVectorsAtOnce, accumulate);
+            }
+
+            if (vectorPart % Group != 0)
+            {
+                WeighColumns256(ref weights, ref rows, count, ref output, (nuint)(vectorPart / Group * Group), vectorPart % Group / 8, accumulate);
+            }
+
+            if (Cascaded && TRow.Width % 8 >= 4)
+            {
+                WeighColumns128(ref weights, ref rows, count, ref output, (nuint)vectorPart, 1, accumulate);
+            }
+
+            WeighScalarColumns(ref weights, ref rows, count, ref output, Cascaded ? TRow.Width / 4 * 4 : vectorPart, accumulate);
+            return;
+        }
+
+        if (Vector128.IsHardwareAccelerated && TRow.Width >= 4)
+        {
+            const int Group = OutputVectorsAtOnce * 4;
+            int vectorPart = TRow.Width / 4 * 4;
+            nuint column = 0;
+            for (; column + Group <= (nuint)vectorPart; column += Group)
+            {
+                WeighColumns128(ref weights, ref rows, count, ref output, column, OutputVectorsAtOnce, accumulate);
+            }
+
+            if (vectorPart % Group != 0)
+            {
+                WeighColumns128(ref weights, ref rows, count, ref output, (nuint)(vectorPart / Group * Group), vectorPart % Group / 4, accumulate);
+            }
+
+            WeighScalarColumns(ref weights, ref rows, count, ref output, vectorPart, accumulate);
+            return;
+        }
+
+        if (!accumulate)
+        {
+            MemoryMarshal.CreateSpan(ref output, TRow.Width).Clear();
+        }
+
+        for (int j = 0; j < count; j++)
+        {
+            ref float row = ref Unsafe.Add(ref rows, (nint)j * TRow.RowStride);
+            float weight = Unsafe.Add(ref weights, j);
+            for (int d = 0; d < TRow.Width; d++)
+            {
+                Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
+            }
+        }
+    }
+
+    /// <summary>16 keys at a time, one accumulator each, folded together at the end; the last block slides back to end on the last key.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DotBlocks512(ref float x, ref float rows, int count, float scale, ref float scores)
+    {
+        for (int first = 0; first < count; first += 16)
+        {
+            int j = Math.Min(first, count - 16);
+            ref float block = ref Unsafe.Add(ref rows, (nint)j * TRow.RowStride);
+            var s0 = Vector512<float>.Zero; var s1 = Vector512<float>.Zero; var s2 = Vector512<float>.Zero; var s3 = Vector512<float>.Zero;
+            var s4 = Vector512<float>.Zero; var s5 = Vector512<float>.Zero; var s6 = Vector512<float>.Zero; var s7 = Vector512<float>.Zero;
+            var s8 = Vector512<float>.Zero; var s9 = Vector512<float>.Zero; var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero;
+            var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero; var s14 = Vector512<float>.Zero; var s15 = Vector512<float>.Zero;
+            for (nuint d = 0; d < (nuint)TRow.Width; d += 16)
+            {
+                var q = Vector512.LoadUnsafe(ref x, d);
+                ref float column = ref Unsafe.Add(ref block, d);
+                s0 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column), s0);
+                s1 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)TRow.RowStride), s1);
+                s2 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(2 * TRow.RowStride)), s2);
+                s3 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(3 * TRow.RowStride)), s3);
+                s4 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(4 * TRow.RowStride)), s4);
+                s5 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(5 * TRow.RowStride)), s5);
+                s6 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(6 * TRow.RowStride)), s6);
+                s7 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(7 * TRow.RowStride)), s7);
+                s8 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(8 * TRow.RowStride)), s8);
+                s9 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(9 * TRow.RowStride)), s9);
+                s10 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(10 * TRow.RowStride)), s10);
+                s11 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(11 * TRow.RowStride)), s11);
+                s12 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(12 * TRow.RowStride)), s12);
+                s13 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(13 * TRow.RowStride)), s13);
+                s14 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(14 * TRow.RowStride)), s14);
+                s15 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(15 * TRow.RowStride)), s15);
+            }
+
+            // Element k of sums is the dot product of x with key j + k.
+            var sums = HorizontalSum.AcrossBlocks(
+                HorizontalSum.OfFour(s0, s1, s2, s3),
+                HorizontalSum.OfFour(s4, s5, s6, s7),
+                HorizontalSum.OfFour(s8, s9, s10, s11),
+                HorizontalSum.OfFour(s12, s13, s14, s15));
+            (sums * scale).StoreUnsafe(ref scores, (nuint)j);
+        }
+    }
+
+    /// <summary>8 keys at a time: 8 accumulators, a query vector and a key vector fill AVX2's 16 registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DotBlocks256(ref float x, ref float rows, int count, float scale, ref float scores)
+    {
+        for (int first = 0; first < count; first += 8)
+        {
+            int j = Math.Min(first, count - 8);
+            ref float block = ref Unsafe.Add(ref rows, (nint)j * TRow.RowStride);
+            var s0 = Vector256<float>.Zero; var s1 = Vector256<float>.Zero; var s2 = Vector256<float>.Zero; var s3 = Vector256<float>.Zero;
+            var s4 = Vector256<float>.Zero; var s5 = Vector256<float>.Zero; var s6 = Vector256<float>.Zero; var s7 = Vector256<float>.Zero;
+            for (nuint d = 0; d < (nuint)TRow.Width; d += 8)
+            {
+                var q = Vector256.LoadUnsafe(ref x, d);
+                ref float column = ref Unsafe.Add(ref block, d);
+                s0 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column), s0);
+                s1 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, (nuint)TRow.RowStride), s1);
+                s2 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, (nuint)(2 * TRow.RowStride)), s2);
+                s3 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, (nuint)(3 * TRow.RowStride)), s3);
+                s4 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, (nuint)(4 * TRow.RowStride)), s4);
+                s5 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, (nuint)(5 * TRow.RowStride)), s5);
+                s6 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, (nuint)(6 * TRow.RowStride)), s6);
+                s7 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, (nuint)(7 * TRow.RowStride)), s7);
+            }
+
+            var sums = HorizontalSum.AcrossBlocks(HorizontalSum.OfFour(s0, s1, s2, s3), HorizontalSum.OfFour(s4, s5, s6, s7));
+            (sums * scale).StoreUnsafe(ref scores, (nuint)j);
+        }
+    }
+
+    /// <summary>4 keys at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DotBlocks128(ref float x, ref float rows, int count, float scale, ref float scores)
+    {
+        for (int first = 0; first < count; first += 4)
+        {
+            int j = Math.Min(first, count - 4);
+            ref float block = ref Unsafe.Add(ref rows, (nint)j * TRow.RowStride);
+            var s0 = Vector128<float>.Zero; var s1 = Vector128<float>.Zero; var s2 = Vector128<float>.Zero; var s3 = Vector128<float>.Zero;
+            for (nuint d = 0; d < (nuint)TRow.Width; d += 4)
+            {
+                var q = Vector128.LoadUnsafe(ref x, d);
+                ref float column = ref Unsafe.Add(ref block, d);
+                s0 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column), s0);
+                s1 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, (nuint)TRow.RowStride), s1);
+                s2 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, (nuint)(2 * TRow.RowStride)), s2);
+                s3 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, (nuint)(3 * TRow.RowStride)), s3);
+            }
+
+            (HorizontalSum.OfFour(s0, s1, s2, s3) * scale).StoreUnsafe(ref scores, (nuint)j);
+        }
+    }
+
+    /// <summary>
+    /// One dot product: the Vector512s of the row alternate between two accumulators so consecutive FMAs don't wait on
+    /// each other, then at most one Vector256 and one Vector128 chunk, then fewer than 4 scalars.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float DotCascaded512(ref float x, ref float row)
+    {
+        int wholeVectors = TRow.Width / 16 * 16;
+        var sumA = Vector512<float>.Zero;
+        var sumB = Vector512<float>.Zero;
+        for (nuint d = 0; d + 32 <= (nuint)wholeVectors; d += 32)
+        {
+            sumA = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, d), Vector512.LoadUnsafe(ref row, d), sumA);
+            sumB = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, d + 16), Vector512.LoadUnsafe(ref row, d + 16), sumB);
+        }
+
+        if (TRow.Width / 16 % 2 == 1)
+        {
+            sumA = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, (nuint)(wholeVectors - 16)), Vector512.LoadUnsafe(ref row, (nuint)(wholeVectors - 16)), sumA);
+        }
+
+        float total = HorizontalSum.Of(TRow.Width >= 32 ? sumA + sumB : sumA);
+        if (TRow.Width % 16 >= 8)
+        {
+            total += HorizontalSum.Of(Vector256.LoadUnsafe(ref x, (nuint)wholeVectors) * Vector256.LoadUnsafe(ref row, (nuint)wholeVectors));
+        }
+
+        if (TRow.Width % 8 >= 4)
+        {
+            nuint last = (nuint)(TRow.Width / 4 * 4 - 4);
+            total += HorizontalSum.Of(Vector128.LoadUnsafe(ref x, last) * Vector128.LoadUnsafe(ref row, last));
+        }
+
+        return WithScalarTail(total, ref x, ref row, TRow.Width / 4 * 4);
+    }
+
+    /// <inheritdoc cref="DotCascaded512"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float DotCascaded256(ref float x, ref float row)
+    {
+        int wholeVectors = TRow.Width / 8 * 8;
+        var sumA = Vector256<float>.Zero;
+        var sumB = Vector256<float>.Zero;
+        for (nuint d = 0; d + 16 <= (nuint)wholeVectors; d += 16)
+        {
+            sumA = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, d), Vector256.LoadUnsafe(ref row, d), sumA);
+            sumB = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, d + 8), Vector256.LoadUnsafe(ref row, d + 8), sumB);
+        }
+
+        if (TRow.Width / 8 % 2 == 1)
+        {
+            sumA = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, (nuint)(wholeVectors - 8)), Vector256.LoadUnsafe(ref row, (nuint)(wholeVectors - 8)), sumA);
+        }
+
+        float total = HorizontalSum.Of(TRow.Width >= 16 ? sumA + sumB : sumA);
+        if (TRow.Width % 8 >= 4)
+        {
+            total += HorizontalSum.Of(Vector128.LoadUnsafe(ref x, (nuint)wholeVectors) * Vector128.LoadUnsafe(ref row, (nuint)wholeVectors));
+        }
+
+        return WithScalarTail(total, ref x, ref row, TRow.Width / 4 * 4);
+    }
+
+    /// <inheritdoc cref="DotCascaded512"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float DotCascaded128(ref float x, ref float row)
+    {
+        int wholeVectors = TRow.Width / 4 * 4;
+        var sumA = Vector128<float>.Zero;
+        var sumB = Vector128<float>.Zero;
+        for (nuint d = 0; d + 8 <= (nuint)wholeVectors; d += 8)
+        {
+            sumA = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, d), Vector128.LoadUnsafe(ref row, d), sumA);
+            sumB = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, d + 4), Vector128.LoadUnsafe(ref row, d + 4), sumB);
+        }
+
+        if (TRow.Width / 4 % 2 == 1)
+        {
+            sumA = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, (nuint)(wholeVectors - 4)), Vector128.LoadUnsafe(ref row, (nuint)(wholeVectors - 4)), sumA);
+        }
+
+        return WithScalarTail(HorizontalSum.Of(TRow.Width >= 8 ? sumA + sumB : sumA), ref x, ref row, wholeVectors);
+    }
+
+    /// <summary>A wide row's dot product: one accumulator over its Vector512s, then scalars.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float DotLooped512(ref float x, ref float row)
+    {
+        var sum = Vector512<float>.Zero;
+        for (nuint d = 0; d + 16 <= (nuint)TRow.Width; d += 16)
+        {
+            sum = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, d), Vector512.LoadUnsafe(ref row, d), sum);
+        }
+
+        return WithScalarTail(HorizontalSum.Of(sum), ref x, ref row, TRow.Width / 16 * 16);
+    }
+
+    /// <inheritdoc cref="DotLooped512"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float DotLooped256(ref float x, ref float row)
+    {
+        var sum = Vector256<float>.Zero;
+        for (nuint d = 0; d + 8 <= (nuint)TRow.Width; d += 8)
+        {
+            sum = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, d), Vector256.LoadUnsafe(ref row, d), sum);
+        }
+
+        return WithScalarTail(HorizontalSum.Of(sum), ref x, ref row, TRow.Width / 8 * 8);
+    }
+
+    /// <inheritdoc cref="DotLooped512"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float DotLooped128(ref float x, ref float row)
+    {
+        var sum = Vector128<float>.Zero;
+        for (nuint d = 0; d + 4 <= (nuint)TRow.Width; d += 4)
+        {
+            sum = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, d), Vector128.LoadUnsafe(ref row, d), sum);
+        }
+
+        return WithScalarTail(HorizontalSum.Of(sum), ref x, ref row, TRow.Width / 4 * 4);
+    }
+
+    /// <summary>
+    /// <paramref name="total"/> plus the products of the row's last elements from <paramref name="start"/>, added to it
+    /// one at a time (not summed apart first, which would round differently).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float WithScalarTail(float total, ref float x, ref float row, int start)
+    {
+        for (int d = start; d < TRow.Width; d++)
+        {
+            total += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// Up to 8 Vector512 columns of the output from <paramref name="column"/>, kept in registers while every row streams
+    /// past. <paramref name="vectors"/> and <paramref name="accumulate"/> are constants at each call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighColumns512(ref float weights, ref float rows, int count, ref float output, nuint column, int vectors, bool accumulate)
+    {
+        ref float outputs = ref Unsafe.Add(ref output, column);
+        var o0 = accumulate ? Vector512.LoadUnsafe(ref outputs) : Vector512<float>.Zero;
+        var o1 = accumulate && vectors >= 2 ? Vector512.LoadUnsafe(ref outputs, 16) : Vector512<float>.Zero;
+        var o2 = accumulate && vectors >= 3 ? Vector512.LoadUnsafe(ref outputs, 32) : Vector512<float>.Zero;
+        var o3 = accumulate && vectors >= 4 ? Vector512.LoadUnsafe(ref outputs, 48) : Vector512<float>.Zero;
+        var o4 = accumulate && vectors >= 5 ? Vector512.LoadUnsafe(ref outputs, 64) : Vector512<float>.Zero;
+        var o5 = accumulate && vectors >= 6 ? Vector512.LoadUnsafe(ref outputs, 80) : Vector512<float>.Zero;
+        var o6 = accumulate && vectors >= 7 ? Vector512.LoadUnsafe(ref outputs, 96) : Vector512<float>.Zero;
+        var o7 = accumulate && vectors >= 8 ? Vector512.LoadUnsafe(ref outputs, 112) : Vector512<float>.Zero;
+        ref float columns = ref Unsafe.Add(ref rows, column);
+        for (int j = 0; j < count; j++)
+        {
+            ref float row = ref Unsafe.Add(ref columns, (nint)j * TRow.RowStride);
+            var weight = Vector512.Create(Unsafe.Add(ref weights, j));
+            o0 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row), o0);
+            if (vectors >= 2) o1 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 16), o1);
+            if (vectors >= 3) o2 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 32), o2);
+            if (vectors >= 4) o3 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 48), o3);
+            if (vectors >= 5) o4 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 64), o4);
+            if (vectors >= 6) o5 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 80), o5);
+            if (vectors >= 7) o6 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 96), o6);
+            if (vectors >= 8) o7 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 112), o7);
+        }
+
+        o0.StoreUnsafe(ref outputs);
+        if (vectors >= 2) o1.StoreUnsafe(ref outputs, 16);
+        if (vectors >= 3) o2.StoreUnsafe(ref outputs, 32);
+        if (vectors >= 4) o3.StoreUnsafe(ref outputs, 48);
+        if (vectors >= 5) o4.StoreUnsafe(ref outputs, 64);
+        if (vectors >= 6) o5.StoreUnsafe(ref outputs, 80);
+        if (vectors >= 7) o6.StoreUnsafe(ref outputs, 96);
+        if (vectors >= 8) o7.StoreUnsafe(ref outputs, 112);
+    }
+
+    /// <inheritdoc cref="WeighColumns512"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighColumns256(ref float weights, ref float rows, int count, ref float output, nuint column, int vectors, bool accumulate)
+    {
+        ref float outputs = ref Unsafe.Add(ref output, column);
+        var o0 = accumulate ? Vector256.LoadUnsafe(ref outputs) : Vector256<float>.Zero;
+        var o1 = accumulate && vectors >= 2 ? Vector256.LoadUnsafe(ref outputs, 8) : Vector256<float>.Zero;
+        var o2 = accumulate && vectors >= 3 ? Vector256.LoadUnsafe(ref outputs, 16) : Vector256<float>.Zero;
+        var o3 = accumulate && vectors >= 4 ? Vector256.LoadUnsafe(ref outputs, 24) : Vector256<float>.Zero;
+        var o4 = accumulate && vectors >= 5 ? Vector256.LoadUnsafe(ref outputs, 32) : Vector256<float>.Zero;
+        var o5 = accumulate && vectors >= 6 ? Vector256.LoadUnsafe(ref outputs, 40) : Vector256<float>.Zero;
+        var o6 = accumulate && vectors >= 7 ? Vector256.LoadUnsafe(ref outputs, 48) : Vector256<float>.Zero;
+        var o7 = accumulate && vectors >= 8 ? Vector256.LoadUnsafe(ref outputs, 56) : Vector256<float>.Zero;
+        ref float columns = ref Unsafe.Add(ref rows, column);
+        for (int j = 0; j < count; j++)
+        {
+            ref float row = ref Unsafe.Add(ref columns, (nint)j * TRow.RowStride);
+            var weight = Vector256.Create(Unsafe.Add(ref weights, j));
+            o0 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row), o0);
+            if (vectors >= 2) o1 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 8), o1);
+            if (vectors >= 3) o2 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 16), o2);
+            if (vectors >= 4) o3 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 24), o3);
+            if (vectors >= 5) o4 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 32), o4);
+            if (vectors >= 6) o5 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 40), o5);
+            if (vectors >= 7) o6 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 48), o6);
+            if (vectors >= 8) o7 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 56), o7);
+        }
+
+        o0.StoreUnsafe(ref outputs);
+        if (vectors >= 2) o1.StoreUnsafe(ref outputs, 8);
+        if (vectors >= 3) o2.StoreUnsafe(ref outputs, 16);
+        if (vectors >= 4) o3.StoreUnsafe(ref outputs, 24);
+        if (vectors >= 5) o4.StoreUnsafe(ref outputs, 32);
+        if (vectors >= 6) o5.StoreUnsafe(ref outputs, 40);
+        if (vectors >= 7) o6.StoreUnsafe(ref outputs, 48);
+        if (vectors >= 8) o7.StoreUnsafe(ref outputs, 56);
+    }
+
+    /// <inheritdoc cref="WeighColumns512"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighColumns128(ref float weights, ref float rows, int count, ref float output, nuint column, int vectors, bool accumulate)
+    {
+        ref float outputs = ref Unsafe.Add(ref output, column);
+        var o0 = accumulate ? Vector128.LoadUnsafe(ref outputs) : Vector128<float>.Zero;
+        var o1 = accumulate && vectors >= 2 ? Vector128.LoadUnsafe(ref outputs, 4) : Vector128<float>.Zero;
+        var o2 = accumulate && vectors >= 3 ? Vector128.LoadUnsafe(ref outputs, 8) : Vector128<float>.Zero;
+        var o3 = accumulate && vectors >= 4 ? Vector128.LoadUnsafe(ref outputs, 12) : Vector128<float>.Zero;
+        var o4 = accumulate && vectors >= 5 ? Vector128.LoadUnsafe(ref outputs, 16) : Vector128<float>.Zero;
+        var o5 = accumulate && vectors >= 6 ? Vector128.LoadUnsafe(ref outputs, 20) : Vector128<float>.Zero;
+        var o6 = accumulate && vectors >= 7 ? Vector128.LoadUnsafe(ref outputs, 24) : Vector128<float>.Zero;
+        var o7 = accumulate && vectors >= 8 ? Vector128.LoadUnsafe(ref outputs, 28) : Vector128<float>.Zero;
+        ref float columns = ref Unsafe.Add(ref rows, column);
+        for (int j = 0; j < count; j++)
+        {
+            ref float row = ref Unsafe.Add(ref columns, (nint)j * TRow.RowStride);
+            var weight = Vector128.Create(Unsafe.Add(ref weights, j));
+            o0 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row), o0);
+            if (vectors >= 2) o1 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 4), o1);
+            if (vectors >= 3) o2 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 8), o2);
+            if (vectors >= 4) o3 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 12), o3);
+            if (vectors >= 5) o4 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 16), o4);
+            if (vectors >= 6) o5 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 20), o5);
+            if (vectors >= 7) o6 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 24), o6);
+            if (vectors >= 8) o7 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 28), o7);
+        }
+
+        o0.StoreUnsafe(ref outputs);
+        if (vectors >= 2) o1.StoreUnsafe(ref outputs, 4);
+        if (vectors >= 3) o2.StoreUnsafe(ref outputs, 8);
+        if (vectors >= 4) o3.StoreUnsafe(ref outputs, 12);
+        if (vectors >= 5) o4.StoreUnsafe(ref outputs, 16);
+        if (vectors >= 6) o5.StoreUnsafe(ref outputs, 20);
+        if (vectors >= 7) o6.StoreUnsafe(ref outputs, 24);
+        if (vectors >= 8) o7.StoreUnsafe(ref outputs, 28);
+    }
+
+    /// <summary>
+    /// The output's last elements from <paramref name="start"/>, each summed in a register over every row: fewer than
+    /// one vector of them, so a pass per element costs little.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighScalarColumns(ref float weights, ref float rows, int count, ref float output, int start, bool accumulate)
+    {
+        for (int d = start; d < TRow.Width; d++)
+        {
+            float sum = accumulate ? Unsafe.Add(ref output, d) : 0;
+            ref float element = ref Unsafe.Add(ref rows, d);
+            for (int j = 0; j < count; j++)
+            {
+                sum += Unsafe.Add(ref weights, j) * Unsafe.Add(ref element, (nint)j * TRow.RowStride);
+            }
+
+            Unsafe.Add(ref output, d) = sum;
+        }
+    }
 }

@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace AttentionGen.Kernels.Attention;
 
 /// <summary>
@@ -5,9 +9,618 @@ namespace AttentionGen.Kernels.Attention;
 /// a time, with the heads that share a key/value stream (a grouped-query group, or every head without groups) stacked
 /// so K and V are read from memory once.
 /// </summary>
+/// <remarks>
+/// Where the head is whole vectors, AVX-512 scores 4 heads × 4 keys at a time and weighs 4 heads × 4 head vectors at a
+/// time; AVX2 does the same with 2 heads. Elsewhere (Vector128, scalar, other head widths, and fewer than 4 keys) the
+/// heads take turns on each block of <see cref="KeyBlock"/> keys or values while it is in L1.
+/// </remarks>
 internal static class RowAttention<TShape>
     where TShape : struct, IAttentionShape
 {
-    public static void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores) =>
-        throw new NotImplementedException("TODO(helper-rows)");
+    /// <summary>Keys or values per block the heads take turns on: small enough that the block stays in L1 between heads.</summary>
+    private const int KeyBlock = 16;
+
+    /// <summary>The longest head the stacked kernels take; wider heads accumulate in memory, head by head.</summary>
+    private const int MaxStackedHeadDim = 256;
+
+    private static int HeadDim => TShape.HeadDim;
+
+    private static int KvWidth => TShape.KvHeads * TShape.HeadDim;
+
+    private static int QueryWidth => TShape.Heads * TShape.HeadDim;
+
+    /// <summary>Whether query heads share a key/value head (grouped-query attention).</summary>
+    private static bool Grouped => TShape.Heads / TShape.KvHeads > 1;
+
+    /// <summary>Heads taken together: a group, or without groups every head, head h on its own slice h·HeadDim of each K/V row.</summary>
+    private static int StackedHeads => Grouped ? TShape.Heads / TShape.KvHeads : TShape.Heads;
+
+    /// <summary>The streams of K/V rows a query row goes through in turn: one per key/value head with groups, else one for all heads.</summary>
+    private static int Streams => Grouped ? TShape.KvHeads : 1;
+
+    private static bool Stacks512 => StackedHeads > 1 && HeadDim <= MaxStackedHeadDim && HeadDim % 16 == 0;
+
+    private static bool Stacks256 => StackedHeads > 1 && HeadDim <= MaxStackedHeadDim && HeadDim % 8 == 0;
+
+    /// <summary>
+    /// Attends row by row. Arguments as <see cref="AttentionCore{TShape}.Attend"/>; <paramref name="scores"/> holds at
+    /// least <see cref="StackedHeads"/> rows of <c>ScoreStride</c> floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores)
+    {
+        ref float queryStart = ref MemoryMarshal.GetReference(query);
+        ref float keyStart = ref MemoryMarshal.GetReference(key);
+        ref float valueStart = ref MemoryMarshal.GetReference(value);
+        ref float outputStart = ref MemoryMarshal.GetReference(output);
+        ref float scoreRows = ref MemoryMarshal.GetReference(scores);
+
+        for (int stream = 0; stream < Streams; stream++)
+        {
+            ref float keyHead = ref Unsafe.Add(ref keyStart, stream * HeadDim);
+            ref float valueHead = ref Unsafe.Add(ref valueStart, stream * HeadDim);
+            for (int row = 0; row < seqLen; row++)
+            {
+                // The stacked query heads sit side by side in the row, and so do their outputs.
+                int headsOffset = row * QueryWidth + stream * StackedHeads * HeadDim;
+                ref float queryHeads = ref Unsafe.Add(ref queryStart, headsOffset);
+                ref float outputHeads = ref Unsafe.Add(ref outputStart, headsOffset);
+                int visible = AttentionCore<TShape>.Visible(row, seqLen, kvSeqLen);
+                if (visible <= 0)
+                {
+                    // More queries than keys under the causal alignment: this row sees nothing, and attends to nothing.
+                    MemoryMarshal.CreateSpan(ref outputHeads, StackedHeads * HeadDim).Clear();
+                    continue;
+                }
+
+                ScoreKeys(ref queryHeads, ref keyHead, visible, ref scoreRows);
+                ReadOnlySpan<float> maskRow = AttentionScores<TShape>.MaskRow(additiveMask, row, kvSeqLen);
+                for (int head = 0; head < StackedHeads; head++)
+                {
+                    AttentionScores<TShape>.SoftmaxRow(ref Unsafe.Add(ref scoreRows, head * TShape.ScoreStride), visible, visible, maskRow);
+                }
+
+                WeighValues(ref scoreRows, ref valueHead, visible, ref outputHeads);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>scores[h·ScoreStride + j] = Scale · (q_h · keys[j])</c> for the stacked heads, whose query rows
+    /// <c>q_h</c> are HeadDim apart.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScoreKeys(ref float queries, ref float keys, int count, ref float scores)
+    {
+        if (StackedHeads == 1)
+        {
+            RowKernels<HeadRow>.Dot(ref queries, ref keys, count, TShape.Scale, ref scores);
+            return;
+        }
+
+        if (count >= 4)
+        {
+            if (Vector512.IsHardwareAccelerated && Stacks512)
+            {
+                ScoreKeysStacked512(ref queries, ref keys, count, ref scores);
+                return;
+            }
+
+            if (Vector256.IsHardwareAccelerated && Stacks256)
+            {
+                ScoreKeysStacked256(ref queries, ref keys, count, ref scores);
+                return;
+            }
+        }
+
+        ScoreKeysHeadByHead(ref queries, ref keys, count, ref scores);
+    }
+
+    /// <summary><c>output_h = Σⱼ weights[h·ScoreStride + j] · values[j]</c> for the stacked heads, whose outputs are HeadDim apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighValues(ref float weights, ref float values, int count, ref float output)
+    {
+        if (StackedHeads == 1)
+        {
+            RowKernels<HeadRow>.WeightedSum(ref weights, ref values, count, ref output);
+            return;
+        }
+
+        if (Vector512.IsHardwareAccelerated && Stacks512)
+        {
+            WeighValuesStacked512(ref weights, ref values, count, ref output);
+            return;
+        }
+
+        if (Vector256.IsHardwareAccelerated && Stacks256)
+        {
+            WeighValuesStacked256(ref weights, ref values, count, ref output);
+            return;
+        }
+
+        WeighValuesHeadByHead(ref weights, ref values, count, ref output);
+    }
+
+    /// <summary>
+    /// Four keys at a time against four heads at a time, the last block sliding back to end on the last key (rescoring a
+    /// few): with a group, each key vector is loaded once for all four heads; without, each head reads its own slice of
+    /// the same rows, which still stream past in memory order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreKeysStacked512(ref float queries, ref float keys, int count, ref float scores)
+    {
+        const int HeadsAtOnce = 4;
+        for (int first = 0; first < count; first += 4)
+        {
+            int j = Math.Min(first, count - 4);
+            ref float block = ref Unsafe.Add(ref keys, (nint)j * KvWidth);
+            for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
+            {
+                ScoreStack512(ref queries, ref block, j, firstHead, HeadsAtOnce, ref scores);
+            }
+
+            if (StackedHeads % HeadsAtOnce != 0)
+            {
+                ScoreStack512(ref queries, ref block, j, StackedHeads / HeadsAtOnce * HeadsAtOnce, StackedHeads % HeadsAtOnce, ref scores);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Heads <paramref name="firstHead"/> … + <paramref name="heads"/> − 1 (1 to 4, a constant at each call) against keys
+    /// j … j + 3, one Vector512 accumulator per (head, key).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScoreStack512(ref float queries, ref float block, int j, int firstHead, int heads, ref float scores)
+    {
+        var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero; var s03 = Vector512<float>.Zero;
+        var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero; var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero;
+        var s20 = Vector512<float>.Zero; var s21 = Vector512<float>.Zero; var s22 = Vector512<float>.Zero; var s23 = Vector512<float>.Zero;
+        var s30 = Vector512<float>.Zero; var s31 = Vector512<float>.Zero; var s32 = Vector512<float>.Zero; var s33 = Vector512<float>.Zero;
+        ref float headQueries = ref Unsafe.Add(ref queries, firstHead * HeadDim);
+        ref float headKeys = ref Unsafe.Add(ref block, Grouped ? 0 : firstHead * HeadDim);
+        for (nuint d = 0; d < (nuint)HeadDim; d += 16)
+        {
+            ref float q = ref Unsafe.Add(ref headQueries, d);
+            ref float k = ref Unsafe.Add(ref headKeys, d);
+            if (Grouped)
+            {
+                var k0 = Vector512.LoadUnsafe(ref k);
+                var k1 = Vector512.LoadUnsafe(ref k, (nuint)KvWidth);
+                var k2 = Vector512.LoadUnsafe(ref k, (nuint)(2 * KvWidth));
+                var k3 = Vector512.LoadUnsafe(ref k, (nuint)(3 * KvWidth));
+                var query = Vector512.LoadUnsafe(ref q);
+                s00 = Vector512.MultiplyAddEstimate(query, k0, s00); s01 = Vector512.MultiplyAddEstimate(query, k1, s01); s02 = Vector512.MultiplyAddEstimate(query, k2, s02); s03 = Vector512.MultiplyAddEstimate(query, k3, s03);
+                if (heads >= 2)
+                {
+                    query = Vector512.LoadUnsafe(ref q, (nuint)HeadDim);
+                    s10 = Vector512.MultiplyAddEstimate(query, k0, s10); s11 = Vector512.MultiplyAddEstimate(query, k1, s11); s12 = Vector512.MultiplyAddEstimate(query, k2, s12); s13 = Vector512.MultiplyAddEstimate(query, k3, s13);
+                }
+
+                if (heads >= 3)
+                {
+                    query = Vector512.LoadUnsafe(ref q, (nuint)(2 * HeadDim));
+                    s20 = Vector512.MultiplyAddEstimate(query, k0, s20); s21 = Vector512.MultiplyAddEstimate(query, k1, s21); s22 = Vector512.MultiplyAddEstimate(query, k2, s22); s23 = Vector512.MultiplyAddEstimate(query, k3, s23);
+                }
+
+                if (heads >= 4)
+                {
+                    query = Vector512.LoadUnsafe(ref q, (nuint)(3 * HeadDim));
+                    s30 = Vector512.MultiplyAddEstimate(query, k0, s30); s31 = Vector512.MultiplyAddEstimate(query, k1, s31); s32 = Vector512.MultiplyAddEstimate(query, k2, s32); s33 = Vector512.MultiplyAddEstimate(query, k3, s33);
+                }
+            }
+            else
+            {
+                // Head h's slice of key row j + i sits h·HeadDim + i·KvWidth floats in.
+                var query = Vector512.LoadUnsafe(ref q);
+                s00 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k), s00);
+                s01 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)KvWidth), s01);
+                s02 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * KvWidth)), s02);
+                s03 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * KvWidth)), s03);
+                if (heads >= 2)
+                {
+                    query = Vector512.LoadUnsafe(ref q, (nuint)HeadDim);
+                    s10 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)HeadDim), s10);
+                    s11 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(HeadDim + KvWidth)), s11);
+                    s12 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(HeadDim + 2 * KvWidth)), s12);
+                    s13 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(HeadDim + 3 * KvWidth)), s13);
+                }
+
+                if (heads >= 3)
+                {
+                    query = Vector512.LoadUnsafe(ref q, (nuint)(2 * HeadDim));
+                    s20 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * HeadDim)), s20);
+                    s21 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * HeadDim + KvWidth)), s21);
+                    s22 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * HeadDim + 2 * KvWidth)), s22);
+                    s23 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * HeadDim + 3 * KvWidth)), s23);
+                }
+
+                if (heads >= 4)
+                {
+                    query = Vector512.LoadUnsafe(ref q, (nuint)(3 * HeadDim));
+                    s30 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * HeadDim)), s30);
+                    s31 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * HeadDim + KvWidth)), s31);
+                    s32 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * HeadDim + 2 * KvWidth)), s32);
+                    s33 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * HeadDim + 3 * KvWidth)), s33);
+                }
+            }
+        }
+
+        // Block h of sums holds head firstHead + h's scores for keys j … j + 3.
+        var sums = TShape.Scale * HorizontalSum.AcrossBlocks(
+            HorizontalSum.OfFour(s00, s01, s02, s03),
+            heads >= 2 ? HorizontalSum.OfFour(s10, s11, s12, s13) : Vector512<float>.Zero,
+            heads >= 3 ? HorizontalSum.OfFour(s20, s21, s22, s23) : Vector512<float>.Zero,
+            heads >= 4 ? HorizontalSum.OfFour(s30, s31, s32, s33) : Vector512<float>.Zero);
+        ref float headScores = ref Unsafe.Add(ref scores, firstHead * TShape.ScoreStride + j);
+        sums.GetLower().GetLower().StoreUnsafe(ref headScores);
+        if (heads >= 2) sums.GetLower().GetUpper().StoreUnsafe(ref headScores, (nuint)TShape.ScoreStride);
+        if (heads >= 3) sums.GetUpper().GetLower().StoreUnsafe(ref headScores, (nuint)(2 * TShape.ScoreStride));
+        if (heads >= 4) sums.GetUpper().GetUpper().StoreUnsafe(ref headScores, (nuint)(3 * TShape.ScoreStride));
+    }
+
+    /// <summary>As <see cref="ScoreKeysStacked512"/>, two heads at a time: 2 × 4 accumulators, 4 keys and a query fill AVX2's 16 registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreKeysStacked256(ref float queries, ref float keys, int count, ref float scores)
+    {
+        const int HeadsAtOnce = 2;
+        for (int first = 0; first < count; first += 4)
+        {
+            int j = Math.Min(first, count - 4);
+            ref float block = ref Unsafe.Add(ref keys, (nint)j * KvWidth);
+            for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
+            {
+                ScoreStack256(ref queries, ref block, j, firstHead, HeadsAtOnce, ref scores);
+            }
+
+            if (StackedHeads % HeadsAtOnce != 0)
+            {
+                ScoreStack256(ref queries, ref block, j, StackedHeads - 1, 1, ref scores);
+            }
+        }
+    }
+
+    /// <summary>Heads <paramref name="firstHead"/> … + <paramref name="heads"/> − 1 (1 or 2, a constant at each call) against keys j … j + 3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScoreStack256(ref float queries, ref float block, int j, int firstHead, int heads, ref float scores)
+    {
+        var s00 = Vector256<float>.Zero; var s01 = Vector256<float>.Zero; var s02 = Vector256<float>.Zero; var s03 = Vector256<float>.Zero;
+        var s10 = Vector256<float>.Zero; var s11 = Vector256<float>.Zero; var s12 = Vector256<float>.Zero; var s13 = Vector256<float>.Zero;
+        ref float headQueries = ref Unsafe.Add(ref queries, firstHead * HeadDim);
+        ref float headKeys = ref Unsafe.Add(ref block, Grouped ? 0 : firstHead * HeadDim);
+        for (nuint d = 0; d < (nuint)HeadDim; d += 8)
+        {
+            ref float q = ref Unsafe.Add(ref headQueries, d);
+            ref float k = ref Unsafe.Add(ref headKeys, d);
+            if (Grouped)
+            {
+                var k0 = Vector256.LoadUnsafe(ref k);
+                var k1 = Vector256.LoadUnsafe(ref k, (nuint)KvWidth);
+                var k2 = Vector256.LoadUnsafe(ref k, (nuint)(2 * KvWidth));
+                var k3 = Vector256.LoadUnsafe(ref k, (nuint)(3 * KvWidth));
+                var query = Vector256.LoadUnsafe(ref q);
+                s00 = Vector256.MultiplyAddEstimate(query, k0, s00); s01 = Vector256.MultiplyAddEstimate(query, k1, s01); s02 = Vector256.MultiplyAddEstimate(query, k2, s02); s03 = Vector256.MultiplyAddEstimate(query, k3, s03);
+                if (heads >= 2)
+                {
+                    query = Vector256.LoadUnsafe(ref q, (nuint)HeadDim);
+                    s10 = Vector256.MultiplyAddEstimate(query, k0, s10); s11 = Vector256.MultiplyAddEstimate(query, k1, s11); s12 = Vector256.MultiplyAddEstimate(query, k2, s12); s13 = Vector256.MultiplyAddEstimate(query, k3, s13);
+                }
+            }
+            else
+            {
+                var query = Vector256.LoadUnsafe(ref q);
+                s00 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k), s00);
+                s01 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)KvWidth), s01);
+                s02 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(2 * KvWidth)), s02);
+                s03 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(3 * KvWidth)), s03);
+                if (heads >= 2)
+                {
+                    query = Vector256.LoadUnsafe(ref q, (nuint)HeadDim);
+                    s10 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)HeadDim), s10);
+                    s11 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(HeadDim + KvWidth)), s11);
+                    s12 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(HeadDim + 2 * KvWidth)), s12);
+                    s13 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(HeadDim + 3 * KvWidth)), s13);
+                }
+            }
+        }
+
+        // Block h of sums holds head firstHead + h's scores for keys j … j + 3.
+        var sums = TShape.Scale * HorizontalSum.AcrossBlocks(
+            HorizontalSum.OfFour(s00, s01, s02, s03),
+            heads >= 2 ? HorizontalSum.OfFour(s10, s11, s12, s13) : Vector256<float>.Zero);
+        ref float headScores = ref Unsafe.Add(ref scores, firstHead * TShape.ScoreStride + j);
+        sums.GetLower().StoreUnsafe(ref headScores);
+        if (heads >= 2) sums.GetUpper().StoreUnsafe(ref headScores, (nuint)TShape.ScoreStride);
+    }
+
+    /// <summary>
+    /// Four heads at a time, four head vectors (64 columns) at a time: each value vector is loaded once and weighted for
+    /// its heads (or, without groups, each head's own slice), with the outputs in registers while the values stream past.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighValuesStacked512(ref float weights, ref float values, int count, ref float output)
+    {
+        const int HeadsAtOnce = 4;
+        for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
+        {
+            WeighStackColumns512(ref weights, ref values, count, ref output, firstHead, HeadsAtOnce);
+        }
+
+        if (StackedHeads % HeadsAtOnce != 0)
+        {
+            WeighStackColumns512(ref weights, ref values, count, ref output, StackedHeads / HeadsAtOnce * HeadsAtOnce, StackedHeads % HeadsAtOnce);
+        }
+    }
+
+    /// <summary>Every column block of heads <paramref name="firstHead"/> … + <paramref name="heads"/> − 1 (a constant at each call).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighStackColumns512(ref float weights, ref float values, int count, ref float output, int firstHead, int heads)
+    {
+        const int Columns = 4 * 16;
+        ref float headWeights = ref Unsafe.Add(ref weights, firstHead * TShape.ScoreStride);
+        ref float headOutputs = ref Unsafe.Add(ref output, firstHead * HeadDim);
+        ref float headValues = ref Unsafe.Add(ref values, Grouped ? 0 : firstHead * HeadDim);
+        nuint column = 0;
+        for (; column + Columns <= (nuint)HeadDim; column += Columns)
+        {
+            WeighStack512(ref headWeights, ref headValues, count, ref headOutputs, column, heads, 4);
+        }
+
+        if (HeadDim % Columns != 0)
+        {
+            WeighStack512(ref headWeights, ref headValues, count, ref headOutputs, (nuint)(HeadDim / Columns * Columns), heads, HeadDim % Columns / 16);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="heads"/> heads × <paramref name="vectors"/> Vector512 columns from <paramref name="column"/>
+    /// (each 1 to 4, constants at each call), one accumulator each, over every value row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighStack512(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column, int heads, int vectors)
+    {
+        var o00 = Vector512<float>.Zero; var o01 = Vector512<float>.Zero; var o02 = Vector512<float>.Zero; var o03 = Vector512<float>.Zero;
+        var o10 = Vector512<float>.Zero; var o11 = Vector512<float>.Zero; var o12 = Vector512<float>.Zero; var o13 = Vector512<float>.Zero;
+        var o20 = Vector512<float>.Zero; var o21 = Vector512<float>.Zero; var o22 = Vector512<float>.Zero; var o23 = Vector512<float>.Zero;
+        var o30 = Vector512<float>.Zero; var o31 = Vector512<float>.Zero; var o32 = Vector512<float>.Zero; var o33 = Vector512<float>.Zero;
+        ref float columnValues = ref Unsafe.Add(ref headValues, column);
+        for (int j = 0; j < count; j++)
+        {
+            ref float valueRow = ref Unsafe.Add(ref columnValues, (nint)j * KvWidth);
+
+            // Head 0; with a group the same four value vectors serve every head.
+            var v0 = Vector512.LoadUnsafe(ref valueRow);
+            var v1 = vectors >= 2 ? Vector512.LoadUnsafe(ref valueRow, 16) : default;
+            var v2 = vectors >= 3 ? Vector512.LoadUnsafe(ref valueRow, 32) : default;
+            var v3 = vectors >= 4 ? Vector512.LoadUnsafe(ref valueRow, 48) : default;
+            var p = Vector512.Create(Unsafe.Add(ref headWeights, j));
+            o00 = Vector512.MultiplyAddEstimate(p, v0, o00);
+            if (vectors >= 2) o01 = Vector512.MultiplyAddEstimate(p, v1, o01);
+            if (vectors >= 3) o02 = Vector512.MultiplyAddEstimate(p, v2, o02);
+            if (vectors >= 4) o03 = Vector512.MultiplyAddEstimate(p, v3, o03);
+
+            if (heads >= 2)
+            {
+                if (!Grouped)
+                {
+                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)HeadDim);
+                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(HeadDim + 16));
+                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(HeadDim + 32));
+                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(HeadDim + 48));
+                }
+
+                p = Vector512.Create(Unsafe.Add(ref headWeights, TShape.ScoreStride + j));
+                o10 = Vector512.MultiplyAddEstimate(p, v0, o10);
+                if (vectors >= 2) o11 = Vector512.MultiplyAddEstimate(p, v1, o11);
+                if (vectors >= 3) o12 = Vector512.MultiplyAddEstimate(p, v2, o12);
+                if (vectors >= 4) o13 = Vector512.MultiplyAddEstimate(p, v3, o13);
+            }
+
+            if (heads >= 3)
+            {
+                if (!Grouped)
+                {
+                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * HeadDim));
+                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * HeadDim + 16));
+                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * HeadDim + 32));
+                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * HeadDim + 48));
+                }
+
+                p = Vector512.Create(Unsafe.Add(ref headWeights, 2 * TShape.ScoreStride + j));
+                o20 = Vector512.MultiplyAddEstimate(p, v0, o20);
+                if (vectors >= 2) o21 = Vector512.MultiplyAddEstimate(p, v1, o21);
+                if (vectors >= 3) o22 = Vector512.MultiplyAddEstimate(p, v2, o22);
+                if (vectors >= 4) o23 = Vector512.MultiplyAddEstimate(p, v3, o23);
+            }
+
+            if (heads >= 4)
+            {
+                if (!Grouped)
+                {
+                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * HeadDim));
+                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * HeadDim + 16));
+                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * HeadDim + 32));
+                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * HeadDim + 48));
+                }
+
+                p = Vector512.Create(Unsafe.Add(ref headWeights, 3 * TShape.ScoreStride + j));
+                o30 = Vector512.MultiplyAddEstimate(p, v0, o30);
+                if (vectors >= 2) o31 = Vector512.MultiplyAddEstimate(p, v1, o31);
+                if (vectors >= 3) o32 = Vector512.MultiplyAddEstimate(p, v2, o32);
+                if (vectors >= 4) o33 = Vector512.MultiplyAddEstimate(p, v3, o33);
+            }
+        }
+
+        ref float outputs = ref Unsafe.Add(ref headOutputs, column);
+        o00.StoreUnsafe(ref outputs);
+        if (vectors >= 2) o01.StoreUnsafe(ref outputs, 16);
+        if (vectors >= 3) o02.StoreUnsafe(ref outputs, 32);
+        if (vectors >= 4) o03.StoreUnsafe(ref outputs, 48);
+        if (heads >= 2)
+        {
+            o10.StoreUnsafe(ref outputs, (nuint)HeadDim);
+            if (vectors >= 2) o11.StoreUnsafe(ref outputs, (nuint)(HeadDim + 16));
+            if (vectors >= 3) o12.StoreUnsafe(ref outputs, (nuint)(HeadDim + 32));
+            if (vectors >= 4) o13.StoreUnsafe(ref outputs, (nuint)(HeadDim + 48));
+        }
+
+        if (heads >= 3)
+        {
+            o20.StoreUnsafe(ref outputs, (nuint)(2 * HeadDim));
+            if (vectors >= 2) o21.StoreUnsafe(ref outputs, (nuint)(2 * HeadDim + 16));
+            if (vectors >= 3) o22.StoreUnsafe(ref outputs, (nuint)(2 * HeadDim + 32));
+            if (vectors >= 4) o23.StoreUnsafe(ref outputs, (nuint)(2 * HeadDim + 48));
+        }
+
+        if (heads >= 4)
+        {
+            o30.StoreUnsafe(ref outputs, (nuint)(3 * HeadDim));
+            if (vectors >= 2) o31.StoreUnsafe(ref outputs, (nuint)(3 * HeadDim + 16));
+            if (vectors >= 3) o32.StoreUnsafe(ref outputs, (nuint)(3 * HeadDim + 32));
+            if (vectors >= 4) o33.StoreUnsafe(ref outputs, (nuint)(3 * HeadDim + 48));
+        }
+    }
+
+    /// <summary>As <see cref="WeighValuesStacked512"/>, two heads at a time over four Vector256 columns (32 columns).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighValuesStacked256(ref float weights, ref float values, int count, ref float output)
+    {
+        const int HeadsAtOnce = 2;
+        for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
+        {
+            WeighStackColumns256(ref weights, ref values, count, ref output, firstHead, HeadsAtOnce);
+        }
+
+        if (StackedHeads % HeadsAtOnce != 0)
+        {
+            WeighStackColumns256(ref weights, ref values, count, ref output, StackedHeads - 1, 1);
+        }
+    }
+
+    /// <inheritdoc cref="WeighStackColumns512"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighStackColumns256(ref float weights, ref float values, int count, ref float output, int firstHead, int heads)
+    {
+        const int Columns = 4 * 8;
+        ref float headWeights = ref Unsafe.Add(ref weights, firstHead * TShape.ScoreStride);
+        ref float headOutputs = ref Unsafe.Add(ref output, firstHead * HeadDim);
+        ref float headValues = ref Unsafe.Add(ref values, Grouped ? 0 : firstHead * HeadDim);
+        nuint column = 0;
+        for (; column + Columns <= (nuint)HeadDim; column += Columns)
+        {
+            WeighStack256(ref headWeights, ref headValues, count, ref headOutputs, column, heads, 4);
+        }
+
+        if (HeadDim % Columns != 0)
+        {
+            WeighStack256(ref headWeights, ref headValues, count, ref headOutputs, (nuint)(HeadDim / Columns * Columns), heads, HeadDim % Columns / 8);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="heads"/> heads (1 or 2) × <paramref name="vectors"/> Vector256 columns (1 to 4) from
+    /// <paramref name="column"/>, constants at each call, one accumulator each, over every value row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighStack256(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column, int heads, int vectors)
+    {
+        var o00 = Vector256<float>.Zero; var o01 = Vector256<float>.Zero; var o02 = Vector256<float>.Zero; var o03 = Vector256<float>.Zero;
+        var o10 = Vector256<float>.Zero; var o11 = Vector256<float>.Zero; var o12 = Vector256<float>.Zero; var o13 = Vector256<float>.Zero;
+        ref float columnValues = ref Unsafe.Add(ref headValues, column);
+        for (int j = 0; j < count; j++)
+        {
+            ref float valueRow = ref Unsafe.Add(ref columnValues, (nint)j * KvWidth);
+            var v0 = Vector256.LoadUnsafe(ref valueRow);
+            var v1 = vectors >= 2 ? Vector256.LoadUnsafe(ref valueRow, 8) : default;
+            var v2 = vectors >= 3 ? Vector256.LoadUnsafe(ref valueRow, 16) : default;
+            var v3 = vectors >= 4 ? Vector256.LoadUnsafe(ref valueRow, 24) : default;
+            var p = Vector256.Create(Unsafe.Add(ref headWeights, j));
+            o00 = Vector256.MultiplyAddEstimate(p, v0, o00);
+            if (vectors >= 2) o01 = Vector256.MultiplyAddEstimate(p, v1, o01);
+            if (vectors >= 3) o02 = Vector256.MultiplyAddEstimate(p, v2, o02);
+            if (vectors >= 4) o03 = Vector256.MultiplyAddEstimate(p, v3, o03);
+
+            if (heads >= 2)
+            {
+                if (!Grouped)
+                {
+                    v0 = Vector256.LoadUnsafe(ref valueRow, (nuint)HeadDim);
+                    if (vectors >= 2) v1 = Vector256.LoadUnsafe(ref valueRow, (nuint)(HeadDim + 8));
+                    if (vectors >= 3) v2 = Vector256.LoadUnsafe(ref valueRow, (nuint)(HeadDim + 16));
+                    if (vectors >= 4) v3 = Vector256.LoadUnsafe(ref valueRow, (nuint)(HeadDim + 24));
+                }
+
+                p = Vector256.Create(Unsafe.Add(ref headWeights, TShape.ScoreStride + j));
+                o10 = Vector256.MultiplyAddEstimate(p, v0, o10);
+                if (vectors >= 2) o11 = Vector256.MultiplyAddEstimate(p, v1, o11);
+                if (vectors >= 3) o12 = Vector256.MultiplyAddEstimate(p, v2, o12);
+                if (vectors >= 4) o13 = Vector256.MultiplyAddEstimate(p, v3, o13);
+            }
+        }
+
+        ref float outputs = ref Unsafe.Add(ref headOutputs, column);
+        o00.StoreUnsafe(ref outputs);
+        if (vectors >= 2) o01.StoreUnsafe(ref outputs, 8);
+        if (vectors >= 3) o02.StoreUnsafe(ref outputs, 16);
+        if (vectors >= 4) o03.StoreUnsafe(ref outputs, 24);
+        if (heads >= 2)
+        {
+            o10.StoreUnsafe(ref outputs, (nuint)HeadDim);
+            if (vectors >= 2) o11.StoreUnsafe(ref outputs, (nuint)(HeadDim + 8));
+            if (vectors >= 3) o12.StoreUnsafe(ref outputs, (nuint)(HeadDim + 16));
+            if (vectors >= 4) o13.StoreUnsafe(ref outputs, (nuint)(HeadDim + 24));
+        }
+    }
+
+    /// <summary>
+    /// The heads take turns on each block of <see cref="KeyBlock"/> keys while it is in L1. With enough keys every block
+    /// is full: the last one slides back to end on the last key and rescores a few.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreKeysHeadByHead(ref float queries, ref float keys, int count, ref float scores)
+    {
+        int blockCount = Math.Min(KeyBlock, count);
+        for (int first = 0; first < count; first += KeyBlock)
+        {
+            int start = Math.Min(first, count - blockCount);
+            ref float block = ref Unsafe.Add(ref keys, (nint)start * KvWidth);
+            for (int head = 0; head < StackedHeads; head++)
+            {
+                RowKernels<HeadRow>.Dot(
+                    ref Unsafe.Add(ref queries, head * HeadDim),
+                    ref Unsafe.Add(ref block, Grouped ? 0 : head * HeadDim),
+                    blockCount,
+                    TShape.Scale,
+                    ref Unsafe.Add(ref scores, head * TShape.ScoreStride + start));
+            }
+        }
+    }
+
+    /// <summary>The heads take turns on each block of <see cref="KeyBlock"/> value rows while it is in L1, adding into their outputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighValuesHeadByHead(ref float weights, ref float values, int count, ref float output)
+    {
+        MemoryMarshal.CreateSpan(ref output, StackedHeads * HeadDim).Clear();
+        for (int first = 0; first < count; first += KeyBlock)
+        {
+            int blockCount = Math.Min(KeyBlock, count - first);
+            ref float block = ref Unsafe.Add(ref values, (nint)first * KvWidth);
+            for (int head = 0; head < StackedHeads; head++)
+            {
+                RowKernels<HeadRow>.AddWeightedSum(
+                    ref Unsafe.Add(ref weights, head * TShape.ScoreStride + first),
+                    ref Unsafe.Add(ref block, Grouped ? 0 : head * HeadDim),
+                    blockCount,
+                    ref Unsafe.Add(ref output, head * HeadDim));
+            }
+        }
+    }
+
+    /// <summary>One head's slice of the key/value rows: HeadDim floats per row, rows KvHeads·HeadDim apart.</summary>
+    private struct HeadRow : IRowShape
+    {
+        public static int Width => TShape.HeadDim;
+
+        public static int RowStride => TShape.KvHeads * TShape.HeadDim;
+    }
 }
