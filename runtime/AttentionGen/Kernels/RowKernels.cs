@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using AttentionGen.Kernels.Attention;
 
 namespace AttentionGen.Kernels;
 
@@ -10,13 +11,19 @@ namespace AttentionGen.Kernels;
 /// Each vector width has its own path, guarded by <c>IsHardwareAccelerated</c> and by the row being at least one vector
 /// wide; the JIT keeps only the machine's widest such path. Rows up to <see cref="MaxCascadedWidth"/> floats are
 /// covered by the path's vectors, then at most one narrower vector of each smaller width, then fewer than 4 scalars;
-/// wider rows by the path's vectors, then scalars.
+/// wider rows by the path's vectors, then scalars. Every output element takes the same operations in the same order
+/// as in the kernels the generator used to emit per layer.
 /// </para>
 /// <para>
-/// Loops over a row's vectors have constant bounds, and the row being multiplied is reloaded from L1 rather than held
-/// in named registers: a generic kernel cannot name a register per vector of a width it does not know, and an L1 load
-/// beside each FMA costs less than the spills a register-resident row of up to 256 floats forces on 16-register
-/// machines.
+/// Loops over a row's vectors have constant bounds, and the row being multiplied is reloaded from L1 beside each FMA
+/// rather than held in named registers: a generic kernel cannot name a register per vector of a width it does not know,
+/// and a row of up to 256 floats held in registers spills on 16-register machines anyway. Weighted sums keep up to 8
+/// output vectors in registers per pass over the rows (8 independent FMA chains keep both FMA ports busy).
+/// </para>
+/// <para>
+/// The loops live in methods of their own (<c>NoInlining</c>), generic over <see cref="IStaticCount"/> where they hold
+/// a shape-dependent number of accumulators: an inlined kernel spends its caller's inlining budget, after which the JIT
+/// leaves even the shape's constant getters as calls.
 /// </para>
 /// </remarks>
 public static class RowKernels<TRow>
@@ -28,10 +35,15 @@ public static class RowKernels<TRow>
     /// </summary>
     private const int MaxCascadedWidth = 256;
 
-    /// <summary>Output vectors accumulated in registers per pass over the rows: 8 independent FMA chains keep both FMA ports busy.</summary>
     private const int OutputVectorsAtOnce = 8;
 
-    private static bool Cascaded => TRow.Width <= MaxCascadedWidth;
+    private const MethodImplOptions Kernel = MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining;
+
+    private static bool Cascaded
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TRow.Width <= MaxCascadedWidth;
+    }
 
     /// <summary><c>scores[j] = scale · (x · rows[j])</c> for <paramref name="count"/> rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -42,62 +54,37 @@ public static class RowKernels<TRow>
             if (Cascaded && TRow.Width % 16 == 0 && count >= 16)
             {
                 DotBlocks512(ref x, ref rows, count, scale, ref scores);
-                return;
             }
-
-            for (int j = 0; j < count; j++)
+            else
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * TRow.RowStride);
-                Unsafe.Add(ref scores, j) = scale * (Cascaded ? DotCascaded512(ref x, ref row) : DotLooped512(ref x, ref row));
+                DotRows512(ref x, ref rows, count, scale, ref scores);
             }
-
-            return;
         }
-
-        if (Vector256.IsHardwareAccelerated && TRow.Width >= 8)
+        else if (Vector256.IsHardwareAccelerated && TRow.Width >= 8)
         {
             if (Cascaded && TRow.Width % 8 == 0 && count >= 8)
             {
                 DotBlocks256(ref x, ref rows, count, scale, ref scores);
-                return;
             }
-
-            for (int j = 0; j < count; j++)
+            else
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * TRow.RowStride);
-                Unsafe.Add(ref scores, j) = scale * (Cascaded ? DotCascaded256(ref x, ref row) : DotLooped256(ref x, ref row));
+                DotRows256(ref x, ref rows, count, scale, ref scores);
             }
-
-            return;
         }
-
-        if (Vector128.IsHardwareAccelerated && TRow.Width >= 4)
+        else if (Vector128.IsHardwareAccelerated && TRow.Width >= 4)
         {
             if (Cascaded && TRow.Width % 4 == 0 && count >= 4)
             {
                 DotBlocks128(ref x, ref rows, count, scale, ref scores);
-                return;
             }
-
-            for (int j = 0; j < count; j++)
+            else
             {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * TRow.RowStride);
-                Unsafe.Add(ref scores, j) = scale * (Cascaded ? DotCascaded128(ref x, ref row) : DotLooped128(ref x, ref row));
+                DotRows128(ref x, ref rows, count, scale, ref scores);
             }
-
-            return;
         }
-
-        for (int j = 0; j < count; j++)
+        else
         {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * TRow.RowStride);
-            float sum = 0;
-            for (int d = 0; d < TRow.Width; d++)
-            {
-                sum += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
-            }
-
-            Unsafe.Add(ref scores, j) = scale * sum;
+            DotRowsScalar(ref x, ref rows, count, scale, ref scores);
         }
     }
 
@@ -111,133 +98,62 @@ public static class RowKernels<TRow>
     internal static void AddWeightedSum(ref float weights, ref float rows, int count, ref float output) =>
         WeightedSum(ref weights, ref rows, count, ref output, accumulate: true);
 
-    /// <summary>
-    /// The weighted sum, <paramref name="accumulate"/> (a constant at every call) choosing whether it starts from the
-    /// output or from zero. Each output element takes the same FMAs in the same order whichever pass it falls in.
-    /// </summary>
+    /// <summary>The weighted sum, starting from the output (<paramref name="accumulate"/>) or from zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WeightedSum(ref float weights, ref float rows, int count, ref float output, bool accumulate)
     {
         if (Vector512.IsHardwareAccelerated && TRow.Width >= 16)
         {
-            const int Group = OutputVectorsAtOnce * 16;
-            int vectorPart = TRow.Width / 16 * 16;
-            nuint column = 0;
-            for (; column + Group <= (nuint)vectorPart; column += Group)
-            {
-                WeighColumns512(ref weights, ref rows, count, ref output, column, OutputVectorsAtOnce, accumulate);
-            }
-
-            if (vectorPart % Group != 0)
-            {
-                WeighColumns512(ref weights, ref rows, count, ref output, (nuint)(vectorPart / Group * Group), vectorPart % Group / 16, accumulate);
-            }
-
-            if (Cascaded && TRow.Width % 16 >= 8)
-            {
-                WeighColumns256(ref weights, ref rows, count, ref output, (nuint)vectorPart, 1, accumulate);
-            }
-
-            if (Cascaded && TRow.Width % 8 >= 4)
-            {
-                WeighColumns128(ref weights, ref rows, count, ref output, (nuint)(TRow.Width / 4 * 4 - 4), 1, accumulate);
-            }
-
-            WeighScalarColumns(ref weights, ref rows, count, ref output, Cascaded ? TRow.Width / 4 * 4 : vectorPart, accumulate);
-            return;
+            WeightedSum512(ref weights, ref rows, count, ref output, accumulate);
         }
-
-        if (Vector256.IsHardwareAccelerated && TRow.Width >= 8)
+        else if (Vector256.IsHardwareAccelerated && TRow.Width >= 8)
         {
-            const int Group = OutputVectorsAtOnce * 8;
-            int vectorPart = TRow.Width / 8 * 8;
-            nuint column = 0;
-            for (; column + Group <= (nuint)vectorPart; column += Group)
-            {
-                WeighColumns256(ref weights, ref rows, count, ref output, column, OutputVectorsAtOnce, accumulate);
-            }
-
-            if (vectorPart % Group != 0)
-            {
-                WeighColumns256(ref weights, ref rows, count, ref output, (nuint)(vectorPart / Group * Group), vectorPart % Group / 8, accumulate);
-            }
-
-            if (Cascaded && TRow.Width % 8 >= 4)
-            {
-                WeighColumns128(ref weights, ref rows, count, ref output, (nuint)vectorPart, 1, accumulate);
-            }
-
-            WeighScalarColumns(ref weights, ref rows, count, ref output, Cascaded ? TRow.Width / 4 * 4 : vectorPart, accumulate);
-            return;
+            WeightedSum256(ref weights, ref rows, count, ref output, accumulate);
         }
-
-        if (Vector128.IsHardwareAccelerated && TRow.Width >= 4)
+        else if (Vector128.IsHardwareAccelerated && TRow.Width >= 4)
         {
-            const int Group = OutputVectorsAtOnce * 4;
-            int vectorPart = TRow.Width / 4 * 4;
-            nuint column = 0;
-            for (; column + Group <= (nuint)vectorPart; column += Group)
-            {
-                WeighColumns128(ref weights, ref rows, count, ref output, column, OutputVectorsAtOnce, accumulate);
-            }
-
-            if (vectorPart % Group != 0)
-            {
-                WeighColumns128(ref weights, ref rows, count, ref output, (nuint)(vectorPart / Group * Group), vectorPart % Group / 4, accumulate);
-            }
-
-            WeighScalarColumns(ref weights, ref rows, count, ref output, vectorPart, accumulate);
-            return;
+            WeightedSum128(ref weights, ref rows, count, ref output, accumulate);
         }
-
-        if (!accumulate)
+        else
         {
-            MemoryMarshal.CreateSpan(ref output, TRow.Width).Clear();
-        }
-
-        for (int j = 0; j < count; j++)
-        {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * TRow.RowStride);
-            float weight = Unsafe.Add(ref weights, j);
-            for (int d = 0; d < TRow.Width; d++)
-            {
-                Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
-            }
+            WeightedSumScalar(ref weights, ref rows, count, ref output, accumulate);
         }
     }
 
     /// <summary>16 keys at a time, one accumulator each, folded together at the end; the last block slides back to end on the last key.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Kernel)]
     private static void DotBlocks512(ref float x, ref float rows, int count, float scale, ref float scores)
     {
+        int width = TRow.Width;
+        nuint stride = (nuint)TRow.RowStride;
         for (int first = 0; first < count; first += 16)
         {
             int j = Math.Min(first, count - 16);
-            ref float block = ref Unsafe.Add(ref rows, (nint)j * TRow.RowStride);
+            ref float block = ref Unsafe.Add(ref rows, (nint)j * (nint)stride);
             var s0 = Vector512<float>.Zero; var s1 = Vector512<float>.Zero; var s2 = Vector512<float>.Zero; var s3 = Vector512<float>.Zero;
             var s4 = Vector512<float>.Zero; var s5 = Vector512<float>.Zero; var s6 = Vector512<float>.Zero; var s7 = Vector512<float>.Zero;
             var s8 = Vector512<float>.Zero; var s9 = Vector512<float>.Zero; var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero;
             var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero; var s14 = Vector512<float>.Zero; var s15 = Vector512<float>.Zero;
-            for (nuint d = 0; d < (nuint)TRow.Width; d += 16)
+            for (nuint d = 0; d < (nuint)width; d += 16)
             {
                 var q = Vector512.LoadUnsafe(ref x, d);
                 ref float column = ref Unsafe.Add(ref block, d);
                 s0 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column), s0);
-                s1 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)TRow.RowStride), s1);
-                s2 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(2 * TRow.RowStride)), s2);
-                s3 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(3 * TRow.RowStride)), s3);
-                s4 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(4 * TRow.RowStride)), s4);
-                s5 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(5 * TRow.RowStride)), s5);
-                s6 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(6 * TRow.RowStride)), s6);
-                s7 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(7 * TRow.RowStride)), s7);
-                s8 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(8 * TRow.RowStride)), s8);
-                s9 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(9 * TRow.RowStride)), s9);
-                s10 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(10 * TRow.RowStride)), s10);
-                s11 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(11 * TRow.RowStride)), s11);
-                s12 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(12 * TRow.RowStride)), s12);
-                s13 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(13 * TRow.RowStride)), s13);
-                s14 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(14 * TRow.RowStride)), s14);
-                s15 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, (nuint)(15 * TRow.RowStride)), s15);
+                s1 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, stride), s1);
+                s2 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 2 * stride), s2);
+                s3 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 3 * stride), s3);
+                s4 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 4 * stride), s4);
+                s5 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 5 * stride), s5);
+                s6 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 6 * stride), s6);
+                s7 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 7 * stride), s7);
+                s8 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 8 * stride), s8);
+                s9 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 9 * stride), s9);
+                s10 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 10 * stride), s10);
+                s11 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 11 * stride), s11);
+                s12 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 12 * stride), s12);
+                s13 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 13 * stride), s13);
+                s14 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 14 * stride), s14);
+                s15 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 15 * stride), s15);
             }
 
             // Element k of sums is the dot product of x with key j + k.
@@ -250,203 +166,331 @@ public static class RowKernels<TRow>
         }
     }
 
-    /// <summary>8 keys at a time: 8 accumulators, a query vector and a key vector fill AVX2's 16 registers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>8 keys at a time, one accumulator each, folded together at the end; the last block slides back to end on the last key.</summary>
+    [MethodImpl(Kernel)]
     private static void DotBlocks256(ref float x, ref float rows, int count, float scale, ref float scores)
     {
+        int width = TRow.Width;
+        nuint stride = (nuint)TRow.RowStride;
         for (int first = 0; first < count; first += 8)
         {
             int j = Math.Min(first, count - 8);
-            ref float block = ref Unsafe.Add(ref rows, (nint)j * TRow.RowStride);
+            ref float block = ref Unsafe.Add(ref rows, (nint)j * (nint)stride);
             var s0 = Vector256<float>.Zero; var s1 = Vector256<float>.Zero; var s2 = Vector256<float>.Zero; var s3 = Vector256<float>.Zero;
             var s4 = Vector256<float>.Zero; var s5 = Vector256<float>.Zero; var s6 = Vector256<float>.Zero; var s7 = Vector256<float>.Zero;
-            for (nuint d = 0; d < (nuint)TRow.Width; d += 8)
+            for (nuint d = 0; d < (nuint)width; d += 8)
             {
                 var q = Vector256.LoadUnsafe(ref x, d);
                 ref float column = ref Unsafe.Add(ref block, d);
                 s0 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column), s0);
-                s1 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, (nuint)TRow.RowStride), s1);
-                s2 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, (nuint)(2 * TRow.RowStride)), s2);
-                s3 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, (nuint)(3 * TRow.RowStride)), s3);
-                s4 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, (nuint)(4 * TRow.RowStride)), s4);
-                s5 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, (nuint)(5 * TRow.RowStride)), s5);
-                s6 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, (nuint)(6 * TRow.RowStride)), s6);
-                s7 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, (nuint)(7 * TRow.RowStride)), s7);
+                s1 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, stride), s1);
+                s2 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 2 * stride), s2);
+                s3 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 3 * stride), s3);
+                s4 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 4 * stride), s4);
+                s5 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 5 * stride), s5);
+                s6 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 6 * stride), s6);
+                s7 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 7 * stride), s7);
             }
 
-            var sums = HorizontalSum.AcrossBlocks(HorizontalSum.OfFour(s0, s1, s2, s3), HorizontalSum.OfFour(s4, s5, s6, s7));
+            // Element k of sums is the dot product of x with key j + k.
+            var sums = HorizontalSum.AcrossBlocks(
+                HorizontalSum.OfFour(s0, s1, s2, s3),
+                HorizontalSum.OfFour(s4, s5, s6, s7));
             (sums * scale).StoreUnsafe(ref scores, (nuint)j);
         }
     }
 
-    /// <summary>4 keys at a time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>4 keys at a time, one accumulator each, folded together at the end; the last block slides back to end on the last key.</summary>
+    [MethodImpl(Kernel)]
     private static void DotBlocks128(ref float x, ref float rows, int count, float scale, ref float scores)
     {
+        int width = TRow.Width;
+        nuint stride = (nuint)TRow.RowStride;
         for (int first = 0; first < count; first += 4)
         {
             int j = Math.Min(first, count - 4);
-            ref float block = ref Unsafe.Add(ref rows, (nint)j * TRow.RowStride);
+            ref float block = ref Unsafe.Add(ref rows, (nint)j * (nint)stride);
             var s0 = Vector128<float>.Zero; var s1 = Vector128<float>.Zero; var s2 = Vector128<float>.Zero; var s3 = Vector128<float>.Zero;
-            for (nuint d = 0; d < (nuint)TRow.Width; d += 4)
+            for (nuint d = 0; d < (nuint)width; d += 4)
             {
                 var q = Vector128.LoadUnsafe(ref x, d);
                 ref float column = ref Unsafe.Add(ref block, d);
                 s0 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column), s0);
-                s1 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, (nuint)TRow.RowStride), s1);
-                s2 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, (nuint)(2 * TRow.RowStride)), s2);
-                s3 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, (nuint)(3 * TRow.RowStride)), s3);
+                s1 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, stride), s1);
+                s2 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 2 * stride), s2);
+                s3 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 3 * stride), s3);
             }
 
-            (HorizontalSum.OfFour(s0, s1, s2, s3) * scale).StoreUnsafe(ref scores, (nuint)j);
+            // Element k of sums is the dot product of x with key j + k.
+            var sums = HorizontalSum.OfFour(s0, s1, s2, s3);
+            (sums * scale).StoreUnsafe(ref scores, (nuint)j);
         }
     }
 
     /// <summary>
-    /// One dot product: the Vector512s of the row alternate between two accumulators so consecutive FMAs don't wait on
-    /// each other, then at most one Vector256 and one Vector128 chunk, then fewer than 4 scalars.
+    /// One key at a time. Up to 256 floats, the row's Vector512s alternate between two accumulators so consecutive FMAs
+    /// don't wait on each other, then come the narrower chunks and the scalars; wider rows take one accumulator.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float DotCascaded512(ref float x, ref float row)
+    [MethodImpl(Kernel)]
+    private static void DotRows512(ref float x, ref float rows, int count, float scale, ref float scores)
     {
-        int wholeVectors = TRow.Width / 16 * 16;
-        var sumA = Vector512<float>.Zero;
-        var sumB = Vector512<float>.Zero;
-        for (nuint d = 0; d + 32 <= (nuint)wholeVectors; d += 32)
+        int width = TRow.Width;
+        nint stride = TRow.RowStride;
+        int wholeVectors = width / 16 * 16;
+        for (int j = 0; j < count; j++)
         {
-            sumA = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, d), Vector512.LoadUnsafe(ref row, d), sumA);
-            sumB = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, d + 16), Vector512.LoadUnsafe(ref row, d + 16), sumB);
+            ref float row = ref Unsafe.Add(ref rows, j * stride);
+            float total;
+            if (Cascaded)
+            {
+                var sumA = Vector512<float>.Zero;
+                var sumB = Vector512<float>.Zero;
+                for (nuint d = 0; d + 32 <= (nuint)wholeVectors; d += 32)
+                {
+                    sumA = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, d), Vector512.LoadUnsafe(ref row, d), sumA);
+                    sumB = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, d + 16), Vector512.LoadUnsafe(ref row, d + 16), sumB);
+                }
+
+                if (width / 16 % 2 == 1)
+                {
+                    nuint last = (nuint)(wholeVectors - 16);
+                    sumA = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, last), Vector512.LoadUnsafe(ref row, last), sumA);
+                }
+
+                total = HorizontalSum.Of(width >= 32 ? sumA + sumB : sumA);
+                if (width % 16 >= 8)
+                {
+                    total += HorizontalSum.Of(Vector256.LoadUnsafe(ref x, (nuint)wholeVectors) * Vector256.LoadUnsafe(ref row, (nuint)wholeVectors));
+                }
+
+                if (width % 8 >= 4)
+                {
+                    nuint last = (nuint)(width / 4 * 4 - 4);
+                    total += HorizontalSum.Of(Vector128.LoadUnsafe(ref x, last) * Vector128.LoadUnsafe(ref row, last));
+                }
+
+                total = WithScalarTail(total, ref x, ref row, width / 4 * 4);
+            }
+            else
+            {
+                var sum = Vector512<float>.Zero;
+                for (nuint d = 0; d < (nuint)wholeVectors; d += 16)
+                {
+                    sum = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, d), Vector512.LoadUnsafe(ref row, d), sum);
+                }
+
+                total = WithScalarTail(HorizontalSum.Of(sum), ref x, ref row, wholeVectors);
+            }
+
+            Unsafe.Add(ref scores, j) = scale * total;
         }
-
-        if (TRow.Width / 16 % 2 == 1)
-        {
-            sumA = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, (nuint)(wholeVectors - 16)), Vector512.LoadUnsafe(ref row, (nuint)(wholeVectors - 16)), sumA);
-        }
-
-        float total = HorizontalSum.Of(TRow.Width >= 32 ? sumA + sumB : sumA);
-        if (TRow.Width % 16 >= 8)
-        {
-            total += HorizontalSum.Of(Vector256.LoadUnsafe(ref x, (nuint)wholeVectors) * Vector256.LoadUnsafe(ref row, (nuint)wholeVectors));
-        }
-
-        if (TRow.Width % 8 >= 4)
-        {
-            nuint last = (nuint)(TRow.Width / 4 * 4 - 4);
-            total += HorizontalSum.Of(Vector128.LoadUnsafe(ref x, last) * Vector128.LoadUnsafe(ref row, last));
-        }
-
-        return WithScalarTail(total, ref x, ref row, TRow.Width / 4 * 4);
-    }
-
-    /// <inheritdoc cref="DotCascaded512"/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float DotCascaded256(ref float x, ref float row)
-    {
-        int wholeVectors = TRow.Width / 8 * 8;
-        var sumA = Vector256<float>.Zero;
-        var sumB = Vector256<float>.Zero;
-        for (nuint d = 0; d + 16 <= (nuint)wholeVectors; d += 16)
-        {
-            sumA = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, d), Vector256.LoadUnsafe(ref row, d), sumA);
-            sumB = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, d + 8), Vector256.LoadUnsafe(ref row, d + 8), sumB);
-        }
-
-        if (TRow.Width / 8 % 2 == 1)
-        {
-            sumA = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, (nuint)(wholeVectors - 8)), Vector256.LoadUnsafe(ref row, (nuint)(wholeVectors - 8)), sumA);
-        }
-
-        float total = HorizontalSum.Of(TRow.Width >= 16 ? sumA + sumB : sumA);
-        if (TRow.Width % 8 >= 4)
-        {
-            total += HorizontalSum.Of(Vector128.LoadUnsafe(ref x, (nuint)wholeVectors) * Vector128.LoadUnsafe(ref row, (nuint)wholeVectors));
-        }
-
-        return WithScalarTail(total, ref x, ref row, TRow.Width / 4 * 4);
-    }
-
-    /// <inheritdoc cref="DotCascaded512"/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float DotCascaded128(ref float x, ref float row)
-    {
-        int wholeVectors = TRow.Width / 4 * 4;
-        var sumA = Vector128<float>.Zero;
-        var sumB = Vector128<float>.Zero;
-        for (nuint d = 0; d + 8 <= (nuint)wholeVectors; d += 8)
-        {
-            sumA = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, d), Vector128.LoadUnsafe(ref row, d), sumA);
-            sumB = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, d + 4), Vector128.LoadUnsafe(ref row, d + 4), sumB);
-        }
-
-        if (TRow.Width / 4 % 2 == 1)
-        {
-            sumA = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, (nuint)(wholeVectors - 4)), Vector128.LoadUnsafe(ref row, (nuint)(wholeVectors - 4)), sumA);
-        }
-
-        return WithScalarTail(HorizontalSum.Of(TRow.Width >= 8 ? sumA + sumB : sumA), ref x, ref row, wholeVectors);
-    }
-
-    /// <summary>A wide row's dot product: one accumulator over its Vector512s, then scalars.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float DotLooped512(ref float x, ref float row)
-    {
-        var sum = Vector512<float>.Zero;
-        for (nuint d = 0; d + 16 <= (nuint)TRow.Width; d += 16)
-        {
-            sum = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, d), Vector512.LoadUnsafe(ref row, d), sum);
-        }
-
-        return WithScalarTail(HorizontalSum.Of(sum), ref x, ref row, TRow.Width / 16 * 16);
-    }
-
-    /// <inheritdoc cref="DotLooped512"/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float DotLooped256(ref float x, ref float row)
-    {
-        var sum = Vector256<float>.Zero;
-        for (nuint d = 0; d + 8 <= (nuint)TRow.Width; d += 8)
-        {
-            sum = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, d), Vector256.LoadUnsafe(ref row, d), sum);
-        }
-
-        return WithScalarTail(HorizontalSum.Of(sum), ref x, ref row, TRow.Width / 8 * 8);
-    }
-
-    /// <inheritdoc cref="DotLooped512"/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float DotLooped128(ref float x, ref float row)
-    {
-        var sum = Vector128<float>.Zero;
-        for (nuint d = 0; d + 4 <= (nuint)TRow.Width; d += 4)
-        {
-            sum = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, d), Vector128.LoadUnsafe(ref row, d), sum);
-        }
-
-        return WithScalarTail(HorizontalSum.Of(sum), ref x, ref row, TRow.Width / 4 * 4);
     }
 
     /// <summary>
-    /// <paramref name="total"/> plus the products of the row's last elements from <paramref name="start"/>, added to it
-    /// one at a time (not summed apart first, which would round differently).
+    /// One key at a time. Up to 256 floats, the row's Vector256s alternate between two accumulators so consecutive FMAs
+    /// don't wait on each other, then come the narrower chunks and the scalars; wider rows take one accumulator.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float WithScalarTail(float total, ref float x, ref float row, int start)
+    [MethodImpl(Kernel)]
+    private static void DotRows256(ref float x, ref float rows, int count, float scale, ref float scores)
     {
-        for (int d = start; d < TRow.Width; d++)
+        int width = TRow.Width;
+        nint stride = TRow.RowStride;
+        int wholeVectors = width / 8 * 8;
+        for (int j = 0; j < count; j++)
         {
-            total += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
-        }
+            ref float row = ref Unsafe.Add(ref rows, j * stride);
+            float total;
+            if (Cascaded)
+            {
+                var sumA = Vector256<float>.Zero;
+                var sumB = Vector256<float>.Zero;
+                for (nuint d = 0; d + 16 <= (nuint)wholeVectors; d += 16)
+                {
+                    sumA = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, d), Vector256.LoadUnsafe(ref row, d), sumA);
+                    sumB = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, d + 8), Vector256.LoadUnsafe(ref row, d + 8), sumB);
+                }
 
-        return total;
+                if (width / 8 % 2 == 1)
+                {
+                    nuint last = (nuint)(wholeVectors - 8);
+                    sumA = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, last), Vector256.LoadUnsafe(ref row, last), sumA);
+                }
+
+                total = HorizontalSum.Of(width >= 16 ? sumA + sumB : sumA);
+                if (width % 8 >= 4)
+                {
+                    nuint last = (nuint)(width / 4 * 4 - 4);
+                    total += HorizontalSum.Of(Vector128.LoadUnsafe(ref x, last) * Vector128.LoadUnsafe(ref row, last));
+                }
+
+                total = WithScalarTail(total, ref x, ref row, width / 4 * 4);
+            }
+            else
+            {
+                var sum = Vector256<float>.Zero;
+                for (nuint d = 0; d < (nuint)wholeVectors; d += 8)
+                {
+                    sum = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, d), Vector256.LoadUnsafe(ref row, d), sum);
+                }
+
+                total = WithScalarTail(HorizontalSum.Of(sum), ref x, ref row, wholeVectors);
+            }
+
+            Unsafe.Add(ref scores, j) = scale * total;
+        }
     }
 
     /// <summary>
-    /// Up to 8 Vector512 columns of the output from <paramref name="column"/>, kept in registers while every row streams
-    /// past. <paramref name="vectors"/> and <paramref name="accumulate"/> are constants at each call.
+    /// One key at a time. Up to 256 floats, the row's Vector128s alternate between two accumulators so consecutive FMAs
+    /// don't wait on each other, then come the narrower chunks and the scalars; wider rows take one accumulator.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighColumns512(ref float weights, ref float rows, int count, ref float output, nuint column, int vectors, bool accumulate)
+    [MethodImpl(Kernel)]
+    private static void DotRows128(ref float x, ref float rows, int count, float scale, ref float scores)
     {
+        int width = TRow.Width;
+        nint stride = TRow.RowStride;
+        int wholeVectors = width / 4 * 4;
+        for (int j = 0; j < count; j++)
+        {
+            ref float row = ref Unsafe.Add(ref rows, j * stride);
+            float total;
+            if (Cascaded)
+            {
+                var sumA = Vector128<float>.Zero;
+                var sumB = Vector128<float>.Zero;
+                for (nuint d = 0; d + 8 <= (nuint)wholeVectors; d += 8)
+                {
+                    sumA = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, d), Vector128.LoadUnsafe(ref row, d), sumA);
+                    sumB = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, d + 4), Vector128.LoadUnsafe(ref row, d + 4), sumB);
+                }
+
+                if (width / 4 % 2 == 1)
+                {
+                    nuint last = (nuint)(wholeVectors - 4);
+                    sumA = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, last), Vector128.LoadUnsafe(ref row, last), sumA);
+                }
+
+                total = HorizontalSum.Of(width >= 8 ? sumA + sumB : sumA);
+                total = WithScalarTail(total, ref x, ref row, width / 4 * 4);
+            }
+            else
+            {
+                var sum = Vector128<float>.Zero;
+                for (nuint d = 0; d < (nuint)wholeVectors; d += 4)
+                {
+                    sum = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, d), Vector128.LoadUnsafe(ref row, d), sum);
+                }
+
+                total = WithScalarTail(HorizontalSum.Of(sum), ref x, ref row, wholeVectors);
+            }
+
+            Unsafe.Add(ref scores, j) = scale * total;
+        }
+    }
+
+    /// <summary>The weighted sum on Vector512: passes over the rows with up to 8 output vectors in registers, then the narrower columns.</summary>
+    [MethodImpl(Kernel)]
+    private static void WeightedSum512(ref float weights, ref float rows, int count, ref float output, bool accumulate)
+    {
+        const int Group = OutputVectorsAtOnce * 16;
+        int vectorPart = TRow.Width / 16 * 16;
+        nuint column = 0;
+        for (; column + Group <= (nuint)vectorPart; column += Group)
+        {
+            WeighColumns512<Count8>(ref weights, ref rows, count, ref output, column, accumulate);
+        }
+
+        switch (vectorPart % Group / 16)
+        {
+            case 1: WeighColumns512<Count1>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 2: WeighColumns512<Count2>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 3: WeighColumns512<Count3>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 4: WeighColumns512<Count4>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 5: WeighColumns512<Count5>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 6: WeighColumns512<Count6>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 7: WeighColumns512<Count7>(ref weights, ref rows, count, ref output, column, accumulate); break;
+        }
+
+        if (Cascaded && TRow.Width % 16 >= 8)
+        {
+            WeighColumns256<Count1>(ref weights, ref rows, count, ref output, (nuint)vectorPart, accumulate);
+        }
+
+        if (Cascaded && TRow.Width % 8 >= 4)
+        {
+            WeighColumns128<Count1>(ref weights, ref rows, count, ref output, (nuint)(TRow.Width / 4 * 4 - 4), accumulate);
+        }
+
+        WeighScalarColumns(ref weights, ref rows, count, ref output, Cascaded ? TRow.Width / 4 * 4 : vectorPart, accumulate);
+    }
+
+    /// <summary>The weighted sum on Vector256: passes over the rows with up to 8 output vectors in registers, then the narrower columns.</summary>
+    [MethodImpl(Kernel)]
+    private static void WeightedSum256(ref float weights, ref float rows, int count, ref float output, bool accumulate)
+    {
+        const int Group = OutputVectorsAtOnce * 8;
+        int vectorPart = TRow.Width / 8 * 8;
+        nuint column = 0;
+        for (; column + Group <= (nuint)vectorPart; column += Group)
+        {
+            WeighColumns256<Count8>(ref weights, ref rows, count, ref output, column, accumulate);
+        }
+
+        switch (vectorPart % Group / 8)
+        {
+            case 1: WeighColumns256<Count1>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 2: WeighColumns256<Count2>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 3: WeighColumns256<Count3>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 4: WeighColumns256<Count4>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 5: WeighColumns256<Count5>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 6: WeighColumns256<Count6>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 7: WeighColumns256<Count7>(ref weights, ref rows, count, ref output, column, accumulate); break;
+        }
+
+        if (Cascaded && TRow.Width % 8 >= 4)
+        {
+            WeighColumns128<Count1>(ref weights, ref rows, count, ref output, (nuint)(TRow.Width / 4 * 4 - 4), accumulate);
+        }
+
+        WeighScalarColumns(ref weights, ref rows, count, ref output, Cascaded ? TRow.Width / 4 * 4 : vectorPart, accumulate);
+    }
+
+    /// <summary>The weighted sum on Vector128: passes over the rows with up to 8 output vectors in registers, then the narrower columns.</summary>
+    [MethodImpl(Kernel)]
+    private static void WeightedSum128(ref float weights, ref float rows, int count, ref float output, bool accumulate)
+    {
+        const int Group = OutputVectorsAtOnce * 4;
+        int vectorPart = TRow.Width / 4 * 4;
+        nuint column = 0;
+        for (; column + Group <= (nuint)vectorPart; column += Group)
+        {
+            WeighColumns128<Count8>(ref weights, ref rows, count, ref output, column, accumulate);
+        }
+
+        switch (vectorPart % Group / 4)
+        {
+            case 1: WeighColumns128<Count1>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 2: WeighColumns128<Count2>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 3: WeighColumns128<Count3>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 4: WeighColumns128<Count4>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 5: WeighColumns128<Count5>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 6: WeighColumns128<Count6>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 7: WeighColumns128<Count7>(ref weights, ref rows, count, ref output, column, accumulate); break;
+        }
+
+        WeighScalarColumns(ref weights, ref rows, count, ref output, vectorPart, accumulate);
+    }
+
+    /// <summary>
+    /// <typeparamref name="TVectors"/> Vector512 columns of the output from <paramref name="column"/>, one accumulator each,
+    /// in registers while every row streams past.
+    /// </summary>
+    [MethodImpl(Kernel)]
+    private static void WeighColumns512<TVectors>(ref float weights, ref float rows, int count, ref float output, nuint column, bool accumulate)
+        where TVectors : struct, IStaticCount
+    {
+        int vectors = TVectors.Value;
+        nint stride = TRow.RowStride;
         ref float outputs = ref Unsafe.Add(ref output, column);
         var o0 = accumulate ? Vector512.LoadUnsafe(ref outputs) : Vector512<float>.Zero;
         var o1 = accumulate && vectors >= 2 ? Vector512.LoadUnsafe(ref outputs, 16) : Vector512<float>.Zero;
@@ -459,7 +503,7 @@ public static class RowKernels<TRow>
         ref float columns = ref Unsafe.Add(ref rows, column);
         for (int j = 0; j < count; j++)
         {
-            ref float row = ref Unsafe.Add(ref columns, (nint)j * TRow.RowStride);
+            ref float row = ref Unsafe.Add(ref columns, j * stride);
             var weight = Vector512.Create(Unsafe.Add(ref weights, j));
             o0 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row), o0);
             if (vectors >= 2) o1 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 16), o1);
@@ -481,10 +525,16 @@ public static class RowKernels<TRow>
         if (vectors >= 8) o7.StoreUnsafe(ref outputs, 112);
     }
 
-    /// <inheritdoc cref="WeighColumns512"/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighColumns256(ref float weights, ref float rows, int count, ref float output, nuint column, int vectors, bool accumulate)
+    /// <summary>
+    /// <typeparamref name="TVectors"/> Vector256 columns of the output from <paramref name="column"/>, one accumulator each,
+    /// in registers while every row streams past.
+    /// </summary>
+    [MethodImpl(Kernel)]
+    private static void WeighColumns256<TVectors>(ref float weights, ref float rows, int count, ref float output, nuint column, bool accumulate)
+        where TVectors : struct, IStaticCount
     {
+        int vectors = TVectors.Value;
+        nint stride = TRow.RowStride;
         ref float outputs = ref Unsafe.Add(ref output, column);
         var o0 = accumulate ? Vector256.LoadUnsafe(ref outputs) : Vector256<float>.Zero;
         var o1 = accumulate && vectors >= 2 ? Vector256.LoadUnsafe(ref outputs, 8) : Vector256<float>.Zero;
@@ -497,7 +547,7 @@ public static class RowKernels<TRow>
         ref float columns = ref Unsafe.Add(ref rows, column);
         for (int j = 0; j < count; j++)
         {
-            ref float row = ref Unsafe.Add(ref columns, (nint)j * TRow.RowStride);
+            ref float row = ref Unsafe.Add(ref columns, j * stride);
             var weight = Vector256.Create(Unsafe.Add(ref weights, j));
             o0 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row), o0);
             if (vectors >= 2) o1 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 8), o1);
@@ -519,10 +569,16 @@ public static class RowKernels<TRow>
         if (vectors >= 8) o7.StoreUnsafe(ref outputs, 56);
     }
 
-    /// <inheritdoc cref="WeighColumns512"/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighColumns128(ref float weights, ref float rows, int count, ref float output, nuint column, int vectors, bool accumulate)
+    /// <summary>
+    /// <typeparamref name="TVectors"/> Vector128 columns of the output from <paramref name="column"/>, one accumulator each,
+    /// in registers while every row streams past.
+    /// </summary>
+    [MethodImpl(Kernel)]
+    private static void WeighColumns128<TVectors>(ref float weights, ref float rows, int count, ref float output, nuint column, bool accumulate)
+        where TVectors : struct, IStaticCount
     {
+        int vectors = TVectors.Value;
+        nint stride = TRow.RowStride;
         ref float outputs = ref Unsafe.Add(ref output, column);
         var o0 = accumulate ? Vector128.LoadUnsafe(ref outputs) : Vector128<float>.Zero;
         var o1 = accumulate && vectors >= 2 ? Vector128.LoadUnsafe(ref outputs, 4) : Vector128<float>.Zero;
@@ -535,7 +591,7 @@ public static class RowKernels<TRow>
         ref float columns = ref Unsafe.Add(ref rows, column);
         for (int j = 0; j < count; j++)
         {
-            ref float row = ref Unsafe.Add(ref columns, (nint)j * TRow.RowStride);
+            ref float row = ref Unsafe.Add(ref columns, j * stride);
             var weight = Vector128.Create(Unsafe.Add(ref weights, j));
             o0 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row), o0);
             if (vectors >= 2) o1 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 4), o1);
@@ -557,20 +613,70 @@ public static class RowKernels<TRow>
         if (vectors >= 8) o7.StoreUnsafe(ref outputs, 28);
     }
 
+    /// <summary>No SIMD: one key at a time, one float at a time.</summary>
+    [MethodImpl(Kernel)]
+    private static void DotRowsScalar(ref float x, ref float rows, int count, float scale, ref float scores)
+    {
+        nint stride = TRow.RowStride;
+        for (int j = 0; j < count; j++)
+        {
+            ref float row = ref Unsafe.Add(ref rows, j * stride);
+            Unsafe.Add(ref scores, j) = scale * WithScalarTail(0, ref x, ref row, 0);
+        }
+    }
+
+    /// <summary>No SIMD: each weighted row added to the output in turn.</summary>
+    [MethodImpl(Kernel)]
+    private static void WeightedSumScalar(ref float weights, ref float rows, int count, ref float output, bool accumulate)
+    {
+        if (!accumulate)
+        {
+            MemoryMarshal.CreateSpan(ref output, TRow.Width).Clear();
+        }
+
+        int width = TRow.Width;
+        nint stride = TRow.RowStride;
+        for (int j = 0; j < count; j++)
+        {
+            ref float row = ref Unsafe.Add(ref rows, j * stride);
+            float weight = Unsafe.Add(ref weights, j);
+            for (int d = 0; d < width; d++)
+            {
+                Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
+            }
+        }
+    }
+
     /// <summary>
-    /// The output's last elements from <paramref name="start"/>, each summed in a register over every row: fewer than
-    /// one vector of them, so a pass per element costs little.
+    /// <paramref name="total"/> plus the products of the row's elements from <paramref name="start"/> on, added to it one
+    /// at a time (summing them apart first would round differently).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float WithScalarTail(float total, ref float x, ref float row, int start)
+    {
+        for (int d = start; d < TRow.Width; d++)
+        {
+            total += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// The output's elements from <paramref name="start"/> on, each summed in a register over every row: fewer than one
+    /// vector of them, so a pass per element costs little.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WeighScalarColumns(ref float weights, ref float rows, int count, ref float output, int start, bool accumulate)
     {
+        nint stride = TRow.RowStride;
         for (int d = start; d < TRow.Width; d++)
         {
             float sum = accumulate ? Unsafe.Add(ref output, d) : 0;
             ref float element = ref Unsafe.Add(ref rows, d);
             for (int j = 0; j < count; j++)
             {
-                sum += Unsafe.Add(ref weights, j) * Unsafe.Add(ref element, (nint)j * TRow.RowStride);
+                sum += Unsafe.Add(ref weights, j) * Unsafe.Add(ref element, j * stride);
             }
 
             Unsafe.Add(ref output, d) = sum;

@@ -23,24 +23,58 @@ internal static class RowAttention<TShape>
     /// <summary>The longest head the stacked kernels take; wider heads accumulate in memory, head by head.</summary>
     private const int MaxStackedHeadDim = 256;
 
-    private static int HeadDim => TShape.HeadDim;
+    private const MethodImplOptions Kernel = MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining;
 
-    private static int KvWidth => TShape.KvHeads * TShape.HeadDim;
+    private static int HeadDim
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TShape.HeadDim;
+    }
 
-    private static int QueryWidth => TShape.Heads * TShape.HeadDim;
+    private static int KvWidth
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TShape.KvHeads * TShape.HeadDim;
+    }
+
+    private static int QueryWidth
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TShape.Heads * TShape.HeadDim;
+    }
 
     /// <summary>Whether query heads share a key/value head (grouped-query attention).</summary>
-    private static bool Grouped => TShape.Heads / TShape.KvHeads > 1;
+    private static bool Grouped
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TShape.Heads / TShape.KvHeads > 1;
+    }
 
     /// <summary>Heads taken together: a group, or without groups every head, head h on its own slice h·HeadDim of each K/V row.</summary>
-    private static int StackedHeads => Grouped ? TShape.Heads / TShape.KvHeads : TShape.Heads;
+    private static int StackedHeads
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Grouped ? TShape.Heads / TShape.KvHeads : TShape.Heads;
+    }
 
     /// <summary>The streams of K/V rows a query row goes through in turn: one per key/value head with groups, else one for all heads.</summary>
-    private static int Streams => Grouped ? TShape.KvHeads : 1;
+    private static int Streams
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Grouped ? TShape.KvHeads : 1;
+    }
 
-    private static bool Stacks512 => StackedHeads > 1 && HeadDim <= MaxStackedHeadDim && HeadDim % 16 == 0;
+    private static bool Stacks512
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => StackedHeads > 1 && HeadDim <= MaxStackedHeadDim && HeadDim % 16 == 0;
+    }
 
-    private static bool Stacks256 => StackedHeads > 1 && HeadDim <= MaxStackedHeadDim && HeadDim % 8 == 0;
+    private static bool Stacks256
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => StackedHeads > 1 && HeadDim <= MaxStackedHeadDim && HeadDim % 8 == 0;
+    }
 
     /// <summary>
     /// Attends row by row. Arguments as <see cref="AttentionCore{TShape}.Attend"/>; <paramref name="scores"/> holds at
@@ -144,193 +178,215 @@ internal static class RowAttention<TShape>
     /// <summary>
     /// Four keys at a time against four heads at a time, the last block sliding back to end on the last key (rescoring a
     /// few): with a group, each key vector is loaded once for all four heads; without, each head reads its own slice of
-    /// the same rows, which still stream past in memory order.
+    /// the same rows, which still stream past in memory order. Heads left over from whole stacks of four take a second
+    /// pass over the keys.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ScoreKeysStacked512(ref float queries, ref float keys, int count, ref float scores)
     {
         const int HeadsAtOnce = 4;
-        for (int first = 0; first < count; first += 4)
+        if (StackedHeads >= HeadsAtOnce)
         {
-            int j = Math.Min(first, count - 4);
-            ref float block = ref Unsafe.Add(ref keys, (nint)j * KvWidth);
-            for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
-            {
-                ScoreStack512(ref queries, ref block, j, firstHead, HeadsAtOnce, ref scores);
-            }
+            ScoreStacks512<Count4>(ref queries, ref keys, count, ref scores, 0, StackedHeads / HeadsAtOnce * HeadsAtOnce);
+        }
 
-            if (StackedHeads % HeadsAtOnce != 0)
-            {
-                ScoreStack512(ref queries, ref block, j, StackedHeads / HeadsAtOnce * HeadsAtOnce, StackedHeads % HeadsAtOnce, ref scores);
-            }
+        switch (StackedHeads % HeadsAtOnce)
+        {
+            case 1: ScoreStacks512<Count1>(ref queries, ref keys, count, ref scores, StackedHeads - 1, StackedHeads); break;
+            case 2: ScoreStacks512<Count2>(ref queries, ref keys, count, ref scores, StackedHeads - 2, StackedHeads); break;
+            case 3: ScoreStacks512<Count3>(ref queries, ref keys, count, ref scores, StackedHeads - 3, StackedHeads); break;
         }
     }
 
     /// <summary>
-    /// Heads <paramref name="firstHead"/> … + <paramref name="heads"/> − 1 (1 to 4, a constant at each call) against keys
-    /// j … j + 3, one Vector512 accumulator per (head, key).
+    /// Heads <paramref name="firstHead"/> up to <paramref name="endHead"/>, <typeparamref name="THeads"/> (1 to 4) at a
+    /// time against every block of four keys, one Vector512 accumulator per (head, key).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScoreStack512(ref float queries, ref float block, int j, int firstHead, int heads, ref float scores)
+    [MethodImpl(Kernel)]
+    private static void ScoreStacks512<THeads>(ref float queries, ref float keys, int count, ref float scores, int firstHead, int endHead)
+        where THeads : struct, IStaticCount
     {
-        var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero; var s03 = Vector512<float>.Zero;
-        var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero; var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero;
-        var s20 = Vector512<float>.Zero; var s21 = Vector512<float>.Zero; var s22 = Vector512<float>.Zero; var s23 = Vector512<float>.Zero;
-        var s30 = Vector512<float>.Zero; var s31 = Vector512<float>.Zero; var s32 = Vector512<float>.Zero; var s33 = Vector512<float>.Zero;
-        ref float headQueries = ref Unsafe.Add(ref queries, firstHead * HeadDim);
-        ref float headKeys = ref Unsafe.Add(ref block, Grouped ? 0 : firstHead * HeadDim);
-        for (nuint d = 0; d < (nuint)HeadDim; d += 16)
-        {
-            ref float q = ref Unsafe.Add(ref headQueries, d);
-            ref float k = ref Unsafe.Add(ref headKeys, d);
-            if (Grouped)
-            {
-                var k0 = Vector512.LoadUnsafe(ref k);
-                var k1 = Vector512.LoadUnsafe(ref k, (nuint)KvWidth);
-                var k2 = Vector512.LoadUnsafe(ref k, (nuint)(2 * KvWidth));
-                var k3 = Vector512.LoadUnsafe(ref k, (nuint)(3 * KvWidth));
-                var query = Vector512.LoadUnsafe(ref q);
-                s00 = Vector512.MultiplyAddEstimate(query, k0, s00); s01 = Vector512.MultiplyAddEstimate(query, k1, s01); s02 = Vector512.MultiplyAddEstimate(query, k2, s02); s03 = Vector512.MultiplyAddEstimate(query, k3, s03);
-                if (heads >= 2)
-                {
-                    query = Vector512.LoadUnsafe(ref q, (nuint)HeadDim);
-                    s10 = Vector512.MultiplyAddEstimate(query, k0, s10); s11 = Vector512.MultiplyAddEstimate(query, k1, s11); s12 = Vector512.MultiplyAddEstimate(query, k2, s12); s13 = Vector512.MultiplyAddEstimate(query, k3, s13);
-                }
-
-                if (heads >= 3)
-                {
-                    query = Vector512.LoadUnsafe(ref q, (nuint)(2 * HeadDim));
-                    s20 = Vector512.MultiplyAddEstimate(query, k0, s20); s21 = Vector512.MultiplyAddEstimate(query, k1, s21); s22 = Vector512.MultiplyAddEstimate(query, k2, s22); s23 = Vector512.MultiplyAddEstimate(query, k3, s23);
-                }
-
-                if (heads >= 4)
-                {
-                    query = Vector512.LoadUnsafe(ref q, (nuint)(3 * HeadDim));
-                    s30 = Vector512.MultiplyAddEstimate(query, k0, s30); s31 = Vector512.MultiplyAddEstimate(query, k1, s31); s32 = Vector512.MultiplyAddEstimate(query, k2, s32); s33 = Vector512.MultiplyAddEstimate(query, k3, s33);
-                }
-            }
-            else
-            {
-                // Head h's slice of key row j + i sits h·HeadDim + i·KvWidth floats in.
-                var query = Vector512.LoadUnsafe(ref q);
-                s00 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k), s00);
-                s01 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)KvWidth), s01);
-                s02 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * KvWidth)), s02);
-                s03 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * KvWidth)), s03);
-                if (heads >= 2)
-                {
-                    query = Vector512.LoadUnsafe(ref q, (nuint)HeadDim);
-                    s10 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)HeadDim), s10);
-                    s11 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(HeadDim + KvWidth)), s11);
-                    s12 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(HeadDim + 2 * KvWidth)), s12);
-                    s13 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(HeadDim + 3 * KvWidth)), s13);
-                }
-
-                if (heads >= 3)
-                {
-                    query = Vector512.LoadUnsafe(ref q, (nuint)(2 * HeadDim));
-                    s20 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * HeadDim)), s20);
-                    s21 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * HeadDim + KvWidth)), s21);
-                    s22 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * HeadDim + 2 * KvWidth)), s22);
-                    s23 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * HeadDim + 3 * KvWidth)), s23);
-                }
-
-                if (heads >= 4)
-                {
-                    query = Vector512.LoadUnsafe(ref q, (nuint)(3 * HeadDim));
-                    s30 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * HeadDim)), s30);
-                    s31 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * HeadDim + KvWidth)), s31);
-                    s32 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * HeadDim + 2 * KvWidth)), s32);
-                    s33 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * HeadDim + 3 * KvWidth)), s33);
-                }
-            }
-        }
-
-        // Block h of sums holds head firstHead + h's scores for keys j … j + 3.
-        var sums = TShape.Scale * HorizontalSum.AcrossBlocks(
-            HorizontalSum.OfFour(s00, s01, s02, s03),
-            heads >= 2 ? HorizontalSum.OfFour(s10, s11, s12, s13) : Vector512<float>.Zero,
-            heads >= 3 ? HorizontalSum.OfFour(s20, s21, s22, s23) : Vector512<float>.Zero,
-            heads >= 4 ? HorizontalSum.OfFour(s30, s31, s32, s33) : Vector512<float>.Zero);
-        ref float headScores = ref Unsafe.Add(ref scores, firstHead * TShape.ScoreStride + j);
-        sums.GetLower().GetLower().StoreUnsafe(ref headScores);
-        if (heads >= 2) sums.GetLower().GetUpper().StoreUnsafe(ref headScores, (nuint)TShape.ScoreStride);
-        if (heads >= 3) sums.GetUpper().GetLower().StoreUnsafe(ref headScores, (nuint)(2 * TShape.ScoreStride));
-        if (heads >= 4) sums.GetUpper().GetUpper().StoreUnsafe(ref headScores, (nuint)(3 * TShape.ScoreStride));
-    }
-
-    /// <summary>As <see cref="ScoreKeysStacked512"/>, two heads at a time: 2 × 4 accumulators, 4 keys and a query fill AVX2's 16 registers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeysStacked256(ref float queries, ref float keys, int count, ref float scores)
-    {
-        const int HeadsAtOnce = 2;
+        int heads = THeads.Value;
+        int headDim = HeadDim;
+        int kvWidth = KvWidth;
+        int scoreStride = TShape.ScoreStride;
+        bool grouped = Grouped;
+        float scale = TShape.Scale;
         for (int first = 0; first < count; first += 4)
         {
             int j = Math.Min(first, count - 4);
-            ref float block = ref Unsafe.Add(ref keys, (nint)j * KvWidth);
-            for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
+            ref float block = ref Unsafe.Add(ref keys, (nint)j * kvWidth);
+            for (int stackHead = firstHead; stackHead < endHead; stackHead += heads)
             {
-                ScoreStack256(ref queries, ref block, j, firstHead, HeadsAtOnce, ref scores);
-            }
+                var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero; var s03 = Vector512<float>.Zero;
+                var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero; var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero;
+                var s20 = Vector512<float>.Zero; var s21 = Vector512<float>.Zero; var s22 = Vector512<float>.Zero; var s23 = Vector512<float>.Zero;
+                var s30 = Vector512<float>.Zero; var s31 = Vector512<float>.Zero; var s32 = Vector512<float>.Zero; var s33 = Vector512<float>.Zero;
+                ref float headQueries = ref Unsafe.Add(ref queries, stackHead * headDim);
+                ref float headKeys = ref Unsafe.Add(ref block, grouped ? 0 : stackHead * headDim);
+                for (nuint d = 0; d < (nuint)headDim; d += 16)
+                {
+                    ref float q = ref Unsafe.Add(ref headQueries, d);
+                    ref float k = ref Unsafe.Add(ref headKeys, d);
+                    if (grouped)
+                    {
+                        var k0 = Vector512.LoadUnsafe(ref k);
+                        var k1 = Vector512.LoadUnsafe(ref k, (nuint)kvWidth);
+                        var k2 = Vector512.LoadUnsafe(ref k, (nuint)(2 * kvWidth));
+                        var k3 = Vector512.LoadUnsafe(ref k, (nuint)(3 * kvWidth));
+                        var query = Vector512.LoadUnsafe(ref q);
+                        s00 = Vector512.MultiplyAddEstimate(query, k0, s00); s01 = Vector512.MultiplyAddEstimate(query, k1, s01); s02 = Vector512.MultiplyAddEstimate(query, k2, s02); s03 = Vector512.MultiplyAddEstimate(query, k3, s03);
+                        if (heads >= 2)
+                        {
+                            query = Vector512.LoadUnsafe(ref q, (nuint)headDim);
+                            s10 = Vector512.MultiplyAddEstimate(query, k0, s10); s11 = Vector512.MultiplyAddEstimate(query, k1, s11); s12 = Vector512.MultiplyAddEstimate(query, k2, s12); s13 = Vector512.MultiplyAddEstimate(query, k3, s13);
+                        }
 
-            if (StackedHeads % HeadsAtOnce != 0)
-            {
-                ScoreStack256(ref queries, ref block, j, StackedHeads - 1, 1, ref scores);
+                        if (heads >= 3)
+                        {
+                            query = Vector512.LoadUnsafe(ref q, (nuint)(2 * headDim));
+                            s20 = Vector512.MultiplyAddEstimate(query, k0, s20); s21 = Vector512.MultiplyAddEstimate(query, k1, s21); s22 = Vector512.MultiplyAddEstimate(query, k2, s22); s23 = Vector512.MultiplyAddEstimate(query, k3, s23);
+                        }
+
+                        if (heads >= 4)
+                        {
+                            query = Vector512.LoadUnsafe(ref q, (nuint)(3 * headDim));
+                            s30 = Vector512.MultiplyAddEstimate(query, k0, s30); s31 = Vector512.MultiplyAddEstimate(query, k1, s31); s32 = Vector512.MultiplyAddEstimate(query, k2, s32); s33 = Vector512.MultiplyAddEstimate(query, k3, s33);
+                        }
+                    }
+                    else
+                    {
+                        // Head h's slice of key row j + i sits h·headDim + i·kvWidth floats in.
+                        var query = Vector512.LoadUnsafe(ref q);
+                        s00 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k), s00);
+                        s01 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)kvWidth), s01);
+                        s02 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * kvWidth)), s02);
+                        s03 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * kvWidth)), s03);
+                        if (heads >= 2)
+                        {
+                            query = Vector512.LoadUnsafe(ref q, (nuint)headDim);
+                            s10 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)headDim), s10);
+                            s11 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(headDim + kvWidth)), s11);
+                            s12 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(headDim + 2 * kvWidth)), s12);
+                            s13 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(headDim + 3 * kvWidth)), s13);
+                        }
+
+                        if (heads >= 3)
+                        {
+                            query = Vector512.LoadUnsafe(ref q, (nuint)(2 * headDim));
+                            s20 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * headDim)), s20);
+                            s21 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * headDim + kvWidth)), s21);
+                            s22 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * headDim + 2 * kvWidth)), s22);
+                            s23 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * headDim + 3 * kvWidth)), s23);
+                        }
+
+                        if (heads >= 4)
+                        {
+                            query = Vector512.LoadUnsafe(ref q, (nuint)(3 * headDim));
+                            s30 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * headDim)), s30);
+                            s31 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * headDim + kvWidth)), s31);
+                            s32 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * headDim + 2 * kvWidth)), s32);
+                            s33 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * headDim + 3 * kvWidth)), s33);
+                        }
+                    }
+                }
+
+                // Block h of sums holds head stackHead + h's scores for keys j … j + 3.
+                var sums = scale * HorizontalSum.AcrossBlocks(
+                    HorizontalSum.OfFour(s00, s01, s02, s03),
+                    heads >= 2 ? HorizontalSum.OfFour(s10, s11, s12, s13) : Vector512<float>.Zero,
+                    heads >= 3 ? HorizontalSum.OfFour(s20, s21, s22, s23) : Vector512<float>.Zero,
+                    heads >= 4 ? HorizontalSum.OfFour(s30, s31, s32, s33) : Vector512<float>.Zero);
+                ref float headScores = ref Unsafe.Add(ref scores, stackHead * scoreStride + j);
+                sums.GetLower().GetLower().StoreUnsafe(ref headScores);
+                if (heads >= 2) sums.GetLower().GetUpper().StoreUnsafe(ref headScores, (nuint)scoreStride);
+                if (heads >= 3) sums.GetUpper().GetLower().StoreUnsafe(ref headScores, (nuint)(2 * scoreStride));
+                if (heads >= 4) sums.GetUpper().GetUpper().StoreUnsafe(ref headScores, (nuint)(3 * scoreStride));
             }
         }
     }
 
-    /// <summary>Heads <paramref name="firstHead"/> … + <paramref name="heads"/> − 1 (1 or 2, a constant at each call) against keys j … j + 3.</summary>
+    /// <summary>As <see cref="ScoreKeysStacked512"/>, two heads at a time: 2 × 4 accumulators, 4 keys and a query fill AVX2's 16 registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScoreStack256(ref float queries, ref float block, int j, int firstHead, int heads, ref float scores)
+    private static void ScoreKeysStacked256(ref float queries, ref float keys, int count, ref float scores)
     {
-        var s00 = Vector256<float>.Zero; var s01 = Vector256<float>.Zero; var s02 = Vector256<float>.Zero; var s03 = Vector256<float>.Zero;
-        var s10 = Vector256<float>.Zero; var s11 = Vector256<float>.Zero; var s12 = Vector256<float>.Zero; var s13 = Vector256<float>.Zero;
-        ref float headQueries = ref Unsafe.Add(ref queries, firstHead * HeadDim);
-        ref float headKeys = ref Unsafe.Add(ref block, Grouped ? 0 : firstHead * HeadDim);
-        for (nuint d = 0; d < (nuint)HeadDim; d += 8)
+        if (StackedHeads >= 2)
         {
-            ref float q = ref Unsafe.Add(ref headQueries, d);
-            ref float k = ref Unsafe.Add(ref headKeys, d);
-            if (Grouped)
-            {
-                var k0 = Vector256.LoadUnsafe(ref k);
-                var k1 = Vector256.LoadUnsafe(ref k, (nuint)KvWidth);
-                var k2 = Vector256.LoadUnsafe(ref k, (nuint)(2 * KvWidth));
-                var k3 = Vector256.LoadUnsafe(ref k, (nuint)(3 * KvWidth));
-                var query = Vector256.LoadUnsafe(ref q);
-                s00 = Vector256.MultiplyAddEstimate(query, k0, s00); s01 = Vector256.MultiplyAddEstimate(query, k1, s01); s02 = Vector256.MultiplyAddEstimate(query, k2, s02); s03 = Vector256.MultiplyAddEstimate(query, k3, s03);
-                if (heads >= 2)
-                {
-                    query = Vector256.LoadUnsafe(ref q, (nuint)HeadDim);
-                    s10 = Vector256.MultiplyAddEstimate(query, k0, s10); s11 = Vector256.MultiplyAddEstimate(query, k1, s11); s12 = Vector256.MultiplyAddEstimate(query, k2, s12); s13 = Vector256.MultiplyAddEstimate(query, k3, s13);
-                }
-            }
-            else
-            {
-                var query = Vector256.LoadUnsafe(ref q);
-                s00 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k), s00);
-                s01 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)KvWidth), s01);
-                s02 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(2 * KvWidth)), s02);
-                s03 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(3 * KvWidth)), s03);
-                if (heads >= 2)
-                {
-                    query = Vector256.LoadUnsafe(ref q, (nuint)HeadDim);
-                    s10 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)HeadDim), s10);
-                    s11 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(HeadDim + KvWidth)), s11);
-                    s12 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(HeadDim + 2 * KvWidth)), s12);
-                    s13 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(HeadDim + 3 * KvWidth)), s13);
-                }
-            }
+            ScoreStacks256<Count2>(ref queries, ref keys, count, ref scores, 0, StackedHeads / 2 * 2);
         }
 
-        // Block h of sums holds head firstHead + h's scores for keys j … j + 3.
-        var sums = TShape.Scale * HorizontalSum.AcrossBlocks(
-            HorizontalSum.OfFour(s00, s01, s02, s03),
-            heads >= 2 ? HorizontalSum.OfFour(s10, s11, s12, s13) : Vector256<float>.Zero);
-        ref float headScores = ref Unsafe.Add(ref scores, firstHead * TShape.ScoreStride + j);
-        sums.GetLower().StoreUnsafe(ref headScores);
-        if (heads >= 2) sums.GetUpper().StoreUnsafe(ref headScores, (nuint)TShape.ScoreStride);
+        if (StackedHeads % 2 == 1)
+        {
+            ScoreStacks256<Count1>(ref queries, ref keys, count, ref scores, StackedHeads - 1, StackedHeads);
+        }
+    }
+
+    /// <summary>Heads <paramref name="firstHead"/> up to <paramref name="endHead"/>, <typeparamref name="THeads"/> (1 or 2) at a time against every block of four keys.</summary>
+    [MethodImpl(Kernel)]
+    private static void ScoreStacks256<THeads>(ref float queries, ref float keys, int count, ref float scores, int firstHead, int endHead)
+        where THeads : struct, IStaticCount
+    {
+        int heads = THeads.Value;
+        int headDim = HeadDim;
+        int kvWidth = KvWidth;
+        int scoreStride = TShape.ScoreStride;
+        bool grouped = Grouped;
+        float scale = TShape.Scale;
+        for (int first = 0; first < count; first += 4)
+        {
+            int j = Math.Min(first, count - 4);
+            ref float block = ref Unsafe.Add(ref keys, (nint)j * kvWidth);
+            for (int stackHead = firstHead; stackHead < endHead; stackHead += heads)
+            {
+                var s00 = Vector256<float>.Zero; var s01 = Vector256<float>.Zero; var s02 = Vector256<float>.Zero; var s03 = Vector256<float>.Zero;
+                var s10 = Vector256<float>.Zero; var s11 = Vector256<float>.Zero; var s12 = Vector256<float>.Zero; var s13 = Vector256<float>.Zero;
+                ref float headQueries = ref Unsafe.Add(ref queries, stackHead * headDim);
+                ref float headKeys = ref Unsafe.Add(ref block, grouped ? 0 : stackHead * headDim);
+                for (nuint d = 0; d < (nuint)headDim; d += 8)
+                {
+                    ref float q = ref Unsafe.Add(ref headQueries, d);
+                    ref float k = ref Unsafe.Add(ref headKeys, d);
+                    if (grouped)
+                    {
+                        var k0 = Vector256.LoadUnsafe(ref k);
+                        var k1 = Vector256.LoadUnsafe(ref k, (nuint)kvWidth);
+                        var k2 = Vector256.LoadUnsafe(ref k, (nuint)(2 * kvWidth));
+                        var k3 = Vector256.LoadUnsafe(ref k, (nuint)(3 * kvWidth));
+                        var query = Vector256.LoadUnsafe(ref q);
+                        s00 = Vector256.MultiplyAddEstimate(query, k0, s00); s01 = Vector256.MultiplyAddEstimate(query, k1, s01); s02 = Vector256.MultiplyAddEstimate(query, k2, s02); s03 = Vector256.MultiplyAddEstimate(query, k3, s03);
+                        if (heads >= 2)
+                        {
+                            query = Vector256.LoadUnsafe(ref q, (nuint)headDim);
+                            s10 = Vector256.MultiplyAddEstimate(query, k0, s10); s11 = Vector256.MultiplyAddEstimate(query, k1, s11); s12 = Vector256.MultiplyAddEstimate(query, k2, s12); s13 = Vector256.MultiplyAddEstimate(query, k3, s13);
+                        }
+                    }
+                    else
+                    {
+                        var query = Vector256.LoadUnsafe(ref q);
+                        s00 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k), s00);
+                        s01 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)kvWidth), s01);
+                        s02 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(2 * kvWidth)), s02);
+                        s03 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(3 * kvWidth)), s03);
+                        if (heads >= 2)
+                        {
+                            query = Vector256.LoadUnsafe(ref q, (nuint)headDim);
+                            s10 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)headDim), s10);
+                            s11 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(headDim + kvWidth)), s11);
+                            s12 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(headDim + 2 * kvWidth)), s12);
+                            s13 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(headDim + 3 * kvWidth)), s13);
+                        }
+                    }
+                }
+
+                // Block h of sums holds head stackHead + h's scores for keys j … j + 3.
+                var sums = scale * HorizontalSum.AcrossBlocks(
+                    HorizontalSum.OfFour(s00, s01, s02, s03),
+                    heads >= 2 ? HorizontalSum.OfFour(s10, s11, s12, s13) : Vector256<float>.Zero);
+                ref float headScores = ref Unsafe.Add(ref scores, stackHead * scoreStride + j);
+                sums.GetLower().StoreUnsafe(ref headScores);
+                if (heads >= 2) sums.GetUpper().StoreUnsafe(ref headScores, (nuint)scoreStride);
+            }
+        }
     }
 
     /// <summary>
@@ -343,18 +399,21 @@ internal static class RowAttention<TShape>
         const int HeadsAtOnce = 4;
         for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
         {
-            WeighStackColumns512(ref weights, ref values, count, ref output, firstHead, HeadsAtOnce);
+            WeighHeads512<Count4>(ref weights, ref values, count, ref output, firstHead);
         }
 
-        if (StackedHeads % HeadsAtOnce != 0)
+        switch (StackedHeads % HeadsAtOnce)
         {
-            WeighStackColumns512(ref weights, ref values, count, ref output, StackedHeads / HeadsAtOnce * HeadsAtOnce, StackedHeads % HeadsAtOnce);
+            case 1: WeighHeads512<Count1>(ref weights, ref values, count, ref output, StackedHeads - 1); break;
+            case 2: WeighHeads512<Count2>(ref weights, ref values, count, ref output, StackedHeads - 2); break;
+            case 3: WeighHeads512<Count3>(ref weights, ref values, count, ref output, StackedHeads - 3); break;
         }
     }
 
-    /// <summary>Every column block of heads <paramref name="firstHead"/> … + <paramref name="heads"/> − 1 (a constant at each call).</summary>
+    /// <summary>Every column block of the <typeparamref name="THeads"/> heads from <paramref name="firstHead"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighStackColumns512(ref float weights, ref float values, int count, ref float output, int firstHead, int heads)
+    private static void WeighHeads512<THeads>(ref float weights, ref float values, int count, ref float output, int firstHead)
+        where THeads : struct, IStaticCount
     {
         const int Columns = 4 * 16;
         ref float headWeights = ref Unsafe.Add(ref weights, firstHead * TShape.ScoreStride);
@@ -363,22 +422,32 @@ internal static class RowAttention<TShape>
         nuint column = 0;
         for (; column + Columns <= (nuint)HeadDim; column += Columns)
         {
-            WeighStack512(ref headWeights, ref headValues, count, ref headOutputs, column, heads, 4);
+            WeighStack512<THeads, Count4>(ref headWeights, ref headValues, count, ref headOutputs, column);
         }
 
-        if (HeadDim % Columns != 0)
+        switch (HeadDim % Columns / 16)
         {
-            WeighStack512(ref headWeights, ref headValues, count, ref headOutputs, (nuint)(HeadDim / Columns * Columns), heads, HeadDim % Columns / 16);
+            case 1: WeighStack512<THeads, Count1>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 2: WeighStack512<THeads, Count2>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 3: WeighStack512<THeads, Count3>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
         }
     }
 
     /// <summary>
-    /// <paramref name="heads"/> heads × <paramref name="vectors"/> Vector512 columns from <paramref name="column"/>
-    /// (each 1 to 4, constants at each call), one accumulator each, over every value row.
+    /// <typeparamref name="THeads"/> heads × <typeparamref name="TVectors"/> Vector512 columns from <paramref name="column"/>
+    /// (each 1 to 4), one accumulator each, over every value row.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighStack512(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column, int heads, int vectors)
+    [MethodImpl(Kernel)]
+    private static void WeighStack512<THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+        where THeads : struct, IStaticCount
+        where TVectors : struct, IStaticCount
     {
+        int heads = THeads.Value;
+        int vectors = TVectors.Value;
+        int headDim = HeadDim;
+        nint kvWidth = KvWidth;
+        int scoreStride = TShape.ScoreStride;
+        bool grouped = Grouped;
         var o00 = Vector512<float>.Zero; var o01 = Vector512<float>.Zero; var o02 = Vector512<float>.Zero; var o03 = Vector512<float>.Zero;
         var o10 = Vector512<float>.Zero; var o11 = Vector512<float>.Zero; var o12 = Vector512<float>.Zero; var o13 = Vector512<float>.Zero;
         var o20 = Vector512<float>.Zero; var o21 = Vector512<float>.Zero; var o22 = Vector512<float>.Zero; var o23 = Vector512<float>.Zero;
@@ -386,7 +455,7 @@ internal static class RowAttention<TShape>
         ref float columnValues = ref Unsafe.Add(ref headValues, column);
         for (int j = 0; j < count; j++)
         {
-            ref float valueRow = ref Unsafe.Add(ref columnValues, (nint)j * KvWidth);
+            ref float valueRow = ref Unsafe.Add(ref columnValues, j * kvWidth);
 
             // Head 0; with a group the same four value vectors serve every head.
             var v0 = Vector512.LoadUnsafe(ref valueRow);
@@ -401,15 +470,15 @@ internal static class RowAttention<TShape>
 
             if (heads >= 2)
             {
-                if (!Grouped)
+                if (!grouped)
                 {
-                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)HeadDim);
-                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(HeadDim + 16));
-                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(HeadDim + 32));
-                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(HeadDim + 48));
+                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)headDim);
+                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(headDim + 16));
+                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(headDim + 32));
+                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(headDim + 48));
                 }
 
-                p = Vector512.Create(Unsafe.Add(ref headWeights, TShape.ScoreStride + j));
+                p = Vector512.Create(Unsafe.Add(ref headWeights, scoreStride + j));
                 o10 = Vector512.MultiplyAddEstimate(p, v0, o10);
                 if (vectors >= 2) o11 = Vector512.MultiplyAddEstimate(p, v1, o11);
                 if (vectors >= 3) o12 = Vector512.MultiplyAddEstimate(p, v2, o12);
@@ -418,15 +487,15 @@ internal static class RowAttention<TShape>
 
             if (heads >= 3)
             {
-                if (!Grouped)
+                if (!grouped)
                 {
-                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * HeadDim));
-                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * HeadDim + 16));
-                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * HeadDim + 32));
-                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * HeadDim + 48));
+                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * headDim));
+                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * headDim + 16));
+                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * headDim + 32));
+                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * headDim + 48));
                 }
 
-                p = Vector512.Create(Unsafe.Add(ref headWeights, 2 * TShape.ScoreStride + j));
+                p = Vector512.Create(Unsafe.Add(ref headWeights, 2 * scoreStride + j));
                 o20 = Vector512.MultiplyAddEstimate(p, v0, o20);
                 if (vectors >= 2) o21 = Vector512.MultiplyAddEstimate(p, v1, o21);
                 if (vectors >= 3) o22 = Vector512.MultiplyAddEstimate(p, v2, o22);
@@ -435,15 +504,15 @@ internal static class RowAttention<TShape>
 
             if (heads >= 4)
             {
-                if (!Grouped)
+                if (!grouped)
                 {
-                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * HeadDim));
-                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * HeadDim + 16));
-                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * HeadDim + 32));
-                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * HeadDim + 48));
+                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * headDim));
+                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * headDim + 16));
+                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * headDim + 32));
+                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * headDim + 48));
                 }
 
-                p = Vector512.Create(Unsafe.Add(ref headWeights, 3 * TShape.ScoreStride + j));
+                p = Vector512.Create(Unsafe.Add(ref headWeights, 3 * scoreStride + j));
                 o30 = Vector512.MultiplyAddEstimate(p, v0, o30);
                 if (vectors >= 2) o31 = Vector512.MultiplyAddEstimate(p, v1, o31);
                 if (vectors >= 3) o32 = Vector512.MultiplyAddEstimate(p, v2, o32);
@@ -458,26 +527,26 @@ internal static class RowAttention<TShape>
         if (vectors >= 4) o03.StoreUnsafe(ref outputs, 48);
         if (heads >= 2)
         {
-            o10.StoreUnsafe(ref outputs, (nuint)HeadDim);
-            if (vectors >= 2) o11.StoreUnsafe(ref outputs, (nuint)(HeadDim + 16));
-            if (vectors >= 3) o12.StoreUnsafe(ref outputs, (nuint)(HeadDim + 32));
-            if (vectors >= 4) o13.StoreUnsafe(ref outputs, (nuint)(HeadDim + 48));
+            o10.StoreUnsafe(ref outputs, (nuint)headDim);
+            if (vectors >= 2) o11.StoreUnsafe(ref outputs, (nuint)(headDim + 16));
+            if (vectors >= 3) o12.StoreUnsafe(ref outputs, (nuint)(headDim + 32));
+            if (vectors >= 4) o13.StoreUnsafe(ref outputs, (nuint)(headDim + 48));
         }
 
         if (heads >= 3)
         {
-            o20.StoreUnsafe(ref outputs, (nuint)(2 * HeadDim));
-            if (vectors >= 2) o21.StoreUnsafe(ref outputs, (nuint)(2 * HeadDim + 16));
-            if (vectors >= 3) o22.StoreUnsafe(ref outputs, (nuint)(2 * HeadDim + 32));
-            if (vectors >= 4) o23.StoreUnsafe(ref outputs, (nuint)(2 * HeadDim + 48));
+            o20.StoreUnsafe(ref outputs, (nuint)(2 * headDim));
+            if (vectors >= 2) o21.StoreUnsafe(ref outputs, (nuint)(2 * headDim + 16));
+            if (vectors >= 3) o22.StoreUnsafe(ref outputs, (nuint)(2 * headDim + 32));
+            if (vectors >= 4) o23.StoreUnsafe(ref outputs, (nuint)(2 * headDim + 48));
         }
 
         if (heads >= 4)
         {
-            o30.StoreUnsafe(ref outputs, (nuint)(3 * HeadDim));
-            if (vectors >= 2) o31.StoreUnsafe(ref outputs, (nuint)(3 * HeadDim + 16));
-            if (vectors >= 3) o32.StoreUnsafe(ref outputs, (nuint)(3 * HeadDim + 32));
-            if (vectors >= 4) o33.StoreUnsafe(ref outputs, (nuint)(3 * HeadDim + 48));
+            o30.StoreUnsafe(ref outputs, (nuint)(3 * headDim));
+            if (vectors >= 2) o31.StoreUnsafe(ref outputs, (nuint)(3 * headDim + 16));
+            if (vectors >= 3) o32.StoreUnsafe(ref outputs, (nuint)(3 * headDim + 32));
+            if (vectors >= 4) o33.StoreUnsafe(ref outputs, (nuint)(3 * headDim + 48));
         }
     }
 
@@ -488,18 +557,19 @@ internal static class RowAttention<TShape>
         const int HeadsAtOnce = 2;
         for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
         {
-            WeighStackColumns256(ref weights, ref values, count, ref output, firstHead, HeadsAtOnce);
+            WeighHeads256<Count2>(ref weights, ref values, count, ref output, firstHead);
         }
 
         if (StackedHeads % HeadsAtOnce != 0)
         {
-            WeighStackColumns256(ref weights, ref values, count, ref output, StackedHeads - 1, 1);
+            WeighHeads256<Count1>(ref weights, ref values, count, ref output, StackedHeads - 1);
         }
     }
 
-    /// <inheritdoc cref="WeighStackColumns512"/>
+    /// <inheritdoc cref="WeighHeads512"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighStackColumns256(ref float weights, ref float values, int count, ref float output, int firstHead, int heads)
+    private static void WeighHeads256<THeads>(ref float weights, ref float values, int count, ref float output, int firstHead)
+        where THeads : struct, IStaticCount
     {
         const int Columns = 4 * 8;
         ref float headWeights = ref Unsafe.Add(ref weights, firstHead * TShape.ScoreStride);
@@ -508,28 +578,38 @@ internal static class RowAttention<TShape>
         nuint column = 0;
         for (; column + Columns <= (nuint)HeadDim; column += Columns)
         {
-            WeighStack256(ref headWeights, ref headValues, count, ref headOutputs, column, heads, 4);
+            WeighStack256<THeads, Count4>(ref headWeights, ref headValues, count, ref headOutputs, column);
         }
 
-        if (HeadDim % Columns != 0)
+        switch (HeadDim % Columns / 8)
         {
-            WeighStack256(ref headWeights, ref headValues, count, ref headOutputs, (nuint)(HeadDim / Columns * Columns), heads, HeadDim % Columns / 8);
+            case 1: WeighStack256<THeads, Count1>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 2: WeighStack256<THeads, Count2>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 3: WeighStack256<THeads, Count3>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
         }
     }
 
     /// <summary>
-    /// <paramref name="heads"/> heads (1 or 2) × <paramref name="vectors"/> Vector256 columns (1 to 4) from
-    /// <paramref name="column"/>, constants at each call, one accumulator each, over every value row.
+    /// <typeparamref name="THeads"/> heads (1 or 2) × <typeparamref name="TVectors"/> Vector256 columns (1 to 4) from
+    /// <paramref name="column"/>, one accumulator each, over every value row.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighStack256(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column, int heads, int vectors)
+    [MethodImpl(Kernel)]
+    private static void WeighStack256<THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+        where THeads : struct, IStaticCount
+        where TVectors : struct, IStaticCount
     {
+        int heads = THeads.Value;
+        int vectors = TVectors.Value;
+        int headDim = HeadDim;
+        nint kvWidth = KvWidth;
+        int scoreStride = TShape.ScoreStride;
+        bool grouped = Grouped;
         var o00 = Vector256<float>.Zero; var o01 = Vector256<float>.Zero; var o02 = Vector256<float>.Zero; var o03 = Vector256<float>.Zero;
         var o10 = Vector256<float>.Zero; var o11 = Vector256<float>.Zero; var o12 = Vector256<float>.Zero; var o13 = Vector256<float>.Zero;
         ref float columnValues = ref Unsafe.Add(ref headValues, column);
         for (int j = 0; j < count; j++)
         {
-            ref float valueRow = ref Unsafe.Add(ref columnValues, (nint)j * KvWidth);
+            ref float valueRow = ref Unsafe.Add(ref columnValues, j * kvWidth);
             var v0 = Vector256.LoadUnsafe(ref valueRow);
             var v1 = vectors >= 2 ? Vector256.LoadUnsafe(ref valueRow, 8) : default;
             var v2 = vectors >= 3 ? Vector256.LoadUnsafe(ref valueRow, 16) : default;
@@ -542,15 +622,15 @@ internal static class RowAttention<TShape>
 
             if (heads >= 2)
             {
-                if (!Grouped)
+                if (!grouped)
                 {
-                    v0 = Vector256.LoadUnsafe(ref valueRow, (nuint)HeadDim);
-                    if (vectors >= 2) v1 = Vector256.LoadUnsafe(ref valueRow, (nuint)(HeadDim + 8));
-                    if (vectors >= 3) v2 = Vector256.LoadUnsafe(ref valueRow, (nuint)(HeadDim + 16));
-                    if (vectors >= 4) v3 = Vector256.LoadUnsafe(ref valueRow, (nuint)(HeadDim + 24));
+                    v0 = Vector256.LoadUnsafe(ref valueRow, (nuint)headDim);
+                    if (vectors >= 2) v1 = Vector256.LoadUnsafe(ref valueRow, (nuint)(headDim + 8));
+                    if (vectors >= 3) v2 = Vector256.LoadUnsafe(ref valueRow, (nuint)(headDim + 16));
+                    if (vectors >= 4) v3 = Vector256.LoadUnsafe(ref valueRow, (nuint)(headDim + 24));
                 }
 
-                p = Vector256.Create(Unsafe.Add(ref headWeights, TShape.ScoreStride + j));
+                p = Vector256.Create(Unsafe.Add(ref headWeights, scoreStride + j));
                 o10 = Vector256.MultiplyAddEstimate(p, v0, o10);
                 if (vectors >= 2) o11 = Vector256.MultiplyAddEstimate(p, v1, o11);
                 if (vectors >= 3) o12 = Vector256.MultiplyAddEstimate(p, v2, o12);
@@ -565,10 +645,10 @@ internal static class RowAttention<TShape>
         if (vectors >= 4) o03.StoreUnsafe(ref outputs, 24);
         if (heads >= 2)
         {
-            o10.StoreUnsafe(ref outputs, (nuint)HeadDim);
-            if (vectors >= 2) o11.StoreUnsafe(ref outputs, (nuint)(HeadDim + 8));
-            if (vectors >= 3) o12.StoreUnsafe(ref outputs, (nuint)(HeadDim + 16));
-            if (vectors >= 4) o13.StoreUnsafe(ref outputs, (nuint)(HeadDim + 24));
+            o10.StoreUnsafe(ref outputs, (nuint)headDim);
+            if (vectors >= 2) o11.StoreUnsafe(ref outputs, (nuint)(headDim + 8));
+            if (vectors >= 3) o12.StoreUnsafe(ref outputs, (nuint)(headDim + 16));
+            if (vectors >= 4) o13.StoreUnsafe(ref outputs, (nuint)(headDim + 24));
         }
     }
 
@@ -616,11 +696,23 @@ internal static class RowAttention<TShape>
         }
     }
 
-    /// <summary>One head's slice of the key/value rows: HeadDim floats per row, rows KvHeads·HeadDim apart.</summary>
+    /// <summary>
+    /// One head's slice of the key/value rows: HeadDim floats per row, rows KvHeads·HeadDim apart. Its getters, like every
+    /// getter here that reads the shape, are marked for inlining: the JIT does not inline a method that makes a
+    /// static virtual call through a type parameter unless told to, and a getter left as a call is no constant.
+    /// </summary>
     private struct HeadRow : IRowShape
     {
-        public static int Width => TShape.HeadDim;
+        public static int Width
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TShape.HeadDim;
+        }
 
-        public static int RowStride => TShape.KvHeads * TShape.HeadDim;
+        public static int RowStride
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TShape.KvHeads * TShape.HeadDim;
+        }
     }
 }
