@@ -395,9 +395,12 @@ public static class RowKernels<TRow>
         const int Group = OutputVectorsAtOnce * 16;
         int vectorPart = TRow.Width / 16 * 16;
         nuint column = 0;
-        for (; column + Group <= (nuint)vectorPart; column += Group)
+        if (vectorPart >= Group)
         {
-            WeighColumns512<Count8>(ref weights, ref rows, count, ref output, column, accumulate);
+            for (; column + Group <= (nuint)vectorPart; column += Group)
+            {
+                WeighColumns512<Count8>(ref weights, ref rows, count, ref output, column, accumulate);
+            }
         }
 
         switch (vectorPart % Group / 16)
@@ -431,9 +434,12 @@ public static class RowKernels<TRow>
         const int Group = OutputVectorsAtOnce * 8;
         int vectorPart = TRow.Width / 8 * 8;
         nuint column = 0;
-        for (; column + Group <= (nuint)vectorPart; column += Group)
+        if (vectorPart >= Group)
         {
-            WeighColumns256<Count8>(ref weights, ref rows, count, ref output, column, accumulate);
+            for (; column + Group <= (nuint)vectorPart; column += Group)
+            {
+                WeighColumns256<Count8>(ref weights, ref rows, count, ref output, column, accumulate);
+            }
         }
 
         switch (vectorPart % Group / 8)
@@ -462,9 +468,12 @@ public static class RowKernels<TRow>
         const int Group = OutputVectorsAtOnce * 4;
         int vectorPart = TRow.Width / 4 * 4;
         nuint column = 0;
-        for (; column + Group <= (nuint)vectorPart; column += Group)
+        if (vectorPart >= Group)
         {
-            WeighColumns128<Count8>(ref weights, ref rows, count, ref output, column, accumulate);
+            for (; column + Group <= (nuint)vectorPart; column += Group)
+            {
+                WeighColumns128<Count8>(ref weights, ref rows, count, ref output, column, accumulate);
+            }
         }
 
         switch (vectorPart % Group / 4)
@@ -485,7 +494,7 @@ public static class RowKernels<TRow>
     /// <typeparamref name="TVectors"/> Vector512 columns of the output from <paramref name="column"/>, one accumulator each,
     /// in registers while every row streams past.
     /// </summary>
-    [MethodImpl(Kernel)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WeighColumns512<TVectors>(ref float weights, ref float rows, int count, ref float output, nuint column, bool accumulate)
         where TVectors : struct, IStaticCount
     {
@@ -529,7 +538,7 @@ public static class RowKernels<TRow>
     /// <typeparamref name="TVectors"/> Vector256 columns of the output from <paramref name="column"/>, one accumulator each,
     /// in registers while every row streams past.
     /// </summary>
-    [MethodImpl(Kernel)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WeighColumns256<TVectors>(ref float weights, ref float rows, int count, ref float output, nuint column, bool accumulate)
         where TVectors : struct, IStaticCount
     {
@@ -573,7 +582,7 @@ public static class RowKernels<TRow>
     /// <typeparamref name="TVectors"/> Vector128 columns of the output from <paramref name="column"/>, one accumulator each,
     /// in registers while every row streams past.
     /// </summary>
-    [MethodImpl(Kernel)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WeighColumns128<TVectors>(ref float weights, ref float rows, int count, ref float output, nuint column, bool accumulate)
         where TVectors : struct, IStaticCount
     {

@@ -197,9 +197,19 @@ public sealed class RowKernelsTests
         where TWidth : struct, IConstant
         where TGap : struct, IConstant
     {
-        public static int Width => TWidth.Value;
+        // Marked for inlining as generated shapes need not be: these read other type parameters, and the JIT inlines a
+        // method that makes static virtual calls only when told to.
+        public static int Width
+        {
+            [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            get => TWidth.Value;
+        }
 
-        public static int RowStride => TWidth.Value + TGap.Value;
+        public static int RowStride
+        {
+            [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            get => TWidth.Value + TGap.Value;
+        }
     }
 
     private struct Packed : IConstant { public static int Value => 0; }

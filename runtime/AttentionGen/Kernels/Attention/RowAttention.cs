@@ -178,215 +178,201 @@ internal static class RowAttention<TShape>
     /// <summary>
     /// Four keys at a time against four heads at a time, the last block sliding back to end on the last key (rescoring a
     /// few): with a group, each key vector is loaded once for all four heads; without, each head reads its own slice of
-    /// the same rows, which still stream past in memory order. Heads left over from whole stacks of four take a second
-    /// pass over the keys.
+    /// the same rows, which still stream past in memory order. Heads left over from whole stacks of four take the block
+    /// while it is in L1.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Kernel)]
     private static void ScoreKeysStacked512(ref float queries, ref float keys, int count, ref float scores)
     {
         const int HeadsAtOnce = 4;
-        if (StackedHeads >= HeadsAtOnce)
+        for (int first = 0; first < count; first += 4)
         {
-            ScoreStacks512<Count4>(ref queries, ref keys, count, ref scores, 0, StackedHeads / HeadsAtOnce * HeadsAtOnce);
-        }
+            int j = Math.Min(first, count - 4);
+            ref float block = ref Unsafe.Add(ref keys, (nint)j * KvWidth);
+            for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
+            {
+                ScoreStack512<Count4>(ref queries, ref block, j, firstHead, ref scores);
+            }
 
-        switch (StackedHeads % HeadsAtOnce)
-        {
-            case 1: ScoreStacks512<Count1>(ref queries, ref keys, count, ref scores, StackedHeads - 1, StackedHeads); break;
-            case 2: ScoreStacks512<Count2>(ref queries, ref keys, count, ref scores, StackedHeads - 2, StackedHeads); break;
-            case 3: ScoreStacks512<Count3>(ref queries, ref keys, count, ref scores, StackedHeads - 3, StackedHeads); break;
+            if (StackedHeads % HeadsAtOnce != 0)
+            {
+                switch (StackedHeads % HeadsAtOnce)
+                {
+                    case 1: ScoreStack512<Count1>(ref queries, ref block, j, StackedHeads - 1, ref scores); break;
+                    case 2: ScoreStack512<Count2>(ref queries, ref block, j, StackedHeads - 2, ref scores); break;
+                    case 3: ScoreStack512<Count3>(ref queries, ref block, j, StackedHeads - 3, ref scores); break;
+                }
+            }
         }
     }
 
     /// <summary>
-    /// Heads <paramref name="firstHead"/> up to <paramref name="endHead"/>, <typeparamref name="THeads"/> (1 to 4) at a
-    /// time against every block of four keys, one Vector512 accumulator per (head, key).
+    /// The <typeparamref name="THeads"/> heads (1 to 4) from <paramref name="stackHead"/> against keys
+    /// <paramref name="j"/> … + 3, one Vector512 accumulator per (head, key).
     /// </summary>
-    [MethodImpl(Kernel)]
-    private static void ScoreStacks512<THeads>(ref float queries, ref float keys, int count, ref float scores, int firstHead, int endHead)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScoreStack512<THeads>(ref float queries, ref float block, int j, int stackHead, ref float scores)
         where THeads : struct, IStaticCount
     {
         int heads = THeads.Value;
-        int headDim = HeadDim;
-        int kvWidth = KvWidth;
-        int scoreStride = TShape.ScoreStride;
-        bool grouped = Grouped;
-        float scale = TShape.Scale;
-        for (int first = 0; first < count; first += 4)
+        var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero; var s03 = Vector512<float>.Zero;
+        var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero; var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero;
+        var s20 = Vector512<float>.Zero; var s21 = Vector512<float>.Zero; var s22 = Vector512<float>.Zero; var s23 = Vector512<float>.Zero;
+        var s30 = Vector512<float>.Zero; var s31 = Vector512<float>.Zero; var s32 = Vector512<float>.Zero; var s33 = Vector512<float>.Zero;
+        ref float headQueries = ref Unsafe.Add(ref queries, stackHead * HeadDim);
+        ref float headKeys = ref Unsafe.Add(ref block, Grouped ? 0 : stackHead * HeadDim);
+        for (nuint d = 0; d < (nuint)HeadDim; d += 16)
         {
-            int j = Math.Min(first, count - 4);
-            ref float block = ref Unsafe.Add(ref keys, (nint)j * kvWidth);
-            for (int stackHead = firstHead; stackHead < endHead; stackHead += heads)
+            Vector512<float> query;
+            if (Grouped)
             {
-                var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero; var s03 = Vector512<float>.Zero;
-                var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero; var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero;
-                var s20 = Vector512<float>.Zero; var s21 = Vector512<float>.Zero; var s22 = Vector512<float>.Zero; var s23 = Vector512<float>.Zero;
-                var s30 = Vector512<float>.Zero; var s31 = Vector512<float>.Zero; var s32 = Vector512<float>.Zero; var s33 = Vector512<float>.Zero;
-                ref float headQueries = ref Unsafe.Add(ref queries, stackHead * headDim);
-                ref float headKeys = ref Unsafe.Add(ref block, grouped ? 0 : stackHead * headDim);
-                for (nuint d = 0; d < (nuint)headDim; d += 16)
+                var k0 = Vector512.LoadUnsafe(ref headKeys, d);
+                var k1 = Vector512.LoadUnsafe(ref headKeys, d + (nuint)(KvWidth));
+                var k2 = Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * KvWidth));
+                var k3 = Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * KvWidth));
+                query = Vector512.LoadUnsafe(ref headQueries, d);
+                s00 = Vector512.MultiplyAddEstimate(query, k0, s00); s01 = Vector512.MultiplyAddEstimate(query, k1, s01); s02 = Vector512.MultiplyAddEstimate(query, k2, s02); s03 = Vector512.MultiplyAddEstimate(query, k3, s03);
+                if (heads >= 2)
                 {
-                    ref float q = ref Unsafe.Add(ref headQueries, d);
-                    ref float k = ref Unsafe.Add(ref headKeys, d);
-                    if (grouped)
-                    {
-                        var k0 = Vector512.LoadUnsafe(ref k);
-                        var k1 = Vector512.LoadUnsafe(ref k, (nuint)kvWidth);
-                        var k2 = Vector512.LoadUnsafe(ref k, (nuint)(2 * kvWidth));
-                        var k3 = Vector512.LoadUnsafe(ref k, (nuint)(3 * kvWidth));
-                        var query = Vector512.LoadUnsafe(ref q);
-                        s00 = Vector512.MultiplyAddEstimate(query, k0, s00); s01 = Vector512.MultiplyAddEstimate(query, k1, s01); s02 = Vector512.MultiplyAddEstimate(query, k2, s02); s03 = Vector512.MultiplyAddEstimate(query, k3, s03);
-                        if (heads >= 2)
-                        {
-                            query = Vector512.LoadUnsafe(ref q, (nuint)headDim);
-                            s10 = Vector512.MultiplyAddEstimate(query, k0, s10); s11 = Vector512.MultiplyAddEstimate(query, k1, s11); s12 = Vector512.MultiplyAddEstimate(query, k2, s12); s13 = Vector512.MultiplyAddEstimate(query, k3, s13);
-                        }
-
-                        if (heads >= 3)
-                        {
-                            query = Vector512.LoadUnsafe(ref q, (nuint)(2 * headDim));
-                            s20 = Vector512.MultiplyAddEstimate(query, k0, s20); s21 = Vector512.MultiplyAddEstimate(query, k1, s21); s22 = Vector512.MultiplyAddEstimate(query, k2, s22); s23 = Vector512.MultiplyAddEstimate(query, k3, s23);
-                        }
-
-                        if (heads >= 4)
-                        {
-                            query = Vector512.LoadUnsafe(ref q, (nuint)(3 * headDim));
-                            s30 = Vector512.MultiplyAddEstimate(query, k0, s30); s31 = Vector512.MultiplyAddEstimate(query, k1, s31); s32 = Vector512.MultiplyAddEstimate(query, k2, s32); s33 = Vector512.MultiplyAddEstimate(query, k3, s33);
-                        }
-                    }
-                    else
-                    {
-                        // Head h's slice of key row j + i sits h·headDim + i·kvWidth floats in.
-                        var query = Vector512.LoadUnsafe(ref q);
-                        s00 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k), s00);
-                        s01 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)kvWidth), s01);
-                        s02 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * kvWidth)), s02);
-                        s03 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * kvWidth)), s03);
-                        if (heads >= 2)
-                        {
-                            query = Vector512.LoadUnsafe(ref q, (nuint)headDim);
-                            s10 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)headDim), s10);
-                            s11 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(headDim + kvWidth)), s11);
-                            s12 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(headDim + 2 * kvWidth)), s12);
-                            s13 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(headDim + 3 * kvWidth)), s13);
-                        }
-
-                        if (heads >= 3)
-                        {
-                            query = Vector512.LoadUnsafe(ref q, (nuint)(2 * headDim));
-                            s20 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * headDim)), s20);
-                            s21 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * headDim + kvWidth)), s21);
-                            s22 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * headDim + 2 * kvWidth)), s22);
-                            s23 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(2 * headDim + 3 * kvWidth)), s23);
-                        }
-
-                        if (heads >= 4)
-                        {
-                            query = Vector512.LoadUnsafe(ref q, (nuint)(3 * headDim));
-                            s30 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * headDim)), s30);
-                            s31 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * headDim + kvWidth)), s31);
-                            s32 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * headDim + 2 * kvWidth)), s32);
-                            s33 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref k, (nuint)(3 * headDim + 3 * kvWidth)), s33);
-                        }
-                    }
+                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(HeadDim));
+                    s10 = Vector512.MultiplyAddEstimate(query, k0, s10); s11 = Vector512.MultiplyAddEstimate(query, k1, s11); s12 = Vector512.MultiplyAddEstimate(query, k2, s12); s13 = Vector512.MultiplyAddEstimate(query, k3, s13);
                 }
 
-                // Block h of sums holds head stackHead + h's scores for keys j … j + 3.
-                var sums = scale * HorizontalSum.AcrossBlocks(
-                    HorizontalSum.OfFour(s00, s01, s02, s03),
-                    heads >= 2 ? HorizontalSum.OfFour(s10, s11, s12, s13) : Vector512<float>.Zero,
-                    heads >= 3 ? HorizontalSum.OfFour(s20, s21, s22, s23) : Vector512<float>.Zero,
-                    heads >= 4 ? HorizontalSum.OfFour(s30, s31, s32, s33) : Vector512<float>.Zero);
-                ref float headScores = ref Unsafe.Add(ref scores, stackHead * scoreStride + j);
-                sums.GetLower().GetLower().StoreUnsafe(ref headScores);
-                if (heads >= 2) sums.GetLower().GetUpper().StoreUnsafe(ref headScores, (nuint)scoreStride);
-                if (heads >= 3) sums.GetUpper().GetLower().StoreUnsafe(ref headScores, (nuint)(2 * scoreStride));
-                if (heads >= 4) sums.GetUpper().GetUpper().StoreUnsafe(ref headScores, (nuint)(3 * scoreStride));
+                if (heads >= 3)
+                {
+                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(2 * HeadDim));
+                    s20 = Vector512.MultiplyAddEstimate(query, k0, s20); s21 = Vector512.MultiplyAddEstimate(query, k1, s21); s22 = Vector512.MultiplyAddEstimate(query, k2, s22); s23 = Vector512.MultiplyAddEstimate(query, k3, s23);
+                }
+
+                if (heads >= 4)
+                {
+                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(3 * HeadDim));
+                    s30 = Vector512.MultiplyAddEstimate(query, k0, s30); s31 = Vector512.MultiplyAddEstimate(query, k1, s31); s32 = Vector512.MultiplyAddEstimate(query, k2, s32); s33 = Vector512.MultiplyAddEstimate(query, k3, s33);
+                }
+            }
+            else
+            {
+                // Head h's slice of key row j + i sits h·HeadDim + i·KvWidth floats in.
+                query = Vector512.LoadUnsafe(ref headQueries, d);
+                s00 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d), s00);
+                s01 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(KvWidth)), s01);
+                s02 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * KvWidth)), s02);
+                s03 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * KvWidth)), s03);
+                if (heads >= 2)
+                {
+                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(HeadDim));
+                    s10 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim)), s10);
+                    s11 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + KvWidth)), s11);
+                    s12 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + 2 * KvWidth)), s12);
+                    s13 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + 3 * KvWidth)), s13);
+                }
+
+                if (heads >= 3)
+                {
+                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(2 * HeadDim));
+                    s20 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * HeadDim)), s20);
+                    s21 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * HeadDim + KvWidth)), s21);
+                    s22 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * HeadDim + 2 * KvWidth)), s22);
+                    s23 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * HeadDim + 3 * KvWidth)), s23);
+                }
+
+                if (heads >= 4)
+                {
+                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(3 * HeadDim));
+                    s30 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * HeadDim)), s30);
+                    s31 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * HeadDim + KvWidth)), s31);
+                    s32 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * HeadDim + 2 * KvWidth)), s32);
+                    s33 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * HeadDim + 3 * KvWidth)), s33);
+                }
             }
         }
+
+        // Block h of sums holds head stackHead + h's scores for keys j … j + 3.
+        var sums = TShape.Scale * HorizontalSum.AcrossBlocks(
+            HorizontalSum.OfFour(s00, s01, s02, s03),
+            heads >= 2 ? HorizontalSum.OfFour(s10, s11, s12, s13) : Vector512<float>.Zero,
+            heads >= 3 ? HorizontalSum.OfFour(s20, s21, s22, s23) : Vector512<float>.Zero,
+            heads >= 4 ? HorizontalSum.OfFour(s30, s31, s32, s33) : Vector512<float>.Zero);
+        ref float headScores = ref Unsafe.Add(ref scores, stackHead * TShape.ScoreStride + j);
+        sums.GetLower().GetLower().StoreUnsafe(ref headScores);
+        if (heads >= 2) sums.GetLower().GetUpper().StoreUnsafe(ref headScores, (nuint)TShape.ScoreStride);
+        if (heads >= 3) sums.GetUpper().GetLower().StoreUnsafe(ref headScores, (nuint)(2 * TShape.ScoreStride));
+        if (heads >= 4) sums.GetUpper().GetUpper().StoreUnsafe(ref headScores, (nuint)(3 * TShape.ScoreStride));
     }
 
     /// <summary>As <see cref="ScoreKeysStacked512"/>, two heads at a time: 2 × 4 accumulators, 4 keys and a query fill AVX2's 16 registers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Kernel)]
     private static void ScoreKeysStacked256(ref float queries, ref float keys, int count, ref float scores)
     {
-        if (StackedHeads >= 2)
-        {
-            ScoreStacks256<Count2>(ref queries, ref keys, count, ref scores, 0, StackedHeads / 2 * 2);
-        }
-
-        if (StackedHeads % 2 == 1)
-        {
-            ScoreStacks256<Count1>(ref queries, ref keys, count, ref scores, StackedHeads - 1, StackedHeads);
-        }
-    }
-
-    /// <summary>Heads <paramref name="firstHead"/> up to <paramref name="endHead"/>, <typeparamref name="THeads"/> (1 or 2) at a time against every block of four keys.</summary>
-    [MethodImpl(Kernel)]
-    private static void ScoreStacks256<THeads>(ref float queries, ref float keys, int count, ref float scores, int firstHead, int endHead)
-        where THeads : struct, IStaticCount
-    {
-        int heads = THeads.Value;
-        int headDim = HeadDim;
-        int kvWidth = KvWidth;
-        int scoreStride = TShape.ScoreStride;
-        bool grouped = Grouped;
-        float scale = TShape.Scale;
+        const int HeadsAtOnce = 2;
         for (int first = 0; first < count; first += 4)
         {
             int j = Math.Min(first, count - 4);
-            ref float block = ref Unsafe.Add(ref keys, (nint)j * kvWidth);
-            for (int stackHead = firstHead; stackHead < endHead; stackHead += heads)
+            ref float block = ref Unsafe.Add(ref keys, (nint)j * KvWidth);
+            for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
             {
-                var s00 = Vector256<float>.Zero; var s01 = Vector256<float>.Zero; var s02 = Vector256<float>.Zero; var s03 = Vector256<float>.Zero;
-                var s10 = Vector256<float>.Zero; var s11 = Vector256<float>.Zero; var s12 = Vector256<float>.Zero; var s13 = Vector256<float>.Zero;
-                ref float headQueries = ref Unsafe.Add(ref queries, stackHead * headDim);
-                ref float headKeys = ref Unsafe.Add(ref block, grouped ? 0 : stackHead * headDim);
-                for (nuint d = 0; d < (nuint)headDim; d += 8)
-                {
-                    ref float q = ref Unsafe.Add(ref headQueries, d);
-                    ref float k = ref Unsafe.Add(ref headKeys, d);
-                    if (grouped)
-                    {
-                        var k0 = Vector256.LoadUnsafe(ref k);
-                        var k1 = Vector256.LoadUnsafe(ref k, (nuint)kvWidth);
-                        var k2 = Vector256.LoadUnsafe(ref k, (nuint)(2 * kvWidth));
-                        var k3 = Vector256.LoadUnsafe(ref k, (nuint)(3 * kvWidth));
-                        var query = Vector256.LoadUnsafe(ref q);
-                        s00 = Vector256.MultiplyAddEstimate(query, k0, s00); s01 = Vector256.MultiplyAddEstimate(query, k1, s01); s02 = Vector256.MultiplyAddEstimate(query, k2, s02); s03 = Vector256.MultiplyAddEstimate(query, k3, s03);
-                        if (heads >= 2)
-                        {
-                            query = Vector256.LoadUnsafe(ref q, (nuint)headDim);
-                            s10 = Vector256.MultiplyAddEstimate(query, k0, s10); s11 = Vector256.MultiplyAddEstimate(query, k1, s11); s12 = Vector256.MultiplyAddEstimate(query, k2, s12); s13 = Vector256.MultiplyAddEstimate(query, k3, s13);
-                        }
-                    }
-                    else
-                    {
-                        var query = Vector256.LoadUnsafe(ref q);
-                        s00 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k), s00);
-                        s01 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)kvWidth), s01);
-                        s02 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(2 * kvWidth)), s02);
-                        s03 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(3 * kvWidth)), s03);
-                        if (heads >= 2)
-                        {
-                            query = Vector256.LoadUnsafe(ref q, (nuint)headDim);
-                            s10 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)headDim), s10);
-                            s11 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(headDim + kvWidth)), s11);
-                            s12 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(headDim + 2 * kvWidth)), s12);
-                            s13 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref k, (nuint)(headDim + 3 * kvWidth)), s13);
-                        }
-                    }
-                }
+                ScoreStack256<Count2>(ref queries, ref block, j, firstHead, ref scores);
+            }
 
-                // Block h of sums holds head stackHead + h's scores for keys j … j + 3.
-                var sums = scale * HorizontalSum.AcrossBlocks(
-                    HorizontalSum.OfFour(s00, s01, s02, s03),
-                    heads >= 2 ? HorizontalSum.OfFour(s10, s11, s12, s13) : Vector256<float>.Zero);
-                ref float headScores = ref Unsafe.Add(ref scores, stackHead * scoreStride + j);
-                sums.GetLower().StoreUnsafe(ref headScores);
-                if (heads >= 2) sums.GetUpper().StoreUnsafe(ref headScores, (nuint)scoreStride);
+            if (StackedHeads % HeadsAtOnce == 1)
+            {
+                ScoreStack256<Count1>(ref queries, ref block, j, StackedHeads - 1, ref scores);
             }
         }
+    }
+
+    /// <summary>The <typeparamref name="THeads"/> heads (1 or 2) from <paramref name="stackHead"/> against keys <paramref name="j"/> … + 3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScoreStack256<THeads>(ref float queries, ref float block, int j, int stackHead, ref float scores)
+        where THeads : struct, IStaticCount
+    {
+        int heads = THeads.Value;
+        var s00 = Vector256<float>.Zero; var s01 = Vector256<float>.Zero; var s02 = Vector256<float>.Zero; var s03 = Vector256<float>.Zero;
+        var s10 = Vector256<float>.Zero; var s11 = Vector256<float>.Zero; var s12 = Vector256<float>.Zero; var s13 = Vector256<float>.Zero;
+        ref float headQueries = ref Unsafe.Add(ref queries, stackHead * HeadDim);
+        ref float headKeys = ref Unsafe.Add(ref block, Grouped ? 0 : stackHead * HeadDim);
+        for (nuint d = 0; d < (nuint)HeadDim; d += 8)
+        {
+            Vector256<float> query;
+            if (Grouped)
+            {
+                var k0 = Vector256.LoadUnsafe(ref headKeys, d);
+                var k1 = Vector256.LoadUnsafe(ref headKeys, d + (nuint)(KvWidth));
+                var k2 = Vector256.LoadUnsafe(ref headKeys, d + (nuint)(2 * KvWidth));
+                var k3 = Vector256.LoadUnsafe(ref headKeys, d + (nuint)(3 * KvWidth));
+                query = Vector256.LoadUnsafe(ref headQueries, d);
+                s00 = Vector256.MultiplyAddEstimate(query, k0, s00); s01 = Vector256.MultiplyAddEstimate(query, k1, s01); s02 = Vector256.MultiplyAddEstimate(query, k2, s02); s03 = Vector256.MultiplyAddEstimate(query, k3, s03);
+                if (heads >= 2)
+                {
+                    query = Vector256.LoadUnsafe(ref headQueries, d + (nuint)(HeadDim));
+                    s10 = Vector256.MultiplyAddEstimate(query, k0, s10); s11 = Vector256.MultiplyAddEstimate(query, k1, s11); s12 = Vector256.MultiplyAddEstimate(query, k2, s12); s13 = Vector256.MultiplyAddEstimate(query, k3, s13);
+                }
+            }
+            else
+            {
+                query = Vector256.LoadUnsafe(ref headQueries, d);
+                s00 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d), s00);
+                s01 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(KvWidth)), s01);
+                s02 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(2 * KvWidth)), s02);
+                s03 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(3 * KvWidth)), s03);
+                if (heads >= 2)
+                {
+                    query = Vector256.LoadUnsafe(ref headQueries, d + (nuint)(HeadDim));
+                    s10 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim)), s10);
+                    s11 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + KvWidth)), s11);
+                    s12 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + 2 * KvWidth)), s12);
+                    s13 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + 3 * KvWidth)), s13);
+                }
+            }
+        }
+
+        // Block h of sums holds head stackHead + h's scores for keys j … j + 3.
+        var sums = TShape.Scale * HorizontalSum.AcrossBlocks(
+            HorizontalSum.OfFour(s00, s01, s02, s03),
+            heads >= 2 ? HorizontalSum.OfFour(s10, s11, s12, s13) : Vector256<float>.Zero);
+        ref float headScores = ref Unsafe.Add(ref scores, stackHead * TShape.ScoreStride + j);
+        sums.GetLower().StoreUnsafe(ref headScores);
+        if (heads >= 2) sums.GetUpper().StoreUnsafe(ref headScores, (nuint)TShape.ScoreStride);
     }
 
     /// <summary>
