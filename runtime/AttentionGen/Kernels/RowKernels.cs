@@ -229,44 +229,57 @@ public static class RowKernels<TRow>
 
     /// <summary>
     /// One key at a time. Up to 256 floats, the row's Vector512s alternate between two accumulators so consecutive FMAs
-    /// don't wait on each other, then come the narrower chunks and the scalars; wider rows take one accumulator.
+    /// don't wait on each other, then come the narrower chunks and the scalars; wider rows take one accumulator. The
+    /// first vectors of x and its narrower chunks are loaded once, before the keys: the JIT cannot hoist them itself,
+    /// since for all it knows the scores written alias x.
     /// </summary>
     [MethodImpl(Kernel)]
     private static void DotRows512(ref float x, ref float rows, int count, float scale, ref float scores)
     {
         int width = TRow.Width;
         nint stride = TRow.RowStride;
-        int wholeVectors = width / 16 * 16;
+        int vectors = width / 16;
+        int wholeVectors = vectors * 16;
+        var x0 = Vector512.LoadUnsafe(ref x);
+        var x1 = vectors >= 2 ? Vector512.LoadUnsafe(ref x, 16) : default;
+        var x2 = vectors >= 3 ? Vector512.LoadUnsafe(ref x, 32) : default;
+        var x3 = vectors >= 4 ? Vector512.LoadUnsafe(ref x, 48) : default;
+        var x8 = width % 16 >= 8 ? Vector256.LoadUnsafe(ref x, (nuint)wholeVectors) : default;
+        var x4 = width % 8 >= 4 ? Vector128.LoadUnsafe(ref x, (nuint)(width / 4 * 4 - 4)) : default;
         for (int j = 0; j < count; j++)
         {
             ref float row = ref Unsafe.Add(ref rows, j * stride);
             float total;
             if (Cascaded)
             {
-                var sumA = Vector512<float>.Zero;
-                var sumB = Vector512<float>.Zero;
-                for (nuint d = 0; d + 32 <= (nuint)wholeVectors; d += 32)
+                var sumA = x0 * Vector512.LoadUnsafe(ref row);
+                var sumB = vectors >= 2 ? x1 * Vector512.LoadUnsafe(ref row, 16) : default;
+                if (vectors >= 3) sumA = Vector512.MultiplyAddEstimate(x2, Vector512.LoadUnsafe(ref row, 32), sumA);
+                if (vectors >= 4) sumB = Vector512.MultiplyAddEstimate(x3, Vector512.LoadUnsafe(ref row, 48), sumB);
+                if (vectors > 4)
                 {
-                    sumA = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, d), Vector512.LoadUnsafe(ref row, d), sumA);
-                    sumB = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, d + 16), Vector512.LoadUnsafe(ref row, d + 16), sumB);
+                    for (nuint d = 64; d + 32 <= (nuint)wholeVectors; d += 32)
+                    {
+                        sumA = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, d), Vector512.LoadUnsafe(ref row, d), sumA);
+                        sumB = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, d + 16), Vector512.LoadUnsafe(ref row, d + 16), sumB);
+                    }
+
+                    if (vectors % 2 == 1)
+                    {
+                        nuint last = (nuint)(wholeVectors - 16);
+                        sumA = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, last), Vector512.LoadUnsafe(ref row, last), sumA);
+                    }
                 }
 
-                if (width / 16 % 2 == 1)
-                {
-                    nuint last = (nuint)(wholeVectors - 16);
-                    sumA = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, last), Vector512.LoadUnsafe(ref row, last), sumA);
-                }
-
-                total = HorizontalSum.Of(width >= 32 ? sumA + sumB : sumA);
+                total = HorizontalSum.Of(vectors >= 2 ? sumA + sumB : sumA);
                 if (width % 16 >= 8)
                 {
-                    total += HorizontalSum.Of(Vector256.LoadUnsafe(ref x, (nuint)wholeVectors) * Vector256.LoadUnsafe(ref row, (nuint)wholeVectors));
+                    total += HorizontalSum.Of(x8 * Vector256.LoadUnsafe(ref row, (nuint)wholeVectors));
                 }
 
                 if (width % 8 >= 4)
                 {
-                    nuint last = (nuint)(width / 4 * 4 - 4);
-                    total += HorizontalSum.Of(Vector128.LoadUnsafe(ref x, last) * Vector128.LoadUnsafe(ref row, last));
+                    total += HorizontalSum.Of(x4 * Vector128.LoadUnsafe(ref row, (nuint)(width / 4 * 4 - 4)));
                 }
 
                 total = WithScalarTail(total, ref x, ref row, width / 4 * 4);
@@ -288,39 +301,51 @@ public static class RowKernels<TRow>
 
     /// <summary>
     /// One key at a time. Up to 256 floats, the row's Vector256s alternate between two accumulators so consecutive FMAs
-    /// don't wait on each other, then come the narrower chunks and the scalars; wider rows take one accumulator.
+    /// don't wait on each other, then come the narrower chunks and the scalars; wider rows take one accumulator. The
+    /// first vectors of x and its narrower chunks are loaded once, before the keys: the JIT cannot hoist them itself,
+    /// since for all it knows the scores written alias x.
     /// </summary>
     [MethodImpl(Kernel)]
     private static void DotRows256(ref float x, ref float rows, int count, float scale, ref float scores)
     {
         int width = TRow.Width;
         nint stride = TRow.RowStride;
-        int wholeVectors = width / 8 * 8;
+        int vectors = width / 8;
+        int wholeVectors = vectors * 8;
+        var x0 = Vector256.LoadUnsafe(ref x);
+        var x1 = vectors >= 2 ? Vector256.LoadUnsafe(ref x, 8) : default;
+        var x2 = vectors >= 3 ? Vector256.LoadUnsafe(ref x, 16) : default;
+        var x3 = vectors >= 4 ? Vector256.LoadUnsafe(ref x, 24) : default;
+        var x4 = width % 8 >= 4 ? Vector128.LoadUnsafe(ref x, (nuint)(width / 4 * 4 - 4)) : default;
         for (int j = 0; j < count; j++)
         {
             ref float row = ref Unsafe.Add(ref rows, j * stride);
             float total;
             if (Cascaded)
             {
-                var sumA = Vector256<float>.Zero;
-                var sumB = Vector256<float>.Zero;
-                for (nuint d = 0; d + 16 <= (nuint)wholeVectors; d += 16)
+                var sumA = x0 * Vector256.LoadUnsafe(ref row);
+                var sumB = vectors >= 2 ? x1 * Vector256.LoadUnsafe(ref row, 8) : default;
+                if (vectors >= 3) sumA = Vector256.MultiplyAddEstimate(x2, Vector256.LoadUnsafe(ref row, 16), sumA);
+                if (vectors >= 4) sumB = Vector256.MultiplyAddEstimate(x3, Vector256.LoadUnsafe(ref row, 24), sumB);
+                if (vectors > 4)
                 {
-                    sumA = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, d), Vector256.LoadUnsafe(ref row, d), sumA);
-                    sumB = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, d + 8), Vector256.LoadUnsafe(ref row, d + 8), sumB);
+                    for (nuint d = 32; d + 16 <= (nuint)wholeVectors; d += 16)
+                    {
+                        sumA = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, d), Vector256.LoadUnsafe(ref row, d), sumA);
+                        sumB = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, d + 8), Vector256.LoadUnsafe(ref row, d + 8), sumB);
+                    }
+
+                    if (vectors % 2 == 1)
+                    {
+                        nuint last = (nuint)(wholeVectors - 8);
+                        sumA = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, last), Vector256.LoadUnsafe(ref row, last), sumA);
+                    }
                 }
 
-                if (width / 8 % 2 == 1)
-                {
-                    nuint last = (nuint)(wholeVectors - 8);
-                    sumA = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, last), Vector256.LoadUnsafe(ref row, last), sumA);
-                }
-
-                total = HorizontalSum.Of(width >= 16 ? sumA + sumB : sumA);
+                total = HorizontalSum.Of(vectors >= 2 ? sumA + sumB : sumA);
                 if (width % 8 >= 4)
                 {
-                    nuint last = (nuint)(width / 4 * 4 - 4);
-                    total += HorizontalSum.Of(Vector128.LoadUnsafe(ref x, last) * Vector128.LoadUnsafe(ref row, last));
+                    total += HorizontalSum.Of(x4 * Vector128.LoadUnsafe(ref row, (nuint)(width / 4 * 4 - 4)));
                 }
 
                 total = WithScalarTail(total, ref x, ref row, width / 4 * 4);
@@ -342,35 +367,47 @@ public static class RowKernels<TRow>
 
     /// <summary>
     /// One key at a time. Up to 256 floats, the row's Vector128s alternate between two accumulators so consecutive FMAs
-    /// don't wait on each other, then come the narrower chunks and the scalars; wider rows take one accumulator.
+    /// don't wait on each other, then come the narrower chunks and the scalars; wider rows take one accumulator. The
+    /// first vectors of x and its narrower chunks are loaded once, before the keys: the JIT cannot hoist them itself,
+    /// since for all it knows the scores written alias x.
     /// </summary>
     [MethodImpl(Kernel)]
     private static void DotRows128(ref float x, ref float rows, int count, float scale, ref float scores)
     {
         int width = TRow.Width;
         nint stride = TRow.RowStride;
-        int wholeVectors = width / 4 * 4;
+        int vectors = width / 4;
+        int wholeVectors = vectors * 4;
+        var x0 = Vector128.LoadUnsafe(ref x);
+        var x1 = vectors >= 2 ? Vector128.LoadUnsafe(ref x, 4) : default;
+        var x2 = vectors >= 3 ? Vector128.LoadUnsafe(ref x, 8) : default;
+        var x3 = vectors >= 4 ? Vector128.LoadUnsafe(ref x, 12) : default;
         for (int j = 0; j < count; j++)
         {
             ref float row = ref Unsafe.Add(ref rows, j * stride);
             float total;
             if (Cascaded)
             {
-                var sumA = Vector128<float>.Zero;
-                var sumB = Vector128<float>.Zero;
-                for (nuint d = 0; d + 8 <= (nuint)wholeVectors; d += 8)
+                var sumA = x0 * Vector128.LoadUnsafe(ref row);
+                var sumB = vectors >= 2 ? x1 * Vector128.LoadUnsafe(ref row, 4) : default;
+                if (vectors >= 3) sumA = Vector128.MultiplyAddEstimate(x2, Vector128.LoadUnsafe(ref row, 8), sumA);
+                if (vectors >= 4) sumB = Vector128.MultiplyAddEstimate(x3, Vector128.LoadUnsafe(ref row, 12), sumB);
+                if (vectors > 4)
                 {
-                    sumA = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, d), Vector128.LoadUnsafe(ref row, d), sumA);
-                    sumB = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, d + 4), Vector128.LoadUnsafe(ref row, d + 4), sumB);
+                    for (nuint d = 16; d + 8 <= (nuint)wholeVectors; d += 8)
+                    {
+                        sumA = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, d), Vector128.LoadUnsafe(ref row, d), sumA);
+                        sumB = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, d + 4), Vector128.LoadUnsafe(ref row, d + 4), sumB);
+                    }
+
+                    if (vectors % 2 == 1)
+                    {
+                        nuint last = (nuint)(wholeVectors - 4);
+                        sumA = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, last), Vector128.LoadUnsafe(ref row, last), sumA);
+                    }
                 }
 
-                if (width / 4 % 2 == 1)
-                {
-                    nuint last = (nuint)(wholeVectors - 4);
-                    sumA = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, last), Vector128.LoadUnsafe(ref row, last), sumA);
-                }
-
-                total = HorizontalSum.Of(width >= 8 ? sumA + sumB : sumA);
+                total = HorizontalSum.Of(vectors >= 2 ? sumA + sumB : sumA);
                 total = WithScalarTail(total, ref x, ref row, width / 4 * 4);
             }
             else
@@ -388,118 +425,139 @@ public static class RowKernels<TRow>
         }
     }
 
-    /// <summary>The weighted sum on Vector512: passes over the rows with up to 8 output vectors in registers, then the narrower columns.</summary>
+    /// <summary>
+    /// The weighted sum on Vector512: passes over the rows with up to 8 output vectors in registers, the last pass also
+    /// carrying the row's narrower chunks and (up to 256 floats) its scalars.
+    /// </summary>
     [MethodImpl(Kernel)]
     private static void WeightedSum512(ref float weights, ref float rows, int count, ref float output, bool accumulate)
     {
         const int Group = OutputVectorsAtOnce * 16;
         int vectorPart = TRow.Width / 16 * 16;
+        int lastVectors = ((vectorPart - 1) % Group + 1) / 16;
+        int lastColumn = vectorPart - lastVectors * 16;
         nuint column = 0;
-        if (vectorPart >= Group)
+        if (lastColumn > 0)
         {
-            for (; column + Group <= (nuint)vectorPart; column += Group)
+            for (; column < (nuint)lastColumn; column += Group)
             {
-                WeighColumns512<Count8>(ref weights, ref rows, count, ref output, column, accumulate);
+                WeighColumns512<Count8>(ref weights, ref rows, count, ref output, column, accumulate, withTail: false);
             }
         }
 
-        switch (vectorPart % Group / 16)
+        switch (lastVectors)
         {
-            case 1: WeighColumns512<Count1>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 2: WeighColumns512<Count2>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 3: WeighColumns512<Count3>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 4: WeighColumns512<Count4>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 5: WeighColumns512<Count5>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 6: WeighColumns512<Count6>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 7: WeighColumns512<Count7>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 1: WeighColumns512<Count1>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 2: WeighColumns512<Count2>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 3: WeighColumns512<Count3>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 4: WeighColumns512<Count4>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 5: WeighColumns512<Count5>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 6: WeighColumns512<Count6>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 7: WeighColumns512<Count7>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 8: WeighColumns512<Count8>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
         }
 
-        if (Cascaded && TRow.Width % 16 >= 8)
+        if (!Cascaded)
         {
-            WeighColumns256<Count1>(ref weights, ref rows, count, ref output, (nuint)vectorPart, accumulate);
+            WeighScalarColumns(ref weights, ref rows, count, ref output, vectorPart, accumulate);
         }
-
-        if (Cascaded && TRow.Width % 8 >= 4)
-        {
-            WeighColumns128<Count1>(ref weights, ref rows, count, ref output, (nuint)(TRow.Width / 4 * 4 - 4), accumulate);
-        }
-
-        WeighScalarColumns(ref weights, ref rows, count, ref output, Cascaded ? TRow.Width / 4 * 4 : vectorPart, accumulate);
     }
 
-    /// <summary>The weighted sum on Vector256: passes over the rows with up to 8 output vectors in registers, then the narrower columns.</summary>
+    /// <summary>
+    /// The weighted sum on Vector256: passes over the rows with up to 8 output vectors in registers, the last pass also
+    /// carrying the row's narrower chunks and (up to 256 floats) its scalars.
+    /// </summary>
     [MethodImpl(Kernel)]
     private static void WeightedSum256(ref float weights, ref float rows, int count, ref float output, bool accumulate)
     {
         const int Group = OutputVectorsAtOnce * 8;
         int vectorPart = TRow.Width / 8 * 8;
+        int lastVectors = ((vectorPart - 1) % Group + 1) / 8;
+        int lastColumn = vectorPart - lastVectors * 8;
         nuint column = 0;
-        if (vectorPart >= Group)
+        if (lastColumn > 0)
         {
-            for (; column + Group <= (nuint)vectorPart; column += Group)
+            for (; column < (nuint)lastColumn; column += Group)
             {
-                WeighColumns256<Count8>(ref weights, ref rows, count, ref output, column, accumulate);
+                WeighColumns256<Count8>(ref weights, ref rows, count, ref output, column, accumulate, withTail: false);
             }
         }
 
-        switch (vectorPart % Group / 8)
+        switch (lastVectors)
         {
-            case 1: WeighColumns256<Count1>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 2: WeighColumns256<Count2>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 3: WeighColumns256<Count3>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 4: WeighColumns256<Count4>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 5: WeighColumns256<Count5>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 6: WeighColumns256<Count6>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 7: WeighColumns256<Count7>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 1: WeighColumns256<Count1>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 2: WeighColumns256<Count2>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 3: WeighColumns256<Count3>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 4: WeighColumns256<Count4>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 5: WeighColumns256<Count5>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 6: WeighColumns256<Count6>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 7: WeighColumns256<Count7>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 8: WeighColumns256<Count8>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
         }
 
-        if (Cascaded && TRow.Width % 8 >= 4)
+        if (!Cascaded)
         {
-            WeighColumns128<Count1>(ref weights, ref rows, count, ref output, (nuint)(TRow.Width / 4 * 4 - 4), accumulate);
+            WeighScalarColumns(ref weights, ref rows, count, ref output, vectorPart, accumulate);
         }
-
-        WeighScalarColumns(ref weights, ref rows, count, ref output, Cascaded ? TRow.Width / 4 * 4 : vectorPart, accumulate);
     }
 
-    /// <summary>The weighted sum on Vector128: passes over the rows with up to 8 output vectors in registers, then the narrower columns.</summary>
+    /// <summary>
+    /// The weighted sum on Vector128: passes over the rows with up to 8 output vectors in registers, the last pass also
+    /// carrying the row's narrower chunks and (up to 256 floats) its scalars.
+    /// </summary>
     [MethodImpl(Kernel)]
     private static void WeightedSum128(ref float weights, ref float rows, int count, ref float output, bool accumulate)
     {
         const int Group = OutputVectorsAtOnce * 4;
         int vectorPart = TRow.Width / 4 * 4;
+        int lastVectors = ((vectorPart - 1) % Group + 1) / 4;
+        int lastColumn = vectorPart - lastVectors * 4;
         nuint column = 0;
-        if (vectorPart >= Group)
+        if (lastColumn > 0)
         {
-            for (; column + Group <= (nuint)vectorPart; column += Group)
+            for (; column < (nuint)lastColumn; column += Group)
             {
-                WeighColumns128<Count8>(ref weights, ref rows, count, ref output, column, accumulate);
+                WeighColumns128<Count8>(ref weights, ref rows, count, ref output, column, accumulate, withTail: false);
             }
         }
 
-        switch (vectorPart % Group / 4)
+        switch (lastVectors)
         {
-            case 1: WeighColumns128<Count1>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 2: WeighColumns128<Count2>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 3: WeighColumns128<Count3>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 4: WeighColumns128<Count4>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 5: WeighColumns128<Count5>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 6: WeighColumns128<Count6>(ref weights, ref rows, count, ref output, column, accumulate); break;
-            case 7: WeighColumns128<Count7>(ref weights, ref rows, count, ref output, column, accumulate); break;
+            case 1: WeighColumns128<Count1>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 2: WeighColumns128<Count2>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 3: WeighColumns128<Count3>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 4: WeighColumns128<Count4>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 5: WeighColumns128<Count5>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 6: WeighColumns128<Count6>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 7: WeighColumns128<Count7>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
+            case 8: WeighColumns128<Count8>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
         }
 
-        WeighScalarColumns(ref weights, ref rows, count, ref output, vectorPart, accumulate);
+        if (!Cascaded)
+        {
+            WeighScalarColumns(ref weights, ref rows, count, ref output, vectorPart, accumulate);
+        }
     }
 
     /// <summary>
     /// <typeparamref name="TVectors"/> Vector512 columns of the output from <paramref name="column"/>, one accumulator each,
-    /// in registers while every row streams past.
+    /// in registers while every row streams past; <paramref name="withTail"/> (a constant at each call) adds the row's
+    /// narrower chunks and, up to 256 floats, its last scalars.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighColumns512<TVectors>(ref float weights, ref float rows, int count, ref float output, nuint column, bool accumulate)
+    private static void WeighColumns512<TVectors>(ref float weights, ref float rows, int count, ref float output, nuint column, bool accumulate, bool withTail)
         where TVectors : struct, IStaticCount
     {
         int vectors = TVectors.Value;
+        int width = TRow.Width;
         nint stride = TRow.RowStride;
+        bool tail = withTail && Cascaded;
+        int vectorPart = width / 16 * 16;
+        int scalars = tail ? width % 4 : 0;
+        int scalarStart = width / 4 * 4;
+        bool has8 = tail && width % 16 >= 8;
+        bool has4 = tail && width % 8 >= 4;
+        nuint at4 = (nuint)(scalarStart - 4);
         ref float outputs = ref Unsafe.Add(ref output, column);
         var o0 = accumulate ? Vector512.LoadUnsafe(ref outputs) : Vector512<float>.Zero;
         var o1 = accumulate && vectors >= 2 ? Vector512.LoadUnsafe(ref outputs, 16) : Vector512<float>.Zero;
@@ -509,11 +567,17 @@ public static class RowKernels<TRow>
         var o5 = accumulate && vectors >= 6 ? Vector512.LoadUnsafe(ref outputs, 80) : Vector512<float>.Zero;
         var o6 = accumulate && vectors >= 7 ? Vector512.LoadUnsafe(ref outputs, 96) : Vector512<float>.Zero;
         var o7 = accumulate && vectors >= 8 ? Vector512.LoadUnsafe(ref outputs, 112) : Vector512<float>.Zero;
+        var narrow8 = accumulate && has8 ? Vector256.LoadUnsafe(ref output, (nuint)vectorPart) : Vector256<float>.Zero;
+        var narrow4 = accumulate && has4 ? Vector128.LoadUnsafe(ref output, at4) : Vector128<float>.Zero;
+        float t0 = accumulate && scalars >= 1 ? Unsafe.Add(ref output, scalarStart) : 0;
+        float t1 = accumulate && scalars >= 2 ? Unsafe.Add(ref output, scalarStart + 1) : 0;
+        float t2 = accumulate && scalars >= 3 ? Unsafe.Add(ref output, scalarStart + 2) : 0;
         ref float columns = ref Unsafe.Add(ref rows, column);
         for (int j = 0; j < count; j++)
         {
             ref float row = ref Unsafe.Add(ref columns, j * stride);
-            var weight = Vector512.Create(Unsafe.Add(ref weights, j));
+            float p = Unsafe.Add(ref weights, j);
+            var weight = Vector512.Create(p);
             o0 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row), o0);
             if (vectors >= 2) o1 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 16), o1);
             if (vectors >= 3) o2 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 32), o2);
@@ -522,6 +586,15 @@ public static class RowKernels<TRow>
             if (vectors >= 6) o5 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 80), o5);
             if (vectors >= 7) o6 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 96), o6);
             if (vectors >= 8) o7 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 112), o7);
+            if (has8 || has4 || scalars > 0)
+            {
+                ref float wholeRow = ref Unsafe.Add(ref rows, j * stride);
+                if (has8) narrow8 = Vector256.MultiplyAddEstimate(Vector256.Create(p), Vector256.LoadUnsafe(ref wholeRow, (nuint)vectorPart), narrow8);
+                if (has4) narrow4 = Vector128.MultiplyAddEstimate(Vector128.Create(p), Vector128.LoadUnsafe(ref wholeRow, at4), narrow4);
+                if (scalars >= 1) t0 += p * Unsafe.Add(ref wholeRow, scalarStart);
+                if (scalars >= 2) t1 += p * Unsafe.Add(ref wholeRow, scalarStart + 1);
+                if (scalars >= 3) t2 += p * Unsafe.Add(ref wholeRow, scalarStart + 2);
+            }
         }
 
         o0.StoreUnsafe(ref outputs);
@@ -532,18 +605,32 @@ public static class RowKernels<TRow>
         if (vectors >= 6) o5.StoreUnsafe(ref outputs, 80);
         if (vectors >= 7) o6.StoreUnsafe(ref outputs, 96);
         if (vectors >= 8) o7.StoreUnsafe(ref outputs, 112);
+        if (has8) narrow8.StoreUnsafe(ref output, (nuint)vectorPart);
+        if (has4) narrow4.StoreUnsafe(ref output, at4);
+        if (scalars >= 1) Unsafe.Add(ref output, scalarStart) = t0;
+        if (scalars >= 2) Unsafe.Add(ref output, scalarStart + 1) = t1;
+        if (scalars >= 3) Unsafe.Add(ref output, scalarStart + 2) = t2;
     }
 
     /// <summary>
     /// <typeparamref name="TVectors"/> Vector256 columns of the output from <paramref name="column"/>, one accumulator each,
-    /// in registers while every row streams past.
+    /// in registers while every row streams past; <paramref name="withTail"/> (a constant at each call) adds the row's
+    /// narrower chunks and, up to 256 floats, its last scalars.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighColumns256<TVectors>(ref float weights, ref float rows, int count, ref float output, nuint column, bool accumulate)
+    private static void WeighColumns256<TVectors>(ref float weights, ref float rows, int count, ref float output, nuint column, bool accumulate, bool withTail)
         where TVectors : struct, IStaticCount
     {
         int vectors = TVectors.Value;
+        int width = TRow.Width;
         nint stride = TRow.RowStride;
+        bool tail = withTail && Cascaded;
+        int vectorPart = width / 8 * 8;
+        int scalars = tail ? width % 4 : 0;
+        int scalarStart = width / 4 * 4;
+        bool has8 = false;
+        bool has4 = tail && width % 8 >= 4;
+        nuint at4 = (nuint)(scalarStart - 4);
         ref float outputs = ref Unsafe.Add(ref output, column);
         var o0 = accumulate ? Vector256.LoadUnsafe(ref outputs) : Vector256<float>.Zero;
         var o1 = accumulate && vectors >= 2 ? Vector256.LoadUnsafe(ref outputs, 8) : Vector256<float>.Zero;
@@ -553,11 +640,17 @@ public static class RowKernels<TRow>
         var o5 = accumulate && vectors >= 6 ? Vector256.LoadUnsafe(ref outputs, 40) : Vector256<float>.Zero;
         var o6 = accumulate && vectors >= 7 ? Vector256.LoadUnsafe(ref outputs, 48) : Vector256<float>.Zero;
         var o7 = accumulate && vectors >= 8 ? Vector256.LoadUnsafe(ref outputs, 56) : Vector256<float>.Zero;
+        var narrow8 = accumulate && has8 ? Vector256.LoadUnsafe(ref output, (nuint)vectorPart) : Vector256<float>.Zero;
+        var narrow4 = accumulate && has4 ? Vector128.LoadUnsafe(ref output, at4) : Vector128<float>.Zero;
+        float t0 = accumulate && scalars >= 1 ? Unsafe.Add(ref output, scalarStart) : 0;
+        float t1 = accumulate && scalars >= 2 ? Unsafe.Add(ref output, scalarStart + 1) : 0;
+        float t2 = accumulate && scalars >= 3 ? Unsafe.Add(ref output, scalarStart + 2) : 0;
         ref float columns = ref Unsafe.Add(ref rows, column);
         for (int j = 0; j < count; j++)
         {
             ref float row = ref Unsafe.Add(ref columns, j * stride);
-            var weight = Vector256.Create(Unsafe.Add(ref weights, j));
+            float p = Unsafe.Add(ref weights, j);
+            var weight = Vector256.Create(p);
             o0 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row), o0);
             if (vectors >= 2) o1 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 8), o1);
             if (vectors >= 3) o2 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 16), o2);
@@ -566,6 +659,15 @@ public static class RowKernels<TRow>
             if (vectors >= 6) o5 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 40), o5);
             if (vectors >= 7) o6 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 48), o6);
             if (vectors >= 8) o7 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 56), o7);
+            if (has8 || has4 || scalars > 0)
+            {
+                ref float wholeRow = ref Unsafe.Add(ref rows, j * stride);
+                if (has8) narrow8 = Vector256.MultiplyAddEstimate(Vector256.Create(p), Vector256.LoadUnsafe(ref wholeRow, (nuint)vectorPart), narrow8);
+                if (has4) narrow4 = Vector128.MultiplyAddEstimate(Vector128.Create(p), Vector128.LoadUnsafe(ref wholeRow, at4), narrow4);
+                if (scalars >= 1) t0 += p * Unsafe.Add(ref wholeRow, scalarStart);
+                if (scalars >= 2) t1 += p * Unsafe.Add(ref wholeRow, scalarStart + 1);
+                if (scalars >= 3) t2 += p * Unsafe.Add(ref wholeRow, scalarStart + 2);
+            }
         }
 
         o0.StoreUnsafe(ref outputs);
@@ -576,18 +678,32 @@ public static class RowKernels<TRow>
         if (vectors >= 6) o5.StoreUnsafe(ref outputs, 40);
         if (vectors >= 7) o6.StoreUnsafe(ref outputs, 48);
         if (vectors >= 8) o7.StoreUnsafe(ref outputs, 56);
+        if (has8) narrow8.StoreUnsafe(ref output, (nuint)vectorPart);
+        if (has4) narrow4.StoreUnsafe(ref output, at4);
+        if (scalars >= 1) Unsafe.Add(ref output, scalarStart) = t0;
+        if (scalars >= 2) Unsafe.Add(ref output, scalarStart + 1) = t1;
+        if (scalars >= 3) Unsafe.Add(ref output, scalarStart + 2) = t2;
     }
 
     /// <summary>
     /// <typeparamref name="TVectors"/> Vector128 columns of the output from <paramref name="column"/>, one accumulator each,
-    /// in registers while every row streams past.
+    /// in registers while every row streams past; <paramref name="withTail"/> (a constant at each call) adds the row's
+    /// narrower chunks and, up to 256 floats, its last scalars.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighColumns128<TVectors>(ref float weights, ref float rows, int count, ref float output, nuint column, bool accumulate)
+    private static void WeighColumns128<TVectors>(ref float weights, ref float rows, int count, ref float output, nuint column, bool accumulate, bool withTail)
         where TVectors : struct, IStaticCount
     {
         int vectors = TVectors.Value;
+        int width = TRow.Width;
         nint stride = TRow.RowStride;
+        bool tail = withTail && Cascaded;
+        int vectorPart = width / 4 * 4;
+        int scalars = tail ? width % 4 : 0;
+        int scalarStart = width / 4 * 4;
+        bool has8 = false;
+        bool has4 = false;
+        nuint at4 = (nuint)(scalarStart - 4);
         ref float outputs = ref Unsafe.Add(ref output, column);
         var o0 = accumulate ? Vector128.LoadUnsafe(ref outputs) : Vector128<float>.Zero;
         var o1 = accumulate && vectors >= 2 ? Vector128.LoadUnsafe(ref outputs, 4) : Vector128<float>.Zero;
@@ -597,11 +713,17 @@ public static class RowKernels<TRow>
         var o5 = accumulate && vectors >= 6 ? Vector128.LoadUnsafe(ref outputs, 20) : Vector128<float>.Zero;
         var o6 = accumulate && vectors >= 7 ? Vector128.LoadUnsafe(ref outputs, 24) : Vector128<float>.Zero;
         var o7 = accumulate && vectors >= 8 ? Vector128.LoadUnsafe(ref outputs, 28) : Vector128<float>.Zero;
+        var narrow8 = accumulate && has8 ? Vector256.LoadUnsafe(ref output, (nuint)vectorPart) : Vector256<float>.Zero;
+        var narrow4 = accumulate && has4 ? Vector128.LoadUnsafe(ref output, at4) : Vector128<float>.Zero;
+        float t0 = accumulate && scalars >= 1 ? Unsafe.Add(ref output, scalarStart) : 0;
+        float t1 = accumulate && scalars >= 2 ? Unsafe.Add(ref output, scalarStart + 1) : 0;
+        float t2 = accumulate && scalars >= 3 ? Unsafe.Add(ref output, scalarStart + 2) : 0;
         ref float columns = ref Unsafe.Add(ref rows, column);
         for (int j = 0; j < count; j++)
         {
             ref float row = ref Unsafe.Add(ref columns, j * stride);
-            var weight = Vector128.Create(Unsafe.Add(ref weights, j));
+            float p = Unsafe.Add(ref weights, j);
+            var weight = Vector128.Create(p);
             o0 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row), o0);
             if (vectors >= 2) o1 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 4), o1);
             if (vectors >= 3) o2 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 8), o2);
@@ -610,6 +732,15 @@ public static class RowKernels<TRow>
             if (vectors >= 6) o5 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 20), o5);
             if (vectors >= 7) o6 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 24), o6);
             if (vectors >= 8) o7 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 28), o7);
+            if (has8 || has4 || scalars > 0)
+            {
+                ref float wholeRow = ref Unsafe.Add(ref rows, j * stride);
+                if (has8) narrow8 = Vector256.MultiplyAddEstimate(Vector256.Create(p), Vector256.LoadUnsafe(ref wholeRow, (nuint)vectorPart), narrow8);
+                if (has4) narrow4 = Vector128.MultiplyAddEstimate(Vector128.Create(p), Vector128.LoadUnsafe(ref wholeRow, at4), narrow4);
+                if (scalars >= 1) t0 += p * Unsafe.Add(ref wholeRow, scalarStart);
+                if (scalars >= 2) t1 += p * Unsafe.Add(ref wholeRow, scalarStart + 1);
+                if (scalars >= 3) t2 += p * Unsafe.Add(ref wholeRow, scalarStart + 2);
+            }
         }
 
         o0.StoreUnsafe(ref outputs);
@@ -620,6 +751,11 @@ public static class RowKernels<TRow>
         if (vectors >= 6) o5.StoreUnsafe(ref outputs, 20);
         if (vectors >= 7) o6.StoreUnsafe(ref outputs, 24);
         if (vectors >= 8) o7.StoreUnsafe(ref outputs, 28);
+        if (has8) narrow8.StoreUnsafe(ref output, (nuint)vectorPart);
+        if (has4) narrow4.StoreUnsafe(ref output, at4);
+        if (scalars >= 1) Unsafe.Add(ref output, scalarStart) = t0;
+        if (scalars >= 2) Unsafe.Add(ref output, scalarStart + 1) = t1;
+        if (scalars >= 3) Unsafe.Add(ref output, scalarStart + 2) = t2;
     }
 
     /// <summary>No SIMD: one key at a time, one float at a time.</summary>
