@@ -46,7 +46,8 @@ public static class RowKernels<TRow>
     }
 
     /// <summary><c>scores[j] = scale · (x · rows[j])</c> for <paramref name="count"/> rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <remarks>Only picks the kernel, so it inlines into its caller: a call per block of keys is all it costs.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Dot(ref float x, ref float rows, int count, float scale, ref float scores)
     {
         if (Vector512.IsHardwareAccelerated && TRow.Width >= 16)
@@ -89,12 +90,12 @@ public static class RowKernels<TRow>
     }
 
     /// <summary><c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void WeightedSum(ref float weights, ref float rows, int count, ref float output) =>
         WeightedSum(ref weights, ref rows, count, ref output, accumulate: false);
 
     /// <summary><c>output += Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows: one head's share of a block of values.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void AddWeightedSum(ref float weights, ref float rows, int count, ref float output) =>
         WeightedSum(ref weights, ref rows, count, ref output, accumulate: true);
 
