@@ -67,6 +67,17 @@ public sealed class RowAttentionTests
     [MemberData(nameof(DecodeLengths))]
     public void Decode_Ungrouped6_HeadDim20_Softcap(int kvSeqLen) => Check<Ungrouped6Dim20Softcap>(1, kvSeqLen);
 
+    [Fact]
+    public void Decode_EveryKeyCountUpTo600()
+    {
+        // Every count once: the 4- and 16-key blocks sliding back, each remainder after them, and the stacks' edges.
+        for (int kvSeqLen = 1; kvSeqLen <= MaxKv; kvSeqLen++)
+        {
+            Check<Gqa4Dim32Causal>(1, kvSeqLen);
+            Check<MultiQuery2Dim100>(1, kvSeqLen);
+        }
+    }
+
     public static TheoryData<int, int> SmallLengths()
     {
         var data = new TheoryData<int, int>();
@@ -260,7 +271,7 @@ public sealed class RowAttentionTests
         public static int PanelKeys512 => 0; public static bool HasTile256 => false; public static bool HasTile128 => false; public static int OnlineChunk => 0;
     }
 
-    /// <summary>Too wide to stack or cascade: one vector width and a scalar tail, accumulating in memory head by head.</summary>
+    /// <summary>Too wide to stack or cascade: head by head, one vector width and a scalar tail.</summary>
     private struct Gqa2Dim300 : IAttentionShape
     {
         public static int Heads => 4; public static int KvHeads => 2; public static int HeadDim => 300;

@@ -20,7 +20,10 @@ internal static class RowAttention<TShape>
     /// <summary>Keys or values per block the heads take turns on: small enough that the block stays in L1 between heads.</summary>
     private const int KeyBlock = 16;
 
-    /// <summary>The longest head the stacked kernels take; wider heads accumulate in memory, head by head.</summary>
+    /// <summary>
+    /// The widest head the stacked kernels take, as the emitted kernels did: wider heads go head by head, with one
+    /// vector width and a scalar tail (see <see cref="RowKernels{TRow}"/>).
+    /// </summary>
     private const int MaxStackedHeadDim = 256;
 
     private const MethodImplOptions Kernel = MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining;
