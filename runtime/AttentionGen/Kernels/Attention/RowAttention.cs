@@ -213,6 +213,11 @@ internal static class RowAttention<TShape>
     /// The <typeparamref name="THeads"/> heads (1 to 4) from <paramref name="stackHead"/> against keys
     /// <paramref name="j"/> … + 3, one Vector512 accumulator per (head, key).
     /// </summary>
+    /// <remarks>
+    /// Inlined into the key loop, so whole stacks and the heads left over share each block of keys. That takes few
+    /// locals (the JIT refuses to inline a method with more than 32), hence the shape read through its getters rather
+    /// than cached in locals, and one query local.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ScoreStack512<THeads>(ref float queries, ref float block, int j, int stackHead, ref float scores)
         where THeads : struct, IStaticCount
