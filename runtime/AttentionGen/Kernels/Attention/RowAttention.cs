@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace AttentionGen.Kernels.Attention;
 
 /// <summary>
@@ -5,9 +9,704 @@ namespace AttentionGen.Kernels.Attention;
 /// a time, with the heads that share a key/value stream (a grouped-query group, or every head without groups) stacked
 /// so K and V are read from memory once.
 /// </summary>
+/// <remarks>
+/// Where the head is whole vectors, AVX-512 scores 4 heads × 4 keys at a time and weighs 4 heads × 4 head vectors at a
+/// time; AVX2 does the same with 2 heads. Elsewhere (Vector128, scalar, other head widths, and fewer than 4 keys) the
+/// heads take turns on each block of <see cref="KeyBlock"/> keys or values while it is in L1.
+/// </remarks>
 internal static class RowAttention<TShape>
     where TShape : struct, IAttentionShape
 {
-    public static void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores) =>
-        throw new NotImplementedException("TODO(helper-rows)");
+    /// <summary>Keys or values per block the heads take turns on: small enough that the block stays in L1 between heads.</summary>
+    private const int KeyBlock = 16;
+
+    /// <summary>
+    /// The widest head the stacked kernels take, as the emitted kernels did: wider heads go head by head, with one
+    /// vector width and a scalar tail (see <see cref="RowKernels{TRow}"/>).
+    /// </summary>
+    private const int MaxStackedHeadDim = 256;
+
+    private const MethodImplOptions Kernel = MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining;
+
+    private static int HeadDim
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TShape.HeadDim;
+    }
+
+    private static int KvWidth
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TShape.KvHeads * TShape.HeadDim;
+    }
+
+    private static int QueryWidth
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TShape.Heads * TShape.HeadDim;
+    }
+
+    /// <summary>Whether query heads share a key/value head (grouped-query attention).</summary>
+    private static bool Grouped
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TShape.Heads / TShape.KvHeads > 1;
+    }
+
+    /// <summary>Heads taken together: a group, or without groups every head, head h on its own slice h·HeadDim of each K/V row.</summary>
+    private static int StackedHeads
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Grouped ? TShape.Heads / TShape.KvHeads : TShape.Heads;
+    }
+
+    /// <summary>The streams of K/V rows a query row goes through in turn: one per key/value head with groups, else one for all heads.</summary>
+    private static int Streams
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Grouped ? TShape.KvHeads : 1;
+    }
+
+    private static bool Stacks512
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => StackedHeads > 1 && HeadDim <= MaxStackedHeadDim && HeadDim % 16 == 0;
+    }
+
+    private static bool Stacks256
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => StackedHeads > 1 && HeadDim <= MaxStackedHeadDim && HeadDim % 8 == 0;
+    }
+
+    /// <summary>
+    /// Attends row by row. Arguments as <see cref="AttentionCore{TShape}.Attend"/>; <paramref name="scores"/> holds at
+    /// least <see cref="StackedHeads"/> rows of <c>ScoreStride</c> floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores)
+    {
+        ref float queryStart = ref MemoryMarshal.GetReference(query);
+        ref float keyStart = ref MemoryMarshal.GetReference(key);
+        ref float valueStart = ref MemoryMarshal.GetReference(value);
+        ref float outputStart = ref MemoryMarshal.GetReference(output);
+        ref float scoreRows = ref MemoryMarshal.GetReference(scores);
+
+        for (int stream = 0; stream < Streams; stream++)
+        {
+            ref float keyHead = ref Unsafe.Add(ref keyStart, stream * HeadDim);
+            ref float valueHead = ref Unsafe.Add(ref valueStart, stream * HeadDim);
+            for (int row = 0; row < seqLen; row++)
+            {
+                // The stacked query heads sit side by side in the row, and so do their outputs.
+                int headsOffset = row * QueryWidth + stream * StackedHeads * HeadDim;
+                ref float queryHeads = ref Unsafe.Add(ref queryStart, headsOffset);
+                ref float outputHeads = ref Unsafe.Add(ref outputStart, headsOffset);
+                int visible = AttentionCore<TShape>.Visible(row, seqLen, kvSeqLen);
+                if (visible <= 0)
+                {
+                    // More queries than keys under the causal alignment: this row sees nothing, and attends to nothing.
+                    MemoryMarshal.CreateSpan(ref outputHeads, StackedHeads * HeadDim).Clear();
+                    continue;
+                }
+
+                ScoreKeys(ref queryHeads, ref keyHead, visible, ref scoreRows);
+                ReadOnlySpan<float> maskRow = AttentionScores<TShape>.MaskRow(additiveMask, row, kvSeqLen);
+                for (int head = 0; head < StackedHeads; head++)
+                {
+                    AttentionScores<TShape>.SoftmaxRow(ref Unsafe.Add(ref scoreRows, head * TShape.ScoreStride), visible, visible, maskRow);
+                }
+
+                WeighValues(ref scoreRows, ref valueHead, visible, ref outputHeads);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>scores[h·ScoreStride + j] = Scale · (q_h · keys[j])</c> for the stacked heads, whose query rows
+    /// <c>q_h</c> are HeadDim apart.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScoreKeys(ref float queries, ref float keys, int count, ref float scores)
+    {
+        if (StackedHeads == 1)
+        {
+            RowKernels<HeadRow>.Dot(ref queries, ref keys, count, TShape.Scale, ref scores);
+            return;
+        }
+
+        if (count >= 4)
+        {
+            if (Vector512.IsHardwareAccelerated && Stacks512)
+            {
+                ScoreKeysStacked512(ref queries, ref keys, count, ref scores);
+                return;
+            }
+
+            if (Vector256.IsHardwareAccelerated && Stacks256)
+            {
+                ScoreKeysStacked256(ref queries, ref keys, count, ref scores);
+                return;
+            }
+        }
+
+        ScoreKeysHeadByHead(ref queries, ref keys, count, ref scores);
+    }
+
+    /// <summary><c>output_h = Σⱼ weights[h·ScoreStride + j] · values[j]</c> for the stacked heads, whose outputs are HeadDim apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighValues(ref float weights, ref float values, int count, ref float output)
+    {
+        if (StackedHeads == 1)
+        {
+            RowKernels<HeadRow>.WeightedSum(ref weights, ref values, count, ref output);
+            return;
+        }
+
+        if (Vector512.IsHardwareAccelerated && Stacks512)
+        {
+            WeighValuesStacked512(ref weights, ref values, count, ref output);
+            return;
+        }
+
+        if (Vector256.IsHardwareAccelerated && Stacks256)
+        {
+            WeighValuesStacked256(ref weights, ref values, count, ref output);
+            return;
+        }
+
+        WeighValuesHeadByHead(ref weights, ref values, count, ref output);
+    }
+
+    /// <summary>
+    /// Four keys at a time against four heads at a time, the last block sliding back to end on the last key (rescoring a
+    /// few): with a group, each key vector is loaded once for all four heads; without, each head reads its own slice of
+    /// the same rows, which still stream past in memory order. Heads left over from whole stacks of four take the block
+    /// while it is in L1.
+    /// </summary>
+    [MethodImpl(Kernel)]
+    private static void ScoreKeysStacked512(ref float queries, ref float keys, int count, ref float scores)
+    {
+        const int HeadsAtOnce = 4;
+        for (int first = 0; first < count; first += 4)
+        {
+            int j = Math.Min(first, count - 4);
+            ref float block = ref Unsafe.Add(ref keys, (nint)j * KvWidth);
+            for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
+            {
+                ScoreStack512<Count4>(ref queries, ref block, j, firstHead, ref scores);
+            }
+
+            if (StackedHeads % HeadsAtOnce != 0)
+            {
+                switch (StackedHeads % HeadsAtOnce)
+                {
+                    case 1: ScoreStack512<Count1>(ref queries, ref block, j, StackedHeads - 1, ref scores); break;
+                    case 2: ScoreStack512<Count2>(ref queries, ref block, j, StackedHeads - 2, ref scores); break;
+                    case 3: ScoreStack512<Count3>(ref queries, ref block, j, StackedHeads - 3, ref scores); break;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The <typeparamref name="THeads"/> heads (1 to 4) from <paramref name="stackHead"/> against keys
+    /// <paramref name="j"/> … + 3, one Vector512 accumulator per (head, key).
+    /// </summary>
+    /// <remarks>
+    /// Inlined into the key loop, so whole stacks and the heads left over share each block of keys. That takes few
+    /// locals (the JIT refuses to inline a method with more than 32), hence the shape read through its getters rather
+    /// than cached in locals, and one query local.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScoreStack512<THeads>(ref float queries, ref float block, int j, int stackHead, ref float scores)
+        where THeads : struct, IStaticCount
+    {
+        int heads = THeads.Value;
+        var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero; var s03 = Vector512<float>.Zero;
+        var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero; var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero;
+        var s20 = Vector512<float>.Zero; var s21 = Vector512<float>.Zero; var s22 = Vector512<float>.Zero; var s23 = Vector512<float>.Zero;
+        var s30 = Vector512<float>.Zero; var s31 = Vector512<float>.Zero; var s32 = Vector512<float>.Zero; var s33 = Vector512<float>.Zero;
+        ref float headQueries = ref Unsafe.Add(ref queries, stackHead * HeadDim);
+        ref float headKeys = ref Unsafe.Add(ref block, Grouped ? 0 : stackHead * HeadDim);
+        for (nuint d = 0; d < (nuint)HeadDim; d += 16)
+        {
+            Vector512<float> query;
+            if (Grouped)
+            {
+                var k0 = Vector512.LoadUnsafe(ref headKeys, d);
+                var k1 = Vector512.LoadUnsafe(ref headKeys, d + (nuint)(KvWidth));
+                var k2 = Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * KvWidth));
+                var k3 = Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * KvWidth));
+                query = Vector512.LoadUnsafe(ref headQueries, d);
+                s00 = Vector512.MultiplyAddEstimate(query, k0, s00); s01 = Vector512.MultiplyAddEstimate(query, k1, s01); s02 = Vector512.MultiplyAddEstimate(query, k2, s02); s03 = Vector512.MultiplyAddEstimate(query, k3, s03);
+                if (heads >= 2)
+                {
+                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(HeadDim));
+                    s10 = Vector512.MultiplyAddEstimate(query, k0, s10); s11 = Vector512.MultiplyAddEstimate(query, k1, s11); s12 = Vector512.MultiplyAddEstimate(query, k2, s12); s13 = Vector512.MultiplyAddEstimate(query, k3, s13);
+                }
+
+                if (heads >= 3)
+                {
+                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(2 * HeadDim));
+                    s20 = Vector512.MultiplyAddEstimate(query, k0, s20); s21 = Vector512.MultiplyAddEstimate(query, k1, s21); s22 = Vector512.MultiplyAddEstimate(query, k2, s22); s23 = Vector512.MultiplyAddEstimate(query, k3, s23);
+                }
+
+                if (heads >= 4)
+                {
+                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(3 * HeadDim));
+                    s30 = Vector512.MultiplyAddEstimate(query, k0, s30); s31 = Vector512.MultiplyAddEstimate(query, k1, s31); s32 = Vector512.MultiplyAddEstimate(query, k2, s32); s33 = Vector512.MultiplyAddEstimate(query, k3, s33);
+                }
+            }
+            else
+            {
+                // Head h's slice of key row j + i sits h·HeadDim + i·KvWidth floats in.
+                query = Vector512.LoadUnsafe(ref headQueries, d);
+                s00 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d), s00);
+                s01 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(KvWidth)), s01);
+                s02 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * KvWidth)), s02);
+                s03 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * KvWidth)), s03);
+                if (heads >= 2)
+                {
+                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(HeadDim));
+                    s10 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim)), s10);
+                    s11 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + KvWidth)), s11);
+                    s12 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + 2 * KvWidth)), s12);
+                    s13 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + 3 * KvWidth)), s13);
+                }
+
+                if (heads >= 3)
+                {
+                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(2 * HeadDim));
+                    s20 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * HeadDim)), s20);
+                    s21 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * HeadDim + KvWidth)), s21);
+                    s22 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * HeadDim + 2 * KvWidth)), s22);
+                    s23 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * HeadDim + 3 * KvWidth)), s23);
+                }
+
+                if (heads >= 4)
+                {
+                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(3 * HeadDim));
+                    s30 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * HeadDim)), s30);
+                    s31 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * HeadDim + KvWidth)), s31);
+                    s32 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * HeadDim + 2 * KvWidth)), s32);
+                    s33 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * HeadDim + 3 * KvWidth)), s33);
+                }
+            }
+        }
+
+        // Block h of sums holds head stackHead + h's scores for keys j … j + 3.
+        var sums = TShape.Scale * HorizontalSum.AcrossBlocks(
+            HorizontalSum.OfFour(s00, s01, s02, s03),
+            heads >= 2 ? HorizontalSum.OfFour(s10, s11, s12, s13) : Vector512<float>.Zero,
+            heads >= 3 ? HorizontalSum.OfFour(s20, s21, s22, s23) : Vector512<float>.Zero,
+            heads >= 4 ? HorizontalSum.OfFour(s30, s31, s32, s33) : Vector512<float>.Zero);
+        ref float headScores = ref Unsafe.Add(ref scores, stackHead * TShape.ScoreStride + j);
+        sums.GetLower().GetLower().StoreUnsafe(ref headScores);
+        if (heads >= 2) sums.GetLower().GetUpper().StoreUnsafe(ref headScores, (nuint)TShape.ScoreStride);
+        if (heads >= 3) sums.GetUpper().GetLower().StoreUnsafe(ref headScores, (nuint)(2 * TShape.ScoreStride));
+        if (heads >= 4) sums.GetUpper().GetUpper().StoreUnsafe(ref headScores, (nuint)(3 * TShape.ScoreStride));
+    }
+
+    /// <summary>As <see cref="ScoreKeysStacked512"/>, two heads at a time: 2 × 4 accumulators, 4 keys and a query fill AVX2's 16 registers.</summary>
+    [MethodImpl(Kernel)]
+    private static void ScoreKeysStacked256(ref float queries, ref float keys, int count, ref float scores)
+    {
+        const int HeadsAtOnce = 2;
+        for (int first = 0; first < count; first += 4)
+        {
+            int j = Math.Min(first, count - 4);
+            ref float block = ref Unsafe.Add(ref keys, (nint)j * KvWidth);
+            for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
+            {
+                ScoreStack256<Count2>(ref queries, ref block, j, firstHead, ref scores);
+            }
+
+            if (StackedHeads % HeadsAtOnce == 1)
+            {
+                ScoreStack256<Count1>(ref queries, ref block, j, StackedHeads - 1, ref scores);
+            }
+        }
+    }
+
+    /// <summary>The <typeparamref name="THeads"/> heads (1 or 2) from <paramref name="stackHead"/> against keys <paramref name="j"/> … + 3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScoreStack256<THeads>(ref float queries, ref float block, int j, int stackHead, ref float scores)
+        where THeads : struct, IStaticCount
+    {
+        int heads = THeads.Value;
+        var s00 = Vector256<float>.Zero; var s01 = Vector256<float>.Zero; var s02 = Vector256<float>.Zero; var s03 = Vector256<float>.Zero;
+        var s10 = Vector256<float>.Zero; var s11 = Vector256<float>.Zero; var s12 = Vector256<float>.Zero; var s13 = Vector256<float>.Zero;
+        ref float headQueries = ref Unsafe.Add(ref queries, stackHead * HeadDim);
+        ref float headKeys = ref Unsafe.Add(ref block, Grouped ? 0 : stackHead * HeadDim);
+        for (nuint d = 0; d < (nuint)HeadDim; d += 8)
+        {
+            Vector256<float> query;
+            if (Grouped)
+            {
+                var k0 = Vector256.LoadUnsafe(ref headKeys, d);
+                var k1 = Vector256.LoadUnsafe(ref headKeys, d + (nuint)(KvWidth));
+                var k2 = Vector256.LoadUnsafe(ref headKeys, d + (nuint)(2 * KvWidth));
+                var k3 = Vector256.LoadUnsafe(ref headKeys, d + (nuint)(3 * KvWidth));
+                query = Vector256.LoadUnsafe(ref headQueries, d);
+                s00 = Vector256.MultiplyAddEstimate(query, k0, s00); s01 = Vector256.MultiplyAddEstimate(query, k1, s01); s02 = Vector256.MultiplyAddEstimate(query, k2, s02); s03 = Vector256.MultiplyAddEstimate(query, k3, s03);
+                if (heads >= 2)
+                {
+                    query = Vector256.LoadUnsafe(ref headQueries, d + (nuint)(HeadDim));
+                    s10 = Vector256.MultiplyAddEstimate(query, k0, s10); s11 = Vector256.MultiplyAddEstimate(query, k1, s11); s12 = Vector256.MultiplyAddEstimate(query, k2, s12); s13 = Vector256.MultiplyAddEstimate(query, k3, s13);
+                }
+            }
+            else
+            {
+                query = Vector256.LoadUnsafe(ref headQueries, d);
+                s00 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d), s00);
+                s01 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(KvWidth)), s01);
+                s02 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(2 * KvWidth)), s02);
+                s03 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(3 * KvWidth)), s03);
+                if (heads >= 2)
+                {
+                    query = Vector256.LoadUnsafe(ref headQueries, d + (nuint)(HeadDim));
+                    s10 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim)), s10);
+                    s11 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + KvWidth)), s11);
+                    s12 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + 2 * KvWidth)), s12);
+                    s13 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + 3 * KvWidth)), s13);
+                }
+            }
+        }
+
+        // Block h of sums holds head stackHead + h's scores for keys j … j + 3.
+        var sums = TShape.Scale * HorizontalSum.AcrossBlocks(
+            HorizontalSum.OfFour(s00, s01, s02, s03),
+            heads >= 2 ? HorizontalSum.OfFour(s10, s11, s12, s13) : Vector256<float>.Zero);
+        ref float headScores = ref Unsafe.Add(ref scores, stackHead * TShape.ScoreStride + j);
+        sums.GetLower().StoreUnsafe(ref headScores);
+        if (heads >= 2) sums.GetUpper().StoreUnsafe(ref headScores, (nuint)TShape.ScoreStride);
+    }
+
+    /// <summary>
+    /// Four heads at a time, four head vectors (64 columns) at a time: each value vector is loaded once and weighted for
+    /// its heads (or, without groups, each head's own slice), with the outputs in registers while the values stream past.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighValuesStacked512(ref float weights, ref float values, int count, ref float output)
+    {
+        const int HeadsAtOnce = 4;
+        for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
+        {
+            WeighHeads512<Count4>(ref weights, ref values, count, ref output, firstHead);
+        }
+
+        switch (StackedHeads % HeadsAtOnce)
+        {
+            case 1: WeighHeads512<Count1>(ref weights, ref values, count, ref output, StackedHeads - 1); break;
+            case 2: WeighHeads512<Count2>(ref weights, ref values, count, ref output, StackedHeads - 2); break;
+            case 3: WeighHeads512<Count3>(ref weights, ref values, count, ref output, StackedHeads - 3); break;
+        }
+    }
+
+    /// <summary>Every column block of the <typeparamref name="THeads"/> heads from <paramref name="firstHead"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighHeads512<THeads>(ref float weights, ref float values, int count, ref float output, int firstHead)
+        where THeads : struct, IStaticCount
+    {
+        const int Columns = 4 * 16;
+        ref float headWeights = ref Unsafe.Add(ref weights, firstHead * TShape.ScoreStride);
+        ref float headOutputs = ref Unsafe.Add(ref output, firstHead * HeadDim);
+        ref float headValues = ref Unsafe.Add(ref values, Grouped ? 0 : firstHead * HeadDim);
+        nuint column = 0;
+        for (; column + Columns <= (nuint)HeadDim; column += Columns)
+        {
+            WeighStack512<THeads, Count4>(ref headWeights, ref headValues, count, ref headOutputs, column);
+        }
+
+        switch (HeadDim % Columns / 16)
+        {
+            case 1: WeighStack512<THeads, Count1>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 2: WeighStack512<THeads, Count2>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 3: WeighStack512<THeads, Count3>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+        }
+    }
+
+    /// <summary>
+    /// <typeparamref name="THeads"/> heads × <typeparamref name="TVectors"/> Vector512 columns from <paramref name="column"/>
+    /// (each 1 to 4), one accumulator each, over every value row.
+    /// </summary>
+    [MethodImpl(Kernel)]
+    private static void WeighStack512<THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+        where THeads : struct, IStaticCount
+        where TVectors : struct, IStaticCount
+    {
+        int heads = THeads.Value;
+        int vectors = TVectors.Value;
+        int headDim = HeadDim;
+        nint kvWidth = KvWidth;
+        int scoreStride = TShape.ScoreStride;
+        bool grouped = Grouped;
+        var o00 = Vector512<float>.Zero; var o01 = Vector512<float>.Zero; var o02 = Vector512<float>.Zero; var o03 = Vector512<float>.Zero;
+        var o10 = Vector512<float>.Zero; var o11 = Vector512<float>.Zero; var o12 = Vector512<float>.Zero; var o13 = Vector512<float>.Zero;
+        var o20 = Vector512<float>.Zero; var o21 = Vector512<float>.Zero; var o22 = Vector512<float>.Zero; var o23 = Vector512<float>.Zero;
+        var o30 = Vector512<float>.Zero; var o31 = Vector512<float>.Zero; var o32 = Vector512<float>.Zero; var o33 = Vector512<float>.Zero;
+        ref float columnValues = ref Unsafe.Add(ref headValues, column);
+        for (int j = 0; j < count; j++)
+        {
+            ref float valueRow = ref Unsafe.Add(ref columnValues, j * kvWidth);
+
+            // Head 0; with a group the same four value vectors serve every head.
+            var v0 = Vector512.LoadUnsafe(ref valueRow);
+            var v1 = vectors >= 2 ? Vector512.LoadUnsafe(ref valueRow, 16) : default;
+            var v2 = vectors >= 3 ? Vector512.LoadUnsafe(ref valueRow, 32) : default;
+            var v3 = vectors >= 4 ? Vector512.LoadUnsafe(ref valueRow, 48) : default;
+            var p = Vector512.Create(Unsafe.Add(ref headWeights, j));
+            o00 = Vector512.MultiplyAddEstimate(p, v0, o00);
+            if (vectors >= 2) o01 = Vector512.MultiplyAddEstimate(p, v1, o01);
+            if (vectors >= 3) o02 = Vector512.MultiplyAddEstimate(p, v2, o02);
+            if (vectors >= 4) o03 = Vector512.MultiplyAddEstimate(p, v3, o03);
+
+            if (heads >= 2)
+            {
+                if (!grouped)
+                {
+                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)headDim);
+                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(headDim + 16));
+                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(headDim + 32));
+                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(headDim + 48));
+                }
+
+                p = Vector512.Create(Unsafe.Add(ref headWeights, scoreStride + j));
+                o10 = Vector512.MultiplyAddEstimate(p, v0, o10);
+                if (vectors >= 2) o11 = Vector512.MultiplyAddEstimate(p, v1, o11);
+                if (vectors >= 3) o12 = Vector512.MultiplyAddEstimate(p, v2, o12);
+                if (vectors >= 4) o13 = Vector512.MultiplyAddEstimate(p, v3, o13);
+            }
+
+            if (heads >= 3)
+            {
+                if (!grouped)
+                {
+                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * headDim));
+                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * headDim + 16));
+                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * headDim + 32));
+                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * headDim + 48));
+                }
+
+                p = Vector512.Create(Unsafe.Add(ref headWeights, 2 * scoreStride + j));
+                o20 = Vector512.MultiplyAddEstimate(p, v0, o20);
+                if (vectors >= 2) o21 = Vector512.MultiplyAddEstimate(p, v1, o21);
+                if (vectors >= 3) o22 = Vector512.MultiplyAddEstimate(p, v2, o22);
+                if (vectors >= 4) o23 = Vector512.MultiplyAddEstimate(p, v3, o23);
+            }
+
+            if (heads >= 4)
+            {
+                if (!grouped)
+                {
+                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * headDim));
+                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * headDim + 16));
+                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * headDim + 32));
+                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * headDim + 48));
+                }
+
+                p = Vector512.Create(Unsafe.Add(ref headWeights, 3 * scoreStride + j));
+                o30 = Vector512.MultiplyAddEstimate(p, v0, o30);
+                if (vectors >= 2) o31 = Vector512.MultiplyAddEstimate(p, v1, o31);
+                if (vectors >= 3) o32 = Vector512.MultiplyAddEstimate(p, v2, o32);
+                if (vectors >= 4) o33 = Vector512.MultiplyAddEstimate(p, v3, o33);
+            }
+        }
+
+        ref float outputs = ref Unsafe.Add(ref headOutputs, column);
+        o00.StoreUnsafe(ref outputs);
+        if (vectors >= 2) o01.StoreUnsafe(ref outputs, 16);
+        if (vectors >= 3) o02.StoreUnsafe(ref outputs, 32);
+        if (vectors >= 4) o03.StoreUnsafe(ref outputs, 48);
+        if (heads >= 2)
+        {
+            o10.StoreUnsafe(ref outputs, (nuint)headDim);
+            if (vectors >= 2) o11.StoreUnsafe(ref outputs, (nuint)(headDim + 16));
+            if (vectors >= 3) o12.StoreUnsafe(ref outputs, (nuint)(headDim + 32));
+            if (vectors >= 4) o13.StoreUnsafe(ref outputs, (nuint)(headDim + 48));
+        }
+
+        if (heads >= 3)
+        {
+            o20.StoreUnsafe(ref outputs, (nuint)(2 * headDim));
+            if (vectors >= 2) o21.StoreUnsafe(ref outputs, (nuint)(2 * headDim + 16));
+            if (vectors >= 3) o22.StoreUnsafe(ref outputs, (nuint)(2 * headDim + 32));
+            if (vectors >= 4) o23.StoreUnsafe(ref outputs, (nuint)(2 * headDim + 48));
+        }
+
+        if (heads >= 4)
+        {
+            o30.StoreUnsafe(ref outputs, (nuint)(3 * headDim));
+            if (vectors >= 2) o31.StoreUnsafe(ref outputs, (nuint)(3 * headDim + 16));
+            if (vectors >= 3) o32.StoreUnsafe(ref outputs, (nuint)(3 * headDim + 32));
+            if (vectors >= 4) o33.StoreUnsafe(ref outputs, (nuint)(3 * headDim + 48));
+        }
+    }
+
+    /// <summary>As <see cref="WeighValuesStacked512"/>, two heads at a time over four Vector256 columns (32 columns).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighValuesStacked256(ref float weights, ref float values, int count, ref float output)
+    {
+        const int HeadsAtOnce = 2;
+        for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
+        {
+            WeighHeads256<Count2>(ref weights, ref values, count, ref output, firstHead);
+        }
+
+        if (StackedHeads % HeadsAtOnce != 0)
+        {
+            WeighHeads256<Count1>(ref weights, ref values, count, ref output, StackedHeads - 1);
+        }
+    }
+
+    /// <inheritdoc cref="WeighHeads512"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighHeads256<THeads>(ref float weights, ref float values, int count, ref float output, int firstHead)
+        where THeads : struct, IStaticCount
+    {
+        const int Columns = 4 * 8;
+        ref float headWeights = ref Unsafe.Add(ref weights, firstHead * TShape.ScoreStride);
+        ref float headOutputs = ref Unsafe.Add(ref output, firstHead * HeadDim);
+        ref float headValues = ref Unsafe.Add(ref values, Grouped ? 0 : firstHead * HeadDim);
+        nuint column = 0;
+        for (; column + Columns <= (nuint)HeadDim; column += Columns)
+        {
+            WeighStack256<THeads, Count4>(ref headWeights, ref headValues, count, ref headOutputs, column);
+        }
+
+        switch (HeadDim % Columns / 8)
+        {
+            case 1: WeighStack256<THeads, Count1>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 2: WeighStack256<THeads, Count2>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 3: WeighStack256<THeads, Count3>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+        }
+    }
+
+    /// <summary>
+    /// <typeparamref name="THeads"/> heads (1 or 2) × <typeparamref name="TVectors"/> Vector256 columns (1 to 4) from
+    /// <paramref name="column"/>, one accumulator each, over every value row.
+    /// </summary>
+    [MethodImpl(Kernel)]
+    private static void WeighStack256<THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+        where THeads : struct, IStaticCount
+        where TVectors : struct, IStaticCount
+    {
+        int heads = THeads.Value;
+        int vectors = TVectors.Value;
+        int headDim = HeadDim;
+        nint kvWidth = KvWidth;
+        int scoreStride = TShape.ScoreStride;
+        bool grouped = Grouped;
+        var o00 = Vector256<float>.Zero; var o01 = Vector256<float>.Zero; var o02 = Vector256<float>.Zero; var o03 = Vector256<float>.Zero;
+        var o10 = Vector256<float>.Zero; var o11 = Vector256<float>.Zero; var o12 = Vector256<float>.Zero; var o13 = Vector256<float>.Zero;
+        ref float columnValues = ref Unsafe.Add(ref headValues, column);
+        for (int j = 0; j < count; j++)
+        {
+            ref float valueRow = ref Unsafe.Add(ref columnValues, j * kvWidth);
+            var v0 = Vector256.LoadUnsafe(ref valueRow);
+            var v1 = vectors >= 2 ? Vector256.LoadUnsafe(ref valueRow, 8) : default;
+            var v2 = vectors >= 3 ? Vector256.LoadUnsafe(ref valueRow, 16) : default;
+            var v3 = vectors >= 4 ? Vector256.LoadUnsafe(ref valueRow, 24) : default;
+            var p = Vector256.Create(Unsafe.Add(ref headWeights, j));
+            o00 = Vector256.MultiplyAddEstimate(p, v0, o00);
+            if (vectors >= 2) o01 = Vector256.MultiplyAddEstimate(p, v1, o01);
+            if (vectors >= 3) o02 = Vector256.MultiplyAddEstimate(p, v2, o02);
+            if (vectors >= 4) o03 = Vector256.MultiplyAddEstimate(p, v3, o03);
+
+            if (heads >= 2)
+            {
+                if (!grouped)
+                {
+                    v0 = Vector256.LoadUnsafe(ref valueRow, (nuint)headDim);
+                    if (vectors >= 2) v1 = Vector256.LoadUnsafe(ref valueRow, (nuint)(headDim + 8));
+                    if (vectors >= 3) v2 = Vector256.LoadUnsafe(ref valueRow, (nuint)(headDim + 16));
+                    if (vectors >= 4) v3 = Vector256.LoadUnsafe(ref valueRow, (nuint)(headDim + 24));
+                }
+
+                p = Vector256.Create(Unsafe.Add(ref headWeights, scoreStride + j));
+                o10 = Vector256.MultiplyAddEstimate(p, v0, o10);
+                if (vectors >= 2) o11 = Vector256.MultiplyAddEstimate(p, v1, o11);
+                if (vectors >= 3) o12 = Vector256.MultiplyAddEstimate(p, v2, o12);
+                if (vectors >= 4) o13 = Vector256.MultiplyAddEstimate(p, v3, o13);
+            }
+        }
+
+        ref float outputs = ref Unsafe.Add(ref headOutputs, column);
+        o00.StoreUnsafe(ref outputs);
+        if (vectors >= 2) o01.StoreUnsafe(ref outputs, 8);
+        if (vectors >= 3) o02.StoreUnsafe(ref outputs, 16);
+        if (vectors >= 4) o03.StoreUnsafe(ref outputs, 24);
+        if (heads >= 2)
+        {
+            o10.StoreUnsafe(ref outputs, (nuint)headDim);
+            if (vectors >= 2) o11.StoreUnsafe(ref outputs, (nuint)(headDim + 8));
+            if (vectors >= 3) o12.StoreUnsafe(ref outputs, (nuint)(headDim + 16));
+            if (vectors >= 4) o13.StoreUnsafe(ref outputs, (nuint)(headDim + 24));
+        }
+    }
+
+    /// <summary>
+    /// The heads take turns on each block of <see cref="KeyBlock"/> keys while it is in L1. With enough keys every block
+    /// is full: the last one slides back to end on the last key and rescores a few.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreKeysHeadByHead(ref float queries, ref float keys, int count, ref float scores)
+    {
+        int blockCount = Math.Min(KeyBlock, count);
+        for (int first = 0; first < count; first += KeyBlock)
+        {
+            int start = Math.Min(first, count - blockCount);
+            ref float block = ref Unsafe.Add(ref keys, (nint)start * KvWidth);
+            for (int head = 0; head < StackedHeads; head++)
+            {
+                RowKernels<HeadRow>.Dot(
+                    ref Unsafe.Add(ref queries, head * HeadDim),
+                    ref Unsafe.Add(ref block, Grouped ? 0 : head * HeadDim),
+                    blockCount,
+                    TShape.Scale,
+                    ref Unsafe.Add(ref scores, head * TShape.ScoreStride + start));
+            }
+        }
+    }
+
+    /// <summary>The heads take turns on each block of <see cref="KeyBlock"/> value rows while it is in L1, adding into their outputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeighValuesHeadByHead(ref float weights, ref float values, int count, ref float output)
+    {
+        MemoryMarshal.CreateSpan(ref output, StackedHeads * HeadDim).Clear();
+        for (int first = 0; first < count; first += KeyBlock)
+        {
+            int blockCount = Math.Min(KeyBlock, count - first);
+            ref float block = ref Unsafe.Add(ref values, (nint)first * KvWidth);
+            for (int head = 0; head < StackedHeads; head++)
+            {
+                RowKernels<HeadRow>.AddWeightedSum(
+                    ref Unsafe.Add(ref weights, head * TShape.ScoreStride + first),
+                    ref Unsafe.Add(ref block, Grouped ? 0 : head * HeadDim),
+                    blockCount,
+                    ref Unsafe.Add(ref output, head * HeadDim));
+            }
+        }
+    }
+
+    /// <summary>
+    /// One head's slice of the key/value rows: HeadDim floats per row, rows KvHeads·HeadDim apart. Its getters, like every
+    /// getter here that reads the shape, are marked for inlining: the JIT does not inline a method that makes a
+    /// static virtual call through a type parameter unless told to, and a getter left as a call is no constant.
+    /// </summary>
+    private struct HeadRow : IRowShape
+    {
+        public static int Width
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TShape.HeadDim;
+        }
+
+        public static int RowStride
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TShape.KvHeads * TShape.HeadDim;
+        }
+    }
 }
