@@ -6,8 +6,8 @@ using System.Text;
 namespace AttentionGen;
 
 /// <summary>
-/// A safetensors file: an 8-byte little-endian header length, a JSON header describing each tensor, then the data.
-/// Everything about the headers is checked
+/// A safetensors checkpoint: an 8-byte little-endian header length, a JSON header describing each tensor, then the data;
+/// or several such files tied together by a <c>model.safetensors.index.json</c>. Everything about the headers is checked
 /// when the checkpoint is opened, so later reads cannot fail or go out of bounds. Tensor data stays in the file until
 /// <see cref="CopyTo"/> converts it straight into the caller's array.
 /// </summary>
@@ -33,13 +33,20 @@ public sealed class SafeTensors : IDisposable
         _byName = tensors.ToDictionary(t => t.Tensor.Name, StringComparer.Ordinal);
     }
 
-    /// <summary>The tensors, in header order.</summary>
+    /// <summary>The tensors, in header order (shard by shard, in the order the index first names them, for a sharded checkpoint).</summary>
     public IReadOnlyList<TensorInfo> Tensors { get; }
 
-    /// <summary>The header's <c>__metadata__</c> entries (empty when there are none).</summary>
+    /// <summary>
+    /// The header's <c>__metadata__</c> entries (empty when there are none). For a sharded checkpoint, the index's
+    /// <c>metadata</c> entries instead, with values that are not strings given as their JSON text (<c>total_size</c>).
+    /// </summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
-    /// <summary>Opens and validates the safetensors file at <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Opens and validates the safetensors file at <paramref name="path"/>, or, when the path ends in <c>.json</c>, the
+    /// sharded checkpoint that index file describes (<c>model.safetensors.index.json</c>: a <c>weight_map</c> from
+    /// each tensor name to the shard file, in the index's folder, that holds it). The checkpoint then reads as one file.
+    /// </summary>
     /// <remarks>
     /// <para>
     /// The file is memory-mapped read-only, not read: opening costs the header only, whatever the file's size (files
@@ -54,14 +61,19 @@ public sealed class SafeTensors : IDisposable
     /// reaches past its new end. Replace checkpoints by moving a new file over the old one.
     /// </para>
     /// </remarks>
-    /// <exception cref="SafeTensorsFormatException">The file is not a valid safetensors file.</exception>
+    /// <exception cref="SafeTensorsFormatException">A file is not a valid safetensors file, or the index is malformed or disagrees with its shards.</exception>
     /// <exception cref="IOException">
-    /// The file cannot be read: it is missing (<see cref="FileNotFoundException"/>), a directory, or access is denied.
-    /// Every failure to open is an <see cref="IOException"/>, so one handler covers them.
+    /// A file cannot be read: it is missing (<see cref="FileNotFoundException"/>, naming the shard for a missing shard), a
+    /// directory, or access is denied. Every failure to open is an <see cref="IOException"/>, so one handler covers them.
     /// </exception>
     public static SafeTensors Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            return SafeTensorsIndex.Open(path);
+        }
+
         var (tensors, metadata, data) = OpenFile(path);
         return new SafeTensors(tensors.Select(t => (t, data)).ToList(), metadata, [data]);
     }
@@ -162,6 +174,10 @@ public sealed class SafeTensors : IDisposable
         return headerLength;
     }
 
+    /// <summary>Builds a checkpoint from tensors already matched to the files they are read from.</summary>
+    internal static SafeTensors Create(List<(TensorInfo Tensor, TensorData Data)> tensors, Dictionary<string, string> metadata, TensorData[] files) =>
+        new(tensors, metadata, files);
+
     /// <summary>Finds the tensor called <paramref name="name"/>.</summary>
     public bool TryGetTensor(string name, [NotNullWhen(true)] out TensorInfo? tensor)
     {
@@ -232,7 +248,7 @@ public sealed class SafeTensors : IDisposable
         own.Data.CopyTo(tensor, destination);
     }
 
-    /// <summary>Releases the file. Later reads throw <see cref="ObjectDisposedException"/>.</summary>
+    /// <summary>Releases the file (every shard file of a sharded checkpoint). Later reads throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
