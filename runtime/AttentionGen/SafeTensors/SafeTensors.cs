@@ -56,9 +56,9 @@ public sealed class SafeTensors : IDisposable
     /// <para>
     /// While it is open, the file may be deleted, or replaced by writing a new file and moving it to the same path:
     /// on Linux and macOS reads keep returning the original bytes (the open file keeps them alive) until
-    /// <see cref="Dispose"/>; Windows refuses to delete a mapped file. Rewriting the open file in place is not supported:
-    /// reads may then see the new bytes, and a file shortened under the map can crash the process (SIGBUS) when a read
-    /// reaches past its new end. Replace checkpoints by moving a new file over the old one.
+    /// <see cref="Dispose"/>. Windows may refuse to delete or replace a file that is open. Rewriting the open file in
+    /// place is not supported: reads may then see the new bytes, and a file shortened under the map can crash the
+    /// process (SIGBUS) when a read reaches past its new end. Replace checkpoints by moving a new file over the old one.
     /// </para>
     /// </remarks>
     /// <exception cref="SafeTensorsFormatException">A file is not a valid safetensors file, or the index is malformed or disagrees with its shards.</exception>
@@ -98,8 +98,12 @@ public sealed class SafeTensors : IDisposable
         {
             var length = stream.Length;
             Span<byte> prefix = stackalloc byte[8];
-            ReadExactly(stream, prefix[..(int)Math.Min(8, length)], 0);
-            var headerLength = ReadHeaderLength(prefix[..(int)Math.Min(8, length)], length);
+            if (length >= 8)
+            {
+                ReadExactly(stream, prefix, 0);
+            }
+
+            var headerLength = ReadHeaderLength(prefix, length);
 
             // The header is copied out rather than parsed from the map, so a file changed underneath cannot make a
             // checked value differ from the one used.
@@ -122,7 +126,8 @@ public sealed class SafeTensors : IDisposable
         try
         {
             // No buffer: the header is read with positional reads and the data through the map. Others may read,
-            // delete or rename the file meanwhile (the map keeps its bytes alive); nobody may write it.
+            // delete or rename the file meanwhile (the map keeps its bytes alive); writers are refused where the OS
+            // enforces sharing (Windows), while on Unix the lock is only advisory.
             return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.RandomAccess);
         }
         catch (UnauthorizedAccessException e) when (Directory.Exists(path))

@@ -171,8 +171,8 @@ public sealed class SafeTensorsWriter
     }
 
     /// <summary>
-    /// The header is UTF-8, which has no encoding for a lone surrogate: the JSON writer would silently store something
-    /// else and the file would read back with another name, so such text is refused up front.
+    /// The header is UTF-8, which has no encoding for a lone surrogate: the JSON writer would silently store U+FFFD in
+    /// its place and the file would read back with another name, so such text is refused up front.
     /// </summary>
     private static void RequireStorableText(string text, string what, string parameterName)
     {
