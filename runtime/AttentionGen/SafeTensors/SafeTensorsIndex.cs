@@ -120,8 +120,10 @@ internal static class SafeTensorsIndex
 
                 var shard = entry.Value.GetString()!;
 
-                // Shards sit beside the index; anything else (a folder, "..", a rooted path) could reach any file.
-                if (shard.Length == 0 || shard is "." or ".." || Path.GetFileName(shard) != shard || shard.IndexOfAny(['/', '\\']) >= 0)
+                // Shards sit beside the index; anything else (a folder, "..", a rooted path) could reach any file, and a
+                // character no file name may hold (NUL) would fail as an argument error rather than a format error.
+                if (shard.Length == 0 || shard is "." or ".." || Path.GetFileName(shard) != shard
+                    || shard.IndexOfAny(['/', '\\']) >= 0 || shard.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
                 {
                     throw Malformed(indexPath, $"weight_map entry '{entry.Name}' names shard '{shard}', which is not a file name in the index's folder");
                 }

@@ -14,6 +14,8 @@ public sealed class SafeTensorsShardedTests : IDisposable
     private const string Shard1 = "model-00001-of-00002.safetensors";
     private const string Shard2 = "model-00002-of-00002.safetensors";
 
+    private const string JsonCharacters = "{}[]\",:0123456789 \\u/.-";
+
     private readonly string _folder = Directory.CreateTempSubdirectory("attentiongen-sharded-").FullName;
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
@@ -152,6 +154,8 @@ public sealed class SafeTensorsShardedTests : IDisposable
     [InlineData("{\"weight_map\": {\"a\": \"sub/x.safetensors\"}}", "sub/x.safetensors")]
     [InlineData("{\"weight_map\": {\"a\": \"\"}}", "not a file name")]
     [InlineData("{\"weight_map\": {\"a\": \"..\"}}", "not a file name")]
+    [InlineData("{\"weight_map\": {\"a\": \"x\\u0000.safetensors\"}}", "not a file name")]
+    [InlineData("{\"weight_map\": {\"a\": \"sub\\\\x.safetensors\"}}", "not a file name")]
     [InlineData("{\"weight_map\": {\"\\ud800\": \"x.safetensors\"}}", "not valid JSON text")]
     [InlineData("{\"metadata\": 5, \"weight_map\": {}}", "metadata")]
     public void AMalformedIndexIsAFormatExceptionNamingIt(string json, string expected)
@@ -169,6 +173,54 @@ public sealed class SafeTensorsShardedTests : IDisposable
         using var file = SafeTensors.Open(IndexPath);
         Assert.Empty(file.Tensors);
         Assert.Empty(file.Metadata);
+    }
+
+    [Fact]
+    public void MutatedIndexesOpenOrAreRefusedWithAnIOException()
+    {
+        // Like the header fuzz test, for the index: whatever the bytes, the only failures are IOExceptions.
+        new SafeTensorsWriter().Add("a", [1f], [1]).Add("b", [2f], [1]).Save(Path.Combine(_folder, Shard1));
+        new SafeTensorsWriter().Add("c", [3f], [1]).Save(Path.Combine(_folder, Shard2));
+        WriteIndex(("a", Shard1), ("b", Shard1), ("c", Shard2));
+        var original = File.ReadAllBytes(IndexPath);
+        int opened = 0, refused = 0;
+        for (int seed = 0; seed < 1000; seed++)
+        {
+            var random = new Random(seed);
+            var mutated = original.ToList();
+            for (int edits = random.Next(1, 4); edits > 0; edits--)
+            {
+                int at = random.Next(mutated.Count);
+                switch (random.Next(3))
+                {
+                    case 0: mutated.RemoveAt(at); break;
+                    case 1: mutated[at] = (byte)JsonCharacters[random.Next(JsonCharacters.Length)]; break;
+                    default: mutated.Insert(at, (byte)random.Next(256)); break;
+                }
+            }
+
+            File.WriteAllBytes(IndexPath, [.. mutated]);
+            try
+            {
+                using var file = SafeTensors.Open(IndexPath);
+                opened++;
+                foreach (var tensor in file.Tensors)
+                {
+                    file.CopyTo(tensor, new float[tensor.ElementCount]);
+                }
+            }
+            catch (IOException)
+            {
+                refused++;
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"Seed {seed}: {e.GetType().Name}: {e.Message}\n{Encoding.UTF8.GetString([.. mutated])}");
+            }
+        }
+
+        // Both outcomes must occur, or the mutations tested nothing.
+        Assert.True(opened > 0 && refused > 0, $"opened {opened}, refused {refused}");
     }
 
     private void WriteIndex(params (string Tensor, string Shard)[] weightMap)
