@@ -150,11 +150,12 @@ internal static class SafeTensorsHeader
                 $"Tensor '{name}' has data_offsets [{begin}, {end}] outside the {dataLength}-byte data section.");
         }
 
+        // Compared by division: elements * size can overflow a long for a data section past 2^60 bytes.
         var size = SafeTensorsDTypes.SizeOf(dtype);
-        if (elements == long.MaxValue || elements * size != end - begin)
+        if (elements == long.MaxValue || (end - begin) % size != 0 || elements != (end - begin) / size)
         {
             throw new SafeTensorsFormatException(
-                $"Tensor '{name}' is {dtype} [{string.Join(", ", shape)}], which needs {(elements == long.MaxValue ? "more" : (elements * size).ToString())} bytes, but data_offsets [{begin}, {end}] give {end - begin}.");
+                $"Tensor '{name}' is {dtype} [{string.Join(", ", shape)}], which needs {(elements == long.MaxValue ? "more" : ((Int128)elements * size).ToString())} bytes, but data_offsets [{begin}, {end}] give {end - begin}.");
         }
 
         return new TensorInfo(name, dtype, shape.ToArray(), elements, begin, end - begin);

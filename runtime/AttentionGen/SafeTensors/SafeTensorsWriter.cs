@@ -10,10 +10,14 @@ public sealed class SafeTensorsWriter
     private readonly Dictionary<string, string> _metadata = new(StringComparer.Ordinal);
 
     /// <summary>Adds a tensor; its values are converted to <paramref name="dtype"/>.</summary>
-    /// <exception cref="ArgumentException">The name is taken or empty, the shape does not match the values, or the dtype is not F32, F16 or BF16.</exception>
+    /// <exception cref="ArgumentException">
+    /// The name is taken, empty or has a lone surrogate (it could not be stored as UTF-8), the shape does not match the
+    /// values, or the dtype is not F32, F16 or BF16.
+    /// </exception>
     public SafeTensorsWriter Add(string name, ReadOnlySpan<float> values, ReadOnlySpan<int> shape, SafeTensorsDType dtype = SafeTensorsDType.F32)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
+        RequireStorableText(name, "Tensor name", nameof(name));
         if (name == "__metadata__" || _tensors.Exists(t => t.Name == name))
         {
             throw new ArgumentException($"A tensor named '{name}' cannot be added: the name is taken.", nameof(name));
@@ -70,10 +74,13 @@ public sealed class SafeTensorsWriter
     }
 
     /// <summary>Adds a <c>__metadata__</c> entry.</summary>
+    /// <exception cref="ArgumentException">The key is already set, or the key or value has a lone surrogate.</exception>
     public SafeTensorsWriter AddMetadata(string key, string value)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
+        RequireStorableText(key, "Metadata key", nameof(key));
+        RequireStorableText(value, "Metadata value", nameof(value));
         if (!_metadata.TryAdd(key, value))
         {
             throw new ArgumentException($"Metadata key '{key}' is already set.", nameof(key));
@@ -161,6 +168,28 @@ public sealed class SafeTensorsWriter
         }
 
         return json.ToArray();
+    }
+
+    /// <summary>
+    /// The header is UTF-8, which has no encoding for a lone surrogate: the JSON writer would silently store U+FFFD in
+    /// its place and the file would read back with another name, so such text is refused up front.
+    /// </summary>
+    private static void RequireStorableText(string text, string what, string parameterName)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                var escaped = string.Concat(text.Select(c => char.IsSurrogate(c) ? $"\\u{(int)c:X4}" : c.ToString()));
+                throw new ArgumentException(
+                    $"{what} '{escaped}' has a lone surrogate (U+{(int)text[i]:X4} at index {i}), which UTF-8 cannot store: it would be written as another name.",
+                    parameterName);
+            }
+        }
     }
 
     /// <summary>Rounds to the nearest bfloat16, ties to even; NaN stays NaN.</summary>

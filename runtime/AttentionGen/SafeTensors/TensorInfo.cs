@@ -25,7 +25,7 @@ public sealed class TensorInfo
     /// <summary>The number of elements (1 for a scalar).</summary>
     public long ElementCount { get; }
 
-    /// <summary>Where the tensor's bytes start, counted from the start of the data section.</summary>
+    /// <summary>Where the tensor's bytes start, counted from the start of its file's data section (64-bit: files may exceed 4 GB).</summary>
     public long DataOffset { get; }
 
     /// <summary>The number of bytes the tensor occupies.</summary>

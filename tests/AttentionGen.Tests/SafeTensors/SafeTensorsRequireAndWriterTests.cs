@@ -213,6 +213,47 @@ public sealed class SafeTensorsRequireAndWriterTests
         Assert.Contains("'k'", e.Message);
     }
 
+    // Attribute arguments are stored as UTF-8 and would lose the lone surrogates, so the cases are listed here.
+    [Theory]
+    [InlineData(0)] // high surrogate at the end
+    [InlineData(1)] // low surrogate alone
+    [InlineData(2)] // a pair in the wrong order
+    [InlineData(3)] // a lone one after a valid pair
+    public void WriterRefusesANameWithALoneSurrogate(int example)
+    {
+        var (name, index) = example switch
+        {
+            0 => ("w\ud800", 1),
+            1 => ("\udc00w", 0),
+            2 => ("a\udc00\ud800b", 1),
+            _ => ("x\ud83d\ude00\ud83d", 3),
+        };
+        var writer = new SafeTensorsWriter();
+        var e = Assert.Throws<ArgumentException>(() => writer.Add(name, [1f], [1]));
+        Assert.Equal("name", e.ParamName);
+        Assert.Contains("lone surrogate", e.Message);
+        Assert.Contains($"at index {index}", e.Message);
+        Assert.Contains($"U+{(int)name[index]:X4}", e.Message);
+
+        // The name is shown with the surrogate escaped, so the message itself is valid text.
+        Assert.Contains($"\\u{(int)name[index]:X4}", e.Message);
+        Assert.Empty(SafeTensors.Load(writer.ToArray()).Tensors);
+
+        var key = Assert.Throws<ArgumentException>(() => writer.AddMetadata(name, "v"));
+        Assert.Equal("key", key.ParamName);
+        var value = Assert.Throws<ArgumentException>(() => writer.AddMetadata("k", name));
+        Assert.Equal("value", value.ParamName);
+    }
+
+    [Fact]
+    public void WriterKeepsAValidSurrogatePairThroughARoundTrip()
+    {
+        const string Name = "emoji.\ud83d\ude00.weight";
+        using var file = SafeTensors.Load(new SafeTensorsWriter().AddMetadata("note", "\ud83d\ude00").Add(Name, [1f], [1]).ToArray());
+        Assert.Equal(Name, Assert.Single(file.Tensors).Name);
+        Assert.Equal("\ud83d\ude00", file.Metadata["note"]);
+    }
+
     [Fact]
     public void ParameterSpecDescribesNameShapeAndCount()
     {
