@@ -3,14 +3,6 @@
 // Every dimension below is a compile-time constant; change the attribute to change the shape.
 #nullable enable
 
-using global::System;
-using global::System.Collections.Generic;
-using global::System.Runtime.CompilerServices;
-using global::System.Runtime.InteropServices;
-using global::System.Runtime.Intrinsics;
-using global::AttentionGen;
-using global::AttentionGen.Kernels;
-
 [global::System.CodeDom.Compiler.GeneratedCode("AttentionGen.Generator", "1.0.0.0")]
 partial class GlobalEncoder
 {
@@ -50,20 +42,42 @@ partial class GlobalEncoder
     /// <summary>Every query sees every key.</summary>
     public const bool IsCausal = false;
 
-    // Row stride of the score block: MaxKvSeqLen rounded up to whole key panels and whole Vector512s.
-    private const int ScoreStride = 16;
-    private const int HeadsPerKvHead = Heads / KvHeads;
-    // Keys per block when the heads take turns on them: 16 rows of one head stay in L1 between heads, even at
-    // power-of-two row strides, which pile rows onto few cache sets.
-    private const int KeyBlock = 16;
+    /// <summary>
+    /// This core's shape and plan for AttentionGen's attention kernels. They are generic over this struct, so the JIT
+    /// compiles them for this shape alone: every member below is a constant there, loops over the head have fixed
+    /// bounds, and the branches of every other plan fold away.
+    /// </summary>
+    private readonly struct AttentionShape : global::AttentionGen.Kernels.Attention.IAttentionShape
+    {
+        public static int Heads => 2;
+        public static int KvHeads => 2;
+        public static int HeadDim => 8;
+        public static float Scale => 0.35355338f;
+        public static float Softcap => 0f;
+        public static bool IsCausal => false;
+
+        // Score rows hold MaxKvSeqLen (4) keys, rounded up to whole 16-key panels.
+        public static int ScoreStride => 16;
+        // A register tile takes 6 (query row, head) pairs, one score row each.
+        public static int ScoreRows => 6;
+
+        // 8 floats are not whole Vector512s, so that path has no tile; narrower ones take the head whole.
+        public static int PanelKeys512 => 0;
+        // Where Vector256 is the widest: a 6-row tile over 16-key panels; where Vector128 is: a 4-row tile over 8-key panels.
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+
+        // At most 4 keys: a tile's whole score rows fit in L1, so the softmax is the exact two-pass one.
+        public static int OnlineChunk => 0;
+    }
 
     // Scratch, allocated once per instance so Forward allocates nothing.
-    private readonly AlignedBuffer _scores = new(6 * ScoreStride);
-    private readonly AlignedBuffer _keyPanels = new(ScoreStride * HeadDim);
-    private readonly AlignedBuffer _query = new(MaxSeqLen * QueryWidth);
-    private readonly AlignedBuffer _key = new(MaxKvSeqLen * KvWidth);
-    private readonly AlignedBuffer _value = new(MaxKvSeqLen * KvWidth);
-    private readonly AlignedBuffer _attended = new(MaxSeqLen * QueryWidth);
+    private readonly global::AttentionGen.Kernels.AlignedBuffer _attentionScores = new(global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.ScoreScratchLength);
+    private readonly global::AttentionGen.Kernels.AlignedBuffer _attentionKeyPanels = new(global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.KeyPanelScratchLength);
+    private readonly global::AttentionGen.Kernels.AlignedBuffer _projectedQuery = new(MaxSeqLen * QueryWidth);
+    private readonly global::AttentionGen.Kernels.AlignedBuffer _projectedKey = new(MaxKvSeqLen * KvWidth);
+    private readonly global::AttentionGen.Kernels.AlignedBuffer _projectedValue = new(MaxKvSeqLen * KvWidth);
+    private readonly global::AttentionGen.Kernels.AlignedBuffer _attendedHeads = new(MaxSeqLen * QueryWidth);
 
     // Weights, stored as PyTorch's nn.Linear keeps them: [out, in], row-major.
     private readonly float[] _qProjWeight = new float[QueryWidth * ModelDim];
@@ -77,31 +91,31 @@ partial class GlobalEncoder
 
     // The projection matrices again, packed into GEMM panels. They are repacked on the first Forward after the weights
     // may have changed: after LoadWeights, GetParameter, or getting a weight's span property.
-    private readonly AlignedBuffer _qProjPanels = new(PackedLinear.PackedLength(QueryWidth, ModelDim));
-    private readonly AlignedBuffer _kProjPanels = new(PackedLinear.PackedLength(KvWidth, KvInputDim));
-    private readonly AlignedBuffer _vProjPanels = new(PackedLinear.PackedLength(KvWidth, KvInputDim));
-    private readonly AlignedBuffer _oProjPanels = new(PackedLinear.PackedLength(ModelDim, QueryWidth));
+    private readonly global::AttentionGen.Kernels.AlignedBuffer _qProjPanels = new(global::AttentionGen.Kernels.PackedLinear.PackedLength(QueryWidth, ModelDim));
+    private readonly global::AttentionGen.Kernels.AlignedBuffer _kProjPanels = new(global::AttentionGen.Kernels.PackedLinear.PackedLength(KvWidth, KvInputDim));
+    private readonly global::AttentionGen.Kernels.AlignedBuffer _vProjPanels = new(global::AttentionGen.Kernels.PackedLinear.PackedLength(KvWidth, KvInputDim));
+    private readonly global::AttentionGen.Kernels.AlignedBuffer _oProjPanels = new(global::AttentionGen.Kernels.PackedLinear.PackedLength(ModelDim, QueryWidth));
     private bool _panelsCurrent;
 
     /// <summary>
     /// Self-attention: <paramref name="input"/> [seqLen, ModelDim] attends to itself; the result goes to
     /// <paramref name="output"/> [seqLen, ModelDim]. Allocates nothing.
     /// </summary>
-    public void Forward(ReadOnlySpan<float> input, Span<float> output, int seqLen)
+    public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int seqLen)
     {
-        Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));
-        Guard.HasRows(input, seqLen, ModelDim, nameof(input));
-        Guard.HasRows(output, seqLen, ModelDim, nameof(output));
-        Run(input, input, output, seqLen, seqLen);
+        global::AttentionGen.Kernels.Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));
+        global::AttentionGen.Kernels.Guard.HasRows(input, seqLen, ModelDim, nameof(input));
+        global::AttentionGen.Kernels.Guard.HasRows(output, seqLen, ModelDim, nameof(output));
+        AttendProjected(input, input, default, output, seqLen, seqLen);
     }
 
     /// <summary>Projects Q from <paramref name="input"/> and K, V from <paramref name="context"/>, attends, and projects out.</summary>
-    private void Run(ReadOnlySpan<float> input, ReadOnlySpan<float> context, Span<float> output, int seqLen, int kvSeqLen)
+    private void AttendProjected(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> context, global::System.ReadOnlySpan<float> additiveMask, global::System.Span<float> output, int seqLen, int kvSeqLen)
     {
-        Span<float> query = _query.Span.Slice(0, seqLen * QueryWidth);
-        Span<float> key = _key.Span.Slice(0, kvSeqLen * KvWidth);
-        Span<float> value = _value.Span.Slice(0, kvSeqLen * KvWidth);
-        Span<float> attended = _attended.Span.Slice(0, seqLen * QueryWidth);
+        global::System.Span<float> query = _projectedQuery.Span.Slice(0, seqLen * QueryWidth);
+        global::System.Span<float> key = _projectedKey.Span.Slice(0, kvSeqLen * KvWidth);
+        global::System.Span<float> value = _projectedValue.Span.Slice(0, kvSeqLen * KvWidth);
+        global::System.Span<float> attended = _attendedHeads.Span.Slice(0, seqLen * QueryWidth);
 
         if (!_panelsCurrent)
         {
@@ -109,18 +123,18 @@ partial class GlobalEncoder
         }
 
         // Projections in: Q from the input, K and V from the context (the input itself for self-attention).
-        PackedLinear.Forward(input, _qProjPanels.Span, _qProjBias, query, seqLen, ModelDim, QueryWidth);
-        PackedLinear.Forward(context, _kProjPanels.Span, _kProjBias, key, kvSeqLen, KvInputDim, KvWidth);
-        PackedLinear.Forward(context, _vProjPanels.Span, _vProjBias, value, kvSeqLen, KvInputDim, KvWidth);
+        global::AttentionGen.Kernels.PackedLinear.Forward(input, _qProjPanels.Span, _qProjBias, query, seqLen, ModelDim, QueryWidth);
+        global::AttentionGen.Kernels.PackedLinear.Forward(context, _kProjPanels.Span, _kProjBias, key, kvSeqLen, KvInputDim, KvWidth);
+        global::AttentionGen.Kernels.PackedLinear.Forward(context, _vProjPanels.Span, _vProjBias, value, kvSeqLen, KvInputDim, KvWidth);
 
-        Attend(query, key, value, attended, seqLen, kvSeqLen);
+        global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.Attend(query, key, value, additiveMask, attended, seqLen, kvSeqLen, _attentionScores.Span, _attentionKeyPanels.Span);
 
         // Projection out: the heads, side by side, back to ModelDim.
-        PackedLinear.Forward(attended, _oProjPanels.Span, _oProjBias, output, seqLen, QueryWidth, ModelDim);
+        global::AttentionGen.Kernels.PackedLinear.Forward(attended, _oProjPanels.Span, _oProjBias, output, seqLen, QueryWidth, ModelDim);
     }
 
     /// <summary>The learnable tensors, in file order, with the shapes <see cref="LoadWeights"/> expects.</summary>
-    public static IReadOnlyList<ParameterSpec> Parameters { get; } = new ParameterSpec[]
+    public static global::System.Collections.Generic.IReadOnlyList<global::AttentionGen.ParameterSpec> Parameters { get; } = new global::AttentionGen.ParameterSpec[]
     {
         new("q_proj.weight", QueryWidth, ModelDim),
         new("q_proj.bias", QueryWidth),
@@ -134,35 +148,35 @@ partial class GlobalEncoder
 
     /// <summary><c>q_proj.weight</c>, shape [QueryWidth, ModelDim]. Write into it to set the weights from any source.</summary>
     /// <remarks>Getting this property makes the next Forward repack the weights; get it again after a Forward before writing more.</remarks>
-    public Span<float> QProjWeight => Stale(_qProjWeight);
+    public global::System.Span<float> QProjWeight => Stale(_qProjWeight);
 
     /// <summary><c>q_proj.bias</c>, shape [QueryWidth]. Write into it to set the weights from any source.</summary>
-    public Span<float> QProjBias => _qProjBias;
+    public global::System.Span<float> QProjBias => _qProjBias;
 
     /// <summary><c>k_proj.weight</c>, shape [KvWidth, KvInputDim]. Write into it to set the weights from any source.</summary>
     /// <remarks>Getting this property makes the next Forward repack the weights; get it again after a Forward before writing more.</remarks>
-    public Span<float> KProjWeight => Stale(_kProjWeight);
+    public global::System.Span<float> KProjWeight => Stale(_kProjWeight);
 
     /// <summary><c>k_proj.bias</c>, shape [KvWidth]. Write into it to set the weights from any source.</summary>
-    public Span<float> KProjBias => _kProjBias;
+    public global::System.Span<float> KProjBias => _kProjBias;
 
     /// <summary><c>v_proj.weight</c>, shape [KvWidth, KvInputDim]. Write into it to set the weights from any source.</summary>
     /// <remarks>Getting this property makes the next Forward repack the weights; get it again after a Forward before writing more.</remarks>
-    public Span<float> VProjWeight => Stale(_vProjWeight);
+    public global::System.Span<float> VProjWeight => Stale(_vProjWeight);
 
     /// <summary><c>v_proj.bias</c>, shape [KvWidth]. Write into it to set the weights from any source.</summary>
-    public Span<float> VProjBias => _vProjBias;
+    public global::System.Span<float> VProjBias => _vProjBias;
 
     /// <summary><c>o_proj.weight</c>, shape [ModelDim, QueryWidth]. Write into it to set the weights from any source.</summary>
     /// <remarks>Getting this property makes the next Forward repack the weights; get it again after a Forward before writing more.</remarks>
-    public Span<float> OProjWeight => Stale(_oProjWeight);
+    public global::System.Span<float> OProjWeight => Stale(_oProjWeight);
 
     /// <summary><c>o_proj.bias</c>, shape [ModelDim]. Write into it to set the weights from any source.</summary>
-    public Span<float> OProjBias => _oProjBias;
+    public global::System.Span<float> OProjBias => _oProjBias;
 
     /// <summary>The tensor called <paramref name="name"/> (for example <c>"q_proj.weight"</c>), as a writable span.</summary>
-    /// <exception cref="ArgumentException"><paramref name="name"/> is not one of <see cref="Parameters"/>.</exception>
-    public Span<float> GetParameter(string name) => name switch
+    /// <exception cref="global::System.ArgumentException"><paramref name="name"/> is not one of <see cref="Parameters"/>.</exception>
+    public global::System.Span<float> GetParameter(string name) => name switch
     {
         "q_proj.weight" => Stale(_qProjWeight),
         "q_proj.bias" => _qProjBias,
@@ -172,740 +186,47 @@ partial class GlobalEncoder
         "v_proj.bias" => _vProjBias,
         "o_proj.weight" => Stale(_oProjWeight),
         "o_proj.bias" => _oProjBias,
-        _ => throw new ArgumentException($"'{name}' is not a parameter of GlobalEncoder; its parameters are q_proj.weight, q_proj.bias, k_proj.weight, k_proj.bias, v_proj.weight, v_proj.bias, o_proj.weight, o_proj.bias.", nameof(name)),
+        _ => throw new global::System.ArgumentException($"'{name}' is not a parameter of GlobalEncoder; its parameters are q_proj.weight, q_proj.bias, k_proj.weight, k_proj.bias, v_proj.weight, v_proj.bias, o_proj.weight, o_proj.bias.", nameof(name)),
+    };
+
+    /// <summary>The tensor called <paramref name="name"/>, for reading.</summary>
+    private global::System.Span<float> Tensor(string name) => name switch
+    {
+        "q_proj.weight" => _qProjWeight,
+        "q_proj.bias" => _qProjBias,
+        "k_proj.weight" => _kProjWeight,
+        "k_proj.bias" => _kProjBias,
+        "v_proj.weight" => _vProjWeight,
+        "v_proj.bias" => _vProjBias,
+        "o_proj.weight" => _oProjWeight,
+        "o_proj.bias" => _oProjBias,
+        _ => throw new global::System.ArgumentException($"'{name}' is not a parameter of GlobalEncoder.", nameof(name)),
     };
 
     /// <summary>
     /// Loads every parameter from <paramref name="file"/>, named <paramref name="prefix"/> + the PyTorch name. F32, F16 and
-    /// BF16 tensors are converted to float.
+    /// BF16 tensors are converted to float. Every tensor is checked before any is copied.
     /// </summary>
-    /// <exception cref="WeightLoadException">A tensor is missing, has the wrong shape or an unsupported dtype. Nothing was changed.</exception>
-    public void LoadWeights(SafeTensors file, string prefix = "")
-    {
-        ArgumentNullException.ThrowIfNull(file);
-        ArgumentNullException.ThrowIfNull(prefix);
-
-        // Check every tensor before copying any, so a failed load leaves the current weights intact.
-        var qProjWeight = file.Require(prefix + "q_proj.weight", [QueryWidth, ModelDim]);
-        var qProjBias = file.Require(prefix + "q_proj.bias", [QueryWidth]);
-        var kProjWeight = file.Require(prefix + "k_proj.weight", [KvWidth, KvInputDim]);
-        var kProjBias = file.Require(prefix + "k_proj.bias", [KvWidth]);
-        var vProjWeight = file.Require(prefix + "v_proj.weight", [KvWidth, KvInputDim]);
-        var vProjBias = file.Require(prefix + "v_proj.bias", [KvWidth]);
-        var oProjWeight = file.Require(prefix + "o_proj.weight", [ModelDim, QueryWidth]);
-        var oProjBias = file.Require(prefix + "o_proj.bias", [ModelDim]);
-
-        file.CopyTo(qProjWeight, _qProjWeight);
-        file.CopyTo(qProjBias, _qProjBias);
-        file.CopyTo(kProjWeight, _kProjWeight);
-        file.CopyTo(kProjBias, _kProjBias);
-        file.CopyTo(vProjWeight, _vProjWeight);
-        file.CopyTo(vProjBias, _vProjBias);
-        file.CopyTo(oProjWeight, _oProjWeight);
-        file.CopyTo(oProjBias, _oProjBias);
-        _panelsCurrent = false;
-    }
+    /// <exception cref="global::AttentionGen.WeightLoadException">A tensor is missing, has the wrong shape or an unsupported dtype. Nothing was changed.</exception>
+    public void LoadWeights(global::AttentionGen.SafeTensors file, string prefix = "") => global::AttentionGen.WeightFiles.Load(file, prefix, Parameters, GetParameter);
 
     /// <summary>Hands out a weight matrix for writing, so the packed copy must be rebuilt before it is used.</summary>
-    private Span<float> Stale(float[] weights)
+    private global::System.Span<float> Stale(float[] weights)
     {
         _panelsCurrent = false;
         return weights;
     }
 
-    /// <summary>Packs every projection matrix into panels for <see cref="PackedLinear"/>.</summary>
+    /// <summary>Packs every projection matrix into panels for the packed GEMM.</summary>
     private void PackPanels()
     {
-        PackedLinear.Pack(_qProjWeight, QueryWidth, ModelDim, _qProjPanels.Span);
-        PackedLinear.Pack(_kProjWeight, KvWidth, KvInputDim, _kProjPanels.Span);
-        PackedLinear.Pack(_vProjWeight, KvWidth, KvInputDim, _vProjPanels.Span);
-        PackedLinear.Pack(_oProjWeight, ModelDim, QueryWidth, _oProjPanels.Span);
+        global::AttentionGen.Kernels.PackedLinear.Pack(_qProjWeight, QueryWidth, ModelDim, _qProjPanels.Span);
+        global::AttentionGen.Kernels.PackedLinear.Pack(_kProjWeight, KvWidth, KvInputDim, _kProjPanels.Span);
+        global::AttentionGen.Kernels.PackedLinear.Pack(_vProjWeight, KvWidth, KvInputDim, _vProjPanels.Span);
+        global::AttentionGen.Kernels.PackedLinear.Pack(_oProjWeight, ModelDim, QueryWidth, _oProjPanels.Span);
         _panelsCurrent = true;
     }
 
     /// <summary>Adds every parameter to <paramref name="writer"/> as F32, named <paramref name="prefix"/> + the PyTorch name.</summary>
-    public void SaveWeights(SafeTensorsWriter writer, string prefix = "")
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        ArgumentNullException.ThrowIfNull(prefix);
-        writer.Add(prefix + "q_proj.weight", _qProjWeight, [QueryWidth, ModelDim]);
-        writer.Add(prefix + "q_proj.bias", _qProjBias, [QueryWidth]);
-        writer.Add(prefix + "k_proj.weight", _kProjWeight, [KvWidth, KvInputDim]);
-        writer.Add(prefix + "k_proj.bias", _kProjBias, [KvWidth]);
-        writer.Add(prefix + "v_proj.weight", _vProjWeight, [KvWidth, KvInputDim]);
-        writer.Add(prefix + "v_proj.bias", _vProjBias, [KvWidth]);
-        writer.Add(prefix + "o_proj.weight", _oProjWeight, [ModelDim, QueryWidth]);
-        writer.Add(prefix + "o_proj.bias", _oProjBias, [ModelDim]);
-    }
-
-    /// <summary>
-    /// The attention core. Calls with enough query rows to fill a register tile run tiled; small ones (decoding one
-    /// token, say) go row by row, where packing the keys would cost more than it saves. Arguments were checked.
-    /// </summary>
-    private void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int seqLen, int kvSeqLen)
-    {
-        // The widest accelerated tile, when the call has enough (query row, head) pairs to fill it; otherwise rows.
-        int pairs = seqLen * HeadsPerKvHead;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            if (pairs >= 6)
-            {
-                AttendInTiles256(query, key, value, output, seqLen, kvSeqLen);
-                return;
-            }
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            if (pairs >= 4)
-            {
-                AttendInTiles128(query, key, value, output, seqLen, kvSeqLen);
-                return;
-            }
-        }
-
-        AttendByRows(query, key, value, output, seqLen, kvSeqLen);
-    }
-
-    /// <summary>One query row at a time, every head at once: scores, softmax and weighted sum, K and V read once.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AttendByRows(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int seqLen, int kvSeqLen)
-    {
-        ref float queryStart = ref MemoryMarshal.GetReference(query);
-        ref float keyStart = ref MemoryMarshal.GetReference(key);
-        ref float valueStart = ref MemoryMarshal.GetReference(value);
-        ref float outputStart = ref MemoryMarshal.GetReference(output);
-        ref float scores = ref _scores.Reference;
-
-        for (int row = 0; row < seqLen; row++)
-        {
-            ref float queryRow = ref Unsafe.Add(ref queryStart, row * QueryWidth);
-            ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth);
-            int visible = kvSeqLen;
-            if (visible <= 0)
-            {
-                // More queries than keys: this row sees nothing, and attends to nothing.
-                MemoryMarshal.CreateSpan(ref outputRow, QueryWidth).Clear();
-                continue;
-            }
-
-            ScoreKeys(ref queryRow, ref keyStart, visible, Scale, ref scores);
-            for (int head = 0; head < Heads; head++)
-            {
-                SoftmaxRow(ref Unsafe.Add(ref scores, head * ScoreStride), visible, visible);
-            }
-
-            WeighValues(ref scores, ref valueStart, visible, ref outputRow);
-        }
-    }
-
-    /// <summary>
-    /// Tiled attention on the Vector256 path. Per key/value head, Kᵀ is packed once into panels of 16 keys; then the
-    /// query rows that use this head go through 6 at a time: a QKᵀ tile into the score block, a softmax per row, and a
-    /// P·V tile into the output.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AttendInTiles256(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int seqLen, int kvSeqLen)
-    {
-        ref float queryStart = ref MemoryMarshal.GetReference(query);
-        ref float keyStart = ref MemoryMarshal.GetReference(key);
-        ref float valueStart = ref MemoryMarshal.GetReference(value);
-        ref float outputStart = ref MemoryMarshal.GetReference(output);
-        ref float panels = ref _keyPanels.Reference;
-        ref float scores = ref _scores.Reference;
-
-        // A tile's rows are (query row, head) pairs that share one key/value head, so grouped heads read K and V once.
-        int pairs = seqLen * HeadsPerKvHead;
-        for (int kvHead = 0; kvHead < KvHeads; kvHead++)
-        {
-            // Kᵀ in panels of 16 keys: for each head dimension, the keys' values side by side, so one vector load
-            // feeds 16 dot products. Keys past kvSeqLen in the last panel are zeros.
-            PanelPacking.PackTransposedUnchecked(ref Unsafe.Add(ref keyStart, kvHead * HeadDim), KvWidth, kvSeqLen, HeadDim, 16, ref panels);
-            ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
-            for (int first = 0; first < pairs; first += 6)
-            {
-                // The last tile slides back to end on the last pair: it redoes a few rows rather than needing a narrower kernel.
-                int tileStart = Math.Min(first, pairs - 6);
-                int offset0 = PairOffset(kvHead, tileStart + 0);
-                int offset1 = PairOffset(kvHead, tileStart + 1);
-                int offset2 = PairOffset(kvHead, tileStart + 2);
-                int offset3 = PairOffset(kvHead, tileStart + 3);
-                int offset4 = PairOffset(kvHead, tileStart + 4);
-                int offset5 = PairOffset(kvHead, tileStart + 5);
-                int visibleInTile = kvSeqLen;
-
-                ScoreTile256(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref Unsafe.Add(ref queryStart, offset4), ref Unsafe.Add(ref queryStart, offset5), ref panels, visibleInTile, ref scores);
-                for (int r = 0; r < 6; r++)
-                {
-                    int row = (tileStart + r) / HeadsPerKvHead;
-                    int visible = kvSeqLen;
-                    SoftmaxRow(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile, visible);
-                }
-
-                WeighTile256(ref scores, visibleInTile, ref valueHead, ref Unsafe.Add(ref outputStart, offset0), ref Unsafe.Add(ref outputStart, offset1), ref Unsafe.Add(ref outputStart, offset2), ref Unsafe.Add(ref outputStart, offset3), ref Unsafe.Add(ref outputStart, offset4), ref Unsafe.Add(ref outputStart, offset5));
-            }
-        }
-    }
-
-    /// <summary>
-    /// <c>scores[r, j] = Scale · q_r·k_j</c> for 6 query rows against the first <paramref name="keys"/> keys, 16 to a
-    /// panel, with the 6×2 accumulators in registers for the whole head dimension. A last, partial panel
-    /// scores only the vectors it needs: on a causal diagonal that saves up to half of its work.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreTile256(ref float q0, ref float q1, ref float q2, ref float q3, ref float q4, ref float q5, ref float panels, int keys, ref float scores)
-    {
-        int keyVectors = (keys + 7) / 8;
-        int fullBlocks = keyVectors / 2;
-        for (int block = 0; block < fullBlocks; block++)
-        {
-            ref float panel = ref Unsafe.Add(ref panels, block * (HeadDim * 16));
-            var s00 = Vector256<float>.Zero; var s01 = Vector256<float>.Zero;
-            var s10 = Vector256<float>.Zero; var s11 = Vector256<float>.Zero;
-            var s20 = Vector256<float>.Zero; var s21 = Vector256<float>.Zero;
-            var s30 = Vector256<float>.Zero; var s31 = Vector256<float>.Zero;
-            var s40 = Vector256<float>.Zero; var s41 = Vector256<float>.Zero;
-            var s50 = Vector256<float>.Zero; var s51 = Vector256<float>.Zero;
-            for (int d = 0; d < HeadDim; d++)
-            {
-                ref float keyColumn = ref Unsafe.Add(ref panel, d * 16);
-                var k0 = Vector256.LoadUnsafe(ref keyColumn, 0);
-                var k1 = Vector256.LoadUnsafe(ref keyColumn, 8);
-                var q = Vector256.Create(Unsafe.Add(ref q0, d));
-                s00 = Vector256.MultiplyAddEstimate(q, k0, s00); s01 = Vector256.MultiplyAddEstimate(q, k1, s01);
-                q = Vector256.Create(Unsafe.Add(ref q1, d));
-                s10 = Vector256.MultiplyAddEstimate(q, k0, s10); s11 = Vector256.MultiplyAddEstimate(q, k1, s11);
-                q = Vector256.Create(Unsafe.Add(ref q2, d));
-                s20 = Vector256.MultiplyAddEstimate(q, k0, s20); s21 = Vector256.MultiplyAddEstimate(q, k1, s21);
-                q = Vector256.Create(Unsafe.Add(ref q3, d));
-                s30 = Vector256.MultiplyAddEstimate(q, k0, s30); s31 = Vector256.MultiplyAddEstimate(q, k1, s31);
-                q = Vector256.Create(Unsafe.Add(ref q4, d));
-                s40 = Vector256.MultiplyAddEstimate(q, k0, s40); s41 = Vector256.MultiplyAddEstimate(q, k1, s41);
-                q = Vector256.Create(Unsafe.Add(ref q5, d));
-                s50 = Vector256.MultiplyAddEstimate(q, k0, s50); s51 = Vector256.MultiplyAddEstimate(q, k1, s51);
-            }
-
-            ref float blockScores = ref Unsafe.Add(ref scores, block * 16);
-            (s00 * Scale).StoreUnsafe(ref blockScores, 0); (s01 * Scale).StoreUnsafe(ref blockScores, 8);
-            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0); (s11 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 8);
-            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0); (s21 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 8);
-            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0); (s31 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 8);
-            (s40 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 0); (s41 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 8);
-            (s50 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 0); (s51 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 8);
-        }
-
-        int tailVectors = keyVectors % 2;
-        if (tailVectors == 1)
-        {
-            ref float panel = ref Unsafe.Add(ref panels, fullBlocks * (HeadDim * 16));
-            var s00 = Vector256<float>.Zero;
-            var s10 = Vector256<float>.Zero;
-            var s20 = Vector256<float>.Zero;
-            var s30 = Vector256<float>.Zero;
-            var s40 = Vector256<float>.Zero;
-            var s50 = Vector256<float>.Zero;
-            for (int d = 0; d < HeadDim; d++)
-            {
-                ref float keyColumn = ref Unsafe.Add(ref panel, d * 16);
-                var k0 = Vector256.LoadUnsafe(ref keyColumn, 0);
-                var q = Vector256.Create(Unsafe.Add(ref q0, d));
-                s00 = Vector256.MultiplyAddEstimate(q, k0, s00);
-                q = Vector256.Create(Unsafe.Add(ref q1, d));
-                s10 = Vector256.MultiplyAddEstimate(q, k0, s10);
-                q = Vector256.Create(Unsafe.Add(ref q2, d));
-                s20 = Vector256.MultiplyAddEstimate(q, k0, s20);
-                q = Vector256.Create(Unsafe.Add(ref q3, d));
-                s30 = Vector256.MultiplyAddEstimate(q, k0, s30);
-                q = Vector256.Create(Unsafe.Add(ref q4, d));
-                s40 = Vector256.MultiplyAddEstimate(q, k0, s40);
-                q = Vector256.Create(Unsafe.Add(ref q5, d));
-                s50 = Vector256.MultiplyAddEstimate(q, k0, s50);
-            }
-
-            ref float blockScores = ref Unsafe.Add(ref scores, fullBlocks * 16);
-            (s00 * Scale).StoreUnsafe(ref blockScores, 0);
-            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0);
-            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0);
-            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0);
-            (s40 * Scale).StoreUnsafe(ref blockScores, 4 * ScoreStride + 0);
-            (s50 * Scale).StoreUnsafe(ref blockScores, 5 * ScoreStride + 0);
-        }
-    }
-
-    /// <summary>
-    /// <c>o_r = Σ_j p[r, j] · v_j</c> for 6 rows of probabilities, 16 head columns at a time, with the
-    /// 6×2 accumulators in registers while the values stream past.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighTile256(ref float probabilities, int count, ref float values, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
-    {
-        // Head columns 0…7.
-        {
-            var a00 = Vector256<float>.Zero;
-            var a10 = Vector256<float>.Zero;
-            var a20 = Vector256<float>.Zero;
-            var a30 = Vector256<float>.Zero;
-            var a40 = Vector256<float>.Zero;
-            var a50 = Vector256<float>.Zero;
-            for (int j = 0; j < count; j++)
-            {
-                ref float valueRow = ref Unsafe.Add(ref values, (nint)j * KvWidth);
-                var v0 = Vector256.LoadUnsafe(ref valueRow, 0);
-                var p = Vector256.Create(Unsafe.Add(ref probabilities, j));
-                a00 = Vector256.MultiplyAddEstimate(p, v0, a00);
-                p = Vector256.Create(Unsafe.Add(ref probabilities, 1 * ScoreStride + j));
-                a10 = Vector256.MultiplyAddEstimate(p, v0, a10);
-                p = Vector256.Create(Unsafe.Add(ref probabilities, 2 * ScoreStride + j));
-                a20 = Vector256.MultiplyAddEstimate(p, v0, a20);
-                p = Vector256.Create(Unsafe.Add(ref probabilities, 3 * ScoreStride + j));
-                a30 = Vector256.MultiplyAddEstimate(p, v0, a30);
-                p = Vector256.Create(Unsafe.Add(ref probabilities, 4 * ScoreStride + j));
-                a40 = Vector256.MultiplyAddEstimate(p, v0, a40);
-                p = Vector256.Create(Unsafe.Add(ref probabilities, 5 * ScoreStride + j));
-                a50 = Vector256.MultiplyAddEstimate(p, v0, a50);
-            }
-            a00.StoreUnsafe(ref o0, 0);
-            a10.StoreUnsafe(ref o1, 0);
-            a20.StoreUnsafe(ref o2, 0);
-            a30.StoreUnsafe(ref o3, 0);
-            a40.StoreUnsafe(ref o4, 0);
-            a50.StoreUnsafe(ref o5, 0);
-        }
-    }
-
-    /// <summary>
-    /// Tiled attention on the Vector128 path. Per key/value head, Kᵀ is packed once into panels of 8 keys; then the
-    /// query rows that use this head go through 4 at a time: a QKᵀ tile into the score block, a softmax per row, and a
-    /// P·V tile into the output.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AttendInTiles128(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int seqLen, int kvSeqLen)
-    {
-        ref float queryStart = ref MemoryMarshal.GetReference(query);
-        ref float keyStart = ref MemoryMarshal.GetReference(key);
-        ref float valueStart = ref MemoryMarshal.GetReference(value);
-        ref float outputStart = ref MemoryMarshal.GetReference(output);
-        ref float panels = ref _keyPanels.Reference;
-        ref float scores = ref _scores.Reference;
-
-        // A tile's rows are (query row, head) pairs that share one key/value head, so grouped heads read K and V once.
-        int pairs = seqLen * HeadsPerKvHead;
-        for (int kvHead = 0; kvHead < KvHeads; kvHead++)
-        {
-            // Kᵀ in panels of 8 keys: for each head dimension, the keys' values side by side, so one vector load
-            // feeds 8 dot products. Keys past kvSeqLen in the last panel are zeros.
-            PanelPacking.PackTransposedUnchecked(ref Unsafe.Add(ref keyStart, kvHead * HeadDim), KvWidth, kvSeqLen, HeadDim, 8, ref panels);
-            ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
-            for (int first = 0; first < pairs; first += 4)
-            {
-                // The last tile slides back to end on the last pair: it redoes a few rows rather than needing a narrower kernel.
-                int tileStart = Math.Min(first, pairs - 4);
-                int offset0 = PairOffset(kvHead, tileStart + 0);
-                int offset1 = PairOffset(kvHead, tileStart + 1);
-                int offset2 = PairOffset(kvHead, tileStart + 2);
-                int offset3 = PairOffset(kvHead, tileStart + 3);
-                int visibleInTile = kvSeqLen;
-
-                ScoreTile128(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref panels, visibleInTile, ref scores);
-                for (int r = 0; r < 4; r++)
-                {
-                    int row = (tileStart + r) / HeadsPerKvHead;
-                    int visible = kvSeqLen;
-                    SoftmaxRow(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile, visible);
-                }
-
-                WeighTile128(ref scores, visibleInTile, ref valueHead, ref Unsafe.Add(ref outputStart, offset0), ref Unsafe.Add(ref outputStart, offset1), ref Unsafe.Add(ref outputStart, offset2), ref Unsafe.Add(ref outputStart, offset3));
-            }
-        }
-    }
-
-    /// <summary>
-    /// <c>scores[r, j] = Scale · q_r·k_j</c> for 4 query rows against the first <paramref name="keys"/> keys, 8 to a
-    /// panel, with the 4×2 accumulators in registers for the whole head dimension. A last, partial panel
-    /// scores only the vectors it needs: on a causal diagonal that saves up to half of its work.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreTile128(ref float q0, ref float q1, ref float q2, ref float q3, ref float panels, int keys, ref float scores)
-    {
-        int keyVectors = (keys + 3) / 4;
-        int fullBlocks = keyVectors / 2;
-        for (int block = 0; block < fullBlocks; block++)
-        {
-            ref float panel = ref Unsafe.Add(ref panels, block * (HeadDim * 8));
-            var s00 = Vector128<float>.Zero; var s01 = Vector128<float>.Zero;
-            var s10 = Vector128<float>.Zero; var s11 = Vector128<float>.Zero;
-            var s20 = Vector128<float>.Zero; var s21 = Vector128<float>.Zero;
-            var s30 = Vector128<float>.Zero; var s31 = Vector128<float>.Zero;
-            for (int d = 0; d < HeadDim; d++)
-            {
-                ref float keyColumn = ref Unsafe.Add(ref panel, d * 8);
-                var k0 = Vector128.LoadUnsafe(ref keyColumn, 0);
-                var k1 = Vector128.LoadUnsafe(ref keyColumn, 4);
-                var q = Vector128.Create(Unsafe.Add(ref q0, d));
-                s00 = Vector128.MultiplyAddEstimate(q, k0, s00); s01 = Vector128.MultiplyAddEstimate(q, k1, s01);
-                q = Vector128.Create(Unsafe.Add(ref q1, d));
-                s10 = Vector128.MultiplyAddEstimate(q, k0, s10); s11 = Vector128.MultiplyAddEstimate(q, k1, s11);
-                q = Vector128.Create(Unsafe.Add(ref q2, d));
-                s20 = Vector128.MultiplyAddEstimate(q, k0, s20); s21 = Vector128.MultiplyAddEstimate(q, k1, s21);
-                q = Vector128.Create(Unsafe.Add(ref q3, d));
-                s30 = Vector128.MultiplyAddEstimate(q, k0, s30); s31 = Vector128.MultiplyAddEstimate(q, k1, s31);
-            }
-
-            ref float blockScores = ref Unsafe.Add(ref scores, block * 8);
-            (s00 * Scale).StoreUnsafe(ref blockScores, 0); (s01 * Scale).StoreUnsafe(ref blockScores, 4);
-            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0); (s11 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 4);
-            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0); (s21 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 4);
-            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0); (s31 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 4);
-        }
-
-        int tailVectors = keyVectors % 2;
-        if (tailVectors == 1)
-        {
-            ref float panel = ref Unsafe.Add(ref panels, fullBlocks * (HeadDim * 8));
-            var s00 = Vector128<float>.Zero;
-            var s10 = Vector128<float>.Zero;
-            var s20 = Vector128<float>.Zero;
-            var s30 = Vector128<float>.Zero;
-            for (int d = 0; d < HeadDim; d++)
-            {
-                ref float keyColumn = ref Unsafe.Add(ref panel, d * 8);
-                var k0 = Vector128.LoadUnsafe(ref keyColumn, 0);
-                var q = Vector128.Create(Unsafe.Add(ref q0, d));
-                s00 = Vector128.MultiplyAddEstimate(q, k0, s00);
-                q = Vector128.Create(Unsafe.Add(ref q1, d));
-                s10 = Vector128.MultiplyAddEstimate(q, k0, s10);
-                q = Vector128.Create(Unsafe.Add(ref q2, d));
-                s20 = Vector128.MultiplyAddEstimate(q, k0, s20);
-                q = Vector128.Create(Unsafe.Add(ref q3, d));
-                s30 = Vector128.MultiplyAddEstimate(q, k0, s30);
-            }
-
-            ref float blockScores = ref Unsafe.Add(ref scores, fullBlocks * 8);
-            (s00 * Scale).StoreUnsafe(ref blockScores, 0);
-            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0);
-            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0);
-            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0);
-        }
-    }
-
-    /// <summary>
-    /// <c>o_r = Σ_j p[r, j] · v_j</c> for 4 rows of probabilities, 8 head columns at a time, with the
-    /// 4×2 accumulators in registers while the values stream past.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighTile128(ref float probabilities, int count, ref float values, ref float o0, ref float o1, ref float o2, ref float o3)
-    {
-        // Head columns 0…7.
-        {
-            var a00 = Vector128<float>.Zero; var a01 = Vector128<float>.Zero;
-            var a10 = Vector128<float>.Zero; var a11 = Vector128<float>.Zero;
-            var a20 = Vector128<float>.Zero; var a21 = Vector128<float>.Zero;
-            var a30 = Vector128<float>.Zero; var a31 = Vector128<float>.Zero;
-            for (int j = 0; j < count; j++)
-            {
-                ref float valueRow = ref Unsafe.Add(ref values, (nint)j * KvWidth);
-                var v0 = Vector128.LoadUnsafe(ref valueRow, 0);
-                var v1 = Vector128.LoadUnsafe(ref valueRow, 4);
-                var p = Vector128.Create(Unsafe.Add(ref probabilities, j));
-                a00 = Vector128.MultiplyAddEstimate(p, v0, a00); a01 = Vector128.MultiplyAddEstimate(p, v1, a01);
-                p = Vector128.Create(Unsafe.Add(ref probabilities, 1 * ScoreStride + j));
-                a10 = Vector128.MultiplyAddEstimate(p, v0, a10); a11 = Vector128.MultiplyAddEstimate(p, v1, a11);
-                p = Vector128.Create(Unsafe.Add(ref probabilities, 2 * ScoreStride + j));
-                a20 = Vector128.MultiplyAddEstimate(p, v0, a20); a21 = Vector128.MultiplyAddEstimate(p, v1, a21);
-                p = Vector128.Create(Unsafe.Add(ref probabilities, 3 * ScoreStride + j));
-                a30 = Vector128.MultiplyAddEstimate(p, v0, a30); a31 = Vector128.MultiplyAddEstimate(p, v1, a31);
-            }
-            a00.StoreUnsafe(ref o0, 0); a01.StoreUnsafe(ref o0, 4);
-            a10.StoreUnsafe(ref o1, 0); a11.StoreUnsafe(ref o1, 4);
-            a20.StoreUnsafe(ref o2, 0); a21.StoreUnsafe(ref o2, 4);
-            a30.StoreUnsafe(ref o3, 0); a31.StoreUnsafe(ref o3, 4);
-        }
-    }
-
-    /// <summary>Pair <paramref name="pair"/> of <paramref name="kvHead"/> is query row pair / HeadsPerKvHead of head kvHead·HeadsPerKvHead + pair % HeadsPerKvHead.</summary>
-    private static int PairOffset(int kvHead, int pair) =>
-        pair / HeadsPerKvHead * QueryWidth + (kvHead * HeadsPerKvHead + pair % HeadsPerKvHead) * HeadDim;
-
-    /// <summary>
-    /// Turns one row of scores into probabilities in place: the first <paramref name="visible"/> entries get the softmax,
-    /// the rest of the first <paramref name="length"/> become 0 so a tile can sum over a common length.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SoftmaxRow(ref float row, int length, int visible)
-    {
-        // One call: max, exp and sum, normalise, zeros. Score rows are ScoreStride long, a multiple of 16, so rounding
-        // the length up to whole vectors stays inside the row. A fully masked row comes out all zeros.
-        SoftmaxKernels.SoftmaxPrefix(MemoryMarshal.CreateSpan(ref row, (length + 15) & ~15), Math.Max(visible, 0));
-    }
-
-    /// <summary>
-    /// <c>scores[g·ScoreStride + j] = scale · (x_g · rows[j][g·HeadDim …])</c> for the Heads query heads of a query row, whose
-    /// rows <c>x_g</c> are HeadDim apart. Each key row is read from memory once for all of them.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
-    {
-        if (Vector256.IsHardwareAccelerated && count >= 4)
-        {
-            // Four keys at a time against two heads at a time, each head on its own slice of the key rows, so
-            // the rows stream past in memory order. The last block slides back to end on the last key, rescoring a few.
-            for (int first = 0; first < count; first += 4)
-            {
-                int j = Math.Min(first, count - 4);
-                ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                for (int firstHead = 0; firstHead < 2; firstHead += 2)
-                {
-                    var s00 = Vector256<float>.Zero; var s01 = Vector256<float>.Zero; var s02 = Vector256<float>.Zero; var s03 = Vector256<float>.Zero;
-                    var s10 = Vector256<float>.Zero; var s11 = Vector256<float>.Zero; var s12 = Vector256<float>.Zero; var s13 = Vector256<float>.Zero;
-                    for (nuint d = 0; d < HeadDim; d += 8)
-                    {
-                        ref float queries = ref Unsafe.Add(ref x, firstHead * HeadDim + (nint)d);
-                        ref float keys = ref Unsafe.Add(ref block, firstHead * HeadDim + (nint)d);
-                        var q = Vector256.LoadUnsafe(ref queries);
-                        s00 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref keys), s00); s01 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref keys, KvWidth), s01); s02 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref keys, 2 * KvWidth), s02); s03 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref keys, 3 * KvWidth), s03);
-                        q = Vector256.LoadUnsafe(ref queries, HeadDim);
-                        s10 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref keys, HeadDim), s10); s11 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref keys, HeadDim + KvWidth), s11); s12 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref keys, HeadDim + 2 * KvWidth), s12); s13 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref keys, HeadDim + 3 * KvWidth), s13);
-                    }
-
-                    // Block h of sums holds head firstHead + h's scores for keys j … j + 3.
-                    var sums = scale * HorizontalSum.AcrossBlocks(
-                        HorizontalSum.OfFour(s00, s01, s02, s03),
-                        HorizontalSum.OfFour(s10, s11, s12, s13));
-                    ref float headScores = ref Unsafe.Add(ref scores, firstHead * ScoreStride + j);
-                    sums.GetLower().StoreUnsafe(ref headScores);
-                    sums.GetUpper().StoreUnsafe(ref headScores, ScoreStride);
-                }
-            }
-            return;
-        }
-
-        ScoreKeysHeadByHead(ref x, ref rows, count, scale, ref scores);
-    }
-
-    /// <summary>The heads take turns on each block of KeyBlock rows while it is in L1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeysHeadByHead(ref float x, ref float rows, int count, float scale, ref float scores)
-    {
-        // With enough keys every block is full: the last one slides back to end on the last key and rescores a few.
-        int blockCount = Math.Min(KeyBlock, count);
-        for (int first = 0; first < count; first += KeyBlock)
-        {
-            int start = Math.Min(first, count - blockCount);
-            ref float block = ref Unsafe.Add(ref rows, (nint)start * KvWidth);
-            for (int head = 0; head < Heads; head++)
-            {
-                ScoreKeysOfHead(ref Unsafe.Add(ref x, head * HeadDim), ref Unsafe.Add(ref block, head * HeadDim), blockCount, scale, ref Unsafe.Add(ref scores, head * ScoreStride + start));
-            }
-        }
-    }
-
-    /// <summary>
-    /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of HeadDim = 8 floats,
-    /// KvWidth apart.
-    /// <c>x</c> is loaded into registers once and stays there while the rows stream past.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeysOfHead(ref float x, ref float rows, int count, float scale, ref float scores)
-    {
-        if (Vector256.IsHardwareAccelerated)
-        {
-            if (count >= 8)
-            {
-                // 8 keys at a time; the last block slides back to end on the last key, rescoring a few rather than
-                // needing a tail loop.
-                for (int first = 0; first < count; first += 8)
-                {
-                    int j = Math.Min(first, count - 8);
-                    ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                    var s0 = Vector256<float>.Zero; var s1 = Vector256<float>.Zero; var s2 = Vector256<float>.Zero; var s3 = Vector256<float>.Zero;
-                    var s4 = Vector256<float>.Zero; var s5 = Vector256<float>.Zero; var s6 = Vector256<float>.Zero; var s7 = Vector256<float>.Zero;
-                    for (nuint d = 0; d < HeadDim; d += 8)
-                    {
-                        var q = Vector256.LoadUnsafe(ref x, d);
-                        ref float column = ref Unsafe.Add(ref block, d);
-                        s0 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column), s0);
-                        s1 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, KvWidth), s1);
-                        s2 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 2 * KvWidth), s2);
-                        s3 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 3 * KvWidth), s3);
-                        s4 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 4 * KvWidth), s4);
-                        s5 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 5 * KvWidth), s5);
-                        s6 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 6 * KvWidth), s6);
-                        s7 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 7 * KvWidth), s7);
-                    }
-
-                    // Element k of sums is the dot product of x with key j + k.
-                    var sums = HorizontalSum.AcrossBlocks(
-                        HorizontalSum.OfFour(s0, s1, s2, s3),
-                        HorizontalSum.OfFour(s4, s5, s6, s7));
-                    (sums * scale).StoreUnsafe(ref scores, (nuint)j);
-                }
-                return;
-            }
-
-            var x0 = Vector256.LoadUnsafe(ref x, 0);
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                var sumA = x0 * Vector256.LoadUnsafe(ref row, 0);
-                Unsafe.Add(ref scores, j) = scale * HorizontalSum.Of(sumA);
-            }
-            return;
-        }
-
-        if (Vector128.IsHardwareAccelerated)
-        {
-            if (count >= 4)
-            {
-                // 4 keys at a time; the last block slides back to end on the last key, rescoring a few rather than
-                // needing a tail loop.
-                for (int first = 0; first < count; first += 4)
-                {
-                    int j = Math.Min(first, count - 4);
-                    ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                    var s0 = Vector128<float>.Zero; var s1 = Vector128<float>.Zero; var s2 = Vector128<float>.Zero; var s3 = Vector128<float>.Zero;
-                    for (nuint d = 0; d < HeadDim; d += 4)
-                    {
-                        var q = Vector128.LoadUnsafe(ref x, d);
-                        ref float column = ref Unsafe.Add(ref block, d);
-                        s0 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column), s0);
-                        s1 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, KvWidth), s1);
-                        s2 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 2 * KvWidth), s2);
-                        s3 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 3 * KvWidth), s3);
-                    }
-
-                    // Element k of sums is the dot product of x with key j + k.
-                    var sums = HorizontalSum.OfFour(s0, s1, s2, s3);
-                    (sums * scale).StoreUnsafe(ref scores, (nuint)j);
-                }
-                return;
-            }
-
-            var x0 = Vector128.LoadUnsafe(ref x, 0);
-            var x1 = Vector128.LoadUnsafe(ref x, 4);
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                var sumA = x0 * Vector128.LoadUnsafe(ref row, 0);
-                var sumB = x1 * Vector128.LoadUnsafe(ref row, 4);
-                Unsafe.Add(ref scores, j) = scale * HorizontalSum.Of(sumA + sumB);
-            }
-            return;
-        }
-
-        // Scalar fallback for hardware without SIMD.
-        for (int j = 0; j < count; j++)
-        {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-            float sum = 0;
-            for (int d = 0; d < HeadDim; d++)
-            {
-                sum += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
-            }
-            Unsafe.Add(ref scores, j) = scale * sum;
-        }
-    }
-
-    /// <summary>
-    /// <c>output_g = Σⱼ weights[g·ScoreStride + j] · rows[j][g·HeadDim …]</c> for the Heads query heads of a query row, whose
-    /// outputs are HeadDim apart. Each value row is read from memory once for all of them.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValues(ref float weights, ref float rows, int count, ref float output)
-    {
-        if (Vector256.IsHardwareAccelerated)
-        {
-            // Two heads at a time, up to 32 head columns at a time: each value vector is loaded
-            // once and weighted for its heads, with the outputs in registers while the values stream past in order.
-            for (int firstHead = 0; firstHead < 2; firstHead += 2)
-            {
-                ref float headWeights = ref Unsafe.Add(ref weights, firstHead * ScoreStride);
-                ref float headOutputs = ref Unsafe.Add(ref output, firstHead * HeadDim);
-                ref float headRows = ref Unsafe.Add(ref rows, firstHead * HeadDim);
-                // Head columns 0…7.
-                {
-                    var o00 = Vector256<float>.Zero;
-                    var o10 = Vector256<float>.Zero;
-                    for (int j = 0; j < count; j++)
-                    {
-                        ref float valueRow = ref Unsafe.Add(ref headRows, (nint)j * KvWidth);
-                        var p = Vector256.Create(Unsafe.Add(ref headWeights, j));
-                        o00 = Vector256.MultiplyAddEstimate(p, Vector256.LoadUnsafe(ref valueRow), o00);
-                        p = Vector256.Create(Unsafe.Add(ref headWeights, ScoreStride + j));
-                        o10 = Vector256.MultiplyAddEstimate(p, Vector256.LoadUnsafe(ref valueRow, HeadDim), o10);
-                    }
-                    o00.StoreUnsafe(ref headOutputs);
-                    o10.StoreUnsafe(ref headOutputs, HeadDim);
-                }
-            }
-            return;
-        }
-
-        WeighValuesHeadByHead(ref weights, ref rows, count, ref output);
-    }
-
-    /// <summary>The heads take turns on each block of KeyBlock rows while it is in L1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValuesHeadByHead(ref float weights, ref float rows, int count, ref float output)
-    {
-        MemoryMarshal.CreateSpan(ref output, Heads * HeadDim).Clear();
-        for (int first = 0; first < count; first += KeyBlock)
-        {
-            int blockCount = Math.Min(KeyBlock, count - first);
-            ref float block = ref Unsafe.Add(ref rows, (nint)first * KvWidth);
-            for (int head = 0; head < Heads; head++)
-            {
-                WeighValuesOfHead(ref Unsafe.Add(ref weights, head * ScoreStride + first), ref Unsafe.Add(ref block, head * HeadDim), blockCount, ref Unsafe.Add(ref output, head * HeadDim));
-            }
-        }
-    }
-
-    /// <summary>
-    /// <c>output += Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 8 floats,
-    /// KvWidth apart.
-    /// The output row lives in registers until the final store.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValuesOfHead(ref float weights, ref float rows, int count, ref float output)
-    {
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var out0 = Vector256.LoadUnsafe(ref output, 0);
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                float weight = Unsafe.Add(ref weights, j);
-                var weight8 = Vector256.Create(weight);
-                out0 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 0), out0);
-            }
-            out0.StoreUnsafe(ref output, 0);
-            return;
-        }
-
-        if (Vector128.IsHardwareAccelerated)
-        {
-            var out0 = Vector128.LoadUnsafe(ref output, 0);
-            var out1 = Vector128.LoadUnsafe(ref output, 4);
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                float weight = Unsafe.Add(ref weights, j);
-                var weight4 = Vector128.Create(weight);
-                out0 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 0), out0);
-                out1 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 4), out1);
-            }
-            out0.StoreUnsafe(ref output, 0);
-            out1.StoreUnsafe(ref output, 4);
-            return;
-        }
-
-        // Scalar fallback for hardware without SIMD.
-        for (int j = 0; j < count; j++)
-        {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-            float weight = Unsafe.Add(ref weights, j);
-            for (int d = 0; d < HeadDim; d++)
-            {
-                Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
-            }
-        }
-    }
+    public void SaveWeights(global::AttentionGen.SafeTensorsWriter writer, string prefix = "") => global::AttentionGen.WeightFiles.Save(writer, prefix, Parameters, Tensor);
 }

@@ -5,14 +5,6 @@
 
 namespace Tests;
 
-using global::System;
-using global::System.Collections.Generic;
-using global::System.Runtime.CompilerServices;
-using global::System.Runtime.InteropServices;
-using global::System.Runtime.Intrinsics;
-using global::AttentionGen;
-using global::AttentionGen.Kernels;
-
 [global::System.CodeDom.Compiler.GeneratedCode("AttentionGen.Generator", "1.0.0.0")]
 partial class Pool
 {
@@ -25,9 +17,16 @@ partial class Pool
     /// <summary>Width of the output.</summary>
     public const int OutputDim = 3;
 
+    /// <summary>Input rows for AttentionGen's row kernels, which the JIT compiles for this width alone.</summary>
+    private readonly struct PoolingRow : global::AttentionGen.Kernels.IRowShape
+    {
+        public static int Width => 24;
+        public static int RowStride => 24;
+    }
+
     // Scratch, allocated once per instance so Forward allocates nothing.
-    private readonly AlignedBuffer _attentionWeights = new(MaxSeqLen);
-    private readonly AlignedBuffer _pooled = new(InputDim);
+    private readonly global::AttentionGen.Kernels.AlignedBuffer _poolingWeights = new(MaxSeqLen);
+    private readonly global::AttentionGen.Kernels.AlignedBuffer _pooledRow = new(InputDim);
 
     // Weights, stored as PyTorch's nn.Linear keeps them: [out, in], row-major.
     private readonly float[] _scoreWeight = new float[InputDim];
@@ -39,29 +38,23 @@ partial class Pool
     /// Pools <paramref name="input"/> [seqLen, InputDim] into one row and maps it to <paramref name="output"/> [OutputDim].
     /// Allocates nothing.
     /// </summary>
-    public void Forward(ReadOnlySpan<float> input, Span<float> output, int seqLen)
-    {
-        Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));
-        Guard.HasRows(input, seqLen, InputDim, nameof(input));
-        Guard.HasRows(output, 1, OutputDim, nameof(output));
-        PoolSequence(input, output, _attentionWeights.Span.Slice(0, seqLen), seqLen);
-    }
+    public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int seqLen) => Forward(input, output, _poolingWeights.Span, seqLen);
 
     /// <summary>
-    /// As <see cref="Forward(ReadOnlySpan{float}, Span{float}, int)"/>, and also writes the attention weight of each
-    /// position (they sum to 1) to <paramref name="attentionWeights"/>, to show which positions mattered.
+    /// As <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float}, int)"/>, and also writes the
+    /// attention weight of each position (they sum to 1) to <paramref name="attentionWeights"/>, to show which positions mattered.
     /// </summary>
-    public void Forward(ReadOnlySpan<float> input, Span<float> output, Span<float> attentionWeights, int seqLen)
+    public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> attentionWeights, int seqLen)
     {
-        Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));
-        Guard.HasRows(input, seqLen, InputDim, nameof(input));
-        Guard.HasRows(output, 1, OutputDim, nameof(output));
-        Guard.HasRows(attentionWeights, seqLen, 1, nameof(attentionWeights));
+        global::AttentionGen.Kernels.Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));
+        global::AttentionGen.Kernels.Guard.HasRows(input, seqLen, InputDim, nameof(input));
+        global::AttentionGen.Kernels.Guard.HasRows(output, 1, OutputDim, nameof(output));
+        global::AttentionGen.Kernels.Guard.HasRows(attentionWeights, seqLen, 1, nameof(attentionWeights));
         PoolSequence(input, output, attentionWeights.Slice(0, seqLen), seqLen);
     }
 
     /// <summary>The learnable tensors, in file order, with the shapes <see cref="LoadWeights"/> expects.</summary>
-    public static IReadOnlyList<ParameterSpec> Parameters { get; } = new ParameterSpec[]
+    public static global::System.Collections.Generic.IReadOnlyList<global::AttentionGen.ParameterSpec> Parameters { get; } = new global::AttentionGen.ParameterSpec[]
     {
         new("score.weight", 1, InputDim),
         new("score.bias", 1),
@@ -70,299 +63,55 @@ partial class Pool
     };
 
     /// <summary><c>score.weight</c>, shape [1, InputDim]. Write into it to set the weights from any source.</summary>
-    public Span<float> ScoreWeight => _scoreWeight;
+    public global::System.Span<float> ScoreWeight => _scoreWeight;
 
     /// <summary><c>score.bias</c>, shape [1]. Write into it to set the weights from any source.</summary>
-    public Span<float> ScoreBias => _scoreBias;
+    public global::System.Span<float> ScoreBias => _scoreBias;
 
     /// <summary><c>output.weight</c>, shape [OutputDim, InputDim]. Write into it to set the weights from any source.</summary>
-    public Span<float> OutputWeight => _outputWeight;
+    public global::System.Span<float> OutputWeight => _outputWeight;
 
     /// <summary><c>output.bias</c>, shape [OutputDim]. Write into it to set the weights from any source.</summary>
-    public Span<float> OutputBias => _outputBias;
+    public global::System.Span<float> OutputBias => _outputBias;
 
     /// <summary>The tensor called <paramref name="name"/> (for example <c>"score.weight"</c>), as a writable span.</summary>
-    /// <exception cref="ArgumentException"><paramref name="name"/> is not one of <see cref="Parameters"/>.</exception>
-    public Span<float> GetParameter(string name) => name switch
+    /// <exception cref="global::System.ArgumentException"><paramref name="name"/> is not one of <see cref="Parameters"/>.</exception>
+    public global::System.Span<float> GetParameter(string name) => name switch
     {
         "score.weight" => _scoreWeight,
         "score.bias" => _scoreBias,
         "output.weight" => _outputWeight,
         "output.bias" => _outputBias,
-        _ => throw new ArgumentException($"'{name}' is not a parameter of Pool; its parameters are score.weight, score.bias, output.weight, output.bias.", nameof(name)),
+        _ => throw new global::System.ArgumentException($"'{name}' is not a parameter of Pool; its parameters are score.weight, score.bias, output.weight, output.bias.", nameof(name)),
     };
 
     /// <summary>
     /// Loads every parameter from <paramref name="file"/>, named <paramref name="prefix"/> + the PyTorch name. F32, F16 and
-    /// BF16 tensors are converted to float.
+    /// BF16 tensors are converted to float. Every tensor is checked before any is copied.
     /// </summary>
-    /// <exception cref="WeightLoadException">A tensor is missing, has the wrong shape or an unsupported dtype. Nothing was changed.</exception>
-    public void LoadWeights(SafeTensors file, string prefix = "")
-    {
-        ArgumentNullException.ThrowIfNull(file);
-        ArgumentNullException.ThrowIfNull(prefix);
-
-        // Check every tensor before copying any, so a failed load leaves the current weights intact.
-        var scoreWeight = file.Require(prefix + "score.weight", [1, InputDim]);
-        var scoreBias = file.Require(prefix + "score.bias", [1]);
-        var outputWeight = file.Require(prefix + "output.weight", [OutputDim, InputDim]);
-        var outputBias = file.Require(prefix + "output.bias", [OutputDim]);
-
-        file.CopyTo(scoreWeight, _scoreWeight);
-        file.CopyTo(scoreBias, _scoreBias);
-        file.CopyTo(outputWeight, _outputWeight);
-        file.CopyTo(outputBias, _outputBias);
-    }
+    /// <exception cref="global::AttentionGen.WeightLoadException">A tensor is missing, has the wrong shape or an unsupported dtype. Nothing was changed.</exception>
+    public void LoadWeights(global::AttentionGen.SafeTensors file, string prefix = "") => global::AttentionGen.WeightFiles.Load(file, prefix, Parameters, GetParameter);
 
     /// <summary>Adds every parameter to <paramref name="writer"/> as F32, named <paramref name="prefix"/> + the PyTorch name.</summary>
-    public void SaveWeights(SafeTensorsWriter writer, string prefix = "")
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        ArgumentNullException.ThrowIfNull(prefix);
-        writer.Add(prefix + "score.weight", _scoreWeight, [1, InputDim]);
-        writer.Add(prefix + "score.bias", _scoreBias, [1]);
-        writer.Add(prefix + "output.weight", _outputWeight, [OutputDim, InputDim]);
-        writer.Add(prefix + "output.bias", _outputBias, [OutputDim]);
-    }
+    public void SaveWeights(global::AttentionGen.SafeTensorsWriter writer, string prefix = "") => global::AttentionGen.WeightFiles.Save(writer, prefix, Parameters, GetParameter);
 
     /// <summary>Scores each position, turns the scores into weights, pools, and applies the output layer.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PoolSequence(ReadOnlySpan<float> input, Span<float> output, Span<float> weights, int seqLen)
+    private void PoolSequence(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> weights, int seqLen)
     {
-        ref float inputStart = ref MemoryMarshal.GetReference(input);
-        ref float weightsStart = ref MemoryMarshal.GetReference(weights);
+        ref float inputStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+        ref float weightsStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
 
         // Scores: one logit per position, xᵢ·w. score.bias is left out on purpose: it shifts every logit equally and
         // softmax ignores shifts, so it cannot change the weights. It is still a parameter so PyTorch checkpoints load.
-        ScorePositions(ref MemoryMarshal.GetArrayDataReference(_scoreWeight), ref inputStart, seqLen, 1f, ref weightsStart);
+        global::AttentionGen.Kernels.RowKernels<PoolingRow>.Dot(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_scoreWeight), ref inputStart, seqLen, 1f, ref weightsStart);
 
         // Softmax over positions (max-subtracted), giving the attention weights αᵢ.
-        SoftmaxKernels.SoftmaxInPlace(weights);
+        global::AttentionGen.Kernels.SoftmaxKernels.SoftmaxInPlace(weights);
 
         // Pool: Σ αᵢ·xᵢ.
-        PoolPositions(ref weightsStart, ref inputStart, seqLen, ref _pooled.Reference);
+        global::AttentionGen.Kernels.RowKernels<PoolingRow>.WeightedSum(ref weightsStart, ref inputStart, seqLen, ref _pooledRow.Reference);
 
         // Output layer: y = W_o·pooled + b_o.
-        LinearKernels.Forward(_pooled.Span, _outputWeight, _outputBias, output, 1, InputDim, OutputDim);
-    }
-
-    /// <summary>
-    /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of InputDim = 24 floats,
-    /// InputDim apart.
-    /// <c>x</c> is loaded into registers once and stays there while the rows stream past.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScorePositions(ref float x, ref float rows, int count, float scale, ref float scores)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var x0 = Vector512.LoadUnsafe(ref x, 0);
-            var x1 = Vector256.LoadUnsafe(ref x, 16);
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * InputDim);
-                var sumA = x0 * Vector512.LoadUnsafe(ref row, 0);
-                var sum8 = x1 * Vector256.LoadUnsafe(ref row, 16);
-                Unsafe.Add(ref scores, j) = scale * (HorizontalSum.Of(sumA) + HorizontalSum.Of(sum8));
-            }
-            return;
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            if (count >= 8)
-            {
-                // 8 keys at a time; the last block slides back to end on the last key, rescoring a few rather than
-                // needing a tail loop.
-                for (int first = 0; first < count; first += 8)
-                {
-                    int j = Math.Min(first, count - 8);
-                    ref float block = ref Unsafe.Add(ref rows, (nint)j * InputDim);
-                    var s0 = Vector256<float>.Zero; var s1 = Vector256<float>.Zero; var s2 = Vector256<float>.Zero; var s3 = Vector256<float>.Zero;
-                    var s4 = Vector256<float>.Zero; var s5 = Vector256<float>.Zero; var s6 = Vector256<float>.Zero; var s7 = Vector256<float>.Zero;
-                    for (nuint d = 0; d < InputDim; d += 8)
-                    {
-                        var q = Vector256.LoadUnsafe(ref x, d);
-                        ref float column = ref Unsafe.Add(ref block, d);
-                        s0 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column), s0);
-                        s1 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, InputDim), s1);
-                        s2 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 2 * InputDim), s2);
-                        s3 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 3 * InputDim), s3);
-                        s4 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 4 * InputDim), s4);
-                        s5 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 5 * InputDim), s5);
-                        s6 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 6 * InputDim), s6);
-                        s7 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 7 * InputDim), s7);
-                    }
-
-                    // Element k of sums is the dot product of x with key j + k.
-                    var sums = HorizontalSum.AcrossBlocks(
-                        HorizontalSum.OfFour(s0, s1, s2, s3),
-                        HorizontalSum.OfFour(s4, s5, s6, s7));
-                    (sums * scale).StoreUnsafe(ref scores, (nuint)j);
-                }
-                return;
-            }
-
-            var x0 = Vector256.LoadUnsafe(ref x, 0);
-            var x1 = Vector256.LoadUnsafe(ref x, 8);
-            var x2 = Vector256.LoadUnsafe(ref x, 16);
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * InputDim);
-                var sumA = x0 * Vector256.LoadUnsafe(ref row, 0);
-                var sumB = x1 * Vector256.LoadUnsafe(ref row, 8);
-                sumA = Vector256.MultiplyAddEstimate(x2, Vector256.LoadUnsafe(ref row, 16), sumA);
-                Unsafe.Add(ref scores, j) = scale * HorizontalSum.Of(sumA + sumB);
-            }
-            return;
-        }
-
-        if (Vector128.IsHardwareAccelerated)
-        {
-            if (count >= 4)
-            {
-                // 4 keys at a time; the last block slides back to end on the last key, rescoring a few rather than
-                // needing a tail loop.
-                for (int first = 0; first < count; first += 4)
-                {
-                    int j = Math.Min(first, count - 4);
-                    ref float block = ref Unsafe.Add(ref rows, (nint)j * InputDim);
-                    var s0 = Vector128<float>.Zero; var s1 = Vector128<float>.Zero; var s2 = Vector128<float>.Zero; var s3 = Vector128<float>.Zero;
-                    for (nuint d = 0; d < InputDim; d += 4)
-                    {
-                        var q = Vector128.LoadUnsafe(ref x, d);
-                        ref float column = ref Unsafe.Add(ref block, d);
-                        s0 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column), s0);
-                        s1 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, InputDim), s1);
-                        s2 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 2 * InputDim), s2);
-                        s3 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 3 * InputDim), s3);
-                    }
-
-                    // Element k of sums is the dot product of x with key j + k.
-                    var sums = HorizontalSum.OfFour(s0, s1, s2, s3);
-                    (sums * scale).StoreUnsafe(ref scores, (nuint)j);
-                }
-                return;
-            }
-
-            var x0 = Vector128.LoadUnsafe(ref x, 0);
-            var x1 = Vector128.LoadUnsafe(ref x, 4);
-            var x2 = Vector128.LoadUnsafe(ref x, 8);
-            var x3 = Vector128.LoadUnsafe(ref x, 12);
-            var x4 = Vector128.LoadUnsafe(ref x, 16);
-            var x5 = Vector128.LoadUnsafe(ref x, 20);
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * InputDim);
-                var sumA = x0 * Vector128.LoadUnsafe(ref row, 0);
-                var sumB = x1 * Vector128.LoadUnsafe(ref row, 4);
-                sumA = Vector128.MultiplyAddEstimate(x2, Vector128.LoadUnsafe(ref row, 8), sumA);
-                sumB = Vector128.MultiplyAddEstimate(x3, Vector128.LoadUnsafe(ref row, 12), sumB);
-                sumA = Vector128.MultiplyAddEstimate(x4, Vector128.LoadUnsafe(ref row, 16), sumA);
-                sumB = Vector128.MultiplyAddEstimate(x5, Vector128.LoadUnsafe(ref row, 20), sumB);
-                Unsafe.Add(ref scores, j) = scale * HorizontalSum.Of(sumA + sumB);
-            }
-            return;
-        }
-
-        // Scalar fallback for hardware without SIMD.
-        for (int j = 0; j < count; j++)
-        {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * InputDim);
-            float sum = 0;
-            for (int d = 0; d < InputDim; d++)
-            {
-                sum += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
-            }
-            Unsafe.Add(ref scores, j) = scale * sum;
-        }
-    }
-
-    /// <summary>
-    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of InputDim = 24 floats,
-    /// InputDim apart.
-    /// The output row lives in registers until the final store.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PoolPositions(ref float weights, ref float rows, int count, ref float output)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var out0 = Vector512<float>.Zero;
-            var out1 = Vector256<float>.Zero;
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * InputDim);
-                float weight = Unsafe.Add(ref weights, j);
-                var weight16 = Vector512.Create(weight);
-                var weight8 = Vector256.Create(weight);
-                out0 = Vector512.MultiplyAddEstimate(weight16, Vector512.LoadUnsafe(ref row, 0), out0);
-                out1 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 16), out1);
-            }
-            out0.StoreUnsafe(ref output, 0);
-            out1.StoreUnsafe(ref output, 16);
-            return;
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var out0 = Vector256<float>.Zero;
-            var out1 = Vector256<float>.Zero;
-            var out2 = Vector256<float>.Zero;
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * InputDim);
-                float weight = Unsafe.Add(ref weights, j);
-                var weight8 = Vector256.Create(weight);
-                out0 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 0), out0);
-                out1 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 8), out1);
-                out2 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 16), out2);
-            }
-            out0.StoreUnsafe(ref output, 0);
-            out1.StoreUnsafe(ref output, 8);
-            out2.StoreUnsafe(ref output, 16);
-            return;
-        }
-
-        if (Vector128.IsHardwareAccelerated)
-        {
-            var out0 = Vector128<float>.Zero;
-            var out1 = Vector128<float>.Zero;
-            var out2 = Vector128<float>.Zero;
-            var out3 = Vector128<float>.Zero;
-            var out4 = Vector128<float>.Zero;
-            var out5 = Vector128<float>.Zero;
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * InputDim);
-                float weight = Unsafe.Add(ref weights, j);
-                var weight4 = Vector128.Create(weight);
-                out0 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 0), out0);
-                out1 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 4), out1);
-                out2 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 8), out2);
-                out3 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 12), out3);
-                out4 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 16), out4);
-                out5 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 20), out5);
-            }
-            out0.StoreUnsafe(ref output, 0);
-            out1.StoreUnsafe(ref output, 4);
-            out2.StoreUnsafe(ref output, 8);
-            out3.StoreUnsafe(ref output, 12);
-            out4.StoreUnsafe(ref output, 16);
-            out5.StoreUnsafe(ref output, 20);
-            return;
-        }
-
-        // Scalar fallback for hardware without SIMD.
-        MemoryMarshal.CreateSpan(ref output, InputDim).Clear();
-        for (int j = 0; j < count; j++)
-        {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * InputDim);
-            float weight = Unsafe.Add(ref weights, j);
-            for (int d = 0; d < InputDim; d++)
-            {
-                Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
-            }
-        }
+        global::AttentionGen.Kernels.LinearKernels.Forward(_pooledRow.Span, _outputWeight, _outputBias, output, 1, InputDim, OutputDim);
     }
 }

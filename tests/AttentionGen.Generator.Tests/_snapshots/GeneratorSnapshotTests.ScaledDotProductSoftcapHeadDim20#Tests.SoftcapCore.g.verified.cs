@@ -5,13 +5,6 @@
 
 namespace Tests;
 
-using global::System;
-using global::System.Runtime.CompilerServices;
-using global::System.Runtime.InteropServices;
-using global::System.Runtime.Intrinsics;
-using global::AttentionGen;
-using global::AttentionGen.Kernels;
-
 [global::System.CodeDom.Compiler.GeneratedCode("AttentionGen.Generator", "1.0.0.0")]
 partial class SoftcapCore
 {
@@ -45,573 +38,73 @@ partial class SoftcapCore
     /// <summary>Every query sees every key.</summary>
     public const bool IsCausal = false;
 
-    // Row stride of the score block: MaxKvSeqLen rounded up to whole key panels and whole Vector512s.
-    private const int ScoreStride = 16;
-    private const int HeadsPerKvHead = Heads / KvHeads;
-    // Keys per block when the heads take turns on them: 16 rows of one head stay in L1 between heads, even at
-    // power-of-two row strides, which pile rows onto few cache sets.
-    private const int KeyBlock = 16;
+    /// <summary>
+    /// This core's shape and plan for AttentionGen's attention kernels. They are generic over this struct, so the JIT
+    /// compiles them for this shape alone: every member below is a constant there, loops over the head have fixed
+    /// bounds, and the branches of every other plan fold away.
+    /// </summary>
+    private readonly struct AttentionShape : global::AttentionGen.Kernels.Attention.IAttentionShape
+    {
+        public static int Heads => 2;
+        public static int KvHeads => 2;
+        public static int HeadDim => 20;
+        public static float Scale => 0.2236068f;
+        public static float Softcap => 30f;
+        public static bool IsCausal => false;
+
+        // Score rows hold MaxKvSeqLen (16) keys, rounded up to whole 16-key panels.
+        public static int ScoreStride => 16;
+        // A register tile takes 4 (query row, head) pairs, one score row each.
+        public static int ScoreRows => 4;
+
+        // 20 floats are not whole Vector512s, so that path has no tile; narrower ones take the head whole.
+        public static int PanelKeys512 => 0;
+        // Where Vector256 is the widest: rows, the head not being whole Vector256s; where Vector128 is: a 4-row tile over 8-key panels.
+        public static bool HasTile256 => false;
+        public static bool HasTile128 => true;
+
+        // At most 16 keys: a tile's whole score rows fit in L1, so the softmax is the exact two-pass one.
+        public static int OnlineChunk => 0;
+    }
 
     // Scratch, allocated once per instance so Forward allocates nothing.
-    private readonly AlignedBuffer _scores = new(4 * ScoreStride);
-    private readonly AlignedBuffer _keyPanels = new(ScoreStride * HeadDim);
+    private readonly global::AttentionGen.Kernels.AlignedBuffer _attentionScores = new(global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.ScoreScratchLength);
+    private readonly global::AttentionGen.Kernels.AlignedBuffer _attentionKeyPanels = new(global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.KeyPanelScratchLength);
 
     /// <summary>
     /// <c>softmax(Q·Kᵀ·Scale)·V</c> for every head. <paramref name="query"/> and <paramref name="output"/> are
     /// [seqLen, QueryWidth]; <paramref name="key"/> and <paramref name="value"/> are [kvSeqLen, KvWidth]. Allocates nothing.
     /// </summary>
-    public void Forward(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int seqLen, int kvSeqLen)
+    public void Forward(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.Span<float> output, int seqLen, int kvSeqLen)
     {
-        Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));
-        Guard.Length(kvSeqLen, MaxKvSeqLen, nameof(kvSeqLen));
-        Guard.HasRows(query, seqLen, QueryWidth, nameof(query));
-        Guard.HasRows(key, kvSeqLen, KvWidth, nameof(key));
-        Guard.HasRows(value, kvSeqLen, KvWidth, nameof(value));
-        Guard.HasRows(output, seqLen, QueryWidth, nameof(output));
-        Guard.DoesNotOverlap(output, query, nameof(output), nameof(query));
-        Guard.DoesNotOverlap(output, key, nameof(output), nameof(key));
-        Guard.DoesNotOverlap(output, value, nameof(output), nameof(value));
-        Attend(query, key, value, ReadOnlySpan<float>.Empty, output, seqLen, kvSeqLen);
+        global::AttentionGen.Kernels.Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));
+        global::AttentionGen.Kernels.Guard.Length(kvSeqLen, MaxKvSeqLen, nameof(kvSeqLen));
+        global::AttentionGen.Kernels.Guard.HasRows(query, seqLen, QueryWidth, nameof(query));
+        global::AttentionGen.Kernels.Guard.HasRows(key, kvSeqLen, KvWidth, nameof(key));
+        global::AttentionGen.Kernels.Guard.HasRows(value, kvSeqLen, KvWidth, nameof(value));
+        global::AttentionGen.Kernels.Guard.HasRows(output, seqLen, QueryWidth, nameof(output));
+        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, query, nameof(output), nameof(query));
+        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, key, nameof(output), nameof(key));
+        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, value, nameof(output), nameof(value));
+        global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.Attend(query, key, value, default, output, seqLen, kvSeqLen, _attentionScores.Span, _attentionKeyPanels.Span);
     }
 
     /// <summary>
-    /// As <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int)"/>, with
-    /// <paramref name="additiveMask"/> [seqLen, kvSeqLen] added to every head's scores (use -∞ to hide a key).
+    /// As <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, global::System.Span{float}, int, int)"/>,
+    /// with <paramref name="additiveMask"/> [seqLen, kvSeqLen] added to every head's scores (use -∞ to hide a key).
     /// </summary>
-    public void Forward(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen)
+    public void Forward(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.ReadOnlySpan<float> additiveMask, global::System.Span<float> output, int seqLen, int kvSeqLen)
     {
-        Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));
-        Guard.Length(kvSeqLen, MaxKvSeqLen, nameof(kvSeqLen));
-        Guard.HasRows(query, seqLen, QueryWidth, nameof(query));
-        Guard.HasRows(key, kvSeqLen, KvWidth, nameof(key));
-        Guard.HasRows(value, kvSeqLen, KvWidth, nameof(value));
-        Guard.HasRows(output, seqLen, QueryWidth, nameof(output));
-        Guard.DoesNotOverlap(output, query, nameof(output), nameof(query));
-        Guard.DoesNotOverlap(output, key, nameof(output), nameof(key));
-        Guard.DoesNotOverlap(output, value, nameof(output), nameof(value));
-        Guard.HasExactly(additiveMask, seqLen, kvSeqLen, nameof(additiveMask));
-        Attend(query, key, value, additiveMask, output, seqLen, kvSeqLen);
-    }
-
-    /// <summary>
-    /// The attention core. Calls with enough query rows to fill a register tile run tiled; small ones (decoding one
-    /// token, say) go row by row, where packing the keys would cost more than it saves. Arguments were checked.
-    /// </summary>
-    private void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen)
-    {
-        // The widest accelerated tile, when the call has enough (query row, head) pairs to fill it; otherwise rows.
-        int pairs = seqLen * HeadsPerKvHead;
-        if (Vector128.IsHardwareAccelerated)
-        {
-            if (pairs >= 4)
-            {
-                AttendInTiles128(query, key, value, additiveMask, output, seqLen, kvSeqLen);
-                return;
-            }
-        }
-
-        AttendByRows(query, key, value, additiveMask, output, seqLen, kvSeqLen);
-    }
-
-    /// <summary>One query row at a time, every head at once: scores, softmax and weighted sum, K and V read once.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AttendByRows(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen)
-    {
-        ref float queryStart = ref MemoryMarshal.GetReference(query);
-        ref float keyStart = ref MemoryMarshal.GetReference(key);
-        ref float valueStart = ref MemoryMarshal.GetReference(value);
-        ref float outputStart = ref MemoryMarshal.GetReference(output);
-        ref float scores = ref _scores.Reference;
-
-        for (int row = 0; row < seqLen; row++)
-        {
-            ref float queryRow = ref Unsafe.Add(ref queryStart, row * QueryWidth);
-            ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth);
-            int visible = kvSeqLen;
-            if (visible <= 0)
-            {
-                // More queries than keys: this row sees nothing, and attends to nothing.
-                MemoryMarshal.CreateSpan(ref outputRow, QueryWidth).Clear();
-                continue;
-            }
-
-            ScoreKeys(ref queryRow, ref keyStart, visible, Scale, ref scores);
-            for (int head = 0; head < Heads; head++)
-            {
-                SoftmaxRow(ref Unsafe.Add(ref scores, head * ScoreStride), visible, visible, MaskRow(additiveMask, row, kvSeqLen));
-            }
-
-            WeighValues(ref scores, ref valueStart, visible, ref outputRow);
-        }
-    }
-
-    /// <summary>The additive mask's row for query <paramref name="row"/>, or an empty span when there is no mask.</summary>
-    private static ReadOnlySpan<float> MaskRow(ReadOnlySpan<float> additiveMask, int row, int kvSeqLen) =>
-        additiveMask.IsEmpty ? default : additiveMask.Slice(row * kvSeqLen, kvSeqLen);
-
-    /// <summary>
-    /// Tiled attention on the Vector128 path. Per key/value head, Kᵀ is packed once into panels of 8 keys; then the
-    /// query rows that use this head go through 4 at a time: a QKᵀ tile into the score block, a softmax per row, and a
-    /// P·V tile into the output.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AttendInTiles128(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen)
-    {
-        ref float queryStart = ref MemoryMarshal.GetReference(query);
-        ref float keyStart = ref MemoryMarshal.GetReference(key);
-        ref float valueStart = ref MemoryMarshal.GetReference(value);
-        ref float outputStart = ref MemoryMarshal.GetReference(output);
-        ref float panels = ref _keyPanels.Reference;
-        ref float scores = ref _scores.Reference;
-
-        // A tile's rows are (query row, head) pairs that share one key/value head, so grouped heads read K and V once.
-        int pairs = seqLen * HeadsPerKvHead;
-        for (int kvHead = 0; kvHead < KvHeads; kvHead++)
-        {
-            // Kᵀ in panels of 8 keys: for each head dimension, the keys' values side by side, so one vector load
-            // feeds 8 dot products. Keys past kvSeqLen in the last panel are zeros.
-            PanelPacking.PackTransposedUnchecked(ref Unsafe.Add(ref keyStart, kvHead * HeadDim), KvWidth, kvSeqLen, HeadDim, 8, ref panels);
-            ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * HeadDim);
-            for (int first = 0; first < pairs; first += 4)
-            {
-                // The last tile slides back to end on the last pair: it redoes a few rows rather than needing a narrower kernel.
-                int tileStart = Math.Min(first, pairs - 4);
-                int offset0 = PairOffset(kvHead, tileStart + 0);
-                int offset1 = PairOffset(kvHead, tileStart + 1);
-                int offset2 = PairOffset(kvHead, tileStart + 2);
-                int offset3 = PairOffset(kvHead, tileStart + 3);
-                int visibleInTile = kvSeqLen;
-
-                ScoreTile128(ref Unsafe.Add(ref queryStart, offset0), ref Unsafe.Add(ref queryStart, offset1), ref Unsafe.Add(ref queryStart, offset2), ref Unsafe.Add(ref queryStart, offset3), ref panels, visibleInTile, ref scores);
-                for (int r = 0; r < 4; r++)
-                {
-                    int row = (tileStart + r) / HeadsPerKvHead;
-                    int visible = kvSeqLen;
-                    SoftmaxRow(ref Unsafe.Add(ref scores, r * ScoreStride), visibleInTile, visible, MaskRow(additiveMask, row, kvSeqLen));
-                }
-
-                WeighTile128(ref scores, visibleInTile, ref valueHead, ref Unsafe.Add(ref outputStart, offset0), ref Unsafe.Add(ref outputStart, offset1), ref Unsafe.Add(ref outputStart, offset2), ref Unsafe.Add(ref outputStart, offset3));
-            }
-        }
-    }
-
-    /// <summary>
-    /// <c>scores[r, j] = Scale · q_r·k_j</c> for 4 query rows against the first <paramref name="keys"/> keys, 8 to a
-    /// panel, with the 4×2 accumulators in registers for the whole head dimension. A last, partial panel
-    /// scores only the vectors it needs: on a causal diagonal that saves up to half of its work.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreTile128(ref float q0, ref float q1, ref float q2, ref float q3, ref float panels, int keys, ref float scores)
-    {
-        int keyVectors = (keys + 3) / 4;
-        int fullBlocks = keyVectors / 2;
-        for (int block = 0; block < fullBlocks; block++)
-        {
-            ref float panel = ref Unsafe.Add(ref panels, block * (HeadDim * 8));
-            var s00 = Vector128<float>.Zero; var s01 = Vector128<float>.Zero;
-            var s10 = Vector128<float>.Zero; var s11 = Vector128<float>.Zero;
-            var s20 = Vector128<float>.Zero; var s21 = Vector128<float>.Zero;
-            var s30 = Vector128<float>.Zero; var s31 = Vector128<float>.Zero;
-            for (int d = 0; d < HeadDim; d++)
-            {
-                ref float keyColumn = ref Unsafe.Add(ref panel, d * 8);
-                var k0 = Vector128.LoadUnsafe(ref keyColumn, 0);
-                var k1 = Vector128.LoadUnsafe(ref keyColumn, 4);
-                var q = Vector128.Create(Unsafe.Add(ref q0, d));
-                s00 = Vector128.MultiplyAddEstimate(q, k0, s00); s01 = Vector128.MultiplyAddEstimate(q, k1, s01);
-                q = Vector128.Create(Unsafe.Add(ref q1, d));
-                s10 = Vector128.MultiplyAddEstimate(q, k0, s10); s11 = Vector128.MultiplyAddEstimate(q, k1, s11);
-                q = Vector128.Create(Unsafe.Add(ref q2, d));
-                s20 = Vector128.MultiplyAddEstimate(q, k0, s20); s21 = Vector128.MultiplyAddEstimate(q, k1, s21);
-                q = Vector128.Create(Unsafe.Add(ref q3, d));
-                s30 = Vector128.MultiplyAddEstimate(q, k0, s30); s31 = Vector128.MultiplyAddEstimate(q, k1, s31);
-            }
-
-            ref float blockScores = ref Unsafe.Add(ref scores, block * 8);
-            (s00 * Scale).StoreUnsafe(ref blockScores, 0); (s01 * Scale).StoreUnsafe(ref blockScores, 4);
-            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0); (s11 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 4);
-            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0); (s21 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 4);
-            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0); (s31 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 4);
-        }
-
-        int tailVectors = keyVectors % 2;
-        if (tailVectors == 1)
-        {
-            ref float panel = ref Unsafe.Add(ref panels, fullBlocks * (HeadDim * 8));
-            var s00 = Vector128<float>.Zero;
-            var s10 = Vector128<float>.Zero;
-            var s20 = Vector128<float>.Zero;
-            var s30 = Vector128<float>.Zero;
-            for (int d = 0; d < HeadDim; d++)
-            {
-                ref float keyColumn = ref Unsafe.Add(ref panel, d * 8);
-                var k0 = Vector128.LoadUnsafe(ref keyColumn, 0);
-                var q = Vector128.Create(Unsafe.Add(ref q0, d));
-                s00 = Vector128.MultiplyAddEstimate(q, k0, s00);
-                q = Vector128.Create(Unsafe.Add(ref q1, d));
-                s10 = Vector128.MultiplyAddEstimate(q, k0, s10);
-                q = Vector128.Create(Unsafe.Add(ref q2, d));
-                s20 = Vector128.MultiplyAddEstimate(q, k0, s20);
-                q = Vector128.Create(Unsafe.Add(ref q3, d));
-                s30 = Vector128.MultiplyAddEstimate(q, k0, s30);
-            }
-
-            ref float blockScores = ref Unsafe.Add(ref scores, fullBlocks * 8);
-            (s00 * Scale).StoreUnsafe(ref blockScores, 0);
-            (s10 * Scale).StoreUnsafe(ref blockScores, 1 * ScoreStride + 0);
-            (s20 * Scale).StoreUnsafe(ref blockScores, 2 * ScoreStride + 0);
-            (s30 * Scale).StoreUnsafe(ref blockScores, 3 * ScoreStride + 0);
-        }
-    }
-
-    /// <summary>
-    /// <c>o_r = Σ_j p[r, j] · v_j</c> for 4 rows of probabilities, 8 head columns at a time, with the
-    /// 4×2 accumulators in registers while the values stream past.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighTile128(ref float probabilities, int count, ref float values, ref float o0, ref float o1, ref float o2, ref float o3)
-    {
-        // Head columns 0…7.
-        {
-            var a00 = Vector128<float>.Zero; var a01 = Vector128<float>.Zero;
-            var a10 = Vector128<float>.Zero; var a11 = Vector128<float>.Zero;
-            var a20 = Vector128<float>.Zero; var a21 = Vector128<float>.Zero;
-            var a30 = Vector128<float>.Zero; var a31 = Vector128<float>.Zero;
-            for (int j = 0; j < count; j++)
-            {
-                ref float valueRow = ref Unsafe.Add(ref values, (nint)j * KvWidth);
-                var v0 = Vector128.LoadUnsafe(ref valueRow, 0);
-                var v1 = Vector128.LoadUnsafe(ref valueRow, 4);
-                var p = Vector128.Create(Unsafe.Add(ref probabilities, j));
-                a00 = Vector128.MultiplyAddEstimate(p, v0, a00); a01 = Vector128.MultiplyAddEstimate(p, v1, a01);
-                p = Vector128.Create(Unsafe.Add(ref probabilities, 1 * ScoreStride + j));
-                a10 = Vector128.MultiplyAddEstimate(p, v0, a10); a11 = Vector128.MultiplyAddEstimate(p, v1, a11);
-                p = Vector128.Create(Unsafe.Add(ref probabilities, 2 * ScoreStride + j));
-                a20 = Vector128.MultiplyAddEstimate(p, v0, a20); a21 = Vector128.MultiplyAddEstimate(p, v1, a21);
-                p = Vector128.Create(Unsafe.Add(ref probabilities, 3 * ScoreStride + j));
-                a30 = Vector128.MultiplyAddEstimate(p, v0, a30); a31 = Vector128.MultiplyAddEstimate(p, v1, a31);
-            }
-            a00.StoreUnsafe(ref o0, 0); a01.StoreUnsafe(ref o0, 4);
-            a10.StoreUnsafe(ref o1, 0); a11.StoreUnsafe(ref o1, 4);
-            a20.StoreUnsafe(ref o2, 0); a21.StoreUnsafe(ref o2, 4);
-            a30.StoreUnsafe(ref o3, 0); a31.StoreUnsafe(ref o3, 4);
-        }
-
-        // Head columns 8…15.
-        {
-            var a00 = Vector128<float>.Zero; var a01 = Vector128<float>.Zero;
-            var a10 = Vector128<float>.Zero; var a11 = Vector128<float>.Zero;
-            var a20 = Vector128<float>.Zero; var a21 = Vector128<float>.Zero;
-            var a30 = Vector128<float>.Zero; var a31 = Vector128<float>.Zero;
-            for (int j = 0; j < count; j++)
-            {
-                ref float valueRow = ref Unsafe.Add(ref values, (nint)j * KvWidth);
-                var v0 = Vector128.LoadUnsafe(ref valueRow, 8);
-                var v1 = Vector128.LoadUnsafe(ref valueRow, 12);
-                var p = Vector128.Create(Unsafe.Add(ref probabilities, j));
-                a00 = Vector128.MultiplyAddEstimate(p, v0, a00); a01 = Vector128.MultiplyAddEstimate(p, v1, a01);
-                p = Vector128.Create(Unsafe.Add(ref probabilities, 1 * ScoreStride + j));
-                a10 = Vector128.MultiplyAddEstimate(p, v0, a10); a11 = Vector128.MultiplyAddEstimate(p, v1, a11);
-                p = Vector128.Create(Unsafe.Add(ref probabilities, 2 * ScoreStride + j));
-                a20 = Vector128.MultiplyAddEstimate(p, v0, a20); a21 = Vector128.MultiplyAddEstimate(p, v1, a21);
-                p = Vector128.Create(Unsafe.Add(ref probabilities, 3 * ScoreStride + j));
-                a30 = Vector128.MultiplyAddEstimate(p, v0, a30); a31 = Vector128.MultiplyAddEstimate(p, v1, a31);
-            }
-            a00.StoreUnsafe(ref o0, 8); a01.StoreUnsafe(ref o0, 12);
-            a10.StoreUnsafe(ref o1, 8); a11.StoreUnsafe(ref o1, 12);
-            a20.StoreUnsafe(ref o2, 8); a21.StoreUnsafe(ref o2, 12);
-            a30.StoreUnsafe(ref o3, 8); a31.StoreUnsafe(ref o3, 12);
-        }
-
-        // Head columns 16…19.
-        {
-            var a00 = Vector128<float>.Zero;
-            var a10 = Vector128<float>.Zero;
-            var a20 = Vector128<float>.Zero;
-            var a30 = Vector128<float>.Zero;
-            for (int j = 0; j < count; j++)
-            {
-                ref float valueRow = ref Unsafe.Add(ref values, (nint)j * KvWidth);
-                var v0 = Vector128.LoadUnsafe(ref valueRow, 16);
-                var p = Vector128.Create(Unsafe.Add(ref probabilities, j));
-                a00 = Vector128.MultiplyAddEstimate(p, v0, a00);
-                p = Vector128.Create(Unsafe.Add(ref probabilities, 1 * ScoreStride + j));
-                a10 = Vector128.MultiplyAddEstimate(p, v0, a10);
-                p = Vector128.Create(Unsafe.Add(ref probabilities, 2 * ScoreStride + j));
-                a20 = Vector128.MultiplyAddEstimate(p, v0, a20);
-                p = Vector128.Create(Unsafe.Add(ref probabilities, 3 * ScoreStride + j));
-                a30 = Vector128.MultiplyAddEstimate(p, v0, a30);
-            }
-            a00.StoreUnsafe(ref o0, 16);
-            a10.StoreUnsafe(ref o1, 16);
-            a20.StoreUnsafe(ref o2, 16);
-            a30.StoreUnsafe(ref o3, 16);
-        }
-    }
-
-    /// <summary>Pair <paramref name="pair"/> of <paramref name="kvHead"/> is query row pair / HeadsPerKvHead of head kvHead·HeadsPerKvHead + pair % HeadsPerKvHead.</summary>
-    private static int PairOffset(int kvHead, int pair) =>
-        pair / HeadsPerKvHead * QueryWidth + (kvHead * HeadsPerKvHead + pair % HeadsPerKvHead) * HeadDim;
-
-    /// <summary>Softcap and additive mask on a row's first <paramref name="visible"/> scores (offset into the mask row).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrepareScores(ref float row, int visible, int offset, ReadOnlySpan<float> maskRow)
-    {
-        Span<float> live = MemoryMarshal.CreateSpan(ref row, Math.Max(visible, 0));
-        // Softcap: Softcap·tanh(score/Softcap) bounds the logits smoothly, before any mask is added.
-        SoftmaxKernels.Softcap(live, Softcap);
-        if (!maskRow.IsEmpty)
-        {
-            // The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.
-            SoftmaxKernels.Add(live, maskRow.Slice(offset, live.Length));
-        }
-    }
-
-    /// <summary>
-    /// Turns one row of scores into probabilities in place: the first <paramref name="visible"/> entries get the softmax,
-    /// the rest of the first <paramref name="length"/> become 0 so a tile can sum over a common length.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SoftmaxRow(ref float row, int length, int visible, ReadOnlySpan<float> maskRow)
-    {
-        PrepareScores(ref row, visible, 0, maskRow);
-        // One call: max, exp and sum, normalise, zeros. Score rows are ScoreStride long, a multiple of 16, so rounding
-        // the length up to whole vectors stays inside the row. A fully masked row comes out all zeros.
-        SoftmaxKernels.SoftmaxPrefix(MemoryMarshal.CreateSpan(ref row, (length + 15) & ~15), Math.Max(visible, 0));
-    }
-
-    /// <summary>
-    /// <c>scores[g·ScoreStride + j] = scale · (x_g · rows[j][g·HeadDim …])</c> for the Heads query heads of a query row, whose
-    /// rows <c>x_g</c> are HeadDim apart. Each key row is read from memory once for all of them.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
-    {
-        ScoreKeysHeadByHead(ref x, ref rows, count, scale, ref scores);
-    }
-
-    /// <summary>The heads take turns on each block of KeyBlock rows while it is in L1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeysHeadByHead(ref float x, ref float rows, int count, float scale, ref float scores)
-    {
-        // With enough keys every block is full: the last one slides back to end on the last key and rescores a few.
-        int blockCount = Math.Min(KeyBlock, count);
-        for (int first = 0; first < count; first += KeyBlock)
-        {
-            int start = Math.Min(first, count - blockCount);
-            ref float block = ref Unsafe.Add(ref rows, (nint)start * KvWidth);
-            for (int head = 0; head < Heads; head++)
-            {
-                ScoreKeysOfHead(ref Unsafe.Add(ref x, head * HeadDim), ref Unsafe.Add(ref block, head * HeadDim), blockCount, scale, ref Unsafe.Add(ref scores, head * ScoreStride + start));
-            }
-        }
-    }
-
-    /// <summary>
-    /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of HeadDim = 20 floats,
-    /// KvWidth apart.
-    /// <c>x</c> is loaded into registers once and stays there while the rows stream past.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeysOfHead(ref float x, ref float rows, int count, float scale, ref float scores)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var x0 = Vector512.LoadUnsafe(ref x, 0);
-            var x1 = Vector128.LoadUnsafe(ref x, 16);
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                var sumA = x0 * Vector512.LoadUnsafe(ref row, 0);
-                var sum4 = x1 * Vector128.LoadUnsafe(ref row, 16);
-                Unsafe.Add(ref scores, j) = scale * (HorizontalSum.Of(sumA) + HorizontalSum.Of(sum4));
-            }
-            return;
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var x0 = Vector256.LoadUnsafe(ref x, 0);
-            var x1 = Vector256.LoadUnsafe(ref x, 8);
-            var x2 = Vector128.LoadUnsafe(ref x, 16);
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                var sumA = x0 * Vector256.LoadUnsafe(ref row, 0);
-                var sumB = x1 * Vector256.LoadUnsafe(ref row, 8);
-                var sum4 = x2 * Vector128.LoadUnsafe(ref row, 16);
-                Unsafe.Add(ref scores, j) = scale * (HorizontalSum.Of(sumA + sumB) + HorizontalSum.Of(sum4));
-            }
-            return;
-        }
-
-        if (Vector128.IsHardwareAccelerated)
-        {
-            if (count >= 4)
-            {
-                // 4 keys at a time; the last block slides back to end on the last key, rescoring a few rather than
-                // needing a tail loop.
-                for (int first = 0; first < count; first += 4)
-                {
-                    int j = Math.Min(first, count - 4);
-                    ref float block = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                    var s0 = Vector128<float>.Zero; var s1 = Vector128<float>.Zero; var s2 = Vector128<float>.Zero; var s3 = Vector128<float>.Zero;
-                    for (nuint d = 0; d < HeadDim; d += 4)
-                    {
-                        var q = Vector128.LoadUnsafe(ref x, d);
-                        ref float column = ref Unsafe.Add(ref block, d);
-                        s0 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column), s0);
-                        s1 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, KvWidth), s1);
-                        s2 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 2 * KvWidth), s2);
-                        s3 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 3 * KvWidth), s3);
-                    }
-
-                    // Element k of sums is the dot product of x with key j + k.
-                    var sums = HorizontalSum.OfFour(s0, s1, s2, s3);
-                    (sums * scale).StoreUnsafe(ref scores, (nuint)j);
-                }
-                return;
-            }
-
-            var x0 = Vector128.LoadUnsafe(ref x, 0);
-            var x1 = Vector128.LoadUnsafe(ref x, 4);
-            var x2 = Vector128.LoadUnsafe(ref x, 8);
-            var x3 = Vector128.LoadUnsafe(ref x, 12);
-            var x4 = Vector128.LoadUnsafe(ref x, 16);
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                var sumA = x0 * Vector128.LoadUnsafe(ref row, 0);
-                var sumB = x1 * Vector128.LoadUnsafe(ref row, 4);
-                sumA = Vector128.MultiplyAddEstimate(x2, Vector128.LoadUnsafe(ref row, 8), sumA);
-                sumB = Vector128.MultiplyAddEstimate(x3, Vector128.LoadUnsafe(ref row, 12), sumB);
-                sumA = Vector128.MultiplyAddEstimate(x4, Vector128.LoadUnsafe(ref row, 16), sumA);
-                Unsafe.Add(ref scores, j) = scale * HorizontalSum.Of(sumA + sumB);
-            }
-            return;
-        }
-
-        // Scalar fallback for hardware without SIMD.
-        for (int j = 0; j < count; j++)
-        {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-            float sum = 0;
-            for (int d = 0; d < HeadDim; d++)
-            {
-                sum += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
-            }
-            Unsafe.Add(ref scores, j) = scale * sum;
-        }
-    }
-
-    /// <summary>
-    /// <c>output_g = Σⱼ weights[g·ScoreStride + j] · rows[j][g·HeadDim …]</c> for the Heads query heads of a query row, whose
-    /// outputs are HeadDim apart. Each value row is read from memory once for all of them.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValues(ref float weights, ref float rows, int count, ref float output)
-    {
-        WeighValuesHeadByHead(ref weights, ref rows, count, ref output);
-    }
-
-    /// <summary>The heads take turns on each block of KeyBlock rows while it is in L1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValuesHeadByHead(ref float weights, ref float rows, int count, ref float output)
-    {
-        MemoryMarshal.CreateSpan(ref output, Heads * HeadDim).Clear();
-        for (int first = 0; first < count; first += KeyBlock)
-        {
-            int blockCount = Math.Min(KeyBlock, count - first);
-            ref float block = ref Unsafe.Add(ref rows, (nint)first * KvWidth);
-            for (int head = 0; head < Heads; head++)
-            {
-                WeighValuesOfHead(ref Unsafe.Add(ref weights, head * ScoreStride + first), ref Unsafe.Add(ref block, head * HeadDim), blockCount, ref Unsafe.Add(ref output, head * HeadDim));
-            }
-        }
-    }
-
-    /// <summary>
-    /// <c>output += Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 20 floats,
-    /// KvWidth apart.
-    /// The output row lives in registers until the final store.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValuesOfHead(ref float weights, ref float rows, int count, ref float output)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var out0 = Vector512.LoadUnsafe(ref output, 0);
-            var out1 = Vector128.LoadUnsafe(ref output, 16);
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                float weight = Unsafe.Add(ref weights, j);
-                var weight16 = Vector512.Create(weight);
-                var weight4 = Vector128.Create(weight);
-                out0 = Vector512.MultiplyAddEstimate(weight16, Vector512.LoadUnsafe(ref row, 0), out0);
-                out1 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 16), out1);
-            }
-            out0.StoreUnsafe(ref output, 0);
-            out1.StoreUnsafe(ref output, 16);
-            return;
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var out0 = Vector256.LoadUnsafe(ref output, 0);
-            var out1 = Vector256.LoadUnsafe(ref output, 8);
-            var out2 = Vector128.LoadUnsafe(ref output, 16);
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                float weight = Unsafe.Add(ref weights, j);
-                var weight8 = Vector256.Create(weight);
-                var weight4 = Vector128.Create(weight);
-                out0 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 0), out0);
-                out1 = Vector256.MultiplyAddEstimate(weight8, Vector256.LoadUnsafe(ref row, 8), out1);
-                out2 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 16), out2);
-            }
-            out0.StoreUnsafe(ref output, 0);
-            out1.StoreUnsafe(ref output, 8);
-            out2.StoreUnsafe(ref output, 16);
-            return;
-        }
-
-        if (Vector128.IsHardwareAccelerated)
-        {
-            var out0 = Vector128.LoadUnsafe(ref output, 0);
-            var out1 = Vector128.LoadUnsafe(ref output, 4);
-            var out2 = Vector128.LoadUnsafe(ref output, 8);
-            var out3 = Vector128.LoadUnsafe(ref output, 12);
-            var out4 = Vector128.LoadUnsafe(ref output, 16);
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                float weight = Unsafe.Add(ref weights, j);
-                var weight4 = Vector128.Create(weight);
-                out0 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 0), out0);
-                out1 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 4), out1);
-                out2 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 8), out2);
-                out3 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 12), out3);
-                out4 = Vector128.MultiplyAddEstimate(weight4, Vector128.LoadUnsafe(ref row, 16), out4);
-            }
-            out0.StoreUnsafe(ref output, 0);
-            out1.StoreUnsafe(ref output, 4);
-            out2.StoreUnsafe(ref output, 8);
-            out3.StoreUnsafe(ref output, 12);
-            out4.StoreUnsafe(ref output, 16);
-            return;
-        }
-
-        // Scalar fallback for hardware without SIMD.
-        for (int j = 0; j < count; j++)
-        {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-            float weight = Unsafe.Add(ref weights, j);
-            for (int d = 0; d < HeadDim; d++)
-            {
-                Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
-            }
-        }
+        global::AttentionGen.Kernels.Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));
+        global::AttentionGen.Kernels.Guard.Length(kvSeqLen, MaxKvSeqLen, nameof(kvSeqLen));
+        global::AttentionGen.Kernels.Guard.HasRows(query, seqLen, QueryWidth, nameof(query));
+        global::AttentionGen.Kernels.Guard.HasRows(key, kvSeqLen, KvWidth, nameof(key));
+        global::AttentionGen.Kernels.Guard.HasRows(value, kvSeqLen, KvWidth, nameof(value));
+        global::AttentionGen.Kernels.Guard.HasRows(output, seqLen, QueryWidth, nameof(output));
+        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, query, nameof(output), nameof(query));
+        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, key, nameof(output), nameof(key));
+        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, value, nameof(output), nameof(value));
+        global::AttentionGen.Kernels.Guard.HasExactly(additiveMask, seqLen, kvSeqLen, nameof(additiveMask));
+        global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.Attend(query, key, value, additiveMask, output, seqLen, kvSeqLen, _attentionScores.Span, _attentionKeyPanels.Span);
     }
 }

@@ -5,13 +5,6 @@
 
 namespace Tests;
 
-using global::System;
-using global::System.Runtime.CompilerServices;
-using global::System.Runtime.InteropServices;
-using global::System.Runtime.Intrinsics;
-using global::AttentionGen;
-using global::AttentionGen.Kernels;
-
 [global::System.CodeDom.Compiler.GeneratedCode("AttentionGen.Generator", "1.0.0.0")]
 partial class WideCore
 {
@@ -45,282 +38,71 @@ partial class WideCore
     /// <summary>Every query sees every key.</summary>
     public const bool IsCausal = false;
 
-    // Row stride of the score block: MaxKvSeqLen rounded up to whole key panels and whole Vector512s.
-    private const int ScoreStride = 16;
-    private const int HeadsPerKvHead = Heads / KvHeads;
+    /// <summary>
+    /// This core's shape and plan for AttentionGen's attention kernels. They are generic over this struct, so the JIT
+    /// compiles them for this shape alone: every member below is a constant there, loops over the head have fixed
+    /// bounds, and the branches of every other plan fold away.
+    /// </summary>
+    private readonly struct AttentionShape : global::AttentionGen.Kernels.Attention.IAttentionShape
+    {
+        public static int Heads => 1;
+        public static int KvHeads => 1;
+        public static int HeadDim => 300;
+        public static float Scale => 0.057735026f;
+        public static float Softcap => 0f;
+        public static bool IsCausal => false;
+
+        // Score rows hold MaxKvSeqLen (4) keys, rounded up to whole 16-key panels.
+        public static int ScoreStride => 16;
+        // One score row: a single head, row by row.
+        public static int ScoreRows => 1;
+
+        // A head of 300 floats is wider than the tiles take (256): every call goes row by row.
+        public static int PanelKeys512 => 0;
+        public static bool HasTile256 => false;
+        public static bool HasTile128 => false;
+
+        // At most 4 keys: a tile's whole score rows fit in L1, so the softmax is the exact two-pass one.
+        public static int OnlineChunk => 0;
+    }
 
     // Scratch, allocated once per instance so Forward allocates nothing.
-    private readonly AlignedBuffer _scores = new(1 * ScoreStride);
+    private readonly global::AttentionGen.Kernels.AlignedBuffer _attentionScores = new(global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.ScoreScratchLength);
 
     /// <summary>
     /// <c>softmax(Q·Kᵀ·Scale)·V</c> for every head. <paramref name="query"/> and <paramref name="output"/> are
     /// [seqLen, QueryWidth]; <paramref name="key"/> and <paramref name="value"/> are [kvSeqLen, KvWidth]. Allocates nothing.
     /// </summary>
-    public void Forward(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output, int seqLen, int kvSeqLen)
+    public void Forward(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.Span<float> output, int seqLen, int kvSeqLen)
     {
-        Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));
-        Guard.Length(kvSeqLen, MaxKvSeqLen, nameof(kvSeqLen));
-        Guard.HasRows(query, seqLen, QueryWidth, nameof(query));
-        Guard.HasRows(key, kvSeqLen, KvWidth, nameof(key));
-        Guard.HasRows(value, kvSeqLen, KvWidth, nameof(value));
-        Guard.HasRows(output, seqLen, QueryWidth, nameof(output));
-        Guard.DoesNotOverlap(output, query, nameof(output), nameof(query));
-        Guard.DoesNotOverlap(output, key, nameof(output), nameof(key));
-        Guard.DoesNotOverlap(output, value, nameof(output), nameof(value));
-        Attend(query, key, value, ReadOnlySpan<float>.Empty, output, seqLen, kvSeqLen);
+        global::AttentionGen.Kernels.Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));
+        global::AttentionGen.Kernels.Guard.Length(kvSeqLen, MaxKvSeqLen, nameof(kvSeqLen));
+        global::AttentionGen.Kernels.Guard.HasRows(query, seqLen, QueryWidth, nameof(query));
+        global::AttentionGen.Kernels.Guard.HasRows(key, kvSeqLen, KvWidth, nameof(key));
+        global::AttentionGen.Kernels.Guard.HasRows(value, kvSeqLen, KvWidth, nameof(value));
+        global::AttentionGen.Kernels.Guard.HasRows(output, seqLen, QueryWidth, nameof(output));
+        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, query, nameof(output), nameof(query));
+        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, key, nameof(output), nameof(key));
+        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, value, nameof(output), nameof(value));
+        global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.Attend(query, key, value, default, output, seqLen, kvSeqLen, _attentionScores.Span, default);
     }
 
     /// <summary>
-    /// As <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int)"/>, with
-    /// <paramref name="additiveMask"/> [seqLen, kvSeqLen] added to every head's scores (use -∞ to hide a key).
+    /// As <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, global::System.Span{float}, int, int)"/>,
+    /// with <paramref name="additiveMask"/> [seqLen, kvSeqLen] added to every head's scores (use -∞ to hide a key).
     /// </summary>
-    public void Forward(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen)
+    public void Forward(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.ReadOnlySpan<float> additiveMask, global::System.Span<float> output, int seqLen, int kvSeqLen)
     {
-        Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));
-        Guard.Length(kvSeqLen, MaxKvSeqLen, nameof(kvSeqLen));
-        Guard.HasRows(query, seqLen, QueryWidth, nameof(query));
-        Guard.HasRows(key, kvSeqLen, KvWidth, nameof(key));
-        Guard.HasRows(value, kvSeqLen, KvWidth, nameof(value));
-        Guard.HasRows(output, seqLen, QueryWidth, nameof(output));
-        Guard.DoesNotOverlap(output, query, nameof(output), nameof(query));
-        Guard.DoesNotOverlap(output, key, nameof(output), nameof(key));
-        Guard.DoesNotOverlap(output, value, nameof(output), nameof(value));
-        Guard.HasExactly(additiveMask, seqLen, kvSeqLen, nameof(additiveMask));
-        Attend(query, key, value, additiveMask, output, seqLen, kvSeqLen);
-    }
-
-    /// <summary>
-    /// The attention core. Calls with enough query rows to fill a register tile run tiled; small ones (decoding one
-    /// token, say) go row by row, where packing the keys would cost more than it saves. Arguments were checked.
-    /// </summary>
-    private void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen)
-    {
-        AttendByRows(query, key, value, additiveMask, output, seqLen, kvSeqLen);
-    }
-
-    /// <summary>One query row at a time: scores against every visible key, softmax, weighted sum of values.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AttendByRows(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen)
-    {
-        ref float queryStart = ref MemoryMarshal.GetReference(query);
-        ref float keyStart = ref MemoryMarshal.GetReference(key);
-        ref float valueStart = ref MemoryMarshal.GetReference(value);
-        ref float outputStart = ref MemoryMarshal.GetReference(output);
-        ref float scores = ref _scores.Reference;
-
-        for (int row = 0; row < seqLen; row++)
-        {
-            ref float queryRow = ref Unsafe.Add(ref queryStart, row * QueryWidth);
-            ref float outputRow = ref Unsafe.Add(ref outputStart, row * QueryWidth);
-            int visible = kvSeqLen;
-            if (visible <= 0)
-            {
-                // More queries than keys: this row sees nothing, and attends to nothing.
-                MemoryMarshal.CreateSpan(ref outputRow, QueryWidth).Clear();
-                continue;
-            }
-
-            ScoreKeys(ref queryRow, ref keyStart, visible, Scale, ref scores);
-            SoftmaxRow(ref scores, visible, visible, MaskRow(additiveMask, row, kvSeqLen));
-
-            WeighValues(ref scores, ref valueStart, visible, ref outputRow);
-        }
-    }
-
-    /// <summary>The additive mask's row for query <paramref name="row"/>, or an empty span when there is no mask.</summary>
-    private static ReadOnlySpan<float> MaskRow(ReadOnlySpan<float> additiveMask, int row, int kvSeqLen) =>
-        additiveMask.IsEmpty ? default : additiveMask.Slice(row * kvSeqLen, kvSeqLen);
-
-    /// <summary>Softcap and additive mask on a row's first <paramref name="visible"/> scores (offset into the mask row).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrepareScores(ref float row, int visible, int offset, ReadOnlySpan<float> maskRow)
-    {
-        Span<float> live = MemoryMarshal.CreateSpan(ref row, Math.Max(visible, 0));
-        if (!maskRow.IsEmpty)
-        {
-            // The additive mask is one [seqLen, kvSeqLen] matrix shared by every head.
-            SoftmaxKernels.Add(live, maskRow.Slice(offset, live.Length));
-        }
-    }
-
-    /// <summary>
-    /// Turns one row of scores into probabilities in place: the first <paramref name="visible"/> entries get the softmax,
-    /// the rest of the first <paramref name="length"/> become 0 so a tile can sum over a common length.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SoftmaxRow(ref float row, int length, int visible, ReadOnlySpan<float> maskRow)
-    {
-        PrepareScores(ref row, visible, 0, maskRow);
-        // One call: max, exp and sum, normalise, zeros. Score rows are ScoreStride long, a multiple of 16, so rounding
-        // the length up to whole vectors stays inside the row. A fully masked row comes out all zeros.
-        SoftmaxKernels.SoftmaxPrefix(MemoryMarshal.CreateSpan(ref row, (length + 15) & ~15), Math.Max(visible, 0));
-    }
-
-    /// <summary>
-    /// <c>scores[j] = scale · (x · rows[j])</c> for each of <paramref name="count"/> rows of HeadDim = 300 floats,
-    /// KvWidth apart.
-    /// The row is too wide to keep in registers, so each dot product is a loop.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeys(ref float x, ref float rows, int count, float scale, ref float scores)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                int d = 0;
-                var acc = Vector512<float>.Zero;
-                for (; d <= HeadDim - Vector512<float>.Count; d += Vector512<float>.Count)
-                {
-                    acc = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, (nuint)d), Vector512.LoadUnsafe(ref row, (nuint)d), acc);
-                }
-                float sum = HorizontalSum.Of(acc);
-                for (; d < HeadDim; d++)
-                {
-                    sum += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
-                }
-                Unsafe.Add(ref scores, j) = scale * sum;
-            }
-            return;
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                int d = 0;
-                var acc = Vector256<float>.Zero;
-                for (; d <= HeadDim - Vector256<float>.Count; d += Vector256<float>.Count)
-                {
-                    acc = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, (nuint)d), Vector256.LoadUnsafe(ref row, (nuint)d), acc);
-                }
-                float sum = HorizontalSum.Of(acc);
-                for (; d < HeadDim; d++)
-                {
-                    sum += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
-                }
-                Unsafe.Add(ref scores, j) = scale * sum;
-            }
-            return;
-        }
-
-        if (Vector128.IsHardwareAccelerated)
-        {
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                int d = 0;
-                var acc = Vector128<float>.Zero;
-                for (; d <= HeadDim - Vector128<float>.Count; d += Vector128<float>.Count)
-                {
-                    acc = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, (nuint)d), Vector128.LoadUnsafe(ref row, (nuint)d), acc);
-                }
-                float sum = HorizontalSum.Of(acc);
-                for (; d < HeadDim; d++)
-                {
-                    sum += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
-                }
-                Unsafe.Add(ref scores, j) = scale * sum;
-            }
-            return;
-        }
-
-        // Scalar fallback for hardware without SIMD.
-        for (int j = 0; j < count; j++)
-        {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-            float sum = 0;
-            for (int d = 0; d < HeadDim; d++)
-            {
-                sum += Unsafe.Add(ref x, d) * Unsafe.Add(ref row, d);
-            }
-            Unsafe.Add(ref scores, j) = scale * sum;
-        }
-    }
-
-    /// <summary>
-    /// <c>output = Σⱼ weights[j] · rows[j]</c> over <paramref name="count"/> rows of HeadDim = 300 floats,
-    /// KvWidth apart.
-    /// The row is too wide to keep in registers, so the sum accumulates in <c>output</c>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValues(ref float weights, ref float rows, int count, ref float output)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            MemoryMarshal.CreateSpan(ref output, HeadDim).Clear();
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                float weight = Unsafe.Add(ref weights, j);
-                var weightVector = Vector512.Create(weight);
-                int d = 0;
-                for (; d <= HeadDim - Vector512<float>.Count; d += Vector512<float>.Count)
-                {
-                    Vector512.MultiplyAddEstimate(weightVector, Vector512.LoadUnsafe(ref row, (nuint)d), Vector512.LoadUnsafe(ref output, (nuint)d)).StoreUnsafe(ref output, (nuint)d);
-                }
-                for (; d < HeadDim; d++)
-                {
-                    Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
-                }
-            }
-            return;
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            MemoryMarshal.CreateSpan(ref output, HeadDim).Clear();
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                float weight = Unsafe.Add(ref weights, j);
-                var weightVector = Vector256.Create(weight);
-                int d = 0;
-                for (; d <= HeadDim - Vector256<float>.Count; d += Vector256<float>.Count)
-                {
-                    Vector256.MultiplyAddEstimate(weightVector, Vector256.LoadUnsafe(ref row, (nuint)d), Vector256.LoadUnsafe(ref output, (nuint)d)).StoreUnsafe(ref output, (nuint)d);
-                }
-                for (; d < HeadDim; d++)
-                {
-                    Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
-                }
-            }
-            return;
-        }
-
-        if (Vector128.IsHardwareAccelerated)
-        {
-            MemoryMarshal.CreateSpan(ref output, HeadDim).Clear();
-            for (int j = 0; j < count; j++)
-            {
-                ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-                float weight = Unsafe.Add(ref weights, j);
-                var weightVector = Vector128.Create(weight);
-                int d = 0;
-                for (; d <= HeadDim - Vector128<float>.Count; d += Vector128<float>.Count)
-                {
-                    Vector128.MultiplyAddEstimate(weightVector, Vector128.LoadUnsafe(ref row, (nuint)d), Vector128.LoadUnsafe(ref output, (nuint)d)).StoreUnsafe(ref output, (nuint)d);
-                }
-                for (; d < HeadDim; d++)
-                {
-                    Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
-                }
-            }
-            return;
-        }
-
-        // Scalar fallback for hardware without SIMD.
-        MemoryMarshal.CreateSpan(ref output, HeadDim).Clear();
-        for (int j = 0; j < count; j++)
-        {
-            ref float row = ref Unsafe.Add(ref rows, (nint)j * KvWidth);
-            float weight = Unsafe.Add(ref weights, j);
-            for (int d = 0; d < HeadDim; d++)
-            {
-                Unsafe.Add(ref output, d) += weight * Unsafe.Add(ref row, d);
-            }
-        }
+        global::AttentionGen.Kernels.Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));
+        global::AttentionGen.Kernels.Guard.Length(kvSeqLen, MaxKvSeqLen, nameof(kvSeqLen));
+        global::AttentionGen.Kernels.Guard.HasRows(query, seqLen, QueryWidth, nameof(query));
+        global::AttentionGen.Kernels.Guard.HasRows(key, kvSeqLen, KvWidth, nameof(key));
+        global::AttentionGen.Kernels.Guard.HasRows(value, kvSeqLen, KvWidth, nameof(value));
+        global::AttentionGen.Kernels.Guard.HasRows(output, seqLen, QueryWidth, nameof(output));
+        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, query, nameof(output), nameof(query));
+        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, key, nameof(output), nameof(key));
+        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, value, nameof(output), nameof(value));
+        global::AttentionGen.Kernels.Guard.HasExactly(additiveMask, seqLen, kvSeqLen, nameof(additiveMask));
+        global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.Attend(query, key, value, additiveMask, output, seqLen, kvSeqLen, _attentionScores.Span, default);
     }
 }
