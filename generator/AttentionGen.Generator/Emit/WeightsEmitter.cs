@@ -89,9 +89,11 @@ internal static class WeightsEmitter
 
         w.Line();
         w.Line("/// <summary>The tensor called <paramref name=\"name\"/> (for example <c>\"" + weights[0].TensorName + "\"</c>), as a writable span.</summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentNullException\"><paramref name=\"name\"/> is null.</exception>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"name\"/> is not one of <see cref=\"Parameters\"/>.</exception>");
         using (w.Block($"public {Span} GetParameter(string name) => name switch", "};"))
         {
+            w.Line($"null => throw new {ArgumentNullException}(nameof(name)),");
             foreach (var weight in weights)
             {
                 w.Line($"\"{weight.TensorName}\" => {(weight.IsPacked ? $"Stale({weight.FieldName})" : weight.FieldName)},");

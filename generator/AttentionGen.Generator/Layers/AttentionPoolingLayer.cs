@@ -66,6 +66,9 @@ internal sealed class AttentionPoolingLayer : LayerDefinition<AttentionPoolingSp
             w.Line($"{Guard}.HasRows(input, seqLen, InputDim, nameof(input));");
             w.Line($"{Guard}.HasRows(output, 1, OutputDim, nameof(output));");
             w.Line($"{Guard}.HasRows(attentionWeights, seqLen, 1, nameof(attentionWeights));");
+            w.Line("// The weights are written while the input is still being read, and before the output is.");
+            w.Line($"{Guard}.DoesNotOverlap(attentionWeights, input, nameof(attentionWeights), nameof(input));");
+            w.Line($"{Guard}.DoesNotOverlap(output, attentionWeights, nameof(output), nameof(attentionWeights));");
             w.Line("PoolSequence(input, output, attentionWeights.Slice(0, seqLen), seqLen);");
         }
 

@@ -55,6 +55,7 @@ internal sealed class ScaledDotProductAttentionLayer : LayerDefinition<ScaledDot
         {
             AttentionCoreEmitter.EmitCoreChecks(w);
             w.Line($"{Guard}.HasExactly(additiveMask, seqLen, kvSeqLen, nameof(additiveMask));");
+            w.Line($"{Guard}.DoesNotOverlap(output, additiveMask, nameof(output), nameof(additiveMask));");
             AttentionCoreEmitter.EmitAttend(w, core, "query", "key", "value", "additiveMask", "output", "seqLen", "kvSeqLen");
         }
     }

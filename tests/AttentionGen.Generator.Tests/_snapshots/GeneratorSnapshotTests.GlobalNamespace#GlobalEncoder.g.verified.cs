@@ -175,9 +175,11 @@ partial class GlobalEncoder
     public global::System.Span<float> OProjBias => _oProjBias;
 
     /// <summary>The tensor called <paramref name="name"/> (for example <c>"q_proj.weight"</c>), as a writable span.</summary>
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="name"/> is null.</exception>
     /// <exception cref="global::System.ArgumentException"><paramref name="name"/> is not one of <see cref="Parameters"/>.</exception>
     public global::System.Span<float> GetParameter(string name) => name switch
     {
+        null => throw new global::System.ArgumentNullException(nameof(name)),
         "q_proj.weight" => Stale(_qProjWeight),
         "q_proj.bias" => _qProjBias,
         "k_proj.weight" => Stale(_kProjWeight),

@@ -50,6 +50,9 @@ partial class Pool
         global::AttentionGen.Kernels.Guard.HasRows(input, seqLen, InputDim, nameof(input));
         global::AttentionGen.Kernels.Guard.HasRows(output, 1, OutputDim, nameof(output));
         global::AttentionGen.Kernels.Guard.HasRows(attentionWeights, seqLen, 1, nameof(attentionWeights));
+        // The weights are written while the input is still being read, and before the output is.
+        global::AttentionGen.Kernels.Guard.DoesNotOverlap(attentionWeights, input, nameof(attentionWeights), nameof(input));
+        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, attentionWeights, nameof(output), nameof(attentionWeights));
         PoolSequence(input, output, attentionWeights.Slice(0, seqLen), seqLen);
     }
 
@@ -75,9 +78,11 @@ partial class Pool
     public global::System.Span<float> OutputBias => _outputBias;
 
     /// <summary>The tensor called <paramref name="name"/> (for example <c>"score.weight"</c>), as a writable span.</summary>
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="name"/> is null.</exception>
     /// <exception cref="global::System.ArgumentException"><paramref name="name"/> is not one of <see cref="Parameters"/>.</exception>
     public global::System.Span<float> GetParameter(string name) => name switch
     {
+        null => throw new global::System.ArgumentNullException(nameof(name)),
         "score.weight" => _scoreWeight,
         "score.bias" => _scoreBias,
         "output.weight" => _outputWeight,

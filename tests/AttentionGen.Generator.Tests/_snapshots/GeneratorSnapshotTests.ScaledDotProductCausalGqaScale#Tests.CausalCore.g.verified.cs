@@ -105,6 +105,7 @@ partial class CausalCore
         global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, key, nameof(output), nameof(key));
         global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, value, nameof(output), nameof(value));
         global::AttentionGen.Kernels.Guard.HasExactly(additiveMask, seqLen, kvSeqLen, nameof(additiveMask));
+        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, additiveMask, nameof(output), nameof(additiveMask));
         global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.Attend(query, key, value, additiveMask, output, seqLen, kvSeqLen, _attentionScores.Span, _attentionKeyPanels.Span);
     }
 }

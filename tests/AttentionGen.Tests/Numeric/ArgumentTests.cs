@@ -66,6 +66,31 @@ public sealed class ArgumentTests
     }
 
     [Fact]
+    public void OutputOverlappingTheMask()
+    {
+        var maskAndOutput = new float[4 * SdpaPlain.QueryWidth];
+        var e = Assert.Throws<ArgumentException>(() => _sdpa.Forward(_q, _k, _v, maskAndOutput.AsSpan(0, 4 * 5), maskAndOutput, 4, 5));
+        Assert.Equal("output", e.ParamName);
+    }
+
+    [Fact]
+    public void Pooling_AttentionWeightsOverlappingTheInputOrTheOutput()
+    {
+        var pool = new PoolNarrow();
+        var input = new float[10];
+        Assert.Equal("attentionWeights", Assert.Throws<ArgumentException>(() => pool.Forward(input, new float[1], input.AsSpan(8, 2), 2)).ParamName);
+        var shared = new float[2];
+        Assert.Equal("output", Assert.Throws<ArgumentException>(() => pool.Forward(input, shared.AsSpan(1, 1), shared, 2)).ParamName);
+    }
+
+    [Fact]
+    public void GetParameter_Null_IsArgumentNull()
+    {
+        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => new MhaSelf().GetParameter(null!)).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => new PoolNarrow().GetParameter(null!)).ParamName);
+    }
+
+    [Fact]
     public void MultiHead_ChecksLengthsAndSpans()
     {
         var mha = new MhaSelf();
