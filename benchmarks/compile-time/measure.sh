@@ -21,6 +21,9 @@ mkdir -p "$copy"
 ( cd "$root" && tar --exclude=bin --exclude=obj -cf - runtime generator \
     $(ls -d Directory.Build.props Directory.Packages.props global.json .editorconfig 2>/dev/null) ) | tar -C "$copy" -xf -
 
+# The SDK is chosen by the global.json around the working directory: the measured checkout's own.
+cd "$copy"
+
 # Two apps side by side in the copy, where samples/Quickstart would sit, so the repo's props apply to them as well.
 make_app() {
   local dir=$copy/samples/$1
@@ -56,34 +59,41 @@ for app in With30 Without; do
     || { cat "$work/warmup-$app.log" >&2; exit 1; }
 done
 
-# One rebuild: only the app's CoreCompile is out of date, and the generator runs from scratch inside it.
-# Prints "wall_seconds csc_seconds"; csc_seconds is MSBuild's own Csc task time for the app.
+# One rebuild: only the app's CoreCompile is out of date, and the generator runs from scratch inside it. In "server"
+# mode the warm compiler server compiles (the everyday case; prints wall seconds and MSBuild's Csc task seconds). In
+# "process" mode the compiler runs as a child process, so its CPU seconds (user + sys) can be counted: on a shared,
+# loaded machine they move far less than wall time does.
 rebuild() {
-  local app=$1 log=$work/rebuild.log start end
+  local app=$1 mode=$2 log=$work/rebuild.log extra=() TIMEFORMAT='%R %U %S'
+  [ "$mode" = process ] && extra=(-p:UseSharedCompilation=false)
   touch "$copy/samples/$app/Layers.cs"
-  start=$EPOCHREALTIME
-  dotnet build "$copy/samples/$app/$app.csproj" --no-restore --no-dependencies "${build_args[@]}" > "$log" 2>&1 \
-    || { cat "$log" >&2; exit 1; }
-  end=$EPOCHREALTIME
-  awk -v s="$start" -v e="$end" '
+  { time dotnet build "$copy/samples/$app/$app.csproj" --no-restore --no-dependencies "${build_args[@]}" "${extra[@]}" \
+      > "$log" 2>&1 || { cat "$log" >&2; exit 1; }; } 2> "$work/time"
+  read -r wall user sys < "$work/time"
+  awk -v wall="$wall" -v cpu="$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" '
     /Task Performance Summary/ { tasks = 1 }
     tasks && $3 == "Csc" { csc = $1 / 1000 }
     END { if (csc == "") { print "no Csc task time in the build output" > "/dev/stderr"; exit 1 }
-          printf "%.3f %.3f\n", e - s, csc }' "$log"
+          printf "%.3f %.3f %.3f\n", wall, csc, cpu }' "$log"
 }
 
 # Alternate the variants so a load burst on a shared machine hits both, and judge the per-round differences.
 : > "$work/rounds"
 for ((r = 1; r <= rounds; r++)); do
-  read -r w30 c30 < <(rebuild With30)
-  read -r w0 c0 < <(rebuild Without)
-  echo "$w30 $c30 $w0 $c0" >> "$work/rounds"
-  printf 'round %d: with 30 %6.2f s (csc %6.2f s), without %6.2f s (csc %6.2f s)\n' "$r" "$w30" "$c30" "$w0" "$c0" >&2
+  read -r w30 c30 _ < <(rebuild With30 server)
+  read -r w0 c0 _ < <(rebuild Without server)
+  read -r _ _ p30 < <(rebuild With30 process)
+  read -r _ _ p0 < <(rebuild Without process)
+  echo "$w30 $w0 $c30 $c0 $p30 $p0" >> "$work/rounds"
+  printf 'round %d of %d: with 30 / without: wall %.2f / %.2f s, Csc %.2f / %.2f s, own-process CPU %.2f / %.2f s\n' \
+    "$r" "$rounds" "$w30" "$w0" "$c30" "$c0" "$p30" "$p0" >&2
 done
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
-column() { awk -v c="$1" '{ print $c }' "$work/rounds" | median; }
+fastest() { sort -g | head -n 1; }
+column() { awk -v c="$1" '{ print $c }' "$work/rounds" | "$2"; }
 difference() { awk -v a="$1" -v b="$2" '{ printf "%.3f\n", $a - $b }' "$work/rounds" | median; }
+row() { printf '  %-36s %8.2f %8.2f %8.2f' "$1" "$(column "$2" "$4")" "$(column "$3" "$4")" "$5"; }
 
 generated=$copy/samples/With30/obj/Release/net10.0/generated
 files=$(find "$generated" -name '*.cs' | wc -l)
@@ -97,11 +107,12 @@ dirty=$(git -C "$root" status --porcelain 2>/dev/null | grep -q . && echo " (wit
 cat <<REPORT
 
 Compile time of 30 declarations: $root at $commit$dirty
-  $(dotnet --version) SDK, $(nproc) cores, median of $rounds alternating rebuilds (Release, compiler server warm)
-                              wall (s)   Csc task (s)
-  app with 30 layers          $(printf '%8.2f   %12.2f' "$(column 1)" "$(column 2)")
-  same app without them       $(printf '%8.2f   %12.2f' "$(column 3)" "$(column 4)")
-  added by the 30 layers      $(printf '%8.2f   %12.2f' "$(difference 1 3)" "$(difference 2 4)")
-  generated sources           $files files, $lines lines, $bytes bytes
-  app assembly                $assembly_with bytes with the layers, $assembly_without without
+  $(dotnet --version) SDK, $(nproc) cores, $rounds alternating rounds, Release; seconds
+                                         with 30  without    added
+$(row "wall, warm compiler server (median)" 1 2 median "$(difference 1 2)")
+$(row "Csc task, warm server (median)" 3 4 median "$(difference 3 4)")
+$(row "Csc task, warm server (fastest)" 3 4 fastest "$(awk -v a="$(column 3 fastest)" -v b="$(column 4 fastest)" 'BEGIN { print a - b }')")
+$(row "CPU, own compiler process (median)" 5 6 median "$(difference 5 6)")
+  generated sources: $files files, $lines lines, $bytes bytes
+  app assembly: $assembly_with bytes with the layers, $assembly_without without
 REPORT
