@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Reflection;
-using AttentionGen.Generator.Tests.Infrastructure;
 using AttentionGen.Testing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;

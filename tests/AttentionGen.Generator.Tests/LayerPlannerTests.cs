@@ -25,7 +25,14 @@ public sealed class LayerPlannerTests
     {
         var core = Core(new ScaledDotProductAttentionSpec
         {
-            Heads = 8, KvHeads = 2, HeadDim = 20, MaxSeqLen = 16, MaxKvSeqLen = 128, Causal = true, Scale = 0.1f, Softcap = 30f,
+            Heads = 8,
+            KvHeads = 2,
+            HeadDim = 20,
+            MaxSeqLen = 16,
+            MaxKvSeqLen = 128,
+            Causal = true,
+            Scale = 0.1f,
+            Softcap = 30f,
         });
 
         Assert.Equal((8, 2, 20, 16, 128, true, 0.1f, 30f), (core.Heads, core.KvHeads, core.HeadDim, core.MaxSeqLen, core.MaxKvSeqLen, core.Causal, core.Scale, core.Softcap));

@@ -1,7 +1,6 @@
 // netstandard2.0 lacks the marker type that C# records and init-only setters need.
-namespace System.Runtime.CompilerServices
+namespace System.Runtime.CompilerServices;
+
+internal static class IsExternalInit
 {
-    internal static class IsExternalInit
-    {
-    }
 }

@@ -1,5 +1,3 @@
-using static AttentionGen.Tests.SafeTensorsTests.SafeTensorsTestFiles;
-
 namespace AttentionGen.Tests.SafeTensorsTests;
 
 /// <summary>

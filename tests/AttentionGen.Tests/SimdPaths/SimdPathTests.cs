@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.Intrinsics;
 using AttentionGen.Tests.Kernels;
 using Xunit.Abstractions;
 
