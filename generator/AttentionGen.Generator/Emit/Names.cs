@@ -20,6 +20,7 @@ internal static class Names
     public const string WeightLoadException = "global::AttentionGen.WeightLoadException";
     public const string AlignedBuffer = "global::AttentionGen.Kernels.AlignedBuffer";
     public const string Guard = "global::AttentionGen.Kernels.Guard";
+    public const string ExclusiveUse = "global::AttentionGen.Kernels.ExclusiveUse";
     public const string PackedLinear = "global::AttentionGen.Kernels.PackedLinear";
     public const string LinearKernels = "global::AttentionGen.Kernels.LinearKernels";
     public const string SoftmaxKernels = "global::AttentionGen.Kernels.SoftmaxKernels";

@@ -46,6 +46,7 @@ internal sealed class AttentionPoolingLayer : LayerDefinition<AttentionPoolingSp
         w.Line("// Scratch, allocated once per instance so Forward allocates nothing.");
         w.Line($"private readonly {AlignedBuffer} _poolingWeights = new(MaxSeqLen);");
         w.Line($"private readonly {AlignedBuffer} _pooledRow = new(InputDim);");
+        ExclusiveUseEmitter.EmitField(w);
         w.Line();
         WeightsEmitter.EmitFields(w, body.Weights);
 
@@ -78,18 +79,16 @@ internal sealed class AttentionPoolingLayer : LayerDefinition<AttentionPoolingSp
         w.Line("/// <summary>Scores each position, turns the scores into weights, pools, and applies the output layer.</summary>");
         using (w.Block($"private void PoolSequence({ReadOnlySpan} input, {Span} output, {Span} weights, int seqLen)"))
         {
-            w.Line($"ref float inputStart = ref {MemoryMarshal}.GetReference(input);");
-            w.Line($"ref float weightsStart = ref {MemoryMarshal}.GetReference(weights);");
-            w.Line();
+            ExclusiveUseEmitter.EmitEnter(w);
             w.Line("// Scores: one logit per position, xᵢ·w. score.bias is left out on purpose: it shifts every logit equally and");
             w.Line("// softmax ignores shifts, so it cannot change the weights. It is still a parameter so PyTorch checkpoints load.");
-            w.Line($"{RowKernels("PoolingRow")}.Dot(ref {MemoryMarshal}.GetArrayDataReference(_scoreWeight), ref inputStart, seqLen, 1f, ref weightsStart);");
+            w.Line($"{RowKernels("PoolingRow")}.Dot(ref {MemoryMarshal}.GetArrayDataReference(_scoreWeight), ref {MemoryMarshal}.GetReference(input), seqLen, 1f, ref {MemoryMarshal}.GetReference(weights));");
             w.Line();
             w.Line("// Softmax over positions (max-subtracted), giving the attention weights αᵢ.");
             w.Line($"{SoftmaxKernels}.SoftmaxInPlace(weights);");
             w.Line();
             w.Line("// Pool: Σ αᵢ·xᵢ.");
-            w.Line($"{RowKernels("PoolingRow")}.WeightedSum(ref weightsStart, ref inputStart, seqLen, ref _pooledRow.Reference);");
+            w.Line($"{RowKernels("PoolingRow")}.WeightedSum(ref {MemoryMarshal}.GetReference(weights), ref {MemoryMarshal}.GetReference(input), seqLen, ref _pooledRow.Reference);");
             w.Line();
             w.Line("// Output layer: y = W_o·pooled + b_o.");
             w.Line($"{LinearKernels}.Forward(_pooledRow.Span, _outputWeight, _outputBias, output, 1, InputDim, OutputDim);");
@@ -108,7 +107,7 @@ internal sealed class AttentionPoolingLayer : LayerDefinition<AttentionPoolingSp
         };
 
         public override EquatableArray<string> GeneratedMembers =>
-            new[] { "InputDim", "MaxSeqLen", "OutputDim", "PoolingRow", "_poolingWeights", "_pooledRow", "Forward", "PoolSequence" }
+            new[] { "InputDim", "MaxSeqLen", "OutputDim", "PoolingRow", "_poolingWeights", "_pooledRow", "Forward", "PoolSequence", ExclusiveUseEmitter.Field }
                 .Concat(WeightsEmitter.Members(Weights)).ToEquatableArray();
 
         public override EquatableArray<BufferPlan> Buffers => new[]

@@ -75,6 +75,7 @@ internal sealed class MultiHeadAttentionLayer : LayerDefinition<MultiHeadAttenti
         w.Line($"private readonly {AlignedBuffer} _projectedKey = new(MaxKvSeqLen * KvWidth);");
         w.Line($"private readonly {AlignedBuffer} _projectedValue = new(MaxKvSeqLen * KvWidth);");
         w.Line($"private readonly {AlignedBuffer} _attendedHeads = new(MaxSeqLen * QueryWidth);");
+        ExclusiveUseEmitter.EmitField(w);
         w.Line();
         WeightsEmitter.EmitFields(w, body.Weights);
         if (body.EmitsSelf)
@@ -166,6 +167,7 @@ internal sealed class MultiHeadAttentionLayer : LayerDefinition<MultiHeadAttenti
         w.Line("/// <summary>Projects Q from <paramref name=\"input\"/> and K, V from <paramref name=\"context\"/>, attends, and projects out.</summary>");
         using (w.Block($"private void AttendProjected({ReadOnlySpan} input, {ReadOnlySpan} context, {ReadOnlySpan} additiveMask, {Span} output, int seqLen, int kvSeqLen)"))
         {
+            ExclusiveUseEmitter.EmitEnter(w);
             w.Line($"{Span} query = _projectedQuery.Span.Slice(0, seqLen * QueryWidth);");
             w.Line($"{Span} key = _projectedKey.Span.Slice(0, kvSeqLen * KvWidth);");
             w.Line($"{Span} value = _projectedValue.Span.Slice(0, kvSeqLen * KvWidth);");
@@ -201,7 +203,7 @@ internal sealed class MultiHeadAttentionLayer : LayerDefinition<MultiHeadAttenti
                 {
                     "ModelDim", "KvInputDim", "Heads", "KvHeads", "HeadDim", "QueryWidth", "KvWidth", "MaxSeqLen", "MaxKvSeqLen",
                     "Scale", "Softcap", "IsCausal", "Forward", "AttendProjected", "_projectedQuery", "_projectedKey", "_projectedValue",
-                    "_attendedHeads",
+                    "_attendedHeads", ExclusiveUseEmitter.Field,
                 }
                 .Concat(Core.Members).Concat(WeightsEmitter.Members(Weights)).ToEquatableArray();
 

@@ -33,6 +33,7 @@ internal sealed class ScaledDotProductAttentionLayer : LayerDefinition<ScaledDot
         w.Line();
         w.Line("// Scratch, allocated once per instance so Forward allocates nothing.");
         AttentionCoreEmitter.EmitScratch(w, core);
+        ExclusiveUseEmitter.EmitField(w);
         w.Line();
 
         const string Inputs = ReadOnlySpan + " query, " + ReadOnlySpan + " key, " + ReadOnlySpan + " value";
@@ -43,6 +44,7 @@ internal sealed class ScaledDotProductAttentionLayer : LayerDefinition<ScaledDot
         using (w.Block($"public void Forward({Inputs}, {Span} output, int seqLen, int kvSeqLen)"))
         {
             AttentionCoreEmitter.EmitCoreChecks(w);
+            ExclusiveUseEmitter.EmitEnter(w);
             AttentionCoreEmitter.EmitAttend(w, core, "query", "key", "value", "default", "output", "seqLen", "kvSeqLen");
         }
 
@@ -56,6 +58,7 @@ internal sealed class ScaledDotProductAttentionLayer : LayerDefinition<ScaledDot
             AttentionCoreEmitter.EmitCoreChecks(w);
             w.Line($"{Guard}.HasExactly(additiveMask, seqLen, kvSeqLen, nameof(additiveMask));");
             w.Line($"{Guard}.DoesNotOverlap(output, additiveMask, nameof(output), nameof(additiveMask));");
+            ExclusiveUseEmitter.EmitEnter(w);
             AttentionCoreEmitter.EmitAttend(w, core, "query", "key", "value", "additiveMask", "output", "seqLen", "kvSeqLen");
         }
     }
@@ -64,7 +67,7 @@ internal sealed class ScaledDotProductAttentionLayer : LayerDefinition<ScaledDot
     internal sealed record Body(AttentionCorePlan Core) : LayerBody
     {
         public override EquatableArray<string> GeneratedMembers =>
-            new[] { "Heads", "KvHeads", "HeadDim", "QueryWidth", "KvWidth", "MaxSeqLen", "MaxKvSeqLen", "Scale", "Softcap", "IsCausal", "Forward" }
+            new[] { "Heads", "KvHeads", "HeadDim", "QueryWidth", "KvWidth", "MaxSeqLen", "MaxKvSeqLen", "Scale", "Softcap", "IsCausal", "Forward", ExclusiveUseEmitter.Field }
                 .Concat(Core.Members).ToEquatableArray();
 
         public override EquatableArray<BufferPlan> Buffers => Core.Buffers.ToEquatableArray();

@@ -6,6 +6,27 @@ namespace AttentionGen.Kernels;
 /// </summary>
 public static class Guard
 {
+    /// <summary>
+    /// Every check of an attention call on caller-provided Q, K, V and output: the lengths are within their bounds, each
+    /// span holds its rows, and the output overlaps no input (the tiles write output rows while later ones still read Q).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A length is outside <c>1..max</c>.</exception>
+    /// <exception cref="ArgumentException">A span is too short, or the output overlaps an input.</exception>
+    public static void AttentionCall(
+        ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> output,
+        int seqLen, int kvSeqLen, int maxSeqLen, int maxKvSeqLen, int queryWidth, int kvWidth)
+    {
+        Length(seqLen, maxSeqLen, nameof(seqLen));
+        Length(kvSeqLen, maxKvSeqLen, nameof(kvSeqLen));
+        HasRows(query, seqLen, queryWidth, nameof(query));
+        HasRows(key, kvSeqLen, kvWidth, nameof(key));
+        HasRows(value, kvSeqLen, kvWidth, nameof(value));
+        HasRows(output, seqLen, queryWidth, nameof(output));
+        DoesNotOverlap(output, query, nameof(output), nameof(query));
+        DoesNotOverlap(output, key, nameof(output), nameof(key));
+        DoesNotOverlap(output, value, nameof(output), nameof(value));
+    }
+
     /// <summary>Throws unless <c>1 ≤ length ≤ max</c>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is outside <c>1..max</c>.</exception>
     public static void Length(int length, int max, string paramName)

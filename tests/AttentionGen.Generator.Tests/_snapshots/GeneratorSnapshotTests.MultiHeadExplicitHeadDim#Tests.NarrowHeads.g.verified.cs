@@ -80,6 +80,8 @@ partial class NarrowHeads
     private readonly global::AttentionGen.Kernels.AlignedBuffer _projectedKey = new(MaxKvSeqLen * KvWidth);
     private readonly global::AttentionGen.Kernels.AlignedBuffer _projectedValue = new(MaxKvSeqLen * KvWidth);
     private readonly global::AttentionGen.Kernels.AlignedBuffer _attendedHeads = new(MaxSeqLen * QueryWidth);
+    // Held while a call runs: a second thread entering this instance throws rather than sharing its scratch.
+    private global::AttentionGen.Kernels.ExclusiveUse _exclusiveUse;
 
     // Weights, stored as PyTorch's nn.Linear keeps them: [out, in], row-major.
     private readonly float[] _qProjWeight = new float[QueryWidth * ModelDim];
@@ -114,6 +116,7 @@ partial class NarrowHeads
     /// <summary>Projects Q from <paramref name="input"/> and K, V from <paramref name="context"/>, attends, and projects out.</summary>
     private void AttendProjected(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> context, global::System.ReadOnlySpan<float> additiveMask, global::System.Span<float> output, int seqLen, int kvSeqLen)
     {
+        using var busy = _exclusiveUse.Enter(this);
         global::System.Span<float> query = _projectedQuery.Span.Slice(0, seqLen * QueryWidth);
         global::System.Span<float> key = _projectedKey.Span.Slice(0, kvSeqLen * KvWidth);
         global::System.Span<float> value = _projectedValue.Span.Slice(0, kvSeqLen * KvWidth);

@@ -27,6 +27,8 @@ partial class Pool
     // Scratch, allocated once per instance so Forward allocates nothing.
     private readonly global::AttentionGen.Kernels.AlignedBuffer _poolingWeights = new(MaxSeqLen);
     private readonly global::AttentionGen.Kernels.AlignedBuffer _pooledRow = new(InputDim);
+    // Held while a call runs: a second thread entering this instance throws rather than sharing its scratch.
+    private global::AttentionGen.Kernels.ExclusiveUse _exclusiveUse;
 
     // Weights, stored as PyTorch's nn.Linear keeps them: [out, in], row-major.
     private readonly float[] _scoreWeight = new float[InputDim];
@@ -103,18 +105,16 @@ partial class Pool
     /// <summary>Scores each position, turns the scores into weights, pools, and applies the output layer.</summary>
     private void PoolSequence(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> weights, int seqLen)
     {
-        ref float inputStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
-        ref float weightsStart = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-
+        using var busy = _exclusiveUse.Enter(this);
         // Scores: one logit per position, xᵢ·w. score.bias is left out on purpose: it shifts every logit equally and
         // softmax ignores shifts, so it cannot change the weights. It is still a parameter so PyTorch checkpoints load.
-        global::AttentionGen.Kernels.RowKernels<PoolingRow>.Dot(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_scoreWeight), ref inputStart, seqLen, 1f, ref weightsStart);
+        global::AttentionGen.Kernels.RowKernels<PoolingRow>.Dot(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_scoreWeight), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), seqLen, 1f, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights));
 
         // Softmax over positions (max-subtracted), giving the attention weights αᵢ.
         global::AttentionGen.Kernels.SoftmaxKernels.SoftmaxInPlace(weights);
 
         // Pool: Σ αᵢ·xᵢ.
-        global::AttentionGen.Kernels.RowKernels<PoolingRow>.WeightedSum(ref weightsStart, ref inputStart, seqLen, ref _pooledRow.Reference);
+        global::AttentionGen.Kernels.RowKernels<PoolingRow>.WeightedSum(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), seqLen, ref _pooledRow.Reference);
 
         // Output layer: y = W_o·pooled + b_o.
         global::AttentionGen.Kernels.LinearKernels.Forward(_pooledRow.Span, _outputWeight, _outputBias, output, 1, InputDim, OutputDim);

@@ -70,6 +70,8 @@ partial class SoftcapCore
     // Scratch, allocated once per instance so Forward allocates nothing.
     private readonly global::AttentionGen.Kernels.AlignedBuffer _attentionScores = new(global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.ScoreScratchLength);
     private readonly global::AttentionGen.Kernels.AlignedBuffer _attentionKeyPanels = new(global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.KeyPanelScratchLength);
+    // Held while a call runs: a second thread entering this instance throws rather than sharing its scratch.
+    private global::AttentionGen.Kernels.ExclusiveUse _exclusiveUse;
 
     /// <summary>
     /// <c>softmax(Q·Kᵀ·Scale)·V</c> for every head. <paramref name="query"/> and <paramref name="output"/> are
@@ -77,15 +79,8 @@ partial class SoftcapCore
     /// </summary>
     public void Forward(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.Span<float> output, int seqLen, int kvSeqLen)
     {
-        global::AttentionGen.Kernels.Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));
-        global::AttentionGen.Kernels.Guard.Length(kvSeqLen, MaxKvSeqLen, nameof(kvSeqLen));
-        global::AttentionGen.Kernels.Guard.HasRows(query, seqLen, QueryWidth, nameof(query));
-        global::AttentionGen.Kernels.Guard.HasRows(key, kvSeqLen, KvWidth, nameof(key));
-        global::AttentionGen.Kernels.Guard.HasRows(value, kvSeqLen, KvWidth, nameof(value));
-        global::AttentionGen.Kernels.Guard.HasRows(output, seqLen, QueryWidth, nameof(output));
-        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, query, nameof(output), nameof(query));
-        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, key, nameof(output), nameof(key));
-        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, value, nameof(output), nameof(value));
+        global::AttentionGen.Kernels.Guard.AttentionCall(query, key, value, output, seqLen, kvSeqLen, MaxSeqLen, MaxKvSeqLen, QueryWidth, KvWidth);
+        using var busy = _exclusiveUse.Enter(this);
         global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.Attend(query, key, value, default, output, seqLen, kvSeqLen, _attentionScores.Span, _attentionKeyPanels.Span);
     }
 
@@ -95,17 +90,10 @@ partial class SoftcapCore
     /// </summary>
     public void Forward(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.ReadOnlySpan<float> additiveMask, global::System.Span<float> output, int seqLen, int kvSeqLen)
     {
-        global::AttentionGen.Kernels.Guard.Length(seqLen, MaxSeqLen, nameof(seqLen));
-        global::AttentionGen.Kernels.Guard.Length(kvSeqLen, MaxKvSeqLen, nameof(kvSeqLen));
-        global::AttentionGen.Kernels.Guard.HasRows(query, seqLen, QueryWidth, nameof(query));
-        global::AttentionGen.Kernels.Guard.HasRows(key, kvSeqLen, KvWidth, nameof(key));
-        global::AttentionGen.Kernels.Guard.HasRows(value, kvSeqLen, KvWidth, nameof(value));
-        global::AttentionGen.Kernels.Guard.HasRows(output, seqLen, QueryWidth, nameof(output));
-        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, query, nameof(output), nameof(query));
-        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, key, nameof(output), nameof(key));
-        global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, value, nameof(output), nameof(value));
+        global::AttentionGen.Kernels.Guard.AttentionCall(query, key, value, output, seqLen, kvSeqLen, MaxSeqLen, MaxKvSeqLen, QueryWidth, KvWidth);
         global::AttentionGen.Kernels.Guard.HasExactly(additiveMask, seqLen, kvSeqLen, nameof(additiveMask));
         global::AttentionGen.Kernels.Guard.DoesNotOverlap(output, additiveMask, nameof(output), nameof(additiveMask));
+        using var busy = _exclusiveUse.Enter(this);
         global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.Attend(query, key, value, additiveMask, output, seqLen, kvSeqLen, _attentionScores.Span, _attentionKeyPanels.Span);
     }
 }

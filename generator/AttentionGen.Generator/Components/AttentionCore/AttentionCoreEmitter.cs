@@ -115,16 +115,6 @@ internal static class AttentionCoreEmitter
     }
 
     /// <summary>The checks every core call needs on its query/key/value/output spans.</summary>
-    public static void EmitCoreChecks(SourceWriter w)
-    {
-        w.Line($"{Names.Guard}.Length(seqLen, MaxSeqLen, nameof(seqLen));");
-        w.Line($"{Names.Guard}.Length(kvSeqLen, MaxKvSeqLen, nameof(kvSeqLen));");
-        w.Line($"{Names.Guard}.HasRows(query, seqLen, QueryWidth, nameof(query));");
-        w.Line($"{Names.Guard}.HasRows(key, kvSeqLen, KvWidth, nameof(key));");
-        w.Line($"{Names.Guard}.HasRows(value, kvSeqLen, KvWidth, nameof(value));");
-        w.Line($"{Names.Guard}.HasRows(output, seqLen, QueryWidth, nameof(output));");
-        w.Line($"{Names.Guard}.DoesNotOverlap(output, query, nameof(output), nameof(query));");
-        w.Line($"{Names.Guard}.DoesNotOverlap(output, key, nameof(output), nameof(key));");
-        w.Line($"{Names.Guard}.DoesNotOverlap(output, value, nameof(output), nameof(value));");
-    }
+    public static void EmitCoreChecks(SourceWriter w) =>
+        w.Line($"{Names.Guard}.AttentionCall(query, key, value, output, seqLen, kvSeqLen, MaxSeqLen, MaxKvSeqLen, QueryWidth, KvWidth);");
 }

@@ -1,0 +1,107 @@
+using AttentionGen.Tests.Numeric;
+using AttentionGen.Tests.Reference;
+
+namespace AttentionGen.Tests.Threads;
+
+/// <summary>
+/// The thread model: an instance is for one thread at a time, and a second thread entering a busy instance gets an
+/// exception, never a silently wrong answer; separate instances on separate threads give exactly the single-thread result.
+/// </summary>
+public sealed class ThreadTests
+{
+    [Fact]
+    public void OneInstanceOnTwoThreads_TheSecondCallThrows_AndEveryFinishedCallIsExact()
+    {
+        // SdpaLongCausal: a call long enough (hundreds of µs) that two threads calling in a loop overlap many times.
+        var layer = new SdpaLongCausal();
+        int seqLen = SdpaLongCausal.MaxSeqLen, kvSeqLen = SdpaLongCausal.MaxKvSeqLen;
+        var q = TestData.Uniform(1, seqLen * SdpaLongCausal.QueryWidth);
+        var k = TestData.Uniform(2, kvSeqLen * SdpaLongCausal.KvWidth);
+        var v = TestData.Uniform(3, kvSeqLen * SdpaLongCausal.KvWidth);
+        var expected = new float[seqLen * SdpaLongCausal.QueryWidth];
+        layer.Forward(q, k, v, expected, seqLen, kvSeqLen);
+
+        // Counted here and asserted on the test's thread: an assertion failing on a thread of its own would take the test
+        // host down instead of failing the test.
+        int refused = 0, finished = 0, wrong = 0;
+        using var start = new Barrier(2);
+        void Hammer()
+        {
+            var output = new float[expected.Length];
+            start.SignalAndWait();
+            for (int call = 0; call < 300; call++)
+            {
+                try
+                {
+                    layer.Forward(q, k, v, output, seqLen, kvSeqLen);
+                    Interlocked.Increment(ref output.AsSpan().SequenceEqual(expected) ? ref finished : ref wrong);
+                }
+                catch (InvalidOperationException e) when (e.Message.Contains("one thread at a time", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref refused);
+                }
+            }
+        }
+
+        var threads = new[] { new Thread(Hammer), new Thread(Hammer) };
+        Array.ForEach(threads, t => t.Start());
+        Array.ForEach(threads, t => t.Join());
+
+        Assert.Equal(0, wrong);
+        Assert.True(refused > 0, "two threads calling one instance 300 times each never overlapped");
+        Assert.True(finished > 0);
+        Assert.Equal(600, refused + finished);
+    }
+
+    [Fact]
+    public void EightThreads_OwnInstancesWithTheSameWeights_1000CallsEach_BitIdenticalToOneThread()
+    {
+        var shape = MhaShape.Of(nameof(MhaCausalGqaNoBias));
+        var source = shape.Create<ISelfAttention>();
+        var weights = LayerWeights.Randomize(source, shape.Parameters, seed: 11);
+        const int SeqLen = 13;
+        var input = TestData.Uniform(12, SeqLen * shape.ModelDim);
+        var expected = new float[SeqLen * shape.ModelDim];
+        source.Forward(input, expected, SeqLen);
+
+        var results = new float[8][];
+        var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
+        {
+            var layer = shape.Create<ISelfAttention>();
+            foreach (var (name, values) in weights)
+            {
+                values.CopyTo(layer.GetParameter(name));
+            }
+
+            var output = new float[expected.Length];
+            for (int call = 0; call < 1000; call++)
+            {
+                layer.Forward(input, output, SeqLen);
+                if (!output.AsSpan().SequenceEqual(expected))
+                {
+                    results[t] = output;
+                    return;
+                }
+            }
+
+            results[t] = output;
+        })).ToArray();
+        Array.ForEach(threads, t => t.Start());
+        Array.ForEach(threads, t => t.Join());
+
+        Assert.All(results, r => Assert.Equal(expected, r));
+    }
+
+    [Fact]
+    public void ACallRejectedByItsArgumentChecks_LeavesTheInstanceFree()
+    {
+        var layer = new SdpaPlain();
+        var q = new float[4 * SdpaPlain.QueryWidth];
+        var kv = new float[4 * SdpaPlain.KvWidth];
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => layer.Forward(q, kv, kv, new float[q.Length], 0, 4));
+        Assert.Throws<ArgumentException>(() => layer.Forward(q, kv, kv, q, 4, 4));
+
+        layer.Forward(q, kv, kv, new float[q.Length], 4, 4);
+    }
+}
