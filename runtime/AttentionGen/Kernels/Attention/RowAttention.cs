@@ -165,13 +165,13 @@ internal static class RowAttention<TShape>
 
         if (Vector512.IsHardwareAccelerated && Stacks512)
         {
-            WeighValuesStacked512(ref weights, ref values, count, ref output);
+            WeighValuesStacked<Vector512Width, Vector512<float>>(ref weights, ref values, count, ref output);
             return;
         }
 
         if (Vector256.IsHardwareAccelerated && Stacks256)
         {
-            WeighValuesStacked256(ref weights, ref values, count, ref output);
+            WeighValuesStacked<Vector256Width, Vector256<float>>(ref weights, ref values, count, ref output);
             return;
         }
 
@@ -384,55 +384,112 @@ internal static class RowAttention<TShape>
     }
 
     /// <summary>
-    /// Four heads at a time, four head vectors (64 columns) at a time: each value vector is loaded once and weighted for
-    /// its heads (or, without groups, each head's own slice), with the outputs in registers while the values stream past.
+    /// Heads weighed together by the stacked kernel, as the register budget allows: AVX-512's 32 registers hold 4 heads ×
+    /// 4 head vectors of accumulators beside the 4 value vectors and the broadcast weight; AVX2's 16 hold 2 heads' worth.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int WeighedHeadsAtOnce<TWidth, TVector>()
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct => TWidth.Count == 16 ? 4 : 2;
+
+    /// <summary>
+    /// <see cref="WeighedHeadsAtOnce"/> heads at a time, four head vectors at a time: each value vector is loaded once and
+    /// weighted for its heads (or, without groups, each head's own slice), with the outputs in registers while the values
+    /// stream past.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValuesStacked512(ref float weights, ref float values, int count, ref float output)
+    private static void WeighValuesStacked<TWidth, TVector>(ref float weights, ref float values, int count, ref float output)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
-        const int HeadsAtOnce = 4;
-        for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
+        for (int firstHead = 0; firstHead + WeighedHeadsAtOnce<TWidth, TVector>() <= StackedHeads; firstHead += WeighedHeadsAtOnce<TWidth, TVector>())
         {
-            WeighHeads512<Count4>(ref weights, ref values, count, ref output, firstHead);
+            if (WeighedHeadsAtOnce<TWidth, TVector>() == 4)
+            {
+                WeighHeads<TWidth, TVector, Count4>(ref weights, ref values, count, ref output, firstHead);
+            }
+            else
+            {
+                WeighHeads<TWidth, TVector, Count2>(ref weights, ref values, count, ref output, firstHead);
+            }
         }
 
-        switch (StackedHeads % HeadsAtOnce)
+        switch (StackedHeads % WeighedHeadsAtOnce<TWidth, TVector>())
         {
-            case 1: WeighHeads512<Count1>(ref weights, ref values, count, ref output, StackedHeads - 1); break;
-            case 2: WeighHeads512<Count2>(ref weights, ref values, count, ref output, StackedHeads - 2); break;
-            case 3: WeighHeads512<Count3>(ref weights, ref values, count, ref output, StackedHeads - 3); break;
+            case 1: WeighHeads<TWidth, TVector, Count1>(ref weights, ref values, count, ref output, StackedHeads - 1); break;
+            case 2: WeighHeads<TWidth, TVector, Count2>(ref weights, ref values, count, ref output, StackedHeads - 2); break;
+            case 3: WeighHeads<TWidth, TVector, Count3>(ref weights, ref values, count, ref output, StackedHeads - 3); break;
         }
     }
 
     /// <summary>Every column block of the <typeparamref name="THeads"/> heads from <paramref name="firstHead"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighHeads512<THeads>(ref float weights, ref float values, int count, ref float output, int firstHead)
+    private static void WeighHeads<TWidth, TVector, THeads>(ref float weights, ref float values, int count, ref float output, int firstHead)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
         where THeads : struct, IStaticCount
     {
-        const int Columns = 4 * 16;
         ref float headWeights = ref Unsafe.Add(ref weights, firstHead * TShape.ScoreStride);
         ref float headOutputs = ref Unsafe.Add(ref output, firstHead * HeadDim);
         ref float headValues = ref Unsafe.Add(ref values, Grouped ? 0 : firstHead * HeadDim);
         nuint column = 0;
-        for (; column + Columns <= (nuint)HeadDim; column += Columns)
+        for (; column + (nuint)(4 * TWidth.Count) <= (nuint)HeadDim; column += (nuint)(4 * TWidth.Count))
         {
-            WeighStack512<THeads, Count4>(ref headWeights, ref headValues, count, ref headOutputs, column);
+            WeighStackOn<TWidth, TVector, THeads, Count4>(ref headWeights, ref headValues, count, ref headOutputs, column);
         }
 
-        switch (HeadDim % Columns / 16)
+        switch (HeadDim % (4 * TWidth.Count) / TWidth.Count)
         {
-            case 1: WeighStack512<THeads, Count1>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
-            case 2: WeighStack512<THeads, Count2>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
-            case 3: WeighStack512<THeads, Count3>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 1: WeighStackOn<TWidth, TVector, THeads, Count1>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 2: WeighStackOn<TWidth, TVector, THeads, Count2>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 3: WeighStackOn<TWidth, TVector, THeads, Count3>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
         }
     }
 
-    /// <summary>
-    /// <typeparamref name="THeads"/> heads × <typeparamref name="TVectors"/> Vector512 columns from <paramref name="column"/>
-    /// (each 1 to 4), one accumulator each, over every value row.
-    /// </summary>
+    /// <summary>The width's named <see cref="WeighStack{TWidth, TVector, THeads, TVectors}"/> kernel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighStackOn<TWidth, TVector, THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+        where THeads : struct, IStaticCount
+        where TVectors : struct, IStaticCount
+    {
+        if (TWidth.Count == 16)
+        {
+            WeighStack512<THeads, TVectors>(ref headWeights, ref headValues, count, ref headOutputs, column);
+        }
+        else
+        {
+            WeighStack256<THeads, TVectors>(ref headWeights, ref headValues, count, ref headOutputs, column);
+        }
+    }
+
+    // The per-width kernels hold no code of their own: they give each width's compiled kernel its own name, which
+    // DOTNET_JitDisasm and the JIT disassembly test select listings by.
+
+    /// <inheritdoc cref="WeighStack{TWidth, TVector, THeads, TVectors}"/>
     [MethodImpl(Kernel)]
     private static void WeighStack512<THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+        where THeads : struct, IStaticCount
+        where TVectors : struct, IStaticCount =>
+        WeighStack<Vector512Width, Vector512<float>, THeads, TVectors>(ref headWeights, ref headValues, count, ref headOutputs, column);
+
+    /// <inheritdoc cref="WeighStack{TWidth, TVector, THeads, TVectors}"/>
+    [MethodImpl(Kernel)]
+    private static void WeighStack256<THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+        where THeads : struct, IStaticCount
+        where TVectors : struct, IStaticCount =>
+        WeighStack<Vector256Width, Vector256<float>, THeads, TVectors>(ref headWeights, ref headValues, count, ref headOutputs, column);
+
+    /// <summary>
+    /// <typeparamref name="THeads"/> heads × <typeparamref name="TVectors"/> vector columns from <paramref name="column"/>
+    /// (each 1 to 4), one accumulator each, over every value row.
+    /// </summary>
+    /// <remarks>At the JIT's limit of 32 locals for an inlinee: hence no local for the lane count.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighStack<TWidth, TVector, THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
         where THeads : struct, IStaticCount
         where TVectors : struct, IStaticCount
     {
@@ -442,207 +499,105 @@ internal static class RowAttention<TShape>
         nint kvWidth = KvWidth;
         int scoreStride = TShape.ScoreStride;
         bool grouped = Grouped;
-        var o00 = Vector512<float>.Zero; var o01 = Vector512<float>.Zero; var o02 = Vector512<float>.Zero; var o03 = Vector512<float>.Zero;
-        var o10 = Vector512<float>.Zero; var o11 = Vector512<float>.Zero; var o12 = Vector512<float>.Zero; var o13 = Vector512<float>.Zero;
-        var o20 = Vector512<float>.Zero; var o21 = Vector512<float>.Zero; var o22 = Vector512<float>.Zero; var o23 = Vector512<float>.Zero;
-        var o30 = Vector512<float>.Zero; var o31 = Vector512<float>.Zero; var o32 = Vector512<float>.Zero; var o33 = Vector512<float>.Zero;
+        TVector o00 = TWidth.Zero, o01 = o00, o02 = o00, o03 = o00;
+        TVector o10 = o00, o11 = o00, o12 = o00, o13 = o00;
+        TVector o20 = o00, o21 = o00, o22 = o00, o23 = o00;
+        TVector o30 = o00, o31 = o00, o32 = o00, o33 = o00;
         ref float columnValues = ref Unsafe.Add(ref headValues, column);
         for (int j = 0; j < count; j++)
         {
             ref float valueRow = ref Unsafe.Add(ref columnValues, j * kvWidth);
 
             // Head 0; with a group the same four value vectors serve every head.
-            var v0 = Vector512.LoadUnsafe(ref valueRow);
-            var v1 = vectors >= 2 ? Vector512.LoadUnsafe(ref valueRow, 16) : default;
-            var v2 = vectors >= 3 ? Vector512.LoadUnsafe(ref valueRow, 32) : default;
-            var v3 = vectors >= 4 ? Vector512.LoadUnsafe(ref valueRow, 48) : default;
-            var p = Vector512.Create(Unsafe.Add(ref headWeights, j));
-            o00 = Vector512.MultiplyAddEstimate(p, v0, o00);
-            if (vectors >= 2) o01 = Vector512.MultiplyAddEstimate(p, v1, o01);
-            if (vectors >= 3) o02 = Vector512.MultiplyAddEstimate(p, v2, o02);
-            if (vectors >= 4) o03 = Vector512.MultiplyAddEstimate(p, v3, o03);
+            var v0 = TWidth.Load(ref valueRow, 0);
+            var v1 = vectors >= 2 ? TWidth.Load(ref valueRow, (nuint)TWidth.Count) : default;
+            var v2 = vectors >= 3 ? TWidth.Load(ref valueRow, (nuint)(2 * TWidth.Count)) : default;
+            var v3 = vectors >= 4 ? TWidth.Load(ref valueRow, (nuint)(3 * TWidth.Count)) : default;
+            var p = TWidth.Create(Unsafe.Add(ref headWeights, j));
+            o00 = TWidth.MultiplyAddEstimate(p, v0, o00);
+            if (vectors >= 2) o01 = TWidth.MultiplyAddEstimate(p, v1, o01);
+            if (vectors >= 3) o02 = TWidth.MultiplyAddEstimate(p, v2, o02);
+            if (vectors >= 4) o03 = TWidth.MultiplyAddEstimate(p, v3, o03);
 
             if (heads >= 2)
             {
                 if (!grouped)
                 {
-                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)headDim);
-                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(headDim + 16));
-                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(headDim + 32));
-                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(headDim + 48));
+                    v0 = TWidth.Load(ref valueRow, (nuint)headDim);
+                    if (vectors >= 2) v1 = TWidth.Load(ref valueRow, (nuint)(headDim + TWidth.Count));
+                    if (vectors >= 3) v2 = TWidth.Load(ref valueRow, (nuint)(headDim + 2 * TWidth.Count));
+                    if (vectors >= 4) v3 = TWidth.Load(ref valueRow, (nuint)(headDim + 3 * TWidth.Count));
                 }
 
-                p = Vector512.Create(Unsafe.Add(ref headWeights, scoreStride + j));
-                o10 = Vector512.MultiplyAddEstimate(p, v0, o10);
-                if (vectors >= 2) o11 = Vector512.MultiplyAddEstimate(p, v1, o11);
-                if (vectors >= 3) o12 = Vector512.MultiplyAddEstimate(p, v2, o12);
-                if (vectors >= 4) o13 = Vector512.MultiplyAddEstimate(p, v3, o13);
+                p = TWidth.Create(Unsafe.Add(ref headWeights, scoreStride + j));
+                o10 = TWidth.MultiplyAddEstimate(p, v0, o10);
+                if (vectors >= 2) o11 = TWidth.MultiplyAddEstimate(p, v1, o11);
+                if (vectors >= 3) o12 = TWidth.MultiplyAddEstimate(p, v2, o12);
+                if (vectors >= 4) o13 = TWidth.MultiplyAddEstimate(p, v3, o13);
             }
 
             if (heads >= 3)
             {
                 if (!grouped)
                 {
-                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * headDim));
-                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * headDim + 16));
-                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * headDim + 32));
-                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * headDim + 48));
+                    v0 = TWidth.Load(ref valueRow, (nuint)(2 * headDim));
+                    if (vectors >= 2) v1 = TWidth.Load(ref valueRow, (nuint)(2 * headDim + TWidth.Count));
+                    if (vectors >= 3) v2 = TWidth.Load(ref valueRow, (nuint)(2 * headDim + 2 * TWidth.Count));
+                    if (vectors >= 4) v3 = TWidth.Load(ref valueRow, (nuint)(2 * headDim + 3 * TWidth.Count));
                 }
 
-                p = Vector512.Create(Unsafe.Add(ref headWeights, 2 * scoreStride + j));
-                o20 = Vector512.MultiplyAddEstimate(p, v0, o20);
-                if (vectors >= 2) o21 = Vector512.MultiplyAddEstimate(p, v1, o21);
-                if (vectors >= 3) o22 = Vector512.MultiplyAddEstimate(p, v2, o22);
-                if (vectors >= 4) o23 = Vector512.MultiplyAddEstimate(p, v3, o23);
+                p = TWidth.Create(Unsafe.Add(ref headWeights, 2 * scoreStride + j));
+                o20 = TWidth.MultiplyAddEstimate(p, v0, o20);
+                if (vectors >= 2) o21 = TWidth.MultiplyAddEstimate(p, v1, o21);
+                if (vectors >= 3) o22 = TWidth.MultiplyAddEstimate(p, v2, o22);
+                if (vectors >= 4) o23 = TWidth.MultiplyAddEstimate(p, v3, o23);
             }
 
             if (heads >= 4)
             {
                 if (!grouped)
                 {
-                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * headDim));
-                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * headDim + 16));
-                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * headDim + 32));
-                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * headDim + 48));
+                    v0 = TWidth.Load(ref valueRow, (nuint)(3 * headDim));
+                    if (vectors >= 2) v1 = TWidth.Load(ref valueRow, (nuint)(3 * headDim + TWidth.Count));
+                    if (vectors >= 3) v2 = TWidth.Load(ref valueRow, (nuint)(3 * headDim + 2 * TWidth.Count));
+                    if (vectors >= 4) v3 = TWidth.Load(ref valueRow, (nuint)(3 * headDim + 3 * TWidth.Count));
                 }
 
-                p = Vector512.Create(Unsafe.Add(ref headWeights, 3 * scoreStride + j));
-                o30 = Vector512.MultiplyAddEstimate(p, v0, o30);
-                if (vectors >= 2) o31 = Vector512.MultiplyAddEstimate(p, v1, o31);
-                if (vectors >= 3) o32 = Vector512.MultiplyAddEstimate(p, v2, o32);
-                if (vectors >= 4) o33 = Vector512.MultiplyAddEstimate(p, v3, o33);
+                p = TWidth.Create(Unsafe.Add(ref headWeights, 3 * scoreStride + j));
+                o30 = TWidth.MultiplyAddEstimate(p, v0, o30);
+                if (vectors >= 2) o31 = TWidth.MultiplyAddEstimate(p, v1, o31);
+                if (vectors >= 3) o32 = TWidth.MultiplyAddEstimate(p, v2, o32);
+                if (vectors >= 4) o33 = TWidth.MultiplyAddEstimate(p, v3, o33);
             }
         }
 
         ref float outputs = ref Unsafe.Add(ref headOutputs, column);
-        o00.StoreUnsafe(ref outputs);
-        if (vectors >= 2) o01.StoreUnsafe(ref outputs, 16);
-        if (vectors >= 3) o02.StoreUnsafe(ref outputs, 32);
-        if (vectors >= 4) o03.StoreUnsafe(ref outputs, 48);
+        TWidth.Store(o00, ref outputs, 0);
+        if (vectors >= 2) TWidth.Store(o01, ref outputs, (nuint)TWidth.Count);
+        if (vectors >= 3) TWidth.Store(o02, ref outputs, (nuint)(2 * TWidth.Count));
+        if (vectors >= 4) TWidth.Store(o03, ref outputs, (nuint)(3 * TWidth.Count));
         if (heads >= 2)
         {
-            o10.StoreUnsafe(ref outputs, (nuint)headDim);
-            if (vectors >= 2) o11.StoreUnsafe(ref outputs, (nuint)(headDim + 16));
-            if (vectors >= 3) o12.StoreUnsafe(ref outputs, (nuint)(headDim + 32));
-            if (vectors >= 4) o13.StoreUnsafe(ref outputs, (nuint)(headDim + 48));
+            TWidth.Store(o10, ref outputs, (nuint)headDim);
+            if (vectors >= 2) TWidth.Store(o11, ref outputs, (nuint)(headDim + TWidth.Count));
+            if (vectors >= 3) TWidth.Store(o12, ref outputs, (nuint)(headDim + 2 * TWidth.Count));
+            if (vectors >= 4) TWidth.Store(o13, ref outputs, (nuint)(headDim + 3 * TWidth.Count));
         }
 
         if (heads >= 3)
         {
-            o20.StoreUnsafe(ref outputs, (nuint)(2 * headDim));
-            if (vectors >= 2) o21.StoreUnsafe(ref outputs, (nuint)(2 * headDim + 16));
-            if (vectors >= 3) o22.StoreUnsafe(ref outputs, (nuint)(2 * headDim + 32));
-            if (vectors >= 4) o23.StoreUnsafe(ref outputs, (nuint)(2 * headDim + 48));
+            TWidth.Store(o20, ref outputs, (nuint)(2 * headDim));
+            if (vectors >= 2) TWidth.Store(o21, ref outputs, (nuint)(2 * headDim + TWidth.Count));
+            if (vectors >= 3) TWidth.Store(o22, ref outputs, (nuint)(2 * headDim + 2 * TWidth.Count));
+            if (vectors >= 4) TWidth.Store(o23, ref outputs, (nuint)(2 * headDim + 3 * TWidth.Count));
         }
 
         if (heads >= 4)
         {
-            o30.StoreUnsafe(ref outputs, (nuint)(3 * headDim));
-            if (vectors >= 2) o31.StoreUnsafe(ref outputs, (nuint)(3 * headDim + 16));
-            if (vectors >= 3) o32.StoreUnsafe(ref outputs, (nuint)(3 * headDim + 32));
-            if (vectors >= 4) o33.StoreUnsafe(ref outputs, (nuint)(3 * headDim + 48));
-        }
-    }
-
-    /// <summary>As <see cref="WeighValuesStacked512"/>, two heads at a time over four Vector256 columns (32 columns).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValuesStacked256(ref float weights, ref float values, int count, ref float output)
-    {
-        const int HeadsAtOnce = 2;
-        for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
-        {
-            WeighHeads256<Count2>(ref weights, ref values, count, ref output, firstHead);
-        }
-
-        if (StackedHeads % HeadsAtOnce != 0)
-        {
-            WeighHeads256<Count1>(ref weights, ref values, count, ref output, StackedHeads - 1);
-        }
-    }
-
-    /// <inheritdoc cref="WeighHeads512"/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighHeads256<THeads>(ref float weights, ref float values, int count, ref float output, int firstHead)
-        where THeads : struct, IStaticCount
-    {
-        const int Columns = 4 * 8;
-        ref float headWeights = ref Unsafe.Add(ref weights, firstHead * TShape.ScoreStride);
-        ref float headOutputs = ref Unsafe.Add(ref output, firstHead * HeadDim);
-        ref float headValues = ref Unsafe.Add(ref values, Grouped ? 0 : firstHead * HeadDim);
-        nuint column = 0;
-        for (; column + Columns <= (nuint)HeadDim; column += Columns)
-        {
-            WeighStack256<THeads, Count4>(ref headWeights, ref headValues, count, ref headOutputs, column);
-        }
-
-        switch (HeadDim % Columns / 8)
-        {
-            case 1: WeighStack256<THeads, Count1>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
-            case 2: WeighStack256<THeads, Count2>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
-            case 3: WeighStack256<THeads, Count3>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
-        }
-    }
-
-    /// <summary>
-    /// <typeparamref name="THeads"/> heads (1 or 2) × <typeparamref name="TVectors"/> Vector256 columns (1 to 4) from
-    /// <paramref name="column"/>, one accumulator each, over every value row.
-    /// </summary>
-    [MethodImpl(Kernel)]
-    private static void WeighStack256<THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
-        where THeads : struct, IStaticCount
-        where TVectors : struct, IStaticCount
-    {
-        int heads = THeads.Value;
-        int vectors = TVectors.Value;
-        int headDim = HeadDim;
-        nint kvWidth = KvWidth;
-        int scoreStride = TShape.ScoreStride;
-        bool grouped = Grouped;
-        var o00 = Vector256<float>.Zero; var o01 = Vector256<float>.Zero; var o02 = Vector256<float>.Zero; var o03 = Vector256<float>.Zero;
-        var o10 = Vector256<float>.Zero; var o11 = Vector256<float>.Zero; var o12 = Vector256<float>.Zero; var o13 = Vector256<float>.Zero;
-        ref float columnValues = ref Unsafe.Add(ref headValues, column);
-        for (int j = 0; j < count; j++)
-        {
-            ref float valueRow = ref Unsafe.Add(ref columnValues, j * kvWidth);
-            var v0 = Vector256.LoadUnsafe(ref valueRow);
-            var v1 = vectors >= 2 ? Vector256.LoadUnsafe(ref valueRow, 8) : default;
-            var v2 = vectors >= 3 ? Vector256.LoadUnsafe(ref valueRow, 16) : default;
-            var v3 = vectors >= 4 ? Vector256.LoadUnsafe(ref valueRow, 24) : default;
-            var p = Vector256.Create(Unsafe.Add(ref headWeights, j));
-            o00 = Vector256.MultiplyAddEstimate(p, v0, o00);
-            if (vectors >= 2) o01 = Vector256.MultiplyAddEstimate(p, v1, o01);
-            if (vectors >= 3) o02 = Vector256.MultiplyAddEstimate(p, v2, o02);
-            if (vectors >= 4) o03 = Vector256.MultiplyAddEstimate(p, v3, o03);
-
-            if (heads >= 2)
-            {
-                if (!grouped)
-                {
-                    v0 = Vector256.LoadUnsafe(ref valueRow, (nuint)headDim);
-                    if (vectors >= 2) v1 = Vector256.LoadUnsafe(ref valueRow, (nuint)(headDim + 8));
-                    if (vectors >= 3) v2 = Vector256.LoadUnsafe(ref valueRow, (nuint)(headDim + 16));
-                    if (vectors >= 4) v3 = Vector256.LoadUnsafe(ref valueRow, (nuint)(headDim + 24));
-                }
-
-                p = Vector256.Create(Unsafe.Add(ref headWeights, scoreStride + j));
-                o10 = Vector256.MultiplyAddEstimate(p, v0, o10);
-                if (vectors >= 2) o11 = Vector256.MultiplyAddEstimate(p, v1, o11);
-                if (vectors >= 3) o12 = Vector256.MultiplyAddEstimate(p, v2, o12);
-                if (vectors >= 4) o13 = Vector256.MultiplyAddEstimate(p, v3, o13);
-            }
-        }
-
-        ref float outputs = ref Unsafe.Add(ref headOutputs, column);
-        o00.StoreUnsafe(ref outputs);
-        if (vectors >= 2) o01.StoreUnsafe(ref outputs, 8);
-        if (vectors >= 3) o02.StoreUnsafe(ref outputs, 16);
-        if (vectors >= 4) o03.StoreUnsafe(ref outputs, 24);
-        if (heads >= 2)
-        {
-            o10.StoreUnsafe(ref outputs, (nuint)headDim);
-            if (vectors >= 2) o11.StoreUnsafe(ref outputs, (nuint)(headDim + 8));
-            if (vectors >= 3) o12.StoreUnsafe(ref outputs, (nuint)(headDim + 16));
-            if (vectors >= 4) o13.StoreUnsafe(ref outputs, (nuint)(headDim + 24));
+            TWidth.Store(o30, ref outputs, (nuint)(3 * headDim));
+            if (vectors >= 2) TWidth.Store(o31, ref outputs, (nuint)(3 * headDim + TWidth.Count));
+            if (vectors >= 3) TWidth.Store(o32, ref outputs, (nuint)(3 * headDim + 2 * TWidth.Count));
+            if (vectors >= 4) TWidth.Store(o33, ref outputs, (nuint)(3 * headDim + 3 * TWidth.Count));
         }
     }
 
