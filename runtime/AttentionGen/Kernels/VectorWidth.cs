@@ -68,6 +68,9 @@ internal interface IVectorWidth<TVector> where TVector : struct
     /// </summary>
     static abstract TVector SumsAcrossBlocks(TVector e0, TVector e1, TVector e2, TVector e3);
 
+    /// <summary>The 128-bit block at <paramref name="index"/> (a constant at each call) of the vector.</summary>
+    static abstract Vector128<float> Block128(TVector value, int index);
+
     static abstract TVector Exp(TVector x);
 
     static abstract TVector Invoke<TOperator>(TVector x) where TOperator : struct, IUnaryOperator;
@@ -154,6 +157,15 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> SumsAcrossBlocks(Vector512<float> e0, Vector512<float> e1, Vector512<float> e2, Vector512<float> e3) => HorizontalSum.AcrossBlocks(e0, e1, e2, e3);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Block128(Vector512<float> value, int index) => index switch
+    {
+        0 => value.GetLower().GetLower(),
+        1 => value.GetLower().GetUpper(),
+        2 => value.GetUpper().GetLower(),
+        _ => value.GetUpper().GetUpper(),
+    };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x) => VectorMath.Exp(x);
@@ -248,6 +260,9 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> SumsAcrossBlocks(Vector256<float> e0, Vector256<float> e1, Vector256<float> e2, Vector256<float> e3) => HorizontalSum.AcrossBlocks(e0, e1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Block128(Vector256<float> value, int index) => index == 0 ? value.GetLower() : value.GetUpper();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x) => VectorMath.Exp(x);
@@ -346,6 +361,9 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> SumsAcrossBlocks(Vector128<float> e0, Vector128<float> e1, Vector128<float> e2, Vector128<float> e3) => e0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Block128(Vector128<float> value, int index) => value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Exp(Vector128<float> x) => VectorMath.Exp(x);

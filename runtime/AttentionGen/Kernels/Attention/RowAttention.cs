@@ -184,6 +184,12 @@ internal static class RowAttention<TShape>
     /// the same rows, which still stream past in memory order. Heads left over from whole stacks of four take the block
     /// while it is in L1.
     /// </summary>
+    /// <remarks>
+    /// The two widths' key loops stay written out, because a stack only inlines into a root whose own code is large
+    /// enough: the JIT's inlining budget is a multiple of the root's size, and a generic key loop forwarded from a one-line
+    /// root would leave the stacks as calls. What differs is the heads per stack, from the register budget: AVX-512's 32
+    /// registers hold 4 heads × 4 keys of accumulators beside 4 key vectors and a query.
+    /// </remarks>
     [MethodImpl(Kernel)]
     private static void ScoreKeysStacked512(ref float queries, ref float keys, int count, ref float scores)
     {
@@ -194,118 +200,19 @@ internal static class RowAttention<TShape>
             ref float block = ref Unsafe.Add(ref keys, (nint)j * KvWidth);
             for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
             {
-                ScoreStack512<Count4>(ref queries, ref block, j, firstHead, ref scores);
+                ScoreStack<Vector512Width, Vector512<float>, Count4>(ref queries, ref block, j, firstHead, ref scores);
             }
 
             if (StackedHeads % HeadsAtOnce != 0)
             {
                 switch (StackedHeads % HeadsAtOnce)
                 {
-                    case 1: ScoreStack512<Count1>(ref queries, ref block, j, StackedHeads - 1, ref scores); break;
-                    case 2: ScoreStack512<Count2>(ref queries, ref block, j, StackedHeads - 2, ref scores); break;
-                    case 3: ScoreStack512<Count3>(ref queries, ref block, j, StackedHeads - 3, ref scores); break;
+                    case 1: ScoreStack<Vector512Width, Vector512<float>, Count1>(ref queries, ref block, j, StackedHeads - 1, ref scores); break;
+                    case 2: ScoreStack<Vector512Width, Vector512<float>, Count2>(ref queries, ref block, j, StackedHeads - 2, ref scores); break;
+                    case 3: ScoreStack<Vector512Width, Vector512<float>, Count3>(ref queries, ref block, j, StackedHeads - 3, ref scores); break;
                 }
             }
         }
-    }
-
-    /// <summary>
-    /// The <typeparamref name="THeads"/> heads (1 to 4) from <paramref name="stackHead"/> against keys
-    /// <paramref name="j"/> … + 3, one Vector512 accumulator per (head, key).
-    /// </summary>
-    /// <remarks>
-    /// Inlined into the key loop, so whole stacks and the heads left over share each block of keys. That takes few
-    /// locals (the JIT refuses to inline a method with more than 32), hence the shape read through its getters rather
-    /// than cached in locals, and one query local.
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScoreStack512<THeads>(ref float queries, ref float block, int j, int stackHead, ref float scores)
-        where THeads : struct, IStaticCount
-    {
-        int heads = THeads.Value;
-        var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero; var s03 = Vector512<float>.Zero;
-        var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero; var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero;
-        var s20 = Vector512<float>.Zero; var s21 = Vector512<float>.Zero; var s22 = Vector512<float>.Zero; var s23 = Vector512<float>.Zero;
-        var s30 = Vector512<float>.Zero; var s31 = Vector512<float>.Zero; var s32 = Vector512<float>.Zero; var s33 = Vector512<float>.Zero;
-        ref float headQueries = ref Unsafe.Add(ref queries, stackHead * HeadDim);
-        ref float headKeys = ref Unsafe.Add(ref block, Grouped ? 0 : stackHead * HeadDim);
-        for (nuint d = 0; d < (nuint)HeadDim; d += 16)
-        {
-            Vector512<float> query;
-            if (Grouped)
-            {
-                var k0 = Vector512.LoadUnsafe(ref headKeys, d);
-                var k1 = Vector512.LoadUnsafe(ref headKeys, d + (nuint)(KvWidth));
-                var k2 = Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * KvWidth));
-                var k3 = Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * KvWidth));
-                query = Vector512.LoadUnsafe(ref headQueries, d);
-                s00 = Vector512.MultiplyAddEstimate(query, k0, s00); s01 = Vector512.MultiplyAddEstimate(query, k1, s01); s02 = Vector512.MultiplyAddEstimate(query, k2, s02); s03 = Vector512.MultiplyAddEstimate(query, k3, s03);
-                if (heads >= 2)
-                {
-                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(HeadDim));
-                    s10 = Vector512.MultiplyAddEstimate(query, k0, s10); s11 = Vector512.MultiplyAddEstimate(query, k1, s11); s12 = Vector512.MultiplyAddEstimate(query, k2, s12); s13 = Vector512.MultiplyAddEstimate(query, k3, s13);
-                }
-
-                if (heads >= 3)
-                {
-                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(2 * HeadDim));
-                    s20 = Vector512.MultiplyAddEstimate(query, k0, s20); s21 = Vector512.MultiplyAddEstimate(query, k1, s21); s22 = Vector512.MultiplyAddEstimate(query, k2, s22); s23 = Vector512.MultiplyAddEstimate(query, k3, s23);
-                }
-
-                if (heads >= 4)
-                {
-                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(3 * HeadDim));
-                    s30 = Vector512.MultiplyAddEstimate(query, k0, s30); s31 = Vector512.MultiplyAddEstimate(query, k1, s31); s32 = Vector512.MultiplyAddEstimate(query, k2, s32); s33 = Vector512.MultiplyAddEstimate(query, k3, s33);
-                }
-            }
-            else
-            {
-                // Head h's slice of key row j + i sits h·HeadDim + i·KvWidth floats in.
-                query = Vector512.LoadUnsafe(ref headQueries, d);
-                s00 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d), s00);
-                s01 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(KvWidth)), s01);
-                s02 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * KvWidth)), s02);
-                s03 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * KvWidth)), s03);
-                if (heads >= 2)
-                {
-                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(HeadDim));
-                    s10 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim)), s10);
-                    s11 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + KvWidth)), s11);
-                    s12 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + 2 * KvWidth)), s12);
-                    s13 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + 3 * KvWidth)), s13);
-                }
-
-                if (heads >= 3)
-                {
-                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(2 * HeadDim));
-                    s20 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * HeadDim)), s20);
-                    s21 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * HeadDim + KvWidth)), s21);
-                    s22 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * HeadDim + 2 * KvWidth)), s22);
-                    s23 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * HeadDim + 3 * KvWidth)), s23);
-                }
-
-                if (heads >= 4)
-                {
-                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(3 * HeadDim));
-                    s30 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * HeadDim)), s30);
-                    s31 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * HeadDim + KvWidth)), s31);
-                    s32 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * HeadDim + 2 * KvWidth)), s32);
-                    s33 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * HeadDim + 3 * KvWidth)), s33);
-                }
-            }
-        }
-
-        // Block h of sums holds head stackHead + h's scores for keys j … j + 3.
-        var sums = TShape.Scale * HorizontalSum.AcrossBlocks(
-            HorizontalSum.OfFour(s00, s01, s02, s03),
-            heads >= 2 ? HorizontalSum.OfFour(s10, s11, s12, s13) : Vector512<float>.Zero,
-            heads >= 3 ? HorizontalSum.OfFour(s20, s21, s22, s23) : Vector512<float>.Zero,
-            heads >= 4 ? HorizontalSum.OfFour(s30, s31, s32, s33) : Vector512<float>.Zero);
-        ref float headScores = ref Unsafe.Add(ref scores, stackHead * TShape.ScoreStride + j);
-        sums.GetLower().GetLower().StoreUnsafe(ref headScores);
-        if (heads >= 2) sums.GetLower().GetUpper().StoreUnsafe(ref headScores, (nuint)TShape.ScoreStride);
-        if (heads >= 3) sums.GetUpper().GetLower().StoreUnsafe(ref headScores, (nuint)(2 * TShape.ScoreStride));
-        if (heads >= 4) sums.GetUpper().GetUpper().StoreUnsafe(ref headScores, (nuint)(3 * TShape.ScoreStride));
     }
 
     /// <summary>As <see cref="ScoreKeysStacked512"/>, two heads at a time: 2 × 4 accumulators, 4 keys and a query fill AVX2's 16 registers.</summary>
@@ -319,68 +226,115 @@ internal static class RowAttention<TShape>
             ref float block = ref Unsafe.Add(ref keys, (nint)j * KvWidth);
             for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
             {
-                ScoreStack256<Count2>(ref queries, ref block, j, firstHead, ref scores);
+                ScoreStack<Vector256Width, Vector256<float>, Count2>(ref queries, ref block, j, firstHead, ref scores);
             }
 
             if (StackedHeads % HeadsAtOnce == 1)
             {
-                ScoreStack256<Count1>(ref queries, ref block, j, StackedHeads - 1, ref scores);
+                ScoreStack<Vector256Width, Vector256<float>, Count1>(ref queries, ref block, j, StackedHeads - 1, ref scores);
             }
         }
     }
 
-    /// <summary>The <typeparamref name="THeads"/> heads (1 or 2) from <paramref name="stackHead"/> against keys <paramref name="j"/> … + 3.</summary>
+    /// <summary>
+    /// The <typeparamref name="THeads"/> heads (1 to 4) from <paramref name="stackHead"/> against keys
+    /// <paramref name="j"/> … + 3, one accumulator per (head, key).
+    /// </summary>
+    /// <remarks>
+    /// Inlined into the key loop, so whole stacks and the heads left over share each block of keys. That takes few
+    /// locals (the JIT refuses to inline a method with more than 32), hence the shape and the lane count read through
+    /// their getters rather than cached in locals, and one query local.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScoreStack256<THeads>(ref float queries, ref float block, int j, int stackHead, ref float scores)
+    private static void ScoreStack<TWidth, TVector, THeads>(ref float queries, ref float block, int j, int stackHead, ref float scores)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
         where THeads : struct, IStaticCount
     {
         int heads = THeads.Value;
-        var s00 = Vector256<float>.Zero; var s01 = Vector256<float>.Zero; var s02 = Vector256<float>.Zero; var s03 = Vector256<float>.Zero;
-        var s10 = Vector256<float>.Zero; var s11 = Vector256<float>.Zero; var s12 = Vector256<float>.Zero; var s13 = Vector256<float>.Zero;
+        TVector s00 = TWidth.Zero, s01 = s00, s02 = s00, s03 = s00;
+        TVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        TVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+        TVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
         ref float headQueries = ref Unsafe.Add(ref queries, stackHead * HeadDim);
         ref float headKeys = ref Unsafe.Add(ref block, Grouped ? 0 : stackHead * HeadDim);
-        for (nuint d = 0; d < (nuint)HeadDim; d += 8)
+        for (nuint d = 0; d < (nuint)HeadDim; d += (nuint)TWidth.Count)
         {
-            Vector256<float> query;
+            TVector query;
             if (Grouped)
             {
-                var k0 = Vector256.LoadUnsafe(ref headKeys, d);
-                var k1 = Vector256.LoadUnsafe(ref headKeys, d + (nuint)(KvWidth));
-                var k2 = Vector256.LoadUnsafe(ref headKeys, d + (nuint)(2 * KvWidth));
-                var k3 = Vector256.LoadUnsafe(ref headKeys, d + (nuint)(3 * KvWidth));
-                query = Vector256.LoadUnsafe(ref headQueries, d);
-                s00 = Vector256.MultiplyAddEstimate(query, k0, s00); s01 = Vector256.MultiplyAddEstimate(query, k1, s01); s02 = Vector256.MultiplyAddEstimate(query, k2, s02); s03 = Vector256.MultiplyAddEstimate(query, k3, s03);
+                var k0 = TWidth.Load(ref headKeys, d);
+                var k1 = TWidth.Load(ref headKeys, d + (nuint)(KvWidth));
+                var k2 = TWidth.Load(ref headKeys, d + (nuint)(2 * KvWidth));
+                var k3 = TWidth.Load(ref headKeys, d + (nuint)(3 * KvWidth));
+                query = TWidth.Load(ref headQueries, d);
+                s00 = TWidth.MultiplyAddEstimate(query, k0, s00); s01 = TWidth.MultiplyAddEstimate(query, k1, s01); s02 = TWidth.MultiplyAddEstimate(query, k2, s02); s03 = TWidth.MultiplyAddEstimate(query, k3, s03);
                 if (heads >= 2)
                 {
-                    query = Vector256.LoadUnsafe(ref headQueries, d + (nuint)(HeadDim));
-                    s10 = Vector256.MultiplyAddEstimate(query, k0, s10); s11 = Vector256.MultiplyAddEstimate(query, k1, s11); s12 = Vector256.MultiplyAddEstimate(query, k2, s12); s13 = Vector256.MultiplyAddEstimate(query, k3, s13);
+                    query = TWidth.Load(ref headQueries, d + (nuint)(HeadDim));
+                    s10 = TWidth.MultiplyAddEstimate(query, k0, s10); s11 = TWidth.MultiplyAddEstimate(query, k1, s11); s12 = TWidth.MultiplyAddEstimate(query, k2, s12); s13 = TWidth.MultiplyAddEstimate(query, k3, s13);
+                }
+
+                if (heads >= 3)
+                {
+                    query = TWidth.Load(ref headQueries, d + (nuint)(2 * HeadDim));
+                    s20 = TWidth.MultiplyAddEstimate(query, k0, s20); s21 = TWidth.MultiplyAddEstimate(query, k1, s21); s22 = TWidth.MultiplyAddEstimate(query, k2, s22); s23 = TWidth.MultiplyAddEstimate(query, k3, s23);
+                }
+
+                if (heads >= 4)
+                {
+                    query = TWidth.Load(ref headQueries, d + (nuint)(3 * HeadDim));
+                    s30 = TWidth.MultiplyAddEstimate(query, k0, s30); s31 = TWidth.MultiplyAddEstimate(query, k1, s31); s32 = TWidth.MultiplyAddEstimate(query, k2, s32); s33 = TWidth.MultiplyAddEstimate(query, k3, s33);
                 }
             }
             else
             {
-                query = Vector256.LoadUnsafe(ref headQueries, d);
-                s00 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d), s00);
-                s01 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(KvWidth)), s01);
-                s02 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(2 * KvWidth)), s02);
-                s03 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(3 * KvWidth)), s03);
+                // Head h's slice of key row j + i sits h·HeadDim + i·KvWidth floats in.
+                query = TWidth.Load(ref headQueries, d);
+                s00 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d), s00);
+                s01 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(KvWidth)), s01);
+                s02 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(2 * KvWidth)), s02);
+                s03 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(3 * KvWidth)), s03);
                 if (heads >= 2)
                 {
-                    query = Vector256.LoadUnsafe(ref headQueries, d + (nuint)(HeadDim));
-                    s10 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim)), s10);
-                    s11 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + KvWidth)), s11);
-                    s12 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + 2 * KvWidth)), s12);
-                    s13 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + 3 * KvWidth)), s13);
+                    query = TWidth.Load(ref headQueries, d + (nuint)(HeadDim));
+                    s10 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(HeadDim)), s10);
+                    s11 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(HeadDim + KvWidth)), s11);
+                    s12 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(HeadDim + 2 * KvWidth)), s12);
+                    s13 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(HeadDim + 3 * KvWidth)), s13);
+                }
+
+                if (heads >= 3)
+                {
+                    query = TWidth.Load(ref headQueries, d + (nuint)(2 * HeadDim));
+                    s20 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(2 * HeadDim)), s20);
+                    s21 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(2 * HeadDim + KvWidth)), s21);
+                    s22 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(2 * HeadDim + 2 * KvWidth)), s22);
+                    s23 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(2 * HeadDim + 3 * KvWidth)), s23);
+                }
+
+                if (heads >= 4)
+                {
+                    query = TWidth.Load(ref headQueries, d + (nuint)(3 * HeadDim));
+                    s30 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(3 * HeadDim)), s30);
+                    s31 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(3 * HeadDim + KvWidth)), s31);
+                    s32 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(3 * HeadDim + 2 * KvWidth)), s32);
+                    s33 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(3 * HeadDim + 3 * KvWidth)), s33);
                 }
             }
         }
 
-        // Block h of sums holds head stackHead + h's scores for keys j … j + 3.
-        var sums = TShape.Scale * HorizontalSum.AcrossBlocks(
-            HorizontalSum.OfFour(s00, s01, s02, s03),
-            heads >= 2 ? HorizontalSum.OfFour(s10, s11, s12, s13) : Vector256<float>.Zero);
+        // 128-bit block h of sums holds head stackHead + h's scores for keys j … j + 3.
+        var sums = TWidth.Multiply(TWidth.Create(TShape.Scale), TWidth.SumsAcrossBlocks(
+            TWidth.SumsOfFour(s00, s01, s02, s03),
+            heads >= 2 ? TWidth.SumsOfFour(s10, s11, s12, s13) : TWidth.Zero,
+            heads >= 3 ? TWidth.SumsOfFour(s20, s21, s22, s23) : TWidth.Zero,
+            heads >= 4 ? TWidth.SumsOfFour(s30, s31, s32, s33) : TWidth.Zero));
         ref float headScores = ref Unsafe.Add(ref scores, stackHead * TShape.ScoreStride + j);
-        sums.GetLower().StoreUnsafe(ref headScores);
-        if (heads >= 2) sums.GetUpper().StoreUnsafe(ref headScores, (nuint)TShape.ScoreStride);
+        TWidth.Block128(sums, 0).StoreUnsafe(ref headScores);
+        if (heads >= 2) TWidth.Block128(sums, 1).StoreUnsafe(ref headScores, (nuint)TShape.ScoreStride);
+        if (heads >= 3) TWidth.Block128(sums, 2).StoreUnsafe(ref headScores, (nuint)(2 * TShape.ScoreStride));
+        if (heads >= 4) TWidth.Block128(sums, 3).StoreUnsafe(ref headScores, (nuint)(3 * TShape.ScoreStride));
     }
 
     /// <summary>
