@@ -208,7 +208,7 @@ public static class RowKernels<TRow>
     /// <remarks>
     /// The three widths' roots stay written out, each a few lines around the shared passes, because the passes only
     /// inline into a root whose own code is large enough: the JIT's inlining budget is a multiple of the root's size, and
-    /// a generic body forwarded from a one-line root left the passes as calls, with every accumulator spilled.
+    /// the same lines as a generic body forwarded from a one-line root left the passes as calls (seen in the listings).
     /// </remarks>
     [MethodImpl(Kernel)]
     private static void WeightedSum512(ref float weights, ref float rows, int count, ref float output, bool accumulate)
