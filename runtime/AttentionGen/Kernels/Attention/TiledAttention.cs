@@ -397,6 +397,7 @@ internal static class TiledAttention<TShape>
             TVector s00 = TWidth.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
             TVector s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
             TVector s40 = s00, s41 = s00, s42 = s00, s43 = s00, s50 = s00, s51 = s00, s52 = s00, s53 = s00;
+
             // A native-sized index: an int one was sign-extended once per query row in some inlined copies.
             for (nint d = 0; d < TShape.HeadDim; d++)
             {
@@ -442,7 +443,6 @@ internal static class TiledAttention<TShape>
                     if (vectors > 2) s52 = TWidth.MultiplyAddEstimate(q, k2, s52);
                     if (vectors > 3) s53 = TWidth.MultiplyAddEstimate(q, k3, s53);
                 }
-
             }
 
             TWidth.Store(TWidth.Multiply(s00, TWidth.Create(TShape.Scale)), ref blockScores, 0);
