@@ -9,7 +9,9 @@ namespace AttentionGen.Kernels;
 /// <remarks>
 /// <para>
 /// Each vector width has its own path, guarded by <c>IsHardwareAccelerated</c> and by the row being at least one vector
-/// wide; the JIT keeps only the machine's widest such path. Rows up to <see cref="MaxCascadedWidth"/> floats are
+/// wide; the JIT keeps only the machine's widest such path. The paths share one generic body per kernel, over
+/// <see cref="IVectorWidth{TVector}"/>; what differs by width is only how many keys a block of dot products takes (one
+/// per lane, so the block's sums fold into one vector) and which narrower chunks a row's tail has. Rows up to <see cref="MaxCascadedWidth"/> floats are
 /// covered by the path's vectors, then at most one narrower vector of each smaller width, then fewer than 4 scalars;
 /// wider rows by the path's vectors, then scalars. Every output element takes the same operations in the same order
 /// as in the kernels the generator used to emit per layer.
@@ -54,7 +56,7 @@ public static class RowKernels<TRow>
         {
             if (Cascaded && TRow.Width % 16 == 0 && count >= 16)
             {
-                DotBlocks512(ref x, ref rows, count, scale, ref scores);
+                DotBlocks<Vector512Width, Vector512<float>>(ref x, ref rows, count, scale, ref scores);
             }
             else
             {
@@ -65,7 +67,7 @@ public static class RowKernels<TRow>
         {
             if (Cascaded && TRow.Width % 8 == 0 && count >= 8)
             {
-                DotBlocks256(ref x, ref rows, count, scale, ref scores);
+                DotBlocks<Vector256Width, Vector256<float>>(ref x, ref rows, count, scale, ref scores);
             }
             else
             {
@@ -76,7 +78,7 @@ public static class RowKernels<TRow>
         {
             if (Cascaded && TRow.Width % 4 == 0 && count >= 4)
             {
-                DotBlocks128(ref x, ref rows, count, scale, ref scores);
+                DotBlocks<Vector128Width, Vector128<float>>(ref x, ref rows, count, scale, ref scores);
             }
             else
             {
@@ -121,164 +123,200 @@ public static class RowKernels<TRow>
         }
     }
 
-    /// <summary>16 keys at a time, one accumulator each, folded together at the end; the last block slides back to end on the last key.</summary>
+    /// <summary>
+    /// A block of keys, one per lane, one accumulator each, folded together at the end so the block's scores fill one
+    /// vector; the last block slides back to end on the last key. The block is as wide as the vector because the fold
+    /// yields one vector of sums: 16 accumulators on AVX-512 (of its 32 registers), 8 and 4 on the 16-register widths.
+    /// </summary>
     [MethodImpl(Kernel)]
-    private static void DotBlocks512(ref float x, ref float rows, int count, float scale, ref float scores)
+    private static void DotBlocks<TWidth, TVector>(ref float x, ref float rows, int count, float scale, ref float scores)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
         int width = TRow.Width;
         nuint stride = (nuint)TRow.RowStride;
-        for (int first = 0; first < count; first += 16)
+        for (int first = 0; first < count; first += TWidth.Count)
         {
-            int j = Math.Min(first, count - 16);
+            int j = Math.Min(first, count - TWidth.Count);
             ref float block = ref Unsafe.Add(ref rows, (nint)j * (nint)stride);
-            var s0 = Vector512<float>.Zero; var s1 = Vector512<float>.Zero; var s2 = Vector512<float>.Zero; var s3 = Vector512<float>.Zero;
-            var s4 = Vector512<float>.Zero; var s5 = Vector512<float>.Zero; var s6 = Vector512<float>.Zero; var s7 = Vector512<float>.Zero;
-            var s8 = Vector512<float>.Zero; var s9 = Vector512<float>.Zero; var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero;
-            var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero; var s14 = Vector512<float>.Zero; var s15 = Vector512<float>.Zero;
-            for (nuint d = 0; d < (nuint)width; d += 16)
+            TVector s0 = TWidth.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+            TVector s8 = s0, s9 = s0, s10 = s0, s11 = s0, s12 = s0, s13 = s0, s14 = s0, s15 = s0;
+            for (nuint d = 0; d < (nuint)width; d += (nuint)TWidth.Count)
             {
-                var q = Vector512.LoadUnsafe(ref x, d);
+                var q = TWidth.Load(ref x, d);
                 ref float column = ref Unsafe.Add(ref block, d);
-                s0 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column), s0);
-                s1 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, stride), s1);
-                s2 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 2 * stride), s2);
-                s3 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 3 * stride), s3);
-                s4 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 4 * stride), s4);
-                s5 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 5 * stride), s5);
-                s6 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 6 * stride), s6);
-                s7 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 7 * stride), s7);
-                s8 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 8 * stride), s8);
-                s9 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 9 * stride), s9);
-                s10 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 10 * stride), s10);
-                s11 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 11 * stride), s11);
-                s12 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 12 * stride), s12);
-                s13 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 13 * stride), s13);
-                s14 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 14 * stride), s14);
-                s15 = Vector512.MultiplyAddEstimate(q, Vector512.LoadUnsafe(ref column, 15 * stride), s15);
+                s0 = TWidth.MultiplyAddEstimate(q, TWidth.Load(ref column, 0), s0);
+                s1 = TWidth.MultiplyAddEstimate(q, TWidth.Load(ref column, stride), s1);
+                s2 = TWidth.MultiplyAddEstimate(q, TWidth.Load(ref column, 2 * stride), s2);
+                s3 = TWidth.MultiplyAddEstimate(q, TWidth.Load(ref column, 3 * stride), s3);
+                if (TWidth.Count >= 8)
+                {
+                    s4 = TWidth.MultiplyAddEstimate(q, TWidth.Load(ref column, 4 * stride), s4);
+                    s5 = TWidth.MultiplyAddEstimate(q, TWidth.Load(ref column, 5 * stride), s5);
+                    s6 = TWidth.MultiplyAddEstimate(q, TWidth.Load(ref column, 6 * stride), s6);
+                    s7 = TWidth.MultiplyAddEstimate(q, TWidth.Load(ref column, 7 * stride), s7);
+                }
+
+                if (TWidth.Count >= 16)
+                {
+                    s8 = TWidth.MultiplyAddEstimate(q, TWidth.Load(ref column, 8 * stride), s8);
+                    s9 = TWidth.MultiplyAddEstimate(q, TWidth.Load(ref column, 9 * stride), s9);
+                    s10 = TWidth.MultiplyAddEstimate(q, TWidth.Load(ref column, 10 * stride), s10);
+                    s11 = TWidth.MultiplyAddEstimate(q, TWidth.Load(ref column, 11 * stride), s11);
+                    s12 = TWidth.MultiplyAddEstimate(q, TWidth.Load(ref column, 12 * stride), s12);
+                    s13 = TWidth.MultiplyAddEstimate(q, TWidth.Load(ref column, 13 * stride), s13);
+                    s14 = TWidth.MultiplyAddEstimate(q, TWidth.Load(ref column, 14 * stride), s14);
+                    s15 = TWidth.MultiplyAddEstimate(q, TWidth.Load(ref column, 15 * stride), s15);
+                }
             }
 
             // Element k of sums is the dot product of x with key j + k.
-            var sums = HorizontalSum.AcrossBlocks(
-                HorizontalSum.OfFour(s0, s1, s2, s3),
-                HorizontalSum.OfFour(s4, s5, s6, s7),
-                HorizontalSum.OfFour(s8, s9, s10, s11),
-                HorizontalSum.OfFour(s12, s13, s14, s15));
-            (sums * scale).StoreUnsafe(ref scores, (nuint)j);
+            var sums = TWidth.SumsAcrossBlocks(
+                TWidth.SumsOfFour(s0, s1, s2, s3),
+                TWidth.Count >= 8 ? TWidth.SumsOfFour(s4, s5, s6, s7) : TWidth.Zero,
+                TWidth.Count >= 16 ? TWidth.SumsOfFour(s8, s9, s10, s11) : TWidth.Zero,
+                TWidth.Count >= 16 ? TWidth.SumsOfFour(s12, s13, s14, s15) : TWidth.Zero);
+            TWidth.Store(TWidth.Multiply(sums, TWidth.Create(scale)), ref scores, (nuint)j);
         }
     }
 
-    /// <summary>8 keys at a time, one accumulator each, folded together at the end; the last block slides back to end on the last key.</summary>
-    [MethodImpl(Kernel)]
-    private static void DotBlocks256(ref float x, ref float rows, int count, float scale, ref float scores)
-    {
-        int width = TRow.Width;
-        nuint stride = (nuint)TRow.RowStride;
-        for (int first = 0; first < count; first += 8)
-        {
-            int j = Math.Min(first, count - 8);
-            ref float block = ref Unsafe.Add(ref rows, (nint)j * (nint)stride);
-            var s0 = Vector256<float>.Zero; var s1 = Vector256<float>.Zero; var s2 = Vector256<float>.Zero; var s3 = Vector256<float>.Zero;
-            var s4 = Vector256<float>.Zero; var s5 = Vector256<float>.Zero; var s6 = Vector256<float>.Zero; var s7 = Vector256<float>.Zero;
-            for (nuint d = 0; d < (nuint)width; d += 8)
-            {
-                var q = Vector256.LoadUnsafe(ref x, d);
-                ref float column = ref Unsafe.Add(ref block, d);
-                s0 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column), s0);
-                s1 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, stride), s1);
-                s2 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 2 * stride), s2);
-                s3 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 3 * stride), s3);
-                s4 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 4 * stride), s4);
-                s5 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 5 * stride), s5);
-                s6 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 6 * stride), s6);
-                s7 = Vector256.MultiplyAddEstimate(q, Vector256.LoadUnsafe(ref column, 7 * stride), s7);
-            }
+    // The per-width entry points below hold no code of their own: they give each width's compiled kernel its own name,
+    // which DOTNET_JitDisasm and the JIT disassembly test select listings by. The kernels' bodies read the lane count as
+    // TWidth.Count wherever they use it, never through a local: a local holding it kept the JIT from folding a loop's
+    // entry test and cost an instruction per key in the listings.
 
-            // Element k of sums is the dot product of x with key j + k.
-            var sums = HorizontalSum.AcrossBlocks(
-                HorizontalSum.OfFour(s0, s1, s2, s3),
-                HorizontalSum.OfFour(s4, s5, s6, s7));
-            (sums * scale).StoreUnsafe(ref scores, (nuint)j);
+    /// <inheritdoc cref="DotRows{TWidth, TVector}"/>
+    [MethodImpl(Kernel)]
+    private static void DotRows512(ref float x, ref float rows, int count, float scale, ref float scores) =>
+        DotRows<Vector512Width, Vector512<float>>(ref x, ref rows, count, scale, ref scores);
+
+    /// <inheritdoc cref="DotRows{TWidth, TVector}"/>
+    [MethodImpl(Kernel)]
+    private static void DotRows256(ref float x, ref float rows, int count, float scale, ref float scores) =>
+        DotRows<Vector256Width, Vector256<float>>(ref x, ref rows, count, scale, ref scores);
+
+    /// <inheritdoc cref="DotRows{TWidth, TVector}"/>
+    [MethodImpl(Kernel)]
+    private static void DotRows128(ref float x, ref float rows, int count, float scale, ref float scores) =>
+        DotRows<Vector128Width, Vector128<float>>(ref x, ref rows, count, scale, ref scores);
+
+    /// <summary>
+    /// The weighted sum on Vector512: passes over the rows with <see cref="OutputVectorsAtOnce"/> output vectors in
+    /// registers, then a last pass with the rest, which also carries the row's narrower chunks and (up to 256 floats) its
+    /// scalars.
+    /// </summary>
+    /// <remarks>
+    /// The three widths' roots stay written out, each a few lines around the shared passes, because the passes only
+    /// inline into a root whose own code is large enough: the JIT's inlining budget is a multiple of the root's size, and
+    /// the same lines as a generic body forwarded from a one-line root left the passes as calls (seen in the listings).
+    /// </remarks>
+    [MethodImpl(Kernel)]
+    private static void WeightedSum512(ref float weights, ref float rows, int count, ref float output, bool accumulate)
+    {
+        for (nuint column = 0; column < (nuint)LastPass<Vector512Width, Vector512<float>>.Column; column += OutputVectorsAtOnce * 16)
+        {
+            WeighColumns<Vector512Width, Vector512<float>, Count8>(ref weights, ref rows, count, ref output, column, accumulate, withTail: false);
+        }
+
+        WeighColumns<Vector512Width, Vector512<float>, LastPass<Vector512Width, Vector512<float>>>(
+            ref weights, ref rows, count, ref output, (nuint)LastPass<Vector512Width, Vector512<float>>.Column, accumulate, withTail: true);
+        if (!Cascaded)
+        {
+            WeighScalarColumns(ref weights, ref rows, count, ref output, TRow.Width / 16 * 16, accumulate);
         }
     }
 
-    /// <summary>4 keys at a time, one accumulator each, folded together at the end; the last block slides back to end on the last key.</summary>
+    /// <inheritdoc cref="WeightedSum512"/>
     [MethodImpl(Kernel)]
-    private static void DotBlocks128(ref float x, ref float rows, int count, float scale, ref float scores)
+    private static void WeightedSum256(ref float weights, ref float rows, int count, ref float output, bool accumulate)
     {
-        int width = TRow.Width;
-        nuint stride = (nuint)TRow.RowStride;
-        for (int first = 0; first < count; first += 4)
+        for (nuint column = 0; column < (nuint)LastPass<Vector256Width, Vector256<float>>.Column; column += OutputVectorsAtOnce * 8)
         {
-            int j = Math.Min(first, count - 4);
-            ref float block = ref Unsafe.Add(ref rows, (nint)j * (nint)stride);
-            var s0 = Vector128<float>.Zero; var s1 = Vector128<float>.Zero; var s2 = Vector128<float>.Zero; var s3 = Vector128<float>.Zero;
-            for (nuint d = 0; d < (nuint)width; d += 4)
-            {
-                var q = Vector128.LoadUnsafe(ref x, d);
-                ref float column = ref Unsafe.Add(ref block, d);
-                s0 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column), s0);
-                s1 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, stride), s1);
-                s2 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 2 * stride), s2);
-                s3 = Vector128.MultiplyAddEstimate(q, Vector128.LoadUnsafe(ref column, 3 * stride), s3);
-            }
+            WeighColumns<Vector256Width, Vector256<float>, Count8>(ref weights, ref rows, count, ref output, column, accumulate, withTail: false);
+        }
 
-            // Element k of sums is the dot product of x with key j + k.
-            var sums = HorizontalSum.OfFour(s0, s1, s2, s3);
-            (sums * scale).StoreUnsafe(ref scores, (nuint)j);
+        WeighColumns<Vector256Width, Vector256<float>, LastPass<Vector256Width, Vector256<float>>>(
+            ref weights, ref rows, count, ref output, (nuint)LastPass<Vector256Width, Vector256<float>>.Column, accumulate, withTail: true);
+        if (!Cascaded)
+        {
+            WeighScalarColumns(ref weights, ref rows, count, ref output, TRow.Width / 8 * 8, accumulate);
+        }
+    }
+
+    /// <inheritdoc cref="WeightedSum512"/>
+    [MethodImpl(Kernel)]
+    private static void WeightedSum128(ref float weights, ref float rows, int count, ref float output, bool accumulate)
+    {
+        for (nuint column = 0; column < (nuint)LastPass<Vector128Width, Vector128<float>>.Column; column += OutputVectorsAtOnce * 4)
+        {
+            WeighColumns<Vector128Width, Vector128<float>, Count8>(ref weights, ref rows, count, ref output, column, accumulate, withTail: false);
+        }
+
+        WeighColumns<Vector128Width, Vector128<float>, LastPass<Vector128Width, Vector128<float>>>(
+            ref weights, ref rows, count, ref output, (nuint)LastPass<Vector128Width, Vector128<float>>.Column, accumulate, withTail: true);
+        if (!Cascaded)
+        {
+            WeighScalarColumns(ref weights, ref rows, count, ref output, TRow.Width / 4 * 4, accumulate);
         }
     }
 
     /// <summary>
-    /// One key at a time. Up to 256 floats, the row's Vector512s alternate between two accumulators so consecutive FMAs
+    /// One key at a time. Up to 256 floats, the row's vectors alternate between two accumulators so consecutive FMAs
     /// don't wait on each other, then come the narrower chunks and the scalars; wider rows take one accumulator. The
     /// first vectors of x and its narrower chunks are loaded once, before the keys: the JIT cannot hoist them itself,
     /// since for all it knows the scores written alias x.
     /// </summary>
-    [MethodImpl(Kernel)]
-    private static void DotRows512(ref float x, ref float rows, int count, float scale, ref float scores)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DotRows<TWidth, TVector>(ref float x, ref float rows, int count, float scale, ref float scores)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
         int width = TRow.Width;
         nint stride = TRow.RowStride;
-        int vectors = width / 16;
-        int wholeVectors = vectors * 16;
-        var x0 = Vector512.LoadUnsafe(ref x);
-        var x1 = vectors >= 2 ? Vector512.LoadUnsafe(ref x, 16) : default;
-        var x2 = vectors >= 3 ? Vector512.LoadUnsafe(ref x, 32) : default;
-        var x3 = vectors >= 4 ? Vector512.LoadUnsafe(ref x, 48) : default;
-        var x8 = width % 16 >= 8 ? Vector256.LoadUnsafe(ref x, (nuint)wholeVectors) : default;
-        var x4 = width % 8 >= 4 ? Vector128.LoadUnsafe(ref x, (nuint)(width / 4 * 4 - 4)) : default;
+        int vectors = width / TWidth.Count;
+        int wholeVectors = vectors * TWidth.Count;
+
+        // The cascade's narrower chunks: a Vector256 only after Vector512s, a Vector128 only after a wider width.
+        bool has8 = width % TWidth.Count >= 8;
+        bool has4 = TWidth.Count >= 8 && width % 8 >= 4;
+        var x0 = TWidth.Load(ref x, 0);
+        var x1 = vectors >= 2 ? TWidth.Load(ref x, (nuint)TWidth.Count) : default;
+        var x2 = vectors >= 3 ? TWidth.Load(ref x, (nuint)(2 * TWidth.Count)) : default;
+        var x3 = vectors >= 4 ? TWidth.Load(ref x, (nuint)(3 * TWidth.Count)) : default;
+        var x8 = has8 ? Vector256.LoadUnsafe(ref x, (nuint)wholeVectors) : default;
+        var x4 = has4 ? Vector128.LoadUnsafe(ref x, (nuint)(width / 4 * 4 - 4)) : default;
         for (int j = 0; j < count; j++)
         {
             ref float row = ref Unsafe.Add(ref rows, j * stride);
             float total;
             if (Cascaded)
             {
-                var sumA = x0 * Vector512.LoadUnsafe(ref row);
-                var sumB = vectors >= 2 ? x1 * Vector512.LoadUnsafe(ref row, 16) : default;
-                if (vectors >= 3) sumA = Vector512.MultiplyAddEstimate(x2, Vector512.LoadUnsafe(ref row, 32), sumA);
-                if (vectors >= 4) sumB = Vector512.MultiplyAddEstimate(x3, Vector512.LoadUnsafe(ref row, 48), sumB);
+                var sumA = TWidth.Multiply(x0, TWidth.Load(ref row, 0));
+                var sumB = vectors >= 2 ? TWidth.Multiply(x1, TWidth.Load(ref row, (nuint)TWidth.Count)) : default;
+                if (vectors >= 3) sumA = TWidth.MultiplyAddEstimate(x2, TWidth.Load(ref row, (nuint)(2 * TWidth.Count)), sumA);
+                if (vectors >= 4) sumB = TWidth.MultiplyAddEstimate(x3, TWidth.Load(ref row, (nuint)(3 * TWidth.Count)), sumB);
                 if (vectors > 4)
                 {
-                    for (nuint d = 64; d + 32 <= (nuint)wholeVectors; d += 32)
+                    for (nuint d = (nuint)(4 * TWidth.Count); d + (nuint)(2 * TWidth.Count) <= (nuint)wholeVectors; d += (nuint)(2 * TWidth.Count))
                     {
-                        sumA = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, d), Vector512.LoadUnsafe(ref row, d), sumA);
-                        sumB = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, d + 16), Vector512.LoadUnsafe(ref row, d + 16), sumB);
+                        sumA = TWidth.MultiplyAddEstimate(TWidth.Load(ref x, d), TWidth.Load(ref row, d), sumA);
+                        sumB = TWidth.MultiplyAddEstimate(TWidth.Load(ref x, d + (nuint)TWidth.Count), TWidth.Load(ref row, d + (nuint)TWidth.Count), sumB);
                     }
 
                     if (vectors % 2 == 1)
                     {
-                        nuint last = (nuint)(wholeVectors - 16);
-                        sumA = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, last), Vector512.LoadUnsafe(ref row, last), sumA);
+                        nuint last = (nuint)(wholeVectors - TWidth.Count);
+                        sumA = TWidth.MultiplyAddEstimate(TWidth.Load(ref x, last), TWidth.Load(ref row, last), sumA);
                     }
                 }
 
-                total = HorizontalSum.Of(vectors >= 2 ? sumA + sumB : sumA);
-                if (width % 16 >= 8)
+                total = TWidth.PairwiseSum(vectors >= 2 ? TWidth.Add(sumA, sumB) : sumA);
+                if (has8)
                 {
                     total += HorizontalSum.Of(x8 * Vector256.LoadUnsafe(ref row, (nuint)wholeVectors));
                 }
 
-                if (width % 8 >= 4)
+                if (has4)
                 {
                     total += HorizontalSum.Of(x4 * Vector128.LoadUnsafe(ref row, (nuint)(width / 4 * 4 - 4)));
                 }
@@ -287,13 +325,13 @@ public static class RowKernels<TRow>
             }
             else
             {
-                var sum = Vector512<float>.Zero;
-                for (nuint d = 0; d < (nuint)wholeVectors; d += 16)
+                var sum = TWidth.Zero;
+                for (nuint d = 0; d < (nuint)wholeVectors; d += (nuint)TWidth.Count)
                 {
-                    sum = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, d), Vector512.LoadUnsafe(ref row, d), sum);
+                    sum = TWidth.MultiplyAddEstimate(TWidth.Load(ref x, d), TWidth.Load(ref row, d), sum);
                 }
 
-                total = WithScalarTail(HorizontalSum.Of(sum), ref x, ref row, wholeVectors);
+                total = WithScalarTail(TWidth.PairwiseSum(sum), ref x, ref row, wholeVectors);
             }
 
             Unsafe.Add(ref scores, j) = scale * total;
@@ -301,273 +339,59 @@ public static class RowKernels<TRow>
     }
 
     /// <summary>
-    /// One key at a time. Up to 256 floats, the row's Vector256s alternate between two accumulators so consecutive FMAs
-    /// don't wait on each other, then come the narrower chunks and the scalars; wider rows take one accumulator. The
-    /// first vectors of x and its narrower chunks are loaded once, before the keys: the JIT cannot hoist them itself,
-    /// since for all it knows the scores written alias x.
+    /// The weighted sum's last pass over the rows: the row's whole vectors past the full passes of
+    /// <see cref="OutputVectorsAtOnce"/>, 1 to 8 of them, from <see cref="Column"/> on.
     /// </summary>
-    [MethodImpl(Kernel)]
-    private static void DotRows256(ref float x, ref float rows, int count, float scale, ref float scores)
+    private struct LastPass<TWidth, TVector> : IStaticCount
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
-        int width = TRow.Width;
-        nint stride = TRow.RowStride;
-        int vectors = width / 8;
-        int wholeVectors = vectors * 8;
-        var x0 = Vector256.LoadUnsafe(ref x);
-        var x1 = vectors >= 2 ? Vector256.LoadUnsafe(ref x, 8) : default;
-        var x2 = vectors >= 3 ? Vector256.LoadUnsafe(ref x, 16) : default;
-        var x3 = vectors >= 4 ? Vector256.LoadUnsafe(ref x, 24) : default;
-        var x4 = width % 8 >= 4 ? Vector128.LoadUnsafe(ref x, (nuint)(width / 4 * 4 - 4)) : default;
-        for (int j = 0; j < count; j++)
+        public static int Value
         {
-            ref float row = ref Unsafe.Add(ref rows, j * stride);
-            float total;
-            if (Cascaded)
-            {
-                var sumA = x0 * Vector256.LoadUnsafe(ref row);
-                var sumB = vectors >= 2 ? x1 * Vector256.LoadUnsafe(ref row, 8) : default;
-                if (vectors >= 3) sumA = Vector256.MultiplyAddEstimate(x2, Vector256.LoadUnsafe(ref row, 16), sumA);
-                if (vectors >= 4) sumB = Vector256.MultiplyAddEstimate(x3, Vector256.LoadUnsafe(ref row, 24), sumB);
-                if (vectors > 4)
-                {
-                    for (nuint d = 32; d + 16 <= (nuint)wholeVectors; d += 16)
-                    {
-                        sumA = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, d), Vector256.LoadUnsafe(ref row, d), sumA);
-                        sumB = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, d + 8), Vector256.LoadUnsafe(ref row, d + 8), sumB);
-                    }
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => ((TRow.Width / TWidth.Count * TWidth.Count - 1) % (OutputVectorsAtOnce * TWidth.Count) + 1) / TWidth.Count;
+        }
 
-                    if (vectors % 2 == 1)
-                    {
-                        nuint last = (nuint)(wholeVectors - 8);
-                        sumA = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, last), Vector256.LoadUnsafe(ref row, last), sumA);
-                    }
-                }
-
-                total = HorizontalSum.Of(vectors >= 2 ? sumA + sumB : sumA);
-                if (width % 8 >= 4)
-                {
-                    total += HorizontalSum.Of(x4 * Vector128.LoadUnsafe(ref row, (nuint)(width / 4 * 4 - 4)));
-                }
-
-                total = WithScalarTail(total, ref x, ref row, width / 4 * 4);
-            }
-            else
-            {
-                var sum = Vector256<float>.Zero;
-                for (nuint d = 0; d < (nuint)wholeVectors; d += 8)
-                {
-                    sum = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, d), Vector256.LoadUnsafe(ref row, d), sum);
-                }
-
-                total = WithScalarTail(HorizontalSum.Of(sum), ref x, ref row, wholeVectors);
-            }
-
-            Unsafe.Add(ref scores, j) = scale * total;
+        public static int Column
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TRow.Width / TWidth.Count * TWidth.Count - Value * TWidth.Count;
         }
     }
 
     /// <summary>
-    /// One key at a time. Up to 256 floats, the row's Vector128s alternate between two accumulators so consecutive FMAs
-    /// don't wait on each other, then come the narrower chunks and the scalars; wider rows take one accumulator. The
-    /// first vectors of x and its narrower chunks are loaded once, before the keys: the JIT cannot hoist them itself,
-    /// since for all it knows the scores written alias x.
-    /// </summary>
-    [MethodImpl(Kernel)]
-    private static void DotRows128(ref float x, ref float rows, int count, float scale, ref float scores)
-    {
-        int width = TRow.Width;
-        nint stride = TRow.RowStride;
-        int vectors = width / 4;
-        int wholeVectors = vectors * 4;
-        var x0 = Vector128.LoadUnsafe(ref x);
-        var x1 = vectors >= 2 ? Vector128.LoadUnsafe(ref x, 4) : default;
-        var x2 = vectors >= 3 ? Vector128.LoadUnsafe(ref x, 8) : default;
-        var x3 = vectors >= 4 ? Vector128.LoadUnsafe(ref x, 12) : default;
-        for (int j = 0; j < count; j++)
-        {
-            ref float row = ref Unsafe.Add(ref rows, j * stride);
-            float total;
-            if (Cascaded)
-            {
-                var sumA = x0 * Vector128.LoadUnsafe(ref row);
-                var sumB = vectors >= 2 ? x1 * Vector128.LoadUnsafe(ref row, 4) : default;
-                if (vectors >= 3) sumA = Vector128.MultiplyAddEstimate(x2, Vector128.LoadUnsafe(ref row, 8), sumA);
-                if (vectors >= 4) sumB = Vector128.MultiplyAddEstimate(x3, Vector128.LoadUnsafe(ref row, 12), sumB);
-                if (vectors > 4)
-                {
-                    for (nuint d = 16; d + 8 <= (nuint)wholeVectors; d += 8)
-                    {
-                        sumA = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, d), Vector128.LoadUnsafe(ref row, d), sumA);
-                        sumB = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, d + 4), Vector128.LoadUnsafe(ref row, d + 4), sumB);
-                    }
-
-                    if (vectors % 2 == 1)
-                    {
-                        nuint last = (nuint)(wholeVectors - 4);
-                        sumA = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, last), Vector128.LoadUnsafe(ref row, last), sumA);
-                    }
-                }
-
-                total = HorizontalSum.Of(vectors >= 2 ? sumA + sumB : sumA);
-                total = WithScalarTail(total, ref x, ref row, width / 4 * 4);
-            }
-            else
-            {
-                var sum = Vector128<float>.Zero;
-                for (nuint d = 0; d < (nuint)wholeVectors; d += 4)
-                {
-                    sum = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, d), Vector128.LoadUnsafe(ref row, d), sum);
-                }
-
-                total = WithScalarTail(HorizontalSum.Of(sum), ref x, ref row, wholeVectors);
-            }
-
-            Unsafe.Add(ref scores, j) = scale * total;
-        }
-    }
-
-    /// <summary>
-    /// The weighted sum on Vector512: passes over the rows with up to 8 output vectors in registers, the last pass also
-    /// carrying the row's narrower chunks and (up to 256 floats) its scalars.
-    /// </summary>
-    [MethodImpl(Kernel)]
-    private static void WeightedSum512(ref float weights, ref float rows, int count, ref float output, bool accumulate)
-    {
-        const int Group = OutputVectorsAtOnce * 16;
-        int vectorPart = TRow.Width / 16 * 16;
-        int lastVectors = ((vectorPart - 1) % Group + 1) / 16;
-        int lastColumn = vectorPart - lastVectors * 16;
-        nuint column = 0;
-        if (lastColumn > 0)
-        {
-            for (; column < (nuint)lastColumn; column += Group)
-            {
-                WeighColumns512<Count8>(ref weights, ref rows, count, ref output, column, accumulate, withTail: false);
-            }
-        }
-
-        switch (lastVectors)
-        {
-            case 1: WeighColumns512<Count1>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 2: WeighColumns512<Count2>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 3: WeighColumns512<Count3>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 4: WeighColumns512<Count4>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 5: WeighColumns512<Count5>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 6: WeighColumns512<Count6>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 7: WeighColumns512<Count7>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 8: WeighColumns512<Count8>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-        }
-
-        if (!Cascaded)
-        {
-            WeighScalarColumns(ref weights, ref rows, count, ref output, vectorPart, accumulate);
-        }
-    }
-
-    /// <summary>
-    /// The weighted sum on Vector256: passes over the rows with up to 8 output vectors in registers, the last pass also
-    /// carrying the row's narrower chunks and (up to 256 floats) its scalars.
-    /// </summary>
-    [MethodImpl(Kernel)]
-    private static void WeightedSum256(ref float weights, ref float rows, int count, ref float output, bool accumulate)
-    {
-        const int Group = OutputVectorsAtOnce * 8;
-        int vectorPart = TRow.Width / 8 * 8;
-        int lastVectors = ((vectorPart - 1) % Group + 1) / 8;
-        int lastColumn = vectorPart - lastVectors * 8;
-        nuint column = 0;
-        if (lastColumn > 0)
-        {
-            for (; column < (nuint)lastColumn; column += Group)
-            {
-                WeighColumns256<Count8>(ref weights, ref rows, count, ref output, column, accumulate, withTail: false);
-            }
-        }
-
-        switch (lastVectors)
-        {
-            case 1: WeighColumns256<Count1>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 2: WeighColumns256<Count2>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 3: WeighColumns256<Count3>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 4: WeighColumns256<Count4>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 5: WeighColumns256<Count5>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 6: WeighColumns256<Count6>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 7: WeighColumns256<Count7>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 8: WeighColumns256<Count8>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-        }
-
-        if (!Cascaded)
-        {
-            WeighScalarColumns(ref weights, ref rows, count, ref output, vectorPart, accumulate);
-        }
-    }
-
-    /// <summary>
-    /// The weighted sum on Vector128: passes over the rows with up to 8 output vectors in registers, the last pass also
-    /// carrying the row's narrower chunks and (up to 256 floats) its scalars.
-    /// </summary>
-    [MethodImpl(Kernel)]
-    private static void WeightedSum128(ref float weights, ref float rows, int count, ref float output, bool accumulate)
-    {
-        const int Group = OutputVectorsAtOnce * 4;
-        int vectorPart = TRow.Width / 4 * 4;
-        int lastVectors = ((vectorPart - 1) % Group + 1) / 4;
-        int lastColumn = vectorPart - lastVectors * 4;
-        nuint column = 0;
-        if (lastColumn > 0)
-        {
-            for (; column < (nuint)lastColumn; column += Group)
-            {
-                WeighColumns128<Count8>(ref weights, ref rows, count, ref output, column, accumulate, withTail: false);
-            }
-        }
-
-        switch (lastVectors)
-        {
-            case 1: WeighColumns128<Count1>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 2: WeighColumns128<Count2>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 3: WeighColumns128<Count3>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 4: WeighColumns128<Count4>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 5: WeighColumns128<Count5>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 6: WeighColumns128<Count6>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 7: WeighColumns128<Count7>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-            case 8: WeighColumns128<Count8>(ref weights, ref rows, count, ref output, (nuint)lastColumn, accumulate, withTail: true); break;
-        }
-
-        if (!Cascaded)
-        {
-            WeighScalarColumns(ref weights, ref rows, count, ref output, vectorPart, accumulate);
-        }
-    }
-
-    /// <summary>
-    /// <typeparamref name="TVectors"/> Vector512 columns of the output from <paramref name="column"/>, one accumulator each,
+    /// <typeparamref name="TVectors"/> vector columns of the output from <paramref name="column"/>, one accumulator each,
     /// in registers while every row streams past; <paramref name="withTail"/> (a constant at each call) adds the row's
     /// narrower chunks and, up to 256 floats, its last scalars.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighColumns512<TVectors>(ref float weights, ref float rows, int count, ref float output, nuint column, bool accumulate, bool withTail)
+    private static void WeighColumns<TWidth, TVector, TVectors>(ref float weights, ref float rows, int count, ref float output, nuint column, bool accumulate, bool withTail)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
         where TVectors : struct, IStaticCount
     {
+        // No local for the lane count: this inlinee sits at the JIT's limit of 32 locals, past which it is not inlined.
         int vectors = TVectors.Value;
         int width = TRow.Width;
         nint stride = TRow.RowStride;
         bool tail = withTail && Cascaded;
-        int vectorPart = width / 16 * 16;
+        int vectorPart = width / TWidth.Count * TWidth.Count;
         int scalars = tail ? width % 4 : 0;
         int scalarStart = width / 4 * 4;
-        bool has8 = tail && width % 16 >= 8;
-        bool has4 = tail && width % 8 >= 4;
+
+        // The cascade's narrower chunks: a Vector256 only after Vector512s, a Vector128 only after a wider width.
+        bool has8 = tail && width % TWidth.Count >= 8;
+        bool has4 = tail && TWidth.Count >= 8 && width % 8 >= 4;
         nuint at4 = (nuint)(scalarStart - 4);
         ref float outputs = ref Unsafe.Add(ref output, column);
-        var o0 = accumulate ? Vector512.LoadUnsafe(ref outputs) : Vector512<float>.Zero;
-        var o1 = accumulate && vectors >= 2 ? Vector512.LoadUnsafe(ref outputs, 16) : Vector512<float>.Zero;
-        var o2 = accumulate && vectors >= 3 ? Vector512.LoadUnsafe(ref outputs, 32) : Vector512<float>.Zero;
-        var o3 = accumulate && vectors >= 4 ? Vector512.LoadUnsafe(ref outputs, 48) : Vector512<float>.Zero;
-        var o4 = accumulate && vectors >= 5 ? Vector512.LoadUnsafe(ref outputs, 64) : Vector512<float>.Zero;
-        var o5 = accumulate && vectors >= 6 ? Vector512.LoadUnsafe(ref outputs, 80) : Vector512<float>.Zero;
-        var o6 = accumulate && vectors >= 7 ? Vector512.LoadUnsafe(ref outputs, 96) : Vector512<float>.Zero;
-        var o7 = accumulate && vectors >= 8 ? Vector512.LoadUnsafe(ref outputs, 112) : Vector512<float>.Zero;
+        var o0 = accumulate ? TWidth.Load(ref outputs, 0) : TWidth.Zero;
+        var o1 = accumulate && vectors >= 2 ? TWidth.Load(ref outputs, (nuint)TWidth.Count) : TWidth.Zero;
+        var o2 = accumulate && vectors >= 3 ? TWidth.Load(ref outputs, (nuint)(2 * TWidth.Count)) : TWidth.Zero;
+        var o3 = accumulate && vectors >= 4 ? TWidth.Load(ref outputs, (nuint)(3 * TWidth.Count)) : TWidth.Zero;
+        var o4 = accumulate && vectors >= 5 ? TWidth.Load(ref outputs, (nuint)(4 * TWidth.Count)) : TWidth.Zero;
+        var o5 = accumulate && vectors >= 6 ? TWidth.Load(ref outputs, (nuint)(5 * TWidth.Count)) : TWidth.Zero;
+        var o6 = accumulate && vectors >= 7 ? TWidth.Load(ref outputs, (nuint)(6 * TWidth.Count)) : TWidth.Zero;
+        var o7 = accumulate && vectors >= 8 ? TWidth.Load(ref outputs, (nuint)(7 * TWidth.Count)) : TWidth.Zero;
         var narrow8 = accumulate && has8 ? Vector256.LoadUnsafe(ref output, (nuint)vectorPart) : Vector256<float>.Zero;
         var narrow4 = accumulate && has4 ? Vector128.LoadUnsafe(ref output, at4) : Vector128<float>.Zero;
         float t0 = accumulate && scalars >= 1 ? Unsafe.Add(ref output, scalarStart) : 0;
@@ -578,15 +402,15 @@ public static class RowKernels<TRow>
         {
             ref float row = ref Unsafe.Add(ref columns, j * stride);
             float p = Unsafe.Add(ref weights, j);
-            var weight = Vector512.Create(p);
-            o0 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row), o0);
-            if (vectors >= 2) o1 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 16), o1);
-            if (vectors >= 3) o2 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 32), o2);
-            if (vectors >= 4) o3 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 48), o3);
-            if (vectors >= 5) o4 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 64), o4);
-            if (vectors >= 6) o5 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 80), o5);
-            if (vectors >= 7) o6 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 96), o6);
-            if (vectors >= 8) o7 = Vector512.MultiplyAddEstimate(weight, Vector512.LoadUnsafe(ref row, 112), o7);
+            var weight = TWidth.Create(p);
+            o0 = TWidth.MultiplyAddEstimate(weight, TWidth.Load(ref row, 0), o0);
+            if (vectors >= 2) o1 = TWidth.MultiplyAddEstimate(weight, TWidth.Load(ref row, (nuint)TWidth.Count), o1);
+            if (vectors >= 3) o2 = TWidth.MultiplyAddEstimate(weight, TWidth.Load(ref row, (nuint)(2 * TWidth.Count)), o2);
+            if (vectors >= 4) o3 = TWidth.MultiplyAddEstimate(weight, TWidth.Load(ref row, (nuint)(3 * TWidth.Count)), o3);
+            if (vectors >= 5) o4 = TWidth.MultiplyAddEstimate(weight, TWidth.Load(ref row, (nuint)(4 * TWidth.Count)), o4);
+            if (vectors >= 6) o5 = TWidth.MultiplyAddEstimate(weight, TWidth.Load(ref row, (nuint)(5 * TWidth.Count)), o5);
+            if (vectors >= 7) o6 = TWidth.MultiplyAddEstimate(weight, TWidth.Load(ref row, (nuint)(6 * TWidth.Count)), o6);
+            if (vectors >= 8) o7 = TWidth.MultiplyAddEstimate(weight, TWidth.Load(ref row, (nuint)(7 * TWidth.Count)), o7);
             if (has8 || has4 || scalars > 0)
             {
                 ref float wholeRow = ref Unsafe.Add(ref rows, j * stride);
@@ -598,160 +422,14 @@ public static class RowKernels<TRow>
             }
         }
 
-        o0.StoreUnsafe(ref outputs);
-        if (vectors >= 2) o1.StoreUnsafe(ref outputs, 16);
-        if (vectors >= 3) o2.StoreUnsafe(ref outputs, 32);
-        if (vectors >= 4) o3.StoreUnsafe(ref outputs, 48);
-        if (vectors >= 5) o4.StoreUnsafe(ref outputs, 64);
-        if (vectors >= 6) o5.StoreUnsafe(ref outputs, 80);
-        if (vectors >= 7) o6.StoreUnsafe(ref outputs, 96);
-        if (vectors >= 8) o7.StoreUnsafe(ref outputs, 112);
-        if (has8) narrow8.StoreUnsafe(ref output, (nuint)vectorPart);
-        if (has4) narrow4.StoreUnsafe(ref output, at4);
-        if (scalars >= 1) Unsafe.Add(ref output, scalarStart) = t0;
-        if (scalars >= 2) Unsafe.Add(ref output, scalarStart + 1) = t1;
-        if (scalars >= 3) Unsafe.Add(ref output, scalarStart + 2) = t2;
-    }
-
-    /// <summary>
-    /// <typeparamref name="TVectors"/> Vector256 columns of the output from <paramref name="column"/>, one accumulator each,
-    /// in registers while every row streams past; <paramref name="withTail"/> (a constant at each call) adds the row's
-    /// narrower chunks and, up to 256 floats, its last scalars.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighColumns256<TVectors>(ref float weights, ref float rows, int count, ref float output, nuint column, bool accumulate, bool withTail)
-        where TVectors : struct, IStaticCount
-    {
-        int vectors = TVectors.Value;
-        int width = TRow.Width;
-        nint stride = TRow.RowStride;
-        bool tail = withTail && Cascaded;
-        int vectorPart = width / 8 * 8;
-        int scalars = tail ? width % 4 : 0;
-        int scalarStart = width / 4 * 4;
-        bool has8 = false;
-        bool has4 = tail && width % 8 >= 4;
-        nuint at4 = (nuint)(scalarStart - 4);
-        ref float outputs = ref Unsafe.Add(ref output, column);
-        var o0 = accumulate ? Vector256.LoadUnsafe(ref outputs) : Vector256<float>.Zero;
-        var o1 = accumulate && vectors >= 2 ? Vector256.LoadUnsafe(ref outputs, 8) : Vector256<float>.Zero;
-        var o2 = accumulate && vectors >= 3 ? Vector256.LoadUnsafe(ref outputs, 16) : Vector256<float>.Zero;
-        var o3 = accumulate && vectors >= 4 ? Vector256.LoadUnsafe(ref outputs, 24) : Vector256<float>.Zero;
-        var o4 = accumulate && vectors >= 5 ? Vector256.LoadUnsafe(ref outputs, 32) : Vector256<float>.Zero;
-        var o5 = accumulate && vectors >= 6 ? Vector256.LoadUnsafe(ref outputs, 40) : Vector256<float>.Zero;
-        var o6 = accumulate && vectors >= 7 ? Vector256.LoadUnsafe(ref outputs, 48) : Vector256<float>.Zero;
-        var o7 = accumulate && vectors >= 8 ? Vector256.LoadUnsafe(ref outputs, 56) : Vector256<float>.Zero;
-        var narrow8 = accumulate && has8 ? Vector256.LoadUnsafe(ref output, (nuint)vectorPart) : Vector256<float>.Zero;
-        var narrow4 = accumulate && has4 ? Vector128.LoadUnsafe(ref output, at4) : Vector128<float>.Zero;
-        float t0 = accumulate && scalars >= 1 ? Unsafe.Add(ref output, scalarStart) : 0;
-        float t1 = accumulate && scalars >= 2 ? Unsafe.Add(ref output, scalarStart + 1) : 0;
-        float t2 = accumulate && scalars >= 3 ? Unsafe.Add(ref output, scalarStart + 2) : 0;
-        ref float columns = ref Unsafe.Add(ref rows, column);
-        for (int j = 0; j < count; j++)
-        {
-            ref float row = ref Unsafe.Add(ref columns, j * stride);
-            float p = Unsafe.Add(ref weights, j);
-            var weight = Vector256.Create(p);
-            o0 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row), o0);
-            if (vectors >= 2) o1 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 8), o1);
-            if (vectors >= 3) o2 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 16), o2);
-            if (vectors >= 4) o3 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 24), o3);
-            if (vectors >= 5) o4 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 32), o4);
-            if (vectors >= 6) o5 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 40), o5);
-            if (vectors >= 7) o6 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 48), o6);
-            if (vectors >= 8) o7 = Vector256.MultiplyAddEstimate(weight, Vector256.LoadUnsafe(ref row, 56), o7);
-            if (has8 || has4 || scalars > 0)
-            {
-                ref float wholeRow = ref Unsafe.Add(ref rows, j * stride);
-                if (has8) narrow8 = Vector256.MultiplyAddEstimate(Vector256.Create(p), Vector256.LoadUnsafe(ref wholeRow, (nuint)vectorPart), narrow8);
-                if (has4) narrow4 = Vector128.MultiplyAddEstimate(Vector128.Create(p), Vector128.LoadUnsafe(ref wholeRow, at4), narrow4);
-                if (scalars >= 1) t0 += p * Unsafe.Add(ref wholeRow, scalarStart);
-                if (scalars >= 2) t1 += p * Unsafe.Add(ref wholeRow, scalarStart + 1);
-                if (scalars >= 3) t2 += p * Unsafe.Add(ref wholeRow, scalarStart + 2);
-            }
-        }
-
-        o0.StoreUnsafe(ref outputs);
-        if (vectors >= 2) o1.StoreUnsafe(ref outputs, 8);
-        if (vectors >= 3) o2.StoreUnsafe(ref outputs, 16);
-        if (vectors >= 4) o3.StoreUnsafe(ref outputs, 24);
-        if (vectors >= 5) o4.StoreUnsafe(ref outputs, 32);
-        if (vectors >= 6) o5.StoreUnsafe(ref outputs, 40);
-        if (vectors >= 7) o6.StoreUnsafe(ref outputs, 48);
-        if (vectors >= 8) o7.StoreUnsafe(ref outputs, 56);
-        if (has8) narrow8.StoreUnsafe(ref output, (nuint)vectorPart);
-        if (has4) narrow4.StoreUnsafe(ref output, at4);
-        if (scalars >= 1) Unsafe.Add(ref output, scalarStart) = t0;
-        if (scalars >= 2) Unsafe.Add(ref output, scalarStart + 1) = t1;
-        if (scalars >= 3) Unsafe.Add(ref output, scalarStart + 2) = t2;
-    }
-
-    /// <summary>
-    /// <typeparamref name="TVectors"/> Vector128 columns of the output from <paramref name="column"/>, one accumulator each,
-    /// in registers while every row streams past; <paramref name="withTail"/> (a constant at each call) adds the row's
-    /// narrower chunks and, up to 256 floats, its last scalars.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighColumns128<TVectors>(ref float weights, ref float rows, int count, ref float output, nuint column, bool accumulate, bool withTail)
-        where TVectors : struct, IStaticCount
-    {
-        int vectors = TVectors.Value;
-        int width = TRow.Width;
-        nint stride = TRow.RowStride;
-        bool tail = withTail && Cascaded;
-        int vectorPart = width / 4 * 4;
-        int scalars = tail ? width % 4 : 0;
-        int scalarStart = width / 4 * 4;
-        bool has8 = false;
-        bool has4 = false;
-        nuint at4 = (nuint)(scalarStart - 4);
-        ref float outputs = ref Unsafe.Add(ref output, column);
-        var o0 = accumulate ? Vector128.LoadUnsafe(ref outputs) : Vector128<float>.Zero;
-        var o1 = accumulate && vectors >= 2 ? Vector128.LoadUnsafe(ref outputs, 4) : Vector128<float>.Zero;
-        var o2 = accumulate && vectors >= 3 ? Vector128.LoadUnsafe(ref outputs, 8) : Vector128<float>.Zero;
-        var o3 = accumulate && vectors >= 4 ? Vector128.LoadUnsafe(ref outputs, 12) : Vector128<float>.Zero;
-        var o4 = accumulate && vectors >= 5 ? Vector128.LoadUnsafe(ref outputs, 16) : Vector128<float>.Zero;
-        var o5 = accumulate && vectors >= 6 ? Vector128.LoadUnsafe(ref outputs, 20) : Vector128<float>.Zero;
-        var o6 = accumulate && vectors >= 7 ? Vector128.LoadUnsafe(ref outputs, 24) : Vector128<float>.Zero;
-        var o7 = accumulate && vectors >= 8 ? Vector128.LoadUnsafe(ref outputs, 28) : Vector128<float>.Zero;
-        var narrow8 = accumulate && has8 ? Vector256.LoadUnsafe(ref output, (nuint)vectorPart) : Vector256<float>.Zero;
-        var narrow4 = accumulate && has4 ? Vector128.LoadUnsafe(ref output, at4) : Vector128<float>.Zero;
-        float t0 = accumulate && scalars >= 1 ? Unsafe.Add(ref output, scalarStart) : 0;
-        float t1 = accumulate && scalars >= 2 ? Unsafe.Add(ref output, scalarStart + 1) : 0;
-        float t2 = accumulate && scalars >= 3 ? Unsafe.Add(ref output, scalarStart + 2) : 0;
-        ref float columns = ref Unsafe.Add(ref rows, column);
-        for (int j = 0; j < count; j++)
-        {
-            ref float row = ref Unsafe.Add(ref columns, j * stride);
-            float p = Unsafe.Add(ref weights, j);
-            var weight = Vector128.Create(p);
-            o0 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row), o0);
-            if (vectors >= 2) o1 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 4), o1);
-            if (vectors >= 3) o2 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 8), o2);
-            if (vectors >= 4) o3 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 12), o3);
-            if (vectors >= 5) o4 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 16), o4);
-            if (vectors >= 6) o5 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 20), o5);
-            if (vectors >= 7) o6 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 24), o6);
-            if (vectors >= 8) o7 = Vector128.MultiplyAddEstimate(weight, Vector128.LoadUnsafe(ref row, 28), o7);
-            if (has8 || has4 || scalars > 0)
-            {
-                ref float wholeRow = ref Unsafe.Add(ref rows, j * stride);
-                if (has8) narrow8 = Vector256.MultiplyAddEstimate(Vector256.Create(p), Vector256.LoadUnsafe(ref wholeRow, (nuint)vectorPart), narrow8);
-                if (has4) narrow4 = Vector128.MultiplyAddEstimate(Vector128.Create(p), Vector128.LoadUnsafe(ref wholeRow, at4), narrow4);
-                if (scalars >= 1) t0 += p * Unsafe.Add(ref wholeRow, scalarStart);
-                if (scalars >= 2) t1 += p * Unsafe.Add(ref wholeRow, scalarStart + 1);
-                if (scalars >= 3) t2 += p * Unsafe.Add(ref wholeRow, scalarStart + 2);
-            }
-        }
-
-        o0.StoreUnsafe(ref outputs);
-        if (vectors >= 2) o1.StoreUnsafe(ref outputs, 4);
-        if (vectors >= 3) o2.StoreUnsafe(ref outputs, 8);
-        if (vectors >= 4) o3.StoreUnsafe(ref outputs, 12);
-        if (vectors >= 5) o4.StoreUnsafe(ref outputs, 16);
-        if (vectors >= 6) o5.StoreUnsafe(ref outputs, 20);
-        if (vectors >= 7) o6.StoreUnsafe(ref outputs, 24);
-        if (vectors >= 8) o7.StoreUnsafe(ref outputs, 28);
+        TWidth.Store(o0, ref outputs, 0);
+        if (vectors >= 2) TWidth.Store(o1, ref outputs, (nuint)TWidth.Count);
+        if (vectors >= 3) TWidth.Store(o2, ref outputs, (nuint)(2 * TWidth.Count));
+        if (vectors >= 4) TWidth.Store(o3, ref outputs, (nuint)(3 * TWidth.Count));
+        if (vectors >= 5) TWidth.Store(o4, ref outputs, (nuint)(4 * TWidth.Count));
+        if (vectors >= 6) TWidth.Store(o5, ref outputs, (nuint)(5 * TWidth.Count));
+        if (vectors >= 7) TWidth.Store(o6, ref outputs, (nuint)(6 * TWidth.Count));
+        if (vectors >= 8) TWidth.Store(o7, ref outputs, (nuint)(7 * TWidth.Count));
         if (has8) narrow8.StoreUnsafe(ref output, (nuint)vectorPart);
         if (has4) narrow4.StoreUnsafe(ref output, at4);
         if (scalars >= 1) Unsafe.Add(ref output, scalarStart) = t0;

@@ -59,6 +59,18 @@ internal interface IVectorWidth<TVector> where TVector : struct
     /// <summary>Halves added down to 128 bits, keeping the total of all lanes.</summary>
     static abstract Vector128<float> FoldTo128(TVector value);
 
+    /// <summary><see cref="HorizontalSum.OfFour(Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float})"/> and its narrower overloads.</summary>
+    static abstract TVector SumsOfFour(TVector a, TVector b, TVector c, TVector d);
+
+    /// <summary>
+    /// <see cref="HorizontalSum.AcrossBlocks(Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float})"/>
+    /// over as many arguments as the vector has 128-bit blocks (4, 2 or 1); the rest are ignored.
+    /// </summary>
+    static abstract TVector SumsAcrossBlocks(TVector e0, TVector e1, TVector e2, TVector e3);
+
+    /// <summary>The 128-bit block at <paramref name="index"/> (a constant at each call) of the vector.</summary>
+    static abstract Vector128<float> Block128(TVector value, int index);
+
     static abstract TVector Exp(TVector x);
 
     static abstract TVector Invoke<TOperator>(TVector x) where TOperator : struct, IUnaryOperator;
@@ -73,11 +85,23 @@ internal interface IVectorWidth<TVector> where TVector : struct
 /// <summary><see cref="IVectorWidth{TVector}"/> over <see cref="Vector512{T}"/>.</summary>
 internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
 {
-    public static bool IsHardwareAccelerated => Vector512.IsHardwareAccelerated;
+    public static bool IsHardwareAccelerated
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.IsHardwareAccelerated;
+    }
 
-    public static int Count => Vector512<float>.Count;
+    public static int Count
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512<float>.Count;
+    }
 
-    public static Vector512<float> Zero => Vector512<float>.Zero;
+    public static Vector512<float> Zero
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512<float>.Zero;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Create(float value) => Vector512.Create(value);
@@ -128,6 +152,22 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
     public static Vector128<float> FoldTo128(Vector512<float> value) => Vector256Width.FoldTo128(value.GetLower() + value.GetUpper());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> SumsOfFour(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d) =>
+        HorizontalSum.OfFour(a, b, c, d);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> SumsAcrossBlocks(Vector512<float> e0, Vector512<float> e1, Vector512<float> e2, Vector512<float> e3) => HorizontalSum.AcrossBlocks(e0, e1, e2, e3);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Block128(Vector512<float> value, int index) => index switch
+    {
+        0 => value.GetLower().GetLower(),
+        1 => value.GetLower().GetUpper(),
+        2 => value.GetUpper().GetLower(),
+        _ => value.GetUpper().GetUpper(),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x) => VectorMath.Exp(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -148,11 +188,23 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
 /// <summary><see cref="IVectorWidth{TVector}"/> over <see cref="Vector256{T}"/>.</summary>
 internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
 {
-    public static bool IsHardwareAccelerated => Vector256.IsHardwareAccelerated;
+    public static bool IsHardwareAccelerated
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector256.IsHardwareAccelerated;
+    }
 
-    public static int Count => Vector256<float>.Count;
+    public static int Count
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector256<float>.Count;
+    }
 
-    public static Vector256<float> Zero => Vector256<float>.Zero;
+    public static Vector256<float> Zero
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector256<float>.Zero;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Create(float value) => Vector256.Create(value);
@@ -203,6 +255,16 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
     public static Vector128<float> FoldTo128(Vector256<float> value) => value.GetLower() + value.GetUpper();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> SumsOfFour(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d) =>
+        HorizontalSum.OfFour(a, b, c, d);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> SumsAcrossBlocks(Vector256<float> e0, Vector256<float> e1, Vector256<float> e2, Vector256<float> e3) => HorizontalSum.AcrossBlocks(e0, e1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Block128(Vector256<float> value, int index) => index == 0 ? value.GetLower() : value.GetUpper();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x) => VectorMath.Exp(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -223,11 +285,23 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
 /// <summary><see cref="IVectorWidth{TVector}"/> over <see cref="Vector128{T}"/>.</summary>
 internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
 {
-    public static bool IsHardwareAccelerated => Vector128.IsHardwareAccelerated;
+    public static bool IsHardwareAccelerated
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector128.IsHardwareAccelerated;
+    }
 
-    public static int Count => Vector128<float>.Count;
+    public static int Count
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector128<float>.Count;
+    }
 
-    public static Vector128<float> Zero => Vector128<float>.Zero;
+    public static Vector128<float> Zero
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector128<float>.Zero;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Create(float value) => Vector128.Create(value);
@@ -280,6 +354,16 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> FoldTo128(Vector128<float> value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> SumsOfFour(Vector128<float> a, Vector128<float> b, Vector128<float> c, Vector128<float> d) =>
+        HorizontalSum.OfFour(a, b, c, d);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> SumsAcrossBlocks(Vector128<float> e0, Vector128<float> e1, Vector128<float> e2, Vector128<float> e3) => e0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Block128(Vector128<float> value, int index) => value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Exp(Vector128<float> x) => VectorMath.Exp(x);

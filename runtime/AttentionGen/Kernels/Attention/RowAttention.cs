@@ -165,13 +165,13 @@ internal static class RowAttention<TShape>
 
         if (Vector512.IsHardwareAccelerated && Stacks512)
         {
-            WeighValuesStacked512(ref weights, ref values, count, ref output);
+            WeighValuesStacked<Vector512Width, Vector512<float>>(ref weights, ref values, count, ref output);
             return;
         }
 
         if (Vector256.IsHardwareAccelerated && Stacks256)
         {
-            WeighValuesStacked256(ref weights, ref values, count, ref output);
+            WeighValuesStacked<Vector256Width, Vector256<float>>(ref weights, ref values, count, ref output);
             return;
         }
 
@@ -184,6 +184,12 @@ internal static class RowAttention<TShape>
     /// the same rows, which still stream past in memory order. Heads left over from whole stacks of four take the block
     /// while it is in L1.
     /// </summary>
+    /// <remarks>
+    /// The two widths' key loops stay written out, because a stack only inlines into a root whose own code is large
+    /// enough: the JIT's inlining budget is a multiple of the root's size, and a generic key loop forwarded from a one-line
+    /// root would leave the stacks as calls. What differs is the heads per stack, from the register budget: AVX-512's 32
+    /// registers hold 4 heads × 4 keys of accumulators beside 4 key vectors and a query.
+    /// </remarks>
     [MethodImpl(Kernel)]
     private static void ScoreKeysStacked512(ref float queries, ref float keys, int count, ref float scores)
     {
@@ -194,118 +200,19 @@ internal static class RowAttention<TShape>
             ref float block = ref Unsafe.Add(ref keys, (nint)j * KvWidth);
             for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
             {
-                ScoreStack512<Count4>(ref queries, ref block, j, firstHead, ref scores);
+                ScoreStack<Vector512Width, Vector512<float>, Count4>(ref queries, ref block, j, firstHead, ref scores);
             }
 
             if (StackedHeads % HeadsAtOnce != 0)
             {
                 switch (StackedHeads % HeadsAtOnce)
                 {
-                    case 1: ScoreStack512<Count1>(ref queries, ref block, j, StackedHeads - 1, ref scores); break;
-                    case 2: ScoreStack512<Count2>(ref queries, ref block, j, StackedHeads - 2, ref scores); break;
-                    case 3: ScoreStack512<Count3>(ref queries, ref block, j, StackedHeads - 3, ref scores); break;
+                    case 1: ScoreStack<Vector512Width, Vector512<float>, Count1>(ref queries, ref block, j, StackedHeads - 1, ref scores); break;
+                    case 2: ScoreStack<Vector512Width, Vector512<float>, Count2>(ref queries, ref block, j, StackedHeads - 2, ref scores); break;
+                    case 3: ScoreStack<Vector512Width, Vector512<float>, Count3>(ref queries, ref block, j, StackedHeads - 3, ref scores); break;
                 }
             }
         }
-    }
-
-    /// <summary>
-    /// The <typeparamref name="THeads"/> heads (1 to 4) from <paramref name="stackHead"/> against keys
-    /// <paramref name="j"/> … + 3, one Vector512 accumulator per (head, key).
-    /// </summary>
-    /// <remarks>
-    /// Inlined into the key loop, so whole stacks and the heads left over share each block of keys. That takes few
-    /// locals (the JIT refuses to inline a method with more than 32), hence the shape read through its getters rather
-    /// than cached in locals, and one query local.
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScoreStack512<THeads>(ref float queries, ref float block, int j, int stackHead, ref float scores)
-        where THeads : struct, IStaticCount
-    {
-        int heads = THeads.Value;
-        var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero; var s03 = Vector512<float>.Zero;
-        var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero; var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero;
-        var s20 = Vector512<float>.Zero; var s21 = Vector512<float>.Zero; var s22 = Vector512<float>.Zero; var s23 = Vector512<float>.Zero;
-        var s30 = Vector512<float>.Zero; var s31 = Vector512<float>.Zero; var s32 = Vector512<float>.Zero; var s33 = Vector512<float>.Zero;
-        ref float headQueries = ref Unsafe.Add(ref queries, stackHead * HeadDim);
-        ref float headKeys = ref Unsafe.Add(ref block, Grouped ? 0 : stackHead * HeadDim);
-        for (nuint d = 0; d < (nuint)HeadDim; d += 16)
-        {
-            Vector512<float> query;
-            if (Grouped)
-            {
-                var k0 = Vector512.LoadUnsafe(ref headKeys, d);
-                var k1 = Vector512.LoadUnsafe(ref headKeys, d + (nuint)(KvWidth));
-                var k2 = Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * KvWidth));
-                var k3 = Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * KvWidth));
-                query = Vector512.LoadUnsafe(ref headQueries, d);
-                s00 = Vector512.MultiplyAddEstimate(query, k0, s00); s01 = Vector512.MultiplyAddEstimate(query, k1, s01); s02 = Vector512.MultiplyAddEstimate(query, k2, s02); s03 = Vector512.MultiplyAddEstimate(query, k3, s03);
-                if (heads >= 2)
-                {
-                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(HeadDim));
-                    s10 = Vector512.MultiplyAddEstimate(query, k0, s10); s11 = Vector512.MultiplyAddEstimate(query, k1, s11); s12 = Vector512.MultiplyAddEstimate(query, k2, s12); s13 = Vector512.MultiplyAddEstimate(query, k3, s13);
-                }
-
-                if (heads >= 3)
-                {
-                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(2 * HeadDim));
-                    s20 = Vector512.MultiplyAddEstimate(query, k0, s20); s21 = Vector512.MultiplyAddEstimate(query, k1, s21); s22 = Vector512.MultiplyAddEstimate(query, k2, s22); s23 = Vector512.MultiplyAddEstimate(query, k3, s23);
-                }
-
-                if (heads >= 4)
-                {
-                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(3 * HeadDim));
-                    s30 = Vector512.MultiplyAddEstimate(query, k0, s30); s31 = Vector512.MultiplyAddEstimate(query, k1, s31); s32 = Vector512.MultiplyAddEstimate(query, k2, s32); s33 = Vector512.MultiplyAddEstimate(query, k3, s33);
-                }
-            }
-            else
-            {
-                // Head h's slice of key row j + i sits h·HeadDim + i·KvWidth floats in.
-                query = Vector512.LoadUnsafe(ref headQueries, d);
-                s00 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d), s00);
-                s01 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(KvWidth)), s01);
-                s02 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * KvWidth)), s02);
-                s03 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * KvWidth)), s03);
-                if (heads >= 2)
-                {
-                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(HeadDim));
-                    s10 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim)), s10);
-                    s11 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + KvWidth)), s11);
-                    s12 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + 2 * KvWidth)), s12);
-                    s13 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + 3 * KvWidth)), s13);
-                }
-
-                if (heads >= 3)
-                {
-                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(2 * HeadDim));
-                    s20 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * HeadDim)), s20);
-                    s21 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * HeadDim + KvWidth)), s21);
-                    s22 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * HeadDim + 2 * KvWidth)), s22);
-                    s23 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(2 * HeadDim + 3 * KvWidth)), s23);
-                }
-
-                if (heads >= 4)
-                {
-                    query = Vector512.LoadUnsafe(ref headQueries, d + (nuint)(3 * HeadDim));
-                    s30 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * HeadDim)), s30);
-                    s31 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * HeadDim + KvWidth)), s31);
-                    s32 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * HeadDim + 2 * KvWidth)), s32);
-                    s33 = Vector512.MultiplyAddEstimate(query, Vector512.LoadUnsafe(ref headKeys, d + (nuint)(3 * HeadDim + 3 * KvWidth)), s33);
-                }
-            }
-        }
-
-        // Block h of sums holds head stackHead + h's scores for keys j … j + 3.
-        var sums = TShape.Scale * HorizontalSum.AcrossBlocks(
-            HorizontalSum.OfFour(s00, s01, s02, s03),
-            heads >= 2 ? HorizontalSum.OfFour(s10, s11, s12, s13) : Vector512<float>.Zero,
-            heads >= 3 ? HorizontalSum.OfFour(s20, s21, s22, s23) : Vector512<float>.Zero,
-            heads >= 4 ? HorizontalSum.OfFour(s30, s31, s32, s33) : Vector512<float>.Zero);
-        ref float headScores = ref Unsafe.Add(ref scores, stackHead * TShape.ScoreStride + j);
-        sums.GetLower().GetLower().StoreUnsafe(ref headScores);
-        if (heads >= 2) sums.GetLower().GetUpper().StoreUnsafe(ref headScores, (nuint)TShape.ScoreStride);
-        if (heads >= 3) sums.GetUpper().GetLower().StoreUnsafe(ref headScores, (nuint)(2 * TShape.ScoreStride));
-        if (heads >= 4) sums.GetUpper().GetUpper().StoreUnsafe(ref headScores, (nuint)(3 * TShape.ScoreStride));
     }
 
     /// <summary>As <see cref="ScoreKeysStacked512"/>, two heads at a time: 2 × 4 accumulators, 4 keys and a query fill AVX2's 16 registers.</summary>
@@ -319,120 +226,224 @@ internal static class RowAttention<TShape>
             ref float block = ref Unsafe.Add(ref keys, (nint)j * KvWidth);
             for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
             {
-                ScoreStack256<Count2>(ref queries, ref block, j, firstHead, ref scores);
+                ScoreStack<Vector256Width, Vector256<float>, Count2>(ref queries, ref block, j, firstHead, ref scores);
             }
 
             if (StackedHeads % HeadsAtOnce == 1)
             {
-                ScoreStack256<Count1>(ref queries, ref block, j, StackedHeads - 1, ref scores);
+                ScoreStack<Vector256Width, Vector256<float>, Count1>(ref queries, ref block, j, StackedHeads - 1, ref scores);
             }
         }
     }
 
-    /// <summary>The <typeparamref name="THeads"/> heads (1 or 2) from <paramref name="stackHead"/> against keys <paramref name="j"/> … + 3.</summary>
+    /// <summary>
+    /// The <typeparamref name="THeads"/> heads (1 to 4) from <paramref name="stackHead"/> against keys
+    /// <paramref name="j"/> … + 3, one accumulator per (head, key).
+    /// </summary>
+    /// <remarks>
+    /// Inlined into the key loop, so whole stacks and the heads left over share each block of keys. That takes few
+    /// locals (the JIT refuses to inline a method with more than 32), hence the shape and the lane count read through
+    /// their getters rather than cached in locals, and one query local.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScoreStack256<THeads>(ref float queries, ref float block, int j, int stackHead, ref float scores)
+    private static void ScoreStack<TWidth, TVector, THeads>(ref float queries, ref float block, int j, int stackHead, ref float scores)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
         where THeads : struct, IStaticCount
     {
         int heads = THeads.Value;
-        var s00 = Vector256<float>.Zero; var s01 = Vector256<float>.Zero; var s02 = Vector256<float>.Zero; var s03 = Vector256<float>.Zero;
-        var s10 = Vector256<float>.Zero; var s11 = Vector256<float>.Zero; var s12 = Vector256<float>.Zero; var s13 = Vector256<float>.Zero;
+        TVector s00 = TWidth.Zero, s01 = s00, s02 = s00, s03 = s00;
+        TVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        TVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+        TVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
         ref float headQueries = ref Unsafe.Add(ref queries, stackHead * HeadDim);
         ref float headKeys = ref Unsafe.Add(ref block, Grouped ? 0 : stackHead * HeadDim);
-        for (nuint d = 0; d < (nuint)HeadDim; d += 8)
+        for (nuint d = 0; d < (nuint)HeadDim; d += (nuint)TWidth.Count)
         {
-            Vector256<float> query;
+            TVector query;
             if (Grouped)
             {
-                var k0 = Vector256.LoadUnsafe(ref headKeys, d);
-                var k1 = Vector256.LoadUnsafe(ref headKeys, d + (nuint)(KvWidth));
-                var k2 = Vector256.LoadUnsafe(ref headKeys, d + (nuint)(2 * KvWidth));
-                var k3 = Vector256.LoadUnsafe(ref headKeys, d + (nuint)(3 * KvWidth));
-                query = Vector256.LoadUnsafe(ref headQueries, d);
-                s00 = Vector256.MultiplyAddEstimate(query, k0, s00); s01 = Vector256.MultiplyAddEstimate(query, k1, s01); s02 = Vector256.MultiplyAddEstimate(query, k2, s02); s03 = Vector256.MultiplyAddEstimate(query, k3, s03);
+                var k0 = TWidth.Load(ref headKeys, d);
+                var k1 = TWidth.Load(ref headKeys, d + (nuint)(KvWidth));
+                var k2 = TWidth.Load(ref headKeys, d + (nuint)(2 * KvWidth));
+                var k3 = TWidth.Load(ref headKeys, d + (nuint)(3 * KvWidth));
+                query = TWidth.Load(ref headQueries, d);
+                s00 = TWidth.MultiplyAddEstimate(query, k0, s00); s01 = TWidth.MultiplyAddEstimate(query, k1, s01); s02 = TWidth.MultiplyAddEstimate(query, k2, s02); s03 = TWidth.MultiplyAddEstimate(query, k3, s03);
                 if (heads >= 2)
                 {
-                    query = Vector256.LoadUnsafe(ref headQueries, d + (nuint)(HeadDim));
-                    s10 = Vector256.MultiplyAddEstimate(query, k0, s10); s11 = Vector256.MultiplyAddEstimate(query, k1, s11); s12 = Vector256.MultiplyAddEstimate(query, k2, s12); s13 = Vector256.MultiplyAddEstimate(query, k3, s13);
+                    query = TWidth.Load(ref headQueries, d + (nuint)(HeadDim));
+                    s10 = TWidth.MultiplyAddEstimate(query, k0, s10); s11 = TWidth.MultiplyAddEstimate(query, k1, s11); s12 = TWidth.MultiplyAddEstimate(query, k2, s12); s13 = TWidth.MultiplyAddEstimate(query, k3, s13);
+                }
+
+                if (heads >= 3)
+                {
+                    query = TWidth.Load(ref headQueries, d + (nuint)(2 * HeadDim));
+                    s20 = TWidth.MultiplyAddEstimate(query, k0, s20); s21 = TWidth.MultiplyAddEstimate(query, k1, s21); s22 = TWidth.MultiplyAddEstimate(query, k2, s22); s23 = TWidth.MultiplyAddEstimate(query, k3, s23);
+                }
+
+                if (heads >= 4)
+                {
+                    query = TWidth.Load(ref headQueries, d + (nuint)(3 * HeadDim));
+                    s30 = TWidth.MultiplyAddEstimate(query, k0, s30); s31 = TWidth.MultiplyAddEstimate(query, k1, s31); s32 = TWidth.MultiplyAddEstimate(query, k2, s32); s33 = TWidth.MultiplyAddEstimate(query, k3, s33);
                 }
             }
             else
             {
-                query = Vector256.LoadUnsafe(ref headQueries, d);
-                s00 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d), s00);
-                s01 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(KvWidth)), s01);
-                s02 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(2 * KvWidth)), s02);
-                s03 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(3 * KvWidth)), s03);
+                // Head h's slice of key row j + i sits h·HeadDim + i·KvWidth floats in.
+                query = TWidth.Load(ref headQueries, d);
+                s00 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d), s00);
+                s01 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(KvWidth)), s01);
+                s02 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(2 * KvWidth)), s02);
+                s03 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(3 * KvWidth)), s03);
                 if (heads >= 2)
                 {
-                    query = Vector256.LoadUnsafe(ref headQueries, d + (nuint)(HeadDim));
-                    s10 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim)), s10);
-                    s11 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + KvWidth)), s11);
-                    s12 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + 2 * KvWidth)), s12);
-                    s13 = Vector256.MultiplyAddEstimate(query, Vector256.LoadUnsafe(ref headKeys, d + (nuint)(HeadDim + 3 * KvWidth)), s13);
+                    query = TWidth.Load(ref headQueries, d + (nuint)(HeadDim));
+                    s10 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(HeadDim)), s10);
+                    s11 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(HeadDim + KvWidth)), s11);
+                    s12 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(HeadDim + 2 * KvWidth)), s12);
+                    s13 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(HeadDim + 3 * KvWidth)), s13);
+                }
+
+                if (heads >= 3)
+                {
+                    query = TWidth.Load(ref headQueries, d + (nuint)(2 * HeadDim));
+                    s20 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(2 * HeadDim)), s20);
+                    s21 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(2 * HeadDim + KvWidth)), s21);
+                    s22 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(2 * HeadDim + 2 * KvWidth)), s22);
+                    s23 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(2 * HeadDim + 3 * KvWidth)), s23);
+                }
+
+                if (heads >= 4)
+                {
+                    query = TWidth.Load(ref headQueries, d + (nuint)(3 * HeadDim));
+                    s30 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(3 * HeadDim)), s30);
+                    s31 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(3 * HeadDim + KvWidth)), s31);
+                    s32 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(3 * HeadDim + 2 * KvWidth)), s32);
+                    s33 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(3 * HeadDim + 3 * KvWidth)), s33);
                 }
             }
         }
 
-        // Block h of sums holds head stackHead + h's scores for keys j … j + 3.
-        var sums = TShape.Scale * HorizontalSum.AcrossBlocks(
-            HorizontalSum.OfFour(s00, s01, s02, s03),
-            heads >= 2 ? HorizontalSum.OfFour(s10, s11, s12, s13) : Vector256<float>.Zero);
+        // 128-bit block h of sums holds head stackHead + h's scores for keys j … j + 3.
+        var sums = TWidth.Multiply(TWidth.Create(TShape.Scale), TWidth.SumsAcrossBlocks(
+            TWidth.SumsOfFour(s00, s01, s02, s03),
+            heads >= 2 ? TWidth.SumsOfFour(s10, s11, s12, s13) : TWidth.Zero,
+            heads >= 3 ? TWidth.SumsOfFour(s20, s21, s22, s23) : TWidth.Zero,
+            heads >= 4 ? TWidth.SumsOfFour(s30, s31, s32, s33) : TWidth.Zero));
         ref float headScores = ref Unsafe.Add(ref scores, stackHead * TShape.ScoreStride + j);
-        sums.GetLower().StoreUnsafe(ref headScores);
-        if (heads >= 2) sums.GetUpper().StoreUnsafe(ref headScores, (nuint)TShape.ScoreStride);
+        TWidth.Block128(sums, 0).StoreUnsafe(ref headScores);
+        if (heads >= 2) TWidth.Block128(sums, 1).StoreUnsafe(ref headScores, (nuint)TShape.ScoreStride);
+        if (heads >= 3) TWidth.Block128(sums, 2).StoreUnsafe(ref headScores, (nuint)(2 * TShape.ScoreStride));
+        if (heads >= 4) TWidth.Block128(sums, 3).StoreUnsafe(ref headScores, (nuint)(3 * TShape.ScoreStride));
     }
 
     /// <summary>
-    /// Four heads at a time, four head vectors (64 columns) at a time: each value vector is loaded once and weighted for
-    /// its heads (or, without groups, each head's own slice), with the outputs in registers while the values stream past.
+    /// Heads weighed together by the stacked kernel, as the register budget allows: AVX-512's 32 registers hold 4 heads ×
+    /// 4 head vectors of accumulators beside the 4 value vectors and the broadcast weight; AVX2's 16 hold 2 heads' worth.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int WeighedHeadsAtOnce<TWidth, TVector>()
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct => TWidth.Count == 16 ? 4 : 2;
+
+    /// <summary>
+    /// <see cref="WeighedHeadsAtOnce"/> heads at a time, four head vectors at a time: each value vector is loaded once and
+    /// weighted for its heads (or, without groups, each head's own slice), with the outputs in registers while the values
+    /// stream past.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValuesStacked512(ref float weights, ref float values, int count, ref float output)
+    private static void WeighValuesStacked<TWidth, TVector>(ref float weights, ref float values, int count, ref float output)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
-        const int HeadsAtOnce = 4;
-        for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
+        for (int firstHead = 0; firstHead + WeighedHeadsAtOnce<TWidth, TVector>() <= StackedHeads; firstHead += WeighedHeadsAtOnce<TWidth, TVector>())
         {
-            WeighHeads512<Count4>(ref weights, ref values, count, ref output, firstHead);
+            if (WeighedHeadsAtOnce<TWidth, TVector>() == 4)
+            {
+                WeighHeads<TWidth, TVector, Count4>(ref weights, ref values, count, ref output, firstHead);
+            }
+            else
+            {
+                WeighHeads<TWidth, TVector, Count2>(ref weights, ref values, count, ref output, firstHead);
+            }
         }
 
-        switch (StackedHeads % HeadsAtOnce)
+        switch (StackedHeads % WeighedHeadsAtOnce<TWidth, TVector>())
         {
-            case 1: WeighHeads512<Count1>(ref weights, ref values, count, ref output, StackedHeads - 1); break;
-            case 2: WeighHeads512<Count2>(ref weights, ref values, count, ref output, StackedHeads - 2); break;
-            case 3: WeighHeads512<Count3>(ref weights, ref values, count, ref output, StackedHeads - 3); break;
+            case 1: WeighHeads<TWidth, TVector, Count1>(ref weights, ref values, count, ref output, StackedHeads - 1); break;
+            case 2: WeighHeads<TWidth, TVector, Count2>(ref weights, ref values, count, ref output, StackedHeads - 2); break;
+            case 3: WeighHeads<TWidth, TVector, Count3>(ref weights, ref values, count, ref output, StackedHeads - 3); break;
         }
     }
 
     /// <summary>Every column block of the <typeparamref name="THeads"/> heads from <paramref name="firstHead"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighHeads512<THeads>(ref float weights, ref float values, int count, ref float output, int firstHead)
+    private static void WeighHeads<TWidth, TVector, THeads>(ref float weights, ref float values, int count, ref float output, int firstHead)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
         where THeads : struct, IStaticCount
     {
-        const int Columns = 4 * 16;
         ref float headWeights = ref Unsafe.Add(ref weights, firstHead * TShape.ScoreStride);
         ref float headOutputs = ref Unsafe.Add(ref output, firstHead * HeadDim);
         ref float headValues = ref Unsafe.Add(ref values, Grouped ? 0 : firstHead * HeadDim);
         nuint column = 0;
-        for (; column + Columns <= (nuint)HeadDim; column += Columns)
+        for (; column + (nuint)(4 * TWidth.Count) <= (nuint)HeadDim; column += (nuint)(4 * TWidth.Count))
         {
-            WeighStack512<THeads, Count4>(ref headWeights, ref headValues, count, ref headOutputs, column);
+            WeighStackOn<TWidth, TVector, THeads, Count4>(ref headWeights, ref headValues, count, ref headOutputs, column);
         }
 
-        switch (HeadDim % Columns / 16)
+        switch (HeadDim % (4 * TWidth.Count) / TWidth.Count)
         {
-            case 1: WeighStack512<THeads, Count1>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
-            case 2: WeighStack512<THeads, Count2>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
-            case 3: WeighStack512<THeads, Count3>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 1: WeighStackOn<TWidth, TVector, THeads, Count1>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 2: WeighStackOn<TWidth, TVector, THeads, Count2>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 3: WeighStackOn<TWidth, TVector, THeads, Count3>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
         }
     }
 
-    /// <summary>
-    /// <typeparamref name="THeads"/> heads × <typeparamref name="TVectors"/> Vector512 columns from <paramref name="column"/>
-    /// (each 1 to 4), one accumulator each, over every value row.
-    /// </summary>
+    /// <summary>The width's named <see cref="WeighStack{TWidth, TVector, THeads, TVectors}"/> kernel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighStackOn<TWidth, TVector, THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+        where THeads : struct, IStaticCount
+        where TVectors : struct, IStaticCount
+    {
+        if (TWidth.Count == 16)
+        {
+            WeighStack512<THeads, TVectors>(ref headWeights, ref headValues, count, ref headOutputs, column);
+        }
+        else
+        {
+            WeighStack256<THeads, TVectors>(ref headWeights, ref headValues, count, ref headOutputs, column);
+        }
+    }
+
+    // The per-width kernels hold no code of their own: they give each width's compiled kernel its own name, which
+    // DOTNET_JitDisasm and the JIT disassembly test select listings by.
+
+    /// <inheritdoc cref="WeighStack{TWidth, TVector, THeads, TVectors}"/>
     [MethodImpl(Kernel)]
     private static void WeighStack512<THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+        where THeads : struct, IStaticCount
+        where TVectors : struct, IStaticCount =>
+        WeighStack<Vector512Width, Vector512<float>, THeads, TVectors>(ref headWeights, ref headValues, count, ref headOutputs, column);
+
+    /// <inheritdoc cref="WeighStack{TWidth, TVector, THeads, TVectors}"/>
+    [MethodImpl(Kernel)]
+    private static void WeighStack256<THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+        where THeads : struct, IStaticCount
+        where TVectors : struct, IStaticCount =>
+        WeighStack<Vector256Width, Vector256<float>, THeads, TVectors>(ref headWeights, ref headValues, count, ref headOutputs, column);
+
+    /// <summary>
+    /// <typeparamref name="THeads"/> heads × <typeparamref name="TVectors"/> vector columns from <paramref name="column"/>
+    /// (each 1 to 4), one accumulator each, over every value row.
+    /// </summary>
+    /// <remarks>At the JIT's limit of 32 locals for an inlinee: hence no local for the lane count.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighStack<TWidth, TVector, THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
         where THeads : struct, IStaticCount
         where TVectors : struct, IStaticCount
     {
@@ -442,207 +453,105 @@ internal static class RowAttention<TShape>
         nint kvWidth = KvWidth;
         int scoreStride = TShape.ScoreStride;
         bool grouped = Grouped;
-        var o00 = Vector512<float>.Zero; var o01 = Vector512<float>.Zero; var o02 = Vector512<float>.Zero; var o03 = Vector512<float>.Zero;
-        var o10 = Vector512<float>.Zero; var o11 = Vector512<float>.Zero; var o12 = Vector512<float>.Zero; var o13 = Vector512<float>.Zero;
-        var o20 = Vector512<float>.Zero; var o21 = Vector512<float>.Zero; var o22 = Vector512<float>.Zero; var o23 = Vector512<float>.Zero;
-        var o30 = Vector512<float>.Zero; var o31 = Vector512<float>.Zero; var o32 = Vector512<float>.Zero; var o33 = Vector512<float>.Zero;
+        TVector o00 = TWidth.Zero, o01 = o00, o02 = o00, o03 = o00;
+        TVector o10 = o00, o11 = o00, o12 = o00, o13 = o00;
+        TVector o20 = o00, o21 = o00, o22 = o00, o23 = o00;
+        TVector o30 = o00, o31 = o00, o32 = o00, o33 = o00;
         ref float columnValues = ref Unsafe.Add(ref headValues, column);
         for (int j = 0; j < count; j++)
         {
             ref float valueRow = ref Unsafe.Add(ref columnValues, j * kvWidth);
 
             // Head 0; with a group the same four value vectors serve every head.
-            var v0 = Vector512.LoadUnsafe(ref valueRow);
-            var v1 = vectors >= 2 ? Vector512.LoadUnsafe(ref valueRow, 16) : default;
-            var v2 = vectors >= 3 ? Vector512.LoadUnsafe(ref valueRow, 32) : default;
-            var v3 = vectors >= 4 ? Vector512.LoadUnsafe(ref valueRow, 48) : default;
-            var p = Vector512.Create(Unsafe.Add(ref headWeights, j));
-            o00 = Vector512.MultiplyAddEstimate(p, v0, o00);
-            if (vectors >= 2) o01 = Vector512.MultiplyAddEstimate(p, v1, o01);
-            if (vectors >= 3) o02 = Vector512.MultiplyAddEstimate(p, v2, o02);
-            if (vectors >= 4) o03 = Vector512.MultiplyAddEstimate(p, v3, o03);
+            var v0 = TWidth.Load(ref valueRow, 0);
+            var v1 = vectors >= 2 ? TWidth.Load(ref valueRow, (nuint)TWidth.Count) : default;
+            var v2 = vectors >= 3 ? TWidth.Load(ref valueRow, (nuint)(2 * TWidth.Count)) : default;
+            var v3 = vectors >= 4 ? TWidth.Load(ref valueRow, (nuint)(3 * TWidth.Count)) : default;
+            var p = TWidth.Create(Unsafe.Add(ref headWeights, j));
+            o00 = TWidth.MultiplyAddEstimate(p, v0, o00);
+            if (vectors >= 2) o01 = TWidth.MultiplyAddEstimate(p, v1, o01);
+            if (vectors >= 3) o02 = TWidth.MultiplyAddEstimate(p, v2, o02);
+            if (vectors >= 4) o03 = TWidth.MultiplyAddEstimate(p, v3, o03);
 
             if (heads >= 2)
             {
                 if (!grouped)
                 {
-                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)headDim);
-                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(headDim + 16));
-                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(headDim + 32));
-                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(headDim + 48));
+                    v0 = TWidth.Load(ref valueRow, (nuint)headDim);
+                    if (vectors >= 2) v1 = TWidth.Load(ref valueRow, (nuint)(headDim + TWidth.Count));
+                    if (vectors >= 3) v2 = TWidth.Load(ref valueRow, (nuint)(headDim + 2 * TWidth.Count));
+                    if (vectors >= 4) v3 = TWidth.Load(ref valueRow, (nuint)(headDim + 3 * TWidth.Count));
                 }
 
-                p = Vector512.Create(Unsafe.Add(ref headWeights, scoreStride + j));
-                o10 = Vector512.MultiplyAddEstimate(p, v0, o10);
-                if (vectors >= 2) o11 = Vector512.MultiplyAddEstimate(p, v1, o11);
-                if (vectors >= 3) o12 = Vector512.MultiplyAddEstimate(p, v2, o12);
-                if (vectors >= 4) o13 = Vector512.MultiplyAddEstimate(p, v3, o13);
+                p = TWidth.Create(Unsafe.Add(ref headWeights, scoreStride + j));
+                o10 = TWidth.MultiplyAddEstimate(p, v0, o10);
+                if (vectors >= 2) o11 = TWidth.MultiplyAddEstimate(p, v1, o11);
+                if (vectors >= 3) o12 = TWidth.MultiplyAddEstimate(p, v2, o12);
+                if (vectors >= 4) o13 = TWidth.MultiplyAddEstimate(p, v3, o13);
             }
 
             if (heads >= 3)
             {
                 if (!grouped)
                 {
-                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * headDim));
-                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * headDim + 16));
-                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * headDim + 32));
-                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(2 * headDim + 48));
+                    v0 = TWidth.Load(ref valueRow, (nuint)(2 * headDim));
+                    if (vectors >= 2) v1 = TWidth.Load(ref valueRow, (nuint)(2 * headDim + TWidth.Count));
+                    if (vectors >= 3) v2 = TWidth.Load(ref valueRow, (nuint)(2 * headDim + 2 * TWidth.Count));
+                    if (vectors >= 4) v3 = TWidth.Load(ref valueRow, (nuint)(2 * headDim + 3 * TWidth.Count));
                 }
 
-                p = Vector512.Create(Unsafe.Add(ref headWeights, 2 * scoreStride + j));
-                o20 = Vector512.MultiplyAddEstimate(p, v0, o20);
-                if (vectors >= 2) o21 = Vector512.MultiplyAddEstimate(p, v1, o21);
-                if (vectors >= 3) o22 = Vector512.MultiplyAddEstimate(p, v2, o22);
-                if (vectors >= 4) o23 = Vector512.MultiplyAddEstimate(p, v3, o23);
+                p = TWidth.Create(Unsafe.Add(ref headWeights, 2 * scoreStride + j));
+                o20 = TWidth.MultiplyAddEstimate(p, v0, o20);
+                if (vectors >= 2) o21 = TWidth.MultiplyAddEstimate(p, v1, o21);
+                if (vectors >= 3) o22 = TWidth.MultiplyAddEstimate(p, v2, o22);
+                if (vectors >= 4) o23 = TWidth.MultiplyAddEstimate(p, v3, o23);
             }
 
             if (heads >= 4)
             {
                 if (!grouped)
                 {
-                    v0 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * headDim));
-                    if (vectors >= 2) v1 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * headDim + 16));
-                    if (vectors >= 3) v2 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * headDim + 32));
-                    if (vectors >= 4) v3 = Vector512.LoadUnsafe(ref valueRow, (nuint)(3 * headDim + 48));
+                    v0 = TWidth.Load(ref valueRow, (nuint)(3 * headDim));
+                    if (vectors >= 2) v1 = TWidth.Load(ref valueRow, (nuint)(3 * headDim + TWidth.Count));
+                    if (vectors >= 3) v2 = TWidth.Load(ref valueRow, (nuint)(3 * headDim + 2 * TWidth.Count));
+                    if (vectors >= 4) v3 = TWidth.Load(ref valueRow, (nuint)(3 * headDim + 3 * TWidth.Count));
                 }
 
-                p = Vector512.Create(Unsafe.Add(ref headWeights, 3 * scoreStride + j));
-                o30 = Vector512.MultiplyAddEstimate(p, v0, o30);
-                if (vectors >= 2) o31 = Vector512.MultiplyAddEstimate(p, v1, o31);
-                if (vectors >= 3) o32 = Vector512.MultiplyAddEstimate(p, v2, o32);
-                if (vectors >= 4) o33 = Vector512.MultiplyAddEstimate(p, v3, o33);
+                p = TWidth.Create(Unsafe.Add(ref headWeights, 3 * scoreStride + j));
+                o30 = TWidth.MultiplyAddEstimate(p, v0, o30);
+                if (vectors >= 2) o31 = TWidth.MultiplyAddEstimate(p, v1, o31);
+                if (vectors >= 3) o32 = TWidth.MultiplyAddEstimate(p, v2, o32);
+                if (vectors >= 4) o33 = TWidth.MultiplyAddEstimate(p, v3, o33);
             }
         }
 
         ref float outputs = ref Unsafe.Add(ref headOutputs, column);
-        o00.StoreUnsafe(ref outputs);
-        if (vectors >= 2) o01.StoreUnsafe(ref outputs, 16);
-        if (vectors >= 3) o02.StoreUnsafe(ref outputs, 32);
-        if (vectors >= 4) o03.StoreUnsafe(ref outputs, 48);
+        TWidth.Store(o00, ref outputs, 0);
+        if (vectors >= 2) TWidth.Store(o01, ref outputs, (nuint)TWidth.Count);
+        if (vectors >= 3) TWidth.Store(o02, ref outputs, (nuint)(2 * TWidth.Count));
+        if (vectors >= 4) TWidth.Store(o03, ref outputs, (nuint)(3 * TWidth.Count));
         if (heads >= 2)
         {
-            o10.StoreUnsafe(ref outputs, (nuint)headDim);
-            if (vectors >= 2) o11.StoreUnsafe(ref outputs, (nuint)(headDim + 16));
-            if (vectors >= 3) o12.StoreUnsafe(ref outputs, (nuint)(headDim + 32));
-            if (vectors >= 4) o13.StoreUnsafe(ref outputs, (nuint)(headDim + 48));
+            TWidth.Store(o10, ref outputs, (nuint)headDim);
+            if (vectors >= 2) TWidth.Store(o11, ref outputs, (nuint)(headDim + TWidth.Count));
+            if (vectors >= 3) TWidth.Store(o12, ref outputs, (nuint)(headDim + 2 * TWidth.Count));
+            if (vectors >= 4) TWidth.Store(o13, ref outputs, (nuint)(headDim + 3 * TWidth.Count));
         }
 
         if (heads >= 3)
         {
-            o20.StoreUnsafe(ref outputs, (nuint)(2 * headDim));
-            if (vectors >= 2) o21.StoreUnsafe(ref outputs, (nuint)(2 * headDim + 16));
-            if (vectors >= 3) o22.StoreUnsafe(ref outputs, (nuint)(2 * headDim + 32));
-            if (vectors >= 4) o23.StoreUnsafe(ref outputs, (nuint)(2 * headDim + 48));
+            TWidth.Store(o20, ref outputs, (nuint)(2 * headDim));
+            if (vectors >= 2) TWidth.Store(o21, ref outputs, (nuint)(2 * headDim + TWidth.Count));
+            if (vectors >= 3) TWidth.Store(o22, ref outputs, (nuint)(2 * headDim + 2 * TWidth.Count));
+            if (vectors >= 4) TWidth.Store(o23, ref outputs, (nuint)(2 * headDim + 3 * TWidth.Count));
         }
 
         if (heads >= 4)
         {
-            o30.StoreUnsafe(ref outputs, (nuint)(3 * headDim));
-            if (vectors >= 2) o31.StoreUnsafe(ref outputs, (nuint)(3 * headDim + 16));
-            if (vectors >= 3) o32.StoreUnsafe(ref outputs, (nuint)(3 * headDim + 32));
-            if (vectors >= 4) o33.StoreUnsafe(ref outputs, (nuint)(3 * headDim + 48));
-        }
-    }
-
-    /// <summary>As <see cref="WeighValuesStacked512"/>, two heads at a time over four Vector256 columns (32 columns).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValuesStacked256(ref float weights, ref float values, int count, ref float output)
-    {
-        const int HeadsAtOnce = 2;
-        for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
-        {
-            WeighHeads256<Count2>(ref weights, ref values, count, ref output, firstHead);
-        }
-
-        if (StackedHeads % HeadsAtOnce != 0)
-        {
-            WeighHeads256<Count1>(ref weights, ref values, count, ref output, StackedHeads - 1);
-        }
-    }
-
-    /// <inheritdoc cref="WeighHeads512"/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighHeads256<THeads>(ref float weights, ref float values, int count, ref float output, int firstHead)
-        where THeads : struct, IStaticCount
-    {
-        const int Columns = 4 * 8;
-        ref float headWeights = ref Unsafe.Add(ref weights, firstHead * TShape.ScoreStride);
-        ref float headOutputs = ref Unsafe.Add(ref output, firstHead * HeadDim);
-        ref float headValues = ref Unsafe.Add(ref values, Grouped ? 0 : firstHead * HeadDim);
-        nuint column = 0;
-        for (; column + Columns <= (nuint)HeadDim; column += Columns)
-        {
-            WeighStack256<THeads, Count4>(ref headWeights, ref headValues, count, ref headOutputs, column);
-        }
-
-        switch (HeadDim % Columns / 8)
-        {
-            case 1: WeighStack256<THeads, Count1>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
-            case 2: WeighStack256<THeads, Count2>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
-            case 3: WeighStack256<THeads, Count3>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
-        }
-    }
-
-    /// <summary>
-    /// <typeparamref name="THeads"/> heads (1 or 2) × <typeparamref name="TVectors"/> Vector256 columns (1 to 4) from
-    /// <paramref name="column"/>, one accumulator each, over every value row.
-    /// </summary>
-    [MethodImpl(Kernel)]
-    private static void WeighStack256<THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
-        where THeads : struct, IStaticCount
-        where TVectors : struct, IStaticCount
-    {
-        int heads = THeads.Value;
-        int vectors = TVectors.Value;
-        int headDim = HeadDim;
-        nint kvWidth = KvWidth;
-        int scoreStride = TShape.ScoreStride;
-        bool grouped = Grouped;
-        var o00 = Vector256<float>.Zero; var o01 = Vector256<float>.Zero; var o02 = Vector256<float>.Zero; var o03 = Vector256<float>.Zero;
-        var o10 = Vector256<float>.Zero; var o11 = Vector256<float>.Zero; var o12 = Vector256<float>.Zero; var o13 = Vector256<float>.Zero;
-        ref float columnValues = ref Unsafe.Add(ref headValues, column);
-        for (int j = 0; j < count; j++)
-        {
-            ref float valueRow = ref Unsafe.Add(ref columnValues, j * kvWidth);
-            var v0 = Vector256.LoadUnsafe(ref valueRow);
-            var v1 = vectors >= 2 ? Vector256.LoadUnsafe(ref valueRow, 8) : default;
-            var v2 = vectors >= 3 ? Vector256.LoadUnsafe(ref valueRow, 16) : default;
-            var v3 = vectors >= 4 ? Vector256.LoadUnsafe(ref valueRow, 24) : default;
-            var p = Vector256.Create(Unsafe.Add(ref headWeights, j));
-            o00 = Vector256.MultiplyAddEstimate(p, v0, o00);
-            if (vectors >= 2) o01 = Vector256.MultiplyAddEstimate(p, v1, o01);
-            if (vectors >= 3) o02 = Vector256.MultiplyAddEstimate(p, v2, o02);
-            if (vectors >= 4) o03 = Vector256.MultiplyAddEstimate(p, v3, o03);
-
-            if (heads >= 2)
-            {
-                if (!grouped)
-                {
-                    v0 = Vector256.LoadUnsafe(ref valueRow, (nuint)headDim);
-                    if (vectors >= 2) v1 = Vector256.LoadUnsafe(ref valueRow, (nuint)(headDim + 8));
-                    if (vectors >= 3) v2 = Vector256.LoadUnsafe(ref valueRow, (nuint)(headDim + 16));
-                    if (vectors >= 4) v3 = Vector256.LoadUnsafe(ref valueRow, (nuint)(headDim + 24));
-                }
-
-                p = Vector256.Create(Unsafe.Add(ref headWeights, scoreStride + j));
-                o10 = Vector256.MultiplyAddEstimate(p, v0, o10);
-                if (vectors >= 2) o11 = Vector256.MultiplyAddEstimate(p, v1, o11);
-                if (vectors >= 3) o12 = Vector256.MultiplyAddEstimate(p, v2, o12);
-                if (vectors >= 4) o13 = Vector256.MultiplyAddEstimate(p, v3, o13);
-            }
-        }
-
-        ref float outputs = ref Unsafe.Add(ref headOutputs, column);
-        o00.StoreUnsafe(ref outputs);
-        if (vectors >= 2) o01.StoreUnsafe(ref outputs, 8);
-        if (vectors >= 3) o02.StoreUnsafe(ref outputs, 16);
-        if (vectors >= 4) o03.StoreUnsafe(ref outputs, 24);
-        if (heads >= 2)
-        {
-            o10.StoreUnsafe(ref outputs, (nuint)headDim);
-            if (vectors >= 2) o11.StoreUnsafe(ref outputs, (nuint)(headDim + 8));
-            if (vectors >= 3) o12.StoreUnsafe(ref outputs, (nuint)(headDim + 16));
-            if (vectors >= 4) o13.StoreUnsafe(ref outputs, (nuint)(headDim + 24));
+            TWidth.Store(o30, ref outputs, (nuint)(3 * headDim));
+            if (vectors >= 2) TWidth.Store(o31, ref outputs, (nuint)(3 * headDim + TWidth.Count));
+            if (vectors >= 3) TWidth.Store(o32, ref outputs, (nuint)(3 * headDim + 2 * TWidth.Count));
+            if (vectors >= 4) TWidth.Store(o33, ref outputs, (nuint)(3 * headDim + 3 * TWidth.Count));
         }
     }
 

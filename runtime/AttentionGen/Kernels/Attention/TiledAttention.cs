@@ -10,9 +10,11 @@ namespace AttentionGen.Kernels.Attention;
 /// (query row, head) pairs: a QKᵀ tile into the score block, the rows' softmax, a P·V tile into the output.
 /// </summary>
 /// <remarks>
-/// One driver (<see cref="AttendInTiles{TTile}"/>) does the head/tile walk, the causal bookkeeping and the softmax for
-/// every width; only the register tiles are written per width, because the register budget sets their sizes
-/// (AVX-512's 32 registers hold 6×4 accumulators, 4 key vectors and a broadcast; AVX2's and SSE's 16 hold 6×2 and 4×2).
+/// One driver (<see cref="AttendInTiles{TTile}"/>) does the head/tile walk, the causal bookkeeping and the softmax, and
+/// one generic tile (<see cref="Tile{TWidth, TVector, TLayout}"/>) the register blocks, for every width. What is per
+/// width is only the tile's layout, because the register budget sets it (AVX-512's 32 registers hold 6×4
+/// accumulators, 4 key vectors and a broadcast; AVX2's and SSE's 16 hold 6×2 and 4×2): see <see cref="Layout512"/>,
+/// <see cref="Layout256"/>, <see cref="Layout128"/>.
 /// </remarks>
 internal static class TiledAttention<TShape>
     where TShape : struct, IAttentionShape
@@ -51,21 +53,21 @@ internal static class TiledAttention<TShape>
     /// tile, and the call has at least <see cref="Rows512"/> (query row, head) pairs per key/value head.
     /// </summary>
     public static void Attend512(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
-        AttendInTiles<Tile512>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
+        AttendInTiles<Tile<Vector512Width, Vector512<float>, Layout512>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
 
     /// <summary>
     /// Attention on the Vector256 tile. As <see cref="AttentionCore{TShape}.Attend"/>, and besides: the shape plans this
     /// tile, and the call has at least <see cref="Rows256"/> (query row, head) pairs per key/value head.
     /// </summary>
     public static void Attend256(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
-        AttendInTiles<Tile256>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
+        AttendInTiles<Tile<Vector256Width, Vector256<float>, Layout256>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
 
     /// <summary>
     /// Attention on the Vector128 tile. As <see cref="AttentionCore{TShape}.Attend"/>, and besides: the shape plans this
     /// tile, and the call has at least <see cref="Rows128"/> (query row, head) pairs per key/value head.
     /// </summary>
     public static void Attend128(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
-        AttendInTiles<Tile128>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
+        AttendInTiles<Tile<Vector128Width, Vector128<float>, Layout128>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
 
     /// <summary>
     /// Per key/value head, Kᵀ is packed once into panels of <c>TTile.PanelKeys</c> keys; then the pairs that use this
@@ -240,20 +242,97 @@ internal static class TiledAttention<TShape>
         private T _element;
     }
 
-    /// <summary>The Vector512 tile: 6 pairs × 1–4 key vectors (QKᵀ) and 6 pairs × 4 output vectors (P·V).</summary>
-    private struct Tile512 : ITile
+    /// <summary>The register budget's choices for one width's tile.</summary>
+    private interface ITileLayout
     {
-        private const int Width = 16;
+        /// <summary>Pairs per tile (4 or 6).</summary>
+        static abstract int Rows { get; }
 
-        private const int OutputVectors = 4;
+        /// <summary>Keys per packed Kᵀ panel: 1 to 4 key vectors.</summary>
+        static abstract int PanelKeys { get; }
 
+        /// <summary>Output vectors per P·V block (1 to 4).</summary>
+        static abstract int OutputVectors { get; }
+
+        /// <inheritdoc cref="ITile.SoftmaxSixRowsInLockstep"/>
+        static abstract bool SoftmaxSixRowsInLockstep { get; }
+    }
+
+    /// <summary>
+    /// AVX-512: 6 pairs × 1–4 key vectors (QKᵀ) and 6 pairs × 4 output vectors (P·V). Its 32 registers hold the 24
+    /// accumulators beside the 4 key (or value) vectors and a broadcast.
+    /// </summary>
+    private struct Layout512 : ITileLayout
+    {
         public static int Rows => Rows512;
 
-        public static int PanelKeys => TShape.PanelKeys512;
+        public static int PanelKeys
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TShape.PanelKeys512;
+        }
+
+        public static int OutputVectors => 4;
 
         public static bool SoftmaxSixRowsInLockstep => true;
+    }
 
-        private static int KeyVectors => PanelKeys / Width;
+    /// <summary>AVX2: 6 pairs × 2 vectors both ways. Its 16 registers hold the 12 accumulators, 2 key (or value) vectors and a broadcast.</summary>
+    private struct Layout256 : ITileLayout
+    {
+        public static int Rows => Rows256;
+
+        public static int PanelKeys => 2 * 8;
+
+        public static int OutputVectors => 2;
+
+        public static bool SoftmaxSixRowsInLockstep => false;
+    }
+
+    /// <summary>Vector128: 4 pairs × 2 vectors both ways, 8 accumulators in SSE's 16 registers.</summary>
+    private struct Layout128 : ITileLayout
+    {
+        public static int Rows => Rows128;
+
+        public static int PanelKeys => 2 * 4;
+
+        public static int OutputVectors => 2;
+
+        public static bool SoftmaxSixRowsInLockstep => false;
+    }
+
+    /// <summary>
+    /// The register tiles of one width, laid out by <typeparamref name="TLayout"/>: rows past <c>TLayout.Rows</c> and
+    /// vectors past a block's count are guarded by constants, so each width's copy holds exactly its accumulators.
+    /// </summary>
+    private struct Tile<TWidth, TVector, TLayout> : ITile
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+        where TLayout : struct, ITileLayout
+    {
+        public static int Rows
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TLayout.Rows;
+        }
+
+        public static int PanelKeys
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TLayout.PanelKeys;
+        }
+
+        public static bool SoftmaxSixRowsInLockstep
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TLayout.SoftmaxSixRowsInLockstep;
+        }
+
+        private static int KeyVectors
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TLayout.PanelKeys / TWidth.Count;
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Score(ref float queryStart, ref int offsets, ref float panels, int keys, ref float scores)
@@ -262,9 +341,9 @@ internal static class TiledAttention<TShape>
             ref float q1 = ref Row(ref queryStart, ref offsets, 1, 0);
             ref float q2 = ref Row(ref queryStart, ref offsets, 2, 0);
             ref float q3 = ref Row(ref queryStart, ref offsets, 3, 0);
-            ref float q4 = ref Row(ref queryStart, ref offsets, 4, 0);
-            ref float q5 = ref Row(ref queryStart, ref offsets, 5, 0);
-            int keyVectors = (keys + Width - 1) / Width;
+            ref float q4 = ref TLayout.Rows > 4 ? ref Row(ref queryStart, ref offsets, 4, 0) : ref queryStart;
+            ref float q5 = ref TLayout.Rows > 5 ? ref Row(ref queryStart, ref offsets, 5, 0) : ref queryStart;
+            int keyVectors = (keys + TWidth.Count - 1) / TWidth.Count;
             int fullBlocks = keyVectors / KeyVectors;
             for (int block = 0; block < fullBlocks; block++)
             {
@@ -293,107 +372,31 @@ internal static class TiledAttention<TShape>
         public static void Weigh(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float outputStart, ref int offsets)
         {
             // Head columns OutputVectors vectors at a time, then one narrower block for the rest of the head.
-            const int BlockWidth = OutputVectors * Width;
-            if (TShape.HeadDim >= BlockWidth)
+            if (TShape.HeadDim >= TLayout.OutputVectors * TWidth.Count)
             {
-                for (int column = 0; column + BlockWidth <= TShape.HeadDim; column += BlockWidth)
+                for (int column = 0; column + TLayout.OutputVectors * TWidth.Count <= TShape.HeadDim; column += TLayout.OutputVectors * TWidth.Count)
                 {
-                    WeighBlock(OutputVectors, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref Row(ref outputStart, ref offsets, 4, column), ref Row(ref outputStart, ref offsets, 5, column));
+                    WeighBlock(TLayout.OutputVectors, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, column) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, column) : ref outputStart);
                 }
             }
 
-            int lastVectors = TShape.HeadDim % BlockWidth / Width;
-            if (TShape.HeadDim == Width && TShape.OnlineChunk == 0)
+            int lastVectors = TShape.HeadDim % (TLayout.OutputVectors * TWidth.Count) / TWidth.Count;
+            if (TShape.HeadDim == TWidth.Count && TShape.OnlineChunk == 0)
             {
-                WeighOneVector(ref probabilities, count, ref values, ref Row(ref outputStart, ref offsets, 0, 0), ref Row(ref outputStart, ref offsets, 1, 0), ref Row(ref outputStart, ref offsets, 2, 0), ref Row(ref outputStart, ref offsets, 3, 0), ref Row(ref outputStart, ref offsets, 4, 0), ref Row(ref outputStart, ref offsets, 5, 0));
+                WeighOneVector(ref probabilities, count, ref values, ref Row(ref outputStart, ref offsets, 0, 0), ref Row(ref outputStart, ref offsets, 1, 0), ref Row(ref outputStart, ref offsets, 2, 0), ref Row(ref outputStart, ref offsets, 3, 0), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, 0) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, 0) : ref outputStart);
             }
             else if (lastVectors > 0)
             {
-                int lastColumn = TShape.HeadDim - TShape.HeadDim % BlockWidth;
-                WeighBlock(lastVectors, ref probabilities, count, ref Unsafe.Add(ref values, lastColumn), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, lastColumn), ref Row(ref outputStart, ref offsets, 1, lastColumn), ref Row(ref outputStart, ref offsets, 2, lastColumn), ref Row(ref outputStart, ref offsets, 3, lastColumn), ref Row(ref outputStart, ref offsets, 4, lastColumn), ref Row(ref outputStart, ref offsets, 5, lastColumn));
+                int lastColumn = TShape.HeadDim - TShape.HeadDim % (TLayout.OutputVectors * TWidth.Count);
+                WeighBlock(lastVectors, ref probabilities, count, ref Unsafe.Add(ref values, lastColumn), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, lastColumn), ref Row(ref outputStart, ref offsets, 1, lastColumn), ref Row(ref outputStart, ref offsets, 2, lastColumn), ref Row(ref outputStart, ref offsets, 3, lastColumn), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, lastColumn) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, lastColumn) : ref outputStart);
             }
-        }
-
-        // Every call passes a constant vector count, so the guards on it fold away and each inlined copy holds exactly
-        // its accumulators in registers.
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void ScoreBlock(int vectors, ref float q0, ref float q1, ref float q2, ref float q3, ref float q4, ref float q5, ref float panel, ref float blockScores)
-        {
-            var s00 = Vector512<float>.Zero; var s01 = Vector512<float>.Zero; var s02 = Vector512<float>.Zero; var s03 = Vector512<float>.Zero;
-            var s10 = Vector512<float>.Zero; var s11 = Vector512<float>.Zero; var s12 = Vector512<float>.Zero; var s13 = Vector512<float>.Zero;
-            var s20 = Vector512<float>.Zero; var s21 = Vector512<float>.Zero; var s22 = Vector512<float>.Zero; var s23 = Vector512<float>.Zero;
-            var s30 = Vector512<float>.Zero; var s31 = Vector512<float>.Zero; var s32 = Vector512<float>.Zero; var s33 = Vector512<float>.Zero;
-            var s40 = Vector512<float>.Zero; var s41 = Vector512<float>.Zero; var s42 = Vector512<float>.Zero; var s43 = Vector512<float>.Zero;
-            var s50 = Vector512<float>.Zero; var s51 = Vector512<float>.Zero; var s52 = Vector512<float>.Zero; var s53 = Vector512<float>.Zero;
-            for (int d = 0; d < TShape.HeadDim; d++)
-            {
-                ref float keyColumn = ref Unsafe.Add(ref panel, d * PanelKeys);
-                var k0 = Vector512.LoadUnsafe(ref keyColumn);
-                var k1 = vectors > 1 ? Vector512.LoadUnsafe(ref keyColumn, 16) : default;
-                var k2 = vectors > 2 ? Vector512.LoadUnsafe(ref keyColumn, 32) : default;
-                var k3 = vectors > 3 ? Vector512.LoadUnsafe(ref keyColumn, 48) : default;
-                var q = Vector512.Create(Unsafe.Add(ref q0, d));
-                s00 = Vector512.MultiplyAddEstimate(q, k0, s00);
-                if (vectors > 1) s01 = Vector512.MultiplyAddEstimate(q, k1, s01);
-                if (vectors > 2) s02 = Vector512.MultiplyAddEstimate(q, k2, s02);
-                if (vectors > 3) s03 = Vector512.MultiplyAddEstimate(q, k3, s03);
-                q = Vector512.Create(Unsafe.Add(ref q1, d));
-                s10 = Vector512.MultiplyAddEstimate(q, k0, s10);
-                if (vectors > 1) s11 = Vector512.MultiplyAddEstimate(q, k1, s11);
-                if (vectors > 2) s12 = Vector512.MultiplyAddEstimate(q, k2, s12);
-                if (vectors > 3) s13 = Vector512.MultiplyAddEstimate(q, k3, s13);
-                q = Vector512.Create(Unsafe.Add(ref q2, d));
-                s20 = Vector512.MultiplyAddEstimate(q, k0, s20);
-                if (vectors > 1) s21 = Vector512.MultiplyAddEstimate(q, k1, s21);
-                if (vectors > 2) s22 = Vector512.MultiplyAddEstimate(q, k2, s22);
-                if (vectors > 3) s23 = Vector512.MultiplyAddEstimate(q, k3, s23);
-                q = Vector512.Create(Unsafe.Add(ref q3, d));
-                s30 = Vector512.MultiplyAddEstimate(q, k0, s30);
-                if (vectors > 1) s31 = Vector512.MultiplyAddEstimate(q, k1, s31);
-                if (vectors > 2) s32 = Vector512.MultiplyAddEstimate(q, k2, s32);
-                if (vectors > 3) s33 = Vector512.MultiplyAddEstimate(q, k3, s33);
-                q = Vector512.Create(Unsafe.Add(ref q4, d));
-                s40 = Vector512.MultiplyAddEstimate(q, k0, s40);
-                if (vectors > 1) s41 = Vector512.MultiplyAddEstimate(q, k1, s41);
-                if (vectors > 2) s42 = Vector512.MultiplyAddEstimate(q, k2, s42);
-                if (vectors > 3) s43 = Vector512.MultiplyAddEstimate(q, k3, s43);
-                q = Vector512.Create(Unsafe.Add(ref q5, d));
-                s50 = Vector512.MultiplyAddEstimate(q, k0, s50);
-                if (vectors > 1) s51 = Vector512.MultiplyAddEstimate(q, k1, s51);
-                if (vectors > 2) s52 = Vector512.MultiplyAddEstimate(q, k2, s52);
-                if (vectors > 3) s53 = Vector512.MultiplyAddEstimate(q, k3, s53);
-            }
-
-            (s00 * TShape.Scale).StoreUnsafe(ref blockScores);
-            if (vectors > 1) (s01 * TShape.Scale).StoreUnsafe(ref blockScores, 16);
-            if (vectors > 2) (s02 * TShape.Scale).StoreUnsafe(ref blockScores, 32);
-            if (vectors > 3) (s03 * TShape.Scale).StoreUnsafe(ref blockScores, 48);
-            (s10 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(1 * TShape.ScoreStride));
-            if (vectors > 1) (s11 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(1 * TShape.ScoreStride + 16));
-            if (vectors > 2) (s12 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(1 * TShape.ScoreStride + 32));
-            if (vectors > 3) (s13 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(1 * TShape.ScoreStride + 48));
-            (s20 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(2 * TShape.ScoreStride));
-            if (vectors > 1) (s21 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(2 * TShape.ScoreStride + 16));
-            if (vectors > 2) (s22 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(2 * TShape.ScoreStride + 32));
-            if (vectors > 3) (s23 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(2 * TShape.ScoreStride + 48));
-            (s30 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(3 * TShape.ScoreStride));
-            if (vectors > 1) (s31 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(3 * TShape.ScoreStride + 16));
-            if (vectors > 2) (s32 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(3 * TShape.ScoreStride + 32));
-            if (vectors > 3) (s33 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(3 * TShape.ScoreStride + 48));
-            (s40 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(4 * TShape.ScoreStride));
-            if (vectors > 1) (s41 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(4 * TShape.ScoreStride + 16));
-            if (vectors > 2) (s42 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(4 * TShape.ScoreStride + 32));
-            if (vectors > 3) (s43 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(4 * TShape.ScoreStride + 48));
-            (s50 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(5 * TShape.ScoreStride));
-            if (vectors > 1) (s51 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(5 * TShape.ScoreStride + 16));
-            if (vectors > 2) (s52 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(5 * TShape.ScoreStride + 32));
-            if (vectors > 3) (s53 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(5 * TShape.ScoreStride + 48));
         }
 
         /// <summary>
-        /// P·V for a head of one vector (16 floats), two-pass softmax. Written apart from <see cref="WeighBlock"/> so each
-        /// row's weights are one pointer and one broadcast use: the JIT then folds the broadcast into the FMA ({1to16}).
-        /// A separate vbroadcastss per row left this loop bound by the shuffle port and sdpa H4 S32 D16 10% slower.
+        /// P·V for a head of exactly one vector, two-pass softmax: apart from <see cref="WeighBlock"/> so that each row's
+        /// weights have a pointer of their own and each broadcast one use. The JIT then folds every broadcast into its
+        /// FMA (AVX-512's {1to16}); with a separate broadcast per row this loop, which does little else, left sdpa H4 S32
+        /// D16 10% slower than the generated tile it replaced.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void WeighOneVector(ref float probabilities, int count, ref float values, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
@@ -401,469 +404,244 @@ internal static class TiledAttention<TShape>
             ref float w1 = ref Unsafe.Add(ref probabilities, TShape.ScoreStride);
             ref float w2 = ref Unsafe.Add(ref probabilities, 2 * TShape.ScoreStride);
             ref float w3 = ref Unsafe.Add(ref probabilities, 3 * TShape.ScoreStride);
-            ref float w4 = ref Unsafe.Add(ref probabilities, 4 * TShape.ScoreStride);
-            ref float w5 = ref Unsafe.Add(ref probabilities, 5 * TShape.ScoreStride);
-            var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero; var a2 = Vector512<float>.Zero;
-            var a3 = Vector512<float>.Zero; var a4 = Vector512<float>.Zero; var a5 = Vector512<float>.Zero;
+            ref float w4 = ref TLayout.Rows > 4 ? ref Unsafe.Add(ref probabilities, 4 * TShape.ScoreStride) : ref probabilities;
+            ref float w5 = ref TLayout.Rows > 5 ? ref Unsafe.Add(ref probabilities, 5 * TShape.ScoreStride) : ref probabilities;
+            TVector a0 = TWidth.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
             ref float valueRow = ref values;
             for (nint j = 0; j < count; j++)
             {
-                var v = Vector512.LoadUnsafe(ref valueRow);
-                a0 = Vector512.MultiplyAddEstimate(Vector512.Create(Unsafe.Add(ref probabilities, j)), v, a0);
-                a1 = Vector512.MultiplyAddEstimate(Vector512.Create(Unsafe.Add(ref w1, j)), v, a1);
-                a2 = Vector512.MultiplyAddEstimate(Vector512.Create(Unsafe.Add(ref w2, j)), v, a2);
-                a3 = Vector512.MultiplyAddEstimate(Vector512.Create(Unsafe.Add(ref w3, j)), v, a3);
-                a4 = Vector512.MultiplyAddEstimate(Vector512.Create(Unsafe.Add(ref w4, j)), v, a4);
-                a5 = Vector512.MultiplyAddEstimate(Vector512.Create(Unsafe.Add(ref w5, j)), v, a5);
+                var v = TWidth.Load(ref valueRow, 0);
+                a0 = TWidth.MultiplyAddEstimate(TWidth.Create(Unsafe.Add(ref probabilities, j)), v, a0);
+                a1 = TWidth.MultiplyAddEstimate(TWidth.Create(Unsafe.Add(ref w1, j)), v, a1);
+                a2 = TWidth.MultiplyAddEstimate(TWidth.Create(Unsafe.Add(ref w2, j)), v, a2);
+                a3 = TWidth.MultiplyAddEstimate(TWidth.Create(Unsafe.Add(ref w3, j)), v, a3);
+                if (TLayout.Rows > 4) a4 = TWidth.MultiplyAddEstimate(TWidth.Create(Unsafe.Add(ref w4, j)), v, a4);
+                if (TLayout.Rows > 5) a5 = TWidth.MultiplyAddEstimate(TWidth.Create(Unsafe.Add(ref w5, j)), v, a5);
                 valueRow = ref Unsafe.Add(ref valueRow, KvWidth);
             }
 
-            a0.StoreUnsafe(ref o0);
-            a1.StoreUnsafe(ref o1);
-            a2.StoreUnsafe(ref o2);
-            a3.StoreUnsafe(ref o3);
-            a4.StoreUnsafe(ref o4);
-            a5.StoreUnsafe(ref o5);
-        }
-
-        // As ScoreBlock: a constant vector count per call.
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void WeighBlock(int vectors, ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
-        {
-            var a00 = Vector512<float>.Zero; var a01 = Vector512<float>.Zero; var a02 = Vector512<float>.Zero; var a03 = Vector512<float>.Zero;
-            var a10 = Vector512<float>.Zero; var a11 = Vector512<float>.Zero; var a12 = Vector512<float>.Zero; var a13 = Vector512<float>.Zero;
-            var a20 = Vector512<float>.Zero; var a21 = Vector512<float>.Zero; var a22 = Vector512<float>.Zero; var a23 = Vector512<float>.Zero;
-            var a30 = Vector512<float>.Zero; var a31 = Vector512<float>.Zero; var a32 = Vector512<float>.Zero; var a33 = Vector512<float>.Zero;
-            var a40 = Vector512<float>.Zero; var a41 = Vector512<float>.Zero; var a42 = Vector512<float>.Zero; var a43 = Vector512<float>.Zero;
-            var a50 = Vector512<float>.Zero; var a51 = Vector512<float>.Zero; var a52 = Vector512<float>.Zero; var a53 = Vector512<float>.Zero;
-            if (TShape.OnlineChunk > 0 && accumulate)
-            {
-                a00 = Vector512.LoadUnsafe(ref o0) * Unsafe.Add(ref rescale, 0);
-                if (vectors > 1) a01 = Vector512.LoadUnsafe(ref o0, 16) * Unsafe.Add(ref rescale, 0);
-                if (vectors > 2) a02 = Vector512.LoadUnsafe(ref o0, 32) * Unsafe.Add(ref rescale, 0);
-                if (vectors > 3) a03 = Vector512.LoadUnsafe(ref o0, 48) * Unsafe.Add(ref rescale, 0);
-                a10 = Vector512.LoadUnsafe(ref o1) * Unsafe.Add(ref rescale, 1);
-                if (vectors > 1) a11 = Vector512.LoadUnsafe(ref o1, 16) * Unsafe.Add(ref rescale, 1);
-                if (vectors > 2) a12 = Vector512.LoadUnsafe(ref o1, 32) * Unsafe.Add(ref rescale, 1);
-                if (vectors > 3) a13 = Vector512.LoadUnsafe(ref o1, 48) * Unsafe.Add(ref rescale, 1);
-                a20 = Vector512.LoadUnsafe(ref o2) * Unsafe.Add(ref rescale, 2);
-                if (vectors > 1) a21 = Vector512.LoadUnsafe(ref o2, 16) * Unsafe.Add(ref rescale, 2);
-                if (vectors > 2) a22 = Vector512.LoadUnsafe(ref o2, 32) * Unsafe.Add(ref rescale, 2);
-                if (vectors > 3) a23 = Vector512.LoadUnsafe(ref o2, 48) * Unsafe.Add(ref rescale, 2);
-                a30 = Vector512.LoadUnsafe(ref o3) * Unsafe.Add(ref rescale, 3);
-                if (vectors > 1) a31 = Vector512.LoadUnsafe(ref o3, 16) * Unsafe.Add(ref rescale, 3);
-                if (vectors > 2) a32 = Vector512.LoadUnsafe(ref o3, 32) * Unsafe.Add(ref rescale, 3);
-                if (vectors > 3) a33 = Vector512.LoadUnsafe(ref o3, 48) * Unsafe.Add(ref rescale, 3);
-                a40 = Vector512.LoadUnsafe(ref o4) * Unsafe.Add(ref rescale, 4);
-                if (vectors > 1) a41 = Vector512.LoadUnsafe(ref o4, 16) * Unsafe.Add(ref rescale, 4);
-                if (vectors > 2) a42 = Vector512.LoadUnsafe(ref o4, 32) * Unsafe.Add(ref rescale, 4);
-                if (vectors > 3) a43 = Vector512.LoadUnsafe(ref o4, 48) * Unsafe.Add(ref rescale, 4);
-                a50 = Vector512.LoadUnsafe(ref o5) * Unsafe.Add(ref rescale, 5);
-                if (vectors > 1) a51 = Vector512.LoadUnsafe(ref o5, 16) * Unsafe.Add(ref rescale, 5);
-                if (vectors > 2) a52 = Vector512.LoadUnsafe(ref o5, 32) * Unsafe.Add(ref rescale, 5);
-                if (vectors > 3) a53 = Vector512.LoadUnsafe(ref o5, 48) * Unsafe.Add(ref rescale, 5);
-            }
-
-            // The value row advances by a stride rather than being recomputed from j, so the column offset stays out of the loop.
-            ref float valueRow = ref values;
-            for (int j = 0; j < count; j++)
-            {
-                var v0 = Vector512.LoadUnsafe(ref valueRow);
-                var v1 = vectors > 1 ? Vector512.LoadUnsafe(ref valueRow, 16) : default;
-                var v2 = vectors > 2 ? Vector512.LoadUnsafe(ref valueRow, 32) : default;
-                var v3 = vectors > 3 ? Vector512.LoadUnsafe(ref valueRow, 48) : default;
-                var p = Vector512.Create(Unsafe.Add(ref probabilities, j));
-                a00 = Vector512.MultiplyAddEstimate(p, v0, a00);
-                if (vectors > 1) a01 = Vector512.MultiplyAddEstimate(p, v1, a01);
-                if (vectors > 2) a02 = Vector512.MultiplyAddEstimate(p, v2, a02);
-                if (vectors > 3) a03 = Vector512.MultiplyAddEstimate(p, v3, a03);
-                p = Vector512.Create(Unsafe.Add(ref probabilities, 1 * TShape.ScoreStride + j));
-                a10 = Vector512.MultiplyAddEstimate(p, v0, a10);
-                if (vectors > 1) a11 = Vector512.MultiplyAddEstimate(p, v1, a11);
-                if (vectors > 2) a12 = Vector512.MultiplyAddEstimate(p, v2, a12);
-                if (vectors > 3) a13 = Vector512.MultiplyAddEstimate(p, v3, a13);
-                p = Vector512.Create(Unsafe.Add(ref probabilities, 2 * TShape.ScoreStride + j));
-                a20 = Vector512.MultiplyAddEstimate(p, v0, a20);
-                if (vectors > 1) a21 = Vector512.MultiplyAddEstimate(p, v1, a21);
-                if (vectors > 2) a22 = Vector512.MultiplyAddEstimate(p, v2, a22);
-                if (vectors > 3) a23 = Vector512.MultiplyAddEstimate(p, v3, a23);
-                p = Vector512.Create(Unsafe.Add(ref probabilities, 3 * TShape.ScoreStride + j));
-                a30 = Vector512.MultiplyAddEstimate(p, v0, a30);
-                if (vectors > 1) a31 = Vector512.MultiplyAddEstimate(p, v1, a31);
-                if (vectors > 2) a32 = Vector512.MultiplyAddEstimate(p, v2, a32);
-                if (vectors > 3) a33 = Vector512.MultiplyAddEstimate(p, v3, a33);
-                p = Vector512.Create(Unsafe.Add(ref probabilities, 4 * TShape.ScoreStride + j));
-                a40 = Vector512.MultiplyAddEstimate(p, v0, a40);
-                if (vectors > 1) a41 = Vector512.MultiplyAddEstimate(p, v1, a41);
-                if (vectors > 2) a42 = Vector512.MultiplyAddEstimate(p, v2, a42);
-                if (vectors > 3) a43 = Vector512.MultiplyAddEstimate(p, v3, a43);
-                p = Vector512.Create(Unsafe.Add(ref probabilities, 5 * TShape.ScoreStride + j));
-                a50 = Vector512.MultiplyAddEstimate(p, v0, a50);
-                if (vectors > 1) a51 = Vector512.MultiplyAddEstimate(p, v1, a51);
-                if (vectors > 2) a52 = Vector512.MultiplyAddEstimate(p, v2, a52);
-                if (vectors > 3) a53 = Vector512.MultiplyAddEstimate(p, v3, a53);
-                valueRow = ref Unsafe.Add(ref valueRow, KvWidth);
-            }
-
-            a00.StoreUnsafe(ref o0);
-            if (vectors > 1) a01.StoreUnsafe(ref o0, 16);
-            if (vectors > 2) a02.StoreUnsafe(ref o0, 32);
-            if (vectors > 3) a03.StoreUnsafe(ref o0, 48);
-            a10.StoreUnsafe(ref o1);
-            if (vectors > 1) a11.StoreUnsafe(ref o1, 16);
-            if (vectors > 2) a12.StoreUnsafe(ref o1, 32);
-            if (vectors > 3) a13.StoreUnsafe(ref o1, 48);
-            a20.StoreUnsafe(ref o2);
-            if (vectors > 1) a21.StoreUnsafe(ref o2, 16);
-            if (vectors > 2) a22.StoreUnsafe(ref o2, 32);
-            if (vectors > 3) a23.StoreUnsafe(ref o2, 48);
-            a30.StoreUnsafe(ref o3);
-            if (vectors > 1) a31.StoreUnsafe(ref o3, 16);
-            if (vectors > 2) a32.StoreUnsafe(ref o3, 32);
-            if (vectors > 3) a33.StoreUnsafe(ref o3, 48);
-            a40.StoreUnsafe(ref o4);
-            if (vectors > 1) a41.StoreUnsafe(ref o4, 16);
-            if (vectors > 2) a42.StoreUnsafe(ref o4, 32);
-            if (vectors > 3) a43.StoreUnsafe(ref o4, 48);
-            a50.StoreUnsafe(ref o5);
-            if (vectors > 1) a51.StoreUnsafe(ref o5, 16);
-            if (vectors > 2) a52.StoreUnsafe(ref o5, 32);
-            if (vectors > 3) a53.StoreUnsafe(ref o5, 48);
-        }
-    }
-
-
-    /// <summary>The Vector256 tile: 6 pairs × 2 key vectors (QKᵀ) and 6 pairs × 2 output vectors (P·V).</summary>
-    private struct Tile256 : ITile
-    {
-        private const int Width = 8;
-
-        private const int OutputVectors = 2;
-
-        public static int Rows => Rows256;
-
-        public static int PanelKeys => 2 * Width;
-
-        public static bool SoftmaxSixRowsInLockstep => false;
-
-        private static int KeyVectors => PanelKeys / Width;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Score(ref float queryStart, ref int offsets, ref float panels, int keys, ref float scores)
-        {
-            ref float q0 = ref Row(ref queryStart, ref offsets, 0, 0);
-            ref float q1 = ref Row(ref queryStart, ref offsets, 1, 0);
-            ref float q2 = ref Row(ref queryStart, ref offsets, 2, 0);
-            ref float q3 = ref Row(ref queryStart, ref offsets, 3, 0);
-            ref float q4 = ref Row(ref queryStart, ref offsets, 4, 0);
-            ref float q5 = ref Row(ref queryStart, ref offsets, 5, 0);
-            int keyVectors = (keys + Width - 1) / Width;
-            int fullBlocks = keyVectors / KeyVectors;
-            for (int block = 0; block < fullBlocks; block++)
-            {
-                ScoreBlock(KeyVectors, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref Unsafe.Add(ref panels, block * (TShape.HeadDim * PanelKeys)), ref Unsafe.Add(ref scores, block * PanelKeys));
-            }
-
-            // The partial last panel: one copy of the block per vector count, so each keeps its accumulators in registers.
-            int tailVectors = keyVectors % KeyVectors;
-            ref float tailPanel = ref Unsafe.Add(ref panels, fullBlocks * (TShape.HeadDim * PanelKeys));
-            ref float tailScores = ref Unsafe.Add(ref scores, fullBlocks * PanelKeys);
-            if (KeyVectors > 1 && tailVectors == 1)
-            {
-                ScoreBlock(1, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref tailPanel, ref tailScores);
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Weigh(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float outputStart, ref int offsets)
-        {
-            // Head columns OutputVectors vectors at a time, then one narrower block for the rest of the head.
-            const int BlockWidth = OutputVectors * Width;
-            if (TShape.HeadDim >= BlockWidth)
-            {
-                for (int column = 0; column + BlockWidth <= TShape.HeadDim; column += BlockWidth)
-                {
-                    WeighBlock(OutputVectors, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref Row(ref outputStart, ref offsets, 4, column), ref Row(ref outputStart, ref offsets, 5, column));
-                }
-            }
-
-            int lastVectors = TShape.HeadDim % BlockWidth / Width;
-            if (lastVectors > 0)
-            {
-                int lastColumn = TShape.HeadDim - TShape.HeadDim % BlockWidth;
-                WeighBlock(lastVectors, ref probabilities, count, ref Unsafe.Add(ref values, lastColumn), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, lastColumn), ref Row(ref outputStart, ref offsets, 1, lastColumn), ref Row(ref outputStart, ref offsets, 2, lastColumn), ref Row(ref outputStart, ref offsets, 3, lastColumn), ref Row(ref outputStart, ref offsets, 4, lastColumn), ref Row(ref outputStart, ref offsets, 5, lastColumn));
-            }
+            TWidth.Store(a0, ref o0, 0);
+            TWidth.Store(a1, ref o1, 0);
+            TWidth.Store(a2, ref o2, 0);
+            TWidth.Store(a3, ref o3, 0);
+            if (TLayout.Rows > 4) TWidth.Store(a4, ref o4, 0);
+            if (TLayout.Rows > 5) TWidth.Store(a5, ref o5, 0);
         }
 
         // Every call passes a constant vector count, so the guards on it fold away and each inlined copy holds exactly
-        // its accumulators in registers.
+        // its accumulators in registers. At the JIT's limit of 32 locals for an inlinee: hence the shape and the lane
+        // count read through their getters, never cached in locals.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void ScoreBlock(int vectors, ref float q0, ref float q1, ref float q2, ref float q3, ref float q4, ref float q5, ref float panel, ref float blockScores)
         {
-            var s00 = Vector256<float>.Zero; var s01 = Vector256<float>.Zero;
-            var s10 = Vector256<float>.Zero; var s11 = Vector256<float>.Zero;
-            var s20 = Vector256<float>.Zero; var s21 = Vector256<float>.Zero;
-            var s30 = Vector256<float>.Zero; var s31 = Vector256<float>.Zero;
-            var s40 = Vector256<float>.Zero; var s41 = Vector256<float>.Zero;
-            var s50 = Vector256<float>.Zero; var s51 = Vector256<float>.Zero;
-            for (int d = 0; d < TShape.HeadDim; d++)
+            TVector s00 = TWidth.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+            TVector s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+            TVector s40 = s00, s41 = s00, s42 = s00, s43 = s00, s50 = s00, s51 = s00, s52 = s00, s53 = s00;
+
+            // A native-sized index: an int one was sign-extended once per query row in some inlined copies.
+            for (nint d = 0; d < TShape.HeadDim; d++)
             {
                 ref float keyColumn = ref Unsafe.Add(ref panel, d * PanelKeys);
-                var k0 = Vector256.LoadUnsafe(ref keyColumn);
-                var k1 = vectors > 1 ? Vector256.LoadUnsafe(ref keyColumn, 8) : default;
-                var q = Vector256.Create(Unsafe.Add(ref q0, d));
-                s00 = Vector256.MultiplyAddEstimate(q, k0, s00);
-                if (vectors > 1) s01 = Vector256.MultiplyAddEstimate(q, k1, s01);
-                q = Vector256.Create(Unsafe.Add(ref q1, d));
-                s10 = Vector256.MultiplyAddEstimate(q, k0, s10);
-                if (vectors > 1) s11 = Vector256.MultiplyAddEstimate(q, k1, s11);
-                q = Vector256.Create(Unsafe.Add(ref q2, d));
-                s20 = Vector256.MultiplyAddEstimate(q, k0, s20);
-                if (vectors > 1) s21 = Vector256.MultiplyAddEstimate(q, k1, s21);
-                q = Vector256.Create(Unsafe.Add(ref q3, d));
-                s30 = Vector256.MultiplyAddEstimate(q, k0, s30);
-                if (vectors > 1) s31 = Vector256.MultiplyAddEstimate(q, k1, s31);
-                q = Vector256.Create(Unsafe.Add(ref q4, d));
-                s40 = Vector256.MultiplyAddEstimate(q, k0, s40);
-                if (vectors > 1) s41 = Vector256.MultiplyAddEstimate(q, k1, s41);
-                q = Vector256.Create(Unsafe.Add(ref q5, d));
-                s50 = Vector256.MultiplyAddEstimate(q, k0, s50);
-                if (vectors > 1) s51 = Vector256.MultiplyAddEstimate(q, k1, s51);
+                var k0 = TWidth.Load(ref keyColumn, 0);
+                var k1 = vectors > 1 ? TWidth.Load(ref keyColumn, (nuint)TWidth.Count) : default;
+                var k2 = vectors > 2 ? TWidth.Load(ref keyColumn, (nuint)(2 * TWidth.Count)) : default;
+                var k3 = vectors > 3 ? TWidth.Load(ref keyColumn, (nuint)(3 * TWidth.Count)) : default;
+                var q = TWidth.Create(Unsafe.Add(ref q0, d));
+                s00 = TWidth.MultiplyAddEstimate(q, k0, s00);
+                if (vectors > 1) s01 = TWidth.MultiplyAddEstimate(q, k1, s01);
+                if (vectors > 2) s02 = TWidth.MultiplyAddEstimate(q, k2, s02);
+                if (vectors > 3) s03 = TWidth.MultiplyAddEstimate(q, k3, s03);
+                q = TWidth.Create(Unsafe.Add(ref q1, d));
+                s10 = TWidth.MultiplyAddEstimate(q, k0, s10);
+                if (vectors > 1) s11 = TWidth.MultiplyAddEstimate(q, k1, s11);
+                if (vectors > 2) s12 = TWidth.MultiplyAddEstimate(q, k2, s12);
+                if (vectors > 3) s13 = TWidth.MultiplyAddEstimate(q, k3, s13);
+                q = TWidth.Create(Unsafe.Add(ref q2, d));
+                s20 = TWidth.MultiplyAddEstimate(q, k0, s20);
+                if (vectors > 1) s21 = TWidth.MultiplyAddEstimate(q, k1, s21);
+                if (vectors > 2) s22 = TWidth.MultiplyAddEstimate(q, k2, s22);
+                if (vectors > 3) s23 = TWidth.MultiplyAddEstimate(q, k3, s23);
+                q = TWidth.Create(Unsafe.Add(ref q3, d));
+                s30 = TWidth.MultiplyAddEstimate(q, k0, s30);
+                if (vectors > 1) s31 = TWidth.MultiplyAddEstimate(q, k1, s31);
+                if (vectors > 2) s32 = TWidth.MultiplyAddEstimate(q, k2, s32);
+                if (vectors > 3) s33 = TWidth.MultiplyAddEstimate(q, k3, s33);
+                if (TLayout.Rows > 4)
+                {
+                    q = TWidth.Create(Unsafe.Add(ref q4, d));
+                    s40 = TWidth.MultiplyAddEstimate(q, k0, s40);
+                    if (vectors > 1) s41 = TWidth.MultiplyAddEstimate(q, k1, s41);
+                    if (vectors > 2) s42 = TWidth.MultiplyAddEstimate(q, k2, s42);
+                    if (vectors > 3) s43 = TWidth.MultiplyAddEstimate(q, k3, s43);
+                }
+
+                if (TLayout.Rows > 5)
+                {
+                    q = TWidth.Create(Unsafe.Add(ref q5, d));
+                    s50 = TWidth.MultiplyAddEstimate(q, k0, s50);
+                    if (vectors > 1) s51 = TWidth.MultiplyAddEstimate(q, k1, s51);
+                    if (vectors > 2) s52 = TWidth.MultiplyAddEstimate(q, k2, s52);
+                    if (vectors > 3) s53 = TWidth.MultiplyAddEstimate(q, k3, s53);
+                }
             }
 
-            (s00 * TShape.Scale).StoreUnsafe(ref blockScores);
-            if (vectors > 1) (s01 * TShape.Scale).StoreUnsafe(ref blockScores, 8);
-            (s10 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(1 * TShape.ScoreStride));
-            if (vectors > 1) (s11 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(1 * TShape.ScoreStride + 8));
-            (s20 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(2 * TShape.ScoreStride));
-            if (vectors > 1) (s21 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(2 * TShape.ScoreStride + 8));
-            (s30 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(3 * TShape.ScoreStride));
-            if (vectors > 1) (s31 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(3 * TShape.ScoreStride + 8));
-            (s40 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(4 * TShape.ScoreStride));
-            if (vectors > 1) (s41 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(4 * TShape.ScoreStride + 8));
-            (s50 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(5 * TShape.ScoreStride));
-            if (vectors > 1) (s51 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(5 * TShape.ScoreStride + 8));
+            TWidth.Store(TWidth.Multiply(s00, TWidth.Create(TShape.Scale)), ref blockScores, 0);
+            if (vectors > 1) TWidth.Store(TWidth.Multiply(s01, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)TWidth.Count);
+            if (vectors > 2) TWidth.Store(TWidth.Multiply(s02, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(2 * TWidth.Count));
+            if (vectors > 3) TWidth.Store(TWidth.Multiply(s03, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(3 * TWidth.Count));
+            TWidth.Store(TWidth.Multiply(s10, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(1 * TShape.ScoreStride));
+            if (vectors > 1) TWidth.Store(TWidth.Multiply(s11, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(1 * TShape.ScoreStride + TWidth.Count));
+            if (vectors > 2) TWidth.Store(TWidth.Multiply(s12, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(1 * TShape.ScoreStride + 2 * TWidth.Count));
+            if (vectors > 3) TWidth.Store(TWidth.Multiply(s13, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(1 * TShape.ScoreStride + 3 * TWidth.Count));
+            TWidth.Store(TWidth.Multiply(s20, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(2 * TShape.ScoreStride));
+            if (vectors > 1) TWidth.Store(TWidth.Multiply(s21, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(2 * TShape.ScoreStride + TWidth.Count));
+            if (vectors > 2) TWidth.Store(TWidth.Multiply(s22, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(2 * TShape.ScoreStride + 2 * TWidth.Count));
+            if (vectors > 3) TWidth.Store(TWidth.Multiply(s23, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(2 * TShape.ScoreStride + 3 * TWidth.Count));
+            TWidth.Store(TWidth.Multiply(s30, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(3 * TShape.ScoreStride));
+            if (vectors > 1) TWidth.Store(TWidth.Multiply(s31, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(3 * TShape.ScoreStride + TWidth.Count));
+            if (vectors > 2) TWidth.Store(TWidth.Multiply(s32, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(3 * TShape.ScoreStride + 2 * TWidth.Count));
+            if (vectors > 3) TWidth.Store(TWidth.Multiply(s33, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(3 * TShape.ScoreStride + 3 * TWidth.Count));
+            if (TLayout.Rows > 4)
+            {
+                TWidth.Store(TWidth.Multiply(s40, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(4 * TShape.ScoreStride));
+                if (vectors > 1) TWidth.Store(TWidth.Multiply(s41, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(4 * TShape.ScoreStride + TWidth.Count));
+                if (vectors > 2) TWidth.Store(TWidth.Multiply(s42, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(4 * TShape.ScoreStride + 2 * TWidth.Count));
+                if (vectors > 3) TWidth.Store(TWidth.Multiply(s43, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(4 * TShape.ScoreStride + 3 * TWidth.Count));
+            }
+
+            if (TLayout.Rows > 5)
+            {
+                TWidth.Store(TWidth.Multiply(s50, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(5 * TShape.ScoreStride));
+                if (vectors > 1) TWidth.Store(TWidth.Multiply(s51, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(5 * TShape.ScoreStride + TWidth.Count));
+                if (vectors > 2) TWidth.Store(TWidth.Multiply(s52, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(5 * TShape.ScoreStride + 2 * TWidth.Count));
+                if (vectors > 3) TWidth.Store(TWidth.Multiply(s53, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(5 * TShape.ScoreStride + 3 * TWidth.Count));
+            }
         }
 
         // As ScoreBlock: a constant vector count per call.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void WeighBlock(int vectors, ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
         {
-            var a00 = Vector256<float>.Zero; var a01 = Vector256<float>.Zero;
-            var a10 = Vector256<float>.Zero; var a11 = Vector256<float>.Zero;
-            var a20 = Vector256<float>.Zero; var a21 = Vector256<float>.Zero;
-            var a30 = Vector256<float>.Zero; var a31 = Vector256<float>.Zero;
-            var a40 = Vector256<float>.Zero; var a41 = Vector256<float>.Zero;
-            var a50 = Vector256<float>.Zero; var a51 = Vector256<float>.Zero;
+            TVector a00 = TWidth.Zero, a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+            TVector a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+            TVector a40 = a00, a41 = a00, a42 = a00, a43 = a00, a50 = a00, a51 = a00, a52 = a00, a53 = a00;
             if (TShape.OnlineChunk > 0 && accumulate)
             {
-                a00 = Vector256.LoadUnsafe(ref o0) * Unsafe.Add(ref rescale, 0);
-                if (vectors > 1) a01 = Vector256.LoadUnsafe(ref o0, 8) * Unsafe.Add(ref rescale, 0);
-                a10 = Vector256.LoadUnsafe(ref o1) * Unsafe.Add(ref rescale, 1);
-                if (vectors > 1) a11 = Vector256.LoadUnsafe(ref o1, 8) * Unsafe.Add(ref rescale, 1);
-                a20 = Vector256.LoadUnsafe(ref o2) * Unsafe.Add(ref rescale, 2);
-                if (vectors > 1) a21 = Vector256.LoadUnsafe(ref o2, 8) * Unsafe.Add(ref rescale, 2);
-                a30 = Vector256.LoadUnsafe(ref o3) * Unsafe.Add(ref rescale, 3);
-                if (vectors > 1) a31 = Vector256.LoadUnsafe(ref o3, 8) * Unsafe.Add(ref rescale, 3);
-                a40 = Vector256.LoadUnsafe(ref o4) * Unsafe.Add(ref rescale, 4);
-                if (vectors > 1) a41 = Vector256.LoadUnsafe(ref o4, 8) * Unsafe.Add(ref rescale, 4);
-                a50 = Vector256.LoadUnsafe(ref o5) * Unsafe.Add(ref rescale, 5);
-                if (vectors > 1) a51 = Vector256.LoadUnsafe(ref o5, 8) * Unsafe.Add(ref rescale, 5);
-            }
-
-            // The value row advances by a stride rather than being recomputed from j, so the column offset stays out of the loop.
-            ref float valueRow = ref values;
-            for (int j = 0; j < count; j++)
-            {
-                var v0 = Vector256.LoadUnsafe(ref valueRow);
-                var v1 = vectors > 1 ? Vector256.LoadUnsafe(ref valueRow, 8) : default;
-                var p = Vector256.Create(Unsafe.Add(ref probabilities, j));
-                a00 = Vector256.MultiplyAddEstimate(p, v0, a00);
-                if (vectors > 1) a01 = Vector256.MultiplyAddEstimate(p, v1, a01);
-                p = Vector256.Create(Unsafe.Add(ref probabilities, 1 * TShape.ScoreStride + j));
-                a10 = Vector256.MultiplyAddEstimate(p, v0, a10);
-                if (vectors > 1) a11 = Vector256.MultiplyAddEstimate(p, v1, a11);
-                p = Vector256.Create(Unsafe.Add(ref probabilities, 2 * TShape.ScoreStride + j));
-                a20 = Vector256.MultiplyAddEstimate(p, v0, a20);
-                if (vectors > 1) a21 = Vector256.MultiplyAddEstimate(p, v1, a21);
-                p = Vector256.Create(Unsafe.Add(ref probabilities, 3 * TShape.ScoreStride + j));
-                a30 = Vector256.MultiplyAddEstimate(p, v0, a30);
-                if (vectors > 1) a31 = Vector256.MultiplyAddEstimate(p, v1, a31);
-                p = Vector256.Create(Unsafe.Add(ref probabilities, 4 * TShape.ScoreStride + j));
-                a40 = Vector256.MultiplyAddEstimate(p, v0, a40);
-                if (vectors > 1) a41 = Vector256.MultiplyAddEstimate(p, v1, a41);
-                p = Vector256.Create(Unsafe.Add(ref probabilities, 5 * TShape.ScoreStride + j));
-                a50 = Vector256.MultiplyAddEstimate(p, v0, a50);
-                if (vectors > 1) a51 = Vector256.MultiplyAddEstimate(p, v1, a51);
-                valueRow = ref Unsafe.Add(ref valueRow, KvWidth);
-            }
-
-            a00.StoreUnsafe(ref o0);
-            if (vectors > 1) a01.StoreUnsafe(ref o0, 8);
-            a10.StoreUnsafe(ref o1);
-            if (vectors > 1) a11.StoreUnsafe(ref o1, 8);
-            a20.StoreUnsafe(ref o2);
-            if (vectors > 1) a21.StoreUnsafe(ref o2, 8);
-            a30.StoreUnsafe(ref o3);
-            if (vectors > 1) a31.StoreUnsafe(ref o3, 8);
-            a40.StoreUnsafe(ref o4);
-            if (vectors > 1) a41.StoreUnsafe(ref o4, 8);
-            a50.StoreUnsafe(ref o5);
-            if (vectors > 1) a51.StoreUnsafe(ref o5, 8);
-        }
-    }
-
-
-    /// <summary>The Vector128 tile: 4 pairs × 2 key vectors (QKᵀ) and 4 pairs × 2 output vectors (P·V).</summary>
-    private struct Tile128 : ITile
-    {
-        private const int Width = 4;
-
-        private const int OutputVectors = 2;
-
-        public static int Rows => Rows128;
-
-        public static int PanelKeys => 2 * Width;
-
-        public static bool SoftmaxSixRowsInLockstep => false;
-
-        private static int KeyVectors => PanelKeys / Width;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Score(ref float queryStart, ref int offsets, ref float panels, int keys, ref float scores)
-        {
-            ref float q0 = ref Row(ref queryStart, ref offsets, 0, 0);
-            ref float q1 = ref Row(ref queryStart, ref offsets, 1, 0);
-            ref float q2 = ref Row(ref queryStart, ref offsets, 2, 0);
-            ref float q3 = ref Row(ref queryStart, ref offsets, 3, 0);
-            int keyVectors = (keys + Width - 1) / Width;
-            int fullBlocks = keyVectors / KeyVectors;
-            for (int block = 0; block < fullBlocks; block++)
-            {
-                ScoreBlock(KeyVectors, ref q0, ref q1, ref q2, ref q3, ref Unsafe.Add(ref panels, block * (TShape.HeadDim * PanelKeys)), ref Unsafe.Add(ref scores, block * PanelKeys));
-            }
-
-            // The partial last panel: one copy of the block per vector count, so each keeps its accumulators in registers.
-            int tailVectors = keyVectors % KeyVectors;
-            ref float tailPanel = ref Unsafe.Add(ref panels, fullBlocks * (TShape.HeadDim * PanelKeys));
-            ref float tailScores = ref Unsafe.Add(ref scores, fullBlocks * PanelKeys);
-            if (KeyVectors > 1 && tailVectors == 1)
-            {
-                ScoreBlock(1, ref q0, ref q1, ref q2, ref q3, ref tailPanel, ref tailScores);
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Weigh(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float outputStart, ref int offsets)
-        {
-            // Head columns OutputVectors vectors at a time, then one narrower block for the rest of the head.
-            const int BlockWidth = OutputVectors * Width;
-            if (TShape.HeadDim >= BlockWidth)
-            {
-                for (int column = 0; column + BlockWidth <= TShape.HeadDim; column += BlockWidth)
+                a00 = TWidth.Multiply(TWidth.Load(ref o0, 0), TWidth.Create(Unsafe.Add(ref rescale, 0)));
+                if (vectors > 1) a01 = TWidth.Multiply(TWidth.Load(ref o0, (nuint)TWidth.Count), TWidth.Create(Unsafe.Add(ref rescale, 0)));
+                if (vectors > 2) a02 = TWidth.Multiply(TWidth.Load(ref o0, (nuint)(2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 0)));
+                if (vectors > 3) a03 = TWidth.Multiply(TWidth.Load(ref o0, (nuint)(3 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 0)));
+                a10 = TWidth.Multiply(TWidth.Load(ref o1, 0), TWidth.Create(Unsafe.Add(ref rescale, 1)));
+                if (vectors > 1) a11 = TWidth.Multiply(TWidth.Load(ref o1, (nuint)TWidth.Count), TWidth.Create(Unsafe.Add(ref rescale, 1)));
+                if (vectors > 2) a12 = TWidth.Multiply(TWidth.Load(ref o1, (nuint)(2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 1)));
+                if (vectors > 3) a13 = TWidth.Multiply(TWidth.Load(ref o1, (nuint)(3 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 1)));
+                a20 = TWidth.Multiply(TWidth.Load(ref o2, 0), TWidth.Create(Unsafe.Add(ref rescale, 2)));
+                if (vectors > 1) a21 = TWidth.Multiply(TWidth.Load(ref o2, (nuint)TWidth.Count), TWidth.Create(Unsafe.Add(ref rescale, 2)));
+                if (vectors > 2) a22 = TWidth.Multiply(TWidth.Load(ref o2, (nuint)(2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 2)));
+                if (vectors > 3) a23 = TWidth.Multiply(TWidth.Load(ref o2, (nuint)(3 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 2)));
+                a30 = TWidth.Multiply(TWidth.Load(ref o3, 0), TWidth.Create(Unsafe.Add(ref rescale, 3)));
+                if (vectors > 1) a31 = TWidth.Multiply(TWidth.Load(ref o3, (nuint)TWidth.Count), TWidth.Create(Unsafe.Add(ref rescale, 3)));
+                if (vectors > 2) a32 = TWidth.Multiply(TWidth.Load(ref o3, (nuint)(2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 3)));
+                if (vectors > 3) a33 = TWidth.Multiply(TWidth.Load(ref o3, (nuint)(3 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 3)));
+                if (TLayout.Rows > 4)
                 {
-                    WeighBlock(OutputVectors, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column));
+                    a40 = TWidth.Multiply(TWidth.Load(ref o4, 0), TWidth.Create(Unsafe.Add(ref rescale, 4)));
+                    if (vectors > 1) a41 = TWidth.Multiply(TWidth.Load(ref o4, (nuint)TWidth.Count), TWidth.Create(Unsafe.Add(ref rescale, 4)));
+                    if (vectors > 2) a42 = TWidth.Multiply(TWidth.Load(ref o4, (nuint)(2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 4)));
+                    if (vectors > 3) a43 = TWidth.Multiply(TWidth.Load(ref o4, (nuint)(3 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 4)));
+                }
+
+                if (TLayout.Rows > 5)
+                {
+                    a50 = TWidth.Multiply(TWidth.Load(ref o5, 0), TWidth.Create(Unsafe.Add(ref rescale, 5)));
+                    if (vectors > 1) a51 = TWidth.Multiply(TWidth.Load(ref o5, (nuint)TWidth.Count), TWidth.Create(Unsafe.Add(ref rescale, 5)));
+                    if (vectors > 2) a52 = TWidth.Multiply(TWidth.Load(ref o5, (nuint)(2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 5)));
+                    if (vectors > 3) a53 = TWidth.Multiply(TWidth.Load(ref o5, (nuint)(3 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 5)));
                 }
             }
 
-            int lastVectors = TShape.HeadDim % BlockWidth / Width;
-            if (lastVectors > 0)
-            {
-                int lastColumn = TShape.HeadDim - TShape.HeadDim % BlockWidth;
-                WeighBlock(lastVectors, ref probabilities, count, ref Unsafe.Add(ref values, lastColumn), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, lastColumn), ref Row(ref outputStart, ref offsets, 1, lastColumn), ref Row(ref outputStart, ref offsets, 2, lastColumn), ref Row(ref outputStart, ref offsets, 3, lastColumn));
-            }
-        }
-
-        // Every call passes a constant vector count, so the guards on it fold away and each inlined copy holds exactly
-        // its accumulators in registers.
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void ScoreBlock(int vectors, ref float q0, ref float q1, ref float q2, ref float q3, ref float panel, ref float blockScores)
-        {
-            var s00 = Vector128<float>.Zero; var s01 = Vector128<float>.Zero;
-            var s10 = Vector128<float>.Zero; var s11 = Vector128<float>.Zero;
-            var s20 = Vector128<float>.Zero; var s21 = Vector128<float>.Zero;
-            var s30 = Vector128<float>.Zero; var s31 = Vector128<float>.Zero;
-            for (int d = 0; d < TShape.HeadDim; d++)
-            {
-                ref float keyColumn = ref Unsafe.Add(ref panel, d * PanelKeys);
-                var k0 = Vector128.LoadUnsafe(ref keyColumn);
-                var k1 = vectors > 1 ? Vector128.LoadUnsafe(ref keyColumn, 4) : default;
-                var q = Vector128.Create(Unsafe.Add(ref q0, d));
-                s00 = Vector128.MultiplyAddEstimate(q, k0, s00);
-                if (vectors > 1) s01 = Vector128.MultiplyAddEstimate(q, k1, s01);
-                q = Vector128.Create(Unsafe.Add(ref q1, d));
-                s10 = Vector128.MultiplyAddEstimate(q, k0, s10);
-                if (vectors > 1) s11 = Vector128.MultiplyAddEstimate(q, k1, s11);
-                q = Vector128.Create(Unsafe.Add(ref q2, d));
-                s20 = Vector128.MultiplyAddEstimate(q, k0, s20);
-                if (vectors > 1) s21 = Vector128.MultiplyAddEstimate(q, k1, s21);
-                q = Vector128.Create(Unsafe.Add(ref q3, d));
-                s30 = Vector128.MultiplyAddEstimate(q, k0, s30);
-                if (vectors > 1) s31 = Vector128.MultiplyAddEstimate(q, k1, s31);
-            }
-
-            (s00 * TShape.Scale).StoreUnsafe(ref blockScores);
-            if (vectors > 1) (s01 * TShape.Scale).StoreUnsafe(ref blockScores, 4);
-            (s10 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(1 * TShape.ScoreStride));
-            if (vectors > 1) (s11 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(1 * TShape.ScoreStride + 4));
-            (s20 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(2 * TShape.ScoreStride));
-            if (vectors > 1) (s21 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(2 * TShape.ScoreStride + 4));
-            (s30 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(3 * TShape.ScoreStride));
-            if (vectors > 1) (s31 * TShape.Scale).StoreUnsafe(ref blockScores, (nuint)(3 * TShape.ScoreStride + 4));
-        }
-
-        // As ScoreBlock: a constant vector count per call.
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void WeighBlock(int vectors, ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float o0, ref float o1, ref float o2, ref float o3)
-        {
-            var a00 = Vector128<float>.Zero; var a01 = Vector128<float>.Zero;
-            var a10 = Vector128<float>.Zero; var a11 = Vector128<float>.Zero;
-            var a20 = Vector128<float>.Zero; var a21 = Vector128<float>.Zero;
-            var a30 = Vector128<float>.Zero; var a31 = Vector128<float>.Zero;
-            if (TShape.OnlineChunk > 0 && accumulate)
-            {
-                a00 = Vector128.LoadUnsafe(ref o0) * Unsafe.Add(ref rescale, 0);
-                if (vectors > 1) a01 = Vector128.LoadUnsafe(ref o0, 4) * Unsafe.Add(ref rescale, 0);
-                a10 = Vector128.LoadUnsafe(ref o1) * Unsafe.Add(ref rescale, 1);
-                if (vectors > 1) a11 = Vector128.LoadUnsafe(ref o1, 4) * Unsafe.Add(ref rescale, 1);
-                a20 = Vector128.LoadUnsafe(ref o2) * Unsafe.Add(ref rescale, 2);
-                if (vectors > 1) a21 = Vector128.LoadUnsafe(ref o2, 4) * Unsafe.Add(ref rescale, 2);
-                a30 = Vector128.LoadUnsafe(ref o3) * Unsafe.Add(ref rescale, 3);
-                if (vectors > 1) a31 = Vector128.LoadUnsafe(ref o3, 4) * Unsafe.Add(ref rescale, 3);
-            }
-
             // The value row advances by a stride rather than being recomputed from j, so the column offset stays out of the loop.
             ref float valueRow = ref values;
             for (int j = 0; j < count; j++)
             {
-                var v0 = Vector128.LoadUnsafe(ref valueRow);
-                var v1 = vectors > 1 ? Vector128.LoadUnsafe(ref valueRow, 4) : default;
-                var p = Vector128.Create(Unsafe.Add(ref probabilities, j));
-                a00 = Vector128.MultiplyAddEstimate(p, v0, a00);
-                if (vectors > 1) a01 = Vector128.MultiplyAddEstimate(p, v1, a01);
-                p = Vector128.Create(Unsafe.Add(ref probabilities, 1 * TShape.ScoreStride + j));
-                a10 = Vector128.MultiplyAddEstimate(p, v0, a10);
-                if (vectors > 1) a11 = Vector128.MultiplyAddEstimate(p, v1, a11);
-                p = Vector128.Create(Unsafe.Add(ref probabilities, 2 * TShape.ScoreStride + j));
-                a20 = Vector128.MultiplyAddEstimate(p, v0, a20);
-                if (vectors > 1) a21 = Vector128.MultiplyAddEstimate(p, v1, a21);
-                p = Vector128.Create(Unsafe.Add(ref probabilities, 3 * TShape.ScoreStride + j));
-                a30 = Vector128.MultiplyAddEstimate(p, v0, a30);
-                if (vectors > 1) a31 = Vector128.MultiplyAddEstimate(p, v1, a31);
+                var v0 = TWidth.Load(ref valueRow, 0);
+                var v1 = vectors > 1 ? TWidth.Load(ref valueRow, (nuint)TWidth.Count) : default;
+                var v2 = vectors > 2 ? TWidth.Load(ref valueRow, (nuint)(2 * TWidth.Count)) : default;
+                var v3 = vectors > 3 ? TWidth.Load(ref valueRow, (nuint)(3 * TWidth.Count)) : default;
+                var p = TWidth.Create(Unsafe.Add(ref probabilities, j));
+                a00 = TWidth.MultiplyAddEstimate(p, v0, a00);
+                if (vectors > 1) a01 = TWidth.MultiplyAddEstimate(p, v1, a01);
+                if (vectors > 2) a02 = TWidth.MultiplyAddEstimate(p, v2, a02);
+                if (vectors > 3) a03 = TWidth.MultiplyAddEstimate(p, v3, a03);
+                p = TWidth.Create(Unsafe.Add(ref probabilities, 1 * TShape.ScoreStride + j));
+                a10 = TWidth.MultiplyAddEstimate(p, v0, a10);
+                if (vectors > 1) a11 = TWidth.MultiplyAddEstimate(p, v1, a11);
+                if (vectors > 2) a12 = TWidth.MultiplyAddEstimate(p, v2, a12);
+                if (vectors > 3) a13 = TWidth.MultiplyAddEstimate(p, v3, a13);
+                p = TWidth.Create(Unsafe.Add(ref probabilities, 2 * TShape.ScoreStride + j));
+                a20 = TWidth.MultiplyAddEstimate(p, v0, a20);
+                if (vectors > 1) a21 = TWidth.MultiplyAddEstimate(p, v1, a21);
+                if (vectors > 2) a22 = TWidth.MultiplyAddEstimate(p, v2, a22);
+                if (vectors > 3) a23 = TWidth.MultiplyAddEstimate(p, v3, a23);
+                p = TWidth.Create(Unsafe.Add(ref probabilities, 3 * TShape.ScoreStride + j));
+                a30 = TWidth.MultiplyAddEstimate(p, v0, a30);
+                if (vectors > 1) a31 = TWidth.MultiplyAddEstimate(p, v1, a31);
+                if (vectors > 2) a32 = TWidth.MultiplyAddEstimate(p, v2, a32);
+                if (vectors > 3) a33 = TWidth.MultiplyAddEstimate(p, v3, a33);
+                if (TLayout.Rows > 4)
+                {
+                    p = TWidth.Create(Unsafe.Add(ref probabilities, 4 * TShape.ScoreStride + j));
+                    a40 = TWidth.MultiplyAddEstimate(p, v0, a40);
+                    if (vectors > 1) a41 = TWidth.MultiplyAddEstimate(p, v1, a41);
+                    if (vectors > 2) a42 = TWidth.MultiplyAddEstimate(p, v2, a42);
+                    if (vectors > 3) a43 = TWidth.MultiplyAddEstimate(p, v3, a43);
+                }
+
+                if (TLayout.Rows > 5)
+                {
+                    p = TWidth.Create(Unsafe.Add(ref probabilities, 5 * TShape.ScoreStride + j));
+                    a50 = TWidth.MultiplyAddEstimate(p, v0, a50);
+                    if (vectors > 1) a51 = TWidth.MultiplyAddEstimate(p, v1, a51);
+                    if (vectors > 2) a52 = TWidth.MultiplyAddEstimate(p, v2, a52);
+                    if (vectors > 3) a53 = TWidth.MultiplyAddEstimate(p, v3, a53);
+                }
+
                 valueRow = ref Unsafe.Add(ref valueRow, KvWidth);
             }
 
-            a00.StoreUnsafe(ref o0);
-            if (vectors > 1) a01.StoreUnsafe(ref o0, 4);
-            a10.StoreUnsafe(ref o1);
-            if (vectors > 1) a11.StoreUnsafe(ref o1, 4);
-            a20.StoreUnsafe(ref o2);
-            if (vectors > 1) a21.StoreUnsafe(ref o2, 4);
-            a30.StoreUnsafe(ref o3);
-            if (vectors > 1) a31.StoreUnsafe(ref o3, 4);
+            TWidth.Store(a00, ref o0, 0);
+            if (vectors > 1) TWidth.Store(a01, ref o0, (nuint)TWidth.Count);
+            if (vectors > 2) TWidth.Store(a02, ref o0, (nuint)(2 * TWidth.Count));
+            if (vectors > 3) TWidth.Store(a03, ref o0, (nuint)(3 * TWidth.Count));
+            TWidth.Store(a10, ref o1, 0);
+            if (vectors > 1) TWidth.Store(a11, ref o1, (nuint)TWidth.Count);
+            if (vectors > 2) TWidth.Store(a12, ref o1, (nuint)(2 * TWidth.Count));
+            if (vectors > 3) TWidth.Store(a13, ref o1, (nuint)(3 * TWidth.Count));
+            TWidth.Store(a20, ref o2, 0);
+            if (vectors > 1) TWidth.Store(a21, ref o2, (nuint)TWidth.Count);
+            if (vectors > 2) TWidth.Store(a22, ref o2, (nuint)(2 * TWidth.Count));
+            if (vectors > 3) TWidth.Store(a23, ref o2, (nuint)(3 * TWidth.Count));
+            TWidth.Store(a30, ref o3, 0);
+            if (vectors > 1) TWidth.Store(a31, ref o3, (nuint)TWidth.Count);
+            if (vectors > 2) TWidth.Store(a32, ref o3, (nuint)(2 * TWidth.Count));
+            if (vectors > 3) TWidth.Store(a33, ref o3, (nuint)(3 * TWidth.Count));
+            if (TLayout.Rows > 4)
+            {
+                TWidth.Store(a40, ref o4, 0);
+                if (vectors > 1) TWidth.Store(a41, ref o4, (nuint)TWidth.Count);
+                if (vectors > 2) TWidth.Store(a42, ref o4, (nuint)(2 * TWidth.Count));
+                if (vectors > 3) TWidth.Store(a43, ref o4, (nuint)(3 * TWidth.Count));
+            }
+
+            if (TLayout.Rows > 5)
+            {
+                TWidth.Store(a50, ref o5, 0);
+                if (vectors > 1) TWidth.Store(a51, ref o5, (nuint)TWidth.Count);
+                if (vectors > 2) TWidth.Store(a52, ref o5, (nuint)(2 * TWidth.Count));
+                if (vectors > 3) TWidth.Store(a53, ref o5, (nuint)(3 * TWidth.Count));
+            }
         }
     }
-
 
     /// <summary>Where a tile's row <paramref name="r"/> starts in the query or output, plus <paramref name="column"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
