@@ -65,7 +65,7 @@ public sealed class AttentionGenerator : IIncrementalGenerator
 
             return LayerValidator.HasErrors(LayerValidator.Validate(model, definition))
                 ? null
-                : new Outcome(definition.Plan(model.Declaration, model.Spec), model.Declaration.FullName, null);
+                : new Outcome(definition.Plan(model.Declaration, model.Spec) with { HiddenBaseMembers = model.Facts.HiddenBaseMembers }, model.Declaration.FullName, null);
         }
         catch (Exception error)
         {
@@ -93,7 +93,7 @@ public sealed class AttentionGenerator : IIncrementalGenerator
 
     private static LayerModel Failed(INamedTypeSymbol type, Exception error) =>
         new(new TypeDeclaration(null, type.Name, "class", EquatableArray<ContainingType>.Empty),
-            new DeclarationFacts(true, false, false, false, 1, DeclarationParser.MinimumLanguageVersion, EquatableArray<string>.Empty),
+            new DeclarationFacts(true, false, false, false, 1, DeclarationParser.MinimumLanguageVersion, EquatableArray<string>.Empty, EquatableArray<string>.Empty),
             new ScaledDotProductAttentionSpec(),
             error.GetType().Name + ": " + error.Message);
 

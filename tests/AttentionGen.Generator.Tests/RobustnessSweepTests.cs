@@ -38,6 +38,7 @@ public sealed class RobustnessSweepTests
         { "pooling MaxSeqLen int.MaxValue", [Source("public partial class L;", "[AttentionPooling(InputDim = 8, MaxSeqLen = int.MaxValue, OutputDim = 2)]")], ["AGEN0014"] },
         { "same class name in two namespaces", [Source("public partial class Twin;", Sdpa, "A"), Source("public partial class Twin;", Sdpa, "B")], [] },
         { "nested in a record and a struct", [Source("public partial record Outer { public partial struct Middle { " + Sdpa + " public partial class L; } }", "")], [] },
+        { "a layer deriving from another layer", [Source("public partial class Base;", Sdpa) + "\n" + Sdpa + "\npublic partial class Derived : Base;"], [] },
         { "one bad declaration beside a good one", [Source("public partial class Good;", Sdpa) + "\n[ScaledDotProductAttention(Heads = 0, HeadDim = 8, MaxSeqLen = 4)]\npublic partial class Bad;"], ["AGEN0003"] },
     };
 

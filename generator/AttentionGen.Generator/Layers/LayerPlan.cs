@@ -3,7 +3,11 @@ using AttentionGen.Generator.Model;
 namespace AttentionGen.Generator.Layers;
 
 /// <summary>A planned layer: where it goes, which definition made it, and its components. Pure data, equatable.</summary>
-internal sealed record LayerPlan(TypeDeclaration Declaration, string AttributeMetadataName, LayerBody Body);
+internal sealed record LayerPlan(TypeDeclaration Declaration, string AttributeMetadataName, LayerBody Body)
+{
+    /// <summary>Generated names that hide a base class's members (the base is a layer too).</summary>
+    public EquatableArray<string> HiddenBaseMembers { get; init; } = EquatableArray<string>.Empty;
+}
 
 /// <summary>
 /// A layer kind's plan: its components (each planned, with the member-name prefix it is emitted under) and whatever

@@ -11,6 +11,7 @@ namespace AttentionGen.Generator.Model;
 /// <param name="LayerAttributeCount">How many layer attributes the type carries.</param>
 /// <param name="LanguageVersion">The project's C# version as a number (12 for C# 12), for the minimum the generated code needs.</param>
 /// <param name="CollidingMembers">The user's members (or the type's own name) that the generated part would declare again.</param>
+/// <param name="HiddenBaseMembers">Generated names a base class also has, visible here (a layer deriving from a layer): they hide the base's.</param>
 internal sealed record DeclarationFacts(
     bool IsPartial,
     bool IsGeneric,
@@ -18,4 +19,5 @@ internal sealed record DeclarationFacts(
     bool IsFileLocal,
     int LayerAttributeCount,
     int LanguageVersion,
-    EquatableArray<string> CollidingMembers);
+    EquatableArray<string> CollidingMembers,
+    EquatableArray<string> HiddenBaseMembers);

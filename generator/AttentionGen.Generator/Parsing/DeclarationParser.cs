@@ -29,16 +29,14 @@ internal static class DeclarationParser
         }
         catch (InvalidOperationException error)
         {
-            return new LayerModel(declaration, FactsOf(type, languageVersion, EquatableArray<string>.Empty), new ScaledDotProductAttentionSpec(), error.Message);
+            return new LayerModel(declaration, FactsOf(type, languageVersion, EquatableArray<string>.Empty, EquatableArray<string>.Empty), new ScaledDotProductAttentionSpec(), error.Message);
         }
 
         // Which user members the generated part would declare again needs the plan, and a plan needs a valid spec.
         var specIssues = new List<ValidationIssue>();
         definition.Validate(spec, specIssues);
-        var colliding = LayerValidator.HasErrors(specIssues)
-            ? EquatableArray<string>.Empty
-            : CollidingMembers(type, definition.Plan(declaration, spec).Body.GeneratedMembers);
-        return new LayerModel(declaration, FactsOf(type, languageVersion, colliding), spec);
+        var generated = LayerValidator.HasErrors(specIssues) ? EquatableArray<string>.Empty : definition.Plan(declaration, spec).Body.GeneratedMembers;
+        return new LayerModel(declaration, FactsOf(type, languageVersion, CollidingMembers(type, generated), HiddenBaseMembers(type, generated)), spec);
     }
 
     /// <summary>The effective C# version of a tree.</summary>
@@ -71,6 +69,34 @@ internal static class DeclarationParser
         return colliding.ToEquatableArray();
     }
 
+    /// <summary>
+    /// Generated names that a base class has too, where this class can see them (they would warn CS0108): its own
+    /// members, and, when the base is a layer itself, what the generator adds to it (not yet in this compilation).
+    /// </summary>
+    private static EquatableArray<string> HiddenBaseMembers(INamedTypeSymbol type, EquatableArray<string> generated)
+    {
+        var inBases = new HashSet<string>();
+        for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
+        {
+            inBases.UnionWith(baseType.GetMembers().Where(m => m.DeclaredAccessibility != Accessibility.Private).Select(m => m.Name));
+            foreach (var attribute in baseType.GetAttributes())
+            {
+                if (attribute.AttributeClass is { } c && LayerDefinitions.Find(c.ToDisplayString()) is { } baseDefinition)
+                {
+                    var baseIssues = new List<ValidationIssue>();
+                    var baseSpec = baseDefinition.Read(attribute);
+                    baseDefinition.Validate(baseSpec, baseIssues);
+                    if (!LayerValidator.HasErrors(baseIssues))
+                    {
+                        inBases.UnionWith(baseDefinition.Plan(DeclarationOf(baseType), baseSpec).Body.GeneratedMembers);
+                    }
+                }
+            }
+        }
+
+        return generated.Where(inBases.Contains).ToEquatableArray();
+    }
+
     /// <summary>The analyzer sees the generated trees too; their members are ours, not the user's.</summary>
     private static bool IsGenerated(SyntaxTree tree) =>
         tree.FilePath.IndexOf(typeof(AttentionGenerator).FullName, StringComparison.Ordinal) >= 0;
@@ -89,7 +115,7 @@ internal static class DeclarationParser
         return new TypeDeclaration(ns, Identifier(type.Name), KeywordOf(type), containing.ToEquatableArray());
     }
 
-    private static DeclarationFacts FactsOf(INamedTypeSymbol type, LanguageVersion languageVersion, EquatableArray<string> colliding)
+    private static DeclarationFacts FactsOf(INamedTypeSymbol type, LanguageVersion languageVersion, EquatableArray<string> colliding, EquatableArray<string> hidden)
     {
         var isPartial = IsPartial(type);
         var isGeneric = type.IsGenericType;
@@ -100,7 +126,7 @@ internal static class DeclarationParser
         }
 
         return new DeclarationFacts(isPartial, isGeneric, type.IsStatic, IsFileLocal(type), CountLayerAttributes(type),
-            (int)languageVersion / 100, colliding);
+            (int)languageVersion / 100, colliding, hidden);
     }
 
     private static IEnumerable<string> NamespaceParts(INamespaceSymbol ns)
