@@ -51,6 +51,35 @@ public static class PackedLinear
     }
 
     /// <summary>
+    /// The inverse of <see cref="Pack"/>: writes the [outDim, inDim] weight that <paramref name="panels"/> hold to
+    /// <paramref name="weight"/>, so a layer can keep only the packed copy and still save or show its weights.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is too short.</exception>
+    public static void Unpack(ReadOnlySpan<float> panels, int outDim, int inDim, Span<float> weight)
+    {
+        if (panels.Length < PackedLength(outDim, inDim))
+        {
+            throw new ArgumentException($"panels has {panels.Length} floats, but {PackedLength(outDim, inDim)} are needed.", nameof(panels));
+        }
+
+        if (weight.Length < (long)outDim * inDim)
+        {
+            throw new ArgumentException($"weight has {weight.Length} floats, but [{outDim}, {inDim}] needs {(long)outDim * inDim}.", nameof(weight));
+        }
+
+        int width = PanelWidth;
+        for (int o = 0; o < outDim; o++)
+        {
+            ReadOnlySpan<float> panel = panels.Slice(o / width * width * inDim, width * inDim);
+            int c = o % width;
+            for (int i = 0; i < inDim; i++)
+            {
+                weight[o * inDim + i] = panel[i * width + c];
+            }
+        }
+    }
+
+    /// <summary>
     /// <c>output[r, o] = bias[o] + Σ_i input[r, i] · W[o, i]</c> for <paramref name="rows"/> rows, with W packed by
     /// <see cref="Pack"/>. Allocates nothing; <paramref name="bias"/> may be empty.
     /// </summary>

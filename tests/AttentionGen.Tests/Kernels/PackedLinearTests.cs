@@ -31,6 +31,28 @@ public sealed class PackedLinearTests
         Reference.TestData.AssertClose(expected, y, $"rows {rows} in {inDim} out {outDim}");
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(5, 3)]
+    [InlineData(63, 7)]
+    [InlineData(64, 16)]
+    [InlineData(65, 9)]
+    [InlineData(130, 33)]
+    public void Unpack_GivesBackExactlyWhatWasPacked(int outDim, int inDim)
+    {
+        var w = Reference.TestData.Uniform(outDim * 31 + inDim, outDim * inDim);
+        var panels = new float[PackedLinear.PackedLength(outDim, inDim)];
+        var unpacked = Enumerable.Repeat(float.NaN, outDim * inDim + 5).ToArray();
+
+        PackedLinear.Pack(w, outDim, inDim, panels);
+        PackedLinear.Unpack(panels, outDim, inDim, unpacked);
+
+        Assert.Equal(w, unpacked[..(outDim * inDim)]);
+        Assert.All(unpacked[(outDim * inDim)..], v => Assert.True(float.IsNaN(v), "Unpack wrote past the weight"));
+        Assert.Equal("weight", Assert.Throws<ArgumentException>(() => PackedLinear.Unpack(panels, outDim, inDim, new float[outDim * inDim - 1])).ParamName);
+        Assert.Equal("panels", Assert.Throws<ArgumentException>(() => PackedLinear.Unpack(panels.AsSpan(1), outDim, inDim, unpacked)).ParamName);
+    }
+
     [Fact]
     public void RejectsBadArguments()
     {
