@@ -381,6 +381,8 @@ public static class SoftmaxKernels
         }
 
         /// <summary>Whether any of the first <paramref name="count"/> floats is NaN.</summary>
+        /// <remarks>Inlined: as a call it made the caller keep its row bounds on the stack across it.</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static bool ContainsNaN(ref float start, int count)
         {
             for (int i = 0; i < count; i++)
