@@ -35,3 +35,7 @@ internal partial class NanTileHeadDim4Causal : IScaledDotProduct;
 // Past 1,024 keys the tiles switch to the online softmax, in chunks.
 [ScaledDotProductAttention(Heads = 2, KvHeads = 1, HeadDim = 16, MaxSeqLen = 8, MaxKvSeqLen = 1100, Causal = true)]
 internal partial class NanOnlineCausal : IScaledDotProduct;
+
+// Softcap before the mask: a NaN stays NaN through tanh, and an infinite score is capped to ±Softcap.
+[ScaledDotProductAttention(Heads = 4, KvHeads = 2, HeadDim = 16, MaxSeqLen = 8, MaxKvSeqLen = 24, Causal = true, Softcap = 5f)]
+internal partial class NanSoftcapCausalGqa : IScaledDotProduct;
