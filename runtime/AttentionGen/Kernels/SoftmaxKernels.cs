@@ -80,7 +80,10 @@ public static class SoftmaxKernels
     /// </summary>
     /// <param name="row">Scores in, probabilities out.</param>
     /// <param name="visible">How many leading entries take part, from 0 to the row length.</param>
-    /// <remarks>A row whose visible entries are all −∞ (or that has none) becomes all zeros.</remarks>
+    /// <remarks>
+    /// A row whose visible entries are all −∞ (or that has none) becomes all zeros; a row with a NaN among them becomes
+    /// NaN in every entry up to the visible ones rounded up to a whole vector.
+    /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="visible"/> is negative or past the row.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SoftmaxPrefix(Span<float> row, int visible)
@@ -188,8 +191,9 @@ public static class SoftmaxKernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static Vector512<float> Reciprocal(Vector512<float> sum)
         {
+            // A row with nothing visible sums to 0 and stays zeros; a NaN sum (a NaN score) must stay NaN, not become 0.
             float total = HorizontalSum.Of(sum);
-            return Vector512.Create(total > 0f ? 1f / total : 0f);
+            return Vector512.Create(total == 0f ? 0f : 1f / total);
         }
     }
 
@@ -214,7 +218,10 @@ public static class SoftmaxKernels
     /// <param name="chunk">Scores in, unnormalized weights out; a length that is a multiple of 16 keeps every step vectorized.</param>
     /// <param name="visible">How many leading entries take part, from 0 to the chunk length.</param>
     /// <param name="runningMax">The largest score so far; start at −∞.</param>
-    /// <param name="runningSum">Σ exp(score − runningMax) so far; start at 0. Stays 0 while every score seen is −∞.</param>
+    /// <param name="runningSum">
+    /// Σ exp(score − runningMax) so far; start at 0. Stays 0 while every score seen is −∞; a NaN score makes it (and the
+    /// running max) NaN from then on.
+    /// </param>
     /// <returns><c>exp(old max − new max)</c>: the factor for earlier accumulations (0 before the first finite score).</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="visible"/> is negative or past the chunk.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -291,7 +298,7 @@ public static class SoftmaxKernels
             int covered = (visible + width - 1) & ~(width - 1);
             TVector hidden = TWidth.Create(float.NegativeInfinity);
             // MaxNative is one instruction; the IEEE Max that orders NaN is three. A NaN score still reaches the sum
-            // through exp, so the row comes out NaN either way.
+            // through exp, so the row comes out NaN either way (a row whose max comes out −∞ is checked for NaN below).
             // Lanes at or past `visible` in the last, partial vector count as −∞: they add nothing and come out as 0. The
             // mask is built where it is used, not held across the exp loop: with the 16 vector registers of a machine
             // without AVX-512 that loop is short of registers already, and a live mask cost a reload per iteration.
@@ -321,7 +328,14 @@ public static class SoftmaxKernels
             rowSum = 0f;
             if (float.IsNegativeInfinity(rowMax))
             {
-                return 0;
+                // MaxNative drops a NaN met beside −∞, so a row of NaN and −∞ lands here too. Only such rows (fully masked
+                // or poisoned) pay for the scan; a NaN max then makes every exp, the sum and so the whole row NaN.
+                if (!ContainsNaN(ref start, visible))
+                {
+                    return 0;
+                }
+
+                rowMax = float.NaN;
             }
 
             TVector shift = TWidth.Create(rowMax);
@@ -364,6 +378,22 @@ public static class SoftmaxKernels
             }
 
             return covered;
+        }
+
+        /// <summary>Whether any of the first <paramref name="count"/> floats is NaN.</summary>
+        /// <remarks>Inlined: as a call it made the caller keep its row bounds on the stack across it.</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool ContainsNaN(ref float start, int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (float.IsNaN(Unsafe.Add(ref start, i)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 }

@@ -26,6 +26,15 @@ public static class AttentionCore<TShape>
     /// <paramref name="output"/> overlaps no input; <paramref name="scores"/> and <paramref name="keyPanels"/> are
     /// 64-byte aligned scratch of <see cref="ScoreScratchLength"/> and <see cref="KeyPanelScratchLength"/> floats.
     /// </summary>
+    /// <remarks>
+    /// NaN and infinities follow one rule on every path (tiled, online, row by row, any vector width), per (query row,
+    /// head): a row whose visible scores (after softcap and mask) contain a NaN comes out NaN in every element; a row
+    /// that sees no key (causal with more queries than keys, or every visible key masked with −∞) comes out zeros; a −∞
+    /// score hides its key, and a +∞ score makes the row NaN (∞ − ∞ in the softmax), as IEEE arithmetic in the float64
+    /// reference does. Keys a causal row cannot see never reach its scores, so a NaN in such a key leaves the row exact.
+    /// A NaN or infinite value, though, can meet a row that does not see its key as 0 · value in a tile's weighted sum
+    /// (and does meet every row so in the reference), so what it does to rows that cannot see its key is not defined.
+    /// </remarks>
     public static void Attend(
         ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask,
         Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels)

@@ -144,11 +144,12 @@ internal static class TiledAttention<TShape>
                         TTile.Weigh(ref scoreBlock, chunkKeys, ref Unsafe.Add(ref valueHead, (nint)chunkStart * KvWidth), ref rescale[0], chunkStart > 0, ref outputStart, ref offsets[0]);
                     }
 
-                    // Divide by the sums at the end; a row that saw no key has a sum of 0 and stays all zeros.
+                    // Divide by the sums at the end; a row that saw no key has a sum of 0 and stays all zeros, and a row
+                    // that met a NaN score has a NaN sum, which keeps it NaN.
                     for (int r = 0; r < TTile.Rows; r++)
                     {
                         float sum = runningSum[r];
-                        ElementwiseKernels.Multiply(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref outputStart, offsets[r]), TShape.HeadDim), sum > 0 ? 1 / sum : 0);
+                        ElementwiseKernels.Multiply(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref outputStart, offsets[r]), TShape.HeadDim), sum == 0 ? 0 : 1 / sum);
                     }
 
                     continue;
