@@ -5,6 +5,8 @@ namespace Quickstart;
 /// the generated one; the backward pass is written out here from the attention weights α that Forward exposes:
 /// with pooled p = Σ αᵢ xᵢ and y = W_o·p + b_o, the gradients are dW_o = dy·p, dαᵢ = xᵢ·(W_oᵀ dy), and through the
 /// softmax dsᵢ = αᵢ (dαᵢ − Σⱼ αⱼ dαⱼ), so the score weights get dw = Σᵢ dsᵢ xᵢ.
+/// The trainer keeps the parameters it updates in its own arrays and gives the model new (immutable) weights after
+/// each step; the model's Forward always runs on a complete, consistent set.
 /// </summary>
 public sealed class PoolingTrainer(NextStepPredictor model)
 {
@@ -17,6 +19,21 @@ public sealed class PoolingTrainer(NextStepPredictor model)
     private readonly double[] _scoreGradient = new double[Width];
     private readonly double[] _outputGradient = new double[Width];
     private readonly double[] _alphaGradient = new double[Steps];
+    private readonly float[] _scoreWeight = model.CurrentWeights.ToArray("score.weight");
+    private readonly float[] _outputWeight = model.CurrentWeights.ToArray("output.weight");
+    private readonly float[] _outputBias = model.CurrentWeights.ToArray("output.bias");
+
+    /// <summary>Every parameter zero: the model predicts 0 and attends to every step equally.</summary>
+    public static NextStepPredictor.Weights ZeroWeights()
+    {
+        var builder = NextStepPredictor.Weights.CreateBuilder();
+        foreach (var parameter in NextStepPredictor.Parameters)
+        {
+            builder.Set(parameter.Name, new float[parameter.ElementCount]);
+        }
+
+        return builder.Build();
+    }
 
     public void Fit(float[] inputs, float[] targets, int epochs, float learningRate, Action<int, double> progress)
     {
@@ -46,7 +63,7 @@ public sealed class PoolingTrainer(NextStepPredictor model)
                 double weighted = 0;
                 for (int i = 0; i < Steps; i++)
                 {
-                    dAlpha[i] = dy * Dot(x.Slice(i * Width, Width), model.OutputWeight);
+                    dAlpha[i] = dy * Dot(x.Slice(i * Width, Width), _outputWeight);
                     weighted += _alpha[i] * dAlpha[i];
                 }
 
@@ -66,9 +83,14 @@ public sealed class PoolingTrainer(NextStepPredictor model)
                 break;
             }
 
-            Step(model.ScoreWeight, _scoreGradient, learningRate);
-            Step(model.OutputWeight, _outputGradient, learningRate);
-            model.OutputBias[0] -= learningRate * (float)outputBiasGradient;
+            Step(_scoreWeight, _scoreGradient, learningRate);
+            Step(_outputWeight, _outputGradient, learningRate);
+            _outputBias[0] -= learningRate * (float)outputBiasGradient;
+            model.CurrentWeights = model.CurrentWeights.ToBuilder()
+                .Set("score.weight", _scoreWeight)
+                .Set("output.weight", _outputWeight)
+                .Set("output.bias", _outputBias)
+                .Build();
         }
     }
 

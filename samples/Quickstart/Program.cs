@@ -8,7 +8,7 @@ var task = new NextStepTask(seed: 7);
 var (trainInputs, trainTargets) = task.Sample(count: 512);
 var (testInputs, testTargets) = task.Sample(count: 256);
 
-var model = new NextStepPredictor();
+var model = new NextStepPredictor(PoolingTrainer.ZeroWeights());
 var trainer = new PoolingTrainer(model);
 double before = trainer.MeanSquaredError(testInputs, testTargets);
 var fitTime = Stopwatch.StartNew();
@@ -26,12 +26,12 @@ double repeatLast = NextStepTask.RepeatLastValueError(testInputs, testTargets);
 // 2. Save the fitted weights as safetensors and load them into a fresh instance.
 string weightsPath = Path.Combine(Path.GetTempPath(), "attentiongen-quickstart.safetensors");
 var writer = new SafeTensorsWriter();
-model.SaveWeights(writer, prefix: "pool.");
+model.CurrentWeights.Save(writer, prefix: "pool.");
 writer.Save(weightsPath);
-var loaded = new NextStepPredictor();
+NextStepPredictor loaded;
 using (var file = SafeTensors.Open(weightsPath))
 {
-    loaded.LoadWeights(file, prefix: "pool.");
+    loaded = new NextStepPredictor(NextStepPredictor.Weights.Load(file, prefix: "pool."));
 }
 
 Console.WriteLine($"Fitted the pooling model in {fitTime.Elapsed.TotalSeconds:F1} s; weights saved to {weightsPath} and loaded back.");
@@ -54,17 +54,22 @@ for (int step = 0; step < NextStepTask.Steps; step++)
 Console.WriteLine();
 
 // 4. A multi-head self-attention layer with seeded random weights: output summary, speed and allocations.
-var encoder = new Encoder();
+//    The weights are one immutable object; every instance made over it shares it (one instance per thread).
 var random = new Random(42);
+var encoderWeights = Encoder.Weights.CreateBuilder();
 foreach (var parameter in Encoder.Parameters)
 {
-    Span<float> values = encoder.GetParameter(parameter.Name);
+    var values = new float[parameter.ElementCount];
     float bound = 1f / MathF.Sqrt(parameter.Shape[^1]);
     for (int i = 0; i < values.Length; i++)
     {
         values[i] = (random.NextSingle() * 2 - 1) * bound;
     }
+
+    encoderWeights.Set(parameter.Name, values);
 }
+
+var encoder = new Encoder(encoderWeights.Build());
 
 const int SeqLen = 32;
 var input = new float[SeqLen * Encoder.ModelDim];

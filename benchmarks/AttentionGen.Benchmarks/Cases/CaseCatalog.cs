@@ -17,10 +17,10 @@ internal static class CaseCatalog
         ("sdpa H12 S512 D64 causal", name => Sdpa(name, new SdpaH12S512D64Causal().Forward, 12, 12, 64, 512, 512, causal: true, SdpaH12S512D64Causal.Scale)),
         ("decode H12 q1 kv512 D64", name => Sdpa(name, new DecodeH12Kv512().Forward, 12, 12, 64, 1, 512, causal: false, DecodeH12Kv512.Scale)),
         ("decode H32 kv8 q1 kv1024 D64", name => Sdpa(name, new DecodeH32Kv8Kv1024().Forward, 32, 8, 64, 1, 1024, causal: false, DecodeH32Kv8Kv1024.Scale)),
-        ("mha S32 dm64 H4", name => MultiHead(name, new MhaS32Dm64H4(), MhaS32Dm64H4.Parameters, 64, 4, 32, causal: false, MhaS32Dm64H4.Scale)),
-        ("mha S128 dm256 H4", name => MultiHead(name, new MhaS128Dm256H4(), MhaS128Dm256H4.Parameters, 256, 4, 128, causal: false, MhaS128Dm256H4.Scale)),
-        ("mha S128 dm512 H8 causal", name => MultiHead(name, new MhaS128Dm512H8Causal(), MhaS128Dm512H8Causal.Parameters, 512, 8, 128, causal: true, MhaS128Dm512H8Causal.Scale)),
-        ("mha S512 dm768 H12", name => MultiHead(name, new MhaS512Dm768H12(), MhaS512Dm768H12.Parameters, 768, 12, 512, causal: false, MhaS512Dm768H12.Scale)),
+        ("mha S32 dm64 H4", name => MultiHead(name, w => new MhaS32Dm64H4(Build(MhaS32Dm64H4.Weights.CreateBuilder(), w)).Forward, MhaS32Dm64H4.Parameters, 64, 4, 32, causal: false, MhaS32Dm64H4.Scale)),
+        ("mha S128 dm256 H4", name => MultiHead(name, w => new MhaS128Dm256H4(Build(MhaS128Dm256H4.Weights.CreateBuilder(), w)).Forward, MhaS128Dm256H4.Parameters, 256, 4, 128, causal: false, MhaS128Dm256H4.Scale)),
+        ("mha S128 dm512 H8 causal", name => MultiHead(name, w => new MhaS128Dm512H8Causal(Build(MhaS128Dm512H8Causal.Weights.CreateBuilder(), w)).Forward, MhaS128Dm512H8Causal.Parameters, 512, 8, 128, causal: true, MhaS128Dm512H8Causal.Scale)),
+        ("mha S512 dm768 H12", name => MultiHead(name, w => new MhaS512Dm768H12(Build(MhaS512Dm768H12.Weights.CreateBuilder(), w)).Forward, MhaS512Dm768H12.Parameters, 768, 12, 512, causal: false, MhaS512Dm768H12.Scale)),
         ("pool S5 d64", name => Pooling(name)),
     ];
 
@@ -53,7 +53,7 @@ internal static class CaseCatalog
             ort);
     }
 
-    private static BenchmarkCase MultiHead(string name, object layer, IReadOnlyList<ParameterSpec> parameters, int modelDim, int heads, int seqLen, bool causal, float scale)
+    private static BenchmarkCase MultiHead(string name, Func<Dictionary<string, float[]>, SelfForward> create, IReadOnlyList<ParameterSpec> parameters, int modelDim, int heads, int seqLen, bool causal, float scale)
     {
         var weights = new Dictionary<string, float[]>();
         int seed = 10;
@@ -62,7 +62,7 @@ internal static class CaseCatalog
             weights[parameter.Name] = Uniform(seed++, parameter.ElementCount, 1f / MathF.Sqrt(parameter.Shape[^1]));
         }
 
-        var generated = (IMultiHead)new MultiHeadAdapter(layer, weights);
+        var generated = create(weights);
         int headDim = modelDim / heads;
         var input = Uniform(4, seqLen * modelDim);
         var output = new float[input.Length];
@@ -89,17 +89,18 @@ internal static class CaseCatalog
 
         double projections = 4.0 * 2 * seqLen * modelDim * modelDim;
         return new BenchmarkCase(name, projections + AttentionFlops(heads, headDim, seqLen, seqLen, causal),
-            () => generated.Forward(input, output, seqLen), ort.Run, () => Baseline(true), () => Baseline(false), ort);
+            () => generated(input, output, seqLen), ort.Run, () => Baseline(true), () => Baseline(false), ort);
     }
 
     private static BenchmarkCase Pooling(string name)
     {
-        var layer = new PoolS5D64();
+        var builder = PoolS5D64.Weights.CreateBuilder();
         foreach (var parameter in PoolS5D64.Parameters)
         {
-            Uniform(20, parameter.ElementCount, 0.1f).CopyTo(layer.GetParameter(parameter.Name));
+            builder.Set(parameter.Name, Uniform(20, parameter.ElementCount, 0.1f));
         }
 
+        var layer = new PoolS5D64(builder.Build());
         var input = Uniform(21, 5 * PoolS5D64.InputDim);
         var output = new float[PoolS5D64.OutputDim];
         return new BenchmarkCase(name, 2.0 * 5 * 64 * 2 + 2.0 * 64, () => layer.Forward(input, output, 5), null, null, null);
@@ -129,38 +130,17 @@ internal static class CaseCatalog
         return values;
     }
 
-    private interface IMultiHead
-    {
-        void Forward(float[] input, float[] output, int seqLen);
-    }
+    /// <summary>A generated layer's self-attention Forward, bound once so the timed path makes one delegate call.</summary>
+    private delegate void SelfForward(ReadOnlySpan<float> input, Span<float> output, int seqLen);
 
-    /// <summary>Sets a generated layer's weights and calls it without dynamic dispatch on the timed path.</summary>
-    private sealed class MultiHeadAdapter : IMultiHead
+    private static TWeights Build<TWeights>(WeightsBuilder<TWeights> builder, Dictionary<string, float[]> weights)
+        where TWeights : LayerWeights
     {
-        private readonly Action<float[], float[], int> _forward;
-
-        public MultiHeadAdapter(object layer, Dictionary<string, float[]> weights)
+        foreach (var (name, values) in weights)
         {
-            switch (layer)
-            {
-                case MhaS32Dm64H4 l: Fill(l.GetParameter, weights); _forward = (x, y, s) => l.Forward(x, y, s); break;
-                case MhaS128Dm256H4 l: Fill(l.GetParameter, weights); _forward = (x, y, s) => l.Forward(x, y, s); break;
-                case MhaS128Dm512H8Causal l: Fill(l.GetParameter, weights); _forward = (x, y, s) => l.Forward(x, y, s); break;
-                case MhaS512Dm768H12 l: Fill(l.GetParameter, weights); _forward = (x, y, s) => l.Forward(x, y, s); break;
-                default: throw new ArgumentException($"No adapter for {layer.GetType().Name}.", nameof(layer));
-            }
+            builder.Set(name, values);
         }
 
-        public void Forward(float[] input, float[] output, int seqLen) => _forward(input, output, seqLen);
-
-        private delegate Span<float> ParameterView(string name);
-
-        private static void Fill(ParameterView view, Dictionary<string, float[]> weights)
-        {
-            foreach (var (name, values) in weights)
-            {
-                values.CopyTo(view(name));
-            }
-        }
+        return builder.Build();
     }
 }

@@ -16,7 +16,12 @@ internal static class Names
     public const string ParameterSpec = "global::AttentionGen.ParameterSpec";
     public const string SafeTensors = "global::AttentionGen.SafeTensors";
     public const string SafeTensorsWriter = "global::AttentionGen.SafeTensorsWriter";
-    public const string WeightFiles = "global::AttentionGen.WeightFiles";
+    public const string LayerWeights = "global::AttentionGen.LayerWeights";
+    public const string WeightTensors = "global::AttentionGen.WeightTensors";
+    public const string WeightsBuilder = "global::AttentionGen.WeightsBuilder";
+    public const string WeightLoadProgress = "global::AttentionGen.WeightLoadProgress";
+    public const string Progress = "global::System.IProgress";
+    public const string InvalidOperationException = "global::System.InvalidOperationException";
     public const string WeightLoadException = "global::AttentionGen.WeightLoadException";
     public const string AlignedBuffer = "global::AttentionGen.Kernels.AlignedBuffer";
     public const string Guard = "global::AttentionGen.Kernels.Guard";

@@ -1,160 +1,117 @@
 using System.Collections.Generic;
-using System.Linq;
 using AttentionGen.Generator.Planning;
 using static AttentionGen.Generator.Emit.Names;
 
 namespace AttentionGen.Generator.Emit;
 
 /// <summary>
-/// Emits the weights API shared by every layer that has weights: storage, the parameter list, a span view of each
-/// tensor, and safetensors load/save under PyTorch names.
+/// Emits the weights API every layer with weights shares: the parameter list, a nested immutable <c>Weights</c> class
+/// (over the runtime's <c>LayerWeights</c>) naming each stored tensor for <c>Forward</c>, and the instance's
+/// constructor and <c>CurrentWeights</c>. What does not depend on the layer (loading, packing, saving, building) is the
+/// runtime's.
 /// </summary>
 internal static class WeightsEmitter
 {
+    /// <summary>The local a call reads its weights through, fetched once so a swap between calls can't mix two sets.</summary>
+    public const string Local = "weights";
+
     /// <summary>The members the weights API declares, for the collision check.</summary>
-    public static IEnumerable<string> Members(IReadOnlyList<WeightPlan> weights)
+    public static IEnumerable<string> Members { get; } = new[] { "Parameters", "Weights", "CurrentWeights", "_weights" };
+
+    /// <summary>The instance's field: a reference to shared weights, not a copy.</summary>
+    public static void EmitField(SourceWriter w)
     {
-        yield return "Parameters";
-        yield return "GetParameter";
-        yield return "LoadWeights";
-        yield return "SaveWeights";
-        foreach (var weight in weights)
-        {
-            yield return weight.PropertyName;
-            yield return weight.FieldName;
-            if (weight.IsPacked)
-            {
-                yield return weight.PanelsFieldName;
-            }
-        }
-
-        if (weights.Any(x => x.IsPacked))
-        {
-            yield return "_panelsCurrent";
-            yield return "Stale";
-            yield return "Tensor";
-            yield return "PackPanels";
-        }
-    }
-
-    public static void EmitFields(SourceWriter w, IReadOnlyList<WeightPlan> weights)
-    {
-        w.Line("// Weights, stored as PyTorch's nn.Linear keeps them: [out, in], row-major.");
-        foreach (var weight in weights)
-        {
-            w.Line($"private readonly float[] {weight.FieldName} = new float[{Size(weight)}];");
-        }
-
-        if (weights.Any(x => x.IsPacked))
-        {
-            w.Line();
-            w.Line("// The projection matrices again, packed into GEMM panels. They are repacked on the first Forward after the weights");
-            w.Line("// may have changed: after LoadWeights, GetParameter, or getting a weight's span property.");
-            foreach (var weight in weights.Where(x => x.IsPacked))
-            {
-                w.Line($"private readonly {AlignedBuffer} {weight.PanelsFieldName} = new({PackedLinear}.PackedLength({weight.RowsName}, {weight.ColumnsName}));");
-            }
-
-            w.Line("private bool _panelsCurrent;");
-        }
-
+        w.Line("// The weights: immutable and shared by every instance made over them, so an instance owns only its scratch.");
+        w.Line("private Weights _weights;");
         w.Line();
     }
 
-    public static void EmitApi(SourceWriter w, IReadOnlyList<WeightPlan> weights, string className)
+    /// <summary>The statement that starts a call's use of the weights (after <see cref="ExclusiveUseEmitter.EmitEnter"/>).</summary>
+    public static void EmitLocal(SourceWriter w) => w.Line($"Weights {Local} = _weights;");
+
+    /// <summary>The constructor over shared weights, and <c>CurrentWeights</c>.</summary>
+    public static void EmitInstanceMembers(SourceWriter w, string className)
     {
-        w.Line("/// <summary>The learnable tensors, in file order, with the shapes <see cref=\"LoadWeights\"/> expects.</summary>");
-        w.Line($"public static {ReadOnlyList}<{ParameterSpec}> Parameters {{ get; }} = new {ParameterSpec}[]");
-        w.Line("{");
-        foreach (var weight in weights)
+        w.Line($"/// <summary>Creates an instance that runs with <paramref name=\"weights\"/>, which it shares; it allocates only its own scratch.</summary>");
+        w.Line($"/// <exception cref=\"{ArgumentNullException}\"><paramref name=\"weights\"/> is null.</exception>");
+        using (w.Block($"public {className}(Weights weights)"))
         {
-            w.Line($"    new(\"{weight.TensorName}\", {weight.ShapeText}),");
-        }
-
-        w.Line("};");
-        foreach (var weight in weights)
-        {
-            w.Line();
-            w.Line($"/// <summary><c>{weight.TensorName}</c>, shape [{weight.ShapeText}]. Write into it to set the weights from any source.</summary>");
-            if (weight.IsPacked)
-            {
-                w.Line("/// <remarks>Getting this property makes the next Forward repack the weights; get it again after a Forward before writing more.</remarks>");
-                w.Line($"public {Span} {weight.PropertyName} => Stale({weight.FieldName});");
-            }
-            else
-            {
-                w.Line($"public {Span} {weight.PropertyName} => {weight.FieldName};");
-            }
-        }
-
-        w.Line();
-        w.Line("/// <summary>The tensor called <paramref name=\"name\"/> (for example <c>\"" + weights[0].TensorName + "\"</c>), as a writable span.</summary>");
-        w.Line("/// <exception cref=\"global::System.ArgumentNullException\"><paramref name=\"name\"/> is null.</exception>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"name\"/> is not one of <see cref=\"Parameters\"/>.</exception>");
-        using (w.Block($"public {Span} GetParameter(string name) => name switch", "};"))
-        {
-            w.Line($"null => throw new {ArgumentNullException}(nameof(name)),");
-            foreach (var weight in weights)
-            {
-                w.Line($"\"{weight.TensorName}\" => {(weight.IsPacked ? $"Stale({weight.FieldName})" : weight.FieldName)},");
-            }
-
-            var names = string.Join(", ", weights.Select(x => x.TensorName));
-            w.Line($"_ => throw new {ArgumentException}($\"'{{name}}' is not a parameter of {className}; its parameters are {names}.\", nameof(name)),");
-        }
-
-        var hasPacked = weights.Any(x => x.IsPacked);
-        if (hasPacked)
-        {
-            // Saving reads the weights without handing them out for writing, so it must not mark the packed copy stale.
-            w.Line();
-            w.Line("/// <summary>The tensor called <paramref name=\"name\"/>, for reading.</summary>");
-            using (w.Block($"private {Span} Tensor(string name) => name switch", "};"))
-            {
-                foreach (var weight in weights)
-                {
-                    w.Line($"\"{weight.TensorName}\" => {weight.FieldName},");
-                }
-
-                w.Line($"_ => throw new {ArgumentException}($\"'{{name}}' is not a parameter of {className}.\", nameof(name)),");
-            }
+            w.Line($"{ArgumentNullException}.ThrowIfNull(weights);");
+            w.Line("_weights = weights;");
         }
 
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// Loads every parameter from <paramref name=\"file\"/>, named <paramref name=\"prefix\"/> + the PyTorch name. F32, F16 and");
-        w.Line("/// BF16 tensors are converted to float. Every tensor is checked before any is copied.");
+        w.Line("/// The weights this instance runs with. Setting swaps them for the calls after; the weights objects themselves never");
+        w.Line("/// change, so other instances sharing them are unaffected.");
         w.Line("/// </summary>");
-        w.Line("/// <exception cref=\"global::AttentionGen.WeightLoadException\">A tensor is missing, has the wrong shape or an unsupported dtype. Nothing was changed.</exception>");
-        w.Line($"public void LoadWeights({SafeTensors} file, string prefix = \"\") => {WeightFiles}.Load(file, prefix, Parameters, GetParameter);");
-
-        if (hasPacked)
+        w.Line($"/// <exception cref=\"{ArgumentNullException}\">The value is null.</exception>");
+        w.Line($"/// <exception cref=\"{InvalidOperationException}\">A call is running on this instance on another thread.</exception>");
+        using (w.Block("public Weights CurrentWeights"))
         {
-            w.Line();
-            w.Line("/// <summary>Hands out a weight matrix for writing, so the packed copy must be rebuilt before it is used.</summary>");
-            using (w.Block($"private {Span} Stale(float[] weights)"))
+            w.Line("get => _weights;");
+            using (w.Block("set"))
             {
-                w.Line("_panelsCurrent = false;");
-                w.Line("return weights;");
-            }
-
-            w.Line();
-            w.Line("/// <summary>Packs every projection matrix into panels for the packed GEMM.</summary>");
-            using (w.Block("private void PackPanels()"))
-            {
-                foreach (var weight in weights.Where(x => x.IsPacked))
-                {
-                    w.Line($"{PackedLinear}.Pack({weight.FieldName}, {weight.RowsName}, {weight.ColumnsName}, {weight.PanelsFieldName}.Span);");
-                }
-
-                w.Line("_panelsCurrent = true;");
+                w.Line($"{ArgumentNullException}.ThrowIfNull(value);");
+                ExclusiveUseEmitter.EmitEnter(w);
+                w.Line("_weights = value;");
             }
         }
 
         w.Line();
-        w.Line("/// <summary>Adds every parameter to <paramref name=\"writer\"/> as F32, named <paramref name=\"prefix\"/> + the PyTorch name.</summary>");
-        w.Line($"public void SaveWeights({SafeTensorsWriter} writer, string prefix = \"\") => {WeightFiles}.Save(writer, prefix, Parameters, {(hasPacked ? "Tensor" : "GetParameter")});");
     }
 
-    private static string Size(WeightPlan weight) => weight.RowsName == "1" && !weight.IsVector ? weight.ColumnsName : weight.ShapeText.Replace(", ", " * ");
+    /// <summary>The parameter list and the nested <c>Weights</c> class.</summary>
+    public static void EmitWeightsType(SourceWriter w, IReadOnlyList<WeightPlan> weights, string className)
+    {
+        w.Line("/// <summary>The learnable tensors, in file order, with the shapes <see cref=\"Weights.Load\"/> expects.</summary>");
+        w.Line($"public static {ReadOnlyList}<{ParameterSpec}> Parameters {{ get; }} = new {ParameterSpec}[]");
+        w.Line("{");
+        foreach (var weight in weights)
+        {
+            w.Line($"    new(\"{weight.TensorName}\", {weight.ShapeText}){(weight.IsPacked ? " { IsPacked = true }" : "")},");
+        }
+
+        w.Line("};");
+        w.Line();
+        var create = "static tensors => new Weights(tensors)";
+        w.Line("/// <summary>");
+        w.Line($"/// The weights of <see cref=\"{className}\"/>, held as its kernels read them and never changed once made, so any number of");
+        w.Line("/// instances on any number of threads can share one. Make them with <see cref=\"Load\"/> or <see cref=\"CreateBuilder\"/>;");
+        w.Line("/// change them by making new ones with <see cref=\"With\"/> or <see cref=\"ToBuilder\"/>.");
+        w.Line("/// </summary>");
+        using (w.Block($"public sealed class Weights : {LayerWeights}"))
+        {
+            w.Line($"private Weights({WeightTensors} tensors)");
+            w.Line("    : base(tensors)");
+            w.Line("{");
+            w.Line("}");
+
+            w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// Loads every tensor from <paramref name=\"file\"/>, named <paramref name=\"prefix\"/> + the PyTorch name. F32, F16 and BF16");
+            w.Line("/// are converted to float and matrices packed as they are read. Every tensor is checked before anything is allocated.");
+            w.Line("/// </summary>");
+            w.Line($"/// <exception cref=\"{WeightLoadException}\">Tensors are missing, have the wrong shape or an unsupported dtype; the message names each.</exception>");
+            w.Line($"public static Weights Load({SafeTensors} file, string prefix = \"\", {Progress}<{WeightLoadProgress}>? progress = null) =>");
+            w.Line($"    new(LoadTensors(file, prefix, {className}.Parameters, progress));");
+            w.Line();
+            w.Line("/// <summary>A builder with every tensor unset, to fill from any source with <c>Set(name, values)</c>.</summary>");
+            w.Line($"public static {WeightsBuilder}<Weights> CreateBuilder() => CreateBuilder({className}.Parameters, {create});");
+            w.Line();
+            w.Line("/// <summary>A builder that starts from these weights; they stay as they are.</summary>");
+            w.Line($"public {WeightsBuilder}<Weights> ToBuilder() => ToBuilder({create});");
+            w.Line();
+            w.Line("/// <summary>These weights with the tensor called <paramref name=\"name\"/> replaced by <paramref name=\"values\"/> ([out, in] for a matrix).</summary>");
+            w.Line($"/// <exception cref=\"{ArgumentException}\"><paramref name=\"name\"/> is not a parameter, or <paramref name=\"values\"/> is not its element count.</exception>");
+            w.Line($"public Weights With(string name, {ReadOnlySpan} values) => new(WithTensor(name, values));");
+            for (int i = 0; i < weights.Count; i++)
+            {
+                var weight = weights[i];
+                w.Line();
+                w.Line($"/// <summary><c>{weight.TensorName}</c> [{weight.ShapeText}]{(weight.IsPacked ? ", packed into GEMM panels" : "")}.</summary>");
+                w.Line($"internal {ReadOnlySpan} {weight.PropertyName} => Stored({i});");
+            }
+        }
+    }
 }

@@ -48,7 +48,8 @@ internal sealed class AttentionPoolingLayer : LayerDefinition<AttentionPoolingSp
         w.Line($"private readonly {AlignedBuffer} _pooledRow = new(InputDim);");
         ExclusiveUseEmitter.EmitField(w);
         w.Line();
-        WeightsEmitter.EmitFields(w, body.Weights);
+        WeightsEmitter.EmitField(w);
+        WeightsEmitter.EmitInstanceMembers(w, declaration.Name);
 
         w.Line("/// <summary>");
         w.Line("/// Pools <paramref name=\"input\"/> [seqLen, InputDim] into one row and maps it to <paramref name=\"output\"/> [OutputDim].");
@@ -74,25 +75,27 @@ internal sealed class AttentionPoolingLayer : LayerDefinition<AttentionPoolingSp
         }
 
         w.Line();
-        WeightsEmitter.EmitApi(w, body.Weights, declaration.Name);
-        w.Line();
-        w.Line("/// <summary>Scores each position, turns the scores into weights, pools, and applies the output layer.</summary>");
-        using (w.Block($"private void PoolSequence({ReadOnlySpan} input, {Span} output, {Span} weights, int seqLen)"))
+        w.Line("/// <summary>Scores each position, turns the scores into attention weights α, pools, and applies the output layer.</summary>");
+        using (w.Block($"private void PoolSequence({ReadOnlySpan} input, {Span} output, {Span} alpha, int seqLen)"))
         {
             ExclusiveUseEmitter.EmitEnter(w);
+            WeightsEmitter.EmitLocal(w);
             w.Line("// Scores: one logit per position, xᵢ·w. score.bias is left out on purpose: it shifts every logit equally and");
             w.Line("// softmax ignores shifts, so it cannot change the weights. It is still a parameter so PyTorch checkpoints load.");
-            w.Line($"{RowKernels("PoolingRow")}.Dot(ref {MemoryMarshal}.GetArrayDataReference(_scoreWeight), ref {MemoryMarshal}.GetReference(input), seqLen, 1f, ref {MemoryMarshal}.GetReference(weights));");
+            w.Line($"{RowKernels("PoolingRow")}.Dot(ref {MemoryMarshal}.GetReference({WeightsEmitter.Local}.ScoreWeight), ref {MemoryMarshal}.GetReference(input), seqLen, 1f, ref {MemoryMarshal}.GetReference(alpha));");
             w.Line();
             w.Line("// Softmax over positions (max-subtracted), giving the attention weights αᵢ.");
-            w.Line($"{SoftmaxKernels}.SoftmaxInPlace(weights);");
+            w.Line($"{SoftmaxKernels}.SoftmaxInPlace(alpha);");
             w.Line();
             w.Line("// Pool: Σ αᵢ·xᵢ.");
-            w.Line($"{RowKernels("PoolingRow")}.WeightedSum(ref {MemoryMarshal}.GetReference(weights), ref {MemoryMarshal}.GetReference(input), seqLen, ref _pooledRow.Reference);");
+            w.Line($"{RowKernels("PoolingRow")}.WeightedSum(ref {MemoryMarshal}.GetReference(alpha), ref {MemoryMarshal}.GetReference(input), seqLen, ref _pooledRow.Reference);");
             w.Line();
             w.Line("// Output layer: y = W_o·pooled + b_o.");
-            w.Line($"{LinearKernels}.Forward(_pooledRow.Span, _outputWeight, _outputBias, output, 1, InputDim, OutputDim);");
+            w.Line($"{LinearKernels}.Forward(_pooledRow.Span, {WeightsEmitter.Local}.OutputWeight, {WeightsEmitter.Local}.OutputBias, output, 1, InputDim, OutputDim);");
         }
+
+        w.Line();
+        WeightsEmitter.EmitWeightsType(w, body.Weights, declaration.Name);
     }
 
     /// <summary>The plan: the pooling's dims and its four tensors.</summary>
@@ -108,7 +111,7 @@ internal sealed class AttentionPoolingLayer : LayerDefinition<AttentionPoolingSp
 
         public override EquatableArray<string> GeneratedMembers =>
             new[] { "InputDim", "MaxSeqLen", "OutputDim", "PoolingRow", "_poolingWeights", "_pooledRow", "Forward", "PoolSequence", ExclusiveUseEmitter.Field }
-                .Concat(WeightsEmitter.Members(Weights)).ToEquatableArray();
+                .Concat(WeightsEmitter.Members).ToEquatableArray();
 
         public override EquatableArray<BufferPlan> Buffers => new[]
         {

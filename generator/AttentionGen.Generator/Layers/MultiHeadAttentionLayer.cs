@@ -77,7 +77,8 @@ internal sealed class MultiHeadAttentionLayer : LayerDefinition<MultiHeadAttenti
         w.Line($"private readonly {AlignedBuffer} _attendedHeads = new(MaxSeqLen * QueryWidth);");
         ExclusiveUseEmitter.EmitField(w);
         w.Line();
-        WeightsEmitter.EmitFields(w, body.Weights);
+        WeightsEmitter.EmitField(w);
+        WeightsEmitter.EmitInstanceMembers(w, declaration.Name);
         if (body.EmitsSelf)
         {
             EmitSelfForward(w, masked: false);
@@ -98,7 +99,7 @@ internal sealed class MultiHeadAttentionLayer : LayerDefinition<MultiHeadAttenti
 
         EmitAttendProjected(w, body);
         w.Line();
-        WeightsEmitter.EmitApi(w, body.Weights, declaration.Name);
+        WeightsEmitter.EmitWeightsType(w, body.Weights, declaration.Name);
     }
 
     private static void EmitSelfForward(SourceWriter w, bool masked)
@@ -168,15 +169,11 @@ internal sealed class MultiHeadAttentionLayer : LayerDefinition<MultiHeadAttenti
         using (w.Block($"private void AttendProjected({ReadOnlySpan} input, {ReadOnlySpan} context, {ReadOnlySpan} additiveMask, {Span} output, int seqLen, int kvSeqLen)"))
         {
             ExclusiveUseEmitter.EmitEnter(w);
+            WeightsEmitter.EmitLocal(w);
             w.Line($"{Span} query = _projectedQuery.Span.Slice(0, seqLen * QueryWidth);");
             w.Line($"{Span} key = _projectedKey.Span.Slice(0, kvSeqLen * KvWidth);");
             w.Line($"{Span} value = _projectedValue.Span.Slice(0, kvSeqLen * KvWidth);");
             w.Line($"{Span} attended = _attendedHeads.Span.Slice(0, seqLen * QueryWidth);");
-            w.Line();
-            using (w.Block("if (!_panelsCurrent)"))
-            {
-                w.Line("PackPanels();");
-            }
 
             w.Line();
             w.Line("// Projections in: Q from the input, K and V from the context (the input itself for self-attention).");
@@ -205,7 +202,7 @@ internal sealed class MultiHeadAttentionLayer : LayerDefinition<MultiHeadAttenti
                     "Scale", "Softcap", "IsCausal", "Forward", "AttendProjected", "_projectedQuery", "_projectedKey", "_projectedValue",
                     "_attendedHeads", ExclusiveUseEmitter.Field,
                 }
-                .Concat(Core.Members).Concat(WeightsEmitter.Members(Weights)).ToEquatableArray();
+                .Concat(Core.Members).Concat(WeightsEmitter.Members).ToEquatableArray();
 
         public override EquatableArray<BufferPlan> Buffers => Core.Buffers
             .Concat(new[]

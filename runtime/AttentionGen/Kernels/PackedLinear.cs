@@ -35,16 +35,36 @@ public static class PackedLinear
         }
 
         int width = PanelWidth;
-        int panelCount = (outDim + width - 1) / width;
-        for (int p = 0; p < panelCount; p++)
+        for (int first = 0; first < outDim; first += width)
         {
-            Span<float> panel = panels.Slice(p * width * inDim, width * inDim);
-            for (int c = 0; c < width; c++)
+            int count = Math.Min(width, outDim - first);
+            PackPanel(weight.Slice(first * inDim, count * inDim), count, inDim, panels.Slice(first * inDim, width * inDim));
+        }
+    }
+
+    /// <summary>
+    /// Packs <paramref name="rowCount"/> (at most <see cref="PanelWidth"/>) consecutive output rows [rowCount, inDim] into
+    /// one panel, zeroing the columns of outputs past them. A loader packs a panel at a time, so it never holds a whole
+    /// row-major matrix beside the packed one.
+    /// </summary>
+    internal static void PackPanel(ReadOnlySpan<float> rows, int rowCount, int inDim, Span<float> panel)
+    {
+        int width = PanelWidth;
+        for (int c = 0; c < width; c++)
+        {
+            if (c < rowCount)
             {
-                int o = p * width + c;
+                ReadOnlySpan<float> row = rows.Slice(c * inDim, inDim);
                 for (int i = 0; i < inDim; i++)
                 {
-                    panel[i * width + c] = o < outDim ? weight[o * inDim + i] : 0;
+                    panel[i * width + c] = row[i];
+                }
+            }
+            else
+            {
+                for (int i = 0; i < inDim; i++)
+                {
+                    panel[i * width + c] = 0;
                 }
             }
         }

@@ -27,12 +27,22 @@ public class WeightLoadException : Exception
 {
     /// <summary>Creates the exception for <paramref name="tensorName"/>.</summary>
     public WeightLoadException(string message, string tensorName, IReadOnlyList<int> expectedShape, IReadOnlyList<long>? actualShape)
+        : this(message, tensorName, expectedShape, actualShape, problems: null)
+    {
+    }
+
+    /// <summary>Creates the exception for several tensors at once; the properties describe the first.</summary>
+    public WeightLoadException(string message, string tensorName, IReadOnlyList<int> expectedShape, IReadOnlyList<long>? actualShape, IReadOnlyList<WeightLoadException>? problems)
         : base(message)
     {
         TensorName = tensorName;
         ExpectedShape = expectedShape;
         ActualShape = actualShape;
+        Problems = problems ?? [this];
     }
+
+    /// <summary>Every tensor that could not be loaded, one exception each (just this one when only one failed).</summary>
+    public IReadOnlyList<WeightLoadException> Problems { get; }
 
     /// <summary>The full name of the tensor (prefix included).</summary>
     public string TensorName { get; }

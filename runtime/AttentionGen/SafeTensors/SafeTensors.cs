@@ -232,6 +232,35 @@ public sealed class SafeTensors : IDisposable
     /// <exception cref="ObjectDisposedException">The checkpoint has been disposed.</exception>
     public void CopyTo(TensorInfo tensor, Span<float> destination)
     {
+        var data = DataOf(tensor);
+        if (destination.Length != tensor.ElementCount)
+        {
+            throw new ArgumentException(
+                $"Tensor '{tensor.Name}' has {tensor.ElementCount} elements but the destination holds {destination.Length}.", nameof(destination));
+        }
+
+        data.CopyTo(tensor, 0, destination);
+    }
+
+    /// <summary>
+    /// Converts the elements from <paramref name="firstElement"/> on, as many as <paramref name="destination"/> holds:
+    /// the loaders read a large tensor a block of rows at a time, so they never hold all of it as float.
+    /// </summary>
+    internal void CopyRange(TensorInfo tensor, long firstElement, Span<float> destination)
+    {
+        var data = DataOf(tensor);
+        if (firstElement < 0 || firstElement + destination.Length > tensor.ElementCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(firstElement),
+                $"Elements {firstElement}..{firstElement + destination.Length} are outside tensor '{tensor.Name}' ({tensor.ElementCount} elements).");
+        }
+
+        data.CopyTo(tensor, firstElement, destination);
+    }
+
+    /// <summary>The data section <paramref name="tensor"/> is read from, after checking it is this file's and readable as float.</summary>
+    private TensorData DataOf(TensorInfo tensor)
+    {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         ArgumentNullException.ThrowIfNull(tensor);
         if (!_byName.TryGetValue(tensor.Name, out var own) || !ReferenceEquals(own.Tensor, tensor))
@@ -239,18 +268,12 @@ public sealed class SafeTensors : IDisposable
             throw new ArgumentException($"Tensor '{tensor.Name}' does not belong to this file.", nameof(tensor));
         }
 
-        if (destination.Length != tensor.ElementCount)
-        {
-            throw new ArgumentException(
-                $"Tensor '{tensor.Name}' has {tensor.ElementCount} elements but the destination holds {destination.Length}.", nameof(destination));
-        }
-
         if (!SafeTensorsDTypes.IsFloatConvertible(tensor.DType))
         {
             throw new NotSupportedException($"Tensor '{tensor.Name}' has dtype {tensor.DType}; only F32, F16 and BF16 convert to float.");
         }
 
-        own.Data.CopyTo(tensor, destination);
+        return own.Data;
     }
 
     /// <summary>Releases the file (every shard file of a sharded checkpoint). Later reads throw <see cref="ObjectDisposedException"/>.</summary>

@@ -6,10 +6,11 @@ namespace AttentionGen;
 internal abstract class TensorData : IDisposable
 {
     /// <summary>
-    /// Converts <paramref name="tensor"/>'s elements into <paramref name="destination"/>, which holds exactly its
-    /// element count; the tensor was validated against this data section and has a float-convertible dtype.
+    /// Converts <paramref name="destination"/>.Length of <paramref name="tensor"/>'s elements, from element
+    /// <paramref name="firstElement"/> on, into <paramref name="destination"/>; the range lies inside the tensor, which
+    /// was validated against this data section and has a float-convertible dtype.
     /// </summary>
-    public abstract void CopyTo(TensorInfo tensor, Span<float> destination);
+    public abstract void CopyTo(TensorInfo tensor, long firstElement, Span<float> destination);
 
     public abstract void Dispose();
 }
@@ -17,8 +18,12 @@ internal abstract class TensorData : IDisposable
 /// <summary>A data section the caller already holds in memory (<see cref="SafeTensors.Load"/>).</summary>
 internal sealed class MemoryTensorData(ReadOnlyMemory<byte> data) : TensorData
 {
-    public override void CopyTo(TensorInfo tensor, Span<float> destination) =>
-        SafeTensorsConvert.ToSingle(data.Span.Slice((int)tensor.DataOffset, (int)tensor.ByteLength), tensor.DType, destination);
+    public override void CopyTo(TensorInfo tensor, long firstElement, Span<float> destination)
+    {
+        int elementSize = SafeTensorsDTypes.SizeOf(tensor.DType);
+        var bytes = data.Span.Slice((int)(tensor.DataOffset + firstElement * elementSize), destination.Length * elementSize);
+        SafeTensorsConvert.ToSingle(bytes, tensor.DType, destination);
+    }
 
     public override void Dispose()
     {
@@ -35,14 +40,14 @@ internal sealed class MappedTensorData(MemoryMappedFile map, long dataStart) : T
     /// <summary>Bytes mapped at a time: large enough that mapping costs nothing next to the copy, small next to RAM.</summary>
     internal const int WindowBytes = 16 << 20;
 
-    public override unsafe void CopyTo(TensorInfo tensor, Span<float> destination)
+    public override unsafe void CopyTo(TensorInfo tensor, long firstElement, Span<float> destination)
     {
         int elementSize = SafeTensorsDTypes.SizeOf(tensor.DType);
         int windowElements = WindowBytes / elementSize;
         for (int done = 0, count; done < destination.Length; done += count)
         {
             count = Math.Min(windowElements, destination.Length - done);
-            using var view = map.CreateViewAccessor(dataStart + tensor.DataOffset + (long)done * elementSize, (long)count * elementSize, MemoryMappedFileAccess.Read);
+            using var view = map.CreateViewAccessor(dataStart + tensor.DataOffset + (firstElement + done) * elementSize, (long)count * elementSize, MemoryMappedFileAccess.Read);
             var handle = view.SafeMemoryMappedViewHandle;
             byte* pointer = null;
             handle.AcquirePointer(ref pointer);

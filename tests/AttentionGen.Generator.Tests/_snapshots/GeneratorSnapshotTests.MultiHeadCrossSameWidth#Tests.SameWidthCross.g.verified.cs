@@ -83,23 +83,33 @@ partial class SameWidthCross
     // Held while a call runs: a second thread entering this instance throws rather than sharing its scratch.
     private global::AttentionGen.Kernels.ExclusiveUse _exclusiveUse;
 
-    // Weights, stored as PyTorch's nn.Linear keeps them: [out, in], row-major.
-    private readonly float[] _qProjWeight = new float[QueryWidth * ModelDim];
-    private readonly float[] _qProjBias = new float[QueryWidth];
-    private readonly float[] _kProjWeight = new float[KvWidth * KvInputDim];
-    private readonly float[] _kProjBias = new float[KvWidth];
-    private readonly float[] _vProjWeight = new float[KvWidth * KvInputDim];
-    private readonly float[] _vProjBias = new float[KvWidth];
-    private readonly float[] _oProjWeight = new float[ModelDim * QueryWidth];
-    private readonly float[] _oProjBias = new float[ModelDim];
+    // The weights: immutable and shared by every instance made over them, so an instance owns only its scratch.
+    private Weights _weights;
 
-    // The projection matrices again, packed into GEMM panels. They are repacked on the first Forward after the weights
-    // may have changed: after LoadWeights, GetParameter, or getting a weight's span property.
-    private readonly global::AttentionGen.Kernels.AlignedBuffer _qProjPanels = new(global::AttentionGen.Kernels.PackedLinear.PackedLength(QueryWidth, ModelDim));
-    private readonly global::AttentionGen.Kernels.AlignedBuffer _kProjPanels = new(global::AttentionGen.Kernels.PackedLinear.PackedLength(KvWidth, KvInputDim));
-    private readonly global::AttentionGen.Kernels.AlignedBuffer _vProjPanels = new(global::AttentionGen.Kernels.PackedLinear.PackedLength(KvWidth, KvInputDim));
-    private readonly global::AttentionGen.Kernels.AlignedBuffer _oProjPanels = new(global::AttentionGen.Kernels.PackedLinear.PackedLength(ModelDim, QueryWidth));
-    private bool _panelsCurrent;
+    /// <summary>Creates an instance that runs with <paramref name="weights"/>, which it shares; it allocates only its own scratch.</summary>
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="weights"/> is null.</exception>
+    public SameWidthCross(Weights weights)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(weights);
+        _weights = weights;
+    }
+
+    /// <summary>
+    /// The weights this instance runs with. Setting swaps them for the calls after; the weights objects themselves never
+    /// change, so other instances sharing them are unaffected.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentNullException">The value is null.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread.</exception>
+    public Weights CurrentWeights
+    {
+        get => _weights;
+        set
+        {
+            global::System.ArgumentNullException.ThrowIfNull(value);
+            using var busy = _exclusiveUse.Enter(this);
+            _weights = value;
+        }
+    }
 
     /// <summary>
     /// Self-attention: <paramref name="input"/> [seqLen, ModelDim] attends to itself; the result goes to
@@ -131,123 +141,88 @@ partial class SameWidthCross
     private void AttendProjected(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> context, global::System.ReadOnlySpan<float> additiveMask, global::System.Span<float> output, int seqLen, int kvSeqLen)
     {
         using var busy = _exclusiveUse.Enter(this);
+        Weights weights = _weights;
         global::System.Span<float> query = _projectedQuery.Span.Slice(0, seqLen * QueryWidth);
         global::System.Span<float> key = _projectedKey.Span.Slice(0, kvSeqLen * KvWidth);
         global::System.Span<float> value = _projectedValue.Span.Slice(0, kvSeqLen * KvWidth);
         global::System.Span<float> attended = _attendedHeads.Span.Slice(0, seqLen * QueryWidth);
 
-        if (!_panelsCurrent)
-        {
-            PackPanels();
-        }
-
         // Projections in: Q from the input, K and V from the context (the input itself for self-attention).
-        global::AttentionGen.Kernels.PackedLinear.Forward(input, _qProjPanels.Span, _qProjBias, query, seqLen, ModelDim, QueryWidth);
-        global::AttentionGen.Kernels.PackedLinear.Forward(context, _kProjPanels.Span, _kProjBias, key, kvSeqLen, KvInputDim, KvWidth);
-        global::AttentionGen.Kernels.PackedLinear.Forward(context, _vProjPanels.Span, _vProjBias, value, kvSeqLen, KvInputDim, KvWidth);
+        global::AttentionGen.Kernels.PackedLinear.Forward(input, weights.QProjWeight, weights.QProjBias, query, seqLen, ModelDim, QueryWidth);
+        global::AttentionGen.Kernels.PackedLinear.Forward(context, weights.KProjWeight, weights.KProjBias, key, kvSeqLen, KvInputDim, KvWidth);
+        global::AttentionGen.Kernels.PackedLinear.Forward(context, weights.VProjWeight, weights.VProjBias, value, kvSeqLen, KvInputDim, KvWidth);
 
         global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.Attend(query, key, value, additiveMask, attended, seqLen, kvSeqLen, _attentionScores.Span, _attentionKeyPanels.Span);
 
         // Projection out: the heads, side by side, back to ModelDim.
-        global::AttentionGen.Kernels.PackedLinear.Forward(attended, _oProjPanels.Span, _oProjBias, output, seqLen, QueryWidth, ModelDim);
+        global::AttentionGen.Kernels.PackedLinear.Forward(attended, weights.OProjWeight, weights.OProjBias, output, seqLen, QueryWidth, ModelDim);
     }
 
-    /// <summary>The learnable tensors, in file order, with the shapes <see cref="LoadWeights"/> expects.</summary>
+    /// <summary>The learnable tensors, in file order, with the shapes <see cref="Weights.Load"/> expects.</summary>
     public static global::System.Collections.Generic.IReadOnlyList<global::AttentionGen.ParameterSpec> Parameters { get; } = new global::AttentionGen.ParameterSpec[]
     {
-        new("q_proj.weight", QueryWidth, ModelDim),
+        new("q_proj.weight", QueryWidth, ModelDim) { IsPacked = true },
         new("q_proj.bias", QueryWidth),
-        new("k_proj.weight", KvWidth, KvInputDim),
+        new("k_proj.weight", KvWidth, KvInputDim) { IsPacked = true },
         new("k_proj.bias", KvWidth),
-        new("v_proj.weight", KvWidth, KvInputDim),
+        new("v_proj.weight", KvWidth, KvInputDim) { IsPacked = true },
         new("v_proj.bias", KvWidth),
-        new("o_proj.weight", ModelDim, QueryWidth),
+        new("o_proj.weight", ModelDim, QueryWidth) { IsPacked = true },
         new("o_proj.bias", ModelDim),
     };
 
-    /// <summary><c>q_proj.weight</c>, shape [QueryWidth, ModelDim]. Write into it to set the weights from any source.</summary>
-    /// <remarks>Getting this property makes the next Forward repack the weights; get it again after a Forward before writing more.</remarks>
-    public global::System.Span<float> QProjWeight => Stale(_qProjWeight);
-
-    /// <summary><c>q_proj.bias</c>, shape [QueryWidth]. Write into it to set the weights from any source.</summary>
-    public global::System.Span<float> QProjBias => _qProjBias;
-
-    /// <summary><c>k_proj.weight</c>, shape [KvWidth, KvInputDim]. Write into it to set the weights from any source.</summary>
-    /// <remarks>Getting this property makes the next Forward repack the weights; get it again after a Forward before writing more.</remarks>
-    public global::System.Span<float> KProjWeight => Stale(_kProjWeight);
-
-    /// <summary><c>k_proj.bias</c>, shape [KvWidth]. Write into it to set the weights from any source.</summary>
-    public global::System.Span<float> KProjBias => _kProjBias;
-
-    /// <summary><c>v_proj.weight</c>, shape [KvWidth, KvInputDim]. Write into it to set the weights from any source.</summary>
-    /// <remarks>Getting this property makes the next Forward repack the weights; get it again after a Forward before writing more.</remarks>
-    public global::System.Span<float> VProjWeight => Stale(_vProjWeight);
-
-    /// <summary><c>v_proj.bias</c>, shape [KvWidth]. Write into it to set the weights from any source.</summary>
-    public global::System.Span<float> VProjBias => _vProjBias;
-
-    /// <summary><c>o_proj.weight</c>, shape [ModelDim, QueryWidth]. Write into it to set the weights from any source.</summary>
-    /// <remarks>Getting this property makes the next Forward repack the weights; get it again after a Forward before writing more.</remarks>
-    public global::System.Span<float> OProjWeight => Stale(_oProjWeight);
-
-    /// <summary><c>o_proj.bias</c>, shape [ModelDim]. Write into it to set the weights from any source.</summary>
-    public global::System.Span<float> OProjBias => _oProjBias;
-
-    /// <summary>The tensor called <paramref name="name"/> (for example <c>"q_proj.weight"</c>), as a writable span.</summary>
-    /// <exception cref="global::System.ArgumentNullException"><paramref name="name"/> is null.</exception>
-    /// <exception cref="global::System.ArgumentException"><paramref name="name"/> is not one of <see cref="Parameters"/>.</exception>
-    public global::System.Span<float> GetParameter(string name) => name switch
-    {
-        null => throw new global::System.ArgumentNullException(nameof(name)),
-        "q_proj.weight" => Stale(_qProjWeight),
-        "q_proj.bias" => _qProjBias,
-        "k_proj.weight" => Stale(_kProjWeight),
-        "k_proj.bias" => _kProjBias,
-        "v_proj.weight" => Stale(_vProjWeight),
-        "v_proj.bias" => _vProjBias,
-        "o_proj.weight" => Stale(_oProjWeight),
-        "o_proj.bias" => _oProjBias,
-        _ => throw new global::System.ArgumentException($"'{name}' is not a parameter of SameWidthCross; its parameters are q_proj.weight, q_proj.bias, k_proj.weight, k_proj.bias, v_proj.weight, v_proj.bias, o_proj.weight, o_proj.bias.", nameof(name)),
-    };
-
-    /// <summary>The tensor called <paramref name="name"/>, for reading.</summary>
-    private global::System.Span<float> Tensor(string name) => name switch
-    {
-        "q_proj.weight" => _qProjWeight,
-        "q_proj.bias" => _qProjBias,
-        "k_proj.weight" => _kProjWeight,
-        "k_proj.bias" => _kProjBias,
-        "v_proj.weight" => _vProjWeight,
-        "v_proj.bias" => _vProjBias,
-        "o_proj.weight" => _oProjWeight,
-        "o_proj.bias" => _oProjBias,
-        _ => throw new global::System.ArgumentException($"'{name}' is not a parameter of SameWidthCross.", nameof(name)),
-    };
-
     /// <summary>
-    /// Loads every parameter from <paramref name="file"/>, named <paramref name="prefix"/> + the PyTorch name. F32, F16 and
-    /// BF16 tensors are converted to float. Every tensor is checked before any is copied.
+    /// The weights of <see cref="SameWidthCross"/>, held as its kernels read them and never changed once made, so any number of
+    /// instances on any number of threads can share one. Make them with <see cref="Load"/> or <see cref="CreateBuilder"/>;
+    /// change them by making new ones with <see cref="With"/> or <see cref="ToBuilder"/>.
     /// </summary>
-    /// <exception cref="global::AttentionGen.WeightLoadException">A tensor is missing, has the wrong shape or an unsupported dtype. Nothing was changed.</exception>
-    public void LoadWeights(global::AttentionGen.SafeTensors file, string prefix = "") => global::AttentionGen.WeightFiles.Load(file, prefix, Parameters, GetParameter);
-
-    /// <summary>Hands out a weight matrix for writing, so the packed copy must be rebuilt before it is used.</summary>
-    private global::System.Span<float> Stale(float[] weights)
+    public sealed class Weights : global::AttentionGen.LayerWeights
     {
-        _panelsCurrent = false;
-        return weights;
-    }
+        private Weights(global::AttentionGen.WeightTensors tensors)
+            : base(tensors)
+        {
+        }
 
-    /// <summary>Packs every projection matrix into panels for the packed GEMM.</summary>
-    private void PackPanels()
-    {
-        global::AttentionGen.Kernels.PackedLinear.Pack(_qProjWeight, QueryWidth, ModelDim, _qProjPanels.Span);
-        global::AttentionGen.Kernels.PackedLinear.Pack(_kProjWeight, KvWidth, KvInputDim, _kProjPanels.Span);
-        global::AttentionGen.Kernels.PackedLinear.Pack(_vProjWeight, KvWidth, KvInputDim, _vProjPanels.Span);
-        global::AttentionGen.Kernels.PackedLinear.Pack(_oProjWeight, ModelDim, QueryWidth, _oProjPanels.Span);
-        _panelsCurrent = true;
-    }
+        /// <summary>
+        /// Loads every tensor from <paramref name="file"/>, named <paramref name="prefix"/> + the PyTorch name. F32, F16 and BF16
+        /// are converted to float and matrices packed as they are read. Every tensor is checked before anything is allocated.
+        /// </summary>
+        /// <exception cref="global::AttentionGen.WeightLoadException">Tensors are missing, have the wrong shape or an unsupported dtype; the message names each.</exception>
+        public static Weights Load(global::AttentionGen.SafeTensors file, string prefix = "", global::System.IProgress<global::AttentionGen.WeightLoadProgress>? progress = null) =>
+            new(LoadTensors(file, prefix, SameWidthCross.Parameters, progress));
 
-    /// <summary>Adds every parameter to <paramref name="writer"/> as F32, named <paramref name="prefix"/> + the PyTorch name.</summary>
-    public void SaveWeights(global::AttentionGen.SafeTensorsWriter writer, string prefix = "") => global::AttentionGen.WeightFiles.Save(writer, prefix, Parameters, Tensor);
+        /// <summary>A builder with every tensor unset, to fill from any source with <c>Set(name, values)</c>.</summary>
+        public static global::AttentionGen.WeightsBuilder<Weights> CreateBuilder() => CreateBuilder(SameWidthCross.Parameters, static tensors => new Weights(tensors));
+
+        /// <summary>A builder that starts from these weights; they stay as they are.</summary>
+        public global::AttentionGen.WeightsBuilder<Weights> ToBuilder() => ToBuilder(static tensors => new Weights(tensors));
+
+        /// <summary>These weights with the tensor called <paramref name="name"/> replaced by <paramref name="values"/> ([out, in] for a matrix).</summary>
+        /// <exception cref="global::System.ArgumentException"><paramref name="name"/> is not a parameter, or <paramref name="values"/> is not its element count.</exception>
+        public Weights With(string name, global::System.ReadOnlySpan<float> values) => new(WithTensor(name, values));
+
+        /// <summary><c>q_proj.weight</c> [QueryWidth, ModelDim], packed into GEMM panels.</summary>
+        internal global::System.ReadOnlySpan<float> QProjWeight => Stored(0);
+
+        /// <summary><c>q_proj.bias</c> [QueryWidth].</summary>
+        internal global::System.ReadOnlySpan<float> QProjBias => Stored(1);
+
+        /// <summary><c>k_proj.weight</c> [KvWidth, KvInputDim], packed into GEMM panels.</summary>
+        internal global::System.ReadOnlySpan<float> KProjWeight => Stored(2);
+
+        /// <summary><c>k_proj.bias</c> [KvWidth].</summary>
+        internal global::System.ReadOnlySpan<float> KProjBias => Stored(3);
+
+        /// <summary><c>v_proj.weight</c> [KvWidth, KvInputDim], packed into GEMM panels.</summary>
+        internal global::System.ReadOnlySpan<float> VProjWeight => Stored(4);
+
+        /// <summary><c>v_proj.bias</c> [KvWidth].</summary>
+        internal global::System.ReadOnlySpan<float> VProjBias => Stored(5);
+
+        /// <summary><c>o_proj.weight</c> [ModelDim, QueryWidth], packed into GEMM panels.</summary>
+        internal global::System.ReadOnlySpan<float> OProjWeight => Stored(6);
+
+        /// <summary><c>o_proj.bias</c> [ModelDim].</summary>
+        internal global::System.ReadOnlySpan<float> OProjBias => Stored(7);
+    }
 }

@@ -30,11 +30,33 @@ partial class Pool
     // Held while a call runs: a second thread entering this instance throws rather than sharing its scratch.
     private global::AttentionGen.Kernels.ExclusiveUse _exclusiveUse;
 
-    // Weights, stored as PyTorch's nn.Linear keeps them: [out, in], row-major.
-    private readonly float[] _scoreWeight = new float[InputDim];
-    private readonly float[] _scoreBias = new float[1];
-    private readonly float[] _outputWeight = new float[OutputDim * InputDim];
-    private readonly float[] _outputBias = new float[OutputDim];
+    // The weights: immutable and shared by every instance made over them, so an instance owns only its scratch.
+    private Weights _weights;
+
+    /// <summary>Creates an instance that runs with <paramref name="weights"/>, which it shares; it allocates only its own scratch.</summary>
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="weights"/> is null.</exception>
+    public Pool(Weights weights)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(weights);
+        _weights = weights;
+    }
+
+    /// <summary>
+    /// The weights this instance runs with. Setting swaps them for the calls after; the weights objects themselves never
+    /// change, so other instances sharing them are unaffected.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentNullException">The value is null.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread.</exception>
+    public Weights CurrentWeights
+    {
+        get => _weights;
+        set
+        {
+            global::System.ArgumentNullException.ThrowIfNull(value);
+            using var busy = _exclusiveUse.Enter(this);
+            _weights = value;
+        }
+    }
 
     /// <summary>
     /// Pools <paramref name="input"/> [seqLen, InputDim] into one row and maps it to <paramref name="output"/> [OutputDim].
@@ -58,7 +80,26 @@ partial class Pool
         PoolSequence(input, output, attentionWeights.Slice(0, seqLen), seqLen);
     }
 
-    /// <summary>The learnable tensors, in file order, with the shapes <see cref="LoadWeights"/> expects.</summary>
+    /// <summary>Scores each position, turns the scores into attention weights α, pools, and applies the output layer.</summary>
+    private void PoolSequence(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> alpha, int seqLen)
+    {
+        using var busy = _exclusiveUse.Enter(this);
+        Weights weights = _weights;
+        // Scores: one logit per position, xᵢ·w. score.bias is left out on purpose: it shifts every logit equally and
+        // softmax ignores shifts, so it cannot change the weights. It is still a parameter so PyTorch checkpoints load.
+        global::AttentionGen.Kernels.RowKernels<PoolingRow>.Dot(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights.ScoreWeight), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), seqLen, 1f, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(alpha));
+
+        // Softmax over positions (max-subtracted), giving the attention weights αᵢ.
+        global::AttentionGen.Kernels.SoftmaxKernels.SoftmaxInPlace(alpha);
+
+        // Pool: Σ αᵢ·xᵢ.
+        global::AttentionGen.Kernels.RowKernels<PoolingRow>.WeightedSum(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(alpha), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), seqLen, ref _pooledRow.Reference);
+
+        // Output layer: y = W_o·pooled + b_o.
+        global::AttentionGen.Kernels.LinearKernels.Forward(_pooledRow.Span, weights.OutputWeight, weights.OutputBias, output, 1, InputDim, OutputDim);
+    }
+
+    /// <summary>The learnable tensors, in file order, with the shapes <see cref="Weights.Load"/> expects.</summary>
     public static global::System.Collections.Generic.IReadOnlyList<global::AttentionGen.ParameterSpec> Parameters { get; } = new global::AttentionGen.ParameterSpec[]
     {
         new("score.weight", 1, InputDim),
@@ -67,56 +108,46 @@ partial class Pool
         new("output.bias", OutputDim),
     };
 
-    /// <summary><c>score.weight</c>, shape [1, InputDim]. Write into it to set the weights from any source.</summary>
-    public global::System.Span<float> ScoreWeight => _scoreWeight;
-
-    /// <summary><c>score.bias</c>, shape [1]. Write into it to set the weights from any source.</summary>
-    public global::System.Span<float> ScoreBias => _scoreBias;
-
-    /// <summary><c>output.weight</c>, shape [OutputDim, InputDim]. Write into it to set the weights from any source.</summary>
-    public global::System.Span<float> OutputWeight => _outputWeight;
-
-    /// <summary><c>output.bias</c>, shape [OutputDim]. Write into it to set the weights from any source.</summary>
-    public global::System.Span<float> OutputBias => _outputBias;
-
-    /// <summary>The tensor called <paramref name="name"/> (for example <c>"score.weight"</c>), as a writable span.</summary>
-    /// <exception cref="global::System.ArgumentNullException"><paramref name="name"/> is null.</exception>
-    /// <exception cref="global::System.ArgumentException"><paramref name="name"/> is not one of <see cref="Parameters"/>.</exception>
-    public global::System.Span<float> GetParameter(string name) => name switch
-    {
-        null => throw new global::System.ArgumentNullException(nameof(name)),
-        "score.weight" => _scoreWeight,
-        "score.bias" => _scoreBias,
-        "output.weight" => _outputWeight,
-        "output.bias" => _outputBias,
-        _ => throw new global::System.ArgumentException($"'{name}' is not a parameter of Pool; its parameters are score.weight, score.bias, output.weight, output.bias.", nameof(name)),
-    };
-
     /// <summary>
-    /// Loads every parameter from <paramref name="file"/>, named <paramref name="prefix"/> + the PyTorch name. F32, F16 and
-    /// BF16 tensors are converted to float. Every tensor is checked before any is copied.
+    /// The weights of <see cref="Pool"/>, held as its kernels read them and never changed once made, so any number of
+    /// instances on any number of threads can share one. Make them with <see cref="Load"/> or <see cref="CreateBuilder"/>;
+    /// change them by making new ones with <see cref="With"/> or <see cref="ToBuilder"/>.
     /// </summary>
-    /// <exception cref="global::AttentionGen.WeightLoadException">A tensor is missing, has the wrong shape or an unsupported dtype. Nothing was changed.</exception>
-    public void LoadWeights(global::AttentionGen.SafeTensors file, string prefix = "") => global::AttentionGen.WeightFiles.Load(file, prefix, Parameters, GetParameter);
-
-    /// <summary>Adds every parameter to <paramref name="writer"/> as F32, named <paramref name="prefix"/> + the PyTorch name.</summary>
-    public void SaveWeights(global::AttentionGen.SafeTensorsWriter writer, string prefix = "") => global::AttentionGen.WeightFiles.Save(writer, prefix, Parameters, GetParameter);
-
-    /// <summary>Scores each position, turns the scores into weights, pools, and applies the output layer.</summary>
-    private void PoolSequence(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> weights, int seqLen)
+    public sealed class Weights : global::AttentionGen.LayerWeights
     {
-        using var busy = _exclusiveUse.Enter(this);
-        // Scores: one logit per position, xᵢ·w. score.bias is left out on purpose: it shifts every logit equally and
-        // softmax ignores shifts, so it cannot change the weights. It is still a parameter so PyTorch checkpoints load.
-        global::AttentionGen.Kernels.RowKernels<PoolingRow>.Dot(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_scoreWeight), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), seqLen, 1f, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights));
+        private Weights(global::AttentionGen.WeightTensors tensors)
+            : base(tensors)
+        {
+        }
 
-        // Softmax over positions (max-subtracted), giving the attention weights αᵢ.
-        global::AttentionGen.Kernels.SoftmaxKernels.SoftmaxInPlace(weights);
+        /// <summary>
+        /// Loads every tensor from <paramref name="file"/>, named <paramref name="prefix"/> + the PyTorch name. F32, F16 and BF16
+        /// are converted to float and matrices packed as they are read. Every tensor is checked before anything is allocated.
+        /// </summary>
+        /// <exception cref="global::AttentionGen.WeightLoadException">Tensors are missing, have the wrong shape or an unsupported dtype; the message names each.</exception>
+        public static Weights Load(global::AttentionGen.SafeTensors file, string prefix = "", global::System.IProgress<global::AttentionGen.WeightLoadProgress>? progress = null) =>
+            new(LoadTensors(file, prefix, Pool.Parameters, progress));
 
-        // Pool: Σ αᵢ·xᵢ.
-        global::AttentionGen.Kernels.RowKernels<PoolingRow>.WeightedSum(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weights), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), seqLen, ref _pooledRow.Reference);
+        /// <summary>A builder with every tensor unset, to fill from any source with <c>Set(name, values)</c>.</summary>
+        public static global::AttentionGen.WeightsBuilder<Weights> CreateBuilder() => CreateBuilder(Pool.Parameters, static tensors => new Weights(tensors));
 
-        // Output layer: y = W_o·pooled + b_o.
-        global::AttentionGen.Kernels.LinearKernels.Forward(_pooledRow.Span, _outputWeight, _outputBias, output, 1, InputDim, OutputDim);
+        /// <summary>A builder that starts from these weights; they stay as they are.</summary>
+        public global::AttentionGen.WeightsBuilder<Weights> ToBuilder() => ToBuilder(static tensors => new Weights(tensors));
+
+        /// <summary>These weights with the tensor called <paramref name="name"/> replaced by <paramref name="values"/> ([out, in] for a matrix).</summary>
+        /// <exception cref="global::System.ArgumentException"><paramref name="name"/> is not a parameter, or <paramref name="values"/> is not its element count.</exception>
+        public Weights With(string name, global::System.ReadOnlySpan<float> values) => new(WithTensor(name, values));
+
+        /// <summary><c>score.weight</c> [1, InputDim].</summary>
+        internal global::System.ReadOnlySpan<float> ScoreWeight => Stored(0);
+
+        /// <summary><c>score.bias</c> [1].</summary>
+        internal global::System.ReadOnlySpan<float> ScoreBias => Stored(1);
+
+        /// <summary><c>output.weight</c> [OutputDim, InputDim].</summary>
+        internal global::System.ReadOnlySpan<float> OutputWeight => Stored(2);
+
+        /// <summary><c>output.bias</c> [OutputDim].</summary>
+        internal global::System.ReadOnlySpan<float> OutputBias => Stored(3);
     }
 }

@@ -43,9 +43,9 @@ public sealed class ZeroAllocationTests
     [Fact]
     public void MultiHead_SelfAndCross()
     {
-        var self = new MhaSelf();
-        var cross = new MhaCross();
-        var both = new MhaCrossSameWidth();
+        var self = TestWeights.NewLayer<MhaSelf>();
+        var cross = TestWeights.NewLayer<MhaCross>();
+        var both = TestWeights.NewLayer<MhaCrossSameWidth>();
         var input = new float[24 * MhaSelf.ModelDim];
         var output = new float[input.Length];
         var context = new float[30 * MhaCross.KvInputDim];
@@ -59,9 +59,36 @@ public sealed class ZeroAllocationTests
     }
 
     [Fact]
+    public void MultiHead_TwoInstancesOverSharedWeights()
+    {
+        var weights = MhaSelf.Weights.Load(SafeTensors.Load(WeightsFile(MhaSelf.Parameters)));
+        var first = new MhaSelf(weights);
+        var second = new MhaSelf(weights);
+        var input = new float[24 * MhaSelf.ModelDim];
+        var output = new float[input.Length];
+        AssertNoAllocation(() =>
+        {
+            first.Forward(input, output, 24);
+            second.Forward(input, output, 24);
+        });
+    }
+
+    /// <summary>A file with every parameter set to a small constant.</summary>
+    private static byte[] WeightsFile(IReadOnlyList<ParameterSpec> parameters)
+    {
+        var writer = new SafeTensorsWriter();
+        foreach (var parameter in parameters)
+        {
+            writer.Add(parameter.Name, Enumerable.Repeat(0.01f, parameter.ElementCount).ToArray(), parameter.Shape.ToArray());
+        }
+
+        return writer.ToArray();
+    }
+
+    [Fact]
     public void Pooling_WithAndWithoutWeights()
     {
-        var layer = new PoolWide();
+        var layer = TestWeights.NewLayer<PoolWide>();
         var input = new float[10 * PoolWide.InputDim];
         var output = new float[PoolWide.OutputDim];
         var weights = new float[10];
@@ -95,13 +122,25 @@ public sealed class ZeroAllocationTests
             forward(); // warm-up: first-call and tiering work happen here, not in the measurement
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Calls; i++)
+        // On a busy machine the JIT can still finish a tier-up during a round and allocate once on this thread. An
+        // allocation per call would show in every round (1,000 calls × at least 24 bytes), so one clean round of three
+        // proves Forward allocates nothing, and a one-off never fails the test.
+        var rounds = new List<long>();
+        for (int round = 0; round < 3; round++)
         {
-            forward();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Calls; i++)
+            {
+                forward();
+            }
+
+            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            if (rounds[^1] == 0)
+            {
+                return;
+            }
         }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(allocated == 0, $"{allocated} bytes allocated over {Calls} calls");
+        Assert.Fail($"bytes allocated over {Calls} calls, in each of three rounds: {string.Join(", ", rounds)}");
     }
 }

@@ -204,7 +204,11 @@ public sealed class RandomShapeFuzzTests(ITestOutputHelper output)
             string F(float x) => x.ToString("R", CultureInfo.InvariantCulture) + "f";
             string B(bool x) => x ? "true" : "false";
             string maxKv = s.MaxKvSeqLen > 0 ? $", MaxKvSeqLen = {s.MaxKvSeqLen}" : "";
-            const string SetWeights = "    public static void SetWeights(float[][] w) { for (int i = 0; i < w.Length; i++) w[i].CopyTo(Layer.GetParameter({0}.Parameters[i].Name)); }\n";
+            // Built through the public builder: every tensor set by name, then one layer over the immutable weights.
+            const string SetWeights =
+                "    private static {0} Layer = null!;\n" +
+                "    public static void SetWeights(float[][] w)\n    {\n        var builder = {0}.Weights.CreateBuilder();\n" +
+                "        for (int i = 0; i < w.Length; i++) builder.Set({0}.Parameters[i].Name, w[i]);\n        Layer = new {0}(builder.Build());\n    }\n";
             switch (s.Kind)
             {
                 case "sdpa":
@@ -218,7 +222,7 @@ public sealed class RandomShapeFuzzTests(ITestOutputHelper output)
                     var headDim = s.ExplicitHeadDim ? $", HeadDim = {s.HeadDim}" : "";
                     source.Append($"[MultiHeadAttention(ModelDim = {s.ModelDim}, Heads = {s.Heads}, KvHeads = {s.KvHeads}{headDim}, MaxSeqLen = {s.MaxSeqLen}{maxKv}, Causal = {B(s.Causal)}, Scale = {F(s.Scale)}, Softcap = {F(s.Softcap)}, Bias = {B(s.Bias)}, KvInputDim = {s.KvInputDim})]\n");
                     source.Append($"public partial class {s.Name};\n\n");
-                    source.Append($"public static class Run{s.Index}\n{{\n    private static readonly {s.Name} Layer = new();\n");
+                    source.Append($"public static class Run{s.Index}\n{{\n");
                     source.Append(SetWeights.Replace("{0}", s.Name));
                     if (s.HasSelfForward)
                     {
@@ -235,7 +239,7 @@ public sealed class RandomShapeFuzzTests(ITestOutputHelper output)
                 default:
                     source.Append($"[AttentionPooling(InputDim = {s.InputDim}, MaxSeqLen = {s.MaxSeqLen}, OutputDim = {s.OutputDim})]\n");
                     source.Append($"public partial class {s.Name};\n\n");
-                    source.Append($"public static class Run{s.Index}\n{{\n    private static readonly {s.Name} Layer = new();\n");
+                    source.Append($"public static class Run{s.Index}\n{{\n");
                     source.Append(SetWeights.Replace("{0}", s.Name));
                     source.Append("    public static void Forward(float[] x, float[] o, float[] a, int s)\n    {\n");
                     source.Append("        Layer.Forward(x, o, a, s);\n        var plain = new float[o.Length];\n        Layer.Forward(x, plain, s);\n");

@@ -76,7 +76,7 @@ public sealed class ArgumentTests
     [Fact]
     public void Pooling_AttentionWeightsOverlappingTheInputOrTheOutput()
     {
-        var pool = new PoolNarrow();
+        var pool = TestWeights.NewLayer<PoolNarrow>();
         var input = new float[10];
         Assert.Equal("attentionWeights", Assert.Throws<ArgumentException>(() => pool.Forward(input, new float[1], input.AsSpan(8, 2), 2)).ParamName);
         var shared = new float[2];
@@ -84,22 +84,25 @@ public sealed class ArgumentTests
     }
 
     [Fact]
-    public void GetParameter_Null_IsArgumentNull()
+    public void WeightNames_Null_IsArgumentNull()
     {
-        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => new MhaSelf().GetParameter(null!)).ParamName);
-        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => new PoolNarrow().GetParameter(null!)).ParamName);
+        var weights = TestWeights.NewLayer<MhaSelf>().CurrentWeights;
+        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => weights.ToArray(null!)).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => weights.CopyTo(null!, new float[1])).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => weights.With(null!, new float[1])).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => PoolNarrow.Weights.CreateBuilder().Set(null!, new float[1])).ParamName);
     }
 
     [Fact]
     public void MultiHead_ChecksLengthsAndSpans()
     {
-        var mha = new MhaSelf();
+        var mha = TestWeights.NewLayer<MhaSelf>();
         Assert.Equal("seqLen", Assert.Throws<ArgumentOutOfRangeException>(() => mha.Forward(new float[64], new float[64], 0)).ParamName);
         Assert.Equal("seqLen", Assert.Throws<ArgumentOutOfRangeException>(() => mha.Forward(new float[64 * 25], new float[64 * 25], 25)).ParamName);
         Assert.Equal("input", Assert.Throws<ArgumentException>(() => mha.Forward(new float[63], new float[64], 1)).ParamName);
         Assert.Equal("output", Assert.Throws<ArgumentException>(() => mha.Forward(new float[128], new float[127], 2)).ParamName);
 
-        var cross = new MhaCross();
+        var cross = TestWeights.NewLayer<MhaCross>();
         Assert.Equal("seqLen", Assert.Throws<ArgumentOutOfRangeException>(() => cross.Forward(new float[32 * 9], new float[24], new float[32 * 9], 9, 1)).ParamName);
         Assert.Equal("contextLen", Assert.Throws<ArgumentOutOfRangeException>(() => cross.Forward(new float[32], new float[24 * 31], new float[32], 1, 31)).ParamName);
         Assert.Equal("contextLen", Assert.Throws<ArgumentOutOfRangeException>(() => cross.Forward(new float[32], new float[24], new float[32], 1, 0)).ParamName);
@@ -111,7 +114,7 @@ public sealed class ArgumentTests
     [Fact]
     public void Pooling_ChecksLengthsAndSpans()
     {
-        var pool = new PoolNarrow();
+        var pool = TestWeights.NewLayer<PoolNarrow>();
         Assert.Equal("seqLen", Assert.Throws<ArgumentOutOfRangeException>(() => pool.Forward(new float[5], new float[1], 0)).ParamName);
         Assert.Equal("seqLen", Assert.Throws<ArgumentOutOfRangeException>(() => pool.Forward(new float[40], new float[1], 8)).ParamName);
         Assert.Equal("seqLen", Assert.Throws<ArgumentOutOfRangeException>(() => pool.Forward(new float[40], new float[1], new float[8], 8)).ParamName);

@@ -59,7 +59,10 @@ internal sealed record MhaShape(Type Type, int ModelDim, int KvInputDim, int Hea
 
     public IReadOnlyList<ParameterSpec> Parameters => Declared.Parameters(Type);
 
-    public T Create<T>() => (T)Activator.CreateInstance(Type)!;
+    public T Create<T>(LayerWeights weights) => TestWeights.Create<T>(Type, weights);
+
+    /// <summary>A layer over seeded random weights, and the values it holds.</summary>
+    public (T Layer, Dictionary<string, float[]> Weights) CreateRandom<T>(int seed, float scale = 1f) => TestWeights.CreateRandom<T>(Type, seed, scale);
 
     public double[] Reference(float[] input, float[] context, int seqLen, int contextLen, IReadOnlyDictionary<string, float[]> weights, float[]? mask = null) =>
         AttentionReference.MultiHead(input, context, seqLen, contextLen, ModelDim, KvInputDim, Heads, KvHeads, HeadDim, Causal, Scale, Softcap, weights, mask);
@@ -82,7 +85,10 @@ internal sealed record PoolShape(Type Type, int InputDim, int MaxSeqLen, int Out
 
     public IReadOnlyList<ParameterSpec> Parameters => Declared.Parameters(Type);
 
-    public IPooling Create() => (IPooling)Activator.CreateInstance(Type)!;
+    public IPooling Create(LayerWeights weights) => TestWeights.Create<IPooling>(Type, weights);
+
+    /// <summary>A layer over seeded random weights, and the values it holds.</summary>
+    public (IPooling Layer, Dictionary<string, float[]> Weights) CreateRandom(int seed, float scale = 1f) => TestWeights.CreateRandom<IPooling>(Type, seed, scale);
 
     public override string ToString() => Type.Name;
 }

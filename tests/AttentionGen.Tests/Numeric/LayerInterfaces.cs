@@ -10,21 +10,12 @@ internal interface IScaledDotProduct
     void Forward(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen);
 }
 
-internal interface IWeighted
-{
-    Span<float> GetParameter(string name);
-
-    void LoadWeights(global::AttentionGen.SafeTensors file, string prefix = "");
-
-    void SaveWeights(SafeTensorsWriter writer, string prefix = "");
-}
-
-internal interface ISelfAttention : IWeighted
+internal interface ISelfAttention
 {
     void Forward(ReadOnlySpan<float> input, Span<float> output, int seqLen);
 }
 
-internal interface ICrossAttention : IWeighted
+internal interface ICrossAttention
 {
     void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> context, Span<float> output, int seqLen, int contextLen);
 }
@@ -36,7 +27,7 @@ internal interface IMaskedAttention : ISelfAttention, ICrossAttention
     void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> context, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int contextLen);
 }
 
-internal interface IPooling : IWeighted
+internal interface IPooling
 {
     void Forward(ReadOnlySpan<float> input, Span<float> output, int seqLen);
 

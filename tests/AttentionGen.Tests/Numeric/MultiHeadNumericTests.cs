@@ -30,8 +30,7 @@ public sealed class MultiHeadNumericTests(ITestOutputHelper output)
     public void SelfAttention(string name, int seqLen)
     {
         var shape = MhaShape.Of(name);
-        var layer = shape.Create<ISelfAttention>();
-        var weights = LayerWeights.Randomize(layer, shape.Parameters, seed: seqLen);
+        var (layer, weights) = shape.CreateRandom<ISelfAttention>(seed: seqLen);
         var input = TestData.Uniform(seqLen + 100, seqLen * shape.ModelDim);
         var actual = new float[seqLen * shape.ModelDim];
 
@@ -53,8 +52,7 @@ public sealed class MultiHeadNumericTests(ITestOutputHelper output)
     public void CrossAttention(string name, int seqLen, int contextLen)
     {
         var shape = MhaShape.Of(name);
-        var layer = shape.Create<ICrossAttention>();
-        var weights = LayerWeights.Randomize(layer, shape.Parameters, seed: 40 + seqLen);
+        var (layer, weights) = shape.CreateRandom<ICrossAttention>(seed: 40 + seqLen);
         var input = TestData.Uniform(41, seqLen * shape.ModelDim);
         var context = TestData.Uniform(42, contextLen * shape.KvInputDim);
         var actual = new float[seqLen * shape.ModelDim];
@@ -74,8 +72,7 @@ public sealed class MultiHeadNumericTests(ITestOutputHelper output)
     public void AdditiveMask_PaddingAndRandomBiases_MatchTheReference(int seqLen, int kvSeqLen)
     {
         var shape = MhaShape.Of("MhaMasked");
-        var layer = shape.Create<IMaskedAttention>();
-        var weights = LayerWeights.Randomize(layer, shape.Parameters, seed: 60 + seqLen);
+        var (layer, weights) = shape.CreateRandom<IMaskedAttention>(seed: 60 + seqLen);
         var input = TestData.Uniform(61, seqLen * shape.ModelDim);
         var context = TestData.Uniform(62, kvSeqLen * shape.KvInputDim);
 
@@ -121,7 +118,7 @@ public sealed class MultiHeadNumericTests(ITestOutputHelper output)
     [Fact]
     public void AdditiveMask_OfTheWrongShape_IsRejectedByName()
     {
-        var layer = MhaShape.Of("MhaMasked").Create<IMaskedAttention>();
+        var (layer, _) = MhaShape.Of("MhaMasked").CreateRandom<IMaskedAttention>(seed: 1);
         var input = new float[4 * 48];
 
         var error = Assert.Throws<ArgumentException>(() => layer.Forward(input, new float[4 * 5], new float[4 * 48], 4));
@@ -132,8 +129,7 @@ public sealed class MultiHeadNumericTests(ITestOutputHelper output)
     public void SameWidthCross_WithTheInputAsContext_IsSelfAttention()
     {
         var shape = MhaShape.Of("MhaCrossSameWidth");
-        var layer = shape.Create<MhaCrossSameWidth>();
-        LayerWeights.Randomize(layer, shape.Parameters, seed: 5);
+        var (layer, _) = shape.CreateRandom<MhaCrossSameWidth>(seed: 5);
         var input = TestData.Uniform(6, 6 * shape.ModelDim);
         float[] self = new float[input.Length], cross = new float[input.Length];
 
@@ -147,9 +143,8 @@ public sealed class MultiHeadNumericTests(ITestOutputHelper output)
     public void LargeWeights_LogitsPastExpOverflow()
     {
         var shape = MhaShape.Of("MhaCausalGqaNoBias");
-        var layer = shape.Create<ISelfAttention>();
         const int SeqLen = 16;
-        var weights = LayerWeights.Randomize(layer, shape.Parameters, seed: 8, scale: 5.5f); // q, k projections ×5.5: scores ×30
+        var (layer, weights) = shape.CreateRandom<ISelfAttention>(seed: 8, scale: 5.5f); // q, k projections ×5.5: scores ×30
         var input = TestData.Uniform(9, SeqLen * shape.ModelDim, scale: 2f);
         var actual = new float[SeqLen * shape.ModelDim];
 

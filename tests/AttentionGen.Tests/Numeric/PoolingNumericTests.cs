@@ -40,8 +40,8 @@ public sealed class PoolingNumericTests(ITestOutputHelper output)
     /// <returns>The largest |logit|.</returns>
     private double Check(PoolShape shape, int seqLen, float weightScale, float inputScale, double tolerance)
     {
-        var layer = shape.Create();
-        var (weights, input) = Inputs(layer, shape, seqLen, weightScale, inputScale);
+        var (weights, input) = Inputs(shape, seqLen, weightScale, inputScale);
+        var layer = shape.Create(TestWeights.Build(shape.Type, weights));
         var actual = new float[shape.OutputDim];
         var alpha = new float[seqLen + 2];
         alpha[^2] = alpha[^1] = 42f; // longer than needed: only the first seqLen entries are written
@@ -62,13 +62,13 @@ public sealed class PoolingNumericTests(ITestOutputHelper output)
         return largest;
     }
 
-    private static (Dictionary<string, float[]> Weights, float[] Input) Inputs(IPooling layer, PoolShape shape, int seqLen, float weightScale, float inputScale) =>
-        (LayerWeights.Randomize(layer, shape.Parameters, seed: 10 + seqLen, weightScale), TestData.Uniform(20 + seqLen, seqLen * shape.InputDim, inputScale));
+    private static (Dictionary<string, float[]> Weights, float[] Input) Inputs(PoolShape shape, int seqLen, float weightScale, float inputScale) =>
+        (TestWeights.RandomValues(shape.Parameters, seed: 10 + seqLen, weightScale), TestData.Uniform(20 + seqLen, seqLen * shape.InputDim, inputScale));
 
     /// <summary>The score logits xᵢ·w + b the given seeds produce, in double.</summary>
     private static double[] Logits(PoolShape shape, int seqLen, float weightScale, float inputScale)
     {
-        var (weights, input) = Inputs(shape.Create(), shape, seqLen, weightScale, inputScale);
+        var (weights, input) = Inputs(shape, seqLen, weightScale, inputScale);
         return AttentionReference.Linear(Array.ConvertAll(input, x => (double)x), seqLen, shape.InputDim, weights["score.weight"], weights["score.bias"], 1);
     }
 }

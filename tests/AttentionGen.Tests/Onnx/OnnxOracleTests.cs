@@ -84,8 +84,7 @@ public sealed class OnnxOracleTests(ITestOutputHelper output)
     public void MultiHead_SelfAttention_MatchesOnnxRuntime(string name, int seqLen)
     {
         var shape = MhaShape.Of(name);
-        var layer = shape.Create<ISelfAttention>();
-        var weights = LayerWeights.Randomize(layer, shape.Parameters, seed: 50 + seqLen);
+        var (layer, weights) = shape.CreateRandom<ISelfAttention>(seed: 50 + seqLen);
         var input = TestData.Uniform(51, seqLen * shape.ModelDim);
         var actual = new float[seqLen * shape.ModelDim];
         layer.Forward(input, actual, seqLen);
@@ -103,8 +102,7 @@ public sealed class OnnxOracleTests(ITestOutputHelper output)
     public void MultiHead_CrossAttention_MatchesOnnxRuntime(string name, int seqLen, int contextLen)
     {
         var shape = MhaShape.Of(name);
-        var layer = shape.Create<ICrossAttention>();
-        var weights = LayerWeights.Randomize(layer, shape.Parameters, seed: 60);
+        var (layer, weights) = shape.CreateRandom<ICrossAttention>(seed: 60);
         var input = TestData.Uniform(61, seqLen * shape.ModelDim);
         var context = TestData.Uniform(62, contextLen * shape.KvInputDim);
         var actual = new float[seqLen * shape.ModelDim];

@@ -54,11 +54,74 @@ public sealed class ThreadTests
     }
 
     [Fact]
-    public void EightThreads_OwnInstancesWithTheSameWeights_1000CallsEach_BitIdenticalToOneThread()
+    public void SwappingWeights_WhileACallRuns_Throws_AndEveryCallRunsOnOneSet()
+    {
+        // The weights field is read once per call, under the busy flag, so a swap can never mix two sets: every output
+        // is exactly one set's result. Swapping during a call is refused like any other second use of a busy instance.
+        var shape = MhaShape.Of(nameof(MhaHeadDim64));
+        var (layer, _) = shape.CreateRandom<MhaHeadDim64>(seed: 3);
+        var original = layer.CurrentWeights;
+        var other = TestWeights.NewLayer<MhaHeadDim64>(seed: 4).CurrentWeights;
+        const int SeqLen = 20;
+        var input = TestData.Uniform(5, SeqLen * shape.ModelDim);
+        var withOriginal = new float[input.Length];
+        var withOther = new float[input.Length];
+        new MhaHeadDim64(original).Forward(input, withOriginal, SeqLen);
+        new MhaHeadDim64(other).Forward(input, withOther, SeqLen);
+
+        int refused = 0, swapped = 0, calls = 0, wrong = 0;
+        bool stop = false;
+        using var start = new Barrier(2);
+        var caller = new Thread(() =>
+        {
+            var output = new float[input.Length];
+            start.SignalAndWait();
+            while (!Volatile.Read(ref stop))
+            {
+                try
+                {
+                    layer.Forward(input, output, SeqLen);
+                    calls++;
+                    if (!output.AsSpan().SequenceEqual(withOriginal) && !output.AsSpan().SequenceEqual(withOther))
+                    {
+                        wrong++;
+                    }
+                }
+                catch (InvalidOperationException)
+                {
+                    // the swapping thread held the instance
+                }
+            }
+        });
+        caller.Start();
+        start.SignalAndWait();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((refused == 0 || swapped < 100) && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            try
+            {
+                layer.CurrentWeights = swapped % 2 == 0 ? other : original;
+                swapped++;
+            }
+            catch (InvalidOperationException e) when (e.Message.Contains("one thread at a time", StringComparison.Ordinal))
+            {
+                refused++;
+            }
+        }
+
+        Volatile.Write(ref stop, true);
+        caller.Join();
+        Assert.Equal(0, wrong);
+        Assert.True(refused > 0, $"no swap met a running call in {clock.Elapsed.TotalSeconds:F1} s ({swapped} swaps, {calls} calls)");
+        Assert.True(swapped >= 100 && calls > 0, $"{swapped} swaps, {calls} calls");
+    }
+
+    [Fact]
+    public void EightThreads_InstancesOverOneSharedWeights_1000CallsEach_BitIdenticalToOneThread()
     {
         var shape = MhaShape.Of(nameof(MhaCausalGqaNoBias));
-        var source = shape.Create<ISelfAttention>();
-        var weights = LayerWeights.Randomize(source, shape.Parameters, seed: 11);
+        var weights = TestWeights.Build(shape.Type, TestWeights.RandomValues(shape.Parameters, seed: 11));
+        var source = shape.Create<ISelfAttention>(weights);
         const int SeqLen = 13;
         var input = TestData.Uniform(12, SeqLen * shape.ModelDim);
         var expected = new float[SeqLen * shape.ModelDim];
@@ -67,11 +130,7 @@ public sealed class ThreadTests
         var results = new float[8][];
         var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
         {
-            var layer = shape.Create<ISelfAttention>();
-            foreach (var (name, values) in weights)
-            {
-                values.CopyTo(layer.GetParameter(name));
-            }
+            var layer = shape.Create<ISelfAttention>(weights);
 
             var output = new float[expected.Length];
             for (int call = 0; call < 1000; call++)

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using AttentionGen.Tests.Numeric;
 using AttentionGen.Tests.Reference;
@@ -6,7 +5,10 @@ using SafeTensorsFile = AttentionGen.SafeTensors;
 
 namespace AttentionGen.Tests.Weights;
 
-/// <summary>Weights through generated layers: the parameter list, the span views, save/load round trips, prefixes, and loads that fail cleanly.</summary>
+/// <summary>
+/// Weights through generated layers: the parameter list, the nested immutable Weights (builder, With, read-back),
+/// save/load round trips, prefixes, progress, and loads that fail naming every problem.
+/// </summary>
 public sealed class LayerWeightTests
 {
     [Fact]
@@ -31,51 +33,137 @@ public sealed class LayerWeightTests
     }
 
     [Fact]
-    public void SpanProperties_AreTheSameMemoryAsGetParameter()
+    public void Parameters_PackTheProjectionMatricesOnly()
     {
-        var mha = new MhaSelf();
-        AssertSame(mha, "q_proj.weight", mha.QProjWeight);
-        AssertSame(mha, "q_proj.bias", mha.QProjBias);
-        AssertSame(mha, "k_proj.weight", mha.KProjWeight);
-        AssertSame(mha, "k_proj.bias", mha.KProjBias);
-        AssertSame(mha, "v_proj.weight", mha.VProjWeight);
-        AssertSame(mha, "v_proj.bias", mha.VProjBias);
-        AssertSame(mha, "o_proj.weight", mha.OProjWeight);
-        AssertSame(mha, "o_proj.bias", mha.OProjBias);
-
-        var pool = new PoolOdd();
-        AssertSame(pool, "score.weight", pool.ScoreWeight);
-        AssertSame(pool, "score.bias", pool.ScoreBias);
-        AssertSame(pool, "output.weight", pool.OutputWeight);
-        AssertSame(pool, "output.bias", pool.OutputBias);
-
-        // Writing through a property is what the layer computes with.
-        pool.ScoreWeight.Clear();
-        pool.ScoreBias.Clear();
-        pool.OutputWeight.Clear();
-        pool.OutputBias.Fill(2.5f);
-        var output = new float[PoolOdd.OutputDim];
-        var alpha = new float[4];
-        pool.Forward(TestData.Uniform(1, 4 * PoolOdd.InputDim), output, alpha, 4);
-        Assert.All(output, x => Assert.Equal(2.5f, x));
-        Assert.All(alpha, x => Assert.Equal(0.25f, x, 6)); // equal logits, equal weights
-
-        static void AssertSame(IWeighted layer, string name, Span<float> property)
-        {
-            var parameter = layer.GetParameter(name);
-            Assert.True(Unsafe.AreSame(ref MemoryMarshal.GetReference(parameter), ref MemoryMarshal.GetReference(property)), name);
-            Assert.Equal(parameter.Length, property.Length);
-        }
+        Assert.Equal(["q_proj.weight", "k_proj.weight", "v_proj.weight", "o_proj.weight"], MhaSelf.Parameters.Where(p => p.IsPacked).Select(p => p.Name));
+        Assert.DoesNotContain(PoolOdd.Parameters, p => p.IsPacked);
+        Assert.Throws<ArgumentException>(() => new ParameterSpec("bias", 4) { IsPacked = true });
     }
 
     [Fact]
-    public void EveryParameter_HasItsSpecsLength()
+    public void Builder_EveryTensorSet_ReadsBackExactly_AndTheLayerComputesWithIt()
     {
-        foreach (var (layer, parameters) in new (IWeighted, IReadOnlyList<ParameterSpec>)[]
-                 { (new MhaSelf(), MhaSelf.Parameters), (new MhaCross(), MhaCross.Parameters), (new MhaCausalGqaNoBias(), MhaCausalGqaNoBias.Parameters), (new PoolLong(), PoolLong.Parameters) })
+        var shape = MhaShape.Of("MhaCross");
+        var values = TestWeights.RandomValues(MhaCross.Parameters, seed: 3);
+        var builder = MhaCross.Weights.CreateBuilder();
+        foreach (var (name, tensor) in values)
         {
-            Assert.All(parameters, p => Assert.Equal(p.ElementCount, layer.GetParameter(p.Name).Length));
+            Assert.False(builder.IsSet(name));
+            Assert.Same(builder, builder.Set(name, tensor));
+            Assert.True(builder.IsSet(name));
         }
+
+        var weights = builder.Build();
+
+        foreach (var parameter in MhaCross.Parameters)
+        {
+            // Packed matrices come back unpacked, exactly: packing only moves floats.
+            Assert.Equal(values[parameter.Name], weights.ToArray(parameter.Name));
+            var copy = new float[parameter.ElementCount];
+            weights.CopyTo(parameter.Name, copy);
+            Assert.Equal(values[parameter.Name], copy);
+        }
+
+        var layer = new MhaCross(weights);
+        var input = TestData.Uniform(4, 8 * MhaCross.ModelDim);
+        var context = TestData.Uniform(5, 30 * MhaCross.KvInputDim);
+        var actual = new float[input.Length];
+        layer.Forward(input, context, actual, 8, 30);
+        TestData.AssertClose(shape.Reference(input, context, 8, 30, values), actual, "MhaCross over built weights");
+    }
+
+    [Fact]
+    public void Builder_WithTensorsUnset_BuildNamesThem()
+    {
+        var builder = PoolOdd.Weights.CreateBuilder().Set("score.weight", new float[100]).Set("output.bias", new float[7]);
+
+        var e = Assert.Throws<InvalidOperationException>(builder.Build);
+
+        Assert.Contains("2 of 4", e.Message);
+        Assert.Contains("score.bias", e.Message);
+        Assert.Contains("output.weight", e.Message);
+        Assert.DoesNotContain("score.weight", e.Message);
+    }
+
+    [Fact]
+    public void Builder_BadArguments_ChangeNothing()
+    {
+        var builder = PoolOdd.Weights.CreateBuilder().Set("output.bias", [1, 2, 3, 4, 5, 6, 7]);
+
+        var wrongLength = Assert.Throws<ArgumentException>(() => builder.Set("output.bias", new float[6]));
+        Assert.Equal("values", wrongLength.ParamName);
+        Assert.Contains("output.bias", wrongLength.Message);
+        Assert.Contains("[7]", wrongLength.Message);
+        var unknown = Assert.Throws<ArgumentException>(() => builder.Set("output.biases", new float[7]));
+        Assert.Equal("name", unknown.ParamName);
+        Assert.Contains("score.weight, score.bias, output.weight, output.bias", unknown.Message);
+
+        var weights = builder.Set("score.weight", new float[100]).Set("score.bias", [0]).Set("output.weight", new float[700]).Build();
+        Assert.Equal([1f, 2, 3, 4, 5, 6, 7], weights.ToArray("output.bias"));
+    }
+
+    [Fact]
+    public void BuiltWeights_NeverChange_WhenTheBuilderGoesOn()
+    {
+        var builder = MhaSelf.Weights.CreateBuilder();
+        foreach (var (name, tensor) in TestWeights.RandomValues(MhaSelf.Parameters, seed: 6))
+        {
+            builder.Set(name, tensor);
+        }
+
+        var first = builder.Build();
+        var firstQ = first.ToArray("q_proj.weight");
+        var second = builder.Set("q_proj.weight", new float[64 * 64]).Build();
+
+        Assert.Equal(firstQ, first.ToArray("q_proj.weight"));
+        Assert.All(second.ToArray("q_proj.weight"), x => Assert.Equal(0f, x));
+        Assert.Equal(first.ToArray("k_proj.weight"), second.ToArray("k_proj.weight"));
+    }
+
+    [Fact]
+    public void With_ReplacesOneTensorInANewObject_AndTheOriginalIsUntouched()
+    {
+        var shape = MhaShape.Of("MhaSelf");
+        var values = TestWeights.RandomValues(MhaSelf.Parameters, seed: 1);
+        var original = (MhaSelf.Weights)TestWeights.Build(typeof(MhaSelf), values);
+        const int SeqLen = 4;
+        var input = TestData.Uniform(5, SeqLen * MhaSelf.ModelDim);
+        var before = new float[input.Length];
+        var layer = new MhaSelf(original);
+        layer.Forward(input, before, SeqLen);
+
+        var kWeight = TestData.Uniform(3, 64 * 64, 0.1f);
+        var changed = original.With("k_proj.weight", kWeight);
+
+        Assert.NotSame(original, changed);
+        Assert.Equal(values["k_proj.weight"], original.ToArray("k_proj.weight"));
+        Assert.Equal(kWeight, changed.ToArray("k_proj.weight"));
+
+        // The instance still runs with the original until it is given the new weights, then uses them at once.
+        var actual = new float[input.Length];
+        layer.Forward(input, actual, SeqLen);
+        Assert.Equal(before, actual);
+        layer.CurrentWeights = changed;
+        Assert.Same(changed, layer.CurrentWeights);
+        layer.Forward(input, actual, SeqLen);
+        values["k_proj.weight"] = kWeight;
+        TestData.AssertClose(shape.Reference(input, input, SeqLen, SeqLen, values), actual, "after With and CurrentWeights");
+
+        Assert.Equal("value", Assert.Throws<ArgumentNullException>(() => layer.CurrentWeights = null!).ParamName);
+        Assert.Equal("weights", Assert.Throws<ArgumentNullException>(() => new MhaSelf(null!)).ParamName);
+    }
+
+    [Fact]
+    public void ToBuilder_StartsFromTheWeights_AndLeavesThemAsTheyAre()
+    {
+        var values = TestWeights.RandomValues(PoolOdd.Parameters, seed: 2);
+        var original = (PoolOdd.Weights)TestWeights.Build(typeof(PoolOdd), values);
+
+        var changed = original.ToBuilder().Set("output.bias", new float[7]).Build();
+
+        Assert.Equal(values["output.bias"], original.ToArray("output.bias"));
+        Assert.All(changed.ToArray("output.bias"), x => Assert.Equal(0f, x));
+        Assert.Equal(values["output.weight"], changed.ToArray("output.weight"));
     }
 
     [Theory]
@@ -83,28 +171,31 @@ public sealed class LayerWeightTests
     [InlineData("Q_PROJ.WEIGHT")]
     [InlineData("")]
     [InlineData("q_proj.bias")] // exists on other layers, not on this bias-free one
-    public void GetParameter_UnknownName_Throws(string name)
+    public void UnknownNames_Throw_ListingTheParameters(string name)
     {
-        var e = Assert.Throws<ArgumentException>(() => new MhaCausalGqaNoBias().GetParameter(name));
+        var weights = TestWeights.NewLayer<MhaCausalGqaNoBias>().CurrentWeights;
+        var e = Assert.Throws<ArgumentException>(() => weights.ToArray(name));
         Assert.Equal("name", e.ParamName);
         Assert.Contains("q_proj.weight", e.Message); // lists what does exist
-        Assert.Equal("name", Assert.Throws<ArgumentException>(() => new PoolWide().GetParameter(name)).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => weights.CopyTo(name, new float[48 * 48])).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => weights.With(name, new float[48 * 48])).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => MhaCausalGqaNoBias.Weights.CreateBuilder().Set(name, new float[48 * 48])).ParamName);
+        Assert.Equal("destination", Assert.Throws<ArgumentException>(() => weights.CopyTo("q_proj.weight", new float[48 * 48 - 1])).ParamName);
     }
 
     [Fact]
     public void SaveThenLoad_F32_GivesIdenticalOutputs()
     {
-        var source = new MhaCross();
-        LayerWeights.Randomize(source, MhaCross.Parameters, seed: 3);
+        var source = TestWeights.NewLayer<MhaCross>(seed: 3);
         var writer = new SafeTensorsWriter();
-        source.SaveWeights(writer);
+        source.CurrentWeights.Save(writer);
 
-        var loaded = new MhaCross();
+        MhaCross loaded;
         using (var file = SafeTensorsFile.Load(writer.ToArray()))
         {
             Assert.Equal(MhaCross.Parameters.Select(p => p.Name), file.Tensors.Select(t => t.Name));
             Assert.All(file.Tensors, t => Assert.Equal(SafeTensorsDType.F32, t.DType));
-            loaded.LoadWeights(file);
+            loaded = new MhaCross(MhaCross.Weights.Load(file));
         }
 
         var input = TestData.Uniform(4, 8 * MhaCross.ModelDim);
@@ -116,20 +207,20 @@ public sealed class LayerWeightTests
     }
 
     [Fact]
-    public void SaveThenLoad_ThroughAFileOnDisk()
+    public void SaveThenLoad_ThroughAFileOnDisk_WithProgress()
     {
-        var source = new PoolWide();
-        LayerWeights.Randomize(source, PoolWide.Parameters, seed: 9);
+        var source = TestWeights.NewLayer<PoolWide>(seed: 9);
         var writer = new SafeTensorsWriter();
-        source.SaveWeights(writer, "pool.");
+        source.CurrentWeights.Save(writer, "pool.");
         var path = Path.Combine(Path.GetTempPath(), $"attentiongen-{Guid.NewGuid():N}.safetensors");
         writer.Save(path);
         try
         {
-            var loaded = new PoolWide();
+            var reports = new List<WeightLoadProgress>();
+            PoolWide loaded;
             using (var file = SafeTensorsFile.Open(path))
             {
-                loaded.LoadWeights(file, "pool.");
+                loaded = new PoolWide(PoolWide.Weights.Load(file, "pool.", new SynchronousProgress(reports.Add)));
             }
 
             var input = TestData.Uniform(1, 10 * PoolWide.InputDim);
@@ -137,6 +228,14 @@ public sealed class LayerWeightTests
             source.Forward(input, expected, 10);
             loaded.Forward(input, actual, 10); // the file is closed: the weights were copied
             Assert.Equal(expected, actual);
+
+            // Once before the first tensor, once after each; bytes only grow, and end at the file's tensor bytes.
+            Assert.Equal([0, 1, 2, 3, 4], reports.Select(r => r.TensorsLoaded));
+            Assert.All(reports, r => Assert.Equal(4, r.TensorCount));
+            Assert.Equal(4L * PoolWide.Parameters.Sum(p => p.ElementCount), reports[^1].TotalBytes);
+            Assert.Equal(reports[^1].TotalBytes, reports[^1].BytesLoaded);
+            Assert.Equal(1.0, reports[^1].Fraction);
+            Assert.True(reports.Zip(reports.Skip(1)).All(pair => pair.First.BytesLoaded < pair.Second.BytesLoaded));
         }
         finally
         {
@@ -156,24 +255,24 @@ public sealed class LayerWeightTests
     public void RoundTrip_AsF32F16AndBF16_GivesTheSameOutputs_WithinTheDtypesPrecision(SafeTensorsDType dtype, double outputTolerance)
     {
         var shape = MhaShape.Of("MhaScaledSoftcapCausal");
-        var source = new MhaScaledSoftcapCausal();
-        LayerWeights.Randomize(source, shape.Parameters, seed: 21);
+        var source = TestWeights.NewLayer<MhaScaledSoftcapCausal>(seed: 21);
         var saved = new SafeTensorsWriter();
-        source.SaveWeights(saved, "layers.0.attn.");
+        source.CurrentWeights.Save(saved, "layers.0.attn.");
         var file = Reencode(saved.ToArray(), dtype);
 
-        var loaded = new MhaScaledSoftcapCausal();
+        MhaScaledSoftcapCausal.Weights weights;
         using (var tensors = SafeTensorsFile.Load(file))
         {
             Assert.All(tensors.Tensors, t => Assert.Equal(dtype, t.DType));
-            loaded.LoadWeights(tensors, "layers.0.attn.");
+            weights = MhaScaledSoftcapCausal.Weights.Load(tensors, "layers.0.attn.");
         }
 
+        var loaded = new MhaScaledSoftcapCausal(weights);
         var rounded = new Dictionary<string, float[]>();
         foreach (var parameter in shape.Parameters)
         {
-            rounded[parameter.Name] = source.GetParameter(parameter.Name).ToArray().Select(x => RoundTo(dtype, x)).ToArray();
-            Assert.Equal(rounded[parameter.Name], loaded.GetParameter(parameter.Name).ToArray());
+            rounded[parameter.Name] = source.CurrentWeights.ToArray(parameter.Name).Select(x => RoundTo(dtype, x)).ToArray();
+            Assert.Equal(rounded[parameter.Name], weights.ToArray(parameter.Name));
         }
 
         const int SeqLen = 12;
@@ -197,26 +296,26 @@ public sealed class LayerWeightTests
     [Fact]
     public void Prefixes_SeveralLayersInOneFile()
     {
-        var first = new MhaSelf();
-        var second = new MhaSelf();
-        LayerWeights.Randomize(first, MhaSelf.Parameters, seed: 30);
-        LayerWeights.Randomize(second, MhaSelf.Parameters, seed: 40);
+        var first = TestWeights.NewLayer<MhaSelf>(seed: 30).CurrentWeights;
+        var second = TestWeights.NewLayer<MhaSelf>(seed: 40).CurrentWeights;
         var writer = new SafeTensorsWriter();
-        first.SaveWeights(writer, "encoder.layers.0.self_attn.");
-        second.SaveWeights(writer, "encoder.layers.1.self_attn.");
+        first.Save(writer, "encoder.layers.0.self_attn.");
+        second.Save(writer, "encoder.layers.1.self_attn.");
         using var file = SafeTensorsFile.Load(writer.ToArray());
         Assert.Contains(file.Tensors, t => t.Name == "encoder.layers.1.self_attn.o_proj.bias");
 
-        var loadedSecond = new MhaSelf();
-        loadedSecond.LoadWeights(file, "encoder.layers.1.self_attn."); // other layers' tensors are simply ignored
+        var loadedSecond = MhaSelf.Weights.Load(file, "encoder.layers.1.self_attn."); // other layers' tensors are simply ignored
         foreach (var parameter in MhaSelf.Parameters)
         {
-            Assert.Equal(second.GetParameter(parameter.Name).ToArray(), loadedSecond.GetParameter(parameter.Name).ToArray());
+            Assert.Equal(second.ToArray(parameter.Name), loadedSecond.ToArray(parameter.Name));
         }
 
-        var noPrefix = Assert.Throws<WeightLoadException>(() => new MhaSelf().LoadWeights(file));
+        // Without the prefix every tensor is missing, and the message names all eight.
+        var noPrefix = Assert.Throws<WeightLoadException>(() => MhaSelf.Weights.Load(file));
         Assert.Equal("q_proj.weight", noPrefix.TensorName);
-        var wrongPrefix = Assert.Throws<WeightLoadException>(() => new MhaSelf().LoadWeights(file, "encoder.layers.2.self_attn."));
+        Assert.Equal(MhaSelf.Parameters.Select(p => p.Name), noPrefix.Problems.Select(p => p.TensorName));
+        Assert.All(MhaSelf.Parameters, p => Assert.Contains($"'{p.Name}'", noPrefix.Message));
+        var wrongPrefix = Assert.Throws<WeightLoadException>(() => MhaSelf.Weights.Load(file, "encoder.layers.2.self_attn."));
         Assert.Equal("encoder.layers.2.self_attn.q_proj.weight", wrongPrefix.TensorName);
         Assert.Contains("encoder.layers.2.self_attn.q_proj.weight", wrongPrefix.Message);
     }
@@ -226,15 +325,9 @@ public sealed class LayerWeightTests
     [InlineData("wrong shape")]
     [InlineData("transposed")]
     [InlineData("wrong dtype")]
-    public void FailedLoad_LeavesEveryWeightAsItWas(string fault)
+    public void FailedLoad_NamesTheTensor_AndWhatWasExpected(string fault)
     {
         // MhaCross: k_proj.weight is [32, 24], so a transposed [24, 32] tensor has the right element count but not the shape.
-        var layer = new MhaCross();
-        LayerWeights.Randomize(layer, MhaCross.Parameters, seed: 11);
-        var before = MhaCross.Parameters.ToDictionary(p => p.Name, p => layer.GetParameter(p.Name).ToArray());
-
-        // A file with new values for every tensor whose LAST tensor is broken: a loader that copied as it went would
-        // already have overwritten the others by the time it noticed.
         var broken = fault == "transposed" ? MhaCross.Parameters.Single(p => p.Name == "k_proj.weight") : MhaCross.Parameters[^1];
         var order = MhaCross.Parameters.Where(p => p != broken).Append(broken).ToList();
         var writer = new SafeTensorsWriter();
@@ -268,80 +361,48 @@ public sealed class LayerWeightTests
         }
 
         using var file = SafeTensorsFile.Load(bytes);
-        if (fault != "missing")
-        {
-            Assert.Equal(broken.Name, file.Tensors[^1].Name); // last in the file, after every good tensor
-        }
-
-        var e = Assert.Throws<WeightLoadException>(() => layer.LoadWeights(file));
+        var e = Assert.Throws<WeightLoadException>(() => MhaCross.Weights.Load(file));
 
         Assert.Equal(broken.Name, e.TensorName);
         Assert.Contains(broken.Name, e.Message);
         Assert.Equal(broken.Shape, e.ExpectedShape);
         Assert.Equal(foundShape?.Select(d => (long)d), e.ActualShape);
-        foreach (var parameter in MhaCross.Parameters)
-        {
-            Assert.Equal(before[parameter.Name], layer.GetParameter(parameter.Name).ToArray());
-        }
+        Assert.Same(e, Assert.Single(e.Problems));
     }
 
     [Fact]
-    public void FailedLoad_Pooling_LeavesEveryWeightAsItWas()
+    public void FailedLoad_SeveralProblems_AreAllNamed()
     {
-        var layer = new PoolOdd();
-        LayerWeights.Randomize(layer, PoolOdd.Parameters, seed: 12);
-        var before = PoolOdd.Parameters.ToDictionary(p => p.Name, p => layer.GetParameter(p.Name).ToArray());
         var writer = new SafeTensorsWriter()
             .Add("score.weight", TestData.Uniform(1, 100), [1, 100])
-            .Add("score.bias", [3f], [1])
-            .Add("output.weight", TestData.Uniform(2, 700), [7, 100])
-            .Add("output.bias", TestData.Uniform(3, 7), [1, 7]); // [1, 7] instead of [7]
+            .Add("output.weight", TestData.Uniform(2, 700), [100, 7]) // transposed
+            .Add("output.bias", TestData.Uniform(3, 7), [1, 7]); // [1, 7] instead of [7]; score.bias missing
         using var file = SafeTensorsFile.Load(writer.ToArray());
 
-        var e = Assert.Throws<WeightLoadException>(() => layer.LoadWeights(file));
+        var e = Assert.Throws<WeightLoadException>(() => PoolOdd.Weights.Load(file));
 
-        Assert.Equal("output.bias", e.TensorName);
-        Assert.All(PoolOdd.Parameters, p => Assert.Equal(before[p.Name], layer.GetParameter(p.Name).ToArray()));
+        Assert.StartsWith("3 of 4 tensors cannot be loaded", e.Message);
+        Assert.Equal(["score.bias", "output.weight", "output.bias"], e.Problems.Select(p => p.TensorName));
+        Assert.Contains("[100, 7]", e.Message);
+        Assert.Contains("[1, 7]", e.Message);
+        Assert.Equal("score.bias", e.TensorName);
     }
 
     [Fact]
-    public void WeightsChangedAfterAForward_AreUsedByTheNextForward()
+    public void WeightsOfOneLayerType_CannotBeGivenToAnother()
     {
-        // Multi-head layers keep a packed copy of their projection matrices; every way of changing the weights
-        // (LoadWeights, GetParameter, a span property) must make the next Forward use the new values, not the old copy.
-        var shape = MhaShape.Of("MhaSelf");
-        var layer = new MhaSelf();
-        const int SeqLen = 4;
-        var input = TestData.Uniform(5, SeqLen * MhaSelf.ModelDim);
-        var actual = new float[input.Length];
-        LayerWeights.Randomize(layer, MhaSelf.Parameters, seed: 1);
-        layer.Forward(input, actual, SeqLen);
+        // Each layer nests its own Weights type, so the mistake is a compile error; here, the runtime's view of it.
+        var constructor = Assert.Single(typeof(MhaSelf).GetConstructors());
+        Assert.Equal(typeof(MhaSelf.Weights), Assert.Single(constructor.GetParameters()).ParameterType);
+        Assert.NotEqual(typeof(MhaSelf.Weights), typeof(MhaCross.Weights));
+        Assert.True(typeof(MhaSelf.Weights).IsSealed);
+        Assert.Empty(typeof(MhaSelf.Weights).GetConstructors()); // made only by Load, a builder or With
+    }
 
-        var other = new MhaSelf();
-        var otherWeights = LayerWeights.Randomize(other, MhaSelf.Parameters, seed: 2);
-        var writer = new SafeTensorsWriter();
-        other.SaveWeights(writer);
-        using (var file = SafeTensorsFile.Load(writer.ToArray()))
-        {
-            layer.LoadWeights(file);
-        }
-
-        layer.Forward(input, actual, SeqLen);
-        TestData.AssertClose(shape.Reference(input, input, SeqLen, SeqLen, otherWeights), actual, "after LoadWeights");
-
-        var kWeight = TestData.Uniform(3, MhaSelf.Parameters[2].ElementCount, 0.1f);
-        kWeight.CopyTo(layer.GetParameter("k_proj.weight"));
-        otherWeights["k_proj.weight"] = kWeight;
-        layer.Forward(input, actual, SeqLen);
-        TestData.AssertClose(shape.Reference(input, input, SeqLen, SeqLen, otherWeights), actual, "after GetParameter");
-
-        layer.OProjWeight.Clear();
-        layer.Forward(input, actual, SeqLen);
-        var bias = layer.OProjBias.ToArray();
-        for (int i = 0; i < actual.Length; i++)
-        {
-            Assert.Equal(bias[i % MhaSelf.ModelDim], actual[i], 6); // a zero output matrix leaves only its bias
-        }
+    /// <summary>Reports on the calling thread, in order (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SynchronousProgress(Action<WeightLoadProgress> report) : IProgress<WeightLoadProgress>
+    {
+        public void Report(WeightLoadProgress value) => report(value);
     }
 
     private static float RoundTo(SafeTensorsDType dtype, float value) => dtype switch

@@ -7,7 +7,8 @@ internal static class LinearEmitter
 {
     public static void EmitForward(SourceWriter w, LinearPlan linear, string input, string output, string rows)
     {
-        var bias = linear.BiasWeight?.FieldName ?? $"{Names.ReadOnlySpan}.Empty";
-        w.Line($"{Names.PackedLinear}.Forward({input}, {linear.Weight.PanelsFieldName}.Span, {bias}, {output}, {rows}, {linear.InName}, {linear.OutName});");
+        var weights = WeightsEmitter.Local;
+        var bias = linear.BiasWeight is { } biasWeight ? $"{weights}.{biasWeight.PropertyName}" : $"{Names.ReadOnlySpan}.Empty";
+        w.Line($"{Names.PackedLinear}.Forward({input}, {weights}.{linear.Weight.PropertyName}, {bias}, {output}, {rows}, {linear.InName}, {linear.OutName});");
     }
 }

@@ -25,14 +25,12 @@ internal sealed record LinearPlan(string TensorPrefix, int OutDim, string OutNam
         }
     }
 
-    /// <summary>The weights as stored (raw and packed into 64-output panels), for the memory ceiling.</summary>
+    /// <summary>The weight as stored (packed into 64-output panels), for the memory ceiling.</summary>
     public IEnumerable<BufferPlan> Buffers
     {
         get
         {
-            var name = TensorPrefix + ".weight";
-            yield return new BufferPlan(name, Weight.ElementCount, InName);
-            yield return new BufferPlan(name + " (packed)", (OutDim + 63L) / 64 * 64 * InDim, InName);
+            yield return new BufferPlan(TensorPrefix + ".weight (packed)", (OutDim + 63L) / 64 * 64 * InDim, InName);
         }
     }
 }

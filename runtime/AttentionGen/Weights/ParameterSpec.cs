@@ -4,6 +4,7 @@ namespace AttentionGen;
 public sealed class ParameterSpec
 {
     private readonly int[] _shape;
+    private readonly bool _isPacked;
 
     /// <summary>Describes the tensor <paramref name="name"/> with the given shape.</summary>
     public ParameterSpec(string name, params int[] shape)
@@ -26,6 +27,27 @@ public sealed class ParameterSpec
 
     /// <summary>The number of floats in the tensor.</summary>
     public int ElementCount { get; }
+
+    /// <summary>
+    /// Whether the layer keeps this [out, in] matrix packed into GEMM panels (<see cref="Kernels.PackedLinear"/>) rather
+    /// than row-major. Only the memory layout differs: loading, saving and <see cref="LayerWeights.CopyTo"/> use [out, in].
+    /// </summary>
+    public bool IsPacked
+    {
+        get => _isPacked;
+        init
+        {
+            if (value && _shape.Length != 2)
+            {
+                throw new ArgumentException($"Only a matrix can be packed; '{Name}' has {_shape.Length} dimensions.", nameof(IsPacked));
+            }
+
+            _isPacked = value;
+        }
+    }
+
+    /// <summary>Floats the layer stores for this tensor: the element count, or whole panels when packed.</summary>
+    internal int StoredLength => _isPacked ? Kernels.PackedLinear.PackedLength(_shape[0], _shape[1]) : ElementCount;
 
     /// <summary>The name and shape, e.g. <c>q_proj.weight [64, 32]</c>.</summary>
     public override string ToString() => $"{Name} [{string.Join(", ", _shape)}]";

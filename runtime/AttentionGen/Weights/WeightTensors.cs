@@ -1,0 +1,185 @@
+using System.Text;
+using AttentionGen.Kernels;
+
+namespace AttentionGen;
+
+/// <summary>
+/// The stored tensors behind a <see cref="LayerWeights"/>: one aligned buffer per parameter, each packed or row-major
+/// as its <see cref="ParameterSpec"/> says. Generated code only passes it along; everything it does is internal. A
+/// buffer is never written after the object holding it is made, so objects share buffers freely.
+/// </summary>
+public sealed class WeightTensors
+{
+    private readonly ParameterSpec[] _parameters;
+    private readonly AlignedBuffer?[] _stored;
+
+    internal WeightTensors(ParameterSpec[] parameters, AlignedBuffer?[] stored)
+    {
+        _parameters = parameters;
+        _stored = stored;
+    }
+
+    internal IReadOnlyList<ParameterSpec> Parameters => _parameters;
+
+    internal long ByteCount => _stored.Sum(buffer => (long)(buffer?.Length ?? 0) * sizeof(float));
+
+    /// <summary>The buffers, for a builder to copy (it never writes into one it did not allocate).</summary>
+    internal AlignedBuffer?[] Buffers => _stored;
+
+    internal ReadOnlySpan<float> Stored(int index) => _stored[index]!.Span;
+
+    /// <summary>Every parameter without storage yet (a builder's starting point).</summary>
+    internal static WeightTensors Unset(IReadOnlyList<ParameterSpec> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new WeightTensors(parameters.ToArray(), new AlignedBuffer?[parameters.Count]);
+    }
+
+    /// <summary>The position of the parameter called <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    /// <exception cref="ArgumentException">No parameter has that name; the message lists the names there are.</exception>
+    internal int IndexOf(string name, string paramName = "name")
+    {
+        ArgumentNullException.ThrowIfNull(name, paramName);
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            if (_parameters[i].Name == name)
+            {
+                return i;
+            }
+        }
+
+        throw new ArgumentException($"'{name}' is not a parameter; the parameters are {string.Join(", ", _parameters.Select(p => p.Name))}.", paramName);
+    }
+
+    /// <summary>Writes the tensor in PyTorch's layout to <paramref name="destination"/>, which holds exactly its element count.</summary>
+    internal void CopyTo(int index, Span<float> destination)
+    {
+        var parameter = _parameters[index];
+        var stored = _stored[index]!.Span;
+        if (parameter.IsPacked)
+        {
+            PackedLinear.Unpack(stored, parameter.Shape[0], parameter.Shape[1], destination);
+        }
+        else
+        {
+            stored.CopyTo(destination);
+        }
+    }
+
+    /// <summary>These tensors with the one called <paramref name="name"/> replaced by <paramref name="values"/>, stored now.</summary>
+    internal WeightTensors With(string name, ReadOnlySpan<float> values)
+    {
+        int index = IndexOf(name);
+        var stored = (AlignedBuffer?[])_stored.Clone();
+        stored[index] = Store(_parameters[index], values, existing: null);
+        return new WeightTensors(_parameters, stored);
+    }
+
+    /// <summary>
+    /// Stores <paramref name="values"/> ([out, in] for a matrix) as <paramref name="parameter"/> says, into
+    /// <paramref name="existing"/> when given (a buffer only its caller holds) or a new buffer.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="values"/> is not exactly the parameter's element count.</exception>
+    internal static AlignedBuffer Store(ParameterSpec parameter, ReadOnlySpan<float> values, AlignedBuffer? existing)
+    {
+        if (values.Length != parameter.ElementCount)
+        {
+            throw new ArgumentException($"'{parameter.Name}' has {parameter.ElementCount} elements ({parameter}); {values.Length} were given.", nameof(values));
+        }
+
+        var buffer = existing ?? new AlignedBuffer(parameter.StoredLength);
+        if (parameter.IsPacked)
+        {
+            PackedLinear.Pack(values, parameter.Shape[0], parameter.Shape[1], buffer.Span);
+        }
+        else
+        {
+            values.CopyTo(buffer.Span);
+        }
+
+        return buffer;
+    }
+
+    /// <summary>See <see cref="LayerWeights.LoadTensors"/>.</summary>
+    internal static WeightTensors Load(SafeTensors file, string prefix, IReadOnlyList<ParameterSpec> parameters, IProgress<WeightLoadProgress>? progress)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var specs = parameters.ToArray();
+        var found = FindAll(file, prefix, specs);
+
+        long totalBytes = found.Sum(tensor => tensor.ByteLength);
+        long bytesDone = 0;
+        progress?.Report(new WeightLoadProgress(0, specs.Length, 0, totalBytes));
+
+        // One block of a matrix's rows, as float: the only copy besides the stored weights and the mapped file.
+        int panelWidth = PackedLinear.PanelWidth;
+        var rows = new float[specs.Where(p => p.IsPacked).Select(p => panelWidth * p.Shape[1]).DefaultIfEmpty(0).Max()];
+        var stored = new AlignedBuffer?[specs.Length];
+        for (int t = 0; t < specs.Length; t++)
+        {
+            var parameter = specs[t];
+            var buffer = new AlignedBuffer(parameter.StoredLength);
+            if (parameter.IsPacked)
+            {
+                int outDim = parameter.Shape[0], inDim = parameter.Shape[1];
+                for (int first = 0; first < outDim; first += panelWidth)
+                {
+                    int count = Math.Min(panelWidth, outDim - first);
+                    var block = rows.AsSpan(0, count * inDim);
+                    file.CopyRange(found[t], (long)first * inDim, block);
+                    PackedLinear.PackPanel(block, count, inDim, buffer.Span.Slice(first * inDim, panelWidth * inDim));
+                }
+            }
+            else
+            {
+                file.CopyTo(found[t], buffer.Span);
+            }
+
+            stored[t] = buffer;
+            bytesDone += found[t].ByteLength;
+            progress?.Report(new WeightLoadProgress(t + 1, specs.Length, bytesDone, totalBytes));
+        }
+
+        return new WeightTensors(specs, stored);
+    }
+
+    /// <summary>Finds and checks every tensor before anything is allocated, and names every problem at once.</summary>
+    private static TensorInfo[] FindAll(SafeTensors file, string prefix, ParameterSpec[] specs)
+    {
+        var found = new TensorInfo[specs.Length];
+        var problems = new List<WeightLoadException>();
+        for (int i = 0; i < specs.Length; i++)
+        {
+            try
+            {
+                found[i] = file.Require(prefix + specs[i].Name, specs[i].ShapeSpan);
+            }
+            catch (WeightLoadException problem)
+            {
+                problems.Add(problem);
+            }
+        }
+
+        if (problems.Count == 1)
+        {
+            throw problems[0];
+        }
+
+        if (problems.Count > 1)
+        {
+            var message = new StringBuilder($"{problems.Count} of {specs.Length} tensors cannot be loaded:");
+            foreach (var problem in problems)
+            {
+                message.Append("\n  - ").Append(problem.Message);
+            }
+
+            var first = problems[0];
+            throw new WeightLoadException(message.ToString(), first.TensorName, first.ExpectedShape, first.ActualShape, problems);
+        }
+
+        return found;
+    }
+}
