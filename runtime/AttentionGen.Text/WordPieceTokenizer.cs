@@ -231,7 +231,10 @@ public sealed class WordPieceTokenizer
     /// text's encoding (as <see cref="Encode(string, Span{int}, int)"/>) and the rest [PAD].
     /// </summary>
     /// <param name="texts">The texts, none null.</param>
-    /// <param name="tokenIds">Receives the rows; must hold at least <c>texts.Length × maxTokens</c> (the longest a row can be).</param>
+    /// <param name="tokenIds">
+    /// Receives the rows; must hold at least <c>texts.Length × maxTokens</c> (the longest a row can be). Past the block,
+    /// up to that size, it is used as scratch.
+    /// </param>
     /// <param name="tokenCounts">Receives each row's count of real (non-padding) ids; must hold <c>texts.Length</c>.</param>
     /// <param name="maxTokens">The most ids in a row; at least 2.</param>
     /// <returns><c>rowLength</c>: the longest row's count, which every row is padded to (0 for no texts).</returns>
