@@ -1,7 +1,7 @@
 namespace AttentionGen.Text.Tests;
 
 /// <summary>
-/// Our ids against Hugging Face's own tokenizer (tools/golden-tokens) on every committed text. All agree; six cases did
+/// Our ids against Hugging Face's own tokenizer (tools/golden-tokens) on every committed text. All agree; seven cases do
 /// not with FastBertTokenizer alone, and HuggingFaceAlignment and the cut past the budget in WordPieceTokenizer are
 /// what make them agree (words over 100 characters, U+000B/U+000C/U+0085, CJK beyond the BMP, a cut inside a word
 /// Hugging Face reads as [UNK]).
