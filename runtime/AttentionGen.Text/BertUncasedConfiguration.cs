@@ -25,7 +25,7 @@ internal static class BertUncasedConfiguration
         // ReadLine ends a line at \n, \r\n or \r, so a vocab written on Windows (CRLF) reads the same.
         while (vocabTxt.ReadLine() is { } line)
         {
-            // Token strings never end in whitespace; a trailing space is an editor's, as Hugging Face's reader assumes.
+            // Trailing whitespace is dropped, as Hugging Face's WordPiece reader drops it.
             var token = line.TrimEnd();
             if (token.Length > 0)
             {

@@ -18,8 +18,7 @@ namespace AttentionGen.Text;
 /// length after normalization is measured), U+000B, U+000C, U+0085 or a CJK ideograph beyond the BMP (the text is
 /// rewritten where FastBertTokenizer would differ from Hugging Face; see the golden-id tests).
 /// </remarks>
-// The stack scratch (up to 12 KB) is written before it is read; zeroing it on every call would be a sizable part of
-// encoding a short sentence.
+// The stack scratch (up to 12 KB) is written before it is read, so zeroing it on every call would be wasted work.
 [SkipLocalsInit]
 public sealed class WordPieceTokenizer
 {
