@@ -21,6 +21,10 @@ public sealed class GoldenTokenTests
         {
             var count = tokenizer.Encode(golden.Text, ids, GoldenTokens.MaxTokens);
             Assert.Equal(golden.Ids, ids[..count]);
+
+            var fromSpan = new int[GoldenTokens.MaxTokens];
+            var spanCount = tokenizer.Encode(golden.Text.AsSpan(), fromSpan, GoldenTokens.MaxTokens);
+            Assert.Equal(golden.Ids, fromSpan[..spanCount]);
             return;
         }
 
