@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text;
+
+namespace AttentionGen.Text;
+
+/// <summary>
+/// Rewrites text, before FastBertTokenizer sees it, where FastBertTokenizer and Hugging Face's BERT tokenizer would
+/// otherwise differ (each found by the golden ids): Hugging Face removes the control characters U+000B, U+000C and
+/// U+0085 (so the words around them join) where .NET calls them whitespace; splits CJK ideographs outside the BMP apart,
+/// which FastBertTokenizer classifies one UTF-16 unit at a time and so misses; and reads a word of more than
+/// <see cref="WordPieceTokenizer.MaxCharsPerWord"/> characters after normalization as [UNK], which FastBertTokenizer
+/// does not do. Text needing none of this is returned as it is, without allocating.
+/// </summary>
+internal static class HuggingFaceAlignment
+{
+    /// <summary>
+    /// A word this long or shorter in UTF-16 units cannot exceed the limit after NFD: one unit decomposes to at most three
+    /// characters that count (a Hangul syllable with a final consonant).
+    /// </summary>
+    private const int LongestWordSafeUnits = WordPieceTokenizer.MaxCharsPerWord / 3;
+
+    private const string UnknownToken = BertUncasedConfiguration.Unknown;
+
+    internal static string Prepare(string text)
+    {
+        if (NeedsSeparatorsOrIdeographsRewritten(text))
+        {
+            text = RewriteSeparatorsAndIdeographs(text);
+        }
+
+        return HasOverlongWord(text) ? ReplaceOverlongWords(text) : text;
+    }
+
+    private static bool IsControlDotNetCallsWhitespace(char c) => c is '\u000B' or '\u000C' or '\u0085';
+
+    private static bool NeedsSeparatorsOrIdeographsRewritten(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (IsControlDotNetCallsWhitespace(c))
+            {
+                return true;
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])
+                && IsCjkIdeographBeyondBmp(char.ConvertToUtf32(c, text[i + 1])))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string RewriteSeparatorsAndIdeographs(string text)
+    {
+        var rewritten = new StringBuilder(text.Length + 16);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (IsControlDotNetCallsWhitespace(c))
+            {
+                continue;
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])
+                && IsCjkIdeographBeyondBmp(char.ConvertToUtf32(c, text[i + 1])))
+            {
+                rewritten.Append(' ').Append(c).Append(text[i + 1]).Append(' ');
+                i++;
+                continue;
+            }
+
+            rewritten.Append(c);
+        }
+
+        return rewritten.ToString();
+    }
+
+    private static bool HasOverlongWord(string text)
+    {
+        var wordStart = 0;
+        for (var i = 0; i <= text.Length; i++)
+        {
+            if (i == text.Length || EndsWord(text[i]))
+            {
+                if (i - wordStart > LongestWordSafeUnits && CountedLength(text.AsSpan(wordStart, i - wordStart)) > WordPieceTokenizer.MaxCharsPerWord)
+                {
+                    return true;
+                }
+
+                wordStart = i + 1;
+            }
+        }
+
+        return false;
+    }
+
+    private static string ReplaceOverlongWords(string text)
+    {
+        var rewritten = new StringBuilder(text.Length);
+        var wordStart = 0;
+        for (var i = 0; i <= text.Length; i++)
+        {
+            if (i == text.Length || EndsWord(text[i]))
+            {
+                var word = text.AsSpan(wordStart, i - wordStart);
+                if (word.Length > LongestWordSafeUnits && CountedLength(word) > WordPieceTokenizer.MaxCharsPerWord)
+                {
+                    // [UNK] written out is matched as the special token, so FastBertTokenizer emits its id for the word.
+                    rewritten.Append(UnknownToken);
+                }
+                else
+                {
+                    rewritten.Append(word);
+                }
+
+                if (i < text.Length)
+                {
+                    rewritten.Append(text[i]);
+                }
+
+                wordStart = i + 1;
+            }
+        }
+
+        return rewritten.ToString();
+    }
+
+    /// <summary>
+    /// Where FastBertTokenizer's pre-tokenizer ends a word: whitespace, punctuation (all ASCII symbols count), or a CJK
+    /// ideograph of the BMP (those beyond it are already set apart by spaces).
+    /// </summary>
+    private static bool EndsWord(char c) =>
+        char.IsWhiteSpace(c)
+        || (c < 128 ? c is (>= '!' and <= '/') or (>= ':' and <= '@') or (>= '[' and <= '`') or (>= '{' and <= '~') : char.IsPunctuation(c))
+        || IsCjkIdeograph(c);
+
+    /// <summary>
+    /// A word's length as Hugging Face's WordPiece counts it: Unicode scalars after cleaning (control, format, private
+    /// use and unassigned characters and U+FFFD removed), NFD and accent stripping (nonspacing marks removed).
+    /// </summary>
+    private static int CountedLength(ReadOnlySpan<char> word)
+    {
+        var decomposed = word.ToString().Normalize(NormalizationForm.FormD);
+        var count = 0;
+        foreach (var rune in decomposed.EnumerateRunes())
+        {
+            var category = Rune.GetUnicodeCategory(rune);
+            var removed = category is UnicodeCategory.NonSpacingMark or UnicodeCategory.Control or UnicodeCategory.Format
+                or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned or UnicodeCategory.Surrogate
+                || rune.Value == 0xFFFD;
+            if (!removed)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private static bool IsCjkIdeograph(char c) =>
+        c is (>= '\u4E00' and <= '\u9FFF') or (>= '\u3400' and <= '\u4DBF') or (>= '\uF900' and <= '\uFAFF');
+
+    /// <summary>The planes-2 blocks of BERT's "Chinese character" test (extensions B to E and the compatibility supplement).</summary>
+    private static bool IsCjkIdeographBeyondBmp(int codePoint) =>
+        codePoint is (>= 0x20000 and <= 0x2A6DF) or (>= 0x2A700 and <= 0x2B73F) or (>= 0x2B740 and <= 0x2B81F)
+            or (>= 0x2B820 and <= 0x2CEAF) or (>= 0x2F800 and <= 0x2FA1F);
+}
