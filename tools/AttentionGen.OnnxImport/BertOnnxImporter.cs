@@ -187,21 +187,23 @@ public static partial class BertOnnxImporter
         var tensors = new List<BertTensorMapping>(expected.Count);
         foreach (var (name, shape) in expected)
         {
-            if (!found.TryGetValue(name, out var source_))
+            if (!found.TryGetValue(name, out var origin))
             {
                 throw Fail(source, $"tensor '{name}' [{string.Join(", ", shape)}] is missing: no initializer has that name, and no MatMul weight is followed by the bias that would name it.");
             }
 
-            RequireFloat(source_.Tensor, source);
-            var stored = source_.Tensor.Dims.Select(d => (int)d).ToArray();
-            var storedAs = source_.Transposed ? stored.Reverse().ToArray() : stored;
+            RequireFloat(origin.Tensor, source);
+            var stored = origin.Tensor.Dims.Select(d => (int)d).ToArray();
+            var storedAs = origin.Transposed ? stored.Reverse().ToArray() : stored;
             if (!storedAs.SequenceEqual(shape))
             {
-                throw Fail(source,
-                    $"tensor '{name}' (initializer '{source_.Tensor.Name}') has shape [{string.Join(", ", stored)}]{(source_.Transposed ? " transposed" : "")}; a BertModel with this config needs [{string.Join(", ", shape)}].");
+                var actual = origin.Transposed
+                    ? $"is stored [{string.Join(", ", stored)}] as [in, out], so its shape is [{string.Join(", ", storedAs)}]"
+                    : $"has shape [{string.Join(", ", stored)}]";
+                throw Fail(source, $"tensor '{name}' (initializer '{origin.Tensor.Name}') {actual}; a BertModel with this config needs [{string.Join(", ", shape)}].");
             }
 
-            tensors.Add(new BertTensorMapping(name, source_.Tensor.Name, shape, source_.Transposed));
+            tensors.Add(new BertTensorMapping(name, origin.Tensor.Name, shape, origin.Transposed));
         }
 
         return new BertOnnxMapping(config, tensors);
