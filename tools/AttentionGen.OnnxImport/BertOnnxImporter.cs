@@ -30,6 +30,15 @@ public static partial class BertOnnxImporter
     private const string PositionIdsBuffer = "embeddings.position_ids";
 
     /// <summary>
+    /// Written into every file's metadata under <see cref="VersionMetadataKey"/>. Raise it when the output changes
+    /// for the same input, so cached conversions (<see cref="MiniLmPackage.EnsureSafeTensors"/>) are redone.
+    /// </summary>
+    public const string Version = "1";
+
+    /// <summary>The safetensors metadata key that holds <see cref="Version"/>.</summary>
+    public const string VersionMetadataKey = "attentiongen_onnx_import";
+
+    /// <summary>
     /// Imports <paramref name="onnxPath"/> into <paramref name="safetensorsPath"/> (F32) and writes the config beside it
     /// (<see cref="ConfigPathFor"/>). Both files appear only once complete, replacing any there. Returns the config.
     /// </summary>
@@ -49,6 +58,7 @@ public static partial class BertOnnxImporter
         var writer = new SafeTensorsWriter();
         writer.AddMetadata("format", "pt");
         writer.AddMetadata("source", $"ONNX import of {Path.GetFileName(onnxPath)}");
+        writer.AddMetadata(VersionMetadataKey, Version);
         int converted = 0;
         foreach (var tensor in mapping.Tensors)
         {

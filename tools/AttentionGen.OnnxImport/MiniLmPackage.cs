@@ -13,7 +13,8 @@ namespace AttentionGen.OnnxImport;
 /// <remarks>
 /// Every file appears in the cache under its final name only once complete (it is written under a unique temporary
 /// name and renamed), so a run killed half-way, or several test processes extracting at once, never leave a partial
-/// file behind. A cached file is reused without being read again.
+/// file behind. A cached file is reused as it is; only the conversion's header is read, so that a conversion by an
+/// older importer (<see cref="BertOnnxImporter.Version"/>) is redone.
 /// </remarks>
 public static class MiniLmPackage
 {
@@ -68,7 +69,7 @@ public static class MiniLmPackage
         var target = Path.Combine(CacheDirectory, "model.safetensors");
 
         // The config is renamed into place before the weights, so finding the weights means both are complete.
-        if (File.Exists(target) && File.Exists(ConfigPath))
+        if (File.Exists(target) && File.Exists(ConfigPath) && WrittenByThisImporter(target))
         {
             return target;
         }
@@ -89,6 +90,20 @@ public static class MiniLmPackage
         }
 
         return target;
+    }
+
+    /// <summary>Whether a cached conversion carries this importer's version: an older importer's output is redone.</summary>
+    private static bool WrittenByThisImporter(string path)
+    {
+        try
+        {
+            using var checkpoint = SafeTensors.Open(path);
+            return checkpoint.Metadata.GetValueOrDefault(BertOnnxImporter.VersionMetadataKey) == BertOnnxImporter.Version;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static string EnsureResource(string resourceName, string fileName)
@@ -130,7 +145,17 @@ public static class MiniLmPackage
         ArgumentNullException.ThrowIfNull(destination);
         using var file = File.OpenRead(assemblyPath);
         using var pe = new PEReader(file);
-        if (!pe.HasMetadata || pe.PEHeaders.CorHeader is not { } corHeader)
+        CorHeader? corHeader;
+        try
+        {
+            corHeader = pe.HasMetadata ? pe.PEHeaders.CorHeader : null;
+        }
+        catch (BadImageFormatException e)
+        {
+            throw new InvalidDataException($"'{assemblyPath}' is not a .NET assembly: {e.Message}", e);
+        }
+
+        if (corHeader is null)
         {
             throw new InvalidDataException($"'{assemblyPath}' is not a .NET assembly.");
         }
