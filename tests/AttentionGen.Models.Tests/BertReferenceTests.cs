@@ -71,6 +71,8 @@ public class BertReferenceTests(MiniLmFixture model, ITestOutputHelper output)
             // keys out, and e^−10000 is 0 in float).
             var alone = model.Reference.Forward(sequences[b]);
             Assert.InRange(TensorComparison.RelativeToMax(batch.Sequence(b)[..alone.Length], alone), 0, Tolerance);
+            Assert.InRange(
+                TensorComparison.RelativeToMax(batch.SentenceEmbedding(b), BertReference.SentenceEmbedding(alone, model.Config.Hidden)), 0, Tolerance);
         }
     }
 

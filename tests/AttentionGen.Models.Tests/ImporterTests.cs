@@ -62,6 +62,27 @@ public sealed class ImporterTests : IDisposable
     }
 
     [Fact]
+    public void Scalars_folded_into_initializers_are_read_as_constants()
+    {
+        // As an export with constant folding writes them: every float Constant node becomes an initializer.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(Epsilon: 1e-6f));
+        var graph = tiny.Model.Graph;
+        var constants = graph.Node.Where(n => n.OpType == "Constant" && n.Attribute[0].T.DataType == (int)TensorProto.Types.DataType.Float).ToList();
+        Assert.NotEmpty(constants);
+        foreach (var constant in constants)
+        {
+            var value = constant.Attribute[0].T.Clone();
+            value.Name = constant.Output[0];
+            graph.Initializer.Add(value);
+            graph.Node.Remove(constant);
+        }
+
+        var config = Import(tiny);
+        Assert.Equal(1e-6, config.LayerNormEpsilon);
+        Assert.Equal("gelu", config.Activation);
+    }
+
+    [Fact]
     public void An_unknown_named_initializer_is_refused_by_name()
     {
         var tiny = TinyBertOnnx.Build(new TinyBertOptions());

@@ -171,10 +171,10 @@ public static partial class BertOnnxImporter
             {
                 RequirePositionIds(tensor, source);
             }
-            else if (IsShapeConstant(tensor) && !BertNames.IsHuggingFaceName(tensor.Name))
+            else if (IsGraphConstant(tensor) && !BertNames.IsHuggingFaceName(tensor.Name))
             {
-                // The exporter keeps the reshape targets and slice bounds as tiny integer initializers; they are
-                // structure, not weights.
+                // The exporter keeps reshape targets and slice bounds (and, with constant folding, scalars such as
+                // √headSize) as tiny anonymous initializers; they are structure, not weights.
             }
             else
             {
@@ -270,7 +270,13 @@ public static partial class BertOnnxImporter
 
         int layers = layerIndices.Max() + 1;
         int feedForward = Dim("encoder.layer.0.intermediate.dense.bias", 0);
-        var (heads, headSize) = graph.HeadSplit(found["encoder.layer.0.attention.self.query.bias"].Tensor.Name);
+        const string firstQueryBias = "encoder.layer.0.attention.self.query.bias";
+        if (!found.ContainsKey(firstQueryBias))
+        {
+            throw Fail(source, $"tensor '{firstQueryBias}' is missing, so the head count cannot be read.");
+        }
+
+        var (heads, headSize) = graph.HeadSplit(firstQueryBias);
         if (heads * headSize != hidden)
         {
             throw Fail(source, $"the attention reshape splits the query into {heads} heads of {headSize}, which is not the hidden size {hidden}.");
@@ -368,10 +374,20 @@ public static partial class BertOnnxImporter
         }
     }
 
-    /// <summary>Integer initializers of at most one dimension and a handful of values: reshape targets, slice bounds.</summary>
-    private static bool IsShapeConstant(TensorProto tensor) =>
-        tensor.DataType is (int)TensorProto.Types.DataType.Int64 or (int)TensorProto.Types.DataType.Int32
-        && tensor.Dims.Count <= 1 && tensor.Dims.Aggregate(1L, (a, b) => a * b) <= 8;
+    /// <summary>
+    /// Integer initializers of at most one dimension and a handful of values (reshape targets, slice bounds), and
+    /// single floats (scalars an exporter folded into initializers).
+    /// </summary>
+    private static bool IsGraphConstant(TensorProto tensor)
+    {
+        var count = tensor.Dims.Aggregate(1L, (a, b) => a * b);
+        return tensor.DataType switch
+        {
+            (int)TensorProto.Types.DataType.Int64 or (int)TensorProto.Types.DataType.Int32 => tensor.Dims.Count <= 1 && count <= 8,
+            (int)TensorProto.Types.DataType.Float => count == 1,
+            _ => false,
+        };
+    }
 
     private static void WriteAtomically(string path, Action<string> write)
     {

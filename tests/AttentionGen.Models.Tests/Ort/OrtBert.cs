@@ -13,6 +13,9 @@ public sealed record OrtBatchOutput(float[] LastHiddenState, int[] AttentionMask
 
     /// <summary>Sequence <paramref name="index"/>'s mask row.</summary>
     public ReadOnlySpan<int> Mask(int index) => AttentionMask.AsSpan(index * Length, Length);
+
+    /// <summary>Sequence <paramref name="index"/>'s sentence embedding: the mean of its unpadded rows, L2-normalized.</summary>
+    public float[] SentenceEmbedding(int index) => OrtBert.SentenceEmbedding(Sequence(index), Hidden, Mask(index));
 }
 
 /// <summary>
