@@ -1,0 +1,220 @@
+using AttentionGen.Models.Tests.Onnx;
+using AttentionGen.Models.Tests.Ort;
+using AttentionGen.Models.Tests.Reference;
+using AttentionGen.OnnxImport;
+using Google.Protobuf;
+using Onnx;
+
+namespace AttentionGen.Models.Tests;
+
+/// <summary>The importer on tiny BERT graphs built in the test: what it reads, what it writes, and how it refuses.</summary>
+public sealed class ImporterTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("attentiongen-import-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void Tiny_model_imports_to_the_weights_it_was_built_from()
+    {
+        var options = new TinyBertOptions(Layers: 2, Hidden: 8, Heads: 2, FeedForward: 16, Vocabulary: 20, Positions: 10, TokenTypes: 2, Epsilon: 1e-5f);
+        var tiny = TinyBertOnnx.Build(options);
+        var progress = new List<ImportProgress>();
+        var config = Import(tiny, new SynchronousProgress(progress.Add));
+
+        Assert.Equal(new BertConfig(2, 8, 2, 16, 20, 10, 2, 1e-5, "gelu"), config);
+        Assert.Equal(config, BertConfig.FromJson(File.ReadAllText(Path.Combine(_directory, "model.config.json"))));
+        using var checkpoint = SafeTensors.Open(Path.Combine(_directory, "model.safetensors"));
+        Assert.Equal(BertNames.Expected(config).Keys, checkpoint.Tensors.Select(t => t.Name));
+        foreach (var tensor in checkpoint.Tensors)
+        {
+            var values = new float[tensor.ElementCount];
+            checkpoint.CopyTo(tensor, values);
+            Assert.Equal(tiny.Weights[tensor.Name], values);
+        }
+
+        Assert.Equal(ImportStage.Read, progress[0].Stage);
+        Assert.Equal(ImportStage.Written, progress[^1].Stage);
+        Assert.Equal(Enumerable.Range(1, checkpoint.Tensors.Count), progress.Where(p => p.Stage == ImportStage.Converted).Select(p => p.Completed));
+    }
+
+    [Fact]
+    public void Reference_matches_ORT_on_the_tiny_model_with_padding()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(Seed: 7));
+        var config = Import(tiny);
+        var reference = BertReference.Load(Path.Combine(_directory, "model.safetensors"), Path.Combine(_directory, "model.config.json"));
+        using var ort = new OrtBert(tiny.ToBytes());
+        int[][] sequences = [[1, 5, 9, 3, 2], [1, 7, 2]];
+        int[][] types = [[0, 0, 1, 1, 1], [0, 1, 1]];
+        var batch = ort.Run(sequences, types);
+        for (int b = 0; b < sequences.Length; b++)
+        {
+            var ids = new int[batch.Length];
+            var paddedTypes = new int[batch.Length];
+            sequences[b].CopyTo(ids, 0);
+            types[b].CopyTo(paddedTypes, 0);
+            var expected = reference.Forward(ids, paddedTypes, batch.Mask(b));
+            Assert.InRange(TensorComparison.RelativeToMax(batch.Sequence(b), expected), 0, 1e-5);
+        }
+
+        Assert.Equal(8, config.Hidden);
+    }
+
+    [Fact]
+    public void Scalars_folded_into_initializers_are_read_as_constants()
+    {
+        // As an export with constant folding writes them: every float Constant node becomes an initializer.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(Epsilon: 1e-6f));
+        var graph = tiny.Model.Graph;
+        var constants = graph.Node.Where(n => n.OpType == "Constant" && n.Attribute[0].T.DataType == (int)TensorProto.Types.DataType.Float).ToList();
+        Assert.NotEmpty(constants);
+        foreach (var constant in constants)
+        {
+            var value = constant.Attribute[0].T.Clone();
+            value.Name = constant.Output[0];
+            graph.Initializer.Add(value);
+            graph.Node.Remove(constant);
+        }
+
+        var config = Import(tiny);
+        Assert.Equal(1e-6, config.LayerNormEpsilon);
+        Assert.Equal("gelu", config.Activation);
+    }
+
+    [Fact]
+    public void An_unknown_named_initializer_is_refused_by_name()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        tiny.Model.Graph.Initializer.Add(FloatInitializer("encoder.layer.0.attention.self.rotary.weight", 8));
+        var error = ImportFails(tiny);
+        Assert.Contains("'encoder.layer.0.attention.self.rotary.weight'", error.Message);
+        Assert.Contains("cannot be mapped", error.Message);
+    }
+
+    [Fact]
+    public void An_anonymous_initializer_no_MatMul_uses_is_refused_by_name()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        tiny.Model.Graph.Initializer.Add(FloatInitializer("4242", 8, 8));
+        var error = ImportFails(tiny);
+        Assert.Contains("'4242'", error.Message);
+        Assert.Contains("cannot be mapped", error.Message);
+    }
+
+    [Fact]
+    public void A_MatMul_weight_without_a_bias_Add_is_refused()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var graph = tiny.Model.Graph;
+
+        // Layer 1's value projection loses its bias: the Add goes, the MatMul's output takes its place.
+        var add = graph.Node.Single(n => n.OpType == "Add" && n.Input.Contains("encoder.layer.1.attention.self.value.bias"));
+        var matMul = graph.Node.Single(n => n.OpType == "MatMul" && add.Input.Contains(n.Output[0]));
+        matMul.Output[0] = add.Output[0];
+        graph.Node.Remove(add);
+        var bias = graph.Initializer.Single(t => t.Name == "encoder.layer.1.attention.self.value.bias");
+        graph.Initializer.Remove(bias);
+
+        var error = ImportFails(tiny);
+        Assert.Contains($"MatMul '{matMul.Name}'", error.Message);
+        Assert.Contains($"'{matMul.Input[1]}'", error.Message);
+        Assert.Contains("named bias", error.Message);
+    }
+
+    [Fact]
+    public void A_missing_tensor_is_named()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var graph = tiny.Model.Graph;
+        graph.Initializer.Remove(graph.Initializer.Single(t => t.Name == "encoder.layer.1.output.LayerNorm.bias"));
+        var error = ImportFails(tiny);
+        Assert.Contains("'encoder.layer.1.output.LayerNorm.bias' [8] is missing", error.Message);
+    }
+
+    [Fact]
+    public void A_misshapen_tensor_is_named_with_both_shapes()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var graph = tiny.Model.Graph;
+        var index = graph.Initializer.IndexOf(graph.Initializer.Single(t => t.Name == "encoder.layer.0.intermediate.dense.bias"));
+        graph.Initializer[index] = FloatInitializer("encoder.layer.0.intermediate.dense.bias", 12);
+        var error = ImportFails(tiny);
+        Assert.Contains("'encoder.layer.0.intermediate.dense.weight'", error.Message);
+        Assert.Contains("so its shape is [16, 8]", error.Message);
+        Assert.Contains("[12, 8]", error.Message);
+    }
+
+    [Fact]
+    public void A_non_float_weight_is_refused_with_its_dtype()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var weight = tiny.Model.Graph.Initializer.Single(t => t.Name == "embeddings.LayerNorm.weight");
+        weight.DataType = (int)TensorProto.Types.DataType.Double;
+        weight.RawData = ByteString.CopyFrom(new byte[8 * sizeof(double)]);
+        var error = ImportFails(tiny);
+        Assert.Contains("'embeddings.LayerNorm.weight' has dtype DOUBLE", error.Message);
+    }
+
+    [Fact]
+    public void LayerNorms_with_different_epsilons_are_refused()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var graph = tiny.Model.Graph;
+        var lastEpsilon = graph.Node.Last(n => n.OpType == "Constant" && n.Attribute[0].T.RawData.Span.SequenceEqual(BitConverter.GetBytes(1e-12f)));
+        lastEpsilon.Attribute[0].T.RawData = ByteString.CopyFrom(BitConverter.GetBytes(1e-5f));
+        var error = ImportFails(tiny);
+        Assert.Contains("different epsilons", error.Message);
+        Assert.Contains("encoder.layer.1.output.LayerNorm.weight: 1E-05", error.Message);
+    }
+
+    [Fact]
+    public void A_truncated_file_is_refused_as_unreadable_and_leaves_no_output()
+    {
+        var bytes = TinyBertOnnx.Build(new TinyBertOptions()).ToBytes();
+        var path = Path.Combine(_directory, "truncated.onnx");
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        var output = Path.Combine(_directory, "model.safetensors");
+        var error = Assert.Throws<OnnxImportException>(() => BertOnnxImporter.Import(path, output));
+        Assert.Contains($"'{path}' is not a readable ONNX model", error.Message);
+        Assert.Equal([path], Directory.GetFiles(_directory));
+    }
+
+    [Fact]
+    public void A_file_that_is_not_ONNX_is_refused()
+    {
+        var path = Path.Combine(_directory, "vocab.onnx");
+        File.WriteAllText(path, "[PAD]\r\n[unused0]\r\n");
+        var error = Assert.Throws<OnnxImportException>(() => BertOnnxImporter.Import(path, Path.Combine(_directory, "model.safetensors")));
+        Assert.Contains($"'{path}'", error.Message);
+    }
+
+    private BertConfig Import(TinyBert tiny, IProgress<ImportProgress>? progress = null)
+    {
+        var path = Path.Combine(_directory, "model.onnx");
+        File.WriteAllBytes(path, tiny.ToBytes());
+        return BertOnnxImporter.Import(path, Path.Combine(_directory, "model.safetensors"), progress);
+    }
+
+    private OnnxImportException ImportFails(TinyBert tiny)
+    {
+        var error = Assert.Throws<OnnxImportException>(() => Import(tiny));
+        Assert.StartsWith($"Cannot import '{Path.Combine(_directory, "model.onnx")}': ", error.Message);
+        Assert.False(File.Exists(Path.Combine(_directory, "model.safetensors")));
+        return error;
+    }
+
+    private static TensorProto FloatInitializer(string name, params int[] shape)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        tensor.Dims.AddRange(shape.Select(d => (long)d));
+        tensor.RawData = ByteString.CopyFrom(new byte[shape.Aggregate(1, (a, b) => a * b) * sizeof(float)]);
+        return tensor;
+    }
+
+    /// <summary>Reports on the importer's thread, so the list is complete when Import returns.</summary>
+    private sealed class SynchronousProgress(Action<ImportProgress> report) : IProgress<ImportProgress>
+    {
+        public void Report(ImportProgress value) => report(value);
+    }
+}

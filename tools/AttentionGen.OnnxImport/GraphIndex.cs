@@ -1,0 +1,280 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using Onnx;
+
+namespace AttentionGen.OnnxImport;
+
+/// <summary>An ONNX graph indexed for walking: initializers and constants by name, each value's producer and consumers.</summary>
+internal sealed class GraphIndex
+{
+    private readonly Dictionary<string, NodeProto> _producers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<NodeProto>> _consumers = new(StringComparer.Ordinal);
+
+    public GraphIndex(GraphProto graph, string source)
+    {
+        Source = source;
+        Nodes = graph.Node;
+        foreach (var tensor in graph.Initializer)
+        {
+            if (!Initializers.TryAdd(tensor.Name, tensor))
+            {
+                throw BertOnnxImporter.Fail(source, $"two initializers are named '{tensor.Name}'.");
+            }
+        }
+
+        foreach (var node in graph.Node)
+        {
+            foreach (var output in node.Output)
+            {
+                _producers[output] = node;
+            }
+
+            foreach (var input in node.Input.Where(i => i.Length > 0))
+            {
+                if (!_consumers.TryGetValue(input, out var list))
+                {
+                    _consumers[input] = list = [];
+                }
+
+                list.Add(node);
+            }
+        }
+    }
+
+    /// <summary>Names the model in error messages.</summary>
+    public string Source { get; }
+
+    public IReadOnlyList<NodeProto> Nodes { get; }
+
+    public Dictionary<string, TensorProto> Initializers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The bias a Linear MatMul's output is added to: its only consumer must be an <c>Add</c> whose other operand is a
+    /// one-dimensional initializer named <c>….bias</c>.
+    /// </summary>
+    public string BiasAddedTo(NodeProto matMul)
+    {
+        var weight = matMul.Input[1];
+        var consumers = Consumers(matMul.Output[0]);
+        if (consumers.Count != 1 || consumers[0].OpType != "Add")
+        {
+            throw Fail($"{BertOnnxImporter.Describe(matMul)} multiplies by initializer '{weight}', but its output feeds " +
+                (consumers.Count == 0 ? "nothing" : string.Join(", ", consumers.Select(BertOnnxImporter.Describe))) +
+                " rather than one Add with a named bias, so the weight's Hugging Face name is unknown.");
+        }
+
+        var add = consumers[0];
+        var other = add.Input.FirstOrDefault(i => i != matMul.Output[0]);
+        if (other is null || !Initializers.TryGetValue(other, out var bias) || bias.Dims.Count != 1 || !bias.Name.EndsWith(".bias", StringComparison.Ordinal)
+            || !BertNames.IsHuggingFaceName(bias.Name))
+        {
+            throw Fail($"{BertOnnxImporter.Describe(matMul)} multiplies by initializer '{weight}', but {BertOnnxImporter.Describe(add)} adds " +
+                $"'{other}' to its output, not a named one-dimensional '….bias' initializer, so the weight's Hugging Face name is unknown.");
+        }
+
+        return bias.Name;
+    }
+
+    /// <summary>
+    /// Heads and head size, read from the Reshape that splits the query (the output of the Add of
+    /// <paramref name="queryBias"/>) into [batch, sequence, heads, head size].
+    /// </summary>
+    public (int Heads, int HeadSize) HeadSplit(string queryBias)
+    {
+        foreach (var add in Consumers(queryBias).Where(n => n.OpType == "Add"))
+        {
+            foreach (var reshape in Consumers(add.Output[0]).Where(n => n.OpType == "Reshape" && n.Input[0] == add.Output[0]))
+            {
+                var target = ShapeTarget(reshape.Input[1]);
+                if (target is { Length: >= 2 })
+                {
+                    return (checked((int)target[^2]), checked((int)target[^1]));
+                }
+            }
+        }
+
+        throw Fail($"no Reshape with a constant [heads, head size] splits the query after the Add of '{queryBias}', so the head count is unknown.");
+    }
+
+    /// <summary>
+    /// The epsilon of every LayerNorm, which must agree: the attribute of a <c>LayerNormalization</c> node, or, when
+    /// LayerNorm is spelled out, the constant in (x − mean) / Sqrt(ReduceMean(…) + ε) · weight.
+    /// </summary>
+    public double LayerNormEpsilon()
+    {
+        var epsilons = new Dictionary<string, float>(StringComparer.Ordinal);
+        foreach (var weight in Initializers.Keys.Where(n => n.EndsWith("LayerNorm.weight", StringComparison.Ordinal)))
+        {
+            epsilons[weight] = LayerNormEpsilon(weight);
+        }
+
+        if (epsilons.Count == 0)
+        {
+            throw Fail("no initializer is named '….LayerNorm.weight', so the LayerNorm epsilon cannot be read.");
+        }
+
+        var distinct = epsilons.Values.Distinct().ToList();
+        if (distinct.Count > 1)
+        {
+            throw Fail($"the LayerNorms use different epsilons ({string.Join(", ", epsilons.Select(e => $"{e.Key}: {e.Value:R}"))}); one config value cannot hold them.");
+        }
+
+        // The graph holds a float32; its shortest decimal (1E-12) is the value the model was written with.
+        return double.Parse(distinct[0].ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    }
+
+    private float LayerNormEpsilon(string weight)
+    {
+        foreach (var node in Consumers(weight))
+        {
+            if (node.OpType == "LayerNormalization")
+            {
+                return node.Attribute.FirstOrDefault(a => a.Name == "epsilon")?.F ?? 1e-5f;
+            }
+
+            if (node.OpType != "Mul")
+            {
+                continue;
+            }
+
+            var normalized = Producer(node.Input.First(i => i != weight));
+            var sqrt = normalized is { OpType: "Div" } ? Producer(normalized.Input[1]) : null;
+            var sum = sqrt is { OpType: "Sqrt" } ? Producer(sqrt.Input[0]) : null;
+            if (sum is { OpType: "Add" } && sum.Input.Any(i => Producer(i) is { OpType: "ReduceMean" }))
+            {
+                var constant = sum.Input.Select(ScalarFloat).FirstOrDefault(v => v is not null);
+                if (constant is { } epsilon)
+                {
+                    return epsilon;
+                }
+            }
+        }
+
+        throw Fail($"'{weight}' is not the scale of a LayerNormalization node nor of the spelled-out (x − mean) / Sqrt(ReduceMean((x − mean)²) + ε), so its epsilon cannot be read.");
+    }
+
+    /// <summary>The feed-forward activation by its Hugging Face name, from the ops between the Add of <paramref name="intermediateBias"/> and the next MatMul.</summary>
+    public string FeedForwardActivation(string intermediateBias)
+    {
+        var seen = new HashSet<NodeProto>();
+        var queue = new Queue<NodeProto>(Consumers(intermediateBias).Where(n => n.OpType == "Add"));
+        var ops = new List<NodeProto>();
+        while (queue.Count > 0 && seen.Count < 32)
+        {
+            var node = queue.Dequeue();
+            if (!seen.Add(node))
+            {
+                continue;
+            }
+
+            ops.Add(node);
+            foreach (var next in node.Output.SelectMany(Consumers).Where(n => n.OpType != "MatMul"))
+            {
+                queue.Enqueue(next);
+            }
+        }
+
+        var gelu = ops.FirstOrDefault(n => n.OpType is "Gelu" or "FastGelu");
+        if (gelu is not null)
+        {
+            var approximate = gelu.Attribute.FirstOrDefault(a => a.Name == "approximate")?.S.ToStringUtf8();
+            return gelu.OpType == "FastGelu" || approximate == "tanh" ? "gelu_new" : "gelu";
+        }
+
+        if (ops.Any(n => n.OpType == "Erf"))
+        {
+            return "gelu";
+        }
+
+        if (ops.Any(n => n.OpType == "Tanh"))
+        {
+            return "gelu_new";
+        }
+
+        if (ops.Any(n => n.OpType == "Relu"))
+        {
+            return "relu";
+        }
+
+        throw Fail($"the feed-forward activation after '{intermediateBias}' is not understood (ops: {string.Join(", ", ops.Skip(1).Select(n => n.OpType))}); expected Erf (gelu), Tanh (gelu_new) or Relu.");
+    }
+
+    public IReadOnlyList<NodeProto> Consumers(string value) => _consumers.TryGetValue(value, out var list) ? list : [];
+
+    public NodeProto? Producer(string value) => _producers.GetValueOrDefault(value);
+
+    /// <summary>A Reshape target: a constant, or a Concat whose last two operands are one-element constants.</summary>
+    private long[]? ShapeTarget(string value)
+    {
+        if (Int64Constant(value) is { } constant)
+        {
+            return constant;
+        }
+
+        if (Producer(value) is { OpType: "Concat" } concat && concat.Input.Count >= 2)
+        {
+            var heads = Int64Constant(concat.Input[^2]);
+            var headSize = Int64Constant(concat.Input[^1]);
+            if (heads is [var h] && headSize is [var d])
+            {
+                return [h, d];
+            }
+        }
+
+        return null;
+    }
+
+    private long[]? Int64Constant(string value) => ConstantTensor(value) is { } tensor ? Int64Values(tensor) : null;
+
+    private float? ScalarFloat(string value)
+    {
+        if (ConstantTensor(value) is not { DataType: (int)TensorProto.Types.DataType.Float } tensor || tensor.Dims.Aggregate(1L, (a, b) => a * b) != 1)
+        {
+            return null;
+        }
+
+        return tensor.RawData.Length == 4 ? BinaryPrimitives.ReadSingleLittleEndian(tensor.RawData.Span) : tensor.FloatData.Count == 1 ? tensor.FloatData[0] : null;
+    }
+
+    /// <summary>The tensor behind an initializer or a <c>Constant</c> node's output.</summary>
+    private TensorProto? ConstantTensor(string value)
+    {
+        if (Initializers.TryGetValue(value, out var initializer))
+        {
+            return initializer;
+        }
+
+        if (Producer(value) is { OpType: "Constant" } constant)
+        {
+            var attribute = constant.Attribute.FirstOrDefault();
+            return attribute?.Name switch
+            {
+                "value" => attribute.T,
+                "value_float" => new TensorProto { DataType = (int)TensorProto.Types.DataType.Float, FloatData = { attribute.F } },
+                "value_int" => new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64, Int64Data = { attribute.I } },
+                "value_ints" => new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64, Dims = { attribute.Ints.Count }, Int64Data = { attribute.Ints } },
+                _ => null,
+            };
+        }
+
+        return null;
+    }
+
+    /// <summary>The values of an INT64 or INT32 tensor, or null for another dtype.</summary>
+    public static long[]? Int64Values(TensorProto tensor)
+    {
+        var span = tensor.RawData.Span;
+        return tensor.DataType switch
+        {
+            (int)TensorProto.Types.DataType.Int64 when !span.IsEmpty =>
+                Enumerable.Range(0, span.Length / 8).Select(i => BinaryPrimitives.ReadInt64LittleEndian(tensor.RawData.Span[(i * 8)..])).ToArray(),
+            (int)TensorProto.Types.DataType.Int64 => tensor.Int64Data.ToArray(),
+            (int)TensorProto.Types.DataType.Int32 when !span.IsEmpty =>
+                Enumerable.Range(0, span.Length / 4).Select(i => (long)BinaryPrimitives.ReadInt32LittleEndian(tensor.RawData.Span[(i * 4)..])).ToArray(),
+            (int)TensorProto.Types.DataType.Int32 => tensor.Int32Data.Select(v => (long)v).ToArray(),
+            _ => null,
+        };
+    }
+
+    private OnnxImportException Fail(string problem) => BertOnnxImporter.Fail(Source, problem);
+}
