@@ -341,20 +341,24 @@ internal static class NormLoops<TWidth, TVector>
         float correction = TWidth.Sum(TWidth.Add(d0, d1)) / width;
         float variance = MathF.Max(TWidth.Sum(TWidth.Add(q0, q1)) / width - correction * correction, 0f);
         TVector inverse = TWidth.Create(1f / MathF.Sqrt(variance + epsilon));
-        shift = TWidth.Create(-(roughMean + correction));
+        TVector shiftAgain = TWidth.Create(-correction);
 
-        TVector tail = NormalizeVector(ref x, ref gamma, ref beta, last, shift, inverse);
+        TVector tail = NormalizeVector(ref x, ref gamma, ref beta, last, shift, shiftAgain, inverse);
         for (i = 0; i + count <= width; i += count)
         {
-            TWidth.Store(NormalizeVector(ref x, ref gamma, ref beta, i, shift, inverse), ref y, i);
+            TWidth.Store(NormalizeVector(ref x, ref gamma, ref beta, i, shift, shiftAgain, inverse), ref y, i);
         }
         TWidth.Store(tail, ref y, last);
     }
 
+    // (x − roughMean) − correction, not x − (roughMean + correction): the corrected mean rounded to a float would carry
+    // the rounding of the row's magnitude (3e-5 at 1000) into every deviation; x − roughMean is exact when x is near
+    // the mean, and the correction is small.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector NormalizeVector(ref float x, ref float gamma, ref float beta, nuint at, TVector shift, TVector inverse) =>
+    private static TVector NormalizeVector(ref float x, ref float gamma, ref float beta, nuint at, TVector shift, TVector shiftAgain, TVector inverse) =>
         TWidth.MultiplyAddEstimate(
-            TWidth.Multiply(TWidth.Add(TWidth.Load(ref x, at), shift), inverse), TWidth.Load(ref gamma, at), TWidth.Load(ref beta, at));
+            TWidth.Multiply(TWidth.Add(TWidth.Add(TWidth.Load(ref x, at), shift), shiftAgain), inverse),
+            TWidth.Load(ref gamma, at), TWidth.Load(ref beta, at));
 }
 
 /// <summary>The loops of <see cref="NormKernels"/> one float at a time: rows narrower than a vector, or no SIMD.</summary>
@@ -429,10 +433,10 @@ internal static class NormLoopsScalar
         float correction = deviations / width;
         float variance = MathF.Max(squares / width - correction * correction, 0f);
         float inverse = 1f / MathF.Sqrt(variance + epsilon);
-        float mean = roughMean + correction;
         for (nuint i = 0; i < width; i++)
         {
-            Unsafe.Add(ref y, i) = float.MultiplyAddEstimate((Unsafe.Add(ref x, i) - mean) * inverse, Unsafe.Add(ref gamma, i), Unsafe.Add(ref beta, i));
+            float deviation = Unsafe.Add(ref x, i) - roughMean - correction;
+            Unsafe.Add(ref y, i) = float.MultiplyAddEstimate(deviation * inverse, Unsafe.Add(ref gamma, i), Unsafe.Add(ref beta, i));
         }
     }
 }
