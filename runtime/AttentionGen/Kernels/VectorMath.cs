@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace AttentionGen.Kernels;
 
 /// <summary>
-/// Float <c>exp</c> and <c>tanh</c> for scalars and for <see cref="Vector128{T}"/>, <see cref="Vector256{T}"/> and
+/// Float <c>exp</c>, <c>tanh</c>, <c>erf</c> and <c>erfc</c> for scalars and for <see cref="Vector128{T}"/>, <see cref="Vector256{T}"/> and
 /// <see cref="Vector512{T}"/>, small enough to inline into the attention kernels.
 /// </summary>
 /// <remarks>
@@ -33,6 +33,13 @@ namespace AttentionGen.Kernels;
 /// in both cases the Vector128/256/512 results are bit-identical to the scalar ones. <c>VectorMathTests</c> asserts
 /// 2e-7 relative and 3 ulp on a 2²¹-point sweep. <see cref="Tanh(float)"/>: maximum relative error 3.3e-7 and
 /// absolute error 8.8e-8 over [-10, 10] (asserted: 1e-6 and 2e-7).
+/// </para>
+/// <para>
+/// <see cref="Erf(float)"/> and <see cref="Erfc(float)"/> (algorithm at their constants): measured on 4·10⁶ random
+/// points against a float64 erf, erf is within 1.31e-7 absolute with FMA and 1.51e-7 without (about 2.5 ulp at 0.85,
+/// where the largest errors sit), and 1.8e-7 relative below |x| = 1; erfc is within 4.8e-7 · max(1, x²) relative for
+/// x ≥ 0, the x² from the rounding of the float x² in e^(−x²). <c>ActivationKernelsTests</c> asserts 2e-7 absolute and
+/// 1e-6 · max(1, x²) relative on 2¹⁸-point sweeps.
 /// </para>
 /// </remarks>
 public static class VectorMath
