@@ -26,6 +26,24 @@ public static class ElementwiseKernels
         ElementwiseLoops.Binary<AddOperator>(values, addend);
     }
 
+    /// <summary>
+    /// <c>sum[i] = a[i] + b[i]</c>: a residual connection. Bit for bit the in-place <see cref="Add(Span{float}, ReadOnlySpan{float})"/>.
+    /// </summary>
+    /// <param name="a">The first addend (e.g. the block's input).</param>
+    /// <param name="b">The second addend (e.g. the sublayer's output); as long as <paramref name="a"/>.</param>
+    /// <param name="sum">The result; as long as <paramref name="a"/>. It may be <paramref name="a"/> or <paramref name="b"/>
+    /// itself, but must not overlap either at an offset.</param>
+    /// <exception cref="ArgumentException">The lengths differ, or <paramref name="sum"/> overlaps an addend at an offset.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> sum)
+    {
+        KernelChecks.SameLength(a, b, nameof(a), nameof(b));
+        KernelChecks.SameLength(a, sum, nameof(a), nameof(sum));
+        KernelChecks.SameOrSeparate(sum, a, nameof(sum), nameof(a));
+        KernelChecks.SameOrSeparate(sum, b, nameof(sum), nameof(b));
+        ElementwiseLoops.BinaryInto<AddOperator>(a, b, sum);
+    }
+
     /// <summary>Multiplies every element of <paramref name="values"/> by <paramref name="factor"/> in place.</summary>
     /// <param name="values">The row, overwritten in place.</param>
     /// <param name="factor">The multiplier.</param>

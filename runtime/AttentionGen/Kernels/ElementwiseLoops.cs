@@ -78,6 +78,37 @@ internal static class ElementwiseLoops
         }
     }
 
+    /// <summary>
+    /// <c>output[i] = op(x[i], y[i])</c>; the lengths must already be known to be equal. <paramref name="output"/> may be
+    /// <paramref name="x"/> or <paramref name="y"/> itself (each element is read before it is written), but must not
+    /// overlap either at an offset.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void BinaryInto<TOperator>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> output) where TOperator : struct, IBinaryOperator
+    {
+        ref float first = ref MemoryMarshal.GetReference(x);
+        ref float second = ref MemoryMarshal.GetReference(y);
+        ref float destination = ref MemoryMarshal.GetReference(output);
+        nuint length = (nuint)output.Length;
+        nuint i = 0;
+        if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<float>.Count)
+        {
+            ElementwiseLoops<Vector512Width, Vector512<float>>.BinaryInto<TOperator>(ref first, ref second, ref destination, length, ref i);
+        }
+        if (Vector256.IsHardwareAccelerated && length - i >= (nuint)Vector256<float>.Count)
+        {
+            ElementwiseLoops<Vector256Width, Vector256<float>>.BinaryInto<TOperator>(ref first, ref second, ref destination, length, ref i);
+        }
+        if (Vector128.IsHardwareAccelerated && length - i >= (nuint)Vector128<float>.Count)
+        {
+            ElementwiseLoops<Vector128Width, Vector128<float>>.BinaryInto<TOperator>(ref first, ref second, ref destination, length, ref i);
+        }
+        for (; i < length; i++)
+        {
+            Unsafe.Add(ref destination, i) = TOperator.Invoke(Unsafe.Add(ref first, i), Unsafe.Add(ref second, i));
+        }
+    }
+
     /// <summary><c>values[i] = op(values[i], scalar)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Binary<TOperator>(Span<float> values, float scalar) where TOperator : struct, IBinaryOperator
@@ -222,6 +253,16 @@ internal static class ElementwiseLoops<TWidth, TVector>
         for (; i + width <= length; i += width)
         {
             TWidth.Store(TWidth.Invoke<TOperator>(TWidth.Load(ref start, i), TWidth.Load(ref other, i)), ref start, i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void BinaryInto<TOperator>(ref float x, ref float y, ref float output, nuint length, ref nuint i) where TOperator : struct, IBinaryOperator
+    {
+        nuint width = (nuint)TWidth.Count;
+        for (; i + width <= length; i += width)
+        {
+            TWidth.Store(TWidth.Invoke<TOperator>(TWidth.Load(ref x, i), TWidth.Load(ref y, i)), ref output, i);
         }
     }
 

@@ -84,6 +84,17 @@ internal readonly struct MultiplyOperator : IBinaryOperator
     public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x * y;
 }
 
+internal readonly struct DivideOperator : IBinaryOperator
+{
+    public static float Invoke(float x, float y) => x / y;
+
+    public static Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => x / y;
+
+    public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x / y;
+
+    public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x / y;
+}
+
 /// <summary>e^x by <see cref="VectorMath"/>.</summary>
 internal readonly struct ExpOperator : IUnaryOperator
 {
@@ -177,4 +188,153 @@ internal readonly struct MaxOperator : IAggregateOperator
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Reduce(Vector512<float> value) => Reduce(Vector256.Max(value.GetLower(), value.GetUpper()));
+}
+
+/// <summary>
+/// The exact GELU, x·Φ(x) = 0.5·x·erfc(−x/√2): the same function as 0.5·x·(1 + erf(x/√2)), but erfc keeps its relative
+/// accuracy where 1 + erf would cancel (x well below 0, where GELU is a tiny negative number).
+/// </summary>
+internal readonly struct GeluErfOperator : IUnaryOperator
+{
+    // Below −15 GELU is below 1e-49 in magnitude, 0 in float (erfc is exactly 0 from 9.4); clamping there keeps
+    // −∞ from meeting that 0 (−∞·0 = NaN) and gives the limit, −0. The comparison form lets NaN through.
+    private const float Lower = -15f;
+    private const float MinusInverseSqrt2 = -0.707106781f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Invoke(float x)
+    {
+        float c = x < Lower ? Lower : x;
+        return 0.5f * c * VectorMath.Erfc(c * MinusInverseSqrt2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Invoke(Vector128<float> x)
+    {
+        // Max (not MaxNative): the IEEE maximum keeps NaN as NaN.
+        Vector128<float> c = Vector128.Max(x, Vector128.Create(Lower));
+        return Vector128.Create(0.5f) * c * VectorMath.Erfc(c * Vector128.Create(MinusInverseSqrt2));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Invoke(Vector256<float> x)
+    {
+        Vector256<float> c = Vector256.Max(x, Vector256.Create(Lower));
+        return Vector256.Create(0.5f) * c * VectorMath.Erfc(c * Vector256.Create(MinusInverseSqrt2));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Invoke(Vector512<float> x)
+    {
+        Vector512<float> c = Vector512.Max(x, Vector512.Create(Lower));
+        return Vector512.Create(0.5f) * c * VectorMath.Erfc(c * Vector512.Create(MinusInverseSqrt2));
+    }
+}
+
+/// <summary>
+/// The tanh GELU, 0.5·x·(1 + tanh(y)) with y = √(2/π)·(x + 0.044715·x³), computed as x / (1 + e^(−2y)): the same
+/// function (0.5·(1 + tanh y) is the logistic of 2y), without the cancellation of 1 + tanh y for negative x.
+/// </summary>
+internal readonly struct GeluTanhOperator : IUnaryOperator
+{
+    // Below −15, x / (1 + e^(−2y)) is 0 in float (e^(−2y) overflows); clamping keeps −∞/∞ from giving NaN.
+    private const float Lower = -15f;
+    // −2y = x·(x²·CubicTerm + LinearTerm).
+    private const float LinearTerm = -1.59576912f;      // −2·√(2/π)
+    private const float CubicTerm = -0.0713548162f;     // −2·√(2/π)·0.044715
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Invoke(float x)
+    {
+        float c = x < Lower ? Lower : x;
+        return c / (1f + VectorMath.Exp(c * float.MultiplyAddEstimate(c * c, CubicTerm, LinearTerm)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Invoke(Vector128<float> x)
+    {
+        Vector128<float> c = Vector128.Max(x, Vector128.Create(Lower));
+        return c / (Vector128<float>.One + VectorMath.Exp(c * Vector128.MultiplyAddEstimate(c * c, Vector128.Create(CubicTerm), Vector128.Create(LinearTerm))));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Invoke(Vector256<float> x)
+    {
+        Vector256<float> c = Vector256.Max(x, Vector256.Create(Lower));
+        return c / (Vector256<float>.One + VectorMath.Exp(c * Vector256.MultiplyAddEstimate(c * c, Vector256.Create(CubicTerm), Vector256.Create(LinearTerm))));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Invoke(Vector512<float> x)
+    {
+        Vector512<float> c = Vector512.Max(x, Vector512.Create(Lower));
+        return c / (Vector512<float>.One + VectorMath.Exp(c * Vector512.MultiplyAddEstimate(c * c, Vector512.Create(CubicTerm), Vector512.Create(LinearTerm))));
+    }
+}
+
+/// <summary>SiLU (swish), x·σ(x) = x / (1 + e^(−x)).</summary>
+internal readonly struct SiluOperator : IUnaryOperator
+{
+    // Below −89, e^(−x) is +∞ in float and the result 0; clamping keeps −∞/∞ from giving NaN.
+    private const float Lower = -89f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Invoke(float x)
+    {
+        float c = x < Lower ? Lower : x;
+        return c / (1f + VectorMath.Exp(-c));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Invoke(Vector128<float> x)
+    {
+        Vector128<float> c = Vector128.Max(x, Vector128.Create(Lower));
+        return c / (Vector128<float>.One + VectorMath.Exp(-c));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Invoke(Vector256<float> x)
+    {
+        Vector256<float> c = Vector256.Max(x, Vector256.Create(Lower));
+        return c / (Vector256<float>.One + VectorMath.Exp(-c));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Invoke(Vector512<float> x)
+    {
+        Vector512<float> c = Vector512.Max(x, Vector512.Create(Lower));
+        return c / (Vector512<float>.One + VectorMath.Exp(-c));
+    }
+}
+
+/// <summary>The gated unit of SwiGLU, silu(gate)·up: x is the gate, y the up projection.</summary>
+internal readonly struct SwiGluOperator : IBinaryOperator
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Invoke(float x, float y) => SiluOperator.Invoke(x) * y;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => SiluOperator.Invoke(x) * y;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => SiluOperator.Invoke(x) * y;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => SiluOperator.Invoke(x) * y;
+}
+
+/// <summary>max(x, 0) by the IEEE maximum: NaN stays NaN.</summary>
+internal readonly struct ReluOperator : IUnaryOperator
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Invoke(float x) => MathF.Max(x, 0f);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Invoke(Vector128<float> x) => Vector128.Max(x, Vector128<float>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Invoke(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Invoke(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
 }

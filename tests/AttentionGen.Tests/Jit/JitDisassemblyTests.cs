@@ -31,13 +31,27 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
 
         // Not checked below AVX-512: the exp polynomial's constants, the values and the running sum need more than the
         // 16 vector registers of AVX2 and SSE, so its loop keeps one value on the stack there (as it always has).
+        // One test class: xunit runs a class's tests one at a time, so no two threads JIT kernels at once and the
+        // listings in the file cannot interleave. Its layers exercise every kernel the emitter writes.
+        AssertListings("FullyQualifiedName~ScaledDotProductNumericTests", methods);
+    }
+
+    [Fact]
+    public void BlockKernels_AreOptimized_WithCallFreeSpillFreeInnerLoops()
+    {
+        // LayerNorm's row loops (one per vector width the tests' rows reach, and the scalar one for rows narrower than a
+        // vector) and GELU's element loops; each child run is one test class, as above.
+        AssertListings("FullyQualifiedName~NormKernelsTests", ["LayerNormRows"]);
+        AssertListings("FullyQualifiedName~ActivationKernelsTests", ["GeluErf"]);
+    }
+
+    private void AssertListings(string filter, string[] methods)
+    {
         string listingPath = Path.Combine(Path.GetTempPath(), $"attentiongen-jit-{Guid.NewGuid():N}.txt");
         try
         {
-            // One test class: xunit runs a class's tests one at a time, so no two threads JIT kernels at once and the
-            // listings in the file cannot interleave. Its layers exercise every kernel the emitter writes.
             var (exitCode, log) = ChildTestRun.Run(
-                "FullyQualifiedName~ScaledDotProductNumericTests",
+                filter,
                 new Dictionary<string, string> { ["DOTNET_JitDisasm"] = string.Join(' ', methods), ["DOTNET_JitStdOutFile"] = listingPath });
             Assert.True(exitCode == 0, log);
 
