@@ -96,6 +96,26 @@ internal static class Declarations
         namespace App.Guard { internal static class Placeholder; }
         """;
 
+    /// <summary>A BERT-style post-norm block: exact GELU, biases, a batch of up to 64 tokens.</summary>
+    public static readonly string TransformerBlockPostNorm =
+        TestSourceBuilder.WithAttribute("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 256, MaxSeqLen = 32, MaxBatchTokens = 64, NormEpsilon = 1e-12f)")
+            .Named("BertLayer").Build();
+
+    /// <summary>A pre-norm block: causal grouped-query attention, tanh GELU, no biases.</summary>
+    public static readonly string TransformerBlockPreNorm =
+        TestSourceBuilder.WithAttribute("TransformerBlock(ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 96, MaxSeqLen = 16, Causal = true, " +
+            "PreNorm = true, Bias = false, Activation = ActivationKind.GeluTanh)").Named("GptLayer").Build();
+
+    /// <summary>all-MiniLM-L6-v2's shape: mean pooling, normalized.</summary>
+    public static readonly string TransformerEncoderMiniLm =
+        TestSourceBuilder.WithAttribute("TransformerEncoder(Vocab = 30522, MaxPositions = 512, Layers = 6, ModelDim = 384, Heads = 12, " +
+            "FfnDim = 1536, MaxSeqLen = 256)").Named("MiniLm").Build();
+
+    /// <summary>An encoder giving hidden states only: no embedding scratch, no Encode.</summary>
+    public static readonly string TransformerEncoderNoPooling =
+        TestSourceBuilder.WithAttribute("TransformerEncoder(Vocab = 100, MaxPositions = 16, TypeVocab = 1, Layers = 2, ModelDim = 32, Heads = 2, " +
+            "FfnDim = 64, MaxSeqLen = 16, Pooling = PoolingKind.None, Activation = ActivationKind.Relu)").Named("TinyEncoder").Build();
+
     /// <summary>Every declaration above by name, for theories.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
@@ -117,6 +137,10 @@ internal static class Declarations
         [nameof(RecordLayer)] = RecordLayer,
         [nameof(MultiHeadShortKvBound)] = MultiHeadShortKvBound,
         [nameof(NamespacesShadowingRuntimeNames)] = NamespacesShadowingRuntimeNames,
+        [nameof(TransformerBlockPostNorm)] = TransformerBlockPostNorm,
+        [nameof(TransformerBlockPreNorm)] = TransformerBlockPreNorm,
+        [nameof(TransformerEncoderMiniLm)] = TransformerEncoderMiniLm,
+        [nameof(TransformerEncoderNoPooling)] = TransformerEncoderNoPooling,
     };
 
     public static TheoryData<string> Names => [.. All.Keys];

@@ -269,6 +269,15 @@ public sealed class DiagnosticsTests
     [InlineData("ScaledDotProductAttention(Heads = 6, KvHeads = 4, HeadDim = 8, MaxSeqLen = 4)", "AGEN0005")]
     [InlineData("ScaledDotProductAttention(Heads = 2, HeadDim = 8, MaxSeqLen = 4, Scale = -1f)", "AGEN0006")]
     [InlineData("AttentionPooling(InputDim = 8, OutputDim = 1)", "AGEN0003")]
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, MaxSeqLen = 16)", "AGEN0003")] // FfnDim not set
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, NormEpsilon = -1f)", "AGEN0016")]
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, MaxBatchTokens = 8)", "AGEN0016")]
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, MaxKvSeqLen = 32)", "AGEN0016")]
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, Activation = (ActivationKind)7)", "AGEN0016")]
+    [InlineData("TransformerEncoder(Vocab = 10, MaxPositions = 8, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 16)", "AGEN0016")]
+    [InlineData("TransformerEncoder(Vocab = 10, MaxPositions = 8, Layers = 1, ModelDim = 9, Heads = 2, FfnDim = 8, MaxSeqLen = 8)", "AGEN0004")]
+    [InlineData("TransformerEncoder(Vocab = 10, MaxPositions = 8, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8)", "AGEN0003")] // Layers not set
+    [InlineData("TransformerEncoder(Vocab = 10, MaxPositions = 8, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8, Pooling = (PoolingKind)3)", "AGEN0016")]
     public async Task InvalidDeclaration_GeneratesNothing_AndOnlyTheAnalyzerComplains(string attribute, string id)
     {
         var source = TestSourceBuilder.WithAttribute(attribute).Build();
@@ -280,6 +289,17 @@ public sealed class DiagnosticsTests
         Assert.Empty(result.CompilationErrorsAndWarnings);
         var diagnostics = await AnalyzerRunner.GetDiagnosticsAsync(source);
         Assert.Equal([id], diagnostics.Select(d => d.Id));
+    }
+
+    [Fact]
+    public async Task OptionOutOfRange_SaysWhatTheValueMustBe()
+    {
+        var diagnostics = await AnalyzerRunner.GetDiagnosticsAsync(TestSourceBuilder
+            .WithAttribute("TransformerEncoder(Vocab = 10, MaxPositions = 8, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 16)").Build());
+
+        Assert.Equal(
+            "MaxSeqLen is 16, but it must be at most MaxPositions (8): a token past the position table has no position embedding",
+            Assert.Single(diagnostics).GetMessage());
     }
 
     [Fact]

@@ -39,6 +39,14 @@ public sealed class GeneratorSnapshotTests
 
     [Fact] public void MultiHeadAdditiveMask() => Verify(Declarations.MultiHeadAdditiveMask, "Tests.MaskedEncoder.g.cs");
 
+    [Fact] public void TransformerBlockPostNorm() => Verify(Declarations.TransformerBlockPostNorm, "Tests.BertLayer.g.cs");
+
+    [Fact] public void TransformerBlockPreNorm() => Verify(Declarations.TransformerBlockPreNorm, "Tests.GptLayer.g.cs");
+
+    [Fact] public void TransformerEncoderMiniLm() => Verify(Declarations.TransformerEncoderMiniLm, "Tests.MiniLm.g.cs");
+
+    [Fact] public void TransformerEncoderNoPooling() => Verify(Declarations.TransformerEncoderNoPooling, "Tests.TinyEncoder.g.cs");
+
     /// <summary>Every declaration yields exactly one file, under the expected hint name, matching its snapshot.</summary>
     private static void Verify(string source, string expectedHintName, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {

@@ -144,6 +144,15 @@ internal static class DiagnosticDescriptors
         description: "The generator failed on this declaration, which is a bug in AttentionGen; please report it with the " +
             "declaration. Other layers in the project are still generated.");
 
+    /// <summary>Args: the property, its value as written, and what it must be.</summary>
+    public static readonly DiagnosticDescriptor OptionOutOfRange = Error(
+        DiagnosticIds.OptionOutOfRange,
+        "Option out of range",
+        "{0} is {1}, but it must be {2}",
+        "An option of a transformer attribute has a value the generator cannot build: a norm epsilon that is negative or " +
+        "not finite, a batch size smaller than one sequence, a sequence longer than the position table, or an enum value " +
+        "that names no member. The message says what the value must be.");
+
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         NotPartial,
         Generic,
@@ -159,7 +168,8 @@ internal static class DiagnosticDescriptors
         LanguageVersionTooLow,
         MemberNameCollision,
         ShapeTooLarge,
-        GeneratorFailure);
+        GeneratorFailure,
+        OptionOutOfRange);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> ById = CreateIndex();
 

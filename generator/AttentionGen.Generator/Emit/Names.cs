@@ -27,6 +27,7 @@ internal static class Names
     public const string Guard = "global::AttentionGen.Kernels.Guard";
     public const string ExclusiveUse = "global::AttentionGen.Kernels.ExclusiveUse";
     public const string PackedLinear = "global::AttentionGen.Kernels.PackedLinear";
+    public const string PackedBatch = "global::AttentionGen.Kernels.PackedBatch";
     public const string LinearKernels = "global::AttentionGen.Kernels.LinearKernels";
     public const string SoftmaxKernels = "global::AttentionGen.Kernels.SoftmaxKernels";
     public const string RowShape = "global::AttentionGen.Kernels.IRowShape";

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using AttentionGen.Generator.Model;
 using AttentionGen.Generator.Planning;
 using static AttentionGen.Generator.Emit.Names;
 
@@ -16,7 +17,7 @@ internal static class WeightsEmitter
     public const string Local = "weights";
 
     /// <summary>The members the weights API declares, for the collision check.</summary>
-    public static IEnumerable<string> Members { get; } = new[] { "Parameters", "Weights", "CurrentWeights", "_weights" };
+    public static IEnumerable<string> Members { get; } = new[] { "Parameters", "CreateParameters", "Weights", "CurrentWeights", "_weights" };
 
     /// <summary>The instance's field: a reference to shared weights, not a copy.</summary>
     public static void EmitField(SourceWriter w)
@@ -25,6 +26,9 @@ internal static class WeightsEmitter
         w.Line("private Weights _weights;");
         w.Line();
     }
+
+    /// <summary>How generated code reads a tensor: <c>weights.QProjWeight</c>, or <c>weights.QueryWeight(layer)</c> for a block's.</summary>
+    public static string Tensor(WeightPlan weight, string? layer) => layer is null ? $"{Local}.{weight.PropertyName}" : $"{Local}.{weight.PropertyName}({layer})";
 
     /// <summary>The statement that starts a call's use of the weights (after <see cref="ExclusiveUseEmitter.EmitEnter"/>).</summary>
     public static void EmitLocal(SourceWriter w) => w.Line($"Weights {Local} = _weights;");
@@ -62,17 +66,29 @@ internal static class WeightsEmitter
     }
 
     /// <summary>The parameter list and the nested <c>Weights</c> class.</summary>
-    public static void EmitWeightsType(SourceWriter w, IReadOnlyList<WeightPlan> weights, string className)
+    public static void EmitWeightsType(SourceWriter w, IReadOnlyList<WeightPlan> weights, string className) =>
+        EmitWeightsType(w, WeightSetPlan.Flat(weights.ToEquatableArray()), className);
+
+    /// <summary>The parameter list and the nested <c>Weights</c> class, for tensors held once and per block.</summary>
+    public static void EmitWeightsType(SourceWriter w, WeightSetPlan set, string className)
     {
         w.Line("/// <summary>The learnable tensors, in file order, with the shapes <see cref=\"Weights.Load\"/> expects.</summary>");
-        w.Line($"public static {ReadOnlyList}<{ParameterSpec}> Parameters {{ get; }} = new {ParameterSpec}[]");
-        w.Line("{");
-        foreach (var weight in weights)
+        if (set.IsLayered)
         {
-            w.Line($"    new(\"{weight.TensorName}\", {weight.ShapeText}){(weight.IsPacked ? " { IsPacked = true }" : "")},");
+            EmitLayeredParameters(w, set);
+        }
+        else
+        {
+            w.Line($"public static {ReadOnlyList}<{ParameterSpec}> Parameters {{ get; }} = new {ParameterSpec}[]");
+            w.Line("{");
+            foreach (var weight in set.Shared)
+            {
+                w.Line($"    {Spec(weight, $"\"{weight.TensorName}\"")},");
+            }
+
+            w.Line("};");
         }
 
-        w.Line("};");
         w.Line();
         var create = "static tensors => new Weights(tensors)";
         w.Line("/// <summary>");
@@ -82,11 +98,18 @@ internal static class WeightsEmitter
         w.Line("/// </summary>");
         using (w.Block($"public sealed class Weights : {LayerWeights}"))
         {
+            if (set.IsLayered)
+            {
+                w.Line($"// Each block's tensors follow the {Literals.Int(set.Shared.Count)} shared ones, {Literals.Int(set.PerLayer.Count)} per block, in the order of Parameters.");
+                w.Line($"private const int FirstLayerTensor = {Literals.Int(set.Shared.Count)};");
+                w.Line($"private const int TensorsPerLayer = {Literals.Int(set.PerLayer.Count)};");
+                w.Line();
+            }
+
             w.Line($"private Weights({WeightTensors} tensors)");
             w.Line("    : base(tensors)");
             w.Line("{");
             w.Line("}");
-
             w.Line();
             w.Line("/// <summary>");
             w.Line("/// Loads every tensor from <paramref name=\"file\"/>, named <paramref name=\"prefix\"/> + the PyTorch name. F32, F16 and BF16");
@@ -105,13 +128,55 @@ internal static class WeightsEmitter
             w.Line("/// <summary>These weights with the tensor called <paramref name=\"name\"/> replaced by <paramref name=\"values\"/> ([out, in] for a matrix).</summary>");
             w.Line($"/// <exception cref=\"{ArgumentException}\"><paramref name=\"name\"/> is not a parameter, or <paramref name=\"values\"/> is not its element count.</exception>");
             w.Line($"public Weights With(string name, {ReadOnlySpan} values) => new(WithTensor(name, values));");
-            for (int i = 0; i < weights.Count; i++)
+            for (int i = 0; i < set.Shared.Count; i++)
             {
-                var weight = weights[i];
+                var weight = set.Shared[i];
                 w.Line();
-                w.Line($"/// <summary><c>{weight.TensorName}</c> [{weight.ShapeText}]{(weight.IsPacked ? ", packed into GEMM panels" : "")}.</summary>");
-                w.Line($"internal {ReadOnlySpan} {weight.PropertyName} => Stored({i});");
+                w.Line($"/// <summary><c>{weight.TensorName}</c> [{weight.ShapeText}]{Packed(weight)}.</summary>");
+                w.Line($"internal {ReadOnlySpan} {weight.PropertyName} => Stored({Literals.Int(i)});");
+            }
+
+            for (int i = 0; i < set.PerLayer.Count; i++)
+            {
+                var weight = set.PerLayer[i];
+                w.Line();
+                w.Line($"/// <summary><c>{set.LayerPrefix}{{layer}}.{weight.TensorName}</c> [{weight.ShapeText}]{Packed(weight)}.</summary>");
+                w.Line($"internal {ReadOnlySpan} {weight.PropertyName}(int layer) => Stored(FirstLayerTensor + TensorsPerLayer * layer + {Literals.Int(i)});");
             }
         }
     }
+
+    /// <summary>A list built in a loop over the blocks, so the file reads as the model's structure, not 100 lines of names.</summary>
+    private static void EmitLayeredParameters(SourceWriter w, WeightSetPlan set)
+    {
+        w.Line($"public static {ReadOnlyList}<{ParameterSpec}> Parameters {{ get; }} = CreateParameters();");
+        w.Line();
+        w.Line($"/// <summary>The shared tensors, then each block's under <c>{set.LayerPrefix}{{layer}}.</c>.</summary>");
+        using (w.Block($"private static {ParameterSpec}[] CreateParameters()"))
+        {
+            w.Line($"var parameters = new global::System.Collections.Generic.List<{ParameterSpec}>");
+            w.Line("{");
+            foreach (var weight in set.Shared)
+            {
+                w.Line($"    {Spec(weight, $"\"{weight.TensorName}\"")},");
+            }
+
+            w.Line("};");
+            using (w.Block($"for (int layer = 0; layer < {set.LayerCountName}; layer++)"))
+            {
+                w.Line($"string prefix = \"{set.LayerPrefix}\" + layer.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + \".\";");
+                foreach (var weight in set.PerLayer)
+                {
+                    w.Line($"parameters.Add({Spec(weight, $"prefix + \"{weight.TensorName}\"")});");
+                }
+            }
+
+            w.Line();
+            w.Line("return parameters.ToArray();");
+        }
+    }
+
+    private static string Spec(WeightPlan weight, string name) => $"new({name}, {weight.ShapeText}){(weight.IsPacked ? " { IsPacked = true }" : "")}";
+
+    private static string Packed(WeightPlan weight) => weight.IsPacked ? ", packed into GEMM panels" : "";
 }

@@ -9,7 +9,9 @@ internal static class LayerDefinitions
     public static ImmutableArray<LayerDefinition> All { get; } = ImmutableArray.Create<LayerDefinition>(
         new ScaledDotProductAttentionLayer(),
         new MultiHeadAttentionLayer(),
-        new AttentionPoolingLayer());
+        new AttentionPoolingLayer(),
+        new TransformerBlockLayer(),
+        new TransformerEncoderLayer());
 
     private static readonly Dictionary<string, LayerDefinition> ByMetadataName = CreateIndex();
 

@@ -51,3 +51,114 @@ internal sealed record AttentionPoolingSpec : LayerSpec
 
     public int OutputDim { get; init; }
 }
+
+/// <summary>Mirrors the runtime's <c>AttentionGen.ActivationKind</c>: the same names and values.</summary>
+internal enum ActivationKind
+{
+    Gelu = 0,
+    GeluTanh = 1,
+    Relu = 2,
+}
+
+/// <summary>Mirrors the runtime's <c>AttentionGen.NormKind</c>.</summary>
+internal enum NormKind
+{
+    LayerNorm = 0,
+}
+
+/// <summary>Mirrors the runtime's <c>AttentionGen.PoolingKind</c>.</summary>
+internal enum PoolingKind
+{
+    Mean = 0,
+    Cls = 1,
+    None = 2,
+}
+
+/// <summary>The options a transformer block has, whether declared alone or inside a model.</summary>
+internal interface ITransformerBlockOptions
+{
+    int ModelDim { get; }
+
+    int Heads { get; }
+
+    int HeadDim { get; }
+
+    float Scale { get; }
+
+    int FfnDim { get; }
+
+    ActivationKind Activation { get; }
+
+    NormKind Norm { get; }
+
+    float NormEpsilon { get; }
+
+    bool PreNorm { get; }
+
+    bool Bias { get; }
+
+    int MaxSeqLen { get; }
+
+    int MaxBatchTokens { get; }
+}
+
+/// <summary><c>[TransformerBlock]</c>: self-attention and a feed-forward network, with residuals and norms.</summary>
+internal sealed record TransformerBlockSpec : AttentionSpec, ITransformerBlockOptions
+{
+    public int ModelDim { get; init; }
+
+    public int FfnDim { get; init; }
+
+    public ActivationKind Activation { get; init; }
+
+    public NormKind Norm { get; init; }
+
+    public float NormEpsilon { get; init; } = 1e-5f;
+
+    public bool PreNorm { get; init; }
+
+    public bool Bias { get; init; } = true;
+
+    public int MaxBatchTokens { get; init; }
+}
+
+/// <summary><c>[TransformerEncoder]</c>: embeddings, a LayerNorm, blocks, pooling.</summary>
+internal sealed record TransformerEncoderSpec : LayerSpec, ITransformerBlockOptions
+{
+    public int Vocab { get; init; }
+
+    public int MaxPositions { get; init; }
+
+    public int TypeVocab { get; init; } = 2;
+
+    public int Layers { get; init; }
+
+    public int ModelDim { get; init; }
+
+    public int Heads { get; init; }
+
+    public int HeadDim { get; init; }
+
+    public float Scale { get; init; }
+
+    public int FfnDim { get; init; }
+
+    public ActivationKind Activation { get; init; }
+
+    public NormKind Norm { get; init; }
+
+    public float NormEpsilon { get; init; } = 1e-12f;
+
+    /// <summary>BERT-family encoders are post-norm; the attribute has no option for it.</summary>
+    public bool PreNorm => false;
+
+    public bool Bias { get; init; } = true;
+
+    public int MaxSeqLen { get; init; }
+
+    public int MaxBatchTokens { get; init; }
+
+    public PoolingKind Pooling { get; init; }
+
+    public bool Normalize { get; init; } = true;
+}

@@ -35,6 +35,12 @@ internal static class AttributeReader
                 continue;
             }
 
+            // An enum argument arrives as its underlying value; the spec mirrors the runtime's enum with the same members.
+            if (property.PropertyType.IsEnum && value.GetType() == Enum.GetUnderlyingType(property.PropertyType))
+            {
+                value = Enum.ToObject(property.PropertyType, value);
+            }
+
             if (value.GetType() != property.PropertyType)
             {
                 throw new InvalidOperationException(

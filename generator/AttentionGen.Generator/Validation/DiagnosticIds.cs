@@ -18,4 +18,5 @@ internal static class DiagnosticIds
     public const string MemberNameCollision = "AGEN0013";
     public const string ShapeTooLarge = "AGEN0014";
     public const string GeneratorFailure = "AGEN0015";
+    public const string OptionOutOfRange = "AGEN0016";
 }

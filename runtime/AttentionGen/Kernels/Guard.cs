@@ -72,4 +72,97 @@ public static class Guard
                 $"{outputName} overlaps {inputName}: the layer reads {inputName} while it writes {outputName}, so they must be separate memory.", outputName);
         }
     }
+
+    /// <summary>
+    /// Throws unless <paramref name="tokenIds"/> holds 1 to <paramref name="maxTokens"/> ids, each in <c>0..vocab−1</c>.
+    /// The message names the first id out of range and where it is.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The count or an id is out of range.</exception>
+    public static void TokenIds(ReadOnlySpan<int> tokenIds, int vocab, int maxTokens, string paramName)
+    {
+        if (tokenIds.Length < 1 || tokenIds.Length > maxTokens)
+        {
+            throw new ArgumentOutOfRangeException(paramName, tokenIds.Length,
+                $"{paramName} must hold between 1 and {maxTokens} tokens (the model's declared maximum), but it holds {tokenIds.Length}.");
+        }
+
+        Ids(tokenIds, vocab, paramName, "vocabulary");
+    }
+
+    /// <summary>Throws unless every id in <paramref name="tokenIds"/> is in <c>0..vocab−1</c> (a packed batch, whose lengths are checked apart).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is out of range.</exception>
+    public static void TokenIdsInRange(ReadOnlySpan<int> tokenIds, int vocab, string paramName) => Ids(tokenIds, vocab, paramName, "vocabulary");
+
+    /// <summary>Throws unless <paramref name="tokenTypeIds"/> is empty (every token type 0) or one id per token, each in <c>0..types−1</c>.</summary>
+    /// <exception cref="ArgumentException">The count differs from the tokens'.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An id is out of range.</exception>
+    public static void TokenTypeIds(ReadOnlySpan<int> tokenTypeIds, int tokens, int types, string paramName)
+    {
+        if (tokenTypeIds.IsEmpty)
+        {
+            return;
+        }
+
+        if (tokenTypeIds.Length != tokens)
+        {
+            throw new ArgumentException($"{paramName} holds {tokenTypeIds.Length} ids for {tokens} tokens; pass one per token, or none for all type 0.", paramName);
+        }
+
+        Ids(tokenTypeIds, types, paramName, "token-type table");
+    }
+
+    /// <summary>
+    /// Checks a packed batch's <paramref name="lengths"/>: at least one sequence, each of 1 to <paramref name="maxSeqLen"/>
+    /// tokens. Returns their sum, the batch's tokens.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="lengths"/> is empty, or sums past <see cref="int.MaxValue"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A length is outside <c>1..maxSeqLen</c>.</exception>
+    public static int PackedLengths(ReadOnlySpan<int> lengths, int maxSeqLen, string paramName)
+    {
+        if (lengths.IsEmpty)
+        {
+            throw new ArgumentException($"{paramName} is empty: a batch needs at least one sequence.", paramName);
+        }
+
+        long sum = 0;
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            if (lengths[i] < 1 || lengths[i] > maxSeqLen)
+            {
+                throw new ArgumentOutOfRangeException(paramName, lengths[i],
+                    $"{paramName}[{i}] must be between 1 and {maxSeqLen} (the declared maximum), but it is {lengths[i]}.");
+            }
+
+            sum += lengths[i];
+        }
+
+        if (sum > int.MaxValue)
+        {
+            throw new ArgumentException($"{paramName} sum to {sum} tokens, more than one call can take.", paramName);
+        }
+
+        return (int)sum;
+    }
+
+    /// <summary>Throws unless a packed batch's lengths sum to the tokens its data holds.</summary>
+    /// <exception cref="ArgumentException">They differ.</exception>
+    public static void SameTokenCount(int lengthsSum, int tokens, string lengthsName, string tokensName)
+    {
+        if (lengthsSum != tokens)
+        {
+            throw new ArgumentException($"{lengthsName} sum to {lengthsSum} tokens, but {tokensName} holds {tokens}.", lengthsName);
+        }
+    }
+
+    private static void Ids(ReadOnlySpan<int> ids, int count, string paramName, string table)
+    {
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if ((uint)ids[i] >= (uint)count)
+            {
+                throw new ArgumentOutOfRangeException(paramName, ids[i],
+                    $"{paramName}[{i}] is {ids[i]}, outside the {table} (0 to {count - 1}).");
+            }
+        }
+    }
 }

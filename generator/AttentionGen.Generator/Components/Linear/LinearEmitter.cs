@@ -5,10 +5,10 @@ namespace AttentionGen.Generator.Components.Linear;
 /// <summary>Writes the call that runs one <see cref="LinearPlan"/> over <c>rows</c> rows.</summary>
 internal static class LinearEmitter
 {
-    public static void EmitForward(SourceWriter w, LinearPlan linear, string input, string output, string rows)
+    /// <param name="layer">For a model's block, the expression of the block's index (its tensors are per block); else null.</param>
+    public static void EmitForward(SourceWriter w, LinearPlan linear, string input, string output, string rows, string? layer = null)
     {
-        var weights = WeightsEmitter.Local;
-        var bias = linear.BiasWeight is { } biasWeight ? $"{weights}.{biasWeight.PropertyName}" : $"{Names.ReadOnlySpan}.Empty";
-        w.Line($"{Names.PackedLinear}.Forward({input}, {weights}.{linear.Weight.PropertyName}, {bias}, {output}, {rows}, {linear.InName}, {linear.OutName});");
+        var bias = linear.BiasWeight is { } biasWeight ? WeightsEmitter.Tensor(biasWeight, layer) : $"{Names.ReadOnlySpan}.Empty";
+        w.Line($"{Names.PackedLinear}.Forward({input}, {WeightsEmitter.Tensor(linear.Weight, layer)}, {bias}, {output}, {rows}, {linear.InName}, {linear.OutName});");
     }
 }

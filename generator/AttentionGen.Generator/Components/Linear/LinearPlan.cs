@@ -9,9 +9,21 @@ namespace AttentionGen.Generator.Components.Linear;
 /// </summary>
 internal sealed record LinearPlan(string TensorPrefix, int OutDim, string OutName, int InDim, string InName, bool Bias)
 {
-    public WeightPlan Weight => WeightPlan.Named(TensorPrefix + ".weight", OutDim, OutName, InDim, InName) with { IsPacked = true };
+    /// <summary>
+    /// What the <c>Weights</c> class calls its tensors (<c>Query</c> gives <c>QueryWeight</c>, <c>QueryBias</c>); null
+    /// derives it from the tensor name (<c>q_proj</c> gives <c>QProjWeight</c>).
+    /// </summary>
+    public string? Accessor { get; init; }
 
-    public WeightPlan? BiasWeight => Bias ? WeightPlan.Named(TensorPrefix + ".bias", OutDim, OutName, 0, "") : null;
+    public WeightPlan Weight => Named(".weight", "Weight", OutDim, OutName, InDim, InName) with { IsPacked = true };
+
+    public WeightPlan? BiasWeight => Bias ? Named(".bias", "Bias", OutDim, OutName, 0, "") : null;
+
+    private WeightPlan Named(string suffix, string role, int rows, string rowsName, int columns, string columnsName)
+    {
+        var plan = WeightPlan.Named(TensorPrefix + suffix, rows, rowsName, columns, columnsName);
+        return Accessor is null ? plan : plan with { PropertyName = Accessor + role };
+    }
 
     public IEnumerable<WeightPlan> Weights
     {

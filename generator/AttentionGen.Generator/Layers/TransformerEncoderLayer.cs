@@ -1,0 +1,269 @@
+using System.Collections.Generic;
+using System.Linq;
+using AttentionGen.Generator.Components.AttentionCore;
+using AttentionGen.Generator.Components.TransformerBlock;
+using AttentionGen.Generator.Emit;
+using AttentionGen.Generator.Model;
+using AttentionGen.Generator.Planning;
+using AttentionGen.Generator.Validation;
+using static AttentionGen.Generator.Emit.Literals;
+using static AttentionGen.Generator.Emit.Names;
+using static AttentionGen.Generator.Validation.Rules;
+
+namespace AttentionGen.Generator.Layers;
+
+/// <summary>
+/// <c>[TransformerEncoder]</c>: a BERT-family model. Token, position and token-type embeddings and a LayerNorm, then
+/// <c>Layers</c> post-norm blocks sharing one plan and one set of scratch, then (unless <c>Pooling = None</c>) a pooled,
+/// optionally L2-normalized sentence embedding. Weights carry Hugging Face <c>BertModel</c> names.
+/// </summary>
+internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncoderSpec, TransformerEncoderLayer.Body>
+{
+    private const string Kernels = "global::AttentionGen.Kernels";
+
+    public override string AttributeMetadataName => "AttentionGen.TransformerEncoderAttribute";
+
+    public override string AttributeName => "TransformerEncoder";
+
+    protected override void Validate(TransformerEncoderSpec spec, List<ValidationIssue> issues)
+    {
+        RequirePositive(issues, "Vocab", spec.Vocab);
+        RequirePositive(issues, "MaxPositions", spec.MaxPositions);
+        RequirePositive(issues, "TypeVocab", spec.TypeVocab);
+        RequirePositive(issues, "Layers", spec.Layers);
+        RequirePositive(issues, "Heads", spec.Heads);
+        RequirePositive(issues, "MaxSeqLen", spec.MaxSeqLen);
+        RequireZeroOrPositiveFinite(issues, DiagnosticIds.InvalidScale, "Scale", spec.Scale);
+        TransformerRules.Validate(spec, issues);
+        TransformerRules.RequireMember(issues, "Pooling", spec.Pooling);
+        if (spec.MaxPositions > 0 && spec.MaxSeqLen > spec.MaxPositions)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "MaxSeqLen", "MaxSeqLen", Format(spec.MaxSeqLen),
+                $"at most MaxPositions ({Format(spec.MaxPositions)}): a token past the position table has no position embedding"));
+        }
+
+        var headDim = TransformerRules.HeadDimOf(spec);
+        if (headDim > AttentionCorePlanner.MaxTiledHeadDim)
+        {
+            issues.Add(new ValidationIssue(DiagnosticIds.HeadTooWideForTiles, spec.HeadDim > 0 ? "HeadDim" : "ModelDim",
+                new[] { Format(headDim), Format(AttentionCorePlanner.MaxTiledHeadDim) }.ToEquatableArray(), IsError: false));
+        }
+    }
+
+    protected override Body Plan(TransformerEncoderSpec spec) =>
+        new(TransformerRules.Plan(spec, kvHeads: 0, causal: false, softcap: 0), spec.Vocab, spec.MaxPositions, spec.TypeVocab, spec.Layers,
+            spec.Pooling, spec.Normalize);
+
+    protected override void Emit(SourceWriter w, TypeDeclaration declaration, Body body)
+    {
+        var block = body.Block;
+        w.Constant("int", "Vocab", Int(body.Vocab), "Tokens in the vocabulary: every token id is below this.");
+        w.Constant("int", "MaxPositions", Int(body.MaxPositions), "Rows of the position embedding table.");
+        w.Constant("int", "TypeVocab", Int(body.TypeVocab), "Rows of the token-type embedding table: every token-type id is below this.");
+        w.Constant("int", "Layers", Int(body.Layers), "Transformer blocks, each post-norm: x = LayerNorm(x + Attention(x)), x = LayerNorm(x + Ffn(x)).");
+        TransformerBlockEmitter.EmitConstants(w, block);
+        AttentionCoreEmitter.EmitShape(w, block.Core);
+        w.Line();
+        w.Line("// Scratch, allocated once per instance so calls allocate nothing: MaxBatchTokens rows of each, shared by every block.");
+        if (body.HasEmbedding)
+        {
+            w.Line($"private readonly {AlignedBuffer} _hidden = new(MaxBatchTokens * ModelDim);");
+        }
+
+        TransformerBlockEmitter.EmitScratch(w, block);
+        ExclusiveUseEmitter.EmitField(w);
+        w.Line();
+        WeightsEmitter.EmitField(w);
+        WeightsEmitter.EmitInstanceMembers(w, declaration.Name);
+        EmitForward(w);
+        if (body.HasEmbedding)
+        {
+            EmitEncode(w);
+            EmitEncodeBatch(w);
+        }
+
+        EmitEmbed(w);
+        w.Line();
+        w.Line("/// <summary>Every block in turn, in place on <paramref name=\"hidden\"/>.</summary>");
+        using (w.Block($"private void RunBlocks(Weights {WeightsEmitter.Local}, {Span} hidden, global::System.ReadOnlySpan<int> lengths, int tokens)"))
+        {
+            using (w.Block("for (int layer = 0; layer < Layers; layer++)"))
+            {
+                w.Line($"RunBlock({WeightsEmitter.Local}, layer, hidden, lengths, tokens);");
+            }
+        }
+
+        w.Line();
+        TransformerBlockEmitter.EmitRunBlock(w, block, layered: true);
+        if (body.HasEmbedding)
+        {
+            EmitPool(w, body);
+        }
+
+        w.Line();
+        WeightsEmitter.EmitWeightsType(w, body.WeightSet, declaration.Name);
+    }
+
+    private static void EmitForward(SourceWriter w)
+    {
+        w.Line("/// <summary>The last hidden state [tokens, ModelDim] of one sequence of token ids (all token type 0). Allocates nothing.</summary>");
+        w.Line($"public void Forward(global::System.ReadOnlySpan<int> tokenIds, {Span} hiddenStates) => Forward(tokenIds, default, hiddenStates);");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The last hidden state [tokens, ModelDim] of one sequence of token ids, with <paramref name=\"tokenTypeIds\"/> one per token");
+        w.Line("/// (0 for the first sentence of a pair, 1 for the second), or empty for all 0. Allocates nothing.");
+        w.Line("/// </summary>");
+        using (w.Block($"public void Forward(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> tokenTypeIds, {Span} hiddenStates)"))
+        {
+            w.Line($"{Guard}.TokenIds(tokenIds, Vocab, MaxSeqLen, nameof(tokenIds));");
+            w.Line($"{Guard}.TokenTypeIds(tokenTypeIds, tokenIds.Length, TypeVocab, nameof(tokenTypeIds));");
+            w.Line($"{Guard}.HasRows(hiddenStates, tokenIds.Length, ModelDim, nameof(hiddenStates));");
+            ExclusiveUseEmitter.EmitEnter(w);
+            WeightsEmitter.EmitLocal(w);
+            w.Line("int tokens = tokenIds.Length;");
+            w.Line($"{Span} hidden = hiddenStates.Slice(0, tokens * ModelDim);");
+            w.Line($"Embed({WeightsEmitter.Local}, tokenIds, tokenTypeIds, hidden);");
+            w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, {MemoryMarshal}.CreateReadOnlySpan(ref tokens, 1), tokens);");
+        }
+    }
+
+    private static void EmitEncode(SourceWriter w)
+    {
+        w.Line();
+        w.Line("/// <summary>The sentence embedding [ModelDim] of one sequence of token ids ([CLS] … [SEP]). Allocates nothing.</summary>");
+        using (w.Block($"public void Encode(global::System.ReadOnlySpan<int> tokenIds, {Span} embedding)"))
+        {
+            w.Line($"{Guard}.TokenIds(tokenIds, Vocab, MaxSeqLen, nameof(tokenIds));");
+            w.Line($"{Guard}.HasRows(embedding, 1, ModelDim, nameof(embedding));");
+            ExclusiveUseEmitter.EmitEnter(w);
+            WeightsEmitter.EmitLocal(w);
+            w.Line("int tokens = tokenIds.Length;");
+            w.Line($"{Span} hidden = _hidden.Span.Slice(0, tokens * ModelDim);");
+            w.Line($"Embed({WeightsEmitter.Local}, tokenIds, default, hidden);");
+            w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, {MemoryMarshal}.CreateReadOnlySpan(ref tokens, 1), tokens);");
+            w.Line("Pool(hidden, tokens, embedding.Slice(0, ModelDim));");
+        }
+    }
+
+    private static void EmitEncodeBatch(SourceWriter w)
+    {
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Sentence embeddings [sentences, ModelDim] of a packed batch: the sentences' token ids concatenated in");
+        w.Line("/// <paramref name=\"tokenIds\"/> with no padding, <paramref name=\"lengths\"/>[i] tokens each. The linear layers run over");
+        w.Line("/// every token at once (in groups of whole sentences up to MaxBatchTokens); each sentence attends only to itself.");
+        w.Line("/// Allocates nothing.");
+        w.Line("/// </summary>");
+        using (w.Block($"public void EncodeBatch(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> lengths, {Span} embeddings)"))
+        {
+            w.Line($"int total = {Guard}.PackedLengths(lengths, MaxSeqLen, nameof(lengths));");
+            w.Line($"{Guard}.SameTokenCount(total, tokenIds.Length, nameof(lengths), nameof(tokenIds));");
+            w.Line($"{Guard}.TokenIdsInRange(tokenIds, Vocab, nameof(tokenIds));");
+            w.Line($"{Guard}.HasRows(embeddings, lengths.Length, ModelDim, nameof(embeddings));");
+            ExclusiveUseEmitter.EmitEnter(w);
+            WeightsEmitter.EmitLocal(w);
+            w.Line("int sentence = 0;");
+            using (w.Block("while (!lengths.IsEmpty)"))
+            {
+                w.Line($"int sentences = {PackedBatch}.NextGroup(lengths, MaxBatchTokens, out int tokens);");
+                w.Line("global::System.ReadOnlySpan<int> group = lengths.Slice(0, sentences);");
+                w.Line($"{Span} hidden = _hidden.Span.Slice(0, tokens * ModelDim);");
+                w.Line($"EmbedPacked({WeightsEmitter.Local}, tokenIds.Slice(0, tokens), group, hidden);");
+                w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, group, tokens);");
+                w.Line("int first = 0;");
+                using (w.Block("for (int index = 0; index < group.Length; index++)"))
+                {
+                    w.Line("int length = group[index];");
+                    w.Line("Pool(hidden.Slice(first * ModelDim, length * ModelDim), length, embeddings.Slice(sentence++ * ModelDim, ModelDim));");
+                    w.Line("first += length;");
+                }
+
+                w.Line();
+                w.Line("tokenIds = tokenIds.Slice(tokens);");
+                w.Line("lengths = lengths.Slice(sentences);");
+            }
+        }
+    }
+
+    private static void EmitEmbed(SourceWriter w)
+    {
+        w.Line();
+        w.Line("/// <summary>Word + token-type + position embeddings, then LayerNorm, for one sequence (token types given or all 0).</summary>");
+        using (w.Block($"private static void Embed(Weights {WeightsEmitter.Local}, global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> tokenTypeIds, {Span} hidden)"))
+        {
+            w.Line($"{Kernels}.EmbeddingKernels.EmbeddingSum(tokenIds, tokenTypeIds, 0, weights.WordEmbeddings, weights.PositionEmbeddings, weights.TokenTypeEmbeddings, hidden, ModelDim);");
+            w.Line($"{Kernels}.NormKernels.LayerNorm(hidden, weights.EmbeddingNormGain, weights.EmbeddingNormBias, hidden, tokenIds.Length, ModelDim, NormEpsilon);");
+        }
+
+        w.Line();
+        w.Line("/// <summary>The embeddings of a packed group: positions restart at 0 in every sentence, and every token is type 0.</summary>");
+        using (w.Block($"private static void EmbedPacked(Weights {WeightsEmitter.Local}, global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> lengths, {Span} hidden)"))
+        {
+            w.Line("int first = 0;");
+            using (w.Block("for (int sequence = 0; sequence < lengths.Length; sequence++)"))
+            {
+                w.Line("int length = lengths[sequence];");
+                w.Line($"{Kernels}.EmbeddingKernels.EmbeddingSum(tokenIds.Slice(first, length), default, 0, weights.WordEmbeddings, weights.PositionEmbeddings, " +
+                    "weights.TokenTypeEmbeddings, hidden.Slice(first * ModelDim, length * ModelDim), ModelDim);");
+                w.Line("first += length;");
+            }
+
+            w.Line();
+            w.Line($"{Kernels}.NormKernels.LayerNorm(hidden, weights.EmbeddingNormGain, weights.EmbeddingNormBias, hidden, tokenIds.Length, ModelDim, NormEpsilon);");
+        }
+    }
+
+    private static void EmitPool(SourceWriter w, Body body)
+    {
+        w.Line();
+        var how = body.Pooling == PoolingKind.Cls ? "the first token's row ([CLS])" : "the mean of its tokens' rows";
+        w.Line($"/// <summary>A sentence's embedding: {how}{(body.Normalize ? ", scaled to unit length" : "")}.</summary>");
+        using (w.Block($"private static void Pool({ReadOnlySpan} hidden, int tokens, {Span} embedding)"))
+        {
+            if (body.Pooling == PoolingKind.Cls)
+            {
+                w.Line("hidden.Slice(0, ModelDim).CopyTo(embedding);");
+            }
+            else
+            {
+                w.Line($"{Kernels}.PoolingKernels.MeanPool(hidden, tokens, ModelDim, embedding);");
+            }
+
+            if (body.Normalize)
+            {
+                w.Line($"{Kernels}.PoolingKernels.L2Normalize(embedding);");
+            }
+        }
+    }
+
+    /// <summary>The plan: the tables, the block every layer shares, the pooling.</summary>
+    internal sealed record Body(TransformerBlockPlan Block, int Vocab, int MaxPositions, int TypeVocab, int Layers, PoolingKind Pooling, bool Normalize)
+        : LayerBody
+    {
+        public bool HasEmbedding => Pooling != PoolingKind.None;
+
+        /// <summary>The embedding tables and their norm, held once; every block's tensors under <c>encoder.layer.{i}.</c>.</summary>
+        public WeightSetPlan WeightSet => new(
+            new[]
+            {
+                WeightPlan.Named("embeddings.word_embeddings.weight", Vocab, "Vocab", Block.ModelDim, "ModelDim") with { PropertyName = "WordEmbeddings" },
+                WeightPlan.Named("embeddings.position_embeddings.weight", MaxPositions, "MaxPositions", Block.ModelDim, "ModelDim") with { PropertyName = "PositionEmbeddings" },
+                WeightPlan.Named("embeddings.token_type_embeddings.weight", TypeVocab, "TypeVocab", Block.ModelDim, "ModelDim") with { PropertyName = "TokenTypeEmbeddings" },
+                WeightPlan.Named("embeddings.LayerNorm.weight", Block.ModelDim, "ModelDim", 0, "") with { PropertyName = "EmbeddingNormGain" },
+                WeightPlan.Named("embeddings.LayerNorm.bias", Block.ModelDim, "ModelDim", 0, "") with { PropertyName = "EmbeddingNormBias" },
+            }.ToEquatableArray(),
+            Block.Weights.ToEquatableArray(),
+            "encoder.layer.",
+            "Layers");
+
+        public override EquatableArray<string> GeneratedMembers =>
+            Block.Members
+                .Concat(new[] { "Vocab", "MaxPositions", "TypeVocab", "Layers", "Forward", "Encode", "EncodeBatch", "Embed", "EmbedPacked", "RunBlocks", "Pool", "_hidden", ExclusiveUseEmitter.Field })
+                .Concat(WeightsEmitter.Members).ToEquatableArray();
+
+        public override EquatableArray<BufferPlan> Buffers => Block.Buffers
+            .Concat(HasEmbedding ? new[] { new BufferPlan("the hidden states", BufferPlan.Product(Block.MaxBatchTokens, Block.ModelDim), "MaxBatchTokens") } : new BufferPlan[0])
+            .Concat(new[] { new BufferPlan("the word embeddings", BufferPlan.Product(Vocab, Block.ModelDim), "Vocab", IsAllocated: false) })
+            .ToEquatableArray();
+    }
+}

@@ -1,0 +1,45 @@
+namespace AttentionGen;
+
+/// <summary>
+/// Declares one transformer block: multi-head self-attention and a feed-forward network, each with a residual
+/// connection and a norm, over token-major rows <c>[tokens, ModelDim]</c>. Post-norm (BERT) by default:
+/// <c>x = Norm(x + Attention(x))</c>, <c>x = Norm(x + Ffn(x))</c>; with <see cref="PreNorm"/>,
+/// <c>x = x + Attention(Norm(x))</c>, <c>x = x + Ffn(Norm(x))</c>. Weights carry Hugging Face <c>BertLayer</c> names
+/// (<c>attention.self.query.weight</c>, …, <c>output.LayerNorm.bias</c>), so one layer of a BERT checkpoint loads
+/// with its prefix (<c>encoder.layer.3.</c>).
+/// </summary>
+/// <remarks>
+/// The generator adds <c>Forward(input, output, seqLen)</c> for one sequence and
+/// <c>Forward(input, output, lengths)</c> for a packed batch: sequences concatenated with no padding, where the
+/// projections and the feed-forward network run over every token at once and attention stays within each sequence.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class TransformerBlockAttribute : AttentionAttribute
+{
+    /// <summary>Width of the rows in and out (the hidden size). Required.</summary>
+    public int ModelDim { get; set; }
+
+    /// <summary>Width of the feed-forward network's hidden layer (BERT's intermediate size). Required.</summary>
+    public int FfnDim { get; set; }
+
+    /// <summary>The feed-forward activation. Defaults to <see cref="ActivationKind.Gelu"/> (exact).</summary>
+    public ActivationKind Activation { get; set; }
+
+    /// <summary>The norm. Defaults to <see cref="NormKind.LayerNorm"/>.</summary>
+    public NormKind Norm { get; set; }
+
+    /// <summary>The norm's ε. Defaults to 1e-5 (PyTorch's LayerNorm); BERT uses 1e-12.</summary>
+    public float NormEpsilon { get; set; } = 1e-5f;
+
+    /// <summary>Whether the norm comes before each sublayer (GPT-2, Llama) rather than after the residual add (BERT). Defaults to false.</summary>
+    public bool PreNorm { get; set; }
+
+    /// <summary>Whether the linear layers have biases. Defaults to true.</summary>
+    public bool Bias { get; set; } = true;
+
+    /// <summary>
+    /// Most tokens one call runs at once; a packed batch with more is run in groups of whole sequences. Sizes the scratch;
+    /// 0 means <see cref="AttentionAttribute.MaxSeqLen"/>. Raise it to run short sequences in larger batches.
+    /// </summary>
+    public int MaxBatchTokens { get; set; }
+}
