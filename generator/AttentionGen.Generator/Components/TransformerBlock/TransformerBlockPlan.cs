@@ -2,7 +2,6 @@ using System.Collections.Generic;
 using System.Linq;
 using AttentionGen.Generator.Components.Linear;
 using AttentionGen.Generator.Layers;
-using AttentionGen.Generator.Model;
 using AttentionGen.Generator.Planning;
 
 namespace AttentionGen.Generator.Components.TransformerBlock;
