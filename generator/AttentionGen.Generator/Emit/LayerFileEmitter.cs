@@ -38,7 +38,8 @@ internal static class LayerFileEmitter
         }
 
         w.Line($"[{Names.GeneratedCode}(\"AttentionGen.Generator\", \"{Version}\")]");
-        using (w.Block($"partial {declaration.Keyword} {declaration.Name}"))
+        var baseList = definition.BaseList(plan) is { } interfaces ? " : " + interfaces : "";
+        using (w.Block($"partial {declaration.Keyword} {declaration.Name}{baseList}"))
         {
             definition.Emit(w, plan);
         }

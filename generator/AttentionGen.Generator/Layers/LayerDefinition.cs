@@ -31,6 +31,9 @@ internal abstract class LayerDefinition
 
     /// <summary>Writes the members of the generated part for a plan this definition made.</summary>
     public abstract void Emit(SourceWriter writer, LayerPlan plan);
+
+    /// <summary>Interfaces the generated part adds to the class (<c>global::</c>-qualified), or none.</summary>
+    public virtual string? BaseList(LayerPlan plan) => null;
 }
 
 /// <summary>A <see cref="LayerDefinition"/> over its own spec type, so each kind works with its own record.</summary>
@@ -46,6 +49,10 @@ internal abstract class LayerDefinition<TSpec, TBody> : LayerDefinition
         new(declaration, AttributeMetadataName, Plan((TSpec)spec));
 
     public sealed override void Emit(SourceWriter writer, LayerPlan plan) => Emit(writer, plan.Declaration, (TBody)plan.Body);
+
+    public sealed override string? BaseList(LayerPlan plan) => BaseList((TBody)plan.Body);
+
+    protected virtual string? BaseList(TBody body) => null;
 
     protected abstract void Validate(TSpec spec, List<ValidationIssue> issues);
 

@@ -50,6 +50,8 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         }
     }
 
+    protected override string? BaseList(Body body) => body.HasEmbedding ? "global::AttentionGen.ISentenceEncoder" : null;
+
     protected override Body Plan(TransformerEncoderSpec spec) =>
         new(TransformerRules.Plan(spec, kvHeads: 0, causal: false, softcap: 0), spec.Vocab, spec.MaxPositions, spec.TypeVocab, spec.Layers,
             spec.Pooling, spec.Normalize);
@@ -129,6 +131,10 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
 
     private static void EmitEncode(SourceWriter w)
     {
+        w.Line();
+        w.Line("int global::AttentionGen.ISentenceEncoder.Dimension => ModelDim;");
+        w.Line();
+        w.Line("int global::AttentionGen.ISentenceEncoder.MaxTokens => MaxSeqLen;");
         w.Line();
         w.Line("/// <summary>The sentence embedding [ModelDim] of one sequence of token ids ([CLS] … [SEP]). Allocates nothing.</summary>");
         using (w.Block($"public void Encode(global::System.ReadOnlySpan<int> tokenIds, {Span} embedding)"))

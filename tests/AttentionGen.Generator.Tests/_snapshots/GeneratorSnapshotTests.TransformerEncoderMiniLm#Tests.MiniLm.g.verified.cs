@@ -6,7 +6,7 @@
 namespace Tests;
 
 [global::System.CodeDom.Compiler.GeneratedCode("AttentionGen.Generator", "1.0.0.0")]
-partial class MiniLm
+partial class MiniLm : global::AttentionGen.ISentenceEncoder
 {
     /// <summary>Tokens in the vocabulary: every token id is below this.</summary>
     public const int Vocab = 30522;
@@ -151,6 +151,10 @@ partial class MiniLm
         Embed(weights, tokenIds, tokenTypeIds, hidden);
         RunBlocks(weights, hidden, global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref tokens, 1), tokens);
     }
+
+    int global::AttentionGen.ISentenceEncoder.Dimension => ModelDim;
+
+    int global::AttentionGen.ISentenceEncoder.MaxTokens => MaxSeqLen;
 
     /// <summary>The sentence embedding [ModelDim] of one sequence of token ids ([CLS] … [SEP]). Allocates nothing.</summary>
     public void Encode(global::System.ReadOnlySpan<int> tokenIds, global::System.Span<float> embedding)
