@@ -141,8 +141,9 @@ public static class PackedLinear
                 bool direct = columns == width;
                 ref float target = ref direct ? ref Unsafe.Add(ref y, tile * outDim + first) : ref MemoryMarshal.GetReference(edge);
                 int targetStride = direct ? outDim : width;
-                // A whole AVX-512 panel takes its bias as the accumulators' starting value; other tiles add it after.
-                bool biasInTile = !bias.IsEmpty && direct && tileRows == Rows && Vector512.IsHardwareAccelerated && width == 64;
+                // A whole AVX-512 panel takes its bias as the accumulators' starting value, in the six-row tile and the
+                // one-row kernel alike, so a row's result never depends on how many rows came with it; others add it after.
+                bool biasInTile = !bias.IsEmpty && direct && Vector512.IsHardwareAccelerated && width == 64;
                 ref float tileBias = ref biasInTile ? ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), first) : ref Unsafe.NullRef<float>();
                 if (tileRows == Rows)
                 {
@@ -150,7 +151,7 @@ public static class PackedLinear
                 }
                 else
                 {
-                    MultiplyRow(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, width);
+                    MultiplyRow(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, width, ref tileBias);
                 }
 
                 for (int r = 0; r < tileRows; r++)
@@ -223,20 +224,26 @@ public static class PackedLinear
         // Narrower machines: one row at a time over the same panels.
         for (int r = 0; r < Rows; r++)
         {
-            MultiplyRow(ref Unsafe.Add(ref x, r * inDim), inDim, ref panel, ref Unsafe.Add(ref y, r * yStride), width);
+            MultiplyRow(ref Unsafe.Add(ref x, r * inDim), inDim, ref panel, ref Unsafe.Add(ref y, r * yStride), width, ref bias);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MultiplyRow(ref float x, int inDim, ref float panel, ref float y, int width)
+    private static void MultiplyRow(ref float x, int inDim, ref float panel, ref float y, int width, ref float bias)
     {
         if (Vector256.IsHardwareAccelerated && width % 8 == 0)
         {
             for (int c = 0; c < width; c += 16 <= width ? 16 : 8)
             {
+                bool two = c + 16 <= width;
                 var a0 = Vector256<float>.Zero;
                 var a1 = Vector256<float>.Zero;
-                bool two = c + 16 <= width;
+                if (!Unsafe.IsNullRef(ref bias))
+                {
+                    a0 = Vector256.LoadUnsafe(ref bias, (nuint)c);
+                    a1 = two ? Vector256.LoadUnsafe(ref bias, (nuint)(c + 8)) : a1;
+                }
+
                 for (int i = 0; i < inDim; i++)
                 {
                     ref float w = ref Unsafe.Add(ref panel, i * width + c);
@@ -260,7 +267,7 @@ public static class PackedLinear
 
         for (int c = 0; c < width; c++)
         {
-            float sum = 0;
+            float sum = Unsafe.IsNullRef(ref bias) ? 0 : Unsafe.Add(ref bias, c);
             for (int i = 0; i < inDim; i++)
             {
                 sum += Unsafe.Add(ref x, i) * Unsafe.Add(ref panel, i * width + c);

@@ -2,7 +2,11 @@ using AttentionGen.Tests.Numeric;
 
 namespace AttentionGen.Tests.Allocation;
 
-/// <summary>Forward allocates nothing: the managed heap of this thread does not grow over 1,000 calls after a warm-up.</summary>
+/// <summary>
+/// Forward allocates nothing: the managed heap of this thread does not grow over 1,000 calls after a warm-up. In the
+/// Numeric category so the SIMD-path child runs check every vector width too.
+/// </summary>
+[Trait("Category", "Numeric")]
 public sealed class ZeroAllocationTests
 {
     private const int Calls = 1_000;
@@ -83,6 +87,39 @@ public sealed class ZeroAllocationTests
         }
 
         return writer.ToArray();
+    }
+
+    [Fact]
+    public void TransformerBlock_OneSequence_PackedBatch_AndInPlace()
+    {
+        var block = TestWeights.NewLayer<BlockPreNormCausalGqa>();
+        var input = new float[40 * BlockPreNormCausalGqa.ModelDim];
+        var output = new float[input.Length];
+        int[] lengths = [20, 1, 19]; // more than MaxBatchTokens (20): three groups
+        AssertNoAllocation(() =>
+        {
+            block.Forward(input, output, 20);
+            block.Forward(input, output, lengths);
+            block.Forward(output, output, 7);
+        });
+    }
+
+    [Fact]
+    public void TransformerEncoder_ForwardEncodeAndEncodeBatch()
+    {
+        var encoder = TestWeights.NewLayer<EncoderMeanPooled>();
+        var ids = new int[80];
+        var hidden = new float[24 * EncoderMeanPooled.ModelDim];
+        var embeddings = new float[7 * EncoderMeanPooled.ModelDim];
+        int[] lengths = [3, 24, 1, 17, 9, 24, 2];
+        int[] types = new int[24];
+        AssertNoAllocation(() =>
+        {
+            encoder.Forward(ids.AsSpan(0, 24), hidden);
+            encoder.Forward(ids.AsSpan(0, 24), types, hidden);
+            encoder.Encode(ids.AsSpan(0, 5), embeddings.AsSpan(0, EncoderMeanPooled.ModelDim));
+            encoder.EncodeBatch(ids, lengths, embeddings);
+        });
     }
 
     [Fact]

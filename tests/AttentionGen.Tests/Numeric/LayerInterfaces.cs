@@ -33,3 +33,10 @@ internal interface IPooling
 
     void Forward(ReadOnlySpan<float> input, Span<float> output, Span<float> attentionWeights, int seqLen);
 }
+
+internal interface ITransformerBlock
+{
+    void Forward(ReadOnlySpan<float> input, Span<float> output, int seqLen);
+
+    void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths);
+}
