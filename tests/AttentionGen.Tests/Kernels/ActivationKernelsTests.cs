@@ -16,15 +16,18 @@ public sealed class ActivationKernelsTests
     public static IEnumerable<object[]> RowLengths() => KernelReference.RowLengths();
 
     [Fact]
-    public void Erf_IsWithin2e7Absolute_AndErfcWithinItsRelativeBound_OverDenseSweeps()
+    public void Erf_IsWithin1e7Absolute_AndErfcWithinItsRelativeBound_OverDenseSweeps()
     {
-        // Measured: erf 1.31e-7 absolute with FMA, 1.51e-7 without; erfc 4.8e-7 · max(1, x²) relative.
+        // Measured: erf 8.3e-8 absolute where multiply-adds are fused, 1.32e-7 where they are not; erfc 4.8e-7 · max(1, x²)
+        // relative.
+        bool fused = System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+        double erfBound = fused ? 1e-7 : 2e-7;
         double worstErf = 0, worstErfc = 0;
         for (int k = 0; k <= SweepPoints; k++)
         {
             float x = -6f + 12f * k / SweepPoints;
             double erfError = Math.Abs(VectorMath.Erf(x) - ErrorFunctionReference.Erf(x));
-            Assert.True(erfError <= 2e-7, $"erf({x:R}) = {VectorMath.Erf(x):R}, reference {ErrorFunctionReference.Erf(x):R}");
+            Assert.True(erfError <= erfBound, $"erf({x:R}) = {VectorMath.Erf(x):R}, reference {ErrorFunctionReference.Erf(x):R}");
             worstErf = Math.Max(worstErf, erfError);
 
             float z = 9.2f * k / SweepPoints;
@@ -42,7 +45,7 @@ public sealed class ActivationKernelsTests
         foreach (float x in new[] { 1e-30f, 1e-10f, 1e-5f, 0.01f, 0.3f, 0.999f })
         {
             double expected = ErrorFunctionReference.Erf(x);
-            Assert.True(Math.Abs(VectorMath.Erf(x) - expected) <= 3e-7 * expected, $"erf({x:R}) = {VectorMath.Erf(x):R}, reference {expected:R}");
+            Assert.True(Math.Abs(VectorMath.Erf(x) - expected) <= 2e-7 * expected, $"erf({x:R}) = {VectorMath.Erf(x):R}, reference {expected:R}");
             Assert.Equal(-VectorMath.Erf(x), VectorMath.Erf(-x));
         }
     }
