@@ -1,0 +1,395 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using AttentionGen.Kernels;
+
+namespace AttentionGen.Sampling;
+
+/// <summary>
+/// Picks the next token from a row of logits: greedy, or a seeded draw after temperature, top-k and top-p
+/// (<see cref="SamplingOptions"/>). Its scratch is allocated once, so <see cref="Next"/> allocates nothing.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The generator is owned by the instance: the same seed and the same calls give the same tokens, on any .NET version.
+/// Every sampled call takes exactly one number from it; a greedy call takes none.
+/// </para>
+/// <para>
+/// Nothing sorts the whole vocabulary. Top-k finds the k-th largest value with a k-element heap (one comparison for
+/// most tokens); top-p finds its cut with a selection that partitions around pivots and keeps only the side holding the
+/// cut, summing probability as it goes (linear on average), so the kept set comes out unordered, which a draw does not
+/// mind.
+/// </para>
+/// <para>
+/// The scaled logits are <c>(logit − max) / T</c> rather than Hugging Face's <c>logit / T</c> (the same up to rounding,
+/// and the largest is exactly 0, so a tiny temperature cannot overflow), and probabilities are summed in double. Ties are
+/// resolved towards the lowest id: greedy's maximum, and the order in which top-p takes tokens of equal probability.
+/// An instance is for one thread at a time.
+/// </para>
+/// </remarks>
+public sealed class TokenSampler
+{
+    private readonly float[] _values;
+    private readonly int[] _ids;
+    private readonly float[] _heap;
+    private Xoshiro256StarStar _random;
+    // Whether the candidates' ids are in _ids (top-k or top-p moved them) or are their indices in _values.
+    private bool _candidatesHaveIds;
+
+    /// <summary>Creates a sampler for logits of <paramref name="vocab"/> tokens, its generator seeded by <paramref name="seed"/>.</summary>
+    /// <param name="vocab">The vocabulary size, at least 1.</param>
+    /// <param name="seed">Any value; the same seed gives the same sequence of draws.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="vocab"/> is below 1.</exception>
+    public TokenSampler(int vocab, int seed)
+    {
+        KernelChecks.AtLeast(vocab, 1, nameof(vocab));
+        Vocab = vocab;
+        _values = new float[vocab];
+        _ids = new int[vocab];
+        _heap = new float[vocab];
+        _random = new Xoshiro256StarStar(seed);
+    }
+
+    /// <summary>The vocabulary size: how many logits <see cref="Next"/> takes.</summary>
+    public int Vocab { get; }
+
+    /// <summary>The id of the next token, chosen from <paramref name="logits"/> as <paramref name="options"/> say.</summary>
+    /// <param name="logits">One logit per token, exactly <see cref="Vocab"/>; −∞ marks a token that must not be chosen.</param>
+    /// <param name="options">Temperature, top-k and top-p; <see cref="SamplingOptions.Greedy"/> for the most likely token.</param>
+    /// <returns>A token id in <c>0..Vocab−1</c> whose logit is finite.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A setting in <paramref name="options"/> is out of its range.</exception>
+    /// <exception cref="ArgumentException"><paramref name="logits"/> has the wrong length, holds NaN or +∞, or is all −∞.</exception>
+    public int Next(ReadOnlySpan<float> logits, in SamplingOptions options)
+    {
+        int best = CheckAndFindBest(logits, options);
+        if (options.Temperature == 0)
+        {
+            return best;
+        }
+
+        int count = Filter(logits, options, best);
+        return Draw(count);
+    }
+
+    /// <summary>
+    /// The ids that <paramref name="options"/> leave to draw from (in no particular order) and their unnormalized
+    /// probabilities (the largest 1), as <see cref="Next"/> computes them; draws nothing. For tests.
+    /// </summary>
+    internal (int[] Ids, float[] Weights) Candidates(ReadOnlySpan<float> logits, in SamplingOptions options)
+    {
+        int best = CheckAndFindBest(logits, options);
+        int count = Filter(logits, options, best);
+        var ids = new int[count];
+        var weights = new float[count];
+        for (int j = 0; j < count; j++)
+        {
+            ids[j] = _candidatesHaveIds ? _ids[j] : j;
+            weights[j] = _values[j];
+        }
+        return (ids, weights);
+    }
+
+    /// <returns>The lowest id among the largest logits.</returns>
+    private int CheckAndFindBest(ReadOnlySpan<float> logits, in SamplingOptions options)
+    {
+        options.Validate(nameof(options));
+        if (logits.Length != Vocab)
+        {
+            throw new ArgumentException($"{nameof(logits)} has {logits.Length} floats, but this sampler's vocabulary has {Vocab} tokens.", nameof(logits));
+        }
+
+        float max = float.NegativeInfinity;
+        int best = -1;
+        for (int i = 0; i < logits.Length; i++)
+        {
+            float value = logits[i];
+            if (value > max)
+            {
+                max = value;
+                best = i;
+            }
+            else if (float.IsNaN(value))
+            {
+                throw new ArgumentException($"{nameof(logits)}[{i}] is NaN: the model produced no usable score for that token.", nameof(logits));
+            }
+        }
+
+        if (best < 0)
+        {
+            throw new ArgumentException($"Every one of the {logits.Length} {nameof(logits)} is −∞: no token may be chosen.", nameof(logits));
+        }
+        if (float.IsPositiveInfinity(max))
+        {
+            throw new ArgumentException($"{nameof(logits)}[{best}] is +∞: the probabilities are undefined.", nameof(logits));
+        }
+        return best;
+    }
+
+    /// <summary>
+    /// Leaves the candidates' weights <c>exp((logit − max)/T)</c> in <c>_values[0..count)</c> (their ids in <c>_ids</c> when
+    /// <c>_candidatesHaveIds</c>) and returns <c>count</c>.
+    /// </summary>
+    private int Filter(ReadOnlySpan<float> logits, in SamplingOptions options, int best)
+    {
+        Span<float> values = _values;
+        logits.CopyTo(values);
+        ElementwiseLoops.Ternary<ShiftAndDivideOperator>(values, logits[best], options.Temperature);
+
+        int count = Vocab;
+        _candidatesHaveIds = false;
+        if (options.TopK > 0 && options.TopK < count)
+        {
+            count = KeepTopK(options.TopK);
+            _candidatesHaveIds = true;
+        }
+
+        // The best token's scaled logit is exactly 0, so every weight is in [0, 1] and the best one is 1.
+        SoftmaxKernels.ExpAndSum(values[..count], 0f);
+
+        if (options.TopP < 1)
+        {
+            if (!_candidatesHaveIds)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    _ids[i] = i;
+                }
+                _candidatesHaveIds = true;
+            }
+            count = KeepNucleus(count, options.TopP);
+        }
+        return count;
+    }
+
+    /// <summary>Moves the values at least the k-th largest (with their ids) to the front, in id order; returns how many.</summary>
+    private int KeepTopK(int k)
+    {
+        float[] values = _values, heap = _heap;
+        int vocab = Vocab;
+
+        // A min-heap of the k largest so far: its root is the k-th largest, and most tokens fail the one comparison with it.
+        Array.Copy(values, heap, k);
+        for (int i = k / 2 - 1; i >= 0; i--)
+        {
+            SiftDown(heap, k, i);
+        }
+        for (int i = k; i < vocab; i++)
+        {
+            if (values[i] > heap[0])
+            {
+                heap[0] = values[i];
+                SiftDown(heap, k, 0);
+            }
+        }
+
+        float threshold = heap[0];
+        int count = 0;
+        for (int i = 0; i < vocab; i++)
+        {
+            float value = values[i];
+            if (value >= threshold)
+            {
+                values[count] = value;
+                _ids[count] = i;
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private static void SiftDown(float[] heap, int length, int at)
+    {
+        float value = heap[at];
+        while (true)
+        {
+            int child = 2 * at + 1;
+            if (child >= length)
+            {
+                break;
+            }
+            if (child + 1 < length && heap[child + 1] < heap[child])
+            {
+                child++;
+            }
+            if (heap[child] >= value)
+            {
+                break;
+            }
+            heap[at] = heap[child];
+            at = child;
+        }
+        heap[at] = value;
+    }
+
+    /// <summary>
+    /// Moves the nucleus, the smallest set of most probable candidates whose weight reaches <paramref name="topP"/> of the
+    /// total, to the front of <c>_values[0..count)</c> and <c>_ids</c>; returns its size (at least 1).
+    /// </summary>
+    /// <remarks>
+    /// Candidates are ordered by weight, descending, then by id, ascending: a strict order, so the nucleus is one
+    /// well-defined prefix of it. Quickselect finds that prefix's end: after partitioning around a pivot, the side before
+    /// the pivot either reaches the target weight (the cut is in it) or is wholly kept along with the pivot.
+    /// </remarks>
+    private int KeepNucleus(int count, float topP)
+    {
+        float[] weights = _values;
+        int[] ids = _ids;
+        double total = 0;
+        for (int i = 0; i < count; i++)
+        {
+            total += weights[i];
+        }
+        double target = topP * total;
+
+        // Everything before `low` is kept, weighing `kept`; the cut lies in [low, high).
+        int low = 0, high = count;
+        double kept = 0;
+        while (high - low > SmallRegion)
+        {
+            int pivot = Partition(weights, ids, low, high);
+            double before = 0;
+            for (int i = low; i < pivot; i++)
+            {
+                before += weights[i];
+            }
+
+            if (kept + before >= target)
+            {
+                high = pivot;
+                continue;
+            }
+
+            kept += before + weights[pivot];
+            if (kept >= target)
+            {
+                return pivot + 1;
+            }
+            low = pivot + 1;
+        }
+
+        InsertionSort(weights, ids, low, high);
+        for (int i = low; i < high; i++)
+        {
+            kept += weights[i];
+            if (kept >= target)
+            {
+                return i + 1;
+            }
+        }
+        // Only by rounding (the region's weights summed in another order than when it was chosen): keep all of it.
+        return Math.Max(high, 1);
+    }
+
+    private const int SmallRegion = 16;
+
+    /// <summary>Whether candidate a comes before candidate b: more probable, or as probable with a lower id.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Before(float weightA, int idA, float weightB, int idB) => weightA > weightB || (weightA == weightB && idA < idB);
+
+    /// <summary>
+    /// Partitions <c>[low, high)</c> around the median of its first, middle and last candidates: those before it first,
+    /// then it, then the rest. Returns its index.
+    /// </summary>
+    private static int Partition(float[] weights, int[] ids, int low, int high)
+    {
+        int last = high - 1, middle = low + (high - low) / 2;
+        // Order the three samples, leaving the median at `last` as the pivot.
+        if (Before(weights[middle], ids[middle], weights[low], ids[low]))
+        {
+            Swap(weights, ids, middle, low);
+        }
+        if (Before(weights[last], ids[last], weights[low], ids[low]))
+        {
+            Swap(weights, ids, last, low);
+        }
+        if (Before(weights[middle], ids[middle], weights[last], ids[last]))
+        {
+            Swap(weights, ids, middle, last);
+        }
+
+        float pivotWeight = weights[last];
+        int pivotId = ids[last];
+        int store = low;
+        for (int i = low; i < last; i++)
+        {
+            if (Before(weights[i], ids[i], pivotWeight, pivotId))
+            {
+                Swap(weights, ids, i, store);
+                store++;
+            }
+        }
+        Swap(weights, ids, store, last);
+        return store;
+    }
+
+    private static void InsertionSort(float[] weights, int[] ids, int low, int high)
+    {
+        for (int i = low + 1; i < high; i++)
+        {
+            float weight = weights[i];
+            int id = ids[i];
+            int j = i - 1;
+            while (j >= low && Before(weight, id, weights[j], ids[j]))
+            {
+                weights[j + 1] = weights[j];
+                ids[j + 1] = ids[j];
+                j--;
+            }
+            weights[j + 1] = weight;
+            ids[j + 1] = id;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Swap(float[] weights, int[] ids, int a, int b)
+    {
+        (weights[a], weights[b]) = (weights[b], weights[a]);
+        (ids[a], ids[b]) = (ids[b], ids[a]);
+    }
+
+    /// <summary>One draw from the candidates in proportion to their weights.</summary>
+    private int Draw(int count)
+    {
+        float[] weights = _values;
+        double total = 0;
+        for (int i = 0; i < count; i++)
+        {
+            total += weights[i];
+        }
+
+        double target = _random.NextDouble() * total;
+        double cumulative = 0;
+        int chosen = -1;
+        for (int i = 0; i < count; i++)
+        {
+            float weight = weights[i];
+            if (weight > 0)
+            {
+                chosen = i;
+                cumulative += weight;
+                if (target < cumulative)
+                {
+                    break;
+                }
+            }
+        }
+        // chosen is the last candidate with weight when rounding left the target at or past the running sum's end;
+        // the best token's weight is 1, so some candidate always has weight.
+        return _candidatesHaveIds ? _ids[chosen] : chosen;
+    }
+}
+
+/// <summary><c>(x − shift) / divisor</c>: a logit made relative to the maximum, then divided by the temperature.</summary>
+internal readonly struct ShiftAndDivideOperator : ITernaryOperator
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Invoke(float x, float shift, float divisor) => (x - shift) / divisor;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Invoke(Vector128<float> x, Vector128<float> shift, Vector128<float> divisor) => (x - shift) / divisor;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> shift, Vector256<float> divisor) => (x - shift) / divisor;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> shift, Vector512<float> divisor) => (x - shift) / divisor;
+}

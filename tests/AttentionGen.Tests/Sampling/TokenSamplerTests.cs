@@ -1,0 +1,313 @@
+using AttentionGen.Sampling;
+using AttentionGen.Tests.Kernels;
+
+namespace AttentionGen.Tests.Sampling;
+
+/// <summary>
+/// Greedy, temperature, top-k and top-p choices against their definitions: exact sets on hand-made distributions and
+/// on a 32,000-token vocabulary (against a full sort), and draw frequencies against the exact probabilities within
+/// five standard errors. Numeric, so the vectorized scaling and exponentials run on every SIMD path.
+/// </summary>
+[Trait("Category", "Numeric")]
+public sealed class TokenSamplerTests
+{
+    private const int LargeVocab = 32000;
+
+    [Fact]
+    public void Greedy_IsTheArgmax_TiesToTheLowestId()
+    {
+        var sampler = new TokenSampler(LargeVocab, seed: 1);
+        for (int seed = 0; seed < 5; seed++)
+        {
+            float[] logits = KernelReference.Uniform(LargeVocab, -10f, 10f, seed);
+            int argmax = Array.IndexOf(logits, logits.Max());
+            Assert.Equal(argmax, sampler.Next(logits, SamplingOptions.Greedy));
+        }
+
+        float[] tied = [float.NegativeInfinity, 1f, 3f, -2f, 3f, 3f];
+        Assert.Equal(2, new TokenSampler(tied.Length, seed: 1).Next(tied, SamplingOptions.Greedy));
+        // Greedy ignores top-k and top-p, as Hugging Face does without sampling.
+        Assert.Equal(2, new TokenSampler(tied.Length, seed: 1).Next(tied, new SamplingOptions(Temperature: 0, TopK: 3, TopP: 0.1f)));
+    }
+
+    [Fact]
+    public void TopKOne_IsGreedy_AtAnyTemperature()
+    {
+        var sampler = new TokenSampler(LargeVocab, seed: 2);
+        for (int seed = 0; seed < 10; seed++)
+        {
+            float[] logits = KernelReference.Uniform(LargeVocab, -5f, 5f, seed + 100);
+            int argmax = Array.IndexOf(logits, logits.Max());
+            foreach (float temperature in new[] { 0.1f, 1f, 7f })
+            {
+                Assert.Equal(argmax, sampler.Next(logits, new SamplingOptions(temperature, TopK: 1)));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1f, 0, 1f)]
+    [InlineData(0.7f, 0, 1f)]
+    [InlineData(2.5f, 0, 1f)]
+    [InlineData(1f, 4, 1f)]
+    [InlineData(0.8f, 0, 0.75f)]
+    [InlineData(1.3f, 6, 0.9f)]
+    public void Draws_FollowTheFilteredSoftmax_WithinFiveStandardErrors(float temperature, int topK, float topP)
+    {
+        const int draws = 20_000;
+        float[] logits = [0.3f, -1.2f, 2.0f, 0.9f, float.NegativeInfinity, -0.4f, 1.4f, 0.0f, -2.5f, 1.1f];
+        double[] expected = FilteredProbabilities(logits, temperature, topK, topP);
+
+        var sampler = new TokenSampler(logits.Length, seed: 12345);
+        var counts = new int[logits.Length];
+        var options = new SamplingOptions(temperature, topK, topP);
+        for (int i = 0; i < draws; i++)
+        {
+            counts[sampler.Next(logits, options)]++;
+        }
+
+        for (int id = 0; id < logits.Length; id++)
+        {
+            double frequency = (double)counts[id] / draws;
+            if (expected[id] == 0)
+            {
+                Assert.True(counts[id] == 0, $"token {id} is filtered out but was drawn {counts[id]} times");
+                continue;
+            }
+            // A count is binomial(draws, p): five standard errors of the frequency, √(p(1−p)/draws), fail a correct sampler
+            // about once in 1.7 million per token.
+            double bound = 5 * Math.Sqrt(expected[id] * (1 - expected[id]) / draws);
+            Assert.True(Math.Abs(frequency - expected[id]) <= bound,
+                $"token {id}: frequency {frequency:F4}, probability {expected[id]:F4}, bound {bound:F4}");
+        }
+    }
+
+    [Theory]
+    // Probabilities 0.05, 0.40, 0.10, 0.30, 0.15 by id; descending: 1 (0.40), 3 (0.70), 4 (0.85), 2 (0.95), 0 (1.00).
+    [InlineData(0.05f, new[] { 1 })]
+    [InlineData(0.39f, new[] { 1 })]
+    [InlineData(0.41f, new[] { 1, 3 })]
+    [InlineData(0.69f, new[] { 1, 3 })]
+    [InlineData(0.71f, new[] { 1, 3, 4 })]
+    [InlineData(0.84f, new[] { 1, 3, 4 })]
+    [InlineData(0.86f, new[] { 1, 3, 4, 2 })]
+    [InlineData(0.96f, new[] { 1, 3, 4, 2, 0 })]
+    [InlineData(1f, new[] { 0, 1, 2, 3, 4 })]
+    public void TopP_KeepsTheSmallestSetReachingP(float topP, int[] kept)
+    {
+        float[] logits = [.. new[] { 0.05, 0.40, 0.10, 0.30, 0.15 }.Select(p => (float)Math.Log(p))];
+        var (ids, _) = new TokenSampler(logits.Length, seed: 3).Candidates(logits, new SamplingOptions(TopP: topP));
+        Assert.Equal(kept.Order(), ids.Order());
+    }
+
+    [Theory]
+    // Four equally likely tokens and one less likely: ties are taken lowest id first, so 0.3 needs two of them, the lowest.
+    [InlineData(0.3f, new[] { 1, 2 })]
+    [InlineData(0.5f, new[] { 1, 2, 3 })]
+    public void TopP_TakesTiesLowestIdFirst(float topP, int[] kept)
+    {
+        float[] logits = [-1f, 0f, 0f, 0f, 0f];
+        var (ids, _) = new TokenSampler(logits.Length, seed: 4).Candidates(logits, new SamplingOptions(TopP: topP));
+        Assert.Equal(kept, ids.Order());
+    }
+
+    [Fact]
+    public void TopK_KeepsEveryTokenTiedWithTheKthLargest()
+    {
+        float[] logits = [1f, 5f, 3f, 3f, float.NegativeInfinity, 3f, 2f];
+        var sampler = new TokenSampler(logits.Length, seed: 5);
+        Assert.Equal([1], sampler.Candidates(logits, new SamplingOptions(TopK: 1)).Ids);
+        Assert.Equal([1, 2, 3, 5], sampler.Candidates(logits, new SamplingOptions(TopK: 2)).Ids);
+        Assert.Equal([1, 2, 3, 5], sampler.Candidates(logits, new SamplingOptions(TopK: 4)).Ids);
+        Assert.Equal([0, 1, 2, 3, 5, 6], sampler.Candidates(logits, new SamplingOptions(TopK: 6)).Ids);
+    }
+
+    [Theory]
+    [InlineData(1f, 0, 0.5f)]
+    [InlineData(1f, 0, 0.9f)]
+    [InlineData(0.6f, 0, 0.99f)]
+    [InlineData(1f, 50, 1f)]
+    [InlineData(1f, 1000, 1f)]
+    [InlineData(0.9f, 50, 0.9f)]
+    [InlineData(1.5f, 2000, 0.6f)]
+    public void LargeVocabulary_KeptSetEqualsAFullSortsAndWeightsAreTheSoftmax(float temperature, int topK, float topP)
+    {
+        float[] logits = KernelReference.Uniform(LargeVocab, -8f, 8f, seed: topK + (int)(topP * 100));
+        var sampler = new TokenSampler(LargeVocab, seed: 6);
+        var (ids, weights) = sampler.Candidates(logits, new SamplingOptions(temperature, topK, topP));
+
+        double[] expected = FilteredProbabilities(logits, temperature, topK, topP);
+        int[] expectedIds = [.. Enumerable.Range(0, LargeVocab).Where(id => expected[id] > 0)];
+        Assert.Equal(expectedIds, ids.Order());
+
+        // The weights are exp((logit − max)/T): relative to the best token's, which is 1.
+        double largest = expected.Max();
+        for (int j = 0; j < ids.Length; j++)
+        {
+            double reference = expected[ids[j]] / largest;
+            Assert.True(Math.Abs(weights[j] - reference) <= 1e-5 * Math.Max(1, reference), $"id {ids[j]}: weight {weights[j]}, expected {reference}");
+        }
+    }
+
+    [Fact]
+    public void SameSeed_SameSequence_OtherSeed_OtherSequence()
+    {
+        float[] logits = KernelReference.Uniform(1000, -2f, 2f, seed: 7);
+        var options = new SamplingOptions(0.9f, TopK: 40, TopP: 0.95f);
+        int[] Sequence(int seed)
+        {
+            var sampler = new TokenSampler(logits.Length, seed);
+            return [.. Enumerable.Range(0, 200).Select(_ => sampler.Next(logits, options))];
+        }
+
+        Assert.Equal(Sequence(42), Sequence(42));
+        Assert.NotEqual(Sequence(42), Sequence(43));
+    }
+
+    [Fact]
+    public void NegativeInfinity_IsNeverChosen_EvenWhenTopKAsksForMoreTokens()
+    {
+        float[] logits = KernelReference.Uniform(64, -1f, 1f, seed: 8);
+        for (int i = 0; i < logits.Length; i += 2)
+        {
+            logits[i] = float.NegativeInfinity;
+        }
+
+        var sampler = new TokenSampler(logits.Length, seed: 9);
+        foreach (var options in new[] { new SamplingOptions(50f), new SamplingOptions(50f, TopK: 60), new SamplingOptions(50f, TopK: 60, TopP: 0.999f) })
+        {
+            for (int draw = 0; draw < 2000; draw++)
+            {
+                Assert.True(sampler.Next(logits, options) % 2 == 1);
+            }
+        }
+
+        float[] onlyOne = [float.NegativeInfinity, float.NegativeInfinity, -300f, float.NegativeInfinity];
+        Assert.Equal(2, new TokenSampler(4, seed: 10).Next(onlyOne, new SamplingOptions(1000f)));
+    }
+
+    [Fact]
+    public void TinyTemperature_IsGreedyWithoutOverflow()
+    {
+        float[] logits = [3e38f, -3e38f, 2.9e38f, 0f];
+        Assert.Equal(0, new TokenSampler(4, seed: 11).Next(logits, new SamplingOptions(1e-30f)));
+    }
+
+    [Fact]
+    public void BadOptions_ThrowArgumentOutOfRange()
+    {
+        var sampler = new TokenSampler(4, seed: 12);
+        float[] logits = [0f, 1f, 2f, 3f];
+        foreach (var options in new SamplingOptions[]
+        {
+            new(Temperature: -0.5f), new(Temperature: float.NaN), new(Temperature: float.PositiveInfinity),
+            new(TopK: -1),
+            new(TopP: 0f), new(TopP: -0.1f), new(TopP: 1.01f), new(TopP: float.NaN),
+            default,
+        })
+        {
+            var error = Assert.Throws<ArgumentOutOfRangeException>(() => sampler.Next(logits, options));
+            Assert.Equal("options", error.ParamName);
+        }
+
+        Assert.Equal(new SamplingOptions(1f, 0, 1f), new SamplingOptions());
+        Assert.Equal(3, sampler.Next(logits, new SamplingOptions(TopP: 1f, TopK: 1)));
+    }
+
+    [Fact]
+    public void BadLogits_ThrowArgumentException()
+    {
+        var sampler = new TokenSampler(4, seed: 13);
+        var sampling = new SamplingOptions();
+        foreach (var options in new[] { sampling, SamplingOptions.Greedy })
+        {
+            Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => sampler.Next([0f, float.NaN, 2f, 1f], options)).Message);
+            Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => sampler.Next([float.NaN, 0f, 2f, 1f], options)).Message);
+            Assert.Contains("+∞", Assert.Throws<ArgumentException>(() => sampler.Next([0f, float.PositiveInfinity, 2f, 1f], options)).Message);
+            Assert.Contains("−∞", Assert.Throws<ArgumentException>(() => sampler.Next(Enumerable.Repeat(float.NegativeInfinity, 4).ToArray(), options)).Message);
+            Assert.Equal("logits", Assert.Throws<ArgumentException>(() => sampler.Next([0f, 1f, 2f], options)).ParamName);
+        }
+
+        Assert.Equal("vocab", Assert.Throws<ArgumentOutOfRangeException>(() => new TokenSampler(0, seed: 1)).ParamName);
+    }
+
+    [Fact]
+    public void Next_AllocatesNothing()
+    {
+        float[] logits = KernelReference.Uniform(LargeVocab, -8f, 8f, seed: 14);
+        var sampler = new TokenSampler(LargeVocab, seed: 15);
+        SamplingOptions[] settings =
+        [
+            SamplingOptions.Greedy, new(0.8f), new(0.8f, TopK: 40), new(0.8f, TopP: 0.9f), new(0.8f, TopK: 40, TopP: 0.9f),
+        ];
+
+        int sum = 0;
+        for (int i = 0; i < 20; i++)
+        {
+            foreach (var options in settings)
+            {
+                sum += sampler.Next(logits, options);
+            }
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            foreach (var options in settings)
+            {
+                sum += sampler.Next(logits, options);
+            }
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated == 0, $"{allocated} bytes allocated over {100 * settings.Length} calls");
+        Assert.True(sum > 0);
+    }
+
+    /// <summary>
+    /// The probabilities a draw should follow, in double from the definitions with a full sort: softmax of logits / T,
+    /// zero outside the top k (ties at the k-th value kept) and outside the nucleus, renormalized.
+    /// </summary>
+    private static double[] FilteredProbabilities(float[] logits, float temperature, int topK, float topP)
+    {
+        int vocab = logits.Length;
+        double[] scaled = [.. logits.Select(l => (double)l / temperature)];
+        bool[] keep = [.. scaled.Select(s => !double.IsNegativeInfinity(s))];
+        if (topK > 0 && topK < vocab)
+        {
+            double kth = scaled.OrderDescending().ElementAt(topK - 1);
+            for (int id = 0; id < vocab; id++)
+            {
+                keep[id] &= scaled[id] >= kth;
+            }
+        }
+
+        double max = scaled.Max();
+        double[] probabilities = [.. scaled.Select((s, id) => keep[id] ? Math.Exp(s - max) : 0)];
+        Normalize(probabilities);
+
+        if (topP < 1)
+        {
+            int[] order = [.. Enumerable.Range(0, vocab).OrderByDescending(id => probabilities[id]).ThenBy(id => id)];
+            double cumulative = 0;
+            int taken = 0;
+            while (cumulative < topP)
+            {
+                cumulative += probabilities[order[taken++]];
+            }
+            foreach (int id in order[taken..])
+            {
+                probabilities[id] = 0;
+            }
+            Normalize(probabilities);
+        }
+        return probabilities;
+
+        static void Normalize(double[] values)
+        {
+            double sum = values.Sum();
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] /= sum;
+            }
+        }
+    }
+}
