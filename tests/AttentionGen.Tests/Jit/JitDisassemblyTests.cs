@@ -50,6 +50,14 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void RopeKernel_IsOptimized_WithCallFreeSpillFreeInnerLoops()
+    {
+        // The width loops and the one-pair-at-a-time tail are all inlined into RotateHalf; the tests' r/2 values reach
+        // every width and the tail.
+        AssertListings("FullyQualifiedName~RopeKernelsTests", ["RotateHalf"]);
+    }
+
     private void AssertListings(string filter, string[] methods)
     {
         string listingPath = Path.Combine(Path.GetTempPath(), $"attentiongen-jit-{Guid.NewGuid():N}.txt");
