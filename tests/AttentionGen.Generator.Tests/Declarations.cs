@@ -116,6 +116,22 @@ internal static class Declarations
         TestSourceBuilder.WithAttribute("TransformerEncoder(Vocab = 100, MaxPositions = 16, TypeVocab = 1, Layers = 2, ModelDim = 32, Heads = 2, " +
             "FfnDim = 64, MaxSeqLen = 16, Pooling = PoolingKind.None, Activation = ActivationKind.Relu)").Named("TinyEncoder").Build();
 
+    /// <summary>A Llama-style block: RMSNorm, SwiGLU, partial rotary, grouped-query attention, Llama's names.</summary>
+    public static readonly string TransformerBlockLlama =
+        TestSourceBuilder.WithAttribute("TransformerBlock(ModelDim = 64, Heads = 4, KvHeads = 2, FfnDim = 96, MaxSeqLen = 32, Causal = true, " +
+            "PreNorm = true, Bias = false, Norm = NormKind.RmsNorm, Activation = ActivationKind.SwiGlu, Rope = RopeKind.RotateHalf, RopeDim = 8, " +
+            "WeightNames = WeightNames.HfLlama)").Named("LlamaLayer").Build();
+
+    /// <summary>llama2.c's stories110M shape: 12 layers, dim 768, 12 heads, FFN 2048, vocab 32000.</summary>
+    public static readonly string TransformerDecoderStories =
+        TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 32000, Layers = 12, ModelDim = 768, Heads = 12, FfnDim = 2048, MaxSeqLen = 1024)")
+            .Named("Stories110M").Build();
+
+    /// <summary>A tied LM head, LayerNorm and tanh GELU with biases, multi-query attention.</summary>
+    public static readonly string TransformerDecoderTied =
+        TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 100, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 1, FfnDim = 64, MaxSeqLen = 64, " +
+            "MaxBatchTokens = 16, Norm = NormKind.LayerNorm, Activation = ActivationKind.GeluTanh, Bias = true, TiedEmbeddings = true)").Named("TinyGpt").Build();
+
     /// <summary>Every declaration above by name, for theories.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
@@ -141,6 +157,9 @@ internal static class Declarations
         [nameof(TransformerBlockPreNorm)] = TransformerBlockPreNorm,
         [nameof(TransformerEncoderMiniLm)] = TransformerEncoderMiniLm,
         [nameof(TransformerEncoderNoPooling)] = TransformerEncoderNoPooling,
+        [nameof(TransformerBlockLlama)] = TransformerBlockLlama,
+        [nameof(TransformerDecoderStories)] = TransformerDecoderStories,
+        [nameof(TransformerDecoderTied)] = TransformerDecoderTied,
     };
 
     public static TheoryData<string> Names => [.. All.Keys];

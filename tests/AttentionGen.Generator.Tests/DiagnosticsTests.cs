@@ -278,6 +278,13 @@ public sealed class DiagnosticsTests
     [InlineData("TransformerEncoder(Vocab = 10, MaxPositions = 8, Layers = 1, ModelDim = 9, Heads = 2, FfnDim = 8, MaxSeqLen = 8)", "AGEN0004")]
     [InlineData("TransformerEncoder(Vocab = 10, MaxPositions = 8, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8)", "AGEN0003")] // Layers not set
     [InlineData("TransformerEncoder(Vocab = 10, MaxPositions = 8, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8, Pooling = (PoolingKind)3)", "AGEN0016")]
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, Activation = ActivationKind.SwiGlu)", "AGEN0016")] // BERT names have no gate
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, Rope = RopeKind.RotateHalf, RopeDim = 7)", "AGEN0016")]
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, Rope = RopeKind.RotateHalf, RopeDim = 18)", "AGEN0016")]
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, Rope = RopeKind.RotateHalf, RopeTheta = 0f)", "AGEN0016")]
+    [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 3, FfnDim = 8, MaxSeqLen = 8)", "AGEN0004")]
+    [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 4, KvHeads = 3, FfnDim = 8, MaxSeqLen = 8)", "AGEN0005")]
+    [InlineData("TransformerDecoder(Vocab = 10, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8)", "AGEN0003")] // Layers not set
     public async Task InvalidDeclaration_GeneratesNothing_AndOnlyTheAnalyzerComplains(string attribute, string id)
     {
         var source = TestSourceBuilder.WithAttribute(attribute).Build();

@@ -47,6 +47,12 @@ public sealed class GeneratorSnapshotTests
 
     [Fact] public void TransformerEncoderNoPooling() => Verify(Declarations.TransformerEncoderNoPooling, "Tests.TinyEncoder.g.cs");
 
+    [Fact] public void TransformerBlockLlama() => Verify(Declarations.TransformerBlockLlama, "Tests.LlamaLayer.g.cs");
+
+    [Fact] public void TransformerDecoderStories() => Verify(Declarations.TransformerDecoderStories, "Tests.Stories110M.g.cs");
+
+    [Fact] public void TransformerDecoderTied() => Verify(Declarations.TransformerDecoderTied, "Tests.TinyGpt.g.cs");
+
     /// <summary>Every declaration yields exactly one file, under the expected hint name, matching its snapshot.</summary>
     private static void Verify(string source, string expectedHintName, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {

@@ -22,6 +22,7 @@ internal static class Names
     public const string WeightLoadProgress = "global::AttentionGen.WeightLoadProgress";
     public const string Progress = "global::System.IProgress";
     public const string InvalidOperationException = "global::System.InvalidOperationException";
+    public const string ArgumentOutOfRangeException = "global::System.ArgumentOutOfRangeException";
     public const string WeightLoadException = "global::AttentionGen.WeightLoadException";
     public const string AlignedBuffer = "global::AttentionGen.Kernels.AlignedBuffer";
     public const string Guard = "global::AttentionGen.Kernels.Guard";

@@ -11,7 +11,8 @@ internal static class LayerDefinitions
         new MultiHeadAttentionLayer(),
         new AttentionPoolingLayer(),
         new TransformerBlockLayer(),
-        new TransformerEncoderLayer());
+        new TransformerEncoderLayer(),
+        new TransformerDecoderLayer());
 
     private static readonly Dictionary<string, LayerDefinition> ByMetadataName = CreateIndex();
 

@@ -58,12 +58,29 @@ internal enum ActivationKind
     Gelu = 0,
     GeluTanh = 1,
     Relu = 2,
+    Silu = 3,
+    SwiGlu = 4,
 }
 
 /// <summary>Mirrors the runtime's <c>AttentionGen.NormKind</c>.</summary>
 internal enum NormKind
 {
     LayerNorm = 0,
+    RmsNorm = 1,
+}
+
+/// <summary>Mirrors the runtime's <c>AttentionGen.RopeKind</c>.</summary>
+internal enum RopeKind
+{
+    None = 0,
+    RotateHalf = 1,
+}
+
+/// <summary>Mirrors the runtime's <c>AttentionGen.WeightNames</c>.</summary>
+internal enum WeightNames
+{
+    Bert = 0,
+    HfLlama = 1,
 }
 
 /// <summary>Mirrors the runtime's <c>AttentionGen.PoolingKind</c>.</summary>
@@ -100,6 +117,14 @@ internal interface ITransformerBlockOptions
     int MaxSeqLen { get; }
 
     int MaxBatchTokens { get; }
+
+    RopeKind Rope { get; }
+
+    float RopeTheta { get; }
+
+    int RopeDim { get; }
+
+    WeightNames WeightNames { get; }
 }
 
 /// <summary><c>[TransformerBlock]</c>: self-attention and a feed-forward network, with residuals and norms.</summary>
@@ -120,6 +145,14 @@ internal sealed record TransformerBlockSpec : AttentionSpec, ITransformerBlockOp
     public bool Bias { get; init; } = true;
 
     public int MaxBatchTokens { get; init; }
+
+    public RopeKind Rope { get; init; }
+
+    public float RopeTheta { get; init; } = 10000f;
+
+    public int RopeDim { get; init; }
+
+    public WeightNames WeightNames { get; init; }
 }
 
 /// <summary><c>[TransformerEncoder]</c>: embeddings, a LayerNorm, blocks, pooling.</summary>
@@ -161,4 +194,59 @@ internal sealed record TransformerEncoderSpec : LayerSpec, ITransformerBlockOpti
     public PoolingKind Pooling { get; init; }
 
     public bool Normalize { get; init; } = true;
+
+    /// <summary>BERT encoders take positions from a learned table, not rotary embeddings.</summary>
+    public RopeKind Rope => RopeKind.None;
+
+    public float RopeTheta => 0;
+
+    public int RopeDim => 0;
+
+    public WeightNames WeightNames => WeightNames.Bert;
+}
+
+/// <summary><c>[TransformerDecoder]</c>: a Llama-family decoder with a key/value cache.</summary>
+internal sealed record TransformerDecoderSpec : LayerSpec, ITransformerBlockOptions
+{
+    public int Vocab { get; init; }
+
+    public int Layers { get; init; }
+
+    public int ModelDim { get; init; }
+
+    public int Heads { get; init; }
+
+    public int KvHeads { get; init; }
+
+    public int HeadDim { get; init; }
+
+    public float Scale { get; init; }
+
+    public int FfnDim { get; init; }
+
+    public ActivationKind Activation { get; init; } = ActivationKind.SwiGlu;
+
+    public NormKind Norm { get; init; } = NormKind.RmsNorm;
+
+    public float NormEpsilon { get; init; } = 1e-5f;
+
+    public bool Bias { get; init; }
+
+    public float RopeTheta { get; init; } = 10000f;
+
+    public int RopeDim { get; init; }
+
+    public bool TiedEmbeddings { get; init; }
+
+    public int MaxSeqLen { get; init; }
+
+    public int MaxBatchTokens { get; init; }
+
+    /// <summary>Decoders normalize before each sublayer, and end with a final norm.</summary>
+    public bool PreNorm => true;
+
+    /// <summary>Positions are rotary.</summary>
+    public RopeKind Rope => RopeKind.RotateHalf;
+
+    public WeightNames WeightNames => WeightNames.HfLlama;
 }

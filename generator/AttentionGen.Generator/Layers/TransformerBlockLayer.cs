@@ -23,6 +23,7 @@ internal sealed class TransformerBlockLayer : LayerDefinition<TransformerBlockSp
     protected override void Validate(TransformerBlockSpec spec, List<ValidationIssue> issues)
     {
         TransformerRules.Validate(spec, issues);
+        TransformerRules.RequireWholeSequencePerPass(spec, issues);
         AttentionRules.Validate(spec, TransformerRules.HeadDimOf(spec), spec.HeadDim > 0 ? "HeadDim" : "ModelDim", issues);
         if (spec.MaxKvSeqLen != 0 && spec.MaxKvSeqLen != spec.MaxSeqLen)
         {
@@ -31,7 +32,8 @@ internal sealed class TransformerBlockLayer : LayerDefinition<TransformerBlockSp
         }
     }
 
-    protected override Body Plan(TransformerBlockSpec spec) => new(TransformerRules.Plan(spec, spec.KvHeads, spec.Causal, spec.Softcap));
+    protected override Body Plan(TransformerBlockSpec spec) =>
+        new(TransformerRules.Plan(spec, spec.KvHeads, spec.Causal, spec.Softcap, TransformerRules.BatchTokens(spec), spec.MaxSeqLen));
 
     protected override void Emit(SourceWriter w, TypeDeclaration declaration, Body body)
     {
@@ -40,7 +42,7 @@ internal sealed class TransformerBlockLayer : LayerDefinition<TransformerBlockSp
         AttentionCoreEmitter.EmitShape(w, block.Core);
         w.Line();
         w.Line("// Scratch, allocated once per instance so Forward allocates nothing: MaxBatchTokens rows of each.");
-        TransformerBlockEmitter.EmitScratch(w, block);
+        TransformerBlockEmitter.EmitScratch(w, block, "MaxSeqLen");
         ExclusiveUseEmitter.EmitField(w);
         w.Line();
         WeightsEmitter.EmitField(w);

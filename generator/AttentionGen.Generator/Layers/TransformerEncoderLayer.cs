@@ -35,6 +35,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         RequirePositive(issues, "MaxSeqLen", spec.MaxSeqLen);
         RequireZeroOrPositiveFinite(issues, DiagnosticIds.InvalidScale, "Scale", spec.Scale);
         TransformerRules.Validate(spec, issues);
+        TransformerRules.RequireWholeSequencePerPass(spec, issues);
         TransformerRules.RequireMember(issues, "Pooling", spec.Pooling);
         if (spec.MaxPositions > 0 && spec.MaxSeqLen > spec.MaxPositions)
         {
@@ -53,7 +54,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
     protected override string? BaseList(Body body) => body.HasEmbedding ? "global::AttentionGen.ISentenceEncoder" : null;
 
     protected override Body Plan(TransformerEncoderSpec spec) =>
-        new(TransformerRules.Plan(spec, kvHeads: 0, causal: false, softcap: 0), spec.Vocab, spec.MaxPositions, spec.TypeVocab, spec.Layers,
+        new(TransformerRules.Plan(spec, kvHeads: 0, causal: false, softcap: 0, TransformerRules.BatchTokens(spec), spec.MaxSeqLen), spec.Vocab, spec.MaxPositions, spec.TypeVocab, spec.Layers,
             spec.Pooling, spec.Normalize);
 
     protected override void Emit(SourceWriter w, TypeDeclaration declaration, Body body)
@@ -72,7 +73,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
             w.Line($"private readonly {AlignedBuffer} _hidden = new(MaxBatchTokens * ModelDim);");
         }
 
-        TransformerBlockEmitter.EmitScratch(w, block);
+        TransformerBlockEmitter.EmitScratch(w, block, "MaxSeqLen");
         ExclusiveUseEmitter.EmitField(w);
         w.Line();
         WeightsEmitter.EmitField(w);

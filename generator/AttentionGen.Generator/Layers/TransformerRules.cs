@@ -27,14 +27,44 @@ internal static class TransformerRules
             issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "NormEpsilon", "NormEpsilon", Format(options.NormEpsilon), "0 or a positive finite number"));
         }
 
+        RequireMember(issues, "Activation", options.Activation);
+        RequireMember(issues, "Norm", options.Norm);
+        RequireMember(issues, "Rope", options.Rope);
+        RequireMember(issues, "WeightNames", options.WeightNames);
+        if (options.Activation == ActivationKind.SwiGlu && options.WeightNames == WeightNames.Bert)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "Activation", "Activation", "SwiGlu",
+                "a plain activation with WeightNames.Bert: BERT checkpoints have no gate projection (use WeightNames.HfLlama)"));
+        }
+
+        if (options.Rope != RopeKind.None)
+        {
+            if (float.IsNaN(options.RopeTheta) || float.IsInfinity(options.RopeTheta) || options.RopeTheta <= 1)
+            {
+                issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeTheta", "RopeTheta", Format(options.RopeTheta), "a finite number greater than 1"));
+            }
+
+            var headDim = HeadDimOf(options);
+            if (options.RopeDim < 0 || options.RopeDim % 2 != 0 || (headDim > 0 && options.RopeDim > headDim))
+            {
+                issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeDim", "RopeDim", Format(options.RopeDim),
+                    $"0 (the whole head) or an even number up to HeadDim ({Format(headDim)})"));
+            }
+            else if (options.RopeDim == 0 && headDim % 2 != 0)
+            {
+                issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeDim", "RopeDim", "0 (all of HeadDim)", $"even: HeadDim {Format(headDim)} is odd, so set an even RopeDim"));
+            }
+        }
+    }
+
+    /// <summary>A packed batch runs whole sequences per pass, so its scratch must hold the longest one.</summary>
+    public static void RequireWholeSequencePerPass(ITransformerBlockOptions options, List<ValidationIssue> issues)
+    {
         if (options.MaxBatchTokens > 0 && options.MaxSeqLen > 0 && options.MaxBatchTokens < options.MaxSeqLen)
         {
             issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "MaxBatchTokens", "MaxBatchTokens", Format(options.MaxBatchTokens),
                 $"0 or at least MaxSeqLen ({Format(options.MaxSeqLen)}), so a whole sequence fits one pass"));
         }
-
-        RequireMember(issues, "Activation", options.Activation);
-        RequireMember(issues, "Norm", options.Norm);
     }
 
     /// <summary>An enum argument cast from a number that names no member (<c>(ActivationKind)7</c>).</summary>
@@ -53,11 +83,17 @@ internal static class TransformerRules
         options.HeadDim > 0 ? options.HeadDim
         : options.Heads > 0 && options.ModelDim % options.Heads == 0 ? options.ModelDim / options.Heads : 0;
 
-    public static TransformerBlockPlan Plan(ITransformerBlockOptions options, int kvHeads, bool causal, float softcap)
+    /// <param name="maxBatchTokens">Rows of scratch: the most tokens one pass runs.</param>
+    /// <param name="maxKvSeqLen">The attention's key bound: the tokens one pass sees (a packed group) or a cache holds.</param>
+    public static TransformerBlockPlan Plan(ITransformerBlockOptions options, int kvHeads, bool causal, float softcap, int maxBatchTokens, int maxKvSeqLen)
     {
-        var core = AttentionCorePlanner.Plan("Attention", options.Heads, kvHeads, HeadDimOf(options), options.MaxSeqLen, options.MaxSeqLen,
-            causal, options.Scale, softcap);
+        var headDim = HeadDimOf(options);
+        var core = AttentionCorePlanner.Plan("Attention", options.Heads, kvHeads, headDim, options.MaxSeqLen, maxKvSeqLen, causal, options.Scale, softcap);
+        var ropeDim = options.Rope == RopeKind.None ? 0 : options.RopeDim > 0 ? options.RopeDim : headDim;
         return new TransformerBlockPlan(core, options.ModelDim, options.FfnDim, options.Activation, options.Norm, options.NormEpsilon,
-            options.PreNorm, options.Bias, options.MaxBatchTokens > 0 ? options.MaxBatchTokens : options.MaxSeqLen);
+            options.PreNorm, options.Bias, maxBatchTokens, options.Rope, options.RopeTheta, ropeDim, BlockNaming.For(options.WeightNames));
     }
+
+    /// <summary>The scratch rows a block over packed sequences takes: MaxBatchTokens, or MaxSeqLen when that is 0.</summary>
+    public static int BatchTokens(ITransformerBlockOptions options) => options.MaxBatchTokens > 0 ? options.MaxBatchTokens : options.MaxSeqLen;
 }

@@ -37,6 +37,18 @@ public sealed class TransformerBlockAttribute : AttentionAttribute
     /// <summary>Whether the linear layers have biases. Defaults to true.</summary>
     public bool Bias { get; set; } = true;
 
+    /// <summary>Rotary position embedding inside attention. Defaults to <see cref="RopeKind.None"/>.</summary>
+    public RopeKind Rope { get; set; }
+
+    /// <summary>The rotary base θ. Defaults to 10000 (Llama 2).</summary>
+    public float RopeTheta { get; set; } = 10000f;
+
+    /// <summary>How many of each head's floats rotate (partial rotary); 0 means all of <c>HeadDim</c>. Must be even.</summary>
+    public int RopeDim { get; set; }
+
+    /// <summary>Whose tensor names the weights carry. Defaults to <see cref="WeightNames.Bert"/>.</summary>
+    public WeightNames WeightNames { get; set; }
+
     /// <summary>
     /// Most tokens one call runs at once; a packed batch with more is run in groups of whole sequences. Sizes the scratch;
     /// 0 means <see cref="AttentionAttribute.MaxSeqLen"/>. Raise it to run short sequences in larger batches.

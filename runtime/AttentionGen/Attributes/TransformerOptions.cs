@@ -11,6 +11,15 @@ public enum ActivationKind
 
     /// <summary><c>max(0, x)</c>.</summary>
     Relu = 2,
+
+    /// <summary>SiLU (swish), <c>x·sigmoid(x)</c>, between the two linear layers.</summary>
+    Silu = 3,
+
+    /// <summary>
+    /// The gated SwiGLU of Llama: <c>down(silu(gate(x)) ⊙ up(x))</c>, with a third linear layer (<c>gate</c>) beside
+    /// <c>up</c>.
+    /// </summary>
+    SwiGlu = 4,
 }
 
 /// <summary>The normalization in a transformer block.</summary>
@@ -18,6 +27,35 @@ public enum NormKind
 {
     /// <summary>LayerNorm: <c>(x − mean) / √(var + ε) · γ + β</c> over each row, with the biased variance (PyTorch, BERT).</summary>
     LayerNorm = 0,
+
+    /// <summary>RMSNorm: <c>x / √(mean(x²) + ε) · γ</c>, no centring and no bias (Llama).</summary>
+    RmsNorm = 1,
+}
+
+/// <summary>How a block encodes positions inside attention.</summary>
+public enum RopeKind
+{
+    /// <summary>No rotary embedding: positions come from elsewhere (a learned table) or not at all.</summary>
+    None = 0,
+
+    /// <summary>
+    /// Rotary position embedding in Llama's and GPT-NeoX's "rotate half" layout: each head's first <c>RopeDim</c>
+    /// floats are split into halves that rotate as pairs (<c>x[i]</c> with <c>x[i + RopeDim/2]</c>).
+    /// </summary>
+    RotateHalf = 1,
+}
+
+/// <summary>Whose tensor names a block's or model's weights carry.</summary>
+public enum WeightNames
+{
+    /// <summary>Hugging Face <c>BertLayer</c> / <c>BertModel</c>: <c>attention.self.query</c>, <c>intermediate.dense</c>, ….</summary>
+    Bert = 0,
+
+    /// <summary>
+    /// Hugging Face <c>LlamaDecoderLayer</c> / <c>LlamaForCausalLM</c>: <c>self_attn.q_proj</c>, <c>mlp.gate_proj</c>,
+    /// <c>input_layernorm</c>, ….
+    /// </summary>
+    HfLlama = 1,
 }
 
 /// <summary>How an encoder turns its last hidden state into one sentence embedding.</summary>

@@ -89,6 +89,16 @@ public static class Guard
         Ids(tokenIds, vocab, paramName, "vocabulary");
     }
 
+    /// <summary>Throws unless <paramref name="token"/> is in <c>0..vocab−1</c>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">It is not.</exception>
+    public static void TokenId(int token, int vocab, string paramName)
+    {
+        if ((uint)token >= (uint)vocab)
+        {
+            throw new ArgumentOutOfRangeException(paramName, token, $"{paramName} is {token}, outside the vocabulary (0 to {vocab - 1}).");
+        }
+    }
+
     /// <summary>Throws unless every id in <paramref name="tokenIds"/> is in <c>0..vocab−1</c> (a packed batch, whose lengths are checked apart).</summary>
     /// <exception cref="ArgumentOutOfRangeException">An id is out of range.</exception>
     public static void TokenIdsInRange(ReadOnlySpan<int> tokenIds, int vocab, string paramName) => Ids(tokenIds, vocab, paramName, "vocabulary");
@@ -163,6 +173,36 @@ public static class Guard
                 throw new ArgumentOutOfRangeException(paramName, ids[i],
                     $"{paramName}[{i}] is {ids[i]}, outside the {table} (0 to {count - 1}).");
             }
+        }
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="count"/> new tokens (at least one) fit a cache of <paramref name="capacity"/>
+    /// positions that already holds <paramref name="position"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">No tokens, or more than the cache has room for.</exception>
+    public static void CacheRoom(int count, int position, int capacity, string paramName)
+    {
+        if (count < 1)
+        {
+            throw new ArgumentOutOfRangeException(paramName, count, $"{paramName} is empty: give at least one token.");
+        }
+
+        if (count > capacity - position)
+        {
+            throw new ArgumentOutOfRangeException(paramName, count,
+                $"{paramName} has {count} tokens, but the cache holds {capacity} positions and {position} are used, so {capacity - position} fit. " +
+                "Call Reset or Rewind first; nothing was changed.");
+        }
+    }
+
+    /// <summary>Throws unless <c>0 ≤ position ≤ current</c>: a rewind can only go back.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative or past <paramref name="current"/>.</exception>
+    public static void RewindPosition(int position, int current, string paramName)
+    {
+        if (position < 0 || position > current)
+        {
+            throw new ArgumentOutOfRangeException(paramName, position, $"{paramName} must be between 0 and the current position {current}, but it is {position}.");
         }
     }
 }

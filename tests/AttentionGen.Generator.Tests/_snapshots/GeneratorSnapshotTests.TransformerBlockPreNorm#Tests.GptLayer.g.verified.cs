@@ -204,16 +204,16 @@ partial class GptLayer
     /// <summary>The learnable tensors, in file order, with the shapes <see cref="Weights.Load"/> expects.</summary>
     public static global::System.Collections.Generic.IReadOnlyList<global::AttentionGen.ParameterSpec> Parameters { get; } = new global::AttentionGen.ParameterSpec[]
     {
+        new("attention.output.LayerNorm.weight", ModelDim),
+        new("attention.output.LayerNorm.bias", ModelDim),
         new("attention.self.query.weight", QueryWidth, ModelDim) { IsPacked = true },
         new("attention.self.key.weight", KvWidth, ModelDim) { IsPacked = true },
         new("attention.self.value.weight", KvWidth, ModelDim) { IsPacked = true },
         new("attention.output.dense.weight", ModelDim, QueryWidth) { IsPacked = true },
-        new("attention.output.LayerNorm.weight", ModelDim),
-        new("attention.output.LayerNorm.bias", ModelDim),
-        new("intermediate.dense.weight", FfnDim, ModelDim) { IsPacked = true },
-        new("output.dense.weight", ModelDim, FfnDim) { IsPacked = true },
         new("output.LayerNorm.weight", ModelDim),
         new("output.LayerNorm.bias", ModelDim),
+        new("intermediate.dense.weight", FfnDim, ModelDim) { IsPacked = true },
+        new("output.dense.weight", ModelDim, FfnDim) { IsPacked = true },
     };
 
     /// <summary>
@@ -246,34 +246,34 @@ partial class GptLayer
         /// <exception cref="global::System.ArgumentException"><paramref name="name"/> is not a parameter, or <paramref name="values"/> is not its element count.</exception>
         public Weights With(string name, global::System.ReadOnlySpan<float> values) => new(WithTensor(name, values));
 
-        /// <summary><c>attention.self.query.weight</c> [QueryWidth, ModelDim], packed into GEMM panels.</summary>
-        internal global::System.ReadOnlySpan<float> QueryWeight => Stored(0);
-
-        /// <summary><c>attention.self.key.weight</c> [KvWidth, ModelDim], packed into GEMM panels.</summary>
-        internal global::System.ReadOnlySpan<float> KeyWeight => Stored(1);
-
-        /// <summary><c>attention.self.value.weight</c> [KvWidth, ModelDim], packed into GEMM panels.</summary>
-        internal global::System.ReadOnlySpan<float> ValueWeight => Stored(2);
-
-        /// <summary><c>attention.output.dense.weight</c> [ModelDim, QueryWidth], packed into GEMM panels.</summary>
-        internal global::System.ReadOnlySpan<float> AttentionOutputWeight => Stored(3);
-
         /// <summary><c>attention.output.LayerNorm.weight</c> [ModelDim].</summary>
-        internal global::System.ReadOnlySpan<float> AttentionNormGain => Stored(4);
+        internal global::System.ReadOnlySpan<float> AttentionNormGain => Stored(0);
 
         /// <summary><c>attention.output.LayerNorm.bias</c> [ModelDim].</summary>
-        internal global::System.ReadOnlySpan<float> AttentionNormBias => Stored(5);
+        internal global::System.ReadOnlySpan<float> AttentionNormBias => Stored(1);
 
-        /// <summary><c>intermediate.dense.weight</c> [FfnDim, ModelDim], packed into GEMM panels.</summary>
-        internal global::System.ReadOnlySpan<float> IntermediateWeight => Stored(6);
+        /// <summary><c>attention.self.query.weight</c> [QueryWidth, ModelDim], packed into GEMM panels.</summary>
+        internal global::System.ReadOnlySpan<float> QueryWeight => Stored(2);
 
-        /// <summary><c>output.dense.weight</c> [ModelDim, FfnDim], packed into GEMM panels.</summary>
-        internal global::System.ReadOnlySpan<float> OutputWeight => Stored(7);
+        /// <summary><c>attention.self.key.weight</c> [KvWidth, ModelDim], packed into GEMM panels.</summary>
+        internal global::System.ReadOnlySpan<float> KeyWeight => Stored(3);
+
+        /// <summary><c>attention.self.value.weight</c> [KvWidth, ModelDim], packed into GEMM panels.</summary>
+        internal global::System.ReadOnlySpan<float> ValueWeight => Stored(4);
+
+        /// <summary><c>attention.output.dense.weight</c> [ModelDim, QueryWidth], packed into GEMM panels.</summary>
+        internal global::System.ReadOnlySpan<float> AttentionOutputWeight => Stored(5);
 
         /// <summary><c>output.LayerNorm.weight</c> [ModelDim].</summary>
-        internal global::System.ReadOnlySpan<float> OutputNormGain => Stored(8);
+        internal global::System.ReadOnlySpan<float> OutputNormGain => Stored(6);
 
         /// <summary><c>output.LayerNorm.bias</c> [ModelDim].</summary>
-        internal global::System.ReadOnlySpan<float> OutputNormBias => Stored(9);
+        internal global::System.ReadOnlySpan<float> OutputNormBias => Stored(7);
+
+        /// <summary><c>intermediate.dense.weight</c> [FfnDim, ModelDim], packed into GEMM panels.</summary>
+        internal global::System.ReadOnlySpan<float> IntermediateWeight => Stored(8);
+
+        /// <summary><c>output.dense.weight</c> [ModelDim, FfnDim], packed into GEMM panels.</summary>
+        internal global::System.ReadOnlySpan<float> OutputWeight => Stored(9);
     }
 }

@@ -123,6 +123,25 @@ public sealed class ZeroAllocationTests
     }
 
     [Fact]
+    public void TransformerDecoder_DecodeStep_AndChunkedPrefill()
+    {
+        var decoder = TestWeights.NewLayer<DecoderLlamaTiny>();
+        var logits = new float[DecoderLlamaTiny.Vocab];
+        var prompt = new int[12]; // one and a half prefill chunks
+        decoder.Prefill(prompt, logits);
+        AssertNoAllocation(() =>
+        {
+            decoder.DecodeStep(5, logits);
+            decoder.Rewind(decoder.Position - 1);
+        });
+        AssertNoAllocation(() =>
+        {
+            decoder.Reset();
+            decoder.Prefill(prompt, logits);
+        });
+    }
+
+    [Fact]
     public void Pooling_WithAndWithoutWeights()
     {
         var layer = TestWeights.NewLayer<PoolWide>();

@@ -40,3 +40,16 @@ internal interface ITransformerBlock
 
     void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths);
 }
+
+internal interface IDecoder
+{
+    int Position { get; }
+
+    void Prefill(ReadOnlySpan<int> prompt, Span<float> lastLogits);
+
+    void DecodeStep(int token, Span<float> logits);
+
+    void Rewind(int position);
+
+    void Reset();
+}

@@ -3,7 +3,19 @@ namespace AttentionGen.Tests.Reference;
 /// <summary>The options of one transformer block, as the reference needs them.</summary>
 internal sealed record BlockOptions(
     int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, bool Causal, double Scale, double Softcap, bool PreNorm,
-    ActivationKind Activation, double Epsilon);
+    ActivationKind Activation, double Epsilon, NormKind Norm = NormKind.LayerNorm, int RopeDim = 0, double RopeTheta = 10000,
+    WeightNames Names = WeightNames.Bert);
+
+/// <summary>The tensor-name prefixes of a block's parts in one checkpoint family.</summary>
+internal sealed record BlockTensorNames(
+    string Query, string Key, string Value, string AttentionOutput, string AttentionNorm, string Gate, string Intermediate, string Output, string OutputNorm)
+{
+    public static BlockTensorNames For(WeightNames names) => names == WeightNames.HfLlama
+        ? new("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "input_layernorm", "mlp.gate_proj", "mlp.up_proj",
+            "mlp.down_proj", "post_attention_layernorm")
+        : new("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense", "attention.output.LayerNorm",
+            "intermediate.gate", "intermediate.dense", "output.dense", "output.LayerNorm");
+}
 
 /// <summary>
 /// Transformer blocks and a BERT encoder in float64, written the plain way: LayerNorm with the biased variance, the
@@ -12,35 +24,127 @@ internal sealed record BlockOptions(
 /// </summary>
 internal static class TransformerReference
 {
+    /// <summary>One block over a whole sequence (positions 0 to tokens − 1).</summary>
     public static double[] Block(double[] x, int tokens, BlockOptions o, IReadOnlyDictionary<string, float[]> w, string prefix = "")
     {
-        float[]? Bias(string name) => w.TryGetValue(prefix + name, out var b) ? b : null;
-        int d = o.ModelDim;
-        var h = (double[])x.Clone();
-        var attentionIn = o.PreNorm ? LayerNorm(h, tokens, d, w[prefix + "attention.output.LayerNorm.weight"], w[prefix + "attention.output.LayerNorm.bias"], o.Epsilon) : h;
-        int queryWidth = o.Heads * o.HeadDim, kvWidth = o.KvHeads * o.HeadDim;
-        var q = AttentionReference.Linear(attentionIn, tokens, d, w[prefix + "attention.self.query.weight"], Bias("attention.self.query.bias"), queryWidth);
-        var k = AttentionReference.Linear(attentionIn, tokens, d, w[prefix + "attention.self.key.weight"], Bias("attention.self.key.bias"), kvWidth);
-        var v = AttentionReference.Linear(attentionIn, tokens, d, w[prefix + "attention.self.value.weight"], Bias("attention.self.value.bias"), kvWidth);
-        var attended = AttentionReference.Sdpa(q, k, v, tokens, tokens, o.Heads, o.KvHeads, o.HeadDim, o.Causal, o.Scale, o.Softcap, null);
-        var attention = AttentionReference.Linear(attended, tokens, queryWidth, w[prefix + "attention.output.dense.weight"], Bias("attention.output.dense.bias"), d);
-        h = Residual(h, attention, o.PreNorm ? null : (w[prefix + "attention.output.LayerNorm.weight"], w[prefix + "attention.output.LayerNorm.bias"]), tokens, d, o.Epsilon);
+        var n = BlockTensorNames.For(o.Names);
+        float[]? Bias(string name) => w.TryGetValue(prefix + name + ".bias", out var b) ? b : null;
+        double[] Linear(double[] input, string name, int inDim, int outDim) =>
+            AttentionReference.Linear(input, tokens, inDim, w[prefix + name + ".weight"], Bias(name), outDim);
+        double[] Norm(double[] input, string name) => o.Norm == NormKind.RmsNorm
+            ? RmsNorm(input, tokens, o.ModelDim, w[prefix + name + ".weight"], o.Epsilon)
+            : LayerNorm(input, tokens, o.ModelDim, w[prefix + name + ".weight"], w[prefix + name + ".bias"], o.Epsilon);
 
-        var ffnIn = o.PreNorm ? LayerNorm(h, tokens, d, w[prefix + "output.LayerNorm.weight"], w[prefix + "output.LayerNorm.bias"], o.Epsilon) : h;
-        var inner = AttentionReference.Linear(ffnIn, tokens, d, w[prefix + "intermediate.dense.weight"], Bias("intermediate.dense.bias"), o.FfnDim);
+        int d = o.ModelDim, queryWidth = o.Heads * o.HeadDim, kvWidth = o.KvHeads * o.HeadDim;
+        var h = (double[])x.Clone();
+        var attentionIn = o.PreNorm ? Norm(h, n.AttentionNorm) : h;
+        var q = Linear(attentionIn, n.Query, d, queryWidth);
+        var k = Linear(attentionIn, n.Key, d, kvWidth);
+        var v = Linear(attentionIn, n.Value, d, kvWidth);
+        if (o.RopeDim > 0)
+        {
+            RotateHalf(q, tokens, o.Heads, o.HeadDim, o.RopeDim, o.RopeTheta);
+            RotateHalf(k, tokens, o.KvHeads, o.HeadDim, o.RopeDim, o.RopeTheta);
+        }
+
+        var attended = AttentionReference.Sdpa(q, k, v, tokens, tokens, o.Heads, o.KvHeads, o.HeadDim, o.Causal, o.Scale, o.Softcap, null);
+        h = Add(h, Linear(attended, n.AttentionOutput, queryWidth, d));
+        if (!o.PreNorm)
+        {
+            h = Norm(h, n.AttentionNorm);
+        }
+
+        var ffnIn = o.PreNorm ? Norm(h, n.OutputNorm) : h;
+        var inner = Linear(ffnIn, n.Intermediate, d, o.FfnDim);
+        var gate = o.Activation == ActivationKind.SwiGlu ? Linear(ffnIn, n.Gate, d, o.FfnDim) : null;
         for (int i = 0; i < inner.Length; i++)
         {
             inner[i] = o.Activation switch
             {
                 ActivationKind.GeluTanh => ErrorFunctionReference.GeluTanh(inner[i]),
                 ActivationKind.Relu => Math.Max(0, inner[i]),
+                ActivationKind.Silu => Silu(inner[i]),
+                ActivationKind.SwiGlu => Silu(gate![i]) * inner[i],
                 _ => ErrorFunctionReference.Gelu(inner[i]),
             };
         }
 
-        var ffn = AttentionReference.Linear(inner, tokens, o.FfnDim, w[prefix + "output.dense.weight"], Bias("output.dense.bias"), d);
-        return Residual(h, ffn, o.PreNorm ? null : (w[prefix + "output.LayerNorm.weight"], w[prefix + "output.LayerNorm.bias"]), tokens, d, o.Epsilon);
+        h = Add(h, Linear(inner, n.Output, o.FfnDim, d));
+        return o.PreNorm ? h : Norm(h, n.OutputNorm);
     }
+
+    /// <summary>
+    /// A Llama-style decoder's logits for every position of <paramref name="tokenIds"/> ([tokens, vocab]): embedding,
+    /// pre-norm blocks (causal), the final norm, the LM head (or the embedding table when tied).
+    /// </summary>
+    public static double[] DecoderLogits(int[] tokenIds, int vocab, int layers, BlockOptions o, IReadOnlyDictionary<string, float[]> w, bool tied)
+    {
+        int tokens = tokenIds.Length, d = o.ModelDim;
+        var table = w["model.embed_tokens.weight"];
+        var h = new double[tokens * d];
+        for (int t = 0; t < tokens; t++)
+        {
+            for (int c = 0; c < d; c++)
+            {
+                h[t * d + c] = table[tokenIds[t] * d + c];
+            }
+        }
+
+        for (int layer = 0; layer < layers; layer++)
+        {
+            h = Block(h, tokens, o, w, $"model.layers.{layer}.");
+        }
+
+        h = o.Norm == NormKind.RmsNorm
+            ? RmsNorm(h, tokens, d, w["model.norm.weight"], o.Epsilon)
+            : LayerNorm(h, tokens, d, w["model.norm.weight"], w["model.norm.bias"], o.Epsilon);
+        return AttentionReference.Linear(h, tokens, d, tied ? table : w["lm_head.weight"], null, vocab);
+    }
+
+    /// <summary>Rotary embedding, rotate-half layout, on each head's first <paramref name="ropeDim"/> floats; angles in double.</summary>
+    public static void RotateHalf(double[] rows, int tokens, int heads, int headDim, int ropeDim, double theta)
+    {
+        int half = ropeDim / 2, width = heads * headDim;
+        for (int t = 0; t < tokens; t++)
+        {
+            for (int head = 0; head < heads; head++)
+            {
+                int at = t * width + head * headDim;
+                for (int i = 0; i < half; i++)
+                {
+                    double angle = t * Math.Pow(theta, -2.0 * i / ropeDim);
+                    double x1 = rows[at + i], x2 = rows[at + i + half];
+                    rows[at + i] = x1 * Math.Cos(angle) - x2 * Math.Sin(angle);
+                    rows[at + i + half] = x2 * Math.Cos(angle) + x1 * Math.Sin(angle);
+                }
+            }
+        }
+    }
+
+    public static double[] RmsNorm(double[] x, int rows, int width, float[] gain, double epsilon)
+    {
+        var y = new double[rows * width];
+        for (int r = 0; r < rows; r++)
+        {
+            double meanSquare = 0;
+            for (int c = 0; c < width; c++)
+            {
+                meanSquare += x[r * width + c] * x[r * width + c] / width;
+            }
+
+            double scale = 1 / Math.Sqrt(meanSquare + epsilon);
+            for (int c = 0; c < width; c++)
+            {
+                y[r * width + c] = x[r * width + c] * scale * gain[c];
+            }
+        }
+
+        return y;
+    }
+
+    private static double Silu(double x) => x / (1 + Math.Exp(-x));
+
+    private static double[] Add(double[] a, double[] b) => a.Zip(b, (p, q) => p + q).ToArray();
 
     /// <summary>A BERT encoder's last hidden state for one sequence: embeddings summed, LayerNorm, then every block.</summary>
     public static double[] Encoder(int[] tokenIds, int[]? tokenTypes, int layers, BlockOptions o, IReadOnlyDictionary<string, float[]> w)
@@ -116,12 +220,5 @@ internal static class TransformerReference
         }
 
         return y;
-    }
-
-    /// <summary>Post-norm: <c>Norm(h + s)</c>; pre-norm (no norm given): <c>h + s</c>.</summary>
-    private static double[] Residual(double[] h, double[] sublayer, (float[] Gain, float[] Bias)? norm, int tokens, int d, double epsilon)
-    {
-        var sum = h.Zip(sublayer, (a, b) => a + b).ToArray();
-        return norm is { } n ? LayerNorm(sum, tokens, d, n.Gain, n.Bias, epsilon) : sum;
     }
 }

@@ -2,7 +2,6 @@ using AttentionGen.Generator.Components.AttentionCore;
 using AttentionGen.Generator.Components.Linear;
 using AttentionGen.Generator.Emit;
 using AttentionGen.Generator.Layers;
-using AttentionGen.Generator.Planning;
 using static AttentionGen.Generator.Emit.Literals;
 using static AttentionGen.Generator.Emit.Names;
 
@@ -10,25 +9,43 @@ namespace AttentionGen.Generator.Components.TransformerBlock;
 
 /// <summary>
 /// Writes a transformer block's part of a class: its constants, its scratch, and <c>RunBlock</c>, which runs the block
-/// in place over a packed group of sequences. A model calls it once per block with that block's index.
+/// in place over a packed group of sequences, or (with a cache) over the next tokens of one sequence. A model calls it
+/// once per block with that block's index.
 /// </summary>
 internal static class TransformerBlockEmitter
 {
+    private const string Kernels = "global::AttentionGen.Kernels";
+
     public static void EmitConstants(SourceWriter w, TransformerBlockPlan block)
     {
         w.Constant("int", "ModelDim", Int(block.ModelDim), "Width of the hidden states: every token's row in and out of a block.");
         w.Constant("int", "FfnDim", Int(block.FfnDim), "Width of the feed-forward network's hidden layer.");
-        w.Constant("float", "NormEpsilon", Float(block.NormEpsilon), "Added to the variance in every LayerNorm.");
-        w.Constant("int", "MaxBatchTokens", Int(block.MaxBatchTokens), "Most tokens one pass runs at once; a larger packed batch runs in groups of whole sequences.");
+        w.Constant("float", "NormEpsilon", Float(block.NormEpsilon), $"Added to the {(block.Norm == NormKind.RmsNorm ? "mean square" : "variance")} in every {block.Norm}.");
+        w.Constant("int", "MaxBatchTokens", Int(block.MaxBatchTokens), block.UsesCache
+            ? "Most tokens one pass runs at once; a longer prompt is prefilled in chunks of this many."
+            : "Most tokens one pass runs at once; a larger packed batch runs in groups of whole sequences.");
+        if (block.HasRope)
+        {
+            w.Constant("int", "RopeDim", Int(block.RopeDim), "Floats of each head that rotate with the token's position (rotate-half layout).");
+            w.Constant("float", "RopeTheta", Float(block.RopeTheta), "The rotary base θ: pair i turns by position · θ^(−2i/RopeDim).");
+        }
+
         AttentionCoreEmitter.EmitConstants(w, block.Core);
     }
 
-    public static void EmitScratch(SourceWriter w, TransformerBlockPlan block)
+    /// <param name="ropePositions">The constant naming how many positions the rotary tables cover.</param>
+    public static void EmitScratch(SourceWriter w, TransformerBlockPlan block, string ropePositions)
     {
         AttentionCoreEmitter.EmitScratch(w, block.Core);
         foreach (var (field, width, _, _) in block.Scratch)
         {
             w.Line($"private readonly {AlignedBuffer} {field} = new(MaxBatchTokens * {width});");
+        }
+
+        if (block.HasRope)
+        {
+            w.Line($"// cos and sin of every position's angles: the same for every instance, so computed once per type.");
+            w.Line($"private static readonly {Kernels}.RopeTables RopeTables = new({ropePositions}, RopeDim, RopeTheta);");
         }
     }
 
@@ -37,18 +54,46 @@ internal static class TransformerBlockEmitter
     {
         var layer = layered ? "layer" : null;
         w.Line("/// <summary>");
-        w.Line($"/// One {(block.PreNorm ? "pre-norm" : "post-norm")} transformer block, in place on <paramref name=\"hidden\"/> [tokens, ModelDim]: a packed group of");
-        w.Line("/// sequences, <paramref name=\"lengths\"/> tokens each, that the linear layers take all at once and attention takes one by one.");
+        var kind = block.PreNorm ? "pre-norm" : "post-norm";
+        if (block.UsesCache)
+        {
+            w.Line($"/// One {kind} transformer block, in place on <paramref name=\"hidden\"/> [tokens, ModelDim]: the next tokens of the sequence, at");
+            w.Line("/// <paramref name=\"position\"/>. Their keys and values join the block's cache, and they attend to everything cached so far.");
+        }
+        else
+        {
+            w.Line($"/// One {kind} transformer block, in place on <paramref name=\"hidden\"/> [tokens, ModelDim]: a packed group of");
+            w.Line("/// sequences, <paramref name=\"lengths\"/> tokens each, that the linear layers take all at once and attention takes one by one.");
+        }
+
         w.Line("/// </summary>");
         var layerParameter = layered ? "int layer, " : "";
-        using (w.Block($"private void RunBlock(Weights {WeightsEmitter.Local}, {layerParameter}{Span} hidden, global::System.ReadOnlySpan<int> lengths, int tokens)"))
+        var tail = block.UsesCache ? "int tokens, int position" : "global::System.ReadOnlySpan<int> lengths, int tokens";
+        using (w.Block($"private void RunBlock(Weights {WeightsEmitter.Local}, {layerParameter}{Span} hidden, {tail})"))
         {
             w.Line($"{Span} query = _query.Span.Slice(0, tokens * QueryWidth);");
-            w.Line($"{Span} key = _key.Span.Slice(0, tokens * KvWidth);");
-            w.Line($"{Span} value = _value.Span.Slice(0, tokens * KvWidth);");
+            if (block.UsesCache)
+            {
+                w.Line("// This block's cache; the new tokens' keys and values are projected straight into their rows.");
+                w.Line($"{Span} keyCache = _keyCache.Span.Slice({layer ?? "0"} * MaxSeqLen * KvWidth, MaxSeqLen * KvWidth);");
+                w.Line($"{Span} valueCache = _valueCache.Span.Slice({layer ?? "0"} * MaxSeqLen * KvWidth, MaxSeqLen * KvWidth);");
+                w.Line($"{Span} key = keyCache.Slice(position * KvWidth, tokens * KvWidth);");
+                w.Line($"{Span} value = valueCache.Slice(position * KvWidth, tokens * KvWidth);");
+            }
+            else
+            {
+                w.Line($"{Span} key = _key.Span.Slice(0, tokens * KvWidth);");
+                w.Line($"{Span} value = _value.Span.Slice(0, tokens * KvWidth);");
+            }
+
             w.Line($"{Span} attended = _attended.Span.Slice(0, tokens * QueryWidth);");
             w.Line($"{Span} sublayerOutput = _sublayerOutput.Span.Slice(0, tokens * ModelDim);");
             w.Line($"{Span} intermediate = _intermediate.Span.Slice(0, tokens * FfnDim);");
+            if (block.IsGated)
+            {
+                w.Line($"{Span} gate = _gate.Span.Slice(0, tokens * FfnDim);");
+            }
+
             var attentionInput = "hidden";
             if (block.PreNorm)
             {
@@ -57,73 +102,125 @@ internal static class TransformerBlockEmitter
             }
 
             w.Line();
-            w.Line("// Self-attention: Q, K and V for every token at once; then each sequence attends to itself alone.");
+            w.Line(block.UsesCache
+                ? "// Self-attention: Q, K and V for every new token at once; then they attend, causally, to the whole cache."
+                : "// Self-attention: Q, K and V for every token at once; then each sequence attends to itself alone.");
             if (block.PreNorm)
             {
-                EmitLayerNorm(w, "hidden", block.AttentionNorm, "normed", layer);
+                EmitNorm(w, block, "hidden", block.AttentionNorm, "normed", layer);
             }
 
             LinearEmitter.EmitForward(w, block.Query, attentionInput, "query", "tokens", layer);
             LinearEmitter.EmitForward(w, block.Key, attentionInput, "key", "tokens", layer);
             LinearEmitter.EmitForward(w, block.Value, attentionInput, "value", "tokens", layer);
-            w.Line("int first = 0;");
-            using (w.Block("for (int sequence = 0; sequence < lengths.Length; sequence++)"))
+            if (block.UsesCache)
             {
-                w.Line("int length = lengths[sequence];");
-                AttentionCoreEmitter.EmitAttend(w, block.Core,
-                    "query.Slice(first * QueryWidth, length * QueryWidth)", "key.Slice(first * KvWidth, length * KvWidth)",
-                    "value.Slice(first * KvWidth, length * KvWidth)", "default", "attended.Slice(first * QueryWidth, length * QueryWidth)", "length", "length");
-                w.Line("first += length;");
+                if (block.HasRope)
+                {
+                    EmitRope(w, "query", "tokens", "QueryWidth", "Heads", "position");
+                    EmitRope(w, "key", "tokens", "KvWidth", "KvHeads", "position");
+                }
+
+                AttentionCoreEmitter.EmitAttend(w, block.Core, "query", "keyCache.Slice(0, (position + tokens) * KvWidth)",
+                    "valueCache.Slice(0, (position + tokens) * KvWidth)", "default", "attended", "tokens", "position + tokens");
+            }
+            else
+            {
+                w.Line("int first = 0;");
+                using (w.Block("for (int sequence = 0; sequence < lengths.Length; sequence++)"))
+                {
+                    w.Line("int length = lengths[sequence];");
+                    var sequenceQuery = "query.Slice(first * QueryWidth, length * QueryWidth)";
+                    var sequenceKey = "key.Slice(first * KvWidth, length * KvWidth)";
+                    if (block.HasRope)
+                    {
+                        w.Line($"{Span} sequenceQuery = {sequenceQuery};");
+                        w.Line($"{Span} sequenceKey = {sequenceKey};");
+                        w.Line("// Every sequence of the batch starts at position 0.");
+                        EmitRope(w, "sequenceQuery", "length", "QueryWidth", "Heads", "0");
+                        EmitRope(w, "sequenceKey", "length", "KvWidth", "KvHeads", "0");
+                        (sequenceQuery, sequenceKey) = ("sequenceQuery", "sequenceKey");
+                    }
+
+                    AttentionCoreEmitter.EmitAttend(w, block.Core, sequenceQuery, sequenceKey, "value.Slice(first * KvWidth, length * KvWidth)", "default",
+                        "attended.Slice(first * QueryWidth, length * QueryWidth)", "length", "length");
+                    w.Line("first += length;");
+                }
+
+                w.Line();
             }
 
-            w.Line();
             LinearEmitter.EmitForward(w, block.AttentionOutput, "attended", "sublayerOutput", "tokens", layer);
             EmitResidual(w, block, block.AttentionNorm, layer);
             w.Line();
-            w.Line($"// Feed-forward: {Describe(block.Activation)} between two linear layers, over every token at once.");
+            w.Line($"// Feed-forward: {Describe(block.Activation)}, over every token at once.");
             var ffnInput = "hidden";
             if (block.PreNorm)
             {
-                EmitLayerNorm(w, "hidden", block.OutputNorm, "normed", layer);
+                EmitNorm(w, block, "hidden", block.OutputNorm, "normed", layer);
                 ffnInput = "normed";
             }
 
-            LinearEmitter.EmitForward(w, block.Intermediate, ffnInput, "intermediate", "tokens", layer);
-            w.Line($"global::AttentionGen.Kernels.ActivationKernels.{Kernel(block.Activation)}(intermediate);");
+            if (block.IsGated)
+            {
+                LinearEmitter.EmitForward(w, block.Gate, ffnInput, "gate", "tokens", layer);
+                LinearEmitter.EmitForward(w, block.Intermediate, ffnInput, "intermediate", "tokens", layer);
+                w.Line($"{Kernels}.ActivationKernels.SwiGlu(gate, intermediate, intermediate);");
+            }
+            else
+            {
+                LinearEmitter.EmitForward(w, block.Intermediate, ffnInput, "intermediate", "tokens", layer);
+                w.Line($"{Kernels}.ActivationKernels.{Kernel(block.Activation)}(intermediate);");
+            }
+
             LinearEmitter.EmitForward(w, block.Output, "intermediate", "sublayerOutput", "tokens", layer);
             EmitResidual(w, block, block.OutputNorm, layer);
         }
     }
 
-    /// <summary>Post-norm: <c>hidden = Norm(hidden + sublayer)</c>, fused. Pre-norm: <c>hidden += sublayer</c>.</summary>
-    private static void EmitResidual(SourceWriter w, TransformerBlockPlan block, (WeightPlan Gain, WeightPlan Bias) norm, string? layer)
+    /// <summary>The norm of <paramref name="input"/>'s <c>tokens</c> rows into <paramref name="output"/> (which may be the input).</summary>
+    public static void EmitNorm(SourceWriter w, TransformerBlockPlan block, string input, NormWeights norm, string output, string? layer, string rows = "tokens")
     {
-        if (block.PreNorm)
+        var gain = WeightsEmitter.Tensor(norm.Gain, layer);
+        w.Line(norm.Bias is { } bias
+            ? $"{Kernels}.NormKernels.LayerNorm({input}, {gain}, {WeightsEmitter.Tensor(bias, layer)}, {output}, {rows}, ModelDim, NormEpsilon);"
+            : $"{Kernels}.NormKernels.RmsNorm({input}, {gain}, {output}, {rows}, ModelDim, NormEpsilon);");
+    }
+
+    /// <summary>Post-norm: <c>hidden = Norm(hidden + sublayer)</c> (fused for LayerNorm). Pre-norm: <c>hidden += sublayer</c>.</summary>
+    private static void EmitResidual(SourceWriter w, TransformerBlockPlan block, NormWeights norm, string? layer)
+    {
+        if (!block.PreNorm && norm.Bias is { } bias)
         {
-            w.Line("global::AttentionGen.Kernels.ElementwiseKernels.Add(hidden, sublayerOutput, hidden);");
+            w.Line($"{Kernels}.NormKernels.AddLayerNorm(hidden, sublayerOutput, {WeightsEmitter.Tensor(norm.Gain, layer)}, " +
+                $"{WeightsEmitter.Tensor(bias, layer)}, hidden, tokens, ModelDim, NormEpsilon);");
+            return;
         }
-        else
+
+        w.Line($"{Kernels}.ElementwiseKernels.Add(hidden, sublayerOutput, hidden);");
+        if (!block.PreNorm)
         {
-            w.Line($"global::AttentionGen.Kernels.NormKernels.AddLayerNorm(hidden, sublayerOutput, {WeightsEmitter.Tensor(norm.Gain, layer)}, " +
-                $"{WeightsEmitter.Tensor(norm.Bias, layer)}, hidden, tokens, ModelDim, NormEpsilon);");
+            EmitNorm(w, block, "hidden", norm, "hidden", layer);
         }
     }
 
-    private static void EmitLayerNorm(SourceWriter w, string input, (WeightPlan Gain, WeightPlan Bias) norm, string output, string? layer) =>
-        w.Line($"global::AttentionGen.Kernels.NormKernels.LayerNorm({input}, {WeightsEmitter.Tensor(norm.Gain, layer)}, " +
-            $"{WeightsEmitter.Tensor(norm.Bias, layer)}, {output}, tokens, ModelDim, NormEpsilon);");
+    private static void EmitRope(SourceWriter w, string rows, string tokens, string rowWidth, string heads, string firstPosition) =>
+        w.Line($"{Kernels}.RopeKernels.RotateHalf({rows}, {tokens}, {rowWidth}, {heads}, HeadDim, RopeDim, RopeTables.Cos, RopeTables.Sin, {firstPosition});");
 
     private static string Kernel(ActivationKind activation) => activation switch
     {
         ActivationKind.GeluTanh => "GeluTanh",
         ActivationKind.Relu => "Relu",
+        ActivationKind.Silu => "Silu",
         _ => "GeluErf",
     };
 
     private static string Describe(ActivationKind activation) => activation switch
     {
-        ActivationKind.GeluTanh => "GELU (tanh form)",
-        ActivationKind.Relu => "ReLU",
-        _ => "GELU (exact, erf)",
+        ActivationKind.GeluTanh => "GELU (tanh form) between two linear layers",
+        ActivationKind.Relu => "ReLU between two linear layers",
+        ActivationKind.Silu => "SiLU between two linear layers",
+        ActivationKind.SwiGlu => "SwiGLU, down(silu(gate(x)) ⊙ up(x))",
+        _ => "GELU (exact, erf) between two linear layers",
     };
 }

@@ -7,54 +7,86 @@ using AttentionGen.Generator.Planning;
 namespace AttentionGen.Generator.Components.TransformerBlock;
 
 /// <summary>
-/// One transformer block, planned: self-attention (one <see cref="AttentionCore.AttentionCorePlan"/>) and a feed-forward
-/// network, each with a residual and a norm, post-norm (BERT) or pre-norm. Its tensors carry Hugging Face
-/// <c>BertLayer</c> names; its scratch holds <see cref="MaxBatchTokens"/> rows, the most tokens one call runs at once.
+/// One transformer block, planned: self-attention (one <see cref="AttentionCore.AttentionCorePlan"/>, with rotary
+/// positions when <see cref="Rope"/> says so) and a feed-forward network (plain or gated), each with a residual and a
+/// norm, post-norm (BERT) or pre-norm (GPT, Llama). Its tensors carry the names <see cref="Naming"/> gives; its scratch
+/// holds <see cref="MaxBatchTokens"/> rows, the most tokens one pass runs at once.
 /// </summary>
+/// <param name="RopeDim">Floats of each head that rotate (0 without rotary embedding).</param>
 internal sealed record TransformerBlockPlan(
     AttentionCore.AttentionCorePlan Core, int ModelDim, int FfnDim, ActivationKind Activation, NormKind Norm, float NormEpsilon,
-    bool PreNorm, bool Bias, int MaxBatchTokens)
+    bool PreNorm, bool Bias, int MaxBatchTokens, RopeKind Rope, float RopeTheta, int RopeDim, BlockNaming Naming)
 {
     private int QueryWidth => (int)Core.QueryWidth;
 
     private int KvWidth => (int)Core.KvWidth;
 
-    public LinearPlan Query => new("attention.self.query", QueryWidth, "QueryWidth", ModelDim, "ModelDim", Bias) { Accessor = "Query" };
+    public bool IsGated => Activation == ActivationKind.SwiGlu;
 
-    public LinearPlan Key => new("attention.self.key", KvWidth, "KvWidth", ModelDim, "ModelDim", Bias) { Accessor = "Key" };
+    public bool HasRope => Rope != RopeKind.None;
 
-    public LinearPlan Value => new("attention.self.value", KvWidth, "KvWidth", ModelDim, "ModelDim", Bias) { Accessor = "Value" };
+    /// <summary>
+    /// Whether keys and values go into a per-block cache (a decoder) instead of scratch: then the class holds the cache,
+    /// and <c>RunBlock</c> continues one sequence at a position rather than taking a packed group.
+    /// </summary>
+    public bool UsesCache { get; init; }
 
-    public LinearPlan AttentionOutput => new("attention.output.dense", ModelDim, "ModelDim", QueryWidth, "QueryWidth", Bias) { Accessor = "AttentionOutput" };
+    public LinearPlan Query => new(Naming.Query, QueryWidth, "QueryWidth", ModelDim, "ModelDim", Bias) { Accessor = "Query" };
 
-    public LinearPlan Intermediate => new("intermediate.dense", FfnDim, "FfnDim", ModelDim, "ModelDim", Bias) { Accessor = "Intermediate" };
+    public LinearPlan Key => new(Naming.Key, KvWidth, "KvWidth", ModelDim, "ModelDim", Bias) { Accessor = "Key" };
 
-    public LinearPlan Output => new("output.dense", ModelDim, "ModelDim", FfnDim, "FfnDim", Bias) { Accessor = "Output" };
+    public LinearPlan Value => new(Naming.Value, KvWidth, "KvWidth", ModelDim, "ModelDim", Bias) { Accessor = "Value" };
 
-    /// <summary>The norm after attention (before it, pre-norm): gain and bias.</summary>
-    public (WeightPlan Gain, WeightPlan Bias) AttentionNorm => NormWeights("attention.output.LayerNorm", "AttentionNorm");
+    public LinearPlan AttentionOutput => new(Naming.AttentionOutput, ModelDim, "ModelDim", QueryWidth, "QueryWidth", Bias) { Accessor = "AttentionOutput" };
 
-    /// <summary>The norm after the feed-forward network (before it, pre-norm).</summary>
-    public (WeightPlan Gain, WeightPlan Bias) OutputNorm => NormWeights("output.LayerNorm", "OutputNorm");
+    /// <summary>The gated network's gate projection (SwiGLU only).</summary>
+    public LinearPlan Gate => new(Naming.Gate, FfnDim, "FfnDim", ModelDim, "ModelDim", Bias) { Accessor = "Gate" };
 
-    /// <summary>The block's tensors in <c>BertLayer</c>'s order, as its state dict lists them.</summary>
-    public IEnumerable<WeightPlan> Weights =>
-        Query.Weights.Concat(Key.Weights).Concat(Value.Weights).Concat(AttentionOutput.Weights)
-            .Concat(new[] { AttentionNorm.Gain, AttentionNorm.Bias })
-            .Concat(Intermediate.Weights).Concat(Output.Weights)
-            .Concat(new[] { OutputNorm.Gain, OutputNorm.Bias });
+    /// <summary>Into the hidden layer: BERT's intermediate, Llama's up projection.</summary>
+    public LinearPlan Intermediate => new(Naming.Intermediate, FfnDim, "FfnDim", ModelDim, "ModelDim", Bias) { Accessor = "Intermediate" };
 
-    /// <summary>The scratch rows, each [MaxBatchTokens, width]: name, width constant, what it holds.</summary>
+    /// <summary>Out of the hidden layer: BERT's output dense, Llama's down projection.</summary>
+    public LinearPlan Output => new(Naming.Output, ModelDim, "ModelDim", FfnDim, "FfnDim", Bias) { Accessor = "Output" };
+
+    /// <summary>The norm around attention (after it post-norm, before it pre-norm): gain, and bias for LayerNorm.</summary>
+    public NormWeights AttentionNorm => NormWeightsFor(Naming.AttentionNorm, "AttentionNorm");
+
+    /// <summary>The norm around the feed-forward network.</summary>
+    public NormWeights OutputNorm => NormWeightsFor(Naming.OutputNorm, "OutputNorm");
+
+    /// <summary>The block's tensors, in the order its checkpoints list them.</summary>
+    public IEnumerable<WeightPlan> Weights
+    {
+        get
+        {
+            var attention = Query.Weights.Concat(Key.Weights).Concat(Value.Weights).Concat(AttentionOutput.Weights);
+            var ffn = (IsGated ? Gate.Weights : Enumerable.Empty<WeightPlan>()).Concat(Intermediate.Weights).Concat(Output.Weights);
+            return PreNorm
+                ? AttentionNorm.All.Concat(attention).Concat(OutputNorm.All).Concat(ffn)
+                : attention.Concat(AttentionNorm.All).Concat(ffn).Concat(OutputNorm.All);
+        }
+    }
+
+    /// <summary>The scratch rows, each [MaxBatchTokens, width]: field, width constant, floats, what it holds.</summary>
     public IEnumerable<(string Field, string Width, long Floats, string Holds)> Scratch
     {
         get
         {
             yield return ("_query", "QueryWidth", (long)MaxBatchTokens * QueryWidth, "queries");
-            yield return ("_key", "KvWidth", (long)MaxBatchTokens * KvWidth, "keys");
-            yield return ("_value", "KvWidth", (long)MaxBatchTokens * KvWidth, "values");
+            if (!UsesCache)
+            {
+                yield return ("_key", "KvWidth", (long)MaxBatchTokens * KvWidth, "keys");
+                yield return ("_value", "KvWidth", (long)MaxBatchTokens * KvWidth, "values");
+            }
+
             yield return ("_attended", "QueryWidth", (long)MaxBatchTokens * QueryWidth, "the attended heads");
             yield return ("_sublayerOutput", "ModelDim", (long)MaxBatchTokens * ModelDim, "a sublayer's output, before the residual");
             yield return ("_intermediate", "FfnDim", (long)MaxBatchTokens * FfnDim, "the feed-forward hidden layer");
+            if (IsGated)
+            {
+                yield return ("_gate", "FfnDim", (long)MaxBatchTokens * FfnDim, "the feed-forward gate");
+            }
+
             if (PreNorm)
             {
                 yield return ("_normed", "ModelDim", (long)MaxBatchTokens * ModelDim, "the normalized rows a sublayer reads");
@@ -65,14 +97,37 @@ internal sealed record TransformerBlockPlan(
     /// <summary>The members the block adds to the class.</summary>
     public IEnumerable<string> Members =>
         new[] { "ModelDim", "FfnDim", "NormEpsilon", "MaxBatchTokens", "Heads", "KvHeads", "HeadDim", "QueryWidth", "KvWidth", "MaxSeqLen",
-                "MaxKvSeqLen", "Scale", "Softcap", "IsCausal", "RunBlock" }
+                "MaxKvSeqLen", "Scale", "Softcap", "IsCausal", "RunBlock", "RopeDim", "RopeTheta", "RopeTables" }
             .Concat(Scratch.Select(s => s.Field)).Concat(Core.Members);
 
     /// <summary>The scratch an instance allocates, for the memory ceiling.</summary>
     public IEnumerable<BufferPlan> Buffers =>
         Core.Buffers.Concat(Scratch.Select(s => new BufferPlan(s.Holds, s.Floats, "MaxBatchTokens")));
 
-    private (WeightPlan Gain, WeightPlan Bias) NormWeights(string tensorPrefix, string accessor) =>
-        (WeightPlan.Named(tensorPrefix + ".weight", ModelDim, "ModelDim", 0, "") with { PropertyName = accessor + "Gain" },
-         WeightPlan.Named(tensorPrefix + ".bias", ModelDim, "ModelDim", 0, "") with { PropertyName = accessor + "Bias" });
+    private NormWeights NormWeightsFor(string tensorPrefix, string accessor) => new(
+        WeightPlan.Named(tensorPrefix + ".weight", ModelDim, "ModelDim", 0, "") with { PropertyName = accessor + "Gain" },
+        Norm == NormKind.LayerNorm ? WeightPlan.Named(tensorPrefix + ".bias", ModelDim, "ModelDim", 0, "") with { PropertyName = accessor + "Bias" } : null);
+}
+
+/// <summary>A norm's tensors: the gain, and (LayerNorm only) the bias.</summary>
+internal sealed record NormWeights(WeightPlan Gain, WeightPlan? Bias)
+{
+    public IEnumerable<WeightPlan> All => Bias is null ? new[] { Gain } : new[] { Gain, Bias };
+}
+
+/// <summary>The tensor-name prefix of each part of a block, in one checkpoint family's convention.</summary>
+internal sealed record BlockNaming(
+    string Query, string Key, string Value, string AttentionOutput, string AttentionNorm, string Gate, string Intermediate, string Output, string OutputNorm)
+{
+    /// <summary>Hugging Face <c>BertLayer</c>. BERT has no gated network, so <see cref="Gate"/> is never used with it.</summary>
+    public static BlockNaming Bert { get; } = new(
+        "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense", "attention.output.LayerNorm",
+        "intermediate.gate", "intermediate.dense", "output.dense", "output.LayerNorm");
+
+    /// <summary>Hugging Face <c>LlamaDecoderLayer</c>.</summary>
+    public static BlockNaming HfLlama { get; } = new(
+        "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "input_layernorm",
+        "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj", "post_attention_layernorm");
+
+    public static BlockNaming For(WeightNames names) => names == WeightNames.HfLlama ? HfLlama : Bert;
 }

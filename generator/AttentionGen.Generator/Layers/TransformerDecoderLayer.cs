@@ -1,0 +1,223 @@
+using System.Collections.Generic;
+using System.Linq;
+using AttentionGen.Generator.Components.AttentionCore;
+using AttentionGen.Generator.Components.TransformerBlock;
+using AttentionGen.Generator.Emit;
+using AttentionGen.Generator.Model;
+using AttentionGen.Generator.Planning;
+using AttentionGen.Generator.Validation;
+using static AttentionGen.Generator.Emit.Literals;
+using static AttentionGen.Generator.Emit.Names;
+using static AttentionGen.Generator.Validation.Rules;
+
+namespace AttentionGen.Generator.Layers;
+
+/// <summary>
+/// <c>[TransformerDecoder]</c>: a Llama-family language model. A token embedding, <c>Layers</c> pre-norm blocks with
+/// causal, rotary, cached self-attention, a final norm, and the LM head. An instance is one sequence: it owns the
+/// key/value cache of every block and the position it has reached.
+/// </summary>
+internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecoderSpec, TransformerDecoderLayer.Body>
+{
+    private const string Kernels = "global::AttentionGen.Kernels";
+
+    /// <summary>Prefill chunk when MaxBatchTokens is left out: enough rows for the GEMMs' tiles, little scratch.</summary>
+    private const int DefaultPrefillChunk = 256;
+
+    public override string AttributeMetadataName => "AttentionGen.TransformerDecoderAttribute";
+
+    public override string AttributeName => "TransformerDecoder";
+
+    protected override void Validate(TransformerDecoderSpec spec, List<ValidationIssue> issues)
+    {
+        RequirePositive(issues, "Vocab", spec.Vocab);
+        RequirePositive(issues, "Layers", spec.Layers);
+        RequirePositive(issues, "Heads", spec.Heads);
+        RequirePositive(issues, "MaxSeqLen", spec.MaxSeqLen);
+        RejectNegative(issues, "KvHeads", spec.KvHeads);
+        if (spec.Heads > 0 && spec.KvHeads > 0 && spec.Heads % spec.KvHeads != 0)
+        {
+            issues.Add(Issue(DiagnosticIds.HeadsNotDivisibleByKvHeads, "KvHeads", Format(spec.Heads), Format(spec.KvHeads)));
+        }
+
+        RequireZeroOrPositiveFinite(issues, DiagnosticIds.InvalidScale, "Scale", spec.Scale);
+        TransformerRules.Validate(spec, issues);
+        var headDim = TransformerRules.HeadDimOf(spec);
+        if (headDim > AttentionCorePlanner.MaxTiledHeadDim)
+        {
+            issues.Add(new ValidationIssue(DiagnosticIds.HeadTooWideForTiles, spec.HeadDim > 0 ? "HeadDim" : "ModelDim",
+                new[] { Format(headDim), Format(AttentionCorePlanner.MaxTiledHeadDim) }.ToEquatableArray(), IsError: false));
+        }
+    }
+
+    protected override Body Plan(TransformerDecoderSpec spec)
+    {
+        var chunk = spec.MaxBatchTokens > 0 ? System.Math.Min(spec.MaxBatchTokens, spec.MaxSeqLen) : System.Math.Min(spec.MaxSeqLen, DefaultPrefillChunk);
+        var block = TransformerRules.Plan(spec, spec.KvHeads, causal: true, softcap: 0, chunk, spec.MaxSeqLen) with { UsesCache = true };
+        return new Body(block, spec.Vocab, spec.Layers, spec.TiedEmbeddings);
+    }
+
+    protected override void Emit(SourceWriter w, TypeDeclaration declaration, Body body)
+    {
+        var block = body.Block;
+        w.Constant("int", "Vocab", Int(body.Vocab), "Tokens in the vocabulary: every token id is below this, and every logits row this long.");
+        w.Constant("int", "Layers", Int(body.Layers), "Transformer blocks, each pre-norm: x = x + Attention(Norm(x)), x = x + Ffn(Norm(x)).");
+        w.Constant("bool", "TiedEmbeddings", Bool(body.TiedEmbeddings), body.TiedEmbeddings
+            ? "The LM head is the token embedding table itself."
+            : "The LM head has its own weights (lm_head.weight).");
+        TransformerBlockEmitter.EmitConstants(w, block);
+        AttentionCoreEmitter.EmitShape(w, block.Core);
+        w.Line();
+        w.Line("// Scratch, allocated once per instance so calls allocate nothing: MaxBatchTokens rows of each, shared by every block.");
+        w.Line($"private readonly {AlignedBuffer} _hidden = new(MaxBatchTokens * ModelDim);");
+        w.Line($"private readonly {AlignedBuffer} _lastNormed = new(ModelDim);");
+        TransformerBlockEmitter.EmitScratch(w, block, "MaxSeqLen");
+        w.Line();
+        w.Line("// The key/value cache: every block's keys and values of every position so far, [Layers, MaxSeqLen, KvWidth] each.");
+        w.Line($"private readonly {AlignedBuffer} _keyCache = new(Layers * MaxSeqLen * KvWidth);");
+        w.Line($"private readonly {AlignedBuffer} _valueCache = new(Layers * MaxSeqLen * KvWidth);");
+        w.Line("private int _position;");
+        ExclusiveUseEmitter.EmitField(w);
+        w.Line();
+        WeightsEmitter.EmitField(w);
+        WeightsEmitter.EmitInstanceMembers(w, declaration.Name);
+        EmitSequenceApi(w);
+        EmitRun(w, body);
+        w.Line();
+        TransformerBlockEmitter.EmitRunBlock(w, block, layered: true);
+        w.Line();
+        WeightsEmitter.EmitWeightsType(w, body.WeightSet, declaration.Name);
+    }
+
+    private static void EmitSequenceApi(SourceWriter w)
+    {
+        w.Line("/// <summary>Tokens in the cache: the next token goes to this position.</summary>");
+        w.Line("public int Position => _position;");
+        w.Line();
+        w.Line("/// <summary>Empties the cache, to start a new sequence.</summary>");
+        using (w.Block("public void Reset()"))
+        {
+            ExclusiveUseEmitter.EmitEnter(w);
+            w.Line("_position = 0;");
+        }
+
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Drops every cached position from <paramref name=\"position\"/> on, so the next token goes there: to edit the end of a");
+        w.Line("/// sequence, or to reject a speculative draft. The positions before it stay as they were.");
+        w.Line("/// </summary>");
+        w.Line($"/// <exception cref=\"{ArgumentOutOfRangeException}\"><paramref name=\"position\"/> is negative or past <see cref=\"Position\"/>.</exception>");
+        using (w.Block("public void Rewind(int position)"))
+        {
+            ExclusiveUseEmitter.EmitEnter(w);
+            w.Line($"{Guard}.RewindPosition(position, _position, nameof(position));");
+            w.Line("_position = position;");
+        }
+
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Runs <paramref name=\"prompt\"/> from <see cref=\"Position\"/> on, adding it to the cache (in chunks of MaxBatchTokens), and writes");
+        w.Line("/// the logits [Vocab] that predict the token after its last one. Allocates nothing.");
+        w.Line("/// </summary>");
+        w.Line($"/// <exception cref=\"{ArgumentOutOfRangeException}\">The prompt is empty, an id is outside the vocabulary, or the cache has no room for it; nothing is changed.</exception>");
+        w.Line($"/// <exception cref=\"{ArgumentException}\"><paramref name=\"lastLogits\"/> is shorter than Vocab.</exception>");
+        using (w.Block($"public void Prefill(global::System.ReadOnlySpan<int> prompt, {Span} lastLogits)"))
+        {
+            w.Line($"{Guard}.HasRows(lastLogits, 1, Vocab, nameof(lastLogits));");
+            ExclusiveUseEmitter.EmitEnter(w);
+            w.Line($"{Guard}.CacheRoom(prompt.Length, _position, MaxSeqLen, nameof(prompt));");
+            w.Line($"{Guard}.TokenIdsInRange(prompt, Vocab, nameof(prompt));");
+            w.Line("Run(prompt, lastLogits);");
+        }
+
+        w.Line();
+        w.Line("/// <summary>Adds <paramref name=\"token\"/> at <see cref=\"Position\"/> and writes the logits [Vocab] that predict the next one. Allocates nothing.</summary>");
+        w.Line($"/// <exception cref=\"{ArgumentOutOfRangeException}\">The token is outside the vocabulary, or the cache is full; nothing is changed.</exception>");
+        w.Line($"/// <exception cref=\"{ArgumentException}\"><paramref name=\"logits\"/> is shorter than Vocab.</exception>");
+        using (w.Block($"public void DecodeStep(int token, {Span} logits)"))
+        {
+            w.Line($"{Guard}.HasRows(logits, 1, Vocab, nameof(logits));");
+            ExclusiveUseEmitter.EmitEnter(w);
+            w.Line($"{Guard}.CacheRoom(1, _position, MaxSeqLen, nameof(token));");
+            w.Line($"{Guard}.TokenId(token, Vocab, nameof(token));");
+            w.Line($"Run({MemoryMarshal}.CreateReadOnlySpan(ref token, 1), logits);");
+        }
+    }
+
+    private static void EmitRun(SourceWriter w, Body body)
+    {
+        w.Line();
+        w.Line("/// <summary>The checked tokens through every block, chunk by chunk, then the last one's logits.</summary>");
+        using (w.Block($"private void Run(global::System.ReadOnlySpan<int> tokens, {Span} logits)"))
+        {
+            WeightsEmitter.EmitLocal(w);
+            w.Line($"{Span} hidden = default;");
+            w.Line("int count = 0;");
+            using (w.Block("while (!tokens.IsEmpty)"))
+            {
+                w.Line("count = global::System.Math.Min(tokens.Length, MaxBatchTokens);");
+                w.Line("hidden = _hidden.Span.Slice(0, count * ModelDim);");
+                w.Line($"{Kernels}.EmbeddingKernels.Gather(tokens.Slice(0, count), {WeightsEmitter.Local}.TokenEmbeddings, hidden, ModelDim);");
+                using (w.Block("for (int layer = 0; layer < Layers; layer++)"))
+                {
+                    w.Line($"RunBlock({WeightsEmitter.Local}, layer, hidden, count, _position);");
+                }
+
+                w.Line();
+                w.Line("_position += count;");
+                w.Line("tokens = tokens.Slice(count);");
+            }
+
+            w.Line();
+            w.Line("// Only the last token's logits are needed: the final norm and the LM head run on its row alone.");
+            w.Line($"{Span} last = _lastNormed.Span;");
+            TransformerBlockEmitter.EmitNorm(w, body.Block, "hidden.Slice((count - 1) * ModelDim, ModelDim)", body.FinalNorm, "last", layer: null, rows: "1");
+            w.Line(body.TiedEmbeddings
+                ? $"{Kernels}.LinearKernels.Forward(last, {WeightsEmitter.Local}.TokenEmbeddings, {ReadOnlySpan}.Empty, logits, 1, ModelDim, Vocab);"
+                : $"{PackedLinear}.Forward(last, {WeightsEmitter.Local}.LmHead, {ReadOnlySpan}.Empty, logits, 1, ModelDim, Vocab);");
+        }
+    }
+
+    /// <summary>The plan: the block every layer shares (with a cache), the vocabulary, the LM head.</summary>
+    internal sealed record Body(TransformerBlockPlan Block, int Vocab, int Layers, bool TiedEmbeddings) : LayerBody
+    {
+        public NormWeights FinalNorm => new(
+            WeightPlan.Named("model.norm.weight", Block.ModelDim, "ModelDim", 0, "") with { PropertyName = "FinalNormGain" },
+            Block.Norm == NormKind.LayerNorm ? WeightPlan.Named("model.norm.bias", Block.ModelDim, "ModelDim", 0, "") with { PropertyName = "FinalNormBias" } : null);
+
+        /// <summary>The embedding table, the final norm and the LM head held once; every block's tensors under <c>model.layers.{i}.</c>.</summary>
+        public WeightSetPlan WeightSet
+        {
+            get
+            {
+                var shared = new List<WeightPlan>
+                {
+                    WeightPlan.Named("model.embed_tokens.weight", Vocab, "Vocab", Block.ModelDim, "ModelDim") with { PropertyName = "TokenEmbeddings" },
+                };
+                shared.AddRange(FinalNorm.All);
+                if (!TiedEmbeddings)
+                {
+                    shared.Add(WeightPlan.Named("lm_head.weight", Vocab, "Vocab", Block.ModelDim, "ModelDim") with { PropertyName = "LmHead", IsPacked = true });
+                }
+
+                return new WeightSetPlan(shared.ToEquatableArray(), Block.Weights.ToEquatableArray(), "model.layers.", "Layers");
+            }
+        }
+
+        public override EquatableArray<string> GeneratedMembers =>
+            Block.Members
+                .Concat(new[] { "Vocab", "Layers", "TiedEmbeddings", "Position", "Reset", "Rewind", "Prefill", "DecodeStep", "Run", "_hidden", "_lastNormed",
+                    "_keyCache", "_valueCache", "_position", ExclusiveUseEmitter.Field })
+                .Concat(WeightsEmitter.Members).ToEquatableArray();
+
+        public override EquatableArray<BufferPlan> Buffers => Block.Buffers
+            .Concat(new[]
+            {
+                new BufferPlan("the hidden states", BufferPlan.Product(Block.MaxBatchTokens, Block.ModelDim), "MaxBatchTokens"),
+                new BufferPlan("the key cache", BufferPlan.Product(BufferPlan.Product(Layers, Block.Core.MaxKvSeqLen), Block.Core.KvWidth), "MaxSeqLen"),
+                new BufferPlan("the value cache", BufferPlan.Product(BufferPlan.Product(Layers, Block.Core.MaxKvSeqLen), Block.Core.KvWidth), "MaxSeqLen"),
+                new BufferPlan("the embedding table", BufferPlan.Product(Vocab, Block.ModelDim), "Vocab", IsAllocated: false),
+            })
+            .ToEquatableArray();
+    }
+}

@@ -1,0 +1,69 @@
+namespace AttentionGen;
+
+/// <summary>
+/// Declares a whole decoder-only language model in the Llama family: a token embedding, <see cref="Layers"/> pre-norm
+/// transformer blocks with causal self-attention, rotary positions and a key/value cache, a final norm and the LM head.
+/// Weights carry Hugging Face <c>LlamaForCausalLM</c> names (<c>model.embed_tokens.weight</c>,
+/// <c>model.layers.0.self_attn.q_proj.weight</c>, …, <c>lm_head.weight</c>).
+/// </summary>
+/// <remarks>
+/// An instance is one sequence and owns its cache, allocated once: the generator adds <c>Prefill(prompt, lastLogits)</c>,
+/// <c>DecodeStep(token, logits)</c>, <c>Position</c>, <c>Reset()</c> and <c>Rewind(position)</c>.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class TransformerDecoderAttribute : Attribute
+{
+    /// <summary>Tokens in the vocabulary. Required.</summary>
+    public int Vocab { get; set; }
+
+    /// <summary>Transformer blocks. Required.</summary>
+    public int Layers { get; set; }
+
+    /// <summary>Width of the hidden states. Required.</summary>
+    public int ModelDim { get; set; }
+
+    /// <summary>Query heads. Required.</summary>
+    public int Heads { get; set; }
+
+    /// <summary>Key/value heads (grouped-query attention); 0 means <see cref="Heads"/>.</summary>
+    public int KvHeads { get; set; }
+
+    /// <summary>Width of each head; 0 means <c>ModelDim / Heads</c>.</summary>
+    public int HeadDim { get; set; }
+
+    /// <summary>Softmax scale applied to <c>Q·Kᵀ</c>; 0 means <c>1/√HeadDim</c>.</summary>
+    public float Scale { get; set; }
+
+    /// <summary>Width of the feed-forward network's hidden layer (Llama's intermediate size). Required.</summary>
+    public int FfnDim { get; set; }
+
+    /// <summary>The feed-forward activation. Defaults to <see cref="ActivationKind.SwiGlu"/>.</summary>
+    public ActivationKind Activation { get; set; } = ActivationKind.SwiGlu;
+
+    /// <summary>The norm. Defaults to <see cref="NormKind.RmsNorm"/>.</summary>
+    public NormKind Norm { get; set; } = NormKind.RmsNorm;
+
+    /// <summary>The norms' ε. Defaults to 1e-5 (Llama 2; Llama 3 uses 1e-5 too, some models 1e-6).</summary>
+    public float NormEpsilon { get; set; } = 1e-5f;
+
+    /// <summary>Whether the linear layers have biases. Defaults to false (Llama).</summary>
+    public bool Bias { get; set; }
+
+    /// <summary>The rotary base θ. Defaults to 10000 (Llama 2).</summary>
+    public float RopeTheta { get; set; } = 10000f;
+
+    /// <summary>How many of each head's floats rotate (partial rotary); 0 means all of <c>HeadDim</c>. Must be even.</summary>
+    public int RopeDim { get; set; }
+
+    /// <summary>Whether the LM head reuses the token embedding table (no <c>lm_head.weight</c>). Defaults to false.</summary>
+    public bool TiedEmbeddings { get; set; }
+
+    /// <summary>The key/value cache's capacity: the longest sequence, prompt and generated tokens together. Required.</summary>
+    public int MaxSeqLen { get; set; }
+
+    /// <summary>
+    /// Most prompt tokens one prefill pass runs at once; a longer prompt is prefilled in chunks, which the causal
+    /// cache makes exact. Sizes the scratch; 0 means the smaller of <see cref="MaxSeqLen"/> and 256.
+    /// </summary>
+    public int MaxBatchTokens { get; set; }
+}

@@ -1,0 +1,16 @@
+namespace AttentionGen.Tests.Numeric;
+
+// Decoders under numeric test. The first prefills in chunks (MaxBatchTokens 8) and is Llama-shaped: RMSNorm, SwiGLU,
+// full rotary, grouped-query attention. The second has a plain SiLU network and partial rotary; the third LayerNorm,
+// tanh GELU, biases, multi-query attention and an LM head tied to the embedding table.
+
+[TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 40, MaxBatchTokens = 8)]
+internal partial class DecoderLlamaTiny : IDecoder;
+
+[TransformerDecoder(Vocab = 50, Layers = 1, ModelDim = 48, Heads = 3, FfnDim = 64, MaxSeqLen = 24, Activation = ActivationKind.Silu, RopeDim = 8,
+    NormEpsilon = 1e-6f, RopeTheta = 500000f)]
+internal partial class DecoderSiluPartialRope : IDecoder;
+
+[TransformerDecoder(Vocab = 40, Layers = 2, ModelDim = 32, Heads = 2, KvHeads = 1, FfnDim = 40, MaxSeqLen = 20, Norm = NormKind.LayerNorm,
+    Activation = ActivationKind.GeluTanh, Bias = true, TiedEmbeddings = true)]
+internal partial class DecoderLayerNormTied : IDecoder;
