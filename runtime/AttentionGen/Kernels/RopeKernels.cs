@@ -103,15 +103,18 @@ public static class RopeKernels
         Guard.HasRows(cos, (int)positionsNeeded, half, nameof(cos));
         Guard.HasRows(sin, (int)positionsNeeded, half, nameof(sin));
 
-        ref float start = ref MemoryMarshal.GetReference(rows);
-        ref float cosines = ref MemoryMarshal.GetReference(cos);
-        ref float sines = ref MemoryMarshal.GetReference(sin);
+        // Running references rather than offsets from the starts: fewer live values, so the scalar path keeps them all
+        // in registers.
         nuint width = (nuint)rowWidth, n = (nuint)half, stride = (nuint)headDim, headCount = (nuint)heads;
-        for (nuint t = 0; t < (nuint)tokens; t++)
+        ref float row = ref MemoryMarshal.GetReference(rows);
+        ref float cosines = ref Unsafe.Add(ref MemoryMarshal.GetReference(cos), (nuint)firstPosition * n);
+        ref float sines = ref Unsafe.Add(ref MemoryMarshal.GetReference(sin), (nuint)firstPosition * n);
+        for (int t = 0; t < tokens; t++)
         {
-            nuint tableRow = ((nuint)firstPosition + t) * n;
-            RotateToken(ref Unsafe.Add(ref start, t * width), headCount, stride, n,
-                ref Unsafe.Add(ref cosines, tableRow), ref Unsafe.Add(ref sines, tableRow));
+            RotateToken(ref row, headCount, stride, n, ref cosines, ref sines);
+            row = ref Unsafe.Add(ref row, width);
+            cosines = ref Unsafe.Add(ref cosines, n);
+            sines = ref Unsafe.Add(ref sines, n);
         }
     }
 
