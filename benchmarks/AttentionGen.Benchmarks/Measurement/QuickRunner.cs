@@ -4,9 +4,25 @@ using AttentionGen.Benchmarks.Cases;
 
 namespace AttentionGen.Benchmarks.Measurement;
 
-/// <summary>One measured row: medians in µs per call (null where an implementation was not run).</summary>
-internal sealed record Row(string Case, double AttentionGenMicros, double? OrtMicros, double? TensorPrimitivesMicros, double? NaiveMicros,
-    double Gflops, double PercentOfPeak, double? OrtRatio, long BytesPerCall);
+/// <summary>
+/// One measured row: medians in µs per call (null where an implementation was not run), the work the math needs
+/// (FLOPs, and the compulsory bytes: inputs, weights and output once each) and, once <see cref="Roofline.Judge"/> has
+/// seen it, the bound that applies and how close the generated layer came to it.
+/// </summary>
+internal sealed record Row(string Case, double Flops, double StreamedBytes, double AttentionGenMicros, double? OrtMicros,
+    double? TensorPrimitivesMicros, double? NaiveMicros, double? OrtRatio, long BytesPerCall)
+{
+    public double Gflops => Flops / AttentionGenMicros / 1e3;
+
+    public double GigabytesPerSecond => StreamedBytes / AttentionGenMicros / 1e3;
+
+    /// <summary>"FMA" for compute-bound rows, else the memory level the bytes stream from ("L3 read").</summary>
+    public string Bound { get; init; } = "";
+
+    public double PercentOfBound { get; init; }
+
+    public double PercentOfPeak { get; init; }
+}
 
 /// <summary>
 /// The quick comparison: every implementation of a row runs in the same process on the same inputs, interleaved round
@@ -20,7 +36,7 @@ internal static class QuickRunner
     /// <summary>The naive loops are timed only while one call stays under this; past it they are too slow to matter.</summary>
     private static readonly TimeSpan NaiveBudget = TimeSpan.FromMilliseconds(300);
 
-    public static IReadOnlyList<Row> Run(IReadOnlyList<BenchmarkCase> cases, int rounds, double peakGflops, bool smoke, TextWriter log)
+    public static IReadOnlyList<Row> Run(IEnumerable<BenchmarkCase> cases, int rounds, bool smoke, TextWriter log)
     {
         var rows = new List<Row>();
         foreach (var benchmark in cases)
@@ -60,16 +76,14 @@ internal static class QuickRunner
 
             double? Median(string name) => samples.TryGetValue(name, out var s) ? s.Order().ElementAt(s.Count / 2) : null;
             var ours = Median("AttentionGen")!.Value;
-            var gflops = benchmark.Flops / ours / 1e3;
-            var ortMicros = Median("ORT");
 
             // The ratio pairs the two timings of each round (taken back to back) and takes the median over rounds, so a
             // burst of load on this shared machine moves both sides of a pair instead of one side of the medians.
             double? ratio = samples.TryGetValue("ORT", out var ortSamples)
                 ? ortSamples.Zip(samples["AttentionGen"], (o, a) => o / a).Order().ElementAt(ortSamples.Count / 2)
                 : null;
-            rows.Add(new Row(benchmark.Name, ours, ortMicros, Median("TensorPrimitives"), Median("Naive"), gflops,
-                100 * gflops / peakGflops, ratio, allocated / generatedCalls));
+            rows.Add(new Row(benchmark.Name, benchmark.Flops, benchmark.Bytes, ours, Median("ORT"), Median("TensorPrimitives"),
+                Median("Naive"), ratio, allocated / generatedCalls));
             log.WriteLine($" {ours:F2} µs");
             benchmark.Resources?.Dispose();
         }
@@ -77,29 +91,50 @@ internal static class QuickRunner
         return rows;
     }
 
-    public static string Markdown(IReadOnlyList<Row> rows, double peakGflops, bool smoke = false)
+    /// <summary>
+    /// The table, headed by the CPU and the ceilings. Columns whose implementation ran on no row (the sweep runs only
+    /// AttentionGen and ORT) are left out.
+    /// </summary>
+    public static string Markdown(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu, bool smoke = false)
     {
         static string Micros(double? value) => value is { } v ? v.ToString(v < 100 ? "F2" : "F0") : "—";
+        bool tensorPrimitives = rows.Any(r => r.TensorPrimitivesMicros is not null), naive = rows.Any(r => r.NaiveMicros is not null);
         var text = new System.Text.StringBuilder();
         text.AppendLine(smoke
             ? "Smoke run: one warm call per implementation; it checks that every row runs and allocates nothing, and its timings mean nothing."
-            : $"Single thread, {Environment.ProcessorCount}-core {Hardware()}; FMA peak measured in this run: {peakGflops:F0} GFLOP/s.");
+            : $"Single thread on {cpu.Describe()}.");
+        if (!smoke)
+        {
+            text.AppendLine();
+            text.AppendLine($"Measured in this run (best of before and after the rows): {roofline.Describe()}. Each row is held to " +
+                "the bound that takes longer for its work: its FLOPs at the FMA peak, or its compulsory bytes (inputs, weights, output, " +
+                "once each) at the read rate of the smallest level holding them in half its capacity.");
+        }
+
         text.AppendLine();
-        text.AppendLine("| case | AttentionGen µs | ORT µs | TensorPrimitives µs | naive µs | GFLOP/s | % of peak | ORT / AttentionGen | bytes/call |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| case | AttentionGen µs | ORT µs |" + (tensorPrimitives ? " TensorPrimitives µs |" : "") + (naive ? " naive µs |" : "") +
+            " GFLOP/s | GB/s | bound | % of bound | ORT / AttentionGen | bytes/call |");
+        text.AppendLine("|---|---:|---:|" + (tensorPrimitives ? "---:|" : "") + (naive ? "---:|" : "") + "---:|---:|---|---:|---:|---:|");
         foreach (var row in rows)
         {
-            text.AppendLine($"| {row.Case} | {Micros(row.AttentionGenMicros)} | {Micros(row.OrtMicros)} | {Micros(row.TensorPrimitivesMicros)} | {Micros(row.NaiveMicros)} | {row.Gflops:F1} | {row.PercentOfPeak:F0}% | {(row.OrtRatio is { } r ? r.ToString("F2") : "—")} | {row.BytesPerCall} |");
+            text.AppendLine($"| {row.Case} | {Micros(row.AttentionGenMicros)} | {Micros(row.OrtMicros)} |" +
+                (tensorPrimitives ? $" {Micros(row.TensorPrimitivesMicros)} |" : "") + (naive ? $" {Micros(row.NaiveMicros)} |" : "") +
+                $" {row.Gflops:F1} | {row.GigabytesPerSecond:F1} | {(smoke ? "—" : row.Bound)} | {(smoke ? "—" : $"{row.PercentOfBound:F0}%")} | " +
+                $"{(row.OrtRatio is { } r ? r.ToString("F2") : "—")} | {row.BytesPerCall} |");
         }
 
         return text.ToString();
     }
 
-    public static string Json(IReadOnlyList<Row> rows, double peakGflops) =>
-        JsonSerializer.Serialize(new { machine = Hardware(), peakGflops, rows }, new JsonSerializerOptions { WriteIndented = true });
-
-    private static string Hardware() =>
-        System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "x64 with AVX-512" : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "x64 with AVX2" : "CPU";
+    public static string Json(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu) =>
+        JsonSerializer.Serialize(new
+        {
+            machine = cpu.Describe(),
+            cpu,
+            peakGflops = roofline.PeakGflops,
+            bandwidth = roofline.Levels,
+            rows,
+        }, new JsonSerializerOptions { WriteIndented = true });
 
     /// <summary>One call to compile and warm it up, so the measured call (and its allocation count) is a warm one.</summary>
     private static int WarmOnce(Action call)
