@@ -33,14 +33,21 @@ if (names.Count == 0)
 
 var cpu = CpuIdentity.Current();
 Console.WriteLine(smoke ? "Smoke run: one call of every implementation per row." : $"Measuring the FMA peak and read bandwidth of {cpu.Describe()} …");
-var before = smoke ? Roofline.Placeholder : Roofline.Measure();
+using var sampler = smoke ? null : new RooflineSampler();
+sampler?.Sample(attempts: 40);
 
-// Each row is built just before it runs (its ORT session, inputs and layer) and released after it.
-var measured = QuickRunner.Run(names.Select(create), rounds: sweep ? 11 : 15, smoke, Console.Out);
-var roofline = smoke ? before : before.Best(Roofline.Measure());
+// Each row is built just before it runs (its ORT session, inputs and layer) and released after it. The process's CPU
+// time over the wall time says how much of a core the rows got: well under 100% means other processes took turns on
+// it, and every timing reads slow by about that much (the paired ratios much less).
+var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+long wallBefore = System.Diagnostics.Stopwatch.GetTimestamp();
+var measured = QuickRunner.Run(names.Select(create), rounds: sweep ? 11 : 15, smoke, Console.Out, () => sampler?.Sample(attempts: 8));
+double coreShare = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore) / System.Diagnostics.Stopwatch.GetElapsedTime(wallBefore);
+sampler?.Sample(attempts: 40);
+var roofline = sampler?.Best ?? Roofline.Placeholder;
 var rows = smoke ? measured.ToList() : measured.Select(roofline.Judge).ToList();
 Console.WriteLine();
-Console.WriteLine(QuickRunner.Markdown(rows, roofline, cpu, smoke));
+Console.WriteLine(QuickRunner.Markdown(rows, roofline, cpu, coreShare, smoke));
 if (sweep)
 {
     Console.WriteLine("Causal rows whose lengths differ give ORT the bottom-right rule as an additive mask (its is_causal aligns top-left).");
@@ -49,7 +56,7 @@ if (sweep)
 if (jsonPath is not null)
 {
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
-    File.WriteAllText(jsonPath, QuickRunner.Json(rows, roofline, cpu));
+    File.WriteAllText(jsonPath, QuickRunner.Json(rows, roofline, cpu, coreShare));
     Console.WriteLine($"Wrote {jsonPath}");
 }
 

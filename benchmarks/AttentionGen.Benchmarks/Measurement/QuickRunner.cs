@@ -36,7 +36,8 @@ internal static class QuickRunner
     /// <summary>The naive loops are timed only while one call stays under this; past it they are too slow to matter.</summary>
     private static readonly TimeSpan NaiveBudget = TimeSpan.FromMilliseconds(300);
 
-    public static IReadOnlyList<Row> Run(IEnumerable<BenchmarkCase> cases, int rounds, bool smoke, TextWriter log)
+    /// <param name="betweenRows">Runs after each row, outside its timing (the roofline samples its ceilings there).</param>
+    public static IReadOnlyList<Row> Run(IEnumerable<BenchmarkCase> cases, int rounds, bool smoke, TextWriter log, Action? betweenRows = null)
     {
         var rows = new List<Row>();
         foreach (var benchmark in cases)
@@ -86,6 +87,7 @@ internal static class QuickRunner
                 Median("Naive"), ratio, allocated / generatedCalls));
             log.WriteLine($" {ours:F2} µs");
             benchmark.Resources?.Dispose();
+            betweenRows?.Invoke();
         }
 
         return rows;
@@ -95,7 +97,7 @@ internal static class QuickRunner
     /// The table, headed by the CPU and the ceilings. Columns whose implementation ran on no row (the sweep runs only
     /// AttentionGen and ORT) are left out.
     /// </summary>
-    public static string Markdown(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu, bool smoke = false)
+    public static string Markdown(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu, double coreShare, bool smoke = false)
     {
         static string Micros(double? value) => value is { } v ? v.ToString(v < 100 ? "F2" : "F0") : "—";
         bool tensorPrimitives = rows.Any(r => r.TensorPrimitivesMicros is not null), naive = rows.Any(r => r.NaiveMicros is not null);
@@ -106,9 +108,13 @@ internal static class QuickRunner
         if (!smoke)
         {
             text.AppendLine();
-            text.AppendLine($"Measured in this run (best of before and after the rows): {roofline.Describe()}. Each row is held to " +
+            text.AppendLine($"Measured in this run (best of samples before, between and after the rows): {roofline.Describe()}. Each row is held to " +
                 "the bound that takes longer for its work: its FLOPs at the FMA peak, or its compulsory bytes (inputs, weights, output, " +
                 "once each) at the read rate of the smallest level holding them in half its capacity.");
+            text.AppendLine();
+            text.AppendLine($"This process got {100 * coreShare:F0}% of a core while the rows ran" + (coreShare < 0.9
+                ? ": other processes took turns on it, so every timing reads slow by about that much and % of bound with it; the paired ratios much less."
+                : "."));
         }
 
         text.AppendLine();
@@ -126,11 +132,12 @@ internal static class QuickRunner
         return text.ToString();
     }
 
-    public static string Json(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu) =>
+    public static string Json(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu, double coreShare) =>
         JsonSerializer.Serialize(new
         {
             machine = cpu.Describe(),
             cpu,
+            coreShare,
             peakGflops = roofline.PeakGflops,
             bandwidth = roofline.Levels,
             rows,

@@ -8,16 +8,10 @@ namespace AttentionGen.Benchmarks.Measurement;
 /// </summary>
 internal sealed record Roofline(double PeakGflops, IReadOnlyList<MemoryLevel> Levels)
 {
-    public static Roofline Measure() => new(FmaPeak.GigaflopsPerSecond(), StreamBandwidth.Measure());
-
     /// <summary>Smoke runs time nothing; unit ceilings keep the arithmetic defined.</summary>
     public static Roofline Placeholder { get; } = new(1, [new MemoryLevel("DRAM", long.MaxValue, 0, 1)]);
 
-    /// <summary>
-    /// The higher of two measurements of each ceiling. Other processes share this machine's cores; a ceiling measured
-    /// while one ran reads low and would put rows timed in a quiet moment above 100%, so the run measures before and
-    /// after its rows and keeps the best.
-    /// </summary>
+    /// <summary>The higher of two measurements of each ceiling.</summary>
     public Roofline Best(Roofline other) => new(Math.Max(PeakGflops, other.PeakGflops),
         Levels.Select(level => level with
         {
@@ -48,4 +42,26 @@ internal sealed record Roofline(double PeakGflops, IReadOnlyList<MemoryLevel> Le
         var reads = Levels.Select(level => $"{level.Name} {level.GigabytesPerSecond:F0} GB/s ({Size(level.BufferBytes)} buffer)");
         return $"FMA peak {PeakGflops:F0} GFLOP/s; streaming read {string.Join(", ", reads)}";
     }
+}
+
+/// <summary>
+/// Measures the ceilings again and again through a run and keeps the best of each. Other processes share this
+/// machine's cores (five 60 ms FMA-peak attempts here read 73 and 117 GFLOP/s in back-to-back runs); a ceiling
+/// measured only while one of them ran would read low and put rows timed in a quiet moment above 100%.
+/// </summary>
+internal sealed class RooflineSampler : IDisposable
+{
+    private readonly StreamBandwidth _bandwidth = new();
+    private Roofline? _best;
+
+    public Roofline Best => _best ?? throw new InvalidOperationException("Nothing sampled yet.");
+
+    /// <summary>Before and after the rows a sample takes many short attempts at each ceiling; between rows, a few.</summary>
+    public void Sample(int attempts)
+    {
+        var now = new Roofline(FmaPeak.GigaflopsPerSecond(attempts), _bandwidth.Measure(attempts));
+        _best = _best is null ? now : _best.Best(now);
+    }
+
+    public void Dispose() => _bandwidth.Dispose();
 }

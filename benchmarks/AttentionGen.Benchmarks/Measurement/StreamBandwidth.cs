@@ -24,62 +24,91 @@ internal sealed record MemoryLevel(string Name, long CapacityBytes, long BufferB
 /// vectorized sum over a buffer, best of several timed samples, once per level. The benchmark calls each row over and
 /// over on the same inputs, so a row's K and V come from whichever level holds them between calls: a 3 MB decode cache
 /// streams from L3, not from DRAM. So the read is measured over three buffers: half of L2, a quarter of L3 (well past
-/// L2, well inside L3), and four times L3 (at least 256 MiB, at most 1 GiB), which only DRAM can serve.
+/// L2, well inside L3), and four times L3 (at least 256 MiB, at most 1 GiB), read a quarter at a time in turn, so
+/// only DRAM can serve it. The buffer is allocated once and kept, so the run can sample again between its rows.
 /// </summary>
-internal static class StreamBandwidth
+internal sealed unsafe class StreamBandwidth : IDisposable
 {
     private const long Mebibyte = 1L << 20;
 
-    /// <summary>Each timed sample reads at least this much, re-reading small buffers, so timer resolution does not matter.</summary>
-    private const long BytesPerSample = 256 * Mebibyte;
+    /// <summary>
+    /// A cache level's timed sample re-reads its buffer up to this much: under a millisecond, so the scheduler rarely
+    /// cuts it, and far above the timer's resolution.
+    /// </summary>
+    private const long BytesPerCacheSample = 32 * Mebibyte;
 
-    private const int Samples = 9;
+    private readonly (string Name, long Capacity, long Buffer)[] _cacheLevels;
+    private readonly long _dramBuffer;
 
-    public static IReadOnlyList<MemoryLevel> Measure()
+    /// <summary>One DRAM sample reads one chunk: the next chunk each time, so the one read was last touched a whole L3 or more ago.</summary>
+    private readonly long _dramChunk;
+
+    private long _nextChunk;
+
+    /// <summary>One buffer for all levels: each cache level reads a prefix of it, which its first pass brings into the cache.</summary>
+    private readonly float* _buffer;
+
+    public StreamBandwidth()
     {
         var (l2, l3) = CacheSizes();
-        long dramBuffer = Math.Clamp(4 * l3, 256 * Mebibyte, 1024 * Mebibyte);
-        var levels = new List<(string Name, long Capacity, long Buffer)>
-        {
+        _dramBuffer = WholePages(Math.Clamp(4 * l3, 256 * Mebibyte, 1024 * Mebibyte));
+        _dramChunk = WholePages(_dramBuffer / 4);
+        _cacheLevels =
+        [
             ("L2", l2, WholePages(l2 / 2)),
             ("L3", l3, WholePages(Math.Min(l3 / 2, Math.Max(l3 / 4, 4 * l2)))),
-            ("DRAM", long.MaxValue, WholePages(dramBuffer)),
-        };
-
-        // One buffer for all three: each smaller level reads a prefix of it, which its first pass brings into the cache.
-        nuint floats = (nuint)(dramBuffer / sizeof(float));
-        unsafe
-        {
-            float* buffer = (float*)NativeMemory.AlignedAlloc((nuint)dramBuffer, 4096);
-            try
-            {
-                new Span<float>(buffer, (int)floats).Fill(1f); // touch every page before timing
-                return levels
-                    .Select(level => new MemoryLevel(level.Name, level.Capacity, level.Buffer, BestRate(ref *buffer, level.Buffer)))
-                    .ToList();
-            }
-            finally
-            {
-                NativeMemory.AlignedFree(buffer);
-            }
-        }
+        ];
+        _buffer = (float*)NativeMemory.AlignedAlloc((nuint)_dramBuffer, 4096);
+        new Span<float>(_buffer, (int)(_dramBuffer / sizeof(float))).Fill(1f); // touch every page before timing
     }
+
+    /// <summary>Each level's best rate over <paramref name="samples"/> timed reads.</summary>
+    public IReadOnlyList<MemoryLevel> Measure(int samples)
+    {
+        var levels = _cacheLevels
+            .Select(level => new MemoryLevel(level.Name, level.Capacity, level.Buffer, BestCacheRate(level.Buffer, samples)))
+            .ToList();
+        levels.Add(new MemoryLevel("DRAM", long.MaxValue, _dramBuffer, BestDramRate(samples)));
+        return levels;
+    }
+
+    public void Dispose() => NativeMemory.AlignedFree(_buffer);
 
     /// <summary>Whole 4 KiB pages, so every read width's stride divides the buffer.</summary>
     private static long WholePages(long bytes) => Math.Max(4096, bytes / 4096 * 4096);
 
-    private static double BestRate(ref float start, long bufferBytes)
+    private double BestCacheRate(long bufferBytes, int samples)
     {
         nuint floats = (nuint)(bufferBytes / sizeof(float));
-        int passes = (int)Math.Max(1, BytesPerSample / bufferBytes);
-        float sink = Read(ref start, floats, 1);
+        int passes = (int)Math.Max(1, BytesPerCacheSample / bufferBytes);
+        float sink = Read(ref *_buffer, floats, 1);
         var best = 0.0;
-        for (int sample = 0; sample < Samples; sample++)
+        for (int sample = 0; sample < samples; sample++)
         {
             long begin = Stopwatch.GetTimestamp();
-            sink += Read(ref start, floats, passes);
+            sink += Read(ref *_buffer, floats, passes);
             double seconds = Stopwatch.GetElapsedTime(begin).TotalSeconds;
             best = Math.Max(best, (double)bufferBytes * passes / seconds / 1e9);
+        }
+
+        GC.KeepAlive(sink);
+        return best;
+    }
+
+    private double BestDramRate(int samples)
+    {
+        nuint floats = (nuint)(_dramChunk / sizeof(float));
+        long chunks = _dramBuffer / _dramChunk;
+        float sink = 0;
+        var best = 0.0;
+        for (int sample = 0; sample < samples; sample++)
+        {
+            ref float start = ref _buffer[_nextChunk * (_dramChunk / sizeof(float))];
+            _nextChunk = (_nextChunk + 1) % chunks;
+            long begin = Stopwatch.GetTimestamp();
+            sink += Read(ref start, floats, 1);
+            double seconds = Stopwatch.GetElapsedTime(begin).TotalSeconds;
+            best = Math.Max(best, _dramChunk / seconds / 1e9);
         }
 
         GC.KeepAlive(sink);
