@@ -62,8 +62,8 @@ if (jsonPath is not null)
 
 // A full run's chart goes to benchmarks/results/latest.png and .svg. Smoke runs (CI) and --case runs draw theirs in
 // the temp folder: CI still proves the chart renders on a fresh machine, and a partial run never replaces the full one.
-// The sweep draws no chart: fifty pairs of bars read worse than its table.
-if (quick)
+// The sweep draws no chart: fifty pairs of bars read worse than its table. Nor does a --case run with no ORT row.
+if (quick && rows.Any(r => r.OrtMicros is not null))
 {
     string chartBase = smoke || caseFilter is not null
         ? Path.Combine(Path.GetTempPath(), smoke ? "attentiongen-smoke-chart" : "attentiongen-chart")
@@ -72,7 +72,7 @@ if (quick)
     Console.WriteLine($"Chart: {png}, {svg}");
 }
 
-var allocating = rows.Where(r => r.BytesPerCall != 0).Select(r => r.Case).ToList();
+var allocating = rows.Where(r => r.AllocatedBytesPerCall != 0).Select(r => r.Case).ToList();
 if (allocating.Count > 0)
 {
     Console.Error.WriteLine($"AttentionGen allocated on: {string.Join(", ", allocating)}");

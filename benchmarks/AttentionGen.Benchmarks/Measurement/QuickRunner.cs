@@ -10,7 +10,7 @@ namespace AttentionGen.Benchmarks.Measurement;
 /// seen it, the bound that applies and how close the generated layer came to it.
 /// </summary>
 internal sealed record Row(string Case, double Flops, double StreamedBytes, double AttentionGenMicros, double? OrtMicros,
-    double? TensorPrimitivesMicros, double? NaiveMicros, double? OrtRatio, long BytesPerCall)
+    double? TensorPrimitivesMicros, double? NaiveMicros, double? OrtRatio, long AllocatedBytesPerCall)
 {
     public double Gflops => Flops / AttentionGenMicros / 1e3;
 
@@ -119,14 +119,14 @@ internal static class QuickRunner
 
         text.AppendLine();
         text.AppendLine("| case | AttentionGen µs | ORT µs |" + (tensorPrimitives ? " TensorPrimitives µs |" : "") + (naive ? " naive µs |" : "") +
-            " GFLOP/s | GB/s | bound | % of bound | ORT / AttentionGen | bytes/call |");
+            " GFLOP/s | GB/s | bound | % of bound | ORT / AttentionGen | allocated bytes/call |");
         text.AppendLine("|---|---:|---:|" + (tensorPrimitives ? "---:|" : "") + (naive ? "---:|" : "") + "---:|---:|---|---:|---:|---:|");
         foreach (var row in rows)
         {
             text.AppendLine($"| {row.Case} | {Micros(row.AttentionGenMicros)} | {Micros(row.OrtMicros)} |" +
                 (tensorPrimitives ? $" {Micros(row.TensorPrimitivesMicros)} |" : "") + (naive ? $" {Micros(row.NaiveMicros)} |" : "") +
                 $" {row.Gflops:F1} | {row.GigabytesPerSecond:F1} | {(smoke ? "—" : row.Bound)} | {(smoke ? "—" : $"{row.PercentOfBound:F0}%")} | " +
-                $"{(row.OrtRatio is { } r ? r.ToString("F2") : "—")} | {row.BytesPerCall} |");
+                $"{(row.OrtRatio is { } r ? r.ToString("F2") : "—")} | {row.AllocatedBytesPerCall} |");
         }
 
         return text.ToString();

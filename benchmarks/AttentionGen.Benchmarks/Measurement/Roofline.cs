@@ -9,7 +9,7 @@ namespace AttentionGen.Benchmarks.Measurement;
 internal sealed record Roofline(double PeakGflops, IReadOnlyList<MemoryLevel> Levels)
 {
     /// <summary>Smoke runs time nothing; unit ceilings keep the arithmetic defined.</summary>
-    public static Roofline Placeholder { get; } = new(1, [new MemoryLevel("DRAM", long.MaxValue, 0, 1)]);
+    public static Roofline Placeholder { get; } = new(1, [new MemoryLevel("DRAM", null, 0, 1)]);
 
     /// <summary>The higher of two measurements of each ceiling.</summary>
     public Roofline Best(Roofline other) => new(Math.Max(PeakGflops, other.PeakGflops),

@@ -7,16 +7,16 @@ using System.Runtime.Intrinsics;
 namespace AttentionGen.Benchmarks.Measurement;
 
 /// <summary>
-/// One level a row's inputs can stream from: its capacity (per core for L2, shared for L3, unbounded for DRAM), the
-/// buffer the read was measured over, and the best read rate measured in this run.
+/// One level a row's inputs can stream from: its capacity (per core for L2, shared for L3, none for DRAM), the buffer
+/// the read was measured over, and the best read rate measured in this run.
 /// </summary>
-internal sealed record MemoryLevel(string Name, long CapacityBytes, long BufferBytes, double GigabytesPerSecond)
+internal sealed record MemoryLevel(string Name, long? CapacityBytes, long BufferBytes, double GigabytesPerSecond)
 {
     /// <summary>
     /// Whether data of this size stays in the level between calls: at most half of it, since scratch, outputs and the
     /// other core's work share it too.
     /// </summary>
-    public bool Holds(double bytes) => bytes <= CapacityBytes / 2.0;
+    public bool Holds(double bytes) => CapacityBytes is not { } capacity || bytes <= capacity / 2.0;
 }
 
 /// <summary>
@@ -68,7 +68,7 @@ internal sealed unsafe class StreamBandwidth : IDisposable
         var levels = _cacheLevels
             .Select(level => new MemoryLevel(level.Name, level.Capacity, level.Buffer, BestCacheRate(level.Buffer, samples)))
             .ToList();
-        levels.Add(new MemoryLevel("DRAM", long.MaxValue, _dramBuffer, BestDramRate(samples)));
+        levels.Add(new MemoryLevel("DRAM", null, _dramBuffer, BestDramRate(samples)));
         return levels;
     }
 
