@@ -53,6 +53,11 @@ if (sweep)
     Console.WriteLine("Causal rows whose lengths differ give ORT the bottom-right rule as an additive mask (its is_causal aligns top-left).");
 }
 
+if (!smoke)
+{
+    Console.WriteLine(QuickRunner.Shortfalls(rows));
+}
+
 if (jsonPath is not null)
 {
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);

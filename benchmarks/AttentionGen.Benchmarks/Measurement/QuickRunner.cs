@@ -132,6 +132,19 @@ internal static class QuickRunner
         return text.ToString();
     }
 
+    /// <summary>
+    /// The rows that miss the issue's targets, named so a reader need not scan the table: behind ORT, or memory-bound
+    /// and under 85% of their level's read rate.
+    /// </summary>
+    public static string Shortfalls(IReadOnlyList<Row> rows)
+    {
+        var behind = rows.Where(r => r.OrtRatio < 1).Select(r => $"{r.Case} ({r.OrtRatio:F2})").ToList();
+        var underRead = rows.Where(r => r.Bound.EndsWith(" read", StringComparison.Ordinal) && r.PercentOfBound < 85)
+            .Select(r => $"{r.Case} ({r.PercentOfBound:F0}% of {r.Bound})").ToList();
+        return $"Behind ORT: {(behind.Count == 0 ? "none" : string.Join("; ", behind))}.{Environment.NewLine}" +
+               $"Memory-bound under 85% of the read rate: {(underRead.Count == 0 ? "none" : string.Join("; ", underRead))}.";
+    }
+
     public static string Json(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu, double coreShare) =>
         JsonSerializer.Serialize(new
         {
