@@ -5,6 +5,7 @@ using BenchmarkDotNet.Running;
 // --quick [--smoke] [--json path] [--case text]: the side-by-side table in about a minute (smoke: one call each, to
 // check every row runs and allocates nothing; --case: only the rows whose name contains the text).
 // --sweep [--smoke] [--json path] [--case text]: the shape sweep, AttentionGen against ORT only, in a few minutes.
+// --thread-time with either: time batches by this thread's CPU time, not the wall clock (for a busy shared machine).
 // Anything else goes to BenchmarkDotNet.
 bool quick = args.Contains("--quick"), sweep = args.Contains("--sweep");
 if (!quick && !sweep)
@@ -19,7 +20,13 @@ if (quick && sweep)
     return 2;
 }
 
-bool smoke = args.Contains("--smoke");
+bool smoke = args.Contains("--smoke"), threadTime = args.Contains("--thread-time");
+if (threadTime && !CpuClock.IsAvailable)
+{
+    Console.Error.WriteLine("--thread-time reads Linux's per-thread CPU clock; this OS has none here.");
+    return 2;
+}
+
 string? jsonPath = args.SkipWhile(a => a != "--json").Skip(1).FirstOrDefault();
 string? caseFilter = args.SkipWhile(a => a != "--case").Skip(1).FirstOrDefault();
 var catalog = sweep ? SweepCatalog.Names : CaseCatalog.Names;
@@ -41,13 +48,13 @@ sampler?.Sample(attempts: 40);
 // it, and every timing reads slow by about that much (the paired ratios much less).
 var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
 long wallBefore = System.Diagnostics.Stopwatch.GetTimestamp();
-var measured = QuickRunner.Run(names.Select(create), rounds: sweep ? 11 : 15, smoke, Console.Out, () => sampler?.Sample(attempts: 8));
+var measured = QuickRunner.Run(names.Select(create), rounds: sweep ? 11 : 15, smoke, threadTime, Console.Out, () => sampler?.Sample(attempts: 8));
 double coreShare = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore) / System.Diagnostics.Stopwatch.GetElapsedTime(wallBefore);
 sampler?.Sample(attempts: 40);
 var roofline = sampler?.Best ?? Roofline.Placeholder;
 var rows = smoke ? measured.ToList() : measured.Select(roofline.Judge).ToList();
 Console.WriteLine();
-Console.WriteLine(QuickRunner.Markdown(rows, roofline, cpu, coreShare, smoke));
+Console.WriteLine(QuickRunner.Markdown(rows, roofline, cpu, coreShare, threadTime, smoke));
 if (sweep)
 {
     Console.WriteLine("Causal rows whose lengths differ give ORT the bottom-right rule as an additive mask (its is_causal aligns top-left).");
@@ -61,7 +68,7 @@ if (!smoke)
 if (jsonPath is not null)
 {
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
-    File.WriteAllText(jsonPath, QuickRunner.Json(rows, roofline, cpu, coreShare));
+    File.WriteAllText(jsonPath, QuickRunner.Json(rows, roofline, cpu, coreShare, threadTime));
     Console.WriteLine($"Wrote {jsonPath}");
 }
 

@@ -36,8 +36,13 @@ internal static class QuickRunner
     /// <summary>The naive loops are timed only while one call stays under this; past it they are too slow to matter.</summary>
     private static readonly TimeSpan NaiveBudget = TimeSpan.FromMilliseconds(300);
 
+    /// <param name="threadTime">
+    /// Time each batch by this thread's CPU time instead of the wall clock (see <see cref="CpuClock"/>). Then any batch in
+    /// which the process's CPU time outgrew the thread's by more than 5% (another thread did part of the work, which the
+    /// thread's clock would miss) is counted, and the row's log line says how many there were.
+    /// </param>
     /// <param name="betweenRows">Runs after each row, outside its timing (the roofline samples its ceilings there).</param>
-    public static IReadOnlyList<Row> Run(IEnumerable<BenchmarkCase> cases, int rounds, bool smoke, TextWriter log, Action? betweenRows = null)
+    public static IReadOnlyList<Row> Run(IEnumerable<BenchmarkCase> cases, int rounds, bool smoke, bool threadTime, TextWriter log, Action? betweenRows = null)
     {
         var rows = new List<Row>();
         foreach (var benchmark in cases)
@@ -52,21 +57,28 @@ internal static class QuickRunner
             var callsPerBatch = implementations.ToDictionary(i => i.Name, i => smoke ? WarmOnce(i.Call) : CallsFor(i.Call));
             var samples = implementations.ToDictionary(i => i.Name, _ => new List<double>());
             long allocated = 0, generatedCalls = 0;
+            var helpedBatches = new List<string>();
             for (int round = 0; round < (smoke ? 1 : rounds); round++)
             {
                 foreach (var (name, call) in implementations)
                 {
                     int calls = callsPerBatch[name];
+                    long processStart = threadTime ? CpuClock.ProcessNanoseconds() : 0;
                     long before = GC.GetAllocatedBytesForCurrentThread();
-                    long start = Stopwatch.GetTimestamp();
+                    long start = threadTime ? CpuClock.ThreadNanoseconds() : Stopwatch.GetTimestamp();
                     for (int i = 0; i < calls; i++)
                     {
                         call();
                     }
 
-                    var elapsed = Stopwatch.GetElapsedTime(start);
+                    double micros = threadTime ? (CpuClock.ThreadNanoseconds() - start) / 1e3 : Stopwatch.GetElapsedTime(start).TotalMicroseconds;
                     long after = GC.GetAllocatedBytesForCurrentThread(); // read before anything here allocates
-                    samples[name].Add(elapsed.TotalMicroseconds / calls);
+                    if (threadTime && (CpuClock.ProcessNanoseconds() - processStart) / 1e3 > 1.05 * micros)
+                    {
+                        helpedBatches.Add(name);
+                    }
+
+                    samples[name].Add(micros / calls);
                     if (name == "AttentionGen")
                     {
                         allocated += after - before;
@@ -85,7 +97,8 @@ internal static class QuickRunner
                 : null;
             rows.Add(new Row(benchmark.Name, benchmark.Flops, benchmark.Bytes, ours, Median("ORT"), Median("TensorPrimitives"),
                 Median("Naive"), ratio, allocated / generatedCalls));
-            log.WriteLine($" {ours:F2} µs");
+            log.WriteLine($" {ours:F2} µs" + (helpedBatches.Count == 0 ? "" :
+                $" (other threads added over 5% CPU time in {helpedBatches.Count} batches: {string.Join(", ", helpedBatches.Distinct())})"));
             benchmark.Resources?.Dispose();
             betweenRows?.Invoke();
         }
@@ -97,7 +110,7 @@ internal static class QuickRunner
     /// The table, headed by the CPU and the ceilings. Columns whose implementation ran on no row (the sweep runs only
     /// AttentionGen and ORT) are left out.
     /// </summary>
-    public static string Markdown(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu, double coreShare, bool smoke = false)
+    public static string Markdown(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu, double coreShare, bool threadTime, bool smoke = false)
     {
         static string Micros(double? value) => value is { } v ? v.ToString(v < 100 ? "F2" : "F0") : "—";
         bool tensorPrimitives = rows.Any(r => r.TensorPrimitivesMicros is not null), naive = rows.Any(r => r.NaiveMicros is not null);
@@ -112,9 +125,11 @@ internal static class QuickRunner
                 "the bound that takes longer for its work: its FLOPs at the FMA peak, or its compulsory bytes (inputs, weights, output, " +
                 "once each) at the read rate of the smallest level holding them in half its capacity.");
             text.AppendLine();
-            text.AppendLine($"This process got {100 * coreShare:F0}% of a core while the rows ran" + (coreShare < 0.9
-                ? ": other processes took turns on it, so every timing reads slow by about that much and % of bound with it; the paired ratios much less."
-                : "."));
+            text.AppendLine($"This process got {100 * coreShare:F0}% of a core while the rows ran" + (threadTime
+                ? "; timed by this thread's CPU time (--thread-time), which leaves the other processes' turns on the core out, though not their use of the caches and memory."
+                : coreShare < 0.9
+                    ? ": other processes took turns on it, so every timing reads slow by about that much and % of bound with it; the paired ratios much less (--thread-time leaves their turns out)."
+                    : "."));
         }
 
         text.AppendLine();
@@ -145,12 +160,13 @@ internal static class QuickRunner
                $"Memory-bound under 85% of the read rate: {(underRead.Count == 0 ? "none" : string.Join("; ", underRead))}.";
     }
 
-    public static string Json(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu, double coreShare) =>
+    public static string Json(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu, double coreShare, bool threadTime) =>
         JsonSerializer.Serialize(new
         {
             machine = cpu.Describe(),
             cpu,
             coreShare,
+            timing = threadTime ? "thread CPU time" : "wall clock",
             peakGflops = roofline.PeakGflops,
             bandwidth = roofline.Levels,
             rows,
