@@ -118,7 +118,8 @@ internal sealed unsafe class StreamBandwidth : IDisposable
     private static float Read(ref float start, nuint floats, int passes) =>
         Vector512.IsHardwareAccelerated ? Read512(ref start, floats, passes)
         : Vector256.IsHardwareAccelerated ? Read256(ref start, floats, passes)
-        : Read128(ref start, floats, passes);
+        : Vector128.IsHardwareAccelerated ? Read128(ref start, floats, passes)
+        : ReadScalar(ref start, floats, passes);
 
     // Eight independent sums per width, so the adds' latency never limits the loads.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -185,6 +186,34 @@ internal sealed unsafe class StreamBandwidth : IDisposable
         }
 
         return Vector128.Sum(s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7);
+    }
+
+    /// <summary>
+    /// With no SIMD at all the widest load is 8 bytes, so the scalar kernels cannot read faster than this; summed as
+    /// integers because only the loads matter.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float ReadScalar(ref float start, nuint floats, int passes)
+    {
+        ref ulong words = ref Unsafe.As<float, ulong>(ref start);
+        nuint count = floats / 2;
+        ulong s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        for (int pass = 0; pass < passes; pass++)
+        {
+            for (nuint i = 0; i < count; i += 8)
+            {
+                s0 += Unsafe.Add(ref words, i);
+                s1 += Unsafe.Add(ref words, i + 1);
+                s2 += Unsafe.Add(ref words, i + 2);
+                s3 += Unsafe.Add(ref words, i + 3);
+                s4 += Unsafe.Add(ref words, i + 4);
+                s5 += Unsafe.Add(ref words, i + 5);
+                s6 += Unsafe.Add(ref words, i + 6);
+                s7 += Unsafe.Add(ref words, i + 7);
+            }
+        }
+
+        return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
     }
 
     /// <summary>
