@@ -3,47 +3,88 @@ using AttentionGen.Benchmarks.Measurement;
 using BenchmarkDotNet.Running;
 
 // --quick [--smoke] [--json path] [--case text]: the side-by-side table in about a minute (smoke: one call each, to
-// check every row runs and allocates nothing; --case: only the rows whose name contains the text). Anything else goes
-// to BenchmarkDotNet.
-if (!args.Contains("--quick"))
+// check every row runs and allocates nothing; --case: only the rows whose name contains the text).
+// --sweep [--smoke] [--json path] [--case text]: the shape sweep, AttentionGen against ORT only, in a few minutes.
+// --thread-time with either: time batches by this thread's CPU time, not the wall clock (for a busy shared machine).
+// Anything else goes to BenchmarkDotNet.
+bool quick = args.Contains("--quick"), sweep = args.Contains("--sweep");
+if (!quick && !sweep)
 {
     BenchmarkSwitcher.FromAssembly(typeof(CaseCatalog).Assembly).Run(args);
     return 0;
 }
 
-bool smoke = args.Contains("--smoke");
-string? jsonPath = args.SkipWhile(a => a != "--json").Skip(1).FirstOrDefault();
-string? caseFilter = args.SkipWhile(a => a != "--case").Skip(1).FirstOrDefault();
-var names = CaseCatalog.Names.Where(n => caseFilter is null || n.Contains(caseFilter, StringComparison.OrdinalIgnoreCase)).ToList();
-if (names.Count == 0)
+if (quick && sweep)
 {
-    Console.Error.WriteLine($"No case name contains \"{caseFilter}\". Cases: {string.Join(", ", CaseCatalog.Names)}");
+    Console.Error.WriteLine("--quick and --sweep are separate runs; give one.");
     return 2;
 }
 
-var cases = names.Select(CaseCatalog.Create).ToList();
+bool smoke = args.Contains("--smoke"), threadTime = args.Contains("--thread-time");
+if (threadTime && !CpuClock.IsAvailable)
+{
+    Console.Error.WriteLine("--thread-time reads Linux's per-thread CPU clock; this OS has none here.");
+    return 2;
+}
 
-Console.WriteLine(smoke ? "Smoke run: one call of every implementation per row." : "Measuring this core's FMA peak …");
-double peak = smoke ? 1 : FmaPeak.GigaflopsPerSecond();
-var rows = QuickRunner.Run(cases, rounds: 15, peak, smoke, Console.Out);
+string? jsonPath = args.SkipWhile(a => a != "--json").Skip(1).FirstOrDefault();
+string? caseFilter = args.SkipWhile(a => a != "--case").Skip(1).FirstOrDefault();
+var catalog = sweep ? SweepCatalog.Names : CaseCatalog.Names;
+Func<string, AttentionGen.Benchmarks.Cases.BenchmarkCase> create = sweep ? SweepCatalog.Create : CaseCatalog.Create;
+var names = catalog.Where(n => caseFilter is null || n.Contains(caseFilter, StringComparison.OrdinalIgnoreCase)).ToList();
+if (names.Count == 0)
+{
+    Console.Error.WriteLine($"No case name contains \"{caseFilter}\". Cases: {string.Join(", ", catalog)}");
+    return 2;
+}
+
+var cpu = CpuIdentity.Current();
+Console.WriteLine(smoke ? "Smoke run: one call of every implementation per row." : $"Measuring the FMA peak and read bandwidth of {cpu.Describe()} …");
+using var sampler = smoke ? null : new RooflineSampler();
+sampler?.Sample(attempts: 40);
+
+// Each row is built just before it runs (its ORT session, inputs and layer) and released after it. The process's CPU
+// time over the wall time says how much of a core the rows got: well under 100% means other processes took turns on
+// it, and every timing reads slow by about that much (the paired ratios much less).
+var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+long wallBefore = System.Diagnostics.Stopwatch.GetTimestamp();
+var measured = QuickRunner.Run(names.Select(create), rounds: sweep ? 11 : 15, smoke, threadTime, Console.Out, () => sampler?.Sample(attempts: 8));
+double coreShare = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore) / System.Diagnostics.Stopwatch.GetElapsedTime(wallBefore);
+sampler?.Sample(attempts: 40);
+var roofline = sampler?.Best ?? Roofline.Placeholder;
+var rows = smoke ? measured.ToList() : measured.Select(roofline.Judge).ToList();
 Console.WriteLine();
-Console.WriteLine(QuickRunner.Markdown(rows, peak, smoke));
+Console.WriteLine(QuickRunner.Markdown(rows, roofline, cpu, coreShare, threadTime, smoke));
+if (sweep)
+{
+    Console.WriteLine("Causal rows whose lengths differ give ORT the bottom-right rule as an additive mask (its is_causal aligns top-left).");
+}
+
+if (!smoke)
+{
+    Console.WriteLine(QuickRunner.Shortfalls(rows));
+}
+
 if (jsonPath is not null)
 {
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
-    File.WriteAllText(jsonPath, QuickRunner.Json(rows, peak));
+    File.WriteAllText(jsonPath, QuickRunner.Json(rows, roofline, cpu, coreShare, threadTime));
     Console.WriteLine($"Wrote {jsonPath}");
 }
 
 // A full run's chart goes to benchmarks/results/latest.png and .svg. Smoke runs (CI) and --case runs draw theirs in
 // the temp folder: CI still proves the chart renders on a fresh machine, and a partial run never replaces the full one.
-string chartBase = smoke || caseFilter is not null
-    ? Path.Combine(Path.GetTempPath(), smoke ? "attentiongen-smoke-chart" : "attentiongen-chart")
-    : Path.Combine(ResultsFolder(), "latest");
-var (png, svg) = ResultsChart.Write(rows, peak, chartBase);
-Console.WriteLine($"Chart: {png}, {svg}");
+// The sweep draws no chart: fifty pairs of bars read worse than its table. Nor does a --case run with no ORT row.
+if (quick && rows.Any(r => r.OrtMicros is not null))
+{
+    string chartBase = smoke || caseFilter is not null
+        ? Path.Combine(Path.GetTempPath(), smoke ? "attentiongen-smoke-chart" : "attentiongen-chart")
+        : Path.Combine(ResultsFolder(), "latest");
+    var (png, svg) = ResultsChart.Write(rows, roofline.PeakGflops, chartBase);
+    Console.WriteLine($"Chart: {png}, {svg}");
+}
 
-var allocating = rows.Where(r => r.BytesPerCall != 0).Select(r => r.Case).ToList();
+var allocating = rows.Where(r => r.AllocatedBytesPerCall != 0).Select(r => r.Case).ToList();
 if (allocating.Count > 0)
 {
     Console.Error.WriteLine($"AttentionGen allocated on: {string.Join(", ", allocating)}");

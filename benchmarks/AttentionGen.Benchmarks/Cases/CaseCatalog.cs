@@ -19,6 +19,7 @@ internal static class CaseCatalog
         ("decode H32 kv8 q1 kv1024 D64", name => Sdpa(name, new DecodeH32Kv8Kv1024().Forward, 32, 8, 64, 1, 1024, causal: false, DecodeH32Kv8Kv1024.Scale)),
         ("mha S32 dm64 H4", name => MultiHead(name, w => new MhaS32Dm64H4(Build(MhaS32Dm64H4.Weights.CreateBuilder(), w)).Forward, MhaS32Dm64H4.Parameters, 64, 4, 32, causal: false, MhaS32Dm64H4.Scale)),
         ("mha S128 dm256 H4", name => MultiHead(name, w => new MhaS128Dm256H4(Build(MhaS128Dm256H4.Weights.CreateBuilder(), w)).Forward, MhaS128Dm256H4.Parameters, 256, 4, 128, causal: false, MhaS128Dm256H4.Scale)),
+        ("mha S128 dm384 H12", name => MultiHead(name, w => new MhaS128Dm384H12(Build(MhaS128Dm384H12.Weights.CreateBuilder(), w)).Forward, MhaS128Dm384H12.Parameters, 384, 12, 128, causal: false, MhaS128Dm384H12.Scale)),
         ("mha S128 dm512 H8 causal", name => MultiHead(name, w => new MhaS128Dm512H8Causal(Build(MhaS128Dm512H8Causal.Weights.CreateBuilder(), w)).Forward, MhaS128Dm512H8Causal.Parameters, 512, 8, 128, causal: true, MhaS128Dm512H8Causal.Scale)),
         ("mha S512 dm768 H12", name => MultiHead(name, w => new MhaS512Dm768H12(Build(MhaS512Dm768H12.Weights.CreateBuilder(), w)).Forward, MhaS512Dm768H12.Parameters, 768, 12, 512, causal: false, MhaS512Dm768H12.Scale)),
         ("pool S5 d64", name => Pooling(name)),
@@ -31,26 +32,61 @@ internal static class CaseCatalog
         Rows.FirstOrDefault(r => r.Name == name).Create?.Invoke(name)
         ?? throw new ArgumentException($"No benchmark case is named \"{name}\". Cases: {string.Join(", ", Names)}", nameof(name));
 
-    private delegate void SdpaForward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> o, int seqLen, int kvSeqLen);
+    internal delegate void SdpaForward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> o, int seqLen, int kvSeqLen);
 
-    private static BenchmarkCase Sdpa(string name, SdpaForward forward, int heads, int kvHeads, int headDim, int seqLen, int kvSeqLen, bool causal, float scale)
+    /// <summary>
+    /// A scaled-dot-product row. ORT's is_causal aligns the triangle at the top-left corner, ours (and PyTorch's, for a
+    /// cached prefix) at the bottom-right, so a causal row whose lengths differ gives ORT the bottom-right rule as an
+    /// additive mask: the same visible keys, and ORT adds the mask on top of its work. The sweep leaves out the
+    /// TensorPrimitives and naive baselines (<paramref name="baselines"/> false) to keep its run short.
+    /// </summary>
+    internal static BenchmarkCase Sdpa(string name, SdpaForward forward, int heads, int kvHeads, int headDim, int seqLen, int kvSeqLen,
+        bool causal, float scale, bool baselines = true)
     {
         var q = Uniform(1, seqLen * heads * headDim);
         var k = Uniform(2, kvSeqLen * kvHeads * headDim);
         var v = Uniform(3, kvSeqLen * kvHeads * headDim);
         var output = new float[q.Length];
         var ortOutput = new float[q.Length];
-        var ort = new OrtCall(ScaledDotProduct(new AttentionOptions(heads, kvHeads, headDim, causal, scale, 0)),
-            [("Q", q, [1, seqLen, heads * headDim]), ("K", k, [1, kvSeqLen, kvHeads * headDim]), ("V", v, [1, kvSeqLen, kvHeads * headDim])],
-            ortOutput, [1, seqLen, heads * headDim]);
-        var tensorPrimitives = new TensorPrimitivesAttention(heads, kvHeads, headDim, kvSeqLen, causal, scale);
-        var naive = new NaiveAttention(heads, kvHeads, headDim, kvSeqLen, causal, scale);
-        return new BenchmarkCase(name, AttentionFlops(heads, headDim, seqLen, kvSeqLen, causal),
-            () => forward(q, k, v, output, seqLen, kvSeqLen),
-            ort.Run,
-            () => tensorPrimitives.Forward(q, k, v, output, seqLen, kvSeqLen),
-            () => naive.Forward(q, k, v, output, seqLen, kvSeqLen),
-            ort);
+        bool ortMask = causal && seqLen != kvSeqLen;
+        var inputs = new List<(string, float[], long[])>
+        {
+            ("Q", q, [1, seqLen, heads * headDim]), ("K", k, [1, kvSeqLen, kvHeads * headDim]), ("V", v, [1, kvSeqLen, kvHeads * headDim]),
+        };
+        if (ortMask)
+        {
+            inputs.Add(("mask", BottomRightCausalMask(seqLen, kvSeqLen), [seqLen, kvSeqLen]));
+        }
+
+        var ort = new OrtCall(ScaledDotProduct(new AttentionOptions(heads, kvHeads, headDim, causal && !ortMask, scale, 0, Mask: ortMask)),
+            [.. inputs], ortOutput, [1, seqLen, heads * headDim]);
+        double bytes = sizeof(float) * (2.0 * q.Length + k.Length + v.Length);
+        Action? tensorPrimitives = null, naive = null;
+        if (baselines)
+        {
+            var vectorized = new TensorPrimitivesAttention(heads, kvHeads, headDim, kvSeqLen, causal, scale);
+            var loops = new NaiveAttention(heads, kvHeads, headDim, kvSeqLen, causal, scale);
+            tensorPrimitives = () => vectorized.Forward(q, k, v, output, seqLen, kvSeqLen);
+            naive = () => loops.Forward(q, k, v, output, seqLen, kvSeqLen);
+        }
+
+        return new BenchmarkCase(name, AttentionFlops(heads, headDim, seqLen, kvSeqLen, causal), bytes,
+            () => forward(q, k, v, output, seqLen, kvSeqLen), ort.Run, tensorPrimitives, naive, ort);
+    }
+
+    /// <summary>0 where query i may see key j (j ≤ i + kvSeqLen − seqLen), −∞ elsewhere; [seqLen, kvSeqLen].</summary>
+    private static float[] BottomRightCausalMask(int seqLen, int kvSeqLen)
+    {
+        var mask = new float[seqLen * kvSeqLen];
+        for (int i = 0; i < seqLen; i++)
+        {
+            for (int j = 0; j < kvSeqLen; j++)
+            {
+                mask[i * kvSeqLen + j] = j <= i + kvSeqLen - seqLen ? 0 : float.NegativeInfinity;
+            }
+        }
+
+        return mask;
     }
 
     private static BenchmarkCase MultiHead(string name, Func<Dictionary<string, float[]>, SelfForward> create, IReadOnlyList<ParameterSpec> parameters, int modelDim, int heads, int seqLen, bool causal, float scale)
@@ -88,7 +124,8 @@ internal static class CaseCatalog
         }
 
         double projections = 4.0 * 2 * seqLen * modelDim * modelDim;
-        return new BenchmarkCase(name, projections + AttentionFlops(heads, headDim, seqLen, seqLen, causal),
+        double bytes = sizeof(float) * (2.0 * input.Length + weights.Values.Sum(w => (double)w.Length));
+        return new BenchmarkCase(name, projections + AttentionFlops(heads, headDim, seqLen, seqLen, causal), bytes,
             () => generated(input, output, seqLen), ort.Run, () => Baseline(true), () => Baseline(false), ort);
     }
 
@@ -103,11 +140,12 @@ internal static class CaseCatalog
         var layer = new PoolS5D64(builder.Build());
         var input = Uniform(21, 5 * PoolS5D64.InputDim);
         var output = new float[PoolS5D64.OutputDim];
-        return new BenchmarkCase(name, 2.0 * 5 * 64 * 2 + 2.0 * 64, () => layer.Forward(input, output, 5), null, null, null);
+        double bytes = sizeof(float) * (input.Length + output.Length + PoolS5D64.Parameters.Sum(p => (double)p.ElementCount));
+        return new BenchmarkCase(name, 2.0 * 5 * 64 * 2 + 2.0 * 64, bytes, () => layer.Forward(input, output, 5), null, null, null);
     }
 
     /// <summary>QKᵀ and P·V: two multiply-adds per (head, query, visible key, head dimension).</summary>
-    private static double AttentionFlops(int heads, int headDim, int seqLen, int kvSeqLen, bool causal)
+    internal static double AttentionFlops(int heads, int headDim, int seqLen, int kvSeqLen, bool causal)
     {
         double pairs = 0;
         for (int i = 0; i < seqLen; i++)
@@ -118,7 +156,7 @@ internal static class CaseCatalog
         return 4.0 * heads * headDim * pairs;
     }
 
-    private static float[] Uniform(int seed, int count, float scale = 1f)
+    internal static float[] Uniform(int seed, int count, float scale = 1f)
     {
         var random = new Random(seed);
         var values = new float[count];

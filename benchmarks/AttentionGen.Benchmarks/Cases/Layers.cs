@@ -29,6 +29,10 @@ internal partial class MhaS32Dm64H4;
 [MultiHeadAttention(ModelDim = 256, Heads = 4, MaxSeqLen = 128)]
 internal partial class MhaS128Dm256H4;
 
+// MiniLM-sized (all-MiniLM-L6-v2: 384 wide, 12 heads of 32).
+[MultiHeadAttention(ModelDim = 384, Heads = 12, MaxSeqLen = 128)]
+internal partial class MhaS128Dm384H12;
+
 [MultiHeadAttention(ModelDim = 512, Heads = 8, MaxSeqLen = 128, Causal = true)]
 internal partial class MhaS128Dm512H8Causal;
 

@@ -4,9 +4,25 @@ using AttentionGen.Benchmarks.Cases;
 
 namespace AttentionGen.Benchmarks.Measurement;
 
-/// <summary>One measured row: medians in µs per call (null where an implementation was not run).</summary>
-internal sealed record Row(string Case, double AttentionGenMicros, double? OrtMicros, double? TensorPrimitivesMicros, double? NaiveMicros,
-    double Gflops, double PercentOfPeak, double? OrtRatio, long BytesPerCall);
+/// <summary>
+/// One measured row: medians in µs per call (null where an implementation was not run), the work the math needs
+/// (FLOPs, and the compulsory bytes: inputs, weights and output once each) and, once <see cref="Roofline.Judge"/> has
+/// seen it, the bound that applies and how close the generated layer came to it.
+/// </summary>
+internal sealed record Row(string Case, double Flops, double StreamedBytes, double AttentionGenMicros, double? OrtMicros,
+    double? TensorPrimitivesMicros, double? NaiveMicros, double? OrtRatio, long AllocatedBytesPerCall)
+{
+    public double Gflops => Flops / AttentionGenMicros / 1e3;
+
+    public double GigabytesPerSecond => StreamedBytes / AttentionGenMicros / 1e3;
+
+    /// <summary>"FMA" for compute-bound rows, else the memory level the bytes stream from ("L3 read").</summary>
+    public string Bound { get; init; } = "";
+
+    public double PercentOfBound { get; init; }
+
+    public double PercentOfPeak { get; init; }
+}
 
 /// <summary>
 /// The quick comparison: every implementation of a row runs in the same process on the same inputs, interleaved round
@@ -20,7 +36,14 @@ internal static class QuickRunner
     /// <summary>The naive loops are timed only while one call stays under this; past it they are too slow to matter.</summary>
     private static readonly TimeSpan NaiveBudget = TimeSpan.FromMilliseconds(300);
 
-    public static IReadOnlyList<Row> Run(IReadOnlyList<BenchmarkCase> cases, int rounds, double peakGflops, bool smoke, TextWriter log)
+    /// <param name="threadTime">
+    /// Time each batch by this thread's CPU time instead of the wall clock (see <see cref="CpuClock"/>). That would miss
+    /// work an implementation hands to other threads, so a batch in which the process's CPU time outgrew the thread's by
+    /// more than 5% is counted; the runtime's own background threads (JIT, finalizer) do that now and then, so the row's
+    /// log line names an implementation only when it happened in most of its batches.
+    /// </param>
+    /// <param name="betweenRows">Runs after each row, outside its timing (the roofline samples its ceilings there).</param>
+    public static IReadOnlyList<Row> Run(IEnumerable<BenchmarkCase> cases, int rounds, bool smoke, bool threadTime, TextWriter log, Action? betweenRows = null)
     {
         var rows = new List<Row>();
         foreach (var benchmark in cases)
@@ -35,21 +58,28 @@ internal static class QuickRunner
             var callsPerBatch = implementations.ToDictionary(i => i.Name, i => smoke ? WarmOnce(i.Call) : CallsFor(i.Call));
             var samples = implementations.ToDictionary(i => i.Name, _ => new List<double>());
             long allocated = 0, generatedCalls = 0;
+            var helpedBatches = implementations.ToDictionary(i => i.Name, _ => 0);
             for (int round = 0; round < (smoke ? 1 : rounds); round++)
             {
                 foreach (var (name, call) in implementations)
                 {
                     int calls = callsPerBatch[name];
+                    long processStart = threadTime ? CpuClock.ProcessNanoseconds() : 0;
                     long before = GC.GetAllocatedBytesForCurrentThread();
-                    long start = Stopwatch.GetTimestamp();
+                    long start = threadTime ? CpuClock.ThreadNanoseconds() : Stopwatch.GetTimestamp();
                     for (int i = 0; i < calls; i++)
                     {
                         call();
                     }
 
-                    var elapsed = Stopwatch.GetElapsedTime(start);
+                    double micros = threadTime ? (CpuClock.ThreadNanoseconds() - start) / 1e3 : Stopwatch.GetElapsedTime(start).TotalMicroseconds;
                     long after = GC.GetAllocatedBytesForCurrentThread(); // read before anything here allocates
-                    samples[name].Add(elapsed.TotalMicroseconds / calls);
+                    if (threadTime && (CpuClock.ProcessNanoseconds() - processStart) / 1e3 > 1.05 * micros)
+                    {
+                        helpedBatches[name]++;
+                    }
+
+                    samples[name].Add(micros / calls);
                     if (name == "AttentionGen")
                     {
                         allocated += after - before;
@@ -60,46 +90,89 @@ internal static class QuickRunner
 
             double? Median(string name) => samples.TryGetValue(name, out var s) ? s.Order().ElementAt(s.Count / 2) : null;
             var ours = Median("AttentionGen")!.Value;
-            var gflops = benchmark.Flops / ours / 1e3;
-            var ortMicros = Median("ORT");
 
             // The ratio pairs the two timings of each round (taken back to back) and takes the median over rounds, so a
             // burst of load on this shared machine moves both sides of a pair instead of one side of the medians.
             double? ratio = samples.TryGetValue("ORT", out var ortSamples)
                 ? ortSamples.Zip(samples["AttentionGen"], (o, a) => o / a).Order().ElementAt(ortSamples.Count / 2)
                 : null;
-            rows.Add(new Row(benchmark.Name, ours, ortMicros, Median("TensorPrimitives"), Median("Naive"), gflops,
-                100 * gflops / peakGflops, ratio, allocated / generatedCalls));
-            log.WriteLine($" {ours:F2} µs");
+            rows.Add(new Row(benchmark.Name, benchmark.Flops, benchmark.Bytes, ours, Median("ORT"), Median("TensorPrimitives"),
+                Median("Naive"), ratio, allocated / generatedCalls));
+            var helped = helpedBatches.Where(h => h.Value > samples[h.Key].Count / 2).Select(h => h.Key).ToList();
+            log.WriteLine($" {ours:F2} µs" + (helped.Count == 0 ? "" :
+                $" (other threads added over 5% to this thread's CPU time in most batches of {string.Join(", ", helped)}: its time reads low)"));
             benchmark.Resources?.Dispose();
+            betweenRows?.Invoke();
         }
 
         return rows;
     }
 
-    public static string Markdown(IReadOnlyList<Row> rows, double peakGflops, bool smoke = false)
+    /// <summary>
+    /// The table, headed by the CPU and the ceilings. Columns whose implementation ran on no row (the sweep runs only
+    /// AttentionGen and ORT) are left out.
+    /// </summary>
+    public static string Markdown(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu, double coreShare, bool threadTime, bool smoke = false)
     {
         static string Micros(double? value) => value is { } v ? v.ToString(v < 100 ? "F2" : "F0") : "—";
+        bool tensorPrimitives = rows.Any(r => r.TensorPrimitivesMicros is not null), naive = rows.Any(r => r.NaiveMicros is not null);
         var text = new System.Text.StringBuilder();
         text.AppendLine(smoke
             ? "Smoke run: one warm call per implementation; it checks that every row runs and allocates nothing, and its timings mean nothing."
-            : $"Single thread, {Environment.ProcessorCount}-core {Hardware()}; FMA peak measured in this run: {peakGflops:F0} GFLOP/s.");
+            : $"Single thread on {cpu.Describe()}.");
+        if (!smoke)
+        {
+            text.AppendLine();
+            text.AppendLine($"Measured in this run (best of samples before, between and after the rows): {roofline.Describe()}. Each row is held to " +
+                "the bound that takes longer for its work: its FLOPs at the FMA peak, or its compulsory bytes (inputs, weights, output, " +
+                "once each) at the read rate of the smallest level holding them in half its capacity.");
+            text.AppendLine();
+            text.AppendLine($"This process got {100 * coreShare:F0}% of a core while the rows ran" + (threadTime
+                ? "; timed by this thread's CPU time (--thread-time), which leaves the other processes' turns on the core out, though not their use of the caches and memory."
+                : coreShare < 0.9
+                    ? ": other processes took turns on it, so every timing reads slow by about that much and % of bound with it; the paired ratios much less (--thread-time leaves their turns out)."
+                    : "."));
+        }
+
         text.AppendLine();
-        text.AppendLine("| case | AttentionGen µs | ORT µs | TensorPrimitives µs | naive µs | GFLOP/s | % of peak | ORT / AttentionGen | bytes/call |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| case | AttentionGen µs | ORT µs |" + (tensorPrimitives ? " TensorPrimitives µs |" : "") + (naive ? " naive µs |" : "") +
+            " GFLOP/s | GB/s | bound | % of bound | ORT / AttentionGen | allocated bytes/call |");
+        text.AppendLine("|---|---:|---:|" + (tensorPrimitives ? "---:|" : "") + (naive ? "---:|" : "") + "---:|---:|---|---:|---:|---:|");
         foreach (var row in rows)
         {
-            text.AppendLine($"| {row.Case} | {Micros(row.AttentionGenMicros)} | {Micros(row.OrtMicros)} | {Micros(row.TensorPrimitivesMicros)} | {Micros(row.NaiveMicros)} | {row.Gflops:F1} | {row.PercentOfPeak:F0}% | {(row.OrtRatio is { } r ? r.ToString("F2") : "—")} | {row.BytesPerCall} |");
+            text.AppendLine($"| {row.Case} | {Micros(row.AttentionGenMicros)} | {Micros(row.OrtMicros)} |" +
+                (tensorPrimitives ? $" {Micros(row.TensorPrimitivesMicros)} |" : "") + (naive ? $" {Micros(row.NaiveMicros)} |" : "") +
+                $" {row.Gflops:F1} | {row.GigabytesPerSecond:F1} | {(smoke ? "—" : row.Bound)} | {(smoke ? "—" : $"{row.PercentOfBound:F0}%")} | " +
+                $"{(row.OrtRatio is { } r ? r.ToString("F2") : "—")} | {row.AllocatedBytesPerCall} |");
         }
 
         return text.ToString();
     }
 
-    public static string Json(IReadOnlyList<Row> rows, double peakGflops) =>
-        JsonSerializer.Serialize(new { machine = Hardware(), peakGflops, rows }, new JsonSerializerOptions { WriteIndented = true });
+    /// <summary>
+    /// The rows that miss the issue's targets, named so a reader need not scan the table: behind ORT, or memory-bound
+    /// and under 85% of their level's read rate.
+    /// </summary>
+    public static string Shortfalls(IReadOnlyList<Row> rows)
+    {
+        var behind = rows.Where(r => r.OrtRatio < 1).Select(r => $"{r.Case} ({r.OrtRatio:F2})").ToList();
+        var underRead = rows.Where(r => r.Bound.EndsWith(" read", StringComparison.Ordinal) && r.PercentOfBound < 85)
+            .Select(r => $"{r.Case} ({r.PercentOfBound:F0}% of {r.Bound})").ToList();
+        return $"Behind ORT: {(behind.Count == 0 ? "none" : string.Join("; ", behind))}.{Environment.NewLine}" +
+               $"Memory-bound under 85% of the read rate: {(underRead.Count == 0 ? "none" : string.Join("; ", underRead))}.";
+    }
 
-    private static string Hardware() =>
-        System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "x64 with AVX-512" : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "x64 with AVX2" : "CPU";
+    public static string Json(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu, double coreShare, bool threadTime) =>
+        JsonSerializer.Serialize(new
+        {
+            machine = cpu.Describe(),
+            cpu,
+            coreShare,
+            timing = threadTime ? "thread CPU time" : "wall clock",
+            peakGflops = roofline.PeakGflops,
+            bandwidth = roofline.Levels,
+            rows,
+        }, new JsonSerializerOptions { WriteIndented = true });
 
     /// <summary>One call to compile and warm it up, so the measured call (and its allocation count) is a warm one.</summary>
     private static int WarmOnce(Action call)
