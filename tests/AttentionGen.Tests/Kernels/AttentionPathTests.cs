@@ -72,16 +72,13 @@ public sealed class AttentionPathTests
     [InlineData(Width.Vector512)]
     [InlineData(Width.Vector256)]
     [InlineData(Width.Vector128)]
-    public void LongKeys_GoOnline_PastOnlineKeys(Width width)
+    public void LongKeys_TileOnline_WhereTheShapePlannedChunks(Width width)
     {
         Assert.Equal(AttentionPath.Online, Choose(width, heads: 12, kvHeads: 12, headDim: 64, seqLen: 512, kvSeqLen: 4096, onlineChunk: 512));
-        Assert.Equal(AttentionPath.Online, Choose(width, heads: 12, kvHeads: 12, headDim: 64, seqLen: 512, kvSeqLen: AttentionPaths.OnlineKeys + 1, onlineChunk: 512));
-
-        // Keys that still fit L1's score rows take the exact two-pass softmax, even in a shape planned for longer calls.
-        Assert.Equal(AttentionPath.Tiled, Choose(width, heads: 12, kvHeads: 12, headDim: 64, seqLen: 512, kvSeqLen: AttentionPaths.OnlineKeys, onlineChunk: 512));
-
-        // A shape that planned no chunks has none to run: its longest calls tile in two passes.
         Assert.Equal(AttentionPath.Tiled, Choose(width, heads: 12, kvHeads: 12, headDim: 64, seqLen: 512, kvSeqLen: 4096, onlineChunk: 0));
+
+        // A decode step over long keys still goes by rows: the chunks are the tile's, and the tile loses there.
+        Assert.Equal(AttentionPath.Stacked, Choose(width, heads: 8, kvHeads: 1, headDim: 128, seqLen: 1, kvSeqLen: 4096, onlineChunk: 512));
     }
 
     [Theory]
@@ -162,9 +159,9 @@ public sealed class AttentionPathTests
         {
             switch (tile.Lanes)
             {
-                case 16: TiledAttention<MultiQueryShape>.Attend512(query, key, value, [], direct, seqLen, kvSeqLen, scores.Span, panels.Span, online: false); break;
-                case 8: TiledAttention<MultiQueryShape>.Attend256(query, key, value, [], direct, seqLen, kvSeqLen, scores.Span, panels.Span, online: false); break;
-                default: TiledAttention<MultiQueryShape>.Attend128(query, key, value, [], direct, seqLen, kvSeqLen, scores.Span, panels.Span, online: false); break;
+                case 16: TiledAttention<MultiQueryShape>.Attend512(query, key, value, [], direct, seqLen, kvSeqLen, scores.Span, panels.Span); break;
+                case 8: TiledAttention<MultiQueryShape>.Attend256(query, key, value, [], direct, seqLen, kvSeqLen, scores.Span, panels.Span); break;
+                default: TiledAttention<MultiQueryShape>.Attend128(query, key, value, [], direct, seqLen, kvSeqLen, scores.Span, panels.Span); break;
             }
         }
         else

@@ -88,21 +88,21 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
     [InlineData(6, 1100)] // chunks of 512, 512 and 76 keys
     [InlineData(7, 1600)]
     [InlineData(3, 513)]
-    public void Online(int seqLen, int kvSeqLen) => AssertMatchesReference<OnlineShape>(seqLen, kvSeqLen, online: true);
+    public void Online(int seqLen, int kvSeqLen) => AssertMatchesReference<OnlineShape>(seqLen, kvSeqLen);
 
     [Fact]
-    public void Online_AdditiveMask() => AssertMatchesReference<OnlineShape>(5, 1200, Masks.Padding(seed: 8, 5, 1200), online: true);
+    public void Online_AdditiveMask() => AssertMatchesReference<OnlineShape>(5, 1200, Masks.Padding(seed: 8, 5, 1200));
 
     [Theory]
     [InlineData(20, 1300)] // rows whose visible keys end in different chunks
     [InlineData(1100, 1100)] // square: early tiles see one chunk, late ones three
     [InlineData(13, 1024)]
-    public void OnlineCausal(int seqLen, int kvSeqLen) => AssertMatchesReference<OnlineCausalShape>(seqLen, kvSeqLen, online: true);
+    public void OnlineCausal(int seqLen, int kvSeqLen) => AssertMatchesReference<OnlineCausalShape>(seqLen, kvSeqLen);
 
     [Fact]
-    public void OnlineCausal_AdditiveMask() => AssertMatchesReference<OnlineCausalShape>(9, 1111, Masks.Padding(seed: 9, 9, 1111), online: true);
+    public void OnlineCausal_AdditiveMask() => AssertMatchesReference<OnlineCausalShape>(9, 1111, Masks.Padding(seed: 9, 9, 1111));
 
-    private void AssertMatchesReference<TShape>(int seqLen, int kvSeqLen, float[]? mask = null, bool online = false)
+    private void AssertMatchesReference<TShape>(int seqLen, int kvSeqLen, float[]? mask = null)
         where TShape : struct, IAttentionShape
     {
         int queryWidth = TShape.Heads * TShape.HeadDim, kvWidth = TShape.KvHeads * TShape.HeadDim;
@@ -114,9 +114,9 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
         Array.Fill(result, Sentinel);
 
         string path = Attend<TShape>(
-            WithNaNTail(query, queryWidth), WithNaNTail(key, kvWidth), WithNaNTail(value, kvWidth), mask ?? [], result, seqLen, kvSeqLen, online);
+            WithNaNTail(query, queryWidth), WithNaNTail(key, kvWidth), WithNaNTail(value, kvWidth), mask ?? [], result, seqLen, kvSeqLen);
 
-        string what = $"{typeof(TShape).Name} on the {path} tile{(online ? " (online softmax)" : "")}, seqLen {seqLen}, kvSeqLen {kvSeqLen}{(mask is null ? "" : ", masked")}";
+        string what = $"{typeof(TShape).Name} on the {path} tile, seqLen {seqLen}, kvSeqLen {kvSeqLen}{(mask is null ? "" : ", masked")}";
         double[] expected = AttentionReference.Sdpa(
             query, key, value, seqLen, kvSeqLen, TShape.Heads, TShape.KvHeads, TShape.HeadDim, TShape.IsCausal, TShape.Scale, TShape.Softcap, mask);
         double error = TestData.AssertClose(expected, result, what);
@@ -129,11 +129,10 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Runs the tile the dispatch would run on this machine and returns its width; <paramref name="online"/> forces the
-    /// online softmax even where the call's keys fit the two-pass one, so short calls cover chunking too. Where that width
-    /// is accelerated and the cost model picks this very path, the dispatch itself must produce the same bits.
+    /// Runs the tile the dispatch would run on this machine and returns its width. Where that width is accelerated and
+    /// the cost model picks the tile for this call, the dispatch itself must produce the very same bits.
     /// </summary>
-    private static string Attend<TShape>(float[] query, float[] key, float[] value, float[] mask, float[] result, int seqLen, int kvSeqLen, bool online)
+    private static string Attend<TShape>(float[] query, float[] key, float[] value, float[] mask, float[] result, int seqLen, int kvSeqLen)
         where TShape : struct, IAttentionShape
     {
         var scores = NaNBuffer(AttentionCore<TShape>.ScoreScratchLength);
@@ -145,21 +144,21 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
             path = "Vector512";
             accelerated = Vector512.IsHardwareAccelerated;
             RequireWholeTile<TShape>(seqLen, TiledAttention<TShape>.Rows512);
-            TiledAttention<TShape>.Attend512(query, key, value, mask, result, seqLen, kvSeqLen, scores.Span, panels.Span, online);
+            TiledAttention<TShape>.Attend512(query, key, value, mask, result, seqLen, kvSeqLen, scores.Span, panels.Span);
         }
         else if (TShape.HasTile256 && (Vector256.IsHardwareAccelerated || !Vector128.IsHardwareAccelerated))
         {
             path = "Vector256";
             accelerated = Vector256.IsHardwareAccelerated;
             RequireWholeTile<TShape>(seqLen, TiledAttention<TShape>.Rows256);
-            TiledAttention<TShape>.Attend256(query, key, value, mask, result, seqLen, kvSeqLen, scores.Span, panels.Span, online);
+            TiledAttention<TShape>.Attend256(query, key, value, mask, result, seqLen, kvSeqLen, scores.Span, panels.Span);
         }
         else if (TShape.HasTile128)
         {
             path = "Vector128";
             accelerated = Vector128.IsHardwareAccelerated;
             RequireWholeTile<TShape>(seqLen, TiledAttention<TShape>.Rows128);
-            TiledAttention<TShape>.Attend128(query, key, value, mask, result, seqLen, kvSeqLen, scores.Span, panels.Span, online);
+            TiledAttention<TShape>.Attend128(query, key, value, mask, result, seqLen, kvSeqLen, scores.Span, panels.Span);
         }
         else
         {
@@ -169,7 +168,7 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
         AttentionPath chosen = AttentionPaths.Choose(
             TShape.Heads, TShape.KvHeads, TShape.HeadDim, TShape.IsCausal, TShape.OnlineChunk, seqLen, kvSeqLen,
             AttentionPaths.MachineTile<TShape>(), AttentionPaths.MachineRowKernel);
-        if (accelerated && chosen == (online ? AttentionPath.Online : AttentionPath.Tiled))
+        if (accelerated && chosen >= AttentionPath.Tiled)
         {
             float[] dispatched = new float[result.Length];
             Array.Fill(dispatched, Sentinel);

@@ -48,18 +48,17 @@ public static class AttentionCore<TShape>
             AttentionPaths.MachineTile<TShape>(), AttentionPaths.MachineRowKernel);
         if (path >= AttentionPath.Tiled)
         {
-            bool online = path == AttentionPath.Online;
             if (Vector512.IsHardwareAccelerated && TShape.PanelKeys512 > 0)
             {
-                TiledAttention<TShape>.Attend512(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, online);
+                TiledAttention<TShape>.Attend512(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
             }
             else if (Vector256.IsHardwareAccelerated && TShape.HasTile256)
             {
-                TiledAttention<TShape>.Attend256(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, online);
+                TiledAttention<TShape>.Attend256(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
             }
             else
             {
-                TiledAttention<TShape>.Attend128(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, online);
+                TiledAttention<TShape>.Attend128(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
             }
 
             return;

@@ -15,7 +15,7 @@ internal enum AttentionPath
     /// <summary>Register tiles of (query row, head) pairs over packed Kᵀ, with the exact two-pass softmax.</summary>
     Tiled,
 
-    /// <summary>Register tiles with the online softmax over chunks of keys, for key ranges whose scores outgrow L1.</summary>
+    /// <summary>Register tiles with the online softmax over chunks of keys, in shapes planned for key ranges whose scores outgrow L1.</summary>
     Online,
 }
 
@@ -34,12 +34,16 @@ internal readonly record struct TileCosts(int PerTile, int PerFma, int PerScoreV
 /// <summary>What the row kernels cost, in picoseconds per unit of work (see <see cref="AttentionPaths.RowCost"/>).</summary>
 /// <param name="PerStreamRow">Each query row of each key/value stream: the stack's setup.</param>
 /// <param name="PerHeadRow">Each (query row, head): a softmax row and its setup.</param>
-/// <param name="PerSharedFma">Each vector FMA when a group's heads share the key/value vector it loaded.</param>
-/// <param name="PerOwnFma">Each vector FMA when each head loads its own slice of the key/value rows (no groups).</param>
+/// <param name="PerFma">Each vector FMA of Q·Kᵀ and P·V.</param>
+/// <param name="PerStackLoad">
+/// Each key or value vector a stack of heads loads: a group's stacked heads share one (4 at a time on Vector512, 2 on
+/// Vector256), while heads without a group, or that cannot stack, load their own.
+/// </param>
+/// <param name="PerStreamedVector">Each key or value vector a query row streams per key/value head, from wherever K and V are.</param>
 /// <param name="PerScoreVector">Each vector of scores through the softmax.</param>
-/// <param name="PerScore">Each (head, key) score: the horizontal sums and the weight's broadcast.</param>
 /// <param name="PerCall">The call's fixed cost.</param>
-internal readonly record struct RowCosts(int PerStreamRow, int PerHeadRow, int PerSharedFma, int PerOwnFma, int PerScoreVector, int PerScore, int PerCall);
+internal readonly record struct RowCosts(
+    int PerStreamRow, int PerHeadRow, int PerFma, int PerStackLoad, int PerStreamedVector, int PerScoreVector, int PerCall);
 
 /// <summary>The tile a call would run on this machine, if any: its register layout and what it costs.</summary>
 /// <param name="Lanes">Floats per vector.</param>
@@ -67,43 +71,39 @@ internal readonly record struct RowKernel(int Lanes, RowCosts Costs);
 /// when packing, so rows win there too. Long calls fill tiles and win by 2–3× on QKᵀ's register reuse.
 /// </para>
 /// <para>
-/// The weights were fitted (least squares on relative error, non-negative) to the tile and the row path timed apart on
-/// 75 calls: 18 shapes (heads 1–32, groups 1–8, widths 8–128, causal or not) at query lengths 1–512 and key lengths
-/// 6–2048, on an AMD EPYC (Zen 4) with each of Vector512, Vector256 and Vector128 as the widest vector. With them the
-/// choice is the faster path on all but a few calls, where the two are within 3% (Vector128: 8%).
-/// Another microarchitecture would fit other weights; the terms, which count work, would stay.
+/// The weights were fitted (least squares on relative error, non-negative) to the tile and the row path timed apart,
+/// best of 21 runs, on 99 calls: 24 shapes (heads 1–32, groups 1–16, widths 8–128, causal or not) at query lengths 1–512
+/// and key lengths 6–4,000, on an AMD EPYC (Zen 4) with each of Vector512, Vector256 and Vector128 as the widest vector.
+/// With them the choice is the faster path on all but a few calls near a tie: the worst pick is 20% slower than the
+/// other path on Vector512 (8 of 99 wrong, most by 0–3%), 8% on Vector256, 12% on Vector128. Fitted to the first 75
+/// calls alone, they chose within 10% (Vector512), 7% and 12% on the other 24. Another microarchitecture would fit
+/// other weights; the terms, which count work, would stay.
 /// </para>
 /// </remarks>
 internal static class AttentionPaths
 {
-    /// <summary>
-    /// Past this many keys a tile's six score rows (24 KB) outgrow L1, and tiles use the online softmax if the shape
-    /// planned chunks for it. The generator's planner plans them past the same length.
-    /// </summary>
-    public const int OnlineKeys = 1024;
-
     /// <summary>The Vector512 tile (6 rows × up to 64-key panels) on AVX-512.</summary>
-    public static readonly TileCosts Tile512Costs = new(PerTile: 43034, PerFma: 287, PerScoreVector: 4718, PerTransposedKey: 100, PerCopiedKey: 878, PerCall: 0);
+    public static readonly TileCosts Tile512Costs = new(PerTile: 41717, PerFma: 289, PerScoreVector: 4634, PerTransposedKey: 103, PerCopiedKey: 881, PerCall: 0);
 
     /// <summary>The Vector256 tile (6 rows × 16-key panels).</summary>
-    public static readonly TileCosts Tile256Costs = new(PerTile: 110247, PerFma: 163, PerScoreVector: 2796, PerTransposedKey: 103, PerCopiedKey: 965, PerCall: 0);
+    public static readonly TileCosts Tile256Costs = new(PerTile: 107683, PerFma: 163, PerScoreVector: 2810, PerTransposedKey: 113, PerCopiedKey: 965, PerCall: 0);
 
     /// <summary>The Vector128 tile (4 rows × 8-key panels).</summary>
-    public static readonly TileCosts Tile128Costs = new(PerTile: 94868, PerFma: 237, PerScoreVector: 3845, PerTransposedKey: 0, PerCopiedKey: 119, PerCall: 33609);
+    public static readonly TileCosts Tile128Costs = new(PerTile: 99696, PerFma: 241, PerScoreVector: 3601, PerTransposedKey: 0, PerCopiedKey: 140, PerCall: 0);
 
     /// <summary>The row kernels where Vector512 is the widest vector.</summary>
-    public static readonly RowCosts Row512Costs = new(PerStreamRow: 41791, PerHeadRow: 14782, PerSharedFma: 342, PerOwnFma: 712, PerScoreVector: 2348, PerScore: 0, PerCall: 0);
+    public static readonly RowCosts Row512Costs = new(PerStreamRow: 34781, PerHeadRow: 16470, PerFma: 266, PerStackLoad: 125, PerStreamedVector: 339, PerScoreVector: 1897, PerCall: 0);
 
     /// <summary>The row kernels where Vector256 is the widest vector.</summary>
-    public static readonly RowCosts Row256Costs = new(PerStreamRow: 0, PerHeadRow: 15805, PerSharedFma: 232, PerOwnFma: 382, PerScoreVector: 874, PerScore: 192, PerCall: 58727);
+    public static readonly RowCosts Row256Costs = new(PerStreamRow: 0, PerHeadRow: 13190, PerFma: 170, PerStackLoad: 99, PerStreamedVector: 122, PerScoreVector: 2535, PerCall: 83485);
 
     /// <summary>The row kernels where Vector128 is the widest vector.</summary>
-    public static readonly RowCosts Row128Costs = new(PerStreamRow: 0, PerHeadRow: 22018, PerSharedFma: 238, PerOwnFma: 286, PerScoreVector: 4236, PerScore: 0, PerCall: 0);
+    public static readonly RowCosts Row128Costs = new(PerStreamRow: 0, PerHeadRow: 20770, PerFma: 117, PerStackLoad: 117, PerStreamedVector: 59, PerScoreVector: 4193, PerCall: 146);
 
     /// <summary>
     /// The path for a call of <paramref name="seqLen"/> query rows over <paramref name="kvSeqLen"/> keys: the tile when
-    /// the call fills one and <see cref="TileCost"/> is below <see cref="RowCost"/>, online past <see cref="OnlineKeys"/>
-    /// keys when the shape has chunks; otherwise rows, stacked when heads share each key/value stream.
+    /// the call fills one and <see cref="TileCost"/> is below <see cref="RowCost"/> (online when the shape planned chunks);
+    /// otherwise rows, stacked when more than one head shares each key/value stream.
     /// </summary>
     /// <param name="heads">The shape's query heads.</param>
     /// <param name="kvHeads">The shape's key/value heads.</param>
@@ -124,7 +124,7 @@ internal static class AttentionPaths
             return rows;
         }
 
-        return onlineChunk > 0 && kvSeqLen > OnlineKeys ? AttentionPath.Online : AttentionPath.Tiled;
+        return onlineChunk > 0 ? AttentionPath.Online : AttentionPath.Tiled;
     }
 
     /// <summary>
@@ -160,17 +160,23 @@ internal static class AttentionPaths
     /// </summary>
     public static long RowCost(int heads, int kvHeads, int headDim, bool isCausal, int seqLen, int kvSeqLen, RowKernel row)
     {
-        bool grouped = heads / kvHeads > 1;
+        int group = heads / kvHeads;
+        bool grouped = group > 1;
         long visible = AverageVisibleKeys(isCausal, seqLen, kvSeqLen);
-        long headRows = (long)seqLen * heads;
-        long fmas = 2 * headRows * visible * Ceiling(headDim, row.Lanes);
+        long headVectors = Ceiling(headDim, row.Lanes);
+        long fmas = 2L * seqLen * heads * visible * headVectors;
+
+        // A group's heads stack on whole vectors of heads up to 256 wide, as RowAttention's stacked kernels do.
+        bool stacks = grouped && row.Lanes >= 8 && headDim % row.Lanes == 0 && headDim <= 256;
+        int headsPerLoad = stacks ? (row.Lanes == 16 ? 4 : 2) : 1;
         RowCosts costs = row.Costs;
         return costs.PerCall
             + costs.PerStreamRow * seqLen * (grouped ? kvHeads : 1)
-            + costs.PerHeadRow * headRows
-            + (grouped ? costs.PerSharedFma : costs.PerOwnFma) * fmas
-            + costs.PerScoreVector * headRows * Ceiling(visible, row.Lanes)
-            + costs.PerScore * headRows * visible;
+            + costs.PerHeadRow * seqLen * heads
+            + costs.PerFma * fmas
+            + costs.PerStackLoad * (fmas / headsPerLoad)
+            + costs.PerStreamedVector * 2L * seqLen * kvHeads * visible * headVectors
+            + costs.PerScoreVector * seqLen * heads * Ceiling(visible, row.Lanes);
     }
 
     /// <summary>The tile <see cref="AttentionCore{TShape}"/> runs for <typeparamref name="TShape"/> on this machine: the widest accelerated vector's, if the shape has one.</summary>

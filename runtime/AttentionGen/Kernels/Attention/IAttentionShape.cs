@@ -44,10 +44,6 @@ public interface IAttentionShape
     /// <summary>Whether the Vector128 path has a tile (the head is whole Vector128s).</summary>
     static abstract bool HasTile128 { get; }
 
-    /// <summary>
-    /// Keys per chunk of the tiles' online softmax, which calls with more keys than a tile's score rows keep in L1
-    /// take (<see cref="AttentionPaths.OnlineKeys"/>); 0 when no call can have that many, and tiles always run the exact
-    /// two-pass softmax.
-    /// </summary>
+    /// <summary>Keys per chunk of the tiles' online softmax, or 0 for the exact two-pass softmax.</summary>
     static abstract int OnlineChunk { get; }
 }

@@ -50,27 +50,24 @@ internal static class TiledAttention<TShape>
 
     /// <summary>
     /// Attention on the Vector512 tile. As <see cref="AttentionCore{TShape}.Attend"/>, and besides: the shape plans this
-    /// tile, and the call has at least <see cref="Rows512"/> (query row, head) pairs per key/value head. With
-    /// <paramref name="online"/> (the shape must plan chunks) the softmax runs online over chunks of keys.
+    /// tile, and the call has at least <see cref="Rows512"/> (query row, head) pairs per key/value head.
     /// </summary>
-    public static void Attend512(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, bool online) =>
-        AttendInTiles<Tile<Vector512Width, Vector512<float>, Layout512>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, online);
+    public static void Attend512(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
+        AttendInTiles<Tile<Vector512Width, Vector512<float>, Layout512>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
 
     /// <summary>
     /// Attention on the Vector256 tile. As <see cref="AttentionCore{TShape}.Attend"/>, and besides: the shape plans this
-    /// tile, and the call has at least <see cref="Rows256"/> (query row, head) pairs per key/value head. With
-    /// <paramref name="online"/> (the shape must plan chunks) the softmax runs online over chunks of keys.
+    /// tile, and the call has at least <see cref="Rows256"/> (query row, head) pairs per key/value head.
     /// </summary>
-    public static void Attend256(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, bool online) =>
-        AttendInTiles<Tile<Vector256Width, Vector256<float>, Layout256>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, online);
+    public static void Attend256(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
+        AttendInTiles<Tile<Vector256Width, Vector256<float>, Layout256>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
 
     /// <summary>
     /// Attention on the Vector128 tile. As <see cref="AttentionCore{TShape}.Attend"/>, and besides: the shape plans this
-    /// tile, and the call has at least <see cref="Rows128"/> (query row, head) pairs per key/value head. With
-    /// <paramref name="online"/> (the shape must plan chunks) the softmax runs online over chunks of keys.
+    /// tile, and the call has at least <see cref="Rows128"/> (query row, head) pairs per key/value head.
     /// </summary>
-    public static void Attend128(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, bool online) =>
-        AttendInTiles<Tile<Vector128Width, Vector128<float>, Layout128>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, online);
+    public static void Attend128(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
+        AttendInTiles<Tile<Vector128Width, Vector128<float>, Layout128>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
 
     /// <summary>
     /// Per key/value head, Kᵀ is packed once into panels of <c>TTile.PanelKeys</c> keys; then the pairs that use this
@@ -78,7 +75,7 @@ internal static class TiledAttention<TShape>
     /// into the output.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AttendInTiles<TTile>(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, bool online)
+    private static void AttendInTiles<TTile>(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels)
         where TTile : struct, ITile
     {
         ref float queryStart = ref MemoryMarshal.GetReference(query);
@@ -121,7 +118,7 @@ internal static class TiledAttention<TShape>
                     continue;
                 }
 
-                if (TShape.OnlineChunk > 0 && online)
+                if (TShape.OnlineChunk > 0)
                 {
                     // Online softmax: keys in chunks of OnlineChunk, each row keeping a running max and sum, so a chunk's
                     // scores stay in L1 however long the key range is. The output rows hold the running weighted sums.
@@ -385,7 +382,7 @@ internal static class TiledAttention<TShape>
             }
 
             int lastVectors = TShape.HeadDim % (TLayout.OutputVectors * TWidth.Count) / TWidth.Count;
-            if (TShape.HeadDim == TWidth.Count && (TShape.OnlineChunk == 0 || !accumulate))
+            if (TShape.HeadDim == TWidth.Count && TShape.OnlineChunk == 0)
             {
                 WeighOneVector(ref probabilities, count, ref values, ref Row(ref outputStart, ref offsets, 0, 0), ref Row(ref outputStart, ref offsets, 1, 0), ref Row(ref outputStart, ref offsets, 2, 0), ref Row(ref outputStart, ref offsets, 3, 0), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, 0) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, 0) : ref outputStart);
             }
@@ -397,11 +394,10 @@ internal static class TiledAttention<TShape>
         }
 
         /// <summary>
-        /// P·V for a head of exactly one vector with no earlier chunk's sums to rescale (the two-pass softmax, or the online
-        /// one's first chunk): apart from <see cref="WeighBlock"/> so that each row's weights have a pointer of their own
-        /// and each broadcast one use. The JIT then folds every broadcast into its FMA (AVX-512's {1to16}); with a separate
-        /// broadcast per row this loop, which does little else, left sdpa H4 S32 D16 10% slower than the generated tile it
-        /// replaced.
+        /// P·V for a head of exactly one vector, two-pass softmax: apart from <see cref="WeighBlock"/> so that each row's
+        /// weights have a pointer of their own and each broadcast one use. The JIT then folds every broadcast into its
+        /// FMA (AVX-512's {1to16}); with a separate broadcast per row this loop, which does little else, left sdpa H4 S32
+        /// D16 10% slower than the generated tile it replaced.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void WeighOneVector(ref float probabilities, int count, ref float values, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
