@@ -133,6 +133,19 @@ public sealed class AttentionPathTests
         Assert.True(AttentionPaths.RowCost(4, 4, 64, true, 256, 256, rows) < AttentionPaths.RowCost(4, 4, 64, false, 256, 256, rows));
     }
 
+    [Fact]
+    public void Estimates_DoNotOverflow_AtTheLargestLengths()
+    {
+        // 64 heads of 256 over 2¹⁷ rows and keys: about 10¹⁴ vector FMAs, picoseconds past 2⁶³ if a product were int.
+        var tile = Tile(Width.Vector512, panelKeys: 64);
+        var rows = Rows(Width.Vector512);
+        long tileCost = AttentionPaths.TileCost(64, 64, 256, false, 1 << 17, 1 << 17, tile);
+        long rowCost = AttentionPaths.RowCost(64, 64, 256, false, 1 << 17, 1 << 17, rows);
+        Assert.InRange(tileCost, AttentionPaths.TileCost(64, 64, 256, false, 1 << 16, 1 << 16, tile) * 3, long.MaxValue);
+        Assert.InRange(rowCost, AttentionPaths.RowCost(64, 64, 256, false, 1 << 16, 1 << 16, rows) * 3, long.MaxValue);
+        Assert.Equal(AttentionPath.Tiled, AttentionPaths.Choose(64, 64, 256, false, 0, 1 << 17, 1 << 17, tile, rows));
+    }
+
     [Theory]
     [InlineData(1, 512)] // decode: stacked rows on every accelerated machine
     [InlineData(2, 300)]

@@ -21,7 +21,8 @@ internal enum AttentionPath
 
 /// <summary>
 /// What one tile kernel costs, in picoseconds per unit of work, as fitted to timings of the tile on its own (see
-/// <see cref="AttentionPaths"/>). The units are those <see cref="AttentionPaths.TileCost"/> counts.
+/// <see cref="AttentionPaths"/>). The units are those <see cref="AttentionPaths.TileCost"/> counts; long, so that no
+/// product of a weight and a call's lengths overflows.
 /// </summary>
 /// <param name="PerTile">Each tile's fixed cost: offsets, visibility, the softmax's setup, the stores.</param>
 /// <param name="PerFma">Each vector FMA of QKᵀ and P·V, padding and redone rows included.</param>
@@ -29,7 +30,7 @@ internal enum AttentionPath
 /// <param name="PerTransposedKey">Each key element packed by the 8×8 register transpose.</param>
 /// <param name="PerCopiedKey">Each key element packed one at a time, or zeroed as panel padding.</param>
 /// <param name="PerCall">The call's fixed cost.</param>
-internal readonly record struct TileCosts(int PerTile, int PerFma, int PerScoreVector, int PerTransposedKey, int PerCopiedKey, int PerCall);
+internal readonly record struct TileCosts(long PerTile, long PerFma, long PerScoreVector, long PerTransposedKey, long PerCopiedKey, long PerCall);
 
 /// <summary>What the row kernels cost, in picoseconds per unit of work (see <see cref="AttentionPaths.RowCost"/>).</summary>
 /// <param name="PerStreamRow">Each query row of each key/value stream: the stack's setup.</param>
@@ -43,7 +44,7 @@ internal readonly record struct TileCosts(int PerTile, int PerFma, int PerScoreV
 /// <param name="PerScoreVector">Each vector of scores through the softmax.</param>
 /// <param name="PerCall">The call's fixed cost.</param>
 internal readonly record struct RowCosts(
-    int PerStreamRow, int PerHeadRow, int PerFma, int PerStackLoad, int PerStreamedVector, int PerScoreVector, int PerCall);
+    long PerStreamRow, long PerHeadRow, long PerFma, long PerStackLoad, long PerStreamedVector, long PerScoreVector, long PerCall);
 
 /// <summary>The tile a call would run on this machine, if any: its register layout and what it costs.</summary>
 /// <param name="Lanes">Floats per vector.</param>
