@@ -115,6 +115,7 @@ internal static class AttentionPaths
     /// <param name="kvSeqLen">The call's keys.</param>
     /// <param name="tile">The tile this machine would run for the shape (<see cref="TileKernel.Exists"/> false: none).</param>
     /// <param name="row">This machine's row kernels.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static AttentionPath Choose(
         int heads, int kvHeads, int headDim, bool isCausal, int onlineChunk, int seqLen, int kvSeqLen, TileKernel tile, RowKernel row)
     {
@@ -134,6 +135,7 @@ internal static class AttentionPaths
     /// whole vectors, running their softmax, and weighing the values in whole head vectors.
     /// </summary>
     /// <remarks>The call must fill a tile: <c>seqLen · heads / kvHeads ≥ tile.Rows</c>.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static long TileCost(int heads, int kvHeads, int headDim, bool isCausal, int seqLen, int kvSeqLen, TileKernel tile)
     {
         long visible = AverageVisibleKeys(isCausal, seqLen, kvSeqLen);
@@ -159,6 +161,7 @@ internal static class AttentionPaths
     /// The row path's estimate in picoseconds: per query row and key/value stream, every stacked head scores the visible
     /// keys (whole head vectors per key), runs its softmax and weighs the values.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static long RowCost(int heads, int kvHeads, int headDim, bool isCausal, int seqLen, int kvSeqLen, RowKernel row)
     {
         int group = heads / kvHeads;
@@ -204,16 +207,20 @@ internal static class AttentionPaths
     }
 
     /// <summary>This machine's row kernels: the widest accelerated vector's (scalar code has no tile to weigh them against).</summary>
-    public static RowKernel MachineRowKernel =>
-        Vector512.IsHardwareAccelerated ? new RowKernel(16, Row512Costs)
-        : Vector256.IsHardwareAccelerated ? new RowKernel(8, Row256Costs)
-        : Vector128.IsHardwareAccelerated ? new RowKernel(4, Row128Costs)
-        : new RowKernel(1, Row128Costs);
+    public static RowKernel MachineRowKernel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.IsHardwareAccelerated ? new RowKernel(16, Row512Costs)
+            : Vector256.IsHardwareAccelerated ? new RowKernel(8, Row256Costs)
+            : Vector128.IsHardwareAccelerated ? new RowKernel(4, Row128Costs)
+            : new RowKernel(1, Row128Costs);
+    }
 
     /// <summary>
     /// Keys a query row sees on average: all, or under the causal bottom-right alignment from
     /// <c>kvSeqLen − seqLen + 1</c> up to all of them (rows that would see none counted as seeing a share); at least 1.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static long AverageVisibleKeys(bool isCausal, int seqLen, int kvSeqLen)
     {
         long visible = !isCausal ? kvSeqLen
@@ -222,5 +229,6 @@ internal static class AttentionPaths
         return Math.Max(1, visible);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static long Ceiling(long count, int unit) => (count + unit - 1) / unit;
 }
