@@ -51,17 +51,20 @@ public static class AttentionCore<TShape>
             if (Vector512.IsHardwareAccelerated && TShape.PanelKeys512 > 0)
             {
                 TiledAttention<TShape>.Attend512(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
-            }
-            else if (Vector256.IsHardwareAccelerated && TShape.HasTile256)
-            {
-                TiledAttention<TShape>.Attend256(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
-            }
-            else
-            {
-                TiledAttention<TShape>.Attend128(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
+                return;
             }
 
-            return;
+            if (Vector256.IsHardwareAccelerated && TShape.HasTile256)
+            {
+                TiledAttention<TShape>.Attend256(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
+                return;
+            }
+
+            if (Vector128.IsHardwareAccelerated && TShape.HasTile128)
+            {
+                TiledAttention<TShape>.Attend128(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
+                return;
+            }
         }
 
         RowAttention<TShape>.Attend(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores);
