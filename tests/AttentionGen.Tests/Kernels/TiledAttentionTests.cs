@@ -129,8 +129,8 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Runs the tile the dispatch picks on this machine and returns its width. Where that width is accelerated, the
-    /// dispatch itself must produce the very same bits, so the test runs the path production takes.
+    /// Runs the tile the dispatch would run on this machine and returns its width. Where that width is accelerated and
+    /// the cost model picks the tile for this call, the dispatch itself must produce the very same bits.
     /// </summary>
     private static string Attend<TShape>(float[] query, float[] key, float[] value, float[] mask, float[] result, int seqLen, int kvSeqLen)
         where TShape : struct, IAttentionShape
@@ -165,12 +165,15 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
             throw new InvalidOperationException($"{typeof(TShape).Name} has no tile for this machine's vectors.");
         }
 
-        if (accelerated)
+        AttentionPath chosen = AttentionPaths.Choose(
+            TShape.Heads, TShape.KvHeads, TShape.HeadDim, TShape.IsCausal, TShape.OnlineChunk, seqLen, kvSeqLen,
+            AttentionPaths.MachineTile<TShape>(), AttentionPaths.MachineRowKernel);
+        if (accelerated && chosen >= AttentionPath.Tiled)
         {
             float[] dispatched = new float[result.Length];
             Array.Fill(dispatched, Sentinel);
             AttentionCore<TShape>.Attend(query, key, value, mask, dispatched, seqLen, kvSeqLen, NaNBuffer(scores.Length).Span, NaNBuffer(panels.Length).Span);
-            Assert.True(dispatched.AsSpan().SequenceEqual(result), $"{typeof(TShape).Name}: AttentionCore did not take the {path} tile.");
+            Assert.True(dispatched.AsSpan().SequenceEqual(result), $"{typeof(TShape).Name}: AttentionCore chose the {path} tile ({chosen}) but did not run it.");
         }
 
         return path;

@@ -5,8 +5,9 @@ namespace AttentionGen.Kernels.Attention;
 
 /// <summary>
 /// <c>softmax(Q·Kᵀ·Scale [softcap] [+ mask] [causal])·V</c> for one attention core, specialized on
-/// <typeparamref name="TShape"/>. Calls with enough (query row, head) pairs to fill a register tile run tiled; small
-/// ones (decoding one token, say) go row by row, where packing the keys would cost more than it saves.
+/// <typeparamref name="TShape"/>. Each call runs tiled or row by row as <see cref="AttentionPaths.Choose"/> estimates
+/// cheaper from its lengths: long calls fill register tiles, while a decode step or a short call goes row by row, where
+/// packing the keys, padding them to panels and redoing a sliding tile's rows would cost more than tiles save.
 /// </summary>
 /// <typeparam name="TShape">The generated shape; every member is a JIT-time constant.</typeparam>
 public static class AttentionCore<TShape>
@@ -39,28 +40,27 @@ public static class AttentionCore<TShape>
         ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask,
         Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels)
     {
-        // The widest accelerated tile, when the call has enough pairs to fill it; otherwise rows. The JIT keeps only the
-        // branch of this machine's widest vector, and only if the shape planned a tile for it.
-        int pairs = seqLen * (TShape.Heads / TShape.KvHeads);
-        if (Vector512.IsHardwareAccelerated && TShape.PanelKeys512 > 0)
+        // The cost model weighs the widest accelerated tile (if the shape has one) against rows. Everything but the two
+        // lengths is a constant here, so the estimate folds to a few multiplications, and the JIT keeps only the tile
+        // branch of this machine's widest vector.
+        AttentionPath path = AttentionPaths.Choose(
+            TShape.Heads, TShape.KvHeads, TShape.HeadDim, TShape.IsCausal, TShape.OnlineChunk, seqLen, kvSeqLen,
+            AttentionPaths.MachineTile<TShape>(), AttentionPaths.MachineRowKernel);
+        if (path >= AttentionPath.Tiled)
         {
-            if (pairs >= TiledAttention<TShape>.Rows512)
+            if (Vector512.IsHardwareAccelerated && TShape.PanelKeys512 > 0)
             {
                 TiledAttention<TShape>.Attend512(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
                 return;
             }
-        }
-        else if (Vector256.IsHardwareAccelerated && TShape.HasTile256)
-        {
-            if (pairs >= TiledAttention<TShape>.Rows256)
+
+            if (Vector256.IsHardwareAccelerated && TShape.HasTile256)
             {
                 TiledAttention<TShape>.Attend256(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
                 return;
             }
-        }
-        else if (Vector128.IsHardwareAccelerated && TShape.HasTile128)
-        {
-            if (pairs >= TiledAttention<TShape>.Rows128)
+
+            if (Vector128.IsHardwareAccelerated && TShape.HasTile128)
             {
                 TiledAttention<TShape>.Attend128(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
                 return;
