@@ -1,0 +1,72 @@
+using Xunit.Abstractions;
+
+namespace AttentionGen.Models.Tests;
+
+/// <summary>The generated <see cref="MiniLm"/>'s last hidden states against ONNX Runtime on the package's original export.</summary>
+[Collection(MiniLmCollection.Name)]
+public class GeneratedHiddenStateTests(MiniLmFixture model, ITestOutputHelper output)
+{
+    [Fact]
+    public void Last_hidden_states_match_ORT_on_sentences_and_every_length_from_1_to_256()
+    {
+        var cases = new List<(string Name, int[] Ids)>();
+        cases.AddRange(MiniLmTexts.Sentences.Select(s => ($"\"{s}\"", MiniLmTexts.Tokenize(model.Tokenizer, s))));
+        cases.AddRange(MiniLmTexts.Lengths.Select(n => ($"passage cut to {n}", MiniLmTexts.OfLength(model.Tokenizer, n))));
+        Assert.True(cases.Count >= 30);
+        Assert.Superset(MiniLmTexts.Lengths.ToHashSet(), cases.Select(c => c.Ids.Length).ToHashSet());
+
+        var encoder = new MiniLm(model.Weights);
+        var hidden = new float[MiniLm.MaxSeqLen * MiniLm.ModelDim];
+        double worst = 0;
+        var failures = new List<string>();
+        foreach (var (name, ids) in cases)
+        {
+            encoder.Forward(ids, hidden);
+            var error = ErrorAgainstOrt(hidden.AsSpan(0, ids.Length * MiniLm.ModelDim), model.Ort.LastHiddenState(ids));
+            output.WriteLine($"{ids.Length,3} tokens, {name}: {error:E2}");
+            worst = Math.Max(worst, error);
+            if (!(error <= GeneratedTolerance.RelativeToMax))
+            {
+                failures.Add($"{name} ({ids.Length} tokens): {error:E2}");
+            }
+        }
+
+        output.WriteLine($"max |generated − ORT| / max |ORT| over {cases.Count} sequences: {worst:E2}");
+        Assert.True(failures.Count == 0, "Over tolerance: " + string.Join("; ", failures));
+    }
+
+    [Fact]
+    public void Sentence_pair_with_token_type_1_matches_ORT()
+    {
+        var ids = new int[MiniLm.MaxSeqLen];
+        var types = new int[MiniLm.MaxSeqLen];
+        int count = model.Tokenizer.EncodePair("Where is the station?", "The station is next to the river, two streets from here.", ids, types);
+        ids = ids[..count];
+        types = types[..count];
+        Assert.Contains(1, types);
+
+        var encoder = new MiniLm(model.Weights);
+        var hidden = new float[count * MiniLm.ModelDim];
+        encoder.Forward(ids, types, hidden);
+        var expected = model.Ort.LastHiddenState(ids, types);
+        var error = ErrorAgainstOrt(hidden, expected);
+        output.WriteLine($"pair, {count} tokens: {error:E2}");
+        Assert.InRange(error, 0, GeneratedTolerance.RelativeToMax);
+
+        // The type ids reach the embeddings: dropping them moves the result far past the tolerance.
+        var untyped = new float[count * MiniLm.ModelDim];
+        encoder.Forward(ids, untyped);
+        Assert.True(ErrorAgainstOrt(untyped, expected) > 100 * GeneratedTolerance.RelativeToMax);
+    }
+
+    internal static double ErrorAgainstOrt(ReadOnlySpan<float> generated, ReadOnlySpan<float> ort)
+    {
+        var expected = new double[ort.Length];
+        for (int i = 0; i < expected.Length; i++)
+        {
+            expected[i] = ort[i];
+        }
+
+        return TensorComparison.RelativeToMax(generated, expected);
+    }
+}
