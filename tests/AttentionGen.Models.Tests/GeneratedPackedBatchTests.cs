@@ -124,6 +124,6 @@ public class GeneratedPackedBatchTests(MiniLmFixture model, ITestOutputHelper ou
             Assert.True(cosine >= GeneratedTolerance.Cosine, $"{encoderName}, sentence {b} ({Sequences[b].Length} tokens): cosine {cosine}");
         }
 
-        output.WriteLine($"{encoderName}: {Sequences.Length} embeddings, max error {worstError:E2}, least cosine {leastCosine:F9}");
+        output.WriteLine($"{encoderName}: {Sequences.Length} embeddings, max error {worstError:E2}, least cosine {leastCosine:F9} (1 − cos = {1 - leastCosine:E1})");
     }
 }
