@@ -35,7 +35,28 @@ public class GeneratedHiddenStateTests(MiniLmFixture model, ITestOutputHelper ou
         Assert.True(failures.Count == 0, "Over tolerance: " + string.Join("; ", failures));
     }
 
+    /// <summary>
+    /// The lengths where the attention kernels change plan (one token, a partial 6-row tile, one past a 64-key panel,
+    /// the maximum), kept short because every SIMD path's child run checks them (<see cref="SimdPathTests"/>).
+    /// </summary>
     [Fact]
+    [Trait("Category", SimdPathTests.Category)]
+    public void Last_hidden_states_match_ORT_at_the_kernels_edges()
+    {
+        var encoder = new MiniLm(model.Weights);
+        var hidden = new float[MiniLm.MaxSeqLen * MiniLm.ModelDim];
+        foreach (int length in new[] { 1, 3, 17, 65, 256 })
+        {
+            var ids = MiniLmTexts.OfLength(model.Tokenizer, length);
+            encoder.Forward(ids, hidden);
+            var error = ErrorAgainstOrt(hidden.AsSpan(0, length * MiniLm.ModelDim), model.Ort.LastHiddenState(ids));
+            output.WriteLine($"{length,3} tokens ({HardwarePath.Current}): {error:E2}");
+            Assert.True(error <= GeneratedTolerance.RelativeToMax, $"{length} tokens on the {HardwarePath.Current} path: {error:E2}");
+        }
+    }
+
+    [Fact]
+    [Trait("Category", SimdPathTests.Category)]
     public void Sentence_pair_with_token_type_1_matches_ORT()
     {
         var ids = new int[MiniLm.MaxSeqLen];

@@ -18,6 +18,14 @@ public sealed partial class MiniLm;
     Activation = ActivationKind.Gelu, NormEpsilon = 1e-12f, MaxSeqLen = 256, MaxBatchTokens = 256)]
 public sealed partial class MiniLmInGroups;
 
+/// <summary>
+/// Sentences up to 32 tokens in groups of 32: a packed batch of a few short sentences already runs in several groups,
+/// cheaply enough for the scalar path's child run.
+/// </summary>
+[TransformerEncoder(Vocab = 30522, MaxPositions = 512, TypeVocab = 2, Layers = 6, ModelDim = 384, Heads = 12, FfnDim = 1536,
+    Activation = ActivationKind.Gelu, NormEpsilon = 1e-12f, MaxSeqLen = 32, MaxBatchTokens = 32)]
+public sealed partial class MiniLmShort;
+
 /// <summary>Texts and token sequences the generated encoders are run on, tokenized as Hugging Face does.</summary>
 public static class MiniLmTexts
 {

@@ -13,6 +13,7 @@ namespace AttentionGen.Models.Tests;
 public sealed class MiniLmFixture : IDisposable
 {
     private readonly Lazy<MiniLmInGroups.Weights> _weightsInGroups;
+    private readonly Lazy<MiniLmShort.Weights> _weightsShort;
 
     public MiniLmFixture()
     {
@@ -26,6 +27,7 @@ public sealed class MiniLmFixture : IDisposable
         Tokenizer = WordPieceTokenizer.FromVocabFile(MiniLmPackage.EnsureVocabulary());
         Weights = MiniLm.Weights.Load(Checkpoint);
         _weightsInGroups = new(() => MiniLmInGroups.Weights.Load(Checkpoint));
+        _weightsShort = new(() => MiniLmShort.Weights.Load(Checkpoint));
     }
 
     public string OnnxPath { get; }
@@ -50,6 +52,9 @@ public sealed class MiniLmFixture : IDisposable
 
     /// <summary>The same checkpoint for <see cref="MiniLmInGroups"/>, loaded on first use.</summary>
     public MiniLmInGroups.Weights WeightsInGroups => _weightsInGroups.Value;
+
+    /// <summary>The same checkpoint for <see cref="MiniLmShort"/>, loaded on first use.</summary>
+    public MiniLmShort.Weights WeightsShort => _weightsShort.Value;
 
     public void Dispose()
     {
