@@ -80,6 +80,35 @@ public class GeneratedHiddenStateTests(MiniLmFixture model, ITestOutputHelper ou
         Assert.True(ErrorAgainstOrt(untyped, expected) > 100 * GeneratedTolerance.RelativeToMax);
     }
 
+    [Fact]
+    public void A_wrong_GELU_or_epsilon_fails_the_element_wise_check_though_its_embedding_cosine_passes()
+    {
+        var ids = MiniLmTexts.Tokenize(model.Tokenizer, MiniLmTexts.Sentences[17]);
+        var expected = model.Ort.LastHiddenState(ids);
+        var expectedEmbedding = Ort.OrtBert.SentenceEmbedding(expected, MiniLm.ModelDim);
+        var hidden = new float[ids.Length * MiniLm.ModelDim];
+        var embedding = new float[MiniLm.ModelDim];
+
+        var tanhGelu = new MiniLmWithTanhGelu(MiniLmWithTanhGelu.Weights.Load(model.Checkpoint));
+        tanhGelu.Forward(ids, hidden);
+        tanhGelu.Encode(ids, embedding);
+        AssertCaughtOnlyElementWise("tanh GELU", hidden, expected, embedding, expectedEmbedding);
+
+        var epsilon = new MiniLmWithEpsilon1e5(MiniLmWithEpsilon1e5.Weights.Load(model.Checkpoint));
+        epsilon.Forward(ids, hidden);
+        epsilon.Encode(ids, embedding);
+        AssertCaughtOnlyElementWise("ε 1e-5", hidden, expected, embedding, expectedEmbedding);
+    }
+
+    private void AssertCaughtOnlyElementWise(string wrongFact, float[] hidden, float[] expected, float[] embedding, float[] expectedEmbedding)
+    {
+        var error = ErrorAgainstOrt(hidden, expected);
+        var cosine = TensorComparison.Cosine(embedding, expectedEmbedding);
+        output.WriteLine($"{wrongFact}: hidden states {error:E2} from ORT, embedding 1 − cos = {1 - cosine:E1}");
+        Assert.True(error > 2 * GeneratedTolerance.RelativeToMax, $"{wrongFact} is only {error:E2} from ORT: the tolerance would let it pass.");
+        Assert.True(cosine >= GeneratedTolerance.Cosine, $"{wrongFact}: cosine {cosine}");
+    }
+
     internal static double ErrorAgainstOrt(ReadOnlySpan<float> generated, ReadOnlySpan<float> ort)
     {
         var expected = new double[ort.Length];

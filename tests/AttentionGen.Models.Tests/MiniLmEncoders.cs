@@ -26,6 +26,19 @@ public sealed partial class MiniLmInGroups;
     Activation = ActivationKind.Gelu, NormEpsilon = 1e-12f, MaxSeqLen = 32, MaxBatchTokens = 32)]
 public sealed partial class MiniLmShort;
 
+/// <summary>
+/// all-MiniLM-L6-v2 declared with two facts wrong in ways a cosine hardly sees (GELU's tanh approximation, LayerNorm ε
+/// 1e-5): what the element-wise tolerance must catch.
+/// </summary>
+[TransformerEncoder(Vocab = 30522, MaxPositions = 512, TypeVocab = 2, Layers = 6, ModelDim = 384, Heads = 12, FfnDim = 1536,
+    Activation = ActivationKind.GeluTanh, NormEpsilon = 1e-12f, MaxSeqLen = 64)]
+public sealed partial class MiniLmWithTanhGelu;
+
+/// <inheritdoc cref="MiniLmWithTanhGelu"/>
+[TransformerEncoder(Vocab = 30522, MaxPositions = 512, TypeVocab = 2, Layers = 6, ModelDim = 384, Heads = 12, FfnDim = 1536,
+    Activation = ActivationKind.Gelu, NormEpsilon = 1e-5f, MaxSeqLen = 64)]
+public sealed partial class MiniLmWithEpsilon1e5;
+
 /// <summary>Texts and token sequences the generated encoders are run on, tokenized as Hugging Face does.</summary>
 public static class MiniLmTexts
 {
