@@ -22,7 +22,7 @@ public class GeneratedHiddenStateTests(MiniLmFixture model, ITestOutputHelper ou
         foreach (var (name, ids) in cases)
         {
             encoder.Forward(ids, hidden);
-            var error = ErrorAgainstOrt(hidden.AsSpan(0, ids.Length * MiniLm.ModelDim), model.Ort.LastHiddenState(ids));
+            var error = RelativeError(hidden.AsSpan(0, ids.Length * MiniLm.ModelDim), model.Ort.LastHiddenState(ids));
             output.WriteLine($"{ids.Length,3} tokens, {name}: {error:E2}");
             worst = Math.Max(worst, error);
             if (!(error <= GeneratedTolerance.RelativeToMax))
@@ -49,7 +49,7 @@ public class GeneratedHiddenStateTests(MiniLmFixture model, ITestOutputHelper ou
         {
             var ids = MiniLmTexts.OfLength(model.Tokenizer, length);
             encoder.Forward(ids, hidden);
-            var error = ErrorAgainstOrt(hidden.AsSpan(0, length * MiniLm.ModelDim), model.Ort.LastHiddenState(ids));
+            var error = RelativeError(hidden.AsSpan(0, length * MiniLm.ModelDim), model.Ort.LastHiddenState(ids));
             output.WriteLine($"{length,3} tokens ({HardwarePath.Current}): {error:E2}");
             Assert.True(error <= GeneratedTolerance.RelativeToMax, $"{length} tokens on the {HardwarePath.Current} path: {error:E2}");
         }
@@ -70,14 +70,14 @@ public class GeneratedHiddenStateTests(MiniLmFixture model, ITestOutputHelper ou
         var hidden = new float[count * MiniLm.ModelDim];
         encoder.Forward(ids, types, hidden);
         var expected = model.Ort.LastHiddenState(ids, types);
-        var error = ErrorAgainstOrt(hidden, expected);
+        var error = RelativeError(hidden, expected);
         output.WriteLine($"pair, {count} tokens: {error:E2}");
         Assert.InRange(error, 0, GeneratedTolerance.RelativeToMax);
 
         // The type ids reach the embeddings: dropping them moves the result far past the tolerance.
         var untyped = new float[count * MiniLm.ModelDim];
         encoder.Forward(ids, untyped);
-        Assert.True(ErrorAgainstOrt(untyped, expected) > 100 * GeneratedTolerance.RelativeToMax);
+        Assert.True(RelativeError(untyped, expected) > 100 * GeneratedTolerance.RelativeToMax);
     }
 
     [Fact]
@@ -102,21 +102,22 @@ public class GeneratedHiddenStateTests(MiniLmFixture model, ITestOutputHelper ou
 
     private void AssertCaughtOnlyElementWise(string wrongFact, float[] hidden, float[] expected, float[] embedding, float[] expectedEmbedding)
     {
-        var error = ErrorAgainstOrt(hidden, expected);
+        var error = RelativeError(hidden, expected);
         var cosine = TensorComparison.Cosine(embedding, expectedEmbedding);
         output.WriteLine($"{wrongFact}: hidden states {error:E2} from ORT, embedding 1 − cos = {1 - cosine:E1}");
         Assert.True(error > 2 * GeneratedTolerance.RelativeToMax, $"{wrongFact} is only {error:E2} from ORT: the tolerance would let it pass.");
         Assert.True(cosine >= GeneratedTolerance.Cosine, $"{wrongFact}: cosine {cosine}");
     }
 
-    internal static double ErrorAgainstOrt(ReadOnlySpan<float> generated, ReadOnlySpan<float> ort)
+    /// <summary><see cref="TensorComparison.RelativeToMax"/> against a float32 reference (ORT's, or another generated result).</summary>
+    internal static double RelativeError(ReadOnlySpan<float> actual, ReadOnlySpan<float> reference)
     {
-        var expected = new double[ort.Length];
+        var expected = new double[reference.Length];
         for (int i = 0; i < expected.Length; i++)
         {
-            expected[i] = ort[i];
+            expected[i] = reference[i];
         }
 
-        return TensorComparison.RelativeToMax(generated, expected);
+        return TensorComparison.RelativeToMax(actual, expected);
     }
 }
