@@ -10,7 +10,7 @@ namespace AttentionGen.Kernels;
 /// outputs and six input rows are broadcast against it. The packed layout depends on the machine's vector width, so
 /// pack and multiply in the same process.
 /// </summary>
-public static class PackedLinear
+public static partial class PackedLinear
 {
     private const int Rows = 6;
 
@@ -104,75 +104,19 @@ public static class PackedLinear
     /// <see cref="Pack"/>. Allocates nothing; <paramref name="bias"/> may be empty.
     /// </summary>
     /// <exception cref="ArgumentException">A span is too short, or the bias has the wrong length.</exception>
-    [SkipLocalsInit]
     public static void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> panels, ReadOnlySpan<float> bias, Span<float> output, int rows, int inDim, int outDim)
     {
-        Guard.HasRows(input, rows, inDim, nameof(input));
-        Guard.HasRows(output, rows, outDim, nameof(output));
         if (panels.Length < PackedLength(outDim, inDim))
         {
             throw new ArgumentException($"panels has {panels.Length} floats, but {PackedLength(outDim, inDim)} are needed.", nameof(panels));
         }
 
-        if (!bias.IsEmpty && bias.Length != outDim)
-        {
-            throw new ArgumentException($"bias has {bias.Length} floats, but it must be empty or hold {outDim}.", nameof(bias));
-        }
-
-        if (input.Overlaps(output))
-        {
-            throw new ArgumentException("output overlaps input: tiles re-read input rows after writing others.", nameof(output));
-        }
-
-        int width = PanelWidth;
-        Span<float> edge = stackalloc float[Rows * 64]; // the last panel's outputs, before the valid ones are copied out
-        ref float x = ref MemoryMarshal.GetReference(input);
-        ref float y = ref MemoryMarshal.GetReference(output);
-        for (int p = 0, first = 0; first < outDim; p++, first += width)
-        {
-            ref float panel = ref Unsafe.Add(ref MemoryMarshal.GetReference(panels), p * width * inDim);
-            int columns = Math.Min(width, outDim - first);
-            // A short last tile slides back over rows already done (their results come out the same) rather than needing
-            // a narrower kernel; fewer than six rows in all go one row at a time.
-            int tileRows = rows >= Rows ? Rows : 1;
-            for (int start = 0; start < rows; start += tileRows)
-            {
-                int tile = Math.Min(start, rows - tileRows);
-                bool direct = columns == width;
-                ref float target = ref direct ? ref Unsafe.Add(ref y, tile * outDim + first) : ref MemoryMarshal.GetReference(edge);
-                int targetStride = direct ? outDim : width;
-                // A whole AVX-512 panel takes its bias as the accumulators' starting value, in the six-row tile and the
-                // one-row kernel alike, so a row's result never depends on how many rows came with it; others add it after.
-                bool biasInTile = !bias.IsEmpty && direct && Vector512.IsHardwareAccelerated && width == 64;
-                ref float tileBias = ref biasInTile ? ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), first) : ref Unsafe.NullRef<float>();
-                if (tileRows == Rows)
-                {
-                    MultiplyTile(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias);
-                }
-                else
-                {
-                    MultiplyRow(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, width, ref tileBias);
-                }
-
-                for (int r = 0; r < tileRows; r++)
-                {
-                    Span<float> row = output.Slice((tile + r) * outDim + first, columns);
-                    if (!direct)
-                    {
-                        edge.Slice(r * width, columns).CopyTo(row);
-                    }
-
-                    if (!bias.IsEmpty && !biasInTile)
-                    {
-                        ElementwiseKernels.Add(row, bias.Slice(first, columns));
-                    }
-                }
-            }
-        }
+        CheckCall(input, bias, output, rows, inDim, outDim);
+        Drive<FloatPanels, float>(input, ref MemoryMarshal.GetReference(panels), bias, output, rows, inDim, outDim);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MultiplyTile(ref float x, int inDim, ref float panel, ref float y, int yStride, int width, ref float bias)
+    internal static void MultiplyTile(ref float x, int inDim, ref float panel, ref float y, int yStride, int width, ref float bias)
     {
         ref float x0 = ref x;
         ref float x1 = ref Unsafe.Add(ref x, inDim);
@@ -229,7 +173,7 @@ public static class PackedLinear
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MultiplyRow(ref float x, int inDim, ref float panel, ref float y, int width, ref float bias)
+    internal static void MultiplyRow(ref float x, int inDim, ref float panel, ref float y, int width, ref float bias)
     {
         if (Vector256.IsHardwareAccelerated && width % 8 == 0)
         {
@@ -274,6 +218,77 @@ public static class PackedLinear
             }
 
             Unsafe.Add(ref y, c) = sum;
+        }
+    }
+
+    /// <summary>The checks every Forward makes on the spans besides the panels.</summary>
+    private static void CheckCall(ReadOnlySpan<float> input, ReadOnlySpan<float> bias, Span<float> output, int rows, int inDim, int outDim)
+    {
+        Guard.HasRows(input, rows, inDim, nameof(input));
+        Guard.HasRows(output, rows, outDim, nameof(output));
+        if (!bias.IsEmpty && bias.Length != outDim)
+        {
+            throw new ArgumentException($"bias has {bias.Length} floats, but it must be empty or hold {outDim}.", nameof(bias));
+        }
+
+        if (input.Overlaps(output))
+        {
+            throw new ArgumentException("output overlaps input: tiles re-read input rows after writing others.", nameof(output));
+        }
+    }
+
+    /// <summary>
+    /// The GEMM over any panel element: the panels, the bias and the edge handling are the same for float and BF16
+    /// panels; only the kernels that read a panel row differ (<typeparamref name="TPanels"/>).
+    /// </summary>
+    [SkipLocalsInit]
+    private static void Drive<TPanels, TElement>(ReadOnlySpan<float> input, ref TElement panels, ReadOnlySpan<float> bias, Span<float> output, int rows, int inDim, int outDim)
+        where TPanels : struct, IPanelKernels<TElement>
+    {
+        int width = PanelWidth;
+        Span<float> edge = stackalloc float[Rows * 64]; // the last panel's outputs, before the valid ones are copied out
+        ref float x = ref MemoryMarshal.GetReference(input);
+        ref float y = ref MemoryMarshal.GetReference(output);
+        for (int p = 0, first = 0; first < outDim; p++, first += width)
+        {
+            ref TElement panel = ref Unsafe.Add(ref panels, p * TPanels.ElementsPerRow(width) * inDim);
+            int columns = Math.Min(width, outDim - first);
+            // A short last tile slides back over rows already done (their results come out the same) rather than needing
+            // a narrower kernel; fewer than six rows in all go one row at a time.
+            int tileRows = rows >= Rows ? Rows : 1;
+            for (int start = 0; start < rows; start += tileRows)
+            {
+                int tile = Math.Min(start, rows - tileRows);
+                bool direct = columns == width;
+                ref float target = ref direct ? ref Unsafe.Add(ref y, tile * outDim + first) : ref MemoryMarshal.GetReference(edge);
+                int targetStride = direct ? outDim : width;
+                // A whole AVX-512 panel takes its bias as the accumulators' starting value, in the six-row tile and the
+                // one-row kernel alike, so a row's result never depends on how many rows came with it; others add it after.
+                bool biasInTile = !bias.IsEmpty && direct && Vector512.IsHardwareAccelerated && width == 64;
+                ref float tileBias = ref biasInTile ? ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), first) : ref Unsafe.NullRef<float>();
+                if (tileRows == Rows)
+                {
+                    TPanels.Tile(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias);
+                }
+                else
+                {
+                    TPanels.Row(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, width, ref tileBias);
+                }
+
+                for (int r = 0; r < tileRows; r++)
+                {
+                    Span<float> row = output.Slice((tile + r) * outDim + first, columns);
+                    if (!direct)
+                    {
+                        edge.Slice(r * width, columns).CopyTo(row);
+                    }
+
+                    if (!bias.IsEmpty && !biasInTile)
+                    {
+                        ElementwiseKernels.Add(row, bias.Slice(first, columns));
+                    }
+                }
+            }
         }
     }
 
