@@ -127,10 +127,11 @@ internal static class Declarations
         TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 32000, Layers = 12, ModelDim = 768, Heads = 12, FfnDim = 2048, MaxSeqLen = 1024)")
             .Named("Stories110M").Build();
 
-    /// <summary>A tied LM head, LayerNorm and tanh GELU with biases, multi-query attention.</summary>
+    /// <summary>A tied LM head, LayerNorm and tanh GELU with biases, multi-query attention, bfloat16 matrices.</summary>
     public static readonly string TransformerDecoderTied =
         TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 100, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 1, FfnDim = 64, MaxSeqLen = 64, " +
-            "MaxBatchTokens = 16, Norm = NormKind.LayerNorm, Activation = ActivationKind.GeluTanh, Bias = true, TiedEmbeddings = true)").Named("TinyGpt").Build();
+            "MaxBatchTokens = 16, Norm = NormKind.LayerNorm, Activation = ActivationKind.GeluTanh, Bias = true, TiedEmbeddings = true, " +
+            "WeightFormat = WeightFormat.BFloat16)").Named("TinyGpt").Build();
 
     /// <summary>Every declaration above by name, for theories.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>

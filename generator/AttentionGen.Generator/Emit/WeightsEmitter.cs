@@ -133,7 +133,7 @@ internal static class WeightsEmitter
                 var weight = set.Shared[i];
                 w.Line();
                 w.Line($"/// <summary><c>{weight.TensorName}</c> [{weight.ShapeText}]{Packed(weight)}.</summary>");
-                w.Line($"internal {ReadOnlySpan} {weight.PropertyName} => Stored({Literals.Int(i)});");
+                w.Line($"internal {Accessor(weight)} {weight.PropertyName} => {Reader(weight)}({Literals.Int(i)});");
             }
 
             for (int i = 0; i < set.PerLayer.Count; i++)
@@ -141,7 +141,7 @@ internal static class WeightsEmitter
                 var weight = set.PerLayer[i];
                 w.Line();
                 w.Line($"/// <summary><c>{set.LayerPrefix}{{layer}}.{weight.TensorName}</c> [{weight.ShapeText}]{Packed(weight)}.</summary>");
-                w.Line($"internal {ReadOnlySpan} {weight.PropertyName}(int layer) => Stored(FirstLayerTensor + TensorsPerLayer * layer + {Literals.Int(i)});");
+                w.Line($"internal {Accessor(weight)} {weight.PropertyName}(int layer) => {Reader(weight)}(FirstLayerTensor + TensorsPerLayer * layer + {Literals.Int(i)});");
             }
         }
     }
@@ -176,7 +176,13 @@ internal static class WeightsEmitter
         }
     }
 
-    private static string Spec(WeightPlan weight, string name) => $"new({name}, {weight.ShapeText}){(weight.IsPacked ? " { IsPacked = true }" : "")}";
+    private static string Spec(WeightPlan weight, string name) =>
+        $"new({name}, {weight.ShapeText}){(weight.IsBfloat16 ? " { IsPacked = true, StoresBfloat16 = true }" : weight.IsPacked ? " { IsPacked = true }" : "")}";
 
-    private static string Packed(WeightPlan weight) => weight.IsPacked ? ", packed into GEMM panels" : "";
+    private static string Packed(WeightPlan weight) =>
+        weight.IsBfloat16 ? ", packed into GEMM panels as bfloat16 pairs" : weight.IsPacked ? ", packed into GEMM panels" : "";
+
+    private static string Accessor(WeightPlan weight) => weight.IsBfloat16 ? "global::System.ReadOnlySpan<uint>" : ReadOnlySpan;
+
+    private static string Reader(WeightPlan weight) => weight.IsBfloat16 ? "StoredBfloat16" : "Stored";
 }

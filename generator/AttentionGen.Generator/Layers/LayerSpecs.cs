@@ -76,6 +76,13 @@ internal enum RopeKind
     RotateHalf = 1,
 }
 
+/// <summary>Mirrors the runtime's <c>AttentionGen.WeightFormat</c>.</summary>
+internal enum WeightFormat
+{
+    Float32 = 0,
+    BFloat16 = 1,
+}
+
 /// <summary>Mirrors the runtime's <c>AttentionGen.WeightNames</c>.</summary>
 internal enum WeightNames
 {
@@ -237,6 +244,8 @@ internal sealed record TransformerDecoderSpec : LayerSpec, ITransformerBlockOpti
     public int RopeDim { get; init; }
 
     public bool TiedEmbeddings { get; init; }
+
+    public WeightFormat WeightFormat { get; init; }
 
     public int MaxSeqLen { get; init; }
 

@@ -42,6 +42,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
 
         RequireZeroOrPositiveFinite(issues, DiagnosticIds.InvalidScale, "Scale", spec.Scale);
         TransformerRules.Validate(spec, issues);
+        TransformerRules.RequireMember(issues, "WeightFormat", spec.WeightFormat);
         var headDim = TransformerRules.HeadDimOf(spec);
         if (headDim > AttentionCorePlanner.MaxTiledHeadDim)
         {
@@ -53,7 +54,11 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
     protected override Body Plan(TransformerDecoderSpec spec)
     {
         var chunk = spec.MaxBatchTokens > 0 ? System.Math.Min(spec.MaxBatchTokens, spec.MaxSeqLen) : System.Math.Min(spec.MaxSeqLen, DefaultPrefillChunk);
-        var block = TransformerRules.Plan(spec, spec.KvHeads, causal: true, softcap: 0, chunk, spec.MaxSeqLen) with { UsesCache = true };
+        var block = TransformerRules.Plan(spec, spec.KvHeads, causal: true, softcap: 0, chunk, spec.MaxSeqLen) with
+        {
+            UsesCache = true,
+            Bfloat16Weights = spec.WeightFormat == WeightFormat.BFloat16,
+        };
         return new Body(block, spec.Vocab, spec.Layers, spec.TiedEmbeddings);
     }
 
@@ -174,7 +179,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             TransformerBlockEmitter.EmitNorm(w, body.Block, "hidden.Slice((count - 1) * ModelDim, ModelDim)", body.FinalNorm, "last", layer: null, rows: "1");
             w.Line(body.TiedEmbeddings
                 ? $"{Kernels}.LinearKernels.Forward(last, {WeightsEmitter.Local}.TokenEmbeddings, {ReadOnlySpan}.Empty, logits, 1, ModelDim, Vocab);"
-                : $"{PackedLinear}.Forward(last, {WeightsEmitter.Local}.LmHead, {ReadOnlySpan}.Empty, logits, 1, ModelDim, Vocab);");
+                : $"{PackedLinear}.{(body.Block.Bfloat16Weights ? "ForwardBfloat16" : "Forward")}(last, {WeightsEmitter.Local}.LmHead, {ReadOnlySpan}.Empty, logits, 1, ModelDim, Vocab);");
         }
     }
 
@@ -197,7 +202,12 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                 shared.AddRange(FinalNorm.All);
                 if (!TiedEmbeddings)
                 {
-                    shared.Add(WeightPlan.Named("lm_head.weight", Vocab, "Vocab", Block.ModelDim, "ModelDim") with { PropertyName = "LmHead", IsPacked = true });
+                    shared.Add(WeightPlan.Named("lm_head.weight", Vocab, "Vocab", Block.ModelDim, "ModelDim") with
+                    {
+                        PropertyName = "LmHead",
+                        IsPacked = true,
+                        IsBfloat16 = Block.Bfloat16Weights,
+                    });
                 }
 
                 return new WeightSetPlan(shared.ToEquatableArray(), Block.Weights.ToEquatableArray(), "model.layers.", "Layers");

@@ -17,6 +17,9 @@ internal sealed record WeightPlan(string TensorName, string PropertyName, int Ro
     /// <summary>Whether the weights keep it packed into GEMM panels (the projection matrices) rather than row-major.</summary>
     public bool IsPacked { get; init; }
 
+    /// <summary>Whether the packed matrix is held as bfloat16 pairs (read by <c>PackedLinear.ForwardBfloat16</c>).</summary>
+    public bool IsBfloat16 { get; init; }
+
     /// <summary><c>q_proj.weight</c> becomes property <c>QProjWeight</c>.</summary>
     public static WeightPlan Named(string tensorName, int rows, string rowsName, int columns, string columnsName)
     {

@@ -58,6 +58,12 @@ public sealed class TransformerDecoderAttribute : Attribute
     /// <summary>Whether the LM head reuses the token embedding table (no <c>lm_head.weight</c>). Defaults to false.</summary>
     public bool TiedEmbeddings { get; set; }
 
+    /// <summary>
+    /// How the projection matrices and the LM head are held: <see cref="WeightFormat.BFloat16"/> halves what a decode step
+    /// streams. The embedding table and norms stay float. Defaults to <see cref="WeightFormat.Float32"/>.
+    /// </summary>
+    public WeightFormat WeightFormat { get; set; }
+
     /// <summary>The key/value cache's capacity: the longest sequence, prompt and generated tokens together. Required.</summary>
     public int MaxSeqLen { get; set; }
 

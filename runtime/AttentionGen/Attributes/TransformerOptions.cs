@@ -70,3 +70,16 @@ public enum PoolingKind
     /// <summary>No embedding: the encoder gives hidden states only.</summary>
     None = 2,
 }
+
+/// <summary>How a model keeps its projection matrices in memory.</summary>
+public enum WeightFormat
+{
+    /// <summary>32-bit floats, as trained.</summary>
+    Float32 = 0,
+
+    /// <summary>
+    /// bfloat16: half the memory and half the bytes a decode step streams, widened to float inside the kernels (the
+    /// arithmetic stays float). Each weight is rounded to nearest even when loaded, keeping 8 significant bits.
+    /// </summary>
+    BFloat16 = 1,
+}

@@ -85,6 +85,9 @@ public abstract class LayerWeights
     /// </summary>
     protected ReadOnlySpan<float> Stored(int index) => _tensors.Stored(index);
 
+    /// <summary>A matrix stored as bfloat16 pairs (<see cref="ParameterSpec.StoresBfloat16"/>), as the bfloat16 GEMM reads it.</summary>
+    protected ReadOnlySpan<uint> StoredBfloat16(int index) => _tensors.StoredBfloat16(index);
+
     /// <summary>
     /// Reads every tensor of <paramref name="parameters"/> from <paramref name="file"/>, named <paramref name="prefix"/> +
     /// its name, converting F16/BF16 to float and packing matrices as it goes (a block of rows at a time, never the

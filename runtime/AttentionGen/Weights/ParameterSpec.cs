@@ -5,6 +5,7 @@ public sealed class ParameterSpec
 {
     private readonly int[] _shape;
     private readonly bool _isPacked;
+    private readonly bool _storesBfloat16;
 
     /// <summary>Describes the tensor <paramref name="name"/> with the given shape.</summary>
     public ParameterSpec(string name, params int[] shape)
@@ -46,8 +47,29 @@ public sealed class ParameterSpec
         }
     }
 
-    /// <summary>Floats the layer stores for this tensor: the element count, or whole panels when packed.</summary>
-    internal int StoredLength => _isPacked ? Kernels.PackedLinear.PackedLength(_shape[0], _shape[1]) : ElementCount;
+    /// <summary>
+    /// Whether the packed matrix is held as bfloat16 (<see cref="Kernels.PackedLinear.PackBfloat16"/>): half the memory
+    /// and half the bytes a pass streams, at bfloat16's 8 significant bits. Loading rounds each weight to nearest even;
+    /// reading back gives the rounded values.
+    /// </summary>
+    public bool StoresBfloat16
+    {
+        get => _storesBfloat16;
+        init
+        {
+            if (value && !_isPacked)
+            {
+                throw new ArgumentException($"Only a packed matrix can be held as bfloat16; set IsPacked on '{Name}' first.", nameof(StoresBfloat16));
+            }
+
+            _storesBfloat16 = value;
+        }
+    }
+
+    /// <summary>Floats the layer stores for this tensor: the element count, or whole panels when packed (half as many in bfloat16).</summary>
+    internal int StoredLength => !_isPacked ? ElementCount
+        : _storesBfloat16 ? Kernels.PackedLinear.PackedLengthBfloat16(_shape[0], _shape[1])
+        : Kernels.PackedLinear.PackedLength(_shape[0], _shape[1]);
 
     /// <summary>The name and shape, e.g. <c>q_proj.weight [64, 32]</c>.</summary>
     public override string ToString() => $"{Name} [{string.Join(", ", _shape)}]";

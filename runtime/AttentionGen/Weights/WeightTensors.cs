@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using AttentionGen.Kernels;
 
@@ -28,6 +29,8 @@ public sealed class WeightTensors
 
     internal ReadOnlySpan<float> Stored(int index) => _stored[index]!.Span;
 
+    internal ReadOnlySpan<uint> StoredBfloat16(int index) => MemoryMarshal.Cast<float, uint>(_stored[index]!.Span);
+
     /// <summary>Every parameter without storage yet (a builder's starting point).</summary>
     internal static WeightTensors Unset(IReadOnlyList<ParameterSpec> parameters)
     {
@@ -57,7 +60,11 @@ public sealed class WeightTensors
     {
         var parameter = _parameters[index];
         var stored = _stored[index]!.Span;
-        if (parameter.IsPacked)
+        if (parameter.StoresBfloat16)
+        {
+            PackedLinear.UnpackBfloat16(MemoryMarshal.Cast<float, uint>(stored), parameter.Shape[0], parameter.Shape[1], destination);
+        }
+        else if (parameter.IsPacked)
         {
             PackedLinear.Unpack(stored, parameter.Shape[0], parameter.Shape[1], destination);
         }
@@ -89,7 +96,11 @@ public sealed class WeightTensors
         }
 
         var buffer = existing ?? new AlignedBuffer(parameter.StoredLength);
-        if (parameter.IsPacked)
+        if (parameter.StoresBfloat16)
+        {
+            PackedLinear.PackBfloat16(values, parameter.Shape[0], parameter.Shape[1], MemoryMarshal.Cast<float, uint>(buffer.Span));
+        }
+        else if (parameter.IsPacked)
         {
             PackedLinear.Pack(values, parameter.Shape[0], parameter.Shape[1], buffer.Span);
         }
@@ -117,6 +128,7 @@ public sealed class WeightTensors
         // One block of a matrix's rows, as float: the only copy besides the stored weights and the mapped file.
         int panelWidth = PackedLinear.PanelWidth;
         var rows = new float[specs.Where(p => p.IsPacked).Select(p => panelWidth * p.Shape[1]).DefaultIfEmpty(0).Max()];
+        var floatPanel = specs.Any(p => p.StoresBfloat16) ? new float[rows.Length] : [];
         var stored = new AlignedBuffer?[specs.Length];
         for (int t = 0; t < specs.Length; t++)
         {
@@ -130,7 +142,17 @@ public sealed class WeightTensors
                     int count = Math.Min(panelWidth, outDim - first);
                     var block = rows.AsSpan(0, count * inDim);
                     file.CopyRange(found[t], (long)first * inDim, block);
-                    PackedLinear.PackPanel(block, count, inDim, buffer.Span.Slice(first * inDim, panelWidth * inDim));
+                    if (parameter.StoresBfloat16)
+                    {
+                        // Packed as floats, then rounded into the half-size panel: one panel of floats is the only extra.
+                        var panel = floatPanel.AsSpan(0, panelWidth * inDim);
+                        PackedLinear.PackPanel(block, count, inDim, panel);
+                        PackedLinear.NarrowPanel(panel, inDim, MemoryMarshal.Cast<float, uint>(buffer.Span).Slice(first * inDim / 2, panelWidth * inDim / 2));
+                    }
+                    else
+                    {
+                        PackedLinear.PackPanel(block, count, inDim, buffer.Span.Slice(first * inDim, panelWidth * inDim));
+                    }
                 }
             }
             else

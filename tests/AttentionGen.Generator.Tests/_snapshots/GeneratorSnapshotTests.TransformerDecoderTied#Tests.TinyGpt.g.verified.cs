@@ -236,20 +236,20 @@ partial class TinyGpt
 
         // Self-attention: Q, K and V for every new token at once; then they attend, causally, to the whole cache.
         global::AttentionGen.Kernels.NormKernels.LayerNorm(hidden, weights.AttentionNormGain(layer), weights.AttentionNormBias(layer), normed, tokens, ModelDim, NormEpsilon);
-        global::AttentionGen.Kernels.PackedLinear.Forward(normed, weights.QueryWeight(layer), weights.QueryBias(layer), query, tokens, ModelDim, QueryWidth);
-        global::AttentionGen.Kernels.PackedLinear.Forward(normed, weights.KeyWeight(layer), weights.KeyBias(layer), key, tokens, ModelDim, KvWidth);
-        global::AttentionGen.Kernels.PackedLinear.Forward(normed, weights.ValueWeight(layer), weights.ValueBias(layer), value, tokens, ModelDim, KvWidth);
+        global::AttentionGen.Kernels.PackedLinear.ForwardBfloat16(normed, weights.QueryWeight(layer), weights.QueryBias(layer), query, tokens, ModelDim, QueryWidth);
+        global::AttentionGen.Kernels.PackedLinear.ForwardBfloat16(normed, weights.KeyWeight(layer), weights.KeyBias(layer), key, tokens, ModelDim, KvWidth);
+        global::AttentionGen.Kernels.PackedLinear.ForwardBfloat16(normed, weights.ValueWeight(layer), weights.ValueBias(layer), value, tokens, ModelDim, KvWidth);
         global::AttentionGen.Kernels.RopeKernels.RotateHalf(query, tokens, QueryWidth, Heads, HeadDim, RopeDim, RopeTables.Cos, RopeTables.Sin, position);
         global::AttentionGen.Kernels.RopeKernels.RotateHalf(key, tokens, KvWidth, KvHeads, HeadDim, RopeDim, RopeTables.Cos, RopeTables.Sin, position);
         global::AttentionGen.Kernels.Attention.AttentionCore<AttentionShape>.Attend(query, keyCache.Slice(0, (position + tokens) * KvWidth), valueCache.Slice(0, (position + tokens) * KvWidth), default, attended, tokens, position + tokens, _attentionScores.Span, _attentionKeyPanels.Span);
-        global::AttentionGen.Kernels.PackedLinear.Forward(attended, weights.AttentionOutputWeight(layer), weights.AttentionOutputBias(layer), sublayerOutput, tokens, QueryWidth, ModelDim);
+        global::AttentionGen.Kernels.PackedLinear.ForwardBfloat16(attended, weights.AttentionOutputWeight(layer), weights.AttentionOutputBias(layer), sublayerOutput, tokens, QueryWidth, ModelDim);
         global::AttentionGen.Kernels.ElementwiseKernels.Add(hidden, sublayerOutput, hidden);
 
         // Feed-forward: GELU (tanh form) between two linear layers, over every token at once.
         global::AttentionGen.Kernels.NormKernels.LayerNorm(hidden, weights.OutputNormGain(layer), weights.OutputNormBias(layer), normed, tokens, ModelDim, NormEpsilon);
-        global::AttentionGen.Kernels.PackedLinear.Forward(normed, weights.IntermediateWeight(layer), weights.IntermediateBias(layer), intermediate, tokens, ModelDim, FfnDim);
+        global::AttentionGen.Kernels.PackedLinear.ForwardBfloat16(normed, weights.IntermediateWeight(layer), weights.IntermediateBias(layer), intermediate, tokens, ModelDim, FfnDim);
         global::AttentionGen.Kernels.ActivationKernels.GeluTanh(intermediate);
-        global::AttentionGen.Kernels.PackedLinear.Forward(intermediate, weights.OutputWeight(layer), weights.OutputBias(layer), sublayerOutput, tokens, FfnDim, ModelDim);
+        global::AttentionGen.Kernels.PackedLinear.ForwardBfloat16(intermediate, weights.OutputWeight(layer), weights.OutputBias(layer), sublayerOutput, tokens, FfnDim, ModelDim);
         global::AttentionGen.Kernels.ElementwiseKernels.Add(hidden, sublayerOutput, hidden);
     }
 
@@ -270,19 +270,19 @@ partial class TinyGpt
             string prefix = "model.layers." + layer.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + ".";
             parameters.Add(new(prefix + "input_layernorm.weight", ModelDim));
             parameters.Add(new(prefix + "input_layernorm.bias", ModelDim));
-            parameters.Add(new(prefix + "self_attn.q_proj.weight", QueryWidth, ModelDim) { IsPacked = true });
+            parameters.Add(new(prefix + "self_attn.q_proj.weight", QueryWidth, ModelDim) { IsPacked = true, StoresBfloat16 = true });
             parameters.Add(new(prefix + "self_attn.q_proj.bias", QueryWidth));
-            parameters.Add(new(prefix + "self_attn.k_proj.weight", KvWidth, ModelDim) { IsPacked = true });
+            parameters.Add(new(prefix + "self_attn.k_proj.weight", KvWidth, ModelDim) { IsPacked = true, StoresBfloat16 = true });
             parameters.Add(new(prefix + "self_attn.k_proj.bias", KvWidth));
-            parameters.Add(new(prefix + "self_attn.v_proj.weight", KvWidth, ModelDim) { IsPacked = true });
+            parameters.Add(new(prefix + "self_attn.v_proj.weight", KvWidth, ModelDim) { IsPacked = true, StoresBfloat16 = true });
             parameters.Add(new(prefix + "self_attn.v_proj.bias", KvWidth));
-            parameters.Add(new(prefix + "self_attn.o_proj.weight", ModelDim, QueryWidth) { IsPacked = true });
+            parameters.Add(new(prefix + "self_attn.o_proj.weight", ModelDim, QueryWidth) { IsPacked = true, StoresBfloat16 = true });
             parameters.Add(new(prefix + "self_attn.o_proj.bias", ModelDim));
             parameters.Add(new(prefix + "post_attention_layernorm.weight", ModelDim));
             parameters.Add(new(prefix + "post_attention_layernorm.bias", ModelDim));
-            parameters.Add(new(prefix + "mlp.up_proj.weight", FfnDim, ModelDim) { IsPacked = true });
+            parameters.Add(new(prefix + "mlp.up_proj.weight", FfnDim, ModelDim) { IsPacked = true, StoresBfloat16 = true });
             parameters.Add(new(prefix + "mlp.up_proj.bias", FfnDim));
-            parameters.Add(new(prefix + "mlp.down_proj.weight", ModelDim, FfnDim) { IsPacked = true });
+            parameters.Add(new(prefix + "mlp.down_proj.weight", ModelDim, FfnDim) { IsPacked = true, StoresBfloat16 = true });
             parameters.Add(new(prefix + "mlp.down_proj.bias", ModelDim));
         }
 
@@ -338,26 +338,26 @@ partial class TinyGpt
         /// <summary><c>model.layers.{layer}.input_layernorm.bias</c> [ModelDim].</summary>
         internal global::System.ReadOnlySpan<float> AttentionNormBias(int layer) => Stored(FirstLayerTensor + TensorsPerLayer * layer + 1);
 
-        /// <summary><c>model.layers.{layer}.self_attn.q_proj.weight</c> [QueryWidth, ModelDim], packed into GEMM panels.</summary>
-        internal global::System.ReadOnlySpan<float> QueryWeight(int layer) => Stored(FirstLayerTensor + TensorsPerLayer * layer + 2);
+        /// <summary><c>model.layers.{layer}.self_attn.q_proj.weight</c> [QueryWidth, ModelDim], packed into GEMM panels as bfloat16 pairs.</summary>
+        internal global::System.ReadOnlySpan<uint> QueryWeight(int layer) => StoredBfloat16(FirstLayerTensor + TensorsPerLayer * layer + 2);
 
         /// <summary><c>model.layers.{layer}.self_attn.q_proj.bias</c> [QueryWidth].</summary>
         internal global::System.ReadOnlySpan<float> QueryBias(int layer) => Stored(FirstLayerTensor + TensorsPerLayer * layer + 3);
 
-        /// <summary><c>model.layers.{layer}.self_attn.k_proj.weight</c> [KvWidth, ModelDim], packed into GEMM panels.</summary>
-        internal global::System.ReadOnlySpan<float> KeyWeight(int layer) => Stored(FirstLayerTensor + TensorsPerLayer * layer + 4);
+        /// <summary><c>model.layers.{layer}.self_attn.k_proj.weight</c> [KvWidth, ModelDim], packed into GEMM panels as bfloat16 pairs.</summary>
+        internal global::System.ReadOnlySpan<uint> KeyWeight(int layer) => StoredBfloat16(FirstLayerTensor + TensorsPerLayer * layer + 4);
 
         /// <summary><c>model.layers.{layer}.self_attn.k_proj.bias</c> [KvWidth].</summary>
         internal global::System.ReadOnlySpan<float> KeyBias(int layer) => Stored(FirstLayerTensor + TensorsPerLayer * layer + 5);
 
-        /// <summary><c>model.layers.{layer}.self_attn.v_proj.weight</c> [KvWidth, ModelDim], packed into GEMM panels.</summary>
-        internal global::System.ReadOnlySpan<float> ValueWeight(int layer) => Stored(FirstLayerTensor + TensorsPerLayer * layer + 6);
+        /// <summary><c>model.layers.{layer}.self_attn.v_proj.weight</c> [KvWidth, ModelDim], packed into GEMM panels as bfloat16 pairs.</summary>
+        internal global::System.ReadOnlySpan<uint> ValueWeight(int layer) => StoredBfloat16(FirstLayerTensor + TensorsPerLayer * layer + 6);
 
         /// <summary><c>model.layers.{layer}.self_attn.v_proj.bias</c> [KvWidth].</summary>
         internal global::System.ReadOnlySpan<float> ValueBias(int layer) => Stored(FirstLayerTensor + TensorsPerLayer * layer + 7);
 
-        /// <summary><c>model.layers.{layer}.self_attn.o_proj.weight</c> [ModelDim, QueryWidth], packed into GEMM panels.</summary>
-        internal global::System.ReadOnlySpan<float> AttentionOutputWeight(int layer) => Stored(FirstLayerTensor + TensorsPerLayer * layer + 8);
+        /// <summary><c>model.layers.{layer}.self_attn.o_proj.weight</c> [ModelDim, QueryWidth], packed into GEMM panels as bfloat16 pairs.</summary>
+        internal global::System.ReadOnlySpan<uint> AttentionOutputWeight(int layer) => StoredBfloat16(FirstLayerTensor + TensorsPerLayer * layer + 8);
 
         /// <summary><c>model.layers.{layer}.self_attn.o_proj.bias</c> [ModelDim].</summary>
         internal global::System.ReadOnlySpan<float> AttentionOutputBias(int layer) => Stored(FirstLayerTensor + TensorsPerLayer * layer + 9);
@@ -368,14 +368,14 @@ partial class TinyGpt
         /// <summary><c>model.layers.{layer}.post_attention_layernorm.bias</c> [ModelDim].</summary>
         internal global::System.ReadOnlySpan<float> OutputNormBias(int layer) => Stored(FirstLayerTensor + TensorsPerLayer * layer + 11);
 
-        /// <summary><c>model.layers.{layer}.mlp.up_proj.weight</c> [FfnDim, ModelDim], packed into GEMM panels.</summary>
-        internal global::System.ReadOnlySpan<float> IntermediateWeight(int layer) => Stored(FirstLayerTensor + TensorsPerLayer * layer + 12);
+        /// <summary><c>model.layers.{layer}.mlp.up_proj.weight</c> [FfnDim, ModelDim], packed into GEMM panels as bfloat16 pairs.</summary>
+        internal global::System.ReadOnlySpan<uint> IntermediateWeight(int layer) => StoredBfloat16(FirstLayerTensor + TensorsPerLayer * layer + 12);
 
         /// <summary><c>model.layers.{layer}.mlp.up_proj.bias</c> [FfnDim].</summary>
         internal global::System.ReadOnlySpan<float> IntermediateBias(int layer) => Stored(FirstLayerTensor + TensorsPerLayer * layer + 13);
 
-        /// <summary><c>model.layers.{layer}.mlp.down_proj.weight</c> [ModelDim, FfnDim], packed into GEMM panels.</summary>
-        internal global::System.ReadOnlySpan<float> OutputWeight(int layer) => Stored(FirstLayerTensor + TensorsPerLayer * layer + 14);
+        /// <summary><c>model.layers.{layer}.mlp.down_proj.weight</c> [ModelDim, FfnDim], packed into GEMM panels as bfloat16 pairs.</summary>
+        internal global::System.ReadOnlySpan<uint> OutputWeight(int layer) => StoredBfloat16(FirstLayerTensor + TensorsPerLayer * layer + 14);
 
         /// <summary><c>model.layers.{layer}.mlp.down_proj.bias</c> [ModelDim].</summary>
         internal global::System.ReadOnlySpan<float> OutputBias(int layer) => Stored(FirstLayerTensor + TensorsPerLayer * layer + 15);

@@ -14,3 +14,8 @@ internal partial class DecoderSiluPartialRope : IDecoder;
 [TransformerDecoder(Vocab = 40, Layers = 2, ModelDim = 32, Heads = 2, KvHeads = 1, FfnDim = 40, MaxSeqLen = 20, Norm = NormKind.LayerNorm,
     Activation = ActivationKind.GeluTanh, Bias = true, TiedEmbeddings = true)]
 internal partial class DecoderLayerNormTied : IDecoder;
+
+// DecoderLlamaTiny with its matrices held as bfloat16.
+[TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 40, MaxBatchTokens = 8,
+    WeightFormat = WeightFormat.BFloat16)]
+internal partial class DecoderLlamaTinyBfloat16 : IDecoder;

@@ -16,6 +16,9 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
 
     public static TheoryData<string> Decoders => [nameof(DecoderLlamaTiny), nameof(DecoderSiluPartialRope), nameof(DecoderLayerNormTied)];
 
+    /// <summary>The float decoders, and the bfloat16 one, whose cache must agree with recomputation just the same.</summary>
+    public static TheoryData<string> AllDecoders => [.. Decoders, nameof(DecoderLlamaTinyBfloat16)];
+
     [Theory]
     [MemberData(nameof(Decoders))]
     public void Prefill_ThenDecodeSteps_MatchTheReferenceAtEveryPosition(string name)
@@ -42,7 +45,7 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Decoders))]
+    [MemberData(nameof(AllDecoders))]
     public void DecodeEqualsRecompute_AndRewindThenRedecodeRepeatsItExactly(string name)
     {
         var (type, _, vocab, _, _, capacity) = Decoder(name);
@@ -72,6 +75,59 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
             decoder.DecodeStep(sequence[position], logits);
             Assert.Equal(stepLogits[position], logits);
         }
+    }
+
+    [Fact]
+    public void Bfloat16Weights_AreTheReferenceOverRoundedMatrices_AndCloseToFloat32()
+    {
+        var (_, options, vocab, layers, tied, capacity) = Decoder(nameof(DecoderLlamaTinyBfloat16));
+        var values = TransformerNumericTests.EncoderWeights(typeof(DecoderLlamaTiny), seed: 31);
+        var weights = TestWeights.Build(typeof(DecoderLlamaTinyBfloat16), values);
+        var bf16 = TestWeights.Create<IDecoder>(typeof(DecoderLlamaTinyBfloat16), weights);
+        var f32 = TestWeights.Create<IDecoder>(typeof(DecoderLlamaTiny), TestWeights.Build(typeof(DecoderLlamaTiny), values));
+
+        // Exactly the matrices are rounded; the embedding table and the norms stay float.
+        var rounded = new Dictionary<string, float[]>(values);
+        foreach (var parameter in DecoderLlamaTinyBfloat16.Parameters)
+        {
+            Assert.Equal(parameter.IsPacked, parameter.StoresBfloat16);
+            if (parameter.StoresBfloat16)
+            {
+                rounded[parameter.Name] = Array.ConvertAll(values[parameter.Name], RoundToBfloat16);
+                Assert.Equal(rounded[parameter.Name], weights.ToArray(parameter.Name));
+            }
+        }
+
+        var sequence = TransformerNumericTests.Ids(capacity, vocab, seed: 32);
+        var expected = TransformerReference.DecoderLogits(sequence, vocab, layers, options, rounded, tied);
+        var floatReference = TransformerReference.DecoderLogits(sequence, vocab, layers, options, values, tied);
+        float[] logits = new float[vocab], floatLogits = new float[vocab];
+        bf16.Prefill(sequence.AsSpan(0, 5), logits);
+        f32.Prefill(sequence.AsSpan(0, 5), floatLogits);
+        double worst = 0, againstFloat = 0;
+        for (int position = 5; position < capacity; position++)
+        {
+            bf16.DecodeStep(sequence[position], logits);
+            f32.DecodeStep(sequence[position], floatLogits);
+            worst = Math.Max(worst, TestData.AssertClose(expected.AsSpan(position * vocab, vocab).ToArray(), logits, $"bfloat16 step at {position}", Tolerance));
+            againstFloat = Math.Max(againstFloat, TestData.MaxError(floatReference.AsSpan(position * vocab, vocab).ToArray(), logits));
+        }
+
+        Assert.True(bf16.Position == capacity && f32.Position == capacity);
+        Assert.InRange(againstFloat, 1e-5, 5e-2); // bfloat16 keeps 8 significant bits: visibly different, still close
+        output.WriteLine($"bfloat16 decoder: max error {worst:E2} against the reference over rounded matrices; {againstFloat:E2} against the float32 reference");
+    }
+
+    private static float RoundToBfloat16(float value)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        uint lower = bits & 0xFFFF, upper = bits & 0xFFFF0000;
+        if (lower > 0x8000 || (lower == 0x8000 && (upper & 0x10000) != 0))
+        {
+            upper += 0x10000;
+        }
+
+        return BitConverter.UInt32BitsToSingle(upper);
     }
 
     [Fact]

@@ -9,6 +9,7 @@ internal static class LinearEmitter
     public static void EmitForward(SourceWriter w, LinearPlan linear, string input, string output, string rows, string? layer = null)
     {
         var bias = linear.BiasWeight is { } biasWeight ? WeightsEmitter.Tensor(biasWeight, layer) : $"{Names.ReadOnlySpan}.Empty";
-        w.Line($"{Names.PackedLinear}.Forward({input}, {WeightsEmitter.Tensor(linear.Weight, layer)}, {bias}, {output}, {rows}, {linear.InName}, {linear.OutName});");
+        var forward = linear.Bfloat16 ? "ForwardBfloat16" : "Forward";
+        w.Line($"{Names.PackedLinear}.{forward}({input}, {WeightsEmitter.Tensor(linear.Weight, layer)}, {bias}, {output}, {rows}, {linear.InName}, {linear.OutName});");
     }
 }

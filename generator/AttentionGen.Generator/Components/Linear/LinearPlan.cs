@@ -15,7 +15,10 @@ internal sealed record LinearPlan(string TensorPrefix, int OutDim, string OutNam
     /// </summary>
     public string? Accessor { get; init; }
 
-    public WeightPlan Weight => Named(".weight", "Weight", OutDim, OutName, InDim, InName) with { IsPacked = true };
+    /// <summary>Whether the matrix is held as bfloat16 (the bias stays float).</summary>
+    public bool Bfloat16 { get; init; }
+
+    public WeightPlan Weight => Named(".weight", "Weight", OutDim, OutName, InDim, InName) with { IsPacked = true, IsBfloat16 = Bfloat16 };
 
     public WeightPlan? BiasWeight => Bias ? Named(".bias", "Bias", OutDim, OutName, 0, "") : null;
 

@@ -31,22 +31,25 @@ internal sealed record TransformerBlockPlan(
     /// </summary>
     public bool UsesCache { get; init; }
 
-    public LinearPlan Query => new(Naming.Query, QueryWidth, "QueryWidth", ModelDim, "ModelDim", Bias) { Accessor = "Query" };
+    /// <summary>Whether the block's matrices are held as bfloat16.</summary>
+    public bool Bfloat16Weights { get; init; }
 
-    public LinearPlan Key => new(Naming.Key, KvWidth, "KvWidth", ModelDim, "ModelDim", Bias) { Accessor = "Key" };
+    public LinearPlan Query => new(Naming.Query, QueryWidth, "QueryWidth", ModelDim, "ModelDim", Bias) { Accessor = "Query", Bfloat16 = Bfloat16Weights };
 
-    public LinearPlan Value => new(Naming.Value, KvWidth, "KvWidth", ModelDim, "ModelDim", Bias) { Accessor = "Value" };
+    public LinearPlan Key => new(Naming.Key, KvWidth, "KvWidth", ModelDim, "ModelDim", Bias) { Accessor = "Key", Bfloat16 = Bfloat16Weights };
 
-    public LinearPlan AttentionOutput => new(Naming.AttentionOutput, ModelDim, "ModelDim", QueryWidth, "QueryWidth", Bias) { Accessor = "AttentionOutput" };
+    public LinearPlan Value => new(Naming.Value, KvWidth, "KvWidth", ModelDim, "ModelDim", Bias) { Accessor = "Value", Bfloat16 = Bfloat16Weights };
+
+    public LinearPlan AttentionOutput => new(Naming.AttentionOutput, ModelDim, "ModelDim", QueryWidth, "QueryWidth", Bias) { Accessor = "AttentionOutput", Bfloat16 = Bfloat16Weights };
 
     /// <summary>The gated network's gate projection (SwiGLU only).</summary>
-    public LinearPlan Gate => new(Naming.Gate, FfnDim, "FfnDim", ModelDim, "ModelDim", Bias) { Accessor = "Gate" };
+    public LinearPlan Gate => new(Naming.Gate, FfnDim, "FfnDim", ModelDim, "ModelDim", Bias) { Accessor = "Gate", Bfloat16 = Bfloat16Weights };
 
     /// <summary>Into the hidden layer: BERT's intermediate, Llama's up projection.</summary>
-    public LinearPlan Intermediate => new(Naming.Intermediate, FfnDim, "FfnDim", ModelDim, "ModelDim", Bias) { Accessor = "Intermediate" };
+    public LinearPlan Intermediate => new(Naming.Intermediate, FfnDim, "FfnDim", ModelDim, "ModelDim", Bias) { Accessor = "Intermediate", Bfloat16 = Bfloat16Weights };
 
     /// <summary>Out of the hidden layer: BERT's output dense, Llama's down projection.</summary>
-    public LinearPlan Output => new(Naming.Output, ModelDim, "ModelDim", FfnDim, "FfnDim", Bias) { Accessor = "Output" };
+    public LinearPlan Output => new(Naming.Output, ModelDim, "ModelDim", FfnDim, "FfnDim", Bias) { Accessor = "Output", Bfloat16 = Bfloat16Weights };
 
     /// <summary>The norm around attention (after it post-norm, before it pre-norm): gain, and bias for LayerNorm.</summary>
     public NormWeights AttentionNorm => NormWeightsFor(Naming.AttentionNorm, "AttentionNorm");
