@@ -23,6 +23,9 @@ internal static class CaseCatalog
         ("mha S128 dm512 H8 causal", name => MultiHead(name, w => new MhaS128Dm512H8Causal(Build(MhaS128Dm512H8Causal.Weights.CreateBuilder(), w)).Forward, MhaS128Dm512H8Causal.Parameters, 512, 8, 128, causal: true, MhaS128Dm512H8Causal.Scale)),
         ("mha S512 dm768 H12", name => MultiHead(name, w => new MhaS512Dm768H12(Build(MhaS512Dm768H12.Weights.CreateBuilder(), w)).Forward, MhaS512Dm768H12.Parameters, 768, 12, 512, causal: false, MhaS512Dm768H12.Scale)),
         ("pool S5 d64", name => Pooling(name)),
+        ("minilm S16", name => MiniLmCases.Sentence(name, 16)),
+        ("minilm S128", name => MiniLmCases.Sentence(name, 128)),
+        ("minilm batch 32 x 8-64 (ORT padded)", name => MiniLmCases.Batch(name)),
     ];
 
     public static IReadOnlyList<string> Names { get; } = Rows.Select(r => r.Name).ToArray();

@@ -1,0 +1,114 @@
+using AttentionGen.OnnxImport;
+using Microsoft.ML.OnnxRuntime;
+
+namespace AttentionGen.Benchmarks.Cases;
+
+/// <summary>all-MiniLM-L6-v2, as the semantic-search sample declares it, with room for a whole benchmark batch in one pass.</summary>
+[TransformerEncoder(Vocab = 30522, MaxPositions = 512, Layers = 6, ModelDim = 384, Heads = 12, FfnDim = 1536, MaxSeqLen = 256, MaxBatchTokens = 2048)]
+internal sealed partial class MiniLmBenchmark;
+
+/// <summary>
+/// The real model against ONNX Runtime running the package's own <c>model.onnx</c> (all graph optimizations, one thread):
+/// one sentence of 16 and of 128 tokens, and a batch of 32 sentences of 8–64 tokens that ORT takes padded to the
+/// longest (with the attention mask) and AttentionGen takes packed.
+/// </summary>
+internal static class MiniLmCases
+{
+    private static readonly Lazy<MiniLmBenchmark.Weights> Weights = new(() =>
+    {
+        using var file = SafeTensors.Open(MiniLmPackage.EnsureSafeTensors());
+        return MiniLmBenchmark.Weights.Load(file);
+    });
+
+    public static BenchmarkCase Sentence(string name, int tokens)
+    {
+        var ids = Ids(new Random(tokens), tokens);
+        var model = new MiniLmBenchmark(Weights.Value);
+        var embedding = new float[MiniLmBenchmark.ModelDim];
+        var ort = new OrtBert([ids], tokens);
+        return new BenchmarkCase(name, Flops([tokens]), Bytes(tokens), () => model.Encode(ids, embedding), ort.Run, null, null, ort);
+    }
+
+    public static BenchmarkCase Batch(string name)
+    {
+        var random = new Random(32);
+        var sentences = Enumerable.Range(0, 32).Select(_ => Ids(random, random.Next(8, 65))).ToArray();
+        var lengths = sentences.Select(s => s.Length).ToArray();
+        var packed = sentences.SelectMany(s => s).ToArray();
+        var model = new MiniLmBenchmark(Weights.Value);
+        var embeddings = new float[sentences.Length * MiniLmBenchmark.ModelDim];
+        var ort = new OrtBert(sentences, lengths.Max());
+        return new BenchmarkCase(name, Flops(lengths), Bytes(packed.Length), () => model.EncodeBatch(packed, lengths, embeddings), ort.Run, null, null, ort);
+    }
+
+    /// <summary>[CLS], random word pieces, [SEP].</summary>
+    private static int[] Ids(Random random, int tokens) =>
+        Enumerable.Range(0, tokens).Select(i => i == 0 ? 101 : i == tokens - 1 ? 102 : random.Next(1000, 30000)).ToArray();
+
+    /// <summary>The useful work: the linear layers over every real token, and attention within each sentence.</summary>
+    private static double Flops(int[] lengths)
+    {
+        const double LinearPerToken = 2.0 * (4.0 * 384 * 384 + 2.0 * 384 * 1536) * 6;
+        return lengths.Sum(n => LinearPerToken * n + 4.0 * n * n * 384 * 6);
+    }
+
+    /// <summary>Every block's matrices once, plus the hidden states in and out of each block.</summary>
+    private static double Bytes(int tokens) => 4.0 * (6 * (4.0 * 384 * 384 + 2.0 * 384 * 1536) + 6 * 2.0 * tokens * 384);
+
+    /// <summary>ORT on the package's graph, inputs padded to <c>length</c> and bound once.</summary>
+    private sealed class OrtBert : IDisposable
+    {
+        private readonly SessionOptions _options = new()
+        {
+            IntraOpNumThreads = 1,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+
+        private readonly RunOptions _runOptions = new();
+        private readonly InferenceSession _session;
+        private readonly string[] _inputNames = ["input_ids", "attention_mask", "token_type_ids"];
+        private readonly OrtValue[] _inputs;
+        private readonly string[] _outputNames;
+        private readonly OrtValue[] _outputs;
+
+        public OrtBert(int[][] sentences, int length)
+        {
+            _session = new InferenceSession(MiniLmPackage.EnsureOnnxModel(), _options);
+            long[] shape = [sentences.Length, length];
+            var ids = new long[sentences.Length * length];
+            var mask = new long[ids.Length];
+            for (int s = 0; s < sentences.Length; s++)
+            {
+                for (int t = 0; t < sentences[s].Length; t++)
+                {
+                    ids[s * length + t] = sentences[s][t];
+                    mask[s * length + t] = 1;
+                }
+            }
+
+            _inputs = [OrtValue.CreateTensorValueFromMemory(ids, shape), OrtValue.CreateTensorValueFromMemory(mask, shape),
+                OrtValue.CreateTensorValueFromMemory(new long[ids.Length], shape)];
+            _outputNames = _session.OutputMetadata.Keys.ToArray();
+            _outputs = _session.OutputMetadata.Values
+                .Select(o => OrtValue.CreateTensorValueFromMemory(new float[o.Dimensions.Length == 3 ? ids.Length * 384 : sentences.Length * 384],
+                    o.Dimensions.Length == 3 ? [sentences.Length, length, 384L] : [sentences.Length, 384L]))
+                .ToArray();
+        }
+
+        public void Run() => _session.Run(_runOptions, _inputNames, _inputs, _outputNames, _outputs);
+
+        public void Dispose()
+        {
+            foreach (var value in _inputs.Concat(_outputs))
+            {
+                value.Dispose();
+            }
+
+            _session.Dispose();
+            _runOptions.Dispose();
+            _options.Dispose();
+        }
+    }
+}
