@@ -1,0 +1,14 @@
+using AttentionGen.Tests.Numeric;
+
+namespace AttentionGen.Tests.Onnx;
+
+// Decoders checked against ONNX Runtime. The first has the defaults a Llama checkpoint has (RMSNorm, SwiGLU, full
+// rotary, GQA) and prefills in one pass. The second is multi-query with partial rotary over an odd number of pairs
+// (RopeDim 6 of HeadDim 16), a Llama 3 base and ε, and prefills in chunks of 4, so a 9-token prompt takes three passes.
+
+[TransformerDecoder(Vocab = 96, Layers = 2, ModelDim = 64, Heads = 4, KvHeads = 2, FfnDim = 96, MaxSeqLen = 48)]
+internal partial class DecoderOracleLlama : IDecoder;
+
+[TransformerDecoder(Vocab = 72, Layers = 2, ModelDim = 64, Heads = 4, KvHeads = 1, FfnDim = 80, MaxSeqLen = 40, RopeDim = 6, RopeTheta = 500000f,
+    NormEpsilon = 1e-6f, MaxBatchTokens = 4)]
+internal partial class DecoderOracleMqaPartialRope : IDecoder;
