@@ -55,6 +55,45 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// An edit, as speculative decoding makes one: decode to the end, rewind to the middle and decode different tokens
+    /// from there. Every step then matches ORT run on the edited sequence from scratch, so nothing past the rewind point
+    /// leaked into the cache.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Decoders))]
+    public void Rewind_ThenDecodingOtherTokens_MatchesOnnxRuntimeOnTheEditedSequence(string name)
+    {
+        var (type, shape) = Decoder(name);
+        var values = TransformerNumericTests.EncoderWeights(type, seed: 41);
+        var decoder = TestWeights.Create<IDecoder>(type, TestWeights.Build(type, values));
+        var original = TransformerNumericTests.Ids(shape.MaxPositions, shape.Vocab, seed: 42);
+        var logits = new float[shape.Vocab];
+        decoder.Prefill(original.AsSpan(0, PromptLength), logits);
+        for (int position = PromptLength; position < shape.MaxPositions; position++)
+        {
+            decoder.DecodeStep(original[position], logits);
+        }
+
+        int back = shape.MaxPositions / 2;
+        var edited = (int[])original.Clone();
+        var replacement = TransformerNumericTests.Ids(shape.MaxPositions - back, shape.Vocab, seed: 43);
+        replacement.CopyTo(edited, back);
+        Assert.NotEqual(original[back..], edited[back..]);
+        using var ort = new DecoderOrtRunner(shape, values);
+        var expected = ort.Run(edited);
+
+        decoder.Rewind(back);
+        double worst = 0;
+        for (int position = back; position < shape.MaxPositions; position++)
+        {
+            decoder.DecodeStep(edited[position], logits);
+            worst = Math.Max(worst, AssertClose(expected.AsSpan(position * shape.Vocab, shape.Vocab), logits, $"{name} step at {position} after the rewind"));
+        }
+
+        output.WriteLine($"{name}: {shape.MaxPositions - back} steps after a rewind to {back}, max error {worst:E2}");
+    }
+
+    /// <summary>
     /// The graph against the float64 reference with no generated code involved, run whole and in chunks (9, 4, 3, then
     /// single tokens) over past key/values: this pins down that ONNX Runtime's causal rule is offset by the past length
     /// (bottom-right aligned) once a past is given, that its RotaryEmbedding uses the rotate-half pairs and that its
