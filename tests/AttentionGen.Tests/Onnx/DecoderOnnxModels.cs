@@ -15,10 +15,13 @@ internal static class DecoderOnnxModels
 {
     private const long OpsetVersion = 23;
 
-    /// <summary>A decoder's shape as the graph needs it. RopeDim is the rotary width of a head (HeadDim for full rotary).</summary>
+    /// <summary>
+    /// A decoder's shape as the graph needs it. RopeDim is the rotary width of a head (HeadDim for full rotary); Scale 0
+    /// leaves the attribute out, for ONNX's default 1/√HeadDim.
+    /// </summary>
     public sealed record DecoderShape(
         int Vocab, int Layers, int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, int RopeDim, double RopeTheta, float Epsilon,
-        int MaxPositions);
+        int MaxPositions, float Scale = 0);
 
     public static string PastKey(int layer) => $"past_key.{layer}";
 
@@ -105,7 +108,12 @@ internal static class DecoderOnnxModels
         attention.Output.AddRange([prefix + "attention.y", PresentKey(layer), PresentValue(layer)]);
         attention.Attribute.Add(IntAttribute("q_num_heads", shape.Heads));
         attention.Attribute.Add(IntAttribute("kv_num_heads", shape.KvHeads));
-        attention.Attribute.Add(IntAttribute("is_causal", 1)); // no scale: ONNX's default 1/√head_size is the decoder's
+        attention.Attribute.Add(IntAttribute("is_causal", 1));
+        if (shape.Scale > 0)
+        {
+            attention.Attribute.Add(FloatAttribute("scale", shape.Scale));
+        }
+
         graph.Node.Add(attention);
         graph.Output.Add(Value(PresentKey(layer), TensorProto.Types.DataType.Float, 1, shape.KvHeads, -1, shape.HeadDim));
         graph.Output.Add(Value(PresentValue(layer), TensorProto.Types.DataType.Float, 1, shape.KvHeads, -1, shape.HeadDim));

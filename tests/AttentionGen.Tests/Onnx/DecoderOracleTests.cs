@@ -23,7 +23,7 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
 
     private const int PromptLength = 9;
 
-    public static TheoryData<string> Decoders => [nameof(DecoderOracleLlama), nameof(DecoderOracleMqaPartialRope)];
+    public static TheoryData<string> Decoders => [nameof(DecoderOracleLlama), nameof(DecoderOracleMqaPartialRope), nameof(DecoderOracleWideHeads)];
 
     [Theory]
     [MemberData(nameof(Decoders))]
@@ -198,14 +198,14 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
         var a = type.GetCustomAttribute<TransformerDecoderAttribute>()!;
         int headDim = a.HeadDim > 0 ? a.HeadDim : a.ModelDim / a.Heads;
         return (type, new DecoderShape(a.Vocab, a.Layers, a.ModelDim, a.Heads, a.KvHeads > 0 ? a.KvHeads : a.Heads, headDim, a.FfnDim,
-            a.RopeDim > 0 ? a.RopeDim : headDim, a.RopeTheta, a.NormEpsilon, a.MaxSeqLen));
+            a.RopeDim > 0 ? a.RopeDim : headDim, a.RopeTheta, a.NormEpsilon, a.MaxSeqLen, a.Scale));
     }
 
     private static BlockOptions ReferenceOptions(Type type)
     {
         var a = type.GetCustomAttribute<TransformerDecoderAttribute>()!;
         int headDim = a.HeadDim > 0 ? a.HeadDim : a.ModelDim / a.Heads;
-        return new BlockOptions(a.ModelDim, a.Heads, a.KvHeads > 0 ? a.KvHeads : a.Heads, headDim, a.FfnDim, Causal: true, 1 / Math.Sqrt(headDim), 0,
+        return new BlockOptions(a.ModelDim, a.Heads, a.KvHeads > 0 ? a.KvHeads : a.Heads, headDim, a.FfnDim, Causal: true, Declared.ScaleFor(a.Scale, headDim), 0,
             PreNorm: true, a.Activation, a.NormEpsilon, a.Norm, a.RopeDim > 0 ? a.RopeDim : headDim, a.RopeTheta, WeightNames.HfLlama);
     }
 }
