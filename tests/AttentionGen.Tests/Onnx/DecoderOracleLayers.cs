@@ -4,7 +4,7 @@ namespace AttentionGen.Tests.Onnx;
 
 // Decoders checked against ONNX Runtime. The first has the defaults a Llama checkpoint has (RMSNorm, SwiGLU, full
 // rotary, GQA) and prefills in one pass. The second is multi-query with partial rotary over an odd number of pairs
-// (RopeDim 6 of HeadDim 16), a Llama 3 base and ε, and prefills in chunks of 4, so a 9-token prompt takes three passes.
+// (RopeDim 6 of HeadDim 16), Llama 3's rotary base and ε 1e-6, and prefills in chunks of 4, so a 9-token prompt takes three passes.
 // The third has full multi-head attention with heads wider than ModelDim / Heads (4 × 20 = 80 over a width of 48) and
 // its own softmax scale.
 

@@ -17,7 +17,7 @@ namespace AttentionGen.Tests.Onnx;
 public sealed class DecoderOracleTests(ITestOutputHelper output)
 {
     /// <summary>Largest |generated − ORT| over the largest |ORT logit|, per step: two float32 implementations that sum in
-    /// different orders through two layers; they come in around 1e-6, so 1e-4 leaves room and still catches any real
+    /// different orders through two layers; they come in under 1e-6, so 1e-4 leaves room and still catches any real
     /// mistake (a wrong position, head grouping or norm moves the logits by percents).</summary>
     private const double Tolerance = 1e-4;
 
