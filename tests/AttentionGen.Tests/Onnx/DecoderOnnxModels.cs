@@ -1,0 +1,229 @@
+using Google.Protobuf;
+using Onnx;
+
+namespace AttentionGen.Tests.Onnx;
+
+/// <summary>
+/// Builds a Llama-style decoder as an ONNX graph from standard operators only (opset 23), with Hugging Face
+/// <c>LlamaForCausalLM</c> weights: <c>Gather</c> for the embedding, <c>RMSNormalization</c>, <c>MatMul</c> with the
+/// weights transposed to [in, out], <c>RotaryEmbedding</c> (rotate-half, optionally partial) fed cos/sin tables computed
+/// in double, <c>Attention</c> (causal, grouped-query, with <c>past_key</c>/<c>past_value</c> in and
+/// <c>present_key</c>/<c>present_value</c> out), SwiGLU as <c>down(gate·Sigmoid(gate)·up)</c>, the final norm and the LM
+/// head. Free of test-framework types so a benchmark can reuse it.
+/// </summary>
+internal static class DecoderOnnxModels
+{
+    private const long OpsetVersion = 23;
+
+    /// <summary>
+    /// A decoder's shape as the graph needs it. RopeDim is the rotary width of a head (HeadDim for full rotary); Scale 0
+    /// leaves the attribute out, for ONNX's default 1/√HeadDim.
+    /// </summary>
+    public sealed record DecoderShape(
+        int Vocab, int Layers, int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, int RopeDim, double RopeTheta, float Epsilon,
+        int MaxPositions, float Scale = 0);
+
+    public static string PastKey(int layer) => $"past_key.{layer}";
+
+    public static string PastValue(int layer) => $"past_value.{layer}";
+
+    public static string PresentKey(int layer) => $"present_key.{layer}";
+
+    public static string PresentValue(int layer) => $"present_value.{layer}";
+
+    /// <summary>
+    /// Inputs <c>input_ids</c> and <c>position_ids</c> (int64 [1, S]) and, when <paramref name="withPast"/>, per layer
+    /// <c>past_key.{i}</c> and <c>past_value.{i}</c> ([1, KvHeads, P, HeadDim]). Outputs <c>logits</c> [1, S, Vocab] and per
+    /// layer <c>present_key.{i}</c> and <c>present_value.{i}</c> ([1, KvHeads, P + S, HeadDim]). Without a past the graph
+    /// serves the first prefill: ONNX Runtime's causal rule is only bottom-right aligned when it is given a past.
+    /// </summary>
+    public static byte[] Llama(DecoderShape shape, IReadOnlyDictionary<string, float[]> weights, bool withPast)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(shape.RopeDim % 2, 0, nameof(shape));
+        var graph = new GraphProto { Name = "llama" };
+        graph.Input.Add(Value("input_ids", TensorProto.Types.DataType.Int64, 1, -1));
+        graph.Input.Add(Value("position_ids", TensorProto.Types.DataType.Int64, 1, -1));
+        var (cos, sin) = RopeTables(shape.MaxPositions, shape.RopeDim, shape.RopeTheta);
+        graph.Initializer.Add(Tensor("rope.cos", cos, shape.MaxPositions, shape.RopeDim / 2));
+        graph.Initializer.Add(Tensor("rope.sin", sin, shape.MaxPositions, shape.RopeDim / 2));
+
+        var table = weights["model.embed_tokens.weight"];
+        graph.Initializer.Add(Tensor("model.embed_tokens.weight", table, shape.Vocab, shape.ModelDim));
+        var hidden = Node(graph, "Gather", "embed", ["model.embed_tokens.weight", "input_ids"]);
+
+        for (int layer = 0; layer < shape.Layers; layer++)
+        {
+            hidden = Layer(graph, shape, weights, layer, hidden, withPast);
+        }
+
+        var normed = RmsNorm(graph, shape, weights, "model.norm", hidden);
+        var logits = Linear(graph, weights, "lm_head", normed, shape.Vocab, shape.ModelDim);
+        graph.Node.Add(Identity(logits, "logits"));
+        graph.Output.Add(Value("logits", TensorProto.Types.DataType.Float, 1, -1, shape.Vocab));
+        return Model(graph);
+    }
+
+    /// <summary>
+    /// cos and sin of <c>p·θ^(−2i/r)</c> for every position <c>p</c> and pair <c>i &lt; r/2</c>, [positions, r/2], with the
+    /// angle in double and only the result rounded (written out here rather than taken from the runtime, so the oracle
+    /// does not share the code under test).
+    /// </summary>
+    public static (float[] Cos, float[] Sin) RopeTables(int positions, int ropeDim, double theta)
+    {
+        int half = ropeDim / 2;
+        var cos = new float[positions * half];
+        var sin = new float[positions * half];
+        for (int p = 0; p < positions; p++)
+        {
+            for (int i = 0; i < half; i++)
+            {
+                double angle = p * Math.Pow(theta, -2.0 * i / ropeDim);
+                cos[p * half + i] = (float)Math.Cos(angle);
+                sin[p * half + i] = (float)Math.Sin(angle);
+            }
+        }
+
+        return (cos, sin);
+    }
+
+    private static string Layer(GraphProto graph, DecoderShape shape, IReadOnlyDictionary<string, float[]> weights, int layer, string input, bool withPast)
+    {
+        string prefix = $"model.layers.{layer}.";
+        int queryWidth = shape.Heads * shape.HeadDim, kvWidth = shape.KvHeads * shape.HeadDim;
+        var attentionIn = RmsNorm(graph, shape, weights, prefix + "input_layernorm", input);
+        var q = Linear(graph, weights, prefix + "self_attn.q_proj", attentionIn, queryWidth, shape.ModelDim);
+        var k = Linear(graph, weights, prefix + "self_attn.k_proj", attentionIn, kvWidth, shape.ModelDim);
+        var v = Linear(graph, weights, prefix + "self_attn.v_proj", attentionIn, kvWidth, shape.ModelDim);
+        q = Rotary(graph, shape, prefix + "q_rope", q, shape.Heads);
+        k = Rotary(graph, shape, prefix + "k_rope", k, shape.KvHeads);
+
+        if (withPast)
+        {
+            graph.Input.Add(Value(PastKey(layer), TensorProto.Types.DataType.Float, 1, shape.KvHeads, -1, shape.HeadDim));
+            graph.Input.Add(Value(PastValue(layer), TensorProto.Types.DataType.Float, 1, shape.KvHeads, -1, shape.HeadDim));
+        }
+
+        var attention = new NodeProto { OpType = "Attention", Name = prefix + "attention" };
+        attention.Input.AddRange(withPast ? [q, k, v, "", PastKey(layer), PastValue(layer)] : [q, k, v]);
+        attention.Output.AddRange([prefix + "attention.y", PresentKey(layer), PresentValue(layer)]);
+        attention.Attribute.Add(IntAttribute("q_num_heads", shape.Heads));
+        attention.Attribute.Add(IntAttribute("kv_num_heads", shape.KvHeads));
+        attention.Attribute.Add(IntAttribute("is_causal", 1));
+        if (shape.Scale > 0)
+        {
+            attention.Attribute.Add(FloatAttribute("scale", shape.Scale));
+        }
+
+        graph.Node.Add(attention);
+        graph.Output.Add(Value(PresentKey(layer), TensorProto.Types.DataType.Float, 1, shape.KvHeads, -1, shape.HeadDim));
+        graph.Output.Add(Value(PresentValue(layer), TensorProto.Types.DataType.Float, 1, shape.KvHeads, -1, shape.HeadDim));
+
+        var attended = Linear(graph, weights, prefix + "self_attn.o_proj", prefix + "attention.y", shape.ModelDim, queryWidth);
+        var afterAttention = Node(graph, "Add", prefix + "attention_residual", [input, attended]);
+
+        var ffnIn = RmsNorm(graph, shape, weights, prefix + "post_attention_layernorm", afterAttention);
+        var gate = Linear(graph, weights, prefix + "mlp.gate_proj", ffnIn, shape.FfnDim, shape.ModelDim);
+        var up = Linear(graph, weights, prefix + "mlp.up_proj", ffnIn, shape.FfnDim, shape.ModelDim);
+        var sigmoid = Node(graph, "Sigmoid", prefix + "mlp.sigmoid", [gate]);
+        var silu = Node(graph, "Mul", prefix + "mlp.silu", [gate, sigmoid]);
+        var gated = Node(graph, "Mul", prefix + "mlp.gated", [silu, up]);
+        var down = Linear(graph, weights, prefix + "mlp.down_proj", gated, shape.ModelDim, shape.FfnDim);
+        return Node(graph, "Add", prefix + "mlp_residual", [afterAttention, down]);
+    }
+
+    /// <summary>RotaryEmbedding on 3-D rows [1, S, heads·HeadDim], the tables indexed by position_ids.</summary>
+    private static string Rotary(GraphProto graph, DecoderShape shape, string name, string input, int heads)
+    {
+        var node = new NodeProto { OpType = "RotaryEmbedding", Name = name };
+        node.Input.AddRange([input, "rope.cos", "rope.sin", "position_ids"]);
+        node.Output.Add(name);
+        node.Attribute.Add(IntAttribute("interleaved", 0)); // rotate-half: pair i is (x[i], x[i + r/2])
+        node.Attribute.Add(IntAttribute("num_heads", heads));
+        node.Attribute.Add(IntAttribute("rotary_embedding_dim", shape.RopeDim));
+        graph.Node.Add(node);
+        return name;
+    }
+
+    private static string RmsNorm(GraphProto graph, DecoderShape shape, IReadOnlyDictionary<string, float[]> weights, string name, string input)
+    {
+        graph.Initializer.Add(Tensor(name + ".weight", weights[name + ".weight"], shape.ModelDim));
+        var node = new NodeProto { OpType = "RMSNormalization", Name = name };
+        node.Input.AddRange([input, name + ".weight"]);
+        node.Output.Add(name);
+        node.Attribute.Add(IntAttribute("axis", -1));
+        node.Attribute.Add(FloatAttribute("epsilon", shape.Epsilon));
+        graph.Node.Add(node);
+        return name;
+    }
+
+    /// <summary>x·Wᵀ: ONNX MatMul wants [in, out], so the PyTorch [out, in] weight is transposed into the initializer.</summary>
+    private static string Linear(GraphProto graph, IReadOnlyDictionary<string, float[]> weights, string name, string input, int outDim, int inDim)
+    {
+        var weight = weights[name + ".weight"];
+        var transposed = new float[weight.Length];
+        for (int o = 0; o < outDim; o++)
+        {
+            for (int i = 0; i < inDim; i++)
+            {
+                transposed[i * outDim + o] = weight[o * inDim + i];
+            }
+        }
+
+        graph.Initializer.Add(Tensor(name + ".weightT", transposed, inDim, outDim));
+        return Node(graph, "MatMul", name, [input, name + ".weightT"]);
+    }
+
+    /// <summary>A node named after its single output.</summary>
+    private static string Node(GraphProto graph, string opType, string name, string[] inputs)
+    {
+        var node = new NodeProto { OpType = opType, Name = name };
+        node.Input.AddRange(inputs);
+        node.Output.Add(name);
+        graph.Node.Add(node);
+        return name;
+    }
+
+    private static NodeProto Identity(string input, string output)
+    {
+        var node = new NodeProto { OpType = "Identity", Name = output };
+        node.Input.Add(input);
+        node.Output.Add(output);
+        return node;
+    }
+
+    private static byte[] Model(GraphProto graph)
+    {
+        var model = new ModelProto { IrVersion = 10, ProducerName = "AttentionGen.Tests", Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
+        return model.ToByteArray();
+    }
+
+    private static ValueInfoProto Value(string name, TensorProto.Types.DataType type, params long[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var dim in dims)
+        {
+            shape.Dim.Add(dim >= 0 ? new TensorShapeProto.Types.Dimension { DimValue = dim } : new TensorShapeProto.Types.Dimension { DimParam = name + "_dyn" + shape.Dim.Count });
+        }
+
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
+        };
+    }
+
+    private static TensorProto Tensor(string name, float[] values, params long[] dims)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        tensor.Dims.AddRange(dims);
+        tensor.FloatData.AddRange(values);
+        return tensor;
+    }
+
+    private static AttributeProto IntAttribute(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static AttributeProto FloatAttribute(string name, float value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+}

@@ -1,0 +1,19 @@
+using AttentionGen.Tests.Numeric;
+
+namespace AttentionGen.Tests.Onnx;
+
+// Decoders checked against ONNX Runtime. The first has the defaults a Llama checkpoint has (RMSNorm, SwiGLU, full
+// rotary, GQA) and prefills in one pass. The second is multi-query with partial rotary over an odd number of pairs
+// (RopeDim 6 of HeadDim 16), Llama 3's rotary base and ε 1e-6, and prefills in chunks of 4, so a 9-token prompt takes three passes.
+// The third has full multi-head attention with heads wider than ModelDim / Heads (4 × 20 = 80 over a width of 48) and
+// its own softmax scale.
+
+[TransformerDecoder(Vocab = 96, Layers = 2, ModelDim = 64, Heads = 4, KvHeads = 2, FfnDim = 96, MaxSeqLen = 48)]
+internal partial class DecoderOracleLlama : IDecoder;
+
+[TransformerDecoder(Vocab = 72, Layers = 2, ModelDim = 64, Heads = 4, KvHeads = 1, FfnDim = 80, MaxSeqLen = 40, RopeDim = 6, RopeTheta = 500000f,
+    NormEpsilon = 1e-6f, MaxBatchTokens = 4)]
+internal partial class DecoderOracleMqaPartialRope : IDecoder;
+
+[TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 48, Heads = 4, HeadDim = 20, FfnDim = 64, MaxSeqLen = 32, Scale = 0.125f)]
+internal partial class DecoderOracleWideHeads : IDecoder;
