@@ -15,9 +15,9 @@ namespace AttentionGen.Sampling;
 /// </para>
 /// <para>
 /// Nothing sorts the whole vocabulary. Top-k finds the k-th largest value with a k-element heap (one comparison for
-/// most tokens); top-p finds its cut with a selection that partitions around pivots and keeps only the side holding the
-/// cut, summing probability as it goes (linear on average), so the kept set comes out unordered, which a draw does not
-/// mind.
+/// most tokens); top-p finds the histogram bucket of probabilities its cut falls in with one pass, and orders only that
+/// bucket's tokens, by a selection that partitions around pivots and keeps the side holding the cut. The kept set
+/// comes out unordered, which a draw does not mind.
 /// </para>
 /// <para>
 /// The scaled logits are <c>(logit − max) / T</c> rather than Hugging Face's <c>logit / T</c> (the same up to rounding,
@@ -31,6 +31,8 @@ public sealed class TokenSampler
     private readonly float[] _values;
     private readonly int[] _ids;
     private readonly float[] _heap;
+    private readonly double[] _blockSums;
+    private readonly double[] _bucketMass;
     private Xoshiro256StarStar _random;
     // Whether the candidates' ids are in _ids (top-k or top-p moved them) or are their indices in _values.
     private bool _candidatesHaveIds;
@@ -46,6 +48,8 @@ public sealed class TokenSampler
         _values = new float[vocab];
         _ids = new int[vocab];
         _heap = new float[vocab];
+        _blockSums = new double[(vocab + DrawBlock - 1) / DrawBlock];
+        _bucketMass = new double[Buckets];
         _random = new Xoshiro256StarStar(seed);
     }
 
@@ -97,25 +101,22 @@ public sealed class TokenSampler
             throw new ArgumentException($"{nameof(logits)} has {logits.Length} floats, but this sampler's vocabulary has {Vocab} tokens.", nameof(logits));
         }
 
-        float max = float.NegativeInfinity;
-        int best = -1;
-        for (int i = 0; i < logits.Length; i++)
+        // The vectorized IEEE maximum is NaN if any logit is; only then is the row searched for where.
+        float max = SoftmaxKernels.Max(logits);
+        if (float.IsNaN(max))
         {
-            float value = logits[i];
-            if (value > max)
-            {
-                max = value;
-                best = i;
-            }
-            else if (float.IsNaN(value))
-            {
-                throw new ArgumentException($"{nameof(logits)}[{i}] is NaN: the model produced no usable score for that token.", nameof(logits));
-            }
+            int at = logits.IndexOfAnyExceptInRange(float.NegativeInfinity, float.PositiveInfinity);
+            throw new ArgumentException($"{nameof(logits)}[{at}] is NaN: the model produced no usable score for that token.", nameof(logits));
         }
-
-        if (best < 0)
+        if (float.IsNegativeInfinity(max))
         {
             throw new ArgumentException($"Every one of the {logits.Length} {nameof(logits)} is −∞: no token may be chosen.", nameof(logits));
+        }
+
+        int best = 0;
+        while (logits[best] != max)
+        {
+            best++;
         }
         if (float.IsPositiveInfinity(max))
         {
@@ -226,23 +227,70 @@ public sealed class TokenSampler
     /// </summary>
     /// <remarks>
     /// Candidates are ordered by weight, descending, then by id, ascending: a strict order, so the nucleus is one
-    /// well-defined prefix of it. Quickselect finds that prefix's end: after partitioning around a pivot, the side before
-    /// the pivot either reaches the target weight (the cut is in it) or is wholly kept along with the pivot.
+    /// well-defined prefix of it. A histogram of the weight by its float bits' top 12 (sign, exponent, 3 mantissa bits:
+    /// monotone in the weight, 8 buckets per octave) finds the bucket the cut falls in with one pass; every candidate in
+    /// a higher bucket is kept, and only the cut bucket's candidates, usually a few dozen, are put in order, by
+    /// <see cref="SelectCut"/>.
     /// </remarks>
     private int KeepNucleus(int count, float topP)
     {
         float[] weights = _values;
         int[] ids = _ids;
-        double total = 0;
+        double[] mass = _bucketMass;
+        Array.Clear(mass);
         for (int i = 0; i < count; i++)
         {
-            total += weights[i];
+            float weight = weights[i];
+            mass[Bucket(weight)] += weight;
+        }
+        double total = 0;
+        for (int b = 0; b < mass.Length; b++)
+        {
+            total += mass[b];
         }
         double target = topP * total;
 
+        int cutBucket = mass.Length - 1;
+        double above = 0;
+        for (; cutBucket > 0 && above + mass[cutBucket] < target; cutBucket--)
+        {
+            above += mass[cutBucket];
+        }
+
+        // Higher buckets to the front, then the cut bucket; the rest stay behind, out of the nucleus.
+        int front = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (Bucket(weights[i]) > cutBucket)
+            {
+                Swap(weights, ids, i, front++);
+            }
+        }
+        int cutEnd = front;
+        for (int i = front; i < count; i++)
+        {
+            if (Bucket(weights[i]) == cutBucket)
+            {
+                Swap(weights, ids, i, cutEnd++);
+            }
+        }
+        return Math.Max(SelectCut(weights, ids, front, cutEnd, above, target), 1);
+    }
+
+    private const int Buckets = 1 << 10;
+
+    /// <summary>A weight's histogram bucket: its float bits' top 12 (the sign is 0, and a weight below 2 leaves 10).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Bucket(float weight) => Math.Min(BitConverter.SingleToInt32Bits(weight) >> 20, Buckets - 1);
+
+    /// <summary>
+    /// Where in <c>[low, high)</c> the kept prefix ends, given that everything before <paramref name="low"/> is kept and
+    /// weighs <paramref name="kept"/>: quickselect in candidate order, where after partitioning around a pivot the side
+    /// before it either reaches the target weight (the cut is in it) or is wholly kept along with the pivot.
+    /// </summary>
+    private static int SelectCut(float[] weights, int[] ids, int low, int high, double kept, double target)
+    {
         // Everything before `low` is kept, weighing `kept`; the cut lies in [low, high).
-        int low = 0, high = count;
-        double kept = 0;
         while (high - low > SmallRegion)
         {
             int pivot = Partition(weights, ids, low, high);
@@ -276,7 +324,7 @@ public sealed class TokenSampler
             }
         }
         // Only by rounding (the region's weights summed in another order than when it was chosen): keep all of it.
-        return Math.Max(high, 1);
+        return high;
     }
 
     private const int SmallRegion = 16;
@@ -347,35 +395,74 @@ public sealed class TokenSampler
     }
 
     /// <summary>One draw from the candidates in proportion to their weights.</summary>
+    /// <remarks>
+    /// The weights are summed per block of <see cref="DrawBlock"/> in four independent chains, so the total is not one
+    /// long chain of dependent double additions; the draw then finds its block among the block sums and its candidate
+    /// within the block.
+    /// </remarks>
     private int Draw(int count)
     {
         float[] weights = _values;
+        double[] sums = _blockSums;
+        int blocks = (count + DrawBlock - 1) / DrawBlock;
         double total = 0;
-        for (int i = 0; i < count; i++)
+        for (int b = 0; b < blocks; b++)
         {
-            total += weights[i];
+            int i = b * DrawBlock, end = Math.Min(i + DrawBlock, count);
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (; i + 4 <= end; i += 4)
+            {
+                s0 += weights[i];
+                s1 += weights[i + 1];
+                s2 += weights[i + 2];
+                s3 += weights[i + 3];
+            }
+            for (; i < end; i++)
+            {
+                s0 += weights[i];
+            }
+            sums[b] = (s0 + s1) + (s2 + s3);
+            total += sums[b];
         }
 
+        // The block search adds the sums in the order the total did, so a target below the total always finds its block.
         double target = _random.NextDouble() * total;
-        double cumulative = 0;
+        double before = 0;
+        int block = 0;
+        for (int b = 0; b < blocks; b++)
+        {
+            if (sums[b] > 0)
+            {
+                block = b;
+                if (target < before + sums[b])
+                {
+                    break;
+                }
+                before += sums[b];
+            }
+        }
+
+        double remaining = target - before, cumulative = 0;
         int chosen = -1;
-        for (int i = 0; i < count; i++)
+        for (int i = block * DrawBlock, end = Math.Min(i + DrawBlock, count); i < end; i++)
         {
             float weight = weights[i];
             if (weight > 0)
             {
                 chosen = i;
                 cumulative += weight;
-                if (target < cumulative)
+                if (remaining < cumulative)
                 {
                     break;
                 }
             }
         }
-        // chosen is the last candidate with weight when rounding left the target at or past the running sum's end;
-        // the best token's weight is 1, so some candidate always has weight.
+        // chosen is the block's last candidate with weight when rounding (the block summed in four chains, here in one)
+        // left the target at or past the running sum's end; the best token's weight is 1, so some block has weight.
         return _candidatesHaveIds ? _ids[chosen] : chosen;
     }
+
+    private const int DrawBlock = 64;
 }
 
 /// <summary><c>(x − shift) / divisor</c>: a logit made relative to the maximum, then divided by the temperature.</summary>

@@ -231,6 +231,38 @@ public sealed class TokenSamplerTests
         Assert.Equal("vocab", Assert.Throws<ArgumentOutOfRangeException>(() => new TokenSampler(0, seed: 1)).ParamName);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(LargeVocab - 17)]
+    [InlineData(LargeVocab - 1)]
+    public void NaN_IsFoundWhereverItIs(int at)
+    {
+        float[] logits = KernelReference.Uniform(LargeVocab, -1f, 1f, seed: at);
+        logits[at] = float.NaN;
+        var sampler = new TokenSampler(LargeVocab, seed: 16);
+        foreach (var options in new[] { SamplingOptions.Greedy, new SamplingOptions(0.7f, TopK: 5) })
+        {
+            var error = Assert.Throws<ArgumentException>(() => sampler.Next(logits, options));
+            Assert.Contains($"logits[{at}] is NaN", error.Message);
+        }
+
+        logits[at] = 2f;
+        Assert.Equal(at, sampler.Next(logits, SamplingOptions.Greedy));
+    }
+
+    [Theory]
+    [InlineData(0.5f, 16000)]
+    [InlineData(0.25f, 8000)]
+    [InlineData(1e-6f, 1)]
+    public void TopP_OverEqualProbabilities_KeepsTheLowestIds(float topP, int kept)
+    {
+        // Every weight is exactly 1, so the cut is exact: the smallest count whose share reaches p.
+        var (ids, _) = new TokenSampler(LargeVocab, seed: 17).Candidates(new float[LargeVocab], new SamplingOptions(TopP: topP));
+        Assert.Equal(Enumerable.Range(0, kept), ids.Order());
+    }
+
     [Fact]
     public void Next_AllocatesNothing()
     {
