@@ -33,6 +33,9 @@ internal sealed class DecoderOrtRunner : IDisposable
         _values = new float[shape.Layers][];
     }
 
+    /// <summary>Every layer's cached keys and values, [1, KvHeads, Position, HeadDim] each, as the next run's past.</summary>
+    public (float[][] Keys, float[][] Values) Cache => (_keys, _values);
+
     /// <summary>Tokens in the cache, as the generated decoder's <c>Position</c>.</summary>
     public int Position { get; private set; }
 
