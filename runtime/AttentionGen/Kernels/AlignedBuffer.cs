@@ -18,6 +18,10 @@ public sealed class AlignedBuffer
     private readonly float[] _array;
     private readonly int _offset;
 
+    // The aligned first element's address. The array lives on the pinned object heap and never moves, and this object
+    // keeps it alive, so the address stays valid; reading it is cheaper than re-deriving it from the array each call.
+    private readonly unsafe float* _first;
+
     /// <summary>Allocates a zeroed buffer of <paramref name="length"/> floats.</summary>
     /// <param name="length">Number of floats; 0 or more.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative or too large to pad.</exception>
@@ -31,6 +35,7 @@ public sealed class AlignedBuffer
         nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_array));
         int misalignment = (int)(address % Alignment);
         _offset = ((Alignment - misalignment) % Alignment) / sizeof(float);
+        _first = (float*)Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_array), _offset));
         Length = length;
     }
 
@@ -38,8 +43,10 @@ public sealed class AlignedBuffer
     public int Length { get; }
 
     /// <summary>The buffer as a span of <see cref="Length"/> floats starting at the aligned address.</summary>
-    public Span<float> Span => new(_array, _offset, Length);
+    /// <remarks>Built from the aligned address without the array-span constructor's range checks, which the constructor
+    /// already guaranteed: layers take these spans on every call.</remarks>
+    public unsafe Span<float> Span => new(_first, Length);
 
     /// <summary>A reference to the first (64-byte aligned) element, for kernels that work on <c>ref float</c>.</summary>
-    public ref float Reference => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_array), _offset);
+    public unsafe ref float Reference => ref *_first;
 }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace AttentionGen;
 
 /// <summary>
@@ -20,12 +22,16 @@ public abstract class LayerWeights
 {
     private readonly WeightTensors _tensors;
 
+    // The buffers themselves, one hop from here: Forward reads a tensor through Stored on every call.
+    private readonly Kernels.AlignedBuffer?[] _buffers;
+
     /// <summary>Wraps tensors made by <see cref="LoadTensors"/>, <see cref="WithTensor"/> or a builder.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="tensors"/> is null.</exception>
     protected LayerWeights(WeightTensors tensors)
     {
         ArgumentNullException.ThrowIfNull(tensors);
         _tensors = tensors;
+        _buffers = tensors.Buffers;
     }
 
     /// <summary>The tensors, in file order, with their names and shapes.</summary>
@@ -83,10 +89,10 @@ public abstract class LayerWeights
     /// The stored tensor at <paramref name="index"/> in <see cref="Parameters"/>, as the kernels read it (packed panels
     /// for a packed matrix). The generated <c>Weights</c> class names each one for its layer's <c>Forward</c>.
     /// </summary>
-    protected ReadOnlySpan<float> Stored(int index) => _tensors.Stored(index);
+    protected ReadOnlySpan<float> Stored(int index) => _buffers[index]!.Span;
 
     /// <summary>A matrix stored as bfloat16 pairs (<see cref="ParameterSpec.StoresBfloat16"/>), as the bfloat16 GEMM reads it.</summary>
-    protected ReadOnlySpan<uint> StoredBfloat16(int index) => _tensors.StoredBfloat16(index);
+    protected ReadOnlySpan<uint> StoredBfloat16(int index) => MemoryMarshal.Cast<float, uint>(_buffers[index]!.Span);
 
     /// <summary>
     /// Reads every tensor of <paramref name="parameters"/> from <paramref name="file"/>, named <paramref name="prefix"/> +
