@@ -6,7 +6,18 @@ using BenchmarkDotNet.Running;
 // check every row runs and allocates nothing; --case: only the rows whose name contains the text).
 // --sweep [--smoke] [--json path] [--case text]: the shape sweep, AttentionGen against ORT only, in a few minutes.
 // --thread-time with either: time batches by this thread's CPU time, not the wall clock (for a busy shared machine).
+// --cold-start: process start to first MiniLM embedding, AttentionGen and ORT, each in fresh processes.
 // Anything else goes to BenchmarkDotNet.
+if (args.Contains("--cold-start-child"))
+{
+    return ColdStart.Measure(args.SkipWhile(a => a != "--cold-start-child").Skip(1).First());
+}
+
+if (args.Contains("--cold-start"))
+{
+    return ColdStart.Compare(runs: 5);
+}
+
 bool quick = args.Contains("--quick"), sweep = args.Contains("--sweep");
 if (!quick && !sweep)
 {
