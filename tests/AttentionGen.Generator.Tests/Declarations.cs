@@ -133,6 +133,12 @@ internal static class Declarations
             "MaxBatchTokens = 16, Norm = NormKind.LayerNorm, Activation = ActivationKind.GeluTanh, Bias = true, TiedEmbeddings = true, " +
             "WeightFormat = WeightFormat.BFloat16)").Named("TinyGpt").Build();
 
+    /// <summary>GPT-2 small: learned positions, LayerNorm, tanh GELU, biases, tied LM head, Q/K/V loaded out of a fused Conv1D c_attn.</summary>
+    public static readonly string TransformerDecoderGpt2 =
+        TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 50257, Layers = 12, ModelDim = 768, Heads = 12, FfnDim = 3072, MaxSeqLen = 1024, " +
+            "Norm = NormKind.LayerNorm, Activation = ActivationKind.GeluTanh, Bias = true, TiedEmbeddings = true, Positions = PositionKind.Learned, " +
+            "WeightNames = WeightNames.Gpt2)").Named("Gpt2Small").Build();
+
     /// <summary>Every declaration above by name, for theories.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
@@ -161,6 +167,7 @@ internal static class Declarations
         [nameof(TransformerBlockLlama)] = TransformerBlockLlama,
         [nameof(TransformerDecoderStories)] = TransformerDecoderStories,
         [nameof(TransformerDecoderTied)] = TransformerDecoderTied,
+        [nameof(TransformerDecoderGpt2)] = TransformerDecoderGpt2,
     };
 
     public static TheoryData<string> Names => [.. All.Keys];

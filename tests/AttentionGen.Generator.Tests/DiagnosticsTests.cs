@@ -285,6 +285,9 @@ public sealed class DiagnosticsTests
     [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 3, FfnDim = 8, MaxSeqLen = 8)", "AGEN0004")]
     [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 4, KvHeads = 3, FfnDim = 8, MaxSeqLen = 8)", "AGEN0005")]
     [InlineData("TransformerDecoder(Vocab = 10, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8)", "AGEN0003")] // Layers not set
+    [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8, Activation = ActivationKind.Gelu, WeightNames = WeightNames.Gpt2)", "AGEN0016")]
+    [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8, Positions = PositionKind.Learned)", "AGEN0016")]
+    [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8, Positions = PositionKind.Learned, MaxPositions = 4, TiedEmbeddings = true, WeightNames = WeightNames.Gpt2, Activation = ActivationKind.Gelu)", "AGEN0016")]
     public async Task InvalidDeclaration_GeneratesNothing_AndOnlyTheAnalyzerComplains(string attribute, string id)
     {
         var source = TestSourceBuilder.WithAttribute(attribute).Build();
@@ -295,7 +298,7 @@ public sealed class DiagnosticsTests
         Assert.Empty(result.GeneratedSources);
         Assert.Empty(result.CompilationErrorsAndWarnings);
         var diagnostics = await AnalyzerRunner.GetDiagnosticsAsync(source);
-        Assert.Equal([id], diagnostics.Select(d => d.Id));
+        Assert.True(diagnostics.Select(d => d.Id).SequenceEqual([id]), string.Join(" | ", diagnostics.Select(d => d.GetMessage())));
     }
 
     [Fact]

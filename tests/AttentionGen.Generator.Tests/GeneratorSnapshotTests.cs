@@ -53,6 +53,8 @@ public sealed class GeneratorSnapshotTests
 
     [Fact] public void TransformerDecoderTied() => Verify(Declarations.TransformerDecoderTied, "Tests.TinyGpt.g.cs");
 
+    [Fact] public void TransformerDecoderGpt2() => Verify(Declarations.TransformerDecoderGpt2, "Tests.Gpt2Small.g.cs");
+
     /// <summary>Every declaration yields exactly one file, under the expected hint name, matching its snapshot.</summary>
     private static void Verify(string source, string expectedHintName, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {

@@ -83,7 +83,7 @@ internal static class WeightsEmitter
             w.Line("{");
             foreach (var weight in set.Shared)
             {
-                w.Line($"    {Spec(weight, $"\"{weight.TensorName}\"")},");
+                w.Line($"    {Spec(weight, $"\"{weight.TensorName}\"", "")},");
             }
 
             w.Line("};");
@@ -158,7 +158,7 @@ internal static class WeightsEmitter
             w.Line("{");
             foreach (var weight in set.Shared)
             {
-                w.Line($"    {Spec(weight, $"\"{weight.TensorName}\"")},");
+                w.Line($"    {Spec(weight, $"\"{weight.TensorName}\"", "")},");
             }
 
             w.Line("};");
@@ -167,7 +167,7 @@ internal static class WeightsEmitter
                 w.Line($"string prefix = \"{set.LayerPrefix}\" + layer.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + \".\";");
                 foreach (var weight in set.PerLayer)
                 {
-                    w.Line($"parameters.Add({Spec(weight, $"prefix + \"{weight.TensorName}\"")});");
+                    w.Line($"parameters.Add({Spec(weight, $"prefix + \"{weight.TensorName}\"", "prefix + ")});");
                 }
             }
 
@@ -176,8 +176,26 @@ internal static class WeightsEmitter
         }
     }
 
-    private static string Spec(WeightPlan weight, string name) =>
-        $"new({name}, {weight.ShapeText}){(weight.IsBfloat16 ? " { IsPacked = true, StoresBfloat16 = true }" : weight.IsPacked ? " { IsPacked = true }" : "")}";
+    private static string Spec(WeightPlan weight, string name, string sourcePrefix)
+    {
+        var properties = new List<string>();
+        if (weight.IsPacked)
+        {
+            properties.Add("IsPacked = true");
+        }
+
+        if (weight.IsBfloat16)
+        {
+            properties.Add("StoresBfloat16 = true");
+        }
+
+        if (weight.Source is { } source)
+        {
+            properties.Add($"Source = new({sourcePrefix}\"{source.Name}\", {source.Arguments})");
+        }
+
+        return $"new({name}, {weight.ShapeText})" + (properties.Count > 0 ? " { " + string.Join(", ", properties) + " }" : "");
+    }
 
     private static string Packed(WeightPlan weight) =>
         weight.IsBfloat16 ? ", packed into GEMM panels as bfloat16 pairs" : weight.IsPacked ? ", packed into GEMM panels" : "";

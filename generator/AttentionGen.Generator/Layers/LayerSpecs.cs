@@ -88,6 +88,14 @@ internal enum WeightNames
 {
     Bert = 0,
     HfLlama = 1,
+    Gpt2 = 2,
+}
+
+/// <summary>Mirrors the runtime's <c>AttentionGen.PositionKind</c>.</summary>
+internal enum PositionKind
+{
+    Rope = 0,
+    Learned = 1,
 }
 
 /// <summary>Mirrors the runtime's <c>AttentionGen.PoolingKind</c>.</summary>
@@ -247,6 +255,12 @@ internal sealed record TransformerDecoderSpec : LayerSpec, ITransformerBlockOpti
 
     public WeightFormat WeightFormat { get; init; }
 
+    public PositionKind Positions { get; init; }
+
+    public int MaxPositions { get; init; }
+
+    public WeightNames WeightNames { get; init; } = WeightNames.HfLlama;
+
     public int MaxSeqLen { get; init; }
 
     public int MaxBatchTokens { get; init; }
@@ -254,8 +268,6 @@ internal sealed record TransformerDecoderSpec : LayerSpec, ITransformerBlockOpti
     /// <summary>Decoders normalize before each sublayer, and end with a final norm.</summary>
     public bool PreNorm => true;
 
-    /// <summary>Positions are rotary.</summary>
-    public RopeKind Rope => RopeKind.RotateHalf;
-
-    public WeightNames WeightNames => WeightNames.HfLlama;
+    /// <summary>Rotary inside attention, unless positions come from a learned table.</summary>
+    public RopeKind Rope => Positions == PositionKind.Rope ? RopeKind.RotateHalf : RopeKind.None;
 }

@@ -43,6 +43,30 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         RequireZeroOrPositiveFinite(issues, DiagnosticIds.InvalidScale, "Scale", spec.Scale);
         TransformerRules.Validate(spec, issues);
         TransformerRules.RequireMember(issues, "WeightFormat", spec.WeightFormat);
+        TransformerRules.RequireMember(issues, "Positions", spec.Positions);
+        RejectNegative(issues, "MaxPositions", spec.MaxPositions);
+        if (spec.Positions == PositionKind.Learned && spec.MaxPositions > 0 && spec.MaxPositions < spec.MaxSeqLen)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "MaxPositions", "MaxPositions", Format(spec.MaxPositions),
+                $"0 or at least MaxSeqLen ({Format(spec.MaxSeqLen)}): every cached position needs a row of the position table"));
+        }
+
+        if (spec.WeightNames == WeightNames.Bert)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "WeightNames", "WeightNames", "Bert", "HfLlama or Gpt2: a decoder has no BERT checkpoint"));
+        }
+
+        if (spec.WeightNames == WeightNames.Gpt2 && (spec.Positions != PositionKind.Learned || !spec.TiedEmbeddings))
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "WeightNames", "WeightNames", "Gpt2",
+                "used with Positions = PositionKind.Learned and TiedEmbeddings = true: GPT-2 checkpoints hold a learned position table (wpe) and no separate LM head"));
+        }
+
+        if (spec.WeightNames == WeightNames.HfLlama && spec.Positions == PositionKind.Learned)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "Positions", "Positions", "Learned",
+                "PositionKind.Rope with WeightNames.HfLlama: Llama checkpoints have no position table (use WeightNames.Gpt2)"));
+        }
         var headDim = TransformerRules.HeadDimOf(spec);
         if (headDim > AttentionCorePlanner.MaxTiledHeadDim)
         {
@@ -59,7 +83,9 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             UsesCache = true,
             Bfloat16Weights = spec.WeightFormat == WeightFormat.BFloat16,
         };
-        return new Body(block, spec.Vocab, spec.Layers, spec.TiedEmbeddings);
+        var learned = spec.Positions == PositionKind.Learned;
+        return new Body(block, spec.Vocab, spec.Layers, spec.TiedEmbeddings, spec.WeightNames,
+            learned ? (spec.MaxPositions > 0 ? spec.MaxPositions : spec.MaxSeqLen) : 0);
     }
 
     protected override void Emit(SourceWriter w, TypeDeclaration declaration, Body body)
@@ -67,6 +93,11 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         var block = body.Block;
         w.Constant("int", "Vocab", Int(body.Vocab), "Tokens in the vocabulary: every token id is below this, and every logits row this long.");
         w.Constant("int", "Layers", Int(body.Layers), "Transformer blocks, each pre-norm: x = x + Attention(Norm(x)), x = x + Ffn(Norm(x)).");
+        if (body.LearnedPositions > 0)
+        {
+            w.Constant("int", "MaxPositions", Int(body.LearnedPositions), "Rows of the learned position table, added to each token's embedding.");
+        }
+
         w.Constant("bool", "TiedEmbeddings", Bool(body.TiedEmbeddings), body.TiedEmbeddings
             ? "The LM head is the token embedding table itself."
             : "The LM head has its own weights (lm_head.weight).");
@@ -163,6 +194,12 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                 w.Line("count = global::System.Math.Min(tokens.Length, MaxBatchTokens);");
                 w.Line("hidden = _hidden.Span.Slice(0, count * ModelDim);");
                 w.Line($"{Kernels}.EmbeddingKernels.Gather(tokens.Slice(0, count), {WeightsEmitter.Local}.TokenEmbeddings, hidden, ModelDim);");
+                if (body.LearnedPositions > 0)
+                {
+                    w.Line("// The positions' rows of the learned table, consecutive like the tokens.");
+                    w.Line($"{Kernels}.ElementwiseKernels.Add(hidden, {WeightsEmitter.Local}.PositionEmbeddings.Slice(_position * ModelDim, count * ModelDim), hidden);");
+                }
+
                 using (w.Block("for (int layer = 0; layer < Layers; layer++)"))
                 {
                     w.Line($"RunBlock({WeightsEmitter.Local}, layer, hidden, count, _position);");
@@ -183,22 +220,40 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         }
     }
 
-    /// <summary>The plan: the block every layer shares (with a cache), the vocabulary, the LM head.</summary>
-    internal sealed record Body(TransformerBlockPlan Block, int Vocab, int Layers, bool TiedEmbeddings) : LayerBody
+    /// <summary>The plan: the block every layer shares (with a cache), the vocabulary, the positions, the LM head.</summary>
+    /// <param name="LearnedPositions">Rows of the learned position table, or 0 for rotary positions.</param>
+    internal sealed record Body(TransformerBlockPlan Block, int Vocab, int Layers, bool TiedEmbeddings, WeightNames Names, int LearnedPositions) : LayerBody
     {
-        public NormWeights FinalNorm => new(
-            WeightPlan.Named("model.norm.weight", Block.ModelDim, "ModelDim", 0, "") with { PropertyName = "FinalNormGain" },
-            Block.Norm == NormKind.LayerNorm ? WeightPlan.Named("model.norm.bias", Block.ModelDim, "ModelDim", 0, "") with { PropertyName = "FinalNormBias" } : null);
+        private bool Gpt2 => Names == WeightNames.Gpt2;
 
-        /// <summary>The embedding table, the final norm and the LM head held once; every block's tensors under <c>model.layers.{i}.</c>.</summary>
+        public NormWeights FinalNorm
+        {
+            get
+            {
+                var name = Gpt2 ? "ln_f" : "model.norm";
+                return new(
+                    WeightPlan.Named(name + ".weight", Block.ModelDim, "ModelDim", 0, "") with { PropertyName = "FinalNormGain" },
+                    Block.Norm == NormKind.LayerNorm ? WeightPlan.Named(name + ".bias", Block.ModelDim, "ModelDim", 0, "") with { PropertyName = "FinalNormBias" } : null);
+            }
+        }
+
+        /// <summary>The embedding tables, the final norm and the LM head held once; every block's tensors under <c>model.layers.{i}.</c> (<c>h.{i}.</c> for GPT-2).</summary>
         public WeightSetPlan WeightSet
         {
             get
             {
                 var shared = new List<WeightPlan>
                 {
-                    WeightPlan.Named("model.embed_tokens.weight", Vocab, "Vocab", Block.ModelDim, "ModelDim") with { PropertyName = "TokenEmbeddings" },
+                    WeightPlan.Named(Gpt2 ? "wte.weight" : "model.embed_tokens.weight", Vocab, "Vocab", Block.ModelDim, "ModelDim") with { PropertyName = "TokenEmbeddings" },
                 };
+                if (LearnedPositions > 0)
+                {
+                    shared.Add(WeightPlan.Named(Gpt2 ? "wpe.weight" : "model.embed_positions.weight", LearnedPositions, "MaxPositions", Block.ModelDim, "ModelDim") with
+                    {
+                        PropertyName = "PositionEmbeddings",
+                    });
+                }
+
                 shared.AddRange(FinalNorm.All);
                 if (!TiedEmbeddings)
                 {
@@ -210,13 +265,13 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     });
                 }
 
-                return new WeightSetPlan(shared.ToEquatableArray(), Block.Weights.ToEquatableArray(), "model.layers.", "Layers");
+                return new WeightSetPlan(shared.ToEquatableArray(), Block.Weights.ToEquatableArray(), Gpt2 ? "h." : "model.layers.", "Layers");
             }
         }
 
         public override EquatableArray<string> GeneratedMembers =>
             Block.Members
-                .Concat(new[] { "Vocab", "Layers", "TiedEmbeddings", "Position", "Reset", "Rewind", "Prefill", "DecodeStep", "Run", "_hidden", "_lastNormed",
+                .Concat(new[] { "Vocab", "Layers", "TiedEmbeddings", "MaxPositions", "Position", "Reset", "Rewind", "Prefill", "DecodeStep", "Run", "_hidden", "_lastNormed",
                     "_keyCache", "_valueCache", "_position", ExclusiveUseEmitter.Field })
                 .Concat(WeightsEmitter.Members).ToEquatableArray();
 

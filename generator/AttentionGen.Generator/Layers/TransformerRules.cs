@@ -31,10 +31,10 @@ internal static class TransformerRules
         RequireMember(issues, "Norm", options.Norm);
         RequireMember(issues, "Rope", options.Rope);
         RequireMember(issues, "WeightNames", options.WeightNames);
-        if (options.Activation == ActivationKind.SwiGlu && options.WeightNames == WeightNames.Bert)
+        if (options.Activation == ActivationKind.SwiGlu && options.WeightNames != WeightNames.HfLlama)
         {
             issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "Activation", "Activation", "SwiGlu",
-                "a plain activation with WeightNames.Bert: BERT checkpoints have no gate projection (use WeightNames.HfLlama)"));
+                $"a plain activation with WeightNames.{options.WeightNames}: those checkpoints have no gate projection (use WeightNames.HfLlama)"));
         }
 
         if (options.Rope != RopeKind.None)

@@ -20,6 +20,12 @@ internal sealed record WeightPlan(string TensorName, string PropertyName, int Ro
     /// <summary>Whether the packed matrix is held as bfloat16 pairs (read by <c>PackedLinear.ForwardBfloat16</c>).</summary>
     public bool IsBfloat16 { get; init; }
 
+    /// <summary>
+    /// Where other checkpoints hold it: the C# arguments of a runtime <c>TensorSource</c> after its name (shape, offset,
+    /// transposed), and the file tensor's name relative to the block; null when checkpoints hold it as it is.
+    /// </summary>
+    public (string Name, string Arguments)? Source { get; init; }
+
     /// <summary><c>q_proj.weight</c> becomes property <c>QProjWeight</c>.</summary>
     public static WeightPlan Named(string tensorName, int rows, string rowsName, int columns, string columnsName)
     {

@@ -64,6 +64,15 @@ public sealed class TransformerDecoderAttribute : Attribute
     /// </summary>
     public WeightFormat WeightFormat { get; set; }
 
+    /// <summary>How tokens get their positions. Defaults to <see cref="PositionKind.Rope"/>.</summary>
+    public PositionKind Positions { get; set; }
+
+    /// <summary>Rows of the learned position table (<see cref="PositionKind.Learned"/> only); 0 means <see cref="MaxSeqLen"/>. GPT-2 has 1024.</summary>
+    public int MaxPositions { get; set; }
+
+    /// <summary>Whose tensor names the weights carry: <see cref="WeightNames.HfLlama"/> (the default) or <see cref="WeightNames.Gpt2"/>.</summary>
+    public WeightNames WeightNames { get; set; } = WeightNames.HfLlama;
+
     /// <summary>The key/value cache's capacity: the longest sequence, prompt and generated tokens together. Required.</summary>
     public int MaxSeqLen { get; set; }
 

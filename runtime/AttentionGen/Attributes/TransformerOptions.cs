@@ -56,6 +56,23 @@ public enum WeightNames
     /// <c>input_layernorm</c>, ….
     /// </summary>
     HfLlama = 1,
+
+    /// <summary>
+    /// Hugging Face <c>GPT2Model</c>: <c>wte</c>, <c>wpe</c>, <c>h.{i}.ln_1</c>, <c>h.{i}.attn.c_attn</c> (Q, K and V fused, in
+    /// <c>Conv1D</c>'s [in, out] layout, split and transposed as it loads), <c>attn.c_proj</c>, <c>ln_2</c>, <c>mlp.c_fc</c>,
+    /// <c>mlp.c_proj</c>, <c>ln_f</c>. Decoders only.
+    /// </summary>
+    Gpt2 = 2,
+}
+
+/// <summary>How a decoder gives tokens their positions.</summary>
+public enum PositionKind
+{
+    /// <summary>Rotary embedding inside attention (Llama).</summary>
+    Rope = 0,
+
+    /// <summary>A learned position table added to the token embeddings (GPT-2's <c>wpe</c>).</summary>
+    Learned = 1,
 }
 
 /// <summary>How an encoder turns its last hidden state into one sentence embedding.</summary>

@@ -66,6 +66,9 @@ public sealed class ParameterSpec
         }
     }
 
+    /// <summary>Where checkpoints of another layout hold this tensor, when they do (see <see cref="TensorSource"/>); else null.</summary>
+    public TensorSource? Source { get; init; }
+
     /// <summary>Floats the layer stores for this tensor: the element count, or whole panels when packed (half as many in bfloat16).</summary>
     internal int StoredLength => !_isPacked ? ElementCount
         : _storesBfloat16 ? Kernels.PackedLinear.PackedLengthBfloat16(_shape[0], _shape[1])

@@ -119,7 +119,7 @@ public sealed class WeightTensors
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentNullException.ThrowIfNull(parameters);
         var specs = parameters.ToArray();
-        var found = FindAll(file, prefix, specs);
+        var (found, sourced) = FindAll(file, prefix, specs);
 
         long totalBytes = found.Sum(tensor => tensor.ByteLength);
         long bytesDone = 0;
@@ -130,11 +130,25 @@ public sealed class WeightTensors
         var rows = new float[specs.Where(p => p.IsPacked).Select(p => panelWidth * p.Shape[1]).DefaultIfEmpty(0).Max()];
         var floatPanel = specs.Any(p => p.StoresBfloat16) ? new float[rows.Length] : [];
         var stored = new AlignedBuffer?[specs.Length];
+        (TensorInfo? Tensor, float[] Values) source = (null, []);
         for (int t = 0; t < specs.Length; t++)
         {
             var parameter = specs[t];
             var buffer = new AlignedBuffer(parameter.StoredLength);
-            if (parameter.IsPacked)
+            if (sourced[t])
+            {
+                // A slice of a fused or Conv1D-layout tensor: read it whole once (Q, K and V share one), then store ours.
+                if (!ReferenceEquals(source.Tensor, found[t]))
+                {
+                    source = (found[t], new float[found[t].ElementCount]);
+                    file.CopyTo(found[t], source.Values);
+                }
+
+                var values = new float[parameter.ElementCount];
+                parameter.Source!.Extract(source.Values, parameter, values);
+                Store(parameter, values, buffer);
+            }
+            else if (parameter.IsPacked)
             {
                 int outDim = parameter.Shape[0], inDim = parameter.Shape[1];
                 for (int first = 0; first < outDim; first += panelWidth)
@@ -168,16 +182,29 @@ public sealed class WeightTensors
         return new WeightTensors(specs, stored);
     }
 
-    /// <summary>Finds and checks every tensor before anything is allocated, and names every problem at once.</summary>
-    private static TensorInfo[] FindAll(SafeTensors file, string prefix, ParameterSpec[] specs)
+    /// <summary>
+    /// Finds and checks every tensor before anything is allocated, and names every problem at once. A parameter the file
+    /// lacks under its own name is taken from its <see cref="ParameterSpec.Source"/>, when it has one (marked in the
+    /// second array).
+    /// </summary>
+    private static (TensorInfo[] Found, bool[] Sourced) FindAll(SafeTensors file, string prefix, ParameterSpec[] specs)
     {
         var found = new TensorInfo[specs.Length];
+        var sourced = new bool[specs.Length];
         var problems = new List<WeightLoadException>();
         for (int i = 0; i < specs.Length; i++)
         {
             try
             {
-                found[i] = file.Require(prefix + specs[i].Name, specs[i].ShapeSpan);
+                if (specs[i].Source is { } source && !file.TryGetTensor(prefix + specs[i].Name, out _))
+                {
+                    found[i] = file.Require(prefix + source.Name, source.Shape);
+                    sourced[i] = true;
+                }
+                else
+                {
+                    found[i] = file.Require(prefix + specs[i].Name, specs[i].ShapeSpan);
+                }
             }
             catch (WeightLoadException problem)
             {
@@ -202,6 +229,6 @@ public sealed class WeightTensors
             throw new WeightLoadException(message.ToString(), first.TensorName, first.ExpectedShape, first.ActualShape, problems);
         }
 
-        return found;
+        return (found, sourced);
     }
 }

@@ -19,3 +19,10 @@ internal partial class DecoderLayerNormTied : IDecoder;
 [TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 40, MaxBatchTokens = 8,
     WeightFormat = WeightFormat.BFloat16)]
 internal partial class DecoderLlamaTinyBfloat16 : IDecoder;
+
+// GPT-2's layout: learned positions (a table longer than the cache), LayerNorm, tanh GELU, biases, a tied LM head, and
+// checkpoints that fuse Q, K and V into one Conv1D-layout c_attn.
+[TransformerDecoder(Vocab = 60, Layers = 2, ModelDim = 32, Heads = 4, FfnDim = 128, MaxSeqLen = 24, MaxPositions = 30, MaxBatchTokens = 8,
+    Norm = NormKind.LayerNorm, Activation = ActivationKind.GeluTanh, Bias = true, TiedEmbeddings = true, Positions = PositionKind.Learned,
+    WeightNames = WeightNames.Gpt2)]
+internal partial class DecoderGpt2Tiny : IDecoder;

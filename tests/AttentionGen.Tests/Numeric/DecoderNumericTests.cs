@@ -14,7 +14,8 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
 {
     private const double Tolerance = 1e-5;
 
-    public static TheoryData<string> Decoders => [nameof(DecoderLlamaTiny), nameof(DecoderSiluPartialRope), nameof(DecoderLayerNormTied)];
+    public static TheoryData<string> Decoders =>
+        [nameof(DecoderLlamaTiny), nameof(DecoderSiluPartialRope), nameof(DecoderLayerNormTied), nameof(DecoderGpt2Tiny)];
 
     /// <summary>The float decoders, and the bfloat16 one, whose cache must agree with recomputation just the same.</summary>
     public static TheoryData<string> AllDecoders => [.. Decoders, nameof(DecoderLlamaTinyBfloat16)];
@@ -131,6 +132,89 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Gpt2Checkpoint_FusedConv1DAttention_LoadsSplitAndTransposed_AndMatchesTheReference()
+    {
+        var (_, options, vocab, layers, tied, capacity) = Decoder(nameof(DecoderGpt2Tiny));
+        var ours = TransformerNumericTests.EncoderWeights(typeof(DecoderGpt2Tiny), seed: 41);
+        foreach (var gain in ours.Keys.Where(n => n.EndsWith("ln_1.weight", StringComparison.Ordinal) || n.EndsWith("ln_2.weight", StringComparison.Ordinal) || n == "ln_f.weight").ToList())
+        {
+            ours[gain] = Array.ConvertAll(TestData.Uniform(gain.Length, ours[gain].Length, 0.2f), x => 1 + x);
+        }
+
+        // Written the way GPT-2 checkpoints hold it: every linear layer [in, out], Q, K and V side by side in c_attn.
+        var writer = new SafeTensorsWriter();
+        const int D = 32, F = 128;
+        foreach (var (name, values) in ours.Where(p => !p.Key.Contains("_proj", StringComparison.Ordinal)))
+        {
+            writer.Add(name, values, [.. DecoderGpt2Tiny.Parameters.Single(p => p.Name == name).Shape]);
+        }
+
+        for (int layer = 0; layer < layers; layer++)
+        {
+            string h = $"h.{layer}.";
+            writer.Add(h + "attn.c_attn.weight", Conv1D([ours[h + "attn.q_proj.weight"], ours[h + "attn.k_proj.weight"], ours[h + "attn.v_proj.weight"]], D, D), [D, 3 * D]);
+            writer.Add(h + "attn.c_attn.bias", [.. ours[h + "attn.q_proj.bias"], .. ours[h + "attn.k_proj.bias"], .. ours[h + "attn.v_proj.bias"]], [3 * D]);
+            writer.Add(h + "attn.c_proj.weight", Conv1D([ours[h + "attn.o_proj.weight"]], D, D), [D, D]);
+            writer.Add(h + "attn.c_proj.bias", ours[h + "attn.o_proj.bias"], [D]);
+            writer.Add(h + "mlp.c_fc.weight", Conv1D([ours[h + "mlp.up_proj.weight"]], F, D), [D, F]);
+            writer.Add(h + "mlp.c_fc.bias", ours[h + "mlp.up_proj.bias"], [F]);
+            writer.Add(h + "mlp.c_proj.weight", Conv1D([ours[h + "mlp.down_proj.weight"]], D, F), [F, D]);
+            writer.Add(h + "mlp.c_proj.bias", ours[h + "mlp.down_proj.bias"], [D]);
+        }
+
+        DecoderGpt2Tiny.Weights weights;
+        using (var file = SafeTensors.Load(writer.ToArray()))
+        {
+            Assert.DoesNotContain(file.Tensors, t => t.Name.Contains("q_proj", StringComparison.Ordinal));
+            weights = DecoderGpt2Tiny.Weights.Load(file);
+        }
+
+        foreach (var parameter in DecoderGpt2Tiny.Parameters)
+        {
+            Assert.Equal(ours[parameter.Name], weights.ToArray(parameter.Name)); // split and transposed exactly
+        }
+
+        var decoder = new DecoderGpt2Tiny(weights);
+        var sequence = TransformerNumericTests.Ids(capacity, vocab, seed: 42);
+        var expected = TransformerReference.DecoderLogits(sequence, vocab, layers, options, ours, tied);
+        var logits = new float[vocab];
+        decoder.Prefill(sequence.AsSpan(0, 10), logits);
+        double worst = TestData.AssertClose(expected.AsSpan(9 * vocab, vocab).ToArray(), logits, "GPT-2 prefill of 10", Tolerance);
+        for (int position = 10; position < capacity; position++)
+        {
+            decoder.DecodeStep(sequence[position], logits);
+            worst = Math.Max(worst, TestData.AssertClose(expected.AsSpan(position * vocab, vocab).ToArray(), logits, $"GPT-2 step at {position}", Tolerance));
+        }
+
+        // What the layer saves (under its own names) loads back the same.
+        var saved = new SafeTensorsWriter();
+        weights.Save(saved, "transformer.");
+        using var reloaded = SafeTensors.Load(saved.ToArray());
+        var again = DecoderGpt2Tiny.Weights.Load(reloaded, "transformer.");
+        Assert.All(DecoderGpt2Tiny.Parameters, p => Assert.Equal(ours[p.Name], again.ToArray(p.Name)));
+        output.WriteLine($"GPT-2 layout: max error {worst:E2} over a prefill and {capacity - 10} steps");
+    }
+
+    /// <summary>[out, in] matrices side by side as Conv1D holds them: [in, Σ out].</summary>
+    private static float[] Conv1D(float[][] matrices, int outDim, int inDim)
+    {
+        int total = outDim * matrices.Length;
+        var fused = new float[inDim * total];
+        for (int m = 0; m < matrices.Length; m++)
+        {
+            for (int o = 0; o < outDim; o++)
+            {
+                for (int i = 0; i < inDim; i++)
+                {
+                    fused[i * total + m * outDim + o] = matrices[m][o * inDim + i];
+                }
+            }
+        }
+
+        return fused;
+    }
+
+    [Fact]
     public void BadInput_IsRejected_AndTheCacheIsUntouched()
     {
         var decoder = TestWeights.NewLayer<DecoderLlamaTiny>();
@@ -166,9 +250,9 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
         var type = Declared.Type(name);
         var a = type.GetCustomAttribute<TransformerDecoderAttribute>()!;
         int headDim = a.HeadDim > 0 ? a.HeadDim : a.ModelDim / a.Heads;
+        int ropeDim = a.Positions == PositionKind.Learned ? 0 : a.RopeDim > 0 ? a.RopeDim : headDim;
         var options = new BlockOptions(a.ModelDim, a.Heads, a.KvHeads > 0 ? a.KvHeads : a.Heads, headDim, a.FfnDim, Causal: true,
-            Declared.ScaleFor(a.Scale, headDim), 0, PreNorm: true, a.Activation, a.NormEpsilon, a.Norm, a.RopeDim > 0 ? a.RopeDim : headDim, a.RopeTheta,
-            WeightNames.HfLlama);
+            Declared.ScaleFor(a.Scale, headDim), 0, PreNorm: true, a.Activation, a.NormEpsilon, a.Norm, ropeDim, a.RopeTheta, a.WeightNames);
         return (type, options, a.Vocab, a.Layers, a.TiedEmbeddings, a.MaxSeqLen);
     }
 }

@@ -10,11 +10,14 @@ internal sealed record BlockOptions(
 internal sealed record BlockTensorNames(
     string Query, string Key, string Value, string AttentionOutput, string AttentionNorm, string Gate, string Intermediate, string Output, string OutputNorm)
 {
-    public static BlockTensorNames For(WeightNames names) => names == WeightNames.HfLlama
-        ? new("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "input_layernorm", "mlp.gate_proj", "mlp.up_proj",
-            "mlp.down_proj", "post_attention_layernorm")
-        : new("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense", "attention.output.LayerNorm",
-            "intermediate.gate", "intermediate.dense", "output.dense", "output.LayerNorm");
+    public static BlockTensorNames For(WeightNames names) => names switch
+    {
+        WeightNames.HfLlama => new("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "input_layernorm", "mlp.gate_proj",
+            "mlp.up_proj", "mlp.down_proj", "post_attention_layernorm"),
+        WeightNames.Gpt2 => new("attn.q_proj", "attn.k_proj", "attn.v_proj", "attn.o_proj", "ln_1", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj", "ln_2"),
+        _ => new("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense", "attention.output.LayerNorm",
+            "intermediate.gate", "intermediate.dense", "output.dense", "output.LayerNorm"),
+    };
 }
 
 /// <summary>
@@ -80,24 +83,27 @@ internal static class TransformerReference
     public static double[] DecoderLogits(int[] tokenIds, int vocab, int layers, BlockOptions o, IReadOnlyDictionary<string, float[]> w, bool tied)
     {
         int tokens = tokenIds.Length, d = o.ModelDim;
-        var table = w["model.embed_tokens.weight"];
+        bool gpt2 = o.Names == WeightNames.Gpt2;
+        var table = w[gpt2 ? "wte.weight" : "model.embed_tokens.weight"];
         var h = new double[tokens * d];
         for (int t = 0; t < tokens; t++)
         {
             for (int c = 0; c < d; c++)
             {
-                h[t * d + c] = table[tokenIds[t] * d + c];
+                // GPT-2 adds its learned position row (wpe) to the token's.
+                h[t * d + c] = table[tokenIds[t] * d + c] + (gpt2 ? (double)w["wpe.weight"][t * d + c] : 0);
             }
         }
 
         for (int layer = 0; layer < layers; layer++)
         {
-            h = Block(h, tokens, o, w, $"model.layers.{layer}.");
+            h = Block(h, tokens, o, w, gpt2 ? $"h.{layer}." : $"model.layers.{layer}.");
         }
 
+        var final = gpt2 ? "ln_f" : "model.norm";
         h = o.Norm == NormKind.RmsNorm
-            ? RmsNorm(h, tokens, d, w["model.norm.weight"], o.Epsilon)
-            : LayerNorm(h, tokens, d, w["model.norm.weight"], w["model.norm.bias"], o.Epsilon);
+            ? RmsNorm(h, tokens, d, w[final + ".weight"], o.Epsilon)
+            : LayerNorm(h, tokens, d, w[final + ".weight"], w[final + ".bias"], o.Epsilon);
         return AttentionReference.Linear(h, tokens, d, tied ? table : w["lm_head.weight"], null, vocab);
     }
 

@@ -18,9 +18,25 @@ internal sealed record LinearPlan(string TensorPrefix, int OutDim, string OutNam
     /// <summary>Whether the matrix is held as bfloat16 (the bias stays float).</summary>
     public bool Bfloat16 { get; init; }
 
-    public WeightPlan Weight => Named(".weight", "Weight", OutDim, OutName, InDim, InName) with { IsPacked = true, IsBfloat16 = Bfloat16 };
+    /// <summary>
+    /// Where GPT-2-style checkpoints hold this layer: a tensor prefix (<c>attn.c_attn</c>), its output count as a C#
+    /// expression (<c>3 * ModelDim</c>), and this layer's first output in it; its weight is <c>Conv1D</c>'s [in, out].
+    /// </summary>
+    public (string TensorPrefix, string Outputs, string Offset)? Conv1DSource { get; init; }
 
-    public WeightPlan? BiasWeight => Bias ? Named(".bias", "Bias", OutDim, OutName, 0, "") : null;
+    public WeightPlan Weight => Named(".weight", "Weight", OutDim, OutName, InDim, InName) with
+    {
+        IsPacked = true,
+        IsBfloat16 = Bfloat16,
+        Source = Conv1DSource is { } source ? (source.TensorPrefix + ".weight", $"[{InName}, {source.Outputs}], {source.Offset}, true") : null,
+    };
+
+    public WeightPlan? BiasWeight => Bias
+        ? Named(".bias", "Bias", OutDim, OutName, 0, "") with
+        {
+            Source = Conv1DSource is { } source ? (source.TensorPrefix + ".bias", $"[{source.Outputs}], {source.Offset}, false") : null,
+        }
+        : null;
 
     private WeightPlan Named(string suffix, string role, int rows, string rowsName, int columns, string columnsName)
     {

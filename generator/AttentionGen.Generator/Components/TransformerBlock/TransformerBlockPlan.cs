@@ -34,22 +34,40 @@ internal sealed record TransformerBlockPlan(
     /// <summary>Whether the block's matrices are held as bfloat16.</summary>
     public bool Bfloat16Weights { get; init; }
 
-    public LinearPlan Query => new(Naming.Query, QueryWidth, "QueryWidth", ModelDim, "ModelDim", Bias) { Accessor = "Query", Bfloat16 = Bfloat16Weights };
+    public LinearPlan Query => new(Naming.Query, QueryWidth, "QueryWidth", ModelDim, "ModelDim", Bias)
+    {
+        Accessor = "Query", Bfloat16 = Bfloat16Weights, Conv1DSource = Fused("attn.c_attn", "QueryWidth + 2 * KvWidth", "0"),
+    };
 
-    public LinearPlan Key => new(Naming.Key, KvWidth, "KvWidth", ModelDim, "ModelDim", Bias) { Accessor = "Key", Bfloat16 = Bfloat16Weights };
+    public LinearPlan Key => new(Naming.Key, KvWidth, "KvWidth", ModelDim, "ModelDim", Bias)
+    {
+        Accessor = "Key", Bfloat16 = Bfloat16Weights, Conv1DSource = Fused("attn.c_attn", "QueryWidth + 2 * KvWidth", "QueryWidth"),
+    };
 
-    public LinearPlan Value => new(Naming.Value, KvWidth, "KvWidth", ModelDim, "ModelDim", Bias) { Accessor = "Value", Bfloat16 = Bfloat16Weights };
+    public LinearPlan Value => new(Naming.Value, KvWidth, "KvWidth", ModelDim, "ModelDim", Bias)
+    {
+        Accessor = "Value", Bfloat16 = Bfloat16Weights, Conv1DSource = Fused("attn.c_attn", "QueryWidth + 2 * KvWidth", "QueryWidth + KvWidth"),
+    };
 
-    public LinearPlan AttentionOutput => new(Naming.AttentionOutput, ModelDim, "ModelDim", QueryWidth, "QueryWidth", Bias) { Accessor = "AttentionOutput", Bfloat16 = Bfloat16Weights };
+    public LinearPlan AttentionOutput => new(Naming.AttentionOutput, ModelDim, "ModelDim", QueryWidth, "QueryWidth", Bias)
+    {
+        Accessor = "AttentionOutput", Bfloat16 = Bfloat16Weights, Conv1DSource = Fused("attn.c_proj", "ModelDim", "0"),
+    };
 
     /// <summary>The gated network's gate projection (SwiGLU only).</summary>
     public LinearPlan Gate => new(Naming.Gate, FfnDim, "FfnDim", ModelDim, "ModelDim", Bias) { Accessor = "Gate", Bfloat16 = Bfloat16Weights };
 
     /// <summary>Into the hidden layer: BERT's intermediate, Llama's up projection.</summary>
-    public LinearPlan Intermediate => new(Naming.Intermediate, FfnDim, "FfnDim", ModelDim, "ModelDim", Bias) { Accessor = "Intermediate", Bfloat16 = Bfloat16Weights };
+    public LinearPlan Intermediate => new(Naming.Intermediate, FfnDim, "FfnDim", ModelDim, "ModelDim", Bias)
+    {
+        Accessor = "Intermediate", Bfloat16 = Bfloat16Weights, Conv1DSource = Fused("mlp.c_fc", "FfnDim", "0"),
+    };
 
     /// <summary>Out of the hidden layer: BERT's output dense, Llama's down projection.</summary>
-    public LinearPlan Output => new(Naming.Output, ModelDim, "ModelDim", FfnDim, "FfnDim", Bias) { Accessor = "Output", Bfloat16 = Bfloat16Weights };
+    public LinearPlan Output => new(Naming.Output, ModelDim, "ModelDim", FfnDim, "FfnDim", Bias)
+    {
+        Accessor = "Output", Bfloat16 = Bfloat16Weights, Conv1DSource = Fused("mlp.c_proj", "ModelDim", "0"),
+    };
 
     /// <summary>The norm around attention (after it post-norm, before it pre-norm): gain, and bias for LayerNorm.</summary>
     public NormWeights AttentionNorm => NormWeightsFor(Naming.AttentionNorm, "AttentionNorm");
@@ -107,6 +125,10 @@ internal sealed record TransformerBlockPlan(
     public IEnumerable<BufferPlan> Buffers =>
         Core.Buffers.Concat(Scratch.Select(s => new BufferPlan(s.Holds, s.Floats, "MaxBatchTokens")));
 
+    /// <summary>GPT-2's checkpoints hold this layer in a Conv1D tensor (Q, K and V fused into one); others as it is.</summary>
+    private (string, string, string)? Fused(string tensorPrefix, string outputs, string offset) =>
+        Naming.Conv1DCheckpoints ? (tensorPrefix, outputs, offset) : null;
+
     private NormWeights NormWeightsFor(string tensorPrefix, string accessor) => new(
         WeightPlan.Named(tensorPrefix + ".weight", ModelDim, "ModelDim", 0, "") with { PropertyName = accessor + "Gain" },
         Norm == NormKind.LayerNorm ? WeightPlan.Named(tensorPrefix + ".bias", ModelDim, "ModelDim", 0, "") with { PropertyName = accessor + "Bias" } : null);
@@ -119,8 +141,13 @@ internal sealed record NormWeights(WeightPlan Gain, WeightPlan? Bias)
 }
 
 /// <summary>The tensor-name prefix of each part of a block, in one checkpoint family's convention.</summary>
+/// <param name="Conv1DCheckpoints">
+/// Whether checkpoints hold the linear layers as GPT-2 does (Conv1D layout, Q/K/V fused); the names here are then this
+/// layer's own, different from the file's, so a square Conv1D matrix can never be read as [out, in] by mistake.
+/// </param>
 internal sealed record BlockNaming(
-    string Query, string Key, string Value, string AttentionOutput, string AttentionNorm, string Gate, string Intermediate, string Output, string OutputNorm)
+    string Query, string Key, string Value, string AttentionOutput, string AttentionNorm, string Gate, string Intermediate, string Output, string OutputNorm,
+    bool Conv1DCheckpoints = false)
 {
     /// <summary>Hugging Face <c>BertLayer</c>. BERT has no gated network, so <see cref="Gate"/> is never used with it.</summary>
     public static BlockNaming Bert { get; } = new(
@@ -132,5 +159,15 @@ internal sealed record BlockNaming(
         "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "input_layernorm",
         "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj", "post_attention_layernorm");
 
-    public static BlockNaming For(WeightNames names) => names == WeightNames.HfLlama ? HfLlama : Bert;
+    /// <summary>Hugging Face <c>GPT2Block</c>: norms as named there; the linear layers under names of their own, loaded from <c>c_attn</c>, <c>c_proj</c>, <c>c_fc</c>.</summary>
+    public static BlockNaming Gpt2 { get; } = new(
+        "attn.q_proj", "attn.k_proj", "attn.v_proj", "attn.o_proj", "ln_1", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj", "ln_2",
+        Conv1DCheckpoints: true);
+
+    public static BlockNaming For(WeightNames names) => names switch
+    {
+        WeightNames.HfLlama => HfLlama,
+        WeightNames.Gpt2 => Gpt2,
+        _ => Bert,
+    };
 }
