@@ -36,22 +36,30 @@ internal sealed record TransformerBlockPlan(
 
     public LinearPlan Query => new(Naming.Query, QueryWidth, "QueryWidth", ModelDim, "ModelDim", Bias)
     {
-        Accessor = "Query", Bfloat16 = Bfloat16Weights, Conv1DSource = Fused("attn.c_attn", "QueryWidth + 2 * KvWidth", "0"),
+        Accessor = "Query",
+        Bfloat16 = Bfloat16Weights,
+        Conv1DSource = Fused("attn.c_attn", "QueryWidth + 2 * KvWidth", "0"),
     };
 
     public LinearPlan Key => new(Naming.Key, KvWidth, "KvWidth", ModelDim, "ModelDim", Bias)
     {
-        Accessor = "Key", Bfloat16 = Bfloat16Weights, Conv1DSource = Fused("attn.c_attn", "QueryWidth + 2 * KvWidth", "QueryWidth"),
+        Accessor = "Key",
+        Bfloat16 = Bfloat16Weights,
+        Conv1DSource = Fused("attn.c_attn", "QueryWidth + 2 * KvWidth", "QueryWidth"),
     };
 
     public LinearPlan Value => new(Naming.Value, KvWidth, "KvWidth", ModelDim, "ModelDim", Bias)
     {
-        Accessor = "Value", Bfloat16 = Bfloat16Weights, Conv1DSource = Fused("attn.c_attn", "QueryWidth + 2 * KvWidth", "QueryWidth + KvWidth"),
+        Accessor = "Value",
+        Bfloat16 = Bfloat16Weights,
+        Conv1DSource = Fused("attn.c_attn", "QueryWidth + 2 * KvWidth", "QueryWidth + KvWidth"),
     };
 
     public LinearPlan AttentionOutput => new(Naming.AttentionOutput, ModelDim, "ModelDim", QueryWidth, "QueryWidth", Bias)
     {
-        Accessor = "AttentionOutput", Bfloat16 = Bfloat16Weights, Conv1DSource = Fused("attn.c_proj", "ModelDim", "0"),
+        Accessor = "AttentionOutput",
+        Bfloat16 = Bfloat16Weights,
+        Conv1DSource = Fused("attn.c_proj", "ModelDim", "0"),
     };
 
     /// <summary>The gated network's gate projection (SwiGLU only).</summary>
@@ -60,13 +68,17 @@ internal sealed record TransformerBlockPlan(
     /// <summary>Into the hidden layer: BERT's intermediate, Llama's up projection.</summary>
     public LinearPlan Intermediate => new(Naming.Intermediate, FfnDim, "FfnDim", ModelDim, "ModelDim", Bias)
     {
-        Accessor = "Intermediate", Bfloat16 = Bfloat16Weights, Conv1DSource = Fused("mlp.c_fc", "FfnDim", "0"),
+        Accessor = "Intermediate",
+        Bfloat16 = Bfloat16Weights,
+        Conv1DSource = Fused("mlp.c_fc", "FfnDim", "0"),
     };
 
     /// <summary>Out of the hidden layer: BERT's output dense, Llama's down projection.</summary>
     public LinearPlan Output => new(Naming.Output, ModelDim, "ModelDim", FfnDim, "FfnDim", Bias)
     {
-        Accessor = "Output", Bfloat16 = Bfloat16Weights, Conv1DSource = Fused("mlp.c_proj", "ModelDim", "0"),
+        Accessor = "Output",
+        Bfloat16 = Bfloat16Weights,
+        Conv1DSource = Fused("mlp.c_proj", "ModelDim", "0"),
     };
 
     /// <summary>The norm around attention (after it post-norm, before it pre-norm): gain, and bias for LayerNorm.</summary>
