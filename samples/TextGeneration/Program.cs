@@ -3,6 +3,12 @@ using AttentionGen;
 using AttentionGen.Sampling;
 using TextGeneration;
 
+// --gpt2: the GPT-2-shaped variant, text in and text out through GPT-2's tokenizer.
+if (args.Contains("--gpt2"))
+{
+    return Gpt2Text.Run();
+}
+
 const int WeightSeed = 110;
 const int SamplerSeed = 42;
 const int GeneratedTokens = 128;
