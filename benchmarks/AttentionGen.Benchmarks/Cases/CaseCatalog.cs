@@ -179,7 +179,8 @@ internal static class CaseCatalog
     /// <summary>A generated layer's self-attention Forward, bound once so the timed path makes one delegate call.</summary>
     private delegate void SelfForward(ReadOnlySpan<float> input, Span<float> output, int seqLen);
 
-    private static TWeights Build<TWeights>(WeightsBuilder<TWeights> builder, Dictionary<string, float[]> weights)
+    /// <summary>Weights of a generated layer type from tensors by name.</summary>
+    internal static TWeights Build<TWeights>(WeightsBuilder<TWeights> builder, Dictionary<string, float[]> weights)
         where TWeights : LayerWeights
     {
         foreach (var (name, values) in weights)

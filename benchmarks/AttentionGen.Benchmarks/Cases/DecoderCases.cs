@@ -30,17 +30,11 @@ internal static class DecoderCases
         var shape = new DecoderShape(DecoderL4Dm256.Vocab, DecoderL4Dm256.Layers, DecoderL4Dm256.ModelDim, DecoderL4Dm256.Heads, DecoderL4Dm256.KvHeads,
             DecoderL4Dm256.HeadDim, DecoderL4Dm256.FfnDim, DecoderL4Dm256.RopeDim, DecoderL4Dm256.RopeTheta, DecoderL4Dm256.NormEpsilon, DecoderL4Dm256.MaxSeqLen);
         var values = RandomWeights(DecoderL4Dm256.Parameters);
-        var builder = DecoderL4Dm256.Weights.CreateBuilder();
-        foreach (var (tensor, data) in values)
-        {
-            builder.Set(tensor, data);
-        }
-
-        var decoder = new DecoderL4Dm256(builder.Build());
+        var decoder = new DecoderL4Dm256(CaseCatalog.Build(DecoderL4Dm256.Weights.CreateBuilder(), values));
         var prompt = Tokens(Position, shape.Vocab);
         var logits = new float[shape.Vocab];
         decoder.Prefill(prompt, logits);
-        var ort = new OrtStep(shape, values, prompt);
+        var ort = OrtStep(shape, values, prompt);
         double flops = 2.0 * decoder.CurrentWeights.ByteCount / sizeof(float) + 4.0 * shape.Heads * shape.HeadDim * (Position + 1) * shape.Layers;
         double bytes = decoder.CurrentWeights.ByteCount + CacheBytes(shape.Layers, shape.KvHeads * shape.HeadDim);
         return new BenchmarkCase(name, flops, bytes, () =>
@@ -59,7 +53,7 @@ internal static class DecoderCases
         long weightBytes;
         if (bfloat16)
         {
-            var decoder = new Stories110MBfloat16(Build(Stories110MBfloat16.Weights.CreateBuilder(), values));
+            var decoder = new Stories110MBfloat16(CaseCatalog.Build(Stories110MBfloat16.Weights.CreateBuilder(), values));
             decoder.Prefill(prompt, logits);
             weightBytes = decoder.CurrentWeights.ByteCount;
             step = () =>
@@ -70,7 +64,7 @@ internal static class DecoderCases
         }
         else
         {
-            var decoder = new Stories110M(Build(Stories110M.Weights.CreateBuilder(), values));
+            var decoder = new Stories110M(CaseCatalog.Build(Stories110M.Weights.CreateBuilder(), values));
             decoder.Prefill(prompt, logits);
             weightBytes = decoder.CurrentWeights.ByteCount;
             step = () =>
@@ -88,13 +82,13 @@ internal static class DecoderCases
     public static BenchmarkCase StoriesPrefill(string name)
     {
         var values = RandomWeights(Stories110M.Parameters);
-        var decoder = new Stories110M(Build(Stories110M.Weights.CreateBuilder(), values));
+        var decoder = new Stories110M(CaseCatalog.Build(Stories110M.Weights.CreateBuilder(), values));
         var shape = new DecoderShape(Stories110M.Vocab, Stories110M.Layers, Stories110M.ModelDim, Stories110M.Heads, Stories110M.KvHeads,
             Stories110M.HeadDim, Stories110M.FfnDim, Stories110M.RopeDim, Stories110M.RopeTheta, Stories110M.NormEpsilon, Stories110M.MaxSeqLen);
         const int Tokens128 = 128;
         var prompt = Tokens(Tokens128, shape.Vocab);
         var logits = new float[shape.Vocab];
-        var ort = new OrtPrefill(shape, values, prompt);
+        var ort = OrtPrefill(shape, values, prompt);
         double linear = 2.0 * Tokens128 * (Stories110M.Layers * (4.0 * 768 * 768 + 3.0 * 768 * 2048));
         double attention = 2.0 * Stories110M.Layers * Stories110M.Heads * Stories110M.HeadDim * Tokens128 * (Tokens128 + 1);
         return new BenchmarkCase(name, linear + attention, 4.0 * values.Values.Sum(v => (double)v.Length), () =>
@@ -105,17 +99,6 @@ internal static class DecoderCases
     }
 
     private static double CacheBytes(int layers, int kvWidth) => 2.0 * sizeof(float) * layers * (Position + 1) * kvWidth;
-
-    private static TWeights Build<TWeights>(WeightsBuilder<TWeights> builder, Dictionary<string, float[]> values)
-        where TWeights : LayerWeights
-    {
-        foreach (var (tensor, data) in values)
-        {
-            builder.Set(tensor, data);
-        }
-
-        return builder.Build();
-    }
 
     /// <summary>nn.Linear-style weights (±1/√fan-in), norm gains 1: logits stay finite and the softmax is not degenerate.</summary>
     private static Dictionary<string, float[]> RandomWeights(IReadOnlyList<ParameterSpec> parameters)
@@ -144,108 +127,48 @@ internal static class DecoderCases
         return Enumerable.Range(0, count).Select(_ => random.Next(vocab)).ToArray();
     }
 
-    /// <summary>ORT on the same graph: the past keys and values of a prefill bound once, then one token per call.</summary>
-    private sealed class OrtStep : IDisposable
+    /// <summary>ORT on the same graph: the past keys and values of ORT's own prefill bound once, then one token per call.</summary>
+    private static OrtCall OrtStep(DecoderShape shape, Dictionary<string, float[]> weights, int[] prompt)
     {
-        private readonly SessionOptions _options = new() { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
-        private readonly RunOptions _runOptions = new();
-        private readonly InferenceSession _session;
-        private readonly string[] _inputNames;
-        private readonly OrtValue[] _inputs;
-        private readonly string[] _outputNames;
-        private readonly OrtValue[] _outputs;
-
-        public OrtStep(DecoderShape shape, Dictionary<string, float[]> weights, int[] prompt)
+        using var prefill = new DecoderOrtRunner(shape, weights);
+        prefill.Run(prompt);
+        var (keys, values) = prefill.Cache;
+        long[] token = [1, 1], past = [1, shape.KvHeads, prompt.Length, shape.HeadDim], present = [1, shape.KvHeads, prompt.Length + 1, shape.HeadDim];
+        var inputs = new List<(string, OrtValue)>
         {
-            // The past comes from ORT's own prefill, so both sides attend to the same cache.
-            using var prefill = new DecoderOrtRunner(shape, weights);
-            prefill.Run(prompt);
-            var (keys, values) = prefill.Cache;
-            _session = new InferenceSession(Llama(shape, weights, withPast: true), _options);
-            long[] token = [1, 1], past = [1, shape.KvHeads, prompt.Length, shape.HeadDim], present = [1, shape.KvHeads, prompt.Length + 1, shape.HeadDim];
-            var names = new List<string> { "input_ids", "position_ids" };
-            var inputs = new List<OrtValue>
-            {
-                OrtValue.CreateTensorValueFromMemory(new long[] { 7 }, token),
-                OrtValue.CreateTensorValueFromMemory(new long[] { prompt.Length }, token),
-            };
-            var outputNames = new List<string> { "logits" };
-            var outputs = new List<OrtValue> { OrtValue.CreateTensorValueFromMemory(new float[shape.Vocab], [1, 1, shape.Vocab]) };
-            for (int layer = 0; layer < shape.Layers; layer++)
-            {
-                names.Add(PastKey(layer));
-                inputs.Add(OrtValue.CreateTensorValueFromMemory(keys[layer], past));
-                names.Add(PastValue(layer));
-                inputs.Add(OrtValue.CreateTensorValueFromMemory(values[layer], past));
-                outputNames.Add(PresentKey(layer));
-                outputs.Add(OrtValue.CreateTensorValueFromMemory(new float[present.Aggregate(1L, (a, b) => a * b)], present));
-                outputNames.Add(PresentValue(layer));
-                outputs.Add(OrtValue.CreateTensorValueFromMemory(new float[present.Aggregate(1L, (a, b) => a * b)], present));
-            }
-
-            (_inputNames, _inputs, _outputNames, _outputs) = (names.ToArray(), inputs.ToArray(), outputNames.ToArray(), outputs.ToArray());
+            ("input_ids", OrtValue.CreateTensorValueFromMemory(new long[] { 7 }, token)),
+            ("position_ids", OrtValue.CreateTensorValueFromMemory(new long[] { prompt.Length }, token)),
+        };
+        var outputs = new List<(string, OrtValue)> { ("logits", OrtValue.CreateTensorValueFromMemory(new float[shape.Vocab], [1, 1, shape.Vocab])) };
+        for (int layer = 0; layer < shape.Layers; layer++)
+        {
+            inputs.Add((PastKey(layer), OrtValue.CreateTensorValueFromMemory(keys[layer], past)));
+            inputs.Add((PastValue(layer), OrtValue.CreateTensorValueFromMemory(values[layer], past)));
+            outputs.Add((PresentKey(layer), Floats(present)));
+            outputs.Add((PresentValue(layer), Floats(present)));
         }
 
-        public void Run() => _session.Run(_runOptions, _inputNames, _inputs, _outputNames, _outputs);
-
-        public void Dispose()
-        {
-            foreach (var value in _inputs.Concat(_outputs))
-            {
-                value.Dispose();
-            }
-
-            _session.Dispose();
-            _runOptions.Dispose();
-            _options.Dispose();
-        }
+        return new OrtCall(Llama(shape, weights, withPast: true), [.. inputs], [.. outputs]);
     }
 
     /// <summary>ORT on the same graph without a past: a whole prompt per call.</summary>
-    private sealed class OrtPrefill : IDisposable
+    private static OrtCall OrtPrefill(DecoderShape shape, Dictionary<string, float[]> weights, int[] prompt)
     {
-        private readonly SessionOptions _options = new() { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
-        private readonly RunOptions _runOptions = new();
-        private readonly InferenceSession _session;
-        private readonly OrtValue[] _inputs;
-        private readonly string[] _outputNames;
-        private readonly OrtValue[] _outputs;
-
-        public OrtPrefill(DecoderShape shape, Dictionary<string, float[]> weights, int[] prompt)
+        long[] tokens = [1, prompt.Length], present = [1, shape.KvHeads, prompt.Length, shape.HeadDim];
+        var outputs = new List<(string, OrtValue)> { ("logits", Floats([1, prompt.Length, shape.Vocab])) };
+        for (int layer = 0; layer < shape.Layers; layer++)
         {
-            _session = new InferenceSession(Llama(shape, weights, withPast: false), _options);
-            long[] tokens = [1, prompt.Length], present = [1, shape.KvHeads, prompt.Length, shape.HeadDim];
-            _inputs =
+            outputs.Add((PresentKey(layer), Floats(present)));
+            outputs.Add((PresentValue(layer), Floats(present)));
+        }
+
+        return new OrtCall(Llama(shape, weights, withPast: false),
             [
-                OrtValue.CreateTensorValueFromMemory(prompt.Select(t => (long)t).ToArray(), tokens),
-                OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, prompt.Length).Select(p => (long)p).ToArray(), tokens),
-            ];
-            var outputNames = new List<string> { "logits" };
-            var outputs = new List<OrtValue> { OrtValue.CreateTensorValueFromMemory(new float[prompt.Length * shape.Vocab], [1, prompt.Length, shape.Vocab]) };
-            for (int layer = 0; layer < shape.Layers; layer++)
-            {
-                foreach (var output in new[] { PresentKey(layer), PresentValue(layer) })
-                {
-                    outputNames.Add(output);
-                    outputs.Add(OrtValue.CreateTensorValueFromMemory(new float[present.Aggregate(1L, (a, b) => a * b)], present));
-                }
-            }
-
-            (_outputNames, _outputs) = (outputNames.ToArray(), outputs.ToArray());
-        }
-
-        public void Run() => _session.Run(_runOptions, ["input_ids", "position_ids"], _inputs, _outputNames, _outputs);
-
-        public void Dispose()
-        {
-            foreach (var value in _inputs.Concat(_outputs))
-            {
-                value.Dispose();
-            }
-
-            _session.Dispose();
-            _runOptions.Dispose();
-            _options.Dispose();
-        }
+                ("input_ids", OrtValue.CreateTensorValueFromMemory(prompt.Select(t => (long)t).ToArray(), tokens)),
+                ("position_ids", OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, prompt.Length).Select(p => (long)p).ToArray(), tokens)),
+            ],
+            [.. outputs]);
     }
+
+    private static OrtValue Floats(long[] shape) => OrtValue.CreateTensorValueFromMemory(new float[shape.Aggregate(1L, (a, b) => a * b)], shape);
 }

@@ -20,15 +20,27 @@ internal sealed class OrtCall : IDisposable
     private readonly InferenceSession _session;
     private readonly string[] _inputNames;
     private readonly OrtValue[] _inputs;
-    private readonly string[] _outputNames = ["Y"];
+    private readonly string[] _outputNames;
     private readonly OrtValue[] _outputs;
 
+    /// <summary>A float graph with one output, <c>Y</c>.</summary>
     public OrtCall(byte[] model, (string Name, float[] Data, long[] Shape)[] inputs, float[] output, long[] outputShape)
+        : this(model, [.. inputs.Select(i => (i.Name, OrtValue.CreateTensorValueFromMemory(i.Data, i.Shape)))],
+            [("Y", OrtValue.CreateTensorValueFromMemory(output, outputShape))])
     {
-        _session = new InferenceSession(model, _options);
-        _inputNames = inputs.Select(i => i.Name).ToArray();
-        _inputs = inputs.Select(i => OrtValue.CreateTensorValueFromMemory(i.Data, i.Shape)).ToArray();
-        _outputs = [OrtValue.CreateTensorValueFromMemory(output, outputShape)];
+    }
+
+    /// <summary>Any graph (its bytes, or the path of its file), with every input and output bound to the values given.</summary>
+    public OrtCall(object model, (string Name, OrtValue Value)[] inputs, (string Name, OrtValue Value)[] outputs)
+    {
+        _session = model switch
+        {
+            byte[] bytes => new InferenceSession(bytes, _options),
+            string path => new InferenceSession(path, _options),
+            _ => throw new ArgumentException("The model is its bytes or the path of its file.", nameof(model)),
+        };
+        (_inputNames, _inputs) = ([.. inputs.Select(i => i.Name)], [.. inputs.Select(i => i.Value)]);
+        (_outputNames, _outputs) = ([.. outputs.Select(o => o.Name)], [.. outputs.Select(o => o.Value)]);
     }
 
     public void Run() => _session.Run(_runOptions, _inputNames, _inputs, _outputNames, _outputs);
