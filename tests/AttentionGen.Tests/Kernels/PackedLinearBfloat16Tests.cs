@@ -20,7 +20,7 @@ public sealed class PackedLinearBfloat16Tests
     public void Forward_IsTheFloatGemmOverTheRoundedWeights_BitForBit(int rows, int inDim, int outDim, bool withBias)
     {
         var weight = TestData.Uniform(1, outDim * inDim);
-        var rounded = Array.ConvertAll(weight, RoundToBfloat16);
+        var rounded = Array.ConvertAll(weight, TestData.RoundToBfloat16);
         var input = TestData.Uniform(2, rows * inDim);
         var bias = withBias ? TestData.Uniform(3, outDim) : [];
         var floatPanels = new float[PackedLinear.PackedLength(outDim, inDim)];
@@ -59,18 +59,5 @@ public sealed class PackedLinearBfloat16Tests
         var back = new float[1];
         PackedLinear.UnpackBfloat16(pairs, outDim, inDim, back);
         return back[0];
-    }
-
-    /// <summary>Round to nearest, ties to even, on the upper 16 bits, written independently of the runtime's.</summary>
-    private static float RoundToBfloat16(float value)
-    {
-        uint bits = BitConverter.SingleToUInt32Bits(value);
-        uint lower = bits & 0xFFFF, upper = bits & 0xFFFF0000;
-        if (lower > 0x8000 || (lower == 0x8000 && (upper & 0x10000) != 0))
-        {
-            upper += 0x10000;
-        }
-
-        return BitConverter.UInt32BitsToSingle(upper);
     }
 }

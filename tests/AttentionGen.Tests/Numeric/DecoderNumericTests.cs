@@ -25,7 +25,7 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
     public void Prefill_ThenDecodeSteps_MatchTheReferenceAtEveryPosition(string name)
     {
         var (type, options, vocab, layers, tied, capacity) = Decoder(name);
-        var values = TransformerNumericTests.EncoderWeights(type, seed: 11);
+        var values = TransformerNumericTests.RandomWeights(type, seed: 11);
         var decoder = TestWeights.Create<IDecoder>(type, TestWeights.Build(type, values));
         var sequence = TransformerNumericTests.Ids(capacity, vocab, seed: 12);
         var expected = TransformerReference.DecoderLogits(sequence, vocab, layers, options, values, tied);
@@ -50,7 +50,7 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
     public void DecodeEqualsRecompute_AndRewindThenRedecodeRepeatsItExactly(string name)
     {
         var (type, _, vocab, _, _, capacity) = Decoder(name);
-        var weights = TestWeights.Build(type, TransformerNumericTests.EncoderWeights(type, seed: 21));
+        var weights = TestWeights.Build(type, TransformerNumericTests.RandomWeights(type, seed: 21));
         var decoder = TestWeights.Create<IDecoder>(type, weights);
         var recompute = TestWeights.Create<IDecoder>(type, weights);
         var sequence = TransformerNumericTests.Ids(capacity, vocab, seed: 22);
@@ -82,7 +82,7 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
     public void Bfloat16Weights_AreTheReferenceOverRoundedMatrices_AndCloseToFloat32()
     {
         var (_, options, vocab, layers, tied, capacity) = Decoder(nameof(DecoderLlamaTinyBfloat16));
-        var values = TransformerNumericTests.EncoderWeights(typeof(DecoderLlamaTiny), seed: 31);
+        var values = TransformerNumericTests.RandomWeights(typeof(DecoderLlamaTiny), seed: 31);
         var weights = TestWeights.Build(typeof(DecoderLlamaTinyBfloat16), values);
         var bf16 = TestWeights.Create<IDecoder>(typeof(DecoderLlamaTinyBfloat16), weights);
         var f32 = TestWeights.Create<IDecoder>(typeof(DecoderLlamaTiny), TestWeights.Build(typeof(DecoderLlamaTiny), values));
@@ -94,7 +94,7 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
             Assert.Equal(parameter.IsPacked, parameter.StoresBfloat16);
             if (parameter.StoresBfloat16)
             {
-                rounded[parameter.Name] = Array.ConvertAll(values[parameter.Name], RoundToBfloat16);
+                rounded[parameter.Name] = Array.ConvertAll(values[parameter.Name], TestData.RoundToBfloat16);
                 Assert.Equal(rounded[parameter.Name], weights.ToArray(parameter.Name));
             }
         }
@@ -119,23 +119,11 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
         output.WriteLine($"bfloat16 decoder: max error {worst:E2} against the reference over rounded matrices; {againstFloat:E2} against the float32 reference");
     }
 
-    private static float RoundToBfloat16(float value)
-    {
-        uint bits = BitConverter.SingleToUInt32Bits(value);
-        uint lower = bits & 0xFFFF, upper = bits & 0xFFFF0000;
-        if (lower > 0x8000 || (lower == 0x8000 && (upper & 0x10000) != 0))
-        {
-            upper += 0x10000;
-        }
-
-        return BitConverter.UInt32BitsToSingle(upper);
-    }
-
     [Fact]
     public void Gpt2Checkpoint_FusedConv1DAttention_LoadsSplitAndTransposed_AndMatchesTheReference()
     {
         var (_, options, vocab, layers, tied, capacity) = Decoder(nameof(DecoderGpt2Tiny));
-        var ours = TransformerNumericTests.EncoderWeights(typeof(DecoderGpt2Tiny), seed: 41);
+        var ours = TransformerNumericTests.RandomWeights(typeof(DecoderGpt2Tiny), seed: 41);
         foreach (var gain in ours.Keys.Where(n => n.EndsWith("ln_1.weight", StringComparison.Ordinal) || n.EndsWith("ln_2.weight", StringComparison.Ordinal) || n == "ln_f.weight").ToList())
         {
             ours[gain] = Array.ConvertAll(TestData.Uniform(gain.Length, ours[gain].Length, 0.2f), x => 1 + x);

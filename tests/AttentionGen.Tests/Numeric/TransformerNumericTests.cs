@@ -43,7 +43,7 @@ public sealed class TransformerNumericTests(ITestOutputHelper output)
     public void Block_OneSequence_MatchesTheReference(string name, int seqLen)
     {
         var (type, options) = Block(name);
-        var values = BlockWeights(type, seed: seqLen);
+        var values = RandomWeights(type, seed: seqLen);
         var block = TestWeights.Create<ITransformerBlock>(type, TestWeights.Build(type, values));
         var input = TestData.Uniform(100 + seqLen, seqLen * options.ModelDim);
         var actual = new float[input.Length];
@@ -63,7 +63,7 @@ public sealed class TransformerNumericTests(ITestOutputHelper output)
         // Row results of the GEMMs and norms do not depend on the other rows, and each sequence attends only to itself, so
         // packing (into one group or, past MaxBatchTokens, several) changes nothing at all.
         var (type, options) = Block(name);
-        var block = TestWeights.Create<ITransformerBlock>(type, TestWeights.Build(type, BlockWeights(type, seed: 3)));
+        var block = TestWeights.Create<ITransformerBlock>(type, TestWeights.Build(type, RandomWeights(type, seed: 3)));
         int maxSeqLen = (int)Declared.Constant(type, "MaxSeqLen")!;
         int[] lengths = [1, maxSeqLen, 5, maxSeqLen - 1, 2, 3, maxSeqLen];
         int tokens = lengths.Sum();
@@ -85,7 +85,7 @@ public sealed class TransformerNumericTests(ITestOutputHelper output)
     [Fact]
     public void Block_InPlace_GivesWhatSeparateBuffersGive()
     {
-        var block = TestWeights.Create<ITransformerBlock>(typeof(BlockPostNormGelu), TestWeights.Build(typeof(BlockPostNormGelu), BlockWeights(typeof(BlockPostNormGelu), 5)));
+        var block = TestWeights.Create<ITransformerBlock>(typeof(BlockPostNormGelu), TestWeights.Build(typeof(BlockPostNormGelu), RandomWeights(typeof(BlockPostNormGelu), 5)));
         var input = TestData.Uniform(6, 10 * BlockPostNormGelu.ModelDim);
         var separate = new float[input.Length];
         block.Forward(input, separate, 10);
@@ -103,7 +103,7 @@ public sealed class TransformerNumericTests(ITestOutputHelper output)
     public void Encoder_HiddenStatesAndEmbedding_MatchTheReference(int tokens)
     {
         var options = EncoderOptions(typeof(EncoderMeanPooled));
-        var values = EncoderWeights(typeof(EncoderMeanPooled), seed: tokens);
+        var values = RandomWeights(typeof(EncoderMeanPooled), seed: tokens);
         var encoder = new EncoderMeanPooled((EncoderMeanPooled.Weights)TestWeights.Build(typeof(EncoderMeanPooled), values));
         var ids = Ids(tokens, EncoderMeanPooled.Vocab, seed: tokens);
         var hidden = new float[tokens * EncoderMeanPooled.ModelDim];
@@ -124,7 +124,7 @@ public sealed class TransformerNumericTests(ITestOutputHelper output)
     public void Encoder_TokenTypes_AndClsPooling_MatchTheReference()
     {
         var options = EncoderOptions(typeof(EncoderClsPooled));
-        var values = EncoderWeights(typeof(EncoderClsPooled), seed: 8);
+        var values = RandomWeights(typeof(EncoderClsPooled), seed: 8);
         var encoder = new EncoderClsPooled((EncoderClsPooled.Weights)TestWeights.Build(typeof(EncoderClsPooled), values));
         var ids = Ids(11, EncoderClsPooled.Vocab, seed: 9);
         int[] types = [0, 0, 0, 0, 1, 1, 1, 2, 2, 0, 1];
@@ -145,7 +145,7 @@ public sealed class TransformerNumericTests(ITestOutputHelper output)
     [Fact]
     public void Encoder_EncodeBatch_IsEachSentenceAlone_BitForBit()
     {
-        var encoder = new EncoderMeanPooled((EncoderMeanPooled.Weights)TestWeights.Build(typeof(EncoderMeanPooled), EncoderWeights(typeof(EncoderMeanPooled), 2)));
+        var encoder = new EncoderMeanPooled((EncoderMeanPooled.Weights)TestWeights.Build(typeof(EncoderMeanPooled), RandomWeights(typeof(EncoderMeanPooled), 2)));
         int[] lengths = [3, 24, 1, 17, 9, 24, 2]; // 80 tokens: three groups of at most MaxBatchTokens (40)
         var ids = Ids(lengths.Sum(), EncoderMeanPooled.Vocab, seed: 3);
         var batch = new float[lengths.Length * EncoderMeanPooled.ModelDim];
@@ -165,7 +165,7 @@ public sealed class TransformerNumericTests(ITestOutputHelper output)
     [Fact]
     public void Encoder_BadInput_IsRejectedBeforeAnyWork()
     {
-        var encoder = new EncoderMeanPooled((EncoderMeanPooled.Weights)TestWeights.Build(typeof(EncoderMeanPooled), EncoderWeights(typeof(EncoderMeanPooled), 2)));
+        var encoder = new EncoderMeanPooled((EncoderMeanPooled.Weights)TestWeights.Build(typeof(EncoderMeanPooled), RandomWeights(typeof(EncoderMeanPooled), 2)));
         var embedding = new float[EncoderMeanPooled.ModelDim];
         var untouched = new float[EncoderMeanPooled.ModelDim];
         Array.Fill(embedding, 7f);
@@ -205,10 +205,8 @@ public sealed class TransformerNumericTests(ITestOutputHelper output)
         return new BlockOptions(a.ModelDim, a.Heads, a.Heads, headDim, a.FfnDim, false, Declared.ScaleFor(a.Scale, headDim), 0, false, a.Activation, a.NormEpsilon);
     }
 
-    /// <summary>nn.Linear-style weights; LayerNorm gains near 1 and biases near 0, as trained models have them.</summary>
-    private static Dictionary<string, float[]> BlockWeights(Type type, int seed) => EncoderWeights(type, seed);
-
-    internal static Dictionary<string, float[]> EncoderWeights(Type type, int seed)
+    /// <summary>nn.Linear-style weights for any block or model; norm gains near 1 and biases near 0, as trained models have them.</summary>
+    internal static Dictionary<string, float[]> RandomWeights(Type type, int seed)
     {
         var values = TestWeights.RandomValues(Declared.Parameters(type), seed);
         foreach (var name in values.Keys.Where(IsNormGain).ToList())

@@ -30,7 +30,7 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
     public void Prefill_ThenDecodeSteps_MatchOnnxRuntimeWithPastKeyValues(string name)
     {
         var (type, shape) = Decoder(name);
-        var values = TransformerNumericTests.EncoderWeights(type, seed: 31);
+        var values = TransformerNumericTests.RandomWeights(type, seed: 31);
         var decoder = TestWeights.Create<IDecoder>(type, TestWeights.Build(type, values));
         using var ort = new DecoderOrtRunner(shape, values);
         var sequence = TransformerNumericTests.Ids(shape.MaxPositions, shape.Vocab, seed: 32);
@@ -64,7 +64,7 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
     public void Rewind_ThenDecodingOtherTokens_MatchesOnnxRuntimeOnTheEditedSequence(string name)
     {
         var (type, shape) = Decoder(name);
-        var values = TransformerNumericTests.EncoderWeights(type, seed: 41);
+        var values = TransformerNumericTests.RandomWeights(type, seed: 41);
         var decoder = TestWeights.Create<IDecoder>(type, TestWeights.Build(type, values));
         var original = TransformerNumericTests.Ids(shape.MaxPositions, shape.Vocab, seed: 42);
         var logits = new float[shape.Vocab];
@@ -104,7 +104,7 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
     public void OnnxGraph_MatchesTheFloat64Reference_WholeAndInChunksOverAPast(string name)
     {
         var (type, shape) = Decoder(name);
-        var values = TransformerNumericTests.EncoderWeights(type, seed: 31);
+        var values = TransformerNumericTests.RandomWeights(type, seed: 31);
         var sequence = TransformerNumericTests.Ids(shape.MaxPositions, shape.Vocab, seed: 32);
         var expected = TransformerReference.DecoderLogits(sequence, shape.Vocab, shape.Layers, ReferenceOptions(type), values, tied: false);
 

@@ -24,6 +24,22 @@ internal static class TestData
     /// </summary>
     public static double LargeLogitTolerance(double maxAbsLogit) => RelativeTolerance * Math.Max(1, maxAbsLogit / 24);
 
+    /// <summary>
+    /// A float rounded to bfloat16 (round to nearest, ties to even, on the upper 16 bits; finite values), written
+    /// independently of the runtime's rounding so the tests check it rather than repeat it.
+    /// </summary>
+    public static float RoundToBfloat16(float value)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        uint lower = bits & 0xFFFF, upper = bits & 0xFFFF0000;
+        if (lower > 0x8000 || (lower == 0x8000 && (upper & 0x10000) != 0))
+        {
+            upper += 0x10000;
+        }
+
+        return BitConverter.UInt32BitsToSingle(upper);
+    }
+
     /// <summary>Seeded values uniform in [-scale, scale].</summary>
     public static float[] Uniform(int seed, int count, float scale = 1f)
     {

@@ -408,22 +408,9 @@ public sealed class LayerWeightTests
     private static float RoundTo(SafeTensorsDType dtype, float value) => dtype switch
     {
         SafeTensorsDType.F16 => (float)(Half)value,
-        SafeTensorsDType.BF16 => RoundToBFloat16(value),
+        SafeTensorsDType.BF16 => TestData.RoundToBfloat16(value),
         _ => value,
     };
-
-    /// <summary>Round to nearest, ties to even, on the upper 16 bits (the values here are finite).</summary>
-    private static float RoundToBFloat16(float value)
-    {
-        uint bits = BitConverter.SingleToUInt32Bits(value);
-        uint lower = bits & 0xFFFF, upper = bits & 0xFFFF0000;
-        if (lower > 0x8000 || (lower == 0x8000 && (upper & 0x10000) != 0))
-        {
-            upper += 0x10000;
-        }
-
-        return BitConverter.UInt32BitsToSingle(upper);
-    }
 
     /// <summary>The same tensors and names, stored as <paramref name="dtype"/>.</summary>
     private static byte[] Reencode(byte[] f32File, SafeTensorsDType dtype)
