@@ -67,12 +67,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "Positions", "Positions", "Learned",
                 "PositionKind.Rope with WeightNames.HfLlama: Llama checkpoints have no position table (use WeightNames.Gpt2)"));
         }
-        var headDim = TransformerRules.HeadDimOf(spec);
-        if (headDim > AttentionCorePlanner.MaxTiledHeadDim)
-        {
-            issues.Add(new ValidationIssue(DiagnosticIds.HeadTooWideForTiles, spec.HeadDim > 0 ? "HeadDim" : "ModelDim",
-                new[] { Format(headDim), Format(AttentionCorePlanner.MaxTiledHeadDim) }.ToEquatableArray(), IsError: false));
-        }
+        TransformerRules.WarnHeadTooWideForTiles(spec, issues);
     }
 
     protected override Body Plan(TransformerDecoderSpec spec)
@@ -213,7 +208,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             w.Line();
             w.Line("// Only the last token's logits are needed: the final norm and the LM head run on its row alone.");
             w.Line($"{Span} last = _lastNormed.Span;");
-            TransformerBlockEmitter.EmitNorm(w, body.Block, "hidden.Slice((count - 1) * ModelDim, ModelDim)", body.FinalNorm, "last", layer: null, rows: "1");
+            TransformerBlockEmitter.EmitNorm(w, "hidden.Slice((count - 1) * ModelDim, ModelDim)", body.FinalNorm, "last", layer: null, rows: "1");
             w.Line(body.TiedEmbeddings
                 ? $"{Kernels}.LinearKernels.Forward(last, {WeightsEmitter.Local}.TokenEmbeddings, {ReadOnlySpan}.Empty, logits, 1, ModelDim, Vocab);"
                 : $"{PackedLinear}.{(body.Block.Bfloat16Weights ? "ForwardBfloat16" : "Forward")}(last, {WeightsEmitter.Local}.LmHead, {ReadOnlySpan}.Empty, logits, 1, ModelDim, Vocab);");

@@ -43,12 +43,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
                 $"at most MaxPositions ({Format(spec.MaxPositions)}): a token past the position table has no position embedding"));
         }
 
-        var headDim = TransformerRules.HeadDimOf(spec);
-        if (headDim > AttentionCorePlanner.MaxTiledHeadDim)
-        {
-            issues.Add(new ValidationIssue(DiagnosticIds.HeadTooWideForTiles, spec.HeadDim > 0 ? "HeadDim" : "ModelDim",
-                new[] { Format(headDim), Format(AttentionCorePlanner.MaxTiledHeadDim) }.ToEquatableArray(), IsError: false));
-        }
+        TransformerRules.WarnHeadTooWideForTiles(spec, issues);
     }
 
     protected override string? BaseList(Body body) => body.HasEmbedding ? "global::AttentionGen.ISentenceEncoder" : null;

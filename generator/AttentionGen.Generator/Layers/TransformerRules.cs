@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using AttentionGen.Generator.Components.AttentionCore;
 using AttentionGen.Generator.Components.TransformerBlock;
+using AttentionGen.Generator.Model;
 using AttentionGen.Generator.Validation;
 using static AttentionGen.Generator.Validation.Rules;
 
@@ -54,6 +55,17 @@ internal static class TransformerRules
             {
                 issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeDim", "RopeDim", "0 (all of HeadDim)", $"even: HeadDim {Format(headDim)} is odd, so set an even RopeDim"));
             }
+        }
+    }
+
+    /// <summary>AGEN0009 for a model whose heads are wider than the register tiles take (a block gets it from the attention rules).</summary>
+    public static void WarnHeadTooWideForTiles(ITransformerBlockOptions options, List<ValidationIssue> issues)
+    {
+        var headDim = HeadDimOf(options);
+        if (headDim > AttentionCorePlanner.MaxTiledHeadDim)
+        {
+            issues.Add(new ValidationIssue(DiagnosticIds.HeadTooWideForTiles, options.HeadDim > 0 ? "HeadDim" : "ModelDim",
+                new[] { Format(headDim), Format(AttentionCorePlanner.MaxTiledHeadDim) }.ToEquatableArray(), IsError: false));
         }
     }
 

@@ -41,18 +41,21 @@ public sealed class WeightTensors
     /// <summary>The position of the parameter called <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
     /// <exception cref="ArgumentException">No parameter has that name; the message lists the names there are.</exception>
-    internal int IndexOf(string name, string paramName = "name")
+    internal int IndexOf(string name, string paramName = "name") => IndexOf(_parameters, name, paramName);
+
+    /// <inheritdoc cref="IndexOf(string, string)"/>
+    internal static int IndexOf(ParameterSpec[] parameters, string name, string paramName = "name")
     {
         ArgumentNullException.ThrowIfNull(name, paramName);
-        for (int i = 0; i < _parameters.Length; i++)
+        for (int i = 0; i < parameters.Length; i++)
         {
-            if (_parameters[i].Name == name)
+            if (parameters[i].Name == name)
             {
                 return i;
             }
         }
 
-        throw new ArgumentException($"'{name}' is not a parameter; the parameters are {string.Join(", ", _parameters.Select(p => p.Name))}.", paramName);
+        throw new ArgumentException($"'{name}' is not a parameter; the parameters are {string.Join(", ", parameters.Select(p => p.Name))}.", paramName);
     }
 
     /// <summary>Writes the tensor in PyTorch's layout to <paramref name="destination"/>, which holds exactly its element count.</summary>

@@ -37,7 +37,7 @@ public sealed class WeightsBuilder<TWeights>
     /// <exception cref="ArgumentException"><paramref name="name"/> is not a parameter, or <paramref name="values"/> is not exactly its element count.</exception>
     public WeightsBuilder<TWeights> Set(string name, ReadOnlySpan<float> values)
     {
-        int index = new WeightTensors(_parameters, _stored).IndexOf(name);
+        int index = WeightTensors.IndexOf(_parameters, name);
         _stored[index] = WeightTensors.Store(_parameters[index], values, _ownsBuffer[index] ? _stored[index] : null);
         _ownsBuffer[index] = true;
         return this;
@@ -46,7 +46,7 @@ public sealed class WeightsBuilder<TWeights>
     /// <summary>Whether the tensor called <paramref name="name"/> has a value yet.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is not a parameter.</exception>
-    public bool IsSet(string name) => _stored[new WeightTensors(_parameters, _stored).IndexOf(name)] is not null;
+    public bool IsSet(string name) => _stored[WeightTensors.IndexOf(_parameters, name)] is not null;
 
     /// <summary>The weights as set so far. The builder can go on to make others.</summary>
     /// <exception cref="InvalidOperationException">Some tensors were never set; the message names them.</exception>

@@ -107,7 +107,7 @@ internal static class TransformerBlockEmitter
                 : "// Self-attention: Q, K and V for every token at once; then each sequence attends to itself alone.");
             if (block.PreNorm)
             {
-                EmitNorm(w, block, "hidden", block.AttentionNorm, "normed", layer);
+                EmitNorm(w, "hidden", block.AttentionNorm, "normed", layer);
             }
 
             LinearEmitter.EmitForward(w, block.Query, attentionInput, "query", "tokens", layer);
@@ -157,7 +157,7 @@ internal static class TransformerBlockEmitter
             var ffnInput = "hidden";
             if (block.PreNorm)
             {
-                EmitNorm(w, block, "hidden", block.OutputNorm, "normed", layer);
+                EmitNorm(w, "hidden", block.OutputNorm, "normed", layer);
                 ffnInput = "normed";
             }
 
@@ -179,7 +179,7 @@ internal static class TransformerBlockEmitter
     }
 
     /// <summary>The norm of <paramref name="input"/>'s <c>tokens</c> rows into <paramref name="output"/> (which may be the input).</summary>
-    public static void EmitNorm(SourceWriter w, TransformerBlockPlan block, string input, NormWeights norm, string output, string? layer, string rows = "tokens")
+    public static void EmitNorm(SourceWriter w, string input, NormWeights norm, string output, string? layer, string rows = "tokens")
     {
         var gain = WeightsEmitter.Tensor(norm.Gain, layer);
         w.Line(norm.Bias is { } bias
@@ -200,7 +200,7 @@ internal static class TransformerBlockEmitter
         w.Line($"{Kernels}.ElementwiseKernels.Add(hidden, sublayerOutput, hidden);");
         if (!block.PreNorm)
         {
-            EmitNorm(w, block, "hidden", norm, "hidden", layer);
+            EmitNorm(w, "hidden", norm, "hidden", layer);
         }
     }
 
