@@ -168,6 +168,8 @@ internal sealed record TransformerBlockSpec : AttentionSpec, ITransformerBlockOp
     public int RopeDim { get; init; }
 
     public WeightNames WeightNames { get; init; }
+
+    public bool PaddingMask { get; init; }
 }
 
 /// <summary><c>[TransformerEncoder]</c>: embeddings, a LayerNorm, blocks, pooling.</summary>
@@ -209,6 +211,8 @@ internal sealed record TransformerEncoderSpec : LayerSpec, ITransformerBlockOpti
     public PoolingKind Pooling { get; init; }
 
     public bool Normalize { get; init; } = true;
+
+    public bool PaddingMask { get; init; }
 
     /// <summary>BERT encoders take positions from a learned table, not rotary embeddings.</summary>
     public RopeKind Rope => RopeKind.None;

@@ -33,7 +33,7 @@ internal sealed class TransformerBlockLayer : LayerDefinition<TransformerBlockSp
     }
 
     protected override Body Plan(TransformerBlockSpec spec) =>
-        new(TransformerRules.Plan(spec, spec.KvHeads, spec.Causal, spec.Softcap, TransformerRules.BatchTokens(spec), spec.MaxSeqLen));
+        new(TransformerRules.Plan(spec, spec.KvHeads, spec.Causal, spec.Softcap, TransformerRules.BatchTokens(spec), spec.MaxSeqLen) with { PaddingMask = spec.PaddingMask });
 
     protected override void Emit(SourceWriter w, TypeDeclaration declaration, Body body)
     {
@@ -57,7 +57,27 @@ internal sealed class TransformerBlockLayer : LayerDefinition<TransformerBlockSp
             w.Line($"{Guard}.Length(seqLen, MaxSeqLen, nameof(seqLen));");
             w.Line($"{Guard}.HasRows(input, seqLen, ModelDim, nameof(input));");
             w.Line($"{Guard}.HasRows(output, seqLen, ModelDim, nameof(output));");
-            w.Line($"RunBatch(input, output, {MemoryMarshal}.CreateReadOnlySpan(ref seqLen, 1), seqLen);");
+            w.Line($"RunBatch(input, output, {MemoryMarshal}.CreateReadOnlySpan(ref seqLen, 1), seqLen{(block.PaddingMask ? ", default" : "")});");
+        }
+
+        if (block.PaddingMask)
+        {
+            w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// One padded sequence: <paramref name=\"input\"/> [seqLen, ModelDim] through the block to <paramref name=\"output\"/> [seqLen, ModelDim]");
+            w.Line("/// (which may be the input itself), with <paramref name=\"attentionMask\"/> one value per token as Hugging Face's attention_mask:");
+            w.Line("/// 1 to attend, 0 for padding. Padding is masked on keys only: its rows are computed, but no token attends to them." + (block.Core.Causal
+                ? " Causal too: token i attends to the unmasked tokens j ≤ i, and a row with none (left padding) comes out of attention as zeros." : ""));
+            w.Line("/// Allocates nothing.");
+            w.Line("/// </summary>");
+            using (w.Block($"public void Forward({ReadOnlySpan} input, {Span} output, int seqLen, global::System.ReadOnlySpan<int> attentionMask)"))
+            {
+                w.Line($"{Guard}.Length(seqLen, MaxSeqLen, nameof(seqLen));");
+                w.Line($"{Guard}.HasRows(input, seqLen, ModelDim, nameof(input));");
+                w.Line($"{Guard}.HasRows(output, seqLen, ModelDim, nameof(output));");
+                w.Line($"{Guard}.AttentionMask(attentionMask, seqLen, nameof(attentionMask));");
+                w.Line($"RunBatch(input, output, {MemoryMarshal}.CreateReadOnlySpan(ref seqLen, 1), seqLen, attentionMask);");
+            }
         }
 
         w.Line();
@@ -71,12 +91,15 @@ internal sealed class TransformerBlockLayer : LayerDefinition<TransformerBlockSp
             w.Line($"int tokens = {Guard}.PackedLengths(lengths, MaxSeqLen, nameof(lengths));");
             w.Line($"{Guard}.HasRows(input, tokens, ModelDim, nameof(input));");
             w.Line($"{Guard}.HasRows(output, tokens, ModelDim, nameof(output));");
-            w.Line("RunBatch(input, output, lengths, tokens);");
+            w.Line($"RunBatch(input, output, lengths, tokens{(block.PaddingMask ? ", default" : "")});");
         }
 
         w.Line();
-        w.Line("/// <summary>Runs the block over checked arguments, in groups of whole sequences that fit the scratch.</summary>");
-        using (w.Block($"private void RunBatch({ReadOnlySpan} input, {Span} output, global::System.ReadOnlySpan<int> lengths, int tokens)"))
+        w.Line(block.PaddingMask
+            ? "/// <summary>Runs the block over checked arguments, in groups of whole sequences that fit the scratch; the mask is empty or one per token.</summary>"
+            : "/// <summary>Runs the block over checked arguments, in groups of whole sequences that fit the scratch.</summary>");
+        var maskParameter = block.PaddingMask ? ", global::System.ReadOnlySpan<int> attentionMask" : "";
+        using (w.Block($"private void RunBatch({ReadOnlySpan} input, {Span} output, global::System.ReadOnlySpan<int> lengths, int tokens{maskParameter})"))
         {
             ExclusiveUseEmitter.EmitEnter(w);
             WeightsEmitter.EmitLocal(w);
@@ -87,7 +110,8 @@ internal sealed class TransformerBlockLayer : LayerDefinition<TransformerBlockSp
             using (w.Block("while (!lengths.IsEmpty)"))
             {
                 w.Line($"int sequences = {PackedBatch}.NextGroup(lengths, MaxBatchTokens, out int groupTokens);");
-                w.Line($"RunBlock({WeightsEmitter.Local}, output.Slice(row * ModelDim, groupTokens * ModelDim), lengths.Slice(0, sequences), groupTokens);");
+                var groupMask = block.PaddingMask ? ", attentionMask.IsEmpty ? default : attentionMask.Slice(row, groupTokens)" : "";
+                w.Line($"RunBlock({WeightsEmitter.Local}, output.Slice(row * ModelDim, groupTokens * ModelDim), lengths.Slice(0, sequences), groupTokens{groupMask});");
                 w.Line("lengths = lengths.Slice(sequences);");
                 w.Line("row += groupTokens;");
             }

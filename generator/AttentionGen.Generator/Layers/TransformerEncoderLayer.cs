@@ -49,7 +49,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
     protected override string? BaseList(Body body) => body.HasEmbedding ? "global::AttentionGen.ISentenceEncoder" : null;
 
     protected override Body Plan(TransformerEncoderSpec spec) =>
-        new(TransformerRules.Plan(spec, kvHeads: 0, causal: false, softcap: 0, TransformerRules.BatchTokens(spec), spec.MaxSeqLen), spec.Vocab, spec.MaxPositions, spec.TypeVocab, spec.Layers,
+        new(TransformerRules.Plan(spec, kvHeads: 0, causal: false, softcap: 0, TransformerRules.BatchTokens(spec), spec.MaxSeqLen) with { PaddingMask = spec.PaddingMask }, spec.Vocab, spec.MaxPositions, spec.TypeVocab, spec.Layers,
             spec.Pooling, spec.Normalize);
 
     protected override void Emit(SourceWriter w, TypeDeclaration declaration, Body body)
@@ -68,26 +68,35 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
             w.Line($"private readonly {AlignedBuffer} _hidden = new(MaxBatchTokens * ModelDim);");
         }
 
+        if (body.HasEmbedding && block.PaddingMask)
+        {
+            w.Line("// The lengths of a padded group's rows, all maxLen, as the blocks take a group.");
+            w.Line("private readonly int[] _paddedLengths = new int[MaxBatchTokens];");
+        }
+
         TransformerBlockEmitter.EmitScratch(w, block, "MaxSeqLen");
         ExclusiveUseEmitter.EmitField(w);
         w.Line();
         WeightsEmitter.EmitField(w);
         WeightsEmitter.EmitInstanceMembers(w, declaration.Name);
-        EmitForward(w);
+        EmitForward(w, block.PaddingMask);
         if (body.HasEmbedding)
         {
-            EmitEncode(w);
-            EmitEncodeBatch(w);
+            EmitEncode(w, block.PaddingMask);
+            EmitEncodeBatch(w, block.PaddingMask);
         }
 
         EmitEmbed(w);
         w.Line();
-        w.Line("/// <summary>Every block in turn, in place on <paramref name=\"hidden\"/>.</summary>");
-        using (w.Block($"private void RunBlocks(Weights {WeightsEmitter.Local}, {Span} hidden, global::System.ReadOnlySpan<int> lengths, int tokens)"))
+        w.Line(block.PaddingMask
+            ? "/// <summary>Every block in turn, in place on <paramref name=\"hidden\"/>; <paramref name=\"attentionMask\"/> is empty or one per token.</summary>"
+            : "/// <summary>Every block in turn, in place on <paramref name=\"hidden\"/>.</summary>");
+        var maskParameter = block.PaddingMask ? ", global::System.ReadOnlySpan<int> attentionMask" : "";
+        using (w.Block($"private void RunBlocks(Weights {WeightsEmitter.Local}, {Span} hidden, global::System.ReadOnlySpan<int> lengths, int tokens{maskParameter})"))
         {
             using (w.Block("for (int layer = 0; layer < Layers; layer++)"))
             {
-                w.Line($"RunBlock({WeightsEmitter.Local}, layer, hidden, lengths, tokens);");
+                w.Line($"RunBlock({WeightsEmitter.Local}, layer, hidden, lengths, tokens{(block.PaddingMask ? ", attentionMask" : "")});");
             }
         }
 
@@ -102,7 +111,10 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         WeightsEmitter.EmitWeightsType(w, body.WeightSet, declaration.Name);
     }
 
-    private static void EmitForward(SourceWriter w)
+    /// <summary>The argument that passes no mask to <c>RunBlocks</c>, when it takes one.</summary>
+    private static string NoMask(bool paddingMask) => paddingMask ? ", default" : "";
+
+    private static void EmitForward(SourceWriter w, bool paddingMask)
     {
         w.Line("/// <summary>The last hidden state [tokens, ModelDim] of one sequence of token ids (all token type 0). Allocates nothing.</summary>");
         w.Line($"public void Forward(global::System.ReadOnlySpan<int> tokenIds, {Span} hiddenStates) => Forward(tokenIds, default, hiddenStates);");
@@ -121,11 +133,37 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
             w.Line("int tokens = tokenIds.Length;");
             w.Line($"{Span} hidden = hiddenStates.Slice(0, tokens * ModelDim);");
             w.Line($"Embed({WeightsEmitter.Local}, tokenIds, tokenTypeIds, hidden);");
-            w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, {MemoryMarshal}.CreateReadOnlySpan(ref tokens, 1), tokens);");
+            w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, {MemoryMarshal}.CreateReadOnlySpan(ref tokens, 1), tokens{NoMask(paddingMask)});");
+        }
+
+        if (!paddingMask)
+        {
+            return;
+        }
+
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The last hidden state [tokens, ModelDim] of one padded sequence, as BertModel computes it with an attention_mask:");
+        w.Line("/// <paramref name=\"attentionMask\"/> one value per token, 1 for a token and 0 for padding, which no token attends to.");
+        w.Line("/// Padding rows are computed too (use only the unmasked ones). <paramref name=\"tokenTypeIds\"/> is one per token, or empty for");
+        w.Line("/// all 0. Positions are the row indices, padding included. Allocates nothing.");
+        w.Line("/// </summary>");
+        using (w.Block($"public void Forward(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> tokenTypeIds, global::System.ReadOnlySpan<int> attentionMask, {Span} hiddenStates)"))
+        {
+            w.Line($"{Guard}.TokenIds(tokenIds, Vocab, MaxSeqLen, nameof(tokenIds));");
+            w.Line($"{Guard}.TokenTypeIds(tokenTypeIds, tokenIds.Length, TypeVocab, nameof(tokenTypeIds));");
+            w.Line($"{Guard}.AttentionMask(attentionMask, tokenIds.Length, nameof(attentionMask));");
+            w.Line($"{Guard}.HasRows(hiddenStates, tokenIds.Length, ModelDim, nameof(hiddenStates));");
+            ExclusiveUseEmitter.EmitEnter(w);
+            WeightsEmitter.EmitLocal(w);
+            w.Line("int tokens = tokenIds.Length;");
+            w.Line($"{Span} hidden = hiddenStates.Slice(0, tokens * ModelDim);");
+            w.Line($"Embed({WeightsEmitter.Local}, tokenIds, tokenTypeIds, hidden);");
+            w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, {MemoryMarshal}.CreateReadOnlySpan(ref tokens, 1), tokens, attentionMask);");
         }
     }
 
-    private static void EmitEncode(SourceWriter w)
+    private static void EmitEncode(SourceWriter w, bool paddingMask)
     {
         w.Line();
         w.Line("int global::AttentionGen.ISentenceEncoder.Dimension => ModelDim;");
@@ -142,12 +180,37 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
             w.Line("int tokens = tokenIds.Length;");
             w.Line($"{Span} hidden = _hidden.Span.Slice(0, tokens * ModelDim);");
             w.Line($"Embed({WeightsEmitter.Local}, tokenIds, default, hidden);");
-            w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, {MemoryMarshal}.CreateReadOnlySpan(ref tokens, 1), tokens);");
+            w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, {MemoryMarshal}.CreateReadOnlySpan(ref tokens, 1), tokens{NoMask(paddingMask)});");
             w.Line("Pool(hidden, tokens, embedding.Slice(0, ModelDim));");
+        }
+
+        if (!paddingMask)
+        {
+            return;
+        }
+
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The sentence embedding [ModelDim] of one padded sequence of token ids, with <paramref name=\"attentionMask\"/> one value per");
+        w.Line("/// token as Hugging Face's attention_mask (1 = token, 0 = padding): padding is attended by no token and left out of the pooling.");
+        w.Line("/// Allocates nothing.");
+        w.Line("/// </summary>");
+        using (w.Block($"public void Encode(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> attentionMask, {Span} embedding)"))
+        {
+            w.Line($"{Guard}.TokenIds(tokenIds, Vocab, MaxSeqLen, nameof(tokenIds));");
+            w.Line($"{Guard}.AttentionMask(attentionMask, tokenIds.Length, nameof(attentionMask));");
+            w.Line($"{Guard}.HasRows(embedding, 1, ModelDim, nameof(embedding));");
+            ExclusiveUseEmitter.EmitEnter(w);
+            WeightsEmitter.EmitLocal(w);
+            w.Line("int tokens = tokenIds.Length;");
+            w.Line($"{Span} hidden = _hidden.Span.Slice(0, tokens * ModelDim);");
+            w.Line($"Embed({WeightsEmitter.Local}, tokenIds, default, hidden);");
+            w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, {MemoryMarshal}.CreateReadOnlySpan(ref tokens, 1), tokens, attentionMask);");
+            w.Line("PoolPadded(hidden, attentionMask, embedding.Slice(0, ModelDim));");
         }
     }
 
-    private static void EmitEncodeBatch(SourceWriter w)
+    private static void EmitEncodeBatch(SourceWriter w, bool paddingMask)
     {
         w.Line();
         w.Line("/// <summary>");
@@ -171,7 +234,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
                 w.Line("global::System.ReadOnlySpan<int> group = lengths.Slice(0, sentences);");
                 w.Line($"{Span} hidden = _hidden.Span.Slice(0, tokens * ModelDim);");
                 w.Line($"EmbedPacked({WeightsEmitter.Local}, tokenIds.Slice(0, tokens), group, hidden);");
-                w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, group, tokens);");
+                w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, group, tokens{NoMask(paddingMask)});");
                 w.Line("int first = 0;");
                 using (w.Block("for (int index = 0; index < group.Length; index++)"))
                 {
@@ -183,6 +246,48 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
                 w.Line();
                 w.Line("tokenIds = tokenIds.Slice(tokens);");
                 w.Line("lengths = lengths.Slice(sentences);");
+            }
+        }
+
+        if (paddingMask)
+        {
+            EmitEncodePaddedBatch(w);
+        }
+    }
+
+    private static void EmitEncodePaddedBatch(SourceWriter w)
+    {
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Sentence embeddings [batchSize, ModelDim] of a padded batch as ONNX Runtime takes it: <paramref name=\"tokenIds\"/> and");
+        w.Line("/// <paramref name=\"attentionMask\"/> both [batchSize, maxLen], the mask 1 for a token and 0 for padding. Each row is encoded as");
+        w.Line("/// <c>Encode(tokenIds, attentionMask, embedding)</c> would, with the linear layers over as many rows at once as MaxBatchTokens holds.");
+        w.Line("/// The packed <c>EncodeBatch(tokenIds, lengths, embeddings)</c> skips the padding rows' work and is faster. Allocates nothing.");
+        w.Line("/// </summary>");
+        using (w.Block($"public void EncodeBatch(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> attentionMask, int batchSize, {Span} embeddings)"))
+        {
+            w.Line($"int maxLen = {Guard}.PaddedBatch(tokenIds.Length, attentionMask, batchSize, MaxSeqLen, nameof(tokenIds), nameof(attentionMask), nameof(batchSize));");
+            w.Line($"{Guard}.TokenIdsInRange(tokenIds, Vocab, nameof(tokenIds));");
+            w.Line($"{Guard}.HasRows(embeddings, batchSize, ModelDim, nameof(embeddings));");
+            ExclusiveUseEmitter.EmitEnter(w);
+            WeightsEmitter.EmitLocal(w);
+            w.Line("// MaxBatchTokens is at least MaxSeqLen, so a group holds at least one row.");
+            w.Line("int rowsPerGroup = MaxBatchTokens / maxLen;");
+            w.Line("_paddedLengths.AsSpan(0, rowsPerGroup).Fill(maxLen);");
+            using (w.Block("for (int first = 0; first < batchSize; first += rowsPerGroup)"))
+            {
+                w.Line("int rows = global::System.Math.Min(rowsPerGroup, batchSize - first);");
+                w.Line("int tokens = rows * maxLen;");
+                w.Line("global::System.ReadOnlySpan<int> group = _paddedLengths.AsSpan(0, rows);");
+                w.Line("global::System.ReadOnlySpan<int> groupMask = attentionMask.Slice(first * maxLen, tokens);");
+                w.Line($"{Span} hidden = _hidden.Span.Slice(0, tokens * ModelDim);");
+                w.Line("// Positions restart at 0 in every row, padding included, as BertModel numbers them.");
+                w.Line($"EmbedPacked({WeightsEmitter.Local}, tokenIds.Slice(first * maxLen, tokens), group, hidden);");
+                w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, group, tokens, groupMask);");
+                using (w.Block("for (int row = 0; row < rows; row++)"))
+                {
+                    w.Line("PoolPadded(hidden.Slice(row * maxLen * ModelDim, maxLen * ModelDim), groupMask.Slice(row * maxLen, maxLen), embeddings.Slice((first + row) * ModelDim, ModelDim));");
+                }
             }
         }
     }
@@ -236,6 +341,26 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
                 w.Line($"{Kernels}.PoolingKernels.L2Normalize(embedding);");
             }
         }
+
+        if (!body.Block.PaddingMask)
+        {
+            return;
+        }
+
+        w.Line();
+        if (body.Pooling == PoolingKind.Cls)
+        {
+            w.Line("/// <summary>A padded sentence's embedding: the [CLS] row, as <see cref=\"Pool\"/> takes it (the mask leaves row 0 alone).</summary>");
+            w.Line($"private static void PoolPadded({Span} hidden, global::System.ReadOnlySpan<int> attentionMask, {Span} embedding) => Pool(hidden, attentionMask.Length, embedding);");
+            return;
+        }
+
+        w.Line("/// <summary>A padded sentence's embedding: its unmasked rows moved to the front (overwriting the hidden states), then pooled.</summary>");
+        using (w.Block($"private static void PoolPadded({Span} hidden, global::System.ReadOnlySpan<int> attentionMask, {Span} embedding)"))
+        {
+            w.Line($"int tokens = {Kernels}.PaddingRows.Compact(hidden, attentionMask, ModelDim);");
+            w.Line("Pool(hidden, tokens, embedding);");
+        }
     }
 
     /// <summary>The plan: the tables, the block every layer shares, the pooling.</summary>
@@ -261,6 +386,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         public override EquatableArray<string> GeneratedMembers =>
             Block.Members
                 .Concat(new[] { "Vocab", "MaxPositions", "TypeVocab", "Layers", "Forward", "Encode", "EncodeBatch", "Embed", "EmbedPacked", "RunBlocks", "Pool", "_hidden", ExclusiveUseEmitter.Field })
+                .Concat(Block.PaddingMask ? new[] { "PoolPadded", "_paddedLengths" } : new string[0])
                 .Concat(WeightsEmitter.Members).ToEquatableArray();
 
         public override EquatableArray<BufferPlan> Buffers => Block.Buffers

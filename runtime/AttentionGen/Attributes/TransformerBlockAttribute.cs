@@ -12,6 +12,7 @@ namespace AttentionGen;
 /// The generator adds <c>Forward(input, output, seqLen)</c> for one sequence and
 /// <c>Forward(input, output, lengths)</c> for a packed batch: sequences concatenated with no padding, where the
 /// projections and the feed-forward network run over every token at once and attention stays within each sequence.
+/// With <see cref="PaddingMask"/> it adds <c>Forward(input, output, seqLen, attentionMask)</c> for a padded sequence.
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class TransformerBlockAttribute : AttentionAttribute
@@ -54,4 +55,18 @@ public sealed class TransformerBlockAttribute : AttentionAttribute
     /// 0 means <see cref="AttentionAttribute.MaxSeqLen"/>. Raise it to run short sequences in larger batches.
     /// </summary>
     public int MaxBatchTokens { get; set; }
+
+    /// <summary>
+    /// Adds <c>Forward(input, output, seqLen, attentionMask)</c>: one padded sequence with a Hugging Face
+    /// <c>attention_mask</c>, one int per token, 1 to attend and 0 for padding. Padding is masked on keys only: a padding
+    /// token's row is still computed, but no token attends to it. With <see cref="AttentionAttribute.Causal"/> both apply
+    /// (token i attends to the unmasked tokens j ≤ i; a row that sees none, such as left padding, comes out of attention
+    /// as zeros). Rotary positions are the row indices, padding included. Defaults to false.
+    /// </summary>
+    /// <remarks>
+    /// It costs no memory: the padded keys and values are dropped from the block's scratch before attention, so the call
+    /// attends over the unmasked keys only (less work than an additive mask). A causal block attends run by run of
+    /// unmasked tokens, plus one row at a time for padding rows.
+    /// </remarks>
+    public bool PaddingMask { get; set; }
 }

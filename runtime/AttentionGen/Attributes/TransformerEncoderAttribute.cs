@@ -10,7 +10,7 @@ namespace AttentionGen;
 /// The generator adds <c>Forward(tokenIds, hiddenStates)</c> (with an overload taking token-type ids),
 /// <c>Encode(tokenIds, embedding)</c>, and <c>EncodeBatch(tokenIds, lengths, embeddings)</c> over a packed batch:
 /// sentences concatenated with no padding, the linear layers run over every token at once, attention within each
-/// sentence.
+/// sentence. With <see cref="PaddingMask"/> it also takes padded input with a Hugging Face <c>attention_mask</c>.
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class TransformerEncoderAttribute : Attribute
@@ -68,4 +68,19 @@ public sealed class TransformerEncoderAttribute : Attribute
 
     /// <summary>Whether the embedding is scaled to unit length (cosine similarity becomes a dot product). Defaults to true.</summary>
     public bool Normalize { get; set; } = true;
+
+    /// <summary>
+    /// Adds the padded overloads for input laid out as ONNX Runtime or Hugging Face take it, with an
+    /// <c>attention_mask</c> of one int per token (1 = a token, 0 = padding): <c>Forward(tokenIds, tokenTypeIds,
+    /// attentionMask, hiddenStates)</c>, <c>Encode(tokenIds, attentionMask, embedding)</c>, and
+    /// <c>EncodeBatch(tokenIds, attentionMask, batchSize, embeddings)</c> over <c>[batchSize, maxLen]</c>. Padding is
+    /// masked on keys only (a padding row is still computed), positions are the row indices as in <c>BertModel</c>, and
+    /// mean pooling averages the unmasked rows. Defaults to false.
+    /// </summary>
+    /// <remarks>
+    /// It costs no memory: padded keys and values are dropped before attention, so attention works on real tokens only.
+    /// The linear layers still run over every row, padding included; the packed <c>EncodeBatch(tokenIds, lengths,
+    /// embeddings)</c> skips padding entirely and stays the fast way to batch.
+    /// </remarks>
+    public bool PaddingMask { get; set; }
 }

@@ -164,6 +164,83 @@ public static class Guard
         }
     }
 
+    /// <summary>
+    /// Throws unless <paramref name="attentionMask"/> is a Hugging Face <c>attention_mask</c> for <paramref name="tokens"/>
+    /// tokens: exactly one value per token, each 1 (attend) or 0 (padding), and at least one 1, since a sequence of
+    /// padding alone has nothing to attend to or average. The message names the first bad value and where it is.
+    /// </summary>
+    /// <exception cref="ArgumentException">The length differs, a value is not 0 or 1, or every token is masked.</exception>
+    public static void AttentionMask(ReadOnlySpan<int> attentionMask, int tokens, string paramName)
+    {
+        if (attentionMask.Length != tokens)
+        {
+            throw new ArgumentException($"{paramName} holds {attentionMask.Length} values for {tokens} tokens; it needs exactly one per token (1 = attend, 0 = padding).", paramName);
+        }
+
+        MaskValues(attentionMask, 0, tokens, paramName);
+    }
+
+    /// <summary>
+    /// Checks a padded batch: <paramref name="tokens"/> ids laid out <c>[batchSize, maxLen]</c>, with an
+    /// <paramref name="attentionMask"/> of the same layout, each row a valid mask (0s and 1s, at least one 1). Returns
+    /// <c>maxLen</c>, which must be 1 to <paramref name="maxSeqLen"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1, or <c>maxLen</c> is out of range.</exception>
+    /// <exception cref="ArgumentException">The tokens are not whole rows, the mask's length differs, a value is not 0 or 1, or a row is all padding.</exception>
+    public static int PaddedBatch(int tokens, ReadOnlySpan<int> attentionMask, int batchSize, int maxSeqLen, string tokensName, string maskName, string batchSizeName)
+    {
+        if (batchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(batchSizeName, batchSize, $"{batchSizeName} must be at least 1, but it is {batchSize}.");
+        }
+
+        if (tokens % batchSize != 0)
+        {
+            throw new ArgumentException($"{tokensName} holds {tokens} ids, which is not {batchSizeName} ({batchSize}) rows of equal length.", tokensName);
+        }
+
+        int maxLen = tokens / batchSize;
+        if (maxLen < 1 || maxLen > maxSeqLen)
+        {
+            throw new ArgumentOutOfRangeException(tokensName, maxLen,
+                $"{tokensName} has rows of {maxLen} tokens ({tokens} ids / {batchSize} rows), but a row must hold between 1 and {maxSeqLen} (the declared maximum).");
+        }
+
+        if (attentionMask.Length != tokens)
+        {
+            throw new ArgumentException($"{maskName} holds {attentionMask.Length} values for {tokens} tokens; it needs exactly one per token, [{batchSizeName}, maxLen].", maskName);
+        }
+
+        for (int row = 0; row < batchSize; row++)
+        {
+            MaskValues(attentionMask, row * maxLen, maxLen, maskName);
+        }
+
+        return maxLen;
+    }
+
+    private static void MaskValues(ReadOnlySpan<int> attentionMask, int start, int count, string paramName)
+    {
+        bool anyToken = false;
+        for (int i = start; i < start + count; i++)
+        {
+            int value = attentionMask[i];
+            if (value is not (0 or 1))
+            {
+                throw new ArgumentException($"{paramName}[{i}] is {value}; a mask holds only 1 (attend) and 0 (padding).", paramName);
+            }
+
+            anyToken |= value == 1;
+        }
+
+        if (!anyToken)
+        {
+            throw new ArgumentException(count == attentionMask.Length
+                ? $"{paramName} masks every token: at least one must be 1, or there is nothing to attend to."
+                : $"{paramName} masks every token of row {start / count} ({paramName}[{start}..{start + count - 1}]): each row needs at least one 1.", paramName);
+        }
+    }
+
     private static void Ids(ReadOnlySpan<int> ids, int count, string paramName, string table)
     {
         for (int i = 0; i < ids.Length; i++)

@@ -41,6 +41,11 @@ internal interface ITransformerBlock
     void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> lengths);
 }
 
+internal interface IMaskedTransformerBlock : ITransformerBlock
+{
+    void Forward(ReadOnlySpan<float> input, Span<float> output, int seqLen, ReadOnlySpan<int> attentionMask);
+}
+
 internal interface IDecoder
 {
     int Position { get; }

@@ -188,6 +188,252 @@ public sealed class TransformerNumericTests(ITestOutputHelper output)
         Assert.Equal(untouched, embedding);
     }
 
+    public static TheoryData<string, int, string> MaskedBlockCases
+    {
+        get
+        {
+            var cases = new TheoryData<string, int, string>();
+            foreach (var (name, lengths) in new[]
+            {
+                (nameof(BlockPostNormMasked), new[] { 2, 9, 24 }), (nameof(BlockPreNormCausalGqaMasked), new[] { 3, 13, 20 }),
+                (nameof(BlockRopeCausalMasked), new[] { 5, 12 }), (nameof(BlockHeadDim40Masked), new[] { 6, 33 }),
+            })
+            {
+                foreach (int seqLen in lengths)
+                {
+                    foreach (var kind in new[] { "right", "left", "holes", "ones" })
+                    {
+                        cases.Add(name, seqLen, kind);
+                    }
+                }
+            }
+
+            return cases;
+        }
+    }
+
+    /// <summary>
+    /// A Hugging Face attention mask of <paramref name="seqLen"/> tokens: right padding (the usual tokenizer batch), left
+    /// padding (decoder batches), scattered holes (a mask a caller built), or none masked. Always keeps one token, and
+    /// (past one token) masks at least one unless none is asked for.
+    /// </summary>
+    internal static int[] Mask(string kind, int seqLen, int seed)
+    {
+        var random = new Random(seed);
+        int real = Math.Max(1, seqLen - 1 - random.Next(Math.Max(1, seqLen / 2)));
+        var mask = new int[seqLen];
+        for (int t = 0; t < seqLen; t++)
+        {
+            mask[t] = kind switch
+            {
+                "right" => t < real ? 1 : 0,
+                "left" => t >= seqLen - real ? 1 : 0,
+                "holes" => random.Next(3) == 0 ? 0 : 1,
+                _ => 1,
+            };
+        }
+
+        if (!mask.Contains(1))
+        {
+            mask[seqLen / 2] = 1;
+        }
+
+        if (kind == "holes" && seqLen > 1 && !mask.Contains(0))
+        {
+            mask[seqLen / 3] = 0;
+        }
+
+        return mask;
+    }
+
+    [Theory]
+    [MemberData(nameof(MaskedBlockCases))]
+    public void Block_PaddingMask_MatchesTheReference(string name, int seqLen, string maskKind)
+    {
+        // Every row is compared, padding rows too: they still attend (to the unmasked keys), and a causal row with no
+        // unmasked key before it (left padding) comes out of attention as zeros in both.
+        var (type, options) = Block(name);
+        var values = RandomWeights(type, seed: seqLen);
+        var block = TestWeights.Create<IMaskedTransformerBlock>(type, TestWeights.Build(type, values));
+        var input = TestData.Uniform(200 + seqLen, seqLen * options.ModelDim);
+        var mask = Mask(maskKind, seqLen, seed: seqLen);
+        var actual = new float[input.Length];
+
+        block.Forward(input, actual, seqLen, mask);
+
+        var expected = TransformerReference.Block(Array.ConvertAll(input, x => (double)x), seqLen, options, values, attentionMask: mask);
+        double error = TestData.AssertClose(expected, actual, $"{name} seqLen {seqLen}, {maskKind} mask [{string.Join("", mask)}]", Tolerance);
+        output.WriteLine($"{name} seqLen {seqLen}, {maskKind} mask {string.Join("", mask)}: max error {error:E2}");
+        if (maskKind != "ones")
+        {
+            // The mask must matter: the unmasked reference is far from what the block gave.
+            var unmasked = TransformerReference.Block(Array.ConvertAll(input, x => (double)x), seqLen, options, values);
+            Assert.True(TestData.MaxError(unmasked, actual) > 100 * Tolerance, $"{name}: the {maskKind} mask changed nothing");
+        }
+    }
+
+    [Theory]
+    [InlineData(nameof(BlockPostNormMasked))]
+    [InlineData(nameof(BlockPreNormCausalGqaMasked))]
+    [InlineData(nameof(BlockRopeCausalMasked))]
+    [InlineData(nameof(BlockHeadDim40Masked))]
+    public void Block_PaddingMask_OfOnes_IsTheUnmaskedCall_BitForBit(string name)
+    {
+        // Nothing to drop: the masked call makes the very attention call the unmasked one makes.
+        var (type, options) = Block(name);
+        var block = TestWeights.Create<IMaskedTransformerBlock>(type, TestWeights.Build(type, RandomWeights(type, seed: 4)));
+        int seqLen = (int)Declared.Constant(type, "MaxSeqLen")!;
+        var input = TestData.Uniform(12, seqLen * options.ModelDim);
+        var unmasked = new float[input.Length];
+        var masked = new float[input.Length];
+
+        block.Forward(input, unmasked, seqLen);
+        block.Forward(input, masked, seqLen, Enumerable.Repeat(1, seqLen).ToArray());
+
+        Assert.Equal(unmasked, masked);
+    }
+
+    [Theory]
+    [InlineData(nameof(BlockPostNormMasked))]
+    [InlineData(nameof(BlockPreNormCausalGqaMasked))]
+    [InlineData(nameof(BlockRopeCausalMasked))]
+    [InlineData(nameof(BlockHeadDim40Masked))]
+    public void Block_RightPadded_RealRowsAreTheShorterSequence(string name)
+    {
+        // Right padding: the real rows attend to exactly the keys the shorter sequence has. The GEMMs and norms work row
+        // by row, so only the attention call differs (all queries rather than the real ones, which can change the path
+        // the cost model picks); the tolerance is float rounding, 1e-6 of max(1, |x|).
+        var (type, options) = Block(name);
+        var block = TestWeights.Create<IMaskedTransformerBlock>(type, TestWeights.Build(type, RandomWeights(type, seed: 6)));
+        int seqLen = (int)Declared.Constant(type, "MaxSeqLen")!;
+        int bitIdentical = 0, cases = 0;
+        double worst = 0;
+        for (int real = 1; real < seqLen; real += Math.Max(1, seqLen / 7))
+        {
+            var input = TestData.Uniform(30 + real, seqLen * options.ModelDim);
+            var padded = new float[input.Length];
+            var shorter = new float[real * options.ModelDim];
+            block.Forward(input, padded, seqLen, Enumerable.Range(0, seqLen).Select(t => t < real ? 1 : 0).ToArray());
+            block.Forward(input.AsSpan(0, shorter.Length), shorter, real);
+
+            var realRows = padded.AsSpan(0, shorter.Length);
+            worst = Math.Max(worst, TestData.AssertClose(shorter, realRows, $"{name}: {real} real tokens of {seqLen}", 1e-6));
+            bitIdentical += realRows.SequenceEqual(shorter) ? 1 : 0;
+            cases++;
+        }
+
+        output.WriteLine($"{name}: right-padded vs shorter sequence, {bitIdentical} of {cases} lengths bit-identical, max error {worst:E2}");
+    }
+
+    [Fact]
+    public void Block_PaddingMask_BadMask_IsRejectedBeforeAnyWork()
+    {
+        var block = TestWeights.Create<IMaskedTransformerBlock>(typeof(BlockPostNormMasked), TestWeights.Build(typeof(BlockPostNormMasked), RandomWeights(typeof(BlockPostNormMasked), 2)));
+        var input = TestData.Uniform(3, 4 * BlockPostNormMasked.ModelDim);
+        var output = new float[input.Length];
+        Array.Fill(output, 7f);
+
+        var tooShort = Assert.Throws<ArgumentException>(() => block.Forward(input, output, 4, [1, 1, 0]));
+        Assert.Equal("attentionMask", tooShort.ParamName);
+        Assert.Contains("holds 3 values for 4 tokens", tooShort.Message);
+        var notABit = Assert.Throws<ArgumentException>(() => block.Forward(input, output, 4, [1, 2, 1, 0]));
+        Assert.Equal("attentionMask", notABit.ParamName);
+        Assert.Contains("attentionMask[1] is 2", notABit.Message);
+        Assert.Contains("masks every token", Assert.Throws<ArgumentException>(() => block.Forward(input, output, 4, [0, 0, 0, 0])).Message);
+        Assert.Equal("attentionMask", Assert.Throws<ArgumentException>(() => block.Forward(input, output, 4, [1, -1, 1, 1])).ParamName);
+        Assert.All(output, x => Assert.Equal(7f, x));
+    }
+
+    [Theory]
+    [InlineData(9, "right")]
+    [InlineData(24, "right")]
+    [InlineData(17, "left")]
+    [InlineData(20, "holes")]
+    public void Encoder_PaddingMask_HiddenStatesAndEmbedding_MatchTheReference(int tokens, string maskKind)
+    {
+        var options = EncoderOptions(typeof(EncoderMeanPooledMasked));
+        var values = RandomWeights(typeof(EncoderMeanPooledMasked), seed: tokens);
+        var encoder = new EncoderMeanPooledMasked((EncoderMeanPooledMasked.Weights)TestWeights.Build(typeof(EncoderMeanPooledMasked), values));
+        var ids = Ids(tokens, EncoderMeanPooledMasked.Vocab, seed: tokens);
+        var mask = Mask(maskKind, tokens, seed: tokens + 1);
+        var hidden = new float[tokens * EncoderMeanPooledMasked.ModelDim];
+        var embedding = new float[EncoderMeanPooledMasked.ModelDim];
+
+        encoder.Forward(ids, default, mask, hidden);
+        encoder.Encode(ids, mask, embedding);
+
+        var expected = TransformerReference.Encoder(ids, null, EncoderMeanPooledMasked.Layers, options, values, mask);
+        double error = TestData.AssertClose(expected, hidden, $"hidden states, {tokens} tokens, {maskKind} mask", Tolerance);
+        var expectedEmbedding = TransformerReference.MeanPool(expected, tokens, EncoderMeanPooledMasked.ModelDim, normalize: true, mask);
+        error = Math.Max(error, TestData.AssertClose(expectedEmbedding, embedding, $"embedding, {tokens} tokens, {maskKind} mask", Tolerance));
+        var unmaskedPooling = TransformerReference.MeanPool(expected, tokens, EncoderMeanPooledMasked.ModelDim, normalize: true);
+        Assert.True(TestData.MaxError(unmaskedPooling, embedding) > 100 * Tolerance, "the pooling ignored the mask");
+        output.WriteLine($"EncoderMeanPooledMasked, {tokens} tokens, {maskKind} mask {string.Join("", mask)}: max error {error:E2}");
+    }
+
+    [Fact]
+    public void Encoder_PaddingMask_TokenTypes_AndClsPooling_MatchTheReference()
+    {
+        var options = EncoderOptions(typeof(EncoderClsPooledMasked));
+        var values = RandomWeights(typeof(EncoderClsPooledMasked), seed: 8);
+        var encoder = new EncoderClsPooledMasked((EncoderClsPooledMasked.Weights)TestWeights.Build(typeof(EncoderClsPooledMasked), values));
+        var ids = Ids(11, EncoderClsPooledMasked.Vocab, seed: 9);
+        int[] types = [0, 0, 0, 0, 1, 1, 1, 2, 2, 0, 0];
+        int[] mask = [1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0];
+        var hidden = new float[11 * EncoderClsPooledMasked.ModelDim];
+        var embedding = new float[EncoderClsPooledMasked.ModelDim];
+
+        encoder.Forward(ids, types, mask, hidden);
+        encoder.Encode(ids, mask, embedding);
+
+        TestData.AssertClose(TransformerReference.Encoder(ids, types, EncoderClsPooledMasked.Layers, options, values, mask), hidden, "hidden states with token types and a mask", Tolerance);
+        TestData.AssertClose(TransformerReference.Encoder(ids, null, EncoderClsPooledMasked.Layers, options, values, mask)[..EncoderClsPooledMasked.ModelDim], embedding,
+            "the [CLS] row of the masked sequence", Tolerance);
+    }
+
+    [Fact]
+    public void Encoder_PaddedBatch_IsEachRowEncodedAlone_BitForBit()
+    {
+        var encoder = new EncoderMeanPooledMasked((EncoderMeanPooledMasked.Weights)TestWeights.Build(typeof(EncoderMeanPooledMasked), RandomWeights(typeof(EncoderMeanPooledMasked), 2)));
+        const int batch = 7, maxLen = 13; // 40 tokens per group: three rows a group, three groups
+        var ids = Ids(batch * maxLen, EncoderMeanPooledMasked.Vocab, seed: 3);
+        var mask = Enumerable.Range(0, batch).SelectMany(row => Mask(row % 2 == 0 ? "right" : "holes", maxLen, seed: row)).ToArray();
+        var embeddings = new float[batch * EncoderMeanPooledMasked.ModelDim];
+
+        encoder.EncodeBatch(ids, mask, batch, embeddings);
+
+        for (int row = 0; row < batch; row++)
+        {
+            var alone = new float[EncoderMeanPooledMasked.ModelDim];
+            encoder.Encode(ids.AsSpan(row * maxLen, maxLen), mask.AsSpan(row * maxLen, maxLen), alone);
+            Assert.True(alone.AsSpan().SequenceEqual(embeddings.AsSpan(row * EncoderMeanPooledMasked.ModelDim, EncoderMeanPooledMasked.ModelDim)), $"row {row} differs in the batch");
+        }
+    }
+
+    [Fact]
+    public void Encoder_PaddingMask_BadInput_IsRejectedBeforeAnyWork()
+    {
+        var encoder = new EncoderMeanPooledMasked((EncoderMeanPooledMasked.Weights)TestWeights.Build(typeof(EncoderMeanPooledMasked), RandomWeights(typeof(EncoderMeanPooledMasked), 2)));
+        var embeddings = new float[2 * EncoderMeanPooledMasked.ModelDim];
+        Array.Fill(embeddings, 7f);
+        var untouched = (float[])embeddings.Clone();
+
+        Assert.Equal("attentionMask", Assert.Throws<ArgumentException>(() => encoder.Encode([1, 2, 3], [1, 1], embeddings)).ParamName);
+        Assert.Equal("attentionMask", Assert.Throws<ArgumentException>(() => encoder.Encode([1, 2, 3], [1, 3, 0], embeddings)).ParamName);
+        Assert.Equal("attentionMask", Assert.Throws<ArgumentException>(() => encoder.Encode([1, 2, 3], [0, 0, 0], embeddings)).ParamName);
+        Assert.Equal("attentionMask", Assert.Throws<ArgumentException>(() => encoder.Forward([1, 2, 3], default, [1, 1, 1, 1], new float[96])).ParamName);
+        Assert.Equal("batchSize", Assert.Throws<ArgumentOutOfRangeException>(() => encoder.EncodeBatch([1, 2, 3, 4], [1, 1, 1, 1], 0, embeddings)).ParamName);
+        Assert.Equal("tokenIds", Assert.Throws<ArgumentException>(() => encoder.EncodeBatch([1, 2, 3], [1, 1, 1], 2, embeddings)).ParamName);
+        Assert.Equal("tokenIds", Assert.Throws<ArgumentOutOfRangeException>(() => encoder.EncodeBatch(new int[50], new int[50], 2, embeddings)).ParamName);
+        Assert.Equal("attentionMask", Assert.Throws<ArgumentException>(() => encoder.EncodeBatch([1, 2, 3, 4], [1, 1, 1], 2, embeddings)).ParamName);
+        var paddingRow = Assert.Throws<ArgumentException>(() => encoder.EncodeBatch([1, 2, 3, 4], [1, 1, 0, 0], 2, embeddings));
+        Assert.Equal("attentionMask", paddingRow.ParamName);
+        Assert.Contains("row 1", paddingRow.Message);
+        Assert.Equal("tokenIds", Assert.Throws<ArgumentOutOfRangeException>(() => encoder.EncodeBatch([1, 2, 3, 99], [1, 1, 1, 1], 2, embeddings)).ParamName);
+        Assert.Equal("embeddings", Assert.Throws<ArgumentException>(() => encoder.EncodeBatch([1, 2, 3, 4], [1, 1, 1, 1], 2, new float[63])).ParamName);
+        Assert.Equal(untouched, embeddings);
+    }
+
     private static (Type Type, BlockOptions Options) Block(string name)
     {
         var type = Declared.Type(name);

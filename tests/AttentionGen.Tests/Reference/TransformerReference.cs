@@ -27,8 +27,11 @@ internal sealed record BlockTensorNames(
 /// </summary>
 internal static class TransformerReference
 {
-    /// <summary>One block over a whole sequence (positions 0 to tokens − 1).</summary>
-    public static double[] Block(double[] x, int tokens, BlockOptions o, IReadOnlyDictionary<string, float[]> w, string prefix = "")
+    /// <summary>
+    /// One block over a whole sequence (positions 0 to tokens − 1). With <paramref name="attentionMask"/> (Hugging Face's:
+    /// 1 = attend, 0 = padding), a padded key gets −∞ added to its score in every row, so no row attends to it.
+    /// </summary>
+    public static double[] Block(double[] x, int tokens, BlockOptions o, IReadOnlyDictionary<string, float[]> w, string prefix = "", int[]? attentionMask = null)
     {
         var n = BlockTensorNames.For(o.Names);
         float[]? Bias(string name) => w.TryGetValue(prefix + name + ".bias", out var b) ? b : null;
@@ -50,7 +53,7 @@ internal static class TransformerReference
             RotateHalf(k, tokens, o.KvHeads, o.HeadDim, o.RopeDim, o.RopeTheta);
         }
 
-        var attended = AttentionReference.Sdpa(q, k, v, tokens, tokens, o.Heads, o.KvHeads, o.HeadDim, o.Causal, o.Scale, o.Softcap, null);
+        var attended = AttentionReference.Sdpa(q, k, v, tokens, tokens, o.Heads, o.KvHeads, o.HeadDim, o.Causal, o.Scale, o.Softcap, KeyMask(attentionMask, tokens));
         h = Add(h, Linear(attended, n.AttentionOutput, queryWidth, d));
         if (!o.PreNorm)
         {
@@ -148,12 +151,32 @@ internal static class TransformerReference
         return y;
     }
 
+    /// <summary>The additive [tokens, tokens] mask of a key mask: 0 where the key is attended, −∞ where it is padding.</summary>
+    public static float[]? KeyMask(int[]? attentionMask, int tokens)
+    {
+        if (attentionMask is null)
+        {
+            return null;
+        }
+
+        var additive = new float[tokens * tokens];
+        for (int i = 0; i < tokens; i++)
+        {
+            for (int j = 0; j < tokens; j++)
+            {
+                additive[i * tokens + j] = attentionMask[j] == 0 ? float.NegativeInfinity : 0;
+            }
+        }
+
+        return additive;
+    }
+
     private static double Silu(double x) => x / (1 + Math.Exp(-x));
 
     private static double[] Add(double[] a, double[] b) => a.Zip(b, (p, q) => p + q).ToArray();
 
     /// <summary>A BERT encoder's last hidden state for one sequence: embeddings summed, LayerNorm, then every block.</summary>
-    public static double[] Encoder(int[] tokenIds, int[]? tokenTypes, int layers, BlockOptions o, IReadOnlyDictionary<string, float[]> w)
+    public static double[] Encoder(int[] tokenIds, int[]? tokenTypes, int layers, BlockOptions o, IReadOnlyDictionary<string, float[]> w, int[]? attentionMask = null)
     {
         int tokens = tokenIds.Length, d = o.ModelDim;
         var h = new double[tokens * d];
@@ -171,21 +194,27 @@ internal static class TransformerReference
         h = LayerNorm(h, tokens, d, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], o.Epsilon);
         for (int layer = 0; layer < layers; layer++)
         {
-            h = Block(h, tokens, o, w, $"encoder.layer.{layer}.");
+            h = Block(h, tokens, o, w, $"encoder.layer.{layer}.", attentionMask);
         }
 
         return h;
     }
 
-    /// <summary>The mean of the rows, then (optionally) scaled to unit length.</summary>
-    public static double[] MeanPool(double[] rows, int tokens, int width, bool normalize)
+    /// <summary>The mean of the rows (only those <paramref name="attentionMask"/> marks 1, when given), then (optionally) scaled to unit length.</summary>
+    public static double[] MeanPool(double[] rows, int tokens, int width, bool normalize, int[]? attentionMask = null)
     {
         var mean = new double[width];
+        int counted = attentionMask?.Count(m => m == 1) ?? tokens;
         for (int t = 0; t < tokens; t++)
         {
+            if (attentionMask is not null && attentionMask[t] == 0)
+            {
+                continue;
+            }
+
             for (int c = 0; c < width; c++)
             {
-                mean[c] += rows[t * width + c] / tokens;
+                mean[c] += rows[t * width + c] / counted;
             }
         }
 

@@ -64,11 +64,18 @@ internal static class TransformerBlockEmitter
         {
             w.Line($"/// One {kind} transformer block, in place on <paramref name=\"hidden\"/> [tokens, ModelDim]: a packed group of");
             w.Line("/// sequences, <paramref name=\"lengths\"/> tokens each, that the linear layers take all at once and attention takes one by one.");
+            if (block.PaddingMask)
+            {
+                w.Line("/// <paramref name=\"attentionMask\"/> is empty, or one checked 0 or 1 per token of the group: each sequence then attends to its");
+                w.Line("/// unmasked keys only.");
+            }
         }
 
         w.Line("/// </summary>");
         var layerParameter = layered ? "int layer, " : "";
-        var tail = block.UsesCache ? "int tokens, int position" : "global::System.ReadOnlySpan<int> lengths, int tokens";
+        var tail = block.UsesCache ? "int tokens, int position"
+            : block.PaddingMask ? "global::System.ReadOnlySpan<int> lengths, int tokens, global::System.ReadOnlySpan<int> attentionMask"
+            : "global::System.ReadOnlySpan<int> lengths, int tokens";
         using (w.Block($"private void RunBlock(Weights {WeightsEmitter.Local}, {layerParameter}{Span} hidden, {tail})"))
         {
             w.Line($"{Span} query = _query.Span.Slice(0, tokens * QueryWidth);");
@@ -142,8 +149,24 @@ internal static class TransformerBlockEmitter
                         (sequenceQuery, sequenceKey) = ("sequenceQuery", "sequenceKey");
                     }
 
-                    AttentionCoreEmitter.EmitAttend(w, block.Core, sequenceQuery, sequenceKey, "value.Slice(first * KvWidth, length * KvWidth)", "default",
-                        "attended.Slice(first * QueryWidth, length * QueryWidth)", "length", "length");
+                    var sequenceValue = "value.Slice(first * KvWidth, length * KvWidth)";
+                    var sequenceAttended = "attended.Slice(first * QueryWidth, length * QueryWidth)";
+                    if (block.PaddingMask)
+                    {
+                        using (w.Block("if (!attentionMask.IsEmpty)"))
+                        {
+                            w.Line("// Padding is masked on keys only: the padded keys and values are dropped, every query row still attends.");
+                            var keyPanels = block.Core.HasTiles ? block.Core.KeyPanelsField + ".Span" : "default";
+                            w.Line($"{Kernels}.PaddedAttention<{block.Core.ShapeType}>.Attend({sequenceQuery}, {sequenceKey}, {sequenceValue}, " +
+                                $"attentionMask.Slice(first, length), {sequenceAttended}, length, {block.Core.ScoresField}.Span, {keyPanels});");
+                            w.Line("first += length;");
+                            w.Line("continue;");
+                        }
+
+                        w.Line();
+                    }
+
+                    AttentionCoreEmitter.EmitAttend(w, block.Core, sequenceQuery, sequenceKey, sequenceValue, "default", sequenceAttended, "length", "length");
                     w.Line("first += length;");
                 }
 

@@ -31,6 +31,12 @@ internal sealed record TransformerBlockPlan(
     /// </summary>
     public bool UsesCache { get; init; }
 
+    /// <summary>
+    /// Whether <c>RunBlock</c> takes a Hugging Face attention mask (one 0 or 1 per token of the group, or empty for none)
+    /// and attends each masked sequence to its unmasked keys only. Never with a cache.
+    /// </summary>
+    public bool PaddingMask { get; init; }
+
     /// <summary>Whether the block's matrices are held as bfloat16.</summary>
     public bool Bfloat16Weights { get; init; }
 
