@@ -139,6 +139,16 @@ internal static class Declarations
             "Norm = NormKind.LayerNorm, Activation = ActivationKind.GeluTanh, Bias = true, TiedEmbeddings = true, Positions = PositionKind.Learned, " +
             "WeightNames = WeightNames.Gpt2)").Named("Gpt2Small").Build();
 
+    /// <summary>A causal grouped-query block with the padding mask: the masked overload, and RunBlock taking a mask.</summary>
+    public static readonly string TransformerBlockPaddingMask =
+        TestSourceBuilder.WithAttribute("TransformerBlock(ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 96, MaxSeqLen = 16, Causal = true, " +
+            "PreNorm = true, Bias = false, PaddingMask = true)").Named("PaddedGptLayer").Build();
+
+    /// <summary>all-MiniLM-L6-v2's shape taking ORT-style padded input: the masked Forward, Encode and padded EncodeBatch.</summary>
+    public static readonly string TransformerEncoderPaddingMask =
+        TestSourceBuilder.WithAttribute("TransformerEncoder(Vocab = 30522, MaxPositions = 512, Layers = 6, ModelDim = 384, Heads = 12, " +
+            "FfnDim = 1536, MaxSeqLen = 256, PaddingMask = true)").Named("PaddedMiniLm").Build();
+
     /// <summary>Every declaration above by name, for theories.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
@@ -168,6 +178,8 @@ internal static class Declarations
         [nameof(TransformerDecoderStories)] = TransformerDecoderStories,
         [nameof(TransformerDecoderTied)] = TransformerDecoderTied,
         [nameof(TransformerDecoderGpt2)] = TransformerDecoderGpt2,
+        [nameof(TransformerBlockPaddingMask)] = TransformerBlockPaddingMask,
+        [nameof(TransformerEncoderPaddingMask)] = TransformerEncoderPaddingMask,
     };
 
     public static TheoryData<string> Names => [.. All.Keys];

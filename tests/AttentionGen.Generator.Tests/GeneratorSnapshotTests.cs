@@ -55,6 +55,10 @@ public sealed class GeneratorSnapshotTests
 
     [Fact] public void TransformerDecoderGpt2() => Verify(Declarations.TransformerDecoderGpt2, "Tests.Gpt2Small.g.cs");
 
+    [Fact] public void TransformerBlockPaddingMask() => Verify(Declarations.TransformerBlockPaddingMask, "Tests.PaddedGptLayer.g.cs");
+
+    [Fact] public void TransformerEncoderPaddingMask() => Verify(Declarations.TransformerEncoderPaddingMask, "Tests.PaddedMiniLm.g.cs");
+
     /// <summary>Every declaration yields exactly one file, under the expected hint name, matching its snapshot.</summary>
     private static void Verify(string source, string expectedHintName, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {

@@ -66,8 +66,12 @@ internal sealed class TransformerBlockLayer : LayerDefinition<TransformerBlockSp
             w.Line("/// <summary>");
             w.Line("/// One padded sequence: <paramref name=\"input\"/> [seqLen, ModelDim] through the block to <paramref name=\"output\"/> [seqLen, ModelDim]");
             w.Line("/// (which may be the input itself), with <paramref name=\"attentionMask\"/> one value per token as Hugging Face's attention_mask:");
-            w.Line("/// 1 to attend, 0 for padding. Padding is masked on keys only: its rows are computed, but no token attends to them." + (block.Core.Causal
-                ? " Causal too: token i attends to the unmasked tokens j ≤ i, and a row with none (left padding) comes out of attention as zeros." : ""));
+            w.Line("/// 1 to attend, 0 for padding. Padding is masked on keys only: its rows are computed, but no token attends to them.");
+            if (block.Core.Causal)
+            {
+                w.Line("/// Causal too: token i attends to the unmasked tokens j ≤ i, and a row with none (left padding) comes out of attention as zeros.");
+            }
+
             w.Line("/// Allocates nothing.");
             w.Line("/// </summary>");
             using (w.Block($"public void Forward({ReadOnlySpan} input, {Span} output, int seqLen, global::System.ReadOnlySpan<int> attentionMask)"))

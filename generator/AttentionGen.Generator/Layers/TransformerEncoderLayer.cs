@@ -273,12 +273,12 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
             WeightsEmitter.EmitLocal(w);
             w.Line("// MaxBatchTokens is at least MaxSeqLen, so a group holds at least one row.");
             w.Line("int rowsPerGroup = MaxBatchTokens / maxLen;");
-            w.Line("_paddedLengths.AsSpan(0, rowsPerGroup).Fill(maxLen);");
+            w.Line("new global::System.Span<int>(_paddedLengths, 0, rowsPerGroup).Fill(maxLen);");
             using (w.Block("for (int first = 0; first < batchSize; first += rowsPerGroup)"))
             {
                 w.Line("int rows = global::System.Math.Min(rowsPerGroup, batchSize - first);");
                 w.Line("int tokens = rows * maxLen;");
-                w.Line("global::System.ReadOnlySpan<int> group = _paddedLengths.AsSpan(0, rows);");
+                w.Line("global::System.ReadOnlySpan<int> group = new(_paddedLengths, 0, rows);");
                 w.Line("global::System.ReadOnlySpan<int> groupMask = attentionMask.Slice(first * maxLen, tokens);");
                 w.Line($"{Span} hidden = _hidden.Span.Slice(0, tokens * ModelDim);");
                 w.Line("// Positions restart at 0 in every row, padding included, as BertModel numbers them.");

@@ -123,6 +123,39 @@ public sealed class ZeroAllocationTests
     }
 
     [Fact]
+    public void TransformerBlock_PaddingMask_PlainAndCausal()
+    {
+        var block = TestWeights.NewLayer<BlockPostNormMasked>();
+        var causal = TestWeights.NewLayer<BlockPreNormCausalGqaMasked>();
+        var input = new float[24 * BlockPostNormMasked.ModelDim];
+        var output = new float[input.Length];
+        int[] holes = [1, 0, 1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1];
+        int[] leftPadded = [0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0];
+        AssertNoAllocation(() =>
+        {
+            block.Forward(input, output, 24, holes);
+            block.Forward(output, output, 9, holes.AsSpan(0, 9));
+            causal.Forward(input, output, 20, leftPadded);  // zero rows, runs, and padding rows one at a time
+        });
+    }
+
+    [Fact]
+    public void TransformerEncoder_PaddingMask_ForwardEncodeAndPaddedBatch()
+    {
+        var encoder = TestWeights.NewLayer<EncoderMeanPooledMasked>();
+        var ids = new int[7 * 13];
+        var mask = Enumerable.Range(0, ids.Length).Select(i => i % 13 < 9 || i % 5 == 0 ? 1 : 0).ToArray();
+        var hidden = new float[13 * EncoderMeanPooledMasked.ModelDim];
+        var embeddings = new float[7 * EncoderMeanPooledMasked.ModelDim];
+        AssertNoAllocation(() =>
+        {
+            encoder.Forward(ids.AsSpan(0, 13), default, mask.AsSpan(0, 13), hidden);
+            encoder.Encode(ids.AsSpan(0, 13), mask.AsSpan(0, 13), embeddings.AsSpan(0, EncoderMeanPooledMasked.ModelDim));
+            encoder.EncodeBatch(ids, mask, 7, embeddings); // three groups of at most three rows
+        });
+    }
+
+    [Fact]
     public void TransformerDecoder_DecodeStep_AndChunkedPrefill()
     {
         var decoder = TestWeights.NewLayer<DecoderLlamaTiny>();
