@@ -94,6 +94,34 @@ public sealed class OrtBert : IDisposable
         return new OrtBatchOutput(tensor.ToArray(), maskValues, batch, length, hidden);
     }
 
+    /// <summary>
+    /// Runs a batch laid out by the caller: <paramref name="tokenIds"/> and <paramref name="attentionMask"/> both
+    /// [batch, length], padding anywhere (left, right, holes), every token type 0.
+    /// </summary>
+    public OrtBatchOutput RunPadded(int[] tokenIds, int[] attentionMask, int batch)
+    {
+        ArgumentNullException.ThrowIfNull(tokenIds);
+        ArgumentNullException.ThrowIfNull(attentionMask);
+        if (batch < 1 || tokenIds.Length % batch != 0 || attentionMask.Length != tokenIds.Length)
+        {
+            throw new ArgumentException("The ids and the mask must both be [batch, length].", nameof(tokenIds));
+        }
+
+        int length = tokenIds.Length / batch;
+        var ids = new DenseTensor<long>(Array.ConvertAll(tokenIds, id => (long)id), [batch, length]);
+        var mask = new DenseTensor<long>(Array.ConvertAll(attentionMask, m => (long)m), [batch, length]);
+        var types = new DenseTensor<long>([batch, length]);
+        var inputs = new List<NamedOnnxValue>
+        {
+            NamedOnnxValue.CreateFromTensor("input_ids", ids),
+            NamedOnnxValue.CreateFromTensor("attention_mask", mask),
+            NamedOnnxValue.CreateFromTensor("token_type_ids", types),
+        };
+        using var results = _session.Run(inputs, [LastHiddenStateOutput]);
+        var tensor = results.Single().AsTensor<float>();
+        return new OrtBatchOutput(tensor.ToArray(), (int[])attentionMask.Clone(), batch, length, tensor.Dimensions[2]);
+    }
+
     /// <summary>The mean of the unmasked rows, L2-normalized (computed in float64): the sentence embedding.</summary>
     public static float[] SentenceEmbedding(ReadOnlySpan<float> lastHiddenState, int hidden, ReadOnlySpan<int> attentionMask = default)
     {
