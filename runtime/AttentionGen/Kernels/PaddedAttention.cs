@@ -31,43 +31,49 @@ public static class PaddedAttention<TShape>
         int queryWidth = TShape.Heads * TShape.HeadDim, kvWidth = TShape.KvHeads * TShape.HeadDim;
         int kept = PaddingRows.Compact(key, attentionMask, kvWidth);
         PaddingRows.Compact(value, attentionMask, kvWidth);
-        if (!TShape.IsCausal)
-        {
-            AttentionCore<TShape>.Attend(query.Slice(0, seqLen * queryWidth), key.Slice(0, kept * kvWidth), value.Slice(0, kept * kvWidth), default,
-                output.Slice(0, seqLen * queryWidth), seqLen, kept, scores, keyPanels);
-            return;
-        }
 
-        // Causal: within a run of tokens, row r of m sees the core's bottom-right-aligned r + (kvSeqLen − m) + 1 keys,
-        // which is exactly the kept keys up to it when kvSeqLen counts the kept keys up to the run's end. A padding row
-        // sees the kept keys before it, all of them: one query row against them (a lone causal row sees every key).
+        // One call per run of tokens or of padding, so the real rows of a right-padded sequence make exactly the call the
+        // shorter sequence makes (bit-identical results). Causal: row r of a run of m sees the core's bottom-right-aligned
+        // r + (kvSeqLen − m) + 1 keys, which is exactly the kept keys up to it when kvSeqLen counts the kept keys up to
+        // the run's end; a padding row sees every kept key before it, so it goes alone (a lone causal row sees all keys).
         int seen = 0;
         int token = 0;
         while (token < seqLen)
         {
             int start = token;
-            if (attentionMask[token] != 0)
-            {
-                while (token < seqLen && attentionMask[token] != 0)
-                {
-                    token++;
-                }
-
-                seen += token - start;
-            }
-            else
+            bool isToken = attentionMask[token] != 0;
+            while (token < seqLen && (attentionMask[token] != 0) == isToken)
             {
                 token++;
-                if (seen == 0)
-                {
-                    output.Slice(start * queryWidth, queryWidth).Clear();
-                    continue;
-                }
             }
 
             int rows = token - start;
-            AttentionCore<TShape>.Attend(query.Slice(start * queryWidth, rows * queryWidth), key.Slice(0, seen * kvWidth), value.Slice(0, seen * kvWidth),
-                default, output.Slice(start * queryWidth, rows * queryWidth), rows, seen, scores, keyPanels);
+            if (isToken)
+            {
+                seen += rows;
+            }
+
+            int visible = TShape.IsCausal ? seen : kept;
+            Span<float> runOutput = output.Slice(start * queryWidth, rows * queryWidth);
+            if (visible == 0)
+            {
+                // Causal padding before the first token: it sees no key, and attention of nothing is zeros.
+                runOutput.Clear();
+                continue;
+            }
+
+            if (isToken || !TShape.IsCausal)
+            {
+                AttentionCore<TShape>.Attend(query.Slice(start * queryWidth, rows * queryWidth), key.Slice(0, visible * kvWidth), value.Slice(0, visible * kvWidth),
+                    default, runOutput, rows, visible, scores, keyPanels);
+                continue;
+            }
+
+            for (int row = start; row < token; row++)
+            {
+                AttentionCore<TShape>.Attend(query.Slice(row * queryWidth, queryWidth), key.Slice(0, visible * kvWidth), value.Slice(0, visible * kvWidth),
+                    default, output.Slice(row * queryWidth, queryWidth), 1, visible, scores, keyPanels);
+            }
         }
     }
 }
