@@ -64,9 +64,11 @@ public sealed class TransformerBlockAttribute : AttentionAttribute
     /// as zeros). Rotary positions are the row indices, padding included. Defaults to false.
     /// </summary>
     /// <remarks>
-    /// It costs no memory: the padded keys and values are dropped from the block's scratch before attention, so the call
-    /// attends over the unmasked keys only (less work than an additive mask). A causal block attends run by run of
-    /// unmasked tokens, plus one row at a time for padding rows.
+    /// It costs no memory (no <c>[MaxSeqLen, MaxSeqLen]</c> additive mask): the padded keys and values are dropped from the
+    /// block's scratch before attention, so attention works over the unmasked keys only, less work than an additive mask.
+    /// The projections and the feed-forward network still run over every row. Attention takes one call per run of tokens
+    /// or of padding (causal padding rows one at a time), so a right-padded sequence's real rows come out bit for bit as
+    /// the shorter sequence's.
     /// </remarks>
     public bool PaddingMask { get; set; }
 }
