@@ -82,8 +82,8 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         EmitForward(w, block.PaddingMask);
         if (body.HasEmbedding)
         {
-            EmitEncode(w, block.PaddingMask);
-            EmitEncodeBatch(w, block.PaddingMask);
+            EmitEncode(w, body);
+            EmitEncodeBatch(w, body);
         }
 
         EmitEmbed(w);
@@ -163,8 +163,9 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         }
     }
 
-    private static void EmitEncode(SourceWriter w, bool paddingMask)
+    private static void EmitEncode(SourceWriter w, Body body)
     {
+        var paddingMask = body.Block.PaddingMask;
         w.Line();
         w.Line("int global::AttentionGen.ISentenceEncoder.Dimension => ModelDim;");
         w.Line();
@@ -202,16 +203,33 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
             w.Line($"{Guard}.HasRows(embedding, 1, ModelDim, nameof(embedding));");
             ExclusiveUseEmitter.EmitEnter(w);
             WeightsEmitter.EmitLocal(w);
-            w.Line("int tokens = tokenIds.Length;");
-            w.Line($"{Span} hidden = _hidden.Span.Slice(0, tokens * ModelDim);");
-            w.Line($"Embed({WeightsEmitter.Local}, tokenIds, default, hidden);");
-            w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, {MemoryMarshal}.CreateReadOnlySpan(ref tokens, 1), tokens, attentionMask);");
-            w.Line("PoolPadded(hidden, attentionMask, embedding.Slice(0, ModelDim));");
+            if (body.Pooling == PoolingKind.Mean)
+            {
+                w.Line("// No token attends to padding and the mean skips it, so only the tokens run, packed, at their own positions.");
+                w.Line($"int tokens = EmbedUnmasked({WeightsEmitter.Local}, tokenIds, attentionMask, _hidden.Span);");
+                w.Line($"{Span} hidden = _hidden.Span.Slice(0, tokens * ModelDim);");
+                EmitEmbeddingNorm(w, "tokens");
+                w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, {MemoryMarshal}.CreateReadOnlySpan(ref tokens, 1), tokens, default);");
+            }
+            else
+            {
+                w.Line("// [CLS] pooling reads row 0 whatever the mask says, so every row runs, padding masked as keys.");
+                w.Line("int tokens = tokenIds.Length;");
+                w.Line($"{Span} hidden = _hidden.Span.Slice(0, tokens * ModelDim);");
+                w.Line($"Embed({WeightsEmitter.Local}, tokenIds, default, hidden);");
+                w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, {MemoryMarshal}.CreateReadOnlySpan(ref tokens, 1), tokens, attentionMask);");
+            }
+
+            w.Line("Pool(hidden, tokens, embedding.Slice(0, ModelDim));");
         }
     }
 
-    private static void EmitEncodeBatch(SourceWriter w, bool paddingMask)
+    private static void EmitEmbeddingNorm(SourceWriter w, string rows) =>
+        w.Line($"{Kernels}.NormKernels.LayerNorm(hidden, {WeightsEmitter.Local}.EmbeddingNormGain, {WeightsEmitter.Local}.EmbeddingNormBias, hidden, {rows}, ModelDim, NormEpsilon);");
+
+    private static void EmitEncodeBatch(SourceWriter w, Body body)
     {
+        var paddingMask = body.Block.PaddingMask;
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Sentence embeddings [sentences, ModelDim] of a packed batch: the sentences' token ids concatenated in");
@@ -251,18 +269,27 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
 
         if (paddingMask)
         {
-            EmitEncodePaddedBatch(w);
+            EmitEncodePaddedBatch(w, body.Pooling == PoolingKind.Mean);
         }
     }
 
-    private static void EmitEncodePaddedBatch(SourceWriter w)
+    private static void EmitEncodePaddedBatch(SourceWriter w, bool meanPooling)
     {
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Sentence embeddings [batchSize, ModelDim] of a padded batch as ONNX Runtime takes it: <paramref name=\"tokenIds\"/> and");
         w.Line("/// <paramref name=\"attentionMask\"/> both [batchSize, maxLen], the mask 1 for a token and 0 for padding. Each row is encoded as");
-        w.Line("/// <c>Encode(tokenIds, attentionMask, embedding)</c> would, with the linear layers over as many rows at once as MaxBatchTokens holds.");
-        w.Line("/// The packed <c>EncodeBatch(tokenIds, lengths, embeddings)</c> skips the padding rows' work and is faster. Allocates nothing.");
+        if (meanPooling)
+        {
+            w.Line("/// <c>Encode(tokenIds, attentionMask, embedding)</c> would: only the tokens run, packed (the linear layers over as many at once as");
+            w.Line("/// MaxBatchTokens holds), so padding costs nothing but the mask's scan. Allocates nothing.");
+        }
+        else
+        {
+            w.Line("/// <c>Encode(tokenIds, attentionMask, embedding)</c> would, with the linear layers over as many rows at once as MaxBatchTokens holds.");
+            w.Line("/// The packed <c>EncodeBatch(tokenIds, lengths, embeddings)</c> skips the padding rows' work and is faster. Allocates nothing.");
+        }
+
         w.Line("/// </summary>");
         using (w.Block($"public void EncodeBatch(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> attentionMask, int batchSize, {Span} embeddings)"))
         {
@@ -271,6 +298,12 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
             w.Line($"{Guard}.HasRows(embeddings, batchSize, ModelDim, nameof(embeddings));");
             ExclusiveUseEmitter.EmitEnter(w);
             WeightsEmitter.EmitLocal(w);
+            if (meanPooling)
+            {
+                EmitPackUnmaskedBatch(w);
+                return;
+            }
+
             w.Line("// MaxBatchTokens is at least MaxSeqLen, so a group holds at least one row.");
             w.Line("int rowsPerGroup = MaxBatchTokens / maxLen;");
             w.Line("new global::System.Span<int>(_paddedLengths, 0, rowsPerGroup).Fill(maxLen);");
@@ -286,9 +319,52 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
                 w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, group, tokens, groupMask);");
                 using (w.Block("for (int row = 0; row < rows; row++)"))
                 {
-                    w.Line("PoolPadded(hidden.Slice(row * maxLen * ModelDim, maxLen * ModelDim), groupMask.Slice(row * maxLen, maxLen), embeddings.Slice((first + row) * ModelDim, ModelDim));");
+                    w.Line("Pool(hidden.Slice(row * maxLen * ModelDim, maxLen * ModelDim), maxLen, embeddings.Slice((first + row) * ModelDim, ModelDim));");
                 }
             }
+        }
+    }
+
+    /// <summary>A mean-pooled padded batch: each group packs the tokens of as many rows as fit, then runs as a packed batch.</summary>
+    private static void EmitPackUnmaskedBatch(SourceWriter w)
+    {
+        w.Line("// No token attends to padding and the mean skips it, so each group packs the rows' tokens (at their own positions)");
+        w.Line("// and runs as a packed batch. A row has at most MaxSeqLen ≤ MaxBatchTokens tokens, so a group takes at least one.");
+        w.Line($"{Span} scratch = _hidden.Span;");
+        w.Line("int row = 0;");
+        using (w.Block("while (row < batchSize)"))
+        {
+            w.Line("int sentences = 0;");
+            w.Line("int tokens = 0;");
+            using (w.Block("while (row + sentences < batchSize)"))
+            {
+                w.Line("global::System.ReadOnlySpan<int> rowMask = attentionMask.Slice((row + sentences) * maxLen, maxLen);");
+                w.Line("int kept = global::System.MemoryExtensions.Count(rowMask, 1);");
+                using (w.Block("if (tokens + kept > MaxBatchTokens)"))
+                {
+                    w.Line("break;");
+                }
+
+                w.Line();
+                w.Line($"EmbedUnmasked({WeightsEmitter.Local}, tokenIds.Slice((row + sentences) * maxLen, maxLen), rowMask, scratch.Slice(tokens * ModelDim, kept * ModelDim));");
+                w.Line("_paddedLengths[sentences++] = kept;");
+                w.Line("tokens += kept;");
+            }
+
+            w.Line();
+            w.Line("global::System.ReadOnlySpan<int> group = new(_paddedLengths, 0, sentences);");
+            w.Line($"{Span} hidden = scratch.Slice(0, tokens * ModelDim);");
+            EmitEmbeddingNorm(w, "tokens");
+            w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, group, tokens, default);");
+            w.Line("int first = 0;");
+            using (w.Block("for (int index = 0; index < sentences; index++)"))
+            {
+                w.Line("Pool(hidden.Slice(first * ModelDim, group[index] * ModelDim), group[index], embeddings.Slice((row + index) * ModelDim, ModelDim));");
+                w.Line("first += group[index];");
+            }
+
+            w.Line();
+            w.Line("row += sentences;");
         }
     }
 
@@ -342,24 +418,43 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
             }
         }
 
-        if (!body.Block.PaddingMask)
+        if (!body.Block.PaddingMask || body.Pooling != PoolingKind.Mean)
         {
             return;
         }
 
         w.Line();
-        if (body.Pooling == PoolingKind.Cls)
+        w.Line("/// <summary>");
+        w.Line("/// The word and position embeddings (type 0) of the tokens <paramref name=\"attentionMask\"/> keeps, packed into <paramref name=\"hidden\"/>,");
+        w.Line("/// each at its row's position as BertModel numbers them (padding counted); not yet normalized. Returns how many there are.");
+        w.Line("/// </summary>");
+        using (w.Block($"private static int EmbedUnmasked(Weights {WeightsEmitter.Local}, global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> attentionMask, {Span} hidden)"))
         {
-            w.Line("/// <summary>A padded sentence's embedding: the [CLS] row, as <see cref=\"Pool\"/> takes it (the mask leaves row 0 alone).</summary>");
-            w.Line($"private static void PoolPadded({Span} hidden, global::System.ReadOnlySpan<int> attentionMask, {Span} embedding) => Pool(hidden, attentionMask.Length, embedding);");
-            return;
-        }
+            w.Line("int kept = 0;");
+            w.Line("int token = 0;");
+            using (w.Block("while (token < attentionMask.Length)"))
+            {
+                using (w.Block("if (attentionMask[token] == 0)"))
+                {
+                    w.Line("token++;");
+                    w.Line("continue;");
+                }
 
-        w.Line("/// <summary>A padded sentence's embedding: its unmasked rows moved to the front (overwriting the hidden states), then pooled.</summary>");
-        using (w.Block($"private static void PoolPadded({Span} hidden, global::System.ReadOnlySpan<int> attentionMask, {Span} embedding)"))
-        {
-            w.Line($"int tokens = {Kernels}.PaddingRows.Compact(hidden, attentionMask, ModelDim);");
-            w.Line("Pool(hidden, tokens, embedding);");
+                w.Line();
+                w.Line("int start = token;");
+                using (w.Block("while (token < attentionMask.Length && attentionMask[token] != 0)"))
+                {
+                    w.Line("token++;");
+                }
+
+                w.Line();
+                w.Line($"{Kernels}.EmbeddingKernels.EmbeddingSum(tokenIds.Slice(start, token - start), default, start, weights.WordEmbeddings, weights.PositionEmbeddings, " +
+                    "weights.TokenTypeEmbeddings, hidden.Slice(kept * ModelDim, (token - start) * ModelDim), ModelDim);");
+                w.Line("kept += token - start;");
+            }
+
+            w.Line();
+            w.Line("return kept;");
         }
     }
 
@@ -386,7 +481,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         public override EquatableArray<string> GeneratedMembers =>
             Block.Members
                 .Concat(new[] { "Vocab", "MaxPositions", "TypeVocab", "Layers", "Forward", "Encode", "EncodeBatch", "Embed", "EmbedPacked", "RunBlocks", "Pool", "_hidden", ExclusiveUseEmitter.Field })
-                .Concat(Block.PaddingMask ? new[] { "PoolPadded", "_paddedLengths" } : new string[0])
+                .Concat(Block.PaddingMask ? new[] { "EmbedUnmasked", "_paddedLengths" } : new string[0])
                 .Concat(WeightsEmitter.Members).ToEquatableArray();
 
         public override EquatableArray<BufferPlan> Buffers => Block.Buffers

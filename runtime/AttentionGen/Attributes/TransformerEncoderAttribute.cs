@@ -78,9 +78,11 @@ public sealed class TransformerEncoderAttribute : Attribute
     /// mean pooling averages the unmasked rows. Defaults to false.
     /// </summary>
     /// <remarks>
-    /// It costs no memory: padded keys and values are dropped before attention, so attention works on real tokens only.
-    /// The linear layers still run over every row, padding included; the packed <c>EncodeBatch(tokenIds, lengths,
-    /// embeddings)</c> skips padding entirely and stays the fast way to batch.
+    /// It costs no scratch beyond one int per <see cref="MaxBatchTokens"/>. With <see cref="PoolingKind.Mean"/>, no token
+    /// attends to padding and the mean skips it, so <c>Encode</c> and <c>EncodeBatch</c> run only the tokens, packed at
+    /// their own positions: padding costs a scan of the mask, and a right-padded batch gives exactly (bit for bit) the
+    /// packed batch's embeddings. <c>Forward</c> (every row's hidden state) and <see cref="PoolingKind.Cls"/> pooling (row
+    /// 0, whatever the mask) run every row, with the padded keys dropped before attention.
     /// </remarks>
     public bool PaddingMask { get; set; }
 }

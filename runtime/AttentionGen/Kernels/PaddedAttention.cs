@@ -79,7 +79,7 @@ public static class PaddedAttention<TShape>
 }
 
 /// <summary>Rows of a padded sequence, reduced to its tokens.</summary>
-public static class PaddingRows
+internal static class PaddingRows
 {
     /// <summary>
     /// Moves the rows <paramref name="attentionMask"/> keeps (its nonzero entries) to the front of

@@ -204,11 +204,12 @@ partial class PaddedMiniLm : global::AttentionGen.ISentenceEncoder
         global::AttentionGen.Kernels.Guard.HasRows(embedding, 1, ModelDim, nameof(embedding));
         using var busy = _exclusiveUse.Enter(this);
         Weights weights = _weights;
-        int tokens = tokenIds.Length;
+        // No token attends to padding and the mean skips it, so only the tokens run, packed, at their own positions.
+        int tokens = EmbedUnmasked(weights, tokenIds, attentionMask, _hidden.Span);
         global::System.Span<float> hidden = _hidden.Span.Slice(0, tokens * ModelDim);
-        Embed(weights, tokenIds, default, hidden);
-        RunBlocks(weights, hidden, global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref tokens, 1), tokens, attentionMask);
-        PoolPadded(hidden, attentionMask, embedding.Slice(0, ModelDim));
+        global::AttentionGen.Kernels.NormKernels.LayerNorm(hidden, weights.EmbeddingNormGain, weights.EmbeddingNormBias, hidden, tokens, ModelDim, NormEpsilon);
+        RunBlocks(weights, hidden, global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref tokens, 1), tokens, default);
+        Pool(hidden, tokens, embedding.Slice(0, ModelDim));
     }
 
     /// <summary>
@@ -249,8 +250,8 @@ partial class PaddedMiniLm : global::AttentionGen.ISentenceEncoder
     /// <summary>
     /// Sentence embeddings [batchSize, ModelDim] of a padded batch as ONNX Runtime takes it: <paramref name="tokenIds"/> and
     /// <paramref name="attentionMask"/> both [batchSize, maxLen], the mask 1 for a token and 0 for padding. Each row is encoded as
-    /// <c>Encode(tokenIds, attentionMask, embedding)</c> would, with the linear layers over as many rows at once as MaxBatchTokens holds.
-    /// The packed <c>EncodeBatch(tokenIds, lengths, embeddings)</c> skips the padding rows' work and is faster. Allocates nothing.
+    /// <c>Encode(tokenIds, attentionMask, embedding)</c> would: only the tokens run, packed (the linear layers over as many at once as
+    /// MaxBatchTokens holds), so padding costs nothing but the mask's scan. Allocates nothing.
     /// </summary>
     public void EncodeBatch(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> attentionMask, int batchSize, global::System.Span<float> embeddings)
     {
@@ -259,23 +260,40 @@ partial class PaddedMiniLm : global::AttentionGen.ISentenceEncoder
         global::AttentionGen.Kernels.Guard.HasRows(embeddings, batchSize, ModelDim, nameof(embeddings));
         using var busy = _exclusiveUse.Enter(this);
         Weights weights = _weights;
-        // MaxBatchTokens is at least MaxSeqLen, so a group holds at least one row.
-        int rowsPerGroup = MaxBatchTokens / maxLen;
-        new global::System.Span<int>(_paddedLengths, 0, rowsPerGroup).Fill(maxLen);
-        for (int first = 0; first < batchSize; first += rowsPerGroup)
+        // No token attends to padding and the mean skips it, so each group packs the rows' tokens (at their own positions)
+        // and runs as a packed batch. A row has at most MaxSeqLen ≤ MaxBatchTokens tokens, so a group takes at least one.
+        global::System.Span<float> scratch = _hidden.Span;
+        int row = 0;
+        while (row < batchSize)
         {
-            int rows = global::System.Math.Min(rowsPerGroup, batchSize - first);
-            int tokens = rows * maxLen;
-            global::System.ReadOnlySpan<int> group = new(_paddedLengths, 0, rows);
-            global::System.ReadOnlySpan<int> groupMask = attentionMask.Slice(first * maxLen, tokens);
-            global::System.Span<float> hidden = _hidden.Span.Slice(0, tokens * ModelDim);
-            // Positions restart at 0 in every row, padding included, as BertModel numbers them.
-            EmbedPacked(weights, tokenIds.Slice(first * maxLen, tokens), group, hidden);
-            RunBlocks(weights, hidden, group, tokens, groupMask);
-            for (int row = 0; row < rows; row++)
+            int sentences = 0;
+            int tokens = 0;
+            while (row + sentences < batchSize)
             {
-                PoolPadded(hidden.Slice(row * maxLen * ModelDim, maxLen * ModelDim), groupMask.Slice(row * maxLen, maxLen), embeddings.Slice((first + row) * ModelDim, ModelDim));
+                global::System.ReadOnlySpan<int> rowMask = attentionMask.Slice((row + sentences) * maxLen, maxLen);
+                int kept = global::System.MemoryExtensions.Count(rowMask, 1);
+                if (tokens + kept > MaxBatchTokens)
+                {
+                    break;
+                }
+
+                EmbedUnmasked(weights, tokenIds.Slice((row + sentences) * maxLen, maxLen), rowMask, scratch.Slice(tokens * ModelDim, kept * ModelDim));
+                _paddedLengths[sentences++] = kept;
+                tokens += kept;
             }
+
+            global::System.ReadOnlySpan<int> group = new(_paddedLengths, 0, sentences);
+            global::System.Span<float> hidden = scratch.Slice(0, tokens * ModelDim);
+            global::AttentionGen.Kernels.NormKernels.LayerNorm(hidden, weights.EmbeddingNormGain, weights.EmbeddingNormBias, hidden, tokens, ModelDim, NormEpsilon);
+            RunBlocks(weights, hidden, group, tokens, default);
+            int first = 0;
+            for (int index = 0; index < sentences; index++)
+            {
+                Pool(hidden.Slice(first * ModelDim, group[index] * ModelDim), group[index], embeddings.Slice((row + index) * ModelDim, ModelDim));
+                first += group[index];
+            }
+
+            row += sentences;
         }
     }
 
@@ -361,11 +379,33 @@ partial class PaddedMiniLm : global::AttentionGen.ISentenceEncoder
         global::AttentionGen.Kernels.PoolingKernels.L2Normalize(embedding);
     }
 
-    /// <summary>A padded sentence's embedding: its unmasked rows moved to the front (overwriting the hidden states), then pooled.</summary>
-    private static void PoolPadded(global::System.Span<float> hidden, global::System.ReadOnlySpan<int> attentionMask, global::System.Span<float> embedding)
+    /// <summary>
+    /// The word and position embeddings (type 0) of the tokens <paramref name="attentionMask"/> keeps, packed into <paramref name="hidden"/>,
+    /// each at its row's position as BertModel numbers them (padding counted); not yet normalized. Returns how many there are.
+    /// </summary>
+    private static int EmbedUnmasked(Weights weights, global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> attentionMask, global::System.Span<float> hidden)
     {
-        int tokens = global::AttentionGen.Kernels.PaddingRows.Compact(hidden, attentionMask, ModelDim);
-        Pool(hidden, tokens, embedding);
+        int kept = 0;
+        int token = 0;
+        while (token < attentionMask.Length)
+        {
+            if (attentionMask[token] == 0)
+            {
+                token++;
+                continue;
+            }
+
+            int start = token;
+            while (token < attentionMask.Length && attentionMask[token] != 0)
+            {
+                token++;
+            }
+
+            global::AttentionGen.Kernels.EmbeddingKernels.EmbeddingSum(tokenIds.Slice(start, token - start), default, start, weights.WordEmbeddings, weights.PositionEmbeddings, weights.TokenTypeEmbeddings, hidden.Slice(kept * ModelDim, (token - start) * ModelDim), ModelDim);
+            kept += token - start;
+        }
+
+        return kept;
     }
 
     /// <summary>The learnable tensors, in file order, with the shapes <see cref="Weights.Load"/> expects.</summary>

@@ -143,6 +143,7 @@ public sealed class ZeroAllocationTests
     public void TransformerEncoder_PaddingMask_ForwardEncodeAndPaddedBatch()
     {
         var encoder = TestWeights.NewLayer<EncoderMeanPooledMasked>();
+        var cls = TestWeights.NewLayer<EncoderClsPooledMasked>();
         var ids = new int[7 * 13];
         var mask = Enumerable.Range(0, ids.Length).Select(i => i % 13 < 9 || i % 5 == 0 ? 1 : 0).ToArray();
         var hidden = new float[13 * EncoderMeanPooledMasked.ModelDim];
@@ -151,7 +152,8 @@ public sealed class ZeroAllocationTests
         {
             encoder.Forward(ids.AsSpan(0, 13), default, mask.AsSpan(0, 13), hidden);
             encoder.Encode(ids.AsSpan(0, 13), mask.AsSpan(0, 13), embeddings.AsSpan(0, EncoderMeanPooledMasked.ModelDim));
-            encoder.EncodeBatch(ids, mask, 7, embeddings); // three groups of at most three rows
+            encoder.EncodeBatch(ids, mask, 7, embeddings); // packed groups of the rows' tokens
+            cls.EncodeBatch(ids.AsSpan(0, 5 * 13), mask.AsSpan(0, 5 * 13), 5, embeddings.AsSpan(0, 5 * EncoderClsPooledMasked.ModelDim)); // every row, masked attention
         });
     }
 

@@ -404,6 +404,26 @@ public sealed class TransformerNumericTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Encoder_ClsPooled_PaddedBatch_IsEachRowEncodedAlone_BitForBit()
+    {
+        // [CLS] pooling runs every row (row 0 is read whatever the mask), so the padded batch goes through masked attention.
+        var encoder = new EncoderClsPooledMasked((EncoderClsPooledMasked.Weights)TestWeights.Build(typeof(EncoderClsPooledMasked), RandomWeights(typeof(EncoderClsPooledMasked), 4)));
+        const int batch = 5, maxLen = 7; // 16 tokens per group: two rows a group, three groups
+        var ids = Ids(batch * maxLen, EncoderClsPooledMasked.Vocab, seed: 5);
+        var mask = Enumerable.Range(0, batch).SelectMany(row => Mask(row % 2 == 0 ? "left" : "holes", maxLen, seed: row)).ToArray();
+        var embeddings = new float[batch * EncoderClsPooledMasked.ModelDim];
+
+        encoder.EncodeBatch(ids, mask, batch, embeddings);
+
+        for (int row = 0; row < batch; row++)
+        {
+            var alone = new float[EncoderClsPooledMasked.ModelDim];
+            encoder.Encode(ids.AsSpan(row * maxLen, maxLen), mask.AsSpan(row * maxLen, maxLen), alone);
+            Assert.True(alone.AsSpan().SequenceEqual(embeddings.AsSpan(row * EncoderClsPooledMasked.ModelDim, EncoderClsPooledMasked.ModelDim)), $"row {row} differs in the batch");
+        }
+    }
+
+    [Fact]
     public void Encoder_RightPaddedBatch_IsThePackedBatch_BitForBit()
     {
         // The padded batch as a tokenizer lays it out, against the same sentences packed: the real rows make the same
