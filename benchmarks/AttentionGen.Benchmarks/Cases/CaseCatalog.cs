@@ -26,6 +26,7 @@ internal static class CaseCatalog
         ("minilm S16", name => MiniLmCases.Sentence(name, 16)),
         ("minilm S128", name => MiniLmCases.Sentence(name, 128)),
         ("minilm batch 32 x 8-64 (ORT padded)", name => MiniLmCases.Batch(name)),
+        ("minilm batch 32 x 8-64, both padded with attention mask", name => MiniLmCases.PaddedBatch(name)),
         ("minilm text S14, SentenceTransformers package Encode (its default session)", name => MiniLmCases.PackageEncoder(name)),
         ("decoder L4 dm256 H8 kv2 step at pos 256", name => DecoderCases.SmallStep(name)),
         ("stories110M step at pos 256", name => DecoderCases.StoriesStep(name, bfloat16: false)),
