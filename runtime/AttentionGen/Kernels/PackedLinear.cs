@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using AttentionGen.Threading;
 
 namespace AttentionGen.Kernels;
 
@@ -112,7 +113,7 @@ public static partial class PackedLinear
         }
 
         CheckCall(input, bias, output, rows, inDim, outDim);
-        Drive<FloatPanels, float>(input, ref MemoryMarshal.GetReference(panels), bias, output, rows, inDim, outDim);
+        Split<FloatPanels, float>(input, panels, bias, output, rows, inDim, outDim);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -263,18 +264,61 @@ public static partial class PackedLinear
     }
 
     /// <summary>
+    /// Runs <see cref="Drive"/> over every panel: on this thread, or, when <see cref="Parallelism.MaxThreads"/> allows and
+    /// the call is big enough to pay for posting a job, in ranges of whole panels on the worker pool. A panel's outputs
+    /// come from the same kernels whichever range holds it (the tile/row choice depends only on the row count), so the
+    /// split result is the single-thread result bit for bit.
+    /// </summary>
+    private static unsafe void Split<TPanels, TElement>(ReadOnlySpan<float> input, ReadOnlySpan<TElement> panels, ReadOnlySpan<float> bias, Span<float> output, int rows, int inDim, int outDim)
+        where TPanels : struct, IPanelKernels<TElement>
+        where TElement : unmanaged
+    {
+        int panelCount = (outDim + PanelWidth - 1) / PanelWidth;
+        int threads = Parallelism.MaxThreads;
+        if (threads == 1 || panelCount < 2 || (long)rows * inDim * outDim < Parallelism.MinimumParallelWork)
+        {
+            Drive<TPanels, TElement>(input, ref MemoryMarshal.GetReference(panels), bias, output, rows, inDim, outDim, 0, panelCount);
+            return;
+        }
+
+        fixed (float* x = input)
+        fixed (TElement* w = panels)
+        fixed (float* b = bias)
+        fixed (float* y = output)
+        {
+            // A few ranges per thread rather than one: a thread that loses its core for a while (shared machines) leaves
+            // ranges for the others to take instead of holding up the whole call.
+            var call = new LinearCall(x, input.Length, w, b, bias.Length, y, output.Length, rows, inDim, outDim, panelCount, Math.Min(panelCount, 4 * threads));
+            WorkerPool.Run(&DriveRange<TPanels, TElement>, &call, call.Ranges, threads, 0);
+        }
+    }
+
+    private static unsafe void DriveRange<TPanels, TElement>(void* arguments, int range, int participant)
+        where TPanels : struct, IPanelKernels<TElement>
+        where TElement : unmanaged
+    {
+        ref readonly LinearCall call = ref *(LinearCall*)arguments;
+        int firstPanel = (int)((long)call.PanelCount * range / call.Ranges);
+        int panelEnd = (int)((long)call.PanelCount * (range + 1) / call.Ranges);
+        Drive<TPanels, TElement>(
+            new ReadOnlySpan<float>(call.Input, call.InputLength), ref *(TElement*)call.Panels, new ReadOnlySpan<float>(call.Bias, call.BiasLength),
+            new Span<float>(call.Output, call.OutputLength), call.Rows, call.InDim, call.OutDim, firstPanel, panelEnd);
+    }
+
+    /// <summary>
     /// The GEMM over any panel element: the panels, the bias and the edge handling are the same for float and BF16
-    /// panels; only the kernels that read a panel row differ (<typeparamref name="TPanels"/>).
+    /// panels; only the kernels that read a panel row differ (<typeparamref name="TPanels"/>). Computes the outputs of
+    /// panels [<paramref name="firstPanel"/>, <paramref name="panelEnd"/>).
     /// </summary>
     [SkipLocalsInit]
-    private static void Drive<TPanels, TElement>(ReadOnlySpan<float> input, ref TElement panels, ReadOnlySpan<float> bias, Span<float> output, int rows, int inDim, int outDim)
+    private static void Drive<TPanels, TElement>(ReadOnlySpan<float> input, ref TElement panels, ReadOnlySpan<float> bias, Span<float> output, int rows, int inDim, int outDim, int firstPanel, int panelEnd)
         where TPanels : struct, IPanelKernels<TElement>
     {
         int width = PanelWidth;
         Span<float> edge = stackalloc float[Rows * 64]; // the last panel's outputs, before the valid ones are copied out
         ref float x = ref MemoryMarshal.GetReference(input);
         ref float y = ref MemoryMarshal.GetReference(output);
-        for (int p = 0, first = 0; first < outDim; p++, first += width)
+        for (int p = firstPanel, first = firstPanel * width; p < panelEnd; p++, first += width)
         {
             ref TElement panel = ref Unsafe.Add(ref panels, p * TPanels.ElementsPerRow(width) * inDim);
             int columns = Math.Min(width, outDim - first);
@@ -318,6 +362,25 @@ public static partial class PackedLinear
                 }
             }
         }
+    }
+
+    /// <summary>A split GEMM call's arguments, on the caller's stack while the pool runs its ranges.</summary>
+    private readonly unsafe struct LinearCall(
+        float* input, int inputLength, void* panels, float* bias, int biasLength, float* output, int outputLength,
+        int rows, int inDim, int outDim, int panelCount, int ranges)
+    {
+        public readonly float* Input = input;
+        public readonly int InputLength = inputLength;
+        public readonly void* Panels = panels;
+        public readonly float* Bias = bias;
+        public readonly int BiasLength = biasLength;
+        public readonly float* Output = output;
+        public readonly int OutputLength = outputLength;
+        public readonly int Rows = rows;
+        public readonly int InDim = inDim;
+        public readonly int OutDim = outDim;
+        public readonly int PanelCount = panelCount;
+        public readonly int Ranges = ranges;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
