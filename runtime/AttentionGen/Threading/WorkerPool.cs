@@ -54,9 +54,35 @@ internal static unsafe class WorkerPool
 
     private static long _workerChunks;
 
+    // What each worker's thread has allocated in all, as of its last chunk: GC.GetAllocatedBytesForCurrentThread counts
+    // only the thread that asks, so the tests read the workers' share here.
+    private static long[] _workerAllocatedBytes = new long[1];
+
+    /// <summary>Bytes the workers' threads have allocated since they started, as of their last chunks; for tests.</summary>
+    internal static long WorkerAllocatedBytes
+    {
+        get
+        {
+            long sum = 0;
+            foreach (long bytes in Volatile.Read(ref _workerAllocatedBytes))
+            {
+                sum += bytes;
+            }
+
+            return sum;
+        }
+    }
+
     /// <summary>Starts workers until there are <paramref name="count"/>. Called under <see cref="Parallelism"/>'s lock.</summary>
     internal static void EnsureWorkers(int count)
     {
+        if (_workerAllocatedBytes.Length <= count)
+        {
+            var grown = new long[count + 1];
+            _workerAllocatedBytes.CopyTo(grown, 0);
+            Volatile.Write(ref _workerAllocatedBytes, grown);
+        }
+
         while (_workerCount < count)
         {
             int participant = ++_workerCount;
@@ -220,6 +246,7 @@ internal static unsafe class WorkerPool
                 }
 
                 Interlocked.Increment(ref _workerChunks);
+                Volatile.Write(ref Volatile.Read(ref _workerAllocatedBytes)[participant], GC.GetAllocatedBytesForCurrentThread());
                 Interlocked.Increment(ref _doneChunks);
             }
         }
