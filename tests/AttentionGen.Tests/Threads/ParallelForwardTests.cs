@@ -329,6 +329,27 @@ public sealed class ParallelForwardTests
         });
     }
 
+    [Fact]
+    public void ChangingMaxThreadsBetweenCalls_GrowsAndShrinksThePool_AndKeepsTheBits()
+    {
+        // Workers past a lowered setting stay blocked and must not join; raising it again wakes them with their own
+        // scratch. Every setting gives the one-thread bits.
+        var layer = TestWeights.NewLayer<ParallelMhaCausalGqa>(seed: 4);
+        var input = TestData.Uniform(16, 37 * ParallelMhaCausalGqa.ModelDim);
+        float[] Run(int threads) => WithThreads(threads, () =>
+        {
+            var output = new float[input.Length];
+            layer.Forward(input, output, 37);
+            return output;
+        });
+
+        var serial = Run(1);
+        foreach (int threads in new[] { 4, 2, 3, 1, 4 })
+        {
+            AssertBitIdentical(serial, Run(threads), $"after setting {threads} threads");
+        }
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-3)]
