@@ -19,8 +19,8 @@ namespace AttentionGen.Threading;
 /// pick its own scratch.</para>
 /// <para>Workers spin for <see cref="SpinMicroseconds"/> after a job before they block, so the next layer's job, posted
 /// microseconds later, finds them awake instead of paying a context switch; an idle process costs nothing after that.
-/// When <see cref="Parallelism.MaxThreads"/> falls, workers past it stay blocked (threads are never ended, so a worker
-/// index always names one thread and one scratch).</para>
+/// When <see cref="Parallelism.MaxThreads"/> falls, workers past it take no chunks: they see each job, skip it and wait
+/// again (threads are never ended, so a worker index always names one thread and one scratch).</para>
 /// </remarks>
 internal static unsafe class WorkerPool
 {
