@@ -37,32 +37,38 @@ public sealed class ParallelForwardTests
 {
     public static TheoryData<int> ThreadCounts => [2, 3];
 
+    // 1000 outputs are 16 panels of 64 (or 63 of 16), the last one partial: split over panels. 100 and 64 outputs are one
+    // or two AVX-512 panels: split over ranges of six-row tiles as well, the last range ending on a sliding tile or rows.
     [Theory]
-    [InlineData(1, true)]
-    [InlineData(5, false)]
-    [InlineData(13, true)]
-    [InlineData(40, true)]
-    public void PackedLinear_FloatAndBfloat16Panels_SplitGivesOneThreadBits(int rows, bool withBias)
+    [InlineData(1, true, 1000)]
+    [InlineData(5, false, 1000)]
+    [InlineData(13, true, 1000)]
+    [InlineData(40, true, 1000)]
+    [InlineData(40, true, 100)]
+    [InlineData(17, false, 64)]
+    [InlineData(9, true, 200)]
+    [InlineData(12, true, 64)]
+    public void PackedLinear_FloatAndBfloat16Panels_SplitGivesOneThreadBits(int rows, bool withBias, int outDim)
     {
-        const int InDim = 70, OutDim = 1000; // 16 panels of 64 (or 63 of 16), the last one partial
-        var weight = TestData.Uniform(1, OutDim * InDim);
+        const int InDim = 70;
+        var weight = TestData.Uniform(1, outDim * InDim);
         var input = TestData.Uniform(2, rows * InDim);
-        float[] bias = withBias ? TestData.Uniform(3, OutDim) : [];
-        var panels = new float[PackedLinear.PackedLength(OutDim, InDim)];
-        var pairs = new uint[PackedLinear.PackedLengthBfloat16(OutDim, InDim)];
-        PackedLinear.Pack(weight, OutDim, InDim, panels);
-        PackedLinear.PackBfloat16(weight, OutDim, InDim, pairs);
+        float[] bias = withBias ? TestData.Uniform(3, outDim) : [];
+        var panels = new float[PackedLinear.PackedLength(outDim, InDim)];
+        var pairs = new uint[PackedLinear.PackedLengthBfloat16(outDim, InDim)];
+        PackedLinear.Pack(weight, outDim, InDim, panels);
+        PackedLinear.PackBfloat16(weight, outDim, InDim, pairs);
 
         float[] Run(int threads, bool bfloat16) => WithThreads(threads, () =>
         {
-            var output = new float[rows * OutDim];
+            var output = new float[rows * outDim];
             if (bfloat16)
             {
-                PackedLinear.ForwardBfloat16(input, pairs, bias, output, rows, InDim, OutDim);
+                PackedLinear.ForwardBfloat16(input, pairs, bias, output, rows, InDim, outDim);
             }
             else
             {
-                PackedLinear.Forward(input, panels, bias, output, rows, InDim, OutDim);
+                PackedLinear.Forward(input, panels, bias, output, rows, InDim, outDim);
             }
 
             return output;
@@ -71,10 +77,10 @@ public sealed class ParallelForwardTests
         foreach (bool bfloat16 in new[] { false, true })
         {
             var serial = Run(1, bfloat16);
-            AssertReferenceClose(input, weight, bias, rows, InDim, OutDim, serial, bfloat16);
+            AssertReferenceClose(input, weight, bias, rows, InDim, outDim, serial, bfloat16);
             foreach (int threads in ThreadCounts)
             {
-                AssertBitIdentical(serial, Run(threads, bfloat16), $"{(bfloat16 ? "bfloat16" : "float")} panels, {rows} rows, {threads} threads");
+                AssertBitIdentical(serial, Run(threads, bfloat16), $"{(bfloat16 ? "bfloat16" : "float")} panels, {rows} rows × {outDim} outputs, {threads} threads");
             }
         }
     }
