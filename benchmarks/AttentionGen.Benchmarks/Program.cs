@@ -6,6 +6,8 @@ using BenchmarkDotNet.Running;
 // check every row runs and allocates nothing; --case: only the rows whose name contains the text).
 // --sweep [--smoke] [--json path] [--case text]: the shape sweep, AttentionGen against ORT only, in a few minutes.
 // --thread-time with either: time batches by this thread's CPU time, not the wall clock (for a busy shared machine).
+// --threads N with either: Parallelism.MaxThreads = N for AttentionGen and IntraOpNumThreads = N for ORT, on every row
+// (default 1 on both sides); timed by the wall clock, so not with --thread-time.
 // --cold-start: process start to first MiniLM embedding, AttentionGen and ORT, each in fresh processes.
 // Anything else goes to BenchmarkDotNet.
 if (args.Contains("--cold-start-child"))
@@ -38,6 +40,27 @@ if (threadTime && !CpuClock.IsAvailable)
     return 2;
 }
 
+int threads = 1;
+if (args.Contains("--threads"))
+{
+    string? given = args.SkipWhile(a => a != "--threads").Skip(1).FirstOrDefault();
+    if (!int.TryParse(given, out threads) || threads < 1)
+    {
+        Console.Error.WriteLine($"--threads takes a whole number of threads, 1 or more; got \"{given}\".");
+        return 2;
+    }
+
+    if (threadTime && threads > 1)
+    {
+        Console.Error.WriteLine("--thread-time times one thread's CPU time, which leaves out the work of every other thread: with --threads above 1, time by the wall clock (leave --thread-time out).");
+        return 2;
+    }
+}
+
+// Set before any row is built: ORT reads its thread count when a session is made.
+AttentionGen.Threading.Parallelism.MaxThreads = threads;
+OrtCall.IntraOpThreads = threads;
+
 string? jsonPath = args.SkipWhile(a => a != "--json").Skip(1).FirstOrDefault();
 string? caseFilter = args.SkipWhile(a => a != "--case").Skip(1).FirstOrDefault();
 var catalog = sweep ? SweepCatalog.Names : CaseCatalog.Names;
@@ -65,7 +88,7 @@ sampler?.Sample(attempts: 40);
 var roofline = sampler?.Best ?? Roofline.Placeholder;
 var rows = smoke ? measured.ToList() : measured.Select(roofline.Judge).ToList();
 Console.WriteLine();
-Console.WriteLine(QuickRunner.Markdown(rows, roofline, cpu, coreShare, threadTime, smoke));
+Console.WriteLine(QuickRunner.Markdown(rows, roofline, cpu, coreShare, threadTime, threads, smoke));
 if (sweep)
 {
     Console.WriteLine("Causal rows whose lengths differ give ORT the bottom-right rule as an additive mask (its is_causal aligns top-left).");
@@ -79,7 +102,7 @@ if (!smoke)
 if (jsonPath is not null)
 {
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
-    File.WriteAllText(jsonPath, QuickRunner.Json(rows, roofline, cpu, coreShare, threadTime));
+    File.WriteAllText(jsonPath, QuickRunner.Json(rows, roofline, cpu, coreShare, threadTime, threads));
     Console.WriteLine($"Wrote {jsonPath}");
 }
 

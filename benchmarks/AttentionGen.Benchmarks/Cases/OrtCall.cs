@@ -3,20 +3,24 @@ using Microsoft.ML.OnnxRuntime;
 namespace AttentionGen.Benchmarks.Cases;
 
 /// <summary>
-/// An ONNX Runtime session with its inputs and outputs bound once to our arrays, run single-threaded and sequentially,
-/// so a timed call is only ORT's own work on the same data.
+/// An ONNX Runtime session with its inputs and outputs bound once to our arrays, run sequentially on
+/// <see cref="IntraOpThreads"/> threads (one unless <c>--threads</c> says otherwise), so a timed call is only ORT's own
+/// work on the same data.
 /// </summary>
 internal sealed class OrtCall : IDisposable
 {
     private readonly SessionOptions _options = new()
     {
-        IntraOpNumThreads = 1,
+        IntraOpNumThreads = IntraOpThreads,
         InterOpNumThreads = 1,
         ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
     };
 
     private readonly RunOptions _runOptions = new();
+
+    /// <summary>ORT's intra-op threads for every session made after it is set: the benchmark's <c>--threads</c>, 1 by default.</summary>
+    public static int IntraOpThreads { get; set; } = 1;
     private readonly InferenceSession _session;
     private readonly string[] _inputNames;
     private readonly OrtValue[] _inputs;

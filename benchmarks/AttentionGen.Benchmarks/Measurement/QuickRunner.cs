@@ -112,14 +112,17 @@ internal static class QuickRunner
     /// The table, headed by the CPU and the ceilings. Columns whose implementation ran on no row (the sweep runs only
     /// AttentionGen and ORT) are left out.
     /// </summary>
-    public static string Markdown(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu, double coreShare, bool threadTime, bool smoke = false)
+    public static string Markdown(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu, double coreShare, bool threadTime, int threads = 1, bool smoke = false)
     {
         static string Micros(double? value) => value is { } v ? v.ToString(v < 100 ? "F2" : "F0") : "—";
         bool tensorPrimitives = rows.Any(r => r.TensorPrimitivesMicros is not null), naive = rows.Any(r => r.NaiveMicros is not null);
         var text = new System.Text.StringBuilder();
         text.AppendLine(smoke
             ? "Smoke run: one warm call per implementation; it checks that every row runs and allocates nothing, and its timings mean nothing."
-            : $"Single thread on {cpu.Describe()}.");
+            : threads == 1
+                ? $"Single thread on {cpu.Describe()}."
+                : $"{threads} threads on {cpu.Describe()} (AttentionGen's Parallelism.MaxThreads and ORT's IntraOpNumThreads both {threads}), " +
+                  "timed by the wall clock; the FMA peak and read rates below are one core's, so % of bound can pass 100%.");
         if (!smoke)
         {
             text.AppendLine();
@@ -127,7 +130,9 @@ internal static class QuickRunner
                 "the bound that takes longer for its work: its FLOPs at the FMA peak, or its compulsory bytes (inputs, weights, output, " +
                 "once each) at the read rate of the smallest level holding them in half its capacity.");
             text.AppendLine();
-            text.AppendLine($"This process got {100 * coreShare:F0}% of a core while the rows ran" + (threadTime
+            text.AppendLine($"This process got {100 * coreShare:F0}% of a core while the rows ran" + (threads > 1
+                ? $" (all its threads together, out of at most {threads} cores' worth)."
+                : threadTime
                 ? "; timed by this thread's CPU time (--thread-time), which leaves the other processes' turns on the core out, though not their use of the caches and memory."
                 : coreShare < 0.9
                     ? ": other processes took turns on it, so every timing reads slow by about that much and % of bound with it; the paired ratios much less (--thread-time leaves their turns out)."
@@ -162,11 +167,12 @@ internal static class QuickRunner
                $"Memory-bound under 85% of the read rate: {(underRead.Count == 0 ? "none" : string.Join("; ", underRead))}.";
     }
 
-    public static string Json(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu, double coreShare, bool threadTime) =>
+    public static string Json(IReadOnlyList<Row> rows, Roofline roofline, CpuIdentity cpu, double coreShare, bool threadTime, int threads = 1) =>
         JsonSerializer.Serialize(new
         {
             machine = cpu.Describe(),
             cpu,
+            threads,
             coreShare,
             timing = threadTime ? "thread CPU time" : "wall clock",
             peakGflops = roofline.PeakGflops,

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using AttentionGen.Threading;
 
 namespace AttentionGen.Kernels;
 
@@ -112,7 +113,7 @@ public static partial class PackedLinear
         }
 
         CheckCall(input, bias, output, rows, inDim, outDim);
-        Drive<FloatPanels, float>(input, ref MemoryMarshal.GetReference(panels), bias, output, rows, inDim, outDim);
+        Split<FloatPanels, float>(input, panels, bias, output, rows, inDim, outDim);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -263,18 +264,77 @@ public static partial class PackedLinear
     }
 
     /// <summary>
+    /// Runs <see cref="Drive"/> over every panel: on this thread, or, when <see cref="Parallelism.MaxThreads"/> allows and
+    /// the call is big enough to pay for posting a job, in units of (range of whole panels × range of whole six-row tiles)
+    /// on the worker pool. An output comes from the same kernel arithmetic whichever unit holds it (a row's result never
+    /// depends on which rows share its tile, see <see cref="Drive"/>), so the split result is the single-thread result bit
+    /// for bit.
+    /// </summary>
+    private static unsafe void Split<TPanels, TElement>(ReadOnlySpan<float> input, ReadOnlySpan<TElement> panels, ReadOnlySpan<float> bias, Span<float> output, int rows, int inDim, int outDim)
+        where TPanels : struct, IPanelKernels<TElement>
+        where TElement : unmanaged
+    {
+        int panelCount = (outDim + PanelWidth - 1) / PanelWidth;
+        int threads = Parallelism.MaxThreads;
+        if (threads == 1 || (long)rows * inDim * outDim < Parallelism.MinimumParallelWork)
+        {
+            Drive<TPanels, TElement>(input, ref MemoryMarshal.GetReference(panels), bias, output, 0, rows, inDim, outDim, 0, panelCount);
+            return;
+        }
+
+        // A few units per thread rather than one: a thread that loses its core for a while (shared machines) leaves units
+        // for the others to take instead of holding up the whole call. Panels first, since a panel range streams its
+        // weights once; row ranges only when there are too few panels (a 384-wide output has 6 on AVX-512), each whole
+        // six-row tiles, so that a range's last, sliding tile stays inside it.
+        int wantedUnits = 4 * threads;
+        int panelRanges = Math.Min(panelCount, wantedUnits);
+        int rowRanges = Math.Clamp((wantedUnits + panelRanges - 1) / panelRanges, 1, Math.Max(1, rows / Rows));
+        if (panelRanges * rowRanges < 2)
+        {
+            Drive<TPanels, TElement>(input, ref MemoryMarshal.GetReference(panels), bias, output, 0, rows, inDim, outDim, 0, panelCount);
+            return;
+        }
+
+        fixed (float* x = input)
+        fixed (TElement* w = panels)
+        fixed (float* b = bias)
+        fixed (float* y = output)
+        {
+            var call = new LinearCall(x, input.Length, w, b, bias.Length, y, output.Length, rows, inDim, outDim, panelCount, panelRanges, rowRanges);
+            WorkerPool.Run(&DriveUnit<TPanels, TElement>, &call, panelRanges * rowRanges, threads, 0);
+        }
+    }
+
+    private static unsafe void DriveUnit<TPanels, TElement>(void* arguments, int unit, int participant)
+        where TPanels : struct, IPanelKernels<TElement>
+        where TElement : unmanaged
+    {
+        ref readonly LinearCall call = ref *(LinearCall*)arguments;
+        int panelRange = unit % call.PanelRanges, rowRange = unit / call.PanelRanges;
+        int firstPanel = (int)((long)call.PanelCount * panelRange / call.PanelRanges);
+        int panelEnd = (int)((long)call.PanelCount * (panelRange + 1) / call.PanelRanges);
+        int wholeTiles = call.Rows / Rows;
+        int firstRow = (int)((long)wholeTiles * rowRange / call.RowRanges) * Rows;
+        int rowEnd = rowRange == call.RowRanges - 1 ? call.Rows : (int)((long)wholeTiles * (rowRange + 1) / call.RowRanges) * Rows;
+        Drive<TPanels, TElement>(
+            new ReadOnlySpan<float>(call.Input, call.InputLength), ref *(TElement*)call.Panels, new ReadOnlySpan<float>(call.Bias, call.BiasLength),
+            new Span<float>(call.Output, call.OutputLength), firstRow, rowEnd, call.InDim, call.OutDim, firstPanel, panelEnd);
+    }
+
+    /// <summary>
     /// The GEMM over any panel element: the panels, the bias and the edge handling are the same for float and BF16
-    /// panels; only the kernels that read a panel row differ (<typeparamref name="TPanels"/>).
+    /// panels; only the kernels that read a panel row differ (<typeparamref name="TPanels"/>). Computes the outputs of
+    /// rows [<paramref name="firstRow"/>, <paramref name="rowEnd"/>) in panels [<paramref name="firstPanel"/>, <paramref name="panelEnd"/>).
     /// </summary>
     [SkipLocalsInit]
-    private static void Drive<TPanels, TElement>(ReadOnlySpan<float> input, ref TElement panels, ReadOnlySpan<float> bias, Span<float> output, int rows, int inDim, int outDim)
+    private static void Drive<TPanels, TElement>(ReadOnlySpan<float> input, ref TElement panels, ReadOnlySpan<float> bias, Span<float> output, int firstRow, int rowEnd, int inDim, int outDim, int firstPanel, int panelEnd)
         where TPanels : struct, IPanelKernels<TElement>
     {
         int width = PanelWidth;
         Span<float> edge = stackalloc float[Rows * 64]; // the last panel's outputs, before the valid ones are copied out
         ref float x = ref MemoryMarshal.GetReference(input);
         ref float y = ref MemoryMarshal.GetReference(output);
-        for (int p = 0, first = 0; first < outDim; p++, first += width)
+        for (int p = firstPanel, first = firstPanel * width; p < panelEnd; p++, first += width)
         {
             ref TElement panel = ref Unsafe.Add(ref panels, p * TPanels.ElementsPerRow(width) * inDim);
             int columns = Math.Min(width, outDim - first);
@@ -282,11 +342,12 @@ public static partial class PackedLinear
             // last tile slid back over rows already done. The results are the same bits either way; the choice is cost:
             // a row pass streams the panel again for four FMAs per input element, which only beats a tile's one pass for
             // twenty-four when few rows are left (measured on all-MiniLM's and the multi-head rows' panels).
-            for (int start = 0, tileRows; start < rows; start += tileRows)
+            int rows = rowEnd - firstRow;
+            for (int start = firstRow, tileRows; start < rowEnd; start += tileRows)
             {
-                int left = rows - start;
+                int left = rowEnd - start;
                 tileRows = left >= Rows || (left > 2 && rows >= Rows) ? Rows : 1;
-                int tile = Math.Min(start, rows - tileRows);
+                int tile = Math.Min(start, rowEnd - tileRows);
                 bool direct = columns == width;
                 ref float target = ref direct ? ref Unsafe.Add(ref y, tile * outDim + first) : ref MemoryMarshal.GetReference(edge);
                 int targetStride = direct ? outDim : width;
@@ -318,6 +379,26 @@ public static partial class PackedLinear
                 }
             }
         }
+    }
+
+    /// <summary>A split GEMM call's arguments, on the caller's stack while the pool runs its ranges.</summary>
+    private readonly unsafe struct LinearCall(
+        float* input, int inputLength, void* panels, float* bias, int biasLength, float* output, int outputLength,
+        int rows, int inDim, int outDim, int panelCount, int panelRanges, int rowRanges)
+    {
+        public readonly float* Input = input;
+        public readonly int InputLength = inputLength;
+        public readonly void* Panels = panels;
+        public readonly float* Bias = bias;
+        public readonly int BiasLength = biasLength;
+        public readonly float* Output = output;
+        public readonly int OutputLength = outputLength;
+        public readonly int Rows = rows;
+        public readonly int InDim = inDim;
+        public readonly int OutDim = outDim;
+        public readonly int PanelCount = panelCount;
+        public readonly int PanelRanges = panelRanges;
+        public readonly int RowRanges = rowRanges;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace AttentionGen.Kernels;
@@ -98,7 +97,7 @@ public static partial class PackedLinear
         }
 
         CheckCall(input, bias, output, rows, inDim, outDim);
-        Drive<Bfloat16Panels, uint>(input, ref MemoryMarshal.GetReference(panels), bias, output, rows, inDim, outDim);
+        Split<Bfloat16Panels, uint>(input, panels, bias, output, rows, inDim, outDim);
     }
 
     /// <summary>Rounds a packed float panel (<paramref name="inDim"/> rows of <see cref="PanelWidth"/>) into bfloat16 pairs.</summary>

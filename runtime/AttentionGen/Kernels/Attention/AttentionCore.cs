@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using AttentionGen.Threading;
 
 namespace AttentionGen.Kernels.Attention;
 
@@ -48,6 +49,13 @@ public static class AttentionCore<TShape>
             AttentionPaths.MachineTile<TShape>(), AttentionPaths.MachineRowKernel);
         if (path >= AttentionPath.Tiled)
         {
+            int threads = Parallelism.MaxThreads;
+            if (threads > 1 && TiledWork(seqLen, kvSeqLen) >= Parallelism.MinimumParallelWork && TileWidth > 0)
+            {
+                AttendInParallel(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, threads);
+                return;
+            }
+
             if (Vector512.IsHardwareAccelerated && TShape.PanelKeys512 > 0)
             {
                 TiledAttention<TShape>.Attend512(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
@@ -70,8 +78,103 @@ public static class AttentionCore<TShape>
         RowAttention<TShape>.Attend(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores);
     }
 
+    /// <summary>This machine's tile for the shape, as the serial dispatch above picks it: 512, 256, 128, or 0 for none.</summary>
+    private static int TileWidth =>
+        Vector512.IsHardwareAccelerated && TShape.PanelKeys512 > 0 ? 512
+        : Vector256.IsHardwareAccelerated && TShape.HasTile256 ? 256
+        : Vector128.IsHardwareAccelerated && TShape.HasTile128 ? 128
+        : 0;
+
+    /// <summary>Multiply-adds of a tiled call (QKᵀ and P·V; half of them under a causal mask), to weigh against a job's cost.</summary>
+    private static long TiledWork(int seqLen, int kvSeqLen) =>
+        2L * TShape.Heads * seqLen * kvSeqLen * TShape.HeadDim / (TShape.IsCausal ? 2 : 1);
+
+    /// <summary>
+    /// The tiled path split into units of (key/value head × range of query tiles) on the worker pool: a unit per head
+    /// when there are enough heads to go round, else each head's whole tiles cut into a few ranges. A unit packs its head's
+    /// Kᵀ into its own panels (so a head split in k ranges packs it k times, a small cost next to its tiles) and scores
+    /// into its own block: the caller's scratch for the caller, the pool's for a worker.
+    /// </summary>
+    private static unsafe void AttendInParallel(
+        ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask,
+        Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, int threads)
+    {
+        int tileRows = TileWidth == 128 ? TiledAttention<TShape>.Rows128 : TileWidth == 256 ? TiledAttention<TShape>.Rows256 : TiledAttention<TShape>.Rows512;
+        int wholeTiles = TiledAttention<TShape>.WholeTiles(seqLen, tileRows);
+
+        // About two units per thread, so a thread that finishes early (causal heads are uneven) takes another.
+        int rangesPerHead = Math.Clamp((2 * threads + TShape.KvHeads - 1) / TShape.KvHeads, 1, wholeTiles);
+        int scoreFloats = (ScoreScratchLength + 15) & ~15;
+        fixed (float* q = query)
+        fixed (float* k = key)
+        fixed (float* v = value)
+        fixed (float* mask = additiveMask)
+        fixed (float* o = output)
+        fixed (float* s = scores)
+        fixed (float* panels = keyPanels)
+        {
+            var call = new AttentionCall(
+                q, query.Length, k, key.Length, v, value.Length, mask, additiveMask.Length, o, output.Length,
+                seqLen, kvSeqLen, s, panels, scoreFloats, wholeTiles, rangesPerHead);
+            WorkerPool.Run(&AttendUnit, &call, TShape.KvHeads * rangesPerHead, threads, scoreFloats + KeyPanelScratchLength);
+        }
+    }
+
+    private static unsafe void AttendUnit(void* arguments, int unit, int participant)
+    {
+        ref readonly AttentionCall call = ref *(AttentionCall*)arguments;
+        int kvHead = unit / call.RangesPerHead, range = unit % call.RangesPerHead;
+        int firstTile = (int)((long)call.WholeTiles * range / call.RangesPerHead);
+        int tileEnd = (int)((long)call.WholeTiles * (range + 1) / call.RangesPerHead);
+        float* scores = participant == 0 ? call.Scores : WorkerPool.Scratch(participant);
+        float* panels = participant == 0 ? call.KeyPanels : scores + call.ScoreFloats;
+        var query = new ReadOnlySpan<float>(call.Query, call.QueryLength);
+        var key = new ReadOnlySpan<float>(call.Key, call.KeyLength);
+        var value = new ReadOnlySpan<float>(call.Value, call.ValueLength);
+        var mask = new ReadOnlySpan<float>(call.Mask, call.MaskLength);
+        var output = new Span<float>(call.Output, call.OutputLength);
+        var scoreBlock = new Span<float>(scores, ScoreScratchLength);
+        var panelBlock = new Span<float>(panels, KeyPanelScratchLength);
+        switch (TileWidth)
+        {
+            case 512:
+                TiledAttention<TShape>.AttendPart512(query, key, value, mask, output, call.SeqLen, call.KvSeqLen, scoreBlock, panelBlock, kvHead, firstTile, tileEnd);
+                break;
+            case 256:
+                TiledAttention<TShape>.AttendPart256(query, key, value, mask, output, call.SeqLen, call.KvSeqLen, scoreBlock, panelBlock, kvHead, firstTile, tileEnd);
+                break;
+            default:
+                TiledAttention<TShape>.AttendPart128(query, key, value, mask, output, call.SeqLen, call.KvSeqLen, scoreBlock, panelBlock, kvHead, firstTile, tileEnd);
+                break;
+        }
+    }
+
     /// <summary>How many keys query row <paramref name="row"/> may see: all, or causal and bottom-right aligned.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int Visible(int row, int seqLen, int kvSeqLen) =>
         TShape.IsCausal ? Math.Min(kvSeqLen, row + kvSeqLen - seqLen + 1) : kvSeqLen;
+
+    /// <summary>A split attention call's arguments, on the caller's stack while the pool runs its units.</summary>
+    private readonly unsafe struct AttentionCall(
+        float* query, int queryLength, float* key, int keyLength, float* value, int valueLength, float* mask, int maskLength,
+        float* output, int outputLength, int seqLen, int kvSeqLen, float* scores, float* keyPanels, int scoreFloats, int wholeTiles, int rangesPerHead)
+    {
+        public readonly float* Query = query;
+        public readonly int QueryLength = queryLength;
+        public readonly float* Key = key;
+        public readonly int KeyLength = keyLength;
+        public readonly float* Value = value;
+        public readonly int ValueLength = valueLength;
+        public readonly float* Mask = mask;
+        public readonly int MaskLength = maskLength;
+        public readonly float* Output = output;
+        public readonly int OutputLength = outputLength;
+        public readonly int SeqLen = seqLen;
+        public readonly int KvSeqLen = kvSeqLen;
+        public readonly float* Scores = scores;
+        public readonly float* KeyPanels = keyPanels;
+        public readonly int ScoreFloats = scoreFloats;
+        public readonly int WholeTiles = wholeTiles;
+        public readonly int RangesPerHead = rangesPerHead;
+    }
 }

@@ -53,29 +53,59 @@ internal static class TiledAttention<TShape>
     /// tile, and the call has at least <see cref="Rows512"/> (query row, head) pairs per key/value head.
     /// </summary>
     public static void Attend512(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
-        AttendInTiles<Tile<Vector512Width, Vector512<float>, Layout512>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
+        AttendInTiles<Tile<Vector512Width, Vector512<float>, Layout512>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, 0, TShape.KvHeads, 0, int.MaxValue);
+
+    /// <summary>
+    /// <see cref="Attend512"/> for key/value head <paramref name="kvHead"/> only, and of its tiles only
+    /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>) (see <see cref="AttendInTiles{TTile}"/>): one unit of a split call.
+    /// </summary>
+    public static void AttendPart512(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, int kvHead, int firstTile, int tileEnd) =>
+        AttendInTiles<Tile<Vector512Width, Vector512<float>, Layout512>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, kvHead, kvHead + 1, firstTile, tileEnd);
 
     /// <summary>
     /// Attention on the Vector256 tile. As <see cref="AttentionCore{TShape}.Attend"/>, and besides: the shape plans this
     /// tile, and the call has at least <see cref="Rows256"/> (query row, head) pairs per key/value head.
     /// </summary>
     public static void Attend256(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
-        AttendInTiles<Tile<Vector256Width, Vector256<float>, Layout256>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
+        AttendInTiles<Tile<Vector256Width, Vector256<float>, Layout256>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, 0, TShape.KvHeads, 0, int.MaxValue);
+
+    /// <summary>
+    /// <see cref="Attend256"/> for key/value head <paramref name="kvHead"/> only, and of its tiles only
+    /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>) (see <see cref="AttendInTiles{TTile}"/>): one unit of a split call.
+    /// </summary>
+    public static void AttendPart256(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, int kvHead, int firstTile, int tileEnd) =>
+        AttendInTiles<Tile<Vector256Width, Vector256<float>, Layout256>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, kvHead, kvHead + 1, firstTile, tileEnd);
 
     /// <summary>
     /// Attention on the Vector128 tile. As <see cref="AttentionCore{TShape}.Attend"/>, and besides: the shape plans this
     /// tile, and the call has at least <see cref="Rows128"/> (query row, head) pairs per key/value head.
     /// </summary>
     public static void Attend128(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
-        AttendInTiles<Tile<Vector128Width, Vector128<float>, Layout128>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels);
+        AttendInTiles<Tile<Vector128Width, Vector128<float>, Layout128>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, 0, TShape.KvHeads, 0, int.MaxValue);
+
+    /// <summary>
+    /// <see cref="Attend128"/> for key/value head <paramref name="kvHead"/> only, and of its tiles only
+    /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>) (see <see cref="AttendInTiles{TTile}"/>): one unit of a split call.
+    /// </summary>
+    public static void AttendPart128(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, int kvHead, int firstTile, int tileEnd) =>
+        AttendInTiles<Tile<Vector128Width, Vector128<float>, Layout128>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, kvHead, kvHead + 1, firstTile, tileEnd);
+
+    /// <summary>Whole tiles per key/value head for a call of <paramref name="seqLen"/> rows on tiles of <paramref name="tileRows"/> pairs.</summary>
+    public static int WholeTiles(int seqLen, int tileRows) => seqLen * HeadsPerKvHead / tileRows;
 
     /// <summary>
     /// Per key/value head, Kᵀ is packed once into panels of <c>TTile.PanelKeys</c> keys; then the pairs that use this
     /// head go through <c>TTile.Rows</c> at a time: a QKᵀ tile into the score block, a softmax per row, and a P·V tile
     /// into the output.
     /// </summary>
+    /// <remarks>
+    /// Heads [<paramref name="firstKvHead"/>, <paramref name="kvHeadEnd"/>) and, within each, whole tiles
+    /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>); the range that ends at the last whole tile also takes the
+    /// last, sliding tile, which overlaps it, so overlapping rows are always written by one thread in the single-thread
+    /// order. Every tile sees the same rows as in the full walk, so a split call gives the same bits.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AttendInTiles<TTile>(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels)
+    private static void AttendInTiles<TTile>(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, int firstKvHead, int kvHeadEnd, int firstTile, int tileEnd)
         where TTile : struct, ITile
     {
         ref float queryStart = ref MemoryMarshal.GetReference(query);
@@ -90,13 +120,14 @@ internal static class TiledAttention<TShape>
         // A tile's rows are (query row, head) pairs that share one key/value head, so grouped heads read K and V once.
         int pairs = seqLen * HeadsPerKvHead;
         Debug.Assert(pairs >= TTile.Rows, "Fewer pairs than a tile: the sliding last tile would start before the first row.");
-        for (int kvHead = 0; kvHead < TShape.KvHeads; kvHead++)
+        int pairEnd = tileEnd >= pairs / TTile.Rows ? pairs : tileEnd * TTile.Rows;
+        for (int kvHead = firstKvHead; kvHead < kvHeadEnd; kvHead++)
         {
             // Kᵀ in panels: for each head dimension, the keys' values side by side, so one vector load feeds a whole
             // panel's dot products. Keys past kvSeqLen in the last panel are zeros.
             PanelPacking.PackTransposedUnchecked(ref Unsafe.Add(ref keyStart, kvHead * TShape.HeadDim), KvWidth, kvSeqLen, TShape.HeadDim, TTile.PanelKeys, ref panels);
             ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * TShape.HeadDim);
-            for (int first = 0; first < pairs; first += TTile.Rows)
+            for (int first = firstTile * TTile.Rows; first < pairEnd; first += TTile.Rows)
             {
                 // The last tile slides back to end on the last pair: it redoes a few rows rather than needing a narrower kernel.
                 int tileStart = Math.Min(first, pairs - TTile.Rows);

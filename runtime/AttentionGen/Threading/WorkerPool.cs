@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using AttentionGen.Kernels;
+
+namespace AttentionGen.Threading;
+
+/// <summary>
+/// The library's worker threads (<see cref="Parallelism.MaxThreads"/> − 1 of them) and the one job they share. A job is a
+/// static function pointer, a pointer to the caller's argument struct and a chunk count: the caller takes chunks too and
+/// returns only when every chunk is done, so the arguments can live on its stack and nothing is allocated per job.
+/// </summary>
+/// <remarks>
+/// <para>Chunks are claimed one at a time from a single 64-bit word holding (job id, next chunk), so a worker that wakes
+/// late can never take a chunk of a later job with an earlier job's function or arguments: its compare-exchange names
+/// the job it read them for.</para>
+/// <para>Who runs which chunk changes from call to call; what a chunk computes never does, which is why a split result
+/// is bit-identical to one thread. Each participant has an index (the caller 0, workers 1…) that a job uses only to
+/// pick its own scratch.</para>
+/// <para>Workers spin for <see cref="SpinMicroseconds"/> after a job before they block, so the next layer's job, posted
+/// microseconds later, finds them awake instead of paying a context switch; an idle process costs nothing after that.
+/// When <see cref="Parallelism.MaxThreads"/> falls, workers past it take no chunks: they see each job, skip it and wait
+/// again (threads are never ended, so a worker index always names one thread and one scratch).</para>
+/// </remarks>
+internal static unsafe class WorkerPool
+{
+    /// <summary>How long a worker keeps polling for the next job before it blocks.</summary>
+    private const int SpinMicroseconds = 100;
+
+    private static readonly object WakeGate = new();
+    private static readonly long SpinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
+
+    private static delegate*<void*, int, int, void> _job;
+    private static void* _arguments;
+    private static int _chunkCount;
+    private static int _joinLimit;
+    private static long _claims;
+    private static int _doneChunks;
+    private static int _busy;
+    private static int _jobId;
+    private static int _sleepers;
+    private static int _workerCount;
+    private static ExceptionDispatchInfo? _failure;
+
+    // Scratch per participant (index 0 unused: the caller brings its own). Grown under the busy flag, read by workers
+    // only during a job, so a worker always sees the buffers the job was posted with.
+    private static AlignedBuffer?[] _scratch = new AlignedBuffer?[1];
+
+    /// <summary>Jobs posted to the pool (not counting calls that found it busy); for tests.</summary>
+    internal static long JobsPosted { get; private set; }
+
+    /// <summary>Chunks run by workers rather than callers; for tests.</summary>
+    internal static long WorkerChunks => Volatile.Read(ref _workerChunks);
+
+    private static long _workerChunks;
+
+    // What each worker's thread has allocated in all, as of its last chunk: GC.GetAllocatedBytesForCurrentThread counts
+    // only the thread that asks, so the tests read the workers' share here.
+    private static long[] _workerAllocatedBytes = new long[1];
+
+    /// <summary>Bytes the workers' threads have allocated since they started, as of their last chunks; for tests.</summary>
+    internal static long WorkerAllocatedBytes
+    {
+        get
+        {
+            long sum = 0;
+            foreach (long bytes in Volatile.Read(ref _workerAllocatedBytes))
+            {
+                sum += bytes;
+            }
+
+            return sum;
+        }
+    }
+
+    /// <summary>Starts workers until there are <paramref name="count"/>. Called under <see cref="Parallelism"/>'s lock.</summary>
+    internal static void EnsureWorkers(int count)
+    {
+        if (_workerAllocatedBytes.Length <= count)
+        {
+            var grown = new long[count + 1];
+            _workerAllocatedBytes.CopyTo(grown, 0);
+            Volatile.Write(ref _workerAllocatedBytes, grown);
+        }
+
+        while (_workerCount < count)
+        {
+            int participant = ++_workerCount;
+            var thread = new Thread(Work) { IsBackground = true, Name = $"AttentionGen worker {participant}" };
+            thread.UnsafeStart(participant);
+        }
+    }
+
+    /// <summary>
+    /// Runs <c>job(arguments, chunk, participant)</c> for every chunk in [0, <paramref name="chunks"/>) on this thread and
+    /// up to <paramref name="threads"/> − 1 workers, and returns when all are done. If another call holds the pool, every
+    /// chunk runs here, in order, as participant 0. Workers joining get <see cref="Scratch"/> of at least
+    /// <paramref name="scratchFloats"/> floats each (allocated the first time a size is needed).
+    /// </summary>
+    internal static void Run(delegate*<void*, int, int, void> job, void* arguments, int chunks, int threads, int scratchFloats)
+    {
+        if (chunks <= 1 || threads <= 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        {
+            for (int chunk = 0; chunk < chunks; chunk++)
+            {
+                job(arguments, chunk, 0);
+            }
+
+            return;
+        }
+
+        try
+        {
+            int workers = Math.Min(threads - 1, Volatile.Read(ref _workerCount));
+            EnsureScratch(workers, scratchFloats);
+            _job = job;
+            _arguments = arguments;
+            _chunkCount = chunks;
+            _doneChunks = 0;
+            _failure = null;
+            _joinLimit = workers;
+            int id = _jobId + 1;
+            Volatile.Write(ref _claims, (long)id << 32);
+            JobsPosted++;
+
+            // Publishing the id is what workers watch; the full fence orders it before reading the sleeper count, which
+            // pairs with the fence in a worker's increment before it checks the id (see WaitForJob).
+            Interlocked.Exchange(ref _jobId, id);
+            if (Volatile.Read(ref _sleepers) > 0)
+            {
+                lock (WakeGate)
+                {
+                    Monitor.PulseAll(WakeGate);
+                }
+            }
+
+            int done = 0;
+            try
+            {
+                while (TryClaim(id, out int chunk))
+                {
+                    job(arguments, chunk, 0);
+                    done++;
+                }
+            }
+            catch
+            {
+                // Chunks nobody has claimed yet are given up, so the wait below still ends; the exception goes on after it.
+                while (TryClaim(id, out _))
+                {
+                    done++;
+                }
+
+                done++;
+                WaitForWorkers(done, chunks);
+                throw;
+            }
+
+            WaitForWorkers(done, chunks);
+            _failure?.Throw();
+        }
+        finally
+        {
+            _job = null;
+            _arguments = null;
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>Participant <paramref name="participant"/>'s scratch (64-byte aligned) during a job; workers only.</summary>
+    internal static float* Scratch(int participant) => (float*)Unsafe.AsPointer(ref _scratch[participant]!.Reference);
+
+    private static void EnsureScratch(int workers, int floats)
+    {
+        if (floats <= 0)
+        {
+            return;
+        }
+
+        if (_scratch.Length <= workers)
+        {
+            Array.Resize(ref _scratch, workers + 1);
+        }
+
+        for (int participant = 1; participant <= workers; participant++)
+        {
+            if (_scratch[participant] is not { } buffer || buffer.Length < floats)
+            {
+                _scratch[participant] = new AlignedBuffer(floats);
+            }
+        }
+    }
+
+    private static bool TryClaim(int id, out int chunk)
+    {
+        while (true)
+        {
+            long claims = Volatile.Read(ref _claims);
+            chunk = (int)claims;
+            if ((int)(claims >> 32) != id || chunk >= _chunkCount)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _claims, claims + 1, claims) == claims)
+            {
+                return true;
+            }
+        }
+    }
+
+    private static void WaitForWorkers(int doneHere, int chunks)
+    {
+        // Spin without yielding first: the last chunks usually end within microseconds, and a yield on a busy machine
+        // hands the core to another process for a whole time slice (measured: split calls then ran up to 6× slower than
+        // one thread). Only a worker that has lost its core for longer than the spin makes this thread yield.
+        int others = chunks - doneHere;
+        long deadline = Stopwatch.GetTimestamp() + SpinTicks;
+        while (Volatile.Read(ref _doneChunks) < others && Stopwatch.GetTimestamp() < deadline)
+        {
+            Thread.SpinWait(20);
+        }
+
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _doneChunks) < others)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    private static void Work(object? state)
+    {
+        int participant = (int)state!;
+        int seen = Volatile.Read(ref _jobId);
+        while (true)
+        {
+            seen = WaitForJob(seen);
+            if (participant > Volatile.Read(ref _joinLimit))
+            {
+                continue;
+            }
+
+            // The fields were written before the id was published; a claim naming this id proves they still belong to it.
+            delegate*<void*, int, int, void> job = _job;
+            void* arguments = _arguments;
+            while (TryClaim(seen, out int chunk))
+            {
+                try
+                {
+                    job(arguments, chunk, participant);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(e), null);
+                }
+
+                Interlocked.Increment(ref _workerChunks);
+                Volatile.Write(ref Volatile.Read(ref _workerAllocatedBytes)[participant], GC.GetAllocatedBytesForCurrentThread());
+                Interlocked.Increment(ref _doneChunks);
+            }
+        }
+    }
+
+    /// <summary>Spins, then blocks, until a job newer than <paramref name="seen"/> is posted; returns its id.</summary>
+    private static int WaitForJob(int seen)
+    {
+        long deadline = Stopwatch.GetTimestamp() + SpinTicks;
+        while (Volatile.Read(ref _jobId) == seen)
+        {
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                Interlocked.Increment(ref _sleepers);
+                lock (WakeGate)
+                {
+                    while (Volatile.Read(ref _jobId) == seen)
+                    {
+                        Monitor.Wait(WakeGate);
+                    }
+                }
+
+                Interlocked.Decrement(ref _sleepers);
+                break;
+            }
+
+            Thread.SpinWait(20);
+        }
+
+        return Volatile.Read(ref _jobId);
+    }
+}
