@@ -57,23 +57,45 @@ public static class PanelPacking
         {
             // Whole blocks of eight rows go through the register transpose; the rest (a partial block, then zero
             // padding up to the panel) is copied below. A width that is not whole blocks of 8 columns ends on a block
-            // overlapping the one before it, which writes the shared columns again with the same values.
+            // overlapping the one before it (TransposeLastColumns).
+            int wholeColumns = width & ~7;
             for (; first + 8 <= rows; first += 8)
             {
                 ref float panelColumn = ref Unsafe.Add(ref panels, first / panelWidth * (width * panelWidth) + first % panelWidth);
                 ref float row0 = ref Unsafe.Add(ref source, (nint)first * rowStride);
                 ref float row4 = ref Unsafe.Add(ref row0, (nint)4 * rowStride);
-                for (int block = 0; block < width; block += 8)
+                for (int column = 0; column < wholeColumns; column += 8)
                 {
-                    int column = Math.Min(block, width - 8);
                     Transpose8x8(ref Unsafe.Add(ref row0, column), ref Unsafe.Add(ref row4, column), rowStride, ref Unsafe.Add(ref panelColumn, column * panelWidth), panelWidth);
                 }
+            }
+
+            if (width % 8 != 0)
+            {
+                TransposeLastColumns(ref source, rowStride, first, width, panelWidth, ref panels);
             }
         }
 
         if (first < paddedRows)
         {
             CopyRemainingRows(ref source, rowStride, first, rows, paddedRows, width, panelWidth, ref panels);
+        }
+    }
+
+    /// <summary>
+    /// The last 8 columns of rows 0 to <paramref name="rows"/> (whole blocks of 8) through the register transpose, for a
+    /// width that is not whole blocks: they overlap the block before, whose shared columns they write again with the same
+    /// values. A pass of its own: the extra transpose inside the main row loop spilled its registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void TransposeLastColumns(ref float source, int rowStride, int rows, int width, int panelWidth, ref float panels)
+    {
+        int column = width - 8;
+        for (int first = 0; first < rows; first += 8)
+        {
+            ref float panelColumn = ref Unsafe.Add(ref panels, first / panelWidth * (width * panelWidth) + first % panelWidth + column * panelWidth);
+            ref float row0 = ref Unsafe.Add(ref source, (nint)first * rowStride + column);
+            Transpose8x8(ref row0, ref Unsafe.Add(ref row0, (nint)4 * rowStride), rowStride, ref panelColumn, panelWidth);
         }
     }
 

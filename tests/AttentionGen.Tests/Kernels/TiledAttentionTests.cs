@@ -80,6 +80,13 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
     [InlineData(20, 128)]
     public void HeadDim120(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim120Shape>(seqLen, kvSeqLen);
 
+    // 18 is whole vectors of no width: two overlapping Vector512s, and on Vector256 (3 vectors) and Vector128 (5) a
+    // lone overlapping tail that borrows a vector from the last whole block.
+    [Theory]
+    [InlineData(6, 100)]
+    [InlineData(5, 33)]
+    public void HeadDim18_MultiQuery(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim18MultiQueryShape>(seqLen, kvSeqLen);
+
     [Fact]
     public void HeadDim40_AdditiveMask() => AssertMatchesReference<HeadDim40Shape>(11, 37, Masks.Padding(seed: 10, 11, 37));
 
@@ -159,6 +166,11 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
             default: AssertMatchesReference<OnlineCausalHeadDim100Shape>(seqLen, kvSeqLen); break;
         }
     }
+
+    [Theory]
+    [InlineData(6, 1100)]
+    [InlineData(9, 1500)]
+    public void Online_HeadDim18(int seqLen, int kvSeqLen) => AssertMatchesReference<OnlineHeadDim18Shape>(seqLen, kvSeqLen);
 
     [Fact]
     public void Online_HeadDim72_AdditiveMask() => AssertMatchesReference<OnlineHeadDim72Shape>(5, 1200, Masks.Padding(seed: 13, 5, 1200));
@@ -546,6 +558,38 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
         public static int HeadDim => 100;
         public static float Scale => 0.1f;
         public static float Softcap => 3f;
+        public static bool IsCausal => true;
+        public static int ScoreStride => 1600;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 512;
+    }
+
+    private struct HeadDim18MultiQueryShape : IAttentionShape
+    {
+        public static int Heads => 2;
+        public static int KvHeads => 1;
+        public static int HeadDim => 18;
+        public static float Scale => 0.24f;
+        public static float Softcap => 0;
+        public static bool IsCausal => false;
+        public static int ScoreStride => 128;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 0;
+    }
+
+    private struct OnlineHeadDim18Shape : IAttentionShape
+    {
+        public static int Heads => 2;
+        public static int KvHeads => 2;
+        public static int HeadDim => 18;
+        public static float Scale => 0.24f;
+        public static float Softcap => 5f;
         public static bool IsCausal => true;
         public static int ScoreStride => 1600;
         public static int ScoreRows => 6;
