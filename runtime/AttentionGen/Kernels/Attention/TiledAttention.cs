@@ -405,6 +405,7 @@ internal static class TiledAttention<TShape>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Weigh(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float outputStart, ref int offsets)
         {
+            Debug.Assert(TShape.HeadDim >= TWidth.Count, "A head narrower than a vector has no tile: its last vector would reach past the head.");
             if (TShape.HeadDim == TWidth.Count && TShape.OnlineChunk == 0)
             {
                 WeighOneVector(ref probabilities, count, ref values, ref Row(ref outputStart, ref offsets, 0, 0), ref Row(ref outputStart, ref offsets, 1, 0), ref Row(ref outputStart, ref offsets, 2, 0), ref Row(ref outputStart, ref offsets, 3, 0), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, 0) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, 0) : ref outputStart);
