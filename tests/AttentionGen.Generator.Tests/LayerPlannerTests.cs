@@ -111,13 +111,20 @@ public sealed class LayerPlannerTests
 
     [Theory]
     [InlineData(64, 32, true, true)]
+    [InlineData(16, 32, true, true)]
+    [InlineData(20, 32, true, true)] // not whole vectors of any width: the last one overlaps the one before it
+    [InlineData(24, 32, true, true)]
+    [InlineData(40, 32, true, true)]
+    [InlineData(100, 32, true, true)]
+    [InlineData(256, 32, true, true)]
+    [InlineData(15, 0, true, true)] // narrower than a Vector512
     [InlineData(8, 0, true, true)]
-    [InlineData(12, 0, false, true)]
-    [InlineData(20, 0, false, true)]
-    [InlineData(24, 0, true, true)]
+    [InlineData(12, 0, true, true)]
+    [InlineData(7, 0, false, true)]
+    [InlineData(4, 0, false, true)]
     [InlineData(3, 0, false, false)]
-    [InlineData(300, 0, false, false)]
-    public void Tiles_OnlyForWidthsThatCoverTheHeadInWholeVectors(int headDim, int panelKeys512, bool tile256, bool tile128)
+    [InlineData(300, 0, false, false)] // too wide for tiles
+    public void Tiles_ForEveryWidthAtLeastOneVectorWide(int headDim, int panelKeys512, bool tile256, bool tile128)
     {
         var core = AttentionCorePlanner.Plan("Attention", 2, 0, headDim, 16, 32, false, 0, 0);
 

@@ -14,14 +14,18 @@ internal static class SweepCatalog
 {
     private static readonly (string Name, Func<BenchmarkCase> Create)[] Rows =
     [
-        // Head widths 8..256, multiples of 16 and not: self-attention prefill (H8 S333) and decode (H8 q1 kv1000).
+        // Head widths 8..256, multiples of 16 and not (prefill also at 56, 72, 100, 120): self-attention prefill (H8 S333) and decode (H8 q1 kv1000).
         Row<SweepH8S333D8>(333, 333),
         Row<SweepH8S333D24>(333, 333),
         Row<SweepH8S333D40>(333, 333),
+        Row<SweepH8S333D56>(333, 333),
         Row<SweepH8S333D64>(333, 333),
+        Row<SweepH8S333D72>(333, 333),
         Row<SweepH8S333D80>(333, 333),
         Row<SweepH8S333D96>(333, 333),
+        Row<SweepH8S333D100>(333, 333),
         Row<SweepH8S333D112>(333, 333),
+        Row<SweepH8S333D120>(333, 333),
         Row<SweepH8S333D128>(333, 333),
         Row<SweepH8S333D256>(333, 333),
         Row<SweepDecodeH8Kv1000D8>(1, 1000),

@@ -13,8 +13,14 @@ internal partial class SweepH8S333D24;
 [ScaledDotProductAttention(Heads = 8, HeadDim = 40, MaxSeqLen = 333)]
 internal partial class SweepH8S333D40;
 
+[ScaledDotProductAttention(Heads = 8, HeadDim = 56, MaxSeqLen = 333)]
+internal partial class SweepH8S333D56;
+
 [ScaledDotProductAttention(Heads = 8, HeadDim = 64, MaxSeqLen = 333)]
 internal partial class SweepH8S333D64;
+
+[ScaledDotProductAttention(Heads = 8, HeadDim = 72, MaxSeqLen = 333)]
+internal partial class SweepH8S333D72;
 
 [ScaledDotProductAttention(Heads = 8, HeadDim = 80, MaxSeqLen = 333)]
 internal partial class SweepH8S333D80;
@@ -22,8 +28,14 @@ internal partial class SweepH8S333D80;
 [ScaledDotProductAttention(Heads = 8, HeadDim = 96, MaxSeqLen = 333)]
 internal partial class SweepH8S333D96;
 
+[ScaledDotProductAttention(Heads = 8, HeadDim = 100, MaxSeqLen = 333)]
+internal partial class SweepH8S333D100;
+
 [ScaledDotProductAttention(Heads = 8, HeadDim = 112, MaxSeqLen = 333)]
 internal partial class SweepH8S333D112;
+
+[ScaledDotProductAttention(Heads = 8, HeadDim = 120, MaxSeqLen = 333)]
+internal partial class SweepH8S333D120;
 
 [ScaledDotProductAttention(Heads = 8, HeadDim = 128, MaxSeqLen = 333)]
 internal partial class SweepH8S333D128;

@@ -20,7 +20,7 @@ public static class PanelPacking
     /// <c>panels[(j / W)·width·W + c·W + j % W] = source[j·rowStride + c]</c> for <paramref name="rows"/> rows j and
     /// <paramref name="width"/> columns c, with W = <paramref name="panelWidth"/>; rows past the last one, up to a whole
     /// panel, are zeros. With AVX, whole blocks of 8 rows are transposed 8×8 in registers when <paramref name="width"/>
-    /// and W are multiples of 8; the rest is copied element by element.
+    /// is at least 8 and W a multiple of 8; the rest is copied element by element.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A count is negative or zero where it must be positive.</exception>
     /// <exception cref="ArgumentException">A span is too short for the shape.</exception>
@@ -53,25 +53,49 @@ public static class PanelPacking
     {
         int paddedRows = (rows + panelWidth - 1) / panelWidth * panelWidth;
         int first = 0;
-        if (Avx.IsSupported && width % 8 == 0 && panelWidth % 8 == 0)
+        if (Avx.IsSupported && width >= 8 && panelWidth % 8 == 0)
         {
             // Whole blocks of eight rows go through the register transpose; the rest (a partial block, then zero
-            // padding up to the panel) is copied below.
+            // padding up to the panel) is copied below. A width that is not whole blocks of 8 columns ends on a block
+            // overlapping the one before it (TransposeLastColumns).
+            int wholeColumns = width & ~7;
             for (; first + 8 <= rows; first += 8)
             {
                 ref float panelColumn = ref Unsafe.Add(ref panels, first / panelWidth * (width * panelWidth) + first % panelWidth);
                 ref float row0 = ref Unsafe.Add(ref source, (nint)first * rowStride);
                 ref float row4 = ref Unsafe.Add(ref row0, (nint)4 * rowStride);
-                for (int column = 0; column < width; column += 8)
+                for (int column = 0; column < wholeColumns; column += 8)
                 {
                     Transpose8x8(ref Unsafe.Add(ref row0, column), ref Unsafe.Add(ref row4, column), rowStride, ref Unsafe.Add(ref panelColumn, column * panelWidth), panelWidth);
                 }
+            }
+
+            if (width % 8 != 0)
+            {
+                TransposeLastColumns(ref source, rowStride, first, width, panelWidth, ref panels);
             }
         }
 
         if (first < paddedRows)
         {
             CopyRemainingRows(ref source, rowStride, first, rows, paddedRows, width, panelWidth, ref panels);
+        }
+    }
+
+    /// <summary>
+    /// The last 8 columns of rows 0 to <paramref name="rows"/> (whole blocks of 8) through the register transpose, for a
+    /// width that is not whole blocks: they overlap the block before, whose shared columns they write again with the same
+    /// values. A pass of its own: the extra transpose inside the main row loop spilled its registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void TransposeLastColumns(ref float source, int rowStride, int rows, int width, int panelWidth, ref float panels)
+    {
+        int column = width - 8;
+        for (int first = 0; first < rows; first += 8)
+        {
+            ref float panelColumn = ref Unsafe.Add(ref panels, first / panelWidth * (width * panelWidth) + first % panelWidth + column * panelWidth);
+            ref float row0 = ref Unsafe.Add(ref source, (nint)first * rowStride + column);
+            Transpose8x8(ref row0, ref Unsafe.Add(ref row0, (nint)4 * rowStride), rowStride, ref panelColumn, panelWidth);
         }
     }
 

@@ -54,13 +54,14 @@ partial class MultiQueryCore
 
         // Score rows hold MaxKvSeqLen (128) keys, rounded up to whole 16-key panels.
         public static int ScoreStride => 128;
-        // A register tile takes 4 (query row, head) pairs, one score row each.
-        public static int ScoreRows => 4;
+        // A register tile takes 6 (query row, head) pairs, one score row each.
+        public static int ScoreRows => 6;
 
-        // 12 floats are not whole Vector512s, so that path has no tile; narrower ones take the head whole.
+        // A head of 12 floats is narrower than a Vector512, so that path has no tile; narrower vectors' tiles take it.
         public static int PanelKeys512 => 0;
-        // Where Vector256 is the widest: rows, the head not being whole Vector256s; where Vector128 is: a 4-row tile over 8-key panels.
-        public static bool HasTile256 => false;
+        // Where Vector256 is the widest: a 6-row tile over 16-key panels; where Vector128 is: a 4-row tile over 8-key panels.
+        // 12 floats are not whole Vector256s: P·V covers the head in 2 of them, the last starting at column 4 and redoing 4 columns of the one before (same arithmetic, same bits).
+        public static bool HasTile256 => true;
         public static bool HasTile128 => true;
 
         // At most 128 keys: a tile's whole score rows fit in L1, so the softmax is the exact two-pass one.

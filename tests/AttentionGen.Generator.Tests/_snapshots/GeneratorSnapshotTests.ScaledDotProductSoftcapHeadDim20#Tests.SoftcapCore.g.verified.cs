@@ -54,13 +54,15 @@ partial class SoftcapCore
 
         // Score rows hold MaxKvSeqLen (16) keys, rounded up to whole 16-key panels.
         public static int ScoreStride => 16;
-        // A register tile takes 4 (query row, head) pairs, one score row each.
-        public static int ScoreRows => 4;
+        // A register tile takes 6 (query row, head) pairs, one score row each.
+        public static int ScoreRows => 6;
 
-        // 20 floats are not whole Vector512s, so that path has no tile; narrower ones take the head whole.
-        public static int PanelKeys512 => 0;
-        // Where Vector256 is the widest: rows, the head not being whole Vector256s; where Vector128 is: a 4-row tile over 8-key panels.
-        public static bool HasTile256 => false;
+        // The Vector512 tile packs Kᵀ in panels of 16 keys: no call has more, so none scores padding.
+        // 20 floats are not whole Vector512s: P·V covers the head in 2 of them, the last starting at column 4 and redoing 12 columns of the one before (same arithmetic, same bits).
+        public static int PanelKeys512 => 16;
+        // Where Vector256 is the widest: a 6-row tile over 16-key panels; where Vector128 is: a 4-row tile over 8-key panels.
+        // 20 floats are not whole Vector256s: P·V covers the head in 3 of them, the last starting at column 12 and redoing 4 columns of the one before (same arithmetic, same bits).
+        public static bool HasTile256 => true;
         public static bool HasTile128 => true;
 
         // At most 16 keys: a tile's whole score rows fit in L1, so the softmax is the exact two-pass one.

@@ -116,6 +116,38 @@ public sealed class AttentionPathTests
         Assert.Equal(AttentionPath.Rows, AttentionPaths.Choose(1, 1, 64, false, 0, 512, 512, tile: default, rows));
     }
 
+    [Theory]
+    [InlineData(Width.Vector512)]
+    [InlineData(Width.Vector256)]
+    [InlineData(Width.Vector128)]
+    public void Prefill_HeadsNotWholeVectors_Tile(Width width)
+    {
+        foreach (int headDim in new[] { 20, 24, 40, 56, 72, 100, 120 })
+        {
+            Assert.Equal(AttentionPath.Tiled, Choose(width, heads: 8, kvHeads: 8, headDim, seqLen: 333, kvSeqLen: 333));
+            Assert.Equal(AttentionPath.Tiled, Choose(width, heads: 8, kvHeads: 8, headDim, seqLen: 333, kvSeqLen: 333, isCausal: true));
+        }
+    }
+
+    [Fact]
+    public void Estimates_CountAnOverlappingVectorAsAWholeOne()
+    {
+        var tile = Tile(Width.Vector512, panelKeys: 64);
+
+        // P·V covers a 40-wide head with three vectors, as a 48-wide one: the two differ only in QKᵀ's trip count
+        // (8 more FMAs per score vector and tile row) and in the 8 more columns each transposed key block writes.
+        const int seqLen = 12, kvSeqLen = 128;
+        long tileRows = 2 * tile.Rows, scoreVectors = kvSeqLen / 16;
+        Assert.Equal(
+            (tile.Costs.PerFma * tileRows * scoreVectors * 8) + (tile.Costs.PerTransposedKey * kvSeqLen * 8),
+            AttentionPaths.TileCost(1, 1, 48, false, seqLen, kvSeqLen, tile) - AttentionPaths.TileCost(1, 1, 40, false, seqLen, kvSeqLen, tile));
+
+        // The Kᵀ packing of a 20-wide head transposes three blocks of 8 columns, the last overlapping: as a 24-wide one.
+        Assert.Equal(
+            tile.Costs.PerFma * tileRows * scoreVectors * 4,
+            AttentionPaths.TileCost(1, 1, 24, false, seqLen, kvSeqLen, tile) - AttentionPaths.TileCost(1, 1, 20, false, seqLen, kvSeqLen, tile));
+    }
+
     [Fact]
     public void Estimates_CountPaddingAndRedoneRows()
     {

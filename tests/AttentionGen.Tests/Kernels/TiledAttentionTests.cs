@@ -43,12 +43,58 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
     [Theory]
     [InlineData(2, 40)] // six pairs: two query rows of three heads on one key/value head
     [InlineData(9, 23)]
-    public void HeadDim24_MultiQuery_NoVector512Tile(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim24MultiQueryShape>(seqLen, kvSeqLen);
+    public void HeadDim24_MultiQuery(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim24MultiQueryShape>(seqLen, kvSeqLen);
 
     [Theory]
-    [InlineData(4, 40)]
+    [InlineData(6, 40)]
     [InlineData(7, 13)]
-    public void HeadDim20_Softcap_OnlyVector128Tile(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim20SoftcapShape>(seqLen, kvSeqLen);
+    public void HeadDim20_Softcap(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim20SoftcapShape>(seqLen, kvSeqLen);
+
+    // Heads that are not whole vectors of some width: P·V ends each head on a vector overlapping the one before it, in
+    // the same block (40 on Vector512: vectors at 0, 16, 24), in a block of its own after a whole one (120: 0–63, then
+    // 64, 80, 96, 104), or with a vector borrowed from the last whole block (72: 0, 16, 32, then 48, 56; 20 on
+    // Vector256: 0, then 8, 12). The value rows past the last key hold NaN, so a vector reading past a head shows.
+    [Theory]
+    [InlineData(6, 100)]
+    [InlineData(11, 37)]
+    public void HeadDim40(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim40Shape>(seqLen, kvSeqLen);
+
+    [Theory]
+    [InlineData(37, 37)]
+    [InlineData(10, 64)]
+    [InlineData(40, 25)]
+    public void HeadDim56_GroupedQueryCausal(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim56GroupedCausalShape>(seqLen, kvSeqLen);
+
+    [Theory]
+    [InlineData(5, 100)]
+    [InlineData(9, 77)]
+    public void HeadDim72_GroupedQuery(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim72GroupedShape>(seqLen, kvSeqLen);
+
+    [Theory]
+    [InlineData(13, 13)]
+    [InlineData(7, 50)]
+    public void HeadDim100_MultiQueryCausal(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim100MultiQueryCausalShape>(seqLen, kvSeqLen);
+
+    [Theory]
+    [InlineData(6, 70)]
+    [InlineData(20, 128)]
+    public void HeadDim120(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim120Shape>(seqLen, kvSeqLen);
+
+    // 18 is whole vectors of no width: two overlapping Vector512s, and on Vector256 (3 vectors) and Vector128 (5) a
+    // lone overlapping tail that borrows a vector from the last whole block.
+    [Theory]
+    [InlineData(6, 100)]
+    [InlineData(5, 33)]
+    public void HeadDim18_MultiQuery(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim18MultiQueryShape>(seqLen, kvSeqLen);
+
+    [Fact]
+    public void HeadDim40_AdditiveMask() => AssertMatchesReference<HeadDim40Shape>(11, 37, Masks.Padding(seed: 10, 11, 37));
+
+    [Fact]
+    public void HeadDim72_AdditiveMask() => AssertMatchesReference<HeadDim72GroupedShape>(9, 77, Masks.Padding(seed: 11, 9, 77));
+
+    [Fact]
+    public void HeadDim100_Causal_AdditiveMask() => AssertMatchesReference<HeadDim100MultiQueryCausalShape>(7, 50, Masks.Padding(seed: 12, 7, 50));
 
     [Theory]
     [InlineData(37, 37)] // square
@@ -101,6 +147,38 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
 
     [Fact]
     public void OnlineCausal_AdditiveMask() => AssertMatchesReference<OnlineCausalShape>(9, 1111, Masks.Padding(seed: 9, 9, 1111));
+
+    // The online softmax reads each output row before it adds a chunk to it, so an overlapping last vector must share a
+    // block with the vector it overlaps: a later block would read columns an earlier one had already rescaled. 72 and
+    // 100 split their tail that way on Vector512 (72) and on the narrower vectors (both); 20 and 40 on Vector256.
+    [Theory]
+    [InlineData(7, 1100, 20)]
+    [InlineData(6, 1300, 40)]
+    [InlineData(3, 1025, 72)]
+    [InlineData(6, 1600, 100)]
+    public void Online_HeadsNotWholeVectors(int seqLen, int kvSeqLen, int headDim)
+    {
+        switch (headDim)
+        {
+            case 20: AssertMatchesReference<OnlineHeadDim20Shape>(seqLen, kvSeqLen); break;
+            case 40: AssertMatchesReference<OnlineHeadDim40Shape>(seqLen, kvSeqLen); break;
+            case 72: AssertMatchesReference<OnlineHeadDim72Shape>(seqLen, kvSeqLen); break;
+            default: AssertMatchesReference<OnlineCausalHeadDim100Shape>(seqLen, kvSeqLen); break;
+        }
+    }
+
+    [Theory]
+    [InlineData(6, 1100)]
+    [InlineData(9, 1500)]
+    public void Online_HeadDim18(int seqLen, int kvSeqLen) => AssertMatchesReference<OnlineHeadDim18Shape>(seqLen, kvSeqLen);
+
+    [Fact]
+    public void Online_HeadDim72_AdditiveMask() => AssertMatchesReference<OnlineHeadDim72Shape>(5, 1200, Masks.Padding(seed: 13, 5, 1200));
+
+    [Theory]
+    [InlineData(20, 1300)]
+    [InlineData(1030, 1030)]
+    public void OnlineCausal_HeadDim100(int seqLen, int kvSeqLen) => AssertMatchesReference<OnlineCausalHeadDim100Shape>(seqLen, kvSeqLen);
 
     private void AssertMatchesReference<TShape>(int seqLen, int kvSeqLen, float[]? mask = null)
         where TShape : struct, IAttentionShape
@@ -259,7 +337,7 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
         public static bool IsCausal => false;
         public static int ScoreStride => 48;
         public static int ScoreRows => 6;
-        public static int PanelKeys512 => 0;
+        public static int PanelKeys512 => 48;
         public static bool HasTile256 => true;
         public static bool HasTile128 => true;
         public static int OnlineChunk => 0;
@@ -275,8 +353,8 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
         public static bool IsCausal => false;
         public static int ScoreStride => 48;
         public static int ScoreRows => 6;
-        public static int PanelKeys512 => 0;
-        public static bool HasTile256 => false;
+        public static int PanelKeys512 => 48;
+        public static bool HasTile256 => true;
         public static bool HasTile128 => true;
         public static int OnlineChunk => 0;
     }
@@ -338,6 +416,182 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
         public static float Softcap => 3f;
         public static bool IsCausal => true;
         public static int ScoreStride => 1344;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 512;
+    }
+
+    private struct HeadDim40Shape : IAttentionShape
+    {
+        public static int Heads => 3;
+        public static int KvHeads => 3;
+        public static int HeadDim => 40;
+        public static float Scale => 0.15f;
+        public static float Softcap => 0;
+        public static bool IsCausal => false;
+        public static int ScoreStride => 128;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 0;
+    }
+
+    private struct HeadDim56GroupedCausalShape : IAttentionShape
+    {
+        public static int Heads => 4;
+        public static int KvHeads => 2;
+        public static int HeadDim => 56;
+        public static float Scale => 0.13f;
+        public static float Softcap => 0;
+        public static bool IsCausal => true;
+        public static int ScoreStride => 64;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 0;
+    }
+
+    private struct HeadDim72GroupedShape : IAttentionShape
+    {
+        public static int Heads => 4;
+        public static int KvHeads => 2;
+        public static int HeadDim => 72;
+        public static float Scale => 0.12f;
+        public static float Softcap => 0;
+        public static bool IsCausal => false;
+        public static int ScoreStride => 128;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 0;
+    }
+
+    private struct HeadDim100MultiQueryCausalShape : IAttentionShape
+    {
+        public static int Heads => 3;
+        public static int KvHeads => 1;
+        public static int HeadDim => 100;
+        public static float Scale => 0.1f;
+        public static float Softcap => 4f;
+        public static bool IsCausal => true;
+        public static int ScoreStride => 64;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 0;
+    }
+
+    private struct HeadDim120Shape : IAttentionShape
+    {
+        public static int Heads => 2;
+        public static int KvHeads => 2;
+        public static int HeadDim => 120;
+        public static float Scale => 0.09f;
+        public static float Softcap => 0;
+        public static bool IsCausal => false;
+        public static int ScoreStride => 128;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 0;
+    }
+
+    private struct OnlineHeadDim20Shape : IAttentionShape
+    {
+        public static int Heads => 2;
+        public static int KvHeads => 2;
+        public static int HeadDim => 20;
+        public static float Scale => 0.22f;
+        public static float Softcap => 0;
+        public static bool IsCausal => false;
+        public static int ScoreStride => 1600;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 512;
+    }
+
+    private struct OnlineHeadDim40Shape : IAttentionShape
+    {
+        public static int Heads => 2;
+        public static int KvHeads => 1;
+        public static int HeadDim => 40;
+        public static float Scale => 0.16f;
+        public static float Softcap => 0;
+        public static bool IsCausal => false;
+        public static int ScoreStride => 1600;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 512;
+    }
+
+    private struct OnlineHeadDim72Shape : IAttentionShape
+    {
+        public static int Heads => 4;
+        public static int KvHeads => 2;
+        public static int HeadDim => 72;
+        public static float Scale => 0.12f;
+        public static float Softcap => 0;
+        public static bool IsCausal => false;
+        public static int ScoreStride => 1600;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 512;
+    }
+
+    private struct OnlineCausalHeadDim100Shape : IAttentionShape
+    {
+        public static int Heads => 2;
+        public static int KvHeads => 2;
+        public static int HeadDim => 100;
+        public static float Scale => 0.1f;
+        public static float Softcap => 3f;
+        public static bool IsCausal => true;
+        public static int ScoreStride => 1600;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 512;
+    }
+
+    private struct HeadDim18MultiQueryShape : IAttentionShape
+    {
+        public static int Heads => 2;
+        public static int KvHeads => 1;
+        public static int HeadDim => 18;
+        public static float Scale => 0.24f;
+        public static float Softcap => 0;
+        public static bool IsCausal => false;
+        public static int ScoreStride => 128;
+        public static int ScoreRows => 6;
+        public static int PanelKeys512 => 64;
+        public static bool HasTile256 => true;
+        public static bool HasTile128 => true;
+        public static int OnlineChunk => 0;
+    }
+
+    private struct OnlineHeadDim18Shape : IAttentionShape
+    {
+        public static int Heads => 2;
+        public static int KvHeads => 2;
+        public static int HeadDim => 18;
+        public static float Scale => 0.24f;
+        public static float Softcap => 5f;
+        public static bool IsCausal => true;
+        public static int ScoreStride => 1600;
         public static int ScoreRows => 6;
         public static int PanelKeys512 => 64;
         public static bool HasTile256 => true;

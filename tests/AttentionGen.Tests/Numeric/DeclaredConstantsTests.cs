@@ -1,3 +1,7 @@
+using System.Reflection;
+using System.Runtime.Intrinsics;
+using AttentionGen.Kernels.Attention;
+
 namespace AttentionGen.Tests.Numeric;
 
 /// <summary>
@@ -69,6 +73,29 @@ public sealed class DeclaredConstantsTests
             Assert.Equal(shape.ExpectedParameters().Select(p => $"{p.Name} [{string.Join(", ", p.Shape)}]"), shape.Parameters.Select(p => p.ToString()));
         }
     }
+
+    [Theory]
+    [InlineData("SdpaHeadDim40")]
+    [InlineData("SdpaHeadDim24Gqa")]
+    [InlineData("SdpaHeadDim72Online")]
+    [InlineData("SdpaHeadDim100OnlineCausal")]
+    [InlineData("SdpaSoftcap")] // 20
+    public void HeadsNotWholeVectors_PlanTheFullWidthTiles(string name)
+    {
+        // The plan is the generated shape struct's: every tile, and on this machine the widest vector's one runs.
+        var shape = Declared.Type(name).GetNestedType("AttentionShape", BindingFlags.NonPublic)
+            ?? throw new InvalidOperationException($"{name} has no AttentionShape struct.");
+        Assert.True(Plan<int>(shape, "PanelKeys512") > 0, $"{name}: no Vector512 tile");
+        Assert.True(Plan<bool>(shape, "HasTile256"), $"{name}: no Vector256 tile");
+        Assert.True(Plan<bool>(shape, "HasTile128"), $"{name}: no Vector128 tile");
+
+        var tile = (TileKernel)typeof(AttentionPaths).GetMethod(nameof(AttentionPaths.MachineTile))!.MakeGenericMethod(shape).Invoke(null, null)!;
+        int lanes = Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : Vector128.IsHardwareAccelerated ? 4 : 0;
+        Assert.Equal(lanes, tile.Exists ? tile.Lanes : 0);
+    }
+
+    private static T Plan<T>(Type shape, string member) =>
+        (T)shape.GetProperty(member, BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
 
     private static void AssertConstant(Type type, string name, object expected)
     {

@@ -87,6 +87,35 @@ internal partial class SdpaHeadDim4Causal : IScaledDotProduct;
 [ScaledDotProductAttention(Heads = 6, KvHeads = 3, HeadDim = 48, MaxSeqLen = 13, MaxKvSeqLen = 77)]
 internal partial class SdpaHeadDim48Gqa : IScaledDotProduct;
 
+// Heads that are not whole Vector512s (20 and 100 not whole Vector256s either): every tile ends each head on a vector
+// overlapping the one before it, in the head's only block (24, 40), after a whole block (120), or, when it would be
+// alone, with a vector borrowed from the whole block before it (72 on Vector512, 20 and 100 on Vector256).
+[ScaledDotProductAttention(Heads = 4, KvHeads = 2, HeadDim = 24, MaxSeqLen = 40)]
+internal partial class SdpaHeadDim24Gqa : IScaledDotProduct;
+
+[ScaledDotProductAttention(Heads = 4, HeadDim = 40, MaxSeqLen = 48)]
+internal partial class SdpaHeadDim40 : IScaledDotProduct;
+
+[ScaledDotProductAttention(Heads = 6, KvHeads = 2, HeadDim = 56, MaxSeqLen = 40, Causal = true)]
+internal partial class SdpaHeadDim56CausalGqa : IScaledDotProduct;
+
+[ScaledDotProductAttention(Heads = 2, HeadDim = 120, MaxSeqLen = 64, Causal = true)]
+internal partial class SdpaHeadDim120Causal : IScaledDotProduct;
+
+// The same past 1,024 keys, on the online softmax: each block reads its output columns before it adds a chunk to them.
+[ScaledDotProductAttention(Heads = 4, KvHeads = 2, HeadDim = 72, MaxSeqLen = 12, MaxKvSeqLen = 1100)]
+internal partial class SdpaHeadDim72Online : IScaledDotProduct;
+
+[ScaledDotProductAttention(Heads = 3, HeadDim = 100, MaxSeqLen = 8, MaxKvSeqLen = 1100, Causal = true)]
+internal partial class SdpaHeadDim100OnlineCausal : IScaledDotProduct;
+
+[ScaledDotProductAttention(Heads = 4, KvHeads = 2, HeadDim = 20, MaxSeqLen = 6, MaxKvSeqLen = 1200, Causal = true)]
+internal partial class SdpaHeadDim20OnlineCausalGqa : IScaledDotProduct;
+
+// 18 is whole vectors of no width: on Vector128 too a lone overlapping tail borrows a vector.
+[ScaledDotProductAttention(Heads = 2, KvHeads = 1, HeadDim = 18, MaxSeqLen = 40, MaxKvSeqLen = 100)]
+internal partial class SdpaHeadDim18MultiQuery : IScaledDotProduct;
+
 [MultiHeadAttention(ModelDim = 64, Heads = 4, MaxSeqLen = 24)]
 internal partial class MhaSelf : ISelfAttention;
 

@@ -78,6 +78,23 @@ public sealed class ScaledDotProductNumericTests(ITestOutputHelper output)
     [InlineData("SdpaHeadDim4Causal", 5, 11)]
     [InlineData("SdpaHeadDim48Gqa", 13, 77)]
     [InlineData("SdpaHeadDim48Gqa", 3, 2)]
+    [InlineData("SdpaHeadDim24Gqa", 40, 40)]
+    [InlineData("SdpaHeadDim24Gqa", 7, 19)]
+    [InlineData("SdpaHeadDim40", 48, 48)]
+    [InlineData("SdpaHeadDim40", 13, 29)]
+    [InlineData("SdpaHeadDim56CausalGqa", 40, 40)]
+    [InlineData("SdpaHeadDim56CausalGqa", 13, 29)]
+    [InlineData("SdpaHeadDim56CausalGqa", 29, 13)]
+    [InlineData("SdpaHeadDim120Causal", 64, 64)]
+    [InlineData("SdpaHeadDim120Causal", 10, 64)]
+    [InlineData("SdpaHeadDim72Online", 12, 1100)]
+    [InlineData("SdpaHeadDim72Online", 5, 1025)]
+    [InlineData("SdpaHeadDim100OnlineCausal", 8, 1100)]
+    [InlineData("SdpaHeadDim100OnlineCausal", 8, 8)]
+    [InlineData("SdpaHeadDim20OnlineCausalGqa", 6, 1200)]
+    [InlineData("SdpaHeadDim20OnlineCausalGqa", 3, 700)]
+    [InlineData("SdpaHeadDim18MultiQuery", 40, 100)]
+    [InlineData("SdpaHeadDim18MultiQuery", 9, 37)]
     public void MatchesReference(string name, int seqLen, int kvSeqLen)
     {
         var shape = SdpaShape.Of(name);
@@ -98,6 +115,9 @@ public sealed class ScaledDotProductNumericTests(ITestOutputHelper output)
     [InlineData("SdpaMultiQuery", 16, 48)]
     [InlineData("SdpaDecodeGqa", 1, 300)]           // one row: hide every third key, no fully masked row
     [InlineData("SdpaOnlineSoftcap", 8, 1100)]      // online softmax: the mask sliced per chunk, a fully masked row
+    [InlineData("SdpaHeadDim40", 48, 48)]           // heads ending on an overlapping vector
+    [InlineData("SdpaHeadDim56CausalGqa", 40, 40)]
+    [InlineData("SdpaHeadDim72Online", 12, 1100)]
     public void AdditiveMask_WithInfinities_AndAFullyMaskedRow(string name, int seqLen, int kvSeqLen)
     {
         var shape = SdpaShape.Of(name);

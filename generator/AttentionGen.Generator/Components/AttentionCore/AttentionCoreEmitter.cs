@@ -76,24 +76,45 @@ internal static class AttentionCoreEmitter
         }
         else if (core.PanelKeys512 == 0)
         {
-            w.Line($"// {Int(core.HeadDim)} floats are not whole Vector512s, so that path has no tile; narrower ones take the head whole.");
+            w.Line($"// A head of {Int(core.HeadDim)} floats is narrower than a Vector512, so that path has no tile; narrower vectors' tiles take it.");
         }
         else
         {
             w.Line(core.PanelKeys512 < 64
                 ? $"// The Vector512 tile packs Kᵀ in panels of {Int(core.PanelKeys512)} keys: no call has more, so none scores padding."
                 : "// The Vector512 tile packs Kᵀ in panels of 64 keys: 6 rows × 4 key vectors of accumulators.");
+            if (core.HeadDim % 16 != 0)
+            {
+                w.Line($"// {HeadVectors(core.HeadDim, 16)}");
+            }
         }
 
         w.Line($"public static int PanelKeys512 => {Int(core.PanelKeys512)};");
         if (core.HeadDim <= AttentionCorePlanner.MaxTiledHeadDim)
         {
-            w.Line($"// Where Vector256 is the widest: {(core.HasTile256 ? "a 6-row tile over 16-key panels" : "rows, the head not being whole Vector256s")}; " +
+            w.Line($"// Where Vector256 is the widest: {(core.HasTile256 ? "a 6-row tile over 16-key panels" : "rows, the head being narrower than a Vector256")}; " +
                 $"where Vector128 is: {(core.HasTile128 ? "a 4-row tile over 8-key panels" : "rows")}.");
+            if (core.HasTile256 && core.HeadDim % 8 != 0)
+            {
+                w.Line($"// {HeadVectors(core.HeadDim, 8)}");
+            }
+            else if (core.HasTile128 && core.HeadDim % 4 != 0)
+            {
+                w.Line($"// {HeadVectors(core.HeadDim, 4)}");
+            }
         }
 
         w.Line($"public static bool HasTile256 => {Bool(core.HasTile256)};");
         w.Line($"public static bool HasTile128 => {Bool(core.HasTile128)};");
+    }
+
+    /// <summary>How P·V covers a head that is not whole vectors of <paramref name="lanes"/> floats: its last vector overlaps the one before.</summary>
+    private static string HeadVectors(int headDim, int lanes)
+    {
+        var vectors = (headDim + lanes - 1) / lanes;
+        var redone = vectors * lanes - headDim;
+        return $"{Int(headDim)} floats are not whole Vector{Int(lanes * 32)}s: P·V covers the head in {Int(vectors)} of them, the last " +
+            $"starting at column {Int(headDim - lanes)} and redoing {Int(redone)} columns of the one before (same arithmetic, same bits).";
     }
 
     /// <summary>The core's scratch fields.</summary>

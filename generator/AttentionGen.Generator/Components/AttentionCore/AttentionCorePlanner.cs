@@ -2,7 +2,11 @@ using System;
 
 namespace AttentionGen.Generator.Components.AttentionCore;
 
-/// <summary>Chooses the kernels for one attention core: which vector widths get register tiles, and how wide the Kᵀ panels are.</summary>
+/// <summary>
+/// Chooses the kernels for one attention core: which vector widths get register tiles, and how wide the Kᵀ panels are.
+/// A width's tile needs a head of at least one vector, not whole vectors: QKᵀ's vectors span keys, and P·V ends a head
+/// that is not whole vectors on a vector overlapping the one before it.
+/// </summary>
 internal static class AttentionCorePlanner
 {
     /// <summary>
@@ -27,9 +31,9 @@ internal static class AttentionCorePlanner
             scale > 0 ? scale : defaultScale,
             softcap,
             ScaleIsDefault: scale <= 0 || scale == defaultScale,
-            PanelKeys512: tiled && headDim % 16 == 0 ? PanelKeys512(maxKvSeqLen) : 0,
-            HasTile256: tiled && headDim % 8 == 0,
-            HasTile128: tiled && headDim % 4 == 0);
+            PanelKeys512: tiled && headDim >= 16 ? PanelKeys512(maxKvSeqLen) : 0,
+            HasTile256: tiled && headDim >= 8,
+            HasTile128: tiled && headDim >= 4);
     }
 
     /// <summary>

@@ -142,18 +142,22 @@ internal static class AttentionPaths
         long tiles = (long)kvHeads * Ceiling((long)seqLen * (heads / kvHeads), tile.Rows);
         long tileRows = tiles * tile.Rows;
         long scoreVectors = Ceiling(visible, tile.Lanes);
+        // QKᵀ's vectors span keys, so any head width is its trip count; P·V's span head columns, and a head that is not
+        // whole vectors ends on one overlapping the one before it: whole vectors' work either way.
         long fmas = tileRows * (headDim * scoreVectors + visible * Ceiling(headDim, tile.Lanes));
 
-        // Whole blocks of 8 keys go through the register transpose where the vectors allow it; the rest of the keys and
-        // the panel's padding are written one float at a time.
-        long transposedKeys = headDim % 8 == 0 && tile.Lanes >= 8 ? kvSeqLen & ~7 : 0;
+        // Whole blocks of 8 keys go through the register transpose where the vectors allow it, 8 columns at a time (the
+        // last block overlapping the one before when the head is not whole blocks); the rest of the keys and the
+        // panel's padding are written one float at a time.
+        long transposedKeys = headDim >= 8 && tile.Lanes >= 8 ? kvSeqLen & ~7 : 0;
+        long transposedColumns = Ceiling(headDim, 8) * 8;
         long paddedKeys = Ceiling(kvSeqLen, tile.PanelKeys) * tile.PanelKeys;
         TileCosts costs = tile.Costs;
         return costs.PerCall
             + costs.PerTile * tiles
             + costs.PerFma * fmas
             + costs.PerScoreVector * tileRows * scoreVectors
-            + costs.PerTransposedKey * kvHeads * transposedKeys * headDim
+            + costs.PerTransposedKey * kvHeads * transposedKeys * transposedColumns
             + costs.PerCopiedKey * kvHeads * (paddedKeys - transposedKeys) * headDim;
     }
 

@@ -34,14 +34,16 @@ public interface IAttentionShape
 
     /// <summary>
     /// Keys per Kᵀ panel of the Vector512 tile (16, 32, 48 or 64: narrower when no call can have 64 keys), or 0 when
-    /// the Vector512 path has no tile (the head is not whole Vector512s) and goes to the next tile or row by row.
+    /// the Vector512 path has no tile (the head is narrower than a Vector512, or too wide for tiles) and goes to the
+    /// next tile or row by row. A tile needs <see cref="HeadDim"/> at least its vector's lanes: a head that is not whole
+    /// vectors ends on a vector that overlaps the one before it.
     /// </summary>
     static abstract int PanelKeys512 { get; }
 
-    /// <summary>Whether the Vector256 path has a tile (the head is whole Vector256s).</summary>
+    /// <summary>Whether the Vector256 path has a tile (the head is at least one Vector256 wide).</summary>
     static abstract bool HasTile256 { get; }
 
-    /// <summary>Whether the Vector128 path has a tile (the head is whole Vector128s).</summary>
+    /// <summary>Whether the Vector128 path has a tile (the head is at least one Vector128 wide).</summary>
     static abstract bool HasTile128 { get; }
 
     /// <summary>Keys per chunk of the tiles' online softmax, or 0 for the exact two-pass softmax.</summary>

@@ -366,6 +366,39 @@ internal static class TiledAttention<TShape>
             get => TLayout.PanelKeys / TWidth.Count;
         }
 
+        /// <summary>Vectors that cover a head, the last one overlapping its neighbour when the head is not whole vectors.</summary>
+        private static int VectorsInHead
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => (TShape.HeadDim + TWidth.Count - 1) / TWidth.Count;
+        }
+
+        /// <summary>Head columns of one whole P·V block.</summary>
+        private static int BlockColumns
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TLayout.OutputVectors * TWidth.Count;
+        }
+
+        /// <summary>
+        /// Vectors after the whole blocks that overlap nothing: 0 to OutputVectors; with an overlapping last vector at
+        /// least 2 (it and the vector it overlaps), and OutputVectors + 1 when it would otherwise be alone.
+        /// </summary>
+        private static int TailVectors
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TShape.HeadDim % TWidth.Count != 0 && VectorsInHead % TLayout.OutputVectors <= 1
+                ? VectorsInHead % TLayout.OutputVectors + TLayout.OutputVectors
+                : VectorsInHead % TLayout.OutputVectors;
+        }
+
+        /// <summary>Whole P·V blocks before the tail.</summary>
+        private static int PlainBlocks
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => (VectorsInHead - TailVectors) / TLayout.OutputVectors;
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Score(ref float queryStart, ref int offsets, ref float panels, int keys, ref float scores)
         {
@@ -403,25 +436,73 @@ internal static class TiledAttention<TShape>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Weigh(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float outputStart, ref int offsets)
         {
-            // Head columns OutputVectors vectors at a time, then one narrower block for the rest of the head.
-            if (TShape.HeadDim >= TLayout.OutputVectors * TWidth.Count)
-            {
-                for (int column = 0; column + TLayout.OutputVectors * TWidth.Count <= TShape.HeadDim; column += TLayout.OutputVectors * TWidth.Count)
-                {
-                    WeighBlock(TLayout.OutputVectors, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, column) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, column) : ref outputStart);
-                }
-            }
-
-            int lastVectors = TShape.HeadDim % (TLayout.OutputVectors * TWidth.Count) / TWidth.Count;
+            Debug.Assert(TShape.HeadDim >= TWidth.Count, "A head narrower than a vector has no tile: its last vector would reach past the head.");
             if (TShape.HeadDim == TWidth.Count && TShape.OnlineChunk == 0)
             {
                 WeighOneVector(ref probabilities, count, ref values, ref Row(ref outputStart, ref offsets, 0, 0), ref Row(ref outputStart, ref offsets, 1, 0), ref Row(ref outputStart, ref offsets, 2, 0), ref Row(ref outputStart, ref offsets, 3, 0), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, 0) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, 0) : ref outputStart);
+                return;
             }
-            else if (lastVectors > 0)
+
+            // Head columns OutputVectors vectors at a time. A head that is not whole vectors ends on a vector that
+            // overlaps the one before it (starting at HeadDim − Count), so no vector reads or writes past the head. Both
+            // compute the shared columns with the same arithmetic and store the same bits; but with accumulate each
+            // block reads its output columns before it adds to them, so the two must sit in one block, which loads all
+            // its columns before it stores any: a tail of one vector borrows a vector from the last whole block.
+            // The blocks are in methods of their own, compiled apart: the JIT inlines every call site here before it
+            // folds the branches on constants, and the copies of blocks no shape needs ran it out of inlining room,
+            // leaving WeighBlock a call. A call per tile costs nothing beside the block's loop over the keys.
+            if (PlainBlocks > 0)
             {
-                int lastColumn = TShape.HeadDim - TShape.HeadDim % (TLayout.OutputVectors * TWidth.Count);
-                WeighBlock(lastVectors, ref probabilities, count, ref Unsafe.Add(ref values, lastColumn), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, lastColumn), ref Row(ref outputStart, ref offsets, 1, lastColumn), ref Row(ref outputStart, ref offsets, 2, lastColumn), ref Row(ref outputStart, ref offsets, 3, lastColumn), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, lastColumn) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, lastColumn) : ref outputStart);
+                WeighWholeBlocks(ref probabilities, count, ref values, ref rescale, accumulate, ref outputStart, ref offsets);
             }
+
+            if (TailVectors > TLayout.OutputVectors)
+            {
+                WeighSplitTail(ref probabilities, count, ref values, ref rescale, accumulate, ref outputStart, ref offsets);
+            }
+            else if (TailVectors > 0)
+            {
+                WeighTail(ref probabilities, count, ref values, ref rescale, accumulate, ref outputStart, ref offsets);
+            }
+        }
+
+        /// <summary>The head's whole P·V blocks, which overlap nothing: <see cref="PlainBlocks"/> of OutputVectors vectors.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void WeighWholeBlocks(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float outputStart, ref int offsets)
+        {
+            // One block is written out rather than looped: a loop of one trip was kept, and its setup spilled.
+            if (PlainBlocks == 1)
+            {
+                WeighBlock(TLayout.OutputVectors, (TLayout.OutputVectors - 1) * TWidth.Count, ref probabilities, count, ref values, ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, 0), ref Row(ref outputStart, ref offsets, 1, 0), ref Row(ref outputStart, ref offsets, 2, 0), ref Row(ref outputStart, ref offsets, 3, 0), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, 0) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, 0) : ref outputStart);
+                return;
+            }
+
+            for (int block = 0; block < PlainBlocks; block++)
+            {
+                int column = block * BlockColumns;
+                WeighBlock(TLayout.OutputVectors, (TLayout.OutputVectors - 1) * TWidth.Count, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, column) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, column) : ref outputStart);
+            }
+        }
+
+        /// <summary>The rest of the head after the whole blocks, in one block of <see cref="TailVectors"/>, its last vector overlapping when the head is not whole vectors.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void WeighTail(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float outputStart, ref int offsets)
+        {
+            int column = PlainBlocks * BlockColumns;
+            WeighBlock(TailVectors, TShape.HeadDim - TWidth.Count - column, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, column) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, column) : ref outputStart);
+        }
+
+        /// <summary>
+        /// The rest of the head when an overlapping last vector would be alone after the whole blocks: OutputVectors − 1
+        /// vectors, then the last two, the overlapping one with the one it overlaps.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void WeighSplitTail(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float outputStart, ref int offsets)
+        {
+            int column = PlainBlocks * BlockColumns;
+            WeighBlock(TLayout.OutputVectors - 1, (TLayout.OutputVectors - 2) * TWidth.Count, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, column) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, column) : ref outputStart);
+            int pairColumn = column + (TLayout.OutputVectors - 1) * TWidth.Count;
+            WeighBlock(2, TShape.HeadDim - TWidth.Count - pairColumn, ref probabilities, count, ref Unsafe.Add(ref values, pairColumn), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, pairColumn), ref Row(ref outputStart, ref offsets, 1, pairColumn), ref Row(ref outputStart, ref offsets, 2, pairColumn), ref Row(ref outputStart, ref offsets, 3, pairColumn), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, pairColumn) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, pairColumn) : ref outputStart);
         }
 
         /// <summary>
@@ -431,7 +512,7 @@ internal static class TiledAttention<TShape>
         /// D16 10% slower than the generated tile it replaced.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void WeighOneVector(ref float probabilities, int count, ref float values, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
+        private static void WeighOneVector(ref float probabilities, nint count, ref float values, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
         {
             ref float w1 = ref Unsafe.Add(ref probabilities, TShape.ScoreStride);
             ref float w2 = ref Unsafe.Add(ref probabilities, 2 * TShape.ScoreStride);
@@ -470,10 +551,11 @@ internal static class TiledAttention<TShape>
             TVector s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
             TVector s40 = s00, s41 = s00, s42 = s00, s43 = s00, s50 = s00, s51 = s00, s52 = s00, s53 = s00;
 
-            // A native-sized index: an int one was sign-extended once per query row in some inlined copies.
+            // A native-sized index (an int one was sign-extended once per query row in some inlined copies), and the panel
+            // column advanced by a constant rather than recomputed from d (a multiply or shift and an add per step).
+            ref float keyColumn = ref panel;
             for (nint d = 0; d < TShape.HeadDim; d++)
             {
-                ref float keyColumn = ref Unsafe.Add(ref panel, d * PanelKeys);
                 var k0 = TWidth.Load(ref keyColumn, 0);
                 var k1 = vectors > 1 ? TWidth.Load(ref keyColumn, (nuint)TWidth.Count) : default;
                 var k2 = vectors > 2 ? TWidth.Load(ref keyColumn, (nuint)(2 * TWidth.Count)) : default;
@@ -515,6 +597,8 @@ internal static class TiledAttention<TShape>
                     if (vectors > 2) s52 = TWidth.MultiplyAddEstimate(q, k2, s52);
                     if (vectors > 3) s53 = TWidth.MultiplyAddEstimate(q, k3, s53);
                 }
+
+                keyColumn = ref Unsafe.Add(ref keyColumn, PanelKeys);
             }
 
             TWidth.Store(TWidth.Multiply(s00, TWidth.Create(TShape.Scale)), ref blockScores, 0);
@@ -550,9 +634,12 @@ internal static class TiledAttention<TShape>
             }
         }
 
-        // As ScoreBlock: a constant vector count per call.
+        // As ScoreBlock: constant vector counts per call. Vector i of the block sits i vectors in, except the last (of two
+        // or more), which sits at lastVector: closer than a whole vector to the one before it when the two overlap. The
+        // offsets are written out rather than computed by a helper: each helper is one more inlinee per load and store,
+        // and those ran the JIT out of inlining budget.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void WeighBlock(int vectors, ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
+        private static void WeighBlock(int vectors, int lastVector, ref float probabilities, nint count, ref float values, ref float rescale, bool accumulate, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
         {
             TVector a00 = TWidth.Zero, a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             TVector a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
@@ -560,69 +647,73 @@ internal static class TiledAttention<TShape>
             if (TShape.OnlineChunk > 0 && accumulate)
             {
                 a00 = TWidth.Multiply(TWidth.Load(ref o0, 0), TWidth.Create(Unsafe.Add(ref rescale, 0)));
-                if (vectors > 1) a01 = TWidth.Multiply(TWidth.Load(ref o0, (nuint)TWidth.Count), TWidth.Create(Unsafe.Add(ref rescale, 0)));
-                if (vectors > 2) a02 = TWidth.Multiply(TWidth.Load(ref o0, (nuint)(2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 0)));
-                if (vectors > 3) a03 = TWidth.Multiply(TWidth.Load(ref o0, (nuint)(3 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 0)));
+                if (vectors > 1) a01 = TWidth.Multiply(TWidth.Load(ref o0, (nuint)(vectors == 2 ? lastVector : TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 0)));
+                if (vectors > 2) a02 = TWidth.Multiply(TWidth.Load(ref o0, (nuint)(vectors == 3 ? lastVector : 2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 0)));
+                if (vectors > 3) a03 = TWidth.Multiply(TWidth.Load(ref o0, (nuint)lastVector), TWidth.Create(Unsafe.Add(ref rescale, 0)));
                 a10 = TWidth.Multiply(TWidth.Load(ref o1, 0), TWidth.Create(Unsafe.Add(ref rescale, 1)));
-                if (vectors > 1) a11 = TWidth.Multiply(TWidth.Load(ref o1, (nuint)TWidth.Count), TWidth.Create(Unsafe.Add(ref rescale, 1)));
-                if (vectors > 2) a12 = TWidth.Multiply(TWidth.Load(ref o1, (nuint)(2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 1)));
-                if (vectors > 3) a13 = TWidth.Multiply(TWidth.Load(ref o1, (nuint)(3 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 1)));
+                if (vectors > 1) a11 = TWidth.Multiply(TWidth.Load(ref o1, (nuint)(vectors == 2 ? lastVector : TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 1)));
+                if (vectors > 2) a12 = TWidth.Multiply(TWidth.Load(ref o1, (nuint)(vectors == 3 ? lastVector : 2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 1)));
+                if (vectors > 3) a13 = TWidth.Multiply(TWidth.Load(ref o1, (nuint)lastVector), TWidth.Create(Unsafe.Add(ref rescale, 1)));
                 a20 = TWidth.Multiply(TWidth.Load(ref o2, 0), TWidth.Create(Unsafe.Add(ref rescale, 2)));
-                if (vectors > 1) a21 = TWidth.Multiply(TWidth.Load(ref o2, (nuint)TWidth.Count), TWidth.Create(Unsafe.Add(ref rescale, 2)));
-                if (vectors > 2) a22 = TWidth.Multiply(TWidth.Load(ref o2, (nuint)(2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 2)));
-                if (vectors > 3) a23 = TWidth.Multiply(TWidth.Load(ref o2, (nuint)(3 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 2)));
+                if (vectors > 1) a21 = TWidth.Multiply(TWidth.Load(ref o2, (nuint)(vectors == 2 ? lastVector : TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 2)));
+                if (vectors > 2) a22 = TWidth.Multiply(TWidth.Load(ref o2, (nuint)(vectors == 3 ? lastVector : 2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 2)));
+                if (vectors > 3) a23 = TWidth.Multiply(TWidth.Load(ref o2, (nuint)lastVector), TWidth.Create(Unsafe.Add(ref rescale, 2)));
                 a30 = TWidth.Multiply(TWidth.Load(ref o3, 0), TWidth.Create(Unsafe.Add(ref rescale, 3)));
-                if (vectors > 1) a31 = TWidth.Multiply(TWidth.Load(ref o3, (nuint)TWidth.Count), TWidth.Create(Unsafe.Add(ref rescale, 3)));
-                if (vectors > 2) a32 = TWidth.Multiply(TWidth.Load(ref o3, (nuint)(2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 3)));
-                if (vectors > 3) a33 = TWidth.Multiply(TWidth.Load(ref o3, (nuint)(3 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 3)));
+                if (vectors > 1) a31 = TWidth.Multiply(TWidth.Load(ref o3, (nuint)(vectors == 2 ? lastVector : TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 3)));
+                if (vectors > 2) a32 = TWidth.Multiply(TWidth.Load(ref o3, (nuint)(vectors == 3 ? lastVector : 2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 3)));
+                if (vectors > 3) a33 = TWidth.Multiply(TWidth.Load(ref o3, (nuint)lastVector), TWidth.Create(Unsafe.Add(ref rescale, 3)));
                 if (TLayout.Rows > 4)
                 {
                     a40 = TWidth.Multiply(TWidth.Load(ref o4, 0), TWidth.Create(Unsafe.Add(ref rescale, 4)));
-                    if (vectors > 1) a41 = TWidth.Multiply(TWidth.Load(ref o4, (nuint)TWidth.Count), TWidth.Create(Unsafe.Add(ref rescale, 4)));
-                    if (vectors > 2) a42 = TWidth.Multiply(TWidth.Load(ref o4, (nuint)(2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 4)));
-                    if (vectors > 3) a43 = TWidth.Multiply(TWidth.Load(ref o4, (nuint)(3 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 4)));
+                    if (vectors > 1) a41 = TWidth.Multiply(TWidth.Load(ref o4, (nuint)(vectors == 2 ? lastVector : TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 4)));
+                    if (vectors > 2) a42 = TWidth.Multiply(TWidth.Load(ref o4, (nuint)(vectors == 3 ? lastVector : 2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 4)));
+                    if (vectors > 3) a43 = TWidth.Multiply(TWidth.Load(ref o4, (nuint)lastVector), TWidth.Create(Unsafe.Add(ref rescale, 4)));
                 }
 
                 if (TLayout.Rows > 5)
                 {
                     a50 = TWidth.Multiply(TWidth.Load(ref o5, 0), TWidth.Create(Unsafe.Add(ref rescale, 5)));
-                    if (vectors > 1) a51 = TWidth.Multiply(TWidth.Load(ref o5, (nuint)TWidth.Count), TWidth.Create(Unsafe.Add(ref rescale, 5)));
-                    if (vectors > 2) a52 = TWidth.Multiply(TWidth.Load(ref o5, (nuint)(2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 5)));
-                    if (vectors > 3) a53 = TWidth.Multiply(TWidth.Load(ref o5, (nuint)(3 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 5)));
+                    if (vectors > 1) a51 = TWidth.Multiply(TWidth.Load(ref o5, (nuint)(vectors == 2 ? lastVector : TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 5)));
+                    if (vectors > 2) a52 = TWidth.Multiply(TWidth.Load(ref o5, (nuint)(vectors == 3 ? lastVector : 2 * TWidth.Count)), TWidth.Create(Unsafe.Add(ref rescale, 5)));
+                    if (vectors > 3) a53 = TWidth.Multiply(TWidth.Load(ref o5, (nuint)lastVector), TWidth.Create(Unsafe.Add(ref rescale, 5)));
                 }
             }
 
-            // The value row advances by a stride rather than being recomputed from j, so the column offset stays out of the loop.
+            // Only a native-sized j and two pointers change in the loop: the value row advances by a constant, and each
+            // row's weight is a constant displacement from weights[j], so the JIT folds every address into the load
+            // ([base + j·4 + disp]) and the loop's integer work is the two increments and the compare. An int j with a
+            // computed offset per row cost a sign extension and an add per row (15 integer instructions per key), and
+            // on cores where the FMAs share ports with integer work that is FMA throughput lost.
             ref float valueRow = ref values;
-            for (int j = 0; j < count; j++)
+            for (nint j = 0; j < count; j++)
             {
                 var v0 = TWidth.Load(ref valueRow, 0);
-                var v1 = vectors > 1 ? TWidth.Load(ref valueRow, (nuint)TWidth.Count) : default;
-                var v2 = vectors > 2 ? TWidth.Load(ref valueRow, (nuint)(2 * TWidth.Count)) : default;
-                var v3 = vectors > 3 ? TWidth.Load(ref valueRow, (nuint)(3 * TWidth.Count)) : default;
+                var v1 = vectors > 1 ? TWidth.Load(ref valueRow, (nuint)(vectors == 2 ? lastVector : TWidth.Count)) : default;
+                var v2 = vectors > 2 ? TWidth.Load(ref valueRow, (nuint)(vectors == 3 ? lastVector : 2 * TWidth.Count)) : default;
+                var v3 = vectors > 3 ? TWidth.Load(ref valueRow, (nuint)lastVector) : default;
                 var p = TWidth.Create(Unsafe.Add(ref probabilities, j));
                 a00 = TWidth.MultiplyAddEstimate(p, v0, a00);
                 if (vectors > 1) a01 = TWidth.MultiplyAddEstimate(p, v1, a01);
                 if (vectors > 2) a02 = TWidth.MultiplyAddEstimate(p, v2, a02);
                 if (vectors > 3) a03 = TWidth.MultiplyAddEstimate(p, v3, a03);
-                p = TWidth.Create(Unsafe.Add(ref probabilities, 1 * TShape.ScoreStride + j));
+                p = TWidth.Create(Unsafe.Add(ref Unsafe.Add(ref probabilities, j), 1 * TShape.ScoreStride));
                 a10 = TWidth.MultiplyAddEstimate(p, v0, a10);
                 if (vectors > 1) a11 = TWidth.MultiplyAddEstimate(p, v1, a11);
                 if (vectors > 2) a12 = TWidth.MultiplyAddEstimate(p, v2, a12);
                 if (vectors > 3) a13 = TWidth.MultiplyAddEstimate(p, v3, a13);
-                p = TWidth.Create(Unsafe.Add(ref probabilities, 2 * TShape.ScoreStride + j));
+                p = TWidth.Create(Unsafe.Add(ref Unsafe.Add(ref probabilities, j), 2 * TShape.ScoreStride));
                 a20 = TWidth.MultiplyAddEstimate(p, v0, a20);
                 if (vectors > 1) a21 = TWidth.MultiplyAddEstimate(p, v1, a21);
                 if (vectors > 2) a22 = TWidth.MultiplyAddEstimate(p, v2, a22);
                 if (vectors > 3) a23 = TWidth.MultiplyAddEstimate(p, v3, a23);
-                p = TWidth.Create(Unsafe.Add(ref probabilities, 3 * TShape.ScoreStride + j));
+                p = TWidth.Create(Unsafe.Add(ref Unsafe.Add(ref probabilities, j), 3 * TShape.ScoreStride));
                 a30 = TWidth.MultiplyAddEstimate(p, v0, a30);
                 if (vectors > 1) a31 = TWidth.MultiplyAddEstimate(p, v1, a31);
                 if (vectors > 2) a32 = TWidth.MultiplyAddEstimate(p, v2, a32);
                 if (vectors > 3) a33 = TWidth.MultiplyAddEstimate(p, v3, a33);
                 if (TLayout.Rows > 4)
                 {
-                    p = TWidth.Create(Unsafe.Add(ref probabilities, 4 * TShape.ScoreStride + j));
+                    p = TWidth.Create(Unsafe.Add(ref Unsafe.Add(ref probabilities, j), 4 * TShape.ScoreStride));
                     a40 = TWidth.MultiplyAddEstimate(p, v0, a40);
                     if (vectors > 1) a41 = TWidth.MultiplyAddEstimate(p, v1, a41);
                     if (vectors > 2) a42 = TWidth.MultiplyAddEstimate(p, v2, a42);
@@ -631,7 +722,7 @@ internal static class TiledAttention<TShape>
 
                 if (TLayout.Rows > 5)
                 {
-                    p = TWidth.Create(Unsafe.Add(ref probabilities, 5 * TShape.ScoreStride + j));
+                    p = TWidth.Create(Unsafe.Add(ref Unsafe.Add(ref probabilities, j), 5 * TShape.ScoreStride));
                     a50 = TWidth.MultiplyAddEstimate(p, v0, a50);
                     if (vectors > 1) a51 = TWidth.MultiplyAddEstimate(p, v1, a51);
                     if (vectors > 2) a52 = TWidth.MultiplyAddEstimate(p, v2, a52);
@@ -642,35 +733,35 @@ internal static class TiledAttention<TShape>
             }
 
             TWidth.Store(a00, ref o0, 0);
-            if (vectors > 1) TWidth.Store(a01, ref o0, (nuint)TWidth.Count);
-            if (vectors > 2) TWidth.Store(a02, ref o0, (nuint)(2 * TWidth.Count));
-            if (vectors > 3) TWidth.Store(a03, ref o0, (nuint)(3 * TWidth.Count));
+            if (vectors > 1) TWidth.Store(a01, ref o0, (nuint)(vectors == 2 ? lastVector : TWidth.Count));
+            if (vectors > 2) TWidth.Store(a02, ref o0, (nuint)(vectors == 3 ? lastVector : 2 * TWidth.Count));
+            if (vectors > 3) TWidth.Store(a03, ref o0, (nuint)lastVector);
             TWidth.Store(a10, ref o1, 0);
-            if (vectors > 1) TWidth.Store(a11, ref o1, (nuint)TWidth.Count);
-            if (vectors > 2) TWidth.Store(a12, ref o1, (nuint)(2 * TWidth.Count));
-            if (vectors > 3) TWidth.Store(a13, ref o1, (nuint)(3 * TWidth.Count));
+            if (vectors > 1) TWidth.Store(a11, ref o1, (nuint)(vectors == 2 ? lastVector : TWidth.Count));
+            if (vectors > 2) TWidth.Store(a12, ref o1, (nuint)(vectors == 3 ? lastVector : 2 * TWidth.Count));
+            if (vectors > 3) TWidth.Store(a13, ref o1, (nuint)lastVector);
             TWidth.Store(a20, ref o2, 0);
-            if (vectors > 1) TWidth.Store(a21, ref o2, (nuint)TWidth.Count);
-            if (vectors > 2) TWidth.Store(a22, ref o2, (nuint)(2 * TWidth.Count));
-            if (vectors > 3) TWidth.Store(a23, ref o2, (nuint)(3 * TWidth.Count));
+            if (vectors > 1) TWidth.Store(a21, ref o2, (nuint)(vectors == 2 ? lastVector : TWidth.Count));
+            if (vectors > 2) TWidth.Store(a22, ref o2, (nuint)(vectors == 3 ? lastVector : 2 * TWidth.Count));
+            if (vectors > 3) TWidth.Store(a23, ref o2, (nuint)lastVector);
             TWidth.Store(a30, ref o3, 0);
-            if (vectors > 1) TWidth.Store(a31, ref o3, (nuint)TWidth.Count);
-            if (vectors > 2) TWidth.Store(a32, ref o3, (nuint)(2 * TWidth.Count));
-            if (vectors > 3) TWidth.Store(a33, ref o3, (nuint)(3 * TWidth.Count));
+            if (vectors > 1) TWidth.Store(a31, ref o3, (nuint)(vectors == 2 ? lastVector : TWidth.Count));
+            if (vectors > 2) TWidth.Store(a32, ref o3, (nuint)(vectors == 3 ? lastVector : 2 * TWidth.Count));
+            if (vectors > 3) TWidth.Store(a33, ref o3, (nuint)lastVector);
             if (TLayout.Rows > 4)
             {
                 TWidth.Store(a40, ref o4, 0);
-                if (vectors > 1) TWidth.Store(a41, ref o4, (nuint)TWidth.Count);
-                if (vectors > 2) TWidth.Store(a42, ref o4, (nuint)(2 * TWidth.Count));
-                if (vectors > 3) TWidth.Store(a43, ref o4, (nuint)(3 * TWidth.Count));
+                if (vectors > 1) TWidth.Store(a41, ref o4, (nuint)(vectors == 2 ? lastVector : TWidth.Count));
+                if (vectors > 2) TWidth.Store(a42, ref o4, (nuint)(vectors == 3 ? lastVector : 2 * TWidth.Count));
+                if (vectors > 3) TWidth.Store(a43, ref o4, (nuint)lastVector);
             }
 
             if (TLayout.Rows > 5)
             {
                 TWidth.Store(a50, ref o5, 0);
-                if (vectors > 1) TWidth.Store(a51, ref o5, (nuint)TWidth.Count);
-                if (vectors > 2) TWidth.Store(a52, ref o5, (nuint)(2 * TWidth.Count));
-                if (vectors > 3) TWidth.Store(a53, ref o5, (nuint)(3 * TWidth.Count));
+                if (vectors > 1) TWidth.Store(a51, ref o5, (nuint)(vectors == 2 ? lastVector : TWidth.Count));
+                if (vectors > 2) TWidth.Store(a52, ref o5, (nuint)(vectors == 3 ? lastVector : 2 * TWidth.Count));
+                if (vectors > 3) TWidth.Store(a53, ref o5, (nuint)lastVector);
             }
         }
     }
