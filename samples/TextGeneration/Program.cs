@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using AttentionGen;
 using AttentionGen.Sampling;
+using AttentionGen.Threading;
 using TextGeneration;
 
 // --gpt2: the GPT-2-shaped variant, text in and text out through GPT-2's tokenizer.
@@ -8,6 +9,18 @@ if (args.Contains("--gpt2"))
 {
     return Gpt2Text.Run();
 }
+
+// --threads N: each step's matrix products split over N threads (Parallelism.MaxThreads; the same logits, bit for bit).
+int threads = 1;
+if (args.SkipWhile(a => a != "--threads").Skip(1).FirstOrDefault() is { } threadsText &&
+    (!int.TryParse(threadsText, out threads) || threads < 1))
+{
+    Console.Error.WriteLine($"--threads takes a whole number of threads, at least 1; \"{threadsText}\" is not one.");
+    return 2;
+}
+
+Parallelism.MaxThreads = threads;
+string threadsLabel = threads == 1 ? "one thread" : $"{threads} threads";
 
 const int WeightSeed = 110;
 const int SamplerSeed = 42;
@@ -23,7 +36,7 @@ var sampling = new SamplingOptions(Temperature: 0.8f, TopK: 40, TopP: 0.95f);
 
 Console.WriteLine("Text generation with one [TransformerDecoder]: a Llama-style model the shape of llama2.c's stories110M");
 Console.WriteLine($"({Stories110M.Layers} layers, dim {Stories110M.ModelDim}, {Stories110M.Heads} heads, FFN {Stories110M.FfnDim}, " +
-    $"vocab {Stories110M.Vocab}, cache of {Stories110M.MaxSeqLen} positions), generated C#, one thread.");
+    $"vocab {Stories110M.Vocab}, cache of {Stories110M.MaxSeqLen} positions), generated C#, {threadsLabel}.");
 Console.WriteLine();
 Console.WriteLine($"THE WEIGHTS ARE RANDOM (seed {WeightSeed}): no pretrained decoder can be obtained offline here, so the tokens");
 Console.WriteLine("below mean nothing. What this shows is the speed of decoding and that decoding with the cache is exact.");
@@ -52,7 +65,7 @@ promptLogits.CopyTo(logits);
 new TimedGeneration(48, 0).Run(decoder, new TokenSampler(Stories110M.Vocab, seed: 0), sampling, logits);
 decoder.Rewind(prompt.Length);
 
-var probe = new StreamingBandwidth();
+var probe = new StreamingBandwidth(threads: threads);
 var bandwidthBefore = probe.Measure();
 
 var generation = new TimedGeneration(GeneratedTokens, CheckedSteps);
@@ -97,17 +110,19 @@ var atMedian = meanStepBytes / (MedianMs(stepTicks) / 1000);
 var overAll = stepBytes / (stepTicks.Sum() / (double)Stopwatch.Frequency);
 var meanTokenMs = MeanMs(tokenTicks);
 Console.WriteLine();
-Console.WriteLine($"Timing ({Machine.Describe()}), one thread:");
+Console.WriteLine($"Timing ({Machine.Describe()}), {threadsLabel}:");
 Console.WriteLine($"  {MedianMs(tokenTicks):F2} ms per token (median over {GeneratedTokens}), {meanTokenMs:F2} ms mean: " +
     $"{1000 / meanTokenMs:F1} tokens/s (a token: one draw, {meanTokenMs - MeanMs(stepTicks):F3} ms on average, and one decode step)");
 Console.WriteLine($"  bytes allocated per token: {allocatedPerToken:0.##}");
 Console.WriteLine($"  a step reads {weightBytesPerStep / 1e6:F0} MB of F32 weights (all {weights.ByteCount / 1e6:F0} MB but the embedding " +
     $"table, of which it reads one row) and {(meanStepBytes - weightBytesPerStep) / 1e6:F1} MB of key/value cache on average");
-Console.WriteLine($"  streaming read bandwidth, one thread, measured in this run: {bandwidth / 1e9:F1} GB/s (best pass of a sum over " +
+Console.WriteLine($"  streaming read bandwidth, {threadsLabel}, measured in this run: {bandwidth / 1e9:F1} GB/s (best pass of a sum over " +
     $"{probe.Bytes >> 20} MiB, before and after the steps)");
 Console.WriteLine($"  achieved: {atMedian / 1e9:F1} GB/s at the median step, {overAll / 1e9:F1} GB/s over all steps: " +
     $"{atMedian / bandwidth:P0} and {overAll / bandwidth:P0} of that bandwidth");
-Console.WriteLine($"  the process had a core for {processorShare:P0} of the steps' wall time");
+Console.WriteLine(threads == 1
+    ? $"  the process had a core for {processorShare:P0} of the steps' wall time"
+    : $"  the process kept {processorShare:F2} cores busy on average during the steps (workers spin between jobs)");
 
 // Prefill: a longer prompt in one pass (the first tokens of the sequence above), on a second instance over the same weights.
 var recompute = new Stories110M(weights);
