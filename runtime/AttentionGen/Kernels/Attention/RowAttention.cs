@@ -463,7 +463,6 @@ internal static class RowAttention<TShape>
         ref float valueRow = ref Unsafe.Add(ref headValues, column);
         for (nint j = 0; j < count; j++, valueRow = ref Unsafe.Add(ref valueRow, kvWidth))
         {
-
             // Head 0; with a group the same four value vectors serve every head.
             var v0 = TWidth.Load(ref valueRow, 0);
             var v1 = vectors >= 2 ? TWidth.Load(ref valueRow, (nuint)TWidth.Count) : default;
