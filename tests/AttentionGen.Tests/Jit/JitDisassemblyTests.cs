@@ -71,7 +71,8 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
 
         AssertIntegerWorkInFmaLoops(
             "FullyQualifiedName~PackedLinearTests|FullyQualifiedName~PackedLinearBfloat16Tests", ["MultiplyTile", "MultiplyRow", "Tile512"]);
-        AssertIntegerWorkInFmaLoops("FullyQualifiedName~ScaledDotProductNumericTests", ["SoftmaxPrefixSixRows", "ExpPrefix", "WeighStack512"]);
+        AssertIntegerWorkInFmaLoops(
+            "FullyQualifiedName~ScaledDotProductNumericTests", ["SoftmaxPrefixSixRows", "ExpPrefix", "WeighStack512", "DotRows512", "WeightedSum512"]);
     }
 
     private const int MaxIntegerInstructionsPerFmaLoop = 4;
