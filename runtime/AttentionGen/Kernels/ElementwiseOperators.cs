@@ -127,20 +127,20 @@ internal readonly struct TanhOperator : IUnaryOperator
     public static Vector512<float> Invoke(Vector512<float> x) => VectorMath.Tanh(x);
 }
 
-/// <summary>e^(x − shift): a softmax numerator, with the row maximum as the shift.</summary>
+/// <summary>e^(x − shift): a softmax numerator, with the row maximum as the shift (so x − shift is never positive).</summary>
 internal readonly struct ExpOfDifferenceOperator : IBinaryOperator
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Invoke(float x, float shift) => VectorMath.Exp(x - shift);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Invoke(Vector128<float> x, Vector128<float> shift) => VectorMath.Exp(x - shift);
+    public static Vector128<float> Invoke(Vector128<float> x, Vector128<float> shift) => VectorMath.ExpOfNonPositive(x - shift);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> shift) => VectorMath.Exp(x - shift);
+    public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> shift) => VectorMath.ExpOfNonPositive(x - shift);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> shift) => VectorMath.Exp(x - shift);
+    public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> shift) => VectorMath.ExpOfNonPositive(x - shift);
 }
 
 /// <summary>

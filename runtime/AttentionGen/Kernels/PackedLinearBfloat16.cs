@@ -170,10 +170,11 @@ public static partial class PackedLinear
                     a2 = Vector512.LoadUnsafe(ref bias, 32); a3 = Vector512.LoadUnsafe(ref bias, 48);
                 }
 
-                for (int i = 0; i < inDim; i++)
+                ref uint pairs = ref panel;
+                for (nint i = 0; i < inDim; i++, pairs = ref Unsafe.Add(ref pairs, 32))
                 {
-                    var u0 = Vector512.LoadUnsafe(ref panel, (nuint)(i * 32));
-                    var u1 = Vector512.LoadUnsafe(ref panel, (nuint)(i * 32 + 16));
+                    var u0 = Vector512.LoadUnsafe(ref pairs, 0);
+                    var u1 = Vector512.LoadUnsafe(ref pairs, 16);
                     var b = Vector512.Create(Unsafe.Add(ref x, i));
                     a0 = Vector512.FusedMultiplyAdd(b, (u0 & high).AsSingle(), a0);
                     a1 = Vector512.FusedMultiplyAdd(b, (u0 << 16).AsSingle(), a1);
@@ -190,9 +191,10 @@ public static partial class PackedLinear
                 var high256 = Vector256.Create(0xFFFF0000u);
                 var a0 = Unsafe.IsNullRef(ref bias) ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref bias, 0);
                 var a1 = Unsafe.IsNullRef(ref bias) ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref bias, 8);
-                for (int i = 0; i < inDim; i++)
+                ref uint pairs = ref panel;
+                for (nint i = 0; i < inDim; i++, pairs = ref Unsafe.Add(ref pairs, 8))
                 {
-                    var u = Vector256.LoadUnsafe(ref panel, (nuint)(i * 8));
+                    var u = Vector256.LoadUnsafe(ref pairs);
                     var b = Vector256.Create(Unsafe.Add(ref x, i));
                     a0 = Vector256.MultiplyAddEstimate(b, (u & high256).AsSingle(), a0);
                     a1 = Vector256.MultiplyAddEstimate(b, (u << 16).AsSingle(), a1);
@@ -221,6 +223,7 @@ public static partial class PackedLinear
         }
 
         /// <summary>Six rows × 64 outputs, the float tile's register layout, with each panel row widened from two loads.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Tile512(ref float x, int inDim, ref uint panel, ref float y, int yStride, ref float bias)
         {
             ref float x0 = ref x;
@@ -240,10 +243,12 @@ public static partial class PackedLinear
             Vector512<float> a00 = b0, a01 = b1, a02 = b2, a03 = b3, a10 = b0, a11 = b1, a12 = b2, a13 = b3;
             Vector512<float> a20 = b0, a21 = b1, a22 = b2, a23 = b3, a30 = b0, a31 = b1, a32 = b2, a33 = b3;
             Vector512<float> a40 = b0, a41 = b1, a42 = b2, a43 = b3, a50 = b0, a51 = b1, a52 = b2, a53 = b3;
-            for (int i = 0; i < inDim; i++)
+            // Addresses as in the float tile: a native-int index and the panel reference advanced by a constant.
+            ref uint pairs = ref panel;
+            for (nint i = 0; i < inDim; i++, pairs = ref Unsafe.Add(ref pairs, 32))
             {
-                var u0 = Vector512.LoadUnsafe(ref panel, (nuint)(i * 32));
-                var u1 = Vector512.LoadUnsafe(ref panel, (nuint)(i * 32 + 16));
+                var u0 = Vector512.LoadUnsafe(ref pairs, 0);
+                var u1 = Vector512.LoadUnsafe(ref pairs, 16);
                 var w0 = (u0 & high).AsSingle(); var w1 = (u0 << 16).AsSingle();
                 var w2 = (u1 & high).AsSingle(); var w3 = (u1 << 16).AsSingle();
                 var b = Vector512.Create(Unsafe.Add(ref x0, i));

@@ -285,9 +285,10 @@ public static class RowKernels<TRow>
         var x3 = vectors >= 4 ? TWidth.Load(ref x, (nuint)(3 * TWidth.Count)) : default;
         var x8 = has8 ? Vector256.LoadUnsafe(ref x, (nuint)wholeVectors) : default;
         var x4 = has4 ? Vector128.LoadUnsafe(ref x, (nuint)(width / 4 * 4 - 4)) : default;
-        for (int j = 0; j < count; j++)
+        nint rowCount = count;
+        ref float row = ref rows;
+        for (nint j = 0; j < rowCount; j++, row = ref Unsafe.Add(ref row, stride))
         {
-            ref float row = ref Unsafe.Add(ref rows, j * stride);
             float total;
             if (Cascaded)
             {
@@ -397,12 +398,13 @@ public static class RowKernels<TRow>
         float t0 = accumulate && scalars >= 1 ? Unsafe.Add(ref output, scalarStart) : 0;
         float t1 = accumulate && scalars >= 2 ? Unsafe.Add(ref output, scalarStart + 1) : 0;
         float t2 = accumulate && scalars >= 3 ? Unsafe.Add(ref output, scalarStart + 2) : 0;
-        ref float columns = ref Unsafe.Add(ref rows, column);
-        for (int j = 0; j < count; j++)
+        // A native-int index against a native-int count, and the row advanced by the stride: no sign extension or
+        // multiply per row, and the weight broadcast straight from memory (a register broadcast is a shuffle).
+        nint rowCount = count;
+        ref float row = ref Unsafe.Add(ref rows, column);
+        for (nint j = 0; j < rowCount; j++, row = ref Unsafe.Add(ref row, stride))
         {
-            ref float row = ref Unsafe.Add(ref columns, j * stride);
-            float p = Unsafe.Add(ref weights, j);
-            var weight = TWidth.Create(p);
+            var weight = TWidth.Create(Unsafe.Add(ref weights, j));
             o0 = TWidth.MultiplyAddEstimate(weight, TWidth.Load(ref row, 0), o0);
             if (vectors >= 2) o1 = TWidth.MultiplyAddEstimate(weight, TWidth.Load(ref row, (nuint)TWidth.Count), o1);
             if (vectors >= 3) o2 = TWidth.MultiplyAddEstimate(weight, TWidth.Load(ref row, (nuint)(2 * TWidth.Count)), o2);
@@ -413,12 +415,13 @@ public static class RowKernels<TRow>
             if (vectors >= 8) o7 = TWidth.MultiplyAddEstimate(weight, TWidth.Load(ref row, (nuint)(7 * TWidth.Count)), o7);
             if (has8 || has4 || scalars > 0)
             {
-                ref float wholeRow = ref Unsafe.Add(ref rows, j * stride);
-                if (has8) narrow8 = Vector256.MultiplyAddEstimate(Vector256.Create(p), Vector256.LoadUnsafe(ref wholeRow, (nuint)vectorPart), narrow8);
-                if (has4) narrow4 = Vector128.MultiplyAddEstimate(Vector128.Create(p), Vector128.LoadUnsafe(ref wholeRow, at4), narrow4);
-                if (scalars >= 1) t0 += p * Unsafe.Add(ref wholeRow, scalarStart);
-                if (scalars >= 2) t1 += p * Unsafe.Add(ref wholeRow, scalarStart + 1);
-                if (scalars >= 3) t2 += p * Unsafe.Add(ref wholeRow, scalarStart + 2);
+                // Offsets from this pass's first column, which the tail lies past: constants at the one call with a tail.
+                float p = Unsafe.Add(ref weights, j);
+                if (has8) narrow8 = Vector256.MultiplyAddEstimate(Vector256.Create(p), Vector256.LoadUnsafe(ref row, (nuint)vectorPart - column), narrow8);
+                if (has4) narrow4 = Vector128.MultiplyAddEstimate(Vector128.Create(p), Vector128.LoadUnsafe(ref row, at4 - column), narrow4);
+                if (scalars >= 1) t0 += p * Unsafe.Add(ref row, (nuint)scalarStart - column);
+                if (scalars >= 2) t1 += p * Unsafe.Add(ref row, (nuint)scalarStart + 1 - column);
+                if (scalars >= 3) t2 += p * Unsafe.Add(ref row, (nuint)scalarStart + 2 - column);
             }
         }
 

@@ -126,11 +126,21 @@ public static class SoftmaxKernels
 
         // Three rows at a time: three independent chains already keep the core busy, and six rows' limits, shifts and
         // sums beside exp's constants would not fit in the 32 vector registers.
-        ThreeRows(ref rows, rowStride, length, visible0, visible1, visible2);
-        ThreeRows(ref Unsafe.Add(ref rows, 3 * rowStride), rowStride, length, visible3, visible4, visible5);
+        // Rows with every entry visible (a non-causal tile's) skip the per-lane masks: two instructions per vector fewer
+        // in the exp loop, and the same results, since an all-true mask selects every lane.
+        if (Math.Min(Math.Min(Math.Min(visible0, visible1), Math.Min(visible2, visible3)), Math.Min(visible4, visible5)) >= length)
+        {
+            ThreeRows(ref rows, rowStride, length, visible0, visible1, visible2, masked: false);
+            ThreeRows(ref Unsafe.Add(ref rows, 3 * rowStride), rowStride, length, visible3, visible4, visible5, masked: false);
+        }
+        else
+        {
+            ThreeRows(ref rows, rowStride, length, visible0, visible1, visible2, masked: true);
+            ThreeRows(ref Unsafe.Add(ref rows, 3 * rowStride), rowStride, length, visible3, visible4, visible5, masked: true);
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static void ThreeRows(ref float rows, int rowStride, int length, int visible0, int visible1, int visible2)
+        static void ThreeRows(ref float rows, int rowStride, int length, int visible0, int visible1, int visible2, bool masked)
         {
             ref float row0 = ref rows;
             ref float row1 = ref Unsafe.Add(ref rows, rowStride);
@@ -139,27 +149,30 @@ public static class SoftmaxKernels
             Vector512<float> hidden = Vector512.Create(float.NegativeInfinity);
 
             // Hidden lanes (index ≥ visible) read as −∞ for the max and come out as 0.
+            // Native-int offsets and lane indices stepped in the vector unit: no sign extension or integer-to-vector
+            // broadcast per step (on Intel, both would share ports 0 and 5 with the exp's FMAs).
+            Vector512<int> step = Vector512.Create(16);
             Vector512<float> m0 = hidden, m1 = hidden, m2 = hidden;
-            for (int i = 0; i < length; i += 16)
+            Vector512<int> index = Vector512<int>.Indices;
+            for (nint i = 0; i < length; i += 16, index += step)
             {
-                Vector512<int> index = Vector512<int>.Indices + Vector512.Create(i);
-                m0 = Vector512.MaxNative(m0, Visible(ref row0, i, index, limit0, hidden));
-                m1 = Vector512.MaxNative(m1, Visible(ref row1, i, index, limit1, hidden));
-                m2 = Vector512.MaxNative(m2, Visible(ref row2, i, index, limit2, hidden));
+                m0 = Vector512.MaxNative(m0, Visible(ref row0, i, index, limit0, hidden, masked));
+                m1 = Vector512.MaxNative(m1, Visible(ref row1, i, index, limit1, hidden, masked));
+                m2 = Vector512.MaxNative(m2, Visible(ref row2, i, index, limit2, hidden, masked));
             }
 
             Vector512<float> shift0 = Shift(m0), shift1 = Shift(m1), shift2 = Shift(m2);
             Vector512<float> s0 = default, s1 = default, s2 = default;
-            for (int i = 0; i < length; i += 16)
+            index = Vector512<int>.Indices;
+            for (nint i = 0; i < length; i += 16, index += step)
             {
-                Vector512<int> index = Vector512<int>.Indices + Vector512.Create(i);
-                s0 += ExpVisible(ref row0, i, index, limit0, shift0);
-                s1 += ExpVisible(ref row1, i, index, limit1, shift1);
-                s2 += ExpVisible(ref row2, i, index, limit2, shift2);
+                s0 += ExpVisible(ref row0, i, index, limit0, shift0, masked);
+                s1 += ExpVisible(ref row1, i, index, limit1, shift1, masked);
+                s2 += ExpVisible(ref row2, i, index, limit2, shift2, masked);
             }
 
             Vector512<float> scale0 = Reciprocal(s0), scale1 = Reciprocal(s1), scale2 = Reciprocal(s2);
-            for (int i = 0; i < length; i += 16)
+            for (nint i = 0; i < length; i += 16)
             {
                 (Vector512.LoadUnsafe(ref row0, (nuint)i) * scale0).StoreUnsafe(ref row0, (nuint)i);
                 (Vector512.LoadUnsafe(ref row1, (nuint)i) * scale1).StoreUnsafe(ref row1, (nuint)i);
@@ -168,8 +181,10 @@ public static class SoftmaxKernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static Vector512<float> Visible(ref float row, int i, Vector512<int> index, Vector512<int> limit, Vector512<float> hidden) =>
-            Vector512.ConditionalSelect(Vector512.LessThan(index, limit).AsSingle(), Vector512.LoadUnsafe(ref row, (nuint)i), hidden);
+        static Vector512<float> Visible(ref float row, nint i, Vector512<int> index, Vector512<int> limit, Vector512<float> hidden, bool masked) =>
+            masked
+                ? Vector512.ConditionalSelect(Vector512.LessThan(index, limit).AsSingle(), Vector512.LoadUnsafe(ref row, (nuint)i), hidden)
+                : Vector512.LoadUnsafe(ref row, (nuint)i);
 
         // A row with nothing visible (or only −∞) has max −∞; shifting by 0 instead keeps its exps at 0 rather than NaN.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -180,10 +195,10 @@ public static class SoftmaxKernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static Vector512<float> ExpVisible(ref float row, int i, Vector512<int> index, Vector512<int> limit, Vector512<float> shift)
+        static Vector512<float> ExpVisible(ref float row, nint i, Vector512<int> index, Vector512<int> limit, Vector512<float> shift, bool masked)
         {
-            Vector512<float> e = Vector512.ConditionalSelect(
-                Vector512.LessThan(index, limit).AsSingle(), VectorMath.Exp(Vector512.LoadUnsafe(ref row, (nuint)i) - shift), Vector512<float>.Zero);
+            Vector512<float> e = VectorMath.ExpOfNonPositive(Vector512.LoadUnsafe(ref row, (nuint)i) - shift);
+            e = masked ? Vector512.ConditionalSelect(Vector512.LessThan(index, limit).AsSingle(), e, Vector512<float>.Zero) : e;
             e.StoreUnsafe(ref row, (nuint)i);
             return e;
         }
@@ -304,9 +319,11 @@ public static class SoftmaxKernels
             // without AVX-512 that loop is short of registers already, and a live mask cost a reload per iteration.
 
             // Two accumulators per pass, so long rows are not bound by the latency of one dependency chain.
+            // Native-int offsets against a precomputed end, so each load's address folds into [start + i*4 + disp].
+            nint pairsEnd = full - 2 * width;
             TVector max = hidden, max2 = hidden;
-            int i = 0;
-            for (; i + 2 * width <= full; i += 2 * width)
+            nint i = 0;
+            for (; i <= pairsEnd; i += 2 * width)
             {
                 max = TWidth.MaxNative(max, TWidth.Load(ref start, (nuint)i));
                 max2 = TWidth.MaxNative(max2, TWidth.Load(ref start, (nuint)(i + width)));
@@ -340,7 +357,7 @@ public static class SoftmaxKernels
 
             TVector shift = TWidth.Create(rowMax);
             TVector sum = TWidth.Zero, sum2 = TWidth.Zero;
-            for (i = 0; i + 2 * width <= full; i += 2 * width)
+            for (i = 0; i <= pairsEnd; i += 2 * width)
             {
                 TVector e = TWidth.Invoke<ExpOfDifferenceOperator>(TWidth.Load(ref start, (nuint)i), shift);
                 TVector e2 = TWidth.Invoke<ExpOfDifferenceOperator>(TWidth.Load(ref start, (nuint)(i + width)), shift);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AttentionGen.Kernels;
 
@@ -9,62 +10,75 @@ namespace AttentionGen.Kernels;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Every overload runs the same sequence of float operations, so the scalar and vector paths return bit-identical
-/// results on the same machine. <see cref="MathF.Exp"/> is a call (not allowed in a hot loop) and
+/// Every overload rounds the same sequence of values, so the scalar and vector paths return bit-identical results on
+/// the same machine. <see cref="MathF.Exp"/> is a call (not allowed in a hot loop) and
 /// <see cref="Vector512.Exp(Vector512{float})"/> works in double, which is why this exists.
 /// </para>
 /// <para>
-/// Algorithm: clamp x to [-88, 89]; n = floor(x·log₂e); r = x − n·ln2 with ln2 split into a 12-bit high part (so
-/// n·ln2hi is exact even without FMA) and a low part (Cody–Waite), giving r in [0, ln2); e^r by a degree-6
-/// polynomial 1 + r + r²·(c2 + … + c6·r⁴) fitted on [0, ln2] with its first two coefficients fixed at 1 (so
-/// exp(0) is exactly 1); finally multiply by 2ⁿ built by shifting n + 127 into the exponent bits. Reducing with
-/// floor keeps n in the float exponent range -126..127 exactly over the finite results, so overflow and underflow
-/// fall out of the exponent arithmetic with no extra selects: n = -127 gives 2ⁿ = +0 and n = 128 gives +∞.
+/// Algorithm: n = round(x·log₂e) (to nearest); r = x − n·ln2 with ln2 split into a 12-bit high part (so n·ln2hi is
+/// exact even without FMA) and a low part (Cody–Waite), giving r in [−ln2/2, ln2/2]; e^r by a degree-6 polynomial
+/// 1 + r + r²·(c2 + … + c6·r⁴) with its first two coefficients fixed at 1 (so exp(0) is exactly 1); finally e^r·2ⁿ,
+/// rounded once. With AVX-512 that last step is one <c>vscalefps</c>, which also makes +∞ of a too-large n, and a
+/// compare on n zeroes the flushed lanes (both fused into one masked instruction). Elsewhere the same exact product is
+/// formed as (2·e^r)·2^(n−1): the polynomial with doubled coefficients (doubling every rounded step exactly) times
+/// 2^(n−1) built by shifting n + 126 into the exponent bits. Both forms round the same real number, so they agree to
+/// the bit. Inputs are clamped to [−87.5, 89.5] first, which keeps n in −126..129 (where the shift encodes 2^(n−1),
+/// with +0 at −126 and +∞ at 129) and turns ±∞ into numbers whose reduction is not ∞ − ∞; with AVX-512 only the upper
+/// clamp is needed (n alone decides the flush), and <c>ExpOfNonPositive</c> skips it for a softmax's arguments x − max.
 /// Multiply-adds use <c>MultiplyAddEstimate</c>, which is a fused FMA wherever the hardware has one (and a plain
 /// multiply and add otherwise, which stays within the same bound).
 /// </para>
 /// <para>
-/// Special values: exp(x) is exactly 0 for x below about -87.34 (results that would be subnormal are flushed to
-/// zero), including -∞; +∞ for x above about 88.72, including +∞; NaN for NaN.
+/// Special values: exp(x) is exactly 0 where n ≤ −126, i.e. for x below −86.98997 (results under about 1.66·10⁻³⁸ are
+/// flushed, so none is subnormal), including −∞; +∞ from x = 88.72284 up (the first float whose e^x rounds past
+/// float.MaxValue), including +∞; NaN for NaN.
 /// </para>
 /// <para>
-/// Measured accuracy, exhaustively over all 2.24·10⁹ floats in [-87, 88] against <see cref="Math.Exp"/> in double:
-/// maximum relative error 1.08e-7 (1.82 ulp) with FMA, 1.27e-7 (2.14 ulp) without FMA (e.g. DOTNET_EnableAVX2=0);
-/// in both cases the Vector128/256/512 results are bit-identical to the scalar ones. <c>VectorMathTests</c> asserts
-/// 2e-7 relative and 3 ulp on a 2²¹-point sweep. <see cref="Tanh(float)"/>: maximum relative error 3.3e-7 and
-/// absolute error 8.8e-8 over [-10, 10] (asserted: 1e-6 and 2e-7).
+/// Measured accuracy against <see cref="Math.Exp"/> in double, over the results that are neither flushed nor infinite:
+/// exhaustively over all 2.24·10⁹ floats in [−87.5, 89.5], maximum relative error 7.71e-8 (0.89 ulp) with FMA and
+/// 9.85e-8 (1.17 ulp) without (e.g. DOTNET_EnableAVX2=0, where the multiply-adds round twice). The scalar results and the
+/// Vector128/256/512 results of <c>Exp</c> and <c>ExpOfNonPositive</c> are bit-identical: checked exhaustively with
+/// AVX-512 and with AVX2 alone (DOTNET_EnableAVX512=0, whose results are also the same bits as AVX-512's), and on every
+/// 4096th float without FMA. <c>VectorMathTests</c> asserts 1e-7 relative and 1.25 ulp on a 2²¹-point sweep, and the
+/// bit-identity. <see cref="Tanh(float)"/>: maximum relative error 3.1e-7 and absolute error 8.4e-8 over [-10, 10]
+/// (asserted: 1e-6 and 2e-7).
 /// </para>
 /// <para>
-/// <see cref="Erf(float)"/> and <see cref="Erfc(float)"/> (algorithm at their constants): measured on 4·10⁶ random
-/// points against a float64 erf, erf is within 8.3e-8 absolute with FMA (1.4 ulp at 0.84, just above |x| = 1 where the
-/// erfc branch takes over) and 1.32e-7 without, and within 8.7e-8 (FMA) and 1.6e-7 relative below |x| = 1; erfc is
-/// within 4.8e-7 · max(1, x²) relative for x ≥ 0, the x² from the rounding of the float x² in e^(−x²).
+/// <see cref="Erf(float)"/> and <see cref="Erfc(float)"/> (algorithm at their constants): measured with the exp above on
+/// 4·10⁶ random points in [−6, 6] against a float64 erf, erf is within 7.9e-8 absolute with FMA (worst just above
+/// |x| = 1, where the erfc branch takes over) and 1.28e-7 without, and within 8.6e-8 (FMA) and 1.55e-7 relative below
+/// |x| = 1; erfc is within 4.5e-7 · max(1, x²) relative for x ≥ 0, the x² from the rounding of the float x² in e^(−x²).
 /// <c>ActivationKernelsTests</c> asserts 1e-7 absolute with FMA (2e-7 without) and 1e-6 · max(1, x²) relative on
 /// 2¹⁸-point sweeps.
 /// </para>
 /// </remarks>
 public static class VectorMath
 {
-    // Inputs are clamped into [ExpLowerBound, ExpUpperBound] so that n = floor(x·log2e) stays in -127..128, the range
-    // whose biased exponent n + 127 fits in 0..255: 0 encodes +0 (underflow) and 255 encodes +inf (overflow).
-    private const float ExpLowerBound = -88.0f;
-    private const float ExpUpperBound = 89.0f;
+    // n = round(x·log2e) decides the result's range: n ≤ -126 gives exactly 0 (so no result is subnormal) and
+    // n ≥ 129 gives +inf. Clamping x into [ExpLowerBound, ExpUpperBound] keeps n in -126..129 (and turns ±inf into
+    // finite inputs whose reduction is not inf − inf), which is where the half-scale 2^(n−1) below is encodable:
+    // biased exponent n + 126 in 0..255, where 0 encodes +0 and 255 encodes +inf.
+    private const float ExpLowerBound = -87.5f;
+    private const float ExpUpperBound = 89.5f;
+    private const float FlushBelowN = -125.5f;
 
     private const float Log2E = 1.44269504f;
     private const float Ln2Hi = 0.693115234375f;        // ln2 with the low 12 mantissa bits cleared: n·Ln2Hi is exact for |n| ≤ 2048
     private const float Ln2Lo = 3.19461833e-05f;        // ln2 − Ln2Hi
 
-    // e^r ≈ 1 + r + r²·(C2 + r·(C3 + r·(C4 + r·(C5 + r·C6)))) on [0, ln2]; Chebyshev-node fit, relative error 2.5e-8.
-    private const float C2 = 0.500000077f;
-    private const float C3 = 0.166661101f;
-    private const float C4 = 0.0417303323f;
-    private const float C5 = 0.00808118426f;
-    private const float C6 = 0.00178659425f;
+    // e^r ≈ 1 + r + r²·(C2 + r·(C3 + r·(C4 + r·(C5 + r·C6)))) on [−ln2/2, ln2/2]; Lawson-weighted least-squares fit of
+    // the relative error, 3.8e-9 with the float coefficients, far below the float rounding.
+    private const float C2 = 0.49999994f;
+    private const float C3 = 0.16666521f;
+    private const float C4 = 0.04166839f;
+    private const float C5 = 0.008368717f;
+    private const float C6 = 0.0013814598f;
 
-    // 1.5·2^23: adding it to an integer-valued float n in -127..128 leaves n in the low mantissa bits, so shifting
-    // the sum's bits left by 23 leaves exactly n << 23 (the magic's own bits shift out).
+    // 1.5·2^23: adding it to an integer-valued float n in -126..129 leaves n in the low mantissa bits, so shifting
+    // the sum's bits left by 23 leaves exactly n << 23 (the magic's own bits shift out). Adding the bias for n − 1
+    // makes 2^(n−1), which multiplies 2·e^r: the same exact product as e^r·2^n, rounded once.
     private const float IntegerMagic = 12582912f;
-    private const int ExponentBias = 127 << 23;
+    private const int HalfScaleBias = 126 << 23;
 
     // Below this |x| tanh uses its odd Taylor polynomial; above it, 1 − 2/(e^{2|x|}+1), whose cancellation would
     // cost relative accuracy near zero.
@@ -115,19 +129,19 @@ public static class VectorMath
         x = x < ExpLowerBound ? ExpLowerBound : x;
         x = x > ExpUpperBound ? ExpUpperBound : x;
 
-        float n = MathF.Floor(x * Log2E);
+        float n = MathF.Round(x * Log2E);
         float r = float.MultiplyAddEstimate(n, -Ln2Hi, x);
         r = float.MultiplyAddEstimate(n, -Ln2Lo, r);
 
-        float p = float.MultiplyAddEstimate(C6, r, C5);
-        p = float.MultiplyAddEstimate(p, r, C4);
-        p = float.MultiplyAddEstimate(p, r, C3);
-        p = float.MultiplyAddEstimate(p, r, C2);
-        p = float.MultiplyAddEstimate(p, r, 1f);
-        p = float.MultiplyAddEstimate(p, r, 1f);
+        float q = float.MultiplyAddEstimate(2f * C6, r, 2f * C5);
+        q = float.MultiplyAddEstimate(q, r, 2f * C4);
+        q = float.MultiplyAddEstimate(q, r, 2f * C3);
+        q = float.MultiplyAddEstimate(q, r, 2f * C2);
+        q = float.MultiplyAddEstimate(q, r, 2f);
+        q = float.MultiplyAddEstimate(q, r, 2f);
 
-        int scale = (BitConverter.SingleToInt32Bits(n + IntegerMagic) << 23) + ExponentBias;
-        return p * BitConverter.Int32BitsToSingle(scale);
+        int halfScale = (BitConverter.SingleToInt32Bits(n + IntegerMagic) << 23) + HalfScaleBias;
+        return q * BitConverter.Int32BitsToSingle(halfScale);
     }
 
     /// <summary>Returns e raised to each element of <paramref name="x"/>; element-wise identical to <see cref="Exp(float)"/>.</summary>
@@ -136,13 +150,39 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Exp(Vector128<float> x)
     {
+        if (Avx512F.VL.IsSupported)
+        {
+            // Min with a constant is one vminps that keeps a NaN x; the low end needs no clamp, as n decides there.
+            return ExpByScale(Vector128.Min(x, Vector128.Create(ExpUpperBound)));
+        }
+
         // Clamp (not ClampNative): IEEE min/max keep NaN as NaN.
         x = Vector128.Clamp(x, Vector128.Create(ExpLowerBound), Vector128.Create(ExpUpperBound));
+        Vector128<float> n = Vector128.Round(x * Vector128.Create(Log2E));
+        Vector128<float> r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Lo), Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Hi), x));
+        Vector128<float> q = Vector128.MultiplyAddEstimate(Vector128.Create(2f * C6), r, Vector128.Create(2f * C5));
+        q = Vector128.MultiplyAddEstimate(q, r, Vector128.Create(2f * C4));
+        q = Vector128.MultiplyAddEstimate(q, r, Vector128.Create(2f * C3));
+        q = Vector128.MultiplyAddEstimate(q, r, Vector128.Create(2f * C2));
+        q = Vector128.MultiplyAddEstimate(q, r, Vector128.Create(2f));
+        q = Vector128.MultiplyAddEstimate(q, r, Vector128.Create(2f));
+        Vector128<int> halfScale = Vector128.ShiftLeft((n + Vector128.Create(IntegerMagic)).AsInt32(), 23) + Vector128.Create(HalfScaleBias);
+        return q * halfScale.AsSingle();
+    }
 
-        Vector128<float> n = Vector128.Floor(x * Vector128.Create(Log2E));
-        Vector128<float> r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Hi), x);
-        r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Lo), r);
+    /// <summary>
+    /// <see cref="Exp(Vector128{float})"/> for arguments known to be at most 0, −∞ or NaN (a softmax's x − max): the same
+    /// results, without the clamp that only large positive arguments need on AVX-512.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> ExpOfNonPositive(Vector128<float> x) => Avx512F.VL.IsSupported ? ExpByScale(x) : Exp(x);
 
+    /// <summary>The AVX-512 exp of x ≤ <see cref="ExpUpperBound"/> (or NaN, or −∞): p = e^r, then p·2ⁿ by <c>vscalefps</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> ExpByScale(Vector128<float> x)
+    {
+        Vector128<float> n = Vector128.Round(x * Vector128.Create(Log2E));
+        Vector128<float> r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Lo), Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Hi), x));
         Vector128<float> p = Vector128.MultiplyAddEstimate(Vector128.Create(C6), r, Vector128.Create(C5));
         p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(C4));
         p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(C3));
@@ -150,8 +190,8 @@ public static class VectorMath
         p = Vector128.MultiplyAddEstimate(p, r, Vector128<float>.One);
         p = Vector128.MultiplyAddEstimate(p, r, Vector128<float>.One);
 
-        Vector128<int> scale = Vector128.ShiftLeft((n + Vector128.Create(IntegerMagic)).AsInt32(), 23) + Vector128.Create(ExponentBias);
-        return p * scale.AsSingle();
+        // "Not less than" keeps NaN lanes (and the NaN that x = −∞ makes of r is dropped here with its lane).
+        return Vector128.ConditionalSelect(Avx512F.VL.CompareNotLessThan(n, Vector128.Create(FlushBelowN)), Avx512F.VL.Scale(p, n), Vector128<float>.Zero);
     }
 
     /// <summary>Returns e raised to each element of <paramref name="x"/>; element-wise identical to <see cref="Exp(float)"/>.</summary>
@@ -160,12 +200,39 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x)
     {
+        if (Avx512F.VL.IsSupported)
+        {
+            // Min with a constant is one vminps that keeps a NaN x; the low end needs no clamp, as n decides there.
+            return ExpByScale(Vector256.Min(x, Vector256.Create(ExpUpperBound)));
+        }
+
+        // Clamp (not ClampNative): IEEE min/max keep NaN as NaN.
         x = Vector256.Clamp(x, Vector256.Create(ExpLowerBound), Vector256.Create(ExpUpperBound));
+        Vector256<float> n = Vector256.Round(x * Vector256.Create(Log2E));
+        Vector256<float> r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Lo), Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Hi), x));
+        Vector256<float> q = Vector256.MultiplyAddEstimate(Vector256.Create(2f * C6), r, Vector256.Create(2f * C5));
+        q = Vector256.MultiplyAddEstimate(q, r, Vector256.Create(2f * C4));
+        q = Vector256.MultiplyAddEstimate(q, r, Vector256.Create(2f * C3));
+        q = Vector256.MultiplyAddEstimate(q, r, Vector256.Create(2f * C2));
+        q = Vector256.MultiplyAddEstimate(q, r, Vector256.Create(2f));
+        q = Vector256.MultiplyAddEstimate(q, r, Vector256.Create(2f));
+        Vector256<int> halfScale = Vector256.ShiftLeft((n + Vector256.Create(IntegerMagic)).AsInt32(), 23) + Vector256.Create(HalfScaleBias);
+        return q * halfScale.AsSingle();
+    }
 
-        Vector256<float> n = Vector256.Floor(x * Vector256.Create(Log2E));
-        Vector256<float> r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Hi), x);
-        r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Lo), r);
+    /// <summary>
+    /// <see cref="Exp(Vector256{float})"/> for arguments known to be at most 0, −∞ or NaN (a softmax's x − max): the same
+    /// results, without the clamp that only large positive arguments need on AVX-512.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> ExpOfNonPositive(Vector256<float> x) => Avx512F.VL.IsSupported ? ExpByScale(x) : Exp(x);
 
+    /// <summary>The AVX-512 exp of x ≤ <see cref="ExpUpperBound"/> (or NaN, or −∞): p = e^r, then p·2ⁿ by <c>vscalefps</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ExpByScale(Vector256<float> x)
+    {
+        Vector256<float> n = Vector256.Round(x * Vector256.Create(Log2E));
+        Vector256<float> r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Lo), Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Hi), x));
         Vector256<float> p = Vector256.MultiplyAddEstimate(Vector256.Create(C6), r, Vector256.Create(C5));
         p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(C4));
         p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(C3));
@@ -173,8 +240,8 @@ public static class VectorMath
         p = Vector256.MultiplyAddEstimate(p, r, Vector256<float>.One);
         p = Vector256.MultiplyAddEstimate(p, r, Vector256<float>.One);
 
-        Vector256<int> scale = Vector256.ShiftLeft((n + Vector256.Create(IntegerMagic)).AsInt32(), 23) + Vector256.Create(ExponentBias);
-        return p * scale.AsSingle();
+        // "Not less than" keeps NaN lanes (and the NaN that x = −∞ makes of r is dropped here with its lane).
+        return Vector256.ConditionalSelect(Avx512F.VL.CompareNotLessThan(n, Vector256.Create(FlushBelowN)), Avx512F.VL.Scale(p, n), Vector256<float>.Zero);
     }
 
     /// <summary>Returns e raised to each element of <paramref name="x"/>; element-wise identical to <see cref="Exp(float)"/>.</summary>
@@ -183,12 +250,39 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
     {
+        if (Avx512F.IsSupported)
+        {
+            // Min with a constant is one vminps that keeps a NaN x; the low end needs no clamp, as n decides there.
+            return ExpByScale(Vector512.Min(x, Vector512.Create(ExpUpperBound)));
+        }
+
+        // Clamp (not ClampNative): IEEE min/max keep NaN as NaN.
         x = Vector512.Clamp(x, Vector512.Create(ExpLowerBound), Vector512.Create(ExpUpperBound));
+        Vector512<float> n = Vector512.Round(x * Vector512.Create(Log2E));
+        Vector512<float> r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Lo), Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Hi), x));
+        Vector512<float> q = Vector512.MultiplyAddEstimate(Vector512.Create(2f * C6), r, Vector512.Create(2f * C5));
+        q = Vector512.MultiplyAddEstimate(q, r, Vector512.Create(2f * C4));
+        q = Vector512.MultiplyAddEstimate(q, r, Vector512.Create(2f * C3));
+        q = Vector512.MultiplyAddEstimate(q, r, Vector512.Create(2f * C2));
+        q = Vector512.MultiplyAddEstimate(q, r, Vector512.Create(2f));
+        q = Vector512.MultiplyAddEstimate(q, r, Vector512.Create(2f));
+        Vector512<int> halfScale = Vector512.ShiftLeft((n + Vector512.Create(IntegerMagic)).AsInt32(), 23) + Vector512.Create(HalfScaleBias);
+        return q * halfScale.AsSingle();
+    }
 
-        Vector512<float> n = Vector512.Floor(x * Vector512.Create(Log2E));
-        Vector512<float> r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Hi), x);
-        r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Lo), r);
+    /// <summary>
+    /// <see cref="Exp(Vector512{float})"/> for arguments known to be at most 0, −∞ or NaN (a softmax's x − max): the same
+    /// results, without the clamp that only large positive arguments need on AVX-512.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> ExpOfNonPositive(Vector512<float> x) => Avx512F.IsSupported ? ExpByScale(x) : Exp(x);
 
+    /// <summary>The AVX-512 exp of x ≤ <see cref="ExpUpperBound"/> (or NaN, or −∞): p = e^r, then p·2ⁿ by <c>vscalefps</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ExpByScale(Vector512<float> x)
+    {
+        Vector512<float> n = Vector512.Round(x * Vector512.Create(Log2E));
+        Vector512<float> r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Lo), Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Hi), x));
         Vector512<float> p = Vector512.MultiplyAddEstimate(Vector512.Create(C6), r, Vector512.Create(C5));
         p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(C4));
         p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(C3));
@@ -196,8 +290,8 @@ public static class VectorMath
         p = Vector512.MultiplyAddEstimate(p, r, Vector512<float>.One);
         p = Vector512.MultiplyAddEstimate(p, r, Vector512<float>.One);
 
-        Vector512<int> scale = Vector512.ShiftLeft((n + Vector512.Create(IntegerMagic)).AsInt32(), 23) + Vector512.Create(ExponentBias);
-        return p * scale.AsSingle();
+        // "Not less than" keeps NaN lanes (and the NaN that x = −∞ makes of r is dropped here with its lane).
+        return Vector512.ConditionalSelect(Avx512F.CompareNotLessThan(n, Vector512.Create(FlushBelowN)), Avx512F.Scale(p, n), Vector512<float>.Zero);
     }
 
     /// <summary>Returns the hyperbolic tangent of <paramref name="x"/>, built on <see cref="Exp(float)"/>.</summary>

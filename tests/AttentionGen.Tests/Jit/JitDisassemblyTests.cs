@@ -65,8 +65,8 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
                 Assert.True(calls.Count == 0, $"{method} calls out:\n{string.Join('\n', calls)}");
                 foreach (var loop in InnermostLoops(body.Split('\n')))
                 {
-                    var integer = loop.Where(IsInstruction).Where(line => !VectorRegister().IsMatch(line)).ToList();
-                    Assert.True(integer.Count <= 4, $"{method}: {integer.Count} integer instructions in an inner loop:\n{string.Join('\n', integer)}");
+                    var integer = IntegerInstructions(loop);
+                    Assert.True(integer.Count <= MaxIntegerInstructionsPerFmaLoop, $"{method}: {integer.Count} integer instructions in an inner loop:\n{string.Join('\n', integer)}");
                     loops++;
                 }
             }
@@ -82,6 +82,10 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
 
     /// <summary>The tile kernels: QKᵀ, and P·V with its blocks (whole ones, a tail, a tail split so that an overlapping vector shares its block).</summary>
     private static readonly string[] TileKernels = ["Score", "Weigh", "WeighWholeBlocks", "WeighTail", "WeighSplitTail"];
+
+    /// <summary>A loop's instructions that touch no vector or mask register: its integer (and scalar) work.</summary>
+    private static List<string> IntegerInstructions(string[] loop) =>
+        loop.Where(IsInstruction).Where(line => !VectorRegister().IsMatch(line) && Mnemonic().Match(line).Groups[1].Value != "nop").Select(line => line.Trim()).ToList();
 
     private static bool IsInstruction(string line) =>
         line.StartsWith("       ", StringComparison.Ordinal) && line.Trim() is { Length: > 0 } text && !text.StartsWith(';') && !text.StartsWith("align", StringComparison.Ordinal);
@@ -106,6 +110,62 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
         // The width loops and the one-pair-at-a-time tail are all inlined into RotateHalf; the tests' r/2 values reach
         // every width and the tail.
         AssertListings("FullyQualifiedName~RopeKernelsTests", ["RotateHalf"]);
+    }
+
+    [Fact]
+    public void Avx512FmaLoops_CarryNoIntegerWorkButTheirCounters()
+    {
+        // On Intel the 512-bit FMAs issue only on ports 0 and 5, which also take scalar integer work: every sign
+        // extension or address computation left in an FMA loop costs FMA throughput there. Each innermost loop with a
+        // 512-bit FMA may keep at most an index step, one pointer step, a compare and the branch.
+        if (HardwarePathTests.CurrentPath != "512")
+        {
+            return; // the bound is about the AVX-512 loops; the other paths' listings are checked above for calls and spills
+        }
+
+        AssertIntegerWorkInFmaLoops(
+            "FullyQualifiedName~PackedLinearTests|FullyQualifiedName~PackedLinearBfloat16Tests", ["MultiplyTile", "MultiplyRow", "Tile512"]);
+        AssertIntegerWorkInFmaLoops(
+            "FullyQualifiedName~ScaledDotProductNumericTests", ["SoftmaxPrefixSixRows", "ExpPrefix", "WeighStack512", "DotRows512", "WeightedSum512"]);
+    }
+
+    private const int MaxIntegerInstructionsPerFmaLoop = 4;
+
+    private void AssertIntegerWorkInFmaLoops(string filter, string[] methods)
+    {
+        string listingPath = Path.Combine(Path.GetTempPath(), $"attentiongen-jit-{Guid.NewGuid():N}.txt");
+        try
+        {
+            var (exitCode, log) = ChildTestRun.Run(
+                filter,
+                new Dictionary<string, string> { ["DOTNET_JitDisasm"] = string.Join(' ', methods), ["DOTNET_JitStdOutFile"] = listingPath });
+            Assert.True(exitCode == 0, log);
+
+            var listings = Listings(File.ReadAllText(listingPath)).ToList();
+            foreach (var method in methods)
+            {
+                // Every named kernel must have at least one 512-bit FMA loop, or a parser that found none would pass it.
+                Assert.Contains(listings, l => Names(l.Method, method) && InnermostLoops(l.Body.Split('\n')).Any(IsZmmFmaLoop));
+            }
+
+            foreach (var (method, body) in listings)
+            {
+                foreach (var loop in InnermostLoops(body.Split('\n')).Where(IsZmmFmaLoop))
+                {
+                    var integer = IntegerInstructions(loop);
+                    output.WriteLine($"{method}: {integer.Count} integer instructions ({string.Join(' ', integer)})");
+                    Assert.True(
+                        integer.Count <= MaxIntegerInstructionsPerFmaLoop,
+                        $"{method}: an FMA loop has {integer.Count} integer instructions ({string.Join(' ', integer)}):\n{string.Join('\n', loop)}");
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(listingPath);
+        }
+
+        static bool IsZmmFmaLoop(string[] loop) => loop.Any(line => line.Contains("vfmadd", StringComparison.Ordinal) && line.Contains("zmm", StringComparison.Ordinal));
     }
 
     private void AssertListings(string filter, string[] methods, string[]? withoutOwnLoops = null)
@@ -197,6 +257,9 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"^\s+j\w+\s+(?:SHORT\s+)?(G_M\d+_IG\d+)")]
     private static partial Regex Jump();
+
+    [GeneratedRegex(@"^\s+([a-z][a-z0-9]*)\b")]
+    private static partial Regex Mnemonic();
 
     [GeneratedRegex(@"\bcall\b|\[(rsp|rbp)[+-]")]
     private static partial Regex CallOrStack();

@@ -258,6 +258,12 @@ public sealed class SoftmaxKernelsTests
             // Visible counts anywhere from "nothing" (including negative, as causal tiles pass) to the whole row, one
             // row of only −∞, and hidden entries larger than any visible score.
             int[] visible = Enumerable.Range(0, 6).Select(_ => random.Next(-3, length + 1)).ToArray();
+            if (trial % 5 == 1)
+            {
+                // Every row wholly visible (a non-causal tile), which takes the path without lane masks.
+                visible = [length, length, length, length, length, length];
+            }
+
             float[] block = KernelReference.Uniform(6 * Stride, -30f, 30f, seed: trial * 31 + length);
             for (int r = 0; r < 6; r++)
             {

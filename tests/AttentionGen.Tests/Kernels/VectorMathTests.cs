@@ -12,10 +12,14 @@ namespace AttentionGen.Tests.Kernels;
 [Trait("Category", "Numeric")]
 public sealed class VectorMathTests(ITestOutputHelper output)
 {
-    // Measured exhaustively over [-87, 88] (see VectorMath's remarks): 1.08e-7 / 1.82 ulp with FMA, 1.27e-7 /
-    // 2.14 ulp without (DOTNET_EnableAVX2=0, where the multiply-adds round twice). The bounds cover both.
-    private const double ExpMaxRelativeError = 2e-7;
-    private const double ExpMaxUlps = 3.0;
+    // Measured exhaustively over [-87.5, 89.5] (see VectorMath's remarks): 7.71e-8 / 0.89 ulp with FMA, 9.85e-8 /
+    // 1.17 ulp without (DOTNET_EnableAVX2=0, where the multiply-adds round twice). The bounds cover both.
+    private const double ExpMaxRelativeError = 1e-7;
+    private const double ExpMaxUlps = 1.25;
+
+    // The first float whose exp is not flushed to 0, and the first whose exp overflows (see VectorMath's remarks).
+    private const float ExpSmallestNonzero = -86.98997f;
+    private const float ExpSmallestOverflowing = 88.72284f;
 
     // Tanh is specified to ~1e-6 relative, 2e-7 absolute.
     private const double TanhMaxRelativeError = 1e-6;
@@ -30,7 +34,7 @@ public sealed class VectorMathTests(ITestOutputHelper output)
         float worstX = 0;
         for (int k = 0; k <= SweepPoints; k++)
         {
-            float x = (float)(-87.0 + 175.0 * k / SweepPoints);
+            float x = (float)(ExpSmallestNonzero + (88.72 - ExpSmallestNonzero) * k / SweepPoints);
             float got = VectorMath.Exp(x);
             double exact = Math.Exp(x);
             double relative = Math.Abs(got - exact) / exact;
@@ -43,7 +47,7 @@ public sealed class VectorMathTests(ITestOutputHelper output)
             maxUlps = Math.Max(maxUlps, ulps);
         }
 
-        output.WriteLine($"Exp over [-87, 88], {SweepPoints + 1} points: max relative error {maxRelative:E3} (at x = {worstX:R}), max {maxUlps:F2} ulp");
+        output.WriteLine($"Exp over [{ExpSmallestNonzero}, 88.72], {SweepPoints + 1} points: max relative error {maxRelative:E3} (at x = {worstX:R}), max {maxUlps:F2} ulp");
         Assert.True(maxRelative <= ExpMaxRelativeError, $"max relative error {maxRelative:E3} at x = {worstX:R} exceeds {ExpMaxRelativeError:E1}");
         Assert.True(maxUlps <= ExpMaxUlps, $"max error {maxUlps:F2} ulp exceeds {ExpMaxUlps}");
     }
@@ -88,6 +92,7 @@ public sealed class VectorMathTests(ITestOutputHelper output)
     [InlineData(float.NegativeInfinity, 0f)]
     [InlineData(-100f, 0f)]
     [InlineData(-87.4f, 0f)]
+    [InlineData(-87f, 0f)]
     [InlineData(-1000f, 0f)]
     [InlineData(float.MinValue, 0f)]
     [InlineData(float.PositiveInfinity, float.PositiveInfinity)]
@@ -121,22 +126,60 @@ public sealed class VectorMathTests(ITestOutputHelper output)
     public void Exp_TopOfRange_IsFiniteUntilOverflow()
     {
         // 88.7 < ln(float.MaxValue) ≈ 88.7228: must be finite and accurate, not clamped to infinity.
-        foreach (float x in new[] { 88.0f, 88.4f, 88.7f, 88.72f })
+        foreach (float x in new[] { 88.0f, 88.4f, 88.7f, 88.72f, MathF.BitDecrement(ExpSmallestOverflowing) })
         {
             double relative = Math.Abs(VectorMath.Exp(x) - Math.Exp(x)) / Math.Exp(x);
             Assert.True(relative <= ExpMaxRelativeError, $"x = {x:R}: relative error {relative:E3}");
         }
-        Assert.Equal(float.PositiveInfinity, VectorMath.Exp(88.73f));
+        Assert.Equal(float.PositiveInfinity, VectorMath.Exp(ExpSmallestOverflowing));
+        Assert.Equal(float.PositiveInfinity, VectorMath.Exp(Vector512.Create(ExpSmallestOverflowing)).GetElement(0));
     }
 
     [Fact]
-    public void Exp_EveryVectorWidth_MatchesScalarWithinOneUlp()
+    public void Exp_FlushesToZeroExactlyBelowTheStatedThreshold()
+    {
+        // Every width flushes at the same float: results under about 1.66e-38 are 0, the first one above is accurate.
+        float below = MathF.BitDecrement(ExpSmallestNonzero);
+        double exact = Math.Exp(ExpSmallestNonzero);
+        foreach (var (width, atThreshold, belowThreshold) in new[]
+        {
+            ("scalar", VectorMath.Exp(ExpSmallestNonzero), VectorMath.Exp(below)),
+            ("128", VectorMath.Exp(Vector128.Create(ExpSmallestNonzero)).GetElement(0), VectorMath.Exp(Vector128.Create(below)).GetElement(0)),
+            ("256", VectorMath.Exp(Vector256.Create(ExpSmallestNonzero)).GetElement(0), VectorMath.Exp(Vector256.Create(below)).GetElement(0)),
+            ("512", VectorMath.Exp(Vector512.Create(ExpSmallestNonzero)).GetElement(0), VectorMath.Exp(Vector512.Create(below)).GetElement(0)),
+            ("512 non-positive", VectorMath.ExpOfNonPositive(Vector512.Create(ExpSmallestNonzero)).GetElement(0),
+                VectorMath.ExpOfNonPositive(Vector512.Create(below)).GetElement(0)),
+        })
+        {
+            Assert.True(Math.Abs(atThreshold - exact) / exact <= ExpMaxRelativeError, $"{width}: exp({ExpSmallestNonzero:R}) = {atThreshold:R}, exact {exact:R}");
+            Assert.Equal(0f, belowThreshold);
+        }
+    }
+
+    [Fact]
+    public void Exp_EveryVectorWidth_MatchesScalarToTheBit()
     {
         int worst = MaxUlpDifference(
             static x => VectorMath.Exp(x), static v => VectorMath.Exp(v), static v => VectorMath.Exp(v), static v => VectorMath.Exp(v),
             -90f, 90f);
         output.WriteLine($"Exp: max ulp difference between vector widths and scalar: {worst}");
-        Assert.True(worst <= 1, $"vector Exp differs from scalar by {worst} ulp");
+        Assert.Equal(0, worst);
+    }
+
+    [Fact]
+    public void ExpOfNonPositive_MatchesExpToTheBit()
+    {
+        // The softmax's exp skips the upper clamp on AVX-512; on its domain (x ≤ 0, −∞, NaN) nothing may change.
+        int worst = MaxUlpDifference(
+            static x => VectorMath.Exp(x), static v => VectorMath.ExpOfNonPositive(v), static v => VectorMath.ExpOfNonPositive(v),
+            static v => VectorMath.ExpOfNonPositive(v), -100f, 0f);
+        Assert.Equal(0, worst);
+        foreach (float x in new[] { float.NegativeInfinity, float.MinValue, -0f, float.NaN })
+        {
+            Assert.Equal(VectorMath.Exp(x), VectorMath.ExpOfNonPositive(Vector128.Create(x)).GetElement(2));
+            Assert.Equal(VectorMath.Exp(x), VectorMath.ExpOfNonPositive(Vector256.Create(x)).GetElement(6));
+            Assert.Equal(VectorMath.Exp(x), VectorMath.ExpOfNonPositive(Vector512.Create(x)).GetElement(12));
+        }
     }
 
     [Fact]
