@@ -69,7 +69,7 @@ partial class PaddedGptLayer
         // A register tile takes 6 (query row, head) pairs, one score row each.
         public static int ScoreRows => 6;
 
-        // 8 floats are not whole Vector512s, so that path has no tile; narrower ones take the head whole.
+        // A head of 8 floats is narrower than a Vector512, so that path has no tile; narrower vectors' tiles take it.
         public static int PanelKeys512 => 0;
         // Where Vector256 is the widest: a 6-row tile over 16-key panels; where Vector128 is: a 4-row tile over 8-key panels.
         public static bool HasTile256 => true;
