@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using AttentionGen.Benchmarks.Cases;
+using AttentionGen.Threading;
 
 namespace AttentionGen.Benchmarks.Measurement;
 
@@ -36,6 +37,14 @@ internal static class QuickRunner
     /// <summary>The naive loops are timed only while one call stays under this; past it they are too slow to matter.</summary>
     private static readonly TimeSpan NaiveBudget = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>
+    /// With more than one thread, a pause before each batch, so the previous batch's idle threads have stopped spinning
+    /// for work (ORT's pool spins after a run; AttentionGen's workers 100 µs) instead of holding a core the next
+    /// implementation needs: interleaved without it, ORT's spinners made AttentionGen's two-thread all-MiniLM S16 slower
+    /// than its one-thread run.
+    /// </summary>
+    private const int SettleMilliseconds = 50;
+
     /// <param name="threadTime">
     /// Time each batch by this thread's CPU time instead of the wall clock (see <see cref="CpuClock"/>). That would miss
     /// work an implementation hands to other threads, so a batch in which the process's CPU time outgrew the thread's by
@@ -63,6 +72,11 @@ internal static class QuickRunner
             {
                 foreach (var (name, call) in implementations)
                 {
+                    if (Parallelism.MaxThreads > 1)
+                    {
+                        Thread.Sleep(SettleMilliseconds);
+                    }
+
                     int calls = callsPerBatch[name];
                     long processStart = threadTime ? CpuClock.ProcessNanoseconds() : 0;
                     long before = GC.GetAllocatedBytesForCurrentThread();

@@ -285,13 +285,14 @@ public static partial class PackedLinear
             return;
         }
 
-        // A few units per thread rather than one: a thread that loses its core for a while (shared machines) leaves units
-        // for the others to take instead of holding up the whole call. Panels first, since a panel range streams its
-        // weights once; row ranges only when there are too few panels (a 384-wide output has 6 on AVX-512), each whole
-        // six-row tiles, so that a range's last, sliding tile stays inside it.
-        int wantedUnits = 4 * threads;
-        int panelRanges = Math.Min(panelCount, wantedUnits);
-        int rowRanges = Math.Clamp((wantedUnits + panelRanges - 1) / panelRanges, 1, Math.Max(1, rows / Rows));
+        // Panel ranges only while every thread can have a panel: each weight byte is then read once, by one thread. Row
+        // ranges read every panel once per range, which doubled a short call's (all-MiniLM at 16 tokens) weight traffic
+        // from memory and made two threads slower than one; so rows are split only when there are fewer panels than
+        // threads, in ranges of whole six-row tiles so that a range's last, sliding tile stays inside it. Up to four
+        // units per thread rather than one, so a thread that loses its core for a while (shared machines) leaves units
+        // for the others to take instead of holding up the whole call.
+        int panelRanges = Math.Min(panelCount, 4 * threads);
+        int rowRanges = panelCount >= threads ? 1 : Math.Clamp((threads + panelCount - 1) / panelCount, 1, Math.Max(1, rows / Rows));
         if (panelRanges * rowRanges < 2)
         {
             Drive<TPanels, TElement>(input, ref MemoryMarshal.GetReference(panels), bias, output, 0, rows, inDim, outDim, 0, panelCount);
