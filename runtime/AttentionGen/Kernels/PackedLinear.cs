@@ -15,6 +15,9 @@ public static partial class PackedLinear
 {
     private const int Rows = 6;
 
+    /// <summary>Rows of the short tile that takes a call's last three or four rows.</summary>
+    private const int FewRows = 4;
+
     /// <summary>Outputs per panel on this machine: 64 with AVX-512, 16 with AVX2, 8 otherwise.</summary>
     public static int PanelWidth { get; } = Vector512.IsHardwareAccelerated ? 64 : Vector256.IsHardwareAccelerated ? 16 : 8;
 
@@ -116,15 +119,20 @@ public static partial class PackedLinear
         Split<FloatPanels, float>(input, panels, bias, output, rows, inDim, outDim);
     }
 
+    /// <summary>
+    /// <typeparamref name="TRows"/> (six, or four for the last rows of a call) rows × one panel. Each row's outputs come from
+    /// the same operations in the same order whatever the row count, so which tile a row lands in never changes its bits.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void MultiplyTile(ref float x, int inDim, ref float panel, ref float y, int yStride, int width, ref float bias)
+    internal static void MultiplyTile<TRows>(ref float x, int inDim, ref float panel, ref float y, int yStride, int width, ref float bias)
+        where TRows : struct, IStaticCount
     {
         ref float x0 = ref x;
         ref float x1 = ref Unsafe.Add(ref x, inDim);
         ref float x2 = ref Unsafe.Add(ref x, 2 * inDim);
         ref float x3 = ref Unsafe.Add(ref x, 3 * inDim);
-        ref float x4 = ref Unsafe.Add(ref x, 4 * inDim);
-        ref float x5 = ref Unsafe.Add(ref x, 5 * inDim);
+        ref float x4 = ref TRows.Value > 4 ? ref Unsafe.Add(ref x, 4 * inDim) : ref x;
+        ref float x5 = ref TRows.Value > 5 ? ref Unsafe.Add(ref x, 5 * inDim) : ref x;
         if (Vector512.IsHardwareAccelerated && width == 64)
         {
             // Every row starts from the panel's 64 biases (or zeros): y = b + x·Wᵀ with no separate pass over y.
@@ -154,23 +162,38 @@ public static partial class PackedLinear
                 a20 = Vector512.FusedMultiplyAdd(b, w0, a20); a21 = Vector512.FusedMultiplyAdd(b, w1, a21); a22 = Vector512.FusedMultiplyAdd(b, w2, a22); a23 = Vector512.FusedMultiplyAdd(b, w3, a23);
                 b = Vector512.Create(Unsafe.Add(ref x3, i));
                 a30 = Vector512.FusedMultiplyAdd(b, w0, a30); a31 = Vector512.FusedMultiplyAdd(b, w1, a31); a32 = Vector512.FusedMultiplyAdd(b, w2, a32); a33 = Vector512.FusedMultiplyAdd(b, w3, a33);
-                b = Vector512.Create(Unsafe.Add(ref x4, i));
-                a40 = Vector512.FusedMultiplyAdd(b, w0, a40); a41 = Vector512.FusedMultiplyAdd(b, w1, a41); a42 = Vector512.FusedMultiplyAdd(b, w2, a42); a43 = Vector512.FusedMultiplyAdd(b, w3, a43);
-                b = Vector512.Create(Unsafe.Add(ref x5, i));
-                a50 = Vector512.FusedMultiplyAdd(b, w0, a50); a51 = Vector512.FusedMultiplyAdd(b, w1, a51); a52 = Vector512.FusedMultiplyAdd(b, w2, a52); a53 = Vector512.FusedMultiplyAdd(b, w3, a53);
+                if (TRows.Value > 4)
+                {
+                    b = Vector512.Create(Unsafe.Add(ref x4, i));
+                    a40 = Vector512.FusedMultiplyAdd(b, w0, a40); a41 = Vector512.FusedMultiplyAdd(b, w1, a41); a42 = Vector512.FusedMultiplyAdd(b, w2, a42); a43 = Vector512.FusedMultiplyAdd(b, w3, a43);
+                }
+
+                if (TRows.Value > 5)
+                {
+                    b = Vector512.Create(Unsafe.Add(ref x5, i));
+                    a50 = Vector512.FusedMultiplyAdd(b, w0, a50); a51 = Vector512.FusedMultiplyAdd(b, w1, a51); a52 = Vector512.FusedMultiplyAdd(b, w2, a52); a53 = Vector512.FusedMultiplyAdd(b, w3, a53);
+                }
             }
 
             Store4(a00, a01, a02, a03, ref y);
             Store4(a10, a11, a12, a13, ref Unsafe.Add(ref y, yStride));
             Store4(a20, a21, a22, a23, ref Unsafe.Add(ref y, 2 * yStride));
             Store4(a30, a31, a32, a33, ref Unsafe.Add(ref y, 3 * yStride));
-            Store4(a40, a41, a42, a43, ref Unsafe.Add(ref y, 4 * yStride));
-            Store4(a50, a51, a52, a53, ref Unsafe.Add(ref y, 5 * yStride));
+            if (TRows.Value > 4)
+            {
+                Store4(a40, a41, a42, a43, ref Unsafe.Add(ref y, 4 * yStride));
+            }
+
+            if (TRows.Value > 5)
+            {
+                Store4(a50, a51, a52, a53, ref Unsafe.Add(ref y, 5 * yStride));
+            }
+
             return;
         }
 
         // Narrower machines: one row at a time over the same panels.
-        for (int r = 0; r < Rows; r++)
+        for (int r = 0; r < TRows.Value; r++)
         {
             MultiplyRow(ref Unsafe.Add(ref x, r * inDim), inDim, ref panel, ref Unsafe.Add(ref y, r * yStride), width, ref bias);
         }
@@ -342,15 +365,17 @@ public static partial class PackedLinear
         {
             ref TElement panel = ref Unsafe.Add(ref panels, p * TPanels.ElementsPerRow(width) * inDim);
             int columns = Math.Min(width, outDim - first);
-            // Whole six-row tiles while six rows are left. One or two rows left go one at a time; three to five take a
-            // last tile slid back over rows already done. The results are the same bits either way; the choice is cost:
-            // a row pass streams the panel again for four FMAs per input element, which only beats a tile's one pass for
-            // twenty-four when few rows are left (measured on all-MiniLM's and the multi-head rows' panels).
+            // Whole six-row tiles while six rows are left. Five left take a last six-row tile slid back over a row already
+            // done; three or four a four-row tile (slid back over one when three), which does two thirds of a six-row
+            // tile's work (all-MiniLM at 16 tokens: 6 + 6 + 4 rows instead of 6 + 6 + 6); one or two go one at a time.
+            // The results are the same bits either way; the choice is cost: a row pass streams the panel again for four
+            // FMAs per input element, which only beats a tile's one pass when few rows are left (measured on
+            // all-MiniLM's and the multi-head rows' panels).
             int rows = rowEnd - firstRow;
             for (int start = firstRow, tileRows; start < rowEnd; start += tileRows)
             {
                 int left = rowEnd - start;
-                tileRows = left >= Rows || (left > 2 && rows >= Rows) ? Rows : 1;
+                tileRows = left >= Rows || (left == 5 && rows >= Rows) ? Rows : left >= 3 && rows >= FewRows ? FewRows : 1;
                 int tile = Math.Min(start, rowEnd - tileRows);
                 bool direct = columns == width;
                 ref float target = ref direct ? ref Unsafe.Add(ref y, tile * outDim + first) : ref MemoryMarshal.GetReference(edge);
@@ -361,7 +386,11 @@ public static partial class PackedLinear
                 ref float tileBias = ref biasInTile ? ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), first) : ref Unsafe.NullRef<float>();
                 if (tileRows == Rows)
                 {
-                    TPanels.Tile(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias);
+                    TPanels.Tile<Count6>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias);
+                }
+                else if (tileRows == FewRows)
+                {
+                    TPanels.Tile<Count4>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias);
                 }
                 else
                 {

@@ -9,7 +9,9 @@ internal interface IPanelKernels<TElement>
     /// <summary>Elements one panel row (one input index, <paramref name="width"/> outputs) occupies.</summary>
     static abstract int ElementsPerRow(int width);
 
-    static abstract void Tile(ref float x, int inDim, ref TElement panel, ref float y, int yStride, int width, ref float bias);
+    /// <summary><typeparamref name="TRows"/> rows × one panel, each row's bits as <see cref="Row"/> gives them.</summary>
+    static abstract void Tile<TRows>(ref float x, int inDim, ref TElement panel, ref float y, int yStride, int width, ref float bias)
+        where TRows : struct, IStaticCount;
 
     static abstract void Row(ref float x, int inDim, ref TElement panel, ref float y, int width, ref float bias);
 }
@@ -19,8 +21,9 @@ internal readonly struct FloatPanels : IPanelKernels<float>
 {
     public static int ElementsPerRow(int width) => width;
 
-    public static void Tile(ref float x, int inDim, ref float panel, ref float y, int yStride, int width, ref float bias) =>
-        PackedLinear.MultiplyTile(ref x, inDim, ref panel, ref y, yStride, width, ref bias);
+    public static void Tile<TRows>(ref float x, int inDim, ref float panel, ref float y, int yStride, int width, ref float bias)
+        where TRows : struct, IStaticCount =>
+        PackedLinear.MultiplyTile<TRows>(ref x, inDim, ref panel, ref y, yStride, width, ref bias);
 
     public static void Row(ref float x, int inDim, ref float panel, ref float y, int width, ref float bias) =>
         PackedLinear.MultiplyRow(ref x, inDim, ref panel, ref y, width, ref bias);
@@ -136,22 +139,23 @@ public static partial class PackedLinear
         }
     }
 
-    /// <summary>The bfloat16 kernels: a six-row tile and a single row, widening each panel row in registers.</summary>
+    /// <summary>The bfloat16 kernels: a six- or four-row tile and a single row, widening each panel row in registers.</summary>
     private readonly struct Bfloat16Panels : IPanelKernels<uint>
     {
         public static int ElementsPerRow(int width) => width / 2;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Tile(ref float x, int inDim, ref uint panel, ref float y, int yStride, int width, ref float bias)
+        public static void Tile<TRows>(ref float x, int inDim, ref uint panel, ref float y, int yStride, int width, ref float bias)
+            where TRows : struct, IStaticCount
         {
             if (Vector512.IsHardwareAccelerated && width == 64)
             {
-                Tile512(ref x, inDim, ref panel, ref y, yStride, ref bias);
+                Tile512<TRows>(ref x, inDim, ref panel, ref y, yStride, ref bias);
                 return;
             }
 
             // Narrower machines: one row at a time over the same panels, as the float GEMM does.
-            for (int r = 0; r < Rows; r++)
+            for (int r = 0; r < TRows.Value; r++)
             {
                 Row(ref Unsafe.Add(ref x, r * inDim), inDim, ref panel, ref Unsafe.Add(ref y, r * yStride), width, ref bias);
             }
@@ -222,16 +226,17 @@ public static partial class PackedLinear
             }
         }
 
-        /// <summary>Six rows × 64 outputs, the float tile's register layout, with each panel row widened from two loads.</summary>
+        /// <summary><typeparamref name="TRows"/> rows × 64 outputs, the float tile's register layout, with each panel row widened from two loads.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile512(ref float x, int inDim, ref uint panel, ref float y, int yStride, ref float bias)
+        private static void Tile512<TRows>(ref float x, int inDim, ref uint panel, ref float y, int yStride, ref float bias)
+            where TRows : struct, IStaticCount
         {
             ref float x0 = ref x;
             ref float x1 = ref Unsafe.Add(ref x, inDim);
             ref float x2 = ref Unsafe.Add(ref x, 2 * inDim);
             ref float x3 = ref Unsafe.Add(ref x, 3 * inDim);
-            ref float x4 = ref Unsafe.Add(ref x, 4 * inDim);
-            ref float x5 = ref Unsafe.Add(ref x, 5 * inDim);
+            ref float x4 = ref TRows.Value > 4 ? ref Unsafe.Add(ref x, 4 * inDim) : ref x;
+            ref float x5 = ref TRows.Value > 5 ? ref Unsafe.Add(ref x, 5 * inDim) : ref x;
             Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
             if (!Unsafe.IsNullRef(ref bias))
             {
@@ -259,18 +264,32 @@ public static partial class PackedLinear
                 a20 = Vector512.FusedMultiplyAdd(b, w0, a20); a21 = Vector512.FusedMultiplyAdd(b, w1, a21); a22 = Vector512.FusedMultiplyAdd(b, w2, a22); a23 = Vector512.FusedMultiplyAdd(b, w3, a23);
                 b = Vector512.Create(Unsafe.Add(ref x3, i));
                 a30 = Vector512.FusedMultiplyAdd(b, w0, a30); a31 = Vector512.FusedMultiplyAdd(b, w1, a31); a32 = Vector512.FusedMultiplyAdd(b, w2, a32); a33 = Vector512.FusedMultiplyAdd(b, w3, a33);
-                b = Vector512.Create(Unsafe.Add(ref x4, i));
-                a40 = Vector512.FusedMultiplyAdd(b, w0, a40); a41 = Vector512.FusedMultiplyAdd(b, w1, a41); a42 = Vector512.FusedMultiplyAdd(b, w2, a42); a43 = Vector512.FusedMultiplyAdd(b, w3, a43);
-                b = Vector512.Create(Unsafe.Add(ref x5, i));
-                a50 = Vector512.FusedMultiplyAdd(b, w0, a50); a51 = Vector512.FusedMultiplyAdd(b, w1, a51); a52 = Vector512.FusedMultiplyAdd(b, w2, a52); a53 = Vector512.FusedMultiplyAdd(b, w3, a53);
+                if (TRows.Value > 4)
+                {
+                    b = Vector512.Create(Unsafe.Add(ref x4, i));
+                    a40 = Vector512.FusedMultiplyAdd(b, w0, a40); a41 = Vector512.FusedMultiplyAdd(b, w1, a41); a42 = Vector512.FusedMultiplyAdd(b, w2, a42); a43 = Vector512.FusedMultiplyAdd(b, w3, a43);
+                }
+
+                if (TRows.Value > 5)
+                {
+                    b = Vector512.Create(Unsafe.Add(ref x5, i));
+                    a50 = Vector512.FusedMultiplyAdd(b, w0, a50); a51 = Vector512.FusedMultiplyAdd(b, w1, a51); a52 = Vector512.FusedMultiplyAdd(b, w2, a52); a53 = Vector512.FusedMultiplyAdd(b, w3, a53);
+                }
             }
 
             Store4(a00, a01, a02, a03, ref y);
             Store4(a10, a11, a12, a13, ref Unsafe.Add(ref y, yStride));
             Store4(a20, a21, a22, a23, ref Unsafe.Add(ref y, 2 * yStride));
             Store4(a30, a31, a32, a33, ref Unsafe.Add(ref y, 3 * yStride));
-            Store4(a40, a41, a42, a43, ref Unsafe.Add(ref y, 4 * yStride));
-            Store4(a50, a51, a52, a53, ref Unsafe.Add(ref y, 5 * yStride));
+            if (TRows.Value > 4)
+            {
+                Store4(a40, a41, a42, a43, ref Unsafe.Add(ref y, 4 * yStride));
+            }
+
+            if (TRows.Value > 5)
+            {
+                Store4(a50, a51, a52, a53, ref Unsafe.Add(ref y, 5 * yStride));
+            }
         }
     }
 }

@@ -32,6 +32,31 @@ public sealed class PackedLinearTests
     }
 
     [Theory]
+    [InlineData(64, 192, true)]
+    [InlineData(40, 130, false)]
+    public void EveryRow_IsTheSameBits_AsThatRowAlone(int inDim, int outDim, bool withBias)
+    {
+        // Rows land in six-row tiles, a four-row tile, a slid-back tile or the one-row kernel depending on how many
+        // came with them; packed batches and parallel row ranges rely on that never changing a row's bits.
+        var w = Reference.TestData.Uniform(outDim, outDim * inDim);
+        var b = withBias ? Reference.TestData.Uniform(7, outDim) : [];
+        var panels = new float[PackedLinear.PackedLength(outDim, inDim)];
+        PackedLinear.Pack(w, outDim, inDim, panels);
+        var alone = new float[outDim];
+        for (int rows = 1; rows <= 20; rows++)
+        {
+            var x = Reference.TestData.Uniform(rows, rows * inDim);
+            var y = new float[rows * outDim];
+            PackedLinear.Forward(x, panels, b, y, rows, inDim, outDim);
+            for (int r = 0; r < rows; r++)
+            {
+                PackedLinear.Forward(x.AsSpan(r * inDim, inDim), panels, b, alone, 1, inDim, outDim);
+                Assert.True(alone.AsSpan().SequenceEqual(y.AsSpan(r * outDim, outDim)), $"row {r} of {rows} differs from the row alone");
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(1, 1)]
     [InlineData(5, 3)]
     [InlineData(63, 7)]

@@ -1,4 +1,4 @@
-namespace AttentionGen.Kernels.Attention;
+namespace AttentionGen.Kernels;
 
 /// <summary>
 /// A small count as a type, so a kernel generic over it is compiled once per count with every guard on it folded: how
