@@ -94,6 +94,10 @@ public sealed class ParallelForwardTests
     [InlineData(nameof(SdpaHeadDim48Gqa), 13, 77)]
     [InlineData(nameof(ParallelSdpaOnlineMqa), 20, 1300)]
     [InlineData(nameof(ParallelSdpaOnlineMqa), 17, 1100)]
+    [InlineData(nameof(SdpaCausalGqa), 1, 40)]            // the row path: a grouped decode step split over its streams
+    [InlineData(nameof(SdpaCausalGqa), 3, 40)]            // … and over query rows
+    [InlineData(nameof(SdpaPlain), 2, 32)]                // one stream for every head: split over rows only
+    [InlineData(nameof(ParallelSdpaOnlineMqa), 3, 1300)]
     public void ScaledDotProduct_SplitOverHeadsAndTiles_GivesOneThreadBits(string name, int seqLen, int kvSeqLen)
     {
         var type = LayerType(name);

@@ -75,6 +75,12 @@ public static class AttentionCore<TShape>
             }
         }
 
+        if (Parallelism.MaxThreads > 1 && TiledWork(seqLen, kvSeqLen) >= Parallelism.MinimumParallelWork && RowAttention<TShape>.Streams * seqLen > 1)
+        {
+            AttendRowsInParallel(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, Parallelism.MaxThreads);
+            return;
+        }
+
         RowAttention<TShape>.Attend(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores);
     }
 
@@ -85,7 +91,7 @@ public static class AttentionCore<TShape>
         : Vector128.IsHardwareAccelerated && TShape.HasTile128 ? 128
         : 0;
 
-    /// <summary>Multiply-adds of a tiled call (QKᵀ and P·V; half of them under a causal mask), to weigh against a job's cost.</summary>
+    /// <summary>Multiply-adds of a call (QKᵀ and P·V; half of them under a causal mask), to weigh against a job's cost.</summary>
     private static long TiledWork(int seqLen, int kvSeqLen) =>
         2L * TShape.Heads * seqLen * kvSeqLen * TShape.HeadDim / (TShape.IsCausal ? 2 : 1);
 
@@ -124,8 +130,8 @@ public static class AttentionCore<TShape>
     {
         ref readonly AttentionCall call = ref *(AttentionCall*)arguments;
         int kvHead = unit / call.RangesPerHead, range = unit % call.RangesPerHead;
-        int firstTile = (int)((long)call.WholeTiles * range / call.RangesPerHead);
-        int tileEnd = (int)((long)call.WholeTiles * (range + 1) / call.RangesPerHead);
+        int firstTile = (int)((long)call.QueryUnits * range / call.RangesPerHead);
+        int tileEnd = (int)((long)call.QueryUnits * (range + 1) / call.RangesPerHead);
         float* scores = participant == 0 ? call.Scores : WorkerPool.Scratch(participant);
         float* panels = participant == 0 ? call.KeyPanels : scores + call.ScoreFloats;
         var query = new ReadOnlySpan<float>(call.Query, call.QueryLength);
@@ -149,6 +155,47 @@ public static class AttentionCore<TShape>
         }
     }
 
+    /// <summary>
+    /// The row path split into units of (key/value stream × range of query rows) on the worker pool: a grouped-query
+    /// decode step splits over its streams (each reads its own K and V), a call of several rows over rows too. A single
+    /// stream and a single row (multi-head decode) is one unit and stays on the caller. Each unit scores into its own
+    /// block, as in <see cref="AttendInParallel"/>.
+    /// </summary>
+    private static unsafe void AttendRowsInParallel(
+        ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask,
+        Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, int threads)
+    {
+        int streams = RowAttention<TShape>.Streams;
+        int rangesPerStream = Math.Clamp((2 * threads + streams - 1) / streams, 1, seqLen);
+        int scoreFloats = (ScoreScratchLength + 15) & ~15;
+        fixed (float* q = query)
+        fixed (float* k = key)
+        fixed (float* v = value)
+        fixed (float* mask = additiveMask)
+        fixed (float* o = output)
+        fixed (float* s = scores)
+        {
+            var call = new AttentionCall(
+                q, query.Length, k, key.Length, v, value.Length, mask, additiveMask.Length, o, output.Length,
+                seqLen, kvSeqLen, s, null, scoreFloats, seqLen, rangesPerStream);
+            WorkerPool.Run(&AttendRowsUnit, &call, streams * rangesPerStream, threads, scoreFloats);
+        }
+    }
+
+    private static unsafe void AttendRowsUnit(void* arguments, int unit, int participant)
+    {
+        ref readonly AttentionCall call = ref *(AttentionCall*)arguments;
+        int stream = unit / call.RangesPerHead, range = unit % call.RangesPerHead;
+        int firstRow = (int)((long)call.QueryUnits * range / call.RangesPerHead);
+        int rowEnd = (int)((long)call.QueryUnits * (range + 1) / call.RangesPerHead);
+        float* scores = participant == 0 ? call.Scores : WorkerPool.Scratch(participant);
+        RowAttention<TShape>.AttendPart(
+            new ReadOnlySpan<float>(call.Query, call.QueryLength), new ReadOnlySpan<float>(call.Key, call.KeyLength),
+            new ReadOnlySpan<float>(call.Value, call.ValueLength), new ReadOnlySpan<float>(call.Mask, call.MaskLength),
+            new Span<float>(call.Output, call.OutputLength), call.SeqLen, call.KvSeqLen, new Span<float>(scores, ScoreScratchLength),
+            stream, stream + 1, firstRow, rowEnd);
+    }
+
     /// <summary>How many keys query row <paramref name="row"/> may see: all, or causal and bottom-right aligned.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int Visible(int row, int seqLen, int kvSeqLen) =>
@@ -157,7 +204,7 @@ public static class AttentionCore<TShape>
     /// <summary>A split attention call's arguments, on the caller's stack while the pool runs its units.</summary>
     private readonly unsafe struct AttentionCall(
         float* query, int queryLength, float* key, int keyLength, float* value, int valueLength, float* mask, int maskLength,
-        float* output, int outputLength, int seqLen, int kvSeqLen, float* scores, float* keyPanels, int scoreFloats, int wholeTiles, int rangesPerHead)
+        float* output, int outputLength, int seqLen, int kvSeqLen, float* scores, float* keyPanels, int scoreFloats, int queryUnits, int rangesPerHead)
     {
         public readonly float* Query = query;
         public readonly int QueryLength = queryLength;
@@ -174,7 +221,8 @@ public static class AttentionCore<TShape>
         public readonly float* Scores = scores;
         public readonly float* KeyPanels = keyPanels;
         public readonly int ScoreFloats = scoreFloats;
-        public readonly int WholeTiles = wholeTiles;
+        /// <summary>What a head's query axis is cut in: whole tiles (tiled path) or rows (row path).</summary>
+        public readonly int QueryUnits = queryUnits;
         public readonly int RangesPerHead = rangesPerHead;
     }
 }

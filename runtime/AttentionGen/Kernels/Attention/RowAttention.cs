@@ -61,7 +61,7 @@ internal static class RowAttention<TShape>
     }
 
     /// <summary>The streams of K/V rows a query row goes through in turn: one per key/value head with groups, else one for all heads.</summary>
-    private static int Streams
+    internal static int Streams
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Grouped ? TShape.KvHeads : 1;
@@ -83,8 +83,16 @@ internal static class RowAttention<TShape>
     /// Attends row by row. Arguments as <see cref="AttentionCore{TShape}.Attend"/>; <paramref name="scores"/> holds at
     /// least <see cref="StackedHeads"/> rows of <c>ScoreStride</c> floats.
     /// </summary>
+    public static void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores) =>
+        AttendPart(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, 0, Streams, 0, seqLen);
+
+    /// <summary>
+    /// As <see cref="Attend"/>, for streams [<paramref name="firstStream"/>, <paramref name="streamEnd"/>) and query rows
+    /// [<paramref name="firstRow"/>, <paramref name="rowEnd"/>) only: a unit of a split call. Each (stream, row) runs the
+    /// same kernels whichever unit holds it, so the split gives the one-thread bits.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Attend(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores)
+    public static void AttendPart(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, int firstStream, int streamEnd, int firstRow, int rowEnd)
     {
         ref float queryStart = ref MemoryMarshal.GetReference(query);
         ref float keyStart = ref MemoryMarshal.GetReference(key);
@@ -92,11 +100,11 @@ internal static class RowAttention<TShape>
         ref float outputStart = ref MemoryMarshal.GetReference(output);
         ref float scoreRows = ref MemoryMarshal.GetReference(scores);
 
-        for (int stream = 0; stream < Streams; stream++)
+        for (int stream = firstStream; stream < streamEnd; stream++)
         {
             ref float keyHead = ref Unsafe.Add(ref keyStart, stream * HeadDim);
             ref float valueHead = ref Unsafe.Add(ref valueStart, stream * HeadDim);
-            for (int row = 0; row < seqLen; row++)
+            for (int row = firstRow; row < rowEnd; row++)
             {
                 // The stacked query heads sit side by side in the row, and so do their outputs.
                 int headsOffset = row * QueryWidth + stream * StackedHeads * HeadDim;
