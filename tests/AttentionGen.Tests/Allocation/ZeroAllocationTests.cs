@@ -206,32 +206,5 @@ public sealed class ZeroAllocationTests
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before >= Calls * 16L);
     }
 
-    private static void AssertNoAllocation(Action forward)
-    {
-        for (int i = 0; i < 50; i++)
-        {
-            forward(); // warm-up: first-call and tiering work happen here, not in the measurement
-        }
-
-        // On a busy machine the JIT can still finish a tier-up during a round and allocate once on this thread. An
-        // allocation per call would show in every round (1,000 calls × at least 24 bytes), so one clean round of three
-        // proves Forward allocates nothing, and a one-off never fails the test.
-        var rounds = new List<long>();
-        for (int round = 0; round < 3; round++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < Calls; i++)
-            {
-                forward();
-            }
-
-            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
-            if (rounds[^1] == 0)
-            {
-                return;
-            }
-        }
-
-        Assert.Fail($"bytes allocated over {Calls} calls, in each of three rounds: {string.Join(", ", rounds)}");
-    }
+    private static void AssertNoAllocation(Action forward) => AllocationAssert.NothingPerCall(forward, Calls);
 }

@@ -1,4 +1,5 @@
 using AttentionGen.Kernels;
+using AttentionGen.Tests.Allocation;
 
 namespace AttentionGen.Tests.Kernels;
 
@@ -15,17 +16,7 @@ public sealed class BlockKernelsAllocationTests
         float[] words = TestRows(vocabulary * width), positions = TestRows(8 * width), types = TestRows(2 * width), pooled = new float[width];
         int[] ids = [1, 2, 3, 4, 5], typeIds = [0, 0, 1, 1, 1];
 
-        for (int i = 0; i < 20; i++)
-        {
-            RunAll();
-        }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Rounds; i++)
-        {
-            RunAll();
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(allocated == 0, $"{allocated} bytes allocated over {Rounds} rounds");
+        AllocationAssert.NothingPerCall(RunAll, Rounds, warmUpCalls: 20);
 
         void RunAll()
         {

@@ -1,4 +1,5 @@
 using AttentionGen.Sampling;
+using AttentionGen.Tests.Allocation;
 using AttentionGen.Tests.Kernels;
 
 namespace AttentionGen.Tests.Sampling;
@@ -274,23 +275,16 @@ public sealed class TokenSamplerTests
         ];
 
         int sum = 0;
-        for (int i = 0; i < 20; i++)
-        {
-            foreach (var options in settings)
+        AllocationAssert.NothingPerCall(
+            () =>
             {
-                sum += sampler.Next(logits, options);
-            }
-        }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++)
-        {
-            foreach (var options in settings)
-            {
-                sum += sampler.Next(logits, options);
-            }
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(allocated == 0, $"{allocated} bytes allocated over {100 * settings.Length} calls");
+                foreach (var options in settings)
+                {
+                    sum += sampler.Next(logits, options);
+                }
+            },
+            callsPerRound: 100,
+            warmUpCalls: 20);
         Assert.True(sum > 0);
     }
 

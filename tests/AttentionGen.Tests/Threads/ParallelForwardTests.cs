@@ -1,4 +1,5 @@
 using AttentionGen.Kernels;
+using AttentionGen.Tests.Allocation;
 using AttentionGen.Tests.Numeric;
 using AttentionGen.Tests.Reference;
 using AttentionGen.Threading;
@@ -320,21 +321,8 @@ public sealed class ParallelForwardTests
 
             Assert.True(WorkerPool.JobsPosted > postedBefore, "nothing was split");
 
-            // The caller's thread and the workers' count. A tier-up can allocate once in a round; an allocation per call
-            // would show in every round, so one clean round of three is the proof.
-            var rounds = new List<long>();
-            for (int round = 0; round < 3 && (rounds.Count == 0 || rounds[^1] != 0); round++)
-            {
-                long before = GC.GetAllocatedBytesForCurrentThread() + WorkerPool.WorkerAllocatedBytes;
-                for (int i = 0; i < 500; i++)
-                {
-                    Calls();
-                }
-
-                rounds.Add(GC.GetAllocatedBytesForCurrentThread() + WorkerPool.WorkerAllocatedBytes - before);
-            }
-
-            Assert.True(rounds[^1] == 0, $"bytes allocated per round of 500 split calls: {string.Join(", ", rounds)}");
+            // The caller's thread and the workers' count.
+            AllocationAssert.NothingPerCall(Calls, callsPerRound: 500, otherThreadsBytes: () => WorkerPool.WorkerAllocatedBytes, warmUpCalls: 0);
             return 0;
         });
     }
