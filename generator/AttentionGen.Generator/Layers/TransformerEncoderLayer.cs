@@ -123,18 +123,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         w.Line("/// The last hidden state [tokens, ModelDim] of one sequence of token ids, with <paramref name=\"tokenTypeIds\"/> one per token");
         w.Line("/// (0 for the first sentence of a pair, 1 for the second), or empty for all 0. Allocates nothing.");
         w.Line("/// </summary>");
-        using (w.Block($"public void Forward(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> tokenTypeIds, {Span} hiddenStates)"))
-        {
-            w.Line($"{Guard}.TokenIds(tokenIds, Vocab, MaxSeqLen, nameof(tokenIds));");
-            w.Line($"{Guard}.TokenTypeIds(tokenTypeIds, tokenIds.Length, TypeVocab, nameof(tokenTypeIds));");
-            w.Line($"{Guard}.HasRows(hiddenStates, tokenIds.Length, ModelDim, nameof(hiddenStates));");
-            ExclusiveUseEmitter.EmitEnter(w);
-            WeightsEmitter.EmitLocal(w);
-            w.Line("int tokens = tokenIds.Length;");
-            w.Line($"{Span} hidden = hiddenStates.Slice(0, tokens * ModelDim);");
-            w.Line($"Embed({WeightsEmitter.Local}, tokenIds, tokenTypeIds, hidden);");
-            w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, {MemoryMarshal}.CreateReadOnlySpan(ref tokens, 1), tokens{NoMask(paddingMask)});");
-        }
+        EmitForwardBody(w, maskParameter: false, paddingMask);
 
         if (!paddingMask)
         {
@@ -148,18 +137,32 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         w.Line("/// Padding rows are computed too (use only the unmasked ones). <paramref name=\"tokenTypeIds\"/> is one per token, or empty for");
         w.Line("/// all 0. Positions are the row indices, padding included. Allocates nothing.");
         w.Line("/// </summary>");
-        using (w.Block($"public void Forward(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> tokenTypeIds, global::System.ReadOnlySpan<int> attentionMask, {Span} hiddenStates)"))
+        EmitForwardBody(w, maskParameter: true, paddingMask);
+    }
+
+    /// <summary>
+    /// <c>Forward(tokenIds, tokenTypeIds, [attentionMask,] hiddenStates)</c>: the checks, then the embeddings and every block.
+    /// Without the mask parameter, a model that takes masks passes none to <c>RunBlocks</c>.
+    /// </summary>
+    private static void EmitForwardBody(SourceWriter w, bool maskParameter, bool paddingMask)
+    {
+        var mask = maskParameter ? "global::System.ReadOnlySpan<int> attentionMask, " : "";
+        using (w.Block($"public void Forward(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> tokenTypeIds, {mask}{Span} hiddenStates)"))
         {
             w.Line($"{Guard}.TokenIds(tokenIds, Vocab, MaxSeqLen, nameof(tokenIds));");
             w.Line($"{Guard}.TokenTypeIds(tokenTypeIds, tokenIds.Length, TypeVocab, nameof(tokenTypeIds));");
-            w.Line($"{Guard}.AttentionMask(attentionMask, tokenIds.Length, nameof(attentionMask));");
+            if (maskParameter)
+            {
+                w.Line($"{Guard}.AttentionMask(attentionMask, tokenIds.Length, nameof(attentionMask));");
+            }
+
             w.Line($"{Guard}.HasRows(hiddenStates, tokenIds.Length, ModelDim, nameof(hiddenStates));");
             ExclusiveUseEmitter.EmitEnter(w);
             WeightsEmitter.EmitLocal(w);
             w.Line("int tokens = tokenIds.Length;");
             w.Line($"{Span} hidden = hiddenStates.Slice(0, tokens * ModelDim);");
             w.Line($"Embed({WeightsEmitter.Local}, tokenIds, tokenTypeIds, hidden);");
-            w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, {MemoryMarshal}.CreateReadOnlySpan(ref tokens, 1), tokens, attentionMask);");
+            w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, {MemoryMarshal}.CreateReadOnlySpan(ref tokens, 1), tokens{(maskParameter ? ", attentionMask" : NoMask(paddingMask))});");
         }
     }
 
@@ -375,7 +378,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         using (w.Block($"private static void Embed(Weights {WeightsEmitter.Local}, global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> tokenTypeIds, {Span} hidden)"))
         {
             w.Line($"{Kernels}.EmbeddingKernels.EmbeddingSum(tokenIds, tokenTypeIds, 0, weights.WordEmbeddings, weights.PositionEmbeddings, weights.TokenTypeEmbeddings, hidden, ModelDim);");
-            w.Line($"{Kernels}.NormKernels.LayerNorm(hidden, weights.EmbeddingNormGain, weights.EmbeddingNormBias, hidden, tokenIds.Length, ModelDim, NormEpsilon);");
+            EmitEmbeddingNorm(w, "tokenIds.Length");
         }
 
         w.Line();
@@ -392,7 +395,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
             }
 
             w.Line();
-            w.Line($"{Kernels}.NormKernels.LayerNorm(hidden, weights.EmbeddingNormGain, weights.EmbeddingNormBias, hidden, tokenIds.Length, ModelDim, NormEpsilon);");
+            EmitEmbeddingNorm(w, "tokenIds.Length");
         }
     }
 
