@@ -106,10 +106,21 @@ public static class AttentionCore<TShape>
         Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, int threads)
     {
         int tileRows = TileWidth == 128 ? TiledAttention<TShape>.Rows128 : TileWidth == 256 ? TiledAttention<TShape>.Rows256 : TiledAttention<TShape>.Rows512;
-        int wholeTiles = TiledAttention<TShape>.WholeTiles(seqLen, tileRows);
+        RunUnits(&AttendUnit, query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels,
+            TShape.KvHeads, TiledAttention<TShape>.WholeTiles(seqLen, tileRows), threads, KeyPanelScratchLength);
+    }
 
+    /// <summary>
+    /// Pins the call's spans and runs <paramref name="unit"/> over (stream × range of the query axis's
+    /// <paramref name="queryUnits"/>) units on the pool. Workers get score scratch plus <paramref name="extraWorkerScratch"/> floats.
+    /// </summary>
+    private static unsafe void RunUnits(
+        delegate*<void*, int, int, void> unit, ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value,
+        ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels,
+        int streams, int queryUnits, int threads, int extraWorkerScratch)
+    {
         // About two units per thread, so a thread that finishes early (causal heads are uneven) takes another.
-        int rangesPerHead = Math.Clamp((2 * threads + TShape.KvHeads - 1) / TShape.KvHeads, 1, wholeTiles);
+        int rangesPerStream = Math.Clamp((2 * threads + streams - 1) / streams, 1, queryUnits);
         int scoreFloats = (ScoreScratchLength + 15) & ~15;
         fixed (float* q = query)
         fixed (float* k = key)
@@ -121,8 +132,8 @@ public static class AttentionCore<TShape>
         {
             var call = new AttentionCall(
                 q, query.Length, k, key.Length, v, value.Length, mask, additiveMask.Length, o, output.Length,
-                seqLen, kvSeqLen, s, panels, scoreFloats, wholeTiles, rangesPerHead);
-            WorkerPool.Run(&AttendUnit, &call, TShape.KvHeads * rangesPerHead, threads, scoreFloats + KeyPanelScratchLength);
+                seqLen, kvSeqLen, s, panels, scoreFloats, queryUnits, rangesPerStream);
+            WorkerPool.Run(unit, &call, streams * rangesPerStream, threads, scoreFloats + extraWorkerScratch);
         }
     }
 
@@ -165,21 +176,8 @@ public static class AttentionCore<TShape>
         ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask,
         Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, int threads)
     {
-        int streams = RowAttention<TShape>.Streams;
-        int rangesPerStream = Math.Clamp((2 * threads + streams - 1) / streams, 1, seqLen);
-        int scoreFloats = (ScoreScratchLength + 15) & ~15;
-        fixed (float* q = query)
-        fixed (float* k = key)
-        fixed (float* v = value)
-        fixed (float* mask = additiveMask)
-        fixed (float* o = output)
-        fixed (float* s = scores)
-        {
-            var call = new AttentionCall(
-                q, query.Length, k, key.Length, v, value.Length, mask, additiveMask.Length, o, output.Length,
-                seqLen, kvSeqLen, s, null, scoreFloats, seqLen, rangesPerStream);
-            WorkerPool.Run(&AttendRowsUnit, &call, streams * rangesPerStream, threads, scoreFloats);
-        }
+        RunUnits(&AttendRowsUnit, query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, default,
+            RowAttention<TShape>.Streams, seqLen, threads, 0);
     }
 
     private static unsafe void AttendRowsUnit(void* arguments, int unit, int participant)
