@@ -311,10 +311,12 @@ public static partial class PackedLinear
         // Panel ranges only while every thread can have a panel: each weight byte is then read once, by one thread. Row
         // ranges read every panel once per range, which doubled a short call's (all-MiniLM at 16 tokens) weight traffic
         // from memory and made two threads slower than one; so rows are split only when there are fewer panels than
-        // threads, in ranges of whole six-row tiles so that a range's last, sliding tile stays inside it. Up to four
-        // units per thread rather than one, so a thread that loses its core for a while (shared machines) leaves units
-        // for the others to take instead of holding up the whole call.
-        int panelRanges = Math.Min(panelCount, 4 * threads);
+        // threads, in ranges of whole six-row tiles so that a range's last, sliding tile stays inside it. Many units per
+        // thread rather than one, so a thread that loses its core for a while (shared machines) leaves units for the
+        // others to take instead of holding up the whole call; and one panel each while there are at most 16 per thread,
+        // because ranges of unequal panel counts finish unevenly: 12 panels (a 768-wide output) cut in 8 ranges of 1 and
+        // 2 panels left one of two threads with 7 panels' work and the other idle after 5.
+        int panelRanges = Math.Min(panelCount, 16 * threads);
         int rowRanges = panelCount >= threads ? 1 : Math.Clamp((threads + panelCount - 1) / panelCount, 1, Math.Max(1, rows / Rows));
         if (panelRanges * rowRanges < 2)
         {
