@@ -291,7 +291,7 @@ public static partial class PackedLinear
 
     /// <summary>
     /// Runs <see cref="Drive"/> over every panel: on this thread, or, when <see cref="Parallelism.MaxThreads"/> allows and
-    /// the call is big enough to pay for posting a job, in units of (range of whole panels × range of whole six-row tiles)
+    /// the call is big enough to pay for posting a job, in units of (range of whole panels × range of rows)
     /// on the worker pool. An output comes from the same kernel arithmetic whichever unit holds it (a row's result never
     /// depends on which rows share its tile, see <see cref="Drive"/>), so the split result is the single-thread result bit
     /// for bit.
@@ -311,11 +311,12 @@ public static partial class PackedLinear
         // Panel ranges only while every thread can have a panel: each weight byte is then read once, by one thread. Row
         // ranges read every panel once per range, which doubled a short call's (all-MiniLM at 16 tokens) weight traffic
         // from memory and made two threads slower than one; so rows are split only when there are fewer panels than
-        // threads, in ranges of whole six-row tiles so that a range's last, sliding tile stays inside it. Many units per
-        // thread rather than one, so a thread that loses its core for a while (shared machines) leaves units for the
-        // others to take instead of holding up the whole call; and one panel each while there are at most 16 per thread,
-        // because ranges of unequal panel counts finish unevenly: 12 panels (a 768-wide output) cut in 8 ranges of 1 and
-        // 2 panels left one of two threads with 7 panels' work and the other idle after 5.
+        // threads, in even ranges of at least six rows (each range slides its own last tile; ranges of whole six-row
+        // tiles gave two threads 12 and 20 of 32 rows). Many units per thread rather than one, so a thread that loses
+        // its core for a while (shared machines) leaves units for the others to take instead of holding up the whole
+        // call; and one panel each while there are at most 16 per thread, because ranges of unequal panel counts finish
+        // unevenly: 12 panels (a 768-wide output) cut in 8 ranges of 1 and 2 panels left one of two threads with 7
+        // panels' work and the other idle after 5.
         int panelRanges = Math.Min(panelCount, 16 * threads);
         int rowRanges = panelCount >= threads ? 1 : Math.Clamp((threads + panelCount - 1) / panelCount, 1, Math.Max(1, rows / Rows));
         if (panelRanges * rowRanges < 2)
@@ -342,9 +343,8 @@ public static partial class PackedLinear
         int panelRange = unit % call.PanelRanges, rowRange = unit / call.PanelRanges;
         int firstPanel = (int)((long)call.PanelCount * panelRange / call.PanelRanges);
         int panelEnd = (int)((long)call.PanelCount * (panelRange + 1) / call.PanelRanges);
-        int wholeTiles = call.Rows / Rows;
-        int firstRow = (int)((long)wholeTiles * rowRange / call.RowRanges) * Rows;
-        int rowEnd = rowRange == call.RowRanges - 1 ? call.Rows : (int)((long)wholeTiles * (rowRange + 1) / call.RowRanges) * Rows;
+        int firstRow = (int)((long)call.Rows * rowRange / call.RowRanges);
+        int rowEnd = (int)((long)call.Rows * (rowRange + 1) / call.RowRanges);
         Drive<TPanels, TElement>(
             new ReadOnlySpan<float>(call.Input, call.InputLength), ref *(TElement*)call.Panels, new ReadOnlySpan<float>(call.Bias, call.BiasLength),
             new Span<float>(call.Output, call.OutputLength), firstRow, rowEnd, call.InDim, call.OutDim, firstPanel, panelEnd);

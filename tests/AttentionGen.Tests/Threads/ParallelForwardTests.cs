@@ -39,7 +39,7 @@ public sealed class ParallelForwardTests
     public static TheoryData<int> ThreadCounts => [2, 3];
 
     // 1000 outputs are 16 panels of 64 (or 63 of 16), the last one partial: split over panels. 100 and 64 outputs are one
-    // or two AVX-512 panels: split over ranges of six-row tiles as well, the last range ending on a sliding tile or rows.
+    // or two AVX-512 panels: split over even ranges of rows as well, each ending on its own sliding tile or rows.
     [Theory]
     [InlineData(1, true, 1000)]
     [InlineData(5, false, 1000)]
@@ -49,6 +49,8 @@ public sealed class ParallelForwardTests
     [InlineData(17, false, 64)]
     [InlineData(9, true, 200)]
     [InlineData(12, true, 64)]
+    [InlineData(32, false, 64)]
+    [InlineData(23, true, 100)]
     public void PackedLinear_FloatAndBfloat16Panels_SplitGivesOneThreadBits(int rows, bool withBias, int outDim)
     {
         const int InDim = 70;
