@@ -74,7 +74,7 @@ if (names.Count == 0)
 
 var cpu = CpuIdentity.Current();
 Console.WriteLine(smoke ? "Smoke run: one call of every implementation per row." : $"Measuring the FMA peak and read bandwidth of {cpu.Describe()} …");
-using var sampler = smoke ? null : new RooflineSampler();
+var sampler = smoke ? null : new RooflineSampler();
 sampler?.Sample(attempts: 40);
 
 // Each row is built just before it runs (its ORT session, inputs and layer) and released after it. The process's CPU

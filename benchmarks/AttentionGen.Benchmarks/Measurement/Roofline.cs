@@ -49,7 +49,7 @@ internal sealed record Roofline(double PeakGflops, IReadOnlyList<MemoryLevel> Le
 /// machine's cores (five 60 ms FMA-peak attempts here read 73 and 117 GFLOP/s in back-to-back runs); a ceiling
 /// measured only while one of them ran would read low and put rows timed in a quiet moment above 100%.
 /// </summary>
-internal sealed class RooflineSampler : IDisposable
+internal sealed class RooflineSampler
 {
     private readonly StreamBandwidth _bandwidth = new();
     private Roofline? _best;
@@ -62,6 +62,4 @@ internal sealed class RooflineSampler : IDisposable
         var now = new Roofline(FmaPeak.GigaflopsPerSecond(attempts), _bandwidth.Measure(attempts));
         _best = _best is null ? now : _best.Best(now);
     }
-
-    public void Dispose() => _bandwidth.Dispose();
 }

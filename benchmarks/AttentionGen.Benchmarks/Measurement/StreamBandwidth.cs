@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using AttentionGen.Kernels;
 
 namespace AttentionGen.Benchmarks.Measurement;
 
@@ -27,7 +27,7 @@ internal sealed record MemoryLevel(string Name, long? CapacityBytes, long Buffer
 /// L2, well inside L3), and four times L3 (at least 256 MiB, at most 1 GiB), read a quarter at a time in turn, so
 /// only DRAM can serve it. The buffer is allocated once and kept, so the run can sample again between its rows.
 /// </summary>
-internal sealed unsafe class StreamBandwidth : IDisposable
+internal sealed unsafe class StreamBandwidth
 {
     private const long Mebibyte = 1L << 20;
 
@@ -45,7 +45,13 @@ internal sealed unsafe class StreamBandwidth : IDisposable
 
     private long _nextChunk;
 
-    /// <summary>One buffer for all levels: each cache level reads a prefix of it, which its first pass brings into the cache.</summary>
+    /// <summary>
+    /// One buffer for all levels: each cache level reads a prefix of it, which its first pass brings into the cache. An
+    /// <see cref="AlignedBuffer"/>, so it sits on the memory the library keeps weights and caches in (on Linux, huge
+    /// pages): on 4 KB pages a one-thread read from DRAM was slower, and a decode step could pass "100% of DRAM".
+    /// </summary>
+    private readonly AlignedBuffer _storage;
+
     private readonly float* _buffer;
 
     public StreamBandwidth()
@@ -58,8 +64,9 @@ internal sealed unsafe class StreamBandwidth : IDisposable
             ("L2", l2, WholePages(l2 / 2)),
             ("L3", l3, WholePages(Math.Min(l3 / 2, Math.Max(l3 / 4, 4 * l2)))),
         ];
-        _buffer = (float*)NativeMemory.AlignedAlloc((nuint)_dramBuffer, 4096);
-        new Span<float>(_buffer, (int)(_dramBuffer / sizeof(float))).Fill(1f); // touch every page before timing
+        _storage = new AlignedBuffer(checked((int)(_dramBuffer / sizeof(float))));
+        _buffer = (float*)Unsafe.AsPointer(ref _storage.Reference); // pinned, and kept alive by the field
+        _storage.Span.Fill(1f);
     }
 
     /// <summary>Each level's best rate over <paramref name="samples"/> timed reads.</summary>
@@ -71,8 +78,6 @@ internal sealed unsafe class StreamBandwidth : IDisposable
         levels.Add(new MemoryLevel("DRAM", null, _dramBuffer, BestDramRate(samples)));
         return levels;
     }
-
-    public void Dispose() => NativeMemory.AlignedFree(_buffer);
 
     /// <summary>Whole 4 KiB pages, so every read width's stride divides the buffer.</summary>
     private static long WholePages(long bytes) => Math.Max(4096, bytes / 4096 * 4096);

@@ -132,12 +132,14 @@ public sealed class WeightTensors
         int panelWidth = PackedLinear.PanelWidth;
         var rows = new float[specs.Where(p => p.IsPacked).Select(p => panelWidth * p.Shape[1]).DefaultIfEmpty(0).Max()];
         var floatPanel = specs.Any(p => p.StoresBfloat16) ? new float[rows.Length] : [];
-        var stored = new AlignedBuffer?[specs.Length];
+        // Every tensor in one allocation: a model's weights then fill whole huge pages (see PinnedMemory), where one
+        // allocation each left a matrix smaller than a few MB on 4 KB pages.
+        var stored = AlignedBuffer.AllocateTogether(specs.Select(p => p.StoredLength).ToArray());
         (TensorInfo? Tensor, float[] Values) source = (null, []);
         for (int t = 0; t < specs.Length; t++)
         {
             var parameter = specs[t];
-            var buffer = new AlignedBuffer(parameter.StoredLength);
+            var buffer = stored[t];
             if (sourced[t])
             {
                 // A slice of a fused or Conv1D-layout tensor: read it whole once (Q, K and V share one), then store ours.
@@ -177,7 +179,6 @@ public sealed class WeightTensors
                 file.CopyTo(found[t], buffer.Span);
             }
 
-            stored[t] = buffer;
             bytesDone += found[t].ByteLength;
             progress?.Report(new WeightLoadProgress(t + 1, specs.Length, bytesDone, totalBytes));
         }

@@ -75,7 +75,9 @@ public sealed class ModelScaleWeightTests(ITestOutputHelper output) : IDisposabl
 
         // An instance is scratch only: the projections' buffers plus the attention's (scores, Kᵀ panels: a few MiB).
         Assert.InRange(firstInstance, projectionScratch, projectionScratch + (16L << 20));
-        Assert.Equal(firstInstance, secondInstance);
+        // The same buffers each time. The first instance's count may also hold a few KB the runtime allocates once (8 KB
+        // since scratch went through PinnedMemory's uninitialized arrays), so the two agree to within 8 KB of 80 MB.
+        Assert.InRange(Math.Abs(firstInstance - secondInstance), 0, 8 << 10);
         Assert.Same(first.CurrentWeights, second.CurrentWeights);
     }
 
