@@ -1,3 +1,5 @@
+using AttentionGen.Tests.Allocation;
+
 namespace AttentionGen.Text.Tests;
 
 public sealed class AllocationAndThreadTests
@@ -30,14 +32,7 @@ public sealed class AllocationAndThreadTests
             Tokenizer.EncodeBatch(texts, ids, counts);
         }
 
-        EncodeAll();
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 50; i++)
-        {
-            EncodeAll();
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        AllocationAssert.NothingPerCall(EncodeAll, callsPerRound: 50, warmUpCalls: 1);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ internal static class AllocationAssert
     /// per call would show in every round (a few hundred calls × at least 24 bytes), so one clean round of three proves the
     /// call allocates nothing, and a one-off never fails the test.
     /// </remarks>
-    public static void NothingPerCall(Action call, int callsPerRound, Func<long>? otherThreadsBytes = null, int warmUpCalls = 50)
+    public static void NothingPerCall(Action call, int callsPerRound, Func<long>? otherThreadsBytes = null, int warmUpCalls = 50, string what = "the call")
     {
         for (int i = 0; i < warmUpCalls; i++)
         {
@@ -36,6 +36,6 @@ internal static class AllocationAssert
             }
         }
 
-        Assert.Fail($"bytes allocated over {callsPerRound} calls, in each of three rounds: {string.Join(", ", rounds)}");
+        Assert.Fail($"{what}: bytes allocated over {callsPerRound} calls, in each of three rounds: {string.Join(", ", rounds)}");
     }
 }

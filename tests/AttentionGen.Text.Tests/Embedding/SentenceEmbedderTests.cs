@@ -1,3 +1,5 @@
+using AttentionGen.Tests.Allocation;
+
 namespace AttentionGen.Text.Tests.Embedding;
 
 public sealed class SentenceEmbedderTests
@@ -165,14 +167,7 @@ public sealed class SentenceEmbedderTests
             embedder.EmbedBatch(texts, embeddings);
         }
 
-        EmbedAll();
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 20; i++)
-        {
-            EmbedAll();
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        AllocationAssert.NothingPerCall(EmbedAll, callsPerRound: 20, warmUpCalls: 1);
     }
 
     [Fact]
