@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AttentionGen.Kernels;
 
@@ -178,7 +179,10 @@ public static class VectorMath
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
     {
-        if (TWidth.IsScaleSupported)
+        // AVX-512 at this width, as a condition the JIT folds while importing (a width member would be a call, leaving
+        // both branches, and so two uses of x, until after forward substitution, which could then not fold a load of x
+        // into the vminps below).
+        if (Avx512F.IsSupported && (typeof(TVector) == typeof(Vector512<float>) || Avx512F.VL.IsSupported))
         {
             // Min with a constant is one vminps that keeps a NaN x; the low end needs no clamp, as n decides there.
             return ExpByScale<TWidth, TVector>(TWidth.Min(x, ExpUpperBound));
@@ -202,7 +206,7 @@ public static class VectorMath
     private static TVector ExpOfNonPositive<TWidth, TVector>(TVector x)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct =>
-        TWidth.IsScaleSupported ? ExpByScale<TWidth, TVector>(x) : Exp<TWidth, TVector>(x);
+        Avx512F.IsSupported && (typeof(TVector) == typeof(Vector512<float>) || Avx512F.VL.IsSupported) ? ExpByScale<TWidth, TVector>(x) : Exp<TWidth, TVector>(x);
 
     /// <summary>The AVX-512 exp of x ≤ <see cref="ExpUpperBound"/> (or NaN, or −∞): p = e^r, then p·2ⁿ by <c>vscalefps</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

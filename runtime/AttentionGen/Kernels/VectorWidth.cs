@@ -115,13 +115,10 @@ internal interface IVectorWidth<TVector> where TVector : struct
     /// <summary>Each lane's bits as an int, plus <paramref name="addend"/>.</summary>
     static abstract TVector AddInt32(TVector value, int addend);
 
-    /// <summary>Whether <see cref="Scale"/> and <see cref="CompareNotLessThan"/> are AVX-512 instructions at this width.</summary>
-    static abstract bool IsScaleSupported { get; }
-
-    /// <summary><c>vscalefps</c>: value·2^floor(exponent), rounded once. Only where <see cref="IsScaleSupported"/>.</summary>
+    /// <summary><c>vscalefps</c>: value·2^floor(exponent), rounded once. Only with AVX-512 (and AVX-512VL below 512 bits).</summary>
     static abstract TVector Scale(TVector value, TVector exponent);
 
-    /// <summary>All bits set where left ≥ right or either is NaN. Only where <see cref="IsScaleSupported"/>.</summary>
+    /// <summary>All bits set where left ≥ right or either is NaN. Only with AVX-512 (and AVX-512VL below 512 bits).</summary>
     static abstract TVector CompareNotLessThan(TVector left, float right);
 
     static abstract TVector Invoke<TOperator>(TVector x) where TOperator : struct, IUnaryOperator;
@@ -271,12 +268,6 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> AddInt32(Vector512<float> value, int addend) => (value.AsInt32() + Vector512.Create(addend)).AsSingle();
-
-    public static bool IsScaleSupported
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Avx512F.IsSupported;
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Scale(Vector512<float> value, Vector512<float> exponent) => Avx512F.Scale(value, exponent);
@@ -431,12 +422,6 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> AddInt32(Vector256<float> value, int addend) => (value.AsInt32() + Vector256.Create(addend)).AsSingle();
-
-    public static bool IsScaleSupported
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Avx512F.VL.IsSupported;
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Scale(Vector256<float> value, Vector256<float> exponent) => Avx512F.VL.Scale(value, exponent);
@@ -595,12 +580,6 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> AddInt32(Vector128<float> value, int addend) => (value.AsInt32() + Vector128.Create(addend)).AsSingle();
-
-    public static bool IsScaleSupported
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Avx512F.VL.IsSupported;
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Scale(Vector128<float> value, Vector128<float> exponent) => Avx512F.VL.Scale(value, exponent);
