@@ -148,150 +148,83 @@ public static class VectorMath
     /// <param name="x">The exponents.</param>
     /// <returns>e^x per element.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Exp(Vector128<float> x)
-    {
-        if (Avx512F.VL.IsSupported)
-        {
-            // Min with a constant is one vminps that keeps a NaN x; the low end needs no clamp, as n decides there.
-            return ExpByScale(Vector128.Min(x, Vector128.Create(ExpUpperBound)));
-        }
+    public static Vector128<float> Exp(Vector128<float> x) => Exp<Vector128Width, Vector128<float>>(x);
 
-        // Clamp (not ClampNative): IEEE min/max keep NaN as NaN.
-        x = Vector128.Clamp(x, Vector128.Create(ExpLowerBound), Vector128.Create(ExpUpperBound));
-        Vector128<float> n = Vector128.Round(x * Vector128.Create(Log2E));
-        Vector128<float> r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Lo), Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Hi), x));
-        Vector128<float> q = Vector128.MultiplyAddEstimate(Vector128.Create(2f * C6), r, Vector128.Create(2f * C5));
-        q = Vector128.MultiplyAddEstimate(q, r, Vector128.Create(2f * C4));
-        q = Vector128.MultiplyAddEstimate(q, r, Vector128.Create(2f * C3));
-        q = Vector128.MultiplyAddEstimate(q, r, Vector128.Create(2f * C2));
-        q = Vector128.MultiplyAddEstimate(q, r, Vector128.Create(2f));
-        q = Vector128.MultiplyAddEstimate(q, r, Vector128.Create(2f));
-        Vector128<int> halfScale = Vector128.ShiftLeft((n + Vector128.Create(IntegerMagic)).AsInt32(), 23) + Vector128.Create(HalfScaleBias);
-        return q * halfScale.AsSingle();
-    }
+    /// <inheritdoc cref="Exp(Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp(Vector256<float> x) => Exp<Vector256Width, Vector256<float>>(x);
+
+    /// <inheritdoc cref="Exp(Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp(Vector512<float> x) => Exp<Vector512Width, Vector512<float>>(x);
 
     /// <summary>
     /// <see cref="Exp(Vector128{float})"/> for arguments known to be at most 0, −∞ or NaN (a softmax's x − max): the same
     /// results, without the clamp that only large positive arguments need on AVX-512.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector128<float> ExpOfNonPositive(Vector128<float> x) => Avx512F.VL.IsSupported ? ExpByScale(x) : Exp(x);
+    internal static Vector128<float> ExpOfNonPositive(Vector128<float> x) => ExpOfNonPositive<Vector128Width, Vector128<float>>(x);
 
-    /// <summary>The AVX-512 exp of x ≤ <see cref="ExpUpperBound"/> (or NaN, or −∞): p = e^r, then p·2ⁿ by <c>vscalefps</c>.</summary>
+    /// <inheritdoc cref="ExpOfNonPositive(Vector128{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> ExpByScale(Vector128<float> x)
-    {
-        Vector128<float> n = Vector128.Round(x * Vector128.Create(Log2E));
-        Vector128<float> r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Lo), Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Hi), x));
-        Vector128<float> p = Vector128.MultiplyAddEstimate(Vector128.Create(C6), r, Vector128.Create(C5));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(C4));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(C3));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(C2));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128<float>.One);
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128<float>.One);
+    internal static Vector256<float> ExpOfNonPositive(Vector256<float> x) => ExpOfNonPositive<Vector256Width, Vector256<float>>(x);
 
-        // "Not less than" keeps NaN lanes (and the NaN that x = −∞ makes of r is dropped here with its lane).
-        return Vector128.ConditionalSelect(Avx512F.VL.CompareNotLessThan(n, Vector128.Create(FlushBelowN)), Avx512F.VL.Scale(p, n), Vector128<float>.Zero);
-    }
-
-    /// <summary>Returns e raised to each element of <paramref name="x"/>; element-wise identical to <see cref="Exp(float)"/>.</summary>
-    /// <param name="x">The exponents.</param>
-    /// <returns>e^x per element.</returns>
+    /// <inheritdoc cref="ExpOfNonPositive(Vector128{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x)
+    internal static Vector512<float> ExpOfNonPositive(Vector512<float> x) => ExpOfNonPositive<Vector512Width, Vector512<float>>(x);
+
+    /// <summary>The vector <see cref="Exp(float)"/> at any width: the body behind every vector overload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Exp<TWidth, TVector>(TVector x)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
-        if (Avx512F.VL.IsSupported)
+        // AVX-512 at this width, as a condition the JIT folds while importing (a width member would be a call, leaving
+        // both branches, and so two uses of x, until after forward substitution, which could then not fold a load of x
+        // into the vminps below).
+        if (Avx512F.IsSupported && (typeof(TVector) == typeof(Vector512<float>) || Avx512F.VL.IsSupported))
         {
             // Min with a constant is one vminps that keeps a NaN x; the low end needs no clamp, as n decides there.
-            return ExpByScale(Vector256.Min(x, Vector256.Create(ExpUpperBound)));
+            return ExpByScale<TWidth, TVector>(TWidth.Min(x, ExpUpperBound));
         }
 
         // Clamp (not ClampNative): IEEE min/max keep NaN as NaN.
-        x = Vector256.Clamp(x, Vector256.Create(ExpLowerBound), Vector256.Create(ExpUpperBound));
-        Vector256<float> n = Vector256.Round(x * Vector256.Create(Log2E));
-        Vector256<float> r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Lo), Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Hi), x));
-        Vector256<float> q = Vector256.MultiplyAddEstimate(Vector256.Create(2f * C6), r, Vector256.Create(2f * C5));
-        q = Vector256.MultiplyAddEstimate(q, r, Vector256.Create(2f * C4));
-        q = Vector256.MultiplyAddEstimate(q, r, Vector256.Create(2f * C3));
-        q = Vector256.MultiplyAddEstimate(q, r, Vector256.Create(2f * C2));
-        q = Vector256.MultiplyAddEstimate(q, r, Vector256.Create(2f));
-        q = Vector256.MultiplyAddEstimate(q, r, Vector256.Create(2f));
-        Vector256<int> halfScale = Vector256.ShiftLeft((n + Vector256.Create(IntegerMagic)).AsInt32(), 23) + Vector256.Create(HalfScaleBias);
-        return q * halfScale.AsSingle();
+        x = TWidth.Clamp(x, ExpLowerBound, ExpUpperBound);
+        TVector n = TWidth.Round(TWidth.Multiply(x, Log2E));
+        TVector r = TWidth.MultiplyAddEstimate(n, -Ln2Lo, TWidth.MultiplyAddEstimate(n, -Ln2Hi, x));
+        TVector q = TWidth.MultiplyAddEstimate(2f * C6, r, 2f * C5);
+        q = TWidth.MultiplyAddEstimate(q, r, 2f * C4);
+        q = TWidth.MultiplyAddEstimate(q, r, 2f * C3);
+        q = TWidth.MultiplyAddEstimate(q, r, 2f * C2);
+        q = TWidth.MultiplyAddEstimate(q, r, 2f);
+        q = TWidth.MultiplyAddEstimate(q, r, 2f);
+        TVector halfScale = TWidth.AddInt32(TWidth.ShiftLeftInt32(TWidth.Add(n, IntegerMagic), 23), HalfScaleBias);
+        return TWidth.Multiply(q, halfScale);
     }
 
-    /// <summary>
-    /// <see cref="Exp(Vector256{float})"/> for arguments known to be at most 0, −∞ or NaN (a softmax's x − max): the same
-    /// results, without the clamp that only large positive arguments need on AVX-512.
-    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> ExpOfNonPositive(Vector256<float> x) => Avx512F.VL.IsSupported ? ExpByScale(x) : Exp(x);
+    private static TVector ExpOfNonPositive<TWidth, TVector>(TVector x)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct =>
+        Avx512F.IsSupported && (typeof(TVector) == typeof(Vector512<float>) || Avx512F.VL.IsSupported) ? ExpByScale<TWidth, TVector>(x) : Exp<TWidth, TVector>(x);
 
     /// <summary>The AVX-512 exp of x ≤ <see cref="ExpUpperBound"/> (or NaN, or −∞): p = e^r, then p·2ⁿ by <c>vscalefps</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> ExpByScale(Vector256<float> x)
+    private static TVector ExpByScale<TWidth, TVector>(TVector x)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
-        Vector256<float> n = Vector256.Round(x * Vector256.Create(Log2E));
-        Vector256<float> r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Lo), Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Hi), x));
-        Vector256<float> p = Vector256.MultiplyAddEstimate(Vector256.Create(C6), r, Vector256.Create(C5));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(C4));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(C3));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(C2));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256<float>.One);
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256<float>.One);
+        TVector n = TWidth.Round(TWidth.Multiply(x, Log2E));
+        TVector r = TWidth.MultiplyAddEstimate(n, -Ln2Lo, TWidth.MultiplyAddEstimate(n, -Ln2Hi, x));
+        TVector p = TWidth.MultiplyAddEstimate(C6, r, C5);
+        p = TWidth.MultiplyAddEstimate(p, r, C4);
+        p = TWidth.MultiplyAddEstimate(p, r, C3);
+        p = TWidth.MultiplyAddEstimate(p, r, C2);
+        p = TWidth.MultiplyAddEstimate(p, r, 1f);
+        p = TWidth.MultiplyAddEstimate(p, r, 1f);
 
         // "Not less than" keeps NaN lanes (and the NaN that x = −∞ makes of r is dropped here with its lane).
-        return Vector256.ConditionalSelect(Avx512F.VL.CompareNotLessThan(n, Vector256.Create(FlushBelowN)), Avx512F.VL.Scale(p, n), Vector256<float>.Zero);
-    }
-
-    /// <summary>Returns e raised to each element of <paramref name="x"/>; element-wise identical to <see cref="Exp(float)"/>.</summary>
-    /// <param name="x">The exponents.</param>
-    /// <returns>e^x per element.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Exp(Vector512<float> x)
-    {
-        if (Avx512F.IsSupported)
-        {
-            // Min with a constant is one vminps that keeps a NaN x; the low end needs no clamp, as n decides there.
-            return ExpByScale(Vector512.Min(x, Vector512.Create(ExpUpperBound)));
-        }
-
-        // Clamp (not ClampNative): IEEE min/max keep NaN as NaN.
-        x = Vector512.Clamp(x, Vector512.Create(ExpLowerBound), Vector512.Create(ExpUpperBound));
-        Vector512<float> n = Vector512.Round(x * Vector512.Create(Log2E));
-        Vector512<float> r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Lo), Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Hi), x));
-        Vector512<float> q = Vector512.MultiplyAddEstimate(Vector512.Create(2f * C6), r, Vector512.Create(2f * C5));
-        q = Vector512.MultiplyAddEstimate(q, r, Vector512.Create(2f * C4));
-        q = Vector512.MultiplyAddEstimate(q, r, Vector512.Create(2f * C3));
-        q = Vector512.MultiplyAddEstimate(q, r, Vector512.Create(2f * C2));
-        q = Vector512.MultiplyAddEstimate(q, r, Vector512.Create(2f));
-        q = Vector512.MultiplyAddEstimate(q, r, Vector512.Create(2f));
-        Vector512<int> halfScale = Vector512.ShiftLeft((n + Vector512.Create(IntegerMagic)).AsInt32(), 23) + Vector512.Create(HalfScaleBias);
-        return q * halfScale.AsSingle();
-    }
-
-    /// <summary>
-    /// <see cref="Exp(Vector512{float})"/> for arguments known to be at most 0, −∞ or NaN (a softmax's x − max): the same
-    /// results, without the clamp that only large positive arguments need on AVX-512.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> ExpOfNonPositive(Vector512<float> x) => Avx512F.IsSupported ? ExpByScale(x) : Exp(x);
-
-    /// <summary>The AVX-512 exp of x ≤ <see cref="ExpUpperBound"/> (or NaN, or −∞): p = e^r, then p·2ⁿ by <c>vscalefps</c>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> ExpByScale(Vector512<float> x)
-    {
-        Vector512<float> n = Vector512.Round(x * Vector512.Create(Log2E));
-        Vector512<float> r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Lo), Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Hi), x));
-        Vector512<float> p = Vector512.MultiplyAddEstimate(Vector512.Create(C6), r, Vector512.Create(C5));
-        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(C4));
-        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(C3));
-        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(C2));
-        p = Vector512.MultiplyAddEstimate(p, r, Vector512<float>.One);
-        p = Vector512.MultiplyAddEstimate(p, r, Vector512<float>.One);
-
-        // "Not less than" keeps NaN lanes (and the NaN that x = −∞ makes of r is dropped here with its lane).
-        return Vector512.ConditionalSelect(Avx512F.CompareNotLessThan(n, Vector512.Create(FlushBelowN)), Avx512F.Scale(p, n), Vector512<float>.Zero);
+        return TWidth.ConditionalSelect(TWidth.CompareNotLessThan(n, FlushBelowN), TWidth.Scale(p, n), TWidth.Zero);
     }
 
     /// <summary>Returns the hyperbolic tangent of <paramref name="x"/>, built on <see cref="Exp(float)"/>.</summary>
@@ -318,57 +251,32 @@ public static class VectorMath
     /// <param name="x">The arguments.</param>
     /// <returns>tanh(x) per element.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Tanh(Vector128<float> x)
-    {
-        Vector128<float> ax = Vector128.Abs(x);
-        Vector128<float> viaExp = Vector128<float>.One - Vector128.Create(2f) / (Exp(ax + ax) + Vector128<float>.One);
+    public static Vector128<float> Tanh(Vector128<float> x) => Tanh<Vector128Width, Vector128<float>>(x);
 
-        Vector128<float> u = ax * ax;
-        Vector128<float> q = Vector128.MultiplyAddEstimate(Vector128.Create(T9), u, Vector128.Create(T7));
-        q = Vector128.MultiplyAddEstimate(q, u, Vector128.Create(T5));
-        q = Vector128.MultiplyAddEstimate(q, u, Vector128.Create(T3));
-        Vector128<float> viaPolynomial = Vector128.MultiplyAddEstimate(ax * u, q, ax);
-
-        Vector128<float> small = Vector128.LessThan(ax, Vector128.Create(TanhPolynomialBound));
-        return Vector128.CopySign(Vector128.ConditionalSelect(small, viaPolynomial, viaExp), x);
-    }
-
-    /// <summary>Returns the hyperbolic tangent of each element; element-wise identical to <see cref="Tanh(float)"/>.</summary>
-    /// <param name="x">The arguments.</param>
-    /// <returns>tanh(x) per element.</returns>
+    /// <inheritdoc cref="Tanh(Vector128{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Tanh(Vector256<float> x)
-    {
-        Vector256<float> ax = Vector256.Abs(x);
-        Vector256<float> viaExp = Vector256<float>.One - Vector256.Create(2f) / (Exp(ax + ax) + Vector256<float>.One);
+    public static Vector256<float> Tanh(Vector256<float> x) => Tanh<Vector256Width, Vector256<float>>(x);
 
-        Vector256<float> u = ax * ax;
-        Vector256<float> q = Vector256.MultiplyAddEstimate(Vector256.Create(T9), u, Vector256.Create(T7));
-        q = Vector256.MultiplyAddEstimate(q, u, Vector256.Create(T5));
-        q = Vector256.MultiplyAddEstimate(q, u, Vector256.Create(T3));
-        Vector256<float> viaPolynomial = Vector256.MultiplyAddEstimate(ax * u, q, ax);
-
-        Vector256<float> small = Vector256.LessThan(ax, Vector256.Create(TanhPolynomialBound));
-        return Vector256.CopySign(Vector256.ConditionalSelect(small, viaPolynomial, viaExp), x);
-    }
-
-    /// <summary>Returns the hyperbolic tangent of each element; element-wise identical to <see cref="Tanh(float)"/>.</summary>
-    /// <param name="x">The arguments.</param>
-    /// <returns>tanh(x) per element.</returns>
+    /// <inheritdoc cref="Tanh(Vector128{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Tanh(Vector512<float> x)
+    public static Vector512<float> Tanh(Vector512<float> x) => Tanh<Vector512Width, Vector512<float>>(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Tanh<TWidth, TVector>(TVector x)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
-        Vector512<float> ax = Vector512.Abs(x);
-        Vector512<float> viaExp = Vector512<float>.One - Vector512.Create(2f) / (Exp(ax + ax) + Vector512<float>.One);
+        TVector ax = TWidth.Abs(x);
+        TVector viaExp = TWidth.Subtract(1f, TWidth.Divide(2f, TWidth.Add(Exp<TWidth, TVector>(TWidth.Add(ax, ax)), 1f)));
 
-        Vector512<float> u = ax * ax;
-        Vector512<float> q = Vector512.MultiplyAddEstimate(Vector512.Create(T9), u, Vector512.Create(T7));
-        q = Vector512.MultiplyAddEstimate(q, u, Vector512.Create(T5));
-        q = Vector512.MultiplyAddEstimate(q, u, Vector512.Create(T3));
-        Vector512<float> viaPolynomial = Vector512.MultiplyAddEstimate(ax * u, q, ax);
+        TVector u = TWidth.Multiply(ax, ax);
+        TVector q = TWidth.MultiplyAddEstimate(T9, u, T7);
+        q = TWidth.MultiplyAddEstimate(q, u, T5);
+        q = TWidth.MultiplyAddEstimate(q, u, T3);
+        TVector viaPolynomial = TWidth.MultiplyAddEstimate(TWidth.Multiply(ax, u), q, ax);
 
-        Vector512<float> small = Vector512.LessThan(ax, Vector512.Create(TanhPolynomialBound));
-        return Vector512.CopySign(Vector512.ConditionalSelect(small, viaPolynomial, viaExp), x);
+        TVector small = TWidth.LessThan(ax, TanhPolynomialBound);
+        return TWidth.CopySign(TWidth.ConditionalSelect(small, viaPolynomial, viaExp), x);
     }
 
     /// <summary>Returns the error function of <paramref name="x"/> (see the type remarks for accuracy).</summary>
@@ -422,140 +330,74 @@ public static class VectorMath
     /// <param name="x">The arguments.</param>
     /// <returns>erf(x) per element.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Erf(Vector128<float> x)
-    {
-        Vector128<float> ax = Vector128.Abs(x);
-        Vector128<float> u = ax * ax;
-        Vector128<float> s = Vector128.MultiplyAddEstimate(Vector128.Create(S7), u, Vector128.Create(S6));
-        s = Vector128.MultiplyAddEstimate(s, u, Vector128.Create(S5));
-        s = Vector128.MultiplyAddEstimate(s, u, Vector128.Create(S4));
-        s = Vector128.MultiplyAddEstimate(s, u, Vector128.Create(S3));
-        s = Vector128.MultiplyAddEstimate(s, u, Vector128.Create(S2));
-        s = Vector128.MultiplyAddEstimate(s, u, Vector128.Create(S1));
-        s = Vector128.MultiplyAddEstimate(s, u, Vector128.Create(S0Lo));
-        Vector128<float> viaPolynomial = Vector128.MultiplyAddEstimate(ax, Vector128.Create(S0Hi), ax * s);
-        Vector128<float> viaErfc = Vector128<float>.One - ErfcOfNonNegative(ax);
-        return Vector128.CopySign(Vector128.ConditionalSelect(Vector128.LessThan(ax, Vector128.Create(ErfPolynomialBound)), viaPolynomial, viaErfc), x);
-    }
+    public static Vector128<float> Erf(Vector128<float> x) => Erf<Vector128Width, Vector128<float>>(x);
+
+    /// <inheritdoc cref="Erf(Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Erf(Vector256<float> x) => Erf<Vector256Width, Vector256<float>>(x);
+
+    /// <inheritdoc cref="Erf(Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Erf(Vector512<float> x) => Erf<Vector512Width, Vector512<float>>(x);
 
     /// <summary>Returns the complementary error function of each element; element-wise identical to <see cref="Erfc(float)"/>.</summary>
     /// <param name="x">The arguments.</param>
     /// <returns>erfc(x) per element.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Erfc(Vector128<float> x)
+    public static Vector128<float> Erfc(Vector128<float> x) => Erfc<Vector128Width, Vector128<float>>(x);
+
+    /// <inheritdoc cref="Erfc(Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Erfc(Vector256<float> x) => Erfc<Vector256Width, Vector256<float>>(x);
+
+    /// <inheritdoc cref="Erfc(Vector128{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Erfc(Vector512<float> x) => Erfc<Vector512Width, Vector512<float>>(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Erf<TWidth, TVector>(TVector x)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
-        Vector128<float> tail = ErfcOfNonNegative(Vector128.Abs(x));
-        return Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), Vector128.Create(2f) - tail, tail);
+        TVector ax = TWidth.Abs(x);
+        TVector u = TWidth.Multiply(ax, ax);
+        TVector s = TWidth.MultiplyAddEstimate(S7, u, S6);
+        s = TWidth.MultiplyAddEstimate(s, u, S5);
+        s = TWidth.MultiplyAddEstimate(s, u, S4);
+        s = TWidth.MultiplyAddEstimate(s, u, S3);
+        s = TWidth.MultiplyAddEstimate(s, u, S2);
+        s = TWidth.MultiplyAddEstimate(s, u, S1);
+        s = TWidth.MultiplyAddEstimate(s, u, S0Lo);
+        TVector viaPolynomial = TWidth.MultiplyAddEstimate(ax, S0Hi, TWidth.Multiply(ax, s));
+        TVector viaErfc = TWidth.Subtract(1f, ErfcOfNonNegative<TWidth, TVector>(ax));
+        return TWidth.CopySign(TWidth.ConditionalSelect(TWidth.LessThan(ax, ErfPolynomialBound), viaPolynomial, viaErfc), x);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> ErfcOfNonNegative(Vector128<float> z)
+    private static TVector Erfc<TWidth, TVector>(TVector x)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+    {
+        TVector tail = ErfcOfNonNegative<TWidth, TVector>(TWidth.Abs(x));
+        return TWidth.ConditionalSelect(TWidth.LessThan(x, 0f), TWidth.Subtract(2f, tail), tail);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector ErfcOfNonNegative<TWidth, TVector>(TVector z)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
         // t is 0 for z = +∞ and e^(−z²) is 0 there, so the product is 0 rather than NaN.
-        Vector128<float> t = Vector128<float>.One / Vector128.MultiplyAddEstimate(Vector128.Create(ErfcScale), z, Vector128<float>.One);
-        Vector128<float> p = Vector128.MultiplyAddEstimate(Vector128.Create(P9), t, Vector128.Create(P8));
-        p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P7));
-        p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P6));
-        p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P5));
-        p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P4));
-        p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P3));
-        p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P2));
-        p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P1));
-        p = Vector128.MultiplyAddEstimate(p, t, Vector128.Create(P0));
-        return Exp(-(z * z)) * (t * p);
-    }
-
-    /// <summary>Returns the error function of each element; element-wise identical to <see cref="Erf(float)"/>.</summary>
-    /// <param name="x">The arguments.</param>
-    /// <returns>erf(x) per element.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Erf(Vector256<float> x)
-    {
-        Vector256<float> ax = Vector256.Abs(x);
-        Vector256<float> u = ax * ax;
-        Vector256<float> s = Vector256.MultiplyAddEstimate(Vector256.Create(S7), u, Vector256.Create(S6));
-        s = Vector256.MultiplyAddEstimate(s, u, Vector256.Create(S5));
-        s = Vector256.MultiplyAddEstimate(s, u, Vector256.Create(S4));
-        s = Vector256.MultiplyAddEstimate(s, u, Vector256.Create(S3));
-        s = Vector256.MultiplyAddEstimate(s, u, Vector256.Create(S2));
-        s = Vector256.MultiplyAddEstimate(s, u, Vector256.Create(S1));
-        s = Vector256.MultiplyAddEstimate(s, u, Vector256.Create(S0Lo));
-        Vector256<float> viaPolynomial = Vector256.MultiplyAddEstimate(ax, Vector256.Create(S0Hi), ax * s);
-        Vector256<float> viaErfc = Vector256<float>.One - ErfcOfNonNegative(ax);
-        return Vector256.CopySign(Vector256.ConditionalSelect(Vector256.LessThan(ax, Vector256.Create(ErfPolynomialBound)), viaPolynomial, viaErfc), x);
-    }
-
-    /// <summary>Returns the complementary error function of each element; element-wise identical to <see cref="Erfc(float)"/>.</summary>
-    /// <param name="x">The arguments.</param>
-    /// <returns>erfc(x) per element.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Erfc(Vector256<float> x)
-    {
-        Vector256<float> tail = ErfcOfNonNegative(Vector256.Abs(x));
-        return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), Vector256.Create(2f) - tail, tail);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> ErfcOfNonNegative(Vector256<float> z)
-    {
-        // t is 0 for z = +∞ and e^(−z²) is 0 there, so the product is 0 rather than NaN.
-        Vector256<float> t = Vector256<float>.One / Vector256.MultiplyAddEstimate(Vector256.Create(ErfcScale), z, Vector256<float>.One);
-        Vector256<float> p = Vector256.MultiplyAddEstimate(Vector256.Create(P9), t, Vector256.Create(P8));
-        p = Vector256.MultiplyAddEstimate(p, t, Vector256.Create(P7));
-        p = Vector256.MultiplyAddEstimate(p, t, Vector256.Create(P6));
-        p = Vector256.MultiplyAddEstimate(p, t, Vector256.Create(P5));
-        p = Vector256.MultiplyAddEstimate(p, t, Vector256.Create(P4));
-        p = Vector256.MultiplyAddEstimate(p, t, Vector256.Create(P3));
-        p = Vector256.MultiplyAddEstimate(p, t, Vector256.Create(P2));
-        p = Vector256.MultiplyAddEstimate(p, t, Vector256.Create(P1));
-        p = Vector256.MultiplyAddEstimate(p, t, Vector256.Create(P0));
-        return Exp(-(z * z)) * (t * p);
-    }
-
-    /// <summary>Returns the error function of each element; element-wise identical to <see cref="Erf(float)"/>.</summary>
-    /// <param name="x">The arguments.</param>
-    /// <returns>erf(x) per element.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Erf(Vector512<float> x)
-    {
-        Vector512<float> ax = Vector512.Abs(x);
-        Vector512<float> u = ax * ax;
-        Vector512<float> s = Vector512.MultiplyAddEstimate(Vector512.Create(S7), u, Vector512.Create(S6));
-        s = Vector512.MultiplyAddEstimate(s, u, Vector512.Create(S5));
-        s = Vector512.MultiplyAddEstimate(s, u, Vector512.Create(S4));
-        s = Vector512.MultiplyAddEstimate(s, u, Vector512.Create(S3));
-        s = Vector512.MultiplyAddEstimate(s, u, Vector512.Create(S2));
-        s = Vector512.MultiplyAddEstimate(s, u, Vector512.Create(S1));
-        s = Vector512.MultiplyAddEstimate(s, u, Vector512.Create(S0Lo));
-        Vector512<float> viaPolynomial = Vector512.MultiplyAddEstimate(ax, Vector512.Create(S0Hi), ax * s);
-        Vector512<float> viaErfc = Vector512<float>.One - ErfcOfNonNegative(ax);
-        return Vector512.CopySign(Vector512.ConditionalSelect(Vector512.LessThan(ax, Vector512.Create(ErfPolynomialBound)), viaPolynomial, viaErfc), x);
-    }
-
-    /// <summary>Returns the complementary error function of each element; element-wise identical to <see cref="Erfc(float)"/>.</summary>
-    /// <param name="x">The arguments.</param>
-    /// <returns>erfc(x) per element.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Erfc(Vector512<float> x)
-    {
-        Vector512<float> tail = ErfcOfNonNegative(Vector512.Abs(x));
-        return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), Vector512.Create(2f) - tail, tail);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> ErfcOfNonNegative(Vector512<float> z)
-    {
-        // t is 0 for z = +∞ and e^(−z²) is 0 there, so the product is 0 rather than NaN.
-        Vector512<float> t = Vector512<float>.One / Vector512.MultiplyAddEstimate(Vector512.Create(ErfcScale), z, Vector512<float>.One);
-        Vector512<float> p = Vector512.MultiplyAddEstimate(Vector512.Create(P9), t, Vector512.Create(P8));
-        p = Vector512.MultiplyAddEstimate(p, t, Vector512.Create(P7));
-        p = Vector512.MultiplyAddEstimate(p, t, Vector512.Create(P6));
-        p = Vector512.MultiplyAddEstimate(p, t, Vector512.Create(P5));
-        p = Vector512.MultiplyAddEstimate(p, t, Vector512.Create(P4));
-        p = Vector512.MultiplyAddEstimate(p, t, Vector512.Create(P3));
-        p = Vector512.MultiplyAddEstimate(p, t, Vector512.Create(P2));
-        p = Vector512.MultiplyAddEstimate(p, t, Vector512.Create(P1));
-        p = Vector512.MultiplyAddEstimate(p, t, Vector512.Create(P0));
-        return Exp(-(z * z)) * (t * p);
+        TVector t = TWidth.Divide(1f, TWidth.MultiplyAddEstimate(ErfcScale, z, 1f));
+        TVector p = TWidth.MultiplyAddEstimate(P9, t, P8);
+        p = TWidth.MultiplyAddEstimate(p, t, P7);
+        p = TWidth.MultiplyAddEstimate(p, t, P6);
+        p = TWidth.MultiplyAddEstimate(p, t, P5);
+        p = TWidth.MultiplyAddEstimate(p, t, P4);
+        p = TWidth.MultiplyAddEstimate(p, t, P3);
+        p = TWidth.MultiplyAddEstimate(p, t, P2);
+        p = TWidth.MultiplyAddEstimate(p, t, P1);
+        p = TWidth.MultiplyAddEstimate(p, t, P0);
+        return TWidth.Multiply(Exp<TWidth, TVector>(TWidth.Negate(TWidth.Multiply(z, z))), TWidth.Multiply(t, p));
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AttentionGen.Kernels;
 
@@ -72,6 +73,53 @@ internal interface IVectorWidth<TVector> where TVector : struct
     static abstract Vector128<float> Block128(TVector value, int index);
 
     static abstract TVector Exp(TVector x);
+
+    // For VectorMath. A constant operand is a float parameter, broadcast inside the member: the JIT then sees a constant
+    // vector when it imports the intrinsic (so Min and Clamp with a constant become one vminps/vmaxps each) and needs no
+    // temporary for it, which keeps a kernel with several inlined exps under the JIT's limit on locals for inlining.
+
+    static abstract TVector Add(TVector left, float right);
+
+    static abstract TVector Subtract(float left, TVector right);
+
+    static abstract TVector Multiply(TVector left, float right);
+
+    static abstract TVector Divide(float left, TVector right);
+
+    static abstract TVector MultiplyAddEstimate(TVector left, TVector right, float addend);
+
+    static abstract TVector MultiplyAddEstimate(TVector left, float right, TVector addend);
+
+    static abstract TVector MultiplyAddEstimate(float left, TVector right, float addend);
+
+    static abstract TVector Negate(TVector value);
+
+    static abstract TVector Abs(TVector value);
+
+    static abstract TVector CopySign(TVector value, TVector sign);
+
+    /// <summary>The IEEE minimum: NaN stays NaN.</summary>
+    static abstract TVector Min(TVector value, float bound);
+
+    /// <summary>The IEEE clamp: NaN stays NaN.</summary>
+    static abstract TVector Clamp(TVector value, float min, float max);
+
+    /// <summary>To the nearest integer, ties to even.</summary>
+    static abstract TVector Round(TVector value);
+
+    static abstract TVector LessThan(TVector left, float right);
+
+    /// <summary>Each lane's bits as an int, shifted left by <paramref name="count"/> (a constant at each call).</summary>
+    static abstract TVector ShiftLeftInt32(TVector value, int count);
+
+    /// <summary>Each lane's bits as an int, plus <paramref name="addend"/>.</summary>
+    static abstract TVector AddInt32(TVector value, int addend);
+
+    /// <summary><c>vscalefps</c>: value·2^floor(exponent), rounded once. Only with AVX-512 (and AVX-512VL below 512 bits).</summary>
+    static abstract TVector Scale(TVector value, TVector exponent);
+
+    /// <summary>All bits set where left ≥ right or either is NaN. Only with AVX-512 (and AVX-512VL below 512 bits).</summary>
+    static abstract TVector CompareNotLessThan(TVector left, float right);
 
     static abstract TVector Invoke<TOperator>(TVector x) where TOperator : struct, IUnaryOperator;
 
@@ -171,6 +219,63 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
     public static Vector512<float> Exp(Vector512<float> x) => VectorMath.Exp(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Add(Vector512<float> left, float right) => left + Vector512.Create(right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Subtract(float left, Vector512<float> right) => Vector512.Create(left) - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Multiply(Vector512<float> left, float right) => left * Vector512.Create(right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Divide(float left, Vector512<float> right) => Vector512.Create(left) / right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAddEstimate(Vector512<float> left, Vector512<float> right, float addend) =>
+        Vector512.MultiplyAddEstimate(left, right, Vector512.Create(addend));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAddEstimate(Vector512<float> left, float right, Vector512<float> addend) =>
+        Vector512.MultiplyAddEstimate(left, Vector512.Create(right), addend);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAddEstimate(float left, Vector512<float> right, float addend) =>
+        Vector512.MultiplyAddEstimate(Vector512.Create(left), right, Vector512.Create(addend));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Negate(Vector512<float> value) => -value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Abs(Vector512<float> value) => Vector512.Abs(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> CopySign(Vector512<float> value, Vector512<float> sign) => Vector512.CopySign(value, sign);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Min(Vector512<float> value, float bound) => Vector512.Min(value, Vector512.Create(bound));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Clamp(Vector512<float> value, float min, float max) => Vector512.Clamp(value, Vector512.Create(min), Vector512.Create(max));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Round(Vector512<float> value) => Vector512.Round(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LessThan(Vector512<float> left, float right) => Vector512.LessThan(left, Vector512.Create(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ShiftLeftInt32(Vector512<float> value, int count) => Vector512.ShiftLeft(value.AsInt32(), count).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> AddInt32(Vector512<float> value, int addend) => (value.AsInt32() + Vector512.Create(addend)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Scale(Vector512<float> value, Vector512<float> exponent) => Avx512F.Scale(value, exponent);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> CompareNotLessThan(Vector512<float> left, float right) => Avx512F.CompareNotLessThan(left, Vector512.Create(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Invoke<TOperator>(Vector512<float> x) where TOperator : struct, IUnaryOperator => TOperator.Invoke(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -266,6 +371,63 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x) => VectorMath.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Add(Vector256<float> left, float right) => left + Vector256.Create(right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Subtract(float left, Vector256<float> right) => Vector256.Create(left) - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Multiply(Vector256<float> left, float right) => left * Vector256.Create(right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Divide(float left, Vector256<float> right) => Vector256.Create(left) / right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAddEstimate(Vector256<float> left, Vector256<float> right, float addend) =>
+        Vector256.MultiplyAddEstimate(left, right, Vector256.Create(addend));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAddEstimate(Vector256<float> left, float right, Vector256<float> addend) =>
+        Vector256.MultiplyAddEstimate(left, Vector256.Create(right), addend);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAddEstimate(float left, Vector256<float> right, float addend) =>
+        Vector256.MultiplyAddEstimate(Vector256.Create(left), right, Vector256.Create(addend));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Negate(Vector256<float> value) => -value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Abs(Vector256<float> value) => Vector256.Abs(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> CopySign(Vector256<float> value, Vector256<float> sign) => Vector256.CopySign(value, sign);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Min(Vector256<float> value, float bound) => Vector256.Min(value, Vector256.Create(bound));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Clamp(Vector256<float> value, float min, float max) => Vector256.Clamp(value, Vector256.Create(min), Vector256.Create(max));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Round(Vector256<float> value) => Vector256.Round(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LessThan(Vector256<float> left, float right) => Vector256.LessThan(left, Vector256.Create(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ShiftLeftInt32(Vector256<float> value, int count) => Vector256.ShiftLeft(value.AsInt32(), count).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> AddInt32(Vector256<float> value, int addend) => (value.AsInt32() + Vector256.Create(addend)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Scale(Vector256<float> value, Vector256<float> exponent) => Avx512F.VL.Scale(value, exponent);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> CompareNotLessThan(Vector256<float> left, float right) => Avx512F.VL.CompareNotLessThan(left, Vector256.Create(right));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Invoke<TOperator>(Vector256<float> x) where TOperator : struct, IUnaryOperator => TOperator.Invoke(x);
@@ -367,6 +529,63 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Exp(Vector128<float> x) => VectorMath.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Add(Vector128<float> left, float right) => left + Vector128.Create(right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Subtract(float left, Vector128<float> right) => Vector128.Create(left) - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Multiply(Vector128<float> left, float right) => left * Vector128.Create(right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Divide(float left, Vector128<float> right) => Vector128.Create(left) / right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAddEstimate(Vector128<float> left, Vector128<float> right, float addend) =>
+        Vector128.MultiplyAddEstimate(left, right, Vector128.Create(addend));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAddEstimate(Vector128<float> left, float right, Vector128<float> addend) =>
+        Vector128.MultiplyAddEstimate(left, Vector128.Create(right), addend);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAddEstimate(float left, Vector128<float> right, float addend) =>
+        Vector128.MultiplyAddEstimate(Vector128.Create(left), right, Vector128.Create(addend));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Negate(Vector128<float> value) => -value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Abs(Vector128<float> value) => Vector128.Abs(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> CopySign(Vector128<float> value, Vector128<float> sign) => Vector128.CopySign(value, sign);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Min(Vector128<float> value, float bound) => Vector128.Min(value, Vector128.Create(bound));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Clamp(Vector128<float> value, float min, float max) => Vector128.Clamp(value, Vector128.Create(min), Vector128.Create(max));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Round(Vector128<float> value) => Vector128.Round(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LessThan(Vector128<float> left, float right) => Vector128.LessThan(left, Vector128.Create(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ShiftLeftInt32(Vector128<float> value, int count) => Vector128.ShiftLeft(value.AsInt32(), count).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> AddInt32(Vector128<float> value, int addend) => (value.AsInt32() + Vector128.Create(addend)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Scale(Vector128<float> value, Vector128<float> exponent) => Avx512F.VL.Scale(value, exponent);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> CompareNotLessThan(Vector128<float> left, float right) => Avx512F.VL.CompareNotLessThan(left, Vector128.Create(right));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Invoke<TOperator>(Vector128<float> x) where TOperator : struct, IUnaryOperator => TOperator.Invoke(x);

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.Intrinsics;
 using AttentionGen.Kernels;
 using AttentionGen.Kernels.Attention;
@@ -21,164 +22,105 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
     // Rows of NaN after the live query/key/value rows, and of sentinel after the live output rows.
     private const int TailRows = 3;
 
-    [Theory]
-    [InlineData(6, 32)] // exactly one tile of six pairs, one full panel of 32 keys
-    [InlineData(8, 29)] // eight pairs: the last tile slides back
-    [InlineData(13, 17)] // pairs not a multiple of any tile's rows; a partial panel
-    [InlineData(32, 1)]
-    public void HeadDim16_Panel32(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim16Shape>(seqLen, kvSeqLen);
+    private const int NoMask = -1;
+
+    private static readonly MethodInfo AssertMatchesReferenceOfShape =
+        typeof(TiledAttentionTests).GetMethod(nameof(AssertMatchesReference), BindingFlags.NonPublic | BindingFlags.Instance)!;
 
     [Theory]
-    [InlineData(6, 64)]
-    [InlineData(7, 200)] // three full 64-key panels and a partial one of 8 keys
-    [InlineData(50, 150)]
-    [InlineData(12, 48)]
-    public void HeadDim64_Panel64(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim64Shape>(seqLen, kvSeqLen);
+    [MemberData(nameof(Cases))]
+    public void MatchesReference(Type shape, int seqLen, int kvSeqLen, int maskSeed) =>
+        AssertMatchesReferenceOfShape.MakeGenericMethod(shape).Invoke(
+            this, BindingFlags.DoNotWrapExceptions, null, [seqLen, kvSeqLen, maskSeed == NoMask ? null : Masks.Padding(maskSeed, seqLen, kvSeqLen)], null);
 
-    [Theory]
-    [InlineData(6, 100)]
-    [InlineData(11, 70)]
-    public void HeadDim80_OutputBlocksOf64And16(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim80Shape>(seqLen, kvSeqLen);
-
-    [Theory]
-    [InlineData(2, 40)] // six pairs: two query rows of three heads on one key/value head
-    [InlineData(9, 23)]
-    public void HeadDim24_MultiQuery(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim24MultiQueryShape>(seqLen, kvSeqLen);
-
-    [Theory]
-    [InlineData(6, 40)]
-    [InlineData(7, 13)]
-    public void HeadDim20_Softcap(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim20SoftcapShape>(seqLen, kvSeqLen);
-
-    // Heads that are not whole vectors of some width: P·V ends each head on a vector overlapping the one before it, in
-    // the same block (40 on Vector512: vectors at 0, 16, 24), in a block of its own after a whole one (120: 0–63, then
-    // 64, 80, 96, 104), or with a vector borrowed from the last whole block (72: 0, 16, 32, then 48, 56; 20 on
-    // Vector256: 0, then 8, 12). The value rows past the last key hold NaN, so a vector reading past a head shows.
-    [Theory]
-    [InlineData(6, 100)]
-    [InlineData(11, 37)]
-    public void HeadDim40(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim40Shape>(seqLen, kvSeqLen);
-
-    [Theory]
-    [InlineData(37, 37)]
-    [InlineData(10, 64)]
-    [InlineData(40, 25)]
-    public void HeadDim56_GroupedQueryCausal(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim56GroupedCausalShape>(seqLen, kvSeqLen);
-
-    [Theory]
-    [InlineData(5, 100)]
-    [InlineData(9, 77)]
-    public void HeadDim72_GroupedQuery(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim72GroupedShape>(seqLen, kvSeqLen);
-
-    [Theory]
-    [InlineData(13, 13)]
-    [InlineData(7, 50)]
-    public void HeadDim100_MultiQueryCausal(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim100MultiQueryCausalShape>(seqLen, kvSeqLen);
-
-    [Theory]
-    [InlineData(6, 70)]
-    [InlineData(20, 128)]
-    public void HeadDim120(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim120Shape>(seqLen, kvSeqLen);
-
-    // 18 is whole vectors of no width: two overlapping Vector512s, and on Vector256 (3 vectors) and Vector128 (5) a
-    // lone overlapping tail that borrows a vector from the last whole block.
-    [Theory]
-    [InlineData(6, 100)]
-    [InlineData(5, 33)]
-    public void HeadDim18_MultiQuery(int seqLen, int kvSeqLen) => AssertMatchesReference<HeadDim18MultiQueryShape>(seqLen, kvSeqLen);
-
-    [Fact]
-    public void HeadDim40_AdditiveMask() => AssertMatchesReference<HeadDim40Shape>(11, 37, Masks.Padding(seed: 10, 11, 37));
-
-    [Fact]
-    public void HeadDim72_AdditiveMask() => AssertMatchesReference<HeadDim72GroupedShape>(9, 77, Masks.Padding(seed: 11, 9, 77));
-
-    [Fact]
-    public void HeadDim100_Causal_AdditiveMask() => AssertMatchesReference<HeadDim100MultiQueryCausalShape>(7, 50, Masks.Padding(seed: 12, 7, 50));
-
-    [Theory]
-    [InlineData(37, 37)] // square
-    [InlineData(10, 64)] // seqLen < kvSeqLen: a cached prefix stays visible to every row
-    [InlineData(40, 25)] // seqLen > kvSeqLen: the first rows see no key, whole tiles only clear their output
-    [InlineData(3, 3)]
-    public void GroupedQueryCausal(int seqLen, int kvSeqLen) => AssertMatchesReference<GroupedQueryCausalShape>(seqLen, kvSeqLen);
-
-    [Theory]
-    [InlineData(9, 9)]
-    [InlineData(6, 30)]
-    [InlineData(20, 8)]
-    public void MultiQueryCausal(int seqLen, int kvSeqLen) => AssertMatchesReference<MultiQueryCausalShape>(seqLen, kvSeqLen);
-
-    [Theory]
-    [InlineData(6, 32)]
-    [InlineData(13, 27)]
-    public void HeadDim16_AdditiveMask(int seqLen, int kvSeqLen) =>
-        AssertMatchesReference<HeadDim16Shape>(seqLen, kvSeqLen, Masks.Padding(seed: seqLen, seqLen, kvSeqLen));
-
-    [Theory]
-    [InlineData(7, 200)]
-    [InlineData(6, 64)]
-    public void HeadDim64_AdditiveMask(int seqLen, int kvSeqLen) =>
-        AssertMatchesReference<HeadDim64Shape>(seqLen, kvSeqLen, Masks.Padding(seed: seqLen, seqLen, kvSeqLen));
-
-    [Fact]
-    public void HeadDim24_AdditiveMask() => AssertMatchesReference<HeadDim24MultiQueryShape>(9, 23, Masks.Padding(seed: 5, 9, 23));
-
-    [Fact]
-    public void HeadDim20_SoftcapThenMask() => AssertMatchesReference<HeadDim20SoftcapShape>(7, 13, Masks.Padding(seed: 6, 7, 13));
-
-    [Fact]
-    public void GroupedQueryCausal_AdditiveMask() => AssertMatchesReference<GroupedQueryCausalShape>(10, 64, Masks.Padding(seed: 7, 10, 64));
-
-    [Theory]
-    [InlineData(6, 1100)] // chunks of 512, 512 and 76 keys
-    [InlineData(7, 1600)]
-    [InlineData(3, 513)]
-    public void Online(int seqLen, int kvSeqLen) => AssertMatchesReference<OnlineShape>(seqLen, kvSeqLen);
-
-    [Fact]
-    public void Online_AdditiveMask() => AssertMatchesReference<OnlineShape>(5, 1200, Masks.Padding(seed: 8, 5, 1200));
-
-    [Theory]
-    [InlineData(20, 1300)] // rows whose visible keys end in different chunks
-    [InlineData(1100, 1100)] // square: early tiles see one chunk, late ones three
-    [InlineData(13, 1024)]
-    public void OnlineCausal(int seqLen, int kvSeqLen) => AssertMatchesReference<OnlineCausalShape>(seqLen, kvSeqLen);
-
-    [Fact]
-    public void OnlineCausal_AdditiveMask() => AssertMatchesReference<OnlineCausalShape>(9, 1111, Masks.Padding(seed: 9, 9, 1111));
-
-    // The online softmax reads each output row before it adds a chunk to it, so an overlapping last vector must share a
-    // block with the vector it overlaps: a later block would read columns an earlier one had already rescaled. 72 and
-    // 100 split their tail that way on Vector512 (72) and on the narrower vectors (both); 20 and 40 on Vector256.
-    [Theory]
-    [InlineData(7, 1100, 20)]
-    [InlineData(6, 1300, 40)]
-    [InlineData(3, 1025, 72)]
-    [InlineData(6, 1600, 100)]
-    public void Online_HeadsNotWholeVectors(int seqLen, int kvSeqLen, int headDim)
+    public static TheoryData<Type, int, int, int> Cases()
     {
-        switch (headDim)
+        var cases = new TheoryData<Type, int, int, int>();
+
+        // Each shape with (seqLen, kvSeqLen) pairs, unmasked.
+        void Unmasked<TShape>(params (int SeqLen, int KvSeqLen)[] sizes)
+            where TShape : struct, IAttentionShape
         {
-            case 20: AssertMatchesReference<OnlineHeadDim20Shape>(seqLen, kvSeqLen); break;
-            case 40: AssertMatchesReference<OnlineHeadDim40Shape>(seqLen, kvSeqLen); break;
-            case 72: AssertMatchesReference<OnlineHeadDim72Shape>(seqLen, kvSeqLen); break;
-            default: AssertMatchesReference<OnlineCausalHeadDim100Shape>(seqLen, kvSeqLen); break;
+            foreach (var (seqLen, kvSeqLen) in sizes)
+            {
+                cases.Add(typeof(TShape), seqLen, kvSeqLen, NoMask);
+            }
         }
+
+        // Each shape with (seqLen, kvSeqLen, seed of its padding mask).
+        void Masked<TShape>(params (int SeqLen, int KvSeqLen, int Seed)[] sizes)
+            where TShape : struct, IAttentionShape
+        {
+            foreach (var (seqLen, kvSeqLen, seed) in sizes)
+            {
+                cases.Add(typeof(TShape), seqLen, kvSeqLen, seed);
+            }
+        }
+
+        // Exactly one tile of six pairs and one full panel of 32 keys; eight pairs, where the last tile slides back;
+        // pairs not a multiple of any tile's rows with a partial panel; one key.
+        Unmasked<HeadDim16Shape>((6, 32), (8, 29), (13, 17), (32, 1));
+        Masked<HeadDim16Shape>((6, 32, 6), (13, 27, 13));
+
+        // (7, 200): three full 64-key panels and a partial one of 8 keys.
+        Unmasked<HeadDim64Shape>((6, 64), (7, 200), (50, 150), (12, 48));
+        Masked<HeadDim64Shape>((7, 200, 7), (6, 64, 6));
+
+        // Output blocks of 64 and 16.
+        Unmasked<HeadDim80Shape>((6, 100), (11, 70));
+
+        // (2, 40): six pairs, two query rows of three heads on one key/value head.
+        Unmasked<HeadDim24MultiQueryShape>((2, 40), (9, 23));
+        Masked<HeadDim24MultiQueryShape>((9, 23, 5));
+
+        // Softcap, then the mask.
+        Unmasked<HeadDim20SoftcapShape>((6, 40), (7, 13));
+        Masked<HeadDim20SoftcapShape>((7, 13, 6));
+
+        // Heads that are not whole vectors of some width: P·V ends each head on a vector overlapping the one before it,
+        // in the same block (40 on Vector512: vectors at 0, 16, 24), in a block of its own after a whole one (120: 0–63,
+        // then 64, 80, 96, 104), or with a vector borrowed from the last whole block (72: 0, 16, 32, then 48, 56; 20 on
+        // Vector256: 0, then 8, 12). The value rows past the last key hold NaN, so a vector reading past a head shows.
+        Unmasked<HeadDim40Shape>((6, 100), (11, 37));
+        Masked<HeadDim40Shape>((11, 37, 10));
+        Unmasked<HeadDim72GroupedShape>((5, 100), (9, 77));
+        Masked<HeadDim72GroupedShape>((9, 77, 11));
+        Unmasked<HeadDim120Shape>((6, 70), (20, 128));
+        Unmasked<HeadDim56GroupedCausalShape>((37, 37), (10, 64), (40, 25));
+        Unmasked<HeadDim100MultiQueryCausalShape>((13, 13), (7, 50));
+        Masked<HeadDim100MultiQueryCausalShape>((7, 50, 12));
+
+        // 18 is whole vectors of no width: two overlapping Vector512s, and on Vector256 (3 vectors) and Vector128 (5) a
+        // lone overlapping tail that borrows a vector from the last whole block.
+        Unmasked<HeadDim18MultiQueryShape>((6, 100), (5, 33));
+
+        // Square; seqLen < kvSeqLen, where a cached prefix stays visible to every row; seqLen > kvSeqLen, where the first
+        // rows see no key and whole tiles only clear their output; a call smaller than a tile.
+        Unmasked<GroupedQueryCausalShape>((37, 37), (10, 64), (40, 25), (3, 3));
+        Masked<GroupedQueryCausalShape>((10, 64, 7));
+        Unmasked<MultiQueryCausalShape>((9, 9), (6, 30), (20, 8));
+
+        // The online softmax: (6, 1100) takes chunks of 512, 512 and 76 keys.
+        Unmasked<OnlineShape>((6, 1100), (7, 1600), (3, 513));
+        Masked<OnlineShape>((5, 1200, 8));
+
+        // (20, 1300): rows whose visible keys end in different chunks; (1100, 1100): square, where early tiles see one
+        // chunk and late ones three.
+        Unmasked<OnlineCausalShape>((20, 1300), (1100, 1100), (13, 1024));
+        Masked<OnlineCausalShape>((9, 1111, 9));
+
+        // The online softmax reads each output row before it adds a chunk to it, so an overlapping last vector must
+        // share a block with the vector it overlaps: a later block would read columns an earlier one had already
+        // rescaled. 72 and 100 split their tail that way on Vector512 (72) and on the narrower vectors (both); 20 and
+        // 40 on Vector256.
+        Unmasked<OnlineHeadDim20Shape>((7, 1100));
+        Unmasked<OnlineHeadDim40Shape>((6, 1300));
+        Unmasked<OnlineHeadDim72Shape>((3, 1025));
+        Masked<OnlineHeadDim72Shape>((5, 1200, 13));
+        Unmasked<OnlineCausalHeadDim100Shape>((6, 1600), (20, 1300), (1030, 1030));
+        Unmasked<OnlineHeadDim18Shape>((6, 1100), (9, 1500));
+        return cases;
     }
-
-    [Theory]
-    [InlineData(6, 1100)]
-    [InlineData(9, 1500)]
-    public void Online_HeadDim18(int seqLen, int kvSeqLen) => AssertMatchesReference<OnlineHeadDim18Shape>(seqLen, kvSeqLen);
-
-    [Fact]
-    public void Online_HeadDim72_AdditiveMask() => AssertMatchesReference<OnlineHeadDim72Shape>(5, 1200, Masks.Padding(seed: 13, 5, 1200));
-
-    [Theory]
-    [InlineData(20, 1300)]
-    [InlineData(1030, 1030)]
-    public void OnlineCausal_HeadDim100(int seqLen, int kvSeqLen) => AssertMatchesReference<OnlineCausalHeadDim100Shape>(seqLen, kvSeqLen);
 
     private void AssertMatchesReference<TShape>(int seqLen, int kvSeqLen, float[]? mask = null)
         where TShape : struct, IAttentionShape
@@ -278,136 +220,99 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
     }
 
     // The shapes: ScoreStride is MaxKvSeqLen rounded up to whole panels of every tile and whole Vector512s, as the
-    // generator's planner makes it; ScoreRows covers the tallest tile.
-    private struct HeadDim16Shape : IAttentionShape
+    // generator's planner makes it; ScoreRows covers the tallest tile. Each states only what differs from ITestShape.
+    private interface ITestShape : IAttentionShape
+    {
+        static float IAttentionShape.Softcap => 0;
+        static bool IAttentionShape.IsCausal => false;
+        static int IAttentionShape.ScoreRows => 6;
+        static int IAttentionShape.PanelKeys512 => 64;
+        static bool IAttentionShape.HasTile256 => true;
+        static bool IAttentionShape.HasTile128 => true;
+        static int IAttentionShape.OnlineChunk => 0;
+    }
+
+    private struct HeadDim16Shape : ITestShape
     {
         public static int Heads => 2;
         public static int KvHeads => 2;
         public static int HeadDim => 16;
         public static float Scale => 0.25f;
-        public static float Softcap => 0;
-        public static bool IsCausal => false;
         public static int ScoreStride => 32;
-        public static int ScoreRows => 6;
         public static int PanelKeys512 => 32;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
-        public static int OnlineChunk => 0;
     }
 
-    private struct HeadDim64Shape : IAttentionShape
+    private struct HeadDim64Shape : ITestShape
     {
         public static int Heads => 4;
         public static int KvHeads => 4;
         public static int HeadDim => 64;
         public static float Scale => 0.125f;
-        public static float Softcap => 0;
-        public static bool IsCausal => false;
         public static int ScoreStride => 256;
-        public static int ScoreRows => 6;
-        public static int PanelKeys512 => 64;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
-        public static int OnlineChunk => 0;
     }
 
-    private struct HeadDim80Shape : IAttentionShape
+    private struct HeadDim80Shape : ITestShape
     {
         public static int Heads => 2;
         public static int KvHeads => 2;
         public static int HeadDim => 80;
         public static float Scale => 0.2f;
-        public static float Softcap => 0;
-        public static bool IsCausal => false;
         public static int ScoreStride => 128;
-        public static int ScoreRows => 6;
-        public static int PanelKeys512 => 64;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
-        public static int OnlineChunk => 0;
     }
 
-    private struct HeadDim24MultiQueryShape : IAttentionShape
+    private struct HeadDim24MultiQueryShape : ITestShape
     {
         public static int Heads => 3;
         public static int KvHeads => 1;
         public static int HeadDim => 24;
         public static float Scale => 0.3f;
-        public static float Softcap => 0;
-        public static bool IsCausal => false;
         public static int ScoreStride => 48;
-        public static int ScoreRows => 6;
         public static int PanelKeys512 => 48;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
-        public static int OnlineChunk => 0;
     }
 
-    private struct HeadDim20SoftcapShape : IAttentionShape
+    private struct HeadDim20SoftcapShape : ITestShape
     {
         public static int Heads => 2;
         public static int KvHeads => 2;
         public static int HeadDim => 20;
         public static float Scale => 1f;
         public static float Softcap => 2f;
-        public static bool IsCausal => false;
         public static int ScoreStride => 48;
-        public static int ScoreRows => 6;
         public static int PanelKeys512 => 48;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
-        public static int OnlineChunk => 0;
     }
 
-    private struct GroupedQueryCausalShape : IAttentionShape
+    private struct GroupedQueryCausalShape : ITestShape
     {
         public static int Heads => 8;
         public static int KvHeads => 2;
         public static int HeadDim => 32;
         public static float Scale => 0.1f;
-        public static float Softcap => 0;
         public static bool IsCausal => true;
         public static int ScoreStride => 64;
-        public static int ScoreRows => 6;
-        public static int PanelKeys512 => 64;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
-        public static int OnlineChunk => 0;
     }
 
-    private struct MultiQueryCausalShape : IAttentionShape
+    private struct MultiQueryCausalShape : ITestShape
     {
         public static int Heads => 4;
         public static int KvHeads => 1;
         public static int HeadDim => 16;
         public static float Scale => 0.25f;
-        public static float Softcap => 0;
         public static bool IsCausal => true;
         public static int ScoreStride => 48;
-        public static int ScoreRows => 6;
         public static int PanelKeys512 => 48;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
-        public static int OnlineChunk => 0;
     }
 
-    private struct OnlineShape : IAttentionShape
+    private struct OnlineShape : ITestShape
     {
         public static int Heads => 2;
         public static int KvHeads => 1;
         public static int HeadDim => 32;
         public static float Scale => 0.5f;
-        public static float Softcap => 0;
-        public static bool IsCausal => false;
         public static int ScoreStride => 1600;
-        public static int ScoreRows => 6;
-        public static int PanelKeys512 => 64;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
         public static int OnlineChunk => 512;
     }
 
-    private struct OnlineCausalShape : IAttentionShape
+    private struct OnlineCausalShape : ITestShape
     {
         public static int Heads => 2;
         public static int KvHeads => 2;
@@ -416,62 +321,38 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
         public static float Softcap => 3f;
         public static bool IsCausal => true;
         public static int ScoreStride => 1344;
-        public static int ScoreRows => 6;
-        public static int PanelKeys512 => 64;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
         public static int OnlineChunk => 512;
     }
 
-    private struct HeadDim40Shape : IAttentionShape
+    private struct HeadDim40Shape : ITestShape
     {
         public static int Heads => 3;
         public static int KvHeads => 3;
         public static int HeadDim => 40;
         public static float Scale => 0.15f;
-        public static float Softcap => 0;
-        public static bool IsCausal => false;
         public static int ScoreStride => 128;
-        public static int ScoreRows => 6;
-        public static int PanelKeys512 => 64;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
-        public static int OnlineChunk => 0;
     }
 
-    private struct HeadDim56GroupedCausalShape : IAttentionShape
+    private struct HeadDim56GroupedCausalShape : ITestShape
     {
         public static int Heads => 4;
         public static int KvHeads => 2;
         public static int HeadDim => 56;
         public static float Scale => 0.13f;
-        public static float Softcap => 0;
         public static bool IsCausal => true;
         public static int ScoreStride => 64;
-        public static int ScoreRows => 6;
-        public static int PanelKeys512 => 64;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
-        public static int OnlineChunk => 0;
     }
 
-    private struct HeadDim72GroupedShape : IAttentionShape
+    private struct HeadDim72GroupedShape : ITestShape
     {
         public static int Heads => 4;
         public static int KvHeads => 2;
         public static int HeadDim => 72;
         public static float Scale => 0.12f;
-        public static float Softcap => 0;
-        public static bool IsCausal => false;
         public static int ScoreStride => 128;
-        public static int ScoreRows => 6;
-        public static int PanelKeys512 => 64;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
-        public static int OnlineChunk => 0;
     }
 
-    private struct HeadDim100MultiQueryCausalShape : IAttentionShape
+    private struct HeadDim100MultiQueryCausalShape : ITestShape
     {
         public static int Heads => 3;
         public static int KvHeads => 1;
@@ -480,78 +361,48 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
         public static float Softcap => 4f;
         public static bool IsCausal => true;
         public static int ScoreStride => 64;
-        public static int ScoreRows => 6;
-        public static int PanelKeys512 => 64;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
-        public static int OnlineChunk => 0;
     }
 
-    private struct HeadDim120Shape : IAttentionShape
+    private struct HeadDim120Shape : ITestShape
     {
         public static int Heads => 2;
         public static int KvHeads => 2;
         public static int HeadDim => 120;
         public static float Scale => 0.09f;
-        public static float Softcap => 0;
-        public static bool IsCausal => false;
         public static int ScoreStride => 128;
-        public static int ScoreRows => 6;
-        public static int PanelKeys512 => 64;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
-        public static int OnlineChunk => 0;
     }
 
-    private struct OnlineHeadDim20Shape : IAttentionShape
+    private struct OnlineHeadDim20Shape : ITestShape
     {
         public static int Heads => 2;
         public static int KvHeads => 2;
         public static int HeadDim => 20;
         public static float Scale => 0.22f;
-        public static float Softcap => 0;
-        public static bool IsCausal => false;
         public static int ScoreStride => 1600;
-        public static int ScoreRows => 6;
-        public static int PanelKeys512 => 64;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
         public static int OnlineChunk => 512;
     }
 
-    private struct OnlineHeadDim40Shape : IAttentionShape
+    private struct OnlineHeadDim40Shape : ITestShape
     {
         public static int Heads => 2;
         public static int KvHeads => 1;
         public static int HeadDim => 40;
         public static float Scale => 0.16f;
-        public static float Softcap => 0;
-        public static bool IsCausal => false;
         public static int ScoreStride => 1600;
-        public static int ScoreRows => 6;
-        public static int PanelKeys512 => 64;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
         public static int OnlineChunk => 512;
     }
 
-    private struct OnlineHeadDim72Shape : IAttentionShape
+    private struct OnlineHeadDim72Shape : ITestShape
     {
         public static int Heads => 4;
         public static int KvHeads => 2;
         public static int HeadDim => 72;
         public static float Scale => 0.12f;
-        public static float Softcap => 0;
-        public static bool IsCausal => false;
         public static int ScoreStride => 1600;
-        public static int ScoreRows => 6;
-        public static int PanelKeys512 => 64;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
         public static int OnlineChunk => 512;
     }
 
-    private struct OnlineCausalHeadDim100Shape : IAttentionShape
+    private struct OnlineCausalHeadDim100Shape : ITestShape
     {
         public static int Heads => 2;
         public static int KvHeads => 2;
@@ -560,30 +411,19 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
         public static float Softcap => 3f;
         public static bool IsCausal => true;
         public static int ScoreStride => 1600;
-        public static int ScoreRows => 6;
-        public static int PanelKeys512 => 64;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
         public static int OnlineChunk => 512;
     }
 
-    private struct HeadDim18MultiQueryShape : IAttentionShape
+    private struct HeadDim18MultiQueryShape : ITestShape
     {
         public static int Heads => 2;
         public static int KvHeads => 1;
         public static int HeadDim => 18;
         public static float Scale => 0.24f;
-        public static float Softcap => 0;
-        public static bool IsCausal => false;
         public static int ScoreStride => 128;
-        public static int ScoreRows => 6;
-        public static int PanelKeys512 => 64;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
-        public static int OnlineChunk => 0;
     }
 
-    private struct OnlineHeadDim18Shape : IAttentionShape
+    private struct OnlineHeadDim18Shape : ITestShape
     {
         public static int Heads => 2;
         public static int KvHeads => 2;
@@ -592,10 +432,6 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
         public static float Softcap => 5f;
         public static bool IsCausal => true;
         public static int ScoreStride => 1600;
-        public static int ScoreRows => 6;
-        public static int PanelKeys512 => 64;
-        public static bool HasTile256 => true;
-        public static bool HasTile128 => true;
         public static int OnlineChunk => 512;
     }
 }
