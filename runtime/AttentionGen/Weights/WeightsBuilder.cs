@@ -19,6 +19,15 @@ public sealed class WeightsBuilder<TWeights>
     private readonly bool[] _ownsBuffer;
     private readonly Func<WeightTensors, TWeights> _create;
 
+    /// <summary>
+    /// A builder that starts with nothing set will set every tensor before it can build, so its first <see cref="Set"/>
+    /// allocates all of them together, as loading from a file does (see <see cref="AlignedBuffer.AllocateTogether"/>:
+    /// whole huge pages). Each buffer is handed out once; one a built object holds is never written again.
+    /// </summary>
+    private readonly bool _startsEmpty;
+    private AlignedBuffer[]? _together;
+    private bool[]? _handedOut;
+
     internal WeightsBuilder(WeightTensors start, Func<WeightTensors, TWeights> create)
     {
         ArgumentNullException.ThrowIfNull(create);
@@ -26,6 +35,7 @@ public sealed class WeightsBuilder<TWeights>
         _stored = (AlignedBuffer?[])start.Buffers.Clone();
         _ownsBuffer = new bool[_stored.Length];
         _create = create;
+        _startsEmpty = Array.TrueForAll(_stored, buffer => buffer is null);
     }
 
     /// <summary>The tensors to set, in file order, with their names and shapes.</summary>
@@ -38,9 +48,28 @@ public sealed class WeightsBuilder<TWeights>
     public WeightsBuilder<TWeights> Set(string name, ReadOnlySpan<float> values)
     {
         int index = WeightTensors.IndexOf(_parameters, name);
-        _stored[index] = WeightTensors.Store(_parameters[index], values, _ownsBuffer[index] ? _stored[index] : null);
+        _stored[index] = WeightTensors.Store(_parameters[index], values, _ownsBuffer[index] ? _stored[index] : TakeFresh(index));
         _ownsBuffer[index] = true;
         return this;
+    }
+
+    /// <summary>The tensor's slot in the joint allocation, the first time it is set; else null (a buffer of its own).</summary>
+    private AlignedBuffer? TakeFresh(int index)
+    {
+        if (!_startsEmpty)
+        {
+            return null;
+        }
+
+        _together ??= AlignedBuffer.AllocateTogether(_parameters.Select(p => p.StoredLength).ToArray());
+        _handedOut ??= new bool[_parameters.Length];
+        if (_handedOut[index])
+        {
+            return null;
+        }
+
+        _handedOut[index] = true;
+        return _together[index];
     }
 
     /// <summary>Whether the tensor called <paramref name="name"/> has a value yet.</summary>
