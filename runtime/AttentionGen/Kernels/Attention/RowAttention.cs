@@ -67,6 +67,17 @@ internal static class RowAttention<TShape>
         get => Grouped ? TShape.KvHeads : 1;
     }
 
+    /// <summary>
+    /// Pairs of heads (the last one maybe a single head) a call of one stream and one row splits into across threads: each
+    /// head without groups reads its own slice of K and V, so ranges of heads share nothing. 1 (no split) with groups,
+    /// whose streams split instead. Pairs, not stacks of 4: 12 heads in two ranges of 6 keep two threads equally busy.
+    /// </summary>
+    internal static int HeadPairs
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Grouped ? 1 : (TShape.Heads + 1) / 2;
+    }
+
     private static bool Stacks512
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -136,8 +147,16 @@ internal static class RowAttention<TShape>
     /// [<paramref name="firstRow"/>, <paramref name="rowEnd"/>) only: a unit of a split call. Each (stream, row) runs the
     /// same kernels whichever unit holds it, so the split gives the one-thread bits.
     /// </summary>
+    public static void AttendPart(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, int firstStream, int streamEnd, int firstRow, int rowEnd) =>
+        AttendPart(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, firstStream, streamEnd, firstRow, rowEnd, 0, StackedHeads);
+
+    /// <summary>
+    /// As the overload above, for each stream's stacked heads [<paramref name="firstHead"/>, <paramref name="headEnd"/>)
+    /// only: how a multi-head decode step (one stream, one row) splits. A head's scores and sums take the same operations
+    /// in whichever stack of heads it lands, so any head range gives the one-thread bits.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AttendPart(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, int firstStream, int streamEnd, int firstRow, int rowEnd)
+    public static void AttendPart(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, int firstStream, int streamEnd, int firstRow, int rowEnd, int firstHead, int headEnd)
     {
         ref float queryStart = ref MemoryMarshal.GetReference(query);
         ref float keyStart = ref MemoryMarshal.GetReference(key);
@@ -147,13 +166,15 @@ internal static class RowAttention<TShape>
 
         for (int stream = firstStream; stream < streamEnd; stream++)
         {
-            ref float keyHead = ref Unsafe.Add(ref keyStart, stream * HeadDim);
-            ref float valueHead = ref Unsafe.Add(ref valueStart, stream * HeadDim);
+            // Without groups, head h reads its own slice of K and V, h·HeadDim in; a group's heads share theirs.
+            int kvOffset = (Grouped ? stream : firstHead) * HeadDim;
+            ref float keyHead = ref Unsafe.Add(ref keyStart, kvOffset);
+            ref float valueHead = ref Unsafe.Add(ref valueStart, kvOffset);
             int row = firstRow;
             while (row < rowEnd)
             {
                 // The stacked query heads sit side by side in the row, and so do their outputs.
-                int headsOffset = row * QueryWidth + stream * StackedHeads * HeadDim;
+                int headsOffset = row * QueryWidth + ((stream * StackedHeads) + firstHead) * HeadDim;
                 ref float queryHeads = ref Unsafe.Add(ref queryStart, headsOffset);
                 ref float outputHeads = ref Unsafe.Add(ref outputStart, headsOffset);
                 int visible = AttentionCore<TShape>.Visible(row, seqLen, kvSeqLen);
@@ -164,16 +185,16 @@ internal static class RowAttention<TShape>
                 switch (stacked)
                 {
                     case 2:
-                        AttendRowStack<Count2>(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, seqLen, kvSeqLen, ref scoreRows);
+                        AttendRowStack<Count2>(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, seqLen, kvSeqLen, ref scoreRows, headEnd - firstHead);
                         break;
                     case 3:
-                        AttendRowStack<Count3>(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, seqLen, kvSeqLen, ref scoreRows);
+                        AttendRowStack<Count3>(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, seqLen, kvSeqLen, ref scoreRows, headEnd - firstHead);
                         break;
                     case 4:
-                        AttendRowStack<Count4>(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, seqLen, kvSeqLen, ref scoreRows);
+                        AttendRowStack<Count4>(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, seqLen, kvSeqLen, ref scoreRows, headEnd - firstHead);
                         break;
                     default:
-                        AttendRow(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, visible, kvSeqLen, ref scoreRows);
+                        AttendRow(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, visible, kvSeqLen, ref scoreRows, headEnd - firstHead);
                         break;
                 }
 
@@ -182,25 +203,28 @@ internal static class RowAttention<TShape>
         }
     }
 
-    /// <summary>One query row of one stream, its stacked heads side by side: the kernels every row took before rows stacked.</summary>
+    /// <summary>
+    /// One query row of one stream, <paramref name="heads"/> of its stacked heads side by side: the kernels every row took
+    /// before rows stacked.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AttendRow(ref float queryHeads, ref float keyHead, ref float valueHead, ReadOnlySpan<float> additiveMask, ref float outputHeads, int row, int visible, int kvSeqLen, ref float scoreRows)
+    private static void AttendRow(ref float queryHeads, ref float keyHead, ref float valueHead, ReadOnlySpan<float> additiveMask, ref float outputHeads, int row, int visible, int kvSeqLen, ref float scoreRows, int heads)
     {
         if (visible <= 0)
         {
             // More queries than keys under the causal alignment: this row sees nothing, and attends to nothing.
-            MemoryMarshal.CreateSpan(ref outputHeads, StackedHeads * HeadDim).Clear();
+            MemoryMarshal.CreateSpan(ref outputHeads, heads * HeadDim).Clear();
             return;
         }
 
-        ScoreKeys(ref queryHeads, ref keyHead, visible, ref scoreRows);
+        ScoreKeys(ref queryHeads, ref keyHead, visible, ref scoreRows, heads);
         ReadOnlySpan<float> maskRow = AttentionScores<TShape>.MaskRow(additiveMask, row, kvSeqLen);
-        for (int head = 0; head < StackedHeads; head++)
+        for (int head = 0; head < heads; head++)
         {
             AttentionScores<TShape>.SoftmaxRow(ref Unsafe.Add(ref scoreRows, head * TShape.ScoreStride), visible, visible, maskRow);
         }
 
-        WeighValues(ref scoreRows, ref valueHead, visible, ref outputHeads);
+        WeighValues(ref scoreRows, ref valueHead, visible, ref outputHeads, heads);
     }
 
     /// <summary>
@@ -224,13 +248,13 @@ internal static class RowAttention<TShape>
     /// </para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AttendRowStack<TRows>(ref float queryRows, ref float keyHead, ref float valueHead, ReadOnlySpan<float> additiveMask, ref float outputRows, int firstRow, int seqLen, int kvSeqLen, ref float scoreRows)
+    private static void AttendRowStack<TRows>(ref float queryRows, ref float keyHead, ref float valueHead, ReadOnlySpan<float> additiveMask, ref float outputRows, int firstRow, int seqLen, int kvSeqLen, ref float scoreRows, int heads)
         where TRows : struct, IStaticCount
     {
         int rows = TRows.Value;
         int common = AttentionCore<TShape>.Visible(firstRow, seqLen, kvSeqLen);
         int widest = AttentionCore<TShape>.Visible(firstRow + rows - 1, seqLen, kvSeqLen);
-        for (int head = 0; head < StackedHeads; head++)
+        for (int head = 0; head < heads; head++)
         {
             ref float queries = ref Unsafe.Add(ref queryRows, head * HeadDim);
             ref float keys = ref Unsafe.Add(ref keyHead, Grouped ? 0 : head * HeadDim);
@@ -332,7 +356,7 @@ internal static class RowAttention<TShape>
     /// <c>q_h</c> are HeadDim apart.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScoreKeys(ref float queries, ref float keys, int count, ref float scores)
+    private static void ScoreKeys(ref float queries, ref float keys, int count, ref float scores, int heads)
     {
         if (StackedHeads == 1)
         {
@@ -344,23 +368,23 @@ internal static class RowAttention<TShape>
         {
             if (Vector512.IsHardwareAccelerated && Stacks512)
             {
-                ScoreKeysStacked512(ref queries, ref keys, count, ref scores);
+                ScoreKeysStacked512(ref queries, ref keys, count, ref scores, heads);
                 return;
             }
 
             if (Vector256.IsHardwareAccelerated && Stacks256)
             {
-                ScoreKeysStacked256(ref queries, ref keys, count, ref scores);
+                ScoreKeysStacked256(ref queries, ref keys, count, ref scores, heads);
                 return;
             }
         }
 
-        ScoreKeysHeadByHead(ref queries, ref keys, count, ref scores);
+        ScoreKeysHeadByHead(ref queries, ref keys, count, ref scores, heads);
     }
 
     /// <summary><c>output_h = Σⱼ weights[h·ScoreStride + j] · values[j]</c> for the stacked heads, whose outputs are HeadDim apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighValues(ref float weights, ref float values, int count, ref float output)
+    private static void WeighValues(ref float weights, ref float values, int count, ref float output, int heads)
     {
         if (StackedHeads == 1)
         {
@@ -370,17 +394,17 @@ internal static class RowAttention<TShape>
 
         if (Vector512.IsHardwareAccelerated && Stacks512)
         {
-            WeighValuesStacked<Vector512Width, Vector512<float>>(ref weights, ref values, count, ref output);
+            WeighValuesStacked<Vector512Width, Vector512<float>>(ref weights, ref values, count, ref output, heads);
             return;
         }
 
         if (Vector256.IsHardwareAccelerated && Stacks256)
         {
-            WeighValuesStacked<Vector256Width, Vector256<float>>(ref weights, ref values, count, ref output);
+            WeighValuesStacked<Vector256Width, Vector256<float>>(ref weights, ref values, count, ref output, heads);
             return;
         }
 
-        WeighValuesHeadByHead(ref weights, ref values, count, ref output);
+        WeighValuesHeadByHead(ref weights, ref values, count, ref output, heads);
     }
 
     /// <summary>
@@ -396,25 +420,25 @@ internal static class RowAttention<TShape>
     /// registers hold 4 heads × 4 keys of accumulators beside 4 key vectors and a query.
     /// </remarks>
     [MethodImpl(Kernel)]
-    private static void ScoreKeysStacked512(ref float queries, ref float keys, int count, ref float scores)
+    private static void ScoreKeysStacked512(ref float queries, ref float keys, int count, ref float scores, int heads)
     {
         const int HeadsAtOnce = 4;
         for (int first = 0; first < count; first += 4)
         {
             int j = Math.Min(first, count - 4);
             ref float block = ref Unsafe.Add(ref keys, (nint)j * KvWidth);
-            for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
+            for (int firstHead = 0; firstHead + HeadsAtOnce <= heads; firstHead += HeadsAtOnce)
             {
                 ScoreStack<Vector512Width, Vector512<float>, Count4, HeadsOfRow>(ref queries, ref block, j, firstHead, ref scores);
             }
 
-            if (StackedHeads % HeadsAtOnce != 0)
+            if (heads % HeadsAtOnce != 0)
             {
-                switch (StackedHeads % HeadsAtOnce)
+                switch (heads % HeadsAtOnce)
                 {
-                    case 1: ScoreStack<Vector512Width, Vector512<float>, Count1, HeadsOfRow>(ref queries, ref block, j, StackedHeads - 1, ref scores); break;
-                    case 2: ScoreStack<Vector512Width, Vector512<float>, Count2, HeadsOfRow>(ref queries, ref block, j, StackedHeads - 2, ref scores); break;
-                    case 3: ScoreStack<Vector512Width, Vector512<float>, Count3, HeadsOfRow>(ref queries, ref block, j, StackedHeads - 3, ref scores); break;
+                    case 1: ScoreStack<Vector512Width, Vector512<float>, Count1, HeadsOfRow>(ref queries, ref block, j, heads - 1, ref scores); break;
+                    case 2: ScoreStack<Vector512Width, Vector512<float>, Count2, HeadsOfRow>(ref queries, ref block, j, heads - 2, ref scores); break;
+                    case 3: ScoreStack<Vector512Width, Vector512<float>, Count3, HeadsOfRow>(ref queries, ref block, j, heads - 3, ref scores); break;
                 }
             }
         }
@@ -422,21 +446,21 @@ internal static class RowAttention<TShape>
 
     /// <summary>As <see cref="ScoreKeysStacked512"/>, two heads at a time: 2 × 4 accumulators, 4 keys and a query fill AVX2's 16 registers.</summary>
     [MethodImpl(Kernel)]
-    private static void ScoreKeysStacked256(ref float queries, ref float keys, int count, ref float scores)
+    private static void ScoreKeysStacked256(ref float queries, ref float keys, int count, ref float scores, int heads)
     {
         const int HeadsAtOnce = 2;
         for (int first = 0; first < count; first += 4)
         {
             int j = Math.Min(first, count - 4);
             ref float block = ref Unsafe.Add(ref keys, (nint)j * KvWidth);
-            for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
+            for (int firstHead = 0; firstHead + HeadsAtOnce <= heads; firstHead += HeadsAtOnce)
             {
                 ScoreStack<Vector256Width, Vector256<float>, Count2, HeadsOfRow>(ref queries, ref block, j, firstHead, ref scores);
             }
 
-            if (StackedHeads % HeadsAtOnce == 1)
+            if (heads % HeadsAtOnce == 1)
             {
-                ScoreStack<Vector256Width, Vector256<float>, Count1, HeadsOfRow>(ref queries, ref block, j, StackedHeads - 1, ref scores);
+                ScoreStack<Vector256Width, Vector256<float>, Count1, HeadsOfRow>(ref queries, ref block, j, heads - 1, ref scores);
             }
         }
     }
@@ -558,11 +582,11 @@ internal static class RowAttention<TShape>
     /// stream past.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValuesStacked<TWidth, TVector>(ref float weights, ref float values, int count, ref float output)
+    private static void WeighValuesStacked<TWidth, TVector>(ref float weights, ref float values, int count, ref float output, int heads)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
     {
-        for (int firstHead = 0; firstHead + WeighedHeadsAtOnce<TWidth, TVector>() <= StackedHeads; firstHead += WeighedHeadsAtOnce<TWidth, TVector>())
+        for (int firstHead = 0; firstHead + WeighedHeadsAtOnce<TWidth, TVector>() <= heads; firstHead += WeighedHeadsAtOnce<TWidth, TVector>())
         {
             if (WeighedHeadsAtOnce<TWidth, TVector>() == 4)
             {
@@ -574,11 +598,11 @@ internal static class RowAttention<TShape>
             }
         }
 
-        switch (StackedHeads % WeighedHeadsAtOnce<TWidth, TVector>())
+        switch (heads % WeighedHeadsAtOnce<TWidth, TVector>())
         {
-            case 1: WeighHeads<TWidth, TVector, Count1, HeadsOfRow>(ref weights, ref values, count, ref output, StackedHeads - 1); break;
-            case 2: WeighHeads<TWidth, TVector, Count2, HeadsOfRow>(ref weights, ref values, count, ref output, StackedHeads - 2); break;
-            case 3: WeighHeads<TWidth, TVector, Count3, HeadsOfRow>(ref weights, ref values, count, ref output, StackedHeads - 3); break;
+            case 1: WeighHeads<TWidth, TVector, Count1, HeadsOfRow>(ref weights, ref values, count, ref output, heads - 1); break;
+            case 2: WeighHeads<TWidth, TVector, Count2, HeadsOfRow>(ref weights, ref values, count, ref output, heads - 2); break;
+            case 3: WeighHeads<TWidth, TVector, Count3, HeadsOfRow>(ref weights, ref values, count, ref output, heads - 3); break;
         }
     }
 
@@ -773,14 +797,14 @@ internal static class RowAttention<TShape>
     /// is full: the last one slides back to end on the last key and rescores a few.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeysHeadByHead(ref float queries, ref float keys, int count, ref float scores)
+    private static void ScoreKeysHeadByHead(ref float queries, ref float keys, int count, ref float scores, int heads)
     {
         int blockCount = Math.Min(KeyBlock, count);
         for (int first = 0; first < count; first += KeyBlock)
         {
             int start = Math.Min(first, count - blockCount);
             ref float block = ref Unsafe.Add(ref keys, (nint)start * KvWidth);
-            for (int head = 0; head < StackedHeads; head++)
+            for (int head = 0; head < heads; head++)
             {
                 RowKernels<HeadRow>.Dot(
                     ref Unsafe.Add(ref queries, head * HeadDim),
@@ -794,14 +818,14 @@ internal static class RowAttention<TShape>
 
     /// <summary>The heads take turns on each block of <see cref="KeyBlock"/> value rows while it is in L1, adding into their outputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValuesHeadByHead(ref float weights, ref float values, int count, ref float output)
+    private static void WeighValuesHeadByHead(ref float weights, ref float values, int count, ref float output, int heads)
     {
-        MemoryMarshal.CreateSpan(ref output, StackedHeads * HeadDim).Clear();
+        MemoryMarshal.CreateSpan(ref output, heads * HeadDim).Clear();
         for (int first = 0; first < count; first += KeyBlock)
         {
             int blockCount = Math.Min(KeyBlock, count - first);
             ref float block = ref Unsafe.Add(ref values, (nint)first * KvWidth);
-            for (int head = 0; head < StackedHeads; head++)
+            for (int head = 0; head < heads; head++)
             {
                 RowKernels<HeadRow>.AddWeightedSum(
                     ref Unsafe.Add(ref weights, head * TShape.ScoreStride + first),
