@@ -5,14 +5,16 @@ using System.Runtime.Intrinsics;
 namespace AttentionGen.Kernels.Attention;
 
 /// <summary>
-/// The row-by-row attention path (decode, and every call on machines or head widths without a tile): one query row at
-/// a time, with the heads that share a key/value stream (a grouped-query group, or every head without groups) stacked
-/// so K and V are read from memory once.
+/// The row-by-row attention path (decode, short calls, and every call on machines or head widths without a tile): one
+/// query row at a time, with the heads that share a key/value stream (a grouped-query group, or every head without
+/// groups) stacked so K and V are read from memory once per row; or, where a call has several rows, up to 4 query rows
+/// of a head stacked so K and V are read once per stack of rows (<see cref="AttendRowStack{TRows}"/>).
 /// </summary>
 /// <remarks>
-/// Where the head is whole vectors, AVX-512 scores 4 heads × 4 keys at a time and weighs 4 heads × 4 head vectors at a
-/// time; AVX2 does the same with 2 heads. Elsewhere (Vector128, scalar, other head widths, and fewer than 4 keys) the
-/// heads take turns on each block of <see cref="KeyBlock"/> keys or values while it is in L1.
+/// Where the head is whole vectors, AVX-512 scores 4 heads (or rows) × 4 keys at a time and weighs 4 heads (or rows) × 4
+/// head vectors at a time; AVX2 does the same with 2. Elsewhere (Vector128, scalar, other head widths, and fewer than 4
+/// keys) rows go one at a time and the heads take turns on each block of <see cref="KeyBlock"/> keys or values while it
+/// is in L1. A (row, head) takes the same operations whichever way its call is cut into stacks, row ranges or head ranges.
 /// </remarks>
 internal static class RowAttention<TShape>
     where TShape : struct, IAttentionShape
