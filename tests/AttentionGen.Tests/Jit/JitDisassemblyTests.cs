@@ -35,6 +35,12 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
         // One test class: xunit runs a class's tests one at a time, so no two threads JIT kernels at once and the
         // listings in the file cannot interleave. Its layers exercise every kernel the emitter writes.
         AssertListings("FullyQualifiedName~ScaledDotProductNumericTests", methods, withoutOwnLoops: ["Weigh"]);
+
+        // The row path's stacks of query rows, in their own child run: its test class calls them on every shape they take.
+        if (width is "512" or "256")
+        {
+            AssertListings("FullyQualifiedName~RowStackingTests", [$"ScoreRowStack{width}", $"WeighStack{width}"]);
+        }
     }
 
     [Fact]
@@ -129,6 +135,7 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
         AssertIntegerWorkInFmaLoops("FullyQualifiedName~PackedLinearBfloat16Tests", ["Tile512"]);
         AssertIntegerWorkInFmaLoops(
             "FullyQualifiedName~ScaledDotProductNumericTests", ["SoftmaxPrefixSixRows", "ExpPrefix", "WeighStack512", "DotRows512", "WeightedSum512"]);
+        AssertIntegerWorkInFmaLoops("FullyQualifiedName~RowStackingTests", ["ScoreRowStack512", "WeighStack512"]);
     }
 
     private const int MaxIntegerInstructionsPerFmaLoop = 4;

@@ -91,6 +91,17 @@ public sealed class AttentionPathTests
         Assert.Equal(AttentionPath.Tiled, Choose(width, heads: 1, kvHeads: 1, headDim: 64, seqLen: 6, kvSeqLen: 512));
     }
 
+    [Theory]
+    [InlineData(Width.Vector512)]
+    [InlineData(Width.Vector256)]
+    public void SevenRowsOverLongKeys_StackRows(Width width)
+    {
+        // Seven query rows over 1,000 keys (issue 11's sweep): two tiles, the second redoing rows, after packing all of
+        // Kᵀ, against rows stacked per head that stream K and V from L3 once per 4 rows (2 on Vector256), not per row.
+        Assert.Equal(AttentionPath.Stacked, Choose(width, heads: 2, kvHeads: 2, headDim: 128, seqLen: 7, kvSeqLen: 1000, isCausal: true));
+        Assert.Equal(AttentionPath.Stacked, Choose(width, heads: 8, kvHeads: 8, headDim: 64, seqLen: 7, kvSeqLen: 1000));
+    }
+
     [Fact]
     public void MultiQuery_TilesOnceRowsAreLongEnough_OnVector512()
     {

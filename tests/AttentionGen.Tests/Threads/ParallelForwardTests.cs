@@ -17,6 +17,14 @@ internal partial class ParallelMhaPlain : ISelfAttention;
 [ScaledDotProductAttention(Heads = 4, KvHeads = 1, HeadDim = 32, MaxSeqLen = 20, MaxKvSeqLen = 1300, Causal = true)]
 internal partial class ParallelSdpaOnlineMqa : IScaledDotProduct;
 
+// Multi-head decode without groups: one stream of every head, split over ranges of head pairs. Twelve heads of whole
+// Vector512s take stacks of four; five heads of 24 (whole Vector256s only) end on a lone head.
+[ScaledDotProductAttention(Heads = 12, HeadDim = 64, MaxSeqLen = 4, MaxKvSeqLen = 600)]
+internal partial class ParallelSdpaDecodeTwelveHeads : IScaledDotProduct;
+
+[ScaledDotProductAttention(Heads = 5, HeadDim = 24, MaxSeqLen = 4, MaxKvSeqLen = 100, Causal = true)]
+internal partial class ParallelSdpaDecodeFiveHeads : IScaledDotProduct;
+
 /// <summary>
 /// <see cref="Parallelism.MaxThreads"/> is global, so every test that sets it runs in this collection, never beside
 /// another test.
@@ -100,6 +108,12 @@ public sealed class ParallelForwardTests
     [InlineData(nameof(SdpaCausalGqa), 1, 40)]            // the row path: a grouped decode step split over its streams
     [InlineData(nameof(SdpaCausalGqa), 3, 40)]            // … and over query rows
     [InlineData(nameof(SdpaPlain), 2, 32)]                // one stream for every head: split over rows only
+    [InlineData(nameof(SdpaPlain), 1, 32)]                // one stream and one row (multi-head decode): split over heads
+    [InlineData(nameof(SdpaDecodeSixHeads), 1, 70)]
+    [InlineData(nameof(SdpaDecodeSixHeads), 1, 3)]        // fewer keys than a block: the heads take turns
+    [InlineData(nameof(ParallelSdpaDecodeTwelveHeads), 1, 512)]
+    [InlineData(nameof(ParallelSdpaDecodeTwelveHeads), 1, 599)]
+    [InlineData(nameof(ParallelSdpaDecodeFiveHeads), 1, 77)]
     [InlineData(nameof(ParallelSdpaOnlineMqa), 3, 1300)]
     public void ScaledDotProduct_SplitOverHeadsAndTiles_GivesOneThreadBits(string name, int seqLen, int kvSeqLen)
     {

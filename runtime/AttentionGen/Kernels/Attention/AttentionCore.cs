@@ -75,10 +75,19 @@ public static class AttentionCore<TShape>
             }
         }
 
-        if (Parallelism.MaxThreads > 1 && TiledWork(seqLen, kvSeqLen) >= Parallelism.MinimumParallelWork && RowAttention<TShape>.Streams * seqLen > 1)
+        if (Parallelism.MaxThreads > 1 && TiledWork(seqLen, kvSeqLen) >= Parallelism.MinimumParallelWork)
         {
-            AttendRowsInParallel(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, Parallelism.MaxThreads);
-            return;
+            if (RowAttention<TShape>.Streams * seqLen > 1)
+            {
+                AttendRowsInParallel(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, Parallelism.MaxThreads);
+                return;
+            }
+
+            if (RowAttention<TShape>.HeadPairs > 1)
+            {
+                AttendHeadsInParallel(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, Parallelism.MaxThreads);
+                return;
+            }
         }
 
         RowAttention<TShape>.Attend(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores);
@@ -117,10 +126,10 @@ public static class AttentionCore<TShape>
     private static unsafe void RunUnits(
         delegate*<void*, int, int, void> unit, ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value,
         ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels,
-        int streams, int queryUnits, int threads, int extraWorkerScratch)
+        int streams, int queryUnits, int threads, int extraWorkerScratch, int unitsPerThread = 2)
     {
         // About two units per thread, so a thread that finishes early (causal heads are uneven) takes another.
-        int rangesPerStream = Math.Clamp((2 * threads + streams - 1) / streams, 1, queryUnits);
+        int rangesPerStream = Math.Clamp((unitsPerThread * threads + streams - 1) / streams, 1, queryUnits);
         int scoreFloats = (ScoreScratchLength + 15) & ~15;
         fixed (float* q = query)
         fixed (float* k = key)
@@ -169,8 +178,8 @@ public static class AttentionCore<TShape>
     /// <summary>
     /// The row path split into units of (key/value stream × range of query rows) on the worker pool: a grouped-query
     /// decode step splits over its streams (each reads its own K and V), a call of several rows over rows too. A single
-    /// stream and a single row (multi-head decode) is one unit and stays on the caller. Each unit scores into its own
-    /// block, as in <see cref="AttendInParallel"/>.
+    /// stream and a single row (multi-head decode) splits over heads instead (<see cref="AttendHeadsInParallel"/>). Each
+    /// unit scores into its own block, as in <see cref="AttendInParallel"/>.
     /// </summary>
     private static unsafe void AttendRowsInParallel(
         ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask,
@@ -192,6 +201,32 @@ public static class AttentionCore<TShape>
             new ReadOnlySpan<float>(call.Value, call.ValueLength), new ReadOnlySpan<float>(call.Mask, call.MaskLength),
             new Span<float>(call.Output, call.OutputLength), call.SeqLen, call.KvSeqLen, new Span<float>(scores, ScoreScratchLength),
             stream, stream + 1, firstRow, rowEnd);
+    }
+
+    /// <summary>
+    /// A multi-head decode step (one stream of every head, one row) split into ranges of heads on the worker pool, one
+    /// range per thread: its heads cost the same, so equal ranges finish together, where a range more would leave one
+    /// thread a range behind. A range is whole pairs of heads (<see cref="RowAttention{TShape}.HeadPairs"/>).
+    /// </summary>
+    private static unsafe void AttendHeadsInParallel(
+        ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask,
+        Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, int threads)
+    {
+        RunUnits(&AttendHeadsUnit, query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, default,
+            1, RowAttention<TShape>.HeadPairs, threads, 0, unitsPerThread: 1);
+    }
+
+    private static unsafe void AttendHeadsUnit(void* arguments, int unit, int participant)
+    {
+        ref readonly AttentionCall call = ref *(AttentionCall*)arguments;
+        int firstPair = (int)((long)call.QueryUnits * unit / call.RangesPerHead);
+        int pairEnd = (int)((long)call.QueryUnits * (unit + 1) / call.RangesPerHead);
+        float* scores = participant == 0 ? call.Scores : WorkerPool.Scratch(participant);
+        RowAttention<TShape>.AttendPart(
+            new ReadOnlySpan<float>(call.Query, call.QueryLength), new ReadOnlySpan<float>(call.Key, call.KeyLength),
+            new ReadOnlySpan<float>(call.Value, call.ValueLength), new ReadOnlySpan<float>(call.Mask, call.MaskLength),
+            new Span<float>(call.Output, call.OutputLength), call.SeqLen, call.KvSeqLen, new Span<float>(scores, ScoreScratchLength),
+            0, 1, 0, call.SeqLen, 2 * firstPair, Math.Min(2 * pairEnd, TShape.Heads));
     }
 
     /// <summary>How many keys query row <paramref name="row"/> may see: all, or causal and bottom-right aligned.</summary>

@@ -33,14 +33,14 @@ internal enum AttentionPath
 internal readonly record struct TileCosts(long PerTile, long PerFma, long PerScoreVector, long PerTransposedKey, long PerCopiedKey, long PerCall);
 
 /// <summary>What the row kernels cost, in picoseconds per unit of work (see <see cref="AttentionPaths.RowCost"/>).</summary>
-/// <param name="PerStreamRow">Each query row of each key/value stream: the stack's setup.</param>
+/// <param name="PerStreamRow">Each query row of each key/value stream (or, where rows stack, each stack of rows of each head): the stack's setup.</param>
 /// <param name="PerHeadRow">Each (query row, head): a softmax row and its setup.</param>
 /// <param name="PerFma">Each vector FMA of Q·Kᵀ and P·V.</param>
 /// <param name="PerStackLoad">
 /// Each key or value vector a stack of heads loads: a group's stacked heads share one (4 at a time on Vector512, 2 on
 /// Vector256), while heads without a group, or that cannot stack, load their own.
 /// </param>
-/// <param name="PerStreamedVector">Each key or value vector a query row streams per key/value head, from wherever K and V are.</param>
+/// <param name="PerStreamedVector">Each key or value vector streamed per pass over a key/value head (a pass per query row, or per stack of rows and head), from wherever K and V are.</param>
 /// <param name="PerScoreVector">Each vector of scores through the softmax.</param>
 /// <param name="PerCall">The call's fixed cost.</param>
 internal readonly record struct RowCosts(
@@ -80,9 +80,20 @@ internal readonly record struct RowKernel(int Lanes, RowCosts Costs);
 /// calls alone, they chose within 10% (Vector512), 7% and 12% on the other 24. Another microarchitecture would fit
 /// other weights; the terms, which count work, would stay.
 /// </para>
+/// <para>
+/// Stacked query rows came after the fit and kept its weights: <see cref="RowCost"/> counts their fewer passes over K
+/// and V and their setups per stack and head. Checked against both paths timed on the same Zen 4 (best of 15 runs, 22
+/// calls: heads 1–16, widths 16–128, 5–128 query rows over 32–1,000 keys, Vector512 and Vector256), it picks the faster
+/// path on all but ties: it now sends the seven-row calls over 1,000 keys and short calls of 8–32 rows to rows (1.2–1.7×
+/// faster there), and still tiles where rows lost (narrow heads in L1, 24 rows over 48 keys, 64 and more rows). Rows of
+/// one head are estimated about 30% slow, so single-head calls of 6–32 rows still tile, up to 10% slower than rows.
+/// </para>
 /// </remarks>
 internal static class AttentionPaths
 {
+    /// <summary>A core's L1 data cache, the smallest of the machines timed (Zen 4's 32 KiB; Intel's recent cores have 48).</summary>
+    private const long L1Bytes = 32 * 1024;
+
     /// <summary>The Vector512 tile (6 rows × up to 64-key panels) on AVX-512.</summary>
     public static readonly TileCosts Tile512Costs = new(PerTile: 41717, PerFma: 289, PerScoreVector: 4634, PerTransposedKey: 103, PerCopiedKey: 881, PerCall: 0);
 
@@ -163,7 +174,9 @@ internal static class AttentionPaths
 
     /// <summary>
     /// The row path's estimate in picoseconds: per query row and key/value stream, every stacked head scores the visible
-    /// keys (whole head vectors per key), runs its softmax and weighs the values.
+    /// keys (whole head vectors per key), runs its softmax and weighs the values. Where rows stack (several query rows of
+    /// a head sharing each key and value vector it loads), K and V stream once per stack of rows and head rather than per
+    /// row, and each stack of each head has its own setup.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static long RowCost(int heads, int kvHeads, int headDim, bool isCausal, int seqLen, int kvSeqLen, RowKernel row)
@@ -175,15 +188,28 @@ internal static class AttentionPaths
         long fmas = 2L * seqLen * heads * visible * headVectors;
 
         // A group's heads stack on whole vectors of heads up to 256 wide, as RowAttention's stacked kernels do.
-        bool stacks = grouped && row.Lanes >= 8 && headDim % row.Lanes == 0 && headDim <= 256;
-        int headsPerLoad = stacks ? (row.Lanes == 16 ? 4 : 2) : 1;
+        bool wholeVectors = row.Lanes >= 8 && headDim % row.Lanes == 0 && headDim <= 256;
+        int headsPerLoad = grouped && wholeVectors ? (row.Lanes == 16 ? 4 : 2) : 1;
+
+        // So do the rows of a head (4 on Vector512, 2 on Vector256), unless a group fills a stack on its own, once rows
+        // see enough keys to be scored in blocks (4 with several heads per stream, a vector's worth with one). Only their
+        // fewer passes over K and V are credited, and only where K and V outgrow L1: timed, stacks gained nothing from the
+        // loads they share (each block of scores' horizontal fold outweighs them), nor from passes over K and V in L1.
+        int rowsAtOnce = row.Lanes == 16 ? 4 : 2;
+        int stackedHeads = grouped ? group : heads;
+        bool outgrowsL1 = 2L * kvSeqLen * kvHeads * headDim * sizeof(float) > L1Bytes;
+        bool rowStacks = wholeVectors && outgrowsL1 && seqLen > 1 && (!grouped || group < rowsAtOnce) && visible >= (stackedHeads > 1 ? 4 : row.Lanes);
+
+        // Passes over each key/value head, and kernel setups: per row and stream, or per stack of rows and head.
+        long passes = rowStacks ? Ceiling(seqLen, rowsAtOnce) * (grouped ? group : 1) : seqLen;
+        long setups = rowStacks ? Ceiling(seqLen, rowsAtOnce) * heads : (long)seqLen * (grouped ? kvHeads : 1);
         RowCosts costs = row.Costs;
         return costs.PerCall
-            + costs.PerStreamRow * seqLen * (grouped ? kvHeads : 1)
+            + costs.PerStreamRow * setups
             + costs.PerHeadRow * seqLen * heads
             + costs.PerFma * fmas
             + costs.PerStackLoad * (fmas / headsPerLoad)
-            + costs.PerStreamedVector * 2L * seqLen * kvHeads * visible * headVectors
+            + costs.PerStreamedVector * 2L * passes * kvHeads * visible * headVectors
             + costs.PerScoreVector * seqLen * heads * Ceiling(visible, row.Lanes);
     }
 

@@ -5,14 +5,16 @@ using System.Runtime.Intrinsics;
 namespace AttentionGen.Kernels.Attention;
 
 /// <summary>
-/// The row-by-row attention path (decode, and every call on machines or head widths without a tile): one query row at
-/// a time, with the heads that share a key/value stream (a grouped-query group, or every head without groups) stacked
-/// so K and V are read from memory once.
+/// The row-by-row attention path (decode, short calls, and every call on machines or head widths without a tile): one
+/// query row at a time, with the heads that share a key/value stream (a grouped-query group, or every head without
+/// groups) stacked so K and V are read from memory once per row; or, where a call has several rows, up to 4 query rows
+/// of a head stacked so K and V are read once per stack of rows (<see cref="AttendRowStack{TRows}"/>).
 /// </summary>
 /// <remarks>
-/// Where the head is whole vectors, AVX-512 scores 4 heads × 4 keys at a time and weighs 4 heads × 4 head vectors at a
-/// time; AVX2 does the same with 2 heads. Elsewhere (Vector128, scalar, other head widths, and fewer than 4 keys) the
-/// heads take turns on each block of <see cref="KeyBlock"/> keys or values while it is in L1.
+/// Where the head is whole vectors, AVX-512 scores 4 heads (or rows) × 4 keys at a time and weighs 4 heads (or rows) × 4
+/// head vectors at a time; AVX2 does the same with 2. Elsewhere (Vector128, scalar, other head widths, and fewer than 4
+/// keys) rows go one at a time and the heads take turns on each block of <see cref="KeyBlock"/> keys or values while it
+/// is in L1. A (row, head) takes the same operations whichever way its call is cut into stacks, row ranges or head ranges.
 /// </remarks>
 internal static class RowAttention<TShape>
     where TShape : struct, IAttentionShape
@@ -67,6 +69,17 @@ internal static class RowAttention<TShape>
         get => Grouped ? TShape.KvHeads : 1;
     }
 
+    /// <summary>
+    /// Pairs of heads (the last one maybe a single head) a call of one stream and one row splits into across threads: each
+    /// head without groups reads its own slice of K and V, so ranges of heads share nothing. 1 (no split) with groups,
+    /// whose streams split instead. Pairs, not stacks of 4: 12 heads in two ranges of 6 keep two threads equally busy.
+    /// </summary>
+    internal static int HeadPairs
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Grouped ? 1 : (TShape.Heads + 1) / 2;
+    }
+
     private static bool Stacks512
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -77,6 +90,51 @@ internal static class RowAttention<TShape>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => StackedHeads > 1 && HeadDim <= MaxStackedHeadDim && HeadDim % 8 == 0;
+    }
+
+    /// <summary>
+    /// The vector width of the row-stacked kernels (<see cref="AttendRowStack{TRows}"/>) on this machine, 0 for none: the
+    /// width whose block scores a lone row of the shape gets from <see cref="ScoreKeys"/> (the stacked heads' kernels, or
+    /// with one head <see cref="RowKernels{TRow}"/>' key blocks), so stacked rows keep the bits they have alone.
+    /// </summary>
+    private static int RowStackWidth
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => HeadDim > MaxStackedHeadDim ? 0
+            : Vector512.IsHardwareAccelerated && HeadDim % 16 == 0 ? 512
+            : Vector256.IsHardwareAccelerated && HeadDim % 8 == 0 && (StackedHeads > 1 || !Vector512.IsHardwareAccelerated || HeadDim < 16) ? 256
+            : 0;
+    }
+
+    /// <summary>
+    /// Query rows stacked at once, as the register budget allows: 4 rows × 4 keys of accumulators beside 4 key vectors and a
+    /// query fill AVX-512's 32 registers, 2 rows AVX2's 16. Never more than the score rows the shape planned (at least 6
+    /// for any shape with tiles).
+    /// </summary>
+    private static int RowsAtOnce
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Math.Min(RowStackWidth == 512 ? 4 : 2, TShape.ScoreRows);
+    }
+
+    /// <summary>
+    /// Whether calls of several rows stack them: where there are row-stacked kernels, unless a group already fills a
+    /// stack on its own (its heads share each key, and stacking rows instead would read its K/V head once per head).
+    /// </summary>
+    private static bool StacksRows
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => RowStackWidth > 0 && RowsAtOnce >= 2 && (!Grouped || StackedHeads < RowsAtOnce);
+    }
+
+    /// <summary>
+    /// Keys a row must see for <see cref="ScoreKeys"/> to score it in key blocks, the bits the row-stacked kernels give:
+    /// the stacked heads take blocks of 4 from 4 keys on, a lone head the row kernels' blocks of a vector of keys.
+    /// </summary>
+    private static int StackFromVisible
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => StackedHeads > 1 ? 4 : RowStackWidth == 512 ? 16 : 8;
     }
 
     /// <summary>
@@ -91,8 +149,16 @@ internal static class RowAttention<TShape>
     /// [<paramref name="firstRow"/>, <paramref name="rowEnd"/>) only: a unit of a split call. Each (stream, row) runs the
     /// same kernels whichever unit holds it, so the split gives the one-thread bits.
     /// </summary>
+    public static void AttendPart(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, int firstStream, int streamEnd, int firstRow, int rowEnd) =>
+        AttendPart(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, firstStream, streamEnd, firstRow, rowEnd, 0, StackedHeads);
+
+    /// <summary>
+    /// As the overload above, for each stream's stacked heads [<paramref name="firstHead"/>, <paramref name="headEnd"/>)
+    /// only: how a multi-head decode step (one stream, one row) splits. A head's scores and sums take the same operations
+    /// in whichever stack of heads it lands, so any head range gives the one-thread bits.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AttendPart(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, int firstStream, int streamEnd, int firstRow, int rowEnd)
+    public static void AttendPart(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, int firstStream, int streamEnd, int firstRow, int rowEnd, int firstHead, int headEnd)
     {
         ref float queryStart = ref MemoryMarshal.GetReference(query);
         ref float keyStart = ref MemoryMarshal.GetReference(key);
@@ -102,31 +168,188 @@ internal static class RowAttention<TShape>
 
         for (int stream = firstStream; stream < streamEnd; stream++)
         {
-            ref float keyHead = ref Unsafe.Add(ref keyStart, stream * HeadDim);
-            ref float valueHead = ref Unsafe.Add(ref valueStart, stream * HeadDim);
-            for (int row = firstRow; row < rowEnd; row++)
+            // Without groups, head h reads its own slice of K and V, h·HeadDim in; a group's heads share theirs.
+            int kvOffset = (Grouped ? stream : firstHead) * HeadDim;
+            ref float keyHead = ref Unsafe.Add(ref keyStart, kvOffset);
+            ref float valueHead = ref Unsafe.Add(ref valueStart, kvOffset);
+            int row = firstRow;
+            while (row < rowEnd)
             {
                 // The stacked query heads sit side by side in the row, and so do their outputs.
-                int headsOffset = row * QueryWidth + stream * StackedHeads * HeadDim;
+                int headsOffset = row * QueryWidth + ((stream * StackedHeads) + firstHead) * HeadDim;
                 ref float queryHeads = ref Unsafe.Add(ref queryStart, headsOffset);
                 ref float outputHeads = ref Unsafe.Add(ref outputStart, headsOffset);
                 int visible = AttentionCore<TShape>.Visible(row, seqLen, kvSeqLen);
-                if (visible <= 0)
+
+                // Rows see more keys further down (causal), so once a row sees enough to take the stacked kernels' bits,
+                // every row after it does too.
+                int stacked = StacksRows && visible >= StackFromVisible ? Math.Min(RowsAtOnce, rowEnd - row) : 1;
+                switch (stacked)
                 {
-                    // More queries than keys under the causal alignment: this row sees nothing, and attends to nothing.
-                    MemoryMarshal.CreateSpan(ref outputHeads, StackedHeads * HeadDim).Clear();
-                    continue;
+                    case 2:
+                        AttendRowStack<Count2>(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, seqLen, kvSeqLen, ref scoreRows, headEnd - firstHead);
+                        break;
+                    case 3:
+                        AttendRowStack<Count3>(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, seqLen, kvSeqLen, ref scoreRows, headEnd - firstHead);
+                        break;
+                    case 4:
+                        AttendRowStack<Count4>(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, seqLen, kvSeqLen, ref scoreRows, headEnd - firstHead);
+                        break;
+                    default:
+                        AttendRow(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, visible, kvSeqLen, ref scoreRows, headEnd - firstHead);
+                        break;
                 }
 
-                ScoreKeys(ref queryHeads, ref keyHead, visible, ref scoreRows);
-                ReadOnlySpan<float> maskRow = AttentionScores<TShape>.MaskRow(additiveMask, row, kvSeqLen);
-                for (int head = 0; head < StackedHeads; head++)
-                {
-                    AttentionScores<TShape>.SoftmaxRow(ref Unsafe.Add(ref scoreRows, head * TShape.ScoreStride), visible, visible, maskRow);
-                }
-
-                WeighValues(ref scoreRows, ref valueHead, visible, ref outputHeads);
+                row += stacked;
             }
+        }
+    }
+
+    /// <summary>
+    /// One query row of one stream, <paramref name="heads"/> of its stacked heads side by side: the kernels every row took
+    /// before rows stacked.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AttendRow(ref float queryHeads, ref float keyHead, ref float valueHead, ReadOnlySpan<float> additiveMask, ref float outputHeads, int row, int visible, int kvSeqLen, ref float scoreRows, int heads)
+    {
+        if (visible <= 0)
+        {
+            // More queries than keys under the causal alignment: this row sees nothing, and attends to nothing.
+            MemoryMarshal.CreateSpan(ref outputHeads, heads * HeadDim).Clear();
+            return;
+        }
+
+        ScoreKeys(ref queryHeads, ref keyHead, visible, ref scoreRows, heads);
+        ReadOnlySpan<float> maskRow = AttentionScores<TShape>.MaskRow(additiveMask, row, kvSeqLen);
+        for (int head = 0; head < heads; head++)
+        {
+            AttentionScores<TShape>.SoftmaxRow(ref Unsafe.Add(ref scoreRows, head * TShape.ScoreStride), visible, visible, maskRow);
+        }
+
+        WeighValues(ref scoreRows, ref valueHead, visible, ref outputHeads, heads);
+    }
+
+    /// <summary>
+    /// <typeparamref name="TRows"/> consecutive query rows of one stream, head by head: each head's rows share every key
+    /// and value vector it loads (a head's rows read the same slice of K and V), so K and V stream from memory once per
+    /// stack of rows rather than once per row.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Each (row, head) comes out with the bits it has alone: its scores are the stacked kernels' (one accumulator per
+    /// key over the head's vectors, the same horizontal fold, then the scale), which are what a lone row gets from
+    /// <see cref="ScoreKeys"/> once it sees <see cref="StackFromVisible"/> keys, and its weighted sum adds the value rows
+    /// one at a time into each output element, as every vector kernel of <see cref="WeighValues"/> does.
+    /// </para>
+    /// <para>
+    /// Causal rows see one key more each (row i of the stack <c>common + i</c>: a row before the last sees fewer keys than
+    /// there are, so the bottom-right rule never clamps it). Every row is scored against the last row's keys (a score past a row's own is
+    /// never read: its softmax and weighted sum stop at its own count), the values are weighed together over the first
+    /// row's keys, and each later row then adds its own last values to its stored outputs, continuing the same sums in
+    /// the same order. No value meets a weight of a key its row cannot see.
+    /// </para>
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AttendRowStack<TRows>(ref float queryRows, ref float keyHead, ref float valueHead, ReadOnlySpan<float> additiveMask, ref float outputRows, int firstRow, int seqLen, int kvSeqLen, ref float scoreRows, int heads)
+        where TRows : struct, IStaticCount
+    {
+        int rows = TRows.Value;
+        int common = AttentionCore<TShape>.Visible(firstRow, seqLen, kvSeqLen);
+        int widest = AttentionCore<TShape>.Visible(firstRow + rows - 1, seqLen, kvSeqLen);
+        for (int head = 0; head < heads; head++)
+        {
+            ref float queries = ref Unsafe.Add(ref queryRows, head * HeadDim);
+            ref float keys = ref Unsafe.Add(ref keyHead, Grouped ? 0 : head * HeadDim);
+            ref float values = ref Unsafe.Add(ref valueHead, Grouped ? 0 : head * HeadDim);
+            ref float outputs = ref Unsafe.Add(ref outputRows, head * HeadDim);
+            if (RowStackWidth == 512)
+            {
+                ScoreRowStack512<TRows>(ref queries, ref keys, widest, ref scoreRows);
+            }
+            else
+            {
+                ScoreRowStack256<TRows>(ref queries, ref keys, widest, ref scoreRows);
+            }
+
+            for (int i = 0; i < rows; i++)
+            {
+                int visible = AttentionCore<TShape>.Visible(firstRow + i, seqLen, kvSeqLen);
+                AttentionScores<TShape>.SoftmaxRow(
+                    ref Unsafe.Add(ref scoreRows, i * TShape.ScoreStride), visible, visible, AttentionScores<TShape>.MaskRow(additiveMask, firstRow + i, kvSeqLen));
+            }
+
+            if (RowStackWidth == 512)
+            {
+                WeighHeads<Vector512Width, Vector512<float>, TRows, RowsOfHead>(ref scoreRows, ref values, common, ref outputs, 0);
+                AddCausalTails<Vector512Width, Vector512<float>, TRows>(ref scoreRows, ref values, common, ref outputs);
+            }
+            else
+            {
+                WeighHeads<Vector256Width, Vector256<float>, TRows, RowsOfHead>(ref scoreRows, ref values, common, ref outputs, 0);
+                AddCausalTails<Vector256Width, Vector256<float>, TRows>(ref scoreRows, ref values, common, ref outputs);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Causal rows of a stack past the first see one key more each (row i sees <c>common + i</c>): each adds its own last
+    /// values to the outputs the stack stored, one value row at a time per element, as the sums ran.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddCausalTails<TWidth, TVector, TRows>(ref float weights, ref float values, int common, ref float outputs)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+        where TRows : struct, IStaticCount
+    {
+        if (!TShape.IsCausal)
+        {
+            return;
+        }
+
+        ref float tailValues = ref Unsafe.Add(ref values, (nint)common * KvWidth);
+        for (int i = 1; i < TRows.Value; i++)
+        {
+            ref float rowWeights = ref Unsafe.Add(ref weights, i * TShape.ScoreStride + common);
+            ref float rowOutputs = ref Unsafe.Add(ref outputs, i * QueryWidth);
+            for (nuint d = 0; d < (nuint)HeadDim; d += (nuint)TWidth.Count)
+            {
+                TVector sum = TWidth.Load(ref rowOutputs, d);
+                ref float valueColumn = ref Unsafe.Add(ref tailValues, d);
+                for (nint j = 0; j < i; j++)
+                {
+                    sum = TWidth.MultiplyAddEstimate(TWidth.Create(Unsafe.Add(ref rowWeights, j)), TWidth.Load(ref valueColumn, (nuint)(j * KvWidth)), sum);
+                }
+
+                TWidth.Store(sum, ref rowOutputs, d);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One head's <typeparamref name="TRows"/> query rows (QueryWidth apart) against four keys at a time, the last block
+    /// sliding back to end on the last key: each key vector is loaded once for all the rows. Row i's scores go to score
+    /// row i.
+    /// </summary>
+    [MethodImpl(Kernel)]
+    private static void ScoreRowStack512<TRows>(ref float queries, ref float keys, int count, ref float scores)
+        where TRows : struct, IStaticCount
+    {
+        for (int first = 0; first < count; first += 4)
+        {
+            int j = Math.Min(first, count - 4);
+            ScoreStack<Vector512Width, Vector512<float>, TRows, RowsOfHead>(ref queries, ref Unsafe.Add(ref keys, (nint)j * KvWidth), j, 0, ref scores);
+        }
+    }
+
+    /// <inheritdoc cref="ScoreRowStack512{TRows}"/>
+    [MethodImpl(Kernel)]
+    private static void ScoreRowStack256<TRows>(ref float queries, ref float keys, int count, ref float scores)
+        where TRows : struct, IStaticCount
+    {
+        for (int first = 0; first < count; first += 4)
+        {
+            int j = Math.Min(first, count - 4);
+            ScoreStack<Vector256Width, Vector256<float>, TRows, RowsOfHead>(ref queries, ref Unsafe.Add(ref keys, (nint)j * KvWidth), j, 0, ref scores);
         }
     }
 
@@ -135,7 +358,7 @@ internal static class RowAttention<TShape>
     /// <c>q_h</c> are HeadDim apart.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScoreKeys(ref float queries, ref float keys, int count, ref float scores)
+    private static void ScoreKeys(ref float queries, ref float keys, int count, ref float scores, int heads)
     {
         if (StackedHeads == 1)
         {
@@ -147,23 +370,23 @@ internal static class RowAttention<TShape>
         {
             if (Vector512.IsHardwareAccelerated && Stacks512)
             {
-                ScoreKeysStacked512(ref queries, ref keys, count, ref scores);
+                ScoreKeysStacked512(ref queries, ref keys, count, ref scores, heads);
                 return;
             }
 
             if (Vector256.IsHardwareAccelerated && Stacks256)
             {
-                ScoreKeysStacked256(ref queries, ref keys, count, ref scores);
+                ScoreKeysStacked256(ref queries, ref keys, count, ref scores, heads);
                 return;
             }
         }
 
-        ScoreKeysHeadByHead(ref queries, ref keys, count, ref scores);
+        ScoreKeysHeadByHead(ref queries, ref keys, count, ref scores, heads);
     }
 
     /// <summary><c>output_h = Σⱼ weights[h·ScoreStride + j] · values[j]</c> for the stacked heads, whose outputs are HeadDim apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighValues(ref float weights, ref float values, int count, ref float output)
+    private static void WeighValues(ref float weights, ref float values, int count, ref float output, int heads)
     {
         if (StackedHeads == 1)
         {
@@ -173,17 +396,17 @@ internal static class RowAttention<TShape>
 
         if (Vector512.IsHardwareAccelerated && Stacks512)
         {
-            WeighValuesStacked<Vector512Width, Vector512<float>>(ref weights, ref values, count, ref output);
+            WeighValuesStacked<Vector512Width, Vector512<float>>(ref weights, ref values, count, ref output, heads);
             return;
         }
 
         if (Vector256.IsHardwareAccelerated && Stacks256)
         {
-            WeighValuesStacked<Vector256Width, Vector256<float>>(ref weights, ref values, count, ref output);
+            WeighValuesStacked<Vector256Width, Vector256<float>>(ref weights, ref values, count, ref output, heads);
             return;
         }
 
-        WeighValuesHeadByHead(ref weights, ref values, count, ref output);
+        WeighValuesHeadByHead(ref weights, ref values, count, ref output, heads);
     }
 
     /// <summary>
@@ -199,25 +422,25 @@ internal static class RowAttention<TShape>
     /// registers hold 4 heads × 4 keys of accumulators beside 4 key vectors and a query.
     /// </remarks>
     [MethodImpl(Kernel)]
-    private static void ScoreKeysStacked512(ref float queries, ref float keys, int count, ref float scores)
+    private static void ScoreKeysStacked512(ref float queries, ref float keys, int count, ref float scores, int heads)
     {
         const int HeadsAtOnce = 4;
         for (int first = 0; first < count; first += 4)
         {
             int j = Math.Min(first, count - 4);
             ref float block = ref Unsafe.Add(ref keys, (nint)j * KvWidth);
-            for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
+            for (int firstHead = 0; firstHead + HeadsAtOnce <= heads; firstHead += HeadsAtOnce)
             {
-                ScoreStack<Vector512Width, Vector512<float>, Count4>(ref queries, ref block, j, firstHead, ref scores);
+                ScoreStack<Vector512Width, Vector512<float>, Count4, HeadsOfRow>(ref queries, ref block, j, firstHead, ref scores);
             }
 
-            if (StackedHeads % HeadsAtOnce != 0)
+            if (heads % HeadsAtOnce != 0)
             {
-                switch (StackedHeads % HeadsAtOnce)
+                switch (heads % HeadsAtOnce)
                 {
-                    case 1: ScoreStack<Vector512Width, Vector512<float>, Count1>(ref queries, ref block, j, StackedHeads - 1, ref scores); break;
-                    case 2: ScoreStack<Vector512Width, Vector512<float>, Count2>(ref queries, ref block, j, StackedHeads - 2, ref scores); break;
-                    case 3: ScoreStack<Vector512Width, Vector512<float>, Count3>(ref queries, ref block, j, StackedHeads - 3, ref scores); break;
+                    case 1: ScoreStack<Vector512Width, Vector512<float>, Count1, HeadsOfRow>(ref queries, ref block, j, heads - 1, ref scores); break;
+                    case 2: ScoreStack<Vector512Width, Vector512<float>, Count2, HeadsOfRow>(ref queries, ref block, j, heads - 2, ref scores); break;
+                    case 3: ScoreStack<Vector512Width, Vector512<float>, Count3, HeadsOfRow>(ref queries, ref block, j, heads - 3, ref scores); break;
                 }
             }
         }
@@ -225,21 +448,21 @@ internal static class RowAttention<TShape>
 
     /// <summary>As <see cref="ScoreKeysStacked512"/>, two heads at a time: 2 × 4 accumulators, 4 keys and a query fill AVX2's 16 registers.</summary>
     [MethodImpl(Kernel)]
-    private static void ScoreKeysStacked256(ref float queries, ref float keys, int count, ref float scores)
+    private static void ScoreKeysStacked256(ref float queries, ref float keys, int count, ref float scores, int heads)
     {
         const int HeadsAtOnce = 2;
         for (int first = 0; first < count; first += 4)
         {
             int j = Math.Min(first, count - 4);
             ref float block = ref Unsafe.Add(ref keys, (nint)j * KvWidth);
-            for (int firstHead = 0; firstHead + HeadsAtOnce <= StackedHeads; firstHead += HeadsAtOnce)
+            for (int firstHead = 0; firstHead + HeadsAtOnce <= heads; firstHead += HeadsAtOnce)
             {
-                ScoreStack<Vector256Width, Vector256<float>, Count2>(ref queries, ref block, j, firstHead, ref scores);
+                ScoreStack<Vector256Width, Vector256<float>, Count2, HeadsOfRow>(ref queries, ref block, j, firstHead, ref scores);
             }
 
-            if (StackedHeads % HeadsAtOnce == 1)
+            if (heads % HeadsAtOnce == 1)
             {
-                ScoreStack<Vector256Width, Vector256<float>, Count1>(ref queries, ref block, j, StackedHeads - 1, ref scores);
+                ScoreStack<Vector256Width, Vector256<float>, Count1, HeadsOfRow>(ref queries, ref block, j, heads - 1, ref scores);
             }
         }
     }
@@ -254,22 +477,23 @@ internal static class RowAttention<TShape>
     /// their getters rather than cached in locals, and one query local.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScoreStack<TWidth, TVector, THeads>(ref float queries, ref float block, int j, int stackHead, ref float scores)
+    private static void ScoreStack<TWidth, TVector, THeads, TLayout>(ref float queries, ref float block, int j, int stackHead, ref float scores)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
         where THeads : struct, IStaticCount
+        where TLayout : struct, IStackLayout
     {
         int heads = THeads.Value;
         TVector s00 = TWidth.Zero, s01 = s00, s02 = s00, s03 = s00;
         TVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         TVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
         TVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
-        ref float headQueries = ref Unsafe.Add(ref queries, stackHead * HeadDim);
-        ref float headKeys = ref Unsafe.Add(ref block, Grouped ? 0 : stackHead * HeadDim);
+        ref float headQueries = ref Unsafe.Add(ref queries, stackHead * TLayout.PairStride);
+        ref float headKeys = ref Unsafe.Add(ref block, TLayout.SharesKeys ? 0 : stackHead * HeadDim);
         for (nuint d = 0; d < (nuint)HeadDim; d += (nuint)TWidth.Count)
         {
             TVector query;
-            if (Grouped)
+            if (TLayout.SharesKeys)
             {
                 var k0 = TWidth.Load(ref headKeys, d);
                 var k1 = TWidth.Load(ref headKeys, d + (nuint)(KvWidth));
@@ -279,19 +503,19 @@ internal static class RowAttention<TShape>
                 s00 = TWidth.MultiplyAddEstimate(query, k0, s00); s01 = TWidth.MultiplyAddEstimate(query, k1, s01); s02 = TWidth.MultiplyAddEstimate(query, k2, s02); s03 = TWidth.MultiplyAddEstimate(query, k3, s03);
                 if (heads >= 2)
                 {
-                    query = TWidth.Load(ref headQueries, d + (nuint)(HeadDim));
+                    query = TWidth.Load(ref headQueries, d + (nuint)(TLayout.PairStride));
                     s10 = TWidth.MultiplyAddEstimate(query, k0, s10); s11 = TWidth.MultiplyAddEstimate(query, k1, s11); s12 = TWidth.MultiplyAddEstimate(query, k2, s12); s13 = TWidth.MultiplyAddEstimate(query, k3, s13);
                 }
 
                 if (heads >= 3)
                 {
-                    query = TWidth.Load(ref headQueries, d + (nuint)(2 * HeadDim));
+                    query = TWidth.Load(ref headQueries, d + (nuint)(2 * TLayout.PairStride));
                     s20 = TWidth.MultiplyAddEstimate(query, k0, s20); s21 = TWidth.MultiplyAddEstimate(query, k1, s21); s22 = TWidth.MultiplyAddEstimate(query, k2, s22); s23 = TWidth.MultiplyAddEstimate(query, k3, s23);
                 }
 
                 if (heads >= 4)
                 {
-                    query = TWidth.Load(ref headQueries, d + (nuint)(3 * HeadDim));
+                    query = TWidth.Load(ref headQueries, d + (nuint)(3 * TLayout.PairStride));
                     s30 = TWidth.MultiplyAddEstimate(query, k0, s30); s31 = TWidth.MultiplyAddEstimate(query, k1, s31); s32 = TWidth.MultiplyAddEstimate(query, k2, s32); s33 = TWidth.MultiplyAddEstimate(query, k3, s33);
                 }
             }
@@ -305,7 +529,7 @@ internal static class RowAttention<TShape>
                 s03 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(3 * KvWidth)), s03);
                 if (heads >= 2)
                 {
-                    query = TWidth.Load(ref headQueries, d + (nuint)(HeadDim));
+                    query = TWidth.Load(ref headQueries, d + (nuint)(TLayout.PairStride));
                     s10 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(HeadDim)), s10);
                     s11 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(HeadDim + KvWidth)), s11);
                     s12 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(HeadDim + 2 * KvWidth)), s12);
@@ -314,7 +538,7 @@ internal static class RowAttention<TShape>
 
                 if (heads >= 3)
                 {
-                    query = TWidth.Load(ref headQueries, d + (nuint)(2 * HeadDim));
+                    query = TWidth.Load(ref headQueries, d + (nuint)(2 * TLayout.PairStride));
                     s20 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(2 * HeadDim)), s20);
                     s21 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(2 * HeadDim + KvWidth)), s21);
                     s22 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(2 * HeadDim + 2 * KvWidth)), s22);
@@ -323,7 +547,7 @@ internal static class RowAttention<TShape>
 
                 if (heads >= 4)
                 {
-                    query = TWidth.Load(ref headQueries, d + (nuint)(3 * HeadDim));
+                    query = TWidth.Load(ref headQueries, d + (nuint)(3 * TLayout.PairStride));
                     s30 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(3 * HeadDim)), s30);
                     s31 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(3 * HeadDim + KvWidth)), s31);
                     s32 = TWidth.MultiplyAddEstimate(query, TWidth.Load(ref headKeys, d + (nuint)(3 * HeadDim + 2 * KvWidth)), s32);
@@ -360,88 +584,92 @@ internal static class RowAttention<TShape>
     /// stream past.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValuesStacked<TWidth, TVector>(ref float weights, ref float values, int count, ref float output)
+    private static void WeighValuesStacked<TWidth, TVector>(ref float weights, ref float values, int count, ref float output, int heads)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
     {
-        for (int firstHead = 0; firstHead + WeighedHeadsAtOnce<TWidth, TVector>() <= StackedHeads; firstHead += WeighedHeadsAtOnce<TWidth, TVector>())
+        for (int firstHead = 0; firstHead + WeighedHeadsAtOnce<TWidth, TVector>() <= heads; firstHead += WeighedHeadsAtOnce<TWidth, TVector>())
         {
             if (WeighedHeadsAtOnce<TWidth, TVector>() == 4)
             {
-                WeighHeads<TWidth, TVector, Count4>(ref weights, ref values, count, ref output, firstHead);
+                WeighHeads<TWidth, TVector, Count4, HeadsOfRow>(ref weights, ref values, count, ref output, firstHead);
             }
             else
             {
-                WeighHeads<TWidth, TVector, Count2>(ref weights, ref values, count, ref output, firstHead);
+                WeighHeads<TWidth, TVector, Count2, HeadsOfRow>(ref weights, ref values, count, ref output, firstHead);
             }
         }
 
-        switch (StackedHeads % WeighedHeadsAtOnce<TWidth, TVector>())
+        switch (heads % WeighedHeadsAtOnce<TWidth, TVector>())
         {
-            case 1: WeighHeads<TWidth, TVector, Count1>(ref weights, ref values, count, ref output, StackedHeads - 1); break;
-            case 2: WeighHeads<TWidth, TVector, Count2>(ref weights, ref values, count, ref output, StackedHeads - 2); break;
-            case 3: WeighHeads<TWidth, TVector, Count3>(ref weights, ref values, count, ref output, StackedHeads - 3); break;
+            case 1: WeighHeads<TWidth, TVector, Count1, HeadsOfRow>(ref weights, ref values, count, ref output, heads - 1); break;
+            case 2: WeighHeads<TWidth, TVector, Count2, HeadsOfRow>(ref weights, ref values, count, ref output, heads - 2); break;
+            case 3: WeighHeads<TWidth, TVector, Count3, HeadsOfRow>(ref weights, ref values, count, ref output, heads - 3); break;
         }
     }
 
     /// <summary>Every column block of the <typeparamref name="THeads"/> heads from <paramref name="firstHead"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighHeads<TWidth, TVector, THeads>(ref float weights, ref float values, int count, ref float output, int firstHead)
+    private static void WeighHeads<TWidth, TVector, THeads, TLayout>(ref float weights, ref float values, int count, ref float output, int firstHead)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
         where THeads : struct, IStaticCount
+        where TLayout : struct, IStackLayout
     {
         ref float headWeights = ref Unsafe.Add(ref weights, firstHead * TShape.ScoreStride);
-        ref float headOutputs = ref Unsafe.Add(ref output, firstHead * HeadDim);
-        ref float headValues = ref Unsafe.Add(ref values, Grouped ? 0 : firstHead * HeadDim);
+        ref float headOutputs = ref Unsafe.Add(ref output, firstHead * TLayout.PairStride);
+        ref float headValues = ref Unsafe.Add(ref values, TLayout.SharesKeys ? 0 : firstHead * HeadDim);
         nuint column = 0;
         for (; column + (nuint)(4 * TWidth.Count) <= (nuint)HeadDim; column += (nuint)(4 * TWidth.Count))
         {
-            WeighStackOn<TWidth, TVector, THeads, Count4>(ref headWeights, ref headValues, count, ref headOutputs, column);
+            WeighStackOn<TWidth, TVector, THeads, Count4, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column);
         }
 
         switch (HeadDim % (4 * TWidth.Count) / TWidth.Count)
         {
-            case 1: WeighStackOn<TWidth, TVector, THeads, Count1>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
-            case 2: WeighStackOn<TWidth, TVector, THeads, Count2>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
-            case 3: WeighStackOn<TWidth, TVector, THeads, Count3>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 1: WeighStackOn<TWidth, TVector, THeads, Count1, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 2: WeighStackOn<TWidth, TVector, THeads, Count2, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 3: WeighStackOn<TWidth, TVector, THeads, Count3, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
         }
     }
 
-    /// <summary>The width's named <see cref="WeighStack{TWidth, TVector, THeads, TVectors}"/> kernel.</summary>
+    /// <summary>The width's named <see cref="WeighStack{TWidth, TVector, THeads, TVectors, TLayout}"/> kernel.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighStackOn<TWidth, TVector, THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+    private static void WeighStackOn<TWidth, TVector, THeads, TVectors, TLayout>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
         where THeads : struct, IStaticCount
         where TVectors : struct, IStaticCount
+        where TLayout : struct, IStackLayout
     {
         if (TWidth.Count == 16)
         {
-            WeighStack512<THeads, TVectors>(ref headWeights, ref headValues, count, ref headOutputs, column);
+            WeighStack512<THeads, TVectors, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column);
         }
         else
         {
-            WeighStack256<THeads, TVectors>(ref headWeights, ref headValues, count, ref headOutputs, column);
+            WeighStack256<THeads, TVectors, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column);
         }
     }
 
     // The per-width kernels hold no code of their own: they give each width's compiled kernel its own name, which
     // DOTNET_JitDisasm and the JIT disassembly test select listings by.
 
-    /// <inheritdoc cref="WeighStack{TWidth, TVector, THeads, TVectors}"/>
+    /// <inheritdoc cref="WeighStack{TWidth, TVector, THeads, TVectors, TLayout}"/>
     [MethodImpl(Kernel)]
-    private static void WeighStack512<THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+    private static void WeighStack512<THeads, TVectors, TLayout>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
         where THeads : struct, IStaticCount
-        where TVectors : struct, IStaticCount =>
-        WeighStack<Vector512Width, Vector512<float>, THeads, TVectors>(ref headWeights, ref headValues, count, ref headOutputs, column);
+        where TVectors : struct, IStaticCount
+        where TLayout : struct, IStackLayout =>
+        WeighStack<Vector512Width, Vector512<float>, THeads, TVectors, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column);
 
-    /// <inheritdoc cref="WeighStack{TWidth, TVector, THeads, TVectors}"/>
+    /// <inheritdoc cref="WeighStack{TWidth, TVector, THeads, TVectors, TLayout}"/>
     [MethodImpl(Kernel)]
-    private static void WeighStack256<THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+    private static void WeighStack256<THeads, TVectors, TLayout>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
         where THeads : struct, IStaticCount
-        where TVectors : struct, IStaticCount =>
-        WeighStack<Vector256Width, Vector256<float>, THeads, TVectors>(ref headWeights, ref headValues, count, ref headOutputs, column);
+        where TVectors : struct, IStaticCount
+        where TLayout : struct, IStackLayout =>
+        WeighStack<Vector256Width, Vector256<float>, THeads, TVectors, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column);
 
     /// <summary>
     /// <typeparamref name="THeads"/> heads × <typeparamref name="TVectors"/> vector columns from <paramref name="column"/>
@@ -449,18 +677,20 @@ internal static class RowAttention<TShape>
     /// </summary>
     /// <remarks>At the JIT's limit of 32 locals for an inlinee: hence no local for the lane count.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighStack<TWidth, TVector, THeads, TVectors>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+    private static void WeighStack<TWidth, TVector, THeads, TVectors, TLayout>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
         where THeads : struct, IStaticCount
         where TVectors : struct, IStaticCount
+        where TLayout : struct, IStackLayout
     {
         int heads = THeads.Value;
         int vectors = TVectors.Value;
-        int headDim = HeadDim;
+        // Pairs are this far apart in the outputs, and (when they do not share them) in the value rows.
+        int pairStride = TLayout.PairStride;
         nint kvWidth = KvWidth;
         nint scoreStride = TShape.ScoreStride;
-        bool grouped = Grouped;
+        bool sharesValues = TLayout.SharesKeys;
         TVector o00 = TWidth.Zero, o01 = o00, o02 = o00, o03 = o00;
         TVector o10 = o00, o11 = o00, o12 = o00, o13 = o00;
         TVector o20 = o00, o21 = o00, o22 = o00, o23 = o00;
@@ -484,12 +714,12 @@ internal static class RowAttention<TShape>
 
             if (heads >= 2)
             {
-                if (!grouped)
+                if (!sharesValues)
                 {
-                    v0 = TWidth.Load(ref valueRow, (nuint)headDim);
-                    if (vectors >= 2) v1 = TWidth.Load(ref valueRow, (nuint)(headDim + TWidth.Count));
-                    if (vectors >= 3) v2 = TWidth.Load(ref valueRow, (nuint)(headDim + 2 * TWidth.Count));
-                    if (vectors >= 4) v3 = TWidth.Load(ref valueRow, (nuint)(headDim + 3 * TWidth.Count));
+                    v0 = TWidth.Load(ref valueRow, (nuint)pairStride);
+                    if (vectors >= 2) v1 = TWidth.Load(ref valueRow, (nuint)(pairStride + TWidth.Count));
+                    if (vectors >= 3) v2 = TWidth.Load(ref valueRow, (nuint)(pairStride + 2 * TWidth.Count));
+                    if (vectors >= 4) v3 = TWidth.Load(ref valueRow, (nuint)(pairStride + 3 * TWidth.Count));
                 }
 
                 p = TWidth.Create(Unsafe.Add(ref headWeights, scoreStride + j));
@@ -501,12 +731,12 @@ internal static class RowAttention<TShape>
 
             if (heads >= 3)
             {
-                if (!grouped)
+                if (!sharesValues)
                 {
-                    v0 = TWidth.Load(ref valueRow, (nuint)(2 * headDim));
-                    if (vectors >= 2) v1 = TWidth.Load(ref valueRow, (nuint)(2 * headDim + TWidth.Count));
-                    if (vectors >= 3) v2 = TWidth.Load(ref valueRow, (nuint)(2 * headDim + 2 * TWidth.Count));
-                    if (vectors >= 4) v3 = TWidth.Load(ref valueRow, (nuint)(2 * headDim + 3 * TWidth.Count));
+                    v0 = TWidth.Load(ref valueRow, (nuint)(2 * pairStride));
+                    if (vectors >= 2) v1 = TWidth.Load(ref valueRow, (nuint)(2 * pairStride + TWidth.Count));
+                    if (vectors >= 3) v2 = TWidth.Load(ref valueRow, (nuint)(2 * pairStride + 2 * TWidth.Count));
+                    if (vectors >= 4) v3 = TWidth.Load(ref valueRow, (nuint)(2 * pairStride + 3 * TWidth.Count));
                 }
 
                 p = TWidth.Create(Unsafe.Add(ref headWeights, 2 * scoreStride + j));
@@ -518,12 +748,12 @@ internal static class RowAttention<TShape>
 
             if (heads >= 4)
             {
-                if (!grouped)
+                if (!sharesValues)
                 {
-                    v0 = TWidth.Load(ref valueRow, (nuint)(3 * headDim));
-                    if (vectors >= 2) v1 = TWidth.Load(ref valueRow, (nuint)(3 * headDim + TWidth.Count));
-                    if (vectors >= 3) v2 = TWidth.Load(ref valueRow, (nuint)(3 * headDim + 2 * TWidth.Count));
-                    if (vectors >= 4) v3 = TWidth.Load(ref valueRow, (nuint)(3 * headDim + 3 * TWidth.Count));
+                    v0 = TWidth.Load(ref valueRow, (nuint)(3 * pairStride));
+                    if (vectors >= 2) v1 = TWidth.Load(ref valueRow, (nuint)(3 * pairStride + TWidth.Count));
+                    if (vectors >= 3) v2 = TWidth.Load(ref valueRow, (nuint)(3 * pairStride + 2 * TWidth.Count));
+                    if (vectors >= 4) v3 = TWidth.Load(ref valueRow, (nuint)(3 * pairStride + 3 * TWidth.Count));
                 }
 
                 p = TWidth.Create(Unsafe.Add(ref headWeights, 3 * scoreStride + j));
@@ -541,26 +771,26 @@ internal static class RowAttention<TShape>
         if (vectors >= 4) TWidth.Store(o03, ref outputs, (nuint)(3 * TWidth.Count));
         if (heads >= 2)
         {
-            TWidth.Store(o10, ref outputs, (nuint)headDim);
-            if (vectors >= 2) TWidth.Store(o11, ref outputs, (nuint)(headDim + TWidth.Count));
-            if (vectors >= 3) TWidth.Store(o12, ref outputs, (nuint)(headDim + 2 * TWidth.Count));
-            if (vectors >= 4) TWidth.Store(o13, ref outputs, (nuint)(headDim + 3 * TWidth.Count));
+            TWidth.Store(o10, ref outputs, (nuint)pairStride);
+            if (vectors >= 2) TWidth.Store(o11, ref outputs, (nuint)(pairStride + TWidth.Count));
+            if (vectors >= 3) TWidth.Store(o12, ref outputs, (nuint)(pairStride + 2 * TWidth.Count));
+            if (vectors >= 4) TWidth.Store(o13, ref outputs, (nuint)(pairStride + 3 * TWidth.Count));
         }
 
         if (heads >= 3)
         {
-            TWidth.Store(o20, ref outputs, (nuint)(2 * headDim));
-            if (vectors >= 2) TWidth.Store(o21, ref outputs, (nuint)(2 * headDim + TWidth.Count));
-            if (vectors >= 3) TWidth.Store(o22, ref outputs, (nuint)(2 * headDim + 2 * TWidth.Count));
-            if (vectors >= 4) TWidth.Store(o23, ref outputs, (nuint)(2 * headDim + 3 * TWidth.Count));
+            TWidth.Store(o20, ref outputs, (nuint)(2 * pairStride));
+            if (vectors >= 2) TWidth.Store(o21, ref outputs, (nuint)(2 * pairStride + TWidth.Count));
+            if (vectors >= 3) TWidth.Store(o22, ref outputs, (nuint)(2 * pairStride + 2 * TWidth.Count));
+            if (vectors >= 4) TWidth.Store(o23, ref outputs, (nuint)(2 * pairStride + 3 * TWidth.Count));
         }
 
         if (heads >= 4)
         {
-            TWidth.Store(o30, ref outputs, (nuint)(3 * headDim));
-            if (vectors >= 2) TWidth.Store(o31, ref outputs, (nuint)(3 * headDim + TWidth.Count));
-            if (vectors >= 3) TWidth.Store(o32, ref outputs, (nuint)(3 * headDim + 2 * TWidth.Count));
-            if (vectors >= 4) TWidth.Store(o33, ref outputs, (nuint)(3 * headDim + 3 * TWidth.Count));
+            TWidth.Store(o30, ref outputs, (nuint)(3 * pairStride));
+            if (vectors >= 2) TWidth.Store(o31, ref outputs, (nuint)(3 * pairStride + TWidth.Count));
+            if (vectors >= 3) TWidth.Store(o32, ref outputs, (nuint)(3 * pairStride + 2 * TWidth.Count));
+            if (vectors >= 4) TWidth.Store(o33, ref outputs, (nuint)(3 * pairStride + 3 * TWidth.Count));
         }
     }
 
@@ -569,14 +799,14 @@ internal static class RowAttention<TShape>
     /// is full: the last one slides back to end on the last key and rescores a few.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreKeysHeadByHead(ref float queries, ref float keys, int count, ref float scores)
+    private static void ScoreKeysHeadByHead(ref float queries, ref float keys, int count, ref float scores, int heads)
     {
         int blockCount = Math.Min(KeyBlock, count);
         for (int first = 0; first < count; first += KeyBlock)
         {
             int start = Math.Min(first, count - blockCount);
             ref float block = ref Unsafe.Add(ref keys, (nint)start * KvWidth);
-            for (int head = 0; head < StackedHeads; head++)
+            for (int head = 0; head < heads; head++)
             {
                 RowKernels<HeadRow>.Dot(
                     ref Unsafe.Add(ref queries, head * HeadDim),
@@ -590,14 +820,14 @@ internal static class RowAttention<TShape>
 
     /// <summary>The heads take turns on each block of <see cref="KeyBlock"/> value rows while it is in L1, adding into their outputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValuesHeadByHead(ref float weights, ref float values, int count, ref float output)
+    private static void WeighValuesHeadByHead(ref float weights, ref float values, int count, ref float output, int heads)
     {
-        MemoryMarshal.CreateSpan(ref output, StackedHeads * HeadDim).Clear();
+        MemoryMarshal.CreateSpan(ref output, heads * HeadDim).Clear();
         for (int first = 0; first < count; first += KeyBlock)
         {
             int blockCount = Math.Min(KeyBlock, count - first);
             ref float block = ref Unsafe.Add(ref values, (nint)first * KvWidth);
-            for (int head = 0; head < StackedHeads; head++)
+            for (int head = 0; head < heads; head++)
             {
                 RowKernels<HeadRow>.AddWeightedSum(
                     ref Unsafe.Add(ref weights, head * TShape.ScoreStride + first),
@@ -605,6 +835,48 @@ internal static class RowAttention<TShape>
                     blockCount,
                     ref Unsafe.Add(ref output, head * HeadDim));
             }
+        }
+    }
+
+    /// <summary>How a stack of (query row, head) pairs lies in memory; every member is a constant.</summary>
+    private interface IStackLayout
+    {
+        /// <summary>Floats from one pair's query (and output) to the next's.</summary>
+        static abstract int PairStride { get; }
+
+        /// <summary>Whether the pairs read the same key and value vectors; if not, each its own head's slice, HeadDim apart.</summary>
+        static abstract bool SharesKeys { get; }
+    }
+
+    /// <summary>The heads of one query row: a group shares its key/value head; heads without a group read their own slices.</summary>
+    private struct HeadsOfRow : IStackLayout
+    {
+        public static int PairStride
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TShape.HeadDim;
+        }
+
+        public static bool SharesKeys
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TShape.Heads / TShape.KvHeads > 1;
+        }
+    }
+
+    /// <summary>Consecutive query rows of one head, which read the same slice of K and V.</summary>
+    private struct RowsOfHead : IStackLayout
+    {
+        public static int PairStride
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TShape.Heads * TShape.HeadDim;
+        }
+
+        public static bool SharesKeys
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => true;
         }
     }
 
