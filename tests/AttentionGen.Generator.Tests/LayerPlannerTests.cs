@@ -38,7 +38,7 @@ public sealed class LayerPlannerTests
         Assert.Equal((8, 2, 20, 16, 128, true, 0.1f, 30f), (core.Heads, core.KvHeads, core.HeadDim, core.MaxSeqLen, core.MaxKvSeqLen, core.Causal, core.Scale, core.Softcap));
         Assert.False(core.ScaleIsDefault);
         Assert.Equal(4, core.GroupSize);
-        Assert.Equal(4, core.RowStackedHeads);
+        Assert.Equal(8, core.RowStackedHeads); // a score row for every head: a decode step takes the 2 streams in turns
     }
 
     [Fact]
@@ -162,10 +162,12 @@ public sealed class LayerPlannerTests
     {
         var tiled = Core(new ScaledDotProductAttentionSpec { Heads = 2, HeadDim = 64, MaxSeqLen = 100 });
         var wideGroup = Core(new ScaledDotProductAttentionSpec { Heads = 8, KvHeads = 1, HeadDim = 64, MaxSeqLen = 8 });
+        var groups = Core(new ScaledDotProductAttentionSpec { Heads = 12, KvHeads = 3, HeadDim = 64, MaxSeqLen = 8 });
         var rowsOnly = Core(new ScaledDotProductAttentionSpec { Heads = 3, HeadDim = 3, MaxSeqLen = 5 });
 
         Assert.Equal((128L, 6), (tiled.ScoreStride, tiled.ScoreRows));
         Assert.Equal(8, wideGroup.ScoreRows);
+        Assert.Equal(12, groups.ScoreRows); // every head, not one group of 4: the streams take turns per block of keys
         Assert.Equal((16L, 3), (rowsOnly.ScoreStride, rowsOnly.ScoreRows));
     }
 

@@ -54,8 +54,8 @@ partial class CausalCore
 
         // Score rows hold MaxKvSeqLen (64) keys, rounded up to whole 64-key panels.
         public static int ScoreStride => 64;
-        // A register tile takes 6 (query row, head) pairs, one score row each.
-        public static int ScoreRows => 6;
+        // The row path scores all 8 heads of a query row at once, its key/value streams in turns, one score row each.
+        public static int ScoreRows => 8;
 
         // The Vector512 tile packs Kᵀ in panels of 64 keys: 6 rows × 4 key vectors of accumulators.
         public static int PanelKeys512 => 64;

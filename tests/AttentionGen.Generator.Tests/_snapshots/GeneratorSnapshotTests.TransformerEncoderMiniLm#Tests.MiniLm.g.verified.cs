@@ -78,7 +78,7 @@ partial class MiniLm : global::AttentionGen.ISentenceEncoder
 
         // Score rows hold MaxKvSeqLen (256) keys, rounded up to whole 64-key panels.
         public static int ScoreStride => 256;
-        // The row path scores every 12 heads at once, one score row each.
+        // The row path scores all 12 heads of a query row at once, one score row each.
         public static int ScoreRows => 12;
 
         // The Vector512 tile packs Kᵀ in panels of 64 keys: 6 rows × 4 key vectors of accumulators.

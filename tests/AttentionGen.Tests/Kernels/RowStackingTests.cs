@@ -111,6 +111,56 @@ public sealed class RowStackingTests
         CheckHiddenLastKey<OneHeadDim64Causal>(seqLen, kvSeqLen);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(19)]
+    [InlineData(20)]
+    [InlineData(21)]
+    [InlineData(203)]
+    public void DecodeRow_StreamsInTurn_GiveEachStreamsBitsAlone(int kvSeqLen)
+    {
+        // A decode row of several key/value streams takes them in turns, 4 keys at a time for the scores and 16 value rows
+        // for the sums (a last turn takes 4 to 7 or 4 to 19), each stream continuing its sums: every stream must get the
+        // bits it gets in a call of its own.
+        CheckStreamsInTurn<Gqa2Dim64Causal>(kvSeqLen, null);
+        CheckStreamsInTurn<Gqa3Dim80CausalSoftcap>(kvSeqLen, null);
+        CheckStreamsInTurn<Gqa4Dim128Streams4>(kvSeqLen, null);
+        CheckStreamsInTurn<Gqa4Dim128Streams4>(kvSeqLen, Masks.Padding(seed: 25, 3, kvSeqLen, fullyMaskedRow: 1));
+    }
+
+    private static void CheckStreamsInTurn<TShape>(int kvSeqLen, float[]? mask)
+        where TShape : struct, IAttentionShape
+    {
+        const int SeqLen = 3;
+        int queryWidth = TShape.Heads * TShape.HeadDim, kvWidth = TShape.KvHeads * TShape.HeadDim;
+        var query = TestData.Uniform(41 + kvSeqLen, SeqLen * queryWidth);
+        var key = TestData.Uniform(42 + kvSeqLen, kvSeqLen * kvWidth);
+        var value = TestData.Uniform(43 + kvSeqLen, kvSeqLen * kvWidth);
+        var inTurn = new float[query.Length];
+        var alone = new float[query.Length];
+        var scores = new AlignedBuffer(AttentionCore<TShape>.ScoreScratchLength);
+        for (int row = 0; row < SeqLen; row++)
+        {
+            scores.Span.Fill(float.NaN);
+            RowAttention<TShape>.AttendPart(query, key, value, mask, inTurn, SeqLen, kvSeqLen, scores.Span, 0, RowAttention<TShape>.Streams, row, row + 1);
+            for (int stream = 0; stream < RowAttention<TShape>.Streams; stream++)
+            {
+                scores.Span.Fill(float.NaN);
+                RowAttention<TShape>.AttendPart(query, key, value, mask, alone, SeqLen, kvSeqLen, scores.Span, stream, stream + 1, row, row + 1);
+            }
+        }
+
+        string what = $"{typeof(TShape).Name} kvSeqLen {kvSeqLen}{(mask is null ? "" : " masked")}";
+        AssertSameBits(alone, inTurn, queryWidth, $"{what}: streams in turn against each stream alone");
+        var expected = AttentionReference.Sdpa(
+            query, key, value, SeqLen, kvSeqLen, TShape.Heads, TShape.KvHeads, TShape.HeadDim, TShape.IsCausal, TShape.Scale, TShape.Softcap, mask);
+        TestData.AssertClose(expected, inTurn, what);
+    }
+
     private static void Check<TShape>(int seqLen, int kvSeqLen, float[]? mask = null)
         where TShape : struct, IAttentionShape
     {
@@ -222,6 +272,15 @@ public sealed class RowStackingTests
         public static int Heads => 8; public static int KvHeads => 2; public static int HeadDim => 32;
         public static float Scale => 0.3f; public static float Softcap => 0; public static bool IsCausal => true;
         public static int ScoreStride => Stride; public static int ScoreRows => 6;
+        public static int PanelKeys512 => 0; public static bool HasTile256 => false; public static bool HasTile128 => false; public static int OnlineChunk => 0;
+    }
+
+    /// <summary>Four streams of four heads, a score row for every head as generated shapes now plan: a decode row takes the streams in turns.</summary>
+    private struct Gqa4Dim128Streams4 : IAttentionShape
+    {
+        public static int Heads => 16; public static int KvHeads => 4; public static int HeadDim => 128;
+        public static float Scale => 0.0883883f; public static float Softcap => 0; public static bool IsCausal => false;
+        public static int ScoreStride => Stride; public static int ScoreRows => 16;
         public static int PanelKeys512 => 0; public static bool HasTile256 => false; public static bool HasTile128 => false; public static int OnlineChunk => 0;
     }
 

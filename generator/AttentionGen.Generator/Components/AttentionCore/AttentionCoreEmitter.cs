@@ -53,7 +53,7 @@ internal static class AttentionCoreEmitter
             w.Line($"// Score rows hold MaxKvSeqLen ({Int(core.MaxKvSeqLen)}) keys, rounded up to whole {Int(core.WidestPanel)}-key panels.");
             w.Line($"public static int ScoreStride => {Long(core.ScoreStride)};");
             w.Line(core.RowStackedHeads > core.TileRows
-                ? $"// The row path scores {(core.GroupSize > 1 ? "a group's" : "every")} {Int(core.RowStackedHeads)} heads at once, one score row each."
+                ? $"// The row path scores all {Int(core.RowStackedHeads)} heads of a query row at once{(core.GroupSize > 1 ? ", its key/value streams in turns" : "")}, one score row each."
                 : core.HasTiles
                     ? $"// A register tile takes {Int(core.TileRows)} (query row, head) pairs, one score row each."
                     : "// One score row: a single head, row by row.");

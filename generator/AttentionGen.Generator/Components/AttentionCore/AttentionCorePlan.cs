@@ -34,8 +34,11 @@ internal sealed record AttentionCorePlan(
     /// <summary>Row stride of the score block: MaxKvSeqLen rounded up to whole key panels of every tile and whole Vector512s.</summary>
     public long ScoreStride => ((long)MaxKvSeqLen + WidestPanel - 1) / WidestPanel * WidestPanel;
 
-    /// <summary>Heads the row path takes at once: a grouped-query group, or every head when there are no groups.</summary>
-    public int RowStackedHeads => GroupSize > 1 ? GroupSize : Heads;
+    /// <summary>
+    /// Score rows the row path fills at once: every head. Without groups, all heads are one stack; with groups, a decode
+    /// step takes its key/value streams in turns per block of keys and keeps every head's scores.
+    /// </summary>
+    public int RowStackedHeads => Heads;
 
     /// <summary>The tallest tile: six rows on Vector512 and Vector256, four on Vector128.</summary>
     public int TileRows => PanelKeys512 > 0 || HasTile256 ? 6 : HasTile128 ? 4 : 1;

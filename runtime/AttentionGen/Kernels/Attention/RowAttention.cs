@@ -166,6 +166,12 @@ internal static class RowAttention<TShape>
         ref float outputStart = ref MemoryMarshal.GetReference(output);
         ref float scoreRows = ref MemoryMarshal.GetReference(scores);
 
+        if (TakesStreamsInTurn && streamEnd - firstStream > 1 && rowEnd - firstRow == 1)
+        {
+            AttendStreamsInTurn(ref queryStart, ref keyStart, ref valueStart, additiveMask, ref outputStart, firstRow, seqLen, kvSeqLen, ref scoreRows, firstStream, streamEnd);
+            return;
+        }
+
         for (int stream = firstStream; stream < streamEnd; stream++)
         {
             // Without groups, head h reads its own slice of K and V, h·HeadDim in; a group's heads share theirs.
@@ -204,6 +210,104 @@ internal static class RowAttention<TShape>
             }
         }
     }
+
+    /// <summary>
+    /// Keys per turn when a decode step's key/value streams take turns (see <see cref="AttendStreamsInTurn"/>): one group of
+    /// the stacked score kernel, so the streams read each key row whole, one after another.
+    /// </summary>
+    private const int ScoreTurnKeys = 4;
+
+    /// <summary>
+    /// Value rows per turn: a turn reloads and stores the stream's sums, 16 rows pays for that (8 to 16 timed fastest, 64
+    /// a quarter slower on a cache from DRAM).
+    /// </summary>
+    private const int WeighTurnKeys = 16;
+
+    /// <summary>
+    /// Whether one query row of several key/value streams takes them in turns per block of keys: with groups, on the stacked
+    /// kernels (a key's score there does not depend on the block it is scored in, from 4 keys up, and value sums continue
+    /// exactly), when the shape planned a score row for every head.
+    /// </summary>
+    private static bool TakesStreamsInTurn
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Grouped && TShape.ScoreRows >= TShape.Heads
+            && ((Vector512.IsHardwareAccelerated && Stacks512) || (Vector256.IsHardwareAccelerated && Stacks256));
+    }
+
+    /// <summary>
+    /// One query row (a decode step) of streams [<paramref name="firstStream"/>, <paramref name="streamEnd"/>), each as
+    /// <see cref="AttendRow"/> computes it, bit for bit, but with the streams taking turns on each few keys
+    /// (<see cref="ScoreTurnKeys"/>) for the scores, and on each few value rows (<see cref="WeighTurnKeys"/>) for the
+    /// weighted values.
+    /// </summary>
+    /// <remarks>
+    /// A key/value row holds every stream's head side by side (KvHeads·HeadDim floats). One stream at a time over the whole
+    /// cache reads a HeadDim slice of each row: with 8 streams of 128, 512 bytes of every 4 KB, a page each, so the
+    /// prefetchers keep stopping and a cache from DRAM read at a quarter of the read rate (`decode H32 kv8 q1 kv4096 D128`,
+    /// 3.6–4.0 ms). In turns, the rows are read whole, in order: 1.9–2.3 ms. The scores of every head are kept (a score row
+    /// each), and each stream's weighted sums continue from its turn before. Caches that fit in L3 time the same either way.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AttendStreamsInTurn(ref float queryStart, ref float keyStart, ref float valueStart, ReadOnlySpan<float> additiveMask, ref float outputStart, int row, int seqLen, int kvSeqLen, ref float scoreRows, int firstStream, int streamEnd)
+    {
+        int streams = streamEnd - firstStream;
+        int streamWidth = StackedHeads * HeadDim;
+        int streamScores = StackedHeads * TShape.ScoreStride;
+        int headsOffset = row * QueryWidth + firstStream * streamWidth;
+        ref float queryHeads = ref Unsafe.Add(ref queryStart, headsOffset);
+        ref float outputHeads = ref Unsafe.Add(ref outputStart, headsOffset);
+        ref float keyHeads = ref Unsafe.Add(ref keyStart, firstStream * HeadDim);
+        ref float valueHeads = ref Unsafe.Add(ref valueStart, firstStream * HeadDim);
+        int visible = AttentionCore<TShape>.Visible(row, seqLen, kvSeqLen);
+        if (visible <= 0)
+        {
+            MemoryMarshal.CreateSpan(ref outputHeads, streams * streamWidth).Clear();
+            return;
+        }
+
+        for (int first = 0, count; first < visible; first += count)
+        {
+            count = KeysInTurn(first, visible, ScoreTurnKeys);
+            ref float keyBlock = ref Unsafe.Add(ref keyHeads, (nint)first * KvWidth);
+            for (int stream = 0; stream < streams; stream++)
+            {
+                ScoreKeys(
+                    ref Unsafe.Add(ref queryHeads, stream * streamWidth), ref Unsafe.Add(ref keyBlock, stream * HeadDim), count,
+                    ref Unsafe.Add(ref scoreRows, stream * streamScores + first), StackedHeads);
+            }
+        }
+
+        ReadOnlySpan<float> maskRow = AttentionScores<TShape>.MaskRow(additiveMask, row, kvSeqLen);
+        for (int head = 0; head < streams * StackedHeads; head++)
+        {
+            AttentionScores<TShape>.SoftmaxRow(ref Unsafe.Add(ref scoreRows, head * TShape.ScoreStride), visible, visible, maskRow);
+        }
+
+        for (int first = 0, count; first < visible; first += count)
+        {
+            count = KeysInTurn(first, visible, WeighTurnKeys);
+            ref float valueBlock = ref Unsafe.Add(ref valueHeads, (nint)first * KvWidth);
+            for (int stream = 0; stream < streams; stream++)
+            {
+                ref float weights = ref Unsafe.Add(ref scoreRows, stream * streamScores + first);
+                ref float values = ref Unsafe.Add(ref valueBlock, stream * HeadDim);
+                ref float outputs = ref Unsafe.Add(ref outputHeads, stream * streamWidth);
+                if (Vector512.IsHardwareAccelerated && Stacks512)
+                {
+                    WeighValuesStacked<Vector512Width, Vector512<float>>(ref weights, ref values, count, ref outputs, StackedHeads, continues: first > 0);
+                }
+                else
+                {
+                    WeighValuesStacked<Vector256Width, Vector256<float>>(ref weights, ref values, count, ref outputs, StackedHeads, continues: first > 0);
+                }
+            }
+        }
+    }
+
+    /// <summary>The keys of the turn from <paramref name="first"/>: <paramref name="turn"/>, or all the rest when fewer than 4 would be left after (the stacked score kernel's bits need 4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int KeysInTurn(int first, int visible, int turn) => visible - first < turn + 4 ? visible - first : turn;
 
     /// <summary>
     /// One query row of one stream, <paramref name="heads"/> of its stacked heads side by side: the kernels every row took
@@ -396,13 +500,13 @@ internal static class RowAttention<TShape>
 
         if (Vector512.IsHardwareAccelerated && Stacks512)
         {
-            WeighValuesStacked<Vector512Width, Vector512<float>>(ref weights, ref values, count, ref output, heads);
+            WeighValuesStacked<Vector512Width, Vector512<float>>(ref weights, ref values, count, ref output, heads, continues: false);
             return;
         }
 
         if (Vector256.IsHardwareAccelerated && Stacks256)
         {
-            WeighValuesStacked<Vector256Width, Vector256<float>>(ref weights, ref values, count, ref output, heads);
+            WeighValuesStacked<Vector256Width, Vector256<float>>(ref weights, ref values, count, ref output, heads, continues: false);
             return;
         }
 
@@ -583,8 +687,12 @@ internal static class RowAttention<TShape>
     /// weighted for its heads (or, without groups, each head's own slice), with the outputs in registers while the values
     /// stream past.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="continues"/>, the sums start from the outputs already there instead of zero: a pass split over
+    /// ranges of value rows, each continuing the sums the one before stored, adds in the same order as one pass, bit for bit.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeighValuesStacked<TWidth, TVector>(ref float weights, ref float values, int count, ref float output, int heads)
+    private static void WeighValuesStacked<TWidth, TVector>(ref float weights, ref float values, int count, ref float output, int heads, bool continues)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
     {
@@ -592,25 +700,25 @@ internal static class RowAttention<TShape>
         {
             if (WeighedHeadsAtOnce<TWidth, TVector>() == 4)
             {
-                WeighHeads<TWidth, TVector, Count4, HeadsOfRow>(ref weights, ref values, count, ref output, firstHead);
+                WeighHeads<TWidth, TVector, Count4, HeadsOfRow>(ref weights, ref values, count, ref output, firstHead, continues);
             }
             else
             {
-                WeighHeads<TWidth, TVector, Count2, HeadsOfRow>(ref weights, ref values, count, ref output, firstHead);
+                WeighHeads<TWidth, TVector, Count2, HeadsOfRow>(ref weights, ref values, count, ref output, firstHead, continues);
             }
         }
 
         switch (heads % WeighedHeadsAtOnce<TWidth, TVector>())
         {
-            case 1: WeighHeads<TWidth, TVector, Count1, HeadsOfRow>(ref weights, ref values, count, ref output, heads - 1); break;
-            case 2: WeighHeads<TWidth, TVector, Count2, HeadsOfRow>(ref weights, ref values, count, ref output, heads - 2); break;
-            case 3: WeighHeads<TWidth, TVector, Count3, HeadsOfRow>(ref weights, ref values, count, ref output, heads - 3); break;
+            case 1: WeighHeads<TWidth, TVector, Count1, HeadsOfRow>(ref weights, ref values, count, ref output, heads - 1, continues); break;
+            case 2: WeighHeads<TWidth, TVector, Count2, HeadsOfRow>(ref weights, ref values, count, ref output, heads - 2, continues); break;
+            case 3: WeighHeads<TWidth, TVector, Count3, HeadsOfRow>(ref weights, ref values, count, ref output, heads - 3, continues); break;
         }
     }
 
     /// <summary>Every column block of the <typeparamref name="THeads"/> heads from <paramref name="firstHead"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighHeads<TWidth, TVector, THeads, TLayout>(ref float weights, ref float values, int count, ref float output, int firstHead)
+    private static void WeighHeads<TWidth, TVector, THeads, TLayout>(ref float weights, ref float values, int count, ref float output, int firstHead, bool continues = false)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
         where THeads : struct, IStaticCount
@@ -622,20 +730,20 @@ internal static class RowAttention<TShape>
         nuint column = 0;
         for (; column + (nuint)(4 * TWidth.Count) <= (nuint)HeadDim; column += (nuint)(4 * TWidth.Count))
         {
-            WeighStackOn<TWidth, TVector, THeads, Count4, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column);
+            WeighStackOn<TWidth, TVector, THeads, Count4, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column, continues);
         }
 
         switch (HeadDim % (4 * TWidth.Count) / TWidth.Count)
         {
-            case 1: WeighStackOn<TWidth, TVector, THeads, Count1, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
-            case 2: WeighStackOn<TWidth, TVector, THeads, Count2, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
-            case 3: WeighStackOn<TWidth, TVector, THeads, Count3, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column); break;
+            case 1: WeighStackOn<TWidth, TVector, THeads, Count1, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column, continues); break;
+            case 2: WeighStackOn<TWidth, TVector, THeads, Count2, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column, continues); break;
+            case 3: WeighStackOn<TWidth, TVector, THeads, Count3, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column, continues); break;
         }
     }
 
     /// <summary>The width's named <see cref="WeighStack{TWidth, TVector, THeads, TVectors, TLayout}"/> kernel.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighStackOn<TWidth, TVector, THeads, TVectors, TLayout>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+    private static void WeighStackOn<TWidth, TVector, THeads, TVectors, TLayout>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column, bool continues)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
         where THeads : struct, IStaticCount
@@ -644,11 +752,11 @@ internal static class RowAttention<TShape>
     {
         if (TWidth.Count == 16)
         {
-            WeighStack512<THeads, TVectors, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column);
+            WeighStack512<THeads, TVectors, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column, continues);
         }
         else
         {
-            WeighStack256<THeads, TVectors, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column);
+            WeighStack256<THeads, TVectors, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column, continues);
         }
     }
 
@@ -657,19 +765,19 @@ internal static class RowAttention<TShape>
 
     /// <inheritdoc cref="WeighStack{TWidth, TVector, THeads, TVectors, TLayout}"/>
     [MethodImpl(Kernel)]
-    private static void WeighStack512<THeads, TVectors, TLayout>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+    private static void WeighStack512<THeads, TVectors, TLayout>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column, bool continues)
         where THeads : struct, IStaticCount
         where TVectors : struct, IStaticCount
         where TLayout : struct, IStackLayout =>
-        WeighStack<Vector512Width, Vector512<float>, THeads, TVectors, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column);
+        WeighStack<Vector512Width, Vector512<float>, THeads, TVectors, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column, continues);
 
     /// <inheritdoc cref="WeighStack{TWidth, TVector, THeads, TVectors, TLayout}"/>
     [MethodImpl(Kernel)]
-    private static void WeighStack256<THeads, TVectors, TLayout>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+    private static void WeighStack256<THeads, TVectors, TLayout>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column, bool continues)
         where THeads : struct, IStaticCount
         where TVectors : struct, IStaticCount
         where TLayout : struct, IStackLayout =>
-        WeighStack<Vector256Width, Vector256<float>, THeads, TVectors, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column);
+        WeighStack<Vector256Width, Vector256<float>, THeads, TVectors, TLayout>(ref headWeights, ref headValues, count, ref headOutputs, column, continues);
 
     /// <summary>
     /// <typeparamref name="THeads"/> heads × <typeparamref name="TVectors"/> vector columns from <paramref name="column"/>
@@ -677,7 +785,7 @@ internal static class RowAttention<TShape>
     /// </summary>
     /// <remarks>At the JIT's limit of 32 locals for an inlinee: hence no local for the lane count.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighStack<TWidth, TVector, THeads, TVectors, TLayout>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column)
+    private static void WeighStack<TWidth, TVector, THeads, TVectors, TLayout>(ref float headWeights, ref float headValues, int count, ref float headOutputs, nuint column, bool continues)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
         where THeads : struct, IStaticCount
@@ -695,6 +803,38 @@ internal static class RowAttention<TShape>
         TVector o10 = o00, o11 = o00, o12 = o00, o13 = o00;
         TVector o20 = o00, o21 = o00, o22 = o00, o23 = o00;
         TVector o30 = o00, o31 = o00, o32 = o00, o33 = o00;
+        if (continues)
+        {
+            // The sums so far, where the stores below left them (a pass over an earlier range of value rows).
+            ref float sums = ref Unsafe.Add(ref headOutputs, column);
+            o00 = TWidth.Load(ref sums, 0);
+            if (vectors >= 2) o01 = TWidth.Load(ref sums, (nuint)TWidth.Count);
+            if (vectors >= 3) o02 = TWidth.Load(ref sums, (nuint)(2 * TWidth.Count));
+            if (vectors >= 4) o03 = TWidth.Load(ref sums, (nuint)(3 * TWidth.Count));
+            if (heads >= 2)
+            {
+                o10 = TWidth.Load(ref sums, (nuint)pairStride);
+                if (vectors >= 2) o11 = TWidth.Load(ref sums, (nuint)(pairStride + TWidth.Count));
+                if (vectors >= 3) o12 = TWidth.Load(ref sums, (nuint)(pairStride + 2 * TWidth.Count));
+                if (vectors >= 4) o13 = TWidth.Load(ref sums, (nuint)(pairStride + 3 * TWidth.Count));
+            }
+
+            if (heads >= 3)
+            {
+                o20 = TWidth.Load(ref sums, (nuint)(2 * pairStride));
+                if (vectors >= 2) o21 = TWidth.Load(ref sums, (nuint)(2 * pairStride + TWidth.Count));
+                if (vectors >= 3) o22 = TWidth.Load(ref sums, (nuint)(2 * pairStride + 2 * TWidth.Count));
+                if (vectors >= 4) o23 = TWidth.Load(ref sums, (nuint)(2 * pairStride + 3 * TWidth.Count));
+            }
+
+            if (heads >= 4)
+            {
+                o30 = TWidth.Load(ref sums, (nuint)(3 * pairStride));
+                if (vectors >= 2) o31 = TWidth.Load(ref sums, (nuint)(3 * pairStride + TWidth.Count));
+                if (vectors >= 3) o32 = TWidth.Load(ref sums, (nuint)(3 * pairStride + 2 * TWidth.Count));
+                if (vectors >= 4) o33 = TWidth.Load(ref sums, (nuint)(3 * pairStride + 3 * TWidth.Count));
+            }
+        }
 
         // A native-int row index and the value row advanced by a constant: every load folds into [base + j*4 + disp]
         // with no sign extension or multiply per row (integer work that, on Intel, takes the FMAs' ports).
