@@ -77,6 +77,19 @@ public sealed class AlignedBufferTests
         // With "always", every large mapping gets huge pages unasked, and none carries the advice flag.
         bool adviceNeeded = !File.ReadAllText(Setting).Contains("[always]", StringComparison.Ordinal);
 
+        // Memory the GC hands out again after an earlier object touched it (4 KB pages already behind it) must end up on
+        // huge pages too: 64 MB of arrays touched, dropped and collected first make that likely.
+        var earlier = new float[64][];
+        for (int i = 0; i < earlier.Length; i++)
+        {
+            earlier[i] = GC.AllocateArray<float>(1 << 20 >> 2, pinned: true);
+            earlier[i].AsSpan().Fill(1f);
+        }
+
+        earlier = null;
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+
         const int HugePage = 2 << 20;
         var buffer = new AlignedBuffer(16 << 20 >> 2); // 16 MB, zeroed: every page touched
         nuint first = (nuint)Unsafe.AsPointer(ref buffer.Reference);
@@ -109,7 +122,10 @@ public sealed class AlignedBufferTests
 
         GC.KeepAlive(buffer);
         Assert.True(advised || !adviceNeeded, $"the mapping at 0x{adviseStart:x} is not advised for huge pages");
-        Assert.True(hugeKb >= 12 << 10, $"only {hugeKb} kB of the mapping holding the 16 MB buffer is on huge pages");
+        // At least one huge page, not all 7 whole ones inside: the kernel falls back to 4 KB pages where it finds no free
+        // 2 MB of physical memory, which a busy machine's fragmentation can cause (a full CI run once got 4 MB of them).
+        // Advice given too late, after the pages were touched, gets none.
+        Assert.True(hugeKb >= 2 << 10, $"only {hugeKb} kB of the mapping holding the 16 MB buffer is on huge pages");
     }
 
     [Fact]
