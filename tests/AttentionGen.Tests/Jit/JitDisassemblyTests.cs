@@ -142,42 +142,58 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
 
     private void AssertIntegerWorkInFmaLoops(string filter, string[] methods)
     {
-        string listingPath = Path.Combine(Path.GetTempPath(), $"attentiongen-jit-{Guid.NewGuid():N}.txt");
-        try
+        var listings = CompiledListings(filter, methods);
+        foreach (var method in methods)
         {
-            var (exitCode, log) = ChildTestRun.Run(
-                filter,
-                new Dictionary<string, string> { ["DOTNET_JitDisasm"] = string.Join(' ', methods), ["DOTNET_JitStdOutFile"] = listingPath });
-            Assert.True(exitCode == 0, log);
-
-            var listings = Listings(File.ReadAllText(listingPath)).ToList();
-            foreach (var method in methods)
-            {
-                // Every named kernel must have at least one 512-bit FMA loop, or a parser that found none would pass it.
-                Assert.Contains(listings, l => Names(l.Method, method) && InnermostLoops(l.Body.Split('\n')).Any(IsZmmFmaLoop));
-            }
-
-            foreach (var (method, body) in listings)
-            {
-                foreach (var loop in InnermostLoops(body.Split('\n')).Where(IsZmmFmaLoop))
-                {
-                    var integer = IntegerInstructions(loop);
-                    output.WriteLine($"{method}: {integer.Count} integer instructions ({string.Join(' ', integer)})");
-                    Assert.True(
-                        integer.Count <= MaxIntegerInstructionsPerFmaLoop,
-                        $"{method}: an FMA loop has {integer.Count} integer instructions ({string.Join(' ', integer)}):\n{string.Join('\n', loop)}");
-                }
-            }
+            // Every named kernel must have at least one 512-bit FMA loop, or a parser that found none would pass it.
+            Assert.Contains(listings, l => Names(l.Method, method) && InnermostLoops(l.Body.Split('\n')).Any(IsZmmFmaLoop));
         }
-        finally
+
+        foreach (var (method, body) in listings)
         {
-            File.Delete(listingPath);
+            foreach (var loop in InnermostLoops(body.Split('\n')).Where(IsZmmFmaLoop))
+            {
+                var integer = IntegerInstructions(loop);
+                output.WriteLine($"{method}: {integer.Count} integer instructions ({string.Join(' ', integer)})");
+                Assert.True(
+                    integer.Count <= MaxIntegerInstructionsPerFmaLoop,
+                    $"{method}: an FMA loop has {integer.Count} integer instructions ({string.Join(' ', integer)}):\n{string.Join('\n', loop)}");
+            }
         }
 
         static bool IsZmmFmaLoop(string[] loop) => loop.Any(line => line.Contains("vfmadd", StringComparison.Ordinal) && line.Contains("zmm", StringComparison.Ordinal));
     }
 
     private void AssertListings(string filter, string[] methods, string[]? withoutOwnLoops = null)
+    {
+        var listings = CompiledListings(filter, methods);
+        foreach (var method in methods)
+        {
+            Assert.Contains(listings, l => Names(l.Method, method));
+        }
+
+        foreach (var method in methods.Except(withoutOwnLoops ?? []))
+        {
+            // A grouped layer's ScoreKeys/WeighValues can be a bare call on paths without the stacked kernel, but every
+            // kernel name has loops in some listing (and a parser that found none would pass everything).
+            Assert.Contains(listings, l => Names(l.Method, method) && InnermostLoops(l.Body.Split('\n')).Any());
+        }
+
+        foreach (var (method, body) in listings)
+        {
+            Assert.True(body.Contains("; FullOpts code") || body.Contains("; Tier1 code"), $"{method} was not fully optimized.");
+            foreach (var loop in InnermostLoops(body.Split('\n')))
+            {
+                var offending = loop.Where(line => CallOrStack().IsMatch(line)).ToList();
+                Assert.True(offending.Count == 0, $"{method}: inner loop has calls or stack traffic:\n{string.Join('\n', offending)}");
+            }
+        }
+
+        output.WriteLine($"{listings.Count} listings checked: {string.Join(", ", listings.Select(l => l.Method).Distinct())}");
+    }
+
+    /// <summary>The JIT's listings of <paramref name="methods"/>, compiled while a child run executes the tests <paramref name="filter"/> selects.</summary>
+    private static List<(string Method, string Body)> CompiledListings(string filter, string[] methods)
     {
         string listingPath = Path.Combine(Path.GetTempPath(), $"attentiongen-jit-{Guid.NewGuid():N}.txt");
         try
@@ -186,31 +202,7 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
                 filter,
                 new Dictionary<string, string> { ["DOTNET_JitDisasm"] = string.Join(' ', methods), ["DOTNET_JitStdOutFile"] = listingPath });
             Assert.True(exitCode == 0, log);
-
-            var listings = Listings(File.ReadAllText(listingPath)).ToList();
-            foreach (var method in methods)
-            {
-                Assert.Contains(listings, l => Names(l.Method, method));
-            }
-
-            foreach (var method in methods.Except(withoutOwnLoops ?? []))
-            {
-                // A grouped layer's ScoreKeys/WeighValues can be a bare call on paths without the stacked kernel, but every
-                // kernel name has loops in some listing (and a parser that found none would pass everything).
-                Assert.Contains(listings, l => Names(l.Method, method) && InnermostLoops(l.Body.Split('\n')).Any());
-            }
-
-            foreach (var (method, body) in listings)
-            {
-                Assert.True(body.Contains("; FullOpts code") || body.Contains("; Tier1 code"), $"{method} was not fully optimized.");
-                foreach (var loop in InnermostLoops(body.Split('\n')))
-                {
-                    var offending = loop.Where(line => CallOrStack().IsMatch(line)).ToList();
-                    Assert.True(offending.Count == 0, $"{method}: inner loop has calls or stack traffic:\n{string.Join('\n', offending)}");
-                }
-            }
-
-            output.WriteLine($"{listings.Count} listings checked: {string.Join(", ", listings.Select(l => l.Method).Distinct())}");
+            return Listings(File.ReadAllText(listingPath)).ToList();
         }
         finally
         {
