@@ -25,8 +25,9 @@ public sealed class WeightsBuilder<TWeights>
     /// whole huge pages). Each buffer is handed out once; one a built object holds is never written again.
     /// </summary>
     private readonly bool _startsEmpty;
-    private AlignedBuffer[]? _together;
-    private bool[]? _handedOut;
+
+    /// <summary>The joint allocation's buffers not yet handed out (null once taken), made at the first <see cref="Set"/>.</summary>
+    private AlignedBuffer?[]? _together;
 
     internal WeightsBuilder(WeightTensors start, Func<WeightTensors, TWeights> create)
     {
@@ -62,14 +63,9 @@ public sealed class WeightsBuilder<TWeights>
         }
 
         _together ??= AlignedBuffer.AllocateTogether(_parameters.Select(p => p.StoredLength).ToArray());
-        _handedOut ??= new bool[_parameters.Length];
-        if (_handedOut[index])
-        {
-            return null;
-        }
-
-        _handedOut[index] = true;
-        return _together[index];
+        var buffer = _together[index];
+        _together[index] = null;
+        return buffer;
     }
 
     /// <summary>Whether the tensor called <paramref name="name"/> has a value yet.</summary>
