@@ -120,8 +120,8 @@ public static partial class PackedLinear
     }
 
     /// <summary>
-    /// <typeparamref name="TRows"/> (six, or four for the last rows of a call) rows × one panel. Each row's outputs come from
-    /// the same operations in the same order whatever the row count, so which tile a row lands in never changes its bits.
+    /// <typeparamref name="TRows"/> (six, or two to four for the last rows of a call) rows × one panel. Each row's outputs come
+    /// from the same operations in the same order whatever the row count, so which tile a row lands in never changes its bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void MultiplyTile<TRows>(ref float x, int inDim, ref float panel, ref float y, int yStride, int width, ref float bias)
@@ -129,8 +129,8 @@ public static partial class PackedLinear
     {
         ref float x0 = ref x;
         ref float x1 = ref Unsafe.Add(ref x, inDim);
-        ref float x2 = ref Unsafe.Add(ref x, 2 * inDim);
-        ref float x3 = ref Unsafe.Add(ref x, 3 * inDim);
+        ref float x2 = ref TRows.Value > 2 ? ref Unsafe.Add(ref x, 2 * inDim) : ref x;
+        ref float x3 = ref TRows.Value > 3 ? ref Unsafe.Add(ref x, 3 * inDim) : ref x;
         ref float x4 = ref TRows.Value > 4 ? ref Unsafe.Add(ref x, 4 * inDim) : ref x;
         ref float x5 = ref TRows.Value > 5 ? ref Unsafe.Add(ref x, 5 * inDim) : ref x;
         if (Vector512.IsHardwareAccelerated && width == 64)
@@ -158,10 +158,18 @@ public static partial class PackedLinear
                 a00 = Vector512.FusedMultiplyAdd(b, w0, a00); a01 = Vector512.FusedMultiplyAdd(b, w1, a01); a02 = Vector512.FusedMultiplyAdd(b, w2, a02); a03 = Vector512.FusedMultiplyAdd(b, w3, a03);
                 b = Vector512.Create(Unsafe.Add(ref x1, i));
                 a10 = Vector512.FusedMultiplyAdd(b, w0, a10); a11 = Vector512.FusedMultiplyAdd(b, w1, a11); a12 = Vector512.FusedMultiplyAdd(b, w2, a12); a13 = Vector512.FusedMultiplyAdd(b, w3, a13);
-                b = Vector512.Create(Unsafe.Add(ref x2, i));
-                a20 = Vector512.FusedMultiplyAdd(b, w0, a20); a21 = Vector512.FusedMultiplyAdd(b, w1, a21); a22 = Vector512.FusedMultiplyAdd(b, w2, a22); a23 = Vector512.FusedMultiplyAdd(b, w3, a23);
-                b = Vector512.Create(Unsafe.Add(ref x3, i));
-                a30 = Vector512.FusedMultiplyAdd(b, w0, a30); a31 = Vector512.FusedMultiplyAdd(b, w1, a31); a32 = Vector512.FusedMultiplyAdd(b, w2, a32); a33 = Vector512.FusedMultiplyAdd(b, w3, a33);
+                if (TRows.Value > 2)
+                {
+                    b = Vector512.Create(Unsafe.Add(ref x2, i));
+                    a20 = Vector512.FusedMultiplyAdd(b, w0, a20); a21 = Vector512.FusedMultiplyAdd(b, w1, a21); a22 = Vector512.FusedMultiplyAdd(b, w2, a22); a23 = Vector512.FusedMultiplyAdd(b, w3, a23);
+                }
+
+                if (TRows.Value > 3)
+                {
+                    b = Vector512.Create(Unsafe.Add(ref x3, i));
+                    a30 = Vector512.FusedMultiplyAdd(b, w0, a30); a31 = Vector512.FusedMultiplyAdd(b, w1, a31); a32 = Vector512.FusedMultiplyAdd(b, w2, a32); a33 = Vector512.FusedMultiplyAdd(b, w3, a33);
+                }
+
                 if (TRows.Value > 4)
                 {
                     b = Vector512.Create(Unsafe.Add(ref x4, i));
@@ -177,8 +185,16 @@ public static partial class PackedLinear
 
             Store4(a00, a01, a02, a03, ref y);
             Store4(a10, a11, a12, a13, ref Unsafe.Add(ref y, yStride));
-            Store4(a20, a21, a22, a23, ref Unsafe.Add(ref y, 2 * yStride));
-            Store4(a30, a31, a32, a33, ref Unsafe.Add(ref y, 3 * yStride));
+            if (TRows.Value > 2)
+            {
+                Store4(a20, a21, a22, a23, ref Unsafe.Add(ref y, 2 * yStride));
+            }
+
+            if (TRows.Value > 3)
+            {
+                Store4(a30, a31, a32, a33, ref Unsafe.Add(ref y, 3 * yStride));
+            }
+
             if (TRows.Value > 4)
             {
                 Store4(a40, a41, a42, a43, ref Unsafe.Add(ref y, 4 * yStride));
@@ -195,37 +211,77 @@ public static partial class PackedLinear
         // Narrower machines: one row at a time over the same panels.
         for (int r = 0; r < TRows.Value; r++)
         {
-            MultiplyRow(ref Unsafe.Add(ref x, r * inDim), inDim, ref panel, ref Unsafe.Add(ref y, r * yStride), width, ref bias);
+            MultiplyRow<Count1>(ref Unsafe.Add(ref x, r * inDim), inDim, ref panel, 0, ref Unsafe.Add(ref y, r * yStride), width, ref bias);
         }
     }
 
+    /// <summary>
+    /// One row × <typeparamref name="TPanels"/> (one or two) consecutive panels, <paramref name="panelStride"/> floats
+    /// apart, writing their outputs side by side. Each output's bits are those of the tiles.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void MultiplyRow(ref float x, int inDim, ref float panel, ref float y, int width, ref float bias)
+    internal static void MultiplyRow<TPanels>(ref float x, int inDim, ref float panel, nint panelStride, ref float y, int width, ref float bias)
+        where TPanels : struct, IStaticCount
     {
         if (Vector512.IsHardwareAccelerated && width == 64)
         {
-            // The whole panel row in one pass, four independent accumulators: a decode step (one row) streams each panel
-            // once, in order, which is what keeps it at memory speed.
+            // The whole panel row in one pass, four independent accumulators per panel: a decode step (one row) streams
+            // each panel once, in order, which is what keeps it at memory speed. Two panels at once are two streams in
+            // flight and half the loop overhead per byte: a one-row GEMM from L3 went from 93% to 96% of the read rate.
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
             if (!Unsafe.IsNullRef(ref bias))
             {
                 a0 = Vector512.LoadUnsafe(ref bias, 0); a1 = Vector512.LoadUnsafe(ref bias, 16);
                 a2 = Vector512.LoadUnsafe(ref bias, 32); a3 = Vector512.LoadUnsafe(ref bias, 48);
+                if (TPanels.Value > 1)
+                {
+                    c0 = Vector512.LoadUnsafe(ref bias, 64); c1 = Vector512.LoadUnsafe(ref bias, 80);
+                    c2 = Vector512.LoadUnsafe(ref bias, 96); c3 = Vector512.LoadUnsafe(ref bias, 112);
+                }
             }
 
-            ref float w = ref panel;
-            for (nint i = 0; i < inDim; i++, w = ref Unsafe.Add(ref w, 64))
+            // Both panels addressed as [panel + offset*4 + disp] from one offset, so the loop's integer work stays the
+            // offset's and the input's advance, the compare and the branch.
+            ref float second = ref Unsafe.Add(ref panel, panelStride);
+            ref float input = ref x;
+            for (nuint offset = 0, end = (nuint)inDim * 64; offset < end; offset += 64, input = ref Unsafe.Add(ref input, 1))
             {
-                var b = Vector512.Create(Unsafe.Add(ref x, i));
-                a0 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref w, 0), a0);
-                a1 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref w, 16), a1);
-                a2 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref w, 32), a2);
-                a3 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref w, 48), a3);
+                var b = Vector512.Create(input);
+                a0 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref panel, offset), a0);
+                a1 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref panel, offset + 16), a1);
+                a2 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref panel, offset + 32), a2);
+                a3 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref panel, offset + 48), a3);
+                if (TPanels.Value > 1)
+                {
+                    c0 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref second, offset), c0);
+                    c1 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref second, offset + 16), c1);
+                    c2 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref second, offset + 32), c2);
+                    c3 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref second, offset + 48), c3);
+                }
             }
 
             Store4(a0, a1, a2, a3, ref y);
+            if (TPanels.Value > 1)
+            {
+                Store4(c0, c1, c2, c3, ref Unsafe.Add(ref y, 64));
+            }
+
             return;
         }
+
+        for (int k = 0; k < TPanels.Value; k++)
+        {
+            MultiplyRowNarrow(
+                ref x, inDim, ref Unsafe.Add(ref panel, k * panelStride), ref Unsafe.Add(ref y, k * width), width,
+                ref Unsafe.IsNullRef(ref bias) ? ref bias : ref Unsafe.Add(ref bias, k * width));
+        }
+    }
+
+    /// <summary><see cref="MultiplyRow{TPanels}"/> for one panel on machines without Vector512.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyRowNarrow(ref float x, int inDim, ref float panel, ref float y, int width, ref float bias)
+    {
 
         if (Vector256.IsHardwareAccelerated && width % 8 == 0)
         {
@@ -363,21 +419,38 @@ public static partial class PackedLinear
         Span<float> edge = stackalloc float[Rows * 64]; // the last panel's outputs, before the valid ones are copied out
         ref float x = ref MemoryMarshal.GetReference(input);
         ref float y = ref MemoryMarshal.GetReference(output);
-        for (int p = firstPanel, first = firstPanel * width; p < panelEnd; p++, first += width)
+        nint panelStride = TPanels.ElementsPerRow(width) * inDim;
+        for (int p = firstPanel, first = firstPanel * width, panelCount; p < panelEnd; p += panelCount, first += panelCount * width)
         {
-            ref TElement panel = ref Unsafe.Add(ref panels, p * TPanels.ElementsPerRow(width) * inDim);
+            ref TElement panel = ref Unsafe.Add(ref panels, p * panelStride);
+            // One row (a decode step) takes whole panels two at a time.
+            panelCount = rowEnd - firstRow == 1 && p + 1 < panelEnd && first + 2 * width <= outDim ? 2 : 1;
+            if (panelCount == 2)
+            {
+                bool pairBiasInTile = !bias.IsEmpty && Vector512.IsHardwareAccelerated && width == 64;
+                TPanels.Row<Count2>(
+                    ref Unsafe.Add(ref x, firstRow * inDim), inDim, ref panel, panelStride, ref Unsafe.Add(ref y, firstRow * outDim + first), width,
+                    ref pairBiasInTile ? ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), first) : ref Unsafe.NullRef<float>());
+                if (!bias.IsEmpty && !pairBiasInTile)
+                {
+                    ElementwiseKernels.Add(output.Slice(firstRow * outDim + first, 2 * width), bias.Slice(first, 2 * width));
+                }
+
+                continue;
+            }
+
             int columns = Math.Min(width, outDim - first);
             // Whole six-row tiles while six rows are left. Five left take a last six-row tile slid back over a row already
             // done; three or four a four-row tile (slid back over one when three), which does two thirds of a six-row
-            // tile's work (all-MiniLM at 16 tokens: 6 + 6 + 4 rows instead of 6 + 6 + 6); one or two go one at a time.
-            // The results are the same bits either way; the choice is cost: a row pass streams the panel again for four
-            // FMAs per input element, which only beats a tile's one pass when few rows are left (measured on
-            // all-MiniLM's and the multi-head rows' panels).
+            // tile's work (all-MiniLM at 16 tokens: 6 + 6 + 4 rows instead of 6 + 6 + 6); two or three in a call of
+            // fewer rows a tile of that many; one a row pass. The results are the same bits either way; the choice is
+            // cost. A tile reads each panel row once for all its rows, so two rows in one tile beat two row passes, which
+            // stream the panel from L2 twice at half the FMA rate (all-MiniLM at 128 tokens ends on two rows).
             int rows = rowEnd - firstRow;
             for (int start = firstRow, tileRows; start < rowEnd; start += tileRows)
             {
                 int left = rowEnd - start;
-                tileRows = left >= Rows || (left == 5 && rows >= Rows) ? Rows : left >= 3 && rows >= FewRows ? FewRows : 1;
+                tileRows = left >= Rows || (left == 5 && rows >= Rows) ? Rows : left >= 3 && rows >= FewRows ? FewRows : left;
                 int tile = Math.Min(start, rowEnd - tileRows);
                 bool direct = columns == width;
                 ref float target = ref direct ? ref Unsafe.Add(ref y, tile * outDim + first) : ref MemoryMarshal.GetReference(edge);
@@ -394,9 +467,17 @@ public static partial class PackedLinear
                 {
                     TPanels.Tile<Count4>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias);
                 }
+                else if (tileRows == 3)
+                {
+                    TPanels.Tile<Count3>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias);
+                }
+                else if (tileRows == 2)
+                {
+                    TPanels.Tile<Count2>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias);
+                }
                 else
                 {
-                    TPanels.Row(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, width, ref tileBias);
+                    TPanels.Row<Count1>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, 0, ref target, width, ref tileBias);
                 }
 
                 for (int r = 0; r < tileRows; r++)

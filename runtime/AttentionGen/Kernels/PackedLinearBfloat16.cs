@@ -13,7 +13,9 @@ internal interface IPanelKernels<TElement>
     static abstract void Tile<TRows>(ref float x, int inDim, ref TElement panel, ref float y, int yStride, int width, ref float bias)
         where TRows : struct, IStaticCount;
 
-    static abstract void Row(ref float x, int inDim, ref TElement panel, ref float y, int width, ref float bias);
+    /// <summary>One row × <typeparamref name="TPanels"/> consecutive panels, <paramref name="panelStride"/> elements apart.</summary>
+    static abstract void Row<TPanels>(ref float x, int inDim, ref TElement panel, nint panelStride, ref float y, int width, ref float bias)
+        where TPanels : struct, IStaticCount;
 }
 
 /// <summary>Float panels: the GEMM kernels of <see cref="PackedLinear"/>.</summary>
@@ -25,8 +27,9 @@ internal readonly struct FloatPanels : IPanelKernels<float>
         where TRows : struct, IStaticCount =>
         PackedLinear.MultiplyTile<TRows>(ref x, inDim, ref panel, ref y, yStride, width, ref bias);
 
-    public static void Row(ref float x, int inDim, ref float panel, ref float y, int width, ref float bias) =>
-        PackedLinear.MultiplyRow(ref x, inDim, ref panel, ref y, width, ref bias);
+    public static void Row<TPanels>(ref float x, int inDim, ref float panel, nint panelStride, ref float y, int width, ref float bias)
+        where TPanels : struct, IStaticCount =>
+        PackedLinear.MultiplyRow<TPanels>(ref x, inDim, ref panel, panelStride, ref y, width, ref bias);
 }
 
 /// <summary>
@@ -157,38 +160,74 @@ public static partial class PackedLinear
             // Narrower machines: one row at a time over the same panels, as the float GEMM does.
             for (int r = 0; r < TRows.Value; r++)
             {
-                Row(ref Unsafe.Add(ref x, r * inDim), inDim, ref panel, ref Unsafe.Add(ref y, r * yStride), width, ref bias);
+                Row<Count1>(ref Unsafe.Add(ref x, r * inDim), inDim, ref panel, 0, ref Unsafe.Add(ref y, r * yStride), width, ref bias);
             }
         }
 
+        /// <summary>As the float <see cref="MultiplyRow{TPanels}"/>: one row, one or two panels at once.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Row(ref float x, int inDim, ref uint panel, ref float y, int width, ref float bias)
+        public static void Row<TPanels>(ref float x, int inDim, ref uint panel, nint panelStride, ref float y, int width, ref float bias)
+            where TPanels : struct, IStaticCount
         {
-            var high = Vector512.Create(0xFFFF0000u);
             if (Vector512.IsHardwareAccelerated && width == 64)
             {
+                var high = Vector512.Create(0xFFFF0000u);
                 Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
                 if (!Unsafe.IsNullRef(ref bias))
                 {
                     a0 = Vector512.LoadUnsafe(ref bias, 0); a1 = Vector512.LoadUnsafe(ref bias, 16);
                     a2 = Vector512.LoadUnsafe(ref bias, 32); a3 = Vector512.LoadUnsafe(ref bias, 48);
+                    if (TPanels.Value > 1)
+                    {
+                        c0 = Vector512.LoadUnsafe(ref bias, 64); c1 = Vector512.LoadUnsafe(ref bias, 80);
+                        c2 = Vector512.LoadUnsafe(ref bias, 96); c3 = Vector512.LoadUnsafe(ref bias, 112);
+                    }
                 }
 
-                ref uint pairs = ref panel;
-                for (nint i = 0; i < inDim; i++, pairs = ref Unsafe.Add(ref pairs, 32))
+                ref uint second = ref Unsafe.Add(ref panel, panelStride);
+                ref float input = ref x;
+                for (nuint offset = 0, end = (nuint)inDim * 32; offset < end; offset += 32, input = ref Unsafe.Add(ref input, 1))
                 {
-                    var u0 = Vector512.LoadUnsafe(ref pairs, 0);
-                    var u1 = Vector512.LoadUnsafe(ref pairs, 16);
-                    var b = Vector512.Create(Unsafe.Add(ref x, i));
+                    var u0 = Vector512.LoadUnsafe(ref panel, offset);
+                    var u1 = Vector512.LoadUnsafe(ref panel, offset + 16);
+                    var b = Vector512.Create(input);
                     a0 = Vector512.FusedMultiplyAdd(b, (u0 & high).AsSingle(), a0);
                     a1 = Vector512.FusedMultiplyAdd(b, (u0 << 16).AsSingle(), a1);
                     a2 = Vector512.FusedMultiplyAdd(b, (u1 & high).AsSingle(), a2);
                     a3 = Vector512.FusedMultiplyAdd(b, (u1 << 16).AsSingle(), a3);
+                    if (TPanels.Value > 1)
+                    {
+                        var v0 = Vector512.LoadUnsafe(ref second, offset);
+                        var v1 = Vector512.LoadUnsafe(ref second, offset + 16);
+                        c0 = Vector512.FusedMultiplyAdd(b, (v0 & high).AsSingle(), c0);
+                        c1 = Vector512.FusedMultiplyAdd(b, (v0 << 16).AsSingle(), c1);
+                        c2 = Vector512.FusedMultiplyAdd(b, (v1 & high).AsSingle(), c2);
+                        c3 = Vector512.FusedMultiplyAdd(b, (v1 << 16).AsSingle(), c3);
+                    }
                 }
 
                 Store4(a0, a1, a2, a3, ref y);
+                if (TPanels.Value > 1)
+                {
+                    Store4(c0, c1, c2, c3, ref Unsafe.Add(ref y, 64));
+                }
+
                 return;
             }
+
+            for (int k = 0; k < TPanels.Value; k++)
+            {
+                RowNarrow(
+                    ref x, inDim, ref Unsafe.Add(ref panel, k * panelStride), ref Unsafe.Add(ref y, k * width), width,
+                    ref Unsafe.IsNullRef(ref bias) ? ref bias : ref Unsafe.Add(ref bias, k * width));
+            }
+        }
+
+        /// <summary><see cref="Row{TPanels}"/> for one panel on machines without Vector512.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void RowNarrow(ref float x, int inDim, ref uint panel, ref float y, int width, ref float bias)
+        {
 
             if (Vector256.IsHardwareAccelerated && width == 16)
             {
@@ -233,8 +272,8 @@ public static partial class PackedLinear
         {
             ref float x0 = ref x;
             ref float x1 = ref Unsafe.Add(ref x, inDim);
-            ref float x2 = ref Unsafe.Add(ref x, 2 * inDim);
-            ref float x3 = ref Unsafe.Add(ref x, 3 * inDim);
+            ref float x2 = ref TRows.Value > 2 ? ref Unsafe.Add(ref x, 2 * inDim) : ref x;
+            ref float x3 = ref TRows.Value > 3 ? ref Unsafe.Add(ref x, 3 * inDim) : ref x;
             ref float x4 = ref TRows.Value > 4 ? ref Unsafe.Add(ref x, 4 * inDim) : ref x;
             ref float x5 = ref TRows.Value > 5 ? ref Unsafe.Add(ref x, 5 * inDim) : ref x;
             Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
@@ -260,10 +299,17 @@ public static partial class PackedLinear
                 a00 = Vector512.FusedMultiplyAdd(b, w0, a00); a01 = Vector512.FusedMultiplyAdd(b, w1, a01); a02 = Vector512.FusedMultiplyAdd(b, w2, a02); a03 = Vector512.FusedMultiplyAdd(b, w3, a03);
                 b = Vector512.Create(Unsafe.Add(ref x1, i));
                 a10 = Vector512.FusedMultiplyAdd(b, w0, a10); a11 = Vector512.FusedMultiplyAdd(b, w1, a11); a12 = Vector512.FusedMultiplyAdd(b, w2, a12); a13 = Vector512.FusedMultiplyAdd(b, w3, a13);
-                b = Vector512.Create(Unsafe.Add(ref x2, i));
-                a20 = Vector512.FusedMultiplyAdd(b, w0, a20); a21 = Vector512.FusedMultiplyAdd(b, w1, a21); a22 = Vector512.FusedMultiplyAdd(b, w2, a22); a23 = Vector512.FusedMultiplyAdd(b, w3, a23);
-                b = Vector512.Create(Unsafe.Add(ref x3, i));
-                a30 = Vector512.FusedMultiplyAdd(b, w0, a30); a31 = Vector512.FusedMultiplyAdd(b, w1, a31); a32 = Vector512.FusedMultiplyAdd(b, w2, a32); a33 = Vector512.FusedMultiplyAdd(b, w3, a33);
+                if (TRows.Value > 2)
+                {
+                    b = Vector512.Create(Unsafe.Add(ref x2, i));
+                    a20 = Vector512.FusedMultiplyAdd(b, w0, a20); a21 = Vector512.FusedMultiplyAdd(b, w1, a21); a22 = Vector512.FusedMultiplyAdd(b, w2, a22); a23 = Vector512.FusedMultiplyAdd(b, w3, a23);
+                }
+
+                if (TRows.Value > 3)
+                {
+                    b = Vector512.Create(Unsafe.Add(ref x3, i));
+                    a30 = Vector512.FusedMultiplyAdd(b, w0, a30); a31 = Vector512.FusedMultiplyAdd(b, w1, a31); a32 = Vector512.FusedMultiplyAdd(b, w2, a32); a33 = Vector512.FusedMultiplyAdd(b, w3, a33);
+                }
                 if (TRows.Value > 4)
                 {
                     b = Vector512.Create(Unsafe.Add(ref x4, i));
@@ -279,8 +325,15 @@ public static partial class PackedLinear
 
             Store4(a00, a01, a02, a03, ref y);
             Store4(a10, a11, a12, a13, ref Unsafe.Add(ref y, yStride));
-            Store4(a20, a21, a22, a23, ref Unsafe.Add(ref y, 2 * yStride));
-            Store4(a30, a31, a32, a33, ref Unsafe.Add(ref y, 3 * yStride));
+            if (TRows.Value > 2)
+            {
+                Store4(a20, a21, a22, a23, ref Unsafe.Add(ref y, 2 * yStride));
+            }
+
+            if (TRows.Value > 3)
+            {
+                Store4(a30, a31, a32, a33, ref Unsafe.Add(ref y, 3 * yStride));
+            }
             if (TRows.Value > 4)
             {
                 Store4(a40, a41, a42, a43, ref Unsafe.Add(ref y, 4 * yStride));

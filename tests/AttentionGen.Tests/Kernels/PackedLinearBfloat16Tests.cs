@@ -17,6 +17,9 @@ public sealed class PackedLinearBfloat16Tests
     [InlineData(6, 64, 130, true)]
     [InlineData(13, 1, 64, false)]
     [InlineData(13, 96, 192, true)]
+    [InlineData(1, 40, 256, true)]
+    [InlineData(2, 33, 130, true)]
+    [InlineData(3, 17, 200, false)]
     public void Forward_IsTheFloatGemmOverTheRoundedWeights_BitForBit(int rows, int inDim, int outDim, bool withBias)
     {
         var weight = TestData.Uniform(1, outDim * inDim);

@@ -16,6 +16,9 @@ public sealed class PackedLinearTests
     [InlineData(128, 33, 130, true)]
     [InlineData(2, 256, 8, true)]
     [InlineData(20, 40, 192, true)]   // three whole panels, each tile starting from the bias; the last tile slides back
+    [InlineData(1, 48, 200, true)]    // one row: whole panels two at a time, then one, then the edge
+    [InlineData(3, 48, 200, false)]   // a three-row tile
+    [InlineData(8, 30, 130, true)]    // a six-row tile, then a two-row tile
     public void MatchesReference(int rows, int inDim, int outDim, bool withBias)
     {
         var x = Reference.TestData.Uniform(rows * 1000 + inDim, rows * inDim);
