@@ -39,7 +39,7 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
         // The row path's stacks of query rows, in their own child run: its test class calls them on every shape they take.
         if (width is "512" or "256")
         {
-            AssertListings("FullyQualifiedName~RowStackingTests", [$"ScoreRowStack{width}", $"WeighStack{width}"]);
+            AssertListings("FullyQualifiedName~RowStackingTests", [$"ScoreRowStack{width}", $"WeighStack{width}", $"WeighValueRowBlocks{width}"]);
         }
     }
 
@@ -135,7 +135,7 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
         AssertIntegerWorkInFmaLoops("FullyQualifiedName~PackedLinearBfloat16Tests", ["Tile512", "Row"]);
         AssertIntegerWorkInFmaLoops(
             "FullyQualifiedName~ScaledDotProductNumericTests", ["SoftmaxPrefixSixRows", "ExpPrefix", "WeighStack512", "DotRows512", "WeightedSum512"]);
-        AssertIntegerWorkInFmaLoops("FullyQualifiedName~RowStackingTests", ["ScoreRowStack512", "WeighStack512"]);
+        AssertIntegerWorkInFmaLoops("FullyQualifiedName~RowStackingTests", ["ScoreRowStack512", "WeighStack512", "WeighValueRowBlocks512"]);
     }
 
     private const int MaxIntegerInstructionsPerFmaLoop = 4;
