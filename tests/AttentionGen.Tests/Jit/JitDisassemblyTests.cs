@@ -108,6 +108,14 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
         {
             AssertListings("FullyQualifiedName~ActivationKernelsTests", ["GeluErf"]);
         }
+
+        // The GEMM's two-vector tile and row pass, which only the narrower paths compile (AVX-512's are checked below):
+        // the tile's 6 × 2 accumulators fill 15 of AVX2's and SSE's 16 registers, so a spill would show here first.
+        if (HardwarePathTests.CurrentPath is "256" or "128")
+        {
+            string width = HardwarePathTests.CurrentPath;
+            AssertListings("FullyQualifiedName~PackedLinearTests", [$"MultiplyTile{width}", $"MultiplyRow{width}"]);
+        }
     }
 
     [Fact]
