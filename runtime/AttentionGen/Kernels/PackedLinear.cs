@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using AttentionGen.Threading;
 
 namespace AttentionGen.Kernels;
@@ -211,13 +210,13 @@ public static partial class PackedLinear
 
         if (Vector256.IsHardwareAccelerated && width == 16)
         {
-            MultiplyTile256<TRows>(ref x, inDim, ref panel, ref y, yStride);
+            MultiplyTile256<TRows, float, FloatPanelRow<Vector256Width, Vector256<float>>>(ref x, inDim, ref panel, ref y, yStride);
             return;
         }
 
         if (Vector128.IsHardwareAccelerated && width == 8)
         {
-            MultiplyTile128<TRows>(ref x, inDim, ref panel, ref y, yStride);
+            MultiplyTile128<TRows, float, FloatPanelRow<Vector128Width, Vector128<float>>>(ref x, inDim, ref panel, ref y, yStride);
             return;
         }
 
@@ -225,97 +224,6 @@ public static partial class PackedLinear
         {
             MultiplyRow<Count1>(ref Unsafe.Add(ref x, r * inDim), inDim, ref panel, 0, ref Unsafe.Add(ref y, r * yStride), width, ref bias);
         }
-    }
-
-    /// <inheritdoc cref="MultiplyTileOfTwoVectors{TWidth, TVector, TRows}"/>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void MultiplyTile256<TRows>(ref float x, int inDim, ref float panel, ref float y, int yStride)
-        where TRows : struct, IStaticCount =>
-        MultiplyTileOfTwoVectors<Vector256Width, Vector256<float>, TRows>(ref x, inDim, ref panel, ref y, yStride);
-
-    /// <inheritdoc cref="MultiplyTileOfTwoVectors{TWidth, TVector, TRows}"/>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void MultiplyTile128<TRows>(ref float x, int inDim, ref float panel, ref float y, int yStride)
-        where TRows : struct, IStaticCount =>
-        MultiplyTileOfTwoVectors<Vector128Width, Vector128<float>, TRows>(ref x, inDim, ref panel, ref y, yStride);
-
-    /// <summary>
-    /// <typeparamref name="TRows"/> rows × one panel of two vectors (AVX2's 16 outputs, or Vector128's 8), without the
-    /// bias, which <see cref="Drive"/> adds after on these machines. 6 × 2 accumulators, the two panel vectors and a
-    /// broadcast fill 15 of the 16 registers: each panel row is loaded once for six rows, where row passes loaded it once
-    /// per row and, with two accumulators each a chain of dependent FMAs, ran at a quarter of the FMA rate (all-MiniLM at
-    /// 128 tokens on the AVX2 path took 3.5 times as long as on AVX-512 on a core where both have the same FMA rate).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void MultiplyTileOfTwoVectors<TWidth, TVector, TRows>(ref float x, int inDim, ref float panel, ref float y, int yStride)
-        where TWidth : struct, IVectorWidth<TVector>
-        where TVector : struct
-        where TRows : struct, IStaticCount
-    {
-        ref float x0 = ref x;
-        ref float x1 = ref TRows.Value > 1 ? ref Unsafe.Add(ref x, inDim) : ref x;
-        ref float x2 = ref TRows.Value > 2 ? ref Unsafe.Add(ref x, 2 * inDim) : ref x;
-        ref float x3 = ref TRows.Value > 3 ? ref Unsafe.Add(ref x, 3 * inDim) : ref x;
-        ref float x4 = ref TRows.Value > 4 ? ref Unsafe.Add(ref x, 4 * inDim) : ref x;
-        ref float x5 = ref TRows.Value > 5 ? ref Unsafe.Add(ref x, 5 * inDim) : ref x;
-        TVector a00 = TWidth.Zero, a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-        TVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-        // Each step also asks for the same row of the next panel (panels are contiguous, inDim rows apart), so a short
-        // call's next panel is on its way from memory while this one's later tiles run from L1. A panel here is only
-        // inDim cache lines (AVX2), and its first tile otherwise waited on memory: all-MiniLM at 16 tokens on the AVX2
-        // path went from 5.1 to 4.2 ms (Zen 4). AVX-512's panels are four times longer and the hardware prefetcher
-        // keeps up with them. A prefetch past the last panel is a hint to an address never read, which cannot fault. The
-        // address is a plain pointer, not a ref: a ref past the array would be reported to the GC.
-        ref float w = ref panel;
-        nint nextPanel = (nint)inDim * 2 * TWidth.Count * sizeof(float);
-        for (nint i = 0; i < inDim; i++, w = ref Unsafe.Add(ref w, 2 * TWidth.Count))
-        {
-            if (Sse.IsSupported)
-            {
-                Sse.Prefetch0((byte*)Unsafe.AsPointer(ref w) + nextPanel);
-            }
-
-            var w0 = TWidth.Load(ref w, 0);
-            var w1 = TWidth.Load(ref w, (nuint)TWidth.Count);
-            var b = TWidth.Create(Unsafe.Add(ref x0, i));
-            a00 = TWidth.MultiplyAddEstimate(b, w0, a00); a01 = TWidth.MultiplyAddEstimate(b, w1, a01);
-            if (TRows.Value > 1)
-            {
-                b = TWidth.Create(Unsafe.Add(ref x1, i));
-                a10 = TWidth.MultiplyAddEstimate(b, w0, a10); a11 = TWidth.MultiplyAddEstimate(b, w1, a11);
-            }
-
-            if (TRows.Value > 2)
-            {
-                b = TWidth.Create(Unsafe.Add(ref x2, i));
-                a20 = TWidth.MultiplyAddEstimate(b, w0, a20); a21 = TWidth.MultiplyAddEstimate(b, w1, a21);
-            }
-
-            if (TRows.Value > 3)
-            {
-                b = TWidth.Create(Unsafe.Add(ref x3, i));
-                a30 = TWidth.MultiplyAddEstimate(b, w0, a30); a31 = TWidth.MultiplyAddEstimate(b, w1, a31);
-            }
-
-            if (TRows.Value > 4)
-            {
-                b = TWidth.Create(Unsafe.Add(ref x4, i));
-                a40 = TWidth.MultiplyAddEstimate(b, w0, a40); a41 = TWidth.MultiplyAddEstimate(b, w1, a41);
-            }
-
-            if (TRows.Value > 5)
-            {
-                b = TWidth.Create(Unsafe.Add(ref x5, i));
-                a50 = TWidth.MultiplyAddEstimate(b, w0, a50); a51 = TWidth.MultiplyAddEstimate(b, w1, a51);
-            }
-        }
-
-        TWidth.Store(a00, ref y, 0); TWidth.Store(a01, ref y, (nuint)TWidth.Count);
-        if (TRows.Value > 1) { TWidth.Store(a10, ref y, (nuint)yStride); TWidth.Store(a11, ref y, (nuint)(yStride + TWidth.Count)); }
-        if (TRows.Value > 2) { TWidth.Store(a20, ref y, (nuint)(2 * yStride)); TWidth.Store(a21, ref y, (nuint)(2 * yStride + TWidth.Count)); }
-        if (TRows.Value > 3) { TWidth.Store(a30, ref y, (nuint)(3 * yStride)); TWidth.Store(a31, ref y, (nuint)(3 * yStride + TWidth.Count)); }
-        if (TRows.Value > 4) { TWidth.Store(a40, ref y, (nuint)(4 * yStride)); TWidth.Store(a41, ref y, (nuint)(4 * yStride + TWidth.Count)); }
-        if (TRows.Value > 5) { TWidth.Store(a50, ref y, (nuint)(5 * yStride)); TWidth.Store(a51, ref y, (nuint)(5 * yStride + TWidth.Count)); }
     }
 
     /// <summary>
@@ -375,13 +283,13 @@ public static partial class PackedLinear
 
         if (Vector256.IsHardwareAccelerated && width == 16)
         {
-            MultiplyRow256<TPanels>(ref x, inDim, ref panel, panelStride, ref y, ref bias);
+            MultiplyRow256<TPanels, float, FloatPanelRow<Vector256Width, Vector256<float>>>(ref x, inDim, ref panel, panelStride, ref y, ref bias);
             return;
         }
 
         if (Vector128.IsHardwareAccelerated && width == 8)
         {
-            MultiplyRow128<TPanels>(ref x, inDim, ref panel, panelStride, ref y, ref bias);
+            MultiplyRow128<TPanels, float, FloatPanelRow<Vector128Width, Vector128<float>>>(ref x, inDim, ref panel, panelStride, ref y, ref bias);
             return;
         }
 
@@ -398,61 +306,6 @@ public static partial class PackedLinear
 
                 Unsafe.Add(ref y, k * width + c) = sum;
             }
-        }
-    }
-
-    /// <inheritdoc cref="MultiplyRowOfTwoVectors{TWidth, TVector, TPanels}"/>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void MultiplyRow256<TPanels>(ref float x, int inDim, ref float panel, nint panelStride, ref float y, ref float bias)
-        where TPanels : struct, IStaticCount =>
-        MultiplyRowOfTwoVectors<Vector256Width, Vector256<float>, TPanels>(ref x, inDim, ref panel, panelStride, ref y, ref bias);
-
-    /// <inheritdoc cref="MultiplyRowOfTwoVectors{TWidth, TVector, TPanels}"/>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void MultiplyRow128<TPanels>(ref float x, int inDim, ref float panel, nint panelStride, ref float y, ref float bias)
-        where TPanels : struct, IStaticCount =>
-        MultiplyRowOfTwoVectors<Vector128Width, Vector128<float>, TPanels>(ref x, inDim, ref panel, panelStride, ref y, ref bias);
-
-    /// <summary>
-    /// One row × <typeparamref name="TPanels"/> panels of two vectors (AVX2, Vector128), each output one chain of FMAs as in
-    /// <see cref="MultiplyTileOfTwoVectors{TWidth, TVector, TRows}"/>. With two accumulators a pass is bound by the FMA
-    /// latency, one panel row per chain step: two panels at once stream twice the bytes per step (a one-row GEMM on the AVX2
-    /// path ran at 63 GB/s from L3 against AVX-512's 95).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MultiplyRowOfTwoVectors<TWidth, TVector, TPanels>(ref float x, int inDim, ref float panel, nint panelStride, ref float y, ref float bias)
-        where TWidth : struct, IVectorWidth<TVector>
-        where TVector : struct
-        where TPanels : struct, IStaticCount
-    {
-        TVector a0 = TWidth.Zero, a1 = a0, c0 = a0, c1 = a0;
-        if (!Unsafe.IsNullRef(ref bias))
-        {
-            a0 = TWidth.Load(ref bias, 0); a1 = TWidth.Load(ref bias, (nuint)TWidth.Count);
-            if (TPanels.Value > 1)
-            {
-                c0 = TWidth.Load(ref bias, (nuint)(2 * TWidth.Count)); c1 = TWidth.Load(ref bias, (nuint)(3 * TWidth.Count));
-            }
-        }
-
-        ref float second = ref Unsafe.Add(ref panel, panelStride);
-        ref float input = ref x;
-        for (nuint offset = 0, end = (nuint)(inDim * 2 * TWidth.Count); offset < end; offset += (nuint)(2 * TWidth.Count), input = ref Unsafe.Add(ref input, 1))
-        {
-            var b = TWidth.Create(input);
-            a0 = TWidth.MultiplyAddEstimate(b, TWidth.Load(ref panel, offset), a0);
-            a1 = TWidth.MultiplyAddEstimate(b, TWidth.Load(ref panel, offset + (nuint)TWidth.Count), a1);
-            if (TPanels.Value > 1)
-            {
-                c0 = TWidth.MultiplyAddEstimate(b, TWidth.Load(ref second, offset), c0);
-                c1 = TWidth.MultiplyAddEstimate(b, TWidth.Load(ref second, offset + (nuint)TWidth.Count), c1);
-            }
-        }
-
-        TWidth.Store(a0, ref y, 0); TWidth.Store(a1, ref y, (nuint)TWidth.Count);
-        if (TPanels.Value > 1)
-        {
-            TWidth.Store(c0, ref y, (nuint)(2 * TWidth.Count)); TWidth.Store(c1, ref y, (nuint)(3 * TWidth.Count));
         }
     }
 

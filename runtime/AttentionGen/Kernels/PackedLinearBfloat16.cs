@@ -157,7 +157,19 @@ public static partial class PackedLinear
                 return;
             }
 
-            // Narrower machines: one row at a time over the same panels, as the float GEMM does.
+            // Narrower machines: the float GEMM's two-vector tile, each panel row widened from one load.
+            if (Vector256.IsHardwareAccelerated && width == 16)
+            {
+                MultiplyTile256<TRows, uint, Bfloat16PanelRow256>(ref x, inDim, ref panel, ref y, yStride);
+                return;
+            }
+
+            if (Vector128.IsHardwareAccelerated && width == 8)
+            {
+                MultiplyTile128<TRows, uint, Bfloat16PanelRow128>(ref x, inDim, ref panel, ref y, yStride);
+                return;
+            }
+
             for (int r = 0; r < TRows.Value; r++)
             {
                 Row<Count1>(ref Unsafe.Add(ref x, r * inDim), inDim, ref panel, 0, ref Unsafe.Add(ref y, r * yStride), width, ref bias);
@@ -216,38 +228,29 @@ public static partial class PackedLinear
                 return;
             }
 
+            if (Vector256.IsHardwareAccelerated && width == 16)
+            {
+                MultiplyRow256<TPanels, uint, Bfloat16PanelRow256>(ref x, inDim, ref panel, panelStride, ref y, ref bias);
+                return;
+            }
+
+            if (Vector128.IsHardwareAccelerated && width == 8)
+            {
+                MultiplyRow128<TPanels, uint, Bfloat16PanelRow128>(ref x, inDim, ref panel, panelStride, ref y, ref bias);
+                return;
+            }
+
             for (int k = 0; k < TPanels.Value; k++)
             {
-                RowNarrow(
+                RowScalar(
                     ref x, inDim, ref Unsafe.Add(ref panel, k * panelStride), ref Unsafe.Add(ref y, k * width), width,
                     ref Unsafe.IsNullRef(ref bias) ? ref bias : ref Unsafe.Add(ref bias, k * width));
             }
         }
 
-        /// <summary><see cref="Row{TPanels}"/> for one panel on machines without Vector512.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void RowNarrow(ref float x, int inDim, ref uint panel, ref float y, int width, ref float bias)
+        /// <summary><see cref="Row{TPanels}"/> for one panel without SIMD.</summary>
+        private static void RowScalar(ref float x, int inDim, ref uint panel, ref float y, int width, ref float bias)
         {
-
-            if (Vector256.IsHardwareAccelerated && width == 16)
-            {
-                var high256 = Vector256.Create(0xFFFF0000u);
-                var a0 = Unsafe.IsNullRef(ref bias) ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref bias, 0);
-                var a1 = Unsafe.IsNullRef(ref bias) ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref bias, 8);
-                ref uint pairs = ref panel;
-                for (nint i = 0; i < inDim; i++, pairs = ref Unsafe.Add(ref pairs, 8))
-                {
-                    var u = Vector256.LoadUnsafe(ref pairs);
-                    var b = Vector256.Create(Unsafe.Add(ref x, i));
-                    a0 = Vector256.MultiplyAddEstimate(b, (u & high256).AsSingle(), a0);
-                    a1 = Vector256.MultiplyAddEstimate(b, (u << 16).AsSingle(), a1);
-                }
-
-                a0.StoreUnsafe(ref y, 0);
-                a1.StoreUnsafe(ref y, 8);
-                return;
-            }
-
             int v = Math.Min(width / 2, 16);
             for (int c = 0; c < width; c++)
             {
