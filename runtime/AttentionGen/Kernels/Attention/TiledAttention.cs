@@ -102,8 +102,11 @@ internal static class TiledAttention<TShape>
     /// </summary>
     /// <remarks>
     /// Heads [<paramref name="firstKvHead"/>, <paramref name="kvHeadEnd"/>) and, within each, whole tiles
-    /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>); the range that ends at the last whole tile also takes the
-    /// last, sliding tile, which overlaps it, so overlapping rows are always written by one thread in the single-thread
+    /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>). Whole tiles end on the last pair; the pairs before them
+    /// (fewer than a tile) take one more tile that starts at pair 0 and overlaps the first whole tile, redoing a few rows
+    /// rather than needing a narrower kernel: at the start because under a causal mask the first rows see the fewest keys,
+    /// so what it redoes is cheapest there. The range that starts at the first whole tile also takes that leading tile,
+    /// before it, so overlapping rows are always written by one thread in the single-thread
     /// order. Every tile sees the same rows as in the full walk, so a split call gives the same bits.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -122,18 +125,21 @@ internal static class TiledAttention<TShape>
 
         // A tile's rows are (query row, head) pairs that share one key/value head, so grouped heads read K and V once.
         int pairs = seqLen * HeadsPerKvHead;
-        Debug.Assert(pairs >= TTile.Rows, "Fewer pairs than a tile: the sliding last tile would start before the first row.");
-        int pairEnd = tileEnd >= pairs / TTile.Rows ? pairs : tileEnd * TTile.Rows;
+        Debug.Assert(pairs >= TTile.Rows, "Fewer pairs than a tile: the leading tile would reach past the last row.");
+        int wholeTiles = pairs / TTile.Rows;
+        int leadingPairs = pairs - wholeTiles * TTile.Rows;
+        int firstTileIndex = firstTile == 0 && leadingPairs > 0 ? -1 : firstTile;
+        int tileIndexEnd = Math.Min(tileEnd, wholeTiles);
         for (int kvHead = firstKvHead; kvHead < kvHeadEnd; kvHead++)
         {
             // Kᵀ in panels: for each head dimension, the keys' values side by side, so one vector load feeds a whole
             // panel's dot products. Keys past kvSeqLen in the last panel are zeros.
             PanelPacking.PackTransposedUnchecked(ref Unsafe.Add(ref keyStart, kvHead * TShape.HeadDim), KvWidth, kvSeqLen, TShape.HeadDim, TTile.PanelKeys, ref panels);
             ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * TShape.HeadDim);
-            for (int first = firstTile * TTile.Rows; first < pairEnd; first += TTile.Rows)
+            for (int tile = firstTileIndex; tile < tileIndexEnd; tile++)
             {
-                // The last tile slides back to end on the last pair: it redoes a few rows rather than needing a narrower kernel.
-                int tileStart = Math.Min(first, pairs - TTile.Rows);
+                // Tile −1 is the leading one, from pair 0 over the first whole tile's first rows.
+                int tileStart = tile < 0 ? 0 : leadingPairs + tile * TTile.Rows;
                 for (int r = 0; r < TTile.Rows; r++)
                 {
                     offsets[r] = PairOffset(kvHead, tileStart + r);
