@@ -126,6 +126,10 @@ internal static class TiledAttention<TShape>
         // A tile's rows are (query row, head) pairs that share one key/value head, so grouped heads read K and V once.
         int pairs = seqLen * HeadsPerKvHead;
         Debug.Assert(pairs >= TTile.Rows, "Fewer pairs than a tile: the leading tile would reach past the last row.");
+        // The AVX-512 tile's two-pass softmax keeps scores in base 2 (times log₂e) where nothing needs them as they are
+        // (no mask or softcap), so its exp needs no scaling of its own. Either scale is folded into the packed keys.
+        bool base2 = TTile.SoftmaxSixRowsInLockstep && Vector512.IsHardwareAccelerated && TShape.OnlineChunk == 0 && !AttentionScores<TShape>.NeedsPreparation(additiveMask);
+        float scoreScale = base2 ? TShape.Scale * Log2E : TShape.Scale;
         int wholeTiles = pairs / TTile.Rows;
         int leadingPairs = pairs - wholeTiles * TTile.Rows;
         int firstTileIndex = firstTile == 0 && leadingPairs > 0 ? -1 : firstTile;
@@ -134,7 +138,7 @@ internal static class TiledAttention<TShape>
         {
             // Kᵀ in panels: for each head dimension, the keys' values side by side, so one vector load feeds a whole
             // panel's dot products. Keys past kvSeqLen in the last panel are zeros.
-            PanelPacking.PackTransposedUnchecked(ref Unsafe.Add(ref keyStart, kvHead * TShape.HeadDim), KvWidth, kvSeqLen, TShape.HeadDim, TTile.PanelKeys, ref panels);
+            PanelPacking.PackTransposedUnchecked(ref Unsafe.Add(ref keyStart, kvHead * TShape.HeadDim), KvWidth, kvSeqLen, TShape.HeadDim, TTile.PanelKeys, scoreScale, ref panels);
             ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * TShape.HeadDim);
             for (int tile = firstTileIndex; tile < tileIndexEnd; tile++)
             {
@@ -171,7 +175,7 @@ internal static class TiledAttention<TShape>
                     for (int chunkStart = 0; chunkStart < visibleInTile; chunkStart += TShape.OnlineChunk)
                     {
                         int chunkKeys = Math.Min(TShape.OnlineChunk, visibleInTile - chunkStart);
-                        TTile.Score(ref queryStart, ref offsets[0], ref Unsafe.Add(ref panels, chunkStart * TShape.HeadDim), chunkKeys, ref scoreBlock, TShape.Scale, 0, ref rowMaxes[0]);
+                        TTile.Score(ref queryStart, ref offsets[0], ref Unsafe.Add(ref panels, chunkStart * TShape.HeadDim), chunkKeys, ref scoreBlock, 0, ref rowMaxes[0]);
                         for (int r = 0; r < TTile.Rows; r++)
                         {
                             int row = (tileStart + r) / HeadsPerKvHead;
@@ -195,20 +199,19 @@ internal static class TiledAttention<TShape>
                     continue;
                 }
 
-                if (TTile.SoftmaxSixRowsInLockstep && Vector512.IsHardwareAccelerated && !AttentionScores<TShape>.NeedsPreparation(additiveMask))
+                if (base2)
                 {
-                    // Scores in base 2 (times log₂e, folded into Score's scale), so the softmax's exp needs no scaling
-                    // of its own; Score keeps each row's maximum over the panels every row of the tile sees whole; and
-                    // Weigh divides by the sums, so the weights are not scaled in a pass of their own.
+                    // Score keeps each row's maximum over the panels every row of the tile sees whole, and Weigh divides
+                    // by the sums, so the weights are not scaled in a pass of their own.
                     int firstRowVisible = Math.Max(AttentionCore<TShape>.Visible(tileStart / HeadsPerKvHead, seqLen, kvSeqLen), 0);
                     int maxPanels = firstRowVisible / TTile.PanelKeys;
-                    TTile.Score(ref queryStart, ref offsets[0], ref panels, visibleInTile, ref scoreBlock, TShape.Scale * Log2E, maxPanels, ref rowMaxes[0]);
+                    TTile.Score(ref queryStart, ref offsets[0], ref panels, visibleInTile, ref scoreBlock, maxPanels, ref rowMaxes[0]);
                     SoftmaxBase2SixRows(ref scoreBlock, tileStart, visibleInTile, maxPanels * TTile.PanelKeys / Vector512<float>.Count, firstRowVisible / Vector512<float>.Count, seqLen, kvSeqLen, ref rowMaxes[0], ref rescale[0]);
                     TTile.Weigh(ref scoreBlock, visibleInTile, ref valueHead, ref rescale[0], false, true, ref outputStart, ref offsets[0]);
                     continue;
                 }
 
-                TTile.Score(ref queryStart, ref offsets[0], ref panels, visibleInTile, ref scoreBlock, TShape.Scale, 0, ref rowMaxes[0]);
+                TTile.Score(ref queryStart, ref offsets[0], ref panels, visibleInTile, ref scoreBlock, 0, ref rowMaxes[0]);
                 if (TTile.SoftmaxSixRowsInLockstep)
                 {
                     SoftmaxSixRows(ref scoreBlock, tileStart, visibleInTile, additiveMask, seqLen, kvSeqLen);
@@ -376,15 +379,15 @@ internal static class TiledAttention<TShape>
         static abstract bool SoftmaxSixRowsInLockstep { get; }
 
         /// <summary>
-        /// <c>scores[r, j] = Scale · q_r·k_j</c> for the tile's rows (query rows at <paramref name="offsets"/>) against the
-        /// first <paramref name="keys"/> keys. A last, partial panel scores only the vectors it needs: on a causal diagonal
-        /// that saves up to half of its work.
+        /// <c>scores[r, j] = q_r·(scale · k_j)</c> for the tile's rows (query rows at <paramref name="offsets"/>) against
+        /// the first <paramref name="keys"/> keys, the panels holding the keys already scaled. A last, partial panel scores
+        /// only the vectors it needs: on a causal diagonal that saves up to half of its work.
         /// </summary>
         /// <remarks>
-        /// Each score is Q·K times <paramref name="multiplier"/>. The first <paramref name="maxPanels"/> whole panels also
-        /// leave each row's running maximum, lane by lane, in <paramref name="rowMaxes"/> (one vector per row).
+        /// The first <paramref name="maxPanels"/> whole panels also leave each row's running maximum, lane by lane, in
+        /// <paramref name="rowMaxes"/> (one vector per row).
         /// </remarks>
-        static abstract void Score(ref float queryStart, ref int offsets, ref float panels, int keys, ref float scores, float multiplier, int maxPanels, ref float rowMaxes);
+        static abstract void Score(ref float queryStart, ref int offsets, ref float panels, int keys, ref float scores, int maxPanels, ref float rowMaxes);
 
         /// <summary>
         /// <c>o_r = Σ_j p[r, j] · v_j</c> over the first <paramref name="count"/> keys, for the output rows at
@@ -534,7 +537,7 @@ internal static class TiledAttention<TShape>
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Score(ref float queryStart, ref int offsets, ref float panels, int keys, ref float scores, float multiplier, int maxPanels, ref float rowMaxes)
+        public static void Score(ref float queryStart, ref int offsets, ref float panels, int keys, ref float scores, int maxPanels, ref float rowMaxes)
         {
             ref float q0 = ref Row(ref queryStart, ref offsets, 0, 0);
             ref float q1 = ref Row(ref queryStart, ref offsets, 1, 0);
@@ -546,7 +549,7 @@ internal static class TiledAttention<TShape>
             int fullBlocks = keyVectors / KeyVectors;
             for (int block = 0; block < fullBlocks; block++)
             {
-                ScoreBlock(KeyVectors, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref Unsafe.Add(ref panels, block * (TShape.HeadDim * PanelKeys)), ref Unsafe.Add(ref scores, block * PanelKeys), multiplier, block < maxPanels, block == 0, ref rowMaxes);
+                ScoreBlock(KeyVectors, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref Unsafe.Add(ref panels, block * (TShape.HeadDim * PanelKeys)), ref Unsafe.Add(ref scores, block * PanelKeys), block < maxPanels, block == 0, ref rowMaxes);
             }
 
             // The partial last panel: one copy of the block per vector count, so each keeps its accumulators in registers.
@@ -555,15 +558,15 @@ internal static class TiledAttention<TShape>
             ref float tailScores = ref Unsafe.Add(ref scores, fullBlocks * PanelKeys);
             if (KeyVectors > 1 && tailVectors == 1)
             {
-                ScoreBlock(1, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref tailPanel, ref tailScores, multiplier, false, false, ref rowMaxes);
+                ScoreBlock(1, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref tailPanel, ref tailScores, false, false, ref rowMaxes);
             }
             else if (KeyVectors > 2 && tailVectors == 2)
             {
-                ScoreBlock(2, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref tailPanel, ref tailScores, multiplier, false, false, ref rowMaxes);
+                ScoreBlock(2, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref tailPanel, ref tailScores, false, false, ref rowMaxes);
             }
             else if (KeyVectors > 3 && tailVectors == 3)
             {
-                ScoreBlock(3, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref tailPanel, ref tailScores, multiplier, false, false, ref rowMaxes);
+                ScoreBlock(3, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref tailPanel, ref tailScores, false, false, ref rowMaxes);
             }
         }
 
@@ -689,7 +692,7 @@ internal static class TiledAttention<TShape>
         // its accumulators in registers. At the JIT's limit of 32 locals for an inlinee: hence the shape and the lane
         // count read through their getters, never cached in locals.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void ScoreBlock(int vectors, ref float q0, ref float q1, ref float q2, ref float q3, ref float q4, ref float q5, ref float panel, ref float blockScores, float multiplier, bool updateMax, bool firstMax, ref float rowMaxes)
+        private static void ScoreBlock(int vectors, ref float q0, ref float q1, ref float q2, ref float q3, ref float q4, ref float q5, ref float panel, ref float blockScores, bool updateMax, bool firstMax, ref float rowMaxes)
         {
             TVector s00 = TWidth.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
             TVector s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
@@ -744,45 +747,24 @@ internal static class TiledAttention<TShape>
 
                 keyColumn = ref Unsafe.Add(ref keyColumn, PanelKeys);
             }
-
-            s00 = TWidth.Multiply(s00, TWidth.Create(multiplier));
-            if (vectors > 1) s01 = TWidth.Multiply(s01, TWidth.Create(multiplier));
-            if (vectors > 2) s02 = TWidth.Multiply(s02, TWidth.Create(multiplier));
-            if (vectors > 3) s03 = TWidth.Multiply(s03, TWidth.Create(multiplier));
             TWidth.Store(s00, ref blockScores, 0);
             if (vectors > 1) TWidth.Store(s01, ref blockScores, (nuint)(TWidth.Count));
             if (vectors > 2) TWidth.Store(s02, ref blockScores, (nuint)(2 * TWidth.Count));
             if (vectors > 3) TWidth.Store(s03, ref blockScores, (nuint)(3 * TWidth.Count));
-            s10 = TWidth.Multiply(s10, TWidth.Create(multiplier));
-            if (vectors > 1) s11 = TWidth.Multiply(s11, TWidth.Create(multiplier));
-            if (vectors > 2) s12 = TWidth.Multiply(s12, TWidth.Create(multiplier));
-            if (vectors > 3) s13 = TWidth.Multiply(s13, TWidth.Create(multiplier));
             TWidth.Store(s10, ref blockScores, (nuint)(1 * TShape.ScoreStride));
             if (vectors > 1) TWidth.Store(s11, ref blockScores, (nuint)(1 * TShape.ScoreStride + TWidth.Count));
             if (vectors > 2) TWidth.Store(s12, ref blockScores, (nuint)(1 * TShape.ScoreStride + 2 * TWidth.Count));
             if (vectors > 3) TWidth.Store(s13, ref blockScores, (nuint)(1 * TShape.ScoreStride + 3 * TWidth.Count));
-            s20 = TWidth.Multiply(s20, TWidth.Create(multiplier));
-            if (vectors > 1) s21 = TWidth.Multiply(s21, TWidth.Create(multiplier));
-            if (vectors > 2) s22 = TWidth.Multiply(s22, TWidth.Create(multiplier));
-            if (vectors > 3) s23 = TWidth.Multiply(s23, TWidth.Create(multiplier));
             TWidth.Store(s20, ref blockScores, (nuint)(2 * TShape.ScoreStride));
             if (vectors > 1) TWidth.Store(s21, ref blockScores, (nuint)(2 * TShape.ScoreStride + TWidth.Count));
             if (vectors > 2) TWidth.Store(s22, ref blockScores, (nuint)(2 * TShape.ScoreStride + 2 * TWidth.Count));
             if (vectors > 3) TWidth.Store(s23, ref blockScores, (nuint)(2 * TShape.ScoreStride + 3 * TWidth.Count));
-            s30 = TWidth.Multiply(s30, TWidth.Create(multiplier));
-            if (vectors > 1) s31 = TWidth.Multiply(s31, TWidth.Create(multiplier));
-            if (vectors > 2) s32 = TWidth.Multiply(s32, TWidth.Create(multiplier));
-            if (vectors > 3) s33 = TWidth.Multiply(s33, TWidth.Create(multiplier));
             TWidth.Store(s30, ref blockScores, (nuint)(3 * TShape.ScoreStride));
             if (vectors > 1) TWidth.Store(s31, ref blockScores, (nuint)(3 * TShape.ScoreStride + TWidth.Count));
             if (vectors > 2) TWidth.Store(s32, ref blockScores, (nuint)(3 * TShape.ScoreStride + 2 * TWidth.Count));
             if (vectors > 3) TWidth.Store(s33, ref blockScores, (nuint)(3 * TShape.ScoreStride + 3 * TWidth.Count));
             if (TLayout.Rows > 4)
             {
-                s40 = TWidth.Multiply(s40, TWidth.Create(multiplier));
-                if (vectors > 1) s41 = TWidth.Multiply(s41, TWidth.Create(multiplier));
-                if (vectors > 2) s42 = TWidth.Multiply(s42, TWidth.Create(multiplier));
-                if (vectors > 3) s43 = TWidth.Multiply(s43, TWidth.Create(multiplier));
                 TWidth.Store(s40, ref blockScores, (nuint)(4 * TShape.ScoreStride));
                 if (vectors > 1) TWidth.Store(s41, ref blockScores, (nuint)(4 * TShape.ScoreStride + TWidth.Count));
                 if (vectors > 2) TWidth.Store(s42, ref blockScores, (nuint)(4 * TShape.ScoreStride + 2 * TWidth.Count));
@@ -791,10 +773,6 @@ internal static class TiledAttention<TShape>
 
             if (TLayout.Rows > 5)
             {
-                s50 = TWidth.Multiply(s50, TWidth.Create(multiplier));
-                if (vectors > 1) s51 = TWidth.Multiply(s51, TWidth.Create(multiplier));
-                if (vectors > 2) s52 = TWidth.Multiply(s52, TWidth.Create(multiplier));
-                if (vectors > 3) s53 = TWidth.Multiply(s53, TWidth.Create(multiplier));
                 TWidth.Store(s50, ref blockScores, (nuint)(5 * TShape.ScoreStride));
                 if (vectors > 1) TWidth.Store(s51, ref blockScores, (nuint)(5 * TShape.ScoreStride + TWidth.Count));
                 if (vectors > 2) TWidth.Store(s52, ref blockScores, (nuint)(5 * TShape.ScoreStride + 2 * TWidth.Count));
