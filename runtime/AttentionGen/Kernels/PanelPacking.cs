@@ -40,16 +40,18 @@ public static class PanelPacking
             throw new ArgumentException($"The panels need {PackedLength(rows, width, panelWidth)} floats; the span has {panels.Length}.", nameof(panels));
         }
 
-        PackTransposedUnchecked(ref MemoryMarshal.GetReference(source), rowStride, rows, width, panelWidth, ref MemoryMarshal.GetReference(panels));
+        PackTransposedUnchecked(ref MemoryMarshal.GetReference(source), rowStride, rows, width, panelWidth, 1f, ref MemoryMarshal.GetReference(panels));
     }
 
     /// <summary>
     /// As <see cref="PackTransposed"/> with no checks, for generated kernels whose shapes are compile-time constants
-    /// and whose buffers were sized from them. Reading or writing past the memory behind the references is undefined.
+    /// and whose buffers were sized from them, and with every value multiplied by <paramref name="scale"/> on the way
+    /// (rounded once): the attention tiles fold their score scale into the keys here, once per key, rather than
+    /// multiplying every score. Reading or writing past the memory behind the references is undefined.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackTransposedUnchecked(ref float source, int rowStride, int rows, int width, int panelWidth, ref float panels)
+    public static void PackTransposedUnchecked(ref float source, int rowStride, int rows, int width, int panelWidth, float scale, ref float panels)
     {
         int paddedRows = (rows + panelWidth - 1) / panelWidth * panelWidth;
         int first = 0;
@@ -66,19 +68,19 @@ public static class PanelPacking
                 ref float row4 = ref Unsafe.Add(ref row0, (nint)4 * rowStride);
                 for (int column = 0; column < wholeColumns; column += 8)
                 {
-                    Transpose8x8(ref Unsafe.Add(ref row0, column), ref Unsafe.Add(ref row4, column), rowStride, ref Unsafe.Add(ref panelColumn, column * panelWidth), panelWidth);
+                    Transpose8x8(ref Unsafe.Add(ref row0, column), ref Unsafe.Add(ref row4, column), rowStride, scale, ref Unsafe.Add(ref panelColumn, column * panelWidth), panelWidth);
                 }
             }
 
             if (width % 8 != 0)
             {
-                TransposeLastColumns(ref source, rowStride, first, width, panelWidth, ref panels);
+                TransposeLastColumns(ref source, rowStride, first, width, panelWidth, scale, ref panels);
             }
         }
 
         if (first < paddedRows)
         {
-            CopyRemainingRows(ref source, rowStride, first, rows, paddedRows, width, panelWidth, ref panels);
+            CopyRemainingRows(ref source, rowStride, first, rows, paddedRows, width, panelWidth, scale, ref panels);
         }
     }
 
@@ -88,20 +90,20 @@ public static class PanelPacking
     /// values. A pass of its own: the extra transpose inside the main row loop spilled its registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void TransposeLastColumns(ref float source, int rowStride, int rows, int width, int panelWidth, ref float panels)
+    private static void TransposeLastColumns(ref float source, int rowStride, int rows, int width, int panelWidth, float scale, ref float panels)
     {
         int column = width - 8;
         for (int first = 0; first < rows; first += 8)
         {
             ref float panelColumn = ref Unsafe.Add(ref panels, first / panelWidth * (width * panelWidth) + first % panelWidth + column * panelWidth);
             ref float row0 = ref Unsafe.Add(ref source, (nint)first * rowStride + column);
-            Transpose8x8(ref row0, ref Unsafe.Add(ref row0, (nint)4 * rowStride), rowStride, ref panelColumn, panelWidth);
+            Transpose8x8(ref row0, ref Unsafe.Add(ref row0, (nint)4 * rowStride), rowStride, scale, ref panelColumn, panelWidth);
         }
     }
 
     /// <summary>Rows <paramref name="first"/> onwards one float at a time, then zeros up to <paramref name="paddedRows"/>.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void CopyRemainingRows(ref float source, int rowStride, int first, int rows, int paddedRows, int width, int panelWidth, ref float panels)
+    private static void CopyRemainingRows(ref float source, int rowStride, int first, int rows, int paddedRows, int width, int panelWidth, float scale, ref float panels)
     {
         for (int j = first; j < paddedRows; j++)
         {
@@ -109,7 +111,7 @@ public static class PanelPacking
             ref float row = ref Unsafe.Add(ref source, (nint)j * rowStride);
             for (int c = 0; c < width; c++)
             {
-                Unsafe.Add(ref panelColumn, c * panelWidth) = j < rows ? Unsafe.Add(ref row, c) : 0f;
+                Unsafe.Add(ref panelColumn, c * panelWidth) = j < rows ? Unsafe.Add(ref row, c) * scale : 0f;
             }
         }
     }
@@ -120,12 +122,13 @@ public static class PanelPacking
     /// unpack / shuffle / lane-permute sequence, 24 shuffles.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(ref float row0, ref float row4, int rowStride, ref float output, int outputStride)
+    private static void Transpose8x8(ref float row0, ref float row4, int rowStride, float scale, ref float output, int outputStride)
     {
-        Vector256<float> r0 = Vector256.LoadUnsafe(ref row0), r1 = Vector256.LoadUnsafe(ref row0, (nuint)rowStride);
-        Vector256<float> r2 = Vector256.LoadUnsafe(ref row0, (nuint)(2 * rowStride)), r3 = Vector256.LoadUnsafe(ref row0, (nuint)(3 * rowStride));
-        Vector256<float> r4 = Vector256.LoadUnsafe(ref row4), r5 = Vector256.LoadUnsafe(ref row4, (nuint)rowStride);
-        Vector256<float> r6 = Vector256.LoadUnsafe(ref row4, (nuint)(2 * rowStride)), r7 = Vector256.LoadUnsafe(ref row4, (nuint)(3 * rowStride));
+        Vector256<float> factor = Vector256.Create(scale);
+        Vector256<float> r0 = Vector256.LoadUnsafe(ref row0) * factor, r1 = Vector256.LoadUnsafe(ref row0, (nuint)rowStride) * factor;
+        Vector256<float> r2 = Vector256.LoadUnsafe(ref row0, (nuint)(2 * rowStride)) * factor, r3 = Vector256.LoadUnsafe(ref row0, (nuint)(3 * rowStride)) * factor;
+        Vector256<float> r4 = Vector256.LoadUnsafe(ref row4) * factor, r5 = Vector256.LoadUnsafe(ref row4, (nuint)rowStride) * factor;
+        Vector256<float> r6 = Vector256.LoadUnsafe(ref row4, (nuint)(2 * rowStride)) * factor, r7 = Vector256.LoadUnsafe(ref row4, (nuint)(3 * rowStride)) * factor;
 
         // Interleave pairs of rows, then pairs of pairs: each 128-bit lane then holds a 4×4 block's column.
         Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);

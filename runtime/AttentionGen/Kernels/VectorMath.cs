@@ -74,6 +74,14 @@ public static class VectorMath
     private const float C5 = 0.008368717f;
     private const float C6 = 0.0013814598f;
 
+    // The same polynomial in base 2, for 2^f = e^(f·ln2): Ck·ln2^k, each rounded to float once.
+    private const float Exp2C1 = 0.693147182f;
+    private const float Exp2C2 = 0.240226477f;
+    private const float Exp2C3 = 0.0555036217f;
+    private const float Exp2C4 = 0.00961852726f;
+    private const float Exp2C5 = 0.0013390173f;
+    private const float Exp2C6 = 0.000153211382f;
+
     // 1.5·2^23: adding it to an integer-valued float n in -126..129 leaves n in the low mantissa bits, so shifting
     // the sum's bits left by 23 leaves exactly n << 23 (the magic's own bits shift out). Adding the bias for n − 1
     // makes 2^(n−1), which multiplies 2·e^r: the same exact product as e^r·2^n, rounded once.
@@ -172,6 +180,27 @@ public static class VectorMath
     /// <inheritdoc cref="ExpOfNonPositive(Vector128{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> ExpOfNonPositive(Vector512<float> x) => ExpOfNonPositive<Vector512Width, Vector512<float>>(x);
+
+    /// <summary>
+    /// 2^t for t ≤ 0, −∞ or NaN, on AVX-512 only: the tiles' softmax of scores kept in base 2 (times log₂e), whose
+    /// argument needs no scaling by log₂e and no two-part reduction. n = round(t) and f = t − n (exact: t and n are
+    /// within ½ and |t| &lt; 2²³, or n decides alone), 2^f by the <see cref="Exp(float)"/> polynomial with its k-th
+    /// coefficient times ln2^k (relative error 3.9e-9 in exact arithmetic over f in [−½, ½]), then scaled by 2ⁿ. As
+    /// <see cref="Exp(float)"/>, n ≤ −126 (and −∞) gives exactly 0, so no result is subnormal, and NaN stays NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> Exp2OfNonPositive(Vector512<float> t)
+    {
+        Vector512<float> n = Vector512.Round(t);
+        Vector512<float> f = t - n;
+        Vector512<float> p = Vector512.FusedMultiplyAdd(Vector512.Create(Exp2C6), f, Vector512.Create(Exp2C5));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(Exp2C4));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(Exp2C3));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(Exp2C2));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(Exp2C1));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512<float>.One);
+        return Vector512.ConditionalSelect(Avx512F.CompareNotLessThan(n, Vector512.Create(FlushBelowN)), Avx512F.Scale(p, n), Vector512<float>.Zero);
+    }
 
     /// <summary>The vector <see cref="Exp(float)"/> at any width: the body behind every vector overload.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

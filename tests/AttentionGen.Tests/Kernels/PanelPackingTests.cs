@@ -45,6 +45,32 @@ public sealed class PanelPackingTests
         Assert.All(panels[length..], v => Assert.True(float.IsNaN(v))); // nothing written past the panels
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void PackTransposedUnchecked_ScalesEveryValueOnce_AndLeavesThePaddingZero(int rows, int width, int panelWidth)
+    {
+        // The tiles fold their score scale into the keys here: each value times the scale, rounded once, on every path.
+        const float Scale = 0.1803369f;
+        int stride = width * 3 + 5;
+        float[] source = KernelReference.Uniform(Math.Max(1, (rows - 1) * stride + width), -1f, 1f, seed: rows * 100 + width + 7);
+        int length = PanelPacking.PackedLength(rows, width, panelWidth);
+        float[] panels = Enumerable.Repeat(float.NaN, length + 3).ToArray();
+
+        PanelPacking.PackTransposedUnchecked(ref source[0], stride, rows, width, panelWidth, Scale, ref panels[0]);
+
+        int paddedRows = (rows + panelWidth - 1) / panelWidth * panelWidth;
+        for (int j = 0; j < paddedRows; j++)
+        {
+            for (int c = 0; c < width; c++)
+            {
+                float expected = j < rows ? source[j * stride + c] * Scale : 0f;
+                Assert.Equal(expected, panels[j / panelWidth * width * panelWidth + c * panelWidth + j % panelWidth]);
+            }
+        }
+
+        Assert.All(panels[length..], v => Assert.True(float.IsNaN(v)));
+    }
+
     [Fact]
     public void PackTransposed_RejectsShortSpansAndBadCounts()
     {

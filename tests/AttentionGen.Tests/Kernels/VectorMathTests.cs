@@ -183,6 +183,50 @@ public sealed class VectorMathTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Exp2OfNonPositive_DenseSweep_IsWithinStatedErrorOfDoublePow()
+    {
+        // The AVX-512 tiles' softmax of base-2 scores: its reduction is exact and its polynomial is Exp's, so it keeps
+        // Exp's bounds, and flushes below 2^−126 as Exp flushes below e^−86.99.
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            return; // AVX-512 only (vscalefps): the tiles call it nowhere else
+        }
+
+        double maxRelative = 0, maxUlps = 0;
+        float worstT = 0;
+        for (int k = 0; k <= SweepPoints; k++)
+        {
+            float t = (float)(-125.49 * k / SweepPoints); // round(t) ≥ −125: not flushed
+            float got = VectorMath.Exp2OfNonPositive(Vector512.Create(t)).GetElement(k % 16);
+            double exact = Math.Pow(2, t);
+            double relative = Math.Abs(got - exact) / exact;
+            double ulps = Math.Abs(got - exact) / Ulp((float)exact);
+            if (relative > maxRelative)
+            {
+                maxRelative = relative;
+                worstT = t;
+            }
+
+            maxUlps = Math.Max(maxUlps, ulps);
+        }
+
+        output.WriteLine($"Exp2OfNonPositive: max relative error {maxRelative:E3} at t = {worstT:R}, {maxUlps:F3} ulp");
+        Assert.True(maxRelative <= ExpMaxRelativeError, $"max relative error {maxRelative:E3} at t = {worstT:R}");
+        Assert.True(maxUlps <= ExpMaxUlps, $"max error {maxUlps:F3} ulp");
+
+        // Special values, and NaN and 0 kept to their own lanes.
+        Assert.Equal(0f, VectorMath.Exp2OfNonPositive(Vector512.Create(-125.5f)).GetElement(0)); // rounds to n = −126
+        Assert.Equal(0f, VectorMath.Exp2OfNonPositive(Vector512.Create(float.NegativeInfinity)).GetElement(7));
+        Assert.Equal(0f, VectorMath.Exp2OfNonPositive(Vector512.Create(float.MinValue)).GetElement(7));
+        Assert.Equal(1f, VectorMath.Exp2OfNonPositive(Vector512.Create(-0f)).GetElement(3));
+        Assert.Equal(0.5f, VectorMath.Exp2OfNonPositive(Vector512.Create(-1f)).GetElement(3));
+        Vector512<float> mixed = VectorMath.Exp2OfNonPositive(Vector512.Create(-2f).WithElement(3, float.NaN).WithElement(5, float.NegativeInfinity));
+        Assert.True(float.IsNaN(mixed.GetElement(3)));
+        Assert.Equal(0f, mixed.GetElement(5));
+        Assert.Equal(0.25f, mixed.GetElement(4));
+    }
+
+    [Fact]
     public void Tanh_DenseSweep_IsWithinStatedError()
     {
         double maxRelative = 0, maxAbsolute = 0;

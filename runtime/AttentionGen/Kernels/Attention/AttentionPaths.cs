@@ -142,7 +142,7 @@ internal static class AttentionPaths
 
     /// <summary>
     /// The tile path's estimate in picoseconds. Per key/value head: Kᵀ packed into whole panels, then
-    /// ⌈pairs / rows⌉ tiles (the last sliding back and redoing rows), each scoring its rows against the visible keys in
+    /// ⌈pairs / rows⌉ tiles (one overlapping another and redoing rows), each scoring its rows against the visible keys in
     /// whole vectors, running their softmax, and weighing the values in whole head vectors.
     /// </summary>
     /// <remarks>The call must fill a tile: <c>seqLen · heads / kvHeads ≥ tile.Rows</c>.</remarks>

@@ -19,6 +19,8 @@ namespace AttentionGen.Kernels.Attention;
 internal static class TiledAttention<TShape>
     where TShape : struct, IAttentionShape
 {
+    private const float Log2E = 1.44269504f;
+
     /// <summary>Pairs per Vector512 tile.</summary>
     public const int Rows512 = 6;
 
@@ -100,8 +102,11 @@ internal static class TiledAttention<TShape>
     /// </summary>
     /// <remarks>
     /// Heads [<paramref name="firstKvHead"/>, <paramref name="kvHeadEnd"/>) and, within each, whole tiles
-    /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>); the range that ends at the last whole tile also takes the
-    /// last, sliding tile, which overlaps it, so overlapping rows are always written by one thread in the single-thread
+    /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>). Whole tiles end on the last pair; the pairs before them
+    /// (fewer than a tile) take one more tile that starts at pair 0 and overlaps the first whole tile, redoing a few rows
+    /// rather than needing a narrower kernel: at the start because under a causal mask the first rows see the fewest keys,
+    /// so what it redoes is cheapest there. The range that starts at the first whole tile also takes that leading tile,
+    /// before it, so overlapping rows are always written by one thread in the single-thread
     /// order. Every tile sees the same rows as in the full walk, so a split call gives the same bits.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -116,21 +121,29 @@ internal static class TiledAttention<TShape>
         ref float scoreBlock = ref MemoryMarshal.GetReference(scores);
         TileRows<int> offsets = default;
         TileRows<float> runningMax = default, runningSum = default, rescale = default;
+        TileMaxes rowMaxes = default;
 
         // A tile's rows are (query row, head) pairs that share one key/value head, so grouped heads read K and V once.
         int pairs = seqLen * HeadsPerKvHead;
-        Debug.Assert(pairs >= TTile.Rows, "Fewer pairs than a tile: the sliding last tile would start before the first row.");
-        int pairEnd = tileEnd >= pairs / TTile.Rows ? pairs : tileEnd * TTile.Rows;
+        Debug.Assert(pairs >= TTile.Rows, "Fewer pairs than a tile: the leading tile would reach past the last row.");
+        // The AVX-512 tile's two-pass softmax keeps scores in base 2 (times log₂e) where nothing needs them as they are
+        // (no mask or softcap), so its exp needs no scaling of its own. Either scale is folded into the packed keys.
+        bool base2 = TTile.SoftmaxSixRowsInLockstep && Vector512.IsHardwareAccelerated && TShape.OnlineChunk == 0 && !AttentionScores<TShape>.NeedsPreparation(additiveMask);
+        float scoreScale = base2 ? TShape.Scale * Log2E : TShape.Scale;
+        int wholeTiles = pairs / TTile.Rows;
+        int leadingPairs = pairs - wholeTiles * TTile.Rows;
+        int firstTileIndex = firstTile == 0 && leadingPairs > 0 ? -1 : firstTile;
+        int tileIndexEnd = Math.Min(tileEnd, wholeTiles);
         for (int kvHead = firstKvHead; kvHead < kvHeadEnd; kvHead++)
         {
             // Kᵀ in panels: for each head dimension, the keys' values side by side, so one vector load feeds a whole
             // panel's dot products. Keys past kvSeqLen in the last panel are zeros.
-            PanelPacking.PackTransposedUnchecked(ref Unsafe.Add(ref keyStart, kvHead * TShape.HeadDim), KvWidth, kvSeqLen, TShape.HeadDim, TTile.PanelKeys, ref panels);
+            PanelPacking.PackTransposedUnchecked(ref Unsafe.Add(ref keyStart, kvHead * TShape.HeadDim), KvWidth, kvSeqLen, TShape.HeadDim, TTile.PanelKeys, scoreScale, ref panels);
             ref float valueHead = ref Unsafe.Add(ref valueStart, kvHead * TShape.HeadDim);
-            for (int first = firstTile * TTile.Rows; first < pairEnd; first += TTile.Rows)
+            for (int tile = firstTileIndex; tile < tileIndexEnd; tile++)
             {
-                // The last tile slides back to end on the last pair: it redoes a few rows rather than needing a narrower kernel.
-                int tileStart = Math.Min(first, pairs - TTile.Rows);
+                // Tile −1 is the leading one, from pair 0 over the first whole tile's first rows.
+                int tileStart = tile < 0 ? 0 : leadingPairs + tile * TTile.Rows;
                 for (int r = 0; r < TTile.Rows; r++)
                 {
                     offsets[r] = PairOffset(kvHead, tileStart + r);
@@ -162,7 +175,7 @@ internal static class TiledAttention<TShape>
                     for (int chunkStart = 0; chunkStart < visibleInTile; chunkStart += TShape.OnlineChunk)
                     {
                         int chunkKeys = Math.Min(TShape.OnlineChunk, visibleInTile - chunkStart);
-                        TTile.Score(ref queryStart, ref offsets[0], ref Unsafe.Add(ref panels, chunkStart * TShape.HeadDim), chunkKeys, ref scoreBlock);
+                        TTile.Score(ref queryStart, ref offsets[0], ref Unsafe.Add(ref panels, chunkStart * TShape.HeadDim), chunkKeys, ref scoreBlock, 0, ref rowMaxes[0]);
                         for (int r = 0; r < TTile.Rows; r++)
                         {
                             int row = (tileStart + r) / HeadsPerKvHead;
@@ -172,7 +185,7 @@ internal static class TiledAttention<TShape>
                                 AttentionScores<TShape>.MaskRow(additiveMask, row, kvSeqLen), ref runningMax[r], ref runningSum[r]);
                         }
 
-                        TTile.Weigh(ref scoreBlock, chunkKeys, ref Unsafe.Add(ref valueHead, (nint)chunkStart * KvWidth), ref rescale[0], chunkStart > 0, ref outputStart, ref offsets[0]);
+                        TTile.Weigh(ref scoreBlock, chunkKeys, ref Unsafe.Add(ref valueHead, (nint)chunkStart * KvWidth), ref rescale[0], chunkStart > 0, false, ref outputStart, ref offsets[0]);
                     }
 
                     // Divide by the sums at the end; a row that saw no key has a sum of 0 and stays all zeros, and a row
@@ -186,7 +199,19 @@ internal static class TiledAttention<TShape>
                     continue;
                 }
 
-                TTile.Score(ref queryStart, ref offsets[0], ref panels, visibleInTile, ref scoreBlock);
+                if (base2)
+                {
+                    // Score keeps each row's maximum over the panels every row of the tile sees whole, and Weigh divides
+                    // by the sums, so the weights are not scaled in a pass of their own.
+                    int firstRowVisible = Math.Max(AttentionCore<TShape>.Visible(tileStart / HeadsPerKvHead, seqLen, kvSeqLen), 0);
+                    int maxPanels = firstRowVisible / TTile.PanelKeys;
+                    TTile.Score(ref queryStart, ref offsets[0], ref panels, visibleInTile, ref scoreBlock, maxPanels, ref rowMaxes[0]);
+                    SoftmaxBase2SixRows(ref scoreBlock, tileStart, visibleInTile, maxPanels * TTile.PanelKeys / Vector512<float>.Count, firstRowVisible / Vector512<float>.Count, seqLen, kvSeqLen, ref rowMaxes[0], ref rescale[0]);
+                    TTile.Weigh(ref scoreBlock, visibleInTile, ref valueHead, ref rescale[0], false, true, ref outputStart, ref offsets[0]);
+                    continue;
+                }
+
+                TTile.Score(ref queryStart, ref offsets[0], ref panels, visibleInTile, ref scoreBlock, 0, ref rowMaxes[0]);
                 if (TTile.SoftmaxSixRowsInLockstep)
                 {
                     SoftmaxSixRows(ref scoreBlock, tileStart, visibleInTile, additiveMask, seqLen, kvSeqLen);
@@ -202,7 +227,7 @@ internal static class TiledAttention<TShape>
                     }
                 }
 
-                TTile.Weigh(ref scoreBlock, visibleInTile, ref valueHead, ref rescale[0], false, ref outputStart, ref offsets[0]);
+                TTile.Weigh(ref scoreBlock, visibleInTile, ref valueHead, ref rescale[0], false, false, ref outputStart, ref offsets[0]);
             }
         }
     }
@@ -235,6 +260,107 @@ internal static class TiledAttention<TShape>
             AttentionCore<TShape>.Visible((tileStart + 5) / HeadsPerKvHead, seqLen, kvSeqLen));
     }
 
+    /// <summary>
+    /// The six score rows of an AVX-512 tile whose scores are in base 2 (Q·K times Scale·log₂e): each row's maximum (from
+    /// the lanes Score left in <paramref name="rowMaxes"/> over the first <paramref name="maxedVectors"/> vectors, and the
+    /// visible lanes after them), then 2^(score − maximum) in place, 0 in hidden lanes, and each row's reciprocal sum in
+    /// <paramref name="reciprocals"/> for Weigh to scale the row's output by. Hidden lanes are masked only from
+    /// <paramref name="unmaskedVectors"/> on: every row sees the vectors before it whole.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)] // once per tile: keep the caller small
+    private static void SoftmaxBase2SixRows(ref float scoreBlock, int tileStart, int visibleInTile, int maxedVectors, int unmaskedVectors, int seqLen, int kvSeqLen, ref float rowMaxes, ref float reciprocals)
+    {
+        // Three rows at a time, as SoftmaxKernels.SoftmaxPrefixSixRows and for its reasons: three independent chains keep
+        // the core busy, and six would not fit exp's constants in the 32 registers.
+        nint length = (visibleInTile + 15) & ~15;
+        Base2ThreeRows(
+            ref scoreBlock, length, maxedVectors * Vector512<float>.Count, unmaskedVectors * Vector512<float>.Count, ref rowMaxes, ref reciprocals,
+            AttentionCore<TShape>.Visible(tileStart / HeadsPerKvHead, seqLen, kvSeqLen),
+            AttentionCore<TShape>.Visible((tileStart + 1) / HeadsPerKvHead, seqLen, kvSeqLen),
+            AttentionCore<TShape>.Visible((tileStart + 2) / HeadsPerKvHead, seqLen, kvSeqLen));
+        Base2ThreeRows(
+            ref Unsafe.Add(ref scoreBlock, 3 * TShape.ScoreStride), length, maxedVectors * Vector512<float>.Count, unmaskedVectors * Vector512<float>.Count,
+            ref Unsafe.Add(ref rowMaxes, 3 * Vector512<float>.Count), ref Unsafe.Add(ref reciprocals, 3),
+            AttentionCore<TShape>.Visible((tileStart + 3) / HeadsPerKvHead, seqLen, kvSeqLen),
+            AttentionCore<TShape>.Visible((tileStart + 4) / HeadsPerKvHead, seqLen, kvSeqLen),
+            AttentionCore<TShape>.Visible((tileStart + 5) / HeadsPerKvHead, seqLen, kvSeqLen));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Base2ThreeRows(ref float row0, nint length, nint maxedEnd, nint unmaskedEnd, ref float rowMaxes, ref float reciprocals, int visible0, int visible1, int visible2)
+    {
+        ref float row1 = ref Unsafe.Add(ref row0, TShape.ScoreStride);
+        ref float row2 = ref Unsafe.Add(ref row0, 2 * TShape.ScoreStride);
+        Vector512<int> limit0 = Vector512.Create(visible0), limit1 = Vector512.Create(visible1), limit2 = Vector512.Create(visible2);
+        Vector512<float> hidden = Vector512.Create(float.NegativeInfinity);
+        Vector512<int> step = Vector512.Create(Vector512<float>.Count);
+
+        // The lanes past what Score took into the maxima; hidden ones (index ≥ visible) read as −∞.
+        Vector512<float> m0 = hidden, m1 = hidden, m2 = hidden;
+        if (maxedEnd > 0)
+        {
+            m0 = Vector512.LoadUnsafe(ref rowMaxes);
+            m1 = Vector512.LoadUnsafe(ref rowMaxes, (nuint)Vector512<float>.Count);
+            m2 = Vector512.LoadUnsafe(ref rowMaxes, (nuint)(2 * Vector512<float>.Count));
+        }
+
+        Vector512<int> index = Vector512<int>.Indices + Vector512.Create((int)maxedEnd);
+        for (nint i = maxedEnd; i < length; i += Vector512<float>.Count, index += step)
+        {
+            m0 = Vector512.MaxNative(m0, Vector512.ConditionalSelect(Vector512.LessThan(index, limit0).AsSingle(), Vector512.LoadUnsafe(ref row0, (nuint)i), hidden));
+            m1 = Vector512.MaxNative(m1, Vector512.ConditionalSelect(Vector512.LessThan(index, limit1).AsSingle(), Vector512.LoadUnsafe(ref row1, (nuint)i), hidden));
+            m2 = Vector512.MaxNative(m2, Vector512.ConditionalSelect(Vector512.LessThan(index, limit2).AsSingle(), Vector512.LoadUnsafe(ref row2, (nuint)i), hidden));
+        }
+
+        Vector512<float> shift0 = Shift(m0), shift1 = Shift(m1), shift2 = Shift(m2);
+        Vector512<float> s0 = default, s1 = default, s2 = default;
+        nint j = 0;
+        for (; j < unmaskedEnd; j += Vector512<float>.Count)
+        {
+            Vector512<float> e0 = VectorMath.Exp2OfNonPositive(Vector512.LoadUnsafe(ref row0, (nuint)j) - shift0);
+            Vector512<float> e1 = VectorMath.Exp2OfNonPositive(Vector512.LoadUnsafe(ref row1, (nuint)j) - shift1);
+            Vector512<float> e2 = VectorMath.Exp2OfNonPositive(Vector512.LoadUnsafe(ref row2, (nuint)j) - shift2);
+            e0.StoreUnsafe(ref row0, (nuint)j);
+            e1.StoreUnsafe(ref row1, (nuint)j);
+            e2.StoreUnsafe(ref row2, (nuint)j);
+            s0 += e0;
+            s1 += e1;
+            s2 += e2;
+        }
+
+        index = Vector512<int>.Indices + Vector512.Create((int)j);
+        for (; j < length; j += Vector512<float>.Count, index += step)
+        {
+            Vector512<float> e0 = Vector512.ConditionalSelect(Vector512.LessThan(index, limit0).AsSingle(), VectorMath.Exp2OfNonPositive(Vector512.LoadUnsafe(ref row0, (nuint)j) - shift0), Vector512<float>.Zero);
+            Vector512<float> e1 = Vector512.ConditionalSelect(Vector512.LessThan(index, limit1).AsSingle(), VectorMath.Exp2OfNonPositive(Vector512.LoadUnsafe(ref row1, (nuint)j) - shift1), Vector512<float>.Zero);
+            Vector512<float> e2 = Vector512.ConditionalSelect(Vector512.LessThan(index, limit2).AsSingle(), VectorMath.Exp2OfNonPositive(Vector512.LoadUnsafe(ref row2, (nuint)j) - shift2), Vector512<float>.Zero);
+            e0.StoreUnsafe(ref row0, (nuint)j);
+            e1.StoreUnsafe(ref row1, (nuint)j);
+            e2.StoreUnsafe(ref row2, (nuint)j);
+            s0 += e0;
+            s1 += e1;
+            s2 += e2;
+        }
+
+        reciprocals = Reciprocal(s0);
+        Unsafe.Add(ref reciprocals, 1) = Reciprocal(s1);
+        Unsafe.Add(ref reciprocals, 2) = Reciprocal(s2);
+
+        // A row with nothing visible (or only −∞) has maximum −∞; shifting by 0 instead keeps its exps at 0 rather than NaN.
+        static Vector512<float> Shift(Vector512<float> max)
+        {
+            float rowMax = Vector512Width.MaxNativeAcross(max);
+            return Vector512.Create(float.IsNegativeInfinity(rowMax) ? 0f : rowMax);
+        }
+
+        // A row with nothing visible sums to 0 and its output stays zeros; a NaN sum (a NaN score) must stay NaN, not become 0.
+        static float Reciprocal(Vector512<float> sum)
+        {
+            float total = HorizontalSum.Of(sum);
+            return total == 0f ? 0f : 1f / total;
+        }
+    }
+
     /// <summary>Pair <paramref name="pair"/> of <paramref name="kvHead"/> is query row pair / HeadsPerKvHead of head kvHead·HeadsPerKvHead + pair % HeadsPerKvHead.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int PairOffset(int kvHead, int pair) =>
@@ -253,18 +379,22 @@ internal static class TiledAttention<TShape>
         static abstract bool SoftmaxSixRowsInLockstep { get; }
 
         /// <summary>
-        /// <c>scores[r, j] = Scale · q_r·k_j</c> for the tile's rows (query rows at <paramref name="offsets"/>) against the
-        /// first <paramref name="keys"/> keys. A last, partial panel scores only the vectors it needs: on a causal diagonal
-        /// that saves up to half of its work.
+        /// <c>scores[r, j] = q_r·(scale · k_j)</c> for the tile's rows (query rows at <paramref name="offsets"/>) against
+        /// the first <paramref name="keys"/> keys, the panels holding the keys already scaled. A last, partial panel scores
+        /// only the vectors it needs: on a causal diagonal that saves up to half of its work.
         /// </summary>
-        static abstract void Score(ref float queryStart, ref int offsets, ref float panels, int keys, ref float scores);
+        /// <remarks>
+        /// The first <paramref name="maxPanels"/> whole panels also leave each row's running maximum, lane by lane, in
+        /// <paramref name="rowMaxes"/> (one vector per row).
+        /// </remarks>
+        static abstract void Score(ref float queryStart, ref int offsets, ref float panels, int keys, ref float scores, int maxPanels, ref float rowMaxes);
 
         /// <summary>
         /// <c>o_r = Σ_j p[r, j] · v_j</c> over the first <paramref name="count"/> keys, for the output rows at
         /// <paramref name="offsets"/>. With <paramref name="accumulate"/> (online softmax, after the first chunk), each row
         /// first takes what earlier chunks summed into it, times <c>rescale[r]</c>.
         /// </summary>
-        static abstract void Weigh(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float outputStart, ref int offsets);
+        static abstract void Weigh(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, bool normalize, ref float outputStart, ref int offsets);
     }
 
     /// <summary>One value per row of the tallest tile, kept in the driver's frame rather than on the heap.</summary>
@@ -272,6 +402,13 @@ internal static class TiledAttention<TShape>
     private struct TileRows<T>
     {
         private T _element;
+    }
+
+    /// <summary>One Vector512 of lane-wise maxima per row of the tallest tile (see <see cref="ITile.Score"/>).</summary>
+    [InlineArray(Rows512 * 16)]
+    private struct TileMaxes
+    {
+        private float _element;
     }
 
     /// <summary>The register budget's choices for one width's tile.</summary>
@@ -400,7 +537,7 @@ internal static class TiledAttention<TShape>
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Score(ref float queryStart, ref int offsets, ref float panels, int keys, ref float scores)
+        public static void Score(ref float queryStart, ref int offsets, ref float panels, int keys, ref float scores, int maxPanels, ref float rowMaxes)
         {
             ref float q0 = ref Row(ref queryStart, ref offsets, 0, 0);
             ref float q1 = ref Row(ref queryStart, ref offsets, 1, 0);
@@ -412,7 +549,7 @@ internal static class TiledAttention<TShape>
             int fullBlocks = keyVectors / KeyVectors;
             for (int block = 0; block < fullBlocks; block++)
             {
-                ScoreBlock(KeyVectors, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref Unsafe.Add(ref panels, block * (TShape.HeadDim * PanelKeys)), ref Unsafe.Add(ref scores, block * PanelKeys));
+                ScoreBlock(KeyVectors, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref Unsafe.Add(ref panels, block * (TShape.HeadDim * PanelKeys)), ref Unsafe.Add(ref scores, block * PanelKeys), block < maxPanels, block == 0, ref rowMaxes);
             }
 
             // The partial last panel: one copy of the block per vector count, so each keeps its accumulators in registers.
@@ -421,25 +558,25 @@ internal static class TiledAttention<TShape>
             ref float tailScores = ref Unsafe.Add(ref scores, fullBlocks * PanelKeys);
             if (KeyVectors > 1 && tailVectors == 1)
             {
-                ScoreBlock(1, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref tailPanel, ref tailScores);
+                ScoreBlock(1, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref tailPanel, ref tailScores, false, false, ref rowMaxes);
             }
             else if (KeyVectors > 2 && tailVectors == 2)
             {
-                ScoreBlock(2, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref tailPanel, ref tailScores);
+                ScoreBlock(2, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref tailPanel, ref tailScores, false, false, ref rowMaxes);
             }
             else if (KeyVectors > 3 && tailVectors == 3)
             {
-                ScoreBlock(3, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref tailPanel, ref tailScores);
+                ScoreBlock(3, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref tailPanel, ref tailScores, false, false, ref rowMaxes);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Weigh(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float outputStart, ref int offsets)
+        public static void Weigh(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, bool normalize, ref float outputStart, ref int offsets)
         {
             Debug.Assert(TShape.HeadDim >= TWidth.Count, "A head narrower than a vector has no tile: its last vector would reach past the head.");
             if (TShape.HeadDim == TWidth.Count && TShape.OnlineChunk == 0)
             {
-                WeighOneVector(ref probabilities, count, ref values, ref Row(ref outputStart, ref offsets, 0, 0), ref Row(ref outputStart, ref offsets, 1, 0), ref Row(ref outputStart, ref offsets, 2, 0), ref Row(ref outputStart, ref offsets, 3, 0), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, 0) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, 0) : ref outputStart);
+                WeighOneVector(ref probabilities, count, ref values, ref rescale, normalize, ref Row(ref outputStart, ref offsets, 0, 0), ref Row(ref outputStart, ref offsets, 1, 0), ref Row(ref outputStart, ref offsets, 2, 0), ref Row(ref outputStart, ref offsets, 3, 0), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, 0) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, 0) : ref outputStart);
                 return;
             }
 
@@ -453,43 +590,43 @@ internal static class TiledAttention<TShape>
             // leaving WeighBlock a call. A call per tile costs nothing beside the block's loop over the keys.
             if (PlainBlocks > 0)
             {
-                WeighWholeBlocks(ref probabilities, count, ref values, ref rescale, accumulate, ref outputStart, ref offsets);
+                WeighWholeBlocks(ref probabilities, count, ref values, ref rescale, accumulate, normalize, ref outputStart, ref offsets);
             }
 
             if (TailVectors > TLayout.OutputVectors)
             {
-                WeighSplitTail(ref probabilities, count, ref values, ref rescale, accumulate, ref outputStart, ref offsets);
+                WeighSplitTail(ref probabilities, count, ref values, ref rescale, accumulate, normalize, ref outputStart, ref offsets);
             }
             else if (TailVectors > 0)
             {
-                WeighTail(ref probabilities, count, ref values, ref rescale, accumulate, ref outputStart, ref offsets);
+                WeighTail(ref probabilities, count, ref values, ref rescale, accumulate, normalize, ref outputStart, ref offsets);
             }
         }
 
         /// <summary>The head's whole P·V blocks, which overlap nothing: <see cref="PlainBlocks"/> of OutputVectors vectors.</summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void WeighWholeBlocks(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float outputStart, ref int offsets)
+        private static void WeighWholeBlocks(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, bool normalize, ref float outputStart, ref int offsets)
         {
             // One block is written out rather than looped: a loop of one trip was kept, and its setup spilled.
             if (PlainBlocks == 1)
             {
-                WeighBlock(TLayout.OutputVectors, (TLayout.OutputVectors - 1) * TWidth.Count, ref probabilities, count, ref values, ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, 0), ref Row(ref outputStart, ref offsets, 1, 0), ref Row(ref outputStart, ref offsets, 2, 0), ref Row(ref outputStart, ref offsets, 3, 0), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, 0) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, 0) : ref outputStart);
+                WeighBlock(TLayout.OutputVectors, (TLayout.OutputVectors - 1) * TWidth.Count, ref probabilities, count, ref values, ref rescale, accumulate, normalize, ref Row(ref outputStart, ref offsets, 0, 0), ref Row(ref outputStart, ref offsets, 1, 0), ref Row(ref outputStart, ref offsets, 2, 0), ref Row(ref outputStart, ref offsets, 3, 0), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, 0) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, 0) : ref outputStart);
                 return;
             }
 
             for (int block = 0; block < PlainBlocks; block++)
             {
                 int column = block * BlockColumns;
-                WeighBlock(TLayout.OutputVectors, (TLayout.OutputVectors - 1) * TWidth.Count, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, column) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, column) : ref outputStart);
+                WeighBlock(TLayout.OutputVectors, (TLayout.OutputVectors - 1) * TWidth.Count, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, normalize, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, column) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, column) : ref outputStart);
             }
         }
 
         /// <summary>The rest of the head after the whole blocks, in one block of <see cref="TailVectors"/>, its last vector overlapping when the head is not whole vectors.</summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void WeighTail(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float outputStart, ref int offsets)
+        private static void WeighTail(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, bool normalize, ref float outputStart, ref int offsets)
         {
             int column = PlainBlocks * BlockColumns;
-            WeighBlock(TailVectors, TShape.HeadDim - TWidth.Count - column, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, column) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, column) : ref outputStart);
+            WeighBlock(TailVectors, TShape.HeadDim - TWidth.Count - column, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, normalize, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, column) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, column) : ref outputStart);
         }
 
         /// <summary>
@@ -497,12 +634,12 @@ internal static class TiledAttention<TShape>
         /// vectors, then the last two, the overlapping one with the one it overlaps.
         /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void WeighSplitTail(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, ref float outputStart, ref int offsets)
+        private static void WeighSplitTail(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, bool normalize, ref float outputStart, ref int offsets)
         {
             int column = PlainBlocks * BlockColumns;
-            WeighBlock(TLayout.OutputVectors - 1, (TLayout.OutputVectors - 2) * TWidth.Count, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, column) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, column) : ref outputStart);
+            WeighBlock(TLayout.OutputVectors - 1, (TLayout.OutputVectors - 2) * TWidth.Count, ref probabilities, count, ref Unsafe.Add(ref values, column), ref rescale, accumulate, normalize, ref Row(ref outputStart, ref offsets, 0, column), ref Row(ref outputStart, ref offsets, 1, column), ref Row(ref outputStart, ref offsets, 2, column), ref Row(ref outputStart, ref offsets, 3, column), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, column) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, column) : ref outputStart);
             int pairColumn = column + (TLayout.OutputVectors - 1) * TWidth.Count;
-            WeighBlock(2, TShape.HeadDim - TWidth.Count - pairColumn, ref probabilities, count, ref Unsafe.Add(ref values, pairColumn), ref rescale, accumulate, ref Row(ref outputStart, ref offsets, 0, pairColumn), ref Row(ref outputStart, ref offsets, 1, pairColumn), ref Row(ref outputStart, ref offsets, 2, pairColumn), ref Row(ref outputStart, ref offsets, 3, pairColumn), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, pairColumn) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, pairColumn) : ref outputStart);
+            WeighBlock(2, TShape.HeadDim - TWidth.Count - pairColumn, ref probabilities, count, ref Unsafe.Add(ref values, pairColumn), ref rescale, accumulate, normalize, ref Row(ref outputStart, ref offsets, 0, pairColumn), ref Row(ref outputStart, ref offsets, 1, pairColumn), ref Row(ref outputStart, ref offsets, 2, pairColumn), ref Row(ref outputStart, ref offsets, 3, pairColumn), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, pairColumn) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, pairColumn) : ref outputStart);
         }
 
         /// <summary>
@@ -512,7 +649,7 @@ internal static class TiledAttention<TShape>
         /// D16 10% slower than the generated tile it replaced.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void WeighOneVector(ref float probabilities, nint count, ref float values, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
+        private static void WeighOneVector(ref float probabilities, nint count, ref float values, ref float rescale, bool normalize, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
         {
             ref float w1 = ref Unsafe.Add(ref probabilities, TShape.ScoreStride);
             ref float w2 = ref Unsafe.Add(ref probabilities, 2 * TShape.ScoreStride);
@@ -533,6 +670,16 @@ internal static class TiledAttention<TShape>
                 valueRow = ref Unsafe.Add(ref valueRow, KvWidth);
             }
 
+            if (normalize)
+            {
+                a0 = TWidth.Multiply(a0, TWidth.Create(Unsafe.Add(ref rescale, 0)));
+                a1 = TWidth.Multiply(a1, TWidth.Create(Unsafe.Add(ref rescale, 1)));
+                a2 = TWidth.Multiply(a2, TWidth.Create(Unsafe.Add(ref rescale, 2)));
+                a3 = TWidth.Multiply(a3, TWidth.Create(Unsafe.Add(ref rescale, 3)));
+                if (TLayout.Rows > 4) a4 = TWidth.Multiply(a4, TWidth.Create(Unsafe.Add(ref rescale, 4)));
+                if (TLayout.Rows > 5) a5 = TWidth.Multiply(a5, TWidth.Create(Unsafe.Add(ref rescale, 5)));
+            }
+
             TWidth.Store(a0, ref o0, 0);
             TWidth.Store(a1, ref o1, 0);
             TWidth.Store(a2, ref o2, 0);
@@ -545,7 +692,7 @@ internal static class TiledAttention<TShape>
         // its accumulators in registers. At the JIT's limit of 32 locals for an inlinee: hence the shape and the lane
         // count read through their getters, never cached in locals.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void ScoreBlock(int vectors, ref float q0, ref float q1, ref float q2, ref float q3, ref float q4, ref float q5, ref float panel, ref float blockScores)
+        private static void ScoreBlock(int vectors, ref float q0, ref float q1, ref float q2, ref float q3, ref float q4, ref float q5, ref float panel, ref float blockScores, bool updateMax, bool firstMax, ref float rowMaxes)
         {
             TVector s00 = TWidth.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
             TVector s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
@@ -600,37 +747,73 @@ internal static class TiledAttention<TShape>
 
                 keyColumn = ref Unsafe.Add(ref keyColumn, PanelKeys);
             }
-
-            TWidth.Store(TWidth.Multiply(s00, TWidth.Create(TShape.Scale)), ref blockScores, 0);
-            if (vectors > 1) TWidth.Store(TWidth.Multiply(s01, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)TWidth.Count);
-            if (vectors > 2) TWidth.Store(TWidth.Multiply(s02, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(2 * TWidth.Count));
-            if (vectors > 3) TWidth.Store(TWidth.Multiply(s03, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(3 * TWidth.Count));
-            TWidth.Store(TWidth.Multiply(s10, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(1 * TShape.ScoreStride));
-            if (vectors > 1) TWidth.Store(TWidth.Multiply(s11, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(1 * TShape.ScoreStride + TWidth.Count));
-            if (vectors > 2) TWidth.Store(TWidth.Multiply(s12, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(1 * TShape.ScoreStride + 2 * TWidth.Count));
-            if (vectors > 3) TWidth.Store(TWidth.Multiply(s13, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(1 * TShape.ScoreStride + 3 * TWidth.Count));
-            TWidth.Store(TWidth.Multiply(s20, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(2 * TShape.ScoreStride));
-            if (vectors > 1) TWidth.Store(TWidth.Multiply(s21, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(2 * TShape.ScoreStride + TWidth.Count));
-            if (vectors > 2) TWidth.Store(TWidth.Multiply(s22, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(2 * TShape.ScoreStride + 2 * TWidth.Count));
-            if (vectors > 3) TWidth.Store(TWidth.Multiply(s23, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(2 * TShape.ScoreStride + 3 * TWidth.Count));
-            TWidth.Store(TWidth.Multiply(s30, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(3 * TShape.ScoreStride));
-            if (vectors > 1) TWidth.Store(TWidth.Multiply(s31, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(3 * TShape.ScoreStride + TWidth.Count));
-            if (vectors > 2) TWidth.Store(TWidth.Multiply(s32, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(3 * TShape.ScoreStride + 2 * TWidth.Count));
-            if (vectors > 3) TWidth.Store(TWidth.Multiply(s33, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(3 * TShape.ScoreStride + 3 * TWidth.Count));
+            TWidth.Store(s00, ref blockScores, 0);
+            if (vectors > 1) TWidth.Store(s01, ref blockScores, (nuint)(TWidth.Count));
+            if (vectors > 2) TWidth.Store(s02, ref blockScores, (nuint)(2 * TWidth.Count));
+            if (vectors > 3) TWidth.Store(s03, ref blockScores, (nuint)(3 * TWidth.Count));
+            TWidth.Store(s10, ref blockScores, (nuint)(1 * TShape.ScoreStride));
+            if (vectors > 1) TWidth.Store(s11, ref blockScores, (nuint)(1 * TShape.ScoreStride + TWidth.Count));
+            if (vectors > 2) TWidth.Store(s12, ref blockScores, (nuint)(1 * TShape.ScoreStride + 2 * TWidth.Count));
+            if (vectors > 3) TWidth.Store(s13, ref blockScores, (nuint)(1 * TShape.ScoreStride + 3 * TWidth.Count));
+            TWidth.Store(s20, ref blockScores, (nuint)(2 * TShape.ScoreStride));
+            if (vectors > 1) TWidth.Store(s21, ref blockScores, (nuint)(2 * TShape.ScoreStride + TWidth.Count));
+            if (vectors > 2) TWidth.Store(s22, ref blockScores, (nuint)(2 * TShape.ScoreStride + 2 * TWidth.Count));
+            if (vectors > 3) TWidth.Store(s23, ref blockScores, (nuint)(2 * TShape.ScoreStride + 3 * TWidth.Count));
+            TWidth.Store(s30, ref blockScores, (nuint)(3 * TShape.ScoreStride));
+            if (vectors > 1) TWidth.Store(s31, ref blockScores, (nuint)(3 * TShape.ScoreStride + TWidth.Count));
+            if (vectors > 2) TWidth.Store(s32, ref blockScores, (nuint)(3 * TShape.ScoreStride + 2 * TWidth.Count));
+            if (vectors > 3) TWidth.Store(s33, ref blockScores, (nuint)(3 * TShape.ScoreStride + 3 * TWidth.Count));
             if (TLayout.Rows > 4)
             {
-                TWidth.Store(TWidth.Multiply(s40, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(4 * TShape.ScoreStride));
-                if (vectors > 1) TWidth.Store(TWidth.Multiply(s41, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(4 * TShape.ScoreStride + TWidth.Count));
-                if (vectors > 2) TWidth.Store(TWidth.Multiply(s42, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(4 * TShape.ScoreStride + 2 * TWidth.Count));
-                if (vectors > 3) TWidth.Store(TWidth.Multiply(s43, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(4 * TShape.ScoreStride + 3 * TWidth.Count));
+                TWidth.Store(s40, ref blockScores, (nuint)(4 * TShape.ScoreStride));
+                if (vectors > 1) TWidth.Store(s41, ref blockScores, (nuint)(4 * TShape.ScoreStride + TWidth.Count));
+                if (vectors > 2) TWidth.Store(s42, ref blockScores, (nuint)(4 * TShape.ScoreStride + 2 * TWidth.Count));
+                if (vectors > 3) TWidth.Store(s43, ref blockScores, (nuint)(4 * TShape.ScoreStride + 3 * TWidth.Count));
             }
 
             if (TLayout.Rows > 5)
             {
-                TWidth.Store(TWidth.Multiply(s50, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(5 * TShape.ScoreStride));
-                if (vectors > 1) TWidth.Store(TWidth.Multiply(s51, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(5 * TShape.ScoreStride + TWidth.Count));
-                if (vectors > 2) TWidth.Store(TWidth.Multiply(s52, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(5 * TShape.ScoreStride + 2 * TWidth.Count));
-                if (vectors > 3) TWidth.Store(TWidth.Multiply(s53, TWidth.Create(TShape.Scale)), ref blockScores, (nuint)(5 * TShape.ScoreStride + 3 * TWidth.Count));
+                TWidth.Store(s50, ref blockScores, (nuint)(5 * TShape.ScoreStride));
+                if (vectors > 1) TWidth.Store(s51, ref blockScores, (nuint)(5 * TShape.ScoreStride + TWidth.Count));
+                if (vectors > 2) TWidth.Store(s52, ref blockScores, (nuint)(5 * TShape.ScoreStride + 2 * TWidth.Count));
+                if (vectors > 3) TWidth.Store(s53, ref blockScores, (nuint)(5 * TShape.ScoreStride + 3 * TWidth.Count));
+            }
+
+            // Each row's maximum over this panel, lane by lane, while the scores are still in registers: the softmax
+            // then need not read the block once more just for it.
+            if (updateMax)
+            {
+                if (vectors > 2) s00 = TWidth.MaxNative(s00, s02);
+                if (vectors > 3) s01 = TWidth.MaxNative(s01, s03);
+                if (vectors > 1) s00 = TWidth.MaxNative(s00, s01);
+                TWidth.Store(firstMax ? s00 : TWidth.MaxNative(TWidth.Load(ref rowMaxes, (nuint)(0 * TWidth.Count)), s00), ref rowMaxes, (nuint)(0 * TWidth.Count));
+                if (vectors > 2) s10 = TWidth.MaxNative(s10, s12);
+                if (vectors > 3) s11 = TWidth.MaxNative(s11, s13);
+                if (vectors > 1) s10 = TWidth.MaxNative(s10, s11);
+                TWidth.Store(firstMax ? s10 : TWidth.MaxNative(TWidth.Load(ref rowMaxes, (nuint)(1 * TWidth.Count)), s10), ref rowMaxes, (nuint)(1 * TWidth.Count));
+                if (vectors > 2) s20 = TWidth.MaxNative(s20, s22);
+                if (vectors > 3) s21 = TWidth.MaxNative(s21, s23);
+                if (vectors > 1) s20 = TWidth.MaxNative(s20, s21);
+                TWidth.Store(firstMax ? s20 : TWidth.MaxNative(TWidth.Load(ref rowMaxes, (nuint)(2 * TWidth.Count)), s20), ref rowMaxes, (nuint)(2 * TWidth.Count));
+                if (vectors > 2) s30 = TWidth.MaxNative(s30, s32);
+                if (vectors > 3) s31 = TWidth.MaxNative(s31, s33);
+                if (vectors > 1) s30 = TWidth.MaxNative(s30, s31);
+                TWidth.Store(firstMax ? s30 : TWidth.MaxNative(TWidth.Load(ref rowMaxes, (nuint)(3 * TWidth.Count)), s30), ref rowMaxes, (nuint)(3 * TWidth.Count));
+                if (TLayout.Rows > 4)
+                {
+                    if (vectors > 2) s40 = TWidth.MaxNative(s40, s42);
+                    if (vectors > 3) s41 = TWidth.MaxNative(s41, s43);
+                    if (vectors > 1) s40 = TWidth.MaxNative(s40, s41);
+                    TWidth.Store(firstMax ? s40 : TWidth.MaxNative(TWidth.Load(ref rowMaxes, (nuint)(4 * TWidth.Count)), s40), ref rowMaxes, (nuint)(4 * TWidth.Count));
+                }
+
+                if (TLayout.Rows > 5)
+                {
+                    if (vectors > 2) s50 = TWidth.MaxNative(s50, s52);
+                    if (vectors > 3) s51 = TWidth.MaxNative(s51, s53);
+                    if (vectors > 1) s50 = TWidth.MaxNative(s50, s51);
+                    TWidth.Store(firstMax ? s50 : TWidth.MaxNative(TWidth.Load(ref rowMaxes, (nuint)(5 * TWidth.Count)), s50), ref rowMaxes, (nuint)(5 * TWidth.Count));
+                }
             }
         }
 
@@ -639,7 +822,7 @@ internal static class TiledAttention<TShape>
         // offsets are written out rather than computed by a helper: each helper is one more inlinee per load and store,
         // and those ran the JIT out of inlining budget.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void WeighBlock(int vectors, int lastVector, ref float probabilities, nint count, ref float values, ref float rescale, bool accumulate, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
+        private static void WeighBlock(int vectors, int lastVector, ref float probabilities, nint count, ref float values, ref float rescale, bool accumulate, bool normalize, ref float o0, ref float o1, ref float o2, ref float o3, ref float o4, ref float o5)
         {
             TVector a00 = TWidth.Zero, a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             TVector a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
@@ -730,6 +913,42 @@ internal static class TiledAttention<TShape>
                 }
 
                 valueRow = ref Unsafe.Add(ref valueRow, KvWidth);
+            }
+
+            // The softmax left each row's weights unnormalized; its reciprocal sum scales the row's sums once, here.
+            if (normalize)
+            {
+                a00 = TWidth.Multiply(a00, TWidth.Create(Unsafe.Add(ref rescale, 0)));
+                if (vectors > 1) a01 = TWidth.Multiply(a01, TWidth.Create(Unsafe.Add(ref rescale, 0)));
+                if (vectors > 2) a02 = TWidth.Multiply(a02, TWidth.Create(Unsafe.Add(ref rescale, 0)));
+                if (vectors > 3) a03 = TWidth.Multiply(a03, TWidth.Create(Unsafe.Add(ref rescale, 0)));
+                a10 = TWidth.Multiply(a10, TWidth.Create(Unsafe.Add(ref rescale, 1)));
+                if (vectors > 1) a11 = TWidth.Multiply(a11, TWidth.Create(Unsafe.Add(ref rescale, 1)));
+                if (vectors > 2) a12 = TWidth.Multiply(a12, TWidth.Create(Unsafe.Add(ref rescale, 1)));
+                if (vectors > 3) a13 = TWidth.Multiply(a13, TWidth.Create(Unsafe.Add(ref rescale, 1)));
+                a20 = TWidth.Multiply(a20, TWidth.Create(Unsafe.Add(ref rescale, 2)));
+                if (vectors > 1) a21 = TWidth.Multiply(a21, TWidth.Create(Unsafe.Add(ref rescale, 2)));
+                if (vectors > 2) a22 = TWidth.Multiply(a22, TWidth.Create(Unsafe.Add(ref rescale, 2)));
+                if (vectors > 3) a23 = TWidth.Multiply(a23, TWidth.Create(Unsafe.Add(ref rescale, 2)));
+                a30 = TWidth.Multiply(a30, TWidth.Create(Unsafe.Add(ref rescale, 3)));
+                if (vectors > 1) a31 = TWidth.Multiply(a31, TWidth.Create(Unsafe.Add(ref rescale, 3)));
+                if (vectors > 2) a32 = TWidth.Multiply(a32, TWidth.Create(Unsafe.Add(ref rescale, 3)));
+                if (vectors > 3) a33 = TWidth.Multiply(a33, TWidth.Create(Unsafe.Add(ref rescale, 3)));
+                if (TLayout.Rows > 4)
+                {
+                    a40 = TWidth.Multiply(a40, TWidth.Create(Unsafe.Add(ref rescale, 4)));
+                    if (vectors > 1) a41 = TWidth.Multiply(a41, TWidth.Create(Unsafe.Add(ref rescale, 4)));
+                    if (vectors > 2) a42 = TWidth.Multiply(a42, TWidth.Create(Unsafe.Add(ref rescale, 4)));
+                    if (vectors > 3) a43 = TWidth.Multiply(a43, TWidth.Create(Unsafe.Add(ref rescale, 4)));
+                }
+
+                if (TLayout.Rows > 5)
+                {
+                    a50 = TWidth.Multiply(a50, TWidth.Create(Unsafe.Add(ref rescale, 5)));
+                    if (vectors > 1) a51 = TWidth.Multiply(a51, TWidth.Create(Unsafe.Add(ref rescale, 5)));
+                    if (vectors > 2) a52 = TWidth.Multiply(a52, TWidth.Create(Unsafe.Add(ref rescale, 5)));
+                    if (vectors > 3) a53 = TWidth.Multiply(a53, TWidth.Create(Unsafe.Add(ref rescale, 5)));
+                }
             }
 
             TWidth.Store(a00, ref o0, 0);
