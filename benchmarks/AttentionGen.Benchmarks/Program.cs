@@ -78,12 +78,9 @@ var sampler = smoke ? null : new RooflineSampler();
 sampler?.Sample(attempts: 40);
 
 // Each row is built just before it runs (its ORT session, inputs and layer) and released after it. The process's CPU
-// time over the wall time says how much of a core the rows got: well under 100% means other processes took turns on
-// it, and every timing reads slow by about that much (the paired ratios much less).
-var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
-long wallBefore = System.Diagnostics.Stopwatch.GetTimestamp();
-var measured = QuickRunner.Run(names.Select(create), rounds: sweep ? 11 : 15, smoke, threadTime, Console.Out, () => sampler?.Sample(attempts: 8));
-double coreShare = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore) / System.Diagnostics.Stopwatch.GetElapsedTime(wallBefore);
+// time over the wall time of the timed batches says how much of a core they got: well under 100% on one thread means
+// other processes took turns on it, and every timing reads slow by about that much (the paired ratios much less).
+var measured = QuickRunner.Run(names.Select(create), rounds: sweep ? 11 : 15, smoke, threadTime, Console.Out, out double coreShare, () => sampler?.Sample(attempts: 8));
 sampler?.Sample(attempts: 40);
 var roofline = sampler?.Best ?? Roofline.Placeholder;
 var rows = smoke ? measured.ToList() : measured.Select(roofline.Judge).ToList();

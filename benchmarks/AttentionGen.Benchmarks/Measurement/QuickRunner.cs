@@ -52,9 +52,15 @@ internal static class QuickRunner
     /// log line names an implementation only when it happened in most of its batches.
     /// </param>
     /// <param name="betweenRows">Runs after each row, outside its timing (the roofline samples its ceilings there).</param>
-    public static IReadOnlyList<Row> Run(IEnumerable<BenchmarkCase> cases, int rounds, bool smoke, bool threadTime, TextWriter log, Action? betweenRows = null)
+    /// <param name="coreShare">
+    /// The process's CPU time over the wall time of the timed batches only (not the rows' set-up or the pauses between
+    /// batches): under 1 on one thread means other processes took turns on the core; with more threads, how many cores'
+    /// worth the batches got.
+    /// </param>
+    public static IReadOnlyList<Row> Run(IEnumerable<BenchmarkCase> cases, int rounds, bool smoke, bool threadTime, TextWriter log, out double coreShare, Action? betweenRows = null)
     {
         var rows = new List<Row>();
+        long batchCpuNanoseconds = 0, batchWallTicks = 0;
         foreach (var benchmark in cases)
         {
             log.Write($"  {benchmark.Name} …");
@@ -78,7 +84,8 @@ internal static class QuickRunner
                     }
 
                     int calls = callsPerBatch[name];
-                    long processStart = threadTime ? CpuClock.ProcessNanoseconds() : 0;
+                    long processStart = ProcessCpuNanoseconds();
+                    long wallStart = Stopwatch.GetTimestamp();
                     long before = GC.GetAllocatedBytesForCurrentThread();
                     long start = threadTime ? CpuClock.ThreadNanoseconds() : Stopwatch.GetTimestamp();
                     for (int i = 0; i < calls; i++)
@@ -88,7 +95,10 @@ internal static class QuickRunner
 
                     double micros = threadTime ? (CpuClock.ThreadNanoseconds() - start) / 1e3 : Stopwatch.GetElapsedTime(start).TotalMicroseconds;
                     long after = GC.GetAllocatedBytesForCurrentThread(); // read before anything here allocates
-                    if (threadTime && (CpuClock.ProcessNanoseconds() - processStart) / 1e3 > 1.05 * micros)
+                    long processNanoseconds = ProcessCpuNanoseconds() - processStart;
+                    batchWallTicks += Stopwatch.GetTimestamp() - wallStart;
+                    batchCpuNanoseconds += processNanoseconds;
+                    if (threadTime && processNanoseconds / 1e3 > 1.05 * micros)
                     {
                         helpedBatches[name]++;
                     }
@@ -119,8 +129,13 @@ internal static class QuickRunner
             betweenRows?.Invoke();
         }
 
+        coreShare = batchWallTicks == 0 ? 0 : batchCpuNanoseconds / 1e9 / ((double)batchWallTicks / Stopwatch.Frequency);
         return rows;
     }
+
+    /// <summary>The whole process's CPU time: Linux's clock where there is one (no allocation), else the runtime's.</summary>
+    private static long ProcessCpuNanoseconds() =>
+        CpuClock.IsAvailable ? CpuClock.ProcessNanoseconds() : Process.GetCurrentProcess().TotalProcessorTime.Ticks * 100;
 
     /// <summary>
     /// The table, headed by the CPU and the ceilings. Columns whose implementation ran on no row (the sweep runs only
@@ -144,7 +159,7 @@ internal static class QuickRunner
                 "the bound that takes longer for its work: its FLOPs at the FMA peak, or its compulsory bytes (inputs, weights, output, " +
                 "once each) at the read rate of the smallest level holding them in half its capacity.");
             text.AppendLine();
-            text.AppendLine($"This process got {100 * coreShare:F0}% of a core while the rows ran" + (threads > 1
+            text.AppendLine($"This process got {100 * coreShare:F0}% of a core during its timed batches" + (threads > 1
                 ? $" (all its threads together, out of at most {threads} cores' worth)."
                 : threadTime
                 ? "; timed by this thread's CPU time (--thread-time), which leaves the other processes' turns on the core out, though not their use of the caches and memory."
