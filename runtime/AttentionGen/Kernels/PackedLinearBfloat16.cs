@@ -13,8 +13,11 @@ internal interface IPanelKernels<TElement>
     static abstract void Tile<TRows>(ref float x, int inDim, ref TElement panel, ref float y, int yStride, int width, ref float bias)
         where TRows : struct, IStaticCount;
 
-    /// <summary>One row × <typeparamref name="TPanels"/> consecutive panels, <paramref name="panelStride"/> elements apart.</summary>
-    static abstract void Row<TPanels>(ref float x, int inDim, ref TElement panel, nint panelStride, ref float y, int width, ref float bias)
+    /// <summary>
+    /// One row × <typeparamref name="TPanels"/> panels, the second <paramref name="panelStride"/> elements after the first,
+    /// its outputs (and bias) <paramref name="secondColumn"/> after the first's.
+    /// </summary>
+    static abstract void Row<TPanels>(ref float x, int inDim, ref TElement panel, nint panelStride, ref float y, int secondColumn, int width, ref float bias)
         where TPanels : struct, IStaticCount;
 }
 
@@ -27,9 +30,9 @@ internal readonly struct FloatPanels : IPanelKernels<float>
         where TRows : struct, IStaticCount =>
         PackedLinear.MultiplyTile<TRows>(ref x, inDim, ref panel, ref y, yStride, width, ref bias);
 
-    public static void Row<TPanels>(ref float x, int inDim, ref float panel, nint panelStride, ref float y, int width, ref float bias)
+    public static void Row<TPanels>(ref float x, int inDim, ref float panel, nint panelStride, ref float y, int secondColumn, int width, ref float bias)
         where TPanels : struct, IStaticCount =>
-        PackedLinear.MultiplyRow<TPanels>(ref x, inDim, ref panel, panelStride, ref y, width, ref bias);
+        PackedLinear.MultiplyRow<TPanels>(ref x, inDim, ref panel, panelStride, ref y, secondColumn, width, ref bias);
 }
 
 /// <summary>
@@ -172,13 +175,13 @@ public static partial class PackedLinear
 
             for (int r = 0; r < TRows.Value; r++)
             {
-                Row<Count1>(ref Unsafe.Add(ref x, r * inDim), inDim, ref panel, 0, ref Unsafe.Add(ref y, r * yStride), width, ref bias);
+                Row<Count1>(ref Unsafe.Add(ref x, r * inDim), inDim, ref panel, 0, ref Unsafe.Add(ref y, r * yStride), 0, width, ref bias);
             }
         }
 
         /// <summary>As the float <see cref="MultiplyRow{TPanels}"/>: one row, one or two panels at once.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Row<TPanels>(ref float x, int inDim, ref uint panel, nint panelStride, ref float y, int width, ref float bias)
+        public static void Row<TPanels>(ref float x, int inDim, ref uint panel, nint panelStride, ref float y, int secondColumn, int width, ref float bias)
             where TPanels : struct, IStaticCount
         {
             if (Vector512.IsHardwareAccelerated && width == 64)
@@ -192,8 +195,9 @@ public static partial class PackedLinear
                     a2 = Vector512.LoadUnsafe(ref bias, 32); a3 = Vector512.LoadUnsafe(ref bias, 48);
                     if (TPanels.Value > 1)
                     {
-                        c0 = Vector512.LoadUnsafe(ref bias, 64); c1 = Vector512.LoadUnsafe(ref bias, 80);
-                        c2 = Vector512.LoadUnsafe(ref bias, 96); c3 = Vector512.LoadUnsafe(ref bias, 112);
+                        ref float secondBias = ref Unsafe.Add(ref bias, secondColumn);
+                        c0 = Vector512.LoadUnsafe(ref secondBias, 0); c1 = Vector512.LoadUnsafe(ref secondBias, 16);
+                        c2 = Vector512.LoadUnsafe(ref secondBias, 32); c3 = Vector512.LoadUnsafe(ref secondBias, 48);
                     }
                 }
 
@@ -222,7 +226,7 @@ public static partial class PackedLinear
                 Store4(a0, a1, a2, a3, ref y);
                 if (TPanels.Value > 1)
                 {
-                    Store4(c0, c1, c2, c3, ref Unsafe.Add(ref y, 64));
+                    Store4(c0, c1, c2, c3, ref Unsafe.Add(ref y, secondColumn));
                 }
 
                 return;
@@ -230,21 +234,21 @@ public static partial class PackedLinear
 
             if (Vector256.IsHardwareAccelerated && width == 16)
             {
-                MultiplyRow256<TPanels, uint, Bfloat16PanelRow256>(ref x, inDim, ref panel, panelStride, ref y, ref bias);
+                MultiplyRow256<TPanels, uint, Bfloat16PanelRow256>(ref x, inDim, ref panel, panelStride, ref y, secondColumn, ref bias);
                 return;
             }
 
             if (Vector128.IsHardwareAccelerated && width == 8)
             {
-                MultiplyRow128<TPanels, uint, Bfloat16PanelRow128>(ref x, inDim, ref panel, panelStride, ref y, ref bias);
+                MultiplyRow128<TPanels, uint, Bfloat16PanelRow128>(ref x, inDim, ref panel, panelStride, ref y, secondColumn, ref bias);
                 return;
             }
 
             for (int k = 0; k < TPanels.Value; k++)
             {
                 RowScalar(
-                    ref x, inDim, ref Unsafe.Add(ref panel, k * panelStride), ref Unsafe.Add(ref y, k * width), width,
-                    ref Unsafe.IsNullRef(ref bias) ? ref bias : ref Unsafe.Add(ref bias, k * width));
+                    ref x, inDim, ref Unsafe.Add(ref panel, k * panelStride), ref Unsafe.Add(ref y, k * secondColumn), width,
+                    ref Unsafe.IsNullRef(ref bias) ? ref bias : ref Unsafe.Add(ref bias, k * secondColumn));
             }
         }
 

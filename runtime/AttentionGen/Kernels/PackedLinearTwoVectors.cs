@@ -164,28 +164,29 @@ public static partial class PackedLinear
 
     /// <inheritdoc cref="MultiplyRowOfTwoVectors{TWidth, TVector, TPanels, TElement, TRow}"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    internal static void MultiplyRow256<TPanels, TElement, TRow>(ref float x, int inDim, ref TElement panel, nint panelStride, ref float y, ref float bias)
+    internal static void MultiplyRow256<TPanels, TElement, TRow>(ref float x, int inDim, ref TElement panel, nint panelStride, ref float y, int secondColumn, ref float bias)
         where TPanels : struct, IStaticCount
         where TElement : unmanaged
         where TRow : struct, ITwoVectorPanelRow<TElement, Vector256<float>> =>
-        MultiplyRowOfTwoVectors<Vector256Width, Vector256<float>, TPanels, TElement, TRow>(ref x, inDim, ref panel, panelStride, ref y, ref bias);
+        MultiplyRowOfTwoVectors<Vector256Width, Vector256<float>, TPanels, TElement, TRow>(ref x, inDim, ref panel, panelStride, ref y, secondColumn, ref bias);
 
     /// <inheritdoc cref="MultiplyRowOfTwoVectors{TWidth, TVector, TPanels, TElement, TRow}"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    internal static void MultiplyRow128<TPanels, TElement, TRow>(ref float x, int inDim, ref TElement panel, nint panelStride, ref float y, ref float bias)
+    internal static void MultiplyRow128<TPanels, TElement, TRow>(ref float x, int inDim, ref TElement panel, nint panelStride, ref float y, int secondColumn, ref float bias)
         where TPanels : struct, IStaticCount
         where TElement : unmanaged
         where TRow : struct, ITwoVectorPanelRow<TElement, Vector128<float>> =>
-        MultiplyRowOfTwoVectors<Vector128Width, Vector128<float>, TPanels, TElement, TRow>(ref x, inDim, ref panel, panelStride, ref y, ref bias);
+        MultiplyRowOfTwoVectors<Vector128Width, Vector128<float>, TPanels, TElement, TRow>(ref x, inDim, ref panel, panelStride, ref y, secondColumn, ref bias);
 
     /// <summary>
-    /// One row × <typeparamref name="TPanels"/> panels of two vectors (AVX2, Vector128), each output one chain of FMAs as in
+    /// One row × <typeparamref name="TPanels"/> panels of two vectors (AVX2, Vector128; the second panel and its outputs
+    /// where <see cref="MultiplyRow{TPanels}"/> says), each output one chain of FMAs as in
     /// <see cref="MultiplyTileOfTwoVectors{TWidth, TVector, TRows, TElement, TRow}"/>. With two accumulators a pass is bound by the FMA
     /// latency, one panel row per chain step: two panels at once stream twice the bytes per step (a one-row GEMM on the AVX2
     /// path ran at 63 GB/s from L3 against AVX-512's 95).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MultiplyRowOfTwoVectors<TWidth, TVector, TPanels, TElement, TRow>(ref float x, int inDim, ref TElement panel, nint panelStride, ref float y, ref float bias)
+    private static void MultiplyRowOfTwoVectors<TWidth, TVector, TPanels, TElement, TRow>(ref float x, int inDim, ref TElement panel, nint panelStride, ref float y, int secondColumn, ref float bias)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
         where TPanels : struct, IStaticCount
@@ -198,7 +199,7 @@ public static partial class PackedLinear
             a0 = TWidth.Load(ref bias, 0); a1 = TWidth.Load(ref bias, (nuint)TWidth.Count);
             if (TPanels.Value > 1)
             {
-                c0 = TWidth.Load(ref bias, (nuint)(2 * TWidth.Count)); c1 = TWidth.Load(ref bias, (nuint)(3 * TWidth.Count));
+                c0 = TWidth.Load(ref bias, (nuint)secondColumn); c1 = TWidth.Load(ref bias, (nuint)(secondColumn + TWidth.Count));
             }
         }
 
@@ -221,7 +222,7 @@ public static partial class PackedLinear
         TWidth.Store(a0, ref y, 0); TWidth.Store(a1, ref y, (nuint)TWidth.Count);
         if (TPanels.Value > 1)
         {
-            TWidth.Store(c0, ref y, (nuint)(2 * TWidth.Count)); TWidth.Store(c1, ref y, (nuint)(3 * TWidth.Count));
+            TWidth.Store(c0, ref y, (nuint)secondColumn); TWidth.Store(c1, ref y, (nuint)(secondColumn + TWidth.Count));
         }
     }
 }
