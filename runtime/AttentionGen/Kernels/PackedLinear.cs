@@ -120,91 +120,15 @@ public static partial class PackedLinear
     }
 
     /// <summary>
-    /// <typeparamref name="TRows"/> (six, or two to four for the last rows of a call) rows × one panel. Each row's outputs come
-    /// from the same operations in the same order whatever the row count, so which tile a row lands in never changes its bits.
+    /// <typeparamref name="TRows"/> rows × one float panel, on this machine's widest tile (<see cref="MultiplyTile512"/>,
+    /// <see cref="MultiplyTile256"/>, <see cref="MultiplyTile128"/>), or row by row without SIMD.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void MultiplyTile<TRows>(ref float x, int inDim, ref float panel, ref float y, int yStride, int width, ref float bias)
         where TRows : struct, IStaticCount
     {
-        ref float x0 = ref x;
-        ref float x1 = ref Unsafe.Add(ref x, inDim);
-        ref float x2 = ref TRows.Value > 2 ? ref Unsafe.Add(ref x, 2 * inDim) : ref x;
-        ref float x3 = ref TRows.Value > 3 ? ref Unsafe.Add(ref x, 3 * inDim) : ref x;
-        ref float x4 = ref TRows.Value > 4 ? ref Unsafe.Add(ref x, 4 * inDim) : ref x;
-        ref float x5 = ref TRows.Value > 5 ? ref Unsafe.Add(ref x, 5 * inDim) : ref x;
         if (Vector512.IsHardwareAccelerated && width == 64)
         {
-            // Every row starts from the panel's 64 biases (or zeros): y = b + x·Wᵀ with no separate pass over y.
-            Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
-            if (!Unsafe.IsNullRef(ref bias))
-            {
-                b0 = Vector512.LoadUnsafe(ref bias, 0); b1 = Vector512.LoadUnsafe(ref bias, 16);
-                b2 = Vector512.LoadUnsafe(ref bias, 32); b3 = Vector512.LoadUnsafe(ref bias, 48);
-            }
-
-            Vector512<float> a00 = b0, a01 = b1, a02 = b2, a03 = b3, a10 = b0, a11 = b1, a12 = b2, a13 = b3;
-            Vector512<float> a20 = b0, a21 = b1, a22 = b2, a23 = b3, a30 = b0, a31 = b1, a32 = b2, a33 = b3;
-            Vector512<float> a40 = b0, a41 = b1, a42 = b2, a43 = b3, a50 = b0, a51 = b1, a52 = b2, a53 = b3;
-            // A native-int index and a panel reference advanced by a constant: the JIT folds every address into
-            // [base + index*4 + disp], so the loop's only integer work is the advance, the count and the branch (on
-            // Intel, integer instructions share ports 0 and 5 with the 512-bit FMAs).
-            ref float w = ref panel;
-            for (nint i = 0; i < inDim; i++, w = ref Unsafe.Add(ref w, 64))
-            {
-                var w0 = Vector512.LoadUnsafe(ref w, 0); var w1 = Vector512.LoadUnsafe(ref w, 16);
-                var w2 = Vector512.LoadUnsafe(ref w, 32); var w3 = Vector512.LoadUnsafe(ref w, 48);
-                var b = Vector512.Create(Unsafe.Add(ref x0, i));
-                a00 = Vector512.FusedMultiplyAdd(b, w0, a00); a01 = Vector512.FusedMultiplyAdd(b, w1, a01); a02 = Vector512.FusedMultiplyAdd(b, w2, a02); a03 = Vector512.FusedMultiplyAdd(b, w3, a03);
-                b = Vector512.Create(Unsafe.Add(ref x1, i));
-                a10 = Vector512.FusedMultiplyAdd(b, w0, a10); a11 = Vector512.FusedMultiplyAdd(b, w1, a11); a12 = Vector512.FusedMultiplyAdd(b, w2, a12); a13 = Vector512.FusedMultiplyAdd(b, w3, a13);
-                if (TRows.Value > 2)
-                {
-                    b = Vector512.Create(Unsafe.Add(ref x2, i));
-                    a20 = Vector512.FusedMultiplyAdd(b, w0, a20); a21 = Vector512.FusedMultiplyAdd(b, w1, a21); a22 = Vector512.FusedMultiplyAdd(b, w2, a22); a23 = Vector512.FusedMultiplyAdd(b, w3, a23);
-                }
-
-                if (TRows.Value > 3)
-                {
-                    b = Vector512.Create(Unsafe.Add(ref x3, i));
-                    a30 = Vector512.FusedMultiplyAdd(b, w0, a30); a31 = Vector512.FusedMultiplyAdd(b, w1, a31); a32 = Vector512.FusedMultiplyAdd(b, w2, a32); a33 = Vector512.FusedMultiplyAdd(b, w3, a33);
-                }
-
-                if (TRows.Value > 4)
-                {
-                    b = Vector512.Create(Unsafe.Add(ref x4, i));
-                    a40 = Vector512.FusedMultiplyAdd(b, w0, a40); a41 = Vector512.FusedMultiplyAdd(b, w1, a41); a42 = Vector512.FusedMultiplyAdd(b, w2, a42); a43 = Vector512.FusedMultiplyAdd(b, w3, a43);
-                }
-
-                if (TRows.Value > 5)
-                {
-                    b = Vector512.Create(Unsafe.Add(ref x5, i));
-                    a50 = Vector512.FusedMultiplyAdd(b, w0, a50); a51 = Vector512.FusedMultiplyAdd(b, w1, a51); a52 = Vector512.FusedMultiplyAdd(b, w2, a52); a53 = Vector512.FusedMultiplyAdd(b, w3, a53);
-                }
-            }
-
-            Store4(a00, a01, a02, a03, ref y);
-            Store4(a10, a11, a12, a13, ref Unsafe.Add(ref y, yStride));
-            if (TRows.Value > 2)
-            {
-                Store4(a20, a21, a22, a23, ref Unsafe.Add(ref y, 2 * yStride));
-            }
-
-            if (TRows.Value > 3)
-            {
-                Store4(a30, a31, a32, a33, ref Unsafe.Add(ref y, 3 * yStride));
-            }
-
-            if (TRows.Value > 4)
-            {
-                Store4(a40, a41, a42, a43, ref Unsafe.Add(ref y, 4 * yStride));
-            }
-
-            if (TRows.Value > 5)
-            {
-                Store4(a50, a51, a52, a53, ref Unsafe.Add(ref y, 5 * yStride));
-            }
-
+            MultiplyTile512<TRows, float, FloatPanelRow<Vector512Width, Vector512<float>>>(ref x, inDim, ref panel, ref y, yStride, ref bias);
             return;
         }
 
@@ -227,9 +151,9 @@ public static partial class PackedLinear
     }
 
     /// <summary>
-    /// One row × <typeparamref name="TPanels"/> (one or two) panels, the second <paramref name="panelStride"/> floats after
-    /// the first, its outputs (and bias) <paramref name="secondColumn"/> after the first's. Each output's bits are those
-    /// of the tiles.
+    /// One row × <typeparamref name="TPanels"/> (one or two) float panels, the second <paramref name="panelStride"/> floats
+    /// after the first, its outputs (and bias) <paramref name="secondColumn"/> after the first's, on this machine's widest
+    /// row kernel (<see cref="MultiplyRow512"/>, <see cref="MultiplyRow256"/>, <see cref="MultiplyRow128"/>) or without SIMD.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void MultiplyRow<TPanels>(ref float x, int inDim, ref float panel, nint panelStride, ref float y, int secondColumn, int width, ref float bias)
@@ -237,49 +161,7 @@ public static partial class PackedLinear
     {
         if (Vector512.IsHardwareAccelerated && width == 64)
         {
-            // The whole panel row in one pass, four independent accumulators per panel: a decode step (one row) streams
-            // each panel once, in order, which is what keeps it at memory speed. Two panels at once are two streams in
-            // flight and half the loop overhead per byte: a one-row GEMM from L3 went from 93% to 96% of the read rate.
-            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
-            if (!Unsafe.IsNullRef(ref bias))
-            {
-                a0 = Vector512.LoadUnsafe(ref bias, 0); a1 = Vector512.LoadUnsafe(ref bias, 16);
-                a2 = Vector512.LoadUnsafe(ref bias, 32); a3 = Vector512.LoadUnsafe(ref bias, 48);
-                if (TPanels.Value > 1)
-                {
-                    ref float secondBias = ref Unsafe.Add(ref bias, secondColumn);
-                    c0 = Vector512.LoadUnsafe(ref secondBias, 0); c1 = Vector512.LoadUnsafe(ref secondBias, 16);
-                    c2 = Vector512.LoadUnsafe(ref secondBias, 32); c3 = Vector512.LoadUnsafe(ref secondBias, 48);
-                }
-            }
-
-            // Both panels addressed as [panel + offset*4 + disp] from one offset, so the loop's integer work stays the
-            // offset's and the input's advance, the compare and the branch.
-            ref float second = ref Unsafe.Add(ref panel, panelStride);
-            ref float input = ref x;
-            for (nuint offset = 0, end = (nuint)inDim * 64; offset < end; offset += 64, input = ref Unsafe.Add(ref input, 1))
-            {
-                var b = Vector512.Create(input);
-                a0 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref panel, offset), a0);
-                a1 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref panel, offset + 16), a1);
-                a2 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref panel, offset + 32), a2);
-                a3 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref panel, offset + 48), a3);
-                if (TPanels.Value > 1)
-                {
-                    c0 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref second, offset), c0);
-                    c1 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref second, offset + 16), c1);
-                    c2 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref second, offset + 32), c2);
-                    c3 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref second, offset + 48), c3);
-                }
-            }
-
-            Store4(a0, a1, a2, a3, ref y);
-            if (TPanels.Value > 1)
-            {
-                Store4(c0, c1, c2, c3, ref Unsafe.Add(ref y, secondColumn));
-            }
-
+            MultiplyRow512<TPanels, float, FloatPanelRow<Vector512Width, Vector512<float>>>(ref x, inDim, ref panel, panelStride, ref y, secondColumn, ref bias);
             return;
         }
 

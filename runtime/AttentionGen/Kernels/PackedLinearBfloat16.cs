@@ -156,7 +156,7 @@ public static partial class PackedLinear
         {
             if (Vector512.IsHardwareAccelerated && width == 64)
             {
-                Tile512<TRows>(ref x, inDim, ref panel, ref y, yStride, ref bias);
+                MultiplyTile512<TRows, uint, Bfloat16PanelRow512>(ref x, inDim, ref panel, ref y, yStride, ref bias);
                 return;
             }
 
@@ -186,49 +186,7 @@ public static partial class PackedLinear
         {
             if (Vector512.IsHardwareAccelerated && width == 64)
             {
-                var high = Vector512.Create(0xFFFF0000u);
-                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
-                if (!Unsafe.IsNullRef(ref bias))
-                {
-                    a0 = Vector512.LoadUnsafe(ref bias, 0); a1 = Vector512.LoadUnsafe(ref bias, 16);
-                    a2 = Vector512.LoadUnsafe(ref bias, 32); a3 = Vector512.LoadUnsafe(ref bias, 48);
-                    if (TPanels.Value > 1)
-                    {
-                        ref float secondBias = ref Unsafe.Add(ref bias, secondColumn);
-                        c0 = Vector512.LoadUnsafe(ref secondBias, 0); c1 = Vector512.LoadUnsafe(ref secondBias, 16);
-                        c2 = Vector512.LoadUnsafe(ref secondBias, 32); c3 = Vector512.LoadUnsafe(ref secondBias, 48);
-                    }
-                }
-
-                ref uint second = ref Unsafe.Add(ref panel, panelStride);
-                ref float input = ref x;
-                for (nuint offset = 0, end = (nuint)inDim * 32; offset < end; offset += 32, input = ref Unsafe.Add(ref input, 1))
-                {
-                    var u0 = Vector512.LoadUnsafe(ref panel, offset);
-                    var u1 = Vector512.LoadUnsafe(ref panel, offset + 16);
-                    var b = Vector512.Create(input);
-                    a0 = Vector512.FusedMultiplyAdd(b, (u0 & high).AsSingle(), a0);
-                    a1 = Vector512.FusedMultiplyAdd(b, (u0 << 16).AsSingle(), a1);
-                    a2 = Vector512.FusedMultiplyAdd(b, (u1 & high).AsSingle(), a2);
-                    a3 = Vector512.FusedMultiplyAdd(b, (u1 << 16).AsSingle(), a3);
-                    if (TPanels.Value > 1)
-                    {
-                        var v0 = Vector512.LoadUnsafe(ref second, offset);
-                        var v1 = Vector512.LoadUnsafe(ref second, offset + 16);
-                        c0 = Vector512.FusedMultiplyAdd(b, (v0 & high).AsSingle(), c0);
-                        c1 = Vector512.FusedMultiplyAdd(b, (v0 << 16).AsSingle(), c1);
-                        c2 = Vector512.FusedMultiplyAdd(b, (v1 & high).AsSingle(), c2);
-                        c3 = Vector512.FusedMultiplyAdd(b, (v1 << 16).AsSingle(), c3);
-                    }
-                }
-
-                Store4(a0, a1, a2, a3, ref y);
-                if (TPanels.Value > 1)
-                {
-                    Store4(c0, c1, c2, c3, ref Unsafe.Add(ref y, secondColumn));
-                }
-
+                MultiplyRow512<TPanels, uint, Bfloat16PanelRow512>(ref x, inDim, ref panel, panelStride, ref y, secondColumn, ref bias);
                 return;
             }
 
@@ -269,86 +227,6 @@ public static partial class PackedLinear
                 }
 
                 Unsafe.Add(ref y, c) = sum;
-            }
-        }
-
-        /// <summary><typeparamref name="TRows"/> rows × 64 outputs, the float tile's register layout, with each panel row widened from two loads.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile512<TRows>(ref float x, int inDim, ref uint panel, ref float y, int yStride, ref float bias)
-            where TRows : struct, IStaticCount
-        {
-            ref float x0 = ref x;
-            ref float x1 = ref Unsafe.Add(ref x, inDim);
-            ref float x2 = ref TRows.Value > 2 ? ref Unsafe.Add(ref x, 2 * inDim) : ref x;
-            ref float x3 = ref TRows.Value > 3 ? ref Unsafe.Add(ref x, 3 * inDim) : ref x;
-            ref float x4 = ref TRows.Value > 4 ? ref Unsafe.Add(ref x, 4 * inDim) : ref x;
-            ref float x5 = ref TRows.Value > 5 ? ref Unsafe.Add(ref x, 5 * inDim) : ref x;
-            Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
-            if (!Unsafe.IsNullRef(ref bias))
-            {
-                b0 = Vector512.LoadUnsafe(ref bias, 0); b1 = Vector512.LoadUnsafe(ref bias, 16);
-                b2 = Vector512.LoadUnsafe(ref bias, 32); b3 = Vector512.LoadUnsafe(ref bias, 48);
-            }
-
-            var high = Vector512.Create(0xFFFF0000u);
-            Vector512<float> a00 = b0, a01 = b1, a02 = b2, a03 = b3, a10 = b0, a11 = b1, a12 = b2, a13 = b3;
-            Vector512<float> a20 = b0, a21 = b1, a22 = b2, a23 = b3, a30 = b0, a31 = b1, a32 = b2, a33 = b3;
-            Vector512<float> a40 = b0, a41 = b1, a42 = b2, a43 = b3, a50 = b0, a51 = b1, a52 = b2, a53 = b3;
-            // Addresses as in the float tile: a native-int index and the panel reference advanced by a constant.
-            ref uint pairs = ref panel;
-            for (nint i = 0; i < inDim; i++, pairs = ref Unsafe.Add(ref pairs, 32))
-            {
-                var u0 = Vector512.LoadUnsafe(ref pairs, 0);
-                var u1 = Vector512.LoadUnsafe(ref pairs, 16);
-                var w0 = (u0 & high).AsSingle(); var w1 = (u0 << 16).AsSingle();
-                var w2 = (u1 & high).AsSingle(); var w3 = (u1 << 16).AsSingle();
-                var b = Vector512.Create(Unsafe.Add(ref x0, i));
-                a00 = Vector512.FusedMultiplyAdd(b, w0, a00); a01 = Vector512.FusedMultiplyAdd(b, w1, a01); a02 = Vector512.FusedMultiplyAdd(b, w2, a02); a03 = Vector512.FusedMultiplyAdd(b, w3, a03);
-                b = Vector512.Create(Unsafe.Add(ref x1, i));
-                a10 = Vector512.FusedMultiplyAdd(b, w0, a10); a11 = Vector512.FusedMultiplyAdd(b, w1, a11); a12 = Vector512.FusedMultiplyAdd(b, w2, a12); a13 = Vector512.FusedMultiplyAdd(b, w3, a13);
-                if (TRows.Value > 2)
-                {
-                    b = Vector512.Create(Unsafe.Add(ref x2, i));
-                    a20 = Vector512.FusedMultiplyAdd(b, w0, a20); a21 = Vector512.FusedMultiplyAdd(b, w1, a21); a22 = Vector512.FusedMultiplyAdd(b, w2, a22); a23 = Vector512.FusedMultiplyAdd(b, w3, a23);
-                }
-
-                if (TRows.Value > 3)
-                {
-                    b = Vector512.Create(Unsafe.Add(ref x3, i));
-                    a30 = Vector512.FusedMultiplyAdd(b, w0, a30); a31 = Vector512.FusedMultiplyAdd(b, w1, a31); a32 = Vector512.FusedMultiplyAdd(b, w2, a32); a33 = Vector512.FusedMultiplyAdd(b, w3, a33);
-                }
-                if (TRows.Value > 4)
-                {
-                    b = Vector512.Create(Unsafe.Add(ref x4, i));
-                    a40 = Vector512.FusedMultiplyAdd(b, w0, a40); a41 = Vector512.FusedMultiplyAdd(b, w1, a41); a42 = Vector512.FusedMultiplyAdd(b, w2, a42); a43 = Vector512.FusedMultiplyAdd(b, w3, a43);
-                }
-
-                if (TRows.Value > 5)
-                {
-                    b = Vector512.Create(Unsafe.Add(ref x5, i));
-                    a50 = Vector512.FusedMultiplyAdd(b, w0, a50); a51 = Vector512.FusedMultiplyAdd(b, w1, a51); a52 = Vector512.FusedMultiplyAdd(b, w2, a52); a53 = Vector512.FusedMultiplyAdd(b, w3, a53);
-                }
-            }
-
-            Store4(a00, a01, a02, a03, ref y);
-            Store4(a10, a11, a12, a13, ref Unsafe.Add(ref y, yStride));
-            if (TRows.Value > 2)
-            {
-                Store4(a20, a21, a22, a23, ref Unsafe.Add(ref y, 2 * yStride));
-            }
-
-            if (TRows.Value > 3)
-            {
-                Store4(a30, a31, a32, a33, ref Unsafe.Add(ref y, 3 * yStride));
-            }
-            if (TRows.Value > 4)
-            {
-                Store4(a40, a41, a42, a43, ref Unsafe.Add(ref y, 4 * yStride));
-            }
-
-            if (TRows.Value > 5)
-            {
-                Store4(a50, a51, a52, a53, ref Unsafe.Add(ref y, 5 * yStride));
             }
         }
     }

@@ -4,64 +4,6 @@ using System.Runtime.Intrinsics.X86;
 
 namespace AttentionGen.Kernels;
 
-/// <summary>
-/// How the GEMM's panel kernels for machines without Vector512 read one panel row (one input index): two vectors of
-/// outputs, from floats or from bfloat16 pairs.
-/// </summary>
-internal interface ITwoVectorPanelRow<TElement, TVector>
-    where TElement : unmanaged
-{
-    /// <summary>Elements a panel row occupies.</summary>
-    static abstract int ElementsPerRow { get; }
-
-    /// <summary>The row's first vector of outputs.</summary>
-    static abstract TVector First(ref TElement row);
-
-    /// <summary>The row's second vector of outputs.</summary>
-    static abstract TVector Second(ref TElement row);
-}
-
-/// <summary>A float panel row: two vectors side by side.</summary>
-internal readonly struct FloatPanelRow<TWidth, TVector> : ITwoVectorPanelRow<float, TVector>
-    where TWidth : struct, IVectorWidth<TVector>
-    where TVector : struct
-{
-    public static int ElementsPerRow => 2 * TWidth.Count;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVector First(ref float row) => TWidth.Load(ref row, 0);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVector Second(ref float row) => TWidth.Load(ref row, (nuint)TWidth.Count);
-}
-
-/// <summary>
-/// A bfloat16 panel row on AVX2: one vector of 8 pairs, output k in the upper half of uint k and output 8 + k in its lower
-/// half (<see cref="PackedLinear.NarrowPanel"/>), so each vector of outputs is one AND or one shift, no shuffles.
-/// </summary>
-internal readonly struct Bfloat16PanelRow256 : ITwoVectorPanelRow<uint, Vector256<float>>
-{
-    public static int ElementsPerRow => 8;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> First(ref uint row) => (Vector256.LoadUnsafe(ref row) & Vector256.Create(0xFFFF0000u)).AsSingle();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Second(ref uint row) => (Vector256.LoadUnsafe(ref row) << 16).AsSingle();
-}
-
-/// <summary>As <see cref="Bfloat16PanelRow256"/> for Vector128: 4 pairs, outputs k and 4 + k.</summary>
-internal readonly struct Bfloat16PanelRow128 : ITwoVectorPanelRow<uint, Vector128<float>>
-{
-    public static int ElementsPerRow => 4;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> First(ref uint row) => (Vector128.LoadUnsafe(ref row) & Vector128.Create(0xFFFF0000u)).AsSingle();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Second(ref uint row) => (Vector128.LoadUnsafe(ref row) << 16).AsSingle();
-}
-
 /// <summary>The GEMM's kernels for panels of two vectors: AVX2's 16 outputs, Vector128's 8.</summary>
 public static partial class PackedLinear
 {
@@ -70,7 +12,7 @@ public static partial class PackedLinear
     internal static void MultiplyTile256<TRows, TElement, TRow>(ref float x, int inDim, ref TElement panel, ref float y, int yStride)
         where TRows : struct, IStaticCount
         where TElement : unmanaged
-        where TRow : struct, ITwoVectorPanelRow<TElement, Vector256<float>> =>
+        where TRow : struct, IPanelRow<TElement, Vector256<float>> =>
         MultiplyTileOfTwoVectors<Vector256Width, Vector256<float>, TRows, TElement, TRow>(ref x, inDim, ref panel, ref y, yStride);
 
     /// <inheritdoc cref="MultiplyTileOfTwoVectors{TWidth, TVector, TRows, TElement, TRow}"/>
@@ -78,7 +20,7 @@ public static partial class PackedLinear
     internal static void MultiplyTile128<TRows, TElement, TRow>(ref float x, int inDim, ref TElement panel, ref float y, int yStride)
         where TRows : struct, IStaticCount
         where TElement : unmanaged
-        where TRow : struct, ITwoVectorPanelRow<TElement, Vector128<float>> =>
+        where TRow : struct, IPanelRow<TElement, Vector128<float>> =>
         MultiplyTileOfTwoVectors<Vector128Width, Vector128<float>, TRows, TElement, TRow>(ref x, inDim, ref panel, ref y, yStride);
 
     /// <summary>
@@ -94,7 +36,7 @@ public static partial class PackedLinear
         where TVector : struct
         where TRows : struct, IStaticCount
         where TElement : unmanaged
-        where TRow : struct, ITwoVectorPanelRow<TElement, TVector>
+        where TRow : struct, IPanelRow<TElement, TVector>
     {
         ref float x0 = ref x;
         ref float x1 = ref TRows.Value > 1 ? ref Unsafe.Add(ref x, inDim) : ref x;
@@ -119,8 +61,8 @@ public static partial class PackedLinear
                 Sse.Prefetch0((byte*)Unsafe.AsPointer(ref w) + nextPanel);
             }
 
-            var w0 = TRow.First(ref w);
-            var w1 = TRow.Second(ref w);
+            var w0 = TRow.Vector(ref w, 0, 0);
+            var w1 = TRow.Vector(ref w, 0, 1);
             var b = TWidth.Create(Unsafe.Add(ref x0, i));
             a00 = TWidth.MultiplyAddEstimate(b, w0, a00); a01 = TWidth.MultiplyAddEstimate(b, w1, a01);
             if (TRows.Value > 1)
@@ -167,7 +109,7 @@ public static partial class PackedLinear
     internal static void MultiplyRow256<TPanels, TElement, TRow>(ref float x, int inDim, ref TElement panel, nint panelStride, ref float y, int secondColumn, ref float bias)
         where TPanels : struct, IStaticCount
         where TElement : unmanaged
-        where TRow : struct, ITwoVectorPanelRow<TElement, Vector256<float>> =>
+        where TRow : struct, IPanelRow<TElement, Vector256<float>> =>
         MultiplyRowOfTwoVectors<Vector256Width, Vector256<float>, TPanels, TElement, TRow>(ref x, inDim, ref panel, panelStride, ref y, secondColumn, ref bias);
 
     /// <inheritdoc cref="MultiplyRowOfTwoVectors{TWidth, TVector, TPanels, TElement, TRow}"/>
@@ -175,7 +117,7 @@ public static partial class PackedLinear
     internal static void MultiplyRow128<TPanels, TElement, TRow>(ref float x, int inDim, ref TElement panel, nint panelStride, ref float y, int secondColumn, ref float bias)
         where TPanels : struct, IStaticCount
         where TElement : unmanaged
-        where TRow : struct, ITwoVectorPanelRow<TElement, Vector128<float>> =>
+        where TRow : struct, IPanelRow<TElement, Vector128<float>> =>
         MultiplyRowOfTwoVectors<Vector128Width, Vector128<float>, TPanels, TElement, TRow>(ref x, inDim, ref panel, panelStride, ref y, secondColumn, ref bias);
 
     /// <summary>
@@ -191,7 +133,7 @@ public static partial class PackedLinear
         where TVector : struct
         where TPanels : struct, IStaticCount
         where TElement : unmanaged
-        where TRow : struct, ITwoVectorPanelRow<TElement, TVector>
+        where TRow : struct, IPanelRow<TElement, TVector>
     {
         TVector a0 = TWidth.Zero, a1 = a0, c0 = a0, c1 = a0;
         if (!Unsafe.IsNullRef(ref bias))
@@ -205,17 +147,15 @@ public static partial class PackedLinear
 
         ref TElement second = ref Unsafe.Add(ref panel, panelStride);
         ref float input = ref x;
-        for (nint offset = 0, end = (nint)inDim * TRow.ElementsPerRow; offset < end; offset += TRow.ElementsPerRow, input = ref Unsafe.Add(ref input, 1))
+        for (nuint offset = 0, end = (nuint)inDim * (nuint)TRow.ElementsPerRow; offset < end; offset += (nuint)TRow.ElementsPerRow, input = ref Unsafe.Add(ref input, 1))
         {
             var b = TWidth.Create(input);
-            ref TElement row = ref Unsafe.Add(ref panel, offset);
-            a0 = TWidth.MultiplyAddEstimate(b, TRow.First(ref row), a0);
-            a1 = TWidth.MultiplyAddEstimate(b, TRow.Second(ref row), a1);
+            a0 = TWidth.MultiplyAddEstimate(b, TRow.Vector(ref panel, offset, 0), a0);
+            a1 = TWidth.MultiplyAddEstimate(b, TRow.Vector(ref panel, offset, 1), a1);
             if (TPanels.Value > 1)
             {
-                ref TElement next = ref Unsafe.Add(ref second, offset);
-                c0 = TWidth.MultiplyAddEstimate(b, TRow.First(ref next), c0);
-                c1 = TWidth.MultiplyAddEstimate(b, TRow.Second(ref next), c1);
+                c0 = TWidth.MultiplyAddEstimate(b, TRow.Vector(ref second, offset, 0), c0);
+                c1 = TWidth.MultiplyAddEstimate(b, TRow.Vector(ref second, offset, 1), c1);
             }
         }
 

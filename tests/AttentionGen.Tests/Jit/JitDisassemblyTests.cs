@@ -140,8 +140,8 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
 
         // One test class per child run: classes run in parallel, and two threads compiling at once interleave their
         // listings in the file (seen: a float GEMM listing cut through by the bfloat16 tile's).
-        AssertIntegerWorkInFmaLoops("FullyQualifiedName~PackedLinearTests", ["MultiplyTile", "MultiplyRow"]);
-        AssertIntegerWorkInFmaLoops("FullyQualifiedName~PackedLinearBfloat16Tests", ["Tile512", "Row"]);
+        AssertIntegerWorkInFmaLoops("FullyQualifiedName~PackedLinearTests", ["MultiplyTile512", "MultiplyRow512"]);
+        AssertIntegerWorkInFmaLoops("FullyQualifiedName~PackedLinearBfloat16Tests", ["MultiplyTile512", "MultiplyRow512"]);
         AssertIntegerWorkInFmaLoops(
             "FullyQualifiedName~ScaledDotProductNumericTests", ["SoftmaxPrefixSixRows", "SoftmaxBase2SixRows", "ExpPrefix", "WeighStack512", "DotRows512", "WeightedSum512"]);
         AssertIntegerWorkInFmaLoops("FullyQualifiedName~RowStackingTests", ["ScoreRowStack512", "WeighStack512", "WeighValueRowBlocks512"]);
