@@ -80,7 +80,8 @@ sampler?.Sample(attempts: 40);
 // Each row is built just before it runs (its ORT session, inputs and layer) and released after it. The process's CPU
 // time over the wall time of the timed batches says how much of a core they got: well under 100% on one thread means
 // other processes took turns on it, and every timing reads slow by about that much (the paired ratios much less).
-var measured = QuickRunner.Run(names.Select(create), rounds: sweep ? 11 : 15, smoke, threadTime, Console.Out, out double coreShare, () => sampler?.Sample(attempts: 8));
+var measured = QuickRunner.Run(names.Select(create), rounds: sweep ? 11 : 15, smoke, threadTime, Console.Out, out double coreShare, () => sampler?.Sample(attempts: 8),
+    benchmark => sampler?.PairedReadFor(benchmark.Flops, benchmark.Bytes));
 sampler?.Sample(attempts: 40);
 var roofline = sampler?.Best ?? Roofline.Placeholder;
 var rows = smoke ? measured.ToList() : measured.Select(roofline.Judge).ToList();

@@ -23,6 +23,12 @@ internal sealed record Row(string Case, double Flops, double StreamedBytes, doub
     public double PercentOfBound { get; init; }
 
     public double PercentOfPeak { get; init; }
+
+    /// <summary>
+    /// For a memory-bound row, a plain read of its bytes from the same level, timed in the same rounds: the median over
+    /// rounds of the read's time over the row's (1 = the row streams its bytes as fast as a bare read did beside it).
+    /// </summary>
+    public double? PairedReadShare { get; init; }
 }
 
 /// <summary>
@@ -31,6 +37,9 @@ internal sealed record Row(string Case, double Flops, double StreamedBytes, doub
 /// </summary>
 internal static class QuickRunner
 {
+    /// <summary>The plain read a memory-bound row is timed beside, among its implementations.</summary>
+    private const string PairedReadName = "Read";
+
     /// <summary>Each timed batch runs at least this long, so timer resolution does not matter.</summary>
     private static readonly TimeSpan BatchTarget = TimeSpan.FromMilliseconds(20);
 
@@ -52,12 +61,17 @@ internal static class QuickRunner
     /// log line names an implementation only when it happened in most of its batches.
     /// </param>
     /// <param name="betweenRows">Runs after each row, outside its timing (the roofline samples its ceilings there).</param>
+    /// <param name="pairedRead">
+    /// For a memory-bound row, a plain read of its bytes, timed in each round beside the implementations; its share of the
+    /// row's time is what the row is held to (<see cref="Row.PairedReadShare"/>). The best read rate of a whole run is no
+    /// fair yardstick for one row on this machine: other tenants move one core's read from DRAM between 29 and 36 GB/s.
+    /// </param>
     /// <param name="coreShare">
     /// The process's CPU time over the wall time of the timed batches only (not the rows' set-up or the pauses between
     /// batches): under 1 on one thread means other processes took turns on the core; with more threads, how many cores'
     /// worth the batches got.
     /// </param>
-    public static IReadOnlyList<Row> Run(IEnumerable<BenchmarkCase> cases, int rounds, bool smoke, bool threadTime, TextWriter log, out double coreShare, Action? betweenRows = null)
+    public static IReadOnlyList<Row> Run(IEnumerable<BenchmarkCase> cases, int rounds, bool smoke, bool threadTime, TextWriter log, out double coreShare, Action? betweenRows = null, Func<BenchmarkCase, Action?>? pairedRead = null)
     {
         var rows = new List<Row>();
         long batchCpuNanoseconds = 0, batchWallTicks = 0;
@@ -68,6 +82,7 @@ internal static class QuickRunner
             if (benchmark.OnnxRuntime is { } ort) implementations.Add(("ORT", ort));
             if (benchmark.TensorPrimitives is { } tp) implementations.Add(("TensorPrimitives", tp));
             if (benchmark.Naive is { } naive && (smoke || TimeOne(naive) < NaiveBudget)) implementations.Add(("Naive", naive));
+            if (!smoke && pairedRead?.Invoke(benchmark) is { } read) implementations.Add((PairedReadName, read));
 
             // Warm-up: tiering, caches, ORT's first-run allocations.
             var callsPerBatch = implementations.ToDictionary(i => i.Name, i => smoke ? WarmOnce(i.Call) : CallsFor(i.Call));
@@ -120,8 +135,11 @@ internal static class QuickRunner
             double? ratio = samples.TryGetValue("ORT", out var ortSamples)
                 ? ortSamples.Zip(samples["AttentionGen"], (o, a) => o / a).Order().ElementAt(ortSamples.Count / 2)
                 : null;
+            double? readShare = samples.TryGetValue(PairedReadName, out var readSamples)
+                ? readSamples.Zip(samples["AttentionGen"], (read, a) => read / a).Order().ElementAt(readSamples.Count / 2)
+                : null;
             rows.Add(new Row(benchmark.Name, benchmark.Flops, benchmark.Bytes, ours, Median("ORT"), Median("TensorPrimitives"),
-                Median("Naive"), ratio, allocated / generatedCalls));
+                Median("Naive"), ratio, allocated / generatedCalls) { PairedReadShare = readShare });
             var helped = helpedBatches.Where(h => h.Value > samples[h.Key].Count / 2).Select(h => h.Key).ToList();
             log.WriteLine($" {ours:F2} µs" + (helped.Count == 0 ? "" :
                 $" (other threads added over 5% to this thread's CPU time in most batches of {string.Join(", ", helped)}: its time reads low)"));
@@ -157,7 +175,9 @@ internal static class QuickRunner
             text.AppendLine();
             text.AppendLine($"Measured in this run (best of samples before, between and after the rows): {roofline.Describe()}. Each row is held to " +
                 "the bound that takes longer for its work: its FLOPs at the FMA peak, or its compulsory bytes (inputs, weights, output, " +
-                "once each) at the read rate of the smallest level holding them in half its capacity.");
+                "once each) at the read rate of the smallest level holding them in half its capacity. A memory-bound row's % of bound " +
+                "is against a plain read of its bytes from that level, timed in the same rounds (the median of the pairs), because " +
+                "other tenants move the read rates between rows.");
             text.AppendLine();
             text.AppendLine($"This process got {100 * coreShare:F0}% of a core during its timed batches" + (threads > 1
                 ? $" (all its threads together, out of at most {threads} cores' worth)."

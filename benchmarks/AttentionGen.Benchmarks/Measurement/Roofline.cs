@@ -21,7 +21,13 @@ internal sealed record Roofline(double PeakGflops, IReadOnlyList<MemoryLevel> Le
     /// <summary>The level a row's bytes stream from: the smallest that holds them.</summary>
     public MemoryLevel LevelFor(double bytes) => Levels.FirstOrDefault(level => level.Holds(bytes)) ?? Levels[^1];
 
-    /// <summary>Fills in the row's bound and how close it came: the bound's time over the measured time.</summary>
+    /// <summary>Whether the row's bytes at their level's best read rate take longer than its FLOPs at the peak.</summary>
+    public bool IsMemoryBound(double flops, double bytes) => bytes / LevelFor(bytes).GigabytesPerSecond > flops / PeakGflops;
+
+    /// <summary>
+    /// Fills in the row's bound and how close it came: the bound's time over the measured time. A memory-bound row timed
+    /// beside a plain read of its bytes is held to that read (its paired share), not to the best rate of the run.
+    /// </summary>
     public Row Judge(Row row)
     {
         var level = LevelFor(row.StreamedBytes);
@@ -31,7 +37,8 @@ internal sealed record Roofline(double PeakGflops, IReadOnlyList<MemoryLevel> Le
         return row with
         {
             Bound = memoryBound ? $"{level.Name} read" : "FMA",
-            PercentOfBound = 100 * (memoryBound ? memoryMicros : computeMicros) / row.AttentionGenMicros,
+            PercentOfBound = memoryBound && row.PairedReadShare is { } share ? 100 * share
+                : 100 * (memoryBound ? memoryMicros : computeMicros) / row.AttentionGenMicros,
             PercentOfPeak = 100 * computeMicros / row.AttentionGenMicros,
         };
     }
@@ -55,6 +62,13 @@ internal sealed class RooflineSampler
     private Roofline? _best;
 
     public Roofline Best => _best ?? throw new InvalidOperationException("Nothing sampled yet.");
+
+    /// <summary>
+    /// For a row memory-bound by the ceilings so far, a plain read of its bytes from the level that serves them, to time
+    /// in the same rounds (see <see cref="StreamBandwidth.PairedRead"/>); null for a compute-bound row.
+    /// </summary>
+    public Action? PairedReadFor(double flops, double bytes) =>
+        Best.IsMemoryBound(flops, bytes) ? _bandwidth.PairedRead(Best.LevelFor(bytes), bytes) : null;
 
     /// <summary>Before and after the rows a sample takes many short attempts at each ceiling; between rows, a few.</summary>
     public void Sample(int attempts)

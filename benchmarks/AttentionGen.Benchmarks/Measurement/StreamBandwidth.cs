@@ -54,6 +54,12 @@ internal sealed unsafe class StreamBandwidth
 
     private readonly float* _buffer;
 
+    /// <summary>Where the next paired read from DRAM starts, in floats: those reads walk the whole buffer in turn.</summary>
+    private long _pairedReadCursor;
+
+    /// <summary>The paired reads' sums, kept so no read is dead code.</summary>
+    private float _pairedReadSink;
+
     public StreamBandwidth()
     {
         var (l2, l3) = CacheSizes();
@@ -77,6 +83,33 @@ internal sealed unsafe class StreamBandwidth
             .ToList();
         levels.Add(new MemoryLevel("DRAM", null, _dramBuffer, BestDramRate(samples)));
         return levels;
+    }
+
+    /// <summary>
+    /// A plain read of <paramref name="bytes"/> served by <paramref name="level"/>, to time in the same rounds as a row
+    /// whose bytes stream from that level (see <see cref="QuickRunner"/>). A cache level's read takes the same prefix of
+    /// the buffer every call, so between calls it stays in that level as the row's inputs do; a DRAM read walks the
+    /// whole buffer in turn, so every byte it reads was last read a whole buffer (at least 256 MiB) before.
+    /// </summary>
+    public Action PairedRead(MemoryLevel level, double bytes)
+    {
+        long floats = Math.Max(1024, (long)(bytes / sizeof(float)) / 1024 * 1024); // whole pages, as Read needs
+        if (level.CapacityBytes is not null)
+        {
+            return () => _pairedReadSink += Read(ref *_buffer, (nuint)floats, 1);
+        }
+
+        long bufferFloats = _dramBuffer / sizeof(float);
+        return () =>
+        {
+            for (long left = floats; left > 0;)
+            {
+                long part = Math.Min(left, bufferFloats - _pairedReadCursor);
+                _pairedReadSink += Read(ref _buffer[_pairedReadCursor], (nuint)part, 1);
+                _pairedReadCursor = (_pairedReadCursor + part) % bufferFloats;
+                left -= part;
+            }
+        };
     }
 
     /// <summary>Whole 4 KiB pages, so every read width's stride divides the buffer.</summary>
