@@ -10,8 +10,12 @@ namespace AttentionGen.Benchmarks.Measurement;
 /// (FLOPs, and the compulsory bytes: inputs, weights and output once each) and, once <see cref="Roofline.Judge"/> has
 /// seen it, the bound that applies and how close the generated layer came to it.
 /// </summary>
+/// <param name="PairedReadShare">
+/// For a memory-bound row, a plain read of its bytes from the same level, timed in the same rounds: the median over
+/// rounds of the read's time over the row's (1 = the row streams its bytes as fast as a bare read did beside it).
+/// </param>
 internal sealed record Row(string Case, double Flops, double StreamedBytes, double AttentionGenMicros, double? OrtMicros,
-    double? TensorPrimitivesMicros, double? NaiveMicros, double? OrtRatio, long AllocatedBytesPerCall)
+    double? TensorPrimitivesMicros, double? NaiveMicros, double? OrtRatio, long AllocatedBytesPerCall, double? PairedReadShare)
 {
     public double Gflops => Flops / AttentionGenMicros / 1e3;
 
@@ -23,12 +27,6 @@ internal sealed record Row(string Case, double Flops, double StreamedBytes, doub
     public double PercentOfBound { get; init; }
 
     public double PercentOfPeak { get; init; }
-
-    /// <summary>
-    /// For a memory-bound row, a plain read of its bytes from the same level, timed in the same rounds: the median over
-    /// rounds of the read's time over the row's (1 = the row streams its bytes as fast as a bare read did beside it).
-    /// </summary>
-    public double? PairedReadShare { get; init; }
 }
 
 /// <summary>
@@ -139,7 +137,7 @@ internal static class QuickRunner
                 ? readSamples.Zip(samples["AttentionGen"], (read, a) => read / a).Order().ElementAt(readSamples.Count / 2)
                 : null;
             rows.Add(new Row(benchmark.Name, benchmark.Flops, benchmark.Bytes, ours, Median("ORT"), Median("TensorPrimitives"),
-                Median("Naive"), ratio, allocated / generatedCalls) { PairedReadShare = readShare });
+                Median("Naive"), ratio, allocated / generatedCalls, readShare));
             var helped = helpedBatches.Where(h => h.Value > samples[h.Key].Count / 2).Select(h => h.Key).ToList();
             log.WriteLine($" {ours:F2} µs" + (helped.Count == 0 ? "" :
                 $" (other threads added over 5% to this thread's CPU time in most batches of {string.Join(", ", helped)}: its time reads low)"));
