@@ -60,7 +60,7 @@ public static class VectorMath
     // biased exponent n + 126 in 0..255, where 0 encodes +0 and 255 encodes +inf.
     private const float ExpLowerBound = -87.5f;
     private const float ExpUpperBound = 89.5f;
-    private const float FlushBelowN = -125.5f;
+    internal const float FlushBelowN = -125.5f;
 
     private const float Log2E = 1.44269504f;
     private const float Ln2Hi = 0.693115234375f;        // ln2 with the low 12 mantissa bits cleared: n·Ln2Hi is exact for |n| ≤ 2048
@@ -74,19 +74,23 @@ public static class VectorMath
     private const float C5 = 0.008368717f;
     private const float C6 = 0.0013814598f;
 
-    // The same polynomial in base 2, for 2^f = e^(f·ln2): Ck·ln2^k, each rounded to float once.
-    private const float Exp2C1 = 0.693147182f;
-    private const float Exp2C2 = 0.240226477f;
-    private const float Exp2C3 = 0.0555036217f;
-    private const float Exp2C4 = 0.00961852726f;
-    private const float Exp2C5 = 0.0013390173f;
-    private const float Exp2C6 = 0.000153211382f;
+    // The same polynomial in base 2, for 2^f = e^(f·ln2): Ck·ln2^k, each rounded to float once. Internal for the tests'
+    // scalar model of Exp2OfNonPositive, which pins every width and path to the same bits.
+    internal const float Exp2C1 = 0.693147182f;
+    internal const float Exp2C2 = 0.240226477f;
+    internal const float Exp2C3 = 0.0555036217f;
+    internal const float Exp2C4 = 0.00961852726f;
+    internal const float Exp2C5 = 0.0013390173f;
+    internal const float Exp2C6 = 0.000153211382f;
 
     // 1.5·2^23: adding it to an integer-valued float n in -126..129 leaves n in the low mantissa bits, so shifting
     // the sum's bits left by 23 leaves exactly n << 23 (the magic's own bits shift out). Adding the bias for n − 1
     // makes 2^(n−1), which multiplies 2·e^r: the same exact product as e^r·2^n, rounded once.
     private const float IntegerMagic = 12582912f;
     private const int HalfScaleBias = 126 << 23;
+
+    /// <summary>A float's exponent bias, in place: added to n·2²³ it makes the bits of 2ⁿ.</summary>
+    private const int ExponentBias = 127 << 23;
 
     // Below this |x| tanh uses its odd Taylor polynomial; above it, 1 − 2/(e^{2|x|}+1), whose cancellation would
     // cost relative accuracy near zero.
@@ -182,24 +186,62 @@ public static class VectorMath
     internal static Vector512<float> ExpOfNonPositive(Vector512<float> x) => ExpOfNonPositive<Vector512Width, Vector512<float>>(x);
 
     /// <summary>
-    /// 2^t for t ≤ 0, −∞ or NaN, on AVX-512 only: the tiles' softmax of scores kept in base 2 (times log₂e), whose
-    /// argument needs no scaling by log₂e and no two-part reduction. n = round(t) and f = t − n (exact: t and n are
-    /// within ½ and |t| &lt; 2²³, or n decides alone), 2^f by the <see cref="Exp(float)"/> polynomial with its k-th
-    /// coefficient times ln2^k (relative error 3.9e-9 in exact arithmetic over f in [−½, ½]), then scaled by 2ⁿ. As
-    /// <see cref="Exp(float)"/>, n ≤ −126 (and −∞) gives exactly 0, so no result is subnormal, and NaN stays NaN.
+    /// 2^t for t ≤ 0, −∞ or NaN: the tiles' softmax of scores kept in base 2 (times log₂e), whose argument needs no
+    /// scaling by log₂e and no two-part reduction. n = round(t) and f = t − n (exact: t and n are within ½ and
+    /// |t| &lt; 2²³, or n decides alone), 2^f by the <see cref="Exp(float)"/> polynomial with its k-th coefficient times
+    /// ln2^k (relative error 3.9e-9 in exact arithmetic over f in [−½, ½]), then scaled by 2ⁿ. As <see cref="Exp(float)"/>,
+    /// n ≤ −126 (and −∞) gives exactly 0, so no result is subnormal, and NaN stays NaN.
     /// </summary>
+    /// <remarks>
+    /// Vector512 on AVX-512 scales by <c>vscalefps</c>; every other width and path builds 2ⁿ in a float's exponent bits
+    /// and multiplies it in. Both give the same bits: n ≥ −125 wherever the result is kept, so p·2ⁿ is a normal number,
+    /// exact either way. (Vector256 with AVX-512VL could scale too, but there the JIT spilled the polynomial around the
+    /// mask compare.)
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> Exp2OfNonPositive(Vector512<float> t)
+    internal static Vector512<float> Exp2OfNonPositive(Vector512<float> t) => Exp2OfNonPositive<Vector512Width, Vector512<float>>(t);
+
+    /// <inheritdoc cref="Exp2OfNonPositive(Vector512{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Exp2OfNonPositive(Vector256<float> t) => Exp2OfNonPositive<Vector256Width, Vector256<float>>(t);
+
+    /// <inheritdoc cref="Exp2OfNonPositive(Vector512{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> Exp2OfNonPositive(Vector128<float> t) => Exp2OfNonPositive<Vector128Width, Vector128<float>>(t);
+
+    /// <summary>The body behind every <see cref="Exp2OfNonPositive(Vector512{float})"/> overload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector Exp2OfNonPositive<TWidth, TVector>(TVector t)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
-        Vector512<float> n = Vector512.Round(t);
-        Vector512<float> f = t - n;
-        Vector512<float> p = Vector512.FusedMultiplyAdd(Vector512.Create(Exp2C6), f, Vector512.Create(Exp2C5));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(Exp2C4));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(Exp2C3));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(Exp2C2));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(Exp2C1));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512<float>.One);
-        return Vector512.ConditionalSelect(Avx512F.CompareNotLessThan(n, Vector512.Create(FlushBelowN)), Avx512F.Scale(p, n), Vector512<float>.Zero);
+        TVector n = TWidth.Round(t);
+        TVector f = TWidth.Add(t, TWidth.Negate(n));
+        if (Avx512F.IsSupported && typeof(TVector) == typeof(Vector512<float>))
+        {
+            return TWidth.ConditionalSelect(TWidth.CompareNotLessThan(n, FlushBelowN), TWidth.Scale(Exp2OfFraction<TWidth, TVector>(f), n), TWidth.Zero);
+        }
+
+        // 2ⁿ for n in [−125, 0]: n + 1.5·2²³ holds n in its low mantissa bits; shifted into the exponent field and
+        // biased, that is the float 2ⁿ. A lane with n < −125.5 (−∞ too, whose f is NaN) is 0; a NaN lane compares false
+        // and stays NaN.
+        TVector p = Exp2OfFraction<TWidth, TVector>(f);
+        TVector powerOfTwo = TWidth.AddInt32(TWidth.ShiftLeftInt32(TWidth.Add(n, IntegerMagic), 23), ExponentBias);
+        return TWidth.ConditionalSelect(TWidth.LessThan(n, FlushBelowN), TWidth.Zero, TWidth.Multiply(p, powerOfTwo));
+    }
+
+    /// <summary>2^f for f in [−½, ½] (or NaN): the base-2 polynomial of <see cref="Exp2OfNonPositive{TWidth, TVector}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Exp2OfFraction<TWidth, TVector>(TVector f)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+    {
+        TVector p = TWidth.MultiplyAddEstimate(Exp2C6, f, Exp2C5);
+        p = TWidth.MultiplyAddEstimate(p, f, Exp2C4);
+        p = TWidth.MultiplyAddEstimate(p, f, Exp2C3);
+        p = TWidth.MultiplyAddEstimate(p, f, Exp2C2);
+        p = TWidth.MultiplyAddEstimate(p, f, Exp2C1);
+        return TWidth.MultiplyAddEstimate(p, f, 1f);
     }
 
     /// <summary>The vector <see cref="Exp(float)"/> at any width: the body behind every vector overload.</summary>

@@ -109,6 +109,12 @@ internal interface IVectorWidth<TVector> where TVector : struct
 
     static abstract TVector LessThan(TVector left, float right);
 
+    /// <summary>All bits set where left &lt; right, clear elsewhere (and where either is NaN).</summary>
+    static abstract TVector LessThan(TVector left, TVector right);
+
+    /// <summary>Each lane's index as a float: 0, 1, 2, …</summary>
+    static abstract TVector Indices { get; }
+
     /// <summary>Each lane's bits as an int, shifted left by <paramref name="count"/> (a constant at each call).</summary>
     static abstract TVector ShiftLeftInt32(TVector value, int count);
 
@@ -264,6 +270,15 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
     public static Vector512<float> LessThan(Vector512<float> left, float right) => Vector512.LessThan(left, Vector512.Create(right));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LessThan(Vector512<float> left, Vector512<float> right) => Vector512.LessThan(left, right);
+
+    public static Vector512<float> Indices
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512<float>.Indices;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ShiftLeftInt32(Vector512<float> value, int count) => Vector512.ShiftLeft(value.AsInt32(), count).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -416,6 +431,15 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> LessThan(Vector256<float> left, float right) => Vector256.LessThan(left, Vector256.Create(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LessThan(Vector256<float> left, Vector256<float> right) => Vector256.LessThan(left, right);
+
+    public static Vector256<float> Indices
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector256<float>.Indices;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ShiftLeftInt32(Vector256<float> value, int count) => Vector256.ShiftLeft(value.AsInt32(), count).AsSingle();
@@ -574,6 +598,15 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> LessThan(Vector128<float> left, float right) => Vector128.LessThan(left, Vector128.Create(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LessThan(Vector128<float> left, Vector128<float> right) => Vector128.LessThan(left, right);
+
+    public static Vector128<float> Indices
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector128<float>.Indices;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> ShiftLeftInt32(Vector128<float> value, int count) => Vector128.ShiftLeft(value.AsInt32(), count).AsSingle();

@@ -183,24 +183,33 @@ public sealed class VectorMathTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Exp2OfNonPositive_DenseSweep_IsWithinStatedErrorOfDoublePow()
+    public void Exp2OfNonPositive_DenseSweep_IsWithinStatedErrorOfDoublePow_AtEveryWidth()
     {
-        // The AVX-512 tiles' softmax of base-2 scores: its reduction is exact and its polynomial is Exp's, so it keeps
-        // Exp's bounds, and flushes below 2^−126 as Exp flushes below e^−86.99.
-        if (!Vector512.IsHardwareAccelerated)
-        {
-            return; // AVX-512 only (vscalefps): the tiles call it nowhere else
-        }
-
+        // The tiles' softmax of base-2 scores: its reduction is exact and its polynomial is Exp's, so it keeps Exp's
+        // bounds, and flushes below 2^−125 as Exp flushes below e^−86.99. AVX-512 scales by vscalefps, the other paths
+        // build 2ⁿ in the exponent bits: both must give the scalar model's bits, so every width and path agree.
         double maxRelative = 0, maxUlps = 0;
         float worstT = 0;
+        int mismatches = 0;
+        string firstMismatch = "";
         for (int k = 0; k <= SweepPoints; k++)
         {
             float t = (float)(-125.49 * k / SweepPoints); // round(t) ≥ −125: not flushed
-            float got = VectorMath.Exp2OfNonPositive(Vector512.Create(t)).GetElement(k % 16);
+            float model = Exp2Model(t);
+            float got128 = VectorMath.Exp2OfNonPositive(Vector128.Create(t)).GetElement(k % 4);
+            float got256 = VectorMath.Exp2OfNonPositive(Vector256.Create(t)).GetElement(k % 8);
+            float got512 = VectorMath.Exp2OfNonPositive(Vector512.Create(t)).GetElement(k % 16);
+            if (!SameBits(model, got128) || !SameBits(model, got256) || !SameBits(model, got512))
+            {
+                if (mismatches++ == 0)
+                {
+                    firstMismatch = $"t = {t:R}: model {model:R}, Vector128 {got128:R}, Vector256 {got256:R}, Vector512 {got512:R}";
+                }
+            }
+
             double exact = Math.Pow(2, t);
-            double relative = Math.Abs(got - exact) / exact;
-            double ulps = Math.Abs(got - exact) / Ulp((float)exact);
+            double relative = Math.Abs(got256 - exact) / exact;
+            double ulps = Math.Abs(got256 - exact) / Ulp((float)exact);
             if (relative > maxRelative)
             {
                 maxRelative = relative;
@@ -210,20 +219,48 @@ public sealed class VectorMathTests(ITestOutputHelper output)
             maxUlps = Math.Max(maxUlps, ulps);
         }
 
-        output.WriteLine($"Exp2OfNonPositive: max relative error {maxRelative:E3} at t = {worstT:R}, {maxUlps:F3} ulp");
+        output.WriteLine($"Exp2OfNonPositive: max relative error {maxRelative:E3} at t = {worstT:R}, {maxUlps:F3} ulp; {mismatches} results off the model's bits");
+        Assert.True(mismatches == 0, $"{mismatches} results differ from the scalar model, first {firstMismatch}");
         Assert.True(maxRelative <= ExpMaxRelativeError, $"max relative error {maxRelative:E3} at t = {worstT:R}");
         Assert.True(maxUlps <= ExpMaxUlps, $"max error {maxUlps:F3} ulp");
 
-        // Special values, and NaN and 0 kept to their own lanes.
-        Assert.Equal(0f, VectorMath.Exp2OfNonPositive(Vector512.Create(-125.5f)).GetElement(0)); // rounds to n = −126
-        Assert.Equal(0f, VectorMath.Exp2OfNonPositive(Vector512.Create(float.NegativeInfinity)).GetElement(7));
-        Assert.Equal(0f, VectorMath.Exp2OfNonPositive(Vector512.Create(float.MinValue)).GetElement(7));
-        Assert.Equal(1f, VectorMath.Exp2OfNonPositive(Vector512.Create(-0f)).GetElement(3));
-        Assert.Equal(0.5f, VectorMath.Exp2OfNonPositive(Vector512.Create(-1f)).GetElement(3));
-        Vector512<float> mixed = VectorMath.Exp2OfNonPositive(Vector512.Create(-2f).WithElement(3, float.NaN).WithElement(5, float.NegativeInfinity));
+        // Special values, and NaN and 0 kept to their own lanes, at every width.
+        foreach (var exp2 in new Func<float, int, float>[]
+        {
+            (t, lane) => VectorMath.Exp2OfNonPositive(Vector128.Create(t)).GetElement(lane % 4),
+            (t, lane) => VectorMath.Exp2OfNonPositive(Vector256.Create(t)).GetElement(lane % 8),
+            (t, lane) => VectorMath.Exp2OfNonPositive(Vector512.Create(t)).GetElement(lane),
+        })
+        {
+            Assert.Equal(0f, exp2(-125.5f, 0)); // rounds to n = −126
+            Assert.Equal(0f, exp2(float.NegativeInfinity, 7));
+            Assert.Equal(0f, exp2(float.MinValue, 7));
+            Assert.Equal(1f, exp2(-0f, 3));
+            Assert.Equal(0.5f, exp2(-1f, 3));
+            Assert.True(float.IsNaN(exp2(float.NaN, 5)));
+        }
+
+        Vector256<float> mixed = VectorMath.Exp2OfNonPositive(Vector256.Create(-2f).WithElement(3, float.NaN).WithElement(5, float.NegativeInfinity));
         Assert.True(float.IsNaN(mixed.GetElement(3)));
         Assert.Equal(0f, mixed.GetElement(5));
         Assert.Equal(0.25f, mixed.GetElement(4));
+
+        // The formula in scalar steps: n = round(t), the polynomial in f = t − n with the same multiply-adds (fused
+        // where the machine fuses, as the vector ones), times 2ⁿ exactly; 0 below n = −125.5, NaN kept.
+        static float Exp2Model(float t)
+        {
+            float n = MathF.Round(t);
+            float f = t - n;
+            float p = float.MultiplyAddEstimate(VectorMath.Exp2C6, f, VectorMath.Exp2C5);
+            p = float.MultiplyAddEstimate(p, f, VectorMath.Exp2C4);
+            p = float.MultiplyAddEstimate(p, f, VectorMath.Exp2C3);
+            p = float.MultiplyAddEstimate(p, f, VectorMath.Exp2C2);
+            p = float.MultiplyAddEstimate(p, f, VectorMath.Exp2C1);
+            p = float.MultiplyAddEstimate(p, f, 1f);
+            return n < VectorMath.FlushBelowN ? 0f : MathF.ScaleB(p, (int)n);
+        }
+
+        static bool SameBits(float a, float b) => BitConverter.SingleToInt32Bits(a) == BitConverter.SingleToInt32Bits(b);
     }
 
     [Fact]

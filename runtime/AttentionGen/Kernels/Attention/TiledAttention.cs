@@ -126,9 +126,9 @@ internal static class TiledAttention<TShape>
         // A tile's rows are (query row, head) pairs that share one key/value head, so grouped heads read K and V once.
         int pairs = seqLen * HeadsPerKvHead;
         Debug.Assert(pairs >= TTile.Rows, "Fewer pairs than a tile: the leading tile would reach past the last row.");
-        // The AVX-512 tile's two-pass softmax keeps scores in base 2 (times log₂e) where nothing needs them as they are
-        // (no mask or softcap), so its exp needs no scaling of its own. Either scale is folded into the packed keys.
-        bool base2 = TTile.SoftmaxSixRowsInLockstep && Vector512.IsHardwareAccelerated && TShape.OnlineChunk == 0 && !AttentionScores<TShape>.NeedsPreparation(additiveMask);
+        // The two-pass softmax keeps scores in base 2 (times log₂e) where nothing needs them as they are (no mask or
+        // softcap), so its exp needs no scaling of its own. Either scale is folded into the packed keys.
+        bool base2 = TShape.OnlineChunk == 0 && !AttentionScores<TShape>.NeedsPreparation(additiveMask);
         float scoreScale = base2 ? TShape.Scale * Log2E : TShape.Scale;
         int wholeTiles = pairs / TTile.Rows;
         int leadingPairs = pairs - wholeTiles * TTile.Rows;
@@ -206,7 +206,7 @@ internal static class TiledAttention<TShape>
                     int firstRowVisible = Math.Max(AttentionCore<TShape>.Visible(tileStart / HeadsPerKvHead, seqLen, kvSeqLen), 0);
                     int maxPanels = firstRowVisible / TTile.PanelKeys;
                     TTile.Score(ref queryStart, ref offsets[0], ref panels, visibleInTile, ref scoreBlock, maxPanels, ref rowMaxes[0]);
-                    SoftmaxBase2SixRows(ref scoreBlock, tileStart, visibleInTile, maxPanels * TTile.PanelKeys / Vector512<float>.Count, firstRowVisible / Vector512<float>.Count, seqLen, kvSeqLen, ref rowMaxes[0], ref rescale[0]);
+                    TTile.SoftmaxBase2(ref scoreBlock, tileStart, visibleInTile, maxPanels, firstRowVisible, seqLen, kvSeqLen, ref rowMaxes[0], ref rescale[0]);
                     TTile.Weigh(ref scoreBlock, visibleInTile, ref valueHead, ref rescale[0], false, true, ref outputStart, ref offsets[0]);
                     continue;
                 }
@@ -261,102 +261,129 @@ internal static class TiledAttention<TShape>
     }
 
     /// <summary>
-    /// The six score rows of an AVX-512 tile whose scores are in base 2 (Q·K times Scale·log₂e): each row's maximum (from
-    /// the lanes Score left in <paramref name="rowMaxes"/> over the first <paramref name="maxedVectors"/> vectors, and the
-    /// visible lanes after them), then 2^(score − maximum) in place, 0 in hidden lanes, and each row's reciprocal sum in
+    /// A tile's score rows in base 2 (Q·K times Scale·log₂e): each row's maximum (from the lanes Score left in
+    /// <paramref name="rowMaxes"/> over the first <paramref name="maxedVectors"/> vectors, and the visible lanes after
+    /// them), then 2^(score − maximum) in place, 0 in hidden lanes, and each row's reciprocal sum in
     /// <paramref name="reciprocals"/> for Weigh to scale the row's output by. Hidden lanes are masked only from
     /// <paramref name="unmaskedVectors"/> on: every row sees the vectors before it whole.
     /// </summary>
+    /// <remarks>
+    /// <typeparamref name="TGroup"/> rows at a time (see <see cref="Base2Rows"/>): AVX-512 takes 3, whose independent
+    /// chains keep the core busy in its 32 registers. AVX2 and SSE take 1: exp's temporaries and constants fill their 16
+    /// registers already (2 rows spilled more and timed the same), and one row's vectors are independent too.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)] // once per tile: keep the caller small
-    private static void SoftmaxBase2SixRows(ref float scoreBlock, int tileStart, int visibleInTile, int maxedVectors, int unmaskedVectors, int seqLen, int kvSeqLen, ref float rowMaxes, ref float reciprocals)
+    private static void SoftmaxBase2<TWidth, TVector, TGroup>(ref float scoreBlock, int rows, int tileStart, int visibleInTile, int maxedVectors, int unmaskedVectors, int seqLen, int kvSeqLen, ref float rowMaxes, ref float reciprocals)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+        where TGroup : struct, IStaticCount
     {
-        // Three rows at a time, as SoftmaxKernels.SoftmaxPrefixSixRows and for its reasons: three independent chains keep
-        // the core busy, and six would not fit exp's constants in the 32 registers.
-        nint length = (visibleInTile + 15) & ~15;
-        Base2ThreeRows(
-            ref scoreBlock, length, maxedVectors * Vector512<float>.Count, unmaskedVectors * Vector512<float>.Count, ref rowMaxes, ref reciprocals,
-            AttentionCore<TShape>.Visible(tileStart / HeadsPerKvHead, seqLen, kvSeqLen),
-            AttentionCore<TShape>.Visible((tileStart + 1) / HeadsPerKvHead, seqLen, kvSeqLen),
-            AttentionCore<TShape>.Visible((tileStart + 2) / HeadsPerKvHead, seqLen, kvSeqLen));
-        Base2ThreeRows(
-            ref Unsafe.Add(ref scoreBlock, 3 * TShape.ScoreStride), length, maxedVectors * Vector512<float>.Count, unmaskedVectors * Vector512<float>.Count,
-            ref Unsafe.Add(ref rowMaxes, 3 * Vector512<float>.Count), ref Unsafe.Add(ref reciprocals, 3),
-            AttentionCore<TShape>.Visible((tileStart + 3) / HeadsPerKvHead, seqLen, kvSeqLen),
-            AttentionCore<TShape>.Visible((tileStart + 4) / HeadsPerKvHead, seqLen, kvSeqLen),
-            AttentionCore<TShape>.Visible((tileStart + 5) / HeadsPerKvHead, seqLen, kvSeqLen));
+        nint length = (visibleInTile + TWidth.Count - 1) & ~(TWidth.Count - 1);
+        for (int r = 0; r < rows; r += TGroup.Value)
+        {
+            Base2Rows<TWidth, TVector, TGroup>(
+                ref Unsafe.Add(ref scoreBlock, r * TShape.ScoreStride), length, maxedVectors * TWidth.Count, unmaskedVectors * TWidth.Count,
+                ref Unsafe.Add(ref rowMaxes, r * TWidth.Count), ref Unsafe.Add(ref reciprocals, r),
+                AttentionCore<TShape>.Visible((tileStart + r) / HeadsPerKvHead, seqLen, kvSeqLen),
+                TGroup.Value > 1 ? AttentionCore<TShape>.Visible((tileStart + r + 1) / HeadsPerKvHead, seqLen, kvSeqLen) : 0,
+                TGroup.Value > 2 ? AttentionCore<TShape>.Visible((tileStart + r + 2) / HeadsPerKvHead, seqLen, kvSeqLen) : 0);
+        }
     }
 
+    /// <summary>
+    /// <see cref="SoftmaxBase2"/> for the <typeparamref name="TGroup"/> (1 to 3) rows from <paramref name="row0"/>, which
+    /// see <paramref name="visible0"/>, <paramref name="visible1"/> and <paramref name="visible2"/> keys (the counts of
+    /// rows past the group unused). Lane indices are compared as floats, exact below 2²⁴ keys.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Base2ThreeRows(ref float row0, nint length, nint maxedEnd, nint unmaskedEnd, ref float rowMaxes, ref float reciprocals, int visible0, int visible1, int visible2)
+    private static void Base2Rows<TWidth, TVector, TGroup>(ref float row0, nint length, nint maxedEnd, nint unmaskedEnd, ref float rowMaxes, ref float reciprocals, int visible0, int visible1, int visible2)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+        where TGroup : struct, IStaticCount
     {
         ref float row1 = ref Unsafe.Add(ref row0, TShape.ScoreStride);
         ref float row2 = ref Unsafe.Add(ref row0, 2 * TShape.ScoreStride);
-        Vector512<int> limit0 = Vector512.Create(visible0), limit1 = Vector512.Create(visible1), limit2 = Vector512.Create(visible2);
-        Vector512<float> hidden = Vector512.Create(float.NegativeInfinity);
-        Vector512<int> step = Vector512.Create(Vector512<float>.Count);
+        TVector limit0 = TWidth.Create(visible0), limit1 = TWidth.Create(visible1), limit2 = TWidth.Create(visible2);
+        TVector hidden = TWidth.Create(float.NegativeInfinity);
 
         // The lanes past what Score took into the maxima; hidden ones (index ≥ visible) read as −∞.
-        Vector512<float> m0 = hidden, m1 = hidden, m2 = hidden;
+        TVector m0 = hidden, m1 = hidden, m2 = hidden;
         if (maxedEnd > 0)
         {
-            m0 = Vector512.LoadUnsafe(ref rowMaxes);
-            m1 = Vector512.LoadUnsafe(ref rowMaxes, (nuint)Vector512<float>.Count);
-            m2 = Vector512.LoadUnsafe(ref rowMaxes, (nuint)(2 * Vector512<float>.Count));
+            m0 = TWidth.Load(ref rowMaxes, 0);
+            if (TGroup.Value > 1) m1 = TWidth.Load(ref rowMaxes, (nuint)TWidth.Count);
+            if (TGroup.Value > 2) m2 = TWidth.Load(ref rowMaxes, (nuint)(2 * TWidth.Count));
         }
 
-        Vector512<int> index = Vector512<int>.Indices + Vector512.Create((int)maxedEnd);
-        for (nint i = maxedEnd; i < length; i += Vector512<float>.Count, index += step)
+        TVector index = TWidth.Add(TWidth.Indices, TWidth.Create(maxedEnd));
+        for (nint i = maxedEnd; i < length; i += TWidth.Count, index = TWidth.Add(index, TWidth.Create(TWidth.Count)))
         {
-            m0 = Vector512.MaxNative(m0, Vector512.ConditionalSelect(Vector512.LessThan(index, limit0).AsSingle(), Vector512.LoadUnsafe(ref row0, (nuint)i), hidden));
-            m1 = Vector512.MaxNative(m1, Vector512.ConditionalSelect(Vector512.LessThan(index, limit1).AsSingle(), Vector512.LoadUnsafe(ref row1, (nuint)i), hidden));
-            m2 = Vector512.MaxNative(m2, Vector512.ConditionalSelect(Vector512.LessThan(index, limit2).AsSingle(), Vector512.LoadUnsafe(ref row2, (nuint)i), hidden));
+            m0 = TWidth.MaxNative(m0, TWidth.ConditionalSelect(TWidth.LessThan(index, limit0), TWidth.Load(ref row0, (nuint)i), hidden));
+            if (TGroup.Value > 1) m1 = TWidth.MaxNative(m1, TWidth.ConditionalSelect(TWidth.LessThan(index, limit1), TWidth.Load(ref row1, (nuint)i), hidden));
+            if (TGroup.Value > 2) m2 = TWidth.MaxNative(m2, TWidth.ConditionalSelect(TWidth.LessThan(index, limit2), TWidth.Load(ref row2, (nuint)i), hidden));
         }
 
-        Vector512<float> shift0 = Shift(m0), shift1 = Shift(m1), shift2 = Shift(m2);
-        Vector512<float> s0 = default, s1 = default, s2 = default;
+        // score − maximum as score + (−maximum): the same IEEE result.
+        TVector shift0 = NegatedShift(m0), shift1 = TGroup.Value > 1 ? NegatedShift(m1) : TWidth.Zero, shift2 = TGroup.Value > 2 ? NegatedShift(m2) : TWidth.Zero;
+        TVector s0 = TWidth.Zero, s1 = s0, s2 = s0;
         nint j = 0;
-        for (; j < unmaskedEnd; j += Vector512<float>.Count)
+        for (; j < unmaskedEnd; j += TWidth.Count)
         {
-            Vector512<float> e0 = VectorMath.Exp2OfNonPositive(Vector512.LoadUnsafe(ref row0, (nuint)j) - shift0);
-            Vector512<float> e1 = VectorMath.Exp2OfNonPositive(Vector512.LoadUnsafe(ref row1, (nuint)j) - shift1);
-            Vector512<float> e2 = VectorMath.Exp2OfNonPositive(Vector512.LoadUnsafe(ref row2, (nuint)j) - shift2);
-            e0.StoreUnsafe(ref row0, (nuint)j);
-            e1.StoreUnsafe(ref row1, (nuint)j);
-            e2.StoreUnsafe(ref row2, (nuint)j);
-            s0 += e0;
-            s1 += e1;
-            s2 += e2;
+            TVector e0 = VectorMath.Exp2OfNonPositive<TWidth, TVector>(TWidth.Add(TWidth.Load(ref row0, (nuint)j), shift0));
+            TWidth.Store(e0, ref row0, (nuint)j);
+            s0 = TWidth.Add(s0, e0);
+            if (TGroup.Value > 1)
+            {
+                TVector e1 = VectorMath.Exp2OfNonPositive<TWidth, TVector>(TWidth.Add(TWidth.Load(ref row1, (nuint)j), shift1));
+                TWidth.Store(e1, ref row1, (nuint)j);
+                s1 = TWidth.Add(s1, e1);
+            }
+
+            if (TGroup.Value > 2)
+            {
+                TVector e2 = VectorMath.Exp2OfNonPositive<TWidth, TVector>(TWidth.Add(TWidth.Load(ref row2, (nuint)j), shift2));
+                TWidth.Store(e2, ref row2, (nuint)j);
+                s2 = TWidth.Add(s2, e2);
+            }
         }
 
-        index = Vector512<int>.Indices + Vector512.Create((int)j);
-        for (; j < length; j += Vector512<float>.Count, index += step)
+        // Hidden lanes enter as −∞, whose 2^x is exactly 0.
+        index = TWidth.Add(TWidth.Indices, TWidth.Create(j));
+        for (; j < length; j += TWidth.Count, index = TWidth.Add(index, TWidth.Create(TWidth.Count)))
         {
-            Vector512<float> e0 = Vector512.ConditionalSelect(Vector512.LessThan(index, limit0).AsSingle(), VectorMath.Exp2OfNonPositive(Vector512.LoadUnsafe(ref row0, (nuint)j) - shift0), Vector512<float>.Zero);
-            Vector512<float> e1 = Vector512.ConditionalSelect(Vector512.LessThan(index, limit1).AsSingle(), VectorMath.Exp2OfNonPositive(Vector512.LoadUnsafe(ref row1, (nuint)j) - shift1), Vector512<float>.Zero);
-            Vector512<float> e2 = Vector512.ConditionalSelect(Vector512.LessThan(index, limit2).AsSingle(), VectorMath.Exp2OfNonPositive(Vector512.LoadUnsafe(ref row2, (nuint)j) - shift2), Vector512<float>.Zero);
-            e0.StoreUnsafe(ref row0, (nuint)j);
-            e1.StoreUnsafe(ref row1, (nuint)j);
-            e2.StoreUnsafe(ref row2, (nuint)j);
-            s0 += e0;
-            s1 += e1;
-            s2 += e2;
+            TVector e0 = VectorMath.Exp2OfNonPositive<TWidth, TVector>(TWidth.ConditionalSelect(TWidth.LessThan(index, limit0), TWidth.Add(TWidth.Load(ref row0, (nuint)j), shift0), hidden));
+            TWidth.Store(e0, ref row0, (nuint)j);
+            s0 = TWidth.Add(s0, e0);
+            if (TGroup.Value > 1)
+            {
+                TVector e1 = VectorMath.Exp2OfNonPositive<TWidth, TVector>(TWidth.ConditionalSelect(TWidth.LessThan(index, limit1), TWidth.Add(TWidth.Load(ref row1, (nuint)j), shift1), hidden));
+                TWidth.Store(e1, ref row1, (nuint)j);
+                s1 = TWidth.Add(s1, e1);
+            }
+
+            if (TGroup.Value > 2)
+            {
+                TVector e2 = VectorMath.Exp2OfNonPositive<TWidth, TVector>(TWidth.ConditionalSelect(TWidth.LessThan(index, limit2), TWidth.Add(TWidth.Load(ref row2, (nuint)j), shift2), hidden));
+                TWidth.Store(e2, ref row2, (nuint)j);
+                s2 = TWidth.Add(s2, e2);
+            }
         }
 
         reciprocals = Reciprocal(s0);
-        Unsafe.Add(ref reciprocals, 1) = Reciprocal(s1);
-        Unsafe.Add(ref reciprocals, 2) = Reciprocal(s2);
+        if (TGroup.Value > 1) Unsafe.Add(ref reciprocals, 1) = Reciprocal(s1);
+        if (TGroup.Value > 2) Unsafe.Add(ref reciprocals, 2) = Reciprocal(s2);
 
         // A row with nothing visible (or only −∞) has maximum −∞; shifting by 0 instead keeps its exps at 0 rather than NaN.
-        static Vector512<float> Shift(Vector512<float> max)
+        static TVector NegatedShift(TVector max)
         {
-            float rowMax = Vector512Width.MaxNativeAcross(max);
-            return Vector512.Create(float.IsNegativeInfinity(rowMax) ? 0f : rowMax);
+            float rowMax = TWidth.MaxNativeAcross(max);
+            return TWidth.Create(float.IsNegativeInfinity(rowMax) ? 0f : -rowMax);
         }
 
         // A row with nothing visible sums to 0 and its output stays zeros; a NaN sum (a NaN score) must stay NaN, not become 0.
-        static float Reciprocal(Vector512<float> sum)
+        static float Reciprocal(TVector sum)
         {
-            float total = HorizontalSum.Of(sum);
+            float total = TWidth.PairwiseSum(sum);
             return total == 0f ? 0f : 1f / total;
         }
     }
@@ -388,6 +415,12 @@ internal static class TiledAttention<TShape>
         /// <paramref name="rowMaxes"/> (one vector per row).
         /// </remarks>
         static abstract void Score(ref float queryStart, ref int offsets, ref float panels, int keys, ref float scores, int maxPanels, ref float rowMaxes);
+
+        /// <summary>
+        /// The tile's score rows, in base 2, through <see cref="SoftmaxBase2"/>: <paramref name="maxPanels"/> as Score took
+        /// (whole panels whose maxima it kept), <paramref name="firstRowVisible"/> the keys the tile's first row sees.
+        /// </summary>
+        static abstract void SoftmaxBase2(ref float scoreBlock, int tileStart, int visibleInTile, int maxPanels, int firstRowVisible, int seqLen, int kvSeqLen, ref float rowMaxes, ref float reciprocals);
 
         /// <summary>
         /// <c>o_r = Σ_j p[r, j] · v_j</c> over the first <paramref name="count"/> keys, for the output rows at
@@ -425,6 +458,9 @@ internal static class TiledAttention<TShape>
 
         /// <inheritdoc cref="ITile.SoftmaxSixRowsInLockstep"/>
         static abstract bool SoftmaxSixRowsInLockstep { get; }
+
+        /// <summary>Score rows the base-2 softmax takes at once (see <see cref="SoftmaxBase2"/>): 1 to 3, dividing <see cref="Rows"/>.</summary>
+        static abstract int Base2RowsAtOnce { get; }
     }
 
     /// <summary>
@@ -444,6 +480,8 @@ internal static class TiledAttention<TShape>
         public static int OutputVectors => 4;
 
         public static bool SoftmaxSixRowsInLockstep => true;
+
+        public static int Base2RowsAtOnce => 3;
     }
 
     /// <summary>AVX2: 6 pairs × 2 vectors both ways. Its 16 registers hold the 12 accumulators, 2 key (or value) vectors and a broadcast.</summary>
@@ -456,6 +494,8 @@ internal static class TiledAttention<TShape>
         public static int OutputVectors => 2;
 
         public static bool SoftmaxSixRowsInLockstep => false;
+
+        public static int Base2RowsAtOnce => 1;
     }
 
     /// <summary>Vector128: 4 pairs × 2 vectors both ways, 8 accumulators in SSE's 16 registers.</summary>
@@ -468,6 +508,8 @@ internal static class TiledAttention<TShape>
         public static int OutputVectors => 2;
 
         public static bool SoftmaxSixRowsInLockstep => false;
+
+        public static int Base2RowsAtOnce => 1;
     }
 
     /// <summary>
@@ -567,6 +609,23 @@ internal static class TiledAttention<TShape>
             else if (KeyVectors > 3 && tailVectors == 3)
             {
                 ScoreBlock(3, ref q0, ref q1, ref q2, ref q3, ref q4, ref q5, ref tailPanel, ref tailScores, false, false, ref rowMaxes);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void SoftmaxBase2(ref float scoreBlock, int tileStart, int visibleInTile, int maxPanels, int firstRowVisible, int seqLen, int kvSeqLen, ref float rowMaxes, ref float reciprocals)
+        {
+            if (TLayout.Base2RowsAtOnce == 3)
+            {
+                SoftmaxBase2<TWidth, TVector, Count3>(ref scoreBlock, TLayout.Rows, tileStart, visibleInTile, maxPanels * KeyVectors, firstRowVisible / TWidth.Count, seqLen, kvSeqLen, ref rowMaxes, ref reciprocals);
+            }
+            else if (TLayout.Base2RowsAtOnce == 2)
+            {
+                SoftmaxBase2<TWidth, TVector, Count2>(ref scoreBlock, TLayout.Rows, tileStart, visibleInTile, maxPanels * KeyVectors, firstRowVisible / TWidth.Count, seqLen, kvSeqLen, ref rowMaxes, ref reciprocals);
+            }
+            else
+            {
+                SoftmaxBase2<TWidth, TVector, Count1>(ref scoreBlock, TLayout.Rows, tileStart, visibleInTile, maxPanels * KeyVectors, firstRowVisible / TWidth.Count, seqLen, kvSeqLen, ref rowMaxes, ref reciprocals);
             }
         }
 
