@@ -64,7 +64,8 @@ internal sealed record AttentionCorePlan(
     public BufferPlan[] Buffers => new[]
     {
         new BufferPlan("the score block", ScoreRows * ScoreStride, "MaxKvSeqLen"),
-        new BufferPlan("the packed keys", HasTiles ? ScoreStride * HeadDim : 0, "MaxKvSeqLen"),
+        // The runtime doubles it on machines whose tile is narrower than AVX-512's, to gather each head's values too.
+        new BufferPlan("the packed keys and values", HasTiles ? BufferPlan.Product(2L * ScoreStride, HeadDim) : 0, "MaxKvSeqLen"),
         new BufferPlan("a query block", BufferPlan.Product(MaxSeqLen, QueryWidth), "MaxSeqLen", IsAllocated: false),
         new BufferPlan("a key block", BufferPlan.Product(MaxKvSeqLen, KvWidth), "MaxKvSeqLen", IsAllocated: false),
     };

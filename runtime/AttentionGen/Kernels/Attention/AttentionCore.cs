@@ -17,9 +17,14 @@ public static class AttentionCore<TShape>
     /// <summary>Floats of score scratch a caller provides: <c>ScoreRows × ScoreStride</c>.</summary>
     public static int ScoreScratchLength => TShape.ScoreRows * TShape.ScoreStride;
 
-    /// <summary>Floats of Kᵀ panel scratch a caller provides: <c>ScoreStride × HeadDim</c>, 0 without tiles.</summary>
+    /// <summary>
+    /// Floats of Kᵀ panel scratch a caller provides: <c>ScoreStride × HeadDim</c>, twice that where this machine's tile,
+    /// narrower than AVX-512's, gathers each head's value rows there too, 0 without tiles.
+    /// </summary>
     public static int KeyPanelScratchLength =>
-        TShape.PanelKeys512 > 0 || TShape.HasTile256 || TShape.HasTile128 ? TShape.ScoreStride * TShape.HeadDim : 0;
+        TShape.PanelKeys512 > 0 || TShape.HasTile256 || TShape.HasTile128
+            ? TiledAttention<TShape>.PanelFloats * (TiledAttention<TShape>.GathersValuesOn(TileWidth) ? 2 : 1)
+            : 0;
 
     /// <summary>
     /// Attends. <paramref name="query"/> and <paramref name="output"/> hold [seqLen, Heads·HeadDim],
