@@ -104,12 +104,15 @@ if (jsonPath is not null)
     Console.WriteLine($"Wrote {jsonPath}");
 }
 
-// A full run's chart goes to benchmarks/results/latest.png and .svg. Smoke runs (CI) and --case runs draw theirs in
-// the temp folder: CI still proves the chart renders on a fresh machine, and a partial run never replaces the full one.
+// A full run's chart goes to benchmarks/results/latest.png and .svg. Smoke runs (CI), --case runs and runs with a
+// narrowed SIMD path (DOTNET_EnableAVX512=0 and the like) draw theirs in the temp folder: CI still proves the chart
+// renders on a fresh machine, and neither a partial run nor another path's replaces the full one.
 // The sweep draws no chart: fifty pairs of bars read worse than its table. Nor does a --case run with no ORT row.
 if (quick && rows.Any(r => r.OrtMicros is not null))
 {
-    string chartBase = smoke || caseFilter is not null
+    bool narrowedPath = new[] { "DOTNET_EnableAVX512", "DOTNET_EnableAVX2", "DOTNET_EnableAVX", "DOTNET_EnableHWIntrinsic" }
+        .Any(name => Environment.GetEnvironmentVariable(name) == "0");
+    string chartBase = smoke || caseFilter is not null || narrowedPath
         ? Path.Combine(Path.GetTempPath(), smoke ? "attentiongen-smoke-chart" : "attentiongen-chart")
         : Path.Combine(ResultsFolder(), "latest");
     var (png, svg) = ResultsChart.Write(rows, roofline.PeakGflops, chartBase);
