@@ -102,7 +102,13 @@ internal static class TiledAttention<TShape>
     private const int GatherAboveKvWidth = 64;
 
     /// <summary>Whether a call on the tile of <paramref name="tileWidth"/> bits gathers each head's value rows (see <see cref="ITile.GathersValues"/>).</summary>
-    internal static bool GathersValuesOn(int tileWidth) => tileWidth is 256 or 128 && KvWidth > GatherAboveKvWidth;
+    internal static bool GathersValuesOn(int tileWidth) => tileWidth switch
+    {
+        512 => Tile<Vector512Width, Vector512<float>, Layout512>.GathersValues,
+        256 => Tile<Vector256Width, Vector256<float>, Layout256>.GathersValues,
+        128 => Tile<Vector128Width, Vector128<float>, Layout128>.GathersValues,
+        _ => false,
+    };
 
     /// <summary>
     /// Copies <paramref name="rows"/> rows of one head (HeadDim floats each, KvWidth apart) to <paramref name="destination"/>,
