@@ -13,7 +13,8 @@ namespace AttentionGen.Threading;
 /// <remarks>
 /// <para>Chunks are claimed one at a time from a single 64-bit word holding (job id, next chunk), so a worker that wakes
 /// late can never take a chunk of a later job with an earlier job's function or arguments: its compare-exchange names
-/// the job it read them for.</para>
+/// the job it read them for. A job's fields are written while the word is closed under the new id, so the last job's id
+/// can claim nothing while they change (<c>WorkerPoolTests</c> posts jobs back to back to catch exactly that).</para>
 /// <para>Who runs which chunk changes from call to call; what a chunk computes never does, which is why a split result
 /// is bit-identical to one thread. Each participant has an index (the caller 0, workers 1…) that a job uses only to
 /// pick its own scratch.</para>
@@ -26,6 +27,9 @@ internal static unsafe class WorkerPool
 {
     /// <summary>How long a worker keeps polling for the next job before it blocks.</summary>
     private const int SpinMicroseconds = 100;
+
+    /// <summary>The claim counter of a job being posted: past any chunk count, so nothing can be claimed yet.</summary>
+    private const long Closed = int.MaxValue;
 
     private static readonly object WakeGate = new();
     private static readonly long SpinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
@@ -113,13 +117,18 @@ internal static unsafe class WorkerPool
         {
             int workers = Math.Min(threads - 1, Volatile.Read(ref _workerCount));
             EnsureScratch(workers, scratchFloats);
+            int id = _jobId + 1;
+
+            // Closed under the new id before any field changes: a worker that woke late for the last job and still holds
+            // its id could otherwise claim from that job's spent counter against this job's larger chunk count, running
+            // this job's chunks twice (or the last job's function on these arguments) and counting them done.
+            Interlocked.Exchange(ref _claims, ((long)id << 32) | Closed);
             _job = job;
             _arguments = arguments;
             _chunkCount = chunks;
             _doneChunks = 0;
             _failure = null;
             _joinLimit = workers;
-            int id = _jobId + 1;
             Volatile.Write(ref _claims, (long)id << 32);
             JobsPosted++;
 
@@ -240,7 +249,9 @@ internal static unsafe class WorkerPool
                 continue;
             }
 
-            // The fields were written before the id was published; a claim naming this id proves they still belong to it.
+            // The fields were written while the claims were closed under this id. A claim naming the id succeeds only if
+            // the claims still name it, and its compare-exchange (a full fence) comes after these reads, so they saw this
+            // job's fields, not the next one's.
             delegate*<void*, int, int, void> job = _job;
             void* arguments = _arguments;
             while (TryClaim(seen, out int chunk))
