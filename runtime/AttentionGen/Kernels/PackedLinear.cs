@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using AttentionGen.Threading;
 
 namespace AttentionGen.Kernels;
@@ -312,6 +313,11 @@ public static partial class PackedLinear
                 // one-row kernel alike, so a row's result never depends on how many rows came with it; others add it after.
                 bool biasInTile = !bias.IsEmpty && direct && Vector512.IsHardwareAccelerated && width == 64;
                 ref float tileBias = ref biasInTile ? ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), first) : ref Unsafe.NullRef<float>();
+                if (direct)
+                {
+                    AskForOutputLines(ref target, targetStride, tileRows, width);
+                }
+
                 if (tileRows == Rows)
                 {
                     TPanels.Tile<Count6>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias);
@@ -346,6 +352,34 @@ public static partial class PackedLinear
                         ElementwiseKernels.Add(row, bias.Slice(first, columns));
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Asks for the lines a tile is about to write, into L2, before it runs. A tile stores its results only at its end,
+    /// a panel's width of each of its rows; in a call whose output outgrows L2 (all-MiniLM's packed batch of 1,150
+    /// tokens writes 7 MB from its FFN's first GEMM) each of those lines then had to be read in before the stores could
+    /// leave the store buffer, and the next tile stalled behind them: 3% of the batch in a profile, at the first store
+    /// after the tile returned. Asked for here, they arrive while the tile runs. Zen 4, one thread: the batch 247.7 →
+    /// 239.5 ms, stories110M's 128-token prefill 201.5 → 198.2 ms; shorter calls, whose outputs stay in L2, and the AVX2
+    /// path time the same. Into L2 rather than L1: the tile streams its panel through L1 meanwhile (and timed 1% faster).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AskForOutputLines(ref float target, int stride, int rows, int width)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        // Every line named is one of this tile's outputs; a pointer, because Sse takes one.
+        for (int r = 0; r < rows; r++)
+        {
+            byte* row = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref target, r * stride));
+            for (int line = 0; line < width * sizeof(float); line += 64)
+            {
+                Sse.Prefetch1(row + line);
             }
         }
     }
