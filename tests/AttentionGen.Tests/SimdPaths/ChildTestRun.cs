@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Text;
+using AttentionGen.Testing;
 
 namespace AttentionGen.Tests.SimdPaths;
 
@@ -18,63 +17,12 @@ internal static class ChildTestRun
         string workDirectory = Directory.CreateTempSubdirectory("attentiongen-child-").FullName;
         try
         {
-            var start = new ProcessStartInfo(DotnetHost())
-            {
-                WorkingDirectory = workDirectory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-
             // `dotnet test <assembly>` runs VSTest on the already-built assembly, without rebuilding.
-            foreach (string argument in new[] { "test", assembly, "--filter", filter, "--results-directory", workDirectory })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            foreach (var (name, value) in environment)
-            {
-                start.Environment[name] = value;
-            }
-
-            var log = new StringBuilder();
-            using var child = new Process { StartInfo = start };
-            child.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.AppendLine(e.Data); } } };
-            child.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.AppendLine(e.Data); } } };
-            child.Start();
-            child.BeginOutputReadLine();
-            child.BeginErrorReadLine();
-            if (!child.WaitForExit(Timeout))
-            {
-                child.Kill(entireProcessTree: true);
-                child.WaitForExit();
-                throw new TimeoutException($"The child test run ({filter}) did not finish within {Timeout.TotalMinutes} minutes:\n{log}");
-            }
-
-            child.WaitForExit(); // flushes the asynchronous output readers
-            return (child.ExitCode, log.ToString());
+            return DotnetCommand.Run(workDirectory, ["test", assembly, "--filter", filter, "--results-directory", workDirectory], environment, Timeout);
         }
         finally
         {
             Directory.Delete(workDirectory, recursive: true);
         }
-    }
-
-    // The test host normally runs under the dotnet muxer; fall back to PATH.
-    private static string DotnetHost()
-    {
-        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host))
-        {
-            return host;
-        }
-
-        string? process = Environment.ProcessPath;
-        if (process is not null && Path.GetFileNameWithoutExtension(process).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            return process;
-        }
-
-        return "dotnet";
     }
 }
