@@ -219,7 +219,7 @@ public static class VectorMath
         TVector f = TWidth.Add(t, TWidth.Negate(n));
         if (Avx512F.IsSupported && typeof(TVector) == typeof(Vector512<float>))
         {
-            return TWidth.ConditionalSelect(TWidth.CompareNotLessThan(n, FlushBelowN), TWidth.Scale(Exp2OfFraction<TWidth, TVector>(f), n), TWidth.Zero);
+            return TWidth.ScaleUnlessBelow(Exp2OfFraction<TWidth, TVector>(f), n, FlushBelowN);
         }
 
         // 2ⁿ for n in [−125, 0]: n + 1.5·2²³ holds n in its low mantissa bits; shifted into the exponent field and
@@ -295,7 +295,7 @@ public static class VectorMath
         p = TWidth.MultiplyAddEstimate(p, r, 1f);
 
         // "Not less than" keeps NaN lanes (and the NaN that x = −∞ makes of r is dropped here with its lane).
-        return TWidth.ConditionalSelect(TWidth.CompareNotLessThan(n, FlushBelowN), TWidth.Scale(p, n), TWidth.Zero);
+        return TWidth.ScaleUnlessBelow(p, n, FlushBelowN);
     }
 
     /// <summary>Returns the hyperbolic tangent of <paramref name="x"/>, built on <see cref="Exp(float)"/>.</summary>
