@@ -17,7 +17,7 @@ internal static class BertUncasedConfiguration
     internal const string ContinuingSubwordPrefix = "##";
 
     /// <summary>Token → id, the id being the line's index (blank lines keep their index, as Hugging Face reads it).</summary>
-    /// <exception cref="InvalidDataException">The vocab is empty or lacks [UNK], [CLS], [SEP] or [PAD].</exception>
+    /// <exception cref="InvalidDataException">The vocab is empty, lacks [UNK], [CLS], [SEP] or [PAD], or is cased.</exception>
     internal static Dictionary<string, int> ReadVocab(TextReader vocabTxt)
     {
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -49,7 +49,36 @@ internal static class BertUncasedConfiguration
             }
         }
 
+        RefuseCased(vocab);
         return vocab;
+    }
+
+    /// <summary>
+    /// An uncased vocab has no capital letters outside its bracketed tokens ([CLS], [unused0], …): its model learned from
+    /// lowercased text. A cased one (bert-base-cased: "The", "##A", …) would otherwise load without complaint, and since
+    /// this tokenizer lowercases its input, none of its capitalized tokens could ever be produced: wrong ids, and wrong
+    /// embeddings, with nothing to say so. A few capitals (up to 1% of the tokens) are let through.
+    /// </summary>
+    private static void RefuseCased(Dictionary<string, int> vocab)
+    {
+        var capitalized = 0;
+        string? example = null;
+        foreach (var token in vocab.Keys)
+        {
+            if (!(token.StartsWith('[') && token.EndsWith(']')) && token.Any(char.IsUpper))
+            {
+                capitalized++;
+                example ??= token;
+            }
+        }
+
+        if (capitalized > vocab.Count / 100)
+        {
+            throw new InvalidDataException(
+                $"The vocab looks cased: {capitalized} of its {vocab.Count} tokens have capital letters (such as '{example}'). " +
+                "WordPieceTokenizer lowercases its input, as uncased BERT models such as all-MiniLM-L6-v2 expect, so it could " +
+                "never produce those tokens; a cased model needs a tokenizer that keeps case.");
+        }
     }
 
     internal static MemoryStream WriteTokenizerJson(Dictionary<string, int> vocab)

@@ -72,7 +72,10 @@ public sealed class WordPieceTokenizer
     /// <summary>Reads a BERT vocab.txt: one token per line, the id being the line's zero-based index.</summary>
     /// <param name="vocabTxt">The vocab; LF and CRLF line endings both read.</param>
     /// <exception cref="ArgumentNullException"><paramref name="vocabTxt"/> is null.</exception>
-    /// <exception cref="InvalidDataException">The vocab is empty or lacks [UNK], [CLS], [SEP] or [PAD].</exception>
+    /// <exception cref="InvalidDataException">
+    /// The vocab is empty, lacks [UNK], [CLS], [SEP] or [PAD], or is a cased vocab (over 1% of its tokens have capital
+    /// letters), whose capitalized tokens this uncased tokenizer could never produce.
+    /// </exception>
     public static WordPieceTokenizer FromVocab(TextReader vocabTxt)
     {
         ArgumentNullException.ThrowIfNull(vocabTxt);

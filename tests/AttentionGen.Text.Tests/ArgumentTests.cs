@@ -66,6 +66,24 @@ public sealed class ArgumentTests
     }
 
     [Fact]
+    public void A_cased_vocab_is_refused_rather_than_tokenized_as_if_uncased()
+    {
+        // A cased vocab's capitalized tokens can never come out of a tokenizer that lowercases its input.
+        var cased = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nThe\nthe\n##A\nParis\nhello\n";
+        var refused = Assert.Throws<InvalidDataException>(() => WordPieceTokenizer.FromVocab(new StringReader(cased)));
+        Assert.Contains("cased", refused.Message);
+        Assert.Contains("'The'", refused.Message);
+
+        // Capitals only inside bracketed tokens ([CLS], [unused0], …) are what an uncased vocab has; one stray token in a
+        // hundred is let through.
+        var uncased = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n[unused0]\n" + string.Join('\n', Enumerable.Range(0, 200).Select(i => $"word{i}")) + "\nÉcole\n";
+        var tokenizer = WordPieceTokenizer.FromVocab(new StringReader(uncased));
+        Span<int> ids = stackalloc int[8];
+        Assert.Equal(3, tokenizer.Encode("word7", ids, 8));
+        Assert.Equal(6 + 7, ids[1]);
+    }
+
+    [Fact]
     public void CRLF_and_LF_vocabs_give_the_same_ids_whichever_way_they_are_read()
     {
         using var packaged = MiniLmVocab.OpenStream();
