@@ -9,9 +9,14 @@ internal interface IPanelKernels<TElement>
     /// <summary>Elements one panel row (one input index, <paramref name="width"/> outputs) occupies.</summary>
     static abstract int ElementsPerRow(int width);
 
-    /// <summary><typeparamref name="TRows"/> rows × one panel, each row's bits as <see cref="Row"/> gives them.</summary>
-    static abstract void Tile<TRows>(ref float x, int inDim, ref TElement panel, ref float y, int yStride, int width, ref float bias)
-        where TRows : struct, IStaticCount;
+    /// <summary>
+    /// <typeparamref name="TRows"/> rows × one panel, each row's bits as <see cref="Row"/> gives them; on AVX-512, asking
+    /// for <typeparamref name="TAhead"/> lines per step from <paramref name="aheadOffset"/> bytes past the panel on (see
+    /// <see cref="PackedLinear"/>'s <c>AskAhead</c>).
+    /// </summary>
+    static abstract void Tile<TRows, TAhead>(ref float x, int inDim, ref TElement panel, ref float y, int yStride, int width, ref float bias, nint aheadOffset)
+        where TRows : struct, IStaticCount
+        where TAhead : struct, IStaticCount;
 
     /// <summary>
     /// One row × <typeparamref name="TPanels"/> panels, the second <paramref name="panelStride"/> elements after the first,
@@ -26,9 +31,10 @@ internal readonly struct FloatPanels : IPanelKernels<float>
 {
     public static int ElementsPerRow(int width) => width;
 
-    public static void Tile<TRows>(ref float x, int inDim, ref float panel, ref float y, int yStride, int width, ref float bias)
-        where TRows : struct, IStaticCount =>
-        PackedLinear.MultiplyTile<TRows>(ref x, inDim, ref panel, ref y, yStride, width, ref bias);
+    public static void Tile<TRows, TAhead>(ref float x, int inDim, ref float panel, ref float y, int yStride, int width, ref float bias, nint aheadOffset)
+        where TRows : struct, IStaticCount
+        where TAhead : struct, IStaticCount =>
+        PackedLinear.MultiplyTile<TRows, TAhead>(ref x, inDim, ref panel, ref y, yStride, width, ref bias, aheadOffset);
 
     public static void Row<TPanels>(ref float x, int inDim, ref float panel, nint panelStride, ref float y, int secondColumn, int width, ref float bias)
         where TPanels : struct, IStaticCount =>
@@ -151,12 +157,13 @@ public static partial class PackedLinear
         public static int ElementsPerRow(int width) => width / 2;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Tile<TRows>(ref float x, int inDim, ref uint panel, ref float y, int yStride, int width, ref float bias)
+        public static void Tile<TRows, TAhead>(ref float x, int inDim, ref uint panel, ref float y, int yStride, int width, ref float bias, nint aheadOffset)
             where TRows : struct, IStaticCount
+            where TAhead : struct, IStaticCount
         {
             if (Vector512.IsHardwareAccelerated && width == 64)
             {
-                MultiplyTile512<TRows, uint, Bfloat16PanelRow512>(ref x, inDim, ref panel, ref y, yStride, ref bias);
+                MultiplyTile512<TRows, TAhead, uint, Bfloat16PanelRow512>(ref x, inDim, ref panel, ref y, yStride, ref bias, aheadOffset);
                 return;
             }
 

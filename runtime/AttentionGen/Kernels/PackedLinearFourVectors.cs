@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AttentionGen.Kernels;
 
@@ -12,11 +13,14 @@ public static partial class PackedLinear
     /// <summary>
     /// <typeparamref name="TRows"/> (six, or two to four for the last rows of a call) rows × one panel. Each row's outputs
     /// come from the same operations in the same order whatever the row count, so which tile a row lands in never changes
-    /// its bits.
+    /// its bits. With <typeparamref name="TAhead"/> above zero, each step also asks for that many lines (into L2) from
+    /// <paramref name="aheadOffset"/> bytes past the panel on, one after another: a stretch of the next panel (see
+    /// <c>AsksAhead</c>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    internal static void MultiplyTile512<TRows, TElement, TRow>(ref float x, int inDim, ref TElement panel, ref float y, int yStride, ref float bias)
+    internal static unsafe void MultiplyTile512<TRows, TAhead, TElement, TRow>(ref float x, int inDim, ref TElement panel, ref float y, int yStride, ref float bias, nint aheadOffset)
         where TRows : struct, IStaticCount
+        where TAhead : struct, IStaticCount
         where TElement : unmanaged
         where TRow : struct, IPanelRow<TElement, Vector512<float>>
     {
@@ -41,8 +45,22 @@ public static partial class PackedLinear
         // [base + index*4 + disp], so the loop's only integer work is the advance, the count and the branch (on
         // Intel, integer instructions share ports 0 and 5 with the 512-bit FMAs).
         ref TElement w = ref panel;
+        // A plain pointer, not a ref: the stretch may end at the panels' end, and a ref past an array would be reported to
+        // the GC. A hint to an address that moved with its array (the panels need not be pinned) is only a wasted hint.
+        byte* ahead = TAhead.Value > 0 ? (byte*)Unsafe.AsPointer(ref panel) + aheadOffset : null;
         for (nint i = 0; i < inDim; i++, w = ref Unsafe.Add(ref w, TRow.ElementsPerRow))
         {
+            if (TAhead.Value > 0 && Sse.IsSupported)
+            {
+                Sse.Prefetch1(ahead);
+                if (TAhead.Value > 1)
+                {
+                    Sse.Prefetch1(ahead + 64);
+                }
+
+                ahead += TAhead.Value * 64;
+            }
+
             var w0 = TRow.Vector(ref w, 0, 0); var w1 = TRow.Vector(ref w, 0, 1);
             var w2 = TRow.Vector(ref w, 0, 2); var w3 = TRow.Vector(ref w, 0, 3);
             var b = Vector512.Create(Unsafe.Add(ref x0, i));

@@ -10,6 +10,8 @@ internal interface IStaticCount
     static abstract int Value { get; }
 }
 
+internal struct Count0 : IStaticCount { public static int Value => 0; }
+
 internal struct Count1 : IStaticCount { public static int Value => 1; }
 
 internal struct Count2 : IStaticCount { public static int Value => 2; }

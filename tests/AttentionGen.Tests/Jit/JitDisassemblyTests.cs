@@ -92,9 +92,14 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
     /// <summary>The tile kernels: QKᵀ, and P·V with its blocks (whole ones, a tail, a tail split so that an overlapping vector shares its block).</summary>
     private static readonly string[] TileKernels = ["Score", "Weigh", "WeighWholeBlocks", "WeighTail", "WeighSplitTail"];
 
-    /// <summary>A loop's instructions that touch no vector or mask register: its integer (and scalar) work.</summary>
+    /// <summary>
+    /// A loop's instructions that touch no vector or mask register: its integer (and scalar) work. Prefetch hints are not
+    /// counted: they issue on the load ports, not the ALU ports the FMAs share.
+    /// </summary>
     private static List<string> IntegerInstructions(string[] loop) =>
-        loop.Where(IsInstruction).Where(line => !VectorRegister().IsMatch(line) && Mnemonic().Match(line).Groups[1].Value != "nop").Select(line => line.Trim()).ToList();
+        loop.Where(IsInstruction)
+            .Where(line => !VectorRegister().IsMatch(line) && Mnemonic().Match(line).Groups[1].Value is not ("nop" or "prefetcht0" or "prefetcht1" or "prefetcht2" or "prefetchnta"))
+            .Select(line => line.Trim()).ToList();
 
     private static bool IsInstruction(string line) =>
         line.StartsWith("       ", StringComparison.Ordinal) && line.Trim() is { Length: > 0 } text && !text.StartsWith(';') && !text.StartsWith("align", StringComparison.Ordinal);
@@ -177,12 +182,18 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
 
         foreach (var (method, body) in listings)
         {
+            // A GEMM tile that asks for the next panel ahead (its TAhead is not Count0) advances the hints' pointer too,
+            // and computes the second line's address (the JIT folds no displacement into a prefetch): two more. Only the
+            // second and third tiles of calls of 13 to 24 rows run it.
+            int bound = method.Contains(":MultiplyTile512[", StringComparison.Ordinal) && !method.Contains("Count0,", StringComparison.Ordinal)
+                ? MaxIntegerInstructionsPerFmaLoop + 2
+                : MaxIntegerInstructionsPerFmaLoop;
             foreach (var loop in InnermostLoops(body.Split('\n')).Where(IsZmmFmaLoop))
             {
                 var integer = IntegerInstructions(loop);
                 output.WriteLine($"{method}: {integer.Count} integer instructions ({string.Join(' ', integer)})");
                 Assert.True(
-                    integer.Count <= MaxIntegerInstructionsPerFmaLoop,
+                    integer.Count <= bound,
                     $"{method}: an FMA loop has {integer.Count} integer instructions ({string.Join(' ', integer)}):\n{string.Join('\n', loop)}");
             }
         }
