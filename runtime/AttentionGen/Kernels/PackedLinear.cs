@@ -321,25 +321,11 @@ public static partial class PackedLinear
                     : 0;
                 if (tileRows == Rows)
                 {
-                    if (ahead != 0)
-                    {
-                        TPanels.Tile<Count6, Count2>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias, ahead);
-                    }
-                    else
-                    {
-                        TPanels.Tile<Count6, Count0>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias, 0);
-                    }
+                    TileAskingAhead<TPanels, TElement, Count6>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias, ahead);
                 }
                 else if (tileRows == FewRows)
                 {
-                    if (ahead != 0)
-                    {
-                        TPanels.Tile<Count4, Count2>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias, ahead);
-                    }
-                    else
-                    {
-                        TPanels.Tile<Count4, Count0>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias, 0);
-                    }
+                    TileAskingAhead<TPanels, TElement, Count4>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias, ahead);
                 }
                 else if (tileRows == 3)
                 {
@@ -372,6 +358,25 @@ public static partial class PackedLinear
     }
 
     /// <summary>
+    /// <typeparamref name="TRows"/> rows × one panel, asking for two lines of the next panel per step from
+    /// <paramref name="ahead"/> bytes past this one on, or for nothing when it is 0 (see <see cref="AsksAhead"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TileAskingAhead<TPanels, TElement, TRows>(ref float x, int inDim, ref TElement panel, ref float y, int yStride, int width, ref float bias, nint ahead)
+        where TPanels : struct, IPanelKernels<TElement>
+        where TRows : struct, IStaticCount
+    {
+        if (ahead != 0)
+        {
+            TPanels.Tile<TRows, Count2>(ref x, inDim, ref panel, ref y, yStride, width, ref bias, ahead);
+        }
+        else
+        {
+            TPanels.Tile<TRows, Count0>(ref x, inDim, ref panel, ref y, yStride, width, ref bias, 0);
+        }
+    }
+
+    /// <summary>
     /// The rows of the next tile when <paramref name="left"/> of a call's <paramref name="rows"/> are left: whole six-row
     /// tiles while six rows are left. Five left take a last six-row tile slid back over a row already done; three or four
     /// a four-row tile (slid back over one when three), which does two thirds of a six-row tile's work (all-MiniLM at 16
@@ -393,15 +398,16 @@ public static partial class PackedLinear
     /// come from DRAM (all-MiniLM at 16 tokens reads 42 MB per call, which another call in between evicts), that first
     /// tile waits on memory at a third of the call's work. Here the second and third tiles each ask for a contiguous half
     /// of the next panel, two lines per step: about 20 GB/s at this tile's FMA rate, which DRAM can serve beside it.
-    /// Zen 4, `minilm S16`, five alternating quick runs: median 3457 → 3347 µs.
+    /// Zen 4, `minilm S16`, five alternating quick runs: median 3496 → 3369 µs.
     /// </para>
     /// <para>
     /// What did not pay: every tile asking for the next panel's row (4 lines per step: S16 −2.5%, S128 and prefill 1%
-    /// slower); one tile asking for the whole next panel (4 lines per step, faster than DRAM serves them beside the tile: no gain); each tile asking for
-    /// lines in step with its own panel row, which would need no pointer of its own (2 of every 4 lines, then the other
-    /// 2: within noise, so the order lines come in matters); a burst of hints between tiles (28% slower). Longer calls
-    /// (S128, the multi-head rows, prefill) run enough tiles per panel that its first read hides in them, and asking
-    /// ahead there timed neutral to 1% slower. Bfloat16 panels (half the lines) are left as they were: not measured.
+    /// slower); one tile asking for the whole next panel (4 lines per step, faster than DRAM serves them beside the
+    /// tile: no gain); each tile asking for lines in step with its own panel row, which would need no pointer of its own
+    /// (2 of every 4 lines, then the other 2: within noise, so the order lines come in matters); a burst of hints between
+    /// tiles (28% slower). Longer calls (S128, the batch, the multi-head rows, prefill) run enough tiles per panel that
+    /// its first read hides in them: four of their tiles asking for a quarter each timed neutral to 1% slower. Bfloat16
+    /// panels (half the lines) are left as they were: not measured.
     /// </para>
     /// </remarks>
     private static bool AsksAhead<TElement>(int rows, int width)
