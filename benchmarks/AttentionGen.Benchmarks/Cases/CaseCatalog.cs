@@ -1,5 +1,6 @@
 using AttentionGen.Benchmarks.Baselines;
 using AttentionGen.Tests.Onnx;
+using Microsoft.ML.OnnxRuntime;
 using static AttentionGen.Tests.Onnx.OnnxAttentionModels;
 
 namespace AttentionGen.Benchmarks.Cases;
@@ -57,30 +58,36 @@ internal static class CaseCatalog
         var v = Uniform(3, kvSeqLen * kvHeads * headDim);
         var output = new float[q.Length];
         var ortOutput = new float[q.Length];
+
+        // What AttentionGen, ORT and TensorPrimitives read: the same values, on huge pages (see HugePageInputs).
+        var pages = new HugePageInputs(q.Length, k.Length, v.Length);
+        var (query, key, value) = (pages.Take(q), pages.Take(k), pages.Take(v));
         bool ortMask = causal && seqLen != kvSeqLen;
-        var inputs = new List<(string, float[], long[])>
+        var inputs = new List<(string, OrtValue)>
         {
-            ("Q", q, [1, seqLen, heads * headDim]), ("K", k, [1, kvSeqLen, kvHeads * headDim]), ("V", v, [1, kvSeqLen, kvHeads * headDim]),
+            ("Q", query.ToOrtValue([1, seqLen, heads * headDim])),
+            ("K", key.ToOrtValue([1, kvSeqLen, kvHeads * headDim])),
+            ("V", value.ToOrtValue([1, kvSeqLen, kvHeads * headDim])),
         };
         if (ortMask)
         {
-            inputs.Add(("mask", BottomRightCausalMask(seqLen, kvSeqLen), [seqLen, kvSeqLen]));
+            inputs.Add(("mask", OrtValue.CreateTensorValueFromMemory(BottomRightCausalMask(seqLen, kvSeqLen), [seqLen, kvSeqLen])));
         }
 
         var ort = new OrtCall(ScaledDotProduct(new AttentionOptions(heads, kvHeads, headDim, causal && !ortMask, scale, 0, Mask: ortMask)),
-            [.. inputs], ortOutput, [1, seqLen, heads * headDim]);
+            [.. inputs], [("Y", OrtValue.CreateTensorValueFromMemory(ortOutput, [1, seqLen, heads * headDim]))]);
         double bytes = sizeof(float) * (2.0 * q.Length + k.Length + v.Length);
         Action? tensorPrimitives = null, naive = null;
         if (baselines)
         {
             var vectorized = new TensorPrimitivesAttention(heads, kvHeads, headDim, kvSeqLen, causal, scale);
             var loops = new NaiveAttention(heads, kvHeads, headDim, kvSeqLen, causal, scale);
-            tensorPrimitives = () => vectorized.Forward(q, k, v, output, seqLen, kvSeqLen);
+            tensorPrimitives = () => vectorized.Forward(query.Span, key.Span, value.Span, output, seqLen, kvSeqLen);
             naive = () => loops.Forward(q, k, v, output, seqLen, kvSeqLen);
         }
 
         return new BenchmarkCase(name, AttentionFlops(heads, headDim, seqLen, kvSeqLen, causal), bytes,
-            () => forward(q, k, v, output, seqLen, kvSeqLen), ort.Run, tensorPrimitives, naive, ort);
+            () => forward(query.Span, key.Span, value.Span, output, seqLen, kvSeqLen), ort.Run, tensorPrimitives, naive, ort);
     }
 
     /// <summary>0 where query i may see key j (j ≤ i + kvSeqLen − seqLen), −∞ elsewhere; [seqLen, kvSeqLen].</summary>
