@@ -86,8 +86,14 @@ internal static class CaseCatalog
             naive = () => loops.Forward(q, k, v, output, seqLen, kvSeqLen);
         }
 
+        void Generated() => forward(query.Span, key.Span, value.Span, output, seqLen, kvSeqLen);
         return new BenchmarkCase(name, AttentionFlops(heads, headDim, seqLen, kvSeqLen, causal), bytes,
-            () => forward(query.Span, key.Span, value.Span, output, seqLen, kvSeqLen), ort.Run, tensorPrimitives, naive, ort);
+            Generated, ort.Run, tensorPrimitives, naive, ort, () =>
+            {
+                Generated();
+                ort.Run();
+                return OutputDifference.Relative(output, ortOutput);
+            });
     }
 
     /// <summary>0 where query i may see key j (j ≤ i + kvSeqLen − seqLen), −∞ elsewhere; [seqLen, kvSeqLen].</summary>
@@ -142,7 +148,12 @@ internal static class CaseCatalog
         double projections = 4.0 * 2 * seqLen * modelDim * modelDim;
         double bytes = sizeof(float) * (2.0 * input.Length + weights.Values.Sum(w => (double)w.Length));
         return new BenchmarkCase(name, projections + AttentionFlops(heads, headDim, seqLen, seqLen, causal), bytes,
-            () => generated(input, output, seqLen), ort.Run, () => Baseline(true), () => Baseline(false), ort);
+            () => generated(input, output, seqLen), ort.Run, () => Baseline(true), () => Baseline(false), ort, () =>
+            {
+                generated(input, output, seqLen);
+                ort.Run();
+                return OutputDifference.Relative(output, ortOutput);
+            });
     }
 
     private static BenchmarkCase Pooling(string name)

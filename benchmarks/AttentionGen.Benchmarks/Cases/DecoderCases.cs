@@ -34,17 +34,24 @@ internal static class DecoderCases
         var prompt = Tokens(Position, shape.Vocab);
         var logits = new float[shape.Vocab];
         decoder.Prefill(prompt, logits);
-        var ort = OrtStep(shape, values, prompt);
+        var (ort, ortLogits) = OrtStep(shape, values, prompt);
         // The embedding table is read one row per step, not streamed: only the rest of the weights and the cache count
         // (the table is 8 MB of the 28 MB here).
         double streamedWeights = decoder.CurrentWeights.ByteCount - 4.0 * shape.Vocab * shape.ModelDim;
         double flops = 2.0 * streamedWeights / sizeof(float) + 4.0 * shape.Heads * shape.HeadDim * (Position + 1) * shape.Layers;
         double bytes = streamedWeights + CacheBytes(shape.Layers, shape.KvHeads * shape.HeadDim);
-        return new BenchmarkCase(name, flops, bytes, () =>
+        void Step()
         {
             decoder.DecodeStep(7, logits);
             decoder.Rewind(Position);
-        }, ort.Run, null, null, ort);
+        }
+
+        return new BenchmarkCase(name, flops, bytes, Step, ort.Run, null, null, ort, () =>
+        {
+            Step();
+            ort.Run();
+            return OutputDifference.Relative(logits, ortLogits);
+        });
     }
 
     public static BenchmarkCase StoriesStep(string name, bool bfloat16)
@@ -91,14 +98,21 @@ internal static class DecoderCases
         const int Tokens128 = 128;
         var prompt = Tokens(Tokens128, shape.Vocab);
         var logits = new float[shape.Vocab];
-        var ort = OrtPrefill(shape, values, prompt);
+        var (ort, ortLogits) = OrtPrefill(shape, values, prompt);
         double linear = 2.0 * Tokens128 * (Stories110M.Layers * (4.0 * 768 * 768 + 3.0 * 768 * 2048));
         double attention = 2.0 * Stories110M.Layers * Stories110M.Heads * Stories110M.HeadDim * Tokens128 * (Tokens128 + 1);
-        return new BenchmarkCase(name, linear + attention, 4.0 * values.Values.Sum(v => (double)v.Length), () =>
+        void Prefill()
         {
             decoder.Reset();
             decoder.Prefill(prompt, logits);
-        }, ort.Run, null, null, ort);
+        }
+
+        return new BenchmarkCase(name, linear + attention, 4.0 * values.Values.Sum(v => (double)v.Length), Prefill, ort.Run, null, null, ort, () =>
+        {
+            Prefill();
+            ort.Run();
+            return OutputDifference.Relative(logits, ortLogits.AsSpan((Tokens128 - 1) * shape.Vocab, shape.Vocab));
+        });
     }
 
     private static double CacheBytes(int layers, int kvWidth) => 2.0 * sizeof(float) * layers * (Position + 1) * kvWidth;
@@ -130,8 +144,11 @@ internal static class DecoderCases
         return Enumerable.Range(0, count).Select(_ => random.Next(vocab)).ToArray();
     }
 
-    /// <summary>ORT on the same graph: the past keys and values of ORT's own prefill bound once, then one token per call.</summary>
-    private static OrtCall OrtStep(DecoderShape shape, Dictionary<string, float[]> weights, int[] prompt)
+    /// <summary>
+    /// ORT on the same graph: the past keys and values of ORT's own prefill bound once, then one token per call; with the
+    /// array its logits land in.
+    /// </summary>
+    private static (OrtCall Call, float[] Logits) OrtStep(DecoderShape shape, Dictionary<string, float[]> weights, int[] prompt)
     {
         using var prefill = new DecoderOrtRunner(shape, weights);
         prefill.Run(prompt);
@@ -142,7 +159,8 @@ internal static class DecoderCases
             ("input_ids", OrtValue.CreateTensorValueFromMemory(new long[] { 7 }, token)),
             ("position_ids", OrtValue.CreateTensorValueFromMemory(new long[] { prompt.Length }, token)),
         };
-        var outputs = new List<(string, OrtValue)> { ("logits", OrtValue.CreateTensorValueFromMemory(new float[shape.Vocab], [1, 1, shape.Vocab])) };
+        var logits = new float[shape.Vocab];
+        var outputs = new List<(string, OrtValue)> { ("logits", OrtValue.CreateTensorValueFromMemory(logits, [1, 1, shape.Vocab])) };
         for (int layer = 0; layer < shape.Layers; layer++)
         {
             inputs.Add((PastKey(layer), OrtValue.CreateTensorValueFromMemory(keys[layer], past)));
@@ -151,26 +169,28 @@ internal static class DecoderCases
             outputs.Add((PresentValue(layer), Floats(present)));
         }
 
-        return new OrtCall(Llama(shape, weights, withPast: true), [.. inputs], [.. outputs]);
+        return (new OrtCall(Llama(shape, weights, withPast: true), [.. inputs], [.. outputs]), logits);
     }
 
-    /// <summary>ORT on the same graph without a past: a whole prompt per call.</summary>
-    private static OrtCall OrtPrefill(DecoderShape shape, Dictionary<string, float[]> weights, int[] prompt)
+    /// <summary>ORT on the same graph without a past: a whole prompt per call; with the array its logits (every position's) land in.</summary>
+    private static (OrtCall Call, float[] Logits) OrtPrefill(DecoderShape shape, Dictionary<string, float[]> weights, int[] prompt)
     {
         long[] tokens = [1, prompt.Length], present = [1, shape.KvHeads, prompt.Length, shape.HeadDim];
-        var outputs = new List<(string, OrtValue)> { ("logits", Floats([1, prompt.Length, shape.Vocab])) };
+        var logits = new float[prompt.Length * shape.Vocab];
+        var outputs = new List<(string, OrtValue)> { ("logits", OrtValue.CreateTensorValueFromMemory(logits, [1, prompt.Length, shape.Vocab])) };
         for (int layer = 0; layer < shape.Layers; layer++)
         {
             outputs.Add((PresentKey(layer), Floats(present)));
             outputs.Add((PresentValue(layer), Floats(present)));
         }
 
-        return new OrtCall(Llama(shape, weights, withPast: false),
+        var call = new OrtCall(Llama(shape, weights, withPast: false),
             [
                 ("input_ids", OrtValue.CreateTensorValueFromMemory(prompt.Select(t => (long)t).ToArray(), tokens)),
                 ("position_ids", OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, prompt.Length).Select(p => (long)p).ToArray(), tokens)),
             ],
             [.. outputs]);
+        return (call, logits);
     }
 
     private static OrtValue Floats(long[] shape) => OrtValue.CreateTensorValueFromMemory(new float[shape.Aggregate(1L, (a, b) => a * b)], shape);

@@ -26,7 +26,8 @@ internal static class MiniLmCases
         var model = new MiniLmBenchmark(Weights.Value);
         var embedding = new float[MiniLmBenchmark.ModelDim];
         var ort = OrtBert([ids], tokens);
-        return new BenchmarkCase(name, Flops([tokens]), Bytes(tokens), () => model.Encode(ids, embedding), ort.Run, null, null, ort);
+        return new BenchmarkCase(name, Flops([tokens]), Bytes(tokens), () => model.Encode(ids, embedding), ort.Call.Run, null, null, ort.Call,
+            () => Difference(() => model.Encode(ids, embedding), embedding, ort, [tokens]));
     }
 
     public static BenchmarkCase Batch(string name)
@@ -38,7 +39,8 @@ internal static class MiniLmCases
         var model = new MiniLmBenchmark(Weights.Value);
         var embeddings = new float[sentences.Length * MiniLmBenchmark.ModelDim];
         var ort = OrtBert(sentences, lengths.Max());
-        return new BenchmarkCase(name, Flops(lengths), Bytes(packed.Length), () => model.EncodeBatch(packed, lengths, embeddings), ort.Run, null, null, ort);
+        return new BenchmarkCase(name, Flops(lengths), Bytes(packed.Length), () => model.EncodeBatch(packed, lengths, embeddings), ort.Call.Run, null, null, ort.Call,
+            () => Difference(() => model.EncodeBatch(packed, lengths, embeddings), embeddings, ort, lengths));
     }
 
     /// <summary>
@@ -63,7 +65,8 @@ internal static class MiniLmCases
         var model = new MiniLmBenchmark(Weights.Value);
         var embeddings = new float[sentences.Length * MiniLmBenchmark.ModelDim];
         var ort = OrtBert(sentences, longest);
-        return new BenchmarkCase(name, Flops(lengths), Bytes(lengths.Sum()), () => model.EncodeBatch(ids, mask, sentences.Length, embeddings), ort.Run, null, null, ort);
+        return new BenchmarkCase(name, Flops(lengths), Bytes(lengths.Sum()), () => model.EncodeBatch(ids, mask, sentences.Length, embeddings), ort.Call.Run, null, null, ort.Call,
+            () => Difference(() => model.EncodeBatch(ids, mask, sentences.Length, embeddings), embeddings, ort, lengths));
     }
 
     /// <summary>
@@ -97,8 +100,43 @@ internal static class MiniLmCases
     /// <summary>Every block's matrices once, plus the hidden states in and out of each block.</summary>
     private static double Bytes(int tokens) => 4.0 * (6 * (4.0 * 384 * 384 + 2.0 * 384 * 1536) + 6 * 2.0 * tokens * 384);
 
-    /// <summary>ORT on the package's graph, the sentences padded to <paramref name="length"/> (with the mask) and bound once.</summary>
-    private static OrtCall OrtBert(int[][] sentences, int length)
+    /// <summary>
+    /// Runs <paramref name="encode"/> and ORT once each, and compares the <paramref name="embeddings"/> it wrote with the
+    /// model's own pooling of ORT's hidden states: the mean over each sentence's tokens, L2-normalized.
+    /// </summary>
+    private static double Difference(Action encode, float[] embeddings, (OrtCall Call, float[] Hidden, int Length) ort, int[] lengths)
+    {
+        encode();
+        ort.Call.Run();
+        const int Width = MiniLmBenchmark.ModelDim;
+        var expected = new float[lengths.Length * Width];
+        for (int s = 0; s < lengths.Length; s++)
+        {
+            var mean = new double[Width];
+            for (int t = 0; t < lengths[s]; t++)
+            {
+                var token = ort.Hidden.AsSpan((s * ort.Length + t) * Width, Width);
+                for (int d = 0; d < Width; d++)
+                {
+                    mean[d] += token[d];
+                }
+            }
+
+            double norm = Math.Sqrt(mean.Sum(m => m * m));
+            for (int d = 0; d < Width; d++)
+            {
+                expected[s * Width + d] = (float)(mean[d] / norm);
+            }
+        }
+
+        return OutputDifference.Relative(embeddings, expected);
+    }
+
+    /// <summary>
+    /// ORT on the package's graph, the sentences padded to <paramref name="length"/> (with the mask) and bound once; with
+    /// the array its last hidden state lands in.
+    /// </summary>
+    private static (OrtCall Call, float[] Hidden, int Length) OrtBert(int[][] sentences, int length)
     {
         long[] shape = [sentences.Length, length];
         var ids = new long[sentences.Length * length];
@@ -113,15 +151,17 @@ internal static class MiniLmCases
         }
 
         // Both outputs, bound too: the last hidden state [batch, length, 384] and the pooler's [batch, 384].
-        return new OrtCall(MiniLmPackage.EnsureOnnxModel(),
+        var hidden = new float[ids.Length * 384];
+        var call = new OrtCall(MiniLmPackage.EnsureOnnxModel(),
             [
                 ("input_ids", OrtValue.CreateTensorValueFromMemory(ids, shape)),
                 ("attention_mask", OrtValue.CreateTensorValueFromMemory(mask, shape)),
                 ("token_type_ids", OrtValue.CreateTensorValueFromMemory(new long[ids.Length], shape)),
             ],
             [
-                ("last_hidden_state", OrtValue.CreateTensorValueFromMemory(new float[ids.Length * 384], [sentences.Length, length, 384L])),
+                ("last_hidden_state", OrtValue.CreateTensorValueFromMemory(hidden, [sentences.Length, length, 384L])),
                 ("924", OrtValue.CreateTensorValueFromMemory(new float[sentences.Length * 384], [sentences.Length, 384L])),
             ]);
+        return (call, hidden, length);
     }
 }

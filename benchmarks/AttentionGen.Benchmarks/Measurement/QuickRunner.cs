@@ -27,6 +27,9 @@ internal sealed record Row(string Case, double Flops, double StreamedBytes, doub
     public double PercentOfBound { get; init; }
 
     public double PercentOfPeak { get; init; }
+
+    /// <summary>The largest |AttentionGen − ORT| over ORT's largest magnitude, for rows that compare outputs (else null).</summary>
+    public double? DifferenceFromOrt { get; init; }
 }
 
 /// <summary>
@@ -81,6 +84,14 @@ internal static class QuickRunner
             if (benchmark.TensorPrimitives is { } tp) implementations.Add(("TensorPrimitives", tp));
             if (benchmark.Naive is { } naive && (smoke || TimeOne(naive) < NaiveBudget)) implementations.Add(("Naive", naive));
             if (!smoke && pairedRead?.Invoke(benchmark) is { } read) implementations.Add((PairedReadName, read));
+
+            // Before any timing: a row whose outputs disagree with ORT's measures nothing worth reporting.
+            double? difference = benchmark.DifferenceFromOrt?.Invoke();
+            if (difference is { } d && !(d <= OutputDifference.Bound))
+            {
+                throw new InvalidOperationException(
+                    $"{benchmark.Name}: AttentionGen's output differs from ORT's by {d:G3} of ORT's largest magnitude (the bound is {OutputDifference.Bound:G1}).");
+            }
 
             // Warm-up: tiering, caches, ORT's first-run allocations.
             var callsPerBatch = implementations.ToDictionary(i => i.Name, i => smoke ? WarmOnce(i.Call) : CallsFor(i.Call));
@@ -137,9 +148,9 @@ internal static class QuickRunner
                 ? readSamples.Zip(samples["AttentionGen"], (read, a) => read / a).Order().ElementAt(readSamples.Count / 2)
                 : null;
             rows.Add(new Row(benchmark.Name, benchmark.Flops, benchmark.Bytes, ours, Median("ORT"), Median("TensorPrimitives"),
-                Median("Naive"), ratio, allocated / generatedCalls, readShare));
+                Median("Naive"), ratio, allocated / generatedCalls, readShare) { DifferenceFromOrt = difference });
             var helped = helpedBatches.Where(h => h.Value > samples[h.Key].Count / 2).Select(h => h.Key).ToList();
-            log.WriteLine($" {ours:F2} µs" + (helped.Count == 0 ? "" :
+            log.WriteLine($" {ours:F2} µs" + (difference is { } agreed ? $", output within {agreed:G2} of ORT's" : "") + (helped.Count == 0 ? "" :
                 $" (other threads added over 5% to this thread's CPU time in most batches of {string.Join(", ", helped)}: its time reads low)"));
             benchmark.Resources?.Dispose();
             betweenRows?.Invoke();
