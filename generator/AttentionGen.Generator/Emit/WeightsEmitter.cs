@@ -115,7 +115,9 @@ internal static class WeightsEmitter
             w.Line("/// Loads every tensor from <paramref name=\"file\"/>, named <paramref name=\"prefix\"/> + the PyTorch name. F32, F16 and BF16");
             w.Line("/// are converted to float and matrices packed as they are read. Every tensor is checked before anything is allocated.");
             w.Line("/// </summary>");
-            w.Line($"/// <exception cref=\"{WeightLoadException}\">Tensors are missing, have the wrong shape or an unsupported dtype; the message names each.</exception>");
+            w.Line(set.IsLayered
+                ? $"/// <exception cref=\"{WeightLoadException}\">Tensors are missing, have the wrong shape or an unsupported dtype, or the file holds more than <see cref=\"{className}.{set.LayerCountName}\"/> layers; the message names each.</exception>"
+                : $"/// <exception cref=\"{WeightLoadException}\">Tensors are missing, have the wrong shape or an unsupported dtype; the message names each.</exception>");
             w.Line($"public static Weights Load({SafeTensors} file, string prefix = \"\", {Progress}<{WeightLoadProgress}>? progress = null) =>");
             w.Line($"    new(LoadTensors(file, prefix, {className}.Parameters, progress));");
             w.Line();

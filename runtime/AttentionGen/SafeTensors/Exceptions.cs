@@ -21,7 +21,8 @@ public class SafeTensorsFormatException : IOException
 
 /// <summary>
 /// A layer's weights could not be loaded from a file: a tensor is missing, has the wrong shape or a dtype that cannot
-/// be read as float. The layer's weights are unchanged.
+/// be read as float, or the file holds further layers of the tensors the declaration reads (its model has more layers
+/// than declared). The layer's weights are unchanged.
 /// </summary>
 public class WeightLoadException : Exception
 {
@@ -47,7 +48,7 @@ public class WeightLoadException : Exception
     /// <summary>The full name of the tensor (prefix included).</summary>
     public string TensorName { get; }
 
-    /// <summary>The shape the layer needs.</summary>
+    /// <summary>The shape the layer needs; empty for a tensor of a layer the declaration does not have.</summary>
     public IReadOnlyList<int> ExpectedShape { get; }
 
     /// <summary>The shape found in the file, or null when the tensor is missing.</summary>

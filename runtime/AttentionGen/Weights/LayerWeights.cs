@@ -100,7 +100,10 @@ public abstract class LayerWeights
     /// whole matrix twice). Every tensor is checked before any memory is allocated, and the error names each problem.
     /// </summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="WeightLoadException">A tensor is missing, has the wrong shape or an unsupported dtype.</exception>
+    /// <exception cref="WeightLoadException">
+    /// A tensor is missing, has the wrong shape or an unsupported dtype, or the file holds more layers than the parameters
+    /// (tensors under the prefix that no parameter reads, named as one that does but for another index).
+    /// </exception>
     protected static WeightTensors LoadTensors(SafeTensors file, string prefix, IReadOnlyList<ParameterSpec> parameters, IProgress<WeightLoadProgress>? progress) =>
         WeightTensors.Load(file, prefix, parameters, progress);
 

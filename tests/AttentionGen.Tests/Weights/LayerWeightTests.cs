@@ -294,6 +294,44 @@ public sealed class LayerWeightTests
     }
 
     [Fact]
+    public void FileWithMoreLayersThanDeclared_IsRefused_NamingAFurtherLayer()
+    {
+        // DecoderLlamaTiny declares 2 layers; its file gets a third (a copy of layer 1 as "model.layers.2.…"), as when
+        // a 12-layer checkpoint meets a 6-layer declaration. Reading only the first two would be silently wrong.
+        var declared = (DecoderLlamaTiny.Weights)TestWeights.Build(typeof(DecoderLlamaTiny), TestWeights.RandomValues(DecoderLlamaTiny.Parameters, seed: 5));
+        var twoLayers = new SafeTensorsWriter();
+        declared.Save(twoLayers);
+        var threeLayers = new SafeTensorsWriter();
+        declared.Save(threeLayers);
+        var layerOne = DecoderLlamaTiny.Parameters.Where(p => p.Name.StartsWith("model.layers.1.", StringComparison.Ordinal)).ToList();
+        foreach (var parameter in layerOne)
+        {
+            threeLayers.Add(parameter.Name.Replace("model.layers.1.", "model.layers.2.", StringComparison.Ordinal), declared.ToArray(parameter.Name), [.. parameter.Shape]);
+        }
+
+        using (var file = SafeTensorsFile.Load(threeLayers.ToArray()))
+        {
+            var e = Assert.Throws<WeightLoadException>(() => DecoderLlamaTiny.Weights.Load(file));
+            Assert.StartsWith("model.layers.2.", e.TensorName, StringComparison.Ordinal);
+            Assert.Empty(e.ExpectedShape);
+            Assert.Contains($"{layerOne.Count} tensors", e.Message);
+            Assert.Contains("numbered up to 2", e.Message);
+            Assert.Contains("more layers than the declaration", e.Message);
+        }
+
+        // Tensors no parameter reads in any layer are not a sign of a larger model: a rotary buffer some Llama
+        // checkpoints carry, a pooler, a head under another name. The file loads, and the weights are the declared ones.
+        twoLayers.Add("model.layers.0.self_attn.rotary_emb.inv_freq", TestData.Uniform(1, 4), [4]);
+        twoLayers.Add("model.layers.1.self_attn.rotary_emb.inv_freq", TestData.Uniform(1, 4), [4]);
+        twoLayers.Add("pooler.dense.bias", TestData.Uniform(2, 32), [32]);
+        using (var file = SafeTensorsFile.Load(twoLayers.ToArray()))
+        {
+            var loaded = DecoderLlamaTiny.Weights.Load(file);
+            Assert.All(DecoderLlamaTiny.Parameters, p => Assert.Equal(declared.ToArray(p.Name), loaded.ToArray(p.Name)));
+        }
+    }
+
+    [Fact]
     public void Prefixes_SeveralLayersInOneFile()
     {
         var first = TestWeights.NewLayer<MhaSelf>(seed: 30).CurrentWeights;
