@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using AttentionGen.Generator.Model;
 using AttentionGen.Generator.Planning;
 using static AttentionGen.Generator.Emit.Names;
@@ -115,9 +116,15 @@ internal static class WeightsEmitter
             w.Line("/// Loads every tensor from <paramref name=\"file\"/>, named <paramref name=\"prefix\"/> + the PyTorch name. F32, F16 and BF16");
             w.Line("/// are converted to float and matrices packed as they are read. Every tensor is checked before anything is allocated.");
             w.Line("/// </summary>");
-            w.Line(set.IsLayered
-                ? $"/// <exception cref=\"{WeightLoadException}\">Tensors are missing, have the wrong shape or an unsupported dtype, or the file holds more than <see cref=\"{className}.{set.LayerCountName}\"/> layers; the message names each.</exception>"
-                : $"/// <exception cref=\"{WeightLoadException}\">Tensors are missing, have the wrong shape or an unsupported dtype; the message names each.</exception>");
+            var refusals = new List<string> { "Tensors are missing, have the wrong shape or an unsupported dtype" };
+            if (set.IsLayered)
+            {
+                refusals.Add($"the file holds more than <see cref=\"{className}.{set.LayerCountName}\"/> layers");
+            }
+
+            refusals.AddRange(set.Shared.Where(weight => weight.TiedCopy is not null)
+                .Select(weight => $"its <c>{weight.TiedCopy}</c> differs from <c>{weight.TensorName}</c>, used in its place"));
+            w.Line($"/// <exception cref=\"{WeightLoadException}\">{string.Join(", or ", refusals)}; the message names each.</exception>");
             w.Line($"public static Weights Load({SafeTensors} file, string prefix = \"\", {Progress}<{WeightLoadProgress}>? progress = null) =>");
             w.Line($"    new(LoadTensors(file, prefix, {className}.Parameters, progress));");
             w.Line();
@@ -194,6 +201,11 @@ internal static class WeightsEmitter
         if (weight.Source is { } source)
         {
             properties.Add($"Source = new({sourcePrefix}\"{source.Name}\", {source.Arguments})");
+        }
+
+        if (weight.TiedCopy is { } tiedCopy)
+        {
+            properties.Add($"TiedCopy = \"{tiedCopy}\"");
         }
 
         return $"new({name}, {weight.ShapeText})" + (properties.Count > 0 ? " { " + string.Join(", ", properties) + " }" : "");

@@ -239,7 +239,12 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             {
                 var shared = new List<WeightPlan>
                 {
-                    WeightPlan.Named(Gpt2 ? "wte.weight" : "model.embed_tokens.weight", Vocab, "Vocab", Block.ModelDim, "ModelDim") with { PropertyName = "TokenEmbeddings" },
+                    WeightPlan.Named(Gpt2 ? "wte.weight" : "model.embed_tokens.weight", Vocab, "Vocab", Block.ModelDim, "ModelDim") with
+                    {
+                        PropertyName = "TokenEmbeddings",
+                        // A tied model's checkpoint may still carry its head; a different one means the model is not tied.
+                        TiedCopy = TiedEmbeddings ? "lm_head.weight" : null,
+                    },
                 };
                 if (LearnedPositions > 0)
                 {

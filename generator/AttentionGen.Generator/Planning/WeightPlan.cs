@@ -26,6 +26,12 @@ internal sealed record WeightPlan(string TensorName, string PropertyName, int Ro
     /// </summary>
     public (string Name, string Arguments)? Source { get; init; }
 
+    /// <summary>
+    /// The name under which a checkpoint may hold a copy of this tensor that the layer uses it in place of (an LM head
+    /// tied to the embedding table), checked equal when loaded; null for none.
+    /// </summary>
+    public string? TiedCopy { get; init; }
+
     /// <summary><c>q_proj.weight</c> becomes property <c>QProjWeight</c>.</summary>
     public static WeightPlan Named(string tensorName, int rows, string rowsName, int columns, string columnsName)
     {

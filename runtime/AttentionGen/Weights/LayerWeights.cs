@@ -97,12 +97,14 @@ public abstract class LayerWeights
     /// <summary>
     /// Reads every tensor of <paramref name="parameters"/> from <paramref name="file"/>, named <paramref name="prefix"/> +
     /// its name, converting F16/BF16 to float and packing matrices as it goes (a block of rows at a time, never the
-    /// whole matrix twice). Every tensor is checked before any memory is allocated, and the error names each problem.
+    /// whole matrix twice). Every tensor's presence, shape and dtype are checked before any memory is allocated, and the
+    /// error names each problem; a <see cref="ParameterSpec.TiedCopy"/> the file holds is compared once its tensor is read.
     /// </summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="WeightLoadException">
-    /// A tensor is missing, has the wrong shape or an unsupported dtype, or the file holds more layers than the parameters
-    /// (tensors under the prefix that no parameter reads, named as one that does but for another index).
+    /// A tensor is missing, has the wrong shape or an unsupported dtype; the file holds more layers than the parameters
+    /// (tensors under the prefix that no parameter reads, named as one that does but for another index); or a tied copy
+    /// in the file differs from the tensor used in its place.
     /// </exception>
     protected static WeightTensors LoadTensors(SafeTensors file, string prefix, IReadOnlyList<ParameterSpec> parameters, IProgress<WeightLoadProgress>? progress) =>
         WeightTensors.Load(file, prefix, parameters, progress);

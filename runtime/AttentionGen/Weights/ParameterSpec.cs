@@ -69,6 +69,14 @@ public sealed class ParameterSpec
     /// <summary>Where checkpoints of another layout hold this tensor, when they do (see <see cref="TensorSource"/>); else null.</summary>
     public TensorSource? Source { get; init; }
 
+    /// <summary>
+    /// The name (without prefix) under which a checkpoint may also hold this tensor, for a layer that uses this one in
+    /// that one's place: a decoder whose LM head is tied to its embedding table (<c>lm_head.weight</c>). Loading reads
+    /// this tensor only; a copy in the file must be identical, or the load fails, because a different one means the
+    /// file's model is not tied and would give wrong outputs. Null for none.
+    /// </summary>
+    public string? TiedCopy { get; init; }
+
     /// <summary>Floats the layer stores for this tensor: the element count, or whole panels when packed (half as many in bfloat16).</summary>
     internal int StoredLength => !_isPacked ? ElementCount
         : _storesBfloat16 ? Kernels.PackedLinear.PackedLengthBfloat16(_shape[0], _shape[1])

@@ -122,7 +122,7 @@ public sealed class WeightTensors
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentNullException.ThrowIfNull(parameters);
         var specs = parameters.ToArray();
-        var (found, sourced) = FindAll(file, prefix, specs);
+        var (found, sourced, tiedCopies) = FindAll(file, prefix, specs);
 
         long totalBytes = found.Sum(tensor => tensor.ByteLength);
         long bytesDone = 0;
@@ -183,7 +183,47 @@ public sealed class WeightTensors
             progress?.Report(new WeightLoadProgress(t + 1, specs.Length, bytesDone, totalBytes));
         }
 
-        return new WeightTensors(specs, stored);
+        var loaded = new WeightTensors(specs, stored);
+        foreach (var (index, copy) in tiedCopies)
+        {
+            loaded.RequireIdenticalCopy(file, prefix, index, copy);
+        }
+
+        return loaded;
+    }
+
+    /// <summary>
+    /// Fails unless <paramref name="copy"/> (a tensor the file also holds, under the parameter's
+    /// <see cref="ParameterSpec.TiedCopy"/> name) has the same bits as the stored parameter at <paramref name="index"/>,
+    /// read a block at a time, so no second copy of a large table is made.
+    /// </summary>
+    private void RequireIdenticalCopy(SafeTensors file, string prefix, int index, TensorInfo copy)
+    {
+        var parameter = _parameters[index];
+        float[]? unpacked = null;
+        if (parameter.IsPacked)
+        {
+            unpacked = new float[parameter.ElementCount];
+            CopyTo(index, unpacked);
+        }
+
+        ReadOnlySpan<float> ours = unpacked ?? _stored[index]!.Span[..parameter.ElementCount];
+        var block = new float[Math.Min(ours.Length, 1 << 16)];
+        for (int first = 0; first < ours.Length; first += block.Length)
+        {
+            var theirs = block.AsSpan(0, Math.Min(block.Length, ours.Length - first));
+            file.CopyRange(copy, first, theirs);
+            var ourBits = MemoryMarshal.Cast<float, uint>(ours.Slice(first, theirs.Length));
+            int at = MemoryMarshal.Cast<float, uint>(theirs).CommonPrefixLength(ourBits);
+            if (at < theirs.Length)
+            {
+                throw new WeightLoadException(
+                    $"'{copy.Name}' differs from '{prefix}{parameter.Name}' (first at element {first + at}: {theirs[at]} against " +
+                    $"{ours[first + at]}), which this declaration uses in its place (TiedEmbeddings = true): the file's model has " +
+                    "a head of its own. Declare it with TiedEmbeddings = false.",
+                    copy.Name, parameter.Shape, copy.Shape);
+            }
+        }
     }
 
     /// <summary>
@@ -191,10 +231,11 @@ public sealed class WeightTensors
     /// lacks under its own name is taken from its <see cref="ParameterSpec.Source"/>, when it has one (marked in the
     /// second array).
     /// </summary>
-    private static (TensorInfo[] Found, bool[] Sourced) FindAll(SafeTensors file, string prefix, ParameterSpec[] specs)
+    private static (TensorInfo[] Found, bool[] Sourced, List<(int Index, TensorInfo Copy)> TiedCopies) FindAll(SafeTensors file, string prefix, ParameterSpec[] specs)
     {
         var found = new TensorInfo[specs.Length];
         var sourced = new bool[specs.Length];
+        var tiedCopies = new List<(int, TensorInfo)>();
         var problems = new List<WeightLoadException>();
         for (int i = 0; i < specs.Length; i++)
         {
@@ -213,6 +254,22 @@ public sealed class WeightTensors
             catch (WeightLoadException problem)
             {
                 problems.Add(problem);
+            }
+
+            if (specs[i].TiedCopy is { } tiedName && file.TryGetTensor(prefix + tiedName, out var copy))
+            {
+                // Its values are compared once this tensor is loaded; its shape and dtype now.
+                try
+                {
+                    tiedCopies.Add((i, file.Require(copy.Name, specs[i].ShapeSpan)));
+                }
+                catch (WeightLoadException problem)
+                {
+                    problems.Add(new WeightLoadException(
+                        $"{problem.Message} This declaration uses '{prefix}{specs[i].Name}' in its place (TiedEmbeddings = true), so " +
+                        "the file's model has a head of its own. Declare it with TiedEmbeddings = false.",
+                        problem.TensorName, problem.ExpectedShape, problem.ActualShape));
+                }
             }
         }
 
@@ -238,7 +295,7 @@ public sealed class WeightTensors
             throw new WeightLoadException(message.ToString(), first.TensorName, first.ExpectedShape, first.ActualShape, problems);
         }
 
-        return (found, sourced);
+        return (found, sourced, tiedCopies);
     }
 
     /// <summary>

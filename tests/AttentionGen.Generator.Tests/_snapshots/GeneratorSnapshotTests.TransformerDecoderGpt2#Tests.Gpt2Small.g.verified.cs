@@ -256,7 +256,7 @@ partial class Gpt2Small
     {
         var parameters = new global::System.Collections.Generic.List<global::AttentionGen.ParameterSpec>
         {
-            new("wte.weight", Vocab, ModelDim),
+            new("wte.weight", Vocab, ModelDim) { TiedCopy = "lm_head.weight" },
             new("wpe.weight", MaxPositions, ModelDim),
             new("ln_f.weight", ModelDim),
             new("ln_f.bias", ModelDim),
@@ -305,7 +305,7 @@ partial class Gpt2Small
         /// Loads every tensor from <paramref name="file"/>, named <paramref name="prefix"/> + the PyTorch name. F32, F16 and BF16
         /// are converted to float and matrices packed as they are read. Every tensor is checked before anything is allocated.
         /// </summary>
-        /// <exception cref="global::AttentionGen.WeightLoadException">Tensors are missing, have the wrong shape or an unsupported dtype, or the file holds more than <see cref="Gpt2Small.Layers"/> layers; the message names each.</exception>
+        /// <exception cref="global::AttentionGen.WeightLoadException">Tensors are missing, have the wrong shape or an unsupported dtype, or the file holds more than <see cref="Gpt2Small.Layers"/> layers, or its <c>lm_head.weight</c> differs from <c>wte.weight</c>, used in its place; the message names each.</exception>
         public static Weights Load(global::AttentionGen.SafeTensors file, string prefix = "", global::System.IProgress<global::AttentionGen.WeightLoadProgress>? progress = null) =>
             new(LoadTensors(file, prefix, Gpt2Small.Parameters, progress));
 

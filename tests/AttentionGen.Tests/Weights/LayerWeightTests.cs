@@ -332,6 +332,48 @@ public sealed class LayerWeightTests
     }
 
     [Fact]
+    public void TiedDecoder_RefusesAFileWhoseHeadIsItsOwn_AndAcceptsAnIdenticalCopy()
+    {
+        // DecoderLayerNormTied uses its embedding table as its LM head. A checkpoint may carry lm_head.weight anyway: an
+        // identical copy is fine; a different one means the file's model is untied, and loading it would be silently wrong.
+        var declared = (DecoderLayerNormTied.Weights)TestWeights.Build(typeof(DecoderLayerNormTied), TestWeights.RandomValues(DecoderLayerNormTied.Parameters, seed: 6));
+        var table = declared.ToArray("model.embed_tokens.weight");
+        int[] shape = [DecoderLayerNormTied.Vocab, DecoderLayerNormTied.ModelDim];
+
+        byte[] WithHead(float[] head, int[] headShape)
+        {
+            var writer = new SafeTensorsWriter();
+            declared.Save(writer, "m.");
+            writer.Add("m.lm_head.weight", head, headShape);
+            return writer.ToArray();
+        }
+
+        using (var file = SafeTensorsFile.Load(WithHead(table, shape)))
+        {
+            Assert.Equal(table, DecoderLayerNormTied.Weights.Load(file, "m.").ToArray("model.embed_tokens.weight"));
+        }
+
+        var untied = (float[])table.Clone();
+        untied[123] += 1f / 1024;
+        using (var file = SafeTensorsFile.Load(WithHead(untied, shape)))
+        {
+            var e = Assert.Throws<WeightLoadException>(() => DecoderLayerNormTied.Weights.Load(file, "m."));
+            Assert.Equal("m.lm_head.weight", e.TensorName);
+            Assert.Contains("element 123", e.Message);
+            Assert.Contains("'m.model.embed_tokens.weight'", e.Message);
+            Assert.Contains("TiedEmbeddings = false", e.Message);
+        }
+
+        using (var file = SafeTensorsFile.Load(WithHead(TestData.Uniform(7, 2 * DecoderLayerNormTied.ModelDim), [2, DecoderLayerNormTied.ModelDim])))
+        {
+            var e = Assert.Throws<WeightLoadException>(() => DecoderLayerNormTied.Weights.Load(file, "m."));
+            Assert.Equal("m.lm_head.weight", e.TensorName);
+            Assert.Equal(shape, e.ExpectedShape);
+            Assert.Contains("TiedEmbeddings = false", e.Message);
+        }
+    }
+
+    [Fact]
     public void Prefixes_SeveralLayersInOneFile()
     {
         var first = TestWeights.NewLayer<MhaSelf>(seed: 30).CurrentWeights;
