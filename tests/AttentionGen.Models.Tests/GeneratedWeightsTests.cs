@@ -78,7 +78,18 @@ public class GeneratedWeightsTests(MiniLmFixture model)
     /// The converted checkpoint rewritten in memory: each tensor under <paramref name="rename"/>'s name (left out when
     /// it gives null), and the one called <paramref name="truncate"/> one element short.
     /// </summary>
-    private SafeTensors Copy(Func<string, string?> rename, string? truncate = null)
+    [Fact]
+    public void A_checkpoint_with_more_layers_than_declared_is_refused()
+    {
+        // all-MiniLM-L12-v2 is this model with twelve layers: here, layers 0-5 again as 6-11.
+        using var twelveLayers = Copy(name => name, extraLayers: 6);
+        var exception = Assert.Throws<WeightLoadException>(() => MiniLm.Weights.Load(twelveLayers));
+        Assert.StartsWith("encoder.layer.6.", exception.TensorName, StringComparison.Ordinal);
+        Assert.Contains("96 tensors", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("numbered up to 11", exception.Message, StringComparison.Ordinal);
+    }
+
+    private SafeTensors Copy(Func<string, string?> rename, string? truncate = null, int extraLayers = 0)
     {
         var writer = new SafeTensorsWriter();
         foreach (var tensor in model.Checkpoint.Tensors)
@@ -99,6 +110,11 @@ public class GeneratedWeightsTests(MiniLmFixture model)
             }
 
             writer.Add(name, values, shape);
+            if (extraLayers > 0 && name.StartsWith("encoder.layer.", StringComparison.Ordinal))
+            {
+                int layer = int.Parse(name.Split('.')[2], System.Globalization.CultureInfo.InvariantCulture);
+                writer.Add(name.Replace($"encoder.layer.{layer}.", $"encoder.layer.{layer + extraLayers}.", StringComparison.Ordinal), values, shape);
+            }
         }
 
         return SafeTensors.Load(writer.ToArray());

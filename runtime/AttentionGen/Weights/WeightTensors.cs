@@ -273,7 +273,7 @@ public sealed class WeightTensors
             }
         }
 
-        if (UnreadLayers(file, prefix, found) is { } unreadLayers)
+        if (UnreadLayers(file, prefix, specs) is { } unreadLayers)
         {
             problems.Add(unreadLayers);
         }
@@ -305,18 +305,20 @@ public sealed class WeightTensors
     /// (all-MiniLM-L12-v2's file loads into a six-layer declaration otherwise). Other unread tensors are left alone:
     /// a pooler the model does not use, rotary frequency or causal-mask buffers, a head outside the prefix.
     /// </summary>
-    private static WeightLoadException? UnreadLayers(SafeTensors file, string prefix, TensorInfo?[] found)
+    private static WeightLoadException? UnreadLayers(SafeTensors file, string prefix, ParameterSpec[] specs)
     {
+        // What the parameters look for, found or not (a misshaped tensor is reported as that, not as another layer).
         var read = new HashSet<string>(StringComparer.Ordinal);
-        var readPatterns = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var tensor in found)
+        foreach (var spec in specs)
         {
-            if (tensor is not null && read.Add(tensor.Name) && LayerPattern(tensor.Name) is { } pattern)
+            read.Add(prefix + spec.Name);
+            if (spec.Source is { } source)
             {
-                readPatterns.Add(pattern);
+                read.Add(prefix + source.Name);
             }
         }
 
+        var readPatterns = read.Select(LayerPattern).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var unread = file.Tensors
             .Where(t => t.Name.StartsWith(prefix, StringComparison.Ordinal) && !read.Contains(t.Name)
                 && LayerPattern(t.Name) is { } pattern && readPatterns.Contains(pattern))
