@@ -79,6 +79,26 @@ public class GeneratedWeightsTests(MiniLmFixture model)
     /// it gives null), and the one called <paramref name="truncate"/> one element short.
     /// </summary>
     [Fact]
+    public void The_importers_config_agrees_with_the_declaration_and_another_heads_count_is_refused()
+    {
+        // The converted checkpoint's model.config.json states all nine options MiniLm fixes, and all agree.
+        Assert.Equal(9, MiniLm.CheckConfig(MiniLmPackage.ConfigPath));
+
+        // Six heads of 64 have exactly the matrices of twelve heads of 32: the weights would load, the outputs be wrong.
+        var sixHeads = Path.Combine(Path.GetTempPath(), $"attentiongen-{Guid.NewGuid():N}.json");
+        File.WriteAllText(sixHeads, File.ReadAllText(MiniLmPackage.ConfigPath).Replace("\"num_attention_heads\": 12", "\"num_attention_heads\": 6", StringComparison.Ordinal));
+        try
+        {
+            var exception = Assert.Throws<ModelConfigMismatchException>(() => MiniLm.CheckConfig(sixHeads));
+            Assert.Equal(new ConfigMismatch("Heads", "12", "num_attention_heads", "6"), Assert.Single(exception.Mismatches));
+        }
+        finally
+        {
+            File.Delete(sixHeads);
+        }
+    }
+
+    [Fact]
     public void A_checkpoint_with_more_layers_than_declared_is_refused()
     {
         // all-MiniLM-L12-v2 is this model with twelve layers: here, layers 0-5 again as 6-11.

@@ -24,6 +24,9 @@ internal static class Names
     public const string InvalidOperationException = "global::System.InvalidOperationException";
     public const string ArgumentOutOfRangeException = "global::System.ArgumentOutOfRangeException";
     public const string WeightLoadException = "global::AttentionGen.WeightLoadException";
+    public const string HuggingFaceConfig = "global::AttentionGen.HuggingFaceConfig";
+    public const string ConfigSetting = "global::AttentionGen.ConfigSetting";
+    public const string ModelConfigMismatchException = "global::AttentionGen.ModelConfigMismatchException";
     public const string AlignedBuffer = "global::AttentionGen.Kernels.AlignedBuffer";
     public const string Guard = "global::AttentionGen.Kernels.Guard";
     public const string ExclusiveUse = "global::AttentionGen.Kernels.ExclusiveUse";

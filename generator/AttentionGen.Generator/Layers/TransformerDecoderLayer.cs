@@ -116,6 +116,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         EmitRun(w, body);
         w.Line();
         TransformerBlockEmitter.EmitRunBlock(w, block, layered: true);
+        ConfigCheckEmitter.Emit(w, declaration.Name, body.ConfigSettings);
         w.Line();
         WeightsEmitter.EmitWeightsType(w, body.WeightSet, declaration.Name);
     }
@@ -269,8 +270,60 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             }
         }
 
+        /// <summary>
+        /// What a Llama-family (<c>LlamaConfig</c>, <c>MistralConfig</c>, …) or GPT-2 <c>config.json</c> states of this
+        /// declaration (see <see cref="ConfigCheckEmitter"/>).
+        /// </summary>
+        public string[] ConfigSettings
+        {
+            get
+            {
+                var settings = new List<string>();
+                if (Gpt2)
+                {
+                    settings.Add(ConfigCheckEmitter.Integer("ModelDim", "n_embd"));
+                    settings.Add(ConfigCheckEmitter.Integer("Heads", "n_head"));
+                    settings.Add(ConfigCheckEmitter.Integer("Layers", "n_layer"));
+                    settings.Add(ConfigCheckEmitter.Integer("FfnDim", "n_inner")); // null in GPT-2's own configs: 4 × n_embd
+                    settings.Add(ConfigCheckEmitter.Integer("Vocab", "vocab_size"));
+                    settings.Add(ConfigCheckEmitter.Integer("MaxPositions", "n_positions"));
+                    settings.Add(ConfigCheckEmitter.Real("NormEpsilon", "layer_norm_epsilon"));
+                    settings.Add(ConfigCheckEmitter.Activation(Block.Activation, "activation_function"));
+                }
+                else
+                {
+                    settings.Add(ConfigCheckEmitter.Integer("ModelDim", "hidden_size"));
+                    settings.Add(ConfigCheckEmitter.Integer("Heads", "num_attention_heads"));
+                    settings.Add(ConfigCheckEmitter.Integer("KvHeads", "num_key_value_heads"));
+                    settings.Add(ConfigCheckEmitter.Integer("HeadDim", "head_dim"));
+                    settings.Add(ConfigCheckEmitter.Integer("Layers", "num_hidden_layers"));
+                    settings.Add(ConfigCheckEmitter.Integer("FfnDim", "intermediate_size"));
+                    settings.Add(ConfigCheckEmitter.Integer("Vocab", "vocab_size"));
+                    if (LearnedPositions > 0)
+                    {
+                        settings.Add(ConfigCheckEmitter.Integer("MaxPositions", "max_position_embeddings"));
+                    }
+
+                    settings.Add(Block.Norm == NormKind.RmsNorm
+                        ? ConfigCheckEmitter.Real("NormEpsilon", "rms_norm_eps")
+                        : ConfigCheckEmitter.Real("NormEpsilon", "layer_norm_eps", "layer_norm_epsilon", "norm_epsilon"));
+                    if (Block.HasRope)
+                    {
+                        settings.Add(ConfigCheckEmitter.Real("RopeTheta", "rope_theta"));
+                        settings.Add(ConfigCheckEmitter.RealOf("RopeDim / HeadDim", "(float)RopeDim / HeadDim", "partial_rotary_factor"));
+                    }
+
+                    settings.Add(ConfigCheckEmitter.Activation(Block.Activation, "hidden_act"));
+                }
+
+                settings.Add(ConfigCheckEmitter.Boolean("TiedEmbeddings", "tie_word_embeddings"));
+                return settings.ToArray();
+            }
+        }
+
         public override EquatableArray<string> GeneratedMembers =>
             Block.Members
+                .Concat(ConfigCheckEmitter.Members)
                 .Concat(new[] { "Vocab", "Layers", "TiedEmbeddings", "MaxPositions", "Position", "Reset", "Rewind", "Prefill", "DecodeStep", "Run", "_hidden", "_lastNormed",
                     "_keyCache", "_valueCache", "_position", ExclusiveUseEmitter.Field })
                 .Concat(WeightsEmitter.Members).ToEquatableArray();

@@ -107,6 +107,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
             EmitPool(w, body);
         }
 
+        ConfigCheckEmitter.Emit(w, declaration.Name, body.ConfigSettings);
         w.Line();
         WeightsEmitter.EmitWeightsType(w, body.WeightSet, declaration.Name);
     }
@@ -481,9 +482,24 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
             "encoder.layer.",
             "Layers");
 
+        /// <summary>What a BERT <c>config.json</c> states of this declaration (see <see cref="ConfigCheckEmitter"/>).</summary>
+        public string[] ConfigSettings => new[]
+        {
+            ConfigCheckEmitter.Integer("ModelDim", "hidden_size"),
+            ConfigCheckEmitter.Integer("Heads", "num_attention_heads"),
+            ConfigCheckEmitter.Integer("Layers", "num_hidden_layers"),
+            ConfigCheckEmitter.Integer("FfnDim", "intermediate_size"),
+            ConfigCheckEmitter.Integer("Vocab", "vocab_size"),
+            ConfigCheckEmitter.Integer("MaxPositions", "max_position_embeddings"),
+            ConfigCheckEmitter.Integer("TypeVocab", "type_vocab_size"),
+            ConfigCheckEmitter.Real("NormEpsilon", "layer_norm_eps"),
+            ConfigCheckEmitter.Activation(Block.Activation, "hidden_act"),
+        };
+
         public override EquatableArray<string> GeneratedMembers =>
             Block.Members
                 .Concat(new[] { "Vocab", "MaxPositions", "TypeVocab", "Layers", "Forward", "Encode", "EncodeBatch", "Embed", "EmbedPacked", "RunBlocks", "Pool", "_hidden", ExclusiveUseEmitter.Field })
+                .Concat(ConfigCheckEmitter.Members)
                 .Concat(Block.PaddingMask ? new[] { "EmbedUnmasked", "_paddedLengths" } : new string[0])
                 .Concat(WeightsEmitter.Members).ToEquatableArray();
 

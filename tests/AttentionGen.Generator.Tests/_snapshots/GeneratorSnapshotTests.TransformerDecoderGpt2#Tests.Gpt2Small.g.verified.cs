@@ -248,6 +248,26 @@ partial class Gpt2Small
         global::AttentionGen.Kernels.ElementwiseKernels.Add(hidden, sublayerOutput, hidden);
     }
 
+    /// <summary>
+    /// Checks the model's Hugging Face <c>config.json</c> against this declaration: every option below that the file states must
+    /// agree. Weights alone cannot tell some shapes apart (twelve heads of 32 have the same matrices as six of 64; an epsilon or a
+    /// rotary base has no tensor), so call this before loading a checkpoint made elsewhere.
+    /// </summary>
+    /// <param name="configJsonPath">The <c>config.json</c> beside the checkpoint.</param>
+    /// <returns>How many of the options the file stated (keys it lacks, or holds as null, are not compared).</returns>
+    /// <exception cref="global::AttentionGen.ModelConfigMismatchException">The file states an option differently; the message lists every one.</exception>
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not a JSON object.</exception>
+    public static int CheckConfig(string configJsonPath) => global::AttentionGen.HuggingFaceConfig.Check(configJsonPath, "Gpt2Small",
+        global::AttentionGen.ConfigSetting.Integer("ModelDim", ModelDim, "n_embd"),
+        global::AttentionGen.ConfigSetting.Integer("Heads", Heads, "n_head"),
+        global::AttentionGen.ConfigSetting.Integer("Layers", Layers, "n_layer"),
+        global::AttentionGen.ConfigSetting.Integer("FfnDim", FfnDim, "n_inner"),
+        global::AttentionGen.ConfigSetting.Integer("Vocab", Vocab, "vocab_size"),
+        global::AttentionGen.ConfigSetting.Integer("MaxPositions", MaxPositions, "n_positions"),
+        global::AttentionGen.ConfigSetting.Real("NormEpsilon", NormEpsilon, "layer_norm_epsilon"),
+        global::AttentionGen.ConfigSetting.Text("Activation", "GeluTanh", ["gelu_new", "gelu_pytorch_tanh"], "activation_function"),
+        global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"));
+
     /// <summary>The learnable tensors, in file order, with the shapes <see cref="Weights.Load"/> expects.</summary>
     public static global::System.Collections.Generic.IReadOnlyList<global::AttentionGen.ParameterSpec> Parameters { get; } = CreateParameters();
 

@@ -277,6 +277,26 @@ partial class MiniLm : global::AttentionGen.ISentenceEncoder
         global::AttentionGen.Kernels.PoolingKernels.L2Normalize(embedding);
     }
 
+    /// <summary>
+    /// Checks the model's Hugging Face <c>config.json</c> against this declaration: every option below that the file states must
+    /// agree. Weights alone cannot tell some shapes apart (twelve heads of 32 have the same matrices as six of 64; an epsilon or a
+    /// rotary base has no tensor), so call this before loading a checkpoint made elsewhere.
+    /// </summary>
+    /// <param name="configJsonPath">The <c>config.json</c> beside the checkpoint.</param>
+    /// <returns>How many of the options the file stated (keys it lacks, or holds as null, are not compared).</returns>
+    /// <exception cref="global::AttentionGen.ModelConfigMismatchException">The file states an option differently; the message lists every one.</exception>
+    /// <exception cref="global::System.IO.InvalidDataException">The file is not a JSON object.</exception>
+    public static int CheckConfig(string configJsonPath) => global::AttentionGen.HuggingFaceConfig.Check(configJsonPath, "MiniLm",
+        global::AttentionGen.ConfigSetting.Integer("ModelDim", ModelDim, "hidden_size"),
+        global::AttentionGen.ConfigSetting.Integer("Heads", Heads, "num_attention_heads"),
+        global::AttentionGen.ConfigSetting.Integer("Layers", Layers, "num_hidden_layers"),
+        global::AttentionGen.ConfigSetting.Integer("FfnDim", FfnDim, "intermediate_size"),
+        global::AttentionGen.ConfigSetting.Integer("Vocab", Vocab, "vocab_size"),
+        global::AttentionGen.ConfigSetting.Integer("MaxPositions", MaxPositions, "max_position_embeddings"),
+        global::AttentionGen.ConfigSetting.Integer("TypeVocab", TypeVocab, "type_vocab_size"),
+        global::AttentionGen.ConfigSetting.Real("NormEpsilon", NormEpsilon, "layer_norm_eps"),
+        global::AttentionGen.ConfigSetting.Text("Activation", "Gelu", ["gelu"], "hidden_act"));
+
     /// <summary>The learnable tensors, in file order, with the shapes <see cref="Weights.Load"/> expects.</summary>
     public static global::System.Collections.Generic.IReadOnlyList<global::AttentionGen.ParameterSpec> Parameters { get; } = CreateParameters();
 

@@ -1,0 +1,62 @@
+using System.Collections.Generic;
+using System.Linq;
+using AttentionGen.Generator.Layers;
+using static AttentionGen.Generator.Emit.Names;
+
+namespace AttentionGen.Generator.Emit;
+
+/// <summary>
+/// <c>CheckConfig</c>: a model's Hugging Face <c>config.json</c> compared with the options its declaration fixes, through
+/// the runtime's <c>HuggingFaceConfig</c>. The layers say which options and under which keys; each option is passed as
+/// the generated constant of its name where there is one.
+/// </summary>
+internal static class ConfigCheckEmitter
+{
+    public static readonly string[] Members = { "CheckConfig" };
+
+    /// <summary>An integer option held in the constant of its name.</summary>
+    public static string Integer(string option, params string[] keys) => $"{ConfigSetting}.Integer(\"{option}\", {option}, {Keys(keys)})";
+
+    /// <summary>A float option held in the constant of its name.</summary>
+    public static string Real(string option, params string[] keys) => RealOf(option, option, keys);
+
+    /// <summary>A float option given as an expression of the constants (<paramref name="value"/>).</summary>
+    public static string RealOf(string option, string value, params string[] keys) => $"{ConfigSetting}.Real(\"{option}\", {value}, {Keys(keys)})";
+
+    /// <summary>A boolean option held in the constant of its name.</summary>
+    public static string Boolean(string option, params string[] keys) => $"{ConfigSetting}.Boolean(\"{option}\", {option}, {Keys(keys)})";
+
+    /// <summary>The activation, which configs name by the function their MLP applies (a gated one by its gate's).</summary>
+    public static string Activation(ActivationKind activation, params string[] keys)
+    {
+        var names = activation switch
+        {
+            ActivationKind.Gelu => new[] { "gelu" },
+            ActivationKind.GeluTanh => new[] { "gelu_new", "gelu_pytorch_tanh" },
+            ActivationKind.Relu => new[] { "relu" },
+            _ => new[] { "silu", "swish" }, // SiLU, and SwiGLU's gate
+        };
+        return $"{ConfigSetting}.Text(\"Activation\", \"{activation}\", [{Keys(names)}], {Keys(keys)})";
+    }
+
+    public static void Emit(SourceWriter w, string className, IReadOnlyList<string> settings)
+    {
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Checks the model's Hugging Face <c>config.json</c> against this declaration: every option below that the file states must");
+        w.Line("/// agree. Weights alone cannot tell some shapes apart (twelve heads of 32 have the same matrices as six of 64; an epsilon or a");
+        w.Line("/// rotary base has no tensor), so call this before loading a checkpoint made elsewhere.");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"configJsonPath\">The <c>config.json</c> beside the checkpoint.</param>");
+        w.Line("/// <returns>How many of the options the file stated (keys it lacks, or holds as null, are not compared).</returns>");
+        w.Line($"/// <exception cref=\"{ModelConfigMismatchException}\">The file states an option differently; the message lists every one.</exception>");
+        w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The file is not a JSON object.</exception>");
+        w.Line($"public static int CheckConfig(string configJsonPath) => {HuggingFaceConfig}.Check(configJsonPath, \"{className}\",");
+        for (int i = 0; i < settings.Count; i++)
+        {
+            w.Line("    " + settings[i] + (i < settings.Count - 1 ? "," : ");"));
+        }
+    }
+
+    private static string Keys(IEnumerable<string> keys) => string.Join(", ", keys.Select(k => $"\"{k}\""));
+}

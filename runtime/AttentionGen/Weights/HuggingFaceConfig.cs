@@ -1,0 +1,189 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Json;
+
+namespace AttentionGen;
+
+/// <summary>
+/// Checks a Hugging Face <c>config.json</c> against a declaration. Weights alone cannot tell some shapes apart: twelve
+/// heads of 32 and six heads of 64 have the same matrices, and a norm epsilon or a rotary base has no tensor at all, so
+/// a checkpoint of another configuration loads without complaint and gives wrong outputs. Every generated
+/// <c>[TransformerEncoder]</c> and <c>[TransformerDecoder]</c> has a <c>CheckConfig</c> that calls this with the settings
+/// it fixes.
+/// </summary>
+/// <remarks>
+/// A setting is compared only when the file states it (a key that is missing or null is left alone: its default
+/// depends on the model family), under the first of its key names the file has. Integers must be equal, reals equal
+/// to six significant digits (a float option against the file's decimal), booleans equal, and texts one of those the
+/// declared option accepts.
+/// </remarks>
+public static class HuggingFaceConfig
+{
+    /// <summary>
+    /// Compares the config file at <paramref name="configJsonPath"/> with <paramref name="settings"/> and returns how many
+    /// settings the file stated (all of them agreeing).
+    /// </summary>
+    /// <param name="configJsonPath">Path of the <c>config.json</c>.</param>
+    /// <param name="declaration">The declaring type's name, for the message.</param>
+    /// <param name="settings">What the declaration fixes, each with its key names.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="configJsonPath"/>.</exception>
+    /// <exception cref="InvalidDataException">The file is not a JSON object.</exception>
+    /// <exception cref="ModelConfigMismatchException">The file states a setting differently; every one is listed.</exception>
+    public static int Check(string configJsonPath, string declaration, params ConfigSetting[] settings)
+    {
+        ArgumentNullException.ThrowIfNull(configJsonPath);
+        using var stream = File.OpenRead(configJsonPath);
+        return Check(stream, declaration, settings);
+    }
+
+    /// <inheritdoc cref="Check(string, string, ConfigSetting[])"/>
+    /// <param name="configJson">The config as UTF-8 JSON; read to its end, not closed.</param>
+    /// <param name="declaration">The declaring type's name, for the message.</param>
+    /// <param name="settings">What the declaration fixes, each with its key names.</param>
+    public static int Check(Stream configJson, string declaration, params ConfigSetting[] settings)
+    {
+        ArgumentNullException.ThrowIfNull(configJson);
+        ArgumentNullException.ThrowIfNull(declaration);
+        ArgumentNullException.ThrowIfNull(settings);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(configJson);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"The config is not valid JSON: {e.Message}", e);
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidDataException($"The config must be a JSON object; it is a {document.RootElement.ValueKind}.");
+            }
+
+            var mismatches = new List<ConfigMismatch>();
+            int stated = 0;
+            foreach (var setting in settings)
+            {
+                if (setting.Find(document.RootElement) is not var (key, value))
+                {
+                    continue;
+                }
+
+                stated++;
+                if (!setting.Agrees(value))
+                {
+                    mismatches.Add(new ConfigMismatch(setting.Option, setting.Declared, key, value.GetRawText()));
+                }
+            }
+
+            if (mismatches.Count > 0)
+            {
+                throw new ModelConfigMismatchException(declaration, mismatches);
+            }
+
+            return stated;
+        }
+    }
+}
+
+/// <summary>One option of a declaration and the config keys that state it (see <see cref="HuggingFaceConfig"/>).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)] // made by generated CheckConfig methods
+public sealed class ConfigSetting
+{
+    private readonly string[] _keys;
+    private readonly Func<JsonElement, bool> _agrees;
+
+    private ConfigSetting(string option, string declared, string[] keys, Func<JsonElement, bool> agrees)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentOutOfRangeException.ThrowIfZero(keys.Length);
+        Option = option;
+        Declared = declared;
+        _keys = keys;
+        _agrees = agrees;
+    }
+
+    /// <summary>The declaration's option, e.g. <c>Heads</c>.</summary>
+    public string Option { get; }
+
+    /// <summary>Its declared value as text.</summary>
+    public string Declared { get; }
+
+    /// <summary>An integer option, stated under any of <paramref name="keys"/>.</summary>
+    public static ConfigSetting Integer(string option, int declared, params string[] keys) =>
+        new(option, declared.ToString(CultureInfo.InvariantCulture), keys,
+            value => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long stated) && stated == declared);
+
+    /// <summary>A real option (a float in the declaration), equal to six significant digits.</summary>
+    public static ConfigSetting Real(string option, float declared, params string[] keys) =>
+        new(option, declared.ToString("R", CultureInfo.InvariantCulture), keys,
+            value => value.ValueKind == JsonValueKind.Number && Math.Abs(value.GetDouble() - declared) <= 1e-6 * Math.Abs(declared));
+
+    /// <summary>A boolean option.</summary>
+    public static ConfigSetting Boolean(string option, bool declared, params string[] keys) =>
+        new(option, declared ? "true" : "false", keys,
+            value => value.ValueKind is JsonValueKind.True or JsonValueKind.False && value.GetBoolean() == declared);
+
+    /// <summary>An option the file states as text: any of <paramref name="accepted"/> agrees (an activation's names).</summary>
+    public static ConfigSetting Text(string option, string declared, string[] accepted, params string[] keys)
+    {
+        ArgumentNullException.ThrowIfNull(accepted);
+        return new(option, declared, keys, value => value.ValueKind == JsonValueKind.String && accepted.Contains(value.GetString(), StringComparer.Ordinal));
+    }
+
+    /// <summary>The first key the file states (not null), and its value.</summary>
+    internal (string Key, JsonElement Value)? Find(JsonElement config)
+    {
+        foreach (var key in _keys)
+        {
+            if (config.TryGetProperty(key, out var value) && value.ValueKind != JsonValueKind.Null)
+            {
+                return (key, value);
+            }
+        }
+
+        return null;
+    }
+
+    internal bool Agrees(JsonElement value) => _agrees(value);
+}
+
+/// <summary>A setting a config file states differently from the declaration.</summary>
+/// <param name="Option">The declaration's option, e.g. <c>Heads</c>.</param>
+/// <param name="Declared">Its declared value.</param>
+/// <param name="Key">The config key that states it, e.g. <c>num_attention_heads</c>.</param>
+/// <param name="InFile">The file's value, as written in the file.</param>
+public sealed record ConfigMismatch(string Option, string Declared, string Key, string InFile);
+
+/// <summary>
+/// A model's config file disagrees with the declaration the weights are for: loading them would give wrong outputs.
+/// <see cref="Mismatches"/> lists every disagreement.
+/// </summary>
+public sealed class ModelConfigMismatchException : Exception
+{
+    /// <summary>Creates the exception for <paramref name="declaration"/>'s <paramref name="mismatches"/>.</summary>
+    public ModelConfigMismatchException(string declaration, IReadOnlyList<ConfigMismatch> mismatches)
+        : base(Describe(declaration, mismatches))
+    {
+        Declaration = declaration;
+        Mismatches = mismatches;
+    }
+
+    /// <summary>The declaring type's name.</summary>
+    public string Declaration { get; }
+
+    /// <summary>Every setting the file states differently.</summary>
+    public IReadOnlyList<ConfigMismatch> Mismatches { get; }
+
+    private static string Describe(string declaration, IReadOnlyList<ConfigMismatch> mismatches)
+    {
+        ArgumentNullException.ThrowIfNull(declaration);
+        ArgumentNullException.ThrowIfNull(mismatches);
+        return $"The config describes another model than {declaration} declares:" +
+            string.Concat(mismatches.Select(m => $"\n  - {m.Option} = {m.Declared}, but the config's {m.Key} is {m.InFile}"));
+    }
+}

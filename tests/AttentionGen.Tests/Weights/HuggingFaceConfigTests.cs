@@ -1,0 +1,107 @@
+using System.Text;
+using AttentionGen.Tests.Numeric;
+
+namespace AttentionGen.Tests.Weights;
+
+/// <summary>
+/// The generated <c>CheckConfig</c>: a Hugging Face config.json that states the declaration's options passes, one that
+/// states any differently is refused naming each, and keys a config lacks or holds as null are not compared.
+/// </summary>
+public sealed class HuggingFaceConfigTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("attentiongen-config-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string Write(string json)
+    {
+        var path = Path.Combine(_directory, $"{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json, Encoding.UTF8);
+        return path;
+    }
+
+    // DecoderLlamaTiny: 2 layers, dim 32, 4 heads on 2 KV heads of 8, FFN 48, vocab 64, RMSNorm 1e-5, θ 10000, SwiGLU.
+    private const string LlamaTinyConfig = """
+        {
+          "architectures": ["LlamaForCausalLM"], "model_type": "llama", "torch_dtype": "float32",
+          "hidden_size": 32, "num_attention_heads": 4, "num_key_value_heads": 2, "num_hidden_layers": 2,
+          "intermediate_size": 48, "vocab_size": 64, "rms_norm_eps": 1e-05, "rope_theta": 10000.0,
+          "hidden_act": "silu", "tie_word_embeddings": false, "max_position_embeddings": 2048, "rope_scaling": null
+        }
+        """;
+
+    [Fact]
+    public void AConfigStatingTheDeclaredOptions_Passes_AndCountsWhatItStated()
+    {
+        Assert.Equal(10, DecoderLlamaTiny.CheckConfig(Write(LlamaTinyConfig)));
+
+        // A config without num_key_value_heads and with a null head_dim (older Llama files) states fewer options.
+        var older = LlamaTinyConfig.Replace("\"num_key_value_heads\": 2,", "\"head_dim\": null,", StringComparison.Ordinal);
+        Assert.Equal(9, DecoderLlamaTiny.CheckConfig(Write(older)));
+    }
+
+    [Fact]
+    public void AConfigOfAnotherModel_IsRefused_NamingEveryDifference()
+    {
+        // Two heads of 16 on one KV head have the same matrices as four of 8 on two: the weights alone would load.
+        var other = LlamaTinyConfig
+            .Replace("\"num_attention_heads\": 4", "\"num_attention_heads\": 2", StringComparison.Ordinal)
+            .Replace("\"num_key_value_heads\": 2", "\"num_key_value_heads\": 1", StringComparison.Ordinal)
+            .Replace("\"rope_theta\": 10000.0", "\"rope_theta\": 500000.0", StringComparison.Ordinal)
+            .Replace("\"hidden_act\": \"silu\"", "\"hidden_act\": \"gelu_pytorch_tanh\"", StringComparison.Ordinal);
+
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(other)));
+
+        Assert.Equal("DecoderLlamaTiny", e.Declaration);
+        Assert.Equal(["Heads", "KvHeads", "RopeTheta", "Activation"], e.Mismatches.Select(m => m.Option));
+        Assert.Equal(new ConfigMismatch("Heads", "4", "num_attention_heads", "2"), e.Mismatches[0]);
+        Assert.Equal(new ConfigMismatch("Activation", "SwiGlu", "hidden_act", "\"gelu_pytorch_tanh\""), e.Mismatches[3]);
+        Assert.Contains("RopeTheta = 10000, but the config's rope_theta is 500000.0", e.Message);
+    }
+
+    [Fact]
+    public void Epsilons_CompareToSixDigits_AndTyingIsChecked()
+    {
+        // 1e-5 written with more digits agrees; 1e-6 does not. A tied file against an untied declaration is refused.
+        Assert.Equal(10, DecoderLlamaTiny.CheckConfig(Write(LlamaTinyConfig.Replace("1e-05", "0.0000100000001", StringComparison.Ordinal))));
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(LlamaTinyConfig
+            .Replace("1e-05", "1e-06", StringComparison.Ordinal)
+            .Replace("\"tie_word_embeddings\": false", "\"tie_word_embeddings\": true", StringComparison.Ordinal))));
+        Assert.Equal(["NormEpsilon", "TiedEmbeddings"], e.Mismatches.Select(m => m.Option));
+    }
+
+    [Fact]
+    public void Gpt2Keys_AndANullInnerSize_AreReadAsGpt2WritesThem()
+    {
+        // DecoderGpt2Tiny: 2 layers, dim 32, 4 heads, FFN 128 (= 4 × 32, which GPT-2's null n_inner means), 30 positions.
+        var gpt2 = """
+            { "model_type": "gpt2", "n_embd": 32, "n_head": 4, "n_layer": 2, "n_inner": null, "vocab_size": 60,
+              "n_positions": 30, "layer_norm_epsilon": 1e-05, "activation_function": "gelu_new" }
+            """;
+        Assert.Equal(7, DecoderGpt2Tiny.CheckConfig(Write(gpt2)));
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGpt2Tiny.CheckConfig(Write(gpt2.Replace("\"n_positions\": 30", "\"n_positions\": 1024", StringComparison.Ordinal))));
+        Assert.Equal("MaxPositions", Assert.Single(e.Mismatches).Option);
+    }
+
+    [Fact]
+    public void AnEncoderConfig_IsCheckedWithBertKeys()
+    {
+        // EncoderMeanPooled: vocab 50, 40 positions, 2 layers, dim 32, 2 heads, FFN 64, LayerNorm 1e-12, exact GELU.
+        var bert = """
+            { "model_type": "bert", "hidden_size": 32, "num_attention_heads": 2, "num_hidden_layers": 2, "intermediate_size": 64,
+              "vocab_size": 50, "max_position_embeddings": 40, "type_vocab_size": 2, "layer_norm_eps": 1e-12, "hidden_act": "gelu" }
+            """;
+        Assert.Equal(9, EncoderMeanPooled.CheckConfig(Write(bert)));
+        var e = Assert.Throws<ModelConfigMismatchException>(() => EncoderMeanPooled.CheckConfig(Write(bert.Replace("\"gelu\"", "\"gelu_new\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("Activation", "Gelu", "hidden_act", "\"gelu_new\""), Assert.Single(e.Mismatches));
+    }
+
+    [Fact]
+    public void AFileThatIsNoConfig_IsRefusedAsSuch()
+    {
+        Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));
+        Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("[32, 4]")));
+        Assert.Throws<FileNotFoundException>(() => DecoderLlamaTiny.CheckConfig(Path.Combine(_directory, "missing.json")));
+        Assert.Throws<ArgumentNullException>(() => DecoderLlamaTiny.CheckConfig(null!));
+    }
+}
