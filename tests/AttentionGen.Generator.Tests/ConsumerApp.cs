@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace AttentionGen.Generator.Tests;
 
 /// <summary>The app the package and Native AOT tests build outside the repository, and where to find the repository.</summary>
@@ -54,6 +56,10 @@ internal static class ConsumerApp
         [ScaledDotProductAttention(Heads = 8, KvHeads = 2, HeadDim = 40, MaxSeqLen = 64, Causal = true)]
         public partial class Layer;
         """;
+
+    /// <summary>The configuration this test assembly was built in, which the suite built the runtime and generator in too.</summary>
+    public static string Configuration { get; } =
+        typeof(ConsumerApp).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
 
     /// <summary>The folder holding AttentionGen.sln, above the test assembly.</summary>
     public static string RepositoryRoot()

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Runtime.Intrinsics;
 using AttentionGen.Testing;
 
@@ -19,7 +18,7 @@ public sealed class NativeAotTests
     public void APublishedNativeApp_RunsAGeneratedLayer_Correctly_WithoutAllocating_OnTheWidestVectors()
     {
         string repository = ConsumerApp.RepositoryRoot();
-        string configuration = typeof(NativeAotTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        string configuration = ConsumerApp.Configuration;
         string runtime = Path.Combine(repository, "runtime", "AttentionGen", "bin", configuration, "net10.0", "AttentionGen.dll");
         string generator = Path.Combine(repository, "generator", "AttentionGen.Generator", "bin", configuration, "netstandard2.0", "AttentionGen.Generator.dll");
         Assert.True(File.Exists(runtime) && File.Exists(generator), $"The suite's build should have made {runtime} and {generator}.");

@@ -1,4 +1,3 @@
-using System.Reflection;
 using AttentionGen.Testing;
 
 namespace AttentionGen.Generator.Tests;
@@ -18,7 +17,7 @@ public sealed class PackageConsumptionTests
     public void PackedRuntime_GeneratesAWorkingLayer_AndReportsShapeErrors_InAnAppOutsideTheRepository()
     {
         string repository = ConsumerApp.RepositoryRoot();
-        string configuration = typeof(PackageConsumptionTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        string configuration = ConsumerApp.Configuration;
         DirectoryInfo work = Directory.CreateTempSubdirectory("attentiongen-package-");
         try
         {
