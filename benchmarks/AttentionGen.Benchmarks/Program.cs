@@ -112,10 +112,11 @@ if (quick && rows.Any(r => r.OrtMicros is not null))
 {
     bool narrowedPath = new[] { "DOTNET_EnableAVX512", "DOTNET_EnableAVX2", "DOTNET_EnableAVX", "DOTNET_EnableHWIntrinsic" }
         .Any(name => Environment.GetEnvironmentVariable(name) == "0");
+    // A run on more threads draws beside the one-thread chart, not over it.
     string chartBase = smoke || caseFilter is not null || narrowedPath
         ? Path.Combine(Path.GetTempPath(), smoke ? "attentiongen-smoke-chart" : "attentiongen-chart")
-        : Path.Combine(ResultsFolder(), "latest");
-    var (png, svg) = ResultsChart.Write(rows, roofline.PeakGflops, chartBase);
+        : Path.Combine(ResultsFolder(), threads == 1 ? "latest" : $"latest-{threads}-threads");
+    var (png, svg) = ResultsChart.Write(rows, roofline.PeakGflops, cpu, threads, chartBase);
     Console.WriteLine($"Chart: {png}, {svg}");
 }
 
