@@ -273,10 +273,7 @@ public sealed class WeightTensors
             }
         }
 
-        if (UnreadLayers(file, prefix, specs) is { } unreadLayers)
-        {
-            problems.Add(unreadLayers);
-        }
+        problems.AddRange(UnreadTensors.Problems(file, prefix, specs));
 
         if (problems.Count == 1)
         {
@@ -296,62 +293,5 @@ public sealed class WeightTensors
         }
 
         return (found, sourced, tiedCopies);
-    }
-
-    /// <summary>
-    /// The problem with a file whose model has more layers than the declaration: tensors under the prefix that no
-    /// parameter reads, but which are another layer's copy of a tensor that one does read ("encoder.layer.6.…" where
-    /// the declared layers stop at 5). Loading just the first layers would give wrong outputs with nothing to say so
-    /// (all-MiniLM-L12-v2's file loads into a six-layer declaration otherwise). Other unread tensors are left alone:
-    /// a pooler the model does not use, rotary frequency or causal-mask buffers, a head outside the prefix.
-    /// </summary>
-    private static WeightLoadException? UnreadLayers(SafeTensors file, string prefix, ParameterSpec[] specs)
-    {
-        // What the parameters look for, found or not (a misshaped tensor is reported as that, not as another layer).
-        var read = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var spec in specs)
-        {
-            read.Add(prefix + spec.Name);
-            if (spec.Source is { } source)
-            {
-                read.Add(prefix + source.Name);
-            }
-        }
-
-        var readPatterns = read.Select(LayerPattern).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var unread = file.Tensors
-            .Where(t => t.Name.StartsWith(prefix, StringComparison.Ordinal) && !read.Contains(t.Name)
-                && LayerPattern(t.Name) is { } pattern && readPatterns.Contains(pattern))
-            .ToList();
-        if (unread.Count == 0)
-        {
-            return null;
-        }
-
-        long highestIndex = unread.SelectMany(t => t.Name.Split('.')).Where(IsIndex).Max(long.Parse);
-        var first = unread[0];
-        return new WeightLoadException(
-            $"The file holds {unread.Count} tensors that are further layers of ones the declaration reads, such as '{first.Name}' " +
-            $"(its layers are numbered up to {highestIndex}): the file's model has more layers than the declaration. Check its Layers.",
-            first.Name, [], first.Shape);
-
-        // The name with each dot-separated index replaced by '#' ("encoder.layer.#.output.dense.weight"); null without one.
-        static string? LayerPattern(string name)
-        {
-            var parts = name.Split('.');
-            bool indexed = false;
-            for (int i = 0; i < parts.Length; i++)
-            {
-                if (IsIndex(parts[i]))
-                {
-                    parts[i] = "#";
-                    indexed = true;
-                }
-            }
-
-            return indexed ? string.Join('.', parts) : null;
-        }
-
-        static bool IsIndex(string part) => part.Length is > 0 and < 10 && part.All(char.IsAsciiDigit);
     }
 }

@@ -332,6 +332,48 @@ public sealed class LayerWeightTests
     }
 
     [Fact]
+    public void FileWithPartsTheDeclarationLacks_IsRefused_ButBuffersInsideLayersAreNot()
+    {
+        var declared = (DecoderLlamaTiny.Weights)TestWeights.Build(typeof(DecoderLlamaTiny), TestWeights.RandomValues(DecoderLlamaTiny.Parameters, seed: 8));
+        byte[] With(params (string Name, int[] Shape)[] extra)
+        {
+            var writer = new SafeTensorsWriter();
+            declared.Save(writer);
+            foreach (var (name, shape) in extra)
+            {
+                writer.Add(name, TestData.Uniform(3, shape.Aggregate(1, (a, b) => a * b)), shape);
+            }
+
+            return writer.ToArray();
+        }
+
+        // Qwen3-style per-head norms, and Qwen2-style Q/K/V biases on a declaration without Bias: every tensor the
+        // declaration asks for is there, and the model would run without the rest.
+        using (var file = SafeTensorsFile.Load(With(
+            ("model.layers.0.self_attn.q_norm.weight", [DecoderLlamaTiny.HeadDim]),
+            ("model.layers.1.self_attn.q_norm.weight", [DecoderLlamaTiny.HeadDim]),
+            ("model.layers.0.self_attn.q_proj.bias", [DecoderLlamaTiny.QueryWidth]))))
+        {
+            var e = Assert.Throws<WeightLoadException>(() => DecoderLlamaTiny.Weights.Load(file));
+            Assert.Equal("model.layers.0.self_attn.q_norm.weight", e.TensorName);
+            Assert.Contains("3 tensors the declaration does not read", e.Message);
+            Assert.Contains("model.layers.#.self_attn.q_norm.weight, model.layers.#.self_attn.q_proj.bias", e.Message);
+        }
+
+        // Buffers some exporters keep inside layers (rotary frequencies, GPT-2's causal mask) and tensors outside the
+        // layers (a pooler) are not parts of the model's computation here: the file loads.
+        using (var file = SafeTensorsFile.Load(With(
+            ("model.layers.0.self_attn.rotary_emb.inv_freq", [DecoderLlamaTiny.HeadDim / 2]),
+            ("model.layers.1.attn.bias", [1, 1, 4, 4]),
+            ("model.layers.1.attn.masked_bias", [1]),
+            ("pooler.dense.weight", [4, 4]))))
+        {
+            var loaded = DecoderLlamaTiny.Weights.Load(file);
+            Assert.All(DecoderLlamaTiny.Parameters, p => Assert.Equal(declared.ToArray(p.Name), loaded.ToArray(p.Name)));
+        }
+    }
+
+    [Fact]
     public void TiedDecoder_RefusesAFileWhoseHeadIsItsOwn_AndAcceptsAnIdenticalCopy()
     {
         // DecoderLayerNormTied uses its embedding table as its LM head. A checkpoint may carry lm_head.weight anyway: an
