@@ -26,6 +26,13 @@ internal static class ConfigCheckEmitter
     /// <summary>A boolean option held in the constant of its name.</summary>
     public static string Boolean(string option, params string[] keys) => $"{ConfigSetting}.Boolean(\"{option}\", {option}, {Keys(keys)})";
 
+    /// <summary>A feature the declaration lacks, which the config must not state (see the runtime's <c>ConfigSetting.Absent</c>).</summary>
+    public static string Absent(string option, params string[] keys) => $"{ConfigSetting}.Absent(\"{option}\", {Keys(keys)})";
+
+    /// <summary>A text option the declaration fixes to <paramref name="declared"/>, which the config states as one of <paramref name="accepted"/>.</summary>
+    public static string Text(string option, string declared, string[] accepted, params string[] keys) =>
+        $"{ConfigSetting}.Text(\"{option}\", \"{declared}\", [{Keys(accepted)}], {Keys(keys)})";
+
     /// <summary>The activation, which configs name by the function their MLP applies (a gated one by its gate's).</summary>
     public static string Activation(ActivationKind activation, params string[] keys)
     {
@@ -36,7 +43,7 @@ internal static class ConfigCheckEmitter
             ActivationKind.Relu => new[] { "relu" },
             _ => new[] { "silu", "swish" }, // SiLU, and SwiGLU's gate
         };
-        return $"{ConfigSetting}.Text(\"Activation\", \"{activation}\", [{Keys(names)}], {Keys(keys)})";
+        return Text("Activation", activation.ToString(), names, keys);
     }
 
     public static void Emit(SourceWriter w, string className, IReadOnlyList<string> settings)

@@ -311,6 +311,9 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     {
                         settings.Add(ConfigCheckEmitter.Real("RopeTheta", "rope_theta"));
                         settings.Add(ConfigCheckEmitter.RealOf("RopeDim / HeadDim", "(float)RopeDim / HeadDim", "partial_rotary_factor"));
+
+                        // Llama 3.1's "llama3", linear, dynamic or YaRN scaling change the rotary frequencies: unsupported.
+                        settings.Add(ConfigCheckEmitter.Absent("RopeScaling", "rope_scaling"));
                     }
 
                     settings.Add(ConfigCheckEmitter.Activation(Block.Activation, "hidden_act"));

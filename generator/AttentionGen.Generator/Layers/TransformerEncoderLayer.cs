@@ -494,6 +494,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
             ConfigCheckEmitter.Integer("TypeVocab", "type_vocab_size"),
             ConfigCheckEmitter.Real("NormEpsilon", "layer_norm_eps"),
             ConfigCheckEmitter.Activation(Block.Activation, "hidden_act"),
+            ConfigCheckEmitter.Text("Positions", "absolute", new[] { "absolute" }, "position_embedding_type"), // relative_key is another model
         };
 
         public override EquatableArray<string> GeneratedMembers =>

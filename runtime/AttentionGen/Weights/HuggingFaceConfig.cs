@@ -135,6 +135,12 @@ public sealed class ConfigSetting
         return new(option, declared, keys, value => value.ValueKind == JsonValueKind.String && accepted.Contains(value.GetString(), StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// A feature the declaration lacks, such as a rotary scaling: the file must not state it (null agrees, as it means
+    /// none), since the model would compute something else.
+    /// </summary>
+    public static ConfigSetting Absent(string option, params string[] keys) => new(option, "none", keys, _ => false);
+
     /// <summary>The first key the file states (not null), and its value.</summary>
     internal (string Key, JsonElement Value)? Find(JsonElement config)
     {

@@ -276,6 +276,7 @@ partial class Stories110M
         global::AttentionGen.ConfigSetting.Real("NormEpsilon", NormEpsilon, "rms_norm_eps"),
         global::AttentionGen.ConfigSetting.Real("RopeTheta", RopeTheta, "rope_theta"),
         global::AttentionGen.ConfigSetting.Real("RopeDim / HeadDim", (float)RopeDim / HeadDim, "partial_rotary_factor"),
+        global::AttentionGen.ConfigSetting.Absent("RopeScaling", "rope_scaling"),
         global::AttentionGen.ConfigSetting.Text("Activation", "SwiGlu", ["silu", "swish"], "hidden_act"),
         global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"));
 

@@ -273,6 +273,7 @@ partial class TinyGpt
         global::AttentionGen.ConfigSetting.Real("NormEpsilon", NormEpsilon, "layer_norm_eps", "layer_norm_epsilon", "norm_epsilon"),
         global::AttentionGen.ConfigSetting.Real("RopeTheta", RopeTheta, "rope_theta"),
         global::AttentionGen.ConfigSetting.Real("RopeDim / HeadDim", (float)RopeDim / HeadDim, "partial_rotary_factor"),
+        global::AttentionGen.ConfigSetting.Absent("RopeScaling", "rope_scaling"),
         global::AttentionGen.ConfigSetting.Text("Activation", "GeluTanh", ["gelu_new", "gelu_pytorch_tanh"], "hidden_act"),
         global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"));
 

@@ -234,7 +234,8 @@ partial class TinyEncoder
         global::AttentionGen.ConfigSetting.Integer("MaxPositions", MaxPositions, "max_position_embeddings"),
         global::AttentionGen.ConfigSetting.Integer("TypeVocab", TypeVocab, "type_vocab_size"),
         global::AttentionGen.ConfigSetting.Real("NormEpsilon", NormEpsilon, "layer_norm_eps"),
-        global::AttentionGen.ConfigSetting.Text("Activation", "Relu", ["relu"], "hidden_act"));
+        global::AttentionGen.ConfigSetting.Text("Activation", "Relu", ["relu"], "hidden_act"),
+        global::AttentionGen.ConfigSetting.Text("Positions", "absolute", ["absolute"], "position_embedding_type"));
 
     /// <summary>The learnable tensors, in file order, with the shapes <see cref="Weights.Load"/> expects.</summary>
     public static global::System.Collections.Generic.IReadOnlyList<global::AttentionGen.ParameterSpec> Parameters { get; } = CreateParameters();

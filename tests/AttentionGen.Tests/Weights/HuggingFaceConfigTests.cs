@@ -97,6 +97,26 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void FeaturesTheDeclarationLacks_AreRefused_WhenTheConfigStatesThem()
+    {
+        // Llama 3.1 / 3.2 scale the rotary frequencies ("rope_type": "llama3"): the same weights, other outputs.
+        var llama3 = LlamaTinyConfig.Replace("\"rope_scaling\": null",
+            "\"rope_scaling\": { \"rope_type\": \"llama3\", \"factor\": 32.0, \"original_max_position_embeddings\": 8192 }", StringComparison.Ordinal);
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(llama3)));
+        var mismatch = Assert.Single(e.Mismatches);
+        Assert.Equal(("RopeScaling", "none", "rope_scaling"), (mismatch.Option, mismatch.Declared, mismatch.Key));
+        Assert.Contains("llama3", mismatch.InFile);
+
+        // A BERT with relative position embeddings is another model; "absolute" (BERT's own) agrees.
+        var bert = """
+            { "hidden_size": 32, "num_attention_heads": 2, "position_embedding_type": "absolute" }
+            """;
+        Assert.Equal(3, EncoderMeanPooled.CheckConfig(Write(bert)));
+        var relative = Assert.Throws<ModelConfigMismatchException>(() => EncoderMeanPooled.CheckConfig(Write(bert.Replace("absolute", "relative_key", StringComparison.Ordinal))));
+        Assert.Equal("Positions", Assert.Single(relative.Mismatches).Option);
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));
