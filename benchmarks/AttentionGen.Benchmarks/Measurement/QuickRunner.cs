@@ -148,7 +148,10 @@ internal static class QuickRunner
                 ? readSamples.Zip(samples["AttentionGen"], (read, a) => read / a).Order().ElementAt(readSamples.Count / 2)
                 : null;
             rows.Add(new Row(benchmark.Name, benchmark.Flops, benchmark.Bytes, ours, Median("ORT"), Median("TensorPrimitives"),
-                Median("Naive"), ratio, allocated / generatedCalls, readShare) { DifferenceFromOrt = difference });
+                Median("Naive"), ratio, allocated / generatedCalls, readShare)
+            {
+                DifferenceFromOrt = difference,
+            });
             var helped = helpedBatches.Where(h => h.Value > samples[h.Key].Count / 2).Select(h => h.Key).ToList();
             log.WriteLine($" {ours:F2} µs" + (difference is { } agreed ? $", output within {agreed:G2} of ORT's" : "") + (helped.Count == 0 ? "" :
                 $" (other threads added over 5% to this thread's CPU time in most batches of {string.Join(", ", helped)}: its time reads low)"));
