@@ -70,11 +70,11 @@ internal sealed unsafe class HugePageInputs
 
         public Span<float> Span => new(data, length);
 
-        /// <summary>The floats as an ORT tensor of <paramref name="shape"/>, reading them in place.</summary>
-        public OrtValue ToOrtValue(long[] shape)
-        {
-            GC.KeepAlive(_owner);
-            return OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, shape, (nint)data, (long)length * sizeof(float));
-        }
+        /// <summary>
+        /// The floats as an ORT tensor of <paramref name="shape"/>, reading them in place by address: the caller keeps
+        /// this tensor (and so the buffer) for as long as the value is used (a row's AttentionGen call holds its tensors).
+        /// </summary>
+        public OrtValue ToOrtValue(long[] shape) =>
+            OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, shape, (nint)data, (long)length * sizeof(float));
     }
 }

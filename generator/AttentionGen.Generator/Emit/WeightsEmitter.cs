@@ -119,7 +119,7 @@ internal static class WeightsEmitter
             var refusals = new List<string> { "Tensors are missing, have the wrong shape or an unsupported dtype" };
             if (set.IsLayered)
             {
-                refusals.Add($"the file holds more than <see cref=\"{className}.{set.LayerCountName}\"/> layers");
+                refusals.Add($"the file holds more than <see cref=\"{className}.{set.LayerCountName}\"/> layers, or more tensors in them than these");
             }
 
             refusals.AddRange(set.Shared.Where(weight => weight.TiedCopy is not null)

@@ -21,8 +21,8 @@ public class SafeTensorsFormatException : IOException
 
 /// <summary>
 /// A layer's weights could not be loaded from a file: a tensor is missing, has the wrong shape or a dtype that cannot
-/// be read as float, or the file holds further layers of the tensors the declaration reads (its model has more layers
-/// than declared). The layer's weights are unchanged.
+/// be read as float; the file holds tensors that show a larger model (further layers, or further parts inside the
+/// declared ones); or a tied copy differs from the tensor used in its place. The layer's weights are unchanged.
 /// </summary>
 public class WeightLoadException : Exception
 {
@@ -48,7 +48,7 @@ public class WeightLoadException : Exception
     /// <summary>The full name of the tensor (prefix included).</summary>
     public string TensorName { get; }
 
-    /// <summary>The shape the layer needs; empty for a tensor of a layer the declaration does not have.</summary>
+    /// <summary>The shape the layer needs; empty for a tensor the declaration has no place for.</summary>
     public IReadOnlyList<int> ExpectedShape { get; }
 
     /// <summary>The shape found in the file, or null when the tensor is missing.</summary>

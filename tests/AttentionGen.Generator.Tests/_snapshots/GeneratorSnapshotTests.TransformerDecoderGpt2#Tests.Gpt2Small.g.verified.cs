@@ -325,7 +325,7 @@ partial class Gpt2Small
         /// Loads every tensor from <paramref name="file"/>, named <paramref name="prefix"/> + the PyTorch name. F32, F16 and BF16
         /// are converted to float and matrices packed as they are read. Every tensor is checked before anything is allocated.
         /// </summary>
-        /// <exception cref="global::AttentionGen.WeightLoadException">Tensors are missing, have the wrong shape or an unsupported dtype, or the file holds more than <see cref="Gpt2Small.Layers"/> layers, or its <c>lm_head.weight</c> differs from <c>wte.weight</c>, used in its place; the message names each.</exception>
+        /// <exception cref="global::AttentionGen.WeightLoadException">Tensors are missing, have the wrong shape or an unsupported dtype, or the file holds more than <see cref="Gpt2Small.Layers"/> layers, or more tensors in them than these, or its <c>lm_head.weight</c> differs from <c>wte.weight</c>, used in its place; the message names each.</exception>
         public static Weights Load(global::AttentionGen.SafeTensors file, string prefix = "", global::System.IProgress<global::AttentionGen.WeightLoadProgress>? progress = null) =>
             new(LoadTensors(file, prefix, Gpt2Small.Parameters, progress));
 

@@ -487,7 +487,7 @@ partial class PaddedMiniLm : global::AttentionGen.ISentenceEncoder
         /// Loads every tensor from <paramref name="file"/>, named <paramref name="prefix"/> + the PyTorch name. F32, F16 and BF16
         /// are converted to float and matrices packed as they are read. Every tensor is checked before anything is allocated.
         /// </summary>
-        /// <exception cref="global::AttentionGen.WeightLoadException">Tensors are missing, have the wrong shape or an unsupported dtype, or the file holds more than <see cref="PaddedMiniLm.Layers"/> layers; the message names each.</exception>
+        /// <exception cref="global::AttentionGen.WeightLoadException">Tensors are missing, have the wrong shape or an unsupported dtype, or the file holds more than <see cref="PaddedMiniLm.Layers"/> layers, or more tensors in them than these; the message names each.</exception>
         public static Weights Load(global::AttentionGen.SafeTensors file, string prefix = "", global::System.IProgress<global::AttentionGen.WeightLoadProgress>? progress = null) =>
             new(LoadTensors(file, prefix, PaddedMiniLm.Parameters, progress));
 
