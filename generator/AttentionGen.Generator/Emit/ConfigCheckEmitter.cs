@@ -24,10 +24,17 @@ internal static class ConfigCheckEmitter
     public static string RealOf(string option, string value, params string[] keys) => $"{ConfigSetting}.Real(\"{option}\", {value}, {Keys(keys)})";
 
     /// <summary>A boolean option held in the constant of its name.</summary>
-    public static string Boolean(string option, params string[] keys) => $"{ConfigSetting}.Boolean(\"{option}\", {option}, {Keys(keys)})";
+    public static string Boolean(string option, params string[] keys) => BooleanOf(option, option, keys);
 
-    /// <summary>A feature the declaration lacks, which the config must not state (see the runtime's <c>ConfigSetting.Absent</c>).</summary>
-    public static string Absent(string option, params string[] keys) => $"{ConfigSetting}.Absent(\"{option}\", {Keys(keys)})";
+    /// <summary>A boolean option given as an expression of the constants, or a literal (<paramref name="value"/>).</summary>
+    public static string BooleanOf(string option, string value, params string[] keys) => $"{ConfigSetting}.Boolean(\"{option}\", {value}, {Keys(keys)})";
+
+    /// <summary>
+    /// An integer option held in the constant of its name, which the config's value must not be below; not compared when
+    /// the config holds <c>false</c> under <paramref name="offSwitch"/> (see the runtime's <c>ConfigSetting.AtLeast</c>).
+    /// </summary>
+    public static string AtLeast(string option, string offSwitch, params string[] keys) =>
+        $"{ConfigSetting}.AtLeast(\"{option}\", {option}, {Keys(keys)}).UnlessOff(\"{offSwitch}\")";
 
     /// <summary>A text option the declaration fixes to <paramref name="declared"/>, which the config states as one of <paramref name="accepted"/>.</summary>
     public static string Text(string option, string declared, string[] accepted, params string[] keys) =>

@@ -289,6 +289,10 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     settings.Add(ConfigCheckEmitter.Integer("MaxPositions", "n_positions"));
                     settings.Add(ConfigCheckEmitter.Real("NormEpsilon", "layer_norm_epsilon"));
                     settings.Add(ConfigCheckEmitter.Activation(Block.Activation, "activation_function"));
+
+                    // GPT-2's switches for unscaled scores and for scores divided by the layer's number (off in GPT-2 itself).
+                    settings.Add(ConfigCheckEmitter.BooleanOf("Scaled scores (Scale != 1)", "Scale != 1f", "scale_attn_weights"));
+                    settings.Add(ConfigCheckEmitter.BooleanOf("Scores divided by the layer's number", "false", "scale_attn_by_inverse_layer_idx"));
                 }
                 else
                 {
@@ -309,14 +313,21 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         : ConfigCheckEmitter.Real("NormEpsilon", "layer_norm_eps", "layer_norm_epsilon", "norm_epsilon"));
                     if (Block.HasRope)
                     {
-                        settings.Add(ConfigCheckEmitter.Real("RopeTheta", "rope_theta"));
-                        settings.Add(ConfigCheckEmitter.RealOf("RopeDim / HeadDim", "(float)RopeDim / HeadDim", "partial_rotary_factor"));
+                        // transformers 5 writes the rotary settings inside rope_parameters; earlier versions at the top.
+                        settings.Add(ConfigCheckEmitter.Real("RopeTheta", "rope_theta", "rope_parameters.rope_theta"));
+                        settings.Add(ConfigCheckEmitter.RealOf("RopeDim / HeadDim", "(float)RopeDim / HeadDim", "partial_rotary_factor", "rope_parameters.partial_rotary_factor"));
 
                         // Llama 3.1's "llama3", linear, dynamic or YaRN scaling change the rotary frequencies: unsupported.
-                        settings.Add(ConfigCheckEmitter.Absent("RopeScaling", "rope_scaling"));
+                        settings.Add(ConfigCheckEmitter.Text("RopeScaling", "none", new[] { "default" }, "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type"));
                     }
 
                     settings.Add(ConfigCheckEmitter.Activation(Block.Activation, "hidden_act"));
+                    string bias = Block.Bias ? "true" : "false";
+                    settings.Add(ConfigCheckEmitter.BooleanOf("Bias", bias, "attention_bias"));
+                    settings.Add(ConfigCheckEmitter.BooleanOf("Bias", bias, "mlp_bias"));
+
+                    // Mistral v0.1 attends to its last 4096 positions only; a longer cache would attend past that window.
+                    settings.Add(ConfigCheckEmitter.AtLeast("MaxSeqLen", "use_sliding_window", "sliding_window"));
                 }
 
                 settings.Add(ConfigCheckEmitter.Boolean("TiedEmbeddings", "tie_word_embeddings"));

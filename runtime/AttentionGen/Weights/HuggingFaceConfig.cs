@@ -13,9 +13,10 @@ namespace AttentionGen;
 /// </summary>
 /// <remarks>
 /// A setting is compared only when the file states it (a key that is missing or null is left alone: its default
-/// depends on the model family), under the first of its key names the file has. Integers must be equal, reals equal
-/// to six significant digits (a float option against the file's decimal), booleans equal, and texts one of those the
-/// declared option accepts.
+/// depends on the model family), under the first of its key names the file has. A key name may be a path into nested
+/// objects, <c>rope_parameters.rope_theta</c>, which is where files written by transformers 5 keep the rotary settings.
+/// Integers must be equal, reals equal to six significant digits (a float option against the file's decimal), booleans
+/// equal, and texts one of those the declared option accepts.
 /// </remarks>
 public static class HuggingFaceConfig
 {
@@ -96,7 +97,10 @@ public sealed class ConfigSetting
     private readonly string[] _keys;
     private readonly Func<JsonElement, bool> _agrees;
 
-    private ConfigSetting(string option, string declared, string[] keys, Func<JsonElement, bool> agrees)
+    /// <summary>A key whose <c>false</c> turns the feature this setting checks off, so the setting is not compared.</summary>
+    private readonly string? _offSwitch;
+
+    private ConfigSetting(string option, string declared, string[] keys, Func<JsonElement, bool> agrees, string? offSwitch = null)
     {
         ArgumentNullException.ThrowIfNull(option);
         ArgumentNullException.ThrowIfNull(keys);
@@ -105,6 +109,7 @@ public sealed class ConfigSetting
         Declared = declared;
         _keys = keys;
         _agrees = agrees;
+        _offSwitch = offSwitch;
     }
 
     /// <summary>The declaration's option, e.g. <c>Heads</c>.</summary>
@@ -136,23 +141,56 @@ public sealed class ConfigSetting
     }
 
     /// <summary>
-    /// A feature the declaration lacks, such as a rotary scaling: the file must not state it (null agrees, as it means
-    /// none), since the model would compute something else.
+    /// An integer option the file's value must not be below: a declared cache of <paramref name="declared"/> positions
+    /// against an attention window (<c>sliding_window</c>), which past its length would ignore what the declaration
+    /// attends to.
     /// </summary>
-    public static ConfigSetting Absent(string option, params string[] keys) => new(option, "none", keys, _ => false);
+    public static ConfigSetting AtLeast(string option, int declared, params string[] keys) =>
+        new(option, declared.ToString(CultureInfo.InvariantCulture) + ", which needs at least that", keys,
+            value => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long stated) && stated >= declared);
 
-    /// <summary>The first key the file states (not null), and its value.</summary>
+    /// <summary>
+    /// This setting, left alone when the file holds <c>false</c> under <paramref name="key"/>: Qwen2 files state a
+    /// <c>sliding_window</c> with <c>"use_sliding_window": false</c>.
+    /// </summary>
+    public ConfigSetting UnlessOff(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return new(Option, Declared, _keys, _agrees, key);
+    }
+
+    /// <summary>The first key the file states (not null), and its value; none when the file switches the feature off.</summary>
     internal (string Key, JsonElement Value)? Find(JsonElement config)
     {
+        if (_offSwitch is not null && Lookup(config, _offSwitch) is { ValueKind: JsonValueKind.False })
+        {
+            return null;
+        }
+
         foreach (var key in _keys)
         {
-            if (config.TryGetProperty(key, out var value) && value.ValueKind != JsonValueKind.Null)
+            if (Lookup(config, key) is { } value && value.ValueKind != JsonValueKind.Null)
             {
                 return (key, value);
             }
         }
 
         return null;
+    }
+
+    /// <summary>The value at <paramref name="key"/>, a name or a dotted path through nested objects.</summary>
+    private static JsonElement? Lookup(JsonElement config, string key)
+    {
+        var value = config;
+        foreach (var name in key.Split('.'))
+        {
+            if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(name, out value))
+            {
+                return null;
+            }
+        }
+
+        return value;
     }
 
     internal bool Agrees(JsonElement value) => _agrees(value);

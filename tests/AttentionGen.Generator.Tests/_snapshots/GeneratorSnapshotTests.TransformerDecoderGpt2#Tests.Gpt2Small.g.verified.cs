@@ -266,6 +266,8 @@ partial class Gpt2Small
         global::AttentionGen.ConfigSetting.Integer("MaxPositions", MaxPositions, "n_positions"),
         global::AttentionGen.ConfigSetting.Real("NormEpsilon", NormEpsilon, "layer_norm_epsilon"),
         global::AttentionGen.ConfigSetting.Text("Activation", "GeluTanh", ["gelu_new", "gelu_pytorch_tanh"], "activation_function"),
+        global::AttentionGen.ConfigSetting.Boolean("Scaled scores (Scale != 1)", Scale != 1f, "scale_attn_weights"),
+        global::AttentionGen.ConfigSetting.Boolean("Scores divided by the layer's number", false, "scale_attn_by_inverse_layer_idx"),
         global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"));
 
     /// <summary>The learnable tensors, in file order, with the shapes <see cref="Weights.Load"/> expects.</summary>

@@ -103,9 +103,11 @@ public sealed class HuggingFaceConfigTests : IDisposable
         var llama3 = LlamaTinyConfig.Replace("\"rope_scaling\": null",
             "\"rope_scaling\": { \"rope_type\": \"llama3\", \"factor\": 32.0, \"original_max_position_embeddings\": 8192 }", StringComparison.Ordinal);
         var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(llama3)));
-        var mismatch = Assert.Single(e.Mismatches);
-        Assert.Equal(("RopeScaling", "none", "rope_scaling"), (mismatch.Option, mismatch.Declared, mismatch.Key));
-        Assert.Contains("llama3", mismatch.InFile);
+        Assert.Equal(new ConfigMismatch("RopeScaling", "none", "rope_scaling.rope_type", "\"llama3\""), Assert.Single(e.Mismatches));
+        var linear = LlamaTinyConfig.Replace("\"rope_scaling\": null", "\"rope_scaling\": { \"type\": \"linear\", \"factor\": 8.0 }", StringComparison.Ordinal);
+        Assert.Equal("rope_scaling.type", Assert.Single(Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(linear))).Mismatches).Key);
+        var unscaled = LlamaTinyConfig.Replace("\"rope_scaling\": null", "\"rope_scaling\": { \"rope_type\": \"default\" }", StringComparison.Ordinal);
+        Assert.Equal(11, DecoderLlamaTiny.CheckConfig(Write(unscaled)));
 
         // A BERT with relative position embeddings is another model; "absolute" (BERT's own) agrees.
         var bert = """
@@ -114,6 +116,57 @@ public sealed class HuggingFaceConfigTests : IDisposable
         Assert.Equal(3, EncoderMeanPooled.CheckConfig(Write(bert)));
         var relative = Assert.Throws<ModelConfigMismatchException>(() => EncoderMeanPooled.CheckConfig(Write(bert.Replace("absolute", "relative_key", StringComparison.Ordinal))));
         Assert.Equal("Positions", Assert.Single(relative.Mismatches).Option);
+    }
+
+    [Fact]
+    public void Transformers5RotarySettings_AreReadInsideRopeParameters()
+    {
+        // transformers 5 moved rope_theta and the scaling into one object; the same checks apply there.
+        var version5 = LlamaTinyConfig
+            .Replace("\"rope_theta\": 10000.0,", "", StringComparison.Ordinal)
+            .Replace("\"rope_scaling\": null", "\"rope_parameters\": { \"rope_type\": \"default\", \"rope_theta\": 10000.0 }", StringComparison.Ordinal);
+        Assert.Equal(11, DecoderLlamaTiny.CheckConfig(Write(version5)));
+
+        var llama32 = version5
+            .Replace("\"default\"", "\"llama3\", \"factor\": 32.0", StringComparison.Ordinal)
+            .Replace("10000.0 }", "500000.0 }", StringComparison.Ordinal);
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(llama32)));
+        Assert.Equal(
+            [new ConfigMismatch("RopeTheta", "10000", "rope_parameters.rope_theta", "500000.0"), new ConfigMismatch("RopeScaling", "none", "rope_parameters.rope_type", "\"llama3\"")],
+            e.Mismatches);
+    }
+
+    [Fact]
+    public void ASlidingWindowShorterThanTheCache_IsRefused_UnlessTheConfigSwitchesItOff()
+    {
+        // DecoderLlamaTiny caches 40 positions. Mistral v0.1 states its window; Qwen2 states one and switches it off.
+        string Window(int size) => LlamaTinyConfig.Replace("\"rope_scaling\": null", $"\"rope_scaling\": null, \"sliding_window\": {size}", StringComparison.Ordinal);
+        Assert.Equal(11, DecoderLlamaTiny.CheckConfig(Write(Window(40))));
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(Window(16))));
+        Assert.Equal(new ConfigMismatch("MaxSeqLen", "40, which needs at least that", "sliding_window", "16"), Assert.Single(e.Mismatches));
+        Assert.Contains("MaxSeqLen = 40, which needs at least that, but the config's sliding_window is 16", e.Message);
+
+        string Switched(bool on) => Window(16).Replace("\"sliding_window\"", $"\"use_sliding_window\": {(on ? "true" : "false")}, \"sliding_window\"", StringComparison.Ordinal);
+        Assert.Equal(10, DecoderLlamaTiny.CheckConfig(Write(Switched(false))));
+        Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(Switched(true))));
+    }
+
+    [Fact]
+    public void BiasFlags_AndGpt2ScoreScaling_AreChecked()
+    {
+        // DecoderLlamaTiny has no biases: a file with attention or MLP biases is another model.
+        var biased = LlamaTinyConfig.Replace("\"rope_scaling\": null", "\"rope_scaling\": null, \"attention_bias\": true, \"mlp_bias\": false", StringComparison.Ordinal);
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(biased)));
+        Assert.Equal(new ConfigMismatch("Bias", "false", "attention_bias", "true"), Assert.Single(e.Mismatches));
+
+        // GPT-2 scales its scores by 1/√d and not by the layer's number; its files can switch either.
+        const string Gpt2 = """
+            { "n_embd": 32, "scale_attn_weights": true, "scale_attn_by_inverse_layer_idx": false }
+            """;
+        Assert.Equal(3, DecoderGpt2Tiny.CheckConfig(Write(Gpt2)));
+        var other = Gpt2.Replace("true", "false", StringComparison.Ordinal).Replace("idx\": false", "idx\": true", StringComparison.Ordinal);
+        var mismatches = Assert.Throws<ModelConfigMismatchException>(() => DecoderGpt2Tiny.CheckConfig(Write(other))).Mismatches;
+        Assert.Equal(["scale_attn_weights", "scale_attn_by_inverse_layer_idx"], mismatches.Select(m => m.Key));
     }
 
     [Fact]
