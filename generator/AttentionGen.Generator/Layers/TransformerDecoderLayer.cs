@@ -278,7 +278,13 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         {
             get
             {
-                var settings = new List<string>();
+                // The family first: Granite, for one, names its tensors as Llama does but scales embeddings, scores and logits.
+                var settings = new List<string>
+                {
+                    Gpt2
+                        ? ConfigCheckEmitter.Text("Architecture", "gpt2", new[] { "gpt2" }, "model_type")
+                        : ConfigCheckEmitter.Text("Architecture", "llama", new[] { "llama", "mistral" }, "model_type"),
+                };
                 if (Gpt2)
                 {
                     settings.Add(ConfigCheckEmitter.Integer("ModelDim", "n_embd"));

@@ -485,6 +485,8 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         /// <summary>What a BERT <c>config.json</c> states of this declaration (see <see cref="ConfigCheckEmitter"/>).</summary>
         public string[] ConfigSettings => new[]
         {
+            // RoBERTa and XLM-R name their tensors as BERT does, but number positions from the padding id + 1.
+            ConfigCheckEmitter.Text("Architecture", "bert", new[] { "bert" }, "model_type"),
             ConfigCheckEmitter.Integer("ModelDim", "hidden_size"),
             ConfigCheckEmitter.Integer("Heads", "num_attention_heads"),
             ConfigCheckEmitter.Integer("Layers", "num_hidden_layers"),

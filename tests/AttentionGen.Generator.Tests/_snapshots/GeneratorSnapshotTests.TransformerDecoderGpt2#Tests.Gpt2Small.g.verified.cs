@@ -258,6 +258,7 @@ partial class Gpt2Small
     /// <exception cref="global::AttentionGen.ModelConfigMismatchException">The file states an option differently; the message lists every one.</exception>
     /// <exception cref="global::System.IO.InvalidDataException">The file is not a JSON object.</exception>
     public static int CheckConfig(string configJsonPath) => global::AttentionGen.HuggingFaceConfig.Check(configJsonPath, "Gpt2Small",
+        global::AttentionGen.ConfigSetting.Text("Architecture", "gpt2", ["gpt2"], "model_type"),
         global::AttentionGen.ConfigSetting.Integer("ModelDim", ModelDim, "n_embd"),
         global::AttentionGen.ConfigSetting.Integer("Heads", Heads, "n_head"),
         global::AttentionGen.ConfigSetting.Integer("Layers", Layers, "n_layer"),

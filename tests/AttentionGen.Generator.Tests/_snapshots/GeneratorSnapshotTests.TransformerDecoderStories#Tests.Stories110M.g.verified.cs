@@ -266,6 +266,7 @@ partial class Stories110M
     /// <exception cref="global::AttentionGen.ModelConfigMismatchException">The file states an option differently; the message lists every one.</exception>
     /// <exception cref="global::System.IO.InvalidDataException">The file is not a JSON object.</exception>
     public static int CheckConfig(string configJsonPath) => global::AttentionGen.HuggingFaceConfig.Check(configJsonPath, "Stories110M",
+        global::AttentionGen.ConfigSetting.Text("Architecture", "llama", ["llama", "mistral"], "model_type"),
         global::AttentionGen.ConfigSetting.Integer("ModelDim", ModelDim, "hidden_size"),
         global::AttentionGen.ConfigSetting.Integer("Heads", Heads, "num_attention_heads"),
         global::AttentionGen.ConfigSetting.Integer("KvHeads", KvHeads, "num_key_value_heads"),

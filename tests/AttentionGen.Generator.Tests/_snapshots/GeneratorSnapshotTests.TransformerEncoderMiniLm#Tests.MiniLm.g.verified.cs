@@ -287,6 +287,7 @@ partial class MiniLm : global::AttentionGen.ISentenceEncoder
     /// <exception cref="global::AttentionGen.ModelConfigMismatchException">The file states an option differently; the message lists every one.</exception>
     /// <exception cref="global::System.IO.InvalidDataException">The file is not a JSON object.</exception>
     public static int CheckConfig(string configJsonPath) => global::AttentionGen.HuggingFaceConfig.Check(configJsonPath, "MiniLm",
+        global::AttentionGen.ConfigSetting.Text("Architecture", "bert", ["bert"], "model_type"),
         global::AttentionGen.ConfigSetting.Integer("ModelDim", ModelDim, "hidden_size"),
         global::AttentionGen.ConfigSetting.Integer("Heads", Heads, "num_attention_heads"),
         global::AttentionGen.ConfigSetting.Integer("Layers", Layers, "num_hidden_layers"),

@@ -33,11 +33,11 @@ public sealed class HuggingFaceConfigTests : IDisposable
     [Fact]
     public void AConfigStatingTheDeclaredOptions_Passes_AndCountsWhatItStated()
     {
-        Assert.Equal(10, DecoderLlamaTiny.CheckConfig(Write(LlamaTinyConfig)));
+        Assert.Equal(11, DecoderLlamaTiny.CheckConfig(Write(LlamaTinyConfig)));
 
         // A config without num_key_value_heads and with a null head_dim (older Llama files) states fewer options.
         var older = LlamaTinyConfig.Replace("\"num_key_value_heads\": 2,", "\"head_dim\": null,", StringComparison.Ordinal);
-        Assert.Equal(9, DecoderLlamaTiny.CheckConfig(Write(older)));
+        Assert.Equal(10, DecoderLlamaTiny.CheckConfig(Write(older)));
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class HuggingFaceConfigTests : IDisposable
     public void Epsilons_CompareToSixDigits_AndTyingIsChecked()
     {
         // 1e-5 written with more digits agrees; 1e-6 does not. A tied file against an untied declaration is refused.
-        Assert.Equal(10, DecoderLlamaTiny.CheckConfig(Write(LlamaTinyConfig.Replace("1e-05", "0.0000100000001", StringComparison.Ordinal))));
+        Assert.Equal(11, DecoderLlamaTiny.CheckConfig(Write(LlamaTinyConfig.Replace("1e-05", "0.0000100000001", StringComparison.Ordinal))));
         var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(LlamaTinyConfig
             .Replace("1e-05", "1e-06", StringComparison.Ordinal)
             .Replace("\"tie_word_embeddings\": false", "\"tie_word_embeddings\": true", StringComparison.Ordinal))));
@@ -78,7 +78,7 @@ public sealed class HuggingFaceConfigTests : IDisposable
             { "model_type": "gpt2", "n_embd": 32, "n_head": 4, "n_layer": 2, "n_inner": null, "vocab_size": 60,
               "n_positions": 30, "layer_norm_epsilon": 1e-05, "activation_function": "gelu_new" }
             """;
-        Assert.Equal(7, DecoderGpt2Tiny.CheckConfig(Write(gpt2)));
+        Assert.Equal(8, DecoderGpt2Tiny.CheckConfig(Write(gpt2)));
         var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGpt2Tiny.CheckConfig(Write(gpt2.Replace("\"n_positions\": 30", "\"n_positions\": 1024", StringComparison.Ordinal))));
         Assert.Equal("MaxPositions", Assert.Single(e.Mismatches).Option);
     }
@@ -91,7 +91,7 @@ public sealed class HuggingFaceConfigTests : IDisposable
             { "model_type": "bert", "hidden_size": 32, "num_attention_heads": 2, "num_hidden_layers": 2, "intermediate_size": 64,
               "vocab_size": 50, "max_position_embeddings": 40, "type_vocab_size": 2, "layer_norm_eps": 1e-12, "hidden_act": "gelu" }
             """;
-        Assert.Equal(9, EncoderMeanPooled.CheckConfig(Write(bert)));
+        Assert.Equal(10, EncoderMeanPooled.CheckConfig(Write(bert)));
         var e = Assert.Throws<ModelConfigMismatchException>(() => EncoderMeanPooled.CheckConfig(Write(bert.Replace("\"gelu\"", "\"gelu_new\"", StringComparison.Ordinal))));
         Assert.Equal(new ConfigMismatch("Activation", "Gelu", "hidden_act", "\"gelu_new\""), Assert.Single(e.Mismatches));
     }
@@ -107,7 +107,7 @@ public sealed class HuggingFaceConfigTests : IDisposable
         var linear = LlamaTinyConfig.Replace("\"rope_scaling\": null", "\"rope_scaling\": { \"type\": \"linear\", \"factor\": 8.0 }", StringComparison.Ordinal);
         Assert.Equal("rope_scaling.type", Assert.Single(Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(linear))).Mismatches).Key);
         var unscaled = LlamaTinyConfig.Replace("\"rope_scaling\": null", "\"rope_scaling\": { \"rope_type\": \"default\" }", StringComparison.Ordinal);
-        Assert.Equal(11, DecoderLlamaTiny.CheckConfig(Write(unscaled)));
+        Assert.Equal(12, DecoderLlamaTiny.CheckConfig(Write(unscaled)));
 
         // A BERT with relative position embeddings is another model; "absolute" (BERT's own) agrees.
         var bert = """
@@ -125,7 +125,7 @@ public sealed class HuggingFaceConfigTests : IDisposable
         var version5 = LlamaTinyConfig
             .Replace("\"rope_theta\": 10000.0,", "", StringComparison.Ordinal)
             .Replace("\"rope_scaling\": null", "\"rope_parameters\": { \"rope_type\": \"default\", \"rope_theta\": 10000.0 }", StringComparison.Ordinal);
-        Assert.Equal(11, DecoderLlamaTiny.CheckConfig(Write(version5)));
+        Assert.Equal(12, DecoderLlamaTiny.CheckConfig(Write(version5)));
 
         var llama32 = version5
             .Replace("\"default\"", "\"llama3\", \"factor\": 32.0", StringComparison.Ordinal)
@@ -141,13 +141,13 @@ public sealed class HuggingFaceConfigTests : IDisposable
     {
         // DecoderLlamaTiny caches 40 positions. Mistral v0.1 states its window; Qwen2 states one and switches it off.
         string Window(int size) => LlamaTinyConfig.Replace("\"rope_scaling\": null", $"\"rope_scaling\": null, \"sliding_window\": {size}", StringComparison.Ordinal);
-        Assert.Equal(11, DecoderLlamaTiny.CheckConfig(Write(Window(40))));
+        Assert.Equal(12, DecoderLlamaTiny.CheckConfig(Write(Window(40))));
         var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(Window(16))));
         Assert.Equal(new ConfigMismatch("MaxSeqLen", "40, which needs at least that", "sliding_window", "16"), Assert.Single(e.Mismatches));
         Assert.Contains("MaxSeqLen = 40, which needs at least that, but the config's sliding_window is 16", e.Message);
 
         string Switched(bool on) => Window(16).Replace("\"sliding_window\"", $"\"use_sliding_window\": {(on ? "true" : "false")}, \"sliding_window\"", StringComparison.Ordinal);
-        Assert.Equal(10, DecoderLlamaTiny.CheckConfig(Write(Switched(false))));
+        Assert.Equal(11, DecoderLlamaTiny.CheckConfig(Write(Switched(false))));
         Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(Switched(true))));
     }
 
@@ -167,6 +167,19 @@ public sealed class HuggingFaceConfigTests : IDisposable
         var other = Gpt2.Replace("true", "false", StringComparison.Ordinal).Replace("idx\": false", "idx\": true", StringComparison.Ordinal);
         var mismatches = Assert.Throws<ModelConfigMismatchException>(() => DecoderGpt2Tiny.CheckConfig(Write(other))).Mismatches;
         Assert.Equal(["scale_attn_weights", "scale_attn_by_inverse_layer_idx"], mismatches.Select(m => m.Key));
+    }
+
+    [Fact]
+    public void AnotherFamilyNamingItsTensorsTheSame_IsRefused()
+    {
+        // Granite names its tensors as Llama does but scales embeddings, scores and logits; Mistral is Llama with a window.
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(LlamaTinyConfig.Replace("\"llama\"", "\"granite\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("Architecture", "llama", "model_type", "\"granite\""), Assert.Single(e.Mismatches));
+        Assert.Equal(11, DecoderLlamaTiny.CheckConfig(Write(LlamaTinyConfig.Replace("\"llama\"", "\"mistral\"", StringComparison.Ordinal))));
+
+        // RoBERTa names its tensors as BERT does but numbers positions from the padding id + 1.
+        var roberta = Assert.Throws<ModelConfigMismatchException>(() => EncoderMeanPooled.CheckConfig(Write("""{ "model_type": "roberta", "hidden_size": 32 }""")));
+        Assert.Equal(new ConfigMismatch("Architecture", "bert", "model_type", "\"roberta\""), Assert.Single(roberta.Mismatches));
     }
 
     [Fact]
