@@ -169,6 +169,33 @@ public sealed class ImporterTests : IDisposable
     }
 
     [Fact]
+    public void Positions_computed_from_the_token_ids_are_refused()
+    {
+        // RoBERTa's exported positions: cumsum(ids != pad) + pad, gathered from a table under BERT's own name.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var graph = tiny.Model.Graph;
+        graph.Initializer.Add(Int64Scalar("roberta_pad", 1));
+        graph.Initializer.Add(Int64Scalar("roberta_axis", 1));
+        NodeProto Add(string op, params string[] inputs)
+        {
+            var node = new NodeProto { OpType = op, Name = $"/embeddings/{op}", Output = { $"/embeddings/{op}_output_0" } };
+            node.Input.AddRange(inputs);
+            graph.Node.Insert(0, node);
+            return node;
+        }
+
+        var notPadding = Add("Not", Add("Equal", "input_ids", "roberta_pad").Output[0]);
+        var cast = Add("Cast", notPadding.Output[0]);
+        cast.Attribute.Add(new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = (long)TensorProto.Types.DataType.Int64 });
+        var positions = Add("Add", Add("CumSum", cast.Output[0], "roberta_axis").Output[0], "roberta_pad");
+        graph.Node.Single(n => n.OpType == "Gather" && n.Input[0] == "embeddings.position_embeddings.weight").Input[1] = positions.Output[0];
+
+        var error = ImportFails(tiny);
+        Assert.Contains("computed from the values of 'input_ids' (Equal '/embeddings/Equal' reads them)", error.Message);
+        Assert.Contains("RoBERTa", error.Message);
+    }
+
+    [Fact]
     public void A_truncated_file_is_refused_as_unreadable_and_leaves_no_output()
     {
         var bytes = TinyBertOnnx.Build(new TinyBertOptions()).ToBytes();
@@ -202,6 +229,13 @@ public sealed class ImporterTests : IDisposable
         Assert.StartsWith($"Cannot import '{Path.Combine(_directory, "model.onnx")}': ", error.Message);
         Assert.False(File.Exists(Path.Combine(_directory, "model.safetensors")));
         return error;
+    }
+
+    private static TensorProto Int64Scalar(string name, long value)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Int64Data.Add(value);
+        return tensor;
     }
 
     private static TensorProto FloatInitializer(string name, params int[] shape)

@@ -182,6 +182,8 @@ public static partial class BertOnnxImporter
             }
         }
 
+        string InitializerOf(string hfName) => found.TryGetValue(hfName, out var origin) ? origin.Tensor.Name : hfName;
+        graph.RequirePositionsIndependentOfTokenValues(InitializerOf("embeddings.word_embeddings.weight"), InitializerOf("embeddings.position_embeddings.weight"));
         var config = ReadConfig(graph, found, source);
         var expected = BertNames.Expected(config, hasPooler: found.Keys.Any(n => n.StartsWith("pooler.", StringComparison.Ordinal)));
         var unexpected = found.Keys.Where(n => !expected.ContainsKey(n)).Order(StringComparer.Ordinal).ToList();

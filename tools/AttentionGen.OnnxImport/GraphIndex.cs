@@ -199,6 +199,39 @@ internal sealed class GraphIndex
         throw Fail($"the feed-forward activation after '{intermediateBias}' is not understood (ops: {string.Join(", ", ops.Skip(1).Select(n => n.OpType))}); expected Erf (gelu), Tanh (gelu_new) or Relu.");
     }
 
+    /// <summary>
+    /// Refuses position embeddings gathered at positions computed from the token ids' values. BERT looks them up at 0, 1,
+    /// 2, … (a slice of its position_ids buffer, which needs only the ids' shape); RoBERTa and XLM-R count the non-padding
+    /// tokens from the padding id + 1 (Equal, CumSum, Add on the ids), under the same tensor names, so their weights would
+    /// import and give wrong outputs.
+    /// </summary>
+    public void RequirePositionsIndependentOfTokenValues(string wordEmbeddings, string positionEmbeddings)
+    {
+        var tokenIds = Consumers(wordEmbeddings).Where(n => n.OpType == "Gather" && n.Input.Count == 2).Select(n => n.Input[1]).ToHashSet(StringComparer.Ordinal);
+        var pending = new Stack<string>(Consumers(positionEmbeddings).Where(n => n.OpType == "Gather" && n.Input.Count == 2 && n.Input[0] == positionEmbeddings).Select(n => n.Input[1]));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.TryPop(out var value))
+        {
+            if (!seen.Add(value) || Producer(value) is not { } node || node.OpType == "Shape")
+            {
+                continue; // an input, an initializer, or only the shape of what it reads
+            }
+
+            var fromIds = node.Input.FirstOrDefault(tokenIds.Contains);
+            if (fromIds is not null)
+            {
+                throw Fail($"the position embeddings are looked up at positions computed from the values of '{fromIds}' " +
+                    $"({BertOnnxImporter.Describe(node)} reads them), as RoBERTa and XLM-R number positions from the padding id + 1; " +
+                    "the importer reads BERT graphs, whose positions are 0, 1, 2, …");
+            }
+
+            foreach (var input in node.Input.Where(i => i.Length > 0))
+            {
+                pending.Push(input);
+            }
+        }
+    }
+
     public IReadOnlyList<NodeProto> Consumers(string value) => _consumers.TryGetValue(value, out var list) ? list : [];
 
     public NodeProto? Producer(string value) => _producers.GetValueOrDefault(value);
