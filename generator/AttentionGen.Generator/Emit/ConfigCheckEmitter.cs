@@ -12,7 +12,10 @@ namespace AttentionGen.Generator.Emit;
 /// </summary>
 internal static class ConfigCheckEmitter
 {
-    public static readonly string[] Members = { "CheckConfig" };
+    public static readonly string[] Members = { "CheckConfig", "CreateConfigSettings" };
+
+    /// <summary>The members a pooled encoder has besides <see cref="Members"/>.</summary>
+    public static readonly string[] SentenceTransformersMembers = { "CheckSentenceTransformersModel" };
 
     /// <summary>An integer option held in the constant of its name.</summary>
     public static string Integer(string option, params string[] keys) => $"{ConfigSetting}.Integer(\"{option}\", {option}, {Keys(keys)})";
@@ -65,10 +68,42 @@ internal static class ConfigCheckEmitter
         w.Line("/// <returns>How many of the options the file stated (keys it lacks, or holds as null, are not compared).</returns>");
         w.Line($"/// <exception cref=\"{ModelConfigMismatchException}\">The file states an option differently; the message lists every one.</exception>");
         w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The file is not a JSON object.</exception>");
-        w.Line($"public static int CheckConfig(string configJsonPath) => {HuggingFaceConfig}.Check(configJsonPath, \"{className}\",");
-        for (int i = 0; i < settings.Count; i++)
+        w.Line($"public static int CheckConfig(string configJsonPath) => {HuggingFaceConfig}.Check(configJsonPath, \"{className}\", CreateConfigSettings());");
+        w.Line();
+        w.Line("/// <summary>The options this declaration fixes, each with the <c>config.json</c> keys that state it.</summary>");
+        w.Line($"private static {ConfigSetting}[] CreateConfigSettings() =>");
+        w.Line("[");
+        foreach (var setting in settings)
         {
-            w.Line("    " + settings[i] + (i < settings.Count - 1 ? "," : ");"));
+            w.Line("    " + setting + ",");
+        }
+
+        w.Line("];");
+    }
+
+    /// <summary>
+    /// <c>CheckSentenceTransformersModel</c>, for a pooled encoder: a sentence-transformers model folder's config.json (the
+    /// settings <see cref="Emit"/> listed), its modules.json and its Pooling module's config (the <paramref name="poolingSettings"/>).
+    /// </summary>
+    public static void EmitSentenceTransformers(SourceWriter w, string className, bool normalize, IReadOnlyList<string> poolingSettings)
+    {
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Checks a sentence-transformers model folder (as it saves one, and as the Hugging Face hub serves it) against this");
+        w.Line("/// declaration: its <c>config.json</c> as <see cref=\"CheckConfig\"/> does, its <c>modules.json</c> (Transformer, Pooling" +
+            (normalize ? ", Normalize" : "") + " and");
+        w.Line("/// nothing else: a Dense projection after pooling is another model) and its Pooling module's <c>config.json</c> (the pooling");
+        w.Line("/// mode and width). How a model pools has no tensor: one that pools another way loads and gives other embeddings.");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"modelDirectory\">The model's folder.</param>");
+        w.Line("/// <returns>How many options the files stated (keys they lack, or hold as null, are not compared), the module list counting as one.</returns>");
+        w.Line($"/// <exception cref=\"{ModelConfigMismatchException}\">The folder describes another model; the message lists every difference.</exception>");
+        w.Line("/// <exception cref=\"global::System.IO.FileNotFoundException\">A file is missing.</exception>");
+        w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">A file is not what sentence-transformers writes.</exception>");
+        w.Line($"public static int CheckSentenceTransformersModel(string modelDirectory) => {SentenceTransformersConfig}.Check(modelDirectory, \"{className}\", {(normalize ? "true" : "false")}, CreateConfigSettings(),");
+        for (int i = 0; i < poolingSettings.Count; i++)
+        {
+            w.Line("    " + poolingSettings[i] + (i < poolingSettings.Count - 1 ? "," : ");"));
         }
     }
 

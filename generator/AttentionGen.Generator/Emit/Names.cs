@@ -26,6 +26,7 @@ internal static class Names
     public const string WeightLoadException = "global::AttentionGen.WeightLoadException";
     public const string HuggingFaceConfig = "global::AttentionGen.HuggingFaceConfig";
     public const string ConfigSetting = "global::AttentionGen.ConfigSetting";
+    public const string SentenceTransformersConfig = "global::AttentionGen.SentenceTransformersConfig";
     public const string ModelConfigMismatchException = "global::AttentionGen.ModelConfigMismatchException";
     public const string AlignedBuffer = "global::AttentionGen.Kernels.AlignedBuffer";
     public const string Guard = "global::AttentionGen.Kernels.Guard";

@@ -108,6 +108,11 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         }
 
         ConfigCheckEmitter.Emit(w, declaration.Name, body.ConfigSettings);
+        if (body.HasEmbedding)
+        {
+            ConfigCheckEmitter.EmitSentenceTransformers(w, declaration.Name, body.Normalize, body.PoolingSettings);
+        }
+
         w.Line();
         WeightsEmitter.EmitWeightsType(w, body.WeightSet, declaration.Name);
     }
@@ -499,10 +504,32 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
             ConfigCheckEmitter.Text("Positions", "absolute", new[] { "absolute" }, "position_embedding_type"), // relative_key is another model
         };
 
+        /// <summary>What a sentence-transformers Pooling module's <c>config.json</c> states of this declaration.</summary>
+        public string[] PoolingSettings
+        {
+            get
+            {
+                bool mean = Pooling == PoolingKind.Mean;
+                string Flag(bool on) => on ? "true" : "false";
+                return new[]
+                {
+                    ConfigCheckEmitter.Integer("ModelDim", "word_embedding_dimension", "embedding_dimension"),
+                    ConfigCheckEmitter.Text("Pooling", Pooling.ToString(), new[] { mean ? "mean" : "cls" }, "pooling_mode"),
+                    ConfigCheckEmitter.BooleanOf("Mean pooling", Flag(mean), "pooling_mode_mean_tokens"),
+                    ConfigCheckEmitter.BooleanOf("CLS pooling", Flag(!mean), "pooling_mode_cls_token"),
+                    ConfigCheckEmitter.BooleanOf("Max pooling", "false", "pooling_mode_max_tokens"),
+                    ConfigCheckEmitter.BooleanOf("Sum / sqrt(length) pooling", "false", "pooling_mode_mean_sqrt_len_tokens"),
+                    ConfigCheckEmitter.BooleanOf("Weighted-mean pooling", "false", "pooling_mode_weightedmean_tokens"),
+                    ConfigCheckEmitter.BooleanOf("Last-token pooling", "false", "pooling_mode_lasttoken"),
+                };
+            }
+        }
+
         public override EquatableArray<string> GeneratedMembers =>
             Block.Members
                 .Concat(new[] { "Vocab", "MaxPositions", "TypeVocab", "Layers", "Forward", "Encode", "EncodeBatch", "Embed", "EmbedPacked", "RunBlocks", "Pool", "_hidden", ExclusiveUseEmitter.Field })
                 .Concat(ConfigCheckEmitter.Members)
+                .Concat(HasEmbedding ? ConfigCheckEmitter.SentenceTransformersMembers : new string[0])
                 .Concat(Block.PaddingMask ? new[] { "EmbedUnmasked", "_paddedLengths" } : new string[0])
                 .Concat(WeightsEmitter.Members).ToEquatableArray();
 

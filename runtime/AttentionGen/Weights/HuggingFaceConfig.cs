@@ -47,45 +47,60 @@ public static class HuggingFaceConfig
         ArgumentNullException.ThrowIfNull(configJson);
         ArgumentNullException.ThrowIfNull(declaration);
         ArgumentNullException.ThrowIfNull(settings);
-        JsonDocument document;
+        var mismatches = new List<ConfigMismatch>();
+        int stated = Compare(configJson, "The config", settings, mismatches, out var document);
+        document.Dispose();
+        if (mismatches.Count > 0)
+        {
+            throw new ModelConfigMismatchException(declaration, mismatches);
+        }
+
+        return stated;
+    }
+
+    /// <summary>
+    /// Compares one JSON object with <paramref name="settings"/>, adding each disagreement to <paramref name="mismatches"/>;
+    /// returns how many settings it stated, and hands back the parsed object for further checks (the caller disposes it).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The stream is not a JSON object; <paramref name="what"/> names it.</exception>
+    internal static int Compare(Stream json, string what, ConfigSetting[] settings, List<ConfigMismatch> mismatches, out JsonDocument document)
+    {
+        document = Parse(json, what);
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            var kind = document.RootElement.ValueKind;
+            document.Dispose();
+            throw new InvalidDataException($"{what} must be a JSON object; it is a {kind}.");
+        }
+
+        int stated = 0;
+        foreach (var setting in settings)
+        {
+            if (setting.Find(document.RootElement) is not var (key, value))
+            {
+                continue;
+            }
+
+            stated++;
+            if (!setting.Agrees(value))
+            {
+                mismatches.Add(new ConfigMismatch(setting.Option, setting.Declared, key, value.GetRawText()));
+            }
+        }
+
+        return stated;
+    }
+
+    /// <summary>Parses UTF-8 JSON, naming <paramref name="what"/> when it is not JSON.</summary>
+    internal static JsonDocument Parse(Stream json, string what)
+    {
         try
         {
-            document = JsonDocument.Parse(configJson);
+            return JsonDocument.Parse(json);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"The config is not valid JSON: {e.Message}", e);
-        }
-
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new InvalidDataException($"The config must be a JSON object; it is a {document.RootElement.ValueKind}.");
-            }
-
-            var mismatches = new List<ConfigMismatch>();
-            int stated = 0;
-            foreach (var setting in settings)
-            {
-                if (setting.Find(document.RootElement) is not var (key, value))
-                {
-                    continue;
-                }
-
-                stated++;
-                if (!setting.Agrees(value))
-                {
-                    mismatches.Add(new ConfigMismatch(setting.Option, setting.Declared, key, value.GetRawText()));
-                }
-            }
-
-            if (mismatches.Count > 0)
-            {
-                throw new ModelConfigMismatchException(declaration, mismatches);
-            }
-
-            return stated;
+            throw new InvalidDataException($"{what} is not valid JSON: {e.Message}", e);
         }
     }
 }
@@ -133,11 +148,18 @@ public sealed class ConfigSetting
         new(option, declared ? "true" : "false", keys,
             value => value.ValueKind is JsonValueKind.True or JsonValueKind.False && value.GetBoolean() == declared);
 
-    /// <summary>An option the file states as text: any of <paramref name="accepted"/> agrees (an activation's names).</summary>
+    /// <summary>
+    /// An option the file states as text: any of <paramref name="accepted"/> agrees (an activation's names), alone or as
+    /// the one element of an array (sentence-transformers writes a pooling mode either way).
+    /// </summary>
     public static ConfigSetting Text(string option, string declared, string[] accepted, params string[] keys)
     {
         ArgumentNullException.ThrowIfNull(accepted);
-        return new(option, declared, keys, value => value.ValueKind == JsonValueKind.String && accepted.Contains(value.GetString(), StringComparer.Ordinal));
+        return new(option, declared, keys, value =>
+        {
+            var text = value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 1 ? value[0] : value;
+            return text.ValueKind == JsonValueKind.String && accepted.Contains(text.GetString(), StringComparer.Ordinal);
+        });
     }
 
     /// <summary>

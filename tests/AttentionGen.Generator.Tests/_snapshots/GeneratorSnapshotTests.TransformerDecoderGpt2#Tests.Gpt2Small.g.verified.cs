@@ -257,7 +257,11 @@ partial class Gpt2Small
     /// <returns>How many of the options the file stated (keys it lacks, or holds as null, are not compared).</returns>
     /// <exception cref="global::AttentionGen.ModelConfigMismatchException">The file states an option differently; the message lists every one.</exception>
     /// <exception cref="global::System.IO.InvalidDataException">The file is not a JSON object.</exception>
-    public static int CheckConfig(string configJsonPath) => global::AttentionGen.HuggingFaceConfig.Check(configJsonPath, "Gpt2Small",
+    public static int CheckConfig(string configJsonPath) => global::AttentionGen.HuggingFaceConfig.Check(configJsonPath, "Gpt2Small", CreateConfigSettings());
+
+    /// <summary>The options this declaration fixes, each with the <c>config.json</c> keys that state it.</summary>
+    private static global::AttentionGen.ConfigSetting[] CreateConfigSettings() =>
+    [
         global::AttentionGen.ConfigSetting.Text("Architecture", "gpt2", ["gpt2"], "model_type"),
         global::AttentionGen.ConfigSetting.Integer("ModelDim", ModelDim, "n_embd"),
         global::AttentionGen.ConfigSetting.Integer("Heads", Heads, "n_head"),
@@ -269,7 +273,8 @@ partial class Gpt2Small
         global::AttentionGen.ConfigSetting.Text("Activation", "GeluTanh", ["gelu_new", "gelu_pytorch_tanh"], "activation_function"),
         global::AttentionGen.ConfigSetting.Boolean("Scaled scores (Scale != 1)", Scale != 1f, "scale_attn_weights"),
         global::AttentionGen.ConfigSetting.Boolean("Scores divided by the layer's number", false, "scale_attn_by_inverse_layer_idx"),
-        global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"));
+        global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"),
+    ];
 
     /// <summary>The learnable tensors, in file order, with the shapes <see cref="Weights.Load"/> expects.</summary>
     public static global::System.Collections.Generic.IReadOnlyList<global::AttentionGen.ParameterSpec> Parameters { get; } = CreateParameters();

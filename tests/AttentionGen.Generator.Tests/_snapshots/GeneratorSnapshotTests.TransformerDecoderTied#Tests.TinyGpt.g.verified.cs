@@ -262,7 +262,11 @@ partial class TinyGpt
     /// <returns>How many of the options the file stated (keys it lacks, or holds as null, are not compared).</returns>
     /// <exception cref="global::AttentionGen.ModelConfigMismatchException">The file states an option differently; the message lists every one.</exception>
     /// <exception cref="global::System.IO.InvalidDataException">The file is not a JSON object.</exception>
-    public static int CheckConfig(string configJsonPath) => global::AttentionGen.HuggingFaceConfig.Check(configJsonPath, "TinyGpt",
+    public static int CheckConfig(string configJsonPath) => global::AttentionGen.HuggingFaceConfig.Check(configJsonPath, "TinyGpt", CreateConfigSettings());
+
+    /// <summary>The options this declaration fixes, each with the <c>config.json</c> keys that state it.</summary>
+    private static global::AttentionGen.ConfigSetting[] CreateConfigSettings() =>
+    [
         global::AttentionGen.ConfigSetting.Text("Architecture", "llama", ["llama", "mistral"], "model_type"),
         global::AttentionGen.ConfigSetting.Integer("ModelDim", ModelDim, "hidden_size"),
         global::AttentionGen.ConfigSetting.Integer("Heads", Heads, "num_attention_heads"),
@@ -279,7 +283,8 @@ partial class TinyGpt
         global::AttentionGen.ConfigSetting.Boolean("Bias", true, "attention_bias"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", true, "mlp_bias"),
         global::AttentionGen.ConfigSetting.AtLeast("MaxSeqLen", MaxSeqLen, "sliding_window").UnlessOff("use_sliding_window"),
-        global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"));
+        global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"),
+    ];
 
     /// <summary>The learnable tensors, in file order, with the shapes <see cref="Weights.Load"/> expects.</summary>
     public static global::System.Collections.Generic.IReadOnlyList<global::AttentionGen.ParameterSpec> Parameters { get; } = CreateParameters();

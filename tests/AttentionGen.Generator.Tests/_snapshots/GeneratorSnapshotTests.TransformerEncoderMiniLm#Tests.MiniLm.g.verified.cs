@@ -286,7 +286,11 @@ partial class MiniLm : global::AttentionGen.ISentenceEncoder
     /// <returns>How many of the options the file stated (keys it lacks, or holds as null, are not compared).</returns>
     /// <exception cref="global::AttentionGen.ModelConfigMismatchException">The file states an option differently; the message lists every one.</exception>
     /// <exception cref="global::System.IO.InvalidDataException">The file is not a JSON object.</exception>
-    public static int CheckConfig(string configJsonPath) => global::AttentionGen.HuggingFaceConfig.Check(configJsonPath, "MiniLm",
+    public static int CheckConfig(string configJsonPath) => global::AttentionGen.HuggingFaceConfig.Check(configJsonPath, "MiniLm", CreateConfigSettings());
+
+    /// <summary>The options this declaration fixes, each with the <c>config.json</c> keys that state it.</summary>
+    private static global::AttentionGen.ConfigSetting[] CreateConfigSettings() =>
+    [
         global::AttentionGen.ConfigSetting.Text("Architecture", "bert", ["bert"], "model_type"),
         global::AttentionGen.ConfigSetting.Integer("ModelDim", ModelDim, "hidden_size"),
         global::AttentionGen.ConfigSetting.Integer("Heads", Heads, "num_attention_heads"),
@@ -297,7 +301,29 @@ partial class MiniLm : global::AttentionGen.ISentenceEncoder
         global::AttentionGen.ConfigSetting.Integer("TypeVocab", TypeVocab, "type_vocab_size"),
         global::AttentionGen.ConfigSetting.Real("NormEpsilon", NormEpsilon, "layer_norm_eps"),
         global::AttentionGen.ConfigSetting.Text("Activation", "Gelu", ["gelu"], "hidden_act"),
-        global::AttentionGen.ConfigSetting.Text("Positions", "absolute", ["absolute"], "position_embedding_type"));
+        global::AttentionGen.ConfigSetting.Text("Positions", "absolute", ["absolute"], "position_embedding_type"),
+    ];
+
+    /// <summary>
+    /// Checks a sentence-transformers model folder (as it saves one, and as the Hugging Face hub serves it) against this
+    /// declaration: its <c>config.json</c> as <see cref="CheckConfig"/> does, its <c>modules.json</c> (Transformer, Pooling, Normalize and
+    /// nothing else: a Dense projection after pooling is another model) and its Pooling module's <c>config.json</c> (the pooling
+    /// mode and width). How a model pools has no tensor: one that pools another way loads and gives other embeddings.
+    /// </summary>
+    /// <param name="modelDirectory">The model's folder.</param>
+    /// <returns>How many options the files stated (keys they lack, or hold as null, are not compared), the module list counting as one.</returns>
+    /// <exception cref="global::AttentionGen.ModelConfigMismatchException">The folder describes another model; the message lists every difference.</exception>
+    /// <exception cref="global::System.IO.FileNotFoundException">A file is missing.</exception>
+    /// <exception cref="global::System.IO.InvalidDataException">A file is not what sentence-transformers writes.</exception>
+    public static int CheckSentenceTransformersModel(string modelDirectory) => global::AttentionGen.SentenceTransformersConfig.Check(modelDirectory, "MiniLm", true, CreateConfigSettings(),
+        global::AttentionGen.ConfigSetting.Integer("ModelDim", ModelDim, "word_embedding_dimension", "embedding_dimension"),
+        global::AttentionGen.ConfigSetting.Text("Pooling", "Mean", ["mean"], "pooling_mode"),
+        global::AttentionGen.ConfigSetting.Boolean("Mean pooling", true, "pooling_mode_mean_tokens"),
+        global::AttentionGen.ConfigSetting.Boolean("CLS pooling", false, "pooling_mode_cls_token"),
+        global::AttentionGen.ConfigSetting.Boolean("Max pooling", false, "pooling_mode_max_tokens"),
+        global::AttentionGen.ConfigSetting.Boolean("Sum / sqrt(length) pooling", false, "pooling_mode_mean_sqrt_len_tokens"),
+        global::AttentionGen.ConfigSetting.Boolean("Weighted-mean pooling", false, "pooling_mode_weightedmean_tokens"),
+        global::AttentionGen.ConfigSetting.Boolean("Last-token pooling", false, "pooling_mode_lasttoken"));
 
     /// <summary>The learnable tensors, in file order, with the shapes <see cref="Weights.Load"/> expects.</summary>
     public static global::System.Collections.Generic.IReadOnlyList<global::AttentionGen.ParameterSpec> Parameters { get; } = CreateParameters();

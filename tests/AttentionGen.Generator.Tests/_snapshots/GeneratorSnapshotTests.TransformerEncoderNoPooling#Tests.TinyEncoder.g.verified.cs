@@ -225,7 +225,11 @@ partial class TinyEncoder
     /// <returns>How many of the options the file stated (keys it lacks, or holds as null, are not compared).</returns>
     /// <exception cref="global::AttentionGen.ModelConfigMismatchException">The file states an option differently; the message lists every one.</exception>
     /// <exception cref="global::System.IO.InvalidDataException">The file is not a JSON object.</exception>
-    public static int CheckConfig(string configJsonPath) => global::AttentionGen.HuggingFaceConfig.Check(configJsonPath, "TinyEncoder",
+    public static int CheckConfig(string configJsonPath) => global::AttentionGen.HuggingFaceConfig.Check(configJsonPath, "TinyEncoder", CreateConfigSettings());
+
+    /// <summary>The options this declaration fixes, each with the <c>config.json</c> keys that state it.</summary>
+    private static global::AttentionGen.ConfigSetting[] CreateConfigSettings() =>
+    [
         global::AttentionGen.ConfigSetting.Text("Architecture", "bert", ["bert"], "model_type"),
         global::AttentionGen.ConfigSetting.Integer("ModelDim", ModelDim, "hidden_size"),
         global::AttentionGen.ConfigSetting.Integer("Heads", Heads, "num_attention_heads"),
@@ -236,7 +240,8 @@ partial class TinyEncoder
         global::AttentionGen.ConfigSetting.Integer("TypeVocab", TypeVocab, "type_vocab_size"),
         global::AttentionGen.ConfigSetting.Real("NormEpsilon", NormEpsilon, "layer_norm_eps"),
         global::AttentionGen.ConfigSetting.Text("Activation", "Relu", ["relu"], "hidden_act"),
-        global::AttentionGen.ConfigSetting.Text("Positions", "absolute", ["absolute"], "position_embedding_type"));
+        global::AttentionGen.ConfigSetting.Text("Positions", "absolute", ["absolute"], "position_embedding_type"),
+    ];
 
     /// <summary>The learnable tensors, in file order, with the shapes <see cref="Weights.Load"/> expects.</summary>
     public static global::System.Collections.Generic.IReadOnlyList<global::AttentionGen.ParameterSpec> Parameters { get; } = CreateParameters();
