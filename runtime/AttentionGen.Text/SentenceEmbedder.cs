@@ -38,7 +38,8 @@ public sealed class SentenceEmbedder
     /// <param name="encoder">The encoder; this embedder calls it, so it must not be used by another thread meanwhile.</param>
     /// <exception cref="ArgumentNullException"><paramref name="tokenizer"/> or <paramref name="encoder"/> is null.</exception>
     /// <exception cref="ArgumentException">
-    /// The encoder takes fewer than 2 tokens (no room for [CLS] and [SEP]), or its dimension is not positive.
+    /// The encoder takes fewer than 2 tokens (no room for [CLS] and [SEP]), its dimension is not positive, or the
+    /// tokenizer's vocab has ids past the encoder's embedding table (the two are for different models).
     /// </exception>
     public SentenceEmbedder(WordPieceTokenizer tokenizer, ISentenceEncoder encoder)
     {
@@ -54,6 +55,15 @@ public sealed class SentenceEmbedder
         if (encoder.Dimension < 1)
         {
             throw new ArgumentException($"The encoder's dimension is {encoder.Dimension}; it must be positive.", nameof(encoder));
+        }
+
+        // Checked here rather than met at the first text that uses such an id, part-way through a batch.
+        if (tokenizer.VocabularySize > encoder.VocabularySize)
+        {
+            throw new ArgumentException(
+                $"The tokenizer's vocab has ids up to {tokenizer.VocabularySize - 1}, but the encoder's embedding table has {encoder.VocabularySize} rows: " +
+                "the vocab is not the one the model was trained with.",
+                nameof(tokenizer));
         }
 
         Tokenizer = tokenizer;

@@ -13,6 +13,9 @@ public interface ISentenceEncoder
     /// <summary>Most tokens one sentence may have, [CLS] and [SEP] included.</summary>
     int MaxTokens { get; }
 
+    /// <summary>Rows of the token embedding table: every token id must be below it.</summary>
+    int VocabularySize { get; }
+
     /// <summary>The embedding [<see cref="Dimension"/>] of one sentence's token ids. Allocates nothing.</summary>
     void Encode(ReadOnlySpan<int> tokenIds, Span<float> embedding);
 

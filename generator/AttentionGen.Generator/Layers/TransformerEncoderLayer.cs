@@ -180,6 +180,8 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         w.Line();
         w.Line("int global::AttentionGen.ISentenceEncoder.MaxTokens => MaxSeqLen;");
         w.Line();
+        w.Line("int global::AttentionGen.ISentenceEncoder.VocabularySize => Vocab;");
+        w.Line();
         w.Line("/// <summary>The sentence embedding [ModelDim] of one sequence of token ids ([CLS] … [SEP]). Allocates nothing.</summary>");
         using (w.Block($"public void Encode(global::System.ReadOnlySpan<int> tokenIds, {Span} embedding)"))
         {

@@ -178,6 +178,8 @@ partial class PaddedMiniLm : global::AttentionGen.ISentenceEncoder
 
     int global::AttentionGen.ISentenceEncoder.MaxTokens => MaxSeqLen;
 
+    int global::AttentionGen.ISentenceEncoder.VocabularySize => Vocab;
+
     /// <summary>The sentence embedding [ModelDim] of one sequence of token ids ([CLS] … [SEP]). Allocates nothing.</summary>
     public void Encode(global::System.ReadOnlySpan<int> tokenIds, global::System.Span<float> embedding)
     {

@@ -1,11 +1,13 @@
 namespace AttentionGen.Text.Tests.Embedding;
 
 /// <summary>Records every call and writes each sentence's token count into its row, so tests can see what was packed.</summary>
-internal sealed class RecordingEncoder(int maxTokens = 8, int dimension = 3) : ISentenceEncoder
+internal sealed class RecordingEncoder(int maxTokens = 8, int dimension = 3, int vocabularySize = 30522) : ISentenceEncoder
 {
     public int Dimension => dimension;
 
     public int MaxTokens => maxTokens;
+
+    public int VocabularySize => vocabularySize;
 
     public List<int[]> EncodedIds { get; } = [];
 
@@ -37,6 +39,8 @@ internal sealed class BlockingEncoder : ISentenceEncoder
     public int Dimension => 2;
 
     public int MaxTokens => 8;
+
+    public int VocabularySize => 30522;
 
     public void Encode(ReadOnlySpan<int> tokenIds, Span<float> embedding)
     {

@@ -181,6 +181,9 @@ public sealed class SentenceEmbedderTests
         var tooShortEncoder = Assert.Throws<ArgumentException>(() => new SentenceEmbedder(Tokenizer, new RecordingEncoder(maxTokens: 1)));
         Assert.Equal("encoder", tooShortEncoder.ParamName);
         Assert.Contains("[CLS] and [SEP]", tooShortEncoder.Message);
+        var otherVocab = Assert.Throws<ArgumentException>(() => new SentenceEmbedder(Tokenizer, new RecordingEncoder(vocabularySize: 8192)));
+        Assert.Equal("tokenizer", otherVocab.ParamName);
+        Assert.Contains("ids up to 30521, but the encoder's embedding table has 8192 rows", otherVocab.Message);
 
         Assert.Equal("text", Assert.Throws<ArgumentNullException>(() => embedder.Embed(null!)).ParamName);
         var shortEmbedding = Assert.Throws<ArgumentException>(() => embedder.Embed("hello", new float[2]));
