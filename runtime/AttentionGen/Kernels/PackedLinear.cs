@@ -137,13 +137,13 @@ public static partial class PackedLinear
 
         if (Vector256.IsHardwareAccelerated && width == 16)
         {
-            MultiplyTile256<TRows, float, FloatPanelRow<Vector256Width, Vector256<float>>>(ref x, inDim, ref panel, ref y, yStride);
+            MultiplyTile256<TRows, float, FloatPanelRow<Vector256Width, Vector256<float>>>(ref x, inDim, ref panel, ref y, yStride, ref bias);
             return;
         }
 
         if (Vector128.IsHardwareAccelerated && width == 8)
         {
-            MultiplyTile128<TRows, float, FloatPanelRow<Vector128Width, Vector128<float>>>(ref x, inDim, ref panel, ref y, yStride);
+            MultiplyTile128<TRows, float, FloatPanelRow<Vector128Width, Vector128<float>>>(ref x, inDim, ref panel, ref y, yStride, ref bias);
             return;
         }
 
@@ -306,9 +306,10 @@ public static partial class PackedLinear
                 bool direct = columns == width;
                 ref float target = ref direct ? ref Unsafe.Add(ref y, tile * outDim + first) : ref MemoryMarshal.GetReference(edge);
                 int targetStride = direct ? outDim : width;
-                // A whole AVX-512 panel takes its bias as the accumulators' starting value, in the six-row tile and the
-                // one-row kernel alike, so a row's result never depends on how many rows came with it; others add it after.
-                bool biasInTile = !bias.IsEmpty && direct && Vector512.IsHardwareAccelerated && width == 64;
+                // A whole panel takes its bias as the accumulators' starting value, in every tile and the one-row kernel
+                // alike, so a row's result never depends on how many rows came with it; the partial last panel, whose
+                // bias slice is short of a panel, adds it after (in the row path too).
+                bool biasInTile = !bias.IsEmpty && direct;
                 ref float tileBias = ref biasInTile ? ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), first) : ref Unsafe.NullRef<float>();
                 if (direct)
                 {
@@ -473,20 +474,13 @@ public static partial class PackedLinear
 
         nint panelStride = TPanels.ElementsPerRow(width) * inDim;
         int secondColumn = half * width;
-        // AVX-512's whole panels start from the bias, as in the tiles; narrower ones add it after.
-        bool biasInKernel = !bias.IsEmpty && Vector512.IsHardwareAccelerated && width == 64;
+        // Whole panels start from the bias, as in the tiles.
         for (int p = firstPanel; p < firstPanel + half; p++)
         {
             int first = p * width;
             TPanels.Row<Count2>(
                 ref x, inDim, ref Unsafe.Add(ref panels, p * panelStride), half * panelStride, ref Unsafe.Add(ref MemoryMarshal.GetReference(outputRow), first), secondColumn, width,
-                ref biasInKernel ? ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), first) : ref Unsafe.NullRef<float>());
-        }
-
-        if (!bias.IsEmpty && !biasInKernel)
-        {
-            int start = firstPanel * width;
-            ElementwiseKernels.Add(outputRow.Slice(start, 2 * secondColumn), bias.Slice(start, 2 * secondColumn));
+                ref bias.IsEmpty ? ref Unsafe.NullRef<float>() : ref Unsafe.Add(ref MemoryMarshal.GetReference(bias), first));
         }
 
         return firstPanel + 2 * half;

@@ -170,13 +170,13 @@ public static partial class PackedLinear
             // Narrower machines: the float GEMM's two-vector tile, each panel row widened from one load.
             if (Vector256.IsHardwareAccelerated && width == 16)
             {
-                MultiplyTile256<TRows, uint, Bfloat16PanelRow256>(ref x, inDim, ref panel, ref y, yStride);
+                MultiplyTile256<TRows, uint, Bfloat16PanelRow256>(ref x, inDim, ref panel, ref y, yStride, ref bias);
                 return;
             }
 
             if (Vector128.IsHardwareAccelerated && width == 8)
             {
-                MultiplyTile128<TRows, uint, Bfloat16PanelRow128>(ref x, inDim, ref panel, ref y, yStride);
+                MultiplyTile128<TRows, uint, Bfloat16PanelRow128>(ref x, inDim, ref panel, ref y, yStride, ref bias);
                 return;
             }
 

@@ -9,29 +9,30 @@ public static partial class PackedLinear
 {
     /// <inheritdoc cref="MultiplyTileOfTwoVectors{TWidth, TVector, TRows, TElement, TRow}"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    internal static void MultiplyTile256<TRows, TElement, TRow>(ref float x, int inDim, ref TElement panel, ref float y, int yStride)
+    internal static void MultiplyTile256<TRows, TElement, TRow>(ref float x, int inDim, ref TElement panel, ref float y, int yStride, ref float bias)
         where TRows : struct, IStaticCount
         where TElement : unmanaged
         where TRow : struct, IPanelRow<TElement, Vector256<float>> =>
-        MultiplyTileOfTwoVectors<Vector256Width, Vector256<float>, TRows, TElement, TRow>(ref x, inDim, ref panel, ref y, yStride);
+        MultiplyTileOfTwoVectors<Vector256Width, Vector256<float>, TRows, TElement, TRow>(ref x, inDim, ref panel, ref y, yStride, ref bias);
 
     /// <inheritdoc cref="MultiplyTileOfTwoVectors{TWidth, TVector, TRows, TElement, TRow}"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    internal static void MultiplyTile128<TRows, TElement, TRow>(ref float x, int inDim, ref TElement panel, ref float y, int yStride)
+    internal static void MultiplyTile128<TRows, TElement, TRow>(ref float x, int inDim, ref TElement panel, ref float y, int yStride, ref float bias)
         where TRows : struct, IStaticCount
         where TElement : unmanaged
         where TRow : struct, IPanelRow<TElement, Vector128<float>> =>
-        MultiplyTileOfTwoVectors<Vector128Width, Vector128<float>, TRows, TElement, TRow>(ref x, inDim, ref panel, ref y, yStride);
+        MultiplyTileOfTwoVectors<Vector128Width, Vector128<float>, TRows, TElement, TRow>(ref x, inDim, ref panel, ref y, yStride, ref bias);
 
     /// <summary>
     /// <typeparamref name="TRows"/> rows × one panel of two vectors (AVX2's 16 outputs, or Vector128's 8), each panel row
-    /// read by <typeparamref name="TRow"/> (float, or bfloat16 pairs widened in registers), without the bias, which <see cref="Drive"/> adds after on these machines. 6 × 2 accumulators, the two panel vectors and a
+    /// read by <typeparamref name="TRow"/> (float, or bfloat16 pairs widened in registers), starting from the bias (or 0
+    /// when <paramref name="bias"/> is a null ref), as the row kernel does. 6 × 2 accumulators, the two panel vectors and a
     /// broadcast fill 15 of the 16 registers: each panel row is loaded once for six rows, where row passes loaded it once
     /// per row and, with two accumulators each a chain of dependent FMAs, ran at a quarter of the FMA rate (all-MiniLM at
     /// 128 tokens on the AVX2 path took 3.5 times as long as on AVX-512 on a core where both have the same FMA rate).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void MultiplyTileOfTwoVectors<TWidth, TVector, TRows, TElement, TRow>(ref float x, int inDim, ref TElement panel, ref float y, int yStride)
+    private static unsafe void MultiplyTileOfTwoVectors<TWidth, TVector, TRows, TElement, TRow>(ref float x, int inDim, ref TElement panel, ref float y, int yStride, ref float bias)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
         where TRows : struct, IStaticCount
@@ -44,8 +45,16 @@ public static partial class PackedLinear
         ref float x3 = ref TRows.Value > 3 ? ref Unsafe.Add(ref x, 3 * inDim) : ref x;
         ref float x4 = ref TRows.Value > 4 ? ref Unsafe.Add(ref x, 4 * inDim) : ref x;
         ref float x5 = ref TRows.Value > 5 ? ref Unsafe.Add(ref x, 5 * inDim) : ref x;
-        TVector a00 = TWidth.Zero, a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-        TVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+        // Every row starts from the bias, so a row's result is the same whichever tile or row kernel takes it.
+        TVector a00 = TWidth.Zero, a01 = a00;
+        if (!Unsafe.IsNullRef(ref bias))
+        {
+            a00 = TWidth.Load(ref bias, 0);
+            a01 = TWidth.Load(ref bias, (nuint)TWidth.Count);
+        }
+
+        TVector a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+        TVector a30 = a00, a31 = a01, a40 = a00, a41 = a01, a50 = a00, a51 = a01;
         // Each step also asks for the same row of the next panel (panels are contiguous, inDim rows apart), so a short
         // call's next panel is on its way from memory while this one's later tiles run from L1. A panel here is only
         // inDim cache lines (AVX2), and its first tile otherwise waited on memory: all-MiniLM at 16 tokens on the AVX2
