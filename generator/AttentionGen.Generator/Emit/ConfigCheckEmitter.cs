@@ -100,7 +100,7 @@ internal static class ConfigCheckEmitter
         w.Line($"/// <exception cref=\"{ModelConfigMismatchException}\">The folder describes another model; the message lists every difference.</exception>");
         w.Line("/// <exception cref=\"global::System.IO.FileNotFoundException\">A file is missing.</exception>");
         w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">A file is not what sentence-transformers writes.</exception>");
-        w.Line($"public static int CheckSentenceTransformersModel(string modelDirectory) => {SentenceTransformersConfig}.Check(modelDirectory, \"{className}\", {(normalize ? "true" : "false")}, CreateConfigSettings(),");
+        w.Line($"public static int CheckSentenceTransformersModel(string modelDirectory) => {SentenceTransformersConfig}.Check(modelDirectory, \"{className}\", {Literals.Bool(normalize)}, CreateConfigSettings(),");
         for (int i = 0; i < poolingSettings.Count; i++)
         {
             w.Line("    " + poolingSettings[i] + (i < poolingSettings.Count - 1 ? "," : ");"));

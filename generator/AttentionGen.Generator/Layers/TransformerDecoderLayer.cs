@@ -328,7 +328,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     }
 
                     settings.Add(ConfigCheckEmitter.Activation(Block.Activation, "hidden_act"));
-                    string bias = Block.Bias ? "true" : "false";
+                    string bias = Bool(Block.Bias);
                     settings.Add(ConfigCheckEmitter.BooleanOf("Bias", bias, "attention_bias"));
                     settings.Add(ConfigCheckEmitter.BooleanOf("Bias", bias, "mlp_bias"));
 

@@ -512,13 +512,12 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
             get
             {
                 bool mean = Pooling == PoolingKind.Mean;
-                string Flag(bool on) => on ? "true" : "false";
                 return new[]
                 {
                     ConfigCheckEmitter.Integer("ModelDim", "word_embedding_dimension", "embedding_dimension"),
                     ConfigCheckEmitter.Text("Pooling", Pooling.ToString(), new[] { mean ? "mean" : "cls" }, "pooling_mode"),
-                    ConfigCheckEmitter.BooleanOf("Mean pooling", Flag(mean), "pooling_mode_mean_tokens"),
-                    ConfigCheckEmitter.BooleanOf("CLS pooling", Flag(!mean), "pooling_mode_cls_token"),
+                    ConfigCheckEmitter.BooleanOf("Mean pooling", Bool(mean), "pooling_mode_mean_tokens"),
+                    ConfigCheckEmitter.BooleanOf("CLS pooling", Bool(!mean), "pooling_mode_cls_token"),
                     ConfigCheckEmitter.BooleanOf("Max pooling", "false", "pooling_mode_max_tokens"),
                     ConfigCheckEmitter.BooleanOf("Sum / sqrt(length) pooling", "false", "pooling_mode_mean_sqrt_len_tokens"),
                     ConfigCheckEmitter.BooleanOf("Weighted-mean pooling", "false", "pooling_mode_weightedmean_tokens"),
