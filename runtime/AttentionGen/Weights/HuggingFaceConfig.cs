@@ -47,9 +47,9 @@ public static class HuggingFaceConfig
         ArgumentNullException.ThrowIfNull(configJson);
         ArgumentNullException.ThrowIfNull(declaration);
         ArgumentNullException.ThrowIfNull(settings);
+        using var document = ParseObject(configJson, "The config");
         var mismatches = new List<ConfigMismatch>();
-        int stated = Compare(configJson, "The config", settings, mismatches, out var document);
-        document.Dispose();
+        int stated = Compare(document.RootElement, settings, mismatches);
         if (mismatches.Count > 0)
         {
             throw new ModelConfigMismatchException(declaration, mismatches);
@@ -59,24 +59,15 @@ public static class HuggingFaceConfig
     }
 
     /// <summary>
-    /// Compares one JSON object with <paramref name="settings"/>, adding each disagreement to <paramref name="mismatches"/>;
-    /// returns how many settings it stated, and hands back the parsed object for further checks (the caller disposes it).
+    /// Compares a config object with <paramref name="settings"/>, adding each disagreement to <paramref name="mismatches"/>;
+    /// returns how many settings it stated.
     /// </summary>
-    /// <exception cref="InvalidDataException">The stream is not a JSON object; <paramref name="what"/> names it.</exception>
-    internal static int Compare(Stream json, string what, ConfigSetting[] settings, List<ConfigMismatch> mismatches, out JsonDocument document)
+    internal static int Compare(JsonElement config, ConfigSetting[] settings, List<ConfigMismatch> mismatches)
     {
-        document = Parse(json, what);
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
-        {
-            var kind = document.RootElement.ValueKind;
-            document.Dispose();
-            throw new InvalidDataException($"{what} must be a JSON object; it is a {kind}.");
-        }
-
         int stated = 0;
         foreach (var setting in settings)
         {
-            if (setting.Find(document.RootElement) is not var (key, value))
+            if (setting.Find(config) is not var (key, value))
             {
                 continue;
             }
@@ -89,6 +80,21 @@ public static class HuggingFaceConfig
         }
 
         return stated;
+    }
+
+    /// <summary>Parses UTF-8 JSON that must be an object, naming <paramref name="what"/> when it is not.</summary>
+    /// <exception cref="InvalidDataException">The stream is not JSON, or not a JSON object.</exception>
+    internal static JsonDocument ParseObject(Stream json, string what)
+    {
+        var document = Parse(json, what);
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            var kind = document.RootElement.ValueKind;
+            document.Dispose();
+            throw new InvalidDataException($"{what} must be a JSON object; it is a {kind}.");
+        }
+
+        return document;
     }
 
     /// <summary>Parses UTF-8 JSON, naming <paramref name="what"/> when it is not JSON.</summary>

@@ -42,7 +42,7 @@ public static class SentenceTransformersConfig
         }
 
         var mismatches = new List<ConfigMismatch>();
-        int stated = CompareFile(Path.Combine(modelDirectory, "config.json"), "the model's Hugging Face config", configSettings, mismatches, out _);
+        int stated = CompareFile(Path.Combine(modelDirectory, "config.json"), "the model's Hugging Face config", configSettings, mismatches);
 
         var modules = ReadModules(Path.Combine(modelDirectory, "modules.json"));
         string[] expected = normalize ? ["Transformer", "Pooling", "Normalize"] : ["Transformer", "Pooling"];
@@ -56,12 +56,7 @@ public static class SentenceTransformersConfig
         if (modules.FirstOrDefault(m => m.Kind == "Pooling") is { } pooling)
         {
             var poolingConfig = Path.Combine(modelDirectory, pooling.Path, "config.json");
-            stated += CompareFile(poolingConfig, "modules.json places the Pooling module's config there", poolingSettings, mismatches, out bool statesMode);
-            if (!statesMode)
-            {
-                throw new InvalidDataException(
-                    $"The pooling config '{poolingConfig}' states no pooling mode (pooling_mode_mean_tokens, pooling_mode_cls_token, … or pooling_mode).");
-            }
+            stated += CompareFile(poolingConfig, "modules.json places the Pooling module's config there", poolingSettings, mismatches, isPoolingConfig: true);
         }
 
         if (mismatches.Count > 0)
@@ -72,17 +67,21 @@ public static class SentenceTransformersConfig
         return stated;
     }
 
-    /// <summary>One file's settings compared; <paramref name="statesPoolingMode"/> tells whether it has any pooling_mode key.</summary>
-    private static int CompareFile(string path, string why, ConfigSetting[] settings, List<ConfigMismatch> mismatches, out bool statesPoolingMode)
+    /// <summary>
+    /// One file's settings compared. A pooling config must name its mode: one in a format these keys miss would otherwise
+    /// pass having compared nothing.
+    /// </summary>
+    private static int CompareFile(string path, string why, ConfigSetting[] settings, List<ConfigMismatch> mismatches, bool isPoolingConfig = false)
     {
         using var stream = OpenExisting(path, why);
-        int stated = HuggingFaceConfig.Compare(stream, $"'{path}'", settings, mismatches, out var document);
-        using (document)
+        using var document = HuggingFaceConfig.ParseObject(stream, $"'{path}'");
+        if (isPoolingConfig && !document.RootElement.EnumerateObject().Any(p => p.Name.StartsWith("pooling_mode", StringComparison.Ordinal)))
         {
-            statesPoolingMode = document.RootElement.EnumerateObject().Any(p => p.Name.StartsWith("pooling_mode", StringComparison.Ordinal));
+            throw new InvalidDataException(
+                $"The pooling config '{path}' states no pooling mode (pooling_mode_mean_tokens, pooling_mode_cls_token, … or pooling_mode).");
         }
 
-        return stated;
+        return HuggingFaceConfig.Compare(document.RootElement, settings, mismatches);
     }
 
     /// <summary>The file at <paramref name="path"/>, or a <see cref="FileNotFoundException"/> naming it and <paramref name="why"/> it is needed.</summary>
