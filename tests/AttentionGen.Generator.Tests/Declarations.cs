@@ -139,6 +139,11 @@ internal static class Declarations
             "Norm = NormKind.LayerNorm, Activation = ActivationKind.GeluTanh, Bias = true, TiedEmbeddings = true, Positions = PositionKind.Learned, " +
             "WeightNames = WeightNames.Gpt2)").Named("Gpt2Small").Build();
 
+    /// <summary>Qwen2.5-0.5B: biases on Q, K and V only, grouped-query attention of 14 heads over 2, a tied LM head, θ 10⁶.</summary>
+    public static readonly string TransformerDecoderQwen2 =
+        TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 151936, Layers = 24, ModelDim = 896, Heads = 14, KvHeads = 2, FfnDim = 4864, " +
+            "MaxSeqLen = 2048, NormEpsilon = 1e-6f, RopeTheta = 1000000f, QueryKeyValueBias = true, TiedEmbeddings = true)").Named("Qwen25Half").Build();
+
     /// <summary>A causal grouped-query block with the padding mask: the masked overload, and RunBlock taking a mask.</summary>
     public static readonly string TransformerBlockPaddingMask =
         TestSourceBuilder.WithAttribute("TransformerBlock(ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 96, MaxSeqLen = 16, Causal = true, " +
@@ -178,6 +183,7 @@ internal static class Declarations
         [nameof(TransformerDecoderStories)] = TransformerDecoderStories,
         [nameof(TransformerDecoderTied)] = TransformerDecoderTied,
         [nameof(TransformerDecoderGpt2)] = TransformerDecoderGpt2,
+        [nameof(TransformerDecoderQwen2)] = TransformerDecoderQwen2,
         [nameof(TransformerBlockPaddingMask)] = TransformerBlockPaddingMask,
         [nameof(TransformerEncoderPaddingMask)] = TransformerEncoderPaddingMask,
     };

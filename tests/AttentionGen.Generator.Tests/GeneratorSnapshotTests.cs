@@ -55,6 +55,8 @@ public sealed class GeneratorSnapshotTests
 
     [Fact] public void TransformerDecoderGpt2() => Verify(Declarations.TransformerDecoderGpt2, "Tests.Gpt2Small.g.cs");
 
+    [Fact] public void TransformerDecoderQwen2() => Verify(Declarations.TransformerDecoderQwen2, "Tests.Qwen25Half.g.cs");
+
     [Fact] public void TransformerBlockPaddingMask() => Verify(Declarations.TransformerBlockPaddingMask, "Tests.PaddedGptLayer.g.cs");
 
     [Fact] public void TransformerEncoderPaddingMask() => Verify(Declarations.TransformerEncoderPaddingMask, "Tests.PaddedMiniLm.g.cs");

@@ -129,6 +129,9 @@ internal interface ITransformerBlockOptions
 
     bool Bias { get; }
 
+    /// <summary>Biases on the query, key and value projections only (Qwen2), beside <see cref="Bias"/> false.</summary>
+    bool QueryKeyValueBias { get; }
+
     int MaxSeqLen { get; }
 
     int MaxBatchTokens { get; }
@@ -158,6 +161,8 @@ internal sealed record TransformerBlockSpec : AttentionSpec, ITransformerBlockOp
     public bool PreNorm { get; init; }
 
     public bool Bias { get; init; } = true;
+
+    public bool QueryKeyValueBias { get; init; }
 
     public int MaxBatchTokens { get; init; }
 
@@ -203,6 +208,9 @@ internal sealed record TransformerEncoderSpec : LayerSpec, ITransformerBlockOpti
     public bool PreNorm => false;
 
     public bool Bias { get; init; } = true;
+
+    /// <summary>BERT-family encoders bias every linear layer or none; the attribute has no option for it.</summary>
+    public bool QueryKeyValueBias => false;
 
     public int MaxSeqLen { get; init; }
 
@@ -250,6 +258,8 @@ internal sealed record TransformerDecoderSpec : LayerSpec, ITransformerBlockOpti
     public float NormEpsilon { get; init; } = 1e-5f;
 
     public bool Bias { get; init; }
+
+    public bool QueryKeyValueBias { get; init; }
 
     public float RopeTheta { get; init; } = 10000f;
 

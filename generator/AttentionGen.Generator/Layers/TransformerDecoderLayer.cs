@@ -279,11 +279,12 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             get
             {
                 // The family first: Granite, for one, names its tensors as Llama does but scales embeddings, scores and logits.
+                // Qwen2 is Llama with biases on Q, K and V alone, which its config does not state: model_type says it.
                 var settings = new List<string>
                 {
-                    Gpt2
-                        ? ConfigCheckEmitter.Text("Architecture", "gpt2", new[] { "gpt2" }, "model_type")
-                        : ConfigCheckEmitter.Text("Architecture", "llama", new[] { "llama", "mistral" }, "model_type"),
+                    Gpt2 ? ConfigCheckEmitter.Text("Architecture", "gpt2", new[] { "gpt2" }, "model_type")
+                    : Block.QueryKeyValueBias && !Block.Bias ? ConfigCheckEmitter.Text("Architecture", "qwen2", new[] { "qwen2" }, "model_type")
+                    : ConfigCheckEmitter.Text("Architecture", "llama", new[] { "llama", "mistral" }, "model_type"),
                 };
                 if (Gpt2)
                 {

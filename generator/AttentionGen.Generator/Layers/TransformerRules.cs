@@ -38,6 +38,12 @@ internal static class TransformerRules
                 $"a plain activation with WeightNames.{options.WeightNames}: those checkpoints have no gate projection (use WeightNames.HfLlama)"));
         }
 
+        if (options.QueryKeyValueBias && options.Bias)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "QueryKeyValueBias", "QueryKeyValueBias", "true",
+                "false with Bias = true, which already gives every linear layer a bias (QueryKeyValueBias is for Bias = false, as in Qwen2)"));
+        }
+
         if (options.Rope != RopeKind.None)
         {
             if (float.IsNaN(options.RopeTheta) || float.IsInfinity(options.RopeTheta) || options.RopeTheta <= 1)
@@ -103,7 +109,7 @@ internal static class TransformerRules
         var core = AttentionCorePlanner.Plan("Attention", options.Heads, kvHeads, headDim, options.MaxSeqLen, maxKvSeqLen, causal, options.Scale, softcap);
         var ropeDim = options.Rope == RopeKind.None ? 0 : options.RopeDim > 0 ? options.RopeDim : headDim;
         return new TransformerBlockPlan(core, options.ModelDim, options.FfnDim, options.Activation, options.Norm, options.NormEpsilon,
-            options.PreNorm, options.Bias, maxBatchTokens, options.Rope, options.RopeTheta, ropeDim, BlockNaming.For(options.WeightNames));
+            options.PreNorm, options.Bias, options.Bias || options.QueryKeyValueBias, maxBatchTokens, options.Rope, options.RopeTheta, ropeDim, BlockNaming.For(options.WeightNames));
     }
 
     /// <summary>The scratch rows a block over packed sequences takes: MaxBatchTokens, or MaxSeqLen when that is 0.</summary>

@@ -38,6 +38,12 @@ public sealed class TransformerBlockAttribute : AttentionAttribute
     /// <summary>Whether the linear layers have biases. Defaults to true.</summary>
     public bool Bias { get; set; } = true;
 
+    /// <summary>
+    /// Biases on the query, key and value projections only, as Qwen2 has them (with <see cref="Bias"/> false). Defaults
+    /// to false.
+    /// </summary>
+    public bool QueryKeyValueBias { get; set; }
+
     /// <summary>Rotary position embedding inside attention. Defaults to <see cref="RopeKind.None"/>.</summary>
     public RopeKind Rope { get; set; }
 

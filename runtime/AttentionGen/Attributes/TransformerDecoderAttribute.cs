@@ -49,6 +49,12 @@ public sealed class TransformerDecoderAttribute : Attribute
     /// <summary>Whether the linear layers have biases. Defaults to false (Llama).</summary>
     public bool Bias { get; set; }
 
+    /// <summary>
+    /// Biases on the query, key and value projections only, with <see cref="Bias"/> false: Qwen2 and Qwen2.5, whose
+    /// checkpoints are otherwise Llama's (their <c>config.json</c> names <c>model_type</c> <c>qwen2</c>). Defaults to false.
+    /// </summary>
+    public bool QueryKeyValueBias { get; set; }
+
     /// <summary>The rotary base θ. Defaults to 10000 (Llama 2).</summary>
     public float RopeTheta { get; set; } = 10000f;
 

@@ -1,9 +1,9 @@
 namespace AttentionGen.Tests.Numeric;
 
-// Twenty combinations of the block options decoders need, with Llama's tensor names: both norms, every activation
-// (SwiGLU gated), pre- and post-norm, rotary embedding whole, partial or absent, MHA, GQA and MQA, biases on and off,
-// causal and not, and a head width (40) that is not a whole number of vectors. With the four BERT-style blocks in
-// TransformerLayers.cs, 24 configurations run against the float64 reference.
+// Twenty-one combinations of the block options decoders need, with Llama's tensor names: both norms, every activation
+// (SwiGLU gated), pre- and post-norm, rotary embedding whole, partial or absent, MHA, GQA and MQA, biases on, off, and on
+// Q, K and V alone (Qwen2), causal and not, and a head width (40) that is not a whole number of vectors. With the four
+// BERT-style blocks in TransformerLayers.cs, 25 configurations run against the float64 reference.
 
 [TransformerBlock(ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 12, Norm = NormKind.RmsNorm, Activation = ActivationKind.SwiGlu, PreNorm = true, Rope = RopeKind.RotateHalf, Bias = false, Causal = true, WeightNames = WeightNames.HfLlama)]
 internal partial class BlockCombo01 : ITransformerBlock;
@@ -64,3 +64,6 @@ internal partial class BlockCombo19 : ITransformerBlock;
 
 [TransformerBlock(ModelDim = 32, Heads = 4, KvHeads = 1, FfnDim = 48, MaxSeqLen = 31, Norm = NormKind.LayerNorm, Activation = ActivationKind.Silu, PreNorm = false, Rope = RopeKind.RotateHalf, Bias = true, WeightNames = WeightNames.HfLlama)]
 internal partial class BlockCombo20 : ITransformerBlock;
+
+[TransformerBlock(ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 64, MaxSeqLen = 32, Norm = NormKind.RmsNorm, Activation = ActivationKind.SwiGlu, PreNorm = true, Rope = RopeKind.RotateHalf, RopeTheta = 1000000f, Bias = false, QueryKeyValueBias = true, Causal = true, WeightNames = WeightNames.HfLlama)]
+internal partial class BlockCombo21 : ITransformerBlock;

@@ -2,7 +2,8 @@ namespace AttentionGen.Tests.Numeric;
 
 // Decoders under numeric test. The first prefills in chunks (MaxBatchTokens 8) and is Llama-shaped: RMSNorm, SwiGLU,
 // full rotary, grouped-query attention. The second has a plain SiLU network and partial rotary; the third LayerNorm,
-// tanh GELU, biases, multi-query attention and an LM head tied to the embedding table.
+// tanh GELU, biases, multi-query attention and an LM head tied to the embedding table. The fourth is Qwen2's: biases on the
+// query, key and value projections alone, with a tied LM head.
 
 [TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 40, MaxBatchTokens = 8)]
 internal partial class DecoderLlamaTiny : IDecoder;
@@ -14,6 +15,10 @@ internal partial class DecoderSiluPartialRope : IDecoder;
 [TransformerDecoder(Vocab = 40, Layers = 2, ModelDim = 32, Heads = 2, KvHeads = 1, FfnDim = 40, MaxSeqLen = 20, Norm = NormKind.LayerNorm,
     Activation = ActivationKind.GeluTanh, Bias = true, TiedEmbeddings = true)]
 internal partial class DecoderLayerNormTied : IDecoder;
+
+[TransformerDecoder(Vocab = 48, Layers = 2, ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 64, MaxSeqLen = 22, NormEpsilon = 1e-6f,
+    RopeTheta = 1000000f, QueryKeyValueBias = true, TiedEmbeddings = true)]
+internal partial class DecoderQwen2Tiny : IDecoder;
 
 // DecoderLlamaTiny with its matrices held as bfloat16.
 [TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 40, MaxBatchTokens = 8,

@@ -57,7 +57,8 @@ internal static class DecoderOnnxModels
         }
 
         var normed = RmsNorm(graph, shape, weights, "model.norm", hidden);
-        var logits = Linear(graph, weights, "lm_head", normed, shape.Vocab, shape.ModelDim);
+        // A tied head (no lm_head.weight, as Qwen2.5's small models) multiplies by the embedding table.
+        var logits = Linear(graph, weights, weights.ContainsKey("lm_head.weight") ? "lm_head" : "model.embed_tokens", normed, shape.Vocab, shape.ModelDim);
         graph.Node.Add(Identity(logits, "logits"));
         graph.Output.Add(Value("logits", TensorProto.Types.DataType.Float, 1, -1, shape.Vocab));
         return Model(graph);
@@ -156,7 +157,10 @@ internal static class DecoderOnnxModels
         return name;
     }
 
-    /// <summary>x·Wᵀ: ONNX MatMul wants [in, out], so the PyTorch [out, in] weight is transposed into the initializer.</summary>
+    /// <summary>
+    /// x·Wᵀ (+ b where the weights hold <c>{name}.bias</c>, as Qwen2's Q, K and V do): ONNX MatMul wants [in, out], so the
+    /// PyTorch [out, in] weight is transposed into the initializer.
+    /// </summary>
     private static string Linear(GraphProto graph, IReadOnlyDictionary<string, float[]> weights, string name, string input, int outDim, int inDim)
     {
         var weight = weights[name + ".weight"];
@@ -170,7 +174,14 @@ internal static class DecoderOnnxModels
         }
 
         graph.Initializer.Add(Tensor(name + ".weightT", transposed, inDim, outDim));
-        return Node(graph, "MatMul", name, [input, name + ".weightT"]);
+        if (!weights.TryGetValue(name + ".bias", out var bias))
+        {
+            return Node(graph, "MatMul", name, [input, name + ".weightT"]);
+        }
+
+        graph.Initializer.Add(Tensor(name + ".bias", bias, outDim));
+        var product = Node(graph, "MatMul", name + ".matmul", [input, name + ".weightT"]);
+        return Node(graph, "Add", name, [product, name + ".bias"]);
     }
 
     /// <summary>A node named after its single output.</summary>

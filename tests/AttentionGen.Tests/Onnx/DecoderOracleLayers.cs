@@ -6,7 +6,7 @@ namespace AttentionGen.Tests.Onnx;
 // rotary, GQA) and prefills in one pass. The second is multi-query with partial rotary over an odd number of pairs
 // (RopeDim 6 of HeadDim 16), Llama 3's rotary base and ε 1e-6, and prefills in chunks of 4, so a 9-token prompt takes three passes.
 // The third has full multi-head attention with heads wider than ModelDim / Heads (4 × 20 = 80 over a width of 48) and
-// its own softmax scale.
+// its own softmax scale. The fourth is Qwen2's: biases on Q, K and V alone, an LM head tied to the embedding table, θ 10⁶.
 
 [TransformerDecoder(Vocab = 96, Layers = 2, ModelDim = 64, Heads = 4, KvHeads = 2, FfnDim = 96, MaxSeqLen = 48)]
 internal partial class DecoderOracleLlama : IDecoder;
@@ -17,3 +17,7 @@ internal partial class DecoderOracleMqaPartialRope : IDecoder;
 
 [TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 48, Heads = 4, HeadDim = 20, FfnDim = 64, MaxSeqLen = 32, Scale = 0.125f)]
 internal partial class DecoderOracleWideHeads : IDecoder;
+
+[TransformerDecoder(Vocab = 80, Layers = 2, ModelDim = 64, Heads = 4, KvHeads = 2, FfnDim = 96, MaxSeqLen = 40, NormEpsilon = 1e-6f, RopeTheta = 1000000f,
+    QueryKeyValueBias = true, TiedEmbeddings = true)]
+internal partial class DecoderOracleQwen2 : IDecoder;

@@ -23,7 +23,7 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
 
     private const int PromptLength = 9;
 
-    public static TheoryData<string> Decoders => [nameof(DecoderOracleLlama), nameof(DecoderOracleMqaPartialRope), nameof(DecoderOracleWideHeads)];
+    public static TheoryData<string> Decoders => [nameof(DecoderOracleLlama), nameof(DecoderOracleMqaPartialRope), nameof(DecoderOracleWideHeads), nameof(DecoderOracleQwen2)];
 
     [Theory]
     [MemberData(nameof(Decoders))]
@@ -106,7 +106,7 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
         var (type, shape) = Decoder(name);
         var values = TransformerNumericTests.RandomWeights(type, seed: 31);
         var sequence = TransformerNumericTests.Ids(shape.MaxPositions, shape.Vocab, seed: 32);
-        var expected = TransformerReference.DecoderLogits(sequence, shape.Vocab, shape.Layers, ReferenceOptions(type), values, tied: false);
+        var expected = TransformerReference.DecoderLogits(sequence, shape.Vocab, shape.Layers, ReferenceOptions(type), values, tied: type.GetCustomAttribute<TransformerDecoderAttribute>()!.TiedEmbeddings);
 
         using var whole = new DecoderOrtRunner(shape, values);
         double wholeError = AssertCloseRows(expected, whole.Run(sequence), 0, shape, $"{name} ORT in one pass");

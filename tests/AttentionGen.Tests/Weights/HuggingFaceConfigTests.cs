@@ -183,6 +183,28 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void Qwen2Configs_AreCheckedAsQwen2WritesThem_AndRefusedByLlamaDeclarations()
+    {
+        // Qwen2.5-0.5B's config.json, with DecoderQwen2Tiny's sizes. Nothing in it states the Q/K/V biases but model_type.
+        const string Qwen2Config = """
+            {
+              "architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "torch_dtype": "bfloat16", "attention_dropout": 0.0,
+              "hidden_size": 48, "num_attention_heads": 6, "num_key_value_heads": 2, "num_hidden_layers": 2,
+              "intermediate_size": 64, "vocab_size": 48, "rms_norm_eps": 1e-06, "rope_theta": 1000000.0, "hidden_act": "silu",
+              "max_position_embeddings": 32768, "max_window_layers": 24, "sliding_window": 32768, "use_sliding_window": false,
+              "tie_word_embeddings": true, "use_cache": true
+            }
+            """;
+        Assert.Equal(11, DecoderQwen2Tiny.CheckConfig(Write(Qwen2Config)));
+
+        // A Llama file of the same sizes has no biases, and a Qwen2 file is refused by a declaration without them.
+        var llama = Assert.Throws<ModelConfigMismatchException>(() => DecoderQwen2Tiny.CheckConfig(Write(Qwen2Config.Replace("\"qwen2\"", "\"llama\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("Architecture", "qwen2", "model_type", "\"llama\""), Assert.Single(llama.Mismatches));
+        var qwen = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(LlamaTinyConfig.Replace("\"llama\"", "\"qwen2\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("Architecture", "llama", "model_type", "\"qwen2\""), Assert.Single(qwen.Mismatches));
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));

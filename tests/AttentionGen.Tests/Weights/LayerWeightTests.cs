@@ -416,6 +416,39 @@ public sealed class LayerWeightTests
     }
 
     [Fact]
+    public void Qwen2Checkpoint_LoadsItsQueryKeyValueBiases_AndALlamaFileWithoutThem_IsRefusedNamingEach()
+    {
+        // DecoderQwen2Tiny: Llama's names, plus biases on q_proj, k_proj and v_proj only, and a tied head.
+        var declared = (DecoderQwen2Tiny.Weights)TestWeights.Build(typeof(DecoderQwen2Tiny), TestWeights.RandomValues(DecoderQwen2Tiny.Parameters, seed: 9));
+        string[] biases = [.. DecoderQwen2Tiny.Parameters.Select(p => p.Name).Where(n => n.EndsWith(".bias", StringComparison.Ordinal))];
+        Assert.Equal(
+            ["model.layers.0.self_attn.q_proj.bias", "model.layers.0.self_attn.k_proj.bias", "model.layers.0.self_attn.v_proj.bias",
+             "model.layers.1.self_attn.q_proj.bias", "model.layers.1.self_attn.k_proj.bias", "model.layers.1.self_attn.v_proj.bias"],
+            biases);
+
+        var writer = new SafeTensorsWriter();
+        declared.Save(writer);
+        using (var file = SafeTensorsFile.Load(writer.ToArray()))
+        {
+            var loaded = DecoderQwen2Tiny.Weights.Load(file);
+            Assert.All(DecoderQwen2Tiny.Parameters, p => Assert.Equal(declared.ToArray(p.Name), loaded.ToArray(p.Name)));
+        }
+
+        // A Llama checkpoint of the same shape has no biases: loading it into a Qwen2 declaration names all six missing.
+        var llama = new SafeTensorsWriter();
+        foreach (var parameter in DecoderQwen2Tiny.Parameters.Where(p => !biases.Contains(p.Name)))
+        {
+            llama.Add(parameter.Name, declared.ToArray(parameter.Name), [.. parameter.Shape]);
+        }
+
+        using (var file = SafeTensorsFile.Load(llama.ToArray()))
+        {
+            var e = Assert.Throws<WeightLoadException>(() => DecoderQwen2Tiny.Weights.Load(file));
+            Assert.Equal(biases, e.Problems.Select(p => p.TensorName));
+        }
+    }
+
+    [Fact]
     public void Prefixes_SeveralLayersInOneFile()
     {
         var first = TestWeights.NewLayer<MhaSelf>(seed: 30).CurrentWeights;

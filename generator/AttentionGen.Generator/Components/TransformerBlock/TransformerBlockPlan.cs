@@ -12,10 +12,12 @@ namespace AttentionGen.Generator.Components.TransformerBlock;
 /// norm, post-norm (BERT) or pre-norm (GPT, Llama). Its tensors carry the names <see cref="Naming"/> gives; its scratch
 /// holds <see cref="MaxBatchTokens"/> rows, the most tokens one pass runs at once.
 /// </summary>
+/// <param name="Bias">Whether every linear layer has a bias.</param>
+/// <param name="QueryKeyValueBias">Whether the query, key and value projections have biases: with <paramref name="Bias"/>, or alone (Qwen2).</param>
 /// <param name="RopeDim">Floats of each head that rotate (0 without rotary embedding).</param>
 internal sealed record TransformerBlockPlan(
     AttentionCore.AttentionCorePlan Core, int ModelDim, int FfnDim, ActivationKind Activation, NormKind Norm, float NormEpsilon,
-    bool PreNorm, bool Bias, int MaxBatchTokens, RopeKind Rope, float RopeTheta, int RopeDim, BlockNaming Naming)
+    bool PreNorm, bool Bias, bool QueryKeyValueBias, int MaxBatchTokens, RopeKind Rope, float RopeTheta, int RopeDim, BlockNaming Naming)
 {
     private int QueryWidth => (int)Core.QueryWidth;
 
@@ -40,21 +42,21 @@ internal sealed record TransformerBlockPlan(
     /// <summary>Whether the block's matrices are held as bfloat16.</summary>
     public bool Bfloat16Weights { get; init; }
 
-    public LinearPlan Query => new(Naming.Query, QueryWidth, "QueryWidth", ModelDim, "ModelDim", Bias)
+    public LinearPlan Query => new(Naming.Query, QueryWidth, "QueryWidth", ModelDim, "ModelDim", QueryKeyValueBias)
     {
         Accessor = "Query",
         Bfloat16 = Bfloat16Weights,
         Conv1DSource = Fused("attn.c_attn", "QueryWidth + 2 * KvWidth", "0"),
     };
 
-    public LinearPlan Key => new(Naming.Key, KvWidth, "KvWidth", ModelDim, "ModelDim", Bias)
+    public LinearPlan Key => new(Naming.Key, KvWidth, "KvWidth", ModelDim, "ModelDim", QueryKeyValueBias)
     {
         Accessor = "Key",
         Bfloat16 = Bfloat16Weights,
         Conv1DSource = Fused("attn.c_attn", "QueryWidth + 2 * KvWidth", "QueryWidth"),
     };
 
-    public LinearPlan Value => new(Naming.Value, KvWidth, "KvWidth", ModelDim, "ModelDim", Bias)
+    public LinearPlan Value => new(Naming.Value, KvWidth, "KvWidth", ModelDim, "ModelDim", QueryKeyValueBias)
     {
         Accessor = "Value",
         Bfloat16 = Bfloat16Weights,
