@@ -15,11 +15,11 @@ internal readonly struct LinearDot<TWidth, TVector> : ILinearDot
     where TVector : struct
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Dot2x4(ref float x0, ref float x1, ref float w, int inDim, out Vector128<float> sums0, out Vector128<float> sums1)
+    public static void Dot2x4(ref float x0, ref float x1, ref float w, nint stride, int inDim, out Vector128<float> sums0, out Vector128<float> sums1)
     {
-        ref float w1 = ref Unsafe.Add(ref w, inDim);
-        ref float w2 = ref Unsafe.Add(ref w1, inDim);
-        ref float w3 = ref Unsafe.Add(ref w2, inDim);
+        ref float w1 = ref Unsafe.Add(ref w, stride);
+        ref float w2 = ref Unsafe.Add(ref w1, stride);
+        ref float w3 = ref Unsafe.Add(ref w2, stride);
 
         TVector a00 = TWidth.Zero, a01 = a00, a02 = a00, a03 = a00;
         TVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
@@ -68,11 +68,11 @@ internal readonly struct LinearDot<TWidth, TVector> : ILinearDot
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Dot1x4(ref float x, ref float w, int inDim)
+    public static Vector128<float> Dot1x4(ref float x, ref float w, nint stride, int inDim)
     {
-        ref float w1 = ref Unsafe.Add(ref w, inDim);
-        ref float w2 = ref Unsafe.Add(ref w1, inDim);
-        ref float w3 = ref Unsafe.Add(ref w2, inDim);
+        ref float w1 = ref Unsafe.Add(ref w, stride);
+        ref float w2 = ref Unsafe.Add(ref w1, stride);
+        ref float w3 = ref Unsafe.Add(ref w2, stride);
 
         TVector a0 = TWidth.Zero, a1 = a0, a2 = a0, a3 = a0;
 

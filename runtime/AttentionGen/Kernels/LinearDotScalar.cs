@@ -9,18 +9,18 @@ namespace AttentionGen.Kernels;
 internal readonly struct LinearDotScalar : ILinearDot
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Dot2x4(ref float x0, ref float x1, ref float w, int inDim, out Vector128<float> sums0, out Vector128<float> sums1)
+    public static void Dot2x4(ref float x0, ref float x1, ref float w, nint stride, int inDim, out Vector128<float> sums0, out Vector128<float> sums1)
     {
-        sums0 = Dot1x4(ref x0, ref w, inDim);
-        sums1 = Dot1x4(ref x1, ref w, inDim);
+        sums0 = Dot1x4(ref x0, ref w, stride, inDim);
+        sums1 = Dot1x4(ref x1, ref w, stride, inDim);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Dot1x4(ref float x, ref float w, int inDim)
+    public static Vector128<float> Dot1x4(ref float x, ref float w, nint stride, int inDim)
     {
-        ref float w1 = ref Unsafe.Add(ref w, inDim);
-        ref float w2 = ref Unsafe.Add(ref w1, inDim);
-        ref float w3 = ref Unsafe.Add(ref w2, inDim);
+        ref float w1 = ref Unsafe.Add(ref w, stride);
+        ref float w2 = ref Unsafe.Add(ref w1, stride);
+        ref float w3 = ref Unsafe.Add(ref w2, stride);
         float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
         for (nint i = 0; i < inDim; i++)
         {
