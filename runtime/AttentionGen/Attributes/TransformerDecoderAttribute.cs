@@ -66,7 +66,9 @@ public sealed class TransformerDecoderAttribute : Attribute
 
     /// <summary>
     /// How the projection matrices and the LM head are held: <see cref="WeightFormat.BFloat16"/> halves what a decode step
-    /// streams. The embedding table and norms stay float. Defaults to <see cref="WeightFormat.Float32"/>.
+    /// streams. The norms and a separate embedding table stay float; with <see cref="TiedEmbeddings"/> the table is the LM
+    /// head, so it is held as bfloat16 too, and token embeddings are its rows widened. Defaults to
+    /// <see cref="WeightFormat.Float32"/>.
     /// </summary>
     public WeightFormat WeightFormat { get; set; }
 

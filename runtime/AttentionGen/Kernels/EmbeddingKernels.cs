@@ -93,6 +93,37 @@ public static class EmbeddingKernels
         }
     }
 
+    /// <summary>
+    /// <c>output[t] = table[ids[t]]</c> from a table held as the bfloat16 GEMM panels of
+    /// <see cref="PackedLinear.PackBfloat16"/>: a tied decoder's embedding table, which is its LM head too. Each element is
+    /// exactly the bfloat16 value, widened.
+    /// </summary>
+    /// <param name="ids">The row ids, each in <c>0 ≤ id &lt; rows</c>.</param>
+    /// <param name="panels">The table [rows, width], packed by <see cref="PackedLinear.PackBfloat16"/>.</param>
+    /// <param name="rows">Rows of the table (the vocabulary).</param>
+    /// <param name="output">The rows, at least <c>ids.Length × width</c> floats.</param>
+    /// <param name="width">The embedding width, at least 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An id, the row count or the width is out of range.</exception>
+    /// <exception cref="ArgumentException">The panels are shorter than the table needs, or the output too short.</exception>
+    public static void GatherBfloat16Panels(ReadOnlySpan<int> ids, ReadOnlySpan<uint> panels, int rows, Span<float> output, int width)
+    {
+        KernelChecks.AtLeast(width, 1, nameof(width));
+        KernelChecks.AtLeast(rows, 1, nameof(rows));
+        long needed = PackedLinear.PackedLengthBfloat16(rows, width);
+        if (panels.Length < needed)
+        {
+            throw new ArgumentException($"{nameof(panels)} has {panels.Length} uints, but a packed [{rows}, {width}] table needs {needed}.", nameof(panels));
+        }
+
+        Guard.HasRows(output, ids.Length, width, nameof(output));
+        CheckIds(ids, rows, nameof(ids), nameof(panels));
+        ref uint table = ref MemoryMarshal.GetReference(panels);
+        for (int t = 0; t < ids.Length; t++)
+        {
+            PackedLinear.ReadRowBfloat16(ref table, width, ids[t], ref output[t * width]);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SumRow(ref float word, ref float type, ref float position, ref float output, nuint width)
     {

@@ -151,6 +151,28 @@ public static partial class PackedLinear
         }
     }
 
+    /// <summary>
+    /// Row <paramref name="row"/> of the [outDim, <paramref name="inDim"/>] weight packed by <see cref="PackBfloat16"/>,
+    /// widened into <paramref name="output"/> (<paramref name="inDim"/> floats): one output's column of its panel, an
+    /// element every panel row. How a tied model reads a token's embedding out of the LM head it shares the table with.
+    /// The caller checks the spans.
+    /// </summary>
+    internal static void ReadRowBfloat16(ref uint panels, int inDim, int row, ref float output)
+    {
+        // Output j of a panel sits in uint chunk·V + k of each panel row: the upper half for k < V, else the lower half
+        // of the uint V before (see NarrowPanel).
+        int width = PanelWidth, v = Math.Min(width / 2, 16);
+        int column = row % width, chunk = column / (2 * v), k = column % (2 * v);
+        bool upper = k < v;
+        ref uint pair = ref Unsafe.Add(ref panels, (nint)(row / width) * width * inDim / 2 + chunk * v + (upper ? k : k - v));
+        int shift = upper ? 0 : 16;
+        uint keep = upper ? 0xFFFF0000u : 0xFFFFFFFFu;
+        for (int i = 0; i < inDim; i++)
+        {
+            Unsafe.Add(ref output, i) = BitConverter.UInt32BitsToSingle((Unsafe.Add(ref pair, (nint)i * (width / 2)) << shift) & keep);
+        }
+    }
+
     /// <summary>The bfloat16 kernels: a six- or four-row tile and a single row, widening each panel row in registers.</summary>
     private readonly struct Bfloat16Panels : IPanelKernels<uint>
     {

@@ -186,7 +186,7 @@ public sealed class WeightTensors
         var loaded = new WeightTensors(specs, stored);
         foreach (var (index, copy) in tiedCopies)
         {
-            loaded.RequireIdenticalCopy(file, prefix, index, copy);
+            RequireIdenticalCopy(file, prefix, specs[index], found[index], copy);
         }
 
         return loaded;
@@ -194,32 +194,27 @@ public sealed class WeightTensors
 
     /// <summary>
     /// Fails unless <paramref name="copy"/> (a tensor the file also holds, under the parameter's
-    /// <see cref="ParameterSpec.TiedCopy"/> name) has the same bits as the stored parameter at <paramref name="index"/>,
-    /// read a block at a time, so no second copy of a large table is made.
+    /// <see cref="ParameterSpec.TiedCopy"/> name) has the same bits in the file as the parameter's own
+    /// <paramref name="tensor"/>, however the parameter is stored (packed, or rounded to bfloat16). Read a block at a time,
+    /// so no copy of a large table is made.
     /// </summary>
-    private void RequireIdenticalCopy(SafeTensors file, string prefix, int index, TensorInfo copy)
+    private static void RequireIdenticalCopy(SafeTensors file, string prefix, ParameterSpec parameter, TensorInfo tensor, TensorInfo copy)
     {
-        var parameter = _parameters[index];
-        float[]? unpacked = null;
-        if (parameter.IsPacked)
+        long count = parameter.ElementCount;
+        var ours = new float[(int)Math.Min(count, 1 << 16)];
+        var theirs = new float[ours.Length];
+        for (long first = 0; first < count; first += ours.Length)
         {
-            unpacked = new float[parameter.ElementCount];
-            CopyTo(index, unpacked);
-        }
-
-        ReadOnlySpan<float> ours = unpacked ?? _stored[index]!.Span[..parameter.ElementCount];
-        var block = new float[Math.Min(ours.Length, 1 << 16)];
-        for (int first = 0; first < ours.Length; first += block.Length)
-        {
-            var theirs = block.AsSpan(0, Math.Min(block.Length, ours.Length - first));
-            file.CopyRange(copy, first, theirs);
-            var ourBits = MemoryMarshal.Cast<float, uint>(ours.Slice(first, theirs.Length));
-            int at = MemoryMarshal.Cast<float, uint>(theirs).CommonPrefixLength(ourBits);
-            if (at < theirs.Length)
+            int length = (int)Math.Min(ours.Length, count - first);
+            file.CopyRange(tensor, first, ours.AsSpan(0, length));
+            file.CopyRange(copy, first, theirs.AsSpan(0, length));
+            var ourBits = MemoryMarshal.Cast<float, uint>(ours.AsSpan(0, length));
+            int at = MemoryMarshal.Cast<float, uint>(theirs.AsSpan(0, length)).CommonPrefixLength(ourBits);
+            if (at < length)
             {
                 throw new WeightLoadException(
                     $"'{copy.Name}' differs from '{prefix}{parameter.Name}' (first at element {first + at}: {theirs[at]} against " +
-                    $"{ours[first + at]}), which this declaration uses in its place (TiedEmbeddings = true): the file's model has " +
+                    $"{ours[at]}), which this declaration uses in its place (TiedEmbeddings = true): the file's model has " +
                     "a head of its own. Declare it with TiedEmbeddings = false.",
                     copy.Name, parameter.Shape, copy.Shape);
             }

@@ -201,7 +201,7 @@ partial class TinyGpt
         {
             count = global::System.Math.Min(tokens.Length, MaxBatchTokens);
             hidden = _hidden.Span.Slice(0, count * ModelDim);
-            global::AttentionGen.Kernels.EmbeddingKernels.Gather(tokens.Slice(0, count), weights.TokenEmbeddings, hidden, ModelDim);
+            global::AttentionGen.Kernels.EmbeddingKernels.GatherBfloat16Panels(tokens.Slice(0, count), weights.TokenEmbeddings, Vocab, hidden, ModelDim);
             for (int layer = 0; layer < Layers; layer++)
             {
                 RunBlock(weights, layer, hidden, count, _position);
@@ -214,7 +214,7 @@ partial class TinyGpt
         // Only the last token's logits are needed: the final norm and the LM head run on its row alone.
         global::System.Span<float> last = _lastNormed.Span;
         global::AttentionGen.Kernels.NormKernels.LayerNorm(hidden.Slice((count - 1) * ModelDim, ModelDim), weights.FinalNormGain, weights.FinalNormBias, last, 1, ModelDim, NormEpsilon);
-        global::AttentionGen.Kernels.LinearKernels.Forward(last, weights.TokenEmbeddings, global::System.ReadOnlySpan<float>.Empty, logits, 1, ModelDim, Vocab);
+        global::AttentionGen.Kernels.PackedLinear.ForwardBfloat16(last, weights.TokenEmbeddings, global::System.ReadOnlySpan<float>.Empty, logits, 1, ModelDim, Vocab);
     }
 
     /// <summary>
@@ -294,7 +294,7 @@ partial class TinyGpt
     {
         var parameters = new global::System.Collections.Generic.List<global::AttentionGen.ParameterSpec>
         {
-            new("model.embed_tokens.weight", Vocab, ModelDim) { TiedCopy = "lm_head.weight" },
+            new("model.embed_tokens.weight", Vocab, ModelDim) { IsPacked = true, StoresBfloat16 = true, TiedCopy = "lm_head.weight" },
             new("model.norm.weight", ModelDim),
             new("model.norm.bias", ModelDim),
         };
@@ -356,8 +356,8 @@ partial class TinyGpt
         /// <exception cref="global::System.ArgumentException"><paramref name="name"/> is not a parameter, or <paramref name="values"/> is not its element count.</exception>
         public Weights With(string name, global::System.ReadOnlySpan<float> values) => new(WithTensor(name, values));
 
-        /// <summary><c>model.embed_tokens.weight</c> [Vocab, ModelDim].</summary>
-        internal global::System.ReadOnlySpan<float> TokenEmbeddings => Stored(0);
+        /// <summary><c>model.embed_tokens.weight</c> [Vocab, ModelDim], packed into GEMM panels as bfloat16 pairs.</summary>
+        internal global::System.ReadOnlySpan<uint> TokenEmbeddings => StoredBfloat16(0);
 
         /// <summary><c>model.norm.weight</c> [ModelDim].</summary>
         internal global::System.ReadOnlySpan<float> FinalNormGain => Stored(1);

@@ -17,8 +17,15 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
     public static TheoryData<string> Decoders =>
         [nameof(DecoderLlamaTiny), nameof(DecoderSiluPartialRope), nameof(DecoderLayerNormTied), nameof(DecoderQwen2Tiny), nameof(DecoderGpt2Tiny)];
 
-    /// <summary>The float decoders, and the bfloat16 one, whose cache must agree with recomputation just the same.</summary>
-    public static TheoryData<string> AllDecoders => [.. Decoders, nameof(DecoderLlamaTinyBfloat16)];
+    /// <summary>The float decoders, and the bfloat16 ones, whose cache must agree with recomputation just the same.</summary>
+    public static TheoryData<string> AllDecoders => [.. Decoders, nameof(DecoderLlamaTinyBfloat16), nameof(DecoderQwen2TinyBfloat16)];
+
+    /// <summary>Each bfloat16 decoder beside its float twin: one with its own LM head, one whose tied table is the head.</summary>
+    public static TheoryData<string, string> Bfloat16Twins => new()
+    {
+        { nameof(DecoderLlamaTinyBfloat16), nameof(DecoderLlamaTiny) },
+        { nameof(DecoderQwen2TinyBfloat16), nameof(DecoderQwen2Tiny) },
+    };
 
     [Theory]
     [MemberData(nameof(Decoders))]
@@ -78,20 +85,23 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public void Bfloat16Weights_AreTheReferenceOverRoundedMatrices_AndCloseToFloat32()
+    [Theory]
+    [MemberData(nameof(Bfloat16Twins))]
+    public void Bfloat16Weights_AreTheReferenceOverRoundedMatrices_AndCloseToFloat32(string name, string floatName)
     {
-        var (_, options, vocab, layers, tied, capacity) = Decoder(nameof(DecoderLlamaTinyBfloat16));
-        var values = TransformerNumericTests.RandomWeights(typeof(DecoderLlamaTiny), seed: 31);
-        var weights = TestWeights.Build(typeof(DecoderLlamaTinyBfloat16), values);
-        var bf16 = TestWeights.Create<IDecoder>(typeof(DecoderLlamaTinyBfloat16), weights);
-        var f32 = TestWeights.Create<IDecoder>(typeof(DecoderLlamaTiny), TestWeights.Build(typeof(DecoderLlamaTiny), values));
+        var (type, options, vocab, layers, tied, capacity) = Decoder(name);
+        var floatType = Decoder(floatName).Type;
+        var values = TransformerNumericTests.RandomWeights(floatType, seed: 31);
+        var weights = TestWeights.Build(type, values);
+        var bf16 = TestWeights.Create<IDecoder>(type, weights);
+        var f32 = TestWeights.Create<IDecoder>(floatType, TestWeights.Build(floatType, values));
 
-        // Exactly the matrices are rounded; the embedding table and the norms stay float.
+        // Exactly the matrices are rounded (a tied table among them: it is the LM head); a separate table and the norms stay float.
         var rounded = new Dictionary<string, float[]>(values);
-        foreach (var parameter in DecoderLlamaTinyBfloat16.Parameters)
+        foreach (var parameter in Declared.Parameters(type))
         {
             Assert.Equal(parameter.IsPacked, parameter.StoresBfloat16);
+            Assert.Equal(parameter.IsPacked, parameter.Shape.Count == 2 && (parameter.Name != "model.embed_tokens.weight" || tied));
             if (parameter.StoresBfloat16)
             {
                 rounded[parameter.Name] = Array.ConvertAll(values[parameter.Name], TestData.RoundToBfloat16);
@@ -110,13 +120,13 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
         {
             bf16.DecodeStep(sequence[position], logits);
             f32.DecodeStep(sequence[position], floatLogits);
-            worst = Math.Max(worst, TestData.AssertClose(expected.AsSpan(position * vocab, vocab).ToArray(), logits, $"bfloat16 step at {position}", Tolerance));
+            worst = Math.Max(worst, TestData.AssertClose(expected.AsSpan(position * vocab, vocab).ToArray(), logits, $"{name} step at {position}", Tolerance));
             againstFloat = Math.Max(againstFloat, TestData.MaxError(floatReference.AsSpan(position * vocab, vocab).ToArray(), logits));
         }
 
         Assert.True(bf16.Position == capacity && f32.Position == capacity);
         Assert.InRange(againstFloat, 1e-5, 5e-2); // bfloat16 keeps 8 significant bits: visibly different, still close
-        output.WriteLine($"bfloat16 decoder: max error {worst:E2} against the reference over rounded matrices; {againstFloat:E2} against the float32 reference");
+        output.WriteLine($"{name}: max error {worst:E2} against the reference over rounded matrices; {againstFloat:E2} against the float32 reference");
     }
 
     [Fact]

@@ -449,6 +449,42 @@ public sealed class LayerWeightTests
     }
 
     [Fact]
+    public void TiedBfloat16Table_IsComparedWithItsCopyAsTheFileHoldsThem_NotAsRounded()
+    {
+        // DecoderQwen2TinyBfloat16 holds its tied table rounded to bfloat16. A float file's lm_head.weight copy is compared
+        // with the file's own table, bit for bit, so an exact copy loads and a head of its own is still refused.
+        var values = TestWeights.RandomValues(DecoderQwen2TinyBfloat16.Parameters, seed: 10);
+        var table = values["model.embed_tokens.weight"];
+        int[] shape = [DecoderQwen2TinyBfloat16.Vocab, DecoderQwen2TinyBfloat16.ModelDim];
+        byte[] WithHead(float[] head)
+        {
+            var writer = new SafeTensorsWriter();
+            foreach (var parameter in DecoderQwen2TinyBfloat16.Parameters)
+            {
+                writer.Add(parameter.Name, values[parameter.Name], [.. parameter.Shape]);
+            }
+
+            writer.Add("lm_head.weight", head, shape);
+            return writer.ToArray();
+        }
+
+        using (var file = SafeTensorsFile.Load(WithHead(table)))
+        {
+            var loaded = DecoderQwen2TinyBfloat16.Weights.Load(file);
+            Assert.Equal(Array.ConvertAll(table, TestData.RoundToBfloat16), loaded.ToArray("model.embed_tokens.weight"));
+        }
+
+        var untied = (float[])table.Clone();
+        untied[5] = BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(untied[5]) ^ 1); // the same once rounded
+        using (var file = SafeTensorsFile.Load(WithHead(untied)))
+        {
+            var e = Assert.Throws<WeightLoadException>(() => DecoderQwen2TinyBfloat16.Weights.Load(file));
+            Assert.Equal("lm_head.weight", e.TensorName);
+            Assert.Contains("element 5", e.Message);
+        }
+    }
+
+    [Fact]
     public void Prefixes_SeveralLayersInOneFile()
     {
         var first = TestWeights.NewLayer<MhaSelf>(seed: 30).CurrentWeights;
