@@ -144,6 +144,11 @@ internal static class Declarations
         TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 151936, Layers = 24, ModelDim = 896, Heads = 14, KvHeads = 2, FfnDim = 4864, " +
             "MaxSeqLen = 2048, NormEpsilon = 1e-6f, RopeTheta = 1000000f, QueryKeyValueBias = true, TiedEmbeddings = true)").Named("Qwen25Half").Build();
 
+    /// <summary>Llama 3.2 1B: Llama 3's rotary scaling (factor 32), θ 500000, 32 heads over 8, a tied LM head.</summary>
+    public static readonly string TransformerDecoderLlama32 =
+        TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 128256, Layers = 16, ModelDim = 2048, Heads = 32, KvHeads = 8, FfnDim = 8192, " +
+            "MaxSeqLen = 4096, RopeTheta = 500000f, RopeScaling = RopeScalingKind.Llama3, RopeScalingFactor = 32f, TiedEmbeddings = true)").Named("Llama32OneB").Build();
+
     /// <summary>A causal grouped-query block with the padding mask: the masked overload, and RunBlock taking a mask.</summary>
     public static readonly string TransformerBlockPaddingMask =
         TestSourceBuilder.WithAttribute("TransformerBlock(ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 96, MaxSeqLen = 16, Causal = true, " +
@@ -184,6 +189,7 @@ internal static class Declarations
         [nameof(TransformerDecoderTied)] = TransformerDecoderTied,
         [nameof(TransformerDecoderGpt2)] = TransformerDecoderGpt2,
         [nameof(TransformerDecoderQwen2)] = TransformerDecoderQwen2,
+        [nameof(TransformerDecoderLlama32)] = TransformerDecoderLlama32,
         [nameof(TransformerBlockPaddingMask)] = TransformerBlockPaddingMask,
         [nameof(TransformerEncoderPaddingMask)] = TransformerEncoderPaddingMask,
     };

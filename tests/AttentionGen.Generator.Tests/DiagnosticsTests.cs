@@ -290,6 +290,10 @@ public sealed class DiagnosticsTests
     [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8, Positions = PositionKind.Learned, MaxPositions = 4, TiedEmbeddings = true, WeightNames = WeightNames.Gpt2, Activation = ActivationKind.Gelu)", "AGEN0016")]
     [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8, Bias = true, QueryKeyValueBias = true)", "AGEN0016")]
     [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, QueryKeyValueBias = true)", "AGEN0016")] // a block's Bias defaults to true
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, RopeScaling = RopeScalingKind.Llama3)", "AGEN0016")] // no rotary positions to scale
+    [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8, RopeScaling = RopeScalingKind.Llama3, RopeScalingFactor = 0.5f)", "AGEN0016")]
+    [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8, RopeScaling = RopeScalingKind.Llama3, RopeHighFrequencyFactor = 1f)", "AGEN0016")]
+    [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8, RopeScaling = RopeScalingKind.Llama3, RopeOriginalMaxPositions = 0)", "AGEN0003")]
     public async Task InvalidDeclaration_GeneratesNothing_AndOnlyTheAnalyzerComplains(string attribute, string id)
     {
         var source = TestSourceBuilder.WithAttribute(attribute).Build();

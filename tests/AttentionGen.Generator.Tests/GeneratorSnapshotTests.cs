@@ -57,6 +57,8 @@ public sealed class GeneratorSnapshotTests
 
     [Fact] public void TransformerDecoderQwen2() => Verify(Declarations.TransformerDecoderQwen2, "Tests.Qwen25Half.g.cs");
 
+    [Fact] public void TransformerDecoderLlama32() => Verify(Declarations.TransformerDecoderLlama32, "Tests.Llama32OneB.g.cs");
+
     [Fact] public void TransformerBlockPaddingMask() => Verify(Declarations.TransformerBlockPaddingMask, "Tests.PaddedGptLayer.g.cs");
 
     [Fact] public void TransformerEncoderPaddingMask() => Verify(Declarations.TransformerEncoderPaddingMask, "Tests.PaddedMiniLm.g.cs");

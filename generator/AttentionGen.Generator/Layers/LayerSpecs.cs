@@ -76,6 +76,13 @@ internal enum RopeKind
     RotateHalf = 1,
 }
 
+/// <summary>Mirrors the runtime's <c>AttentionGen.RopeScalingKind</c>.</summary>
+internal enum RopeScalingKind
+{
+    None = 0,
+    Llama3 = 1,
+}
+
 /// <summary>Mirrors the runtime's <c>AttentionGen.WeightFormat</c>.</summary>
 internal enum WeightFormat
 {
@@ -142,6 +149,16 @@ internal interface ITransformerBlockOptions
 
     int RopeDim { get; }
 
+    RopeScalingKind RopeScaling { get; }
+
+    float RopeScalingFactor { get; }
+
+    float RopeLowFrequencyFactor { get; }
+
+    float RopeHighFrequencyFactor { get; }
+
+    int RopeOriginalMaxPositions { get; }
+
     WeightNames WeightNames { get; }
 }
 
@@ -171,6 +188,16 @@ internal sealed record TransformerBlockSpec : AttentionSpec, ITransformerBlockOp
     public float RopeTheta { get; init; } = 10000f;
 
     public int RopeDim { get; init; }
+
+    public RopeScalingKind RopeScaling { get; init; }
+
+    public float RopeScalingFactor { get; init; } = 8f;
+
+    public float RopeLowFrequencyFactor { get; init; } = 1f;
+
+    public float RopeHighFrequencyFactor { get; init; } = 4f;
+
+    public int RopeOriginalMaxPositions { get; init; } = 8192;
 
     public WeightNames WeightNames { get; init; }
 
@@ -229,6 +256,16 @@ internal sealed record TransformerEncoderSpec : LayerSpec, ITransformerBlockOpti
 
     public int RopeDim => 0;
 
+    public RopeScalingKind RopeScaling => RopeScalingKind.None;
+
+    public float RopeScalingFactor => 1;
+
+    public float RopeLowFrequencyFactor => 1;
+
+    public float RopeHighFrequencyFactor => 4;
+
+    public int RopeOriginalMaxPositions => 0;
+
     public WeightNames WeightNames => WeightNames.Bert;
 }
 
@@ -264,6 +301,16 @@ internal sealed record TransformerDecoderSpec : LayerSpec, ITransformerBlockOpti
     public float RopeTheta { get; init; } = 10000f;
 
     public int RopeDim { get; init; }
+
+    public RopeScalingKind RopeScaling { get; init; }
+
+    public float RopeScalingFactor { get; init; } = 8f;
+
+    public float RopeLowFrequencyFactor { get; init; } = 1f;
+
+    public float RopeHighFrequencyFactor { get; init; } = 4f;
+
+    public int RopeOriginalMaxPositions { get; init; } = 8192;
 
     public bool TiedEmbeddings { get; init; }
 

@@ -334,8 +334,20 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         settings.Add(ConfigCheckEmitter.Real("RopeTheta", "rope_theta", "rope_parameters.rope_theta"));
                         settings.Add(ConfigCheckEmitter.RealOf("RopeDim / HeadDim", "(float)RopeDim / HeadDim", "partial_rotary_factor", "rope_parameters.partial_rotary_factor"));
 
-                        // Llama 3.1's "llama3", linear, dynamic or YaRN scaling change the rotary frequencies: unsupported.
-                        settings.Add(ConfigCheckEmitter.Text("RopeScaling", "none", new[] { "default" }, "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type"));
+                        // Linear, dynamic or YaRN scaling change the rotary frequencies too: unsupported, so refused.
+                        string[] ropeType = { "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type" };
+                        if (Block.RopeScaling is null)
+                        {
+                            settings.Add(ConfigCheckEmitter.Text("RopeScaling", "none", new[] { "default" }, ropeType));
+                        }
+                        else
+                        {
+                            settings.Add(ConfigCheckEmitter.Text("RopeScaling", "Llama3", new[] { "llama3" }, ropeType));
+                            settings.Add(ConfigCheckEmitter.Real("RopeScalingFactor", "rope_scaling.factor", "rope_parameters.factor"));
+                            settings.Add(ConfigCheckEmitter.Real("RopeLowFrequencyFactor", "rope_scaling.low_freq_factor", "rope_parameters.low_freq_factor"));
+                            settings.Add(ConfigCheckEmitter.Real("RopeHighFrequencyFactor", "rope_scaling.high_freq_factor", "rope_parameters.high_freq_factor"));
+                            settings.Add(ConfigCheckEmitter.Integer("RopeOriginalMaxPositions", "rope_scaling.original_max_position_embeddings", "rope_parameters.original_max_position_embeddings"));
+                        }
                     }
 
                     settings.Add(ConfigCheckEmitter.Activation(Block.Activation, "hidden_act"));

@@ -31,6 +31,7 @@ internal static class TransformerRules
         RequireMember(issues, "Activation", options.Activation);
         RequireMember(issues, "Norm", options.Norm);
         RequireMember(issues, "Rope", options.Rope);
+        RequireMember(issues, "RopeScaling", options.RopeScaling);
         RequireMember(issues, "WeightNames", options.WeightNames);
         if (options.Activation == ActivationKind.SwiGlu && options.WeightNames != WeightNames.HfLlama)
         {
@@ -62,6 +63,38 @@ internal static class TransformerRules
                 issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeDim", "RopeDim", "0 (all of HeadDim)", $"even: HeadDim {Format(headDim)} is odd, so set an even RopeDim"));
             }
         }
+
+        if (options.RopeScaling == RopeScalingKind.Llama3)
+        {
+            ValidateLlama3Scaling(options, issues);
+        }
+    }
+
+    /// <summary>Llama 3's rotary scaling needs rotary positions, and factors as Hugging Face accepts them.</summary>
+    private static void ValidateLlama3Scaling(ITransformerBlockOptions options, List<ValidationIssue> issues)
+    {
+        if (options.Rope == RopeKind.None)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeScaling", "RopeScaling", "Llama3", "None without rotary positions: there are no rotary frequencies to scale"));
+        }
+
+        static bool Finite(float value) => !float.IsNaN(value) && !float.IsInfinity(value);
+        if (!Finite(options.RopeScalingFactor) || options.RopeScalingFactor < 1)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeScalingFactor", "RopeScalingFactor", Format(options.RopeScalingFactor), "a finite number of at least 1"));
+        }
+
+        if (!Finite(options.RopeLowFrequencyFactor) || options.RopeLowFrequencyFactor <= 0)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeLowFrequencyFactor", "RopeLowFrequencyFactor", Format(options.RopeLowFrequencyFactor), "a finite positive number"));
+        }
+        else if (!Finite(options.RopeHighFrequencyFactor) || options.RopeHighFrequencyFactor <= options.RopeLowFrequencyFactor)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeHighFrequencyFactor", "RopeHighFrequencyFactor", Format(options.RopeHighFrequencyFactor),
+                $"a finite number greater than RopeLowFrequencyFactor ({Format(options.RopeLowFrequencyFactor)})"));
+        }
+
+        RequirePositive(issues, "RopeOriginalMaxPositions", options.RopeOriginalMaxPositions);
     }
 
     /// <summary>AGEN0009 for a model whose heads are wider than the register tiles take (a block gets it from the attention rules).</summary>
@@ -109,7 +142,12 @@ internal static class TransformerRules
         var core = AttentionCorePlanner.Plan("Attention", options.Heads, kvHeads, headDim, options.MaxSeqLen, maxKvSeqLen, causal, options.Scale, softcap);
         var ropeDim = options.Rope == RopeKind.None ? 0 : options.RopeDim > 0 ? options.RopeDim : headDim;
         return new TransformerBlockPlan(core, options.ModelDim, options.FfnDim, options.Activation, options.Norm, options.NormEpsilon,
-            options.PreNorm, options.Bias, options.Bias || options.QueryKeyValueBias, maxBatchTokens, options.Rope, options.RopeTheta, ropeDim, BlockNaming.For(options.WeightNames));
+            options.PreNorm, options.Bias, options.Bias || options.QueryKeyValueBias, maxBatchTokens, options.Rope, options.RopeTheta, ropeDim, BlockNaming.For(options.WeightNames))
+        {
+            RopeScaling = options.Rope != RopeKind.None && options.RopeScaling == RopeScalingKind.Llama3
+                ? new Llama3RopeScalingPlan(options.RopeScalingFactor, options.RopeLowFrequencyFactor, options.RopeHighFrequencyFactor, options.RopeOriginalMaxPositions)
+                : null,
+        };
     }
 
     /// <summary>The scratch rows a block over packed sequences takes: MaxBatchTokens, or MaxSeqLen when that is 0.</summary>

@@ -53,6 +53,25 @@ public sealed class TransformerBlockAttribute : AttentionAttribute
     /// <summary>How many of each head's floats rotate (partial rotary); 0 means all of <c>HeadDim</c>. Must be even.</summary>
     public int RopeDim { get; set; }
 
+    /// <summary>
+    /// How the rotary frequencies are scaled for a longer context. Defaults to <see cref="RopeScalingKind.None"/>; Llama 3.1,
+    /// 3.2 and 3.3 use <see cref="RopeScalingKind.Llama3"/> with the four options below (their <c>config.json</c>'s
+    /// <c>rope_scaling</c>).
+    /// </summary>
+    public RopeScalingKind RopeScaling { get; set; }
+
+    /// <summary>Llama 3 scaling: how many times slower the long wavelengths turn (<c>factor</c>): 8 in Llama 3.1 and 3.3, 32 in Llama 3.2. Defaults to 8.</summary>
+    public float RopeScalingFactor { get; set; } = 8f;
+
+    /// <summary>Llama 3 scaling: wavelengths past <c>RopeOriginalMaxPositions</c> / this are scaled whole (<c>low_freq_factor</c>). Defaults to 1.</summary>
+    public float RopeLowFrequencyFactor { get; set; } = 1f;
+
+    /// <summary>Llama 3 scaling: wavelengths under <c>RopeOriginalMaxPositions</c> / this are not scaled (<c>high_freq_factor</c>). Defaults to 4.</summary>
+    public float RopeHighFrequencyFactor { get; set; } = 4f;
+
+    /// <summary>Llama 3 scaling: the context length first trained at (<c>original_max_position_embeddings</c>). Defaults to 8192.</summary>
+    public int RopeOriginalMaxPositions { get; set; } = 8192;
+
     /// <summary>Whose tensor names the weights carry. Defaults to <see cref="WeightNames.Bert"/>.</summary>
     public WeightNames WeightNames { get; set; }
 

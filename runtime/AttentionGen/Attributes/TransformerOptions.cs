@@ -45,6 +45,20 @@ public enum RopeKind
     RotateHalf = 1,
 }
 
+/// <summary>How rotary frequencies are scaled for a context longer than the model was first trained at.</summary>
+public enum RopeScalingKind
+{
+    /// <summary>No scaling: pair <c>i</c> turns at <c>θ^(−2i/RopeDim)</c> (a config's <c>rope_type</c> <c>default</c>).</summary>
+    None = 0,
+
+    /// <summary>
+    /// Llama 3.1's scaling (<c>rope_type</c> <c>llama3</c>; Llama 3.1, 3.2 and 3.3): long wavelengths turn
+    /// <c>RopeScalingFactor</c> times slower, short ones as before, those between blended. See
+    /// <see cref="Kernels.Llama3RopeScaling"/>.
+    /// </summary>
+    Llama3 = 1,
+}
+
 /// <summary>Whose tensor names a block's or model's weights carry.</summary>
 public enum WeightNames
 {

@@ -33,8 +33,21 @@ public static class RopeKernels
     /// <param name="sin">At least <c>positions × rotaryDim/2</c> floats; only those are written.</param>
     /// <exception cref="ArgumentOutOfRangeException">A count or <paramref name="theta"/> is out of range.</exception>
     /// <exception cref="ArgumentException">A table is too short.</exception>
-    public static void CreateTables(int positions, int rotaryDim, double theta, Span<float> cos, Span<float> sin)
+    public static void CreateTables(int positions, int rotaryDim, double theta, Span<float> cos, Span<float> sin) =>
+        CreateTables(positions, rotaryDim, theta, null, cos, sin);
+
+    /// <summary>
+    /// As <see cref="CreateTables(int, int, double, Span{float}, Span{float})"/>, with each frequency <c>θ_i</c> scaled as
+    /// Llama 3.1's long-context models scale it (see <see cref="Llama3RopeScaling"/>), in double before the angles.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A count, <paramref name="theta"/> or a field of <paramref name="scaling"/> is out of range.</exception>
+    /// <exception cref="ArgumentException">A table is too short.</exception>
+    public static void CreateTables(int positions, int rotaryDim, double theta, Llama3RopeScaling scaling, Span<float> cos, Span<float> sin) =>
+        CreateTables(positions, rotaryDim, theta, (Llama3RopeScaling?)scaling, cos, sin);
+
+    private static void CreateTables(int positions, int rotaryDim, double theta, Llama3RopeScaling? scaling, Span<float> cos, Span<float> sin)
     {
+        scaling?.Check(nameof(scaling));
         KernelChecks.AtLeast(positions, 0, nameof(positions));
         CheckRotaryDim(rotaryDim);
         if (!(theta > 0) || double.IsPositiveInfinity(theta))
@@ -49,6 +62,11 @@ public static class RopeKernels
         for (int i = 0; i < half; i++)
         {
             double frequency = Math.Pow(theta, -2.0 * i / rotaryDim);
+            if (scaling is { } scaled)
+            {
+                frequency = scaled.Scale(frequency);
+            }
+
             for (int p = 0; p < positions; p++)
             {
                 var (s, c) = Math.SinCos(p * frequency);
@@ -71,7 +89,7 @@ public static class RopeKernels
     /// <param name="headDim">Floats per head, at least <paramref name="rotaryDim"/>.</param>
     /// <param name="rotaryDim">How many leading floats of a head rotate: even, at least 2, at most <paramref name="headDim"/>
     /// (less for partial rotary, as in GPT-NeoX and Phi).</param>
-    /// <param name="cos">The cosine table from <see cref="CreateTables"/> for this <paramref name="rotaryDim"/>, holding at
+    /// <param name="cos">The cosine table from <see cref="CreateTables(int, int, double, Span{float}, Span{float})"/> for this <paramref name="rotaryDim"/>, holding at
     /// least the rows of positions up to <c>firstPosition + tokens − 1</c>.</param>
     /// <param name="sin">The sine table, likewise.</param>
     /// <param name="firstPosition">The position of the first token, at least 0; token <c>t</c> is at <c>firstPosition + t</c>.</param>

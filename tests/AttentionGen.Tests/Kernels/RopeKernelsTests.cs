@@ -80,6 +80,55 @@ public sealed class RopeKernelsTests
         Assert.Equal(0f, sin[0]);
     }
 
+    [Theory]
+    [InlineData(64, 500000.0, 32.0, 8192)] // Llama 3.2
+    [InlineData(128, 500000.0, 8.0, 8192)] // Llama 3.1
+    [InlineData(16, 10000.0, 4.0, 32)]     // a short original context: every band within 16 dims
+    public void CreateTables_WithLlama3Scaling_MatchHuggingFacesFrequenciesInFloat64(int rotaryDim, double theta, double factor, int original)
+    {
+        var scaling = new Llama3RopeScaling(factor, 1, 4, original);
+        var reference = new Reference.Llama3Scaling(factor, 1, 4, original);
+        int half = rotaryDim / 2;
+        float[] cos = new float[(MaxPositions + 1) * half], sin = new float[(MaxPositions + 1) * half];
+        RopeKernels.CreateTables(MaxPositions + 1, rotaryDim, theta, scaling, cos, sin);
+        var expectedCos = new double[cos.Length];
+        var expectedSin = new double[sin.Length];
+        int scaled = 0;
+        for (int i = 0; i < half; i++)
+        {
+            double frequency = Reference.RopeReference.Frequency(i, rotaryDim, theta, reference);
+            scaled += frequency != Math.Pow(theta, -2.0 * i / rotaryDim) ? 1 : 0;
+            for (int p = 0; p <= MaxPositions; p++)
+            {
+                expectedCos[p * half + i] = Math.Cos(p * frequency);
+                expectedSin[p * half + i] = Math.Sin(p * frequency);
+            }
+        }
+
+        Assert.InRange(scaled, 1, half - 1); // some pairs scaled, some not: the test sees both sides of the bands
+        KernelReference.AssertClose(expectedCos, cos, 1e-7, floor: 1);
+        KernelReference.AssertClose(expectedSin, sin, 1e-7, floor: 1);
+    }
+
+    [Fact]
+    public void Llama3Scaling_OutOfRange_ThrowsNamingTheField()
+    {
+        float[] cos = new float[8], sin = new float[8];
+        foreach (var (scaling, field) in new[]
+        {
+            (new Llama3RopeScaling(0.5, 1, 4, 8192), "Factor"),
+            (new Llama3RopeScaling(8, 4, 4, 8192), "HighFrequencyFactor"),
+            (new Llama3RopeScaling(8, 0, 4, 8192), "LowFrequencyFactor"),
+            (new Llama3RopeScaling(8, 1, 4, 0), "OriginalMaxPositions"),
+            (new Llama3RopeScaling(double.NaN, 1, 4, 8192), "Factor"),
+        })
+        {
+            var e = Assert.Throws<ArgumentOutOfRangeException>(() => RopeKernels.CreateTables(2, 8, 10000, scaling, cos, sin));
+            Assert.Equal("scaling", e.ParamName);
+            Assert.Contains(field, e.Message);
+        }
+    }
+
     [Fact]
     public void CreateTables_WritesOnlyItsRows()
     {

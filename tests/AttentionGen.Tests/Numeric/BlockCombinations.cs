@@ -1,9 +1,9 @@
 namespace AttentionGen.Tests.Numeric;
 
-// Twenty-one combinations of the block options decoders need, with Llama's tensor names: both norms, every activation
+// Twenty-two combinations of the block options decoders need, with Llama's tensor names: both norms, every activation
 // (SwiGLU gated), pre- and post-norm, rotary embedding whole, partial or absent, MHA, GQA and MQA, biases on, off, and on
-// Q, K and V alone (Qwen2), causal and not, and a head width (40) that is not a whole number of vectors. With the four
-// BERT-style blocks in TransformerLayers.cs, 25 configurations run against the float64 reference.
+// Q, K and V alone (Qwen2), Llama 3's rotary scaling, causal and not, and a head width (40) that is not a whole number of vectors. With the four
+// BERT-style blocks in TransformerLayers.cs, 26 configurations run against the float64 reference.
 
 [TransformerBlock(ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 12, Norm = NormKind.RmsNorm, Activation = ActivationKind.SwiGlu, PreNorm = true, Rope = RopeKind.RotateHalf, Bias = false, Causal = true, WeightNames = WeightNames.HfLlama)]
 internal partial class BlockCombo01 : ITransformerBlock;
@@ -67,3 +67,8 @@ internal partial class BlockCombo20 : ITransformerBlock;
 
 [TransformerBlock(ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 64, MaxSeqLen = 32, Norm = NormKind.RmsNorm, Activation = ActivationKind.SwiGlu, PreNorm = true, Rope = RopeKind.RotateHalf, RopeTheta = 1000000f, Bias = false, QueryKeyValueBias = true, Causal = true, WeightNames = WeightNames.HfLlama)]
 internal partial class BlockCombo21 : ITransformerBlock;
+
+// Llama 3's rotary scaling over a context first trained at 16 positions, so the sequence crosses every band: the
+// shortest wavelength (2π) blended, the longer ones slowed 32 times.
+[TransformerBlock(ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 33, Norm = NormKind.RmsNorm, Activation = ActivationKind.SwiGlu, PreNorm = true, Rope = RopeKind.RotateHalf, RopeTheta = 500000f, RopeScaling = RopeScalingKind.Llama3, RopeScalingFactor = 32f, RopeOriginalMaxPositions = 16, Bias = false, Causal = true, WeightNames = WeightNames.HfLlama)]
+internal partial class BlockCombo22 : ITransformerBlock;

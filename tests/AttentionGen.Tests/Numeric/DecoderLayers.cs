@@ -20,6 +20,11 @@ internal partial class DecoderLayerNormTied : IDecoder;
     RopeTheta = 1000000f, QueryKeyValueBias = true, TiedEmbeddings = true)]
 internal partial class DecoderQwen2Tiny : IDecoder;
 
+// Llama 3's rotary scaling, over a context first trained at 16 positions so that the cache's 40 cross every band.
+[TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 40, RopeTheta = 500000f,
+    RopeScaling = RopeScalingKind.Llama3, RopeScalingFactor = 32f, RopeOriginalMaxPositions = 16, TiedEmbeddings = true)]
+internal partial class DecoderLlama3Tiny : IDecoder;
+
 // DecoderQwen2Tiny with its matrices held as bfloat16: its tied table too, which is its LM head.
 [TransformerDecoder(Vocab = 48, Layers = 2, ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 64, MaxSeqLen = 22, NormEpsilon = 1e-6f,
     RopeTheta = 1000000f, QueryKeyValueBias = true, TiedEmbeddings = true, WeightFormat = WeightFormat.BFloat16)]

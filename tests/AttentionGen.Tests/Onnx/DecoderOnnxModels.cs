@@ -9,7 +9,7 @@ namespace AttentionGen.Tests.Onnx;
 /// weights transposed to [in, out], <c>RotaryEmbedding</c> (rotate-half, optionally partial) fed cos/sin tables computed
 /// in double, <c>Attention</c> (causal, grouped-query, with <c>past_key</c>/<c>past_value</c> in and
 /// <c>present_key</c>/<c>present_value</c> out), SwiGLU as <c>down(gate·Sigmoid(gate)·up)</c>, the final norm and the LM
-/// head. Free of test-framework types so a benchmark can reuse it.
+/// head. Free of test-framework types so a benchmark can reuse it (with Reference/RopeReference.cs).
 /// </summary>
 internal static class DecoderOnnxModels
 {
@@ -21,7 +21,7 @@ internal static class DecoderOnnxModels
     /// </summary>
     public sealed record DecoderShape(
         int Vocab, int Layers, int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, int RopeDim, double RopeTheta, float Epsilon,
-        int MaxPositions, float Scale = 0);
+        int MaxPositions, float Scale = 0, Reference.Llama3Scaling? RopeScaling = null);
 
     public static string PastKey(int layer) => $"past_key.{layer}";
 
@@ -43,7 +43,7 @@ internal static class DecoderOnnxModels
         var graph = new GraphProto { Name = "llama" };
         graph.Input.Add(Value("input_ids", TensorProto.Types.DataType.Int64, 1, -1));
         graph.Input.Add(Value("position_ids", TensorProto.Types.DataType.Int64, 1, -1));
-        var (cos, sin) = RopeTables(shape.MaxPositions, shape.RopeDim, shape.RopeTheta);
+        var (cos, sin) = RopeTables(shape.MaxPositions, shape.RopeDim, shape.RopeTheta, shape.RopeScaling);
         graph.Initializer.Add(Tensor("rope.cos", cos, shape.MaxPositions, shape.RopeDim / 2));
         graph.Initializer.Add(Tensor("rope.sin", sin, shape.MaxPositions, shape.RopeDim / 2));
 
@@ -65,11 +65,11 @@ internal static class DecoderOnnxModels
     }
 
     /// <summary>
-    /// cos and sin of <c>p·θ^(−2i/r)</c> for every position <c>p</c> and pair <c>i &lt; r/2</c>, [positions, r/2], with the
+    /// cos and sin of <c>p·θ^(−2i/r)</c> (scaled as Llama 3 scales it, with a scaling) for every position <c>p</c> and pair <c>i &lt; r/2</c>, [positions, r/2], with the
     /// angle in double and only the result rounded (written out here rather than taken from the runtime, so the oracle
     /// does not share the code under test).
     /// </summary>
-    public static (float[] Cos, float[] Sin) RopeTables(int positions, int ropeDim, double theta)
+    public static (float[] Cos, float[] Sin) RopeTables(int positions, int ropeDim, double theta, Reference.Llama3Scaling? scaling = null)
     {
         int half = ropeDim / 2;
         var cos = new float[positions * half];
@@ -78,7 +78,7 @@ internal static class DecoderOnnxModels
         {
             for (int i = 0; i < half; i++)
             {
-                double angle = p * Math.Pow(theta, -2.0 * i / ropeDim);
+                double angle = p * Reference.RopeReference.Frequency(i, ropeDim, theta, scaling);
                 cos[p * half + i] = (float)Math.Cos(angle);
                 sin[p * half + i] = (float)Math.Sin(angle);
             }

@@ -23,7 +23,7 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
 
     private const int PromptLength = 9;
 
-    public static TheoryData<string> Decoders => [nameof(DecoderOracleLlama), nameof(DecoderOracleMqaPartialRope), nameof(DecoderOracleWideHeads), nameof(DecoderOracleQwen2)];
+    public static TheoryData<string> Decoders => [nameof(DecoderOracleLlama), nameof(DecoderOracleMqaPartialRope), nameof(DecoderOracleWideHeads), nameof(DecoderOracleQwen2), nameof(DecoderOracleLlama3)];
 
     [Theory]
     [MemberData(nameof(Decoders))]
@@ -198,7 +198,7 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
         var a = type.GetCustomAttribute<TransformerDecoderAttribute>()!;
         int headDim = a.HeadDim > 0 ? a.HeadDim : a.ModelDim / a.Heads;
         return (type, new DecoderShape(a.Vocab, a.Layers, a.ModelDim, a.Heads, a.KvHeads > 0 ? a.KvHeads : a.Heads, headDim, a.FfnDim,
-            a.RopeDim > 0 ? a.RopeDim : headDim, a.RopeTheta, a.NormEpsilon, a.MaxSeqLen, a.Scale));
+            a.RopeDim > 0 ? a.RopeDim : headDim, a.RopeTheta, a.NormEpsilon, a.MaxSeqLen, a.Scale, Scaling(a)));
     }
 
     private static BlockOptions ReferenceOptions(Type type)
@@ -206,6 +206,9 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
         var a = type.GetCustomAttribute<TransformerDecoderAttribute>()!;
         int headDim = a.HeadDim > 0 ? a.HeadDim : a.ModelDim / a.Heads;
         return new BlockOptions(a.ModelDim, a.Heads, a.KvHeads > 0 ? a.KvHeads : a.Heads, headDim, a.FfnDim, Causal: true, Declared.ScaleFor(a.Scale, headDim), 0,
-            PreNorm: true, a.Activation, a.NormEpsilon, a.Norm, a.RopeDim > 0 ? a.RopeDim : headDim, a.RopeTheta, WeightNames.HfLlama);
+            PreNorm: true, a.Activation, a.NormEpsilon, a.Norm, a.RopeDim > 0 ? a.RopeDim : headDim, a.RopeTheta, WeightNames.HfLlama, Scaling(a));
     }
+
+    private static Llama3Scaling? Scaling(TransformerDecoderAttribute a) =>
+        Llama3Scaling.Of(a.RopeScaling, a.RopeScalingFactor, a.RopeLowFrequencyFactor, a.RopeHighFrequencyFactor, a.RopeOriginalMaxPositions);
 }

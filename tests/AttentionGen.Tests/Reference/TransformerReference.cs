@@ -4,7 +4,7 @@ namespace AttentionGen.Tests.Reference;
 internal sealed record BlockOptions(
     int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, bool Causal, double Scale, double Softcap, bool PreNorm,
     ActivationKind Activation, double Epsilon, NormKind Norm = NormKind.LayerNorm, int RopeDim = 0, double RopeTheta = 10000,
-    WeightNames Names = WeightNames.Bert);
+    WeightNames Names = WeightNames.Bert, Llama3Scaling? RopeScaling = null);
 
 /// <summary>The tensor-name prefixes of a block's parts in one checkpoint family.</summary>
 internal sealed record BlockTensorNames(
@@ -49,8 +49,8 @@ internal static class TransformerReference
         var v = Linear(attentionIn, n.Value, d, kvWidth);
         if (o.RopeDim > 0)
         {
-            RotateHalf(q, tokens, o.Heads, o.HeadDim, o.RopeDim, o.RopeTheta);
-            RotateHalf(k, tokens, o.KvHeads, o.HeadDim, o.RopeDim, o.RopeTheta);
+            RotateHalf(q, tokens, o.Heads, o.HeadDim, o.RopeDim, o.RopeTheta, o.RopeScaling);
+            RotateHalf(k, tokens, o.KvHeads, o.HeadDim, o.RopeDim, o.RopeTheta, o.RopeScaling);
         }
 
         var attended = AttentionReference.Sdpa(q, k, v, tokens, tokens, o.Heads, o.KvHeads, o.HeadDim, o.Causal, o.Scale, o.Softcap, KeyMask(attentionMask, tokens));
@@ -111,7 +111,7 @@ internal static class TransformerReference
     }
 
     /// <summary>Rotary embedding, rotate-half layout, on each head's first <paramref name="ropeDim"/> floats; angles in double.</summary>
-    public static void RotateHalf(double[] rows, int tokens, int heads, int headDim, int ropeDim, double theta)
+    public static void RotateHalf(double[] rows, int tokens, int heads, int headDim, int ropeDim, double theta, Llama3Scaling? scaling = null)
     {
         int half = ropeDim / 2, width = heads * headDim;
         for (int t = 0; t < tokens; t++)
@@ -121,7 +121,7 @@ internal static class TransformerReference
                 int at = t * width + head * headDim;
                 for (int i = 0; i < half; i++)
                 {
-                    double angle = t * Math.Pow(theta, -2.0 * i / ropeDim);
+                    double angle = t * RopeReference.Frequency(i, ropeDim, theta, scaling);
                     double x1 = rows[at + i], x2 = rows[at + i + half];
                     rows[at + i] = x1 * Math.Cos(angle) - x2 * Math.Sin(angle);
                     rows[at + i + half] = x2 * Math.Cos(angle) + x1 * Math.Sin(angle);

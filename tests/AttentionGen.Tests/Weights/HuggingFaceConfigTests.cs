@@ -137,6 +137,36 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void Llama3RopeScaling_IsComparedFactorByFactor_InEitherPlaceAConfigKeepsIt()
+    {
+        // DecoderLlama3Tiny: Llama 3.2's rotary scaling (factor 32) over an original context of 16, and a tied head.
+        const string Llama32Config = """
+            {
+              "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 32, "num_attention_heads": 4,
+              "num_key_value_heads": 2, "num_hidden_layers": 2, "intermediate_size": 48, "vocab_size": 64, "rms_norm_eps": 1e-05,
+              "rope_theta": 500000.0, "hidden_act": "silu", "tie_word_embeddings": true, "head_dim": 8,
+              "rope_scaling": { "factor": 32.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0, "original_max_position_embeddings": 16, "rope_type": "llama3" }
+            }
+            """;
+        Assert.Equal(17, DecoderLlama3Tiny.CheckConfig(Write(Llama32Config)));
+
+        // Llama 3.1's factor 8, and an original context of 8192: each is another model's frequencies.
+        var llama31 = Llama32Config.Replace("\"factor\": 32.0", "\"factor\": 8.0", StringComparison.Ordinal)
+            .Replace("\"original_max_position_embeddings\": 16", "\"original_max_position_embeddings\": 8192", StringComparison.Ordinal);
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlama3Tiny.CheckConfig(Write(llama31)));
+        Assert.Equal(
+            [new ConfigMismatch("RopeScalingFactor", "32", "rope_scaling.factor", "8.0"), new ConfigMismatch("RopeOriginalMaxPositions", "16", "rope_scaling.original_max_position_embeddings", "8192")],
+            e.Mismatches);
+
+        // Without scaling in the file (Llama 3.0), and in transformers 5's rope_parameters.
+        var unscaled = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlama3Tiny.CheckConfig(Write(Llama32Config.Replace("\"llama3\"", "\"default\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("RopeScaling", "Llama3", "rope_scaling.rope_type", "\"default\""), Assert.Single(unscaled.Mismatches));
+        var version5 = Llama32Config.Replace("\"rope_theta\": 500000.0,", "", StringComparison.Ordinal)
+            .Replace("\"rope_scaling\": {", "\"rope_parameters\": { \"rope_theta\": 500000.0,", StringComparison.Ordinal);
+        Assert.Equal(17, DecoderLlama3Tiny.CheckConfig(Write(version5)));
+    }
+
+    [Fact]
     public void ASlidingWindowShorterThanTheCache_IsRefused_UnlessTheConfigSwitchesItOff()
     {
         // DecoderLlamaTiny caches 40 positions. Mistral v0.1 states its window; Qwen2 states one and switches it off.

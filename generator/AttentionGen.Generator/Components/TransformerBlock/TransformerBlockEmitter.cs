@@ -27,7 +27,17 @@ internal static class TransformerBlockEmitter
         if (block.HasRope)
         {
             w.Constant("int", "RopeDim", Int(block.RopeDim), "Floats of each head that rotate with the token's position (rotate-half layout).");
-            w.Constant("float", "RopeTheta", Float(block.RopeTheta), "The rotary base θ: pair i turns by position · θ^(−2i/RopeDim).");
+            w.Constant("float", "RopeTheta", Float(block.RopeTheta), block.RopeScaling is null
+                ? "The rotary base θ: pair i turns by position · θ^(−2i/RopeDim)."
+                : "The rotary base θ: pair i turns by position · θ^(−2i/RopeDim), scaled as Llama 3 scales it (below).");
+        }
+
+        if (block.RopeScaling is { } scaling)
+        {
+            w.Constant("float", "RopeScalingFactor", Float(scaling.Factor), "Llama 3 rotary scaling: how many times slower a pair turns whose wavelength is past RopeOriginalMaxPositions / RopeLowFrequencyFactor.");
+            w.Constant("float", "RopeLowFrequencyFactor", Float(scaling.LowFrequencyFactor), "Llama 3 rotary scaling: wavelengths past RopeOriginalMaxPositions / this are scaled whole.");
+            w.Constant("float", "RopeHighFrequencyFactor", Float(scaling.HighFrequencyFactor), "Llama 3 rotary scaling: wavelengths under RopeOriginalMaxPositions / this keep their frequency; those between blend.");
+            w.Constant("int", "RopeOriginalMaxPositions", Int(scaling.OriginalMaxPositions), "Llama 3 rotary scaling: the context length the model was first trained at.");
         }
 
         AttentionCoreEmitter.EmitConstants(w, block.Core);
@@ -45,7 +55,10 @@ internal static class TransformerBlockEmitter
         if (block.HasRope)
         {
             w.Line($"// cos and sin of every position's angles: the same for every instance, so computed once per type.");
-            w.Line($"private static readonly {Kernels}.RopeTables RopeTables = new({ropePositions}, RopeDim, RopeTheta);");
+            w.Line(block.RopeScaling is null
+                ? $"private static readonly {Kernels}.RopeTables RopeTables = new({ropePositions}, RopeDim, RopeTheta);"
+                : $"private static readonly {Kernels}.RopeTables RopeTables = new({ropePositions}, RopeDim, RopeTheta, " +
+                  $"new {Kernels}.Llama3RopeScaling(RopeScalingFactor, RopeLowFrequencyFactor, RopeHighFrequencyFactor, RopeOriginalMaxPositions));");
         }
     }
 

@@ -42,6 +42,9 @@ internal sealed record TransformerBlockPlan(
     /// <summary>Whether the block's matrices are held as bfloat16.</summary>
     public bool Bfloat16Weights { get; init; }
 
+    /// <summary>Llama 3's scaling of the rotary frequencies, or null for none.</summary>
+    public Llama3RopeScalingPlan? RopeScaling { get; init; }
+
     public LinearPlan Query => new(Naming.Query, QueryWidth, "QueryWidth", ModelDim, "ModelDim", QueryKeyValueBias)
     {
         Accessor = "Query",
@@ -138,7 +141,8 @@ internal sealed record TransformerBlockPlan(
     /// <summary>The members the block adds to the class.</summary>
     public IEnumerable<string> Members =>
         new[] { "ModelDim", "FfnDim", "NormEpsilon", "MaxBatchTokens", "Heads", "KvHeads", "HeadDim", "QueryWidth", "KvWidth", "MaxSeqLen",
-                "MaxKvSeqLen", "Scale", "Softcap", "IsCausal", "RunBlock", "RopeDim", "RopeTheta", "RopeTables" }
+                "MaxKvSeqLen", "Scale", "Softcap", "IsCausal", "RunBlock", "RopeDim", "RopeTheta", "RopeTables",
+                "RopeScalingFactor", "RopeLowFrequencyFactor", "RopeHighFrequencyFactor", "RopeOriginalMaxPositions" }
             .Concat(Scratch.Select(s => s.Field)).Concat(Core.Members);
 
     /// <summary>The scratch an instance allocates, for the memory ceiling.</summary>
@@ -153,6 +157,9 @@ internal sealed record TransformerBlockPlan(
         WeightPlan.Named(tensorPrefix + ".weight", ModelDim, "ModelDim", 0, "") with { PropertyName = accessor + "Gain" },
         Norm == NormKind.LayerNorm ? WeightPlan.Named(tensorPrefix + ".bias", ModelDim, "ModelDim", 0, "") with { PropertyName = accessor + "Bias" } : null);
 }
+
+/// <summary>Llama 3.1's rotary frequency scaling, as the runtime's <c>Llama3RopeScaling</c> takes it.</summary>
+internal sealed record Llama3RopeScalingPlan(float Factor, float LowFrequencyFactor, float HighFrequencyFactor, int OriginalMaxPositions);
 
 /// <summary>A norm's tensors: the gain, and (LayerNorm only) the bias.</summary>
 internal sealed record NormWeights(WeightPlan Gain, WeightPlan? Bias)
