@@ -189,9 +189,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             {
                 w.Line("count = global::System.Math.Min(tokens.Length, MaxBatchTokens);");
                 w.Line("hidden = _hidden.Span.Slice(0, count * ModelDim);");
-                w.Line(body.Bfloat16Table
-                    ? $"{Kernels}.EmbeddingKernels.GatherBfloat16Panels(tokens.Slice(0, count), {WeightsEmitter.Local}.TokenEmbeddings, Vocab, hidden, ModelDim);"
-                    : $"{Kernels}.EmbeddingKernels.Gather(tokens.Slice(0, count), {WeightsEmitter.Local}.TokenEmbeddings, hidden, ModelDim);");
+                w.Line(!body.TiedEmbeddings ? $"{Kernels}.EmbeddingKernels.Gather(tokens.Slice(0, count), {WeightsEmitter.Local}.TokenEmbeddings, hidden, ModelDim);"
+                    : $"{Kernels}.EmbeddingKernels.{(body.Block.Bfloat16Weights ? "GatherBfloat16Panels" : "GatherPanels")}(tokens.Slice(0, count), {WeightsEmitter.Local}.TokenEmbeddings, Vocab, hidden, ModelDim);");
                 if (body.LearnedPositions > 0)
                 {
                     w.Line("// The positions' rows of the learned table, consecutive like the tokens.");
@@ -212,9 +211,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             w.Line("// Only the last token's logits are needed: the final norm and the LM head run on its row alone.");
             w.Line($"{Span} last = _lastNormed.Span;");
             TransformerBlockEmitter.EmitNorm(w, "hidden.Slice((count - 1) * ModelDim, ModelDim)", body.FinalNorm, "last", layer: null, rows: "1");
-            w.Line(body.Bfloat16Table ? $"{PackedLinear}.ForwardBfloat16(last, {WeightsEmitter.Local}.TokenEmbeddings, {ReadOnlySpan}.Empty, logits, 1, ModelDim, Vocab);"
-                : body.TiedEmbeddings ? $"{Kernels}.LinearKernels.Forward(last, {WeightsEmitter.Local}.TokenEmbeddings, {ReadOnlySpan}.Empty, logits, 1, ModelDim, Vocab);"
-                : $"{PackedLinear}.{(body.Block.Bfloat16Weights ? "ForwardBfloat16" : "Forward")}(last, {WeightsEmitter.Local}.LmHead, {ReadOnlySpan}.Empty, logits, 1, ModelDim, Vocab);");
+            w.Line($"{PackedLinear}.{(body.Block.Bfloat16Weights ? "ForwardBfloat16" : "Forward")}(last, {WeightsEmitter.Local}.{(body.TiedEmbeddings ? "TokenEmbeddings" : "LmHead")}, " +
+                $"{ReadOnlySpan}.Empty, logits, 1, ModelDim, Vocab);");
         }
     }
 
@@ -224,11 +222,6 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
     {
         private bool Gpt2 => Names == WeightNames.Gpt2;
 
-        /// <summary>
-        /// Whether the token embedding table is held as bfloat16 GEMM panels: with bfloat16 weights, a tied table is the LM
-        /// head, the largest matrix a step reads, so it is held as the head wants it and each token's row is read out of it.
-        /// </summary>
-        public bool Bfloat16Table => TiedEmbeddings && Block.Bfloat16Weights;
 
         public NormWeights FinalNorm
         {
@@ -253,8 +246,10 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         PropertyName = "TokenEmbeddings",
                         // A tied model's checkpoint may still carry its head; a different one means the model is not tied.
                         TiedCopy = TiedEmbeddings ? "lm_head.weight" : null,
-                        IsPacked = Bfloat16Table,
-                        IsBfloat16 = Bfloat16Table,
+                        // A tied table is the LM head, often the largest matrix a step reads: it is held as the head reads it
+                        // (packed, and bfloat16 with the other matrices), and each token's row is read out of the panels.
+                        IsPacked = TiedEmbeddings,
+                        IsBfloat16 = TiedEmbeddings && Block.Bfloat16Weights,
                     },
                 };
                 if (LearnedPositions > 0)

@@ -94,34 +94,57 @@ public static class EmbeddingKernels
     }
 
     /// <summary>
-    /// <c>output[t] = table[ids[t]]</c> from a table held as the bfloat16 GEMM panels of
-    /// <see cref="PackedLinear.PackBfloat16"/>: a tied decoder's embedding table, which is its LM head too. Each element is
-    /// exactly the bfloat16 value, widened.
+    /// <c>output[t] = table[ids[t]]</c> from a table held as the GEMM panels of <see cref="PackedLinear.Pack"/>: a tied
+    /// decoder's embedding table, which is its LM head too, so it is held as the head reads it.
     /// </summary>
     /// <param name="ids">The row ids, each in <c>0 ≤ id &lt; rows</c>.</param>
-    /// <param name="panels">The table [rows, width], packed by <see cref="PackedLinear.PackBfloat16"/>.</param>
+    /// <param name="panels">The table [rows, width], packed by <see cref="PackedLinear.Pack"/>.</param>
     /// <param name="rows">Rows of the table (the vocabulary).</param>
-    /// <param name="output">The rows, at least <c>ids.Length × width</c> floats.</param>
+    /// <param name="output">The rows, at least <c>ids.Length × width</c> floats, separate from <paramref name="panels"/>.</param>
     /// <param name="width">The embedding width, at least 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An id, the row count or the width is out of range.</exception>
+    /// <exception cref="ArgumentException">The panels are shorter than the table needs, or the output is too short or overlaps them.</exception>
+    public static void GatherPanels(ReadOnlySpan<int> ids, ReadOnlySpan<float> panels, int rows, Span<float> output, int width)
+    {
+        CheckPackedTable(ids, panels.Length, PackedLength(rows, width), rows, output, width);
+        Guard.DoesNotOverlap(output, panels, nameof(output), nameof(panels));
+        ref float table = ref MemoryMarshal.GetReference(panels);
+        for (int t = 0; t < ids.Length; t++)
+        {
+            PackedLinear.ReadRow(ref table, width, ids[t], ref output[t * width]);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="GatherPanels"/>, from the bfloat16 panels of <see cref="PackedLinear.PackBfloat16"/>: each element is
+    /// exactly the bfloat16 value, widened.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An id, the row count or the width is out of range.</exception>
     /// <exception cref="ArgumentException">The panels are shorter than the table needs, or the output too short.</exception>
     public static void GatherBfloat16Panels(ReadOnlySpan<int> ids, ReadOnlySpan<uint> panels, int rows, Span<float> output, int width)
     {
-        KernelChecks.AtLeast(width, 1, nameof(width));
-        KernelChecks.AtLeast(rows, 1, nameof(rows));
-        long needed = PackedLinear.PackedLengthBfloat16(rows, width);
-        if (panels.Length < needed)
-        {
-            throw new ArgumentException($"{nameof(panels)} has {panels.Length} uints, but a packed [{rows}, {width}] table needs {needed}.", nameof(panels));
-        }
-
-        Guard.HasRows(output, ids.Length, width, nameof(output));
-        CheckIds(ids, rows, nameof(ids), nameof(panels));
+        CheckPackedTable(ids, panels.Length, PackedLength(rows, width) / 2, rows, output, width);
         ref uint table = ref MemoryMarshal.GetReference(panels);
         for (int t = 0; t < ids.Length; t++)
         {
             PackedLinear.ReadRowBfloat16(ref table, width, ids[t], ref output[t * width]);
         }
+    }
+
+    /// <summary>The packed length, in floats, of a [rows, width] table, or 0 where a count is out of range (checked after).</summary>
+    private static long PackedLength(int rows, int width) => rows > 0 && width > 0 ? PackedLinear.PackedLength(rows, width) : 0;
+
+    private static void CheckPackedTable(ReadOnlySpan<int> ids, int panelsLength, long needed, int rows, Span<float> output, int width)
+    {
+        KernelChecks.AtLeast(width, 1, nameof(width));
+        KernelChecks.AtLeast(rows, 1, nameof(rows));
+        if (panelsLength < needed)
+        {
+            throw new ArgumentException($"panels has {panelsLength} elements, but a packed [{rows}, {width}] table needs {needed}.", "panels");
+        }
+
+        Guard.HasRows(output, ids.Length, width, nameof(output));
+        CheckIds(ids, rows, nameof(ids), "panels");
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -105,6 +105,22 @@ public static partial class PackedLinear
     }
 
     /// <summary>
+    /// Row <paramref name="row"/> of the [outDim, <paramref name="inDim"/>] weight packed by <see cref="Pack"/>, into
+    /// <paramref name="output"/> (<paramref name="inDim"/> floats): one output's column of its panel, an element every
+    /// panel row. How a tied model reads a token's embedding out of the LM head it shares the table with. The caller
+    /// checks the spans.
+    /// </summary>
+    internal static void ReadRow(ref float panels, int inDim, int row, ref float output)
+    {
+        int width = PanelWidth;
+        ref float column = ref Unsafe.Add(ref panels, (nint)(row / width) * width * inDim + row % width);
+        for (int i = 0; i < inDim; i++)
+        {
+            Unsafe.Add(ref output, i) = Unsafe.Add(ref column, (nint)i * width);
+        }
+    }
+
+    /// <summary>
     /// <c>output[r, o] = bias[o] + Σ_i input[r, i] · W[o, i]</c> for <paramref name="rows"/> rows, with W packed by
     /// <see cref="Pack"/>. Allocates nothing; <paramref name="bias"/> may be empty.
     /// </summary>

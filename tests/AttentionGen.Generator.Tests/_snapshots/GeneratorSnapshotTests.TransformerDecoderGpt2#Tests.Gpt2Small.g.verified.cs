@@ -196,7 +196,7 @@ partial class Gpt2Small
         {
             count = global::System.Math.Min(tokens.Length, MaxBatchTokens);
             hidden = _hidden.Span.Slice(0, count * ModelDim);
-            global::AttentionGen.Kernels.EmbeddingKernels.Gather(tokens.Slice(0, count), weights.TokenEmbeddings, hidden, ModelDim);
+            global::AttentionGen.Kernels.EmbeddingKernels.GatherPanels(tokens.Slice(0, count), weights.TokenEmbeddings, Vocab, hidden, ModelDim);
             // The positions' rows of the learned table, consecutive like the tokens.
             global::AttentionGen.Kernels.ElementwiseKernels.Add(hidden, weights.PositionEmbeddings.Slice(_position * ModelDim, count * ModelDim), hidden);
             for (int layer = 0; layer < Layers; layer++)
@@ -211,7 +211,7 @@ partial class Gpt2Small
         // Only the last token's logits are needed: the final norm and the LM head run on its row alone.
         global::System.Span<float> last = _lastNormed.Span;
         global::AttentionGen.Kernels.NormKernels.LayerNorm(hidden.Slice((count - 1) * ModelDim, ModelDim), weights.FinalNormGain, weights.FinalNormBias, last, 1, ModelDim, NormEpsilon);
-        global::AttentionGen.Kernels.LinearKernels.Forward(last, weights.TokenEmbeddings, global::System.ReadOnlySpan<float>.Empty, logits, 1, ModelDim, Vocab);
+        global::AttentionGen.Kernels.PackedLinear.Forward(last, weights.TokenEmbeddings, global::System.ReadOnlySpan<float>.Empty, logits, 1, ModelDim, Vocab);
     }
 
     /// <summary>
@@ -284,7 +284,7 @@ partial class Gpt2Small
     {
         var parameters = new global::System.Collections.Generic.List<global::AttentionGen.ParameterSpec>
         {
-            new("wte.weight", Vocab, ModelDim) { TiedCopy = "lm_head.weight" },
+            new("wte.weight", Vocab, ModelDim) { IsPacked = true, TiedCopy = "lm_head.weight" },
             new("wpe.weight", MaxPositions, ModelDim),
             new("ln_f.weight", ModelDim),
             new("ln_f.bias", ModelDim),
@@ -347,7 +347,7 @@ partial class Gpt2Small
         /// <exception cref="global::System.ArgumentException"><paramref name="name"/> is not a parameter, or <paramref name="values"/> is not its element count.</exception>
         public Weights With(string name, global::System.ReadOnlySpan<float> values) => new(WithTensor(name, values));
 
-        /// <summary><c>wte.weight</c> [Vocab, ModelDim].</summary>
+        /// <summary><c>wte.weight</c> [Vocab, ModelDim], packed into GEMM panels.</summary>
         internal global::System.ReadOnlySpan<float> TokenEmbeddings => Stored(0);
 
         /// <summary><c>wpe.weight</c> [MaxPositions, ModelDim].</summary>

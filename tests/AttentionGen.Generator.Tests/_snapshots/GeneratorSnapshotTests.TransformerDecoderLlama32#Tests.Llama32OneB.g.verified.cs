@@ -214,7 +214,7 @@ partial class Llama32OneB
         {
             count = global::System.Math.Min(tokens.Length, MaxBatchTokens);
             hidden = _hidden.Span.Slice(0, count * ModelDim);
-            global::AttentionGen.Kernels.EmbeddingKernels.Gather(tokens.Slice(0, count), weights.TokenEmbeddings, hidden, ModelDim);
+            global::AttentionGen.Kernels.EmbeddingKernels.GatherPanels(tokens.Slice(0, count), weights.TokenEmbeddings, Vocab, hidden, ModelDim);
             for (int layer = 0; layer < Layers; layer++)
             {
                 RunBlock(weights, layer, hidden, count, _position);
@@ -227,7 +227,7 @@ partial class Llama32OneB
         // Only the last token's logits are needed: the final norm and the LM head run on its row alone.
         global::System.Span<float> last = _lastNormed.Span;
         global::AttentionGen.Kernels.NormKernels.RmsNorm(hidden.Slice((count - 1) * ModelDim, ModelDim), weights.FinalNormGain, last, 1, ModelDim, NormEpsilon);
-        global::AttentionGen.Kernels.LinearKernels.Forward(last, weights.TokenEmbeddings, global::System.ReadOnlySpan<float>.Empty, logits, 1, ModelDim, Vocab);
+        global::AttentionGen.Kernels.PackedLinear.Forward(last, weights.TokenEmbeddings, global::System.ReadOnlySpan<float>.Empty, logits, 1, ModelDim, Vocab);
     }
 
     /// <summary>
@@ -313,7 +313,7 @@ partial class Llama32OneB
     {
         var parameters = new global::System.Collections.Generic.List<global::AttentionGen.ParameterSpec>
         {
-            new("model.embed_tokens.weight", Vocab, ModelDim) { TiedCopy = "lm_head.weight" },
+            new("model.embed_tokens.weight", Vocab, ModelDim) { IsPacked = true, TiedCopy = "lm_head.weight" },
             new("model.norm.weight", ModelDim),
         };
         for (int layer = 0; layer < Layers; layer++)
@@ -367,7 +367,7 @@ partial class Llama32OneB
         /// <exception cref="global::System.ArgumentException"><paramref name="name"/> is not a parameter, or <paramref name="values"/> is not its element count.</exception>
         public Weights With(string name, global::System.ReadOnlySpan<float> values) => new(WithTensor(name, values));
 
-        /// <summary><c>model.embed_tokens.weight</c> [Vocab, ModelDim].</summary>
+        /// <summary><c>model.embed_tokens.weight</c> [Vocab, ModelDim], packed into GEMM panels.</summary>
         internal global::System.ReadOnlySpan<float> TokenEmbeddings => Stored(0);
 
         /// <summary><c>model.norm.weight</c> [ModelDim].</summary>

@@ -175,17 +175,20 @@ public sealed class ZeroAllocationTests
             decoder.Prefill(prompt, logits);
         });
 
-        // Tied and bfloat16: token rows read out of the LM head's bfloat16 panels.
-        var tied = TestWeights.NewLayer<DecoderQwen2TinyBfloat16>();
-        var tiedLogits = new float[DecoderQwen2TinyBfloat16.Vocab];
-        tied.Prefill(prompt, tiedLogits);
-        AssertNoAllocation(() =>
+        // Tied, float and bfloat16: token rows read out of the LM head's panels.
+        IDecoder[] tiedDecoders = [TestWeights.NewLayer<DecoderQwen2Tiny>(), TestWeights.NewLayer<DecoderQwen2TinyBfloat16>()];
+        var tiedLogits = new float[DecoderQwen2Tiny.Vocab];
+        foreach (var tied in tiedDecoders)
         {
-            tied.DecodeStep(5, tiedLogits);
-            tied.Rewind(tied.Position - 1);
-            tied.Reset();
             tied.Prefill(prompt, tiedLogits);
-        });
+            AssertNoAllocation(() =>
+            {
+                tied.DecodeStep(5, tiedLogits);
+                tied.Rewind(tied.Position - 1);
+                tied.Reset();
+                tied.Prefill(prompt, tiedLogits);
+            });
+        }
     }
 
     [Fact]

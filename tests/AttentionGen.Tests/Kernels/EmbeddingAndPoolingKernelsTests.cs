@@ -1,10 +1,12 @@
 using AttentionGen.Kernels;
+using AttentionGen.Tests.Reference;
 
 namespace AttentionGen.Tests.Kernels;
 
 /// <summary>
-/// The embedding lookups (exact: the same float additions in the same order as BERT's), mean pooling and L2
-/// normalization against float64, at widths that are not multiples of any vector and at BERT's 384.
+/// The embedding lookups (exact: the same float additions in the same order as BERT's; out of a tied table's GEMM panels,
+/// the rows as packed), mean pooling and L2 normalization against float64, at widths that are not multiples of any
+/// vector and at BERT's 384.
 /// </summary>
 [Trait("Category", "Numeric")]
 public sealed class EmbeddingAndPoolingKernelsTests
@@ -127,5 +129,52 @@ public sealed class EmbeddingAndPoolingKernelsTests
         Assert.All(withNaN, v => Assert.True(float.IsNaN(v)));
 
         PoolingKernels.L2Normalize([]);
+    }
+
+    [Theory]
+    [InlineData(7, 17)]
+    [InlineData(64, 64)]
+    [InlineData(130, 33)]
+    [InlineData(200, 1)]
+    public void GatherPanels_ReadEachRowOfThePackedTable_FloatAndBfloat16(int rows, int width)
+    {
+        // A tied decoder's table held as the LM head's panels: every row, wherever it falls in its panel and chunk.
+        var table = TestData.Uniform(4, rows * width);
+        var panels = new float[PackedLinear.PackedLength(rows, width)];
+        PackedLinear.Pack(table, rows, width, panels);
+        var pairs = new uint[PackedLinear.PackedLengthBfloat16(rows, width)];
+        PackedLinear.PackBfloat16(table, rows, width, pairs);
+        int[] ids = [.. Enumerable.Range(0, rows).Reverse(), 0, rows - 1, rows / 2];
+        var output = new float[ids.Length * width];
+        var widened = new float[ids.Length * width];
+
+        EmbeddingKernels.GatherPanels(ids, panels, rows, output, width);
+        EmbeddingKernels.GatherBfloat16Panels(ids, pairs, rows, widened, width);
+
+        for (int t = 0; t < ids.Length; t++)
+        {
+            var row = table[(ids[t] * width)..((ids[t] + 1) * width)];
+            Assert.Equal(row, output[(t * width)..((t + 1) * width)]);
+            Assert.Equal(Array.ConvertAll(row, TestData.RoundToBfloat16), widened[(t * width)..((t + 1) * width)]);
+        }
+    }
+
+    [Fact]
+    public void GatherPanels_RefuseBadIdsAndShortSpans_BeforeWritingAnything()
+    {
+        const int Rows = 10, Width = 8;
+        var pairs = new uint[PackedLinear.PackedLengthBfloat16(Rows, Width)];
+        var output = new float[3 * Width];
+        Array.Fill(output, 7f);
+
+        var id = Assert.Throws<ArgumentOutOfRangeException>(() => EmbeddingKernels.GatherBfloat16Panels([1, 2, Rows], pairs, Rows, output, Width));
+        Assert.Contains("ids[2] is 10", id.Message);
+        var floats = new float[PackedLinear.PackedLength(Rows, Width)];
+        Assert.Equal("ids", Assert.Throws<ArgumentOutOfRangeException>(() => EmbeddingKernels.GatherPanels([-1], floats, Rows, output, Width)).ParamName);
+        Assert.Equal("panels", Assert.Throws<ArgumentException>(() => EmbeddingKernels.GatherPanels([1], floats.AsSpan(1), Rows, output, Width)).ParamName);
+        Assert.Equal("rows", Assert.Throws<ArgumentOutOfRangeException>(() => EmbeddingKernels.GatherPanels([1], floats, 0, output, Width)).ParamName);
+        Assert.Equal("panels", Assert.Throws<ArgumentException>(() => EmbeddingKernels.GatherBfloat16Panels([1], pairs.AsSpan(1), Rows, output, Width)).ParamName);
+        Assert.Equal("output", Assert.Throws<ArgumentException>(() => EmbeddingKernels.GatherBfloat16Panels([1, 2, 3, 4], pairs, Rows, output, Width)).ParamName);
+        Assert.All(output, x => Assert.Equal(7f, x));
     }
 }

@@ -41,44 +41,6 @@ public sealed class PackedLinearBfloat16Tests
         Assert.Equal(rounded, unpacked);
     }
 
-    [Theory]
-    [InlineData(7, 17)]
-    [InlineData(64, 64)]
-    [InlineData(130, 33)]
-    [InlineData(200, 1)]
-    public void GatherBfloat16Panels_ReadsEachRowOfThePackedTable_AsItsRoundedValues(int rows, int width)
-    {
-        // A tied decoder's table held as the LM head's panels: every row, wherever it falls in its panel and chunk.
-        var table = TestData.Uniform(4, rows * width);
-        var pairs = new uint[PackedLinear.PackedLengthBfloat16(rows, width)];
-        PackedLinear.PackBfloat16(table, rows, width, pairs);
-        int[] ids = [.. Enumerable.Range(0, rows).Reverse(), 0, rows - 1, rows / 2];
-        var output = new float[ids.Length * width];
-
-        EmbeddingKernels.GatherBfloat16Panels(ids, pairs, rows, output, width);
-
-        for (int t = 0; t < ids.Length; t++)
-        {
-            var expected = Array.ConvertAll(table[(ids[t] * width)..((ids[t] + 1) * width)], TestData.RoundToBfloat16);
-            Assert.Equal(expected, output[(t * width)..((t + 1) * width)]);
-        }
-    }
-
-    [Fact]
-    public void GatherBfloat16Panels_RefusesBadIdsAndShortSpans_BeforeWritingAnything()
-    {
-        const int Rows = 10, Width = 8;
-        var pairs = new uint[PackedLinear.PackedLengthBfloat16(Rows, Width)];
-        var output = new float[3 * Width];
-        Array.Fill(output, 7f);
-
-        var id = Assert.Throws<ArgumentOutOfRangeException>(() => EmbeddingKernels.GatherBfloat16Panels([1, 2, Rows], pairs, Rows, output, Width));
-        Assert.Contains("ids[2] is 10", id.Message);
-        Assert.Equal("panels", Assert.Throws<ArgumentException>(() => EmbeddingKernels.GatherBfloat16Panels([1], pairs.AsSpan(1), Rows, output, Width)).ParamName);
-        Assert.Equal("output", Assert.Throws<ArgumentException>(() => EmbeddingKernels.GatherBfloat16Panels([1, 2, 3, 4], pairs, Rows, output, Width)).ParamName);
-        Assert.All(output, x => Assert.Equal(7f, x));
-    }
-
     [Fact]
     public void Rounding_IsToNearestEven_AndKeepsNaNAndInfinities()
     {
