@@ -149,6 +149,11 @@ internal static class Declarations
         TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 128256, Layers = 16, ModelDim = 2048, Heads = 32, KvHeads = 8, FfnDim = 8192, " +
             "MaxSeqLen = 4096, RopeTheta = 500000f, RopeScaling = RopeScalingKind.Llama3, RopeScalingFactor = 32f, TiedEmbeddings = true)").Named("Llama32OneB").Build();
 
+    /// <summary>Qwen3-0.6B: Q and K normalized per head, heads of 128 wider than ModelDim / Heads, a tied LM head.</summary>
+    public static readonly string TransformerDecoderQwen3 =
+        TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 151936, Layers = 28, ModelDim = 1024, Heads = 16, KvHeads = 8, HeadDim = 128, " +
+            "FfnDim = 3072, MaxSeqLen = 4096, NormEpsilon = 1e-6f, RopeTheta = 1000000f, QueryKeyNorm = true, TiedEmbeddings = true)").Named("Qwen3Small").Build();
+
     /// <summary>A causal grouped-query block with the padding mask: the masked overload, and RunBlock taking a mask.</summary>
     public static readonly string TransformerBlockPaddingMask =
         TestSourceBuilder.WithAttribute("TransformerBlock(ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 96, MaxSeqLen = 16, Causal = true, " +
@@ -190,6 +195,7 @@ internal static class Declarations
         [nameof(TransformerDecoderGpt2)] = TransformerDecoderGpt2,
         [nameof(TransformerDecoderQwen2)] = TransformerDecoderQwen2,
         [nameof(TransformerDecoderLlama32)] = TransformerDecoderLlama32,
+        [nameof(TransformerDecoderQwen3)] = TransformerDecoderQwen3,
         [nameof(TransformerBlockPaddingMask)] = TransformerBlockPaddingMask,
         [nameof(TransformerEncoderPaddingMask)] = TransformerEncoderPaddingMask,
     };

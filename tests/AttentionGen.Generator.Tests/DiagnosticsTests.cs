@@ -294,6 +294,7 @@ public sealed class DiagnosticsTests
     [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8, RopeScaling = RopeScalingKind.Llama3, RopeScalingFactor = 0.5f)", "AGEN0016")]
     [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8, RopeScaling = RopeScalingKind.Llama3, RopeHighFrequencyFactor = 1f)", "AGEN0016")]
     [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8, RopeScaling = RopeScalingKind.Llama3, RopeOriginalMaxPositions = 0)", "AGEN0003")]
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, QueryKeyNorm = true)", "AGEN0016")] // BERT names have no q_norm
     public async Task InvalidDeclaration_GeneratesNothing_AndOnlyTheAnalyzerComplains(string attribute, string id)
     {
         var source = TestSourceBuilder.WithAttribute(attribute).Build();

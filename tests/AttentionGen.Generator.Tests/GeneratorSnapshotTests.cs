@@ -59,6 +59,8 @@ public sealed class GeneratorSnapshotTests
 
     [Fact] public void TransformerDecoderLlama32() => Verify(Declarations.TransformerDecoderLlama32, "Tests.Llama32OneB.g.cs");
 
+    [Fact] public void TransformerDecoderQwen3() => Verify(Declarations.TransformerDecoderQwen3, "Tests.Qwen3Small.g.cs");
+
     [Fact] public void TransformerBlockPaddingMask() => Verify(Declarations.TransformerBlockPaddingMask, "Tests.PaddedGptLayer.g.cs");
 
     [Fact] public void TransformerEncoderPaddingMask() => Verify(Declarations.TransformerEncoderPaddingMask, "Tests.PaddedMiniLm.g.cs");

@@ -139,6 +139,9 @@ internal interface ITransformerBlockOptions
     /// <summary>Biases on the query, key and value projections only (Qwen2), beside <see cref="Bias"/> false.</summary>
     bool QueryKeyValueBias { get; }
 
+    /// <summary>An RMSNorm over each head of Q and K before the rotation (Qwen3).</summary>
+    bool QueryKeyNorm { get; }
+
     int MaxSeqLen { get; }
 
     int MaxBatchTokens { get; }
@@ -180,6 +183,8 @@ internal sealed record TransformerBlockSpec : AttentionSpec, ITransformerBlockOp
     public bool Bias { get; init; } = true;
 
     public bool QueryKeyValueBias { get; init; }
+
+    public bool QueryKeyNorm { get; init; }
 
     public int MaxBatchTokens { get; init; }
 
@@ -239,6 +244,9 @@ internal sealed record TransformerEncoderSpec : LayerSpec, ITransformerBlockOpti
     /// <summary>BERT-family encoders bias every linear layer or none; the attribute has no option for it.</summary>
     public bool QueryKeyValueBias => false;
 
+    /// <summary>BERT-family encoders do not normalize Q and K.</summary>
+    public bool QueryKeyNorm => false;
+
     public int MaxSeqLen { get; init; }
 
     public int MaxBatchTokens { get; init; }
@@ -297,6 +305,8 @@ internal sealed record TransformerDecoderSpec : LayerSpec, ITransformerBlockOpti
     public bool Bias { get; init; }
 
     public bool QueryKeyValueBias { get; init; }
+
+    public bool QueryKeyNorm { get; init; }
 
     public float RopeTheta { get; init; } = 10000f;
 

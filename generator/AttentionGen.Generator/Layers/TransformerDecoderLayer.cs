@@ -284,10 +284,12 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             get
             {
                 // The family first: Granite, for one, names its tensors as Llama does but scales embeddings, scores and logits.
-                // Qwen2 is Llama with biases on Q, K and V alone, which its config does not state: model_type says it.
+                // Qwen2 is Llama with biases on Q, K and V alone, Qwen3 Llama with Q and K normalized per head; their configs
+                // state neither: model_type says it.
                 var settings = new List<string>
                 {
                     Gpt2 ? ConfigCheckEmitter.Text("Architecture", "gpt2", new[] { "gpt2" }, "model_type")
+                    : Block.QueryKeyNorm ? ConfigCheckEmitter.Text("Architecture", "qwen3", new[] { "qwen3" }, "model_type")
                     : Block.QueryKeyValueBias && !Block.Bias ? ConfigCheckEmitter.Text("Architecture", "qwen2", new[] { "qwen2" }, "model_type")
                     : ConfigCheckEmitter.Text("Architecture", "llama", new[] { "llama", "mistral" }, "model_type"),
                 };

@@ -45,6 +45,12 @@ internal static class TransformerRules
                 "false with Bias = true, which already gives every linear layer a bias (QueryKeyValueBias is for Bias = false, as in Qwen2)"));
         }
 
+        if (options.QueryKeyNorm && options.WeightNames != WeightNames.HfLlama)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "QueryKeyNorm", "QueryKeyNorm", "true",
+                $"false with WeightNames.{options.WeightNames}: those checkpoints have no q_norm or k_norm (Qwen3's use WeightNames.HfLlama)"));
+        }
+
         if (options.Rope != RopeKind.None)
         {
             if (float.IsNaN(options.RopeTheta) || float.IsInfinity(options.RopeTheta) || options.RopeTheta <= 1)
@@ -144,6 +150,7 @@ internal static class TransformerRules
         return new TransformerBlockPlan(core, options.ModelDim, options.FfnDim, options.Activation, options.Norm, options.NormEpsilon,
             options.PreNorm, options.Bias, options.Bias || options.QueryKeyValueBias, maxBatchTokens, options.Rope, options.RopeTheta, ropeDim, BlockNaming.For(options.WeightNames))
         {
+            QueryKeyNorm = options.QueryKeyNorm,
             RopeScaling = options.Rope != RopeKind.None && options.RopeScaling == RopeScalingKind.Llama3
                 ? new Llama3RopeScalingPlan(options.RopeScalingFactor, options.RopeLowFrequencyFactor, options.RopeHighFrequencyFactor, options.RopeOriginalMaxPositions)
                 : null,

@@ -55,6 +55,12 @@ public sealed class TransformerDecoderAttribute : Attribute
     /// </summary>
     public bool QueryKeyValueBias { get; set; }
 
+    /// <summary>
+    /// An RMSNorm over each head of Q and of K (gains <c>self_attn.q_norm</c> and <c>self_attn.k_norm</c>, [HeadDim]) after
+    /// the projections and before the rotation, as Qwen3 has it; ε is <c>NormEpsilon</c>. Llama names only. Defaults to false.
+    /// </summary>
+    public bool QueryKeyNorm { get; set; }
+
     /// <summary>The rotary base θ. Defaults to 10000 (Llama 2).</summary>
     public float RopeTheta { get; set; } = 10000f;
 

@@ -1,9 +1,9 @@
 namespace AttentionGen.Tests.Numeric;
 
-// Twenty-two combinations of the block options decoders need, with Llama's tensor names: both norms, every activation
+// Twenty-three combinations of the block options decoders need, with Llama's tensor names: both norms, every activation
 // (SwiGLU gated), pre- and post-norm, rotary embedding whole, partial or absent, MHA, GQA and MQA, biases on, off, and on
-// Q, K and V alone (Qwen2), Llama 3's rotary scaling, causal and not, and a head width (40) that is not a whole number of vectors. With the four
-// BERT-style blocks in TransformerLayers.cs, 26 configurations run against the float64 reference.
+// Q, K and V alone (Qwen2), Q and K normalized per head (Qwen3), Llama 3's rotary scaling, causal and not, and a head width (40) that is not a whole number of vectors. With the four
+// BERT-style blocks in TransformerLayers.cs, 27 configurations run against the float64 reference.
 
 [TransformerBlock(ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 12, Norm = NormKind.RmsNorm, Activation = ActivationKind.SwiGlu, PreNorm = true, Rope = RopeKind.RotateHalf, Bias = false, Causal = true, WeightNames = WeightNames.HfLlama)]
 internal partial class BlockCombo01 : ITransformerBlock;
@@ -72,3 +72,7 @@ internal partial class BlockCombo21 : ITransformerBlock;
 // shortest wavelength (2π) blended, the longer ones slowed 32 times.
 [TransformerBlock(ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 33, Norm = NormKind.RmsNorm, Activation = ActivationKind.SwiGlu, PreNorm = true, Rope = RopeKind.RotateHalf, RopeTheta = 500000f, RopeScaling = RopeScalingKind.Llama3, RopeScalingFactor = 32f, RopeOriginalMaxPositions = 16, Bias = false, Causal = true, WeightNames = WeightNames.HfLlama)]
 internal partial class BlockCombo22 : ITransformerBlock;
+
+// Qwen3's per-head norm of Q and K, with heads (16 wide) that are not ModelDim / Heads.
+[TransformerBlock(ModelDim = 48, Heads = 4, KvHeads = 2, HeadDim = 16, FfnDim = 64, MaxSeqLen = 19, Norm = NormKind.RmsNorm, Activation = ActivationKind.SwiGlu, PreNorm = true, Rope = RopeKind.RotateHalf, RopeTheta = 1000000f, NormEpsilon = 1e-6f, QueryKeyNorm = true, Bias = false, Causal = true, WeightNames = WeightNames.HfLlama)]
+internal partial class BlockCombo23 : ITransformerBlock;

@@ -25,6 +25,11 @@ internal partial class DecoderQwen2Tiny : IDecoder;
     RopeScaling = RopeScalingKind.Llama3, RopeScalingFactor = 32f, RopeOriginalMaxPositions = 16, TiedEmbeddings = true)]
 internal partial class DecoderLlama3Tiny : IDecoder;
 
+// Qwen3's: Q and K normalized per head before the rotation, heads wider than ModelDim / Heads, a tied LM head.
+[TransformerDecoder(Vocab = 56, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, HeadDim = 16, FfnDim = 48, MaxSeqLen = 24, NormEpsilon = 1e-6f,
+    RopeTheta = 1000000f, QueryKeyNorm = true, TiedEmbeddings = true)]
+internal partial class DecoderQwen3Tiny : IDecoder;
+
 // DecoderQwen2Tiny with its matrices held as bfloat16: its tied table too, which is its LM head.
 [TransformerDecoder(Vocab = 48, Layers = 2, ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 64, MaxSeqLen = 22, NormEpsilon = 1e-6f,
     RopeTheta = 1000000f, QueryKeyValueBias = true, TiedEmbeddings = true, WeightFormat = WeightFormat.BFloat16)]

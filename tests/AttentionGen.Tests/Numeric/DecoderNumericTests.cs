@@ -15,7 +15,7 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
     private const double Tolerance = 1e-5;
 
     public static TheoryData<string> Decoders =>
-        [nameof(DecoderLlamaTiny), nameof(DecoderSiluPartialRope), nameof(DecoderLayerNormTied), nameof(DecoderQwen2Tiny), nameof(DecoderLlama3Tiny), nameof(DecoderGpt2Tiny)];
+        [nameof(DecoderLlamaTiny), nameof(DecoderSiluPartialRope), nameof(DecoderLayerNormTied), nameof(DecoderQwen2Tiny), nameof(DecoderLlama3Tiny), nameof(DecoderQwen3Tiny), nameof(DecoderGpt2Tiny)];
 
     /// <summary>The float decoders, and the bfloat16 ones, whose cache must agree with recomputation just the same.</summary>
     public static TheoryData<string> AllDecoders => [.. Decoders, nameof(DecoderLlamaTinyBfloat16), nameof(DecoderQwen2TinyBfloat16)];

@@ -95,6 +95,12 @@ internal static class DecoderOnnxModels
         var q = Linear(graph, weights, prefix + "self_attn.q_proj", attentionIn, queryWidth, shape.ModelDim);
         var k = Linear(graph, weights, prefix + "self_attn.k_proj", attentionIn, kvWidth, shape.ModelDim);
         var v = Linear(graph, weights, prefix + "self_attn.v_proj", attentionIn, kvWidth, shape.ModelDim);
+        if (weights.ContainsKey(prefix + "self_attn.q_norm.weight"))
+        {
+            q = HeadNorm(graph, shape, weights, prefix + "self_attn.q_norm", q, shape.Heads);
+            k = HeadNorm(graph, shape, weights, prefix + "self_attn.k_norm", k, shape.KvHeads);
+        }
+
         q = Rotary(graph, shape, prefix + "q_rope", q, shape.Heads);
         k = Rotary(graph, shape, prefix + "k_rope", k, shape.KvHeads);
 
@@ -130,6 +136,25 @@ internal static class DecoderOnnxModels
         var gated = Node(graph, "Mul", prefix + "mlp.gated", [silu, up]);
         var down = Linear(graph, weights, prefix + "mlp.down_proj", gated, shape.ModelDim, shape.FfnDim);
         return Node(graph, "Add", prefix + "mlp_residual", [afterAttention, down]);
+    }
+
+    /// <summary>
+    /// Qwen3's per-head norm: [1, S, heads·HeadDim] reshaped to [1, S, heads, HeadDim], RMSNormalization over the last
+    /// axis with the [HeadDim] gain, and reshaped back.
+    /// </summary>
+    private static string HeadNorm(GraphProto graph, DecoderShape shape, IReadOnlyDictionary<string, float[]> weights, string name, string input, int heads)
+    {
+        graph.Initializer.Add(Int64Tensor(name + ".heads_shape", 0, 0, heads, shape.HeadDim));
+        graph.Initializer.Add(Int64Tensor(name + ".rows_shape", 0, 0, heads * shape.HeadDim));
+        graph.Initializer.Add(Tensor(name + ".weight", weights[name + ".weight"], shape.HeadDim));
+        var split = Node(graph, "Reshape", name + ".split", [input, name + ".heads_shape"]);
+        var norm = new NodeProto { OpType = "RMSNormalization", Name = name + ".norm" };
+        norm.Input.AddRange([split, name + ".weight"]);
+        norm.Output.Add(name + ".norm");
+        norm.Attribute.Add(IntAttribute("axis", -1));
+        norm.Attribute.Add(FloatAttribute("epsilon", shape.Epsilon));
+        graph.Node.Add(norm);
+        return Node(graph, "Reshape", name, [name + ".norm", name + ".rows_shape"]);
     }
 
     /// <summary>RotaryEmbedding on 3-D rows [1, S, heads·HeadDim], the tables indexed by position_ids.</summary>
@@ -229,6 +254,15 @@ internal static class DecoderOnnxModels
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
         tensor.Dims.AddRange(dims);
         tensor.FloatData.AddRange(values);
+        return tensor;
+    }
+
+    /// <summary>A 1-D int64 tensor of <paramref name="values"/>: a Reshape's target shape.</summary>
+    private static TensorProto Int64Tensor(string name, params long[] values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.Add(values.Length);
+        tensor.Int64Data.AddRange(values);
         return tensor;
     }
 

@@ -7,7 +7,8 @@ namespace AttentionGen.Tests.Onnx;
 // (RopeDim 6 of HeadDim 16), Llama 3's rotary base and ε 1e-6, and prefills in chunks of 4, so a 9-token prompt takes three passes.
 // The third has full multi-head attention with heads wider than ModelDim / Heads (4 × 20 = 80 over a width of 48) and
 // its own softmax scale. The fourth is Qwen2's: biases on Q, K and V alone, an LM head tied to the embedding table, θ 10⁶.
-// The fifth has Llama 3's rotary scaling (Llama 3.2's factor 32) over a context first trained at 16 positions.
+// The fifth has Llama 3's rotary scaling (Llama 3.2's factor 32) over a context first trained at 16 positions. The
+// sixth is Qwen3's: Q and K normalized per head before the rotation, heads wider than ModelDim / Heads, a tied LM head.
 
 [TransformerDecoder(Vocab = 96, Layers = 2, ModelDim = 64, Heads = 4, KvHeads = 2, FfnDim = 96, MaxSeqLen = 48)]
 internal partial class DecoderOracleLlama : IDecoder;
@@ -26,3 +27,7 @@ internal partial class DecoderOracleQwen2 : IDecoder;
 [TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 64, Heads = 4, KvHeads = 2, FfnDim = 96, MaxSeqLen = 40, RopeTheta = 500000f,
     RopeScaling = RopeScalingKind.Llama3, RopeScalingFactor = 32f, RopeOriginalMaxPositions = 16)]
 internal partial class DecoderOracleLlama3 : IDecoder;
+
+[TransformerDecoder(Vocab = 72, Layers = 2, ModelDim = 48, Heads = 4, KvHeads = 2, HeadDim = 16, FfnDim = 64, MaxSeqLen = 40, NormEpsilon = 1e-6f,
+    RopeTheta = 1000000f, QueryKeyNorm = true, TiedEmbeddings = true)]
+internal partial class DecoderOracleQwen3 : IDecoder;

@@ -23,7 +23,7 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
 
     private const int PromptLength = 9;
 
-    public static TheoryData<string> Decoders => [nameof(DecoderOracleLlama), nameof(DecoderOracleMqaPartialRope), nameof(DecoderOracleWideHeads), nameof(DecoderOracleQwen2), nameof(DecoderOracleLlama3)];
+    public static TheoryData<string> Decoders => [nameof(DecoderOracleLlama), nameof(DecoderOracleMqaPartialRope), nameof(DecoderOracleWideHeads), nameof(DecoderOracleQwen2), nameof(DecoderOracleLlama3), nameof(DecoderOracleQwen3)];
 
     [Theory]
     [MemberData(nameof(Decoders))]

@@ -8,7 +8,8 @@ internal sealed record BlockOptions(
 
 /// <summary>The tensor-name prefixes of a block's parts in one checkpoint family.</summary>
 internal sealed record BlockTensorNames(
-    string Query, string Key, string Value, string AttentionOutput, string AttentionNorm, string Gate, string Intermediate, string Output, string OutputNorm)
+    string Query, string Key, string Value, string AttentionOutput, string AttentionNorm, string Gate, string Intermediate, string Output, string OutputNorm,
+    string QueryNorm = "self_attn.q_norm", string KeyNorm = "self_attn.k_norm")
 {
     public static BlockTensorNames For(WeightNames names) => names switch
     {
@@ -23,7 +24,7 @@ internal sealed record BlockTensorNames(
 /// <summary>
 /// Transformer blocks and a BERT encoder in float64, written the plain way: LayerNorm with the biased variance, the
 /// attention reference's multi-head attention, the float64 GELU forms. Weights are keyed by Hugging Face <c>BertLayer</c>
-/// names under a prefix; a missing bias means none.
+/// names under a prefix; a missing bias means none, and a missing per-head Q/K norm gain (Qwen3's) no such norm.
 /// </summary>
 internal static class TransformerReference
 {
@@ -47,6 +48,13 @@ internal static class TransformerReference
         var q = Linear(attentionIn, n.Query, d, queryWidth);
         var k = Linear(attentionIn, n.Key, d, kvWidth);
         var v = Linear(attentionIn, n.Value, d, kvWidth);
+        if (w.TryGetValue(prefix + n.QueryNorm + ".weight", out var queryNorm))
+        {
+            // Qwen3: every head of Q and of K RMS-normalized on its own, before the rotation.
+            q = RmsNorm(q, tokens * o.Heads, o.HeadDim, queryNorm, o.Epsilon);
+            k = RmsNorm(k, tokens * o.KvHeads, o.HeadDim, w[prefix + n.KeyNorm + ".weight"], o.Epsilon);
+        }
+
         if (o.RopeDim > 0)
         {
             RotateHalf(q, tokens, o.Heads, o.HeadDim, o.RopeDim, o.RopeTheta, o.RopeScaling);

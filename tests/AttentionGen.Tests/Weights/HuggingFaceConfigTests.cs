@@ -235,6 +235,26 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void Qwen3Configs_AreCheckedAsQwen3WritesThem()
+    {
+        // Qwen3-0.6B's config.json with DecoderQwen3Tiny's sizes: its head_dim is not hidden_size / heads, and nothing in it
+        // states the per-head Q/K norm but model_type.
+        const string Qwen3Config = """
+            {
+              "architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "attention_bias": false, "head_dim": 16,
+              "hidden_size": 32, "num_attention_heads": 4, "num_key_value_heads": 2, "num_hidden_layers": 2, "intermediate_size": 48,
+              "vocab_size": 56, "rms_norm_eps": 1e-06, "rope_theta": 1000000, "rope_scaling": null, "hidden_act": "silu",
+              "max_position_embeddings": 40960, "max_window_layers": 28, "sliding_window": null, "use_sliding_window": false,
+              "tie_word_embeddings": true
+            }
+            """;
+        Assert.Equal(13, DecoderQwen3Tiny.CheckConfig(Write(Qwen3Config)));
+
+        var qwen2 = Assert.Throws<ModelConfigMismatchException>(() => DecoderQwen3Tiny.CheckConfig(Write(Qwen3Config.Replace("\"qwen3\"", "\"qwen2\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("Architecture", "qwen3", "model_type", "\"qwen2\""), Assert.Single(qwen2.Mismatches));
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));

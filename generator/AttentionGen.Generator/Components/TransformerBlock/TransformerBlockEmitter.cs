@@ -133,6 +133,13 @@ internal static class TransformerBlockEmitter
             LinearEmitter.EmitForward(w, block.Query, attentionInput, "query", "tokens", layer);
             LinearEmitter.EmitForward(w, block.Key, attentionInput, "key", "tokens", layer);
             LinearEmitter.EmitForward(w, block.Value, attentionInput, "value", "tokens", layer);
+            if (block.QueryKeyNorm)
+            {
+                w.Line("// Each head of Q and of K RMS-normalized, before the rotation: a head's HeadDim floats are one row.");
+                w.Line($"{Kernels}.NormKernels.RmsNorm(query, {WeightsEmitter.Tensor(block.QueryNormGain, layer)}, query, tokens * Heads, HeadDim, NormEpsilon);");
+                w.Line($"{Kernels}.NormKernels.RmsNorm(key, {WeightsEmitter.Tensor(block.KeyNormGain, layer)}, key, tokens * KvHeads, HeadDim, NormEpsilon);");
+            }
+
             if (block.UsesCache)
             {
                 if (block.HasRope)

@@ -42,6 +42,9 @@ internal sealed record TransformerBlockPlan(
     /// <summary>Whether the block's matrices are held as bfloat16.</summary>
     public bool Bfloat16Weights { get; init; }
 
+    /// <summary>Whether each head of Q and K is RMS-normalized after its projection, before the rotation (Qwen3).</summary>
+    public bool QueryKeyNorm { get; init; }
+
     /// <summary>Llama 3's scaling of the rotary frequencies, or null for none.</summary>
     public Llama3RopeScalingPlan? RopeScaling { get; init; }
 
@@ -98,12 +101,19 @@ internal sealed record TransformerBlockPlan(
     /// <summary>The norm around the feed-forward network.</summary>
     public NormWeights OutputNorm => NormWeightsFor(Naming.OutputNorm, "OutputNorm");
 
+    /// <summary>Qwen3's gain of the per-head RMSNorm of Q, [HeadDim].</summary>
+    public WeightPlan QueryNormGain => HeadNormGain(Naming.QueryNorm, "QueryNormGain");
+
+    /// <summary>Qwen3's gain of the per-head RMSNorm of K, [HeadDim].</summary>
+    public WeightPlan KeyNormGain => HeadNormGain(Naming.KeyNorm, "KeyNormGain");
+
     /// <summary>The block's tensors, in the order its checkpoints list them.</summary>
     public IEnumerable<WeightPlan> Weights
     {
         get
         {
-            var attention = Query.Weights.Concat(Key.Weights).Concat(Value.Weights).Concat(AttentionOutput.Weights);
+            var attention = Query.Weights.Concat(Key.Weights).Concat(Value.Weights).Concat(AttentionOutput.Weights)
+                .Concat(QueryKeyNorm ? new[] { QueryNormGain, KeyNormGain } : Enumerable.Empty<WeightPlan>());
             var ffn = (IsGated ? Gate.Weights : Enumerable.Empty<WeightPlan>()).Concat(Intermediate.Weights).Concat(Output.Weights);
             return PreNorm
                 ? AttentionNorm.All.Concat(attention).Concat(OutputNorm.All).Concat(ffn)
@@ -153,6 +163,9 @@ internal sealed record TransformerBlockPlan(
     private (string, string, string)? Fused(string tensorPrefix, string outputs, string offset) =>
         Naming.Conv1DCheckpoints ? (tensorPrefix, outputs, offset) : null;
 
+    private WeightPlan HeadNormGain(string tensorPrefix, string accessor) =>
+        WeightPlan.Named(tensorPrefix + ".weight", Core.HeadDim, "HeadDim", 0, "") with { PropertyName = accessor };
+
     private NormWeights NormWeightsFor(string tensorPrefix, string accessor) => new(
         WeightPlan.Named(tensorPrefix + ".weight", ModelDim, "ModelDim", 0, "") with { PropertyName = accessor + "Gain" },
         Norm == NormKind.LayerNorm ? WeightPlan.Named(tensorPrefix + ".bias", ModelDim, "ModelDim", 0, "") with { PropertyName = accessor + "Bias" } : null);
@@ -174,7 +187,7 @@ internal sealed record NormWeights(WeightPlan Gain, WeightPlan? Bias)
 /// </param>
 internal sealed record BlockNaming(
     string Query, string Key, string Value, string AttentionOutput, string AttentionNorm, string Gate, string Intermediate, string Output, string OutputNorm,
-    bool Conv1DCheckpoints = false)
+    bool Conv1DCheckpoints = false, string QueryNorm = "self_attn.q_norm", string KeyNorm = "self_attn.k_norm")
 {
     /// <summary>Hugging Face <c>BertLayer</c>. BERT has no gated network, so <see cref="Gate"/> is never used with it.</summary>
     public static BlockNaming Bert { get; } = new(
