@@ -23,7 +23,7 @@ internal static class TransformerRules
             issues.Add(Issue(DiagnosticIds.ModelDimNotDivisibleByHeads, "ModelDim", Format(options.ModelDim), Format(options.Heads)));
         }
 
-        if (float.IsNaN(options.NormEpsilon) || float.IsInfinity(options.NormEpsilon) || options.NormEpsilon < 0)
+        if (!IsFinite(options.NormEpsilon) || options.NormEpsilon < 0)
         {
             issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "NormEpsilon", "NormEpsilon", Format(options.NormEpsilon), "0 or a positive finite number"));
         }
@@ -53,7 +53,7 @@ internal static class TransformerRules
 
         if (options.Rope != RopeKind.None)
         {
-            if (float.IsNaN(options.RopeTheta) || float.IsInfinity(options.RopeTheta) || options.RopeTheta <= 1)
+            if (!IsFinite(options.RopeTheta) || options.RopeTheta <= 1)
             {
                 issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeTheta", "RopeTheta", Format(options.RopeTheta), "a finite number greater than 1"));
             }
@@ -84,17 +84,16 @@ internal static class TransformerRules
             issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeScaling", "RopeScaling", "Llama3", "None without rotary positions: there are no rotary frequencies to scale"));
         }
 
-        static bool Finite(float value) => !float.IsNaN(value) && !float.IsInfinity(value);
-        if (!Finite(options.RopeScalingFactor) || options.RopeScalingFactor < 1)
+        if (!IsFinite(options.RopeScalingFactor) || options.RopeScalingFactor < 1)
         {
             issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeScalingFactor", "RopeScalingFactor", Format(options.RopeScalingFactor), "a finite number of at least 1"));
         }
 
-        if (!Finite(options.RopeLowFrequencyFactor) || options.RopeLowFrequencyFactor <= 0)
+        if (!IsFinite(options.RopeLowFrequencyFactor) || options.RopeLowFrequencyFactor <= 0)
         {
             issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeLowFrequencyFactor", "RopeLowFrequencyFactor", Format(options.RopeLowFrequencyFactor), "a finite positive number"));
         }
-        else if (!Finite(options.RopeHighFrequencyFactor) || options.RopeHighFrequencyFactor <= options.RopeLowFrequencyFactor)
+        else if (!IsFinite(options.RopeHighFrequencyFactor) || options.RopeHighFrequencyFactor <= options.RopeLowFrequencyFactor)
         {
             issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeHighFrequencyFactor", "RopeHighFrequencyFactor", Format(options.RopeHighFrequencyFactor),
                 $"a finite number greater than RopeLowFrequencyFactor ({Format(options.RopeLowFrequencyFactor)})"));

@@ -28,11 +28,14 @@ internal static class Rules
 
     public static void RequireZeroOrPositiveFinite(List<ValidationIssue> issues, string id, string property, float value)
     {
-        if (float.IsNaN(value) || float.IsInfinity(value) || value < 0)
+        if (!IsFinite(value) || value < 0)
         {
             issues.Add(Issue(id, property, Format(value)));
         }
     }
+
+    /// <summary>Neither NaN nor infinite (netstandard2.0 has no <c>float.IsFinite</c>).</summary>
+    public static bool IsFinite(float value) => !float.IsNaN(value) && !float.IsInfinity(value);
 
     public static ValidationIssue Issue(string id, string? property, params string[] args) => new(id, property, args.ToEquatableArray());
 

@@ -98,7 +98,8 @@ public abstract class LayerWeights
     /// Reads every tensor of <paramref name="parameters"/> from <paramref name="file"/>, named <paramref name="prefix"/> +
     /// its name, converting F16/BF16 to float and packing matrices as it goes (a block of rows at a time, never the
     /// whole matrix twice). Every tensor's presence, shape and dtype are checked before any memory is allocated, and the
-    /// error names each problem; a <see cref="ParameterSpec.TiedCopy"/> the file holds is compared once its tensor is read.
+    /// error names each problem; so is a <see cref="ParameterSpec.TiedCopy"/> the file holds, compared in the file with the
+    /// tensor it stands for.
     /// </summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="WeightLoadException">

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using AttentionGen.Kernels;
@@ -124,6 +125,13 @@ public sealed class WeightTensors
         var specs = parameters.ToArray();
         var (found, sourced, tiedCopies) = FindAll(file, prefix, specs);
 
+        // A tied copy is compared in the file, with the tensor its parameter is read from, before anything is allocated.
+        foreach (var (index, copy) in tiedCopies)
+        {
+            Debug.Assert(!sourced[index], "A tied table is read under its own name, never sliced out of another tensor.");
+            RequireIdenticalCopy(file, prefix, specs[index], found[index], copy);
+        }
+
         long totalBytes = found.Sum(tensor => tensor.ByteLength);
         long bytesDone = 0;
         progress?.Report(new WeightLoadProgress(0, specs.Length, 0, totalBytes));
@@ -183,13 +191,7 @@ public sealed class WeightTensors
             progress?.Report(new WeightLoadProgress(t + 1, specs.Length, bytesDone, totalBytes));
         }
 
-        var loaded = new WeightTensors(specs, stored);
-        foreach (var (index, copy) in tiedCopies)
-        {
-            RequireIdenticalCopy(file, prefix, specs[index], found[index], copy);
-        }
-
-        return loaded;
+        return new WeightTensors(specs, stored);
     }
 
     /// <summary>
@@ -253,7 +255,7 @@ public sealed class WeightTensors
 
             if (specs[i].TiedCopy is { } tiedName && file.TryGetTensor(prefix + tiedName, out var copy))
             {
-                // Its values are compared once this tensor is loaded; its shape and dtype now.
+                // Its values are compared with this tensor's before the load; its shape and dtype now.
                 try
                 {
                     tiedCopies.Add((i, file.Require(copy.Name, specs[i].ShapeSpan)));
