@@ -154,6 +154,14 @@ internal static class Declarations
         TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 151936, Layers = 28, ModelDim = 1024, Heads = 16, KvHeads = 8, HeadDim = 128, " +
             "FfnDim = 3072, MaxSeqLen = 4096, NormEpsilon = 1e-6f, RopeTheta = 1000000f, QueryKeyNorm = true, TiedEmbeddings = true)").Named("Qwen3Small").Build();
 
+    /// <summary>
+    /// Phi-3-mini-4k: Llama's layout with Q/K/V and gate/up fused in its checkpoints (loaded as their parts), a cache up to its
+    /// window of 2047 positions, heads of 96, weights held as bfloat16.
+    /// </summary>
+    public static readonly string TransformerDecoderPhi3 =
+        TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 32064, Layers = 32, ModelDim = 3072, Heads = 32, FfnDim = 8192, " +
+            "MaxSeqLen = 2047, NormEpsilon = 1e-5f, RopeTheta = 10000f, WeightFormat = WeightFormat.BFloat16)").Named("Phi3Mini").Build();
+
     /// <summary>A causal grouped-query block with the padding mask: the masked overload, and RunBlock taking a mask.</summary>
     public static readonly string TransformerBlockPaddingMask =
         TestSourceBuilder.WithAttribute("TransformerBlock(ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 96, MaxSeqLen = 16, Causal = true, " +

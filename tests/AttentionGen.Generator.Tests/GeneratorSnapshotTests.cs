@@ -61,6 +61,8 @@ public sealed class GeneratorSnapshotTests
 
     [Fact] public void TransformerDecoderQwen3() => Verify(Declarations.TransformerDecoderQwen3, "Tests.Qwen3Small.g.cs");
 
+    [Fact] public void TransformerDecoderPhi3() => Verify(Declarations.TransformerDecoderPhi3, "Tests.Phi3Mini.g.cs");
+
     [Fact] public void TransformerBlockPaddingMask() => Verify(Declarations.TransformerBlockPaddingMask, "Tests.PaddedGptLayer.g.cs");
 
     [Fact] public void TransformerEncoderPaddingMask() => Verify(Declarations.TransformerEncoderPaddingMask, "Tests.PaddedMiniLm.g.cs");

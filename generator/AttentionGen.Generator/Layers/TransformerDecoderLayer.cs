@@ -285,13 +285,14 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             {
                 // The family first: Granite, for one, names its tensors as Llama does but scales embeddings, scores and logits.
                 // Qwen2 is Llama with biases on Q, K and V alone, Qwen3 Llama with Q and K normalized per head; their configs
-                // state neither: model_type says it.
+                // state neither: model_type says it. Mistral and Phi-3 are Llama as far as a declaration goes (Phi-3's fused
+                // qkv_proj and gate_up_proj load as their parts; their attention windows are checked below).
                 var settings = new List<string>
                 {
                     Gpt2 ? ConfigCheckEmitter.Text("Architecture", "gpt2", new[] { "gpt2" }, "model_type")
                     : Block.QueryKeyNorm ? ConfigCheckEmitter.Text("Architecture", "qwen3", new[] { "qwen3" }, "model_type")
                     : Block.QueryKeyValueBias && !Block.Bias ? ConfigCheckEmitter.Text("Architecture", "qwen2", new[] { "qwen2" }, "model_type")
-                    : ConfigCheckEmitter.Text("Architecture", "llama", new[] { "llama", "mistral" }, "model_type"),
+                    : ConfigCheckEmitter.Text("Architecture", "llama", new[] { "llama", "mistral", "phi3" }, "model_type"),
                 };
                 if (Gpt2)
                 {
@@ -352,7 +353,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     settings.Add(ConfigCheckEmitter.BooleanOf("Bias", bias, "attention_bias"));
                     settings.Add(ConfigCheckEmitter.BooleanOf("Bias", bias, "mlp_bias"));
 
-                    // Mistral v0.1 attends to its last 4096 positions only; a longer cache would attend past that window.
+                    // Mistral v0.1 attends to its last 4096 positions only, Phi-3-mini-4k to its last 2047; a longer cache
+                    // would attend past that window.
                     settings.Add(ConfigCheckEmitter.AtLeast("MaxSeqLen", "use_sliding_window", "sliding_window"));
                 }
 

@@ -67,7 +67,8 @@ public enum WeightNames
 
     /// <summary>
     /// Hugging Face <c>LlamaDecoderLayer</c> / <c>LlamaForCausalLM</c>: <c>self_attn.q_proj</c>, <c>mlp.gate_proj</c>,
-    /// <c>input_layernorm</c>, ….
+    /// <c>input_layernorm</c>, …. A file that fuses Q, K and V into <c>self_attn.qkv_proj</c>, or the gate and up
+    /// projections into <c>mlp.gate_up_proj</c> (gate first), both [out, in], as Phi-3's do, loads too.
     /// </summary>
     HfLlama = 1,
 

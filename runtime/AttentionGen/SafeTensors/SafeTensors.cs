@@ -291,7 +291,7 @@ public sealed class SafeTensors : IDisposable
     }
 
     /// <summary>A missing-tensor message that points at likely prefix mistakes: tensors with the same final name.</summary>
-    private string MissingMessage(string name)
+    internal string MissingMessage(string name)
     {
         var message = new StringBuilder($"Tensor '{name}' is missing from the file ({Tensors.Count} tensors).");
         var lastDot = name.LastIndexOf('.');

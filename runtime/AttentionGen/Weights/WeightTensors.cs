@@ -132,7 +132,9 @@ public sealed class WeightTensors
             RequireIdenticalCopy(file, prefix, specs[index], found[index], copy);
         }
 
-        long totalBytes = found.Sum(tensor => tensor.ByteLength);
+        // A parameter sliced out of a fused tensor counts its share of that tensor's bytes, so the fused tensor counts once.
+        long BytesOf(int t) => sourced[t] ? found[t].ByteLength / found[t].ElementCount * specs[t].ElementCount : found[t].ByteLength;
+        long totalBytes = Enumerable.Range(0, specs.Length).Sum(BytesOf);
         long bytesDone = 0;
         progress?.Report(new WeightLoadProgress(0, specs.Length, 0, totalBytes));
 
@@ -148,9 +150,9 @@ public sealed class WeightTensors
         {
             var parameter = specs[t];
             var buffer = stored[t];
-            if (sourced[t])
+            if (sourced[t] && parameter.Source!.Transposed)
             {
-                // A slice of a fused or Conv1D-layout tensor: read it whole once (Q, K and V share one), then store ours.
+                // A slice of a Conv1D-layout tensor: read it whole once (GPT-2's Q, K and V share one), then store ours.
                 if (!ReferenceEquals(source.Tensor, found[t]))
                 {
                     source = (found[t], new float[found[t].ElementCount]);
@@ -158,40 +160,56 @@ public sealed class WeightTensors
                 }
 
                 var values = new float[parameter.ElementCount];
-                parameter.Source!.Extract(source.Values, parameter, values);
+                parameter.Source.Extract(source.Values, parameter, values);
                 Store(parameter, values, buffer);
-            }
-            else if (parameter.IsPacked)
-            {
-                int outDim = parameter.Shape[0], inDim = parameter.Shape[1];
-                for (int first = 0; first < outDim; first += panelWidth)
-                {
-                    int count = Math.Min(panelWidth, outDim - first);
-                    var block = rows.AsSpan(0, count * inDim);
-                    file.CopyRange(found[t], (long)first * inDim, block);
-                    if (parameter.StoresBfloat16)
-                    {
-                        // Packed as floats, then rounded into the half-size panel: one panel of floats is the only extra.
-                        var panel = floatPanel.AsSpan(0, panelWidth * inDim);
-                        PackedLinear.PackPanel(block, count, inDim, panel);
-                        PackedLinear.NarrowPanel(panel, inDim, MemoryMarshal.Cast<float, uint>(buffer.Span).Slice(first * inDim / 2, panelWidth * inDim / 2));
-                    }
-                    else
-                    {
-                        PackedLinear.PackPanel(block, count, inDim, buffer.Span.Slice(first * inDim, panelWidth * inDim));
-                    }
-                }
             }
             else
             {
-                file.CopyTo(found[t], buffer.Span);
+                // Under its own name, or a slice of a fused [out, in] tensor (Phi-3's qkv_proj): its rows (or elements)
+                // are one contiguous run of the file tensor, read straight into the stored weights.
+                long firstElement = sourced[t] ? (long)parameter.Source!.Offset * (parameter.Shape.Count == 2 ? parameter.Shape[1] : 1) : 0;
+                LoadContiguous(file, found[t], firstElement, parameter, buffer, rows, floatPanel);
             }
 
-            bytesDone += found[t].ByteLength;
+            bytesDone += BytesOf(t);
             progress?.Report(new WeightLoadProgress(t + 1, specs.Length, bytesDone, totalBytes));
         }
 
         return new WeightTensors(specs, stored);
+    }
+
+    /// <summary>
+    /// Stores <paramref name="parameter"/> from the run of <paramref name="tensor"/> that starts at
+    /// <paramref name="firstElement"/>: a packed matrix a panel of rows at a time through <paramref name="rows"/> (and
+    /// <paramref name="floatPanel"/> when it is held as bfloat16), anything else copied as it is.
+    /// </summary>
+    private static void LoadContiguous(SafeTensors file, TensorInfo tensor, long firstElement, ParameterSpec parameter, AlignedBuffer buffer, float[] rows, float[] floatPanel)
+    {
+        if (!parameter.IsPacked)
+        {
+            file.CopyRange(tensor, firstElement, buffer.Span.Slice(0, (int)parameter.ElementCount));
+            return;
+        }
+
+        int panelWidth = PackedLinear.PanelWidth;
+        int outDim = parameter.Shape[0], inDim = parameter.Shape[1];
+        for (int first = 0; first < outDim; first += panelWidth)
+        {
+            int count = Math.Min(panelWidth, outDim - first);
+            var block = rows.AsSpan(0, count * inDim);
+            file.CopyRange(tensor, firstElement + ((long)first * inDim), block);
+            if (parameter.StoresBfloat16)
+            {
+                // Packed as floats, then rounded into the half-size panel: one panel of floats is the only extra.
+                var panel = floatPanel.AsSpan(0, panelWidth * inDim);
+                PackedLinear.PackPanel(block, count, inDim, panel);
+                PackedLinear.NarrowPanel(panel, inDim, MemoryMarshal.Cast<float, uint>(buffer.Span).Slice(first * inDim / 2, panelWidth * inDim / 2));
+            }
+            else
+            {
+                PackedLinear.PackPanel(block, count, inDim, buffer.Span.Slice(first * inDim, panelWidth * inDim));
+            }
+        }
     }
 
     /// <summary>
@@ -238,14 +256,22 @@ public sealed class WeightTensors
         {
             try
             {
-                if (specs[i].Source is { } source && !file.TryGetTensor(prefix + specs[i].Name, out _))
+                if (specs[i].Source is not { } source || file.TryGetTensor(prefix + specs[i].Name, out _))
+                {
+                    found[i] = file.Require(prefix + specs[i].Name, specs[i].ShapeSpan);
+                }
+                else if (file.TryGetTensor(prefix + source.Name, out _))
                 {
                     found[i] = file.Require(prefix + source.Name, source.Shape);
                     sourced[i] = true;
                 }
                 else
                 {
-                    found[i] = file.Require(prefix + specs[i].Name, specs[i].ShapeSpan);
+                    // Neither is there: name the parameter, and where the checkpoints that fuse it would hold it.
+                    string name = prefix + specs[i].Name;
+                    throw new WeightLoadException(
+                        $"{file.MissingMessage(name)} Nor is '{prefix}{source.Name}' [{string.Join(", ", source.Shape)}], where checkpoints that fuse it hold it.",
+                        name, specs[i].Shape, actualShape: null);
                 }
             }
             catch (WeightLoadException problem)

@@ -221,13 +221,13 @@ partial class LlamaLayer
     public static global::System.Collections.Generic.IReadOnlyList<global::AttentionGen.ParameterSpec> Parameters { get; } = new global::AttentionGen.ParameterSpec[]
     {
         new("input_layernorm.weight", ModelDim),
-        new("self_attn.q_proj.weight", QueryWidth, ModelDim) { IsPacked = true },
-        new("self_attn.k_proj.weight", KvWidth, ModelDim) { IsPacked = true },
-        new("self_attn.v_proj.weight", KvWidth, ModelDim) { IsPacked = true },
+        new("self_attn.q_proj.weight", QueryWidth, ModelDim) { IsPacked = true, Source = new("self_attn.qkv_proj.weight", [QueryWidth + 2 * KvWidth, ModelDim], Offset: 0, Transposed: false) },
+        new("self_attn.k_proj.weight", KvWidth, ModelDim) { IsPacked = true, Source = new("self_attn.qkv_proj.weight", [QueryWidth + 2 * KvWidth, ModelDim], Offset: QueryWidth, Transposed: false) },
+        new("self_attn.v_proj.weight", KvWidth, ModelDim) { IsPacked = true, Source = new("self_attn.qkv_proj.weight", [QueryWidth + 2 * KvWidth, ModelDim], Offset: QueryWidth + KvWidth, Transposed: false) },
         new("self_attn.o_proj.weight", ModelDim, QueryWidth) { IsPacked = true },
         new("post_attention_layernorm.weight", ModelDim),
-        new("mlp.gate_proj.weight", FfnDim, ModelDim) { IsPacked = true },
-        new("mlp.up_proj.weight", FfnDim, ModelDim) { IsPacked = true },
+        new("mlp.gate_proj.weight", FfnDim, ModelDim) { IsPacked = true, Source = new("mlp.gate_up_proj.weight", [2 * FfnDim, ModelDim], Offset: 0, Transposed: false) },
+        new("mlp.up_proj.weight", FfnDim, ModelDim) { IsPacked = true, Source = new("mlp.gate_up_proj.weight", [2 * FfnDim, ModelDim], Offset: FfnDim, Transposed: false) },
         new("mlp.down_proj.weight", ModelDim, FfnDim) { IsPacked = true },
     };
 

@@ -294,20 +294,20 @@ partial class Gpt2Small
             string prefix = "h." + layer.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + ".";
             parameters.Add(new(prefix + "ln_1.weight", ModelDim));
             parameters.Add(new(prefix + "ln_1.bias", ModelDim));
-            parameters.Add(new(prefix + "attn.q_proj.weight", QueryWidth, ModelDim) { IsPacked = true, Source = new(prefix + "attn.c_attn.weight", [ModelDim, QueryWidth + 2 * KvWidth], 0, true) });
-            parameters.Add(new(prefix + "attn.q_proj.bias", QueryWidth) { Source = new(prefix + "attn.c_attn.bias", [QueryWidth + 2 * KvWidth], 0, false) });
-            parameters.Add(new(prefix + "attn.k_proj.weight", KvWidth, ModelDim) { IsPacked = true, Source = new(prefix + "attn.c_attn.weight", [ModelDim, QueryWidth + 2 * KvWidth], QueryWidth, true) });
-            parameters.Add(new(prefix + "attn.k_proj.bias", KvWidth) { Source = new(prefix + "attn.c_attn.bias", [QueryWidth + 2 * KvWidth], QueryWidth, false) });
-            parameters.Add(new(prefix + "attn.v_proj.weight", KvWidth, ModelDim) { IsPacked = true, Source = new(prefix + "attn.c_attn.weight", [ModelDim, QueryWidth + 2 * KvWidth], QueryWidth + KvWidth, true) });
-            parameters.Add(new(prefix + "attn.v_proj.bias", KvWidth) { Source = new(prefix + "attn.c_attn.bias", [QueryWidth + 2 * KvWidth], QueryWidth + KvWidth, false) });
-            parameters.Add(new(prefix + "attn.o_proj.weight", ModelDim, QueryWidth) { IsPacked = true, Source = new(prefix + "attn.c_proj.weight", [QueryWidth, ModelDim], 0, true) });
-            parameters.Add(new(prefix + "attn.o_proj.bias", ModelDim) { Source = new(prefix + "attn.c_proj.bias", [ModelDim], 0, false) });
+            parameters.Add(new(prefix + "attn.q_proj.weight", QueryWidth, ModelDim) { IsPacked = true, Source = new(prefix + "attn.c_attn.weight", [ModelDim, QueryWidth + 2 * KvWidth], Offset: 0, Transposed: true) });
+            parameters.Add(new(prefix + "attn.q_proj.bias", QueryWidth) { Source = new(prefix + "attn.c_attn.bias", [QueryWidth + 2 * KvWidth], Offset: 0, Transposed: false) });
+            parameters.Add(new(prefix + "attn.k_proj.weight", KvWidth, ModelDim) { IsPacked = true, Source = new(prefix + "attn.c_attn.weight", [ModelDim, QueryWidth + 2 * KvWidth], Offset: QueryWidth, Transposed: true) });
+            parameters.Add(new(prefix + "attn.k_proj.bias", KvWidth) { Source = new(prefix + "attn.c_attn.bias", [QueryWidth + 2 * KvWidth], Offset: QueryWidth, Transposed: false) });
+            parameters.Add(new(prefix + "attn.v_proj.weight", KvWidth, ModelDim) { IsPacked = true, Source = new(prefix + "attn.c_attn.weight", [ModelDim, QueryWidth + 2 * KvWidth], Offset: QueryWidth + KvWidth, Transposed: true) });
+            parameters.Add(new(prefix + "attn.v_proj.bias", KvWidth) { Source = new(prefix + "attn.c_attn.bias", [QueryWidth + 2 * KvWidth], Offset: QueryWidth + KvWidth, Transposed: false) });
+            parameters.Add(new(prefix + "attn.o_proj.weight", ModelDim, QueryWidth) { IsPacked = true, Source = new(prefix + "attn.c_proj.weight", [QueryWidth, ModelDim], Offset: 0, Transposed: true) });
+            parameters.Add(new(prefix + "attn.o_proj.bias", ModelDim) { Source = new(prefix + "attn.c_proj.bias", [ModelDim], Offset: 0, Transposed: false) });
             parameters.Add(new(prefix + "ln_2.weight", ModelDim));
             parameters.Add(new(prefix + "ln_2.bias", ModelDim));
-            parameters.Add(new(prefix + "mlp.up_proj.weight", FfnDim, ModelDim) { IsPacked = true, Source = new(prefix + "mlp.c_fc.weight", [ModelDim, FfnDim], 0, true) });
-            parameters.Add(new(prefix + "mlp.up_proj.bias", FfnDim) { Source = new(prefix + "mlp.c_fc.bias", [FfnDim], 0, false) });
-            parameters.Add(new(prefix + "mlp.down_proj.weight", ModelDim, FfnDim) { IsPacked = true, Source = new(prefix + "mlp.c_proj.weight", [FfnDim, ModelDim], 0, true) });
-            parameters.Add(new(prefix + "mlp.down_proj.bias", ModelDim) { Source = new(prefix + "mlp.c_proj.bias", [ModelDim], 0, false) });
+            parameters.Add(new(prefix + "mlp.up_proj.weight", FfnDim, ModelDim) { IsPacked = true, Source = new(prefix + "mlp.c_fc.weight", [ModelDim, FfnDim], Offset: 0, Transposed: true) });
+            parameters.Add(new(prefix + "mlp.up_proj.bias", FfnDim) { Source = new(prefix + "mlp.c_fc.bias", [FfnDim], Offset: 0, Transposed: false) });
+            parameters.Add(new(prefix + "mlp.down_proj.weight", ModelDim, FfnDim) { IsPacked = true, Source = new(prefix + "mlp.c_proj.weight", [FfnDim, ModelDim], Offset: 0, Transposed: true) });
+            parameters.Add(new(prefix + "mlp.down_proj.bias", ModelDim) { Source = new(prefix + "mlp.c_proj.bias", [ModelDim], Offset: 0, Transposed: false) });
         }
 
         return parameters.ToArray();

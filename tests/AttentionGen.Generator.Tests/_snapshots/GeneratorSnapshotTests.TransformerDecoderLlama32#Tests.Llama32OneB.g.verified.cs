@@ -282,7 +282,7 @@ partial class Llama32OneB
     /// <summary>The options this declaration fixes, each with the <c>config.json</c> keys that state it.</summary>
     private static global::AttentionGen.ConfigSetting[] CreateConfigSettings() =>
     [
-        global::AttentionGen.ConfigSetting.Text("Architecture", "llama", ["llama", "mistral"], "model_type"),
+        global::AttentionGen.ConfigSetting.Text("Architecture", "llama", ["llama", "mistral", "phi3"], "model_type"),
         global::AttentionGen.ConfigSetting.Integer("ModelDim", ModelDim, "hidden_size"),
         global::AttentionGen.ConfigSetting.Integer("Heads", Heads, "num_attention_heads"),
         global::AttentionGen.ConfigSetting.Integer("KvHeads", KvHeads, "num_key_value_heads"),
@@ -320,13 +320,13 @@ partial class Llama32OneB
         {
             string prefix = "model.layers." + layer.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + ".";
             parameters.Add(new(prefix + "input_layernorm.weight", ModelDim));
-            parameters.Add(new(prefix + "self_attn.q_proj.weight", QueryWidth, ModelDim) { IsPacked = true });
-            parameters.Add(new(prefix + "self_attn.k_proj.weight", KvWidth, ModelDim) { IsPacked = true });
-            parameters.Add(new(prefix + "self_attn.v_proj.weight", KvWidth, ModelDim) { IsPacked = true });
+            parameters.Add(new(prefix + "self_attn.q_proj.weight", QueryWidth, ModelDim) { IsPacked = true, Source = new(prefix + "self_attn.qkv_proj.weight", [QueryWidth + 2 * KvWidth, ModelDim], Offset: 0, Transposed: false) });
+            parameters.Add(new(prefix + "self_attn.k_proj.weight", KvWidth, ModelDim) { IsPacked = true, Source = new(prefix + "self_attn.qkv_proj.weight", [QueryWidth + 2 * KvWidth, ModelDim], Offset: QueryWidth, Transposed: false) });
+            parameters.Add(new(prefix + "self_attn.v_proj.weight", KvWidth, ModelDim) { IsPacked = true, Source = new(prefix + "self_attn.qkv_proj.weight", [QueryWidth + 2 * KvWidth, ModelDim], Offset: QueryWidth + KvWidth, Transposed: false) });
             parameters.Add(new(prefix + "self_attn.o_proj.weight", ModelDim, QueryWidth) { IsPacked = true });
             parameters.Add(new(prefix + "post_attention_layernorm.weight", ModelDim));
-            parameters.Add(new(prefix + "mlp.gate_proj.weight", FfnDim, ModelDim) { IsPacked = true });
-            parameters.Add(new(prefix + "mlp.up_proj.weight", FfnDim, ModelDim) { IsPacked = true });
+            parameters.Add(new(prefix + "mlp.gate_proj.weight", FfnDim, ModelDim) { IsPacked = true, Source = new(prefix + "mlp.gate_up_proj.weight", [2 * FfnDim, ModelDim], Offset: 0, Transposed: false) });
+            parameters.Add(new(prefix + "mlp.up_proj.weight", FfnDim, ModelDim) { IsPacked = true, Source = new(prefix + "mlp.gate_up_proj.weight", [2 * FfnDim, ModelDim], Offset: FfnDim, Transposed: false) });
             parameters.Add(new(prefix + "mlp.down_proj.weight", ModelDim, FfnDim) { IsPacked = true });
         }
 

@@ -307,15 +307,15 @@ partial class Qwen3Small
         {
             string prefix = "model.layers." + layer.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + ".";
             parameters.Add(new(prefix + "input_layernorm.weight", ModelDim));
-            parameters.Add(new(prefix + "self_attn.q_proj.weight", QueryWidth, ModelDim) { IsPacked = true });
-            parameters.Add(new(prefix + "self_attn.k_proj.weight", KvWidth, ModelDim) { IsPacked = true });
-            parameters.Add(new(prefix + "self_attn.v_proj.weight", KvWidth, ModelDim) { IsPacked = true });
+            parameters.Add(new(prefix + "self_attn.q_proj.weight", QueryWidth, ModelDim) { IsPacked = true, Source = new(prefix + "self_attn.qkv_proj.weight", [QueryWidth + 2 * KvWidth, ModelDim], Offset: 0, Transposed: false) });
+            parameters.Add(new(prefix + "self_attn.k_proj.weight", KvWidth, ModelDim) { IsPacked = true, Source = new(prefix + "self_attn.qkv_proj.weight", [QueryWidth + 2 * KvWidth, ModelDim], Offset: QueryWidth, Transposed: false) });
+            parameters.Add(new(prefix + "self_attn.v_proj.weight", KvWidth, ModelDim) { IsPacked = true, Source = new(prefix + "self_attn.qkv_proj.weight", [QueryWidth + 2 * KvWidth, ModelDim], Offset: QueryWidth + KvWidth, Transposed: false) });
             parameters.Add(new(prefix + "self_attn.o_proj.weight", ModelDim, QueryWidth) { IsPacked = true });
             parameters.Add(new(prefix + "self_attn.q_norm.weight", HeadDim));
             parameters.Add(new(prefix + "self_attn.k_norm.weight", HeadDim));
             parameters.Add(new(prefix + "post_attention_layernorm.weight", ModelDim));
-            parameters.Add(new(prefix + "mlp.gate_proj.weight", FfnDim, ModelDim) { IsPacked = true });
-            parameters.Add(new(prefix + "mlp.up_proj.weight", FfnDim, ModelDim) { IsPacked = true });
+            parameters.Add(new(prefix + "mlp.gate_proj.weight", FfnDim, ModelDim) { IsPacked = true, Source = new(prefix + "mlp.gate_up_proj.weight", [2 * FfnDim, ModelDim], Offset: 0, Transposed: false) });
+            parameters.Add(new(prefix + "mlp.up_proj.weight", FfnDim, ModelDim) { IsPacked = true, Source = new(prefix + "mlp.gate_up_proj.weight", [2 * FfnDim, ModelDim], Offset: FfnDim, Transposed: false) });
             parameters.Add(new(prefix + "mlp.down_proj.weight", ModelDim, FfnDim) { IsPacked = true });
         }
 

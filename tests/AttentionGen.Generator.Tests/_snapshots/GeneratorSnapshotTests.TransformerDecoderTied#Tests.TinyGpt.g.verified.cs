@@ -267,7 +267,7 @@ partial class TinyGpt
     /// <summary>The options this declaration fixes, each with the <c>config.json</c> keys that state it.</summary>
     private static global::AttentionGen.ConfigSetting[] CreateConfigSettings() =>
     [
-        global::AttentionGen.ConfigSetting.Text("Architecture", "llama", ["llama", "mistral"], "model_type"),
+        global::AttentionGen.ConfigSetting.Text("Architecture", "llama", ["llama", "mistral", "phi3"], "model_type"),
         global::AttentionGen.ConfigSetting.Integer("ModelDim", ModelDim, "hidden_size"),
         global::AttentionGen.ConfigSetting.Integer("Heads", Heads, "num_attention_heads"),
         global::AttentionGen.ConfigSetting.Integer("KvHeads", KvHeads, "num_key_value_heads"),
@@ -303,12 +303,12 @@ partial class TinyGpt
             string prefix = "model.layers." + layer.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + ".";
             parameters.Add(new(prefix + "input_layernorm.weight", ModelDim));
             parameters.Add(new(prefix + "input_layernorm.bias", ModelDim));
-            parameters.Add(new(prefix + "self_attn.q_proj.weight", QueryWidth, ModelDim) { IsPacked = true, StoresBfloat16 = true });
-            parameters.Add(new(prefix + "self_attn.q_proj.bias", QueryWidth));
-            parameters.Add(new(prefix + "self_attn.k_proj.weight", KvWidth, ModelDim) { IsPacked = true, StoresBfloat16 = true });
-            parameters.Add(new(prefix + "self_attn.k_proj.bias", KvWidth));
-            parameters.Add(new(prefix + "self_attn.v_proj.weight", KvWidth, ModelDim) { IsPacked = true, StoresBfloat16 = true });
-            parameters.Add(new(prefix + "self_attn.v_proj.bias", KvWidth));
+            parameters.Add(new(prefix + "self_attn.q_proj.weight", QueryWidth, ModelDim) { IsPacked = true, StoresBfloat16 = true, Source = new(prefix + "self_attn.qkv_proj.weight", [QueryWidth + 2 * KvWidth, ModelDim], Offset: 0, Transposed: false) });
+            parameters.Add(new(prefix + "self_attn.q_proj.bias", QueryWidth) { Source = new(prefix + "self_attn.qkv_proj.bias", [QueryWidth + 2 * KvWidth], Offset: 0, Transposed: false) });
+            parameters.Add(new(prefix + "self_attn.k_proj.weight", KvWidth, ModelDim) { IsPacked = true, StoresBfloat16 = true, Source = new(prefix + "self_attn.qkv_proj.weight", [QueryWidth + 2 * KvWidth, ModelDim], Offset: QueryWidth, Transposed: false) });
+            parameters.Add(new(prefix + "self_attn.k_proj.bias", KvWidth) { Source = new(prefix + "self_attn.qkv_proj.bias", [QueryWidth + 2 * KvWidth], Offset: QueryWidth, Transposed: false) });
+            parameters.Add(new(prefix + "self_attn.v_proj.weight", KvWidth, ModelDim) { IsPacked = true, StoresBfloat16 = true, Source = new(prefix + "self_attn.qkv_proj.weight", [QueryWidth + 2 * KvWidth, ModelDim], Offset: QueryWidth + KvWidth, Transposed: false) });
+            parameters.Add(new(prefix + "self_attn.v_proj.bias", KvWidth) { Source = new(prefix + "self_attn.qkv_proj.bias", [QueryWidth + 2 * KvWidth], Offset: QueryWidth + KvWidth, Transposed: false) });
             parameters.Add(new(prefix + "self_attn.o_proj.weight", ModelDim, QueryWidth) { IsPacked = true, StoresBfloat16 = true });
             parameters.Add(new(prefix + "self_attn.o_proj.bias", ModelDim));
             parameters.Add(new(prefix + "post_attention_layernorm.weight", ModelDim));

@@ -1,5 +1,6 @@
 using System.Reflection;
 using AttentionGen.Tests.Reference;
+using AttentionGen.Tests.Weights;
 using Xunit.Abstractions;
 
 namespace AttentionGen.Tests.Numeric;
@@ -191,6 +192,107 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
         var again = DecoderGpt2Tiny.Weights.Load(reloaded, "transformer.");
         Assert.All(DecoderGpt2Tiny.Parameters, p => Assert.Equal(ours[p.Name], again.ToArray(p.Name)));
         output.WriteLine($"GPT-2 layout: max error {worst:E2} over a prefill and {capacity - 10} steps");
+    }
+
+    [Fact]
+    public void Phi3Checkpoint_FusedQkvAndGateUp_LoadAsTheirParts_FloatAndBfloat16()
+    {
+        var (type, _, vocab, _, _, capacity) = Decoder(nameof(DecoderLlamaTiny));
+        var ours = TransformerNumericTests.RandomWeights(type, seed: 43);
+        var file = Phi3Layout(ours, layers: 2);
+        var reports = new List<WeightLoadProgress>();
+        DecoderLlamaTiny.Weights weights;
+        DecoderLlamaTinyBfloat16.Weights bfloat16Weights;
+        using (var fused = SafeTensors.Load(file))
+        {
+            Assert.DoesNotContain(fused.Tensors, t => t.Name.EndsWith(".q_proj.weight", StringComparison.Ordinal) || t.Name.EndsWith(".gate_proj.weight", StringComparison.Ordinal));
+            weights = DecoderLlamaTiny.Weights.Load(fused, "", new SynchronousProgress(reports.Add));
+            bfloat16Weights = DecoderLlamaTinyBfloat16.Weights.Load(fused);
+
+            // Progress counts each fused tensor once: its parts' shares add up to it.
+            long fileBytes = fused.Tensors.Sum(t => t.ByteLength);
+            Assert.All(reports, r => Assert.Equal(fileBytes, r.TotalBytes));
+            Assert.Equal(fileBytes, reports[^1].BytesLoaded);
+            Assert.Equal(DecoderLlamaTiny.Parameters.Count, reports[^1].TensorsLoaded);
+        }
+
+        foreach (var parameter in DecoderLlamaTiny.Parameters)
+        {
+            Assert.Equal(ours[parameter.Name], weights.ToArray(parameter.Name)); // each part sliced out exactly
+        }
+
+        // Loaded from the fused file or from the parts, the same weights: the same bits out, float and bfloat16.
+        var fromParts = TestWeights.Build(typeof(DecoderLlamaTinyBfloat16), ours);
+        Assert.All(DecoderLlamaTinyBfloat16.Parameters, p => Assert.Equal(fromParts.ToArray(p.Name), bfloat16Weights.ToArray(p.Name)));
+        var decoder = new DecoderLlamaTiny(weights);
+        var reference = TestWeights.Create<IDecoder>(type, TestWeights.Build(type, ours));
+        var sequence = TransformerNumericTests.Ids(capacity, vocab, seed: 44);
+        float[] logits = new float[vocab], expected = new float[vocab];
+        decoder.Prefill(sequence.AsSpan(0, 9), logits);
+        reference.Prefill(sequence.AsSpan(0, 9), expected);
+        Assert.Equal(expected, logits);
+        for (int position = 9; position < 14; position++)
+        {
+            decoder.DecodeStep(sequence[position], logits);
+            reference.DecodeStep(sequence[position], expected);
+            Assert.Equal(expected, logits);
+        }
+    }
+
+    [Fact]
+    public void Phi3Checkpoint_MisshapedOrMissingFusedTensor_IsNamedWithTheShapeItMustHave()
+    {
+        var ours = TransformerNumericTests.RandomWeights(typeof(DecoderLlamaTiny), seed: 45);
+        var file = Phi3Layout(ours, layers: 2, gateUpRows: 95);
+        using var fused = SafeTensors.Load(file);
+        var e = Assert.Throws<WeightLoadException>(() => DecoderLlamaTiny.Weights.Load(fused));
+
+        // Both layers' gate and up projections look for it; each layer's tensor is named, with the shape [2 * FfnDim, ModelDim].
+        Assert.Contains("model.layers.0.mlp.gate_up_proj.weight", e.Message, StringComparison.Ordinal);
+        Assert.Contains("model.layers.1.mlp.gate_up_proj.weight", e.Message, StringComparison.Ordinal);
+        Assert.Contains("[96, 32]", e.Message, StringComparison.Ordinal);
+        Assert.Contains("[95, 32]", e.Message, StringComparison.Ordinal);
+
+        // With neither the parts nor the fused tensor, the part is named, and where a fused checkpoint would hold it.
+        var writer = new SafeTensorsWriter();
+        foreach (var tensor in fused.Tensors.Where(t => t.Name != "model.layers.1.self_attn.qkv_proj.weight"))
+        {
+            var values = new float[tensor.ElementCount];
+            fused.CopyTo(tensor, values);
+            writer.Add(tensor.Name, values, [.. tensor.Shape.Select(d => (int)d)]);
+        }
+
+        using var withoutOne = SafeTensors.Load(writer.ToArray());
+        var missing = Assert.Throws<WeightLoadException>(() => DecoderLlamaTiny.Weights.Load(withoutOne)).Problems
+            .Where(p => p.TensorName.StartsWith("model.layers.1.self_attn.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["model.layers.1.self_attn.q_proj.weight", "model.layers.1.self_attn.k_proj.weight", "model.layers.1.self_attn.v_proj.weight"], missing.Select(p => p.TensorName));
+        Assert.All(missing, p => Assert.Contains("Nor is 'model.layers.1.self_attn.qkv_proj.weight' [64, 32]", p.Message, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A Llama decoder's weights as Phi-3 checkpoints hold them: Q, K and V one after another in <c>self_attn.qkv_proj</c>,
+    /// the gate then the up projection in <c>mlp.gate_up_proj</c>, both [out, in]; the rest under their own names.
+    /// </summary>
+    private static byte[] Phi3Layout(Dictionary<string, float[]> ours, int layers, int? gateUpRows = null)
+    {
+        const int ModelDim = 32, QueryWidth = 32, KvWidth = 16, FfnDim = 48;
+        var writer = new SafeTensorsWriter();
+        foreach (var parameter in DecoderLlamaTiny.Parameters.Where(p => !p.Name.Contains("_proj.", StringComparison.Ordinal) || p.Name.Contains("o_proj", StringComparison.Ordinal) || p.Name.Contains("down_proj", StringComparison.Ordinal)))
+        {
+            writer.Add(parameter.Name, ours[parameter.Name], [.. parameter.Shape]);
+        }
+
+        for (int layer = 0; layer < layers; layer++)
+        {
+            string l = $"model.layers.{layer}.";
+            writer.Add(l + "self_attn.qkv_proj.weight", [.. ours[l + "self_attn.q_proj.weight"], .. ours[l + "self_attn.k_proj.weight"], .. ours[l + "self_attn.v_proj.weight"]],
+                [QueryWidth + 2 * KvWidth, ModelDim]);
+            float[] gateUp = [.. ours[l + "mlp.gate_proj.weight"], .. ours[l + "mlp.up_proj.weight"]];
+            int rows = gateUpRows ?? 2 * FfnDim;
+            writer.Add(l + "mlp.gate_up_proj.weight", gateUp.AsSpan(0, rows * ModelDim).ToArray(), [rows, ModelDim]);
+        }
+
+        return writer.ToArray();
     }
 
     /// <summary>[out, in] matrices side by side as Conv1D holds them: [in, Σ out].</summary>

@@ -255,6 +255,30 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void Phi3Configs_AreCheckedAsLlama_WithTheirWindow_AndTheirLongRopeRefused()
+    {
+        // Phi-3-mini-4k-instruct's config.json with DecoderLlamaTiny's sizes: Llama with fused projections (which load as
+        // their parts) and a window of 2047 positions, longer than the declaration's cache of 40.
+        const string Phi3Config = """
+            {
+              "architectures": ["Phi3ForCausalLM"], "model_type": "phi3", "attention_dropout": 0.0, "embd_pdrop": 0.0, "resid_pdrop": 0.0,
+              "hidden_act": "silu", "hidden_size": 32, "intermediate_size": 48, "max_position_embeddings": 4096, "num_attention_heads": 4,
+              "num_hidden_layers": 2, "num_key_value_heads": 2, "original_max_position_embeddings": 4096, "rms_norm_eps": 1e-05,
+              "rope_scaling": null, "rope_theta": 10000.0, "sliding_window": 2047, "tie_word_embeddings": false, "vocab_size": 64
+            }
+            """;
+        Assert.Equal(12, DecoderLlamaTiny.CheckConfig(Write(Phi3Config)));
+
+        // The 128k models scale their rotary frequencies by LongRoPE, which no declaration states.
+        var longRope = Phi3Config.Replace("\"rope_scaling\": null", "\"rope_scaling\": { \"type\": \"longrope\", \"long_factor\": [1.0], \"short_factor\": [1.0] }", StringComparison.Ordinal);
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(longRope)));
+        Assert.Equal(new ConfigMismatch("RopeScaling", "none", "rope_scaling.type", "\"longrope\""), Assert.Single(e.Mismatches));
+
+        var windowed = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(Phi3Config.Replace("2047", "32", StringComparison.Ordinal))));
+        Assert.Equal("sliding_window", Assert.Single(windowed.Mismatches).Key);
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));

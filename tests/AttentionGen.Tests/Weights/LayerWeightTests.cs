@@ -590,12 +590,6 @@ public sealed class LayerWeightTests
         Assert.Empty(typeof(MhaSelf.Weights).GetConstructors()); // made only by Load, a builder or With
     }
 
-    /// <summary>Reports on the calling thread, in order (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class SynchronousProgress(Action<WeightLoadProgress> report) : IProgress<WeightLoadProgress>
-    {
-        public void Report(WeightLoadProgress value) => report(value);
-    }
-
     private static float RoundTo(SafeTensorsDType dtype, float value) => dtype switch
     {
         SafeTensorsDType.F16 => (float)(Half)value,

@@ -19,22 +19,26 @@ internal sealed record LinearPlan(string TensorPrefix, int OutDim, string OutNam
     public bool Bfloat16 { get; init; }
 
     /// <summary>
-    /// Where GPT-2-style checkpoints hold this layer: a tensor prefix (<c>attn.c_attn</c>), its output count as a C#
-    /// expression (<c>3 * ModelDim</c>), and this layer's first output in it; its weight is <c>Conv1D</c>'s [in, out].
+    /// Where checkpoints that fuse this layer with others hold it (GPT-2's <c>attn.c_attn</c>, Phi-3's
+    /// <c>self_attn.qkv_proj</c>), for a file that lacks the layer's own name; null where none do.
     /// </summary>
-    public (string TensorPrefix, string Outputs, string Offset)? Conv1DSource { get; init; }
+    public FusedSourcePlan? FusedSource { get; init; }
 
     public WeightPlan Weight => Named(".weight", "Weight", OutDim, OutName, InDim, InName) with
     {
         IsPacked = true,
         IsBfloat16 = Bfloat16,
-        Source = Conv1DSource is { } source ? (source.TensorPrefix + ".weight", $"[{InName}, {source.Outputs}], {source.Offset}, true") : null,
+        Source = FusedSource is { } source
+            ? (source.TensorPrefix + ".weight", source.Conv1D
+                ? $"[{InName}, {source.Outputs}], Offset: {source.Offset}, Transposed: true"
+                : $"[{source.Outputs}, {InName}], Offset: {source.Offset}, Transposed: false")
+            : null,
     };
 
     public WeightPlan? BiasWeight => Bias
         ? Named(".bias", "Bias", OutDim, OutName, 0, "") with
         {
-            Source = Conv1DSource is { } source ? (source.TensorPrefix + ".bias", $"[{source.Outputs}], {source.Offset}, false") : null,
+            Source = FusedSource is { } source ? (source.TensorPrefix + ".bias", $"[{source.Outputs}], Offset: {source.Offset}, Transposed: false") : null,
         }
         : null;
 
@@ -65,3 +69,10 @@ internal sealed record LinearPlan(string TensorPrefix, int OutDim, string OutNam
         }
     }
 }
+
+/// <summary>
+/// A linear layer's place in a checkpoint tensor it shares with others: the tensor prefix (<c>attn.c_attn</c>), the
+/// tensor's output count as a C# expression (<c>QueryWidth + 2 * KvWidth</c>), and this layer's first output in it.
+/// </summary>
+/// <param name="Conv1D">Whether the weight is held as PyTorch's <c>Conv1D</c> holds it, [in, out] (GPT-2), rather than [out, in].</param>
+internal sealed record FusedSourcePlan(string TensorPrefix, string Outputs, string Offset, bool Conv1D);

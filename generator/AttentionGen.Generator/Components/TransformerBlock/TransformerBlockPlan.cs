@@ -52,39 +52,44 @@ internal sealed record TransformerBlockPlan(
     {
         Accessor = "Query",
         Bfloat16 = Bfloat16Weights,
-        Conv1DSource = Fused("attn.c_attn", "QueryWidth + 2 * KvWidth", "0"),
+        FusedSource = QueryKeyValueSource("0"),
     };
 
     public LinearPlan Key => new(Naming.Key, KvWidth, "KvWidth", ModelDim, "ModelDim", QueryKeyValueBias)
     {
         Accessor = "Key",
         Bfloat16 = Bfloat16Weights,
-        Conv1DSource = Fused("attn.c_attn", "QueryWidth + 2 * KvWidth", "QueryWidth"),
+        FusedSource = QueryKeyValueSource("QueryWidth"),
     };
 
     public LinearPlan Value => new(Naming.Value, KvWidth, "KvWidth", ModelDim, "ModelDim", QueryKeyValueBias)
     {
         Accessor = "Value",
         Bfloat16 = Bfloat16Weights,
-        Conv1DSource = Fused("attn.c_attn", "QueryWidth + 2 * KvWidth", "QueryWidth + KvWidth"),
+        FusedSource = QueryKeyValueSource("QueryWidth + KvWidth"),
     };
 
     public LinearPlan AttentionOutput => new(Naming.AttentionOutput, ModelDim, "ModelDim", QueryWidth, "QueryWidth", Bias)
     {
         Accessor = "AttentionOutput",
         Bfloat16 = Bfloat16Weights,
-        Conv1DSource = Fused("attn.c_proj", "ModelDim", "0"),
+        FusedSource = Conv1DSource("attn.c_proj", "ModelDim"),
     };
 
     /// <summary>The gated network's gate projection (SwiGLU only).</summary>
-    public LinearPlan Gate => new(Naming.Gate, FfnDim, "FfnDim", ModelDim, "ModelDim", Bias) { Accessor = "Gate", Bfloat16 = Bfloat16Weights };
+    public LinearPlan Gate => new(Naming.Gate, FfnDim, "FfnDim", ModelDim, "ModelDim", Bias)
+    {
+        Accessor = "Gate",
+        Bfloat16 = Bfloat16Weights,
+        FusedSource = GateUpSource("0"),
+    };
 
     /// <summary>Into the hidden layer: BERT's intermediate, Llama's up projection.</summary>
     public LinearPlan Intermediate => new(Naming.Intermediate, FfnDim, "FfnDim", ModelDim, "ModelDim", Bias)
     {
         Accessor = "Intermediate",
         Bfloat16 = Bfloat16Weights,
-        Conv1DSource = Fused("mlp.c_fc", "FfnDim", "0"),
+        FusedSource = (IsGated ? GateUpSource("FfnDim") : null) ?? Conv1DSource("mlp.c_fc", "FfnDim"),
     };
 
     /// <summary>Out of the hidden layer: BERT's output dense, Llama's down projection.</summary>
@@ -92,7 +97,7 @@ internal sealed record TransformerBlockPlan(
     {
         Accessor = "Output",
         Bfloat16 = Bfloat16Weights,
-        Conv1DSource = Fused("mlp.c_proj", "ModelDim", "0"),
+        FusedSource = Conv1DSource("mlp.c_proj", "ModelDim"),
     };
 
     /// <summary>The norm around attention (after it post-norm, before it pre-norm): gain, and bias for LayerNorm.</summary>
@@ -159,9 +164,22 @@ internal sealed record TransformerBlockPlan(
     public IEnumerable<BufferPlan> Buffers =>
         Core.Buffers.Concat(Scratch.Select(s => new BufferPlan(s.Holds, s.Floats, "MaxBatchTokens")));
 
-    /// <summary>GPT-2's checkpoints hold this layer in a Conv1D tensor (Q, K and V fused into one); others as it is.</summary>
-    private (string, string, string)? Fused(string tensorPrefix, string outputs, string offset) =>
-        Naming.Conv1DCheckpoints ? (tensorPrefix, outputs, offset) : null;
+    /// <summary>
+    /// Where Q, K or V (from <paramref name="offset"/>) is in a checkpoint that fuses the three: GPT-2's Conv1D
+    /// <c>c_attn</c>, or the family's [out, in] tensor (Phi-3's <c>qkv_proj</c>).
+    /// </summary>
+    private FusedSourcePlan? QueryKeyValueSource(string offset) =>
+        Naming.Conv1DCheckpoints ? new("attn.c_attn", "QueryWidth + 2 * KvWidth", offset, Conv1D: true)
+        : Naming.FusedQueryKeyValue is { } fused ? new(fused, "QueryWidth + 2 * KvWidth", offset, Conv1D: false)
+        : null;
+
+    /// <summary>Where the gate (offset 0) or the up projection (offset FfnDim) is in a checkpoint that fuses the two (Phi-3's <c>gate_up_proj</c>, gate first).</summary>
+    private FusedSourcePlan? GateUpSource(string offset) =>
+        Naming.FusedGateUp is { } fused ? new(fused, "2 * FfnDim", offset, Conv1D: false) : null;
+
+    /// <summary>GPT-2's checkpoints hold this layer alone, in Conv1D's [in, out]; others as it is.</summary>
+    private FusedSourcePlan? Conv1DSource(string tensorPrefix, string outputs) =>
+        Naming.Conv1DCheckpoints ? new(tensorPrefix, outputs, "0", Conv1D: true) : null;
 
     private WeightPlan HeadNormGain(string tensorPrefix, string accessor) =>
         WeightPlan.Named(tensorPrefix + ".weight", Core.HeadDim, "HeadDim", 0, "") with { PropertyName = accessor };
@@ -185,19 +203,26 @@ internal sealed record NormWeights(WeightPlan Gain, WeightPlan? Bias)
 /// Whether checkpoints hold the linear layers as GPT-2 does (Conv1D layout, Q/K/V fused); the names here are then this
 /// layer's own, different from the file's, so a square Conv1D matrix can never be read as [out, in] by mistake.
 /// </param>
+/// <param name="FusedQueryKeyValue">
+/// The tensor some of the family's checkpoints hold Q, K and V in, one after another as [out, in] (Phi-3's
+/// <c>self_attn.qkv_proj</c>), read when a file lacks the three; null for none.
+/// </param>
+/// <param name="FusedGateUp">Likewise for the gate and up projections, gate first (Phi-3's <c>mlp.gate_up_proj</c>).</param>
 internal sealed record BlockNaming(
     string Query, string Key, string Value, string AttentionOutput, string AttentionNorm, string Gate, string Intermediate, string Output, string OutputNorm,
-    bool Conv1DCheckpoints = false, string QueryNorm = "self_attn.q_norm", string KeyNorm = "self_attn.k_norm")
+    bool Conv1DCheckpoints = false, string QueryNorm = "self_attn.q_norm", string KeyNorm = "self_attn.k_norm",
+    string? FusedQueryKeyValue = null, string? FusedGateUp = null)
 {
     /// <summary>Hugging Face <c>BertLayer</c>. BERT has no gated network, so <see cref="Gate"/> is never used with it.</summary>
     public static BlockNaming Bert { get; } = new(
         "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense", "attention.output.LayerNorm",
         "intermediate.gate", "intermediate.dense", "output.dense", "output.LayerNorm");
 
-    /// <summary>Hugging Face <c>LlamaDecoderLayer</c>.</summary>
+    /// <summary>Hugging Face <c>LlamaDecoderLayer</c>, and <c>Phi3DecoderLayer</c>'s fused projections.</summary>
     public static BlockNaming HfLlama { get; } = new(
         "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "input_layernorm",
-        "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj", "post_attention_layernorm");
+        "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj", "post_attention_layernorm",
+        FusedQueryKeyValue: "self_attn.qkv_proj", FusedGateUp: "mlp.gate_up_proj");
 
     /// <summary>Hugging Face <c>GPT2Block</c>: norms as named there; the linear layers under names of their own, loaded from <c>c_attn</c>, <c>c_proj</c>, <c>c_fc</c>.</summary>
     public static BlockNaming Gpt2 { get; } = new(
