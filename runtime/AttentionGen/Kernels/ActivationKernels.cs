@@ -50,12 +50,28 @@ public static class ActivationKernels
     /// <paramref name="up"/> itself, but must not overlap either at an offset.</param>
     /// <exception cref="ArgumentException">The lengths differ, or <paramref name="output"/> overlaps an input at an offset.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void SwiGlu(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> output)
+    public static void SwiGlu(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> output) => Gated<SwiGluOperator>(gate, up, output);
+
+    /// <summary>
+    /// The gated unit of a GeGLU feed-forward (Gemma): <c>output[i] = gelu_tanh(gate[i]) · up[i]</c>, GELU in the tanh
+    /// form of <see cref="GeluTanh"/>.
+    /// </summary>
+    /// <param name="gate">The gate projection.</param>
+    /// <param name="up">The up projection; as long as <paramref name="gate"/>.</param>
+    /// <param name="output">The result; as long as <paramref name="gate"/>. It may be <paramref name="gate"/> or
+    /// <paramref name="up"/> itself, but must not overlap either at an offset.</param>
+    /// <exception cref="ArgumentException">The lengths differ, or <paramref name="output"/> overlaps an input at an offset.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void GeGluTanh(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> output) => Gated<GeGluTanhOperator>(gate, up, output);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gated<TOperator>(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> output)
+        where TOperator : struct, IBinaryOperator
     {
         KernelChecks.SameLength(gate, up, nameof(gate), nameof(up));
         KernelChecks.SameLength(gate, output, nameof(gate), nameof(output));
         KernelChecks.SameOrSeparate(output, gate, nameof(output), nameof(gate));
         KernelChecks.SameOrSeparate(output, up, nameof(output), nameof(up));
-        ElementwiseLoops.BinaryInto<SwiGluOperator>(gate, up, output);
+        ElementwiseLoops.BinaryInto<TOperator>(gate, up, output);
     }
 }

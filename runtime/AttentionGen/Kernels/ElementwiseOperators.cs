@@ -323,6 +323,22 @@ internal readonly struct SwiGluOperator : IBinaryOperator
     public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => SiluOperator.Invoke(x) * y;
 }
 
+/// <summary>Gemma's gated unit: gelu_tanh(gate) · up, GELU in the tanh form of <see cref="GeluTanhOperator"/>.</summary>
+internal readonly struct GeGluTanhOperator : IBinaryOperator
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Invoke(float x, float y) => GeluTanhOperator.Invoke(x) * y;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => GeluTanhOperator.Invoke(x) * y;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => GeluTanhOperator.Invoke(x) * y;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => GeluTanhOperator.Invoke(x) * y;
+}
+
 /// <summary>max(x, 0) by the IEEE maximum: NaN stays NaN.</summary>
 internal readonly struct ReluOperator : IUnaryOperator
 {

@@ -139,7 +139,27 @@ public static class NormKernels
     /// <exception cref="ArgumentOutOfRangeException">A count or <paramref name="epsilon"/> is out of range.</exception>
     /// <exception cref="ArgumentException">A span is too short or of the wrong length, or the output overlaps the input at an offset.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RmsNorm(ReadOnlySpan<float> input, ReadOnlySpan<float> gamma, Span<float> output, int rows, int width, float epsilon)
+    public static void RmsNorm(ReadOnlySpan<float> input, ReadOnlySpan<float> gamma, Span<float> output, int rows, int width, float epsilon) =>
+        RmsNorm(input, gamma, output, rows, width, epsilon, gainOffset: 0f);
+
+    /// <summary>
+    /// Gemma's RMSNorm: <c>output = x / √(mean(x²) + epsilon) · (1 + gamma)</c> per row, its stored gain one less than
+    /// the factor it applies. Otherwise as <see cref="RmsNorm(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, float)"/>.
+    /// </summary>
+    /// <param name="input">The rows, at least <c>rows × width</c> floats.</param>
+    /// <param name="gamma">The stored gain (the factor minus one), exactly <paramref name="width"/> floats.</param>
+    /// <param name="output">The normalized rows; may be <paramref name="input"/> itself, but must not overlap it at an offset.</param>
+    /// <param name="rows">How many rows (0 does nothing).</param>
+    /// <param name="width">The row length, at least 1.</param>
+    /// <param name="epsilon">Added to the mean square; finite and at least 0 (Gemma uses 1e-6).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A count or <paramref name="epsilon"/> is out of range.</exception>
+    /// <exception cref="ArgumentException">A span is too short or of the wrong length, or the output overlaps the input at an offset.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void GemmaRmsNorm(ReadOnlySpan<float> input, ReadOnlySpan<float> gamma, Span<float> output, int rows, int width, float epsilon) =>
+        RmsNorm(input, gamma, output, rows, width, epsilon, gainOffset: 1f);
+
+    /// <summary>Both RMSNorms: the factor applied is <c>gainOffset + gamma</c> (adding 0 leaves a gain's bits as they are).</summary>
+    private static void RmsNorm(ReadOnlySpan<float> input, ReadOnlySpan<float> gamma, Span<float> output, int rows, int width, float epsilon, float gainOffset)
     {
         CheckRows(input, output, rows, width, epsilon, nameof(input));
         KernelChecks.Length(gamma, width, nameof(gamma), "one gain per column");
@@ -150,19 +170,19 @@ public static class NormKernels
         nuint n = (nuint)width;
         if (Vector512.IsHardwareAccelerated && width >= Vector512<float>.Count)
         {
-            NormLoops<Vector512Width, Vector512<float>>.RmsNormRows(ref x, ref g, ref y, (nuint)rows, n, epsilon);
+            NormLoops<Vector512Width, Vector512<float>>.RmsNormRows(ref x, ref g, ref y, (nuint)rows, n, epsilon, gainOffset);
         }
         else if (Vector256.IsHardwareAccelerated && width >= Vector256<float>.Count)
         {
-            NormLoops<Vector256Width, Vector256<float>>.RmsNormRows(ref x, ref g, ref y, (nuint)rows, n, epsilon);
+            NormLoops<Vector256Width, Vector256<float>>.RmsNormRows(ref x, ref g, ref y, (nuint)rows, n, epsilon, gainOffset);
         }
         else if (Vector128.IsHardwareAccelerated && width >= Vector128<float>.Count)
         {
-            NormLoops<Vector128Width, Vector128<float>>.RmsNormRows(ref x, ref g, ref y, (nuint)rows, n, epsilon);
+            NormLoops<Vector128Width, Vector128<float>>.RmsNormRows(ref x, ref g, ref y, (nuint)rows, n, epsilon, gainOffset);
         }
         else
         {
-            NormLoopsScalar.RmsNormRows(ref x, ref g, ref y, (nuint)rows, n, epsilon);
+            NormLoopsScalar.RmsNormRows(ref x, ref g, ref y, (nuint)rows, n, epsilon, gainOffset);
         }
     }
 
@@ -210,9 +230,10 @@ internal static class NormLoops<TWidth, TVector>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RmsNormRows(ref float input, ref float gamma, ref float output, nuint rows, nuint width, float epsilon)
+    public static void RmsNormRows(ref float input, ref float gamma, ref float output, nuint rows, nuint width, float epsilon, float gainOffset)
     {
         nuint count = (nuint)TWidth.Count;
+        TVector offset = TWidth.Create(gainOffset);
         nuint last = width - count;
         TVector tailLanes = TWidth.LanesFrom((int)(count - width % count));
         for (nuint row = 0; row < rows; row++)
@@ -241,10 +262,10 @@ internal static class NormLoops<TWidth, TVector>
             }
 
             TVector scale = TWidth.Create(1f / MathF.Sqrt(TWidth.Sum(TWidth.Add(s0, s1)) / width + epsilon));
-            TVector tail = TWidth.Multiply(TWidth.Multiply(TWidth.Load(ref x, last), scale), TWidth.Load(ref gamma, last));
+            TVector tail = TWidth.Multiply(TWidth.Multiply(TWidth.Load(ref x, last), scale), TWidth.Add(TWidth.Load(ref gamma, last), offset));
             for (i = 0; i + count <= width; i += count)
             {
-                TWidth.Store(TWidth.Multiply(TWidth.Multiply(TWidth.Load(ref x, i), scale), TWidth.Load(ref gamma, i)), ref y, i);
+                TWidth.Store(TWidth.Multiply(TWidth.Multiply(TWidth.Load(ref x, i), scale), TWidth.Add(TWidth.Load(ref gamma, i), offset)), ref y, i);
             }
             TWidth.Store(tail, ref y, last);
         }
@@ -399,7 +420,7 @@ internal static class NormLoopsScalar
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RmsNormRows(ref float input, ref float gamma, ref float output, nuint rows, nuint width, float epsilon)
+    public static void RmsNormRows(ref float input, ref float gamma, ref float output, nuint rows, nuint width, float epsilon, float gainOffset)
     {
         for (nuint row = 0; row < rows; row++)
         {
@@ -414,7 +435,7 @@ internal static class NormLoopsScalar
             float scale = 1f / MathF.Sqrt(squares / width + epsilon);
             for (nuint i = 0; i < width; i++)
             {
-                Unsafe.Add(ref y, i) = Unsafe.Add(ref x, i) * scale * Unsafe.Add(ref gamma, i);
+                Unsafe.Add(ref y, i) = Unsafe.Add(ref x, i) * scale * (gainOffset + Unsafe.Add(ref gamma, i));
             }
         }
     }

@@ -108,6 +108,29 @@ public sealed class ActivationKernelsTests
         float[] output = new float[length];
         ActivationKernels.SwiGlu(input, up, output);
         Assert.Equal(input.Zip(up, SwiGluOperator.Invoke).ToArray(), output);
+        ActivationKernels.GeGluTanh(input, up, output);
+        Assert.Equal(input.Zip(up, GeGluTanhOperator.Invoke).ToArray(), output);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(33)]
+    [InlineData(1000)]
+    public void GeGluTanh_MatchesFloat64_AndWorksInPlaceOnEitherInput(int length)
+    {
+        float[] gate = KernelReference.Uniform(length, -10f, 10f, seed: length + 2);
+        float[] up = KernelReference.Uniform(length, -3f, 3f, seed: length + 3);
+        double[] expected = gate.Zip(up, (g, u) => 0.5 * g * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (g + 0.044715 * (double)g * g * g))) * u).ToArray();
+        float[] output = new float[length];
+        ActivationKernels.GeGluTanh(gate, up, output);
+        KernelReference.AssertClose(expected, output, 1e-6, floor: 1e-3);
+
+        float[] inGate = (float[])gate.Clone(), inUp = (float[])up.Clone();
+        ActivationKernels.GeGluTanh(inGate, up, inGate);
+        ActivationKernels.GeGluTanh(gate, inUp, inUp);
+        Assert.Equal(output, inGate);
+        Assert.Equal(output, inUp);
+        Assert.Equal("up", Assert.Throws<ArgumentException>(() => ActivationKernels.GeGluTanh(new float[4], new float[5], new float[4])).ParamName);
     }
 
     [Theory]

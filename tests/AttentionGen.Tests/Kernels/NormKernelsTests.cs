@@ -85,6 +85,36 @@ public sealed class NormKernelsTests
     }
 
     [Theory]
+    [MemberData(nameof(WidthsAndEpsilons))]
+    public void GemmaRmsNorm_AppliesOnePlusItsGain_AndIsRmsNormWithThatGain(int width, float epsilon)
+    {
+        // Gains around 0, as Gemma stores them: the factor applied is 1 + gain.
+        var (input, gamma, _) = Inputs(width);
+        float[] stored = Array.ConvertAll(gamma, g => g - 1f);
+        var expected = new double[input.Length];
+        for (int r = 0; r < Rows; r++)
+        {
+            double meanSquare = Enumerable.Range(0, width).Sum(j => (double)input[r * width + j] * input[r * width + j]) / width;
+            double scale = 1 / Math.Sqrt(meanSquare + epsilon);
+            for (int j = 0; j < width; j++)
+            {
+                expected[r * width + j] = input[r * width + j] * scale * (1 + (double)stored[j]);
+            }
+        }
+
+        float[] output = new float[Rows * width];
+        NormKernels.GemmaRmsNorm(input, stored, output, Rows, width, epsilon);
+        KernelReference.AssertClose(expected, output, Tolerance, floor: 1);
+
+        // The same operations as RmsNorm given the gain 1 + stored, so the same bits; in place too.
+        float[] plain = new float[Rows * width], inPlace = (float[])input.Clone();
+        NormKernels.RmsNorm(input, Array.ConvertAll(stored, g => 1f + g), plain, Rows, width, epsilon);
+        NormKernels.GemmaRmsNorm(inPlace, stored, inPlace, Rows, width, epsilon);
+        Assert.Equal(plain, output);
+        Assert.Equal(output, inPlace);
+    }
+
+    [Theory]
     [InlineData(7)]
     [InlineData(33)]
     [InlineData(384)]
