@@ -162,6 +162,16 @@ internal static class Declarations
         TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 32064, Layers = 32, ModelDim = 3072, Heads = 32, FfnDim = 8192, " +
             "MaxSeqLen = 2047, NormEpsilon = 1e-5f, RopeTheta = 10000f, WeightFormat = WeightFormat.BFloat16)").Named("Phi3Mini").Build();
 
+    /// <summary>
+    /// Gemma 2 2B: Gemma's RMSNorm (1 + gain) before and after each sublayer, GeGLU, embeddings scaled by √ModelDim, scores
+    /// capped at 50 and logits at 30, heads of 256, a tied head, and a cache up to its window of 4096 positions.
+    /// </summary>
+    public static readonly string TransformerDecoderGemma2 =
+        TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 256000, Layers = 26, ModelDim = 2304, Heads = 8, KvHeads = 4, HeadDim = 256, " +
+            "FfnDim = 9216, MaxSeqLen = 4096, Norm = NormKind.GemmaRmsNorm, NormEpsilon = 1e-6f, Activation = ActivationKind.GeGluTanh, " +
+            "Softcap = 50f, FinalLogitSoftcap = 30f, SandwichNorm = true, ScaleEmbeddings = true, TiedEmbeddings = true, " +
+            "WeightFormat = WeightFormat.BFloat16)").Named("Gemma2TwoB").Build();
+
     /// <summary>A causal grouped-query block with the padding mask: the masked overload, and RunBlock taking a mask.</summary>
     public static readonly string TransformerBlockPaddingMask =
         TestSourceBuilder.WithAttribute("TransformerBlock(ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 96, MaxSeqLen = 16, Causal = true, " +

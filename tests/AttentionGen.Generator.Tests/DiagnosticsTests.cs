@@ -295,6 +295,11 @@ public sealed class DiagnosticsTests
     [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8, RopeScaling = RopeScalingKind.Llama3, RopeHighFrequencyFactor = 1f)", "AGEN0016")]
     [InlineData("TransformerDecoder(Vocab = 10, Layers = 1, ModelDim = 8, Heads = 2, FfnDim = 8, MaxSeqLen = 8, RopeScaling = RopeScalingKind.Llama3, RopeOriginalMaxPositions = 0)", "AGEN0003")]
     [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, QueryKeyNorm = true)", "AGEN0016")] // BERT names have no q_norm
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, PreNorm = false, WeightNames = WeightNames.HfLlama, Norm = NormKind.RmsNorm, SandwichNorm = true)", "AGEN0016")] // a post-norm block is normalized after already
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, PreNorm = true, SandwichNorm = true)", "AGEN0016")] // BERT names have no pre_feedforward_layernorm
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, Activation = ActivationKind.GeGluTanh)", "AGEN0016")] // BERT names have no gate
+    [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, FinalLogitSoftcap = -30f)", "AGEN0007")]
+    [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, Softcap = float.NaN)", "AGEN0007")]
     public async Task InvalidDeclaration_GeneratesNothing_AndOnlyTheAnalyzerComplains(string attribute, string id)
     {
         var source = TestSourceBuilder.WithAttribute(attribute).Build();

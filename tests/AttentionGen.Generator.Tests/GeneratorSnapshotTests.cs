@@ -63,6 +63,8 @@ public sealed class GeneratorSnapshotTests
 
     [Fact] public void TransformerDecoderPhi3() => Verify(Declarations.TransformerDecoderPhi3, "Tests.Phi3Mini.g.cs");
 
+    [Fact] public void TransformerDecoderGemma2() => Verify(Declarations.TransformerDecoderGemma2, "Tests.Gemma2TwoB.g.cs");
+
     [Fact] public void TransformerBlockPaddingMask() => Verify(Declarations.TransformerBlockPaddingMask, "Tests.PaddedGptLayer.g.cs");
 
     [Fact] public void TransformerEncoderPaddingMask() => Verify(Declarations.TransformerEncoderPaddingMask, "Tests.PaddedMiniLm.g.cs");

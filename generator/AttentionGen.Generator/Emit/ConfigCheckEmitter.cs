@@ -49,7 +49,7 @@ internal static class ConfigCheckEmitter
         var names = activation switch
         {
             ActivationKind.Gelu => new[] { "gelu" },
-            ActivationKind.GeluTanh => new[] { "gelu_new", "gelu_pytorch_tanh" },
+            ActivationKind.GeluTanh or ActivationKind.GeGluTanh => new[] { "gelu_new", "gelu_pytorch_tanh" },
             ActivationKind.Relu => new[] { "relu" },
             _ => new[] { "silu", "swish" }, // SiLU, and SwiGLU's gate
         };

@@ -60,6 +60,7 @@ internal enum ActivationKind
     Relu = 2,
     Silu = 3,
     SwiGlu = 4,
+    GeGluTanh = 5,
 }
 
 /// <summary>Mirrors the runtime's <c>AttentionGen.NormKind</c>.</summary>
@@ -67,6 +68,7 @@ internal enum NormKind
 {
     LayerNorm = 0,
     RmsNorm = 1,
+    GemmaRmsNorm = 2,
 }
 
 /// <summary>Mirrors the runtime's <c>AttentionGen.RopeKind</c>.</summary>
@@ -142,6 +144,9 @@ internal interface ITransformerBlockOptions
     /// <summary>An RMSNorm over each head of Q and K before the rotation (Qwen3).</summary>
     bool QueryKeyNorm { get; }
 
+    /// <summary>A norm on each sublayer's output too, before its residual add (Gemma 2 and 3).</summary>
+    bool SandwichNorm { get; }
+
     int MaxSeqLen { get; }
 
     int MaxBatchTokens { get; }
@@ -185,6 +190,8 @@ internal sealed record TransformerBlockSpec : AttentionSpec, ITransformerBlockOp
     public bool QueryKeyValueBias { get; init; }
 
     public bool QueryKeyNorm { get; init; }
+
+    public bool SandwichNorm { get; init; }
 
     public int MaxBatchTokens { get; init; }
 
@@ -247,6 +254,9 @@ internal sealed record TransformerEncoderSpec : LayerSpec, ITransformerBlockOpti
     /// <summary>BERT-family encoders do not normalize Q and K.</summary>
     public bool QueryKeyNorm => false;
 
+    /// <summary>Nor their sublayers' outputs: BERT is post-norm.</summary>
+    public bool SandwichNorm => false;
+
     public int MaxSeqLen { get; init; }
 
     public int MaxBatchTokens { get; init; }
@@ -294,6 +304,8 @@ internal sealed record TransformerDecoderSpec : LayerSpec, ITransformerBlockOpti
 
     public float Scale { get; init; }
 
+    public float Softcap { get; init; }
+
     public int FfnDim { get; init; }
 
     public ActivationKind Activation { get; init; } = ActivationKind.SwiGlu;
@@ -323,6 +335,12 @@ internal sealed record TransformerDecoderSpec : LayerSpec, ITransformerBlockOpti
     public int RopeOriginalMaxPositions { get; init; } = 8192;
 
     public bool TiedEmbeddings { get; init; }
+
+    public bool SandwichNorm { get; init; }
+
+    public bool ScaleEmbeddings { get; init; }
+
+    public float FinalLogitSoftcap { get; init; }
 
     public WeightFormat WeightFormat { get; init; }
 

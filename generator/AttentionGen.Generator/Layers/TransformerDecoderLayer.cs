@@ -41,6 +41,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         }
 
         RequireZeroOrPositiveFinite(issues, DiagnosticIds.InvalidScale, "Scale", spec.Scale);
+        RequireZeroOrPositiveFinite(issues, DiagnosticIds.InvalidSoftcap, "Softcap", spec.Softcap);
+        RequireZeroOrPositiveFinite(issues, DiagnosticIds.InvalidSoftcap, "FinalLogitSoftcap", spec.FinalLogitSoftcap);
         TransformerRules.Validate(spec, issues);
         TransformerRules.RequireMember(issues, "WeightFormat", spec.WeightFormat);
         TransformerRules.RequireMember(issues, "Positions", spec.Positions);
@@ -73,21 +75,28 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
     protected override Body Plan(TransformerDecoderSpec spec)
     {
         var chunk = spec.MaxBatchTokens > 0 ? System.Math.Min(spec.MaxBatchTokens, spec.MaxSeqLen) : System.Math.Min(spec.MaxSeqLen, DefaultPrefillChunk);
-        var block = TransformerRules.Plan(spec, spec.KvHeads, causal: true, softcap: 0, chunk, spec.MaxSeqLen) with
+        var block = TransformerRules.Plan(spec, spec.KvHeads, causal: true, spec.Softcap, chunk, spec.MaxSeqLen) with
         {
             UsesCache = true,
             Bfloat16Weights = spec.WeightFormat == WeightFormat.BFloat16,
         };
         var learned = spec.Positions == PositionKind.Learned;
         return new Body(block, spec.Vocab, spec.Layers, spec.TiedEmbeddings, spec.WeightNames,
-            learned ? (spec.MaxPositions > 0 ? spec.MaxPositions : spec.MaxSeqLen) : 0);
+            learned ? (spec.MaxPositions > 0 ? spec.MaxPositions : spec.MaxSeqLen) : 0)
+        {
+            // Gemma multiplies by the float32 of √hidden_size, which is what this rounds to.
+            EmbeddingScale = spec.ScaleEmbeddings ? (float)System.Math.Sqrt(spec.ModelDim) : 0f,
+            FinalLogitSoftcap = spec.FinalLogitSoftcap,
+        };
     }
 
     protected override void Emit(SourceWriter w, TypeDeclaration declaration, Body body)
     {
         var block = body.Block;
         w.Constant("int", "Vocab", Int(body.Vocab), "Tokens in the vocabulary: every token id is below this, and every logits row this long.");
-        w.Constant("int", "Layers", Int(body.Layers), "Transformer blocks, each pre-norm: x = x + Attention(Norm(x)), x = x + Ffn(Norm(x)).");
+        w.Constant("int", "Layers", Int(body.Layers), block.SandwichNorm
+            ? "Transformer blocks, each normalized before and after its sublayers: x = x + Norm(Attention(Norm(x))), x = x + Norm(Ffn(Norm(x)))."
+            : "Transformer blocks, each pre-norm: x = x + Attention(Norm(x)), x = x + Ffn(Norm(x)).");
         if (body.LearnedPositions > 0)
         {
             w.Constant("int", "MaxPositions", Int(body.LearnedPositions), "Rows of the learned position table, added to each token's embedding.");
@@ -96,6 +105,15 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         w.Constant("bool", "TiedEmbeddings", Bool(body.TiedEmbeddings), body.TiedEmbeddings
             ? "The LM head is the token embedding table itself."
             : "The LM head has its own weights (lm_head.weight).");
+        if (body.EmbeddingScale > 0)
+        {
+            w.Constant("float", "EmbeddingScale", Float(body.EmbeddingScale), "Multiplies every token embedding before the first block: √ModelDim, as Gemma scales them.");
+        }
+
+        if (body.FinalLogitSoftcap > 0)
+        {
+            w.Constant("float", "FinalLogitSoftcap", Float(body.FinalLogitSoftcap), "Logits become FinalLogitSoftcap · tanh(logits / FinalLogitSoftcap).");
+        }
         TransformerBlockEmitter.EmitConstants(w, block);
         AttentionCoreEmitter.EmitShape(w, block.Core);
         w.Line();
@@ -197,6 +215,11 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     w.Line($"{Kernels}.ElementwiseKernels.Add(hidden, {WeightsEmitter.Local}.PositionEmbeddings.Slice(_position * ModelDim, count * ModelDim), hidden);");
                 }
 
+                if (body.EmbeddingScale > 0)
+                {
+                    w.Line($"{Kernels}.ElementwiseKernels.Multiply(hidden, EmbeddingScale);");
+                }
+
                 using (w.Block("for (int layer = 0; layer < Layers; layer++)"))
                 {
                     w.Line($"RunBlock({WeightsEmitter.Local}, layer, hidden, count, _position);");
@@ -213,6 +236,10 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             TransformerBlockEmitter.EmitNorm(w, "hidden.Slice((count - 1) * ModelDim, ModelDim)", body.FinalNorm, "last", layer: null, rows: "1");
             w.Line($"{PackedLinear}.{(body.Block.Bfloat16Weights ? "ForwardBfloat16" : "Forward")}(last, {WeightsEmitter.Local}.{(body.TiedEmbeddings ? "TokenEmbeddings" : "LmHead")}, " +
                 $"{ReadOnlySpan}.Empty, logits, 1, ModelDim, Vocab);");
+            if (body.FinalLogitSoftcap > 0)
+            {
+                w.Line($"{Kernels}.SoftmaxKernels.Softcap(logits.Slice(0, Vocab), FinalLogitSoftcap);");
+            }
         }
     }
 
@@ -220,19 +247,19 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
     /// <param name="LearnedPositions">Rows of the learned position table, or 0 for rotary positions.</param>
     internal sealed record Body(TransformerBlockPlan Block, int Vocab, int Layers, bool TiedEmbeddings, WeightNames Names, int LearnedPositions) : LayerBody
     {
+        /// <summary>The factor on every token embedding (Gemma's √ModelDim), or 0 for none.</summary>
+        public float EmbeddingScale { get; init; }
+
+        /// <summary>Gemma 2's cap on the logits, or 0 for none.</summary>
+        public float FinalLogitSoftcap { get; init; }
+
         private bool Gpt2 => Names == WeightNames.Gpt2;
 
+        /// <summary>Gemma's families: its RMSNorm, and with sandwich norms Gemma 2 (Gemma 3 is refused: its windows and second rotary base are not declarable).</summary>
+        private string? GemmaFamily => Block.SandwichNorm ? "gemma2" : Block.Norm == NormKind.GemmaRmsNorm ? "gemma" : null;
 
-        public NormWeights FinalNorm
-        {
-            get
-            {
-                var name = Gpt2 ? "ln_f" : "model.norm";
-                return new(
-                    WeightPlan.Named(name + ".weight", Block.ModelDim, "ModelDim", 0, "") with { PropertyName = "FinalNormGain" },
-                    Block.Norm == NormKind.LayerNorm ? WeightPlan.Named(name + ".bias", Block.ModelDim, "ModelDim", 0, "") with { PropertyName = "FinalNormBias" } : null);
-            }
-        }
+
+        public NormWeights FinalNorm => NormWeights.For(Block.Norm, Gpt2 ? "ln_f" : "model.norm", "FinalNorm", Block.ModelDim);
 
         /// <summary>The embedding tables, the final norm and the LM head held once; every block's tensors under <c>model.layers.{i}.</c> (<c>h.{i}.</c> for GPT-2).</summary>
         public WeightSetPlan WeightSet
@@ -290,6 +317,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                 var settings = new List<string>
                 {
                     Gpt2 ? ConfigCheckEmitter.Text("Architecture", "gpt2", new[] { "gpt2" }, "model_type")
+                    : GemmaFamily is { } gemma ? ConfigCheckEmitter.Text("Architecture", gemma, new[] { gemma }, "model_type")
                     : Block.QueryKeyNorm ? ConfigCheckEmitter.Text("Architecture", "qwen3", new[] { "qwen3" }, "model_type")
                     : Block.QueryKeyValueBias && !Block.Bias ? ConfigCheckEmitter.Text("Architecture", "qwen2", new[] { "qwen2" }, "model_type")
                     : ConfigCheckEmitter.Text("Architecture", "llama", new[] { "llama", "mistral", "phi3" }, "model_type"),
@@ -323,7 +351,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         settings.Add(ConfigCheckEmitter.Integer("MaxPositions", "max_position_embeddings"));
                     }
 
-                    settings.Add(Block.Norm == NormKind.RmsNorm
+                    settings.Add(Block.Norm != NormKind.LayerNorm
                         ? ConfigCheckEmitter.Real("NormEpsilon", "rms_norm_eps")
                         : ConfigCheckEmitter.Real("NormEpsilon", "layer_norm_eps", "layer_norm_epsilon", "norm_epsilon"));
                     if (Block.HasRope)
@@ -348,7 +376,20 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         }
                     }
 
-                    settings.Add(ConfigCheckEmitter.Activation(Block.Activation, "hidden_act"));
+                    if (GemmaFamily is null)
+                    {
+                        settings.Add(ConfigCheckEmitter.Activation(Block.Activation, "hidden_act"));
+                    }
+                    else
+                    {
+                        // Gemma's MLP reads hidden_activation (Gemma 1's files say "gelu" under hidden_act, and run the tanh
+                        // form); the scores' scale comes from query_pre_attn_scalar, and Gemma 2 caps scores and logits.
+                        settings.Add(ConfigCheckEmitter.Activation(Block.Activation, "hidden_activation"));
+                        settings.Add(ConfigCheckEmitter.RealOf("Scale", "1f / (Scale * Scale)", "query_pre_attn_scalar"));
+                        settings.Add(ConfigCheckEmitter.Real("Softcap", "attn_logit_softcapping"));
+                        settings.Add(ConfigCheckEmitter.RealOf("FinalLogitSoftcap", FinalLogitSoftcap > 0 ? "FinalLogitSoftcap" : "0f", "final_logit_softcapping"));
+                    }
+
                     string bias = Bool(Block.Bias);
                     settings.Add(ConfigCheckEmitter.BooleanOf("Bias", bias, "attention_bias"));
                     settings.Add(ConfigCheckEmitter.BooleanOf("Bias", bias, "mlp_bias"));
@@ -366,7 +407,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         public override EquatableArray<string> GeneratedMembers =>
             Block.Members
                 .Concat(ConfigCheckEmitter.Members)
-                .Concat(new[] { "Vocab", "Layers", "TiedEmbeddings", "MaxPositions", "Position", "Reset", "Rewind", "Prefill", "DecodeStep", "Run", "_hidden", "_lastNormed",
+                .Concat(new[] { "Vocab", "Layers", "TiedEmbeddings", "EmbeddingScale", "FinalLogitSoftcap", "MaxPositions", "Position", "Reset", "Rewind", "Prefill", "DecodeStep", "Run", "_hidden", "_lastNormed",
                     "_keyCache", "_valueCache", "_position", ExclusiveUseEmitter.Field })
                 .Concat(WeightsEmitter.Members).ToEquatableArray();
 

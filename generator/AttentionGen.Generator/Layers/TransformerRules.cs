@@ -33,10 +33,16 @@ internal static class TransformerRules
         RequireMember(issues, "Rope", options.Rope);
         RequireMember(issues, "RopeScaling", options.RopeScaling);
         RequireMember(issues, "WeightNames", options.WeightNames);
-        if (options.Activation == ActivationKind.SwiGlu && options.WeightNames != WeightNames.HfLlama)
+        if (options.Activation is ActivationKind.SwiGlu or ActivationKind.GeGluTanh && options.WeightNames != WeightNames.HfLlama)
         {
-            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "Activation", "Activation", "SwiGlu",
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "Activation", "Activation", options.Activation.ToString(),
                 $"a plain activation with WeightNames.{options.WeightNames}: those checkpoints have no gate projection (use WeightNames.HfLlama)"));
+        }
+
+        if (options.SandwichNorm && (!options.PreNorm || options.WeightNames != WeightNames.HfLlama))
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "SandwichNorm", "SandwichNorm", "true",
+                "used with PreNorm = true and WeightNames.HfLlama: it adds a norm after each sublayer of a pre-norm block, under Gemma's names"));
         }
 
         if (options.QueryKeyValueBias && options.Bias)
@@ -150,6 +156,7 @@ internal static class TransformerRules
             options.PreNorm, options.Bias, options.Bias || options.QueryKeyValueBias, maxBatchTokens, options.Rope, options.RopeTheta, ropeDim, BlockNaming.For(options.WeightNames))
         {
             QueryKeyNorm = options.QueryKeyNorm,
+            SandwichNorm = options.SandwichNorm,
             RopeScaling = options.Rope != RopeKind.None && options.RopeScaling == RopeScalingKind.Llama3
                 ? new Llama3RopeScalingPlan(options.RopeScalingFactor, options.RopeLowFrequencyFactor, options.RopeHighFrequencyFactor, options.RopeOriginalMaxPositions)
                 : null,

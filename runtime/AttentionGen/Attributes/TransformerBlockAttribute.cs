@@ -50,6 +50,14 @@ public sealed class TransformerBlockAttribute : AttentionAttribute
     /// </summary>
     public bool QueryKeyNorm { get; set; }
 
+    /// <summary>
+    /// Whether each sublayer's output is normalized too, before it is added to the residual (Gemma 2 and 3; needs
+    /// <see cref="PreNorm"/> and Llama names): <c>x = x + Norm(Attention(Norm(x)))</c>, <c>x = x + Norm(Ffn(Norm(x)))</c>,
+    /// the four norms named <c>input_layernorm</c>, <c>post_attention_layernorm</c>, <c>pre_feedforward_layernorm</c> and
+    /// <c>post_feedforward_layernorm</c>. Defaults to false.
+    /// </summary>
+    public bool SandwichNorm { get; set; }
+
     /// <summary>Rotary position embedding inside attention. Defaults to <see cref="RopeKind.None"/>.</summary>
     public RopeKind Rope { get; set; }
 

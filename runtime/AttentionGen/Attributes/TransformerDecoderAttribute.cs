@@ -34,6 +34,12 @@ public sealed class TransformerDecoderAttribute : Attribute
     /// <summary>Softmax scale applied to <c>Q·Kᵀ</c>; 0 means <c>1/√HeadDim</c>.</summary>
     public float Scale { get; set; }
 
+    /// <summary>
+    /// When positive, scaled scores become <c>Softcap · tanh(scores / Softcap)</c> before the causal mask (Gemma 2's
+    /// <c>attn_logit_softcapping</c>, 50); 0 turns it off.
+    /// </summary>
+    public float Softcap { get; set; }
+
     /// <summary>Width of the feed-forward network's hidden layer (Llama's intermediate size). Required.</summary>
     public int FfnDim { get; set; }
 
@@ -88,6 +94,23 @@ public sealed class TransformerDecoderAttribute : Attribute
 
     /// <summary>Whether the LM head reuses the token embedding table (no <c>lm_head.weight</c>). Defaults to false.</summary>
     public bool TiedEmbeddings { get; set; }
+
+    /// <summary>
+    /// Whether each block also normalizes each sublayer's output before adding it to the residual (Gemma 2 and 3):
+    /// <c>x = x + Norm(Attention(Norm(x)))</c>, <c>x = x + Norm(Ffn(Norm(x)))</c>, with four norms named
+    /// <c>input_layernorm</c>, <c>post_attention_layernorm</c>, <c>pre_feedforward_layernorm</c> and
+    /// <c>post_feedforward_layernorm</c>. Defaults to false.
+    /// </summary>
+    public bool SandwichNorm { get; set; }
+
+    /// <summary>Whether token embeddings are multiplied by <c>√ModelDim</c> before the first block (Gemma). Defaults to false.</summary>
+    public bool ScaleEmbeddings { get; set; }
+
+    /// <summary>
+    /// When positive, logits become <c>FinalLogitSoftcap · tanh(logits / FinalLogitSoftcap)</c> (Gemma 2's
+    /// <c>final_logit_softcapping</c>, 30); 0 turns it off.
+    /// </summary>
+    public float FinalLogitSoftcap { get; set; }
 
     /// <summary>
     /// How the projection matrices and the LM head are held: <see cref="WeightFormat.BFloat16"/> halves what a decode step

@@ -20,6 +20,12 @@ public enum ActivationKind
     /// <c>up</c>.
     /// </summary>
     SwiGlu = 4,
+
+    /// <summary>
+    /// The gated GELU of Gemma: <c>down(gelu_tanh(gate(x)) ⊙ up(x))</c>, GELU in its tanh form (<see cref="GeluTanh"/>),
+    /// with <c>gate</c> beside <c>up</c> as in <see cref="SwiGlu"/>.
+    /// </summary>
+    GeGluTanh = 5,
 }
 
 /// <summary>The normalization in a transformer block.</summary>
@@ -30,6 +36,12 @@ public enum NormKind
 
     /// <summary>RMSNorm: <c>x / √(mean(x²) + ε) · γ</c>, no centring and no bias (Llama).</summary>
     RmsNorm = 1,
+
+    /// <summary>
+    /// Gemma's RMSNorm: <c>x / √(mean(x²) + ε) · (1 + γ)</c>, its stored gain one less than the factor it applies (a
+    /// gain of zeros leaves the normalized row as it is).
+    /// </summary>
+    GemmaRmsNorm = 2,
 }
 
 /// <summary>How a block encodes positions inside attention.</summary>

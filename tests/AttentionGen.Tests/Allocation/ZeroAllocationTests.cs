@@ -175,8 +175,9 @@ public sealed class ZeroAllocationTests
             decoder.Prefill(prompt, logits);
         });
 
-        // Tied, float and bfloat16: token rows read out of the LM head's panels.
-        IDecoder[] tiedDecoders = [TestWeights.NewLayer<DecoderQwen2Tiny>(), TestWeights.NewLayer<DecoderQwen2TinyBfloat16>()];
+        // Tied, float and bfloat16: token rows read out of the LM head's panels; and Gemma 2's (scaled embeddings, sandwich
+        // norms, capped scores and logits).
+        IDecoder[] tiedDecoders = [TestWeights.NewLayer<DecoderQwen2Tiny>(), TestWeights.NewLayer<DecoderQwen2TinyBfloat16>(), TestWeights.NewLayer<DecoderGemma2Tiny>()];
         var tiedLogits = new float[DecoderQwen2Tiny.Vocab];
         foreach (var tied in tiedDecoders)
         {

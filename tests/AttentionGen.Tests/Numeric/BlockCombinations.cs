@@ -1,9 +1,10 @@
 namespace AttentionGen.Tests.Numeric;
 
-// Twenty-three combinations of the block options decoders need, with Llama's tensor names: both norms, every activation
-// (SwiGLU gated), pre- and post-norm, rotary embedding whole, partial or absent, MHA, GQA and MQA, biases on, off, and on
-// Q, K and V alone (Qwen2), Q and K normalized per head (Qwen3), Llama 3's rotary scaling, causal and not, and a head width (40) that is not a whole number of vectors. With the four
-// BERT-style blocks in TransformerLayers.cs, 27 configurations run against the float64 reference.
+// Twenty-four combinations of the block options decoders need, with Llama's tensor names: every norm, every activation
+// (SwiGLU and GeGLU gated), pre- and post-norm and Gemma 2's sandwich, rotary embedding whole, partial or absent, MHA, GQA
+// and MQA, biases on, off, and on Q, K and V alone (Qwen2), Q and K normalized per head (Qwen3), Llama 3's rotary scaling,
+// capped scores, causal and not, and a head width (40) that is not a whole number of vectors. With the four BERT-style
+// blocks in TransformerLayers.cs, 28 configurations run against the float64 reference.
 
 [TransformerBlock(ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 12, Norm = NormKind.RmsNorm, Activation = ActivationKind.SwiGlu, PreNorm = true, Rope = RopeKind.RotateHalf, Bias = false, Causal = true, WeightNames = WeightNames.HfLlama)]
 internal partial class BlockCombo01 : ITransformerBlock;
@@ -76,3 +77,7 @@ internal partial class BlockCombo22 : ITransformerBlock;
 // Qwen3's per-head norm of Q and K, with heads (16 wide) that are not ModelDim / Heads.
 [TransformerBlock(ModelDim = 48, Heads = 4, KvHeads = 2, HeadDim = 16, FfnDim = 64, MaxSeqLen = 19, Norm = NormKind.RmsNorm, Activation = ActivationKind.SwiGlu, PreNorm = true, Rope = RopeKind.RotateHalf, RopeTheta = 1000000f, NormEpsilon = 1e-6f, QueryKeyNorm = true, Bias = false, Causal = true, WeightNames = WeightNames.HfLlama)]
 internal partial class BlockCombo23 : ITransformerBlock;
+
+// Gemma 2's block: its (1 + gain) RMSNorm before and after each sublayer, GeGLU, and scores capped (at 5, so that it bites here).
+[TransformerBlock(ModelDim = 48, Heads = 4, KvHeads = 2, HeadDim = 16, FfnDim = 64, MaxSeqLen = 21, Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, PreNorm = true, SandwichNorm = true, Softcap = 5f, Scale = 0.25f, Rope = RopeKind.RotateHalf, NormEpsilon = 1e-6f, Bias = false, Causal = true, WeightNames = WeightNames.HfLlama)]
+internal partial class BlockCombo24 : ITransformerBlock;

@@ -46,3 +46,11 @@ internal partial class DecoderLlamaTinyBfloat16 : IDecoder;
     Norm = NormKind.LayerNorm, Activation = ActivationKind.GeluTanh, Bias = true, TiedEmbeddings = true, Positions = PositionKind.Learned,
     WeightNames = WeightNames.Gpt2)]
 internal partial class DecoderGpt2Tiny : IDecoder;
+
+// Gemma 2: its RMSNorm (1 + gain) before and after each sublayer, GeGLU, embeddings × √ModelDim, capped scores and logits,
+// a scale of its own (1/√query_pre_attn_scalar), heads wider than ModelDim / Heads, a tied head. The caps are Gemma 2's
+// 50 and 30 divided by 10, so that they bite on these small random weights.
+[TransformerDecoder(Vocab = 40, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, HeadDim = 16, FfnDim = 48, MaxSeqLen = 20, NormEpsilon = 1e-6f,
+    Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, Softcap = 5f, Scale = 0.25f, SandwichNorm = true, ScaleEmbeddings = true,
+    FinalLogitSoftcap = 3f, TiedEmbeddings = true)]
+internal partial class DecoderGemma2Tiny : IDecoder;

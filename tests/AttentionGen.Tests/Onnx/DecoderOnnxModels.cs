@@ -9,19 +9,29 @@ namespace AttentionGen.Tests.Onnx;
 /// weights transposed to [in, out], <c>RotaryEmbedding</c> (rotate-half, optionally partial) fed cos/sin tables computed
 /// in double, <c>Attention</c> (causal, grouped-query, with <c>past_key</c>/<c>past_value</c> in and
 /// <c>present_key</c>/<c>present_value</c> out), SwiGLU as <c>down(gate·Sigmoid(gate)·up)</c>, the final norm and the LM
-/// head. Free of test-framework types so a benchmark can reuse it (with Reference/RopeReference.cs).
+/// head. Gemma 2's parts are there too when the shape asks for them: its norm's <c>1 + γ</c> as an <c>Add</c> in front
+/// of the RMSNormalization scale, the gated GELU as <c>Gelu(approximate="tanh")</c>, the embedding times √ModelDim,
+/// sandwich norms, the Attention's own <c>softcap</c> and a <c>Div</c>/<c>Tanh</c>/<c>Mul</c> cap on the logits.
+/// Free of test-framework types so a benchmark can reuse it (with Reference/RopeReference.cs).
 /// </summary>
 internal static class DecoderOnnxModels
 {
     private const long OpsetVersion = 23;
 
+    /// <summary>The scalar 1 that Gemma's norms add to their stored gains.</summary>
+    private const string GemmaNormOne = "gemma_norm.one";
+
     /// <summary>
     /// A decoder's shape as the graph needs it. RopeDim is the rotary width of a head (HeadDim for full rotary); Scale 0
-    /// leaves the attribute out, for ONNX's default 1/√HeadDim.
+    /// leaves the attribute out, for ONNX's default 1/√HeadDim. Norm is RmsNorm or GemmaRmsNorm and Activation SwiGlu or
+    /// GeGluTanh (the graph refuses others). Softcap (on the attention scores) and FinalLogitSoftcap (on the logits) are
+    /// off at 0; SandwichNorm and ScaleEmbeddings are Gemma 2's (see <see cref="TransformerDecoderAttribute"/>).
     /// </summary>
     public sealed record DecoderShape(
         int Vocab, int Layers, int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, int RopeDim, double RopeTheta, float Epsilon,
-        int MaxPositions, float Scale = 0, Reference.Llama3Scaling? RopeScaling = null);
+        int MaxPositions, float Scale = 0, Reference.Llama3Scaling? RopeScaling = null, NormKind Norm = NormKind.RmsNorm,
+        ActivationKind Activation = ActivationKind.SwiGlu, float Softcap = 0, bool SandwichNorm = false, bool ScaleEmbeddings = false,
+        float FinalLogitSoftcap = 0);
 
     public static string PastKey(int layer) => $"past_key.{layer}";
 
@@ -40,6 +50,11 @@ internal static class DecoderOnnxModels
     public static byte[] Llama(DecoderShape shape, IReadOnlyDictionary<string, float[]> weights, bool withPast)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(shape.RopeDim % 2, 0, nameof(shape));
+        if (shape.Norm is not (NormKind.RmsNorm or NormKind.GemmaRmsNorm) || shape.Activation is not (ActivationKind.SwiGlu or ActivationKind.GeGluTanh))
+        {
+            throw new ArgumentException($"The graph has RMSNorm (plain or Gemma's) and a gated FFN (SwiGLU or GeGLU-tanh), not {shape.Norm} and {shape.Activation}.", nameof(shape));
+        }
+
         var graph = new GraphProto { Name = "llama" };
         graph.Input.Add(Value("input_ids", TensorProto.Types.DataType.Int64, 1, -1));
         graph.Input.Add(Value("position_ids", TensorProto.Types.DataType.Int64, 1, -1));
@@ -50,6 +65,17 @@ internal static class DecoderOnnxModels
         var table = weights["model.embed_tokens.weight"];
         graph.Initializer.Add(Tensor("model.embed_tokens.weight", table, shape.Vocab, shape.ModelDim));
         var hidden = Node(graph, "Gather", "embed", ["model.embed_tokens.weight", "input_ids"]);
+        if (shape.ScaleEmbeddings)
+        {
+            // Gemma: hidden_states * normalizer, the normalizer √hidden_size held as a float32 tensor.
+            graph.Initializer.Add(Tensor("embed.normalizer", [(float)Math.Sqrt(shape.ModelDim)]));
+            hidden = Node(graph, "Mul", "embed.scaled", [hidden, "embed.normalizer"]);
+        }
+
+        if (shape.Norm == NormKind.GemmaRmsNorm)
+        {
+            graph.Initializer.Add(Tensor(GemmaNormOne, [1f]));
+        }
 
         for (int layer = 0; layer < shape.Layers; layer++)
         {
@@ -59,6 +85,11 @@ internal static class DecoderOnnxModels
         var normed = RmsNorm(graph, shape, weights, "model.norm", hidden);
         // A tied head (no lm_head.weight, as Qwen2.5's small models) multiplies by the embedding table.
         var logits = Linear(graph, weights, weights.ContainsKey("lm_head.weight") ? "lm_head" : "model.embed_tokens", normed, shape.Vocab, shape.ModelDim);
+        if (shape.FinalLogitSoftcap > 0)
+        {
+            logits = Softcap(graph, "logits.softcap", logits, shape.FinalLogitSoftcap);
+        }
+
         graph.Node.Add(Identity(logits, "logits"));
         graph.Output.Add(Value("logits", TensorProto.Types.DataType.Float, 1, -1, shape.Vocab));
         return Model(graph);
@@ -121,21 +152,74 @@ internal static class DecoderOnnxModels
             attention.Attribute.Add(FloatAttribute("scale", shape.Scale));
         }
 
+        if (shape.Softcap > 0)
+        {
+            // ONNX Runtime 1.31.1 caps the scaled scores and then adds the causal mask (past-offset when given a past),
+            // so masked keys stay at the lowest float and get no weight: the order Gemma 2 and the reference use.
+            // GemmaGraphTests checks it with a cap small enough that a mask capped to −cap would leak visibly.
+            attention.Attribute.Add(FloatAttribute("softcap", shape.Softcap));
+        }
+
         graph.Node.Add(attention);
         graph.Output.Add(Value(PresentKey(layer), TensorProto.Types.DataType.Float, 1, shape.KvHeads, -1, shape.HeadDim));
         graph.Output.Add(Value(PresentValue(layer), TensorProto.Types.DataType.Float, 1, shape.KvHeads, -1, shape.HeadDim));
 
         var attended = Linear(graph, weights, prefix + "self_attn.o_proj", prefix + "attention.y", shape.ModelDim, queryWidth);
+        if (shape.SandwichNorm)
+        {
+            // Gemma 2 normalizes the sublayer's output before the residual add; post_attention_layernorm is this norm
+            // here, where in Llama it is the one in front of the FFN.
+            attended = RmsNorm(graph, shape, weights, prefix + "post_attention_layernorm", attended);
+        }
+
         var afterAttention = Node(graph, "Add", prefix + "attention_residual", [input, attended]);
 
-        var ffnIn = RmsNorm(graph, shape, weights, prefix + "post_attention_layernorm", afterAttention);
+        var ffnIn = RmsNorm(graph, shape, weights, prefix + (shape.SandwichNorm ? "pre_feedforward_layernorm" : "post_attention_layernorm"), afterAttention);
         var gate = Linear(graph, weights, prefix + "mlp.gate_proj", ffnIn, shape.FfnDim, shape.ModelDim);
         var up = Linear(graph, weights, prefix + "mlp.up_proj", ffnIn, shape.FfnDim, shape.ModelDim);
-        var sigmoid = Node(graph, "Sigmoid", prefix + "mlp.sigmoid", [gate]);
-        var silu = Node(graph, "Mul", prefix + "mlp.silu", [gate, sigmoid]);
-        var gated = Node(graph, "Mul", prefix + "mlp.gated", [silu, up]);
+        string activated;
+        if (shape.Activation == ActivationKind.GeGluTanh)
+        {
+            var gelu = new NodeProto { OpType = "Gelu", Name = prefix + "mlp.gelu" };
+            gelu.Input.Add(gate);
+            gelu.Output.Add(gelu.Name);
+            gelu.Attribute.Add(StringAttribute("approximate", "tanh"));
+            graph.Node.Add(gelu);
+            activated = gelu.Name;
+        }
+        else
+        {
+            var sigmoid = Node(graph, "Sigmoid", prefix + "mlp.sigmoid", [gate]);
+            activated = Node(graph, "Mul", prefix + "mlp.silu", [gate, sigmoid]);
+        }
+
+        var gated = Node(graph, "Mul", prefix + "mlp.gated", [activated, up]);
         var down = Linear(graph, weights, prefix + "mlp.down_proj", gated, shape.ModelDim, shape.FfnDim);
+        if (shape.SandwichNorm)
+        {
+            down = RmsNorm(graph, shape, weights, prefix + "post_feedforward_layernorm", down);
+        }
+
         return Node(graph, "Add", prefix + "mlp_residual", [afterAttention, down]);
+    }
+
+    /// <summary>
+    /// The RMSNormalization scale input for the gain <c>{name}.weight</c>: the gain itself, or for Gemma's norm
+    /// <c>1 + gain</c> computed in the graph (an Add), so the graph holds the checkpoint's tensor as the model does.
+    /// </summary>
+    private static string NormScale(GraphProto graph, DecoderShape shape, IReadOnlyDictionary<string, float[]> weights, string name, int width)
+    {
+        graph.Initializer.Add(Tensor(name + ".weight", weights[name + ".weight"], width));
+        return shape.Norm == NormKind.GemmaRmsNorm ? Node(graph, "Add", name + ".one_plus_weight", [GemmaNormOne, name + ".weight"]) : name + ".weight";
+    }
+
+    /// <summary><c>cap·tanh(x/cap)</c> from Div, Tanh and Mul, the cap a scalar initializer.</summary>
+    private static string Softcap(GraphProto graph, string name, string input, float cap)
+    {
+        graph.Initializer.Add(Tensor(name + ".cap", [cap]));
+        var scaled = Node(graph, "Div", name + ".div", [input, name + ".cap"]);
+        var tanh = Node(graph, "Tanh", name + ".tanh", [scaled]);
+        return Node(graph, "Mul", name, [tanh, name + ".cap"]);
     }
 
     /// <summary>
@@ -146,10 +230,10 @@ internal static class DecoderOnnxModels
     {
         graph.Initializer.Add(Int64Tensor(name + ".heads_shape", 0, 0, heads, shape.HeadDim));
         graph.Initializer.Add(Int64Tensor(name + ".rows_shape", 0, 0, heads * shape.HeadDim));
-        graph.Initializer.Add(Tensor(name + ".weight", weights[name + ".weight"], shape.HeadDim));
+        var scale = NormScale(graph, shape, weights, name, shape.HeadDim);
         var split = Node(graph, "Reshape", name + ".split", [input, name + ".heads_shape"]);
         var norm = new NodeProto { OpType = "RMSNormalization", Name = name + ".norm" };
-        norm.Input.AddRange([split, name + ".weight"]);
+        norm.Input.AddRange([split, scale]);
         norm.Output.Add(name + ".norm");
         norm.Attribute.Add(IntAttribute("axis", -1));
         norm.Attribute.Add(FloatAttribute("epsilon", shape.Epsilon));
@@ -172,9 +256,9 @@ internal static class DecoderOnnxModels
 
     private static string RmsNorm(GraphProto graph, DecoderShape shape, IReadOnlyDictionary<string, float[]> weights, string name, string input)
     {
-        graph.Initializer.Add(Tensor(name + ".weight", weights[name + ".weight"], shape.ModelDim));
+        var scale = NormScale(graph, shape, weights, name, shape.ModelDim);
         var node = new NodeProto { OpType = "RMSNormalization", Name = name };
-        node.Input.AddRange([input, name + ".weight"]);
+        node.Input.AddRange([input, scale]);
         node.Output.Add(name);
         node.Attribute.Add(IntAttribute("axis", -1));
         node.Attribute.Add(FloatAttribute("epsilon", shape.Epsilon));
@@ -271,4 +355,7 @@ internal static class DecoderOnnxModels
 
     private static AttributeProto FloatAttribute(string name, float value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+
+    private static AttributeProto StringAttribute(string name, string value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 }

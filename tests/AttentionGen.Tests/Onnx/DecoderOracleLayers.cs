@@ -31,3 +31,9 @@ internal partial class DecoderOracleLlama3 : IDecoder;
 [TransformerDecoder(Vocab = 72, Layers = 2, ModelDim = 48, Heads = 4, KvHeads = 2, HeadDim = 16, FfnDim = 64, MaxSeqLen = 40, NormEpsilon = 1e-6f,
     RopeTheta = 1000000f, QueryKeyNorm = true, TiedEmbeddings = true)]
 internal partial class DecoderOracleQwen3 : IDecoder;
+
+// Gemma 2's options, with ORT computing the sandwich norms, GeGLU, the embedding scale and both softcaps from standard operators.
+[TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 48, Heads = 4, KvHeads = 2, HeadDim = 16, FfnDim = 64, MaxSeqLen = 40, NormEpsilon = 1e-6f,
+    Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, Softcap = 50f, Scale = 0.25f, SandwichNorm = true, ScaleEmbeddings = true,
+    FinalLogitSoftcap = 30f, TiedEmbeddings = true)]
+internal partial class DecoderOracleGemma2 : IDecoder;

@@ -19,11 +19,11 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
     /// <summary>Largest |generated − ORT| over the largest |ORT logit|, per step: two float32 implementations that sum in
     /// different orders through two layers; they come in under 1e-6, so 1e-4 leaves room and still catches any real
     /// mistake (a wrong position, head grouping or norm moves the logits by percents).</summary>
-    private const double Tolerance = 1e-4;
+    internal const double Tolerance = 1e-4;
 
     private const int PromptLength = 9;
 
-    public static TheoryData<string> Decoders => [nameof(DecoderOracleLlama), nameof(DecoderOracleMqaPartialRope), nameof(DecoderOracleWideHeads), nameof(DecoderOracleQwen2), nameof(DecoderOracleLlama3), nameof(DecoderOracleQwen3)];
+    public static TheoryData<string> Decoders => [nameof(DecoderOracleLlama), nameof(DecoderOracleMqaPartialRope), nameof(DecoderOracleWideHeads), nameof(DecoderOracleQwen2), nameof(DecoderOracleLlama3), nameof(DecoderOracleQwen3), nameof(DecoderOracleGemma2)];
 
     [Theory]
     [MemberData(nameof(Decoders))]
@@ -123,7 +123,8 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
         output.WriteLine($"{name}: ORT vs float64 reference, one pass {wholeError:E2}, in chunks over a past {chunkedError:E2}");
     }
 
-    private static IEnumerable<int> Chunks(int total)
+    /// <summary>The chunk lengths the graph is run in over a past: 9, 4, 3, then single tokens up to <paramref name="total"/>.</summary>
+    internal static IEnumerable<int> Chunks(int total)
     {
         int[] leading = [PromptLength, 4, 3];
         int done = 0;
@@ -139,7 +140,8 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
         }
     }
 
-    private static double AssertCloseRows(double[] expected, float[] actual, int firstRow, DecoderShape shape, string what)
+    /// <summary>Each row of <paramref name="actual"/> against the reference row it continues from <paramref name="firstRow"/>; the worst error.</summary>
+    internal static double AssertCloseRows(double[] expected, float[] actual, int firstRow, DecoderShape shape, string what)
     {
         int rows = actual.Length / shape.Vocab;
         double worst = 0;
@@ -198,15 +200,17 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
         var a = type.GetCustomAttribute<TransformerDecoderAttribute>()!;
         int headDim = a.HeadDim > 0 ? a.HeadDim : a.ModelDim / a.Heads;
         return (type, new DecoderShape(a.Vocab, a.Layers, a.ModelDim, a.Heads, a.KvHeads > 0 ? a.KvHeads : a.Heads, headDim, a.FfnDim,
-            a.RopeDim > 0 ? a.RopeDim : headDim, a.RopeTheta, a.NormEpsilon, a.MaxSeqLen, a.Scale, Scaling(a)));
+            a.RopeDim > 0 ? a.RopeDim : headDim, a.RopeTheta, a.NormEpsilon, a.MaxSeqLen, a.Scale, Scaling(a), a.Norm, a.Activation, a.Softcap,
+            a.SandwichNorm, a.ScaleEmbeddings, a.FinalLogitSoftcap));
     }
 
     private static BlockOptions ReferenceOptions(Type type)
     {
         var a = type.GetCustomAttribute<TransformerDecoderAttribute>()!;
         int headDim = a.HeadDim > 0 ? a.HeadDim : a.ModelDim / a.Heads;
-        return new BlockOptions(a.ModelDim, a.Heads, a.KvHeads > 0 ? a.KvHeads : a.Heads, headDim, a.FfnDim, Causal: true, Declared.ScaleFor(a.Scale, headDim), 0,
-            PreNorm: true, a.Activation, a.NormEpsilon, a.Norm, a.RopeDim > 0 ? a.RopeDim : headDim, a.RopeTheta, WeightNames.HfLlama, Scaling(a));
+        return new BlockOptions(a.ModelDim, a.Heads, a.KvHeads > 0 ? a.KvHeads : a.Heads, headDim, a.FfnDim, Causal: true, Declared.ScaleFor(a.Scale, headDim),
+            a.Softcap, PreNorm: true, a.Activation, a.NormEpsilon, a.Norm, a.RopeDim > 0 ? a.RopeDim : headDim, a.RopeTheta, WeightNames.HfLlama, Scaling(a),
+            a.SandwichNorm, a.ScaleEmbeddings, a.FinalLogitSoftcap);
     }
 
     private static Llama3Scaling? Scaling(TransformerDecoderAttribute a) =>

@@ -1,15 +1,27 @@
 namespace AttentionGen.Tests.Reference;
 
-/// <summary>The options of one transformer block, as the reference needs them.</summary>
+/// <summary>
+/// The options of one transformer block, as the reference needs them. <paramref name="SandwichNorm"/> (pre-norm only)
+/// also normalizes each sublayer's output before the residual add (Gemma 2). <paramref name="ScaleEmbeddings"/> and
+/// <paramref name="FinalLogitSoftcap"/> belong to the decoder around the blocks and are read only by
+/// <see cref="TransformerReference.DecoderLogits"/>: they ride here so a declaration's attribute maps to one record and
+/// every caller of DecoderLogits picks them up.
+/// </summary>
 internal sealed record BlockOptions(
     int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, bool Causal, double Scale, double Softcap, bool PreNorm,
     ActivationKind Activation, double Epsilon, NormKind Norm = NormKind.LayerNorm, int RopeDim = 0, double RopeTheta = 10000,
-    WeightNames Names = WeightNames.Bert, Llama3Scaling? RopeScaling = null);
+    WeightNames Names = WeightNames.Bert, Llama3Scaling? RopeScaling = null, bool SandwichNorm = false, bool ScaleEmbeddings = false,
+    double FinalLogitSoftcap = 0);
 
-/// <summary>The tensor-name prefixes of a block's parts in one checkpoint family.</summary>
+/// <summary>
+/// The tensor-name prefixes of a block's parts in one checkpoint family. With sandwich norms (Gemma 2) the pre-norm
+/// block has four norms: AttentionNorm before attention, then PostAttentionNorm, PreFeedForwardNorm and
+/// PostFeedForwardNorm; OutputNorm (Llama's pre-FFN <c>post_attention_layernorm</c>) is then not read.
+/// </summary>
 internal sealed record BlockTensorNames(
     string Query, string Key, string Value, string AttentionOutput, string AttentionNorm, string Gate, string Intermediate, string Output, string OutputNorm,
-    string QueryNorm = "self_attn.q_norm", string KeyNorm = "self_attn.k_norm")
+    string QueryNorm = "self_attn.q_norm", string KeyNorm = "self_attn.k_norm", string PostAttentionNorm = "post_attention_layernorm",
+    string PreFeedForwardNorm = "pre_feedforward_layernorm", string PostFeedForwardNorm = "post_feedforward_layernorm")
 {
     public static BlockTensorNames For(WeightNames names) => names switch
     {
@@ -38,9 +50,11 @@ internal static class TransformerReference
         float[]? Bias(string name) => w.TryGetValue(prefix + name + ".bias", out var b) ? b : null;
         double[] Linear(double[] input, string name, int inDim, int outDim) =>
             AttentionReference.Linear(input, tokens, inDim, w[prefix + name + ".weight"], Bias(name), outDim);
-        double[] Norm(double[] input, string name) => o.Norm == NormKind.RmsNorm
-            ? RmsNorm(input, tokens, o.ModelDim, w[prefix + name + ".weight"], o.Epsilon)
-            : LayerNorm(input, tokens, o.ModelDim, w[prefix + name + ".weight"], w[prefix + name + ".bias"], o.Epsilon);
+        double[] Norm(double[] input, string name) => ModelNorm(input, tokens, o, w, prefix + name);
+        if (o.SandwichNorm && !o.PreNorm)
+        {
+            throw new ArgumentException("Sandwich norms wrap a pre-norm block's sublayers; a post-norm block has none.", nameof(o));
+        }
 
         int d = o.ModelDim, queryWidth = o.Heads * o.HeadDim, kvWidth = o.KvHeads * o.HeadDim;
         var h = (double[])x.Clone();
@@ -50,9 +64,11 @@ internal static class TransformerReference
         var v = Linear(attentionIn, n.Value, d, kvWidth);
         if (w.TryGetValue(prefix + n.QueryNorm + ".weight", out var queryNorm))
         {
-            // Qwen3: every head of Q and of K RMS-normalized on its own, before the rotation.
-            q = RmsNorm(q, tokens * o.Heads, o.HeadDim, queryNorm, o.Epsilon);
-            k = RmsNorm(k, tokens * o.KvHeads, o.HeadDim, w[prefix + n.KeyNorm + ".weight"], o.Epsilon);
+            // Qwen3: every head of Q and of K RMS-normalized on its own, before the rotation (with Gemma's norm, its
+            // (1 + γ) form, as Gemma 3's q_norm and k_norm are).
+            bool gemma = o.Norm == NormKind.GemmaRmsNorm;
+            q = RmsNorm(q, tokens * o.Heads, o.HeadDim, queryNorm, o.Epsilon, gemma);
+            k = RmsNorm(k, tokens * o.KvHeads, o.HeadDim, w[prefix + n.KeyNorm + ".weight"], o.Epsilon, gemma);
         }
 
         if (o.RopeDim > 0)
@@ -62,15 +78,16 @@ internal static class TransformerReference
         }
 
         var attended = AttentionReference.Sdpa(q, k, v, tokens, tokens, o.Heads, o.KvHeads, o.HeadDim, o.Causal, o.Scale, o.Softcap, KeyMask(attentionMask, tokens));
-        h = Add(h, Linear(attended, n.AttentionOutput, queryWidth, d));
+        var attentionOut = Linear(attended, n.AttentionOutput, queryWidth, d);
+        h = Add(h, o.SandwichNorm ? Norm(attentionOut, n.PostAttentionNorm) : attentionOut);
         if (!o.PreNorm)
         {
             h = Norm(h, n.AttentionNorm);
         }
 
-        var ffnIn = o.PreNorm ? Norm(h, n.OutputNorm) : h;
+        var ffnIn = !o.PreNorm ? h : Norm(h, o.SandwichNorm ? n.PreFeedForwardNorm : n.OutputNorm);
         var inner = Linear(ffnIn, n.Intermediate, d, o.FfnDim);
-        var gate = o.Activation == ActivationKind.SwiGlu ? Linear(ffnIn, n.Gate, d, o.FfnDim) : null;
+        var gate = o.Activation is ActivationKind.SwiGlu or ActivationKind.GeGluTanh ? Linear(ffnIn, n.Gate, d, o.FfnDim) : null;
         for (int i = 0; i < inner.Length; i++)
         {
             inner[i] = o.Activation switch
@@ -79,30 +96,35 @@ internal static class TransformerReference
                 ActivationKind.Relu => Math.Max(0, inner[i]),
                 ActivationKind.Silu => Silu(inner[i]),
                 ActivationKind.SwiGlu => Silu(gate![i]) * inner[i],
+                ActivationKind.GeGluTanh => ErrorFunctionReference.GeluTanh(gate![i]) * inner[i],
                 _ => ErrorFunctionReference.Gelu(inner[i]),
             };
         }
 
-        h = Add(h, Linear(inner, n.Output, o.FfnDim, d));
+        var ffnOut = Linear(inner, n.Output, o.FfnDim, d);
+        h = Add(h, o.SandwichNorm ? Norm(ffnOut, n.PostFeedForwardNorm) : ffnOut);
         return o.PreNorm ? h : Norm(h, n.OutputNorm);
     }
 
     /// <summary>
-    /// A Llama-style decoder's logits for every position of <paramref name="tokenIds"/> ([tokens, vocab]): embedding,
-    /// pre-norm blocks (causal), the final norm, the LM head (or the embedding table when tied).
+    /// A Llama-style decoder's logits for every position of <paramref name="tokenIds"/> ([tokens, vocab]): embedding
+    /// (times √ModelDim with <see cref="BlockOptions.ScaleEmbeddings"/>), pre-norm blocks (causal), the final norm, the LM
+    /// head (or the embedding table when tied), then <c>cap·tanh(logit/cap)</c> with a <see cref="BlockOptions.FinalLogitSoftcap"/>.
     /// </summary>
     public static double[] DecoderLogits(int[] tokenIds, int vocab, int layers, BlockOptions o, IReadOnlyDictionary<string, float[]> w, bool tied)
     {
         int tokens = tokenIds.Length, d = o.ModelDim;
         bool gpt2 = o.Names == WeightNames.Gpt2;
         var table = w[gpt2 ? "wte.weight" : "model.embed_tokens.weight"];
+        // Gemma multiplies by √hidden_size as a float32 tensor, so the factor is rounded to float before it is applied.
+        double embeddingScale = o.ScaleEmbeddings ? (float)Math.Sqrt(d) : 1;
         var h = new double[tokens * d];
         for (int t = 0; t < tokens; t++)
         {
             for (int c = 0; c < d; c++)
             {
                 // GPT-2 adds its learned position row (wpe) to the token's.
-                h[t * d + c] = table[tokenIds[t] * d + c] + (gpt2 ? (double)w["wpe.weight"][t * d + c] : 0);
+                h[t * d + c] = table[tokenIds[t] * d + c] * embeddingScale + (gpt2 ? (double)w["wpe.weight"][t * d + c] : 0);
             }
         }
 
@@ -111,12 +133,26 @@ internal static class TransformerReference
             h = Block(h, tokens, o, w, gpt2 ? $"h.{layer}." : $"model.layers.{layer}.");
         }
 
-        var final = gpt2 ? "ln_f" : "model.norm";
-        h = o.Norm == NormKind.RmsNorm
-            ? RmsNorm(h, tokens, d, w[final + ".weight"], o.Epsilon)
-            : LayerNorm(h, tokens, d, w[final + ".weight"], w[final + ".bias"], o.Epsilon);
-        return AttentionReference.Linear(h, tokens, d, tied ? table : w["lm_head.weight"], null, vocab);
+        h = ModelNorm(h, tokens, o, w, gpt2 ? "ln_f" : "model.norm");
+        var logits = AttentionReference.Linear(h, tokens, d, tied ? table : w["lm_head.weight"], null, vocab);
+        if (o.FinalLogitSoftcap > 0)
+        {
+            for (int i = 0; i < logits.Length; i++)
+            {
+                logits[i] = o.FinalLogitSoftcap * Math.Tanh(logits[i] / o.FinalLogitSoftcap);
+            }
+        }
+
+        return logits;
     }
+
+    /// <summary>The block's norm over rows of ModelDim, its gain (and LayerNorm's bias) read as <c>{name}.weight</c> (<c>.bias</c>).</summary>
+    private static double[] ModelNorm(double[] x, int rows, BlockOptions o, IReadOnlyDictionary<string, float[]> w, string name) => o.Norm switch
+    {
+        NormKind.RmsNorm => RmsNorm(x, rows, o.ModelDim, w[name + ".weight"], o.Epsilon),
+        NormKind.GemmaRmsNorm => RmsNorm(x, rows, o.ModelDim, w[name + ".weight"], o.Epsilon, gainPlusOne: true),
+        _ => LayerNorm(x, rows, o.ModelDim, w[name + ".weight"], w[name + ".bias"], o.Epsilon),
+    };
 
     /// <summary>Rotary embedding, rotate-half layout, on each head's first <paramref name="ropeDim"/> floats; angles in double.</summary>
     public static void RotateHalf(double[] rows, int tokens, int heads, int headDim, int ropeDim, double theta, Llama3Scaling? scaling = null)
@@ -138,7 +174,11 @@ internal static class TransformerReference
         }
     }
 
-    public static double[] RmsNorm(double[] x, int rows, int width, float[] gain, double epsilon)
+    /// <summary>
+    /// RMSNorm, <c>x / √(mean(x²) + ε) · γ</c>; with <paramref name="gainPlusOne"/> Gemma's form, which multiplies by
+    /// <c>1 + γ</c> (its checkpoints store the factor less one).
+    /// </summary>
+    public static double[] RmsNorm(double[] x, int rows, int width, float[] gain, double epsilon, bool gainPlusOne = false)
     {
         var y = new double[rows * width];
         for (int r = 0; r < rows; r++)
@@ -152,7 +192,7 @@ internal static class TransformerReference
             double scale = 1 / Math.Sqrt(meanSquare + epsilon);
             for (int c = 0; c < width; c++)
             {
-                y[r * width + c] = x[r * width + c] * scale * gain[c];
+                y[r * width + c] = x[r * width + c] * scale * (gainPlusOne ? 1 + (double)gain[c] : gain[c]);
             }
         }
 

@@ -279,6 +279,36 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void Gemma2Configs_AreCheckedAsGemma2WritesThem_SoftcapsAndScaleIncluded()
+    {
+        // gemma-2-2b's config.json with DecoderGemma2Tiny's sizes and caps (query_pre_attn_scalar 16 is its Scale of 1/4). Nothing in it
+        // states the sandwich norms, the (1 + gain) norm or the embedding scale but model_type.
+        const string Gemma2Config = """
+            {
+              "architectures": ["Gemma2ForCausalLM"], "model_type": "gemma2", "attention_bias": false, "attention_dropout": 0.0,
+              "attn_logit_softcapping": 5.0, "final_logit_softcapping": 3.0, "cache_implementation": "hybrid", "head_dim": 16,
+              "hidden_act": "gelu_pytorch_tanh", "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 32, "intermediate_size": 48,
+              "max_position_embeddings": 8192, "num_attention_heads": 4, "num_hidden_layers": 2, "num_key_value_heads": 2,
+              "query_pre_attn_scalar": 16, "rms_norm_eps": 1e-06, "rope_theta": 10000.0, "sliding_window": 4096, "vocab_size": 40
+            }
+            """;
+        Assert.Equal(16, DecoderGemma2Tiny.CheckConfig(Write(Gemma2Config)));
+
+        // Each Gemma-specific number is compared: another scale, no score cap, another logit cap.
+        var changed = Gemma2Config.Replace("\"query_pre_attn_scalar\": 16", "\"query_pre_attn_scalar\": 256", StringComparison.Ordinal)
+            .Replace("\"attn_logit_softcapping\": 5.0", "\"attn_logit_softcapping\": 0.0", StringComparison.Ordinal)
+            .Replace("\"final_logit_softcapping\": 3.0", "\"final_logit_softcapping\": 30.0", StringComparison.Ordinal);
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma2Tiny.CheckConfig(Write(changed)));
+        Assert.Equal(["query_pre_attn_scalar", "attn_logit_softcapping", "final_logit_softcapping"], e.Mismatches.Select(m => m.Key));
+
+        // Gemma 3 adds windows and a second rotary base no declaration states; a Llama declaration is another family.
+        var gemma3 = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma2Tiny.CheckConfig(Write(Gemma2Config.Replace("\"gemma2\"", "\"gemma3_text\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("Architecture", "gemma2", "model_type", "\"gemma3_text\""), Assert.Single(gemma3.Mismatches));
+        var llama = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(LlamaTinyConfig.Replace("\"llama\"", "\"gemma2\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("Architecture", "llama", "model_type", "\"gemma2\""), Assert.Single(llama.Mismatches));
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));

@@ -20,7 +20,7 @@ internal static class TransformerBlockEmitter
     {
         w.Constant("int", "ModelDim", Int(block.ModelDim), "Width of the hidden states: every token's row in and out of a block.");
         w.Constant("int", "FfnDim", Int(block.FfnDim), "Width of the feed-forward network's hidden layer.");
-        w.Constant("float", "NormEpsilon", Float(block.NormEpsilon), $"Added to the {(block.Norm == NormKind.RmsNorm ? "mean square" : "variance")} in every {block.Norm}.");
+        w.Constant("float", "NormEpsilon", Float(block.NormEpsilon), $"Added to the {(block.Norm == NormKind.LayerNorm ? "variance" : "mean square")} in every {block.Norm}.");
         w.Constant("int", "MaxBatchTokens", Int(block.MaxBatchTokens), block.UsesCache
             ? "Most tokens one pass runs at once; a longer prompt is prefilled in chunks of this many."
             : "Most tokens one pass runs at once; a larger packed batch runs in groups of whole sequences.");
@@ -135,9 +135,11 @@ internal static class TransformerBlockEmitter
             LinearEmitter.EmitForward(w, block.Value, attentionInput, "value", "tokens", layer);
             if (block.QueryKeyNorm)
             {
+                // The block's RMSNorm (Gemma's (1 + gain) form for a Gemma block, as Gemma 3's q_norm and k_norm are).
+                var headNorm = block.Norm == NormKind.GemmaRmsNorm ? "GemmaRmsNorm" : "RmsNorm";
                 w.Line("// Each head of Q and of K RMS-normalized, before the rotation: a head's HeadDim floats are one row.");
-                w.Line($"{Kernels}.NormKernels.RmsNorm(query, {WeightsEmitter.Tensor(block.QueryNormGain, layer)}, query, tokens * Heads, HeadDim, NormEpsilon);");
-                w.Line($"{Kernels}.NormKernels.RmsNorm(key, {WeightsEmitter.Tensor(block.KeyNormGain, layer)}, key, tokens * KvHeads, HeadDim, NormEpsilon);");
+                w.Line($"{Kernels}.NormKernels.{headNorm}(query, {WeightsEmitter.Tensor(block.QueryNormGain, layer)}, query, tokens * Heads, HeadDim, NormEpsilon);");
+                w.Line($"{Kernels}.NormKernels.{headNorm}(key, {WeightsEmitter.Tensor(block.KeyNormGain, layer)}, key, tokens * KvHeads, HeadDim, NormEpsilon);");
             }
 
             if (block.UsesCache)
@@ -194,6 +196,11 @@ internal static class TransformerBlockEmitter
             }
 
             LinearEmitter.EmitForward(w, block.AttentionOutput, "attended", "sublayerOutput", "tokens", layer);
+            if (block.SandwichNorm)
+            {
+                EmitNorm(w, "sublayerOutput", block.PostAttentionNorm, "sublayerOutput", layer);
+            }
+
             EmitResidual(w, block, block.AttentionNorm, layer);
             w.Line();
             w.Line($"// Feed-forward: {Describe(block.Activation)}, over every token at once.");
@@ -208,7 +215,7 @@ internal static class TransformerBlockEmitter
             {
                 LinearEmitter.EmitForward(w, block.Gate, ffnInput, "gate", "tokens", layer);
                 LinearEmitter.EmitForward(w, block.Intermediate, ffnInput, "intermediate", "tokens", layer);
-                w.Line($"{Kernels}.ActivationKernels.SwiGlu(gate, intermediate, intermediate);");
+                w.Line($"{Kernels}.ActivationKernels.{(block.Activation == ActivationKind.GeGluTanh ? "GeGluTanh" : "SwiGlu")}(gate, intermediate, intermediate);");
             }
             else
             {
@@ -217,6 +224,11 @@ internal static class TransformerBlockEmitter
             }
 
             LinearEmitter.EmitForward(w, block.Output, "intermediate", "sublayerOutput", "tokens", layer);
+            if (block.SandwichNorm)
+            {
+                EmitNorm(w, "sublayerOutput", block.PostFeedForwardNorm, "sublayerOutput", layer);
+            }
+
             EmitResidual(w, block, block.OutputNorm, layer);
         }
     }
@@ -227,7 +239,7 @@ internal static class TransformerBlockEmitter
         var gain = WeightsEmitter.Tensor(norm.Gain, layer);
         w.Line(norm.Bias is { } bias
             ? $"{Kernels}.NormKernels.LayerNorm({input}, {gain}, {WeightsEmitter.Tensor(bias, layer)}, {output}, {rows}, ModelDim, NormEpsilon);"
-            : $"{Kernels}.NormKernels.RmsNorm({input}, {gain}, {output}, {rows}, ModelDim, NormEpsilon);");
+            : $"{Kernels}.NormKernels.{(norm.Kind == NormKind.GemmaRmsNorm ? "GemmaRmsNorm" : "RmsNorm")}({input}, {gain}, {output}, {rows}, ModelDim, NormEpsilon);");
     }
 
     /// <summary>Post-norm: <c>hidden = Norm(hidden + sublayer)</c> (fused for LayerNorm). Pre-norm: <c>hidden += sublayer</c>.</summary>
@@ -264,6 +276,7 @@ internal static class TransformerBlockEmitter
         ActivationKind.Relu => "ReLU between two linear layers",
         ActivationKind.Silu => "SiLU between two linear layers",
         ActivationKind.SwiGlu => "SwiGLU, down(silu(gate(x)) ⊙ up(x))",
+        ActivationKind.GeGluTanh => "GeGLU, down(gelu_tanh(gate(x)) ⊙ up(x))",
         _ => "GELU (exact, erf) between two linear layers",
     };
 }

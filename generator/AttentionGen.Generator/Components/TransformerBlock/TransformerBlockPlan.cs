@@ -23,7 +23,7 @@ internal sealed record TransformerBlockPlan(
 
     private int KvWidth => (int)Core.KvWidth;
 
-    public bool IsGated => Activation == ActivationKind.SwiGlu;
+    public bool IsGated => Activation is ActivationKind.SwiGlu or ActivationKind.GeGluTanh;
 
     public bool HasRope => Rope != RopeKind.None;
 
@@ -44,6 +44,9 @@ internal sealed record TransformerBlockPlan(
 
     /// <summary>Whether each head of Q and K is RMS-normalized after its projection, before the rotation (Qwen3).</summary>
     public bool QueryKeyNorm { get; init; }
+
+    /// <summary>Whether each sublayer's output is normalized before its residual add too (Gemma 2 and 3).</summary>
+    public bool SandwichNorm { get; init; }
 
     /// <summary>Llama 3's scaling of the rotary frequencies, or null for none.</summary>
     public Llama3RopeScalingPlan? RopeScaling { get; init; }
@@ -103,8 +106,18 @@ internal sealed record TransformerBlockPlan(
     /// <summary>The norm around attention (after it post-norm, before it pre-norm): gain, and bias for LayerNorm.</summary>
     public NormWeights AttentionNorm => NormWeightsFor(Naming.AttentionNorm, "AttentionNorm");
 
-    /// <summary>The norm around the feed-forward network.</summary>
-    public NormWeights OutputNorm => NormWeightsFor(Naming.OutputNorm, "OutputNorm");
+    /// <summary>
+    /// The norm around the feed-forward network (before it pre-norm). Llama names the pre-FFN norm
+    /// <c>post_attention_layernorm</c>; with sandwich norms that name is the post-attention norm, and this one Gemma's
+    /// <c>pre_feedforward_layernorm</c>.
+    /// </summary>
+    public NormWeights OutputNorm => NormWeightsFor(SandwichNorm ? Naming.PreFeedForwardNorm : Naming.OutputNorm, "OutputNorm");
+
+    /// <summary>Sandwich norms only: the norm of the attention's output, before its residual add (<c>post_attention_layernorm</c>).</summary>
+    public NormWeights PostAttentionNorm => NormWeightsFor(Naming.OutputNorm, "PostAttentionNorm");
+
+    /// <summary>Sandwich norms only: the norm of the feed-forward network's output, before its residual add.</summary>
+    public NormWeights PostFeedForwardNorm => NormWeightsFor(Naming.PostFeedForwardNorm, "PostFeedForwardNorm");
 
     /// <summary>Qwen3's gain of the per-head RMSNorm of Q, [HeadDim].</summary>
     public WeightPlan QueryNormGain => HeadNormGain(Naming.QueryNorm, "QueryNormGain");
@@ -118,8 +131,10 @@ internal sealed record TransformerBlockPlan(
         get
         {
             var attention = Query.Weights.Concat(Key.Weights).Concat(Value.Weights).Concat(AttentionOutput.Weights)
-                .Concat(QueryKeyNorm ? new[] { QueryNormGain, KeyNormGain } : Enumerable.Empty<WeightPlan>());
-            var ffn = (IsGated ? Gate.Weights : Enumerable.Empty<WeightPlan>()).Concat(Intermediate.Weights).Concat(Output.Weights);
+                .Concat(QueryKeyNorm ? new[] { QueryNormGain, KeyNormGain } : Enumerable.Empty<WeightPlan>())
+                .Concat(SandwichNorm ? PostAttentionNorm.All : Enumerable.Empty<WeightPlan>());
+            var ffn = (IsGated ? Gate.Weights : Enumerable.Empty<WeightPlan>()).Concat(Intermediate.Weights).Concat(Output.Weights)
+                .Concat(SandwichNorm ? PostFeedForwardNorm.All : Enumerable.Empty<WeightPlan>());
             return PreNorm
                 ? AttentionNorm.All.Concat(attention).Concat(OutputNorm.All).Concat(ffn)
                 : attention.Concat(AttentionNorm.All).Concat(ffn).Concat(OutputNorm.All);
@@ -184,18 +199,22 @@ internal sealed record TransformerBlockPlan(
     private WeightPlan HeadNormGain(string tensorPrefix, string accessor) =>
         WeightPlan.Named(tensorPrefix + ".weight", Core.HeadDim, "HeadDim", 0, "") with { PropertyName = accessor };
 
-    private NormWeights NormWeightsFor(string tensorPrefix, string accessor) => new(
-        WeightPlan.Named(tensorPrefix + ".weight", ModelDim, "ModelDim", 0, "") with { PropertyName = accessor + "Gain" },
-        Norm == NormKind.LayerNorm ? WeightPlan.Named(tensorPrefix + ".bias", ModelDim, "ModelDim", 0, "") with { PropertyName = accessor + "Bias" } : null);
+    private NormWeights NormWeightsFor(string tensorPrefix, string accessor) => NormWeights.For(Norm, tensorPrefix, accessor, ModelDim);
 }
 
 /// <summary>Llama 3.1's rotary frequency scaling, as the runtime's <c>Llama3RopeScaling</c> takes it.</summary>
 internal sealed record Llama3RopeScalingPlan(float Factor, float LowFrequencyFactor, float HighFrequencyFactor, int OriginalMaxPositions);
 
-/// <summary>A norm's tensors: the gain, and (LayerNorm only) the bias.</summary>
-internal sealed record NormWeights(WeightPlan Gain, WeightPlan? Bias)
+/// <summary>A norm's tensors: the gain, and (LayerNorm only) the bias; <paramref name="Kind"/> says which runtime kernel applies them.</summary>
+internal sealed record NormWeights(NormKind Kind, WeightPlan Gain, WeightPlan? Bias)
 {
     public IEnumerable<WeightPlan> All => Bias is null ? new[] { Gain } : new[] { Gain, Bias };
+
+    /// <summary>The tensors <c>{tensorPrefix}.weight</c> (and <c>.bias</c> for LayerNorm), [ModelDim], as properties <c>{accessor}Gain</c>/<c>Bias</c>.</summary>
+    public static NormWeights For(NormKind kind, string tensorPrefix, string accessor, int modelDim) => new(
+        kind,
+        WeightPlan.Named(tensorPrefix + ".weight", modelDim, "ModelDim", 0, "") with { PropertyName = accessor + "Gain" },
+        kind == NormKind.LayerNorm ? WeightPlan.Named(tensorPrefix + ".bias", modelDim, "ModelDim", 0, "") with { PropertyName = accessor + "Bias" } : null);
 }
 
 /// <summary>The tensor-name prefix of each part of a block, in one checkpoint family's convention.</summary>
@@ -208,10 +227,13 @@ internal sealed record NormWeights(WeightPlan Gain, WeightPlan? Bias)
 /// <c>self_attn.qkv_proj</c>), read when a file lacks the three; null for none.
 /// </param>
 /// <param name="FusedGateUp">Likewise for the gate and up projections, gate first (Phi-3's <c>mlp.gate_up_proj</c>).</param>
+/// <param name="PreFeedForwardNorm">With sandwich norms, the norm before the feed-forward network (Gemma's name).</param>
+/// <param name="PostFeedForwardNorm">With sandwich norms, the norm of the feed-forward network's output (Gemma's name).</param>
 internal sealed record BlockNaming(
     string Query, string Key, string Value, string AttentionOutput, string AttentionNorm, string Gate, string Intermediate, string Output, string OutputNorm,
     bool Conv1DCheckpoints = false, string QueryNorm = "self_attn.q_norm", string KeyNorm = "self_attn.k_norm",
-    string? FusedQueryKeyValue = null, string? FusedGateUp = null)
+    string? FusedQueryKeyValue = null, string? FusedGateUp = null,
+    string PreFeedForwardNorm = "pre_feedforward_layernorm", string PostFeedForwardNorm = "post_feedforward_layernorm")
 {
     /// <summary>Hugging Face <c>BertLayer</c>. BERT has no gated network, so <see cref="Gate"/> is never used with it.</summary>
     public static BlockNaming Bert { get; } = new(
