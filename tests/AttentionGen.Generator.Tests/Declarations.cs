@@ -172,6 +172,16 @@ internal static class Declarations
             "Softcap = 50f, FinalLogitSoftcap = 30f, SandwichNorm = true, ScaleEmbeddings = true, TiedEmbeddings = true, " +
             "WeightFormat = WeightFormat.BFloat16)").Named("Gemma2TwoB").Build();
 
+    /// <summary>
+    /// Gemma 3 1B (text): Gemma 2's norms with Q and K normalized per head too, five of every six layers attending within 512
+    /// positions and rotating by their own base (10000 beside 1000000), one key/value head of 256.
+    /// </summary>
+    public static readonly string TransformerDecoderGemma3 =
+        TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 262144, Layers = 26, ModelDim = 1152, Heads = 4, KvHeads = 1, HeadDim = 256, " +
+            "FfnDim = 6912, MaxSeqLen = 4096, Norm = NormKind.GemmaRmsNorm, NormEpsilon = 1e-6f, Activation = ActivationKind.GeGluTanh, " +
+            "QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true, RopeTheta = 1000000f, LocalRopeTheta = 10000f, " +
+            "SlidingWindow = 512, SlidingWindowPattern = 6, TiedEmbeddings = true, WeightFormat = WeightFormat.BFloat16)").Named("Gemma3OneB").Build();
+
     /// <summary>A causal grouped-query block with the padding mask: the masked overload, and RunBlock taking a mask.</summary>
     public static readonly string TransformerBlockPaddingMask =
         TestSourceBuilder.WithAttribute("TransformerBlock(ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 96, MaxSeqLen = 16, Causal = true, " +

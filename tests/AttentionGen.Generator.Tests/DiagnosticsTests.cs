@@ -300,6 +300,10 @@ public sealed class DiagnosticsTests
     [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, Activation = ActivationKind.GeGluTanh)", "AGEN0016")] // BERT names have no gate
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, FinalLogitSoftcap = -30f)", "AGEN0007")]
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, Softcap = float.NaN)", "AGEN0007")]
+    [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, SlidingWindow = -4)", "AGEN0003")]
+    [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, SlidingWindowPattern = 6)", "AGEN0016")] // no window
+    [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, LocalRopeTheta = 10000f)", "AGEN0016")] // no window
+    [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, SlidingWindow = 4, LocalRopeTheta = 0.5f)", "AGEN0016")]
     public async Task InvalidDeclaration_GeneratesNothing_AndOnlyTheAnalyzerComplains(string attribute, string id)
     {
         var source = TestSourceBuilder.WithAttribute(attribute).Build();

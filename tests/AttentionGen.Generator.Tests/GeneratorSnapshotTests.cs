@@ -65,6 +65,8 @@ public sealed class GeneratorSnapshotTests
 
     [Fact] public void TransformerDecoderGemma2() => Verify(Declarations.TransformerDecoderGemma2, "Tests.Gemma2TwoB.g.cs");
 
+    [Fact] public void TransformerDecoderGemma3() => Verify(Declarations.TransformerDecoderGemma3, "Tests.Gemma3OneB.g.cs");
+
     [Fact] public void TransformerBlockPaddingMask() => Verify(Declarations.TransformerBlockPaddingMask, "Tests.PaddedGptLayer.g.cs");
 
     [Fact] public void TransformerEncoderPaddingMask() => Verify(Declarations.TransformerEncoderPaddingMask, "Tests.PaddedMiniLm.g.cs");

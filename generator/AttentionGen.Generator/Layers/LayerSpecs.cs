@@ -342,6 +342,12 @@ internal sealed record TransformerDecoderSpec : LayerSpec, ITransformerBlockOpti
 
     public float FinalLogitSoftcap { get; init; }
 
+    public int SlidingWindow { get; init; }
+
+    public int SlidingWindowPattern { get; init; }
+
+    public float LocalRopeTheta { get; init; }
+
     public WeightFormat WeightFormat { get; init; }
 
     public PositionKind Positions { get; init; }

@@ -44,6 +44,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         RequireZeroOrPositiveFinite(issues, DiagnosticIds.InvalidSoftcap, "Softcap", spec.Softcap);
         RequireZeroOrPositiveFinite(issues, DiagnosticIds.InvalidSoftcap, "FinalLogitSoftcap", spec.FinalLogitSoftcap);
         TransformerRules.Validate(spec, issues);
+        ValidateWindow(spec, issues);
         TransformerRules.RequireMember(issues, "WeightFormat", spec.WeightFormat);
         TransformerRules.RequireMember(issues, "Positions", spec.Positions);
         RejectNegative(issues, "MaxPositions", spec.MaxPositions);
@@ -72,6 +73,28 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         TransformerRules.WarnHeadTooWideForTiles(spec, issues);
     }
 
+    /// <summary>The window's options mean something only together, and its own rotary base only with rotary positions.</summary>
+    private static void ValidateWindow(TransformerDecoderSpec spec, List<ValidationIssue> issues)
+    {
+        RejectNegative(issues, "SlidingWindow", spec.SlidingWindow);
+        RejectNegative(issues, "SlidingWindowPattern", spec.SlidingWindowPattern);
+        if (spec.SlidingWindow == 0 && spec.SlidingWindowPattern != 0)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "SlidingWindowPattern", "SlidingWindowPattern", Format(spec.SlidingWindowPattern),
+                "0 without a SlidingWindow: there is no window to apply to some layers"));
+        }
+
+        if (spec.LocalRopeTheta != 0 && (spec.SlidingWindow == 0 || spec.Positions != PositionKind.Rope))
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "LocalRopeTheta", "LocalRopeTheta", Format(spec.LocalRopeTheta),
+                "0 without a SlidingWindow and rotary positions: it is the windowed layers' rotary base"));
+        }
+        else if (spec.LocalRopeTheta != 0 && (!IsFinite(spec.LocalRopeTheta) || spec.LocalRopeTheta <= 1))
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "LocalRopeTheta", "LocalRopeTheta", Format(spec.LocalRopeTheta), "0 or a finite number greater than 1"));
+        }
+    }
+
     protected override Body Plan(TransformerDecoderSpec spec)
     {
         var chunk = spec.MaxBatchTokens > 0 ? System.Math.Min(spec.MaxBatchTokens, spec.MaxSeqLen) : System.Math.Min(spec.MaxSeqLen, DefaultPrefillChunk);
@@ -79,6 +102,9 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         {
             UsesCache = true,
             Bfloat16Weights = spec.WeightFormat == WeightFormat.BFloat16,
+            SlidingWindow = spec.SlidingWindow,
+            SlidingWindowPattern = spec.SlidingWindowPattern,
+            LocalRopeTheta = spec.LocalRopeTheta,
         };
         var learned = spec.Positions == PositionKind.Learned;
         return new Body(block, spec.Vocab, spec.Layers, spec.TiedEmbeddings, spec.WeightNames,
@@ -255,8 +281,9 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
 
         private bool Gpt2 => Names == WeightNames.Gpt2;
 
-        /// <summary>Gemma's families: its RMSNorm, and with sandwich norms Gemma 2 (Gemma 3 is refused: its windows and second rotary base are not declarable).</summary>
-        private string? GemmaFamily => Block.SandwichNorm ? "gemma2" : Block.Norm == NormKind.GemmaRmsNorm ? "gemma" : null;
+        /// <summary>Gemma's families: its RMSNorm; with sandwich norms Gemma 2; with Q and K normalized too, Gemma 3's text model.</summary>
+        private string? GemmaFamily =>
+            Block.SandwichNorm && Block.QueryKeyNorm ? "gemma3_text" : Block.SandwichNorm ? "gemma2" : Block.Norm == NormKind.GemmaRmsNorm ? "gemma" : null;
 
 
         public NormWeights FinalNorm => NormWeights.For(Block.Norm, Gpt2 ? "ln_f" : "model.norm", "FinalNorm", Block.ModelDim);
@@ -394,9 +421,21 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     settings.Add(ConfigCheckEmitter.BooleanOf("Bias", bias, "attention_bias"));
                     settings.Add(ConfigCheckEmitter.BooleanOf("Bias", bias, "mlp_bias"));
 
-                    // Mistral v0.1 attends to its last 4096 positions only, Phi-3-mini-4k to its last 2047; a longer cache
-                    // would attend past that window.
-                    settings.Add(ConfigCheckEmitter.AtLeast("MaxSeqLen", "use_sliding_window", "sliding_window"));
+                    if (Block.SlidingWindow > 0)
+                    {
+                        settings.Add(ConfigCheckEmitter.Integer("SlidingWindow", "sliding_window"));
+                        settings.Add(ConfigCheckEmitter.Integer("SlidingWindowPattern", "sliding_window_pattern"));
+                        if (GemmaFamily is not null)
+                        {
+                            settings.Add(ConfigCheckEmitter.RealOf("LocalRopeTheta", Block.LocalRopeTheta > 0 ? "LocalRopeTheta" : "RopeTheta", "rope_local_base_freq"));
+                        }
+                    }
+                    else
+                    {
+                        // Mistral v0.1 attends to its last 4096 positions only, Phi-3-mini-4k to its last 2047; without a
+                        // declared window, a longer cache would attend past it.
+                        settings.Add(ConfigCheckEmitter.AtLeast("MaxSeqLen", "use_sliding_window", "sliding_window"));
+                    }
                 }
 
                 settings.Add(ConfigCheckEmitter.Boolean("TiedEmbeddings", "tie_word_embeddings"));

@@ -113,6 +113,26 @@ public sealed class TransformerDecoderAttribute : Attribute
     public float FinalLogitSoftcap { get; set; }
 
     /// <summary>
+    /// When positive, a windowed layer's token at position p attends only to the keys at positions
+    /// <c>p − SlidingWindow + 1</c> … p (Hugging Face's <c>sliding_window</c>: Mistral v0.1's 4096, Gemma 2's 4096, Gemma
+    /// 3's 512 or 1024). Which layers are windowed: <see cref="SlidingWindowPattern"/>. 0 (the default) windows none.
+    /// </summary>
+    public int SlidingWindow { get; set; }
+
+    /// <summary>
+    /// With a <see cref="SlidingWindow"/>, which layers it applies to, as Hugging Face's <c>sliding_window_pattern</c>:
+    /// layer i is windowed unless <c>(i + 1) % SlidingWindowPattern == 0</c>, so 2 alternates windowed and full layers
+    /// (Gemma 2) and 6 makes every sixth layer full (Gemma 3). 0 (the default) windows every layer (Mistral v0.1).
+    /// </summary>
+    public int SlidingWindowPattern { get; set; }
+
+    /// <summary>
+    /// The rotary base θ of the windowed layers, when it differs from <see cref="RopeTheta"/> (Gemma 3's
+    /// <c>rope_local_base_freq</c>, 10000, beside a <c>rope_theta</c> of 1000000); 0 (the default) means RopeTheta.
+    /// </summary>
+    public float LocalRopeTheta { get; set; }
+
+    /// <summary>
     /// How the projection matrices and the LM head are held: <see cref="WeightFormat.BFloat16"/> halves what a decode step
     /// streams. The norms and a separate embedding table stay float; with <see cref="TiedEmbeddings"/> the table is the LM
     /// head, so it is held as bfloat16 too, and token embeddings are its rows widened. Defaults to

@@ -145,7 +145,7 @@ public sealed class RowAttentionTests
     }
 
     /// <summary>
-    /// Runs the row path on seeded inputs and asserts it against <see cref="AttentionReference.Sdpa(float[], float[], float[], int, int, int, int, int, bool, double, double, float[], bool)"/>
+    /// Runs the row path on seeded inputs and asserts it against <see cref="AttentionReference.Sdpa(float[], float[], float[], int, int, int, int, int, bool, double, double, float[], bool, int)"/>
     /// and that nothing past the call's rows was read (NaN there would spread) or written (the sentinel stays).
     /// </summary>
     private static float[] Check<TShape>(int seqLen, int kvSeqLen, float[]? mask = null)

@@ -54,3 +54,14 @@ internal partial class DecoderGpt2Tiny : IDecoder;
     Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, Softcap = 5f, Scale = 0.25f, SandwichNorm = true, ScaleEmbeddings = true,
     FinalLogitSoftcap = 3f, TiedEmbeddings = true)]
 internal partial class DecoderGemma2Tiny : IDecoder;
+
+// Gemma 3 (text): Gemma 2's block with Q and K normalized per head, two of every three layers attending within 5 positions
+// and rotating by their own base, one key/value head.
+[TransformerDecoder(Vocab = 48, Layers = 3, ModelDim = 32, Heads = 4, KvHeads = 1, HeadDim = 16, FfnDim = 48, MaxSeqLen = 24, NormEpsilon = 1e-6f,
+    Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true,
+    RopeTheta = 1000000f, LocalRopeTheta = 10000f, SlidingWindow = 5, SlidingWindowPattern = 3, TiedEmbeddings = true)]
+internal partial class DecoderGemma3Tiny : IDecoder;
+
+// Mistral v0.1: every layer attends within the last 6 positions, shorter than the prefill chunk of 8.
+[TransformerDecoder(Vocab = 48, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 24, MaxBatchTokens = 8, SlidingWindow = 6)]
+internal partial class DecoderMistralWindowTiny : IDecoder;

@@ -12,6 +12,9 @@ namespace AttentionGen.Tests.Onnx;
 /// head. Gemma 2's parts are there too when the shape asks for them: its norm's <c>1 + γ</c> as an <c>Add</c> in front
 /// of the RMSNormalization scale, the gated GELU as <c>Gelu(approximate="tanh")</c>, the embedding times √ModelDim,
 /// sandwich norms, the Attention's own <c>softcap</c> and a <c>Div</c>/<c>Tanh</c>/<c>Mul</c> cap on the logits.
+/// Sliding windows (Mistral v0.1, Gemma 2 and 3) come in as an additive <c>window_mask</c> input that the windowed
+/// layers' Attention takes as its <c>attn_mask</c>, on top of <c>is_causal</c>, and Gemma 3's local rotary base as a
+/// second pair of cos/sin tables for those layers.
 /// Free of test-framework types so a benchmark can reuse it (with Reference/RopeReference.cs).
 /// </summary>
 internal static class DecoderOnnxModels
@@ -22,16 +25,37 @@ internal static class DecoderOnnxModels
     private const string GemmaNormOne = "gemma_norm.one";
 
     /// <summary>
+    /// The graph input holding the sliding window as an additive mask, [S, P + S] (<see cref="WindowMask"/>); present
+    /// only when some layer is windowed.
+    /// </summary>
+    public const string WindowMaskInput = "window_mask";
+
+    /// <summary>
     /// A decoder's shape as the graph needs it. RopeDim is the rotary width of a head (HeadDim for full rotary); Scale 0
     /// leaves the attribute out, for ONNX's default 1/√HeadDim. Norm is RmsNorm or GemmaRmsNorm and Activation SwiGlu or
     /// GeGluTanh (the graph refuses others). Softcap (on the attention scores) and FinalLogitSoftcap (on the logits) are
-    /// off at 0; SandwichNorm and ScaleEmbeddings are Gemma 2's (see <see cref="TransformerDecoderAttribute"/>).
+    /// off at 0; SandwichNorm and ScaleEmbeddings are Gemma 2's (see <see cref="TransformerDecoderAttribute"/>), and so are
+    /// SlidingWindow (0 = none), SlidingWindowPattern (0 = every layer windowed) and LocalRopeTheta (0 = RopeTheta).
     /// </summary>
     public sealed record DecoderShape(
         int Vocab, int Layers, int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, int RopeDim, double RopeTheta, float Epsilon,
         int MaxPositions, float Scale = 0, Reference.Llama3Scaling? RopeScaling = null, NormKind Norm = NormKind.RmsNorm,
         ActivationKind Activation = ActivationKind.SwiGlu, float Softcap = 0, bool SandwichNorm = false, bool ScaleEmbeddings = false,
-        float FinalLogitSoftcap = 0);
+        float FinalLogitSoftcap = 0, int SlidingWindow = 0, int SlidingWindowPattern = 0, double LocalRopeTheta = 0)
+    {
+        /// <summary>
+        /// Whether layer <paramref name="layer"/> (0-based) is windowed, Hugging Face's rule for Gemma 2 and 3
+        /// (<c>is_sliding = bool((layer_idx + 1) % sliding_window_pattern)</c>), every layer with no pattern (Mistral).
+        /// Written out here as well as in the reference's BlockOptions, so the two oracles do not share it.
+        /// </summary>
+        public bool Windowed(int layer) => SlidingWindow > 0 && (SlidingWindowPattern == 0 || (layer + 1) % SlidingWindowPattern != 0);
+
+        /// <summary>Whether any layer is windowed: then the graph has the <see cref="WindowMaskInput"/> input.</summary>
+        public bool AnyWindowed => Enumerable.Range(0, Layers).Any(Windowed);
+
+        /// <summary>Whether the windowed layers rotate by their own base (and so read their own tables).</summary>
+        public bool LocalRope => LocalRopeTheta > 0 && AnyWindowed;
+    }
 
     public static string PastKey(int layer) => $"past_key.{layer}";
 
@@ -45,7 +69,9 @@ internal static class DecoderOnnxModels
     /// Inputs <c>input_ids</c> and <c>position_ids</c> (int64 [1, S]) and, when <paramref name="withPast"/>, per layer
     /// <c>past_key.{i}</c> and <c>past_value.{i}</c> ([1, KvHeads, P, HeadDim]). Outputs <c>logits</c> [1, S, Vocab] and per
     /// layer <c>present_key.{i}</c> and <c>present_value.{i}</c> ([1, KvHeads, P + S, HeadDim]). Without a past the graph
-    /// serves the first prefill: ONNX Runtime's causal rule is only bottom-right aligned when it is given a past.
+    /// serves the first prefill: ONNX Runtime's causal rule is only bottom-right aligned when it is given a past. With
+    /// a windowed layer there is one more input, <see cref="WindowMaskInput"/> (float [S, P + S], <see cref="WindowMask"/>),
+    /// which every windowed layer's Attention adds to its scores; the full layers never read it.
     /// </summary>
     public static byte[] Llama(DecoderShape shape, IReadOnlyDictionary<string, float[]> weights, bool withPast)
     {
@@ -61,6 +87,18 @@ internal static class DecoderOnnxModels
         var (cos, sin) = RopeTables(shape.MaxPositions, shape.RopeDim, shape.RopeTheta, shape.RopeScaling);
         graph.Initializer.Add(Tensor("rope.cos", cos, shape.MaxPositions, shape.RopeDim / 2));
         graph.Initializer.Add(Tensor("rope.sin", sin, shape.MaxPositions, shape.RopeDim / 2));
+        if (shape.LocalRope)
+        {
+            // Gemma 3's local rotary embedding: rope_local_base_freq with the default rope type, so no scaling.
+            var (localCos, localSin) = RopeTables(shape.MaxPositions, shape.RopeDim, shape.LocalRopeTheta);
+            graph.Initializer.Add(Tensor("rope_local.cos", localCos, shape.MaxPositions, shape.RopeDim / 2));
+            graph.Initializer.Add(Tensor("rope_local.sin", localSin, shape.MaxPositions, shape.RopeDim / 2));
+        }
+
+        if (shape.AnyWindowed)
+        {
+            graph.Input.Add(Value(WindowMaskInput, TensorProto.Types.DataType.Float, -1, -1));
+        }
 
         var table = weights["model.embed_tokens.weight"];
         graph.Initializer.Add(Tensor("model.embed_tokens.weight", table, shape.Vocab, shape.ModelDim));
@@ -93,6 +131,28 @@ internal static class DecoderOnnxModels
         graph.Node.Add(Identity(logits, "logits"));
         graph.Output.Add(Value("logits", TensorProto.Types.DataType.Float, 1, -1, shape.Vocab));
         return Model(graph);
+    }
+
+    /// <summary>
+    /// The sliding window as an additive attention mask for <paramref name="length"/> tokens after <paramref name="past"/>
+    /// cached ones, [length, past + length]: −∞ on key j when it lies <paramref name="window"/> or more positions before
+    /// the query's (<c>j ≤ past + i − window</c>), else 0. It says nothing of the keys after the query: those the
+    /// Attention's is_causal masks, which ONNX Runtime combines with an attn_mask (both added) and aligns bottom-right
+    /// over a past, so the mask need not repeat it (SlidingWindowGraphTests holds ORT to both).
+    /// </summary>
+    public static float[] WindowMask(int past, int length, int window)
+    {
+        int total = past + length;
+        var mask = new float[length * total];
+        for (int i = 0; i < length; i++)
+        {
+            for (int j = 0; j <= past + i - window; j++)
+            {
+                mask[i * total + j] = float.NegativeInfinity;
+            }
+        }
+
+        return mask;
     }
 
     /// <summary>
@@ -132,8 +192,10 @@ internal static class DecoderOnnxModels
             k = HeadNorm(graph, shape, weights, prefix + "self_attn.k_norm", k, shape.KvHeads);
         }
 
-        q = Rotary(graph, shape, prefix + "q_rope", q, shape.Heads);
-        k = Rotary(graph, shape, prefix + "k_rope", k, shape.KvHeads);
+        bool windowed = shape.Windowed(layer);
+        string tables = windowed && shape.LocalRope ? "rope_local" : "rope";
+        q = Rotary(graph, shape, prefix + "q_rope", q, shape.Heads, tables);
+        k = Rotary(graph, shape, prefix + "k_rope", k, shape.KvHeads, tables);
 
         if (withPast)
         {
@@ -142,7 +204,10 @@ internal static class DecoderOnnxModels
         }
 
         var attention = new NodeProto { OpType = "Attention", Name = prefix + "attention" };
-        attention.Input.AddRange(withPast ? [q, k, v, "", PastKey(layer), PastValue(layer)] : [q, k, v]);
+        // A windowed layer's attn_mask is the window; a full layer's stays absent (the empty name), so a graph without a
+        // window is the same node for node.
+        string mask = windowed ? WindowMaskInput : "";
+        attention.Input.AddRange(withPast ? [q, k, v, mask, PastKey(layer), PastValue(layer)] : windowed ? [q, k, v, mask] : [q, k, v]);
         attention.Output.AddRange([prefix + "attention.y", PresentKey(layer), PresentValue(layer)]);
         attention.Attribute.Add(IntAttribute("q_num_heads", shape.Heads));
         attention.Attribute.Add(IntAttribute("kv_num_heads", shape.KvHeads));
@@ -241,11 +306,11 @@ internal static class DecoderOnnxModels
         return Node(graph, "Reshape", name, [name + ".norm", name + ".rows_shape"]);
     }
 
-    /// <summary>RotaryEmbedding on 3-D rows [1, S, heads·HeadDim], the tables indexed by position_ids.</summary>
-    private static string Rotary(GraphProto graph, DecoderShape shape, string name, string input, int heads)
+    /// <summary>RotaryEmbedding on 3-D rows [1, S, heads·HeadDim], the tables <c>{tables}.cos</c>/<c>.sin</c> indexed by position_ids.</summary>
+    private static string Rotary(GraphProto graph, DecoderShape shape, string name, string input, int heads, string tables)
     {
         var node = new NodeProto { OpType = "RotaryEmbedding", Name = name };
-        node.Input.AddRange([input, "rope.cos", "rope.sin", "position_ids"]);
+        node.Input.AddRange([input, tables + ".cos", tables + ".sin", "position_ids"]);
         node.Output.Add(name);
         node.Attribute.Add(IntAttribute("interleaved", 0)); // rotate-half: pair i is (x[i], x[i + r/2])
         node.Attribute.Add(IntAttribute("num_heads", heads));

@@ -37,3 +37,14 @@ internal partial class DecoderOracleQwen3 : IDecoder;
     Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, Softcap = 50f, Scale = 0.25f, SandwichNorm = true, ScaleEmbeddings = true,
     FinalLogitSoftcap = 30f, TiedEmbeddings = true)]
 internal partial class DecoderOracleGemma2 : IDecoder;
+
+// Gemma 3 (text): Q and K normalized per head in Gemma's form, two of every three layers attending within 6 positions and
+// rotating by their own base; ORT's windowed layers take the window as an additive mask beside is_causal.
+[TransformerDecoder(Vocab = 64, Layers = 3, ModelDim = 48, Heads = 4, KvHeads = 1, HeadDim = 16, FfnDim = 64, MaxSeqLen = 40, NormEpsilon = 1e-6f,
+    Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true,
+    RopeTheta = 1000000f, LocalRopeTheta = 10000f, SlidingWindow = 6, SlidingWindowPattern = 3, TiedEmbeddings = true)]
+internal partial class DecoderOracleGemma3 : IDecoder;
+
+// Mistral v0.1: every layer windowed, the window (5) shorter than the prompt and than the prefill chunk.
+[TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 48, Heads = 4, KvHeads = 2, FfnDim = 64, MaxSeqLen = 40, MaxBatchTokens = 8, SlidingWindow = 5)]
+internal partial class DecoderOracleMistralWindow : IDecoder;

@@ -7,7 +7,8 @@ namespace AttentionGen.Tests.Onnx;
 /// <summary>
 /// One sequence through the <see cref="DecoderOnnxModels.Llama"/> graph on ONNX Runtime's CPU provider (one thread),
 /// holding the key/value cache the way an ONNX decoder loop does: each run's <c>present_key</c>/<c>present_value</c>
-/// are fed back as the next run's <c>past_key</c>/<c>past_value</c>. The first run uses the graph without a past.
+/// are fed back as the next run's <c>past_key</c>/<c>past_value</c>. The first run uses the graph without a past. A
+/// windowed graph also gets each run's sliding-window mask, built from the cached length and the run's.
 /// </summary>
 internal sealed class DecoderOrtRunner : IDisposable
 {
@@ -61,6 +62,11 @@ internal sealed class DecoderOrtRunner : IDisposable
             NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor<long>(ids, [1, tokens.Length])),
             NamedOnnxValue.CreateFromTensor("position_ids", new DenseTensor<long>(positions, [1, tokens.Length])),
         };
+        if (_shape.AnyWindowed)
+        {
+            inputs.Add(NamedOnnxValue.CreateFromTensor(WindowMaskInput,
+                new DenseTensor<float>(WindowMask(Position, tokens.Length, _shape.SlidingWindow), [tokens.Length, Position + tokens.Length])));
+        }
         if (Position > 0)
         {
             int[] pastShape = [1, _shape.KvHeads, Position, _shape.HeadDim];

@@ -11,15 +11,18 @@ internal static class AttentionReference
     /// softmax(Q·Kᵀ·scale [softcapped] + mask [causal, bottom-right])·V. q is [seqLen, heads·headDim], k and v are
     /// [kvSeqLen, kvHeads·headDim], mask [seqLen, kvSeqLen]. Query head h reads KV head h / (heads / kvHeads). A row that
     /// sees no key is zeros. <paramref name="softcapAfterMask"/> exists only to show which order another implementation
-    /// uses; the AttentionGen contract caps the raw scores and then adds the mask.
+    /// uses; the AttentionGen contract caps the raw scores and then adds the mask. A positive <paramref name="window"/> W
+    /// is a sliding window, aligned bottom-right as the causal rule is: query i sits at position
+    /// <c>p = i + kvSeqLen − seqLen</c> and sees only the keys j &gt; p − W (Hugging Face's <c>kv_idx &gt; q_idx − sliding_window</c>),
+    /// W keys with itself once causal too.
     /// </summary>
     public static double[] Sdpa(float[] q, float[] k, float[] v, int seqLen, int kvSeqLen, int heads, int kvHeads, int headDim,
-        bool causal, double scale, double softcap = 0, float[]? mask = null, bool softcapAfterMask = false) =>
-        Sdpa(ToDouble(q), ToDouble(k), ToDouble(v), seqLen, kvSeqLen, heads, kvHeads, headDim, causal, scale, softcap, mask, softcapAfterMask);
+        bool causal, double scale, double softcap = 0, float[]? mask = null, bool softcapAfterMask = false, int window = 0) =>
+        Sdpa(ToDouble(q), ToDouble(k), ToDouble(v), seqLen, kvSeqLen, heads, kvHeads, headDim, causal, scale, softcap, mask, softcapAfterMask, window);
 
-    /// <inheritdoc cref="Sdpa(float[], float[], float[], int, int, int, int, int, bool, double, double, float[], bool)"/>
+    /// <inheritdoc cref="Sdpa(float[], float[], float[], int, int, int, int, int, bool, double, double, float[], bool, int)"/>
     public static double[] Sdpa(double[] q, double[] k, double[] v, int seqLen, int kvSeqLen, int heads, int kvHeads, int headDim,
-        bool causal, double scale, double softcap = 0, float[]? mask = null, bool softcapAfterMask = false)
+        bool causal, double scale, double softcap = 0, float[]? mask = null, bool softcapAfterMask = false, int window = 0)
     {
         if (heads % kvHeads != 0)
         {
@@ -46,7 +49,8 @@ internal static class AttentionReference
                     double score = dot * scale;
                     double additive = mask?[i * kvSeqLen + j] ?? 0;
                     score = softcapAfterMask ? Softcap(score + additive, softcap) : Softcap(score, softcap) + additive;
-                    if (causal && j > i + (kvSeqLen - seqLen))
+                    int position = i + (kvSeqLen - seqLen);
+                    if ((causal && j > position) || (window > 0 && j <= position - window))
                     {
                         score = double.NegativeInfinity;
                     }

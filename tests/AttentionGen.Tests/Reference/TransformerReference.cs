@@ -5,13 +5,44 @@ namespace AttentionGen.Tests.Reference;
 /// also normalizes each sublayer's output before the residual add (Gemma 2). <paramref name="ScaleEmbeddings"/> and
 /// <paramref name="FinalLogitSoftcap"/> belong to the decoder around the blocks and are read only by
 /// <see cref="TransformerReference.DecoderLogits"/>: they ride here so a declaration's attribute maps to one record and
-/// every caller of DecoderLogits picks them up.
+/// every caller of DecoderLogits picks them up. <paramref name="SlidingWindow"/>, <paramref name="SlidingWindowPattern"/>
+/// and <paramref name="LocalRopeTheta"/> are the decoder's too (which layers are windowed, and their rotary base, as
+/// <see cref="TransformerDecoderAttribute"/> has them); <see cref="ForLayer"/> resolves them into one layer's options,
+/// which is what <see cref="TransformerReference.Block"/> takes: there a positive SlidingWindow windows the block.
 /// </summary>
 internal sealed record BlockOptions(
     int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, bool Causal, double Scale, double Softcap, bool PreNorm,
     ActivationKind Activation, double Epsilon, NormKind Norm = NormKind.LayerNorm, int RopeDim = 0, double RopeTheta = 10000,
     WeightNames Names = WeightNames.Bert, Llama3Scaling? RopeScaling = null, bool SandwichNorm = false, bool ScaleEmbeddings = false,
-    double FinalLogitSoftcap = 0);
+    double FinalLogitSoftcap = 0, int SlidingWindow = 0, int SlidingWindowPattern = 0, double LocalRopeTheta = 0)
+{
+    /// <summary>
+    /// Whether layer <paramref name="layer"/> (0-based) is windowed: with a window, every layer when the pattern is 0
+    /// (Mistral v0.1), else all but each <c>SlidingWindowPattern</c>-th (Hugging Face's Gemma 2 and 3:
+    /// <c>is_sliding = bool((layer_idx + 1) % sliding_window_pattern)</c>).
+    /// </summary>
+    public bool Windowed(int layer) => SlidingWindow > 0 && (SlidingWindowPattern == 0 || (layer + 1) % SlidingWindowPattern != 0);
+
+    /// <summary>
+    /// Layer <paramref name="layer"/>'s options: its window (0 when the layer is full) and its rotary base, with the
+    /// pattern and the local base resolved away (0). A windowed layer with a <see cref="LocalRopeTheta"/> rotates by it
+    /// with no scaling, as Gemma 3's local rotary embedding (rope_local_base_freq, rope type default) does; the others
+    /// keep RopeTheta and RopeScaling. Resolving resolved options changes nothing.
+    /// </summary>
+    public BlockOptions ForLayer(int layer)
+    {
+        bool windowed = Windowed(layer);
+        bool local = windowed && LocalRopeTheta > 0;
+        return this with
+        {
+            SlidingWindow = windowed ? SlidingWindow : 0,
+            SlidingWindowPattern = 0,
+            LocalRopeTheta = 0,
+            RopeTheta = local ? LocalRopeTheta : RopeTheta,
+            RopeScaling = local ? null : RopeScaling,
+        };
+    }
+}
 
 /// <summary>
 /// The tensor-name prefixes of a block's parts in one checkpoint family. With sandwich norms (Gemma 2) the pre-norm
@@ -42,10 +73,18 @@ internal static class TransformerReference
 {
     /// <summary>
     /// One block over a whole sequence (positions 0 to tokens − 1). With <paramref name="attentionMask"/> (Hugging Face's:
-    /// 1 = attend, 0 = padding), a padded key gets −∞ added to its score in every row, so no row attends to it.
+    /// 1 = attend, 0 = padding), a padded key gets −∞ added to its score in every row, so no row attends to it. With a
+    /// <see cref="BlockOptions.SlidingWindow"/> W the token at p sees only the keys after p − W. <paramref name="o"/> is one
+    /// layer's options (<see cref="BlockOptions.ForLayer"/>): a decoder's pattern or local rotary base is refused here,
+    /// since the block cannot know which layer it is.
     /// </summary>
     public static double[] Block(double[] x, int tokens, BlockOptions o, IReadOnlyDictionary<string, float[]> w, string prefix = "", int[]? attentionMask = null)
     {
+        if (o.SlidingWindowPattern != 0 || o.LocalRopeTheta != 0)
+        {
+            throw new ArgumentException("A block takes one layer's options: resolve the window pattern and the local rotary base with ForLayer.", nameof(o));
+        }
+
         var n = BlockTensorNames.For(o.Names);
         float[]? Bias(string name) => w.TryGetValue(prefix + name + ".bias", out var b) ? b : null;
         double[] Linear(double[] input, string name, int inDim, int outDim) =>
@@ -77,7 +116,8 @@ internal static class TransformerReference
             RotateHalf(k, tokens, o.KvHeads, o.HeadDim, o.RopeDim, o.RopeTheta, o.RopeScaling);
         }
 
-        var attended = AttentionReference.Sdpa(q, k, v, tokens, tokens, o.Heads, o.KvHeads, o.HeadDim, o.Causal, o.Scale, o.Softcap, KeyMask(attentionMask, tokens));
+        var attended = AttentionReference.Sdpa(q, k, v, tokens, tokens, o.Heads, o.KvHeads, o.HeadDim, o.Causal, o.Scale, o.Softcap, KeyMask(attentionMask, tokens),
+            window: o.SlidingWindow);
         var attentionOut = Linear(attended, n.AttentionOutput, queryWidth, d);
         h = Add(h, o.SandwichNorm ? Norm(attentionOut, n.PostAttentionNorm) : attentionOut);
         if (!o.PreNorm)
@@ -110,6 +150,8 @@ internal static class TransformerReference
     /// A Llama-style decoder's logits for every position of <paramref name="tokenIds"/> ([tokens, vocab]): embedding
     /// (times √ModelDim with <see cref="BlockOptions.ScaleEmbeddings"/>), pre-norm blocks (causal), the final norm, the LM
     /// head (or the embedding table when tied), then <c>cap·tanh(logit/cap)</c> with a <see cref="BlockOptions.FinalLogitSoftcap"/>.
+    /// Each block gets its layer's options (<see cref="BlockOptions.ForLayer"/>): its sliding window, if windowed, and its
+    /// rotary base.
     /// </summary>
     public static double[] DecoderLogits(int[] tokenIds, int vocab, int layers, BlockOptions o, IReadOnlyDictionary<string, float[]> w, bool tied)
     {
@@ -130,7 +172,7 @@ internal static class TransformerReference
 
         for (int layer = 0; layer < layers; layer++)
         {
-            h = Block(h, tokens, o, w, gpt2 ? $"h.{layer}." : $"model.layers.{layer}.");
+            h = Block(h, tokens, o.ForLayer(layer), w, gpt2 ? $"h.{layer}." : $"model.layers.{layer}.");
         }
 
         h = ModelNorm(h, tokens, o, w, gpt2 ? "ln_f" : "model.norm");

@@ -309,6 +309,35 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void SlidingWindows_AreComparedWhenDeclared_WithGemma3sPatternAndLocalBase()
+    {
+        // gemma-3-1b-it's config.json with DecoderGemma3Tiny's sizes: its caps are null (not compared), its window, pattern
+        // and local rotary base are compared with the declaration's.
+        const string Gemma3Config = """
+            {
+              "architectures": ["Gemma3ForCausalLM"], "model_type": "gemma3_text", "attention_bias": false, "attn_logit_softcapping": null,
+              "final_logit_softcapping": null, "head_dim": 16, "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 32,
+              "intermediate_size": 48, "max_position_embeddings": 32768, "num_attention_heads": 4, "num_hidden_layers": 3,
+              "num_key_value_heads": 1, "query_pre_attn_scalar": 16, "rms_norm_eps": 1e-06, "rope_local_base_freq": 10000,
+              "rope_scaling": null, "rope_theta": 1000000, "sliding_window": 5, "sliding_window_pattern": 3, "vocab_size": 48
+            }
+            """;
+        Assert.Equal(16, DecoderGemma3Tiny.CheckConfig(Write(Gemma3Config)));
+        var other = Gemma3Config.Replace("\"sliding_window\": 5", "\"sliding_window\": 512", StringComparison.Ordinal)
+            .Replace("\"sliding_window_pattern\": 3", "\"sliding_window_pattern\": 6", StringComparison.Ordinal)
+            .Replace("\"rope_local_base_freq\": 10000", "\"rope_local_base_freq\": 20000", StringComparison.Ordinal);
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(other)));
+        Assert.Equal(["sliding_window", "sliding_window_pattern", "rope_local_base_freq"], e.Mismatches.Select(m => m.Key));
+
+        // Mistral v0.1 windows every layer: its window is compared, and a file stating a pattern is another model.
+        string mistral = LlamaTinyConfig.Replace("\"llama\"", "\"mistral\"", StringComparison.Ordinal).Replace("\"rope_scaling\": null", "\"rope_scaling\": null, \"sliding_window\": 6", StringComparison.Ordinal)
+            .Replace("\"vocab_size\": 64", "\"vocab_size\": 48", StringComparison.Ordinal);
+        Assert.Equal(12, DecoderMistralWindowTiny.CheckConfig(Write(mistral)));
+        var patterned = Assert.Throws<ModelConfigMismatchException>(() => DecoderMistralWindowTiny.CheckConfig(Write(mistral.Replace("\"sliding_window\": 6", "\"sliding_window\": 6, \"sliding_window_pattern\": 2", StringComparison.Ordinal))));
+        Assert.Equal("sliding_window_pattern", Assert.Single(patterned.Mismatches).Key);
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));

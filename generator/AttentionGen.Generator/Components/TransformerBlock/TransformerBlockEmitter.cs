@@ -40,6 +40,21 @@ internal static class TransformerBlockEmitter
             w.Constant("int", "RopeOriginalMaxPositions", Int(scaling.OriginalMaxPositions), "Llama 3 rotary scaling: the context length the model was first trained at.");
         }
 
+        if (block.SlidingWindow > 0)
+        {
+            w.Constant("int", "SlidingWindow", Int(block.SlidingWindow), block.WindowBites
+                ? "A windowed layer's token at position p attends to the keys at positions p − SlidingWindow + 1 … p only."
+                : "A windowed layer's token at position p attends to the keys at positions p − SlidingWindow + 1 … p only: never fewer than the cache holds.");
+            w.Constant("int", "SlidingWindowPattern", Int(block.SlidingWindowPattern), block.SlidingWindowPattern == 0
+                ? "Every layer is windowed."
+                : "Layer i is windowed unless (i + 1) % SlidingWindowPattern == 0.");
+        }
+
+        if (block.HasLocalRope)
+        {
+            w.Constant("float", "LocalRopeTheta", Float(block.LocalRopeTheta), "The windowed layers' rotary base θ (RopeTheta is the full layers').");
+        }
+
         AttentionCoreEmitter.EmitConstants(w, block.Core);
     }
 
@@ -59,6 +74,19 @@ internal static class TransformerBlockEmitter
                 ? $"private static readonly {Kernels}.RopeTables RopeTables = new({ropePositions}, RopeDim, RopeTheta);"
                 : $"private static readonly {Kernels}.RopeTables RopeTables = new({ropePositions}, RopeDim, RopeTheta, " +
                   $"new {Kernels}.Llama3RopeScaling(RopeScalingFactor, RopeLowFrequencyFactor, RopeHighFrequencyFactor, RopeOriginalMaxPositions));");
+            if (block.HasLocalRope)
+            {
+                w.Line($"private static readonly {Kernels}.RopeTables LocalRopeTables = new({ropePositions}, RopeDim, LocalRopeTheta);");
+            }
+        }
+
+        if (block.TellsLayersApart)
+        {
+            w.Line();
+            w.Line("/// <summary>Whether layer <paramref name=\"layer\"/> attends within the sliding window (and rotates by its own base).</summary>");
+            w.Line(block.SlidingWindowPattern == 0
+                ? "private static bool IsWindowed(int layer) => true;"
+                : "private static bool IsWindowed(int layer) => (layer + 1) % SlidingWindowPattern != 0;");
         }
     }
 
@@ -71,7 +99,9 @@ internal static class TransformerBlockEmitter
         if (block.UsesCache)
         {
             w.Line($"/// One {kind} transformer block, in place on <paramref name=\"hidden\"/> [tokens, ModelDim]: the next tokens of the sequence, at");
-            w.Line("/// <paramref name=\"position\"/>. Their keys and values join the block's cache, and they attend to everything cached so far.");
+            w.Line(block.WindowBites
+                ? "/// <paramref name=\"position\"/>. Their keys and values join the block's cache, and they attend to everything cached so far (a windowed layer, to its window)."
+                : "/// <paramref name=\"position\"/>. Their keys and values join the block's cache, and they attend to everything cached so far.");
         }
         else
         {
@@ -144,14 +174,38 @@ internal static class TransformerBlockEmitter
 
             if (block.UsesCache)
             {
-                if (block.HasRope)
+                if (block.TellsLayersApart)
                 {
-                    EmitRope(w, "query", "tokens", "QueryWidth", "Heads", "position");
-                    EmitRope(w, "key", "tokens", "KvWidth", "KvHeads", "position");
+                    w.Line("bool windowed = IsWindowed(layer);");
                 }
 
-                AttentionCoreEmitter.EmitAttend(w, block.Core, "query", "keyCache.Slice(0, (position + tokens) * KvWidth)",
-                    "valueCache.Slice(0, (position + tokens) * KvWidth)", "default", "attended", "tokens", "position + tokens");
+                if (block.HasRope)
+                {
+                    var tables = "RopeTables";
+                    if (block.HasLocalRope)
+                    {
+                        w.Line($"{Kernels}.RopeTables ropeTables = windowed ? LocalRopeTables : RopeTables;");
+                        tables = "ropeTables";
+                    }
+
+                    EmitRope(w, "query", "tokens", "QueryWidth", "Heads", "position", tables);
+                    EmitRope(w, "key", "tokens", "KvWidth", "KvHeads", "position", tables);
+                }
+
+                if (block.WindowBites)
+                {
+                    w.Line("// A windowed layer reads only the keys its first new token can see; later tokens of a chunk mask the ones before their own window.");
+                    w.Line("int firstKey = windowed ? global::System.Math.Max(0, position + 1 - SlidingWindow) : 0;");
+                    w.Line("int keys = position + tokens - firstKey;");
+                    w.Line($"{ReadOnlySpan} windowMask = windowed ? {Kernels}.SlidingWindowMask.Fill(_windowMask.Span, tokens, position, firstKey, keys, SlidingWindow) : default;");
+                    AttentionCoreEmitter.EmitAttend(w, block.Core, "query", "keyCache.Slice(firstKey * KvWidth, keys * KvWidth)",
+                        "valueCache.Slice(firstKey * KvWidth, keys * KvWidth)", "windowMask", "attended", "tokens", "keys");
+                }
+                else
+                {
+                    AttentionCoreEmitter.EmitAttend(w, block.Core, "query", "keyCache.Slice(0, (position + tokens) * KvWidth)",
+                        "valueCache.Slice(0, (position + tokens) * KvWidth)", "default", "attended", "tokens", "position + tokens");
+                }
             }
             else
             {
@@ -259,8 +313,8 @@ internal static class TransformerBlockEmitter
         }
     }
 
-    private static void EmitRope(SourceWriter w, string rows, string tokens, string rowWidth, string heads, string firstPosition) =>
-        w.Line($"{Kernels}.RopeKernels.RotateHalf({rows}, {tokens}, {rowWidth}, {heads}, HeadDim, RopeDim, RopeTables.Cos, RopeTables.Sin, {firstPosition});");
+    private static void EmitRope(SourceWriter w, string rows, string tokens, string rowWidth, string heads, string firstPosition, string tables = "RopeTables") =>
+        w.Line($"{Kernels}.RopeKernels.RotateHalf({rows}, {tokens}, {rowWidth}, {heads}, HeadDim, RopeDim, {tables}.Cos, {tables}.Sin, {firstPosition});");
 
     private static string Kernel(ActivationKind activation) => activation switch
     {

@@ -48,6 +48,27 @@ internal sealed record TransformerBlockPlan(
     /// <summary>Whether each sublayer's output is normalized before its residual add too (Gemma 2 and 3).</summary>
     public bool SandwichNorm { get; init; }
 
+    /// <summary>A cached block's attention window (keys at positions p − SlidingWindow + 1 … p), or 0 for none.</summary>
+    public int SlidingWindow { get; init; }
+
+    /// <summary>Which layers the window applies to: layer i unless (i + 1) % SlidingWindowPattern == 0; 0 for every layer.</summary>
+    public int SlidingWindowPattern { get; init; }
+
+    /// <summary>The windowed layers' rotary base (Gemma 3), or 0 for RopeTheta.</summary>
+    public float LocalRopeTheta { get; init; }
+
+    /// <summary>
+    /// Whether the window can hide a key: only when it is shorter than the cache. A window as long gets no mask and no
+    /// scratch (its layers may still rotate by their own base).
+    /// </summary>
+    public bool WindowBites => SlidingWindow > 0 && SlidingWindow < Core.MaxKvSeqLen;
+
+    /// <summary>Whether windowed layers rotate by a base of their own.</summary>
+    public bool HasLocalRope => HasRope && SlidingWindow > 0 && LocalRopeTheta > 0 && LocalRopeTheta != RopeTheta;
+
+    /// <summary>Whether RunBlock must tell windowed layers from full ones.</summary>
+    public bool TellsLayersApart => WindowBites || HasLocalRope;
+
     /// <summary>Llama 3's scaling of the rotary frequencies, or null for none.</summary>
     public Llama3RopeScalingPlan? RopeScaling { get; init; }
 
@@ -155,6 +176,12 @@ internal sealed record TransformerBlockPlan(
 
             yield return ("_attended", "QueryWidth", (long)MaxBatchTokens * QueryWidth, "the attended heads");
             yield return ("_sublayerOutput", "ModelDim", (long)MaxBatchTokens * ModelDim, "a sublayer's output, before the residual");
+            if (WindowBites)
+            {
+                // A chunk's rows against the keys its first row can see: at most SlidingWindow − 1 before the chunk.
+                yield return ("_windowMask", "(MaxBatchTokens + SlidingWindow - 1)", (long)MaxBatchTokens * (MaxBatchTokens + SlidingWindow - 1), "the sliding window's mask over a chunk");
+            }
+
             yield return ("_intermediate", "FfnDim", (long)MaxBatchTokens * FfnDim, "the feed-forward hidden layer");
             if (IsGated)
             {
@@ -172,7 +199,8 @@ internal sealed record TransformerBlockPlan(
     public IEnumerable<string> Members =>
         new[] { "ModelDim", "FfnDim", "NormEpsilon", "MaxBatchTokens", "Heads", "KvHeads", "HeadDim", "QueryWidth", "KvWidth", "MaxSeqLen",
                 "MaxKvSeqLen", "Scale", "Softcap", "IsCausal", "RunBlock", "RopeDim", "RopeTheta", "RopeTables",
-                "RopeScalingFactor", "RopeLowFrequencyFactor", "RopeHighFrequencyFactor", "RopeOriginalMaxPositions" }
+                "RopeScalingFactor", "RopeLowFrequencyFactor", "RopeHighFrequencyFactor", "RopeOriginalMaxPositions",
+                "SlidingWindow", "SlidingWindowPattern", "IsWindowed", "LocalRopeTheta", "LocalRopeTables" }
             .Concat(Scratch.Select(s => s.Field)).Concat(Core.Members);
 
     /// <summary>The scratch an instance allocates, for the memory ceiling.</summary>
