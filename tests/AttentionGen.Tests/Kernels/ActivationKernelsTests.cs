@@ -112,51 +112,45 @@ public sealed class ActivationKernelsTests
         Assert.Equal(input.Zip(up, GeGluTanhOperator.Invoke).ToArray(), output);
     }
 
-    [Theory]
-    [InlineData(1)]
-    [InlineData(33)]
-    [InlineData(1000)]
-    public void GeGluTanh_MatchesFloat64_AndWorksInPlaceOnEitherInput(int length)
+    /// <summary>The gated units by name: the kernel, and its float64 form of (gate, up).</summary>
+    private static (GatedKernel Kernel, Func<double, double, double> Expected) Gated(string name) => name switch
     {
-        float[] gate = KernelReference.Uniform(length, -10f, 10f, seed: length + 2);
-        float[] up = KernelReference.Uniform(length, -3f, 3f, seed: length + 3);
-        double[] expected = gate.Zip(up, (g, u) => 0.5 * g * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (g + 0.044715 * (double)g * g * g))) * u).ToArray();
-        float[] output = new float[length];
-        ActivationKernels.GeGluTanh(gate, up, output);
-        KernelReference.AssertClose(expected, output, 1e-6, floor: 1e-3);
+        "SwiGlu" => (ActivationKernels.SwiGlu, (g, u) => g / (1 + Math.Exp(-g)) * u),
+        "GeGluTanh" => (ActivationKernels.GeGluTanh, (g, u) => 0.5 * g * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (g + 0.044715 * g * g * g))) * u),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
+    };
 
-        float[] inGate = (float[])gate.Clone(), inUp = (float[])up.Clone();
-        ActivationKernels.GeGluTanh(inGate, up, inGate);
-        ActivationKernels.GeGluTanh(gate, inUp, inUp);
-        Assert.Equal(output, inGate);
-        Assert.Equal(output, inUp);
-        Assert.Equal("up", Assert.Throws<ArgumentException>(() => ActivationKernels.GeGluTanh(new float[4], new float[5], new float[4])).ParamName);
-    }
+    private delegate void GatedKernel(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> output);
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(7)]
-    [InlineData(33)]
-    [InlineData(1000)]
-    public void SwiGlu_MatchesFloat64_AndWorksInPlaceOnEitherInput(int length)
+    [InlineData("SwiGlu", 1)]
+    [InlineData("SwiGlu", 7)]
+    [InlineData("SwiGlu", 33)]
+    [InlineData("SwiGlu", 1000)]
+    [InlineData("GeGluTanh", 1)]
+    [InlineData("GeGluTanh", 33)]
+    [InlineData("GeGluTanh", 1000)]
+    public void GatedUnit_MatchesFloat64_AndWorksInPlaceOnEitherInput(string name, int length)
     {
+        var (kernel, reference) = Gated(name);
         float[] gate = KernelReference.Uniform(length, -10f, 10f, seed: length);
         float[] up = KernelReference.Uniform(length, -3f, 3f, seed: length + 1);
-        double[] expected = gate.Zip(up, (g, u) => g / (1 + Math.Exp(-(double)g)) * u).ToArray();
+        double[] expected = gate.Zip(up, (g, u) => reference(g, u)).ToArray();
         float[] output = new float[length];
-        ActivationKernels.SwiGlu(gate, up, output);
+        kernel(gate, up, output);
         KernelReference.AssertClose(expected, output, 1e-6, floor: 1e-3);
 
         float[] inGate = (float[])gate.Clone(), inUp = (float[])up.Clone();
-        ActivationKernels.SwiGlu(inGate, up, inGate);
-        ActivationKernels.SwiGlu(gate, inUp, inUp);
+        kernel(inGate, up, inGate);
+        kernel(gate, inUp, inUp);
         Assert.Equal(output, inGate);
         Assert.Equal(output, inUp);
     }
 
     [Fact]
-    public void SwiGlu_BadArguments_ThrowNamingThem()
+    public void GatedUnits_BadArguments_ThrowNamingThem()
     {
+        Assert.Equal("up", Assert.Throws<ArgumentException>(() => ActivationKernels.GeGluTanh(new float[4], new float[5], new float[4])).ParamName);
         Assert.Equal("up", Assert.Throws<ArgumentException>(() => ActivationKernels.SwiGlu(new float[4], new float[5], new float[4])).ParamName);
         Assert.Equal("output", Assert.Throws<ArgumentException>(() => ActivationKernels.SwiGlu(new float[4], new float[4], new float[3])).ParamName);
         float[] buffer = new float[9];

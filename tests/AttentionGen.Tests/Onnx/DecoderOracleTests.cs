@@ -107,7 +107,16 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
         var values = TransformerNumericTests.RandomWeights(type, seed: 31);
         var sequence = TransformerNumericTests.Ids(shape.MaxPositions, shape.Vocab, seed: 32);
         var expected = TransformerReference.DecoderLogits(sequence, shape.Vocab, shape.Layers, ReferenceOptions(type), values, tied: type.GetCustomAttribute<TransformerDecoderAttribute>()!.TiedEmbeddings);
+        var (wholeError, chunkedError) = AssertGraphMatches(expected, shape, values, sequence, name);
+        output.WriteLine($"{name}: ORT vs float64 reference, one pass {wholeError:E2}, in chunks over a past {chunkedError:E2}");
+    }
 
+    /// <summary>
+    /// ORT running the graph of <paramref name="shape"/> over <paramref name="sequence"/>, in one pass and in
+    /// <see cref="Chunks"/> over a past, against the reference's logits of every position; returns each run's worst error.
+    /// </summary>
+    internal static (double Whole, double Chunked) AssertGraphMatches(double[] expected, DecoderShape shape, IReadOnlyDictionary<string, float[]> values, int[] sequence, string name)
+    {
         using var whole = new DecoderOrtRunner(shape, values);
         double wholeError = AssertCloseRows(expected, whole.Run(sequence), 0, shape, $"{name} ORT in one pass");
 
@@ -120,7 +129,7 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
                 AssertCloseRows(expected, chunked.Run(sequence.AsSpan(first, length)), first, shape, $"{name} ORT chunk at {first}"));
         }
 
-        output.WriteLine($"{name}: ORT vs float64 reference, one pass {wholeError:E2}, in chunks over a past {chunkedError:E2}");
+        return (wholeError, chunkedError);
     }
 
     /// <summary>The chunk lengths the graph is run in over a past: 9, 4, 3, then single tokens up to <paramref name="total"/>.</summary>
