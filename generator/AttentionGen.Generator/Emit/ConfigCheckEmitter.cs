@@ -39,6 +39,9 @@ internal static class ConfigCheckEmitter
     public static string AtLeast(string option, string offSwitch, params string[] keys) =>
         $"{ConfigSetting}.AtLeast(\"{option}\", {option}, {Keys(keys)}).UnlessOff(\"{offSwitch}\")";
 
+    /// <summary>Which layers are windowed (the generated <c>IsWindowed</c>), against a config's per-layer list <paramref name="key"/>.</summary>
+    public static string LayerTypes(string option, string key) => $"{ConfigSetting}.LayerTypes(\"{option}\", Layers, IsWindowed, {Keys(new[] { key })})";
+
     /// <summary>A text option the declaration fixes to <paramref name="declared"/>, which the config states as one of <paramref name="accepted"/>.</summary>
     public static string Text(string option, string declared, string[] accepted, params string[] keys) =>
         $"{ConfigSetting}.Text(\"{option}\", \"{declared}\", [{Keys(accepted)}], {Keys(keys)})";

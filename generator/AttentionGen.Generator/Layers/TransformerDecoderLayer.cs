@@ -425,6 +425,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     {
                         settings.Add(ConfigCheckEmitter.Integer("SlidingWindow", "sliding_window"));
                         settings.Add(ConfigCheckEmitter.Integer("SlidingWindowPattern", "sliding_window_pattern"));
+                        settings.Add(ConfigCheckEmitter.LayerTypes("SlidingWindowPattern", "layer_types"));
                         if (GemmaFamily is not null)
                         {
                             settings.Add(ConfigCheckEmitter.RealOf("LocalRopeTheta", Block.LocalRopeTheta > 0 ? "LocalRopeTheta" : "RopeTheta", "rope_local_base_freq"));

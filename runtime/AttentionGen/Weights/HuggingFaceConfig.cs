@@ -178,6 +178,20 @@ public sealed class ConfigSetting
             value => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long stated) && stated >= declared);
 
     /// <summary>
+    /// Which of <paramref name="layers"/> layers attend within a sliding window, as transformers lists them in newer
+    /// files (<c>layer_types</c>: <c>"sliding_attention"</c> or <c>"full_attention"</c> per layer, beside or instead of
+    /// <c>sliding_window_pattern</c>): the list must name each layer as <paramref name="windowed"/> treats it.
+    /// </summary>
+    public static ConfigSetting LayerTypes(string option, int layers, Func<int, bool> windowed, params string[] keys)
+    {
+        ArgumentNullException.ThrowIfNull(windowed);
+        var declared = Enumerable.Range(0, layers).Select(layer => windowed(layer) ? "sliding_attention" : "full_attention").ToArray();
+        return new(option, $"[{string.Join(", ", declared)}]", keys, value =>
+            value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == layers
+            && value.EnumerateArray().Select(type => type.ValueKind == JsonValueKind.String ? type.GetString() : null).SequenceEqual(declared, StringComparer.Ordinal));
+    }
+
+    /// <summary>
     /// This setting, left alone when the file holds <c>false</c> under <paramref name="key"/>: Qwen2 files state a
     /// <c>sliding_window</c> with <c>"use_sliding_window": false</c>.
     /// </summary>

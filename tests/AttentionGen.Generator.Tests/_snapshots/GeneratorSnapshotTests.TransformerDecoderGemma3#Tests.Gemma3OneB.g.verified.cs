@@ -319,6 +319,7 @@ partial class Gemma3OneB
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "mlp_bias"),
         global::AttentionGen.ConfigSetting.Integer("SlidingWindow", SlidingWindow, "sliding_window"),
         global::AttentionGen.ConfigSetting.Integer("SlidingWindowPattern", SlidingWindowPattern, "sliding_window_pattern"),
+        global::AttentionGen.ConfigSetting.LayerTypes("SlidingWindowPattern", Layers, IsWindowed, "layer_types"),
         global::AttentionGen.ConfigSetting.Real("LocalRopeTheta", LocalRopeTheta, "rope_local_base_freq"),
         global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"),
     ];

@@ -329,6 +329,12 @@ public sealed class HuggingFaceConfigTests : IDisposable
         var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(other)));
         Assert.Equal(["sliding_window", "sliding_window_pattern", "rope_local_base_freq"], e.Mismatches.Select(m => m.Key));
 
+        // Newer files list each layer's kind (layer_types), beside the pattern or instead of it.
+        string listed = Gemma3Config.Replace("\"sliding_window_pattern\": 3", "\"layer_types\": [\"sliding_attention\", \"sliding_attention\", \"full_attention\"]", StringComparison.Ordinal);
+        Assert.Equal(16, DecoderGemma3Tiny.CheckConfig(Write(listed)));
+        var misplaced = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(listed.Replace("\"sliding_attention\", \"full_attention\"]", "\"full_attention\", \"sliding_attention\"]", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("SlidingWindowPattern", "[sliding_attention, sliding_attention, full_attention]", "layer_types", "[\"sliding_attention\", \"full_attention\", \"sliding_attention\"]"), Assert.Single(misplaced.Mismatches));
+
         // Mistral v0.1 windows every layer: its window is compared, and a file stating a pattern is another model.
         string mistral = LlamaTinyConfig.Replace("\"llama\"", "\"mistral\"", StringComparison.Ordinal).Replace("\"rope_scaling\": null", "\"rope_scaling\": null, \"sliding_window\": 6", StringComparison.Ordinal)
             .Replace("\"vocab_size\": 64", "\"vocab_size\": 48", StringComparison.Ordinal);

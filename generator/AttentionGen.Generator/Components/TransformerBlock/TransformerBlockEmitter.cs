@@ -80,7 +80,7 @@ internal static class TransformerBlockEmitter
             }
         }
 
-        if (block.TellsLayersApart)
+        if (block.SlidingWindow > 0)
         {
             w.Line();
             w.Line("/// <summary>Whether layer <paramref name=\"layer\"/> attends within the sliding window (and rotates by its own base).</summary>");
