@@ -240,6 +240,9 @@ public sealed class ParallelForwardTests
     [InlineData(nameof(DecoderLlamaTiny))]
     [InlineData(nameof(DecoderLlamaTinyBfloat16))]
     [InlineData(nameof(DecoderGpt2Tiny))]
+    [InlineData(nameof(DecoderGemma2Tiny))]
+    [InlineData(nameof(DecoderGemma3Tiny))] // windowed layers: a masked prefill, sliced decode steps
+    [InlineData(nameof(DecoderMistralWindowTiny))]
     public void Decoder_PrefillAndDecodeSteps_SplitGivesOneThreadBits(string name)
     {
         var type = LayerType(name);
