@@ -140,6 +140,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         {
             w.Constant("float", "FinalLogitSoftcap", Float(body.FinalLogitSoftcap), "Logits become FinalLogitSoftcap · tanh(logits / FinalLogitSoftcap).");
         }
+
         TransformerBlockEmitter.EmitConstants(w, block);
         AttentionCoreEmitter.EmitShape(w, block.Core);
         w.Line();
@@ -284,7 +285,6 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         /// <summary>Gemma's families: its RMSNorm; with sandwich norms Gemma 2; with Q and K normalized too, Gemma 3's text model.</summary>
         private string? GemmaFamily =>
             Block.SandwichNorm && Block.QueryKeyNorm ? "gemma3_text" : Block.SandwichNorm ? "gemma2" : Block.Norm == NormKind.GemmaRmsNorm ? "gemma" : null;
-
 
         public NormWeights FinalNorm => NormWeights.For(Block.Norm, Gpt2 ? "ln_f" : "model.norm", "FinalNorm", Block.ModelDim);
 
