@@ -182,6 +182,14 @@ internal static class Declarations
             "QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true, RopeTheta = 1000000f, LocalRopeTheta = 10000f, " +
             "SlidingWindow = 512, SlidingWindowPattern = 6, TiedEmbeddings = true, WeightFormat = WeightFormat.BFloat16)").Named("Gemma3OneB").Build();
 
+    /// <summary>Gemma 3 4B's language model: Gemma 3 1B's layout wider, its full layers' rotation scaled linearly by 8.</summary>
+    public static readonly string TransformerDecoderGemma3Scaled =
+        TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 262208, Layers = 34, ModelDim = 2560, Heads = 8, KvHeads = 4, HeadDim = 256, " +
+            "FfnDim = 10240, MaxSeqLen = 8192, Norm = NormKind.GemmaRmsNorm, NormEpsilon = 1e-6f, Activation = ActivationKind.GeGluTanh, " +
+            "QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true, RopeTheta = 1000000f, RopeScaling = RopeScalingKind.Linear, " +
+            "RopeScalingFactor = 8f, LocalRopeTheta = 10000f, SlidingWindow = 1024, SlidingWindowPattern = 6, TiedEmbeddings = true, " +
+            "WeightFormat = WeightFormat.BFloat16)").Named("Gemma3FourB").Build();
+
     /// <summary>A causal grouped-query block with the padding mask: the masked overload, and RunBlock taking a mask.</summary>
     public static readonly string TransformerBlockPaddingMask =
         TestSourceBuilder.WithAttribute("TransformerBlock(ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 96, MaxSeqLen = 16, Causal = true, " +

@@ -301,6 +301,8 @@ public sealed class DiagnosticsTests
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, FinalLogitSoftcap = -30f)", "AGEN0007")]
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, Softcap = float.NaN)", "AGEN0007")]
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, SlidingWindow = -4)", "AGEN0003")]
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, RopeScaling = RopeScalingKind.Linear)", "AGEN0016")] // no rotary positions to scale
+    [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, RopeScaling = RopeScalingKind.Linear, RopeScalingFactor = 0.5f)", "AGEN0016")]
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, SlidingWindowPattern = 6)", "AGEN0016")] // no window
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, LocalRopeTheta = 10000f)", "AGEN0016")] // no window
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, SlidingWindow = 4, LocalRopeTheta = 0.5f)", "AGEN0016")]

@@ -67,6 +67,8 @@ public sealed class GeneratorSnapshotTests
 
     [Fact] public void TransformerDecoderGemma3() => Verify(Declarations.TransformerDecoderGemma3, "Tests.Gemma3OneB.g.cs");
 
+    [Fact] public void TransformerDecoderGemma3Scaled() => Verify(Declarations.TransformerDecoderGemma3Scaled, "Tests.Gemma3FourB.g.cs");
+
     [Fact] public void TransformerBlockPaddingMask() => Verify(Declarations.TransformerBlockPaddingMask, "Tests.PaddedGptLayer.g.cs");
 
     [Fact] public void TransformerEncoderPaddingMask() => Verify(Declarations.TransformerEncoderPaddingMask, "Tests.PaddedMiniLm.g.cs");

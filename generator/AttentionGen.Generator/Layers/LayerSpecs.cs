@@ -83,6 +83,7 @@ internal enum RopeScalingKind
 {
     None = 0,
     Llama3 = 1,
+    Linear = 2,
 }
 
 /// <summary>Mirrors the runtime's <c>AttentionGen.WeightFormat</c>.</summary>

@@ -389,7 +389,12 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
 
                         // Linear, dynamic or YaRN scaling change the rotary frequencies too: unsupported, so refused.
                         string[] ropeType = { "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type" };
-                        if (Block.RopeScaling is null)
+                        if (Block.LinearRopeScaling > 0)
+                        {
+                            settings.Add(ConfigCheckEmitter.Text("RopeScaling", "Linear", new[] { "linear" }, ropeType));
+                            settings.Add(ConfigCheckEmitter.Real("RopeScalingFactor", "rope_scaling.factor", "rope_parameters.factor"));
+                        }
+                        else if (Block.RopeScaling is null)
                         {
                             settings.Add(ConfigCheckEmitter.Text("RopeScaling", "none", new[] { "default" }, ropeType));
                         }

@@ -80,20 +80,18 @@ internal static class TransformerRules
         {
             ValidateLlama3Scaling(options, issues);
         }
+        else if (options.RopeScaling == RopeScalingKind.Linear)
+        {
+            RequireScalableRope(options, issues);
+            RequireScalingFactor(options, issues);
+        }
     }
 
     /// <summary>Llama 3's rotary scaling needs rotary positions, and factors as Hugging Face accepts them.</summary>
     private static void ValidateLlama3Scaling(ITransformerBlockOptions options, List<ValidationIssue> issues)
     {
-        if (options.Rope == RopeKind.None)
-        {
-            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeScaling", "RopeScaling", "Llama3", "None without rotary positions: there are no rotary frequencies to scale"));
-        }
-
-        if (!IsFinite(options.RopeScalingFactor) || options.RopeScalingFactor < 1)
-        {
-            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeScalingFactor", "RopeScalingFactor", Format(options.RopeScalingFactor), "a finite number of at least 1"));
-        }
+        RequireScalableRope(options, issues);
+        RequireScalingFactor(options, issues);
 
         if (!IsFinite(options.RopeLowFrequencyFactor) || options.RopeLowFrequencyFactor <= 0)
         {
@@ -106,6 +104,22 @@ internal static class TransformerRules
         }
 
         RequirePositive(issues, "RopeOriginalMaxPositions", options.RopeOriginalMaxPositions);
+    }
+
+    private static void RequireScalableRope(ITransformerBlockOptions options, List<ValidationIssue> issues)
+    {
+        if (options.Rope == RopeKind.None)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeScaling", "RopeScaling", options.RopeScaling.ToString(), "None without rotary positions: there are no rotary frequencies to scale"));
+        }
+    }
+
+    private static void RequireScalingFactor(ITransformerBlockOptions options, List<ValidationIssue> issues)
+    {
+        if (!IsFinite(options.RopeScalingFactor) || options.RopeScalingFactor < 1)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeScalingFactor", "RopeScalingFactor", Format(options.RopeScalingFactor), "a finite number of at least 1"));
+        }
     }
 
     /// <summary>AGEN0009 for a model whose heads are wider than the register tiles take (a block gets it from the attention rules).</summary>
@@ -160,6 +174,7 @@ internal static class TransformerRules
             RopeScaling = options.Rope != RopeKind.None && options.RopeScaling == RopeScalingKind.Llama3
                 ? new Llama3RopeScalingPlan(options.RopeScalingFactor, options.RopeLowFrequencyFactor, options.RopeHighFrequencyFactor, options.RopeOriginalMaxPositions)
                 : null,
+            LinearRopeScaling = options.Rope != RopeKind.None && options.RopeScaling == RopeScalingKind.Linear ? options.RopeScalingFactor : 0f,
         };
     }
 

@@ -76,11 +76,14 @@ public sealed class TransformerDecoderAttribute : Attribute
     /// <summary>
     /// How the rotary frequencies are scaled for a longer context. Defaults to <see cref="RopeScalingKind.None"/>; Llama 3.1,
     /// 3.2 and 3.3 use <see cref="RopeScalingKind.Llama3"/> with the four options below (their <c>config.json</c>'s
-    /// <c>rope_scaling</c>).
+    /// <c>rope_scaling</c>), Gemma 3's larger models <see cref="RopeScalingKind.Linear"/> with <see cref="RopeScalingFactor"/>.
     /// </summary>
     public RopeScalingKind RopeScaling { get; set; }
 
-    /// <summary>Llama 3 scaling: how many times slower the long wavelengths turn (<c>factor</c>): 8 in Llama 3.1 and 3.3, 32 in Llama 3.2. Defaults to 8.</summary>
+    /// <summary>
+    /// Scaling's <c>factor</c>: with Llama 3 scaling, how many times slower the long wavelengths turn (8 in Llama 3.1 and
+    /// 3.3, 32 in Llama 3.2); with linear scaling, every pair (8 in Gemma 3 4B and larger). Defaults to 8.
+    /// </summary>
     public float RopeScalingFactor { get; set; } = 8f;
 
     /// <summary>Llama 3 scaling: wavelengths past <c>RopeOriginalMaxPositions</c> / this are scaled whole (<c>low_freq_factor</c>). Defaults to 1.</summary>

@@ -69,6 +69,13 @@ public enum RopeScalingKind
     /// <see cref="Kernels.Llama3RopeScaling"/>.
     /// </summary>
     Llama3 = 1,
+
+    /// <summary>
+    /// Linear scaling (<c>rope_type</c> <c>linear</c>): every pair turns <c>RopeScalingFactor</c> times slower. With a
+    /// sliding window and its own <c>LocalRopeTheta</c>, only the full layers scale, as Gemma 3's do. See
+    /// <see cref="Kernels.LinearRopeScaling"/>.
+    /// </summary>
+    Linear = 2,
 }
 
 /// <summary>Whose tensor names a block's or model's weights carry.</summary>

@@ -34,7 +34,7 @@ public static class RopeKernels
     /// <exception cref="ArgumentOutOfRangeException">A count or <paramref name="theta"/> is out of range.</exception>
     /// <exception cref="ArgumentException">A table is too short.</exception>
     public static void CreateTables(int positions, int rotaryDim, double theta, Span<float> cos, Span<float> sin) =>
-        CreateTables(positions, rotaryDim, theta, null, cos, sin);
+        CreateTables(positions, rotaryDim, theta, null, null, cos, sin);
 
     /// <summary>
     /// As <see cref="CreateTables(int, int, double, Span{float}, Span{float})"/>, with each frequency <c>θ_i</c> scaled as
@@ -43,11 +43,21 @@ public static class RopeKernels
     /// <exception cref="ArgumentOutOfRangeException">A count, <paramref name="theta"/> or a field of <paramref name="scaling"/> is out of range.</exception>
     /// <exception cref="ArgumentException">A table is too short.</exception>
     public static void CreateTables(int positions, int rotaryDim, double theta, Llama3RopeScaling scaling, Span<float> cos, Span<float> sin) =>
-        CreateTables(positions, rotaryDim, theta, (Llama3RopeScaling?)scaling, cos, sin);
+        CreateTables(positions, rotaryDim, theta, (Llama3RopeScaling?)scaling, null, cos, sin);
 
-    private static void CreateTables(int positions, int rotaryDim, double theta, Llama3RopeScaling? scaling, Span<float> cos, Span<float> sin)
+    /// <summary>
+    /// As <see cref="CreateTables(int, int, double, Span{float}, Span{float})"/>, with every frequency <c>θ_i</c> divided by
+    /// the linear scaling's factor (see <see cref="LinearRopeScaling"/>), in double before the angles.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A count, <paramref name="theta"/> or the factor is out of range.</exception>
+    /// <exception cref="ArgumentException">A table is too short.</exception>
+    public static void CreateTables(int positions, int rotaryDim, double theta, LinearRopeScaling scaling, Span<float> cos, Span<float> sin) =>
+        CreateTables(positions, rotaryDim, theta, null, scaling, cos, sin);
+
+    private static void CreateTables(int positions, int rotaryDim, double theta, Llama3RopeScaling? llama3, LinearRopeScaling? linear, Span<float> cos, Span<float> sin)
     {
-        scaling?.Check(nameof(scaling));
+        llama3?.Check("scaling");
+        linear?.Check("scaling");
         KernelChecks.AtLeast(positions, 0, nameof(positions));
         CheckRotaryDim(rotaryDim);
         if (!(theta > 0) || double.IsPositiveInfinity(theta))
@@ -62,9 +72,14 @@ public static class RopeKernels
         for (int i = 0; i < half; i++)
         {
             double frequency = Math.Pow(theta, -2.0 * i / rotaryDim);
-            if (scaling is { } scaled)
+            if (llama3 is { } llama3Scaling)
             {
-                frequency = scaled.Scale(frequency);
+                frequency = llama3Scaling.Scale(frequency);
+            }
+
+            if (linear is { } linearScaling)
+            {
+                frequency = linearScaling.Scale(frequency);
             }
 
             for (int p = 0; p < positions; p++)

@@ -25,6 +25,14 @@ public sealed class RopeTables
         RopeKernels.CreateTables(positions, rotaryDim, theta, scaling, _cos.Span, _sin.Span);
     }
 
+    /// <summary>As the first constructor, with linear scaling (see <see cref="LinearRopeScaling"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A count or the factor is out of range, or <paramref name="rotaryDim"/> is odd.</exception>
+    public RopeTables(int positions, int rotaryDim, double theta, LinearRopeScaling scaling)
+        : this(positions, rotaryDim)
+    {
+        RopeKernels.CreateTables(positions, rotaryDim, theta, scaling, _cos.Span, _sin.Span);
+    }
+
     private RopeTables(int positions, int rotaryDim)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(positions, 1);

@@ -15,6 +15,8 @@ namespace AttentionGen;
 /// A setting is compared only when the file states it (a key that is missing or null is left alone: its default
 /// depends on the model family), under the first of its key names the file has. A key name may be a path into nested
 /// objects, <c>rope_parameters.rope_theta</c>, which is where files written by transformers 5 keep the rotary settings.
+/// A multimodal model's file (Gemma 3 4B and larger, LLaVA) keeps its language model's settings in a <c>text_config</c>
+/// object: a file with one is read there, as those are what a declaration of the language model states.
 /// Integers must be equal, reals equal to six significant digits (a float option against the file's decimal), booleans
 /// equal, and texts one of those the declared option accepts.
 /// </remarks>
@@ -49,7 +51,13 @@ public static class HuggingFaceConfig
         ArgumentNullException.ThrowIfNull(settings);
         using var document = ParseObject(configJson, "The config");
         var mismatches = new List<ConfigMismatch>();
-        int stated = Compare(document.RootElement, settings, mismatches);
+        var root = document.RootElement;
+        if (root.TryGetProperty("text_config", out var textConfig) && textConfig.ValueKind == JsonValueKind.Object)
+        {
+            root = textConfig;
+        }
+
+        int stated = Compare(root, settings, mismatches);
         if (mismatches.Count > 0)
         {
             throw new ModelConfigMismatchException(declaration, mismatches);

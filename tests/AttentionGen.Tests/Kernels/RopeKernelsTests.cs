@@ -87,7 +87,7 @@ public sealed class RopeKernelsTests
     public void CreateTables_WithLlama3Scaling_MatchHuggingFacesFrequenciesInFloat64(int rotaryDim, double theta, double factor, int original)
     {
         var scaling = new Llama3RopeScaling(factor, 1, 4, original);
-        var reference = new Reference.Llama3Scaling(factor, 1, 4, original);
+        var reference = new Reference.RopeScalingReference(factor, 1, 4, original);
         int half = rotaryDim / 2;
         float[] cos = new float[(MaxPositions + 1) * half], sin = new float[(MaxPositions + 1) * half];
         RopeKernels.CreateTables(MaxPositions + 1, rotaryDim, theta, scaling, cos, sin);
@@ -108,6 +108,34 @@ public sealed class RopeKernelsTests
         Assert.InRange(scaled, 1, half - 1); // some pairs scaled, some not: the test sees both sides of the bands
         KernelReference.AssertClose(expectedCos, cos, 1e-7, floor: 1);
         KernelReference.AssertClose(expectedSin, sin, 1e-7, floor: 1);
+    }
+
+    [Fact]
+    public void CreateTables_WithLinearScaling_TurnEveryPairFactorTimesSlower()
+    {
+        // Gemma 3 4B's full layers: θ 10⁶, factor 8, heads of 256.
+        const int RotaryDim = 256, Half = RotaryDim / 2;
+        const double Theta = 1000000, Factor = 8;
+        float[] cos = new float[(MaxPositions + 1) * Half], sin = new float[(MaxPositions + 1) * Half];
+        RopeKernels.CreateTables(MaxPositions + 1, RotaryDim, Theta, new LinearRopeScaling(Factor), cos, sin);
+        var expectedCos = new double[cos.Length];
+        var expectedSin = new double[sin.Length];
+        for (int i = 0; i < Half; i++)
+        {
+            double frequency = Math.Pow(Theta, -2.0 * i / RotaryDim) / Factor;
+            for (int p = 0; p <= MaxPositions; p++)
+            {
+                expectedCos[p * Half + i] = Math.Cos(p * frequency);
+                expectedSin[p * Half + i] = Math.Sin(p * frequency);
+            }
+        }
+
+        KernelReference.AssertClose(expectedCos, cos, 1e-7, floor: 1);
+        KernelReference.AssertClose(expectedSin, sin, 1e-7, floor: 1);
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => RopeKernels.CreateTables(2, 8, 10000, new LinearRopeScaling(0.5), new float[8], new float[8]));
+        Assert.Equal("scaling", e.ParamName);
+        Assert.Contains("Factor", e.Message);
     }
 
     [Fact]

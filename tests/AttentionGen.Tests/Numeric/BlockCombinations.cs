@@ -1,10 +1,10 @@
 namespace AttentionGen.Tests.Numeric;
 
-// Twenty-four combinations of the block options decoders need, with Llama's tensor names: every norm, every activation
+// Twenty-five combinations of the block options decoders need, with Llama's tensor names: every norm, every activation
 // (SwiGLU and GeGLU gated), pre- and post-norm and Gemma 2's sandwich, rotary embedding whole, partial or absent, MHA, GQA
-// and MQA, biases on, off, and on Q, K and V alone (Qwen2), Q and K normalized per head (Qwen3), Llama 3's rotary scaling,
+// and MQA, biases on, off, and on Q, K and V alone (Qwen2), Q and K normalized per head (Qwen3), Llama 3's and linear rotary scaling,
 // capped scores, causal and not, and a head width (40) that is not a whole number of vectors. With the four BERT-style
-// blocks in TransformerLayers.cs, 28 configurations run against the float64 reference.
+// blocks in TransformerLayers.cs, 29 configurations run against the float64 reference.
 
 [TransformerBlock(ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 12, Norm = NormKind.RmsNorm, Activation = ActivationKind.SwiGlu, PreNorm = true, Rope = RopeKind.RotateHalf, Bias = false, Causal = true, WeightNames = WeightNames.HfLlama)]
 internal partial class BlockCombo01 : ITransformerBlock;
@@ -81,3 +81,7 @@ internal partial class BlockCombo23 : ITransformerBlock;
 // Gemma 2's block: its (1 + gain) RMSNorm before and after each sublayer, GeGLU, and scores capped (at 5, so that it bites here).
 [TransformerBlock(ModelDim = 48, Heads = 4, KvHeads = 2, HeadDim = 16, FfnDim = 64, MaxSeqLen = 21, Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, PreNorm = true, SandwichNorm = true, Softcap = 5f, Scale = 0.25f, Rope = RopeKind.RotateHalf, NormEpsilon = 1e-6f, Bias = false, Causal = true, WeightNames = WeightNames.HfLlama)]
 internal partial class BlockCombo24 : ITransformerBlock;
+
+// Linear rotary scaling (every pair 4 times slower) on a grouped-query Llama block.
+[TransformerBlock(ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 17, Norm = NormKind.RmsNorm, Activation = ActivationKind.SwiGlu, PreNorm = true, Rope = RopeKind.RotateHalf, RopeScaling = RopeScalingKind.Linear, RopeScalingFactor = 4f, Bias = false, Causal = true, WeightNames = WeightNames.HfLlama)]
+internal partial class BlockCombo25 : ITransformerBlock;

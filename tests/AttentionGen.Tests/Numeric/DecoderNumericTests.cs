@@ -353,7 +353,7 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
         int ropeDim = a.Positions == PositionKind.Learned ? 0 : a.RopeDim > 0 ? a.RopeDim : headDim;
         var options = new BlockOptions(a.ModelDim, a.Heads, a.KvHeads > 0 ? a.KvHeads : a.Heads, headDim, a.FfnDim, Causal: true,
             Declared.ScaleFor(a.Scale, headDim), a.Softcap, PreNorm: true, a.Activation, a.NormEpsilon, a.Norm, ropeDim, a.RopeTheta, a.WeightNames,
-            Llama3Scaling.Of(a.RopeScaling, a.RopeScalingFactor, a.RopeLowFrequencyFactor, a.RopeHighFrequencyFactor, a.RopeOriginalMaxPositions),
+            RopeScalingReference.Of(a.RopeScaling, a.RopeScalingFactor, a.RopeLowFrequencyFactor, a.RopeHighFrequencyFactor, a.RopeOriginalMaxPositions),
             a.SandwichNorm, a.ScaleEmbeddings, a.FinalLogitSoftcap, a.SlidingWindow, a.SlidingWindowPattern, a.LocalRopeTheta);
         return (type, options, a.Vocab, a.Layers, a.TiedEmbeddings, a.MaxSeqLen);
     }

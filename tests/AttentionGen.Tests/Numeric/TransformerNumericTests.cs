@@ -480,7 +480,7 @@ public sealed class TransformerNumericTests(ITestOutputHelper output)
         int ropeDim = a.Rope == RopeKind.None ? 0 : a.RopeDim > 0 ? a.RopeDim : headDim;
         return (type, new BlockOptions(a.ModelDim, a.Heads, a.KvHeads > 0 ? a.KvHeads : a.Heads, headDim, a.FfnDim, a.Causal,
             Declared.ScaleFor(a.Scale, headDim), a.Softcap, a.PreNorm, a.Activation, a.NormEpsilon, a.Norm, ropeDim, a.RopeTheta, a.WeightNames,
-            Llama3Scaling.Of(a.RopeScaling, a.RopeScalingFactor, a.RopeLowFrequencyFactor, a.RopeHighFrequencyFactor, a.RopeOriginalMaxPositions),
+            RopeScalingReference.Of(a.RopeScaling, a.RopeScalingFactor, a.RopeLowFrequencyFactor, a.RopeHighFrequencyFactor, a.RopeOriginalMaxPositions),
             a.SandwichNorm));
     }
 

@@ -39,7 +39,7 @@ internal static class DecoderOnnxModels
     /// </summary>
     public sealed record DecoderShape(
         int Vocab, int Layers, int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, int RopeDim, double RopeTheta, float Epsilon,
-        int MaxPositions, float Scale = 0, Reference.Llama3Scaling? RopeScaling = null, NormKind Norm = NormKind.RmsNorm,
+        int MaxPositions, float Scale = 0, Reference.RopeScalingReference? RopeScaling = null, NormKind Norm = NormKind.RmsNorm,
         ActivationKind Activation = ActivationKind.SwiGlu, float Softcap = 0, bool SandwichNorm = false, bool ScaleEmbeddings = false,
         float FinalLogitSoftcap = 0, int SlidingWindow = 0, int SlidingWindowPattern = 0, double LocalRopeTheta = 0)
     {
@@ -160,7 +160,7 @@ internal static class DecoderOnnxModels
     /// angle in double and only the result rounded (written out here rather than taken from the runtime, so the oracle
     /// does not share the code under test).
     /// </summary>
-    public static (float[] Cos, float[] Sin) RopeTables(int positions, int ropeDim, double theta, Reference.Llama3Scaling? scaling = null)
+    public static (float[] Cos, float[] Sin) RopeTables(int positions, int ropeDim, double theta, Reference.RopeScalingReference? scaling = null)
     {
         int half = ropeDim / 2;
         var cos = new float[positions * half];

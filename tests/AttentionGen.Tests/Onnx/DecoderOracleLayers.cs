@@ -48,3 +48,10 @@ internal partial class DecoderOracleGemma3 : IDecoder;
 // Mistral v0.1: every layer windowed, the window (5) shorter than the prompt and than the prefill chunk.
 [TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 48, Heads = 4, KvHeads = 2, FfnDim = 64, MaxSeqLen = 40, MaxBatchTokens = 8, SlidingWindow = 5)]
 internal partial class DecoderOracleMistralWindow : IDecoder;
+
+// Gemma 3's larger models: the full layers' rotation scaled linearly (factor 8), the windowed layers' on their own base unscaled.
+[TransformerDecoder(Vocab = 64, Layers = 3, ModelDim = 48, Heads = 4, KvHeads = 1, HeadDim = 16, FfnDim = 64, MaxSeqLen = 40, NormEpsilon = 1e-6f,
+    Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true,
+    RopeTheta = 1000000f, RopeScaling = RopeScalingKind.Linear, RopeScalingFactor = 8f, LocalRopeTheta = 10000f, SlidingWindow = 6,
+    SlidingWindowPattern = 3, TiedEmbeddings = true)]
+internal partial class DecoderOracleGemma3Scaled : IDecoder;

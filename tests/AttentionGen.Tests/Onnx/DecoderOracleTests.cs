@@ -23,7 +23,7 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
 
     private const int PromptLength = 9;
 
-    public static TheoryData<string> Decoders => [nameof(DecoderOracleLlama), nameof(DecoderOracleMqaPartialRope), nameof(DecoderOracleWideHeads), nameof(DecoderOracleQwen2), nameof(DecoderOracleLlama3), nameof(DecoderOracleQwen3), nameof(DecoderOracleGemma2), nameof(DecoderOracleGemma3), nameof(DecoderOracleMistralWindow)];
+    public static TheoryData<string> Decoders => [nameof(DecoderOracleLlama), nameof(DecoderOracleMqaPartialRope), nameof(DecoderOracleWideHeads), nameof(DecoderOracleQwen2), nameof(DecoderOracleLlama3), nameof(DecoderOracleQwen3), nameof(DecoderOracleGemma2), nameof(DecoderOracleGemma3), nameof(DecoderOracleGemma3Scaled), nameof(DecoderOracleMistralWindow)];
 
     [Theory]
     [MemberData(nameof(Decoders))]
@@ -222,6 +222,6 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
             a.SandwichNorm, a.ScaleEmbeddings, a.FinalLogitSoftcap, a.SlidingWindow, a.SlidingWindowPattern, a.LocalRopeTheta);
     }
 
-    private static Llama3Scaling? Scaling(TransformerDecoderAttribute a) =>
-        Llama3Scaling.Of(a.RopeScaling, a.RopeScalingFactor, a.RopeLowFrequencyFactor, a.RopeHighFrequencyFactor, a.RopeOriginalMaxPositions);
+    private static RopeScalingReference? Scaling(TransformerDecoderAttribute a) =>
+        RopeScalingReference.Of(a.RopeScaling, a.RopeScalingFactor, a.RopeLowFrequencyFactor, a.RopeHighFrequencyFactor, a.RopeOriginalMaxPositions);
 }

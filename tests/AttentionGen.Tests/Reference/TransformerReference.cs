@@ -13,7 +13,7 @@ namespace AttentionGen.Tests.Reference;
 internal sealed record BlockOptions(
     int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, bool Causal, double Scale, double Softcap, bool PreNorm,
     ActivationKind Activation, double Epsilon, NormKind Norm = NormKind.LayerNorm, int RopeDim = 0, double RopeTheta = 10000,
-    WeightNames Names = WeightNames.Bert, Llama3Scaling? RopeScaling = null, bool SandwichNorm = false, bool ScaleEmbeddings = false,
+    WeightNames Names = WeightNames.Bert, RopeScalingReference? RopeScaling = null, bool SandwichNorm = false, bool ScaleEmbeddings = false,
     double FinalLogitSoftcap = 0, int SlidingWindow = 0, int SlidingWindowPattern = 0, double LocalRopeTheta = 0)
 {
     /// <summary>
@@ -197,7 +197,7 @@ internal static class TransformerReference
     };
 
     /// <summary>Rotary embedding, rotate-half layout, on each head's first <paramref name="ropeDim"/> floats; angles in double.</summary>
-    public static void RotateHalf(double[] rows, int tokens, int heads, int headDim, int ropeDim, double theta, Llama3Scaling? scaling = null)
+    public static void RotateHalf(double[] rows, int tokens, int heads, int headDim, int ropeDim, double theta, RopeScalingReference? scaling = null)
     {
         int half = ropeDim / 2, width = heads * headDim;
         for (int t = 0; t < tokens; t++)

@@ -344,6 +344,33 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void Gemma3sLargerModels_AreCheckedInTheirTextConfig_WithLinearScaling()
+    {
+        // gemma-3-4b-it's config.json, a multimodal wrapper, with DecoderOracleGemma3Scaled's sizes: the language model's
+        // settings are in text_config, its full layers scaled linearly by 8.
+        const string Gemma3Wrapper = """
+            {
+              "architectures": ["Gemma3ForConditionalGeneration"], "model_type": "gemma3", "mm_tokens_per_image": 256,
+              "text_config": {
+                "model_type": "gemma3_text", "head_dim": 16, "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 48,
+                "intermediate_size": 64, "num_attention_heads": 4, "num_hidden_layers": 3, "num_key_value_heads": 1,
+                "query_pre_attn_scalar": 16, "rms_norm_eps": 1e-06, "rope_local_base_freq": 10000.0, "rope_theta": 1000000.0,
+                "rope_scaling": { "factor": 8.0, "rope_type": "linear" }, "sliding_window": 6, "sliding_window_pattern": 3,
+                "vocab_size": 64
+              },
+              "vision_config": { "model_type": "siglip_vision_model", "hidden_size": 1152, "num_attention_heads": 16 }
+            }
+            """;
+        Assert.Equal(17, Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(Gemma3Wrapper)));
+
+        // Its 1B sibling states no scaling; the larger model's file is refused by a declaration without it.
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(Gemma3Wrapper)));
+        Assert.Contains(e.Mismatches, m => m.Key == "rope_scaling.rope_type" && m.InFile == "\"linear\"");
+        var unscaled = Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(Gemma3Wrapper.Replace("\"factor\": 8.0", "\"factor\": 4.0", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("RopeScalingFactor", "8", "rope_scaling.factor", "4.0"), Assert.Single(unscaled.Mismatches));
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));

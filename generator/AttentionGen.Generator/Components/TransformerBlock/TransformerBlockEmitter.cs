@@ -27,9 +27,18 @@ internal static class TransformerBlockEmitter
         if (block.HasRope)
         {
             w.Constant("int", "RopeDim", Int(block.RopeDim), "Floats of each head that rotate with the token's position (rotate-half layout).");
-            w.Constant("float", "RopeTheta", Float(block.RopeTheta), block.RopeScaling is null
-                ? "The rotary base θ: pair i turns by position · θ^(−2i/RopeDim)."
-                : "The rotary base θ: pair i turns by position · θ^(−2i/RopeDim), scaled as Llama 3 scales it (below).");
+            w.Constant("float", "RopeTheta", Float(block.RopeTheta), block.RopeScaling is not null
+                ? "The rotary base θ: pair i turns by position · θ^(−2i/RopeDim), scaled as Llama 3 scales it (below)."
+                : block.LinearRopeScaling > 0
+                    ? "The rotary base θ: pair i turns by position · θ^(−2i/RopeDim) / RopeScalingFactor (linear scaling)."
+                    : "The rotary base θ: pair i turns by position · θ^(−2i/RopeDim).");
+        }
+
+        if (block.LinearRopeScaling > 0)
+        {
+            w.Constant("float", "RopeScalingFactor", Float(block.LinearRopeScaling), block.HasLocalRope
+                ? "Linear rotary scaling: the full layers' pairs turn this many times slower (the windowed layers' not)."
+                : "Linear rotary scaling: every pair turns this many times slower.");
         }
 
         if (block.RopeScaling is { } scaling)
@@ -70,10 +79,12 @@ internal static class TransformerBlockEmitter
         if (block.HasRope)
         {
             w.Line($"// cos and sin of every position's angles: the same for every instance, so computed once per type.");
-            w.Line(block.RopeScaling is null
-                ? $"private static readonly {Kernels}.RopeTables RopeTables = new({ropePositions}, RopeDim, RopeTheta);"
-                : $"private static readonly {Kernels}.RopeTables RopeTables = new({ropePositions}, RopeDim, RopeTheta, " +
-                  $"new {Kernels}.Llama3RopeScaling(RopeScalingFactor, RopeLowFrequencyFactor, RopeHighFrequencyFactor, RopeOriginalMaxPositions));");
+            w.Line(block.RopeScaling is not null
+                ? $"private static readonly {Kernels}.RopeTables RopeTables = new({ropePositions}, RopeDim, RopeTheta, " +
+                  $"new {Kernels}.Llama3RopeScaling(RopeScalingFactor, RopeLowFrequencyFactor, RopeHighFrequencyFactor, RopeOriginalMaxPositions));"
+                : block.LinearRopeScaling > 0
+                    ? $"private static readonly {Kernels}.RopeTables RopeTables = new({ropePositions}, RopeDim, RopeTheta, new {Kernels}.LinearRopeScaling(RopeScalingFactor));"
+                    : $"private static readonly {Kernels}.RopeTables RopeTables = new({ropePositions}, RopeDim, RopeTheta);");
             if (block.HasLocalRope)
             {
                 w.Line($"private static readonly {Kernels}.RopeTables LocalRopeTables = new({ropePositions}, RopeDim, LocalRopeTheta);");

@@ -72,6 +72,9 @@ internal sealed record TransformerBlockPlan(
     /// <summary>Llama 3's scaling of the rotary frequencies, or null for none.</summary>
     public Llama3RopeScalingPlan? RopeScaling { get; init; }
 
+    /// <summary>The factor of linear rotary scaling (every frequency divided by it), or 0 for none.</summary>
+    public float LinearRopeScaling { get; init; }
+
     public LinearPlan Query => new(Naming.Query, QueryWidth, "QueryWidth", ModelDim, "ModelDim", QueryKeyValueBias)
     {
         Accessor = "Query",
