@@ -15,6 +15,12 @@ namespace AttentionGen;
 /// <param name="Transposed">Whether the file holds the matrix as <c>[in, out]</c>.</param>
 public sealed record TensorSource(string Name, int[] Shape, int Offset, bool Transposed)
 {
+    /// <summary>
+    /// Where the parameter's values start in the file tensor, when they are one contiguous run of it (not
+    /// <see cref="Transposed"/>): its first element, or its first row's.
+    /// </summary>
+    internal long FirstElement(ParameterSpec parameter) => (long)Offset * (parameter.Shape.Count == 2 ? parameter.Shape[1] : 1);
+
     /// <summary>Copies the parameter's values, <c>[out, in]</c> for a matrix, out of the whole file tensor.</summary>
     internal void Extract(ReadOnlySpan<float> file, ParameterSpec parameter, Span<float> values)
     {

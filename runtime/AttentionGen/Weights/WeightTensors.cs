@@ -167,7 +167,7 @@ public sealed class WeightTensors
             {
                 // Under its own name, or a slice of a fused [out, in] tensor (Phi-3's qkv_proj): its rows (or elements)
                 // are one contiguous run of the file tensor, read straight into the stored weights.
-                long firstElement = sourced[t] ? (long)parameter.Source!.Offset * (parameter.Shape.Count == 2 ? parameter.Shape[1] : 1) : 0;
+                long firstElement = sourced[t] ? parameter.Source!.FirstElement(parameter) : 0;
                 LoadContiguous(file, found[t], firstElement, parameter, buffer, rows, floatPanel);
             }
 

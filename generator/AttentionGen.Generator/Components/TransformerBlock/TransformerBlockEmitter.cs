@@ -177,7 +177,7 @@ internal static class TransformerBlockEmitter
             if (block.QueryKeyNorm)
             {
                 // The block's RMSNorm (Gemma's (1 + gain) form for a Gemma block, as Gemma 3's q_norm and k_norm are).
-                var headNorm = block.Norm == NormKind.GemmaRmsNorm ? "GemmaRmsNorm" : "RmsNorm";
+                var headNorm = RmsNormKernel(block.Norm);
                 w.Line("// Each head of Q and of K RMS-normalized, before the rotation: a head's HeadDim floats are one row.");
                 w.Line($"{Kernels}.NormKernels.{headNorm}(query, {WeightsEmitter.Tensor(block.QueryNormGain, layer)}, query, tokens * Heads, HeadDim, NormEpsilon);");
                 w.Line($"{Kernels}.NormKernels.{headNorm}(key, {WeightsEmitter.Tensor(block.KeyNormGain, layer)}, key, tokens * KvHeads, HeadDim, NormEpsilon);");
@@ -304,8 +304,11 @@ internal static class TransformerBlockEmitter
         var gain = WeightsEmitter.Tensor(norm.Gain, layer);
         w.Line(norm.Bias is { } bias
             ? $"{Kernels}.NormKernels.LayerNorm({input}, {gain}, {WeightsEmitter.Tensor(bias, layer)}, {output}, {rows}, ModelDim, NormEpsilon);"
-            : $"{Kernels}.NormKernels.{(norm.Kind == NormKind.GemmaRmsNorm ? "GemmaRmsNorm" : "RmsNorm")}({input}, {gain}, {output}, {rows}, ModelDim, NormEpsilon);");
+            : $"{Kernels}.NormKernels.{RmsNormKernel(norm.Kind)}({input}, {gain}, {output}, {rows}, ModelDim, NormEpsilon);");
     }
+
+    /// <summary>The <c>NormKernels</c> method of an RMSNorm kind: Gemma's (1 + gain) form or the plain one.</summary>
+    private static string RmsNormKernel(NormKind kind) => kind == NormKind.GemmaRmsNorm ? "GemmaRmsNorm" : "RmsNorm";
 
     /// <summary>Post-norm: <c>hidden = Norm(hidden + sublayer)</c> (fused for LayerNorm). Pre-norm: <c>hidden += sublayer</c>.</summary>
     private static void EmitResidual(SourceWriter w, TransformerBlockPlan block, NormWeights norm, string? layer)
