@@ -190,6 +190,12 @@ internal static class Declarations
             "RopeScalingFactor = 8f, LocalRopeTheta = 10000f, SlidingWindow = 1024, SlidingWindowPattern = 6, TiedEmbeddings = true, " +
             "WeightFormat = WeightFormat.BFloat16)").Named("Gemma3FourB").Build();
 
+    /// <summary>SmolLM3-3B: a Llama whose every fourth layer attends without rotating Q and K, its head tied.</summary>
+    public static readonly string TransformerDecoderSmolLm3 =
+        TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 128256, Layers = 36, ModelDim = 2048, Heads = 16, KvHeads = 4, FfnDim = 11008, " +
+            "MaxSeqLen = 4096, NormEpsilon = 1e-6f, RopeTheta = 5000000f, NoRopeInterval = 4, TiedEmbeddings = true, " +
+            "WeightFormat = WeightFormat.BFloat16)").Named("SmolLm3ThreeB").Build();
+
     /// <summary>A causal grouped-query block with the padding mask: the masked overload, and RunBlock taking a mask.</summary>
     public static readonly string TransformerBlockPaddingMask =
         TestSourceBuilder.WithAttribute("TransformerBlock(ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 96, MaxSeqLen = 16, Causal = true, " +

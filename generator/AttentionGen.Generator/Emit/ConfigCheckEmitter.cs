@@ -42,6 +42,9 @@ internal static class ConfigCheckEmitter
     /// <summary>Which layers are windowed (the generated <c>IsWindowed</c>), against a config's per-layer list <paramref name="key"/>.</summary>
     public static string LayerTypes(string option, string key) => $"{ConfigSetting}.LayerTypes(\"{option}\", Layers, IsWindowed, {Keys(new[] { key })})";
 
+    /// <summary>Which layers <paramref name="predicate"/> (a generated <c>static bool (int layer)</c>) holds for, against a config's per-layer list of 1 and 0.</summary>
+    public static string LayerFlags(string option, string predicate, string key) => $"{ConfigSetting}.LayerFlags(\"{option}\", Layers, {predicate}, {Keys(new[] { key })})";
+
     /// <summary>A text option the declaration fixes to <paramref name="declared"/>, which the config states as one of <paramref name="accepted"/>.</summary>
     public static string Text(string option, string declared, string[] accepted, params string[] keys) =>
         $"{ConfigSetting}.Text(\"{option}\", \"{declared}\", [{Keys(accepted)}], {Keys(keys)})";

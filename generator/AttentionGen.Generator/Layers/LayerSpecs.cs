@@ -349,6 +349,8 @@ internal sealed record TransformerDecoderSpec : LayerSpec, ITransformerBlockOpti
 
     public float LocalRopeTheta { get; init; }
 
+    public int NoRopeInterval { get; init; }
+
     public WeightFormat WeightFormat { get; init; }
 
     public PositionKind Positions { get; init; }

@@ -73,7 +73,10 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         TransformerRules.WarnHeadTooWideForTiles(spec, issues);
     }
 
-    /// <summary>The window's options mean something only together, and its own rotary base only with rotary positions.</summary>
+    /// <summary>
+    /// The window's options mean something only together, and its own rotary base only with rotary positions; so does
+    /// the choice of layers that skip the rotation.
+    /// </summary>
     private static void ValidateWindow(TransformerDecoderSpec spec, List<ValidationIssue> issues)
     {
         RejectNegative(issues, "SlidingWindow", spec.SlidingWindow);
@@ -93,6 +96,13 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         {
             issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "LocalRopeTheta", "LocalRopeTheta", Format(spec.LocalRopeTheta), "0 or a finite number greater than 1"));
         }
+
+        RejectNegative(issues, "NoRopeInterval", spec.NoRopeInterval);
+        if (spec.NoRopeInterval > 0 && spec.Positions != PositionKind.Rope)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "NoRopeInterval", "NoRopeInterval", Format(spec.NoRopeInterval),
+                "0 without rotary positions: it names the layers that skip the rotation"));
+        }
     }
 
     protected override Body Plan(TransformerDecoderSpec spec)
@@ -105,6 +115,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             SlidingWindow = spec.SlidingWindow,
             SlidingWindowPattern = spec.SlidingWindowPattern,
             LocalRopeTheta = spec.LocalRopeTheta,
+            NoRopeInterval = spec.NoRopeInterval,
         };
         var learned = spec.Positions == PositionKind.Learned;
         return new Body(block, spec.Vocab, spec.Layers, spec.TiedEmbeddings, spec.WeightNames,
@@ -340,11 +351,13 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                 // The family first: Granite, for one, names its tensors as Llama does but scales embeddings, scores and logits.
                 // Qwen2 is Llama with biases on Q, K and V alone, Qwen3 Llama with Q and K normalized per head; their configs
                 // state neither: model_type says it. Mistral and Phi-3 are Llama as far as a declaration goes (Phi-3's fused
-                // qkv_proj and gate_up_proj load as their parts; their attention windows are checked below).
+                // qkv_proj and gate_up_proj load as their parts; their attention windows are checked below). SmolLM3 is Llama with
+                // every fourth layer unrotated.
                 var settings = new List<string>
                 {
                     Gpt2 ? ConfigCheckEmitter.Text("Architecture", "gpt2", new[] { "gpt2" }, "model_type")
                     : GemmaFamily is { } gemma ? ConfigCheckEmitter.Text("Architecture", gemma, new[] { gemma }, "model_type")
+                    : Block.SkipsRopeInSomeLayers ? ConfigCheckEmitter.Text("Architecture", "smollm3", new[] { "smollm3" }, "model_type")
                     : Block.QueryKeyNorm ? ConfigCheckEmitter.Text("Architecture", "qwen3", new[] { "qwen3" }, "model_type")
                     : Block.QueryKeyValueBias && !Block.Bias ? ConfigCheckEmitter.Text("Architecture", "qwen2", new[] { "qwen2" }, "model_type")
                     : ConfigCheckEmitter.Text("Architecture", "llama", new[] { "llama", "mistral", "phi3" }, "model_type"),
@@ -441,6 +454,13 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         // Mistral v0.1 attends to its last 4096 positions only, Phi-3-mini-4k to its last 2047; without a
                         // declared window, a longer cache would attend past it.
                         settings.Add(ConfigCheckEmitter.AtLeast("MaxSeqLen", "use_sliding_window", "sliding_window"));
+                    }
+
+                    if (Block.SkipsRopeInSomeLayers)
+                    {
+                        // SmolLM3 states the interval and, per layer, a 1 for each layer that rotates.
+                        settings.Add(ConfigCheckEmitter.Integer("NoRopeInterval", "no_rope_layer_interval"));
+                        settings.Add(ConfigCheckEmitter.LayerFlags("NoRopeInterval", "RotatesPositions", "no_rope_layers"));
                     }
                 }
 

@@ -136,6 +136,14 @@ public sealed class TransformerDecoderAttribute : Attribute
     public float LocalRopeTheta { get; set; }
 
     /// <summary>
+    /// When positive, every <c>NoRopeInterval</c>-th layer applies no rotary embedding: layer i rotates Q and K unless
+    /// <c>(i + 1) % NoRopeInterval == 0</c> (SmolLM3's <c>no_rope_layer_interval</c>, 4, whose <c>no_rope_layers</c> lists
+    /// a 0 for each such layer). Those layers attend by content alone, with the causal mask. 0 (the default) rotates in
+    /// every layer.
+    /// </summary>
+    public int NoRopeInterval { get; set; }
+
+    /// <summary>
     /// How the projection matrices and the LM head are held: <see cref="WeightFormat.BFloat16"/> halves what a decode step
     /// streams. The norms and a separate embedding table stay float; with <see cref="TiedEmbeddings"/> the table is the LM
     /// head, so it is held as bfloat16 too, and token embeddings are its rows widened. Defaults to

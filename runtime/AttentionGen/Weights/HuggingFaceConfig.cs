@@ -193,10 +193,28 @@ public sealed class ConfigSetting
     public static ConfigSetting LayerTypes(string option, int layers, Func<int, bool> windowed, params string[] keys)
     {
         ArgumentNullException.ThrowIfNull(windowed);
-        var declared = Enumerable.Range(0, layers).Select(layer => windowed(layer) ? "sliding_attention" : "full_attention").ToArray();
-        return new(option, $"[{string.Join(", ", declared)}]", keys, value =>
+        return PerLayer(option, layers, layer => windowed(layer) ? "sliding_attention" : "full_attention",
+            value => value.ValueKind == JsonValueKind.String ? value.GetString() : null, keys);
+    }
+
+    /// <summary>
+    /// A per-layer list of 1 and 0 (SmolLM3's <c>no_rope_layers</c>: 1 where the layer rotates Q and K), which must hold
+    /// 1 exactly where <paramref name="set"/> says so.
+    /// </summary>
+    public static ConfigSetting LayerFlags(string option, int layers, Func<int, bool> set, params string[] keys)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        return PerLayer(option, layers, layer => set(layer) ? "1" : "0",
+            value => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long flag) ? flag.ToString(CultureInfo.InvariantCulture) : null, keys);
+    }
+
+    /// <summary>A list with one entry per layer, each read by <paramref name="read"/> and equal to <paramref name="declared"/>'s.</summary>
+    private static ConfigSetting PerLayer(string option, int layers, Func<int, string> declared, Func<JsonElement, string?> read, string[] keys)
+    {
+        var expected = Enumerable.Range(0, layers).Select(declared).ToArray();
+        return new(option, $"[{string.Join(", ", expected)}]", keys, value =>
             value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == layers
-            && value.EnumerateArray().Select(type => type.ValueKind == JsonValueKind.String ? type.GetString() : null).SequenceEqual(declared, StringComparer.Ordinal));
+            && value.EnumerateArray().Select(read).SequenceEqual(expected, StringComparer.Ordinal));
     }
 
     /// <summary>

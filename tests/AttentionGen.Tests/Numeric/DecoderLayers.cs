@@ -65,3 +65,8 @@ internal partial class DecoderGemma3Tiny : IDecoder;
 // Mistral v0.1: every layer attends within the last 6 positions, shorter than the prefill chunk of 8.
 [TransformerDecoder(Vocab = 48, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 24, MaxBatchTokens = 8, SlidingWindow = 6)]
 internal partial class DecoderMistralWindowTiny : IDecoder;
+
+// SmolLM3: a Llama whose every third layer attends without rotating Q and K (its keys cached unrotated); tied head.
+[TransformerDecoder(Vocab = 48, Layers = 3, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 24, MaxBatchTokens = 8,
+    NormEpsilon = 1e-6f, RopeTheta = 5000000f, NoRopeInterval = 3, TiedEmbeddings = true)]
+internal partial class DecoderSmolLm3Tiny : IDecoder;

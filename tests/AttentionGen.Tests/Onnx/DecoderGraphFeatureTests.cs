@@ -48,7 +48,11 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
     private static readonly DecoderShape Mistral = new(Vocab: 48, Layers: 2, ModelDim: 32, Heads: 4, KvHeads: 2, HeadDim: 8, FfnDim: 48,
         RopeDim: 8, RopeTheta: 10000, Epsilon: 1e-5f, MaxPositions: 24, SlidingWindow: 6);
 
-    public static TheoryData<string> Cases => ["Gemma2", "Gemma2SmallScoreCap", "Gemma2WindowSmallScoreCap", "Gemma3", "Mistral"];
+    /// <summary>SmolLM3 at a tiny size: a Llama whose every second layer (here layer 1) does not rotate Q and K.</summary>
+    private static readonly DecoderShape SmolLm3 = new(Vocab: 48, Layers: 2, ModelDim: 32, Heads: 4, KvHeads: 2, HeadDim: 8, FfnDim: 48,
+        RopeDim: 8, RopeTheta: 5000000, Epsilon: 1e-6f, MaxPositions: 24, NoRopeInterval: 2);
+
+    public static TheoryData<string> Cases => ["Gemma2", "Gemma2SmallScoreCap", "Gemma2WindowSmallScoreCap", "Gemma3", "Mistral", "SmolLm3"];
 
     /// <summary>
     /// Each case: a shape; how far the Q and K projections are scaled up from the usual ±1/√in (so the scores are large
@@ -62,6 +66,7 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
         "Gemma2WindowSmallScoreCap" => (Gemma2 with { Softcap = 5f, SlidingWindow = 4, SlidingWindowPattern = 2 }, 3f, false, true, 61),
         "Gemma3" => (Gemma3, 1f, true, true, 61),
         "Mistral" => (Mistral, 3f, false, false, 61),
+        "SmolLm3" => (SmolLm3, 3f, false, true, 71),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
@@ -80,7 +85,7 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
     /// <summary>
     /// Each part the case has matters to its weights: without it the reference's logits move by more than
     /// <see cref="FeatureEffect"/>, and ORT's move as far without the window, so the agreement above could not hold with a
-    /// part missing on one side only (nor with ORT ignoring its attn_mask).
+    /// part missing on one side only (nor with ORT ignoring its attn_mask, nor with the graph rotating every layer).
     /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
@@ -110,6 +115,7 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
         Add(shape.SlidingWindow > 0, "the sliding window", options with { SlidingWindow = 0 });
         Add(shape.SlidingWindowPattern > 0, "the pattern (every layer windowed)", options with { SlidingWindowPattern = 0 });
         Add(shape.LocalRopeTheta > 0, "the local rotary base (RopeTheta everywhere)", options with { LocalRopeTheta = 0 });
+        Add(shape.NoRopeInterval > 0, "the unrotated layers (every layer rotated)", options with { NoRopeInterval = 0 });
         foreach (var (part, without) in variants)
         {
             var changed = TransformerReference.DecoderLogits(sequence, shape.Vocab, shape.Layers, without, values, tied);
@@ -118,13 +124,29 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
             Assert.True(effect > FeatureEffect, $"{name}: without {part} the logits move by only {effect:E2}, not more than {FeatureEffect:E1}.");
         }
 
+        // The parts the graph builds from its shape rather than from the weights: ORT must feel them too.
+        var graphVariants = new List<(string Part, DecoderShape Without)>();
         if (shape.SlidingWindow > 0)
         {
-            using var withWindow = new DecoderOrtRunner(shape, values);
-            using var withoutWindow = new DecoderOrtRunner(shape with { SlidingWindow = 0, SlidingWindowPattern = 0 }, values);
-            double ortEffect = RelativeDifference(Array.ConvertAll(withWindow.Run(sequence), x => (double)x), Array.ConvertAll(withoutWindow.Run(sequence), x => (double)x));
-            output.WriteLine($"{name}: without the sliding window, ORT's logits move by {ortEffect:E2} of the largest");
-            Assert.True(ortEffect > FeatureEffect, $"{name}: ORT's logits move by only {ortEffect:E2} without the window, not more than {FeatureEffect:E1}.");
+            graphVariants.Add(("the sliding window", shape with { SlidingWindow = 0, SlidingWindowPattern = 0 }));
+        }
+
+        if (shape.NoRopeInterval > 0)
+        {
+            graphVariants.Add(("the unrotated layers", shape with { NoRopeInterval = 0 }));
+        }
+
+        if (graphVariants.Count > 0)
+        {
+            using var whole = new DecoderOrtRunner(shape, values);
+            var wholeLogits = Array.ConvertAll(whole.Run(sequence), x => (double)x);
+            foreach (var (part, without) in graphVariants)
+            {
+                using var runner = new DecoderOrtRunner(without, values);
+                double ortEffect = RelativeDifference(wholeLogits, Array.ConvertAll(runner.Run(sequence), x => (double)x));
+                output.WriteLine($"{name}: without {part}, ORT's logits move by {ortEffect:E2} of the largest");
+                Assert.True(ortEffect > FeatureEffect, $"{name}: ORT's logits move by only {ortEffect:E2} without {part}, not more than {FeatureEffect:E1}.");
+            }
         }
     }
 
@@ -145,7 +167,8 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
         new(shape.ModelDim, shape.Heads, shape.KvHeads, shape.HeadDim, shape.FfnDim, Causal: true, shape.Scale > 0 ? shape.Scale : 1 / Math.Sqrt(shape.HeadDim),
             shape.Softcap, PreNorm: true, shape.Activation, shape.Epsilon, shape.Norm, shape.RopeDim, shape.RopeTheta, WeightNames.HfLlama,
             SandwichNorm: shape.SandwichNorm, ScaleEmbeddings: shape.ScaleEmbeddings, FinalLogitSoftcap: shape.FinalLogitSoftcap,
-            SlidingWindow: shape.SlidingWindow, SlidingWindowPattern: shape.SlidingWindowPattern, LocalRopeTheta: shape.LocalRopeTheta);
+            SlidingWindow: shape.SlidingWindow, SlidingWindowPattern: shape.SlidingWindowPattern, LocalRopeTheta: shape.LocalRopeTheta,
+            NoRopeInterval: shape.NoRopeInterval);
 
     /// <summary>
     /// A checkpoint's tensors under Hugging Face's names: matrices uniform in ±1/√in, Q and K times

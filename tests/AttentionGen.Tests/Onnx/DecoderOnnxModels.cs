@@ -36,12 +36,13 @@ internal static class DecoderOnnxModels
     /// GeGluTanh (the graph refuses others). Softcap (on the attention scores) and FinalLogitSoftcap (on the logits) are
     /// off at 0; SandwichNorm and ScaleEmbeddings are Gemma 2's (see <see cref="TransformerDecoderAttribute"/>), and so are
     /// SlidingWindow (0 = none), SlidingWindowPattern (0 = every layer windowed) and LocalRopeTheta (0 = RopeTheta).
+    /// NoRopeInterval (0 = none) leaves every such layer unrotated (SmolLM3).
     /// </summary>
     public sealed record DecoderShape(
         int Vocab, int Layers, int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, int RopeDim, double RopeTheta, float Epsilon,
         int MaxPositions, float Scale = 0, Reference.RopeScalingReference? RopeScaling = null, NormKind Norm = NormKind.RmsNorm,
         ActivationKind Activation = ActivationKind.SwiGlu, float Softcap = 0, bool SandwichNorm = false, bool ScaleEmbeddings = false,
-        float FinalLogitSoftcap = 0, int SlidingWindow = 0, int SlidingWindowPattern = 0, double LocalRopeTheta = 0)
+        float FinalLogitSoftcap = 0, int SlidingWindow = 0, int SlidingWindowPattern = 0, double LocalRopeTheta = 0, int NoRopeInterval = 0)
     {
         /// <summary>
         /// Whether layer <paramref name="layer"/> (0-based) is windowed, Hugging Face's rule for Gemma 2 and 3
@@ -49,6 +50,9 @@ internal static class DecoderOnnxModels
         /// Written out here as well as in the reference's BlockOptions, so the two oracles do not share it.
         /// </summary>
         public bool Windowed(int layer) => SlidingWindow > 0 && (SlidingWindowPattern == 0 || (layer + 1) % SlidingWindowPattern != 0);
+
+        /// <summary>Whether layer <paramref name="layer"/> has RotaryEmbedding nodes: all but each NoRopeInterval-th (SmolLM3).</summary>
+        public bool Rotates(int layer) => NoRopeInterval == 0 || (layer + 1) % NoRopeInterval != 0;
 
         /// <summary>Whether any layer is windowed: then the graph has the <see cref="WindowMaskInput"/> input.</summary>
         public bool AnyWindowed => Enumerable.Range(0, Layers).Any(Windowed);
@@ -194,8 +198,11 @@ internal static class DecoderOnnxModels
 
         bool windowed = shape.Windowed(layer);
         string tables = windowed && shape.LocalRope ? "rope_local" : "rope";
-        q = Rotary(graph, shape, prefix + "q_rope", q, shape.Heads, tables);
-        k = Rotary(graph, shape, prefix + "k_rope", k, shape.KvHeads, tables);
+        if (shape.Rotates(layer))
+        {
+            q = Rotary(graph, shape, prefix + "q_rope", q, shape.Heads, tables);
+            k = Rotary(graph, shape, prefix + "k_rope", k, shape.KvHeads, tables);
+        }
 
         if (withPast)
         {

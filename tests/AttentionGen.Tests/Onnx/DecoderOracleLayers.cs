@@ -49,6 +49,11 @@ internal partial class DecoderOracleGemma3 : IDecoder;
 [TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 48, Heads = 4, KvHeads = 2, FfnDim = 64, MaxSeqLen = 40, MaxBatchTokens = 8, SlidingWindow = 5)]
 internal partial class DecoderOracleMistralWindow : IDecoder;
 
+// SmolLM3: every second layer (layer 1 of 2) attends by content alone, its keys unrotated, prefill in chunks of 8.
+[TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 48, Heads = 4, KvHeads = 2, FfnDim = 64, MaxSeqLen = 40, MaxBatchTokens = 8,
+    NormEpsilon = 1e-6f, RopeTheta = 5000000f, NoRopeInterval = 2, TiedEmbeddings = true)]
+internal partial class DecoderOracleSmolLm3 : IDecoder;
+
 // Gemma 3's larger models: the full layers' rotation scaled linearly (factor 8), the windowed layers' on their own base unscaled.
 [TransformerDecoder(Vocab = 64, Layers = 3, ModelDim = 48, Heads = 4, KvHeads = 1, HeadDim = 16, FfnDim = 64, MaxSeqLen = 40, NormEpsilon = 1e-6f,
     Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true,

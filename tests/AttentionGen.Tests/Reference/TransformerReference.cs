@@ -14,7 +14,7 @@ internal sealed record BlockOptions(
     int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, bool Causal, double Scale, double Softcap, bool PreNorm,
     ActivationKind Activation, double Epsilon, NormKind Norm = NormKind.LayerNorm, int RopeDim = 0, double RopeTheta = 10000,
     WeightNames Names = WeightNames.Bert, RopeScalingReference? RopeScaling = null, bool SandwichNorm = false, bool ScaleEmbeddings = false,
-    double FinalLogitSoftcap = 0, int SlidingWindow = 0, int SlidingWindowPattern = 0, double LocalRopeTheta = 0)
+    double FinalLogitSoftcap = 0, int SlidingWindow = 0, int SlidingWindowPattern = 0, double LocalRopeTheta = 0, int NoRopeInterval = 0)
 {
     /// <summary>
     /// Whether layer <paramref name="layer"/> (0-based) is windowed: with a window, every layer when the pattern is 0
@@ -24,10 +24,16 @@ internal sealed record BlockOptions(
     public bool Windowed(int layer) => SlidingWindow > 0 && (SlidingWindowPattern == 0 || (layer + 1) % SlidingWindowPattern != 0);
 
     /// <summary>
+    /// Whether layer <paramref name="layer"/> rotates Q and K: all but each <c>NoRopeInterval</c>-th, as SmolLM3's
+    /// <c>no_rope_layers[i] = int((i + 1) % no_rope_layer_interval != 0)</c>.
+    /// </summary>
+    public bool Rotates(int layer) => NoRopeInterval == 0 || (layer + 1) % NoRopeInterval != 0;
+
+    /// <summary>
     /// Layer <paramref name="layer"/>'s options: its window (0 when the layer is full) and its rotary base, with the
     /// pattern and the local base resolved away (0). A windowed layer with a <see cref="LocalRopeTheta"/> rotates by it
     /// with no scaling, as Gemma 3's local rotary embedding (rope_local_base_freq, rope type default) does; the others
-    /// keep RopeTheta and RopeScaling. Resolving resolved options changes nothing.
+    /// keep RopeTheta and RopeScaling. A layer that does not rotate gets RopeDim 0. Resolving resolved options changes nothing.
     /// </summary>
     public BlockOptions ForLayer(int layer)
     {
@@ -40,6 +46,8 @@ internal sealed record BlockOptions(
             LocalRopeTheta = 0,
             RopeTheta = local ? LocalRopeTheta : RopeTheta,
             RopeScaling = local ? null : RopeScaling,
+            RopeDim = Rotates(layer) ? RopeDim : 0,
+            NoRopeInterval = 0,
         };
     }
 }
@@ -80,9 +88,9 @@ internal static class TransformerReference
     /// </summary>
     public static double[] Block(double[] x, int tokens, BlockOptions o, IReadOnlyDictionary<string, float[]> w, string prefix = "", int[]? attentionMask = null)
     {
-        if (o.SlidingWindowPattern != 0 || o.LocalRopeTheta != 0)
+        if (o.SlidingWindowPattern != 0 || o.LocalRopeTheta != 0 || o.NoRopeInterval != 0)
         {
-            throw new ArgumentException("A block takes one layer's options: resolve the window pattern and the local rotary base with ForLayer.", nameof(o));
+            throw new ArgumentException("A block takes one layer's options: resolve the window pattern, the local rotary base and the unrotated layers with ForLayer.", nameof(o));
         }
 
         var n = BlockTensorNames.For(o.Names);

@@ -243,6 +243,7 @@ public sealed class ParallelForwardTests
     [InlineData(nameof(DecoderGemma2Tiny))]
     [InlineData(nameof(DecoderGemma3Tiny))] // windowed layers: a masked prefill, sliced decode steps
     [InlineData(nameof(DecoderMistralWindowTiny))]
+    [InlineData(nameof(DecoderSmolLm3Tiny))] // unrotated layers
     public void Decoder_PrefillAndDecodeSteps_SplitGivesOneThreadBits(string name)
     {
         var type = LayerType(name);

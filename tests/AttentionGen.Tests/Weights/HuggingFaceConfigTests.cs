@@ -344,6 +344,35 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void SmolLm3sUnrotatedLayers_AreComparedByInterval_AndLayerByLayer()
+    {
+        // HuggingFaceTB/SmolLM3-3B's config.json with DecoderSmolLm3Tiny's sizes (its interval 3 where the model's is 4):
+        // no window (use_sliding_window false), and per layer a 1 for each layer that rotates.
+        const string SmolLm3Config = """
+            {
+              "architectures": ["SmolLM3ForCausalLM"], "model_type": "smollm3", "attention_bias": false, "hidden_act": "silu",
+              "hidden_size": 32, "intermediate_size": 48, "layer_types": ["full_attention", "full_attention", "full_attention"],
+              "max_position_embeddings": 65536, "max_window_layers": 28, "mlp_bias": false, "no_rope_layer_interval": 3,
+              "no_rope_layers": [1, 1, 0], "num_attention_heads": 4, "num_hidden_layers": 3, "num_key_value_heads": 2,
+              "rms_norm_eps": 1e-06, "rope_scaling": null, "rope_theta": 5000000.0, "sliding_window": null,
+              "tie_word_embeddings": true, "use_sliding_window": false, "vocab_size": 48
+            }
+            """;
+        Assert.Equal(15, DecoderSmolLm3Tiny.CheckConfig(Write(SmolLm3Config)));
+
+        var moved = Assert.Throws<ModelConfigMismatchException>(() => DecoderSmolLm3Tiny.CheckConfig(Write(SmolLm3Config.Replace("[1, 1, 0]", "[1, 0, 1]", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("NoRopeInterval", "[1, 1, 0]", "no_rope_layers", "[1, 0, 1]"), Assert.Single(moved.Mismatches));
+        var interval = Assert.Throws<ModelConfigMismatchException>(() => DecoderSmolLm3Tiny.CheckConfig(Write(SmolLm3Config.Replace("\"no_rope_layer_interval\": 3", "\"no_rope_layer_interval\": 4", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("NoRopeInterval", "3", "no_rope_layer_interval", "4"), Assert.Single(interval.Mismatches));
+
+        // A declaration that rotates every layer is another family, and so is SmolLM3's declaration to a Llama file.
+        var llama = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(LlamaTinyConfig.Replace("\"llama\"", "\"smollm3\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("Architecture", "llama", "model_type", "\"smollm3\""), Assert.Single(llama.Mismatches));
+        var smol = Assert.Throws<ModelConfigMismatchException>(() => DecoderSmolLm3Tiny.CheckConfig(Write(SmolLm3Config.Replace("\"smollm3\"", "\"llama\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("Architecture", "smollm3", "model_type", "\"llama\""), Assert.Single(smol.Mismatches));
+    }
+
+    [Fact]
     public void Gemma3sLargerModels_AreCheckedInTheirTextConfig_WithLinearScaling()
     {
         // gemma-3-4b-it's config.json, a multimodal wrapper, with DecoderOracleGemma3Scaled's sizes: the language model's

@@ -64,6 +64,11 @@ internal static class TransformerBlockEmitter
             w.Constant("float", "LocalRopeTheta", Float(block.LocalRopeTheta), "The windowed layers' rotary base θ (RopeTheta is the full layers').");
         }
 
+        if (block.SkipsRopeInSomeLayers)
+        {
+            w.Constant("int", "NoRopeInterval", Int(block.NoRopeInterval), "Layer i rotates Q and K unless (i + 1) % NoRopeInterval == 0: those layers attend by content alone.");
+        }
+
         AttentionCoreEmitter.EmitConstants(w, block.Core);
     }
 
@@ -98,6 +103,13 @@ internal static class TransformerBlockEmitter
             w.Line(block.SlidingWindowPattern == 0
                 ? "private static bool IsWindowed(int layer) => true;"
                 : "private static bool IsWindowed(int layer) => (layer + 1) % SlidingWindowPattern != 0;");
+        }
+
+        if (block.SkipsRopeInSomeLayers)
+        {
+            w.Line();
+            w.Line("/// <summary>Whether layer <paramref name=\"layer\"/> rotates Q and K by their positions.</summary>");
+            w.Line("private static bool RotatesPositions(int layer) => (layer + 1) % NoRopeInterval != 0;");
         }
     }
 
@@ -199,8 +211,12 @@ internal static class TransformerBlockEmitter
                         tables = "ropeTables";
                     }
 
-                    EmitRope(w, "query", "tokens", "QueryWidth", "Heads", "position", tables);
-                    EmitRope(w, "key", "tokens", "KvWidth", "KvHeads", "position", tables);
+                    // A layer that skips the rotation (SmolLM3's every fourth) caches its keys unrotated.
+                    using (block.SkipsRopeInSomeLayers ? w.Block("if (RotatesPositions(layer))") : null)
+                    {
+                        EmitRope(w, "query", "tokens", "QueryWidth", "Heads", "position", tables);
+                        EmitRope(w, "key", "tokens", "KvWidth", "KvHeads", "position", tables);
+                    }
                 }
 
                 if (block.WindowBites)

@@ -57,6 +57,12 @@ internal sealed record TransformerBlockPlan(
     /// <summary>The windowed layers' rotary base (Gemma 3), or 0 for RopeTheta.</summary>
     public float LocalRopeTheta { get; init; }
 
+    /// <summary>Which layers skip the rotation: layer i when (i + 1) % NoRopeInterval == 0 (SmolLM3); 0 for none.</summary>
+    public int NoRopeInterval { get; init; }
+
+    /// <summary>Whether some layers rotate and others do not, so RunBlock must ask which one it runs.</summary>
+    public bool SkipsRopeInSomeLayers => HasRope && NoRopeInterval > 0;
+
     /// <summary>
     /// Whether the window can hide a key: only when it is shorter than the cache. A window as long gets no mask and no
     /// scratch (its layers may still rotate by their own base).
@@ -203,7 +209,7 @@ internal sealed record TransformerBlockPlan(
         new[] { "ModelDim", "FfnDim", "NormEpsilon", "MaxBatchTokens", "Heads", "KvHeads", "HeadDim", "QueryWidth", "KvWidth", "MaxSeqLen",
                 "MaxKvSeqLen", "Scale", "Softcap", "IsCausal", "RunBlock", "RopeDim", "RopeTheta", "RopeTables",
                 "RopeScalingFactor", "RopeLowFrequencyFactor", "RopeHighFrequencyFactor", "RopeOriginalMaxPositions",
-                "SlidingWindow", "SlidingWindowPattern", "IsWindowed", "LocalRopeTheta", "LocalRopeTables" }
+                "SlidingWindow", "SlidingWindowPattern", "IsWindowed", "LocalRopeTheta", "LocalRopeTables", "NoRopeInterval", "RotatesPositions" }
             .Concat(Scratch.Select(s => s.Field)).Concat(Core.Members);
 
     /// <summary>The scratch an instance allocates, for the memory ceiling.</summary>
