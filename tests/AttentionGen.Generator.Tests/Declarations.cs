@@ -196,6 +196,15 @@ internal static class Declarations
             "MaxSeqLen = 4096, NormEpsilon = 1e-6f, RopeTheta = 5000000f, NoRopeInterval = 4, TiedEmbeddings = true, " +
             "WeightFormat = WeightFormat.BFloat16)").Named("SmolLm3ThreeB").Build();
 
+    /// <summary>
+    /// granite-3.3-2b: a Llama with embeddings × 12, each residual branch × 0.22, logits ÷ 8 and scores scaled by 1/64 (its
+    /// attention_multiplier, 1/HeadDim rather than 1/√HeadDim), its head tied.
+    /// </summary>
+    public static readonly string TransformerDecoderGranite =
+        TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 49159, Layers = 40, ModelDim = 2048, Heads = 32, KvHeads = 8, FfnDim = 8192, " +
+            "MaxSeqLen = 4096, RopeTheta = 10000000f, Scale = 0.015625f, EmbeddingMultiplier = 12f, ResidualMultiplier = 0.22f, LogitsScaling = 8f, " +
+            "TiedEmbeddings = true, WeightFormat = WeightFormat.BFloat16)").Named("GraniteTwoB").Build();
+
     /// <summary>A causal grouped-query block with the padding mask: the masked overload, and RunBlock taking a mask.</summary>
     public static readonly string TransformerBlockPaddingMask =
         TestSourceBuilder.WithAttribute("TransformerBlock(ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 96, MaxSeqLen = 16, Causal = true, " +

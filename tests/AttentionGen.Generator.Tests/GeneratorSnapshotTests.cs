@@ -71,6 +71,8 @@ public sealed class GeneratorSnapshotTests
 
     [Fact] public void TransformerDecoderSmolLm3() => Verify(Declarations.TransformerDecoderSmolLm3, "Tests.SmolLm3ThreeB.g.cs");
 
+    [Fact] public void TransformerDecoderGranite() => Verify(Declarations.TransformerDecoderGranite, "Tests.GraniteTwoB.g.cs");
+
     [Fact] public void TransformerBlockPaddingMask() => Verify(Declarations.TransformerBlockPaddingMask, "Tests.PaddedGptLayer.g.cs");
 
     [Fact] public void TransformerEncoderPaddingMask() => Verify(Declarations.TransformerEncoderPaddingMask, "Tests.PaddedMiniLm.g.cs");

@@ -351,6 +351,12 @@ internal sealed record TransformerDecoderSpec : LayerSpec, ITransformerBlockOpti
 
     public int NoRopeInterval { get; init; }
 
+    public float EmbeddingMultiplier { get; init; }
+
+    public float ResidualMultiplier { get; init; }
+
+    public float LogitsScaling { get; init; }
+
     public WeightFormat WeightFormat { get; init; }
 
     public PositionKind Positions { get; init; }

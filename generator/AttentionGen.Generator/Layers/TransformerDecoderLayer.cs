@@ -43,6 +43,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         RequireZeroOrPositiveFinite(issues, DiagnosticIds.InvalidScale, "Scale", spec.Scale);
         RequireZeroOrPositiveFinite(issues, DiagnosticIds.InvalidSoftcap, "Softcap", spec.Softcap);
         RequireZeroOrPositiveFinite(issues, DiagnosticIds.InvalidSoftcap, "FinalLogitSoftcap", spec.FinalLogitSoftcap);
+        ValidateMultipliers(spec, issues);
         TransformerRules.Validate(spec, issues);
         ValidateWindow(spec, issues);
         TransformerRules.RequireMember(issues, "WeightFormat", spec.WeightFormat);
@@ -105,6 +106,24 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         }
     }
 
+    /// <summary>Granite's factors: each 0 (none) or finite and positive, and one embedding factor at most.</summary>
+    private static void ValidateMultipliers(TransformerDecoderSpec spec, List<ValidationIssue> issues)
+    {
+        foreach (var (property, value) in new[] { ("EmbeddingMultiplier", spec.EmbeddingMultiplier), ("ResidualMultiplier", spec.ResidualMultiplier), ("LogitsScaling", spec.LogitsScaling) })
+        {
+            if (!IsFinite(value) || value < 0)
+            {
+                issues.Add(Issue(DiagnosticIds.OptionOutOfRange, property, property, Format(value), "0 (none) or a finite positive factor"));
+            }
+        }
+
+        if (spec.ScaleEmbeddings && spec.EmbeddingMultiplier > 0)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "EmbeddingMultiplier", "EmbeddingMultiplier", Format(spec.EmbeddingMultiplier),
+                "0 with ScaleEmbeddings: the embeddings take one factor, √ModelDim or this"));
+        }
+    }
+
     protected override Body Plan(TransformerDecoderSpec spec)
     {
         var chunk = spec.MaxBatchTokens > 0 ? System.Math.Min(spec.MaxBatchTokens, spec.MaxSeqLen) : System.Math.Min(spec.MaxSeqLen, DefaultPrefillChunk);
@@ -116,14 +135,16 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             SlidingWindowPattern = spec.SlidingWindowPattern,
             LocalRopeTheta = spec.LocalRopeTheta,
             NoRopeInterval = spec.NoRopeInterval,
+            ResidualMultiplier = spec.ResidualMultiplier,
         };
         var learned = spec.Positions == PositionKind.Learned;
         return new Body(block, spec.Vocab, spec.Layers, spec.TiedEmbeddings, spec.WeightNames,
             learned ? (spec.MaxPositions > 0 ? spec.MaxPositions : spec.MaxSeqLen) : 0)
         {
-            // Gemma multiplies by the float32 of √hidden_size, which is what this rounds to.
-            EmbeddingScale = spec.ScaleEmbeddings ? (float)System.Math.Sqrt(spec.ModelDim) : 0f,
+            // Gemma multiplies by the float32 of √hidden_size, which is what this rounds to; Granite by its own factor.
+            EmbeddingScale = spec.ScaleEmbeddings ? (float)System.Math.Sqrt(spec.ModelDim) : spec.EmbeddingMultiplier,
             FinalLogitSoftcap = spec.FinalLogitSoftcap,
+            LogitsScaling = spec.LogitsScaling,
         };
     }
 
@@ -133,7 +154,9 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         w.Constant("int", "Vocab", Int(body.Vocab), "Tokens in the vocabulary: every token id is below this, and every logits row this long.");
         w.Constant("int", "Layers", Int(body.Layers), block.SandwichNorm
             ? "Transformer blocks, each normalized before and after its sublayers: x = x + Norm(Attention(Norm(x))), x = x + Norm(Ffn(Norm(x)))."
-            : "Transformer blocks, each pre-norm: x = x + Attention(Norm(x)), x = x + Ffn(Norm(x)).");
+            : block.ResidualMultiplier > 0
+                ? "Transformer blocks, each pre-norm: x = x + ResidualMultiplier · Attention(Norm(x)), x = x + ResidualMultiplier · Ffn(Norm(x))."
+                : "Transformer blocks, each pre-norm: x = x + Attention(Norm(x)), x = x + Ffn(Norm(x)).");
         if (body.LearnedPositions > 0)
         {
             w.Constant("int", "MaxPositions", Int(body.LearnedPositions), "Rows of the learned position table, added to each token's embedding.");
@@ -144,12 +167,19 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             : "The LM head has its own weights (lm_head.weight).");
         if (body.EmbeddingScale > 0)
         {
-            w.Constant("float", "EmbeddingScale", Float(body.EmbeddingScale), "Multiplies every token embedding before the first block: √ModelDim, as Gemma scales them.");
+            w.Constant("float", "EmbeddingScale", Float(body.EmbeddingScale), body.EmbeddingScale == (float)System.Math.Sqrt(block.ModelDim)
+                ? "Multiplies every token embedding before the first block: √ModelDim, as Gemma scales them."
+                : "Multiplies every token embedding before the first block.");
         }
 
         if (body.FinalLogitSoftcap > 0)
         {
             w.Constant("float", "FinalLogitSoftcap", Float(body.FinalLogitSoftcap), "Logits become FinalLogitSoftcap · tanh(logits / FinalLogitSoftcap).");
+        }
+
+        if (body.LogitsScaling > 0)
+        {
+            w.Constant("float", "LogitsScaling", Float(body.LogitsScaling), "Divides every logit, as the last step of a pass.");
         }
 
         TransformerBlockEmitter.EmitConstants(w, block);
@@ -278,6 +308,11 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             {
                 w.Line($"{Kernels}.SoftmaxKernels.Softcap(logits.Slice(0, Vocab), FinalLogitSoftcap);");
             }
+
+            if (body.LogitsScaling > 0)
+            {
+                w.Line($"{Kernels}.ElementwiseKernels.Divide(logits.Slice(0, Vocab), LogitsScaling);");
+            }
         }
     }
 
@@ -285,11 +320,17 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
     /// <param name="LearnedPositions">Rows of the learned position table, or 0 for rotary positions.</param>
     internal sealed record Body(TransformerBlockPlan Block, int Vocab, int Layers, bool TiedEmbeddings, WeightNames Names, int LearnedPositions) : LayerBody
     {
-        /// <summary>The factor on every token embedding (Gemma's √ModelDim), or 0 for none.</summary>
+        /// <summary>The factor on every token embedding (Gemma's √ModelDim, Granite's embedding_multiplier), or 0 for none.</summary>
         public float EmbeddingScale { get; init; }
 
         /// <summary>Gemma 2's cap on the logits, or 0 for none.</summary>
         public float FinalLogitSoftcap { get; init; }
+
+        /// <summary>Granite's divisor of the logits, or 0 for none.</summary>
+        public float LogitsScaling { get; init; }
+
+        /// <summary>Granite scales embeddings, the residual branches and the logits by factors its config states.</summary>
+        private bool Granite => !Gpt2 && GemmaFamily is null && (EmbeddingScale > 0 || Block.ResidualMultiplier > 0 || LogitsScaling > 0);
 
         private bool Gpt2 => Names == WeightNames.Gpt2;
 
@@ -348,7 +389,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         {
             get
             {
-                // The family first: Granite, for one, names its tensors as Llama does but scales embeddings, scores and logits.
+                // The family first: Granite, for one, names its tensors as Llama does but scales embeddings, scores, residual
+                // branches and logits.
                 // Qwen2 is Llama with biases on Q, K and V alone, Qwen3 Llama with Q and K normalized per head; their configs
                 // state neither: model_type says it. Mistral and Phi-3 are Llama as far as a declaration goes (Phi-3's fused
                 // qkv_proj and gate_up_proj load as their parts; their attention windows are checked below). SmolLM3 is Llama with
@@ -358,6 +400,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     Gpt2 ? ConfigCheckEmitter.Text("Architecture", "gpt2", new[] { "gpt2" }, "model_type")
                     : GemmaFamily is { } gemma ? ConfigCheckEmitter.Text("Architecture", gemma, new[] { gemma }, "model_type")
                     : Block.SkipsRopeInSomeLayers ? ConfigCheckEmitter.Text("Architecture", "smollm3", new[] { "smollm3" }, "model_type")
+                    : Granite ? ConfigCheckEmitter.Text("Architecture", "granite", new[] { "granite" }, "model_type")
                     : Block.QueryKeyNorm ? ConfigCheckEmitter.Text("Architecture", "qwen3", new[] { "qwen3" }, "model_type")
                     : Block.QueryKeyValueBias && !Block.Bias ? ConfigCheckEmitter.Text("Architecture", "qwen2", new[] { "qwen2" }, "model_type")
                     : ConfigCheckEmitter.Text("Architecture", "llama", new[] { "llama", "mistral", "phi3" }, "model_type"),
@@ -456,6 +499,15 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         settings.Add(ConfigCheckEmitter.AtLeast("MaxSeqLen", "use_sliding_window", "sliding_window"));
                     }
 
+                    if (Granite)
+                    {
+                        // Granite's four factors, each compared even when the declaration leaves it at 1 (0).
+                        settings.Add(ConfigCheckEmitter.RealOf("EmbeddingMultiplier", EmbeddingScale > 0 ? "EmbeddingScale" : "1f", "embedding_multiplier"));
+                        settings.Add(ConfigCheckEmitter.RealOf("ResidualMultiplier", Block.ResidualMultiplier > 0 ? "ResidualMultiplier" : "1f", "residual_multiplier"));
+                        settings.Add(ConfigCheckEmitter.RealOf("LogitsScaling", LogitsScaling > 0 ? "LogitsScaling" : "1f", "logits_scaling"));
+                        settings.Add(ConfigCheckEmitter.Real("Scale", "attention_multiplier"));
+                    }
+
                     if (Block.SkipsRopeInSomeLayers)
                     {
                         // SmolLM3 states the interval and, per layer, a 1 for each layer that rotates.
@@ -472,7 +524,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         public override EquatableArray<string> GeneratedMembers =>
             Block.Members
                 .Concat(ConfigCheckEmitter.Members)
-                .Concat(new[] { "Vocab", "Layers", "TiedEmbeddings", "EmbeddingScale", "FinalLogitSoftcap", "MaxPositions", "Position", "Reset", "Rewind", "Prefill", "DecodeStep", "Run", "_hidden", "_lastNormed",
+                .Concat(new[] { "Vocab", "Layers", "TiedEmbeddings", "EmbeddingScale", "FinalLogitSoftcap", "LogitsScaling", "MaxPositions", "Position", "Reset", "Rewind", "Prefill", "DecodeStep", "Run", "_hidden", "_lastNormed",
                     "_keyCache", "_valueCache", "_position", ExclusiveUseEmitter.Field })
                 .Concat(WeightsEmitter.Members).ToEquatableArray();
 

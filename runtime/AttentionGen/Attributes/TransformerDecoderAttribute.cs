@@ -144,6 +144,26 @@ public sealed class TransformerDecoderAttribute : Attribute
     public int NoRopeInterval { get; set; }
 
     /// <summary>
+    /// When positive, token embeddings are multiplied by it before the first block (Granite's <c>embedding_multiplier</c>,
+    /// 12). Not with <see cref="ScaleEmbeddings"/>. 0 (the default) leaves them as they are.
+    /// </summary>
+    public float EmbeddingMultiplier { get; set; }
+
+    /// <summary>
+    /// When positive, each sublayer's output is multiplied by it before it is added to the residual stream (Granite's
+    /// <c>residual_multiplier</c>, 0.22): <c>x = x + ResidualMultiplier · Attention(Norm(x))</c>, and so for the FFN. 0 (the
+    /// default) adds them as they are.
+    /// </summary>
+    public float ResidualMultiplier { get; set; }
+
+    /// <summary>
+    /// When positive, the logits are divided by it (Granite's <c>logits_scaling</c>, 8), after any
+    /// <see cref="FinalLogitSoftcap"/>. 0 (the default) leaves them as the LM head gives them. Granite's
+    /// <c>attention_multiplier</c> is <see cref="Scale"/>.
+    /// </summary>
+    public float LogitsScaling { get; set; }
+
+    /// <summary>
     /// How the projection matrices and the LM head are held: <see cref="WeightFormat.BFloat16"/> halves what a decode step
     /// streams. The norms and a separate embedding table stay float; with <see cref="TiedEmbeddings"/> the table is the LM
     /// head, so it is held as bfloat16 too, and token embeddings are its rows widened. Defaults to

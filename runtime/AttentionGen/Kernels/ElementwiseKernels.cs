@@ -50,6 +50,15 @@ public static class ElementwiseKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(Span<float> values, float factor) => ElementwiseLoops.Binary<MultiplyOperator>(values, factor);
 
+    /// <summary>
+    /// Divides every element of <paramref name="values"/> by <paramref name="divisor"/> in place: a true division, as
+    /// <c>logits / logits_scaling</c> is, not a multiplication by its reciprocal (the two differ in the last bit).
+    /// </summary>
+    /// <param name="values">The row, overwritten in place.</param>
+    /// <param name="divisor">The divisor.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Divide(Span<float> values, float divisor) => ElementwiseLoops.Binary<DivideOperator>(values, divisor);
+
     /// <summary>Multiplies <paramref name="values"/> element-wise by <paramref name="factors"/> in place (e.g. a norm's gain).</summary>
     /// <param name="values">The row, overwritten in place.</param>
     /// <param name="factors">The multipliers; must have exactly <c>values.Length</c> elements.</param>

@@ -71,6 +71,20 @@ public sealed class ElementwiseKernelsTests
 
     [Theory]
     [MemberData(nameof(RowLengths))]
+    public void DivideByScalar_DividesEveryElement_NotMultipliesByTheReciprocal(int length)
+    {
+        float[] original = KernelReference.Uniform(length, -30f, 30f, seed: length);
+        float[] values = (float[])original.Clone();
+        float[] expected = original.Select(v => v / 7.3f).ToArray();
+        ElementwiseKernels.Divide(values, 7.3f);
+        Assert.Equal(expected, values);
+
+        // Some of these round otherwise when multiplied by 1 / 7.3, so a kernel that multiplied would fail above.
+        Assert.True(length < 64 || original.Where((v, i) => v * (1f / 7.3f) != expected[i]).Any());
+    }
+
+    [Theory]
+    [MemberData(nameof(RowLengths))]
     public void MultiplyBySpan_MultipliesElementwise(int length)
     {
         float[] values = KernelReference.Uniform(length, -1f, 1f, seed: length);

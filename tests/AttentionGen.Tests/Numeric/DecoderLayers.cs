@@ -70,3 +70,8 @@ internal partial class DecoderMistralWindowTiny : IDecoder;
 [TransformerDecoder(Vocab = 48, Layers = 3, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 24, MaxBatchTokens = 8,
     NormEpsilon = 1e-6f, RopeTheta = 5000000f, NoRopeInterval = 3, TiedEmbeddings = true)]
 internal partial class DecoderSmolLm3Tiny : IDecoder;
+
+// Granite 3: a Llama with embeddings × 12, each residual branch × 0.22, logits ÷ 8 and scores scaled by 1/HeadDim; tied head.
+[TransformerDecoder(Vocab = 48, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 24, RopeTheta = 10000000f,
+    Scale = 0.125f, EmbeddingMultiplier = 12f, ResidualMultiplier = 0.22f, LogitsScaling = 8f, TiedEmbeddings = true)]
+internal partial class DecoderGraniteTiny : IDecoder;

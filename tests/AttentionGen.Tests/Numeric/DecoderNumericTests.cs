@@ -16,7 +16,7 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
     private const double Tolerance = 1e-5;
 
     public static TheoryData<string> Decoders =>
-        [nameof(DecoderLlamaTiny), nameof(DecoderSiluPartialRope), nameof(DecoderLayerNormTied), nameof(DecoderQwen2Tiny), nameof(DecoderLlama3Tiny), nameof(DecoderQwen3Tiny), nameof(DecoderGemma2Tiny), nameof(DecoderGemma3Tiny), nameof(DecoderMistralWindowTiny), nameof(DecoderSmolLm3Tiny), nameof(DecoderGpt2Tiny)];
+        [nameof(DecoderLlamaTiny), nameof(DecoderSiluPartialRope), nameof(DecoderLayerNormTied), nameof(DecoderQwen2Tiny), nameof(DecoderLlama3Tiny), nameof(DecoderQwen3Tiny), nameof(DecoderGemma2Tiny), nameof(DecoderGemma3Tiny), nameof(DecoderMistralWindowTiny), nameof(DecoderSmolLm3Tiny), nameof(DecoderGraniteTiny), nameof(DecoderGpt2Tiny)];
 
     /// <summary>The float decoders, and the bfloat16 ones, whose cache must agree with recomputation just the same.</summary>
     public static TheoryData<string> AllDecoders => [.. Decoders, nameof(DecoderLlamaTinyBfloat16), nameof(DecoderQwen2TinyBfloat16)];
@@ -354,7 +354,8 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
         var options = new BlockOptions(a.ModelDim, a.Heads, a.KvHeads > 0 ? a.KvHeads : a.Heads, headDim, a.FfnDim, Causal: true,
             Declared.ScaleFor(a.Scale, headDim), a.Softcap, PreNorm: true, a.Activation, a.NormEpsilon, a.Norm, ropeDim, a.RopeTheta, a.WeightNames,
             RopeScalingReference.Of(a.RopeScaling, a.RopeScalingFactor, a.RopeLowFrequencyFactor, a.RopeHighFrequencyFactor, a.RopeOriginalMaxPositions),
-            a.SandwichNorm, a.ScaleEmbeddings, a.FinalLogitSoftcap, a.SlidingWindow, a.SlidingWindowPattern, a.LocalRopeTheta, a.NoRopeInterval);
+            a.SandwichNorm, a.ScaleEmbeddings, a.FinalLogitSoftcap, a.SlidingWindow, a.SlidingWindowPattern, a.LocalRopeTheta, a.NoRopeInterval,
+            a.EmbeddingMultiplier, a.ResidualMultiplier, a.LogitsScaling);
         return (type, options, a.Vocab, a.Layers, a.TiedEmbeddings, a.MaxSeqLen);
     }
 }

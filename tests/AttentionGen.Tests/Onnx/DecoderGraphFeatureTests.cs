@@ -52,7 +52,12 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
     private static readonly DecoderShape SmolLm3 = new(Vocab: 48, Layers: 2, ModelDim: 32, Heads: 4, KvHeads: 2, HeadDim: 8, FfnDim: 48,
         RopeDim: 8, RopeTheta: 5000000, Epsilon: 1e-6f, MaxPositions: 24, NoRopeInterval: 2);
 
-    public static TheoryData<string> Cases => ["Gemma2", "Gemma2SmallScoreCap", "Gemma2WindowSmallScoreCap", "Gemma3", "Mistral", "SmolLm3"];
+    /// <summary>Granite at a tiny size: embeddings × 12, each residual branch × 0.22, logits ÷ 8, scores scaled by 1/HeadDim.</summary>
+    private static readonly DecoderShape Granite = new(Vocab: 48, Layers: 2, ModelDim: 32, Heads: 4, KvHeads: 2, HeadDim: 8, FfnDim: 48,
+        RopeDim: 8, RopeTheta: 10000000, Epsilon: 1e-5f, MaxPositions: 24, Scale: 0.125f, EmbeddingMultiplier: 12f, ResidualMultiplier: 0.22f,
+        LogitsScaling: 8f);
+
+    public static TheoryData<string> Cases => ["Gemma2", "Gemma2SmallScoreCap", "Gemma2WindowSmallScoreCap", "Gemma3", "Mistral", "SmolLm3", "Granite"];
 
     /// <summary>
     /// Each case: a shape; how far the Q and K projections are scaled up from the usual ±1/√in (so the scores are large
@@ -67,6 +72,7 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
         "Gemma3" => (Gemma3, 1f, true, true, 61),
         "Mistral" => (Mistral, 3f, false, false, 61),
         "SmolLm3" => (SmolLm3, 3f, false, true, 71),
+        "Granite" => (Granite, 1f, false, true, 81),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
@@ -116,6 +122,9 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
         Add(shape.SlidingWindowPattern > 0, "the pattern (every layer windowed)", options with { SlidingWindowPattern = 0 });
         Add(shape.LocalRopeTheta > 0, "the local rotary base (RopeTheta everywhere)", options with { LocalRopeTheta = 0 });
         Add(shape.NoRopeInterval > 0, "the unrotated layers (every layer rotated)", options with { NoRopeInterval = 0 });
+        Add(shape.EmbeddingMultiplier > 0, "the embedding multiplier", options with { EmbeddingMultiplier = 0 });
+        Add(shape.ResidualMultiplier > 0, "the residual multiplier", options with { ResidualMultiplier = 0 });
+        Add(shape.LogitsScaling > 0, "the logits' divisor", options with { LogitsScaling = 0 });
         foreach (var (part, without) in variants)
         {
             var changed = TransformerReference.DecoderLogits(sequence, shape.Vocab, shape.Layers, without, values, tied);
@@ -168,7 +177,8 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
             shape.Softcap, PreNorm: true, shape.Activation, shape.Epsilon, shape.Norm, shape.RopeDim, shape.RopeTheta, WeightNames.HfLlama,
             SandwichNorm: shape.SandwichNorm, ScaleEmbeddings: shape.ScaleEmbeddings, FinalLogitSoftcap: shape.FinalLogitSoftcap,
             SlidingWindow: shape.SlidingWindow, SlidingWindowPattern: shape.SlidingWindowPattern, LocalRopeTheta: shape.LocalRopeTheta,
-            NoRopeInterval: shape.NoRopeInterval);
+            NoRopeInterval: shape.NoRopeInterval, EmbeddingMultiplier: shape.EmbeddingMultiplier, ResidualMultiplier: shape.ResidualMultiplier,
+            LogitsScaling: shape.LogitsScaling);
 
     /// <summary>
     /// A checkpoint's tensors under Hugging Face's names: matrices uniform in ±1/√in, Q and K times

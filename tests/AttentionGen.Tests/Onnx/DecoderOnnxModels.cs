@@ -36,13 +36,15 @@ internal static class DecoderOnnxModels
     /// GeGluTanh (the graph refuses others). Softcap (on the attention scores) and FinalLogitSoftcap (on the logits) are
     /// off at 0; SandwichNorm and ScaleEmbeddings are Gemma 2's (see <see cref="TransformerDecoderAttribute"/>), and so are
     /// SlidingWindow (0 = none), SlidingWindowPattern (0 = every layer windowed) and LocalRopeTheta (0 = RopeTheta).
-    /// NoRopeInterval (0 = none) leaves every such layer unrotated (SmolLM3).
+    /// NoRopeInterval (0 = none) leaves every such layer unrotated (SmolLM3). EmbeddingMultiplier, ResidualMultiplier and
+    /// LogitsScaling (0 = none) are Granite's factors on the embeddings and the residual branches, and divisor of the logits.
     /// </summary>
     public sealed record DecoderShape(
         int Vocab, int Layers, int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, int RopeDim, double RopeTheta, float Epsilon,
         int MaxPositions, float Scale = 0, Reference.RopeScalingReference? RopeScaling = null, NormKind Norm = NormKind.RmsNorm,
         ActivationKind Activation = ActivationKind.SwiGlu, float Softcap = 0, bool SandwichNorm = false, bool ScaleEmbeddings = false,
-        float FinalLogitSoftcap = 0, int SlidingWindow = 0, int SlidingWindowPattern = 0, double LocalRopeTheta = 0, int NoRopeInterval = 0)
+        float FinalLogitSoftcap = 0, int SlidingWindow = 0, int SlidingWindowPattern = 0, double LocalRopeTheta = 0, int NoRopeInterval = 0,
+        float EmbeddingMultiplier = 0, float ResidualMultiplier = 0, float LogitsScaling = 0)
     {
         /// <summary>
         /// Whether layer <paramref name="layer"/> (0-based) is windowed, Hugging Face's rule for Gemma 2 and 3
@@ -113,6 +115,17 @@ internal static class DecoderOnnxModels
             graph.Initializer.Add(Tensor("embed.normalizer", [(float)Math.Sqrt(shape.ModelDim)]));
             hidden = Node(graph, "Mul", "embed.scaled", [hidden, "embed.normalizer"]);
         }
+        else if (shape.EmbeddingMultiplier > 0)
+        {
+            // Granite: inputs_embeds * embedding_multiplier.
+            graph.Initializer.Add(Tensor("embed.multiplier", [shape.EmbeddingMultiplier]));
+            hidden = Node(graph, "Mul", "embed.scaled", [hidden, "embed.multiplier"]);
+        }
+
+        if (shape.ResidualMultiplier > 0)
+        {
+            graph.Initializer.Add(Tensor(ResidualMultiplierName, [shape.ResidualMultiplier]));
+        }
 
         if (shape.Norm == NormKind.GemmaRmsNorm)
         {
@@ -130,6 +143,13 @@ internal static class DecoderOnnxModels
         if (shape.FinalLogitSoftcap > 0)
         {
             logits = Softcap(graph, "logits.softcap", logits, shape.FinalLogitSoftcap);
+        }
+
+        if (shape.LogitsScaling > 0)
+        {
+            // Granite: logits / logits_scaling.
+            graph.Initializer.Add(Tensor("logits.scaling", [shape.LogitsScaling]));
+            logits = Node(graph, "Div", "logits.scaled", [logits, "logits.scaling"]);
         }
 
         graph.Node.Add(Identity(logits, "logits"));
@@ -244,7 +264,7 @@ internal static class DecoderOnnxModels
             attended = RmsNorm(graph, shape, weights, prefix + "post_attention_layernorm", attended);
         }
 
-        var afterAttention = Node(graph, "Add", prefix + "attention_residual", [input, attended]);
+        var afterAttention = Node(graph, "Add", prefix + "attention_residual", [input, ResidualBranch(graph, shape, prefix + "attention", attended)]);
 
         var ffnIn = RmsNorm(graph, shape, weights, prefix + (shape.SandwichNorm ? "pre_feedforward_layernorm" : "post_attention_layernorm"), afterAttention);
         var gate = Linear(graph, weights, prefix + "mlp.gate_proj", ffnIn, shape.FfnDim, shape.ModelDim);
@@ -272,8 +292,15 @@ internal static class DecoderOnnxModels
             down = RmsNorm(graph, shape, weights, prefix + "post_feedforward_layernorm", down);
         }
 
-        return Node(graph, "Add", prefix + "mlp_residual", [afterAttention, down]);
+        return Node(graph, "Add", prefix + "mlp_residual", [afterAttention, ResidualBranch(graph, shape, prefix + "mlp", down)]);
     }
+
+    /// <summary>The initializer holding Granite's residual multiplier, which every block's branches share.</summary>
+    private const string ResidualMultiplierName = "residual.multiplier";
+
+    /// <summary>A sublayer's output as it joins the residual: times Granite's residual_multiplier, if the shape has one.</summary>
+    private static string ResidualBranch(GraphProto graph, DecoderShape shape, string name, string branch) =>
+        shape.ResidualMultiplier > 0 ? Node(graph, "Mul", name + ".scaled", [branch, ResidualMultiplierName]) : branch;
 
     /// <summary>
     /// The RMSNormalization scale input for the gain <c>{name}.weight</c>: the gain itself, or for Gemma's norm

@@ -54,6 +54,12 @@ internal partial class DecoderOracleMistralWindow : IDecoder;
     NormEpsilon = 1e-6f, RopeTheta = 5000000f, NoRopeInterval = 2, TiedEmbeddings = true)]
 internal partial class DecoderOracleSmolLm3 : IDecoder;
 
+// Granite 3: embeddings × 12, residual branches × 0.22, logits ÷ 8, scores × 1/HeadDim (its attention_multiplier); ORT multiplies
+// and divides with Mul and Div.
+[TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 48, Heads = 4, KvHeads = 2, FfnDim = 64, MaxSeqLen = 40, RopeTheta = 10000000f,
+    Scale = 0.083333336f, EmbeddingMultiplier = 12f, ResidualMultiplier = 0.22f, LogitsScaling = 8f, TiedEmbeddings = true)]
+internal partial class DecoderOracleGranite : IDecoder;
+
 // Gemma 3's larger models: the full layers' rotation scaled linearly (factor 8), the windowed layers' on their own base unscaled.
 [TransformerDecoder(Vocab = 64, Layers = 3, ModelDim = 48, Heads = 4, KvHeads = 1, HeadDim = 16, FfnDim = 64, MaxSeqLen = 40, NormEpsilon = 1e-6f,
     Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true,

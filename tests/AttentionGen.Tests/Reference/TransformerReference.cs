@@ -9,12 +9,15 @@ namespace AttentionGen.Tests.Reference;
 /// and <paramref name="LocalRopeTheta"/> are the decoder's too (which layers are windowed, and their rotary base, as
 /// <see cref="TransformerDecoderAttribute"/> has them); <see cref="ForLayer"/> resolves them into one layer's options,
 /// which is what <see cref="TransformerReference.Block"/> takes: there a positive SlidingWindow windows the block.
+/// Granite's factors: <paramref name="ResidualMultiplier"/> scales each sublayer's output in the block,
+/// <paramref name="EmbeddingMultiplier"/> and <paramref name="LogitsScaling"/> (a divisor) are the decoder's; 0 is none.
 /// </summary>
 internal sealed record BlockOptions(
     int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, bool Causal, double Scale, double Softcap, bool PreNorm,
     ActivationKind Activation, double Epsilon, NormKind Norm = NormKind.LayerNorm, int RopeDim = 0, double RopeTheta = 10000,
     WeightNames Names = WeightNames.Bert, RopeScalingReference? RopeScaling = null, bool SandwichNorm = false, bool ScaleEmbeddings = false,
-    double FinalLogitSoftcap = 0, int SlidingWindow = 0, int SlidingWindowPattern = 0, double LocalRopeTheta = 0, int NoRopeInterval = 0)
+    double FinalLogitSoftcap = 0, int SlidingWindow = 0, int SlidingWindowPattern = 0, double LocalRopeTheta = 0, int NoRopeInterval = 0,
+    double EmbeddingMultiplier = 0, double ResidualMultiplier = 0, double LogitsScaling = 0)
 {
     /// <summary>
     /// Whether layer <paramref name="layer"/> (0-based) is windowed: with a window, every layer when the pattern is 0
@@ -98,6 +101,8 @@ internal static class TransformerReference
         double[] Linear(double[] input, string name, int inDim, int outDim) =>
             AttentionReference.Linear(input, tokens, inDim, w[prefix + name + ".weight"], Bias(name), outDim);
         double[] Norm(double[] input, string name) => ModelNorm(input, tokens, o, w, prefix + name);
+        // Granite's residual_multiplier, a float32 scalar in the model's arithmetic.
+        double[] Residual(double[] branch) => o.ResidualMultiplier > 0 ? branch.Select(b => b * (float)o.ResidualMultiplier).ToArray() : branch;
         if (o.SandwichNorm && !o.PreNorm)
         {
             throw new ArgumentException("Sandwich norms wrap a pre-norm block's sublayers; a post-norm block has none.", nameof(o));
@@ -127,7 +132,7 @@ internal static class TransformerReference
         var attended = AttentionReference.Sdpa(q, k, v, tokens, tokens, o.Heads, o.KvHeads, o.HeadDim, o.Causal, o.Scale, o.Softcap, KeyMask(attentionMask, tokens),
             window: o.SlidingWindow);
         var attentionOut = Linear(attended, n.AttentionOutput, queryWidth, d);
-        h = Add(h, o.SandwichNorm ? Norm(attentionOut, n.PostAttentionNorm) : attentionOut);
+        h = Add(h, Residual(o.SandwichNorm ? Norm(attentionOut, n.PostAttentionNorm) : attentionOut));
         if (!o.PreNorm)
         {
             h = Norm(h, n.AttentionNorm);
@@ -150,14 +155,15 @@ internal static class TransformerReference
         }
 
         var ffnOut = Linear(inner, n.Output, o.FfnDim, d);
-        h = Add(h, o.SandwichNorm ? Norm(ffnOut, n.PostFeedForwardNorm) : ffnOut);
+        h = Add(h, Residual(o.SandwichNorm ? Norm(ffnOut, n.PostFeedForwardNorm) : ffnOut));
         return o.PreNorm ? h : Norm(h, n.OutputNorm);
     }
 
     /// <summary>
     /// A Llama-style decoder's logits for every position of <paramref name="tokenIds"/> ([tokens, vocab]): embedding
     /// (times √ModelDim with <see cref="BlockOptions.ScaleEmbeddings"/>), pre-norm blocks (causal), the final norm, the LM
-    /// head (or the embedding table when tied), then <c>cap·tanh(logit/cap)</c> with a <see cref="BlockOptions.FinalLogitSoftcap"/>.
+    /// head (or the embedding table when tied), then <c>cap·tanh(logit/cap)</c> with a <see cref="BlockOptions.FinalLogitSoftcap"/>,
+    /// and Granite's factors (<see cref="BlockOptions.EmbeddingMultiplier"/>, <see cref="BlockOptions.LogitsScaling"/>).
     /// Each block gets its layer's options (<see cref="BlockOptions.ForLayer"/>): its sliding window, if windowed, and its
     /// rotary base.
     /// </summary>
@@ -167,7 +173,8 @@ internal static class TransformerReference
         bool gpt2 = o.Names == WeightNames.Gpt2;
         var table = w[gpt2 ? "wte.weight" : "model.embed_tokens.weight"];
         // Gemma multiplies by √hidden_size as a float32 tensor, so the factor is rounded to float before it is applied.
-        double embeddingScale = o.ScaleEmbeddings ? (float)Math.Sqrt(d) : 1;
+        // Granite's embedding_multiplier, likewise a float32 scalar.
+        double embeddingScale = o.ScaleEmbeddings ? (float)Math.Sqrt(d) : o.EmbeddingMultiplier > 0 ? (float)o.EmbeddingMultiplier : 1;
         var h = new double[tokens * d];
         for (int t = 0; t < tokens; t++)
         {
@@ -190,6 +197,14 @@ internal static class TransformerReference
             for (int i = 0; i < logits.Length; i++)
             {
                 logits[i] = o.FinalLogitSoftcap * Math.Tanh(logits[i] / o.FinalLogitSoftcap);
+            }
+        }
+
+        if (o.LogitsScaling > 0)
+        {
+            for (int i = 0; i < logits.Length; i++)
+            {
+                logits[i] /= (float)o.LogitsScaling;
             }
         }
 

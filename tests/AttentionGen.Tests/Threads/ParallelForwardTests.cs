@@ -244,6 +244,7 @@ public sealed class ParallelForwardTests
     [InlineData(nameof(DecoderGemma3Tiny))] // windowed layers: a masked prefill, sliced decode steps
     [InlineData(nameof(DecoderMistralWindowTiny))]
     [InlineData(nameof(DecoderSmolLm3Tiny))] // unrotated layers
+    [InlineData(nameof(DecoderGraniteTiny))] // scaled residual branches and logits
     public void Decoder_PrefillAndDecodeSteps_SplitGivesOneThreadBits(string name)
     {
         var type = LayerType(name);

@@ -373,6 +373,34 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void GranitesFactors_AreComparedWithTheDeclarations()
+    {
+        // granite-3.3-2b-instruct's config.json with DecoderGraniteTiny's sizes: its four factors (attention_multiplier is
+        // 1/HeadDim here, as there) beside Llama's settings.
+        const string GraniteConfig = """
+            {
+              "architectures": ["GraniteForCausalLM"], "model_type": "granite", "attention_bias": false, "attention_multiplier": 0.125,
+              "embedding_multiplier": 12.0, "hidden_act": "silu", "hidden_size": 32, "intermediate_size": 48, "logits_scaling": 8.0,
+              "max_position_embeddings": 131072, "mlp_bias": false, "num_attention_heads": 4, "num_hidden_layers": 2,
+              "num_key_value_heads": 2, "residual_multiplier": 0.22, "rms_norm_eps": 1e-05, "rope_scaling": null,
+              "rope_theta": 10000000.0, "tie_word_embeddings": true, "vocab_size": 48
+            }
+            """;
+        Assert.Equal(17, DecoderGraniteTiny.CheckConfig(Write(GraniteConfig)));
+
+        var other = GraniteConfig.Replace("\"embedding_multiplier\": 12.0", "\"embedding_multiplier\": 1.0", StringComparison.Ordinal)
+            .Replace("\"residual_multiplier\": 0.22", "\"residual_multiplier\": 0.1", StringComparison.Ordinal)
+            .Replace("\"logits_scaling\": 8.0", "\"logits_scaling\": 16.0", StringComparison.Ordinal)
+            .Replace("\"attention_multiplier\": 0.125", "\"attention_multiplier\": 0.0078125", StringComparison.Ordinal);
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGraniteTiny.CheckConfig(Write(other)));
+        Assert.Equal(["attention_multiplier", "embedding_multiplier", "logits_scaling", "residual_multiplier"], e.Mismatches.Select(m => m.Key).Order());
+
+        // A Llama declaration refuses Granite's file: the factors would be missing.
+        var llama = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(LlamaTinyConfig.Replace("\"llama\"", "\"granite\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("Architecture", "llama", "model_type", "\"granite\""), Assert.Single(llama.Mismatches));
+    }
+
+    [Fact]
     public void Gemma3sLargerModels_AreCheckedInTheirTextConfig_WithLinearScaling()
     {
         // gemma-3-4b-it's config.json, a multimodal wrapper, with DecoderOracleGemma3Scaled's sizes: the language model's

@@ -64,6 +64,11 @@ internal static class TransformerBlockEmitter
             w.Constant("float", "LocalRopeTheta", Float(block.LocalRopeTheta), "The windowed layers' rotary base θ (RopeTheta is the full layers').");
         }
 
+        if (block.ResidualMultiplier > 0)
+        {
+            w.Constant("float", "ResidualMultiplier", Float(block.ResidualMultiplier), "Multiplies each sublayer's output before it joins the residual stream.");
+        }
+
         if (block.SkipsRopeInSomeLayers)
         {
             w.Constant("int", "NoRopeInterval", Int(block.NoRopeInterval), "Layer i rotates Q and K unless (i + 1) % NoRopeInterval == 0: those layers attend by content alone.");
@@ -326,7 +331,10 @@ internal static class TransformerBlockEmitter
     /// <summary>The <c>NormKernels</c> method of an RMSNorm kind: Gemma's (1 + gain) form or the plain one.</summary>
     private static string RmsNormKernel(NormKind kind) => kind == NormKind.GemmaRmsNorm ? "GemmaRmsNorm" : "RmsNorm";
 
-    /// <summary>Post-norm: <c>hidden = Norm(hidden + sublayer)</c> (fused for LayerNorm). Pre-norm: <c>hidden += sublayer</c>.</summary>
+    /// <summary>
+    /// Post-norm: <c>hidden = Norm(hidden + sublayer)</c> (fused for LayerNorm). Pre-norm: <c>hidden += sublayer</c>, the
+    /// sublayer first scaled by a residual multiplier (Granite; decoders only, which are pre-norm).
+    /// </summary>
     private static void EmitResidual(SourceWriter w, TransformerBlockPlan block, NormWeights norm, string? layer)
     {
         if (!block.PreNorm && norm.Bias is { } bias)
@@ -334,6 +342,11 @@ internal static class TransformerBlockEmitter
             w.Line($"{Kernels}.NormKernels.AddLayerNorm(hidden, sublayerOutput, {WeightsEmitter.Tensor(norm.Gain, layer)}, " +
                 $"{WeightsEmitter.Tensor(bias, layer)}, hidden, tokens, ModelDim, NormEpsilon);");
             return;
+        }
+
+        if (block.ResidualMultiplier > 0)
+        {
+            w.Line($"{Kernels}.ElementwiseKernels.Multiply(sublayerOutput, ResidualMultiplier);");
         }
 
         w.Line($"{Kernels}.ElementwiseKernels.Add(hidden, sublayerOutput, hidden);");

@@ -60,6 +60,9 @@ internal sealed record TransformerBlockPlan(
     /// <summary>Which layers skip the rotation: layer i when (i + 1) % NoRopeInterval == 0 (SmolLM3); 0 for none.</summary>
     public int NoRopeInterval { get; init; }
 
+    /// <summary>Granite's factor on each sublayer's output before its residual add, or 0 for none.</summary>
+    public float ResidualMultiplier { get; init; }
+
     /// <summary>Whether some layers rotate and others do not, so RunBlock must ask which one it runs.</summary>
     public bool SkipsRopeInSomeLayers => HasRope && NoRopeInterval > 0;
 
@@ -209,7 +212,7 @@ internal sealed record TransformerBlockPlan(
         new[] { "ModelDim", "FfnDim", "NormEpsilon", "MaxBatchTokens", "Heads", "KvHeads", "HeadDim", "QueryWidth", "KvWidth", "MaxSeqLen",
                 "MaxKvSeqLen", "Scale", "Softcap", "IsCausal", "RunBlock", "RopeDim", "RopeTheta", "RopeTables",
                 "RopeScalingFactor", "RopeLowFrequencyFactor", "RopeHighFrequencyFactor", "RopeOriginalMaxPositions",
-                "SlidingWindow", "SlidingWindowPattern", "IsWindowed", "LocalRopeTheta", "LocalRopeTables", "NoRopeInterval", "RotatesPositions" }
+                "SlidingWindow", "SlidingWindowPattern", "IsWindowed", "LocalRopeTheta", "LocalRopeTables", "NoRopeInterval", "RotatesPositions", "ResidualMultiplier" }
             .Concat(Scratch.Select(s => s.Field)).Concat(Core.Members);
 
     /// <summary>The scratch an instance allocates, for the memory ceiling.</summary>
