@@ -205,6 +205,12 @@ internal static class Declarations
             "MaxSeqLen = 4096, RopeTheta = 10000000f, Scale = 0.015625f, EmbeddingMultiplier = 12f, ResidualMultiplier = 0.22f, LogitsScaling = 8f, " +
             "TiedEmbeddings = true, WeightFormat = WeightFormat.BFloat16)").Named("GraniteTwoB").Build();
 
+    /// <summary>OLMo-2-0425-1B: each sublayer's output normalized instead of its input, Q and K normalized across heads, untied.</summary>
+    public static readonly string TransformerDecoderOlmo2 =
+        TestSourceBuilder.WithAttribute("TransformerDecoder(Vocab = 100352, Layers = 16, ModelDim = 2048, Heads = 16, FfnDim = 8192, " +
+            "MaxSeqLen = 4096, NormEpsilon = 1e-6f, RopeTheta = 500000f, PostSublayerNorm = true, QueryKeyNorm = true, " +
+            "QueryKeyNormAcrossHeads = true, WeightFormat = WeightFormat.BFloat16)").Named("Olmo2OneB").Build();
+
     /// <summary>A causal grouped-query block with the padding mask: the masked overload, and RunBlock taking a mask.</summary>
     public static readonly string TransformerBlockPaddingMask =
         TestSourceBuilder.WithAttribute("TransformerBlock(ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 96, MaxSeqLen = 16, Causal = true, " +

@@ -308,6 +308,8 @@ public sealed class DiagnosticsTests
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, SlidingWindow = 4, LocalRopeTheta = 0.5f)", "AGEN0016")]
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, NoRopeInterval = -4)", "AGEN0003")]
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, ResidualMultiplier = -0.22f)", "AGEN0016")]
+    [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, PostSublayerNorm = true, SandwichNorm = true)", "AGEN0016")]
+    [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, QueryKeyNormAcrossHeads = true)", "AGEN0016")] // no QueryKeyNorm
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, LogitsScaling = float.PositiveInfinity)", "AGEN0016")]
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, EmbeddingMultiplier = 12f, ScaleEmbeddings = true)", "AGEN0016")] // two embedding factors
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, NoRopeInterval = 4, Positions = PositionKind.Learned, WeightNames = WeightNames.Gpt2, TiedEmbeddings = true, Activation = ActivationKind.GeluTanh, Norm = NormKind.LayerNorm)", "AGEN0016")] // no rotation to skip

@@ -73,6 +73,8 @@ public sealed class GeneratorSnapshotTests
 
     [Fact] public void TransformerDecoderGranite() => Verify(Declarations.TransformerDecoderGranite, "Tests.GraniteTwoB.g.cs");
 
+    [Fact] public void TransformerDecoderOlmo2() => Verify(Declarations.TransformerDecoderOlmo2, "Tests.Olmo2OneB.g.cs");
+
     [Fact] public void TransformerBlockPaddingMask() => Verify(Declarations.TransformerBlockPaddingMask, "Tests.PaddedGptLayer.g.cs");
 
     [Fact] public void TransformerEncoderPaddingMask() => Verify(Declarations.TransformerEncoderPaddingMask, "Tests.PaddedMiniLm.g.cs");

@@ -351,6 +351,10 @@ internal sealed record TransformerDecoderSpec : LayerSpec, ITransformerBlockOpti
 
     public int NoRopeInterval { get; init; }
 
+    public bool PostSublayerNorm { get; init; }
+
+    public bool QueryKeyNormAcrossHeads { get; init; }
+
     public float EmbeddingMultiplier { get; init; }
 
     public float ResidualMultiplier { get; init; }

@@ -44,6 +44,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         RequireZeroOrPositiveFinite(issues, DiagnosticIds.InvalidSoftcap, "Softcap", spec.Softcap);
         RequireZeroOrPositiveFinite(issues, DiagnosticIds.InvalidSoftcap, "FinalLogitSoftcap", spec.FinalLogitSoftcap);
         ValidateMultipliers(spec, issues);
+        ValidateNormPlacement(spec, issues);
         TransformerRules.Validate(spec, issues);
         ValidateWindow(spec, issues);
         TransformerRules.RequireMember(issues, "WeightFormat", spec.WeightFormat);
@@ -106,6 +107,22 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         }
     }
 
+    /// <summary>OLMo 2's norms: after the sublayers instead of before (not both: that is SandwichNorm), and Q/K norms across heads.</summary>
+    private static void ValidateNormPlacement(TransformerDecoderSpec spec, List<ValidationIssue> issues)
+    {
+        if (spec.PostSublayerNorm && (spec.SandwichNorm || spec.WeightNames != WeightNames.HfLlama))
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "PostSublayerNorm", "PostSublayerNorm", "true",
+                "false with SandwichNorm (which norms inputs and outputs both) or with GPT-2's names (which have no norm after a sublayer)"));
+        }
+
+        if (spec.QueryKeyNormAcrossHeads && !spec.QueryKeyNorm)
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "QueryKeyNormAcrossHeads", "QueryKeyNormAcrossHeads", "true",
+                "false without QueryKeyNorm: it says how Q and K are normalized"));
+        }
+    }
+
     /// <summary>Granite's factors: each 0 (none) or finite and positive, and one embedding factor at most.</summary>
     private static void ValidateMultipliers(TransformerDecoderSpec spec, List<ValidationIssue> issues)
     {
@@ -136,6 +153,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             LocalRopeTheta = spec.LocalRopeTheta,
             NoRopeInterval = spec.NoRopeInterval,
             ResidualMultiplier = spec.ResidualMultiplier,
+            PostSublayerNorm = spec.PostSublayerNorm,
+            QueryKeyNormAcrossHeads = spec.QueryKeyNormAcrossHeads,
         };
         var learned = spec.Positions == PositionKind.Learned;
         return new Body(block, spec.Vocab, spec.Layers, spec.TiedEmbeddings, spec.WeightNames,
@@ -154,6 +173,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         w.Constant("int", "Vocab", Int(body.Vocab), "Tokens in the vocabulary: every token id is below this, and every logits row this long.");
         w.Constant("int", "Layers", Int(body.Layers), block.SandwichNorm
             ? "Transformer blocks, each normalized before and after its sublayers: x = x + Norm(Attention(Norm(x))), x = x + Norm(Ffn(Norm(x)))."
+            : block.PostSublayerNorm
+                ? "Transformer blocks, each normalizing its sublayers' outputs: x = x + Norm(Attention(x)), x = x + Norm(Ffn(x))."
             : block.ResidualMultiplier > 0
                 ? "Transformer blocks, each pre-norm: x = x + ResidualMultiplier · Attention(Norm(x)), x = x + ResidualMultiplier · Ffn(Norm(x))."
                 : "Transformer blocks, each pre-norm: x = x + Attention(Norm(x)), x = x + Ffn(Norm(x)).");
@@ -399,6 +420,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                 {
                     Gpt2 ? ConfigCheckEmitter.Text("Architecture", "gpt2", new[] { "gpt2" }, "model_type")
                     : GemmaFamily is { } gemma ? ConfigCheckEmitter.Text("Architecture", gemma, new[] { gemma }, "model_type")
+                    : Block.PostSublayerNorm ? ConfigCheckEmitter.Text("Architecture", "olmo2", new[] { "olmo2" }, "model_type")
                     : Block.SkipsRopeInSomeLayers ? ConfigCheckEmitter.Text("Architecture", "smollm3", new[] { "smollm3" }, "model_type")
                     : Granite ? ConfigCheckEmitter.Text("Architecture", "granite", new[] { "granite" }, "model_type")
                     : Block.QueryKeyNorm ? ConfigCheckEmitter.Text("Architecture", "qwen3", new[] { "qwen3" }, "model_type")

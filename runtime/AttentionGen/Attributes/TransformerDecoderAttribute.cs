@@ -106,6 +106,20 @@ public sealed class TransformerDecoderAttribute : Attribute
     /// </summary>
     public bool SandwichNorm { get; set; }
 
+    /// <summary>
+    /// Whether each block normalizes its sublayers' outputs instead of their inputs (OLMo 2):
+    /// <c>x = x + Norm(Attention(x))</c>, <c>x = x + Norm(Ffn(x))</c>, the norms named <c>post_attention_layernorm</c> and
+    /// <c>post_feedforward_layernorm</c>. Not with <see cref="SandwichNorm"/>. Defaults to false.
+    /// </summary>
+    public bool PostSublayerNorm { get; set; }
+
+    /// <summary>
+    /// With <see cref="QueryKeyNorm"/>, whether Q and K are each RMS-normalized as one row across all their heads, with
+    /// gains of QueryWidth and KvWidth floats (OLMo 2), rather than head by head with gains of HeadDim (Qwen3). Defaults
+    /// to false.
+    /// </summary>
+    public bool QueryKeyNormAcrossHeads { get; set; }
+
     /// <summary>Whether token embeddings are multiplied by <c>√ModelDim</c> before the first block (Gemma). Defaults to false.</summary>
     public bool ScaleEmbeddings { get; set; }
 

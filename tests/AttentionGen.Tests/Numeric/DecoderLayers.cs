@@ -75,3 +75,8 @@ internal partial class DecoderSmolLm3Tiny : IDecoder;
 [TransformerDecoder(Vocab = 48, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 24, RopeTheta = 10000000f,
     Scale = 0.125f, EmbeddingMultiplier = 12f, ResidualMultiplier = 0.22f, LogitsScaling = 8f, TiedEmbeddings = true)]
 internal partial class DecoderGraniteTiny : IDecoder;
+
+// OLMo 2: each sublayer's output normalized instead of its input, Q and K each normalized across all heads; untied.
+[TransformerDecoder(Vocab = 48, Layers = 2, ModelDim = 32, Heads = 4, FfnDim = 48, MaxSeqLen = 24, MaxBatchTokens = 8, NormEpsilon = 1e-6f,
+    RopeTheta = 500000f, PostSublayerNorm = true, QueryKeyNorm = true, QueryKeyNormAcrossHeads = true)]
+internal partial class DecoderOlmo2Tiny : IDecoder;

@@ -16,7 +16,7 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
     private const double Tolerance = 1e-5;
 
     public static TheoryData<string> Decoders =>
-        [nameof(DecoderLlamaTiny), nameof(DecoderSiluPartialRope), nameof(DecoderLayerNormTied), nameof(DecoderQwen2Tiny), nameof(DecoderLlama3Tiny), nameof(DecoderQwen3Tiny), nameof(DecoderGemma2Tiny), nameof(DecoderGemma3Tiny), nameof(DecoderMistralWindowTiny), nameof(DecoderSmolLm3Tiny), nameof(DecoderGraniteTiny), nameof(DecoderGpt2Tiny)];
+        [nameof(DecoderLlamaTiny), nameof(DecoderSiluPartialRope), nameof(DecoderLayerNormTied), nameof(DecoderQwen2Tiny), nameof(DecoderLlama3Tiny), nameof(DecoderQwen3Tiny), nameof(DecoderGemma2Tiny), nameof(DecoderGemma3Tiny), nameof(DecoderMistralWindowTiny), nameof(DecoderSmolLm3Tiny), nameof(DecoderGraniteTiny), nameof(DecoderOlmo2Tiny), nameof(DecoderGpt2Tiny)];
 
     /// <summary>The float decoders, and the bfloat16 ones, whose cache must agree with recomputation just the same.</summary>
     public static TheoryData<string> AllDecoders => [.. Decoders, nameof(DecoderLlamaTinyBfloat16), nameof(DecoderQwen2TinyBfloat16)];
@@ -355,7 +355,7 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
             Declared.ScaleFor(a.Scale, headDim), a.Softcap, PreNorm: true, a.Activation, a.NormEpsilon, a.Norm, ropeDim, a.RopeTheta, a.WeightNames,
             RopeScalingReference.Of(a.RopeScaling, a.RopeScalingFactor, a.RopeLowFrequencyFactor, a.RopeHighFrequencyFactor, a.RopeOriginalMaxPositions),
             a.SandwichNorm, a.ScaleEmbeddings, a.FinalLogitSoftcap, a.SlidingWindow, a.SlidingWindowPattern, a.LocalRopeTheta, a.NoRopeInterval,
-            a.EmbeddingMultiplier, a.ResidualMultiplier, a.LogitsScaling);
+            a.EmbeddingMultiplier, a.ResidualMultiplier, a.LogitsScaling, a.PostSublayerNorm, a.QueryKeyNormAcrossHeads);
         return (type, options, a.Vocab, a.Layers, a.TiedEmbeddings, a.MaxSeqLen);
     }
 }

@@ -57,7 +57,11 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
         RopeDim: 8, RopeTheta: 10000000, Epsilon: 1e-5f, MaxPositions: 24, Scale: 0.125f, EmbeddingMultiplier: 12f, ResidualMultiplier: 0.22f,
         LogitsScaling: 8f);
 
-    public static TheoryData<string> Cases => ["Gemma2", "Gemma2SmallScoreCap", "Gemma2WindowSmallScoreCap", "Gemma3", "Mistral", "SmolLm3", "Granite"];
+    /// <summary>OLMo 2 at a tiny size: norms after each sublayer instead of before, Q and K each normalized across all heads.</summary>
+    private static readonly DecoderShape Olmo2 = new(Vocab: 48, Layers: 2, ModelDim: 32, Heads: 4, KvHeads: 4, HeadDim: 8, FfnDim: 48,
+        RopeDim: 8, RopeTheta: 500000, Epsilon: 1e-6f, MaxPositions: 24, PostSublayerNorm: true, QueryKeyNormAcrossHeads: true);
+
+    public static TheoryData<string> Cases => ["Gemma2", "Gemma2SmallScoreCap", "Gemma2WindowSmallScoreCap", "Gemma3", "Mistral", "SmolLm3", "Granite", "Olmo2"];
 
     /// <summary>
     /// Each case: a shape; how far the Q and K projections are scaled up from the usual ±1/√in (so the scores are large
@@ -73,6 +77,7 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
         "Mistral" => (Mistral, 3f, false, false, 61),
         "SmolLm3" => (SmolLm3, 3f, false, true, 71),
         "Granite" => (Granite, 1f, false, true, 81),
+        "Olmo2" => (Olmo2, 1f, true, false, 91),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
@@ -125,6 +130,7 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
         Add(shape.EmbeddingMultiplier > 0, "the embedding multiplier", options with { EmbeddingMultiplier = 0 });
         Add(shape.ResidualMultiplier > 0, "the residual multiplier", options with { ResidualMultiplier = 0 });
         Add(shape.LogitsScaling > 0, "the logits' divisor", options with { LogitsScaling = 0 });
+        Add(shape.PostSublayerNorm, "the norms after the sublayers (before them instead)", options with { PostSublayerNorm = false });
         foreach (var (part, without) in variants)
         {
             var changed = TransformerReference.DecoderLogits(sequence, shape.Vocab, shape.Layers, without, values, tied);
@@ -178,7 +184,7 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
             SandwichNorm: shape.SandwichNorm, ScaleEmbeddings: shape.ScaleEmbeddings, FinalLogitSoftcap: shape.FinalLogitSoftcap,
             SlidingWindow: shape.SlidingWindow, SlidingWindowPattern: shape.SlidingWindowPattern, LocalRopeTheta: shape.LocalRopeTheta,
             NoRopeInterval: shape.NoRopeInterval, EmbeddingMultiplier: shape.EmbeddingMultiplier, ResidualMultiplier: shape.ResidualMultiplier,
-            LogitsScaling: shape.LogitsScaling);
+            LogitsScaling: shape.LogitsScaling, PostSublayerNorm: shape.PostSublayerNorm, QueryKeyNormAcrossHeads: shape.QueryKeyNormAcrossHeads);
 
     /// <summary>
     /// A checkpoint's tensors under Hugging Face's names: matrices uniform in ±1/√in, Q and K times
@@ -209,8 +215,8 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
             Matrix(prefix + "self_attn.o_proj", d, queryWidth);
             if (queryKeyNorm)
             {
-                Gain(prefix + "self_attn.q_norm", blockCenter, shape.HeadDim);
-                Gain(prefix + "self_attn.k_norm", blockCenter, shape.HeadDim);
+                Gain(prefix + "self_attn.q_norm", blockCenter, shape.QueryKeyNormAcrossHeads ? queryWidth : shape.HeadDim);
+                Gain(prefix + "self_attn.k_norm", blockCenter, shape.QueryKeyNormAcrossHeads ? kvWidth : shape.HeadDim);
             }
 
             Gain(prefix + "post_attention_layernorm", blockCenter, d);
@@ -222,7 +228,7 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
             Matrix(prefix + "mlp.gate_proj", shape.FfnDim, d);
             Matrix(prefix + "mlp.up_proj", shape.FfnDim, d);
             Matrix(prefix + "mlp.down_proj", d, shape.FfnDim);
-            if (shape.SandwichNorm)
+            if (shape.SandwichNorm || shape.PostSublayerNorm)
             {
                 Gain(prefix + "post_feedforward_layernorm", blockCenter, d);
             }

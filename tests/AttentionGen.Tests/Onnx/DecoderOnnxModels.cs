@@ -38,13 +38,16 @@ internal static class DecoderOnnxModels
     /// SlidingWindow (0 = none), SlidingWindowPattern (0 = every layer windowed) and LocalRopeTheta (0 = RopeTheta).
     /// NoRopeInterval (0 = none) leaves every such layer unrotated (SmolLM3). EmbeddingMultiplier, ResidualMultiplier and
     /// LogitsScaling (0 = none) are Granite's factors on the embeddings and the residual branches, and divisor of the logits.
+    /// PostSublayerNorm normalizes each sublayer's output instead of its input, and QueryKeyNormAcrossHeads normalizes Q
+    /// and K as whole rows (OLMo 2).
     /// </summary>
     public sealed record DecoderShape(
         int Vocab, int Layers, int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, int RopeDim, double RopeTheta, float Epsilon,
         int MaxPositions, float Scale = 0, Reference.RopeScalingReference? RopeScaling = null, NormKind Norm = NormKind.RmsNorm,
         ActivationKind Activation = ActivationKind.SwiGlu, float Softcap = 0, bool SandwichNorm = false, bool ScaleEmbeddings = false,
         float FinalLogitSoftcap = 0, int SlidingWindow = 0, int SlidingWindowPattern = 0, double LocalRopeTheta = 0, int NoRopeInterval = 0,
-        float EmbeddingMultiplier = 0, float ResidualMultiplier = 0, float LogitsScaling = 0)
+        float EmbeddingMultiplier = 0, float ResidualMultiplier = 0, float LogitsScaling = 0, bool PostSublayerNorm = false,
+        bool QueryKeyNormAcrossHeads = false)
     {
         /// <summary>
         /// Whether layer <paramref name="layer"/> (0-based) is windowed, Hugging Face's rule for Gemma 2 and 3
@@ -206,11 +209,17 @@ internal static class DecoderOnnxModels
     {
         string prefix = $"model.layers.{layer}.";
         int queryWidth = shape.Heads * shape.HeadDim, kvWidth = shape.KvHeads * shape.HeadDim;
-        var attentionIn = RmsNorm(graph, shape, weights, prefix + "input_layernorm", input);
+        // OLMo 2 attends to the raw residual stream; every other shape normalizes it first.
+        var attentionIn = shape.PostSublayerNorm ? input : RmsNorm(graph, shape, weights, prefix + "input_layernorm", input);
         var q = Linear(graph, weights, prefix + "self_attn.q_proj", attentionIn, queryWidth, shape.ModelDim);
         var k = Linear(graph, weights, prefix + "self_attn.k_proj", attentionIn, kvWidth, shape.ModelDim);
         var v = Linear(graph, weights, prefix + "self_attn.v_proj", attentionIn, kvWidth, shape.ModelDim);
-        if (weights.ContainsKey(prefix + "self_attn.q_norm.weight"))
+        if (shape.QueryKeyNormAcrossHeads)
+        {
+            q = RmsNorm(graph, shape, weights, prefix + "self_attn.q_norm", q, queryWidth);
+            k = RmsNorm(graph, shape, weights, prefix + "self_attn.k_norm", k, kvWidth);
+        }
+        else if (weights.ContainsKey(prefix + "self_attn.q_norm.weight"))
         {
             q = HeadNorm(graph, shape, weights, prefix + "self_attn.q_norm", q, shape.Heads);
             k = HeadNorm(graph, shape, weights, prefix + "self_attn.k_norm", k, shape.KvHeads);
@@ -257,16 +266,17 @@ internal static class DecoderOnnxModels
         graph.Output.Add(Value(PresentValue(layer), TensorProto.Types.DataType.Float, 1, shape.KvHeads, -1, shape.HeadDim));
 
         var attended = Linear(graph, weights, prefix + "self_attn.o_proj", prefix + "attention.y", shape.ModelDim, queryWidth);
-        if (shape.SandwichNorm)
+        if (shape.SandwichNorm || shape.PostSublayerNorm)
         {
-            // Gemma 2 normalizes the sublayer's output before the residual add; post_attention_layernorm is this norm
-            // here, where in Llama it is the one in front of the FFN.
+            // Gemma 2 and OLMo 2 normalize the sublayer's output before the residual add; post_attention_layernorm is this
+            // norm here, where in Llama it is the one in front of the FFN.
             attended = RmsNorm(graph, shape, weights, prefix + "post_attention_layernorm", attended);
         }
 
         var afterAttention = Node(graph, "Add", prefix + "attention_residual", [input, ResidualBranch(graph, shape, prefix + "attention", attended)]);
 
-        var ffnIn = RmsNorm(graph, shape, weights, prefix + (shape.SandwichNorm ? "pre_feedforward_layernorm" : "post_attention_layernorm"), afterAttention);
+        var ffnIn = shape.PostSublayerNorm ? afterAttention
+            : RmsNorm(graph, shape, weights, prefix + (shape.SandwichNorm ? "pre_feedforward_layernorm" : "post_attention_layernorm"), afterAttention);
         var gate = Linear(graph, weights, prefix + "mlp.gate_proj", ffnIn, shape.FfnDim, shape.ModelDim);
         var up = Linear(graph, weights, prefix + "mlp.up_proj", ffnIn, shape.FfnDim, shape.ModelDim);
         string activated;
@@ -287,7 +297,7 @@ internal static class DecoderOnnxModels
 
         var gated = Node(graph, "Mul", prefix + "mlp.gated", [activated, up]);
         var down = Linear(graph, weights, prefix + "mlp.down_proj", gated, shape.ModelDim, shape.FfnDim);
-        if (shape.SandwichNorm)
+        if (shape.SandwichNorm || shape.PostSublayerNorm)
         {
             down = RmsNorm(graph, shape, weights, prefix + "post_feedforward_layernorm", down);
         }
@@ -353,9 +363,10 @@ internal static class DecoderOnnxModels
         return name;
     }
 
-    private static string RmsNorm(GraphProto graph, DecoderShape shape, IReadOnlyDictionary<string, float[]> weights, string name, string input)
+    /// <summary>RMSNormalization over the last axis, <paramref name="width"/> wide (ModelDim when 0).</summary>
+    private static string RmsNorm(GraphProto graph, DecoderShape shape, IReadOnlyDictionary<string, float[]> weights, string name, string input, int width = 0)
     {
-        var scale = NormScale(graph, shape, weights, name, shape.ModelDim);
+        var scale = NormScale(graph, shape, weights, name, width > 0 ? width : shape.ModelDim);
         var node = new NodeProto { OpType = "RMSNormalization", Name = name };
         node.Input.AddRange([input, scale]);
         node.Output.Add(name);

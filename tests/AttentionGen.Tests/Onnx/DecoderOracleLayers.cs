@@ -60,6 +60,11 @@ internal partial class DecoderOracleSmolLm3 : IDecoder;
     Scale = 0.083333336f, EmbeddingMultiplier = 12f, ResidualMultiplier = 0.22f, LogitsScaling = 8f, TiedEmbeddings = true)]
 internal partial class DecoderOracleGranite : IDecoder;
 
+// OLMo 2: norms after the sublayers instead of before, Q and K normalized across heads (RMSNormalization over QueryWidth and KvWidth).
+[TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 48, Heads = 4, KvHeads = 2, FfnDim = 64, MaxSeqLen = 40, NormEpsilon = 1e-6f,
+    RopeTheta = 500000f, PostSublayerNorm = true, QueryKeyNorm = true, QueryKeyNormAcrossHeads = true)]
+internal partial class DecoderOracleOlmo2 : IDecoder;
+
 // Gemma 3's larger models: the full layers' rotation scaled linearly (factor 8), the windowed layers' on their own base unscaled.
 [TransformerDecoder(Vocab = 64, Layers = 3, ModelDim = 48, Heads = 4, KvHeads = 1, HeadDim = 16, FfnDim = 64, MaxSeqLen = 40, NormEpsilon = 1e-6f,
     Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true,

@@ -23,7 +23,7 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
 
     private const int PromptLength = 9;
 
-    public static TheoryData<string> Decoders => [nameof(DecoderOracleLlama), nameof(DecoderOracleMqaPartialRope), nameof(DecoderOracleWideHeads), nameof(DecoderOracleQwen2), nameof(DecoderOracleLlama3), nameof(DecoderOracleQwen3), nameof(DecoderOracleGemma2), nameof(DecoderOracleGemma3), nameof(DecoderOracleGemma3Scaled), nameof(DecoderOracleMistralWindow), nameof(DecoderOracleSmolLm3), nameof(DecoderOracleGranite)];
+    public static TheoryData<string> Decoders => [nameof(DecoderOracleLlama), nameof(DecoderOracleMqaPartialRope), nameof(DecoderOracleWideHeads), nameof(DecoderOracleQwen2), nameof(DecoderOracleLlama3), nameof(DecoderOracleQwen3), nameof(DecoderOracleGemma2), nameof(DecoderOracleGemma3), nameof(DecoderOracleGemma3Scaled), nameof(DecoderOracleMistralWindow), nameof(DecoderOracleSmolLm3), nameof(DecoderOracleGranite), nameof(DecoderOracleOlmo2)];
 
     [Theory]
     [MemberData(nameof(Decoders))]
@@ -211,7 +211,7 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
         return (type, new DecoderShape(a.Vocab, a.Layers, a.ModelDim, a.Heads, a.KvHeads > 0 ? a.KvHeads : a.Heads, headDim, a.FfnDim,
             a.RopeDim > 0 ? a.RopeDim : headDim, a.RopeTheta, a.NormEpsilon, a.MaxSeqLen, a.Scale, Scaling(a), a.Norm, a.Activation, a.Softcap,
             a.SandwichNorm, a.ScaleEmbeddings, a.FinalLogitSoftcap, a.SlidingWindow, a.SlidingWindowPattern, a.LocalRopeTheta, a.NoRopeInterval,
-            a.EmbeddingMultiplier, a.ResidualMultiplier, a.LogitsScaling));
+            a.EmbeddingMultiplier, a.ResidualMultiplier, a.LogitsScaling, a.PostSublayerNorm, a.QueryKeyNormAcrossHeads));
     }
 
     private static BlockOptions ReferenceOptions(Type type)
@@ -221,7 +221,7 @@ public sealed class DecoderOracleTests(ITestOutputHelper output)
         return new BlockOptions(a.ModelDim, a.Heads, a.KvHeads > 0 ? a.KvHeads : a.Heads, headDim, a.FfnDim, Causal: true, Declared.ScaleFor(a.Scale, headDim),
             a.Softcap, PreNorm: true, a.Activation, a.NormEpsilon, a.Norm, a.RopeDim > 0 ? a.RopeDim : headDim, a.RopeTheta, WeightNames.HfLlama, Scaling(a),
             a.SandwichNorm, a.ScaleEmbeddings, a.FinalLogitSoftcap, a.SlidingWindow, a.SlidingWindowPattern, a.LocalRopeTheta, a.NoRopeInterval,
-            a.EmbeddingMultiplier, a.ResidualMultiplier, a.LogitsScaling);
+            a.EmbeddingMultiplier, a.ResidualMultiplier, a.LogitsScaling, a.PostSublayerNorm, a.QueryKeyNormAcrossHeads);
     }
 
     private static RopeScalingReference? Scaling(TransformerDecoderAttribute a) =>

@@ -11,13 +11,16 @@ namespace AttentionGen.Tests.Reference;
 /// which is what <see cref="TransformerReference.Block"/> takes: there a positive SlidingWindow windows the block.
 /// Granite's factors: <paramref name="ResidualMultiplier"/> scales each sublayer's output in the block,
 /// <paramref name="EmbeddingMultiplier"/> and <paramref name="LogitsScaling"/> (a divisor) are the decoder's; 0 is none.
+/// OLMo 2's: <paramref name="PostSublayerNorm"/> (pre-norm only) normalizes each sublayer's output instead of its input,
+/// and <paramref name="QueryKeyNormAcrossHeads"/> normalizes Q and K as whole rows rather than head by head.
 /// </summary>
 internal sealed record BlockOptions(
     int ModelDim, int Heads, int KvHeads, int HeadDim, int FfnDim, bool Causal, double Scale, double Softcap, bool PreNorm,
     ActivationKind Activation, double Epsilon, NormKind Norm = NormKind.LayerNorm, int RopeDim = 0, double RopeTheta = 10000,
     WeightNames Names = WeightNames.Bert, RopeScalingReference? RopeScaling = null, bool SandwichNorm = false, bool ScaleEmbeddings = false,
     double FinalLogitSoftcap = 0, int SlidingWindow = 0, int SlidingWindowPattern = 0, double LocalRopeTheta = 0, int NoRopeInterval = 0,
-    double EmbeddingMultiplier = 0, double ResidualMultiplier = 0, double LogitsScaling = 0)
+    double EmbeddingMultiplier = 0, double ResidualMultiplier = 0, double LogitsScaling = 0, bool PostSublayerNorm = false,
+    bool QueryKeyNormAcrossHeads = false)
 {
     /// <summary>
     /// Whether layer <paramref name="layer"/> (0-based) is windowed: with a window, every layer when the pattern is 0
@@ -110,7 +113,8 @@ internal static class TransformerReference
 
         int d = o.ModelDim, queryWidth = o.Heads * o.HeadDim, kvWidth = o.KvHeads * o.HeadDim;
         var h = (double[])x.Clone();
-        var attentionIn = o.PreNorm ? Norm(h, n.AttentionNorm) : h;
+        bool normsInputs = o.PreNorm && !o.PostSublayerNorm, normsOutputs = o.SandwichNorm || o.PostSublayerNorm;
+        var attentionIn = normsInputs ? Norm(h, n.AttentionNorm) : h;
         var q = Linear(attentionIn, n.Query, d, queryWidth);
         var k = Linear(attentionIn, n.Key, d, kvWidth);
         var v = Linear(attentionIn, n.Value, d, kvWidth);
@@ -118,9 +122,11 @@ internal static class TransformerReference
         {
             // Qwen3: every head of Q and of K RMS-normalized on its own, before the rotation (with Gemma's norm, its
             // (1 + γ) form, as Gemma 3's q_norm and k_norm are).
+            // OLMo 2: each token's Q and K rows normalized whole, across heads.
             bool gemma = o.Norm == NormKind.GemmaRmsNorm;
-            q = RmsNorm(q, tokens * o.Heads, o.HeadDim, queryNorm, o.Epsilon, gemma);
-            k = RmsNorm(k, tokens * o.KvHeads, o.HeadDim, w[prefix + n.KeyNorm + ".weight"], o.Epsilon, gemma);
+            q = o.QueryKeyNormAcrossHeads ? RmsNorm(q, tokens, queryWidth, queryNorm, o.Epsilon, gemma) : RmsNorm(q, tokens * o.Heads, o.HeadDim, queryNorm, o.Epsilon, gemma);
+            var keyNorm = w[prefix + n.KeyNorm + ".weight"];
+            k = o.QueryKeyNormAcrossHeads ? RmsNorm(k, tokens, kvWidth, keyNorm, o.Epsilon, gemma) : RmsNorm(k, tokens * o.KvHeads, o.HeadDim, keyNorm, o.Epsilon, gemma);
         }
 
         if (o.RopeDim > 0)
@@ -132,13 +138,13 @@ internal static class TransformerReference
         var attended = AttentionReference.Sdpa(q, k, v, tokens, tokens, o.Heads, o.KvHeads, o.HeadDim, o.Causal, o.Scale, o.Softcap, KeyMask(attentionMask, tokens),
             window: o.SlidingWindow);
         var attentionOut = Linear(attended, n.AttentionOutput, queryWidth, d);
-        h = Add(h, Residual(o.SandwichNorm ? Norm(attentionOut, n.PostAttentionNorm) : attentionOut));
+        h = Add(h, Residual(normsOutputs ? Norm(attentionOut, n.PostAttentionNorm) : attentionOut));
         if (!o.PreNorm)
         {
             h = Norm(h, n.AttentionNorm);
         }
 
-        var ffnIn = !o.PreNorm ? h : Norm(h, o.SandwichNorm ? n.PreFeedForwardNorm : n.OutputNorm);
+        var ffnIn = !normsInputs ? h : Norm(h, o.SandwichNorm ? n.PreFeedForwardNorm : n.OutputNorm);
         var inner = Linear(ffnIn, n.Intermediate, d, o.FfnDim);
         var gate = o.Activation is ActivationKind.SwiGlu or ActivationKind.GeGluTanh ? Linear(ffnIn, n.Gate, d, o.FfnDim) : null;
         for (int i = 0; i < inner.Length; i++)
@@ -155,7 +161,7 @@ internal static class TransformerReference
         }
 
         var ffnOut = Linear(inner, n.Output, o.FfnDim, d);
-        h = Add(h, Residual(o.SandwichNorm ? Norm(ffnOut, n.PostFeedForwardNorm) : ffnOut));
+        h = Add(h, Residual(normsOutputs ? Norm(ffnOut, n.PostFeedForwardNorm) : ffnOut));
         return o.PreNorm ? h : Norm(h, n.OutputNorm);
     }
 

@@ -245,6 +245,7 @@ public sealed class ParallelForwardTests
     [InlineData(nameof(DecoderMistralWindowTiny))]
     [InlineData(nameof(DecoderSmolLm3Tiny))] // unrotated layers
     [InlineData(nameof(DecoderGraniteTiny))] // scaled residual branches and logits
+    [InlineData(nameof(DecoderOlmo2Tiny))] // norms after the sublayers
     public void Decoder_PrefillAndDecodeSteps_SplitGivesOneThreadBits(string name)
     {
         var type = LayerType(name);

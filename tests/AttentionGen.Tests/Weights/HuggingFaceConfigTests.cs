@@ -401,6 +401,24 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void Olmo2_IsItsOwnFamily()
+    {
+        // OLMo-2-0425-1B's config.json with DecoderOlmo2Tiny's sizes: no file key states where its norms sit, so
+        // model_type olmo2 does, and a Llama declaration refuses the file.
+        const string Olmo2Config = """
+            {
+              "architectures": ["Olmo2ForCausalLM"], "model_type": "olmo2", "attention_bias": false, "hidden_act": "silu",
+              "hidden_size": 32, "intermediate_size": 48, "max_position_embeddings": 4096, "num_attention_heads": 4,
+              "num_hidden_layers": 2, "num_key_value_heads": 4, "rms_norm_eps": 1e-06, "rope_scaling": null,
+              "rope_theta": 500000, "tie_word_embeddings": false, "vocab_size": 48
+            }
+            """;
+        Assert.Equal(12, DecoderOlmo2Tiny.CheckConfig(Write(Olmo2Config)));
+        var llama = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(LlamaTinyConfig.Replace("\"llama\"", "\"olmo2\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("Architecture", "llama", "model_type", "\"olmo2\""), Assert.Single(llama.Mismatches));
+    }
+
+    [Fact]
     public void Gemma3sLargerModels_AreCheckedInTheirTextConfig_WithLinearScaling()
     {
         // gemma-3-4b-it's config.json, a multimodal wrapper, with DecoderOracleGemma3Scaled's sizes: the language model's

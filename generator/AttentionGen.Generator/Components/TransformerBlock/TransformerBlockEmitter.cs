@@ -123,7 +123,7 @@ internal static class TransformerBlockEmitter
     {
         var layer = layered ? "layer" : null;
         w.Line("/// <summary>");
-        var kind = block.PreNorm ? "pre-norm" : "post-norm";
+        var kind = block.PostSublayerNorm ? "output-normalized" : block.PreNorm ? "pre-norm" : "post-norm";
         if (block.UsesCache)
         {
             w.Line($"/// One {kind} transformer block, in place on <paramref name=\"hidden\"/> [tokens, ModelDim]: the next tokens of the sequence, at");
@@ -173,7 +173,7 @@ internal static class TransformerBlockEmitter
             }
 
             var attentionInput = "hidden";
-            if (block.PreNorm)
+            if (block.NormsSublayerInputs)
             {
                 w.Line($"{Span} normed = _normed.Span.Slice(0, tokens * ModelDim);");
                 attentionInput = "normed";
@@ -183,7 +183,7 @@ internal static class TransformerBlockEmitter
             w.Line(block.UsesCache
                 ? "// Self-attention: Q, K and V for every new token at once; then they attend, causally, to the whole cache."
                 : "// Self-attention: Q, K and V for every token at once; then each sequence attends to itself alone.");
-            if (block.PreNorm)
+            if (block.NormsSublayerInputs)
             {
                 EmitNorm(w, "hidden", block.AttentionNorm, "normed", layer);
             }
@@ -195,9 +195,18 @@ internal static class TransformerBlockEmitter
             {
                 // The block's RMSNorm (Gemma's (1 + gain) form for a Gemma block, as Gemma 3's q_norm and k_norm are).
                 var headNorm = RmsNormKernel(block.Norm);
-                w.Line("// Each head of Q and of K RMS-normalized, before the rotation: a head's HeadDim floats are one row.");
-                w.Line($"{Kernels}.NormKernels.{headNorm}(query, {WeightsEmitter.Tensor(block.QueryNormGain, layer)}, query, tokens * Heads, HeadDim, NormEpsilon);");
-                w.Line($"{Kernels}.NormKernels.{headNorm}(key, {WeightsEmitter.Tensor(block.KeyNormGain, layer)}, key, tokens * KvHeads, HeadDim, NormEpsilon);");
+                if (block.QueryKeyNormAcrossHeads)
+                {
+                    w.Line("// Q and K RMS-normalized before the rotation, each token's row across all heads at once.");
+                    w.Line($"{Kernels}.NormKernels.{headNorm}(query, {WeightsEmitter.Tensor(block.QueryNormGain, layer)}, query, tokens, QueryWidth, NormEpsilon);");
+                    w.Line($"{Kernels}.NormKernels.{headNorm}(key, {WeightsEmitter.Tensor(block.KeyNormGain, layer)}, key, tokens, KvWidth, NormEpsilon);");
+                }
+                else
+                {
+                    w.Line("// Each head of Q and of K RMS-normalized, before the rotation: a head's HeadDim floats are one row.");
+                    w.Line($"{Kernels}.NormKernels.{headNorm}(query, {WeightsEmitter.Tensor(block.QueryNormGain, layer)}, query, tokens * Heads, HeadDim, NormEpsilon);");
+                    w.Line($"{Kernels}.NormKernels.{headNorm}(key, {WeightsEmitter.Tensor(block.KeyNormGain, layer)}, key, tokens * KvHeads, HeadDim, NormEpsilon);");
+                }
             }
 
             if (block.UsesCache)
@@ -282,7 +291,7 @@ internal static class TransformerBlockEmitter
             }
 
             LinearEmitter.EmitForward(w, block.AttentionOutput, "attended", "sublayerOutput", "tokens", layer);
-            if (block.SandwichNorm)
+            if (block.NormsSublayerOutputs)
             {
                 EmitNorm(w, "sublayerOutput", block.PostAttentionNorm, "sublayerOutput", layer);
             }
@@ -291,7 +300,7 @@ internal static class TransformerBlockEmitter
             w.Line();
             w.Line($"// Feed-forward: {Describe(block.Activation)}, over every token at once.");
             var ffnInput = "hidden";
-            if (block.PreNorm)
+            if (block.NormsSublayerInputs)
             {
                 EmitNorm(w, "hidden", block.OutputNorm, "normed", layer);
                 ffnInput = "normed";
@@ -310,7 +319,7 @@ internal static class TransformerBlockEmitter
             }
 
             LinearEmitter.EmitForward(w, block.Output, "intermediate", "sublayerOutput", "tokens", layer);
-            if (block.SandwichNorm)
+            if (block.NormsSublayerOutputs)
             {
                 EmitNorm(w, "sublayerOutput", block.PostFeedForwardNorm, "sublayerOutput", layer);
             }

@@ -48,6 +48,18 @@ internal sealed record TransformerBlockPlan(
     /// <summary>Whether each sublayer's output is normalized before its residual add too (Gemma 2 and 3).</summary>
     public bool SandwichNorm { get; init; }
 
+    /// <summary>Whether each sublayer's output is normalized before its residual add instead of its input (OLMo 2).</summary>
+    public bool PostSublayerNorm { get; init; }
+
+    /// <summary>Whether Q and K are normalized as whole rows across their heads (OLMo 2) rather than head by head.</summary>
+    public bool QueryKeyNormAcrossHeads { get; init; }
+
+    /// <summary>Whether a sublayer reads its input normalized: pre-norm, unless the norms follow the sublayers instead.</summary>
+    public bool NormsSublayerInputs => PreNorm && !PostSublayerNorm;
+
+    /// <summary>Whether a sublayer's output is normalized before its residual add: sandwich or post-sublayer norms.</summary>
+    public bool NormsSublayerOutputs => SandwichNorm || PostSublayerNorm;
+
     /// <summary>A cached block's attention window (keys at positions p − SlidingWindow + 1 … p), or 0 for none.</summary>
     public int SlidingWindow { get; init; }
 
@@ -146,17 +158,17 @@ internal sealed record TransformerBlockPlan(
     /// </summary>
     public NormWeights OutputNorm => NormWeightsFor(SandwichNorm ? Naming.PreFeedForwardNorm : Naming.OutputNorm, "OutputNorm");
 
-    /// <summary>Sandwich norms only: the norm of the attention's output, before its residual add (<c>post_attention_layernorm</c>).</summary>
+    /// <summary>Sandwich or post-sublayer norms only: the norm of the attention's output, before its residual add (<c>post_attention_layernorm</c>).</summary>
     public NormWeights PostAttentionNorm => NormWeightsFor(Naming.OutputNorm, "PostAttentionNorm");
 
-    /// <summary>Sandwich norms only: the norm of the feed-forward network's output, before its residual add.</summary>
+    /// <summary>Sandwich or post-sublayer norms only: the norm of the feed-forward network's output, before its residual add.</summary>
     public NormWeights PostFeedForwardNorm => NormWeightsFor(Naming.PostFeedForwardNorm, "PostFeedForwardNorm");
 
-    /// <summary>Qwen3's gain of the per-head RMSNorm of Q, [HeadDim].</summary>
-    public WeightPlan QueryNormGain => HeadNormGain(Naming.QueryNorm, "QueryNormGain");
+    /// <summary>The gain of Q's RMSNorm: [HeadDim] per head (Qwen3), or [QueryWidth] across heads (OLMo 2).</summary>
+    public WeightPlan QueryNormGain => QueryKeyNormGain(Naming.QueryNorm, "QueryNormGain", QueryWidth, "QueryWidth");
 
-    /// <summary>Qwen3's gain of the per-head RMSNorm of K, [HeadDim].</summary>
-    public WeightPlan KeyNormGain => HeadNormGain(Naming.KeyNorm, "KeyNormGain");
+    /// <summary>The gain of K's RMSNorm: [HeadDim] per head (Qwen3), or [KvWidth] across heads (OLMo 2).</summary>
+    public WeightPlan KeyNormGain => QueryKeyNormGain(Naming.KeyNorm, "KeyNormGain", KvWidth, "KvWidth");
 
     /// <summary>The block's tensors, in the order its checkpoints list them.</summary>
     public IEnumerable<WeightPlan> Weights
@@ -165,9 +177,15 @@ internal sealed record TransformerBlockPlan(
         {
             var attention = Query.Weights.Concat(Key.Weights).Concat(Value.Weights).Concat(AttentionOutput.Weights)
                 .Concat(QueryKeyNorm ? new[] { QueryNormGain, KeyNormGain } : Enumerable.Empty<WeightPlan>())
-                .Concat(SandwichNorm ? PostAttentionNorm.All : Enumerable.Empty<WeightPlan>());
+                .Concat(NormsSublayerOutputs ? PostAttentionNorm.All : Enumerable.Empty<WeightPlan>());
             var ffn = (IsGated ? Gate.Weights : Enumerable.Empty<WeightPlan>()).Concat(Intermediate.Weights).Concat(Output.Weights)
-                .Concat(SandwichNorm ? PostFeedForwardNorm.All : Enumerable.Empty<WeightPlan>());
+                .Concat(NormsSublayerOutputs ? PostFeedForwardNorm.All : Enumerable.Empty<WeightPlan>());
+            if (PostSublayerNorm)
+            {
+                // OLMo 2: no norm in front of a sublayer; each sublayer's list ends with the norm of its output.
+                return attention.Concat(ffn);
+            }
+
             return PreNorm
                 ? AttentionNorm.All.Concat(attention).Concat(OutputNorm.All).Concat(ffn)
                 : attention.Concat(AttentionNorm.All).Concat(ffn).Concat(OutputNorm.All);
@@ -200,7 +218,7 @@ internal sealed record TransformerBlockPlan(
                 yield return ("_gate", "FfnDim", (long)MaxBatchTokens * FfnDim, "the feed-forward gate");
             }
 
-            if (PreNorm)
+            if (NormsSublayerInputs)
             {
                 yield return ("_normed", "ModelDim", (long)MaxBatchTokens * ModelDim, "the normalized rows a sublayer reads");
             }
@@ -236,8 +254,13 @@ internal sealed record TransformerBlockPlan(
     private FusedSourcePlan? Conv1DSource(string tensorPrefix, string outputs) =>
         Naming.Conv1DCheckpoints ? new(tensorPrefix, outputs, "0", Conv1D: true) : null;
 
-    private WeightPlan HeadNormGain(string tensorPrefix, string accessor) =>
-        WeightPlan.Named(tensorPrefix + ".weight", Core.HeadDim, "HeadDim", 0, "") with { PropertyName = accessor };
+    private WeightPlan QueryKeyNormGain(string tensorPrefix, string accessor, int acrossHeads, string acrossHeadsName)
+    {
+        var gain = QueryKeyNormAcrossHeads
+            ? WeightPlan.Named(tensorPrefix + ".weight", acrossHeads, acrossHeadsName, 0, "")
+            : WeightPlan.Named(tensorPrefix + ".weight", Core.HeadDim, "HeadDim", 0, "");
+        return gain with { PropertyName = accessor };
+    }
 
     private NormWeights NormWeightsFor(string tensorPrefix, string accessor) => NormWeights.For(Norm, tensorPrefix, accessor, ModelDim);
 }
