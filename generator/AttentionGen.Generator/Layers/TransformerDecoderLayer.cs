@@ -46,7 +46,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         ValidateMultipliers(spec, issues);
         ValidateNormPlacement(spec, issues);
         TransformerRules.Validate(spec, issues);
-        ValidateWindow(spec, issues);
+        ValidateLayerPatterns(spec, issues);
         TransformerRules.RequireMember(issues, "WeightFormat", spec.WeightFormat);
         TransformerRules.RequireMember(issues, "Positions", spec.Positions);
         RejectNegative(issues, "MaxPositions", spec.MaxPositions);
@@ -76,10 +76,10 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
     }
 
     /// <summary>
-    /// The window's options mean something only together, and its own rotary base only with rotary positions; so does
-    /// the choice of layers that skip the rotation.
+    /// The options that tell layers apart: the window's mean something only together, and its own rotary base, like the
+    /// choice of layers that skip the rotation, only with rotary positions.
     /// </summary>
-    private static void ValidateWindow(TransformerDecoderSpec spec, List<ValidationIssue> issues)
+    private static void ValidateLayerPatterns(TransformerDecoderSpec spec, List<ValidationIssue> issues)
     {
         RejectNegative(issues, "SlidingWindow", spec.SlidingWindow);
         RejectNegative(issues, "SlidingWindowPattern", spec.SlidingWindowPattern);
@@ -164,6 +164,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             EmbeddingScale = spec.ScaleEmbeddings ? (float)System.Math.Sqrt(spec.ModelDim) : spec.EmbeddingMultiplier,
             FinalLogitSoftcap = spec.FinalLogitSoftcap,
             LogitsScaling = spec.LogitsScaling,
+            Granite = spec.EmbeddingMultiplier > 0 || spec.ResidualMultiplier > 0 || spec.LogitsScaling > 0,
         };
     }
 
@@ -188,9 +189,9 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             : "The LM head has its own weights (lm_head.weight).");
         if (body.EmbeddingScale > 0)
         {
-            w.Constant("float", "EmbeddingScale", Float(body.EmbeddingScale), body.EmbeddingScale == (float)System.Math.Sqrt(block.ModelDim)
-                ? "Multiplies every token embedding before the first block: √ModelDim, as Gemma scales them."
-                : "Multiplies every token embedding before the first block.");
+            w.Constant("float", "EmbeddingScale", Float(body.EmbeddingScale), body.Granite
+                ? "Multiplies every token embedding before the first block (Granite's embedding_multiplier)."
+                : "Multiplies every token embedding before the first block: √ModelDim, as Gemma scales them.");
         }
 
         if (body.FinalLogitSoftcap > 0)
@@ -350,8 +351,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         /// <summary>Granite's divisor of the logits, or 0 for none.</summary>
         public float LogitsScaling { get; init; }
 
-        /// <summary>Granite scales embeddings, the residual branches and the logits by factors its config states.</summary>
-        private bool Granite => !Gpt2 && GemmaFamily is null && (EmbeddingScale > 0 || Block.ResidualMultiplier > 0 || LogitsScaling > 0);
+        /// <summary>Whether the declaration has any of Granite's factors (on embeddings, residual branches, logits), which its config states.</summary>
+        public bool Granite { get; init; }
 
         private bool Gpt2 => Names == WeightNames.Gpt2;
 

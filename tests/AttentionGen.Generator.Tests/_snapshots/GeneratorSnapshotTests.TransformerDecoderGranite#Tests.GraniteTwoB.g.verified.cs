@@ -17,7 +17,7 @@ partial class GraniteTwoB
     /// <summary>The LM head is the token embedding table itself.</summary>
     public const bool TiedEmbeddings = true;
 
-    /// <summary>Multiplies every token embedding before the first block.</summary>
+    /// <summary>Multiplies every token embedding before the first block (Granite's embedding_multiplier).</summary>
     public const float EmbeddingScale = 12f;
 
     /// <summary>Divides every logit, as the last step of a pass.</summary>
