@@ -81,13 +81,18 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
+    /// <summary>A case's shape, its seeded weights, a sequence of MaxPositions ids to run, and whether its head is tied.</summary>
+    private static (DecoderShape Shape, Dictionary<string, float[]> Values, int[] Sequence, bool Tied) Prepare(string name)
+    {
+        var (shape, queryKeyScale, queryKeyNorm, tied, seed) = Case(name);
+        return (shape, Weights(shape, queryKeyScale, queryKeyNorm, tied, seed), TransformerNumericTests.Ids(shape.MaxPositions, shape.Vocab, seed: seed + 1), tied);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void OnnxGraph_MatchesTheFloat64Reference_WholeAndInChunksOverAPast(string name)
     {
-        var (shape, queryKeyScale, queryKeyNorm, tied, seed) = Case(name);
-        var values = Weights(shape, queryKeyScale, queryKeyNorm, tied, seed);
-        var sequence = TransformerNumericTests.Ids(shape.MaxPositions, shape.Vocab, seed: seed + 1);
+        var (shape, values, sequence, tied) = Prepare(name);
         var expected = TransformerReference.DecoderLogits(sequence, shape.Vocab, shape.Layers, Options(shape), values, tied);
         var (wholeError, chunkedError) = DecoderOracleTests.AssertGraphMatches(expected, shape, values, sequence, name);
         output.WriteLine($"{name}: ORT vs float64 reference, one pass {wholeError:E2}, in chunks over a past {chunkedError:E2}; max |logit| {expected.Max(Math.Abs):F1}");
@@ -95,16 +100,14 @@ public sealed class DecoderGraphFeatureTests(ITestOutputHelper output)
 
     /// <summary>
     /// Each part the case has matters to its weights: without it the reference's logits move by more than
-    /// <see cref="FeatureEffect"/>, and ORT's move as far without the window, so the agreement above could not hold with a
+    /// <see cref="FeatureEffect"/>, and ORT's move as far without the window or the unrotated layers, so the agreement above could not hold with a
     /// part missing on one side only (nor with ORT ignoring its attn_mask, nor with the graph rotating every layer).
     /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
     public void EachPart_MovesTheLogitsFarBeyondTheTolerance(string name)
     {
-        var (shape, queryKeyScale, queryKeyNorm, tied, seed) = Case(name);
-        var values = Weights(shape, queryKeyScale, queryKeyNorm, tied, seed);
-        var sequence = TransformerNumericTests.Ids(shape.MaxPositions, shape.Vocab, seed: seed + 1);
+        var (shape, values, sequence, tied) = Prepare(name);
         var options = Options(shape);
         var logits = TransformerReference.DecoderLogits(sequence, shape.Vocab, shape.Layers, options, values, tied);
 
