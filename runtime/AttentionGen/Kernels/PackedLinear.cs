@@ -309,12 +309,12 @@ public static partial class PackedLinear
         }
 
         int rows = rowEnd - firstRow;
-        bool asksAhead = AsksAhead<TElement>(rows, width);
+        int askingTiles = AskingTiles<TElement>(rows, width);
         for (int p = firstPanel, first = firstPanel * width; p < panelEnd; p++, first += width)
         {
             ref TElement panel = ref Unsafe.Add(ref panels, p * panelStride);
             int columns = Math.Min(width, outDim - first);
-            bool asksAheadHere = asksAhead && p + 1 < panelEnd;
+            int askingTilesHere = p + 1 < panelEnd ? askingTiles : 0;
             for (int start = firstRow, tileRows, tileIndex = 0; start < rowEnd; start += tileRows, tileIndex++)
             {
                 tileRows = TileRows(rowEnd - start, rows);
@@ -332,17 +332,15 @@ public static partial class PackedLinear
                     AskForOutputLines(ref target, targetStride, tileRows, width);
                 }
 
-                // The second and third tiles ask for the first and second half of the next panel.
-                nint ahead = asksAheadHere && (tileIndex == 1 || tileIndex == 2)
-                    ? (panelStride + (tileIndex - 1) * (panelStride / 2)) * Unsafe.SizeOf<TElement>()
-                    : 0;
+                // Each of the first askingTiles tiles asks for its own slice of the next panel.
+                nint ahead = tileIndex < askingTilesHere ? (panelStride + tileIndex * (panelStride / askingTilesHere)) * Unsafe.SizeOf<TElement>() : 0;
                 if (tileRows == Rows)
                 {
-                    TileAskingAhead<TPanels, TElement, Count6>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias, ahead);
+                    TileAskingAhead<TPanels, TElement, Count6>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias, ahead, askingTilesHere);
                 }
                 else if (tileRows == FewRows)
                 {
-                    TileAskingAhead<TPanels, TElement, Count4>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias, ahead);
+                    TileAskingAhead<TPanels, TElement, Count4>(ref Unsafe.Add(ref x, tile * inDim), inDim, ref panel, ref target, targetStride, width, ref tileBias, ahead, askingTilesHere);
                 }
                 else if (tileRows == 3)
                 {
@@ -375,15 +373,21 @@ public static partial class PackedLinear
     }
 
     /// <summary>
-    /// <typeparamref name="TRows"/> rows × one panel, asking for two lines of the next panel per step from
-    /// <paramref name="ahead"/> bytes past this one on, or for nothing when it is 0 (see <see cref="AsksAhead"/>).
+    /// <typeparamref name="TRows"/> rows × one panel, asking for the next panel's lines from <paramref name="ahead"/>
+    /// bytes past this one on, or for nothing when it is 0 (see <see cref="AskingTiles"/>): a panel row is four lines, so
+    /// of <paramref name="askingTiles"/> tiles sharing that panel each asks for two lines per step while there are three
+    /// of them (a sixth of the panel's lines asked twice) and one when there are four.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TileAskingAhead<TPanels, TElement, TRows>(ref float x, int inDim, ref TElement panel, ref float y, int yStride, int width, ref float bias, nint ahead)
+    private static void TileAskingAhead<TPanels, TElement, TRows>(ref float x, int inDim, ref TElement panel, ref float y, int yStride, int width, ref float bias, nint ahead, int askingTiles)
         where TPanels : struct, IPanelKernels<TElement>
         where TRows : struct, IStaticCount
     {
-        if (ahead != 0)
+        if (ahead != 0 && askingTiles >= 4)
+        {
+            TPanels.Tile<TRows, Count1>(ref x, inDim, ref panel, ref y, yStride, width, ref bias, ahead);
+        }
+        else if (ahead != 0)
         {
             TPanels.Tile<TRows, Count2>(ref x, inDim, ref panel, ref y, yStride, width, ref bias, ahead);
         }
@@ -406,32 +410,38 @@ public static partial class PackedLinear
         left >= Rows || (left == 5 && rows >= Rows) ? Rows : left >= 3 && rows >= FewRows ? FewRows : left;
 
     /// <summary>
-    /// Whether a call's tiles ask for the next panel ahead (<see cref="MultiplyTile512"/>'s <c>TAhead</c>): float panels on
-    /// AVX-512, in calls of three or four tiles (13 to 24 rows).
+    /// How many of each panel's tiles ask for a slice of the next panel ahead (<see cref="MultiplyTile512"/>'s
+    /// <c>TAhead</c>): the first four, or all three of a call of 13–18 rows; none in calls of one or two tiles, and none
+    /// but for float panels on AVX-512.
     /// </summary>
     /// <remarks>
     /// <para>
-    /// A panel's first tile reads the panel from wherever it is, and its later tiles from L2. In a short call whose weights
-    /// come from DRAM (all-MiniLM at 16 tokens reads 42 MB per call, which another call in between evicts), that first
-    /// tile waits on memory at a third of the call's work. Here the second and third tiles each ask for a contiguous half
-    /// of the next panel, two lines per step: about 20 GB/s at this tile's FMA rate, which DRAM can serve beside it.
-    /// Zen 4, `minilm S16`, five alternating quick runs: median 3496 → 3369 µs.
+    /// A panel's first tile reads the panel from wherever it is, and its later tiles from L2. In a call whose weights
+    /// come from DRAM (all-MiniLM reads 42 MB of matrices per call, which another call in between evicts), a first tile
+    /// that finds its panel there waits on memory: at 16 tokens, a third of the call's work ran at a third of the speed
+    /// of the rest. So the first tiles of each panel ask for the next panel, each for its own contiguous slice, spread
+    /// over as many tiles' time as there are (up to four), so the rate they ask at stays below what DRAM serves beside
+    /// the tiles even on Zen 5, whose 512-bit FMAs run a tile in half Zen 4's time.
     /// </para>
     /// <para>
-    /// What did not pay: every tile asking for the next panel's row (4 lines per step: S16 −2.5%, S128 and prefill 1%
-    /// slower); one tile asking for the whole next panel (4 lines per step, faster than DRAM serves them beside the
-    /// tile: no gain); each tile asking for lines in step with its own panel row, which would need no pointer of its own
-    /// (2 of every 4 lines, then the other 2: within noise, so the order lines come in matters); a burst of hints between
-    /// tiles (28% slower). Longer calls (S128, the batch, the multi-head rows, prefill) run enough tiles per panel that
-    /// its first read hides in them: four of their tiles asking for a quarter each timed neutral to 1% slower. Bfloat16
-    /// panels (half the lines) are left as they were: not measured.
+    /// Zen 5 (EPYC family 26 model 2), one thread, all-MiniLM with its weights evicted before each call, medians of
+    /// alternating calls in one process: S16 2988 → 2537 µs, S32 4980 → 4093, S128 16969 → 15884. Calls
+    /// whose weights stay in cache time the same (within 1%: 16, 32, 128, 512 and 1,150 rows). Before this, only the
+    /// second and third of three or four tiles asked, for half the panel each (Zen 4: S16 3496 → 3369 µs); on Zen 5 that
+    /// asked twice as fast as DRAM serves beside the tile and left S16's first tiles waiting.
+    /// </para>
+    /// <para>
+    /// What did not pay: the first two of two tiles (7–12 rows) asking for halves, 20% slower with the weights in cache
+    /// and 3% faster without; on Zen 4, every tile asking for the next panel's row (4 lines per step), one tile asking for
+    /// the whole next panel, each tile asking for lines in step with its own panel row, and a burst of hints between
+    /// tiles (28% slower). Bfloat16 panels (half the lines) ask for nothing: not measured.
     /// </para>
     /// </remarks>
-    private static bool AsksAhead<TElement>(int rows, int width)
+    private static int AskingTiles<TElement>(int rows, int width)
     {
         if (typeof(TElement) != typeof(float) || !Vector512.IsHardwareAccelerated || width != 64)
         {
-            return false;
+            return 0;
         }
 
         int tiles = 0;
@@ -440,7 +450,7 @@ public static partial class PackedLinear
             tiles++;
         }
 
-        return tiles is 3 or 4;
+        return tiles >= 3 ? Math.Min(tiles, 4) : 0;
     }
 
     /// <summary>

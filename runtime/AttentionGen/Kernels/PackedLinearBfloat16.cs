@@ -12,7 +12,7 @@ internal interface IPanelKernels<TElement>
     /// <summary>
     /// <typeparamref name="TRows"/> rows × one panel, each row's bits as <see cref="Row"/> gives them; on AVX-512, asking
     /// for <typeparamref name="TAhead"/> lines per step from <paramref name="aheadOffset"/> bytes past the panel on (see
-    /// <see cref="PackedLinear"/>'s <c>AsksAhead</c>).
+    /// <see cref="PackedLinear"/>'s <c>AskingTiles</c>).
     /// </summary>
     static abstract void Tile<TRows, TAhead>(ref float x, int inDim, ref TElement panel, ref float y, int yStride, int width, ref float bias, nint aheadOffset)
         where TRows : struct, IStaticCount

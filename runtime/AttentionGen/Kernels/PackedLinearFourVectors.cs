@@ -15,7 +15,7 @@ public static partial class PackedLinear
     /// come from the same operations in the same order whatever the row count, so which tile a row lands in never changes
     /// its bits. With <typeparamref name="TAhead"/> above zero, each step also asks for that many lines (into L2) from
     /// <paramref name="aheadOffset"/> bytes past the panel on, one after another: a stretch of the next panel (see
-    /// <c>AsksAhead</c>).
+    /// <c>AskingTiles</c>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     internal static unsafe void MultiplyTile512<TRows, TAhead, TElement, TRow>(ref float x, int inDim, ref TElement panel, ref float y, int yStride, ref float bias, nint aheadOffset)
