@@ -241,7 +241,10 @@ public static partial class PackedLinear
     {
         int panelCount = (outDim + PanelWidth - 1) / PanelWidth;
         int threads = Parallelism.MaxThreads;
-        if (threads == 1 || (long)rows * inDim * outDim < Parallelism.MinimumParallelWork)
+        // A one-row call (a decode step) streams its weights once and is bound by that read, as the row attention kernels
+        // are, so it splits as soon as they do.
+        long minimumWork = rows == 1 ? Parallelism.MinimumParallelRowWork : Parallelism.MinimumParallelWork;
+        if (threads == 1 || (long)rows * inDim * outDim < minimumWork)
         {
             Drive<TPanels, TElement>(input, ref MemoryMarshal.GetReference(panels), bias, output, 0, rows, inDim, outDim, 0, panelCount);
             return;

@@ -395,17 +395,19 @@ public sealed class ParallelForwardTests
     private static T WithThreads<T>(int threads, Func<T> run)
     {
         int savedThreads = Parallelism.MaxThreads;
-        long savedMinimum = Parallelism.MinimumParallelWork;
+        long savedMinimum = Parallelism.MinimumParallelWork, savedRowMinimum = Parallelism.MinimumParallelRowWork;
         try
         {
             Parallelism.MaxThreads = threads;
             Parallelism.MinimumParallelWork = 0;
+            Parallelism.MinimumParallelRowWork = 0;
             return run();
         }
         finally
         {
             Parallelism.MaxThreads = savedThreads;
             Parallelism.MinimumParallelWork = savedMinimum;
+            Parallelism.MinimumParallelRowWork = savedRowMinimum;
         }
     }
 

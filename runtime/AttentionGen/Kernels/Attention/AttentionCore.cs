@@ -80,7 +80,7 @@ public static class AttentionCore<TShape>
             }
         }
 
-        if (Parallelism.MaxThreads > 1 && TiledWork(seqLen, kvSeqLen) >= Parallelism.MinimumParallelWork)
+        if (Parallelism.MaxThreads > 1 && TiledWork(seqLen, kvSeqLen) >= Parallelism.MinimumParallelRowWork)
         {
             if (RowAttention<TShape>.Streams * seqLen > 1)
             {
