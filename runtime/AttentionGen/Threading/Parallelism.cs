@@ -63,8 +63,10 @@ public static class Parallelism
     internal const long DefaultMinimumParallelWork = 1L << 20;
 
     /// <summary>
-    /// The default of <see cref="MinimumParallelRowWork"/>: `decode H12 q1 kv512 D64` (786k) reads its 1.5 MB cache 1.3×
-    /// as fast on two threads as on one (Zen 5), while `sdpa H4 S32 D16` (131k) took twice as long.
+    /// The default of <see cref="MinimumParallelRowWork"/>, the bound all kernels had before. Zen 5, two threads against
+    /// one: `decode H12 q1 kv512 D64` (786k) 44 → 34 µs; the small decoder's step, whose feed-forward GEMMs are 180k each,
+    /// 255–266 µs on two threads where a bound of 262k left it at 463–523 (slower than one thread's 339: the worker
+    /// spins beside the caller on a host that gave the process under 1.5 cores); `sdpa H4 S32 D16` (131k) 3.1 → 3.3 µs.
     /// </summary>
-    internal const long DefaultMinimumParallelRowWork = 1L << 18;
+    internal const long DefaultMinimumParallelRowWork = 1L << 17;
 }
