@@ -414,8 +414,9 @@ public static partial class PackedLinear
 
     /// <summary>
     /// How many of each panel's tiles ask for a slice of the next panel ahead (<see cref="MultiplyTile512"/>'s
-    /// <c>TAhead</c>): the first four, or all three of a call of 13–18 rows; none in calls of one or two tiles, and none
-    /// but for float panels on AVX-512.
+    /// <c>TAhead</c>): up to the first four, in calls of three tiles or more (13 rows or more), counting only the six-
+    /// and four-row tiles (a call of 13 rows ends on a row pass, which asks for nothing); none but for float panels on
+    /// AVX-512.
     /// </summary>
     /// <remarks>
     /// <para>
@@ -447,13 +448,17 @@ public static partial class PackedLinear
             return 0;
         }
 
-        int tiles = 0;
-        for (int left = rows; left > 0; left -= TileRows(left, rows))
+        // Only six- and four-row tiles ask (the narrower ones and the row pass that may end a call take no TAhead), and
+        // they come first, so the slices are cut among them alone.
+        int tiles = 0, wideTiles = 0;
+        for (int left = rows, tileRows; left > 0; left -= tileRows)
         {
+            tileRows = TileRows(left, rows);
             tiles++;
+            wideTiles += tileRows >= FewRows ? 1 : 0;
         }
 
-        return tiles >= 3 ? Math.Min(tiles, 4) : 0;
+        return tiles >= 3 ? Math.Min(wideTiles, 4) : 0;
     }
 
     /// <summary>

@@ -48,8 +48,9 @@ public static class Parallelism
     internal static long MinimumParallelWork { get; set; } = DefaultMinimumParallelWork;
 
     /// <summary>
-    /// The same for the row kernels (decode steps and other short calls), which read their keys and values once and are
-    /// bound by that read, so a split pays sooner: each thread reads half the cache.
+    /// The same for the row attention kernels (decode steps and other short calls), which read their keys and values
+    /// once and are bound by that read, so a split pays sooner: each thread reads half of them. One-row GEMMs (a decode
+    /// step's projections), bound by reading their weights, take this bound too.
     /// </summary>
     internal static long MinimumParallelRowWork { get; set; } = DefaultMinimumParallelRowWork;
 
