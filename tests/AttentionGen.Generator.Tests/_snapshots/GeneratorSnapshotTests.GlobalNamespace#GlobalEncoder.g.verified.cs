@@ -61,8 +61,9 @@ partial class GlobalEncoder
         // A register tile takes 6 (query row, head) pairs, one score row each.
         public static int ScoreRows => 6;
 
-        // A head of 8 floats is narrower than a Vector512, so that path has no tile; narrower vectors' tiles take it.
-        public static int PanelKeys512 => 0;
+        // The Vector512 tile packs Kᵀ in panels of 16 keys: no call has more, so none scores padding.
+        // A head of 8 floats is half a Vector512: P·V weighs two keys' value rows in each vector.
+        public static int PanelKeys512 => 16;
         // Where Vector256 is the widest: a 6-row tile over 16-key panels; where Vector128 is: a 4-row tile over 8-key panels.
         public static bool HasTile256 => true;
         public static bool HasTile128 => true;

@@ -77,9 +77,14 @@ internal partial class SdpaDecodeSixHeads : IScaledDotProduct;
 [ScaledDotProductAttention(Heads = 4, KvHeads = 2, HeadDim = 1, MaxSeqLen = 10, MaxKvSeqLen = 14, Causal = true)]
 internal partial class SdpaHeadDim1CausalGqa : IScaledDotProduct;
 
-// Head widths that only some vector widths divide: 8 has no Vector512 tile, 4 only the Vector128 one.
+// Head widths that only some vector widths divide: 8 takes the Vector512 tile two keys per vector (KeyPairValues), 4
+// only the Vector128 tile.
 [ScaledDotProductAttention(Heads = 3, HeadDim = 8, MaxSeqLen = 30)]
 internal partial class SdpaHeadDim8 : IScaledDotProduct;
+
+// The same past 1,024 keys, on the online softmax: each chunk's paired sums added to the rescaled outputs.
+[ScaledDotProductAttention(Heads = 4, KvHeads = 2, HeadDim = 8, MaxSeqLen = 12, MaxKvSeqLen = 1100, Causal = true)]
+internal partial class SdpaHeadDim8OnlineCausalGqa : IScaledDotProduct;
 
 [ScaledDotProductAttention(Heads = 5, HeadDim = 4, MaxSeqLen = 12, Causal = true)]
 internal partial class SdpaHeadDim4Causal : IScaledDotProduct;

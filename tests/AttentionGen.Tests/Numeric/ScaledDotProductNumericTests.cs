@@ -74,6 +74,10 @@ public sealed class ScaledDotProductNumericTests(ITestOutputHelper output)
     [InlineData("SdpaHeadDim1CausalGqa", 10, 4)]
     [InlineData("SdpaHeadDim8", 30, 30)]
     [InlineData("SdpaHeadDim8", 6, 17)]
+    [InlineData("SdpaHeadDim8", 30, 27)]            // an odd key count: the last key weighed alone
+    [InlineData("SdpaHeadDim8OnlineCausalGqa", 12, 1100)]
+    [InlineData("SdpaHeadDim8OnlineCausalGqa", 5, 1025)] // the last rows' second chunk is one key
+    [InlineData("SdpaHeadDim8OnlineCausalGqa", 12, 13)]  // causal rows of 2 to 13 keys, odd and even
     [InlineData("SdpaHeadDim4Causal", 12, 12)]
     [InlineData("SdpaHeadDim4Causal", 5, 11)]
     [InlineData("SdpaHeadDim48Gqa", 13, 77)]

@@ -83,7 +83,11 @@ internal static class AttentionCoreEmitter
             w.Line(core.PanelKeys512 < 64
                 ? $"// The Vector512 tile packs Kᵀ in panels of {Int(core.PanelKeys512)} keys: no call has more, so none scores padding."
                 : "// The Vector512 tile packs Kᵀ in panels of 64 keys: 6 rows × 4 key vectors of accumulators.");
-            if (core.HeadDim % 16 != 0)
+            if (core.HeadDim == AttentionCorePlanner.KeyPairHeadDim)
+            {
+                w.Line("// A head of 8 floats is half a Vector512: P·V weighs two keys' value rows in each vector.");
+            }
+            else if (core.HeadDim % 16 != 0)
             {
                 w.Line($"// {HeadVectors(core.HeadDim, 16)}");
             }

@@ -31,10 +31,16 @@ internal static class AttentionCorePlanner
             scale > 0 ? scale : defaultScale,
             softcap,
             ScaleIsDefault: scale <= 0 || scale == defaultScale,
-            PanelKeys512: tiled && headDim >= 16 ? PanelKeys512(maxKvSeqLen) : 0,
+            PanelKeys512: tiled && (headDim >= 16 || headDim == KeyPairHeadDim) ? PanelKeys512(maxKvSeqLen) : 0,
             HasTile256: tiled && headDim >= 8,
             HasTile128: tiled && headDim >= 4);
     }
+
+    /// <summary>
+    /// The one head narrower than a Vector512 that has a Vector512 tile: its P·V weighs two keys per vector (the runtime's
+    /// <c>KeyPairValues</c>), where every other narrower head takes the Vector256 or Vector128 tile.
+    /// </summary>
+    internal const int KeyPairHeadDim = 8;
 
     /// <summary>
     /// The Vector512 tile scores 6 rows against up to 4 key vectors (64 keys) per Kᵀ panel: 24 accumulators, 4 key

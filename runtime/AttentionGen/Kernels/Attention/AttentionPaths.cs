@@ -154,8 +154,10 @@ internal static class AttentionPaths
         long tileRows = tiles * tile.Rows;
         long scoreVectors = Ceiling(visible, tile.Lanes);
         // QKᵀ's vectors span keys, so any head width is its trip count; P·V's span head columns, and a head that is not
-        // whole vectors ends on one overlapping the one before it: whole vectors' work either way.
-        long fmas = tileRows * (headDim * scoreVectors + visible * Ceiling(headDim, tile.Lanes));
+        // whole vectors ends on one overlapping the one before it: whole vectors' work either way. A head of half a
+        // vector weighs two keys per vector (KeyPairValues).
+        long valueVectors = 2 * headDim == tile.Lanes ? Ceiling(visible, 2) : visible * Ceiling(headDim, tile.Lanes);
+        long fmas = tileRows * (headDim * scoreVectors + valueVectors);
 
         // Whole blocks of 8 keys go through the register transpose where the vectors allow it, 8 columns at a time (the
         // last block overlapping the one before when the head is not whole blocks); the rest of the keys and the

@@ -34,9 +34,10 @@ public interface IAttentionShape
 
     /// <summary>
     /// Keys per Kᵀ panel of the Vector512 tile (16, 32, 48 or 64: narrower when no call can have 64 keys), or 0 when
-    /// the Vector512 path has no tile (the head is narrower than a Vector512, or too wide for tiles) and goes to the
-    /// next tile or row by row. A tile needs <see cref="HeadDim"/> at least its vector's lanes: a head that is not whole
-    /// vectors ends on a vector that overlaps the one before it.
+    /// the Vector512 path has no tile (the head is narrower than a Vector512 but not 8 wide, or too wide for tiles) and
+    /// goes to the next tile or row by row. A tile needs <see cref="HeadDim"/> at least its vector's lanes (a head that
+    /// is not whole vectors ends on a vector that overlaps the one before it), except a head of 8 on Vector512, whose
+    /// P·V weighs two keys per vector (<see cref="KeyPairValues"/>).
     /// </summary>
     static abstract int PanelKeys512 { get; }
 

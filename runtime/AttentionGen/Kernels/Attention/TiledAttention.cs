@@ -179,7 +179,15 @@ internal static class TiledAttention<TShape>
             {
                 // The head's value rows side by side after the panels (see ITile.GathersValues).
                 ref float gathered = ref Unsafe.Add(ref panels, PanelFloats);
-                GatherRows(ref valueHead, kvSeqLen, ref gathered);
+                if (TTile.PairsKeys)
+                {
+                    KeyPairValues.Interleave(ref valueHead, kvSeqLen, KvWidth, ref gathered);
+                }
+                else
+                {
+                    GatherRows(ref valueHead, kvSeqLen, ref gathered);
+                }
+
                 valueHead = ref gathered;
             }
 
@@ -247,7 +255,7 @@ internal static class TiledAttention<TShape>
                     // Score keeps each row's maximum over the panels every row of the tile sees whole, and Weigh divides
                     // by the sums, so the weights are not scaled in a pass of their own.
                     int firstRowVisible = Math.Max(AttentionCore<TShape>.Visible(tileStart / HeadsPerKvHead, seqLen, kvSeqLen), 0);
-                    int maxPanels = firstRowVisible / TTile.PanelKeys;
+                    int maxPanels = TTile.KeepsRowMaxes ? firstRowVisible / TTile.PanelKeys : 0;
                     TTile.Score(ref queryStart, ref offsets[0], ref panels, visibleInTile, ref scoreBlock, maxPanels, ref rowMaxes[0]);
                     TTile.SoftmaxBase2(ref scoreBlock, tileStart, visibleInTile, maxPanels, firstRowVisible, seqLen, kvSeqLen, ref rowMaxes[0], ref rescale[0]);
                     TTile.Weigh(ref scoreBlock, visibleInTile, ref valueHead, ref rescale[0], false, true, ref outputStart, ref offsets[0]);
@@ -460,6 +468,12 @@ internal static class TiledAttention<TShape>
         static abstract int ValueStride { get; }
 
         /// <summary>
+        /// Whether P·V weighs two keys per vector (<see cref="KeyPairValues"/>): a head of 8 floats on the Vector512 tile,
+        /// whose value rows are gathered two keys to a vector, interleaved.
+        /// </summary>
+        static abstract bool PairsKeys { get; }
+
+        /// <summary>
         /// <c>scores[r, j] = q_r·(scale · k_j)</c> for the tile's rows (query rows at <paramref name="offsets"/>) against
         /// the first <paramref name="keys"/> keys, the panels holding the keys already scaled. A last, partial panel scores
         /// only the vectors it needs: on a causal diagonal that saves up to half of its work.
@@ -469,6 +483,9 @@ internal static class TiledAttention<TShape>
         /// <paramref name="rowMaxes"/> (one vector per row).
         /// </remarks>
         static abstract void Score(ref float queryStart, ref int offsets, ref float panels, int keys, ref float scores, int maxPanels, ref float rowMaxes);
+
+        /// <summary>Whether Score keeps each row's lane maxima for the base-2 softmax (see <see cref="SoftmaxBase2"/>), or the softmax takes them itself.</summary>
+        static abstract bool KeepsRowMaxes { get; }
 
         /// <summary>
         /// The tile's score rows, in base 2, through <see cref="SoftmaxBase2"/>: <paramref name="maxPanels"/> as Score took
@@ -605,13 +622,38 @@ internal static class TiledAttention<TShape>
         public static bool GathersValues
         {
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            get => TLayout.GathersValues && KvWidth > GatherAboveKvWidth;
+            get => (TLayout.GathersValues && KvWidth > GatherAboveKvWidth) || PairsKeys;
+        }
+
+        public static bool PairsKeys
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TWidth.Count == 16 && TShape.HeadDim == KeyPairValues.HeadDim;
         }
 
         public static int ValueStride
         {
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             get => GathersValues ? TShape.HeadDim : KvWidth;
+        }
+
+        /// <summary>
+        /// Whether the base-2 softmax runs on Vector512 while the tile is narrower: on AVX-512 machines, heads narrower
+        /// than a Vector512 (8 to 15 floats) take the Vector256 tile, and their rows of 2ⁿ, a dozen operations per score
+        /// against a few multiply-adds, were 41% of `sdpa H8 S333 D8` (Zen 5). The score rows are whole Vector512s long
+        /// (ScoreStride is a multiple of 16), and lanes past the visible keys are hidden, so the wider softmax sees the
+        /// same scores; its sums add in a different order, so results may differ in the last bits from an AVX2 machine's.
+        /// </summary>
+        private static bool SoftmaxOn512
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TWidth.Count < 16 && Vector512.IsHardwareAccelerated;
+        }
+
+        public static bool KeepsRowMaxes
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => !SoftmaxOn512;
         }
 
         private static int KeyVectors
@@ -690,6 +732,21 @@ internal static class TiledAttention<TShape>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void SoftmaxBase2(ref float scoreBlock, int tileStart, int visibleInTile, int maxPanels, int firstRowVisible, int seqLen, int kvSeqLen, ref float rowMaxes, ref float reciprocals)
         {
+            if (SoftmaxOn512)
+            {
+                // Score kept no maxima (KeepsRowMaxes): the softmax takes each row's maximum itself.
+                if (TLayout.Rows % 3 == 0)
+                {
+                    SoftmaxBase2<Vector512Width, Vector512<float>, Count3>(ref scoreBlock, TLayout.Rows, tileStart, visibleInTile, 0, firstRowVisible / 16, seqLen, kvSeqLen, ref rowMaxes, ref reciprocals);
+                }
+                else
+                {
+                    SoftmaxBase2<Vector512Width, Vector512<float>, Count2>(ref scoreBlock, TLayout.Rows, tileStart, visibleInTile, 0, firstRowVisible / 16, seqLen, kvSeqLen, ref rowMaxes, ref reciprocals);
+                }
+
+                return;
+            }
+
             if (TLayout.Base2RowsAtOnce == 3)
             {
                 SoftmaxBase2<TWidth, TVector, Count3>(ref scoreBlock, TLayout.Rows, tileStart, visibleInTile, maxPanels * KeyVectors, firstRowVisible / TWidth.Count, seqLen, kvSeqLen, ref rowMaxes, ref reciprocals);
@@ -707,7 +764,13 @@ internal static class TiledAttention<TShape>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Weigh(ref float probabilities, int count, ref float values, ref float rescale, bool accumulate, bool normalize, ref float outputStart, ref int offsets)
         {
-            Debug.Assert(TShape.HeadDim >= TWidth.Count, "A head narrower than a vector has no tile: its last vector would reach past the head.");
+            if (PairsKeys)
+            {
+                KeyPairValues.WeighSixRows(ref probabilities, TShape.ScoreStride, count, ref values, ref rescale, accumulate, normalize, ref Row(ref outputStart, ref offsets, 0, 0), ref Row(ref outputStart, ref offsets, 1, 0), ref Row(ref outputStart, ref offsets, 2, 0), ref Row(ref outputStart, ref offsets, 3, 0), ref Row(ref outputStart, ref offsets, 4, 0), ref Row(ref outputStart, ref offsets, 5, 0));
+                return;
+            }
+
+            Debug.Assert(TShape.HeadDim >= TWidth.Count, "A head narrower than a vector has no tile (but one of 8 floats on Vector512, which pairs keys): its last vector would reach past the head.");
             if (TShape.HeadDim == TWidth.Count && TShape.OnlineChunk == 0)
             {
                 WeighOneVector(ref probabilities, count, ref values, ref rescale, normalize, ref Row(ref outputStart, ref offsets, 0, 0), ref Row(ref outputStart, ref offsets, 1, 0), ref Row(ref outputStart, ref offsets, 2, 0), ref Row(ref outputStart, ref offsets, 3, 0), ref TLayout.Rows > 4 ? ref Row(ref outputStart, ref offsets, 4, 0) : ref outputStart, ref TLayout.Rows > 5 ? ref Row(ref outputStart, ref offsets, 5, 0) : ref outputStart);
