@@ -118,13 +118,13 @@ public sealed class LayerPlannerTests
     [InlineData(100, 32, true, true)]
     [InlineData(256, 32, true, true)]
     [InlineData(15, 0, true, true)] // narrower than a Vector512
-    [InlineData(8, 0, true, true)]
+    [InlineData(8, 32, true, true)]  // half a Vector512: its P·V weighs two keys per vector
     [InlineData(12, 0, true, true)]
     [InlineData(7, 0, false, true)]
     [InlineData(4, 0, false, true)]
     [InlineData(3, 0, false, false)]
     [InlineData(300, 0, false, false)] // too wide for tiles
-    public void Tiles_ForEveryWidthAtLeastOneVectorWide(int headDim, int panelKeys512, bool tile256, bool tile128)
+    public void Tiles_ForEveryWidthAtLeastOneVectorWide_AndHalfAVector512(int headDim, int panelKeys512, bool tile256, bool tile128)
     {
         var core = AttentionCorePlanner.Plan("Attention", 2, 0, headDim, 16, 32, false, 0, 0);
 
