@@ -638,11 +638,12 @@ internal static class TiledAttention<TShape>
         }
 
         /// <summary>
-        /// Whether the base-2 softmax runs on Vector512 while the tile is narrower: on AVX-512 machines, heads narrower
-        /// than a Vector512 (8 to 15 floats) take the Vector256 tile, and their rows of 2ⁿ, a dozen operations per score
-        /// against a few multiply-adds, were 41% of `sdpa H8 S333 D8` (Zen 5). The score rows are whole Vector512s long
-        /// (ScoreStride is a multiple of 16), and lanes past the visible keys are hidden, so the wider softmax sees the
-        /// same scores; its sums add in a different order, so results may differ in the last bits from an AVX2 machine's.
+        /// Whether the base-2 softmax runs on Vector512 while the tile is narrower: on AVX-512 machines, heads of 4 to 15
+        /// floats (but 8) take the Vector256 or Vector128 tile, whose rows of 2ⁿ, a dozen operations per score against a
+        /// few multiply-adds, were 41% of `sdpa H8 S333 D8` (Zen 5) when that head took the Vector256 tile too. The score
+        /// rows are whole Vector512s long (ScoreStride is a multiple of 16), and lanes past the visible keys are hidden, so
+        /// the wider softmax sees the same scores; its sums add in a different order, so results may differ in the last
+        /// bits from an AVX2 machine's.
         /// </summary>
         private static bool SoftmaxOn512
         {
