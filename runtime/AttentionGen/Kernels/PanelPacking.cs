@@ -19,8 +19,9 @@ public static class PanelPacking
     /// <summary>
     /// <c>panels[(j / W)·width·W + c·W + j % W] = source[j·rowStride + c]</c> for <paramref name="rows"/> rows j and
     /// <paramref name="width"/> columns c, with W = <paramref name="panelWidth"/>; rows past the last one, up to a whole
-    /// panel, are zeros. With AVX, whole blocks of 8 rows are transposed 8×8 in registers when <paramref name="width"/>
-    /// is at least 8 and W a multiple of 8; the rest is copied element by element.
+    /// panel, are zeros. With AVX-512, whole blocks of 16 rows are transposed 16×16 in registers when <paramref name="width"/>
+    /// is at least 16 and W a multiple of 16; with AVX, whole blocks of 8 rows (the rest) 8×8 when the width is at least 8
+    /// and W a multiple of 8; the rest is copied element by element.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A count is negative or zero where it must be positive.</exception>
     /// <exception cref="ArgumentException">A span is too short for the shape.</exception>
@@ -55,12 +56,18 @@ public static class PanelPacking
     {
         int paddedRows = (rows + panelWidth - 1) / panelWidth * panelWidth;
         int first = 0;
+        if (Avx512F.IsSupported && width >= 16 && panelWidth % 16 == 0)
+        {
+            first = TransposeSixteenRowBlocks(ref source, rowStride, rows, width, panelWidth, scale, ref panels);
+        }
+
         if (Avx.IsSupported && width >= 8 && panelWidth % 8 == 0)
         {
             // Whole blocks of eight rows go through the register transpose; the rest (a partial block, then zero
             // padding up to the panel) is copied below. A width that is not whole blocks of 8 columns ends on a block
             // overlapping the one before it (TransposeLastColumns).
             int wholeColumns = width & ~7;
+            int firstBlock = first;
             for (; first + 8 <= rows; first += 8)
             {
                 ref float panelColumn = ref Unsafe.Add(ref panels, first / panelWidth * (width * panelWidth) + first % panelWidth);
@@ -74,7 +81,7 @@ public static class PanelPacking
 
             if (width % 8 != 0)
             {
-                TransposeLastColumns(ref source, rowStride, first, width, panelWidth, scale, ref panels);
+                TransposeLastColumns(ref source, rowStride, firstBlock, first, width, panelWidth, scale, ref panels);
             }
         }
 
@@ -85,15 +92,130 @@ public static class PanelPacking
     }
 
     /// <summary>
-    /// The last 8 columns of rows 0 to <paramref name="rows"/> (whole blocks of 8) through the register transpose, for a
-    /// width that is not whole blocks: they overlap the block before, whose shared columns they write again with the same
-    /// values. A pass of its own: the extra transpose inside the main row loop spilled its registers.
+    /// Whole blocks of sixteen rows through a 16×16 register transpose (AVX-512, <paramref name="width"/> at least 16,
+    /// <paramref name="panelWidth"/> a multiple of 16), one block of rows at a time (<see cref="TransposeRowBlock"/>);
+    /// returns the rows done. A whole 512-bit store per column: per float, half the shuffles, loads and stores of the 8×8
+    /// transpose (Zen 5, `sdpa H8 S128`: packing 3.3% → 2.1% of the call in a profile).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void TransposeLastColumns(ref float source, int rowStride, int rows, int width, int panelWidth, float scale, ref float panels)
+    private static int TransposeSixteenRowBlocks(ref float source, int rowStride, int rows, int width, int panelWidth, float scale, ref float panels)
+    {
+        // The block's rows, its panel and its place in the panel, advanced rather than computed from the row index.
+        ref float blockRows = ref source;
+        ref float panel = ref panels;
+        int inPanel = 0;
+        int first = 0;
+        for (; first + 16 <= rows; first += 16)
+        {
+            TransposeRowBlock(ref blockRows, rowStride, width, scale, ref Unsafe.Add(ref panel, inPanel), panelWidth);
+            blockRows = ref Unsafe.Add(ref blockRows, (nint)16 * rowStride);
+            inPanel += 16;
+            if (inPanel == panelWidth)
+            {
+                inPanel = 0;
+                panel = ref Unsafe.Add(ref panel, (nint)width * panelWidth);
+            }
+        }
+
+        return first;
+    }
+
+    /// <summary>
+    /// Sixteen rows of <paramref name="width"/> (at least 16) floats, <paramref name="rowStride"/> apart, each times
+    /// <paramref name="scale"/>, become <paramref name="width"/> columns of sixteen, <paramref name="outputStride"/>
+    /// apart, sixteen columns at a time. A width that is not whole blocks of 16 columns ends on a block overlapping the
+    /// one before it, whose shared columns it writes again with the same values.
+    /// </summary>
+    /// <remarks>
+    /// Each 128-bit lane of a vector first gathers four rows of one column (pairs of rows interleaved, then pairs of
+    /// pairs); two lane shuffles then put a column's four lanes together: 64 shuffles per 16×16 block. Written out in the
+    /// loop, and the loop in a method of its own, called once per block of rows: the JIT inlines no method with this many
+    /// vector locals, and the row-block loop's counts beside it spilled.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void TransposeRowBlock(ref float rows0, int rowStride, int width, float scale, ref float output, int outputStride)
+    {
+        Vector512<float> factor = Vector512.Create(scale);
+        nuint stride = (nuint)rowStride;
+        nuint fourColumns = 4 * (nuint)outputStride;
+        int lastColumn = width - 16;
+        for (int column = 0; ; column += 16)
+        {
+            column = Math.Min(column, lastColumn);
+            ref float row = ref Unsafe.Add(ref rows0, column);
+
+            // t: rows 2i and 2i+1 interleaved, each 128-bit lane L holding columns 4L, 4L+1 (low) or 4L+2, 4L+3 (high).
+            Vector512<float> t0 = Pair(ref row, stride, factor, out Vector512<float> t1);
+            row = ref Unsafe.Add(ref row, 2 * stride);
+            Vector512<float> t2 = Pair(ref row, stride, factor, out Vector512<float> t3);
+            row = ref Unsafe.Add(ref row, 2 * stride);
+            Vector512<float> t4 = Pair(ref row, stride, factor, out Vector512<float> t5);
+            row = ref Unsafe.Add(ref row, 2 * stride);
+            Vector512<float> t6 = Pair(ref row, stride, factor, out Vector512<float> t7);
+            row = ref Unsafe.Add(ref row, 2 * stride);
+            Vector512<float> t8 = Pair(ref row, stride, factor, out Vector512<float> t9);
+            row = ref Unsafe.Add(ref row, 2 * stride);
+            Vector512<float> t10 = Pair(ref row, stride, factor, out Vector512<float> t11);
+            row = ref Unsafe.Add(ref row, 2 * stride);
+            Vector512<float> t12 = Pair(ref row, stride, factor, out Vector512<float> t13);
+            row = ref Unsafe.Add(ref row, 2 * stride);
+            Vector512<float> t14 = Pair(ref row, stride, factor, out Vector512<float> t15);
+
+            // u[4g + k]: lane L holds column 4L + k of rows 4g … 4g+3.
+            Vector512<float> u0 = Avx512F.Shuffle(t0, t2, 0x44), u1 = Avx512F.Shuffle(t0, t2, 0xEE), u2 = Avx512F.Shuffle(t1, t3, 0x44), u3 = Avx512F.Shuffle(t1, t3, 0xEE);
+            Vector512<float> u4 = Avx512F.Shuffle(t4, t6, 0x44), u5 = Avx512F.Shuffle(t4, t6, 0xEE), u6 = Avx512F.Shuffle(t5, t7, 0x44), u7 = Avx512F.Shuffle(t5, t7, 0xEE);
+            Vector512<float> u8 = Avx512F.Shuffle(t8, t10, 0x44), u9 = Avx512F.Shuffle(t8, t10, 0xEE), u10 = Avx512F.Shuffle(t9, t11, 0x44), u11 = Avx512F.Shuffle(t9, t11, 0xEE);
+            Vector512<float> u12 = Avx512F.Shuffle(t12, t14, 0x44), u13 = Avx512F.Shuffle(t12, t14, 0xEE), u14 = Avx512F.Shuffle(t13, t15, 0x44), u15 = Avx512F.Shuffle(t13, t15, 0xEE);
+
+            // Column k's vector, then 4 + k's, 8 + k's and 12 + k's four, eight and twelve output rows on.
+            ref float columnK = ref Unsafe.Add(ref output, column * outputStride);
+            Columns(u0, u4, u8, u12, ref columnK, fourColumns);
+            columnK = ref Unsafe.Add(ref columnK, outputStride);
+            Columns(u1, u5, u9, u13, ref columnK, fourColumns);
+            columnK = ref Unsafe.Add(ref columnK, outputStride);
+            Columns(u2, u6, u10, u14, ref columnK, fourColumns);
+            columnK = ref Unsafe.Add(ref columnK, outputStride);
+            Columns(u3, u7, u11, u15, ref columnK, fourColumns);
+            if (column == lastColumn)
+            {
+                return;
+            }
+        }
+
+        // The row at row and the next, scaled, interleaved: the low pairs returned, the high ones in high.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector512<float> Pair(ref float row, nuint stride, Vector512<float> factor, out Vector512<float> high)
+        {
+            Vector512<float> even = Vector512.LoadUnsafe(ref row) * factor;
+            Vector512<float> odd = Vector512.LoadUnsafe(ref row, stride) * factor;
+            high = Avx512F.UnpackHigh(even, odd);
+            return Avx512F.UnpackLow(even, odd);
+        }
+
+        // Columns k, 4 + k, 8 + k and 12 + k from the four row groups' vectors for k (lane L of each is column 4L + k),
+        // column k's at columnK.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Columns(Vector512<float> rows0, Vector512<float> rows4, Vector512<float> rows8, Vector512<float> rows12, ref float columnK, nuint fourColumns)
+        {
+            Vector512<float> low0 = Avx512F.Shuffle4x128(rows0, rows4, 0x44), high0 = Avx512F.Shuffle4x128(rows0, rows4, 0xEE);
+            Vector512<float> low8 = Avx512F.Shuffle4x128(rows8, rows12, 0x44), high8 = Avx512F.Shuffle4x128(rows8, rows12, 0xEE);
+            Avx512F.Shuffle4x128(low0, low8, 0x88).StoreUnsafe(ref columnK);
+            Avx512F.Shuffle4x128(low0, low8, 0xDD).StoreUnsafe(ref columnK, fourColumns);
+            Avx512F.Shuffle4x128(high0, high8, 0x88).StoreUnsafe(ref columnK, 2 * fourColumns);
+            Avx512F.Shuffle4x128(high0, high8, 0xDD).StoreUnsafe(ref columnK, 3 * fourColumns);
+        }
+    }
+
+    /// <summary>
+    /// The last 8 columns of rows <paramref name="firstRow"/> to <paramref name="rowEnd"/> (whole blocks of 8) through the
+    /// register transpose, for a width that is not whole blocks: they overlap the block before, whose shared columns they
+    /// write again with the same values. A pass of its own: the extra transpose inside the main row loop spilled its registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void TransposeLastColumns(ref float source, int rowStride, int firstRow, int rowEnd, int width, int panelWidth, float scale, ref float panels)
     {
         int column = width - 8;
-        for (int first = 0; first < rows; first += 8)
+        for (int first = firstRow; first < rowEnd; first += 8)
         {
             ref float panelColumn = ref Unsafe.Add(ref panels, first / panelWidth * (width * panelWidth) + first % panelWidth + column * panelWidth);
             ref float row0 = ref Unsafe.Add(ref source, (nint)first * rowStride + column);

@@ -26,9 +26,9 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
                 // The row path: stacked heads where the machine has the registers for them, head by head elsewhere.
                 .. (width == "128" ? Array.Empty<string>() : [$"ScoreKeysStacked{width}", $"WeighStack{width}"]),
                 $"DotRows{width}", $"WeightedSum{width}",
-                // The runtime kernels between the tiles; only the AVX-512 tile softmaxes six rows at once (in base 2 when
-                // there is no mask or softcap, as every tile does).
-                "PackTransposedUnchecked", .. (width == "512" ? ["SoftmaxPrefixSixRows", "SoftmaxBase2", "ExpPrefix"] : Array.Empty<string>()),
+                // The runtime kernels between the tiles; only AVX-512 packs Kᵀ sixteen keys at a time, and only its tile
+                // softmaxes six rows at once (in base 2 when there is no mask or softcap, as every tile does).
+                "PackTransposedUnchecked", .. (width == "512" ? ["TransposeRowBlock", "SoftmaxPrefixSixRows", "SoftmaxBase2", "ExpPrefix"] : Array.Empty<string>()),
             ];
 
         // The softmaxes are not checked below AVX-512: the exp polynomial's constants, the values and the running sum

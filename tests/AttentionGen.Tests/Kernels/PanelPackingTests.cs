@@ -3,16 +3,17 @@ using AttentionGen.Kernels;
 namespace AttentionGen.Tests.Kernels;
 
 /// <summary>
-/// Transposing rows into column panels, against the index formula, for shapes the 8×8 register transpose takes (panels
-/// in multiples of 8; widths of whole blocks of 8 columns, or not, the last block then overlapping: 12, 20, 9, 36, 100)
-/// and ones that fall back to copying (narrower than 8, or panels that are not), with every partial last block.
+/// Transposing rows into column panels, against the index formula, for shapes the 16×16 register transpose takes (AVX-512:
+/// panels in multiples of 16; widths of whole blocks of 16 columns, or not, the last block then overlapping: 20, 36, 100,
+/// 24, 40, 18), then the 8×8 one for the rows left (panels in multiples of 8; 12, 9), and ones that fall back to copying
+/// (narrower than 8, or panels that are not: 15, 3), with every partial last block.
 /// </summary>
 [Trait("Category", "Numeric")]
 public sealed class PanelPackingTests
 {
     public static IEnumerable<object[]> Shapes()
     {
-        foreach (var (width, panelWidth) in new[] { (16, 64), (64, 64), (8, 16), (64, 16), (8, 8), (12, 8), (16, 4), (3, 64), (20, 16), (9, 8), (36, 64), (100, 16), (20, 4) })
+        foreach (var (width, panelWidth) in new[] { (16, 64), (64, 64), (8, 16), (64, 16), (8, 8), (12, 8), (16, 4), (3, 64), (20, 16), (9, 8), (36, 64), (100, 16), (20, 4), (24, 32), (40, 32), (18, 32), (64, 32), (15, 32) })
         {
             foreach (int rows in new[] { 0, 1, 7, 8, 9, 15, 63, 64, 65, 130 })
             {
