@@ -164,10 +164,15 @@ public sealed class AttentionPathTests
     {
         var tile = Tile(Width.Vector512, panelKeys: 64);
 
-        // 7 pairs take two tiles, as 12 do; a 65th key takes a second panel and a fifth key vector.
+        // 11 pairs take two six-row tiles, as 12 do; 7 take one and the four-row leading tile, a third of a tile less; a
+        // 65th key takes a second panel and a fifth key vector.
         Assert.Equal(
             AttentionPaths.TileCost(1, 1, 64, false, 12, 64, tile),
-            AttentionPaths.TileCost(1, 1, 64, false, 7, 64, tile));
+            AttentionPaths.TileCost(1, 1, 64, false, 11, 64, tile));
+        Assert.True(AttentionPaths.TileCost(1, 1, 64, false, 7, 64, tile) < AttentionPaths.TileCost(1, 1, 64, false, 12, 64, tile));
+        Assert.Equal(
+            AttentionPaths.TileCost(1, 1, 64, false, 8, 64, tile),
+            AttentionPaths.TileCost(1, 1, 64, false, 10, 64, tile));
         Assert.True(AttentionPaths.TileCost(1, 1, 64, false, 7, 65, tile) > AttentionPaths.TileCost(1, 1, 64, false, 7, 64, tile));
 
         // A causal call does less work than the same call seeing every key, on both paths.
@@ -247,9 +252,9 @@ public sealed class AttentionPathTests
     // The generator's panels: 64 keys on Vector512 once a call can have that many, 16 and 8 on the narrower tiles.
     private static TileKernel Tile(Width width, int panelKeys) => width switch
     {
-        Width.Vector512 => new TileKernel(16, TiledAttention<MultiQueryShape>.Rows512, panelKeys, AttentionPaths.Tile512Costs),
-        Width.Vector256 => new TileKernel(8, TiledAttention<MultiQueryShape>.Rows256, 16, AttentionPaths.Tile256Costs),
-        _ => new TileKernel(4, TiledAttention<MultiQueryShape>.Rows128, 8, AttentionPaths.Tile128Costs),
+        Width.Vector512 => new TileKernel(16, TiledAttention<MultiQueryShape>.Rows512, panelKeys, AttentionPaths.Tile512Costs, TiledAttention<MultiQueryShape>.LeadingRows512),
+        Width.Vector256 => new TileKernel(8, TiledAttention<MultiQueryShape>.Rows256, 16, AttentionPaths.Tile256Costs, TiledAttention<MultiQueryShape>.Rows256),
+        _ => new TileKernel(4, TiledAttention<MultiQueryShape>.Rows128, 8, AttentionPaths.Tile128Costs, TiledAttention<MultiQueryShape>.Rows128),
     };
 
     private static RowKernel Rows(Width width) => width switch

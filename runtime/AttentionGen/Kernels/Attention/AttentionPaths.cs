@@ -51,7 +51,11 @@ internal readonly record struct RowCosts(
 /// <param name="Rows">(Query row, head) pairs per tile; 0 when the shape has no tile for this machine's vectors.</param>
 /// <param name="PanelKeys">Keys per packed Kᵀ panel.</param>
 /// <param name="Costs">What its work costs on this machine's vectors.</param>
-internal readonly record struct TileKernel(int Lanes, int Rows, int PanelKeys, TileCosts Costs)
+/// <param name="LeadingRows">
+/// Rows of the tile that takes the pairs before the whole tiles when they fit it (AVX-512's four-row leading tile); as
+/// many as <paramref name="Rows"/> where the width has no shorter one.
+/// </param>
+internal readonly record struct TileKernel(int Lanes, int Rows, int PanelKeys, TileCosts Costs, int LeadingRows)
 {
     public bool Exists => Rows > 0;
 }
@@ -142,7 +146,7 @@ internal static class AttentionPaths
 
     /// <summary>
     /// The tile path's estimate in picoseconds. Per key/value head: Kᵀ packed into whole panels, then
-    /// ⌈pairs / rows⌉ tiles (one overlapping another and redoing rows), each scoring its rows against the visible keys in
+    /// ⌈pairs / rows⌉ tiles (the leading one overlapping the first whole one and redoing rows), each scoring its rows against the visible keys in
     /// whole vectors, running their softmax, and weighing the values in whole head vectors.
     /// </summary>
     /// <remarks>The call must fill a tile: <c>seqLen · heads / kvHeads ≥ tile.Rows</c>.</remarks>
@@ -150,8 +154,11 @@ internal static class AttentionPaths
     public static long TileCost(int heads, int kvHeads, int headDim, bool isCausal, int seqLen, int kvSeqLen, TileKernel tile)
     {
         long visible = AverageVisibleKeys(isCausal, seqLen, kvSeqLen);
-        long tiles = (long)kvHeads * Ceiling((long)seqLen * (heads / kvHeads), tile.Rows);
-        long tileRows = tiles * tile.Rows;
+        long pairs = (long)seqLen * (heads / kvHeads);
+        long wholeTiles = pairs / tile.Rows, leadingPairs = pairs % tile.Rows;
+        long tiles = kvHeads * (wholeTiles + (leadingPairs > 0 ? 1 : 0));
+        long leadingRows = leadingPairs == 0 ? 0 : leadingPairs <= tile.LeadingRows ? tile.LeadingRows : tile.Rows;
+        long tileRows = kvHeads * (wholeTiles * tile.Rows + leadingRows);
         long scoreVectors = Ceiling(visible, tile.Lanes);
         // QKᵀ's vectors span keys, so any head width is its trip count; P·V's span head columns, and a head that is not
         // whole vectors ends on one overlapping the one before it: whole vectors' work either way. A head of half a
@@ -222,17 +229,17 @@ internal static class AttentionPaths
     {
         if (Vector512.IsHardwareAccelerated && TShape.PanelKeys512 > 0)
         {
-            return new TileKernel(16, TiledAttention<TShape>.Rows512, TShape.PanelKeys512, Tile512Costs);
+            return new TileKernel(16, TiledAttention<TShape>.Rows512, TShape.PanelKeys512, Tile512Costs, TiledAttention<TShape>.LeadingTileRows512);
         }
 
         if (Vector256.IsHardwareAccelerated && TShape.HasTile256)
         {
-            return new TileKernel(8, TiledAttention<TShape>.Rows256, 16, Tile256Costs);
+            return new TileKernel(8, TiledAttention<TShape>.Rows256, 16, Tile256Costs, TiledAttention<TShape>.Rows256);
         }
 
         if (Vector128.IsHardwareAccelerated && TShape.HasTile128)
         {
-            return new TileKernel(4, TiledAttention<TShape>.Rows128, 8, Tile128Costs);
+            return new TileKernel(4, TiledAttention<TShape>.Rows128, 8, Tile128Costs, TiledAttention<TShape>.Rows128);
         }
 
         return default;

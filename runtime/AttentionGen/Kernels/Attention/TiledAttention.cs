@@ -10,7 +10,7 @@ namespace AttentionGen.Kernels.Attention;
 /// (query row, head) pairs: a QKᵀ tile into the score block, the rows' softmax, a P·V tile into the output.
 /// </summary>
 /// <remarks>
-/// One driver (<see cref="AttendInTiles{TTile}"/>) does the head/tile walk, the causal bookkeeping and the softmax, and
+/// One driver (<see cref="AttendInTiles{TTile, TLeadingTile}"/>) does the head/tile walk, the causal bookkeeping and the softmax, and
 /// one generic tile (<see cref="Tile{TWidth, TVector, TLayout}"/>) the register blocks, for every width. What is per
 /// width is only the tile's layout, because the register budget sets it (AVX-512's 32 registers hold 6×4
 /// accumulators, 4 key vectors and a broadcast; AVX2's and SSE's 16 hold 6×2 and 4×2): see <see cref="Layout512"/>,
@@ -23,6 +23,15 @@ internal static class TiledAttention<TShape>
 
     /// <summary>Pairs per Vector512 tile.</summary>
     public const int Rows512 = 6;
+
+    /// <summary>Pairs per Vector512 leading tile (see <see cref="Layout512Leading"/>).</summary>
+    public const int LeadingRows512 = 4;
+
+    /// <summary>
+    /// Rows of the tile that takes the pairs before a Vector512 call's whole tiles, when they fit it: the leading tile's,
+    /// but for heads of 8, whose two keys per vector are weighed six rows at a time only.
+    /// </summary>
+    public static int LeadingTileRows512 => Tile<Vector512Width, Vector512<float>, Layout512Leading>.PairsKeys ? Rows512 : LeadingRows512;
 
     /// <summary>Pairs per Vector256 tile.</summary>
     public const int Rows256 = 6;
@@ -55,42 +64,42 @@ internal static class TiledAttention<TShape>
     /// tile, and the call has at least <see cref="Rows512"/> (query row, head) pairs per key/value head.
     /// </summary>
     public static void Attend512(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
-        AttendInTiles<Tile<Vector512Width, Vector512<float>, Layout512>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, 0, TShape.KvHeads, 0, int.MaxValue);
+        AttendInTiles<Tile<Vector512Width, Vector512<float>, Layout512>, Tile<Vector512Width, Vector512<float>, Layout512Leading>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, 0, TShape.KvHeads, 0, int.MaxValue);
 
     /// <summary>
     /// <see cref="Attend512"/> for key/value head <paramref name="kvHead"/> only, and of its tiles only
-    /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>) (see <see cref="AttendInTiles{TTile}"/>): one unit of a split call.
+    /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>) (see <see cref="AttendInTiles{TTile, TLeadingTile}"/>): one unit of a split call.
     /// </summary>
     public static void AttendPart512(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, int kvHead, int firstTile, int tileEnd) =>
-        AttendInTiles<Tile<Vector512Width, Vector512<float>, Layout512>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, kvHead, kvHead + 1, firstTile, tileEnd);
+        AttendInTiles<Tile<Vector512Width, Vector512<float>, Layout512>, Tile<Vector512Width, Vector512<float>, Layout512Leading>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, kvHead, kvHead + 1, firstTile, tileEnd);
 
     /// <summary>
     /// Attention on the Vector256 tile. As <see cref="AttentionCore{TShape}.Attend"/>, and besides: the shape plans this
     /// tile, and the call has at least <see cref="Rows256"/> (query row, head) pairs per key/value head.
     /// </summary>
     public static void Attend256(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
-        AttendInTiles<Tile<Vector256Width, Vector256<float>, Layout256>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, 0, TShape.KvHeads, 0, int.MaxValue);
+        AttendInTiles<Tile<Vector256Width, Vector256<float>, Layout256>, Tile<Vector256Width, Vector256<float>, Layout256>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, 0, TShape.KvHeads, 0, int.MaxValue);
 
     /// <summary>
     /// <see cref="Attend256"/> for key/value head <paramref name="kvHead"/> only, and of its tiles only
-    /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>) (see <see cref="AttendInTiles{TTile}"/>): one unit of a split call.
+    /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>) (see <see cref="AttendInTiles{TTile, TLeadingTile}"/>): one unit of a split call.
     /// </summary>
     public static void AttendPart256(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, int kvHead, int firstTile, int tileEnd) =>
-        AttendInTiles<Tile<Vector256Width, Vector256<float>, Layout256>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, kvHead, kvHead + 1, firstTile, tileEnd);
+        AttendInTiles<Tile<Vector256Width, Vector256<float>, Layout256>, Tile<Vector256Width, Vector256<float>, Layout256>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, kvHead, kvHead + 1, firstTile, tileEnd);
 
     /// <summary>
     /// Attention on the Vector128 tile. As <see cref="AttentionCore{TShape}.Attend"/>, and besides: the shape plans this
     /// tile, and the call has at least <see cref="Rows128"/> (query row, head) pairs per key/value head.
     /// </summary>
     public static void Attend128(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
-        AttendInTiles<Tile<Vector128Width, Vector128<float>, Layout128>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, 0, TShape.KvHeads, 0, int.MaxValue);
+        AttendInTiles<Tile<Vector128Width, Vector128<float>, Layout128>, Tile<Vector128Width, Vector128<float>, Layout128>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, 0, TShape.KvHeads, 0, int.MaxValue);
 
     /// <summary>
     /// <see cref="Attend128"/> for key/value head <paramref name="kvHead"/> only, and of its tiles only
-    /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>) (see <see cref="AttendInTiles{TTile}"/>): one unit of a split call.
+    /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>) (see <see cref="AttendInTiles{TTile, TLeadingTile}"/>): one unit of a split call.
     /// </summary>
     public static void AttendPart128(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, int kvHead, int firstTile, int tileEnd) =>
-        AttendInTiles<Tile<Vector128Width, Vector128<float>, Layout128>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, kvHead, kvHead + 1, firstTile, tileEnd);
+        AttendInTiles<Tile<Vector128Width, Vector128<float>, Layout128>, Tile<Vector128Width, Vector128<float>, Layout128>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, kvHead, kvHead + 1, firstTile, tileEnd);
 
     /// <summary>Floats of the Kᵀ panels at the start of the panel scratch: <c>ScoreStride × HeadDim</c>.</summary>
     internal static int PanelFloats => TShape.ScoreStride * TShape.HeadDim;
@@ -139,14 +148,17 @@ internal static class TiledAttention<TShape>
     /// Heads [<paramref name="firstKvHead"/>, <paramref name="kvHeadEnd"/>) and, within each, whole tiles
     /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>). Whole tiles end on the last pair; the pairs before them
     /// (fewer than a tile) take one more tile that starts at pair 0 and overlaps the first whole tile, redoing a few rows
-    /// rather than needing a narrower kernel: at the start because under a causal mask the first rows see the fewest keys,
-    /// so what it redoes is cheapest there. The range that starts at the first whole tile also takes that leading tile,
-    /// before it, so overlapping rows are always written by one thread in the single-thread
-    /// order. Every tile sees the same rows as in the full walk, so a split call gives the same bits.
+    /// rather than needing a kernel per row count: at the start because under a causal mask the first rows see the fewest
+    /// keys, so what it redoes is cheapest there. That leading tile is <typeparamref name="TLeadingTile"/> when the pairs fit
+    /// it (AVX-512's four-row tile, see <see cref="Layout512Leading"/>), else a whole one. The range that starts at the first
+    /// whole tile also takes the leading tile, before it, so overlapping rows are always written by one thread in the
+    /// single-thread order. Every tile sees the same rows as in the full walk, and a row's results do not depend on the
+    /// rows beside it in its tile, so a split call gives the same bits.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AttendInTiles<TTile>(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, int firstKvHead, int kvHeadEnd, int firstTile, int tileEnd)
+    private static void AttendInTiles<TTile, TLeadingTile>(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, int firstKvHead, int kvHeadEnd, int firstTile, int tileEnd)
         where TTile : struct, ITile
+        where TLeadingTile : struct, ITile
     {
         ref float queryStart = ref MemoryMarshal.GetReference(query);
         ref float keyStart = ref MemoryMarshal.GetReference(key);
@@ -154,9 +166,7 @@ internal static class TiledAttention<TShape>
         ref float outputStart = ref MemoryMarshal.GetReference(output);
         ref float panels = ref MemoryMarshal.GetReference(keyPanels);
         ref float scoreBlock = ref MemoryMarshal.GetReference(scores);
-        TileRows<int> offsets = default;
-        TileRows<float> runningMax = default, runningSum = default, rescale = default;
-        TileMaxes rowMaxes = default;
+        TileState state = default;
 
         // A tile's rows are (query row, head) pairs that share one key/value head, so grouped heads read K and V once.
         int pairs = seqLen * HeadsPerKvHead;
@@ -169,6 +179,10 @@ internal static class TiledAttention<TShape>
         int leadingPairs = pairs - wholeTiles * TTile.Rows;
         int firstTileIndex = firstTile == 0 && leadingPairs > 0 ? -1 : firstTile;
         int tileIndexEnd = Math.Min(tileEnd, wholeTiles);
+        // The leading tile must read the values as the whole tiles left them (gathered or not); two keys per vector
+        // (heads of 8) are weighed six rows at a time only.
+        bool shortLead = TLeadingTile.Rows < TTile.Rows && leadingPairs <= TLeadingTile.Rows
+            && TLeadingTile.GathersValues == TTile.GathersValues && !TLeadingTile.PairsKeys;
         for (int kvHead = firstKvHead; kvHead < kvHeadEnd; kvHead++)
         {
             // Kᵀ in panels: for each head dimension, the keys' values side by side, so one vector load feeds a whole
@@ -194,93 +208,121 @@ internal static class TiledAttention<TShape>
             for (int tile = firstTileIndex; tile < tileIndexEnd; tile++)
             {
                 // Tile −1 is the leading one, from pair 0 over the first whole tile's first rows.
-                int tileStart = tile < 0 ? 0 : leadingPairs + tile * TTile.Rows;
-                for (int r = 0; r < TTile.Rows; r++)
+                if (tile < 0 && shortLead)
                 {
-                    offsets[r] = PairOffset(kvHead, tileStart + r);
-                }
-
-                // The tile's last pair has its highest query row, so it sees the most keys: causal tiles never score keys
-                // past the diagonal, and a tile that sees nothing only clears its output rows.
-                int visibleInTile = AttentionCore<TShape>.Visible((tileStart + TTile.Rows - 1) / HeadsPerKvHead, seqLen, kvSeqLen);
-                if (TShape.IsCausal && visibleInTile <= 0)
-                {
-                    for (int r = 0; r < TTile.Rows; r++)
-                    {
-                        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref outputStart, offsets[r]), TShape.HeadDim).Clear();
-                    }
-
+                    AttendTile<TLeadingTile>(ref queryStart, ref outputStart, ref panels, ref valueHead, ref scoreBlock, additiveMask, kvHead, 0, seqLen, kvSeqLen, base2, ref state);
                     continue;
                 }
 
-                if (TShape.OnlineChunk > 0)
-                {
-                    // Online softmax: keys in chunks of OnlineChunk, each row keeping a running max and sum, so a chunk's
-                    // scores stay in L1 however long the key range is. The output rows hold the running weighted sums.
-                    for (int r = 0; r < TTile.Rows; r++)
-                    {
-                        runningMax[r] = float.NegativeInfinity;
-                        runningSum[r] = 0;
-                    }
-
-                    for (int chunkStart = 0; chunkStart < visibleInTile; chunkStart += TShape.OnlineChunk)
-                    {
-                        int chunkKeys = Math.Min(TShape.OnlineChunk, visibleInTile - chunkStart);
-                        TTile.Score(ref queryStart, ref offsets[0], ref Unsafe.Add(ref panels, chunkStart * TShape.HeadDim), chunkKeys, ref scoreBlock, 0, ref rowMaxes[0]);
-                        for (int r = 0; r < TTile.Rows; r++)
-                        {
-                            int row = (tileStart + r) / HeadsPerKvHead;
-                            int visible = AttentionCore<TShape>.Visible(row, seqLen, kvSeqLen);
-                            rescale[r] = AttentionScores<TShape>.SoftmaxChunkRow(
-                                ref Unsafe.Add(ref scoreBlock, r * TShape.ScoreStride), chunkKeys, Math.Clamp(visible - chunkStart, 0, chunkKeys), chunkStart,
-                                AttentionScores<TShape>.MaskRow(additiveMask, row, kvSeqLen), ref runningMax[r], ref runningSum[r]);
-                        }
-
-                        TTile.Weigh(ref scoreBlock, chunkKeys, ref Unsafe.Add(ref valueHead, (nint)chunkStart * TTile.ValueStride), ref rescale[0], chunkStart > 0, false, ref outputStart, ref offsets[0]);
-                    }
-
-                    // Divide by the sums at the end; a row that saw no key has a sum of 0 and stays all zeros, and a row
-                    // that met a NaN score has a NaN sum, which keeps it NaN.
-                    for (int r = 0; r < TTile.Rows; r++)
-                    {
-                        float sum = runningSum[r];
-                        ElementwiseKernels.Multiply(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref outputStart, offsets[r]), TShape.HeadDim), sum == 0 ? 0 : 1 / sum);
-                    }
-
-                    continue;
-                }
-
-                if (base2)
-                {
-                    // Score keeps each row's maximum over the panels every row of the tile sees whole, and Weigh divides
-                    // by the sums, so the weights are not scaled in a pass of their own.
-                    int firstRowVisible = Math.Max(AttentionCore<TShape>.Visible(tileStart / HeadsPerKvHead, seqLen, kvSeqLen), 0);
-                    int maxPanels = TTile.KeepsRowMaxes ? firstRowVisible / TTile.PanelKeys : 0;
-                    TTile.Score(ref queryStart, ref offsets[0], ref panels, visibleInTile, ref scoreBlock, maxPanels, ref rowMaxes[0]);
-                    TTile.SoftmaxBase2(ref scoreBlock, tileStart, visibleInTile, maxPanels, firstRowVisible, seqLen, kvSeqLen, ref rowMaxes[0], ref rescale[0]);
-                    TTile.Weigh(ref scoreBlock, visibleInTile, ref valueHead, ref rescale[0], false, true, ref outputStart, ref offsets[0]);
-                    continue;
-                }
-
-                TTile.Score(ref queryStart, ref offsets[0], ref panels, visibleInTile, ref scoreBlock, 0, ref rowMaxes[0]);
-                if (TTile.SoftmaxSixRowsInLockstep)
-                {
-                    SoftmaxSixRows(ref scoreBlock, tileStart, visibleInTile, additiveMask, seqLen, kvSeqLen);
-                }
-                else
-                {
-                    for (int r = 0; r < TTile.Rows; r++)
-                    {
-                        int row = (tileStart + r) / HeadsPerKvHead;
-                        AttentionScores<TShape>.SoftmaxRow(
-                            ref Unsafe.Add(ref scoreBlock, r * TShape.ScoreStride), visibleInTile, AttentionCore<TShape>.Visible(row, seqLen, kvSeqLen),
-                            AttentionScores<TShape>.MaskRow(additiveMask, row, kvSeqLen));
-                    }
-                }
-
-                TTile.Weigh(ref scoreBlock, visibleInTile, ref valueHead, ref rescale[0], false, false, ref outputStart, ref offsets[0]);
+                AttendTile<TTile>(ref queryStart, ref outputStart, ref panels, ref valueHead, ref scoreBlock, additiveMask, kvHead, tile < 0 ? 0 : leadingPairs + tile * TTile.Rows, seqLen, kvSeqLen, base2, ref state);
             }
         }
+    }
+
+    /// <summary>The per-row values a tile keeps between its kernels, in the driver's frame rather than on the heap.</summary>
+    private struct TileState
+    {
+        public TileRows<int> Offsets;
+        public TileRows<float> RunningMax;
+        public TileRows<float> RunningSum;
+        public TileRows<float> Rescale;
+        public TileMaxes RowMaxes;
+    }
+
+    /// <summary>
+    /// One tile of <typeparamref name="TTile"/>: the pairs of <paramref name="kvHead"/> from <paramref name="tileStart"/>,
+    /// scored, softmaxed and weighed into their output rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AttendTile<TTile>(ref float queryStart, ref float outputStart, ref float panels, ref float valueHead, ref float scoreBlock, ReadOnlySpan<float> additiveMask, int kvHead, int tileStart, int seqLen, int kvSeqLen, bool base2, ref TileState state)
+        where TTile : struct, ITile
+    {
+        ref TileRows<int> offsets = ref state.Offsets;
+        ref TileRows<float> runningMax = ref state.RunningMax, runningSum = ref state.RunningSum, rescale = ref state.Rescale;
+        for (int r = 0; r < TTile.Rows; r++)
+        {
+            offsets[r] = PairOffset(kvHead, tileStart + r);
+        }
+
+        // The tile's last pair has its highest query row, so it sees the most keys: causal tiles never score keys
+        // past the diagonal, and a tile that sees nothing only clears its output rows.
+        int visibleInTile = AttentionCore<TShape>.Visible((tileStart + TTile.Rows - 1) / HeadsPerKvHead, seqLen, kvSeqLen);
+        if (TShape.IsCausal && visibleInTile <= 0)
+        {
+            for (int r = 0; r < TTile.Rows; r++)
+            {
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref outputStart, offsets[r]), TShape.HeadDim).Clear();
+            }
+
+            return;
+        }
+
+        if (TShape.OnlineChunk > 0)
+        {
+            // Online softmax: keys in chunks of OnlineChunk, each row keeping a running max and sum, so a chunk's
+            // scores stay in L1 however long the key range is. The output rows hold the running weighted sums.
+            for (int r = 0; r < TTile.Rows; r++)
+            {
+                runningMax[r] = float.NegativeInfinity;
+                runningSum[r] = 0;
+            }
+
+            for (int chunkStart = 0; chunkStart < visibleInTile; chunkStart += TShape.OnlineChunk)
+            {
+                int chunkKeys = Math.Min(TShape.OnlineChunk, visibleInTile - chunkStart);
+                TTile.Score(ref queryStart, ref offsets[0], ref Unsafe.Add(ref panels, chunkStart * TShape.HeadDim), chunkKeys, ref scoreBlock, 0, ref state.RowMaxes[0]);
+                for (int r = 0; r < TTile.Rows; r++)
+                {
+                    int row = (tileStart + r) / HeadsPerKvHead;
+                    int visible = AttentionCore<TShape>.Visible(row, seqLen, kvSeqLen);
+                    rescale[r] = AttentionScores<TShape>.SoftmaxChunkRow(
+                        ref Unsafe.Add(ref scoreBlock, r * TShape.ScoreStride), chunkKeys, Math.Clamp(visible - chunkStart, 0, chunkKeys), chunkStart,
+                        AttentionScores<TShape>.MaskRow(additiveMask, row, kvSeqLen), ref runningMax[r], ref runningSum[r]);
+                }
+
+                TTile.Weigh(ref scoreBlock, chunkKeys, ref Unsafe.Add(ref valueHead, (nint)chunkStart * TTile.ValueStride), ref rescale[0], chunkStart > 0, false, ref outputStart, ref offsets[0]);
+            }
+
+            // Divide by the sums at the end; a row that saw no key has a sum of 0 and stays all zeros, and a row
+            // that met a NaN score has a NaN sum, which keeps it NaN.
+            for (int r = 0; r < TTile.Rows; r++)
+            {
+                float sum = runningSum[r];
+                ElementwiseKernels.Multiply(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref outputStart, offsets[r]), TShape.HeadDim), sum == 0 ? 0 : 1 / sum);
+            }
+
+            return;
+        }
+
+        if (base2)
+        {
+            // Score keeps each row's maximum over the panels every row of the tile sees whole, and Weigh divides
+            // by the sums, so the weights are not scaled in a pass of their own.
+            int firstRowVisible = Math.Max(AttentionCore<TShape>.Visible(tileStart / HeadsPerKvHead, seqLen, kvSeqLen), 0);
+            int maxPanels = TTile.KeepsRowMaxes ? firstRowVisible / TTile.PanelKeys : 0;
+            TTile.Score(ref queryStart, ref offsets[0], ref panels, visibleInTile, ref scoreBlock, maxPanels, ref state.RowMaxes[0]);
+            TTile.SoftmaxBase2(ref scoreBlock, tileStart, visibleInTile, maxPanels, firstRowVisible, seqLen, kvSeqLen, ref state.RowMaxes[0], ref rescale[0]);
+            TTile.Weigh(ref scoreBlock, visibleInTile, ref valueHead, ref rescale[0], false, true, ref outputStart, ref offsets[0]);
+            return;
+        }
+
+        TTile.Score(ref queryStart, ref offsets[0], ref panels, visibleInTile, ref scoreBlock, 0, ref state.RowMaxes[0]);
+        if (TTile.SoftmaxSixRowsInLockstep)
+        {
+            SoftmaxSixRows(ref scoreBlock, tileStart, visibleInTile, additiveMask, seqLen, kvSeqLen);
+        }
+        else
+        {
+            for (int r = 0; r < TTile.Rows; r++)
+            {
+                int row = (tileStart + r) / HeadsPerKvHead;
+                AttentionScores<TShape>.SoftmaxRow(
+                    ref Unsafe.Add(ref scoreBlock, r * TShape.ScoreStride), visibleInTile, AttentionCore<TShape>.Visible(row, seqLen, kvSeqLen),
+                    AttentionScores<TShape>.MaskRow(additiveMask, row, kvSeqLen));
+            }
+        }
+
+        TTile.Weigh(ref scoreBlock, visibleInTile, ref valueHead, ref rescale[0], false, false, ref outputStart, ref offsets[0]);
     }
 
     /// <summary>
@@ -475,7 +517,7 @@ internal static class TiledAttention<TShape>
     private static int PairOffset(int kvHead, int pair) =>
         pair / HeadsPerKvHead * QueryWidth + (kvHead * HeadsPerKvHead + pair % HeadsPerKvHead) * TShape.HeadDim;
 
-    /// <summary>One width's register tiles, for <see cref="AttendInTiles{TTile}"/>.</summary>
+    /// <summary>One width's register tiles, for <see cref="AttendInTiles{TTile, TLeadingTile}"/>.</summary>
     private interface ITile
     {
         /// <summary>Pairs per tile.</summary>
@@ -561,7 +603,7 @@ internal static class TiledAttention<TShape>
         /// <inheritdoc cref="ITile.SoftmaxSixRowsInLockstep"/>
         static abstract bool SoftmaxSixRowsInLockstep { get; }
 
-        /// <summary>Score rows the base-2 softmax takes at once (see <see cref="SoftmaxBase2"/>): 1, or all <see cref="Rows"/>.</summary>
+        /// <summary>Score rows the base-2 softmax takes at once (see <see cref="SoftmaxBase2"/>): 1, or all <see cref="Rows"/> (4 or 6).</summary>
         static abstract int Base2RowsAtOnce { get; }
 
         /// <inheritdoc cref="ITile.GathersValues"/>
@@ -587,6 +629,32 @@ internal static class TiledAttention<TShape>
         public static bool SoftmaxSixRowsInLockstep => true;
 
         public static int Base2RowsAtOnce => 6;
+
+        public static bool GathersValues => false;
+    }
+
+    /// <summary>
+    /// AVX-512's leading tile: 4 pairs × the same key vectors and 4 output vectors, for the pairs before a call's whole
+    /// six-row tiles when they are four or fewer. A six-row tile there redid up to five rows of the first whole tile; at 128
+    /// rows (21 whole tiles and 2 pairs) it cost as much as any whole tile, a twenty-second of the call (`sdpa H8 S128 D64`,
+    /// 128 rows timed 4–5% above 126 on Zen 5). Four rows × 4 vectors is 16 accumulators, still enough independent chains
+    /// to keep both FMA pipes busy, for two thirds of the work.
+    /// </summary>
+    private struct Layout512Leading : ITileLayout
+    {
+        public static int Rows => LeadingRows512;
+
+        public static int PanelKeys
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TShape.PanelKeys512;
+        }
+
+        public static int OutputVectors => 4;
+
+        public static bool SoftmaxSixRowsInLockstep => false;
+
+        public static int Base2RowsAtOnce => 4;
 
         public static bool GathersValues => false;
     }
@@ -783,6 +851,10 @@ internal static class TiledAttention<TShape>
             if (TLayout.Base2RowsAtOnce == 6)
             {
                 SoftmaxBase2<TWidth, TVector, Count6>(ref scoreBlock, TLayout.Rows, tileStart, visibleInTile, maxPanels * KeyVectors, firstRowVisible / TWidth.Count, seqLen, kvSeqLen, ref rowMaxes, ref reciprocals);
+            }
+            else if (TLayout.Base2RowsAtOnce == 4)
+            {
+                SoftmaxBase2<TWidth, TVector, Count4>(ref scoreBlock, TLayout.Rows, tileStart, visibleInTile, maxPanels * KeyVectors, firstRowVisible / TWidth.Count, seqLen, kvSeqLen, ref rowMaxes, ref reciprocals);
             }
             else
             {
