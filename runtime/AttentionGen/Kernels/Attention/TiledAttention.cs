@@ -31,7 +31,19 @@ internal static class TiledAttention<TShape>
     /// Rows of the tile that takes the pairs before a Vector512 call's whole tiles, when they fit it: the leading tile's,
     /// but for heads of 8, whose two keys per vector are weighed six rows at a time only.
     /// </summary>
-    public static int LeadingTileRows512 => Tile<Vector512Width, Vector512<float>, Layout512Leading>.PairsKeys ? Rows512 : LeadingRows512;
+    public static int LeadingTileRows512 =>
+        TakesLead<Tile<Vector512Width, Vector512<float>, Layout512>, Tile<Vector512Width, Vector512<float>, Layout512Leading>>() ? LeadingRows512 : Rows512;
+
+    /// <summary>
+    /// Whether <typeparamref name="TLeadingTile"/> takes the pairs before <typeparamref name="TTile"/>'s whole tiles when
+    /// they fit it: it is shorter, it reads the values as the whole tiles left them (gathered or not), and it does not
+    /// weigh two keys per vector (heads of 8), which is written for six rows only.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TakesLead<TTile, TLeadingTile>()
+        where TTile : struct, ITile
+        where TLeadingTile : struct, ITile =>
+        TLeadingTile.Rows < TTile.Rows && TLeadingTile.GathersValues == TTile.GathersValues && !TLeadingTile.PairsKeys;
 
     /// <summary>Pairs per Vector256 tile.</summary>
     public const int Rows256 = 6;
@@ -179,10 +191,7 @@ internal static class TiledAttention<TShape>
         int leadingPairs = pairs - wholeTiles * TTile.Rows;
         int firstTileIndex = firstTile == 0 && leadingPairs > 0 ? -1 : firstTile;
         int tileIndexEnd = Math.Min(tileEnd, wholeTiles);
-        // The leading tile must read the values as the whole tiles left them (gathered or not); two keys per vector
-        // (heads of 8) are weighed six rows at a time only.
-        bool shortLead = TLeadingTile.Rows < TTile.Rows && leadingPairs <= TLeadingTile.Rows
-            && TLeadingTile.GathersValues == TTile.GathersValues && !TLeadingTile.PairsKeys;
+        bool shortLead = leadingPairs <= TLeadingTile.Rows && TakesLead<TTile, TLeadingTile>();
         for (int kvHead = firstKvHead; kvHead < kvHeadEnd; kvHead++)
         {
             // Kᵀ in panels: for each head dimension, the keys' values side by side, so one vector load feeds a whole
