@@ -146,7 +146,8 @@ internal static class AttentionPaths
 
     /// <summary>
     /// The tile path's estimate in picoseconds. Per key/value head: Kᵀ packed into whole panels, then
-    /// ⌈pairs / rows⌉ tiles (the leading one overlapping the first whole one and redoing rows), each scoring its rows against the visible keys in
+    /// ⌈pairs / rows⌉ tiles (the leading one overlapping the first whole one and redoing rows, unless two leading tiles take
+    /// the first whole one's place, see <see cref="LeadsTwice"/>), each scoring its rows against the visible keys in
     /// whole vectors, running their softmax, and weighing the values in whole head vectors.
     /// </summary>
     /// <remarks>The call must fill a tile: <c>seqLen · heads / kvHeads ≥ tile.Rows</c>.</remarks>
@@ -157,7 +158,10 @@ internal static class AttentionPaths
         long pairs = (long)seqLen * (heads / kvHeads);
         long wholeTiles = pairs / tile.Rows, leadingPairs = pairs % tile.Rows;
         long tiles = kvHeads * (wholeTiles + (leadingPairs > 0 ? 1 : 0));
-        long leadingRows = leadingPairs == 0 ? 0 : leadingPairs <= tile.LeadingRows ? tile.LeadingRows : tile.Rows;
+        // The rows the tiles compute: every pair once, plus those a leading tile redoes (none when two leading tiles
+        // take the first whole tile's place).
+        long leadingRows = leadingPairs == 0 || LeadsTwice(leadingPairs, tile.Rows, tile.LeadingRows) ? leadingPairs
+            : leadingPairs <= tile.LeadingRows ? tile.LeadingRows : tile.Rows;
         long tileRows = kvHeads * (wholeTiles * tile.Rows + leadingRows);
         long scoreVectors = Ceiling(visible, tile.Lanes);
         // QKᵀ's vectors span keys, so any head width is its trip count; P·V's span head columns, and a head that is not
@@ -180,6 +184,17 @@ internal static class AttentionPaths
             + costs.PerTransposedKey * kvHeads * transposedKeys * transposedColumns
             + costs.PerCopiedKey * kvHeads * (paddedKeys - transposedKeys) * headDim;
     }
+
+    /// <summary>
+    /// Whether the <paramref name="leadingPairs"/> before a call's whole tiles of <paramref name="rows"/> pairs, with the
+    /// first whole tile's, are exactly two leading tiles of <paramref name="leadingRows"/> (AVX-512: 2 + 6 = 4 + 4). The
+    /// second leading tile then takes the first whole tile's place, and no row is computed twice, where one leading tile
+    /// over the first whole tile's first rows redoes some: at 32, 128, 512 or 2,048 rows a four-row leading tile redid two.
+    /// <see cref="TiledAttention{TShape}"/> splits its first tile by this rule, and <see cref="TileCost"/> counts by it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool LeadsTwice(long leadingPairs, int rows, int leadingRows) =>
+        leadingRows < rows && leadingPairs + rows == 2 * leadingRows;
 
     /// <summary>
     /// The row path's estimate in picoseconds: per query row and key/value stream, every stacked head scores the visible
