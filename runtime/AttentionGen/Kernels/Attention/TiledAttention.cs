@@ -165,8 +165,9 @@ internal static class TiledAttention<TShape>
     /// it (AVX-512's four-row tile, see <see cref="Layout512Leading"/>), else a whole one; and when the leading pairs and
     /// the first whole tile's make exactly two leading tiles (<see cref="AttentionPaths.LeadsTwice"/>), a second one takes
     /// the first whole tile's place and nothing is redone. The range that starts at the first whole tile also takes the
-    /// leading tile, before it, so overlapping rows are always written by one thread in the single-thread order. Every tile sees the same rows as in the full walk, and a row's results do not depend on the
-    /// rows beside it in its tile, so a split call gives the same bits.
+    /// leading tile, before it, so overlapping rows are always written by one thread in the single-thread order. Every
+    /// tile sees the same rows as in the full walk, and a row's results do not depend on the rows beside it in its tile,
+    /// so a split call gives the same bits.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AttendInTiles<TTile, TLeadingTile>(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, int firstKvHead, int kvHeadEnd, int firstTile, int tileEnd)
