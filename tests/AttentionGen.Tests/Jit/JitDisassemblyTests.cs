@@ -23,8 +23,9 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
                 // The tiles' register blocks (their driver calls the softmax per row, as it should). Weigh's own loop is
                 // there only for heads of one vector; the P·V blocks of other heads are in its three callees.
                 .. TileKernels.Where(kernel => width == "512" || kernel != "WeighSixRows"),
-                // The row path: stacked heads where the machine has the registers for them, head by head elsewhere.
-                .. (width == "128" ? Array.Empty<string>() : [$"ScoreKeysStacked{width}", $"WeighStack{width}"]),
+                // The row path: stacked heads where the machine has the registers for them (a group's whole stacks from
+                // packed queries), head by head elsewhere.
+                .. (width == "128" ? Array.Empty<string>() : [$"ScoreKeysStacked{width}", $"ScoreKeysPacked{width}", $"WeighStack{width}"]),
                 $"DotRows{width}", $"WeightedSum{width}",
                 // The runtime kernels between the tiles; only AVX-512 packs Kᵀ sixteen keys at a time, and only its tile
                 // softmaxes six rows at once (in base 2 when there is no mask or softcap, as every tile does).
@@ -154,7 +155,7 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
         AssertIntegerWorkInFmaLoops("FullyQualifiedName~PackedLinearTests", ["MultiplyTile512", "MultiplyRow512"]);
         AssertIntegerWorkInFmaLoops("FullyQualifiedName~PackedLinearBfloat16Tests", ["MultiplyTile512", "MultiplyRow512"]);
         var attention = AssertIntegerWorkInFmaLoops(
-            "FullyQualifiedName~ScaledDotProductNumericTests", ["SoftmaxPrefixSixRows", "SoftmaxBase2", "ExpPrefix", "WeighStack512", "DotRows512", "WeightedSum512"]);
+            "FullyQualifiedName~ScaledDotProductNumericTests", ["SoftmaxPrefixSixRows", "SoftmaxBase2", "ExpPrefix", "WeighStack512", "ScoreKeysPacked512", "DotRows512", "WeightedSum512"]);
         AssertIntegerWorkInFmaLoops("FullyQualifiedName~RowStackingTests", ["ScoreRowStack512", "WeighStack512", "WeighValueRowBlocks512"]);
 
         // The exp's flush to 0 (n below −125) masks the scale itself. Were the compare's mask turned into a vector and

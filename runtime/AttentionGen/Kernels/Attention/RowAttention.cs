@@ -12,7 +12,8 @@ namespace AttentionGen.Kernels.Attention;
 /// </summary>
 /// <remarks>
 /// Where the head is whole vectors, AVX-512 scores 4 heads (or rows) × 4 keys at a time and weighs 4 heads (or rows) × 4
-/// head vectors at a time; AVX2 does the same with 2. Elsewhere (Vector128, scalar, other head widths, and fewer than 4
+/// head vectors at a time; AVX2 does the same with 2. A group's whole stacks of heads score 8 keys at a time from packed
+/// queries instead (<see cref="ScorePackedBlock"/>). Elsewhere (Vector128, scalar, other head widths, and fewer than 4
 /// keys) rows go one at a time and the heads take turns on each block of <see cref="KeyBlock"/> keys or values while it
 /// is in L1. A (row, head) takes the same operations whichever way its call is cut into stacks, row ranges or head ranges.
 /// </remarks>
@@ -157,7 +158,9 @@ internal static class RowAttention<TShape>
     /// only: how a multi-head decode step (one stream, one row) splits. A head's scores and sums take the same operations
     /// in whichever stack of heads it lands, so any head range gives the one-thread bits.
     /// </summary>
+    /// <remarks>Packed queries (<see cref="PacksQueries"/>) live on this call's stack, uninitialized: only what is packed is read.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     public static void AttendPart(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, int firstStream, int streamEnd, int firstRow, int rowEnd, int firstHead, int headEnd)
     {
         ref float queryStart = ref MemoryMarshal.GetReference(query);
@@ -165,10 +168,12 @@ internal static class RowAttention<TShape>
         ref float valueStart = ref MemoryMarshal.GetReference(value);
         ref float outputStart = ref MemoryMarshal.GetReference(output);
         ref float scoreRows = ref MemoryMarshal.GetReference(scores);
+        Span<float> packedQueries = PacksQueries ? stackalloc float[QueryWidth] : default;
+        ref float packed = ref MemoryMarshal.GetReference(packedQueries);
 
         if (TakesStreamsInTurn && streamEnd - firstStream > 1 && rowEnd - firstRow == 1)
         {
-            AttendStreamsInTurn(ref queryStart, ref keyStart, ref valueStart, additiveMask, ref outputStart, firstRow, seqLen, kvSeqLen, ref scoreRows, firstStream, streamEnd);
+            AttendStreamsInTurn(ref queryStart, ref keyStart, ref valueStart, additiveMask, ref outputStart, firstRow, seqLen, kvSeqLen, ref scoreRows, firstStream, streamEnd, ref packed);
             return;
         }
 
@@ -202,7 +207,7 @@ internal static class RowAttention<TShape>
                         AttendRowStack<Count4>(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, seqLen, kvSeqLen, ref scoreRows, headEnd - firstHead);
                         break;
                     default:
-                        AttendRow(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, visible, kvSeqLen, ref scoreRows, headEnd - firstHead);
+                        AttendRow(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, visible, kvSeqLen, ref scoreRows, headEnd - firstHead, ref packed);
                         break;
                 }
 
@@ -212,18 +217,21 @@ internal static class RowAttention<TShape>
     }
 
     /// <summary>
-    /// Keys per turn when a decode step's key/value streams take turns (see <see cref="AttendStreamsInTurn"/>): two groups
-    /// of the stacked score kernel, so the streams read each few key rows whole, one after another. One group (4 keys) per
-    /// turn called the kernel for every 64 multiply-adds: `decode H32 kv8 q1 kv1024 D64` took 120–123 µs that way and
-    /// 116–118 with 8 (Zen 4, three alternating runs); 16 timed as 4 did.
+    /// Keys per turn when a decode step's key/value streams take turns on the unpacked score kernels (see
+    /// <see cref="AttendStreamsInTurn"/>; the packed kernel takes its own turns of 8 inside one call): two groups of the
+    /// stacked score kernel, so the streams read each few key rows whole, one after another. One group (4 keys) per turn
+    /// called the kernel for every 64 multiply-adds: `decode H32 kv8 q1 kv1024 D64` took 120–123 µs that way and 116–118
+    /// with 8 (Zen 4, three alternating runs); 16 timed as 4 did.
     /// </summary>
     private const int ScoreTurnKeys = 8;
 
     /// <summary>
-    /// Value rows per turn: a turn reloads and stores the stream's sums, 16 rows pays for that (8 to 16 timed fastest, 64
-    /// a quarter slower on a cache from DRAM).
+    /// Value rows per turn: a turn reloads and stores the stream's sums. On Zen 4, 8 to 16 rows timed fastest and 64 a
+    /// quarter slower on a cache from DRAM; on Zen 5 (4 alternating pairs each, with packed-query scores) 64 against 16
+    /// took 0.93× the median time on `H32 kv8 D128` over 4,096 positions (32 MB, from DRAM) and 0.99× on `decode H32 kv8
+    /// q1 kv1024 D64` (from L3).
     /// </summary>
-    private const int WeighTurnKeys = 16;
+    private const int WeighTurnKeys = 64;
 
     /// <summary>
     /// Whether one query row of several key/value streams takes them in turns per block of keys: with groups, on the stacked
@@ -251,7 +259,7 @@ internal static class RowAttention<TShape>
     /// each), and each stream's weighted sums continue from its turn before. Caches that fit in L3 time the same either way.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AttendStreamsInTurn(ref float queryStart, ref float keyStart, ref float valueStart, ReadOnlySpan<float> additiveMask, ref float outputStart, int row, int seqLen, int kvSeqLen, ref float scoreRows, int firstStream, int streamEnd)
+    private static void AttendStreamsInTurn(ref float queryStart, ref float keyStart, ref float valueStart, ReadOnlySpan<float> additiveMask, ref float outputStart, int row, int seqLen, int kvSeqLen, ref float scoreRows, int firstStream, int streamEnd, ref float packed)
     {
         int streams = streamEnd - firstStream;
         int streamWidth = StackedHeads * HeadDim;
@@ -268,15 +276,32 @@ internal static class RowAttention<TShape>
             return;
         }
 
-        for (int first = 0, count; first < visible; first += count)
+        bool packs = PacksQueries && visible >= 4;
+        if (packs)
         {
-            count = KeysInTurn(first, visible, ScoreTurnKeys);
-            ref float keyBlock = ref Unsafe.Add(ref keyHeads, (nint)first * KvWidth);
             for (int stream = 0; stream < streams; stream++)
             {
-                ScoreKeys(
-                    ref Unsafe.Add(ref queryHeads, stream * streamWidth), ref Unsafe.Add(ref keyBlock, stream * HeadDim), count,
-                    ref Unsafe.Add(ref scoreRows, stream * streamScores + first), StackedHeads);
+                PackQueries(ref Unsafe.Add(ref queryHeads, stream * streamWidth), ref Unsafe.Add(ref packed, stream * streamWidth));
+            }
+
+            // The whole stacks of every stream in one call, which takes the streams in turns itself.
+            ScoreKeysPacked(ref packed, ref keyHeads, visible, ref scoreRows, streams);
+        }
+
+        if (!packs || PackedHeads < StackedHeads)
+        {
+            // Every head, or with packed queries only the heads past the whole stacks, the streams taking turns here.
+            int firstHead = packs ? PackedHeads : 0;
+            for (int first = 0, count; first < visible; first += count)
+            {
+                count = KeysInTurn(first, visible, ScoreTurnKeys);
+                ref float keyBlock = ref Unsafe.Add(ref keyHeads, (nint)first * KvWidth);
+                for (int stream = 0; stream < streams; stream++)
+                {
+                    ScoreKeysUnpacked(
+                        ref Unsafe.Add(ref queryHeads, (stream * streamWidth) + (firstHead * HeadDim)), ref Unsafe.Add(ref keyBlock, stream * HeadDim), count,
+                        ref Unsafe.Add(ref scoreRows, (stream * streamScores) + (firstHead * TShape.ScoreStride) + first), StackedHeads - firstHead);
+                }
             }
         }
 
@@ -316,7 +341,7 @@ internal static class RowAttention<TShape>
     /// before rows stacked.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AttendRow(ref float queryHeads, ref float keyHead, ref float valueHead, ReadOnlySpan<float> additiveMask, ref float outputHeads, int row, int visible, int kvSeqLen, ref float scoreRows, int heads)
+    private static void AttendRow(ref float queryHeads, ref float keyHead, ref float valueHead, ReadOnlySpan<float> additiveMask, ref float outputHeads, int row, int visible, int kvSeqLen, ref float scoreRows, int heads, ref float packed)
     {
         if (visible <= 0)
         {
@@ -325,7 +350,12 @@ internal static class RowAttention<TShape>
             return;
         }
 
-        ScoreKeys(ref queryHeads, ref keyHead, visible, ref scoreRows, heads);
+        if (PacksQueries && visible >= 4)
+        {
+            PackQueries(ref queryHeads, ref packed);
+        }
+
+        ScoreKeys(ref queryHeads, ref keyHead, visible, ref scoreRows, heads, ref packed);
         ReadOnlySpan<float> maskRow = AttentionScores<TShape>.MaskRow(additiveMask, row, kvSeqLen);
         for (int head = 0; head < heads; head++)
         {
@@ -461,10 +491,30 @@ internal static class RowAttention<TShape>
 
     /// <summary>
     /// <c>scores[h·ScoreStride + j] = Scale · (q_h · keys[j])</c> for the stacked heads, whose query rows
-    /// <c>q_h</c> are HeadDim apart.
+    /// <c>q_h</c> are HeadDim apart; with <see cref="PacksQueries"/>, <paramref name="packed"/> holds their whole stacks
+    /// as <see cref="PackQueries"/> lays them out.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScoreKeys(ref float queries, ref float keys, int count, ref float scores, int heads)
+    private static void ScoreKeys(ref float queries, ref float keys, int count, ref float scores, int heads, ref float packed)
+    {
+        if (PacksQueries && count >= 4)
+        {
+            ScoreKeysPacked(ref packed, ref keys, count, ref scores, streams: 1);
+            if (heads > PackedHeads)
+            {
+                ScoreKeysUnpacked(
+                    ref Unsafe.Add(ref queries, PackedHeads * HeadDim), ref keys, count, ref Unsafe.Add(ref scores, PackedHeads * TShape.ScoreStride), heads - PackedHeads);
+            }
+
+            return;
+        }
+
+        ScoreKeysUnpacked(ref queries, ref keys, count, ref scores, heads);
+    }
+
+    /// <summary>As <see cref="ScoreKeys"/>, from the query rows alone.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScoreKeysUnpacked(ref float queries, ref float keys, int count, ref float scores, int heads)
     {
         if (StackedHeads == 1)
         {
@@ -766,6 +816,234 @@ internal static class RowAttention<TShape>
         if (heads >= 2) TWidth.Block128(sums, 1).StoreUnsafe(ref headScores, (nuint)TShape.ScoreStride);
         if (heads >= 3) TWidth.Block128(sums, 2).StoreUnsafe(ref headScores, (nuint)(2 * TShape.ScoreStride));
         if (heads >= 4) TWidth.Block128(sums, 3).StoreUnsafe(ref headScores, (nuint)(3 * TShape.ScoreStride));
+    }
+
+    /// <summary>
+    /// The vector width of the packed-query score kernels (<see cref="ScorePackedBlock"/>): the width the stacked score
+    /// kernels take for the shape on this machine, 0 for none.
+    /// </summary>
+    private static int PackedWidth
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.IsHardwareAccelerated && Stacks512 ? 512 : Vector256.IsHardwareAccelerated && Stacks256 ? 256 : 0;
+    }
+
+    /// <summary>Heads of a packed stack: one per 128-bit block of <see cref="PackedWidth"/>, so 4 on AVX-512 and 2 on AVX2.</summary>
+    private static int PackedStackHeads
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => PackedWidth / 128;
+    }
+
+    /// <summary>A stream's heads in whole packed stacks.</summary>
+    private static int PackedHeads
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => StackedHeads / PackedStackHeads * PackedStackHeads;
+    }
+
+    /// <summary>The most floats of packed queries a call keeps on its stack: 32 KB, a row of 64 heads of 128.</summary>
+    private const int MaxPackedQueryFloats = 8192;
+
+    /// <summary>
+    /// Whether a group's whole stacks of heads score keys through packed queries (<see cref="ScorePackedBlock"/>): with
+    /// groups of a stack or more, where the stacked kernels run, and when a query row fits <see cref="MaxPackedQueryFloats"/>.
+    /// </summary>
+    private static bool PacksQueries
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Grouped && PackedWidth > 0 && StackedHeads >= PackedStackHeads && QueryWidth <= MaxPackedQueryFloats;
+    }
+
+    /// <summary>
+    /// Lays one stream's whole stacks of query heads out for <see cref="ScorePackedBlock"/>: per stack, chunk c (head
+    /// elements 4c … 4c + 3) of every head is one vector, head h of the stack in its 128-bit block h. Heads past the
+    /// whole stacks are left out.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackQueries(ref float queryHeads, ref float packed)
+    {
+        int stackHeads = PackedStackHeads;
+        for (int head = 0; head < PackedHeads; head++)
+        {
+            ref float query = ref Unsafe.Add(ref queryHeads, head * HeadDim);
+            ref float target = ref Unsafe.Add(ref packed, (head / stackHeads * stackHeads * HeadDim) + (head % stackHeads * 4));
+            for (nuint d = 0; d < (nuint)HeadDim; d += 4)
+            {
+                Vector128.LoadUnsafe(ref query, d).StoreUnsafe(ref target, d * (nuint)stackHeads);
+            }
+        }
+    }
+
+    /// <summary>The width's <see cref="ScoreKeysPacked512"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScoreKeysPacked(ref float packed, ref float keys, int count, ref float scores, int streams)
+    {
+        if (PackedWidth == 512)
+        {
+            ScoreKeysPacked512(ref packed, ref keys, count, ref scores, streams);
+        }
+        else
+        {
+            ScoreKeysPacked256(ref packed, ref keys, count, ref scores, streams);
+        }
+    }
+
+    /// <summary>
+    /// The whole packed stacks of <paramref name="streams"/> key/value streams (each stream's queries, key slice and score
+    /// rows a stream apart) against eight keys at a time, or four when there are fewer than eight, the last block sliding
+    /// back to end on the last key. Each block of keys is scored for every stream in turn, so the cache's rows are read
+    /// whole and in order (see <see cref="AttendStreamsInTurn"/>). A key's score does not depend on the block it lands in,
+    /// so the slide and a call cut into streams or rows give the same bits.
+    /// </summary>
+    /// <remarks>
+    /// The two widths' loops stay written out for the reason <see cref="ScoreKeysStacked512"/> gives. One call takes the
+    /// whole row: a call per stream and turn of 8 keys spent as much on entering the kernel and folding as on 128
+    /// multiply-adds.
+    /// </remarks>
+    [MethodImpl(Kernel)]
+    private static unsafe void ScoreKeysPacked512(ref float packed, ref float keys, int count, ref float scores, int streams)
+    {
+        int stacks = StackedHeads / PackedStackHeads;
+        int units = streams * stacks;
+        int streamWidth = StackedHeads * HeadDim;
+        int streamScores = StackedHeads * TShape.ScoreStride;
+
+        // Pinned for the broadcast loads, which take a pointer.
+        fixed (float* keyStart = &keys)
+        {
+            if (count >= 8)
+            {
+                for (int first = 0; first < count; first += 8)
+                {
+                    int j = Math.Min(first, count - 8);
+                    for (int unit = 0; unit < units; unit++)
+                    {
+                        int stream = unit / stacks;
+                        ScorePackedBlock<Vector512Width, Vector512<float>, Count8>(
+                            ref Unsafe.Add(ref packed, stream * streamWidth), keyStart + ((nint)j * KvWidth) + (stream * HeadDim), j, unit - (stream * stacks),
+                            ref Unsafe.Add(ref scores, stream * streamScores));
+                    }
+                }
+
+                return;
+            }
+
+            for (int first = 0; first < count; first += 4)
+            {
+                int j = Math.Min(first, count - 4);
+                for (int unit = 0; unit < units; unit++)
+                {
+                    int stream = unit / stacks;
+                    ScorePackedBlock<Vector512Width, Vector512<float>, Count4>(
+                        ref Unsafe.Add(ref packed, stream * streamWidth), keyStart + ((nint)j * KvWidth) + (stream * HeadDim), j, unit - (stream * stacks),
+                        ref Unsafe.Add(ref scores, stream * streamScores));
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc cref="ScoreKeysPacked512"/>
+    [MethodImpl(Kernel)]
+    private static unsafe void ScoreKeysPacked256(ref float packed, ref float keys, int count, ref float scores, int streams)
+    {
+        int stacks = StackedHeads / PackedStackHeads;
+        int units = streams * stacks;
+        int streamWidth = StackedHeads * HeadDim;
+        int streamScores = StackedHeads * TShape.ScoreStride;
+
+        // Pinned for the broadcast loads, which take a pointer.
+        fixed (float* keyStart = &keys)
+        {
+            if (count >= 8)
+            {
+                for (int first = 0; first < count; first += 8)
+                {
+                    int j = Math.Min(first, count - 8);
+                    for (int unit = 0; unit < units; unit++)
+                    {
+                        int stream = unit / stacks;
+                        ScorePackedBlock<Vector256Width, Vector256<float>, Count8>(
+                            ref Unsafe.Add(ref packed, stream * streamWidth), keyStart + ((nint)j * KvWidth) + (stream * HeadDim), j, unit - (stream * stacks),
+                            ref Unsafe.Add(ref scores, stream * streamScores));
+                    }
+                }
+
+                return;
+            }
+
+            for (int first = 0; first < count; first += 4)
+            {
+                int j = Math.Min(first, count - 4);
+                for (int unit = 0; unit < units; unit++)
+                {
+                    int stream = unit / stacks;
+                    ScorePackedBlock<Vector256Width, Vector256<float>, Count4>(
+                        ref Unsafe.Add(ref packed, stream * streamWidth), keyStart + ((nint)j * KvWidth) + (stream * HeadDim), j, unit - (stream * stacks),
+                        ref Unsafe.Add(ref scores, stream * streamScores));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One packed stack of a group's heads (one head per 128-bit block) against keys <paramref name="j"/> …
+    /// + <typeparamref name="TKeys"/> − 1 (4 or 8), one accumulator per key.
+    /// </summary>
+    /// <remarks>
+    /// Each step broadcasts four elements of a key into every block and multiplies them by the same four elements of each
+    /// head's query, so an accumulator's block h holds head h's four partial sums for its key. Folding four keys then
+    /// takes 6 shuffles and 3 adds for a stack's 16 (AVX-512) scores, where vectors along the head dimension
+    /// (<see cref="ScoreStack"/>) take 30 shuffles and 15 adds: a grouped decode step's scores spent as much on those as
+    /// on their multiply-adds. The multiply-adds are as many, with one broadcast load each and one query load per step.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void ScorePackedBlock<TWidth, TVector, TKeys>(ref float packed, float* block, int j, int stack, ref float scores)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+        where TKeys : struct, IStaticCount
+    {
+        bool eightKeys = TKeys.Value == 8;
+        TVector a0 = TWidth.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        ref float stackQueries = ref Unsafe.Add(ref packed, stack * (TWidth.Count / 4) * HeadDim);
+        // One byte index for both: the key chunk at block + x, its queries at stackQueries + x·(lanes / 4), a scale an
+        // address can carry, so the loop's integer work is the index step, the compare and the branch.
+        for (nint x = 0; x < HeadDim * sizeof(float); x += 4 * sizeof(float))
+        {
+            TVector query = TWidth.Load(ref Unsafe.AddByteOffset(ref stackQueries, x * (TWidth.Count / 4)), 0);
+            float* keyChunk = (float*)((byte*)block + x);
+            a0 = TWidth.MultiplyAddEstimate(TWidth.LoadBroadcast128(keyChunk), query, a0);
+            a1 = TWidth.MultiplyAddEstimate(TWidth.LoadBroadcast128(keyChunk + KvWidth), query, a1);
+            a2 = TWidth.MultiplyAddEstimate(TWidth.LoadBroadcast128(keyChunk + (2 * KvWidth)), query, a2);
+            a3 = TWidth.MultiplyAddEstimate(TWidth.LoadBroadcast128(keyChunk + (3 * KvWidth)), query, a3);
+            if (eightKeys)
+            {
+                a4 = TWidth.MultiplyAddEstimate(TWidth.LoadBroadcast128(keyChunk + (4 * KvWidth)), query, a4);
+                a5 = TWidth.MultiplyAddEstimate(TWidth.LoadBroadcast128(keyChunk + (5 * KvWidth)), query, a5);
+                a6 = TWidth.MultiplyAddEstimate(TWidth.LoadBroadcast128(keyChunk + (6 * KvWidth)), query, a6);
+                a7 = TWidth.MultiplyAddEstimate(TWidth.LoadBroadcast128(keyChunk + (7 * KvWidth)), query, a7);
+            }
+        }
+
+        // Block h of a fold holds head h's scores for four keys.
+        ref float stackScores = ref Unsafe.Add(ref scores, (stack * (TWidth.Count / 4) * TShape.ScoreStride) + j);
+        StorePerBlock<TWidth, TVector>(TWidth.Multiply(TWidth.Create(TShape.Scale), TWidth.SumsOfFour(a0, a1, a2, a3)), ref stackScores);
+        if (eightKeys)
+        {
+            StorePerBlock<TWidth, TVector>(TWidth.Multiply(TWidth.Create(TShape.Scale), TWidth.SumsOfFour(a4, a5, a6, a7)), ref Unsafe.Add(ref stackScores, 4));
+        }
+    }
+
+    /// <summary>Block h of <paramref name="sums"/> to score row h (ScoreStride apart) from <paramref name="scores"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePerBlock<TWidth, TVector>(TVector sums, ref float scores)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+    {
+        TWidth.Block128(sums, 0).StoreUnsafe(ref scores);
+        if (TWidth.Count >= 8) TWidth.Block128(sums, 1).StoreUnsafe(ref scores, (nuint)TShape.ScoreStride);
+        if (TWidth.Count >= 16) TWidth.Block128(sums, 2).StoreUnsafe(ref scores, (nuint)(2 * TShape.ScoreStride));
+        if (TWidth.Count >= 16) TWidth.Block128(sums, 3).StoreUnsafe(ref scores, (nuint)(3 * TShape.ScoreStride));
     }
 
     /// <summary>
