@@ -23,9 +23,10 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
                 // The tiles' register blocks (their driver calls the softmax per row, as it should). Weigh's own loop is
                 // there only for heads of one vector; the P·V blocks of other heads are in its three callees.
                 .. TileKernels.Where(kernel => width == "512" || kernel != "WeighSixRows"),
-                // The row path: stacked heads where the machine has the registers for them (a group's whole stacks from
-                // packed queries), head by head elsewhere.
-                .. (width == "128" ? Array.Empty<string>() : [$"ScoreKeysStacked{width}", $"ScoreKeysPacked{width}", $"WeighStack{width}"]),
+                // The row path: stacked heads where the machine has the registers for them (on AVX-512 a group's whole
+                // stacks from packed queries), head by head elsewhere.
+                .. (width == "128" ? Array.Empty<string>() : [$"ScoreKeysStacked{width}", $"WeighStack{width}"]),
+                .. (width == "512" ? ["ScoreKeysPacked512"] : Array.Empty<string>()),
                 $"DotRows{width}", $"WeightedSum{width}",
                 // The runtime kernels between the tiles; only AVX-512 packs Kᵀ sixteen keys at a time, and only its tile
                 // softmaxes six rows at once (in base 2 when there is no mask or softcap, as every tile does).

@@ -12,8 +12,8 @@ namespace AttentionGen.Kernels.Attention;
 /// </summary>
 /// <remarks>
 /// Where the head is whole vectors, AVX-512 scores 4 heads (or rows) × 4 keys at a time and weighs 4 heads (or rows) × 4
-/// head vectors at a time; AVX2 does the same with 2. A group's whole stacks of heads score 8 keys at a time from packed
-/// queries instead (<see cref="ScorePackedBlock"/>). Elsewhere (Vector128, scalar, other head widths, and fewer than 4
+/// head vectors at a time; AVX2 does the same with 2. On AVX-512 a group's whole stacks of 4 heads score 8 keys at a time
+/// from packed queries instead (<see cref="ScorePackedBlock"/>). Elsewhere (Vector128, scalar, other head widths, and fewer than 4
 /// keys) rows go one at a time and the heads take turns on each block of <see cref="KeyBlock"/> keys or values while it
 /// is in L1. A (row, head) takes the same operations whichever way its call is cut into stacks, row ranges or head ranges.
 /// </remarks>
@@ -226,12 +226,19 @@ internal static class RowAttention<TShape>
     private const int ScoreTurnKeys = 8;
 
     /// <summary>
-    /// Value rows per turn: a turn reloads and stores the stream's sums. On Zen 4, 8 to 16 rows timed fastest and 64 a
-    /// quarter slower on a cache from DRAM; on Zen 5 (4 alternating pairs each, with packed-query scores) 64 against 16
-    /// took 0.93× the median time on `H32 kv8 D128` over 4,096 positions (32 MB, from DRAM) and 0.99× on `decode H32 kv8
-    /// q1 kv1024 D64` (from L3).
+    /// Value rows per turn: a turn reloads and stores each stream's sums, and a stream whose heads take more than one pass
+    /// of the stacked weigh kernel reads the turn's value rows once per pass. 64 rows where one pass holds the stream's
+    /// heads (on AVX-512, groups of up to 4): against 16, that took 0.95× the median time on `decode H32 kv8 q1 kv1024 D64`
+    /// and on the decoder benchmark's attention (`H8 kv2 D32`, 257 keys), and 0.93× on `H32 kv8 D128` over 4,096
+    /// positions (32 MB, from DRAM) (Zen 5, 4 to 8 alternating pairs). Otherwise 16, which keeps the turn in L1 for the
+    /// next pass more often: with AVX-512 off, 64 took 1.05× the time of 16 on the first row. On Zen 4, 8 to 16 timed
+    /// fastest and 64 a quarter slower on a cache from DRAM, before the packed score kernel.
     /// </summary>
-    private const int WeighTurnKeys = 64;
+    private static int WeighTurnKeys
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => StackedHeads <= (Vector512.IsHardwareAccelerated && Stacks512 ? WeighedHeadsAtOnce<Vector512Width, Vector512<float>>() : WeighedHeadsAtOnce<Vector256Width, Vector256<float>>()) ? 64 : 16;
+    }
 
     /// <summary>
     /// Whether one query row of several key/value streams takes them in turns per block of keys: with groups, on the stacked
@@ -285,7 +292,7 @@ internal static class RowAttention<TShape>
             }
 
             // The whole stacks of every stream in one call, which takes the streams in turns itself.
-            ScoreKeysPacked(ref packed, ref keyHeads, visible, ref scoreRows, streams);
+            ScoreKeysPacked512(ref packed, ref keyHeads, visible, ref scoreRows, streams);
         }
 
         if (!packs || PackedHeads < StackedHeads)
@@ -499,7 +506,7 @@ internal static class RowAttention<TShape>
     {
         if (PacksQueries && count >= 4)
         {
-            ScoreKeysPacked(ref packed, ref keys, count, ref scores, streams: 1);
+            ScoreKeysPacked512(ref packed, ref keys, count, ref scores, streams: 1);
             if (heads > PackedHeads)
             {
                 ScoreKeysUnpacked(
@@ -819,21 +826,11 @@ internal static class RowAttention<TShape>
     }
 
     /// <summary>
-    /// The vector width of the packed-query score kernels (<see cref="ScorePackedBlock"/>): the width the stacked score
-    /// kernels take for the shape on this machine, 0 for none.
+    /// Heads of a packed stack (<see cref="ScorePackedBlock"/>): one per 128-bit block of a Vector512. AVX2's two blocks
+    /// gain too little fold for the broadcast loads they add: `decode H32 kv8 q1 kv1024 D64` took 1.21× the time of the
+    /// stacked kernel with AVX-512 off (Zen 5, four alternating pairs).
     /// </summary>
-    private static int PackedWidth
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Vector512.IsHardwareAccelerated && Stacks512 ? 512 : Vector256.IsHardwareAccelerated && Stacks256 ? 256 : 0;
-    }
-
-    /// <summary>Heads of a packed stack: one per 128-bit block of <see cref="PackedWidth"/>, so 4 on AVX-512 and 2 on AVX2.</summary>
-    private static int PackedStackHeads
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => PackedWidth / 128;
-    }
+    private const int PackedStackHeads = 4;
 
     /// <summary>A stream's heads in whole packed stacks.</summary>
     private static int PackedHeads
@@ -847,12 +844,12 @@ internal static class RowAttention<TShape>
 
     /// <summary>
     /// Whether a group's whole stacks of heads score keys through packed queries (<see cref="ScorePackedBlock"/>): with
-    /// groups of a stack or more, where the stacked kernels run, and when a query row fits <see cref="MaxPackedQueryFloats"/>.
+    /// groups of a stack or more, where the Vector512 stacked kernels run, and when a query row fits <see cref="MaxPackedQueryFloats"/>.
     /// </summary>
     private static bool PacksQueries
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Grouped && PackedWidth > 0 && StackedHeads >= PackedStackHeads && QueryWidth <= MaxPackedQueryFloats;
+        get => Grouped && Vector512.IsHardwareAccelerated && Stacks512 && StackedHeads >= PackedStackHeads && QueryWidth <= MaxPackedQueryFloats;
     }
 
     /// <summary>
@@ -875,20 +872,6 @@ internal static class RowAttention<TShape>
         }
     }
 
-    /// <summary>The width's <see cref="ScoreKeysPacked512"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScoreKeysPacked(ref float packed, ref float keys, int count, ref float scores, int streams)
-    {
-        if (PackedWidth == 512)
-        {
-            ScoreKeysPacked512(ref packed, ref keys, count, ref scores, streams);
-        }
-        else
-        {
-            ScoreKeysPacked256(ref packed, ref keys, count, ref scores, streams);
-        }
-    }
-
     /// <summary>
     /// The whole packed stacks of <paramref name="streams"/> key/value streams (each stream's queries, key slice and score
     /// rows a stream apart) against eight keys at a time, or four when there are fewer than eight, the last block sliding
@@ -897,7 +880,7 @@ internal static class RowAttention<TShape>
     /// so the slide and a call cut into streams or rows give the same bits.
     /// </summary>
     /// <remarks>
-    /// The two widths' loops stay written out for the reason <see cref="ScoreKeysStacked512"/> gives. One call takes the
+    /// The loops stay written out in this root for the reason <see cref="ScoreKeysStacked512"/> gives. One call takes the
     /// whole row: a call per stream and turn of 8 keys spent as much on entering the kernel and folding as on 128
     /// multiply-adds.
     /// </remarks>
@@ -936,49 +919,6 @@ internal static class RowAttention<TShape>
                 {
                     int stream = unit / stacks;
                     ScorePackedBlock<Vector512Width, Vector512<float>, Count4>(
-                        ref Unsafe.Add(ref packed, stream * streamWidth), keyStart + ((nint)j * KvWidth) + (stream * HeadDim), j, unit - (stream * stacks),
-                        ref Unsafe.Add(ref scores, stream * streamScores));
-                }
-            }
-        }
-    }
-
-    /// <inheritdoc cref="ScoreKeysPacked512"/>
-    [MethodImpl(Kernel)]
-    private static unsafe void ScoreKeysPacked256(ref float packed, ref float keys, int count, ref float scores, int streams)
-    {
-        int stacks = StackedHeads / PackedStackHeads;
-        int units = streams * stacks;
-        int streamWidth = StackedHeads * HeadDim;
-        int streamScores = StackedHeads * TShape.ScoreStride;
-
-        // Pinned for the broadcast loads, which take a pointer.
-        fixed (float* keyStart = &keys)
-        {
-            if (count >= 8)
-            {
-                for (int first = 0; first < count; first += 8)
-                {
-                    int j = Math.Min(first, count - 8);
-                    for (int unit = 0; unit < units; unit++)
-                    {
-                        int stream = unit / stacks;
-                        ScorePackedBlock<Vector256Width, Vector256<float>, Count8>(
-                            ref Unsafe.Add(ref packed, stream * streamWidth), keyStart + ((nint)j * KvWidth) + (stream * HeadDim), j, unit - (stream * stacks),
-                            ref Unsafe.Add(ref scores, stream * streamScores));
-                    }
-                }
-
-                return;
-            }
-
-            for (int first = 0; first < count; first += 4)
-            {
-                int j = Math.Min(first, count - 4);
-                for (int unit = 0; unit < units; unit++)
-                {
-                    int stream = unit / stacks;
-                    ScorePackedBlock<Vector256Width, Vector256<float>, Count4>(
                         ref Unsafe.Add(ref packed, stream * streamWidth), keyStart + ((nint)j * KvWidth) + (stream * HeadDim), j, unit - (stream * stacks),
                         ref Unsafe.Add(ref scores, stream * streamScores));
                 }
