@@ -880,48 +880,42 @@ internal static class RowAttention<TShape>
     /// so the slide and a call cut into streams or rows give the same bits.
     /// </summary>
     /// <remarks>
-    /// The loops stay written out in this root for the reason <see cref="ScoreKeysStacked512"/> gives. One call takes the
-    /// whole row: a call per stream and turn of 8 keys spent as much on entering the kernel and folding as on 128
-    /// multiply-adds.
+    /// One call takes the whole row: a call per stream and turn of 8 keys spent as much on entering the kernel and folding
+    /// as on its 128 multiply-adds.
     /// </remarks>
     [MethodImpl(Kernel)]
     private static unsafe void ScoreKeysPacked512(ref float packed, ref float keys, int count, ref float scores, int streams)
     {
-        int stacks = StackedHeads / PackedStackHeads;
-        int units = streams * stacks;
-        int streamWidth = StackedHeads * HeadDim;
-        int streamScores = StackedHeads * TShape.ScoreStride;
-
         // Pinned for the broadcast loads, which take a pointer.
         fixed (float* keyStart = &keys)
         {
             if (count >= 8)
             {
-                for (int first = 0; first < count; first += 8)
-                {
-                    int j = Math.Min(first, count - 8);
-                    for (int unit = 0; unit < units; unit++)
-                    {
-                        int stream = unit / stacks;
-                        ScorePackedBlock<Vector512Width, Vector512<float>, Count8>(
-                            ref Unsafe.Add(ref packed, stream * streamWidth), keyStart + ((nint)j * KvWidth) + (stream * HeadDim), j, unit - (stream * stacks),
-                            ref Unsafe.Add(ref scores, stream * streamScores));
-                    }
-                }
-
-                return;
+                ScorePackedKeys<Count8>(ref packed, keyStart, count, ref scores, streams);
             }
-
-            for (int first = 0; first < count; first += 4)
+            else
             {
-                int j = Math.Min(first, count - 4);
-                for (int unit = 0; unit < units; unit++)
-                {
-                    int stream = unit / stacks;
-                    ScorePackedBlock<Vector512Width, Vector512<float>, Count4>(
-                        ref Unsafe.Add(ref packed, stream * streamWidth), keyStart + ((nint)j * KvWidth) + (stream * HeadDim), j, unit - (stream * stacks),
-                        ref Unsafe.Add(ref scores, stream * streamScores));
-                }
+                ScorePackedKeys<Count4>(ref packed, keyStart, count, ref scores, streams);
+            }
+        }
+    }
+
+    /// <summary><see cref="ScoreKeysPacked512"/> in blocks of <typeparamref name="TKeys"/> keys.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void ScorePackedKeys<TKeys>(ref float packed, float* keyStart, int count, ref float scores, int streams)
+        where TKeys : struct, IStaticCount
+    {
+        int stacks = StackedHeads / PackedStackHeads;
+        int units = streams * stacks;
+        for (int first = 0; first < count; first += TKeys.Value)
+        {
+            int j = Math.Min(first, count - TKeys.Value);
+            for (int unit = 0; unit < units; unit++)
+            {
+                int stream = unit / stacks;
+                ScorePackedBlock<Vector512Width, Vector512<float>, TKeys>(
+                    ref Unsafe.Add(ref packed, stream * StackedHeads * HeadDim), keyStart + ((nint)j * KvWidth) + (stream * HeadDim), j, unit - (stream * stacks),
+                    ref Unsafe.Add(ref scores, stream * StackedHeads * TShape.ScoreStride));
             }
         }
     }
