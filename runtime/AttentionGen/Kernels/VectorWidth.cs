@@ -72,13 +72,6 @@ internal interface IVectorWidth<TVector> where TVector : struct
     /// <summary>The 128-bit block at <paramref name="index"/> (a constant at each call) of the vector.</summary>
     static abstract Vector128<float> Block128(TVector value, int index);
 
-    /// <summary>
-    /// The four floats at <paramref name="source"/> in every 128-bit block of the vector: one <c>vbroadcastf32x4</c> or
-    /// <c>vbroadcastf128</c> from memory. A pointer, because the intrinsics take one; <c>Create</c> over a loaded
-    /// Vector128 compiles to a load and three inserts instead.
-    /// </summary>
-    static abstract unsafe TVector LoadBroadcast128(float* source);
-
     static abstract TVector Exp(TVector x);
 
     // For VectorMath. A constant operand is a float parameter, broadcast inside the member: the JIT then sees a constant
@@ -223,10 +216,6 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> SumsAcrossBlocks(Vector512<float> e0, Vector512<float> e1, Vector512<float> e2, Vector512<float> e3) => HorizontalSum.AcrossBlocks(e0, e1, e2, e3);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector512<float> LoadBroadcast128(float* source) =>
-        Avx512F.IsSupported ? Avx512F.BroadcastVector128ToVector512(source) : Vector512.Create(Vector128.Load(source));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Block128(Vector512<float> value, int index) => index switch
@@ -399,10 +388,6 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
     public static Vector128<float> Block128(Vector256<float> value, int index) => index == 0 ? value.GetLower() : value.GetUpper();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector256<float> LoadBroadcast128(float* source) =>
-        Avx.IsSupported ? Avx.BroadcastVector128ToVector256(source) : Vector256.Create(Vector128.Load(source));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x) => VectorMath.Exp(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -566,9 +551,6 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Block128(Vector128<float> value, int index) => value;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector128<float> LoadBroadcast128(float* source) => Vector128.Load(source);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Exp(Vector128<float> x) => VectorMath.Exp(x);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AttentionGen.Kernels.Attention;
 
@@ -357,11 +358,6 @@ internal static class RowAttention<TShape>
             return;
         }
 
-        if (PacksQueries && visible >= 4)
-        {
-            PackQueries(ref queryHeads, ref packed);
-        }
-
         ScoreKeys(ref queryHeads, ref keyHead, visible, ref scoreRows, heads, ref packed);
         ReadOnlySpan<float> maskRow = AttentionScores<TShape>.MaskRow(additiveMask, row, kvSeqLen);
         for (int head = 0; head < heads; head++)
@@ -498,14 +494,15 @@ internal static class RowAttention<TShape>
 
     /// <summary>
     /// <c>scores[h·ScoreStride + j] = Scale · (q_h · keys[j])</c> for the stacked heads, whose query rows
-    /// <c>q_h</c> are HeadDim apart; with <see cref="PacksQueries"/>, <paramref name="packed"/> holds their whole stacks
-    /// as <see cref="PackQueries"/> lays them out.
+    /// <c>q_h</c> are HeadDim apart; with <see cref="PacksQueries"/>, their whole stacks are packed into
+    /// <paramref name="packed"/> first.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ScoreKeys(ref float queries, ref float keys, int count, ref float scores, int heads, ref float packed)
     {
         if (PacksQueries && count >= 4)
         {
+            PackQueries(ref queries, ref packed);
             ScoreKeysPacked512(ref packed, ref keys, count, ref scores, streams: 1);
             if (heads > PackedHeads)
             {
@@ -818,11 +815,7 @@ internal static class RowAttention<TShape>
             heads >= 2 ? TWidth.SumsOfFour(s10, s11, s12, s13) : TWidth.Zero,
             heads >= 3 ? TWidth.SumsOfFour(s20, s21, s22, s23) : TWidth.Zero,
             heads >= 4 ? TWidth.SumsOfFour(s30, s31, s32, s33) : TWidth.Zero));
-        ref float headScores = ref Unsafe.Add(ref scores, stackHead * TShape.ScoreStride + j);
-        TWidth.Block128(sums, 0).StoreUnsafe(ref headScores);
-        if (heads >= 2) TWidth.Block128(sums, 1).StoreUnsafe(ref headScores, (nuint)TShape.ScoreStride);
-        if (heads >= 3) TWidth.Block128(sums, 2).StoreUnsafe(ref headScores, (nuint)(2 * TShape.ScoreStride));
-        if (heads >= 4) TWidth.Block128(sums, 3).StoreUnsafe(ref headScores, (nuint)(3 * TShape.ScoreStride));
+        StorePerBlock<TWidth, TVector>(sums, ref Unsafe.Add(ref scores, stackHead * TShape.ScoreStride + j), heads);
     }
 
     /// <summary>
@@ -913,7 +906,7 @@ internal static class RowAttention<TShape>
             for (int unit = 0; unit < units; unit++)
             {
                 int stream = unit / stacks;
-                ScorePackedBlock<Vector512Width, Vector512<float>, TKeys>(
+                ScorePackedBlock<TKeys>(
                     ref Unsafe.Add(ref packed, stream * StackedHeads * HeadDim), keyStart + ((nint)j * KvWidth) + (stream * HeadDim), j, unit - (stream * stacks),
                     ref Unsafe.Add(ref scores, stream * StackedHeads * TShape.ScoreStride));
             }
@@ -932,52 +925,54 @@ internal static class RowAttention<TShape>
     /// on their multiply-adds. The multiply-adds are as many, with one broadcast load each and one query load per step.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void ScorePackedBlock<TWidth, TVector, TKeys>(ref float packed, float* block, int j, int stack, ref float scores)
-        where TWidth : struct, IVectorWidth<TVector>
-        where TVector : struct
+    private static unsafe void ScorePackedBlock<TKeys>(ref float packed, float* block, int j, int stack, ref float scores)
         where TKeys : struct, IStaticCount
     {
         bool eightKeys = TKeys.Value == 8;
-        TVector a0 = TWidth.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        ref float stackQueries = ref Unsafe.Add(ref packed, stack * (TWidth.Count / 4) * HeadDim);
-        // One byte index for both: the key chunk at block + x, its queries at stackQueries + x·(lanes / 4), a scale an
-        // address can carry, so the loop's integer work is the index step, the compare and the branch.
+        Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        ref float stackQueries = ref Unsafe.Add(ref packed, stack * PackedStackHeads * HeadDim);
+        // One byte index for both: the key chunk at block + x, its queries at stackQueries + 4x, a scale an address can
+        // carry, so the loop's integer work is the index step, the compare and the branch. The broadcasts take a pointer:
+        // Vector512.Create over a loaded Vector128 compiles to a load and three inserts rather than one vbroadcastf32x4.
         for (nint x = 0; x < HeadDim * sizeof(float); x += 4 * sizeof(float))
         {
-            TVector query = TWidth.Load(ref Unsafe.AddByteOffset(ref stackQueries, x * (TWidth.Count / 4)), 0);
+            var query = Vector512.LoadUnsafe(ref Unsafe.AddByteOffset(ref stackQueries, x * PackedStackHeads));
             float* keyChunk = (float*)((byte*)block + x);
-            a0 = TWidth.MultiplyAddEstimate(TWidth.LoadBroadcast128(keyChunk), query, a0);
-            a1 = TWidth.MultiplyAddEstimate(TWidth.LoadBroadcast128(keyChunk + KvWidth), query, a1);
-            a2 = TWidth.MultiplyAddEstimate(TWidth.LoadBroadcast128(keyChunk + (2 * KvWidth)), query, a2);
-            a3 = TWidth.MultiplyAddEstimate(TWidth.LoadBroadcast128(keyChunk + (3 * KvWidth)), query, a3);
+            a0 = Vector512.MultiplyAddEstimate(Avx512F.BroadcastVector128ToVector512(keyChunk), query, a0);
+            a1 = Vector512.MultiplyAddEstimate(Avx512F.BroadcastVector128ToVector512(keyChunk + KvWidth), query, a1);
+            a2 = Vector512.MultiplyAddEstimate(Avx512F.BroadcastVector128ToVector512(keyChunk + (2 * KvWidth)), query, a2);
+            a3 = Vector512.MultiplyAddEstimate(Avx512F.BroadcastVector128ToVector512(keyChunk + (3 * KvWidth)), query, a3);
             if (eightKeys)
             {
-                a4 = TWidth.MultiplyAddEstimate(TWidth.LoadBroadcast128(keyChunk + (4 * KvWidth)), query, a4);
-                a5 = TWidth.MultiplyAddEstimate(TWidth.LoadBroadcast128(keyChunk + (5 * KvWidth)), query, a5);
-                a6 = TWidth.MultiplyAddEstimate(TWidth.LoadBroadcast128(keyChunk + (6 * KvWidth)), query, a6);
-                a7 = TWidth.MultiplyAddEstimate(TWidth.LoadBroadcast128(keyChunk + (7 * KvWidth)), query, a7);
+                a4 = Vector512.MultiplyAddEstimate(Avx512F.BroadcastVector128ToVector512(keyChunk + (4 * KvWidth)), query, a4);
+                a5 = Vector512.MultiplyAddEstimate(Avx512F.BroadcastVector128ToVector512(keyChunk + (5 * KvWidth)), query, a5);
+                a6 = Vector512.MultiplyAddEstimate(Avx512F.BroadcastVector128ToVector512(keyChunk + (6 * KvWidth)), query, a6);
+                a7 = Vector512.MultiplyAddEstimate(Avx512F.BroadcastVector128ToVector512(keyChunk + (7 * KvWidth)), query, a7);
             }
         }
 
         // Block h of a fold holds head h's scores for four keys.
-        ref float stackScores = ref Unsafe.Add(ref scores, (stack * (TWidth.Count / 4) * TShape.ScoreStride) + j);
-        StorePerBlock<TWidth, TVector>(TWidth.Multiply(TWidth.Create(TShape.Scale), TWidth.SumsOfFour(a0, a1, a2, a3)), ref stackScores);
+        ref float stackScores = ref Unsafe.Add(ref scores, (stack * PackedStackHeads * TShape.ScoreStride) + j);
+        StorePerBlock<Vector512Width, Vector512<float>>(HorizontalSum.OfFour(a0, a1, a2, a3) * TShape.Scale, ref stackScores, PackedStackHeads);
         if (eightKeys)
         {
-            StorePerBlock<TWidth, TVector>(TWidth.Multiply(TWidth.Create(TShape.Scale), TWidth.SumsOfFour(a4, a5, a6, a7)), ref Unsafe.Add(ref stackScores, 4));
+            StorePerBlock<Vector512Width, Vector512<float>>(HorizontalSum.OfFour(a4, a5, a6, a7) * TShape.Scale, ref Unsafe.Add(ref stackScores, 4), PackedStackHeads);
         }
     }
 
-    /// <summary>Block h of <paramref name="sums"/> to score row h (ScoreStride apart) from <paramref name="scores"/>.</summary>
+    /// <summary>
+    /// Block h of <paramref name="sums"/>, for h below <paramref name="blocks"/> (a constant at each call), to score row h
+    /// (ScoreStride apart) from <paramref name="scores"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StorePerBlock<TWidth, TVector>(TVector sums, ref float scores)
+    private static void StorePerBlock<TWidth, TVector>(TVector sums, ref float scores, int blocks)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
     {
         TWidth.Block128(sums, 0).StoreUnsafe(ref scores);
-        if (TWidth.Count >= 8) TWidth.Block128(sums, 1).StoreUnsafe(ref scores, (nuint)TShape.ScoreStride);
-        if (TWidth.Count >= 16) TWidth.Block128(sums, 2).StoreUnsafe(ref scores, (nuint)(2 * TShape.ScoreStride));
-        if (TWidth.Count >= 16) TWidth.Block128(sums, 3).StoreUnsafe(ref scores, (nuint)(3 * TShape.ScoreStride));
+        if (blocks >= 2) TWidth.Block128(sums, 1).StoreUnsafe(ref scores, (nuint)TShape.ScoreStride);
+        if (blocks >= 3) TWidth.Block128(sums, 2).StoreUnsafe(ref scores, (nuint)(2 * TShape.ScoreStride));
+        if (blocks >= 4) TWidth.Block128(sums, 3).StoreUnsafe(ref scores, (nuint)(3 * TShape.ScoreStride));
     }
 
     /// <summary>
