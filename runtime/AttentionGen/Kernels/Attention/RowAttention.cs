@@ -1086,11 +1086,12 @@ internal static class RowAttention<TShape>
     /// stack reads one stream's slice of each value row (256 bytes of a 2 KB row at 8 streams of 64), rows a whole
     /// key/value row apart, so on 4 KB pages it enters a new page every other row, and hardware prefetchers do not cross
     /// pages. `decode H32 kv8 q1 kv1024 D64` (4 MB from L3, on 4 KB pages as a user's arrays usually are) took 0.83–0.96×
-    /// the time with the hints (0.90× in the longest alternation, 12 rounds), 0.89× with AVX-512 off; on 2 MB pages (the
-    /// benchmark's inputs, the decoder's own cache) 0.98×, within noise. 4 rows ahead timed as 8; 12 and 16 rows took
-    /// 1.02–1.03× the time of 8, and hints into L2 only (16 rows ahead) 1.06× those into L1. Neutral within noise: the same
-    /// shape from L2 (128 keys), a 32 MB cache from DRAM, the decoder benchmark's attention, MQA with one contiguous
-    /// stream, and ungrouped stacks (Zen 5, 4 to 12 rounds of builds alternating).
+    /// the time with the hints (0.90× in the longest alternation, 12 rounds), 0.89× with AVX-512 off. On 2 MB pages (the
+    /// benchmark's inputs) alternating benchmark runs showed no clear change: 94.5 and 93.5 µs against 94.5 and 104.
+    /// 4 rows ahead timed as 8; 12 and 16 rows took 1.02–1.03× the time of 8, and hints into L2 only (16 rows ahead) 1.06×
+    /// those into L1. Neutral within noise: the same shape from L2 (128 keys), a 32 MB cache from DRAM, the decoder
+    /// benchmark's attention, MQA with one contiguous stream, and ungrouped stacks (Zen 5, 4 to 12 rounds of builds
+    /// alternating).
     /// </summary>
     private const int ValueRowsAhead = 8;
 
