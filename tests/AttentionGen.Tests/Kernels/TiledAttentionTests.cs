@@ -119,7 +119,35 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
         Masked<OnlineHeadDim72Shape>((5, 1200, 13));
         Unmasked<OnlineCausalHeadDim100Shape>((6, 1600), (20, 1300), (1030, 1030));
         Unmasked<OnlineHeadDim18Shape>((6, 1100), (9, 1500));
+
+        // Heads wider than 128: the Vector512 tile gathers each head's value rows first from 32 (query row, head) pairs
+        // per key/value head (20 rows of 2 grouped heads, 40 causal rows, 40 rows online) and reads them in place below
+        // (6 and 7 rows). 200 ends on an overlapping vector after three whole blocks.
+        Unmasked<HeadDim200GroupedShape>((20, 100), (6, 70));
+        Masked<HeadDim200GroupedShape>((20, 100, 14));
+        Unmasked<HeadDim256CausalShape>((40, 40), (7, 50));
+        Unmasked<OnlineHeadDim160Shape>((40, 1100), (6, 1100));
         return cases;
+    }
+
+    /// <summary>
+    /// A head's value rows gathered before the tiles or read in place give the same values to the same arithmetic: the
+    /// first rows of a call that gathers (40 pairs) equal, bit for bit, a call of those rows alone, which does not (8).
+    /// </summary>
+    [Fact]
+    public void GatheredValueRowsGiveTheSameBitsAsRowsInPlace()
+    {
+        const int Rows = 40, FewRows = 8, KvSeqLen = 90;
+        int width = HeadDim200GroupedShape.Heads * HeadDim200GroupedShape.HeadDim;
+        int kvWidth = HeadDim200GroupedShape.KvHeads * HeadDim200GroupedShape.HeadDim;
+        float[] query = TestData.Uniform(41, Rows * width);
+        float[] key = TestData.Uniform(42, KvSeqLen * kvWidth), value = TestData.Uniform(43, KvSeqLen * kvWidth);
+        float[] gathered = new float[Rows * width], inPlace = new float[FewRows * width];
+
+        Attend<HeadDim200GroupedShape>(query, key, value, [], gathered, Rows, KvSeqLen);
+        Attend<HeadDim200GroupedShape>(query[..(FewRows * width)], key, value, [], inPlace, FewRows, KvSeqLen);
+
+        Assert.True(gathered.AsSpan(0, FewRows * width).SequenceEqual(inPlace), "The first rows differ between the gathered and in-place value rows.");
     }
 
     private void AssertMatchesReference<TShape>(int seqLen, int kvSeqLen, float[]? mask = null)
@@ -156,7 +184,6 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
         where TShape : struct, IAttentionShape
     {
         var scores = NaNBuffer(AttentionCore<TShape>.ScoreScratchLength);
-        var panels = NaNBuffer(AttentionCore<TShape>.KeyPanelScratchLength);
         bool accelerated = true;
         string path;
         if (TShape.PanelKeys512 > 0 && (Vector512.IsHardwareAccelerated || !Vector128.IsHardwareAccelerated))
@@ -164,21 +191,21 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
             path = "Vector512";
             accelerated = Vector512.IsHardwareAccelerated;
             RequireWholeTile<TShape>(seqLen, TiledAttention<TShape>.Rows512);
-            TiledAttention<TShape>.Attend512(query, key, value, mask, result, seqLen, kvSeqLen, scores.Span, panels.Span);
+            TiledAttention<TShape>.Attend512(query, key, value, mask, result, seqLen, kvSeqLen, scores.Span, PanelScratch<TShape>(512, accelerated).Span);
         }
         else if (TShape.HasTile256 && (Vector256.IsHardwareAccelerated || !Vector128.IsHardwareAccelerated))
         {
             path = "Vector256";
             accelerated = Vector256.IsHardwareAccelerated;
             RequireWholeTile<TShape>(seqLen, TiledAttention<TShape>.Rows256);
-            TiledAttention<TShape>.Attend256(query, key, value, mask, result, seqLen, kvSeqLen, scores.Span, panels.Span);
+            TiledAttention<TShape>.Attend256(query, key, value, mask, result, seqLen, kvSeqLen, scores.Span, PanelScratch<TShape>(256, accelerated).Span);
         }
         else if (TShape.HasTile128)
         {
             path = "Vector128";
             accelerated = Vector128.IsHardwareAccelerated;
             RequireWholeTile<TShape>(seqLen, TiledAttention<TShape>.Rows128);
-            TiledAttention<TShape>.Attend128(query, key, value, mask, result, seqLen, kvSeqLen, scores.Span, panels.Span);
+            TiledAttention<TShape>.Attend128(query, key, value, mask, result, seqLen, kvSeqLen, scores.Span, PanelScratch<TShape>(128, accelerated).Span);
         }
         else
         {
@@ -192,11 +219,21 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
         {
             float[] dispatched = new float[result.Length];
             Array.Fill(dispatched, Sentinel);
-            AttentionCore<TShape>.Attend(query, key, value, mask, dispatched, seqLen, kvSeqLen, NaNBuffer(scores.Length).Span, NaNBuffer(panels.Length).Span);
+            AttentionCore<TShape>.Attend(query, key, value, mask, dispatched, seqLen, kvSeqLen, NaNBuffer(scores.Length).Span, NaNBuffer(AttentionCore<TShape>.KeyPanelScratchLength).Span);
             Assert.True(dispatched.AsSpan().SequenceEqual(result), $"{typeof(TShape).Name}: AttentionCore chose the {path} tile ({chosen}) but did not run it.");
         }
 
         return path;
+    }
+
+    // The Kᵀ panel scratch for the tile of this width: what AttentionCore provides where the width is accelerated (it
+    // runs that tile), sized for the tile itself where it runs in software (AttentionCore would not run it).
+    private static AlignedBuffer PanelScratch<TShape>(int tileWidth, bool accelerated)
+        where TShape : struct, IAttentionShape
+    {
+        int length = TiledAttention<TShape>.PanelFloats * (TiledAttention<TShape>.GathersValuesOn(tileWidth) ? 2 : 1);
+        Assert.True(!accelerated || length == AttentionCore<TShape>.KeyPanelScratchLength, $"{typeof(TShape).Name}: AttentionCore's panel scratch is not the Vector{tileWidth} tile's.");
+        return NaNBuffer(length);
     }
 
     // A tile needs a tile's worth of (query row, head) pairs; smaller calls go row by row.
@@ -432,6 +469,35 @@ public sealed class TiledAttentionTests(ITestOutputHelper output)
         public static float Softcap => 5f;
         public static bool IsCausal => true;
         public static int ScoreStride => 1600;
+        public static int OnlineChunk => 512;
+    }
+
+    private struct HeadDim200GroupedShape : ITestShape
+    {
+        public static int Heads => 4;
+        public static int KvHeads => 2;
+        public static int HeadDim => 200;
+        public static float Scale => 0.07f;
+        public static int ScoreStride => 128;
+    }
+
+    private struct HeadDim256CausalShape : ITestShape
+    {
+        public static int Heads => 2;
+        public static int KvHeads => 2;
+        public static int HeadDim => 256;
+        public static float Scale => 0.0625f;
+        public static bool IsCausal => true;
+        public static int ScoreStride => 64;
+    }
+
+    private struct OnlineHeadDim160Shape : ITestShape
+    {
+        public static int Heads => 1;
+        public static int KvHeads => 1;
+        public static int HeadDim => 160;
+        public static float Scale => 0.08f;
+        public static int ScoreStride => 1152;
         public static int OnlineChunk => 512;
     }
 }

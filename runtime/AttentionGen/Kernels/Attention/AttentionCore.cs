@@ -18,8 +18,9 @@ public static class AttentionCore<TShape>
     public static int ScoreScratchLength => TShape.ScoreRows * TShape.ScoreStride;
 
     /// <summary>
-    /// Floats of Kᵀ panel scratch a caller provides: <c>ScoreStride × HeadDim</c>, twice that where this machine's tile,
-    /// narrower than AVX-512's, gathers each head's value rows there too, 0 without tiles.
+    /// Floats of Kᵀ panel scratch a caller provides: <c>ScoreStride × HeadDim</c>, twice that where this machine's tile may
+    /// gather each head's value rows there too (narrower than AVX-512's; on AVX-512, heads of 8 or wider than 128), 0
+    /// without tiles.
     /// </summary>
     public static int KeyPanelScratchLength =>
         TShape.PanelKeys512 > 0 || TShape.HasTile256 || TShape.HasTile128

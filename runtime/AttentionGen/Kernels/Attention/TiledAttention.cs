@@ -13,7 +13,7 @@ namespace AttentionGen.Kernels.Attention;
 /// One driver (<see cref="AttendInTiles{TTile, TLeadingTile}"/>) does the head/tile walk, the causal bookkeeping and the softmax, and
 /// one generic tile (<see cref="Tile{TWidth, TVector, TLayout}"/>) the register blocks, for every width. What is per
 /// width is only the tile's layout, because the register budget sets it (AVX-512's 32 registers hold 6×4
-/// accumulators, 4 key vectors and a broadcast; AVX2's and SSE's 16 hold 6×2 and 4×2): see <see cref="Layout512"/>,
+/// accumulators, 4 key vectors and a broadcast; AVX2's and SSE's 16 hold 6×2 and 4×2): see <see cref="Layout512{TValueRows}"/>,
 /// <see cref="Layout256"/>, <see cref="Layout128"/>.
 /// </remarks>
 internal static class TiledAttention<TShape>
@@ -24,7 +24,7 @@ internal static class TiledAttention<TShape>
     /// <summary>Pairs per Vector512 tile.</summary>
     public const int Rows512 = 6;
 
-    /// <summary>Pairs per Vector512 leading tile (see <see cref="Layout512Leading"/>).</summary>
+    /// <summary>Pairs per Vector512 leading tile (see <see cref="Layout512Leading{TValueRows}"/>).</summary>
     public const int LeadingRows512 = 4;
 
     /// <summary>
@@ -32,7 +32,7 @@ internal static class TiledAttention<TShape>
     /// but for heads of 8, whose two keys per vector are weighed six rows at a time only.
     /// </summary>
     public static int LeadingTileRows512 =>
-        TakesLead<Tile<Vector512Width, Vector512<float>, Layout512>, Tile<Vector512Width, Vector512<float>, Layout512Leading>>() ? LeadingRows512 : Rows512;
+        TakesLead<Tile<Vector512Width, Vector512<float>, Layout512<ValuesInPlace>>, Tile<Vector512Width, Vector512<float>, Layout512Leading<ValuesInPlace>>>() ? LeadingRows512 : Rows512;
 
     /// <summary>
     /// Whether <typeparamref name="TLeadingTile"/> takes the pairs before <typeparamref name="TTile"/>'s whole tiles when
@@ -76,14 +76,45 @@ internal static class TiledAttention<TShape>
     /// tile, and the call has at least <see cref="Rows512"/> (query row, head) pairs per key/value head.
     /// </summary>
     public static void Attend512(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
-        AttendInTiles<Tile<Vector512Width, Vector512<float>, Layout512>, Tile<Vector512Width, Vector512<float>, Layout512Leading>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, 0, TShape.KvHeads, 0, int.MaxValue);
+        AttendPart512(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, 0, TShape.KvHeads, 0, int.MaxValue);
 
     /// <summary>
     /// <see cref="Attend512"/> for key/value head <paramref name="kvHead"/> only, and of its tiles only
     /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>) (see <see cref="AttendInTiles{TTile, TLeadingTile}"/>): one unit of a split call.
     /// </summary>
     public static void AttendPart512(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, int kvHead, int firstTile, int tileEnd) =>
-        AttendInTiles<Tile<Vector512Width, Vector512<float>, Layout512>, Tile<Vector512Width, Vector512<float>, Layout512Leading>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, kvHead, kvHead + 1, firstTile, tileEnd);
+        AttendPart512(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, kvHead, kvHead + 1, firstTile, tileEnd);
+
+    /// <summary>
+    /// The Vector512 tiles over key/value heads [<paramref name="firstKvHead"/>, <paramref name="kvHeadEnd"/>), with each
+    /// head's value rows gathered first where that pays (<see cref="GathersValues512"/>).
+    /// </summary>
+    private static void AttendPart512(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, int firstKvHead, int kvHeadEnd, int firstTile, int tileEnd)
+    {
+        if (GathersValues512(seqLen))
+        {
+            AttendInTiles<Tile<Vector512Width, Vector512<float>, Layout512<GatheredValues>>, Tile<Vector512Width, Vector512<float>, Layout512Leading<GatheredValues>>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, firstKvHead, kvHeadEnd, firstTile, tileEnd);
+        }
+        else
+        {
+            AttendInTiles<Tile<Vector512Width, Vector512<float>, Layout512<ValuesInPlace>>, Tile<Vector512Width, Vector512<float>, Layout512Leading<ValuesInPlace>>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, firstKvHead, kvHeadEnd, firstTile, tileEnd);
+        }
+    }
+
+    /// <summary>
+    /// Whether a Vector512 call of <paramref name="seqLen"/> query rows gathers each head's value rows side by side before
+    /// its tiles (see <see cref="ITile.GathersValues"/>): for heads wider than 128, whose P·V reads each value row once per
+    /// block of 64 columns (three or more times), in calls with enough tiles per key/value head to repay the copy.
+    /// </summary>
+    /// <remarks>
+    /// Zen 5 (EPYC family 26 model 2), one thread, builds alternating, medians, gathered time over in-place time:
+    /// `sdpa H8 S333 D256` 0.955, `H5 S333 D256` 0.976, `H4 S500 D192` 0.973, causal `H8 q100 kv1000 D192` 0.89–0.90,
+    /// cross `H8 q48 kv1000 D256` 0.90–0.93, `q24` even (1.04 by the medians, 1.00 by the minima), `q12` 1.09–1.14 slower:
+    /// hence the floor of 32 pairs. Heads of 72–128 (two blocks) gained 0–2% and some causal rows lost as much, so they read
+    /// in place. The gathered rows are the same values, so the results are the same bits either way.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool GathersValues512(int seqLen) => TShape.HeadDim > GatherAboveHeadDim512 && seqLen * HeadsPerKvHead >= GatherFromPairs512;
 
     /// <summary>
     /// Attention on the Vector256 tile. As <see cref="AttentionCore{TShape}.Attend"/>, and besides: the shape plans this
@@ -122,10 +153,18 @@ internal static class TiledAttention<TShape>
     /// </summary>
     private const int GatherAboveKvWidth = 64;
 
-    /// <summary>Whether a call on the tile of <paramref name="tileWidth"/> bits gathers each head's value rows (see <see cref="ITile.GathersValues"/>).</summary>
+    /// <summary>Heads up to this wide are not gathered on the Vector512 tile (see <see cref="GathersValues512"/>).</summary>
+    private const int GatherAboveHeadDim512 = 128;
+
+    /// <summary>(Query row, head) pairs per key/value head from which a Vector512 call gathers (see <see cref="GathersValues512"/>).</summary>
+    private const int GatherFromPairs512 = 32;
+
+    /// <summary>Whether a call on the tile of <paramref name="tileWidth"/> bits may gather each head's value rows (see <see cref="ITile.GathersValues"/>).</summary>
     internal static bool GathersValuesOn(int tileWidth) => tileWidth switch
     {
-        512 => Tile<Vector512Width, Vector512<float>, Layout512>.GathersValues,
+        512 => TShape.HeadDim > GatherAboveHeadDim512
+            ? Tile<Vector512Width, Vector512<float>, Layout512<GatheredValues>>.GathersValues
+            : Tile<Vector512Width, Vector512<float>, Layout512<ValuesInPlace>>.GathersValues,
         256 => Tile<Vector256Width, Vector256<float>, Layout256>.GathersValues,
         128 => Tile<Vector128Width, Vector128<float>, Layout128>.GathersValues,
         _ => false,
@@ -162,7 +201,7 @@ internal static class TiledAttention<TShape>
     /// (fewer than a tile) take one more tile that starts at pair 0 and overlaps the first whole tile, redoing a few rows
     /// rather than needing a kernel per row count: at the start because under a causal mask the first rows see the fewest
     /// keys, so what it redoes is cheapest there. That leading tile is <typeparamref name="TLeadingTile"/> when the pairs fit
-    /// it (AVX-512's four-row tile, see <see cref="Layout512Leading"/>), else a whole one; and when the leading pairs and
+    /// it (AVX-512's four-row tile, see <see cref="Layout512Leading{TValueRows}"/>), else a whole one; and when the leading pairs and
     /// the first whole tile's make exactly two leading tiles (<see cref="AttentionPaths.LeadsTwice"/>), a second one takes
     /// the first whole tile's place and nothing is redone. The range that starts at the first whole tile also takes the
     /// leading tile, before it, so overlapping rows are always written by one thread in the single-thread order. Every
@@ -546,7 +585,10 @@ internal static class TiledAttention<TShape>
         /// Whether each head's value rows are first copied side by side after the Kᵀ panels, so P·V reads them HeadDim
         /// apart rather than KvWidth apart. The narrow tiles' P·V blocks read one line of each value row per key; KvWidth
         /// apart (3 KB in a 12-head layer) those lines fall in a few L1 sets and kept missing: Zen 4's AVX2 P·V ran at 70% of
-        /// the FMA peak beside QKᵀ's 84%. AVX-512's blocks read whole 256-byte rows, which stream as they are.
+        /// the FMA peak beside QKᵀ's 84%. AVX-512's blocks read whole 256-byte rows, which stream as they are, but once per
+        /// block of 64 columns: a head wider than 128 reads each value row three times or more, and from rows KvWidth apart
+        /// (8 KB at 8 heads of 256) the later passes missed L2 as well. Its calls gather when they have tiles enough to
+        /// repay the copy (see <see cref="GathersValues512"/>).
         /// </summary>
         static abstract bool GathersValues { get; }
 
@@ -601,6 +643,25 @@ internal static class TiledAttention<TShape>
         private float _element;
     }
 
+    /// <summary>Where a Vector512 tile reads a head's value rows: in place, or gathered side by side after the Kᵀ panels.</summary>
+    private interface IValueRows
+    {
+        /// <summary>Whether the rows are gathered (see <see cref="ITile.GathersValues"/>).</summary>
+        static abstract bool Gathered { get; }
+    }
+
+    /// <inheritdoc cref="IValueRows"/>
+    private struct ValuesInPlace : IValueRows
+    {
+        public static bool Gathered => false;
+    }
+
+    /// <inheritdoc cref="IValueRows"/>
+    private struct GatheredValues : IValueRows
+    {
+        public static bool Gathered => true;
+    }
+
     /// <summary>The register budget's choices for one width's tile.</summary>
     private interface ITileLayout
     {
@@ -627,7 +688,8 @@ internal static class TiledAttention<TShape>
     /// AVX-512: 6 pairs × 1–4 key vectors (QKᵀ) and 6 pairs × 4 output vectors (P·V). Its 32 registers hold the 24
     /// accumulators beside the 4 key (or value) vectors and a broadcast.
     /// </summary>
-    private struct Layout512 : ITileLayout
+    private struct Layout512<TValueRows> : ITileLayout
+        where TValueRows : struct, IValueRows
     {
         public static int Rows => Rows512;
 
@@ -643,7 +705,11 @@ internal static class TiledAttention<TShape>
 
         public static int Base2RowsAtOnce => 6;
 
-        public static bool GathersValues => false;
+        public static bool GathersValues
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TValueRows.Gathered;
+        }
     }
 
     /// <summary>
@@ -655,7 +721,8 @@ internal static class TiledAttention<TShape>
     /// first whole one (2 + 6 = 4 + 4), so no row is redone: on Zen 5, 12 alternating process pairs, `sdpa H8 S128 D64`
     /// took 0.7% less time by the medians (1.8% by the minima) and `mha S32 dm64 H4` 4% (1.6%).
     /// </summary>
-    private struct Layout512Leading : ITileLayout
+    private struct Layout512Leading<TValueRows> : ITileLayout
+        where TValueRows : struct, IValueRows
     {
         public static int Rows => LeadingRows512;
 
@@ -671,7 +738,11 @@ internal static class TiledAttention<TShape>
 
         public static int Base2RowsAtOnce => 4;
 
-        public static bool GathersValues => false;
+        public static bool GathersValues
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => TValueRows.Gathered;
+        }
     }
 
     /// <summary>AVX2: 6 pairs × 2 vectors both ways. Its 16 registers hold the 12 accumulators, 2 key (or value) vectors and a broadcast.</summary>
