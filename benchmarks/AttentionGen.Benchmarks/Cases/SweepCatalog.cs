@@ -79,6 +79,11 @@ internal static class SweepCatalog
         Row<SweepH16S100D112>(100, 100),
         Row<SweepH28Kv4S333D128Causal>(333, 333),
 
+        // Heads wider than 128: value rows gathered (the first two) and in place (the short cross-attention).
+        Row<SweepH8S333D192>(333, 333),
+        Row<SweepH8Q100Kv1000D192Causal>(100, 1000),
+        Row<SweepH8Q12Kv1000D256>(12, 1000),
+
         // Run below the declared maximum (declared for 1024 tokens).
         Row<SweepH8Max1024D64Causal>(333, 333),
         Row<SweepH8Max1024D64Causal>(100, 100),

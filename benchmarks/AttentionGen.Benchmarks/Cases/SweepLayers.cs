@@ -181,6 +181,19 @@ internal partial class SweepH16S100D112;
 [ScaledDotProductAttention(Heads = 28, KvHeads = 4, HeadDim = 128, MaxSeqLen = 333, Causal = true)]
 internal partial class SweepH28Kv4S333D128Causal;
 
+// Heads wider than 128, whose P·V reads each value row three or more times: gathered first from 32 pairs per key/value
+// head on the AVX-512 tile (a whole-sequence prefill, a causal chunk against a long cache), read in place below (a short
+// cross-attention).
+
+[ScaledDotProductAttention(Heads = 8, HeadDim = 192, MaxSeqLen = 333)]
+internal partial class SweepH8S333D192;
+
+[ScaledDotProductAttention(Heads = 8, HeadDim = 192, MaxSeqLen = 100, MaxKvSeqLen = 1000, Causal = true)]
+internal partial class SweepH8Q100Kv1000D192Causal;
+
+[ScaledDotProductAttention(Heads = 8, HeadDim = 256, MaxSeqLen = 12, MaxKvSeqLen = 1000)]
+internal partial class SweepH8Q12Kv1000D256;
+
 // Run below the declared maximum (declared for 1024 tokens).
 
 [ScaledDotProductAttention(Heads = 8, HeadDim = 64, MaxSeqLen = 1024, Causal = true)]
