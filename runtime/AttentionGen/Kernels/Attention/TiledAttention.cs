@@ -114,7 +114,14 @@ internal static class TiledAttention<TShape>
     /// in place. The gathered rows are the same values, so the results are the same bits either way.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool GathersValues512(int seqLen) => TShape.HeadDim > GatherAboveHeadDim512 && seqLen * HeadsPerKvHead >= GatherFromPairs512;
+    private static bool GathersValues512(int seqLen) => MayGatherValues512 && seqLen * HeadsPerKvHead >= GatherFromPairs512;
+
+    /// <summary>Whether any call of this shape gathers on the Vector512 tile (see <see cref="GathersValues512"/>): its heads are wider than 128.</summary>
+    private static bool MayGatherValues512
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TShape.HeadDim > GatherAboveHeadDim512;
+    }
 
     /// <summary>
     /// Attention on the Vector256 tile. As <see cref="AttentionCore{TShape}.Attend"/>, and besides: the shape plans this
@@ -162,7 +169,7 @@ internal static class TiledAttention<TShape>
     /// <summary>Whether a call on the tile of <paramref name="tileWidth"/> bits may gather each head's value rows (see <see cref="ITile.GathersValues"/>).</summary>
     internal static bool GathersValuesOn(int tileWidth) => tileWidth switch
     {
-        512 => TShape.HeadDim > GatherAboveHeadDim512
+        512 => MayGatherValues512
             ? Tile<Vector512Width, Vector512<float>, Layout512<GatheredValues>>.GathersValues
             : Tile<Vector512Width, Vector512<float>, Layout512<ValuesInPlace>>.GathersValues,
         256 => Tile<Vector256Width, Vector256<float>, Layout256>.GathersValues,
