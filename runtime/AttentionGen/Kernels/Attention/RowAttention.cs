@@ -819,11 +819,14 @@ internal static class RowAttention<TShape>
     }
 
     /// <summary>
-    /// Heads of a packed stack (<see cref="ScorePackedBlock"/>): one per 128-bit block of a Vector512. AVX2's two blocks
-    /// gain too little fold for the broadcast loads they add: `decode H32 kv8 q1 kv1024 D64` took 1.21× the time of the
-    /// stacked kernel with AVX-512 off (Zen 5, four alternating pairs).
+    /// Heads of a packed stack (<see cref="ScorePackedBlock"/>): two per Vector512, one per 256-bit half, in two vectors.
+    /// AVX2 would hold one head per vector and gain nothing: `decode H32 kv8 q1 kv1024 D64` took 1.21× the time of the
+    /// stacked kernel with AVX-512 off when AVX2 packed one head per 128-bit block (Zen 5, four alternating pairs).
     /// </summary>
     private const int PackedStackHeads = 4;
+
+    /// <summary>Query elements per head in a packed chunk: one 256-bit half of a Vector512.</summary>
+    private const int PackedChunk = 8;
 
     /// <summary>A stream's heads in whole packed stacks.</summary>
     private static int PackedHeads
@@ -837,7 +840,8 @@ internal static class RowAttention<TShape>
 
     /// <summary>
     /// Whether a group's whole stacks of heads score keys through packed queries (<see cref="ScorePackedBlock"/>): with
-    /// groups of a stack or more, where the Vector512 stacked kernels run, and when a query row fits <see cref="MaxPackedQueryFloats"/>.
+    /// groups of a stack or more, where the Vector512 stacked kernels run (heads a multiple of 16 floats, so of the
+    /// packed chunk), and when a query row fits <see cref="MaxPackedQueryFloats"/>.
     /// </summary>
     private static bool PacksQueries
     {
@@ -847,8 +851,8 @@ internal static class RowAttention<TShape>
 
     /// <summary>
     /// Lays one stream's whole stacks of query heads out for <see cref="ScorePackedBlock"/>: per stack, chunk c (head
-    /// elements 4c … 4c + 3) of every head is one vector, head h of the stack in its 128-bit block h. Heads past the
-    /// whole stacks are left out.
+    /// elements 8c … 8c + 7) of its four heads is 32 floats, head h's at 8h, so one Vector512 holds heads 0 and 1 and
+    /// the next heads 2 and 3. Heads past the whole stacks are left out.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PackQueries(ref float queryHeads, ref float packed)
@@ -857,10 +861,10 @@ internal static class RowAttention<TShape>
         for (int head = 0; head < PackedHeads; head++)
         {
             ref float query = ref Unsafe.Add(ref queryHeads, head * HeadDim);
-            ref float target = ref Unsafe.Add(ref packed, (head / stackHeads * stackHeads * HeadDim) + (head % stackHeads * 4));
-            for (nuint d = 0; d < (nuint)HeadDim; d += 4)
+            ref float target = ref Unsafe.Add(ref packed, (head / stackHeads * stackHeads * HeadDim) + (head % stackHeads * PackedChunk));
+            for (nuint d = 0; d < (nuint)HeadDim; d += PackedChunk)
             {
-                Vector128.LoadUnsafe(ref query, d).StoreUnsafe(ref target, d * (nuint)stackHeads);
+                Vector256.LoadUnsafe(ref query, d).StoreUnsafe(ref target, d * (nuint)stackHeads);
             }
         }
     }
@@ -914,15 +918,20 @@ internal static class RowAttention<TShape>
     }
 
     /// <summary>
-    /// One packed stack of a group's heads (one head per 128-bit block) against keys <paramref name="j"/> …
-    /// + <typeparamref name="TKeys"/> − 1 (4 or 8), one accumulator per key.
+    /// One packed stack of a group's four heads against keys <paramref name="j"/> … + <typeparamref name="TKeys"/> − 1
+    /// (4 or 8), two accumulators per key: heads 0 and 1 in one, heads 2 and 3 in the other, one head per 256-bit half.
     /// </summary>
     /// <remarks>
-    /// Each step broadcasts four elements of a key into every block and multiplies them by the same four elements of each
-    /// head's query, so an accumulator's block h holds head h's four partial sums for its key. Folding four keys then
-    /// takes 6 shuffles and 3 adds for a stack's 16 (AVX-512) scores, where vectors along the head dimension
-    /// (<see cref="ScoreStack"/>) take 30 shuffles and 15 adds: a grouped decode step's scores spent as much on those as
-    /// on their multiply-adds. The multiply-adds are as many, with one broadcast load each and one query load per step.
+    /// <para>Each step broadcasts eight elements of a key into both halves of a vector and multiplies them by the same eight
+    /// elements of two heads' queries, once for heads 0 and 1 and once for heads 2 and 3: two multiply-adds per broadcast
+    /// load. With one head per 128-bit block (a four-element broadcast per multiply-add), the loads bound the loop: a bare
+    /// loop of that form ran at 150 GFLOP/s against 205 for this one, of a 229 peak (Zen 5). Whole calls took 0.89–0.94×
+    /// the time on `decode H32 kv8 q1 kv128 D64` (from L2) and 0.88× on MQA `H8 kv1 q1 kv2048 D128`; the 1,024-key row,
+    /// whose 4 MB come from L3, and the decoder benchmark's heads of 32 timed the same within noise (Zen 5, 4 to 8
+    /// alternating rounds). The broadcasts are Avx512DQ's, which every machine with accelerated Vector512 has.</para>
+    /// <para>Folding a key's two accumulators into one vector whose block h holds head h's four partial sums takes 2
+    /// shuffles and an add (<see cref="HeadBlocks"/>); four keys then take 6 shuffles and 3 adds for the stack's 16
+    /// scores, where vectors along the head dimension (<see cref="ScoreStack"/>) take 30 shuffles and 15 adds.</para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void ScorePackedBlock<TKeys>(ref float packed, float* block, int j, int stack, ref float scores)
@@ -930,35 +939,68 @@ internal static class RowAttention<TShape>
     {
         bool eightKeys = TKeys.Value == 8;
         Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        Vector512<float> b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
         ref float stackQueries = ref Unsafe.Add(ref packed, stack * PackedStackHeads * HeadDim);
-        // One byte index for both: the key chunk at block + x, its queries at stackQueries + 4x, a scale an address can
+        // Heads 2 and 3 from their own base, so both query loads take the scaled index straight (one base and an offset
+        // had the JIT compute the address with an extra instruction per step).
+        ref float highQueries = ref Unsafe.Add(ref stackQueries, 2 * PackedChunk);
+        // One byte index for all: the key chunk at block + x, its queries at stackQueries + 4x, a scale an address can
         // carry, so the loop's integer work is the index step, the compare and the branch. The broadcasts take a pointer:
-        // Vector512.Create over a loaded Vector128 compiles to a load and three inserts rather than one vbroadcastf32x4.
-        for (nint x = 0; x < HeadDim * sizeof(float); x += 4 * sizeof(float))
+        // Vector512.Create over a loaded Vector256 compiles to a load and an insert. Not Avx512F's double* overload
+        // (vbroadcastf64x4): .NET 10's JIT encodes its short displacements in units of 16 bytes where the CPU reads units
+        // of 32, so keys 256 bytes apart (heads of 32, two key/value heads) were read from twice as far.
+        for (nint x = 0; x < HeadDim * sizeof(float); x += PackedChunk * sizeof(float))
         {
-            var query = Vector512.LoadUnsafe(ref Unsafe.AddByteOffset(ref stackQueries, x * PackedStackHeads));
+            var low = Vector512.LoadUnsafe(ref Unsafe.AddByteOffset(ref stackQueries, x * PackedStackHeads));
+            var high = Vector512.LoadUnsafe(ref Unsafe.AddByteOffset(ref highQueries, x * PackedStackHeads));
             float* keyChunk = (float*)((byte*)block + x);
-            a0 = Vector512.MultiplyAddEstimate(Avx512F.BroadcastVector128ToVector512(keyChunk), query, a0);
-            a1 = Vector512.MultiplyAddEstimate(Avx512F.BroadcastVector128ToVector512(keyChunk + KvWidth), query, a1);
-            a2 = Vector512.MultiplyAddEstimate(Avx512F.BroadcastVector128ToVector512(keyChunk + (2 * KvWidth)), query, a2);
-            a3 = Vector512.MultiplyAddEstimate(Avx512F.BroadcastVector128ToVector512(keyChunk + (3 * KvWidth)), query, a3);
+            var key = Avx512DQ.BroadcastVector256ToVector512(keyChunk);
+            a0 = Vector512.MultiplyAddEstimate(key, low, a0);
+            b0 = Vector512.MultiplyAddEstimate(key, high, b0);
+            key = Avx512DQ.BroadcastVector256ToVector512(keyChunk + KvWidth);
+            a1 = Vector512.MultiplyAddEstimate(key, low, a1);
+            b1 = Vector512.MultiplyAddEstimate(key, high, b1);
+            key = Avx512DQ.BroadcastVector256ToVector512(keyChunk + (2 * KvWidth));
+            a2 = Vector512.MultiplyAddEstimate(key, low, a2);
+            b2 = Vector512.MultiplyAddEstimate(key, high, b2);
+            key = Avx512DQ.BroadcastVector256ToVector512(keyChunk + (3 * KvWidth));
+            a3 = Vector512.MultiplyAddEstimate(key, low, a3);
+            b3 = Vector512.MultiplyAddEstimate(key, high, b3);
             if (eightKeys)
             {
-                a4 = Vector512.MultiplyAddEstimate(Avx512F.BroadcastVector128ToVector512(keyChunk + (4 * KvWidth)), query, a4);
-                a5 = Vector512.MultiplyAddEstimate(Avx512F.BroadcastVector128ToVector512(keyChunk + (5 * KvWidth)), query, a5);
-                a6 = Vector512.MultiplyAddEstimate(Avx512F.BroadcastVector128ToVector512(keyChunk + (6 * KvWidth)), query, a6);
-                a7 = Vector512.MultiplyAddEstimate(Avx512F.BroadcastVector128ToVector512(keyChunk + (7 * KvWidth)), query, a7);
+                key = Avx512DQ.BroadcastVector256ToVector512(keyChunk + (4 * KvWidth));
+                a4 = Vector512.MultiplyAddEstimate(key, low, a4);
+                b4 = Vector512.MultiplyAddEstimate(key, high, b4);
+                key = Avx512DQ.BroadcastVector256ToVector512(keyChunk + (5 * KvWidth));
+                a5 = Vector512.MultiplyAddEstimate(key, low, a5);
+                b5 = Vector512.MultiplyAddEstimate(key, high, b5);
+                key = Avx512DQ.BroadcastVector256ToVector512(keyChunk + (6 * KvWidth));
+                a6 = Vector512.MultiplyAddEstimate(key, low, a6);
+                b6 = Vector512.MultiplyAddEstimate(key, high, b6);
+                key = Avx512DQ.BroadcastVector256ToVector512(keyChunk + (7 * KvWidth));
+                a7 = Vector512.MultiplyAddEstimate(key, low, a7);
+                b7 = Vector512.MultiplyAddEstimate(key, high, b7);
             }
         }
 
         // Block h of a fold holds head h's scores for four keys.
         ref float stackScores = ref Unsafe.Add(ref scores, (stack * PackedStackHeads * TShape.ScoreStride) + j);
-        StorePerBlock<Vector512Width, Vector512<float>>(HorizontalSum.OfFour(a0, a1, a2, a3) * TShape.Scale, ref stackScores, PackedStackHeads);
+        var firstFour = HorizontalSum.OfFour(HeadBlocks(a0, b0), HeadBlocks(a1, b1), HeadBlocks(a2, b2), HeadBlocks(a3, b3));
+        StorePerBlock<Vector512Width, Vector512<float>>(firstFour * TShape.Scale, ref stackScores, PackedStackHeads);
         if (eightKeys)
         {
-            StorePerBlock<Vector512Width, Vector512<float>>(HorizontalSum.OfFour(a4, a5, a6, a7) * TShape.Scale, ref Unsafe.Add(ref stackScores, 4), PackedStackHeads);
+            var nextFour = HorizontalSum.OfFour(HeadBlocks(a4, b4), HeadBlocks(a5, b5), HeadBlocks(a6, b6), HeadBlocks(a7, b7));
+            StorePerBlock<Vector512Width, Vector512<float>>(nextFour * TShape.Scale, ref Unsafe.Add(ref stackScores, 4), PackedStackHeads);
         }
     }
+
+    /// <summary>
+    /// One key's packed sums (<paramref name="firstPair"/>: heads 0 and 1, a head per 256-bit half; <paramref name="secondPair"/>:
+    /// heads 2 and 3) as one vector whose 128-bit block h holds head h's four partial sums: each half's two blocks added.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> HeadBlocks(Vector512<float> firstPair, Vector512<float> secondPair) =>
+        Avx512F.Shuffle4x128(firstPair, secondPair, 0b10_00_10_00) + Avx512F.Shuffle4x128(firstPair, secondPair, 0b11_01_11_01);
 
     /// <summary>
     /// Block h of <paramref name="sums"/>, for h below <paramref name="blocks"/> (a constant at each call), to score row h
