@@ -954,32 +954,16 @@ internal static class RowAttention<TShape>
             var low = Vector512.LoadUnsafe(ref Unsafe.AddByteOffset(ref stackQueries, x * PackedStackHeads));
             var high = Vector512.LoadUnsafe(ref Unsafe.AddByteOffset(ref highQueries, x * PackedStackHeads));
             float* keyChunk = (float*)((byte*)block + x);
-            var key = Avx512DQ.BroadcastVector256ToVector512(keyChunk);
-            a0 = Vector512.MultiplyAddEstimate(key, low, a0);
-            b0 = Vector512.MultiplyAddEstimate(key, high, b0);
-            key = Avx512DQ.BroadcastVector256ToVector512(keyChunk + KvWidth);
-            a1 = Vector512.MultiplyAddEstimate(key, low, a1);
-            b1 = Vector512.MultiplyAddEstimate(key, high, b1);
-            key = Avx512DQ.BroadcastVector256ToVector512(keyChunk + (2 * KvWidth));
-            a2 = Vector512.MultiplyAddEstimate(key, low, a2);
-            b2 = Vector512.MultiplyAddEstimate(key, high, b2);
-            key = Avx512DQ.BroadcastVector256ToVector512(keyChunk + (3 * KvWidth));
-            a3 = Vector512.MultiplyAddEstimate(key, low, a3);
-            b3 = Vector512.MultiplyAddEstimate(key, high, b3);
+            ScoreKeyChunk(keyChunk, low, high, ref a0, ref b0);
+            ScoreKeyChunk(keyChunk + KvWidth, low, high, ref a1, ref b1);
+            ScoreKeyChunk(keyChunk + (2 * KvWidth), low, high, ref a2, ref b2);
+            ScoreKeyChunk(keyChunk + (3 * KvWidth), low, high, ref a3, ref b3);
             if (eightKeys)
             {
-                key = Avx512DQ.BroadcastVector256ToVector512(keyChunk + (4 * KvWidth));
-                a4 = Vector512.MultiplyAddEstimate(key, low, a4);
-                b4 = Vector512.MultiplyAddEstimate(key, high, b4);
-                key = Avx512DQ.BroadcastVector256ToVector512(keyChunk + (5 * KvWidth));
-                a5 = Vector512.MultiplyAddEstimate(key, low, a5);
-                b5 = Vector512.MultiplyAddEstimate(key, high, b5);
-                key = Avx512DQ.BroadcastVector256ToVector512(keyChunk + (6 * KvWidth));
-                a6 = Vector512.MultiplyAddEstimate(key, low, a6);
-                b6 = Vector512.MultiplyAddEstimate(key, high, b6);
-                key = Avx512DQ.BroadcastVector256ToVector512(keyChunk + (7 * KvWidth));
-                a7 = Vector512.MultiplyAddEstimate(key, low, a7);
-                b7 = Vector512.MultiplyAddEstimate(key, high, b7);
+                ScoreKeyChunk(keyChunk + (4 * KvWidth), low, high, ref a4, ref b4);
+                ScoreKeyChunk(keyChunk + (5 * KvWidth), low, high, ref a5, ref b5);
+                ScoreKeyChunk(keyChunk + (6 * KvWidth), low, high, ref a6, ref b6);
+                ScoreKeyChunk(keyChunk + (7 * KvWidth), low, high, ref a7, ref b7);
             }
         }
 
@@ -992,6 +976,18 @@ internal static class RowAttention<TShape>
             var nextFour = HorizontalSum.OfFour(HeadBlocks(a4, b4), HeadBlocks(a5, b5), HeadBlocks(a6, b6), HeadBlocks(a7, b7));
             StorePerBlock<Vector512Width, Vector512<float>>(nextFour * TShape.Scale, ref Unsafe.Add(ref stackScores, 4), PackedStackHeads);
         }
+    }
+
+    /// <summary>
+    /// Eight elements of a key, broadcast into both halves of a vector (one load), times the same elements of heads 0 and 1
+    /// (<paramref name="low"/>) and of heads 2 and 3 (<paramref name="high"/>), added to the key's two accumulators.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void ScoreKeyChunk(float* keyChunk, Vector512<float> low, Vector512<float> high, ref Vector512<float> firstPair, ref Vector512<float> secondPair)
+    {
+        var key = Avx512DQ.BroadcastVector256ToVector512(keyChunk);
+        firstPair = Vector512.MultiplyAddEstimate(key, low, firstPair);
+        secondPair = Vector512.MultiplyAddEstimate(key, high, secondPair);
     }
 
     /// <summary>
