@@ -819,9 +819,9 @@ internal static class RowAttention<TShape>
     }
 
     /// <summary>
-    /// Heads of a packed stack (<see cref="ScorePackedBlock"/>): two per Vector512, one per 256-bit half, in two vectors.
-    /// AVX2 would hold one head per vector and gain nothing: `decode H32 kv8 q1 kv1024 D64` took 1.21× the time of the
-    /// stacked kernel with AVX-512 off when AVX2 packed one head per 128-bit block (Zen 5, four alternating pairs).
+    /// Heads of a packed stack (<see cref="ScorePackedBlock"/>): two to a Vector512, one per 256-bit half. AVX2 has no
+    /// packed stacks: packing one head per 128-bit block there took 1.21× the time of the stacked kernel on
+    /// `decode H32 kv8 q1 kv1024 D64` with AVX-512 off (Zen 5, four alternating pairs).
     /// </summary>
     private const int PackedStackHeads = 4;
 
