@@ -33,6 +33,14 @@ public sealed class RowAttentionTests
 
     [Theory]
     [MemberData(nameof(DecodeLengths))]
+    public void Decode_Gqa7_HeadDim32_StreamsInTurn(int kvSeqLen) => Check<Gqa7Dim32InTurns>(1, kvSeqLen);
+
+    [Theory]
+    [MemberData(nameof(DecodeLengths))]
+    public void Decode_Gqa5_HeadDim16(int kvSeqLen) => Check<Gqa5Dim16>(1, kvSeqLen);
+
+    [Theory]
+    [MemberData(nameof(DecodeLengths))]
     public void Decode_Gqa8_HeadDim128(int kvSeqLen) => Check<Gqa8Dim128>(1, kvSeqLen);
 
     [Theory]
@@ -74,6 +82,7 @@ public sealed class RowAttentionTests
         for (int kvSeqLen = 1; kvSeqLen <= MaxKv; kvSeqLen++)
         {
             Check<Gqa4Dim32Causal>(1, kvSeqLen);
+            Check<Gqa7Dim32InTurns>(1, kvSeqLen);
             Check<MultiQuery2Dim100>(1, kvSeqLen);
         }
     }
@@ -217,6 +226,27 @@ public sealed class RowAttentionTests
         public static int Heads => 12; public static int KvHeads => 2; public static int HeadDim => 16;
         public static float Scale => 0.25f; public static float Softcap => 0; public static bool IsCausal => false;
         public static int ScoreStride => StrideFor(MaxKv); public static int ScoreRows => 6;
+        public static int PanelKeys512 => 0; public static bool HasTile256 => false; public static bool HasTile128 => false; public static int OnlineChunk => 0;
+    }
+
+    /// <summary>
+    /// Seven heads per group with a score row for every head, so a decode step takes its two streams in turns: on AVX-512 a
+    /// packed stack of four and three left over, scored on the same turns of keys.
+    /// </summary>
+    private struct Gqa7Dim32InTurns : IAttentionShape
+    {
+        public static int Heads => 14; public static int KvHeads => 2; public static int HeadDim => 32;
+        public static float Scale => 0.1767767f; public static float Softcap => 0; public static bool IsCausal => false;
+        public static int ScoreStride => StrideFor(MaxKv); public static int ScoreRows => 14;
+        public static int PanelKeys512 => 0; public static bool HasTile256 => false; public static bool HasTile128 => false; public static int OnlineChunk => 0;
+    }
+
+    /// <summary>Five heads per group, one stream at a time: on AVX-512 a packed stack of four and one left over.</summary>
+    private struct Gqa5Dim16 : IAttentionShape
+    {
+        public static int Heads => 10; public static int KvHeads => 2; public static int HeadDim => 16;
+        public static float Scale => 0.25f; public static float Softcap => 0; public static bool IsCausal => false;
+        public static int ScoreStride => StrideFor(MaxKv); public static int ScoreRows => 5;
         public static int PanelKeys512 => 0; public static bool HasTile256 => false; public static bool HasTile128 => false; public static int OnlineChunk => 0;
     }
 
