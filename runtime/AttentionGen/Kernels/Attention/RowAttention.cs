@@ -244,14 +244,27 @@ internal static class RowAttention<TShape>
     /// <summary>
     /// Whether one query row of several key/value streams takes them in turns per block of keys: with groups, on the stacked
     /// kernels (a key's score there does not depend on the block it is scored in, from 4 keys up, and value sums continue
-    /// exactly), when the shape planned a score row for every head.
+    /// exactly), when the shape planned a score row for every head. On AVX-512, a group too small to pack (2 or 3 heads)
+    /// takes turns only over more than <see cref="MostStreamsOneAfterAnother"/> streams.
     /// </summary>
     private static bool TakesStreamsInTurn
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Grouped && TShape.ScoreRows >= TShape.Heads
-            && ((Vector512.IsHardwareAccelerated && Stacks512) || (Vector256.IsHardwareAccelerated && Stacks256));
+            && (Vector512.IsHardwareAccelerated && Stacks512
+                ? PacksQueries || TShape.KvHeads > MostStreamsOneAfterAnother
+                : Vector256.IsHardwareAccelerated && Stacks256);
     }
+
+    /// <summary>
+    /// The most key/value streams over which an AVX-512 group of 2 or 3 heads scores and weighs one stream after another
+    /// rather than in turns. There, each stream's own pass over its slice of the rows was the faster: `H4 kv2 q1 kv1000
+    /// D128` took 0.84–0.87× the time in three runs, `H6 kv2` 0.82×, `H4 kv2 D64` 0.91–0.92×, `H8 kv4 D128` 0.95×;
+    /// with 8 streams it was 1.06× (`H16 kv8 D128`) and 0.95× (`D64`), so turns stay there. Packed groups kept their
+    /// turns: without them `H16 kv4 D128` took 1.18× the time and `H32 kv8 D64` 1.04×; and so did AVX2, where
+    /// `H32 kv8 D64` took 1.28× without (Zen 5, 3 to 4 alternating rounds each).
+    /// </summary>
+    private const int MostStreamsOneAfterAnother = 4;
 
     /// <summary>
     /// One query row (a decode step) of streams [<paramref name="firstStream"/>, <paramref name="streamEnd"/>), each as
