@@ -259,7 +259,7 @@ internal static class RowAttention<TShape>
     /// <summary>
     /// The most key/value streams over which an AVX-512 group of 2 or 3 heads scores and weighs one stream after another
     /// rather than in turns. There, each stream's own pass over its slice of the rows was the faster: `H4 kv2 q1 kv1000
-    /// D128` took 0.84–0.87× the time in three runs, `H6 kv2` 0.82×, `H4 kv2 D64` 0.91–0.92×, `H8 kv4 D128` 0.95×;
+    /// D128` took 0.83–0.87× the time in four runs, `H6 kv2` 0.82–0.88×, `H4 kv2 D64` 0.91–0.92×, `H8 kv4 D128` 0.95×;
     /// with 8 streams it was 1.06× (`H16 kv8 D128`) and 0.95× (`D64`), so turns stay there. Packed groups kept their
     /// turns: without them `H16 kv4 D128` took 1.18× the time and `H32 kv8 D64` 1.04×; and so did AVX2, where
     /// `H32 kv8 D64` took 1.28× without (Zen 5, 3 to 4 alternating rounds each).
@@ -882,8 +882,8 @@ internal static class RowAttention<TShape>
     /// <summary>
     /// The first <paramref name="heads"/> stacked heads of <paramref name="streams"/> streams (queries, packed queries, key
     /// slices and score rows a stream apart) against <paramref name="count"/> keys: the whole stacks from the packed
-    /// queries, and the heads past them (groups of 5 to 7) through the unpacked kernel on the same turn of keys, so K is
-    /// read from memory once. A key's score does not depend on the turn it lands in.
+    /// queries, and the heads past them (1 to 3, as in groups of 5 to 7) through the unpacked kernel on the same turn of
+    /// keys, so K is read from memory once. A key's score does not depend on the turn it lands in.
     /// </summary>
     /// <remarks>
     /// Scoring the heads past the stacks in a second pass over every key read K twice, and `H12 kv2 q1 kv1000 D128` (a
