@@ -310,8 +310,9 @@ public static partial class PackedLinear
     /// One panel at a time over all the rows. A call whose inputs, weights and outputs outgrow L2 runs at about 86% of the
     /// FMA peak against 93% for one that fits (Zen 5: 384 × 384 × 384 at 200 GFLOP/s, 192 × 384 × 384 at 219). Two
     /// orders that read the input rows less often did not close that gap: each tile's rows against two panels before the
-    /// next tile (half the passes over the input) timed 0.99× at 512 × 768 × 2304 and 1.09× at 512 × 3072 × 768, whose
-    /// two panels no longer fit L2; and asking for the next tile's input rows before each tile, 1.03–1.05×.
+    /// next tile (half the passes over the input) timed 0.99× at 512 × 768 × 2304, within noise, and 1.09× at
+    /// 512 × 3072 × 768, whose two panels no longer fit L2; and asking for the next tile's input rows before each tile
+    /// (into L1 or L2) timed 1.03–1.05×.
     /// </remarks>
     [SkipLocalsInit]
     private static void Drive<TPanels, TElement>(ReadOnlySpan<float> input, ref TElement panels, ReadOnlySpan<float> bias, Span<float> output, int firstRow, int rowEnd, int inDim, int outDim, int firstPanel, int panelEnd)
@@ -462,10 +463,12 @@ public static partial class PackedLinear
     /// Where S16 still waits, and what did not pay on Zen 5 either (all-MiniLM at 16 tokens, one thread, three alternating
     /// rounds, time against this scheme's). A profile that gave each panel's first tile a kernel of its own put 27% of
     /// that tile's samples on its panel loads, and it took 1.38× the second six-row tile's time for the same work, which
-    /// runs from L2 without stalls: the first tile still waits on DRAM. Asking two or three panels ahead: 1.03–1.04×. The
-    /// first tile alone asking for the whole next panel (four lines a step): 1.13–1.19×. The two six-row tiles asking for
-    /// halves: 0.97–0.98× with the weights in cache, 1.05–1.07× without. <c>prefetcht2</c> 1.04×, <c>prefetcht0</c>
-    /// 1.01×, <c>prefetchnta</c> 1.01×; asking for nothing 1.12–1.17×.
+    /// runs from L2 without stalls: the first tile still waits on DRAM. Slower: the first tile alone asking for the whole
+    /// next panel (four lines a step), 1.13–1.19×; asking for nothing, 1.12–1.17×. No better, within this host's noise
+    /// (identical builds timed up to 4% apart): asking two or three panels ahead (1.03–1.04×), the two six-row tiles
+    /// asking for halves (0.97–0.98× with the weights in cache, 1.05–1.07× without), <c>prefetcht2</c>,
+    /// <c>prefetcht0</c> or <c>prefetchnta</c> in place of <c>prefetcht1</c> (1.01–1.04×), and the four-row tile first
+    /// (1.02–1.04×).
     /// </para>
     /// </remarks>
     private static int AskingTiles<TElement>(int rows, int width)
