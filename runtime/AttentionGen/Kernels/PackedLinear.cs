@@ -464,9 +464,9 @@ public static partial class PackedLinear
     /// rounds, time against this scheme's). A profile that gave each panel's first tile a kernel of its own put 27% of
     /// that tile's samples on its panel loads, and it took 1.38× the second six-row tile's time for the same work, which
     /// runs from L2 without stalls: the first tile still waits on DRAM. Slower: the first tile alone asking for the whole
-    /// next panel (four lines a step), 1.13–1.19×; asking for nothing, 1.12–1.17×. No better, within this host's noise
-    /// (identical builds timed up to 4% apart): asking two or three panels ahead (1.03–1.04×), the two six-row tiles
-    /// asking for halves (0.97–0.98× with the weights in cache, 1.05–1.07× without), <c>prefetcht2</c>,
+    /// next panel (four lines a step), 1.13–1.19×; asking for nothing, 1.12–1.17×. Mixed: the two six-row tiles asking
+    /// for halves, 0.97–0.98× with the weights in cache but 1.05–1.07× without. No better, within this host's noise
+    /// (identical builds timed up to 4% apart): asking two or three panels ahead (1.03–1.04×), <c>prefetcht2</c>,
     /// <c>prefetcht0</c> or <c>prefetchnta</c> in place of <c>prefetcht1</c> (1.01–1.04×), and the four-row tile first
     /// (1.02–1.04×).
     /// </para>
