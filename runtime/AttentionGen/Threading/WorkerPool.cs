@@ -22,6 +22,9 @@ namespace AttentionGen.Threading;
 /// microseconds later, finds them awake instead of paying a context switch; an idle process costs nothing after that.
 /// When <see cref="Parallelism.MaxThreads"/> falls, workers past it take no chunks: they see each job, skip it and wait
 /// again (threads are never ended, so a worker index always names one thread and one scratch).</para>
+/// <para>On Linux a job that must wake sleeping workers first narrows their CPU masks to every CPU but the caller's, so
+/// the scheduler does not wake them onto the caller's core, and each worker restores its own mask once it runs (see
+/// <see cref="WakePlacement"/>).</para>
 /// </remarks>
 internal static unsafe class WorkerPool
 {
@@ -58,6 +61,9 @@ internal static unsafe class WorkerPool
 
     private static long _workerChunks;
 
+    // Each worker's wake-placement state (index 0 unused), grown under Parallelism's lock before a worker starts.
+    private static WorkerState?[] _workers = new WorkerState?[1];
+
     // What each worker's thread has allocated in all, as of its last chunk: GC.GetAllocatedBytesForCurrentThread counts
     // only the thread that asks, so the tests read the workers' share here.
     private static long[] _workerAllocatedBytes = new long[1];
@@ -87,11 +93,20 @@ internal static unsafe class WorkerPool
             Volatile.Write(ref _workerAllocatedBytes, grown);
         }
 
+        if (_workers.Length <= count)
+        {
+            var grown = new WorkerState?[count + 1];
+            _workers.CopyTo(grown, 0);
+            Volatile.Write(ref _workers, grown);
+        }
+
         while (_workerCount < count)
         {
             int participant = ++_workerCount;
+            var worker = new WorkerState(participant);
+            _workers[participant] = worker;
             var thread = new Thread(Work) { IsBackground = true, Name = $"AttentionGen worker {participant}" };
-            thread.UnsafeStart(participant);
+            thread.UnsafeStart(worker);
         }
     }
 
@@ -137,6 +152,7 @@ internal static unsafe class WorkerPool
             Interlocked.Exchange(ref _jobId, id);
             if (Volatile.Read(ref _sleepers) > 0)
             {
+                KeepSleepersOffThisCpu(workers);
                 lock (WakeGate)
                 {
                     Monitor.PulseAll(WakeGate);
@@ -237,13 +253,48 @@ internal static unsafe class WorkerPool
         }
     }
 
+    /// <summary>
+    /// Narrows each joining worker that is asleep to every CPU but this thread's, so the wake below does not put it on
+    /// this core (see <see cref="WakePlacement"/>); the worker widens its mask again once it runs.
+    /// </summary>
+    private static void KeepSleepersOffThisCpu(int workers)
+    {
+        if (!WakePlacement.IsSupported)
+        {
+            return;
+        }
+
+        int cpu = WakePlacement.CurrentCpu();
+        WorkerState?[] states = Volatile.Read(ref _workers);
+        for (int participant = 1; participant <= workers && participant < states.Length; participant++)
+        {
+            if (states[participant] is { HasMask: true } worker && Volatile.Read(ref worker.Asleep) != 0 &&
+                WakePlacement.ExcludeCpu(worker.ThreadId, worker.StartMask, cpu))
+            {
+                worker.ExcludedCpu = cpu;
+                Volatile.Write(ref worker.Narrowed, 1);
+            }
+        }
+    }
+
     private static void Work(object? state)
     {
-        int participant = (int)state!;
+        var worker = (WorkerState)state!;
+        int participant = worker.Participant;
+        worker.CaptureThread();
         int seen = Volatile.Read(ref _jobId);
         while (true)
         {
-            seen = WaitForJob(seen);
+            seen = WaitForJob(seen, worker);
+
+            // Narrowed while asleep (or while about to sleep) so the wake placed it off the caller's core: it runs there
+            // now, so the full mask can come back without moving it.
+            if (Volatile.Read(ref worker.Narrowed) != 0 && Interlocked.Exchange(ref worker.Narrowed, 0) != 0)
+            {
+                worker.LastWakeCpu = WakePlacement.CurrentCpu();
+                WakePlacement.Restore(worker.StartMask);
+            }
+
             if (participant > Volatile.Read(ref _joinLimit))
             {
                 continue;
@@ -273,13 +324,14 @@ internal static unsafe class WorkerPool
     }
 
     /// <summary>Spins, then blocks, until a job newer than <paramref name="seen"/> is posted; returns its id.</summary>
-    private static int WaitForJob(int seen)
+    private static int WaitForJob(int seen, WorkerState worker)
     {
         long deadline = Stopwatch.GetTimestamp() + SpinTicks;
         while (Volatile.Read(ref _jobId) == seen)
         {
             if (Stopwatch.GetTimestamp() > deadline)
             {
+                Volatile.Write(ref worker.Asleep, 1);
                 Interlocked.Increment(ref _sleepers);
                 lock (WakeGate)
                 {
@@ -290,6 +342,7 @@ internal static unsafe class WorkerPool
                 }
 
                 Interlocked.Decrement(ref _sleepers);
+                Volatile.Write(ref worker.Asleep, 0);
                 break;
             }
 
@@ -298,4 +351,50 @@ internal static unsafe class WorkerPool
 
         return Volatile.Read(ref _jobId);
     }
+
+    /// <summary>What the pool knows of one worker's thread, for <see cref="WakePlacement"/>.</summary>
+    private sealed class WorkerState(int participant)
+    {
+        public readonly int Participant = participant;
+
+        /// <summary>The mask the thread started with, given back after a narrowed wake.</summary>
+        public WakePlacement.CpuMask StartMask;
+
+        /// <summary>The OS thread id, 0 until the thread has started (and for good where placement is unsupported).</summary>
+        public int ThreadId;
+
+        /// <summary>Whether <see cref="StartMask"/> and <see cref="ThreadId"/> were read.</summary>
+        public bool HasMask;
+
+        /// <summary>1 from just before the worker blocks until it is awake again.</summary>
+        public int Asleep;
+
+        /// <summary>1 while the caller has narrowed the worker's mask and the worker has not yet restored it.</summary>
+        public int Narrowed;
+
+        /// <summary>The CPU the caller last narrowed the worker's mask away from; for tests.</summary>
+        public int ExcludedCpu = -1;
+
+        /// <summary>The CPU the worker found itself on after its last narrowed wake, before restoring; for tests.</summary>
+        public int LastWakeCpu = -1;
+
+        /// <summary>Reads the running thread's id and mask; published last, so a caller that sees both sees them whole.</summary>
+        public void CaptureThread()
+        {
+            if (WakePlacement.TryCaptureMask(out StartMask))
+            {
+                ThreadId = WakePlacement.CurrentThreadId();
+                Volatile.Write(ref HasMask, ThreadId != 0);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Worker <paramref name="participant"/>'s placement as tests see it: whether it is asleep, its OS thread id, the CPU
+    /// its mask was last narrowed away from and the CPU it woke on then (−1: never), and its mask as it started.
+    /// </summary>
+    internal static (bool Asleep, int ThreadId, int ExcludedCpu, int WakeCpu, WakePlacement.CpuMask StartMask)? Placement(int participant) =>
+        Volatile.Read(ref _workers) is { } states && participant < states.Length && states[participant] is { HasMask: true } worker
+            ? (Volatile.Read(ref worker.Asleep) != 0, worker.ThreadId, Volatile.Read(ref worker.ExcludedCpu), Volatile.Read(ref worker.LastWakeCpu), worker.StartMask)
+            : null;
 }
