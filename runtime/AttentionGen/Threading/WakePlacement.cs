@@ -28,8 +28,11 @@ internal static unsafe partial class WakePlacement
 
     private const int MaskBytes = MaskWords * sizeof(ulong);
 
-    /// <summary>Whether this OS has the calls at all; each use still checks its own call's result.</summary>
-    public static bool IsSupported => OperatingSystem.IsLinux();
+    /// <summary>
+    /// Whether the calls are there: Linux, with a C library that exports all four (glibc 2.30 or later, musl 1.2.2 or
+    /// later for <c>gettid</c>). Probed once, so a missing export turns the placement off instead of failing a worker.
+    /// </summary>
+    public static bool IsSupported { get; } = Probe();
 
     /// <summary>The calling thread's OS id (0 where unsupported), for <see cref="ExcludeCpu"/>.</summary>
     public static int CurrentThreadId() => IsSupported ? GetTid() : 0;
@@ -101,6 +104,24 @@ internal static unsafe partial class WakePlacement
             }
 
             return true;
+        }
+    }
+
+    private static bool Probe()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        try
+        {
+            CpuMask mask = default;
+            return GetTid() > 0 && SchedGetCpu() >= 0 && SchedGetAffinity(0, MaskBytes, mask.Words) == 0;
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            return false;
         }
     }
 
