@@ -8,10 +8,11 @@ namespace AttentionGen.Threading;
 /// wakes it, so the scheduler places it on another core; the worker widens its mask back as soon as it runs.
 /// </summary>
 /// <remarks>
-/// <para>Why: Linux may place a woken thread on its waker's CPU (wake-affine) when the two CPUs share no last-level
-/// cache in its topology, as on virtual machines that describe no caches, and favours that more the longer the waker
-/// slept (its load average has decayed). The worker then shares the caller's core, in slices, until the load balancer
-/// moves one of them milliseconds later: traced on the 2-core Zen 5 VM with <c>perf sched</c>, after 50 ms idle a
+/// <para>Why: Linux may place a woken thread on its waker's CPU (wake-affine). The worker then shares the caller's core,
+/// in slices, until the load balancer moves one of them milliseconds later. Traced on the 2-core Zen 5 VM (Linux 6.18,
+/// which describes no caches to the guest, so the scheduler likely sees no cache shared between the two CPUs and does
+/// not look for the idle one beside the waker; and likely more so the longer the waker slept, as its load average
+/// decays) with <c>perf sched</c>: after 50 ms idle a
 /// two-thread <c>mha S512 dm768</c> call took 13.8 ms against 8.9 ms back to back (16.3 ms on one thread), caller and
 /// worker alternating on one CPU for 5–7 ms; after 10 ms idle it did not happen. Pinning the two threads to different
 /// CPUs by hand made the first call after an idle gap as fast as the rest, and so does this: 9.0 ms after 50 ms idle, and
