@@ -61,12 +61,8 @@ internal static unsafe class WorkerPool
 
     private static long _workerChunks;
 
-    // Each worker's wake-placement state (index 0 unused), grown under Parallelism's lock before a worker starts.
+    // Each worker's state (index 0 unused), grown under Parallelism's lock before a worker starts.
     private static WorkerState?[] _workers = new WorkerState?[1];
-
-    // What each worker's thread has allocated in all, as of its last chunk: GC.GetAllocatedBytesForCurrentThread counts
-    // only the thread that asks, so the tests read the workers' share here.
-    private static long[] _workerAllocatedBytes = new long[1];
 
     /// <summary>Bytes the workers' threads have allocated since they started, as of their last chunks; for tests.</summary>
     internal static long WorkerAllocatedBytes
@@ -74,9 +70,9 @@ internal static unsafe class WorkerPool
         get
         {
             long sum = 0;
-            foreach (long bytes in Volatile.Read(ref _workerAllocatedBytes))
+            foreach (WorkerState? worker in Volatile.Read(ref _workers))
             {
-                sum += bytes;
+                sum += worker is null ? 0 : Volatile.Read(ref worker.AllocatedBytes);
             }
 
             return sum;
@@ -86,13 +82,6 @@ internal static unsafe class WorkerPool
     /// <summary>Starts workers until there are <paramref name="count"/>. Called under <see cref="Parallelism"/>'s lock.</summary>
     internal static void EnsureWorkers(int count)
     {
-        if (_workerAllocatedBytes.Length <= count)
-        {
-            var grown = new long[count + 1];
-            _workerAllocatedBytes.CopyTo(grown, 0);
-            Volatile.Write(ref _workerAllocatedBytes, grown);
-        }
-
         if (_workers.Length <= count)
         {
             var grown = new WorkerState?[count + 1];
@@ -268,7 +257,7 @@ internal static unsafe class WorkerPool
         WorkerState?[] states = Volatile.Read(ref _workers);
         for (int participant = 1; participant <= workers && participant < states.Length; participant++)
         {
-            if (states[participant] is { HasMask: true } worker && Volatile.Read(ref worker.Asleep) != 0 &&
+            if (states[participant] is { } worker && Volatile.Read(ref worker.ThreadId) != 0 && Volatile.Read(ref worker.Asleep) != 0 &&
                 WakePlacement.ExcludeCpu(worker.ThreadId, worker.StartMask, cpu))
             {
                 worker.ExcludedCpu = cpu;
@@ -317,7 +306,7 @@ internal static unsafe class WorkerPool
                 }
 
                 Interlocked.Increment(ref _workerChunks);
-                Volatile.Write(ref Volatile.Read(ref _workerAllocatedBytes)[participant], GC.GetAllocatedBytesForCurrentThread());
+                Volatile.Write(ref worker.AllocatedBytes, GC.GetAllocatedBytesForCurrentThread());
                 Interlocked.Increment(ref _doneChunks);
             }
         }
@@ -352,7 +341,7 @@ internal static unsafe class WorkerPool
         return Volatile.Read(ref _jobId);
     }
 
-    /// <summary>What the pool knows of one worker's thread, for <see cref="WakePlacement"/>.</summary>
+    /// <summary>What the pool knows of one worker's thread: what it allocated, and its state for <see cref="WakePlacement"/>.</summary>
     private sealed class WorkerState(int participant)
     {
         public readonly int Participant = participant;
@@ -360,11 +349,17 @@ internal static unsafe class WorkerPool
         /// <summary>The mask the thread started with, given back after a narrowed wake.</summary>
         public WakePlacement.CpuMask StartMask;
 
-        /// <summary>The OS thread id, 0 until the thread has started (and for good where placement is unsupported).</summary>
+        /// <summary>
+        /// The OS thread id, written after <see cref="StartMask"/>: 0 until both were read (and for good where placement
+        /// is unsupported), so a caller that sees an id sees the mask whole.
+        /// </summary>
         public int ThreadId;
 
-        /// <summary>Whether <see cref="StartMask"/> and <see cref="ThreadId"/> were read.</summary>
-        public bool HasMask;
+        /// <summary>
+        /// What the thread has allocated in all, as of its last chunk: <c>GC.GetAllocatedBytesForCurrentThread</c> counts
+        /// only the thread that asks, so the tests read the workers' share here.
+        /// </summary>
+        public long AllocatedBytes;
 
         /// <summary>1 from just before the worker blocks until it is awake again.</summary>
         public int Asleep;
@@ -378,13 +373,12 @@ internal static unsafe class WorkerPool
         /// <summary>The CPU the worker found itself on after its last narrowed wake, before restoring; for tests.</summary>
         public int LastWakeCpu = -1;
 
-        /// <summary>Reads the running thread's id and mask; published last, so a caller that sees both sees them whole.</summary>
+        /// <summary>Reads the running thread's mask, then publishes its id.</summary>
         public void CaptureThread()
         {
             if (WakePlacement.TryCaptureMask(out StartMask))
             {
-                ThreadId = WakePlacement.CurrentThreadId();
-                Volatile.Write(ref HasMask, ThreadId != 0);
+                Volatile.Write(ref ThreadId, WakePlacement.CurrentThreadId());
             }
         }
     }
@@ -394,7 +388,7 @@ internal static unsafe class WorkerPool
     /// its mask was last narrowed away from and the CPU it woke on then (−1: never), and its mask as it started.
     /// </summary>
     internal static (bool Asleep, int ThreadId, int ExcludedCpu, int WakeCpu, WakePlacement.CpuMask StartMask)? Placement(int participant) =>
-        Volatile.Read(ref _workers) is { } states && participant < states.Length && states[participant] is { HasMask: true } worker
+        Volatile.Read(ref _workers) is { } states && participant < states.Length && states[participant] is { } worker && Volatile.Read(ref worker.ThreadId) != 0
             ? (Volatile.Read(ref worker.Asleep) != 0, worker.ThreadId, Volatile.Read(ref worker.ExcludedCpu), Volatile.Read(ref worker.LastWakeCpu), worker.StartMask)
             : null;
 }
