@@ -267,7 +267,9 @@ public static partial class PackedLinear
         // its core for a while (shared machines) leaves units for the others to take instead of holding up the whole
         // call; and one panel each while there are at most 16 per thread, because ranges of unequal panel counts finish
         // unevenly: 12 panels (a 768-wide output) cut in 8 ranges of 1 and 2 panels left one of two threads with 7
-        // panels' work and the other idle after 5.
+        // panels' work and the other idle after 5. A unit's last panel asks for nothing ahead, though the next panel may
+        // be another unit's: asking for it anyway made two threads' all-MiniLM at 16 tokens (weights from DRAM) 1.03–1.15×
+        // slower, Zen 5, alternating builds; the next unit often runs on the other core, so the lines went to the wrong L2.
         int panelRanges = Math.Min(panelCount, 16 * threads);
         int rowRanges = panelCount >= threads ? 1 : Math.Clamp((threads + panelCount - 1) / panelCount, 1, Math.Max(1, rows / Rows));
         if (panelRanges * rowRanges < 2)
@@ -468,7 +470,10 @@ public static partial class PackedLinear
     /// for halves, 0.97–0.98× with the weights in cache but 1.05–1.07× without. No better, within this host's noise
     /// (identical builds timed up to 4% apart): asking two or three panels ahead (1.03–1.04×), <c>prefetcht2</c>,
     /// <c>prefetcht0</c> or <c>prefetchnta</c> in place of <c>prefetcht1</c> (1.01–1.04×), and the four-row tile first
-    /// (1.02–1.04×).
+    /// (1.02–1.04×). Nor did a call naming the weights multiplied after it, so that its last panel asks for their start
+    /// (Zen 5, 2026-12-01): 0.97–0.98× the time over six separately allocated all-MiniLM-sized matrices from DRAM, but
+    /// 1.00–1.03× (noise) on all-MiniLM itself, whose tensors share one allocation in the order they are used, so the
+    /// first panel of the next matrix likely follows the last one's lines for the hardware prefetcher too.
     /// </para>
     /// </remarks>
     private static int AskingTiles<TElement>(int rows, int width)
