@@ -263,14 +263,18 @@ public static partial class PackedLinear
         // ranges read every panel once per range, which doubled a short call's (all-MiniLM at 16 tokens) weight traffic
         // from memory and made two threads slower than one; so rows are split only when there are fewer panels than
         // threads, in even ranges of at least six rows (each range slides its own last tile; ranges of whole six-row
-        // tiles gave two threads 12 and 20 of 32 rows). Many units per thread rather than one, so a thread that loses
-        // its core for a while (shared machines) leaves units for the others to take instead of holding up the whole
-        // call; and one panel each while there are at most 16 per thread, because ranges of unequal panel counts finish
-        // unevenly: 12 panels (a 768-wide output) cut in 8 ranges of 1 and 2 panels left one of two threads with 7
-        // panels' work and the other idle after 5. A unit's last panel asks for nothing ahead, though the next panel may
-        // be another unit's: asking for it anyway made two threads' all-MiniLM at 16 tokens (weights from DRAM) 1.03–1.15×
-        // slower, Zen 5, alternating builds; the next unit often runs on the other core, so the lines went to the wrong L2.
-        int panelRanges = Math.Min(panelCount, 16 * threads);
+        // tiles gave two threads 12 and 20 of 32 rows).
+        // One contiguous range of panels per thread, not many small units: inside a range each panel's first tiles ask
+        // for the next panel (see AskingTiles), and a one-row call pairs its range's panels into two streams, where a
+        // unit of one panel did neither. Zen 5, two threads, alternating builds: six all-MiniLM-sized GEMMs of 16 to 256
+        // rows from DRAM 0.78–0.96× the time of one-panel units; all-MiniLM at 16 tokens 0.87–0.93× (weights evicted)
+        // and 0.87–0.94× (in cache); the small decoder's one-row step 0.84–0.94×; `mha S512` and all-MiniLM at 128
+        // tokens 0.98–1.01×. The cost: a thread that loses its core mid-range holds up the call, where small units let
+        // the other take the rest (a range not yet started is still taken by whichever thread is free). Ranges of unequal
+        // panel counts finish unevenly (12 panels in 8 ranges of 1 and 2 left one of two threads with 7 panels' work),
+        // and two ranges per thread timed 1.07–1.17× at 16 tokens. A range's last panel asks for nothing ahead: the next
+        // panel is another thread's, and asking for it anyway was 1.03–1.15× slower (its lines went to the wrong L2).
+        int panelRanges = Math.Min(panelCount, threads);
         int rowRanges = panelCount >= threads ? 1 : Math.Clamp((threads + panelCount - 1) / panelCount, 1, Math.Max(1, rows / Rows));
         if (panelRanges * rowRanges < 2)
         {
