@@ -274,6 +274,14 @@ public static partial class PackedLinear
         // panel counts finish unevenly (12 panels in 8 ranges of 1 and 2 left one of two threads with 7 panels' work),
         // and two ranges per thread timed 1.07–1.17× at 16 tokens. A range's last panel asks for nothing ahead: the next
         // panel is another thread's, and asking for it anyway was 1.03–1.15× slower (its lines went to the wrong L2).
+        // Nor did stealing pay back that cost (Zen 5, two threads, medians of 3 s runs of the two builds alternating): a
+        // thread done with its range took the back half of another's unclaimed panels (one at a time claimed from the
+        // front by the owner, one cache line per claim word, the last panel left to its owner). Quiet: all-MiniLM at 16
+        // tokens 1,359–1,475 µs against 1,325–1,448, the small decoder's step 156–178 against 151–181. With a busy loop
+        // pinned to the second CPU: 2,261–2,822 against 2,273–2,777 and 251–275 against 245–281; with one busy 0.2 ms
+        // and asleep 0.3 ms in turn, 3,148–3,786 against 2,789–3,279 and 230–257 against 223–286. On two cores a
+        // thread that loses its core mostly loses it for longer than a GEMM call, and the other then runs the whole
+        // unstarted range itself anyway.
         int panelRanges = Math.Min(panelCount, threads);
         int rowRanges = panelCount >= threads ? 1 : Math.Clamp((threads + panelCount - 1) / panelCount, 1, Math.Max(1, rows / Rows));
         if (panelRanges * rowRanges < 2)
