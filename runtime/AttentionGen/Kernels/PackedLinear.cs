@@ -442,6 +442,7 @@ public static partial class PackedLinear
     /// rows, so two rows in one tile beat two row passes, which stream the panel from L2 twice at half the FMA rate
     /// (all-MiniLM at 128 tokens ends on two rows).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // Drive's loop is past the JIT's budget for inlining it unasked
     private static int TileRows(int left, int rows) =>
         left >= Rows || (left == 5 && rows >= Rows) ? Rows : left >= 3 && rows >= FewRows ? FewRows : left;
 
