@@ -95,7 +95,7 @@ internal sealed unsafe class StreamBandwidth
     /// <remarks>
     /// A DRAM-level read used to walk the buffer whatever its size. The small decoder's step (20 MB, past half of a 32 MB
     /// L3 but not past L3) then read partly from L3 while its paired read came wholly from DRAM, and the row showed
-    /// 215–231% of its bound. Zen 5, one thread: the step's GEMVs alone ran at 78–85 GB/s, a re-read of one 20 MB buffer
+    /// 210–231% of its bound. Zen 5, one thread: the step's GEMVs alone ran at 74–85 GB/s, a re-read of one 20 MB buffer
     /// at 73 GB/s, a 12 MB one at 98 GB/s and a 28 MB one at 61 GB/s: the level such a row streams from is neither L3 nor
     /// DRAM, and only the row's own size read the row's way says what it should get.
     /// </remarks>

@@ -131,7 +131,7 @@ public static partial class PackedLinear
         // flight and half the loop overhead per byte: a one-row GEMM from L3 went from 93% to 96% of the read rate.
         // Software prefetch on top of the hardware's only cost (Zen 5, the small decoder's step, alternating builds):
         // prefetcht0 of both streams' four lines 16 panel rows ahead 1.15–1.19× the time, prefetcht1 48 rows ahead worse.
-        // That step's GEMVs already run at or above a plain re-read of their 20 MB (78–85 GB/s against 73).
+        // That step's GEMVs already run at or above a plain re-read of their 20 MB (74–85 GB/s against 73).
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         if (!Unsafe.IsNullRef(ref bias))
