@@ -25,6 +25,14 @@ internal partial class ParallelSdpaDecodeTwelveHeads : IScaledDotProduct;
 [ScaledDotProductAttention(Heads = 5, HeadDim = 24, MaxSeqLen = 4, MaxKvSeqLen = 100, Causal = true)]
 internal partial class ParallelSdpaDecodeFiveHeads : IScaledDotProduct;
 
+// Grouped-query decode over eight key/value streams, split into ranges of several streams (4 + 4 on two threads, 3 + 3
+// + 2 on three): groups of four score from packed queries, groups of two take the streams in turns on AVX-512.
+[ScaledDotProductAttention(Heads = 32, KvHeads = 8, HeadDim = 64, MaxSeqLen = 2, MaxKvSeqLen = 300)]
+internal partial class ParallelSdpaDecodeGroupsOfFour : IScaledDotProduct;
+
+[ScaledDotProductAttention(Heads = 16, KvHeads = 8, HeadDim = 32, MaxSeqLen = 2, MaxKvSeqLen = 100, Causal = true)]
+internal partial class ParallelSdpaDecodeGroupsOfTwo : IScaledDotProduct;
+
 /// <summary>
 /// <see cref="Parallelism.MaxThreads"/> is global, so every test that sets it runs in this collection, never beside
 /// another test.
@@ -115,6 +123,9 @@ public sealed class ParallelForwardTests
     [InlineData(nameof(ParallelSdpaDecodeTwelveHeads), 1, 599)]
     [InlineData(nameof(ParallelSdpaDecodeFiveHeads), 1, 77)]
     [InlineData(nameof(ParallelSdpaOnlineMqa), 3, 1300)]
+    [InlineData(nameof(ParallelSdpaDecodeGroupsOfFour), 1, 300)] // a grouped decode step split into ranges of streams
+    [InlineData(nameof(ParallelSdpaDecodeGroupsOfFour), 1, 7)]
+    [InlineData(nameof(ParallelSdpaDecodeGroupsOfTwo), 1, 99)]
     public void ScaledDotProduct_SplitOverHeadsAndTiles_GivesOneThreadBits(string name, int seqLen, int kvSeqLen)
     {
         var type = LayerType(name);
