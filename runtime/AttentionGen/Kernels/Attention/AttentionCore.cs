@@ -156,8 +156,7 @@ public static class AttentionCore<TShape>
     {
         ref readonly AttentionCall call = ref *(AttentionCall*)arguments;
         int kvHead = unit / call.RangesPerHead, range = unit % call.RangesPerHead;
-        int firstTile = (int)((long)call.QueryUnits * range / call.RangesPerHead);
-        int tileEnd = (int)((long)call.QueryUnits * (range + 1) / call.RangesPerHead);
+        (int firstTile, int tileEnd) = call.Range(range);
         float* scores = participant == 0 ? call.Scores : WorkerPool.Scratch(participant);
         float* panels = participant == 0 ? call.KeyPanels : scores + call.ScoreFloats;
         var query = new ReadOnlySpan<float>(call.Query, call.QueryLength);
@@ -184,7 +183,7 @@ public static class AttentionCore<TShape>
     /// <summary>
     /// The row path split into units of (key/value stream × range of query rows) on the worker pool: a call of several
     /// rows splits over streams and rows, a grouped-query decode step (one row) over ranges of its streams
-    /// (<see cref="AttendStreamRangesInParallel"/>). A single stream and a single row (multi-head decode) splits over
+    /// (<see cref="AttendStreamRangeUnit"/>). A single stream and a single row (multi-head decode) splits over
     /// heads instead (<see cref="AttendHeadsInParallel"/>). Each unit scores into its own block, as in
     /// <see cref="AttendInParallel"/>.
     /// </summary>
@@ -194,7 +193,8 @@ public static class AttentionCore<TShape>
     {
         if (seqLen == 1)
         {
-            AttendStreamRangesInParallel(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, threads);
+            RunUnits(&AttendStreamRangeUnit, query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, default,
+                1, RowAttention<TShape>.Streams, threads, 0, unitsPerThread: 1);
             return;
         }
 
@@ -215,39 +215,19 @@ public static class AttentionCore<TShape>
     /// on `H32 kv8 q1 kv1024 D64` (4 MB, from L3); two ranges per thread were no better (Zen 5, a harness alternating the
     /// splits call by call, 4 to 9 runs each, on a busy host). The streams' work is equal, so equal ranges finish together.
     /// </remarks>
-    private static unsafe void AttendStreamRangesInParallel(
-        ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask,
-        Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, int threads)
-    {
-        RunUnits(&AttendStreamRangeUnit, query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, default,
-            1, RowAttention<TShape>.Streams, threads, 0, unitsPerThread: 1);
-    }
-
     private static unsafe void AttendStreamRangeUnit(void* arguments, int unit, int participant)
     {
         ref readonly AttentionCall call = ref *(AttentionCall*)arguments;
-        int firstStream = (int)((long)call.QueryUnits * unit / call.RangesPerHead);
-        int streamEnd = (int)((long)call.QueryUnits * (unit + 1) / call.RangesPerHead);
-        float* scores = participant == 0 ? call.Scores : WorkerPool.Scratch(participant);
-        RowAttention<TShape>.AttendPart(
-            new ReadOnlySpan<float>(call.Query, call.QueryLength), new ReadOnlySpan<float>(call.Key, call.KeyLength),
-            new ReadOnlySpan<float>(call.Value, call.ValueLength), new ReadOnlySpan<float>(call.Mask, call.MaskLength),
-            new Span<float>(call.Output, call.OutputLength), call.SeqLen, call.KvSeqLen, new Span<float>(scores, ScoreScratchLength),
-            firstStream, streamEnd, 0, 1);
+        (int firstStream, int streamEnd) = call.Range(unit);
+        AttendRowPart(in call, participant, firstStream, streamEnd, 0, 1, 0, RowAttention<TShape>.StackedHeads);
     }
 
     private static unsafe void AttendRowsUnit(void* arguments, int unit, int participant)
     {
         ref readonly AttentionCall call = ref *(AttentionCall*)arguments;
-        int stream = unit / call.RangesPerHead, range = unit % call.RangesPerHead;
-        int firstRow = (int)((long)call.QueryUnits * range / call.RangesPerHead);
-        int rowEnd = (int)((long)call.QueryUnits * (range + 1) / call.RangesPerHead);
-        float* scores = participant == 0 ? call.Scores : WorkerPool.Scratch(participant);
-        RowAttention<TShape>.AttendPart(
-            new ReadOnlySpan<float>(call.Query, call.QueryLength), new ReadOnlySpan<float>(call.Key, call.KeyLength),
-            new ReadOnlySpan<float>(call.Value, call.ValueLength), new ReadOnlySpan<float>(call.Mask, call.MaskLength),
-            new Span<float>(call.Output, call.OutputLength), call.SeqLen, call.KvSeqLen, new Span<float>(scores, ScoreScratchLength),
-            stream, stream + 1, firstRow, rowEnd);
+        int stream = unit / call.RangesPerHead;
+        (int firstRow, int rowEnd) = call.Range(unit % call.RangesPerHead);
+        AttendRowPart(in call, participant, stream, stream + 1, firstRow, rowEnd, 0, RowAttention<TShape>.StackedHeads);
     }
 
     /// <summary>
@@ -266,14 +246,22 @@ public static class AttentionCore<TShape>
     private static unsafe void AttendHeadsUnit(void* arguments, int unit, int participant)
     {
         ref readonly AttentionCall call = ref *(AttentionCall*)arguments;
-        int firstPair = (int)((long)call.QueryUnits * unit / call.RangesPerHead);
-        int pairEnd = (int)((long)call.QueryUnits * (unit + 1) / call.RangesPerHead);
+        (int firstPair, int pairEnd) = call.Range(unit);
+        AttendRowPart(in call, participant, 0, 1, 0, call.SeqLen, 2 * firstPair, Math.Min(2 * pairEnd, TShape.Heads));
+    }
+
+    /// <summary>
+    /// One row-path unit: <see cref="RowAttention{TShape}.AttendPart(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, Span{float}, int, int, int, int, int, int)"/>
+    /// over the split call's inputs, scoring into the participant's own block.
+    /// </summary>
+    private static unsafe void AttendRowPart(in AttentionCall call, int participant, int firstStream, int streamEnd, int firstRow, int rowEnd, int firstHead, int headEnd)
+    {
         float* scores = participant == 0 ? call.Scores : WorkerPool.Scratch(participant);
         RowAttention<TShape>.AttendPart(
             new ReadOnlySpan<float>(call.Query, call.QueryLength), new ReadOnlySpan<float>(call.Key, call.KeyLength),
             new ReadOnlySpan<float>(call.Value, call.ValueLength), new ReadOnlySpan<float>(call.Mask, call.MaskLength),
             new Span<float>(call.Output, call.OutputLength), call.SeqLen, call.KvSeqLen, new Span<float>(scores, ScoreScratchLength),
-            0, 1, 0, call.SeqLen, 2 * firstPair, Math.Min(2 * pairEnd, TShape.Heads));
+            firstStream, streamEnd, firstRow, rowEnd, firstHead, headEnd);
     }
 
     /// <summary>How many keys query row <paramref name="row"/> may see: all, or causal and bottom-right aligned.</summary>
@@ -304,5 +292,9 @@ public static class AttentionCore<TShape>
         /// <summary>What a head's query axis is cut in: whole tiles (tiled path) or rows (row path).</summary>
         public readonly int QueryUnits = queryUnits;
         public readonly int RangesPerHead = rangesPerHead;
+
+        /// <summary>Range <paramref name="range"/> of the <see cref="RangesPerHead"/> equal ranges <see cref="QueryUnits"/> is cut in.</summary>
+        public (int First, int End) Range(int range) =>
+            ((int)((long)QueryUnits * range / RangesPerHead), (int)((long)QueryUnits * (range + 1) / RangesPerHead));
     }
 }

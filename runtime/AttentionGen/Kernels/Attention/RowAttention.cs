@@ -58,7 +58,7 @@ internal static class RowAttention<TShape>
     }
 
     /// <summary>Heads taken together: a group, or without groups every head, head h on its own slice h·HeadDim of each K/V row.</summary>
-    private static int StackedHeads
+    internal static int StackedHeads
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Grouped ? TShape.Heads / TShape.KvHeads : TShape.Heads;
