@@ -23,7 +23,9 @@ namespace AttentionGen.Sampling;
 /// The scaled logits are <c>(logit − max) / T</c> rather than Hugging Face's <c>logit / T</c> (the same up to rounding,
 /// and the largest is exactly 0, so a tiny temperature cannot overflow), and probabilities are summed in double. Ties are
 /// resolved towards the lowest id: greedy's maximum, and the order in which top-p takes tokens of equal probability.
-/// An instance is for one thread at a time.
+/// An instance is for one thread at a time, and that is enforced: a call made while another is running on the same
+/// instance throws <see cref="InvalidOperationException"/>, since the two would share the scratch and could return a
+/// token whose logit is −∞.
 /// </para>
 /// </remarks>
 public sealed class TokenSampler
@@ -34,6 +36,7 @@ public sealed class TokenSampler
     private readonly double[] _blockSums;
     private readonly double[] _bucketMass;
     private Xoshiro256StarStar _random;
+    private ExclusiveUse _exclusiveUse;
     // Whether the candidates' ids are in _ids (top-k or top-p moved them) or are their indices in _values.
     private bool _candidatesHaveIds;
 
@@ -62,8 +65,10 @@ public sealed class TokenSampler
     /// <returns>A token id in <c>0..Vocab−1</c> whose logit is finite.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A setting in <paramref name="options"/> is out of its range.</exception>
     /// <exception cref="ArgumentException"><paramref name="logits"/> has the wrong length, holds NaN or +∞, or is all −∞.</exception>
+    /// <exception cref="InvalidOperationException">Another call on this instance is running on another thread.</exception>
     public int Next(ReadOnlySpan<float> logits, in SamplingOptions options)
     {
+        using var busy = _exclusiveUse.Enter(this);
         int best = CheckAndFindBest(logits, options);
         if (options.Temperature == 0)
         {
@@ -80,6 +85,7 @@ public sealed class TokenSampler
     /// </summary>
     internal (int[] Ids, float[] Weights) Candidates(ReadOnlySpan<float> logits, in SamplingOptions options)
     {
+        using var busy = _exclusiveUse.Enter(this);
         int best = CheckAndFindBest(logits, options);
         int count = Filter(logits, options, best);
         var ids = new int[count];

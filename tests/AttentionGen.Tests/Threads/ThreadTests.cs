@@ -1,3 +1,4 @@
+using AttentionGen.Sampling;
 using AttentionGen.Tests.Numeric;
 using AttentionGen.Tests.Reference;
 
@@ -53,6 +54,63 @@ public sealed class ThreadTests
 
         Assert.Equal(0, wrong);
         Assert.True(refused > 0, $"two threads calling one instance {calls} times in all never overlapped");
+        Assert.True(finished > 0);
+        Assert.Equal(calls, refused + finished);
+    }
+
+    [Fact]
+    public void OneSamplerOnTwoThreads_TheSecondCallThrows_AndNoCallReturnsAForbiddenToken()
+    {
+        // Each thread's logits allow only its own half of the ids (the other half is −∞). Sharing the sampler's scratch,
+        // an unguarded pair of calls returned ids of the other thread's half (900 in 40,000), so an overlap must throw.
+        const int Vocab = 4096;
+        var sampler = new TokenSampler(Vocab, seed: 1);
+        var options = new SamplingOptions(Temperature: 0.8f, TopK: 0, TopP: 0.9f);
+        float[] Logits(int allowedParity)
+        {
+            var random = new Random(allowedParity);
+            var logits = new float[Vocab];
+            for (int i = 0; i < Vocab; i++)
+            {
+                logits[i] = i % 2 == allowedParity ? random.NextSingle() : float.NegativeInfinity;
+            }
+            return logits;
+        }
+
+        int refused = 0, finished = 0, forbidden = 0, failed = 0, calls = 0;
+        using var start = new Barrier(2);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Hammer(float[] logits)
+        {
+            start.SignalAndWait();
+            for (int call = 0; call < 2000 || (Volatile.Read(ref refused) == 0 && clock.Elapsed < TimeSpan.FromSeconds(10)); call++)
+            {
+                Interlocked.Increment(ref calls);
+                try
+                {
+                    int token = sampler.Next(logits, options);
+                    Interlocked.Increment(ref float.IsNegativeInfinity(logits[token]) ? ref forbidden : ref finished);
+                }
+                catch (InvalidOperationException e) when (e.Message.Contains("one thread at a time", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref refused);
+                }
+                catch (Exception)
+                {
+                    // Counted, not thrown: an exception escaping a thread of its own would take the test host down.
+                    Interlocked.Increment(ref failed);
+                }
+            }
+        }
+
+        float[] even = Logits(0), odd = Logits(1);
+        var threads = new[] { new Thread(() => Hammer(even)), new Thread(() => Hammer(odd)) };
+        Array.ForEach(threads, t => t.Start());
+        Array.ForEach(threads, t => t.Join());
+
+        Assert.Equal(0, forbidden);
+        Assert.Equal(0, failed);
+        Assert.True(refused > 0, $"two threads calling one sampler {calls} times in all never overlapped");
         Assert.True(finished > 0);
         Assert.Equal(calls, refused + finished);
     }
