@@ -171,7 +171,7 @@ public sealed class WordPieceTokenizer
     /// <returns>The number of ids (and type ids) written.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="first"/> or <paramref name="second"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is less than 3.</exception>
-    /// <exception cref="ArgumentException">A destination is shorter than <paramref name="maxTokens"/>.</exception>
+    /// <exception cref="ArgumentException">A destination is shorter than <paramref name="maxTokens"/>, or the two overlap.</exception>
     public int EncodePair(
         string first, string second, Span<int> tokenIds, Span<int> tokenTypeIds,
         int maxTokens = SentenceTransformersMaxTokens)
@@ -183,6 +183,7 @@ public sealed class WordPieceTokenizer
         second = HuggingFaceAlignment.Prepare(second);
         CheckDestination(tokenIds.Length, maxTokens, nameof(tokenIds), nameof(maxTokens));
         CheckDestination(tokenTypeIds.Length, maxTokens, nameof(tokenTypeIds), nameof(maxTokens));
+        CheckSeparate(tokenIds[..maxTokens], tokenTypeIds[..maxTokens], nameof(tokenIds), nameof(tokenTypeIds));
 
         // Each text is encoded alone as [CLS] text [SEP], past the whole budget; the pair is then assembled from the two
         // bodies.
@@ -243,7 +244,7 @@ public sealed class WordPieceTokenizer
     /// <returns><c>rowLength</c>: the longest row's count, which every row is padded to (0 for no texts).</returns>
     /// <exception cref="ArgumentNullException">A text is null (the message gives its index).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is less than 2.</exception>
-    /// <exception cref="ArgumentException">A destination is too short.</exception>
+    /// <exception cref="ArgumentException">A destination is too short, or the two overlap.</exception>
     public int EncodeBatch(
         ReadOnlySpan<string> texts, Span<int> tokenIds, Span<int> tokenCounts, int maxTokens = SentenceTransformersMaxTokens)
     {
@@ -258,6 +259,7 @@ public sealed class WordPieceTokenizer
 
         CheckDestination(tokenIds.Length, (long)texts.Length * maxTokens, nameof(tokenIds), $"{nameof(texts)}.Length × {nameof(maxTokens)}");
         CheckDestination(tokenCounts.Length, texts.Length, nameof(tokenCounts), $"{nameof(texts)}.Length");
+        CheckSeparate(tokenIds[..(texts.Length * maxTokens)], tokenCounts[..texts.Length], nameof(tokenIds), nameof(tokenCounts));
 
         var rowLength = 0;
         for (var i = 0; i < texts.Length; i++)
@@ -319,6 +321,16 @@ public sealed class WordPieceTokenizer
         {
             throw new ArgumentOutOfRangeException(nameof(maxTokens), maxTokens,
                 $"maxTokens must be at least {minimum} (room for the special tokens), but it is {maxTokens}.");
+        }
+    }
+
+    /// <summary>Throws unless the parts of two destinations a call writes are separate memory: each would overwrite the other.</summary>
+    private static void CheckSeparate(Span<int> first, Span<int> second, string firstName, string secondName)
+    {
+        if (first.Overlaps(second))
+        {
+            throw new ArgumentException(
+                $"{secondName} overlaps {firstName}: both are written, so they must be separate memory.", secondName);
         }
     }
 

@@ -36,6 +36,29 @@ public sealed class ArgumentTests
     }
 
     [Fact]
+    public void Overlapping_destinations_are_refused_before_either_is_written()
+    {
+        // Unchecked, the type ids (or the counts) silently overwrote the ids they shared memory with.
+        var buffer = Enumerable.Repeat(-7, 64).ToArray();
+        var pair = Assert.Throws<ArgumentException>(() => Tokenizer.EncodePair("what is this", "a test", buffer, buffer.AsSpan(8), 16));
+        Assert.Equal("tokenTypeIds", pair.ParamName);
+        Assert.Contains("overlaps tokenIds", pair.Message);
+        var batch = Assert.Throws<ArgumentException>(() => Tokenizer.EncodeBatch(["hello world", "a test"], buffer, buffer.AsSpan(31, 2), 16));
+        Assert.Equal("tokenCounts", batch.ParamName);
+        Assert.All(buffer, id => Assert.Equal(-7, id));
+
+        // Past the part a call writes, the spans may share an array.
+        var ids = new int[16];
+        Assert.Equal(8, Tokenizer.EncodePair("what is this", "a test", buffer.AsSpan(0, 16), buffer.AsSpan(16, 16), 16));
+        Assert.Equal(8, Tokenizer.EncodePair("what is this", "a test", ids, new int[16], 16));
+        Assert.Equal(ids.AsSpan(0, 8).ToArray(), buffer[..8]);
+        var counts = new int[2];
+        int rowLength = Tokenizer.EncodeBatch(["hello world", "a test"], new int[32], counts, 16);
+        Assert.Equal(rowLength, Tokenizer.EncodeBatch(["hello world", "a test"], buffer.AsSpan(0, 32), buffer.AsSpan(32, 2), 16));
+        Assert.Equal(counts, buffer[32..34]);
+    }
+
+    [Fact]
     public void Max_tokens_without_room_for_the_special_tokens_is_refused()
     {
         Assert.Equal("maxTokens", Assert.Throws<ArgumentOutOfRangeException>(() => Tokenizer.Encode("a", new int[8], 1)).ParamName);
