@@ -30,12 +30,20 @@ public static class HuggingFaceConfig
     /// <param name="declaration">The declaring type's name, for the message.</param>
     /// <param name="settings">What the declaration fixes, each with its key names.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="configJsonPath"/> is a folder.</exception>
     /// <exception cref="FileNotFoundException">No file at <paramref name="configJsonPath"/>.</exception>
     /// <exception cref="InvalidDataException">The file is not a JSON object.</exception>
     /// <exception cref="ModelConfigMismatchException">The file states a setting differently; every one is listed.</exception>
     public static int Check(string configJsonPath, string declaration, params ConfigSetting[] settings)
     {
         ArgumentNullException.ThrowIfNull(configJsonPath);
+        if (Directory.Exists(configJsonPath))
+        {
+            throw new ArgumentException(
+                $"'{configJsonPath}' is a folder; pass the path of its config.json ({Path.Combine(configJsonPath, "config.json")}).",
+                nameof(configJsonPath));
+        }
+
         using var stream = File.OpenRead(configJsonPath);
         return Check(stream, declaration, settings);
     }

@@ -452,5 +452,11 @@ public sealed class HuggingFaceConfigTests : IDisposable
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("[32, 4]")));
         Assert.Throws<FileNotFoundException>(() => DecoderLlamaTiny.CheckConfig(Path.Combine(_directory, "missing.json")));
         Assert.Throws<ArgumentNullException>(() => DecoderLlamaTiny.CheckConfig(null!));
+
+        // A model's folder, as CheckSentenceTransformersModel takes, is named as a folder (it read as "access denied").
+        var folder = Assert.Throws<ArgumentException>(() => DecoderLlamaTiny.CheckConfig(_directory));
+        Assert.Equal("configJsonPath", folder.ParamName);
+        Assert.Contains("is a folder", folder.Message);
+        Assert.Contains(Path.Combine(_directory, "config.json"), folder.Message);
     }
 }
