@@ -272,14 +272,15 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
 
         w.Line();
         w.Line("/// <summary>Adds <paramref name=\"token\"/> at <see cref=\"Position\"/> and writes the logits [Vocab] that predict the next one. Allocates nothing.</summary>");
-        w.Line($"/// <exception cref=\"{ArgumentOutOfRangeException}\">The token is outside the vocabulary, or the cache is full; nothing is changed.</exception>");
+        w.Line($"/// <exception cref=\"{ArgumentOutOfRangeException}\">The token is outside the vocabulary; nothing is changed.</exception>");
         w.Line($"/// <exception cref=\"{ArgumentException}\"><paramref name=\"logits\"/> is shorter than Vocab.</exception>");
+        w.Line($"/// <exception cref=\"{InvalidOperationException}\">The cache is full (<see cref=\"Position\"/> is MaxSeqLen), or a call is running on this instance on another thread; nothing is changed.</exception>");
         using (w.Block($"public void DecodeStep(int token, {Span} logits)"))
         {
             w.Line($"{Guard}.HasRows(logits, 1, Vocab, nameof(logits));");
-            ExclusiveUseEmitter.EmitEnter(w);
-            w.Line($"{Guard}.CacheRoom(1, _position, MaxSeqLen, nameof(token));");
             w.Line($"{Guard}.TokenId(token, Vocab, nameof(token));");
+            ExclusiveUseEmitter.EmitEnter(w);
+            w.Line($"{Guard}.CacheNotFull(_position, MaxSeqLen);");
             w.Line($"Run({MemoryMarshal}.CreateReadOnlySpan(ref token, 1), logits);");
         }
     }

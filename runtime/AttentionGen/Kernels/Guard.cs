@@ -273,6 +273,21 @@ public static class Guard
         }
     }
 
+    /// <summary>
+    /// Throws unless a cache of <paramref name="capacity"/> positions that holds <paramref name="position"/> has room for one
+    /// more token: a decode step on a full cache is a call the instance's state does not allow, not a bad argument.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The cache is full.</exception>
+    public static void CacheNotFull(int position, int capacity)
+    {
+        if (position >= capacity)
+        {
+            throw new InvalidOperationException(
+                $"The cache is full: all {capacity} positions (MaxSeqLen) are used. Call Reset, or Rewind to an earlier position, " +
+                "before the next DecodeStep; nothing was changed.");
+        }
+    }
+
     /// <summary>Throws unless <c>0 ≤ position ≤ current</c>: a rewind can only go back.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative or past <paramref name="current"/>.</exception>
     public static void RewindPosition(int position, int current, string paramName)

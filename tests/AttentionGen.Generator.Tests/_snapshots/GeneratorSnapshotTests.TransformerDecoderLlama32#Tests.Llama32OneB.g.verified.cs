@@ -193,14 +193,15 @@ partial class Llama32OneB
     }
 
     /// <summary>Adds <paramref name="token"/> at <see cref="Position"/> and writes the logits [Vocab] that predict the next one. Allocates nothing.</summary>
-    /// <exception cref="global::System.ArgumentOutOfRangeException">The token is outside the vocabulary, or the cache is full; nothing is changed.</exception>
+    /// <exception cref="global::System.ArgumentOutOfRangeException">The token is outside the vocabulary; nothing is changed.</exception>
     /// <exception cref="global::System.ArgumentException"><paramref name="logits"/> is shorter than Vocab.</exception>
+    /// <exception cref="global::System.InvalidOperationException">The cache is full (<see cref="Position"/> is MaxSeqLen), or a call is running on this instance on another thread; nothing is changed.</exception>
     public void DecodeStep(int token, global::System.Span<float> logits)
     {
         global::AttentionGen.Kernels.Guard.HasRows(logits, 1, Vocab, nameof(logits));
-        using var busy = _exclusiveUse.Enter(this);
-        global::AttentionGen.Kernels.Guard.CacheRoom(1, _position, MaxSeqLen, nameof(token));
         global::AttentionGen.Kernels.Guard.TokenId(token, Vocab, nameof(token));
+        using var busy = _exclusiveUse.Enter(this);
+        global::AttentionGen.Kernels.Guard.CacheNotFull(_position, MaxSeqLen);
         Run(global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref token, 1), logits);
     }
 

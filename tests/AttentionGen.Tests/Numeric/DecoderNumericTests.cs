@@ -340,7 +340,10 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
 
         decoder.Prefill(new int[37], logits); // exactly full
         Assert.Equal(40, decoder.Position);
-        Assert.Throws<ArgumentOutOfRangeException>(() => decoder.DecodeStep(1, logits));
+        var noRoom = Assert.Throws<InvalidOperationException>(() => decoder.DecodeStep(1, logits));
+        Assert.Contains("The cache is full: all 40 positions", noRoom.Message);
+        Assert.Equal("token", Assert.Throws<ArgumentOutOfRangeException>(() => decoder.DecodeStep(-1, logits)).ParamName);
+        Assert.Equal(40, decoder.Position);
         decoder.Reset();
         Assert.Equal(0, decoder.Position);
     }
