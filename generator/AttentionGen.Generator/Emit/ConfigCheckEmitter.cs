@@ -98,15 +98,17 @@ internal static class ConfigCheckEmitter
         w.Line("/// Checks a sentence-transformers model folder (as it saves one, and as the Hugging Face hub serves it) against this");
         w.Line("/// declaration: its <c>config.json</c> as <see cref=\"CheckConfig\"/> does, its <c>modules.json</c> (Transformer, Pooling" +
             (normalize ? ", Normalize" : "") + " and");
-        w.Line("/// nothing else: a Dense projection after pooling is another model) and its Pooling module's <c>config.json</c> (the pooling");
-        w.Line("/// mode and width). How a model pools has no tensor: one that pools another way loads and gives other embeddings.");
+        w.Line("/// nothing else: a Dense projection after pooling is another model), its Pooling module's <c>config.json</c> (the pooling");
+        w.Line("/// mode and width) and its <c>sentence_bert_config.json</c> (<c>max_seq_length</c>, where sentence-transformers cuts a text,");
+        w.Line("/// against <see cref=\"MaxSeqLen\"/>). How a model pools has no tensor: one that pools another way loads and gives other");
+        w.Line("/// embeddings.");
         w.Line("/// </summary>");
         w.Line("/// <param name=\"modelDirectory\">The model's folder.</param>");
         w.Line("/// <returns>How many options the files stated (keys they lack, or hold as null, are not compared), the module list counting as one.</returns>");
         w.Line($"/// <exception cref=\"{ModelConfigMismatchException}\">The folder describes another model; the message lists every difference.</exception>");
         w.Line("/// <exception cref=\"global::System.IO.FileNotFoundException\">A file is missing.</exception>");
         w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">A file is not what sentence-transformers writes.</exception>");
-        w.Line($"public static int CheckSentenceTransformersModel(string modelDirectory) => {SentenceTransformersConfig}.Check(modelDirectory, \"{className}\", {Literals.Bool(normalize)}, CreateConfigSettings(),");
+        w.Line($"public static int CheckSentenceTransformersModel(string modelDirectory) => {SentenceTransformersConfig}.Check(modelDirectory, \"{className}\", {Literals.Bool(normalize)}, MaxSeqLen, CreateConfigSettings(),");
         for (int i = 0; i < poolingSettings.Count; i++)
         {
             w.Line("    " + poolingSettings[i] + (i < poolingSettings.Count - 1 ? "," : ");"));

@@ -11,8 +11,11 @@ namespace AttentionGen;
 /// <remarks>
 /// The folder is the one sentence-transformers saves and the Hugging Face hub serves: <c>config.json</c> (checked as
 /// <see cref="HuggingFaceConfig"/> checks it), <c>modules.json</c> (the modules in order: the declaration computes
-/// Transformer, Pooling and, with <c>Normalize</c>, Normalize; anything else, such as Dense, is another model), and the
-/// Pooling module's <c>config.json</c>, which must name its pooling mode.
+/// Transformer, Pooling and, with <c>Normalize</c>, Normalize; anything else, such as Dense, is another model), the
+/// Pooling module's <c>config.json</c>, which must name its pooling mode, and, where the Transformer module has one, its
+/// <c>sentence_bert_config.json</c>, whose <c>max_seq_length</c> is where sentence-transformers cuts a text: the
+/// declaration's <c>MaxSeqLen</c> is where <c>SentenceEmbedder</c> cuts it, so a text longer than either would get
+/// another embedding.
 /// </remarks>
 public static class SentenceTransformersConfig
 {
@@ -23,6 +26,7 @@ public static class SentenceTransformersConfig
     /// <param name="modelDirectory">The model's folder, holding config.json and modules.json.</param>
     /// <param name="declaration">The declaring type's name, for the message.</param>
     /// <param name="normalize">Whether the declaration scales embeddings to unit length.</param>
+    /// <param name="maxSeqLen">The declaration's <c>MaxSeqLen</c>: the most tokens of a text it embeds.</param>
     /// <param name="configSettings">What the declaration fixes in config.json.</param>
     /// <param name="poolingSettings">What it fixes in the Pooling module's config.json.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
@@ -30,7 +34,7 @@ public static class SentenceTransformersConfig
     /// <exception cref="FileNotFoundException">The folder lacks config.json, modules.json or the Pooling module's config.</exception>
     /// <exception cref="InvalidDataException">A file is not what sentence-transformers writes; the message says which and why.</exception>
     /// <exception cref="ModelConfigMismatchException">The folder describes another model; every difference is listed.</exception>
-    public static int Check(string modelDirectory, string declaration, bool normalize, ConfigSetting[] configSettings, params ConfigSetting[] poolingSettings)
+    public static int Check(string modelDirectory, string declaration, bool normalize, int maxSeqLen, ConfigSetting[] configSettings, params ConfigSetting[] poolingSettings)
     {
         ArgumentNullException.ThrowIfNull(modelDirectory);
         ArgumentNullException.ThrowIfNull(declaration);
@@ -51,6 +55,14 @@ public static class SentenceTransformersConfig
         if (!kinds.SequenceEqual(expected, StringComparer.Ordinal))
         {
             mismatches.Add(new ConfigMismatch("Modules", string.Join(", ", expected), "modules.json", string.Join(", ", kinds)));
+        }
+
+        // sentence-transformers writes it beside every Transformer module it saves; a folder without it is not compared.
+        if (modules.FirstOrDefault(m => m.Kind == "Transformer") is { } transformer
+            && Path.Combine(modelDirectory, transformer.Path, "sentence_bert_config.json") is var sentenceBertConfig
+            && File.Exists(sentenceBertConfig))
+        {
+            stated += CompareFile(sentenceBertConfig, "the Transformer module's settings", [ConfigSetting.Integer("MaxSeqLen", maxSeqLen, "max_seq_length")], mismatches);
         }
 
         if (modules.FirstOrDefault(m => m.Kind == "Pooling") is { } pooling)

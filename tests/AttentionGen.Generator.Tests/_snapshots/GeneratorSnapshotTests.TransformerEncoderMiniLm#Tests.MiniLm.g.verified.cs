@@ -309,15 +309,17 @@ partial class MiniLm : global::AttentionGen.ISentenceEncoder
     /// <summary>
     /// Checks a sentence-transformers model folder (as it saves one, and as the Hugging Face hub serves it) against this
     /// declaration: its <c>config.json</c> as <see cref="CheckConfig"/> does, its <c>modules.json</c> (Transformer, Pooling, Normalize and
-    /// nothing else: a Dense projection after pooling is another model) and its Pooling module's <c>config.json</c> (the pooling
-    /// mode and width). How a model pools has no tensor: one that pools another way loads and gives other embeddings.
+    /// nothing else: a Dense projection after pooling is another model), its Pooling module's <c>config.json</c> (the pooling
+    /// mode and width) and its <c>sentence_bert_config.json</c> (<c>max_seq_length</c>, where sentence-transformers cuts a text,
+    /// against <see cref="MaxSeqLen"/>). How a model pools has no tensor: one that pools another way loads and gives other
+    /// embeddings.
     /// </summary>
     /// <param name="modelDirectory">The model's folder.</param>
     /// <returns>How many options the files stated (keys they lack, or hold as null, are not compared), the module list counting as one.</returns>
     /// <exception cref="global::AttentionGen.ModelConfigMismatchException">The folder describes another model; the message lists every difference.</exception>
     /// <exception cref="global::System.IO.FileNotFoundException">A file is missing.</exception>
     /// <exception cref="global::System.IO.InvalidDataException">A file is not what sentence-transformers writes.</exception>
-    public static int CheckSentenceTransformersModel(string modelDirectory) => global::AttentionGen.SentenceTransformersConfig.Check(modelDirectory, "MiniLm", true, CreateConfigSettings(),
+    public static int CheckSentenceTransformersModel(string modelDirectory) => global::AttentionGen.SentenceTransformersConfig.Check(modelDirectory, "MiniLm", true, MaxSeqLen, CreateConfigSettings(),
         global::AttentionGen.ConfigSetting.Integer("ModelDim", ModelDim, "word_embedding_dimension", "embedding_dimension"),
         global::AttentionGen.ConfigSetting.Text("Pooling", "Mean", ["mean"], "pooling_mode"),
         global::AttentionGen.ConfigSetting.Boolean("Mean pooling", true, "pooling_mode_mean_tokens"),

@@ -31,10 +31,15 @@ public sealed class SentenceTransformersConfigTests : IDisposable
         "[" + string.Join(", ", kinds.Select((kind, i) =>
             $$"""{ "idx": {{i}}, "name": "{{i}}", "path": "{{(i == 0 ? "" : $"{i}_{kind}")}}", "type": "sentence_transformers.models.{{kind}}" }""")) + "]";
 
-    private string Folder(string config, string modules, string? pooling)
+    private string Folder(string config, string modules, string? pooling, string? sentenceBertConfig = null)
     {
         var folder = Directory.CreateDirectory(Path.Combine(_directory, Guid.NewGuid().ToString("N"))).FullName;
         File.WriteAllText(Path.Combine(folder, "config.json"), config, Encoding.UTF8);
+        if (sentenceBertConfig is not null)
+        {
+            File.WriteAllText(Path.Combine(folder, "sentence_bert_config.json"), sentenceBertConfig, Encoding.UTF8);
+        }
+
         File.WriteAllText(Path.Combine(folder, "modules.json"), modules, Encoding.UTF8);
         if (pooling is not null)
         {
@@ -50,6 +55,20 @@ public sealed class SentenceTransformersConfigTests : IDisposable
         // 10 config options, the module list, and 7 pooling options (include_prompt is not one).
         var folder = Folder(BertConfig, Modules("Transformer", "Pooling", "Normalize"), MeanPooling);
         Assert.Equal(18, EncoderMeanPooled.CheckSentenceTransformersModel(folder));
+    }
+
+    [Fact]
+    public void TheLengthSentenceTransformersCutsTextsTo_IsComparedWithMaxSeqLen()
+    {
+        // EncoderMeanPooled declares MaxSeqLen 24. all-MiniLM-L6-v2's folder states 256 though its positions go to 512:
+        // declared at 512, the embedder cut long texts later than sentence-transformers does and gave other embeddings.
+        var modules = Modules("Transformer", "Pooling", "Normalize");
+        Assert.Equal(19, EncoderMeanPooled.CheckSentenceTransformersModel(
+            Folder(BertConfig, modules, MeanPooling, """{ "max_seq_length": 24, "do_lower_case": false }""")));
+
+        var longer = Assert.Throws<ModelConfigMismatchException>(() => EncoderMeanPooled.CheckSentenceTransformersModel(
+            Folder(BertConfig, modules, MeanPooling, """{ "max_seq_length": 256, "do_lower_case": false }""")));
+        Assert.Equal(new ConfigMismatch("MaxSeqLen", "24", "max_seq_length", "256"), Assert.Single(longer.Mismatches));
     }
 
     [Fact]
