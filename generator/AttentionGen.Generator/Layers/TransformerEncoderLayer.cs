@@ -129,6 +129,17 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         w.Line("/// The last hidden state [tokens, ModelDim] of one sequence of token ids, with <paramref name=\"tokenTypeIds\"/> one per token");
         w.Line("/// (0 for the first sentence of a pair, 1 for the second), or empty for all 0. Allocates nothing.");
         w.Line("/// </summary>");
+        if (paddingMask)
+        {
+            // Encode(tokenIds, attentionMask, embedding) has the same argument types, and a mask's 0s and 1s are valid token
+            // types, so a mask passed here is accepted and silently read as types.
+            w.Line("/// <remarks>");
+            w.Line("/// The second span is token types, not an attention mask (unlike <c>Encode(tokenIds, attentionMask, embedding)</c>): a");
+            w.Line("/// mask passed here is read as token types. For a padded sequence call");
+            w.Line("/// <c>Forward(tokenIds, default, attentionMask, hiddenStates)</c>.");
+            w.Line("/// </remarks>");
+        }
+
         EmitForwardBody(w, maskParameter: false, paddingMask);
 
         if (!paddingMask)

@@ -141,6 +141,11 @@ partial class PaddedMiniLm : global::AttentionGen.ISentenceEncoder
     /// The last hidden state [tokens, ModelDim] of one sequence of token ids, with <paramref name="tokenTypeIds"/> one per token
     /// (0 for the first sentence of a pair, 1 for the second), or empty for all 0. Allocates nothing.
     /// </summary>
+    /// <remarks>
+    /// The second span is token types, not an attention mask (unlike <c>Encode(tokenIds, attentionMask, embedding)</c>): a
+    /// mask passed here is read as token types. For a padded sequence call
+    /// <c>Forward(tokenIds, default, attentionMask, hiddenStates)</c>.
+    /// </remarks>
     public void Forward(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> tokenTypeIds, global::System.Span<float> hiddenStates)
     {
         global::AttentionGen.Kernels.Guard.TokenIds(tokenIds, Vocab, MaxSeqLen, nameof(tokenIds));
@@ -440,15 +445,17 @@ partial class PaddedMiniLm : global::AttentionGen.ISentenceEncoder
     /// <summary>
     /// Checks a sentence-transformers model folder (as it saves one, and as the Hugging Face hub serves it) against this
     /// declaration: its <c>config.json</c> as <see cref="CheckConfig"/> does, its <c>modules.json</c> (Transformer, Pooling, Normalize and
-    /// nothing else: a Dense projection after pooling is another model) and its Pooling module's <c>config.json</c> (the pooling
-    /// mode and width). How a model pools has no tensor: one that pools another way loads and gives other embeddings.
+    /// nothing else: a Dense projection after pooling is another model), its Pooling module's <c>config.json</c> (the pooling
+    /// mode and width) and its <c>sentence_bert_config.json</c> (<c>max_seq_length</c>, where sentence-transformers cuts a text,
+    /// against <see cref="MaxSeqLen"/>). How a model pools has no tensor: one that pools another way loads and gives other
+    /// embeddings.
     /// </summary>
     /// <param name="modelDirectory">The model's folder.</param>
     /// <returns>How many options the files stated (keys they lack, or hold as null, are not compared), the module list counting as one.</returns>
     /// <exception cref="global::AttentionGen.ModelConfigMismatchException">The folder describes another model; the message lists every difference.</exception>
     /// <exception cref="global::System.IO.FileNotFoundException">A file is missing.</exception>
     /// <exception cref="global::System.IO.InvalidDataException">A file is not what sentence-transformers writes.</exception>
-    public static int CheckSentenceTransformersModel(string modelDirectory) => global::AttentionGen.SentenceTransformersConfig.Check(modelDirectory, "PaddedMiniLm", true, CreateConfigSettings(),
+    public static int CheckSentenceTransformersModel(string modelDirectory) => global::AttentionGen.SentenceTransformersConfig.Check(modelDirectory, "PaddedMiniLm", true, MaxSeqLen, CreateConfigSettings(),
         global::AttentionGen.ConfigSetting.Integer("ModelDim", ModelDim, "word_embedding_dimension", "embedding_dimension"),
         global::AttentionGen.ConfigSetting.Text("Pooling", "Mean", ["mean"], "pooling_mode"),
         global::AttentionGen.ConfigSetting.Boolean("Mean pooling", true, "pooling_mode_mean_tokens"),
