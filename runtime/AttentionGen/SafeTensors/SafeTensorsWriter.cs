@@ -9,6 +9,21 @@ public sealed class SafeTensorsWriter
     private readonly List<(string Name, SafeTensorsDType DType, int[] Shape, byte[] Bytes)> _tensors = [];
     private readonly Dictionary<string, string> _metadata = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Throws unless <paramref name="name"/> could be added: not empty, storable as UTF-8, and not taken. A caller adding
+    /// several tensors checks every name first, so a clash adds none of them.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty, has a lone surrogate, or is taken.</exception>
+    internal void RequireNewName(string name, string paramName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name, paramName);
+        RequireStorableText(name, "Tensor name", paramName);
+        if (name == "__metadata__" || _tensors.Exists(t => t.Name == name))
+        {
+            throw new ArgumentException($"A tensor named '{name}' cannot be added: the name is taken.", paramName);
+        }
+    }
+
     /// <summary>Adds a tensor; its values are converted to <paramref name="dtype"/>.</summary>
     /// <exception cref="ArgumentException">
     /// The name is taken, empty or has a lone surrogate (it could not be stored as UTF-8), the shape does not match the
@@ -16,12 +31,7 @@ public sealed class SafeTensorsWriter
     /// </exception>
     public SafeTensorsWriter Add(string name, ReadOnlySpan<float> values, ReadOnlySpan<int> shape, SafeTensorsDType dtype = SafeTensorsDType.F32)
     {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        RequireStorableText(name, "Tensor name", nameof(name));
-        if (name == "__metadata__" || _tensors.Exists(t => t.Name == name))
-        {
-            throw new ArgumentException($"A tensor named '{name}' cannot be added: the name is taken.", nameof(name));
-        }
+        RequireNewName(name, nameof(name));
 
         long count = 1;
         foreach (var dim in shape)

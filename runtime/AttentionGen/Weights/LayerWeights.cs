@@ -71,11 +71,20 @@ public abstract class LayerWeights
 
     /// <summary>Adds every tensor to <paramref name="writer"/> as F32, named <paramref name="prefix"/> + its name.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="writer"/> or <paramref name="prefix"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// A name is taken in <paramref name="writer"/> already (or <paramref name="prefix"/> cannot be stored as UTF-8); nothing
+    /// was added.
+    /// </exception>
     public void Save(SafeTensorsWriter writer, string prefix = "")
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(prefix);
         var parameters = _tensors.Parameters;
+        foreach (var parameter in parameters)
+        {
+            writer.RequireNewName(prefix + parameter.Name, nameof(writer));
+        }
+
         var values = new float[parameters.Max(p => p.ElementCount)];
         for (int i = 0; i < parameters.Count; i++)
         {

@@ -207,6 +207,28 @@ public sealed class LayerWeightTests
     }
 
     [Fact]
+    public void Save_IntoAWriterThatHasOneOfTheNames_AddsNothing()
+    {
+        // A clash on the third name used to leave the first two in the writer, so a retry clashed on them.
+        var weights = TestWeights.NewLayer<MhaCross>(seed: 3).CurrentWeights;
+        var writer = new SafeTensorsWriter();
+        string taken = MhaCross.Parameters[2].Name;
+        writer.Add(taken, new float[1], [1]);
+        var e = Assert.Throws<ArgumentException>(() => weights.Save(writer));
+        Assert.Contains($"'{taken}'", e.Message);
+        using (var file = SafeTensorsFile.Load(writer.ToArray()))
+        {
+            Assert.Equal([taken], file.Tensors.Select(t => t.Name));
+        }
+
+        weights.Save(writer, "other.");
+        using (var file = SafeTensorsFile.Load(writer.ToArray()))
+        {
+            Assert.Equal(1 + MhaCross.Parameters.Count, file.Tensors.Count);
+        }
+    }
+
+    [Fact]
     public void SaveThenLoad_ThroughAFileOnDisk_WithProgress()
     {
         var source = TestWeights.NewLayer<PoolWide>(seed: 9);
@@ -370,6 +392,36 @@ public sealed class LayerWeightTests
         {
             var loaded = DecoderLlamaTiny.Weights.Load(file);
             Assert.All(DecoderLlamaTiny.Parameters, p => Assert.Equal(declared.ToArray(p.Name), loaded.ToArray(p.Name)));
+        }
+    }
+
+    [Fact]
+    public void LoneLayerWithoutBias_RefusesAFileWithBiases_UnderAnyPrefix()
+    {
+        // Outside numbered layers the surplus shows beside a tensor the declaration reads: q_proj.bias next to
+        // q_proj.weight. Only "layers.0.attn." was refused before; under "" or "attn." the biases were dropped unread.
+        var declared = TestWeights.NewLayer<MhaCausalGqaNoBias>(seed: 9).CurrentWeights;
+        foreach (string prefix in new[] { "", "attn.", "layers.0.attn." })
+        {
+            var writer = new SafeTensorsWriter();
+            declared.Save(writer, prefix);
+            writer.Add(prefix + "q_proj.bias", TestData.Uniform(1, MhaCausalGqaNoBias.ModelDim), [MhaCausalGqaNoBias.ModelDim]);
+            writer.Add("head.weight", TestData.Uniform(2, 4), [2, 2]); // beside no tensor the layer reads: not its part
+            using var file = SafeTensorsFile.Load(writer.ToArray());
+            var e = Assert.Throws<WeightLoadException>(() => MhaCausalGqaNoBias.Weights.Load(file, prefix));
+            Assert.Equal(prefix + "q_proj.bias", e.TensorName);
+            Assert.Contains("1 tensors the declaration does not read", e.Message);
+            Assert.Contains("such as Bias", e.Message);
+        }
+
+        // The same file without the bias loads.
+        var clean = new SafeTensorsWriter();
+        declared.Save(clean, "attn.");
+        clean.Add("attn.head.weight", TestData.Uniform(2, 4), [2, 2]);
+        using (var file = SafeTensorsFile.Load(clean.ToArray()))
+        {
+            var loaded = MhaCausalGqaNoBias.Weights.Load(file, "attn.");
+            Assert.All(MhaCausalGqaNoBias.Parameters, p => Assert.Equal(declared.ToArray(p.Name), loaded.ToArray(p.Name)));
         }
     }
 
