@@ -196,6 +196,42 @@ public sealed class ImporterTests : IDisposable
     }
 
     [Fact]
+    public void A_head_count_the_graph_leaves_to_infer_is_read_from_the_hidden_size()
+    {
+        // Recent transformers exports reshape the query to [batch, sequence, -1, head size].
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(Hidden: 8, Heads: 2, InferredHeads: true));
+        Assert.Equal(new BertConfig(2, 8, 2, 16, 20, 10, 2, 1e-12, "gelu"), Import(tiny));
+    }
+
+    [Fact]
+    public void An_activation_the_importer_does_not_know_is_refused_naming_its_ops()
+    {
+        // Mish (x·tanh(softplus(x))) holds a Tanh: it used to be imported as gelu_new.
+        var error = ImportFails(TinyBertOnnx.Build(new TinyBertOptions(Mish: true)));
+        Assert.Contains("feed-forward activation", error.Message);
+        Assert.Contains("Softplus", error.Message);
+    }
+
+    [Fact]
+    public void An_output_that_would_replace_the_input_is_refused_before_anything_is_written()
+    {
+        var path = Path.Combine(_directory, "model.onnx");
+        var bytes = TinyBertOnnx.Build(new TinyBertOptions()).ToBytes();
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains("is the input model", Assert.Throws<ArgumentException>(() => BertOnnxImporter.Import(path, path)).Message);
+        // The config goes beside the weights as <name>.config.json: an input of that name is refused too.
+        var configNamed = Path.Combine(_directory, "x.config.json");
+        File.WriteAllBytes(configNamed, bytes);
+        Assert.Throws<ArgumentException>(() => BertOnnxImporter.Import(configNamed, Path.Combine(_directory, "x.safetensors")));
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+        Assert.Equal(bytes, File.ReadAllBytes(configNamed));
+        Assert.Equal(2, Directory.GetFiles(_directory).Length);
+
+        var folder = Assert.Throws<OnnxImportException>(() => BertOnnxImporter.Import(_directory, Path.Combine(_directory, "y.safetensors")));
+        Assert.Contains("is a folder", folder.Message);
+    }
+
+    [Fact]
     public void A_truncated_file_is_refused_as_unreadable_and_leaves_no_output()
     {
         var bytes = TinyBertOnnx.Build(new TinyBertOptions()).ToBytes();

@@ -42,12 +42,14 @@ public static partial class BertOnnxImporter
     /// Imports <paramref name="onnxPath"/> into <paramref name="safetensorsPath"/> (F32) and writes the config beside it
     /// (<see cref="ConfigPathFor"/>). Both files appear only once complete, replacing any there. Returns the config.
     /// </summary>
+    /// <exception cref="ArgumentException">An output path is the input's.</exception>
     /// <exception cref="OnnxImportException">The file is not a readable ONNX model, or not a BERT graph the importer understands.</exception>
     /// <exception cref="IOException">A file cannot be read or written.</exception>
     public static BertConfig Import(string onnxPath, string safetensorsPath, IProgress<ImportProgress>? progress = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(onnxPath);
         ArgumentException.ThrowIfNullOrEmpty(safetensorsPath);
+        RequireOtherThanInput(onnxPath, safetensorsPath, ConfigPathFor(safetensorsPath));
         var model = ReadModel(onnxPath);
         progress?.Report(new ImportProgress(ImportStage.Read, 0, 0));
 
@@ -78,6 +80,23 @@ public static partial class BertOnnxImporter
         return mapping.Config;
     }
 
+    /// <summary>
+    /// Refuses outputs that would replace the input: written over it, the model would be gone before anything could
+    /// read it again.
+    /// </summary>
+    private static void RequireOtherThanInput(string onnxPath, params string[] outputs)
+    {
+        var input = Path.GetFullPath(onnxPath);
+        foreach (var output in outputs)
+        {
+            if (string.Equals(Path.GetFullPath(output), input, StringComparison.Ordinal))
+            {
+                throw new ArgumentException(
+                    $"The import would write '{output}', which is the input model '{onnxPath}': choose another output path.", nameof(onnxPath));
+            }
+        }
+    }
+
     /// <summary>Where <see cref="Import"/> writes the config: <c>model.safetensors</c> → <c>model.config.json</c> beside it.</summary>
     public static string ConfigPathFor(string safetensorsPath)
     {
@@ -91,6 +110,11 @@ public static partial class BertOnnxImporter
     public static ModelProto ReadModel(string onnxPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(onnxPath);
+        if (Directory.Exists(onnxPath))
+        {
+            throw new OnnxImportException($"'{onnxPath}' is a folder, not an ONNX file.");
+        }
+
         ModelProto model;
         try
         {
@@ -119,6 +143,20 @@ public static partial class BertOnnxImporter
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(source);
+        try
+        {
+            return MapGraph(model, source);
+        }
+        catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException or IndexOutOfRangeException or InvalidOperationException)
+        {
+            // A graph shaped unlike any BERT export (a node short of an input, a dimension past 2³¹, …) trips a lookup
+            // that assumes an exporter's structure: the file is the problem, and the message says so.
+            throw new OnnxImportException($"Cannot import '{source}': its graph is not shaped like a BERT export the importer knows ({e.Message})", e);
+        }
+    }
+
+    private static BertOnnxMapping MapGraph(ModelProto model, string source)
+    {
         var graph = new GraphIndex(model.Graph ?? throw Fail(source, "the model has no graph."), source);
         var found = new Dictionary<string, (TensorProto Tensor, bool Transposed)>(StringComparer.Ordinal);
 
@@ -279,6 +317,17 @@ public static partial class BertOnnxImporter
         }
 
         var (heads, headSize) = graph.HeadSplit(firstQueryBias);
+        // Recent transformers versions reshape to [batch, sequence, -1, head size], leaving the head count for the
+        // runtime to infer; infer it here the same way (and the head size, for a graph that fixes the heads instead).
+        if (heads == -1 && headSize > 0 && hidden % headSize == 0)
+        {
+            heads = hidden / headSize;
+        }
+        else if (headSize == -1 && heads > 0 && hidden % heads == 0)
+        {
+            headSize = hidden / heads;
+        }
+
         if (heads * headSize != hidden)
         {
             throw Fail(source, $"the attention reshape splits the query into {heads} heads of {headSize}, which is not the hidden size {hidden}.");

@@ -153,6 +153,12 @@ internal sealed class GraphIndex
         throw Fail($"'{weight}' is not the scale of a LayerNormalization node nor of the spelled-out (x − mean) / Sqrt(ReduceMean((x − mean)²) + ε), so its epsilon cannot be read.");
     }
 
+    /// <summary>The ops of x · ½(1 + erf(x/√2)) as exporters spell it.</summary>
+    private static readonly HashSet<string> ErfGeluOps = new(["Div", "Mul", "Add", "Erf"], StringComparer.Ordinal);
+
+    /// <summary>The ops of x · ½(1 + tanh(√(2/π)(x + 0.044715x³))) as exporters spell it.</summary>
+    private static readonly HashSet<string> TanhGeluOps = new(["Pow", "Mul", "Add", "Tanh"], StringComparer.Ordinal);
+
     /// <summary>The feed-forward activation by its Hugging Face name, from the ops between the Add of <paramref name="intermediateBias"/> and the next MatMul.</summary>
     public string FeedForwardActivation(string intermediateBias)
     {
@@ -174,29 +180,33 @@ internal sealed class GraphIndex
             }
         }
 
+        // Every op between the bias and the next MatMul must belong to one activation's spelling, so an activation the
+        // importer does not know (mish is Softplus, Tanh and Mul) is refused rather than named after one of its ops.
+        var between = ops.Skip(1).Select(n => n.OpType).ToHashSet(StringComparer.Ordinal);
         var gelu = ops.FirstOrDefault(n => n.OpType is "Gelu" or "FastGelu");
-        if (gelu is not null)
+        if (gelu is not null && between.Count == 1)
         {
             var approximate = gelu.Attribute.FirstOrDefault(a => a.Name == "approximate")?.S.ToStringUtf8();
             return gelu.OpType == "FastGelu" || approximate == "tanh" ? "gelu_new" : "gelu";
         }
 
-        if (ops.Any(n => n.OpType == "Erf"))
+        if (between.Contains("Erf") && between.IsSubsetOf(ErfGeluOps))
         {
             return "gelu";
         }
 
-        if (ops.Any(n => n.OpType == "Tanh"))
+        if (between.Contains("Tanh") && between.IsSubsetOf(TanhGeluOps))
         {
             return "gelu_new";
         }
 
-        if (ops.Any(n => n.OpType == "Relu"))
+        if (between.SetEquals(["Relu"]))
         {
             return "relu";
         }
 
-        throw Fail($"the feed-forward activation after '{intermediateBias}' is not understood (ops: {string.Join(", ", ops.Skip(1).Select(n => n.OpType))}); expected Erf (gelu), Tanh (gelu_new) or Relu.");
+        throw Fail($"the feed-forward activation after '{intermediateBias}' is not understood (ops: {string.Join(", ", ops.Skip(1).Select(n => n.OpType))}); " +
+            "expected exactly the ops of gelu (Erf with Div, Mul and Add, or Gelu), gelu_new (Tanh with Pow, Mul and Add, or FastGelu) or relu (Relu).");
     }
 
     /// <summary>

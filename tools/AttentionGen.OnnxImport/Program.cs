@@ -45,7 +45,7 @@ internal static class Program
                     return 2;
             }
         }
-        catch (Exception e) when (e is OnnxImportException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is OnnxImportException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             Console.Error.WriteLine(e.Message);
             return 1;

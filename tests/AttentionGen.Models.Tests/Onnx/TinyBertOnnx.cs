@@ -13,7 +13,9 @@ public sealed record TinyBertOptions(
     int Positions = 10,
     int TokenTypes = 2,
     float Epsilon = 1e-12f,
-    int Seed = 1);
+    int Seed = 1,
+    bool InferredHeads = false,
+    bool Mish = false);
 
 /// <summary>A tiny BERT graph and the Hugging Face weights it was built from (Linear weights [out, in]).</summary>
 public sealed record TinyBert(ModelProto Model, IReadOnlyDictionary<string, float[]> Weights)
@@ -102,7 +104,7 @@ public static class TinyBertOnnx
         {
             int hidden = options.Hidden, heads = options.Heads, headSize = hidden / heads;
             string SplitHeads(string value, long[] perm) =>
-                Node("Transpose", [Node("Reshape", value, Int64Initializer([0, 0, heads, headSize]))], [("perm", perm)]);
+                Node("Transpose", [Node("Reshape", value, Int64Initializer([0, 0, options.InferredHeads ? -1 : heads, headSize]))], [("perm", perm)]);
 
             var query = SplitHeads(Linear(x, prefix + "attention.self.query", hidden, hidden), [0, 2, 1, 3]);
             var key = SplitHeads(Linear(x, prefix + "attention.self.key", hidden, hidden), [0, 2, 3, 1]);
@@ -115,7 +117,9 @@ public static class TinyBertOnnx
             var attention = LayerNorm(Node("Add", Linear(context, prefix + "attention.output.dense", hidden, hidden), x), prefix + "attention.output.LayerNorm");
             var intermediate = Linear(attention, prefix + "intermediate.dense", options.FeedForward, hidden);
             var erf = Node("Erf", Node("Div", intermediate, ScalarConstant(MathF.Sqrt(2))));
-            var gelu = Node("Mul", Node("Mul", intermediate, Node("Add", erf, ScalarConstant(1))), ScalarConstant(0.5f));
+            var gelu = options.Mish
+                ? Node("Mul", intermediate, Node("Tanh", Node("Softplus", intermediate))) // x·tanh(softplus(x)), an activation BERT's importer does not know
+                : Node("Mul", Node("Mul", intermediate, Node("Add", erf, ScalarConstant(1))), ScalarConstant(0.5f));
             var output = Node("Add", Linear(gelu, prefix + "output.dense", hidden, options.FeedForward), attention);
             return LayerNorm(output, prefix + "output.LayerNorm");
         }
