@@ -66,16 +66,6 @@ internal static class Declarations
     public static readonly string MultiHeadAdditiveMask =
         TestSourceBuilder.MultiHead("ModelDim = 64, Heads = 4, MaxSeqLen = 32, KvInputDim = 64, AdditiveMask = true").Named("MaskedEncoder").Build();
 
-    /// <summary>A record class is a class too: the generated part must say <c>partial record</c>.</summary>
-    public static readonly string RecordLayer = """
-        using AttentionGen;
-
-        namespace Tests;
-
-        [AttentionPooling(InputDim = 8, MaxSeqLen = 4, OutputDim = 2)]
-        public partial record RecordPool;
-        """;
-
     /// <summary>Self-attention keys are the queries: MaxKvSeqLen below MaxSeqLen must not shrink the key buffers.</summary>
     public static readonly string MultiHeadShortKvBound =
         TestSourceBuilder.MultiHead("ModelDim = 16, Heads = 2, MaxSeqLen = 8, MaxKvSeqLen = 4").Named("ShortKvBound").Build();
@@ -239,7 +229,6 @@ internal static class Declarations
         [nameof(WideHeadDim300)] = WideHeadDim300,
         [nameof(LongKeysOnline)] = LongKeysOnline,
         [nameof(MultiHeadAdditiveMask)] = MultiHeadAdditiveMask,
-        [nameof(RecordLayer)] = RecordLayer,
         [nameof(MultiHeadShortKvBound)] = MultiHeadShortKvBound,
         [nameof(NamespacesShadowingRuntimeNames)] = NamespacesShadowingRuntimeNames,
         [nameof(TransformerBlockPostNorm)] = TransformerBlockPostNorm,

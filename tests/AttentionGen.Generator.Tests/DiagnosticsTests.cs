@@ -326,6 +326,43 @@ public sealed class DiagnosticsTests
         Assert.True(diagnostics.Select(d => d.Id).SequenceEqual([id]), string.Join(" | ", diagnostics.Select(d => d.GetMessage())));
     }
 
+    [Theory]
+    [InlineData("[ScaledDotProductAttention(Heads = 2, HeadDim = 8, MaxSeqLen = 4)]\npublic partial record {|AGEN0017:Core|};", "is a record")]
+    [InlineData("[MultiHeadAttention(ModelDim = 16, Heads = 2, MaxSeqLen = 4)]\npublic partial class {|AGEN0017:Mha|}(int x) { public int X => x; }", "has a primary constructor")]
+    [InlineData("public class Base { public Base(int x) { } }\n[MultiHeadAttention(ModelDim = 16, Heads = 2, MaxSeqLen = 4)]\npublic partial class {|AGEN0017:Mha|} : Base;", "derives from 'Tests.Base', which has no parameterless constructor")]
+    [InlineData("[MultiHeadAttention(ModelDim = 16, Heads = 2, MaxSeqLen = 4)]\npublic partial class Inner;\n[MultiHeadAttention(ModelDim = 32, Heads = 2, MaxSeqLen = 4)]\npublic partial class {|AGEN0017:Outer|} : Inner;", "derives from 'Tests.Inner'")]
+    [InlineData("[AttentionPooling(InputDim = 8, MaxSeqLen = 4, OutputDim = 2)]\npublic partial class {|AGEN0017:Pool|} { public Pool(Weights weights) { } }", "declares a constructor taking its Weights")]
+    public async Task AGEN0017_ATypeTheGeneratedPartCannotComplete_OnClassIdentifier(string declarations, string reason)
+    {
+        // Each of these compiled to errors inside the generated file (CS8862, CS7036, CS0111), or, for a record, to copies
+        // sharing their original's scratch.
+        var diagnostics = await AnalyzerRunner.VerifyAsync("using AttentionGen;\n\nnamespace Tests;\n\n" + declarations + "\n");
+        Assert.Contains(reason, Assert.Single(diagnostics).GetMessage());
+    }
+
+    [Fact]
+    public async Task AGEN0017_NotReported_WhereTheGeneratedPartHasNoConstructor_OrTheBaseHasAParameterlessOne()
+    {
+        // Scaled dot-product attention has no weights, so no generated constructor: any constructor of the user's is fine.
+        const string Source = """
+            using AttentionGen;
+
+            namespace Tests;
+
+            [ScaledDotProductAttention(Heads = 2, HeadDim = 8, MaxSeqLen = 4)]
+            public partial class Core(int x) { public int X => x; }
+
+            public class Base { public Base(int x) { } protected Base() { } }
+
+            [MultiHeadAttention(ModelDim = 16, Heads = 2, MaxSeqLen = 4)]
+            public partial class Mha : Base;
+            """;
+        Assert.Empty(await AnalyzerRunner.GetDiagnosticsAsync(Source));
+        var result = GeneratorHarness.Run(Source);
+        Assert.Equal(2, result.GeneratedSources.Count);
+        Assert.Empty(result.CompilationErrorsAndWarnings);
+    }
+
     [Fact]
     public async Task OptionOutOfRange_SaysWhatTheValueMustBe()
     {

@@ -107,6 +107,17 @@ internal static class DiagnosticDescriptors
         "A 'file' type is visible only in the file that declares it, and C# does not let another file add to it, so the " +
         "generator cannot add the layer's members. Make the class internal (or nest it in a private class) instead.");
 
+    /// <summary>Args: the type's full name, what about it the generated part cannot complete.</summary>
+    public static readonly DiagnosticDescriptor UnconstructibleType = Error(
+        DiagnosticIds.UnconstructibleType,
+        "Layer type cannot be completed as declared",
+        "'{0}' {1}",
+        "Each instance owns its scratch, and a layer with weights gets a constructor taking them. A record's copies would " +
+        "share the original's scratch (two copies running at once would corrupt each other's results without an error); a " +
+        "primary constructor, a base class without a parameterless constructor (a layer with weights among them), or a " +
+        "constructor of your own taking the Weights leaves the generated constructor nothing it can call, or declares it " +
+        "twice. Declare the layer as a plain class; to derive from another class, give that class a parameterless constructor.");
+
     /// <summary>Args: the class's full name, the project's C# version, the minimum.</summary>
     public static readonly DiagnosticDescriptor LanguageVersionTooLow = Error(
         DiagnosticIds.LanguageVersionTooLow,
@@ -169,7 +180,8 @@ internal static class DiagnosticDescriptors
         MemberNameCollision,
         ShapeTooLarge,
         GeneratorFailure,
-        OptionOutOfRange);
+        OptionOutOfRange,
+        UnconstructibleType);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> ById = CreateIndex();
 

@@ -77,7 +77,7 @@ public sealed class LayerDeclarationAnalyzer : DiagnosticAnalyzer
                         break;
 
                     case DiagnosticIds.NotPartial or DiagnosticIds.Generic or DiagnosticIds.StaticClass or DiagnosticIds.FileLocalType
-                        or DiagnosticIds.LanguageVersionTooLow:
+                        or DiagnosticIds.LanguageVersionTooLow or DiagnosticIds.UnconstructibleType:
                         // About the class, not the attribute: say it once.
                         if (isFirst)
                         {

@@ -20,6 +20,9 @@ internal static class WeightsEmitter
     /// <summary>The members the weights API declares, for the collision check.</summary>
     public static IEnumerable<string> Members { get; } = new[] { "Parameters", "CreateParameters", "Weights", "CurrentWeights", "_weights" };
 
+    /// <summary>Whether a layer's generated part holds weights, and so a constructor taking them (<see cref="EmitInstanceMembers"/>).</summary>
+    public static bool ConstructsFromWeights(Layers.LayerBody body) => body.GeneratedMembers.Contains("CurrentWeights");
+
     /// <summary>The instance's field: a reference to shared weights, not a copy.</summary>
     public static void EmitField(SourceWriter w)
     {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using AttentionGen.Generator.Emit;
 using AttentionGen.Generator.Layers;
 using AttentionGen.Generator.Model;
 using AttentionGen.Generator.Validation;
@@ -126,7 +127,54 @@ internal static class DeclarationParser
         }
 
         return new DeclarationFacts(isPartial, isGeneric, type.IsStatic, IsFileLocal(type), CountLayerAttributes(type),
-            (int)languageVersion / 100, colliding, hidden);
+            (int)languageVersion / 100, colliding, hidden,
+            IsRecord: type.IsRecord,
+            HasPrimaryConstructor: type.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax { ParameterList: not null }),
+            BaseWithoutParameterlessConstructor: BaseWithoutParameterlessConstructor(type),
+            DeclaresWeightsConstructor: type.InstanceConstructors.Any(c => !c.IsImplicitlyDeclared
+                && c.DeclaringSyntaxReferences.Any(r => !IsGenerated(r.SyntaxTree))
+                && c.Parameters.Length == 1 && c.Parameters[0].Type.Name == "Weights"));
+    }
+
+    /// <summary>See <see cref="DeclarationFacts.BaseWithoutParameterlessConstructor"/>.</summary>
+    private static string? BaseWithoutParameterlessConstructor(INamedTypeSymbol type)
+    {
+        var baseType = type.BaseType;
+        if (baseType is null || baseType.SpecialType == SpecialType.System_Object)
+        {
+            return null;
+        }
+
+        // The generator's own constructor on a base layer is not in this compilation yet (it is when the analyzer runs,
+        // which is why generated constructors are left out here and counted through the base's plan instead).
+        var declared = baseType.InstanceConstructors
+            .Where(c => !c.IsImplicitlyDeclared && !c.DeclaringSyntaxReferences.Any(r => IsGenerated(r.SyntaxTree)))
+            .ToList();
+        if (declared.Count == 0 && !IsLayerWithWeights(baseType))
+        {
+            return null;
+        }
+
+        return declared.Any(c => c.DeclaredAccessibility != Accessibility.Private && c.Parameters.All(p => p.IsOptional || p.IsParams))
+            ? null
+            : baseType.ToDisplayString();
+    }
+
+    /// <summary>Whether the generator gives <paramref name="type"/> a constructor taking its weights (and so no parameterless one).</summary>
+    private static bool IsLayerWithWeights(INamedTypeSymbol type)
+    {
+        foreach (var attribute in type.GetAttributes())
+        {
+            if (attribute.AttributeClass is { } c && LayerDefinitions.Find(c.ToDisplayString()) is { } definition)
+            {
+                var issues = new List<ValidationIssue>();
+                var spec = definition.Read(attribute);
+                definition.Validate(spec, issues);
+                return !LayerValidator.HasErrors(issues) && WeightsEmitter.ConstructsFromWeights(definition.Plan(DeclarationOf(type), spec).Body);
+            }
+        }
+
+        return false;
     }
 
     private static IEnumerable<string> NamespaceParts(INamespaceSymbol ns)

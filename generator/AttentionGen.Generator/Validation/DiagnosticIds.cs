@@ -19,4 +19,5 @@ internal static class DiagnosticIds
     public const string ShapeTooLarge = "AGEN0014";
     public const string GeneratorFailure = "AGEN0015";
     public const string OptionOutOfRange = "AGEN0016";
+    public const string UnconstructibleType = "AGEN0017";
 }

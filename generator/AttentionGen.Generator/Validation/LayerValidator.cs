@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using AttentionGen.Generator.Emit;
 using AttentionGen.Generator.Layers;
 using AttentionGen.Generator.Model;
 using AttentionGen.Generator.Parsing;
@@ -66,13 +67,48 @@ internal static class LayerValidator
             issues.Add(Issue(DiagnosticIds.MemberNameCollision, null, member, name));
         }
 
+        if (facts.IsRecord)
+        {
+            issues.Add(Issue(DiagnosticIds.UnconstructibleType, null, name,
+                "is a record, but its copies ('with', the copy constructor) would share the original's scratch, so two of them running at once would silently corrupt each other's results: declare a class"));
+        }
+
         definition.Validate(model.Spec, issues);
         if (!HasErrors(issues))
         {
-            CheckMemory(definition.Plan(model.Declaration, model.Spec).Body, issues);
+            var body = definition.Plan(model.Declaration, model.Spec).Body;
+            if (WeightsEmitter.ConstructsFromWeights(body))
+            {
+                CheckConstructible(facts, name, issues);
+            }
+
+            CheckMemory(body, issues);
         }
 
         return issues;
+    }
+
+    /// <summary>What would stop the generated constructor, <c>L(Weights weights)</c>, from compiling.</summary>
+    private static void CheckConstructible(DeclarationFacts facts, string name, List<ValidationIssue> issues)
+    {
+        if (facts.HasPrimaryConstructor)
+        {
+            issues.Add(Issue(DiagnosticIds.UnconstructibleType, null, name,
+                "has a primary constructor, which the generated constructor taking its Weights would have to call: remove the parameter list"));
+        }
+
+        if (facts.BaseWithoutParameterlessConstructor is { } baseType)
+        {
+            issues.Add(Issue(DiagnosticIds.UnconstructibleType, null, name,
+                $"derives from '{baseType}', which has no parameterless constructor for the generated constructor taking its Weights to call " +
+                "(a layer with weights has none): give the base one, or derive from another class"));
+        }
+
+        if (facts.DeclaresWeightsConstructor)
+        {
+            issues.Add(Issue(DiagnosticIds.UnconstructibleType, null, name,
+                "declares a constructor taking its Weights, which the generated part declares: remove it"));
+        }
     }
 
     public static bool HasErrors(IReadOnlyList<ValidationIssue> issues)
