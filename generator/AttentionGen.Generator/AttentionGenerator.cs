@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using AttentionGen.Generator.Diagnostics;
 using AttentionGen.Generator.Emit;
 using AttentionGen.Generator.Layers;
@@ -22,6 +24,8 @@ public sealed class AttentionGenerator : IIncrementalGenerator
 {
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        var pipelines = new List<(IncrementalValuesProvider<LayerModel> Models, LayerDefinition Definition)>();
+        IncrementalValueProvider<EquatableArray<string>>? allNames = null;
         foreach (var definition in LayerDefinitions.All)
         {
             var models = context.SyntaxProvider
@@ -30,13 +34,27 @@ public sealed class AttentionGenerator : IIncrementalGenerator
                     static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                     (attributeContext, _) => Parse(attributeContext, definition))
                 .WithTrackingName(definition.AttributeName);
+            pipelines.Add((models, definition));
 
+            var names = models.Select(static (model, _) => model.Declaration.HintName).Collect()
+                .Select(static (names, _) => names.ToEquatableArray());
+            allNames = allNames is null
+                ? names
+                : allNames.Value.Combine(names).Select(static (pair, _) => pair.Left.Concat(pair.Right).ToEquatableArray());
+        }
+
+        // Hint names must be unique ignoring case; the few that are not (Models.Encoder beside models.Encoder) get a suffix.
+        var sharedHintNames = allNames!.Value
+            .Select(static (names, _) => TypeDeclaration.NamesSharedIgnoringCase(names))
+            .WithTrackingName(TrackingNames.SharedHintNames);
+        foreach (var (models, definition) in pipelines)
+        {
             var outcomes = models
                 .Select((model, _) => Plan(model, definition))
                 .Where(static outcome => outcome is not null)
                 .WithTrackingName(TrackingNames.Plans);
 
-            context.RegisterSourceOutput(outcomes, static (output, outcome) => Emit(output, outcome!));
+            context.RegisterSourceOutput(outcomes.Combine(sharedHintNames), static (output, pair) => Emit(output, pair.Left!, pair.Right));
         }
     }
 
@@ -73,13 +91,13 @@ public sealed class AttentionGenerator : IIncrementalGenerator
         }
     }
 
-    private static void Emit(SourceProductionContext output, Outcome outcome)
+    private static void Emit(SourceProductionContext output, Outcome outcome, EquatableArray<string> sharedHintNames)
     {
         if (outcome.Plan is { } plan)
         {
             try
             {
-                output.AddSource(plan.Declaration.HintName, SourceText.From(LayerFileEmitter.Emit(plan), System.Text.Encoding.UTF8));
+                output.AddSource(plan.Declaration.HintNameAmong(sharedHintNames), SourceText.From(LayerFileEmitter.Emit(plan), System.Text.Encoding.UTF8));
                 return;
             }
             catch (Exception error) when (error is not OperationCanceledException)

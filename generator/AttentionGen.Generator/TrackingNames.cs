@@ -10,4 +10,7 @@ public static class TrackingNames
 
     /// <summary>Valid declarations, planned; or the reason the generator could not plan one.</summary>
     public const string Plans = nameof(Plans);
+
+    /// <summary>The hint names that more than one declaration shares ignoring case, which get a suffix.</summary>
+    public const string SharedHintNames = nameof(SharedHintNames);
 }

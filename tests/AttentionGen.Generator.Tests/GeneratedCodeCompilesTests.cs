@@ -34,6 +34,30 @@ public sealed class GeneratedCodeCompilesTests
         Assert.True(diagnostics.Length == 0, string.Join(Environment.NewLine, diagnostics));
     }
 
+    [Fact]
+    public void TypesWhoseNamesDifferOnlyInCase_EachGetTheirFile()
+    {
+        // Roslyn compares hint names ignoring case: Models.Encoder.g.cs beside models.Encoder.g.cs threw inside the
+        // driver, and no layer of the compilation got its generated code.
+        var result = GeneratorHarness.Run(
+            """
+            using AttentionGen;
+
+            namespace Models { [ScaledDotProductAttention(Heads = 2, HeadDim = 8, MaxSeqLen = 4)] public partial class Encoder; }
+            namespace models { [MultiHeadAttention(ModelDim = 16, Heads = 2, MaxSeqLen = 4)] public partial class Encoder; }
+            namespace Other { [ScaledDotProductAttention(Heads = 2, HeadDim = 8, MaxSeqLen = 4)] public partial class Layer; }
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        var diagnostics = result.CompilationErrorsAndWarnings.Select(d => d.ToString()).ToArray();
+        Assert.True(diagnostics.Length == 0, string.Join(Environment.NewLine, diagnostics));
+        var hintNames = result.GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(3, hintNames.Length);
+        Assert.Matches(@"^Models\.Encoder\.[0-9a-f]{8}\.g\.cs$", hintNames[0]);
+        Assert.Equal("Other.Layer.g.cs", hintNames[1]); // names no other shares keep their plain file name
+        Assert.Matches(@"^models\.Encoder\.[0-9a-f]{8}\.g\.cs$", hintNames[2]);
+    }
+
     [Theory]
     [MemberData(nameof(Declarations.Names), MemberType = typeof(Declarations))]
     public void PublicApiIsDocumented_InProjectsThatCheckDocComments(string declaration)
