@@ -38,6 +38,10 @@ public sealed class RobustnessSweepTests
         { "SDPA MaxSeqLen int.MaxValue", [Source("public partial class L;", "[ScaledDotProductAttention(Heads = 2, HeadDim = 8, MaxSeqLen = int.MaxValue)]")], ["AGEN0014"] },
         { "SDPA HeadDim int.MaxValue", [Source("public partial class L;", "[ScaledDotProductAttention(Heads = 2, HeadDim = int.MaxValue, MaxSeqLen = 4)]")], ["AGEN0009", "AGEN0014"] },
         { "pooling MaxSeqLen int.MaxValue", [Source("public partial class L;", "[AttentionPooling(InputDim = 8, MaxSeqLen = int.MaxValue, OutputDim = 2)]")], ["AGEN0014"] },
+        // A weight tensor past one array compiled clean and threw TypeInitializationException on first use.
+        { "block FfnDim 1,100,000 (a typo for 11,008)", [Source("public partial class L;", "[TransformerBlock(ModelDim = 4096, Heads = 32, FfnDim = 1_100_000, MaxSeqLen = 4)]")], ["AGEN0014"] },
+        { "decoder FfnDim 1,100,000", [Source("public partial class L;", "[TransformerDecoder(Vocab = 32000, Layers = 2, ModelDim = 4096, Heads = 32, FfnDim = 1_100_000, MaxSeqLen = 16)]")], ["AGEN0014"] },
+        { "encoder ModelDim 65,536", [Source("public partial class L;", "[TransformerEncoder(Vocab = 100, MaxPositions = 8, Layers = 1, ModelDim = 65536, Heads = 256, FfnDim = 65536, MaxSeqLen = 8)]")], ["AGEN0014"] },
         { "same class name in two namespaces", [Source("public partial class Twin;", Sdpa, "A"), Source("public partial class Twin;", Sdpa, "B")], [] },
         { "nested in a record and a struct", [Source("public partial record Outer { public partial struct Middle { " + Sdpa + " public partial class L; } }", "")], [] },
         { "a layer deriving from another layer", [Source("public partial class Base;", Sdpa) + "\n" + Sdpa + "\npublic partial class Derived : Base;"], [] },

@@ -133,6 +133,6 @@ internal sealed class TransformerBlockLayer : LayerDefinition<TransformerBlockSp
         public override EquatableArray<string> GeneratedMembers =>
             Block.Members.Concat(new[] { "Forward", "RunBatch", ExclusiveUseEmitter.Field }).Concat(WeightsEmitter.Members).ToEquatableArray();
 
-        public override EquatableArray<BufferPlan> Buffers => Block.Buffers.ToEquatableArray();
+        public override EquatableArray<BufferPlan> Buffers => Block.Buffers.Concat(Block.Weights.Select(weight => weight.Stored)).ToEquatableArray();
     }
 }

@@ -558,8 +558,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                 new BufferPlan("the hidden states", BufferPlan.Product(Block.MaxBatchTokens, Block.ModelDim), "MaxBatchTokens"),
                 new BufferPlan("the key cache", BufferPlan.Product(BufferPlan.Product(Layers, Block.Core.MaxKvSeqLen), Block.Core.KvWidth), "MaxSeqLen"),
                 new BufferPlan("the value cache", BufferPlan.Product(BufferPlan.Product(Layers, Block.Core.MaxKvSeqLen), Block.Core.KvWidth), "MaxSeqLen"),
-                new BufferPlan("the embedding table", BufferPlan.Product(Vocab, Block.ModelDim), "Vocab", IsAllocated: false),
             })
+            .Concat(WeightSet.StoredTensors)
             .ToEquatableArray();
     }
 }

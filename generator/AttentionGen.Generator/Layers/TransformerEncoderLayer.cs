@@ -547,7 +547,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
 
         public override EquatableArray<BufferPlan> Buffers => Block.Buffers
             .Concat(HasEmbedding ? new[] { new BufferPlan("the hidden states", BufferPlan.Product(Block.MaxBatchTokens, Block.ModelDim), "MaxBatchTokens") } : new BufferPlan[0])
-            .Concat(new[] { new BufferPlan("the word embeddings", BufferPlan.Product(Vocab, Block.ModelDim), "Vocab", IsAllocated: false) })
+            .Concat(WeightSet.StoredTensors)
             .ToEquatableArray();
     }
 }

@@ -32,6 +32,17 @@ internal sealed record WeightPlan(string TensorName, string PropertyName, int Ro
     /// </summary>
     public string? TiedCopy { get; init; }
 
+    /// <summary>
+    /// The tensor as stored, for the size check: each must fit one array (a packed matrix padded to whole 64-output
+    /// panels), blamed on its larger dimension. Weights are shared between instances, so they do not count towards the
+    /// per-instance ceiling.
+    /// </summary>
+    public BufferPlan Stored => new(
+        "the tensor " + TensorName,
+        IsVector ? Rows : BufferPlan.Product(IsPacked ? (Rows + 63L) / 64 * 64 : Rows, Columns),
+        IsVector || Rows >= Columns ? RowsName : ColumnsName,
+        IsAllocated: false);
+
     /// <summary><c>q_proj.weight</c> becomes property <c>QProjWeight</c>.</summary>
     public static WeightPlan Named(string tensorName, int rows, string rowsName, int columns, string columnsName)
     {

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using AttentionGen.Generator.Model;
 
 namespace AttentionGen.Generator.Planning;
@@ -13,4 +15,7 @@ internal sealed record WeightSetPlan(EquatableArray<WeightPlan> Shared, Equatabl
     public static WeightSetPlan Flat(EquatableArray<WeightPlan> weights) => new(weights, EquatableArray<WeightPlan>.Empty, "", "");
 
     public bool IsLayered => PerLayer.Count > 0;
+
+    /// <summary>Every tensor as stored (see <see cref="WeightPlan.Stored"/>): a layer's are the same in every layer.</summary>
+    public IEnumerable<BufferPlan> StoredTensors => Shared.Concat(PerLayer).Select(weight => weight.Stored);
 }

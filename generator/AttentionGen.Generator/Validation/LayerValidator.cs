@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using AttentionGen.Generator.Emit;
 using AttentionGen.Generator.Layers;
@@ -134,7 +135,8 @@ internal static class LayerValidator
         BufferPlan? largest = null;
         foreach (var buffer in body.Buffers)
         {
-            totalFloats += buffer.IsAllocated ? buffer.Floats : 0;
+            // Saturating: a shape far past every limit must still report a size, not a wrapped negative one.
+            totalFloats = buffer.IsAllocated ? Math.Min(totalFloats + buffer.Floats, long.MaxValue / sizeof(float)) : totalFloats;
             if (largest is null || buffer.Floats > largest.Floats)
             {
                 largest = buffer;
