@@ -92,14 +92,18 @@ internal static class SafeTensorsHeader
             var field = reader.GetString();
             switch (field)
             {
+                // A field given twice is refused, as the reference reader refuses it: which one counts is not defined.
                 case "dtype":
+                    RequireFirst(dtypeText is null, name, "dtype");
                     Expect(ref reader, JsonTokenType.String, $"Tensor '{name}': dtype must be a string");
                     dtypeText = reader.GetString();
                     break;
                 case "shape":
+                    RequireFirst(shape is null, name, "shape");
                     shape = ReadIntegers(ref reader, name, "shape");
                     break;
                 case "data_offsets":
+                    RequireFirst(offsets is null, name, "data_offsets");
                     offsets = ReadIntegers(ref reader, name, "data_offsets");
                     break;
                 default:
@@ -159,6 +163,14 @@ internal static class SafeTensorsHeader
         }
 
         return new TensorInfo(name, dtype, shape.ToArray(), elements, begin, end - begin);
+    }
+
+    private static void RequireFirst(bool first, string name, string field)
+    {
+        if (!first)
+        {
+            throw new SafeTensorsFormatException($"Tensor '{name}' gives {field} twice.");
+        }
     }
 
     private static List<long> ReadIntegers(ref Utf8JsonReader reader, string name, string field)

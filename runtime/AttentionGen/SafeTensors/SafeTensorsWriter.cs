@@ -62,7 +62,16 @@ public sealed class SafeTensorsWriter
             throw new ArgumentException($"Float data can be written as F32, F16 or BF16, not {dtype}.", nameof(dtype));
         }
 
-        var bytes = new byte[values.Length * SafeTensorsDTypes.SizeOf(dtype)];
+        long byteCount = (long)values.Length * SafeTensorsDTypes.SizeOf(dtype);
+        if (byteCount > Array.MaxLength)
+        {
+            // The writer holds each tensor's bytes in one array: 2 GB at most (537M floats as F32, twice that as F16/BF16).
+            throw new ArgumentException(
+                $"Tensor '{name}' would take {byteCount} bytes as {dtype}, more than the {Array.MaxLength} one array of the writer holds. " +
+                "Store it as F16 or BF16, or split the model over several files.", nameof(values));
+        }
+
+        var bytes = new byte[byteCount];
         for (int i = 0; i < values.Length; i++)
         {
             switch (dtype)

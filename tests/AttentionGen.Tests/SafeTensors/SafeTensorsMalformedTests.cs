@@ -84,6 +84,16 @@ public sealed class SafeTensorsMalformedTests
     }
 
     [Theory]
+    [InlineData("{\"x\": {\"dtype\": \"F32\", \"dtype\": \"I32\", \"shape\": [2], \"data_offsets\": [0, 8]}}", "dtype")]
+    [InlineData("{\"x\": {\"dtype\": \"F32\", \"shape\": [4], \"shape\": [2], \"data_offsets\": [0, 8]}}", "shape")]
+    [InlineData("{\"x\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 4], \"data_offsets\": [0, 8]}}", "data_offsets")]
+    public void TensorFieldGivenTwice(string header, string field)
+    {
+        // The last one used to win silently: an F32 entry re-typed as I32 opened as I32.
+        Assert.Contains($"Tensor 'x' gives {field} twice", Rejects(header, EightBytes).Message);
+    }
+
+    [Theory]
     [InlineData("[1, 2]", "StartArray")]
     [InlineData("\"x\"", "String")]
     [InlineData("42", "Number")]

@@ -146,6 +146,27 @@ public sealed class SafeTensorsRequireAndWriterTests
     }
 
     [Fact]
+    public unsafe void WriterRefusesATensorPastOneArray_NamingIt()
+    {
+        // 600M floats are 2.4 GB as F32: the byte count overflowed an int (OverflowException). The memory is reserved but
+        // never touched (the check comes before any value is read), so the test takes no real memory.
+        const int Count = 600_000_000;
+        void* values = System.Runtime.InteropServices.NativeMemory.Alloc((nuint)Count * sizeof(float));
+        try
+        {
+            var writer = new SafeTensorsWriter();
+            nint address = (nint)values;
+            var e = Assert.Throws<ArgumentException>(() => writer.Add("big", new ReadOnlySpan<float>((void*)address, Count), [Count]));
+            Assert.Equal("values", e.ParamName);
+            Assert.Contains("Tensor 'big' would take 2400000000 bytes as F32", e.Message);
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.Free(values);
+        }
+    }
+
+    [Fact]
     public void WriterRefusesADuplicateName()
     {
         var writer = new SafeTensorsWriter().Add("w", [1f], [1]);
