@@ -229,6 +229,13 @@ public sealed class ImporterTests : IDisposable
 
         var folder = Assert.Throws<OnnxImportException>(() => BertOnnxImporter.Import(_directory, Path.Combine(_directory, "y.safetensors")));
         Assert.Contains("is a folder", folder.Message);
+
+        // A config path taken by a folder used to fail after the weights were in place, leaving them without a config.
+        Directory.CreateDirectory(Path.Combine(_directory, "pair.config.json"));
+        var taken = Assert.Throws<IOException>(() => BertOnnxImporter.Import(path, Path.Combine(_directory, "pair.safetensors")));
+        Assert.Contains("pair.config.json", taken.Message);
+        Assert.False(File.Exists(Path.Combine(_directory, "pair.safetensors")));
+        Assert.Equal(2, Directory.GetFiles(_directory).Length);
     }
 
     [Fact]

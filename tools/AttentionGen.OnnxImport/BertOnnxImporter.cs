@@ -74,8 +74,9 @@ public static partial class BertOnnxImporter
             progress?.Report(new ImportProgress(ImportStage.Converted, ++converted, mapping.Tensors.Count, tensor.Name));
         }
 
-        WriteAtomically(safetensorsPath, writer.Save);
-        WriteAtomically(ConfigPathFor(safetensorsPath), path => File.WriteAllText(path, mapping.Config.ToJson() + "\n"));
+        WriteTogether(
+            (safetensorsPath, writer.Save),
+            (ConfigPathFor(safetensorsPath), path => File.WriteAllText(path, mapping.Config.ToJson() + "\n")));
         progress?.Report(new ImportProgress(ImportStage.Written, converted, mapping.Tensors.Count));
         return mapping.Config;
     }
@@ -440,19 +441,43 @@ public static partial class BertOnnxImporter
         };
     }
 
-    private static void WriteAtomically(string path, Action<string> write)
+    /// <summary>
+    /// Writes each file to a temporary one beside it, and only when all are written moves them into place, so a failure
+    /// (a full disk, a destination that is a folder) leaves neither the weights without their config nor a half file.
+    /// </summary>
+    private static void WriteTogether(params (string Path, Action<string> Write)[] files)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        foreach (var (path, _) in files)
+        {
+            if (Directory.Exists(path))
+            {
+                throw new IOException($"Cannot write '{path}': a folder of that name is there.");
+            }
+        }
+
+        var temporaries = new List<string>();
         try
         {
-            write(temporary);
-            File.Move(temporary, path, overwrite: true);
+            foreach (var (path, write) in files)
+            {
+                var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+                Directory.CreateDirectory(directory);
+                var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+                temporaries.Add(temporary);
+                write(temporary);
+            }
+
+            for (int i = 0; i < files.Length; i++)
+            {
+                File.Move(temporaries[i], files[i].Path, overwrite: true);
+            }
         }
         finally
         {
-            File.Delete(temporary);
+            foreach (var temporary in temporaries)
+            {
+                File.Delete(temporary);
+            }
         }
     }
 
