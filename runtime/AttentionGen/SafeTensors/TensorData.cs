@@ -35,33 +35,68 @@ internal sealed class MemoryTensorData(ReadOnlyMemory<byte> data) : TensorData
 /// again, so the mapped pages never pile up in the process's working set beside the destination arrays, and reads on
 /// several threads share no state but the map itself.
 /// </summary>
+/// <remarks>
+/// A read already under way when the file is disposed finishes, as <see cref="SafeTensors"/> promises: the map is
+/// closed by whichever comes last, <see cref="Dispose"/> or the last read in progress. A read that starts after
+/// <see cref="Dispose"/> throws <see cref="ObjectDisposedException"/> before writing anything. Without this, a read
+/// spanning several windows lost its map between two of them and left its destination partly filled.
+/// </remarks>
 internal sealed class MappedTensorData(MemoryMappedFile map, long dataStart) : TensorData
 {
     /// <summary>Bytes mapped at a time: large enough that mapping costs nothing next to the copy, small next to RAM.</summary>
     internal const int WindowBytes = 16 << 20;
 
+    private int _readers;
+    private int _disposeRequested;
+    private int _closed;
+
     public override unsafe void CopyTo(TensorInfo tensor, long firstElement, Span<float> destination)
     {
-        int elementSize = SafeTensorsDTypes.SizeOf(tensor.DType);
-        int windowElements = WindowBytes / elementSize;
-        for (int done = 0, count; done < destination.Length; done += count)
+        // Counted in before the flag is read, and the flag set with a full fence before the count is read (Dispose):
+        // either this read sees the request and stops here, or Dispose sees the read and leaves the map to it.
+        Interlocked.Increment(ref _readers);
+        try
         {
-            count = Math.Min(windowElements, destination.Length - done);
-            using var view = map.CreateViewAccessor(dataStart + tensor.DataOffset + (firstElement + done) * elementSize, (long)count * elementSize, MemoryMappedFileAccess.Read);
-            var handle = view.SafeMemoryMappedViewHandle;
-            byte* pointer = null;
-            handle.AcquirePointer(ref pointer);
-            try
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposeRequested) != 0, typeof(SafeTensors));
+            int elementSize = SafeTensorsDTypes.SizeOf(tensor.DType);
+            int windowElements = WindowBytes / elementSize;
+            for (int done = 0, count; done < destination.Length; done += count)
             {
-                var window = new ReadOnlySpan<byte>(pointer + view.PointerOffset, count * elementSize);
-                SafeTensorsConvert.ToSingle(window, tensor.DType, destination.Slice(done, count));
+                count = Math.Min(windowElements, destination.Length - done);
+                using var view = map.CreateViewAccessor(dataStart + tensor.DataOffset + (firstElement + done) * elementSize, (long)count * elementSize, MemoryMappedFileAccess.Read);
+                var handle = view.SafeMemoryMappedViewHandle;
+                byte* pointer = null;
+                handle.AcquirePointer(ref pointer);
+                try
+                {
+                    var window = new ReadOnlySpan<byte>(pointer + view.PointerOffset, count * elementSize);
+                    SafeTensorsConvert.ToSingle(window, tensor.DType, destination.Slice(done, count));
+                }
+                finally
+                {
+                    handle.ReleasePointer();
+                }
             }
-            finally
-            {
-                handle.ReleasePointer();
-            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _readers);
+            CloseIfRequestedAndIdle();
         }
     }
 
-    public override void Dispose() => map.Dispose();
+    public override void Dispose()
+    {
+        Interlocked.Exchange(ref _disposeRequested, 1);
+        CloseIfRequestedAndIdle();
+    }
+
+    private void CloseIfRequestedAndIdle()
+    {
+        // A read counted in after this check sees the request and touches nothing, so closing under it is safe.
+        if (Volatile.Read(ref _disposeRequested) != 0 && Volatile.Read(ref _readers) == 0 && Interlocked.Exchange(ref _closed, 1) == 0)
+        {
+            map.Dispose();
+        }
+    }
 }
