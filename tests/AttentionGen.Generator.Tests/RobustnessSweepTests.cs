@@ -41,6 +41,8 @@ public sealed class RobustnessSweepTests
         // A weight tensor past one array compiled clean and threw TypeInitializationException on first use.
         { "block FfnDim 1,100,000 (a typo for 11,008)", [Source("public partial class L;", "[TransformerBlock(ModelDim = 4096, Heads = 32, FfnDim = 1_100_000, MaxSeqLen = 4)]")], ["AGEN0014"] },
         { "decoder FfnDim 1,100,000", [Source("public partial class L;", "[TransformerDecoder(Vocab = 32000, Layers = 2, ModelDim = 4096, Heads = 32, FfnDim = 1_100_000, MaxSeqLen = 16)]")], ["AGEN0014"] },
+        { "block RopeDim without Rope (was ignored)", [Source("public partial class L;", "[TransformerBlock(ModelDim = 16, Heads = 2, FfnDim = 16, MaxSeqLen = 4, RopeDim = 4)]")], ["AGEN0016"] },
+        { "decoder RopeDim with learned positions", [Source("public partial class L;", "[TransformerDecoder(Vocab = 32, Layers = 1, ModelDim = 16, Heads = 2, FfnDim = 16, MaxSeqLen = 8, Positions = PositionKind.Learned, WeightNames = WeightNames.Gpt2, Norm = NormKind.LayerNorm, Activation = ActivationKind.GeluTanh, Bias = true, RopeDim = 4)]")], ["AGEN0016"] },
         { "encoder ModelDim 65,536", [Source("public partial class L;", "[TransformerEncoder(Vocab = 100, MaxPositions = 8, Layers = 1, ModelDim = 65536, Heads = 256, FfnDim = 65536, MaxSeqLen = 8)]")], ["AGEN0014"] },
         { "same class name in two namespaces", [Source("public partial class Twin;", Sdpa, "A"), Source("public partial class Twin;", Sdpa, "B")], [] },
         { "nested in a record and a struct", [Source("public partial record Outer { public partial struct Middle { " + Sdpa + " public partial class L; } }", "")], [] },

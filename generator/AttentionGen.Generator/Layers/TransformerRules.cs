@@ -57,6 +57,13 @@ internal static class TransformerRules
                 $"false with WeightNames.{options.WeightNames}: those checkpoints have no q_norm or k_norm (Qwen3's use WeightNames.HfLlama)"));
         }
 
+        if (options.Rope == RopeKind.None && options.RopeDim != 0)
+        {
+            // Without rotary positions the width would be ignored: the layer would run unrotated while it reads as rotated.
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeDim", "RopeDim", Format(options.RopeDim),
+                "0 without rotary positions (set Rope, or Positions = Rope in a decoder, for a partial rotary width)"));
+        }
+
         if (options.Rope != RopeKind.None)
         {
             if (!IsFinite(options.RopeTheta) || options.RopeTheta <= 1)
