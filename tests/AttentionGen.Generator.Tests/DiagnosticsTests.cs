@@ -363,6 +363,18 @@ public sealed class DiagnosticsTests
         Assert.Empty(result.CompilationErrorsAndWarnings);
     }
 
+    [Theory]
+    [InlineData("Heads = Undefined")]
+    [InlineData("Heads = Limits.Heads")]
+    public async Task AnArgumentTheCompilerCannotBind_GetsNoRuleOnTheDefaultItLeaves(string heads)
+    {
+        // Beside CS0103 / CS0182 the analyzer reported "Heads must be greater than 0, but it is 0", a value never written.
+        var source = "using AttentionGen;\n\nnamespace Tests;\n\npublic static class Limits { public static int Heads = 2; }\n\n" +
+            $"[ScaledDotProductAttention({heads}, HeadDim = 8, MaxSeqLen = 4)]\npublic partial class Core;\n";
+        Assert.Empty(await AnalyzerRunner.GetDiagnosticsAsync(source));
+        Assert.Contains(GeneratorHarness.CreateCompilation(source).GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error && d.Id is "CS0103" or "CS0182");
+    }
+
     [Fact]
     public async Task OptionOutOfRange_SaysWhatTheValueMustBe()
     {

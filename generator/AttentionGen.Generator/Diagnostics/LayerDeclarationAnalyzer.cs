@@ -66,6 +66,13 @@ public sealed class LayerDeclarationAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
+            if (HasUnboundArguments(attribute, syntax))
+            {
+                // The compiler reports an argument it cannot bind (an undefined name, a non-constant value); the rules
+                // would judge the default it leaves behind and report that as the user's value ("Heads … is 0").
+                continue;
+            }
+
             var model = DeclarationParser.Parse(type, attribute, definition!, DeclarationParser.LanguageVersionOf(syntax.SyntaxTree));
             var isFirst = i == 0;
             foreach (var issue in LayerValidator.Validate(model, definition!))
@@ -105,6 +112,14 @@ public sealed class LayerDeclarationAnalyzer : DiagnosticAnalyzer
                 }
             }
         }
+    }
+
+    /// <summary>Whether a named argument in the source is missing from the bound attribute, or bound to an error.</summary>
+    private static bool HasUnboundArguments(AttributeData attribute, AttributeSyntax syntax)
+    {
+        int written = syntax.ArgumentList?.Arguments.Count(a => a.NameEquals is not null) ?? 0;
+        int bound = attribute.NamedArguments.Count(a => a.Value.Kind != TypedConstantKind.Error);
+        return bound < written;
     }
 
     /// <summary>On each of the user's members of that name, or on the class's identifier when the class has the name.</summary>
