@@ -46,6 +46,7 @@ public sealed class RobustnessSweepTests
         { "encoder ModelDim 65,536", [Source("public partial class L;", "[TransformerEncoder(Vocab = 100, MaxPositions = 8, Layers = 1, ModelDim = 65536, Heads = 256, FfnDim = 65536, MaxSeqLen = 8)]")], ["AGEN0014"] },
         { "same class name in two namespaces", [Source("public partial class Twin;", Sdpa, "A"), Source("public partial class Twin;", Sdpa, "B")], [] },
         { "nested in a record and a struct", [Source("public partial record Outer { public partial struct Middle { " + Sdpa + " public partial class L; } }", "")], [] },
+        { "a layer whose base class has a virtual Forward (warned CS0114 inside the generated file)", ["using System;\nusing AttentionGen;\nnamespace Tests;\npublic class Base { public virtual void Forward(ReadOnlySpan<float> input, Span<float> output, int seqLen) { } }\n" + Mha + "\npublic partial class L : Base;"], [] },
         { "a layer deriving from another layer", [Source("public partial class Base;", Sdpa) + "\n" + Sdpa + "\npublic partial class Derived : Base;"], [] },
         { "one bad declaration beside a good one", [Source("public partial class Good;", Sdpa) + "\n[ScaledDotProductAttention(Heads = 0, HeadDim = 8, MaxSeqLen = 4)]\npublic partial class Bad;"], ["AGEN0003"] },
     };

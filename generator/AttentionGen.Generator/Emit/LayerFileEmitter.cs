@@ -19,9 +19,10 @@ internal static class LayerFileEmitter
         w.Line("#nullable enable");
         if (plan.HiddenBaseMembers.Count > 0)
         {
-            // Deriving one layer from another is the user's choice; the derived layer's own shape is the one it uses.
-            w.Line($"// {declaration.Name} derives from a layer: its members named like the base's ({plan.HiddenBaseMembers[0]}, …) hide them on purpose.");
-            w.Line("#pragma warning disable CS0108");
+            // Deriving from a layer, or from a class with members of the generated names, is the user's choice; the layer's
+            // own members are the ones it uses. CS0114 is the same warning for a virtual member of the base.
+            w.Line($"// {declaration.Name}'s base class has members named like the generated ones ({plan.HiddenBaseMembers[0]}, …): these hide them on purpose.");
+            w.Line("#pragma warning disable CS0108, CS0114");
         }
 
         w.Line();
