@@ -3,9 +3,9 @@ namespace AttentionGen;
 /// <summary>
 /// Declares multi-head attention with Q, K, V and output projections (PyTorch <c>nn.Linear</c> weights named
 /// <c>q_proj</c>, <c>k_proj</c>, <c>v_proj</c>, <c>o_proj</c>). The generator adds
-/// <c>Forward(input, output, seqLen)</c> for self-attention and, when <see cref="KvInputDim"/> is set,
-/// <c>Forward(input, context, output, seqLen, contextLen)</c> for cross-attention; with <see cref="AdditiveMask"/>, an
-/// overload of each that also takes a mask.
+/// <c>Forward(input, output, seqLen)</c> for self-attention (when <see cref="KvInputDim"/> is 0 or equals
+/// <see cref="ModelDim"/>) and, when <see cref="KvInputDim"/> is set, <c>Forward(input, context, output, seqLen, contextLen)</c>
+/// for cross-attention; with <see cref="AdditiveMask"/>, an overload of each that also takes a mask.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class MultiHeadAttentionAttribute : AttentionAttribute
