@@ -376,6 +376,16 @@ public sealed class DiagnosticsTests
     }
 
     [Fact]
+    public async Task AGEN0014_PointsAtTheLargestFactorOfTheBlock()
+    {
+        // A query block of 1 × 10,000,000 × 256 floats is too large because of the heads, not of MaxSeqLen = 1.
+        await AnalyzerRunner.VerifyAsync(
+            TestSourceBuilder.ScaledDotProduct("{|AGEN0014:Heads = 10000000|}, HeadDim = 256, MaxSeqLen = 1").Build());
+        await AnalyzerRunner.VerifyAsync(TestSourceBuilder
+            .WithAttribute("TransformerDecoder(Vocab = 32, {|AGEN0014:Layers = 1000000|}, ModelDim = 64, Heads = 2, FfnDim = 64, MaxSeqLen = 4096)").Build());
+    }
+
+    [Fact]
     public async Task OptionOutOfRange_SaysWhatTheValueMustBe()
     {
         var diagnostics = await AnalyzerRunner.GetDiagnosticsAsync(TestSourceBuilder

@@ -552,12 +552,14 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     "_keyCache", "_valueCache", "_position", ExclusiveUseEmitter.Field })
                 .Concat(WeightsEmitter.Members).ToEquatableArray();
 
+        private string CacheBlame => BufferPlan.LargestFactor((Block.Core.MaxKvSeqLen, "MaxSeqLen"), (Layers, "Layers"), (Block.Core.KvWidth, "ModelDim"));
+
         public override EquatableArray<BufferPlan> Buffers => Block.Buffers
             .Concat(new[]
             {
                 new BufferPlan("the hidden states", BufferPlan.Product(Block.MaxBatchTokens, Block.ModelDim), "MaxBatchTokens"),
-                new BufferPlan("the key cache", BufferPlan.Product(BufferPlan.Product(Layers, Block.Core.MaxKvSeqLen), Block.Core.KvWidth), "MaxSeqLen"),
-                new BufferPlan("the value cache", BufferPlan.Product(BufferPlan.Product(Layers, Block.Core.MaxKvSeqLen), Block.Core.KvWidth), "MaxSeqLen"),
+                new BufferPlan("the key cache", BufferPlan.Product(BufferPlan.Product(Layers, Block.Core.MaxKvSeqLen), Block.Core.KvWidth), CacheBlame),
+                new BufferPlan("the value cache", BufferPlan.Product(BufferPlan.Product(Layers, Block.Core.MaxKvSeqLen), Block.Core.KvWidth), CacheBlame),
             })
             .Concat(WeightSet.StoredTensors)
             .ToEquatableArray();

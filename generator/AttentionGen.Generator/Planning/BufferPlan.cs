@@ -10,4 +10,16 @@ internal sealed record BufferPlan(string Description, long Floats, string Blamed
 {
     /// <summary><c>a · b</c> for non-negative sizes, stopping at <see cref="long.MaxValue"/> instead of wrapping.</summary>
     public static long Product(long a, long b) => b != 0 && a > long.MaxValue / b ? long.MaxValue : a * b;
+
+    /// <summary>The option whose value is the largest factor of a product: the one a size diagnostic points at.</summary>
+    public static string LargestFactor(params (long Size, string Option)[] factors)
+    {
+        var largest = factors[0];
+        foreach (var factor in factors)
+        {
+            largest = factor.Size > largest.Size ? factor : largest;
+        }
+
+        return largest.Option;
+    }
 }

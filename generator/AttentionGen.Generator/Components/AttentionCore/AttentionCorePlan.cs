@@ -66,7 +66,7 @@ internal sealed record AttentionCorePlan(
         new BufferPlan("the score block", ScoreRows * ScoreStride, "MaxKvSeqLen"),
         // The runtime doubles it on machines whose tile is narrower than AVX-512's, to gather each head's values too.
         new BufferPlan("the packed keys and values", HasTiles ? BufferPlan.Product(2L * ScoreStride, HeadDim) : 0, "MaxKvSeqLen"),
-        new BufferPlan("a query block", BufferPlan.Product(MaxSeqLen, QueryWidth), "MaxSeqLen", IsAllocated: false),
-        new BufferPlan("a key block", BufferPlan.Product(MaxKvSeqLen, KvWidth), "MaxKvSeqLen", IsAllocated: false),
+        new BufferPlan("a query block", BufferPlan.Product(MaxSeqLen, QueryWidth), BufferPlan.LargestFactor((MaxSeqLen, "MaxSeqLen"), (Heads, "Heads"), (HeadDim, "HeadDim")), IsAllocated: false),
+        new BufferPlan("a key block", BufferPlan.Product(MaxKvSeqLen, KvWidth), BufferPlan.LargestFactor((MaxKvSeqLen, "MaxKvSeqLen"), (KvHeads, "KvHeads"), (HeadDim, "HeadDim")), IsAllocated: false),
     };
 }
