@@ -16,7 +16,14 @@ internal sealed record BenchmarkCase(
     Action? TensorPrimitives,
     Action? Naive,
     IDisposable? Resources = null,
-    Func<double>? DifferenceFromOrt = null);
+    Func<double>? DifferenceFromOrt = null)
+{
+    /// <summary>
+    /// Whether the baseline runs on threads of its own whatever the run's thread count (the SentenceTransformers
+    /// package's default session): its spinning threads must settle before the next batch, as on a multi-thread run.
+    /// </summary>
+    public bool BaselineHasOwnThreads { get; init; }
+}
 
 /// <summary>How far apart two implementations' outputs are, as <see cref="BenchmarkCase.DifferenceFromOrt"/> reports it.</summary>
 internal static class OutputDifference

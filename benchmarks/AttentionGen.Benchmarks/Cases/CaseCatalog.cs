@@ -177,7 +177,8 @@ internal static class CaseCatalog
         double pairs = 0;
         for (int i = 0; i < seqLen; i++)
         {
-            pairs += causal ? Math.Min(kvSeqLen, i + kvSeqLen - seqLen + 1) : kvSeqLen;
+            // A causal row before the first visible key (more queries than keys) sees none.
+            pairs += causal ? Math.Clamp(i + kvSeqLen - seqLen + 1, 0, kvSeqLen) : kvSeqLen;
         }
 
         return 4.0 * heads * headDim * pairs;

@@ -102,7 +102,7 @@ internal static class QuickRunner
             {
                 foreach (var (name, call) in implementations)
                 {
-                    if (Parallelism.MaxThreads > 1)
+                    if (Parallelism.MaxThreads > 1 || benchmark.BaselineHasOwnThreads)
                     {
                         Thread.Sleep(SettleMilliseconds);
                     }

@@ -82,7 +82,7 @@ internal static class DecoderOnnxModels
     /// a windowed layer there is one more input, <see cref="WindowMaskInput"/> (float [S, P + S], <see cref="WindowMask"/>),
     /// which every windowed layer's Attention adds to its scores; the full layers never read it.
     /// </summary>
-    public static byte[] Llama(DecoderShape shape, IReadOnlyDictionary<string, float[]> weights, bool withPast)
+    public static byte[] Llama(DecoderShape shape, IReadOnlyDictionary<string, float[]> weights, bool withPast, bool lastLogitsOnly = false)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(shape.RopeDim % 2, 0, nameof(shape));
         if (shape.Norm is not (NormKind.RmsNorm or NormKind.GemmaRmsNorm) || shape.Activation is not (ActivationKind.SwiGlu or ActivationKind.GeGluTanh))
@@ -138,6 +138,15 @@ internal static class DecoderOnnxModels
         for (int layer = 0; layer < shape.Layers; layer++)
         {
             hidden = Layer(graph, shape, weights, layer, hidden, withPast);
+        }
+
+        if (lastLogitsOnly)
+        {
+            // Only the last position's logits, as a generating prefill needs them (and as Prefill computes them): the
+            // final norm and the LM head then run on one row, not on every position of the prompt.
+            graph.Initializer.Add(Int64Tensor("last.position", -1));
+            hidden = Node(graph, "Gather", "last.hidden", [hidden, "last.position"]);
+            graph.Node[^1].Attribute.Add(IntAttribute("axis", 1));
         }
 
         var normed = RmsNorm(graph, shape, weights, "model.norm", hidden);
