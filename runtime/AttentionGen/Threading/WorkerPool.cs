@@ -34,7 +34,6 @@ internal static unsafe class WorkerPool
     /// <summary>The claim counter of a job being posted: past any chunk count, so nothing can be claimed yet.</summary>
     private const long Closed = int.MaxValue;
 
-    private static readonly object WakeGate = new();
     private static readonly long SpinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
 
     private static delegate*<void*, int, int, void> _job;
@@ -142,10 +141,7 @@ internal static unsafe class WorkerPool
             if (Volatile.Read(ref _sleepers) > 0)
             {
                 KeepSleepersOffThisCpu(workers);
-                lock (WakeGate)
-                {
-                    Monitor.PulseAll(WakeGate);
-                }
+                WakeSleepers(workers);
             }
 
             int done = 0;
@@ -266,28 +262,50 @@ internal static unsafe class WorkerPool
         }
     }
 
+    /// <summary>
+    /// Wakes the sleeping workers that may join (participants 1 to <paramref name="workers"/>), each on its own gate:
+    /// workers past a lowered <see cref="Parallelism.MaxThreads"/> stay blocked, where one gate for all woke every one of
+    /// them on every job (and each then spun for the next).
+    /// </summary>
+    private static void WakeSleepers(int workers)
+    {
+        WorkerState?[] states = Volatile.Read(ref _workers);
+        for (int participant = 1; participant <= workers && participant < states.Length; participant++)
+        {
+            // A worker reads the job id under its gate after marking itself asleep (with a full fence), and the id was
+            // published with one before this read: either it sees the new id and does not wait, or it is waiting here.
+            if (states[participant] is { } worker && Volatile.Read(ref worker.Asleep) != 0)
+            {
+                lock (worker.Gate)
+                {
+                    Monitor.Pulse(worker.Gate);
+                }
+            }
+        }
+    }
+
     private static void Work(object? state)
     {
         var worker = (WorkerState)state!;
         int participant = worker.Participant;
         worker.CaptureThread();
         int seen = Volatile.Read(ref _jobId);
+        bool joinedLast = true;
         while (true)
         {
-            seen = WaitForJob(seen, worker);
-
-            // Narrowed while asleep (or while about to sleep) so the wake placed it off the caller's core: it runs there
-            // now, so the full mask can come back without moving it.
-            if (Volatile.Read(ref worker.Narrowed) != 0 && Interlocked.Exchange(ref worker.Narrowed, 0) != 0)
-            {
-                worker.LastWakeCpu = WakePlacement.CurrentCpu();
-                WakePlacement.Restore(worker.StartMask);
-            }
+            seen = WaitForJob(seen, worker, spin: joinedLast);
+            Interlocked.Increment(ref worker.JobsSeen);
+            RestoreIfNarrowed(worker);
 
             if (participant > Volatile.Read(ref _joinLimit))
             {
+                // Past the limit (MaxThreads was lowered): the next jobs are likely not this worker's either, so it blocks
+                // at once rather than spin through each job the others run (which cost more CPU than the calls).
+                joinedLast = false;
                 continue;
             }
+
+            joinedLast = true;
 
             // The fields were written while the claims were closed under this id. A claim naming the id succeeds only if
             // the claims still name it, and its compare-exchange (a full fence) comes after these reads, so they saw this
@@ -312,21 +330,40 @@ internal static unsafe class WorkerPool
         }
     }
 
-    /// <summary>Spins, then blocks, until a job newer than <paramref name="seen"/> is posted; returns its id.</summary>
-    private static int WaitForJob(int seen, WorkerState worker)
+    /// <summary>
+    /// Narrowed while asleep (or while about to sleep) so the wake placed it off the caller's core: it runs there now, so
+    /// the full mask can come back without moving it. Checked again before the worker waits: a caller narrows the mask
+    /// before it sets the flag, so a worker that took the job in between saw no flag when it woke.
+    /// </summary>
+    private static void RestoreIfNarrowed(WorkerState worker)
     {
-        long deadline = Stopwatch.GetTimestamp() + SpinTicks;
+        if (Volatile.Read(ref worker.Narrowed) != 0 && Interlocked.Exchange(ref worker.Narrowed, 0) != 0)
+        {
+            worker.LastWakeCpu = WakePlacement.CurrentCpu();
+            WakePlacement.Restore(worker.StartMask);
+        }
+    }
+
+    /// <summary>
+    /// Spins (when <paramref name="spin"/>), then blocks, until a job newer than <paramref name="seen"/> is posted;
+    /// returns its id.
+    /// </summary>
+    private static int WaitForJob(int seen, WorkerState worker, bool spin)
+    {
+        RestoreIfNarrowed(worker);
+        long deadline = Stopwatch.GetTimestamp() + (spin ? SpinTicks : 0);
         while (Volatile.Read(ref _jobId) == seen)
         {
             if (Stopwatch.GetTimestamp() > deadline)
             {
+                RestoreIfNarrowed(worker);
                 Volatile.Write(ref worker.Asleep, 1);
                 Interlocked.Increment(ref _sleepers);
-                lock (WakeGate)
+                lock (worker.Gate)
                 {
                     while (Volatile.Read(ref _jobId) == seen)
                     {
-                        Monitor.Wait(WakeGate);
+                        Monitor.Wait(worker.Gate);
                     }
                 }
 
@@ -346,6 +383,9 @@ internal static unsafe class WorkerPool
     {
         public readonly int Participant = participant;
 
+        /// <summary>What the worker blocks on, and the caller pulses when a job may use it.</summary>
+        public readonly object Gate = new();
+
         /// <summary>The mask the thread started with, given back after a narrowed wake.</summary>
         public WakePlacement.CpuMask StartMask;
 
@@ -363,6 +403,9 @@ internal static unsafe class WorkerPool
 
         /// <summary>1 from just before the worker blocks until it is awake again.</summary>
         public int Asleep;
+
+        /// <summary>How many jobs the worker has woken or spun into, joined or not; for tests.</summary>
+        public long JobsSeen;
 
         /// <summary>1 while the caller has narrowed the worker's mask and the worker has not yet restored it.</summary>
         public int Narrowed;
@@ -382,6 +425,10 @@ internal static unsafe class WorkerPool
             }
         }
     }
+
+    /// <summary>How many jobs worker <paramref name="participant"/> has woken or spun into (0 for none started); for tests.</summary>
+    internal static long JobsSeen(int participant) =>
+        Volatile.Read(ref _workers) is { } states && participant < states.Length && states[participant] is { } worker ? Volatile.Read(ref worker.JobsSeen) : 0;
 
     /// <summary>
     /// Worker <paramref name="participant"/>'s placement as tests see it: whether it is asleep, its OS thread id, the CPU

@@ -59,6 +59,47 @@ public sealed unsafe class WorkerPoolTests
         }
     }
 
+    [Fact]
+    public void WorkersPastALoweredLimit_StayBlocked_ThroughTheJobsTheyMayNotJoin()
+    {
+        // One gate for all woke every sleeping worker on every job, and a worker that could not join then spun 100 µs for
+        // the next: after MaxThreads went from 4 to 2, workers 2 and 3 burned more CPU than the calls themselves.
+        int savedThreads = Parallelism.MaxThreads;
+        var record = (JobRecord*)NativeMemory.AllocZeroed(1, (nuint)sizeof(JobRecord));
+        try
+        {
+            Parallelism.MaxThreads = 4;
+            RunJobs(record, 200, threads: 4);
+            Parallelism.MaxThreads = 2;
+            RunJobs(record, 20, threads: 2);
+            Thread.Sleep(20); // past the spin window: the extra workers are asleep now
+            long seen2 = WorkerPool.JobsSeen(2), seen3 = WorkerPool.JobsSeen(3);
+            long seen1 = WorkerPool.JobsSeen(1);
+            RunJobs(record, 2000, threads: 2);
+            // At most one each: a worker the host kept off its core past the pause may still meet one job on its way to block.
+            Assert.InRange(WorkerPool.JobsSeen(2) - seen2, 0, 1);
+            Assert.InRange(WorkerPool.JobsSeen(3) - seen3, 0, 1);
+            Assert.True(WorkerPool.JobsSeen(1) - seen1 > 0, "worker 1, within the limit, saw none of the jobs");
+            NativeMemory.Free(record);
+        }
+        finally
+        {
+            Parallelism.MaxThreads = savedThreads;
+        }
+
+        static void RunJobs(JobRecord* record, int jobs, int threads)
+        {
+            for (int job = 0; job < jobs; job++)
+            {
+                record->Kind = KindA;
+                record->Chunks = 4;
+                record->Returned = 0;
+                new Span<int>(record->Runs, MaxChunks).Clear();
+                WorkerPool.Run(&RunA, record, record->Chunks, threads, scratchFloats: 0);
+            }
+        }
+    }
+
     private const int KindA = 0x0A0A, KindB = 0x0B0B;
 
     private static void RunA(void* arguments, int chunk, int participant) => Record((JobRecord*)arguments, chunk, KindA);
