@@ -90,7 +90,8 @@ internal static class MiniLmCases
             {
                 embedder.Embed(Text, embedding);
                 return OutputDifference.Relative(embedding, package.Encode(batch)[0]);
-            }) { BaselineHasOwnThreads = true };
+            })
+        { BaselineHasOwnThreads = true };
     }
 
     /// <summary>[CLS], random word pieces, [SEP].</summary>
