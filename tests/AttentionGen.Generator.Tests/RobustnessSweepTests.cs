@@ -32,6 +32,7 @@ public sealed class RobustnessSweepTests
         { "user member LoadWeights (no longer generated)", [Source("public partial class L { public void LoadWeights() { } }", Mha)], [] },
         { "user member Scale", [Source("public partial class L { public double Scale; }", Sdpa)], ["AGEN0013"] },
         { "user member HeadDim", [Source("public partial class L { public int HeadDim => 3; }", Sdpa)], ["AGEN0013"] },
+        { "user method nameof (the generated checks call nameof)", [Source("public partial class L { public static int nameof(object x) => 0; }", Mha)], ["AGEN0013"] },
         { "user member Parameters", [Source("public partial class L { public string Parameters = \"\"; }", Mha)], ["AGEN0013"] },
         { "user members Run and _query (private names the generator no longer uses)", [Source("public partial class L { private void Run() { } private int _query = 1; public int Query => _query; }", Mha)], [] },
         { "MHA MaxSeqLen 100,000,000", [Source("public partial class L;", "[MultiHeadAttention(ModelDim = 256, Heads = 4, MaxSeqLen = 100_000_000)]")], ["AGEN0014"] },

@@ -67,6 +67,12 @@ internal static class DeclarationParser
             }
         }
 
+        // The generated argument checks name their parameters with nameof(…), which a member called nameof would take over.
+        if (generated.Count > 0 && UserMembersNamed(type, "nameof").Any())
+        {
+            colliding.Add("nameof");
+        }
+
         return colliding.ToEquatableArray();
     }
 
