@@ -86,18 +86,9 @@ internal static class DeclarationParser
         for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
         {
             inBases.UnionWith(baseType.GetMembers().Where(m => m.DeclaredAccessibility != Accessibility.Private).Select(m => m.Name));
-            foreach (var attribute in baseType.GetAttributes())
+            if (LayerBodyOf(baseType) is { } baseBody)
             {
-                if (attribute.AttributeClass is { } c && LayerDefinitions.Find(c.ToDisplayString()) is { } baseDefinition)
-                {
-                    var baseIssues = new List<ValidationIssue>();
-                    var baseSpec = baseDefinition.Read(attribute);
-                    baseDefinition.Validate(baseSpec, baseIssues);
-                    if (!LayerValidator.HasErrors(baseIssues))
-                    {
-                        inBases.UnionWith(baseDefinition.Plan(DeclarationOf(baseType), baseSpec).Body.GeneratedMembers);
-                    }
-                }
+                inBases.UnionWith(baseBody.GeneratedMembers);
             }
         }
 
@@ -156,7 +147,7 @@ internal static class DeclarationParser
         var declared = baseType.InstanceConstructors
             .Where(c => !c.IsImplicitlyDeclared && !c.DeclaringSyntaxReferences.Any(r => IsGenerated(r.SyntaxTree)))
             .ToList();
-        if (declared.Count == 0 && !IsLayerWithWeights(baseType))
+        if (declared.Count == 0 && !(LayerBodyOf(baseType) is { } baseBody && WeightsEmitter.ConstructsFromWeights(baseBody)))
         {
             return null;
         }
@@ -166,8 +157,11 @@ internal static class DeclarationParser
             : baseType.ToDisplayString();
     }
 
-    /// <summary>Whether the generator gives <paramref name="type"/> a constructor taking its weights (and so no parameterless one).</summary>
-    private static bool IsLayerWithWeights(INamedTypeSymbol type)
+    /// <summary>
+    /// What the generator adds to <paramref name="type"/> when it is a valid layer (the plan's body), for a class deriving
+    /// from it: that part is not in this compilation yet. Null when the type carries no layer attribute or an invalid one.
+    /// </summary>
+    private static LayerBody? LayerBodyOf(INamedTypeSymbol type)
     {
         foreach (var attribute in type.GetAttributes())
         {
@@ -176,11 +170,11 @@ internal static class DeclarationParser
                 var issues = new List<ValidationIssue>();
                 var spec = definition.Read(attribute);
                 definition.Validate(spec, issues);
-                return !LayerValidator.HasErrors(issues) && WeightsEmitter.ConstructsFromWeights(definition.Plan(DeclarationOf(type), spec).Body);
+                return LayerValidator.HasErrors(issues) ? null : definition.Plan(DeclarationOf(type), spec).Body;
             }
         }
 
-        return false;
+        return null;
     }
 
     private static IEnumerable<string> NamespaceParts(INamespaceSymbol ns)
