@@ -326,7 +326,12 @@ public static partial class PackedLinear
     /// orders that read the input rows less often did not close that gap: each tile's rows against two panels before the
     /// next tile (half the passes over the input) timed 0.99× at 512 × 768 × 2304, within noise, and 1.09× at
     /// 512 × 3072 × 768, whose two panels no longer fit L2; and asking for the next tile's input rows before each tile
-    /// (into L1 or L2) timed 1.03–1.05×.
+    /// (into L1 or L2) timed 1.03–1.05×. Nor did splitting the panel rows into stretches of 128, 256 or 384 (each tile
+    /// after the first stretch starting from the sums it stored, so the bits stay the same; every row in exactly one tile)
+    /// so that a stretch of the input rows and of the panel stay in L2 or L1 (Zen 5, 2026-12-02, 128 rows, weights in
+    /// cache, base build alternating): stretches inside each panel 1.01–1.09× the time at 768 × 768 and 2048 × 768;
+    /// each stretch over all panels before the next 1.00–1.07× at 768 × 768, 768 × 2048 and 2048 × 768, the base then
+    /// at 200–206 GFLOP/s.
     /// </remarks>
     [SkipLocalsInit]
     private static void Drive<TPanels, TElement>(ReadOnlySpan<float> input, ref TElement panels, ReadOnlySpan<float> bias, Span<float> output, int firstRow, int rowEnd, int inDim, int outDim, int firstPanel, int panelEnd)
