@@ -132,14 +132,34 @@ public sealed class TokenSampler
     }
 
     /// <summary>
+    /// The largest temperature at which <c>logit − max</c> may overflow in float unnoticed. Logits more than
+    /// <see cref="float.MaxValue"/> apart give −∞ there, so a weight of 0; at this temperature or below, the true weight
+    /// <c>exp(−(max − logit)/T)</c> is at most e^−113, below the smallest float, so 0 as well. Above it, the scaled logits
+    /// are formed in double.
+    /// </summary>
+    private const float OverflowHarmlessTemperature = 3e36f;
+
+    /// <summary>
     /// Leaves the candidates' weights <c>exp((logit − max)/T)</c> in <c>_values[0..count)</c> (their ids in <c>_ids</c> when
     /// <c>_candidatesHaveIds</c>) and returns <c>count</c>.
     /// </summary>
     private int Filter(ReadOnlySpan<float> logits, in SamplingOptions options, int best)
     {
         Span<float> values = _values;
-        logits.CopyTo(values);
-        ElementwiseLoops.Ternary<ShiftAndDivideOperator>(values, logits[best], options.Temperature);
+        if (options.Temperature <= OverflowHarmlessTemperature)
+        {
+            logits.CopyTo(values);
+            ElementwiseLoops.Ternary<ShiftAndDivideOperator>(values, logits[best], options.Temperature);
+        }
+        else
+        {
+            // The difference of two finite floats is finite in double; only the quotient is rounded to float.
+            double max = logits[best], temperature = options.Temperature;
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = (float)((logits[i] - max) / temperature);
+            }
+        }
 
         int count = Vocab;
         _candidatesHaveIds = false;

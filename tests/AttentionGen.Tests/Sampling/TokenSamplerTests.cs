@@ -46,6 +46,28 @@ public sealed class TokenSamplerTests
         }
     }
 
+    [Fact]
+    public void LogitsMoreThanFloatMaxApart_AtAHugeTemperature_DrawAsTheSameDistributionScaledDown()
+    {
+        // 2¹²⁷ − (−2¹²⁷) overflows float. At T = 2¹²⁵ the scaled logits are exactly 0, −8 and −4, as they are for
+        // 4, −4 and 0 at T = 1, so one seed must draw the same tokens from both (token 1 about once in 3,000 draws).
+        float huge = MathF.ScaleB(1f, 127);
+        float[] extreme = [huge, -huge, 0f];
+        float[] ordinary = [4f, -4f, 0f];
+        var extremeSampler = new TokenSampler(3, seed: 7);
+        var ordinarySampler = new TokenSampler(3, seed: 7);
+        var extremeOptions = new SamplingOptions(Temperature: MathF.ScaleB(1f, 125));
+        int lowest = 0;
+        for (int i = 0; i < 20_000; i++)
+        {
+            int token = extremeSampler.Next(extreme, extremeOptions);
+            Assert.Equal(ordinarySampler.Next(ordinary, new SamplingOptions(Temperature: 1f)), token);
+            lowest += token == 1 ? 1 : 0;
+        }
+
+        Assert.True(lowest > 0, "the token whose logit is −2¹²⁷ was never drawn: its weight overflowed to 0");
+    }
+
     [Theory]
     [InlineData(1f, 0, 1f)]
     [InlineData(0.7f, 0, 1f)]
