@@ -41,6 +41,45 @@ public sealed class MultiHeadNumericTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("MhaSelf", 24)]
+    [InlineData("MhaCausalGqaNoBias", 16)]
+    public void SelfAttention_InPlace_GivesTheSameBits(string name, int seqLen)
+    {
+        // The input is read only by the projections in, before the projection out writes the output, so the output may
+        // be the input's memory (as the README says).
+        var shape = MhaShape.Of(name);
+        var (layer, _) = shape.CreateRandom<ISelfAttention>(seed: seqLen);
+        var input = TestData.Uniform(seqLen + 200, seqLen * shape.ModelDim);
+        var separate = new float[input.Length];
+        layer.Forward(input, separate, seqLen);
+
+        var inPlace = (float[])input.Clone();
+        layer.Forward(inPlace, inPlace, seqLen);
+
+        Assert.Equal(separate, inPlace);
+    }
+
+    [Fact]
+    public void CrossAttention_OutputOverTheInputOrTheContext_GivesTheSameBits()
+    {
+        var shape = MhaShape.Of("MhaCrossSameWidth");
+        var (layer, _) = shape.CreateRandom<ICrossAttention>(seed: 44);
+        const int seqLen = 6, contextLen = 6;
+        var input = TestData.Uniform(45, seqLen * shape.ModelDim);
+        var context = TestData.Uniform(46, contextLen * shape.KvInputDim);
+        var separate = new float[input.Length];
+        layer.Forward(input, context, separate, seqLen, contextLen);
+
+        var overInput = (float[])input.Clone();
+        layer.Forward(overInput, context, overInput, seqLen, contextLen);
+        var overContext = (float[])context.Clone();
+        layer.Forward(input, overContext, overContext, seqLen, contextLen);
+
+        Assert.Equal(separate, overInput);
+        Assert.Equal(separate, overContext);
+    }
+
+    [Theory]
     [InlineData("MhaCross", 8, 30)]
     [InlineData("MhaCross", 1, 1)]
     [InlineData("MhaCross", 5, 3)]
