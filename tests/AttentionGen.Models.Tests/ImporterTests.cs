@@ -212,6 +212,26 @@ public sealed class ImporterTests : IDisposable
         Assert.Contains("Softplus", error.Message);
     }
 
+    [Theory]
+    [InlineData(TinyBertPooler.Gemm)]
+    [InlineData(TinyBertPooler.MatMul)]
+    [InlineData(TinyBertPooler.Slice)]
+    [InlineData(TinyBertPooler.None)]
+    public void The_tails_a_BERT_export_has_after_its_last_layer_are_imported(TinyBertPooler pooler)
+    {
+        // The last hidden state as an output (through an Identity), and BertModel's pooler as exporters spell it.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(Pooler: pooler));
+        var config = Import(tiny);
+        using var checkpoint = SafeTensors.Open(Path.Combine(_directory, "model.safetensors"));
+        Assert.Equal(BertNames.Expected(config, hasPooler: pooler != TinyBertPooler.None).Keys, checkpoint.Tensors.Select(t => t.Name));
+        foreach (var tensor in checkpoint.Tensors)
+        {
+            var values = new float[tensor.ElementCount];
+            checkpoint.CopyTo(tensor, values);
+            Assert.Equal(tiny.Weights[tensor.Name], values);
+        }
+    }
+
     [Fact]
     public void An_output_that_would_replace_the_input_is_refused_before_anything_is_written()
     {

@@ -15,7 +15,24 @@ public sealed record TinyBertOptions(
     float Epsilon = 1e-12f,
     int Seed = 1,
     bool InferredHeads = false,
-    bool Mish = false);
+    bool Mish = false,
+    TinyBertPooler Pooler = TinyBertPooler.Gemm);
+
+/// <summary>How <see cref="TinyBertOnnx"/> spells BertModel's pooler, tanh(dense(token 0)), after the last hidden state.</summary>
+public enum TinyBertPooler
+{
+    /// <summary>Gather of token 0, Gemm with the named weight (transB), Tanh: as PyTorch's exporter writes it.</summary>
+    Gemm,
+
+    /// <summary>Gather of token 0, MatMul by the anonymous [in, out] weight and the Add of its bias, Tanh.</summary>
+    MatMul,
+
+    /// <summary>Slice of token 0 and Squeeze of its axis, then the Gemm and Tanh.</summary>
+    Slice,
+
+    /// <summary>No pooler: the last hidden state is the only output.</summary>
+    None,
+}
 
 /// <summary>A tiny BERT graph and the Hugging Face weights it was built from (Linear weights [out, in]).</summary>
 public sealed record TinyBert(ModelProto Model, IReadOnlyDictionary<string, float[]> Weights)
@@ -89,11 +106,17 @@ public static class TinyBertOnnx
             _graph.Node.Add(new NodeProto { OpType = "Identity", Name = "Identity_last_hidden_state", Input = { x }, Output = { last } });
             _graph.Output.Add(Value(last, TensorProto.Types.DataType.Float, "batch", "sequence", hidden.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
-            var first = Node("Gather", [last, Int64Scalar(0)], [("axis", 1L)]);
-            var pooled = Node("Gemm", [first, Named("pooler.dense.weight", hidden, hidden), Named("pooler.dense.bias", hidden)],
-                [("alpha", 1f), ("beta", 1f), ("transB", 1L)]);
-            var pooler = Node("Tanh", pooled);
-            _graph.Output.Add(Value(pooler, TensorProto.Types.DataType.Float, "batch", hidden.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            if (options.Pooler != TinyBertPooler.None)
+            {
+                var first = options.Pooler == TinyBertPooler.Slice
+                    ? Node("Squeeze", Node("Slice", last, Int64Initializer([0]), Int64Initializer([1]), Int64Initializer([1])), Int64Initializer([1]))
+                    : Node("Gather", [last, Int64Scalar(0)], [("axis", 1L)]);
+                var pooled = options.Pooler == TinyBertPooler.MatMul
+                    ? Linear(first, "pooler.dense", hidden, hidden)
+                    : Node("Gemm", [first, Named("pooler.dense.weight", hidden, hidden), Named("pooler.dense.bias", hidden)], [("alpha", 1f), ("beta", 1f), ("transB", 1L)]);
+                var pooler = Node("Tanh", pooled);
+                _graph.Output.Add(Value(pooler, TensorProto.Types.DataType.Float, "batch", hidden.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
 
             var model = new ModelProto { IrVersion = 7, ProducerName = "AttentionGen.Models.Tests", Graph = _graph };
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
