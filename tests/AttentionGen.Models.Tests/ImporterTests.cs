@@ -233,6 +233,58 @@ public sealed class ImporterTests : IDisposable
     }
 
     [Fact]
+    public void An_op_on_the_last_hidden_state_before_its_output_is_refused_naming_it()
+    {
+        // Softplus between the last LayerNorm and the Identity that names the output: it used to be dropped silently.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var graph = tiny.Model.Graph;
+        var lastLayerNorm = graph.Node.Single(n => n.OpType == "Add" && n.Input.Contains("encoder.layer.1.output.LayerNorm.bias"));
+        InsertAfter(graph, lastLayerNorm.Output[0], "Softplus", "Softplus_tail");
+        var error = ImportFails(tiny);
+        Assert.Contains("Softplus 'Softplus_tail' reads the last hidden state after the last encoder layer (the output of 'encoder.layer.1.output.LayerNorm')", error.Message);
+        Assert.Contains("on the way to output 'last_hidden_state', '", error.Message); // and the pooler's, which reads it too
+    }
+
+    [Fact]
+    public void A_Mul_by_a_constant_after_the_pooler_is_refused_naming_it()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var graph = tiny.Model.Graph;
+        var poolerOutput = graph.Output[1].Name;
+        graph.Initializer.Add(new TensorProto { Name = "tail_scale", DataType = (int)TensorProto.Types.DataType.Float, FloatData = { 2f } });
+        InsertAfter(graph, poolerOutput, "Mul", "Mul_tail", "tail_scale");
+        var error = ImportFails(tiny);
+        Assert.Contains("Mul 'Mul_tail' reads the pooler output after the last encoder layer", error.Message);
+        Assert.Contains($"on the way to output '{poolerOutput}';", error.Message);
+    }
+
+    [Fact]
+    public void A_pooler_of_a_token_other_than_the_first_is_refused()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var graph = tiny.Model.Graph;
+        var gather = graph.Node.Single(n => n.OpType == "Gather" && n.Input[0] == "last_hidden_state");
+        graph.Node.Single(n => n.Output.Contains(gather.Input[1])).Attribute[0].T.Int64Data[0] = 1;
+        var error = ImportFails(tiny);
+        Assert.Contains($"Gather '{gather.Name}' reads the last hidden state after the last encoder layer", error.Message);
+        Assert.Contains($"on the way to output '{graph.Output[1].Name}';", error.Message);
+    }
+
+    [Fact]
+    public void A_pooler_output_taken_before_its_Tanh_is_refused()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var graph = tiny.Model.Graph;
+        var tanh = graph.Node.Single(n => n.OpType == "Tanh");
+        var gemm = graph.Node.Single(n => n.Output.Contains(tanh.Input[0]));
+        gemm.Output[0] = tanh.Output[0];
+        graph.Node.Remove(tanh);
+        var error = ImportFails(tiny);
+        Assert.Contains($"graph output '{tanh.Output[0]}' is the pooler's dense output before its Tanh after the last encoder layer", error.Message);
+        Assert.Contains($"as Gemm '{gemm.Name}' leaves it", error.Message);
+    }
+
+    [Fact]
     public void An_output_that_would_replace_the_input_is_refused_before_anything_is_written()
     {
         var path = Path.Combine(_directory, "model.onnx");
@@ -291,7 +343,19 @@ public sealed class ImporterTests : IDisposable
         var error = Assert.Throws<OnnxImportException>(() => Import(tiny));
         Assert.StartsWith($"Cannot import '{Path.Combine(_directory, "model.onnx")}': ", error.Message);
         Assert.False(File.Exists(Path.Combine(_directory, "model.safetensors")));
+        Assert.False(File.Exists(Path.Combine(_directory, "model.config.json")));
         return error;
+    }
+
+    /// <summary>Puts a node <paramref name="op"/>(value, <paramref name="operands"/>…) between <paramref name="value"/> and what reads it, under its name.</summary>
+    private static void InsertAfter(GraphProto graph, string value, string op, string name, params string[] operands)
+    {
+        var producer = graph.Node.Single(n => n.Output.Contains(value));
+        var before = value + "_before_" + name;
+        producer.Output[producer.Output.IndexOf(value)] = before;
+        var node = new NodeProto { OpType = op, Name = name, Input = { before }, Output = { value } };
+        node.Input.AddRange(operands);
+        graph.Node.Insert(graph.Node.IndexOf(producer) + 1, node);
     }
 
     private static TensorProto Int64Scalar(string name, long value)

@@ -44,6 +44,20 @@ public class MiniLmImportTests(MiniLmFixture model)
     }
 
     [Fact]
+    public void Tail_after_the_last_layer_is_the_pooler_and_is_accepted()
+    {
+        // After the last LayerNorm's Add (which writes last_hidden_state): token 0 gathered, the pooler's Gemm, Tanh.
+        var graph = Graph.Value.Graph;
+        var last = graph.Node.Single(n => n.OpType == "Add" && n.Input.Contains("encoder.layer.5.output.LayerNorm.bias"));
+        Assert.Equal("last_hidden_state", last.Output[0]);
+        var tail = graph.Node.Skip(graph.Node.IndexOf(last) + 1).Where(n => n.OpType != "Constant").Select(n => n.OpType);
+        Assert.Equal(["Gather", "Gemm", "Tanh"], tail);
+
+        // The import's own check of that tail, without the cached conversion the fixture may reuse.
+        Assert.Equal(model.Config, BertOnnxImporter.Map(Graph.Value, "model.onnx").Config);
+    }
+
+    [Fact]
     public void Tensor_set_is_complete_with_Hugging_Face_shapes()
     {
         var expected = BertNames.Expected(model.Config);

@@ -21,7 +21,8 @@ namespace AttentionGen.OnnxImport;
 /// The config is read from the graph: sizes from the tensors, the LayerNorm epsilon from the constant added to the
 /// variance, the head count from the reshape that splits the heads, the activation from the feed-forward ops. Anything
 /// it does not understand (an initializer it cannot name, a weight not multiplied in as described, a missing or
-/// misshapen tensor, a dtype other than float32) fails the import with an <see cref="OnnxImportException"/> naming it.
+/// misshapen tensor, a dtype other than float32, an op after the last encoder layer other than the last hidden state's
+/// way to an output and BertModel's pooler) fails the import with an <see cref="OnnxImportException"/> naming it.
 /// </para>
 /// </remarks>
 public static partial class BertOnnxImporter
@@ -224,6 +225,10 @@ public static partial class BertOnnxImporter
         string InitializerOf(string hfName) => found.TryGetValue(hfName, out var origin) ? origin.Tensor.Name : hfName;
         graph.RequirePositionsIndependentOfTokenValues(InitializerOf("embeddings.word_embeddings.weight"), InitializerOf("embeddings.position_embeddings.weight"));
         var config = ReadConfig(graph, found, source);
+        // The weights hold nothing of what the graph computes after the last encoder layer: an op there that BertModel
+        // does not have (a Softplus, a Mul by a constant, a pooling) would be dropped without a word, and the imported
+        // model would compute something other than the graph. Only the last hidden state and the pooler may follow.
+        graph.RequireNothingAfterTheEncoderButThePooler($"encoder.layer.{config.Layers - 1}.output.LayerNorm");
         var expected = BertNames.Expected(config, hasPooler: found.Keys.Any(n => n.StartsWith("pooler.", StringComparison.Ordinal)));
         var unexpected = found.Keys.Where(n => !expected.ContainsKey(n)).Order(StringComparer.Ordinal).ToList();
         if (unexpected.Count > 0)

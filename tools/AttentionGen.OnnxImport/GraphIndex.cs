@@ -14,6 +14,7 @@ internal sealed class GraphIndex
     {
         Source = source;
         Nodes = graph.Node;
+        Outputs = graph.Output.Select(o => o.Name).ToList();
         foreach (var tensor in graph.Initializer)
         {
             if (!Initializers.TryAdd(tensor.Name, tensor))
@@ -45,6 +46,9 @@ internal sealed class GraphIndex
     public string Source { get; }
 
     public IReadOnlyList<NodeProto> Nodes { get; }
+
+    /// <summary>The names of the graph's outputs.</summary>
+    public IReadOnlyList<string> Outputs { get; }
 
     public Dictionary<string, TensorProto> Initializers { get; } = new(StringComparer.Ordinal);
 
@@ -240,6 +244,173 @@ internal sealed class GraphIndex
                 pending.Push(input);
             }
         }
+    }
+
+    /// <summary>What a value between the last encoder layer and the graph's outputs holds, in BertModel's terms.</summary>
+    private enum Tail
+    {
+        /// <summary>The last hidden state, [batch, sequence, hidden]: the output of the last layer's LayerNorm.</summary>
+        LastHiddenState,
+
+        /// <summary>Token 0 sliced out with its axis kept, [batch, 1, hidden], for a Squeeze of that axis to drop.</summary>
+        FirstTokenKept,
+
+        /// <summary>Token 0's hidden state, [batch, hidden]: the pooler's input.</summary>
+        FirstToken,
+
+        /// <summary><c>pooler.dense</c> applied to token 0, before the pooler's Tanh.</summary>
+        PoolerDense,
+
+        /// <summary>The pooler output: Tanh of <c>pooler.dense</c> applied to token 0.</summary>
+        PoolerOutput,
+    }
+
+    /// <summary>
+    /// Refuses a graph that computes anything after the last encoder layer but what <c>BertModel</c> does there: every
+    /// graph output reached from the output of <paramref name="lastLayerNorm"/> must be that last hidden state itself or
+    /// the pooler's (token 0, by a Gather or a Slice and Squeeze, through <c>pooler.dense</c> as a MatMul with the Add of
+    /// its bias or as a Gemm, then Tanh), each possibly through Identity nodes. The weights say nothing about such ops
+    /// (a Softplus, a Mul by a constant, mean pooling), so an import that ignored them would give a model computing
+    /// something other than the graph. Nodes whose values reach no graph output change nothing and are not looked at.
+    /// </summary>
+    public void RequireNothingAfterTheEncoderButThePooler(string lastLayerNorm)
+    {
+        var start = LayerNormOutput(lastLayerNorm);
+        var outputs = Outputs.ToHashSet(StringComparer.Ordinal);
+        var leadsToOutput = ValuesLeadingTo(outputs);
+        var where = $"after the last encoder layer (the output of '{lastLayerNorm}')";
+        int reached = 0;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Queue<(string Value, Tail Holds)>([(start, Tail.LastHiddenState)]);
+        while (pending.TryDequeue(out var item))
+        {
+            var (value, holds) = item;
+            if (!seen.Add(value))
+            {
+                continue;
+            }
+
+            if (outputs.Contains(value))
+            {
+                if (holds is not (Tail.LastHiddenState or Tail.PoolerOutput))
+                {
+                    var producer = Producer(value);
+                    throw Fail($"graph output '{value}' is {Describe(holds)} {where}" +
+                        (producer is null ? "" : $", as {BertOnnxImporter.Describe(producer)} leaves it") +
+                        "; a BertModel outputs only the last hidden state and the pooler output (after its Tanh).");
+                }
+
+                reached++;
+            }
+
+            foreach (var node in Consumers(value).Where(n => n.Output.Any(leadsToOutput.Contains)).Distinct())
+            {
+                var next = TailStep(node, value, holds)
+                    ?? throw Fail($"{BertOnnxImporter.Describe(node)} reads {Describe(holds)} {where}, on the way to output " +
+                        $"{string.Join(", ", OutputsReachedFrom(node, outputs).Select(o => $"'{o}'"))}; a BertModel computes nothing there but its pooler " +
+                        "(token 0 through pooler.dense and Tanh), so the imported model would not compute what the graph does.");
+                pending.Enqueue(next);
+            }
+        }
+
+        if (reached == 0)
+        {
+            throw Fail($"no graph output is computed from the output of '{lastLayerNorm}', the last encoder layer's, so the graph's outputs are not a BertModel's.");
+        }
+    }
+
+    private static string Describe(Tail holds) => holds switch
+    {
+        Tail.LastHiddenState => "the last hidden state",
+        Tail.FirstTokenKept or Tail.FirstToken => "token 0's hidden state",
+        Tail.PoolerDense => "the pooler's dense output before its Tanh",
+        _ => "the pooler output",
+    };
+
+    /// <summary>Where <paramref name="node"/>, reading <paramref name="value"/>, takes the BertModel tail; null when it is no step of it.</summary>
+    private (string Value, Tail Holds)? TailStep(NodeProto node, string value, Tail holds)
+    {
+        if (node.Input.Count == 0 || node.Input[0] != value || node.Input.Skip(1).Contains(value) || node.Output.Count != 1)
+        {
+            return null;
+        }
+
+        var output = node.Output[0];
+        return (holds, node.OpType) switch
+        {
+            (_, "Identity") => (output, holds),
+            (Tail.LastHiddenState, "Gather") when node.Input.Count == 2 && IsTokenAxis(IntAttribute(node, "axis", 0)) && ConstantTensor(node.Input[1]) is { Dims.Count: 0 } index
+                && Int64Values(index) is [0] => (output, Tail.FirstToken),
+            (Tail.LastHiddenState, "Slice") when node.Input.Count is 4 or 5 && Int64Constant(node.Input[1]) is [0] && Int64Constant(node.Input[2]) is [1]
+                && Int64Constant(node.Input[3]) is [var axis] && IsTokenAxis(axis) && (node.Input.Count == 4 || Int64Constant(node.Input[4]) is [1]) => (output, Tail.FirstTokenKept),
+            (Tail.FirstTokenKept, "Squeeze") when (node.Input.Count == 2 ? Int64Constant(node.Input[1]) : node.Attribute.FirstOrDefault(a => a.Name == "axes")?.Ints.ToArray()) is [var axis]
+                && IsTokenAxis(axis) => (output, Tail.FirstToken),
+            (Tail.FirstToken, "Gemm") when node.Input.Count == 3 && Initializers.ContainsKey(node.Input[1])
+                && (node.Input[1] == "pooler.dense.weight" || !BertNames.IsHuggingFaceName(node.Input[1])) && node.Input[2] == "pooler.dense.bias"
+                && FloatAttribute(node, "alpha", 1) == 1 && FloatAttribute(node, "beta", 1) == 1 && IntAttribute(node, "transA", 0) == 0 => (output, Tail.PoolerDense),
+            (Tail.FirstToken, "MatMul") when node.Input.Count == 2 && Initializers.ContainsKey(node.Input[1]) && BiasAddedTo(node) == "pooler.dense.bias"
+                => (Consumers(output)[0].Output[0], Tail.PoolerDense),
+            (Tail.PoolerDense, "Tanh") => (output, Tail.PoolerOutput),
+            _ => null,
+        };
+
+        // Axis 1 of the [batch, sequence, hidden] last hidden state, however it is counted.
+        static bool IsTokenAxis(long axis) => axis is 1 or -2;
+    }
+
+    private static long IntAttribute(NodeProto node, string name, long otherwise) => node.Attribute.FirstOrDefault(a => a.Name == name)?.I ?? otherwise;
+
+    private static float FloatAttribute(NodeProto node, string name, float otherwise) => node.Attribute.FirstOrDefault(a => a.Name == name)?.F ?? otherwise;
+
+    /// <summary>The value a LayerNorm writes: the Add of its bias when spelled out, or the LayerNormalization node's output.</summary>
+    private string LayerNormOutput(string layerNorm)
+    {
+        var bias = layerNorm + ".bias";
+        var readers = Consumers(bias);
+        if (readers is [{ OpType: "Add" or "LayerNormalization" } node] && node.Output.Count >= 1)
+        {
+            return node.Output[0];
+        }
+
+        throw Fail($"'{bias}' is not read by one Add or LayerNormalization node, so where the last encoder layer's output goes cannot be followed.");
+    }
+
+    /// <summary>Every value some graph output is computed from, the outputs included.</summary>
+    private HashSet<string> ValuesLeadingTo(IEnumerable<string> outputs)
+    {
+        var values = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(outputs);
+        while (pending.TryPop(out var value))
+        {
+            if (values.Add(value) && Producer(value) is { } node)
+            {
+                foreach (var input in node.Input.Where(i => i.Length > 0))
+                {
+                    pending.Push(input);
+                }
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>The graph outputs computed from <paramref name="node"/>'s outputs, in the graph's order.</summary>
+    private List<string> OutputsReachedFrom(NodeProto node, HashSet<string> outputs)
+    {
+        var values = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(node.Output);
+        while (pending.TryPop(out var value))
+        {
+            if (values.Add(value))
+            {
+                foreach (var next in Consumers(value).SelectMany(n => n.Output))
+                {
+                    pending.Push(next);
+                }
+            }
+        }
+
+        return Outputs.Where(values.Contains).ToList();
     }
 
     public IReadOnlyList<NodeProto> Consumers(string value) => _consumers.TryGetValue(value, out var list) ? list : [];
