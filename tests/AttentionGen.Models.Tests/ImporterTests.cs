@@ -38,10 +38,12 @@ public sealed class ImporterTests : IDisposable
         Assert.Equal(Enumerable.Range(1, checkpoint.Tensors.Count), progress.Where(p => p.Stage == ImportStage.Converted).Select(p => p.Completed));
     }
 
-    [Fact]
-    public void Reference_matches_ORT_on_the_tiny_model_with_padding()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Reference_matches_ORT_on_the_tiny_model_with_padding(bool gemmAttentionOutput)
     {
-        var tiny = TinyBertOnnx.Build(new TinyBertOptions(Seed: 7));
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(Seed: 7, GemmAttentionOutput: gemmAttentionOutput));
         var config = Import(tiny);
         var reference = BertReference.Load(Path.Combine(_directory, "model.safetensors"), Path.Combine(_directory, "model.config.json"));
         using var ort = new OrtBert(tiny.ToBytes());
@@ -207,9 +209,34 @@ public sealed class ImporterTests : IDisposable
     public void An_activation_the_importer_does_not_know_is_refused_naming_its_ops()
     {
         // Mish (x·tanh(softplus(x))) holds a Tanh: it used to be imported as gelu_new.
-        var error = ImportFails(TinyBertOnnx.Build(new TinyBertOptions(Mish: true)));
+        var error = ImportFails(TinyBertOnnx.Build(new TinyBertOptions(Activations: [TinyBertActivation.Mish, TinyBertActivation.Mish])));
         Assert.Contains("feed-forward activation", error.Message);
         Assert.Contains("Softplus", error.Message);
+    }
+
+    [Theory]
+    [InlineData(TinyBertActivation.Gelu, "gelu")]
+    [InlineData(TinyBertActivation.Relu, "relu")]
+    public void Layers_with_one_activation_import_with_it(TinyBertActivation activation, string name)
+    {
+        var config = Import(TinyBertOnnx.Build(new TinyBertOptions(Layers: 3, Activations: [activation, activation, activation])));
+        Assert.Equal(name, config.Activation);
+    }
+
+    [Fact]
+    public void Encoder_Linears_spelled_as_Gemm_import_to_the_weights_they_were_built_from()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(GemmAttentionOutput: true));
+        Assert.Equal(2, tiny.Model.Graph.Node.Count(n => n.OpType == "Gemm" && n.Input[2].EndsWith("attention.output.dense.bias", StringComparison.Ordinal)));
+        var config = Import(tiny);
+        using var checkpoint = SafeTensors.Open(Path.Combine(_directory, "model.safetensors"));
+        Assert.Equal(BertNames.Expected(config).Keys, checkpoint.Tensors.Select(t => t.Name));
+        foreach (var tensor in checkpoint.Tensors)
+        {
+            var values = new float[tensor.ElementCount];
+            checkpoint.CopyTo(tensor, values);
+            Assert.Equal(tiny.Weights[tensor.Name], values);
+        }
     }
 
     [Theory]

@@ -15,8 +15,22 @@ public sealed record TinyBertOptions(
     float Epsilon = 1e-12f,
     int Seed = 1,
     bool InferredHeads = false,
-    bool Mish = false,
-    TinyBertPooler Pooler = TinyBertPooler.Gemm);
+    TinyBertPooler Pooler = TinyBertPooler.Gemm,
+    IReadOnlyList<TinyBertActivation>? Activations = null,
+    bool GemmAttentionOutput = false);
+
+/// <summary>The feed-forward activation <see cref="TinyBertOnnx"/> spells in a layer (<see cref="TinyBertOptions.Activations"/>, one per layer; gelu when null).</summary>
+public enum TinyBertActivation
+{
+    /// <summary>x·½(1 + erf(x/√2)) in Div, Erf, Add and Mul, as PyTorch's exporter writes BERT's gelu.</summary>
+    Gelu,
+
+    /// <summary>Relu.</summary>
+    Relu,
+
+    /// <summary>x·tanh(softplus(x)), an activation the importer does not know.</summary>
+    Mish,
+}
 
 /// <summary>How <see cref="TinyBertOnnx"/> spells BertModel's pooler, tanh(dense(token 0)), after the last hidden state.</summary>
 public enum TinyBertPooler
@@ -99,7 +113,7 @@ public static class TinyBertOnnx
 
             for (int layer = 0; layer < options.Layers; layer++)
             {
-                x = EncoderLayer(x, mask, $"encoder.layer.{layer}.");
+                x = EncoderLayer(x, mask, $"encoder.layer.{layer}.", options.Activations?[layer] ?? TinyBertActivation.Gelu);
             }
 
             const string last = "last_hidden_state";
@@ -123,7 +137,7 @@ public static class TinyBertOnnx
             return model;
         }
 
-        private string EncoderLayer(string x, string mask, string prefix)
+        private string EncoderLayer(string x, string mask, string prefix, TinyBertActivation activation)
         {
             int hidden = options.Hidden, heads = options.Heads, headSize = hidden / heads;
             string SplitHeads(string value, long[] perm) =>
@@ -137,13 +151,19 @@ public static class TinyBertOnnx
             var context = Node("Transpose", [Node("MatMul", probabilities, value)], [("perm", new long[] { 0, 2, 1, 3 })]);
             context = Node("Reshape", context, Int64Initializer([0, 0, hidden]));
 
-            var attention = LayerNorm(Node("Add", Linear(context, prefix + "attention.output.dense", hidden, hidden), x), prefix + "attention.output.LayerNorm");
+            // A Gemm multiplies matrices: the context goes in as [batch·sequence, hidden] and comes back to x's shape.
+            var projected = options.GemmAttentionOutput
+                ? Node("Reshape", GemmLinear(Node("Reshape", context, Int64Initializer([-1, hidden])), prefix + "attention.output.dense", hidden, hidden), Node("Shape", x))
+                : Linear(context, prefix + "attention.output.dense", hidden, hidden);
+            var attention = LayerNorm(Node("Add", projected, x), prefix + "attention.output.LayerNorm");
             var intermediate = Linear(attention, prefix + "intermediate.dense", options.FeedForward, hidden);
-            var erf = Node("Erf", Node("Div", intermediate, ScalarConstant(MathF.Sqrt(2))));
-            var gelu = options.Mish
-                ? Node("Mul", intermediate, Node("Tanh", Node("Softplus", intermediate))) // x·tanh(softplus(x)), an activation BERT's importer does not know
-                : Node("Mul", Node("Mul", intermediate, Node("Add", erf, ScalarConstant(1))), ScalarConstant(0.5f));
-            var output = Node("Add", Linear(gelu, prefix + "output.dense", hidden, options.FeedForward), attention);
+            var activated = activation switch
+            {
+                TinyBertActivation.Relu => Node("Relu", intermediate),
+                TinyBertActivation.Mish => Node("Mul", intermediate, Node("Tanh", Node("Softplus", intermediate))),
+                _ => Node("Mul", Node("Mul", intermediate, Node("Add", Node("Erf", Node("Div", intermediate, ScalarConstant(MathF.Sqrt(2)))), ScalarConstant(1))), ScalarConstant(0.5f)),
+            };
+            var output = Node("Add", Linear(activated, prefix + "output.dense", hidden, options.FeedForward), attention);
             return LayerNorm(output, prefix + "output.LayerNorm");
         }
 
@@ -165,6 +185,10 @@ public static class TinyBertOnnx
             _graph.Initializer.Add(FloatTensor(anonymous, transposed, inputs, outputs));
             return Node("Add", Named(prefix + ".bias", outputs), Node("MatMul", x, anonymous));
         }
+
+        /// <summary>x·Wᵀ + b as a Gemm of the named [out, in] weight (transB, alpha and beta left to their defaults of 1).</summary>
+        private string GemmLinear(string x, string prefix, int outputs, int inputs) =>
+            Node("Gemm", [x, Named(prefix + ".weight", RandomValues(outputs * inputs, 1 / MathF.Sqrt(inputs)), outputs, inputs), Named(prefix + ".bias", outputs)], [("transB", 1L)]);
 
         private string LayerNorm(string x, string prefix)
         {
