@@ -223,6 +223,25 @@ public sealed class ImporterTests : IDisposable
         Assert.Equal(name, config.Activation);
     }
 
+    [Theory]
+    [InlineData(TinyBertActivation.Gelu, TinyBertActivation.Relu, "relu", "gelu")]
+    [InlineData(TinyBertActivation.Relu, TinyBertActivation.Gelu, "gelu", "relu")]
+    public void A_later_layer_with_another_activation_is_refused_naming_it_and_both_activations(
+        TinyBertActivation first, TinyBertActivation later, string laterName, string firstName)
+    {
+        // Only layer 0's activation used to be read: the graph imported with it for every layer.
+        var error = ImportFails(TinyBertOnnx.Build(new TinyBertOptions(Layers: 3, Activations: [first, first, later])));
+        Assert.Contains($"layer 2's feed-forward activation is {laterName} (after 'encoder.layer.2.intermediate.dense.bias') but layer 0's is {firstName}", error.Message);
+    }
+
+    [Fact]
+    public void An_activation_the_importer_does_not_know_in_a_later_layer_is_refused_naming_its_ops()
+    {
+        var error = ImportFails(TinyBertOnnx.Build(new TinyBertOptions(Activations: [TinyBertActivation.Gelu, TinyBertActivation.Mish])));
+        Assert.Contains("the feed-forward activation after 'encoder.layer.1.intermediate.dense.bias' is not understood", error.Message);
+        Assert.Contains("Softplus", error.Message);
+    }
+
     [Fact]
     public void Encoder_Linears_spelled_as_Gemm_import_to_the_weights_they_were_built_from()
     {

@@ -19,10 +19,11 @@ namespace AttentionGen.OnnxImport;
 /// </para>
 /// <para>
 /// The config is read from the graph: sizes from the tensors, the LayerNorm epsilon from the constant added to the
-/// variance, the head count from the reshape that splits the heads, the activation from the feed-forward ops. Anything
-/// it does not understand (an initializer it cannot name, a weight not multiplied in as described, a missing or
-/// misshapen tensor, a dtype other than float32, an op after the last encoder layer other than the last hidden state's
-/// way to an output and BertModel's pooler) fails the import with an <see cref="OnnxImportException"/> naming it.
+/// variance, the head count from the reshape that splits the heads, the activation from every layer's feed-forward ops.
+/// Anything it does not understand (an initializer it cannot name, a weight not multiplied in as described, layers with
+/// different activations, a missing or misshapen tensor, a dtype other than float32, an op after the last encoder layer
+/// other than the last hidden state's way to an output and BertModel's pooler) fails the import with an
+/// <see cref="OnnxImportException"/> naming it.
 /// </para>
 /// </remarks>
 public static partial class BertOnnxImporter
@@ -340,8 +341,32 @@ public static partial class BertOnnxImporter
         }
 
         var epsilon = graph.LayerNormEpsilon();
-        var activation = graph.FeedForwardActivation("encoder.layer.0.intermediate.dense.bias");
+        var activation = FeedForwardActivation(graph, found, 0);
+        for (int layer = 1; layer < layers; layer++)
+        {
+            // An AttentionGen encoder has one activation for all its layers: a graph whose layers differ would import
+            // with layer 0's everywhere. Each layer's is read, so one the importer does not know is refused wherever it is.
+            var other = FeedForwardActivation(graph, found, layer);
+            if (other != activation)
+            {
+                throw Fail(source, $"layer {layer}'s feed-forward activation is {other} (after 'encoder.layer.{layer}.intermediate.dense.bias') but layer 0's is " +
+                    $"{activation}; a BertConfig holds one activation for all layers.");
+            }
+        }
+
         return new BertConfig(layers, hidden, heads, feedForward, vocabulary, positions, tokenTypes, epsilon, activation);
+    }
+
+    /// <summary>The feed-forward activation of encoder layer <paramref name="layer"/>, by its Hugging Face name.</summary>
+    private static string FeedForwardActivation(GraphIndex graph, Dictionary<string, (TensorProto Tensor, bool Transposed)> found, int layer)
+    {
+        var bias = $"encoder.layer.{layer}.intermediate.dense.bias";
+        if (!found.TryGetValue(bias, out var tensor))
+        {
+            throw Fail(graph.Source, $"tensor '{bias}' is missing, so layer {layer}'s feed-forward activation cannot be read.");
+        }
+
+        return graph.FeedForwardActivation(tensor.Tensor.Name);
     }
 
     /// <summary>The values of a float32 initializer, from <c>raw_data</c> (little-endian) or <c>float_data</c>.</summary>
