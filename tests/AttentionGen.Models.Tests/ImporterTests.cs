@@ -259,6 +259,28 @@ public sealed class ImporterTests : IDisposable
     }
 
     [Theory]
+    [InlineData("encoder.layer.1.attention.output.dense.bias", "alpha", 0.5f, "alpha = 0.5")]
+    [InlineData("encoder.layer.1.attention.output.dense.bias", "beta", 2f, "beta = 2")]
+    [InlineData("encoder.layer.1.attention.output.dense.bias", "transA", 1f, "transA = 1")]
+    [InlineData("pooler.dense.bias", "alpha", 0.5f, "alpha = 0.5")]
+    public void A_Gemm_that_is_not_a_Linear_is_refused_naming_it_and_its_attribute(string bias, string attribute, float value, string shown)
+    {
+        // alpha·A'·B' + beta·C is a Linear only for alpha = beta = 1 and an untransposed A: the encoder's attributes used to be ignored.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(GemmAttentionOutput: true));
+        var gemm = tiny.Model.Graph.Node.Single(n => n.OpType == "Gemm" && n.Input[2] == bias);
+        if (gemm.Attribute.SingleOrDefault(a => a.Name == attribute) is { } written)
+        {
+            gemm.Attribute.Remove(written);
+        }
+
+        gemm.Attribute.Add(attribute == "transA"
+            ? new AttributeProto { Name = attribute, Type = AttributeProto.Types.AttributeType.Int, I = (long)value }
+            : new AttributeProto { Name = attribute, Type = AttributeProto.Types.AttributeType.Float, F = value });
+        var error = ImportFails(tiny);
+        Assert.Contains($"Gemm '{gemm.Name}' multiplies by initializer '{gemm.Input[1]}' with {shown};", error.Message);
+    }
+
+    [Theory]
     [InlineData(TinyBertPooler.Gemm)]
     [InlineData(TinyBertPooler.MatMul)]
     [InlineData(TinyBertPooler.Slice)]

@@ -20,10 +20,10 @@ namespace AttentionGen.OnnxImport;
 /// <para>
 /// The config is read from the graph: sizes from the tensors, the LayerNorm epsilon from the constant added to the
 /// variance, the head count from the reshape that splits the heads, the activation from every layer's feed-forward ops.
-/// Anything it does not understand (an initializer it cannot name, a weight not multiplied in as described, layers with
-/// different activations, a missing or misshapen tensor, a dtype other than float32, an op after the last encoder layer
-/// other than the last hidden state's way to an output and BertModel's pooler) fails the import with an
-/// <see cref="OnnxImportException"/> naming it.
+/// Anything it does not understand (an initializer it cannot name, a weight not multiplied in as described, a Gemm
+/// other than a Linear's, layers with different activations, a missing or misshapen tensor, a dtype other than float32,
+/// an op after the last encoder layer other than the last hidden state's way to an output and BertModel's pooler) fails
+/// the import with an <see cref="OnnxImportException"/> naming it.
 /// </para>
 /// </remarks>
 public static partial class BertOnnxImporter
@@ -266,15 +266,20 @@ public static partial class BertOnnxImporter
         return new BertOnnxMapping(config, tensors);
     }
 
-    /// <summary>A Gemm computes A·B' + C: B is [out, in] already when <c>transB</c> is set.</summary>
+    /// <summary>
+    /// A Gemm computes alpha·A'·B' + beta·C: a Linear layer when alpha and beta are 1 and A is not transposed, and B is
+    /// [out, in] already when <c>transB</c> is set. Any other Gemm, in the encoder or the pooler, is refused: the weights
+    /// alone would give a model computing something other than the graph.
+    /// </summary>
     private static void NameGemmWeight(GraphIndex graph, NodeProto gemm, TensorProto weight, Action<string, TensorProto, bool, string> name)
     {
-        var transB = gemm.Attribute.FirstOrDefault(a => a.Name == "transB")?.I ?? 0;
-        var transA = gemm.Attribute.FirstOrDefault(a => a.Name == "transA")?.I ?? 0;
-        if (transA != 0)
+        if (GraphIndex.GemmAttributeOtherThanLinear(gemm) is { } attribute)
         {
-            throw Fail(graph.Source, $"{Describe(gemm)} transposes its input (transA = 1); a Linear layer does not.");
+            throw Fail(graph.Source, $"{Describe(gemm)} multiplies by initializer '{weight.Name}' with {attribute}; a Linear layer is a Gemm with alpha = 1, " +
+                "beta = 1 and transA = 0, so the imported weights would not compute what the graph does.");
         }
+
+        var transB = gemm.Attribute.FirstOrDefault(a => a.Name == "transB")?.I ?? 0;
 
         if (BertNames.IsHuggingFaceName(weight.Name))
         {

@@ -347,7 +347,7 @@ internal sealed class GraphIndex
                 && IsTokenAxis(axis) => (output, Tail.FirstToken),
             (Tail.FirstToken, "Gemm") when node.Input.Count == 3 && Initializers.ContainsKey(node.Input[1])
                 && (node.Input[1] == "pooler.dense.weight" || !BertNames.IsHuggingFaceName(node.Input[1])) && node.Input[2] == "pooler.dense.bias"
-                && FloatAttribute(node, "alpha", 1) == 1 && FloatAttribute(node, "beta", 1) == 1 && IntAttribute(node, "transA", 0) == 0 => (output, Tail.PoolerDense),
+                && GemmAttributeOtherThanLinear(node) is null => (output, Tail.PoolerDense),
             (Tail.FirstToken, "MatMul") when node.Input.Count == 2 && Initializers.ContainsKey(node.Input[1]) && BiasAddedTo(node) == "pooler.dense.bias"
                 => (Consumers(output)[0].Output[0], Tail.PoolerDense),
             (Tail.PoolerDense, "Tanh") => (output, Tail.PoolerOutput),
@@ -360,7 +360,30 @@ internal sealed class GraphIndex
 
     private static long IntAttribute(NodeProto node, string name, long otherwise) => node.Attribute.FirstOrDefault(a => a.Name == name)?.I ?? otherwise;
 
-    private static float FloatAttribute(NodeProto node, string name, float otherwise) => node.Attribute.FirstOrDefault(a => a.Name == name)?.F ?? otherwise;
+    /// <summary>
+    /// The attribute that keeps <paramref name="gemm"/>, alpha·A'·B' + beta·C, from being a Linear layer's x·Wᵀ + b, as
+    /// "alpha = 0.5"; null when there is none. A Linear is a Gemm with alpha = 1, beta = 1 and transA = 0, each written
+    /// so or left to that default (transB only says how the weight is stored). Every one of its attributes is read, so a
+    /// second alpha behind a first one of 1 is seen too.
+    /// </summary>
+    public static string? GemmAttributeOtherThanLinear(NodeProto gemm)
+    {
+        foreach (var attribute in gemm.Attribute)
+        {
+            var other = attribute.Name switch
+            {
+                "alpha" or "beta" when attribute.F != 1 => attribute.F.ToString("R", CultureInfo.InvariantCulture),
+                "transA" when attribute.I != 0 => attribute.I.ToString(CultureInfo.InvariantCulture),
+                _ => null,
+            };
+            if (other is not null)
+            {
+                return $"{attribute.Name} = {other}";
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The value a LayerNorm writes: the Add of its bias when spelled out, or the LayerNormalization node's output.</summary>
     private string LayerNormOutput(string layerNorm)
