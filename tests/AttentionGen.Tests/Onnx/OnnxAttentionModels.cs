@@ -5,12 +5,16 @@ namespace AttentionGen.Tests.Onnx;
 
 /// <summary>
 /// Builds ONNX models in memory around the opset-23 <c>Attention</c> operator with 3-D inputs ([batch, seq, heads·dim]),
-/// so ONNX Runtime can serve as an independent implementation of the same math. Free of test-framework types so a
-/// benchmark can reuse it.
+/// so ONNX Runtime can serve as an independent implementation of the same math, and the same core through ORT's own
+/// contrib ops (<c>com.microsoft.MultiHeadAttention</c>, <c>GroupQueryAttention</c>), which its CPU build runs faster.
+/// Free of test-framework types so a benchmark can reuse it.
 /// </summary>
 internal static class OnnxAttentionModels
 {
     private const long OpsetVersion = 23;
+
+    /// <summary>ONNX Runtime's own operators (<c>com.microsoft</c>), which the contrib-op graphs import beside the standard set.</summary>
+    private const string ContribDomain = "com.microsoft";
 
     /// <summary>The options of one attention core, as the ONNX operator spells them. Scale 0 leaves the attribute out.</summary>
     public sealed record AttentionOptions(int Heads, int KvHeads, int HeadDim, bool Causal, float Scale, float Softcap, bool Mask = false);
@@ -55,6 +59,89 @@ internal static class OnnxAttentionModels
         Project(graph, weights, "o_proj", "A", modelDim, queryWidth, "Y");
         graph.Output.Add(Input("Y", 1, -1, modelDim));
         return Model(graph);
+    }
+
+    /// <summary>
+    /// The same core as <see cref="ScaledDotProduct"/> through ONNX Runtime's contrib <c>com.microsoft.MultiHeadAttention</c>
+    /// (Heads == KvHeads; no mask or softcap): inputs Q [1, S, Heads·HeadDim], K and V [1, T, Heads·HeadDim]; output Y like
+    /// Q. Causal sets <c>unidirectional</c>, whose triangle is aligned top-left (key j ≤ query i), so it is the
+    /// bottom-right rule only where S == T.
+    /// </summary>
+    public static byte[] ContribMultiHeadAttention(AttentionOptions options)
+    {
+        if (options.KvHeads != options.Heads || options.Mask || options.Softcap > 0)
+        {
+            throw new ArgumentException("MultiHeadAttention takes as many key/value heads as query heads, and no mask or softcap here.", nameof(options));
+        }
+
+        int width = options.Heads * options.HeadDim;
+        var graph = new GraphProto { Name = "contrib_mha" };
+        graph.Input.Add(Input("Q", 1, -1, width));
+        graph.Input.Add(Input("K", 1, -1, width));
+        graph.Input.Add(Input("V", 1, -1, width));
+        var node = new NodeProto { OpType = "MultiHeadAttention", Domain = ContribDomain, Name = "attention" };
+        node.Input.AddRange(["Q", "K", "V"]);
+        node.Output.Add("Y");
+        node.Attribute.Add(IntAttribute("num_heads", options.Heads));
+        node.Attribute.Add(IntAttribute("unidirectional", options.Causal ? 1 : 0));
+        if (options.Scale > 0)
+        {
+            node.Attribute.Add(FloatAttribute("scale", options.Scale)); // absent: 1/√head_size
+        }
+
+        graph.Node.Add(node);
+        graph.Output.Add(Input("Y", 1, -1, width));
+        return Model(graph, contrib: true);
+    }
+
+    /// <summary>
+    /// The same core through ONNX Runtime's contrib <c>com.microsoft.GroupQueryAttention</c>, which is always causal with
+    /// the triangle aligned bottom-right (so one query sees every key): inputs Q [1, S, Heads·HeadDim], K and V
+    /// [1, S, KvHeads·HeadDim] (the S newest keys and values), with <paramref name="past"/> past_key and past_value
+    /// [1, KvHeads, P, HeadDim] (BNSH) holding the cache, seqlens_k (int32 [1], total length − 1) and
+    /// total_sequence_length (int32 scalar); outputs Y like Q, present_key and present_value [1, KvHeads, P', HeadDim].
+    /// A present bound to its past's buffer makes ORT append in place (its past_present_share_buffer mode).
+    /// </summary>
+    public static byte[] ContribGroupQueryAttention(AttentionOptions options, bool past)
+    {
+        if (options.Mask)
+        {
+            throw new ArgumentException("GroupQueryAttention takes no additive mask here.", nameof(options));
+        }
+
+        int width = options.Heads * options.HeadDim, kvWidth = options.KvHeads * options.HeadDim;
+        var graph = new GraphProto { Name = "contrib_gqa" };
+        graph.Input.Add(Input("Q", 1, -1, width));
+        graph.Input.Add(Input("K", 1, -1, kvWidth));
+        graph.Input.Add(Input("V", 1, -1, kvWidth));
+        if (past)
+        {
+            graph.Input.Add(Input("past_key", 1, options.KvHeads, -1, options.HeadDim));
+            graph.Input.Add(Input("past_value", 1, options.KvHeads, -1, options.HeadDim));
+        }
+
+        graph.Input.Add(Value("seqlens_k", TensorProto.Types.DataType.Int32, 1));
+        graph.Input.Add(Value("total_sequence_length", TensorProto.Types.DataType.Int32));
+        var node = new NodeProto { OpType = "GroupQueryAttention", Domain = ContribDomain, Name = "attention" };
+        node.Input.AddRange(["Q", "K", "V", past ? "past_key" : "", past ? "past_value" : "", "seqlens_k", "total_sequence_length"]);
+        node.Output.AddRange(["Y", "present_key", "present_value"]);
+        node.Attribute.Add(IntAttribute("num_heads", options.Heads));
+        node.Attribute.Add(IntAttribute("kv_num_heads", options.KvHeads));
+        if (options.Scale > 0)
+        {
+            node.Attribute.Add(FloatAttribute("scale", options.Scale)); // absent: 1/√head_size
+        }
+
+        if (options.Softcap > 0)
+        {
+            node.Attribute.Add(FloatAttribute("softcap", options.Softcap));
+        }
+
+        graph.Node.Add(node);
+        graph.Output.Add(Input("Y", 1, -1, width));
+        graph.Output.Add(Input("present_key", 1, options.KvHeads, -1, options.HeadDim));
+        graph.Output.Add(Input("present_value", 1, options.KvHeads, -1, options.HeadDim));
+        return Model(graph, contrib: true);
     }
 
     private static NodeProto AttentionNode(AttentionOptions options, string q, string k, string v, string? mask, string output)
@@ -111,14 +198,21 @@ internal static class OnnxAttentionModels
         }
     }
 
-    private static byte[] Model(GraphProto graph)
+    private static byte[] Model(GraphProto graph, bool contrib = false)
     {
         var model = new ModelProto { IrVersion = 10, ProducerName = "AttentionGen.Tests", Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
+        if (contrib)
+        {
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = ContribDomain, Version = 1 });
+        }
+
         return model.ToByteArray();
     }
 
-    private static ValueInfoProto Input(string name, params long[] dims)
+    private static ValueInfoProto Input(string name, params long[] dims) => Value(name, TensorProto.Types.DataType.Float, dims);
+
+    private static ValueInfoProto Value(string name, TensorProto.Types.DataType type, params long[] dims)
     {
         var shape = new TensorShapeProto();
         foreach (var dim in dims)
@@ -129,7 +223,7 @@ internal static class OnnxAttentionModels
         return new ValueInfoProto
         {
             Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
         };
     }
 
