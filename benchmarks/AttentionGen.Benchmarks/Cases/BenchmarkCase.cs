@@ -23,6 +23,50 @@ internal sealed record BenchmarkCase(
     /// package's default session): its spinning threads must settle before the next batch, as on a multi-thread run.
     /// </summary>
     public bool BaselineHasOwnThreads { get; init; }
+
+    /// <summary>What <see cref="OnnxRuntime"/> runs, where a row names it (the scaled-dot-product rows: <see cref="OrtVariant.OpsetAttention"/>).</summary>
+    public string? OrtOp { get; init; }
+
+    /// <summary>
+    /// Other ORT sessions computing the same math on the same inputs with ORT's contrib ops. Each that agrees with
+    /// AttentionGen's output is timed beside <see cref="OnnxRuntime"/>, and the row's ORT figure is the fastest of them.
+    /// </summary>
+    public IReadOnlyList<OrtVariant> OrtVariants { get; init; } = [];
+
+    /// <summary>Why a contrib op could not be set up for this row (it failed to load or run), if one could not.</summary>
+    public string? OrtVariantNote { get; init; }
+}
+
+/// <summary>
+/// One more ORT session for a row: the op it runs, its call, and how far AttentionGen's output is from its output
+/// (run once each, as <see cref="BenchmarkCase.DifferenceFromOrt"/>).
+/// </summary>
+internal sealed record OrtVariant(string Op, Action Run, Func<double> DifferenceFromGenerated)
+{
+    public const string OpsetAttention = "Attention (opset 23)";
+    public const string MultiHeadAttention = "com.microsoft.MultiHeadAttention";
+    public const string GroupQueryAttention = "com.microsoft.GroupQueryAttention";
+
+    /// <summary>The op's short name for a table cell: Attention, MHA or GQA.</summary>
+    public static string Short(string op) => op switch
+    {
+        MultiHeadAttention => "MHA",
+        GroupQueryAttention => "GQA",
+        OpsetAttention => "Attention",
+        _ => op,
+    };
+}
+
+/// <summary>Disposes each of a row's resources in turn (its ORT sessions).</summary>
+internal sealed class DisposeAll(IReadOnlyList<IDisposable> resources) : IDisposable
+{
+    public void Dispose()
+    {
+        foreach (var resource in resources)
+        {
+            resource.Dispose();
+        }
+    }
 }
 
 /// <summary>How far apart two implementations' outputs are, as <see cref="BenchmarkCase.DifferenceFromOrt"/> reports it.</summary>

@@ -48,7 +48,9 @@ internal static class CaseCatalog
     /// A scaled-dot-product row. ORT's is_causal aligns the triangle at the top-left corner, ours (and PyTorch's, for a
     /// cached prefix) at the bottom-right, so a causal row whose lengths differ gives ORT the bottom-right rule as an
     /// additive mask: the same visible keys, and ORT adds the mask on top of its work. The sweep leaves out the
-    /// TensorPrimitives and naive baselines (<paramref name="baselines"/> false) to keep its run short.
+    /// TensorPrimitives and naive baselines (<paramref name="baselines"/> false) to keep its run short. Beside the opset-23
+    /// op the row builds ORT's contrib ops where they express it exactly (<see cref="ContribVariants"/>), and the faster
+    /// of those that agree with AttentionGen becomes the row's ORT figure.
     /// </summary>
     internal static BenchmarkCase Sdpa(string name, SdpaForward forward, int heads, int kvHeads, int headDim, int seqLen, int kvSeqLen,
         bool causal, float scale, bool baselines = true)
@@ -59,8 +61,12 @@ internal static class CaseCatalog
         var output = new float[q.Length];
         var ortOutput = new float[q.Length];
 
-        // What AttentionGen, ORT and TensorPrimitives read: the same values, on huge pages (see HugePageInputs).
-        var pages = new HugePageInputs(q.Length, k.Length, v.Length);
+        // What AttentionGen, ORT and TensorPrimitives read: the same values, on huge pages (see HugePageInputs), and room
+        // for GroupQueryAttention's cache where it takes one (the same keys and values, laid out per head).
+        bool multiHead = heads == kvHeads && (!causal || seqLen == kvSeqLen);
+        bool groupQuery = (causal || seqLen == 1) && seqLen <= kvSeqLen;
+        int cacheLength = groupQuery && seqLen < kvSeqLen ? k.Length : 0;
+        var pages = new HugePageInputs(q.Length, k.Length, v.Length, cacheLength, cacheLength);
         var (query, key, value) = (pages.Take(q), pages.Take(k), pages.Take(v));
         bool ortMask = causal && seqLen != kvSeqLen;
         var inputs = new List<(string, OrtValue)>
@@ -87,13 +93,122 @@ internal static class CaseCatalog
         }
 
         void Generated() => forward(query.Span, key.Span, value.Span, output, seqLen, kvSeqLen);
+        var options = new AttentionOptions(heads, kvHeads, headDim, causal, scale, 0);
+        var (variants, sessions, note) = ContribVariants(options, seqLen, kvSeqLen, query, key, value,
+            multiHead, groupQuery, cacheLength > 0 ? pages.Take(k) : null, cacheLength > 0 ? pages.Take(v) : null, output, Generated);
         return new BenchmarkCase(name, AttentionFlops(heads, headDim, seqLen, kvSeqLen, causal), bytes,
-            Generated, ort.Run, tensorPrimitives, naive, ort, () =>
+            Generated, ort.Run, tensorPrimitives, naive, new DisposeAll([ort, .. sessions]), () =>
             {
                 Generated();
                 ort.Run();
                 return OutputDifference.Relative(output, ortOutput);
+            })
+        {
+            OrtOp = OrtVariant.OpsetAttention,
+            OrtVariants = variants,
+            OrtVariantNote = note,
+        };
+    }
+
+    /// <summary>
+    /// ORT's contrib ops for a scaled-dot-product row, each on the row's own Q, K and V (bound in place, as the opset-23
+    /// session's): <c>com.microsoft.MultiHeadAttention</c> where Heads == KvHeads and the row is not causal or its
+    /// lengths are equal (its <c>unidirectional</c> triangle is aligned top-left), and <c>com.microsoft.GroupQueryAttention</c>
+    /// where the row is causal or has one query (GQA is always causal, aligned bottom-right, so one query sees every
+    /// key). GQA takes only the newest S keys as K and V; for S &lt; T the whole cache is copied once, here at set-up
+    /// and untimed, into <paramref name="cacheKey"/> and <paramref name="cacheValue"/> laid out per head ([1, KvHeads, T, HeadDim]), and its present outputs
+    /// are bound to that same cache, so ORT appends the newest S in place (rewriting the values already there) as a
+    /// decoder's step would, instead of copying the whole cache into a new present on every call. A session that fails
+    /// to load leaves a note instead of failing the run; whether one agrees with AttentionGen is checked before timing.
+    /// </summary>
+    private static (List<OrtVariant> Variants, List<OrtCall> Sessions, string? Note) ContribVariants(AttentionOptions options,
+        int seqLen, int kvSeqLen, HugePageInputs.Tensor query, HugePageInputs.Tensor key, HugePageInputs.Tensor value,
+        bool multiHead, bool groupQuery, HugePageInputs.Tensor? cacheKey, HugePageInputs.Tensor? cacheValue, float[] output, Action generated)
+    {
+        int width = options.Heads * options.HeadDim, kvWidth = options.KvHeads * options.HeadDim;
+        var variants = new List<OrtVariant>();
+        var sessions = new List<OrtCall>();
+        var notes = new List<string>();
+        void Add(string op, Func<float[], OrtCall> create)
+        {
+            var variantOutput = new float[output.Length];
+            try
+            {
+                var call = create(variantOutput);
+                sessions.Add(call);
+                variants.Add(new OrtVariant(op, call.Run, () =>
+                {
+                    generated();
+                    call.Run();
+                    return OutputDifference.Relative(output, variantOutput);
+                }));
+            }
+            catch (OnnxRuntimeException e)
+            {
+                notes.Add($"{OrtVariant.Short(op)} n/a: {e.Message}");
+            }
+        }
+
+        if (multiHead)
+        {
+            Add(OrtVariant.MultiHeadAttention, y => new OrtCall(ContribMultiHeadAttention(options),
+                [
+                    ("Q", query.ToOrtValue([1, seqLen, width])),
+                    ("K", key.ToOrtValue([1, kvSeqLen, kvWidth])),
+                    ("V", value.ToOrtValue([1, kvSeqLen, kvWidth])),
+                ],
+                [("Y", OrtValue.CreateTensorValueFromMemory(y, [1, seqLen, width]))]));
+        }
+
+        if (groupQuery)
+        {
+            Add(OrtVariant.GroupQueryAttention, y =>
+            {
+                // The newest seqLen keys and values (all of them for a prefill), read in place.
+                int newest = (kvSeqLen - seqLen) * kvWidth;
+                var inputs = new List<(string, OrtValue)>
+                {
+                    ("Q", query.ToOrtValue([1, seqLen, width])),
+                    ("K", key.Slice(newest).ToOrtValue([1, seqLen, kvWidth])),
+                    ("V", value.Slice(newest).ToOrtValue([1, seqLen, kvWidth])),
+                    ("seqlens_k", OrtValue.CreateTensorValueFromMemory(new[] { kvSeqLen - 1 }, [1])),
+                    ("total_sequence_length", OrtValue.CreateTensorValueFromMemory(new[] { kvSeqLen }, [])),
+                };
+                var outputs = new List<(string, OrtValue)> { ("Y", OrtValue.CreateTensorValueFromMemory(y, [1, seqLen, width])) };
+                long[] cacheShape = [1, options.KvHeads, kvSeqLen, options.HeadDim];
+                if (cacheKey is { } pastKey && cacheValue is { } pastValue)
+                {
+                    PerHead(key.Span, pastKey.Span, kvSeqLen, options.KvHeads, options.HeadDim);
+                    PerHead(value.Span, pastValue.Span, kvSeqLen, options.KvHeads, options.HeadDim);
+                    OrtValue presentKey = pastKey.ToOrtValue(cacheShape), presentValue = pastValue.ToOrtValue(cacheShape);
+                    inputs.AddRange([("past_key", presentKey), ("past_value", presentValue)]);
+                    outputs.AddRange([("present_key", presentKey), ("present_value", presentValue)]);
+                }
+                else
+                {
+                    outputs.AddRange([
+                        ("present_key", OrtValue.CreateTensorValueFromMemory(new float[key.Span.Length], cacheShape)),
+                        ("present_value", OrtValue.CreateTensorValueFromMemory(new float[value.Span.Length], cacheShape)),
+                    ]);
+                }
+
+                return new OrtCall(ContribGroupQueryAttention(options, past: cacheKey is not null), [.. inputs], [.. outputs]);
             });
+        }
+
+        return (variants, sessions, notes.Count == 0 ? null : string.Join("; ", notes));
+    }
+
+    /// <summary>[T, heads, headDim] (one row per position) into [heads, T, headDim] (one block per head).</summary>
+    private static void PerHead(ReadOnlySpan<float> source, Span<float> target, int length, int heads, int headDim)
+    {
+        for (int t = 0; t < length; t++)
+        {
+            for (int h = 0; h < heads; h++)
+            {
+                source.Slice((t * heads + h) * headDim, headDim).CopyTo(target.Slice((h * length + t) * headDim, headDim));
+            }
+        }
     }
 
     /// <summary>0 where query i may see key j (j ≤ i + kvSeqLen − seqLen), −∞ elsewhere; [seqLen, kvSeqLen].</summary>

@@ -70,6 +70,11 @@ internal sealed unsafe class HugePageInputs
 
         public Span<float> Span => new(data, length);
 
+        /// <summary>The floats from <paramref name="start"/> on, in place.</summary>
+        public Tensor Slice(int start) => (uint)start <= (uint)length
+            ? new(_owner, data + start, length - start)
+            : throw new ArgumentOutOfRangeException(nameof(start));
+
         /// <summary>
         /// The floats as an ORT tensor of <paramref name="shape"/>, reading them in place by address: the caller keeps
         /// this tensor (and so the buffer) for as long as the value is used (a row's AttentionGen call holds its tensors).

@@ -42,7 +42,8 @@ internal sealed class OrtCall : IDisposable
             string path => new InferenceSession(path, _options),
             _ => throw new ArgumentException("The model is its bytes or the path of its file.", nameof(model)),
         };
-        _values = [.. inputs.Select(i => i.Value), .. outputs.Select(o => o.Value)];
+        // Distinct: an output may be bound to an input's value (GroupQueryAttention's present to its past, appended in place).
+        _values = [.. inputs.Select(i => i.Value).Concat(outputs.Select(o => o.Value)).Distinct()];
         _binding = _session.CreateIoBinding();
         foreach (var (name, value) in inputs)
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using AttentionGen.Benchmarks.Cases;
 using AttentionGen.Threading;
+using Microsoft.ML.OnnxRuntime;
 
 namespace AttentionGen.Benchmarks.Measurement;
 
@@ -30,6 +31,29 @@ internal sealed record Row(string Case, double Flops, double StreamedBytes, doub
 
     /// <summary>The largest |AttentionGen − ORT| over ORT's largest magnitude, for rows that compare outputs (else null).</summary>
     public double? DifferenceFromOrt { get; init; }
+
+    /// <summary>
+    /// The op <see cref="OrtMicros"/> timed, for rows that name theirs (the scaled-dot-product rows): the fastest of the
+    /// opset-23 <c>Attention</c> and the contrib ops that agreed with AttentionGen.
+    /// </summary>
+    public string? OrtOp { get; init; }
+
+    /// <summary>The opset-23 <c>Attention</c> op's median, for rows that also time a contrib op or tried to.</summary>
+    public double? OrtOpsetAttentionMicros { get; init; }
+
+    /// <summary>The fastest contrib op that agreed with AttentionGen (<see cref="OrtContribOp"/>): its median.</summary>
+    public double? OrtContribMicros { get; init; }
+
+    public string? OrtContribOp { get; init; }
+
+    /// <summary><see cref="DifferenceFromOrt"/> against <see cref="OrtContribOp"/>'s output.</summary>
+    public double? DifferenceFromOrtContrib { get; init; }
+
+    /// <summary>Every ORT op the row timed, with its median (the opset-23 op and each contrib op that agreed).</summary>
+    public IReadOnlyDictionary<string, double>? OrtMicrosByOp { get; init; }
+
+    /// <summary>Contrib ops left out of the row: failed to load or run, or disagreed with AttentionGen ("MHA n/a: …").</summary>
+    public string? OrtContribNote { get; init; }
 }
 
 /// <summary>
@@ -93,6 +117,42 @@ internal static class QuickRunner
                     $"{benchmark.Name}: AttentionGen's output differs from ORT's by {d:G3} of ORT's largest magnitude (the bound is {OutputDifference.Bound:G1}).");
             }
 
+            // ORT's contrib ops for the same math, each timed beside the opset-23 op only if it runs and agrees.
+            var ortOps = new Dictionary<string, string>();
+            var contribDifferences = new Dictionary<string, double>();
+            var contribNotes = new List<string>();
+            if (benchmark.OrtOp is { } baseOp && benchmark.OnnxRuntime is not null)
+            {
+                ortOps["ORT"] = baseOp;
+            }
+
+            if (benchmark.OrtVariantNote is { } setupNote)
+            {
+                contribNotes.Add(setupNote);
+            }
+
+            foreach (var variant in benchmark.OrtVariants)
+            {
+                try
+                {
+                    double contribDifference = variant.DifferenceFromGenerated();
+                    if (!(contribDifference <= OutputDifference.Bound))
+                    {
+                        contribNotes.Add($"{OrtVariant.Short(variant.Op)} n/a: its output differs from AttentionGen's by {contribDifference:G3}");
+                        continue;
+                    }
+
+                    string implementation = "ORT " + variant.Op;
+                    implementations.Insert(implementations.FindIndex(i => i.Name == "ORT") + 1, (implementation, variant.Run));
+                    ortOps[implementation] = variant.Op;
+                    contribDifferences[variant.Op] = contribDifference;
+                }
+                catch (OnnxRuntimeException e)
+                {
+                    contribNotes.Add($"{OrtVariant.Short(variant.Op)} n/a: {e.Message}");
+                }
+            }
+
             // Warm-up: tiering, caches, ORT's first-run allocations.
             var callsPerBatch = implementations.ToDictionary(i => i.Name, i => smoke ? WarmOnce(i.Call) : CallsFor(i.Call));
             var samples = implementations.ToDictionary(i => i.Name, _ => new List<double>());
@@ -139,21 +199,36 @@ internal static class QuickRunner
             double? Median(string name) => samples.TryGetValue(name, out var s) ? s.Order().ElementAt(s.Count / 2) : null;
             var ours = Median("AttentionGen")!.Value;
 
+            // A row with contrib ops reports the fastest ORT op (by median) as its ORT figure and ratio.
+            string ortName = ortOps.Count == 0 ? "ORT" : ortOps.Keys.MinBy(n => Median(n))!;
+            string? contribName = ortOps.Keys.Where(n => n != "ORT").MinBy(n => Median(n));
+
             // The ratio pairs the two timings of each round (taken back to back) and takes the median over rounds, so a
             // burst of load on this shared machine moves both sides of a pair instead of one side of the medians.
-            double? ratio = samples.TryGetValue("ORT", out var ortSamples)
+            double? ratio = samples.TryGetValue(ortName, out var ortSamples)
                 ? ortSamples.Zip(samples["AttentionGen"], (o, a) => o / a).Order().ElementAt(ortSamples.Count / 2)
                 : null;
             double? readShare = samples.TryGetValue(PairedReadName, out var readSamples)
                 ? readSamples.Zip(samples["AttentionGen"], (read, a) => read / a).Order().ElementAt(readSamples.Count / 2)
                 : null;
-            rows.Add(new Row(benchmark.Name, benchmark.Flops, benchmark.Bytes, ours, Median("ORT"), Median("TensorPrimitives"),
+            bool hasContrib = ortOps.Count > 0 && (benchmark.OrtVariants.Count > 0 || contribNotes.Count > 0);
+            rows.Add(new Row(benchmark.Name, benchmark.Flops, benchmark.Bytes, ours, Median(ortName), Median("TensorPrimitives"),
                 Median("Naive"), ratio, allocated / generatedCalls, readShare)
             {
                 DifferenceFromOrt = difference,
+                OrtOp = ortOps.GetValueOrDefault(ortName),
+                OrtOpsetAttentionMicros = hasContrib ? Median("ORT") : null,
+                OrtContribMicros = contribName is null ? null : Median(contribName),
+                OrtContribOp = contribName is null ? null : ortOps[contribName],
+                DifferenceFromOrtContrib = contribName is null ? null : contribDifferences[ortOps[contribName]],
+                OrtMicrosByOp = hasContrib ? ortOps.ToDictionary(o => o.Value, o => Median(o.Key)!.Value) : null,
+                OrtContribNote = contribNotes.Count == 0 ? null : string.Join("; ", contribNotes),
             });
             var helped = helpedBatches.Where(h => h.Value > samples[h.Key].Count / 2).Select(h => h.Key).ToList();
-            log.WriteLine($" {ours:F2} µs" + (difference is { } agreed ? $", output within {agreed:G2} of ORT's" : "") + (helped.Count == 0 ? "" :
+            string ortLine = ortOps.Count < 2 && contribNotes.Count == 0 ? "" : "; ORT " + string.Join(", ",
+                ortOps.Select(o => $"{OrtVariant.Short(o.Value)} {Median(o.Key):F2} µs" + (contribDifferences.TryGetValue(o.Value, out var c) ? $" (within {c:G2})" : "")))
+                + (contribNotes.Count == 0 ? "" : $"; {string.Join("; ", contribNotes)}");
+            log.WriteLine($" {ours:F2} µs" + (difference is { } agreed ? $", output within {agreed:G2} of ORT's" : "") + ortLine + (helped.Count == 0 ? "" :
                 $" (other threads added over 5% to this thread's CPU time in most batches of {string.Join(", ", helped)}: its time reads low)"));
             benchmark.Resources?.Dispose();
             betweenRows?.Invoke();
@@ -206,10 +281,20 @@ internal static class QuickRunner
         text.AppendLine("|---|---:|---:|" + (tensorPrimitives ? "---:|" : "") + (naive ? "---:|" : "") + "---:|---:|---|---:|---:|---:|");
         foreach (var row in rows)
         {
-            text.AppendLine($"| {row.Case} | {Micros(row.AttentionGenMicros)} | {Micros(row.OrtMicros)} |" +
+            // A row that names its ORT op marks the cell with it: the fastest of those that agreed (see the legend below).
+            string ortOp = row.OrtOp is { } op ? $" {OrtVariant.Short(op)}" + (row.OrtContribNote is null ? "" : "†") : "";
+            text.AppendLine($"| {row.Case} | {Micros(row.AttentionGenMicros)} | {Micros(row.OrtMicros)}{ortOp} |" +
                 (tensorPrimitives ? $" {Micros(row.TensorPrimitivesMicros)} |" : "") + (naive ? $" {Micros(row.NaiveMicros)} |" : "") +
                 $" {row.Gflops:F1} | {row.GigabytesPerSecond:F1} | {(smoke ? "—" : row.Bound)} | {(smoke ? "—" : $"{row.PercentOfBound:F0}%")} | " +
                 $"{(row.OrtRatio is { } r ? r.ToString("F2") : "—")} | {row.AllocatedBytesPerCall} |");
+        }
+
+        if (rows.Any(r => r.OrtOp is not null))
+        {
+            text.AppendLine();
+            text.AppendLine("ORT op, where the cell names it: the fastest of ORT's ops for the same math that agreed with AttentionGen's output, " +
+                "timed in the same rounds — Attention (the opset-23 op), MHA (com.microsoft.MultiHeadAttention) or GQA " +
+                "(com.microsoft.GroupQueryAttention); † a contrib op the row could use did not run or did not agree (the log and the JSON's OrtContribNote say why).");
         }
 
         return text.ToString();
