@@ -89,7 +89,7 @@ Console.WriteLine();
 Console.WriteLine(QuickRunner.Markdown(rows, roofline, cpu, coreShare, threadTime, threads, smoke));
 if (sweep)
 {
-    Console.WriteLine("Causal rows whose lengths differ give ORT the bottom-right rule as an additive mask (its is_causal aligns top-left).");
+    Console.WriteLine("Causal rows whose lengths differ give ORT's opset-23 Attention the bottom-right rule as an additive mask (its is_causal aligns top-left); GroupQueryAttention aligns bottom-right itself.");
 }
 
 if (!smoke)
