@@ -39,6 +39,12 @@ internal static class ConfigCheckEmitter
     public static string AtLeast(string option, string offSwitch, params string[] keys) =>
         $"{ConfigSetting}.AtLeast(\"{option}\", {option}, {Keys(keys)}).UnlessOff(\"{offSwitch}\")";
 
+    /// <summary>
+    /// <paramref name="setting"/> (an integer or real option), compared also when the config holds null there, which
+    /// transformers reads as none (see the runtime's <c>ConfigSetting.NullMeansNone</c>).
+    /// </summary>
+    public static string NullMeansNone(string setting) => setting + ".NullMeansNone()";
+
     /// <summary>Which layers are windowed (the generated <c>IsWindowed</c>), against a config's per-layer list <paramref name="key"/>.</summary>
     public static string LayerTypes(string option, string key) => $"{ConfigSetting}.LayerTypes(\"{option}\", Layers, IsWindowed, {Keys(new[] { key })})";
 

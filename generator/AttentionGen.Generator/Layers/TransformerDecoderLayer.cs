@@ -495,11 +495,12 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     else
                     {
                         // Gemma's MLP reads hidden_activation (Gemma 1's files say "gelu" under hidden_act, and run the tanh
-                        // form); the scores' scale comes from query_pre_attn_scalar, and Gemma 2 caps scores and logits.
+                        // form); the scores' scale comes from query_pre_attn_scalar, and Gemma 2 caps scores and logits
+                        // (a null cap, as Gemma 3's files hold, caps nothing).
                         settings.Add(ConfigCheckEmitter.Activation(Block.Activation, "hidden_activation"));
                         settings.Add(ConfigCheckEmitter.RealOf("Scale", "1f / (Scale * Scale)", "query_pre_attn_scalar"));
-                        settings.Add(ConfigCheckEmitter.Real("Softcap", "attn_logit_softcapping"));
-                        settings.Add(ConfigCheckEmitter.RealOf("FinalLogitSoftcap", FinalLogitSoftcap > 0 ? "FinalLogitSoftcap" : "0f", "final_logit_softcapping"));
+                        settings.Add(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.Real("Softcap", "attn_logit_softcapping")));
+                        settings.Add(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.RealOf("FinalLogitSoftcap", FinalLogitSoftcap > 0 ? "FinalLogitSoftcap" : "0f", "final_logit_softcapping")));
                     }
 
                     string bias = Bool(Block.Bias);

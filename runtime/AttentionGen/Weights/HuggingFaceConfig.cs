@@ -13,7 +13,8 @@ namespace AttentionGen;
 /// </summary>
 /// <remarks>
 /// A setting is compared only when the file states it (a key that is missing or null is left alone: its default
-/// depends on the model family), under the first of its key names the file has. A key name may be a path into nested
+/// depends on the model family; a setting made with <see cref="ConfigSetting.NullMeansNone"/> compares a null as none),
+/// under the first of its key names the file has. A key name may be a path into nested
 /// objects, <c>rope_parameters.rope_theta</c>, which is where files written by transformers 5 keep the rotary settings.
 /// A multimodal model's file (Gemma 3 4B and larger, LLaVA) keeps its language model's settings in a <c>text_config</c>
 /// object: a file with one is read there, as those are what a declaration of the language model states.
@@ -137,7 +138,10 @@ public sealed class ConfigSetting
     /// <summary>A key whose <c>false</c> turns the feature this setting checks off, so the setting is not compared.</summary>
     private readonly string? _offSwitch;
 
-    private ConfigSetting(string option, string declared, string[] keys, Func<JsonElement, bool> agrees, string? offSwitch = null)
+    /// <summary>Whether a null in the file is compared, as none (0 in the declaration), rather than left alone.</summary>
+    private readonly bool _nullMeansNone;
+
+    private ConfigSetting(string option, string declared, string[] keys, Func<JsonElement, bool> agrees, string? offSwitch = null, bool nullMeansNone = false)
     {
         ArgumentNullException.ThrowIfNull(option);
         ArgumentNullException.ThrowIfNull(keys);
@@ -147,6 +151,7 @@ public sealed class ConfigSetting
         _keys = keys;
         _agrees = agrees;
         _offSwitch = offSwitch;
+        _nullMeansNone = nullMeansNone;
     }
 
     /// <summary>The declaration's option, e.g. <c>Heads</c>.</summary>
@@ -155,15 +160,17 @@ public sealed class ConfigSetting
     /// <summary>Its declared value as text.</summary>
     public string Declared { get; }
 
-    /// <summary>An integer option, stated under any of <paramref name="keys"/>.</summary>
+    /// <summary>An integer option, stated under any of <paramref name="keys"/> (a null, where compared, agrees with 0).</summary>
     public static ConfigSetting Integer(string option, int declared, params string[] keys) =>
         new(option, declared.ToString(CultureInfo.InvariantCulture), keys,
-            value => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long stated) && stated == declared);
+            value => value.ValueKind == JsonValueKind.Null ? declared == 0
+                : value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long stated) && stated == declared);
 
-    /// <summary>A real option (a float in the declaration), equal to six significant digits.</summary>
+    /// <summary>A real option (a float in the declaration), equal to six significant digits (a null, where compared, agrees with 0).</summary>
     public static ConfigSetting Real(string option, float declared, params string[] keys) =>
         new(option, declared.ToString("R", CultureInfo.InvariantCulture), keys,
-            value => value.ValueKind == JsonValueKind.Number && Math.Abs(value.GetDouble() - declared) <= 1e-6 * Math.Abs(declared));
+            value => value.ValueKind == JsonValueKind.Null ? declared == 0
+                : value.ValueKind == JsonValueKind.Number && Math.Abs(value.GetDouble() - declared) <= 1e-6 * Math.Abs(declared));
 
     /// <summary>A boolean option.</summary>
     public static ConfigSetting Boolean(string option, bool declared, params string[] keys) =>
@@ -232,8 +239,14 @@ public sealed class ConfigSetting
     public ConfigSetting UnlessOff(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return new(Option, Declared, _keys, _agrees, key);
+        return new(Option, Declared, _keys, _agrees, key, _nullMeansNone);
     }
+
+    /// <summary>
+    /// This integer or real setting, compared also when the file holds null, which transformers reads as none: a null
+    /// <c>attn_logit_softcapping</c> caps no score, a null <c>sliding_window</c> windows no layer. Only a declared 0 agrees.
+    /// </summary>
+    public ConfigSetting NullMeansNone() => new(Option, Declared, _keys, _agrees, _offSwitch, nullMeansNone: true);
 
     /// <summary>The first key the file states (not null), and its value; none when the file switches the feature off.</summary>
     internal (string Key, JsonElement Value)? Find(JsonElement config)
@@ -245,7 +258,7 @@ public sealed class ConfigSetting
 
         foreach (var key in _keys)
         {
-            if (Lookup(config, key) is { } value && value.ValueKind != JsonValueKind.Null)
+            if (Lookup(config, key) is { } value && (value.ValueKind != JsonValueKind.Null || _nullMeansNone))
             {
                 return (key, value);
             }

@@ -311,8 +311,8 @@ public sealed class HuggingFaceConfigTests : IDisposable
     [Fact]
     public void SlidingWindows_AreComparedWhenDeclared_WithGemma3sPatternAndLocalBase()
     {
-        // gemma-3-1b-it's config.json with DecoderGemma3Tiny's sizes: its caps are null (not compared), its window, pattern
-        // and local rotary base are compared with the declaration's.
+        // gemma-3-1b-it's config.json with DecoderGemma3Tiny's sizes: its caps are null (no cap, as the declaration has
+        // none), its window, pattern and local rotary base are compared with the declaration's.
         const string Gemma3Config = """
             {
               "architectures": ["Gemma3ForCausalLM"], "model_type": "gemma3_text", "attention_bias": false, "attn_logit_softcapping": null,
@@ -322,7 +322,7 @@ public sealed class HuggingFaceConfigTests : IDisposable
               "rope_scaling": null, "rope_theta": 1000000, "sliding_window": 5, "sliding_window_pattern": 3, "vocab_size": 48
             }
             """;
-        Assert.Equal(16, DecoderGemma3Tiny.CheckConfig(Write(Gemma3Config)));
+        Assert.Equal(18, DecoderGemma3Tiny.CheckConfig(Write(Gemma3Config)));
         var other = Gemma3Config.Replace("\"sliding_window\": 5", "\"sliding_window\": 512", StringComparison.Ordinal)
             .Replace("\"sliding_window_pattern\": 3", "\"sliding_window_pattern\": 6", StringComparison.Ordinal)
             .Replace("\"rope_local_base_freq\": 10000", "\"rope_local_base_freq\": 20000", StringComparison.Ordinal);
@@ -331,7 +331,7 @@ public sealed class HuggingFaceConfigTests : IDisposable
 
         // Newer files list each layer's kind (layer_types), beside the pattern or instead of it.
         string listed = Gemma3Config.Replace("\"sliding_window_pattern\": 3", "\"layer_types\": [\"sliding_attention\", \"sliding_attention\", \"full_attention\"]", StringComparison.Ordinal);
-        Assert.Equal(16, DecoderGemma3Tiny.CheckConfig(Write(listed)));
+        Assert.Equal(18, DecoderGemma3Tiny.CheckConfig(Write(listed)));
         var misplaced = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(listed.Replace("\"sliding_attention\", \"full_attention\"]", "\"full_attention\", \"sliding_attention\"]", StringComparison.Ordinal))));
         Assert.Equal(new ConfigMismatch("SlidingWindowPattern", "[sliding_attention, sliding_attention, full_attention]", "layer_types", "[\"sliding_attention\", \"full_attention\", \"sliding_attention\"]"), Assert.Single(misplaced.Mismatches));
 
@@ -443,6 +443,21 @@ public sealed class HuggingFaceConfigTests : IDisposable
         Assert.Contains(e.Mismatches, m => m.Key == "rope_scaling.rope_type" && m.InFile == "\"linear\"");
         var unscaled = Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(Gemma3Wrapper.Replace("\"factor\": 8.0", "\"factor\": 4.0", StringComparison.Ordinal))));
         Assert.Equal(new ConfigMismatch("RopeScalingFactor", "8", "rope_scaling.factor", "4.0"), Assert.Single(unscaled.Mismatches));
+    }
+
+    [Fact]
+    public void NullSoftcaps_MeanNoCap_AndAreRefusedByADeclarationThatCaps()
+    {
+        // transformers reads a null attn_logit_softcapping or final_logit_softcapping as no cap (Gemma 3's files hold
+        // both null): a declaration that caps is another model, one that does not agrees.
+        const string Uncapped = """
+            { "model_type": "gemma2", "hidden_size": 32, "attn_logit_softcapping": null, "final_logit_softcapping": null }
+            """;
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma2Tiny.CheckConfig(Write(Uncapped)));
+        Assert.Equal(
+            [new ConfigMismatch("Softcap", "5", "attn_logit_softcapping", "null"), new ConfigMismatch("FinalLogitSoftcap", "3", "final_logit_softcapping", "null")],
+            e.Mismatches);
+        Assert.Equal(4, DecoderGemma3Tiny.CheckConfig(Write(Uncapped.Replace("\"gemma2\"", "\"gemma3_text\"", StringComparison.Ordinal))));
     }
 
     [Fact]
