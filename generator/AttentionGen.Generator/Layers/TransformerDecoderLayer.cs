@@ -509,7 +509,10 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
 
                     if (Block.SlidingWindow > 0)
                     {
-                        settings.Add(ConfigCheckEmitter.Integer("SlidingWindow", "sliding_window"));
+                        // A null sliding_window (Mistral v0.2 and later) or "use_sliding_window": false (Qwen2's files)
+                        // windows no layer.
+                        settings.Add(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.Integer("SlidingWindow", "sliding_window")));
+                        settings.Add(ConfigCheckEmitter.BooleanOf("Windowed (SlidingWindow > 0)", "true", "use_sliding_window"));
                         settings.Add(ConfigCheckEmitter.Integer("SlidingWindowPattern", "sliding_window_pattern"));
                         settings.Add(ConfigCheckEmitter.LayerTypes("SlidingWindowPattern", "layer_types"));
                         if (GemmaFamily is not null)

@@ -461,6 +461,22 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void ADeclaredWindow_IsRefusedByAConfigWithoutOne()
+    {
+        // Mistral v0.2 and later hold "sliding_window": null, and Qwen2's files switch theirs off with use_sliding_window:
+        // transformers attends to every cached position, a declaration that windows every layer to the last 6.
+        const string Mistral = """
+            { "model_type": "mistral", "hidden_size": 32, "sliding_window": 6 }
+            """;
+        Assert.Equal(3, DecoderMistralWindowTiny.CheckConfig(Write(Mistral)));
+        var unwindowed = Assert.Throws<ModelConfigMismatchException>(() => DecoderMistralWindowTiny.CheckConfig(Write(Mistral.Replace("\"sliding_window\": 6", "\"sliding_window\": null", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("SlidingWindow", "6", "sliding_window", "null"), Assert.Single(unwindowed.Mismatches));
+        var switchedOff = Assert.Throws<ModelConfigMismatchException>(() => DecoderMistralWindowTiny.CheckConfig(Write(Mistral.Replace("\"sliding_window\": 6", "\"use_sliding_window\": false, \"sliding_window\": 6", StringComparison.Ordinal))));
+        Assert.Equal("use_sliding_window", Assert.Single(switchedOff.Mismatches).Key);
+        Assert.Equal(4, DecoderMistralWindowTiny.CheckConfig(Write(Mistral.Replace("\"sliding_window\": 6", "\"use_sliding_window\": true, \"sliding_window\": 6", StringComparison.Ordinal))));
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));
