@@ -463,16 +463,19 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         : ConfigCheckEmitter.Real("NormEpsilon", "layer_norm_eps", "layer_norm_epsilon", "norm_epsilon"));
                     if (Block.HasRope)
                     {
-                        // transformers 5 writes the rotary settings inside rope_parameters; earlier versions at the top.
-                        settings.Add(ConfigCheckEmitter.Real("RopeTheta", "rope_theta", "rope_parameters.rope_theta"));
+                        // transformers 5 writes the rotary settings inside rope_parameters; earlier versions at the top. Gemma
+                        // 3's rope_parameters holds one object per layer type: the full layers' here, the windowed ones' below.
+                        string[] FullLayers(string name, params string[] keys) =>
+                            GemmaFamily == "gemma3_text" ? keys.Concat(new[] { "rope_parameters.full_attention." + name }).ToArray() : keys;
+                        settings.Add(ConfigCheckEmitter.Real("RopeTheta", FullLayers("rope_theta", "rope_theta", "rope_parameters.rope_theta")));
                         settings.Add(ConfigCheckEmitter.RealOf("RopeDim / HeadDim", "(float)RopeDim / HeadDim", "partial_rotary_factor", "rope_parameters.partial_rotary_factor"));
 
                         // Linear, dynamic or YaRN scaling change the rotary frequencies too: unsupported, so refused.
-                        string[] ropeType = { "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type" };
+                        string[] ropeType = FullLayers("rope_type", "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type");
                         if (Block.LinearRopeScaling > 0)
                         {
                             settings.Add(ConfigCheckEmitter.Text("RopeScaling", "Linear", new[] { "linear" }, ropeType));
-                            settings.Add(ConfigCheckEmitter.Real("RopeScalingFactor", "rope_scaling.factor", "rope_parameters.factor"));
+                            settings.Add(ConfigCheckEmitter.Real("RopeScalingFactor", FullLayers("factor", "rope_scaling.factor", "rope_parameters.factor")));
                         }
                         else if (Block.RopeScaling is null)
                         {
@@ -517,7 +520,15 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         settings.Add(ConfigCheckEmitter.LayerTypes("SlidingWindowPattern", "layer_types"));
                         if (GemmaFamily is not null)
                         {
-                            settings.Add(ConfigCheckEmitter.RealOf("LocalRopeTheta", Block.LocalRopeTheta > 0 ? "LocalRopeTheta" : "RopeTheta", "rope_local_base_freq"));
+                            settings.Add(ConfigCheckEmitter.RealOf("LocalRopeTheta", Block.LocalRopeTheta > 0 ? "LocalRopeTheta" : "RopeTheta", "rope_local_base_freq", "rope_parameters.sliding_attention.rope_theta"));
+                            if (GemmaFamily == "gemma3_text")
+                            {
+                                // transformers scales the full layers' frequencies only; without a base of their own the
+                                // windowed layers share the full layers' tables here, scaling too.
+                                bool scaled = Block.LinearRopeScaling > 0 && Block.LocalRopeTheta <= 0;
+                                settings.Add(ConfigCheckEmitter.Text("RopeScaling of windowed layers", scaled ? "Linear" : "none", new[] { scaled ? "linear" : "default" },
+                                    "rope_parameters.sliding_attention.rope_type"));
+                            }
                         }
                     }
                     else

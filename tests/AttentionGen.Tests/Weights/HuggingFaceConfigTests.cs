@@ -477,6 +477,36 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void Gemma3sRotarySettings_AreReadPerLayerType_AsTransformers5WritesThem()
+    {
+        // transformers 5 keeps Gemma 3's two rotations in rope_parameters, one object per layer type: the full layers'
+        // base and scaling, and the windowed layers' base (rope_local_base_freq in earlier files).
+        const string Version5 = """
+            {
+              "model_type": "gemma3_text", "hidden_size": 32,
+              "rope_parameters": {
+                "full_attention": { "rope_type": "default", "rope_theta": 1000000.0 },
+                "sliding_attention": { "rope_type": "default", "rope_theta": 10000.0 }
+              }
+            }
+            """;
+        Assert.Equal(6, DecoderGemma3Tiny.CheckConfig(Write(Version5)));
+        var other = Version5.Replace("1000000.0", "500000.0", StringComparison.Ordinal).Replace("10000.0 }", "20000.0 }", StringComparison.Ordinal);
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(other)));
+        Assert.Equal(["rope_parameters.full_attention.rope_theta", "rope_parameters.sliding_attention.rope_theta"], e.Mismatches.Select(m => m.Key));
+
+        // gemma-3-4b scales its full layers linearly by 8 (the windowed ones not): the 1B declaration refuses that file.
+        var scaled = Version5.Replace("\"default\", \"rope_theta\": 1000000.0", "\"linear\", \"factor\": 8.0, \"rope_theta\": 1000000.0", StringComparison.Ordinal);
+        var unscaled = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(scaled)));
+        Assert.Equal(new ConfigMismatch("RopeScaling", "none", "rope_parameters.full_attention.rope_type", "\"linear\""), Assert.Single(unscaled.Mismatches));
+        var scaledDeclaration = scaled.Replace("\"hidden_size\": 32", "\"hidden_size\": 48", StringComparison.Ordinal);
+        Assert.Equal(7, Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(scaledDeclaration)));
+        var bothScaled = Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(scaledDeclaration
+            .Replace("\"default\", \"rope_theta\": 10000.0", "\"linear\", \"factor\": 8.0, \"rope_theta\": 10000.0", StringComparison.Ordinal))));
+        Assert.Equal("rope_parameters.sliding_attention.rope_type", Assert.Single(bothScaled.Mismatches).Key);
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));
