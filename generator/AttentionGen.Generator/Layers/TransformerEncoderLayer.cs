@@ -515,6 +515,9 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
             ConfigCheckEmitter.Real("NormEpsilon", "layer_norm_eps"),
             ConfigCheckEmitter.Activation(Block.Activation, "hidden_act"),
             ConfigCheckEmitter.Text("Positions", "absolute", new[] { "absolute" }, "position_embedding_type"), // relative_key is another model
+
+            // A BERT with "is_decoder": true masks each token's later tokens; an encoder attends both ways.
+            ConfigCheckEmitter.BooleanOf("Causal mask", "false", "is_decoder"),
         };
 
         /// <summary>What a sentence-transformers Pooling module's <c>config.json</c> states of this declaration.</summary>

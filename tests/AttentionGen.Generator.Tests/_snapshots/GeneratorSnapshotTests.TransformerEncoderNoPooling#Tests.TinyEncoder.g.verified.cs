@@ -241,6 +241,7 @@ partial class TinyEncoder
         global::AttentionGen.ConfigSetting.Real("NormEpsilon", NormEpsilon, "layer_norm_eps"),
         global::AttentionGen.ConfigSetting.Text("Activation", "Relu", ["relu"], "hidden_act"),
         global::AttentionGen.ConfigSetting.Text("Positions", "absolute", ["absolute"], "position_embedding_type"),
+        global::AttentionGen.ConfigSetting.Boolean("Causal mask", false, "is_decoder"),
     ];
 
     /// <summary>The learnable tensors, in file order, with the shapes <see cref="Weights.Load"/> expects.</summary>

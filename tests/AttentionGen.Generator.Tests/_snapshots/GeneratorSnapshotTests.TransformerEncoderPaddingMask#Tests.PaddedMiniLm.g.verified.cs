@@ -440,6 +440,7 @@ partial class PaddedMiniLm : global::AttentionGen.ISentenceEncoder
         global::AttentionGen.ConfigSetting.Real("NormEpsilon", NormEpsilon, "layer_norm_eps"),
         global::AttentionGen.ConfigSetting.Text("Activation", "Gelu", ["gelu"], "hidden_act"),
         global::AttentionGen.ConfigSetting.Text("Positions", "absolute", ["absolute"], "position_embedding_type"),
+        global::AttentionGen.ConfigSetting.Boolean("Causal mask", false, "is_decoder"),
     ];
 
     /// <summary>

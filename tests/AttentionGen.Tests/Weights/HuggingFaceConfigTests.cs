@@ -507,6 +507,18 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void ABertDecoder_IsRefusedByAnEncoder()
+    {
+        // "is_decoder": true makes transformers' BertModel mask every token's later tokens; an encoder attends both ways.
+        const string Bert = """
+            { "model_type": "bert", "hidden_size": 32, "is_decoder": false }
+            """;
+        Assert.Equal(3, EncoderMeanPooled.CheckConfig(Write(Bert)));
+        var e = Assert.Throws<ModelConfigMismatchException>(() => EncoderMeanPooled.CheckConfig(Write(Bert.Replace("false", "true", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("Causal mask", "false", "is_decoder", "true"), Assert.Single(e.Mismatches));
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));
