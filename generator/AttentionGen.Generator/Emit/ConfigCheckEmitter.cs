@@ -1,5 +1,8 @@
+using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
+using AttentionGen.Generator.Components.AttentionCore;
 using AttentionGen.Generator.Layers;
 using static AttentionGen.Generator.Emit.Names;
 
@@ -54,6 +57,28 @@ internal static class ConfigCheckEmitter
     /// <summary>A text option the declaration fixes to <paramref name="declared"/>, which the config states as one of <paramref name="accepted"/>.</summary>
     public static string Text(string option, string declared, string[] accepted, params string[] keys) =>
         $"{ConfigSetting}.Text(\"{option}\", \"{declared}\", [{Keys(accepted)}], {Keys(keys)})";
+
+    /// <summary>
+    /// An option the declaration sets otherwise than every file of its family can, the family's code fixing it with no
+    /// key to state it (<paramref name="declared"/> says what the family has): refused against any <c>model_type</c>.
+    /// </summary>
+    public static string FamilyFixes(string option, string declared) => Text(option, declared, new string[0], "model_type");
+
+    /// <summary>
+    /// The scores' scale in a family that fixes it at 1/√head_dim (<paramref name="orOne"/>: or at 1, as GPT-2's
+    /// <c>scale_attn_weights</c> may say): nothing when <paramref name="core"/>'s is that, a <see cref="FamilyFixes"/> otherwise.
+    /// </summary>
+    public static IEnumerable<string> FixedScale(AttentionCorePlan core, bool orOne)
+    {
+        double expected = 1.0 / Math.Sqrt(core.HeadDim);
+        if (Math.Abs(core.Scale - expected) <= 1e-6 * expected || (orOne && core.Scale == 1f))
+        {
+            yield break;
+        }
+
+        yield return FamilyFixes("Scale", core.Scale.ToString("R", CultureInfo.InvariantCulture)
+            + (orOne ? " (the family's is 1/√HeadDim or 1)" : " (the family's is 1/√HeadDim)"));
+    }
 
     /// <summary>The activation, which configs name by the function their MLP applies (a gated one by its gate's).</summary>
     public static string Activation(ActivationKind activation, params string[] keys)

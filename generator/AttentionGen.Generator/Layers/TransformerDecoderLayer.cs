@@ -429,6 +429,13 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     : Block.QueryKeyValueBias && !Block.Bias ? ConfigCheckEmitter.Text("Architecture", "qwen2", new[] { "qwen2" }, "model_type")
                     : ConfigCheckEmitter.Text("Architecture", "llama", new[] { "llama", "mistral", "phi3" }, "model_type"),
                 };
+
+                // The scores' scale: Granite's attention_multiplier and Gemma 2 and 3's query_pre_attn_scalar state it (below);
+                // every other family fixes it at 1/√head_dim (GPT-2 at that or 1, as scale_attn_weights says) with no key.
+                if (!Granite && GemmaFamily is null or "gemma")
+                {
+                    settings.AddRange(ConfigCheckEmitter.FixedScale(Block.Core, orOne: Gpt2));
+                }
                 if (Gpt2)
                 {
                     settings.Add(ConfigCheckEmitter.Integer("ModelDim", "n_embd"));

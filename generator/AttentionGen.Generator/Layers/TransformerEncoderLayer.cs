@@ -518,7 +518,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
 
             // A BERT with "is_decoder": true masks each token's later tokens; an encoder attends both ways.
             ConfigCheckEmitter.BooleanOf("Causal mask", "false", "is_decoder"),
-        };
+        }.Concat(ConfigCheckEmitter.FixedScale(Block.Core, orOne: false)).ToArray(); // BERT's 1/√head_dim, which no key states
 
         /// <summary>What a sentence-transformers Pooling module's <c>config.json</c> states of this declaration.</summary>
         public string[] PoolingSettings

@@ -519,6 +519,20 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void AScaleTheFamilyDoesNotApply_IsRefused()
+    {
+        // Llama's family scales scores by 1/√head_dim, which no file states: DecoderOracleWideHeads' 0.125 over heads of
+        // 20 is another model than any Llama, Mistral or Qwen file of its sizes. A declaration at 1/√HeadDim agrees.
+        const string Llama = """
+            { "model_type": "llama", "hidden_size": 48, "num_attention_heads": 4, "head_dim": 20 }
+            """;
+        var e = Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleWideHeads.CheckConfig(Write(Llama)));
+        Assert.Equal(new ConfigMismatch("Scale", "0.125 (the family's is 1/√HeadDim)", "model_type", "\"llama\""), Assert.Single(e.Mismatches));
+        Assert.Contains("Scale = 0.125 (the family's is 1/√HeadDim), but the config's model_type is \"llama\"", e.Message);
+        Assert.Equal(4, Onnx.DecoderOracleLlama.CheckConfig(Write(Llama.Replace("48", "64", StringComparison.Ordinal).Replace("\"head_dim\": 20", "\"head_dim\": 16", StringComparison.Ordinal))));
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));
