@@ -64,6 +64,9 @@ internal static class ConfigCheckEmitter
     /// </summary>
     public static string FamilyFixes(string option, string declared) => Text(option, declared, new string[0], "model_type");
 
+    /// <summary>A declared number as the runtime writes a float option (<c>"R"</c>).</summary>
+    public static string Number(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+
     /// <summary>
     /// The scores' scale in a family that fixes it at 1/√head_dim (<paramref name="orOne"/>: or at 1, as GPT-2's
     /// <c>scale_attn_weights</c> may say): nothing when <paramref name="core"/>'s is that, a <see cref="FamilyFixes"/> otherwise.
@@ -76,7 +79,7 @@ internal static class ConfigCheckEmitter
             yield break;
         }
 
-        yield return FamilyFixes("Scale", core.Scale.ToString("R", CultureInfo.InvariantCulture)
+        yield return FamilyFixes("Scale", Number(core.Scale)
             + (orOne ? " (the family's is 1/√HeadDim or 1)" : " (the family's is 1/√HeadDim)"));
     }
 

@@ -436,6 +436,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                 {
                     settings.AddRange(ConfigCheckEmitter.FixedScale(Block.Core, orOne: Gpt2));
                 }
+
+                settings.AddRange(GemmaFeatures);
                 if (Gpt2)
                 {
                     settings.Add(ConfigCheckEmitter.Integer("ModelDim", "n_embd"));
@@ -564,6 +566,49 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
 
                 settings.Add(ConfigCheckEmitter.Boolean("TiedEmbeddings", "tie_word_embeddings"));
                 return settings.ToArray();
+            }
+        }
+
+        /// <summary>
+        /// What Gemma's families have and no other, which their code fixes with no key to state it (the caps, which only
+        /// Gemma 2 and 3 state, aside): a declaration with any of it outside them, or without it inside, is refused.
+        /// </summary>
+        private IEnumerable<string> GemmaFeatures
+        {
+            get
+            {
+                bool gemma = GemmaFamily is not null, capped = GemmaFamily is "gemma2" or "gemma3_text";
+                if (!capped && Block.Core.Softcap > 0)
+                {
+                    yield return ConfigCheckEmitter.FamilyFixes("Softcap", ConfigCheckEmitter.Number(Block.Core.Softcap) + " (the family caps no score)");
+                }
+
+                if (!capped && FinalLogitSoftcap > 0)
+                {
+                    yield return ConfigCheckEmitter.FamilyFixes("FinalLogitSoftcap", ConfigCheckEmitter.Number(FinalLogitSoftcap) + " (the family caps no logit)");
+                }
+
+                if (gemma != (EmbeddingScale > 0 && !Granite))
+                {
+                    yield return ConfigCheckEmitter.FamilyFixes("ScaleEmbeddings", gemma ? "false (the family's is true)" : "true (the family's is false)");
+                }
+
+                if (gemma && Block.Norm != NormKind.GemmaRmsNorm)
+                {
+                    yield return ConfigCheckEmitter.FamilyFixes("Norm", Block.Norm + " (the family's is GemmaRmsNorm)");
+                }
+
+                if (!gemma && Block.LocalRopeTheta > 0)
+                {
+                    yield return ConfigCheckEmitter.FamilyFixes("LocalRopeTheta", ConfigCheckEmitter.Number(Block.LocalRopeTheta) + " (the family has one rotary base)");
+                }
+
+                // Gemma 2 windows every other layer (older files state no pattern); Mistral and Qwen every layer they window.
+                if (Block.SlidingWindow > 0 && (gemma ? GemmaFamily == "gemma2" && Block.SlidingWindowPattern != 2 : Block.SlidingWindowPattern > 0))
+                {
+                    yield return ConfigCheckEmitter.FamilyFixes("SlidingWindowPattern", Block.SlidingWindowPattern
+                        + (gemma ? " (the family's is 2)" : " (the family windows every layer, 0)"));
+                }
             }
         }
 

@@ -533,6 +533,27 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void GemmasFeatures_AreRefusedOutsideItsFamilies_AndTheirLackWithin()
+    {
+        // No key states Gemma's capped scores and logits (Llama, Mistral and Gemma 1 cap nothing), its embeddings scaled by
+        // √hidden_size, its (1 + gain) norm, its second rotary base or its alternating windows: model_type does.
+        const string Mistral = """
+            { "model_type": "mistral", "hidden_size": 32, "sliding_window": 6 }
+            """;
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaWithGemmasFeatures.CheckConfig(Write(Mistral)));
+        Assert.Equal(["Softcap", "FinalLogitSoftcap", "ScaleEmbeddings", "LocalRopeTheta", "SlidingWindowPattern"], e.Mismatches.Select(m => m.Option));
+        Assert.Contains("Softcap = 5 (the family caps no score), but the config's model_type is \"mistral\"", e.Message);
+
+        const string Gemma2 = """
+            { "model_type": "gemma2", "hidden_size": 32 }
+            """;
+        var gemma2 = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma2WithoutGemmasNorm.CheckConfig(Write(Gemma2)));
+        Assert.Equal(
+            [new ConfigMismatch("ScaleEmbeddings", "false (the family's is true)", "model_type", "\"gemma2\""), new ConfigMismatch("Norm", "RmsNorm (the family's is GemmaRmsNorm)", "model_type", "\"gemma2\"")],
+            gemma2.Mismatches);
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));

@@ -1,0 +1,14 @@
+namespace AttentionGen.Tests.Weights;
+
+// Declarations only CheckConfig's tests use: each sets what no file of its family can state.
+
+// A Llama with Gemma's features: capped scores and logits, embeddings × √ModelDim, a second rotary base and every other
+// layer windowed.
+[TransformerDecoder(Vocab = 48, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 24, Softcap = 5f, FinalLogitSoftcap = 3f,
+    ScaleEmbeddings = true, SlidingWindow = 6, SlidingWindowPattern = 2, LocalRopeTheta = 20000f)]
+internal partial class DecoderLlamaWithGemmasFeatures;
+
+// Gemma 2's sandwich norms without its (1 + gain) norm and without its embedding scale.
+[TransformerDecoder(Vocab = 40, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, HeadDim = 16, FfnDim = 48, MaxSeqLen = 20, NormEpsilon = 1e-6f,
+    Activation = ActivationKind.GeGluTanh, Softcap = 5f, Scale = 0.25f, SandwichNorm = true, FinalLogitSoftcap = 3f, TiedEmbeddings = true)]
+internal partial class DecoderGemma2WithoutGemmasNorm;
