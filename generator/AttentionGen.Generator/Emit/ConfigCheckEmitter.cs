@@ -48,6 +48,12 @@ internal static class ConfigCheckEmitter
     /// </summary>
     public static string NullMeansNone(string setting) => setting + ".NullMeansNone()";
 
+    /// <summary>
+    /// <paramref name="setting"/> (a number option), compared as <paramref name="value"/> when the config states none of
+    /// its keys, every family reading it so (see the runtime's <c>ConfigSetting.MissingMeans</c>).
+    /// </summary>
+    public static string MissingMeans(string setting, string value) => $"{setting}.MissingMeans({value})";
+
     /// <summary>Which layers are windowed (the generated <c>IsWindowed</c>), against a config's per-layer list <paramref name="key"/>.</summary>
     public static string LayerTypes(string option, string key) => $"{ConfigSetting}.LayerTypes(\"{option}\", Layers, IsWindowed, {Keys(new[] { key })})";
 

@@ -477,7 +477,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         string[] FullLayers(string name, params string[] keys) =>
                             GemmaFamily == "gemma3_text" ? keys.Concat(new[] { "rope_parameters.full_attention." + name }).ToArray() : keys;
                         settings.Add(ConfigCheckEmitter.Real("RopeTheta", FullLayers("rope_theta", "rope_theta", "rope_parameters.rope_theta")));
-                        settings.Add(ConfigCheckEmitter.RealOf("RopeDim / HeadDim", "(float)RopeDim / HeadDim", "partial_rotary_factor", "rope_parameters.partial_rotary_factor"));
+                        // Only Phi-3's files state a partial rotation (Phi-4-mini's 0.75); every family reads none as 1.
+                        settings.Add(ConfigCheckEmitter.MissingMeans(ConfigCheckEmitter.RealOf("RopeDim / HeadDim", "(float)RopeDim / HeadDim", "partial_rotary_factor", "rope_parameters.partial_rotary_factor"), "1"));
 
                         // Linear, dynamic or YaRN scaling change the rotary frequencies too: unsupported, so refused.
                         string[] ropeType = FullLayers("rope_type", "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type");

@@ -86,6 +86,12 @@ public static class HuggingFaceConfig
         {
             if (setting.Find(config) is not var (key, value))
             {
+                // A key every family defaults the same way is compared, missing, as that default.
+                if (setting.WhenMissing is { } missing && !setting.Agrees(missing))
+                {
+                    mismatches.Add(new ConfigMismatch(setting.Option, setting.Declared, setting.FirstKey, "missing, which means " + missing.GetRawText()));
+                }
+
                 continue;
             }
 
@@ -141,7 +147,8 @@ public sealed class ConfigSetting
     /// <summary>Whether a null in the file is compared, as none (0 in the declaration), rather than left alone.</summary>
     private readonly bool _nullMeansNone;
 
-    private ConfigSetting(string option, string declared, string[] keys, Func<JsonElement, bool> agrees, string? offSwitch = null, bool nullMeansNone = false)
+    private ConfigSetting(string option, string declared, string[] keys, Func<JsonElement, bool> agrees, string? offSwitch = null, bool nullMeansNone = false,
+        JsonElement? whenMissing = null)
     {
         ArgumentNullException.ThrowIfNull(option);
         ArgumentNullException.ThrowIfNull(keys);
@@ -152,6 +159,7 @@ public sealed class ConfigSetting
         _agrees = agrees;
         _offSwitch = offSwitch;
         _nullMeansNone = nullMeansNone;
+        WhenMissing = whenMissing;
     }
 
     /// <summary>The declaration's option, e.g. <c>Heads</c>.</summary>
@@ -159,6 +167,12 @@ public sealed class ConfigSetting
 
     /// <summary>Its declared value as text.</summary>
     public string Declared { get; }
+
+    /// <summary>What a file that states none of the keys (or holds them null) means, when every family defaults it alike; else none.</summary>
+    internal JsonElement? WhenMissing { get; }
+
+    /// <summary>The key named when the file states none.</summary>
+    internal string FirstKey => _keys[0];
 
     /// <summary>An integer option, stated under any of <paramref name="keys"/> (a null, where compared, agrees with 0).</summary>
     public static ConfigSetting Integer(string option, int declared, params string[] keys) =>
@@ -239,14 +253,24 @@ public sealed class ConfigSetting
     public ConfigSetting UnlessOff(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return new(Option, Declared, _keys, _agrees, key, _nullMeansNone);
+        return new(Option, Declared, _keys, _agrees, key, _nullMeansNone, WhenMissing);
     }
 
     /// <summary>
     /// This integer or real setting, compared also when the file holds null, which transformers reads as none: a null
     /// <c>attn_logit_softcapping</c> caps no score, a null <c>sliding_window</c> windows no layer. Only a declared 0 agrees.
     /// </summary>
-    public ConfigSetting NullMeansNone() => new(Option, Declared, _keys, _agrees, _offSwitch, nullMeansNone: true);
+    public ConfigSetting NullMeansNone() => new(Option, Declared, _keys, _agrees, _offSwitch, nullMeansNone: true, WhenMissing);
+
+    /// <summary>
+    /// This number setting, compared also when the file states none of its keys, as <paramref name="value"/>: what every
+    /// family's code reads then (<c>partial_rotary_factor</c>: 1, every float of a head rotates).
+    /// </summary>
+    public ConfigSetting MissingMeans(double value)
+    {
+        using var number = JsonDocument.Parse(value.ToString("R", CultureInfo.InvariantCulture));
+        return new(Option, Declared, _keys, _agrees, _offSwitch, _nullMeansNone, number.RootElement.Clone());
+    }
 
     /// <summary>The first key the file states (not null), and its value; none when the file switches the feature off.</summary>
     internal (string Key, JsonElement Value)? Find(JsonElement config)

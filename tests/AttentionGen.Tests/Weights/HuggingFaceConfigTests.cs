@@ -554,6 +554,20 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void APartialRotation_IsRefusedByAConfigThatStatesNone()
+    {
+        // Llama's files state no partial_rotary_factor, and transformers rotates every float of a head: a declaration
+        // rotating 6 of 16 is another model. Phi-4-mini states its 0.75, compared as before.
+        const string Llama = """
+            { "model_type": "llama", "hidden_size": 64, "num_attention_heads": 4, "num_key_value_heads": 1 }
+            """;
+        var e = Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleMqaPartialRope.CheckConfig(Write(Llama)));
+        Assert.Equal(new ConfigMismatch("RopeDim / HeadDim", "0.375", "partial_rotary_factor", "missing, which means 1"), Assert.Single(e.Mismatches));
+        Assert.Equal(5, Onnx.DecoderOracleMqaPartialRope.CheckConfig(Write(Llama.Replace("\"llama\"", "\"phi3\", \"partial_rotary_factor\": 0.375", StringComparison.Ordinal))));
+        Assert.Equal(4, Onnx.DecoderOracleLlama.CheckConfig(Write(Llama.Replace("\"num_key_value_heads\": 1", "\"num_key_value_heads\": 2", StringComparison.Ordinal))));
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));
