@@ -49,8 +49,9 @@ internal static class ConfigCheckEmitter
     public static string NullMeansNone(string setting) => setting + ".NullMeansNone()";
 
     /// <summary>
-    /// <paramref name="setting"/> (a number option), compared as <paramref name="value"/> when the config states none of
-    /// its keys, every family reading it so (see the runtime's <c>ConfigSetting.MissingMeans</c>).
+    /// <paramref name="setting"/>, compared as <paramref name="value"/> (a C# literal: a number, or a string for a text
+    /// option) when the config states none of its keys, every family reading it so (see the runtime's
+    /// <c>ConfigSetting.MissingMeans</c>).
     /// </summary>
     public static string MissingMeans(string setting, string value) => $"{setting}.MissingMeans({value})";
 

@@ -480,20 +480,23 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         // Only Phi-3's files state a partial rotation (Phi-4-mini's 0.75); every family reads none as 1.
                         settings.Add(ConfigCheckEmitter.MissingMeans(ConfigCheckEmitter.RealOf("RopeDim / HeadDim", "(float)RopeDim / HeadDim", "partial_rotary_factor", "rope_parameters.partial_rotary_factor"), "1"));
 
-                        // Linear, dynamic or YaRN scaling change the rotary frequencies too: unsupported, so refused.
+                        // Linear, dynamic or YaRN scaling change the rotary frequencies too: unsupported, so refused. A file
+                        // without rope_scaling (or with a null one, as Llama 3.0's and Gemma 3 1B's) scales none.
                         string[] ropeType = FullLayers("rope_type", "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type");
+                        string RopeScaling(string declared, string accepted) =>
+                            ConfigCheckEmitter.MissingMeans(ConfigCheckEmitter.Text("RopeScaling", declared, new[] { accepted }, ropeType), "\"default\"");
                         if (Block.LinearRopeScaling > 0)
                         {
-                            settings.Add(ConfigCheckEmitter.Text("RopeScaling", "Linear", new[] { "linear" }, ropeType));
+                            settings.Add(RopeScaling("Linear", "linear"));
                             settings.Add(ConfigCheckEmitter.Real("RopeScalingFactor", FullLayers("factor", "rope_scaling.factor", "rope_parameters.factor")));
                         }
                         else if (Block.RopeScaling is null)
                         {
-                            settings.Add(ConfigCheckEmitter.Text("RopeScaling", "none", new[] { "default" }, ropeType));
+                            settings.Add(RopeScaling("none", "default"));
                         }
                         else
                         {
-                            settings.Add(ConfigCheckEmitter.Text("RopeScaling", "Llama3", new[] { "llama3" }, ropeType));
+                            settings.Add(RopeScaling("Llama3", "llama3"));
                             settings.Add(ConfigCheckEmitter.Real("RopeScalingFactor", "rope_scaling.factor", "rope_parameters.factor"));
                             settings.Add(ConfigCheckEmitter.Real("RopeLowFrequencyFactor", "rope_scaling.low_freq_factor", "rope_parameters.low_freq_factor"));
                             settings.Add(ConfigCheckEmitter.Real("RopeHighFrequencyFactor", "rope_scaling.high_freq_factor", "rope_parameters.high_freq_factor"));
@@ -536,8 +539,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                                 // transformers scales the full layers' frequencies only; without a base of their own the
                                 // windowed layers share the full layers' tables here, scaling too.
                                 bool scaled = Block.LinearRopeScaling > 0 && Block.LocalRopeTheta <= 0;
-                                settings.Add(ConfigCheckEmitter.Text("RopeScaling of windowed layers", scaled ? "Linear" : "none", new[] { scaled ? "linear" : "default" },
-                                    "rope_parameters.sliding_attention.rope_type"));
+                                settings.Add(ConfigCheckEmitter.MissingMeans(ConfigCheckEmitter.Text("RopeScaling of windowed layers", scaled ? "Linear" : "none",
+                                    new[] { scaled ? "linear" : "default" }, "rope_parameters.sliding_attention.rope_type"), "\"default\""));
                             }
                         }
                     }

@@ -89,7 +89,7 @@ public static class HuggingFaceConfig
                 // A key every family defaults the same way is compared, missing, as that default.
                 if (setting.WhenMissing is { } missing && !setting.Agrees(missing))
                 {
-                    mismatches.Add(new ConfigMismatch(setting.Option, setting.Declared, setting.FirstKey, "missing, which means " + missing.GetRawText()));
+                    mismatches.Add(new ConfigMismatch(setting.Option, setting.Declared, setting.AnyKey, "missing, which means " + missing.GetRawText()));
                 }
 
                 continue;
@@ -171,8 +171,8 @@ public sealed class ConfigSetting
     /// <summary>What a file that states none of the keys (or holds them null) means, when every family defaults it alike; else none.</summary>
     internal JsonElement? WhenMissing { get; }
 
-    /// <summary>The key named when the file states none.</summary>
-    internal string FirstKey => _keys[0];
+    /// <summary>The keys, named as one when the file states none.</summary>
+    internal string AnyKey => string.Join(" or ", _keys);
 
     /// <summary>An integer option, stated under any of <paramref name="keys"/> (a null, where compared, agrees with 0).</summary>
     public static ConfigSetting Integer(string option, int declared, params string[] keys) =>
@@ -266,10 +266,22 @@ public sealed class ConfigSetting
     /// This number setting, compared also when the file states none of its keys, as <paramref name="value"/>: what every
     /// family's code reads then (<c>partial_rotary_factor</c>: 1, every float of a head rotates).
     /// </summary>
-    public ConfigSetting MissingMeans(double value)
+    public ConfigSetting MissingMeans(double value) => MissingMeansJson(value.ToString("R", CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// This text setting, compared also when the file states none of its keys, as <paramref name="value"/>: a file
+    /// without <c>rope_scaling</c> (or with a null one) scales no rotary frequency, <c>"default"</c>.
+    /// </summary>
+    public ConfigSetting MissingMeans(string value)
     {
-        using var number = JsonDocument.Parse(value.ToString("R", CultureInfo.InvariantCulture));
-        return new(Option, Declared, _keys, _agrees, _offSwitch, _nullMeansNone, number.RootElement.Clone());
+        ArgumentNullException.ThrowIfNull(value);
+        return MissingMeansJson("\"" + JsonEncodedText.Encode(value) + "\"");
+    }
+
+    private ConfigSetting MissingMeansJson(string json)
+    {
+        using var parsed = JsonDocument.Parse(json);
+        return new(Option, Declared, _keys, _agrees, _offSwitch, _nullMeansNone, parsed.RootElement.Clone());
     }
 
     /// <summary>The first key the file states (not null), and its value; none when the file switches the feature off.</summary>

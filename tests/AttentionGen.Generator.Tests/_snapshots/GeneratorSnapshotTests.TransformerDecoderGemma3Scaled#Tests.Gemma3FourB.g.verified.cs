@@ -314,7 +314,7 @@ partial class Gemma3FourB
         global::AttentionGen.ConfigSetting.Real("NormEpsilon", NormEpsilon, "rms_norm_eps"),
         global::AttentionGen.ConfigSetting.Real("RopeTheta", RopeTheta, "rope_theta", "rope_parameters.rope_theta", "rope_parameters.full_attention.rope_theta"),
         global::AttentionGen.ConfigSetting.Real("RopeDim / HeadDim", (float)RopeDim / HeadDim, "partial_rotary_factor", "rope_parameters.partial_rotary_factor").MissingMeans(1),
-        global::AttentionGen.ConfigSetting.Text("RopeScaling", "Linear", ["linear"], "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type", "rope_parameters.full_attention.rope_type"),
+        global::AttentionGen.ConfigSetting.Text("RopeScaling", "Linear", ["linear"], "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type", "rope_parameters.full_attention.rope_type").MissingMeans("default"),
         global::AttentionGen.ConfigSetting.Real("RopeScalingFactor", RopeScalingFactor, "rope_scaling.factor", "rope_parameters.factor", "rope_parameters.full_attention.factor"),
         global::AttentionGen.ConfigSetting.Text("Activation", "GeGluTanh", ["gelu_new", "gelu_pytorch_tanh"], "hidden_activation"),
         global::AttentionGen.ConfigSetting.Real("Scale", 1f / (Scale * Scale), "query_pre_attn_scalar"),
@@ -327,7 +327,7 @@ partial class Gemma3FourB
         global::AttentionGen.ConfigSetting.Integer("SlidingWindowPattern", SlidingWindowPattern, "sliding_window_pattern"),
         global::AttentionGen.ConfigSetting.LayerTypes("SlidingWindowPattern", Layers, IsWindowed, "layer_types"),
         global::AttentionGen.ConfigSetting.Real("LocalRopeTheta", LocalRopeTheta, "rope_local_base_freq", "rope_parameters.sliding_attention.rope_theta"),
-        global::AttentionGen.ConfigSetting.Text("RopeScaling of windowed layers", "none", ["default"], "rope_parameters.sliding_attention.rope_type"),
+        global::AttentionGen.ConfigSetting.Text("RopeScaling of windowed layers", "none", ["default"], "rope_parameters.sliding_attention.rope_type").MissingMeans("default"),
         global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"),
     ];
 

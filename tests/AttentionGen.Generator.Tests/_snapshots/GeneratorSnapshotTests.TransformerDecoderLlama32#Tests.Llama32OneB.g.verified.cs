@@ -294,7 +294,7 @@ partial class Llama32OneB
         global::AttentionGen.ConfigSetting.Real("NormEpsilon", NormEpsilon, "rms_norm_eps"),
         global::AttentionGen.ConfigSetting.Real("RopeTheta", RopeTheta, "rope_theta", "rope_parameters.rope_theta"),
         global::AttentionGen.ConfigSetting.Real("RopeDim / HeadDim", (float)RopeDim / HeadDim, "partial_rotary_factor", "rope_parameters.partial_rotary_factor").MissingMeans(1),
-        global::AttentionGen.ConfigSetting.Text("RopeScaling", "Llama3", ["llama3"], "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type"),
+        global::AttentionGen.ConfigSetting.Text("RopeScaling", "Llama3", ["llama3"], "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type").MissingMeans("default"),
         global::AttentionGen.ConfigSetting.Real("RopeScalingFactor", RopeScalingFactor, "rope_scaling.factor", "rope_parameters.factor"),
         global::AttentionGen.ConfigSetting.Real("RopeLowFrequencyFactor", RopeLowFrequencyFactor, "rope_scaling.low_freq_factor", "rope_parameters.low_freq_factor"),
         global::AttentionGen.ConfigSetting.Real("RopeHighFrequencyFactor", RopeHighFrequencyFactor, "rope_scaling.high_freq_factor", "rope_parameters.high_freq_factor"),

@@ -285,7 +285,7 @@ partial class Qwen3Small
         global::AttentionGen.ConfigSetting.Real("NormEpsilon", NormEpsilon, "rms_norm_eps"),
         global::AttentionGen.ConfigSetting.Real("RopeTheta", RopeTheta, "rope_theta", "rope_parameters.rope_theta"),
         global::AttentionGen.ConfigSetting.Real("RopeDim / HeadDim", (float)RopeDim / HeadDim, "partial_rotary_factor", "rope_parameters.partial_rotary_factor").MissingMeans(1),
-        global::AttentionGen.ConfigSetting.Text("RopeScaling", "none", ["default"], "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type"),
+        global::AttentionGen.ConfigSetting.Text("RopeScaling", "none", ["default"], "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type").MissingMeans("default"),
         global::AttentionGen.ConfigSetting.Text("Activation", "SwiGlu", ["silu", "swish"], "hidden_act"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "attention_bias"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "mlp_bias"),

@@ -280,7 +280,7 @@ partial class TinyGpt
         global::AttentionGen.ConfigSetting.Real("NormEpsilon", NormEpsilon, "layer_norm_eps", "layer_norm_epsilon", "norm_epsilon"),
         global::AttentionGen.ConfigSetting.Real("RopeTheta", RopeTheta, "rope_theta", "rope_parameters.rope_theta"),
         global::AttentionGen.ConfigSetting.Real("RopeDim / HeadDim", (float)RopeDim / HeadDim, "partial_rotary_factor", "rope_parameters.partial_rotary_factor").MissingMeans(1),
-        global::AttentionGen.ConfigSetting.Text("RopeScaling", "none", ["default"], "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type"),
+        global::AttentionGen.ConfigSetting.Text("RopeScaling", "none", ["default"], "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type").MissingMeans("default"),
         global::AttentionGen.ConfigSetting.Text("Activation", "GeluTanh", ["gelu_new", "gelu_pytorch_tanh"], "hidden_act"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", true, "attention_bias"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", true, "mlp_bias"),

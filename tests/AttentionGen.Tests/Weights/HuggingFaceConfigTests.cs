@@ -562,9 +562,32 @@ public sealed class HuggingFaceConfigTests : IDisposable
             { "model_type": "llama", "hidden_size": 64, "num_attention_heads": 4, "num_key_value_heads": 1 }
             """;
         var e = Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleMqaPartialRope.CheckConfig(Write(Llama)));
-        Assert.Equal(new ConfigMismatch("RopeDim / HeadDim", "0.375", "partial_rotary_factor", "missing, which means 1"), Assert.Single(e.Mismatches));
+        Assert.Equal(new ConfigMismatch("RopeDim / HeadDim", "0.375", "partial_rotary_factor or rope_parameters.partial_rotary_factor", "missing, which means 1"), Assert.Single(e.Mismatches));
         Assert.Equal(5, Onnx.DecoderOracleMqaPartialRope.CheckConfig(Write(Llama.Replace("\"llama\"", "\"phi3\", \"partial_rotary_factor\": 0.375", StringComparison.Ordinal))));
         Assert.Equal(4, Onnx.DecoderOracleLlama.CheckConfig(Write(Llama.Replace("\"num_key_value_heads\": 1", "\"num_key_value_heads\": 2", StringComparison.Ordinal))));
+    }
+
+    [Fact]
+    public void ADeclaredRopeScaling_IsRefusedByAConfigWithoutOne()
+    {
+        // Llama 3.0's files and gemma-3-1b's hold "rope_scaling": null, and older files lack the key: transformers scales
+        // no frequency. A declaration that scales them (Llama 3.2's, Gemma 3 4B's) is another model.
+        const string Llama30 = """
+            { "model_type": "llama", "hidden_size": 64, "rope_theta": 500000.0, "rope_scaling": null }
+            """;
+        var e = Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleLlama3.CheckConfig(Write(Llama30)));
+        Assert.Equal(
+            new ConfigMismatch("RopeScaling", "Llama3", "rope_parameters.rope_type or rope_scaling.rope_type or rope_scaling.type", "missing, which means \"default\""),
+            Assert.Single(e.Mismatches));
+        Assert.Contains("RopeScaling = Llama3, but the config's rope_parameters.rope_type or rope_scaling.rope_type or rope_scaling.type is missing, which means \"default\"", e.Message);
+        Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleLlama3.CheckConfig(Write(Llama30.Replace(", \"rope_scaling\": null", "", StringComparison.Ordinal))));
+
+        const string Gemma31B = """
+            { "model_type": "gemma3_text", "hidden_size": 48, "rope_scaling": null, "rope_local_base_freq": 10000.0, "rope_theta": 1000000.0 }
+            """;
+        var gemma = Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(Gemma31B)));
+        Assert.Equal("RopeScaling", Assert.Single(gemma.Mismatches).Option);
+        Assert.Equal(4, Onnx.DecoderOracleGemma3.CheckConfig(Write(Gemma31B)));
     }
 
     [Fact]
