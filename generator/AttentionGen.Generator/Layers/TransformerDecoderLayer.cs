@@ -517,6 +517,12 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         settings.Add(ConfigCheckEmitter.RealOf("Scale", "1f / (Scale * Scale)", "query_pre_attn_scalar"));
                         settings.Add(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.Real("Softcap", "attn_logit_softcapping")));
                         settings.Add(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.RealOf("FinalLogitSoftcap", FinalLogitSoftcap > 0 ? "FinalLogitSoftcap" : "0f", "final_logit_softcapping")));
+                        if (GemmaFamily == "gemma3_text")
+                        {
+                            // EmbeddingGemma's file is Gemma 3's with "use_bidirectional_attention": true, each token
+                            // attending to later tokens too.
+                            settings.Add(ConfigCheckEmitter.BooleanOf("Bidirectional attention", "false", "use_bidirectional_attention"));
+                        }
                     }
 
                     string bias = Bool(Block.Bias);

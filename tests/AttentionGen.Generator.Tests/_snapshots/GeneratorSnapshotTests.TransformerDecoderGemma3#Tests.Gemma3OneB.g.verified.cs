@@ -316,6 +316,7 @@ partial class Gemma3OneB
         global::AttentionGen.ConfigSetting.Real("Scale", 1f / (Scale * Scale), "query_pre_attn_scalar"),
         global::AttentionGen.ConfigSetting.Real("Softcap", Softcap, "attn_logit_softcapping").NullMeansNone(),
         global::AttentionGen.ConfigSetting.Real("FinalLogitSoftcap", 0f, "final_logit_softcapping").NullMeansNone(),
+        global::AttentionGen.ConfigSetting.Boolean("Bidirectional attention", false, "use_bidirectional_attention"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "attention_bias"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "mlp_bias"),
         global::AttentionGen.ConfigSetting.Integer("SlidingWindow", SlidingWindow, "sliding_window").NullMeansNone(),

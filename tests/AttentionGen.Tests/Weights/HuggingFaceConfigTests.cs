@@ -591,6 +591,18 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void EmbeddingGemmasBidirectionalAttention_IsRefusedByADecoder()
+    {
+        // EmbeddingGemma's config.json is a gemma3_text one whose tokens attend both ways; a decoder's attend backwards.
+        const string Gemma3 = """
+            { "model_type": "gemma3_text", "hidden_size": 32, "use_bidirectional_attention": false }
+            """;
+        Assert.Equal(3, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(Gemma3.Replace("false", "true", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("Bidirectional attention", "false", "use_bidirectional_attention", "true"), Assert.Single(e.Mismatches));
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));
