@@ -112,7 +112,7 @@ internal static class ConfigCheckEmitter
         w.Line("/// rotary base has no tensor), so call this before loading a checkpoint made elsewhere.");
         w.Line("/// </summary>");
         w.Line("/// <param name=\"configJsonPath\">The <c>config.json</c> beside the checkpoint.</param>");
-        w.Line("/// <returns>How many of the options the file stated (keys it lacks, or holds as null, are not compared).</returns>");
+        w.Line("/// <returns>How many of the options the file stated (keys it lacks, or holds as null, are not counted).</returns>");
         w.Line($"/// <exception cref=\"{ModelConfigMismatchException}\">The file states an option differently; the message lists every one.</exception>");
         w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The file is not a JSON object.</exception>");
         w.Line($"public static int CheckConfig(string configJsonPath) => {HuggingFaceConfig}.Check(configJsonPath, \"{className}\", CreateConfigSettings());");

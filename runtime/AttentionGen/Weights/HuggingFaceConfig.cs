@@ -13,7 +13,8 @@ namespace AttentionGen;
 /// </summary>
 /// <remarks>
 /// A setting is compared only when the file states it (a key that is missing or null is left alone: its default
-/// depends on the model family; a setting made with <see cref="ConfigSetting.NullMeansNone"/> compares a null as none),
+/// depends on the model family; a setting made with <see cref="ConfigSetting.NullMeansNone"/> compares a null as none,
+/// and one made with <see cref="ConfigSetting.MissingMeans(double)"/> a missing key as what every family reads then),
 /// under the first of its key names the file has. A key name may be a path into nested
 /// objects, <c>rope_parameters.rope_theta</c>, which is where files written by transformers 5 keep the rotary settings.
 /// A multimodal model's file (Gemma 3 4B and larger, LLaVA) keeps its language model's settings in a <c>text_config</c>

@@ -273,7 +273,7 @@ partial class Gemma2TwoB
     /// rotary base has no tensor), so call this before loading a checkpoint made elsewhere.
     /// </summary>
     /// <param name="configJsonPath">The <c>config.json</c> beside the checkpoint.</param>
-    /// <returns>How many of the options the file stated (keys it lacks, or holds as null, are not compared).</returns>
+    /// <returns>How many of the options the file stated (keys it lacks, or holds as null, are not counted).</returns>
     /// <exception cref="global::AttentionGen.ModelConfigMismatchException">The file states an option differently; the message lists every one.</exception>
     /// <exception cref="global::System.IO.InvalidDataException">The file is not a JSON object.</exception>
     public static int CheckConfig(string configJsonPath) => global::AttentionGen.HuggingFaceConfig.Check(configJsonPath, "Gemma2TwoB", CreateConfigSettings());
