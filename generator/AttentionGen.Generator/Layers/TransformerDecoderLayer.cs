@@ -542,9 +542,9 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                             settings.Add(ConfigCheckEmitter.RealOf("LocalRopeTheta", Block.LocalRopeTheta > 0 ? "LocalRopeTheta" : "RopeTheta", "rope_local_base_freq", "rope_parameters.sliding_attention.rope_theta"));
                             if (GemmaFamily == "gemma3_text")
                             {
-                                // transformers scales the full layers' frequencies only; without a base of their own the
-                                // windowed layers share the full layers' tables here, scaling too.
-                                bool scaled = Block.LinearRopeScaling > 0 && Block.LocalRopeTheta <= 0;
+                                // transformers scales the full layers' frequencies only; without a base of their own (none, or
+                                // RopeTheta's) the windowed layers share the full layers' tables here, scaling too.
+                                bool scaled = Block.LinearRopeScaling > 0 && !Block.HasLocalRope;
                                 settings.Add(ConfigCheckEmitter.MissingMeans(ConfigCheckEmitter.Text("RopeScaling of windowed layers", scaled ? "Linear" : "none",
                                     new[] { scaled ? "linear" : "default" }, "rope_parameters.sliding_attention.rope_type"), "\"default\""));
                             }
