@@ -50,8 +50,8 @@ internal static class ConfigCheckEmitter
 
     /// <summary>
     /// <paramref name="setting"/>, compared as <paramref name="value"/> (a C# literal: a number, or a string for a text
-    /// option) when the config states none of its keys, every family reading it so (see the runtime's
-    /// <c>ConfigSetting.MissingMeans</c>).
+    /// option) when the config states none of its keys, every family reading it so, or the one family the declaration's
+    /// <c>model_type</c> setting admits (see the runtime's <c>ConfigSetting.MissingMeans</c>).
     /// </summary>
     public static string MissingMeans(string setting, string value) => $"{setting}.MissingMeans({value})";
 

@@ -559,11 +559,12 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
 
                     if (Granite)
                     {
-                        // Granite's four factors, each compared even when the declaration leaves it at 1 (0).
-                        settings.Add(ConfigCheckEmitter.RealOf("EmbeddingMultiplier", EmbeddingScale > 0 ? "EmbeddingScale" : "1f", "embedding_multiplier"));
-                        settings.Add(ConfigCheckEmitter.RealOf("ResidualMultiplier", Block.ResidualMultiplier > 0 ? "ResidualMultiplier" : "1f", "residual_multiplier"));
-                        settings.Add(ConfigCheckEmitter.RealOf("LogitsScaling", LogitsScaling > 0 ? "LogitsScaling" : "1f", "logits_scaling"));
-                        settings.Add(ConfigCheckEmitter.Real("Scale", "attention_multiplier"));
+                        // Granite's four factors, each compared even when the declaration leaves it at 1 (0), and as 1 when the
+                        // file lacks it, as GraniteConfig reads it then.
+                        settings.Add(ConfigCheckEmitter.MissingMeans(ConfigCheckEmitter.RealOf("EmbeddingMultiplier", EmbeddingScale > 0 ? "EmbeddingScale" : "1f", "embedding_multiplier"), "1"));
+                        settings.Add(ConfigCheckEmitter.MissingMeans(ConfigCheckEmitter.RealOf("ResidualMultiplier", Block.ResidualMultiplier > 0 ? "ResidualMultiplier" : "1f", "residual_multiplier"), "1"));
+                        settings.Add(ConfigCheckEmitter.MissingMeans(ConfigCheckEmitter.RealOf("LogitsScaling", LogitsScaling > 0 ? "LogitsScaling" : "1f", "logits_scaling"), "1"));
+                        settings.Add(ConfigCheckEmitter.MissingMeans(ConfigCheckEmitter.Real("Scale", "attention_multiplier"), "1"));
                     }
 
                     if (Block.SkipsRopeInSomeLayers)

@@ -14,7 +14,8 @@ namespace AttentionGen;
 /// <remarks>
 /// A setting is compared only when the file states it (a key that is missing or null is left alone: its default
 /// depends on the model family; a setting made with <see cref="ConfigSetting.NullMeansNone"/> compares a null as none,
-/// and one made with <see cref="ConfigSetting.MissingMeans(double)"/> a missing key as what every family reads then),
+/// and one made with <see cref="ConfigSetting.MissingMeans(double)"/> a missing key as what transformers reads then, in
+/// every family or in the one family the declaration's <c>model_type</c> setting admits),
 /// under the first of its key names the file has. A key name may be a path into nested
 /// objects, <c>rope_parameters.rope_theta</c>, which is where files written by transformers 5 keep the rotary settings.
 /// A multimodal model's file (Gemma 3 4B and larger, LLaVA) keeps its language model's settings in a <c>text_config</c>
@@ -87,7 +88,7 @@ public static class HuggingFaceConfig
         {
             if (setting.Find(config) is not var (key, value))
             {
-                // A key every family defaults the same way is compared, missing, as that default.
+                // A key every family (or the declaration's one family) defaults the same way is compared, missing, as that default.
                 if (setting.WhenMissing is { } missing && !setting.Agrees(missing))
                 {
                     mismatches.Add(new ConfigMismatch(setting.Option, setting.Declared, setting.AnyKey, "missing, which means " + missing.GetRawText()));
@@ -169,7 +170,7 @@ public sealed class ConfigSetting
     /// <summary>Its declared value as text.</summary>
     public string Declared { get; }
 
-    /// <summary>What a file that states none of the keys (or holds them null) means, when every family defaults it alike; else none.</summary>
+    /// <summary>What a file that states none of the keys (or holds them null) means, when the families it may be default it alike; else none.</summary>
     internal JsonElement? WhenMissing { get; }
 
     /// <summary>The keys, named as one when the file states none.</summary>
@@ -265,7 +266,8 @@ public sealed class ConfigSetting
 
     /// <summary>
     /// This number setting, compared also when the file states none of its keys, as <paramref name="value"/>: what every
-    /// family's code reads then (<c>partial_rotary_factor</c>: 1, every float of a head rotates).
+    /// family's code reads then (<c>partial_rotary_factor</c>: 1, every float of a head rotates), or the one family's
+    /// that a <c>model_type</c> setting beside it admits (Granite's <c>embedding_multiplier</c>: 1).
     /// </summary>
     public ConfigSetting MissingMeans(double value) => MissingMeansJson(value.ToString("R", CultureInfo.InvariantCulture));
 

@@ -300,10 +300,10 @@ partial class GraniteTwoB
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "attention_bias"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "mlp_bias"),
         global::AttentionGen.ConfigSetting.AtLeast("MaxSeqLen", MaxSeqLen, "sliding_window").UnlessOff("use_sliding_window"),
-        global::AttentionGen.ConfigSetting.Real("EmbeddingMultiplier", EmbeddingScale, "embedding_multiplier"),
-        global::AttentionGen.ConfigSetting.Real("ResidualMultiplier", ResidualMultiplier, "residual_multiplier"),
-        global::AttentionGen.ConfigSetting.Real("LogitsScaling", LogitsScaling, "logits_scaling"),
-        global::AttentionGen.ConfigSetting.Real("Scale", Scale, "attention_multiplier"),
+        global::AttentionGen.ConfigSetting.Real("EmbeddingMultiplier", EmbeddingScale, "embedding_multiplier").MissingMeans(1),
+        global::AttentionGen.ConfigSetting.Real("ResidualMultiplier", ResidualMultiplier, "residual_multiplier").MissingMeans(1),
+        global::AttentionGen.ConfigSetting.Real("LogitsScaling", LogitsScaling, "logits_scaling").MissingMeans(1),
+        global::AttentionGen.ConfigSetting.Real("Scale", Scale, "attention_multiplier").MissingMeans(1),
         global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"),
     ];
 

@@ -603,6 +603,26 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void GranitesMissingFactors_MeanOne_AndAreRefusedByADeclarationWithOthers()
+    {
+        // GraniteConfig reads a missing embedding_multiplier, residual_multiplier, logits_scaling or attention_multiplier
+        // as 1: a file without them is a Llama's arithmetic, which DecoderGraniteTiny's factors are not.
+        const string Granite = """
+            { "model_type": "granite", "hidden_size": 32 }
+            """;
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGraniteTiny.CheckConfig(Write(Granite)));
+        Assert.Equal(
+            [
+                new ConfigMismatch("EmbeddingMultiplier", "12", "embedding_multiplier", "missing, which means 1"),
+                new ConfigMismatch("ResidualMultiplier", "0.22", "residual_multiplier", "missing, which means 1"),
+                new ConfigMismatch("LogitsScaling", "8", "logits_scaling", "missing, which means 1"),
+                new ConfigMismatch("Scale", "0.125", "attention_multiplier", "missing, which means 1"),
+            ],
+            e.Mismatches);
+        Assert.Contains("EmbeddingMultiplier = 12, but the config's embedding_multiplier is missing, which means 1", e.Message);
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));
