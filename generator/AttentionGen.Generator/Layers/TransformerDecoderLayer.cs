@@ -512,11 +512,15 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     {
                         // Gemma's MLP reads hidden_activation (Gemma 1's files say "gelu" under hidden_act, and run the tanh
                         // form); the scores' scale comes from query_pre_attn_scalar, and Gemma 2 caps scores and logits
-                        // (a null cap, as Gemma 3's files hold, caps nothing).
+                        // (a null cap, as Gemma 3's files hold, caps nothing). Gemma 2 and 3 read a missing scalar as 256,
+                        // Gemma 2 missing caps as 50 and 30.
+                        string Defaulted(string setting, string? value) => value is null ? setting : ConfigCheckEmitter.MissingMeans(setting, value);
+                        bool gemma2 = GemmaFamily == "gemma2";
                         settings.Add(ConfigCheckEmitter.Activation(Block.Activation, "hidden_activation"));
-                        settings.Add(ConfigCheckEmitter.RealOf("Scale", "1f / (Scale * Scale)", "query_pre_attn_scalar"));
-                        settings.Add(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.Real("Softcap", "attn_logit_softcapping")));
-                        settings.Add(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.RealOf("FinalLogitSoftcap", FinalLogitSoftcap > 0 ? "FinalLogitSoftcap" : "0f", "final_logit_softcapping")));
+                        settings.Add(Defaulted(ConfigCheckEmitter.RealOf("Scale", "1f / (Scale * Scale)", "query_pre_attn_scalar"), GemmaFamily == "gemma" ? null : "256"));
+                        settings.Add(Defaulted(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.Real("Softcap", "attn_logit_softcapping")), gemma2 ? "50" : null));
+                        settings.Add(Defaulted(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.RealOf("FinalLogitSoftcap", FinalLogitSoftcap > 0 ? "FinalLogitSoftcap" : "0f", "final_logit_softcapping")),
+                            gemma2 ? "30" : null));
                         if (GemmaFamily == "gemma3_text")
                         {
                             // EmbeddingGemma's file is Gemma 3's with "use_bidirectional_attention": true, each token
@@ -539,7 +543,9 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         settings.Add(ConfigCheckEmitter.LayerTypes("SlidingWindowPattern", "layer_types"));
                         if (GemmaFamily is not null)
                         {
-                            settings.Add(ConfigCheckEmitter.RealOf("LocalRopeTheta", Block.LocalRopeTheta > 0 ? "LocalRopeTheta" : "RopeTheta", "rope_local_base_freq", "rope_parameters.sliding_attention.rope_theta"));
+                            // Gemma 3 reads a missing base of the windowed layers as 10000.
+                            string localRopeTheta = ConfigCheckEmitter.RealOf("LocalRopeTheta", Block.LocalRopeTheta > 0 ? "LocalRopeTheta" : "RopeTheta", "rope_local_base_freq", "rope_parameters.sliding_attention.rope_theta");
+                            settings.Add(GemmaFamily == "gemma3_text" ? ConfigCheckEmitter.MissingMeans(localRopeTheta, "10000") : localRopeTheta);
                             if (GemmaFamily == "gemma3_text")
                             {
                                 // transformers scales the full layers' frequencies only; without a base of their own (none, or

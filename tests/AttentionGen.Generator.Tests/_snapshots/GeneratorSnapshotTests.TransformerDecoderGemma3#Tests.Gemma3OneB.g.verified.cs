@@ -313,7 +313,7 @@ partial class Gemma3OneB
         global::AttentionGen.ConfigSetting.Real("RopeDim / HeadDim", (float)RopeDim / HeadDim, "partial_rotary_factor", "rope_parameters.partial_rotary_factor").MissingMeans(1),
         global::AttentionGen.ConfigSetting.Text("RopeScaling", "none", ["default"], "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type", "rope_parameters.full_attention.rope_type").MissingMeans("default"),
         global::AttentionGen.ConfigSetting.Text("Activation", "GeGluTanh", ["gelu_new", "gelu_pytorch_tanh"], "hidden_activation"),
-        global::AttentionGen.ConfigSetting.Real("Scale", 1f / (Scale * Scale), "query_pre_attn_scalar"),
+        global::AttentionGen.ConfigSetting.Real("Scale", 1f / (Scale * Scale), "query_pre_attn_scalar").MissingMeans(256),
         global::AttentionGen.ConfigSetting.Real("Softcap", Softcap, "attn_logit_softcapping").NullMeansNone(),
         global::AttentionGen.ConfigSetting.Real("FinalLogitSoftcap", 0f, "final_logit_softcapping").NullMeansNone(),
         global::AttentionGen.ConfigSetting.Boolean("Bidirectional attention", false, "use_bidirectional_attention"),
@@ -323,7 +323,7 @@ partial class Gemma3OneB
         global::AttentionGen.ConfigSetting.Boolean("Windowed (SlidingWindow > 0)", true, "use_sliding_window"),
         global::AttentionGen.ConfigSetting.Integer("SlidingWindowPattern", SlidingWindowPattern, "sliding_window_pattern"),
         global::AttentionGen.ConfigSetting.LayerTypes("SlidingWindowPattern", Layers, IsWindowed, "layer_types"),
-        global::AttentionGen.ConfigSetting.Real("LocalRopeTheta", LocalRopeTheta, "rope_local_base_freq", "rope_parameters.sliding_attention.rope_theta"),
+        global::AttentionGen.ConfigSetting.Real("LocalRopeTheta", LocalRopeTheta, "rope_local_base_freq", "rope_parameters.sliding_attention.rope_theta").MissingMeans(10000),
         global::AttentionGen.ConfigSetting.Text("RopeScaling of windowed layers", "none", ["default"], "rope_parameters.sliding_attention.rope_type").MissingMeans("default"),
         global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"),
     ];

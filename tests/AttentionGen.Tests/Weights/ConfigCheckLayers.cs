@@ -12,3 +12,9 @@ internal partial class DecoderLlamaWithGemmasFeatures;
 [TransformerDecoder(Vocab = 40, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, HeadDim = 16, FfnDim = 48, MaxSeqLen = 20, NormEpsilon = 1e-6f,
     Activation = ActivationKind.GeGluTanh, Softcap = 5f, Scale = 0.25f, SandwichNorm = true, FinalLogitSoftcap = 3f, TiedEmbeddings = true)]
 internal partial class DecoderGemma2WithoutGemmasNorm;
+
+// Gemma 3 whose windowed layers rotate by the full layers' base (no LocalRopeTheta), where Gemma 3's files default theirs to 10000.
+[TransformerDecoder(Vocab = 48, Layers = 3, ModelDim = 32, Heads = 4, KvHeads = 1, HeadDim = 16, FfnDim = 48, MaxSeqLen = 24, NormEpsilon = 1e-6f,
+    Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true,
+    RopeTheta = 1000000f, SlidingWindow = 5, SlidingWindowPattern = 3, TiedEmbeddings = true)]
+internal partial class DecoderGemma3WithOneRotaryBase;

@@ -451,13 +451,13 @@ public sealed class HuggingFaceConfigTests : IDisposable
         // transformers reads a null attn_logit_softcapping or final_logit_softcapping as no cap (Gemma 3's files hold
         // both null): a declaration that caps is another model, one that does not agrees.
         const string Uncapped = """
-            { "model_type": "gemma2", "hidden_size": 32, "attn_logit_softcapping": null, "final_logit_softcapping": null }
+            { "model_type": "gemma2", "hidden_size": 32, "query_pre_attn_scalar": 16, "attn_logit_softcapping": null, "final_logit_softcapping": null }
             """;
         var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma2Tiny.CheckConfig(Write(Uncapped)));
         Assert.Equal(
             [new ConfigMismatch("Softcap", "5", "attn_logit_softcapping", "null"), new ConfigMismatch("FinalLogitSoftcap", "3", "final_logit_softcapping", "null")],
             e.Mismatches);
-        Assert.Equal(4, DecoderGemma3Tiny.CheckConfig(Write(Uncapped.Replace("\"gemma2\"", "\"gemma3_text\"", StringComparison.Ordinal))));
+        Assert.Equal(5, DecoderGemma3Tiny.CheckConfig(Write(Uncapped.Replace("\"gemma2\"", "\"gemma3_text\"", StringComparison.Ordinal))));
     }
 
     [Fact]
@@ -483,14 +483,14 @@ public sealed class HuggingFaceConfigTests : IDisposable
         // base and scaling, and the windowed layers' base (rope_local_base_freq in earlier files).
         const string Version5 = """
             {
-              "model_type": "gemma3_text", "hidden_size": 32,
+              "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16,
               "rope_parameters": {
                 "full_attention": { "rope_type": "default", "rope_theta": 1000000.0 },
                 "sliding_attention": { "rope_type": "default", "rope_theta": 10000.0 }
               }
             }
             """;
-        Assert.Equal(6, DecoderGemma3Tiny.CheckConfig(Write(Version5)));
+        Assert.Equal(7, DecoderGemma3Tiny.CheckConfig(Write(Version5)));
         var other = Version5.Replace("1000000.0", "500000.0", StringComparison.Ordinal).Replace("10000.0 }", "20000.0 }", StringComparison.Ordinal);
         var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(other)));
         Assert.Equal(["rope_parameters.full_attention.rope_theta", "rope_parameters.sliding_attention.rope_theta"], e.Mismatches.Select(m => m.Key));
@@ -500,7 +500,7 @@ public sealed class HuggingFaceConfigTests : IDisposable
         var unscaled = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(scaled)));
         Assert.Equal(new ConfigMismatch("RopeScaling", "none", "rope_parameters.full_attention.rope_type", "\"linear\""), Assert.Single(unscaled.Mismatches));
         var scaledDeclaration = scaled.Replace("\"hidden_size\": 32", "\"hidden_size\": 48", StringComparison.Ordinal);
-        Assert.Equal(7, Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(scaledDeclaration)));
+        Assert.Equal(8, Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(scaledDeclaration)));
         var bothScaled = Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(scaledDeclaration
             .Replace("\"default\", \"rope_theta\": 10000.0", "\"linear\", \"factor\": 8.0, \"rope_theta\": 10000.0", StringComparison.Ordinal))));
         Assert.Equal("rope_parameters.sliding_attention.rope_type", Assert.Single(bothScaled.Mismatches).Key);
@@ -545,7 +545,7 @@ public sealed class HuggingFaceConfigTests : IDisposable
         Assert.Contains("Softcap = 5 (the family caps no score), but the config's model_type is \"mistral\"", e.Message);
 
         const string Gemma2 = """
-            { "model_type": "gemma2", "hidden_size": 32 }
+            { "model_type": "gemma2", "hidden_size": 32, "query_pre_attn_scalar": 16, "attn_logit_softcapping": 5.0, "final_logit_softcapping": 3.0 }
             """;
         var gemma2 = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma2WithoutGemmasNorm.CheckConfig(Write(Gemma2)));
         Assert.Equal(
@@ -583,11 +583,11 @@ public sealed class HuggingFaceConfigTests : IDisposable
         Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleLlama3.CheckConfig(Write(Llama30.Replace(", \"rope_scaling\": null", "", StringComparison.Ordinal))));
 
         const string Gemma31B = """
-            { "model_type": "gemma3_text", "hidden_size": 48, "rope_scaling": null, "rope_local_base_freq": 10000.0, "rope_theta": 1000000.0 }
+            { "model_type": "gemma3_text", "hidden_size": 48, "query_pre_attn_scalar": 16, "rope_scaling": null, "rope_local_base_freq": 10000.0, "rope_theta": 1000000.0 }
             """;
         var gemma = Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(Gemma31B)));
         Assert.Equal("RopeScaling", Assert.Single(gemma.Mismatches).Option);
-        Assert.Equal(4, Onnx.DecoderOracleGemma3.CheckConfig(Write(Gemma31B)));
+        Assert.Equal(5, Onnx.DecoderOracleGemma3.CheckConfig(Write(Gemma31B)));
     }
 
     [Fact]
@@ -595,9 +595,9 @@ public sealed class HuggingFaceConfigTests : IDisposable
     {
         // EmbeddingGemma's config.json is a gemma3_text one whose tokens attend both ways; a decoder's attend backwards.
         const string Gemma3 = """
-            { "model_type": "gemma3_text", "hidden_size": 32, "use_bidirectional_attention": false }
+            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "use_bidirectional_attention": false }
             """;
-        Assert.Equal(3, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
+        Assert.Equal(4, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
         var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(Gemma3.Replace("false", "true", StringComparison.Ordinal))));
         Assert.Equal(new ConfigMismatch("Bidirectional attention", "false", "use_bidirectional_attention", "true"), Assert.Single(e.Mismatches));
     }
@@ -620,6 +620,36 @@ public sealed class HuggingFaceConfigTests : IDisposable
             ],
             e.Mismatches);
         Assert.Contains("EmbeddingMultiplier = 12, but the config's embedding_multiplier is missing, which means 1", e.Message);
+    }
+
+    [Fact]
+    public void Gemma2And3sMissingScalarsCapsAndLocalBase_MeanTheirFamiliesDefaults()
+    {
+        // Gemma2Config reads a missing attn_logit_softcapping as 50, final_logit_softcapping as 30 and query_pre_attn_scalar
+        // as 256 (scores × 1/16); Gemma3TextConfig the scalar as 256 too and rope_local_base_freq as 10000.
+        const string Gemma2 = """
+            { "model_type": "gemma2", "hidden_size": 32 }
+            """;
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma2Tiny.CheckConfig(Write(Gemma2)));
+        Assert.Equal(
+            [
+                new ConfigMismatch("Scale", "16", "query_pre_attn_scalar", "missing, which means 256"),
+                new ConfigMismatch("Softcap", "5", "attn_logit_softcapping", "missing, which means 50"),
+                new ConfigMismatch("FinalLogitSoftcap", "3", "final_logit_softcapping", "missing, which means 30"),
+            ],
+            e.Mismatches);
+        Assert.Equal(3, Onnx.DecoderOracleGemma2.CheckConfig(Write(Gemma2.Replace("32", "48, \"query_pre_attn_scalar\": 16", StringComparison.Ordinal))));
+
+        const string Gemma3 = """
+            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16 }
+            """;
+        Assert.Equal(3, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
+        var scalar = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(Gemma3.Replace(", \"query_pre_attn_scalar\": 16", "", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("Scale", "16", "query_pre_attn_scalar", "missing, which means 256"), Assert.Single(scalar.Mismatches));
+        var local = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3WithOneRotaryBase.CheckConfig(Write(Gemma3)));
+        Assert.Equal(
+            new ConfigMismatch("LocalRopeTheta", "1000000", "rope_local_base_freq or rope_parameters.sliding_attention.rope_theta", "missing, which means 10000"),
+            Assert.Single(local.Mismatches));
     }
 
     [Fact]
