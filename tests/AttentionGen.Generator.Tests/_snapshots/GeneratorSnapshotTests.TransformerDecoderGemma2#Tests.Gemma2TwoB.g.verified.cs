@@ -293,7 +293,7 @@ partial class Gemma2TwoB
         global::AttentionGen.ConfigSetting.Real("RopeTheta", RopeTheta, "rope_theta", "rope_parameters.rope_theta"),
         global::AttentionGen.ConfigSetting.Real("RopeDim / HeadDim", (float)RopeDim / HeadDim, "partial_rotary_factor", "rope_parameters.partial_rotary_factor").MissingMeans(1),
         global::AttentionGen.ConfigSetting.Text("RopeScaling", "none", ["default"], "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type").MissingMeans("default"),
-        global::AttentionGen.ConfigSetting.Text("Activation", "GeGluTanh", ["gelu_new", "gelu_pytorch_tanh"], "hidden_activation"),
+        global::AttentionGen.ConfigSetting.Text("Activation", "GeGluTanh", ["gelu_new", "gelu_pytorch_tanh"], "hidden_activation").MissingMeans("gelu_pytorch_tanh"),
         global::AttentionGen.ConfigSetting.Real("Scale", 1f / (Scale * Scale), "query_pre_attn_scalar").MissingMeans(256),
         global::AttentionGen.ConfigSetting.Real("Softcap", Softcap, "attn_logit_softcapping").NullMeansNone().MissingMeans(50),
         global::AttentionGen.ConfigSetting.Real("FinalLogitSoftcap", FinalLogitSoftcap, "final_logit_softcapping").NullMeansNone().MissingMeans(30),

@@ -316,7 +316,7 @@ partial class Gemma3FourB
         global::AttentionGen.ConfigSetting.Real("RopeDim / HeadDim", (float)RopeDim / HeadDim, "partial_rotary_factor", "rope_parameters.partial_rotary_factor").MissingMeans(1),
         global::AttentionGen.ConfigSetting.Text("RopeScaling", "Linear", ["linear"], "rope_parameters.rope_type", "rope_scaling.rope_type", "rope_scaling.type", "rope_parameters.full_attention.rope_type").MissingMeans("default"),
         global::AttentionGen.ConfigSetting.Real("RopeScalingFactor", RopeScalingFactor, "rope_scaling.factor", "rope_parameters.factor", "rope_parameters.full_attention.factor"),
-        global::AttentionGen.ConfigSetting.Text("Activation", "GeGluTanh", ["gelu_new", "gelu_pytorch_tanh"], "hidden_activation"),
+        global::AttentionGen.ConfigSetting.Text("Activation", "GeGluTanh", ["gelu_new", "gelu_pytorch_tanh"], "hidden_activation").MissingMeans("gelu_pytorch_tanh"),
         global::AttentionGen.ConfigSetting.Real("Scale", 1f / (Scale * Scale), "query_pre_attn_scalar").MissingMeans(256),
         global::AttentionGen.ConfigSetting.Real("Softcap", Softcap, "attn_logit_softcapping").NullMeansNone(),
         global::AttentionGen.ConfigSetting.Real("FinalLogitSoftcap", 0f, "final_logit_softcapping").NullMeansNone(),

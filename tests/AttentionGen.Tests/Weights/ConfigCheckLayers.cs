@@ -13,6 +13,16 @@ internal partial class DecoderLlamaWithGemmasFeatures;
     Activation = ActivationKind.GeGluTanh, Softcap = 5f, Scale = 0.25f, SandwichNorm = true, FinalLogitSoftcap = 3f, TiedEmbeddings = true)]
 internal partial class DecoderGemma2WithoutGemmasNorm;
 
+// Gemma 1: its (1 + gain) norm, GeGLU and embeddings × √ModelDim, one norm before each sublayer, no window.
+[TransformerDecoder(Vocab = 40, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 1, HeadDim = 16, FfnDim = 48, MaxSeqLen = 20, NormEpsilon = 1e-6f,
+    Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, ScaleEmbeddings = true, TiedEmbeddings = true)]
+internal partial class DecoderGemma1Tiny;
+
+// Gemma 1 with Llama's SwiGLU, which no Gemma file runs.
+[TransformerDecoder(Vocab = 40, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 1, HeadDim = 16, FfnDim = 48, MaxSeqLen = 20, NormEpsilon = 1e-6f,
+    Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.SwiGlu, ScaleEmbeddings = true, TiedEmbeddings = true)]
+internal partial class DecoderGemma1WithSwiGlu;
+
 // Gemma 3 whose windowed layers rotate by the full layers' base (no LocalRopeTheta), where Gemma 3's files default theirs to 10000.
 [TransformerDecoder(Vocab = 48, Layers = 3, ModelDim = 32, Heads = 4, KvHeads = 1, HeadDim = 16, FfnDim = 48, MaxSeqLen = 24, NormEpsilon = 1e-6f,
     Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true,

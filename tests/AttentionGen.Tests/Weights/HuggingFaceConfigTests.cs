@@ -653,6 +653,20 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void Gemma1sMissingOrNullHiddenActivation_MeansTheTanhGelu_WhateverHiddenActSays()
+    {
+        // google/gemma-2b's config.json says "hidden_act": "gelu" and no hidden_activation, which transformers' Gemma code
+        // (through 4.47) reads as gelu_pytorch_tanh, ignoring hidden_act: the GeGLU declaration agrees, a SwiGLU one not.
+        const string Gemma1 = """
+            { "model_type": "gemma", "hidden_size": 32, "hidden_act": "gelu", "hidden_activation": null }
+            """;
+        Assert.Equal(2, DecoderGemma1Tiny.CheckConfig(Write(Gemma1)));
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma1WithSwiGlu.CheckConfig(Write(Gemma1)));
+        Assert.Equal(new ConfigMismatch("Activation", "SwiGlu", "hidden_activation", "missing, which means \"gelu_pytorch_tanh\""), Assert.Single(e.Mismatches));
+        Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma1WithSwiGlu.CheckConfig(Write(Gemma1.Replace(", \"hidden_activation\": null", "", StringComparison.Ordinal))));
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));
