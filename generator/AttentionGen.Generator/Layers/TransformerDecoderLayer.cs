@@ -588,7 +588,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
 
         /// <summary>
         /// What Gemma's families have and no other, which their code fixes with no key to state it (the caps, which only
-        /// Gemma 2 and 3 state, aside): a declaration with any of it outside them, or without it inside, is refused.
+        /// Gemma 2 and 3 state, aside): a declaration with any of it outside them, or without it inside, is refused, and so
+        /// is a window in Gemma 1, which has none.
         /// </summary>
         private IEnumerable<string> GemmaFeatures
         {
@@ -618,6 +619,12 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                 if (!gemma && Block.LocalRopeTheta > 0)
                 {
                     yield return ConfigCheckEmitter.FamilyFixes("LocalRopeTheta", ConfigCheckEmitter.Number(Block.LocalRopeTheta) + " (the family has one rotary base)");
+                }
+
+                // Gemma 1 windows no layer (its config has no sliding_window).
+                if (GemmaFamily == "gemma" && Block.SlidingWindow > 0)
+                {
+                    yield return ConfigCheckEmitter.FamilyFixes("SlidingWindow", Block.SlidingWindow + " (the family windows no layer)");
                 }
 
                 // Gemma 2 windows every other layer (older files state no pattern); Mistral and Qwen every layer they window.

@@ -23,6 +23,11 @@ internal partial class DecoderGemma1Tiny;
     Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.SwiGlu, ScaleEmbeddings = true, TiedEmbeddings = true)]
 internal partial class DecoderGemma1WithSwiGlu;
 
+// Gemma 1 with Mistral's window on every layer, which Gemma 1 has not.
+[TransformerDecoder(Vocab = 40, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 1, HeadDim = 16, FfnDim = 48, MaxSeqLen = 20, NormEpsilon = 1e-6f,
+    Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, ScaleEmbeddings = true, SlidingWindow = 6, TiedEmbeddings = true)]
+internal partial class DecoderGemma1Windowed;
+
 // Gemma 3 whose windowed layers rotate by the full layers' base (no LocalRopeTheta), where Gemma 3's files default theirs to 10000.
 [TransformerDecoder(Vocab = 48, Layers = 3, ModelDim = 32, Heads = 4, KvHeads = 1, HeadDim = 16, FfnDim = 48, MaxSeqLen = 24, NormEpsilon = 1e-6f,
     Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true,

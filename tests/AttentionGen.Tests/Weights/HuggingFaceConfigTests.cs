@@ -667,6 +667,18 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void ADeclaredWindow_IsRefusedByGemma1_WhichWindowsNoLayer()
+    {
+        // GemmaConfig has no sliding_window: every layer attends to every cached position.
+        const string Gemma1 = """
+            { "model_type": "gemma", "hidden_size": 32 }
+            """;
+        Assert.Equal(2, DecoderGemma1Tiny.CheckConfig(Write(Gemma1)));
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma1Windowed.CheckConfig(Write(Gemma1)));
+        Assert.Equal(new ConfigMismatch("SlidingWindow", "6 (the family windows no layer)", "model_type", "\"gemma\""), Assert.Single(e.Mismatches));
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));
