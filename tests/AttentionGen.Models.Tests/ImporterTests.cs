@@ -24,18 +24,11 @@ public sealed class ImporterTests : IDisposable
 
         Assert.Equal(new BertConfig(2, 8, 2, 16, 20, 10, 2, 1e-5, "gelu"), config);
         Assert.Equal(config, BertConfig.FromJson(File.ReadAllText(Path.Combine(_directory, "model.config.json"))));
-        using var checkpoint = SafeTensors.Open(Path.Combine(_directory, "model.safetensors"));
-        Assert.Equal(BertNames.Expected(config).Keys, checkpoint.Tensors.Select(t => t.Name));
-        foreach (var tensor in checkpoint.Tensors)
-        {
-            var values = new float[tensor.ElementCount];
-            checkpoint.CopyTo(tensor, values);
-            Assert.Equal(tiny.Weights[tensor.Name], values);
-        }
+        int tensors = AssertHoldsExactly(tiny, BertNames.Expected(config));
 
         Assert.Equal(ImportStage.Read, progress[0].Stage);
         Assert.Equal(ImportStage.Written, progress[^1].Stage);
-        Assert.Equal(Enumerable.Range(1, checkpoint.Tensors.Count), progress.Where(p => p.Stage == ImportStage.Converted).Select(p => p.Completed));
+        Assert.Equal(Enumerable.Range(1, tensors), progress.Where(p => p.Stage == ImportStage.Converted).Select(p => p.Completed));
     }
 
     [Theory]
@@ -244,14 +237,7 @@ public sealed class ImporterTests : IDisposable
         var tiny = TinyBertOnnx.Build(new TinyBertOptions(GemmAttentionOutput: true));
         Assert.Equal(2, tiny.Model.Graph.Node.Count(n => n.OpType == "Gemm" && n.Input[2].EndsWith("attention.output.dense.bias", StringComparison.Ordinal)));
         var config = Import(tiny);
-        using var checkpoint = SafeTensors.Open(Path.Combine(_directory, "model.safetensors"));
-        Assert.Equal(BertNames.Expected(config).Keys, checkpoint.Tensors.Select(t => t.Name));
-        foreach (var tensor in checkpoint.Tensors)
-        {
-            var values = new float[tensor.ElementCount];
-            checkpoint.CopyTo(tensor, values);
-            Assert.Equal(tiny.Weights[tensor.Name], values);
-        }
+        AssertHoldsExactly(tiny, BertNames.Expected(config));
     }
 
     [Theory]
@@ -286,14 +272,7 @@ public sealed class ImporterTests : IDisposable
         // The last hidden state as an output (through an Identity), and BertModel's pooler as exporters spell it.
         var tiny = TinyBertOnnx.Build(new TinyBertOptions(Pooler: pooler));
         var config = Import(tiny);
-        using var checkpoint = SafeTensors.Open(Path.Combine(_directory, "model.safetensors"));
-        Assert.Equal(BertNames.Expected(config, hasPooler: pooler != TinyBertPooler.None).Keys, checkpoint.Tensors.Select(t => t.Name));
-        foreach (var tensor in checkpoint.Tensors)
-        {
-            var values = new float[tensor.ElementCount];
-            checkpoint.CopyTo(tensor, values);
-            Assert.Equal(tiny.Weights[tensor.Name], values);
-        }
+        AssertHoldsExactly(tiny, BertNames.Expected(config, hasPooler: pooler != TinyBertPooler.None));
     }
 
     [Fact]
@@ -400,6 +379,24 @@ public sealed class ImporterTests : IDisposable
         var path = Path.Combine(_directory, "model.onnx");
         File.WriteAllBytes(path, tiny.ToBytes());
         return BertOnnxImporter.Import(path, Path.Combine(_directory, "model.safetensors"), progress);
+    }
+
+    /// <summary>
+    /// The imported checkpoint holds exactly the expected names, in order, each with the values the graph was built from;
+    /// returns how many tensors it holds.
+    /// </summary>
+    private int AssertHoldsExactly(TinyBert tiny, OrderedDictionary<string, int[]> expected)
+    {
+        using var checkpoint = SafeTensors.Open(Path.Combine(_directory, "model.safetensors"));
+        Assert.Equal(expected.Keys, checkpoint.Tensors.Select(t => t.Name));
+        foreach (var tensor in checkpoint.Tensors)
+        {
+            var values = new float[tensor.ElementCount];
+            checkpoint.CopyTo(tensor, values);
+            Assert.Equal(tiny.Weights[tensor.Name], values);
+        }
+
+        return checkpoint.Tensors.Count;
     }
 
     private OnnxImportException ImportFails(TinyBert tiny)
