@@ -84,11 +84,7 @@ internal static class OnnxAttentionModels
         node.Output.Add("Y");
         node.Attribute.Add(IntAttribute("num_heads", options.Heads));
         node.Attribute.Add(IntAttribute("unidirectional", options.Causal ? 1 : 0));
-        if (options.Scale > 0)
-        {
-            node.Attribute.Add(FloatAttribute("scale", options.Scale)); // absent: 1/√head_size
-        }
-
+        AddScoreAttributes(node, options);
         graph.Node.Add(node);
         graph.Output.Add(Input("Y", 1, -1, width));
         return Model(graph, contrib: true);
@@ -127,15 +123,7 @@ internal static class OnnxAttentionModels
         node.Output.AddRange(["Y", "present_key", "present_value"]);
         node.Attribute.Add(IntAttribute("num_heads", options.Heads));
         node.Attribute.Add(IntAttribute("kv_num_heads", options.KvHeads));
-        if (options.Scale > 0)
-        {
-            node.Attribute.Add(FloatAttribute("scale", options.Scale)); // absent: 1/√head_size
-        }
-
-        if (options.Softcap > 0)
-        {
-            node.Attribute.Add(FloatAttribute("softcap", options.Softcap));
-        }
+        AddScoreAttributes(node, options);
 
         graph.Node.Add(node);
         graph.Output.Add(Input("Y", 1, -1, width));
@@ -152,17 +140,25 @@ internal static class OnnxAttentionModels
         node.Attribute.Add(IntAttribute("q_num_heads", options.Heads));
         node.Attribute.Add(IntAttribute("kv_num_heads", options.KvHeads));
         node.Attribute.Add(IntAttribute("is_causal", options.Causal ? 1 : 0));
+        AddScoreAttributes(node, options);
+        return node;
+    }
+
+    /// <summary>
+    /// The scores' <c>scale</c> and <c>softcap</c>, spelled alike by the opset-23 op and ORT's contrib ops; each left out
+    /// when 0 (the scale then defaults to 1/√head_size).
+    /// </summary>
+    private static void AddScoreAttributes(NodeProto node, AttentionOptions options)
+    {
         if (options.Scale > 0)
         {
-            node.Attribute.Add(FloatAttribute("scale", options.Scale)); // absent: ONNX's default 1/√head_size
+            node.Attribute.Add(FloatAttribute("scale", options.Scale));
         }
 
         if (options.Softcap > 0)
         {
             node.Attribute.Add(FloatAttribute("softcap", options.Softcap));
         }
-
-        return node;
     }
 
     /// <summary>y = x·Wᵀ + b: ONNX MatMul wants [in, out], so the PyTorch weight is transposed into the initializer.</summary>
