@@ -263,6 +263,79 @@ public sealed class ImporterTests : IDisposable
     }
 
     [Theory]
+    [InlineData("encoder.layer.1.attention.output.dense.bias")]
+    [InlineData("pooler.dense.bias")]
+    public void Gemm_factors_stored_as_the_integer_1_are_read_as_1(string bias)
+    {
+        // protobuf reads the float field of an INT attribute as 0: alpha stored as INT 1 used to be refused as "alpha = 0".
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(GemmAttentionOutput: true));
+        var gemm = tiny.Model.Graph.Node.Single(n => n.OpType == "Gemm" && n.Input[2] == bias);
+        SetAttribute(gemm, new AttributeProto { Name = "alpha", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        SetAttribute(gemm, new AttributeProto { Name = "beta", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        var config = Import(tiny);
+        AssertHoldsExactly(tiny, BertNames.Expected(config));
+    }
+
+    [Fact]
+    public void A_Gemm_factor_stored_as_the_integer_2_is_refused_naming_its_value()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(GemmAttentionOutput: true));
+        var gemm = tiny.Model.Graph.Node.Single(n => n.OpType == "Gemm" && n.Input[2] == "encoder.layer.0.attention.output.dense.bias");
+        SetAttribute(gemm, new AttributeProto { Name = "alpha", Type = AttributeProto.Types.AttributeType.Int, I = 2 });
+        var error = ImportFails(tiny);
+        Assert.Contains($"Gemm '{gemm.Name}' multiplies by initializer '{gemm.Input[1]}' with alpha = 2 (stored as an INT);", error.Message);
+    }
+
+    [Fact]
+    public void A_transB_stored_as_a_float_is_refused_naming_its_type_and_value()
+    {
+        // protobuf reads the integer field of a FLOAT attribute as 0: the pooler's [out, in] weight used to import as if
+        // stored [in, out], transposed without a word.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var gemm = tiny.Model.Graph.Node.Single(n => n.OpType == "Gemm" && n.Input[2] == "pooler.dense.bias");
+        SetAttribute(gemm, new AttributeProto { Name = "transB", Type = AttributeProto.Types.AttributeType.Float, F = 1 });
+        var error = ImportFails(tiny);
+        Assert.Contains($"Gemm '{gemm.Name}' has attribute 'transB' stored as FLOAT 1; the operator's schema makes it an INT", error.Message);
+    }
+
+    [Fact]
+    public void A_Gemm_attribute_given_twice_is_refused_naming_both()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var gemm = tiny.Model.Graph.Node.Single(n => n.OpType == "Gemm" && n.Input[2] == "pooler.dense.bias");
+        gemm.Attribute.Add(new AttributeProto { Name = "alpha", Type = AttributeProto.Types.AttributeType.Float, F = 0.5f });
+        var error = ImportFails(tiny);
+        Assert.Contains($"Gemm '{gemm.Name}' has two attributes named 'alpha' (FLOAT 1 and FLOAT 0.5)", error.Message);
+    }
+
+    [Theory]
+    [InlineData(null, "gelu")]
+    [InlineData("none", "gelu")]
+    [InlineData("tanh", "gelu_new")]
+    public void A_Gelu_node_imports_with_the_activation_its_approximate_attribute_names(string? approximate, string name)
+    {
+        var tiny = GeluNodes(approximate is null ? null : new AttributeProto { Name = "approximate", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(approximate) });
+        Assert.Equal(name, Import(tiny).Activation);
+    }
+
+    [Fact]
+    public void A_Gelu_node_with_an_approximate_ONNX_does_not_define_is_refused_naming_it()
+    {
+        // Any approximate but "tanh" used to be read as the exact gelu.
+        var tiny = GeluNodes(new AttributeProto { Name = "approximate", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("fast") });
+        var error = ImportFails(tiny);
+        Assert.Contains("the feed-forward activation after 'encoder.layer.0.intermediate.dense.bias', has approximate = 'fast'", error.Message);
+    }
+
+    [Fact]
+    public void A_Gelu_approximate_stored_as_an_integer_is_refused_naming_its_type_and_value()
+    {
+        var tiny = GeluNodes(new AttributeProto { Name = "approximate", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        var error = ImportFails(tiny);
+        Assert.Contains("has attribute 'approximate' stored as INT 1; the operator's schema makes it a STRING", error.Message);
+    }
+
+    [Theory]
     [InlineData(TinyBertPooler.Gemm)]
     [InlineData(TinyBertPooler.MatMul)]
     [InlineData(TinyBertPooler.Slice)]
@@ -417,6 +490,33 @@ public sealed class ImporterTests : IDisposable
         var node = new NodeProto { OpType = op, Name = name, Input = { before }, Output = { value } };
         node.Input.AddRange(operands);
         graph.Node.Insert(graph.Node.IndexOf(producer) + 1, node);
+    }
+
+    /// <summary>A tiny BERT whose feed-forward activation is one ONNX <c>Gelu</c> node per layer, with <paramref name="approximate"/> when given.</summary>
+    private static TinyBert GeluNodes(AttributeProto? approximate)
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(Activations: [TinyBertActivation.Relu, TinyBertActivation.Relu]));
+        foreach (var relu in tiny.Model.Graph.Node.Where(n => n.OpType == "Relu"))
+        {
+            relu.OpType = "Gelu";
+            if (approximate is not null)
+            {
+                relu.Attribute.Add(approximate.Clone());
+            }
+        }
+
+        return tiny;
+    }
+
+    /// <summary>Gives <paramref name="node"/> <paramref name="attribute"/> in place of any of that name.</summary>
+    private static void SetAttribute(NodeProto node, AttributeProto attribute)
+    {
+        foreach (var written in node.Attribute.Where(a => a.Name == attribute.Name).ToList())
+        {
+            node.Attribute.Remove(written);
+        }
+
+        node.Attribute.Add(attribute);
     }
 
     private static TensorProto Int64Scalar(string name, long value)

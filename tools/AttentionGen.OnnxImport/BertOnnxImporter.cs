@@ -273,13 +273,13 @@ public static partial class BertOnnxImporter
     /// </summary>
     private static void NameGemmWeight(GraphIndex graph, NodeProto gemm, TensorProto weight, Action<string, TensorProto, bool, string> name)
     {
-        if (GraphIndex.GemmAttributeOtherThanLinear(gemm) is { } attribute)
+        if (graph.GemmAttributeOtherThanLinear(gemm) is { } attribute)
         {
             throw Fail(graph.Source, $"{Describe(gemm)} multiplies by initializer '{weight.Name}' with {attribute}; a Linear layer is a Gemm with alpha = 1, " +
                 "beta = 1 and transA = 0, so the imported weights would not compute what the graph does.");
         }
 
-        var transB = gemm.Attribute.FirstOrDefault(a => a.Name == "transB")?.I ?? 0;
+        var transB = NodeAttributes.Int(gemm, "transB", 0, graph.Source);
 
         if (BertNames.IsHuggingFaceName(weight.Name))
         {

@@ -133,7 +133,7 @@ internal sealed class GraphIndex
         {
             if (node.OpType == "LayerNormalization")
             {
-                return node.Attribute.FirstOrDefault(a => a.Name == "epsilon")?.F ?? 1e-5f;
+                return NodeAttributes.Float(node, "epsilon", 1e-5f, Source);
             }
 
             if (node.OpType != "Mul")
@@ -190,8 +190,18 @@ internal sealed class GraphIndex
         var gelu = ops.FirstOrDefault(n => n.OpType is "Gelu" or "FastGelu");
         if (gelu is not null && between.Count == 1)
         {
-            var approximate = gelu.Attribute.FirstOrDefault(a => a.Name == "approximate")?.S.ToStringUtf8();
-            return gelu.OpType == "FastGelu" || approximate == "tanh" ? "gelu_new" : "gelu";
+            if (gelu.OpType == "FastGelu")
+            {
+                return "gelu_new";
+            }
+
+            return NodeAttributes.String(gelu, "approximate", "none", Source) switch
+            {
+                "none" => "gelu",
+                "tanh" => "gelu_new",
+                var other => throw Fail($"{BertOnnxImporter.Describe(gelu)}, the feed-forward activation after '{intermediateBias}', has approximate = '{other}'; " +
+                    "ONNX's Gelu knows 'none' (gelu) and 'tanh' (gelu_new)."),
+            };
         }
 
         if (between.Contains("Erf") && between.IsSubsetOf(ErfGeluOps))
@@ -339,11 +349,11 @@ internal sealed class GraphIndex
         return (holds, node.OpType) switch
         {
             (_, "Identity") => (output, holds),
-            (Tail.LastHiddenState, "Gather") when node.Input.Count == 2 && IsTokenAxis(IntAttribute(node, "axis", 0)) && ConstantTensor(node.Input[1]) is { Dims.Count: 0 } index
+            (Tail.LastHiddenState, "Gather") when node.Input.Count == 2 && IsTokenAxis(NodeAttributes.Int(node, "axis", 0, Source)) && ConstantTensor(node.Input[1]) is { Dims.Count: 0 } index
                 && Int64Values(index) is [0] => (output, Tail.FirstToken),
             (Tail.LastHiddenState, "Slice") when node.Input.Count is 4 or 5 && Int64Constant(node.Input[1]) is [0] && Int64Constant(node.Input[2]) is [1]
                 && Int64Constant(node.Input[3]) is [var axis] && IsTokenAxis(axis) && (node.Input.Count == 4 || Int64Constant(node.Input[4]) is [1]) => (output, Tail.FirstTokenKept),
-            (Tail.FirstTokenKept, "Squeeze") when (node.Input.Count == 2 ? Int64Constant(node.Input[1]) : node.Attribute.FirstOrDefault(a => a.Name == "axes")?.Ints.ToArray()) is [var axis]
+            (Tail.FirstTokenKept, "Squeeze") when (node.Input.Count == 2 ? Int64Constant(node.Input[1]) : NodeAttributes.Ints(node, "axes", Source)) is [var axis]
                 && IsTokenAxis(axis) => (output, Tail.FirstToken),
             (Tail.FirstToken, "Gemm") when node.Input.Count == 3 && Initializers.ContainsKey(node.Input[1])
                 && (node.Input[1] == "pooler.dense.weight" || !BertNames.IsHuggingFaceName(node.Input[1])) && node.Input[2] == "pooler.dense.bias"
@@ -358,27 +368,37 @@ internal sealed class GraphIndex
         static bool IsTokenAxis(long axis) => axis is 1 or -2;
     }
 
-    private static long IntAttribute(NodeProto node, string name, long otherwise) => node.Attribute.FirstOrDefault(a => a.Name == name)?.I ?? otherwise;
-
     /// <summary>
     /// The attribute that keeps <paramref name="gemm"/>, alpha·A'·B' + beta·C, from being a Linear layer's x·Wᵀ + b, as
     /// "alpha = 0.5"; null when there is none. A Linear is a Gemm with alpha = 1, beta = 1 and transA = 0, each written
-    /// so or left to that default (transB only says how the weight is stored). Every one of its attributes is read, so a
-    /// second alpha behind a first one of 1 is seen too.
+    /// so or left to that default (transB only says how the weight is stored). Each is read by its declared type
+    /// (<see cref="NodeAttributes"/>: alpha stored as INT 1 is 1), and a name given twice is refused.
     /// </summary>
-    public static string? GemmAttributeOtherThanLinear(NodeProto gemm)
+    public string? GemmAttributeOtherThanLinear(NodeProto gemm)
     {
-        foreach (var attribute in gemm.Attribute)
+        foreach (var name in (string[])["alpha", "beta", "transA"])
         {
-            var other = attribute.Name switch
+            if (NodeAttributes.Find(gemm, name, Source) is not { } attribute)
             {
-                "alpha" or "beta" when attribute.F != 1 => attribute.F.ToString("R", CultureInfo.InvariantCulture),
-                "transA" when attribute.I != 0 => attribute.I.ToString(CultureInfo.InvariantCulture),
-                _ => null,
-            };
-            if (other is not null)
+                continue;
+            }
+
+            if (name == "transA")
             {
-                return $"{attribute.Name} = {other}";
+                var transA = NodeAttributes.Int(gemm, attribute, Source);
+                if (transA != 0)
+                {
+                    return $"transA = {transA.ToString(CultureInfo.InvariantCulture)}";
+                }
+            }
+            else
+            {
+                var factor = NodeAttributes.Float(gemm, attribute, Source);
+                if (factor != 1)
+                {
+                    return $"{name} = {factor.ToString("R", CultureInfo.InvariantCulture)}" +
+                        (attribute.Type == AttributeProto.Types.AttributeType.Int ? " (stored as an INT)" : "");
+                }
             }
         }
 
@@ -483,18 +503,26 @@ internal sealed class GraphIndex
 
         if (Producer(value) is { OpType: "Constant" } constant)
         {
-            var attribute = constant.Attribute.FirstOrDefault();
-            return attribute?.Name switch
+            // A Constant holds exactly one attribute, the value, read by its declared type like any other attribute.
+            if (constant.Attribute is not [var attribute])
             {
-                "value" => attribute.T,
-                "value_float" => new TensorProto { DataType = (int)TensorProto.Types.DataType.Float, FloatData = { attribute.F } },
-                "value_int" => new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64, Int64Data = { attribute.I } },
-                "value_ints" => new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64, Dims = { attribute.Ints.Count }, Int64Data = { attribute.Ints } },
+                return null;
+            }
+
+            return attribute.Name switch
+            {
+                "value" => NodeAttributes.Tensor(constant, attribute, Source),
+                "value_float" => new TensorProto { DataType = (int)TensorProto.Types.DataType.Float, FloatData = { NodeAttributes.Float(constant, attribute, Source) } },
+                "value_int" => new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64, Int64Data = { NodeAttributes.Int(constant, attribute, Source) } },
+                "value_ints" => Int64Vector(NodeAttributes.Ints(constant, attribute, Source)),
                 _ => null,
             };
         }
 
         return null;
+
+        static TensorProto Int64Vector(long[] values) =>
+            new() { DataType = (int)TensorProto.Types.DataType.Int64, Dims = { values.Length }, Int64Data = { values } };
     }
 
     /// <summary>The values of an INT64 or INT32 tensor, or null for another dtype.</summary>
