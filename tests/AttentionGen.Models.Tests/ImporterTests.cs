@@ -241,6 +241,75 @@ public sealed class ImporterTests : IDisposable
     }
 
     [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Linears_rewritten_as_Gemm_import_bit_identical_to_their_MatMul_and_Add_and_run_the_same_in_ORT(int rotation)
+    {
+        // Every Linear (q, k, v, attention output, intermediate, output, pooler) as a Gemm with the weight [out, in]
+        // (transB = 1), [in, out] (transB = 0), or without C and the bias added after: over the three rotations each
+        // Linear takes each spelling. The encoder's used to be refused by the head count or activation reader.
+        GemmSpelling[] spellings = [GemmSpelling.TransposedWeight, GemmSpelling.InOutWeight, GemmSpelling.BiasAddedAfter];
+        var options = new TinyBertOptions(Seed: 3, Pooler: TinyBertPooler.MatMul);
+        var original = TinyBertOnnx.Build(options);
+        var rewritten = TinyBertOnnx.Build(options);
+        int next = rotation;
+        Assert.Equal(2 * 6 + 1, GemmLinears.Rewrite(rewritten.Model, _ => spellings[next++ % spellings.Length]));
+        Assert.DoesNotContain(rewritten.Model.Graph.Node, n => n.OpType == "MatMul" && rewritten.Model.Graph.Initializer.Any(t => t.Name == n.Input[1]));
+
+        var originalConfig = ImportInto(original, "matmul");
+        Assert.Equal(originalConfig, ImportInto(rewritten, "gemm"));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_directory, "matmul", "model.safetensors")), File.ReadAllBytes(Path.Combine(_directory, "gemm", "model.safetensors")));
+        Assert.Equal(File.ReadAllText(Path.Combine(_directory, "matmul", "model.config.json")), File.ReadAllText(Path.Combine(_directory, "gemm", "model.config.json")));
+
+        // The rewritten graph is the same model: ONNX Runtime gives the same hidden states.
+        using var ortOriginal = new OrtBert(original.ToBytes());
+        using var ortRewritten = new OrtBert(rewritten.ToBytes());
+        int[][] sequences = [[1, 5, 9, 3, 2], [1, 7, 2]];
+        int[][] types = [[0, 0, 1, 1, 1], [0, 1, 1]];
+        var expected = ortOriginal.Run(sequences, types).LastHiddenState;
+        var actual = ortRewritten.Run(sequences, types).LastHiddenState;
+        Assert.InRange(TensorComparison.RelativeToMax(actual, Array.ConvertAll(expected, v => (double)v)), 0, 1e-6);
+    }
+
+    [Fact]
+    public void A_Gemm_without_C_whose_output_no_bias_is_added_to_is_refused()
+    {
+        // A Linear of BertModel always has a bias. The named weight of a Gemm without C used to be imported by its own
+        // name, with the bias the graph no longer added beside it.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(GemmAttentionOutput: true));
+        var gemm = tiny.Model.Graph.Node.Single(n => n.OpType == "Gemm" && n.Input[2] == "encoder.layer.1.attention.output.dense.bias");
+        gemm.Input.RemoveAt(2);
+        var error = ImportFails(tiny);
+        Assert.Contains($"Gemm '{gemm.Name}' multiplies by initializer 'encoder.layer.1.attention.output.dense.weight' without a bias input C, but its output feeds Reshape '", error.Message);
+        Assert.Contains("rather than one Add with a named bias", error.Message);
+    }
+
+    [Fact]
+    public void A_Gemm_whose_named_weight_is_another_layers_than_its_bias_is_refused_naming_both()
+    {
+        // Layer 0's and layer 1's attention output weights swapped: each used to be imported by its own name, the
+        // graph's layer 1 weight as layer 0's.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(GemmAttentionOutput: true));
+        var gemms = tiny.Model.Graph.Node.Where(n => n.OpType == "Gemm" && n.Input[2].EndsWith("attention.output.dense.bias", StringComparison.Ordinal)).ToList();
+        (gemms[0].Input[1], gemms[1].Input[1]) = (gemms[1].Input[1], gemms[0].Input[1]);
+        var error = ImportFails(tiny);
+        Assert.Contains($"Gemm '{gemms[0].Name}' multiplies by initializer 'encoder.layer.1.attention.output.dense.weight' and adds bias 'encoder.layer.0.attention.output.dense.bias'", error.Message);
+    }
+
+    [Fact]
+    public void A_Gemm_whose_C_is_not_a_named_bias_is_refused_naming_it()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(GemmAttentionOutput: true));
+        var gemm = tiny.Model.Graph.Node.Single(n => n.OpType == "Gemm" && n.Input[2] == "encoder.layer.0.attention.output.dense.bias");
+        var bias = tiny.Model.Graph.Initializer.Single(t => t.Name == gemm.Input[2]);
+        bias.Name = "4242";
+        gemm.Input[2] = bias.Name;
+        var error = ImportFails(tiny);
+        Assert.Contains($"Gemm '{gemm.Name}' multiplies by initializer 'encoder.layer.0.attention.output.dense.weight' and adds '4242' as C, not a named one-dimensional '….bias' initializer", error.Message);
+    }
+
+    [Theory]
     [InlineData("encoder.layer.1.attention.output.dense.bias", "alpha", 0.5f, "alpha = 0.5")]
     [InlineData("encoder.layer.1.attention.output.dense.bias", "beta", 2f, "beta = 2")]
     [InlineData("encoder.layer.1.attention.output.dense.bias", "transA", 1f, "transA = 1")]
@@ -452,6 +521,15 @@ public sealed class ImporterTests : IDisposable
         var path = Path.Combine(_directory, "model.onnx");
         File.WriteAllBytes(path, tiny.ToBytes());
         return BertOnnxImporter.Import(path, Path.Combine(_directory, "model.safetensors"), progress);
+    }
+
+    /// <summary>Imports <paramref name="tiny"/> as <c>model.onnx</c> in a folder of the test's, into <c>model.safetensors</c> beside it.</summary>
+    private BertConfig ImportInto(TinyBert tiny, string folder)
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(_directory, folder)).FullName;
+        var path = Path.Combine(directory, "model.onnx");
+        File.WriteAllBytes(path, tiny.ToBytes());
+        return BertOnnxImporter.Import(path, Path.Combine(directory, "model.safetensors"));
     }
 
     /// <summary>

@@ -14,8 +14,9 @@ namespace AttentionGen.OnnxImport;
 /// <para>
 /// Such an export keeps the Hugging Face names of biases, LayerNorm parameters, embeddings and the pooler, but stores
 /// each Linear weight as an anonymous initializer, [in, out], multiplied in by a <c>MatMul</c> whose output feeds the
-/// <c>Add</c> of its named bias. The importer names that weight after the bias (<c>….bias</c> → <c>….weight</c>) and
-/// transposes it to the Hugging Face [out, in] layout. A <c>Gemm</c> weight keeps its layout when <c>transB</c> is set.
+/// <c>Add</c> of its named bias; a Linear applied to a 2-D input is a <c>Gemm</c> with the weight as B ([out, in] when
+/// <c>transB</c> is set, [in, out] when not) and the bias as C. The importer names each weight after its bias
+/// (<c>….bias</c> → <c>….weight</c>) and writes it in the Hugging Face [out, in] layout (<see cref="LinearLayer"/>).
 /// </para>
 /// <para>
 /// The config is read from the graph: sizes from the tensors, the LayerNorm epsilon from the constant added to the
@@ -171,39 +172,13 @@ public static partial class BertOnnxImporter
             }
         }
 
+        // Every MatMul or Gemm by an initializer is a Linear layer, read in one place (GraphIndex.Linears): its weight is
+        // named after its bias and stored [in, out] or already [out, in]; any other such product is refused there.
         var weights = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var node in graph.Nodes.Where(n => n.OpType is "MatMul" or "Gemm"))
+        foreach (var linear in graph.Linears)
         {
-            if (node.Input.Count >= 1 && graph.Initializers.ContainsKey(node.Input[0]))
-            {
-                throw Fail(source, $"{Describe(node)} takes initializer '{node.Input[0]}' as its left operand; a BERT export multiplies activations by weights on the right.");
-            }
-
-            if (node.Input.Count < 2 || !graph.Initializers.TryGetValue(node.Input[1], out var weight))
-            {
-                continue; // activations times activations: the attention scores and the weighted sum of values.
-            }
-
-            RequireFloat(weight, source);
-            if (weight.Dims.Count != 2)
-            {
-                throw Fail(source, $"{Describe(node)} multiplies by initializer '{weight.Name}' of shape [{string.Join(", ", weight.Dims)}]; a Linear weight has two dimensions.");
-            }
-
-            if (!weights.Add(weight.Name))
-            {
-                throw Fail(source, $"initializer '{weight.Name}' is multiplied in by more than one node; a shared weight cannot be given one Hugging Face name.");
-            }
-
-            if (node.OpType == "Gemm")
-            {
-                NameGemmWeight(graph, node, weight, Name);
-            }
-            else
-            {
-                var bias = graph.BiasAddedTo(node);
-                Name(bias[..^".bias".Length] + ".weight", weight, transposed: true, $"the weight of {Describe(node)}, named after the bias added to its output");
-            }
+            weights.Add(linear.Weight.Name);
+            Name(linear.WeightName, linear.Weight, linear.WeightTransposed, $"the weight of {Describe(linear.Product)}, named after its bias '{linear.Bias.Name}'");
         }
 
         foreach (var tensor in graph.Initializers.Values.Where(t => !weights.Contains(t.Name)))
@@ -246,7 +221,7 @@ public static partial class BertOnnxImporter
         {
             if (!found.TryGetValue(name, out var origin))
             {
-                throw Fail(source, $"tensor '{name}' [{string.Join(", ", shape)}] is missing: no initializer has that name, and no MatMul weight is followed by the bias that would name it.");
+                throw Fail(source, $"tensor '{name}' [{string.Join(", ", shape)}] is missing: no initializer has that name, and no MatMul or Gemm weight is added to the bias that would name it.");
             }
 
             RequireFloat(origin.Tensor, source);
@@ -264,35 +239,6 @@ public static partial class BertOnnxImporter
         }
 
         return new BertOnnxMapping(config, tensors);
-    }
-
-    /// <summary>
-    /// A Gemm computes alpha·A'·B' + beta·C: a Linear layer when alpha and beta are 1 and A is not transposed, and B is
-    /// [out, in] already when <c>transB</c> is set. Any other Gemm, in the encoder or the pooler, is refused: the weights
-    /// alone would give a model computing something other than the graph.
-    /// </summary>
-    private static void NameGemmWeight(GraphIndex graph, NodeProto gemm, TensorProto weight, Action<string, TensorProto, bool, string> name)
-    {
-        if (graph.GemmAttributeOtherThanLinear(gemm) is { } attribute)
-        {
-            throw Fail(graph.Source, $"{Describe(gemm)} multiplies by initializer '{weight.Name}' with {attribute}; a Linear layer is a Gemm with alpha = 1, " +
-                "beta = 1 and transA = 0, so the imported weights would not compute what the graph does.");
-        }
-
-        var transB = NodeAttributes.Int(gemm, "transB", 0, graph.Source);
-
-        if (BertNames.IsHuggingFaceName(weight.Name))
-        {
-            name(weight.Name, weight, transB == 0, $"the weight of {Describe(gemm)}");
-            return;
-        }
-
-        if (gemm.Input.Count < 3 || !graph.Initializers.TryGetValue(gemm.Input[2], out var bias) || !bias.Name.EndsWith(".bias", StringComparison.Ordinal))
-        {
-            throw Fail(graph.Source, $"{Describe(gemm)} multiplies by anonymous initializer '{weight.Name}' without a named bias, so the weight's Hugging Face name is unknown.");
-        }
-
-        name(bias.Name[..^".bias".Length] + ".weight", weight, transB == 0, $"the weight of {Describe(gemm)}, named after its bias");
     }
 
     private static BertConfig ReadConfig(GraphIndex graph, Dictionary<string, (TensorProto Tensor, bool Transposed)> found, string source)
@@ -444,7 +390,7 @@ public static partial class BertOnnxImporter
         return transposed;
     }
 
-    private static void RequireFloat(TensorProto tensor, string source)
+    internal static void RequireFloat(TensorProto tensor, string source)
     {
         if (tensor.DataType != (int)TensorProto.Types.DataType.Float)
         {

@@ -5,7 +5,8 @@ namespace AttentionGen.OnnxImport;
 /// <param name="Initializer">The ONNX initializer holding its values.</param>
 /// <param name="Shape">The Hugging Face shape: [out, in] for a Linear weight.</param>
 /// <param name="Transposed">
-/// Whether the initializer holds the transpose of the Hugging Face layout: MatMul weights are stored [in, out].
+/// Whether the initializer holds the transpose of the Hugging Face layout: MatMul weights, and Gemm weights without
+/// <c>transB</c>, are stored [in, out].
 /// </param>
 public sealed record BertTensorMapping(string Name, string Initializer, IReadOnlyList<int> Shape, bool Transposed);
 

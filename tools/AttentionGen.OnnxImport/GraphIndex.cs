@@ -9,6 +9,7 @@ internal sealed class GraphIndex
 {
     private readonly Dictionary<string, NodeProto> _producers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<NodeProto>> _consumers = new(StringComparer.Ordinal);
+    private List<LinearLayer>? _linears;
 
     public GraphIndex(GraphProto graph, string source)
     {
@@ -53,51 +54,158 @@ internal sealed class GraphIndex
     public Dictionary<string, TensorProto> Initializers { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The bias a Linear MatMul's output is added to: its only consumer must be an <c>Add</c> whose other operand is a
-    /// one-dimensional initializer named <c>….bias</c>.
+    /// Every Linear layer of the graph, in node order: each MatMul or Gemm that multiplies by an initializer, read as
+    /// <see cref="LinearLayer"/> describes. The one place that knows how a Linear is spelled: the tensor mapping, the
+    /// head count, the activation and the pooler are all read through it.
     /// </summary>
-    public string BiasAddedTo(NodeProto matMul)
+    /// <exception cref="OnnxImportException">Such a node is not a Linear as described; the message names it.</exception>
+    public IReadOnlyList<LinearLayer> Linears => _linears ??= ReadLinears();
+
+    /// <summary>The Linear layer <paramref name="node"/> multiplies in, or null when it multiplies no weight (attention's products).</summary>
+    public LinearLayer? LinearOf(NodeProto node) => Linears.FirstOrDefault(l => ReferenceEquals(l.Product, node));
+
+    /// <summary>The Linear layer that adds the bias <paramref name="bias"/>, or null when none does.</summary>
+    public LinearLayer? LinearAdding(string bias) => Linears.FirstOrDefault(l => l.Bias.Name == bias);
+
+    private List<LinearLayer> ReadLinears()
     {
-        var weight = matMul.Input[1];
-        var consumers = Consumers(matMul.Output[0]);
-        if (consumers.Count != 1 || consumers[0].OpType != "Add")
+        var linears = new List<LinearLayer>();
+        var weights = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in Nodes.Where(LinearLayer.IsProduct))
         {
-            throw Fail($"{BertOnnxImporter.Describe(matMul)} multiplies by initializer '{weight}', but its output feeds " +
-                (consumers.Count == 0 ? "nothing" : string.Join(", ", consumers.Select(BertOnnxImporter.Describe))) +
-                " rather than one Add with a named bias, so the weight's Hugging Face name is unknown.");
+            if (ReadLinear(node) is not { } linear)
+            {
+                continue;
+            }
+
+            if (!weights.Add(linear.Weight.Name))
+            {
+                throw Fail($"initializer '{linear.Weight.Name}' is multiplied in by more than one node; a shared weight cannot be given one Hugging Face name.");
+            }
+
+            linears.Add(linear);
         }
 
-        var add = consumers[0];
-        var other = add.Input.FirstOrDefault(i => i != matMul.Output[0]);
-        if (other is null || !Initializers.TryGetValue(other, out var bias) || bias.Dims.Count != 1 || !bias.Name.EndsWith(".bias", StringComparison.Ordinal)
-            || !BertNames.IsHuggingFaceName(bias.Name))
-        {
-            throw Fail($"{BertOnnxImporter.Describe(matMul)} multiplies by initializer '{weight}', but {BertOnnxImporter.Describe(add)} adds " +
-                $"'{other}' to its output, not a named one-dimensional '….bias' initializer, so the weight's Hugging Face name is unknown.");
-        }
-
-        return bias.Name;
+        return linears;
     }
 
-    /// <summary>
-    /// Heads and head size, read from the Reshape that splits the query (the output of the Add of
-    /// <paramref name="queryBias"/>) into [batch, sequence, heads, head size].
-    /// </summary>
-    public (int Heads, int HeadSize) HeadSplit(string queryBias)
+    /// <summary>The Linear layer whose product is <paramref name="node"/>, a MatMul or Gemm; null when it multiplies no initializer.</summary>
+    private LinearLayer? ReadLinear(NodeProto node)
     {
-        foreach (var add in Consumers(queryBias).Where(n => n.OpType == "Add"))
+        if (node.Input.Count >= 1 && Initializers.ContainsKey(node.Input[0]))
         {
-            foreach (var reshape in Consumers(add.Output[0]).Where(n => n.OpType == "Reshape" && n.Input[0] == add.Output[0]))
+            throw Fail($"{BertOnnxImporter.Describe(node)} takes initializer '{node.Input[0]}' as its left operand; a BERT export multiplies activations by weights on the right.");
+        }
+
+        if (node.Input.Count < 2 || !Initializers.TryGetValue(node.Input[1], out var weight))
+        {
+            return null; // activations times activations: the attention scores and the weighted sum of values.
+        }
+
+        BertOnnxImporter.RequireFloat(weight, Source);
+        if (weight.Dims.Count != 2)
+        {
+            throw Fail($"{BertOnnxImporter.Describe(node)} multiplies by initializer '{weight.Name}' of shape [{string.Join(", ", weight.Dims)}]; a Linear weight has two dimensions.");
+        }
+
+        bool transposed = true;
+        (TensorProto Tensor, string Output)? bias = null;
+        if (node.OpType == "Gemm")
+        {
+            // alpha·A'·B' + beta·C: a Linear only with alpha = beta = 1 and A as it is; any other Gemm would give weights
+            // computing something other than the graph. transB says only how the weight is stored.
+            if (GemmAttributeOtherThanLinear(node) is { } attribute)
             {
-                var target = ShapeTarget(reshape.Input[1]);
-                if (target is { Length: >= 2 })
+                throw Fail($"{BertOnnxImporter.Describe(node)} multiplies by initializer '{weight.Name}' with {attribute}; a Linear layer is a Gemm with alpha = 1, " +
+                    "beta = 1 and transA = 0, so the imported weights would not compute what the graph does.");
+            }
+
+            transposed = NodeAttributes.Int(node, "transB", 0, Source) == 0;
+            if (node.Input.Count >= 3 && node.Input[2].Length > 0)
+            {
+                var c = node.Input[2];
+                if (!Initializers.TryGetValue(c, out var tensor) || !IsNamedBias(tensor))
                 {
-                    return (checked((int)target[^2]), checked((int)target[^1]));
+                    throw Fail($"{BertOnnxImporter.Describe(node)} multiplies by initializer '{weight.Name}' and adds '{c}' as C, not a named one-dimensional " +
+                        "'….bias' initializer, so the weight's Hugging Face name is unknown.");
                 }
+
+                bias = (tensor, node.Output[0]);
             }
         }
 
-        throw Fail($"no Reshape with a constant [heads, head size] splits the query after the Add of '{queryBias}', so the head count is unknown.");
+        var (biasTensor, output) = bias ?? BiasAddedTo(node, weight);
+        var name = biasTensor.Name[..^".bias".Length];
+        if (BertNames.IsHuggingFaceName(weight.Name) && weight.Name != name + ".weight")
+        {
+            throw Fail($"{BertOnnxImporter.Describe(node)} multiplies by initializer '{weight.Name}' and adds bias '{biasTensor.Name}'; a Linear's weight and bias " +
+                "share their Hugging Face name, so which layer the weight belongs to is unclear.");
+        }
+
+        return new LinearLayer(node, name, weight, transposed, biasTensor, output);
+    }
+
+    /// <summary>
+    /// The bias added to the output of <paramref name="product"/> (a MatMul, or a Gemm without C) and the value it is
+    /// added into: the product's only consumer must be an <c>Add</c> whose other operand is a one-dimensional
+    /// initializer named <c>….bias</c>.
+    /// </summary>
+    private (TensorProto Bias, string Output) BiasAddedTo(NodeProto product, TensorProto weight)
+    {
+        var what = $"{BertOnnxImporter.Describe(product)} multiplies by initializer '{weight.Name}'{(product.OpType == "Gemm" ? " without a bias input C" : "")}";
+        var consumers = Consumers(product.Output[0]);
+        if (consumers.Count != 1 || consumers[0].OpType != "Add")
+        {
+            throw Fail($"{what}, but its output feeds " +
+                (consumers.Count == 0 ? "nothing" : string.Join(", ", consumers.Select(BertOnnxImporter.Describe))) +
+                " rather than one Add with a named bias (a BertModel Linear always has one), so the weight's Hugging Face name is unknown.");
+        }
+
+        var add = consumers[0];
+        var other = add.Input.FirstOrDefault(i => i != product.Output[0]);
+        if (other is null || !Initializers.TryGetValue(other, out var bias) || !IsNamedBias(bias))
+        {
+            throw Fail($"{what}, but {BertOnnxImporter.Describe(add)} adds " +
+                $"'{other}' to its output, not a named one-dimensional '….bias' initializer, so the weight's Hugging Face name is unknown.");
+        }
+
+        return (bias, add.Output[0]);
+    }
+
+    private static bool IsNamedBias(TensorProto tensor) =>
+        tensor.Dims.Count == 1 && tensor.Name.EndsWith(".bias", StringComparison.Ordinal) && BertNames.IsHuggingFaceName(tensor.Name);
+
+    /// <summary>
+    /// Heads and head size, read from the Reshape that splits the query (the output of the Linear that adds
+    /// <paramref name="queryBias"/>) into [batch, sequence, heads, head size]. Reshapes on the way that do not split
+    /// heads (a Gemm's [batch·sequence, hidden] product reshaped back to [batch, sequence, hidden]) are followed.
+    /// </summary>
+    public (int Heads, int HeadSize) HeadSplit(string queryBias)
+    {
+        var query = LinearAdding(queryBias)
+            ?? throw Fail($"no Linear (a MatMul or Gemm by a weight) adds '{queryBias}', so the head count is unknown.");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Queue<string>([query.Output]);
+        while (pending.TryDequeue(out var value))
+        {
+            if (!seen.Add(value))
+            {
+                continue;
+            }
+
+            foreach (var reshape in Consumers(value).Where(n => n.OpType == "Reshape" && n.Input.Count == 2 && n.Input[0] == value))
+            {
+                if (HeadSplitTarget(reshape.Input[1]) is { } split)
+                {
+                    return split;
+                }
+
+                pending.Enqueue(reshape.Output[0]);
+            }
+        }
+
+        throw Fail($"no Reshape with a constant [heads, head size] splits the query after {BertOnnxImporter.Describe(query.Product)} and the bias " +
+            $"'{queryBias}', so the head count is unknown.");
     }
 
     /// <summary>
@@ -163,30 +271,43 @@ internal sealed class GraphIndex
     /// <summary>The ops of x · ½(1 + tanh(√(2/π)(x + 0.044715x³))) as exporters spell it.</summary>
     private static readonly HashSet<string> TanhGeluOps = new(["Pow", "Mul", "Add", "Tanh"], StringComparer.Ordinal);
 
-    /// <summary>The feed-forward activation by its Hugging Face name, from the ops between the Add of <paramref name="intermediateBias"/> and the next MatMul.</summary>
+    /// <summary>
+    /// The feed-forward activation by its Hugging Face name, from the ops between the output of the Linear that adds
+    /// <paramref name="intermediateBias"/> and the next product (MatMul or Gemm). A Reshape right after that output (a
+    /// Gemm's product reshaped back to [batch, sequence, out]) or right before the next product (flattening for its
+    /// Gemm), and Shape nodes (which read no values), are no part of the activation.
+    /// </summary>
     public string FeedForwardActivation(string intermediateBias)
     {
+        var intermediate = LinearAdding(intermediateBias)
+            ?? throw Fail($"no Linear (a MatMul or Gemm by a weight) adds '{intermediateBias}', so the feed-forward activation cannot be read.");
+        var start = intermediate.Output;
+        while (Consumers(start) is [{ OpType: "Reshape" } reshape] && reshape.Input[0] == start)
+        {
+            start = reshape.Output[0];
+        }
+
         var seen = new HashSet<NodeProto>();
-        var queue = new Queue<NodeProto>(Consumers(intermediateBias).Where(n => n.OpType == "Add"));
+        var queue = new Queue<NodeProto>(Consumers(start));
         var ops = new List<NodeProto>();
         while (queue.Count > 0 && seen.Count < 32)
         {
             var node = queue.Dequeue();
-            if (!seen.Add(node))
+            if (!seen.Add(node) || LinearLayer.IsProduct(node) || node.OpType == "Shape" || (node.OpType == "Reshape" && FeedsOnlyProducts(node.Output[0])))
             {
                 continue;
             }
 
             ops.Add(node);
-            foreach (var next in node.Output.SelectMany(Consumers).Where(n => n.OpType != "MatMul"))
+            foreach (var next in node.Output.SelectMany(Consumers))
             {
                 queue.Enqueue(next);
             }
         }
 
-        // Every op between the bias and the next MatMul must belong to one activation's spelling, so an activation the
-        // importer does not know (mish is Softplus, Tanh and Mul) is refused rather than named after one of its ops.
-        var between = ops.Skip(1).Select(n => n.OpType).ToHashSet(StringComparer.Ordinal);
+        // Every op between the Linear and the next product must belong to one activation's spelling, so an activation
+        // the importer does not know (mish is Softplus, Tanh and Mul) is refused rather than named after one of its ops.
+        var between = ops.Select(n => n.OpType).ToHashSet(StringComparer.Ordinal);
         var gelu = ops.FirstOrDefault(n => n.OpType is "Gelu" or "FastGelu");
         if (gelu is not null && between.Count == 1)
         {
@@ -219,8 +340,15 @@ internal sealed class GraphIndex
             return "relu";
         }
 
-        throw Fail($"the feed-forward activation after '{intermediateBias}' is not understood (ops: {string.Join(", ", ops.Skip(1).Select(n => n.OpType))}); " +
+        throw Fail($"the feed-forward activation after '{intermediateBias}' is not understood (ops: {string.Join(", ", ops.Select(n => n.OpType))}); " +
             "expected exactly the ops of gelu (Erf with Div, Mul and Add, or Gelu), gelu_new (Tanh with Pow, Mul and Add, or FastGelu) or relu (Relu).");
+    }
+
+    /// <summary>Whether every node reading <paramref name="value"/> is a product, or a Reshape of it whose output is read only by products.</summary>
+    private bool FeedsOnlyProducts(string value)
+    {
+        var readers = Consumers(value);
+        return readers.Count > 0 && readers.All(n => LinearLayer.IsProduct(n) || (n.OpType == "Reshape" && n.Input[0] == value && FeedsOnlyProducts(n.Output[0])));
     }
 
     /// <summary>
@@ -278,8 +406,8 @@ internal sealed class GraphIndex
     /// <summary>
     /// Refuses a graph that computes anything after the last encoder layer but what <c>BertModel</c> does there: every
     /// graph output reached from the output of <paramref name="lastLayerNorm"/> must be that last hidden state itself or
-    /// the pooler's (token 0, by a Gather or a Slice and Squeeze, through <c>pooler.dense</c> as a MatMul with the Add of
-    /// its bias or as a Gemm, then Tanh), each possibly through Identity nodes. The weights say nothing about such ops
+    /// the pooler's (token 0, by a Gather or a Slice and Squeeze, through <c>pooler.dense</c>, a <see cref="LinearLayer"/>,
+    /// then Tanh), each possibly through Identity nodes. The weights say nothing about such ops
     /// (a Softplus, a Mul by a constant, mean pooling), so an import that ignored them would give a model computing
     /// something other than the graph. Nodes whose values reach no graph output change nothing and are not looked at.
     /// </summary>
@@ -355,11 +483,7 @@ internal sealed class GraphIndex
                 && Int64Constant(node.Input[3]) is [var axis] && IsTokenAxis(axis) && (node.Input.Count == 4 || Int64Constant(node.Input[4]) is [1]) => (output, Tail.FirstTokenKept),
             (Tail.FirstTokenKept, "Squeeze") when (node.Input.Count == 2 ? Int64Constant(node.Input[1]) : NodeAttributes.Ints(node, "axes", Source)) is [var axis]
                 && IsTokenAxis(axis) => (output, Tail.FirstToken),
-            (Tail.FirstToken, "Gemm") when node.Input.Count == 3 && Initializers.ContainsKey(node.Input[1])
-                && (node.Input[1] == "pooler.dense.weight" || !BertNames.IsHuggingFaceName(node.Input[1])) && node.Input[2] == "pooler.dense.bias"
-                && GemmAttributeOtherThanLinear(node) is null => (output, Tail.PoolerDense),
-            (Tail.FirstToken, "MatMul") when node.Input.Count == 2 && Initializers.ContainsKey(node.Input[1]) && BiasAddedTo(node) == "pooler.dense.bias"
-                => (Consumers(output)[0].Output[0], Tail.PoolerDense),
+            (Tail.FirstToken, "MatMul" or "Gemm") when LinearOf(node) is { Name: "pooler.dense" } pooler => (pooler.Output, Tail.PoolerDense),
             (Tail.PoolerDense, "Tanh") => (output, Tail.PoolerOutput),
             _ => null,
         };
@@ -374,7 +498,7 @@ internal sealed class GraphIndex
     /// so or left to that default (transB only says how the weight is stored). Each is read by its declared type
     /// (<see cref="NodeAttributes"/>: alpha stored as INT 1 is 1), and a name given twice is refused.
     /// </summary>
-    public string? GemmAttributeOtherThanLinear(NodeProto gemm)
+    private string? GemmAttributeOtherThanLinear(NodeProto gemm)
     {
         foreach (var name in (string[])["alpha", "beta", "transA"])
         {
@@ -460,22 +584,22 @@ internal sealed class GraphIndex
 
     public NodeProto? Producer(string value) => _producers.GetValueOrDefault(value);
 
-    /// <summary>A Reshape target: a constant, or a Concat whose last two operands are one-element constants.</summary>
-    private long[]? ShapeTarget(string value)
+    /// <summary>
+    /// The heads and head size a Reshape target ends in, [.., heads, head size], with at least one dimension before
+    /// them: a constant of three or more values, or a Concat of three or more operands whose last two are one-element
+    /// constants. Null for any other target (a [batch·sequence, hidden] flattening, a shape read from another value).
+    /// </summary>
+    private (int Heads, int HeadSize)? HeadSplitTarget(string value)
     {
-        if (Int64Constant(value) is { } constant)
+        if (Int64Constant(value) is { Length: >= 3 } constant)
         {
-            return constant;
+            return (checked((int)constant[^2]), checked((int)constant[^1]));
         }
 
-        if (Producer(value) is { OpType: "Concat" } concat && concat.Input.Count >= 2)
+        if (Producer(value) is { OpType: "Concat" } concat && concat.Input.Count >= 3
+            && Int64Constant(concat.Input[^2]) is [var heads] && Int64Constant(concat.Input[^1]) is [var headSize])
         {
-            var heads = Int64Constant(concat.Input[^2]);
-            var headSize = Int64Constant(concat.Input[^1]);
-            if (heads is [var h] && headSize is [var d])
-            {
-                return [h, d];
-            }
+            return (checked((int)heads), checked((int)headSize));
         }
 
         return null;
