@@ -273,6 +273,32 @@ public sealed class ImporterTests : IDisposable
     }
 
     [Fact]
+    public void A_Gemm_product_reshaped_back_by_a_constant_shape_keeps_the_head_count_of_the_split_after_it()
+    {
+        // A product reshaped back by the constant [2, −1, hidden], as an export traced at batch 2 writes it, ends in two
+        // numbers like the head split [0, 0, heads, head size] after it. Read as the split, it imported the tiny model
+        // as one head of the whole hidden size, with every check passing (1 × hidden = hidden).
+        var options = new TinyBertOptions(Seed: 3, Pooler: TinyBertPooler.MatMul);
+        var original = TinyBertOnnx.Build(options);
+        var rewritten = TinyBertOnnx.Build(options);
+        Assert.Equal(2 * 6 + 1, GemmLinears.Rewrite(rewritten.Model, _ => GemmSpelling.TransposedWeight, batchSize: 2));
+
+        var originalConfig = ImportInto(original, "matmul");
+        Assert.True(originalConfig.Heads > 1);
+        Assert.Equal(originalConfig, ImportInto(rewritten, "gemm"));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_directory, "matmul", "model.safetensors")), File.ReadAllBytes(Path.Combine(_directory, "gemm", "model.safetensors")));
+
+        // The rewritten graph is the same model at its traced batch size.
+        using var ortOriginal = new OrtBert(original.ToBytes());
+        using var ortRewritten = new OrtBert(rewritten.ToBytes());
+        int[][] sequences = [[1, 5, 9, 3, 2], [1, 7, 2, 4, 4]];
+        int[][] types = [[0, 0, 1, 1, 1], [0, 1, 1, 1, 1]];
+        var expected = ortOriginal.Run(sequences, types).LastHiddenState;
+        var actual = ortRewritten.Run(sequences, types).LastHiddenState;
+        Assert.InRange(TensorComparison.RelativeToMax(actual, Array.ConvertAll(expected, v => (double)v)), 0, 1e-6);
+    }
+
+    [Fact]
     public void A_Gemm_without_C_whose_output_no_bias_is_added_to_is_refused()
     {
         // A Linear of BertModel always has a bias. The named weight of a Gemm without C used to be imported by its own

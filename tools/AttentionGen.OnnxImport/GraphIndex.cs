@@ -177,8 +177,11 @@ internal sealed class GraphIndex
 
     /// <summary>
     /// Heads and head size, read from the Reshape that splits the query (the output of the Linear that adds
-    /// <paramref name="queryBias"/>) into [batch, sequence, heads, head size]. Reshapes on the way that do not split
-    /// heads (a Gemm's [batch·sequence, hidden] product reshaped back to [batch, sequence, hidden]) are followed.
+    /// <paramref name="queryBias"/>) into [batch, sequence, heads, head size] and then transposed (the heads moved ahead
+    /// of the tokens). Reshapes on the way that do not split heads (a Gemm's [batch·sequence, hidden] product reshaped
+    /// back to [batch, sequence, hidden]) are followed. Only the transpose tells the split from such a reshape back:
+    /// a back-reshape target such as [1, −1, hidden] also ends in two numbers, and read as a split it would import the
+    /// model as one head of the whole hidden size.
     /// </summary>
     public (int Heads, int HeadSize) HeadSplit(string queryBias)
     {
@@ -195,7 +198,7 @@ internal sealed class GraphIndex
 
             foreach (var reshape in Consumers(value).Where(n => n.OpType == "Reshape" && n.Input.Count == 2 && n.Input[0] == value))
             {
-                if (HeadSplitTarget(reshape.Input[1]) is { } split)
+                if (HeadSplitTarget(reshape.Input[1]) is { } split && Consumers(reshape.Output[0]) is { Count: > 0 } next && next.All(n => n.OpType == "Transpose"))
                 {
                     return split;
                 }

@@ -30,9 +30,11 @@ public static class GemmLinears
 {
     /// <summary>
     /// Rewrites each Linear whose bias <paramref name="spelling"/> gives another spelling than
-    /// <see cref="GemmSpelling.MatMul"/>, in place; returns how many were rewritten.
+    /// <see cref="GemmSpelling.MatMul"/>, in place; returns how many were rewritten. With <paramref name="batchSize"/>,
+    /// an encoder product is reshaped back by the constant [batchSize, −1, out], as an export traced at one batch size
+    /// writes it, rather than by the input's leading dimensions.
     /// </summary>
-    public static int Rewrite(ModelProto model, Func<string, GemmSpelling> spelling)
+    public static int Rewrite(ModelProto model, Func<string, GemmSpelling> spelling, long? batchSize = null)
     {
         var graph = model.Graph;
         var initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
@@ -82,7 +84,11 @@ public static class GemmLinears
                 product = Node("Add", "bias", product, bias);
             }
 
-            if (flatten)
+            if (flatten && batchSize is { } batch)
+            {
+                product = Node("Reshape", "unflat", product, Constant("unflat_shape", batch, -1, outputs));
+            }
+            else if (flatten)
             {
                 var leading = Node("Slice", "leading", Node("Shape", "shape", x), Constant("start", 0), Constant("end", -1), Constant("axis", 0));
                 var shape = Node("Concat", "unflat_shape", leading, Constant("width", outputs));
