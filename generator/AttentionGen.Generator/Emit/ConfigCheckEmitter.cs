@@ -55,6 +55,13 @@ internal static class ConfigCheckEmitter
     /// </summary>
     public static string MissingMeans(string setting, string value) => $"{setting}.MissingMeans({value})";
 
+    /// <summary>
+    /// <paramref name="setting"/> (an integer or real option compared as none when null), compared as none also when the
+    /// config states none of its keys, as the one family the declaration's <c>model_type</c> setting admits reads it (see
+    /// the runtime's <c>ConfigSetting.MissingMeansNone</c>).
+    /// </summary>
+    public static string MissingMeansNone(string setting) => setting + ".MissingMeansNone()";
+
     /// <summary>Which layers are windowed (the generated <c>IsWindowed</c>), against a config's per-layer list <paramref name="key"/>.</summary>
     public static string LayerTypes(string option, string key) => $"{ConfigSetting}.LayerTypes(\"{option}\", Layers, IsWindowed, {Keys(new[] { key })})";
 

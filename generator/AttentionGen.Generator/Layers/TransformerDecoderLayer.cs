@@ -513,14 +513,16 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         // Gemma's MLP reads hidden_activation, a missing or null one as gelu_pytorch_tanh (Gemma 1's files say
                         // "gelu" under hidden_act, and run the tanh form); the scores' scale comes from query_pre_attn_scalar,
                         // and Gemma 2 caps scores and logits (a null cap, as Gemma 3's files hold, caps nothing). Gemma 2 and
-                        // 3 read a missing scalar as 256, Gemma 2 missing caps as 50 and 30.
+                        // 3 read a missing scalar as 256, Gemma 2 missing caps as 50 and 30, Gemma 3 missing caps as none.
                         string Defaulted(string setting, string? value) => value is null ? setting : ConfigCheckEmitter.MissingMeans(setting, value);
                         bool gemma2 = GemmaFamily == "gemma2";
+                        string Cap(string setting, string gemma2Default) =>
+                            GemmaFamily == "gemma3_text" ? ConfigCheckEmitter.MissingMeansNone(setting) : Defaulted(setting, gemma2 ? gemma2Default : null);
                         settings.Add(ConfigCheckEmitter.MissingMeans(ConfigCheckEmitter.Activation(Block.Activation, "hidden_activation"), "\"gelu_pytorch_tanh\""));
                         settings.Add(Defaulted(ConfigCheckEmitter.RealOf("Scale", "1f / (Scale * Scale)", "query_pre_attn_scalar"), GemmaFamily == "gemma" ? null : "256"));
-                        settings.Add(Defaulted(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.Real("Softcap", "attn_logit_softcapping")), gemma2 ? "50" : null));
-                        settings.Add(Defaulted(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.RealOf("FinalLogitSoftcap", FinalLogitSoftcap > 0 ? "FinalLogitSoftcap" : "0f", "final_logit_softcapping")),
-                            gemma2 ? "30" : null));
+                        settings.Add(Cap(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.Real("Softcap", "attn_logit_softcapping")), "50"));
+                        settings.Add(Cap(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.RealOf("FinalLogitSoftcap", FinalLogitSoftcap > 0 ? "FinalLogitSoftcap" : "0f", "final_logit_softcapping")),
+                            "30"));
                         if (GemmaFamily == "gemma3_text")
                         {
                             // EmbeddingGemma's file is Gemma 3's with "use_bidirectional_attention": true, each token

@@ -14,8 +14,9 @@ namespace AttentionGen;
 /// <remarks>
 /// A setting is compared only when the file states it (a key that is missing or null is left alone: its default
 /// depends on the model family; a setting made with <see cref="ConfigSetting.NullMeansNone"/> compares a null as none,
-/// and one made with <see cref="ConfigSetting.MissingMeans(double)"/> a missing key as what transformers reads then, in
-/// every family or in the one family the declaration's <c>model_type</c> setting admits),
+/// and one made with <see cref="ConfigSetting.MissingMeans(double)"/> or <see cref="ConfigSetting.MissingMeansNone"/> a
+/// missing key as what transformers reads then, in every family or in the one family the declaration's <c>model_type</c>
+/// setting admits),
 /// under the first of its key names the file has. A key name may be a path into nested
 /// objects, <c>rope_parameters.rope_theta</c>, which is where files written by transformers 5 keep the rotary settings.
 /// A multimodal model's file (Gemma 3 4B and larger, LLaVA) keeps its language model's settings in a <c>text_config</c>
@@ -280,6 +281,14 @@ public sealed class ConfigSetting
         ArgumentNullException.ThrowIfNull(value);
         return MissingMeansJson("\"" + JsonEncodedText.Encode(value) + "\"");
     }
+
+    /// <summary>
+    /// This integer or real setting (made <see cref="NullMeansNone"/>), compared also when the file states none of its keys,
+    /// as a null, none: the one family a <c>model_type</c> setting beside it admits defaults the key to none (Gemma 3's
+    /// <c>attn_logit_softcapping</c> and <c>final_logit_softcapping</c>, where Gemma 2's mean 50 and 30). Only a declared 0
+    /// agrees.
+    /// </summary>
+    public ConfigSetting MissingMeansNone() => MissingMeansJson("null");
 
     private ConfigSetting MissingMeansJson(string json)
     {

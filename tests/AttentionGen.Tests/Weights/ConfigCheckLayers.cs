@@ -33,3 +33,9 @@ internal partial class DecoderGemma1Windowed;
     Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true,
     RopeTheta = 1000000f, SlidingWindow = 5, SlidingWindowPattern = 3, TiedEmbeddings = true)]
 internal partial class DecoderGemma3WithOneRotaryBase;
+
+// Gemma 3 with Gemma 2's caps on scores and logits, which Gemma 3's files hold null or leave out (no cap either way).
+[TransformerDecoder(Vocab = 48, Layers = 3, ModelDim = 32, Heads = 4, KvHeads = 1, HeadDim = 16, FfnDim = 48, MaxSeqLen = 24, NormEpsilon = 1e-6f,
+    Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true,
+    Softcap = 5f, FinalLogitSoftcap = 3f, RopeTheta = 1000000f, LocalRopeTheta = 10000f, SlidingWindow = 5, SlidingWindowPattern = 3, TiedEmbeddings = true)]
+internal partial class DecoderGemma3Capped;

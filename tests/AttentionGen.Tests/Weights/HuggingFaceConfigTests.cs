@@ -653,6 +653,32 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void Gemma3sMissingCaps_MeanNoCap_AndAreRefusedByADeclarationThatCaps()
+    {
+        // Gemma3TextConfig's attn_logit_softcapping and final_logit_softcapping default to None, unlike Gemma 2's 50 and 30:
+        // a gemma3_text file without them (or a gemma3 one whose text_config lacks them) caps nothing.
+        const string Gemma3 = """
+            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16 }
+            """;
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Capped.CheckConfig(Write(Gemma3)));
+        Assert.Equal(
+            [
+                new ConfigMismatch("Softcap", "5", "attn_logit_softcapping", "missing, which means null"),
+                new ConfigMismatch("FinalLogitSoftcap", "3", "final_logit_softcapping", "missing, which means null"),
+            ],
+            e.Mismatches);
+        Assert.Contains("Softcap = 5, but the config's attn_logit_softcapping is missing, which means null", e.Message);
+        const string Wrapper = """
+            { "model_type": "gemma3", "text_config": { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16 } }
+            """;
+        Assert.Equal(2, Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Capped.CheckConfig(Write(Wrapper))).Mismatches.Count);
+
+        // Stated caps are compared as before; a declaration without caps agrees with a file without them.
+        Assert.Equal(5, DecoderGemma3Capped.CheckConfig(Write(Gemma3.Replace("16 }", "16, \"attn_logit_softcapping\": 5.0, \"final_logit_softcapping\": 3.0 }", StringComparison.Ordinal))));
+        Assert.Equal(3, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
+    }
+
+    [Fact]
     public void Gemma1sMissingOrNullHiddenActivation_MeansTheTanhGelu_WhateverHiddenActSays()
     {
         // google/gemma-2b's config.json says "hidden_act": "gelu" and no hidden_activation, which transformers' Gemma code
