@@ -543,19 +543,19 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         settings.Add(ConfigCheckEmitter.BooleanOf("Windowed (SlidingWindow > 0)", "true", "use_sliding_window"));
                         settings.Add(ConfigCheckEmitter.Integer("SlidingWindowPattern", "sliding_window_pattern"));
                         settings.Add(ConfigCheckEmitter.LayerTypes("SlidingWindowPattern", "layer_types"));
-                        if (GemmaFamily is not null)
+                        if (GemmaFamily == "gemma3_text")
                         {
-                            // Gemma 3 reads a missing base of the windowed layers as 10000.
-                            string localRopeTheta = ConfigCheckEmitter.RealOf("LocalRopeTheta", Block.LocalRopeTheta > 0 ? "LocalRopeTheta" : "RopeTheta", "rope_local_base_freq", "rope_parameters.sliding_attention.rope_theta");
-                            settings.Add(GemmaFamily == "gemma3_text" ? ConfigCheckEmitter.MissingMeans(localRopeTheta, "10000") : localRopeTheta);
-                            if (GemmaFamily == "gemma3_text")
-                            {
-                                // transformers scales the full layers' frequencies only; without a base of their own (none, or
-                                // RopeTheta's) the windowed layers share the full layers' tables here, scaling too.
-                                bool scaled = Block.LinearRopeScaling > 0 && !Block.HasLocalRope;
-                                settings.Add(ConfigCheckEmitter.MissingMeans(ConfigCheckEmitter.Text("RopeScaling of windowed layers", scaled ? "Linear" : "none",
-                                    new[] { scaled ? "linear" : "default" }, "rope_parameters.sliding_attention.rope_type"), "\"default\""));
-                            }
+                            // Gemma 3 reads a missing base of the windowed layers as 10000 (Gemma 1 and 2 have no such key: a
+                            // base of their own is refused above). Without one of their own (LocalRopeTheta 0 or RopeTheta's,
+                            // no LocalRopeTheta constant) they turn by RopeTheta.
+                            settings.Add(ConfigCheckEmitter.MissingMeans(ConfigCheckEmitter.RealOf("LocalRopeTheta", Block.HasLocalRope ? "LocalRopeTheta" : "RopeTheta",
+                                "rope_local_base_freq", "rope_parameters.sliding_attention.rope_theta"), "10000"));
+
+                            // transformers scales the full layers' frequencies only; without a base of their own the windowed
+                            // layers share the full layers' tables here, scaling too.
+                            bool scaled = Block.LinearRopeScaling > 0 && !Block.HasLocalRope;
+                            settings.Add(ConfigCheckEmitter.MissingMeans(ConfigCheckEmitter.Text("RopeScaling of windowed layers", scaled ? "Linear" : "none",
+                                new[] { scaled ? "linear" : "default" }, "rope_parameters.sliding_attention.rope_type"), "\"default\""));
                         }
                     }
                     else
@@ -618,7 +618,9 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     yield return ConfigCheckEmitter.FamilyFixes("Norm", Block.Norm + " (the family's is GemmaRmsNorm)");
                 }
 
-                if (!gemma && Block.LocalRopeTheta > 0)
+                // Only Gemma 3 gives its windowed layers a base of their own; every other family, Gemma 1 and 2 among them,
+                // rotates each layer by rope_theta. A LocalRopeTheta equal to RopeTheta is what 0 means, one base.
+                if (GemmaFamily != "gemma3_text" && Block.HasLocalRope)
                 {
                     yield return ConfigCheckEmitter.FamilyFixes("LocalRopeTheta", ConfigCheckEmitter.Number(Block.LocalRopeTheta) + " (the family has one rotary base)");
                 }

@@ -39,3 +39,21 @@ internal partial class DecoderGemma3WithOneRotaryBase;
     Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true,
     Softcap = 5f, FinalLogitSoftcap = 3f, RopeTheta = 1000000f, LocalRopeTheta = 10000f, SlidingWindow = 5, SlidingWindowPattern = 3, TiedEmbeddings = true)]
 internal partial class DecoderGemma3Capped;
+
+// Gemma 2 with a second rotary base for its windowed layers, which Gemma 2 rotates by rope_theta like the others.
+[TransformerDecoder(Vocab = 40, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, HeadDim = 16, FfnDim = 48, MaxSeqLen = 20, NormEpsilon = 1e-6f,
+    Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, Softcap = 5f, Scale = 0.25f, SandwichNorm = true, ScaleEmbeddings = true,
+    FinalLogitSoftcap = 3f, SlidingWindow = 6, SlidingWindowPattern = 2, LocalRopeTheta = 20000f, TiedEmbeddings = true)]
+internal partial class DecoderGemma2WithLocalBase;
+
+// The same with RopeTheta (10000) written as LocalRopeTheta: one base, as 0 says, and the same model.
+[TransformerDecoder(Vocab = 40, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, HeadDim = 16, FfnDim = 48, MaxSeqLen = 20, NormEpsilon = 1e-6f,
+    Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, Softcap = 5f, Scale = 0.25f, SandwichNorm = true, ScaleEmbeddings = true,
+    FinalLogitSoftcap = 3f, SlidingWindow = 6, SlidingWindowPattern = 2, LocalRopeTheta = 10000f, TiedEmbeddings = true)]
+internal partial class DecoderGemma2WithRopeThetaAsLocalBase;
+
+// Gemma 1 with a window and a second rotary base for it, neither of which Gemma 1 has.
+[TransformerDecoder(Vocab = 40, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 1, HeadDim = 16, FfnDim = 48, MaxSeqLen = 20, NormEpsilon = 1e-6f,
+    Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, ScaleEmbeddings = true, SlidingWindow = 6, LocalRopeTheta = 20000f,
+    TiedEmbeddings = true)]
+internal partial class DecoderGemma1WithLocalBase;

@@ -705,6 +705,29 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void ASecondRotaryBase_IsRefusedByGemma1And2_WhichRotateEveryLayerByRopeTheta()
+    {
+        // GemmaConfig and Gemma2Config have one rope_theta and no key for a windowed layers' base (Gemma 3's
+        // rope_local_base_freq): a declaration whose windowed layers turn by 20000 is another model than any of their files.
+        const string Gemma2 = """
+            { "model_type": "gemma2", "hidden_size": 32, "query_pre_attn_scalar": 16, "attn_logit_softcapping": 5.0,
+              "final_logit_softcapping": 3.0, "rope_theta": 10000.0, "sliding_window": 6 }
+            """;
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma2WithLocalBase.CheckConfig(Write(Gemma2)));
+        Assert.Equal(new ConfigMismatch("LocalRopeTheta", "20000 (the family has one rotary base)", "model_type", "\"gemma2\""), Assert.Single(e.Mismatches));
+        Assert.Contains("LocalRopeTheta = 20000 (the family has one rotary base), but the config's model_type is \"gemma2\"", e.Message);
+
+        // LocalRopeTheta equal to RopeTheta is what 0 means: one base, the model the file describes.
+        Assert.Equal(7, DecoderGemma2WithRopeThetaAsLocalBase.CheckConfig(Write(Gemma2)));
+
+        const string Gemma1 = """
+            { "model_type": "gemma", "hidden_size": 32 }
+            """;
+        var gemma1 = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma1WithLocalBase.CheckConfig(Write(Gemma1)));
+        Assert.Equal(["LocalRopeTheta", "SlidingWindow"], gemma1.Mismatches.Select(m => m.Option));
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));
