@@ -49,8 +49,8 @@ internal static class ConfigCheckEmitter
     public static string NullMeansNone(string setting) => setting + ".NullMeansNone()";
 
     /// <summary>
-    /// <paramref name="setting"/>, compared as <paramref name="value"/> (a C# literal: a number, or a string for a text
-    /// option) when the config states none of its keys, every family reading it so, or the one family the declaration's
+    /// <paramref name="setting"/>, compared as <paramref name="value"/> (a C# literal: a number, a string for a text
+    /// option, or a boolean) when the config states none of its keys, every family reading it so, or the one family the declaration's
     /// <c>model_type</c> setting admits (see the runtime's <c>ConfigSetting.MissingMeans</c>).
     /// </summary>
     public static string MissingMeans(string setting, string value) => $"{setting}.MissingMeans({value})";
@@ -64,6 +64,23 @@ internal static class ConfigCheckEmitter
 
     /// <summary>Which layers are windowed (the generated <c>IsWindowed</c>), against a config's per-layer list <paramref name="key"/>.</summary>
     public static string LayerTypes(string option, string key) => $"{ConfigSetting}.LayerTypes(\"{option}\", Layers, IsWindowed, {Keys(new[] { key })})";
+
+    /// <summary>
+    /// A <see cref="LayerTypes"/> <paramref name="setting"/> compared also when the config lists no layers but windows, with
+    /// the list Qwen2 and Qwen3 derive: the layers from <paramref name="key"/> (<c>max_window_layers</c>; <paramref name="whenMissing"/>
+    /// when the config has none) on windowed (see the runtime's <c>ConfigSetting.MissingMeansWindowedFrom</c>).
+    /// </summary>
+    public static string MissingMeansWindowedFrom(string setting, string key, int whenMissing) =>
+        $"{setting}.MissingMeansWindowedFrom(\"{key}\", {whenMissing.ToString(CultureInfo.InvariantCulture)})";
+
+    /// <summary>
+    /// A <see cref="LayerTypes"/> <paramref name="setting"/> compared also when the config lists no layers but windows, with
+    /// the list SmolLM3 derives: the layers that do not rotate windowed, as <paramref name="flagsKey"/> or else
+    /// <paramref name="intervalKey"/> (<paramref name="intervalWhenMissing"/> when the config has none) says (see the
+    /// runtime's <c>ConfigSetting.MissingMeansWindowedUnrotated</c>).
+    /// </summary>
+    public static string MissingMeansWindowedUnrotated(string setting, string flagsKey, string intervalKey, int intervalWhenMissing) =>
+        $"{setting}.MissingMeansWindowedUnrotated(\"{flagsKey}\", \"{intervalKey}\", {intervalWhenMissing.ToString(CultureInfo.InvariantCulture)})";
 
     /// <summary>Which layers <paramref name="predicate"/> (a generated <c>static bool (int layer)</c>) holds for, against a config's per-layer list of 1 and 0.</summary>
     public static string LayerFlags(string option, string predicate, string key) => $"{ConfigSetting}.LayerFlags(\"{option}\", Layers, {predicate}, {Keys(new[] { key })})";

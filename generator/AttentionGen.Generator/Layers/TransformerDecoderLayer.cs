@@ -357,6 +357,16 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
 
         private bool Gpt2 => Names == WeightNames.Gpt2;
 
+        /// <summary>The <c>model_type</c> of this declaration's files (<c>llama</c> admitting Mistral's and Phi-3's too; see <see cref="ConfigSettings"/>).</summary>
+        private string ModelType =>
+            Gpt2 ? "gpt2"
+            : GemmaFamily ?? (Block.PostSublayerNorm ? "olmo2"
+            : Block.SkipsRopeInSomeLayers ? "smollm3"
+            : Granite ? "granite"
+            : Block.QueryKeyNorm ? "qwen3"
+            : Block.QueryKeyValueBias && !Block.Bias ? "qwen2"
+            : "llama");
+
         /// <summary>Gemma's families: its RMSNorm; with sandwich norms Gemma 2; with Q and K normalized too, Gemma 3's text model.</summary>
         private string? GemmaFamily =>
             Block.SandwichNorm && Block.QueryKeyNorm ? "gemma3_text" : Block.SandwichNorm ? "gemma2" : Block.Norm == NormKind.GemmaRmsNorm ? "gemma" : null;
@@ -420,14 +430,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                 // every fourth layer unrotated.
                 var settings = new List<string>
                 {
-                    Gpt2 ? ConfigCheckEmitter.Text("Architecture", "gpt2", new[] { "gpt2" }, "model_type")
-                    : GemmaFamily is { } gemma ? ConfigCheckEmitter.Text("Architecture", gemma, new[] { gemma }, "model_type")
-                    : Block.PostSublayerNorm ? ConfigCheckEmitter.Text("Architecture", "olmo2", new[] { "olmo2" }, "model_type")
-                    : Block.SkipsRopeInSomeLayers ? ConfigCheckEmitter.Text("Architecture", "smollm3", new[] { "smollm3" }, "model_type")
-                    : Granite ? ConfigCheckEmitter.Text("Architecture", "granite", new[] { "granite" }, "model_type")
-                    : Block.QueryKeyNorm ? ConfigCheckEmitter.Text("Architecture", "qwen3", new[] { "qwen3" }, "model_type")
-                    : Block.QueryKeyValueBias && !Block.Bias ? ConfigCheckEmitter.Text("Architecture", "qwen2", new[] { "qwen2" }, "model_type")
-                    : ConfigCheckEmitter.Text("Architecture", "llama", new[] { "llama", "mistral", "phi3" }, "model_type"),
+                    ConfigCheckEmitter.Text("Architecture", ModelType, ModelType == "llama" ? new[] { "llama", "mistral", "phi3" } : new[] { ModelType }, "model_type"),
                 };
 
                 // The scores' scale: Granite's attention_multiplier and Gemma 2 and 3's query_pre_attn_scalar state it (below);
@@ -540,9 +543,19 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         // A null sliding_window (Mistral v0.2 and later) or "use_sliding_window": false (Qwen2's files)
                         // windows no layer.
                         settings.Add(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.Integer("SlidingWindow", "sliding_window")));
-                        settings.Add(ConfigCheckEmitter.BooleanOf("Windowed (SlidingWindow > 0)", "true", "use_sliding_window"));
+
+                        // Qwen2, Qwen3 and SmolLM3 window no layer without "use_sliding_window": true, and derive the layer
+                        // types a file does not list: Qwen the layers from max_window_layers (28 when missing) on, SmolLM3
+                        // the layers no_rope_layers (or its interval, 4 when missing) leaves unrotated. Their declarations
+                        // window every layer (SlidingWindowPattern 0, below), which only max_window_layers 0 derives.
+                        bool switched = ModelType is "qwen2" or "qwen3" or "smollm3";
+                        string windowSwitch = ConfigCheckEmitter.BooleanOf("Windowed (SlidingWindow > 0)", "true", "use_sliding_window");
+                        settings.Add(switched ? ConfigCheckEmitter.MissingMeans(windowSwitch, "false") : windowSwitch);
                         settings.Add(ConfigCheckEmitter.Integer("SlidingWindowPattern", "sliding_window_pattern"));
-                        settings.Add(ConfigCheckEmitter.LayerTypes("SlidingWindowPattern", "layer_types"));
+                        string layerTypes = ConfigCheckEmitter.LayerTypes("SlidingWindowPattern", "layer_types");
+                        settings.Add(ModelType == "smollm3" ? ConfigCheckEmitter.MissingMeansWindowedUnrotated(layerTypes, "no_rope_layers", "no_rope_layer_interval", 4)
+                            : switched ? ConfigCheckEmitter.MissingMeansWindowedFrom(layerTypes, "max_window_layers", 28)
+                            : layerTypes);
                         if (GemmaFamily == "gemma3_text")
                         {
                             // Gemma 3 reads a missing base of the windowed layers as 10000 (Gemma 1 and 2 have no such key: a

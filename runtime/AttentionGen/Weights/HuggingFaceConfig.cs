@@ -16,7 +16,9 @@ namespace AttentionGen;
 /// depends on the model family; a setting made with <see cref="ConfigSetting.NullMeansNone"/> compares a null as none,
 /// and one made with <see cref="ConfigSetting.MissingMeans(double)"/> or <see cref="ConfigSetting.MissingMeansNone"/> a
 /// missing key as what transformers reads then, in every family or in the one family the declaration's <c>model_type</c>
-/// setting admits),
+/// setting admits, and one made with <see cref="ConfigSetting.MissingMeansWindowedFrom"/> or
+/// <see cref="ConfigSetting.MissingMeansWindowedUnrotated"/> a missing <c>layer_types</c> as the list that family derives
+/// from the file's other keys),
 /// under the first of its key names the file has. A key name may be a path into nested
 /// objects, <c>rope_parameters.rope_theta</c>, which is where files written by transformers 5 keep the rotary settings.
 /// A multimodal model's file (Gemma 3 4B and larger, LLaVA) keeps its language model's settings in a <c>text_config</c>
@@ -87,12 +89,17 @@ public static class HuggingFaceConfig
         int stated = 0;
         foreach (var setting in settings)
         {
+            if (setting.IsOff(config))
+            {
+                continue;
+            }
+
             if (setting.Find(config) is not var (key, value))
             {
                 // A key every family (or the declaration's one family) defaults the same way is compared, missing, as that default.
-                if (setting.WhenMissing is { } missing && !setting.Agrees(missing))
+                if (setting.WhenMissing(config) is var (missing, means) && !setting.Agrees(missing))
                 {
-                    mismatches.Add(new ConfigMismatch(setting.Option, setting.Declared, setting.AnyKey, "missing, which means " + missing.GetRawText()));
+                    mismatches.Add(new ConfigMismatch(setting.Option, setting.Declared, setting.AnyKey, "missing, which means " + means));
                 }
 
                 continue;
@@ -144,14 +151,28 @@ public sealed class ConfigSetting
     private readonly string[] _keys;
     private readonly Func<JsonElement, bool> _agrees;
 
+    /// <summary>The key whose <c>true</c> switches a window on (Qwen2's, Qwen3's and SmolLM3's files).</summary>
+    private const string WindowSwitch = "use_sliding_window";
+
+    /// <summary>The window's size, whose null windows no layer.</summary>
+    private const string WindowSize = "sliding_window";
+
     /// <summary>A key whose <c>false</c> turns the feature this setting checks off, so the setting is not compared.</summary>
-    private readonly string? _offSwitch;
+    private string? _offSwitch;
 
     /// <summary>Whether a null in the file is compared, as none (0 in the declaration), rather than left alone.</summary>
-    private readonly bool _nullMeansNone;
+    private bool _nullMeansNone;
 
-    private ConfigSetting(string option, string declared, string[] keys, Func<JsonElement, bool> agrees, string? offSwitch = null, bool nullMeansNone = false,
-        JsonElement? whenMissing = null)
+    /// <summary>
+    /// What a file that states none of the keys (or holds them null) means, read from the rest of the file, and that as
+    /// text for the message; none when it is not compared.
+    /// </summary>
+    private Func<JsonElement, (JsonElement Value, string Means)?>? _whenMissing;
+
+    /// <summary>For a <see cref="LayerTypes"/> setting, how many layers it lists.</summary>
+    private int? _layers;
+
+    private ConfigSetting(string option, string declared, string[] keys, Func<JsonElement, bool> agrees)
     {
         ArgumentNullException.ThrowIfNull(option);
         ArgumentNullException.ThrowIfNull(keys);
@@ -160,9 +181,6 @@ public sealed class ConfigSetting
         Declared = declared;
         _keys = keys;
         _agrees = agrees;
-        _offSwitch = offSwitch;
-        _nullMeansNone = nullMeansNone;
-        WhenMissing = whenMissing;
     }
 
     /// <summary>The declaration's option, e.g. <c>Heads</c>.</summary>
@@ -171,8 +189,11 @@ public sealed class ConfigSetting
     /// <summary>Its declared value as text.</summary>
     public string Declared { get; }
 
-    /// <summary>What a file that states none of the keys (or holds them null) means, when the families it may be default it alike; else none.</summary>
-    internal JsonElement? WhenMissing { get; }
+    /// <summary>
+    /// What <paramref name="config"/>, stating none of the keys (or holding them null), means, when the families it may be
+    /// default it alike or derive it from its other keys; else none.
+    /// </summary>
+    internal (JsonElement Value, string Means)? WhenMissing(JsonElement config) => _whenMissing?.Invoke(config);
 
     /// <summary>The keys, named as one when the file states none.</summary>
     internal string AnyKey => string.Join(" or ", _keys);
@@ -225,9 +246,13 @@ public sealed class ConfigSetting
     public static ConfigSetting LayerTypes(string option, int layers, Func<int, bool> windowed, params string[] keys)
     {
         ArgumentNullException.ThrowIfNull(windowed);
-        return PerLayer(option, layers, layer => windowed(layer) ? "sliding_attention" : "full_attention",
+        var setting = PerLayer(option, layers, layer => windowed(layer) ? LayerType(windowed: true) : LayerType(windowed: false),
             value => value.ValueKind == JsonValueKind.String ? value.GetString() : null, keys);
+        setting._layers = layers;
+        return setting;
     }
+
+    private static string LayerType(bool windowed) => windowed ? "sliding_attention" : "full_attention";
 
     /// <summary>
     /// A per-layer list of 1 and 0 (SmolLM3's <c>no_rope_layers</c>: 1 where the layer rotates Q and K), which must hold
@@ -256,14 +281,21 @@ public sealed class ConfigSetting
     public ConfigSetting UnlessOff(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return new(Option, Declared, _keys, _agrees, key, _nullMeansNone, WhenMissing);
+        var copy = Copy();
+        copy._offSwitch = key;
+        return copy;
     }
 
     /// <summary>
     /// This integer or real setting, compared also when the file holds null, which transformers reads as none: a null
     /// <c>attn_logit_softcapping</c> caps no score, a null <c>sliding_window</c> windows no layer. Only a declared 0 agrees.
     /// </summary>
-    public ConfigSetting NullMeansNone() => new(Option, Declared, _keys, _agrees, _offSwitch, nullMeansNone: true, WhenMissing);
+    public ConfigSetting NullMeansNone()
+    {
+        var copy = Copy();
+        copy._nullMeansNone = true;
+        return copy;
+    }
 
     /// <summary>
     /// This number setting, compared also when the file states none of its keys, as <paramref name="value"/>: what every
@@ -290,16 +322,108 @@ public sealed class ConfigSetting
     /// </summary>
     public ConfigSetting MissingMeansNone() => MissingMeansJson("null");
 
+    /// <summary>
+    /// This boolean setting, compared also when the file states none of its keys, as <paramref name="value"/>: Qwen2's,
+    /// Qwen3's and SmolLM3's configs read a missing <c>use_sliding_window</c> as false, windowing no layer.
+    /// </summary>
+    public ConfigSetting MissingMeans(bool value) => MissingMeansJson(value ? "true" : "false");
+
+    /// <summary>
+    /// This <see cref="LayerTypes"/> setting, compared also when the file lists no layers but windows some (holds
+    /// <c>"use_sliding_window": true</c> and a <c>sliding_window</c> that is not null), with the list Qwen2's and Qwen3's
+    /// configs derive then: the layers from the file's <paramref name="key"/> (<c>max_window_layers</c>;
+    /// <paramref name="whenMissing"/>, 28, when the file has none) on windowed, those before it not. For a family whose
+    /// declarations window every layer or none: a list of both kinds is said to be one no declaration states.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This is not a <see cref="LayerTypes"/> setting.</exception>
+    public ConfigSetting MissingMeansWindowedFrom(string key, int whenMissing)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return MissingMeansWindowed(config =>
+        {
+            int? stated = Lookup(config, key) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt32(out int first) ? first : null;
+            int from = stated ?? whenMissing;
+            return (layer => layer >= from, $"the layers from {key}, {(stated is null ? "missing and so " : "")}{from.ToString(CultureInfo.InvariantCulture)}, windowed");
+        });
+    }
+
+    /// <summary>
+    /// This <see cref="LayerTypes"/> setting, compared also when the file lists no layers but windows some (as
+    /// <see cref="MissingMeansWindowedFrom"/> says), with the list SmolLM3's config derives then: the layers that do not
+    /// rotate windowed, those that do not, as the file's <paramref name="flagsKey"/> (<c>no_rope_layers</c>, 0 for a layer
+    /// that does not) says or, without it, its <paramref name="intervalKey"/> (<c>no_rope_layer_interval</c>;
+    /// <paramref name="intervalWhenMissing"/>, 4, when the file has none: every such layer unrotated). For a family whose
+    /// declarations window every layer or none, as there.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This is not a <see cref="LayerTypes"/> setting.</exception>
+    public ConfigSetting MissingMeansWindowedUnrotated(string flagsKey, string intervalKey, int intervalWhenMissing)
+    {
+        ArgumentNullException.ThrowIfNull(flagsKey);
+        ArgumentNullException.ThrowIfNull(intervalKey);
+        return MissingMeansWindowed(config =>
+        {
+            if (Lookup(config, flagsKey) is { ValueKind: JsonValueKind.Array } flags)
+            {
+                // A 0 marks a layer that does not rotate; any other flag one that does.
+                var unrotated = flags.EnumerateArray().Select(flag => flag.ValueKind == JsonValueKind.Number && flag.TryGetDouble(out double f) && f == 0).ToArray();
+                return (layer => layer < unrotated.Length && unrotated[layer], $"the layers {flagsKey} leaves unrotated windowed");
+            }
+
+            int? stated = Lookup(config, intervalKey) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt32(out int n) && n > 0 ? n : null;
+            int interval = stated ?? intervalWhenMissing;
+            return (layer => (layer + 1) % interval == 0,
+                $"the layers {intervalKey}, {(stated is null ? "missing and so " : "")}{interval.ToString(CultureInfo.InvariantCulture)}, leaves unrotated windowed");
+        });
+    }
+
+    /// <summary>
+    /// This <see cref="LayerTypes"/> setting, with a missing list compared as <paramref name="derive"/> gives it from the
+    /// file (which layers are windowed, and how the file says so) when the file windows, and not compared when it does not
+    /// (the window's switch and size are compared on their own).
+    /// </summary>
+    private ConfigSetting MissingMeansWindowed(Func<JsonElement, (Func<int, bool> Windowed, string How)> derive)
+    {
+        if (_layers is not int layers)
+        {
+            throw new InvalidOperationException($"Only a {nameof(LayerTypes)} setting lists layers to derive; {Option} is not one.");
+        }
+
+        var copy = Copy();
+        copy._whenMissing = config =>
+        {
+            if (Lookup(config, WindowSwitch) is not { ValueKind: JsonValueKind.True } || Lookup(config, WindowSize) is { ValueKind: JsonValueKind.Null })
+            {
+                return null;
+            }
+
+            var (windowed, how) = derive(config);
+            var types = Enumerable.Range(0, layers).Select(layer => LayerType(windowed(layer))).ToArray();
+            using var list = JsonDocument.Parse("[" + string.Join(", ", types.Select(type => "\"" + type + "\"")) + "]");
+            string mix = types.Distinct(StringComparer.Ordinal).Count() > 1 ? ": some layers and not others, which no declaration of the family states" : "";
+            return (list.RootElement.Clone(), $"{list.RootElement.GetRawText()} ({how}{mix})");
+        };
+        return copy;
+    }
+
     private ConfigSetting MissingMeansJson(string json)
     {
         using var parsed = JsonDocument.Parse(json);
-        return new(Option, Declared, _keys, _agrees, _offSwitch, _nullMeansNone, parsed.RootElement.Clone());
+        var value = parsed.RootElement.Clone();
+        var copy = Copy();
+        copy._whenMissing = _ => (value, value.GetRawText());
+        return copy;
     }
+
+    /// <summary>This setting as it is, to change one thing of the copy.</summary>
+    private ConfigSetting Copy() => (ConfigSetting)MemberwiseClone();
+
+    /// <summary>Whether the file switches the feature this setting checks off, so that it is not compared, stated or missing.</summary>
+    internal bool IsOff(JsonElement config) => _offSwitch is not null && Lookup(config, _offSwitch) is { ValueKind: JsonValueKind.False };
 
     /// <summary>The first key the file states (not null), and its value; none when the file switches the feature off.</summary>
     internal (string Key, JsonElement Value)? Find(JsonElement config)
     {
-        if (_offSwitch is not null && Lookup(config, _offSwitch) is { ValueKind: JsonValueKind.False })
+        if (IsOff(config))
         {
             return null;
         }

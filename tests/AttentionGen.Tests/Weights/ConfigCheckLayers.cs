@@ -57,3 +57,16 @@ internal partial class DecoderGemma2WithRopeThetaAsLocalBase;
     Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, ScaleEmbeddings = true, SlidingWindow = 6, LocalRopeTheta = 20000f,
     TiedEmbeddings = true)]
 internal partial class DecoderGemma1WithLocalBase;
+
+// Qwen2, Qwen3 and SmolLM3 windowing every layer to the last 6 positions (their declarations window every layer or none).
+[TransformerDecoder(Vocab = 48, Layers = 2, ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 64, MaxSeqLen = 22, NormEpsilon = 1e-6f,
+    RopeTheta = 1000000f, QueryKeyValueBias = true, SlidingWindow = 6, TiedEmbeddings = true)]
+internal partial class DecoderQwen2Windowed;
+
+[TransformerDecoder(Vocab = 56, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, HeadDim = 16, FfnDim = 48, MaxSeqLen = 24, NormEpsilon = 1e-6f,
+    RopeTheta = 1000000f, QueryKeyNorm = true, SlidingWindow = 6, TiedEmbeddings = true)]
+internal partial class DecoderQwen3Windowed;
+
+[TransformerDecoder(Vocab = 48, Layers = 3, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 24, MaxBatchTokens = 8,
+    NormEpsilon = 1e-6f, RopeTheta = 5000000f, NoRopeInterval = 3, SlidingWindow = 6, TiedEmbeddings = true)]
+internal partial class DecoderSmolLm3Windowed;

@@ -728,6 +728,66 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void AQwenFileWithoutLayerTypes_WindowsTheLayersFromMaxWindowLayersOn_AndIsRefusedByADeclarationWindowingOthers()
+    {
+        // Qwen2Config and Qwen3Config derive a missing layer_types from use_sliding_window (false when missing) and
+        // max_window_layers (28 when missing): the layers from max_window_layers on are windowed, those before it not. A
+        // Qwen declaration windows every layer or none, so only max_window_layers 0 agrees with DecoderQwen2Windowed.
+        const string Qwen2 = """
+            { "model_type": "qwen2", "hidden_size": 48, "num_hidden_layers": 2, "use_sliding_window": true, "sliding_window": 6, "max_window_layers": 0 }
+            """;
+        Assert.Equal(5, DecoderQwen2Windowed.CheckConfig(Write(Qwen2)));
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderQwen2Windowed.CheckConfig(Write(Qwen2.Replace("\"max_window_layers\": 0", "\"max_window_layers\": 1", StringComparison.Ordinal))));
+        Assert.Equal(
+            new ConfigMismatch("SlidingWindowPattern", "[sliding_attention, sliding_attention]", "layer_types",
+                "missing, which means [\"full_attention\", \"sliding_attention\"] (the layers from max_window_layers, 1, windowed: some layers and not others, which no declaration of the family states)"),
+            Assert.Single(e.Mismatches));
+        Assert.Contains("SlidingWindowPattern = [sliding_attention, sliding_attention], but the config's layer_types is missing", e.Message);
+
+        // Without max_window_layers, 28: neither of the two layers is windowed.
+        var unwindowed = Assert.Throws<ModelConfigMismatchException>(() => DecoderQwen2Windowed.CheckConfig(Write(Qwen2.Replace(", \"max_window_layers\": 0", "", StringComparison.Ordinal))));
+        Assert.Equal(
+            "missing, which means [\"full_attention\", \"full_attention\"] (the layers from max_window_layers, missing and so 28, windowed)",
+            Assert.Single(unwindowed.Mismatches).InFile);
+
+        // A file that lists layer_types (as transformers 4.53 and later write it) is compared layer by layer instead.
+        Assert.Equal(6, DecoderQwen2Windowed.CheckConfig(Write(Qwen2.Replace("\"max_window_layers\": 0", "\"max_window_layers\": 1, \"layer_types\": [\"sliding_attention\", \"sliding_attention\"]", StringComparison.Ordinal))));
+
+        // A file without use_sliding_window windows no layer.
+        var off = Assert.Throws<ModelConfigMismatchException>(() => DecoderQwen2Windowed.CheckConfig(Write(Qwen2.Replace("\"use_sliding_window\": true, ", "", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("Windowed (SlidingWindow > 0)", "true", "use_sliding_window", "missing, which means false"), Assert.Single(off.Mismatches));
+
+        // Qwen3 derives its layers alike.
+        var qwen3 = Qwen2.Replace("\"qwen2\"", "\"qwen3\"", StringComparison.Ordinal).Replace("48", "32", StringComparison.Ordinal);
+        Assert.Equal(5, DecoderQwen3Windowed.CheckConfig(Write(qwen3)));
+        var qwen3Later = Assert.Throws<ModelConfigMismatchException>(() => DecoderQwen3Windowed.CheckConfig(Write(qwen3.Replace("\"max_window_layers\": 0", "\"max_window_layers\": 1", StringComparison.Ordinal))));
+        Assert.Equal("layer_types", Assert.Single(qwen3Later.Mismatches).Key);
+    }
+
+    [Fact]
+    public void ASmolLm3FileWithoutLayerTypes_WindowsItsUnrotatedLayersOnly_WhichNoDeclarationStates()
+    {
+        // SmolLM3Config derives a missing layer_types from use_sliding_window and no_rope_layers (or, without them,
+        // no_rope_layer_interval, 4 when missing): only the layers that do not rotate are windowed. Its declarations window
+        // every layer or none, so a windowed one is refused unless the file lists its layers.
+        const string SmolLm3 = """
+            { "model_type": "smollm3", "hidden_size": 32, "num_hidden_layers": 3, "use_sliding_window": true, "sliding_window": 6,
+              "no_rope_layer_interval": 3, "no_rope_layers": [1, 1, 0] }
+            """;
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderSmolLm3Windowed.CheckConfig(Write(SmolLm3)));
+        Assert.Equal(
+            new ConfigMismatch("SlidingWindowPattern", "[sliding_attention, sliding_attention, sliding_attention]", "layer_types",
+                "missing, which means [\"full_attention\", \"full_attention\", \"sliding_attention\"] (the layers no_rope_layers leaves unrotated windowed: some layers and not others, which no declaration of the family states)"),
+            Assert.Single(e.Mismatches));
+        var byInterval = Assert.Throws<ModelConfigMismatchException>(() => DecoderSmolLm3Windowed.CheckConfig(Write(SmolLm3.Replace(", \"no_rope_layers\": [1, 1, 0]", "", StringComparison.Ordinal))));
+        Assert.Equal("layer_types", Assert.Single(byInterval.Mismatches).Key);
+
+        Assert.Equal(8, DecoderSmolLm3Windowed.CheckConfig(Write(SmolLm3.Replace("[1, 1, 0]", "[1, 1, 0], \"layer_types\": [\"sliding_attention\", \"sliding_attention\", \"sliding_attention\"]", StringComparison.Ordinal))));
+        var off = Assert.Throws<ModelConfigMismatchException>(() => DecoderSmolLm3Windowed.CheckConfig(Write(SmolLm3.Replace("\"use_sliding_window\": true, ", "", StringComparison.Ordinal))));
+        Assert.Equal("use_sliding_window", Assert.Single(off.Mismatches).Key);
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));
