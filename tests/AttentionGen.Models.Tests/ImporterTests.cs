@@ -199,6 +199,115 @@ public sealed class ImporterTests : IDisposable
     }
 
     [Theory]
+    [InlineData("embeddings.token_type_embeddings.weight")]
+    [InlineData("embeddings.position_embeddings.weight")]
+    [InlineData("embeddings.LayerNorm.weight")]
+    [InlineData("encoder.layer.1.attention.output.LayerNorm.bias")]
+    public void A_named_tensor_no_node_reads_is_refused_naming_it(string name)
+    {
+        // The graph holds the tensor but computes without it (its Gather and the Add of what it gathers, or its
+        // LayerNorm Mul or Add, taken out). It used to be imported all the same, and BertModel used it: token type
+        // row 0 added to every token, a LayerNorm scale or shift the graph never applied.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var graph = tiny.Model.Graph;
+        var reader = graph.Node.Single(n => n.Input.Contains(name));
+        if (reader.OpType == "Gather")
+        {
+            var add = graph.Node.Single(n => n.OpType == "Add" && n.Input.Contains(reader.Output[0]));
+            Bypass(graph, add, add.Input.Single(i => i != reader.Output[0]));
+            graph.Node.Remove(reader);
+        }
+        else
+        {
+            Bypass(graph, reader, reader.Input.Single(i => i != name));
+        }
+
+        var error = ImportFails(tiny);
+        Assert.Contains($"initializer '{name}' is never used by the graph: no node reads it;", error.Message);
+    }
+
+    [Fact]
+    public void Token_type_embeddings_beside_a_folded_row_0_are_refused_naming_them()
+    {
+        // As an export that took no token types and folded their lookup into a constant writes it: the graph adds token
+        // type row 0, as an anonymous tensor, to every token. The table itself is left unread; imported, BertModel would
+        // add the row each token's type picks, the same only for type 0, so the import refuses rather than guess.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var graph = tiny.Model.Graph;
+        var gather = graph.Node.Single(n => n.OpType == "Gather" && n.Input[0] == "embeddings.token_type_embeddings.weight");
+        var rowZero = FloatInitializer("token_type_row_0", 8);
+        rowZero.RawData = ByteString.CopyFrom(tiny.Weights["embeddings.token_type_embeddings.weight"].AsSpan(0, 8).ToArray().SelectMany(BitConverter.GetBytes).ToArray());
+        graph.Initializer.Add(rowZero);
+        Bypass(graph, gather, rowZero.Name);
+        var error = ImportFails(tiny);
+        Assert.Contains("initializer 'embeddings.token_type_embeddings.weight' is never used by the graph: no node reads it;", error.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_named_tensor_read_only_by_nodes_no_output_comes_from_is_refused_naming_them(bool shapeRead)
+    {
+        // The position embeddings are still gathered, but the sum no longer adds them: the Gather computes for nothing,
+        // or for a Shape only, which reshapes the sum to the shape it already has and reads none of the values.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var graph = tiny.Model.Graph;
+        var gather = graph.Node.Single(n => n.OpType == "Gather" && n.Input[0] == "embeddings.position_embeddings.weight");
+        var add = graph.Node.Single(n => n.OpType == "Add" && n.Input.Contains(gather.Output[0]));
+        var sum = add.Input.Single(i => i != gather.Output[0]);
+        Bypass(graph, add, sum);
+        if (shapeRead)
+        {
+            graph.Node.Insert(graph.Node.IndexOf(gather) + 1, new NodeProto { OpType = "Shape", Name = "Shape_of_positions", Input = { gather.Output[0] }, Output = { "positions_shape" } });
+            InsertAfter(graph, sum, "Reshape", "Reshape_to_positions_shape", "positions_shape");
+        }
+
+        var error = ImportFails(tiny);
+        Assert.Contains($"initializer 'embeddings.position_embeddings.weight' is never used by the graph: only Gather '{gather.Name}' reads it, and no graph output depends on the values it computes;", error.Message);
+    }
+
+    [Fact]
+    public void A_pooler_whose_output_is_no_graph_output_is_refused()
+    {
+        // The pooler's nodes are there but their Tanh is not an output: the graph computes no pooler output, and
+        // BertModel's pooler used to be imported from them anyway.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var graph = tiny.Model.Graph;
+        var gemm = graph.Node.Single(n => n.OpType == "Gemm" && n.Input[1] == "pooler.dense.weight");
+        graph.Output.RemoveAt(1);
+        var error = ImportFails(tiny);
+        Assert.Contains($"initializer 'pooler.dense.weight' is never used by the graph: only Gemm '{gemm.Name}' reads it, and no graph output depends on the values it computes;", error.Message);
+    }
+
+    [Fact]
+    public void An_anonymous_Linear_weight_no_output_comes_from_is_refused_naming_it_and_its_Hugging_Face_name()
+    {
+        // The pooler as a MatMul by its anonymous [in, out] weight, its Tanh no output: the weight is named after its bias.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(Pooler: TinyBertPooler.MatMul));
+        var graph = tiny.Model.Graph;
+        var add = graph.Node.Single(n => n.OpType == "Add" && n.Input.Contains("pooler.dense.bias"));
+        var matMul = graph.Node.Single(n => n.OpType == "MatMul" && add.Input.Contains(n.Output[0]));
+        graph.Output.RemoveAt(1);
+        var error = ImportFails(tiny);
+        Assert.Contains($"initializer '{matMul.Input[1]}' (which would be 'pooler.dense.weight') is never used by the graph: only MatMul '{matMul.Name}' reads it, " +
+            "and no graph output depends on the values it computes;", error.Message);
+    }
+
+    [Fact]
+    public void Tensors_read_through_an_Identity_on_the_way_to_an_output_are_used()
+    {
+        // An Identity between an initializer and its reader, as some exports write for shared or renamed tensors,
+        // still uses it: the import is the same.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var graph = tiny.Model.Graph;
+        var gather = graph.Node.Single(n => n.OpType == "Gather" && n.Input[0] == "embeddings.token_type_embeddings.weight");
+        graph.Node.Insert(0, new NodeProto { OpType = "Identity", Name = "Identity_token_types", Input = { gather.Input[0] }, Output = { "token_types_identity" } });
+        gather.Input[0] = "token_types_identity";
+        var config = Import(tiny);
+        AssertHoldsExactly(tiny, BertNames.Expected(config));
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(1)]
     public void An_activation_the_importer_does_not_know_is_refused_naming_its_ops(int mishLayer)
@@ -583,6 +692,25 @@ public sealed class ImporterTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_directory, "model.safetensors")));
         Assert.False(File.Exists(Path.Combine(_directory, "model.config.json")));
         return error;
+    }
+
+    /// <summary>Takes <paramref name="node"/> out of the graph, every reader of its output (a node or a graph output) reading <paramref name="kept"/> instead.</summary>
+    private static void Bypass(GraphProto graph, NodeProto node, string kept)
+    {
+        var output = node.Output[0];
+        foreach (var reader in graph.Node)
+        {
+            for (int i = 0; i < reader.Input.Count; i++)
+            {
+                if (reader.Input[i] == output)
+                {
+                    reader.Input[i] = kept;
+                }
+            }
+        }
+
+        Assert.DoesNotContain(graph.Output, o => o.Name == output);
+        graph.Node.Remove(node);
     }
 
     /// <summary>Puts a node <paramref name="op"/>(value, <paramref name="operands"/>…) between <paramref name="value"/> and what reads it, under its name.</summary>

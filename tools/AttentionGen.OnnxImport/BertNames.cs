@@ -1,8 +1,13 @@
+using System.Text.RegularExpressions;
+
 namespace AttentionGen.OnnxImport;
 
 /// <summary>The tensors of a Hugging Face <c>BertModel</c> (no <c>bert.</c> prefix) and their shapes.</summary>
-public static class BertNames
+public static partial class BertNames
 {
+    /// <summary>The names of a one-layer <c>BertModel</c>: every tensor of any config is one of them, its layer index aside.</summary>
+    private static readonly HashSet<string> OneLayer = [.. Expected(new BertConfig(1, 1, 1, 1, 1, 1, 1, 1e-12, "gelu")).Keys];
+
     /// <summary>Whether <paramref name="name"/> is spelled like a <c>BertModel</c> tensor (an exporter's anonymous initializers are numbers).</summary>
     public static bool IsHuggingFaceName(string name)
     {
@@ -10,6 +15,17 @@ public static class BertNames
         return name.StartsWith("embeddings.", StringComparison.Ordinal)
             || name.StartsWith("encoder.", StringComparison.Ordinal)
             || name.StartsWith("pooler.", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="name"/> is one of the tensors a <c>BertModel</c> of some config has: an embedding table,
+    /// a LayerNorm's, a Linear's of any layer, the pooler's.
+    /// </summary>
+    public static bool IsBertModelTensor(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var layer = LayerPrefix().Match(name);
+        return OneLayer.Contains(layer.Success ? "encoder.layer.0." + name[layer.Length..] : name);
     }
 
     /// <summary>
@@ -61,4 +77,7 @@ public static class BertNames
 
         return tensors;
     }
+
+    [GeneratedRegex(@"^encoder\.layer\.\d+\.")]
+    private static partial Regex LayerPrefix();
 }

@@ -22,9 +22,9 @@ namespace AttentionGen.OnnxImport;
 /// The config is read from the graph: sizes from the tensors, the LayerNorm epsilon from the constant added to the
 /// variance, the head count from the reshape that splits the heads, the activation from every layer's feed-forward ops.
 /// Anything it does not understand (an initializer it cannot name, a weight not multiplied in as described, a Gemm
-/// other than a Linear's, layers with different activations, a missing or misshapen tensor, a dtype other than float32,
-/// an op after the last encoder layer other than the last hidden state's way to an output and BertModel's pooler) fails
-/// the import with an <see cref="OnnxImportException"/> naming it.
+/// other than a Linear's, layers with different activations, a missing or misshapen tensor, a named tensor no graph
+/// output is computed from, a dtype other than float32, an op after the last encoder layer other than the last hidden
+/// state's way to an output and BertModel's pooler) fails the import with an <see cref="OnnxImportException"/> naming it.
 /// </para>
 /// </remarks>
 public static partial class BertOnnxImporter
@@ -196,6 +196,13 @@ public static partial class BertOnnxImporter
             {
                 Name(tensor.Name, tensor, transposed: false, "by its own name");
             }
+        }
+
+        // A BertModel tensor the graph holds but computes nothing with (token types it never adds, a pooler whose output
+        // is no output) would still be written, and the imported model would use it where the graph does not.
+        foreach (var (hfName, origin) in found.Where(f => BertNames.IsBertModelTensor(f.Key)))
+        {
+            graph.RequireUsed(origin.Tensor, hfName);
         }
 
         string InitializerOf(string hfName) => found.TryGetValue(hfName, out var origin) ? origin.Tensor.Name : hfName;

@@ -10,6 +10,7 @@ internal sealed class GraphIndex
     private readonly Dictionary<string, NodeProto> _producers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<NodeProto>> _consumers = new(StringComparer.Ordinal);
     private List<LinearLayer>? _linears;
+    private HashSet<string>? _valuesOutputsAreComputedFrom;
 
     public GraphIndex(GraphProto graph, string source)
     {
@@ -387,6 +388,30 @@ internal sealed class GraphIndex
         }
     }
 
+    /// <summary>
+    /// Refuses <paramref name="tensor"/>, which the import would write as the BertModel tensor <paramref name="hfName"/>,
+    /// when no graph output is computed from its values: no node reads it, or only nodes whose results reach no output
+    /// (or reach one only through a <c>Shape</c> or <c>Size</c>, which read no values). The BertModel the import writes
+    /// would use it where the graph does not: token type row 0 added to every token, a LayerNorm scale or shift, a
+    /// pooler. A tensor read through an <c>Identity</c> or <c>Cast</c> on the way to an output is used; how it is used
+    /// is for the readers of each part of the graph to check.
+    /// </summary>
+    public void RequireUsed(TensorProto tensor, string hfName)
+    {
+        _valuesOutputsAreComputedFrom ??= ValuesLeadingTo(Outputs, throughShapes: false);
+        if (_valuesOutputsAreComputedFrom.Contains(tensor.Name))
+        {
+            return;
+        }
+
+        var readers = Consumers(tensor.Name);
+        var why = readers.Count == 0
+            ? "no node reads it"
+            : $"only {string.Join(", ", readers.Select(BertOnnxImporter.Describe))} read{(readers.Count == 1 ? "s" : "")} it, and no graph output depends on the values {(readers.Count == 1 ? "it computes" : "they compute")}";
+        throw Fail($"initializer '{tensor.Name}'{(tensor.Name == hfName ? "" : $" (which would be '{hfName}')")} is never used by the graph: {why}; " +
+            "a BertModel would use it, so the imported model would compute something other than the graph.");
+    }
+
     /// <summary>What a value between the last encoder layer and the graph's outputs holds, in BertModel's terms.</summary>
     private enum Tail
     {
@@ -545,14 +570,17 @@ internal sealed class GraphIndex
         throw Fail($"'{bias}' is not read by one Add or LayerNormalization node, so where the last encoder layer's output goes cannot be followed.");
     }
 
-    /// <summary>Every value some graph output is computed from, the outputs included.</summary>
-    private HashSet<string> ValuesLeadingTo(IEnumerable<string> outputs)
+    /// <summary>
+    /// Every value some graph output is computed from, the outputs included; without <paramref name="throughShapes"/>,
+    /// not the values only a <c>Shape</c> or <c>Size</c> reads (their results depend on no value of what they read).
+    /// </summary>
+    private HashSet<string> ValuesLeadingTo(IEnumerable<string> outputs, bool throughShapes = true)
     {
         var values = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Stack<string>(outputs);
         while (pending.TryPop(out var value))
         {
-            if (values.Add(value) && Producer(value) is { } node)
+            if (values.Add(value) && Producer(value) is { } node && (throughShapes || node.OpType is not ("Shape" or "Size")))
             {
                 foreach (var input in node.Input.Where(i => i.Length > 0))
                 {
