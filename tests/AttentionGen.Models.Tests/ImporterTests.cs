@@ -163,6 +163,64 @@ public sealed class ImporterTests : IDisposable
         Assert.Contains("encoder.layer.1.output.LayerNorm.weight: 1E-05", error.Message);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(-1L)]
+    public void LayerNormalization_nodes_over_the_last_axis_import_to_the_weights_they_were_built_from_and_match_ORT(long? axis)
+    {
+        // As PyTorch exports layer_norm from opset 17: one LayerNormalization node per LayerNorm, axis = −1 written or left to its default.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(Seed: 5, Epsilon: 1e-6f, LayerNormalizationNodes: true));
+        var layerNorms = tiny.Model.Graph.Node.Where(n => n.OpType == "LayerNormalization").ToList();
+        Assert.Equal(1 + 2 * 2, layerNorms.Count);
+        foreach (var node in layerNorms)
+        {
+            node.Attribute.Remove(node.Attribute.Single(a => a.Name == "axis"));
+            if (axis is { } written)
+            {
+                node.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = written });
+            }
+        }
+
+        var config = Import(tiny);
+        Assert.Equal(1e-6, config.LayerNormEpsilon);
+        AssertHoldsExactly(tiny, BertNames.Expected(config));
+
+        var reference = BertReference.Load(Path.Combine(_directory, "model.safetensors"), Path.Combine(_directory, "model.config.json"));
+        using var ort = new OrtBert(tiny.ToBytes());
+        int[] ids = [1, 5, 9, 3, 2];
+        var expected = reference.Forward(ids, [0, 0, 1, 1, 1], [1, 1, 1, 1, 1]);
+        var batch = ort.Run([ids], [[0, 0, 1, 1, 1]]);
+        Assert.InRange(TensorComparison.RelativeToMax(batch.Sequence(0), expected), 0, 1e-5);
+    }
+
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(1L)]
+    [InlineData(2L)]
+    [InlineData(-2L)]
+    public void A_LayerNormalization_from_an_axis_but_minus_1_is_refused_naming_it_and_its_axis(long axis)
+    {
+        // axis says where the normalized dimensions start: from 1 (or −2) it normalizes each sequence over tokens and
+        // hidden size together. It was never read: the graph imported as a model normalizing over the hidden size.
+        // axis 2 is the last axis of a 3-D input, but the graph does not tell the input's rank, so it is refused too.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(LayerNormalizationNodes: true));
+        var node = tiny.Model.Graph.Node.Single(n => n.OpType == "LayerNormalization" && n.Input[1] == "encoder.layer.1.attention.output.LayerNorm.weight");
+        SetAttribute(node, new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = axis });
+        var error = ImportFails(tiny);
+        Assert.Contains($"LayerNormalization '{node.Name}' (the LayerNorm scaled by 'encoder.layer.1.attention.output.LayerNorm.weight') normalizes from axis {axis};", error.Message);
+        Assert.Contains("axis −1", error.Message);
+    }
+
+    [Fact]
+    public void A_LayerNormalization_axis_stored_as_a_float_is_refused_naming_its_type()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions(LayerNormalizationNodes: true));
+        var node = tiny.Model.Graph.Node.Single(n => n.OpType == "LayerNormalization" && n.Input[1] == "embeddings.LayerNorm.weight");
+        SetAttribute(node, new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Float, F = -1 });
+        var error = ImportFails(tiny);
+        Assert.Contains($"LayerNormalization '{node.Name}' has attribute 'axis' stored as FLOAT -1; the operator's schema makes it an INT", error.Message);
+    }
+
     [Fact]
     public void Positions_computed_from_the_token_ids_are_refused()
     {

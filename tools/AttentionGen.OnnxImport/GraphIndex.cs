@@ -214,7 +214,8 @@ internal sealed class GraphIndex
 
     /// <summary>
     /// The epsilon of every LayerNorm, which must agree: the attribute of a <c>LayerNormalization</c> node, or, when
-    /// LayerNorm is spelled out, the constant in (x − mean) / Sqrt(ReduceMean(…) + ε) · weight.
+    /// LayerNorm is spelled out, the constant in (x − mean) / Sqrt(ReduceMean(…) + ε) · weight. Each LayerNorm must
+    /// normalize over the last axis alone, as BertModel's does over the hidden size.
     /// </summary>
     public double LayerNormEpsilon()
     {
@@ -243,8 +244,18 @@ internal sealed class GraphIndex
     {
         foreach (var node in Consumers(weight))
         {
-            if (node.OpType == "LayerNormalization")
+            if (node.OpType == "LayerNormalization" && node.Input.Count >= 2 && node.Input[1] == weight)
             {
+                // axis is where the normalized dimensions start: only −1 is the hidden size alone whatever the input's
+                // rank, which the graph does not tell (the value infos that declare shapes are not checked against it).
+                var axis = NodeAttributes.Int(node, "axis", -1, Source);
+                if (axis != -1)
+                {
+                    throw Fail($"{BertOnnxImporter.Describe(node)} (the LayerNorm scaled by '{weight}') normalizes from axis {axis.ToString(CultureInfo.InvariantCulture)}; " +
+                        "the importer reads only axis −1, the hidden size alone, which BertModel normalizes over (the graph does not tell the input's rank, " +
+                        "so no other axis can be known to be the last).");
+                }
+
                 return NodeAttributes.Float(node, "epsilon", 1e-5f, Source);
             }
 

@@ -17,7 +17,8 @@ public sealed record TinyBertOptions(
     bool InferredHeads = false,
     TinyBertPooler Pooler = TinyBertPooler.Gemm,
     IReadOnlyList<TinyBertActivation>? Activations = null,
-    bool GemmAttentionOutput = false);
+    bool GemmAttentionOutput = false,
+    bool LayerNormalizationNodes = false);
 
 /// <summary>The feed-forward activation <see cref="TinyBertOnnx"/> spells in a layer (<see cref="TinyBertOptions.Activations"/>, one per layer; gelu when null).</summary>
 public enum TinyBertActivation
@@ -65,7 +66,8 @@ public sealed record TinyBert(ModelProto Model, IReadOnlyDictionary<string, floa
 /// <summary>
 /// Builds a small BERT as PyTorch's exporter spells <c>BertModel</c> (opset 13): named biases, LayerNorm parameters,
 /// embeddings and pooler; anonymous [in, out] MatMul weights, each followed by the Add of its bias; LayerNorm and
-/// GELU spelled out in primitive ops with scalar Constant nodes; the additive −10000 key mask. ONNX Runtime runs it,
+/// GELU spelled out in primitive ops with scalar Constant nodes (LayerNorm as LayerNormalization nodes, opset 17, with
+/// <see cref="TinyBertOptions.LayerNormalizationNodes"/>); the additive −10000 key mask. ONNX Runtime runs it,
 /// so it checks the importer and the float64 reference on weights other than MiniLM's.
 /// </summary>
 public static class TinyBertOnnx
@@ -133,7 +135,8 @@ public static class TinyBertOnnx
             }
 
             var model = new ModelProto { IrVersion = 7, ProducerName = "AttentionGen.Models.Tests", Graph = _graph };
-            model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+            // LayerNormalization is an ONNX op from opset 17 on; the rest is spelled as opset 13 spells it, which 17 keeps.
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = options.LayerNormalizationNodes ? 17 : 13 });
             return model;
         }
 
@@ -192,16 +195,29 @@ public static class TinyBertOnnx
 
         private string LayerNorm(string x, string prefix)
         {
+            if (options.LayerNormalizationNodes)
+            {
+                // As PyTorch exports layer_norm from opset 17: one node, normalizing from the last axis.
+                return Node("LayerNormalization", [x, Named(prefix + ".weight", ScaleValues(), options.Hidden), Named(prefix + ".bias", options.Hidden)],
+                    [("epsilon", options.Epsilon), ("axis", -1L)]);
+            }
+
             var centered = Node("Sub", x, Node("ReduceMean", [x], [("axes", new long[] { -1 })]));
             var variance = Node("ReduceMean", [Node("Pow", centered, ScalarConstant(2))], [("axes", new long[] { -1 })]);
             var normalized = Node("Div", centered, Node("Sqrt", Node("Add", variance, ScalarConstant(options.Epsilon))));
-            var scaleValues = RandomValues(options.Hidden, 0.2f);
-            for (int i = 0; i < scaleValues.Length; i++)
+            return Node("Add", Node("Mul", normalized, Named(prefix + ".weight", ScaleValues(), options.Hidden)), Named(prefix + ".bias", options.Hidden));
+        }
+
+        /// <summary>A LayerNorm scale: 1 ± 0.2.</summary>
+        private float[] ScaleValues()
+        {
+            var values = RandomValues(options.Hidden, 0.2f);
+            for (int i = 0; i < values.Length; i++)
             {
-                scaleValues[i] += 1;
+                values[i] += 1;
             }
 
-            return Node("Add", Node("Mul", normalized, Named(prefix + ".weight", scaleValues, options.Hidden)), Named(prefix + ".bias", options.Hidden));
+            return values;
         }
 
         private string Named(string name, params int[] shape) =>
