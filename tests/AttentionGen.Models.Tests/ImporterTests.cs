@@ -221,6 +221,99 @@ public sealed class ImporterTests : IDisposable
         Assert.Contains($"LayerNormalization '{node.Name}' has attribute 'axis' stored as FLOAT -1; the operator's schema makes it an INT", error.Message);
     }
 
+    [Theory]
+    [InlineData(true, new long[] { 1 })]
+    [InlineData(true, new long[] { -2 })]
+    [InlineData(true, new long[] { 1, 2 })]
+    [InlineData(true, null)]
+    [InlineData(false, new long[] { 2 })]
+    [InlineData(false, new long[] { -2, -1 })]
+    [InlineData(false, null)]
+    public void A_spelled_out_LayerNorm_whose_ReduceMean_reduces_other_axes_is_refused_naming_it_and_its_axes(bool mean, long[]? axes)
+    {
+        // The mean or the variance over other axes than the hidden size (no axes: over every axis): the axes were never
+        // read, and the graph imported as a model normalizing over the hidden size.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var (meanNode, varianceNode) = SpelledOutLayerNorm(tiny.Model.Graph, "encoder.layer.1.output.LayerNorm");
+        var node = mean ? meanNode : varianceNode;
+        node.Attribute.Clear();
+        if (axes is not null)
+        {
+            node.Attribute.Add(new AttributeProto { Name = "axes", Type = AttributeProto.Types.AttributeType.Ints, Ints = { axes } });
+        }
+
+        var error = ImportFails(tiny);
+        var shown = axes is null ? "every axis (it has no axes)" : $"axes [{string.Join(", ", axes)}]";
+        Assert.Contains($"ReduceMean '{node.Name}', the {(mean ? "mean" : "variance")} of the LayerNorm scaled by 'encoder.layer.1.output.LayerNorm.weight', reduces over {shown};", error.Message);
+    }
+
+    [Theory]
+    [InlineData(-1L, null)]
+    [InlineData(-2L, "axes [-2]")]
+    [InlineData(2L, "axes [2]")]
+    public void ReduceMean_axes_given_as_an_input_are_read_as_the_attribute_is(long axis, string? refused)
+    {
+        // From opset 18 ReduceMean takes its axes as a second input rather than an attribute.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var graph = tiny.Model.Graph;
+        graph.Initializer.Add(new TensorProto { Name = "reduce_axes", DataType = (int)TensorProto.Types.DataType.Int64, Dims = { 1 }, Int64Data = { -1 } });
+        graph.Initializer.Add(new TensorProto { Name = "other_axes", DataType = (int)TensorProto.Types.DataType.Int64, Dims = { 1 }, Int64Data = { axis } });
+        foreach (var reduceMean in graph.Node.Where(n => n.OpType == "ReduceMean"))
+        {
+            reduceMean.Attribute.Clear();
+            reduceMean.Input.Add("reduce_axes");
+        }
+
+        tiny.Model.OpsetImport.Single().Version = 18;
+        var (_, variance) = SpelledOutLayerNorm(graph, "embeddings.LayerNorm");
+        variance.Input[1] = "other_axes";
+        if (refused is null)
+        {
+            AssertHoldsExactly(tiny, BertNames.Expected(Import(tiny)));
+        }
+        else
+        {
+            var error = ImportFails(tiny);
+            Assert.Contains($"ReduceMean '{variance.Name}', the variance of the LayerNorm scaled by 'embeddings.LayerNorm.weight', reduces over {refused};", error.Message);
+        }
+    }
+
+    [Fact]
+    public void ReduceMean_axes_computed_in_the_graph_are_refused()
+    {
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var (mean, _) = SpelledOutLayerNorm(tiny.Model.Graph, "embeddings.LayerNorm");
+        mean.Attribute.Clear();
+        mean.Input.Add("input_ids");
+        tiny.Model.OpsetImport.Single().Version = 18;
+        var error = ImportFails(tiny);
+        Assert.Contains($"ReduceMean '{mean.Name}', the mean of the LayerNorm scaled by 'embeddings.LayerNorm.weight', takes its axes from 'input_ids', which is not a constant", error.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_spelled_out_norm_that_is_not_a_LayerNorm_is_refused_naming_it(bool centeredNumerator)
+    {
+        // x / Sqrt(ReduceMean(x²) + ε) (RMSNorm, no mean taken out), or (x − mean) / Sqrt(ReduceMean(x²) + ε) (the
+        // mean square of x for its variance): both were read as LayerNorm by their Sqrt, Add and ReduceMean.
+        var tiny = TinyBertOnnx.Build(new TinyBertOptions());
+        var graph = tiny.Model.Graph;
+        var (mean, variance) = SpelledOutLayerNorm(graph, "encoder.layer.0.attention.output.LayerNorm");
+        var sub = graph.Node.Single(n => n.OpType == "Sub" && n.Input[1] == mean.Output[0]);
+        var pow = graph.Node.Single(n => n.Output[0] == variance.Input[0]);
+        pow.Input[0] = sub.Input[0];
+        if (!centeredNumerator)
+        {
+            graph.Node.Single(n => n.OpType == "Div" && n.Input[0] == sub.Output[0]).Input[0] = sub.Input[0];
+        }
+
+        var error = ImportFails(tiny);
+        Assert.Contains(centeredNumerator
+            ? $"ReduceMean '{variance.Name}', the variance of the LayerNorm scaled by 'encoder.layer.0.attention.output.LayerNorm.weight', averages Pow '{pow.Name}', not the square of the centered"
+            : "the LayerNorm scaled by 'encoder.layer.0.attention.output.LayerNorm.weight' divides", error.Message);
+    }
+
     [Fact]
     public void Positions_computed_from_the_token_ids_are_refused()
     {
@@ -750,6 +843,18 @@ public sealed class ImporterTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_directory, "model.safetensors")));
         Assert.False(File.Exists(Path.Combine(_directory, "model.config.json")));
         return error;
+    }
+
+    /// <summary>The two ReduceMeans of the spelled-out LayerNorm <paramref name="prefix"/>: its mean's and its variance's.</summary>
+    private static (NodeProto Mean, NodeProto Variance) SpelledOutLayerNorm(GraphProto graph, string prefix)
+    {
+        NodeProto Producer(string value) => graph.Node.Single(n => n.Output.Contains(value));
+        var mul = graph.Node.Single(n => n.OpType == "Mul" && n.Input.Contains(prefix + ".weight"));
+        var div = Producer(mul.Input[0]);
+        var mean = Producer(Producer(div.Input[0]).Input[1]);
+        var variance = Producer(Producer(Producer(div.Input[1]).Input[0]).Input[0]);
+        Assert.Equal(("Div", "ReduceMean", "ReduceMean"), (div.OpType, mean.OpType, variance.OpType));
+        return (mean, variance);
     }
 
     /// <summary>Takes <paramref name="node"/> out of the graph, every reader of its output (a node or a graph output) reading <paramref name="kept"/> instead.</summary>

@@ -215,7 +215,8 @@ internal sealed class GraphIndex
     /// <summary>
     /// The epsilon of every LayerNorm, which must agree: the attribute of a <c>LayerNormalization</c> node, or, when
     /// LayerNorm is spelled out, the constant in (x − mean) / Sqrt(ReduceMean(…) + ε) · weight. Each LayerNorm must
-    /// normalize over the last axis alone, as BertModel's does over the hidden size.
+    /// normalize over the last axis alone, as BertModel's does over the hidden size, and one spelled out must take the
+    /// mean out and divide by the variance of what is left (<see cref="RequireLayerNormMoments"/>).
     /// </summary>
     public double LayerNormEpsilon()
     {
@@ -252,8 +253,7 @@ internal sealed class GraphIndex
                 if (axis != -1)
                 {
                     throw Fail($"{BertOnnxImporter.Describe(node)} (the LayerNorm scaled by '{weight}') normalizes from axis {axis.ToString(CultureInfo.InvariantCulture)}; " +
-                        "the importer reads only axis −1, the hidden size alone, which BertModel normalizes over (the graph does not tell the input's rank, " +
-                        "so no other axis can be known to be the last).");
+                        $"the importer reads only axis −1{OnlyTheLastAxis}");
                 }
 
                 return NodeAttributes.Float(node, "epsilon", 1e-5f, Source);
@@ -267,17 +267,84 @@ internal sealed class GraphIndex
             var normalized = Producer(node.Input.First(i => i != weight));
             var sqrt = normalized is { OpType: "Div" } ? Producer(normalized.Input[1]) : null;
             var sum = sqrt is { OpType: "Sqrt" } ? Producer(sqrt.Input[0]) : null;
-            if (sum is { OpType: "Add" } && sum.Input.Any(i => Producer(i) is { OpType: "ReduceMean" }))
+            if (sum is { OpType: "Add" } && sum.Input.Select(Producer).FirstOrDefault(p => p is { OpType: "ReduceMean" }) is { } variance)
             {
                 var constant = sum.Input.Select(ScalarFloat).FirstOrDefault(v => v is not null);
                 if (constant is { } epsilon)
                 {
+                    RequireLayerNormMoments(weight, normalized!, variance);
                     return epsilon;
                 }
             }
         }
 
         throw Fail($"'{weight}' is not the scale of a LayerNormalization node nor of the spelled-out (x − mean) / Sqrt(ReduceMean((x − mean)²) + ε), so its epsilon cannot be read.");
+    }
+
+    /// <summary>Why only the last axis is read, after "the importer reads only axis −1" or "axes [−1]".</summary>
+    private const string OnlyTheLastAxis = ", the hidden size alone, which BertModel normalizes over (the graph does not tell the input's rank, " +
+        "so no other axis can be known to be the last).";
+
+    /// <summary>
+    /// Refuses a spelled-out LayerNorm, (x − mean) / Sqrt(variance + ε) as <paramref name="div"/> divides, that is not
+    /// BertModel's: the numerator must be x − ReduceMean(x), <paramref name="variance"/> must average its square (Pow by
+    /// 2, or a Mul by itself), and both ReduceMeans must reduce over the last axis alone. RMSNorm's x / Sqrt(mean(x²) + ε),
+    /// a variance of x rather than of x − mean, or a mean over the tokens would otherwise import as a LayerNorm over the
+    /// hidden size.
+    /// </summary>
+    private void RequireLayerNormMoments(string weight, NodeProto div, NodeProto variance)
+    {
+        var layerNorm = $"the LayerNorm scaled by '{weight}'";
+        var centered = div.Input[0];
+        var sub = Producer(centered);
+        if (sub is not { OpType: "Sub", Input.Count: 2 } || Producer(sub.Input[1]) is not { OpType: "ReduceMean" } mean || mean.Input[0] != sub.Input[0])
+        {
+            throw Fail($"{layerNorm} divides {(sub is null ? $"'{centered}'" : $"the output of {BertOnnxImporter.Describe(sub)}")}, not x − ReduceMean(x), " +
+                $"by the standard deviation ({BertOnnxImporter.Describe(div)}); a LayerNorm takes the mean out first, so the imported model would not compute what the graph does.");
+        }
+
+        var squared = Producer(variance.Input[0]);
+        var isSquare = squared is { OpType: "Pow", Input.Count: 2 } && squared.Input[0] == centered && (ScalarFloat(squared.Input[1]) == 2 || Int64Constant(squared.Input[1]) is [2])
+            || squared is { OpType: "Mul", Input.Count: 2 } && squared.Input[0] == centered && squared.Input[1] == centered;
+        if (!isSquare)
+        {
+            throw Fail($"{BertOnnxImporter.Describe(variance)}, the variance of {layerNorm}, averages " +
+                $"{(squared is null ? $"'{variance.Input[0]}'" : BertOnnxImporter.Describe(squared))}, not the square of the centered x − mean ('{centered}'), " +
+                "so it is not the variance a LayerNorm divides by.");
+        }
+
+        RequireLastAxis(mean, $"the mean of {layerNorm}");
+        RequireLastAxis(variance, $"the variance of {layerNorm}");
+    }
+
+    /// <summary>
+    /// Refuses a ReduceMean of a spelled-out LayerNorm (<paramref name="role"/>) that reduces other axes than the last
+    /// alone. Its axes are an attribute up to opset 17 and an optional second input from 18; with none it reduces every
+    /// axis (or, with noop_with_empty_axes, none).
+    /// </summary>
+    private void RequireLastAxis(NodeProto reduceMean, string role)
+    {
+        var where = $"{BertOnnxImporter.Describe(reduceMean)}, {role},";
+        long[]? axes;
+        if (reduceMean.Input.Count >= 2 && reduceMean.Input[1].Length > 0)
+        {
+            axes = Int64Constant(reduceMean.Input[1])
+                ?? throw Fail($"{where} takes its axes from '{reduceMean.Input[1]}', which is not a constant, so which axes it reduces is unknown.");
+        }
+        else
+        {
+            axes = NodeAttributes.Ints(reduceMean, "axes", Source);
+        }
+
+        if (axes is [-1])
+        {
+            return;
+        }
+
+        var shown = axes is not (null or [])
+            ? $"axes [{string.Join(", ", axes)}]"
+            : NodeAttributes.Int(reduceMean, "noop_with_empty_axes", 0, Source) != 0 ? "no axis (it has no axes, and noop_with_empty_axes)" : "every axis (it has no axes)";
+        throw Fail($"{where} reduces over {shown}; the importer reads only axes [−1]{OnlyTheLastAxis}");
     }
 
     /// <summary>The ops of x · ½(1 + erf(x/√2)) as exporters spell it.</summary>
