@@ -62,6 +62,14 @@ internal static class ConfigCheckEmitter
     /// </summary>
     public static string MissingMeansNone(string setting) => setting + ".MissingMeansNone()";
 
+    /// <summary>
+    /// <paramref name="setting"/> (a number option), compared as <paramref name="value"/> (a C# literal, <c>null</c> for none)
+    /// when a config whose <c>model_type</c> is <paramref name="modelType"/> states none of its keys, whatever a missing
+    /// key means in other files: for a declaration admitting several families (see the runtime's
+    /// <c>ConfigSetting.MissingMeansIn</c>).
+    /// </summary>
+    public static string MissingMeansIn(string setting, string modelType, string value) => $"{setting}.MissingMeansIn(\"{modelType}\", {value})";
+
     /// <summary>Which layers are windowed (the generated <c>IsWindowed</c>), against a config's per-layer list <paramref name="key"/>.</summary>
     public static string LayerTypes(string option, string key) => $"{ConfigSetting}.LayerTypes(\"{option}\", Layers, IsWindowed, {Keys(new[] { key })})";
 

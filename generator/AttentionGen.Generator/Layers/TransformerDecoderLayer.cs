@@ -367,6 +367,46 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             : Block.QueryKeyValueBias && !Block.Bias ? "qwen2"
             : "llama");
 
+        /// <summary>The <c>model_type</c>s a file of this declaration may have, its own first.</summary>
+        private string[] ModelTypes => ModelType == "llama" ? new[] { "llama", "mistral", "phi3" } : new[] { ModelType };
+
+        /// <summary>
+        /// What a file of <paramref name="modelType"/> without <c>sliding_window</c> windows its layers to, as its config
+        /// reads it: <c>"null"</c>, none, in LlamaConfig, GraniteConfig and Olmo2Config (which have no such key) and
+        /// Phi3Config (None); 4096 in MistralConfig. Null where not compared.
+        /// </summary>
+        private static string? WindowWhenMissing(string modelType) => modelType switch
+        {
+            "mistral" => "4096",
+            "llama" or "phi3" or "granite" or "olmo2" => "null",
+            _ => null,
+        };
+
+        /// <summary>
+        /// <paramref name="setting"/>, a <c>sliding_window</c> one that reads a null as none, compared also when the file
+        /// lacks the key, as the file's family reads it then (<see cref="WindowWhenMissing"/>): the declaration's own
+        /// family's default, and where a <c>model_type</c> it admits defaults otherwise (a Llama declaration's Mistral
+        /// files), that one's in those files.
+        /// </summary>
+        private string WindowDefaults(string setting)
+        {
+            string? own = WindowWhenMissing(ModelType);
+            if (own is not null)
+            {
+                setting = own == "null" ? ConfigCheckEmitter.MissingMeansNone(setting) : ConfigCheckEmitter.MissingMeans(setting, own);
+            }
+
+            foreach (var other in ModelTypes.Skip(1))
+            {
+                if (WindowWhenMissing(other) is { } window && window != own)
+                {
+                    setting = ConfigCheckEmitter.MissingMeansIn(setting, other, window);
+                }
+            }
+
+            return setting;
+        }
+
         /// <summary>Gemma's families: its RMSNorm; with sandwich norms Gemma 2; with Q and K normalized too, Gemma 3's text model.</summary>
         private string? GemmaFamily =>
             Block.SandwichNorm && Block.QueryKeyNorm ? "gemma3_text" : Block.SandwichNorm ? "gemma2" : Block.Norm == NormKind.GemmaRmsNorm ? "gemma" : null;
@@ -430,7 +470,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                 // every fourth layer unrotated.
                 var settings = new List<string>
                 {
-                    ConfigCheckEmitter.Text("Architecture", ModelType, ModelType == "llama" ? new[] { "llama", "mistral", "phi3" } : new[] { ModelType }, "model_type"),
+                    ConfigCheckEmitter.Text("Architecture", ModelType, ModelTypes, "model_type"),
                 };
 
                 // The scores' scale: Granite's attention_multiplier and Gemma 2 and 3's query_pre_attn_scalar state it (below);
@@ -541,8 +581,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     if (Block.SlidingWindow > 0)
                     {
                         // A null sliding_window (Mistral v0.2 and later) or "use_sliding_window": false (Qwen2's files)
-                        // windows no layer.
-                        settings.Add(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.Integer("SlidingWindow", "sliding_window")));
+                        // windows no layer, and a missing one what the file's family defaults it to.
+                        settings.Add(WindowDefaults(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.Integer("SlidingWindow", "sliding_window"))));
 
                         // Qwen2, Qwen3 and SmolLM3 window no layer without "use_sliding_window": true, and derive the layer
                         // types a file does not list: Qwen the layers from max_window_layers (28 when missing) on, SmolLM3
@@ -573,9 +613,10 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     }
                     else
                     {
-                        // Mistral v0.1 attends to its last 4096 positions only, Phi-3-mini-4k to its last 2047; without a
-                        // declared window, a longer cache would attend past it.
-                        settings.Add(ConfigCheckEmitter.AtLeast("MaxSeqLen", "use_sliding_window", "sliding_window"));
+                        // Mistral v0.1 attends to its last 4096 positions only (stated, or as a file without the key
+                        // means), Phi-3-mini-4k to its last 2047; without a declared window, a longer cache would attend
+                        // past it. A null window, or one the family has not, is none.
+                        settings.Add(WindowDefaults(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.AtLeast("MaxSeqLen", "use_sliding_window", "sliding_window"))));
                     }
 
                     if (Granite)

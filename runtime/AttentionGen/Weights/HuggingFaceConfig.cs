@@ -16,7 +16,8 @@ namespace AttentionGen;
 /// depends on the model family; a setting made with <see cref="ConfigSetting.NullMeansNone"/> compares a null as none,
 /// and one made with <see cref="ConfigSetting.MissingMeans(double)"/> or <see cref="ConfigSetting.MissingMeansNone"/> a
 /// missing key as what transformers reads then, in every family or in the one family the declaration's <c>model_type</c>
-/// setting admits, and one made with <see cref="ConfigSetting.MissingMeansWindowedFrom"/> or
+/// setting admits (with <see cref="ConfigSetting.MissingMeansIn"/>, as another family the declaration admits reads it, in
+/// that family's files), and one made with <see cref="ConfigSetting.MissingMeansWindowedFrom"/> or
 /// <see cref="ConfigSetting.MissingMeansWindowedUnrotated"/> a missing <c>layer_types</c> as the list that family derives
 /// from the file's other keys),
 /// under the first of its key names the file has. A key name may be a path into nested
@@ -157,6 +158,9 @@ public sealed class ConfigSetting
     /// <summary>The window's size, whose null windows no layer.</summary>
     private const string WindowSize = "sliding_window";
 
+    /// <summary>The key naming the file's family, whose config class reads it.</summary>
+    private const string ModelTypeKey = "model_type";
+
     /// <summary>A key whose <c>false</c> turns the feature this setting checks off, so the setting is not compared.</summary>
     private string? _offSwitch;
 
@@ -232,11 +236,12 @@ public sealed class ConfigSetting
     /// <summary>
     /// An integer option the file's value must not be below: a declared cache of <paramref name="declared"/> positions
     /// against an attention window (<c>sliding_window</c>), which past its length would ignore what the declaration
-    /// attends to.
+    /// attends to. A null, where compared, is no window, and agrees.
     /// </summary>
     public static ConfigSetting AtLeast(string option, int declared, params string[] keys) =>
         new(option, declared.ToString(CultureInfo.InvariantCulture) + ", which needs at least that", keys,
-            value => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long stated) && stated >= declared);
+            value => value.ValueKind == JsonValueKind.Null
+                || (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long stated) && stated >= declared));
 
     /// <summary>
     /// Which of <paramref name="layers"/> layers attend within a sliding window, as transformers lists them in newer
@@ -323,6 +328,26 @@ public sealed class ConfigSetting
     public ConfigSetting MissingMeansNone() => MissingMeansJson("null");
 
     /// <summary>
+    /// This number setting, compared also when a file whose <c>model_type</c> is <paramref name="modelType"/> states none
+    /// of its keys, as <paramref name="value"/> (null: none, for a setting made <see cref="NullMeansNone"/>), whatever
+    /// the setting reads a missing key as in other files: where a declaration admits files of several families that
+    /// default the key differently (a Llama declaration's Mistral files, whose <c>sliding_window</c> MistralConfig
+    /// defaults to 4096, where LlamaConfig has none).
+    /// </summary>
+    public ConfigSetting MissingMeansIn(string modelType, double? value)
+    {
+        ArgumentNullException.ThrowIfNull(modelType);
+        var otherwise = _whenMissing;
+        var missing = Json(value is double number ? number.ToString("R", CultureInfo.InvariantCulture) : "null");
+        var copy = Copy();
+        copy._whenMissing = config =>
+            Lookup(config, ModelTypeKey) is { ValueKind: JsonValueKind.String } type && type.GetString() == modelType
+                ? (missing, $"{missing.GetRawText()} for model_type \"{modelType}\"")
+                : otherwise?.Invoke(config);
+        return copy;
+    }
+
+    /// <summary>
     /// This boolean setting, compared also when the file states none of its keys, as <paramref name="value"/>: Qwen2's,
     /// Qwen3's and SmolLM3's configs read a missing <c>use_sliding_window</c> as false, windowing no layer.
     /// </summary>
@@ -407,11 +432,23 @@ public sealed class ConfigSetting
 
     private ConfigSetting MissingMeansJson(string json)
     {
-        using var parsed = JsonDocument.Parse(json);
-        var value = parsed.RootElement.Clone();
         var copy = Copy();
-        copy._whenMissing = _ => (value, value.GetRawText());
+        copy._whenMissing = Means(json);
         return copy;
+    }
+
+    /// <summary>A missing key read as <paramref name="json"/>, whatever else the file states.</summary>
+    private static Func<JsonElement, (JsonElement Value, string Means)?> Means(string json)
+    {
+        var value = Json(json);
+        return _ => (value, value.GetRawText());
+    }
+
+    /// <summary><paramref name="json"/> as a value that outlives its document.</summary>
+    private static JsonElement Json(string json)
+    {
+        using var parsed = JsonDocument.Parse(json);
+        return parsed.RootElement.Clone();
     }
 
     /// <summary>This setting as it is, to change one thing of the copy.</summary>

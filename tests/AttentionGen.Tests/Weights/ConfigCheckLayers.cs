@@ -70,3 +70,16 @@ internal partial class DecoderQwen3Windowed;
 [TransformerDecoder(Vocab = 48, Layers = 3, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 24, MaxBatchTokens = 8,
     NormEpsilon = 1e-6f, RopeTheta = 5000000f, NoRopeInterval = 3, SlidingWindow = 6, TiedEmbeddings = true)]
 internal partial class DecoderSmolLm3Windowed;
+
+// Granite and OLMo 2 windowing every layer to the last 6 positions, which neither family's config has a key for.
+[TransformerDecoder(Vocab = 48, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 24, RopeTheta = 10000000f,
+    Scale = 0.125f, EmbeddingMultiplier = 12f, ResidualMultiplier = 0.22f, LogitsScaling = 8f, SlidingWindow = 6, TiedEmbeddings = true)]
+internal partial class DecoderGraniteWindowed;
+
+[TransformerDecoder(Vocab = 48, Layers = 2, ModelDim = 32, Heads = 4, FfnDim = 48, MaxSeqLen = 24, MaxBatchTokens = 8, NormEpsilon = 1e-6f,
+    RopeTheta = 500000f, PostSublayerNorm = true, QueryKeyNorm = true, QueryKeyNormAcrossHeads = true, SlidingWindow = 6)]
+internal partial class DecoderOlmo2Windowed;
+
+// A Llama without a window whose cache (4100 positions) is longer than the window MistralConfig defaults to (4096).
+[TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 4100, MaxBatchTokens = 8)]
+internal partial class DecoderLlamaLongCache;

@@ -788,6 +788,47 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void AFileWithoutSlidingWindow_WindowsAsItsModelTypesConfigSays_LlamaGraniteOlmo2AndPhi3None_Mistral4096()
+    {
+        // LlamaConfig, GraniteConfig and Olmo2Config have no sliding_window and Phi3Config defaults it to None: a file of
+        // theirs without the key windows no layer, which a declaration windowing every layer to the last 6 is not.
+        const string Llama = """
+            { "model_type": "llama", "hidden_size": 32 }
+            """;
+        var llama = Assert.Throws<ModelConfigMismatchException>(() => DecoderMistralWindowTiny.CheckConfig(Write(Llama)));
+        Assert.Equal(new ConfigMismatch("SlidingWindow", "6", "sliding_window", "missing, which means null"), Assert.Single(llama.Mismatches));
+        Assert.Contains("SlidingWindow = 6, but the config's sliding_window is missing, which means null", llama.Message);
+        var phi3 = Assert.Throws<ModelConfigMismatchException>(() => DecoderMistralWindowTiny.CheckConfig(Write(Llama.Replace("\"llama\"", "\"phi3\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("SlidingWindow", "6", "sliding_window", "missing, which means null"), Assert.Single(phi3.Mismatches));
+        const string Granite = """
+            { "model_type": "granite", "hidden_size": 32, "embedding_multiplier": 12.0, "residual_multiplier": 0.22, "logits_scaling": 8.0, "attention_multiplier": 0.125 }
+            """;
+        var granite = Assert.Throws<ModelConfigMismatchException>(() => DecoderGraniteWindowed.CheckConfig(Write(Granite)));
+        Assert.Equal(new ConfigMismatch("SlidingWindow", "6", "sliding_window", "missing, which means null"), Assert.Single(granite.Mismatches));
+        var olmo2 = Assert.Throws<ModelConfigMismatchException>(() => DecoderOlmo2Windowed.CheckConfig(Write(Llama.Replace("\"llama\"", "\"olmo2\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("SlidingWindow", "6", "sliding_window", "missing, which means null"), Assert.Single(olmo2.Mismatches));
+
+        // MistralConfig defaults it to 4096 (v0.2 and later files hold an explicit null): the same declaration admits
+        // Mistral's files, read by their own model_type.
+        const string Mistral = """
+            { "model_type": "mistral", "hidden_size": 32 }
+            """;
+        var mistral = Assert.Throws<ModelConfigMismatchException>(() => DecoderMistralWindowTiny.CheckConfig(Write(Mistral)));
+        Assert.Equal(new ConfigMismatch("SlidingWindow", "6", "sliding_window", "missing, which means 4096 for model_type \"mistral\""), Assert.Single(mistral.Mismatches));
+        Assert.Contains("SlidingWindow = 6, but the config's sliding_window is missing, which means 4096 for model_type \"mistral\"", mistral.Message);
+        Assert.Equal(3, DecoderMistralWindowTiny.CheckConfig(Write(Mistral.Replace("32", "32, \"sliding_window\": 6", StringComparison.Ordinal))));
+
+        // Without a declared window, a cache longer than Mistral's default attends past it; a Llama file, or a Mistral
+        // one whose window is null, windows nothing.
+        var longCache = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaLongCache.CheckConfig(Write(Mistral)));
+        Assert.Equal(
+            new ConfigMismatch("MaxSeqLen", "4100, which needs at least that", "sliding_window", "missing, which means 4096 for model_type \"mistral\""),
+            Assert.Single(longCache.Mismatches));
+        Assert.Equal(2, DecoderLlamaLongCache.CheckConfig(Write(Llama)));
+        Assert.Equal(3, DecoderLlamaLongCache.CheckConfig(Write(Mistral.Replace("32", "32, \"sliding_window\": null", StringComparison.Ordinal))));
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));
