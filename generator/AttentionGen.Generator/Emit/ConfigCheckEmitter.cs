@@ -36,11 +36,17 @@ internal static class ConfigCheckEmitter
     public static string BooleanOf(string option, string value, params string[] keys) => $"{ConfigSetting}.Boolean(\"{option}\", {value}, {Keys(keys)})";
 
     /// <summary>
-    /// An integer option held in the constant of its name, which the config's value must not be below; not compared when
-    /// the config holds <c>false</c> under <paramref name="offSwitch"/> (see the runtime's <c>ConfigSetting.AtLeast</c>).
+    /// An integer option held in the constant of its name, which the config's value must not be below (see the runtime's
+    /// <c>ConfigSetting.AtLeast</c>).
     /// </summary>
-    public static string AtLeast(string option, string offSwitch, params string[] keys) =>
-        $"{ConfigSetting}.AtLeast(\"{option}\", {option}, {Keys(keys)}).UnlessOff(\"{offSwitch}\")";
+    public static string AtLeast(string option, params string[] keys) => $"{ConfigSetting}.AtLeast(\"{option}\", {option}, {Keys(keys)})";
+
+    /// <summary>
+    /// <paramref name="setting"/>, not compared when the config holds <c>false</c> under <paramref name="key"/> or, unless
+    /// <paramref name="missingMeans"/>, lacks it (see the runtime's <c>ConfigSetting.UnlessOff</c>).
+    /// </summary>
+    public static string UnlessOff(string setting, string key, bool missingMeans) =>
+        missingMeans ? $"{setting}.UnlessOff(\"{key}\")" : $"{setting}.UnlessOff(\"{key}\", missingMeans: false)";
 
     /// <summary>
     /// <paramref name="setting"/> (an integer or real option), compared also when the config holds null there, which

@@ -373,14 +373,22 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         /// <summary>
         /// What a file of <paramref name="modelType"/> without <c>sliding_window</c> windows its layers to, as its config
         /// reads it: <c>"null"</c>, none, in LlamaConfig, GraniteConfig and Olmo2Config (which have no such key) and
-        /// Phi3Config (None); 4096 in MistralConfig. Null where not compared.
+        /// Phi3Config and SmolLM3Config (None); 4096 in MistralConfig, Gemma2Config, Gemma3TextConfig, and Qwen2Config and
+        /// Qwen3Config when <c>use_sliding_window</c> is true (when it is not, the setting is off: see
+        /// <see cref="WindowSwitched"/>). Null where not compared (Gemma 1, whose declared window is refused outright).
         /// </summary>
         private static string? WindowWhenMissing(string modelType) => modelType switch
         {
-            "mistral" => "4096",
-            "llama" or "phi3" or "granite" or "olmo2" => "null",
+            "mistral" or "gemma2" or "gemma3_text" or "qwen2" or "qwen3" => "4096",
+            "llama" or "phi3" or "granite" or "olmo2" or "smollm3" => "null",
             _ => null,
         };
+
+        /// <summary>
+        /// Whether the family windows no layer without <c>"use_sliding_window": true</c> (a missing one meaning false):
+        /// Qwen2's, Qwen3's and SmolLM3's configs.
+        /// </summary>
+        private bool WindowSwitched => ModelType is "qwen2" or "qwen3" or "smollm3";
 
         /// <summary>
         /// <paramref name="setting"/>, a <c>sliding_window</c> one that reads a null as none, compared also when the file
@@ -580,21 +588,22 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
 
                     if (Block.SlidingWindow > 0)
                     {
-                        // A null sliding_window (Mistral v0.2 and later) or "use_sliding_window": false (Qwen2's files)
-                        // windows no layer, and a missing one what the file's family defaults it to.
-                        settings.Add(WindowDefaults(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.Integer("SlidingWindow", "sliding_window"))));
+                        // A null sliding_window (Mistral v0.2 and later) or "use_sliding_window": false (Qwen2's files;
+                        // missing in Qwen's and SmolLM3's) windows no layer, and a missing one what the file's family
+                        // defaults it to.
+                        string window = ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.Integer("SlidingWindow", "sliding_window"));
+                        settings.Add(WindowDefaults(WindowSwitched ? ConfigCheckEmitter.UnlessOff(window, "use_sliding_window", missingMeans: false) : window));
 
                         // Qwen2, Qwen3 and SmolLM3 window no layer without "use_sliding_window": true, and derive the layer
                         // types a file does not list: Qwen the layers from max_window_layers (28 when missing) on, SmolLM3
                         // the layers no_rope_layers (or its interval, 4 when missing) leaves unrotated. Their declarations
                         // window every layer (SlidingWindowPattern 0, below), which only max_window_layers 0 derives.
-                        bool switched = ModelType is "qwen2" or "qwen3" or "smollm3";
                         string windowSwitch = ConfigCheckEmitter.BooleanOf("Windowed (SlidingWindow > 0)", "true", "use_sliding_window");
-                        settings.Add(switched ? ConfigCheckEmitter.MissingMeans(windowSwitch, "false") : windowSwitch);
+                        settings.Add(WindowSwitched ? ConfigCheckEmitter.MissingMeans(windowSwitch, "false") : windowSwitch);
                         settings.Add(ConfigCheckEmitter.Integer("SlidingWindowPattern", "sliding_window_pattern"));
                         string layerTypes = ConfigCheckEmitter.LayerTypes("SlidingWindowPattern", "layer_types");
                         settings.Add(ModelType == "smollm3" ? ConfigCheckEmitter.MissingMeansWindowedUnrotated(layerTypes, "no_rope_layers", "no_rope_layer_interval", 4)
-                            : switched ? ConfigCheckEmitter.MissingMeansWindowedFrom(layerTypes, "max_window_layers", 28)
+                            : WindowSwitched ? ConfigCheckEmitter.MissingMeansWindowedFrom(layerTypes, "max_window_layers", 28)
                             : layerTypes);
                         if (GemmaFamily == "gemma3_text")
                         {
@@ -615,8 +624,11 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     {
                         // Mistral v0.1 attends to its last 4096 positions only (stated, or as a file without the key
                         // means), Phi-3-mini-4k to its last 2047; without a declared window, a longer cache would attend
-                        // past it. A null window, or one the family has not, is none.
-                        settings.Add(WindowDefaults(ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.AtLeast("MaxSeqLen", "use_sliding_window", "sliding_window"))));
+                        // past it. A null window, or one the family has not, is none; as is Qwen's and SmolLM3's unless
+                        // switched on.
+                        string cache = ConfigCheckEmitter.UnlessOff(ConfigCheckEmitter.AtLeast("MaxSeqLen", "sliding_window"), "use_sliding_window",
+                            missingMeans: !WindowSwitched);
+                        settings.Add(WindowDefaults(ConfigCheckEmitter.NullMeansNone(cache)));
                     }
 
                     if (Granite)

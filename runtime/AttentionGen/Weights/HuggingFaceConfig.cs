@@ -164,6 +164,9 @@ public sealed class ConfigSetting
     /// <summary>A key whose <c>false</c> turns the feature this setting checks off, so the setting is not compared.</summary>
     private string? _offSwitch;
 
+    /// <summary>Whether a file without <see cref="_offSwitch"/> (or with a null one) has the feature off too.</summary>
+    private bool _offWhenMissing;
+
     /// <summary>Whether a null in the file is compared, as none (0 in the declaration), rather than left alone.</summary>
     private bool _nullMeansNone;
 
@@ -283,11 +286,20 @@ public sealed class ConfigSetting
     /// This setting, left alone when the file holds <c>false</c> under <paramref name="key"/>: Qwen2 files state a
     /// <c>sliding_window</c> with <c>"use_sliding_window": false</c>.
     /// </summary>
-    public ConfigSetting UnlessOff(string key)
+    public ConfigSetting UnlessOff(string key) => UnlessOff(key, missingMeans: true);
+
+    /// <summary>
+    /// This setting, left alone when the file holds <c>false</c> under <paramref name="key"/>, or, where
+    /// <paramref name="missingMeans"/> is false, lacks the key (or holds it null): Qwen2's, Qwen3's and SmolLM3's configs
+    /// read a missing <c>use_sliding_window</c> as false, and their <c>sliding_window</c>, stated or defaulted, then
+    /// windows no layer.
+    /// </summary>
+    public ConfigSetting UnlessOff(string key, bool missingMeans)
     {
         ArgumentNullException.ThrowIfNull(key);
         var copy = Copy();
         copy._offSwitch = key;
+        copy._offWhenMissing = !missingMeans;
         return copy;
     }
 
@@ -355,7 +367,8 @@ public sealed class ConfigSetting
 
     /// <summary>
     /// This <see cref="LayerTypes"/> setting, compared also when the file lists no layers but windows some (holds
-    /// <c>"use_sliding_window": true</c> and a <c>sliding_window</c> that is not null), with the list Qwen2's and Qwen3's
+    /// <c>"use_sliding_window": true</c> and a <c>sliding_window</c> that is not null, or none, which these configs
+    /// default to 4096), with the list Qwen2's and Qwen3's
     /// configs derive then: the layers from the file's <paramref name="key"/> (<c>max_window_layers</c>;
     /// <paramref name="whenMissing"/>, 28, when the file has none) on windowed, those before it not. For a family whose
     /// declarations window every layer or none: a list of both kinds is said to be one no declaration states.
@@ -364,7 +377,7 @@ public sealed class ConfigSetting
     public ConfigSetting MissingMeansWindowedFrom(string key, int whenMissing)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return MissingMeansWindowed(config =>
+        return MissingMeansWindowed(windowWhenMissing: true, config =>
         {
             int? stated = Lookup(config, key) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt32(out int first) ? first : null;
             int from = stated ?? whenMissing;
@@ -374,7 +387,8 @@ public sealed class ConfigSetting
 
     /// <summary>
     /// This <see cref="LayerTypes"/> setting, compared also when the file lists no layers but windows some (as
-    /// <see cref="MissingMeansWindowedFrom"/> says), with the list SmolLM3's config derives then: the layers that do not
+    /// <see cref="MissingMeansWindowedFrom"/> says, but a missing <c>sliding_window</c>, which SmolLM3's config defaults
+    /// to None, windows nothing), with the list SmolLM3's config derives then: the layers that do not
     /// rotate windowed, those that do not, as the file's <paramref name="flagsKey"/> (<c>no_rope_layers</c>, 0 for a layer
     /// that does not) says or, without it, its <paramref name="intervalKey"/> (<c>no_rope_layer_interval</c>;
     /// <paramref name="intervalWhenMissing"/>, 4, when the file has none: every such layer unrotated). For a family whose
@@ -385,7 +399,7 @@ public sealed class ConfigSetting
     {
         ArgumentNullException.ThrowIfNull(flagsKey);
         ArgumentNullException.ThrowIfNull(intervalKey);
-        return MissingMeansWindowed(config =>
+        return MissingMeansWindowed(windowWhenMissing: false, config =>
         {
             if (Lookup(config, flagsKey) is { ValueKind: JsonValueKind.Array } flags)
             {
@@ -404,9 +418,10 @@ public sealed class ConfigSetting
     /// <summary>
     /// This <see cref="LayerTypes"/> setting, with a missing list compared as <paramref name="derive"/> gives it from the
     /// file (which layers are windowed, and how the file says so) when the file windows, and not compared when it does not
-    /// (the window's switch and size are compared on their own).
+    /// (the window's switch and size are compared on their own): a file without a window size windows when the family
+    /// defaults it to one (<paramref name="windowWhenMissing"/>).
     /// </summary>
-    private ConfigSetting MissingMeansWindowed(Func<JsonElement, (Func<int, bool> Windowed, string How)> derive)
+    private ConfigSetting MissingMeansWindowed(bool windowWhenMissing, Func<JsonElement, (Func<int, bool> Windowed, string How)> derive)
     {
         if (_layers is not int layers)
         {
@@ -416,7 +431,8 @@ public sealed class ConfigSetting
         var copy = Copy();
         copy._whenMissing = config =>
         {
-            if (Lookup(config, WindowSwitch) is not { ValueKind: JsonValueKind.True } || Lookup(config, WindowSize) is { ValueKind: JsonValueKind.Null })
+            if (Lookup(config, WindowSwitch) is not { ValueKind: JsonValueKind.True }
+                || Lookup(config, WindowSize) is { ValueKind: JsonValueKind.Null } || (!windowWhenMissing && Lookup(config, WindowSize) is null))
             {
                 return null;
             }
@@ -455,7 +471,13 @@ public sealed class ConfigSetting
     private ConfigSetting Copy() => (ConfigSetting)MemberwiseClone();
 
     /// <summary>Whether the file switches the feature this setting checks off, so that it is not compared, stated or missing.</summary>
-    internal bool IsOff(JsonElement config) => _offSwitch is not null && Lookup(config, _offSwitch) is { ValueKind: JsonValueKind.False };
+    internal bool IsOff(JsonElement config) =>
+        _offSwitch is not null && Lookup(config, _offSwitch) switch
+        {
+            { ValueKind: JsonValueKind.False } => true,
+            null or { ValueKind: JsonValueKind.Null } => _offWhenMissing,
+            _ => false,
+        };
 
     /// <summary>The first key the file states (not null), and its value; none when the file switches the feature off.</summary>
     internal (string Key, JsonElement Value)? Find(JsonElement config)

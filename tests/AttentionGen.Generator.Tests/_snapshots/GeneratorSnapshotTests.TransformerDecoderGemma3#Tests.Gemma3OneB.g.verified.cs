@@ -319,7 +319,7 @@ partial class Gemma3OneB
         global::AttentionGen.ConfigSetting.Boolean("Bidirectional attention", false, "use_bidirectional_attention"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "attention_bias"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "mlp_bias"),
-        global::AttentionGen.ConfigSetting.Integer("SlidingWindow", SlidingWindow, "sliding_window").NullMeansNone(),
+        global::AttentionGen.ConfigSetting.Integer("SlidingWindow", SlidingWindow, "sliding_window").NullMeansNone().MissingMeans(4096),
         global::AttentionGen.ConfigSetting.Boolean("Windowed (SlidingWindow > 0)", true, "use_sliding_window"),
         global::AttentionGen.ConfigSetting.Integer("SlidingWindowPattern", SlidingWindowPattern, "sliding_window_pattern"),
         global::AttentionGen.ConfigSetting.LayerTypes("SlidingWindowPattern", Layers, IsWindowed, "layer_types"),

@@ -289,7 +289,7 @@ partial class Qwen3Small
         global::AttentionGen.ConfigSetting.Text("Activation", "SwiGlu", ["silu", "swish"], "hidden_act"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "attention_bias"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "mlp_bias"),
-        global::AttentionGen.ConfigSetting.AtLeast("MaxSeqLen", MaxSeqLen, "sliding_window").UnlessOff("use_sliding_window").NullMeansNone(),
+        global::AttentionGen.ConfigSetting.AtLeast("MaxSeqLen", MaxSeqLen, "sliding_window").UnlessOff("use_sliding_window", missingMeans: false).NullMeansNone().MissingMeans(4096),
         global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"),
     ];
 

@@ -83,3 +83,18 @@ internal partial class DecoderOlmo2Windowed;
 // A Llama without a window whose cache (4100 positions) is longer than the window MistralConfig defaults to (4096).
 [TransformerDecoder(Vocab = 64, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, FfnDim = 48, MaxSeqLen = 4100, MaxBatchTokens = 8)]
 internal partial class DecoderLlamaLongCache;
+
+// Gemma 2, Gemma 3 and Qwen2 without a window, their caches (4100 positions) longer than the window their configs default to (4096).
+[TransformerDecoder(Vocab = 40, Layers = 2, ModelDim = 32, Heads = 4, KvHeads = 2, HeadDim = 16, FfnDim = 48, MaxSeqLen = 4100, NormEpsilon = 1e-6f,
+    Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, Softcap = 5f, Scale = 0.25f, SandwichNorm = true, ScaleEmbeddings = true,
+    FinalLogitSoftcap = 3f, TiedEmbeddings = true)]
+internal partial class DecoderGemma2LongCache;
+
+[TransformerDecoder(Vocab = 48, Layers = 3, ModelDim = 32, Heads = 4, KvHeads = 1, HeadDim = 16, FfnDim = 48, MaxSeqLen = 4100, NormEpsilon = 1e-6f,
+    Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true,
+    RopeTheta = 1000000f, TiedEmbeddings = true)]
+internal partial class DecoderGemma3LongCache;
+
+[TransformerDecoder(Vocab = 48, Layers = 2, ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 64, MaxSeqLen = 4100, NormEpsilon = 1e-6f,
+    RopeTheta = 1000000f, QueryKeyValueBias = true, TiedEmbeddings = true)]
+internal partial class DecoderQwen2LongCache;

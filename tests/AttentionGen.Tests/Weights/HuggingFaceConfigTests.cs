@@ -457,7 +457,7 @@ public sealed class HuggingFaceConfigTests : IDisposable
         Assert.Equal(
             [new ConfigMismatch("Softcap", "5", "attn_logit_softcapping", "null"), new ConfigMismatch("FinalLogitSoftcap", "3", "final_logit_softcapping", "null")],
             e.Mismatches);
-        Assert.Equal(5, DecoderGemma3Tiny.CheckConfig(Write(Uncapped.Replace("\"gemma2\"", "\"gemma3_text\"", StringComparison.Ordinal))));
+        Assert.Equal(6, DecoderGemma3Tiny.CheckConfig(Write(Uncapped.Replace("\"gemma2\", \"hidden_size\": 32", "\"gemma3_text\", \"hidden_size\": 32, \"sliding_window\": 5", StringComparison.Ordinal))));
     }
 
     [Fact]
@@ -483,14 +483,14 @@ public sealed class HuggingFaceConfigTests : IDisposable
         // base and scaling, and the windowed layers' base (rope_local_base_freq in earlier files).
         const string Version5 = """
             {
-              "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16,
+              "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window": 5,
               "rope_parameters": {
                 "full_attention": { "rope_type": "default", "rope_theta": 1000000.0 },
                 "sliding_attention": { "rope_type": "default", "rope_theta": 10000.0 }
               }
             }
             """;
-        Assert.Equal(7, DecoderGemma3Tiny.CheckConfig(Write(Version5)));
+        Assert.Equal(8, DecoderGemma3Tiny.CheckConfig(Write(Version5)));
         var other = Version5.Replace("1000000.0", "500000.0", StringComparison.Ordinal).Replace("10000.0 }", "20000.0 }", StringComparison.Ordinal);
         var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(other)));
         Assert.Equal(["rope_parameters.full_attention.rope_theta", "rope_parameters.sliding_attention.rope_theta"], e.Mismatches.Select(m => m.Key));
@@ -499,8 +499,9 @@ public sealed class HuggingFaceConfigTests : IDisposable
         var scaled = Version5.Replace("\"default\", \"rope_theta\": 1000000.0", "\"linear\", \"factor\": 8.0, \"rope_theta\": 1000000.0", StringComparison.Ordinal);
         var unscaled = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(scaled)));
         Assert.Equal(new ConfigMismatch("RopeScaling", "none", "rope_parameters.full_attention.rope_type", "\"linear\""), Assert.Single(unscaled.Mismatches));
-        var scaledDeclaration = scaled.Replace("\"hidden_size\": 32", "\"hidden_size\": 48", StringComparison.Ordinal);
-        Assert.Equal(8, Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(scaledDeclaration)));
+        var scaledDeclaration = scaled.Replace("\"hidden_size\": 32", "\"hidden_size\": 48", StringComparison.Ordinal)
+            .Replace("\"sliding_window\": 5", "\"sliding_window\": 6", StringComparison.Ordinal);
+        Assert.Equal(9, Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(scaledDeclaration)));
         var bothScaled = Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(scaledDeclaration
             .Replace("\"default\", \"rope_theta\": 10000.0", "\"linear\", \"factor\": 8.0, \"rope_theta\": 10000.0", StringComparison.Ordinal))));
         Assert.Equal("rope_parameters.sliding_attention.rope_type", Assert.Single(bothScaled.Mismatches).Key);
@@ -583,11 +584,12 @@ public sealed class HuggingFaceConfigTests : IDisposable
         Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleLlama3.CheckConfig(Write(Llama30.Replace(", \"rope_scaling\": null", "", StringComparison.Ordinal))));
 
         const string Gemma31B = """
-            { "model_type": "gemma3_text", "hidden_size": 48, "query_pre_attn_scalar": 16, "rope_scaling": null, "rope_local_base_freq": 10000.0, "rope_theta": 1000000.0 }
+            { "model_type": "gemma3_text", "hidden_size": 48, "query_pre_attn_scalar": 16, "rope_scaling": null, "rope_local_base_freq": 10000.0, "rope_theta": 1000000.0,
+              "sliding_window": 6 }
             """;
         var gemma = Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(Gemma31B)));
         Assert.Equal("RopeScaling", Assert.Single(gemma.Mismatches).Option);
-        Assert.Equal(5, Onnx.DecoderOracleGemma3.CheckConfig(Write(Gemma31B)));
+        Assert.Equal(6, Onnx.DecoderOracleGemma3.CheckConfig(Write(Gemma31B)));
     }
 
     [Fact]
@@ -595,9 +597,9 @@ public sealed class HuggingFaceConfigTests : IDisposable
     {
         // EmbeddingGemma's config.json is a gemma3_text one whose tokens attend both ways; a decoder's attend backwards.
         const string Gemma3 = """
-            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "use_bidirectional_attention": false }
+            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window": 5, "use_bidirectional_attention": false }
             """;
-        Assert.Equal(4, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
+        Assert.Equal(5, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
         var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(Gemma3.Replace("false", "true", StringComparison.Ordinal))));
         Assert.Equal(new ConfigMismatch("Bidirectional attention", "false", "use_bidirectional_attention", "true"), Assert.Single(e.Mismatches));
     }
@@ -641,9 +643,9 @@ public sealed class HuggingFaceConfigTests : IDisposable
         Assert.Equal(3, Onnx.DecoderOracleGemma2.CheckConfig(Write(Gemma2.Replace("32", "48, \"query_pre_attn_scalar\": 16", StringComparison.Ordinal))));
 
         const string Gemma3 = """
-            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16 }
+            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window": 5 }
             """;
-        Assert.Equal(3, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
+        Assert.Equal(4, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
         var scalar = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(Gemma3.Replace(", \"query_pre_attn_scalar\": 16", "", StringComparison.Ordinal))));
         Assert.Equal(new ConfigMismatch("Scale", "16", "query_pre_attn_scalar", "missing, which means 256"), Assert.Single(scalar.Mismatches));
         var local = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3WithOneRotaryBase.CheckConfig(Write(Gemma3)));
@@ -658,7 +660,7 @@ public sealed class HuggingFaceConfigTests : IDisposable
         // Gemma3TextConfig's attn_logit_softcapping and final_logit_softcapping default to None, unlike Gemma 2's 50 and 30:
         // a gemma3_text file without them (or a gemma3 one whose text_config lacks them) caps nothing.
         const string Gemma3 = """
-            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16 }
+            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window": 5 }
             """;
         var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Capped.CheckConfig(Write(Gemma3)));
         Assert.Equal(
@@ -669,13 +671,13 @@ public sealed class HuggingFaceConfigTests : IDisposable
             e.Mismatches);
         Assert.Contains("Softcap = 5, but the config's attn_logit_softcapping is missing, which means null", e.Message);
         const string Wrapper = """
-            { "model_type": "gemma3", "text_config": { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16 } }
+            { "model_type": "gemma3", "text_config": { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window": 5 } }
             """;
         Assert.Equal(2, Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Capped.CheckConfig(Write(Wrapper))).Mismatches.Count);
 
         // Stated caps are compared as before; a declaration without caps agrees with a file without them.
-        Assert.Equal(5, DecoderGemma3Capped.CheckConfig(Write(Gemma3.Replace("16 }", "16, \"attn_logit_softcapping\": 5.0, \"final_logit_softcapping\": 3.0 }", StringComparison.Ordinal))));
-        Assert.Equal(3, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
+        Assert.Equal(6, DecoderGemma3Capped.CheckConfig(Write(Gemma3.Replace("5 }", "5, \"attn_logit_softcapping\": 5.0, \"final_logit_softcapping\": 3.0 }", StringComparison.Ordinal))));
+        Assert.Equal(4, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
     }
 
     [Fact]
@@ -826,6 +828,58 @@ public sealed class HuggingFaceConfigTests : IDisposable
             Assert.Single(longCache.Mismatches));
         Assert.Equal(2, DecoderLlamaLongCache.CheckConfig(Write(Llama)));
         Assert.Equal(3, DecoderLlamaLongCache.CheckConfig(Write(Mistral.Replace("32", "32, \"sliding_window\": null", StringComparison.Ordinal))));
+    }
+
+    [Fact]
+    public void AGemmaOrQwenFileWithoutSlidingWindow_Windows4096_AndIsRefusedByADeclarationWindowingOtherwise()
+    {
+        // Gemma2Config and Gemma3TextConfig default sliding_window to 4096: a file without it windows its windowed layers
+        // to the last 4096 positions, not 5 or 6, and a declaration without a window whose cache is longer attends past them.
+        const string Gemma3 = """
+            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window_pattern": 3 }
+            """;
+        var gemma3 = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
+        Assert.Equal(new ConfigMismatch("SlidingWindow", "5", "sliding_window", "missing, which means 4096"), Assert.Single(gemma3.Mismatches));
+        Assert.Contains("SlidingWindow = 5, but the config's sliding_window is missing, which means 4096", gemma3.Message);
+        Assert.Equal(5, DecoderGemma3Tiny.CheckConfig(Write(Gemma3.Replace("3 }", "3, \"sliding_window\": 5 }", StringComparison.Ordinal))));
+        var gemma3Unwindowed = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3LongCache.CheckConfig(Write(Gemma3)));
+        Assert.Equal(
+            new ConfigMismatch("MaxSeqLen", "4100, which needs at least that", "sliding_window", "missing, which means 4096"),
+            Assert.Single(gemma3Unwindowed.Mismatches));
+
+        const string Gemma2 = """
+            { "model_type": "gemma2", "hidden_size": 32, "query_pre_attn_scalar": 16, "attn_logit_softcapping": 5.0, "final_logit_softcapping": 3.0 }
+            """;
+        var gemma2 = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma2WithRopeThetaAsLocalBase.CheckConfig(Write(Gemma2)));
+        Assert.Equal(new ConfigMismatch("SlidingWindow", "6", "sliding_window", "missing, which means 4096"), Assert.Single(gemma2.Mismatches));
+        var gemma2Unwindowed = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma2LongCache.CheckConfig(Write(Gemma2)));
+        Assert.Equal("missing, which means 4096", Assert.Single(gemma2Unwindowed.Mismatches).InFile);
+        Assert.Equal(5, DecoderGemma2Tiny.CheckConfig(Write(Gemma2)));
+
+        // Qwen2Config and Qwen3Config default it to 4096 too, when "use_sliding_window" is true; without that (a missing
+        // one is false) no layer is windowed, which the switch's own setting says.
+        const string Qwen2 = """
+            { "model_type": "qwen2", "hidden_size": 48, "num_hidden_layers": 2, "use_sliding_window": true, "max_window_layers": 0 }
+            """;
+        var qwen2 = Assert.Throws<ModelConfigMismatchException>(() => DecoderQwen2Windowed.CheckConfig(Write(Qwen2)));
+        Assert.Equal(new ConfigMismatch("SlidingWindow", "6", "sliding_window", "missing, which means 4096"), Assert.Single(qwen2.Mismatches));
+        var qwen3 = Qwen2.Replace("\"qwen2\"", "\"qwen3\"", StringComparison.Ordinal).Replace("48", "32", StringComparison.Ordinal);
+        Assert.Equal("missing, which means 4096", Assert.Single(Assert.Throws<ModelConfigMismatchException>(() => DecoderQwen3Windowed.CheckConfig(Write(qwen3))).Mismatches).InFile);
+        var qwen2Unwindowed = Assert.Throws<ModelConfigMismatchException>(() => DecoderQwen2LongCache.CheckConfig(Write(Qwen2)));
+        Assert.Equal(
+            new ConfigMismatch("MaxSeqLen", "4100, which needs at least that", "sliding_window", "missing, which means 4096"),
+            Assert.Single(qwen2Unwindowed.Mismatches));
+        var switchedOff = Qwen2.Replace("\"use_sliding_window\": true, ", "", StringComparison.Ordinal);
+        Assert.Equal(3, DecoderQwen2LongCache.CheckConfig(Write(switchedOff)));
+        var off = Assert.Throws<ModelConfigMismatchException>(() => DecoderQwen2Windowed.CheckConfig(Write(switchedOff)));
+        Assert.Equal(new ConfigMismatch("Windowed (SlidingWindow > 0)", "true", "use_sliding_window", "missing, which means false"), Assert.Single(off.Mismatches));
+
+        // SmolLM3Config defaults it to None: switched on, a file without it still windows no layer.
+        const string SmolLm3 = """
+            { "model_type": "smollm3", "hidden_size": 32, "num_hidden_layers": 3, "use_sliding_window": true, "no_rope_layer_interval": 3, "no_rope_layers": [1, 1, 0] }
+            """;
+        var smolLm3 = Assert.Throws<ModelConfigMismatchException>(() => DecoderSmolLm3Windowed.CheckConfig(Write(SmolLm3)));
+        Assert.Equal(new ConfigMismatch("SlidingWindow", "6", "sliding_window", "missing, which means null"), Assert.Single(smolLm3.Mismatches));
     }
 
     [Fact]
