@@ -76,6 +76,12 @@ internal static class ConfigCheckEmitter
     /// </summary>
     public static string MissingMeansIn(string setting, string modelType, string value) => $"{setting}.MissingMeansIn(\"{modelType}\", {value})";
 
+    /// <summary>
+    /// <paramref name="setting"/>, with what a missing key means read only when the config lacks <paramref name="key"/>
+    /// too, which its family reads instead (see the runtime's <c>ConfigSetting.IfAlsoMissing</c>).
+    /// </summary>
+    public static string IfAlsoMissing(string setting, string key) => $"{setting}.IfAlsoMissing(\"{key}\")";
+
     /// <summary>Which layers are windowed (the generated <c>IsWindowed</c>), against a config's per-layer list <paramref name="key"/>.</summary>
     public static string LayerTypes(string option, string key) => $"{ConfigSetting}.LayerTypes(\"{option}\", Layers, IsWindowed, {Keys(new[] { key })})";
 

@@ -600,7 +600,9 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         // window every layer (SlidingWindowPattern 0, below), which only max_window_layers 0 derives.
                         string windowSwitch = ConfigCheckEmitter.BooleanOf("Windowed (SlidingWindow > 0)", "true", "use_sliding_window");
                         settings.Add(WindowSwitched ? ConfigCheckEmitter.MissingMeans(windowSwitch, "false") : windowSwitch);
-                        settings.Add(ConfigCheckEmitter.Integer("SlidingWindowPattern", "sliding_window_pattern"));
+                        // Gemma 3 derives the layers a file does not list from sliding_window_pattern, 6 when missing too.
+                        string pattern = ConfigCheckEmitter.Integer("SlidingWindowPattern", "sliding_window_pattern");
+                        settings.Add(GemmaFamily == "gemma3_text" ? ConfigCheckEmitter.IfAlsoMissing(ConfigCheckEmitter.MissingMeans(pattern, "6"), "layer_types") : pattern);
                         string layerTypes = ConfigCheckEmitter.LayerTypes("SlidingWindowPattern", "layer_types");
                         settings.Add(ModelType == "smollm3" ? ConfigCheckEmitter.MissingMeansWindowedUnrotated(layerTypes, "no_rope_layers", "no_rope_layer_interval", 4)
                             : WindowSwitched ? ConfigCheckEmitter.MissingMeansWindowedFrom(layerTypes, "max_window_layers", 28)

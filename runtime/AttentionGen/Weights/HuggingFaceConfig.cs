@@ -360,6 +360,25 @@ public sealed class ConfigSetting
     }
 
     /// <summary>
+    /// This setting, with what a missing key means (set before) read only when the file lacks <paramref name="key"/> too
+    /// (or holds it null), from which the family reads what the setting checks otherwise: Gemma 3's configs derive the
+    /// layers' kinds from <c>sliding_window_pattern</c> (6 when missing) only when <c>layer_types</c> does not list them,
+    /// SmolLM3's the unrotated layers from <c>no_rope_layer_interval</c> (4 when missing) only without
+    /// <c>no_rope_layers</c>.
+    /// </summary>
+    public ConfigSetting IfAlsoMissing(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var whenMissing = _whenMissing;
+        var copy = Copy();
+        copy._whenMissing = config =>
+            Lookup(config, key) is { ValueKind: not JsonValueKind.Null } || whenMissing?.Invoke(config) is not var (value, means)
+                ? null
+                : (value, $"{means} (with {key} missing too)");
+        return copy;
+    }
+
+    /// <summary>
     /// This boolean setting, compared also when the file states none of its keys, as <paramref name="value"/>: Qwen2's,
     /// Qwen3's and SmolLM3's configs read a missing <c>use_sliding_window</c> as false, windowing no layer.
     /// </summary>

@@ -98,3 +98,9 @@ internal partial class DecoderGemma3LongCache;
 [TransformerDecoder(Vocab = 48, Layers = 2, ModelDim = 48, Heads = 6, KvHeads = 2, FfnDim = 64, MaxSeqLen = 4100, NormEpsilon = 1e-6f,
     RopeTheta = 1000000f, QueryKeyValueBias = true, TiedEmbeddings = true)]
 internal partial class DecoderQwen2LongCache;
+
+// Gemma 3 with every sixth layer attending to the whole cache, the pattern Gemma3TextConfig defaults to.
+[TransformerDecoder(Vocab = 48, Layers = 6, ModelDim = 32, Heads = 4, KvHeads = 1, HeadDim = 16, FfnDim = 48, MaxSeqLen = 24, NormEpsilon = 1e-6f,
+    Norm = NormKind.GemmaRmsNorm, Activation = ActivationKind.GeGluTanh, QueryKeyNorm = true, SandwichNorm = true, ScaleEmbeddings = true,
+    RopeTheta = 1000000f, LocalRopeTheta = 10000f, SlidingWindow = 5, SlidingWindowPattern = 6, TiedEmbeddings = true)]
+internal partial class DecoderGemma3PatternOfSix;

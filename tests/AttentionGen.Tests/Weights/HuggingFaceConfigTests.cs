@@ -457,7 +457,7 @@ public sealed class HuggingFaceConfigTests : IDisposable
         Assert.Equal(
             [new ConfigMismatch("Softcap", "5", "attn_logit_softcapping", "null"), new ConfigMismatch("FinalLogitSoftcap", "3", "final_logit_softcapping", "null")],
             e.Mismatches);
-        Assert.Equal(6, DecoderGemma3Tiny.CheckConfig(Write(Uncapped.Replace("\"gemma2\", \"hidden_size\": 32", "\"gemma3_text\", \"hidden_size\": 32, \"sliding_window\": 5", StringComparison.Ordinal))));
+        Assert.Equal(7, DecoderGemma3Tiny.CheckConfig(Write(Uncapped.Replace("\"gemma2\", \"hidden_size\": 32", "\"gemma3_text\", \"hidden_size\": 32, \"sliding_window\": 5, \"sliding_window_pattern\": 3", StringComparison.Ordinal))));
     }
 
     [Fact]
@@ -483,14 +483,14 @@ public sealed class HuggingFaceConfigTests : IDisposable
         // base and scaling, and the windowed layers' base (rope_local_base_freq in earlier files).
         const string Version5 = """
             {
-              "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window": 5,
+              "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window": 5, "sliding_window_pattern": 3,
               "rope_parameters": {
                 "full_attention": { "rope_type": "default", "rope_theta": 1000000.0 },
                 "sliding_attention": { "rope_type": "default", "rope_theta": 10000.0 }
               }
             }
             """;
-        Assert.Equal(8, DecoderGemma3Tiny.CheckConfig(Write(Version5)));
+        Assert.Equal(9, DecoderGemma3Tiny.CheckConfig(Write(Version5)));
         var other = Version5.Replace("1000000.0", "500000.0", StringComparison.Ordinal).Replace("10000.0 }", "20000.0 }", StringComparison.Ordinal);
         var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(other)));
         Assert.Equal(["rope_parameters.full_attention.rope_theta", "rope_parameters.sliding_attention.rope_theta"], e.Mismatches.Select(m => m.Key));
@@ -501,7 +501,7 @@ public sealed class HuggingFaceConfigTests : IDisposable
         Assert.Equal(new ConfigMismatch("RopeScaling", "none", "rope_parameters.full_attention.rope_type", "\"linear\""), Assert.Single(unscaled.Mismatches));
         var scaledDeclaration = scaled.Replace("\"hidden_size\": 32", "\"hidden_size\": 48", StringComparison.Ordinal)
             .Replace("\"sliding_window\": 5", "\"sliding_window\": 6", StringComparison.Ordinal);
-        Assert.Equal(9, Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(scaledDeclaration)));
+        Assert.Equal(10, Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(scaledDeclaration)));
         var bothScaled = Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(scaledDeclaration
             .Replace("\"default\", \"rope_theta\": 10000.0", "\"linear\", \"factor\": 8.0, \"rope_theta\": 10000.0", StringComparison.Ordinal))));
         Assert.Equal("rope_parameters.sliding_attention.rope_type", Assert.Single(bothScaled.Mismatches).Key);
@@ -585,11 +585,11 @@ public sealed class HuggingFaceConfigTests : IDisposable
 
         const string Gemma31B = """
             { "model_type": "gemma3_text", "hidden_size": 48, "query_pre_attn_scalar": 16, "rope_scaling": null, "rope_local_base_freq": 10000.0, "rope_theta": 1000000.0,
-              "sliding_window": 6 }
+              "sliding_window": 6, "sliding_window_pattern": 3 }
             """;
         var gemma = Assert.Throws<ModelConfigMismatchException>(() => Onnx.DecoderOracleGemma3Scaled.CheckConfig(Write(Gemma31B)));
         Assert.Equal("RopeScaling", Assert.Single(gemma.Mismatches).Option);
-        Assert.Equal(6, Onnx.DecoderOracleGemma3.CheckConfig(Write(Gemma31B)));
+        Assert.Equal(7, Onnx.DecoderOracleGemma3.CheckConfig(Write(Gemma31B)));
     }
 
     [Fact]
@@ -597,9 +597,10 @@ public sealed class HuggingFaceConfigTests : IDisposable
     {
         // EmbeddingGemma's config.json is a gemma3_text one whose tokens attend both ways; a decoder's attend backwards.
         const string Gemma3 = """
-            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window": 5, "use_bidirectional_attention": false }
+            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window": 5, "sliding_window_pattern": 3,
+              "use_bidirectional_attention": false }
             """;
-        Assert.Equal(5, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
+        Assert.Equal(6, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
         var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(Gemma3.Replace("false", "true", StringComparison.Ordinal))));
         Assert.Equal(new ConfigMismatch("Bidirectional attention", "false", "use_bidirectional_attention", "true"), Assert.Single(e.Mismatches));
     }
@@ -643,9 +644,9 @@ public sealed class HuggingFaceConfigTests : IDisposable
         Assert.Equal(3, Onnx.DecoderOracleGemma2.CheckConfig(Write(Gemma2.Replace("32", "48, \"query_pre_attn_scalar\": 16", StringComparison.Ordinal))));
 
         const string Gemma3 = """
-            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window": 5 }
+            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window": 5, "sliding_window_pattern": 3 }
             """;
-        Assert.Equal(4, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
+        Assert.Equal(5, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
         var scalar = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(Gemma3.Replace(", \"query_pre_attn_scalar\": 16", "", StringComparison.Ordinal))));
         Assert.Equal(new ConfigMismatch("Scale", "16", "query_pre_attn_scalar", "missing, which means 256"), Assert.Single(scalar.Mismatches));
         var local = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3WithOneRotaryBase.CheckConfig(Write(Gemma3)));
@@ -660,7 +661,7 @@ public sealed class HuggingFaceConfigTests : IDisposable
         // Gemma3TextConfig's attn_logit_softcapping and final_logit_softcapping default to None, unlike Gemma 2's 50 and 30:
         // a gemma3_text file without them (or a gemma3 one whose text_config lacks them) caps nothing.
         const string Gemma3 = """
-            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window": 5 }
+            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window": 5, "sliding_window_pattern": 3 }
             """;
         var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Capped.CheckConfig(Write(Gemma3)));
         Assert.Equal(
@@ -671,13 +672,13 @@ public sealed class HuggingFaceConfigTests : IDisposable
             e.Mismatches);
         Assert.Contains("Softcap = 5, but the config's attn_logit_softcapping is missing, which means null", e.Message);
         const string Wrapper = """
-            { "model_type": "gemma3", "text_config": { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window": 5 } }
+            { "model_type": "gemma3", "text_config": { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window": 5, "sliding_window_pattern": 3 } }
             """;
         Assert.Equal(2, Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Capped.CheckConfig(Write(Wrapper))).Mismatches.Count);
 
         // Stated caps are compared as before; a declaration without caps agrees with a file without them.
-        Assert.Equal(6, DecoderGemma3Capped.CheckConfig(Write(Gemma3.Replace("5 }", "5, \"attn_logit_softcapping\": 5.0, \"final_logit_softcapping\": 3.0 }", StringComparison.Ordinal))));
-        Assert.Equal(4, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
+        Assert.Equal(7, DecoderGemma3Capped.CheckConfig(Write(Gemma3.Replace("3 }", "3, \"attn_logit_softcapping\": 5.0, \"final_logit_softcapping\": 3.0 }", StringComparison.Ordinal))));
+        Assert.Equal(5, DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
     }
 
     [Fact]
@@ -880,6 +881,28 @@ public sealed class HuggingFaceConfigTests : IDisposable
             """;
         var smolLm3 = Assert.Throws<ModelConfigMismatchException>(() => DecoderSmolLm3Windowed.CheckConfig(Write(SmolLm3)));
         Assert.Equal(new ConfigMismatch("SlidingWindow", "6", "sliding_window", "missing, which means null"), Assert.Single(smolLm3.Mismatches));
+    }
+
+    [Fact]
+    public void AGemma3FileWithoutPatternOrLayerTypes_LeavesEverySixthLayerFull_AndIsRefusedByADeclarationOfAnotherPattern()
+    {
+        // Gemma3TextConfig reads a missing sliding_window_pattern as 6 and, without layer_types, lists the layers from it:
+        // every sixth full, the others windowed. DecoderGemma3Tiny leaves every third full.
+        const string Gemma3 = """
+            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "sliding_window": 5 }
+            """;
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write(Gemma3)));
+        Assert.Equal(
+            new ConfigMismatch("SlidingWindowPattern", "3", "sliding_window_pattern", "missing, which means 6 (with layer_types missing too)"),
+            Assert.Single(e.Mismatches));
+        Assert.Contains("SlidingWindowPattern = 3, but the config's sliding_window_pattern is missing, which means 6 (with layer_types missing too)", e.Message);
+        Assert.Equal(4, DecoderGemma3PatternOfSix.CheckConfig(Write(Gemma3)));
+
+        // A file that lists its layers is compared by them instead, with or without a pattern.
+        var listed = Gemma3.Replace("5 }", "5, \"layer_types\": [\"sliding_attention\", \"sliding_attention\", \"full_attention\"] }", StringComparison.Ordinal);
+        Assert.Equal(5, DecoderGemma3Tiny.CheckConfig(Write(listed)));
+        var wrapper = Assert.Throws<ModelConfigMismatchException>(() => DecoderGemma3Tiny.CheckConfig(Write($$"""{ "model_type": "gemma3", "text_config": {{Gemma3}} }""")));
+        Assert.Equal("sliding_window_pattern", Assert.Single(wrapper.Mismatches).Key);
     }
 
     [Fact]
