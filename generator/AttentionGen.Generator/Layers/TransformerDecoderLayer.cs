@@ -645,8 +645,10 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
 
                     if (Block.SkipsRopeInSomeLayers)
                     {
-                        // SmolLM3 states the interval and, per layer, a 1 for each layer that rotates.
-                        settings.Add(ConfigCheckEmitter.Integer("NoRopeInterval", "no_rope_layer_interval"));
+                        // SmolLM3 states the interval and, per layer, a 1 for each layer that rotates; a file with neither
+                        // leaves every fourth layer unrotated (SmolLM3Config derives no_rope_layers from an interval of 4).
+                        settings.Add(ConfigCheckEmitter.IfAlsoMissing(ConfigCheckEmitter.MissingMeans(ConfigCheckEmitter.Integer("NoRopeInterval", "no_rope_layer_interval"), "4"),
+                            "no_rope_layers"));
                         settings.Add(ConfigCheckEmitter.LayerFlags("NoRopeInterval", "RotatesPositions", "no_rope_layers"));
                     }
                 }

@@ -17,7 +17,8 @@ namespace AttentionGen;
 /// and one made with <see cref="ConfigSetting.MissingMeans(double)"/> or <see cref="ConfigSetting.MissingMeansNone"/> a
 /// missing key as what transformers reads then, in every family or in the one family the declaration's <c>model_type</c>
 /// setting admits (with <see cref="ConfigSetting.MissingMeansIn"/>, as another family the declaration admits reads it, in
-/// that family's files), and one made with <see cref="ConfigSetting.MissingMeansWindowedFrom"/> or
+/// that family's files; with <see cref="ConfigSetting.IfAlsoMissing"/>, only when the file lacks the key the family reads
+/// instead too), and one made with <see cref="ConfigSetting.MissingMeansWindowedFrom"/> or
 /// <see cref="ConfigSetting.MissingMeansWindowedUnrotated"/> a missing <c>layer_types</c> as the list that family derives
 /// from the file's other keys),
 /// under the first of its key names the file has. A key name may be a path into nested

@@ -296,7 +296,7 @@ partial class SmolLm3ThreeB
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "attention_bias"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "mlp_bias"),
         global::AttentionGen.ConfigSetting.AtLeast("MaxSeqLen", MaxSeqLen, "sliding_window").UnlessOff("use_sliding_window", missingMeans: false).NullMeansNone().MissingMeansNone(),
-        global::AttentionGen.ConfigSetting.Integer("NoRopeInterval", NoRopeInterval, "no_rope_layer_interval"),
+        global::AttentionGen.ConfigSetting.Integer("NoRopeInterval", NoRopeInterval, "no_rope_layer_interval").MissingMeans(4).IfAlsoMissing("no_rope_layers"),
         global::AttentionGen.ConfigSetting.LayerFlags("NoRopeInterval", Layers, RotatesPositions, "no_rope_layers"),
         global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"),
     ];

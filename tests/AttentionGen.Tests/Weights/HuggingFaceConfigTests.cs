@@ -906,6 +906,27 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
+    public void ASmolLm3FileWithoutNoRopeLayersOrInterval_LeavesEveryFourthLayerUnrotated_AndIsRefusedByADeclarationOfAnotherInterval()
+    {
+        // SmolLM3Config reads a missing no_rope_layer_interval as 4 and, without no_rope_layers, rotates every layer but
+        // each fourth. DecoderSmolLm3Tiny leaves every third unrotated: its last layer, which the file's model rotates.
+        const string SmolLm3 = """
+            { "model_type": "smollm3", "hidden_size": 32, "num_hidden_layers": 3 }
+            """;
+        var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderSmolLm3Tiny.CheckConfig(Write(SmolLm3)));
+        Assert.Equal(
+            new ConfigMismatch("NoRopeInterval", "3", "no_rope_layer_interval", "missing, which means 4 (with no_rope_layers missing too)"),
+            Assert.Single(e.Mismatches));
+        Assert.Contains("NoRopeInterval = 3, but the config's no_rope_layer_interval is missing, which means 4 (with no_rope_layers missing too)", e.Message);
+
+        // A file that flags each layer is compared by its flags instead; one that states the interval by it.
+        Assert.Equal(4, DecoderSmolLm3Tiny.CheckConfig(Write(SmolLm3.Replace("3 }", "3, \"no_rope_layers\": [1, 1, 0] }", StringComparison.Ordinal))));
+        Assert.Equal(4, DecoderSmolLm3Tiny.CheckConfig(Write(SmolLm3.Replace("3 }", "3, \"no_rope_layer_interval\": 3 }", StringComparison.Ordinal))));
+        var flags = Assert.Throws<ModelConfigMismatchException>(() => DecoderSmolLm3Tiny.CheckConfig(Write(SmolLm3.Replace("3 }", "3, \"no_rope_layers\": [1, 1, 1] }", StringComparison.Ordinal))));
+        Assert.Equal("no_rope_layers", Assert.Single(flags.Mismatches).Key);
+    }
+
+    [Fact]
     public void AFileThatIsNoConfig_IsRefusedAsSuch()
     {
         Assert.Throws<InvalidDataException>(() => DecoderLlamaTiny.CheckConfig(Write("{ \"hidden_size\": 32, ")));
