@@ -77,6 +77,13 @@ internal static class ConfigCheckEmitter
     public static string MissingMeansIn(string setting, string modelType, string value) => $"{setting}.MissingMeansIn(\"{modelType}\", {value})";
 
     /// <summary>
+    /// <paramref name="setting"/>, read in configs whose <c>model_type</c> is one of <paramref name="modelTypes"/> as if they
+    /// lacked its keys, whatever they state: those families' models never read them (see the runtime's
+    /// <c>ConfigSetting.IgnoredIn</c>).
+    /// </summary>
+    public static string IgnoredIn(string setting, IEnumerable<string> modelTypes) => $"{setting}.IgnoredIn({Keys(modelTypes)})";
+
+    /// <summary>
     /// <paramref name="setting"/>, with what a missing key means read only when the config lacks <paramref name="key"/>
     /// too, which its family reads instead (see the runtime's <c>ConfigSetting.IfAlsoMissing</c>).
     /// </summary>

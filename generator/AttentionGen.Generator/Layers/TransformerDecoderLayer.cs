@@ -385,6 +385,13 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         };
 
         /// <summary>
+        /// Whether <paramref name="modelType"/>'s model never windows attention, whatever its file's <c>sliding_window</c>
+        /// says: LlamaModel, GraniteModel and Olmo2Model mask causally only and give their attention no window (Mistral's
+        /// window is its "main diff with Llama"). Such a file is read as one without the key, none.
+        /// </summary>
+        private static bool IgnoresWindow(string modelType) => modelType is "llama" or "granite" or "olmo2";
+
+        /// <summary>
         /// Whether the family windows no layer without <c>"use_sliding_window": true</c> (a missing one meaning false):
         /// Qwen2's, Qwen3's and SmolLM3's configs.
         /// </summary>
@@ -394,7 +401,9 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         /// <paramref name="setting"/>, a <c>sliding_window</c> one that reads a null as none, compared also when the file
         /// lacks the key, as the file's family reads it then (<see cref="WindowWhenMissing"/>): the declaration's own
         /// family's default, and where a <c>model_type</c> it admits defaults otherwise (a Llama declaration's Mistral
-        /// files), that one's in those files.
+        /// files), that one's in those files; and read as missing, whatever it states, in the files of the families it
+        /// admits whose model ignores the key (<see cref="IgnoresWindow"/>: a Llama declaration's Llama files, not its
+        /// Mistral or Phi-3 ones).
         /// </summary>
         private string WindowDefaults(string setting)
         {
@@ -412,7 +421,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                 }
             }
 
-            return setting;
+            var ignoring = ModelTypes.Where(IgnoresWindow).ToArray();
+            return ignoring.Length > 0 ? ConfigCheckEmitter.IgnoredIn(setting, ignoring) : setting;
         }
 
         /// <summary>Gemma's families: its RMSNorm; with sandwich norms Gemma 2; with Q and K normalized too, Gemma 3's text model.</summary>
@@ -590,7 +600,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     {
                         // A null sliding_window (Mistral v0.2 and later) or "use_sliding_window": false (Qwen2's files;
                         // missing in Qwen's and SmolLM3's) windows no layer, and a missing one what the file's family
-                        // defaults it to.
+                        // defaults it to; Llama, Granite and OLMo 2 window none whatever their files state.
                         string window = ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.Integer("SlidingWindow", "sliding_window"));
                         settings.Add(WindowDefaults(WindowSwitched ? ConfigCheckEmitter.UnlessOff(window, "use_sliding_window", missingMeans: false) : window));
 
@@ -626,8 +636,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                     {
                         // Mistral v0.1 attends to its last 4096 positions only (stated, or as a file without the key
                         // means), Phi-3-mini-4k to its last 2047; without a declared window, a longer cache would attend
-                        // past it. A null window, or one the family has not, is none; as is Qwen's and SmolLM3's unless
-                        // switched on.
+                        // past it. A null window, or one the family has not or ignores (Llama, Granite, OLMo 2), is none;
+                        // as is Qwen's and SmolLM3's unless switched on.
                         string cache = ConfigCheckEmitter.UnlessOff(ConfigCheckEmitter.AtLeast("MaxSeqLen", "sliding_window"), "use_sliding_window",
                             missingMeans: !WindowSwitched);
                         settings.Add(WindowDefaults(ConfigCheckEmitter.NullMeansNone(cache)));

@@ -18,7 +18,8 @@ namespace AttentionGen;
 /// missing key as what transformers reads then, in every family or in the one family the declaration's <c>model_type</c>
 /// setting admits (with <see cref="ConfigSetting.MissingMeansIn"/>, as another family the declaration admits reads it, in
 /// that family's files; with <see cref="ConfigSetting.IfAlsoMissing"/>, only when the file lacks the key the family reads
-/// instead too), and one made with <see cref="ConfigSetting.MissingMeansWindowedFrom"/> or
+/// instead too; with <see cref="ConfigSetting.IgnoredIn"/>, also when it states it, in the files of a family whose model
+/// never reads it), and one made with <see cref="ConfigSetting.MissingMeansWindowedFrom"/> or
 /// <see cref="ConfigSetting.MissingMeansWindowedUnrotated"/> a missing <c>layer_types</c> as the list that family derives
 /// from the file's other keys),
 /// under the first of its key names the file has. A key name may be a path into nested
@@ -98,10 +99,13 @@ public static class HuggingFaceConfig
 
             if (setting.Find(config) is not var (key, value))
             {
-                // A key every family (or the declaration's one family) defaults the same way is compared, missing, as that default.
+                // A key every family (or the declaration's one family) defaults the same way is compared, missing, as that default;
+                // one the file's family never reads as if it were missing.
                 if (setting.WhenMissing(config) is var (missing, means) && !setting.Agrees(missing))
                 {
-                    mismatches.Add(new ConfigMismatch(setting.Option, setting.Declared, setting.AnyKey, "missing, which means " + means));
+                    mismatches.Add(setting.Ignored(config) is var (modelType, ignoredKey, ignored)
+                        ? new ConfigMismatch(setting.Option, setting.Declared, ignoredKey, $"{ignored.GetRawText()}, which model_type \"{modelType}\" ignores, as if missing: {means}")
+                        : new ConfigMismatch(setting.Option, setting.Declared, setting.AnyKey, "missing, which means " + means));
                 }
 
                 continue;
@@ -179,6 +183,9 @@ public sealed class ConfigSetting
 
     /// <summary>For a <see cref="LayerTypes"/> setting, how many layers it lists.</summary>
     private int? _layers;
+
+    /// <summary>The <c>model_type</c>s whose models never read this setting's keys, whatever their files state (see <see cref="IgnoredIn"/>).</summary>
+    private string[] _ignoredIn = [];
 
     private ConfigSetting(string option, string declared, string[] keys, Func<JsonElement, bool> agrees)
     {
@@ -361,6 +368,23 @@ public sealed class ConfigSetting
     }
 
     /// <summary>
+    /// This setting, read in a file whose <c>model_type</c> is one of <paramref name="modelTypes"/> as if the file lacked
+    /// its keys, whatever it states there: those families' models never read them (LlamaModel, GraniteModel and
+    /// Olmo2Model window no layer, a stated <c>sliding_window</c> or not), so what the setting reads a missing key as in
+    /// those files (set before or after, with <see cref="MissingMeansNone"/> or <see cref="MissingMeansIn"/>) is what
+    /// their model does. A stated key is then not counted, and a mismatch names it and the family that ignores it. For a
+    /// declaration admitting families of which some read the key and some do not (a Llama declaration's Mistral and
+    /// Phi-3 files window by <c>sliding_window</c>, its Llama files not).
+    /// </summary>
+    public ConfigSetting IgnoredIn(params string[] modelTypes)
+    {
+        ArgumentNullException.ThrowIfNull(modelTypes);
+        var copy = Copy();
+        copy._ignoredIn = [.. _ignoredIn, .. modelTypes];
+        return copy;
+    }
+
+    /// <summary>
     /// This setting, with what a missing key means (set before) read only when the file lacks <paramref name="key"/> too
     /// (or holds it null), from which the family reads what the setting checks otherwise: Gemma 3's configs derive the
     /// layers' kinds from <c>sliding_window_pattern</c> (6 when missing) only when <c>layer_types</c> does not list them,
@@ -499,14 +523,28 @@ public sealed class ConfigSetting
             _ => false,
         };
 
-    /// <summary>The first key the file states (not null), and its value; none when the file switches the feature off.</summary>
-    internal (string Key, JsonElement Value)? Find(JsonElement config)
-    {
-        if (IsOff(config))
-        {
-            return null;
-        }
+    /// <summary>
+    /// The first key the file states (not null), and its value; none when the file switches the feature off, or its family
+    /// ignores the keys (<see cref="IgnoredIn"/>).
+    /// </summary>
+    internal (string Key, JsonElement Value)? Find(JsonElement config) => IsOff(config) || IgnoringModelType(config) is not null ? null : Stated(config);
 
+    /// <summary>
+    /// The file's <c>model_type</c> when its family ignores this setting's keys (<see cref="IgnoredIn"/>), and the first
+    /// of them the file states all the same, with its value; none when the file states none or its family reads them.
+    /// </summary>
+    internal (string ModelType, string Key, JsonElement Value)? Ignored(JsonElement config) =>
+        !IsOff(config) && IgnoringModelType(config) is { } modelType && Stated(config) is var (key, value) ? (modelType, key, value) : null;
+
+    /// <summary>The file's <c>model_type</c>, when it is one whose models ignore this setting's keys.</summary>
+    private string? IgnoringModelType(JsonElement config) =>
+        _ignoredIn.Length > 0 && Lookup(config, ModelTypeKey) is { ValueKind: JsonValueKind.String } type && _ignoredIn.Contains(type.GetString(), StringComparer.Ordinal)
+            ? type.GetString()
+            : null;
+
+    /// <summary>The first key the file states (not null, unless a null is compared), and its value.</summary>
+    private (string Key, JsonElement Value)? Stated(JsonElement config)
+    {
         foreach (var key in _keys)
         {
             if (Lookup(config, key) is { } value && (value.ValueKind != JsonValueKind.Null || _nullMeansNone))

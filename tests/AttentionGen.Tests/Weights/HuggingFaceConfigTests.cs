@@ -169,8 +169,10 @@ public sealed class HuggingFaceConfigTests : IDisposable
     [Fact]
     public void ASlidingWindowShorterThanTheCache_IsRefused_UnlessTheConfigSwitchesItOff()
     {
-        // DecoderLlamaTiny caches 40 positions. Mistral v0.1 states its window; Qwen2 states one and switches it off.
-        string Window(int size) => LlamaTinyConfig.Replace("\"rope_scaling\": null", $"\"rope_scaling\": null, \"sliding_window\": {size}", StringComparison.Ordinal);
+        // DecoderLlamaTiny caches 40 positions. Mistral v0.1 states its window (LlamaModel ignores one); Qwen2 states one and
+        // switches it off.
+        string Window(int size) => LlamaTinyConfig.Replace("\"llama\"", "\"mistral\"", StringComparison.Ordinal)
+            .Replace("\"rope_scaling\": null", $"\"rope_scaling\": null, \"sliding_window\": {size}", StringComparison.Ordinal);
         Assert.Equal(12, DecoderLlamaTiny.CheckConfig(Write(Window(40))));
         var e = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(Window(16))));
         Assert.Equal(new ConfigMismatch("MaxSeqLen", "40, which needs at least that", "sliding_window", "16"), Assert.Single(e.Mismatches));
@@ -924,6 +926,42 @@ public sealed class HuggingFaceConfigTests : IDisposable
         Assert.Equal(4, DecoderSmolLm3Tiny.CheckConfig(Write(SmolLm3.Replace("3 }", "3, \"no_rope_layer_interval\": 3 }", StringComparison.Ordinal))));
         var flags = Assert.Throws<ModelConfigMismatchException>(() => DecoderSmolLm3Tiny.CheckConfig(Write(SmolLm3.Replace("3 }", "3, \"no_rope_layers\": [1, 1, 1] }", StringComparison.Ordinal))));
         Assert.Equal("no_rope_layers", Assert.Single(flags.Mismatches).Key);
+    }
+
+    [Fact]
+    public void ALlamaGraniteOrOlmo2FileStatingSlidingWindow_WindowsNoLayer_AndIsRefusedByAWindowedDeclaration()
+    {
+        // LlamaModel, GraniteModel and Olmo2Model never window attention, whatever the file states (MistralAttention's
+        // window is its "main diff with Llama"): such a file runs every layer over every cached position, which a
+        // declaration windowing every layer to the last 6 does not, though the file's sliding_window says 6.
+        const string Llama = """
+            { "model_type": "llama", "hidden_size": 32, "sliding_window": 6 }
+            """;
+        var llama = Assert.Throws<ModelConfigMismatchException>(() => DecoderMistralWindowTiny.CheckConfig(Write(Llama)));
+        Assert.Equal(new ConfigMismatch("SlidingWindow", "6", "sliding_window", "6, which model_type \"llama\" ignores, as if missing: null"), Assert.Single(llama.Mismatches));
+        Assert.Contains("SlidingWindow = 6, but the config's sliding_window is 6, which model_type \"llama\" ignores, as if missing: null", llama.Message);
+        const string Granite = """
+            { "model_type": "granite", "hidden_size": 32, "embedding_multiplier": 12.0, "residual_multiplier": 0.22, "logits_scaling": 8.0, "attention_multiplier": 0.125,
+              "sliding_window": 6 }
+            """;
+        var granite = Assert.Throws<ModelConfigMismatchException>(() => DecoderGraniteWindowed.CheckConfig(Write(Granite)));
+        Assert.Equal(new ConfigMismatch("SlidingWindow", "6", "sliding_window", "6, which model_type \"granite\" ignores, as if missing: null"), Assert.Single(granite.Mismatches));
+        var olmo2 = Assert.Throws<ModelConfigMismatchException>(() => DecoderOlmo2Windowed.CheckConfig(Write(Llama.Replace("\"llama\"", "\"olmo2\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("SlidingWindow", "6", "sliding_window", "6, which model_type \"olmo2\" ignores, as if missing: null"), Assert.Single(olmo2.Mismatches));
+
+        // Mistral's and Phi-3's models window by it, as the same declaration does.
+        Assert.Equal(3, DecoderMistralWindowTiny.CheckConfig(Write(Llama.Replace("\"llama\"", "\"mistral\"", StringComparison.Ordinal))));
+        Assert.Equal(3, DecoderMistralWindowTiny.CheckConfig(Write(Llama.Replace("\"llama\"", "\"phi3\"", StringComparison.Ordinal))));
+
+        // Nor is a declaration without a window refused for a window those families ignore: DecoderLlamaLongCache's 4100
+        // positions attend as a Llama file's model does, stating 4096 or not (a Mistral file's 4096 is refused as before),
+        // and so do DecoderGraniteTiny's and DecoderOlmo2Tiny's 24 against a window of 6.
+        string llama4096 = Llama.Replace("\"sliding_window\": 6", "\"sliding_window\": 4096", StringComparison.Ordinal);
+        Assert.Equal(2, DecoderLlamaLongCache.CheckConfig(Write(llama4096)));
+        var mistral = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaLongCache.CheckConfig(Write(llama4096.Replace("\"llama\"", "\"mistral\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("MaxSeqLen", "4100, which needs at least that", "sliding_window", "4096"), Assert.Single(mistral.Mismatches));
+        Assert.Equal(6, DecoderGraniteTiny.CheckConfig(Write(Granite)));
+        Assert.Equal(2, DecoderOlmo2Tiny.CheckConfig(Write(Llama.Replace("\"llama\"", "\"olmo2\"", StringComparison.Ordinal))));
     }
 
     [Fact]
