@@ -43,7 +43,8 @@ internal static class ConfigCheckEmitter
 
     /// <summary>
     /// <paramref name="setting"/>, not compared when the config holds <c>false</c> under <paramref name="key"/> or, unless
-    /// <paramref name="missingMeans"/>, lacks it (see the runtime's <c>ConfigSetting.UnlessOff</c>).
+    /// <paramref name="missingMeans"/>, lacks it (see the runtime's <c>ConfigSetting.UnlessOff</c>): only for a family
+    /// whose config reads the key.
     /// </summary>
     public static string UnlessOff(string setting, string key, bool missingMeans) =>
         missingMeans ? $"{setting}.UnlessOff(\"{key}\")" : $"{setting}.UnlessOff(\"{key}\", missingMeans: false)";

@@ -393,7 +393,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
 
         /// <summary>
         /// Whether the family windows no layer without <c>"use_sliding_window": true</c> (a missing one meaning false):
-        /// Qwen2's, Qwen3's and SmolLM3's configs.
+        /// Qwen2's, Qwen3's and SmolLM3's configs, the only ones that read the key (MistralConfig, Phi3Config and Gemma's
+        /// have none, and their models window whenever <c>sliding_window</c> is set: the key is not compared there).
         /// </summary>
         private bool WindowSwitched => ModelType is "qwen2" or "qwen3" or "smollm3";
 
@@ -607,9 +608,13 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         // Qwen2, Qwen3 and SmolLM3 window no layer without "use_sliding_window": true, and derive the layer
                         // types a file does not list: Qwen the layers from max_window_layers (28 when missing) on, SmolLM3
                         // the layers no_rope_layers (or its interval, 4 when missing) leaves unrotated. Their declarations
-                        // window every layer (SlidingWindowPattern 0, below), which only max_window_layers 0 derives.
-                        string windowSwitch = ConfigCheckEmitter.BooleanOf("Windowed (SlidingWindow > 0)", "true", "use_sliding_window");
-                        settings.Add(WindowSwitched ? ConfigCheckEmitter.MissingMeans(windowSwitch, "false") : windowSwitch);
+                        // window every layer (SlidingWindowPattern 0, below), which only max_window_layers 0 derives. No
+                        // other family reads the switch (Mistral and Phi-3 window by sliding_window alone).
+                        if (WindowSwitched)
+                        {
+                            settings.Add(ConfigCheckEmitter.MissingMeans(ConfigCheckEmitter.BooleanOf("Windowed (SlidingWindow > 0)", "true", "use_sliding_window"), "false"));
+                        }
+
                         // Gemma 3 derives the layers a file does not list from sliding_window_pattern, 6 when missing too.
                         string pattern = ConfigCheckEmitter.Integer("SlidingWindowPattern", "sliding_window_pattern");
                         settings.Add(GemmaFamily == "gemma3_text" ? ConfigCheckEmitter.IfAlsoMissing(ConfigCheckEmitter.MissingMeans(pattern, "6"), "layer_types") : pattern);
@@ -637,9 +642,14 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         // Mistral v0.1 attends to its last 4096 positions only (stated, or as a file without the key
                         // means), Phi-3-mini-4k to its last 2047; without a declared window, a longer cache would attend
                         // past it. A null window, or one the family has not or ignores (Llama, Granite, OLMo 2), is none;
-                        // as is Qwen's and SmolLM3's unless switched on.
-                        string cache = ConfigCheckEmitter.UnlessOff(ConfigCheckEmitter.AtLeast("MaxSeqLen", "sliding_window"), "use_sliding_window",
-                            missingMeans: !WindowSwitched);
+                        // as is Qwen's and SmolLM3's unless switched on (no other family reads the switch: Mistral's and
+                        // Phi-3's models window whenever sliding_window is set).
+                        string cache = ConfigCheckEmitter.AtLeast("MaxSeqLen", "sliding_window");
+                        if (WindowSwitched)
+                        {
+                            cache = ConfigCheckEmitter.UnlessOff(cache, "use_sliding_window", missingMeans: false);
+                        }
+
                         settings.Add(WindowDefaults(ConfigCheckEmitter.NullMeansNone(cache)));
                     }
 

@@ -292,7 +292,8 @@ public sealed class ConfigSetting
 
     /// <summary>
     /// This setting, left alone when the file holds <c>false</c> under <paramref name="key"/>: Qwen2 files state a
-    /// <c>sliding_window</c> with <c>"use_sliding_window": false</c>.
+    /// <c>sliding_window</c> with <c>"use_sliding_window": false</c>. Only for the families whose configs read the key
+    /// (Mistral's and Phi-3's models window by <c>sliding_window</c> whatever <c>use_sliding_window</c> says).
     /// </summary>
     public ConfigSetting UnlessOff(string key) => UnlessOff(key, missingMeans: true);
 

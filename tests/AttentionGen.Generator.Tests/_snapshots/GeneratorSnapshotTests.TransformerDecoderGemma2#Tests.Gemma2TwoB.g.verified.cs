@@ -299,7 +299,7 @@ partial class Gemma2TwoB
         global::AttentionGen.ConfigSetting.Real("FinalLogitSoftcap", FinalLogitSoftcap, "final_logit_softcapping").NullMeansNone().MissingMeans(30),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "attention_bias"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "mlp_bias"),
-        global::AttentionGen.ConfigSetting.AtLeast("MaxSeqLen", MaxSeqLen, "sliding_window").UnlessOff("use_sliding_window").NullMeansNone().MissingMeans(4096),
+        global::AttentionGen.ConfigSetting.AtLeast("MaxSeqLen", MaxSeqLen, "sliding_window").NullMeansNone().MissingMeans(4096),
         global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"),
     ];
 

@@ -320,7 +320,6 @@ partial class Gemma3OneB
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "attention_bias"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "mlp_bias"),
         global::AttentionGen.ConfigSetting.Integer("SlidingWindow", SlidingWindow, "sliding_window").NullMeansNone().MissingMeans(4096),
-        global::AttentionGen.ConfigSetting.Boolean("Windowed (SlidingWindow > 0)", true, "use_sliding_window"),
         global::AttentionGen.ConfigSetting.Integer("SlidingWindowPattern", SlidingWindowPattern, "sliding_window_pattern").MissingMeans(6).IfAlsoMissing("layer_types"),
         global::AttentionGen.ConfigSetting.LayerTypes("SlidingWindowPattern", Layers, IsWindowed, "layer_types"),
         global::AttentionGen.ConfigSetting.Real("LocalRopeTheta", LocalRopeTheta, "rope_local_base_freq", "rope_parameters.sliding_attention.rope_theta").MissingMeans(10000),

@@ -299,7 +299,7 @@ partial class GraniteTwoB
         global::AttentionGen.ConfigSetting.Text("Activation", "SwiGlu", ["silu", "swish"], "hidden_act"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "attention_bias"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "mlp_bias"),
-        global::AttentionGen.ConfigSetting.AtLeast("MaxSeqLen", MaxSeqLen, "sliding_window").UnlessOff("use_sliding_window").NullMeansNone().MissingMeansNone().IgnoredIn("granite"),
+        global::AttentionGen.ConfigSetting.AtLeast("MaxSeqLen", MaxSeqLen, "sliding_window").NullMeansNone().MissingMeansNone().IgnoredIn("granite"),
         global::AttentionGen.ConfigSetting.Real("EmbeddingMultiplier", EmbeddingScale, "embedding_multiplier").MissingMeans(1),
         global::AttentionGen.ConfigSetting.Real("ResidualMultiplier", ResidualMultiplier, "residual_multiplier").MissingMeans(1),
         global::AttentionGen.ConfigSetting.Real("LogitsScaling", LogitsScaling, "logits_scaling").MissingMeans(1),

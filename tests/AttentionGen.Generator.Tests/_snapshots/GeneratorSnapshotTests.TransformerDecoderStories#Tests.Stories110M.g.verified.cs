@@ -286,7 +286,7 @@ partial class Stories110M
         global::AttentionGen.ConfigSetting.Text("Activation", "SwiGlu", ["silu", "swish"], "hidden_act"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "attention_bias"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", false, "mlp_bias"),
-        global::AttentionGen.ConfigSetting.AtLeast("MaxSeqLen", MaxSeqLen, "sliding_window").UnlessOff("use_sliding_window").NullMeansNone().MissingMeansNone().MissingMeansIn("mistral", 4096).IgnoredIn("llama"),
+        global::AttentionGen.ConfigSetting.AtLeast("MaxSeqLen", MaxSeqLen, "sliding_window").NullMeansNone().MissingMeansNone().MissingMeansIn("mistral", 4096).IgnoredIn("llama"),
         global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"),
     ];
 

@@ -284,7 +284,7 @@ partial class TinyGpt
         global::AttentionGen.ConfigSetting.Text("Activation", "GeluTanh", ["gelu_new", "gelu_pytorch_tanh"], "hidden_act"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", true, "attention_bias"),
         global::AttentionGen.ConfigSetting.Boolean("Bias", true, "mlp_bias"),
-        global::AttentionGen.ConfigSetting.AtLeast("MaxSeqLen", MaxSeqLen, "sliding_window").UnlessOff("use_sliding_window").NullMeansNone().MissingMeansNone().MissingMeansIn("mistral", 4096).IgnoredIn("llama"),
+        global::AttentionGen.ConfigSetting.AtLeast("MaxSeqLen", MaxSeqLen, "sliding_window").NullMeansNone().MissingMeansNone().MissingMeansIn("mistral", 4096).IgnoredIn("llama"),
         global::AttentionGen.ConfigSetting.Boolean("TiedEmbeddings", TiedEmbeddings, "tie_word_embeddings"),
     ];
 

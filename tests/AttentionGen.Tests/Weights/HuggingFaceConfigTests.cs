@@ -167,10 +167,10 @@ public sealed class HuggingFaceConfigTests : IDisposable
     }
 
     [Fact]
-    public void ASlidingWindowShorterThanTheCache_IsRefused_UnlessTheConfigSwitchesItOff()
+    public void ASlidingWindowShorterThanTheCache_IsRefused_WhateverAMistralFilesUseSlidingWindowSays()
     {
-        // DecoderLlamaTiny caches 40 positions. Mistral v0.1 states its window (LlamaModel ignores one); Qwen2 states one and
-        // switches it off.
+        // DecoderLlamaTiny caches 40 positions. Mistral v0.1 states its window (LlamaModel ignores one); MistralModel
+        // windows by it whatever use_sliding_window says, a key only Qwen2's, Qwen3's and SmolLM3's configs read.
         string Window(int size) => LlamaTinyConfig.Replace("\"llama\"", "\"mistral\"", StringComparison.Ordinal)
             .Replace("\"rope_scaling\": null", $"\"rope_scaling\": null, \"sliding_window\": {size}", StringComparison.Ordinal);
         Assert.Equal(12, DecoderLlamaTiny.CheckConfig(Write(Window(40))));
@@ -179,8 +179,11 @@ public sealed class HuggingFaceConfigTests : IDisposable
         Assert.Contains("MaxSeqLen = 40, which needs at least that, but the config's sliding_window is 16", e.Message);
 
         string Switched(bool on) => Window(16).Replace("\"sliding_window\"", $"\"use_sliding_window\": {(on ? "true" : "false")}, \"sliding_window\"", StringComparison.Ordinal);
-        Assert.Equal(11, DecoderLlamaTiny.CheckConfig(Write(Switched(false))));
-        Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(Switched(true))));
+        foreach (bool on in new[] { false, true })
+        {
+            var switched = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaTiny.CheckConfig(Write(Switched(on))));
+            Assert.Equal(new ConfigMismatch("MaxSeqLen", "40, which needs at least that", "sliding_window", "16"), Assert.Single(switched.Mismatches));
+        }
     }
 
     [Fact]
@@ -473,9 +476,17 @@ public sealed class HuggingFaceConfigTests : IDisposable
         Assert.Equal(3, DecoderMistralWindowTiny.CheckConfig(Write(Mistral)));
         var unwindowed = Assert.Throws<ModelConfigMismatchException>(() => DecoderMistralWindowTiny.CheckConfig(Write(Mistral.Replace("\"sliding_window\": 6", "\"sliding_window\": null", StringComparison.Ordinal))));
         Assert.Equal(new ConfigMismatch("SlidingWindow", "6", "sliding_window", "null"), Assert.Single(unwindowed.Mismatches));
-        var switchedOff = Assert.Throws<ModelConfigMismatchException>(() => DecoderMistralWindowTiny.CheckConfig(Write(Mistral.Replace("\"sliding_window\": 6", "\"use_sliding_window\": false, \"sliding_window\": 6", StringComparison.Ordinal))));
-        Assert.Equal("use_sliding_window", Assert.Single(switchedOff.Mismatches).Key);
-        Assert.Equal(4, DecoderMistralWindowTiny.CheckConfig(Write(Mistral.Replace("\"sliding_window\": 6", "\"use_sliding_window\": true, \"sliding_window\": 6", StringComparison.Ordinal))));
+        const string Qwen2 = """
+            { "model_type": "qwen2", "hidden_size": 48, "num_hidden_layers": 2, "use_sliding_window": false, "sliding_window": 6, "max_window_layers": 0 }
+            """;
+        var switchedOff = Assert.Throws<ModelConfigMismatchException>(() => DecoderQwen2Windowed.CheckConfig(Write(Qwen2)));
+        Assert.Equal(new ConfigMismatch("Windowed (SlidingWindow > 0)", "true", "use_sliding_window", "false"), Assert.Single(switchedOff.Mismatches));
+
+        // MistralConfig has no such switch: MistralModel windows by sliding_window whatever a file's use_sliding_window says.
+        foreach (var use in new[] { "false", "true" })
+        {
+            Assert.Equal(3, DecoderMistralWindowTiny.CheckConfig(Write(Mistral.Replace("\"sliding_window\": 6", $"\"use_sliding_window\": {use}, \"sliding_window\": 6", StringComparison.Ordinal))));
+        }
     }
 
     [Fact]
@@ -962,6 +973,33 @@ public sealed class HuggingFaceConfigTests : IDisposable
         Assert.Equal(new ConfigMismatch("MaxSeqLen", "4100, which needs at least that", "sliding_window", "4096"), Assert.Single(mistral.Mismatches));
         Assert.Equal(6, DecoderGraniteTiny.CheckConfig(Write(Granite)));
         Assert.Equal(2, DecoderOlmo2Tiny.CheckConfig(Write(Llama.Replace("\"llama\"", "\"olmo2\"", StringComparison.Ordinal))));
+    }
+
+    [Fact]
+    public void AMistralOrPhi3FileWithUseSlidingWindowFalse_StillWindows_AndIsRefusedByADeclarationAttendingPastIt()
+    {
+        // MistralConfig and Phi3Config have no use_sliding_window, and their models window whenever sliding_window is set
+        // (create_sliding_window_causal_mask, and the attention's sliding_window=config.sliding_window; before, the flash
+        // path's sliding_window is not None): a false one windows all the same. DecoderLlamaLongCache's 4100 positions
+        // attend past the window of 4096.
+        const string Mistral = """
+            { "model_type": "mistral", "hidden_size": 32, "use_sliding_window": false, "sliding_window": 4096 }
+            """;
+        var mistral = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaLongCache.CheckConfig(Write(Mistral)));
+        Assert.Equal(new ConfigMismatch("MaxSeqLen", "4100, which needs at least that", "sliding_window", "4096"), Assert.Single(mistral.Mismatches));
+        Assert.Contains("MaxSeqLen = 4100, which needs at least that, but the config's sliding_window is 4096", mistral.Message);
+        var phi3 = Assert.Throws<ModelConfigMismatchException>(() => DecoderLlamaLongCache.CheckConfig(Write(Mistral.Replace("\"mistral\"", "\"phi3\"", StringComparison.Ordinal))));
+        Assert.Equal(new ConfigMismatch("MaxSeqLen", "4100, which needs at least that", "sliding_window", "4096"), Assert.Single(phi3.Mismatches));
+
+        // A declaration windowing as such a file's model does is not refused for the switch that model never reads, nor is
+        // a Gemma 3 one (Gemma3TextConfig has none either).
+        Assert.Equal(3, DecoderMistralWindowTiny.CheckConfig(Write(Mistral.Replace("4096", "6", StringComparison.Ordinal))));
+        Assert.Equal(5, DecoderGemma3Tiny.CheckConfig(Write("""
+            { "model_type": "gemma3_text", "hidden_size": 32, "query_pre_attn_scalar": 16, "use_sliding_window": false, "sliding_window": 5, "sliding_window_pattern": 3 }
+            """)));
+
+        // Qwen2's config reads it: switched off, its window is none, which DecoderQwen2LongCache's cache does not pass.
+        Assert.Equal(1, DecoderQwen2LongCache.CheckConfig(Write(Mistral.Replace("\"mistral\", \"hidden_size\": 32", "\"qwen2\"", StringComparison.Ordinal))));
     }
 
     [Fact]
