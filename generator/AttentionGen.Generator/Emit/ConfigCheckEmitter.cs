@@ -42,12 +42,11 @@ internal static class ConfigCheckEmitter
     public static string AtLeast(string option, params string[] keys) => $"{ConfigSetting}.AtLeast(\"{option}\", {option}, {Keys(keys)})";
 
     /// <summary>
-    /// <paramref name="setting"/>, not compared when the config holds <c>false</c> under <paramref name="key"/> or, unless
-    /// <paramref name="missingMeans"/>, lacks it (see the runtime's <c>ConfigSetting.UnlessOff</c>): only for a family
-    /// whose config reads the key.
+    /// <paramref name="setting"/>, compared only when the config holds <c>true</c> under <paramref name="key"/> (false,
+    /// missing or null switch it off; see the runtime's <c>ConfigSetting.UnlessOff</c>): only for a family whose config
+    /// reads the key.
     /// </summary>
-    public static string UnlessOff(string setting, string key, bool missingMeans) =>
-        missingMeans ? $"{setting}.UnlessOff(\"{key}\")" : $"{setting}.UnlessOff(\"{key}\", missingMeans: false)";
+    public static string UnlessSwitchedOn(string setting, string key) => $"{setting}.UnlessOff(\"{key}\", missingMeans: false)";
 
     /// <summary>
     /// <paramref name="setting"/> (an integer or real option), compared also when the config holds null there, which

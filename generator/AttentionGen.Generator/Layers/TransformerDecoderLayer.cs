@@ -398,6 +398,9 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         /// </summary>
         private bool WindowSwitched => ModelType is "qwen2" or "qwen3" or "smollm3";
 
+        /// <summary><paramref name="setting"/>, compared only in a file that switches the window on where the family reads the switch (<see cref="WindowSwitched"/>).</summary>
+        private string UnlessWindowOff(string setting) => WindowSwitched ? ConfigCheckEmitter.UnlessSwitchedOn(setting, "use_sliding_window") : setting;
+
         /// <summary>
         /// <paramref name="setting"/>, a <c>sliding_window</c> one that reads a null as none, compared also when the file
         /// lacks the key, as the file's family reads it then (<see cref="WindowWhenMissing"/>): the declaration's own
@@ -603,7 +606,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         // missing in Qwen's and SmolLM3's) windows no layer, and a missing one what the file's family
                         // defaults it to; Llama, Granite and OLMo 2 window none whatever their files state.
                         string window = ConfigCheckEmitter.NullMeansNone(ConfigCheckEmitter.Integer("SlidingWindow", "sliding_window"));
-                        settings.Add(WindowDefaults(WindowSwitched ? ConfigCheckEmitter.UnlessOff(window, "use_sliding_window", missingMeans: false) : window));
+                        settings.Add(WindowDefaults(UnlessWindowOff(window)));
 
                         // Qwen2, Qwen3 and SmolLM3 window no layer without "use_sliding_window": true, and derive the layer
                         // types a file does not list: Qwen the layers from max_window_layers (28 when missing) on, SmolLM3
@@ -644,13 +647,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
                         // past it. A null window, or one the family has not or ignores (Llama, Granite, OLMo 2), is none;
                         // as is Qwen's and SmolLM3's unless switched on (no other family reads the switch: Mistral's and
                         // Phi-3's models window whenever sliding_window is set).
-                        string cache = ConfigCheckEmitter.AtLeast("MaxSeqLen", "sliding_window");
-                        if (WindowSwitched)
-                        {
-                            cache = ConfigCheckEmitter.UnlessOff(cache, "use_sliding_window", missingMeans: false);
-                        }
-
-                        settings.Add(WindowDefaults(ConfigCheckEmitter.NullMeansNone(cache)));
+                        settings.Add(WindowDefaults(ConfigCheckEmitter.NullMeansNone(UnlessWindowOff(ConfigCheckEmitter.AtLeast("MaxSeqLen", "sliding_window")))));
                     }
 
                     if (Granite)
