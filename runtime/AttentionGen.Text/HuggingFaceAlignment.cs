@@ -163,8 +163,12 @@ internal static class HuggingFaceAlignment
     private static bool IsCjkIdeograph(char c) =>
         c is (>= '\u4E00' and <= '\u9FFF') or (>= '\u3400' and <= '\u4DBF') or (>= '\uF900' and <= '\uFAFF');
 
-    /// <summary>The planes-2 blocks of BERT's "Chinese character" test (extensions B to E and the compatibility supplement).</summary>
+    /// <summary>
+    /// The plane-2 ranges of Hugging Face's "Chinese character" test (extensions B to E and the compatibility supplement).
+    /// Its extension E starts at U+2B920, not at the block's U+2B820: the 256 ideographs between are letters to it, so
+    /// they stay inside their word, as FastBertTokenizer leaves them.
+    /// </summary>
     private static bool IsCjkIdeographBeyondBmp(int codePoint) =>
         codePoint is (>= 0x20000 and <= 0x2A6DF) or (>= 0x2A700 and <= 0x2B73F) or (>= 0x2B740 and <= 0x2B81F)
-            or (>= 0x2B820 and <= 0x2CEAF) or (>= 0x2F800 and <= 0x2FA1F);
+            or (>= 0x2B920 and <= 0x2CEAF) or (>= 0x2F800 and <= 0x2FA1F);
 }
