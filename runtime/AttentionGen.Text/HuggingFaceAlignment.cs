@@ -7,9 +7,11 @@ namespace AttentionGen.Text;
 /// Rewrites text, before FastBertTokenizer sees it, where FastBertTokenizer and Hugging Face's BERT tokenizer would
 /// otherwise differ (each found by the golden ids): Hugging Face removes the control characters U+000B, U+000C and
 /// U+0085 (so the words around them join) where .NET calls them whitespace; splits CJK ideographs outside the BMP apart,
-/// which FastBertTokenizer classifies one UTF-16 unit at a time and so misses; and reads a word of more than
-/// <see cref="WordPieceTokenizer.MaxCharsPerWord"/> characters after normalization as [UNK], which FastBertTokenizer
-/// does not do. Text needing none of this is returned as it is, without allocating.
+/// which FastBertTokenizer classifies one UTF-16 unit at a time and so misses; and reads as [UNK] a word of more than
+/// <see cref="WordPieceTokenizer.MaxCharsPerWord"/> characters after normalization, and a word holding a code point no
+/// character is assigned to (one Hugging Face's cleaning keeps, as it removes only control, format, private-use and
+/// surrogate code points), where FastBertTokenizer cuts the first short and drops the code point from the second.
+/// Text needing none of this is returned as it is, without allocating.
 /// </summary>
 internal static class HuggingFaceAlignment
 {
@@ -28,7 +30,7 @@ internal static class HuggingFaceAlignment
             text = RewriteSeparatorsAndIdeographs(text);
         }
 
-        return HasOverlongWord(text) ? ReplaceOverlongWords(text) : text;
+        return HasWordReadAsUnknown(text) ? ReplaceWordsReadAsUnknown(text) : text;
     }
 
     private static bool IsControlDotNetCallsWhitespace(char c) => c is '\u000B' or '\u000C' or '\u0085';
@@ -78,14 +80,19 @@ internal static class HuggingFaceAlignment
         return rewritten.ToString();
     }
 
-    private static bool HasOverlongWord(string text)
+    private static bool HasWordReadAsUnknown(string text)
     {
         var wordStart = 0;
         for (var i = 0; i <= text.Length; i++)
         {
+            if (i < text.Length && IsUnassigned(text, i))
+            {
+                return true;
+            }
+
             if (i == text.Length || EndsWord(text[i]))
             {
-                if (i - wordStart > LongestWordSafeUnits && CountedLength(text.AsSpan(wordStart, i - wordStart)) > WordPieceTokenizer.MaxCharsPerWord)
+                if (IsOverlong(text.AsSpan(wordStart, i - wordStart)))
                 {
                     return true;
                 }
@@ -97,16 +104,17 @@ internal static class HuggingFaceAlignment
         return false;
     }
 
-    private static string ReplaceOverlongWords(string text)
+    private static string ReplaceWordsReadAsUnknown(string text)
     {
         var rewritten = new StringBuilder(text.Length);
         var wordStart = 0;
+        var wordHasUnassigned = false;
         for (var i = 0; i <= text.Length; i++)
         {
             if (i == text.Length || EndsWord(text[i]))
             {
                 var word = text.AsSpan(wordStart, i - wordStart);
-                if (word.Length > LongestWordSafeUnits && CountedLength(word) > WordPieceTokenizer.MaxCharsPerWord)
+                if (wordHasUnassigned || IsOverlong(word))
                 {
                     // [UNK] written out is matched as the special token, so FastBertTokenizer emits its id for the word.
                     rewritten.Append(UnknownToken);
@@ -118,14 +126,52 @@ internal static class HuggingFaceAlignment
 
                 if (i < text.Length)
                 {
-                    rewritten.Append(text[i]);
+                    // An unassigned code point of a BMP CJK range (U+FA6E) is a word of its own to both tokenizers.
+                    if (IsUnassigned(text, i))
+                    {
+                        rewritten.Append(UnknownToken);
+                    }
+                    else
+                    {
+                        rewritten.Append(text[i]);
+                    }
                 }
 
                 wordStart = i + 1;
+                wordHasUnassigned = false;
+            }
+            else if (IsUnassigned(text, i))
+            {
+                wordHasUnassigned = true;
             }
         }
 
         return rewritten.ToString();
+    }
+
+    private static bool IsOverlong(ReadOnlySpan<char> word) =>
+        word.Length > LongestWordSafeUnits && CountedLength(word) > WordPieceTokenizer.MaxCharsPerWord;
+
+    /// <summary>
+    /// Whether <paramref name="text"/> has a code point no character is assigned to at <paramref name="index"/> (for a
+    /// surrogate pair, at its high surrogate). Hugging Face reads it as a letter no vocab token holds, so its word is
+    /// [UNK]; FastBertTokenizer removes it with the control characters.
+    /// </summary>
+    private static bool IsUnassigned(string text, int index)
+    {
+        var c = text[index];
+        if (c < 128)
+        {
+            return false;
+        }
+
+        if (char.IsHighSurrogate(c))
+        {
+            return index + 1 < text.Length && char.IsLowSurrogate(text[index + 1])
+                && CharUnicodeInfo.GetUnicodeCategory(char.ConvertToUtf32(c, text[index + 1])) == UnicodeCategory.OtherNotAssigned;
+        }
+
+        return CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.OtherNotAssigned;
     }
 
     /// <summary>
@@ -138,8 +184,9 @@ internal static class HuggingFaceAlignment
         || IsCjkIdeograph(c);
 
     /// <summary>
-    /// A word's length as Hugging Face's WordPiece counts it: Unicode scalars after cleaning (control, format, private
-    /// use and unassigned characters and U+FFFD removed), NFD and accent stripping (nonspacing marks removed).
+    /// A word's length as Hugging Face's WordPiece counts it: Unicode scalars after cleaning (control, format and private
+    /// use characters and U+FFFD removed; unassigned code points stay), NFD and accent stripping (nonspacing marks
+    /// removed).
     /// </summary>
     private static int CountedLength(ReadOnlySpan<char> word)
     {
@@ -149,7 +196,7 @@ internal static class HuggingFaceAlignment
         {
             var category = Rune.GetUnicodeCategory(rune);
             var removed = category is UnicodeCategory.NonSpacingMark or UnicodeCategory.Control or UnicodeCategory.Format
-                or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned or UnicodeCategory.Surrogate
+                or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate
                 || rune.Value == 0xFFFD;
             if (!removed)
             {
