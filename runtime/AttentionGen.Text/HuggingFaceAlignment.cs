@@ -8,9 +8,11 @@ namespace AttentionGen.Text;
 /// otherwise differ (each found by the golden ids): Hugging Face removes the control characters U+000B, U+000C and
 /// U+0085 (so the words around them join) where .NET calls them whitespace; splits CJK ideographs outside the BMP apart,
 /// which FastBertTokenizer classifies one UTF-16 unit at a time and so misses; and reads as [UNK] a word of more than
-/// <see cref="WordPieceTokenizer.MaxCharsPerWord"/> characters after normalization, and a word holding a code point no
-/// character is assigned to (one Hugging Face's cleaning keeps, as it removes only control, format, private-use and
-/// surrogate code points), where FastBertTokenizer cuts the first short and drops the code point from the second.
+/// <see cref="WordPieceTokenizer.MaxCharsPerWord"/> characters after normalization, and a word holding a code point
+/// Hugging Face reads as a letter no token holds, where FastBertTokenizer cuts the first short and removes the code
+/// point from the second or splits the word at it: one no character is assigned to (Hugging Face's cleaning removes
+/// only control, format, private-use and surrogate code points), or a mark, format character or punctuation newer than
+/// Hugging Face's Unicode 8.0 categories (<see cref="HuggingFaceCategories"/>).
 /// Text needing none of this is returned as it is, without allocating.
 /// </summary>
 internal static class HuggingFaceAlignment
@@ -85,7 +87,7 @@ internal static class HuggingFaceAlignment
         var wordStart = 0;
         for (var i = 0; i <= text.Length; i++)
         {
-            if (i < text.Length && IsUnassigned(text, i))
+            if (i < text.Length && IsLetterNoTokenHolds(text, i))
             {
                 return true;
             }
@@ -108,13 +110,13 @@ internal static class HuggingFaceAlignment
     {
         var rewritten = new StringBuilder(text.Length);
         var wordStart = 0;
-        var wordHasUnassigned = false;
+        var wordHasLetterNoTokenHolds = false;
         for (var i = 0; i <= text.Length; i++)
         {
             if (i == text.Length || EndsWord(text[i]))
             {
                 var word = text.AsSpan(wordStart, i - wordStart);
-                if (wordHasUnassigned || IsOverlong(word))
+                if (wordHasLetterNoTokenHolds || IsOverlong(word))
                 {
                     // [UNK] written out is matched as the special token, so FastBertTokenizer emits its id for the word.
                     rewritten.Append(UnknownToken);
@@ -126,8 +128,9 @@ internal static class HuggingFaceAlignment
 
                 if (i < text.Length)
                 {
-                    // An unassigned code point of a BMP CJK range (U+FA6E) is a word of its own to both tokenizers.
-                    if (IsUnassigned(text, i))
+                    // An unassigned code point of a BMP CJK range (U+FA6E) is a word of its own to both tokenizers, and so
+                    // is [UNK].
+                    if (IsLetterNoTokenHolds(text, i))
                     {
                         rewritten.Append(UnknownToken);
                     }
@@ -138,11 +141,11 @@ internal static class HuggingFaceAlignment
                 }
 
                 wordStart = i + 1;
-                wordHasUnassigned = false;
+                wordHasLetterNoTokenHolds = false;
             }
-            else if (IsUnassigned(text, i))
+            else if (IsLetterNoTokenHolds(text, i))
             {
-                wordHasUnassigned = true;
+                wordHasLetterNoTokenHolds = true;
             }
         }
 
@@ -153,11 +156,12 @@ internal static class HuggingFaceAlignment
         word.Length > LongestWordSafeUnits && CountedLength(word) > WordPieceTokenizer.MaxCharsPerWord;
 
     /// <summary>
-    /// Whether <paramref name="text"/> has a code point no character is assigned to at <paramref name="index"/> (for a
-    /// surrogate pair, at its high surrogate). Hugging Face reads it as a letter no vocab token holds, so its word is
-    /// [UNK]; FastBertTokenizer removes it with the control characters.
+    /// Whether <paramref name="text"/> has, at <paramref name="index"/> (for a surrogate pair, at its high surrogate), a
+    /// code point Hugging Face reads as a letter that no vocab token holds, so its word is [UNK]: one no character is
+    /// assigned to, which FastBertTokenizer removes with the control characters, or one newer than Hugging Face's
+    /// categories, which FastBertTokenizer strips, removes or splits at.
     /// </summary>
-    private static bool IsUnassigned(string text, int index)
+    private static bool IsLetterNoTokenHolds(string text, int index)
     {
         var c = text[index];
         if (c < 128)
@@ -165,22 +169,31 @@ internal static class HuggingFaceAlignment
             return false;
         }
 
+        int codePoint = c;
         if (char.IsHighSurrogate(c))
         {
-            return index + 1 < text.Length && char.IsLowSurrogate(text[index + 1])
-                && CharUnicodeInfo.GetUnicodeCategory(char.ConvertToUtf32(c, text[index + 1])) == UnicodeCategory.OtherNotAssigned;
+            if (index + 1 >= text.Length || !char.IsLowSurrogate(text[index + 1]))
+            {
+                return false;
+            }
+
+            codePoint = char.ConvertToUtf32(c, text[index + 1]);
         }
 
-        return CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.OtherNotAssigned;
+        return CharUnicodeInfo.GetUnicodeCategory(codePoint) == UnicodeCategory.OtherNotAssigned
+            || HuggingFaceCategories.IsLetterOnlyToHuggingFace(codePoint);
     }
 
     /// <summary>
     /// Where FastBertTokenizer's pre-tokenizer ends a word: whitespace, punctuation (all ASCII symbols count), or a CJK
-    /// ideograph of the BMP (those beyond it are already set apart by spaces).
+    /// ideograph of the BMP (those beyond it are already set apart by spaces). Punctuation newer than Hugging Face's
+    /// categories is inside the word, which is then read as [UNK] whole, as Hugging Face reads it.
     /// </summary>
     private static bool EndsWord(char c) =>
         char.IsWhiteSpace(c)
-        || (c < 128 ? c is (>= '!' and <= '/') or (>= ':' and <= '@') or (>= '[' and <= '`') or (>= '{' and <= '~') : char.IsPunctuation(c))
+        || (c < 128
+            ? c is (>= '!' and <= '/') or (>= ':' and <= '@') or (>= '[' and <= '`') or (>= '{' and <= '~')
+            : char.IsPunctuation(c) && !HuggingFaceCategories.IsLetterOnlyToHuggingFace(c))
         || IsCjkIdeograph(c);
 
     /// <summary>
