@@ -12,8 +12,11 @@ namespace AttentionGen.Text;
 /// Hugging Face reads as a letter no token holds, where FastBertTokenizer cuts the first short and removes the code
 /// point from the second or splits the word at it: one no character is assigned to (Hugging Face's cleaning removes
 /// only control, format, private-use and surrogate code points), or a mark, format character or punctuation newer than
-/// Hugging Face's Unicode 8.0 categories (<see cref="HuggingFaceCategories"/>).
-/// Text needing none of this is returned as it is, without allocating.
+/// Hugging Face's Unicode 8.0 categories (<see cref="HuggingFaceCategories"/>). Nonspacing marks are stripped here
+/// rather than left to FastBertTokenizer, which strips them only inside a word it cannot find, one UTF-16 unit at a
+/// time: a mark of its own (after a space, punctuation or an ideograph) became [UNK] there, a mark beyond the BMP
+/// (U+E0100) stayed, and ≠ ≮ ≯ and U+1FEF, whose NFD less its marks is punctuation, stayed inside their word. Text
+/// needing none of this is returned as it is, without allocating.
 /// </summary>
 internal static class HuggingFaceAlignment
 {
@@ -25,8 +28,20 @@ internal static class HuggingFaceAlignment
 
     private const string UnknownToken = BertUncasedConfiguration.Unknown;
 
+    /// <summary>
+    /// What a stripped mark becomes: a format character, which FastBertTokenizer removes from the word it is in (and a
+    /// word of nothing else yields no token), and which keeps the text around it apart, as Hugging Face matches special
+    /// tokens before it normalizes: "[UN\u0301K]" is not [UNK].
+    /// </summary>
+    private const char StrippedMark = '\u2060';
+
     internal static string Prepare(string text)
     {
+        if (NeedsMarksStripped(text))
+        {
+            text = StripMarks(text);
+        }
+
         if (NeedsSeparatorsOrIdeographsRewritten(text))
         {
             text = RewriteSeparatorsAndIdeographs(text);
@@ -36,6 +51,87 @@ internal static class HuggingFaceAlignment
     }
 
     private static bool IsControlDotNetCallsWhitespace(char c) => c is '\u000B' or '\u000C' or '\u0085';
+
+    /// <summary>
+    /// The code points that are not punctuation but whose NFD, nonspacing marks removed, is (≠ ≮ ≯ are = &lt; &gt; with
+    /// U+0338, U+1FEF is U+0060); <c>HuggingFaceAlignmentTests</c> checks there are no others.
+    /// </summary>
+    internal static bool DecomposesToPunctuation(int codePoint) => codePoint is 0x2260 or 0x226E or 0x226F or 0x1FEF;
+
+    /// <summary>A nonspacing mark to Hugging Face, which removes it after NFD.</summary>
+    private static bool IsStrippedMark(int codePoint) =>
+        CharUnicodeInfo.GetUnicodeCategory(codePoint) == UnicodeCategory.NonSpacingMark
+            ? !HuggingFaceCategories.IsLetterOnlyToHuggingFace(codePoint)
+            : HuggingFaceCategories.IsNonspacingMarkOnlyToHuggingFace(codePoint);
+
+    private static bool NeedsMarksStripped(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c < '\u0300')
+            {
+                continue;
+            }
+
+            int codePoint = c;
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                codePoint = char.ConvertToUtf32(c, text[++i]);
+            }
+
+            if (IsStrippedMark(codePoint) || DecomposesToPunctuation(codePoint))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>NFD, then each mark Hugging Face strips replaced by <see cref="StrippedMark"/>.</summary>
+    private static string StripMarks(string text)
+    {
+        // Normalize refuses a lone surrogate and U+FFFE. A lone surrogate, which both tokenizers drop, is read as U+FFFD
+        // (dropped too); U+FFFE, a starter without a decomposition, is left as it is between the parts normalized.
+        var decomposed = new StringBuilder(text.Length + 16);
+        var part = new StringBuilder(text.Length);
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (rune.Value == 0xFFFE)
+            {
+                decomposed.Append(part.ToString().Normalize(NormalizationForm.FormD)).Append('\uFFFE');
+                part.Clear();
+            }
+            else
+            {
+                Append(part, rune);
+            }
+        }
+
+        decomposed.Append(part.ToString().Normalize(NormalizationForm.FormD));
+
+        var stripped = new StringBuilder(decomposed.Length);
+        foreach (var rune in decomposed.ToString().EnumerateRunes())
+        {
+            if (IsStrippedMark(rune.Value))
+            {
+                stripped.Append(StrippedMark);
+            }
+            else
+            {
+                Append(stripped, rune);
+            }
+        }
+
+        return stripped.ToString();
+    }
+
+    private static void Append(StringBuilder builder, Rune rune)
+    {
+        Span<char> units = stackalloc char[2];
+        builder.Append(units[..rune.EncodeToUtf16(units)]);
+    }
 
     private static bool NeedsSeparatorsOrIdeographsRewritten(string text)
     {

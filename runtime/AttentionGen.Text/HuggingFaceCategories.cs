@@ -1,7 +1,8 @@
 namespace AttentionGen.Text;
 
 /// <summary>
-/// Where Hugging Face's BERT normalizer and pre-tokenizer class a code point otherwise than .NET does. They take
+/// Where Hugging Face's BERT normalizer and pre-tokenizer class a code point otherwise than .NET does (beyond the
+/// code points FastBertTokenizer misreads on its own). They take
 /// control, format, private-use, nonspacing-mark and punctuation categories from the Rust crate unicode_categories,
 /// whose tables are Unicode 8.0's, while .NET's are current: a mark, format character or punctuation added or
 /// recategorized since is a letter to Hugging Face. Measured over every code point with Hugging Face's own normalizer and
@@ -38,6 +39,12 @@ internal static class HuggingFaceCategories
         0x1E026, 0x1E02A, 0x1E08F, 0x1E08F, 0x1E130, 0x1E136, 0x1E2AE, 0x1E2AE, 0x1E2EC, 0x1E2EF, 0x1E4EC, 0x1E4EF,
         0x1E5EE, 0x1E5EF, 0x1E5FF, 0x1E5FF, 0x1E944, 0x1E94A, 0x1E95E, 0x1E95F
     ];
+
+    /// <summary>
+    /// Whether Hugging Face strips <paramref name="codePoint"/> as a nonspacing mark where .NET calls it a spacing one
+    /// (U+1734 and U+1171E, recategorized in Unicode 14).
+    /// </summary>
+    internal static bool IsNonspacingMarkOnlyToHuggingFace(int codePoint) => codePoint is 0x1734 or 0x1171E;
 
     /// <summary>Whether Hugging Face reads <paramref name="codePoint"/> as a letter, where .NET calls it a mark, format character or punctuation.</summary>
     internal static bool IsLetterOnlyToHuggingFace(int codePoint)
