@@ -6,8 +6,9 @@ namespace AttentionGen.Text;
 /// <summary>
 /// Rewrites text, before FastBertTokenizer sees it, where FastBertTokenizer and Hugging Face's BERT tokenizer would
 /// otherwise differ (each found by the golden ids): Hugging Face removes the control characters U+000B, U+000C and
-/// U+0085 (so the words around them join) where .NET calls them whitespace; splits CJK ideographs outside the BMP apart,
-/// which FastBertTokenizer classifies one UTF-16 unit at a time and so misses; and reads as [UNK] a word of more than
+/// U+0085 (so the words around them join) where .NET calls them whitespace; splits CJK ideographs and punctuation
+/// outside the BMP apart, which FastBertTokenizer classifies one UTF-16 unit at a time and so misses (and U+166D and
+/// U+111C9, punctuation to Hugging Face only); and reads as [UNK] a word of more than
 /// <see cref="WordPieceTokenizer.MaxCharsPerWord"/> characters after normalization, and a word holding a code point
 /// Hugging Face reads as a letter no token holds, where FastBertTokenizer cuts the first short and removes the code
 /// point from the second or splits the word at it: one no character is assigned to (Hugging Face's cleaning removes
@@ -61,7 +62,7 @@ internal static class HuggingFaceAlignment
     /// <summary>A nonspacing mark to Hugging Face, which removes it after NFD.</summary>
     private static bool IsStrippedMark(int codePoint) =>
         CharUnicodeInfo.GetUnicodeCategory(codePoint) == UnicodeCategory.NonSpacingMark
-            ? !HuggingFaceCategories.IsLetterOnlyToHuggingFace(codePoint)
+            ? !HuggingFaceCategories.IsLetterOnlyToHuggingFace(codePoint) && !HuggingFaceCategories.IsPunctuationOnlyToHuggingFace(codePoint)
             : HuggingFaceCategories.IsNonspacingMarkOnlyToHuggingFace(codePoint);
 
     private static bool NeedsMarksStripped(string text)
@@ -143,8 +144,7 @@ internal static class HuggingFaceAlignment
                 return true;
             }
 
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])
-                && IsCjkIdeographBeyondBmp(char.ConvertToUtf32(c, text[i + 1])))
+            if (c >= '\u1000' && SetApartOnlyByHuggingFace(text, i) > 0)
             {
                 return true;
             }
@@ -164,11 +164,11 @@ internal static class HuggingFaceAlignment
                 continue;
             }
 
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])
-                && IsCjkIdeographBeyondBmp(char.ConvertToUtf32(c, text[i + 1])))
+            var units = c >= '\u1000' ? SetApartOnlyByHuggingFace(text, i) : 0;
+            if (units > 0)
             {
-                rewritten.Append(' ').Append(c).Append(text[i + 1]).Append(' ');
-                i++;
+                rewritten.Append(' ').Append(text.AsSpan(i, units)).Append(' ');
+                i += units - 1;
                 continue;
             }
 
@@ -176,6 +176,31 @@ internal static class HuggingFaceAlignment
         }
 
         return rewritten.ToString();
+    }
+
+    /// <summary>
+    /// The UTF-16 units of the code point at <paramref name="index"/> if Hugging Face sets it apart as a word of its own
+    /// and FastBertTokenizer, which classifies one unit at a time by .NET's categories, does not; else 0. Such are CJK
+    /// ideographs and punctuation beyond the BMP, and U+166D and U+111C9, punctuation in Hugging Face's Unicode 8.0.
+    /// </summary>
+    private static int SetApartOnlyByHuggingFace(string text, int index)
+    {
+        var c = text[index];
+        if (!char.IsHighSurrogate(c))
+        {
+            return HuggingFaceCategories.IsPunctuationOnlyToHuggingFace(c) ? 1 : 0;
+        }
+
+        if (index + 1 >= text.Length || !char.IsLowSurrogate(text[index + 1]))
+        {
+            return 0;
+        }
+
+        var codePoint = char.ConvertToUtf32(c, text[index + 1]);
+        var setApart = IsCjkIdeographBeyondBmp(codePoint)
+            || HuggingFaceCategories.IsPunctuationOnlyToHuggingFace(codePoint)
+            || (Rune.IsPunctuation(new Rune(codePoint)) && !HuggingFaceCategories.IsLetterOnlyToHuggingFace(codePoint));
+        return setApart ? 2 : 0;
     }
 
     private static bool HasWordReadAsUnknown(string text)

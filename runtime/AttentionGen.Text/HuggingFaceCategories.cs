@@ -46,6 +46,12 @@ internal static class HuggingFaceCategories
     /// </summary>
     internal static bool IsNonspacingMarkOnlyToHuggingFace(int codePoint) => codePoint is 0x1734 or 0x1171E;
 
+    /// <summary>
+    /// Whether Hugging Face sets <paramref name="codePoint"/> apart as punctuation where .NET calls it a symbol or a mark
+    /// (U+166D and U+111C9, recategorized since Unicode 8.0).
+    /// </summary>
+    internal static bool IsPunctuationOnlyToHuggingFace(int codePoint) => codePoint is 0x166D or 0x111C9;
+
     /// <summary>Whether Hugging Face reads <paramref name="codePoint"/> as a letter, where .NET calls it a mark, format character or punctuation.</summary>
     internal static bool IsLetterOnlyToHuggingFace(int codePoint)
     {

@@ -15,9 +15,9 @@ namespace AttentionGen.Text;
 /// serve any number of threads at once. Encoding a <see cref="string"/> allocates nothing on the managed heap for text
 /// whose words are all in the vocab; an out-of-vocab word costs a few short-lived strings inside FastBertTokenizer
 /// (normalization and accent stripping are tried only then), and so does a word of more than 33 characters (its
-/// length after normalization is measured), U+000B, U+000C, U+0085, a CJK ideograph beyond the BMP, a code point no
-/// character is assigned to or a nonspacing mark (an accent written apart from its letter) (the text is rewritten where
-/// FastBertTokenizer would differ from Hugging Face; see the golden-id tests).
+/// length after normalization is measured), U+000B, U+000C, U+0085, a CJK ideograph or punctuation beyond the BMP, a
+/// code point no character is assigned to or a nonspacing mark (an accent written apart from its letter) (the text is
+/// rewritten where FastBertTokenizer would differ from Hugging Face; see the golden-id tests).
 /// </remarks>
 // The stack scratch (up to 12 KB) is written before it is read, so zeroing it on every call would be wasted work.
 [SkipLocalsInit]
