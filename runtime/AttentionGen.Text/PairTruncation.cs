@@ -9,7 +9,10 @@ internal static class PairTruncation
     /// </summary>
     /// <param name="firstLength">Tokens of the first text, or the budget if it has more.</param>
     /// <param name="secondLength">Tokens of the second text, or the budget if it has more.</param>
-    /// <param name="firstIsLonger">Whether the first text's true length exceeds the second's.</param>
+    /// <param name="firstIsLonger">
+    /// Whether the first text is longer than the second as Hugging Face compares them (each counted to the end of the word
+    /// that reaches the sequence length, if it does).
+    /// </param>
     /// <param name="budget">The room for both texts' tokens (the sequence length less the three special tokens).</param>
     internal static (int First, int Second) LongestFirst(int firstLength, int secondLength, bool firstIsLonger, int budget)
     {

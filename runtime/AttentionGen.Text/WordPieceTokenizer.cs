@@ -45,10 +45,19 @@ public sealed class WordPieceTokenizer
 
     private readonly BertTokenizer _tokenizer;
 
+    // Per id: whether the token continues a word (##…); a word's first token never does.
+    private readonly bool[] _continuesWord;
+
     private WordPieceTokenizer(BertTokenizer tokenizer, Dictionary<string, int> vocab)
     {
         _tokenizer = tokenizer;
         VocabularySize = vocab.Values.Max() + 1;
+        _continuesWord = new bool[VocabularySize];
+        foreach (var (token, id) in vocab)
+        {
+            _continuesWord[id] = token.StartsWith(BertUncasedConfiguration.ContinuingSubwordPrefix, StringComparison.Ordinal);
+        }
+
         ClsTokenId = vocab[BertUncasedConfiguration.Classifier];
         SepTokenId = vocab[BertUncasedConfiguration.Separator];
         PadTokenId = vocab[BertUncasedConfiguration.Padding];
@@ -162,7 +171,10 @@ public sealed class WordPieceTokenizer
     /// <summary>
     /// Encodes a sentence pair as <c>[CLS] first [SEP] second [SEP]</c>, with token type 0 up to the first [SEP] and 1
     /// after it, as a cross-encoder reads it. When both do not fit, tokens come off the longer text first until both fit
-    /// or both are down to half of the room (Hugging Face's <c>longest_first</c>).
+    /// or both are down to half of the room (Hugging Face's <c>longest_first</c>). Which is longer is judged as Hugging
+    /// Face's tokenizers (0.23 on) judges it: it reads each text only until the word that brings it to
+    /// <paramref name="maxTokens"/> tokens ends, so two texts both past that count as long as those words make them (as
+    /// long as each other when both end there, the second then keeping an odd budget's extra token).
     /// </summary>
     /// <param name="first">The first text (type 0).</param>
     /// <param name="second">The second text (type 1).</param>
@@ -201,11 +213,8 @@ public sealed class WordPieceTokenizer
             var mask = scratch.Slice(2 * capacity, capacity);
             var firstLength = _tokenizer.Encode(first, firstIds, mask) - 2;
             var secondLength = _tokenizer.Encode(second, secondIds, mask) - 2;
-            // Both cut at the same length may hide different true lengths; which is longer matters only for an odd budget's
-            // split.
-            var firstIsLonger = firstLength == capacity - 2 && secondLength == capacity - 2 && budget % 2 == 1
-                ? FirstIsLonger(first, second, capacity)
-                : firstLength > secondLength;
+            var firstIsLonger = ComparedLength(firstIds.Slice(1, firstLength), maxTokens)
+                > ComparedLength(secondIds.Slice(1, secondLength), maxTokens);
             var (firstKept, secondKept) = PairTruncation.LongestFirst(firstLength, secondLength, firstIsLonger, budget);
 
             var position = 0;
@@ -281,31 +290,24 @@ public sealed class WordPieceTokenizer
     }
 
     /// <summary>
-    /// Which of two texts is longer when both fill <paramref name="capacity"/>: encoded again with room doubling until
-    /// at least one ends.
+    /// A text's length as Hugging Face compares it in a pair: since tokenizers 0.23 it tokenizes each text word by word
+    /// only until it has <paramref name="maxTokens"/> tokens, so a longer text counts up to the end of the word that
+    /// reaches that (a word has at most <see cref="MaxCharsPerWord"/> tokens, well inside <see cref="CutSlack"/>).
     /// </summary>
-    private bool FirstIsLonger(string first, string second, int capacity)
+    private int ComparedLength(ReadOnlySpan<long> body, int maxTokens)
     {
-        while (true)
+        if (body.Length <= maxTokens)
         {
-            capacity = checked(capacity * 2);
-            var rented = ArrayPool<long>.Shared.Rent(3 * capacity);
-            try
-            {
-                var scratch = rented.AsSpan(0, 3 * capacity);
-                var mask = scratch.Slice(2 * capacity, capacity);
-                var firstCount = _tokenizer.Encode(first, scratch[..capacity], mask);
-                var secondCount = _tokenizer.Encode(second, scratch.Slice(capacity, capacity), mask);
-                if (firstCount < capacity || secondCount < capacity)
-                {
-                    return firstCount > secondCount;
-                }
-            }
-            finally
-            {
-                ArrayPool<long>.Shared.Return(rented);
-            }
+            return body.Length;
         }
+
+        var end = maxTokens;
+        while (end < body.Length && _continuesWord[body[end]])
+        {
+            end++;
+        }
+
+        return end;
     }
 
     private static void Narrow(ReadOnlySpan<long> ids, Span<int> destination)

@@ -108,12 +108,12 @@ public sealed class BatchAndPairTests
     }
 
     [Fact]
-    public void Two_texts_both_past_the_budget_split_it_with_the_odd_token_to_the_truly_longer()
+    public void Two_texts_both_past_max_tokens_split_an_odd_budget_by_the_lengths_Hugging_Face_counts()
     {
-        // Both are cut to the same length before the pair is assembled; the longer one (by its full encoding) gets the
-        // extra token of an odd budget, as in Hugging Face.
-        // 400 words are past the budget; 900 are past where the tokenizer first cuts too, so the order is found by
-        // encoding further.
+        // Hugging Face's tokenizers (0.23 on) reads each text of a pair only until the word that brings it to maxTokens
+        // tokens ends, and gives an odd budget's extra token to the text longer by that count, to the second on a tie. So
+        // the truly longer text gets it only when a word crossing maxTokens makes it longer there. 400 and 900 words are
+        // past where the tokenizer first cuts too.
         foreach (var words in (int[])[400, 900])
         {
             var longer = string.Join(' ', Enumerable.Repeat("word", words));
@@ -122,10 +122,15 @@ public sealed class BatchAndPairTests
             var types = new int[256];
 
             Assert.Equal(256, Tokenizer.EncodePair(longer, shorter, ids, types, 256));
-            Assert.Equal(127 + 2, types.Count(t => t == 0));
+            Assert.Equal(126 + 2, types.Count(t => t == 0));
             Tokenizer.EncodePair(shorter, longer, ids, types, 256);
             Assert.Equal(126 + 2, types.Count(t => t == 0));
-            Tokenizer.EncodePair(longer, longer, ids, types, 256);
+
+            // "tokenization" is two tokens: after 255 words it ends at 257, past where a text of single-token words stops.
+            var crossing = string.Join(' ', Enumerable.Repeat("word", 255)) + " tokenization " + string.Join(' ', Enumerable.Repeat("word", 50));
+            Tokenizer.EncodePair(crossing, longer, ids, types, 256);
+            Assert.Equal(127 + 2, types.Count(t => t == 0));
+            Tokenizer.EncodePair(longer, crossing, ids, types, 256);
             Assert.Equal(126 + 2, types.Count(t => t == 0));
         }
     }
