@@ -48,6 +48,8 @@ public sealed class WordPieceTokenizer
     // Per id: whether the token continues a word (##…); a word's first token never does.
     private readonly bool[] _continuesWord;
 
+    private readonly int _maskTokenId;
+
     private WordPieceTokenizer(BertTokenizer tokenizer, Dictionary<string, int> vocab)
     {
         _tokenizer = tokenizer;
@@ -62,6 +64,7 @@ public sealed class WordPieceTokenizer
         SepTokenId = vocab[BertUncasedConfiguration.Separator];
         PadTokenId = vocab[BertUncasedConfiguration.Padding];
         UnknownTokenId = vocab[BertUncasedConfiguration.Unknown];
+        _maskTokenId = vocab.GetValueOrDefault(BertUncasedConfiguration.Mask, -1);
     }
 
     /// <summary>One more than the largest id in the vocab: the size of the model's token embedding table.</summary>
@@ -292,8 +295,14 @@ public sealed class WordPieceTokenizer
     /// <summary>
     /// A text's length as Hugging Face compares it in a pair: since tokenizers 0.23 it tokenizes each text word by word
     /// only until it has <paramref name="maxTokens"/> tokens, so a longer text counts up to the end of the word that
-    /// reaches that (a word has at most <see cref="MaxCharsPerWord"/> tokens, well inside <see cref="CutSlack"/>).
+    /// reaches that (a word has at most <see cref="MaxCharsPerWord"/> tokens, well inside <see cref="CutSlack"/>). A
+    /// special token written in the text is no such word: it is matched before the words are read, and the count is
+    /// checked only after a word, so it runs on to the end of the next one.
     /// </summary>
+    /// <remarks>
+    /// [UNK] is taken for a word read as unknown: one written out where the count reaches <paramref name="maxTokens"/>
+    /// would be counted one word short, which matters only for an odd budget's extra token.
+    /// </remarks>
     private int ComparedLength(ReadOnlySpan<long> body, int maxTokens)
     {
         if (body.Length <= maxTokens)
@@ -302,13 +311,17 @@ public sealed class WordPieceTokenizer
         }
 
         var end = maxTokens;
-        while (end < body.Length && _continuesWord[body[end]])
+        while (end < body.Length && (_continuesWord[body[end]] || IsWrittenSpecialToken(body[end - 1])))
         {
             end++;
         }
 
         return end;
     }
+
+    /// <summary>Whether an id can only come from a special token written in the text ([UNK] aside, which a word can give).</summary>
+    private bool IsWrittenSpecialToken(long id) =>
+        id == ClsTokenId || id == SepTokenId || id == PadTokenId || id == _maskTokenId;
 
     private static void Narrow(ReadOnlySpan<long> ids, Span<int> destination)
     {
