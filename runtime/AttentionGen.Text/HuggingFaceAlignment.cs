@@ -5,19 +5,23 @@ namespace AttentionGen.Text;
 
 /// <summary>
 /// Rewrites text, before FastBertTokenizer sees it, where FastBertTokenizer and Hugging Face's BERT tokenizer would
-/// otherwise differ (each found by the golden ids): Hugging Face removes the control characters U+000B, U+000C and
-/// U+0085 (so the words around them join) where .NET calls them whitespace; splits CJK ideographs and punctuation
-/// outside the BMP apart, which FastBertTokenizer classifies one UTF-16 unit at a time and so misses (and U+166D and
-/// U+111C9, punctuation to Hugging Face only); and reads as [UNK] a word of more than
-/// <see cref="WordPieceTokenizer.MaxCharsPerWord"/> characters after normalization, and a word holding a code point
-/// Hugging Face reads as a letter no token holds, where FastBertTokenizer cuts the first short and removes the code
-/// point from the second or splits the word at it: one no character is assigned to (Hugging Face's cleaning removes
-/// only control, format, private-use and surrogate code points), or a mark, format character or punctuation newer than
-/// Hugging Face's Unicode 8.0 categories (<see cref="HuggingFaceCategories"/>). Nonspacing marks are stripped here
-/// rather than left to FastBertTokenizer, which strips them only inside a word it cannot find, one UTF-16 unit at a
-/// time: a mark of its own (after a space, punctuation or an ideograph) became [UNK] there, a mark beyond the BMP
-/// (U+E0100) stayed, and ≠ ≮ ≯ and U+1FEF, whose NFD less its marks is punctuation, stayed inside their word. Text
-/// needing none of this is returned as it is, without allocating.
+/// otherwise differ (each found by the golden ids):
+/// <list type="bullet">
+/// <item>Hugging Face removes the control characters U+000B, U+000C and U+0085 (so the words around them join), where
+/// .NET calls them whitespace; here they become <see cref="Removed"/>.</item>
+/// <item>It strips nonspacing marks after NFD; FastBertTokenizer strips them only inside a word it cannot find, one
+/// UTF-16 unit at a time, so a mark of its own (after a space, punctuation or an ideograph) became [UNK], a mark beyond
+/// the BMP (U+E0100) stayed, and ≠ ≮ ≯ and U+1FEF, whose NFD less its marks is punctuation, stayed inside their word.
+/// Here they are stripped first, each becoming <see cref="Removed"/>.</item>
+/// <item>It sets CJK ideographs and punctuation beyond the BMP apart, which FastBertTokenizer classifies one UTF-16 unit
+/// at a time and so misses (and U+166D and U+111C9, punctuation to Hugging Face only); here they get spaces around.</item>
+/// <item>It reads as [UNK] a word of more than <see cref="WordPieceTokenizer.MaxCharsPerWord"/> characters after
+/// normalization, and a word holding a code point it reads as a letter no token holds: one no character is assigned to
+/// (its cleaning removes only control, format, private-use and surrogate code points), or a mark, format character or
+/// punctuation newer than its Unicode 8.0 categories (<see cref="HuggingFaceCategories"/>). FastBertTokenizer cuts the
+/// first short and removes the code point from the second or splits the word at it; here the word becomes [UNK].</item>
+/// </list>
+/// Text needing none of this is returned as it is, without allocating.
 /// </summary>
 internal static class HuggingFaceAlignment
 {
@@ -30,11 +34,12 @@ internal static class HuggingFaceAlignment
     private const string UnknownToken = BertUncasedConfiguration.Unknown;
 
     /// <summary>
-    /// What a stripped mark becomes: a format character, which FastBertTokenizer removes from the word it is in (and a
-    /// word of nothing else yields no token), and which keeps the text around it apart, as Hugging Face matches special
-    /// tokens before it normalizes: "[UN\u0301K]" is not [UNK].
+    /// What a character Hugging Face removes in normalizing becomes here: a format character, which FastBertTokenizer
+    /// removes from the word it is in (and a word of nothing else yields no token), and which keeps the text around it
+    /// apart, as Hugging Face matches special tokens before it normalizes: "[UN\u0301K]" and "[CL\u000BS]" are not
+    /// special tokens.
     /// </summary>
-    private const char StrippedMark = '\u2060';
+    private const char Removed = '\u2060';
 
     internal static string Prepare(string text)
     {
@@ -90,7 +95,7 @@ internal static class HuggingFaceAlignment
         return false;
     }
 
-    /// <summary>NFD, then each mark Hugging Face strips replaced by <see cref="StrippedMark"/>.</summary>
+    /// <summary>NFD, then each mark Hugging Face strips replaced by <see cref="Removed"/>.</summary>
     private static string StripMarks(string text)
     {
         // Normalize refuses a lone surrogate and U+FFFE. A lone surrogate, which both tokenizers drop, is read as U+FFFD
@@ -117,7 +122,7 @@ internal static class HuggingFaceAlignment
         {
             if (IsStrippedMark(rune.Value))
             {
-                stripped.Append(StrippedMark);
+                stripped.Append(Removed);
             }
             else
             {
@@ -161,6 +166,7 @@ internal static class HuggingFaceAlignment
             var c = text[i];
             if (IsControlDotNetCallsWhitespace(c))
             {
+                rewritten.Append(Removed);
                 continue;
             }
 
