@@ -5,7 +5,7 @@ namespace AttentionGen.Text;
 
 /// <summary>
 /// Rewrites text, before FastBertTokenizer sees it, where FastBertTokenizer and Hugging Face's BERT tokenizer would
-/// otherwise differ (each found by the golden ids):
+/// otherwise differ (each found by the golden ids, or by <c>GoldenClassTests</c>, which checks every code point):
 /// <list type="bullet">
 /// <item>Hugging Face removes the control characters U+000B, U+000C and U+0085 (so the words around them join), where
 /// .NET calls them whitespace; here they become <see cref="Removed"/>.</item>

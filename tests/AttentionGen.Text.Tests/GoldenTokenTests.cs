@@ -1,10 +1,11 @@
 namespace AttentionGen.Text.Tests;
 
 /// <summary>
-/// Our ids against Hugging Face's own tokenizer (tools/golden-tokens) on every committed text. All agree; seven cases do
-/// not with FastBertTokenizer alone, and HuggingFaceAlignment and the cut past the budget in WordPieceTokenizer are
-/// what make them agree (words over 100 characters, U+000B/U+000C/U+0085, CJK beyond the BMP, a cut inside a word
-/// Hugging Face reads as [UNK]).
+/// Our ids against Hugging Face's own tokenizer (tools/golden-tokens) on every committed text. All agree; many do not
+/// with FastBertTokenizer alone, and HuggingFaceAlignment, the cut past the budget and the pair lengths compared as
+/// Hugging Face compares them in WordPieceTokenizer are what make them agree (words over 100 characters,
+/// U+000B/U+000C/U+0085, CJK and punctuation beyond the BMP, unassigned code points and categories newer than Unicode
+/// 8.0, nonspacing marks, a cut inside a word Hugging Face reads as [UNK], two long texts of a pair).
 /// </summary>
 public sealed class GoldenTokenTests
 {
