@@ -98,8 +98,30 @@ internal static class HuggingFaceAlignment
     /// <summary>NFD, then each mark Hugging Face strips replaced by <see cref="Removed"/>.</summary>
     private static string StripMarks(string text)
     {
-        // Normalize refuses a lone surrogate and U+FFFE. A lone surrogate, which both tokenizers drop, is read as U+FFFD
-        // (dropped too); U+FFFE, a starter without a decomposition, is left as it is between the parts normalized.
+        var decomposed = Decompose(text);
+        var stripped = new StringBuilder(decomposed.Length);
+        foreach (var rune in decomposed.EnumerateRunes())
+        {
+            if (IsStrippedMark(rune.Value))
+            {
+                stripped.Append(Removed);
+            }
+            else
+            {
+                Append(stripped, rune);
+            }
+        }
+
+        return stripped.ToString();
+    }
+
+    /// <summary>
+    /// NFD of any text. Normalize refuses a lone surrogate and U+FFFE: a lone surrogate, which both tokenizers drop (Hugging
+    /// Face reads well-formed text only; its Node binding makes it U+FFFD), becomes U+FFFD, dropped too; U+FFFE, a
+    /// starter without a decomposition, is kept as it is between the parts normalized.
+    /// </summary>
+    private static string Decompose(ReadOnlySpan<char> text)
+    {
         var decomposed = new StringBuilder(text.Length + 16);
         var part = new StringBuilder(text.Length);
         foreach (var rune in text.EnumerateRunes())
@@ -115,22 +137,7 @@ internal static class HuggingFaceAlignment
             }
         }
 
-        decomposed.Append(part.ToString().Normalize(NormalizationForm.FormD));
-
-        var stripped = new StringBuilder(decomposed.Length);
-        foreach (var rune in decomposed.ToString().EnumerateRunes())
-        {
-            if (IsStrippedMark(rune.Value))
-            {
-                stripped.Append(Removed);
-            }
-            else
-            {
-                Append(stripped, rune);
-            }
-        }
-
-        return stripped.ToString();
+        return decomposed.Append(part.ToString().Normalize(NormalizationForm.FormD)).ToString();
     }
 
     private static void Append(StringBuilder builder, Rune rune)
@@ -330,7 +337,7 @@ internal static class HuggingFaceAlignment
     /// </summary>
     private static int CountedLength(ReadOnlySpan<char> word)
     {
-        var decomposed = word.ToString().Normalize(NormalizationForm.FormD);
+        var decomposed = Decompose(word);
         var count = 0;
         foreach (var rune in decomposed.EnumerateRunes())
         {

@@ -30,6 +30,26 @@ public sealed class HuggingFaceAlignmentTests
         Assert.All(found, codePoint => Assert.True(HuggingFaceAlignment.DecomposesToPunctuation(codePoint)));
     }
 
+    [Theory]
+    [InlineData(4)]
+    [InlineData(40)]
+    [InlineData(120)]
+    public void A_lone_surrogate_is_dropped_from_a_word_of_any_length(int letters)
+    {
+        // Hugging Face takes only well-formed text; its Node binding (the golden ids' reference) reads a lone surrogate as
+        // U+FFFD, which it removes. A word past 33 units is measured after NFD, which .NET refuses for a lone surrogate.
+        var word = new string('a', letters);
+        var tokenizer = MiniLmVocab.Tokenizer;
+        foreach (var text in (string[])[$"{word}\uD800 and {word}", $"{word} and \uDC00{word}", $"{word}\uD800 and \u0301{word}"])
+        {
+            var expected = new int[256];
+            var expectedCount = tokenizer.Encode(text.Replace("\uD800", "", StringComparison.Ordinal).Replace("\uDC00", "", StringComparison.Ordinal), expected);
+            var ids = new int[256];
+            var count = tokenizer.Encode(text, ids);
+            Assert.Equal(expected[..expectedCount], ids[..count]);
+        }
+    }
+
     private static bool IsPunctuation(int codePoint) =>
         codePoint < 128 ? char.IsAsciiLetterOrDigit((char)codePoint) is false && codePoint is > 32 and < 127 : Rune.IsPunctuation(new Rune(codePoint));
 }
