@@ -165,7 +165,7 @@ public sealed class TokenSampler
         _candidatesHaveIds = false;
         if (options.TopK > 0 && options.TopK < count)
         {
-            count = KeepTopK(options.TopK);
+            count = KeepTopK(logits, options.TopK);
             _candidatesHaveIds = true;
         }
 
@@ -187,23 +187,31 @@ public sealed class TokenSampler
         return count;
     }
 
-    /// <summary>Moves the values at least the k-th largest (with their ids) to the front, in id order; returns how many.</summary>
-    private int KeepTopK(int k)
+    /// <summary>
+    /// Moves the values of the tokens whose logit is at least the k-th largest (with their ids) to the front, in id order;
+    /// returns how many.
+    /// </summary>
+    /// <remarks>
+    /// The logits are compared, not the scaled values: <c>logit / T</c> orders tokens as their logits do, but
+    /// <c>(logit − max) / T</c> is rounded, and two logits an ulp apart came out equal there (3 and the next float up,
+    /// less 10), tying a token that Hugging Face's <c>topk</c> of <c>logit / T</c> leaves out.
+    /// </remarks>
+    private int KeepTopK(ReadOnlySpan<float> logits, int k)
     {
         float[] values = _values, heap = _heap;
         int vocab = Vocab;
 
         // A min-heap of the k largest so far: its root is the k-th largest, and most tokens fail the one comparison with it.
-        Array.Copy(values, heap, k);
+        logits[..k].CopyTo(heap);
         for (int i = k / 2 - 1; i >= 0; i--)
         {
             SiftDown(heap, k, i);
         }
         for (int i = k; i < vocab; i++)
         {
-            if (values[i] > heap[0])
+            if (logits[i] > heap[0])
             {
-                heap[0] = values[i];
+                heap[0] = logits[i];
                 SiftDown(heap, k, 0);
             }
         }
@@ -212,10 +220,9 @@ public sealed class TokenSampler
         int count = 0;
         for (int i = 0; i < vocab; i++)
         {
-            float value = values[i];
-            if (value >= threshold)
+            if (logits[i] >= threshold)
             {
-                values[count] = value;
+                values[count] = values[i];
                 _ids[count] = i;
                 count++;
             }

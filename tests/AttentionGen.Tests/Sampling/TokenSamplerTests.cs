@@ -146,6 +146,20 @@ public sealed class TokenSamplerTests
     }
 
     [Theory]
+    [InlineData(1f)]
+    [InlineData(0.7f)]
+    [InlineData(3f)]
+    public void TopK_ComparesTheLogits_NotTheirShiftedRoundedValues(float temperature)
+    {
+        // 3 and the next float up, less 10, both round to −7: compared so, token 1 tied with the 2nd largest and was
+        // kept at a probability of 0.09%, where Hugging Face's topk of logits / T keeps only token 2.
+        float[] logits = [10f, 3f, MathF.BitIncrement(3f)];
+        var sampler = new TokenSampler(logits.Length, seed: 18);
+        Assert.Equal([0, 2], sampler.Candidates(logits, new SamplingOptions(temperature, TopK: 2)).Ids);
+        Assert.Equal([0, 1, 2], sampler.Candidates(logits, new SamplingOptions(temperature, TopK: 3)).Ids);
+    }
+
+    [Theory]
     [InlineData(1f, 0, 0.5f)]
     [InlineData(1f, 0, 0.9f)]
     [InlineData(0.6f, 0, 0.99f)]
