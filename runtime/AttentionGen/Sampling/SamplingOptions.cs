@@ -9,7 +9,8 @@ namespace AttentionGen.Sampling;
 /// <param name="TopK">Keep only the tokens whose logit is at least the k-th largest (the same tokens as by logit / T, which
 /// orders them alike; a tie at the k-th value keeps every tied token, as Hugging Face does); 0 keeps all. At least 0.</param>
 /// <param name="TopP">Nucleus sampling: keep the smallest set of most likely tokens (after top-k, renormalized) whose
-/// probability is at least <c>TopP</c>, never fewer than one; 1 keeps all. In <c>(0, 1]</c>.</param>
+/// probability is at least <c>TopP</c>, never fewer than one, taken by logit (equal logits lowest id first); 1 keeps all.
+/// In <c>(0, 1]</c>.</param>
 /// <remarks>
 /// <c>new SamplingOptions()</c> is plain sampling at temperature 1. <c>default(SamplingOptions)</c>, all zeros, is not
 /// valid (its <see cref="TopP"/> is 0).

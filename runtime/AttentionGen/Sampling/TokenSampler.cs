@@ -21,8 +21,9 @@ namespace AttentionGen.Sampling;
 /// </para>
 /// <para>
 /// The scaled logits are <c>(logit − max) / T</c> rather than Hugging Face's <c>logit / T</c> (the same up to rounding,
-/// and the largest is exactly 0, so a tiny temperature cannot overflow), and probabilities are summed in double. Ties are
-/// resolved towards the lowest id: greedy's maximum, and the order in which top-p takes tokens of equal probability.
+/// and the largest is exactly 0, so a tiny temperature cannot overflow), and probabilities are summed in double. Top-k
+/// and top-p rank tokens by their logits, which order them as <c>logit / T</c> does before any rounding. Ties are
+/// resolved towards the lowest id: greedy's maximum, and the order in which top-p takes tokens of equal logit.
 /// An instance is for one thread at a time, and that is enforced: a call made while another is running on the same
 /// instance throws <see cref="InvalidOperationException"/>, since the two would share the scratch and could return a
 /// token whose logit is −∞.
@@ -32,6 +33,7 @@ public sealed class TokenSampler
 {
     private readonly float[] _values;
     private readonly int[] _ids;
+    // Top-k's heap of logits; then, for top-p, the logits of the cut bucket's candidates beside their weights.
     private readonly float[] _heap;
     private readonly double[] _blockSums;
     private readonly double[] _bucketMass;
@@ -182,7 +184,7 @@ public sealed class TokenSampler
                 }
                 _candidatesHaveIds = true;
             }
-            count = KeepNucleus(count, options.TopP);
+            count = KeepNucleus(logits, count, options.TopP);
         }
         return count;
     }
@@ -259,13 +261,20 @@ public sealed class TokenSampler
     /// total, to the front of <c>_values[0..count)</c> and <c>_ids</c>; returns its size (at least 1).
     /// </summary>
     /// <remarks>
-    /// Candidates are ordered by weight, descending, then by id, ascending: a strict order, so the nucleus is one
-    /// well-defined prefix of it. A histogram of the weight by its float bits' top 12 (sign, exponent, 3 mantissa bits:
-    /// monotone in the weight, 8 buckets per octave) finds the bucket the cut falls in with one pass; every candidate in
-    /// a higher bucket is kept, and only the cut bucket's candidates, usually a few dozen, are put in order, by
-    /// <see cref="SelectCut"/>.
+    /// <para>
+    /// Candidates are ordered by logit, descending, then by id, ascending: the order in which Hugging Face sorts
+    /// <c>logit / T</c> (its sort is unstable, so it leaves the order of equal values open), and a strict order, so the
+    /// nucleus is one well-defined prefix of it. Not by weight: distinct logits can round to one float weight (0.3 and
+    /// the next float up, less 0.9), and the float exp can even come out an ulp lower for the larger of two arguments.
+    /// </para>
+    /// <para>
+    /// A histogram of the weight by its float bits' top 12 (sign, exponent, 3 mantissa bits: 8 buckets per octave) finds
+    /// the bucket the cut falls in with one pass; every candidate in a higher bucket is kept, and only the cut bucket's
+    /// candidates, usually a few dozen, are put in order, by <see cref="SelectCut"/>. A larger logit never lands in a
+    /// lower bucket: the exp's missteps are an ulp, and none crosses a bucket boundary (a test checks around each).
+    /// </para>
     /// </remarks>
-    private int KeepNucleus(int count, float topP)
+    private int KeepNucleus(ReadOnlySpan<float> logits, int count, float topP)
     {
         float[] weights = _values;
         int[] ids = _ids;
@@ -307,7 +316,13 @@ public sealed class TokenSampler
                 Swap(weights, ids, i, cutEnd++);
             }
         }
-        return Math.Max(SelectCut(weights, ids, front, cutEnd, above, target), 1);
+        // The cut bucket's logits side by side with its weights, so ordering it reads them in sequence.
+        float[] keys = _heap;
+        for (int i = front; i < cutEnd; i++)
+        {
+            keys[i] = logits[ids[i]];
+        }
+        return Math.Max(SelectCut(keys, weights, ids, front, cutEnd, above, target), 1);
     }
 
     private const int Buckets = 1 << 10;
@@ -321,12 +336,12 @@ public sealed class TokenSampler
     /// weighs <paramref name="kept"/>: quickselect in candidate order, where after partitioning around a pivot the side
     /// before it either reaches the target weight (the cut is in it) or is wholly kept along with the pivot.
     /// </summary>
-    private static int SelectCut(float[] weights, int[] ids, int low, int high, double kept, double target)
+    private static int SelectCut(float[] logits, float[] weights, int[] ids, int low, int high, double kept, double target)
     {
         // Everything before `low` is kept, weighing `kept`; the cut lies in [low, high).
         while (high - low > SmallRegion)
         {
-            int pivot = Partition(weights, ids, low, high);
+            int pivot = Partition(logits, weights, ids, low, high);
             double before = 0;
             for (int i = low; i < pivot; i++)
             {
@@ -347,7 +362,7 @@ public sealed class TokenSampler
             low = pivot + 1;
         }
 
-        InsertionSort(weights, ids, low, high);
+        InsertionSort(logits, weights, ids, low, high);
         for (int i = low; i < high; i++)
         {
             kept += weights[i];
@@ -362,59 +377,61 @@ public sealed class TokenSampler
 
     private const int SmallRegion = 16;
 
-    /// <summary>Whether candidate a comes before candidate b: more probable, or as probable with a lower id.</summary>
+    /// <summary>Whether candidate a comes before candidate b: a larger logit, or an equal one and a lower id.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Before(float weightA, int idA, float weightB, int idB) => weightA > weightB || (weightA == weightB && idA < idB);
+    private static bool Before(float logitA, int idA, float logitB, int idB) => logitA > logitB || (logitA == logitB && idA < idB);
 
     /// <summary>
     /// Partitions <c>[low, high)</c> around the median of its first, middle and last candidates: those before it first,
     /// then it, then the rest. Returns its index.
     /// </summary>
-    private static int Partition(float[] weights, int[] ids, int low, int high)
+    private static int Partition(float[] logits, float[] weights, int[] ids, int low, int high)
     {
         int last = high - 1, middle = low + (high - low) / 2;
         // Order the three samples, leaving the median at `last` as the pivot.
-        if (Before(weights[middle], ids[middle], weights[low], ids[low]))
+        if (Before(logits[middle], ids[middle], logits[low], ids[low]))
         {
-            Swap(weights, ids, middle, low);
+            Swap(logits, weights, ids, middle, low);
         }
-        if (Before(weights[last], ids[last], weights[low], ids[low]))
+        if (Before(logits[last], ids[last], logits[low], ids[low]))
         {
-            Swap(weights, ids, last, low);
+            Swap(logits, weights, ids, last, low);
         }
-        if (Before(weights[middle], ids[middle], weights[last], ids[last]))
+        if (Before(logits[middle], ids[middle], logits[last], ids[last]))
         {
-            Swap(weights, ids, middle, last);
+            Swap(logits, weights, ids, middle, last);
         }
 
-        float pivotWeight = weights[last];
+        float pivotLogit = logits[last];
         int pivotId = ids[last];
         int store = low;
         for (int i = low; i < last; i++)
         {
-            if (Before(weights[i], ids[i], pivotWeight, pivotId))
+            if (Before(logits[i], ids[i], pivotLogit, pivotId))
             {
-                Swap(weights, ids, i, store);
+                Swap(logits, weights, ids, i, store);
                 store++;
             }
         }
-        Swap(weights, ids, store, last);
+        Swap(logits, weights, ids, store, last);
         return store;
     }
 
-    private static void InsertionSort(float[] weights, int[] ids, int low, int high)
+    private static void InsertionSort(float[] logits, float[] weights, int[] ids, int low, int high)
     {
         for (int i = low + 1; i < high; i++)
         {
-            float weight = weights[i];
+            float logit = logits[i], weight = weights[i];
             int id = ids[i];
             int j = i - 1;
-            while (j >= low && Before(weight, id, weights[j], ids[j]))
+            while (j >= low && Before(logit, id, logits[j], ids[j]))
             {
+                logits[j + 1] = logits[j];
                 weights[j + 1] = weights[j];
                 ids[j + 1] = ids[j];
                 j--;
             }
+            logits[j + 1] = logit;
             weights[j + 1] = weight;
             ids[j + 1] = id;
         }
@@ -425,6 +442,13 @@ public sealed class TokenSampler
     {
         (weights[a], weights[b]) = (weights[b], weights[a]);
         (ids[a], ids[b]) = (ids[b], ids[a]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Swap(float[] logits, float[] weights, int[] ids, int a, int b)
+    {
+        (logits[a], logits[b]) = (logits[b], logits[a]);
+        Swap(weights, ids, a, b);
     }
 
     /// <summary>One draw from the candidates in proportion to their weights.</summary>

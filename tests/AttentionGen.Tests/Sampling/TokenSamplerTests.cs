@@ -1,3 +1,4 @@
+using AttentionGen.Kernels;
 using AttentionGen.Sampling;
 using AttentionGen.Tests.Allocation;
 using AttentionGen.Tests.Kernels;
@@ -132,6 +133,51 @@ public sealed class TokenSamplerTests
         float[] logits = [-1f, 0f, 0f, 0f, 0f];
         var (ids, _) = new TokenSampler(logits.Length, seed: 4).Candidates(logits, new SamplingOptions(TopP: topP));
         Assert.Equal(kept, ids.Order());
+    }
+
+    [Theory]
+    // 0.3 and the next float up, less 0.9, give one float weight; the larger logit must still be taken first.
+    [InlineData(0.9f, 0.3f, 0.30000004f)]
+    // exp rounded to float comes out an ulp lower at −0.24997309 than at −0.2499731, the float below it.
+    [InlineData(0f, -0.2499731f, -0.24997309f)]
+    public void TopP_TakesTheLargerOfTwoLogitsAnUlpApartFirst_WhateverTheirWeightsRoundTo(float best, float lower, float higher)
+    {
+        Assert.Equal(higher, MathF.BitIncrement(lower));
+        // The cut falls between the two: token 0 and half of one more reach p. Hugging Face sorts logit / T, so it keeps
+        // the larger logit, whichever id it has; taken by weight then id, token 1 was kept in both orders.
+        double weight = Math.Exp(lower - (double)best);
+        var options = new SamplingOptions(TopP: (float)((1 + weight / 2) / (1 + 2 * weight)));
+        var sampler = new TokenSampler(3, seed: 19);
+        Assert.Equal([0, 2], sampler.Candidates([best, lower, higher], options).Ids.Order());
+        Assert.Equal([0, 1], sampler.Candidates([best, higher, lower], options).Ids.Order());
+    }
+
+    [Fact]
+    public void WeightBuckets_NeverFallAsTheScaledLogitRises()
+    {
+        // Top-p keeps whole histogram buckets of weights above the cut and orders the cut bucket by logit, so a larger
+        // scaled logit must never land in a lower bucket. The float exp is not monotone (an ulp at a time), so check it
+        // where it could matter: around every bucket boundary, 2^(e + m/8) for weights in (2^-126, 1].
+        const int Around = 64;
+        var arguments = new float[2 * Around];
+        var weights = new float[arguments.Length];
+        for (int boundary = (1 << 3) + 1; boundary < 127 << 3; boundary++)
+        {
+            float weight = BitConverter.Int32BitsToSingle(boundary << 20);
+            float center = (float)Math.Log(weight);
+            for (int i = 0; i < arguments.Length; i++)
+            {
+                arguments[i] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(center) + Around - i);
+            }
+            arguments.CopyTo(weights, 0);
+            SoftmaxKernels.ExpAndSum(weights, 0f);
+            for (int i = 1; i < weights.Length; i++)
+            {
+                Assert.True(arguments[i] > arguments[i - 1]);
+                Assert.True(BitConverter.SingleToInt32Bits(weights[i]) >> 20 >= BitConverter.SingleToInt32Bits(weights[i - 1]) >> 20,
+                    $"exp({arguments[i]:R}) = {weights[i]:R} is in a lower bucket than exp({arguments[i - 1]:R}) = {weights[i - 1]:R}");
+            }
+        }
     }
 
     [Fact]
