@@ -6,9 +6,10 @@ using AttentionGen.Tests.Kernels;
 namespace AttentionGen.Tests.Sampling;
 
 /// <summary>
-/// Greedy, temperature, top-k and top-p choices against their definitions: exact sets on hand-made distributions and
-/// on a 32,000-token vocabulary (against a full sort), and draw frequencies against the exact probabilities within
-/// five standard errors. Numeric, so the vectorized scaling and exponentials run on every SIMD path.
+/// Greedy, temperature, top-k and top-p choices against their definitions: exact sets on hand-made distributions, on a
+/// 32,000-token vocabulary and on <see cref="AdversarialLogits"/> up to 128,256 tokens (against a full sort in double),
+/// and draw frequencies against the exact probabilities, within five standard errors or by a chi-square test. Numeric,
+/// so the vectorized scaling and exponentials run on every SIMD path.
 /// </summary>
 [Trait("Category", "Numeric")]
 public sealed class TokenSamplerTests
@@ -232,6 +233,109 @@ public sealed class TokenSamplerTests
         }
     }
 
+    [Theory]
+    [InlineData("near-equal", 1f, 0, 0.50025f)]
+    [InlineData("near-equal", 2.5f, 0, 0.30025f)]
+    [InlineData("near-equal", 0.5f, 700, 0.9f)]
+    [InlineData("ulp-pairs", 1f, 0, 0.5f)]
+    [InlineData("ulp-pairs", 3f, 0, 0.9f)]
+    [InlineData("ulp-pairs", 0.7f, 301, 0.6f)]
+    [InlineData("one-bucket", 1f, 0, 0.5f)]
+    [InlineData("one-bucket", 1f, 0, 0.95f)]
+    [InlineData("flat-tail", 1f, 0, 0.9f)]
+    [InlineData("flat-tail", 0.8f, 40_000, 0.93f)]
+    [InlineData("masked", 1f, 250, 0.8f)]
+    [InlineData("masked", 2f, 0, 0.99f)]
+    [InlineData("all-equal", 1f, 0, 0.3333f)]
+    [InlineData("all-equal", 1f, 5, 1f)]
+    [InlineData("single-finite", 1f, 10, 0.5f)]
+    public void KeptSet_IsExactlyTheNucleus_OnAdversarialLogits(string kind, float temperature, int topK, float topP)
+    {
+        float[] logits = AdversarialLogits.Make(kind, seed: 20);
+        var (order, cumulative, nucleus, _) = AdversarialLogits.Exact(logits, temperature, topK, topP);
+        var (ids, weights) = new TokenSampler(logits.Length, seed: 21).Candidates(logits, new SamplingOptions(temperature, topK, topP));
+
+        // Top-k keeps masked tokens when it asks for more than there are; they must weigh nothing.
+        for (int j = 0; j < ids.Length; j++)
+        {
+            Assert.True(!float.IsNegativeInfinity(logits[ids[j]]) || weights[j] == 0, $"masked token {ids[j]} weighs {weights[j]}");
+        }
+
+        // A prefix of the exact order, token for token: the nucleus, unless the float weights' rounding (relative 5e-7
+        // at most) puts the cut's sum on the other side of p, which these logits and p are chosen not to let it do.
+        int[] kept = [.. ids.Where(id => !float.IsNegativeInfinity(logits[id])).Order()];
+        Assert.Equal(order[..nucleus].Order(), kept);
+        Assert.True(topP == 1 || nucleus == order.Length || Math.Abs(cumulative[nucleus] - topP) > 5e-7 && Math.Abs(cumulative[nucleus - 1] - topP) > 5e-7,
+            $"the cut is within rounding of p ({cumulative[nucleus - 1]:R}, {cumulative[nucleus]:R}): choose another p");
+    }
+
+    [Theory]
+    [InlineData("near-equal", 1f, 0, 0.5f, 20_000)]
+    [InlineData("ulp-pairs", 1f, 0, 0.5f, 20_000)]
+    [InlineData("one-bucket", 1f, 0, 0.95f, 10_000)]
+    [InlineData("flat-tail", 1f, 0, 0.9f, 600)]
+    [InlineData("masked", 1.5f, 250, 0.8f, 20_000)]
+    [InlineData("all-equal", 1f, 0, 1f, 20_000)]
+    [InlineData("single-finite", 1f, 10, 1f, 1_000)]
+    public void Draws_FollowTheExactDistribution_OnAdversarialLogits(string kind, float temperature, int topK, float topP, int draws)
+    {
+        float[] logits = AdversarialLogits.Make(kind, seed: 22);
+        double[] expected = AdversarialLogits.Exact(logits, temperature, topK, topP).Probabilities;
+        var sampler = new TokenSampler(logits.Length, seed: 23);
+        var options = new SamplingOptions(temperature, topK, topP);
+        var counts = new int[logits.Length];
+        for (int i = 0; i < draws; i++)
+        {
+            counts[sampler.Next(logits, options)]++;
+        }
+
+        for (int id = 0; id < logits.Length; id++)
+        {
+            Assert.True(expected[id] > 0 || counts[id] == 0, $"token {id} has probability 0 but was drawn {counts[id]} times");
+        }
+        AssertChiSquareFits(counts, expected, draws);
+    }
+
+    /// <summary>
+    /// Pearson's chi-square of the counts against the probabilities, over bins of consecutive ids each expecting at
+    /// least 20 draws (fixed before drawing); fails above the chi-square quantile of about 1 − 3·10⁻⁷ (Wilson–Hilferty,
+    /// five standard normal deviations), which a correct sampler exceeds about once in three million runs.
+    /// </summary>
+    private static void AssertChiSquareFits(int[] counts, double[] probabilities, int draws)
+    {
+        var binExpected = new List<double>();
+        var binObserved = new List<double>();
+        double expected = 0, observed = 0;
+        for (int id = 0; id < counts.Length; id++)
+        {
+            expected += probabilities[id] * draws;
+            observed += counts[id];
+            if (expected >= 20)
+            {
+                binExpected.Add(expected);
+                binObserved.Add(observed);
+                expected = observed = 0;
+            }
+        }
+        if (binExpected.Count == 0)
+        {
+            binExpected.Add(0);
+            binObserved.Add(0);
+        }
+        binExpected[^1] += expected;
+        binObserved[^1] += observed;
+
+        int degrees = binExpected.Count - 1;
+        if (degrees == 0)
+        {
+            return;
+        }
+        double statistic = binExpected.Select((e, b) => (binObserved[b] - e) * (binObserved[b] - e) / e).Sum();
+        double spread = 2.0 / (9 * degrees);
+        double bound = degrees * Math.Pow(1 - spread + 5 * Math.Sqrt(spread), 3);
+        Assert.True(statistic <= bound, $"chi-square {statistic:F1} over {degrees} degrees of freedom exceeds {bound:F1}");
+    }
+
     [Fact]
     public void SameSeed_SameSequence_OtherSeed_OtherSequence()
     {
@@ -245,6 +349,84 @@ public sealed class TokenSamplerTests
 
         Assert.Equal(Sequence(42), Sequence(42));
         Assert.NotEqual(Sequence(42), Sequence(43));
+    }
+
+    [Theory]
+    // xoshiro256** seeded by SplitMix64, as Blackman and Vigna's reference C code computes them (the seed sign-extended).
+    [InlineData(0L, 0x99EC5F36CB75F2B4UL, 0xBF6E1F784956452AUL, 0x1A5F849D4933E6E0UL, 0x6AA594F1262D2D2CUL)]
+    [InlineData(42L, 0x15780B2E0C2EC716UL, 0x6104D9866D113A7EUL, 0xAE17533239E499A1UL, 0xECB8AD4703B360A1UL)]
+    [InlineData(-1L, 0x8F5520D52A7EAD08UL, 0xC476A018CAA1802DUL, 0x81DE31C0D260469EUL, 0xBF658D7E065F3C2FUL)]
+    public void Generator_IsTheReferenceXoshiro256StarStar(long seed, ulong first, ulong second, ulong third, ulong fourth)
+    {
+        var generator = new Xoshiro256StarStar(seed);
+        Assert.Equal([first, second, third, fourth], [generator.NextUInt64(), generator.NextUInt64(), generator.NextUInt64(), generator.NextUInt64()]);
+    }
+
+    [Fact]
+    public void OnlySampledCalls_TakeANumber_GreedyRefusedAndCandidateCallsTakeNone()
+    {
+        float[] logits = KernelReference.Uniform(500, -3f, 3f, seed: 24);
+        var options = new SamplingOptions(0.9f, TopK: 100, TopP: 0.9f);
+        var plain = new TokenSampler(logits.Length, seed: 25);
+        int[] expected = [.. Enumerable.Range(0, 100).Select(_ => plain.Next(logits, options))];
+
+        var interleaved = new TokenSampler(logits.Length, seed: 25);
+        var tokens = new List<int>();
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.Equal(Array.IndexOf(logits, logits.Max()), interleaved.Next(logits, SamplingOptions.Greedy));
+            Assert.Throws<ArgumentException>(() => interleaved.Next(logits.AsSpan(1), options));
+            Assert.Throws<ArgumentOutOfRangeException>(() => interleaved.Next(logits, options with { TopP = 0 }));
+            interleaved.Candidates(logits, options);
+            tokens.Add(interleaved.Next(logits, options));
+        }
+        Assert.Equal(expected, tokens);
+    }
+
+    [Fact]
+    public void EdgeSettings_KAtOrAboveTheVocabulary_KOneWithTies_EmptyLogits()
+    {
+        float[] logits = [0.5f, 2f, float.NegativeInfinity, 2f, -1f];
+        var sampler = new TokenSampler(logits.Length, seed: 26);
+        foreach (int k in new[] { 4, 5, 6, int.MaxValue })
+        {
+            Assert.Equal(k == 4 ? [0, 1, 3, 4] : [0, 1, 2, 3, 4], sampler.Candidates(logits, new SamplingOptions(TopK: k)).Ids.Order());
+        }
+
+        // k = 1 keeps both tokens tied at the largest logit, and draws them evenly (binomial, five standard errors).
+        Assert.Equal([1, 3], sampler.Candidates(logits, new SamplingOptions(TopK: 1)).Ids.Order());
+        const int draws = 10_000;
+        int ones = Enumerable.Range(0, draws).Count(_ => sampler.Next(logits, new SamplingOptions(TopK: 1)) == 1);
+        Assert.InRange(ones, draws / 2 - 5 * 50, draws / 2 + 5 * 50);
+
+        Assert.Equal("logits", Assert.Throws<ArgumentException>(() => sampler.Next([], new SamplingOptions())).ParamName);
+    }
+
+    [Theory]
+    // At a tiny temperature every token below the largest logit weighs 0, and the tied largest are drawn evenly.
+    [InlineData(1e-30f)]
+    [InlineData(1e-45f)]
+    // At the largest temperature the logits −max, 0 and max − ulp scale to −2, −1 and −6e-8: no weight is 0.
+    [InlineData(float.MaxValue)]
+    public void ExtremeTemperatures_DrawTheirLimits_EvenOverFloatMaxValueSpreads(float temperature)
+    {
+        float max = float.MaxValue;
+        float[] logits = [max, -max, float.NegativeInfinity, max, MathF.BitDecrement(max), 0f];
+        var sampler = new TokenSampler(logits.Length, seed: 27);
+        var counts = new int[logits.Length];
+        const int draws = 6_000;
+        for (int i = 0; i < draws; i++)
+        {
+            counts[sampler.Next(logits, new SamplingOptions(temperature))]++;
+        }
+
+        double[] weights = [.. logits.Select(logit => Math.Exp(((double)logit - max) / temperature))];
+        for (int id = 0; id < logits.Length; id++)
+        {
+            double expected = weights[id] / weights.Sum(), bound = 5 * Math.Sqrt(expected * (1 - expected) / draws);
+            Assert.True(Math.Abs((double)counts[id] / draws - expected) <= bound, $"token {id}: {counts[id]} of {draws}, probability {expected:F4}");
+        }
+        Assert.Equal(temperature < 1 ? 2 : 5, counts.Count(count => count > 0));
     }
 
     [Fact]
