@@ -12,8 +12,9 @@ namespace AttentionGen.Sampling;
 /// probability is at least <c>TopP</c>, never fewer than one, taken by logit (equal logits lowest id first); 1 keeps all.
 /// In <c>(0, 1]</c>.</param>
 /// <remarks>
-/// <c>new SamplingOptions()</c> is plain sampling at temperature 1. <c>default(SamplingOptions)</c>, all zeros, is not
-/// valid (its <see cref="TopP"/> is 0).
+/// <c>new SamplingOptions()</c> is plain sampling at temperature 1. Hugging Face's <c>GenerationConfig</c> defaults
+/// <c>top_k</c> to 50, so a <c>generate(do_sample=True)</c> that sets nothing is <c>new SamplingOptions(TopK: 50)</c>.
+/// <c>default(SamplingOptions)</c>, all zeros, is not valid (its <see cref="TopP"/> is 0).
 /// </remarks>
 public readonly record struct SamplingOptions(float Temperature = 1, int TopK = 0, float TopP = 1)
 {
