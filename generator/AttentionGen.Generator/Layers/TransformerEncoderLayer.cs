@@ -216,6 +216,12 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         w.Line("/// <summary>");
         w.Line("/// The sentence embedding [ModelDim] of one padded sequence of token ids, with <paramref name=\"attentionMask\"/> one value per");
         w.Line("/// token as Hugging Face's attention_mask (1 = token, 0 = padding): padding is attended by no token and left out of the pooling.");
+        if (body.Pooling == PoolingKind.Cls)
+        {
+            w.Line("/// The [CLS] row pooled is the first token the mask keeps, so a left-padded sequence pools its [CLS] and not padding, as");
+            w.Line("/// sentence-transformers' Pooling does since its left-padding fix (before it, it read row 0).");
+        }
+
         w.Line("/// Allocates nothing.");
         w.Line("/// </summary>");
         using (w.Block($"public void Encode(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> attentionMask, {Span} embedding)"))
@@ -232,17 +238,19 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
                 w.Line($"{Span} hidden = _hidden.Span.Slice(0, tokens * ModelDim);");
                 EmitEmbeddingNorm(w, "tokens");
                 w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, {MemoryMarshal}.CreateReadOnlySpan(ref tokens, 1), tokens, default);");
+                w.Line("Pool(hidden, tokens, embedding.Slice(0, ModelDim));");
             }
             else
             {
-                w.Line("// [CLS] pooling reads row 0 whatever the mask says, so every row runs, padding masked as keys.");
+                w.Line("// Every row runs, padding masked as keys; the [CLS] row is the first token the mask keeps, as sentence-transformers");
+                w.Line("// pools it: row 0 read whatever the mask says would be a padding row's state in a left-padded sequence.");
                 w.Line("int tokens = tokenIds.Length;");
                 w.Line($"{Span} hidden = _hidden.Span.Slice(0, tokens * ModelDim);");
                 w.Line($"Embed({WeightsEmitter.Local}, tokenIds, default, hidden);");
                 w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, {MemoryMarshal}.CreateReadOnlySpan(ref tokens, 1), tokens, attentionMask);");
+                w.Line("int cls = global::System.MemoryExtensions.IndexOf(attentionMask, 1);");
+                w.Line("Pool(hidden.Slice(cls * ModelDim), tokens - cls, embedding.Slice(0, ModelDim));");
             }
-
-            w.Line("Pool(hidden, tokens, embedding.Slice(0, ModelDim));");
         }
     }
 
@@ -341,7 +349,9 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
                 w.Line($"RunBlocks({WeightsEmitter.Local}, hidden, group, tokens, groupMask);");
                 using (w.Block("for (int row = 0; row < rows; row++)"))
                 {
-                    w.Line("Pool(hidden.Slice(row * maxLen * ModelDim, maxLen * ModelDim), maxLen, embeddings.Slice((first + row) * ModelDim, ModelDim));");
+                    w.Line("// The row's [CLS] is its first token the mask keeps (not row 0 when the batch is left-padded), as in Encode.");
+                    w.Line("int cls = global::System.MemoryExtensions.IndexOf(groupMask.Slice(row * maxLen, maxLen), 1);");
+                    w.Line("Pool(hidden.Slice((row * maxLen + cls) * ModelDim, (maxLen - cls) * ModelDim), maxLen - cls, embeddings.Slice((first + row) * ModelDim, ModelDim));");
                 }
             }
         }

@@ -385,6 +385,30 @@ public sealed class TransformerNumericTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Encoder_ClsPooled_LeftPadded_PoolsTheFirstTokenTheMaskKeeps()
+    {
+        // sentence-transformers pools the [CLS] row at the mask's first 1 (its fix for left padding); row 0 of a
+        // left-padded sequence is a padding row's state, which was returned before.
+        var options = EncoderOptions(typeof(EncoderClsPooledMasked));
+        var values = RandomWeights(typeof(EncoderClsPooledMasked), seed: 8);
+        var encoder = new EncoderClsPooledMasked((EncoderClsPooledMasked.Weights)TestWeights.Build(typeof(EncoderClsPooledMasked), values));
+        const int maxLen = 9, width = EncoderClsPooledMasked.ModelDim;
+        var ids = Ids(2 * maxLen, EncoderClsPooledMasked.Vocab, seed: 9);
+        int[] mask = [0, 0, 1, 1, 1, 1, 1, 1, 1, /* a right-padded row beside it */ 1, 1, 1, 1, 1, 0, 0, 0, 0];
+        var embedding = new float[width];
+        var batch = new float[2 * width];
+
+        encoder.Encode(ids.AsSpan(0, maxLen), mask.AsSpan(0, maxLen), embedding);
+        encoder.EncodeBatch(ids, mask, 2, batch);
+
+        var leftPadded = TransformerReference.Encoder(ids[..maxLen], null, EncoderClsPooledMasked.Layers, options, values, mask[..maxLen]);
+        var rightPadded = TransformerReference.Encoder(ids[maxLen..], null, EncoderClsPooledMasked.Layers, options, values, mask[maxLen..]);
+        TestData.AssertClose(leftPadded[(2 * width)..(3 * width)], embedding, "Encode: the left-padded row's [CLS], at position 2", Tolerance);
+        Assert.Equal(embedding, batch[..width]);
+        TestData.AssertClose(rightPadded[..width], batch.AsSpan(width, width), "EncodeBatch: the right-padded row's [CLS], at position 0", Tolerance);
+    }
+
+    [Fact]
     public void Encoder_PaddedBatch_IsEachRowEncodedAlone_BitForBit()
     {
         var encoder = new EncoderMeanPooledMasked((EncoderMeanPooledMasked.Weights)TestWeights.Build(typeof(EncoderMeanPooledMasked), RandomWeights(typeof(EncoderMeanPooledMasked), 2)));
