@@ -38,7 +38,9 @@ internal static class WeightsEmitter
     public static void EmitLocal(SourceWriter w) => w.Line($"Weights {Local} = _weights;");
 
     /// <summary>The constructor over shared weights, and <c>CurrentWeights</c>.</summary>
-    public static void EmitInstanceMembers(SourceWriter w, string className)
+    /// <param name="cached">Whether the instance caches what earlier calls computed with its weights (a decoder's keys and
+    /// values): then a swap is refused until the cache is empty, which <c>_position</c> 0 says.</param>
+    public static void EmitInstanceMembers(SourceWriter w, string className, bool cached = false)
     {
         w.Line($"/// <summary>Creates an instance that runs with <paramref name=\"weights\"/>, which it shares; it allocates only its own scratch.</summary>");
         w.Line($"/// <exception cref=\"{ArgumentNullException}\"><paramref name=\"weights\"/> is null.</exception>");
@@ -54,7 +56,9 @@ internal static class WeightsEmitter
         w.Line("/// change, so other instances sharing them are unaffected.");
         w.Line("/// </summary>");
         w.Line($"/// <exception cref=\"{ArgumentNullException}\">The value is null.</exception>");
-        w.Line($"/// <exception cref=\"{InvalidOperationException}\">A call is running on this instance on another thread.</exception>");
+        w.Line(cached
+            ? $"/// <exception cref=\"{InvalidOperationException}\">The cache holds positions (<see cref=\"Position\"/> is not 0: call <see cref=\"Reset\"/> first), or a call is running on this instance on another thread.</exception>"
+            : $"/// <exception cref=\"{InvalidOperationException}\">A call is running on this instance on another thread.</exception>");
         using (w.Block("public Weights CurrentWeights"))
         {
             w.Line("get => _weights;");
@@ -62,6 +66,11 @@ internal static class WeightsEmitter
             {
                 w.Line($"{ArgumentNullException}.ThrowIfNull(value);");
                 ExclusiveUseEmitter.EmitEnter(w);
+                if (cached)
+                {
+                    w.Line($"{Guard}.CacheEmptyForNewWeights(_position);");
+                }
+
                 w.Line("_weights = value;");
             }
         }

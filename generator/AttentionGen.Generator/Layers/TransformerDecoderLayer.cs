@@ -219,7 +219,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         ExclusiveUseEmitter.EmitField(w);
         w.Line();
         WeightsEmitter.EmitField(w);
-        WeightsEmitter.EmitInstanceMembers(w, declaration.Name);
+        WeightsEmitter.EmitInstanceMembers(w, declaration.Name, cached: true);
         EmitSequenceApi(w);
         EmitRun(w, body);
         w.Line();

@@ -288,6 +288,21 @@ public static class Guard
         }
     }
 
+    /// <summary>
+    /// Throws unless a decoder's cache is empty (<paramref name="position"/> is 0) when its weights are swapped: the cached
+    /// keys and values were computed with the old weights, and the steps after would attend to them as the new weights' own.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The cache holds positions.</exception>
+    public static void CacheEmptyForNewWeights(int position)
+    {
+        if (position != 0)
+        {
+            throw new InvalidOperationException(
+                $"The cache holds {position} positions computed with the current weights; with new weights the next call would attend to them " +
+                "as the new weights' own, matching neither model. Call Reset first (and Prefill again); nothing was changed.");
+        }
+    }
+
     /// <summary>Throws unless <c>0 ≤ position ≤ current</c>: a rewind can only go back.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative or past <paramref name="current"/>.</exception>
     public static void RewindPosition(int position, int current, string paramName)

@@ -131,7 +131,7 @@ partial class Stories110M
     /// change, so other instances sharing them are unaffected.
     /// </summary>
     /// <exception cref="global::System.ArgumentNullException">The value is null.</exception>
-    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread.</exception>
+    /// <exception cref="global::System.InvalidOperationException">The cache holds positions (<see cref="Position"/> is not 0: call <see cref="Reset"/> first), or a call is running on this instance on another thread.</exception>
     public Weights CurrentWeights
     {
         get => _weights;
@@ -139,6 +139,7 @@ partial class Stories110M
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
             using var busy = _exclusiveUse.Enter(this);
+            global::AttentionGen.Kernels.Guard.CacheEmptyForNewWeights(_position);
             _weights = value;
         }
     }

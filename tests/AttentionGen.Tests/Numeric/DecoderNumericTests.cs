@@ -348,6 +348,35 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
         Assert.Equal(0, decoder.Position);
     }
 
+    [Fact]
+    public void SwappingWeights_WithPositionsCached_IsRefused_AndAfterResetRunsOnTheNewWeightsAlone()
+    {
+        // The cache's keys and values were computed with the weights they replace: steps after a swap would attend to them
+        // as if the new weights had made them, matching neither model.
+        var type = typeof(DecoderLlamaTiny);
+        var original = (DecoderLlamaTiny.Weights)TestWeights.Build(type, TransformerNumericTests.RandomWeights(type, seed: 41));
+        var other = (DecoderLlamaTiny.Weights)TestWeights.Build(type, TransformerNumericTests.RandomWeights(type, seed: 42));
+        var decoder = new DecoderLlamaTiny(original);
+        var sequence = TransformerNumericTests.Ids(12, DecoderLlamaTiny.Vocab, seed: 43);
+        var logits = new float[DecoderLlamaTiny.Vocab];
+        var expected = new float[DecoderLlamaTiny.Vocab];
+        decoder.Prefill(sequence.AsSpan(0, 10), logits);
+
+        var refused = Assert.Throws<InvalidOperationException>(() => decoder.CurrentWeights = other);
+        Assert.Contains("10 positions", refused.Message);
+        Assert.Same(original, decoder.CurrentWeights);
+        Assert.Equal(10, decoder.Position);
+        decoder.DecodeStep(sequence[10], logits);
+        new DecoderLlamaTiny(original).Prefill(sequence.AsSpan(0, 11), expected);
+        TestData.AssertClose(expected, logits, "a step on the weights the cache was made with", Tolerance);
+
+        decoder.Reset();
+        decoder.CurrentWeights = other;
+        decoder.Prefill(sequence.AsSpan(0, 11), logits);
+        new DecoderLlamaTiny(other).Prefill(sequence.AsSpan(0, 11), expected);
+        Assert.Equal(expected, logits);
+    }
+
     private static (Type Type, BlockOptions Options, int Vocab, int Layers, bool Tied, int Capacity) Decoder(string name)
     {
         var type = Declared.Type(name);
