@@ -120,9 +120,23 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
     /// <summary>The argument that passes no mask to <c>RunBlocks</c>, when it takes one.</summary>
     private static string NoMask(bool paddingMask) => paddingMask ? ", default" : "";
 
+    private const string TokenIdsOutOfRange = "<paramref name=\"tokenIds\"/> is empty or longer than MaxSeqLen, or an id is outside the vocabulary";
+
+    private const string BadMask = "<paramref name=\"attentionMask\"/> is not one 0 or 1 per token, or masks every token (padding alone has nothing to attend to or pool, " +
+        "so it is refused rather than given zeros or NaN)";
+
+    /// <summary>An entry point's exceptions: its checks all run before any work, so a call that throws has written nothing.</summary>
+    private static void EmitExceptions(SourceWriter w, string outOfRange, string invalid)
+    {
+        w.Line($"/// <exception cref=\"{ArgumentOutOfRangeException}\">{outOfRange}; nothing is written.</exception>");
+        w.Line($"/// <exception cref=\"{ArgumentException}\">{invalid}; nothing is written.</exception>");
+        w.Line($"/// <exception cref=\"{InvalidOperationException}\">A call is running on this instance on another thread.</exception>");
+    }
+
     private static void EmitForward(SourceWriter w, bool paddingMask)
     {
         w.Line("/// <summary>The last hidden state [tokens, ModelDim] of one sequence of token ids (all token type 0). Allocates nothing.</summary>");
+        EmitExceptions(w, TokenIdsOutOfRange, "<paramref name=\"hiddenStates\"/> is shorter than [tokens, ModelDim]");
         w.Line($"public void Forward(global::System.ReadOnlySpan<int> tokenIds, {Span} hiddenStates) => Forward(tokenIds, default, hiddenStates);");
         w.Line();
         w.Line("/// <summary>");
@@ -140,6 +154,8 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
             w.Line("/// </remarks>");
         }
 
+        EmitExceptions(w, TokenIdsOutOfRange + ", or a token type is outside the token-type table",
+            "<paramref name=\"tokenTypeIds\"/> is neither empty nor one per token, or <paramref name=\"hiddenStates\"/> is shorter than [tokens, ModelDim]");
         EmitForwardBody(w, maskParameter: false, paddingMask);
 
         if (!paddingMask)
@@ -154,6 +170,8 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         w.Line("/// Padding rows are computed too (use only the unmasked ones). <paramref name=\"tokenTypeIds\"/> is one per token, or empty for");
         w.Line("/// all 0. Positions are the row indices, padding included. Allocates nothing.");
         w.Line("/// </summary>");
+        EmitExceptions(w, TokenIdsOutOfRange + ", or a token type is outside the token-type table",
+            "<paramref name=\"tokenTypeIds\"/> is neither empty nor one per token, " + BadMask + ", or <paramref name=\"hiddenStates\"/> is shorter than [tokens, ModelDim]");
         EmitForwardBody(w, maskParameter: true, paddingMask);
     }
 
@@ -194,6 +212,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         w.Line("int global::AttentionGen.ISentenceEncoder.VocabularySize => Vocab;");
         w.Line();
         w.Line("/// <summary>The sentence embedding [ModelDim] of one sequence of token ids ([CLS] … [SEP]). Allocates nothing.</summary>");
+        EmitExceptions(w, TokenIdsOutOfRange, "<paramref name=\"embedding\"/> is shorter than ModelDim");
         using (w.Block($"public void Encode(global::System.ReadOnlySpan<int> tokenIds, {Span} embedding)"))
         {
             w.Line($"{Guard}.TokenIds(tokenIds, Vocab, MaxSeqLen, nameof(tokenIds));");
@@ -224,6 +243,7 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
 
         w.Line("/// Allocates nothing.");
         w.Line("/// </summary>");
+        EmitExceptions(w, TokenIdsOutOfRange, BadMask + ", or <paramref name=\"embedding\"/> is shorter than ModelDim");
         using (w.Block($"public void Encode(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> attentionMask, {Span} embedding)"))
         {
             w.Line($"{Guard}.TokenIds(tokenIds, Vocab, MaxSeqLen, nameof(tokenIds));");
@@ -267,6 +287,8 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         w.Line("/// every token at once (in groups of whole sentences up to MaxBatchTokens); each sentence attends only to itself.");
         w.Line("/// Allocates nothing.");
         w.Line("/// </summary>");
+        EmitExceptions(w, "A length is outside 1 to MaxSeqLen, or an id is outside the vocabulary",
+            "<paramref name=\"lengths\"/> is empty or does not sum to the ids <paramref name=\"tokenIds\"/> holds, or <paramref name=\"embeddings\"/> is shorter than [sentences, ModelDim]");
         using (w.Block($"public void EncodeBatch(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> lengths, {Span} embeddings)"))
         {
             w.Line($"int total = {Guard}.PackedLengths(lengths, MaxSeqLen, nameof(lengths));");
@@ -321,6 +343,10 @@ internal sealed class TransformerEncoderLayer : LayerDefinition<TransformerEncod
         }
 
         w.Line("/// </summary>");
+        EmitExceptions(w, "<paramref name=\"batchSize\"/> is below 1, a row is empty or longer than MaxSeqLen, or an id is outside the vocabulary",
+            "<paramref name=\"tokenIds\"/> is not <paramref name=\"batchSize\"/> rows of equal length, <paramref name=\"attentionMask\"/> is not one 0 or 1 per token, " +
+            "or masks every token of a row (padding alone has nothing to pool, so it is refused rather than given zeros or NaN), or <paramref name=\"embeddings\"/> is " +
+            "shorter than [batchSize, ModelDim]");
         using (w.Block($"public void EncodeBatch(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> attentionMask, int batchSize, {Span} embeddings)"))
         {
             w.Line($"int maxLen = {Guard}.PaddedBatch(tokenIds.Length, attentionMask, batchSize, MaxSeqLen, nameof(tokenIds), nameof(attentionMask), nameof(batchSize));");

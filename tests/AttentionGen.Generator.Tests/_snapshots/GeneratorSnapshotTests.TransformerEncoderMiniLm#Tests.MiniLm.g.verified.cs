@@ -133,12 +133,18 @@ partial class MiniLm : global::AttentionGen.ISentenceEncoder
     }
 
     /// <summary>The last hidden state [tokens, ModelDim] of one sequence of token ids (all token type 0). Allocates nothing.</summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="tokenIds"/> is empty or longer than MaxSeqLen, or an id is outside the vocabulary; nothing is written.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="hiddenStates"/> is shorter than [tokens, ModelDim]; nothing is written.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread.</exception>
     public void Forward(global::System.ReadOnlySpan<int> tokenIds, global::System.Span<float> hiddenStates) => Forward(tokenIds, default, hiddenStates);
 
     /// <summary>
     /// The last hidden state [tokens, ModelDim] of one sequence of token ids, with <paramref name="tokenTypeIds"/> one per token
     /// (0 for the first sentence of a pair, 1 for the second), or empty for all 0. Allocates nothing.
     /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="tokenIds"/> is empty or longer than MaxSeqLen, or an id is outside the vocabulary, or a token type is outside the token-type table; nothing is written.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="tokenTypeIds"/> is neither empty nor one per token, or <paramref name="hiddenStates"/> is shorter than [tokens, ModelDim]; nothing is written.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread.</exception>
     public void Forward(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> tokenTypeIds, global::System.Span<float> hiddenStates)
     {
         global::AttentionGen.Kernels.Guard.TokenIds(tokenIds, Vocab, MaxSeqLen, nameof(tokenIds));
@@ -159,6 +165,9 @@ partial class MiniLm : global::AttentionGen.ISentenceEncoder
     int global::AttentionGen.ISentenceEncoder.VocabularySize => Vocab;
 
     /// <summary>The sentence embedding [ModelDim] of one sequence of token ids ([CLS] … [SEP]). Allocates nothing.</summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="tokenIds"/> is empty or longer than MaxSeqLen, or an id is outside the vocabulary; nothing is written.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="embedding"/> is shorter than ModelDim; nothing is written.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread.</exception>
     public void Encode(global::System.ReadOnlySpan<int> tokenIds, global::System.Span<float> embedding)
     {
         global::AttentionGen.Kernels.Guard.TokenIds(tokenIds, Vocab, MaxSeqLen, nameof(tokenIds));
@@ -178,6 +187,9 @@ partial class MiniLm : global::AttentionGen.ISentenceEncoder
     /// every token at once (in groups of whole sentences up to MaxBatchTokens); each sentence attends only to itself.
     /// Allocates nothing.
     /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException">A length is outside 1 to MaxSeqLen, or an id is outside the vocabulary; nothing is written.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="lengths"/> is empty or does not sum to the ids <paramref name="tokenIds"/> holds, or <paramref name="embeddings"/> is shorter than [sentences, ModelDim]; nothing is written.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread.</exception>
     public void EncodeBatch(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> embeddings)
     {
         int total = global::AttentionGen.Kernels.Guard.PackedLengths(lengths, MaxSeqLen, nameof(lengths));

@@ -132,12 +132,18 @@ partial class TinyEncoder
     }
 
     /// <summary>The last hidden state [tokens, ModelDim] of one sequence of token ids (all token type 0). Allocates nothing.</summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="tokenIds"/> is empty or longer than MaxSeqLen, or an id is outside the vocabulary; nothing is written.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="hiddenStates"/> is shorter than [tokens, ModelDim]; nothing is written.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread.</exception>
     public void Forward(global::System.ReadOnlySpan<int> tokenIds, global::System.Span<float> hiddenStates) => Forward(tokenIds, default, hiddenStates);
 
     /// <summary>
     /// The last hidden state [tokens, ModelDim] of one sequence of token ids, with <paramref name="tokenTypeIds"/> one per token
     /// (0 for the first sentence of a pair, 1 for the second), or empty for all 0. Allocates nothing.
     /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="tokenIds"/> is empty or longer than MaxSeqLen, or an id is outside the vocabulary, or a token type is outside the token-type table; nothing is written.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="tokenTypeIds"/> is neither empty nor one per token, or <paramref name="hiddenStates"/> is shorter than [tokens, ModelDim]; nothing is written.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread.</exception>
     public void Forward(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> tokenTypeIds, global::System.Span<float> hiddenStates)
     {
         global::AttentionGen.Kernels.Guard.TokenIds(tokenIds, Vocab, MaxSeqLen, nameof(tokenIds));

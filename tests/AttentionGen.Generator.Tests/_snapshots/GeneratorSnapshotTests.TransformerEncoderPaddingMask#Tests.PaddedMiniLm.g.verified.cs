@@ -135,6 +135,9 @@ partial class PaddedMiniLm : global::AttentionGen.ISentenceEncoder
     }
 
     /// <summary>The last hidden state [tokens, ModelDim] of one sequence of token ids (all token type 0). Allocates nothing.</summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="tokenIds"/> is empty or longer than MaxSeqLen, or an id is outside the vocabulary; nothing is written.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="hiddenStates"/> is shorter than [tokens, ModelDim]; nothing is written.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread.</exception>
     public void Forward(global::System.ReadOnlySpan<int> tokenIds, global::System.Span<float> hiddenStates) => Forward(tokenIds, default, hiddenStates);
 
     /// <summary>
@@ -146,6 +149,9 @@ partial class PaddedMiniLm : global::AttentionGen.ISentenceEncoder
     /// mask passed here is read as token types. For a padded sequence call
     /// <c>Forward(tokenIds, default, attentionMask, hiddenStates)</c>.
     /// </remarks>
+    /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="tokenIds"/> is empty or longer than MaxSeqLen, or an id is outside the vocabulary, or a token type is outside the token-type table; nothing is written.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="tokenTypeIds"/> is neither empty nor one per token, or <paramref name="hiddenStates"/> is shorter than [tokens, ModelDim]; nothing is written.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread.</exception>
     public void Forward(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> tokenTypeIds, global::System.Span<float> hiddenStates)
     {
         global::AttentionGen.Kernels.Guard.TokenIds(tokenIds, Vocab, MaxSeqLen, nameof(tokenIds));
@@ -165,6 +171,9 @@ partial class PaddedMiniLm : global::AttentionGen.ISentenceEncoder
     /// Padding rows are computed too (use only the unmasked ones). <paramref name="tokenTypeIds"/> is one per token, or empty for
     /// all 0. Positions are the row indices, padding included. Allocates nothing.
     /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="tokenIds"/> is empty or longer than MaxSeqLen, or an id is outside the vocabulary, or a token type is outside the token-type table; nothing is written.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="tokenTypeIds"/> is neither empty nor one per token, <paramref name="attentionMask"/> is not one 0 or 1 per token, or masks every token (padding alone has nothing to attend to or pool, so it is refused rather than given zeros or NaN), or <paramref name="hiddenStates"/> is shorter than [tokens, ModelDim]; nothing is written.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread.</exception>
     public void Forward(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> tokenTypeIds, global::System.ReadOnlySpan<int> attentionMask, global::System.Span<float> hiddenStates)
     {
         global::AttentionGen.Kernels.Guard.TokenIds(tokenIds, Vocab, MaxSeqLen, nameof(tokenIds));
@@ -186,6 +195,9 @@ partial class PaddedMiniLm : global::AttentionGen.ISentenceEncoder
     int global::AttentionGen.ISentenceEncoder.VocabularySize => Vocab;
 
     /// <summary>The sentence embedding [ModelDim] of one sequence of token ids ([CLS] … [SEP]). Allocates nothing.</summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="tokenIds"/> is empty or longer than MaxSeqLen, or an id is outside the vocabulary; nothing is written.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="embedding"/> is shorter than ModelDim; nothing is written.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread.</exception>
     public void Encode(global::System.ReadOnlySpan<int> tokenIds, global::System.Span<float> embedding)
     {
         global::AttentionGen.Kernels.Guard.TokenIds(tokenIds, Vocab, MaxSeqLen, nameof(tokenIds));
@@ -204,6 +216,9 @@ partial class PaddedMiniLm : global::AttentionGen.ISentenceEncoder
     /// token as Hugging Face's attention_mask (1 = token, 0 = padding): padding is attended by no token and left out of the pooling.
     /// Allocates nothing.
     /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="tokenIds"/> is empty or longer than MaxSeqLen, or an id is outside the vocabulary; nothing is written.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="attentionMask"/> is not one 0 or 1 per token, or masks every token (padding alone has nothing to attend to or pool, so it is refused rather than given zeros or NaN), or <paramref name="embedding"/> is shorter than ModelDim; nothing is written.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread.</exception>
     public void Encode(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> attentionMask, global::System.Span<float> embedding)
     {
         global::AttentionGen.Kernels.Guard.TokenIds(tokenIds, Vocab, MaxSeqLen, nameof(tokenIds));
@@ -225,6 +240,9 @@ partial class PaddedMiniLm : global::AttentionGen.ISentenceEncoder
     /// every token at once (in groups of whole sentences up to MaxBatchTokens); each sentence attends only to itself.
     /// Allocates nothing.
     /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException">A length is outside 1 to MaxSeqLen, or an id is outside the vocabulary; nothing is written.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="lengths"/> is empty or does not sum to the ids <paramref name="tokenIds"/> holds, or <paramref name="embeddings"/> is shorter than [sentences, ModelDim]; nothing is written.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread.</exception>
     public void EncodeBatch(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> embeddings)
     {
         int total = global::AttentionGen.Kernels.Guard.PackedLengths(lengths, MaxSeqLen, nameof(lengths));
@@ -260,6 +278,9 @@ partial class PaddedMiniLm : global::AttentionGen.ISentenceEncoder
     /// <c>Encode(tokenIds, attentionMask, embedding)</c> would: only the tokens run, packed (the linear layers over as many at once as
     /// MaxBatchTokens holds), so padding costs nothing but the mask's scan. Allocates nothing.
     /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1, a row is empty or longer than MaxSeqLen, or an id is outside the vocabulary; nothing is written.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="tokenIds"/> is not <paramref name="batchSize"/> rows of equal length, <paramref name="attentionMask"/> is not one 0 or 1 per token, or masks every token of a row (padding alone has nothing to pool, so it is refused rather than given zeros or NaN), or <paramref name="embeddings"/> is shorter than [batchSize, ModelDim]; nothing is written.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread.</exception>
     public void EncodeBatch(global::System.ReadOnlySpan<int> tokenIds, global::System.ReadOnlySpan<int> attentionMask, int batchSize, global::System.Span<float> embeddings)
     {
         int maxLen = global::AttentionGen.Kernels.Guard.PaddedBatch(tokenIds.Length, attentionMask, batchSize, MaxSeqLen, nameof(tokenIds), nameof(attentionMask), nameof(batchSize));
