@@ -235,6 +235,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         w.Line("public int Position => _position;");
         w.Line();
         w.Line("/// <summary>Empties the cache, to start a new sequence.</summary>");
+        w.Line($"/// <exception cref=\"{InvalidOperationException}\">A call is running on this instance on another thread; nothing is changed.</exception>");
         using (w.Block("public void Reset()"))
         {
             ExclusiveUseEmitter.EmitEnter(w);
@@ -246,7 +247,8 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         w.Line("/// Drops every cached position from <paramref name=\"position\"/> on, so the next token goes there: to edit the end of a");
         w.Line("/// sequence, or to reject a speculative draft. The positions before it stay as they were.");
         w.Line("/// </summary>");
-        w.Line($"/// <exception cref=\"{ArgumentOutOfRangeException}\"><paramref name=\"position\"/> is negative or past <see cref=\"Position\"/>.</exception>");
+        w.Line($"/// <exception cref=\"{ArgumentOutOfRangeException}\"><paramref name=\"position\"/> is negative or past <see cref=\"Position\"/>; nothing is changed.</exception>");
+        w.Line($"/// <exception cref=\"{InvalidOperationException}\">A call is running on this instance on another thread; nothing is changed.</exception>");
         using (w.Block("public void Rewind(int position)"))
         {
             ExclusiveUseEmitter.EmitEnter(w);
@@ -257,10 +259,12 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Runs <paramref name=\"prompt\"/> from <see cref=\"Position\"/> on, adding it to the cache (in chunks of MaxBatchTokens), and writes");
-        w.Line("/// the logits [Vocab] that predict the token after its last one. Allocates nothing.");
+        w.Line("/// the logits [Vocab] that predict the token after its last one. Allocates nothing. A prefill continues the sequence:");
+        w.Line("/// prefilling a then b gives the logits a prefill of a + b gives (to float rounding), as decode steps do.");
         w.Line("/// </summary>");
-        w.Line($"/// <exception cref=\"{ArgumentOutOfRangeException}\">The prompt is empty, an id is outside the vocabulary, or the cache has no room for it; nothing is changed.</exception>");
-        w.Line($"/// <exception cref=\"{ArgumentException}\"><paramref name=\"lastLogits\"/> is shorter than Vocab.</exception>");
+        w.Line($"/// <exception cref=\"{ArgumentOutOfRangeException}\">The prompt is empty, an id is outside the vocabulary (checked before the first chunk runs), or the cache has no room for it; nothing is changed.</exception>");
+        w.Line($"/// <exception cref=\"{ArgumentException}\"><paramref name=\"lastLogits\"/> is shorter than Vocab; nothing is changed.</exception>");
+        w.Line($"/// <exception cref=\"{InvalidOperationException}\">A call is running on this instance on another thread; nothing is changed.</exception>");
         using (w.Block($"public void Prefill(global::System.ReadOnlySpan<int> prompt, {Span} lastLogits)"))
         {
             w.Line($"{Guard}.HasRows(lastLogits, 1, Vocab, nameof(lastLogits));");
@@ -273,7 +277,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         w.Line();
         w.Line("/// <summary>Adds <paramref name=\"token\"/> at <see cref=\"Position\"/> and writes the logits [Vocab] that predict the next one. Allocates nothing.</summary>");
         w.Line($"/// <exception cref=\"{ArgumentOutOfRangeException}\">The token is outside the vocabulary; nothing is changed.</exception>");
-        w.Line($"/// <exception cref=\"{ArgumentException}\"><paramref name=\"logits\"/> is shorter than Vocab.</exception>");
+        w.Line($"/// <exception cref=\"{ArgumentException}\"><paramref name=\"logits\"/> is shorter than Vocab; nothing is changed.</exception>");
         w.Line($"/// <exception cref=\"{InvalidOperationException}\">The cache is full (<see cref=\"Position\"/> is MaxSeqLen), or a call is running on this instance on another thread; nothing is changed.</exception>");
         using (w.Block($"public void DecodeStep(int token, {Span} logits)"))
         {

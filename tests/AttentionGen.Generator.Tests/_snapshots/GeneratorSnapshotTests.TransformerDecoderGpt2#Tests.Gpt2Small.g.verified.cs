@@ -142,6 +142,7 @@ partial class Gpt2Small
     public int Position => _position;
 
     /// <summary>Empties the cache, to start a new sequence.</summary>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread; nothing is changed.</exception>
     public void Reset()
     {
         using var busy = _exclusiveUse.Enter(this);
@@ -152,7 +153,8 @@ partial class Gpt2Small
     /// Drops every cached position from <paramref name="position"/> on, so the next token goes there: to edit the end of a
     /// sequence, or to reject a speculative draft. The positions before it stay as they were.
     /// </summary>
-    /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="position"/> is negative or past <see cref="Position"/>.</exception>
+    /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="position"/> is negative or past <see cref="Position"/>; nothing is changed.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread; nothing is changed.</exception>
     public void Rewind(int position)
     {
         using var busy = _exclusiveUse.Enter(this);
@@ -162,10 +164,12 @@ partial class Gpt2Small
 
     /// <summary>
     /// Runs <paramref name="prompt"/> from <see cref="Position"/> on, adding it to the cache (in chunks of MaxBatchTokens), and writes
-    /// the logits [Vocab] that predict the token after its last one. Allocates nothing.
+    /// the logits [Vocab] that predict the token after its last one. Allocates nothing. A prefill continues the sequence:
+    /// prefilling a then b gives the logits a prefill of a + b gives (to float rounding), as decode steps do.
     /// </summary>
-    /// <exception cref="global::System.ArgumentOutOfRangeException">The prompt is empty, an id is outside the vocabulary, or the cache has no room for it; nothing is changed.</exception>
-    /// <exception cref="global::System.ArgumentException"><paramref name="lastLogits"/> is shorter than Vocab.</exception>
+    /// <exception cref="global::System.ArgumentOutOfRangeException">The prompt is empty, an id is outside the vocabulary (checked before the first chunk runs), or the cache has no room for it; nothing is changed.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="lastLogits"/> is shorter than Vocab; nothing is changed.</exception>
+    /// <exception cref="global::System.InvalidOperationException">A call is running on this instance on another thread; nothing is changed.</exception>
     public void Prefill(global::System.ReadOnlySpan<int> prompt, global::System.Span<float> lastLogits)
     {
         global::AttentionGen.Kernels.Guard.HasRows(lastLogits, 1, Vocab, nameof(lastLogits));
@@ -177,7 +181,7 @@ partial class Gpt2Small
 
     /// <summary>Adds <paramref name="token"/> at <see cref="Position"/> and writes the logits [Vocab] that predict the next one. Allocates nothing.</summary>
     /// <exception cref="global::System.ArgumentOutOfRangeException">The token is outside the vocabulary; nothing is changed.</exception>
-    /// <exception cref="global::System.ArgumentException"><paramref name="logits"/> is shorter than Vocab.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="logits"/> is shorter than Vocab; nothing is changed.</exception>
     /// <exception cref="global::System.InvalidOperationException">The cache is full (<see cref="Position"/> is MaxSeqLen), or a call is running on this instance on another thread; nothing is changed.</exception>
     public void DecodeStep(int token, global::System.Span<float> logits)
     {

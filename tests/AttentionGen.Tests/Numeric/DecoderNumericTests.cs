@@ -348,6 +348,78 @@ public sealed class DecoderNumericTests(ITestOutputHelper output)
         Assert.Equal(0, decoder.Position);
     }
 
+    [Theory]
+    [InlineData(nameof(DecoderLlamaTiny))]         // chunks of 8
+    [InlineData(nameof(DecoderMistralWindowTiny))] // a window of 6 inside chunks of 8
+    [InlineData(nameof(DecoderGemma3Tiny))]        // a window of 5 on two layers of three, one chunk of 24
+    [InlineData(nameof(DecoderGpt2Tiny))]          // learned positions, chunks of 8
+    [InlineData(nameof(DecoderSmolLm3Tiny))]       // an unrotated layer, chunks of 8
+    public void PrefillInTwo_AtEverySplit_IsOnePrefill_AndSoAreSteps(string name)
+    {
+        // A prefill continues from Position. Lengths around a chunk (MaxBatchTokens ± 1) and the whole cache, split
+        // everywhere, so chunk and window boundaries fall at every offset of the second call.
+        var (type, _, vocab, _, _, capacity) = Decoder(name);
+        var weights = TestWeights.Build(type, TransformerNumericTests.RandomWeights(type, seed: 51));
+        var pieces = TestWeights.Create<IDecoder>(type, weights);
+        var whole = TestWeights.Create<IDecoder>(type, weights);
+        int chunk = (int)Declared.Constant(type, "MaxBatchTokens")!;
+        var sequence = TransformerNumericTests.Ids(capacity, vocab, seed: 52);
+        var expected = new float[vocab];
+        var logits = new float[vocab];
+        double worst = 0;
+        foreach (int total in new[] { chunk - 1, chunk, chunk + 1, 2 * chunk + 3, capacity - 1, capacity }.Where(t => t >= 2 && t <= capacity).Distinct())
+        {
+            whole.Reset();
+            whole.Prefill(sequence.AsSpan(0, total), expected);
+            for (int split = 1; split < total; split++)
+            {
+                pieces.Reset();
+                pieces.Prefill(sequence.AsSpan(0, split), logits);
+                pieces.Prefill(sequence.AsSpan(split, total - split), logits);
+                Assert.Equal(total, pieces.Position);
+                worst = Math.Max(worst, TestData.AssertClose(expected, logits, $"{name}: {split} + {total - split} vs {total}", Tolerance));
+            }
+
+            pieces.Rewind(1);
+            for (int position = 1; position < total; position++)
+            {
+                pieces.DecodeStep(sequence[position], logits);
+            }
+
+            worst = Math.Max(worst, TestData.AssertClose(expected, logits, $"{name}: 1 then {total - 1} steps vs {total}", Tolerance));
+        }
+
+        output.WriteLine($"{name}: max difference from one prefill {worst:E2}");
+    }
+
+    [Fact]
+    public void OutOfVocabularyId_PastTheFirstChunk_IsRefusedBeforeAnyChunkRuns()
+    {
+        var weights = TestWeights.Build(typeof(DecoderLlamaTiny), TransformerNumericTests.RandomWeights(typeof(DecoderLlamaTiny), seed: 53));
+        var decoder = new DecoderLlamaTiny((DecoderLlamaTiny.Weights)weights);
+        var sequence = TransformerNumericTests.Ids(DecoderLlamaTiny.MaxSeqLen, DecoderLlamaTiny.Vocab, seed: 54);
+        var logits = new float[DecoderLlamaTiny.Vocab];
+        var expected = new float[DecoderLlamaTiny.Vocab];
+        decoder.Prefill(sequence.AsSpan(0, 2), logits);
+
+        foreach (int bad in new[] { DecoderLlamaTiny.Vocab, -1 })
+        {
+            var prompt = sequence[2..30];
+            prompt[20] = bad; // position 22: the third chunk of 8 of this prompt
+            var refused = Assert.Throws<ArgumentOutOfRangeException>(() => decoder.Prefill(prompt, logits));
+            Assert.Equal("prompt", refused.ParamName);
+            Assert.Contains($"prompt[20] is {bad}", refused.Message);
+            Assert.Equal(2, decoder.Position);
+        }
+
+        // The cache is a fresh instance's fed the same calls, bit for bit: no chunk of the refused prompts reached it.
+        decoder.Prefill(sequence.AsSpan(2, 20), logits);
+        var fresh = new DecoderLlamaTiny((DecoderLlamaTiny.Weights)weights);
+        fresh.Prefill(sequence.AsSpan(0, 2), expected);
+        fresh.Prefill(sequence.AsSpan(2, 20), expected);
+        Assert.Equal(expected, logits);
+    }
+
     [Fact]
     public void SwappingWeights_WithPositionsCached_IsRefused_AndAfterResetRunsOnTheNewWeightsAlone()
     {
