@@ -6,8 +6,9 @@ namespace AttentionGen.Sampling;
 /// </summary>
 /// <param name="Temperature">The logits' divisor: 0 takes the most likely token (greedy, ties to the lowest id, and top-k
 /// and top-p are then not applied); above 1 flattens the distribution, below 1 sharpens it. Finite and at least 0.</param>
-/// <param name="TopK">Keep only the tokens whose logit is at least the k-th largest (the same tokens as by logit / T, which
-/// orders them alike; a tie at the k-th value keeps every tied token, as Hugging Face does); 0 keeps all. At least 0.</param>
+/// <param name="TopK">Keep only the tokens whose scaled logit, <c>logit / T</c> divided in float as Hugging Face divides
+/// it, is at least the k-th largest (so a tie at the k-th value keeps every tied token, as Hugging Face does, including
+/// two logits an ulp apart whose quotients round alike); 0 keeps all. At least 0.</param>
 /// <param name="TopP">Nucleus sampling: keep the smallest set of most likely tokens (after top-k, renormalized) whose
 /// probability is at least <c>TopP</c>, never fewer than one, taken by logit (equal logits lowest id first); 1 keeps all.
 /// In <c>(0, 1]</c>.</param>

@@ -22,7 +22,8 @@ namespace AttentionGen.Sampling;
 /// <para>
 /// The scaled logits are <c>(logit − max) / T</c> rather than Hugging Face's <c>logit / T</c> (the same up to rounding,
 /// and the largest is exactly 0, so a tiny temperature cannot overflow), and probabilities are summed in double. Top-k
-/// and top-p rank tokens by their logits, which order them as <c>logit / T</c> does before any rounding. Ties are
+/// and top-p rank tokens by their logits, which order them as <c>logit / T</c> does before any rounding (top-k also keeps
+/// a logit whose quotient rounds to the k-th one's, as Hugging Face's <c>topk</c> of the quotients does). Ties are
 /// resolved towards the lowest id: greedy's maximum, and the order in which top-p takes tokens of equal logit.
 /// An instance is for one thread at a time, and that is enforced: a call made while another is running on the same
 /// instance throws <see cref="InvalidOperationException"/>, since the two would share the scratch and could return a
@@ -167,7 +168,7 @@ public sealed class TokenSampler
         _candidatesHaveIds = false;
         if (options.TopK > 0 && options.TopK < count)
         {
-            count = KeepTopK(logits, options.TopK);
+            count = KeepTopK(logits, options.TopK, options.Temperature);
             _candidatesHaveIds = true;
         }
 
@@ -190,15 +191,17 @@ public sealed class TokenSampler
     }
 
     /// <summary>
-    /// Moves the values of the tokens whose logit is at least the k-th largest (with their ids) to the front, in id order;
-    /// returns how many.
+    /// Moves the values of the tokens whose <c>logit / temperature</c>, divided in float as Hugging Face divides, is at
+    /// least the k-th largest (with their ids) to the front, in id order; returns how many.
     /// </summary>
     /// <remarks>
-    /// The logits are compared, not the scaled values: <c>logit / T</c> orders tokens as their logits do, but
-    /// <c>(logit − max) / T</c> is rounded, and two logits an ulp apart came out equal there (3 and the next float up,
-    /// less 10), tying a token that Hugging Face's <c>topk</c> of <c>logit / T</c> leaves out.
+    /// The heap finds the k-th largest logit, and <c>logit / T</c> orders tokens as their logits do, but not strictly: two
+    /// logits an ulp apart can divide to one float, which Hugging Face's <c>topk</c> then counts as tied, keeping both.
+    /// The shifted values <c>(logit − max) / T</c> are no key for this: rounded after the subtraction, 3 and the next float
+    /// up, less 10, both came out −7 at T = 1, tying a token Hugging Face leaves out. Where the k-th quotient is not finite
+    /// (a temperature near 0, at which Hugging Face's own quotients overflow), the logits decide alone.
     /// </remarks>
-    private int KeepTopK(ReadOnlySpan<float> logits, int k)
+    private int KeepTopK(ReadOnlySpan<float> logits, int k, float temperature)
     {
         float[] values = _values, heap = _heap;
         int vocab = Vocab;
@@ -218,7 +221,18 @@ public sealed class TokenSampler
             }
         }
 
+        // The quotient rises with the logit, so the logits that divide to the k-th one's quotient are one run of floats
+        // ending at it (a few at most); the lowest of the run is the threshold.
         float threshold = heap[0];
+        float scaledThreshold = threshold / temperature;
+        if (float.IsFinite(scaledThreshold))
+        {
+            for (float below = MathF.BitDecrement(threshold); below / temperature == scaledThreshold; below = MathF.BitDecrement(below))
+            {
+                threshold = below;
+            }
+        }
+
         int count = 0;
         for (int i = 0; i < vocab; i++)
         {

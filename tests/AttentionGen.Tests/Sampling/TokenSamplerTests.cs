@@ -206,6 +206,26 @@ public sealed class TokenSamplerTests
         Assert.Equal([0, 1, 2], sampler.Candidates(logits, new SamplingOptions(temperature, TopK: 3)).Ids);
     }
 
+    [Fact]
+    public void TopK_KeepsALogitWhoseQuotientRoundsToTheKthOnes_AsHuggingFacesTopkOfLogitsOverT()
+    {
+        // Hugging Face divides the logits by T in float and takes topk of the quotients: 3 and the next float up divide
+        // to one float at some temperatures, and both are then at the 2nd value and kept.
+        float low = 3f, high = MathF.BitIncrement(3f);
+        float temperature = 1.5f;
+        while (low / temperature != high / temperature)
+        {
+            temperature = MathF.BitIncrement(temperature);
+        }
+        Assert.InRange(temperature, 1.5f, 2.5f); // the first such temperature is just above 2
+
+        float[] logits = [10f, low, high];
+        var sampler = new TokenSampler(logits.Length, seed: 19);
+        Assert.Equal([0, 1, 2], sampler.Candidates(logits, new SamplingOptions(temperature, TopK: 2)).Ids);
+        // Where the quotients differ, the lower logit is left out.
+        Assert.Equal([0, 2], sampler.Candidates(logits, new SamplingOptions(1f, TopK: 2)).Ids);
+    }
+
     [Theory]
     [InlineData(1f, 0, 0.5f)]
     [InlineData(1f, 0, 0.9f)]
