@@ -22,6 +22,7 @@ public class GeneratedEmbeddingTests(MiniLmFixture model, ITestOutputHelper outp
     private const string WhitespaceAndControls = "it splits on the space only: tabs, newlines, NBSP and other separators join words, and zero-width, soft-hyphen and control characters are kept instead of removed";
     private const string LongWordsDropped = "it drops words over 50 characters, where Hugging Face word-pieces up to 100 and makes a longer word one [UNK]";
     private const string NoTruncationAt256 = "it keeps up to 512 tokens, not sentence-transformers' 256, and cuts [SEP] off when it truncates";
+    private const string CurrentUnicode = "it reads characters by .NET's current Unicode tables, where Hugging Face's are Unicode 8.0's: an unassigned, newly added or recategorized character splits, joins or unknowns a word otherwise";
     private const string SpecialTokensInText = "it reads [CLS], [SEP], [MASK], [UNK] and [PAD] in the text as punctuation and words; Hugging Face as the special tokens";
 
     /// <summary>
@@ -63,6 +64,12 @@ public class GeneratedEmbeddingTests(MiniLmFixture model, ITestOutputHelper outp
         ["long-text-over-256-tokens"] = NoTruncationAt256,
         ["long-text-truncated-mid-word"] = NoTruncationAt256,
         ["truncation-boundary-in-unknown-word"] = NoTruncationAt256,
+        ["cjk-extension-e-start-not-split-by-hugging-face"] = CurrentUnicode,
+        ["unassigned-code-points"] = CurrentUnicode,
+        ["categories-newer-than-unicode-8"] = CurrentUnicode,
+        ["nonspacing-marks-alone-beyond-bmp-and-decomposing-to-punctuation"] = AccentsKept,
+        ["punctuation-beyond-bmp-and-unicode-8-recategorized"] = UnicodePunctuation,
+        ["removed-characters-do-not-form-special-tokens"] = WhitespaceAndControls,
     };
 
     [Fact]
