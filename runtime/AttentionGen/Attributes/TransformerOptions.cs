@@ -130,7 +130,8 @@ public enum WeightFormat
 
     /// <summary>
     /// bfloat16: half the memory and half the bytes a decode step streams, widened to float inside the kernels (the
-    /// arithmetic stays float). Each weight is rounded to nearest even when loaded, keeping 8 significant bits.
+    /// arithmetic stays float). Each weight is rounded to nearest even when loaded, keeping 8 significant bits; a finite
+    /// weight too large for bfloat16 (3.3961e38 or more, which would round to infinity) is refused, naming it.
     /// </summary>
     BFloat16 = 1,
 }

@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace AttentionGen.Kernels;
@@ -56,7 +58,11 @@ public static partial class PackedLinear
     /// <summary>Uints needed to pack a [outDim, inDim] weight as bfloat16 pairs.</summary>
     public static int PackedLengthBfloat16(int outDim, int inDim) => PackedLength(outDim, inDim) / 2;
 
-    /// <summary>Packs <paramref name="weight"/> [outDim, inDim] as bfloat16 pairs (rounded to nearest even).</summary>
+    /// <summary>
+    /// Packs <paramref name="weight"/> [outDim, inDim] as bfloat16 pairs (rounded to nearest even, as PyTorch's
+    /// <c>to(torch.bfloat16)</c>: a finite value of magnitude 3.3961e38 or more becomes infinity; the weight loaders
+    /// refuse such a value rather than call this).
+    /// </summary>
     /// <exception cref="ArgumentException">A span is too short.</exception>
     public static void PackBfloat16(ReadOnlySpan<float> weight, int outDim, int inDim, Span<uint> panels)
     {
@@ -264,6 +270,51 @@ public static partial class PackedLinear
 /// <summary>bfloat16 rounding: the float's upper 16 bits, rounded to nearest even; NaN stays NaN.</summary>
 internal static class Bfloat16
 {
+    /// <summary>The largest finite bfloat16 (0x7F7F), about 3.39e38.</summary>
+    public const float MaxValue = 3.3895314e38f;
+
+    /// <summary>
+    /// The float bits of the least magnitude that rounds to infinity: halfway from <see cref="MaxValue"/> (odd) to
+    /// infinity (even), a tie that goes to infinity.
+    /// </summary>
+    private const uint FirstOverflowingMagnitude = 0x7F7F8000;
+
+    /// <summary>
+    /// The index of the first finite value in <paramref name="values"/> that <see cref="Round"/> makes an infinity, or -1:
+    /// the weight loaders refuse those rather than hold a finite weight as ±∞.
+    /// </summary>
+    public static int IndexOfOverflow(ReadOnlySpan<float> values)
+    {
+        // A finite magnitude rounds to infinity when it lies in [0x7F7F8000, 0x7F800000): one unsigned compare after a
+        // subtraction, so the scan costs next to nothing beside the rounding itself.
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var uints = MemoryMarshal.Cast<float, uint>(values);
+            var magnitudeMask = new Vector<uint>(0x7FFFFFFF);
+            var first = new Vector<uint>(FirstOverflowingMagnitude);
+            var width = new Vector<uint>(0x7F800000 - FirstOverflowingMagnitude);
+            for (; i <= uints.Length - Vector<uint>.Count; i += Vector<uint>.Count)
+            {
+                if (Vector.LessThanAny((new Vector<uint>(uints.Slice(i)) & magnitudeMask) - first, width))
+                {
+                    break;
+                }
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            uint magnitude = BitConverter.SingleToUInt32Bits(values[i]) & 0x7FFFFFFF;
+            if (magnitude - FirstOverflowingMagnitude < 0x7F800000 - FirstOverflowingMagnitude)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     public static uint Round(float value)
     {
         uint bits = BitConverter.SingleToUInt32Bits(value);

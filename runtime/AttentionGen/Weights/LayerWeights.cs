@@ -114,14 +114,18 @@ public abstract class LayerWeights
     /// <exception cref="WeightLoadException">
     /// A tensor is missing, has the wrong shape or an unsupported dtype; the file holds more layers than the parameters
     /// (tensors under the prefix that no parameter reads, named as one that does but for another index); or a tied copy
-    /// in the file differs from the tensor used in its place.
+    /// in the file differs from the tensor used in its place; or a finite value of a matrix held as bfloat16
+    /// (<see cref="ParameterSpec.StoresBfloat16"/>) would round to infinity.
     /// </exception>
     protected static WeightTensors LoadTensors(SafeTensors file, string prefix, IReadOnlyList<ParameterSpec> parameters, IProgress<WeightLoadProgress>? progress) =>
         WeightTensors.Load(file, prefix, parameters, progress);
 
     /// <summary>These tensors with <paramref name="name"/> replaced by <paramref name="values"/> (packed now); the others are shared.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="name"/> is not a parameter, or <paramref name="values"/> is not exactly its element count.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="name"/> is not a parameter, <paramref name="values"/> is not exactly its element count, or a finite
+    /// value would round to infinity in a matrix held as bfloat16.
+    /// </exception>
     protected WeightTensors WithTensor(string name, ReadOnlySpan<float> values) => _tensors.With(name, values);
 
     /// <summary>A builder over <paramref name="parameters"/> that makes weights with <paramref name="create"/>; every tensor starts unset.</summary>

@@ -50,7 +50,8 @@ public sealed class ParameterSpec
     /// <summary>
     /// Whether the packed matrix is held as bfloat16 (<see cref="Kernels.PackedLinear.PackBfloat16"/>): half the memory
     /// and half the bytes a pass streams, at bfloat16's 8 significant bits. Loading rounds each weight to nearest even;
-    /// reading back gives the rounded values.
+    /// reading back gives the rounded values. A finite weight that would round to infinity (magnitude 3.3961e38 or more)
+    /// is refused, not held as ±∞.
     /// </summary>
     public bool StoresBfloat16
     {

@@ -91,12 +91,20 @@ public sealed class WeightTensors
     /// Stores <paramref name="values"/> ([out, in] for a matrix) as <paramref name="parameter"/> says, into
     /// <paramref name="existing"/> when given (a buffer only its caller holds) or a new buffer.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="values"/> is not exactly the parameter's element count.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="values"/> is not exactly the parameter's element count, or has a finite value that would round to
+    /// infinity in a matrix held as bfloat16. Nothing is written.
+    /// </exception>
     internal static AlignedBuffer Store(ParameterSpec parameter, ReadOnlySpan<float> values, AlignedBuffer? existing)
     {
         if (values.Length != parameter.ElementCount)
         {
             throw new ArgumentException($"'{parameter.Name}' has {parameter.ElementCount} elements ({parameter}); {values.Length} were given.", nameof(values));
+        }
+
+        if (parameter.StoresBfloat16 && Bfloat16.IndexOfOverflow(values) is var overflow and >= 0)
+        {
+            throw new ArgumentException(OverflowMessage($"'{parameter.Name}'", parameter, overflow, values[overflow]), nameof(values));
         }
 
         var buffer = existing ?? new AlignedBuffer(parameter.StoredLength);
@@ -161,6 +169,7 @@ public sealed class WeightTensors
 
                 var values = new float[parameter.ElementCount];
                 parameter.Source.Extract(source.Values, parameter, values);
+                RequireBfloat16Range(found[t], prefix, parameter, values, firstElement: 0);
                 Store(parameter, values, buffer);
             }
             else
@@ -168,7 +177,7 @@ public sealed class WeightTensors
                 // Under its own name, or a slice of a fused [out, in] tensor (Phi-3's qkv_proj): its rows (or elements)
                 // are one contiguous run of the file tensor, read straight into the stored weights.
                 long firstElement = sourced[t] ? parameter.Source!.FirstElement(parameter) : 0;
-                LoadContiguous(file, found[t], firstElement, parameter, buffer, rows, floatPanel);
+                LoadContiguous(file, found[t], prefix, firstElement, parameter, buffer, rows, floatPanel);
             }
 
             bytesDone += BytesOf(t);
@@ -183,7 +192,7 @@ public sealed class WeightTensors
     /// <paramref name="firstElement"/>: a packed matrix a panel of rows at a time through <paramref name="rows"/> (and
     /// <paramref name="floatPanel"/> when it is held as bfloat16), anything else copied as it is.
     /// </summary>
-    private static void LoadContiguous(SafeTensors file, TensorInfo tensor, long firstElement, ParameterSpec parameter, AlignedBuffer buffer, float[] rows, float[] floatPanel)
+    private static void LoadContiguous(SafeTensors file, TensorInfo tensor, string prefix, long firstElement, ParameterSpec parameter, AlignedBuffer buffer, float[] rows, float[] floatPanel)
     {
         if (!parameter.IsPacked)
         {
@@ -200,6 +209,8 @@ public sealed class WeightTensors
             file.CopyRange(tensor, firstElement + ((long)first * inDim), block);
             if (parameter.StoresBfloat16)
             {
+                RequireBfloat16Range(tensor, prefix, parameter, block, (long)first * inDim);
+
                 // Packed as floats, then rounded into the half-size panel: one panel of floats is the only extra.
                 var panel = floatPanel.AsSpan(0, panelWidth * inDim);
                 PackedLinear.PackPanel(block, count, inDim, panel);
@@ -210,6 +221,33 @@ public sealed class WeightTensors
                 PackedLinear.PackPanel(block, count, inDim, buffer.Span.Slice(first * inDim, panelWidth * inDim));
             }
         }
+    }
+
+    /// <summary>
+    /// Fails if a finite value of <paramref name="values"/> (the parameter's elements from <paramref name="firstElement"/>
+    /// on, [out, in] order) would round to infinity as bfloat16: the file's weight is finite, and held as ±∞ it would
+    /// turn every output it touches into ±∞ or NaN with nothing to say why. (PyTorch's <c>to(torch.bfloat16)</c> gives the
+    /// infinity; no trained weight comes near 3.39e38, so such a value means a corrupt or mislabelled file.)
+    /// </summary>
+    private static void RequireBfloat16Range(TensorInfo tensor, string prefix, ParameterSpec parameter, ReadOnlySpan<float> values, long firstElement)
+    {
+        if (Bfloat16.IndexOfOverflow(values) is var at and >= 0)
+        {
+            throw new WeightLoadException(
+                OverflowMessage(
+                    tensor.Name == prefix + parameter.Name ? $"Tensor '{tensor.Name}'" : $"Tensor '{tensor.Name}', read as '{prefix}{parameter.Name}',",
+                    parameter, firstElement + at, values[at]),
+                tensor.Name, parameter.Shape, tensor.Shape);
+        }
+    }
+
+    /// <summary>Says which element of <paramref name="parameter"/> (<paramref name="what"/>) cannot be held as bfloat16.</summary>
+    private static string OverflowMessage(string what, ParameterSpec parameter, long element, float value)
+    {
+        int inDim = parameter.Shape[1];
+        return $"{what} holds {value:R} at [{element / inDim}, {element % inDim}], past bfloat16's largest finite value " +
+            $"±{Bfloat16.MaxValue:R}: held as bfloat16 (WeightFormat = BFloat16) it would be {(value > 0 ? "+" : "-")}∞. " +
+            "Load it as Float32, or fix the weight.";
     }
 
     /// <summary>

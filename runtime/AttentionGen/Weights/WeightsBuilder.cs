@@ -45,7 +45,11 @@ public sealed class WeightsBuilder<TWeights>
     /// <summary>Stores <paramref name="values"/> (PyTorch's layout, <c>[out, in]</c> for a matrix) as the tensor called <paramref name="name"/>.</summary>
     /// <returns>This builder, to chain calls.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="name"/> is not a parameter, or <paramref name="values"/> is not exactly its element count.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="name"/> is not a parameter, <paramref name="values"/> is not exactly its element count, or a finite
+    /// value would round to infinity in a matrix held as bfloat16 (<see cref="ParameterSpec.StoresBfloat16"/>). The tensor
+    /// keeps its value.
+    /// </exception>
     public WeightsBuilder<TWeights> Set(string name, ReadOnlySpan<float> values)
     {
         int index = WeightTensors.IndexOf(_parameters, name);
