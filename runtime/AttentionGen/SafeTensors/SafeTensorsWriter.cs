@@ -24,10 +24,14 @@ public sealed class SafeTensorsWriter
         }
     }
 
-    /// <summary>Adds a tensor; its values are converted to <paramref name="dtype"/>.</summary>
+    /// <summary>
+    /// Adds a tensor; its values are converted to <paramref name="dtype"/>, rounded to nearest even as PyTorch's
+    /// <c>half()</c> and <c>to(torch.bfloat16)</c> round them (NaN and ±∞ stay NaN and ±∞).
+    /// </summary>
     /// <exception cref="ArgumentException">
     /// The name is taken, empty or has a lone surrogate (it could not be stored as UTF-8), the shape does not match the
-    /// values, or the dtype is not F32, F16 or BF16.
+    /// values, the dtype is not F32, F16 or BF16, or a finite value is too large for the dtype and would be stored as an
+    /// infinity (F16: 65520 or more in magnitude; BF16: 3.3961e38 or more). Nothing is added.
     /// </exception>
     public SafeTensorsWriter Add(string name, ReadOnlySpan<float> values, ReadOnlySpan<int> shape, SafeTensorsDType dtype = SafeTensorsDType.F32)
     {
@@ -60,6 +64,14 @@ public sealed class SafeTensorsWriter
         if (!SafeTensorsDTypes.IsFloatConvertible(dtype))
         {
             throw new ArgumentException($"Float data can be written as F32, F16 or BF16, not {dtype}.", nameof(dtype));
+        }
+
+        if (IndexOfOverflow(values, dtype) is var overflow and >= 0)
+        {
+            var (largest, instead) = dtype == SafeTensorsDType.F16 ? ("65504", "F32 or BF16") : ($"{Kernels.Bfloat16.MaxValue:R}", "F32");
+            throw new ArgumentException(
+                $"Tensor '{name}' holds {values[overflow]:R} at element {overflow}, past {dtype}'s largest finite value ±{largest}: " +
+                $"stored as {dtype} it would read back as {(values[overflow] > 0 ? "+" : "-")}∞. Store it as {instead}.", nameof(values));
         }
 
         long byteCount = (long)values.Length * SafeTensorsDTypes.SizeOf(dtype);
@@ -209,6 +221,33 @@ public sealed class SafeTensorsWriter
                     parameterName);
             }
         }
+    }
+
+    /// <summary>
+    /// The first finite value that rounding to <paramref name="dtype"/> would make an infinity, or -1. PyTorch's
+    /// <c>half()</c> and <c>to(torch.bfloat16)</c> give the infinity; a file that reads back ±∞ where a finite value was
+    /// written is a silently wrong file, so the writer refuses it instead.
+    /// </summary>
+    private static int IndexOfOverflow(ReadOnlySpan<float> values, SafeTensorsDType dtype)
+    {
+        if (dtype == SafeTensorsDType.BF16)
+        {
+            return Kernels.Bfloat16.IndexOfOverflow(values);
+        }
+
+        if (dtype == SafeTensorsDType.F16)
+        {
+            // 65520 is halfway from F16's largest finite value, 65504 (odd), to infinity (even): ties round to infinity.
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (float.IsFinite(values[i]) && MathF.Abs(values[i]) >= 65520f)
+                {
+                    return i;
+                }
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Rounds to the nearest bfloat16, ties to even; NaN stays NaN.</summary>

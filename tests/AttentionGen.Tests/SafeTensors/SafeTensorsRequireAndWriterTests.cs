@@ -225,6 +225,49 @@ public sealed class SafeTensorsRequireAndWriterTests
         Assert.Contains(dtype.ToString(), e.Message);
     }
 
+    public static TheoryData<SafeTensorsDType, uint> OverflowingValues => new()
+    {
+        { SafeTensorsDType.F16, 0x477FF000 },  // 65520: halfway from 65504 (odd) to infinity (even), so infinity
+        { SafeTensorsDType.F16, 0xC77FF000 },  // -65520
+        { SafeTensorsDType.F16, 0x49742400 },  // 1e6
+        { SafeTensorsDType.F16, 0x7F7FFFFF },  // float.MaxValue
+        { SafeTensorsDType.BF16, 0x7F7F8000 }, // halfway from bfloat16's largest (odd) to infinity
+        { SafeTensorsDType.BF16, 0xFF7FFFFF }, // float.MinValue
+    };
+
+    [Theory]
+    [MemberData(nameof(OverflowingValues))]
+    public void WriterRefusesAFiniteValueThatWouldBeStoredAsInfinity_AndAddsNothing(SafeTensorsDType dtype, uint bits)
+    {
+        float value = BitConverter.UInt32BitsToSingle(bits);
+        var writer = new SafeTensorsWriter();
+        var e = Assert.Throws<ArgumentException>(() => writer.Add("w", [0f, 1f, value, 2f], [4], dtype));
+        Assert.Equal("values", e.ParamName);
+        Assert.Contains("'w'", e.Message);
+        Assert.Contains($"{value:R} at element 2", e.Message);
+        Assert.Contains(dtype.ToString(), e.Message);
+
+        // Nothing was added: the name is free and F32 stores the value exactly.
+        using var file = Load(writer.Add("w", [value], [1]).ToArray());
+        var back = new float[1];
+        file.CopyTo(Assert.Single(file.Tensors), back);
+        Assert.Equal(value, back[0]);
+    }
+
+    [Fact]
+    public void WriterKeepsTheLargestFiniteValuesAndTheInfinities()
+    {
+        // Just below each halfway point rounds down to the largest finite value; an infinity written is an infinity read.
+        float[] f16 = [BitConverter.UInt32BitsToSingle(0x477FEFFF), -65504f, float.PositiveInfinity, float.NegativeInfinity];
+        float[] bf16 = [BitConverter.UInt32BitsToSingle(0x7F7F7FFF), -BitConverter.UInt32BitsToSingle(0x7F7F0000), float.PositiveInfinity, float.NegativeInfinity];
+        using var file = Load(new SafeTensorsWriter().Add("h", f16, [4], SafeTensorsDType.F16).Add("b", bf16, [4], SafeTensorsDType.BF16).ToArray());
+        var back = new float[4];
+        file.CopyTo(file.Tensors[0], back);
+        Assert.Equal([65504f, -65504f, float.PositiveInfinity, float.NegativeInfinity], back);
+        file.CopyTo(file.Tensors[1], back);
+        Assert.Equal([BitConverter.UInt32BitsToSingle(0x7F7F0000), -BitConverter.UInt32BitsToSingle(0x7F7F0000), float.PositiveInfinity, float.NegativeInfinity], back);
+    }
+
     [Fact]
     public void WriterRefusesADuplicateMetadataKey()
     {
