@@ -267,7 +267,10 @@ public static partial class PackedLinear
     }
 }
 
-/// <summary>bfloat16 rounding: the float's upper 16 bits, rounded to nearest even; NaN stays NaN.</summary>
+/// <summary>
+/// bfloat16 rounding: the float's upper 16 bits, rounded to nearest even; NaN stays NaN. A float that is a bfloat16
+/// already (any read from a BF16 file) keeps its bits exactly, NaN included.
+/// </summary>
 internal static class Bfloat16
 {
     /// <summary>The largest finite bfloat16 (0x7F7F), about 3.39e38.</summary>
@@ -320,7 +323,10 @@ internal static class Bfloat16
         uint bits = BitConverter.SingleToUInt32Bits(value);
         if (float.IsNaN(value))
         {
-            return (bits >> 16) | 0x40; // quiet, so truncation can't make it an infinity
+            // A NaN whose upper half is a NaN already keeps it, so a BF16 file's NaN (signalling ones too) keeps its bits;
+            // one whose payload is all in the lower half is made quiet, so truncation can't make it an infinity.
+            uint upper = bits >> 16;
+            return (upper & 0x7F) != 0 ? upper : upper | 0x40;
         }
 
         return (bits + 0x7FFFu + ((bits >> 16) & 1)) >> 16;

@@ -95,7 +95,7 @@ public sealed class SafeTensorsWriter
                     BinaryPrimitives.WriteHalfLittleEndian(bytes.AsSpan(i * 2), (Half)values[i]);
                     break;
                 default:
-                    BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(i * 2), ToBFloat16(values[i]));
+                    BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(i * 2), (ushort)Kernels.Bfloat16.Round(values[i]));
                     break;
             }
         }
@@ -248,18 +248,5 @@ public sealed class SafeTensorsWriter
         }
 
         return -1;
-    }
-
-    /// <summary>Rounds to the nearest bfloat16, ties to even; NaN stays NaN.</summary>
-    private static ushort ToBFloat16(float value)
-    {
-        var bits = BitConverter.SingleToUInt32Bits(value);
-        if (float.IsNaN(value))
-        {
-            return (ushort)((bits >> 16) | 0x40);
-        }
-
-        var roundingBias = 0x7FFFu + ((bits >> 16) & 1);
-        return (ushort)((bits + roundingBias) >> 16);
     }
 }

@@ -61,6 +61,34 @@ public sealed class Bfloat16WeightTests
         Assert.Equal(0x80000000u, BitConverter.SingleToUInt32Bits(loaded[101])); // -0 keeps its sign
     }
 
+    [Fact]
+    public void ABf16File_LoadsAsBfloat16WithEveryBitPatternKept_SignallingNaNsToo()
+    {
+        // 256 × 256 = every one of the 65536 bfloat16 patterns, element b holding pattern b.
+        var data = new byte[65536 * 2];
+        for (int b = 0; b < 65536; b++)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(data.AsSpan(b * 2), (ushort)b);
+        }
+
+        var header = "{\"w\": {\"dtype\": \"BF16\", \"shape\": [256, 256], \"data_offsets\": [0, 131072]}}";
+        using var file = SafeTensorsFile.Load(SafeTensorsTests.SafeTensorsTestFiles.Build(header, data));
+        var tensors = WeightTensors.Load(file, "", [new ParameterSpec("w", 256, 256) { IsPacked = true, StoresBfloat16 = true }], progress: null);
+        var loaded = new float[65536];
+        tensors.CopyTo(0, loaded);
+        for (int b = 0; b < 65536; b++)
+        {
+            if (BitConverter.SingleToUInt32Bits(loaded[b]) != (uint)b << 16)
+            {
+                Assert.Fail($"BF16 0x{b:X4} is held as 0x{BitConverter.SingleToUInt32Bits(loaded[b]) >> 16:X4}.");
+            }
+        }
+
+        // Written back as BF16, the file's bytes are the same.
+        var rewritten = new SafeTensorsWriter().Add("w", loaded, [256, 256], SafeTensorsDType.BF16).ToArray();
+        Assert.Equal(data, rewritten.AsSpan(rewritten.Length - data.Length).ToArray());
+    }
+
     public static TheoryData<uint> Overflowing => new() { 0x7F7F8000, 0xFF7F8000, 0x7F7FFFFF, 0x7F7FC99E, 0xFF7FFFFF };
 
     [Theory]
