@@ -6,7 +6,8 @@ namespace AttentionGen;
 /// A sharded checkpoint: <c>model.safetensors.index.json</c> maps each tensor name to the shard file holding it
 /// (<c>{"metadata": {...}, "weight_map": {"name": "model-00001-of-00002.safetensors", ...}}</c>). The index and its
 /// shards must agree: every tensor it lists is in the shard it names, and no tensor is in two shards. A shard may hold
-/// tensors the index does not list, as Hugging Face's loaders allow; they load too.
+/// tensors the index does not list, as Hugging Face's loaders allow; they load too. An index naming anything twice (a
+/// tensor, <c>weight_map</c> or <c>metadata</c>) is refused.
 /// </summary>
 internal static class SafeTensorsIndex
 {
@@ -97,6 +98,17 @@ internal static class SafeTensorsIndex
             if (root.ValueKind != JsonValueKind.Object)
             {
                 throw Malformed(indexPath, $"it must be a JSON object, not {root.ValueKind}");
+            }
+
+            // Given twice, which one counts is not defined (the JSON reader here takes the last, others may not), and the
+            // one passed over would go unchecked: refused, as a safetensors header naming anything twice is.
+            var rootNames = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var property in root.EnumerateObject())
+            {
+                if (!rootNames.Add(property.Name))
+                {
+                    throw Malformed(indexPath, $"it names '{property.Name}' twice");
+                }
             }
 
             if (!root.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)

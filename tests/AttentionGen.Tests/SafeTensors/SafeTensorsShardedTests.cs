@@ -158,6 +158,8 @@ public sealed class SafeTensorsShardedTests : IDisposable
     [InlineData("{\"weight_map\": {\"a\": \"sub\\\\x.safetensors\"}}", "not a file name")]
     [InlineData("{\"weight_map\": {\"\\ud800\": \"x.safetensors\"}}", "not valid JSON text")]
     [InlineData("{\"metadata\": 5, \"weight_map\": {}}", "metadata")]
+    [InlineData("{\"weight_map\": {\"a\": \"x.safetensors\"}, \"weight_map\": {}}", "'weight_map' twice")]
+    [InlineData("{\"metadata\": {\"total_size\": 1}, \"weight_map\": {}, \"metadata\": {}}", "'metadata' twice")]
     public void AMalformedIndexIsAFormatExceptionNamingIt(string json, string expected)
     {
         File.WriteAllText(IndexPath, json);
