@@ -24,6 +24,64 @@ public sealed class SafeTensorsConversionTests
         }
     }
 
+    [Fact]
+    public void EveryHalfBitPatternIsWhatPyTorchsFloatGives()
+    {
+        // Computed by hand, not by Half: sign · mantissa · 2^(exponent − 25) (subnormals mantissa · 2^−24), and for
+        // infinity and NaN an all-ones float exponent with the mantissa moved up 13 bits, NaN made quiet, as PyTorch's
+        // fp16_ieee_to_fp32_value and the F16C instruction give.
+        var loaded = LoadAllBitPatterns("F16", 0);
+        for (int bits = 0; bits < 65536; bits++)
+        {
+            uint sign = (uint)(bits & 0x8000) << 16;
+            int exponent = (bits >> 10) & 0x1F, mantissa = bits & 0x3FF;
+            uint expected = exponent == 31
+                ? sign | 0x7F800000u | ((uint)mantissa << 13) | (mantissa != 0 ? 0x400000u : 0)
+                : sign | BitConverter.SingleToUInt32Bits((float)(exponent == 0 ? mantissa * Math.Pow(2, -24) : (1024 + mantissa) * Math.Pow(2, exponent - 25)));
+            if (BitConverter.SingleToUInt32Bits(loaded[bits]) != expected)
+            {
+                Assert.Fail($"F16 0x{bits:X4}: expected 0x{expected:X8}, got 0x{BitConverter.SingleToUInt32Bits(loaded[bits]):X8}.");
+            }
+        }
+    }
+
+    [Fact]
+    public void WrittenAsF16_EveryHalfwayPointAndRandomFloatsRoundToNearestEven()
+    {
+        // Every point halfway between two adjacent finite halves (ties: to the even one), each nudged an ulp either way,
+        // and random floats over the whole F16 range, against rounding done by hand in units of the half's spacing.
+        var values = new List<float>();
+        for (int h = 0; h < 0x7BFF; h++)
+        {
+            float low = (float)BitConverter.UInt16BitsToHalf((ushort)h), high = (float)BitConverter.UInt16BitsToHalf((ushort)(h + 1));
+            float middle = (low + high) / 2;
+            values.AddRange([middle, -middle, MathF.BitDecrement(middle), MathF.BitIncrement(middle)]);
+        }
+
+        var random = new Random(5);
+        for (int i = 0; i < 100_000; i++)
+        {
+            values.Add(BitConverter.UInt32BitsToSingle((uint)random.Next(0x30000000, 0x477FF000) | (random.Next(2) == 0 ? 0 : 0x80000000u)));
+        }
+
+        values.AddRange([MathF.Pow(2, -25), 3 * MathF.Pow(2, -25), 1e-8f, -1e-8f, 0f, -0f]);
+        var array = values.ToArray();
+        using var file = SafeTensors.Load(new SafeTensorsWriter().Add("t", array, [array.Length], SafeTensorsDType.F16).ToArray());
+        var loaded = new float[array.Length];
+        file.CopyTo(file.Tensors[0], loaded);
+        for (int i = 0; i < array.Length; i++)
+        {
+            double magnitude = Math.Abs((double)array[i]);
+            int exponent = magnitude < Math.Pow(2, -14) ? -14 : Math.ILogB(magnitude);
+            double spacing = Math.Pow(2, exponent - 10);
+            double expected = Math.CopySign(Math.Round(magnitude / spacing, MidpointRounding.ToEven) * spacing, array[i]);
+            if (BitConverter.SingleToUInt32Bits(loaded[i]) != BitConverter.SingleToUInt32Bits((float)expected))
+            {
+                Assert.Fail($"{array[i]:R} was stored as {loaded[i]:R}, not {expected:R}.");
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Misalignments))]
     public void EveryBFloat16BitPatternIsTheUpperHalfOfAFloat(int misalignment)

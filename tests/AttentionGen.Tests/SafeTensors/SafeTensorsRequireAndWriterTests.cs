@@ -269,6 +269,25 @@ public sealed class SafeTensorsRequireAndWriterTests
     }
 
     [Fact]
+    public void WriterEscapesNamesAndMetadataThatJsonMustEscape()
+    {
+        // Quotes, backslashes, control characters (NUL among them), characters an HTML-safe encoder escapes, non-ASCII,
+        // a surrogate pair and the line separators JavaScript once refused: each comes back as written.
+        string[] names = ["a\"b", "c\\d", "e\nf\tg", "<h>&'+`", "\u0000i", "é", "\U0001F600", "\u2028\u2029", "\u007F", "__metadata__x"];
+        var writer = new SafeTensorsWriter();
+        foreach (var name in names)
+        {
+            writer.Add(name, [1f], [1]);
+        }
+
+        writer.AddMetadata("k\"\\\n\u0001", "v\"\\\n\u0001<>é").AddMetadata("", "");
+        using var file = Load(writer.ToArray());
+        Assert.Equal(names, file.Tensors.Select(t => t.Name));
+        Assert.Equal("v\"\\\n\u0001<>é", file.Metadata["k\"\\\n\u0001"]);
+        Assert.Equal("", file.Metadata[""]);
+    }
+
+    [Fact]
     public void WriterRefusesADuplicateMetadataKey()
     {
         var writer = new SafeTensorsWriter().AddMetadata("k", "v");
