@@ -313,6 +313,12 @@ public sealed class DiagnosticsTests
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, LogitsScaling = float.PositiveInfinity)", "AGEN0016")]
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, EmbeddingMultiplier = 12f, ScaleEmbeddings = true)", "AGEN0016")] // two embedding factors
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, NoRopeInterval = 4, Positions = PositionKind.Learned, WeightNames = WeightNames.Gpt2, TiedEmbeddings = true, Activation = ActivationKind.GeluTanh, Norm = NormKind.LayerNorm)", "AGEN0016")] // no rotation to skip
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, RopeTheta = 500000f)", "AGEN0016")] // no rotary positions: ran unrotated
+    [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, Positions = PositionKind.Learned, WeightNames = WeightNames.Gpt2, TiedEmbeddings = true, Activation = ActivationKind.GeluTanh, Norm = NormKind.LayerNorm, Bias = true, RopeTheta = float.NaN)", "AGEN0016")] // learned positions: nothing rotates
+    [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, RopeScalingFactor = 32f)", "AGEN0016")] // no RopeScaling: ran unscaled
+    [InlineData("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, Rope = RopeKind.RotateHalf, RopeOriginalMaxPositions = 16)", "AGEN0016")] // no RopeScaling
+    [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, RopeScaling = RopeScalingKind.Linear, RopeLowFrequencyFactor = 2f)", "AGEN0016")] // Llama 3's option, read by no linear scaling
+    [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, RopeHighFrequencyFactor = float.NaN)", "AGEN0016")]
     public async Task InvalidDeclaration_GeneratesNothing_AndOnlyTheAnalyzerComplains(string attribute, string id)
     {
         var source = TestSourceBuilder.WithAttribute(attribute).Build();

@@ -23,6 +23,7 @@ internal sealed class TransformerBlockLayer : LayerDefinition<TransformerBlockSp
     protected override void Validate(TransformerBlockSpec spec, List<ValidationIssue> issues)
     {
         TransformerRules.Validate(spec, issues);
+        TransformerRules.RejectUnreadRopeOptions(spec, issues);
         TransformerRules.RequireWholeSequencePerPass(spec, issues);
         AttentionRules.Validate(spec, TransformerRules.HeadDimOf(spec), spec.HeadDim > 0 ? "HeadDim" : "ModelDim", issues);
         if (spec.MaxKvSeqLen != 0 && spec.MaxKvSeqLen != spec.MaxSeqLen)

@@ -46,6 +46,7 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         ValidateMultipliers(spec, issues);
         ValidateNormPlacement(spec, issues);
         TransformerRules.Validate(spec, issues);
+        TransformerRules.RejectUnreadRopeOptions(spec, issues);
         ValidateLayerPatterns(spec, issues);
         TransformerRules.RequireMember(issues, "WeightFormat", spec.WeightFormat);
         TransformerRules.RequireMember(issues, "Positions", spec.Positions);

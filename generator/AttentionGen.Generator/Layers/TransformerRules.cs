@@ -94,6 +94,51 @@ internal static class TransformerRules
         }
     }
 
+    /// <summary>
+    /// The rotary options' values when left out, as the block and decoder attributes default them. An encoder has none of
+    /// these options, so only the block and the decoder check them.
+    /// </summary>
+    private const float DefaultRopeTheta = 10000f, DefaultRopeScalingFactor = 8f, DefaultRopeLowFrequencyFactor = 1f, DefaultRopeHighFrequencyFactor = 4f;
+
+    private const int DefaultRopeOriginalMaxPositions = 8192;
+
+    /// <summary>
+    /// A rotary option set where nothing reads it: without rotary positions the layer would run unrotated, and without the
+    /// scaling that takes a factor it would run unscaled, while the declaration reads as rotated or scaled.
+    /// </summary>
+    public static void RejectUnreadRopeOptions(ITransformerBlockOptions options, List<ValidationIssue> issues)
+    {
+        // Compared as set apart from the default, so NaN (which equals nothing) counts as set.
+        if (options.Rope == RopeKind.None && !(options.RopeTheta == DefaultRopeTheta))
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeTheta", "RopeTheta", Format(options.RopeTheta),
+                "left out without rotary positions (set Rope, or Positions = Rope in a decoder): nothing rotates by it"));
+        }
+
+        if (options.RopeScaling == RopeScalingKind.None && !(options.RopeScalingFactor == DefaultRopeScalingFactor))
+        {
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeScalingFactor", "RopeScalingFactor", Format(options.RopeScalingFactor),
+                "left out without RopeScaling (Llama3 or Linear): no frequency is scaled by it"));
+        }
+
+        if (options.RopeScaling != RopeScalingKind.Llama3)
+        {
+            foreach (var (property, value, unset) in new[]
+            {
+                ("RopeLowFrequencyFactor", options.RopeLowFrequencyFactor, DefaultRopeLowFrequencyFactor),
+                ("RopeHighFrequencyFactor", options.RopeHighFrequencyFactor, DefaultRopeHighFrequencyFactor),
+                ("RopeOriginalMaxPositions", options.RopeOriginalMaxPositions, DefaultRopeOriginalMaxPositions),
+            })
+            {
+                if (!(value == unset))
+                {
+                    issues.Add(Issue(DiagnosticIds.OptionOutOfRange, property, property, Format(value),
+                        "left out without RopeScaling = RopeScalingKind.Llama3: only Llama 3 scaling reads it"));
+                }
+            }
+        }
+    }
+
     /// <summary>Llama 3's rotary scaling needs rotary positions, and factors as Hugging Face accepts them.</summary>
     private static void ValidateLlama3Scaling(ITransformerBlockOptions options, List<ValidationIssue> issues)
     {
