@@ -51,7 +51,13 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
         TransformerRules.RequireMember(issues, "WeightFormat", spec.WeightFormat);
         TransformerRules.RequireMember(issues, "Positions", spec.Positions);
         RejectNegative(issues, "MaxPositions", spec.MaxPositions);
-        if (spec.Positions == PositionKind.Learned && spec.MaxPositions > 0 && spec.MaxPositions < spec.MaxSeqLen)
+        if (spec.Positions == PositionKind.Rope && spec.MaxPositions > 0)
+        {
+            // Read as a Llama config's max_position_embeddings it would seem to bound the sequence, but nothing reads it.
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "MaxPositions", "MaxPositions", Format(spec.MaxPositions),
+                "left out with rotary positions: it sizes the learned position table (PositionKind.Learned), and MaxSeqLen bounds the sequence"));
+        }
+        else if (spec.Positions == PositionKind.Learned && spec.MaxPositions > 0 && spec.MaxPositions < spec.MaxSeqLen)
         {
             issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "MaxPositions", "MaxPositions", Format(spec.MaxPositions),
                 $"0 or at least MaxSeqLen ({Format(spec.MaxSeqLen)}): every cached position needs a row of the position table"));
