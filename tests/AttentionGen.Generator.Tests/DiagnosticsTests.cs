@@ -320,6 +320,7 @@ public sealed class DiagnosticsTests
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, RopeScaling = RopeScalingKind.Linear, RopeLowFrequencyFactor = 2f)", "AGEN0016")] // Llama 3's option, read by no linear scaling
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, RopeHighFrequencyFactor = float.NaN)", "AGEN0016")]
     [InlineData("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, MaxPositions = 8)", "AGEN0016")] // rotary positions: no table to size, nor a limit
+    [InlineData("TransformerDecoder(Vocab = 8, Layers = 2, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, SlidingWindow = 4, SlidingWindowPattern = 1)", "AGEN0016")] // every layer full: the window applied to none
     public async Task InvalidDeclaration_GeneratesNothing_AndOnlyTheAnalyzerComplains(string attribute, string id)
     {
         var source = TestSourceBuilder.WithAttribute(attribute).Build();

@@ -95,6 +95,12 @@ internal sealed class TransformerDecoderLayer : LayerDefinition<TransformerDecod
             issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "SlidingWindowPattern", "SlidingWindowPattern", Format(spec.SlidingWindowPattern),
                 "0 without a SlidingWindow: there is no window to apply to some layers"));
         }
+        else if (spec.SlidingWindowPattern == 1)
+        {
+            // (i + 1) % 1 is 0 for every layer, so every layer would be full and the window would apply to none.
+            issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "SlidingWindowPattern", "SlidingWindowPattern", "1",
+                "0 (every layer windowed) or at least 2: with 1 every layer is full, and the SlidingWindow applies to none"));
+        }
 
         if (spec.LocalRopeTheta != 0 && (spec.SlidingWindow == 0 || spec.Positions != PositionKind.Rope))
         {

@@ -139,7 +139,8 @@ public sealed class TransformerDecoderAttribute : Attribute
     /// <summary>
     /// With a <see cref="SlidingWindow"/>, which layers it applies to, as Hugging Face's <c>sliding_window_pattern</c>:
     /// layer i is windowed unless <c>(i + 1) % SlidingWindowPattern == 0</c>, so 2 alternates windowed and full layers
-    /// (Gemma 2) and 6 makes every sixth layer full (Gemma 3). 0 (the default) windows every layer (Mistral v0.1).
+    /// (Gemma 2) and 6 makes every sixth layer full (Gemma 3). 0 (the default) windows every layer (Mistral v0.1);
+    /// 1 would window none, so it is refused.
     /// </summary>
     public int SlidingWindowPattern { get; set; }
 
