@@ -405,6 +405,27 @@ public sealed class DiagnosticsTests
     }
 
     [Fact]
+    public async Task OptionOutOfRange_AnOptionNothingReads_OnThatArgument()
+    {
+        // Each was ignored: the block ran unrotated, the decoder unscaled, and the rotary decoder had no position table to size.
+        var rope = await AnalyzerRunner.VerifyAsync(TestSourceBuilder
+            .WithAttribute("TransformerBlock(ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, {|AGEN0016:RopeTheta = 500000f|})").Build());
+        var scaling = await AnalyzerRunner.VerifyAsync(TestSourceBuilder
+            .WithAttribute("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, {|AGEN0016:RopeScalingFactor = 32f|}, {|AGEN0016:RopeOriginalMaxPositions = 16|})").Build());
+        var positions = await AnalyzerRunner.VerifyAsync(TestSourceBuilder
+            .WithAttribute("TransformerDecoder(Vocab = 8, Layers = 1, ModelDim = 64, Heads = 4, FfnDim = 8, MaxSeqLen = 16, {|AGEN0016:MaxPositions = 8|})").Build());
+
+        Assert.Equal("RopeTheta is 500000, but it must be left out without rotary positions (set Rope, or Positions = Rope in a decoder): nothing rotates by it",
+            Assert.Single(rope).GetMessage());
+        Assert.Equal(
+            ["RopeOriginalMaxPositions is 16, but it must be left out without RopeScaling = RopeScalingKind.Llama3: only Llama 3 scaling reads it",
+             "RopeScalingFactor is 32, but it must be left out without RopeScaling (Llama3 or Linear): no frequency is scaled by it"],
+            scaling.Select(d => d.GetMessage()).Order(StringComparer.Ordinal));
+        Assert.Equal("MaxPositions is 8, but it must be left out with rotary positions: it sizes the learned position table (PositionKind.Learned), and MaxSeqLen bounds the sequence",
+            Assert.Single(positions).GetMessage());
+    }
+
+    [Fact]
     public async Task NotPartial_GeneratesNothing_AndOnlyTheAnalyzerComplains()
     {
         var source = TestSourceBuilder.MultiHead("ModelDim = 64, Heads = 4, MaxSeqLen = 16").NotPartial().Build();
