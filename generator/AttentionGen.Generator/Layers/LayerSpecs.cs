@@ -198,19 +198,19 @@ internal sealed record TransformerBlockSpec : AttentionSpec, ITransformerBlockOp
 
     public RopeKind Rope { get; init; }
 
-    public float RopeTheta { get; init; } = 10000f;
+    public float RopeTheta { get; init; } = RopeDefaults.Theta;
 
     public int RopeDim { get; init; }
 
     public RopeScalingKind RopeScaling { get; init; }
 
-    public float RopeScalingFactor { get; init; } = 8f;
+    public float RopeScalingFactor { get; init; } = RopeDefaults.ScalingFactor;
 
-    public float RopeLowFrequencyFactor { get; init; } = 1f;
+    public float RopeLowFrequencyFactor { get; init; } = RopeDefaults.LowFrequencyFactor;
 
-    public float RopeHighFrequencyFactor { get; init; } = 4f;
+    public float RopeHighFrequencyFactor { get; init; } = RopeDefaults.HighFrequencyFactor;
 
-    public int RopeOriginalMaxPositions { get; init; } = 8192;
+    public int RopeOriginalMaxPositions { get; init; } = RopeDefaults.OriginalMaxPositions;
 
     public WeightNames WeightNames { get; init; }
 
@@ -321,19 +321,19 @@ internal sealed record TransformerDecoderSpec : LayerSpec, ITransformerBlockOpti
 
     public bool QueryKeyNorm { get; init; }
 
-    public float RopeTheta { get; init; } = 10000f;
+    public float RopeTheta { get; init; } = RopeDefaults.Theta;
 
     public int RopeDim { get; init; }
 
     public RopeScalingKind RopeScaling { get; init; }
 
-    public float RopeScalingFactor { get; init; } = 8f;
+    public float RopeScalingFactor { get; init; } = RopeDefaults.ScalingFactor;
 
-    public float RopeLowFrequencyFactor { get; init; } = 1f;
+    public float RopeLowFrequencyFactor { get; init; } = RopeDefaults.LowFrequencyFactor;
 
-    public float RopeHighFrequencyFactor { get; init; } = 4f;
+    public float RopeHighFrequencyFactor { get; init; } = RopeDefaults.HighFrequencyFactor;
 
-    public int RopeOriginalMaxPositions { get; init; } = 8192;
+    public int RopeOriginalMaxPositions { get; init; } = RopeDefaults.OriginalMaxPositions;
 
     public bool TiedEmbeddings { get; init; }
 
@@ -378,4 +378,17 @@ internal sealed record TransformerDecoderSpec : LayerSpec, ITransformerBlockOpti
 
     /// <summary>Rotary inside attention, unless positions come from a learned table.</summary>
     public RopeKind Rope => Positions == PositionKind.Rope ? RopeKind.RotateHalf : RopeKind.None;
+}
+
+/// <summary>
+/// The rotary options' values when left out, as the block and decoder attributes default them: the spec records start
+/// from them, and <see cref="TransformerRules.RejectUnreadRopeOptions"/> tells a value set apart from them.
+/// </summary>
+internal static class RopeDefaults
+{
+    public const float Theta = 10000f;
+    public const float ScalingFactor = 8f;
+    public const float LowFrequencyFactor = 1f;
+    public const float HighFrequencyFactor = 4f;
+    public const int OriginalMaxPositions = 8192;
 }

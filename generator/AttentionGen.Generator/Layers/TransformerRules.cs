@@ -95,27 +95,19 @@ internal static class TransformerRules
     }
 
     /// <summary>
-    /// The rotary options' values when left out, as the block and decoder attributes default them. An encoder has none of
-    /// these options, so only the block and the decoder check them.
-    /// </summary>
-    private const float DefaultRopeTheta = 10000f, DefaultRopeScalingFactor = 8f, DefaultRopeLowFrequencyFactor = 1f, DefaultRopeHighFrequencyFactor = 4f;
-
-    private const int DefaultRopeOriginalMaxPositions = 8192;
-
-    /// <summary>
     /// A rotary option set where nothing reads it: without rotary positions the layer would run unrotated, and without the
     /// scaling that takes a factor it would run unscaled, while the declaration reads as rotated or scaled.
     /// </summary>
     public static void RejectUnreadRopeOptions(ITransformerBlockOptions options, List<ValidationIssue> issues)
     {
         // Compared as set apart from the default, so NaN (which equals nothing) counts as set.
-        if (options.Rope == RopeKind.None && !(options.RopeTheta == DefaultRopeTheta))
+        if (options.Rope == RopeKind.None && !(options.RopeTheta == RopeDefaults.Theta))
         {
             issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeTheta", "RopeTheta", Format(options.RopeTheta),
                 "left out without rotary positions (set Rope, or Positions = Rope in a decoder): nothing rotates by it"));
         }
 
-        if (options.RopeScaling == RopeScalingKind.None && !(options.RopeScalingFactor == DefaultRopeScalingFactor))
+        if (options.RopeScaling == RopeScalingKind.None && !(options.RopeScalingFactor == RopeDefaults.ScalingFactor))
         {
             issues.Add(Issue(DiagnosticIds.OptionOutOfRange, "RopeScalingFactor", "RopeScalingFactor", Format(options.RopeScalingFactor),
                 "left out without RopeScaling (Llama3 or Linear): no frequency is scaled by it"));
@@ -125,9 +117,9 @@ internal static class TransformerRules
         {
             foreach (var (property, value, unset) in new[]
             {
-                ("RopeLowFrequencyFactor", options.RopeLowFrequencyFactor, DefaultRopeLowFrequencyFactor),
-                ("RopeHighFrequencyFactor", options.RopeHighFrequencyFactor, DefaultRopeHighFrequencyFactor),
-                ("RopeOriginalMaxPositions", options.RopeOriginalMaxPositions, DefaultRopeOriginalMaxPositions),
+                ("RopeLowFrequencyFactor", options.RopeLowFrequencyFactor, RopeDefaults.LowFrequencyFactor),
+                ("RopeHighFrequencyFactor", options.RopeHighFrequencyFactor, RopeDefaults.HighFrequencyFactor),
+                ("RopeOriginalMaxPositions", options.RopeOriginalMaxPositions, RopeDefaults.OriginalMaxPositions),
             })
             {
                 if (!(value == unset))
