@@ -157,10 +157,12 @@ internal static partial class TiledAttention<TShape>
 
         // The running maximum with a row's vector at i, its lanes at index ≥ limit (the row's visible count) as −∞. Lane
         // indices are compared as floats, exact below 2²⁴ keys.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static TVector MaxVisible(TVector max, ref float row, nint i, TVector index, TVector limit) =>
             TWidth.MaxNative(max, TWidth.ConditionalSelect(TWidth.LessThan(index, limit), TWidth.Load(ref row, (nuint)i), TWidth.Create(float.NegativeInfinity)));
 
         // 2^(score − maximum) of a row's vector at j, stored back in place; returned for the sum.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static TVector PowerInPlace(ref float row, nint j, TVector shift)
         {
             TVector power = VectorMath.Exp2OfNonPositive<TWidth, TVector>(TWidth.Add(TWidth.Load(ref row, (nuint)j), shift));
@@ -169,6 +171,7 @@ internal static partial class TiledAttention<TShape>
         }
 
         // As PowerInPlace, with lanes at index ≥ limit as −∞ (so 0).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static TVector MaskedPowerInPlace(ref float row, nint j, TVector shift, TVector index, TVector limit)
         {
             TVector shifted = TWidth.ConditionalSelect(
@@ -179,6 +182,7 @@ internal static partial class TiledAttention<TShape>
         }
 
         // A row with nothing visible (or only −∞) has maximum −∞; shifting by 0 instead keeps its exps at 0 rather than NaN.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static TVector NegatedShift(TVector max)
         {
             float rowMax = TWidth.MaxNativeAcross(max);
@@ -186,6 +190,7 @@ internal static partial class TiledAttention<TShape>
         }
 
         // A row with nothing visible sums to 0 and its output stays zeros; a NaN sum (a NaN score) must stay NaN, not become 0.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static float Reciprocal(TVector sum)
         {
             float total = TWidth.PairwiseSum(sum);
