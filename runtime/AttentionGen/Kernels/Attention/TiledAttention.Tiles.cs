@@ -204,6 +204,27 @@ internal static partial class TiledAttention<TShape>
         public static bool GathersValues => true;
     }
 
+    /// <summary>
+    /// AVX2's leading tile: 4 pairs × 2 vectors both ways, for the pairs before a call's whole six-row tiles when they are
+    /// four or fewer (as <see cref="Layout512Leading{TValueRows}"/> on AVX-512). A six-row tile there redid up to five rows
+    /// of the first whole tile: 12 rows of work for the 7 of `sdpa H8 q7 kv1000 D64`, 18 for all-MiniLM's 16 tokens.
+    /// Its 8 accumulators are as many independent chains as two FMA pipes with a four-cycle latency keep busy.
+    /// </summary>
+    private struct Layout256Leading : ITileLayout
+    {
+        public static int Rows => LeadingRows256;
+
+        public static int PanelKeys => 2 * 8;
+
+        public static int OutputVectors => 2;
+
+        public static bool SoftmaxSixRowsInLockstep => false;
+
+        public static int Base2RowsAtOnce => 1;
+
+        public static bool GathersValues => true;
+    }
+
     /// <summary>Vector128: 4 pairs × 2 vectors both ways, 8 accumulators in SSE's 16 registers.</summary>
     private struct Layout128 : ITileLayout
     {

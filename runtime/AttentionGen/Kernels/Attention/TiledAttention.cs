@@ -52,6 +52,9 @@ internal static partial class TiledAttention<TShape>
     /// <summary>Pairs per Vector256 tile.</summary>
     public const int Rows256 = 6;
 
+    /// <summary>Pairs per Vector256 leading tile (see <see cref="Layout256Leading"/>).</summary>
+    public const int LeadingRows256 = 4;
+
     /// <summary>Pairs per Vector128 tile.</summary>
     public const int Rows128 = 4;
 
@@ -132,14 +135,14 @@ internal static partial class TiledAttention<TShape>
     /// tile, and the call has at least <see cref="Rows256"/> (query row, head) pairs per key/value head.
     /// </summary>
     public static void Attend256(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels) =>
-        AttendInTiles<Tile<Vector256Width, Vector256<float>, Layout256>, Tile<Vector256Width, Vector256<float>, Layout256>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, 0, TShape.KvHeads, 0, int.MaxValue);
+        AttendInTiles<Tile<Vector256Width, Vector256<float>, Layout256>, Tile<Vector256Width, Vector256<float>, Layout256Leading>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, 0, TShape.KvHeads, 0, int.MaxValue);
 
     /// <summary>
     /// <see cref="Attend256"/> for key/value head <paramref name="kvHead"/> only, and of its tiles only
     /// [<paramref name="firstTile"/>, <paramref name="tileEnd"/>) (see <see cref="AttendInTiles{TTile, TLeadingTile}"/>): one unit of a split call.
     /// </summary>
     public static void AttendPart256(ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, ReadOnlySpan<float> additiveMask, Span<float> output, int seqLen, int kvSeqLen, Span<float> scores, Span<float> keyPanels, int kvHead, int firstTile, int tileEnd) =>
-        AttendInTiles<Tile<Vector256Width, Vector256<float>, Layout256>, Tile<Vector256Width, Vector256<float>, Layout256>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, kvHead, kvHead + 1, firstTile, tileEnd);
+        AttendInTiles<Tile<Vector256Width, Vector256<float>, Layout256>, Tile<Vector256Width, Vector256<float>, Layout256Leading>>(query, key, value, additiveMask, output, seqLen, kvSeqLen, scores, keyPanels, kvHead, kvHead + 1, firstTile, tileEnd);
 
     /// <summary>
     /// Attention on the Vector128 tile. As <see cref="AttentionCore{TShape}.Attend"/>, and besides: the shape plans this
