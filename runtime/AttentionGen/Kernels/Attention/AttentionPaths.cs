@@ -52,7 +52,8 @@ internal readonly record struct RowCosts(
 /// <param name="PanelKeys">Keys per packed Kᵀ panel.</param>
 /// <param name="Costs">What its work costs on this machine's vectors.</param>
 /// <param name="LeadingRows">
-/// Rows of the tile that takes the pairs before the whole tiles when they fit it (AVX-512's four-row leading tile); as
+/// Rows of the tile the estimate counts for the pairs before the whole tiles when they fit it (AVX-512's four-row leading
+/// tile; AVX2 leads with four rows too, but is counted at six, see <see cref="AttentionPaths.MachineTile{TShape}"/>); as
 /// many as <paramref name="Rows"/> where the width has no shorter one.
 /// </param>
 internal readonly record struct TileKernel(int Lanes, int Rows, int PanelKeys, TileCosts Costs, int LeadingRows)

@@ -215,7 +215,7 @@ internal static partial class TiledAttention<TShape>
     /// (fewer than a tile) take one more tile that starts at pair 0 and overlaps the first whole tile, redoing a few rows
     /// rather than needing a kernel per row count: at the start because under a causal mask the first rows see the fewest
     /// keys, so what it redoes is cheapest there. That leading tile is <typeparamref name="TLeadingTile"/> when the pairs fit
-    /// it (AVX-512's four-row tile, see <see cref="Layout512Leading{TValueRows}"/>), else a whole one; and when the leading pairs and
+    /// it (the four-row tile of AVX-512 or AVX2, see <see cref="Layout512Leading{TValueRows}"/> and <see cref="Layout256Leading"/>), else a whole one; and when the leading pairs and
     /// the first whole tile's make exactly two leading tiles (<see cref="AttentionPaths.LeadsTwice"/>), a second one takes
     /// the first whole tile's place and nothing is redone. The range that starts at the first whole tile also takes the
     /// leading tile, before it, so overlapping rows are always written by one thread in the single-thread order. Every
