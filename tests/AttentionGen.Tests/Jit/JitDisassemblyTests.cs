@@ -30,17 +30,21 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
                 $"DotRows{width}", $"WeightedSum{width}",
                 // The runtime kernels between the tiles; only AVX-512 packs Kᵀ sixteen keys at a time, and only its tile
                 // softmaxes six rows at once (in base 2 when there is no mask or softcap, as every tile does).
-                "PackTransposedUnchecked", .. (width == "512" ? ["TransposeRowBlock", "SoftmaxPrefixSixRows", "SoftmaxBase2", "ExpPrefix"] : Array.Empty<string>()),
+                "PackTransposedUnchecked", .. (width == "512" ? ["TransposeRowBlock", "SoftmaxPrefixSixRows", "SoftmaxBase2", "ExpPrefix"] : new[] { "SoftmaxBase2" }),
             ];
 
-        // The softmaxes are not checked below AVX-512: the exp polynomial's constants, the values and the running sum
-        // need more than the 16 vector registers of AVX2 and SSE, so their loops keep a value or two on the stack there
-        // (as ExpPrefix always has; the base-2 one even a row at a time). On AVX-512 machines the narrow tiles run their
-        // base-2 softmax on Vector512 too, but a Vector256 copy may still be compiled for them, so only the Vector512
-        // copies are checked.
+        // Below AVX-512 the base-2 softmax is checked for calls only: the exp polynomial's constants, the values and the
+        // running sum need more than the 16 vector registers of AVX2 and SSE, so its loops reload a constant or two from
+        // the stack there (ExpPrefix, not checked there, keeps its second sum on the stack as well). A call is another
+        // matter: with its six-row code the JIT's inline budget ran out and left its masked powers and reciprocal as
+        // calls, around which the running sum was spilled every vector (Zen 3: 10% of `sdpa H8 S128`). On AVX-512
+        // machines the narrow tiles run their base-2 softmax on Vector512, but a Vector256 copy may still be compiled for
+        // them, so only the Vector512 copies are checked there.
         // One test class: xunit runs a class's tests one at a time, so no two threads JIT kernels at once and the
         // listings in the file cannot interleave. Its layers exercise every kernel the emitter writes.
-        AssertListings("FullyQualifiedName~ScaledDotProductNumericTests", methods, withoutOwnLoops: ["Weigh"], vector512Only: ["SoftmaxBase2"]);
+        AssertListings(
+            "FullyQualifiedName~ScaledDotProductNumericTests", methods, withoutOwnLoops: ["Weigh"],
+            vector512Only: width == "512" ? ["SoftmaxBase2"] : null, callsOnly: width == "512" ? null : ["SoftmaxBase2"]);
 
         // The row path's stacks of query rows, in their own child run: its test class calls them on every shape they take.
         if (width is "512" or "256")
@@ -211,7 +215,8 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
     }
 
     /// <param name="vector512Only">Kernels generic over the vector width whose narrower copies are left unchecked.</param>
-    private void AssertListings(string filter, string[] methods, string[]? withoutOwnLoops = null, string[]? vector512Only = null)
+    /// <param name="callsOnly">Kernels whose inner loops may touch the stack but must not call.</param>
+    private void AssertListings(string filter, string[] methods, string[]? withoutOwnLoops = null, string[]? vector512Only = null, string[]? callsOnly = null)
     {
         var listings = CompiledListings(filter, methods)
             .Where(l => !(vector512Only ?? []).Any(m => Names(l.Method, m) && !l.Method.Contains("Vector512Width", StringComparison.Ordinal)))
@@ -231,9 +236,10 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
         foreach (var (method, body) in listings)
         {
             Assert.True(body.Contains("; FullOpts code") || body.Contains("; Tier1 code"), $"{method} was not fully optimized.");
+            Regex forbidden = (callsOnly ?? []).Any(m => Names(method, m)) ? Call() : CallOrStack();
             foreach (var loop in InnermostLoops(body.Split('\n')))
             {
-                var offending = loop.Where(line => CallOrStack().IsMatch(line)).ToList();
+                var offending = loop.Where(line => forbidden.IsMatch(line)).ToList();
                 Assert.True(offending.Count == 0, $"{method}: inner loop has calls or stack traffic:\n{string.Join('\n', offending)}");
             }
         }
@@ -313,6 +319,9 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"\bcall\b|\[(rsp|rbp)[+-]")]
     private static partial Regex CallOrStack();
+
+    [GeneratedRegex(@"\bcall\b")]
+    private static partial Regex Call();
 
     [GeneratedRegex(@"\b[xyz]mm\d+\b|\bk[0-7]\b")]
     private static partial Regex VectorRegister();
