@@ -188,16 +188,57 @@ internal static partial class TiledAttention<TShape>
     /// Copies <paramref name="rows"/> rows of one head (HeadDim floats each, KvWidth apart) to <paramref name="destination"/>,
     /// side by side, a whole row at a time.
     /// </summary>
+    /// <remarks>
+    /// In whole vectors of the widest width the head fills, the last one overlapping the one before it when the head is not
+    /// whole vectors. A row of 256 bytes or more (HeadDim 64 on AVX2) through <c>Unsafe.CopyBlockUnaligned</c> was a call to
+    /// the runtime's memcpy per row: 8,000 of them for 8 heads over 1,000 keys, a fifth of `sdpa H8 q7 kv1000 D64` on its
+    /// tiles (Zen 3).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void GatherRows(ref float source, int rows, ref float destination)
     {
-        uint rowBytes = (uint)(TShape.HeadDim * sizeof(float));
+        if (Vector512.IsHardwareAccelerated && TShape.HeadDim >= 16)
+        {
+            GatherRowsInVectors<Vector512Width, Vector512<float>>(ref source, rows, ref destination);
+        }
+        else if (Vector256.IsHardwareAccelerated && TShape.HeadDim >= 8)
+        {
+            GatherRowsInVectors<Vector256Width, Vector256<float>>(ref source, rows, ref destination);
+        }
+        else if (Vector128.IsHardwareAccelerated && TShape.HeadDim >= 4)
+        {
+            GatherRowsInVectors<Vector128Width, Vector128<float>>(ref source, rows, ref destination);
+        }
+        else
+        {
+            uint rowBytes = (uint)(TShape.HeadDim * sizeof(float));
+            for (int j = 0; j < rows; j++)
+            {
+                Unsafe.CopyBlockUnaligned(
+                    ref Unsafe.As<float, byte>(ref Unsafe.Add(ref destination, (nint)j * TShape.HeadDim)),
+                    ref Unsafe.As<float, byte>(ref Unsafe.Add(ref source, (nint)j * KvWidth)),
+                    rowBytes);
+            }
+        }
+    }
+
+    /// <summary><see cref="GatherRows"/> in vectors of <typeparamref name="TWidth"/>; the head is at least one vector wide.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GatherRowsInVectors<TWidth, TVector>(ref float source, int rows, ref float destination)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+    {
+        nuint last = (nuint)(TShape.HeadDim - TWidth.Count);
         for (int j = 0; j < rows; j++)
         {
-            Unsafe.CopyBlockUnaligned(
-                ref Unsafe.As<float, byte>(ref Unsafe.Add(ref destination, (nint)j * TShape.HeadDim)),
-                ref Unsafe.As<float, byte>(ref Unsafe.Add(ref source, (nint)j * KvWidth)),
-                rowBytes);
+            ref float from = ref Unsafe.Add(ref source, (nint)j * KvWidth);
+            ref float to = ref Unsafe.Add(ref destination, (nint)j * TShape.HeadDim);
+            for (nuint d = 0; d < last; d += (nuint)TWidth.Count)
+            {
+                TWidth.Store(TWidth.Load(ref from, d), ref to, d);
+            }
+
+            TWidth.Store(TWidth.Load(ref from, last), ref to, last);
         }
     }
 
