@@ -49,7 +49,9 @@ public sealed partial class JitDisassemblyTests(ITestOutputHelper output)
         // The row path's stacks of query rows, in their own child run: its test class calls them on every shape they take.
         if (width is "512" or "256")
         {
-            AssertListings("FullyQualifiedName~RowStackingTests", [$"ScoreRowStack{width}", $"WeighStack{width}", $"WeighValueRowBlocks{width}"]);
+            AssertListings(
+                "FullyQualifiedName~RowStackingTests",
+                [$"ScoreRowStack{width}", $"WeighStack{width}", $"WeighValueRowBlocks{width}", .. (width == "256" ? ["ScoreRowPairs256", "WeighRowColumns256"] : Array.Empty<string>())]);
         }
     }
 

@@ -93,6 +93,12 @@ internal readonly record struct RowKernel(int Lanes, RowCosts Costs);
 /// faster there), and still tiles where rows lost (narrow heads in L1, 24 rows over 48 keys, 64 and more rows). Rows of
 /// one head are estimated about 30% slow, so single-head calls of 6–32 rows still tile, up to 10% slower than rows.
 /// </para>
+/// <para>
+/// AVX2's stacks grew from 2 rows to 6 later, and the estimate counts 6. Of the sweep's shapes and 61 more (8 heads of 64
+/// at 2–48 rows over 33–1,000 keys, 12 heads of 32, one head), that moved three calls from tiles to rows, each timed on
+/// both builds alternately (Zen 3, medians of 6): 8 rows over 333 keys took 0.93× the tiles' time, over 1,000 keys
+/// 0.98×, and 32 rows over 33 keys 1.04×.
+/// </para>
 /// </remarks>
 internal static class AttentionPaths
 {
@@ -216,14 +222,14 @@ internal static class AttentionPaths
         bool wholeVectors = row.Lanes >= 8 && headDim % row.Lanes == 0 && headDim <= 256;
         int headsPerLoad = grouped && wholeVectors ? (row.Lanes == 16 ? 4 : 2) : 1;
 
-        // So do the rows of a head (4 on Vector512, 2 on Vector256), unless a group fills a stack on its own, once rows
+        // So do the rows of a head (4 on Vector512, 6 on Vector256), unless a group fills a stack on its own, once rows
         // see enough keys to be scored in blocks (4 with several heads per stream, a vector's worth with one). Only their
         // fewer passes over K and V are credited, and only where K and V outgrow L1: timed, stacks gained nothing from the
         // loads they share (each block of scores' horizontal fold outweighs them), nor from passes over K and V in L1.
-        int rowsAtOnce = row.Lanes == 16 ? 4 : 2;
+        int rowsAtOnce = row.Lanes == 16 ? 4 : 6;
         int stackedHeads = grouped ? group : heads;
         bool outgrowsL1 = 2L * kvSeqLen * kvHeads * headDim * sizeof(float) > L1Bytes;
-        bool rowStacks = wholeVectors && outgrowsL1 && seqLen > 1 && (!grouped || group < rowsAtOnce) && visible >= (stackedHeads > 1 ? 4 : row.Lanes);
+        bool rowStacks = wholeVectors && outgrowsL1 && seqLen > 1 && (!grouped || group < headsPerLoad) && visible >= (stackedHeads > 1 ? 4 : row.Lanes);
 
         // Passes over each key/value head, and kernel setups: per row and stream, or per stack of rows and head.
         long passes = rowStacks ? Ceiling(seqLen, rowsAtOnce) * (grouped ? group : 1) : seqLen;

@@ -113,23 +113,25 @@ internal static partial class RowAttention<TShape>
 
     /// <summary>
     /// Query rows stacked at once, as the register budget allows: 4 rows × 4 keys of accumulators beside 4 key vectors and a
-    /// query fill AVX-512's 32 registers, 2 rows AVX2's 16. Never more than the score rows the shape planned (at least 6
-    /// for any shape with tiles).
+    /// query fill AVX-512's 32 registers; on AVX2, 6 rows × 2 keys beside 2 key vectors and a query fill 15 of its 16
+    /// (<see cref="ScoreRowPairs256{TRows}"/>). Never more than the score rows the shape planned (at least 6 for any shape
+    /// with tiles).
     /// </summary>
     private static int RowsAtOnce
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Math.Min(RowStackWidth == 512 ? 4 : 2, TShape.ScoreRows);
+        get => Math.Min(RowStackWidth == 512 ? 4 : 6, TShape.ScoreRows);
     }
 
     /// <summary>
     /// Whether calls of several rows stack them: where there are row-stacked kernels, unless a group already fills a
-    /// stack on its own (its heads share each key, and stacking rows instead would read its K/V head once per head).
+    /// stack of heads on its own (its heads share each key, and stacking rows instead would read its K/V head once per
+    /// head): 4 heads on AVX-512, 2 on AVX2 (<see cref="ScoreKeysStacked256"/>).
     /// </summary>
     private static bool StacksRows
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => RowStackWidth > 0 && RowsAtOnce >= 2 && (!Grouped || StackedHeads < RowsAtOnce);
+        get => RowStackWidth > 0 && RowsAtOnce >= 2 && (!Grouped || StackedHeads < Math.Min(RowStackWidth == 512 ? 4 : 2, TShape.ScoreRows));
     }
 
     /// <summary>
@@ -209,6 +211,12 @@ internal static partial class RowAttention<TShape>
                         break;
                     case 4:
                         AttendRowStack<Count4>(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, seqLen, kvSeqLen, ref scoreRows, headEnd - firstHead);
+                        break;
+                    case 5:
+                        AttendRowStack<Count5>(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, seqLen, kvSeqLen, ref scoreRows, headEnd - firstHead);
+                        break;
+                    case 6:
+                        AttendRowStack<Count6>(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, seqLen, kvSeqLen, ref scoreRows, headEnd - firstHead);
                         break;
                     default:
                         AttendRow(ref queryHeads, ref keyHead, ref valueHead, additiveMask, ref outputHeads, row, visible, kvSeqLen, ref scoreRows, headEnd - firstHead, ref packed);
@@ -418,9 +426,13 @@ internal static partial class RowAttention<TShape>
             {
                 ScoreRowStack512<TRows>(ref queries, ref keys, widest, ref scoreRows);
             }
-            else
+            else if (rows <= 2)
             {
                 ScoreRowStack256<TRows>(ref queries, ref keys, widest, ref scoreRows);
+            }
+            else
+            {
+                ScoreRowPairs256<TRows>(ref queries, ref keys, widest, ref scoreRows);
             }
 
             for (int i = 0; i < rows; i++)
@@ -437,7 +449,15 @@ internal static partial class RowAttention<TShape>
             }
             else
             {
-                WeighHeads<Vector256Width, Vector256<float>, TRows, RowsOfHead>(ref scoreRows, ref values, common, ref outputs, 0);
+                if (rows <= 2)
+                {
+                    WeighHeads<Vector256Width, Vector256<float>, TRows, RowsOfHead>(ref scoreRows, ref values, common, ref outputs, 0);
+                }
+                else
+                {
+                    WeighRowStack256<TRows>(ref scoreRows, ref values, common, ref outputs);
+                }
+
                 AddCausalTails<Vector256Width, Vector256<float>, TRows>(ref scoreRows, ref values, common, ref outputs);
             }
         }
