@@ -124,14 +124,24 @@ internal static partial class RowAttention<TShape>
     }
 
     /// <summary>
+    /// A group's heads the row-stacked width's score kernels take at once: 4 on AVX-512, 2 on AVX2
+    /// (<see cref="ScoreKeysStacked256"/>); never more than the score rows the shape planned.
+    /// </summary>
+    private static int GroupHeadsAtOnce
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Math.Min(RowStackWidth == 512 ? 4 : 2, TShape.ScoreRows);
+    }
+
+    /// <summary>
     /// Whether calls of several rows stack them: where there are row-stacked kernels, unless a group already fills a
     /// stack of heads on its own (its heads share each key, and stacking rows instead would read its K/V head once per
-    /// head): 4 heads on AVX-512, 2 on AVX2 (<see cref="ScoreKeysStacked256"/>).
+    /// head).
     /// </summary>
     private static bool StacksRows
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => RowStackWidth > 0 && RowsAtOnce >= 2 && (!Grouped || StackedHeads < Math.Min(RowStackWidth == 512 ? 4 : 2, TShape.ScoreRows));
+        get => RowStackWidth > 0 && RowsAtOnce >= 2 && (!Grouped || StackedHeads < GroupHeadsAtOnce);
     }
 
     /// <summary>
