@@ -48,7 +48,9 @@ internal static partial class TiledAttention<TShape>
     /// as its powers; six rows at once overlap six of them, where two groups of three ran the second's after the first's
     /// (Zen 5: softmax 9.4% → 8.4% of `sdpa H8 S128`, mha S32 8.2 → 8.0 µs). AVX2 and SSE take 1: exp's temporaries and
     /// constants fill their 16 registers already (2 rows spilled more and timed the same), and one row's vectors are
-    /// independent too.
+    /// independent too. The whole tile at once spills as well; on Zen 3 it cut the softmax's share of `mha S32 dm64 H4`
+    /// (rows of 32 keys, heads of 16) from 13.3% to 8.7%, but raised it at 64 keys (12.9% → 15.0%) and at 128 (11.7% →
+    /// 14.3%), and at 32 keys with heads of 64 it moved by under a point (profiles).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)] // once per tile: keep the caller small
     private static void SoftmaxBase2<TWidth, TVector, TGroup>(ref float scoreBlock, int rows, int tileStart, int visibleInTile, int maxedVectors, int unmaskedVectors, int seqLen, int kvSeqLen, ref float rowMaxes, ref float reciprocals)

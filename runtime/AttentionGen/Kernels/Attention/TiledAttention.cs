@@ -311,6 +311,9 @@ internal static partial class TiledAttention<TShape>
                 valueHead = ref gathered;
             }
 
+            // Tile by tile, each scored, softmaxed and weighed before the next. Two tiles' scores before either's weighted
+            // sums, so that K and then V are each read twice while in L2, timed the same (1.02×) on `sdpa H8 S1000 D64`
+            // on Zen 3, whose 512 KB L2 cannot hold a head's packed K and gathered V together.
             for (int tile = firstTileIndex; tile < tileIndexEnd; tile++)
             {
                 // Tile −1 is the leading one, from pair 0 over the first whole tile's first rows; with a second leading
