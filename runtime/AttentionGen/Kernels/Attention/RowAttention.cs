@@ -243,7 +243,8 @@ internal static partial class RowAttention<TShape>
     /// <see cref="AttendStreamsInTurn"/>; the packed kernel takes its own turns of 8 inside one call): two groups of the
     /// stacked score kernel, so the streams read each few key rows whole, one after another. One group (4 keys) per turn
     /// called the kernel for every 64 multiply-adds: `decode H32 kv8 q1 kv1024 D64` took 120–123 µs that way and 116–118
-    /// with 8 (Zen 4, three alternating runs); 16 timed as 4 did.
+    /// with 8 (Zen 4, three alternating runs); 16 timed as 4 did. On AVX2 (Zen 3, eight alternating pairs of the same
+    /// step) 16 took 1.13× the time of 8, and 4 1.02×.
     /// </summary>
     private const int ScoreTurnKeys = 8;
 
@@ -253,8 +254,8 @@ internal static partial class RowAttention<TShape>
     /// heads (on AVX-512, groups of up to 4): against 16, that took 0.95× the median time on `decode H32 kv8 q1 kv1024 D64`
     /// and on the decoder benchmark's attention (`H8 kv2 D32`, 257 keys), and 0.93× on `H32 kv8 D128` over 4,096
     /// positions (32 MB, from DRAM) (Zen 5, 4 to 8 alternating pairs). Otherwise 16, which keeps the turn in L1 for the
-    /// next pass more often: with AVX-512 off, 64 took 1.05× the time of 16 on the first row. On Zen 4, 8 to 16 timed
-    /// fastest and 64 a quarter slower on a cache from DRAM, before the packed score kernel.
+    /// next pass more often: with AVX-512 off, 64 took 1.05× the time of 16 on the first row (on Zen 3's AVX2, 1.03×).
+    /// On Zen 4, 8 to 16 timed fastest and 64 a quarter slower on a cache from DRAM, before the packed score kernel.
     /// </summary>
     private static int WeighTurnKeys
     {
