@@ -207,10 +207,11 @@ internal static partial class RowAttention<TShape>
 
     /// <summary>As <see cref="ScoreKeysStacked512"/>, two heads at a time: 2 × 4 accumulators, 4 keys and a query fill AVX2's 16 registers.</summary>
     /// <remarks>
-    /// Decode's heads of 64 give each accumulator only 8 multiply-adds before its fold, and a loop harness of exactly this
-    /// loop (8 streams of 4 heads, turns of 8 keys) ran at 35–60 GFLOP/s against a peak of 98 on Zen 3 even with its keys
-    /// in L1, and at 47–50 with chains 8 times as long. 4 heads × 2 keys and 4 × 3 did no better there, nor did the heads
-    /// side by side in a vector, each key's elements broadcast two at a time into its halves by a permute (31–42).
+    /// Decode's heads of 64 give each accumulator only 8 multiply-adds before its fold. A loop harness of exactly this loop
+    /// (8 streams of 4 heads, turns of 8 keys) ran at 34–59 GFLOP/s against a peak of 98 on Zen 3, and at 31–47 over the
+    /// same 16 KB of keys again and again (in L1), so memory does not hold it; with chains 8 times as long, 47–50.
+    /// 4 heads × 2 keys (30–51) and 4 × 3 (34–60) did no better, nor did the heads side by side in a vector, each key's
+    /// elements broadcast two at a time into its halves by a permute (30–43).
     /// </remarks>
     [MethodImpl(Kernel)]
     private static void ScoreKeysStacked256(ref float queries, ref float keys, int count, ref float scores, int heads)
