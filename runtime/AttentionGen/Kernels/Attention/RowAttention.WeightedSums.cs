@@ -32,7 +32,8 @@ internal static partial class RowAttention<TShape>
 
         if (Vector256.IsHardwareAccelerated && Stacks256)
         {
-            if (!Grouped && heads > WeighedHeadsAtOnce<Vector256Width, Vector256<float>>())
+            // Also a stack too wide for one pass (heads over 32): see WeighValueRowBlocks' remarks.
+            if (!Grouped && (heads > WeighedHeadsAtOnce<Vector256Width, Vector256<float>>() || HeadDim > 4 * Vector256<float>.Count))
             {
                 WeighValueRowBlocks256(ref weights, ref values, count, ref output, heads);
                 return;
@@ -69,6 +70,13 @@ internal static partial class RowAttention<TShape>
     /// streams whole rows at 99 (Zen 4). Eight rows side by side are eight sequential streams: 89 GB/s in the same
     /// experiment, for one load and one store of a sum per eight multiply-adds. Each output element still adds the value
     /// rows one at a time from zero, in order, so its bits are the stacked kernels'.
+    /// <para>
+    /// On AVX2 it also takes a stack of 2 heads wider than 32, which the stacked kernel weighs in passes of 4 vectors per
+    /// head, each over a slice of every row: 128 of a head's 512 bytes at 128 wide, so 4 passes over the rows. Whole rows
+    /// in blocks took 0.81× the time on `decode H2 q1 kv1000 D128` (2 MB from L3), 0.74× over 4,000 keys (8 MB from
+    /// DRAM), 0.89× at `D64` and `D40` (Zen 3, 5 to 6 alternating pairs). Groups keep the stacked kernel in turns: there
+    /// the blocks took 1.04× the time on `H4 kv2 D128`. AVX-512's two passes at 128 wide are untimed, so it keeps stacks.
+    /// </para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WeighValueRowBlocks<TWidth, TVector>(ref float weights, ref float values, int count, ref float output, int heads)
