@@ -73,9 +73,11 @@ internal static partial class RowAttention<TShape>
     /// <para>
     /// On AVX2 it also takes a stack of 2 heads wider than 32, which the stacked kernel weighs in passes of 4 vectors per
     /// head, each over a slice of every row: 128 of a head's 512 bytes at 128 wide, so 4 passes over the rows. Whole rows
-    /// in blocks took 0.81× the time on `decode H2 q1 kv1000 D128` (2 MB from L3), 0.74× over 4,000 keys (8 MB from
-    /// DRAM), 0.89× at `D64` and `D40` (Zen 3, 5 to 6 alternating pairs). Groups keep the stacked kernel in turns: there
-    /// the blocks took 1.04× the time on `H4 kv2 D128`. AVX-512's two passes at 128 wide are untimed, so it keeps stacks.
+    /// in blocks took 0.81× the time on `decode H2 q1 kv1000 D128` (2 MB from L3, on 4 KB pages), 0.74× over 4,000 keys
+    /// (8 MB from DRAM), 0.89× at `D64` and `D40` (Zen 3, a harness, 5 to 6 alternating pairs); in the benchmark's sweep,
+    /// on 2 MB pages, that row's medians went from 52.8 to 45.6 µs (71–82% of the paired L3 read to 77–82%, 5 pairs).
+    /// Groups keep the stacked kernel in turns: there the blocks took 1.04× the time on `H4 kv2 D128`. AVX-512's two
+    /// passes at 128 wide are untimed, so it keeps stacks.
     /// </para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
