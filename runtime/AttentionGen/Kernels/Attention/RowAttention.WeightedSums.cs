@@ -79,6 +79,13 @@ internal static partial class RowAttention<TShape>
     /// Groups keep the stacked kernel in turns: there the blocks took 1.04× the time on `H4 kv2 D128`. AVX-512's two
     /// passes at 128 wide are untimed, so it keeps stacks.
     /// </para>
+    /// <para>
+    /// Tried on Zen 3 and not kept: a single head (<see cref="RowKernels{TRow}"/>' passes of 8 vectors) in blocks took 0.93×
+    /// the time at 128 wide over 4,000 keys and 0.79× at 256 wide, but 1.10× over 16,000 keys, in an hour when that row's
+    /// times spread 0.9–2.7 ms, so it is open. Heads of one vector (8 wide) in fours, their 4 chains of 8 multiply-adds
+    /// interleaved rather than one chain per head: 0.93×, with this kernel's share of the profile unchanged (33%), so the
+    /// chain's latency is not what holds it.
+    /// </para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WeighValueRowBlocks<TWidth, TVector>(ref float weights, ref float values, int count, ref float output, int heads)
