@@ -300,6 +300,11 @@ internal static partial class RowAttention<TShape>
     /// prefetchers keep stopping and a cache from DRAM read at a quarter of the read rate (`decode H32 kv8 q1 kv4096 D128`,
     /// 3.6–4.0 ms). In turns, the rows are read whole, in order: 1.9–2.3 ms. The scores of every head are kept (a score row
     /// each), and each stream's weighted sums continue from its turn before. Caches that fit in L3 time the same either way.
+    /// <para>
+    /// Still, that 32 MB row reads at about half a plain read's rate (50–53% on Zen 3). Asking for the rows 2 score turns
+    /// and 4 weigh turns ahead into L2, on AVX2's unpacked turns, did not help: 48–51% against 44–51%, and no faster (Zen
+    /// 3, 3 alternating benchmark pairs).
+    /// </para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AttendStreamsInTurn(ref float queryStart, ref float keyStart, ref float valueStart, ReadOnlySpan<float> additiveMask, ref float outputStart, int row, int seqLen, int kvSeqLen, ref float scoreRows, int firstStream, int streamEnd, ref float packed)
