@@ -76,8 +76,9 @@ internal static partial class RowAttention<TShape>
     /// in blocks took 0.81× the time on `decode H2 q1 kv1000 D128` (2 MB from L3, on 4 KB pages), 0.74× over 4,000 keys
     /// (8 MB from DRAM), 0.89× at `D64` and `D40` (Zen 3, a harness, 5 to 6 alternating pairs); in the benchmark's sweep,
     /// on 2 MB pages, that row's medians went from 52.8 to 45.6 µs (71–82% of the paired L3 read to 77–82%, 5 pairs).
-    /// Groups keep the stacked kernel in turns: there the blocks took 1.04× the time on `H4 kv2 D128`. AVX-512's two
-    /// passes at 128 wide are untimed, so it keeps stacks.
+    /// Groups keep the stacked kernel in turns: there the blocks took 1.04× the time on `H4 kv2 D128`. With AVX-512, heads
+    /// of whole 512-bit vectors keep its stacks (two passes at 128 wide, untimed); heads of other multiples of 8 (40, 72,
+    /// …) run these Vector256 kernels there as here.
     /// </para>
     /// <para>
     /// Tried on Zen 3 and not kept: a single head (<see cref="RowKernels{TRow}"/>' passes of 8 vectors) in blocks took 0.93×
