@@ -83,9 +83,9 @@ internal static partial class RowAttention<TShape>
     /// <para>
     /// Tried on Zen 3 and not kept: a single head (<see cref="RowKernels{TRow}"/>' passes of 8 vectors) in blocks took 0.93×
     /// and 0.98× the time at 128 wide over 4,000 keys, 1.10× and 1.08× over 16,000 keys (an hour when that row's times
-    /// spread 0.9–3.1 ms), and 0.79× at 256 wide over 4,000 keys, which alone is too rare a head to switch for. Heads of one vector (8 wide) in fours, their 4 chains of 8 multiply-adds
-    /// interleaved rather than one chain per head: 0.93×, with this kernel's share of the profile unchanged (33%), so the
-    /// chain's latency is not what holds it.
+    /// spread 0.9–3.1 ms), and 0.79× at 256 wide over 4,000 keys, which alone is too rare a head to switch for. Heads of
+    /// one vector (8 wide) in fours, their 4 chains of 8 multiply-adds interleaved rather than one chain per head: 0.93×,
+    /// with this kernel's share of the profile unchanged (33%), so the chain's latency is not what holds it.
     /// </para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
